@@ -1,0 +1,259 @@
+import crypto from 'node:crypto';
+
+/**
+ * What the Allegro simulator knows: OAuth clients and their tokens, a seller's offers, the
+ * checkout forms (orders) buyers made and the order event journal. Tests and benchmarks fill
+ * it with `seedAllegro` and change it with the helpers below (a purchase, a cancellation, a
+ * malformed event), the way buyers and Allegro itself would.
+ */
+
+export interface AllegroOffer {
+  id: string;
+  name: string;
+  /** external.id: the seller's own code, Sklad's SKU. */
+  externalId: string | null;
+  /** The EAN (GTIN) product parameter, id 225693 on Allegro. */
+  ean: string | null;
+  status: 'INACTIVE' | 'ACTIVATING' | 'ACTIVE' | 'ENDED';
+  available: number;
+  /** PLN as Allegro writes amounts: "123.45". */
+  price: string;
+  updatedAt: string;
+}
+
+export interface CheckoutLine {
+  id: string;
+  offerId: string;
+  quantity: number;
+  price: string;
+  boughtAt: string;
+}
+
+export interface CheckoutForm {
+  id: string;
+  status: 'BOUGHT' | 'FILLED_IN' | 'READY_FOR_PROCESSING' | 'CANCELLED';
+  buyerId: string;
+  lines: CheckoutLine[];
+  revision: string;
+  updatedAt: string;
+  /** A deliberately broken answer for GET /order/checkout-forms/{id} (fault tests). */
+  rawOverride?: unknown;
+}
+
+/** An event as the journal holds it; `raw` replaces the built body for malformed-event tests. */
+export interface JournalEvent {
+  id: string;
+  type: string;
+  formId: string;
+  occurredAt: string;
+  /** The lines as they were at the time of the event. */
+  lines: CheckoutLine[];
+  raw?: unknown;
+}
+
+export interface QuantityCommand {
+  id: string;
+  createdAt: string;
+  completedAt: string;
+  tasks: { offerId: string; status: 'SUCCESS' | 'FAIL'; message: string }[];
+}
+
+export interface OAuthClient {
+  id: string;
+  secret: string;
+}
+
+export const EAN_PARAMETER_ID = '225693';
+export const SELLER_ID = '437848322';
+
+export class AllegroState {
+  readonly clients = new Map<string, OAuthClient>();
+  /** refresh token → client id; a revoked token is deleted. */
+  readonly refreshTokens = new Map<string, string>();
+  /** access token → expiry (ms since epoch). */
+  readonly accessTokens = new Map<string, number>();
+  /** How long an access token lives (Allegro: 12 h; tests make it short). */
+  accessTokenTtlMs = 12 * 3600_000;
+
+  readonly offers = new Map<string, AllegroOffer>();
+  readonly forms = new Map<string, CheckoutForm>();
+  readonly events: JournalEvent[] = [];
+  readonly commands = new Map<string, QuantityCommand>();
+  private nextOfferId = 10_000_000_000;
+  /** Event ids are increasing numeric strings, as Allegro's are. */
+  private nextEventId = 1_532_603_898_317_000;
+
+  addClient(id = `client-${crypto.randomBytes(4).toString('hex')}`, secret = crypto.randomBytes(12).toString('hex')): OAuthClient {
+    const client = { id, secret };
+    this.clients.set(id, client);
+    return client;
+  }
+
+  /** A refresh token as the seller would get it from the authorization-code flow. */
+  issueRefreshToken(clientId: string): string {
+    const token = `rt-${crypto.randomBytes(16).toString('hex')}`;
+    this.refreshTokens.set(token, clientId);
+    return token;
+  }
+
+  revokeRefreshToken(token: string) {
+    this.refreshTokens.delete(token);
+  }
+
+  /** The seller withdrew the application's access: every refresh token of the client stops working. */
+  revokeClientGrants(clientId: string) {
+    for (const [token, owner] of this.refreshTokens) if (owner === clientId) this.refreshTokens.delete(token);
+    this.expireAccessTokens();
+  }
+
+  issueAccessToken(): { token: string; expiresIn: number } {
+    const token = `at-${crypto.randomBytes(16).toString('hex')}`;
+    this.accessTokens.set(token, Date.now() + this.accessTokenTtlMs);
+    return { token, expiresIn: Math.ceil(this.accessTokenTtlMs / 1000) };
+  }
+
+  /** Ends every access token now: the next call gets a 401, as after Allegro's 12 hours. */
+  expireAccessTokens() {
+    for (const token of this.accessTokens.keys()) this.accessTokens.set(token, 0);
+  }
+
+  isValidAccessToken(token: string): boolean {
+    const expiry = this.accessTokens.get(token);
+    return expiry !== undefined && expiry > Date.now();
+  }
+
+  addOffer(input: Partial<AllegroOffer> & { name: string }): AllegroOffer {
+    const offer: AllegroOffer = {
+      id: String(this.nextOfferId++),
+      externalId: null,
+      ean: null,
+      status: 'ACTIVE',
+      available: 0,
+      price: '49.99',
+      updatedAt: new Date().toISOString(),
+      ...input,
+    };
+    this.offers.set(offer.id, offer);
+    return offer;
+  }
+
+  private addEvent(type: string, form: CheckoutForm, raw?: unknown): JournalEvent {
+    const event: JournalEvent = {
+      id: String(this.nextEventId++),
+      type,
+      formId: form.id,
+      occurredAt: new Date().toISOString(),
+      lines: form.lines.map((l) => ({ ...l })),
+      raw,
+    };
+    this.events.push(event);
+    return event;
+  }
+
+  /**
+   * A buyer buys: a checkout form in BOUGHT, a BOUGHT event and, as Allegro does, the
+   * offers' stock goes down by what was bought. `paid` adds READY_FOR_PROCESSING.
+   */
+  placeOrder(input: { lines: { offerId: string; quantity: number }[]; buyerId?: string; paid?: boolean }): CheckoutForm {
+    const now = new Date().toISOString();
+    const lines: CheckoutLine[] = input.lines.map((l) => {
+      const offer = this.offers.get(l.offerId);
+      if (!offer) throw new Error(`No offer ${l.offerId}`);
+      offer.available = Math.max(0, offer.available - l.quantity);
+      offer.updatedAt = now;
+      return { id: crypto.randomUUID(), offerId: l.offerId, quantity: l.quantity, price: offer.price, boughtAt: now };
+    });
+    const form: CheckoutForm = {
+      id: crypto.randomUUID(),
+      status: 'BOUGHT',
+      buyerId: input.buyerId ?? String(20_000_000 + this.forms.size),
+      lines,
+      revision: crypto.randomBytes(4).toString('hex'),
+      updatedAt: now,
+    };
+    this.forms.set(form.id, form);
+    this.addEvent('BOUGHT', form);
+    if (input.paid) {
+      form.status = 'READY_FOR_PROCESSING';
+      form.revision = crypto.randomBytes(4).toString('hex');
+      this.addEvent('READY_FOR_PROCESSING', form);
+    }
+    return form;
+  }
+
+  /** The buyer (or Allegro, `auto`) cancels: the form becomes CANCELLED and an event says so. */
+  cancelOrder(formId: string, auto = false): CheckoutForm {
+    const form = this.forms.get(formId);
+    if (!form) throw new Error(`No checkout form ${formId}`);
+    form.status = 'CANCELLED';
+    form.revision = crypto.randomBytes(4).toString('hex');
+    form.updatedAt = new Date().toISOString();
+    this.addEvent(auto ? 'AUTO_CANCELLED' : 'BUYER_CANCELLED', form);
+    return form;
+  }
+
+  /**
+   * An event whose body is what the caller gives (nulls, missing fields): the shape the
+   * seed's `'NoneType' object has no attribute 'get'` came from. Its id still orders it.
+   */
+  injectRawEvent(build: (id: string) => unknown): JournalEvent {
+    const id = String(this.nextEventId++);
+    const event: JournalEvent = { id, type: 'BOUGHT', formId: '', occurredAt: new Date().toISOString(), lines: [], raw: build(id) };
+    this.events.push(event);
+    return event;
+  }
+
+  /** Events after `from` (exclusive), oldest first. */
+  eventsAfter(from: string | undefined, types: string[], limit: number): JournalEvent[] {
+    let start = 0;
+    if (from) {
+      const index = this.events.findIndex((e) => e.id === from);
+      start = index >= 0 ? index + 1 : this.events.findIndex((e) => BigInt(e.id) > BigInt(from));
+      if (start < 0) return [];
+    }
+    const out: JournalEvent[] = [];
+    for (let i = start; i < this.events.length && out.length < limit; i++) {
+      const e = this.events[i];
+      if (types.length === 0 || types.includes(e.type) || e.raw !== undefined) out.push(e);
+    }
+    return out;
+  }
+
+  runQuantityCommand(id: string, change: { changeType: 'FIXED' | 'GAIN'; value: number }, offerIds: string[]): QuantityCommand {
+    const now = new Date().toISOString();
+    const tasks = offerIds.map((offerId) => {
+      const offer = this.offers.get(offerId);
+      if (!offer) return { offerId, status: 'FAIL' as const, message: 'Offer not found' };
+      const next = change.changeType === 'FIXED' ? change.value : offer.available + change.value;
+      if (next < 0) return { offerId, status: 'FAIL' as const, message: 'Quantity cannot be negative' };
+      offer.available = next;
+      offer.updatedAt = now;
+      return { offerId, status: 'SUCCESS' as const, message: '' };
+    });
+    const command = { id, createdAt: now, completedAt: now, tasks };
+    this.commands.set(id, command);
+    return command;
+  }
+}
+
+/** Many offers at once for tests and benchmarks: SKU `${skuPrefix}${i}`, EAN only where asked. */
+export function seedAllegro(
+  state: AllegroState,
+  options: { offers: number; skuPrefix?: string; available?: number; eanOnlyEvery?: number; eanFor?: (i: number) => string },
+): AllegroOffer[] {
+  const prefix = options.skuPrefix ?? 'SKU-';
+  const made: AllegroOffer[] = [];
+  for (let i = 1; i <= options.offers; i++) {
+    // Every `eanOnlyEvery`-th offer has no external.id: only its EAN can match it.
+    const eanOnly = options.eanOnlyEvery !== undefined && i % options.eanOnlyEvery === 0;
+    made.push(
+      state.addOffer({
+        name: `Test offer number ${i}`,
+        externalId: eanOnly ? null : `${prefix}${i}`,
+        ean: options.eanFor?.(i) ?? null,
+        available: options.available ?? 10,
+      }),
+    );
+  }
+  return made;
+}

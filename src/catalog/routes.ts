@@ -1,0 +1,122 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Hub } from '../hub.ts';
+import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, PageQuery, page, security } from '../http/router.ts';
+import { deleteProduct, productHistory } from './delete.ts';
+import { etagOf, expectedVersion, IfMatch } from './if-match.ts';
+import { imageRoutes } from './image-routes.ts';
+import { createProduct, getProduct, listProducts, replaceProduct, updateProduct } from './products.ts';
+import { Product, ProductInput, ProductPatch, ProductSearch } from './schemas.ts';
+
+const tags = ['Products'];
+
+const Operation = z
+  .object({
+    id: z.number().int(),
+    entity_type: z.string(),
+    entity_id: z.string(),
+    action: z.string().openapi({ example: 'update' }),
+    actor: z.string().openapi({ description: 'The name of the API key (or user) that made the change' }),
+    at: z.string(),
+    changes: z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() })),
+  })
+  .openapi('Operation');
+
+const Archived = z
+  .object({ archived: z.literal(true), product: Product, referenced_by: z.array(z.string()) })
+  .openapi('ProductArchived');
+
+export function catalogRoutes(hub: Hub) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/products', tags, security, summary: 'List and search products',
+      description: '`q` matches part of the SKU, EAN or name; an exact SKU or EAN match comes first. Archived products are left out unless `include_archived=true`.',
+      request: { query: ProductSearch },
+      responses: { 200: jsonResponse(page(Product), 'A page of products'), ...errorResponses() },
+    }),
+    async (c) => c.json(await listProducts(hub.db, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/products', tags, security, summary: 'Create a product',
+      request: { body: jsonBody(ProductInput) },
+      responses: { 201: jsonResponse(Product, 'The new product'), ...errorResponses(409) },
+    }),
+    async (c) => {
+      const product = await createProduct(hub.db, c.req.valid('json'), c.get('actor').name);
+      c.header('location', `/api/v1/products/${product.id}`);
+      c.header('etag', etagOf(product));
+      return c.json(product, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/products/{id}', tags, security, summary: 'Read a product (archived ones too)',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Product, 'The product; its ETag is its version'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const product = await getProduct(hub.db, c.req.valid('param').id);
+      c.header('etag', etagOf(product));
+      return c.json(product, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put', path: '/products/{id}', tags, security, summary: 'Replace a product',
+      description: 'The product becomes exactly the body: optional fields left out (ean, description, attributes) are cleared. Stock, orders and sales refer to the product id, so a new SKU keeps them.',
+      request: { params: IdParam, headers: IfMatch, body: jsonBody(ProductInput) },
+      responses: { 200: jsonResponse(Product, 'The product as it is now'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const product = await replaceProduct(hub.db, c.req.valid('param').id, c.req.valid('json'), c.get('actor').name, expectedVersion(c.req.valid('header')));
+      c.header('etag', etagOf(product));
+      return c.json(product, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch', path: '/products/{id}', tags, security, summary: 'Change some fields of a product; `archived: false` restores it',
+      description: 'Only the fields sent change; `null` (or "" for ean) clears ean and description; `attributes` is replaced whole.',
+      request: { params: IdParam, headers: IfMatch, body: jsonBody(ProductPatch) },
+      responses: { 200: jsonResponse(Product, 'The product as it is now'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const product = await updateProduct(hub.db, c.req.valid('param').id, c.req.valid('json'), c.get('actor').name, expectedVersion(c.req.valid('header')));
+      c.header('etag', etagOf(product));
+      return c.json(product, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete', path: '/products/{id}', tags, security, summary: 'Delete a product, or archive it if anything refers to it',
+      description: 'A product that stock movements, orders, sales, listings or any other record refer to is archived (hidden from lists, still readable, history kept) and the answer is 200; one nothing refers to is removed (204). Its history is kept either way.',
+      request: { params: IdParam, headers: IfMatch },
+      responses: { 200: jsonResponse(Archived, 'Archived, with the tables that refer to it'), 204: { description: 'Removed' }, ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const result = await deleteProduct(hub.db, c.req.valid('param').id, c.get('actor').name, expectedVersion(c.req.valid('header')));
+      if ('deleted' in result) return c.body(null, 204);
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/products/{id}/history', tags, security, summary: 'Every change to a product, newest first',
+      description: 'Who (the API key name), when, and each changed field before and after. Kept for archived and deleted products.',
+      request: { params: IdParam, query: PageQuery },
+      responses: { 200: jsonResponse(page(Operation), 'A page of changes'), ...errorResponses(404) },
+    }),
+    async (c) => c.json(await productHistory(hub.db, c.req.valid('param').id, c.req.valid('query')), 200),
+  );
+
+  app.route('/', imageRoutes(hub));
+  return app;
+}

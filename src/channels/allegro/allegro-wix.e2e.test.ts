@@ -1,0 +1,167 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createAllegroSimulator, type AllegroSimulator } from '../../../simulators/allegro/index.ts';
+import { createWixSimulator, type WixSimulator } from '../../../simulators/wix/index.ts';
+import { rows } from '../../db/database.ts';
+import { enqueueJob } from '../../engine/jobs.ts';
+import { startWorkers } from '../../engine/worker.ts';
+import type { Hub } from '../../hub.ts';
+import { describeEachDatabase } from '../../test/databases.ts';
+import { createAccount } from '../core/accounts.ts';
+import { registerChannelJobs } from '../core/jobs.ts';
+import { syncAccount } from '../core/sync.ts';
+import { channelsHub, seedCatalog } from '../core/testing.ts';
+
+/**
+ * One stock, two channels, real HTTP, real workers: an Allegro order in the simulator →
+ * the order and its write-off in Sklad → the new quantity on the Wix site and on the other
+ * Allegro offer of the same product; a cancellation undoes it. Then the same with faults
+ * injected into both services, and with the workers stopped abruptly in the middle of a
+ * batch (in-process: stop with no grace, start new ones; a SIGKILLed child is the bench's job).
+ */
+
+const PRODUCTS = 20;
+const STOCK = 50;
+
+describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)', (t) => {
+  let allegro: AllegroSimulator;
+  let wix: WixSimulator;
+  let servers: { url: string; close(): Promise<void> }[] = [];
+  let hub: Hub;
+  let allegroId: number;
+  let wixId: number;
+  let siteId: string;
+  let productIds: number[];
+  let warehouseId: number;
+  let stopWorkers: (() => Promise<void>) | null = null;
+
+  /** Offer SKU-n (the one bought) and SKU-n's second offer (the "other" one) per product. */
+  const offers = new Map<string, { main: string; twin: string }>();
+
+  beforeAll(async () => {
+    allegro = createAllegroSimulator({ rateLimit: null });
+    wix = createWixSimulator({ rateLimit: null });
+    servers = [await allegro.listen(), await wix.listen()];
+    hub = channelsHub(t.database);
+    registerChannelJobs();
+
+    const client = allegro.state.addClient();
+    for (let n = 1; n <= PRODUCTS; n++) {
+      const main = allegro.state.addOffer({ name: `Product SKU-${n} main`, externalId: `SKU-${n}`, available: 0 });
+      const twin = allegro.state.addOffer({ name: `Product SKU-${n} bundle`, externalId: `SKU-${n}`, available: 0 });
+      offers.set(`SKU-${n}`, { main: main.id, twin: twin.id });
+    }
+    const site = wix.state.addSite();
+    siteId = site.id;
+    for (let n = 1; n <= PRODUCTS; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
+
+    const catalog = await seedCatalog(hub.db, { count: PRODUCTS, stock: () => STOCK });
+    productIds = catalog.productIds;
+    warehouseId = catalog.warehouseId;
+    const fast = { requestsPerSecond: 500, maxConcurrent: 4 };
+    allegroId = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'allegro', name: 'Allegro', baseUrl: servers[0].url, settings: { ...fast, warehouseId },
+      credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
+    }, 'test')).id;
+    wixId = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'wix', name: 'Wix', baseUrl: servers[1].url, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
+    }, 'test')).id;
+    await syncAccount(hub, allegroId);
+    await syncAccount(hub, wixId);
+    stopWorkers = startWorkers(hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
+  });
+  afterAll(async () => {
+    await stopWorkers?.();
+    for (const s of servers) await s.close();
+  });
+
+  const onHand = async (i: number) =>
+    (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productIds[i]} and warehouse_id = ${warehouseId}`))[0].on_hand;
+  const channelView = (i: number) => {
+    const o = offers.get(`SKU-${i + 1}`)!;
+    return { wix: wix.state.quantityOf(siteId, `SKU-${i + 1}`), main: allegro.state.offers.get(o.main)!.available, twin: allegro.state.offers.get(o.twin)!.available };
+  };
+  const pollOrders = () => enqueueJob(hub.db, { type: 'allegro.order-events', accountId: allegroId, payload: { accountId: allegroId }, key: `allegro.order-events:${allegroId}` });
+
+  /** Waits (without asserting on time) until the condition holds; the test's own timeout bounds it. */
+  async function eventually(check: () => Promise<boolean> | boolean, what: string) {
+    for (;;) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 100));
+      if (!stopWorkers) throw new Error(`workers stopped while waiting for ${what}`);
+    }
+  }
+
+  async function settled(expected: (i: number) => number) {
+    await eventually(async () => {
+      for (let i = 0; i < PRODUCTS; i++) {
+        const view = channelView(i);
+        const want = expected(i);
+        if ((await onHand(i)) !== want || view.wix !== want || view.main !== want || view.twin !== want) return false;
+      }
+      return true;
+    }, 'every channel to show the stock');
+  }
+
+  it('an order writes stock off once and every channel follows; a cancellation undoes it', async () => {
+    await settled(() => STOCK);
+    const o = offers.get('SKU-1')!;
+    const form = allegro.state.placeOrder({ lines: [{ offerId: o.main, quantity: 3 }], paid: true });
+    await pollOrders();
+    await settled((i) => (i === 0 ? STOCK - 3 : STOCK));
+    const [order] = await rows<{ status: string }>(hub.db, sql`select status from orders where channel = 'allegro' and external_id = ${form.id}`);
+    expect(order.status).toBe('confirmed');
+
+    allegro.state.cancelOrder(form.id);
+    await pollOrders();
+    await settled(() => STOCK);
+    expect((await rows<{ status: string }>(hub.db, sql`select status from orders where external_id = ${form.id}`))[0].status).toBe('cancelled');
+  }, 60_000);
+
+  it('gets there under injected 429s and 5xx on both services', async () => {
+    const faults = { rate: 0.25, kinds: ['429', '500', '503'] as const, retryAfterSeconds: 1 };
+    allegro.faults.set({ ...faults, kinds: [...faults.kinds], paths: ['/sale', '/order'] });
+    wix.faults.set({ ...faults, kinds: [...faults.kinds] });
+    try {
+      const forms = [2, 3, 4].map((n) => allegro.state.placeOrder({ lines: [{ offerId: offers.get(`SKU-${n}`)!.main, quantity: n }] }));
+      await pollOrders();
+      await settled((i) => (i >= 1 && i <= 3 ? STOCK - (i + 1) : STOCK));
+      allegro.state.cancelOrder(forms[1].id);
+      await pollOrders();
+      await settled((i) => (i === 1 ? STOCK - 2 : i === 3 ? STOCK - 4 : STOCK));
+      expect(Object.keys(allegro.statusCounts()).some((s) => Number(s) >= 429)).toBe(true);
+    } finally {
+      allegro.faults.set(null);
+      wix.faults.set(null);
+    }
+  }, 120_000);
+
+  it('after the workers are stopped abruptly mid-batch, new workers finish it: every order once, every channel right', async () => {
+    const before = await Promise.all(Array.from({ length: PRODUCTS }, (_, i) => onHand(i)));
+    // Slow answers keep the batch in flight when the workers go.
+    allegro.faults.set({ rate: 1, kinds: ['slow'], slowMs: 150, paths: ['/order/checkout-forms'] });
+    const bought = new Map<number, number>();
+    for (let k = 0; k < 30; k++) {
+      const i = k % PRODUCTS;
+      allegro.state.placeOrder({ lines: [{ offerId: offers.get(`SKU-${i + 1}`)!.main, quantity: 1 }] });
+      bought.set(i, (bought.get(i) ?? 0) + 1);
+    }
+    await pollOrders();
+    await eventually(async () => (await rows(hub.db, sql`select id from orders where channel = 'allegro'`)).length > 5, 'some orders to be in');
+    const stop = stopWorkers!;
+    stopWorkers = null;
+    await stop(); // no grace (stopGraceMs: 0): the running job is aborted and handed back to the queue
+    const [atStop] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from orders where channel = 'allegro'`);
+    expect(atStop.n).toBeLessThan(34);
+    allegro.faults.set(null);
+    stopWorkers = startWorkers(hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
+    await pollOrders();
+    await settled((i) => before[i] - (bought.get(i) ?? 0));
+    const [counts] = await rows<{ orders: number; sales: number }>(hub.db, sql`
+      select (select count(*)::int from orders where channel = 'allegro') as orders,
+             (select count(*)::int from stock_movements where type = 'sale') as sales`);
+    // 1 + 3 + 30 orders; sales: one per order line written off, never twice.
+    expect(counts.orders).toBe(34);
+    expect(counts.sales).toBe(34);
+  }, 120_000);
+});

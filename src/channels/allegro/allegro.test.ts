@@ -1,0 +1,210 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createAllegroSimulator, seedAllegro, type AllegroSimulator } from '../../../simulators/allegro/index.ts';
+import { rows } from '../../db/database.ts';
+import type { Hub } from '../../hub.ts';
+import { checkExchange, loadSpec } from '../../test/openapi-contract.ts';
+import { describeEachDatabase } from '../../test/databases.ts';
+import { createAccount, getAccount, loadState } from '../core/accounts.ts';
+import { CredentialsRejected, type SyncRunCounter } from '../core/connector.ts';
+import { connectorContextFor, guardCredentials } from '../core/context.ts';
+import { listListings } from '../core/listings.ts';
+import { syncAccount } from '../core/sync.ts';
+import { channelsHub, seedCatalog } from '../core/testing.ts';
+import type { AllegroState } from './auth.ts';
+import { allegroConnector } from './connector.ts';
+
+/** Collects what a job run reports, as the engine's sync run would store it. */
+function collectingRun(): SyncRunCounter & { counts: Record<string, number>; problems: string[] } {
+  const counts: Record<string, number> = {};
+  const problems: string[] = [];
+  return {
+    id: 0,
+    counts,
+    problems,
+    add: (c) => {
+      for (const [k, v] of Object.entries(c)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
+    },
+    problem: (message) => void problems.push(message),
+  };
+}
+
+describeEachDatabase('Allegro connector against the simulator', (t) => {
+  let sim: AllegroSimulator;
+  let server: { url: string; close(): Promise<void> };
+  let hub: Hub;
+  let accountId: number;
+  let warehouseId: number;
+  let productIds: number[];
+  let client: { id: string; secret: string };
+
+  const ean = (n: number) => String(5_900_000_000_000 + n);
+  const orderEvents = allegroConnector.jobs!.find((j) => j.name === 'order-events')!;
+  const runOrderEvents = async () => {
+    const run = collectingRun();
+    await orderEvents.run(await connectorContextFor(hub, accountId), run);
+    return run;
+  };
+  const level = async (productId: number) =>
+    (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productId} and warehouse_id = ${warehouseId}`))[0]?.on_hand;
+
+  beforeAll(async () => {
+    sim = createAllegroSimulator({ rateLimit: null });
+    client = sim.state.addClient();
+    // 30 offers: SKU-1..30 by external.id, except every 10th which carries only its EAN.
+    seedAllegro(sim.state, { offers: 30, eanOnlyEvery: 10, eanFor: ean, available: 0 });
+    server = await sim.listen();
+    hub = channelsHub(t.database);
+    // Stock: 5 for every third product (a quantity-change command), n for the rest (PATCHes).
+    const catalog = await seedCatalog(hub.db, { count: 30, stock: (n) => (n % 3 === 0 ? 5 : n), ean });
+    warehouseId = catalog.warehouseId;
+    productIds = catalog.productIds;
+    const account = await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'allegro',
+        name: 'Allegro test',
+        baseUrl: server.url,
+        credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: sim.state.issueRefreshToken(client.id) },
+        settings: { requestsPerSecond: 500, maxConcurrent: 8 },
+      },
+      'test',
+    );
+    accountId = account.id;
+  });
+  afterAll(async () => server?.close());
+
+  it('matches offers by external.id, then by EAN, and pushes quantities per offer and by one command', async () => {
+    const summary = await syncAccount(hub, accountId);
+    const listings = await listListings(hub.db, accountId, { limit: 100, offset: 0 });
+    expect(listings.items.filter((l) => l.match_state === 'matched')).toHaveLength(30);
+    expect(listings.items.filter((l) => l.matched_by === 'ean').map((l) => l.sku)).toEqual([null, null, null]);
+    expect(summary.pushed).toBe(30);
+    for (const [i, offer] of [...sim.state.offers.values()].entries()) expect(offer.available).toBe((i + 1) % 3 === 0 ? 5 : i + 1);
+    // The eleven offers taking 5 (every third, and SKU-5) went as one command, the other nineteen as PATCHes.
+    expect(sim.log.filter((r) => r.method === 'PUT' && r.path.startsWith('/sale/offer-quantity-change-commands/'))).toHaveLength(1);
+    expect(sim.log.filter((r) => r.method === 'PATCH')).toHaveLength(19);
+  });
+
+  it('refreshes an expired access token once and carries on', async () => {
+    sim.state.expireAccessTokens();
+    const from = sim.log.length; // the log is kept whole for the contract check below
+    const result = await allegroConnector.validate(await connectorContextFor(hub, accountId));
+    expect(result).toEqual({ ok: true, details: '30 offers' });
+    expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /sale/offers', '200 POST /auth/oauth/token', '200 GET /sale/offers']);
+  });
+
+  it('imports a bought order once, writes its stock off once, and returns it on cancellation', async () => {
+    const [offer1, offer2] = [...sim.state.offers.values()];
+    const before = [await level(productIds[0]), await level(productIds[1])];
+    const form = sim.state.placeOrder({ lines: [{ offerId: offer1.id, quantity: 1 }, { offerId: offer2.id, quantity: 2 }], paid: true });
+
+    const first = await runOrderEvents();
+    expect(first.problems).toEqual([]);
+    expect(first.counts.created).toBe(1);
+    const [order] = await rows<{ id: number; status: string; total_minor: number; warehouse_id: number }>(
+      hub.db,
+      sql`select id, status, total_minor, warehouse_id from orders where channel = 'allegro' and external_id = ${form.id}`,
+    );
+    expect(order).toMatchObject({ status: 'confirmed', total_minor: 3 * 4999, warehouse_id: warehouseId });
+    expect([await level(productIds[0]), await level(productIds[1])]).toEqual([before[0] - 1, before[1] - 2]);
+
+    // The same journal read again from its start (a restart that lost its cursor) changes nothing.
+    const state = (await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!;
+    expect(state.eventCursor).toBe(sim.state.events.at(-1)!.id);
+    await hub.db.transaction(async (tx) => {
+      const { saveState } = await import('../core/accounts.ts');
+      await saveState(tx, hub.masterKey!, accountId, { ...state, eventCursor: '0' });
+    });
+    const replay = await runOrderEvents();
+    expect(replay.counts.created ?? 0).toBe(0);
+    expect((await rows(hub.db, sql`select id from orders where external_id = ${form.id}`)).length).toBe(1);
+    expect([await level(productIds[0]), await level(productIds[1])]).toEqual([before[0] - 1, before[1] - 2]);
+
+    sim.state.cancelOrder(form.id);
+    const cancelled = await runOrderEvents();
+    expect(cancelled.counts.updated).toBe(1);
+    expect((await rows<{ status: string }>(hub.db, sql`select status from orders where id = ${order.id}`))[0].status).toBe('cancelled');
+    expect([await level(productIds[0]), await level(productIds[1])]).toEqual(before);
+    // Nothing new: nothing happens.
+    expect((await runOrderEvents()).counts.fetched ?? 0).toBe(0);
+  });
+
+  it('records events and checkout forms of unexpected shape as problems naming the field, and goes on', async () => {
+    const [, , offer3] = [...sim.state.offers.values()];
+    const before = await level(productIds[2]);
+    sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: null }));
+    sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: { buyer: { id: '1' }, checkoutForm: { id: crypto.randomUUID() }, lineItems: [{ id: 'x', offer: null, quantity: 1, price: { amount: '1.00', currency: 'PLN' } }] } }));
+    const broken = sim.state.placeOrder({ lines: [{ offerId: offer3.id, quantity: 1 }] });
+    broken.rawOverride = { id: broken.id, status: 'BOUGHT', buyer: null, lineItems: null };
+    const good = sim.state.placeOrder({ lines: [{ offerId: offer3.id, quantity: 1 }] });
+
+    const run = await runOrderEvents();
+    // Orders are handled several at once, so the problems come in any order.
+    expect(run.problems).toHaveLength(3);
+    expect(run.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/order event \d+: order: /),
+        expect.stringMatching(/order\.lineItems\[0\]\.offer/),
+        expect.stringMatching(new RegExp(`checkout form ${broken.id}: .*buyer`)),
+      ]),
+    );
+    expect(run.counts.failed).toBe(3);
+    expect(run.counts.created).toBe(1);
+    expect((await rows(hub.db, sql`select id from orders where external_id = ${good.id}`)).length).toBe(1);
+    expect(await level(productIds[2])).toBe(before - 1);
+  });
+
+  it('sends only requests the Allegro spec documents, and the simulator answers in its shapes', async () => {
+    const spec = await loadSpec('allegro/swagger.yaml');
+    // Not checked: the OAuth endpoint (outside the spec), 401 token-expiry answers, and the malformed answers injected above.
+    const exchanges = sim.log.filter((e) => !e.path.startsWith('/auth/') && e.status !== 401);
+    // Every kind of request the connector makes is in the log.
+    const kinds = new Set(exchanges.map((e) => `${e.method} ${e.path.replace(/\/[0-9a-f-]{36}|\/\d{6,}/g, '/{id}')}`));
+    expect([...kinds].sort()).toEqual([
+      'GET /order/checkout-forms/{id}',
+      'GET /order/event-stats',
+      'GET /order/events',
+      'GET /sale/offer-quantity-change-commands/{id}/tasks',
+      'GET /sale/offers',
+      'GET /sale/product-offers/{id}',
+      'PATCH /sale/product-offers/{id}',
+      'PUT /sale/offer-quantity-change-commands/{id}',
+    ]);
+    const problems = exchanges.flatMap((e) => {
+      const found = checkExchange(spec, e);
+      const injected = e.path === '/order/events' || e.path.startsWith('/order/checkout-forms/');
+      return injected ? found.filter((p) => !/answer 200/.test(p)) : found;
+    });
+    expect(exchanges.length).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
+  });
+
+  it('starts a newly connected account after the journal\'s latest event: earlier orders were handled before Sklad', async () => {
+    const second = await createAccount(
+      hub.db,
+      hub.masterKey!,
+      { channel: 'allegro', name: 'Allegro later', baseUrl: server.url, credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: sim.state.issueRefreshToken(client.id) } },
+      'test',
+    );
+    const orders = async () => (await rows(hub.db, sql`select id from orders where account_id = ${second.id}`)).length;
+    const job = (await import('../core/jobs.ts')).runConnectorJob;
+    await job(hub, second.id, 'order-events');
+    expect(await orders()).toBe(0);
+    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, second.id))!.eventCursor).toBe(sim.state.events.at(-1)!.id);
+    const [offer] = [...sim.state.offers.values()];
+    sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 }] });
+    await job(hub, second.id, 'order-events');
+    expect(await orders()).toBe(1);
+  });
+
+  it('turns the account needs_reauth when Allegro refuses the refresh token', async () => {
+    sim.state.revokeClientGrants(client.id);
+    const ctx = await connectorContextFor(hub, accountId);
+    await expect(guardCredentials(hub, accountId, () => allegroConnector.validate(ctx))).rejects.toBeInstanceOf(CredentialsRejected);
+    const account = await getAccount(hub.db, accountId);
+    expect(account.status).toBe('needs_reauth');
+    expect(account.status_reason).toMatch(/refresh token.*invalid_grant/);
+  });
+});

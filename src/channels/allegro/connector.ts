@@ -1,0 +1,342 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import {
+  ChannelHttpError,
+  type ChannelLimits,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorJob,
+  type MappedListing,
+  type PushOutcome,
+  type QuantityPush,
+  type RemoteListing,
+  type SyncRunCounter,
+} from '../core/connector.ts';
+import { sleep } from '../core/http-client.ts';
+import { allegroRequest, updateState, type AllegroState } from './auth.ts';
+import { importAllegroOrder, orderFromAllegro, orderWarehouse } from './orders.ts';
+import {
+  checkoutForm,
+  describeIssues,
+  EAN_PARAMETER_ID,
+  errorMessage,
+  eventsPage,
+  eventStats,
+  generalReport,
+  offersPage,
+  orderEvent,
+  productOffer,
+  taskReport,
+  type CheckoutForm,
+  type OfferListing,
+} from './types.ts';
+
+/**
+ * Allegro (allegro.pl), spec ../shared/specs/allegro/swagger.yaml. Offers are the listings,
+ * matched to products by external.id (the seller's SKU), then by the EAN product parameter.
+ * Quantities go out per offer (PATCH /sale/product-offers/{id}), or as one quantity-change
+ * command when several offers take the same value. The `order-events` job follows the order
+ * event journal from a cursor kept in the account's state: a bought order becomes a Sklad
+ * order and writes stock off once; a cancellation returns it.
+ */
+
+/** How often the order journal is read (the job's cron); the propagation goal is this plus one second. */
+export const ORDER_EVENTS_POLL_SECONDS = 15;
+/** Orders of one page handled at once (their checkout forms fetched, their write-offs made). */
+const EVENT_CONCURRENCY = 8;
+/** Events per page of GET /order/events (the spec allows 1–1000). */
+const EVENTS_PAGE = 100;
+/** Offers per page of GET /sale/offers (the spec allows up to 1000). */
+const OFFERS_PAGE = 1000;
+/** A command pays off from this many offers with one value; fewer go one PATCH each. */
+const COMMAND_MIN_OFFERS = 3;
+
+// Allegro allows 9000 requests a minute per client id (150/s); one account keeps a third of it for other apps.
+const defaults: ChannelLimits = { pushBatchSize: 100, requestsPerSecond: 100, burst: 100, maxConcurrent: 8, readBatchSize: 100 };
+
+const settingsSchema = z.object({
+  /** The warehouse an Allegro order's stock is written off from; the account's first stock-rule warehouse otherwise. */
+  warehouseId: z.number().int().positive().optional(),
+  /** The OAuth token endpoint, when it is not on allegro.pl (a sandbox on another host). */
+  tokenUrl: z.string().url().optional(),
+  requestsPerSecond: z.number().positive().max(1000).optional(),
+  maxConcurrent: z.number().int().min(1).max(64).optional(),
+});
+
+const credentialsSchema = z.object({
+  clientId: z.string().trim().min(1, 'the client id of the Allegro application').max(200),
+  clientSecret: z.string().trim().min(1, 'the client secret of the Allegro application').max(500),
+  refreshToken: z.string().trim().min(1, 'the refresh token the seller granted').max(5000),
+});
+
+// --- listings ----------------------------------------------------------------------------------
+
+async function offerPage(ctx: ConnectorContext, query: Record<string, string | number | string[]>) {
+  const res = await allegroRequest(ctx, { method: 'GET', path: '/sale/offers', query });
+  const page = offersPage.safeParse(res.body);
+  if (!page.success) throw new Error(`GET /sale/offers answered an unexpected shape: ${describeIssues(page.error)}`);
+  return page.data;
+}
+
+/** The EAN (GTIN) parameter of an offer's product, read only for offers without external.id. */
+async function eanOf(ctx: ConnectorContext, offerId: string): Promise<string | null> {
+  const res = await allegroRequest(ctx, { method: 'GET', path: `/sale/product-offers/${encodeURIComponent(offerId)}`, accept: [404] });
+  const offer = productOffer.safeParse(res.body);
+  if (res.status === 404 || !offer.success) return null;
+  for (const element of offer.data.productSet ?? []) {
+    const ean = element.product?.parameters?.find((p) => p.id === EAN_PARAMETER_ID)?.values?.[0];
+    if (ean) return ean;
+  }
+  return null;
+}
+
+const toListing = (offer: OfferListing, ean: string | null): RemoteListing => ({
+  externalId: offer.id,
+  sku: offer.external?.id || null,
+  ean,
+  name: offer.name ?? null,
+  quantity: offer.stock?.available ?? null,
+  data: { status: offer.publication?.status ?? null },
+});
+
+// --- pushes ------------------------------------------------------------------------------------
+
+async function patchQuantity(ctx: ConnectorContext, push: QuantityPush): Promise<PushOutcome> {
+  const listingId = push.listing.listingId;
+  try {
+    const res = await allegroRequest(ctx, {
+      method: 'PATCH',
+      path: `/sale/product-offers/${encodeURIComponent(push.listing.externalId)}`,
+      body: { stock: { available: push.quantity } },
+      accept: [400, 404, 409, 422],
+    });
+    if (res.status < 300) return { listingId, ok: true };
+    // 409: the offer's previous edit is still being processed; the next push will do.
+    return { listingId, ok: false, error: `HTTP ${res.status}: ${errorMessage(res.body) ?? 'refused'}`, retryable: res.status === 409 };
+  } catch (error) {
+    if (error instanceof ChannelHttpError) return { listingId, ok: false, error: error.message, retryable: error.retryable };
+    throw error;
+  }
+}
+
+/** One quantity-change command for offers that all take `quantity` (> 0: the spec's FIXED needs it), then its tasks. */
+async function commandQuantity(ctx: ConnectorContext, quantity: number, pushes: QuantityPush[]): Promise<PushOutcome[]> {
+  const commandId = crypto.randomUUID();
+  const path = `/sale/offer-quantity-change-commands/${commandId}`;
+  const fail = (error: string, retryable: boolean) => pushes.map((p): PushOutcome => ({ listingId: p.listing.listingId, ok: false, error, retryable }));
+  try {
+    // A retried PUT of the same command id answers 409: the first one got through.
+    const res = await allegroRequest(ctx, {
+      method: 'PUT',
+      path,
+      body: {
+        modification: { changeType: 'FIXED', value: quantity },
+        offerCriteria: [{ type: 'CONTAINS_OFFERS', offers: pushes.map((p) => ({ id: p.listing.externalId })) }],
+      },
+      accept: [400, 409, 422],
+    });
+    if (res.status !== 201 && res.status !== 409) return fail(`HTTP ${res.status}: ${errorMessage(res.body) ?? 'command refused'}`, false);
+    generalReport.parse(res.body ?? {});
+    // Allegro runs commands asynchronously: read the tasks until none is NEW, for a few seconds.
+    const byOffer = new Map<string, { status: string; message: string }>();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const tasks = taskReport.parse((await allegroRequest(ctx, { method: 'GET', path: `${path}/tasks`, query: { limit: 1000 } })).body);
+      for (const t of tasks.tasks) {
+        if (t.offer?.id) byOffer.set(t.offer.id, { status: t.status ?? 'NEW', message: t.errors?.[0]?.userMessage ?? t.message ?? '' });
+      }
+      if (![...byOffer.values()].some((t) => t.status === 'NEW') && byOffer.size >= pushes.length) break;
+      await sleep(300 * (attempt + 1), ctx.signal);
+    }
+    return pushes.map((p): PushOutcome => {
+      const task = byOffer.get(p.listing.externalId);
+      if (task?.status === 'SUCCESS') return { listingId: p.listing.listingId, ok: true };
+      if (!task || task.status === 'NEW') return { listingId: p.listing.listingId, ok: false, error: 'the quantity command has not finished', retryable: true };
+      return { listingId: p.listing.listingId, ok: false, error: task.message || 'the quantity command failed for this offer', retryable: false };
+    });
+  } catch (error) {
+    if (error instanceof ChannelHttpError) return fail(error.message, error.retryable);
+    throw error;
+  }
+}
+
+// --- order events ------------------------------------------------------------------------------
+
+const HANDLED_EVENTS = new Set(['BOUGHT', 'FILLED_IN', 'READY_FOR_PROCESSING', 'BUYER_CANCELLED', 'AUTO_CANCELLED', 'BUYER_MODIFIED']);
+
+/** The checkout form, or null while Allegro has not made it (404 right after BOUGHT); a bad shape is a problem named by field. */
+async function fetchCheckoutForm(ctx: ConnectorContext, id: string): Promise<CheckoutForm | null | { problem: string }> {
+  const res = await allegroRequest(ctx, { method: 'GET', path: `/order/checkout-forms/${encodeURIComponent(id)}`, accept: [404] });
+  if (res.status === 404) return null;
+  const form = checkoutForm.safeParse(res.body);
+  return form.success ? form.data : { problem: `checkout form ${id}: ${describeIssues(form.error)}` };
+}
+
+/** One event: a problem is recorded and the loop goes on; only an outage (thrown) stops it. */
+async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unknown, warehouseId: number | null) {
+  const parsed = orderEvent.safeParse(raw);
+  const id = (raw as { id?: unknown } | null)?.id;
+  if (!parsed.success) {
+    run.problem(`order event ${typeof id === 'string' ? id : '(no id)'}: ${describeIssues(parsed.error)}`, { event: raw });
+    run.add({ failed: 1 });
+    return;
+  }
+  const event = parsed.data;
+  if (!HANDLED_EVENTS.has(event.type)) return;
+  const form = await fetchCheckoutForm(ctx, event.order.checkoutForm.id);
+  if (form && 'problem' in form) {
+    run.problem(`order event ${event.id}: ${form.problem}`);
+    run.add({ failed: 1 });
+    return;
+  }
+  const order = orderFromAllegro(ctx.account.id, event, form);
+  if (order.lines.length === 0) {
+    run.problem(`order event ${event.id}: checkout form ${event.order.checkoutForm.id} has no line with a quantity`);
+    run.add({ failed: 1 });
+    return;
+  }
+  const result = await importAllegroOrder(ctx.hub, ctx.account.id, warehouseId, order);
+  if (result.unmatched.length) run.problem(`order ${order.externalId}: no product for ${result.unmatched.join(', ')}; stock not written off for those lines`);
+  run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+}
+
+/** The cursor before any event (the journal was empty when the account was connected). */
+const JOURNAL_START = '0';
+
+/**
+ * The saved cursor. An account met for the first time starts after the journal's latest event
+ * (GET /order/event-stats): orders bought before Sklad was connected were the old system's
+ * to handle, and writing them off again would count them twice. Returns null then.
+ */
+async function eventCursor(ctx: ConnectorContext): Promise<string | null> {
+  const saved = (await ctx.loadState<AllegroState>())?.eventCursor;
+  if (saved) return saved;
+  const stats = eventStats.parse((await allegroRequest(ctx, { method: 'GET', path: '/order/event-stats' })).body ?? {});
+  await updateState(ctx, { eventCursor: stats.latestEvent?.id ?? JOURNAL_START });
+  return null;
+}
+
+/** The key an event's order is known by; events of one order are handled in journal order. */
+const formOf = (raw: unknown) => {
+  const form = (raw as { order?: { checkoutForm?: { id?: unknown } } | null } | null)?.order?.checkoutForm?.id;
+  return typeof form === 'string' ? form : `event:${(raw as { id?: unknown } | null)?.id}`;
+};
+
+/** Runs `work` over the items with at most `limit` at once; rejects with the first error after all have settled. */
+async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/**
+ * Reads the journal from the saved cursor to its end. The events of a page are handled
+ * several orders at once (each order's events in journal order); the cursor moves to the
+ * page's last event once all of it is handled, and not at all if any of it failed. So a
+ * restart never skips an event, and the events it handles again (at most one page) change
+ * nothing: the orders service knows each order and each write-off by its reference.
+ */
+async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
+  let cursor = await eventCursor(ctx);
+  if (cursor === null) return; // just connected: orders from now on
+  const warehouseId = await orderWarehouse(ctx.hub, ctx.account.id, ctx.account.settings.warehouseId);
+  if (warehouseId === null) run.problem("no warehouse to write Allegro orders off from: set settings.warehouseId or the account's stock rule");
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    const from = cursor === JOURNAL_START ? {} : { from: cursor };
+    const res = await allegroRequest(ctx, { method: 'GET', path: '/order/events', query: { ...from, limit: EVENTS_PAGE } });
+    const page = eventsPage.safeParse(res.body);
+    if (!page.success) throw new Error(`GET /order/events answered an unexpected shape: ${describeIssues(page.error)}`);
+    const events = page.data.events;
+    run.add({ fetched: events.length });
+    const byOrder = new Map<string, unknown[]>();
+    for (const raw of events) byOrder.set(formOf(raw), [...(byOrder.get(formOf(raw)) ?? []), raw]);
+    await inPool([...byOrder.values()], EVENT_CONCURRENCY, async (orderEvents) => {
+      for (const raw of orderEvents) await handleEvent(ctx, run, raw, warehouseId);
+    });
+    const ids = events.map((raw) => (raw as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id));
+    if (ids.length) {
+      cursor = ids[ids.length - 1];
+      await updateState(ctx, { eventCursor: cursor });
+    }
+    await ctx.progress({ message: `order events up to ${cursor ?? 'start'}` });
+    // A full page may have more behind it; a page without a usable id cannot move the cursor, so stop.
+    if (events.length < EVENTS_PAGE || !ids.length) return;
+  }
+}
+
+const orderEventsJob: ConnectorJob = {
+  name: 'order-events',
+  description: 'Follows the Allegro order event journal: new orders write stock off, cancellations return it',
+  defaultCron: `*/${ORDER_EVENTS_POLL_SECONDS} * * * * *`,
+  run: followOrderEvents,
+};
+
+// --- the connector -----------------------------------------------------------------------------
+
+export const allegroConnector: Connector = {
+  channel: 'allegro',
+  title: 'Allegro',
+  defaultBaseUrl: 'https://api.allegro.pl',
+  capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
+  limits: defaults,
+  credentialsSchema,
+  settingsSchema,
+
+  limitsFor(account) {
+    const s = settingsSchema.safeParse(account.settings ?? {});
+    if (!s.success) return defaults;
+    const requestsPerSecond = s.data.requestsPerSecond ?? defaults.requestsPerSecond;
+    return { ...defaults, requestsPerSecond, burst: Math.max(1, Math.ceil(requestsPerSecond)), maxConcurrent: s.data.maxConcurrent ?? defaults.maxConcurrent };
+  },
+
+  async validate(ctx) {
+    // A refused refresh token throws CredentialsRejected, which the core turns into needs_reauth.
+    const page = await offerPage(ctx, { limit: 1 });
+    return { ok: true, details: `${page.totalCount ?? page.offers.length} offers` };
+  },
+
+  async *fetchListings(ctx) {
+    // The first sync of an account also marks where its order events start.
+    await eventCursor(ctx);
+    for (let offset = 0; ; offset += OFFERS_PAGE) {
+      const page = await offerPage(ctx, { limit: OFFERS_PAGE, offset });
+      const listings: RemoteListing[] = [];
+      for (const offer of page.offers) listings.push(toListing(offer, offer.external?.id ? null : await eanOf(ctx, offer.id)));
+      yield listings;
+      if (page.offers.length < OFFERS_PAGE) return;
+    }
+  },
+
+  async pushQuantities(ctx, items) {
+    const byQuantity = new Map<number, QuantityPush[]>();
+    for (const item of items) byQuantity.set(item.quantity, [...(byQuantity.get(item.quantity) ?? []), item]);
+    const outcomes: PushOutcome[] = [];
+    for (const [quantity, pushes] of byQuantity) {
+      if (quantity > 0 && pushes.length >= COMMAND_MIN_OFFERS) outcomes.push(...(await commandQuantity(ctx, quantity, pushes)));
+      else for (const push of pushes) outcomes.push(await patchQuantity(ctx, push));
+    }
+    return outcomes;
+  },
+
+  async readQuantities(ctx, listings: MappedListing[]) {
+    const quantities = new Map<number, number>();
+    // external.id and offer.id take at most 100 values per request.
+    for (let i = 0; i < listings.length; i += 100) {
+      const chunk = listings.slice(i, i + 100);
+      const page = await offerPage(ctx, { 'offer.id': chunk.map((l) => l.externalId), limit: 100 });
+      const byOffer = new Map(chunk.map((l) => [l.externalId, l.listingId]));
+      for (const offer of page.offers) {
+        const listingId = byOffer.get(offer.id);
+        if (listingId !== undefined && typeof offer.stock?.available === 'number') quantities.set(listingId, offer.stock.available);
+      }
+    }
+    return quantities;
+  },
+
+  jobs: [orderEventsJob],
+};

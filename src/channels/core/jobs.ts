@@ -1,0 +1,147 @@
+import type { Hub } from '../../hub.ts';
+import { defineJobType, enqueueJob, PermanentJobError } from '../../engine/jobs.ts';
+import { defineOutboxConsumer } from '../../engine/outbox-consumer.ts';
+import { defineSchedule, setAccountSchedulesEnabled } from '../../engine/schedules.ts';
+import { withSyncRun } from '../../engine/sync-runs.ts';
+import { connectors } from '../registry.ts';
+import { deleteOldApiCalls } from './api-calls.ts';
+import { CredentialsRejected } from './connector.ts';
+import { accountRuntime, guardCredentials, onAccountSchedules } from './context.ts';
+import { markStockChanged, pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
+import { syncAccount } from './sync.ts';
+import { sleep } from './http-client.ts';
+
+/**
+ * The channel machinery as engine jobs (docs/decisions/041):
+ *   channels.sync       a full sync of an account (POST …/accounts/{id}/sync)
+ *   channels.push       pushes an account's marked listings (after stock changes)
+ *   channels.reconcile  reads the channel's quantities and pushes the differences (scheduled)
+ *   <channel>.<job>     every ConnectorJob, run with its context and a sync run
+ * and the 'stock.changed' outbox consumer that marks listings and pushes at once.
+ */
+
+export type AccountJob = 'sync' | 'push' | 'reconcile';
+
+/** Enqueues one of the account jobs (deduplicated per account while one waits or runs); returns its id. */
+export async function enqueueAccountJob(hub: Hub, accountId: number, job: AccountJob, runAt?: Date): Promise<number> {
+  const { id } = await enqueueJob(hub.db, { type: `channels.${job}`, accountId, payload: { accountId }, key: `channels.${job}:${accountId}`, runAt });
+  return id;
+}
+
+/** Runs a connector's job for an account now, in a sync run: `runConnectorJob(hub, 7, 'orders')`. */
+export async function runConnectorJob(
+  hub: Hub,
+  accountId: number,
+  jobName: string,
+  options: { jobId?: number; signal?: AbortSignal; progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void> } = {},
+): Promise<void> {
+  const rt0 = await accountRuntime(hub, accountId);
+  const job = rt0.connector.jobs?.find((j) => j.name === jobName);
+  if (!job) throw new Error(`The ${rt0.connector.channel} connector has no job "${jobName}"`);
+  await withSyncRun(hub, { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId }, async (run) => {
+    const rt = await accountRuntime(hub, accountId, { syncRunId: run.id, signal: options.signal, progress: options.progress });
+    await guardCredentials(hub, accountId, () => job.run(rt.ctx, run));
+  });
+}
+
+/** Keeps pushing while changes keep coming; waits while another pusher holds the account. */
+async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<PushSummary>, signal?: AbortSignal): Promise<PushSummary> {
+  const waitUntil = Date.now() + 60_000;
+  for (;;) {
+    const summary = await push();
+    if (summary.busy) {
+      if (Date.now() > waitUntil) throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
+      await sleep(200, signal);
+      continue;
+    }
+    if (summary.failed) throw new Error(`${summary.failed} item(s) could not be pushed to account ${accountId} yet; retrying`);
+    if (!summary.remaining) return summary;
+  }
+}
+
+/** A rejected key cannot be fixed by a retry: the job goes dead (the account is needs_reauth already). */
+const permanentOnRejectedKey = <T>(work: () => Promise<T>) =>
+  work().catch((error) => {
+    throw error instanceof CredentialsRejected ? new PermanentJobError(error.message, { cause: error }) : error;
+  });
+
+let registered = false;
+
+/** Registers the job types, schedules and the outbox consumer; safe to call more than once. */
+export function registerChannelJobs() {
+  if (registered) return;
+  registered = true;
+  onAccountSchedules((hub, accountId, enabled) => setAccountSchedulesEnabled(hub.db, accountId, enabled));
+
+  defineJobType('channels.sync', async ({ hub, job, signal, progress }) => {
+    const accountId = Number((job.payload as { accountId: number }).accountId);
+    await permanentOnRejectedKey(() =>
+      withSyncRun(hub, { type: 'channels.sync', accountId, jobId: job.id }, (run) => syncAccount(hub, accountId, { run, signal, progress })),
+    );
+  });
+
+  defineJobType('channels.push', async ({ hub, job, signal }) => {
+    const accountId = Number((job.payload as { accountId: number }).accountId);
+    await permanentOnRejectedKey(() =>
+      withSyncRun(hub, { type: 'channels.push', accountId, jobId: job.id }, (run) =>
+        pushUntilDone(hub, accountId, () => pushPending(hub, accountId, { run, signal }), signal),
+      ),
+    );
+  });
+
+  defineJobType('channels.reconcile', async ({ hub, job, signal }) => {
+    const accountId = Number((job.payload as { accountId: number }).accountId);
+    await permanentOnRejectedKey(() =>
+      withSyncRun(hub, { type: 'channels.reconcile', accountId, jobId: job.id }, async (run) => {
+        const first = await reconcileAccount(hub, accountId, { run, signal });
+        if (first.busy || first.remaining) await pushUntilDone(hub, accountId, () => pushPending(hub, accountId, { run, signal }), signal);
+      }),
+    );
+  });
+
+  defineJobType('channels.api_calls_cleanup', async ({ hub }) => {
+    const deleted = await deleteOldApiCalls(hub.db);
+    hub.logger.info({ deleted }, 'old api_calls removed');
+  });
+  defineSchedule({ name: 'channels.api_calls_cleanup', jobType: 'channels.api_calls_cleanup', cron: '17 3 * * *' });
+
+  for (const connector of connectors) {
+    if (connector.capabilities.readStock && connector.readQuantities) {
+      defineSchedule({ name: `${connector.channel}.reconcile`, jobType: 'channels.reconcile', cron: '23 */6 * * *', perAccountOfChannel: connector.channel });
+    }
+    for (const job of connector.jobs ?? []) {
+      const type = `${connector.channel}.${job.name}`;
+      defineJobType(type, async ({ hub, job: queued, signal, progress }) => {
+        const accountId = Number((queued.payload as { accountId: number }).accountId ?? queued.accountId);
+        await permanentOnRejectedKey(() => runConnectorJob(hub, accountId, job.name, { jobId: queued.id, signal, progress }));
+      });
+      if (job.defaultCron) defineSchedule({ name: type, jobType: type, cron: job.defaultCron, perAccountOfChannel: connector.channel });
+    }
+  }
+
+  // A stock change: mark the product's listings, then push each account at once; an account
+  // busy or failing gets a push job (retried with back-off by the engine).
+  defineOutboxConsumer(
+    'stock.changed',
+    async (hub, messages) => {
+      const productIds = [...new Set(messages.map((m) => Number(m.key)).filter((id) => Number.isSafeInteger(id) && id > 0))];
+      const accountIds = await markStockChanged(hub.db, productIds);
+      await Promise.all(
+        accountIds.map(async (accountId) => {
+          try {
+            const summary = await withSyncRun(hub, { type: 'channels.push', accountId }, (run) => pushPending(hub, accountId, { run }));
+            if (summary.busy || summary.remaining) await enqueueAccountJob(hub, accountId, 'push');
+          } catch (error) {
+            hub.logger.warn({ err: error, accountId }, 'stock push failed; a push job will retry');
+            await enqueueAccountJob(hub, accountId, 'push', new Date(Date.now() + 1_000));
+          }
+        }),
+      );
+    },
+    { batchSize: 1000 },
+  );
+}
+
+// Job types are known as soon as this module is loaded (the engine's rule). Connector modules
+// must not import this file (routes may), or the registry would be read before it is built.
+registerChannelJobs();

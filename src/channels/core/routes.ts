@@ -1,0 +1,321 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireRole } from '../../http/auth.ts';
+import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, page, PageQuery, security } from '../../http/router.ts';
+import type { Hub } from '../../hub.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { connectors } from '../registry.ts';
+import { accountStatuses, createAccount, deleteAccount, getAccount, listAccounts, markValidated, requireMasterKey, setAccountStatus, updateAccount } from './accounts.ts';
+import { listApiCalls } from './api-calls.ts';
+import { getStockRule, setStockRule } from './availability.ts';
+import { ChannelHttpError, CredentialsRejected } from './connector.ts';
+import { accountRuntime, markNeedsReauth, setSchedulesEnabled } from './context.ts';
+import { enqueueAccountJob } from './jobs.ts';
+import { listListings, mapListing, matchStates } from './listings.ts';
+
+const tags = ['Channels'];
+const admin = requireRole('admin');
+
+const Account = z
+  .object({
+    id: z.number().int(), channel: z.string(), name: z.string(), base_url: z.string(),
+    status: z.enum(accountStatuses), status_reason: z.string().nullable(),
+    credentials: z.record(z.string(), z.string()).openapi({ description: 'Each field masked: ••••last4', example: { apiKey: '••••9f3a' } }),
+    settings: z.record(z.string(), z.unknown()), validated_at: z.string().nullable(), created_at: z.string(), updated_at: z.string(),
+  })
+  .openapi('ChannelAccount');
+
+const NewAccount = z
+  .strictObject({
+    channel: z.string().min(1).max(50).openapi({ example: 'generic' }),
+    name: z.string().trim().min(1).max(200).openapi({ example: 'Main shop' }),
+    base_url: z.string().url().max(500).nullish().openapi({ description: "The service's URL; its production URL when left out" }),
+    credentials: z.record(z.string(), z.string().max(5000)).openapi({ description: "Fields the channel's connector asks for (see GET /channels)" }),
+    settings: z.record(z.string(), z.unknown()).optional(),
+  })
+  .openapi('NewChannelAccount');
+
+const AccountPatch = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    base_url: z.string().url().max(500).nullish(),
+    credentials: z.record(z.string(), z.string().max(5000)).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+  })
+  .openapi('ChannelAccountPatch');
+
+const Listing = z
+  .object({
+    id: z.number().int(), account_id: z.number().int(), external_id: z.string(), sku: z.string().nullable(), ean: z.string().nullable(),
+    name: z.string().nullable(), data: z.record(z.string(), z.unknown()), product_id: z.number().int().nullable(), product_sku: z.string().nullable(),
+    match_state: z.enum(matchStates), matched_by: z.enum(['sku', 'ean', 'external_id', 'manual']).nullable(),
+    candidate_product_ids: z.array(z.number().int()), channel_quantity: z.number().int().nullable(),
+    last_pushed_quantity: z.number().int().nullable(), last_pushed_at: z.string().nullable(), last_push_error: z.string().nullable(), updated_at: z.string(),
+  })
+  .openapi('Listing');
+
+const Availability = z
+  .object({
+    warehouse_ids: z.array(z.number().int().positive()).max(1000).openapi({ description: 'Warehouses that feed the account; empty: every own warehouse' }),
+    safety_buffer: z.number().int().min(0).max(1_000_000_000).openapi({ description: 'Units kept back from the channel' }),
+    max_quantity: z.number().int().min(0).max(1_000_000_000).nullable().openapi({ description: 'The most the channel is shown; null: no cap' }),
+  })
+  .openapi('AccountAvailability');
+
+const ApiCall = z
+  .object({
+    id: z.number().int(), at: z.string(), account_id: z.number().int().nullable(), sync_run_id: z.number().int().nullable(), method: z.string(),
+    url: z.string(), status: z.number().int().nullable(), duration_ms: z.number().int(), request_bytes: z.number().int(),
+    response_bytes: z.number().int(), error: z.string().nullable(),
+  })
+  .openapi('ApiCall');
+
+const Channel = z
+  .object({
+    channel: z.string(), title: z.string(), default_base_url: z.string(),
+    capabilities: z.object({ listings: z.boolean(), pushStock: z.boolean(), readStock: z.boolean(), orders: z.boolean() }),
+    limits: z.object({ pushBatchSize: z.number(), requestsPerSecond: z.number(), burst: z.number(), maxConcurrent: z.number(), readBatchSize: z.number().optional() }),
+    credential_fields: z.array(z.string()),
+    jobs: z.array(z.object({ name: z.string(), description: z.string(), default_cron: z.string().nullable() })),
+  })
+  .openapi('Channel');
+
+const AccountParam = IdParam;
+const ListingParams = IdParam.extend({
+  listingId: z.coerce.number().int().positive().max(2 ** 53 - 1).openapi({ param: { name: 'listingId', in: 'path' }, example: 1 }),
+});
+const JobAccepted = z.object({ job_id: z.number().int() }).openapi('JobAccepted');
+
+export function channelsRoutes(hub: Hub) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/channels', tags, security, summary: 'The channels Sklad can connect, with their capabilities and limits',
+      responses: { 200: jsonResponse(z.object({ items: z.array(Channel) }), 'Registered connectors'), ...errorResponses() },
+    }),
+    (c) =>
+      c.json({
+        items: connectors.map((k) => ({
+          channel: k.channel, title: k.title, default_base_url: k.defaultBaseUrl, capabilities: k.capabilities, limits: k.limits,
+          credential_fields: Object.keys((k.credentialsSchema as unknown as { shape?: Record<string, unknown> }).shape ?? {}),
+          jobs: (k.jobs ?? []).map((j) => ({ name: j.name, description: j.description, default_cron: j.defaultCron ?? null })),
+        })),
+      }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/channels/accounts', tags, security, summary: 'Channel accounts (credentials masked)',
+      request: { query: z.object({ channel: z.string().max(50).optional(), status: z.enum(accountStatuses).optional() }) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Account) }), 'Accounts'), ...errorResponses() },
+    }),
+    async (c) => c.json({ items: await listAccounts(hub.db, c.req.valid('query')) }, 200),
+  );
+
+  app.use('/channels/accounts', async (c, next) => (c.req.method === 'POST' ? admin(c, next) : next()));
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts', tags, security, summary: 'Connect an account (admin)',
+      description: "Credentials are checked against the connector's fields, sealed (AES-256-GCM) and never returned whole.",
+      request: { body: jsonBody(NewAccount) },
+      responses: { 201: jsonResponse(Account, 'The account'), ...errorResponses(409, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const masterKey = requireMasterKey(hub.masterKey);
+      const account = await hub.db.transaction((tx) =>
+        createAccount(tx, masterKey, { channel: body.channel, name: body.name, baseUrl: body.base_url, credentials: body.credentials, settings: body.settings }, c.get('actor').name),
+      );
+      return c.json(account, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/channels/accounts/{id}', tags, security, summary: 'One account (credentials masked)',
+      request: { params: AccountParam },
+      responses: { 200: jsonResponse(Account, 'The account'), ...errorResponses(404) },
+    }),
+    async (c) => c.json(await getAccount(hub.db, c.req.valid('param').id), 200),
+  );
+
+  app.use('/channels/accounts/:id', async (c, next) => (c.req.method === 'PATCH' || c.req.method === 'DELETE' ? admin(c, next) : next()));
+  app.openapi(
+    createRoute({
+      method: 'patch', path: '/channels/accounts/{id}', tags, security, summary: 'Change an account (admin)',
+      description: 'New credentials replace all old ones and make a needs_reauth account active again.',
+      request: { params: AccountParam, body: jsonBody(AccountPatch) },
+      responses: { 200: jsonResponse(Account, 'The account'), ...errorResponses(404, 409, 503) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const masterKey = requireMasterKey(hub.masterKey);
+      const before = await getAccount(hub.db, id);
+      const account = await hub.db.transaction((tx) =>
+        updateAccount(tx, masterKey, id, { name: body.name, baseUrl: body.base_url, credentials: body.credentials, settings: body.settings, status: body.status }, c.get('actor').name),
+      );
+      if (before.status !== account.status) await setSchedulesEnabled(hub, id, account.status === 'active');
+      return c.json(account, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete', path: '/channels/accounts/{id}', tags, security, summary: 'Remove an account and its listings (admin)',
+      request: { params: AccountParam },
+      responses: { 204: { description: 'Removed' }, ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await setSchedulesEnabled(hub, id, false);
+      await hub.db.transaction((tx) => deleteAccount(tx, id, c.get('actor').name));
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts/{id}/validate', tags, security, summary: "Check the account's credentials with the service",
+      description: 'A rejected key turns the account needs_reauth, stops its schedules and says why; an accepted one makes it active again.',
+      request: { params: AccountParam },
+      responses: {
+        200: jsonResponse(z.object({ ok: z.boolean(), status: z.enum(accountStatuses), reason: z.string().nullable(), details: z.string().nullable() }), 'The verdict'),
+        ...errorResponses(404, 409, 502, 503),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = c.get('actor').name;
+      const rt = await accountRuntime(hub, id, { allowInactive: true, timeoutMs: 15_000 });
+      if (rt.account.status === 'disabled') throw new DomainError('ACCOUNT_DISABLED', `Account ${id} is disabled: enable it first`, 409);
+      let verdict: { ok: true; details?: string } | { ok: false; reason: string };
+      try {
+        verdict = await rt.connector.validate(rt.ctx);
+      } catch (error) {
+        if (error instanceof CredentialsRejected) verdict = { ok: false, reason: error.message };
+        else if (error instanceof ChannelHttpError) throw new DomainError('CHANNEL_UNAVAILABLE', `The service did not answer the check: ${error.message}`, 502);
+        else throw error;
+      }
+      if (verdict.ok) {
+        await hub.db.transaction(async (tx) => {
+          await markValidated(tx, id);
+          await setAccountStatus(tx, id, 'active', null, actor);
+        });
+        if (rt.account.status !== 'active') await setSchedulesEnabled(hub, id, true);
+        return c.json({ ok: true, status: 'active' as const, reason: null, details: verdict.details ?? null }, 200);
+      }
+      await markNeedsReauth(hub, id, verdict.reason, actor);
+      return c.json({ ok: false, status: 'needs_reauth' as const, reason: verdict.reason, details: null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts/{id}/sync', tags, security, summary: 'Start a full sync: read listings, match them, push the differences',
+      description: 'Runs as a job; follow it at /api/v1/jobs/{job_id} and /api/v1/jobs/{job_id}/events.',
+      request: { params: AccountParam },
+      responses: { 202: jsonResponse(JobAccepted, 'The job that runs the sync'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const account = await getAccount(hub.db, id);
+      if (account.status !== 'active') throw new DomainError(account.status === 'needs_reauth' ? 'ACCOUNT_NEEDS_REAUTH' : 'ACCOUNT_DISABLED', `Account ${id} is ${account.status}: ${account.status_reason ?? 'enable it first'}`, 409);
+      return c.json({ job_id: await enqueueAccountJob(hub, id, 'sync') }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts/{id}/reconcile', tags, security, summary: "Start a reconcile: read the channel's quantities and push only the differences",
+      request: { params: AccountParam },
+      responses: { 202: jsonResponse(JobAccepted, 'The job that runs the reconcile'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await getAccount(hub.db, id);
+      return c.json({ job_id: await enqueueAccountJob(hub, id, 'reconcile') }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/channels/accounts/{id}/listings', tags, security, summary: "The account's listings; ?state=unmatched|ambiguous shows what needs a decision",
+      request: { params: AccountParam, query: PageQuery.extend({ state: z.enum(matchStates).optional(), q: z.string().trim().min(1).max(200).optional() }) },
+      responses: { 200: jsonResponse(page(Listing), 'A page of listings'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      await getAccount(hub.db, id);
+      const result = await listListings(hub.db, id, q);
+      return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put', path: '/channels/accounts/{id}/listings/{listingId}', tags, security, summary: 'Map a listing to a product by hand (null: to none)',
+      description: 'The decision survives later imports; the product’s quantity is pushed to the listing next.',
+      request: { params: ListingParams, body: jsonBody(z.strictObject({ product_id: z.number().int().positive().nullable() }).openapi('ListingMapping')) },
+      responses: { 200: jsonResponse(Listing, 'The listing'), ...errorResponses(404, 422) },
+    }),
+    async (c) => {
+      const { id, listingId } = c.req.valid('param');
+      const listing = await hub.db.transaction((tx) => mapListing(tx, id, listingId, c.req.valid('json').product_id, c.get('actor').name));
+      await enqueueAccountJob(hub, id, 'push').catch((err) => hub.logger.warn({ err, accountId: id }, 'could not schedule a push'));
+      return c.json(listing, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/channels/accounts/{id}/availability', tags, security, summary: 'Which warehouses feed the account, its safety buffer and cap',
+      request: { params: AccountParam },
+      responses: { 200: jsonResponse(Availability, 'The rule'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await getAccount(hub.db, id);
+      return c.json(await getStockRule(hub.db, id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put', path: '/channels/accounts/{id}/availability', tags, security, summary: 'Set the warehouses, buffer and cap; quantities are pushed again',
+      description: 'channel quantity = clamp(sum(available over the warehouses) − safety_buffer, 0, max_quantity)',
+      request: { params: AccountParam, body: jsonBody(Availability.strict()) },
+      responses: { 200: jsonResponse(Availability, 'The rule'), ...errorResponses(404, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await getAccount(hub.db, id);
+      const rule = await hub.db.transaction((tx) => setStockRule(tx, id, c.req.valid('json'), c.get('actor').name));
+      await enqueueAccountJob(hub, id, 'push').catch((err) => hub.logger.warn({ err, accountId: id }, 'could not schedule a push'));
+      return c.json(rule, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/api-calls', tags, security, summary: 'Requests made to external services (secrets cut), newest first',
+      request: {
+        query: PageQuery.extend({
+          account_id: z.coerce.number().int().positive().optional(),
+          sync_run_id: z.coerce.number().int().positive().optional(),
+          status: z.union([z.literal('failed'), z.coerce.number().int().min(100).max(599)]).optional().openapi({ description: 'An HTTP status, or failed' }),
+        }),
+      },
+      responses: { 200: jsonResponse(page(ApiCall), 'A page of calls'), ...errorResponses() },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const result = await listApiCalls(hub.db, { accountId: q.account_id, syncRunId: q.sync_run_id, status: q.status, limit: q.limit, offset: q.offset });
+      return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm';
+import type { Hub } from '../../hub.ts';
+import { channelQuantitySql } from './availability.ts';
+import type { SyncRunCounter } from './connector.ts';
+import { accountRuntime, guardCredentials } from './context.ts';
+import { analyzeListings, importListings, matchListings } from './listings.ts';
+import { pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
+
+/**
+ * A full sync of an account: read every listing, match them to products, then push the
+ * quantities that differ from the channel's. When the listing pages carry quantities they
+ * are compared directly; otherwise the channel's quantities are read (a reconcile).
+ */
+export async function syncAccount(hub: Hub, accountId: number, options: { run?: SyncRunCounter; signal?: AbortSignal; progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void> } = {}): Promise<PushSummary> {
+  const rt = await accountRuntime(hub, accountId, { syncRunId: options.run?.id ?? null, signal: options.signal, progress: options.progress });
+  const { connector, ctx } = rt;
+  let everyPageHadQuantities = true;
+  if (connector.fetchListings) {
+    await guardCredentials(hub, accountId, async () => {
+      let fetched = 0;
+      let created = 0;
+      for await (const page of connector.fetchListings!(ctx)) {
+        const counts = await importListings(hub.db, accountId, page);
+        fetched += page.length;
+        created += counts.created;
+        everyPageHadQuantities &&= page.every((l) => typeof l.quantity === 'number');
+        options.run?.add({ fetched: page.length, created: counts.created, updated: counts.updated });
+        await ctx.progress({ done: fetched, message: `${fetched} listings read` });
+      }
+      if (created > 1_000) await analyzeListings(hub.db);
+    });
+    const states = await matchListings(hub.db, accountId);
+    if (states.ambiguous) options.run?.problem(`${states.ambiguous} listing(s) match several products: map them by hand`, states);
+    if (states.unmatched) options.run?.problem(`${states.unmatched} listing(s) match no product`, states);
+  }
+  if (connector.readQuantities && (!connector.fetchListings || !everyPageHadQuantities)) {
+    return reconcileAccount(hub, accountId, options);
+  }
+  // The quantities read with the listings are the channel's: mark those that differ from the stock.
+  await hub.db.execute(sql`
+    update listings l set needs_push = true, change_seq = l.change_seq + 1, last_pushed_quantity = null
+     where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null
+       and l.channel_quantity is distinct from ${channelQuantitySql(accountId, sql`l.product_id`)}`);
+  return pushPending(hub, accountId, options);
+}

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createOzonSimulator } from '../../../simulators/ozon/server.ts';
+import { OzonState, seedOzon } from '../../../simulators/ozon/state.ts';
+import { rows } from '../../db/database.ts';
+import { useTestDatabase } from '../../test/databases.ts';
+import { createAccount } from '../core/accounts.ts';
+import { seedCatalog } from '../core/testing.ts';
+
+/** `sklad ozon test` and `sklad ozon sync` as a person runs them: the real CLI in a child process on PostgreSQL. */
+describe('the Ozon CLI', () => {
+  const t = useTestDatabase('postgres');
+  const sim = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 25, fboWarehouses: 3, postings: 6, offerId: (i) => `SKU-${i}` }) });
+  const masterKey = crypto.randomBytes(32);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sklad-ozon-cli-'));
+  let close: () => Promise<void>;
+  const ids = { good: 0, wrong: 0 };
+
+  const sklad = (...args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['bin/sklad.mjs', ...args], {
+        env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: masterKey.toString('base64'), SKLAD_DATA_DIR: dataDir, LOG_LEVEL: 'error' },
+      });
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.stderr.on('data', (chunk) => (out += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+
+  beforeAll(async () => {
+    const server = await sim.listen();
+    close = server.close;
+    await seedCatalog(t.database.db, { count: 25, stock: () => 4 });
+    const add = async (name: string, apiKey: string) =>
+      (await createAccount(t.database.db, masterKey, { channel: 'ozon', name, baseUrl: server.url, credentials: { clientId: sim.clientId, apiKey } }, 'test')).id;
+    ids.good = await add('Ozon main', sim.apiKey);
+    ids.wrong = await add('Ozon old key', 'revoked-key-0000');
+  });
+  afterAll(async () => {
+    await close?.();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('`ozon test` says OK for good keys and FAILED with the reason for refused ones', async () => {
+    const all = await sklad('ozon', 'test');
+    expect(all.out).toContain(`Ozon account ${ids.good} "Ozon main": OK — Ozon answered:`);
+    expect(all.out).toMatch(new RegExp(`Ozon account ${ids.wrong} "Ozon old key": FAILED — Ozon refused the Client-Id and Api-Key \\(HTTP 403`));
+    expect(all.code).toBe(1);
+
+    const one = await sklad('ozon', 'test', '--account', String(ids.good));
+    expect(one.out).not.toContain('Ozon old key');
+    expect(one.code).toBe(0);
+  }, 120_000);
+
+  test('`ozon sync --account ID` runs a full sync and prints its counts', async () => {
+    const { code, out } = await sklad('ozon', 'sync', '--account', String(ids.good));
+    expect(out).toMatch(/stock\s+succeeded\s+fetched \d+/);
+    expect(out).toMatch(/postings\s+succeeded\s+fetched 6, created 6/);
+    expect(out).toMatch(/listings\s+succeeded\s+fetched \d+, created 25, updated 0, pushed 25/);
+    expect(out).toMatch(/done in \d+\.\d s/);
+    expect(code).toBe(0);
+    const runs = await rows<{ type: string }>(t.database.db, sql`select type from sync_runs where account_id = ${ids.good} order by id`);
+    expect(runs.map((r) => r.type)).toEqual(['ozon.stocks', 'ozon.postings', 'channels.sync']);
+  }, 180_000);
+});

@@ -1,0 +1,173 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createOzonSimulator } from '../../../simulators/ozon/server.ts';
+import { OzonState, seedOzon } from '../../../simulators/ozon/state.ts';
+import { rows } from '../../db/database.ts';
+import type { Hub } from '../../hub.ts';
+import { describeEachDatabase } from '../../test/databases.ts';
+import { checkLog, loadSpec } from '../../test/openapi-contract.ts';
+import { testHub } from '../../test/server.ts';
+import { createAccount } from '../core/accounts.ts';
+import type { SyncRunCounter } from '../core/connector.ts';
+import { connectorContextFor } from '../core/context.ts';
+import { seedCatalog } from '../core/testing.ts';
+import { ozonConnector } from './connector.ts';
+import { syncOzonPostings } from './postings.ts';
+import { syncOzonStocks } from './stocks.ts';
+
+/** The counts a sync run keeps (the engine's sync_runs row holds the same). */
+function runCounter() {
+  const counts = { fetched: 0, created: 0, updated: 0, pushed: 0, failed: 0 };
+  const problems: string[] = [];
+  const run: SyncRunCounter = {
+    id: 0,
+    add: (c) => void Object.entries(c).forEach(([k, v]) => (counts[k as keyof typeof counts] += v ?? 0)),
+    problem: (message) => void problems.push(message),
+  };
+  return { run, counts, problems };
+}
+
+describeEachDatabase('the Ozon connector', (t) => {
+  const sim = createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 120, fboWarehouses: 6, postings: 25, offerId: (i) => `SKU-${i}` }),
+    pairUpdateIntervalMs: 0,
+  });
+  let close: () => Promise<void>;
+  let hub: Hub;
+  let accountId: number;
+
+  const context = async (options: Parameters<typeof connectorContextFor>[2] = {}) => connectorContextFor(hub, accountId, options);
+  const movementCount = async () => (await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from stock_movements`))[0].n;
+
+  beforeAll(async () => {
+    const server = await sim.listen();
+    close = server.close;
+    hub = testHub(t.database);
+    await seedCatalog(hub.db, { count: 100, stock: () => 50 }); // SKU-1..SKU-100: 20 Ozon products stay unmatched
+    const account = await createAccount(hub.db, hub.masterKey!, {
+      channel: 'ozon', name: 'Ozon main', baseUrl: server.url,
+      credentials: { clientId: sim.clientId, apiKey: sim.apiKey }, settings: { pageSize: 40 },
+    }, 'test');
+    accountId = account.id;
+  });
+  afterAll(() => close());
+
+  test('validates the keys with a real call and refuses wrong ones', async () => {
+    expect(await ozonConnector.validate(await context())).toMatchObject({ ok: true });
+    const wrong = await createAccount(hub.db, hub.masterKey!, {
+      channel: 'ozon', name: 'Ozon wrong', baseUrl: (await context()).account.baseUrl, credentials: { clientId: sim.clientId, apiKey: 'wrong-key-123' },
+    }, 'test');
+    const result = await ozonConnector.validate(await connectorContextFor(hub, wrong.id));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/Ozon refused/) });
+  });
+
+  test('mirrors stock per type and per FBO warehouse, with source and stock type', async () => {
+    const { run, problems } = runCounter();
+    await syncOzonStocks(await context(), run);
+    expect(problems).toEqual([]);
+    const warehouses = await rows<{ id: number; code: string; source: string; kind: string; read_only: boolean }>(
+      hub.db, sql`select id, code, source, kind, read_only from warehouses where kind = 'mirror' order by code`);
+    expect(warehouses.map((w) => w.source).sort()).toEqual(
+      ['ozon:fbo', 'ozon:fbs', 'ozon:realFbs', ...sim.state.warehouses.filter((w) => w.type === 'fbo').map((w) => `ozon:fbo:${w.name}`)].sort(),
+    );
+    expect(warehouses.every((w) => w.read_only)).toBe(true);
+
+    // One product checked against the simulator, per FBO warehouse and for the FBS total.
+    const product = sim.state.products[4];
+    const [{ id: productId }] = await rows<{ id: number }>(hub.db, sql`select id from products where sku = ${product.offerId}`);
+    for (const w of sim.state.warehouses.filter((x) => x.type === 'fbo')) {
+      const cell = sim.state.stock(product.productId, w.id)!;
+      const [level] = await rows<{ on_hand: number; reserved: number }>(hub.db, sql`
+        select on_hand, reserved from stock_levels l join warehouses wh on wh.id = l.warehouse_id
+         where l.product_id = ${productId} and wh.source = ${`ozon:fbo:${w.name}`}`);
+      expect(level ?? { on_hand: 0, reserved: 0 }).toEqual({ on_hand: cell.present, reserved: cell.reserved });
+    }
+    const fbsPresent = sim.state.warehouses.filter((w) => w.type === 'fbs').reduce((s, w) => s + sim.state.stock(product.productId, w.id)!.present, 0);
+    const [fbs] = await rows<{ on_hand: number }>(hub.db, sql`
+      select on_hand from stock_levels l join warehouses wh on wh.id = l.warehouse_id where l.product_id = ${productId} and wh.source = 'ozon:fbs'`);
+    expect(fbs?.on_hand ?? 0).toBe(fbsPresent);
+  });
+
+  test('a re-run changes nothing', async () => {
+    const before = await movementCount();
+    const { run, counts } = runCounter();
+    await syncOzonStocks(await context(), run);
+    expect(counts.updated).toBe(0);
+    expect(await movementCount()).toBe(before);
+  });
+
+  test('when the warehouse detail fails, the totals are still saved and the run says so', async () => {
+    const product = sim.state.products[0];
+    const fbs = sim.state.warehouses.find((w) => w.type === 'fbs')!;
+    sim.state.setStock(product.productId, fbs.id, { present: 33, reserved: 0 });
+    sim.faults.next('500', 20, ['/v1/analytics/stocks']);
+    const { run, problems } = runCounter();
+    await syncOzonStocks(await context({ timeoutMs: 2_000 }), run);
+    sim.faults.set(null);
+    expect(problems).toEqual([expect.stringMatching(/per-warehouse analytics failed; the other source was still saved/)]);
+    const [level] = await rows<{ on_hand: number }>(hub.db, sql`
+      select on_hand from stock_levels l join warehouses wh on wh.id = l.warehouse_id join products p on p.id = l.product_id
+       where p.sku = ${product.offerId} and wh.source = 'ozon:fbs'`);
+    expect(level.on_hand).toBe(33 + sim.state.warehouses.filter((w) => w.type === 'fbs' && w.id !== fbs.id).reduce((s, w) => s + sim.state.stock(product.productId, w.id)!.present, 0));
+  });
+
+  test('a run stopped mid-way resumes at the page it stopped on', async () => {
+    const controller = new AbortController();
+    let pages = 0;
+    const ctx = await context({
+      signal: controller.signal,
+      progress: async (p) => {
+        if (p.message === 'Ozon stocks by type' && ++pages === 2) controller.abort(new Error('stopped'));
+      },
+    });
+    await expect(syncOzonStocks(ctx, runCounter().run)).rejects.toThrow();
+    sim.resetLog();
+    await syncOzonStocks(await context(), runCounter().run);
+    const first = sim.log.find((e) => e.path === '/v4/product/info/stocks')!;
+    expect((first.body as { cursor: string }).cursor).not.toBe('');
+    // …and the pass after it starts from the beginning again.
+    sim.resetLog();
+    await syncOzonStocks(await context(), runCounter().run);
+    expect((sim.log.find((e) => e.path === '/v4/product/info/stocks')!.body as { cursor: string }).cursor).toBe('');
+  });
+
+  test('imports FBS postings as orders keyed by posting number, and their cancellations', async () => {
+    const { run, counts } = runCounter();
+    await syncOzonPostings(await context(), run);
+    expect(counts.created).toBe(sim.state.postings.size);
+    const posting = [...sim.state.postings.values()][3];
+    sim.state.setPostingStatus(posting.postingNumber, 'cancelled', { cancelReason: 'Покупатель отменил' });
+    const again = runCounter();
+    await syncOzonPostings(await context(), again.run);
+    expect(again.counts).toMatchObject({ created: 0, updated: 1 });
+    const [order] = await rows<{ status: string; posting_number: string }>(hub.db, sql`
+      select status, posting_number from orders where channel = 'ozon' and external_id = ${posting.postingNumber}`);
+    expect(order).toEqual({ status: 'cancelled', posting_number: posting.postingNumber });
+    const third = runCounter();
+    await syncOzonPostings(await context(), third.run);
+    expect(third.counts).toMatchObject({ created: 0, updated: 0 });
+  });
+
+  test('pushes FBS quantities with per-item errors, at most 100 a call', async () => {
+    const ctx = await context();
+    const listings = [];
+    for await (const page of ozonConnector.fetchListings!(ctx)) listings.push(...page);
+    expect(listings).toHaveLength(120);
+    const mapped = listings.slice(0, 3).map((l, i) => ({ listingId: i + 1, productId: i + 1, externalId: l.externalId, sku: l.sku ?? null, data: l.data ?? {} }));
+    mapped.push({ listingId: 99, productId: 99, externalId: '1', sku: 'GONE', data: { productId: 1, offerId: 'GONE' } });
+    const outcomes = await ozonConnector.pushQuantities!(ctx, mapped.map((listing, i) => ({ listing, quantity: 10 + i })));
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false]);
+    expect(outcomes[3]).toMatchObject({ retryable: false, error: expect.stringMatching(/NOT_FOUND/) });
+    const read = await ozonConnector.readQuantities!(ctx, mapped.slice(0, 3));
+    const fbsCount = sim.state.warehouses.filter((w) => w.type === 'fbs').length;
+    // Pushed to one FBS warehouse; the read sums Ozon's FBS total over all of them.
+    expect(read.get(1)).toBeGreaterThanOrEqual(10);
+    expect(fbsCount).toBeGreaterThan(0);
+  });
+
+  test('every request sent and every answer conforms to the Ozon spec, with no 429', async () => {
+    const spec = await loadSpec('ozon/swagger.json');
+    expect(checkLog(spec, sim.log.filter((e) => !e.fault))).toEqual([]);
+    expect(sim.statusCounts()[429]).toBeUndefined();
+  });
+});

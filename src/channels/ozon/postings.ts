@@ -1,0 +1,114 @@
+import type { ConnectorContext, SyncRunCounter } from '../core/connector.ts';
+import { upsertOrder, type OrderInput, type OrderStatus } from '../../orders/service.ts';
+import { ozonCall, settingsOf } from './client.ts';
+import { productIdsBySku } from './sku-match.ts';
+import { decimalToMinor, postingListAnswer, type OzonPostingAnswer } from './types.ts';
+
+/**
+ * FBS postings into Sklad's orders, keyed by posting number. The first run reads
+ * `postingDays` back; later runs read the postings whose status changed since the last
+ * run (with a few minutes' overlap). Each page's offset is saved, so a failed run
+ * resumes at its page; a replayed page changes nothing (upsertOrder is keyed).
+ */
+
+interface PostingsState {
+  /** Status changes up to here are imported. */
+  changedUntil?: string;
+  /** A run in progress: its window and the offset of the page to read next. */
+  window?: { since: string; to: string; changedFrom?: string; offset: number };
+}
+
+type AccountState = { postings?: PostingsState } & Record<string, unknown>;
+
+const OVERLAP_MS = 5 * 60_000;
+
+/** Ozon's posting statuses in Sklad's words. */
+export function orderStatusOf(ozonStatus: string): OrderStatus {
+  switch (ozonStatus) {
+    case 'awaiting_deliver':
+      return 'confirmed';
+    case 'delivering':
+    case 'driver_pickup':
+    case 'sent_by_seller':
+    case 'arbitration':
+    case 'client_arbitration':
+      return 'shipped';
+    case 'delivered':
+      return 'delivered';
+    case 'cancelled':
+    case 'cancelled_from_split_pending':
+    case 'not_accepted':
+      return 'cancelled';
+    default:
+      return 'new';
+  }
+}
+
+export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounter): Promise<void> {
+  const settings = settingsOf(ctx.account);
+  const all = (await ctx.loadState<AccountState>()) ?? {};
+  const state: PostingsState = { ...all.postings };
+  const now = new Date();
+  const window = state.window ?? {
+    since: new Date(now.getTime() - settings.postingDays * 86_400_000).toISOString(),
+    to: now.toISOString(),
+    changedFrom: state.changedUntil ? new Date(Date.parse(state.changedUntil) - OVERLAP_MS).toISOString() : undefined,
+    offset: 0,
+  };
+  const save = async (patch: PostingsState) => {
+    const latest = (await ctx.loadState<AccountState>()) ?? {};
+    await ctx.saveState({ ...latest, postings: patch });
+  };
+
+  for (;;) {
+    const filter = {
+      since: window.since,
+      to: window.to,
+      ...(window.changedFrom ? { last_changed_status_date: { from: window.changedFrom, to: window.to } } : {}),
+    };
+    const page = await ozonCall(ctx, '/v3/posting/fbs/list', { dir: 'ASC', filter, limit: settings.pageSize, offset: window.offset, with: { analytics_data: false, financial_data: false } }, postingListAnswer);
+    run.add({ fetched: page.result.postings.length });
+    await importPostings(ctx, run, page.result.postings, settings.stockWarehouseId);
+    window.offset += page.result.postings.length;
+    await ctx.progress({ done: window.offset, message: 'Ozon postings' });
+    if (!page.result.has_next || !page.result.postings.length) break;
+    await save({ ...state, window });
+  }
+  await save({ changedUntil: window.to });
+}
+
+export async function importPostings(ctx: ConnectorContext, run: SyncRunCounter, postings: OzonPostingAnswer[], stockWarehouseId?: number) {
+  if (!postings.length) return;
+  const products = await productIdsBySku(ctx.hub.db, postings.flatMap((p) => p.products.map((l) => l.offer_id)));
+  await ctx.hub.db.transaction(async (tx) => {
+    for (const p of postings) {
+      const result = await upsertOrder(tx, toOrder(ctx.account.id, p, products, stockWarehouseId), `ozon:${ctx.account.id}`);
+      run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+    }
+  });
+}
+
+function toOrder(accountId: number, p: OzonPostingAnswer, products: Map<string, number>, stockWarehouseId?: number): OrderInput {
+  const lines = p.products.map((l) => ({
+    productId: products.get(l.offer_id) ?? null,
+    sku: l.offer_id,
+    externalSku: String(l.sku),
+    name: l.name || l.offer_id,
+    quantity: l.quantity,
+    priceMinor: decimalToMinor(l.price),
+  }));
+  return {
+    accountId,
+    channel: 'ozon',
+    externalId: p.posting_number,
+    postingNumber: p.posting_number,
+    status: orderStatusOf(p.status),
+    channelStatus: p.status,
+    orderedAt: new Date(p.in_process_at).toISOString(),
+    currency: p.products[0]?.currency_code || 'RUB',
+    totalMinor: lines.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0),
+    warehouseId: stockWarehouseId ?? null,
+    lines,
+    raw: { order_number: p.order_number, substatus: p.substatus, warehouse: p.delivery_method?.warehouse, cancel_reason: p.cancellation?.cancel_reason || undefined },
+  };
+}

@@ -1,0 +1,200 @@
+import { CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
+import { ensureWarehouse } from '../../inventory/warehouses.ts';
+import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
+import { ozonCall, settingsOf } from './client.ts';
+import { productIdsBySku } from './sku-match.ts';
+import {
+  analyticsStocksAnswer,
+  productInfoAnswer,
+  productListAnswer,
+  stockOnWarehousesAnswer,
+  stocksAnswer,
+  stockTypes,
+  type OzonStockItem,
+  type OzonStockType,
+  type WarehouseStockRow,
+} from './types.ts';
+
+/**
+ * Ozon stock into Sklad's read-only mirror warehouses, from two sources, as the seed's
+ * `inventory_data` kept them:
+ *  - /v4/product/info/stocks: per product and stock type (fbo, fbs, realFbs), one mirror
+ *    per type (source 'ozon:fbo', 'ozon:fbs', 'ozon:realFbs');
+ *  - Ozon's analytics: per product and FBO warehouse, one mirror per warehouse
+ *    (source 'ozon:fbo:<warehouse name>').
+ * A failing source does not stop the other: the run keeps what it read and says which
+ * failed (a problem, so the run ends 'partial'). Each page is written in its own
+ * transaction and its cursor saved after it, so a run that fails mid-way resumes there.
+ */
+
+interface StocksState {
+  /** /v4 cursor of the page to read next; absent: start from the beginning. */
+  typesCursor?: string;
+  /** Per-warehouse detail: offset (v2) or SKU batch index (v1) to read next. */
+  detailOffset?: number;
+}
+
+type AccountState = { stocks?: StocksState } & Record<string, unknown>;
+
+const mirrorCode = (accountId: number, part: string) => `ozon-${accountId}-${part}`.slice(0, 100);
+
+export async function syncOzonStocks(ctx: ConnectorContext, run: SyncRunCounter): Promise<void> {
+  const failures: string[] = [];
+  // The SKUs of a whole pass of source 1 (not of a resumed one) spare source 2 the product list.
+  let skus: number[] | null = null;
+  for (const [name, source] of [
+    ['/v4/product/info/stocks', async () => void (skus = await syncStockTypes(ctx, run))],
+    ['per-warehouse analytics', () => syncWarehouseDetail(ctx, run, skus)],
+  ] as const) {
+    try {
+      await source();
+    } catch (error) {
+      if (error instanceof CredentialsRejected || ctx.signal.aborted) throw error;
+      const message = `Ozon ${name} failed; the other source was still saved: ${(error as Error).message}`;
+      failures.push(message);
+      ctx.logger.warn({ err: error }, message);
+      run.problem(message);
+    }
+  }
+  if (failures.length === 2) throw new Error(`Both Ozon stock sources failed: ${failures.join(' | ')}`);
+}
+
+async function loadStocksState(ctx: ConnectorContext): Promise<{ all: AccountState; stocks: StocksState }> {
+  const all = (await ctx.loadState<AccountState>()) ?? {};
+  return { all, stocks: { ...all.stocks } };
+}
+
+async function saveStocksState(ctx: ConnectorContext, patch: Partial<StocksState>) {
+  const { all, stocks } = await loadStocksState(ctx);
+  await ctx.saveState({ ...all, stocks: { ...stocks, ...patch } });
+}
+
+/** Source 1: totals per stock type. Returns the Ozon SKUs seen when it read all pages. */
+async function syncStockTypes(ctx: ConnectorContext, run: SyncRunCounter): Promise<number[] | null> {
+  const { pageSize } = settingsOf(ctx.account);
+  let cursor = (await loadStocksState(ctx)).stocks.typesCursor ?? '';
+  const resumed = cursor !== '';
+  const skus: number[] = [];
+  const warehouses = new Map<OzonStockType, number>();
+  for (const type of stockTypes) {
+    const w = await ensureWarehouse(ctx.hub.db, {
+      code: mirrorCode(ctx.account.id, type), name: `${ctx.account.name}: Ozon ${type}`, kind: 'mirror', source: `ozon:${type}`, readOnly: true,
+    });
+    warehouses.set(type, w.id);
+  }
+  let done = 0;
+  do {
+    const page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { visibility: 'ALL' }, limit: pageSize }, stocksAnswer);
+    run.add({ fetched: page.items.length });
+    for (const item of page.items) for (const s of item.stocks) if (s.sku) skus.push(s.sku);
+    await writeTypeTotals(ctx, run, page.items, warehouses);
+    cursor = page.cursor;
+    done += page.items.length;
+    await saveStocksState(ctx, { typesCursor: cursor || undefined });
+    await ctx.progress({ done, total: page.total, message: 'Ozon stocks by type' });
+  } while (cursor);
+  return resumed ? null : skus;
+}
+
+async function writeTypeTotals(ctx: ConnectorContext, run: SyncRunCounter, items: OzonStockItem[], warehouses: Map<OzonStockType, number>) {
+  const products = await productIdsBySku(ctx.hub.db, items.map((i) => i.offer_id));
+  const levels = new Map<OzonStockType, MirrorLevel[]>(stockTypes.map((t) => [t, []]));
+  for (const item of items) {
+    const productId = products.get(item.offer_id);
+    if (!productId) continue;
+    for (const type of stockTypes) {
+      const s = item.stocks.find((x) => x.type === type);
+      const onHand = Math.max(0, s?.present ?? 0);
+      levels.get(type)!.push({ productId, onHand, reserved: Math.min(onHand, Math.max(0, s?.reserved ?? 0)) });
+    }
+  }
+  await ctx.hub.db.transaction(async (tx) => {
+    for (const [type, list] of levels) {
+      const { changed } = await setMirrorLevels(tx, warehouses.get(type)!, list, `ozon:${ctx.account.id}`);
+      run.add({ updated: changed });
+    }
+  });
+}
+
+/** Source 2: per FBO warehouse, from /v1/analytics/stocks or the seed's /v2 report. */
+async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, skusFromTypes: number[] | null) {
+  const settings = settingsOf(ctx.account);
+  let offset = (await loadStocksState(ctx)).stocks.detailOffset ?? 0;
+  const warehouseIds = new Map<string, number>();
+  const write = async (rows: WarehouseStockRow[]) => {
+    for (const name of new Set(rows.map((r) => r.warehouseName))) {
+      if (warehouseIds.has(name)) continue;
+      const w = await ensureWarehouse(ctx.hub.db, {
+        code: mirrorCode(ctx.account.id, `fbo-${name}`), name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200),
+        kind: 'mirror', source: `ozon:fbo:${name}`.slice(0, 200), readOnly: true,
+      });
+      warehouseIds.set(name, w.id);
+    }
+    await writeDetail(ctx, run, rows, warehouseIds);
+  };
+
+  if (settings.warehouseDetail === 'v2') {
+    for (;;) {
+      const page = await ozonCall(ctx, '/v2/analytics/stock_on_warehouses', { limit: settings.pageSize, offset, warehouse_type: 'ALL' }, stockOnWarehousesAnswer);
+      const rows = page.result.rows.map((r) => ({
+        sku: r.sku, offerId: r.item_code, warehouseName: r.warehouse_name, freeToSell: r.free_to_sell_amount, reserved: r.reserved_amount, promised: r.promised_amount,
+      }));
+      run.add({ fetched: rows.length });
+      await write(rows);
+      offset += rows.length;
+      await saveStocksState(ctx, { detailOffset: rows.length < settings.pageSize ? undefined : offset });
+      await ctx.progress({ done: offset, message: 'Ozon stocks per warehouse' });
+      if (rows.length < settings.pageSize) return;
+    }
+  }
+
+  // v1 takes at most 100 SKUs a call; the SKUs come from source 1, or from the product list when it failed.
+  const skus = [...new Set(skusFromTypes ?? (await allSkus(ctx)))].sort((a, b) => a - b);
+  for (let i = offset; i < skus.length; i += 100) {
+    const batch = skus.slice(i, i + 100);
+    const page = await ozonCall(ctx, '/v1/analytics/stocks', { skus: batch.map(String) }, analyticsStocksAnswer);
+    const rows = page.items.map((r) => ({
+      sku: r.sku, offerId: r.offer_id, warehouseName: r.warehouse_name, freeToSell: r.available_stock_count, reserved: r.other_stock_count, promised: r.requested_stock_count,
+    }));
+    run.add({ fetched: rows.length });
+    await write(rows);
+    const next = i + 100;
+    await saveStocksState(ctx, { detailOffset: next < skus.length ? next : undefined });
+    await ctx.progress({ done: Math.min(next, skus.length), total: skus.length, message: 'Ozon stocks per warehouse' });
+  }
+}
+
+async function writeDetail(ctx: ConnectorContext, run: SyncRunCounter, rows: WarehouseStockRow[], warehouseIds: Map<string, number>) {
+  const products = await productIdsBySku(ctx.hub.db, rows.map((r) => r.offerId));
+  const byWarehouse = new Map<number, MirrorLevel[]>();
+  for (const r of rows) {
+    const productId = products.get(r.offerId);
+    if (!productId) continue;
+    const warehouseId = warehouseIds.get(r.warehouseName)!;
+    const reserved = Math.max(0, r.reserved);
+    const list = byWarehouse.get(warehouseId) ?? [];
+    list.push({ productId, onHand: Math.max(0, r.freeToSell) + reserved, reserved });
+    byWarehouse.set(warehouseId, list);
+  }
+  await ctx.hub.db.transaction(async (tx) => {
+    for (const [warehouseId, levels] of byWarehouse) {
+      const { changed } = await setMirrorLevels(tx, warehouseId, levels, `ozon:${ctx.account.id}`);
+      run.add({ updated: changed });
+    }
+  });
+}
+
+/** Every Ozon SKU of the seller: the product list, then its details (1,000 a call each). */
+async function allSkus(ctx: ConnectorContext): Promise<number[]> {
+  const skus: number[] = [];
+  let lastId = '';
+  do {
+    const page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
+    if (page.result.items.length) {
+      const info = await ozonCall(ctx, '/v3/product/info/list', { product_id: page.result.items.map((i) => String(i.product_id)) }, productInfoAnswer);
+      for (const item of info.items) if (item.sku) skus.push(item.sku);
+    }
+    lastId = page.result.last_id;
+  } while (lastId);
+  return skus;
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { ChannelHttpError, CredentialsRejected, type ConnectorAccount, type ConnectorContext, type HttpRequest } from '../core/connector.ts';
+import { pacerFor, type PaceLimit, type Pacer } from './pacer.ts';
+
+/**
+ * How Sklad calls Wildberries. WB serves its API from several hosts, one per family
+ * (docs/decisions/071-wildberries-hosts.md): on production each family goes to its own
+ * host; an account whose base URL is not a wildberries.ru host (a simulator) sends every
+ * family there; `settings.hosts` overrides single families (a sandbox host, say).
+ */
+
+export const families = ['common', 'statistics', 'marketplace', 'content', 'feedbacks', 'returns'] as const;
+export type WbFamily = (typeof families)[number];
+
+const productionHosts: Record<WbFamily, string> = {
+  common: 'https://common-api.wildberries.ru',
+  statistics: 'https://statistics-api.wildberries.ru',
+  marketplace: 'https://marketplace-api.wildberries.ru',
+  content: 'https://content-api.wildberries.ru',
+  feedbacks: 'https://feedbacks-api.wildberries.ru',
+  returns: 'https://returns-api.wildberries.ru',
+};
+
+export const wbSettings = z.object({
+  /** The seller's FBS warehouse quantities are pushed to (GET /api/v3/warehouses lists them); the first one when not set. */
+  fbsWarehouseId: z.number().int().positive().optional(),
+  /** Sklad's own warehouse FBS orders are written off from (none: orders are imported without stock moves). */
+  stockWarehouseId: z.number().int().positive().optional(),
+  /** How far back the first sync reaches (the seed: one month). */
+  firstSyncDays: z.number().int().min(1).max(90).default(30),
+  /** Rows WB puts in one statistics answer at most; a shorter answer is the last page. */
+  reportPageRows: z.number().int().min(1).default(80_000),
+  hosts: z.record(z.enum(families), z.string().url()).optional(),
+});
+export type WbSettings = z.infer<typeof wbSettings>;
+
+export const settingsOf = (account: ConnectorAccount): WbSettings => wbSettings.parse(account.settings ?? {});
+
+export function hostFor(account: ConnectorAccount, family: WbFamily): string {
+  const override = settingsOf(account).hosts?.[family];
+  if (override) return override.replace(/\/+$/, '');
+  return /(^|\.)wildberries\.ru$/i.test(new URL(account.baseUrl).hostname) ? productionHosts[family] : account.baseUrl.replace(/\/+$/, '');
+}
+
+/** WB's documented limits per method group (the specs' "Лимит запросов" tables). */
+export const wbPaceLimits: Record<string, PaceLimit> = {
+  'statistics:orders': { intervalMs: 60_000, burst: 1 },
+  'statistics:sales': { intervalMs: 60_000, burst: 1 },
+  'statistics:stocks': { intervalMs: 60_000, burst: 1 },
+  orders: { intervalMs: 200, burst: 20 },
+  stocks: { intervalMs: 200, burst: 20 },
+  content: { intervalMs: 600, burst: 5 },
+  feedbacks: { intervalMs: 333, burst: 6 },
+  claims: { intervalMs: 3_000, burst: 10 },
+  ping: { intervalMs: 10_000, burst: 3 },
+};
+
+export const pacerOf = (ctx: ConnectorContext): Pacer => pacerFor(`wildberries:${ctx.account.id}`, wbPaceLimits);
+
+export interface WbRequest extends Omit<HttpRequest, 'path'> {
+  family: WbFamily;
+  path: string;
+  /** The limit group the request counts against. */
+  group: string;
+}
+
+/** One paced call; 401 means the token is wrong or lacks the category (the account needs a new one). */
+export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: WbRequest, schema: T): Promise<{ status: number; body: z.infer<T> }> {
+  const token = ctx.account.credentials.token;
+  const pacer = pacerOf(ctx);
+  await pacer.take(req.group, ctx.signal);
+  try {
+    const { family, group, ...rest } = req;
+    const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token] });
+    pacer.observe(group, res.headers);
+    return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
+  } catch (error) {
+    if (error instanceof ChannelHttpError && error.status === 401) {
+      throw new CredentialsRejected(`Wildberries refused the token (HTTP 401${wbMessage(error.body)})`);
+    }
+    throw error;
+  }
+}
+
+export function wbMessage(body: unknown): string {
+  const b = body as { detail?: unknown; title?: unknown; message?: unknown } | null;
+  const text = b?.detail ?? b?.message ?? b?.title;
+  return typeof text === 'string' && text ? `: ${text}` : '';
+}

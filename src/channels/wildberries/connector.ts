@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type PushOutcome, type QuantityPush } from '../core/connector.ts';
+import { settingsOf, wbCall, wbMessage, wbSettings } from './client.ts';
+import { syncWildberries } from './sync.ts';
+import { cardsAnswer, pingAnswer } from './types.ts';
+
+/**
+ * Wildberries (seed 001): a sync every 3 minutes (SYNC_INTERVAL) of orders, sales, claims,
+ * feedbacks and stock per WB warehouse; FBS quantities pushed by chrtId; the token checked
+ * with /ping when an account is added.
+ */
+
+/** WB's maximum for one stock amount. */
+const MAX_AMOUNT = 100_000;
+
+/**
+ * SYNC_INTERVAL: seconds (a divisor of 60 below a minute, or whole minutes) or a cron
+ * expression; 3 minutes when unset, as in the seed.
+ */
+export function syncCron(value = process.env.SYNC_INTERVAL): string {
+  if (!value?.trim()) return '*/3 * * * *';
+  if (!/^\d+$/.test(value.trim())) return value.trim();
+  const seconds = Number(value);
+  if (seconds > 0 && seconds < 60 && 60 % seconds === 0) return `*/${seconds} * * * * *`;
+  if (seconds >= 60 && seconds % 60 === 0 && seconds / 60 < 60) return `*/${seconds / 60} * * * *`;
+  if (seconds >= 3600 && seconds % 3600 === 0 && seconds / 3600 < 24) return `0 */${seconds / 3600} * * *`;
+  throw new Error(`SYNC_INTERVAL=${value}: give seconds that divide a minute, whole minutes or hours, or a cron expression`);
+}
+
+const pushWarehouses = new Map<number, number>();
+
+async function pushWarehouse(ctx: ConnectorContext): Promise<number> {
+  const wanted = settingsOf(ctx.account).fbsWarehouseId;
+  if (wanted) return wanted;
+  const cached = pushWarehouses.get(ctx.account.id);
+  if (cached) return cached;
+  const { body } = await wbCall(ctx, { family: 'marketplace', group: 'stocks', method: 'GET', path: '/api/v3/warehouses' }, z.array(z.object({ id: z.number().int() })));
+  if (!body.length) throw new Error('Wildberries lists no seller warehouse to push stock to');
+  pushWarehouses.set(ctx.account.id, body[0].id);
+  return body[0].id;
+}
+
+async function putStocks(ctx: ConnectorContext, warehouseId: number, items: QuantityPush[]) {
+  return wbCall(ctx, {
+    family: 'marketplace', group: 'stocks', method: 'PUT', path: `/api/v3/stocks/${warehouseId}`, accept: [409], attempts: 3,
+    body: { stocks: items.map((i) => ({ chrtId: Number(i.listing.data.chrtId ?? i.listing.externalId), amount: Math.min(MAX_AMOUNT, Math.max(0, i.quantity)) })) },
+  }, z.union([z.array(z.object({ code: z.string(), message: z.string().default(''), data: z.array(z.object({ sku: z.string().optional(), amount: z.number().optional() })).nullish() })), z.undefined(), z.null(), z.string()]));
+}
+
+export const wildberriesConnector: Connector = {
+  channel: 'wildberries',
+  title: 'Wildberries',
+  defaultBaseUrl: 'https://marketplace-api.wildberries.ru',
+  capabilities: { listings: true, pushStock: true, readStock: false, orders: true },
+  // The account-wide bucket sits at the loosest frequent group (FBS: 300 a minute); client.ts paces each group to its own limit.
+  limits: { pushBatchSize: 1000, requestsPerSecond: 5, burst: 20, maxConcurrent: 2 },
+  credentialsSchema: z.object({ token: z.string().trim().min(20, 'a WB API token is a long JWT').max(4000) }),
+  settingsSchema: wbSettings,
+  secretHeaders: ['Authorization'],
+
+  async validate(ctx) {
+    try {
+      const { body } = await wbCall(ctx, { family: 'common', group: 'ping', method: 'GET', path: '/ping', attempts: 2 }, pingAnswer);
+      return body.Status === 'OK' ? { ok: true, details: 'Wildberries /ping answered OK' } : { ok: false, reason: `Wildberries /ping answered ${body.Status}` };
+    } catch (error) {
+      if (error instanceof CredentialsRejected) return { ok: false, reason: error.message };
+      throw error;
+    }
+  },
+
+  async *fetchListings(ctx) {
+    let cursor: { limit: number; nmID?: number; updatedAt?: string } = { limit: 100 };
+    for (;;) {
+      const { body } = await wbCall(ctx, {
+        family: 'content', group: 'content', method: 'POST', path: '/content/v2/get/cards/list',
+        body: { settings: { cursor, filter: { withPhoto: -1 } } },
+      }, cardsAnswer);
+      // One listing per size: WB pushes and sells by chrtId.
+      yield body.cards.flatMap((card) =>
+        card.sizes.map((size) => ({
+          externalId: String(size.chrtID), sku: card.vendorCode, ean: size.skus[0] ?? null, name: card.title || card.vendorCode,
+          data: { chrtId: size.chrtID, nmId: card.nmID, techSize: size.techSize, barcode: size.skus[0] ?? null },
+        })),
+      );
+      if (body.cursor.total < cursor.limit) return;
+      cursor = { limit: 100, nmID: body.cursor.nmID, updatedAt: body.cursor.updatedAt };
+    }
+  },
+
+  /**
+   * A 409 refuses the whole request and names the failing items (by barcode or id): those
+   * fail, and the rest is sent once more without them.
+   */
+  async pushQuantities(ctx, items) {
+    const outcomes = await pushInBatch(ctx, items);
+    // In the order of the items asked for.
+    const byListing = new Map(outcomes.map((o) => [o.listingId, o]));
+    return items.map((i) => byListing.get(i.listing.listingId)!);
+  },
+
+  jobs: [{ name: 'sync', description: 'Wildberries orders, sales, claims, feedbacks and stock per WB warehouse', defaultCron: syncCron(), run: syncWildberries }],
+};
+
+async function pushInBatch(ctx: ConnectorContext, items: QuantityPush[]): Promise<PushOutcome[]> {
+    const warehouseId = await pushWarehouse(ctx);
+    const fail = (list: QuantityPush[], error: string, retryable: boolean): PushOutcome[] => list.map((i) => ({ listingId: i.listing.listingId, ok: false, error, retryable }));
+    try {
+      let pending = items;
+      const outcomes: PushOutcome[] = [];
+      for (let attempt = 0; attempt < 2 && pending.length; attempt++) {
+        const res = await putStocks(ctx, warehouseId, pending);
+        if (res.status !== 409) return [...outcomes, ...pending.map((i): PushOutcome => ({ listingId: i.listing.listingId, ok: true }))];
+        const conflicts = Array.isArray(res.body) ? res.body : [];
+        const named = new Map<string, string>();
+        for (const c of conflicts) for (const d of c.data ?? []) if (d.sku) named.set(d.sku, `${c.code}: ${c.message}`);
+        const refused = pending.filter((i) => named.has(String(i.listing.data.barcode)) || named.has(String(i.listing.data.chrtId ?? i.listing.externalId)));
+        if (!refused.length) return [...outcomes, ...fail(pending, conflicts.map((c) => `${c.code}: ${c.message}`).join('; ') || 'Wildberries refused the stock update (409)', false)];
+        for (const i of refused) outcomes.push(...fail([i], named.get(String(i.listing.data.barcode)) ?? named.get(String(i.listing.data.chrtId ?? i.listing.externalId))!, false));
+        pending = pending.filter((i) => !refused.includes(i));
+      }
+      return [...outcomes, ...fail(pending, 'Wildberries refused the stock update twice (409)', true)];
+    } catch (error) {
+      if (error instanceof CredentialsRejected) throw error;
+      const retryable = !(error instanceof ChannelHttpError) || error.retryable;
+      return fail(items, `${(error as Error).message}${error instanceof ChannelHttpError ? wbMessage(error.body) : ''}`, retryable);
+    }
+}

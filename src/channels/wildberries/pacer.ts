@@ -1,0 +1,108 @@
+import { sleep } from '../core/http-client.ts';
+
+/**
+ * Per-method-group pacing inside one account. The shared HTTP client keeps one bucket per
+ * account; WB and Ozon limit groups of methods separately (WB statistics: 1 request a
+ * minute per report; Ozon stock updates: 80 a minute), so a connector paces each group
+ * itself before handing the request to the client. A group starts from its documented
+ * limit; once the service answers with `X-Ratelimit-Remaining`/`-Reset` (WB), those
+ * headers decide: a simulator configured with a shorter interval is followed, not the
+ * documentation. Every wait is counted, so a benchmark can tell forced waits from slack.
+ */
+
+export interface PaceLimit {
+  /** One request's token comes back after this long. */
+  intervalMs: number;
+  /** Requests that may go at once. */
+  burst: number;
+}
+
+export interface PaceRecord {
+  group: string;
+  /** When the request asked to go (ms, performance clock). */
+  askedAt: number;
+  waitedMs: number;
+}
+
+interface GroupState {
+  tokens: number;
+  at: number;
+  /** Set from the service's headers: the next request may not go before this. */
+  notBefore: number;
+  serverPaced: boolean;
+}
+
+export class Pacer {
+  private readonly groups = new Map<string, GroupState>();
+  readonly records: PaceRecord[] = [];
+
+  constructor(private readonly limits: Record<string, PaceLimit>) {}
+
+  limit(group: string): PaceLimit {
+    const limit = this.limits[group];
+    if (!limit) throw new Error(`No pace limit for group ${group}`);
+    return limit;
+  }
+
+  private state(group: string): GroupState {
+    let s = this.groups.get(group);
+    if (!s) this.groups.set(group, (s = { tokens: this.limit(group).burst, at: performance.now(), notBefore: 0, serverPaced: false }));
+    return s;
+  }
+
+  /** Waits until a request of `group` may go; returns how long it waited. */
+  async take(group: string, signal?: AbortSignal): Promise<number> {
+    const limit = this.limit(group);
+    const s = this.state(group);
+    const askedAt = performance.now();
+    let waitMs: number;
+    if (s.serverPaced) {
+      waitMs = Math.max(0, s.notBefore - askedAt);
+    } else {
+      s.tokens = Math.min(limit.burst, s.tokens + (askedAt - s.at) / limit.intervalMs);
+      s.at = askedAt;
+      s.tokens -= 1;
+      // Below zero is a reservation: wait until that token has come back.
+      waitMs = s.tokens < 0 ? -s.tokens * limit.intervalMs : 0;
+    }
+    if (waitMs > 0) await sleep(waitMs, signal);
+    this.records.push({ group, askedAt, waitedMs: waitMs });
+    if (this.records.length > 200_000) this.records.splice(0, 100_000);
+    return waitMs;
+  }
+
+  /**
+   * Reads WB's rate headers from an answer. Remaining 0 means wait: for `Reset` seconds
+   * (the time until the burst is whole again) but no longer than one token's interval.
+   */
+  observe(group: string, headers: Headers | undefined) {
+    const remaining = headers?.get('x-ratelimit-remaining');
+    if (remaining === null || remaining === undefined) return;
+    const s = this.state(group);
+    s.serverPaced = true;
+    const now = performance.now();
+    const reset = Number(headers?.get('x-ratelimit-reset') ?? headers?.get('x-ratelimit-retry'));
+    if (Number(remaining) >= 1) s.notBefore = now;
+    else s.notBefore = now + Math.min(Number.isFinite(reset) ? reset * 1000 : this.limit(group).intervalMs, this.limit(group).intervalMs);
+  }
+
+  /** After a 429: nothing of the group goes before the service's retry time. */
+  backOff(group: string, retryMs: number) {
+    const s = this.state(group);
+    s.notBefore = performance.now() + retryMs;
+    s.serverPaced = true;
+  }
+
+  waitedMs(): number {
+    return this.records.reduce((sum, r) => sum + r.waitedMs, 0);
+  }
+}
+
+/** One pacer per account and process, so limits hold across the calls of one sync and the next. */
+const pacers = new Map<string, Pacer>();
+
+export function pacerFor(key: string, limits: Record<string, PaceLimit>): Pacer {
+  let pacer = pacers.get(key);
+  if (!pacer) pacers.set(key, (pacer = new Pacer(limits)));
+  return pacer;
+}

@@ -1,0 +1,58 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter, errorResponses, jsonResponse, security } from '../../http/router.ts';
+import type { Hub } from '../../hub.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { getAccount, listAccounts } from '../core/accounts.ts';
+import { enqueueAccountJob } from '../core/jobs.ts';
+
+/**
+ * The seed's trigger, kept at its path: `POST /api/v1/allegro_sync/wix-sync` starts the Wix
+ * sync (read products, match variants, push local quantities) for every active Wix account,
+ * or the one in `account_id`, as jobs of the channels core; it answers with the job id(s).
+ */
+
+const WixSyncBody = z
+  .strictObject({ account_id: z.number().int().positive().optional().openapi({ description: 'Only this Wix account; all active ones when left out' }) })
+  .openapi('WixSyncRequest');
+
+const WixSyncStarted = z
+  .object({
+    job_id: z.number().int().openapi({ description: 'The first (or only) job; follow it at /api/v1/jobs/{job_id}' }),
+    job_ids: z.array(z.number().int()),
+    account_ids: z.array(z.number().int()),
+  })
+  .openapi('WixSyncStarted');
+
+export function wixSyncRoutes(hub: Hub) {
+  const app = createRouter();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/allegro_sync/wix-sync',
+      tags: ['Channels'],
+      security,
+      summary: 'Start a Wix stock sync (the seed path): all active Wix accounts, or one',
+      request: { body: { required: false, content: { 'application/json': { schema: WixSyncBody } } } },
+      responses: { 202: jsonResponse(WixSyncStarted, 'The sync jobs, one per Wix account'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const body = (c.req.valid('json') as z.infer<typeof WixSyncBody> | undefined) ?? {};
+      let accountIds: number[];
+      if (body.account_id !== undefined) {
+        const account = await getAccount(hub.db, body.account_id);
+        if (account.channel !== 'wix') throw new DomainError('NOT_A_WIX_ACCOUNT', `Account ${account.id} is a ${account.channel} account, not Wix`, 409, { account_id: account.id });
+        if (account.status !== 'active') throw new DomainError('ACCOUNT_NOT_ACTIVE', `Wix account ${account.id} is ${account.status}: ${account.status_reason ?? 'enable it first'}`, 409);
+        accountIds = [account.id];
+      } else {
+        accountIds = (await listAccounts(hub.db, { channel: 'wix', status: 'active' })).map((a) => a.id);
+        if (!accountIds.length) {
+          throw new DomainError('WIX_NOT_CONFIGURED', 'No active Wix account: add one at POST /api/v1/channels/accounts, or set WIX_API_KEY and WIX_SITE_ID', 409);
+        }
+      }
+      const jobIds: number[] = [];
+      for (const id of accountIds) jobIds.push(await enqueueAccountJob(hub, id, 'sync'));
+      return c.json({ job_id: jobIds[0], job_ids: jobIds, account_ids: accountIds }, 202);
+    },
+  );
+  return app;
+}

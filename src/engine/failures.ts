@@ -1,0 +1,40 @@
+/** How a failed attempt is read and when the next one runs. */
+
+const MAX_DELAY_MS = 10 * 60_000;
+const MAX_ERROR_CHARS = 4_000;
+
+export interface Failure {
+  message: string;
+  httpStatus: number | null;
+  retryAfterMs: number | null;
+  /** No retry can fix it: the job goes straight to dead. */
+  permanent: boolean;
+}
+
+/**
+ * Reads any thrown value: JobError and PermanentJobError, and any error with numeric
+ * `retryAfterMs` / `httpStatus` (or a numeric HTTP `status`, as ChannelHttpError has).
+ */
+export function readFailure(error: unknown): Failure {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  const status = [e.httpStatus, e.status].find((s) => typeof s === 'number' && s >= 100 && s <= 599) as number | undefined;
+  const retryAfter = typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs) && e.retryAfterMs >= 0 ? e.retryAfterMs : null;
+  return {
+    message: message.slice(0, MAX_ERROR_CHARS) || 'unknown error',
+    httpStatus: status ?? null,
+    retryAfterMs: retryAfter,
+    permanent: e.permanent === true,
+  };
+}
+
+/**
+ * Exponential back-off with jitter: base × 2^(attempt−1), each delay drawn between half
+ * and all of it (so workers that failed together do not retry together), capped at 10
+ * minutes; a Retry-After the service sent wins when it is longer.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, retryAfterMs: number | null, random = Math.random): number {
+  const exponential = Math.min(MAX_DELAY_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}

@@ -1,0 +1,109 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Executor } from '../db/database.ts';
+import type { Hub } from '../hub.ts';
+import type { SyncRunCounter } from '../channels/core/connector.ts';
+
+type Counts = Record<'fetched' | 'created' | 'updated' | 'pushed' | 'failed', number>;
+const countNames: (keyof Counts)[] = ['fetched', 'created', 'updated', 'pushed', 'failed'];
+// A run with many bad items keeps the first problems and counts the rest.
+const MAX_PROBLEMS = 100;
+// Counts of a long run are written while it runs, so the history shows it moving.
+const FLUSH_EVERY_MS = 2_000;
+
+export interface SyncRun extends SyncRunCounter {
+  readonly counts: Readonly<Counts>;
+  readonly problems: readonly { message: string; details?: unknown }[];
+}
+
+/**
+ * Runs `fn` as one sync run: a `sync_runs` row is written at the start (status running) and
+ * finished with the counts: succeeded, partial (problems were reported) or failed (fn threw;
+ * the error is kept and rethrown).
+ */
+export async function withSyncRun<T>(
+  hub: Hub,
+  input: { type: string; accountId?: number | null; jobId?: number | null },
+  fn: (run: SyncRun) => Promise<T>,
+): Promise<T> {
+  const [{ id }] = await rows<{ id: number }>(
+    hub.db,
+    sql`insert into sync_runs (type, account_id, job_id) values (${input.type}, ${input.accountId ?? null}, ${input.jobId ?? null}) returning id`,
+  );
+  const counts: Counts = { fetched: 0, created: 0, updated: 0, pushed: 0, failed: 0 };
+  const problems: { message: string; details?: unknown }[] = [];
+  let problemCount = 0;
+  let dirty = false;
+  const run: SyncRun = {
+    id,
+    counts,
+    problems,
+    add(more) {
+      for (const name of countNames) counts[name] += more[name] ?? 0;
+      dirty = true;
+    },
+    problem(message, details) {
+      problemCount++;
+      if (problems.length < MAX_PROBLEMS) problems.push(details === undefined ? { message } : { message, details });
+      dirty = true;
+    },
+  };
+  const flush = async () => {
+    if (!dirty) return;
+    dirty = false;
+    await writeCounts(hub.db, id, counts, problems, problemCount).catch((err) => hub.logger.warn({ err, syncRunId: id }, 'could not save sync run counts'));
+  };
+  const timer = setInterval(() => void flush(), FLUSH_EVERY_MS);
+  timer.unref();
+  try {
+    const result = await fn(run);
+    clearInterval(timer);
+    await finish(hub.db, id, problemCount ? 'partial' : 'succeeded', null, counts, problems, problemCount);
+    return result;
+  } catch (error) {
+    clearInterval(timer);
+    await finish(hub.db, id, 'failed', (error as Error)?.message ?? String(error), counts, problems, problemCount);
+    throw error;
+  }
+}
+
+async function writeCounts(ex: Executor, id: number, c: Counts, problems: unknown[], problemCount: number) {
+  await ex.execute(sql`
+    update sync_runs set fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
+      failed = ${c.failed}, problems = ${JSON.stringify(problems)}::jsonb, problem_count = ${problemCount}
+    where id = ${id}`);
+}
+
+async function finish(ex: Executor, id: number, status: string, error: string | null, c: Counts, problems: unknown[], problemCount: number) {
+  await ex.execute(sql`
+    update sync_runs set status = ${status}, error = ${error}, finished_at = clock_timestamp(),
+      duration_ms = greatest(0, round(extract(epoch from clock_timestamp() - started_at) * 1000))::int,
+      fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
+      failed = ${c.failed}, problems = ${JSON.stringify(problems)}::jsonb, problem_count = ${problemCount}
+    where id = ${id}`);
+}
+
+export interface SyncHistoryFilter {
+  type?: string;
+  accountId?: number;
+  status?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listSyncRuns(ex: Executor, f: SyncHistoryFilter) {
+  const where = sql`(${f.type ?? null}::text is null or type = ${f.type ?? null})
+    and (${f.accountId ?? null}::bigint is null or account_id = ${f.accountId ?? null})
+    and (${f.status ?? null}::text is null or status = ${f.status ?? null})
+    and (${f.from ?? null}::timestamptz is null or started_at >= ${f.from ?? null}::timestamptz)
+    and (${f.to ?? null}::timestamptz is null or started_at < ${f.to ?? null}::timestamptz)`;
+  const items = await rows(
+    ex,
+    sql`select id, type, account_id, job_id, status, iso(started_at) as started_at, iso(finished_at) as finished_at, duration_ms,
+          fetched, created, updated, pushed, failed, error, problems, problem_count
+        from sync_runs where ${where} order by started_at desc, id desc limit ${f.limit} offset ${f.offset}`,
+  );
+  const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from sync_runs where ${where}`);
+  return { items, total };
+}

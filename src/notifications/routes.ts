@@ -1,0 +1,276 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import { rows } from '../db/database.ts';
+import type { Hub } from '../hub.ts';
+import { requireRole } from '../http/auth.ts';
+import { createRouter, errorResponses, jsonBody, jsonResponse, security } from '../http/router.ts';
+import { listOrders, listSales, orderStatistics, salesStatistics } from '../orders/queries.ts';
+import { addCabinetByKey, validateAllCabinets, wbBaseUrl } from './cabinets.ts';
+import { cabinetStock } from './detector.ts';
+import { queueTestDelivery } from './events.ts';
+import { eventTypes, testTypeAliases, type EventPayload } from './messages.ts';
+import { addMember, cabinetIdsOf, cabinetsOf, findUser, getSettings, SettingsPatch, updateSettings, upsertUser, UserInput } from './users.ts';
+import { DomainError } from '../shared/errors.ts';
+
+/**
+ * Seed 001's API, with its paths and parameters as the seed writes them (header
+ * X-API-SECRET-KEY). `seedRoutes` are mounted at the root (/users/, /wb/cabinets/), `botRoutes`
+ * under /api/v1. Every bot read is limited to the cabinets the named user is a member of:
+ * someone else's cabinet is invisible, whatever the endpoint.
+ */
+
+const tags = ['Notifications (seed 001)'];
+const id = z.coerce.number().int().positive().max(2 ** 53 - 1);
+
+/** The seed names the user by `user_id` (our id) on some endpoints and `telegram_id` on others: both work everywhere. */
+const Who = z.object({
+  user_id: id.optional().openapi({ description: 'Our user id (POST /users/ answers it)' }),
+  telegram_id: id.optional().openapi({ description: 'The user’s Telegram id' }),
+});
+const who = (q: z.infer<typeof Who>) => ({ userId: q.user_id, telegramId: q.telegram_id });
+
+const User = z.object({
+  id: z.number().int(), telegram_id: z.number().int(), username: z.string().nullable(), first_name: z.string().nullable(),
+  last_name: z.string().nullable(), language: z.enum(['ru', 'en']), created_at: z.string(),
+}).openapi('BotUser');
+
+const Cabinet = z.object({
+  id: z.number().int(), channel: z.string(), name: z.string(), status: z.string(), status_reason: z.string().nullable(),
+  members: z.number().int(), joined_at: z.string(),
+}).openapi('Cabinet');
+
+const Settings = z.object({
+  notifications_enabled: z.boolean(), new_orders_enabled: z.boolean(), order_buyouts_enabled: z.boolean(),
+  order_cancellations_enabled: z.boolean(), order_returns_enabled: z.boolean(), negative_reviews_enabled: z.boolean(),
+  critical_stocks_enabled: z.boolean(), negative_review_max_rating: z.number().int(), critical_stock_threshold: z.number().int(),
+  updated_at: z.string(),
+}).openapi('NotificationSettings');
+
+const Limit = z.coerce.number().int().min(1).max(100).default(10);
+const loose = z.object({}).passthrough();
+
+export function seedRoutes(hub: Hub) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/users/', tags, security, summary: 'Register a Telegram user (or refresh his names)',
+      request: { body: jsonBody(UserInput) },
+      responses: { 201: jsonResponse(User, 'Registered'), 200: jsonResponse(User, 'Known already; names refreshed'), ...errorResponses() },
+    }),
+    async (c) => {
+      const { user, created } = await upsertUser(hub.db, c.req.valid('json'));
+      return c.json(user, created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/wb/cabinets/', tags, security, summary: 'Add a Wildberries cabinet by API key, or join the one that key has',
+      description: 'The key is checked with WB first (/ping): a refused key is a 422. A key that already has a cabinet makes the user its member.',
+      request: {
+        query: Who.extend({
+          api_key: z.string().trim().min(1).max(4000),
+          name: z.string().trim().min(1).max(200).default('Wildberries'),
+        }),
+      },
+      responses: {
+        201: jsonResponse(z.object({ cabinet: Cabinet, created: z.boolean(), joined: z.boolean() }), 'A new cabinet'),
+        200: jsonResponse(z.object({ cabinet: Cabinet, created: z.boolean(), joined: z.boolean() }), 'Joined the cabinet this key has'),
+        ...errorResponses(404, 422, 502),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const user = await findUser(hub.db, who(q));
+      const result = await addCabinetByKey(hub, {
+        userId: user.id, channel: 'wildberries', credentials: { token: q.api_key }, name: q.name, baseUrl: wbBaseUrl(),
+      }, c.get('actor').name);
+      return c.json(result, result.created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/wb/cabinets/', tags, security, summary: 'The cabinets a user is a member of (of any channel)',
+      request: { query: Who },
+      responses: { 200: jsonResponse(z.object({ user_id: z.number().int(), cabinets: z.array(Cabinet) }), 'His cabinets'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const user = await findUser(hub.db, who(c.req.valid('query')));
+      return c.json({ user_id: user.id, cabinets: await cabinetsOf(hub.db, user.id) }, 200);
+    },
+  );
+  return app;
+}
+
+export function botRoutes(hub: Hub) {
+  const app = createRouter();
+
+  /** The user and the ids of his cabinets: the only accounts any query below may read. */
+  const scope = async (q: z.infer<typeof Who>) => {
+    const user = await findUser(hub.db, who(q));
+    return { user, accountIds: await cabinetIdsOf(hub.db, user.id) };
+  };
+
+  for (const method of ['get', 'post'] as const) {
+    app.openapi(
+      createRoute({
+        method, path: '/wb/cabinets/validation/validate-all', tags, security,
+        summary: 'Check every cabinet’s key again; those refused are flagged, their members told, then removed',
+        middleware: [requireRole('operator')] as const,
+        responses: { 200: jsonResponse(loose, 'What was checked and what was removed'), ...errorResponses() },
+      }),
+      async (c) => c.json(await validateAllCabinets(hub, c.get('actor').name), 200),
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/notifications/settings', tags, security, summary: 'A user’s seven switches and two thresholds',
+      request: { query: Who },
+      responses: { 200: jsonResponse(Settings, 'Settings (all on by default)'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const user = await findUser(hub.db, who(c.req.valid('query')));
+      return c.json(await getSettings(hub.db, user.id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/notifications/settings', tags, security, summary: 'Change some of a user’s switches or thresholds',
+      request: { query: Who, body: jsonBody(SettingsPatch) },
+      responses: { 200: jsonResponse(Settings, 'The settings now'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const user = await findUser(hub.db, who(c.req.valid('query')));
+      return c.json(await updateSettings(hub.db, user.id, c.req.valid('json')), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/notifications/test', tags, security, summary: 'Send a user a sample notification of any type',
+      description: `notification_type: one of ${Object.keys(testTypeAliases).join(', ')}. Sent whatever his switches say.`,
+      request: {
+        query: Who,
+        body: jsonBody(z.strictObject({
+          notification_type: z.string().refine((t) => t in testTypeAliases, { message: `one of ${Object.keys(testTypeAliases).join(', ')}` }),
+          test_data: z.record(z.string(), z.unknown()).default({}),
+        })),
+      },
+      responses: { 202: jsonResponse(z.object({ delivery_id: z.number().int(), notification_type: z.enum(eventTypes) }), 'Queued; the sender delivers it within a second or two'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const user = await findUser(hub.db, who(c.req.valid('query')));
+      const body = c.req.valid('json');
+      const type = testTypeAliases[body.notification_type];
+      const deliveryId = await queueTestDelivery(hub.db, user.id, type, samplePayload(body.test_data));
+      return c.json({ delivery_id: deliveryId, notification_type: type }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/bot/cabinets/members', tags, security,
+      summary: 'Make a user a member of a cabinet of any channel (Ozon, Allegro, Wix …) by its account id',
+      middleware: [requireRole('admin')] as const,
+      request: { body: jsonBody(z.strictObject({ account_id: z.number().int().positive(), user_id: z.number().int().positive().optional(), telegram_id: z.number().int().positive().optional() })) },
+      responses: { 200: jsonResponse(z.object({ cabinets: z.array(Cabinet) }), 'His cabinets now'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const user = await findUser(hub.db, { userId: b.user_id, telegramId: b.telegram_id });
+      await hub.db.transaction(async (tx) => {
+        const [found] = await rows(tx, sql`select id from channel_accounts where id = ${b.account_id}`);
+        if (!found) throw new DomainError('NOT_FOUND', `Account ${b.account_id} does not exist`, 404);
+        await addMember(tx, b.account_id, user.id);
+      });
+      return c.json({ cabinets: await cabinetsOf(hub.db, user.id) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/bot/orders/statistics', tags, security, summary: 'Order counts of the user’s cabinets: all, active, cancelled (honest: cancelled are counted)',
+      request: { query: Who },
+      responses: { 200: jsonResponse(loose, 'Counts'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { accountIds } = await scope(c.req.valid('query'));
+      return c.json({ cabinets: accountIds, ...(await orderStatistics(hub.db, { accountIds })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/bot/orders/recent', tags, security, summary: 'The newest orders of the user’s cabinets',
+      request: { query: Who.extend({ status: z.enum(['active', 'canceled', 'cancelled']).optional(), limit: Limit, offset: z.coerce.number().int().min(0).max(100_000).default(0) }) },
+      responses: { 200: jsonResponse(loose, 'A page of orders, newest first'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { accountIds } = await scope(q);
+      const status = q.status === 'active' ? 'active' : q.status ? 'cancelled' : undefined;
+      const result = await listOrders(hub.db, { accountIds, status, limit: q.limit, offset: q.offset });
+      return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/bot/sales/statistics', tags, security, summary: 'Buyouts, returns and the buyout rate = buyouts ÷ (buyouts + returns)',
+      request: { query: Who },
+      responses: { 200: jsonResponse(loose, 'Counts and sums'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { accountIds } = await scope(c.req.valid('query'));
+      return c.json({ cabinets: accountIds, ...(await salesStatistics(hub.db, { accountIds })) }, 200);
+    },
+  );
+
+  const salesList = (path: string, kind: 'buyout' | 'return' | undefined, summary: string) =>
+    app.openapi(
+      createRoute({
+        method: 'get', path, tags, security, summary,
+        request: { query: Who.extend({ limit: Limit, offset: z.coerce.number().int().min(0).max(100_000).default(0) }) },
+        responses: { 200: jsonResponse(loose, 'A page of sales, newest first'), ...errorResponses(404) },
+      }),
+      async (c) => {
+        const q = c.req.valid('query');
+        const { accountIds } = await scope(q);
+        return c.json({ ...(await listSales(hub.db, { accountIds, kind, limit: q.limit, offset: q.offset })), limit: q.limit, offset: q.offset }, 200);
+      },
+    );
+  salesList('/bot/sales/recent', undefined, 'The newest buyouts and returns of the user’s cabinets');
+  salesList('/bot/sales/buyouts', 'buyout', 'Buyouts only');
+  salesList('/bot/sales/returns', 'return', 'Returns only');
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/bot/stock', tags, security, summary: 'Stock of a SKU over the warehouses of the user’s cabinets',
+      request: { query: Who.extend({ sku: z.string().trim().min(1).max(200) }) },
+      responses: { 200: jsonResponse(loose, 'Available per cabinet'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { accountIds } = await scope(q);
+      const items = [];
+      for (const accountId of accountIds) {
+        for (const row of await cabinetStock(hub.db, accountId, { sku: q.sku })) items.push({ account_id: accountId, ...row, available: Number(row.available) });
+      }
+      return c.json({ sku: q.sku, items }, 200);
+    },
+  );
+
+  return app;
+}
+
+/** The seed's test_data (amount in roubles) in the payload's words (amount in minor units). */
+function samplePayload(data: Record<string, unknown>): EventPayload {
+  const payload: EventPayload = { cabinet: 'Тестовый кабинет', channel: 'wildberries', external_id: 'TEST-1', product_name: 'Тестовый товар', quantity: 1, amount_minor: 150_000, rating: 2, available: 1, threshold: 5, sku: 'TEST-SKU', ...data };
+  if (typeof data.amount === 'number') payload.amount_minor = Math.round(data.amount * 100);
+  if (data.order_id !== undefined && data.external_id === undefined) payload.external_id = String(data.order_id);
+  return payload;
+}

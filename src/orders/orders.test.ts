@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { rows } from '../db/database.ts';
+import { ensureWarehouse, recordMovement } from '../inventory/movements.ts';
+import { describeEachDatabase } from '../test/databases.ts';
+import { startTestServer, type TestServer } from '../test/server.ts';
+import { upsertSales } from './channel-data.ts';
+import { upsertOrder, type OrderInput } from './service.ts';
+
+describeEachDatabase('orders', (t) => {
+  let server: TestServer;
+  let productId: number;
+  let otherId: number;
+  let warehouseId: number;
+
+  const level = async () =>
+    (await rows<{ on_hand: number }>(t.database.db, sql`select on_hand from stock_levels where product_id = ${productId} and warehouse_id = ${warehouseId}`))[0]
+      ?.on_hand;
+
+  const order = (overrides: Partial<OrderInput> = {}): OrderInput => ({
+    accountId: 7, channel: 'allegro', externalId: 'A-1', status: 'new', channelStatus: 'READY_FOR_PROCESSING',
+    orderedAt: '2026-11-01T10:00:00Z', currency: 'PLN', totalMinor: 2500, warehouseId,
+    lines: [{ productId, sku: 'MUG-1', name: 'Mug', quantity: 2, priceMinor: 1250 }],
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    server = await startTestServer(t.database);
+    const db = t.database.db;
+    [{ id: productId }, { id: otherId }] = await rows<{ id: number }>(
+      db,
+      sql`insert into products (sku, name) values ('MUG-1', 'Mug'), ('CUP-1', 'Cup') returning id`,
+    );
+    await db.transaction(async (tx) => {
+      warehouseId = (await ensureWarehouse(tx, { code: 'MAIN', name: 'Main', kind: 'own', readOnly: false })).id;
+      await recordMovement(tx, { type: 'receipt', productId, warehouseId, quantity: 10 }, 'test');
+      await recordMovement(tx, { type: 'receipt', productId: otherId, warehouseId, quantity: 1 }, 'test');
+    });
+  });
+  afterAll(() => server.close());
+
+  test('a new order writes its lines off once; a re-import changes nothing', async () => {
+    const db = t.database.db;
+    const first = await db.transaction((tx) => upsertOrder(tx, order(), 'allegro'));
+    expect(first).toMatchObject({ created: true });
+    expect(await level()).toBe(8);
+    const again = await db.transaction((tx) => upsertOrder(tx, order(), 'allegro'));
+    expect(again).toMatchObject({ created: false, statusChanged: false, orderId: first.orderId });
+    expect(await level()).toBe(8);
+    const [count] = await rows<{ n: number }>(db, sql`select count(*)::int as n from orders where external_id = 'A-1'`);
+    expect(count.n).toBe(1);
+  });
+
+  test('a cancellation returns exactly what was written off, once, and announces the change', async () => {
+    const db = t.database.db;
+    const cancelled = await db.transaction((tx) => upsertOrder(tx, order({ status: 'cancelled', channelStatus: 'CANCELLED' }), 'allegro'));
+    expect(cancelled).toMatchObject({ statusChanged: true, previousStatus: 'new' });
+    expect(await level()).toBe(10);
+    await db.transaction((tx) => upsertOrder(tx, order({ status: 'cancelled', channelStatus: 'CANCELLED' }), 'allegro'));
+    expect(await level()).toBe(10);
+    const outbox = await rows<{ topic: string }>(db, sql`select topic from outbox where key = ${String(cancelled.orderId)} order by id`);
+    expect(outbox.map((o) => o.topic)).toEqual(['order.created', 'order.changed']);
+  });
+
+  test('an order for more than the stock writes off what there is and says so', async () => {
+    const db = t.database.db;
+    const result = await db.transaction((tx) =>
+      upsertOrder(tx, order({ externalId: 'A-2', lines: [{ productId: otherId, sku: 'CUP-1', name: 'Cup', quantity: 3, priceMinor: 100 }] }), 'allegro'),
+    );
+    const res = await server.api(`/api/v1/orders/${result.orderId}`);
+    expect(res.status).toBe(200);
+    expect(res.body.stock_note).toMatch(/3 sold, 1 in stock/);
+    expect(res.body.lines[0]).toMatchObject({ sku: 'CUP-1', quantity: 3 });
+    expect(res.body.history.map((h: { status: string }) => h.status)).toEqual(['new']);
+  });
+
+  test('a bad order from a connector is refused whole, naming the field', async () => {
+    const db = t.database.db;
+    await expect(db.transaction((tx) => upsertOrder(tx, order({ externalId: 'A-3', currency: 'zloty' }), 'allegro'))).rejects.toThrow(/currency/);
+    const [count] = await rows<{ n: number }>(db, sql`select count(*)::int as n from orders where external_id = 'A-3'`);
+    expect(count.n).toBe(0);
+  });
+
+  test('the API finds orders by marketplace id or posting number and counts cancelled ones', async () => {
+    await t.database.db.transaction((tx) => upsertOrder(tx, order({ externalId: 'OZ-9', channel: 'ozon', postingNumber: '123-456-1', currency: 'RUB' }), 'ozon'));
+    const found = await server.api('/api/v1/orders?q=123-456-1');
+    expect(found.body.items.map((o: { external_id: string }) => o.external_id)).toEqual(['OZ-9']);
+    const stats = await server.api('/api/v1/orders/statistics?account_id=7');
+    expect(stats.body).toMatchObject({ total: 3, cancelled: 1, active: 2 });
+    expect((await server.api('/api/v1/orders?status=nonsense')).status).toBe(400);
+    expect((await server.api('/api/v1/orders/999999')).status).toBe(404);
+  });
+
+  test('sales: a replayed page adds nothing and the buyout rate is buyouts ÷ (buyouts + returns)', async () => {
+    const db = t.database.db;
+    const page = [
+      { accountId: 9, channel: 'wildberries', externalId: 'S1', kind: 'buyout' as const, amountMinor: 100_00, soldAt: '2026-11-02T00:00:00Z' },
+      { accountId: 9, channel: 'wildberries', externalId: 'S2', kind: 'buyout' as const, amountMinor: 100_00, soldAt: '2026-11-02T00:00:00Z' },
+      { accountId: 9, channel: 'wildberries', externalId: 'S3', kind: 'buyout' as const, amountMinor: 100_00, soldAt: '2026-11-02T00:00:00Z' },
+      { accountId: 9, channel: 'wildberries', externalId: 'R1', kind: 'return' as const, amountMinor: -100_00, soldAt: '2026-11-03T00:00:00Z' },
+    ];
+    expect((await upsertSales(db, page)).every((r) => r.created)).toBe(true);
+    expect((await upsertSales(db, page)).some((r) => r.created)).toBe(false);
+    const stats = await server.api('/api/v1/sales/statistics?account_id=9');
+    expect(stats.body).toMatchObject({ buyouts: 3, returns: 1, buyout_rate: 0.75 });
+  });
+});

@@ -1,0 +1,166 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Executor } from '../db/database.ts';
+import { notFound } from '../shared/errors.ts';
+import type { OrderStatus } from './service.ts';
+
+export interface OrderFilter {
+  accountIds?: number[];
+  channel?: string;
+  status?: OrderStatus | 'active';
+  /** Matches the external id, posting number or CRM id (support looks orders up by any of them). */
+  q?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface OrderSummary {
+  id: number;
+  account_id: number | null;
+  channel: string;
+  external_id: string;
+  posting_number: string | null;
+  status: OrderStatus;
+  channel_status: string | null;
+  ordered_at: string;
+  currency: string;
+  total_minor: number;
+  items: number;
+  stock_note: string | null;
+  crm_state: string;
+  crm_id: string | null;
+  delivery_state: string;
+  delivery_id: string | null;
+  updated_at: string;
+}
+
+const ACTIVE = sql`o.status not in ('cancelled', 'returned')`;
+
+function orderWhere(f: Omit<OrderFilter, 'limit' | 'offset' | 'status'> & { status?: OrderFilter['status'] }): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (f.accountIds) parts.push(sql`o.account_id = any(${sql.param(f.accountIds)}::bigint[])`);
+  if (f.channel) parts.push(sql`o.channel = ${f.channel}`);
+  if (f.status === 'active') parts.push(ACTIVE);
+  else if (f.status) parts.push(sql`o.status = ${f.status}`);
+  if (f.q) parts.push(sql`(o.external_id = ${f.q} or o.posting_number = ${f.q} or o.crm_id = ${f.q})`);
+  if (f.from) parts.push(sql`o.ordered_at >= ${f.from}`);
+  if (f.to) parts.push(sql`o.ordered_at < ${f.to}`);
+  return sql.join(parts, sql` and `);
+}
+
+const orderColumns = sql`o.id, o.account_id, o.channel, o.external_id, o.posting_number, o.status, o.channel_status,
+  iso(o.ordered_at) as ordered_at, o.currency, o.total_minor,
+  (select coalesce(sum(quantity), 0)::int from order_lines l where l.order_id = o.id) as items,
+  o.stock_note, o.crm_state, o.crm_id, o.delivery_state, o.delivery_id, iso(o.updated_at) as updated_at`;
+
+export async function listOrders(ex: Executor, f: OrderFilter): Promise<{ items: OrderSummary[]; total: number }> {
+  const where = orderWhere(f);
+  const items = await rows<OrderSummary>(
+    ex,
+    sql`select ${orderColumns} from orders o where ${where} order by o.ordered_at desc, o.id desc limit ${f.limit} offset ${f.offset}`,
+  );
+  const [count] = await rows<{ n: number }>(ex, sql`select count(*)::int as n from orders o where ${where}`);
+  return { items, total: count.n };
+}
+
+export async function getOrder(ex: Executor, id: number) {
+  const [order] = await rows<OrderSummary & { customer: unknown; warehouse_id: number | null; crm_error: string | null; delivery_error: string | null }>(
+    ex,
+    sql`select ${orderColumns}, o.customer, o.warehouse_id, o.crm_error, o.delivery_error from orders o where o.id = ${id}`,
+  );
+  if (!order) throw notFound('Order', id);
+  const lines = await rows(
+    ex,
+    sql`select line_no, product_id, sku, external_sku, name, quantity, price_minor from order_lines where order_id = ${id} order by line_no`,
+  );
+  const history = await rows(
+    ex,
+    sql`select status, channel_status, iso(at) as at, actor from order_status_history where order_id = ${id} order by id`,
+  );
+  return { ...order, lines, history };
+}
+
+export interface OrderStatistics {
+  total: number;
+  active: number;
+  cancelled: number;
+  returned: number;
+  by_status: Record<string, number>;
+  revenue_minor: number;
+  cancelled_minor: number;
+  currency: string | null;
+}
+
+/** Honest counts: cancelled orders are counted and shown, never filtered out (seed 001). */
+export async function orderStatistics(ex: Executor, f: Omit<OrderFilter, 'limit' | 'offset' | 'status' | 'q'>): Promise<OrderStatistics> {
+  const where = orderWhere(f);
+  const byStatus = await rows<{ status: string; n: number; minor: number; currency: string }>(
+    ex,
+    sql`select o.status, count(*)::int as n, coalesce(sum(o.total_minor), 0)::bigint as minor, min(o.currency) as currency
+          from orders o where ${where} group by o.status`,
+  );
+  const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
+  const total = byStatus.reduce((a, r) => a + r.n, 0);
+  return {
+    total,
+    active: total - count('cancelled') - count('returned'),
+    cancelled: count('cancelled'),
+    returned: count('returned'),
+    by_status: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),
+    revenue_minor: byStatus.filter((r) => r.status !== 'cancelled' && r.status !== 'returned').reduce((a, r) => a + Number(r.minor), 0),
+    cancelled_minor: byStatus.filter((r) => r.status === 'cancelled').reduce((a, r) => a + Number(r.minor), 0),
+    currency: byStatus[0]?.currency ?? null,
+  };
+}
+
+export interface SaleFilter {
+  accountIds?: number[];
+  kind?: 'buyout' | 'return';
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+function saleWhere(f: Omit<SaleFilter, 'limit' | 'offset'>): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (f.accountIds) parts.push(sql`s.account_id = any(${sql.param(f.accountIds)}::bigint[])`);
+  if (f.kind) parts.push(sql`s.kind = ${f.kind}`);
+  if (f.from) parts.push(sql`s.sold_at >= ${f.from}`);
+  if (f.to) parts.push(sql`s.sold_at < ${f.to}`);
+  return sql.join(parts, sql` and `);
+}
+
+export async function listSales(ex: Executor, f: SaleFilter) {
+  const where = saleWhere(f);
+  const items = await rows(
+    ex,
+    sql`select s.id, s.account_id, s.channel, s.external_id, s.order_external_id, s.kind, s.product_id, s.sku,
+               coalesce(p.name, s.sku) as product_name, s.quantity, s.amount_minor, s.currency, s.warehouse_name, iso(s.sold_at) as sold_at
+          from sales s left join products p on p.id = s.product_id
+         where ${where} order by s.sold_at desc, s.id desc limit ${f.limit} offset ${f.offset}`,
+  );
+  const [count] = await rows<{ n: number }>(ex, sql`select count(*)::int as n from sales s where ${where}`);
+  return { items, total: count.n };
+}
+
+/** Buyout rate = buyouts ÷ (buyouts + returns); null when there are neither. */
+export async function salesStatistics(ex: Executor, f: Omit<SaleFilter, 'limit' | 'offset' | 'kind'>) {
+  const [row] = await rows<{ buyouts: number; returns: number; buyout_minor: number; return_minor: number }>(
+    ex,
+    sql`select count(*) filter (where kind = 'buyout')::int as buyouts, count(*) filter (where kind = 'return')::int as returns,
+               coalesce(sum(amount_minor) filter (where kind = 'buyout'), 0)::bigint as buyout_minor,
+               coalesce(sum(amount_minor) filter (where kind = 'return'), 0)::bigint as return_minor
+          from sales s where ${saleWhere(f)}`,
+  );
+  const decided = row.buyouts + row.returns;
+  return {
+    buyouts: row.buyouts,
+    returns: row.returns,
+    total: decided,
+    buyout_rate: decided ? Math.round((row.buyouts / decided) * 10_000) / 10_000 : null,
+    buyout_minor: Number(row.buyout_minor),
+    return_minor: Number(row.return_minor),
+  };
+}

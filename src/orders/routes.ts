@@ -1,0 +1,117 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Hub } from '../hub.ts';
+import { createRouter, errorResponses, IdParam, jsonResponse, PageQuery, security } from '../http/router.ts';
+import { getOrder, listOrders, listSales, orderStatistics, salesStatistics } from './queries.ts';
+import { orderStatuses } from './service.ts';
+
+const tags = ['Orders'];
+const isoDate = z.string().datetime({ offset: true });
+
+const OrderScope = z.object({
+  account_id: z.coerce.number().int().positive().optional(),
+  channel: z.string().max(50).optional(),
+  from: isoDate.optional().openapi({ description: 'Ordered at or after (ISO-8601)' }),
+  to: isoDate.optional().openapi({ description: 'Ordered before (ISO-8601)' }),
+});
+
+const OrderSummary = z
+  .object({
+    id: z.number().int(), account_id: z.number().int().nullable(), channel: z.string(), external_id: z.string(),
+    posting_number: z.string().nullable(), status: z.enum(orderStatuses), channel_status: z.string().nullable(),
+    ordered_at: z.string(), currency: z.string(), total_minor: z.number().int(), items: z.number().int(),
+    stock_note: z.string().nullable(), crm_state: z.string(), crm_id: z.string().nullable(),
+    delivery_state: z.string(), delivery_id: z.string().nullable(), updated_at: z.string(),
+  })
+  .openapi('OrderSummary');
+
+const Statistics = z
+  .object({
+    total: z.number().int(), active: z.number().int(), cancelled: z.number().int(), returned: z.number().int(),
+    by_status: z.record(z.string(), z.number().int()), revenue_minor: z.number().int(), cancelled_minor: z.number().int(),
+    currency: z.string().nullable(),
+  })
+  .openapi('OrderStatistics');
+
+export function ordersRoutes(hub: Hub) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/orders', tags, security, summary: 'List orders of every channel',
+      description: '`q` finds an order by its marketplace id, posting number or CRM deal id.',
+      request: {
+        query: PageQuery.extend(OrderScope.shape).extend({
+          status: z.enum([...orderStatuses, 'active']).optional(),
+          q: z.string().trim().min(1).max(200).optional(),
+        }),
+      },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(OrderSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }), 'A page of orders, newest first'),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const result = await listOrders(hub.db, {
+        accountIds: q.account_id ? [q.account_id] : undefined, channel: q.channel, status: q.status, q: q.q,
+        from: q.from, to: q.to, limit: q.limit, offset: q.offset,
+      });
+      return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/orders/statistics', tags, security, summary: 'Order counts by status; cancelled ones are counted, not hidden',
+      request: { query: OrderScope },
+      responses: { 200: jsonResponse(Statistics, 'Counts and sums'), ...errorResponses() },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(await orderStatistics(hub.db, { accountIds: q.account_id ? [q.account_id] : undefined, channel: q.channel, from: q.from, to: q.to }), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/orders/{id}', tags, security, summary: 'One order with its lines and status history',
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(OrderSummary.extend({ lines: z.array(z.record(z.string(), z.unknown())), history: z.array(z.record(z.string(), z.unknown())) }).passthrough(), 'The order'),
+        ...errorResponses(404),
+      },
+    }),
+    async (c) => c.json((await getOrder(hub.db, c.req.valid('param').id)) as never, 200),
+  );
+
+  const SaleScope = z.object({ account_id: z.coerce.number().int().positive().optional(), from: isoDate.optional(), to: isoDate.optional() });
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/sales', tags, security, summary: 'Buyouts and returns as channels report them',
+      request: { query: PageQuery.extend(SaleScope.shape).extend({ kind: z.enum(['buyout', 'return']).optional() }) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(z.record(z.string(), z.unknown())), total: z.number().int() }).passthrough(), 'A page of sales'), ...errorResponses() },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const result = await listSales(hub.db, { accountIds: q.account_id ? [q.account_id] : undefined, kind: q.kind, from: q.from, to: q.to, limit: q.limit, offset: q.offset });
+      return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/sales/statistics', tags, security, summary: 'Buyouts, returns and the buyout rate = buyouts ÷ (buyouts + returns)',
+      request: { query: SaleScope },
+      responses: {
+        200: jsonResponse(z.object({ buyouts: z.number().int(), returns: z.number().int(), total: z.number().int(), buyout_rate: z.number().nullable(), buyout_minor: z.number().int(), return_minor: z.number().int() }), 'Sales statistics'),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(await salesStatistics(hub.db, { accountIds: q.account_id ? [q.account_id] : undefined, from: q.from, to: q.to }), 200);
+    },
+  );
+  return app;
+}

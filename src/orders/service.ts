@@ -1,0 +1,179 @@
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows, type Executor, type Tx } from '../db/database.ts';
+import { addToOutbox } from '../engine/outbox.ts';
+import { recordMovement } from '../inventory/movements.ts';
+import { DomainError } from '../shared/errors.ts';
+
+export const orderStatuses = ['new', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned'] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+/** Statuses in which the goods have left (or are leaving) our stock. */
+const holdsStock = (status: OrderStatus) => status !== 'cancelled';
+
+const isoDate = z.string().datetime({ offset: true });
+
+export const orderLineInput = z.object({
+  productId: z.number().int().positive().nullable(),
+  sku: z.string().trim().min(1).max(200),
+  externalSku: z.string().max(200).nullish(),
+  name: z.string().trim().min(1).max(500),
+  quantity: z.number().int().positive().max(1_000_000),
+  priceMinor: z.number().int().min(0),
+});
+
+/** What a connector hands over for one order; parsed here so no channel can write a bad one. */
+export const orderInput = z.object({
+  accountId: z.number().int().positive().nullable(),
+  channel: z.string().min(1).max(50),
+  externalId: z.string().trim().min(1).max(200),
+  postingNumber: z.string().trim().max(200).nullish(),
+  status: z.enum(orderStatuses),
+  channelStatus: z.string().max(200).nullish(),
+  orderedAt: isoDate,
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  totalMinor: z.number().int(),
+  warehouseId: z.number().int().positive().nullish(),
+  customer: z.record(z.string(), z.unknown()).nullish(),
+  lines: z.array(orderLineInput).min(1).max(1000),
+  raw: z.unknown().optional(),
+});
+export type OrderInput = z.input<typeof orderInput>;
+
+export interface UpsertOrderResult {
+  orderId: number;
+  created: boolean;
+  statusChanged: boolean;
+  previousStatus: OrderStatus | null;
+}
+
+/**
+ * Creates or updates an order by (channel, account, external id): a re-import never
+ * duplicates. A new order that holds stock writes each matched line off once (the ledger
+ * reference makes a replay a no-op); a cancellation returns exactly what was written off.
+ */
+export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Promise<UpsertOrderResult> {
+  const order = orderInput.parse(input);
+  const [existing] = await rows<{ id: number; status: OrderStatus; warehouse_id: number | null }>(
+    tx,
+    sql`select id, status, warehouse_id from orders
+         where channel = ${order.channel} and coalesce(account_id, 0) = ${order.accountId ?? 0} and external_id = ${order.externalId}
+         for update`,
+  );
+
+  if (!existing) {
+    const [created] = await rows<{ id: number }>(
+      tx,
+      sql`insert into orders (account_id, channel, external_id, posting_number, status, channel_status, ordered_at,
+                              currency, total_minor, warehouse_id, customer, raw)
+          values (${order.accountId}, ${order.channel}, ${order.externalId}, ${order.postingNumber ?? null}, ${order.status},
+                  ${order.channelStatus ?? null}, ${order.orderedAt}, ${order.currency}, ${order.totalMinor},
+                  ${order.warehouseId ?? null}, ${json(order.customer)}::jsonb, ${json(order.raw)}::jsonb)
+          returning id`,
+    );
+    for (const [index, line] of order.lines.entries()) {
+      await tx.execute(sql`
+        insert into order_lines (order_id, line_no, product_id, sku, external_sku, name, quantity, price_minor)
+        values (${created.id}, ${index + 1}, ${line.productId}, ${line.sku}, ${line.externalSku ?? null}, ${line.name},
+                ${line.quantity}, ${line.priceMinor})`);
+    }
+    await addStatusHistory(tx, created.id, order.status, order.channelStatus ?? null, actor);
+    if (holdsStock(order.status) && order.warehouseId) await writeOffLines(tx, created.id, order.warehouseId, actor);
+    await addToOutbox(tx, { topic: 'order.created', key: created.id, payload: { status: order.status, accountId: order.accountId } });
+    return { orderId: created.id, created: true, statusChanged: false, previousStatus: null };
+  }
+
+  const statusChanged = existing.status !== order.status;
+  await tx.execute(sql`
+    update orders set status = ${order.status}, channel_status = ${order.channelStatus ?? null},
+           posting_number = coalesce(${order.postingNumber ?? null}, posting_number),
+           total_minor = ${order.totalMinor}, customer = coalesce(${json(order.customer)}::jsonb, customer),
+           raw = coalesce(${json(order.raw)}::jsonb, raw), updated_at = now()
+     where id = ${existing.id}`);
+  if (statusChanged) {
+    await addStatusHistory(tx, existing.id, order.status, order.channelStatus ?? null, actor);
+    const warehouseId = existing.warehouse_id;
+    if (warehouseId && holdsStock(existing.status) && !holdsStock(order.status)) await returnLines(tx, existing.id, warehouseId, actor);
+    if (warehouseId && !holdsStock(existing.status) && holdsStock(order.status)) await writeOffLines(tx, existing.id, warehouseId, actor);
+    await addToOutbox(tx, {
+      topic: 'order.changed',
+      key: existing.id,
+      payload: { status: order.status, previousStatus: existing.status, accountId: order.accountId },
+    });
+  }
+  return { orderId: existing.id, created: false, statusChanged, previousStatus: existing.status };
+}
+
+const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+
+async function addStatusHistory(tx: Executor, orderId: number, status: string, channelStatus: string | null, actor: string) {
+  await tx.execute(sql`
+    insert into order_status_history (order_id, status, channel_status, actor) values (${orderId}, ${status}, ${channelStatus}, ${actor})`);
+}
+
+interface StockLine {
+  line_no: number;
+  product_id: number;
+  quantity: number;
+}
+
+const stockLines = (tx: Executor, orderId: number) =>
+  rows<StockLine>(tx, sql`select line_no, product_id, quantity from order_lines where order_id = ${orderId} and product_id is not null order by line_no`);
+
+/** How much is currently out for a line: sales written off minus returns booked, by their references. */
+async function outstanding(tx: Executor, orderId: number, lineNo: number): Promise<number> {
+  const [row] = await rows<{ out: number }>(
+    tx,
+    sql`select coalesce(-sum(quantity), 0)::int as out from stock_movements
+         where reference like ${`order:${orderId}:line:${lineNo}:%`} and type in ('sale', 'return')`,
+  );
+  return row.out;
+}
+
+/** Which cycle of write-off/return this is: an order cancelled and reopened writes off again under a new reference. */
+async function cycle(tx: Executor, orderId: number): Promise<number> {
+  const [row] = await rows<{ n: number }>(
+    tx,
+    sql`select count(*)::int as n from order_status_history where order_id = ${orderId}`,
+  );
+  return row.n;
+}
+
+async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, actor: string) {
+  const notes: string[] = [];
+  const n = await cycle(tx, orderId);
+  for (const line of await stockLines(tx, orderId)) {
+    const [level] = await rows<{ available: number }>(
+      tx,
+      sql`select (on_hand - reserved)::int as available from stock_levels where product_id = ${line.product_id} and warehouse_id = ${warehouseId}`,
+    );
+    const quantity = Math.min(line.quantity, Math.max(0, level?.available ?? 0));
+    if (quantity < line.quantity) notes.push(`line ${line.line_no}: ${line.quantity} sold, ${quantity} in stock`);
+    if (quantity === 0) continue;
+    // A savepoint: a shortage found at write time must not abort the order's transaction.
+    try {
+      await tx.transaction((sp) =>
+        recordMovement(sp, {
+          type: 'sale', productId: line.product_id, warehouseId, quantity,
+          reason: `order ${orderId}`, reference: `order:${orderId}:line:${line.line_no}:sale:${n}`,
+        }, actor),
+      );
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'STOCK_INSUFFICIENT') throw error;
+      notes.push(`line ${line.line_no}: could not be written off (${error.message})`);
+    }
+  }
+  if (notes.length) await tx.execute(sql`update orders set stock_note = ${notes.join('; ')} where id = ${orderId}`);
+}
+
+async function returnLines(tx: Tx, orderId: number, warehouseId: number, actor: string) {
+  const n = await cycle(tx, orderId);
+  for (const line of await stockLines(tx, orderId)) {
+    const out = await outstanding(tx, orderId, line.line_no);
+    if (out <= 0) continue;
+    await recordMovement(tx, {
+      type: 'return', productId: line.product_id, warehouseId, quantity: out,
+      reason: `order ${orderId} cancelled`, reference: `order:${orderId}:line:${line.line_no}:return:${n}`,
+    }, actor);
+  }
+}

@@ -1,0 +1,18 @@
+import type { Label, MessageKey } from './i18n.ts';
+
+/**
+ * The panel's main menu. A domain that adds its own pages adds one line here, with its label
+ * in both languages: `{ href: '/orders', label: { ru: 'Заказы', en: 'Orders' } }`.
+ */
+export interface NavEntry {
+  href: string;
+  label: MessageKey | Label;
+}
+
+export const navEntries: NavEntry[] = [
+  { href: '/', label: 'nav.dashboard' },
+  { href: '/products', label: 'nav.products' },
+  { href: '/stock', label: 'nav.stock' },
+  { href: '/channels', label: 'nav.channels' },
+  { href: '/sync', label: 'nav.sync' },
+];

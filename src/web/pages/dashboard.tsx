@@ -1,0 +1,229 @@
+import { Hono } from 'hono';
+import { sql } from 'drizzle-orm';
+import { rows } from '../../db/database.ts';
+import type { Hub } from '../../hub.ts';
+import type { AppEnv } from '../../http/router.ts';
+import { viewOf, type View } from '../context.ts';
+import { wordsOr } from '../i18n.ts';
+import { renderPage } from '../layout.tsx';
+import { Badge, Empty, formatDateTime, formatNumber, TableWrap, toneOf } from '../ui.tsx';
+
+/** At or below this many pieces available, a product counts as running low. */
+export const LOW_STOCK = 3;
+
+interface StockHealth {
+  products: number;
+  out_of_stock: number;
+  low: number;
+  warehouses: number;
+}
+
+interface AccountState {
+  id: number;
+  channel: string;
+  name: string;
+  status: string;
+  status_reason: string | null;
+  run_status: string | null;
+  run_type: string | null;
+  run_started_at: string | null;
+  run_error: string | null;
+}
+
+interface RecentChange {
+  entity_type: string;
+  entity_id: string;
+  action: string;
+  actor: string;
+  at: string;
+  label: string | null;
+}
+
+interface Problem {
+  at: string;
+  source: string;
+  message: string;
+}
+
+export function dashboardRoutes(hub: Hub) {
+  const app = new Hono<AppEnv>();
+  app.get('/', async (c) => {
+    const v = viewOf(c);
+    const [health, accounts, recent, problems] = await Promise.all([
+      stockHealth(hub),
+      accountStates(hub),
+      recentChanges(hub),
+      recentProblems(hub),
+    ]);
+    return renderPage(c, v.t('dash.title'), <Dashboard v={v} health={health} accounts={accounts} recent={recent} problems={problems} />);
+  });
+  return app;
+}
+
+async function stockHealth(hub: Hub): Promise<StockHealth> {
+  const [row] = await rows<StockHealth>(hub.db, sql`
+    with per_product as (
+      select p.id, coalesce(sum(l.available), 0) as available
+        from products p left join stock_levels l on l.product_id = p.id
+       where p.archived_at is null
+       group by p.id)
+    select (select count(*)::int from per_product) as products,
+           (select count(*)::int from per_product where available <= 0) as out_of_stock,
+           (select count(*)::int from per_product where available > 0 and available <= ${LOW_STOCK}) as low,
+           (select count(*)::int from warehouses where archived_at is null) as warehouses`);
+  return row;
+}
+
+async function accountStates(hub: Hub): Promise<AccountState[]> {
+  return rows<AccountState>(hub.db, sql`
+    select a.id, a.channel, a.name, a.status, a.status_reason,
+           r.status as run_status, r.type as run_type, iso(r.started_at) as run_started_at, r.error as run_error
+      from channel_accounts a
+      left join lateral (select status, type, started_at, error from sync_runs s where s.account_id = a.id order by s.id desc limit 1) r on true
+     order by a.channel, a.name`);
+}
+
+async function recentChanges(hub: Hub): Promise<RecentChange[]> {
+  return rows<RecentChange>(hub.db, sql`
+    select o.entity_type, o.entity_id, o.action, o.actor, iso(o.at) as at,
+           case when o.entity_type = 'product' then (select p.sku || ' · ' || p.name from products p where p.id::text = o.entity_id) end as label
+      from operations o order by o.id desc limit 8`);
+}
+
+/** Failed sync runs, accounts that need a new key and outbox errors, newest first. */
+async function recentProblems(hub: Hub): Promise<Problem[]> {
+  return rows<Problem>(hub.db, sql`
+    select * from (
+      select iso(s.started_at) as at, s.type || coalesce(' · ' || a.name, '') as source, coalesce(s.error, s.status) as message
+        from sync_runs s left join channel_accounts a on a.id = s.account_id
+       where s.status in ('failed', 'partial')
+      union all
+      select iso(a.updated_at), a.channel || ' · ' || a.name, coalesce(a.status_reason, a.status)
+        from channel_accounts a where a.status = 'needs_reauth'
+      union all
+      select iso(e.at), e.job_type, e.error
+        from outbox_errors e join jobs j on j.id = e.job_id
+       where j.status in ('dead', 'failed') and e.id = (select max(id) from outbox_errors x where x.job_id = e.job_id)
+    ) p order by at desc limit 8`);
+}
+
+function Dashboard({ v, health, accounts, recent, problems }: { v: View; health: StockHealth; accounts: AccountState[]; recent: RecentChange[]; problems: Problem[] }) {
+  const { t } = v;
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('dash.title')}</h1>
+      </div>
+      <section class="stats" aria-label={t('dash.title')}>
+        <a class="stat" href="/products">
+          <b>{formatNumber(v, health.products)}</b>
+          <span>{t('dash.products')}</span>
+        </a>
+        <a class={health.out_of_stock ? 'stat bad' : 'stat'} href="/stock">
+          <b>{formatNumber(v, health.out_of_stock)}</b>
+          <span>{t('dash.outOfStock')}</span>
+        </a>
+        <a class={health.low ? 'stat warn' : 'stat'} href="/stock">
+          <b>{formatNumber(v, health.low)}</b>
+          <span>{t('dash.lowStock', { n: LOW_STOCK })}</span>
+        </a>
+        <a class="stat" href="/stock">
+          <b>{formatNumber(v, health.warehouses)}</b>
+          <span>{t('dash.warehouses')}</span>
+        </a>
+      </section>
+      <div class="grid grid-2">
+        <section class="card">
+          <h2>{t('dash.syncStatus')}</h2>
+          {accounts.length === 0 ? (
+            <Empty action={<a class="button ghost small" href="/channels">{t('channels.add')}</a>}>{t('dash.noAccounts')}</Empty>
+          ) : (
+            <TableWrap label={t('dash.syncStatus')}>
+              <table>
+                <thead>
+                  <tr>
+                    <th>{t('channels.name')}</th>
+                    <th>{t('common.status')}</th>
+                    <th>{t('dash.lastRun')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {accounts.map((a) => (
+                    <tr>
+                      <td>
+                        <a href={`/channels/${a.id}`}>{a.name}</a>
+                        <br />
+                        <small>{a.channel}</small>
+                      </td>
+                      <td>
+                        <Badge tone={toneOf(a.status)}>{wordsOr(t, `channels.status.${a.status}`, a.status)}</Badge>
+                      </td>
+                      <td>
+                        {a.run_status ? (
+                          <>
+                            <Badge tone={toneOf(a.run_status)}>{wordsOr(t, `status.${a.run_status}`, a.run_status)}</Badge>{' '}
+                            <small>{formatDateTime(v, a.run_started_at)}</small>
+                          </>
+                        ) : (
+                          <small>{t('common.none')}</small>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+        </section>
+        <section class="card">
+          <h2>{t('dash.errors')}</h2>
+          {problems.length === 0 ? (
+            <Empty>{t('dash.noErrors')}</Empty>
+          ) : (
+            <ul class="problems">
+              {problems.map((p) => (
+                <li>
+                  <Badge tone="bad">{p.source}</Badge> <small>{formatDateTime(v, p.at)}</small>
+                  <div>{p.message}</div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+      <section class="card" style="margin-top:1rem">
+        <h2>{t('dash.recent')}</h2>
+        {recent.length === 0 ? (
+          <Empty>{t('dash.noRecent')}</Empty>
+        ) : (
+          <TableWrap label={t('dash.recent')}>
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('common.when')}</th>
+                  <th>{t('common.who')}</th>
+                  <th>{t('products.action')}</th>
+                  <th>{t('common.details')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.map((r) => (
+                  <tr>
+                    <td>
+                      <small>{formatDateTime(v, r.at)}</small>
+                    </td>
+                    <td>{r.actor}</td>
+                    <td>{wordsOr(t, `action.${r.action}`, r.action)}</td>
+                    <td>
+                      {r.entity_type === 'product' ? <a href={`/products/${r.entity_id}`}>{r.label ?? `#${r.entity_id}`}</a> : `${r.entity_type} ${r.entity_id}`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,436 @@
+import { Hono } from 'hono';
+import { sql } from 'drizzle-orm';
+import { productHistory } from '../../catalog/delete.ts';
+import { readProductImage, setProductImage } from '../../catalog/images.ts';
+import { createProduct, getProduct, listProducts, updateProduct } from '../../catalog/products.ts';
+import { ProductInput, ProductPatch, type Product } from '../../catalog/schemas.ts';
+import { rows } from '../../db/database.ts';
+import type { OperationRow } from '../../audit/operations.ts';
+import type { Hub } from '../../hub.ts';
+import type { AppEnv } from '../../http/router.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { viewOf, type View, type WebContext } from '../context.ts';
+import { renderPage } from '../layout.tsx';
+import { wordsOr, type MessageKey } from '../i18n.ts';
+import { localize, zodFieldErrors } from '../messages.ts';
+import { Empty, Field, formatDateTime, formatNumber, intParam, Notice, offsetParam, Pager, TableWrap, type FieldErrors } from '../ui.tsx';
+
+const PAGE_SIZE = 24;
+
+interface ProductForm {
+  sku: string;
+  ean: string;
+  name: string;
+  description: string;
+}
+
+interface StockLine {
+  warehouse_id: number;
+  warehouse: string;
+  on_hand: number;
+  reserved: number;
+  available: number;
+}
+
+export function productRoutes(hub: Hub) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/products', async (c) => {
+    const v = viewOf(c);
+    const q = c.req.query('q')?.trim().slice(0, 200) || undefined;
+    const offset = offsetParam(c.req.query('offset'));
+    const list = await listProducts(hub.db, { q, limit: PAGE_SIZE, offset });
+    const stock = await availableByProduct(hub, list.items.map((p) => p.id));
+    return renderPage(c, v.t('products.title'), <ProductList v={v} q={q} list={list} stock={stock} />);
+  });
+
+  app.get('/products/new', async (c) => {
+    const v = viewOf(c);
+    if (!v.canWrite) return c.redirect('/products', 303);
+    return renderPage(c, v.t('common.save'), <ProductEdit v={v} form={{ sku: '', ean: '', name: '', description: '' }} errors={{}} />);
+  });
+
+  app.post('/products/new', async (c) => {
+    const v = viewOf(c);
+    const form = await readProductForm(c);
+    const parsed = ProductInput.safeParse({ ...form, ean: form.ean, description: form.description || null });
+    if (!parsed.success) return renderPage(c, v.t('common.save'), <ProductEdit v={v} form={form} errors={zodFieldErrors(v.lang, parsed.error)} />);
+    try {
+      const product = await createProduct(hub.db, parsed.data, c.get('actor').name);
+      return c.redirect(`/products/${product.id}?saved=1`, 303);
+    } catch (error) {
+      const errors = domainFieldErrors(v, error);
+      return renderPage(c, v.t('common.save'), <ProductEdit v={v} form={form} errors={errors} />);
+    }
+  });
+
+  app.get('/products/:id', async (c) => {
+    const v = viewOf(c);
+    const product = await getProduct(hub.db, productId(c));
+    return renderPage(c, product.name, await productCard(hub, v, product, { saved: c.req.query('saved') === '1', imageSaved: c.req.query('image') === '1' }));
+  });
+
+  app.get('/products/:id/edit', async (c) => {
+    const v = viewOf(c);
+    const product = await getProduct(hub.db, productId(c));
+    if (!v.canWrite) return c.redirect(`/products/${product.id}`, 303);
+    return renderPage(c, v.t('products.edit', { name: product.name }), <ProductEdit v={v} product={product} form={formOf(product)} errors={{}} />);
+  });
+
+  // The form is checked with the API's own schema (ProductPatch), so it refuses exactly what the API refuses.
+  app.post('/products/:id/edit', async (c) => {
+    const v = viewOf(c);
+    const product = await getProduct(hub.db, productId(c));
+    const form = await readProductForm(c);
+    const title = v.t('products.edit', { name: product.name });
+    const parsed = ProductPatch.safeParse({ sku: form.sku, ean: form.ean, name: form.name, description: form.description || null });
+    if (!parsed.success) {
+      return renderPage(c, title, <ProductEdit v={v} product={product} form={form} errors={zodFieldErrors(v.lang, parsed.error)} />);
+    }
+    try {
+      const version = intParam(form.version);
+      await updateProduct(hub.db, product.id, parsed.data, c.get('actor').name, { expectedVersion: version });
+      return c.redirect(`/products/${product.id}?saved=1`, 303);
+    } catch (error) {
+      return renderPage(c, title, <ProductEdit v={v} product={product} form={form} errors={domainFieldErrors(v, error)} />);
+    }
+  });
+
+  app.post('/products/:id/image', async (c) => {
+    const v = viewOf(c);
+    const product = await getProduct(hub.db, productId(c));
+    const body = await c.req.parseBody();
+    const file = body.file;
+    let problem: string;
+    if (!(file instanceof File) || file.size === 0) {
+      problem = v.t('products.imageChoose');
+    } else {
+      try {
+        await setProductImage(hub.db, product.id, new Uint8Array(await file.arrayBuffer()), c.get('actor').name);
+        return c.redirect(`/products/${product.id}?image=1`, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        problem = localize(v.lang, error.message);
+      }
+    }
+    return renderPage(c, product.name, await productCard(hub, v, product, { imageError: problem }));
+  });
+
+  // The pictures are served here too, so the panel does not depend on the API's routes.
+  for (const [path, size] of [['/products/:id/image', 'full'], ['/products/:id/thumbnail', 'thumbnail']] as const) {
+    app.get(path, async (c) => {
+      const picture = await readProductImage(hub.db, productId(c), size);
+      if (c.req.header('if-none-match') === picture.etag) return c.body(null, 304);
+      return c.body(new Uint8Array(picture.body), 200, { 'content-type': picture.contentType, etag: picture.etag, 'cache-control': 'private, no-cache' });
+    });
+  }
+  return app;
+}
+
+const productId = (c: WebContext) => {
+  const id = intParam(c.req.param('id'));
+  if (!id) throw new DomainError('NOT_FOUND', viewOf(c).t('products.notFound', { id: c.req.param('id') ?? '' }), 404);
+  return id;
+};
+
+async function readProductForm(c: WebContext): Promise<ProductForm & { version?: string }> {
+  const body = await c.req.parseBody();
+  const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+  return { sku: text('sku'), ean: text('ean'), name: text('name'), description: text('description'), version: text('version') };
+}
+
+const formOf = (p: Product): ProductForm => ({ sku: p.sku, ean: p.ean ?? '', name: p.name, description: p.description ?? '' });
+
+/** A refusal from the catalog, beside the field it is about (SKU_TAKEN names `sku`), or above the form. */
+function domainFieldErrors(v: View, error: unknown): FieldErrors {
+  if (!(error instanceof DomainError)) throw error;
+  const field = (error.details as { field?: string } | undefined)?.field;
+  return { [field ?? 'form']: localize(v.lang, error.message) };
+}
+
+async function availableByProduct(hub: Hub, ids: number[]): Promise<Map<number, number>> {
+  if (!ids.length) return new Map();
+  const found = await rows<{ product_id: number; available: number }>(hub.db, sql`
+    select product_id, sum(available)::bigint as available from stock_levels
+     where product_id = any(${sql.param(ids)}::bigint[]) group by product_id`);
+  return new Map(found.map((r) => [r.product_id, r.available]));
+}
+
+async function stockOf(hub: Hub, productId: number): Promise<StockLine[]> {
+  return rows<StockLine>(hub.db, sql`
+    select l.warehouse_id, w.name as warehouse, l.on_hand, l.reserved, l.available
+      from stock_levels l join warehouses w on w.id = l.warehouse_id
+     where l.product_id = ${productId} order by w.name`);
+}
+
+function ProductList({ v, q, list, stock }: { v: View; q?: string; list: Awaited<ReturnType<typeof listProducts>>; stock: Map<number, number> }) {
+  const { t } = v;
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('products.title')}</h1>
+        {v.canWrite && <a class="button" href="/products/new">+ {t('products.card')}</a>}
+      </div>
+      <form class="search" method="get" action="/products" role="search">
+        <Field
+          name="q"
+          type="search"
+          label={t('products.searchLabel')}
+          value={q}
+          attrs={{
+            placeholder: t('products.searchPlaceholder'),
+            autocomplete: 'off',
+            // Results follow the typing; Enter (or no JavaScript) sends the form as usual.
+            'hx-get': '/products',
+            'hx-trigger': 'input changed delay:300ms, search',
+            'hx-target': '#results',
+            'hx-select': '#results',
+            'hx-swap': 'outerHTML',
+            'hx-push-url': 'true',
+            'hx-indicator': '#search-busy',
+          }}
+        />
+        <button type="submit">
+          <span id="search-busy" class="htmx-indicator spinner" aria-hidden="true"></span>
+          {t('common.search')}
+        </button>
+      </form>
+      <section id="results" aria-live="polite">
+        {list.items.length === 0 ? (
+          <Empty>{q ? t('products.noMatch', { q }) : t('products.empty')}</Empty>
+        ) : (
+          <>
+            <ul class="products" role="list">
+              {list.items.map((p) => (
+                <ProductCard v={v} product={p} available={stock.get(p.id) ?? 0} />
+              ))}
+            </ul>
+            <Pager v={v} total={list.total} limit={list.limit} offset={list.offset} params={{ q }} base="/products" />
+          </>
+        )}
+      </section>
+    </>
+  );
+}
+
+function ProductCard({ v, product, available }: { v: View; product: Product; available: number }) {
+  const { t } = v;
+  return (
+    <li class="product" data-sku={product.sku}>
+      {product.image ? (
+        <img class="thumb" src={`/products/${product.id}/thumbnail?v=${product.version}`} alt="" width="72" height="72" loading="lazy" />
+      ) : (
+        <div class="thumb" aria-hidden="true">{t('products.noImage')}</div>
+      )}
+      <div>
+        <h2>
+          <a href={`/products/${product.id}`}>{product.name}</a>
+        </h2>
+        <dl>
+          <dt>{t('products.sku')}</dt>
+          <dd class="mono">{product.sku}</dd>
+          <dt>{t('products.ean')}</dt>
+          <dd class="mono">{product.ean ?? t('common.none')}</dd>
+          <dt>{t('products.stock')}</dt>
+          <dd>{formatNumber(v, available)}</dd>
+        </dl>
+        {v.canWrite && (
+          <div class="actions">
+            <a class="button ghost small" href={`/products/${product.id}/edit`} aria-label={t('products.edit', { name: product.name })}>
+              ✎ {t('common.edit')}
+            </a>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}
+
+interface CardState {
+  saved?: boolean;
+  imageSaved?: boolean;
+  imageError?: string;
+}
+
+async function productCard(hub: Hub, v: View, product: Product, state: CardState) {
+  const [stock, history] = await Promise.all([stockOf(hub, product.id), productHistory(hub.db, product.id, { limit: 50, offset: 0 })]);
+  const { t } = v;
+  return (
+    <>
+      <p class="crumbs">
+        <a href="/products">← {t('products.title')}</a>
+      </p>
+      <div class="page-head">
+        <h1>{product.name}</h1>
+        {v.canWrite && (
+          <a class="button" href={`/products/${product.id}/edit`}>
+            ✎ {t('common.edit')}
+          </a>
+        )}
+      </div>
+      {state.saved && <Notice kind="success">{t('common.saved')}</Notice>}
+      {state.imageSaved && <Notice kind="success">{t('products.imageSaved')}</Notice>}
+      <div class="grid grid-side">
+        <section class="card">
+          <dl class="facts">
+            <dt>{t('products.sku')}</dt>
+            <dd class="mono" data-field="sku">{product.sku}</dd>
+            <dt>{t('products.ean')}</dt>
+            <dd class="mono" data-field="ean">{product.ean ?? t('common.none')}</dd>
+            <dt>{t('products.description')}</dt>
+            <dd>{product.description ?? t('common.none')}</dd>
+            {product.archived && (
+              <>
+                <dt>{t('common.status')}</dt>
+                <dd>{t('products.archived')}</dd>
+              </>
+            )}
+          </dl>
+          <h2 style="margin-top:1.25rem">{t('products.stock')}</h2>
+          {stock.length === 0 ? (
+            <Empty>{t('stock.noLevels')}</Empty>
+          ) : (
+            <TableWrap label={t('products.stock')}>
+              <table>
+                <thead>
+                  <tr>
+                    <th>{t('stock.warehouse')}</th>
+                    <th class="num">{t('stock.onHand')}</th>
+                    <th class="num">{t('stock.reserved')}</th>
+                    <th class="num">{t('stock.available')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {stock.map((s) => (
+                    <tr>
+                      <td>{s.warehouse}</td>
+                      <td class="num">{formatNumber(v, s.on_hand)}</td>
+                      <td class="num">{formatNumber(v, s.reserved)}</td>
+                      <td class="num">{formatNumber(v, s.available)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+          )}
+        </section>
+        <section class="card">
+          <h2>{t('products.image')}</h2>
+          {product.image ? (
+            <img class="photo" id="product-photo" src={`/products/${product.id}/image?v=${product.version}`} alt={product.name} width={product.image.width} height={product.image.height} />
+          ) : (
+            <div class="photo" id="product-photo">{t('products.noImage')}</div>
+          )}
+          {v.canWrite && (
+            <form method="post" action={`/products/${product.id}/image`} enctype="multipart/form-data" class="stack" style="margin-top:1rem" data-busy>
+              <Field
+                name="file"
+                type="file"
+                label={t('products.imageFile')}
+                hint={t('products.imageHint')}
+                errors={state.imageError ? { file: state.imageError } : undefined}
+                attrs={{ accept: 'image/jpeg,image/png,image/webp', 'data-preview': 'image-preview', required: true }}
+              />
+              <img id="image-preview" class="preview" alt={t('products.preview')} hidden />
+              <div class="actions">
+                <button type="submit">{t('products.imageUpload')}</button>
+              </div>
+            </form>
+          )}
+        </section>
+      </div>
+      <section class="card" style="margin-top:1rem" id="history">
+        <h2>{t('products.history')}</h2>
+        {history.items.length === 0 ? <Empty>{t('products.noHistory')}</Empty> : <History v={v} items={history.items} />}
+      </section>
+    </>
+  );
+}
+
+function History({ v, items }: { v: View; items: OperationRow[] }) {
+  const { t } = v;
+  return (
+    <TableWrap label={t('products.history')}>
+      <table class="history">
+        <thead>
+          <tr>
+            <th>{t('common.when')}</th>
+            <th>{t('common.who')}</th>
+            <th>{t('products.action')}</th>
+            <th>{t('common.details')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((op) => (
+            <tr>
+              <td>
+                <small>{formatDateTime(v, op.at)}</small>
+              </td>
+              <td>{op.actor}</td>
+              <td>{wordsOr(t, `action.${op.action}`, op.action)}</td>
+              <td>
+                {Object.entries(op.changes).map(([field, change]) => (
+                  <div class="change" data-change={field}>
+                    <b>{wordsOr(t, fieldLabels[field] ?? '', field)}</b>: <del>{showValue(change.before)}</del> → <ins>{showValue(change.after)}</ins>
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+const fieldLabels: Record<string, MessageKey> = {
+  sku: 'products.sku',
+  ean: 'products.ean',
+  name: 'products.name',
+  description: 'products.description',
+  attributes: 'products.attributes',
+  archived: 'products.archivedField',
+  image: 'products.image',
+};
+
+const showValue = (value: unknown) => {
+  if (value === null || value === undefined) return '∅';
+  if (typeof value === 'object') {
+    const image = value as { width?: number; height?: number; bytes?: number };
+    if (image.width && image.height) return `${image.width}×${image.height}, ${Math.round((image.bytes ?? 0) / 1024)} KiB`;
+    return JSON.stringify(value);
+  }
+  return String(value);
+};
+
+function ProductEdit({ v, product, form, errors }: { v: View; product?: Product; form: ProductForm & { version?: string }; errors: FieldErrors }) {
+  const { t } = v;
+  const action = product ? `/products/${product.id}/edit` : '/products/new';
+  const general = errors.form;
+  return (
+    <>
+      <p class="crumbs">
+        {product ? <a href={`/products/${product.id}`}>← {product.name}</a> : <a href="/products">← {t('products.title')}</a>}
+      </p>
+      <div class="page-head">
+        <h1>{product ? t('products.edit', { name: product.name }) : `+ ${t('products.card')}`}</h1>
+      </div>
+      <section class="card" style="max-width:44rem">
+        {Object.keys(errors).length > 0 && <Notice kind="error">{general ?? t('common.fixErrors')}</Notice>}
+        <form method="post" action={action} class="stack" novalidate data-busy>
+          {product && <input type="hidden" name="version" value={form.version || String(product.version)} />}
+          <Field name="sku" label={t('products.sku')} value={form.sku} errors={errors} required attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
+          <Field name="ean" label={t('products.ean')} value={form.ean} errors={errors} hint={t('products.eanHint')} attrs={{ inputmode: 'numeric', autocomplete: 'off' }} />
+          <Field name="name" label={t('products.name')} value={form.name} errors={errors} required />
+          <Field name="description" label={t('products.description')} value={form.description} errors={errors} multiline />
+          <div class="actions">
+            <button type="submit">{t('common.save')}</button>
+            <a class="button ghost" href={product ? `/products/${product.id}` : '/products'}>
+              {t('common.cancel')}
+            </a>
+          </div>
+        </form>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import type { Hub } from '../hub.ts';
+import type { AppEnv } from '../http/router.ts';
+import { DomainError } from '../shared/errors.ts';
+import { assetRoutes } from './assets.ts';
+import { requireSession, viewOf } from './context.ts';
+import { requireWriter, sameOriginPosts } from './guards.tsx';
+import { errorPage } from './layout.tsx';
+import { dashboardRoutes } from './pages/dashboard.tsx';
+import { productRoutes } from './pages/products.tsx';
+import { stockRoutes } from './pages/stock.tsx';
+import { channelRoutes } from './pages/channels.tsx';
+import { syncRoutes } from './pages/sync.tsx';
+import { signInRoutes } from './sign-in.tsx';
+
+/** The sections of the panel, each behind the session check; `/x` covers `/x/*` too. */
+const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
+  { prefix: '/', routes: dashboardRoutes },
+  { prefix: '/products', routes: productRoutes },
+  { prefix: '/stock', routes: stockRoutes },
+  { prefix: '/channels', routes: channelRoutes },
+  { prefix: '/sync', routes: syncRoutes },
+];
+
+/**
+ * The admin panel: server-rendered pages (Hono JSX) that htmx enhances. Mounted at the root as
+ * a public module; every page checks the session itself, and changing requests also check the
+ * origin and the role.
+ */
+export function webRoutes(hub: Hub) {
+  const app = new Hono<AppEnv>();
+  app.route('/', assetRoutes());
+  app.route('/', signInRoutes(hub));
+  for (const section of sections) {
+    const paths = section.prefix === '/' ? ['/'] : [section.prefix, `${section.prefix}/*`];
+    for (const path of paths) app.use(path, requireSession(hub), sameOriginPosts(hub), requireWriter());
+  }
+  for (const section of sections) app.route('/', section.routes(hub));
+
+  app.onError((error, c) => {
+    if (error instanceof DomainError && error.status === 404) return errorPage(c, 404, error.message);
+    hub.logger.error({ err: error, path: c.req.path }, 'web panel error');
+    return errorPage(c, 500, viewOf(c).t('error.internal'));
+  });
+  return app;
+}

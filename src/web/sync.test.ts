@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGenericSimulator } from '../../simulators/generic/index.ts';
+import { seedCatalog } from '../channels/core/testing.ts';
+import { defineJobType, enqueueJob, getJob, PermanentJobError } from '../engine/jobs.ts';
+import { startWorkers } from '../engine/worker.ts';
+import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
+
+describe('web panel: channels and sync in a real browser', () => {
+  const panel = usePanel();
+  const sim = createGenericSimulator({ apiKey: 'generic-key-web-panel-1', batchSize: 10 });
+  let simulator: { url: string; close(): Promise<void> };
+  let stopWorkers: () => Promise<void>;
+  let flakyCalls = 0;
+
+  beforeAll(async () => {
+    simulator = await sim.listen();
+    // 12 listings: SKU-1..10 are ours, SKU-11 and SKU-12 are not; one more shares an EAN with two products.
+    sim.seed({ count: 12, from: 1 });
+    await seedCatalog(panel.server.hub.db, { count: 10, stock: (n) => n });
+    await seedCatalog(panel.server.hub.db, { count: 2, from: 1, skuPrefix: 'TWIN-', stock: () => 5, ean: () => '4006381333931' });
+    sim.add({ id: 'L-twin', sku: 'NOT-OURS', ean: '4006381333931', name: 'Twin', quantity: 0 });
+    // A job of the test's own that fails for good the first time and works when retried.
+    defineJobType('web-test.flaky', () => {
+      flakyCalls++;
+      if (flakyCalls === 1) throw new PermanentJobError('The marketplace refused the batch (HTTP 422)', { httpStatus: 422 });
+    });
+    stopWorkers = startWorkers(panel.server.hub, { concurrency: 2, pollMs: 50 });
+  });
+  afterAll(async () => {
+    await stopWorkers?.();
+    await simulator?.close();
+  });
+
+  it('adds an account only when the service accepts its key, then syncs it with live progress to the end', async () => {
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/channels');
+    await w.screenshot('channels-empty');
+    await w.page.getByRole('link', { name: '+ Добавить кабинет' }).first().click();
+    await w.page.getByRole('combobox', { name: 'Канал' }).selectOption('generic');
+    await w.page.getByLabel('Название').fill('Мой магазин');
+    await w.page.getByLabel('Базовый URL').fill(simulator.url);
+    await w.page.getByLabel('API-ключ').fill('generic-key-WRONG-0000');
+    await w.page.getByRole('button', { name: 'Проверить ключ и добавить' }).click();
+    await expect.poll(() => w.page.locator('#f-api_key-error').textContent()).toMatch(/API key/);
+    await w.screenshot('channels-key-refused');
+    const [{ n }] = await panel.server.hub.database.query<{ n: number }>('select count(*)::int as n from channel_accounts');
+    expect(n).toBe(0);
+
+    await w.page.getByLabel('API-ключ').fill(sim.apiKey);
+    await w.page.getByRole('button', { name: 'Проверить ключ и добавить' }).click();
+    await w.page.waitForURL(/\/channels\/\d+\?added=1$/);
+    expect(await w.page.getByRole('status').first().textContent()).toContain('Кабинет добавлен');
+    // The key is shown masked, never whole.
+    expect(await w.page.content()).not.toContain(sim.apiKey);
+
+    await w.page.getByRole('button', { name: '⟳ Синхронизировать' }).click();
+    const progress = w.page.locator('.progress');
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 20_000 }).toBe('succeeded');
+    expect(await progress.locator('.progress-text').textContent()).toContain('Синхронизация завершена');
+    await w.screenshot('channels-sync-finished');
+
+    await w.page.reload();
+    expect(await w.page.locator('#listings tbody tr').count()).toBe(13);
+    await w.page.getByRole('link', { name: /Неоднозначные/ }).click();
+    expect(await w.page.locator('#listings tbody tr[data-state="ambiguous"]').count()).toBe(1);
+    expect(await w.page.locator('#listings').textContent()).toContain('L-twin');
+    await w.page.getByRole('link', { name: /Не сопоставлены/ }).click();
+    expect(await w.page.locator('#listings tbody tr[data-state="unmatched"]').count()).toBe(2);
+    await w.screenshot('channels-unmatched');
+    expect(sim.quantityOf('L3')).toBe(3);
+    expectNoConsoleErrors(w);
+  }, 60_000);
+
+  it('shows the sync history with its chart, and the API calls the sync made', async () => {
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/sync');
+    const run = w.page.locator('#runs tbody tr[data-type="channels.sync"]').first();
+    // Unmatched and ambiguous listings make a finished sync 'partial'.
+    expect(['succeeded', 'partial']).toContain(await run.getAttribute('data-status'));
+    expect(await run.textContent()).toContain('Мой магазин');
+    expect(await w.page.locator('svg.chart rect').count()).toBeGreaterThan(0);
+    await w.screenshot('sync-history');
+
+    await w.page.getByRole('link', { name: 'Запросы к API' }).click();
+    await w.page.waitForURL(/\/sync\/api-calls$/);
+    const calls = await w.page.locator('#api-calls tbody tr').count();
+    expect(calls).toBeGreaterThan(1);
+    expect(await w.page.locator('#api-calls').textContent()).not.toContain(sim.apiKey);
+    await w.screenshot('sync-api-calls');
+    expectNoConsoleErrors(w);
+  });
+
+  it('lists outbox errors and retries a dead job from its row', async () => {
+    const { id } = await enqueueJob(panel.server.hub.db, { type: 'web-test.flaky', maxAttempts: 1 });
+    await expect.poll(async () => (await getJob(panel.server.hub.db, id)).status, { timeout: 10_000 }).toBe('dead');
+
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/sync/errors');
+    const row = w.page.locator(`#outbox-errors tr[data-job="${id}"]`);
+    expect(await row.textContent()).toContain('The marketplace refused the batch');
+    await w.screenshot('sync-outbox-errors');
+    await row.getByRole('button', { name: /Повторить/ }).click();
+    await expect.poll(() => row.textContent()).toContain('Поставлено в очередь');
+    await expect.poll(async () => (await getJob(panel.server.hub.db, id)).status, { timeout: 10_000 }).toBe('succeeded');
+    expect(flakyCalls).toBe(2);
+    expectNoConsoleErrors(w);
+  });
+
+  it('shows the dashboard with stock health, sync status per account and recent errors', async () => {
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/');
+    expect(await w.page.locator('h1').textContent()).toBe('Сводка');
+    expect(await w.page.locator('.stats').textContent()).toContain('Товаров');
+    expect(await w.page.locator('main').textContent()).toContain('Мой магазин');
+    await w.screenshot('dashboard');
+    const phone = await panel.open({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, panel.server.adminKey, '/');
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    await phone.screenshot('dashboard-phone');
+    expectNoConsoleErrors(w);
+    expectNoConsoleErrors(phone);
+  });
+});

@@ -1,0 +1,48 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { launchBrowser, openPage, type PageOptions, type WatchedPage } from '../test/browser.ts';
+import { testKinds, useTestDatabase } from '../test/databases.ts';
+import { startTestServer, type TestServer } from '../test/server.ts';
+
+/**
+ * One database kind is enough for the browser tests (the services under them are tested on
+ * both): the first kind this run tests, PGlite by default.
+ */
+export function usePanel() {
+  const t = useTestDatabase(testKinds()[0]);
+  const state = {} as { server: TestServer; browser: Browser; pages: WatchedPage[] };
+  beforeAll(async () => {
+    state.server = await startTestServer(t.database);
+    state.browser = await launchBrowser();
+    state.pages = [];
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.server?.close();
+  });
+  return {
+    get server() {
+      return state.server;
+    },
+    /** A new browser context (own cookies) whose console errors fail `expectNoConsoleErrors`. */
+    async open(options: Partial<PageOptions> = {}) {
+      const w = await openPage(state.browser, { baseUrl: state.server.baseUrl, ...options });
+      state.pages.push(w);
+      return w;
+    },
+  };
+}
+
+/** Signs in through the form and waits for the page it leads to. */
+export async function signIn(w: WatchedPage, key: string, path = '/') {
+  await w.page.goto(path);
+  await w.page.waitForURL(/\/login/);
+  await w.page.getByLabel(/API-ключ|API key/).fill(key);
+  await w.page.getByRole('button', { name: /Войти|Sign in/ }).click();
+  await w.page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/** Every browser test ends here: a console error or an uncaught page error is a failure. */
+export function expectNoConsoleErrors(w: WatchedPage) {
+  expect(w.problems, 'console errors on the page').toEqual([]);
+}

@@ -1,0 +1,203 @@
+import type { Child } from 'hono/jsx';
+import type { View } from './context.ts';
+
+/** Problems of a form, by field name, as the panel shows them beside each field. */
+export type FieldErrors = Record<string, string>;
+
+interface FieldProps {
+  name: string;
+  label: string;
+  value?: string | number | null;
+  errors?: FieldErrors;
+  hint?: string;
+  type?: string;
+  required?: boolean;
+  multiline?: boolean;
+  attrs?: Record<string, string | number | boolean | undefined>;
+}
+
+/** A labelled input whose error sits right under it and is announced with the field. */
+export function Field({ name, label, value, errors, hint, type = 'text', required, multiline, attrs = {} }: FieldProps) {
+  const id = `f-${name}`;
+  const error = errors?.[name];
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    name,
+    required,
+    'aria-invalid': error ? 'true' : undefined,
+    'aria-describedby': described,
+    ...attrs,
+  };
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={id}>
+        {label}
+        {required && <span class="req" aria-hidden="true"> *</span>}
+      </label>
+      {multiline ? <textarea {...common} rows={4}>{value ?? ''}</textarea> : <input {...common} type={type} value={value ?? ''} />}
+      {hint && (
+        <small class="hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      )}
+      {error && (
+        <small class="error" id={`${id}-error`} data-error-for={name}>
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+interface SelectProps {
+  name: string;
+  label: string;
+  options: { value: string | number; label: string }[];
+  value?: string | number | null;
+  errors?: FieldErrors;
+  required?: boolean;
+  placeholder?: string;
+}
+
+export function Select({ name, label, options, value, errors, required, placeholder }: SelectProps) {
+  const id = `f-${name}`;
+  const error = errors?.[name];
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={id}>
+        {label}
+        {required && <span class="req" aria-hidden="true"> *</span>}
+      </label>
+      <select id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined}>
+        {placeholder !== undefined && <option value="">{placeholder}</option>}
+        {options.map((o) => (
+          <option value={String(o.value)} selected={String(o.value) === String(value ?? '')}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <small class="error" id={`${id}-error`} data-error-for={name}>
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ kind, children }: { kind: 'success' | 'error' | 'info'; children: Child }) {
+  return (
+    <div class={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
+}
+
+/** What an empty list says instead of an empty table. */
+export function Empty({ children, action }: { children: Child; action?: Child }) {
+  return (
+    <div class="state state-empty">
+      <svg viewBox="0 0 24 24" width="32" height="32" aria-hidden="true">
+        <path d="M4 7h16v12H4zM4 7l2-3h12l2 3M9 11h6" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
+      </svg>
+      <p>{children}</p>
+      {action}
+    </div>
+  );
+}
+
+export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'muted' | 'info'; children: Child }) {
+  return <span class={`badge badge-${tone}`}>{children}</span>;
+}
+
+const statusTone: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
+  succeeded: 'ok',
+  active: 'ok',
+  running: 'info',
+  queued: 'muted',
+  partial: 'warn',
+  needs_reauth: 'warn',
+  failed: 'bad',
+  disabled: 'muted',
+};
+
+export const toneOf = (status: string) => statusTone[status] ?? 'muted';
+
+interface PagerProps {
+  v: View;
+  total: number;
+  limit: number;
+  offset: number;
+  /** The current query, to keep the filters when paging. */
+  params: Record<string, string | undefined>;
+  base: string;
+}
+
+export function Pager({ v, total, limit, offset, params, base }: PagerProps) {
+  if (total === 0) return null;
+  const link = (to: number) => {
+    const query = new URLSearchParams();
+    for (const [k, val] of Object.entries(params)) if (val) query.set(k, val);
+    if (to > 0) query.set('offset', String(to));
+    const s = query.toString();
+    return s ? `${base}?${s}` : base;
+  };
+  const from = offset + 1;
+  const to = Math.min(offset + limit, total);
+  return (
+    <nav class="pager" aria-label="pages">
+      <span>{v.t('common.shown', { from, to, total })}</span>
+      <span class="pager-links">
+        {offset > 0 ? (
+          <a class="button ghost small" href={link(Math.max(0, offset - limit))} rel="prev">
+            ← {v.t('common.prev')}
+          </a>
+        ) : null}
+        {to < total ? (
+          <a class="button ghost small" href={link(offset + limit)} rel="next">
+            {v.t('common.next')} →
+          </a>
+        ) : null}
+      </span>
+    </nav>
+  );
+}
+
+/** Tables scroll sideways inside their card on a phone instead of breaking the page. */
+export function TableWrap({ children, label }: { children: Child; label: string }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
+      {children}
+    </div>
+  );
+}
+
+export function formatDateTime(v: View, iso: string | null | undefined): string {
+  if (!iso) return v.t('common.none');
+  return new Intl.DateTimeFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', {
+    dateStyle: 'short',
+    timeStyle: 'medium',
+    timeZone: 'UTC',
+  }).format(new Date(iso));
+}
+
+export function formatNumber(v: View, n: number | null | undefined): string {
+  return n === null || n === undefined ? v.t('common.none') : new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB').format(n);
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A query parameter as a positive integer, or undefined when absent or not a number. */
+export function intParam(value: string | undefined): number | undefined {
+  if (!value || !/^\d{1,15}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 ? n : undefined;
+}
+
+export const offsetParam = (value: string | undefined) => (value && /^\d{1,9}$/.test(value) ? Number(value) : 0);

@@ -93,13 +93,15 @@ async function run(): Promise<BenchResult[]> {
     const wixCalls = wix.log.length;
     return [
       {
-        name: 'allegro-wix-propagation',
-        metrics: { orders: ORDERS, orders_per_s: ORDERS_PER_SECOND, poll_s: ORDER_EVENTS_POLL_SECONDS, p50_ms: p50, p99_ms: p99, max_ms: latencies.at(-1)!, goal_ms: GOAL_MS, wix_requests: wixCalls, wix_429: wix.statusCounts()[429] ?? 0 },
+        // One line, as bench/run.ts prints it: BENCH allegro-wix p50=…ms p99=…ms ratio=… goal=1
+        name: 'allegro-wix',
+        metrics: { p50: `${p50}ms`, p99: `${p99}ms` },
         ratio: GOAL_MS / p99,
         goal: 1,
         summary:
           `Allegro order event → Wix decrement, ${ORDERS} orders at ${ORDERS_PER_SECOND}/s on PostgreSQL with the real scheduler and workers: ` +
-          `p50 ${(p50 / 1000).toFixed(2)} s, p99 ${(p99 / 1000).toFixed(2)} s against a goal of ${GOAL_MS / 1000} s (poll every ${ORDER_EVENTS_POLL_SECONDS} s + 1 s); ${wixCalls} Wix requests`,
+          `p50 ${(p50 / 1000).toFixed(2)} s, p99 ${(p99 / 1000).toFixed(2)} s, max ${(latencies.at(-1)! / 1000).toFixed(2)} s against a goal of ${GOAL_MS / 1000} s ` +
+          `(poll every ${ORDER_EVENTS_POLL_SECONDS} s + 1 s; ratio = goal ÷ p99); ${wixCalls} Wix requests, ${wix.statusCounts()[429] ?? 0} of them answered 429`,
       },
     ];
   } finally {

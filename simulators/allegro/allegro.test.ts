@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkExchange, loadSpec } from '../../src/test/openapi-contract.ts';
+import { checkExchange, findOperation, loadSpec, type Spec } from '../../src/test/openapi-contract.ts';
 import { createAllegroSimulator, seedAllegro, VND, type AllegroSimulator } from './index.ts';
 
 describe('Allegro simulator', () => {
@@ -68,9 +68,46 @@ describe('Allegro simulator', () => {
     const expired = await api('/sale/offers', { bearer });
     expect(expired.status).toBe(401);
     expect(expired.body).toMatchObject({ error: 'invalid_token' });
+    const [offer] = [...sim.state.offers.values()];
+    const expiredPatch = await api(`/sale/product-offers/${offer.id}`, { method: 'PATCH', bearer, body: { stock: { available: offer.available } } });
+    expect(expiredPatch.status).toBe(401);
+    expect(expiredPatch.type).toContain(VND);
     const res = await fetch(`${server.url}/sale/offers`, { headers: { authorization: `Bearer ${await accessToken()}`, accept: 'application/json' } });
     expect(res.status).toBe(406);
     expect(((await res.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NotAcceptableException');
+  });
+
+  it('refuses a PATCH body that is not in its media type with 415, in the spec error body', async () => {
+    const [offer] = [...sim.state.offers.values()];
+    const res = await fetch(`${server.url}/sale/product-offers/${offer.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await accessToken()}`, accept: VND, 'content-type': 'application/json' },
+      body: JSON.stringify({ stock: { available: 1 } }),
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('content-type')).toContain(VND);
+    const body = (await res.json()) as { errors: { code: string; message: string; userMessage: string }[] };
+    expect(body.errors[0]).toMatchObject({ code: 'UnsupportedMediaTypeException', message: expect.stringContaining('application/json') });
+    expect(errorsHolder(await loadSpec('allegro/swagger.yaml'))(body)).toBe(true);
+    markLast();
+  });
+
+  it('answers a wrong event id or checkout form id with 422 and an unknown form with 404, in the spec error body', async () => {
+    const spec = await loadSpec('allegro/swagger.yaml');
+    for (const [path, status, field] of [
+      ['/order/events?from=abc', 422, 'from'],
+      ['/order/events?limit=0', 422, 'limit'],
+      ['/order/checkout-forms/not-a-uuid', 422, 'id'],
+      [`/order/checkout-forms/${crypto.randomUUID()}`, 404, null],
+      ['/sale/offers?limit=5000', 400, 'limit'],
+    ] as const) {
+      const res = await api(path);
+      expect(res.status, path).toBe(status);
+      expect(res.type).toContain(VND);
+      expect(res.body.errors[0].path, path).toBe(field);
+      expect(errorsHolder(spec)(res.body), path).toBe(true);
+      markLast();
+    }
   });
 
   it('lists offers page by page and filters by external.id, offer.id and publication.status', async () => {
@@ -146,22 +183,32 @@ describe('Allegro simulator', () => {
     markLast();
   });
 
-  it('answers 429 with the spec error body past its rate limit', async () => {
-    const limited = createAllegroSimulator({ rateLimit: { requests: 2, intervalMs: 60_000 } });
-    const client = limited.state.addClient();
-    const rt = limited.state.issueRefreshToken(client.id);
+  it('answers 429 with Retry-After and the spec error body past its rate limit, counted per client id', async () => {
+    const limited = createAllegroSimulator({ rateLimit: { requests: 3, intervalMs: 60_000 } });
+    const [a, b] = [limited.state.addClient(), limited.state.addClient()];
     const s = await limited.listen();
+    const tokenOf = async (client: { id: string; secret: string }) => {
+      const r = await fetch(`${s.url}/auth/oauth/token?grant_type=refresh_token&refresh_token=${limited.state.issueRefreshToken(client.id)}`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+      });
+      return ((await r.json()) as { access_token: string }).access_token;
+    };
+    const offers = (bearer: string) => fetch(`${s.url}/sale/offers`, { headers: { authorization: `Bearer ${bearer}`, accept: VND } });
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await fetch(`${s.url}/auth/oauth/token?grant_type=refresh_token&refresh_token=${rt}`, {
-          method: 'POST',
-          headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
-        });
-        statuses.push(r.status);
-        if (r.status === 429) expect(r.headers.get('retry-after')).toBeTruthy();
-      }
+      // Client a: one token request and two API calls fill its three; a second token does not give it more.
+      const first = await tokenOf(a);
+      const statuses = [(await offers(first)).status, (await offers(first)).status];
+      const refused = await offers(first);
+      statuses.push(refused.status);
       expect(statuses).toEqual([200, 200, 429]);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.headers.get('content-type')).toContain(VND);
+      const body = (await refused.json()) as { errors: { code: string }[] };
+      expect(body.errors[0].code).toBe('TooManyRequestsException');
+      expect(errorsHolder(await loadSpec('allegro/swagger.yaml'))(body)).toBe(true);
+      // Client b has its own allowance.
+      expect((await offers(await tokenOf(b))).status).toBe(200);
     } finally {
       await s.close();
     }
@@ -169,10 +216,25 @@ describe('Allegro simulator', () => {
 
   it('answers every API request in the shape ../shared/specs/allegro/swagger.yaml documents', async () => {
     const spec = await loadSpec('allegro/swagger.yaml');
-    // The token endpoint is not in the spec (SOURCE.txt says so); 401/406 bodies of paths that do not document them are skipped.
-    const checked = sim.log.filter((e) => !e.path.startsWith('/auth/') && e.status !== 401 && e.status !== 406 && !deliberate.has(e));
+    // The token endpoint is not in the spec (SOURCE.txt says so); 401/406 answers of paths that do not document them
+    // (Allegro sends them on every path) are skipped; where the spec documents them, they are checked too.
+    const checked = sim.log.filter((e) => !e.path.startsWith('/auth/') && !deliberate.has(e) && ((e.status !== 401 && e.status !== 406) || documents(spec, e)));
+    expect(checked.some((e) => e.status === 401)).toBe(true);
     expect(checked.length).toBeGreaterThan(12);
     const problems = checked.flatMap((e) => checkExchange(spec, e));
     expect(problems).toEqual([]);
   });
 });
+
+/** The spec's ErrorsHolder, as a validator of an error body. */
+function errorsHolder(spec: Spec) {
+  return (body: unknown) => {
+    const validate = spec.ajv.compile({ $ref: 'spec#/components/schemas/ErrorsHolder' });
+    return validate(body) && Array.isArray((body as { errors?: unknown }).errors);
+  };
+}
+
+/** Whether the spec documents this answer's status for the operation. */
+function documents(spec: Spec, e: { method: string; path: string; status: number }) {
+  return Boolean(findOperation(spec, e.method, e.path)?.operation.responses?.[String(e.status)]);
+}

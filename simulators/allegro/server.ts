@@ -31,10 +31,15 @@ const money = (amount: string) => ({ amount, currency: 'PLN' });
 
 export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): AllegroSimulator {
   const state = options.state ?? new AllegroState();
-  const rateLimit =
-    options.rateLimit === null
-      ? []
-      : [options.rateLimit ?? { requests: 9000, intervalMs: 60_000, scope: (c: Context) => c.req.header('authorization') ?? '' }];
+  // Allegro counts requests per client id (9,000 a minute): a bearer token's client, or the token endpoint's Basic one.
+  const clientScope = (c: Context) => {
+    const auth = c.req.header('authorization') ?? '';
+    const bearer = /^Bearer (.+)$/i.exec(auth)?.[1];
+    if (bearer) return state.clientOfAccessToken(bearer) ?? 'unknown-token';
+    const basic = /^Basic (.+)$/i.exec(auth)?.[1];
+    return basic ? Buffer.from(basic, 'base64').toString().split(':')[0] : '';
+  };
+  const rateLimit = options.rateLimit === null ? [] : [{ scope: clientScope, ...(options.rateLimit ?? { requests: 9000, intervalMs: 60_000 }) }];
   const sim = createSimulator({
     name: 'allegro',
     rateLimits: rateLimit,
@@ -59,7 +64,7 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
     }
     const grant = param('grant_type');
     if (grant === 'client_credentials') {
-      const access = state.issueAccessToken();
+      const access = state.issueAccessToken(client.id);
       return c.json({ access_token: access.token, token_type: 'bearer', expires_in: access.expiresIn, scope: 'allegro:api:sale:offers:read', allegro_api: true });
     }
     if (grant === 'refresh_token') {
@@ -67,7 +72,7 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
       if (!refresh || state.refreshTokens.get(refresh) !== client.id) {
         return c.json({ error: 'invalid_grant', error_description: `Invalid refresh token: ${refresh ? `${refresh.slice(0, 6)}…` : 'missing'}` }, 400);
       }
-      const access = state.issueAccessToken();
+      const access = state.issueAccessToken(client.id);
       return c.json({
         access_token: access.token,
         token_type: 'bearer',
@@ -173,6 +178,8 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
     if (!command) return errors(c, 404, 'NOT_FOUND', 'Command not found');
     const limit = Number(c.req.query('limit') ?? 100);
     const offset = Number(c.req.query('offset') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return errors(c, 422, 'VALIDATION_ERROR', 'limit must be between 1 and 1000', 'limit');
+    if (!Number.isInteger(offset) || offset < 0 || offset > 999) return errors(c, 422, 'VALIDATION_ERROR', 'offset must be between 0 and 999', 'offset');
     const tasks = command.tasks.slice(offset, offset + limit).map((t) => ({
       offer: { id: t.offerId },
       field: 'stock.available',
@@ -186,9 +193,9 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
   // --- Orders ------------------------------------------------------------------------------------
   app.get('/order/events', (c) => {
     const limit = Number(c.req.query('limit') ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply(c, null, 422);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return errors(c, 422, 'VALIDATION_ERROR', 'limit must be between 1 and 1000', 'limit');
     const from = c.req.query('from');
-    if (from !== undefined && !/^\d+$/.test(from)) return reply(c, null, 422);
+    if (from !== undefined && !/^\d+$/.test(from)) return errors(c, 422, 'VALIDATION_ERROR', `Invalid event id: ${from}`, 'from');
     const types = c.req.queries('type') ?? [];
     const events = state.eventsAfter(from, types, limit).map((e) => e.raw ?? orderEvent(e));
     return reply(c, { events });
@@ -201,9 +208,9 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
 
   app.get('/order/checkout-forms/:id', (c) => {
     const id = c.req.param('id');
-    if (!uuid.test(id)) return reply(c, null, 422);
+    if (!uuid.test(id)) return errors(c, 422, 'VALIDATION_ERROR', `Invalid checkout form id: ${id}`, 'id');
     const form = state.forms.get(id);
-    if (!form) return reply(c, null, 404);
+    if (!form) return errors(c, 404, 'NOT_FOUND', `Checkout form ${id} not found`);
     return reply(c, form.rawOverride ?? checkoutForm(form));
   });
 

@@ -70,8 +70,8 @@ export class AllegroState {
   readonly clients = new Map<string, OAuthClient>();
   /** refresh token → client id; a revoked token is deleted. */
   readonly refreshTokens = new Map<string, string>();
-  /** access token → expiry (ms since epoch). */
-  readonly accessTokens = new Map<string, number>();
+  /** access token → its client and expiry (ms since epoch). */
+  readonly accessTokens = new Map<string, { clientId: string; expiresAt: number }>();
   /** How long an access token lives (Allegro: 12 h; tests make it short). */
   accessTokenTtlMs = 12 * 3600_000;
 
@@ -106,20 +106,25 @@ export class AllegroState {
     this.expireAccessTokens();
   }
 
-  issueAccessToken(): { token: string; expiresIn: number } {
+  issueAccessToken(clientId: string): { token: string; expiresIn: number } {
     const token = `at-${crypto.randomBytes(16).toString('hex')}`;
-    this.accessTokens.set(token, Date.now() + this.accessTokenTtlMs);
+    this.accessTokens.set(token, { clientId, expiresAt: Date.now() + this.accessTokenTtlMs });
     return { token, expiresIn: Math.ceil(this.accessTokenTtlMs / 1000) };
   }
 
   /** Ends every access token now: the next call gets a 401, as after Allegro's 12 hours. */
   expireAccessTokens() {
-    for (const token of this.accessTokens.keys()) this.accessTokens.set(token, 0);
+    for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
   }
 
   isValidAccessToken(token: string): boolean {
-    const expiry = this.accessTokens.get(token);
-    return expiry !== undefined && expiry > Date.now();
+    const entry = this.accessTokens.get(token);
+    return entry !== undefined && entry.expiresAt > Date.now();
+  }
+
+  /** The client an access token was issued to (Allegro's rate limit counts per client id). */
+  clientOfAccessToken(token: string): string | undefined {
+    return this.accessTokens.get(token)?.clientId;
   }
 
   addOffer(input: Partial<AllegroOffer> & { name: string }): AllegroOffer {

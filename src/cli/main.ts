@@ -27,6 +27,7 @@ program
     console.log(`\nSklad is running on ${hub.database.kind === 'pglite' ? `the embedded database in ${config.dataDir}` : 'PostgreSQL'}`);
     console.log(`  Admin panel: ${url}/`);
     console.log(`  API docs:    ${url}/docs`);
+    for (const line of (await import('../demo/start.ts')).demoBanner()) console.log(`  ${line}`);
     if (firstKey) console.log(`  First admin API key (shown once, keep it): ${firstKey.key}`);
     console.log('');
   });

@@ -41,7 +41,8 @@ const SyncRun = z
 const Schedule = z
   .object({
     name: z.string(), job_type: z.string(), account_id: z.number().int().nullable(), cron: z.string(), default_cron: z.string(),
-    enabled: z.boolean(), last_slot: z.string().nullable(), next_run: z.string().nullable(),
+    enabled: z.boolean(), reason: z.string().nullable().openapi({ description: 'Why a stopped schedule does not run' }),
+    last_slot: z.string().nullable(), next_run: z.string().nullable(),
   })
   .openapi('Schedule');
 
@@ -203,5 +204,5 @@ export function engineRoutes(hub: Hub) {
 
 const scheduleView = (t: Awaited<ReturnType<typeof listScheduleTargets>>[number]) => ({
   name: t.definition.name, job_type: t.definition.jobType, account_id: t.accountId, cron: t.cron, default_cron: t.definition.cron,
-  enabled: t.enabled, last_slot: t.lastSlot, next_run: t.nextRun,
+  enabled: t.enabled, reason: t.reason, last_slot: t.lastSlot, next_run: t.nextRun,
 });

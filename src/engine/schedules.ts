@@ -63,19 +63,25 @@ export interface ScheduleTarget {
   accountId: number | null;
   cron: string;
   enabled: boolean;
+  /** Why a stopped target does not run (the account needs new credentials, or a person stopped it). */
+  reason: string | null;
   lastSlot: string | null;
   nextRun: string | null;
 }
 
-/** Every schedule × account it runs for, with what applies: the override's cron, whether it is on. */
+/**
+ * Every schedule × account it runs for, with what applies: the override's cron, whether it is
+ * on and, when not, why. Accounts that need new credentials are listed stopped, with the reason.
+ */
 export async function listScheduleTargets(ex: Executor): Promise<ScheduleTarget[]> {
   const defs = scheduleDefinitions();
   if (!defs.length) return [];
   const channels = [...new Set(defs.flatMap((d) => (d.perAccountOfChannel ? [d.perAccountOfChannel] : [])))];
   const accounts = channels.length
-    ? await rows<{ id: number; channel: string }>(
+    ? await rows<{ id: number; channel: string; status: string; status_reason: string | null }>(
         ex,
-        sql`select id, channel from channel_accounts where status = 'active' and channel = any(${sql.param(channels)}::text[]) order by id`,
+        sql`select id, channel, status, status_reason from channel_accounts
+             where status in ('active', 'needs_reauth') and channel = any(${sql.param(channels)}::text[]) order by id`,
       )
     : [];
   const overrides = await rows<{ name: string; account_id: number | null; cron: string | null; enabled: boolean; last_slot: string | null }>(
@@ -84,15 +90,21 @@ export async function listScheduleTargets(ex: Executor): Promise<ScheduleTarget[
   );
   const find = (name: string, accountId: number | null) => overrides.find((o) => o.name === name && o.account_id === accountId);
   return defs.flatMap((definition) => {
-    const accountIds = definition.perAccountOfChannel ? accounts.filter((a) => a.channel === definition.perAccountOfChannel).map((a) => a.id) : [null];
-    return accountIds.map((accountId) => {
+    const targets = definition.perAccountOfChannel ? accounts.filter((a) => a.channel === definition.perAccountOfChannel) : [null];
+    return targets.map((target) => {
+      const accountId = target?.id ?? null;
       const own = find(definition.name, accountId);
       const general = accountId === null ? undefined : find(definition.name, null);
       const account = accountId === null ? undefined : find('*', accountId);
       const cron = own?.cron ?? general?.cron ?? definition.cron;
-      const enabled = own?.enabled !== false && general?.enabled !== false && account?.enabled !== false;
+      const reason =
+        target?.status === 'needs_reauth' ? `the account needs new credentials: ${target.status_reason ?? 'the service refused its key'}`
+        : account?.enabled === false ? "the account's schedules are stopped"
+        : own?.enabled === false || general?.enabled === false ? 'stopped by hand'
+        : null;
+      const enabled = reason === null;
       const lastSlot = own?.last_slot ?? null;
-      return { definition, accountId, cron, enabled, lastSlot, nextRun: enabled ? (parseCron(cron).nextRun(lastSlot ?? new Date())?.toISOString() ?? null) : null };
+      return { definition, accountId, cron, enabled, reason, lastSlot, nextRun: enabled ? (parseCron(cron).nextRun(lastSlot ?? new Date())?.toISOString() ?? null) : null };
     });
   });
 }

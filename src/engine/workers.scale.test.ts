@@ -3,6 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { createGenericSimulator } from '../../simulators/generic/index.ts';
+import { syncAccount } from '../channels/core/sync.ts';
+import { channelsHub, createGenericAccount, expectedChannelQuantities, seedCatalog } from '../channels/core/testing.ts';
 import { rows } from '../db/database.ts';
 import { testKinds, useTestDatabase } from '../test/databases.ts';
 import { enqueueJobs } from './jobs.ts';
@@ -11,6 +14,9 @@ import { waitFor } from './test-fixtures/wait.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JOBS = 10_000;
 const CONCURRENCY = 8;
+// The second run's write-offs spread over this many products, each listed on the simulator.
+const PRODUCTS = 200;
+const STOCK = 1_000;
 
 // Issue 3: three real `sklad worker` processes on PostgreSQL (PGlite is one process, so not there).
 describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes [postgres]', () => {
@@ -25,7 +31,8 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
         ...process.env,
         DATABASE_URL: t.url,
         SKLAD_EXTRA_JOB_MODULES: 'src/engine/test-fixtures/scale-jobs.ts',
-        SKLAD_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'),
+        // The key channelsHub seals the account's credentials with.
+        SKLAD_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,30 +82,70 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
     expect(pids.map((p) => p.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
   }, 100_000);
 
-  test('then one worker is SIGKILLed mid-run: every job still completes, each effect exactly once; the others stop cleanly on SIGTERM', async () => {
+  test('then one worker is SIGKILLed mid-run: every job still completes, each effect once, and the simulator ends equal to the database', async () => {
     expect(workers).toHaveLength(3);
-    await db().execute(sql`delete from jobs where type = 'test.scale'`);
-    await db().execute(sql`truncate test_scale_executions, test_scale_effects`);
-    await enqueue();
-    await waitFor('a third of the jobs to be done', async () => (await count(sql`select count(*)::int as n from test_scale_effects`)) >= JOBS / 3, 60_000);
-    const victim = workers[0];
-    victim.kill('SIGKILL');
-    await exited(victim);
-    expect(await count(sql`select count(*)::int as n from test_scale_effects`)).toBeLessThan(JOBS);
+    // A channel in this process, its listings matched to products with stock; the workers'
+    // stock.changed consumer carries every write-off to it.
+    const sim = createGenericSimulator({ apiKey: 'scale-test-generic-key', batchSize: 100 });
+    const simServer = await sim.listen();
+    try {
+      const hub = channelsHub(t.database);
+      sim.seed({ count: PRODUCTS, from: 1 });
+      const catalog = await seedCatalog(db(), { count: PRODUCTS, stock: () => STOCK });
+      const accountId = await createGenericAccount(hub, {
+        baseUrl: simServer.url, apiKey: sim.apiKey,
+        settings: { pushBatchSize: 100, requestsPerSecond: 5_000, burst: 500, maxConcurrent: 4 },
+      });
+      await syncAccount(hub, accountId);
+      expect(sim.quantityOf('L1')).toBe(STOCK);
+      await db().execute(sql`truncate test_scale_executions, test_scale_effects`);
 
-    await waitFor('all jobs to succeed after the kill', async () => (await succeeded()) === JOBS, 90_000);
-    expect(await count(sql`select count(*)::int as n from test_scale_effects`)).toBe(JOBS);
-    expect(await count(sql`select count(distinct job_id)::int as n from test_scale_executions`)).toBe(JOBS);
-    // At least once: only jobs the victim held when it died may have run twice.
-    const executions = await count(sql`select count(*)::int as n from test_scale_executions`);
-    expect(executions - JOBS).toBeLessThanOrEqual(CONCURRENCY);
-    expect(await count(sql`select count(*)::int as n from test_scale_executions where pid = ${victim.pid!}`)).toBeGreaterThan(0);
-    // Jobs taken over from the victim ran a second attempt, and its lost attempt is logged.
-    const takenOver = await count(sql`select count(*)::int as n from jobs where type = 'test.scale' and attempts = 2`);
-    expect(takenOver).toBeLessThanOrEqual(CONCURRENCY);
-    expect(await count(sql`select count(*)::int as n from outbox_errors where error like 'lease expired%'`)).toBe(takenOver);
+      const jobs = Array.from({ length: JOBS }, (_, n) => ({
+        type: 'test.scale.writeoff',
+        payload: { productId: catalog.productIds[n % PRODUCTS], warehouseId: catalog.warehouseId },
+      }));
+      expect(await enqueueJobs(db(), jobs)).toBe(JOBS);
+      const writeOffs = () => count(sql`select count(*)::int as n from stock_movements where reference like 'scale-job-%'`);
+      await waitFor('a third of the write-offs', async () => (await writeOffs()) >= JOBS / 3, 60_000);
+      const victim = workers[0];
+      victim.kill('SIGKILL');
+      await exited(victim);
+      expect(await writeOffs()).toBeLessThan(JOBS);
+
+      const done = () => count(sql`select count(*)::int as n from jobs where type = 'test.scale.writeoff' and status = 'succeeded'`);
+      await waitFor('every write-off job to succeed after the kill', async () => (await done()) === JOBS, 90_000);
+      // Each write-off happened once, however often its job ran.
+      expect(await writeOffs()).toBe(JOBS);
+      const levels = await rows<{ on_hand: number }>(db(), sql`
+        select on_hand::int from stock_levels where product_id = any(${sql.param(catalog.productIds)}::bigint[])`);
+      expect(levels.map((l) => l.on_hand)).toEqual(Array(PRODUCTS).fill(STOCK - JOBS / PRODUCTS));
+      const executions = await count(sql`select count(*)::int as n from test_scale_executions`);
+      expect(executions - JOBS).toBeLessThanOrEqual(CONCURRENCY);
+      expect(await count(sql`select count(*)::int as n from test_scale_executions where pid = ${victim.pid!}`)).toBeGreaterThan(0);
+      const takenOver = await count(sql`select count(*)::int as n from jobs where type = 'test.scale.writeoff' and attempts = 2`);
+      expect(takenOver).toBeLessThanOrEqual(CONCURRENCY);
+      expect(await count(sql`select count(*)::int as n from outbox_errors where job_type = 'test.scale.writeoff' and error like 'lease expired%'`)).toBe(takenOver);
+
+      // The survivors carry every change to the channel, also those the victim held.
+      const truth = await expectedChannelQuantities(db(), accountId);
+      expect(truth.get('L1')).toBe(STOCK - JOBS / PRODUCTS);
+      await waitFor('the channel to show the stock', async () => {
+        const settled = await count(sql`
+          select (select count(*) from outbox where processed_at is null)
+               + (select count(*) from listings where needs_push)
+               + (select count(*) from jobs where type = 'channels.push' and status in ('queued', 'running', 'failed'))::int as n`);
+        return settled === 0 && [...truth].every(([id, q]) => sim.quantityOf(id) === q);
+      }, 60_000);
+      for (const [id, quantity] of truth) expect(sim.quantityOf(id), id).toBe(quantity);
+      // Quantities only went down: no push of an older quantity after a newer one.
+      for (const [id, history] of sim.pushes) {
+        for (let i = 1; i < history.length; i++) expect(history[i], `${id}: ${history.join(' → ')}`).toBeLessThanOrEqual(history[i - 1]);
+      }
+    } finally {
+      await simServer.close();
+    }
 
     for (const w of workers.slice(1)) w.kill('SIGTERM');
     expect(await Promise.all(workers.slice(1).map(exited))).toEqual([0, 0]);
-  }, 100_000);
+  }, 200_000);
 });

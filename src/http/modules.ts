@@ -32,7 +32,8 @@ export const apiModules: ApiModule[] = [
   { name: 'channels', api: channelsRoutes },
   { name: 'wix-sync', api: wixSyncRoutes },
   { name: 'web', public: webRoutes },
+  // Before the engine: GET /sync/history with the seed's iiko filters is answered by the menu.
+  { name: 'menu', api: menuRoutes, public: menuWebhookRoutes },
   { name: 'engine', api: engineRoutes },
   ...(await import('../notifications/module.ts')).notificationModules,
-  { name: 'menu', api: menuRoutes, public: menuWebhookRoutes },
 ];

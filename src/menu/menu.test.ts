@@ -1,10 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createIikoSimulator, seedIiko, type IikoSimulator, type SeededIiko } from '../../simulators/iiko/index.ts';
+import { registerChannelJobs } from '../channels/core/jobs.ts';
 import { rows } from '../db/database.ts';
+import { getJob } from '../engine/jobs.ts';
+import { fireDueSchedules, listScheduleTargets } from '../engine/schedules.ts';
+import { startWorkers } from '../engine/worker.ts';
 import { describeEachDatabase } from '../test/databases.ts';
 import { checkExchange, loadSpec } from '../test/openapi-contract.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
+import { ensureIikoSetting } from './settings.ts';
 
 describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   let sim: IikoSimulator;
@@ -94,10 +99,10 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
 
     // The price sync asks only for what changed since the last revision.
     sim.state.setPrice(dish.id, 600);
-    sim.resetLog();
+    const mark = sim.log.length;
     const prices = await server.api('/api/v1/sync/prices', { method: 'POST', json: { setting_id: 1 } });
     expect(prices.body.results.products).toMatchObject({ status: 'success', synced: 1 });
-    expect(sim.log.find((e) => e.path === '/api/1/nomenclature')?.body).toMatchObject({ startRevision: expect.any(Number) });
+    expect(sim.log.slice(mark).find((e) => e.path === '/api/1/nomenclature')?.body).toMatchObject({ startRevision: expect.any(Number) });
     expect(await productByExternalId(dish.id)).toMatchObject({ ...local, price_minor: 60_000 });
   });
 
@@ -188,6 +193,33 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect(JSON.stringify(logs)).not.toContain(seeded.apiLogin);
   });
 
+  it('answers GET /sync/history in the seed’s form for iiko filters, and the engine’s page without them', async () => {
+    const seed = await server.api('/api/v1/sync/history?setting_id=1');
+    expect(seed.status).toBe(200);
+    expect(Object.keys(seed.body)).toEqual(['history']);
+    expect(seed.body.history[0]).toMatchObject({
+      id: expect.any(Number), organization_id: org, sync_type: expect.any(String), status: 'success', items_synced: expect.any(Number),
+      duration_ms: expect.any(Number), started_at: expect.any(String), completed_at: expect.any(String),
+    });
+    const started = seed.body.history.map((h: { started_at: string }) => h.started_at);
+    expect(started).toEqual([...started].sort().reverse());
+
+    const byOrganization = await server.api(`/api/v1/sync/history?organization_id=${org}&limit=2`);
+    expect(byOrganization.body.history).toHaveLength(2);
+    const full = await server.api('/api/v1/iiko/sync/history?sync_type=full');
+    expect(full.body.history.map((h: { sync_type: string }) => h.sync_type)).toEqual(['full']);
+    expect(full.body.history[0].results.products).toMatchObject({ status: 'success' });
+
+    const engine = await server.api('/api/v1/sync/history?limit=500');
+    expect(engine.body).toMatchObject({ items: expect.any(Array), total: expect.any(Number), limit: 500, offset: 0 });
+    expect(engine.body.items.some((r: { type: string }) => r.type === 'iiko.full')).toBe(true);
+
+    const bad = await server.api('/api/v1/sync/history?setting_id=one');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ field: 'query.setting_id' })]);
+    expect((await server.api('/api/v1/sync/history?setting_id=1', { key: null })).status).toBe(401);
+  });
+
   it('changes the schedule per setting, as the engine’s per-account overrides', async () => {
     const res = await server.api('/api/v1/iiko/settings/1', { method: 'PATCH', json: { schedules: { stoplist: '*/5 * * * *', payments: null } } });
     expect(res.status).toBe(200);
@@ -213,9 +245,53 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect((await server.api(`/api/v1/iiko/settings/${created.body.id}`)).body.status).toBe('needs_reauth');
   });
 
+  it('runs the schedule with the engine’s scheduler: due syncs are queued per setting and a worker runs them', async () => {
+    registerChannelJobs();
+    const { account_id: accountId } = (await server.api('/api/v1/iiko/settings/1')).body;
+    const targets = (await listScheduleTargets(server.hub.db)).filter((t) => t.accountId === accountId);
+    expect(Object.fromEntries(targets.map((t) => [t.definition.name, t.enabled ? t.cron : 'off']))).toEqual({
+      'iiko.menu': '0 * * * *', 'iiko.stoplist': '*/5 * * * *', 'iiko.prices': '*/10 * * * *', 'iiko.terminals': '*/10 * * * *', 'iiko.payments': 'off',
+    });
+
+    const [dish] = sim.state.dishes(org).slice(20, 21);
+    sim.state.stop(dish.id, { balance: 0 });
+    await fireDueSchedules(server.hub.db, new Date('2031-01-01T00:00:30Z')); // first sight: starts watching
+    const fired = await fireDueSchedules(server.hub.db, new Date('2031-01-01T00:10:30Z'));
+    const jobs = await Promise.all(fired.map((id) => getJob(server.hub.db, id)));
+    const mine = jobs.filter((j) => j.account_id === accountId);
+    expect(mine.map((j) => j.type).sort()).toEqual(['iiko.prices', 'iiko.stoplist', 'iiko.terminals']);
+
+    const stop = startWorkers(server.hub, { types: ['iiko.prices', 'iiko.stoplist', 'iiko.terminals'], pollMs: 20 });
+    try {
+      for (const job of mine) await expect.poll(async () => (await getJob(server.hub.db, job.id)).status, { timeout: 20_000 }).toBe('succeeded');
+    } finally {
+      await stop();
+    }
+    expect((await productByExternalId(dish.id)).is_available).toBe(false);
+    const runs = await rows<{ type: string; status: string }>(
+      server.hub.db,
+      sql`select type, status from sync_runs where job_id = any(${sql.param(mine.map((j) => j.id))}::bigint[]) order by type`,
+    );
+    expect(runs).toEqual([
+      { type: 'iiko.prices', status: 'succeeded' },
+      { type: 'iiko.stoplist', status: 'succeeded' },
+      { type: 'iiko.terminals', status: 'succeeded' },
+    ]);
+  });
+
+  it('ensureIikoSetting keeps the first setting instead of making another', async () => {
+    const { setting, created } = await ensureIikoSetting(server.hub, { name: 'Demo', api_login: 'another-login-0001' });
+    expect(created).toBe(false);
+    expect(setting.id).toBe(1);
+  });
+
   it('every request the client sent and every answer the simulator gave conform to the iiko OpenAPI file', async () => {
     const spec = await loadSpec('iiko/iikocloud.openapi.json');
-    expect(sim.log.length).toBeGreaterThan(5);
+    // Every call the connector makes was made at least once in this file.
+    expect(new Set(sim.log.map((e) => e.path))).toEqual(
+      new Set(['/api/1/access_token', '/api/1/organizations', '/api/1/nomenclature', '/api/1/stop_lists', '/api/1/terminal_groups',
+        '/api/1/payment_types', '/api/1/combo', '/api/2/menu', '/api/1/webhooks/update_settings']),
+    );
     const problems = sim.log.flatMap((e) => checkExchange(spec, e));
     expect(problems).toEqual([]);
   });

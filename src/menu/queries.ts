@@ -172,12 +172,13 @@ export async function listCombos(ex: Executor, f: MenuScope = {}) {
 }
 
 /** The seed's history table (sync_history view): iiko runs, newest first. */
-export async function listMenuSyncHistory(ex: Executor, f: { settingId?: number; organizationId?: string; limit: number }) {
+export async function listMenuSyncHistory(ex: Executor, f: { settingId?: number; organizationId?: string; syncType?: string; limit: number }) {
   return rows(ex, sql`
     select id, setting_id, organization_id, organization_ids, sync_type, status, items_synced, duration_ms, iso(started_at) as started_at,
            iso(completed_at) as completed_at, error_message, results
       from sync_history
      where (${f.settingId ?? null}::bigint is null or setting_id = ${f.settingId ?? null})
        and (${f.organizationId ?? null}::text is null or ${f.organizationId ?? null} = any(organization_ids))
+       and (${f.syncType ?? null}::text is null or sync_type = ${f.syncType ?? null})
      order by started_at desc, id desc limit ${f.limit}`);
 }

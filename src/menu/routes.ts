@@ -3,17 +3,30 @@ import { requireRole } from '../http/auth.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, security } from '../http/router.ts';
 import type { Hub } from '../hub.ts';
 import { scheduledSyncKinds } from '../channels/iiko/schedule.ts';
+import { validationFailed } from '../http/errors.ts';
 import { updateCategoryLocalFields, updateProductLocalFields } from './local-fields.ts';
-import { categoryTree, getProduct, listCategories, listCombos, listPaymentTypes, listProducts, listStopLists, listTerminalGroups } from './queries.ts';
+import {
+  categoryTree,
+  getProduct,
+  listCategories,
+  listCombos,
+  listMenuSyncHistory,
+  listPaymentTypes,
+  listProducts,
+  listStopLists,
+  listTerminalGroups,
+} from './queries.ts';
 import { createSetting, getSettingView, listSettings, updateSetting } from './settings.ts';
 import { loadOrganizations, runSync, syncKinds } from './sync.ts';
 import { listWebhookConfigs, receiveWebhook, registerWebhooks, WEBHOOK_PATH } from './webhooks.ts';
 
 /**
  * Seed 003's endpoints, as the seed writes them: POST /sync/{full|menu|stoplist|terminals|payments}
- * with {"setting_id"}, GET /data/{categories|products|stop-lists}, plus the edits of local
- * fields and the iiko settings. GET /sync/history is the engine's (iiko runs appear there as
- * type iiko.<kind>); the `sync_history` view keeps the seed's columns.
+ * with {"setting_id"}, GET /data/{categories|products|stop-lists}, GET /sync/history, plus the
+ * edits of local fields and the iiko settings. GET /sync/history is shared with the engine
+ * (docs/decisions/090): with `setting_id` or `organization_id` it answers the seed's
+ * `{"history": [...]}` of iiko runs, otherwise the engine's page of every sync run;
+ * GET /iiko/sync/history always answers the seed's form.
  */
 
 const tags = ['Menu (iiko)'];
@@ -39,6 +52,22 @@ const SyncReport = z
     results: z.record(z.string(), EntityResult).openapi({ example: { categories: { status: 'success', synced: 15, duration_ms: 1200 }, products: { status: 'success', synced: 87, duration_ms: 2400 } } }),
   })
   .openapi('IikoSyncReport');
+
+const HistoryQuery = z.object({
+  setting_id: z.coerce.number().int().positive().optional(),
+  organization_id: z.string().min(1).max(100).optional().openapi({ description: 'Runs that read this organization' }),
+  sync_type: z.enum(syncKinds).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+const HistoryEntry = z
+  .object({
+    id: z.number().int(), setting_id: z.number().int().nullable(), organization_id: z.string().nullable(), organization_ids: z.array(z.string()).nullable(),
+    sync_type: z.string(), status: z.string().openapi({ description: 'success, partial, failed or running' }), items_synced: z.number().int(),
+    duration_ms: z.number().int().nullable(), started_at: z.string(), completed_at: z.string().nullable(), error_message: z.string().nullable(),
+    results: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('IikoSyncHistoryEntry');
 
 const SyncRequest = z
   .strictObject({
@@ -105,6 +134,31 @@ export function menuRoutes(hub: Hub) {
       },
     );
   }
+
+  const history = async (q: z.infer<typeof HistoryQuery>) => ({
+    history: await listMenuSyncHistory(hub.db, { settingId: q.setting_id, organizationId: q.organization_id, syncType: q.sync_type, limit: q.limit }),
+  });
+
+  // The seed's GET /sync/history: the engine's route answers the same path (registered after
+  // this module), so the iiko form is chosen here by the seed's filters and the rest passes on.
+  app.use('/sync/history', async (c, next) => {
+    if (c.req.method !== 'GET' || (c.req.query('setting_id') === undefined && c.req.query('organization_id') === undefined)) return next();
+    const parsed = HistoryQuery.safeParse(c.req.query());
+    if (!parsed.success) return validationFailed(c, parsed.error as never, 'query');
+    return c.json(await history(parsed.data), 200);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/iiko/sync/history', tags, security, summary: 'iiko sync history, newest first (the seed’s form)',
+      description:
+        'The same answer as `GET /api/v1/sync/history?setting_id=…` or `?organization_id=…`: that path is shared with the engine, which answers ' +
+        'its page of every sync run when neither is given.',
+      request: { query: HistoryQuery },
+      responses: { 200: jsonResponse(z.object({ history: z.array(HistoryEntry) }), 'iiko sync runs'), ...errorResponses() },
+    }),
+    async (c) => c.json((await history(c.req.valid('query'))) as never, 200),
+  );
 
   app.openapi(
     createRoute({

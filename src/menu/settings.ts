@@ -4,7 +4,7 @@ import { diffFields, recordOperation } from '../audit/operations.ts';
 import { createAccount, requireMasterKey, updateAccount } from '../channels/core/accounts.ts';
 import { IIKO_SYNC_SCHEDULE, scheduledSyncKinds, type ScheduledSyncKind } from '../channels/iiko/schedule.ts';
 import { forgetIikoToken } from '../channels/iiko/api.ts';
-import { rows, type Executor } from '../db/database.ts';
+import { rows, type Db, type Executor } from '../db/database.ts';
 import { parseCron, setScheduleOverride } from '../engine/schedules.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { fingerprint, seal, unseal } from '../shared/secrets.ts';
@@ -81,11 +81,32 @@ export async function listSettings(ex: Executor): Promise<SettingView[]> {
   return (await rows<SettingView>(ex, sql`${viewSql} order by s.id`)).map((r) => publicView(toSetting(r)));
 }
 
-/** The setting that owns a channel account (the iiko connector's jobs run per account). */
-export async function settingOfAccount(ex: Executor, accountId: number): Promise<Setting> {
+/**
+ * The setting that owns a channel account (the iiko connector's jobs run per account). An iiko
+ * account connected through the channels API (POST /channels/accounts) gets its setting, with
+ * the defaults, the first time one is needed.
+ */
+export async function settingOfAccount(ex: Executor, accountId: number, masterKey?: Buffer): Promise<Setting> {
   const [row] = await rows<SettingView>(ex, sql`${viewSql} where s.account_id = ${accountId}`);
-  if (!row) throw new DomainError('IIKO_SETTING_MISSING', `Channel account ${accountId} has no iiko setting: create one with POST /api/v1/iiko/settings`, 404, { account_id: accountId });
-  return toSetting(row);
+  if (row) return toSetting(row);
+  const [account] = await rows(ex, sql`select id from channel_accounts where id = ${accountId} and channel = 'iiko'`);
+  if (!account || !masterKey) {
+    throw new DomainError('IIKO_SETTING_MISSING', `Channel account ${accountId} has no iiko setting: create one with POST /api/v1/iiko/settings`, 404, { account_id: accountId });
+  }
+  return getSetting(ex, await insertSettingRow(ex, masterKey, accountId, {}));
+}
+
+/** The iiko_settings row of an account, with a new webhook token; answers its id. */
+async function insertSettingRow(ex: Executor, key: Buffer, accountId: number, input: Pick<SettingInput, 'organization_ids' | 'currency' | 'schedules'>): Promise<number> {
+  const webhookToken = crypto.randomBytes(24).toString('base64url');
+  const [{ id }] = await rows<{ id: number }>(ex, sql`
+    insert into iiko_settings (account_id, organization_ids, currency, webhook_token_sealed, webhook_token_fingerprint, schedules)
+    values (${accountId}, ${sql.param(input.organization_ids ?? [])}::text[], ${input.currency ?? 'RUB'}, ${seal(key, webhookToken)},
+            ${fingerprint(key, webhookToken)}, ${JSON.stringify(input.schedules ?? {})}::jsonb)
+    on conflict (account_id) do update set updated_at = iiko_settings.updated_at
+    returning id`);
+  await applySchedules(ex, accountId, input.schedules ?? {});
+  return id;
 }
 
 function checkSchedules(schedules: Partial<Schedules>) {
@@ -111,13 +132,7 @@ export async function createSetting(ex: Executor, masterKey: Buffer | undefined,
   const key = requireMasterKey(masterKey);
   checkSchedules(input.schedules ?? {});
   const account = await createAccount(ex, key, { channel: 'iiko', name: input.name, baseUrl: input.base_url, credentials: { apiLogin: input.api_login } }, actor);
-  const webhookToken = crypto.randomBytes(24).toString('base64url');
-  const [{ id }] = await rows<{ id: number }>(ex, sql`
-    insert into iiko_settings (account_id, organization_ids, currency, webhook_token_sealed, webhook_token_fingerprint, schedules)
-    values (${account.id}, ${sql.param(input.organization_ids ?? [])}::text[], ${input.currency ?? 'RUB'}, ${seal(key, webhookToken)},
-            ${fingerprint(key, webhookToken)}, ${JSON.stringify(input.schedules ?? {})}::jsonb)
-    returning id`);
-  await applySchedules(ex, account.id, input.schedules ?? {});
+  const id = await insertSettingRow(ex, key, account.id, input);
   const view = await getSettingView(ex, id);
   await recordOperation(ex, {
     entityType: 'iiko_setting', entityId: id, action: 'create', actor,
@@ -146,6 +161,24 @@ export async function updateSetting(ex: Executor, masterKey: Buffer | undefined,
   const changes = diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>, ['name', 'base_url', 'api_login', 'organization_ids', 'currency', 'schedules']);
   if (Object.keys(changes).length) await recordOperation(ex, { entityType: 'iiko_setting', entityId: id, action: 'update', actor, changes });
   return publicView(after);
+}
+
+/**
+ * For code that sets Sklad up (the demo): the first iiko setting if there is one, else a new
+ * one made from `input` (in a fresh database its id is 1). Safe to call at every start.
+ */
+export async function ensureIikoSetting(
+  hub: { db: Db; masterKey?: Buffer },
+  input: SettingInput,
+  actor = 'system',
+): Promise<{ setting: SettingView; created: boolean }> {
+  return hub.db.transaction(async (tx) => {
+    // Two processes starting at once make one setting, not two.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('sklad.iiko_settings.ensure'))`);
+    const [first] = await rows<{ id: number }>(tx, sql`select id from iiko_settings order by id limit 1`);
+    if (first) return { setting: await getSettingView(tx, first.id), created: false };
+    return { setting: await createSetting(tx, hub.masterKey, input, actor), created: true };
+  });
 }
 
 /** Keeps the organizations /api/1/organizations answered; a chosen one that is gone is dropped from the choice. */

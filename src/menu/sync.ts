@@ -267,7 +267,7 @@ export async function runSync(hub: Hub, settingId: number, kind: SyncKind, optio
 
 /** A scheduled sync: the engine's job for `iiko.<kind>` runs it in its own sync run. */
 export async function syncForConnectorJob(ctx: ConnectorContext, run: SyncRunCounter, kind: SyncKind): Promise<void> {
-  const setting = await settingOfAccount(ctx.hub.db, ctx.account.id);
+  const setting = await settingOfAccount(ctx.hub.db, ctx.account.id, ctx.hub.masterKey);
   const report = await syncInRun(ctx.hub, setting, ctx, run, kind);
   if (report.status === 'failed') throw new SyncFailed(report);
 }

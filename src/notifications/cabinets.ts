@@ -4,7 +4,7 @@ import { enqueueJob } from '../engine/jobs.ts';
 import type { Hub } from '../hub.ts';
 import { DomainError } from '../shared/errors.ts';
 import { createAccount, deleteAccount, findAccountsByCredentials, requireConnector, requireMasterKey, setAccountStatus } from '../channels/core/accounts.ts';
-import { connectorContextFor, markNeedsReauth } from '../channels/core/context.ts';
+import { connectorContextFor, markNeedsReauth, setSchedulesEnabled } from '../channels/core/context.ts';
 import type { ValidationResult } from '../channels/core/connector.ts';
 import { recordEvent } from './events.ts';
 import { addMember, cabinetsOf, membersOf, removeMembers, type Cabinet } from './users.ts';
@@ -57,10 +57,14 @@ export async function addCabinetByKey(
       await markNeedsReauth(hub, existingId, result.reason, actor);
       throw new DomainError('INVALID_API_KEY', `${connector.title} refused the key: ${result.reason}`, 422);
     }
+    const [before] = await rows<{ status: string }>(hub.db, sql`select status from channel_accounts where id = ${existingId}`);
     const joined = await hub.db.transaction(async (tx) => {
       await setAccountStatus(tx, existingId, 'active', null, actor);
+      await tx.execute(sql`update channel_accounts set validated_at = now() where id = ${existingId}`);
       return addMember(tx, existingId, input.userId);
     });
+    // The key works again (it was flagged before): its pulls resume.
+    if (before?.status !== 'active') await setSchedulesEnabled(hub, existingId, true);
     return { cabinet: (await cabinetsOf(hub.db, input.userId)).find((c) => c.id === existingId)!, created: false, joined };
   }
 

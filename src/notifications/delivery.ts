@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rows } from '../db/database.ts';
+import { rows, type Executor } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
 import { formatEvent, type EventPayload, type EventType } from './messages.ts';
 import { SendFailure, type Sender } from './sender.ts';
@@ -135,4 +135,28 @@ export async function deliveriesOf(hub: Hub, filter: { userId?: number; eventId?
      where (${filter.userId ?? null}::bigint is null or user_id = ${filter.userId ?? null})
        and (${filter.eventId ?? null}::bigint is null or event_id = ${filter.eventId ?? null})
      order by id`);
+}
+
+export interface UserDelivery {
+  id: number;
+  event_id: number | null;
+  type: string;
+  cabinet_id: number | null;
+  cabinet: string | null;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  occurred_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** What one user was sent (tests included), newest first: the bot's and the panel's history. */
+export async function userDeliveries(ex: Executor, userId: number, limit = 20): Promise<UserDelivery[]> {
+  return rows<UserDelivery>(ex, sql`
+    select d.id, d.event_id, coalesce(e.type, d.test->>'type') as type, e.account_id as cabinet_id, a.name as cabinet,
+           d.status, d.attempts, d.last_error, iso(e.occurred_at) as occurred_at, iso(d.created_at) as created_at, iso(d.sent_at) as sent_at
+      from deliveries d left join events e on e.id = d.event_id left join channel_accounts a on a.id = e.account_id
+     where d.user_id = ${userId}
+     order by d.id desc limit ${limit}`);
 }

@@ -9,7 +9,8 @@ import { addCabinetByKey, validateAllCabinets, wbBaseUrl } from './cabinets.ts';
 import { cabinetStock } from './detector.ts';
 import { queueTestDelivery } from './events.ts';
 import { eventTypes, testTypeAliases, type EventPayload } from './messages.ts';
-import { addMember, cabinetIdsOf, cabinetsOf, findUser, getSettings, SettingsPatch, updateSettings, upsertUser, UserInput } from './users.ts';
+import { addMember, cabinetIdsOf, cabinetsOf, findUser, getSettings, languages, setLanguage, SettingsPatch, updateSettings, upsertUser, UserInput } from './users.ts';
+import { userDeliveries } from './delivery.ts';
 import { DomainError } from '../shared/errors.ts';
 
 /**
@@ -28,6 +29,10 @@ const Who = z.object({
   telegram_id: id.optional().openapi({ description: 'The user’s Telegram id' }),
 });
 const who = (q: z.infer<typeof Who>) => ({ userId: q.user_id, telegramId: q.telegram_id });
+/** Bot reads: all the user's cabinets, or one of them; someone else's is a 404, the same as one that does not exist. */
+const InCabinets = Who.extend({
+  cabinet_id: id.optional().openapi({ description: 'Only this cabinet; it must be one the user is a member of' }),
+});
 
 const User = z.object({
   id: z.number().int(), telegram_id: z.number().int(), username: z.string().nullable(), first_name: z.string().nullable(),
@@ -43,8 +48,15 @@ const Settings = z.object({
   notifications_enabled: z.boolean(), new_orders_enabled: z.boolean(), order_buyouts_enabled: z.boolean(),
   order_cancellations_enabled: z.boolean(), order_returns_enabled: z.boolean(), negative_reviews_enabled: z.boolean(),
   critical_stocks_enabled: z.boolean(), negative_review_max_rating: z.number().int(), critical_stock_threshold: z.number().int(),
-  updated_at: z.string(),
+  language: z.enum(languages), updated_at: z.string(),
 }).openapi('NotificationSettings');
+const SettingsBody = SettingsPatch.extend({ language: z.enum(languages).optional().openapi({ description: 'Messages in Russian (default) or English' }) });
+
+const Delivery = z.object({
+  id: z.number().int(), event_id: z.number().int().nullable(), type: z.string(), cabinet_id: z.number().int().nullable(),
+  cabinet: z.string().nullable(), status: z.string(), attempts: z.number().int(), last_error: z.string().nullable(),
+  occurred_at: z.string().nullable(), created_at: z.string(), sent_at: z.string().nullable(),
+}).openapi('NotificationDelivery');
 
 const Limit = z.coerce.number().int().min(1).max(100).default(10);
 const loose = z.object({}).passthrough();
@@ -108,9 +120,14 @@ export function botRoutes(hub: Hub) {
   const app = createRouter();
 
   /** The user and the ids of his cabinets: the only accounts any query below may read. */
-  const scope = async (q: z.infer<typeof Who>) => {
+  const scope = async (q: z.infer<typeof InCabinets>) => {
     const user = await findUser(hub.db, who(q));
-    return { user, accountIds: await cabinetIdsOf(hub.db, user.id) };
+    const accountIds = await cabinetIdsOf(hub.db, user.id);
+    if (q.cabinet_id === undefined) return { user, accountIds };
+    if (!accountIds.includes(q.cabinet_id)) {
+      throw new DomainError('CABINET_NOT_FOUND', `User ${user.id} has no cabinet ${q.cabinet_id}`, 404, { field: 'cabinet_id' });
+    }
+    return { user, accountIds: [q.cabinet_id] };
   };
 
   for (const method of ['get', 'post'] as const) {
@@ -133,19 +150,37 @@ export function botRoutes(hub: Hub) {
     }),
     async (c) => {
       const user = await findUser(hub.db, who(c.req.valid('query')));
-      return c.json(await getSettings(hub.db, user.id), 200);
+      return c.json({ ...(await getSettings(hub.db, user.id)), language: user.language }, 200);
     },
   );
 
   app.openapi(
     createRoute({
       method: 'post', path: '/notifications/settings', tags, security, summary: 'Change some of a user’s switches or thresholds',
-      request: { query: Who, body: jsonBody(SettingsPatch) },
+      request: { query: Who, body: jsonBody(SettingsBody) },
       responses: { 200: jsonResponse(Settings, 'The settings now'), ...errorResponses(404) },
     }),
     async (c) => {
       const user = await findUser(hub.db, who(c.req.valid('query')));
-      return c.json(await updateSettings(hub.db, user.id, c.req.valid('json')), 200);
+      const { language, ...patch } = c.req.valid('json');
+      const settings = await hub.db.transaction(async (tx) => {
+        if (language) await setLanguage(tx, user.id, language);
+        return updateSettings(tx, user.id, patch);
+      });
+      return c.json({ ...settings, language: language ?? user.language }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/notifications/history', tags, security, summary: 'The notifications a user was sent (or is being sent), newest first',
+      request: { query: Who.extend({ limit: Limit }) },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Delivery) }), 'His deliveries'), ...errorResponses(404) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const user = await findUser(hub.db, who(q));
+      return c.json({ items: await userDeliveries(hub.db, user.id, q.limit) }, 200);
     },
   );
 
@@ -194,7 +229,7 @@ export function botRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/bot/orders/statistics', tags, security, summary: 'Order counts of the user’s cabinets: all, active, cancelled (honest: cancelled are counted)',
-      request: { query: Who },
+      request: { query: InCabinets },
       responses: { 200: jsonResponse(loose, 'Counts'), ...errorResponses(404) },
     }),
     async (c) => {
@@ -206,7 +241,7 @@ export function botRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/bot/orders/recent', tags, security, summary: 'The newest orders of the user’s cabinets',
-      request: { query: Who.extend({ status: z.enum(['active', 'canceled', 'cancelled']).optional(), limit: Limit, offset: z.coerce.number().int().min(0).max(100_000).default(0) }) },
+      request: { query: InCabinets.extend({ status: z.enum(['active', 'canceled', 'cancelled']).optional(), limit: Limit, offset: z.coerce.number().int().min(0).max(100_000).default(0) }) },
       responses: { 200: jsonResponse(loose, 'A page of orders, newest first'), ...errorResponses(404) },
     }),
     async (c) => {
@@ -221,7 +256,7 @@ export function botRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/bot/sales/statistics', tags, security, summary: 'Buyouts, returns and the buyout rate = buyouts ÷ (buyouts + returns)',
-      request: { query: Who },
+      request: { query: InCabinets },
       responses: { 200: jsonResponse(loose, 'Counts and sums'), ...errorResponses(404) },
     }),
     async (c) => {
@@ -234,7 +269,7 @@ export function botRoutes(hub: Hub) {
     app.openapi(
       createRoute({
         method: 'get', path, tags, security, summary,
-        request: { query: Who.extend({ limit: Limit, offset: z.coerce.number().int().min(0).max(100_000).default(0) }) },
+        request: { query: InCabinets.extend({ limit: Limit, offset: z.coerce.number().int().min(0).max(100_000).default(0) }) },
         responses: { 200: jsonResponse(loose, 'A page of sales, newest first'), ...errorResponses(404) },
       }),
       async (c) => {
@@ -250,7 +285,7 @@ export function botRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/bot/stock', tags, security, summary: 'Stock of a SKU over the warehouses of the user’s cabinets',
-      request: { query: Who.extend({ sku: z.string().trim().min(1).max(200) }) },
+      request: { query: InCabinets.extend({ sku: z.string().trim().min(1).max(200) }) },
       responses: { 200: jsonResponse(loose, 'Available per cabinet'), ...errorResponses(404) },
     }),
     async (c) => {

@@ -5,6 +5,7 @@ import { rows } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
 import { createSkladBot } from './bot/bot.ts';
 import { setWebhookBot } from './bot/webhook.ts';
+import { startDemoTelegram, type DemoTelegram } from './demo.ts';
 import { deliverDue, settleAbandoned } from './delivery.ts';
 import { detectAll, detectEvents } from './detector.ts';
 import { telegramApi, telegramSender, webhookSender, type Sender } from './sender.ts';
@@ -69,6 +70,8 @@ async function freshlyPulled(hub: Hub): Promise<number[]> {
     select w.account_id from notification_watch w
      where exists (select 1 from sync_runs r where r.account_id = w.account_id and r.finished_at is not null
                      and r.type not in ('channels.push', 'channels.reconcile')
+                     -- started_at bounds the index scan: no pull runs for a day (jobs time out long before)
+                     and r.started_at > coalesce(w.checked_at, w.baseline_at, '-infinity'::timestamptz) - interval '1 day'
                      and r.finished_at > coalesce(w.checked_at, w.baseline_at, '-infinity'::timestamptz))`);
   return found.map((r) => r.account_id);
 }
@@ -136,15 +139,42 @@ export async function startBot(hub: Hub, config: NotifierConfig): Promise<{ bot:
   };
 }
 
-/** For src/cli/start-hooks.ts. */
-export async function notificationsStartHook(hub: Hub): Promise<() => Promise<void>> {
-  const config = notifierConfigFromEnv();
+/** Where notifications go in this process, for the panel: set when the notifier starts. */
+export const notifierStatus: { running: boolean; sender: 'telegram' | 'webhook' | 'none'; target: string | null; demo: boolean; bot: boolean } = {
+  running: false, sender: 'none', target: null, demo: false, bot: false,
+};
+
+/**
+ * The notifier and the bot (`sklad start` and `sklad notifier`). With nothing configured and
+ * the demo on, both talk to the Telegram simulator this process starts (src/notifications/demo.ts).
+ */
+export async function startNotifications(hub: Hub, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
+  const config = notifierConfigFromEnv(env);
+  let demo: DemoTelegram | null = null;
+  if (!config.telegramToken && !config.botWebhookUrl && hub.config.SKLAD_DEMO === '1') {
+    demo = await startDemoTelegram(hub);
+    config.telegramToken = demo.token;
+    config.telegramApiRoot = demo.url;
+    hub.logger.info({ url: demo.url, chats: `${demo.url}/__sim/telegram/chats/<telegram id>` }, 'notifications: demo Telegram simulator started');
+  }
   const sender = senderFor(config);
   if (!sender) hub.logger.warn('notifications: neither TELEGRAM_BOT_TOKEN nor BOT_WEBHOOK_URL is set; events are recorded, not sent');
   const stopLoop = startNotifierLoop(hub, sender, config);
   const bot = config.telegramToken && config.bot ? await startBot(hub, config) : null;
+  Object.assign(notifierStatus, {
+    running: true,
+    sender: sender ? (config.botWebhookUrl ? 'webhook' : 'telegram') : 'none',
+    target: config.botWebhookUrl ?? (config.telegramToken ? (config.telegramApiRoot ?? 'https://api.telegram.org') : null),
+    demo: !!demo,
+    bot: !!bot,
+  });
   return async () => {
     await bot?.stop();
     await stopLoop();
+    await demo?.close();
+    notifierStatus.running = false;
   };
 }
+
+/** For src/cli/start-hooks.ts. */
+export const notificationsStartHook = (hub: Hub) => startNotifications(hub);

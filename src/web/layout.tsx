@@ -3,7 +3,7 @@ import { viewOf, type View, type WebContext } from './context.ts';
 import { navEntries } from './nav.ts';
 import type { Label, MessageKey } from './i18n.ts';
 
-export const ASSET_VERSION = '1';
+export const ASSET_VERSION = '2';
 
 interface LayoutProps {
   v: View;
@@ -17,7 +17,7 @@ export function Layout({ v, title, children }: LayoutProps) {
   return (
     <html lang={v.lang}>
       <Head title={`${title} · ${t('app.name')}`} />
-      <body>
+      <body data-load-failed={t('common.loadFailed')} data-server-failed={t('common.serverFailed')}>
         <a class="skip" href="#main">{t('nav.skip')}</a>
         <header class="top">
           <a class="brand" href="/">

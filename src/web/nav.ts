@@ -13,6 +13,7 @@ export const navEntries: NavEntry[] = [
   { href: '/', label: 'nav.dashboard' },
   { href: '/products', label: 'nav.products' },
   { href: '/stock', label: 'nav.stock' },
+  { href: '/orders', label: 'nav.orders' },
   { href: '/channels', label: 'nav.channels' },
   { href: '/sync', label: 'nav.sync' },
 ];

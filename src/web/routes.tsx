@@ -11,6 +11,7 @@ import { productRoutes } from './pages/products.tsx';
 import { stockRoutes } from './pages/stock.tsx';
 import { channelRoutes } from './pages/channels.tsx';
 import { syncRoutes } from './pages/sync.tsx';
+import { orderRoutes } from './pages/orders.tsx';
 import { signInRoutes } from './sign-in.tsx';
 
 /** The sections of the panel, each behind the session check; `/x` covers `/x/*` too. */
@@ -18,6 +19,7 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/', routes: dashboardRoutes },
   { prefix: '/products', routes: productRoutes },
   { prefix: '/stock', routes: stockRoutes },
+  { prefix: '/orders', routes: orderRoutes },
   { prefix: '/channels', routes: channelRoutes },
   { prefix: '/sync', routes: syncRoutes },
 ];

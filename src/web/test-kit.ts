@@ -1,5 +1,6 @@
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { launchBrowser, openPage, type PageOptions, type WatchedPage } from '../test/browser.ts';
 import { testKinds, useTestDatabase } from '../test/databases.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
@@ -7,10 +8,28 @@ import { startTestServer, type TestServer } from '../test/server.ts';
 /**
  * One database kind is enough for the browser tests (the services under them are tested on
  * both): the first kind this run tests, PGlite by default.
+ *
+ * Whatever a test does, when it ends every page it opened is saved as a screenshot
+ * (test-results/<file>--<test>.png) and checked for console errors, then closed: a test cannot
+ * forget either.
  */
 export function usePanel() {
   const t = useTestDatabase(testKinds()[0]);
   const state = {} as { server: TestServer; browser: Browser; pages: WatchedPage[] };
+  afterEach(async (context) => {
+    const opened = state.pages ?? [];
+    state.pages = [];
+    try {
+      const file = path.basename(context.task.file?.name ?? 'web', '.test.ts');
+      for (const [i, w] of opened.entries()) {
+        if (w.page.isClosed()) continue;
+        await w.screenshot(`${file}--${slug(context.task.name)}${i > 0 ? `-${i + 1}` : ''}`);
+      }
+      for (const w of opened) expectNoConsoleErrors(w);
+    } finally {
+      for (const w of opened) await w.close().catch(() => undefined);
+    }
+  });
   beforeAll(async () => {
     state.server = await startTestServer(t.database);
     state.browser = await launchBrowser();
@@ -32,6 +51,14 @@ export function usePanel() {
     },
   };
 }
+
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9а-яё]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60)
+    .replace(/-$/, '');
 
 /** Signs in through the form and waits for the page it leads to. */
 export async function signIn(w: WatchedPage, key: string, path = '/') {

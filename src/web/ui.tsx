@@ -201,3 +201,23 @@ export function intParam(value: string | undefined): number | undefined {
 }
 
 export const offsetParam = (value: string | undefined) => (value && /^\d{1,9}$/.test(value) ? Number(value) : 0);
+
+/** An amount in minor units (kopecks, groszy) as money in the page's language. */
+export function formatMoney(v: View, minor: number | string | null | undefined, currency: string): string {
+  if (minor === null || minor === undefined) return v.t('common.none');
+  const format = new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(Number(minor) / 10 ** digits);
+}
+
+const channelNames: Record<string, string> = {
+  ozon: 'Ozon',
+  wildberries: 'Wildberries',
+  allegro: 'Allegro',
+  wix: 'Wix',
+  iiko: 'iiko',
+  generic: 'Generic',
+};
+
+/** A channel's name as its sellers write it. */
+export const channelName = (channel: string) => channelNames[channel] ?? channel;

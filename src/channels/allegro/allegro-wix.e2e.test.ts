@@ -13,11 +13,12 @@ import { syncAccount } from '../core/sync.ts';
 import { channelsHub, seedCatalog } from '../core/testing.ts';
 
 /**
- * One stock, two channels, real HTTP, real workers: an Allegro order in the simulator →
- * the order and its write-off in Sklad → the new quantity on the Wix site and on the other
- * Allegro offer of the same product; a cancellation undoes it. Then the same with faults
- * injected into both services, and with the workers stopped abruptly in the middle of a
- * batch (in-process: stop with no grace, start new ones; a SIGKILLed child is the bench's job).
+ * One stock, three accounts on two channels, real HTTP, real workers: an Allegro order in the
+ * simulator → the order and its write-off in Sklad → the new quantity on both Wix sites and on
+ * the other Allegro offer of the same product; a cancellation undoes it. Then the same with
+ * faults injected into both services, and with the workers stopped abruptly in the middle of
+ * a batch (in-process: stop with no grace, start new ones). The same with `sklad worker`
+ * processes killed by SIGKILL: allegro-wix.sigkill.test.ts.
  */
 
 const PRODUCTS = 20;
@@ -29,8 +30,8 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
   let servers: { url: string; close(): Promise<void> }[] = [];
   let hub: Hub;
   let allegroId: number;
-  let wixId: number;
-  let siteId: string;
+  /** Two Wix sites (two accounts), both fed from the one stock. */
+  let siteIds: string[] = [];
   let productIds: number[];
   let warehouseId: number;
   let stopWorkers: (() => Promise<void>) | null = null;
@@ -51,9 +52,9 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       const twin = allegro.state.addOffer({ name: `Product SKU-${n} bundle`, externalId: `SKU-${n}`, available: 0 });
       offers.set(`SKU-${n}`, { main: main.id, twin: twin.id });
     }
-    const site = wix.state.addSite();
-    siteId = site.id;
-    for (let n = 1; n <= PRODUCTS; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
+    const sites = [wix.state.addSite(), wix.state.addSite()];
+    siteIds = sites.map((s) => s.id);
+    for (const site of sites) for (let n = 1; n <= PRODUCTS; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
 
     const catalog = await seedCatalog(hub.db, { count: PRODUCTS, stock: () => STOCK });
     productIds = catalog.productIds;
@@ -63,11 +64,14 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       channel: 'allegro', name: 'Allegro', baseUrl: servers[0].url, settings: { ...fast, warehouseId },
       credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
     }, 'test')).id;
-    wixId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wix', name: 'Wix', baseUrl: servers[1].url, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
-    }, 'test')).id;
+    const wixIds: number[] = [];
+    for (const [i, site] of sites.entries()) {
+      wixIds.push((await createAccount(hub.db, hub.masterKey!, {
+        channel: 'wix', name: `Wix ${i + 1}`, baseUrl: servers[1].url, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
+      }, 'test')).id);
+    }
     await syncAccount(hub, allegroId);
-    await syncAccount(hub, wixId);
+    for (const id of wixIds) await syncAccount(hub, id);
     stopWorkers = startWorkers(hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
   });
   afterAll(async () => {
@@ -79,7 +83,11 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productIds[i]} and warehouse_id = ${warehouseId}`))[0].on_hand;
   const channelView = (i: number) => {
     const o = offers.get(`SKU-${i + 1}`)!;
-    return { wix: wix.state.quantityOf(siteId, `SKU-${i + 1}`), main: allegro.state.offers.get(o.main)!.available, twin: allegro.state.offers.get(o.twin)!.available };
+    return {
+      wix: siteIds.map((site) => wix.state.quantityOf(site, `SKU-${i + 1}`)),
+      main: allegro.state.offers.get(o.main)!.available,
+      twin: allegro.state.offers.get(o.twin)!.available,
+    };
   };
   const pollOrders = () => enqueueJob(hub.db, { type: 'allegro.order-events', accountId: allegroId, payload: { accountId: allegroId }, key: `allegro.order-events:${allegroId}` });
 
@@ -97,7 +105,7 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       for (let i = 0; i < PRODUCTS; i++) {
         const view = channelView(i);
         const want = expected(i);
-        if ((await onHand(i)) !== want || view.wix !== want || view.main !== want || view.twin !== want) return false;
+        if ((await onHand(i)) !== want || view.wix.some((q) => q !== want) || view.main !== want || view.twin !== want) return false;
       }
       return true;
     }, 'every channel to show the stock');

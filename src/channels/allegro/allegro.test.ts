@@ -3,14 +3,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAllegroSimulator, seedAllegro, type AllegroSimulator } from '../../../simulators/allegro/index.ts';
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
-import { checkExchange, loadSpec } from '../../test/openapi-contract.ts';
+import { checkExchange, findOperation, loadSpec } from '../../test/openapi-contract.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
-import { createAccount, getAccount, loadState } from '../core/accounts.ts';
+import { createAccount, getAccount, loadState, saveState } from '../core/accounts.ts';
 import { CredentialsRejected, type SyncRunCounter } from '../core/connector.ts';
 import { connectorContextFor, guardCredentials } from '../core/context.ts';
 import { listListings } from '../core/listings.ts';
 import { syncAccount } from '../core/sync.ts';
 import { channelsHub, seedCatalog } from '../core/testing.ts';
+import { registerChannelJobs, runConnectorJob } from '../core/jobs.ts';
+import { listScheduleTargets } from '../../engine/schedules.ts';
 import type { AllegroState } from './auth.ts';
 import { allegroConnector } from './connector.ts';
 
@@ -93,6 +95,16 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const result = await allegroConnector.validate(await connectorContextFor(hub, accountId));
     expect(result).toEqual({ ok: true, details: '30 offers' });
     expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /sale/offers', '200 POST /auth/oauth/token', '200 GET /sale/offers']);
+
+    // Six requests meeting the same expired token at once: one refresh between them.
+    sim.state.expireAccessTokens();
+    const start = sim.log.length;
+    const ctx = await connectorContextFor(hub, accountId);
+    await Promise.all(Array.from({ length: 6 }, () => allegroConnector.validate(ctx)));
+    const calls = sim.log.slice(start);
+    expect(calls.filter((r) => r.path === '/auth/oauth/token')).toHaveLength(1);
+    expect(calls.filter((r) => r.status === 401)).toHaveLength(6);
+    expect(calls.filter((r) => r.path === '/sale/offers' && r.status === 200)).toHaveLength(6);
   });
 
   it('imports a bought order once, writes its stock off once, and returns it on cancellation', async () => {
@@ -113,10 +125,7 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     // The same journal read again from its start (a restart that lost its cursor) changes nothing.
     const state = (await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!;
     expect(state.eventCursor).toBe(sim.state.events.at(-1)!.id);
-    await hub.db.transaction(async (tx) => {
-      const { saveState } = await import('../core/accounts.ts');
-      await saveState(tx, hub.masterKey!, accountId, { ...state, eventCursor: '0' });
-    });
+    await saveState(hub.db, hub.masterKey!, accountId, { ...state, eventCursor: '0' });
     const replay = await runOrderEvents();
     expect(replay.counts.created ?? 0).toBe(0);
     expect((await rows(hub.db, sql`select id from orders where external_id = ${form.id}`)).length).toBe(1);
@@ -129,6 +138,31 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect([await level(productIds[0]), await level(productIds[1])]).toEqual(before);
     // Nothing new: nothing happens.
     expect((await runOrderEvents()).counts.fetched ?? 0).toBe(0);
+  });
+
+  it('keeps the cursor where it was when a run fails part-way; the next run handles the rest, each order once', async () => {
+    const offers = [...sim.state.offers.values()].slice(3, 6);
+    const products = productIds.slice(3, 6);
+    const before = await Promise.all(products.map(level));
+    const cursorBefore = (await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!.eventCursor;
+    const forms = offers.map((offer) => sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 }] }));
+    // The middle order's checkout form fails every attempt of this run (an outage of that call).
+    sim.faults.next('503', 5, [`/order/checkout-forms/${forms[1].id}`]);
+
+    await expect(runOrderEvents()).rejects.toThrow(/503/);
+    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!.eventCursor).toBe(cursorBefore);
+    const imported = async () => (await rows<{ external_id: string }>(hub.db, sql`select external_id from orders where external_id = any(${sql.param(forms.map((f) => f.id))}::text[])`)).map((r) => r.external_id);
+    expect((await imported()).sort()).toEqual([forms[0].id, forms[2].id].sort());
+
+    const again = await runOrderEvents();
+    expect(again.problems).toEqual([]);
+    expect(again.counts.created).toBe(1);
+    expect((await imported()).sort()).toEqual(forms.map((f) => f.id).sort());
+    expect(await Promise.all(products.map(level))).toEqual(before.map((q) => q - 1));
+    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!.eventCursor).toBe(sim.state.events.at(-1)!.id);
+    const [sales] = await rows<{ n: number }>(hub.db, sql`
+      select count(*)::int as n from stock_movements where type = 'sale' and product_id = any(${sql.param(products)}::bigint[])`);
+    expect(sales.n).toBe(3);
   });
 
   it('records events and checkout forms of unexpected shape as problems naming the field, and goes on', async () => {
@@ -156,10 +190,29 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect(await level(productIds[2])).toBe(before - 1);
   });
 
+  it('keeps those problems with the sync run in the database, naming the field, and marks the run partial', async () => {
+    const [offer] = [...sim.state.offers.values()];
+    sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: { buyer: null, checkoutForm: { id: crypto.randomUUID() }, lineItems: [] } }));
+    const good = sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 }] });
+    await runConnectorJob(hub, accountId, 'order-events');
+    const [run] = await rows<{ status: string; failed: number; created: number; problems: { message: string }[]; problem_count: number }>(hub.db, sql`
+      select status, failed, created, problems, problem_count from sync_runs where type = 'allegro.order-events' and account_id = ${accountId} order by id desc limit 1`);
+    expect(run).toMatchObject({ status: 'partial', failed: 1, created: 1, problem_count: 1 });
+    expect(run.problems[0].message).toMatch(/order event \d+: order\.buyer: /);
+    expect((await rows(hub.db, sql`select id from orders where external_id = ${good.id}`)).length).toBe(1);
+  });
+
   it('sends only requests the Allegro spec documents, and the simulator answers in its shapes', async () => {
     const spec = await loadSpec('allegro/swagger.yaml');
-    // Not checked: the OAuth endpoint (outside the spec), 401 token-expiry answers, and the malformed answers injected above.
-    const exchanges = sim.log.filter((e) => !e.path.startsWith('/auth/') && e.status !== 401);
+    // Not checked: the OAuth endpoint (outside the spec), 401 token-expiry answers on paths whose spec does not document
+    // them (Allegro sends them everywhere), faults injected on purpose, and the malformed answers injected above.
+    const documented = (e: { method: string; path: string; status: number }) => Boolean(findOperation(spec, e.method, e.path)?.operation.responses?.[String(e.status)]);
+    const exchanges = sim.log.filter((e) => !e.path.startsWith('/auth/') && !e.fault && (e.status !== 401 || documented(e)));
+    // Allegro's media type both ways: asked for on every call, and the type of every body sent.
+    for (const e of exchanges) {
+      expect(e.headers.accept, `${e.method} ${e.path}`).toBe('application/vnd.allegro.public.v1+json');
+      if (e.body !== null) expect(e.headers['content-type'], `${e.method} ${e.path}`).toBe('application/vnd.allegro.public.v1+json');
+    }
     // Every kind of request the connector makes is in the log.
     const kinds = new Set(exchanges.map((e) => `${e.method} ${e.path.replace(/\/[0-9a-f-]{36}|\/\d{6,}/g, '/{id}')}`));
     expect([...kinds].sort()).toEqual([
@@ -189,7 +242,7 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
       'test',
     );
     const orders = async () => (await rows(hub.db, sql`select id from orders where account_id = ${second.id}`)).length;
-    const job = (await import('../core/jobs.ts')).runConnectorJob;
+    const job = runConnectorJob;
     await job(hub, second.id, 'order-events');
     expect(await orders()).toBe(0);
     expect((await loadState<AllegroState>(hub.db, hub.masterKey!, second.id))!.eventCursor).toBe(sim.state.events.at(-1)!.id);
@@ -199,12 +252,21 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect(await orders()).toBe(1);
   });
 
-  it('turns the account needs_reauth when Allegro refuses the refresh token', async () => {
+  it('turns the account needs_reauth when Allegro refuses the refresh token, and its schedules stop', async () => {
+    registerChannelJobs();
     sim.state.revokeClientGrants(client.id);
-    const ctx = await connectorContextFor(hub, accountId);
-    await expect(guardCredentials(hub, accountId, () => allegroConnector.validate(ctx))).rejects.toBeInstanceOf(CredentialsRejected);
+    // The order loop meets it: the access token is refused, the refresh is refused.
+    await expect(runConnectorJob(hub, accountId, 'order-events')).rejects.toBeInstanceOf(CredentialsRejected);
     const account = await getAccount(hub.db, accountId);
     expect(account.status).toBe('needs_reauth');
     expect(account.status_reason).toMatch(/refresh token.*invalid_grant/);
+    const [run] = await rows<{ status: string; error: string }>(hub.db, sql`
+      select status, error from sync_runs where type = 'allegro.order-events' and account_id = ${accountId} order by id desc limit 1`);
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/connect the account again/) });
+    const targets = (await listScheduleTargets(hub.db)).filter((t) => t.accountId === accountId);
+    expect(targets.every((t) => !t.enabled)).toBe(true);
+    // A later check says the same and changes nothing.
+    const ctx = await connectorContextFor(hub, accountId, { allowInactive: true });
+    await expect(guardCredentials(hub, accountId, () => allegroConnector.validate(ctx))).rejects.toBeInstanceOf(CredentialsRejected);
   });
 });

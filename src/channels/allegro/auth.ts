@@ -87,6 +87,19 @@ async function currentAccessToken(ctx: ConnectorContext): Promise<string> {
 }
 
 /**
+ * The token to try after `used` got a 401: one that another request (or worker) already got
+ * in the meantime, else a refresh (shared with every request of the account in flight), so
+ * many requests meeting the same expired token refresh it once.
+ */
+async function tokenAfter401(ctx: ConnectorContext, used: string): Promise<string> {
+  const pending = refreshing.get(ctx.account.id);
+  if (pending) return pending;
+  const state = await ctx.loadState<AllegroState>();
+  if (state?.accessToken && state.accessToken !== used && state.grant === grantOf(ctx) && (state.accessTokenExpiresAt ?? 0) > Date.now()) return state.accessToken;
+  return refreshAccessToken(ctx);
+}
+
+/**
  * One call to the Allegro API with the bearer token and Allegro's media type. A 401 refreshes
  * the token and tries once more; a second 401 means the grant is gone.
  */
@@ -105,9 +118,10 @@ export async function allegroRequest<T = unknown>(ctx: ConnectorContext, req: Ht
       accept: [...(req.accept ?? []), 401],
       secrets: [...(req.secrets ?? []), token],
     });
-  let res = await send(await currentAccessToken(ctx));
+  const used = await currentAccessToken(ctx);
+  let res = await send(used);
   if (res.status !== 401) return res;
-  res = await send(await refreshAccessToken(ctx));
+  res = await send(await tokenAfter401(ctx, used));
   if (res.status === 401) throw new CredentialsRejected('Allegro refused a freshly refreshed access token: connect the account again');
   return res;
 }

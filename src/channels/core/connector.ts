@@ -93,6 +93,12 @@ export interface HttpRequest {
    * errors; set 1 for a request that must not be sent twice (it is not idempotent).
    */
   attempts?: number;
+  /**
+   * The service's limit group this request counts against, when it limits groups of methods
+   * apart (WB statistics: one request a minute per report). A 429 then delays this request
+   * only; without it, a 429 pauses every request of the account.
+   */
+  limitGroup?: string;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -189,6 +195,8 @@ export class ChannelHttpError extends Error {
     readonly retryable: boolean,
     /** The start of the answer's body (at most 2,000 characters), for the connector to read the service's error. */
     readonly body?: unknown,
+    /** The service's Retry-After of the last answer, in ms: a job that fails with this error waits at least that long. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ChannelHttpError';

@@ -9,13 +9,16 @@ import { startTestServer, type TestServer } from '../../test/server.ts';
 import { ChannelHttpError } from './connector.ts';
 import { accountRuntime } from './context.ts';
 import { redactUrl } from './http-client.ts';
+import { readFailure, retryDelayMs } from '../../engine/failures.ts';
 import { syncAccount } from './sync.ts';
 import { createGenericAccount, seedCatalog } from './testing.ts';
 
 const KEY = 'SECRET-generic-key-9f3a1b2c';
 
 describeEachDatabase('the channel HTTP client', (t) => {
-  const sim = createGenericSimulator({ apiKey: KEY, batchSize: 50, requestsPerSecond: 20, burst: 4 });
+  // The simulator's bucket holds a little more than the client's, so a busy machine's jitter
+  // (requests paced right but sent a moment late) is not taken for a broken limiter.
+  const sim = createGenericSimulator({ apiKey: KEY, batchSize: 50, requestsPerSecond: 20, burst: 8 });
   let simServer: { url: string; close(): Promise<void> };
   let server: TestServer;
   const logLines: string[] = [];
@@ -33,7 +36,7 @@ describeEachDatabase('the channel HTTP client', (t) => {
     accountId = await createGenericAccount(server.hub, {
       baseUrl: simServer.url, apiKey: KEY,
       // The key goes in the query string, the hardest place to keep it out of logs.
-      settings: { keyIn: 'query', requestsPerSecond: 20, burst: 1, pushBatchSize: 50, maxConcurrent: 4, timeoutMs: 300 },
+      settings: { keyIn: 'query', requestsPerSecond: 20, burst: 1, pushBatchSize: 50, maxConcurrent: 4, timeoutMs: 1_000 },
     });
   });
   afterAll(async () => {
@@ -42,7 +45,7 @@ describeEachDatabase('the channel HTTP client', (t) => {
   });
 
   it('retries 429 (honouring Retry-After), 5xx, timeouts and malformed answers, and logs every attempt', async () => {
-    sim.faults.set({ rate: 0, kinds: ['500'], slowMs: 1_000, retryAfterSeconds: 1 });
+    sim.faults.set({ rate: 0, kinds: ['500'], slowMs: 3_000, retryAfterSeconds: 1 });
     sim.faults.next('429', 1, ['/v1/seller']);
     sim.faults.next('503', 1, ['/v1/seller']);
     sim.faults.next('timeout', 1, ['/v1/seller']);
@@ -56,6 +59,19 @@ describeEachDatabase('the channel HTTP client', (t) => {
     expect(calls[3].error).toMatch(/not valid JSON/);
     expect(calls[4].error).toBeNull();
     expect(calls[0].url).toContain('api_key=***');
+  });
+
+  it('hands the last Retry-After to the job that failed, so its next attempt waits at least that long', async () => {
+    sim.faults.set({ rate: 0, kinds: ['429'], retryAfterSeconds: 7 });
+    sim.faults.next('429', 1, ['/v1/seller']);
+    const rt = await accountRuntime(server.hub, accountId);
+    const error = await rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY }, attempts: 1 }).catch((e) => e);
+    sim.faults.set(null);
+    expect(error).toBeInstanceOf(ChannelHttpError);
+    expect(error).toMatchObject({ status: 429, retryable: true, retryAfterMs: 7_000 });
+    const failure = readFailure(error);
+    expect(failure).toMatchObject({ httpStatus: 429, retryAfterMs: 7_000, permanent: false });
+    expect(retryDelayMs(1, 2_000, failure.retryAfterMs)).toBe(7_000);
   });
 
   it('gives up on a 4xx at once with the service’s message', async () => {

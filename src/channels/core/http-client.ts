@@ -15,8 +15,8 @@ import {
 /**
  * The one HTTP client every connector talks through (docs/decisions/040): undici with
  * keep-alive, a timeout per request, retries with exponential back-off and full jitter on
- * 429/5xx/network errors (Retry-After honoured), a token bucket per account kept in
- * PostgreSQL so every worker in every process together keeps the channel's rate, a cap on
+ * 429/5xx/network errors (Retry-After, or WB's X-Ratelimit-Retry, honoured), a token
+ * bucket per account kept in PostgreSQL so every worker in every process together keeps the channel's rate, a cap on
  * requests in flight per account (per process), and one `api_calls` row per request with
  * secrets cut out.
  */
@@ -85,21 +85,23 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
         }
         const status = outcome.status ?? null;
         const retryable = status === null || status === 429 || status >= 500 || (!!outcome.error && isAnswer(status, req.accept));
+        const retryAfterMs = retryAfterOf(outcome.headers);
         lastError = new ChannelHttpError(
           `${req.method} ${shownUrl} failed: ${error ?? 'no answer'}`,
           status,
           retryable,
           typeof outcome.parsed === 'string' ? redact(outcome.parsed.slice(0, MAX_LOGGED_BODY), secrets) : outcome.parsed,
+          retryAfterMs ?? (status === 429 ? 1_000 : undefined),
         );
         if (!retryable || attempt === attempts) break;
 
         let waitMs = Math.random() * Math.min(backoffMax, backoffBase * 2 ** (attempt - 1));
-        const retryAfterMs = parseRetryAfter(outcome.headers?.get('retry-after'));
         if (status === 429 || retryAfterMs !== null) {
           const pause = retryAfterMs ?? 1_000;
           waitMs = Math.max(waitMs, pause);
-          // The service told us to slow down: every worker of this account pauses, not only this one.
-          if (status === 429) await pauseBucket(hub.db, account.id, limits, pause);
+          // The service told us to slow down: every worker of this account pauses, not only this one,
+          // unless the limit was one group's (WB statistics: a minute) and the account's other requests may go on.
+          if (status === 429 && !req.limitGroup) await pauseBucket(hub.db, account.id, limits, pause);
         }
         await sleep(waitMs, options.signal);
       }
@@ -324,6 +326,14 @@ function encodeBody(body: unknown): { body?: string; contentType?: string } {
   if (typeof body === 'string') return { body };
   if (body instanceof URLSearchParams) return { body: body.toString(), contentType: 'application/x-www-form-urlencoded' };
   return { body: JSON.stringify(body), contentType: 'application/json' };
+}
+
+/**
+ * How long the service asked to wait: `Retry-After`, or Wildberries' `X-Ratelimit-Retry`
+ * (seconds, which WB sends with its 429 answers instead of Retry-After).
+ */
+export function retryAfterOf(headers: Headers | undefined): number | null {
+  return parseRetryAfter(headers?.get('retry-after')) ?? parseRetryAfter(headers?.get('x-ratelimit-retry'));
 }
 
 /** Retry-After in seconds or as an HTTP date; null when absent or unreadable. Capped at 5 minutes. */

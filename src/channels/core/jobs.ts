@@ -1,5 +1,5 @@
 import type { Hub } from '../../hub.ts';
-import { defineJobType, enqueueJob, PermanentJobError } from '../../engine/jobs.ts';
+import { defineJobType, enqueueJob, JobError, PermanentJobError } from '../../engine/jobs.ts';
 import { defineOutboxConsumer } from '../../engine/outbox-consumer.ts';
 import { defineSchedule, setAccountSchedulesEnabled } from '../../engine/schedules.ts';
 import { withSyncRun } from '../../engine/sync-runs.ts';
@@ -54,7 +54,10 @@ async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<Pu
       await sleep(200, signal);
       continue;
     }
-    if (summary.failed) throw new Error(`${summary.failed} item(s) could not be pushed to account ${accountId} yet; retrying`);
+    if (summary.failed) {
+      // A channel that said "Retry-After" is not asked again sooner, by this job or by any other.
+      throw new JobError(`${summary.failed} item(s) could not be pushed to account ${accountId} yet; retrying`, { retryAfterMs: summary.retryAfterMs });
+    }
     if (!summary.remaining) return summary;
   }
 }
@@ -80,6 +83,8 @@ export function registerChannelJobs() {
     );
   });
 
+  // A short lease, so a push taken over from a killed worker resumes within seconds; many
+  // attempts, since a change that never reaches the channel would wait for the next reconcile.
   defineJobType('channels.push', async ({ hub, job, signal }) => {
     const accountId = Number((job.payload as { accountId: number }).accountId);
     await permanentOnRejectedKey(() =>
@@ -87,7 +92,7 @@ export function registerChannelJobs() {
         pushUntilDone(hub, accountId, () => pushPending(hub, accountId, { run, signal }), signal),
       ),
     );
-  });
+  }, { leaseMs: 10_000, maxAttempts: 20 });
 
   defineJobType('channels.reconcile', async ({ hub, job, signal }) => {
     const accountId = Number((job.payload as { accountId: number }).accountId);
@@ -130,7 +135,8 @@ export function registerChannelJobs() {
         accountIds.map(async (accountId) => {
           try {
             const summary = await withSyncRun(hub, { type: 'channels.push', accountId }, (run) => pushPending(hub, accountId, { run }));
-            if (summary.busy || summary.remaining) await enqueueAccountJob(hub, accountId, 'push');
+            const runAt = summary.retryAfterMs ? new Date(Date.now() + summary.retryAfterMs) : undefined;
+            if (summary.busy || summary.remaining) await enqueueAccountJob(hub, accountId, 'push', runAt);
           } catch (error) {
             hub.logger.warn({ err: error, accountId }, 'stock push failed; a push job will retry');
             await enqueueAccountJob(hub, accountId, 'push', new Date(Date.now() + 1_000));
@@ -138,7 +144,8 @@ export function registerChannelJobs() {
         }),
       );
     },
-    { batchSize: 1000 },
+    // A short lease: the batch of a killed worker is taken over within seconds.
+    { batchSize: 1000, leaseMs: 10_000 },
   );
 }
 

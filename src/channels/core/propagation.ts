@@ -21,7 +21,7 @@ import { toMapped } from './listings.ts';
  * marked (its change_seq moved on) and goes out again with the newer quantity.
  */
 
-const LEASE_MS = 15_000;
+const LEASE_MS = 10_000;
 const RENEW_EVERY_MS = 3_000;
 
 export interface PushSummary {
@@ -38,6 +38,8 @@ export interface PushSummary {
   /** Marked listings left after the lease was released (a later push must take them). */
   remaining: number;
   requests: number;
+  /** The longest Retry-After the channel sent with a failed batch (ms): the retry waits at least that long. */
+  retryAfterMs?: number;
 }
 
 const emptySummary = (): PushSummary => ({ busy: false, pushed: 0, unchanged: 0, failed: 0, rejected: 0, blocked: 0, remaining: 0, requests: 0 });
@@ -166,6 +168,7 @@ async function pushRows(hub: Hub, rt: AccountRuntime, pending: PendingRow[], sum
         if (error instanceof CredentialsRejected) throw error;
         const message = (error as Error).message;
         const retryable = !(error instanceof ChannelHttpError) || error.retryable;
+        if (error instanceof ChannelHttpError && error.retryAfterMs) summary.retryAfterMs = Math.max(summary.retryAfterMs ?? 0, error.retryAfterMs);
         outcomes = batch.map((r) => ({ listingId: r.id, ok: false, error: message, retryable }));
       }
       const byId = new Map(outcomes.map((o) => [o.listingId, o]));

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,11 +21,17 @@ describe('the Ozon CLI', () => {
   let close: () => Promise<void>;
   const ids = { good: 0, wrong: 0 };
 
-  const sklad = (...args: string[]) =>
+  // util-linux `script` runs the command in a pseudo-terminal, where the progress bar is drawn.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  const sklad = (...args: string[]) => run(false, args);
+  const skladInTerminal = (...args: string[]) => run(true, args);
+  const run = (terminal: boolean, args: string[]) =>
     new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['bin/sklad.mjs', ...args], {
-        env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: masterKey.toString('base64'), SKLAD_DATA_DIR: dataDir, LOG_LEVEL: 'error' },
-      });
+      const env = { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: masterKey.toString('base64'), SKLAD_DATA_DIR: dataDir, LOG_LEVEL: 'error' };
+      const command = [process.execPath, 'bin/sklad.mjs', ...args];
+      const child = terminal
+        ? spawn('script', ['-qefc', command.map((a) => `'${a}'`).join(' '), '/dev/null'], { env })
+        : spawn(command[0], command.slice(1), { env });
       let out = '';
       child.stdout.on('data', (chunk) => (out += chunk));
       child.stderr.on('data', (chunk) => (out += chunk));
@@ -58,8 +64,11 @@ describe('the Ozon CLI', () => {
     expect(one.code).toBe(0);
   }, 120_000);
 
-  test('`ozon sync --account ID` runs a full sync and prints its counts', async () => {
-    const { code, out } = await sklad('ozon', 'sync', '--account', String(ids.good));
+  test.runIf(hasScript)('`sync ozon ID` runs a full sync with a progress bar and prints its counts', async () => {
+    const { code, out } = await skladInTerminal('sync', 'ozon', String(ids.good));
+    // The bar (cli-progress, shades preset) as drawn while each part runs.
+    expect(out).toMatch(/stock\s+\[[█░]+\] \d+\/\d+ Ozon stocks/);
+    expect(out).toMatch(/postings\s+\[[█░]+\]/);
     expect(out).toMatch(/stock\s+succeeded\s+fetched \d+/);
     expect(out).toMatch(/postings\s+succeeded\s+fetched 6, created 6/);
     expect(out).toMatch(/listings\s+succeeded\s+fetched \d+, created 25, updated 0, pushed 25/);
@@ -68,4 +77,18 @@ describe('the Ozon CLI', () => {
     const runs = await rows<{ type: string }>(t.database.db, sql`select type from sync_runs where account_id = ${ids.good} order by id`);
     expect(runs.map((r) => r.type)).toEqual(['ozon.stocks', 'ozon.postings', 'channels.sync']);
   }, 180_000);
+
+  test('`ozon sync --account ID` does the same without a terminal; a re-run creates nothing', async () => {
+    const { code, out } = await sklad('ozon', 'sync', '--account', String(ids.good));
+    expect(out).not.toMatch(/[█░]/);
+    expect(out).toMatch(/postings\s+succeeded\s+fetched 6, created 0, updated 0/);
+    expect(out).toMatch(/listings\s+succeeded\s+fetched \d+, created 0, updated 0/);
+    expect(code).toBe(0);
+  }, 180_000);
+
+  test('`sync NAME` names the channels it knows', async () => {
+    const { code, out } = await sklad('sync', 'nosuch');
+    expect(out).toMatch(/accountId is a positive whole number, or a channel: ozon/);
+    expect(code).not.toBe(0);
+  }, 60_000);
 });

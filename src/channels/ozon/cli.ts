@@ -8,6 +8,7 @@ import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { loadMasterKey } from '../../shared/master-key.ts';
 import { listAccounts, type AccountView } from '../core/accounts.ts';
+import { defineChannelSyncCommand } from '../core/cli.ts';
 import { ChannelHttpError, CredentialsRejected } from '../core/connector.ts';
 import { accountRuntime } from '../core/context.ts';
 import { runConnectorJob } from '../core/jobs.ts';
@@ -16,8 +17,9 @@ import { syncAccount } from '../core/sync.ts';
 /**
  * `sklad ozon test [--account ID]`: checks each Ozon account's keys against Ozon and says
  * OK or why not (the account's status is left as it is; the API's validate changes it).
- * `sklad ozon sync [--account ID]`: a full sync in the foreground (stock, postings, then
- * listings with the stock push), each part in its own sync run, with a progress bar.
+ * `sklad sync ozon [ID]` (also `sklad ozon sync [--account ID]`): a full sync in the
+ * foreground (stock, postings, then listings with the stock push), each part in its own
+ * sync run, with a progress bar.
  */
 
 const parseId = (value: string) => {
@@ -133,7 +135,17 @@ async function syncOne(hub: Hub, account: AccountView): Promise<boolean> {
   return ok;
 }
 
+/** Every Ozon account (or one) synced in turn; true when every part of every account succeeded. */
+async function syncOzon(accountId?: number): Promise<boolean> {
+  return withHub(async (hub) => {
+    let ok = true;
+    for (const account of await ozonAccounts(hub, accountId)) ok = (await syncOne(hub, account)) && ok;
+    return ok;
+  });
+}
+
 export function ozonCommands(program: Command) {
+  defineChannelSyncCommand('ozon', syncOzon);
   const ozon = program.command('ozon').description('Ozon accounts: check the keys, run a full sync');
 
   ozon
@@ -158,11 +170,6 @@ export function ozonCommands(program: Command) {
     .description('Run a full sync of each Ozon account now, in the foreground (or one: --account ID)')
     .option('--account <id>', 'only this account', parseId)
     .action(async (options: { account?: number }) => {
-      const allOk = await withHub(async (hub) => {
-        let ok = true;
-        for (const account of await ozonAccounts(hub, options.account)) ok = (await syncOne(hub, account)) && ok;
-        return ok;
-      });
-      if (!allOk) process.exitCode = 1;
+      if (!(await syncOzon(options.account))) process.exitCode = 1;
     });
 }

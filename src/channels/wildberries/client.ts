@@ -71,7 +71,8 @@ export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: Wb
   await pacer.take(req.group, ctx.signal);
   try {
     const { family, group, ...rest } = req;
-    const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token] });
+    // limitGroup: a 429 of one group (WB answers it with X-Ratelimit-Retry) delays that group, not the account's other requests.
+    const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
     pacer.observe(group, res.headers);
     return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
   } catch (error) {

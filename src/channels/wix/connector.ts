@@ -11,6 +11,7 @@ import {
   type QuantityPush,
   type RemoteListing,
 } from '../core/connector.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { inventoryPage, productsPage, wixErrorText, type InventoryItem, type WixProduct } from './types.ts';
 
 /**
@@ -25,6 +26,8 @@ import { inventoryPage, productsPage, wixErrorText, type InventoryItem, type Wix
 export const WIX_BULK_LIMIT = 50;
 /** Products per query page: Wix's maximum. */
 const PAGE = 100;
+/** Wix Stores allows SKUs of up to 40 characters; 200 leaves room for what a store may hold and still refuses garbage. */
+const MAX_SKU = 200;
 
 // Wix allows about 200 requests a minute per site.
 const defaults: ChannelLimits = { pushBatchSize: WIX_BULK_LIMIT, requestsPerSecond: 3, burst: 10, maxConcurrent: 2, readBatchSize: 100 };
@@ -67,9 +70,25 @@ async function* queryProducts(ctx: ConnectorContext, filter: Record<string, unkn
   }
 }
 
-/** The seed's lookup: products by a list of SKUs (at most 100 per filter), every page of each. */
+/** What makes a SKU unfit to send to Wix, or null. */
+function skuProblem(sku: unknown): string | null {
+  if (typeof sku !== 'string' || !sku.trim()) return 'is empty';
+  if (sku.trim().length > MAX_SKU) return `is longer than ${MAX_SKU} characters`;
+  if (/[\u0000-\u001f\u007f]/.test(sku)) return 'has control characters';
+  return null;
+}
+
+/**
+ * The seed's lookup: products by a list of SKUs (at most 100 per filter), every page of each.
+ * The SKUs are checked before anything is sent: a bad one is a 400 INVALID_SKU naming it.
+ */
 export async function productsBySkus(ctx: ConnectorContext, skus: string[]): Promise<WixProduct[]> {
-  const clean = [...new Set(skus.map((s) => s.trim()).filter((s) => s.length > 0 && s.length <= 200))];
+  const problems = skus.flatMap((sku, i) => {
+    const problem = skuProblem(sku);
+    return problem ? [`skus[${i}] ${problem}`] : [];
+  });
+  if (problems.length) throw new DomainError('INVALID_SKU', `Not sent to Wix: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`, 400, { problems });
+  const clean = [...new Set(skus.map((s) => s.trim()))];
   // A product answers for its own SKU and its variants' SKUs, so two chunks may both find it.
   const found = new Map<string, WixProduct>();
   for (let i = 0; i < clean.length; i += PAGE) {

@@ -4,9 +4,12 @@ import { createAccount, findAccountsByCredentials, requireMasterKey } from '../c
 /**
  * A Wix site configured from the environment, as the seed's deployment did (.env.docker):
  * WIX_API_KEY and WIX_SITE_ID together (WIX_BASE_URL optional, for a simulator). Neither set:
- * nothing happens (accounts come from the API). One without the other stops the start with
- * the missing variable's name, so a worker never runs half-configured (the seed's 500s).
+ * nothing happens (accounts come from the API and live in the database). One without the
+ * other, or a value that cannot be right, stops the start naming the variable, so Sklad never
+ * runs half-configured (the seed's 500s). The key itself is never printed.
  */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface WixEnvConfig {
   apiKey: string;
@@ -20,8 +23,10 @@ export function wixConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WixEnvCo
   if (!apiKey && !siteId) return null;
   if (!apiKey) throw new Error('Missing Wix configuration: WIX_API_KEY is not set (WIX_SITE_ID is); set both or neither');
   if (!siteId) throw new Error('Missing Wix configuration: WIX_SITE_ID is not set (WIX_API_KEY is); set both or neither');
+  if (apiKey.length < 10) throw new Error('Invalid Wix configuration: WIX_API_KEY is too short to be a Wix API key');
+  if (!UUID.test(siteId)) throw new Error(`Invalid Wix configuration: WIX_SITE_ID must be the site's id (a UUID), got "${siteId}"`);
   const baseUrl = env.WIX_BASE_URL?.trim() || undefined;
-  if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new Error(`Invalid Wix configuration: WIX_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+  if (baseUrl && !/^https?:\/\/[^/\s]+/.test(baseUrl)) throw new Error(`Invalid Wix configuration: WIX_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
   return { apiKey, siteId, baseUrl };
 }
 

@@ -1,15 +1,27 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, errorResponses, jsonResponse, security } from '../../http/router.ts';
 import type { Hub } from '../../hub.ts';
+import { enqueueJob } from '../../engine/jobs.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { getAccount, listAccounts } from '../core/accounts.ts';
-import { enqueueAccountJob } from '../core/jobs.ts';
+// Loading the routes loads the channel job types (the core's rule: connectors may not import it).
+import '../core/jobs.ts';
 
 /**
- * The seed's trigger, kept at its path: `POST /api/v1/allegro_sync/wix-sync` starts the Wix
- * sync (read products, match variants, push local quantities) for every active Wix account,
- * or the one in `account_id`, as jobs of the channels core; it answers with the job id(s).
+ * The seed's trigger, kept at its path: `POST /api/v1/allegro_sync/wix-sync` runs the hourly
+ * `wix.stock-sync` job once now (read products, match variants, push local quantities) for
+ * every active Wix account, or the one in `account_id`; it answers with the job id(s) to
+ * follow at /api/v1/jobs/{id}. A sync already waiting or running for an account is returned
+ * rather than started twice.
  */
+
+/** The connector's hourly job (src/channels/wix/connector.ts), as the engine knows it. */
+export const WIX_SYNC_JOB = 'wix.stock-sync';
+
+export async function startWixSync(hub: Hub, accountId: number): Promise<number> {
+  const { id } = await enqueueJob(hub.db, { type: WIX_SYNC_JOB, accountId, payload: { accountId }, key: `${WIX_SYNC_JOB}:${accountId}` });
+  return id;
+}
 
 const WixSyncBody = z
   .strictObject({ account_id: z.number().int().positive().optional().openapi({ description: 'Only this Wix account; all active ones when left out' }) })
@@ -50,7 +62,7 @@ export function wixSyncRoutes(hub: Hub) {
         }
       }
       const jobIds: number[] = [];
-      for (const id of accountIds) jobIds.push(await enqueueAccountJob(hub, id, 'sync'));
+      for (const id of accountIds) jobIds.push(await startWixSync(hub, id));
       return c.json({ job_id: jobIds[0], job_ids: jobIds, account_ids: accountIds }, 202);
     },
   );

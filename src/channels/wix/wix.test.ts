@@ -16,7 +16,11 @@ describe('Wix configuration from the environment', () => {
     expect(wixConfigFromEnv({})).toBeNull();
     expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key' })).toThrow(/WIX_SITE_ID is not set/);
     expect(() => wixConfigFromEnv({ WIX_SITE_ID: '6b7c0a4e-0000-4000-8000-000000000001' })).toThrow(/WIX_API_KEY is not set/);
-    expect(wixConfigFromEnv({ WIX_API_KEY: 'IST.key', WIX_SITE_ID: 'site' })).toEqual({ apiKey: 'IST.key', siteId: 'site', baseUrl: undefined });
+    const site = '6b7c0a4e-0000-4000-8000-000000000001';
+    expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key-of-the-seller', WIX_SITE_ID: 'site' })).toThrow(/WIX_SITE_ID must be the site's id/);
+    expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.k', WIX_SITE_ID: site })).toThrow(/WIX_API_KEY is too short/);
+    expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key-of-the-seller', WIX_SITE_ID: site, WIX_BASE_URL: 'ftp://x' })).toThrow(/WIX_BASE_URL/);
+    expect(wixConfigFromEnv({ WIX_API_KEY: ' IST.key-of-the-seller ', WIX_SITE_ID: site })).toEqual({ apiKey: 'IST.key-of-the-seller', siteId: site, baseUrl: undefined });
   });
 });
 
@@ -88,8 +92,22 @@ describeEachDatabase('Wix connector against the simulator', (t) => {
 
   it('finds products by a list of SKUs across pages', async () => {
     const skus = Array.from({ length: 150 }, (_, i) => `SKU-${i + 1}`);
-    const found = await productsBySkus(await connectorContextFor(hub, accounts[0]), [...skus, '  ', 'SKU-10-M']);
+    const ctx = await connectorContextFor(hub, accounts[0]);
+    sim.resetLog();
+    const found = await productsBySkus(ctx, [...skus, ' SKU-1 ', 'SKU-10-M']);
     expect(found.map((p) => p.sku).sort()).toEqual(Array.from({ length: 130 }, (_, i) => `SKU-${i + 1}`).sort());
+    // 151 distinct SKUs: filters of at most 100 values, each read page by page (the first filled a page, so a second was read).
+    const queries = sim.log
+      .filter((r) => r.path === '/stores/v1/products/query')
+      .map((r) => {
+        const { filter, paging } = (r.body as { query: { filter: string; paging: { offset: number } } }).query;
+        return `${JSON.parse(filter).sku.$in.length}@${paging.offset}`;
+      });
+    expect(queries).toEqual(['100@0', '100@100', '51@0']);
+    // Checked before sending: a blank or overlong SKU is refused naming it, and nothing goes to Wix.
+    sim.resetLog();
+    await expect(productsBySkus(ctx, ['SKU-1', '  ', 'x'.repeat(201)])).rejects.toMatchObject({ code: 'INVALID_SKU', message: expect.stringMatching(/skus\[1\] is empty; skus\[2\] is longer than 200/) });
+    expect(sim.log).toHaveLength(0);
   });
 
   it('creates the environment account once', async () => {

@@ -103,6 +103,52 @@
     followJobs(root);
   }
 
+  // A page the browser brings back from its history cache must not keep a button disabled.
+  window.addEventListener('pageshow', function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll('button[aria-busy=true]').forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute('aria-busy');
+    });
+  });
+
+  // htmx swaps nothing when a request fails; the place that sent it says what happened instead.
+  function showProblem(elt, text) {
+    var anchor = (elt && elt.closest && elt.closest('form, tr, .field')) || elt || document.body;
+    var box = anchor.parentNode && anchor.nextElementSibling && anchor.nextElementSibling.hasAttribute('data-request-problem')
+      ? anchor.nextElementSibling
+      : null;
+    if (!box) {
+      box = document.createElement(anchor.tagName === 'TR' ? 'tr' : 'div');
+      box.setAttribute('data-request-problem', '');
+      if (anchor.tagName === 'TR') {
+        var cell = document.createElement('td');
+        cell.colSpan = anchor.children.length || 1;
+        box.appendChild(cell);
+      }
+      anchor.insertAdjacentElement('afterend', box);
+    }
+    var target = box.tagName === 'TR' ? box.firstChild : box;
+    target.className = 'notice notice-error';
+    target.setAttribute('role', 'alert');
+    target.textContent = text;
+  }
+  function clearProblem(elt) {
+    var anchor = elt && elt.closest && elt.closest('form, tr, .field');
+    var next = anchor && anchor.nextElementSibling;
+    if (next && next.hasAttribute('data-request-problem')) next.remove();
+  }
+  document.addEventListener('htmx:beforeRequest', function (event) {
+    clearProblem(event.detail.elt);
+  });
+  document.addEventListener('htmx:responseError', function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : '';
+    showProblem(event.detail.elt, (document.body.dataset.serverFailed || 'Error ({status})').replace('{status}', status));
+  });
+  document.addEventListener('htmx:sendError', function (event) {
+    showProblem(event.detail.elt, document.body.dataset.loadFailed || 'No answer');
+  });
+
   document.addEventListener('DOMContentLoaded', function () {
     init(document);
   });

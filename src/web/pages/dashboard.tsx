@@ -6,6 +6,7 @@ import type { AppEnv } from '../../http/router.ts';
 import { viewOf, type View } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
+import { localize } from '../messages.ts';
 import { Badge, Empty, formatDateTime, formatNumber, TableWrap, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
@@ -41,8 +42,14 @@ interface RecentChange {
 
 interface Problem {
   at: string;
-  source: string;
-  message: string;
+  /** What went wrong: a sync run, an account that needs a new key, or a job that could not send. */
+  kind: 'run' | 'account' | 'job';
+  /** The run's or the job's type (`channels.sync`), or the account's channel. */
+  type: string;
+  account_id: number | null;
+  account: string | null;
+  status: string;
+  message: string | null;
 }
 
 export function dashboardRoutes(hub: Hub) {
@@ -86,7 +93,11 @@ async function accountStates(hub: Hub): Promise<AccountState[]> {
 async function recentChanges(hub: Hub): Promise<RecentChange[]> {
   return rows<RecentChange>(hub.db, sql`
     select o.entity_type, o.entity_id, o.action, o.actor, iso(o.at) as at,
-           case when o.entity_type = 'product' then (select p.sku || ' · ' || p.name from products p where p.id::text = o.entity_id) end as label
+           case o.entity_type
+             when 'product' then (select p.sku || ' · ' || p.name from products p where p.id::text = o.entity_id)
+             when 'channel_account' then (select a.channel || ' · ' || a.name from channel_accounts a where a.id::text = o.entity_id)
+             when 'warehouse' then (select w.code || ' · ' || w.name from warehouses w where w.id::text = o.entity_id)
+           end as label
       from operations o order by o.id desc limit 8`);
 }
 
@@ -94,14 +105,14 @@ async function recentChanges(hub: Hub): Promise<RecentChange[]> {
 async function recentProblems(hub: Hub): Promise<Problem[]> {
   return rows<Problem>(hub.db, sql`
     select * from (
-      select iso(s.started_at) as at, s.type || coalesce(' · ' || a.name, '') as source, coalesce(s.error, s.status) as message
+      select iso(s.started_at) as at, 'run' as kind, s.type, s.account_id, a.name as account, s.status, s.error as message
         from sync_runs s left join channel_accounts a on a.id = s.account_id
        where s.status in ('failed', 'partial')
       union all
-      select iso(a.updated_at), a.channel || ' · ' || a.name, coalesce(a.status_reason, a.status)
+      select iso(a.updated_at), 'account', a.channel, a.id, a.name, a.status, a.status_reason
         from channel_accounts a where a.status = 'needs_reauth'
       union all
-      select iso(e.at), e.job_type, e.error
+      select iso(e.at), 'job', e.job_type, null, null, j.status, e.error
         from outbox_errors e join jobs j on j.id = e.job_id
        where j.status in ('dead', 'failed') and e.id = (select max(id) from outbox_errors x where x.job_id = e.job_id)
     ) p order by at desc limit 8`);
@@ -182,10 +193,7 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
           ) : (
             <ul class="problems">
               {problems.map((p) => (
-                <li>
-                  <Badge tone="bad">{p.source}</Badge> <small>{formatDateTime(v, p.at)}</small>
-                  <div>{p.message}</div>
-                </li>
+                <ProblemItem v={v} p={p} />
               ))}
             </ul>
           )}
@@ -215,7 +223,7 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
                     <td>{r.actor}</td>
                     <td>{wordsOr(t, `action.${r.action}`, r.action)}</td>
                     <td>
-                      {r.entity_type === 'product' ? <a href={`/products/${r.entity_id}`}>{r.label ?? `#${r.entity_id}`}</a> : `${r.entity_type} ${r.entity_id}`}
+                      <EntityLink v={v} r={r} />
                     </td>
                   </tr>
                 ))}
@@ -226,4 +234,34 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
       </section>
     </>
   );
+}
+
+/** A problem in words, with a link to the page where it can be dealt with. */
+function ProblemItem({ v, p }: { v: View; p: Problem }) {
+  const { t } = v;
+  const what = p.kind === 'account' ? t('dash.needsKey') : wordsOr(t, `run.${p.type}`, p.type);
+  const href = p.kind === 'job' ? '/sync/errors' : p.kind === 'account' ? `/channels/${p.account_id}` : `/sync?status=${p.status}${p.account_id ? `&account=${p.account_id}` : ''}`;
+  const fallback = p.kind === 'run' && p.status === 'partial' ? t('dash.partialRun') : wordsOr(t, `status.${p.status}`, p.status);
+  return (
+    <li data-kind={p.kind}>
+      <Badge tone={p.status === 'partial' ? 'warn' : 'bad'}>{what}</Badge>
+      {p.account && <b> {p.account}</b>} <small>{formatDateTime(v, p.at)}</small>
+      <div>
+        {p.message ? localize(v.lang, p.message) : fallback} <a href={href}>{t('dash.open')} →</a>
+      </div>
+    </li>
+  );
+}
+
+const entityLinks: Partial<Record<string, (id: string) => string>> = {
+  product: (id) => `/products/${id}`,
+  channel_account: (id) => `/channels/${id}`,
+};
+
+function EntityLink({ v, r }: { v: View; r: RecentChange }) {
+  const kind = wordsOr(v.t, `entity.${r.entity_type}`, r.entity_type);
+  const text = r.label ?? `${kind} #${r.entity_id}`;
+  const link = entityLinks[r.entity_type];
+  // A deleted thing has no page to go to.
+  return link && r.action !== 'delete' ? <a href={link(r.entity_id)}>{text}</a> : <>{text}</>;
 }

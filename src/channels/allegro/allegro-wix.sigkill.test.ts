@@ -1,0 +1,174 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createAllegroSimulator, type AllegroSimulator } from '../../../simulators/allegro/index.ts';
+import { createWixSimulator, type WixSimulator } from '../../../simulators/wix/index.ts';
+import { rows } from '../../db/database.ts';
+import { enqueueJob } from '../../engine/jobs.ts';
+import { waitFor } from '../../engine/test-fixtures/wait.ts';
+import type { Hub } from '../../hub.ts';
+import { testKinds, useTestDatabase } from '../../test/databases.ts';
+import { createAccount } from '../core/accounts.ts';
+import { syncAccount } from '../core/sync.ts';
+import { channelsHub, seedCatalog } from '../core/testing.ts';
+
+/**
+ * The end-to-end path with real `sklad worker` processes (PostgreSQL: PGlite is one process):
+ * Allegro orders → orders and write-offs in Sklad → Wix and the other Allegro offers, with a
+ * cancellation among them. The worker is killed with SIGKILL while it is in the middle of the
+ * order journal's page (checkout forms answer slowly, so the batch is in flight); a new worker
+ * takes the job over when its lease runs out and finishes: every order once, every write-off
+ * and every return once, every channel showing the stock.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const PRODUCTS = 10;
+const STOCK = 50;
+
+describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix with sklad worker processes killed by SIGKILL [postgres]', () => {
+  const t = useTestDatabase('postgres');
+  const children: ChildProcess[] = [];
+  let allegro: AllegroSimulator;
+  let wix: WixSimulator;
+  let servers: { url: string; close(): Promise<void> }[] = [];
+  let hub: Hub;
+  let allegroId: number;
+  let siteId: string;
+  let productIds: number[];
+  let warehouseId: number;
+  const offers: { main: string; twin: string }[] = [];
+
+  const spawnWorker = async () => {
+    const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: t.url,
+        // The key channelsHub seals the accounts' credentials with.
+        SKLAD_MASTER_KEY: hub.masterKey!.toString('base64'),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await waitFor(`worker ${child.pid} to start`, () => {
+      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
+      return output.includes('Sklad worker running');
+    }, 60_000);
+    return child;
+  };
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  beforeAll(async () => {
+    allegro = createAllegroSimulator({ rateLimit: null });
+    wix = createWixSimulator({ rateLimit: null });
+    servers = [await allegro.listen(), await wix.listen()];
+    hub = channelsHub(t.database);
+    const client = allegro.state.addClient();
+    for (let n = 1; n <= PRODUCTS; n++) {
+      const main = allegro.state.addOffer({ name: `Product SKU-${n} main`, externalId: `SKU-${n}`, available: 0 });
+      const twin = allegro.state.addOffer({ name: `Product SKU-${n} set`, externalId: `SKU-${n}`, available: 0 });
+      offers.push({ main: main.id, twin: twin.id });
+    }
+    const site = wix.state.addSite();
+    siteId = site.id;
+    for (let n = 1; n <= PRODUCTS; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
+    const catalog = await seedCatalog(hub.db, { count: PRODUCTS, stock: () => STOCK });
+    productIds = catalog.productIds;
+    warehouseId = catalog.warehouseId;
+    const fast = { requestsPerSecond: 500, maxConcurrent: 4 };
+    allegroId = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'allegro', name: 'Allegro', baseUrl: servers[0].url, settings: { ...fast, warehouseId },
+      credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
+    }, 'test')).id;
+    const wixId = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'wix', name: 'Wix', baseUrl: servers[1].url, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
+    }, 'test')).id;
+    await syncAccount(hub, allegroId);
+    await syncAccount(hub, wixId);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+    for (const s of servers) await s.close();
+  });
+
+  const onHand = async (i: number) =>
+    (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productIds[i]} and warehouse_id = ${warehouseId}`))[0].on_hand;
+  const pollOrders = () =>
+    enqueueJob(hub.db, { type: 'allegro.order-events', accountId: allegroId, payload: { accountId: allegroId }, key: `allegro.order-events:${allegroId}` });
+  const count = async (query: ReturnType<typeof sql>) => (await rows<{ n: number }>(hub.db, query))[0].n;
+  /** Every channel and the stock level agree with `expected` for every product. */
+  const settled = (expected: (i: number) => number, boundMs: number) =>
+    waitFor('every channel to show the stock', async () => {
+      for (let i = 0; i < PRODUCTS; i++) {
+        const want = expected(i);
+        const seen = [await onHand(i), wix.state.quantityOf(siteId, `SKU-${i + 1}`), allegro.state.offers.get(offers[i].main)!.available, allegro.state.offers.get(offers[i].twin)!.available];
+        if (seen.some((q) => q !== want)) return false;
+      }
+      return true;
+    }, boundMs);
+
+  const ordersIn = () => count(sql`select count(*)::int as n from orders where channel = 'allegro'`);
+  const cancelledIn = () => count(sql`select count(*)::int as n from orders where channel = 'allegro' and status = 'cancelled'`);
+
+  /** Starts the batch already in the journal, kills the worker once `started` holds, and starts a successor. */
+  async function killMidBatch(worker: ChildProcess, started: () => Promise<boolean>, done: () => Promise<boolean>): Promise<ChildProcess> {
+    // Slow checkout forms keep the page in flight long enough to kill the worker inside it.
+    allegro.faults.set({ rate: 1, kinds: ['slow'], slowMs: 400, paths: ['/order/checkout-forms'] });
+    await pollOrders();
+    await waitFor('the worker to be in the middle of the batch', started, 60_000);
+    worker.kill('SIGKILL');
+    await exited(worker);
+    expect(await done()).toBe(false);
+    allegro.faults.set(null);
+    // The successor takes the job over once its lease has run out, and the outbox messages once theirs have.
+    const successor = await spawnWorker();
+    await pollOrders();
+    return successor;
+  }
+
+  test('a worker killed mid-batch, twice: each successor finishes the batch, every order, write-off and return once, every channel right', async () => {
+    const first = await spawnWorker();
+    await settled(() => STOCK, 60_000);
+
+    // Buying: four orders per product (the first of each two units, every other one paid).
+    const bought = new Map<number, number>();
+    const firstForms = new Map<number, string[]>();
+    for (let k = 0; k < PRODUCTS * 4; k++) {
+      const i = k % PRODUCTS;
+      const quantity = k < PRODUCTS ? 2 : 1;
+      const form = allegro.state.placeOrder({ lines: [{ offerId: offers[i].main, quantity }], paid: k % 2 === 0 });
+      if (k < PRODUCTS * 2) firstForms.set(i, [...(firstForms.get(i) ?? []), form.id]);
+      bought.set(i, (bought.get(i) ?? 0) + quantity);
+    }
+    const second = await killMidBatch(first, async () => (await ordersIn()) >= 4, async () => (await ordersIn()) === PRODUCTS * 4);
+    await settled((i) => STOCK - bought.get(i)!, 150_000);
+    expect(await ordersIn()).toBe(PRODUCTS * 4);
+    expect(await count(sql`select count(*)::int as n from stock_movements where type = 'sale'`)).toBe(PRODUCTS * 4);
+
+    // Cancelling: every product's first two orders (3 units), and the worker killed again in the middle.
+    for (const formIds of firstForms.values()) for (const formId of formIds) allegro.state.cancelOrder(formId);
+    await killMidBatch(second, async () => (await cancelledIn()) >= 2, async () => (await cancelledIn()) === PRODUCTS * 2);
+    await settled((i) => STOCK - bought.get(i)! + 3, 150_000);
+
+    expect(await ordersIn()).toBe(PRODUCTS * 4);
+    expect(await cancelledIn()).toBe(PRODUCTS * 2);
+    // One sale per order line and one return per cancelled line: nothing written off or returned twice.
+    expect(await count(sql`select count(*)::int as n from stock_movements where type = 'sale'`)).toBe(PRODUCTS * 4);
+    expect(await count(sql`select count(*)::int as n from stock_movements where type = 'return'`)).toBe(PRODUCTS * 2);
+    expect(await count(sql`select coalesce(sum(quantity), 0)::int as n from stock_movements where type = 'return'`)).toBe(PRODUCTS * 3);
+    // The killed workers' attempts were taken over, not lost: the journal jobs ran again and succeeded.
+    const jobs = await rows<{ status: string; attempts: number }>(hub.db, sql`
+      select status, attempts from jobs where type = 'allegro.order-events' order by id`);
+    expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+    expect(jobs.every((j) => j.attempts >= 2)).toBe(true);
+  }, 400_000);
+});

@@ -1,0 +1,156 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { connectors } from '../channels/registry.ts';
+import { testKinds, useTestDatabase, type TestDatabase } from '../test/databases.ts';
+
+/**
+ * The demo as a new user meets it: the real CLI (`node bin/sklad.mjs start`) in a child
+ * process on a fresh data directory (PGlite) or a fresh PostgreSQL database, checked over HTTP.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Running {
+  child: ChildProcess;
+  banner: string;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `sklad start` and waits for its banner (the blank line that ends it). */
+async function start(env: NodeJS.ProcessEnv): Promise<Running> {
+  const child = spawn(process.execPath, ['bin/sklad.mjs', 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const banner = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const found = /\nSklad is running[\s\S]*?\n\n/.exec(out);
+      if (found) resolve(found[0]);
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`sklad start exited with ${code} before its banner:\n${out}`)));
+  });
+  const url = /Admin panel: (http:\/\/\S+?)\/?\n/.exec(banner)![1];
+  return { child, banner, url, exited };
+}
+
+async function stop(running: Running | undefined) {
+  if (!running || running.child.exitCode !== null) return;
+  running.child.kill('SIGTERM');
+  expect(await running.exited).toBe(0);
+}
+
+function env(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' };
+  // Nothing from the machine that would change what a new user sees.
+  for (const name of ['SKLAD_DEMO', 'DATABASE_URL', 'SKLAD_MASTER_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'BOT_WEBHOOK_URL', 'WIX_API_KEY', 'WIX_SITE_ID']) delete base[name];
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) base[name] = value;
+  return base;
+}
+
+const api = (url: string, key: string) => async <T = any>(p: string, init: RequestInit = {}): Promise<T> => {
+  const res = await fetch(`${url}/api/v1${p}`, { ...init, headers: { 'x-api-secret-key': key, 'content-type': 'application/json', ...init.headers } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${p}: ${res.status} ${JSON.stringify(body)}`);
+  return body as T;
+};
+
+interface Account {
+  id: number;
+  channel: string;
+  name: string;
+  base_url: string;
+  status: string;
+}
+
+for (const kind of testKinds()) {
+  describe(`the demo on sklad start [${kind}]`, () => {
+    const dbs: TestDatabase[] = kind === 'postgres' ? [useTestDatabase('postgres'), useTestDatabase('postgres')] : [];
+    const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'sklad-demo-')));
+    const masterKey = crypto.randomBytes(32).toString('base64');
+    const envFor = (i: number, extra: Record<string, string> = {}) =>
+      env({ SKLAD_DATA_DIR: dirs[i], ...(kind === 'postgres' ? { DATABASE_URL: dbs[i].url, SKLAD_MASTER_KEY: masterKey } : {}), ...extra });
+    let running: Running | undefined;
+    afterAll(async () => {
+      await stop(running);
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('a fresh start makes a demo account per channel with products, stock, orders and the iiko menu; a second start reuses them', async () => {
+      running = await start(envFor(0));
+      expect(running.banner).toContain('Demo data (SKLAD_DEMO=0 turns the demo off): made now');
+      const key = /First admin API key \(shown once, keep it\): (\S+)/.exec(running.banner)![1];
+      let call = api(running.url, key);
+
+      const accounts = (await call<{ items: Account[] }>('/channels/accounts')).items;
+      expect(new Set(accounts.map((a) => a.channel))).toEqual(new Set(connectors.map((c) => c.channel)));
+      for (const a of accounts) {
+        expect(a.name).toMatch(/^Demo /);
+        expect(a.status).toBe('active');
+        expect(a.base_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(running.banner).toContain(`account ${a.id}  simulator ${a.base_url}`);
+      }
+      for (const a of accounts.filter((x) => x.channel !== 'iiko')) {
+        const listings = await call<{ items: { match_state: string }[]; total: number }>(`/channels/accounts/${a.id}/listings?limit=100`);
+        expect(listings.total, `${a.name} listings`).toBeGreaterThanOrEqual(12);
+        expect(listings.items.every((l) => l.match_state === 'matched'), `${a.name}: every listing matched`).toBe(true);
+      }
+
+      const products = await call<{ items: { sku: string }[]; total: number }>('/products?limit=100');
+      expect(products.total).toBe(12);
+      expect(products.items.every((p) => p.sku.startsWith('DEMO-'))).toBe(true);
+      const warehouses = await call<{ items: { id: number; code: string }[] }>('/warehouses?limit=100');
+      const demoWarehouse = warehouses.items.find((w) => w.code === 'DEMO')!;
+      const stock = await call<{ items: { on_hand: number }[] }>(`/stock?warehouse_id=${demoWarehouse.id}&limit=100`);
+      expect(stock.items).toHaveLength(12);
+      expect(stock.items.every((l) => l.on_hand > 0)).toBe(true);
+
+      const orders = await call<{ items: { channel: string }[]; total: number }>('/orders?limit=200');
+      expect(orders.total).toBeGreaterThan(0);
+      expect(new Set(orders.items.map((o) => o.channel))).toEqual(new Set(['allegro', 'ozon', 'wildberries']));
+
+      const menu = await call<{ items: { setting_id: number }[]; total: number }>('/data/products?setting_id=1');
+      expect(menu.total).toBeGreaterThan(0);
+      expect(menu.items.every((p) => p.setting_id === 1)).toBe(true);
+      expect(running.banner).toContain(`iiko setting 1: ${menu.total} menu products`);
+
+      await stop(running);
+      running = await start(envFor(0));
+      expect(running.banner).toContain('kept from an earlier start');
+      expect(running.banner).not.toContain('First admin API key');
+      call = api(running.url, key);
+
+      const again = (await call<{ items: Account[] }>('/channels/accounts')).items;
+      expect(again.map((a) => a.id)).toEqual(accounts.map((a) => a.id));
+      for (const a of again) {
+        // Pointed at this start's simulator, whose fresh state still takes the account's keys.
+        expect(running.banner).toContain(`account ${a.id}  simulator ${a.base_url}`);
+        const verdict = await call<{ ok: boolean; reason: string | null }>(`/channels/accounts/${a.id}/validate`, { method: 'POST' });
+        expect(verdict, a.name).toMatchObject({ ok: true });
+      }
+      expect((await call<{ total: number }>('/products?limit=1')).total).toBe(12);
+      expect((await call<{ total: number }>('/orders?limit=1')).total).toBe(orders.total);
+      expect((await call<{ total: number }>('/data/products?setting_id=1&limit=1')).total).toBe(menu.total);
+      expect((await call<{ items: { code: string }[] }>('/warehouses?limit=100')).items.filter((w) => w.code === 'DEMO')).toHaveLength(1);
+    }, 240_000);
+
+    test('SKLAD_DEMO=0 makes nothing', async () => {
+      running = await start(envFor(1, { SKLAD_DEMO: '0' }));
+      expect(running.banner).not.toContain('Demo');
+      const key = /First admin API key \(shown once, keep it\): (\S+)/.exec(running.banner)![1];
+      const call = api(running.url, key);
+      expect((await call<{ items: Account[] }>('/channels/accounts')).items).toEqual([]);
+      expect((await call<{ total: number }>('/products?limit=1')).total).toBe(0);
+      expect((await call<{ total: number }>('/orders?limit=1')).total).toBe(0);
+      expect((await call<{ items: unknown[] }>('/warehouses?limit=100')).items).toEqual([]);
+      await stop(running);
+    }, 120_000);
+  });
+}

@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import { createTelegramSimulator, type TelegramSimulator } from '../../simulators/telegram/server.ts';
+import { rows } from '../db/database.ts';
+import type { Hub } from '../hub.ts';
+import { addMember, upsertUser } from './users.ts';
+
+/**
+ * Telegram in the demo: with no TELEGRAM_BOT_TOKEN and no BOT_WEBHOOK_URL, and the demo on
+ * (SKLAD_DEMO, default 1), `sklad start` runs the Telegram Bot API simulator in its own process
+ * and points the bot and the notifier at it. Two demo people share every demo cabinet
+ * (`joinDemoCabinets`, called by the demo once it has made its accounts); what the bot sent
+ * them is at `<simulator>/__sim/telegram/chats/<telegram id>`, and they can "write" to the bot
+ * with `POST <simulator>/__sim/telegram/users/<telegram id>/messages {"text": "/stats"}`.
+ */
+
+export const demoTelegramUsers = [
+  { telegram_id: 700_000_001, username: 'demo_anna', first_name: 'Анна', last_name: 'Демо' },
+  { telegram_id: 700_000_002, username: 'demo_boris', first_name: 'Борис', last_name: 'Демо' },
+] as const;
+
+export interface DemoTelegram {
+  url: string;
+  token: string;
+  simulator: TelegramSimulator;
+  close(): Promise<void>;
+}
+
+let running: DemoTelegram | null = null;
+
+/** The simulator the demo runs, if it does. */
+export const demoTelegram = () => running;
+
+/** Starts the simulator (TELEGRAM_SIM_PORT, or any free port) and makes every known user a chat in it. */
+export async function startDemoTelegram(hub: Hub, port = Number(process.env.TELEGRAM_SIM_PORT) || 0): Promise<DemoTelegram> {
+  if (running) return running;
+  const simulator = createTelegramSimulator();
+  const server = await simulator.listen(port);
+  // The simulator forgets everything on restart; the people who wrote to the bot before are chats again.
+  const known = await rows<{ telegram_id: number; username: string | null; first_name: string | null; last_name: string | null }>(
+    hub.db, sql`select telegram_id, username, first_name, last_name from users order by id`);
+  for (const u of [...demoTelegramUsers, ...known]) addSimUser(simulator, u);
+  running = {
+    url: server.url,
+    token: simulator.token,
+    simulator,
+    close: async () => {
+      simulator.state.wakeAll();
+      await server.close();
+      running = null;
+    },
+  };
+  return running;
+}
+
+function addSimUser(sim: TelegramSimulator, u: { telegram_id: number; username?: string | null; first_name?: string | null; last_name?: string | null }) {
+  if (sim.state.users.has(Number(u.telegram_id))) return;
+  sim.state.addUser({ id: Number(u.telegram_id), username: u.username ?? undefined, first_name: u.first_name ?? undefined, last_name: u.last_name ?? undefined });
+}
+
+/**
+ * The demo's two Telegram users, members of these cabinets (all channel accounts when none are
+ * named). Safe to call again: users and memberships are kept once.
+ */
+export async function joinDemoCabinets(hub: Hub, accountIds?: number[]): Promise<{ userIds: number[]; accountIds: number[] }> {
+  const ids = accountIds ?? (await rows<{ id: number }>(hub.db, sql`select id from channel_accounts order by id`)).map((r) => r.id);
+  const userIds: number[] = [];
+  await hub.db.transaction(async (tx) => {
+    for (const person of demoTelegramUsers) {
+      const { user } = await upsertUser(tx, person);
+      userIds.push(user.id);
+      for (const accountId of ids) await addMember(tx, accountId, user.id);
+    }
+  });
+  if (running) for (const person of demoTelegramUsers) addSimUser(running.simulator, person);
+  return { userIds, accountIds: ids };
+}

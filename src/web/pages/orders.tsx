@@ -1,0 +1,610 @@
+import { Hono } from 'hono';
+import { sql, type SQL } from 'drizzle-orm';
+import { listAccounts, type AccountView } from '../../channels/core/accounts.ts';
+import { rows } from '../../db/database.ts';
+import type { Hub } from '../../hub.ts';
+import type { AppEnv } from '../../http/router.ts';
+import { getOrder, listOrders, orderStatistics, salesStatistics, type OrderStatistics, type OrderSummary } from '../../orders/queries.ts';
+import { orderStatuses, type OrderStatus } from '../../orders/service.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { viewOf, type View, type WebContext } from '../context.ts';
+import { wordsOr } from '../i18n.ts';
+import { renderPage } from '../layout.tsx';
+import {
+  Badge,
+  channelName,
+  Empty,
+  Field,
+  formatDateTime,
+  formatMoney,
+  formatNumber,
+  intParam,
+  Notice,
+  offsetParam,
+  Pager,
+  Select,
+  TableWrap,
+  type FieldErrors,
+} from '../ui.tsx';
+
+const PAGE_SIZE = 50;
+/** How many days the per-day chart shows at most. */
+const CHART_DAYS = 30;
+
+type StatusFilter = OrderStatus | 'active';
+
+/** The filters as the form sends them (dates as YYYY-MM-DD, UTC days). */
+interface Filters {
+  channel?: string;
+  status?: StatusFilter;
+  from?: string;
+  to?: string;
+  q?: string;
+}
+
+interface Day {
+  day: string;
+  active: number;
+  dropped: number;
+}
+
+interface Revenue {
+  currency: string;
+  minor: string;
+}
+
+interface Sales {
+  buyouts: number;
+  returns: number;
+  total: number;
+  buyout_rate: number | null;
+}
+
+const statusTone: Record<OrderStatus, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
+  new: 'info',
+  confirmed: 'info',
+  shipped: 'info',
+  delivered: 'ok',
+  cancelled: 'muted',
+  returned: 'warn',
+};
+
+const sendTone: Record<string, 'ok' | 'bad' | 'muted'> = { sent: 'ok', send_error: 'bad', not_sent: 'muted' };
+
+const dropped = (status: string) => status === 'cancelled' || status === 'returned';
+
+export function orderRoutes(hub: Hub) {
+  const app = new Hono<AppEnv>();
+
+  app.get('/orders', async (c) => {
+    const v = viewOf(c);
+    const [accounts, channels] = await Promise.all([listAccounts(hub.db), knownChannels(hub)]);
+    const { filters, errors } = readFilters(v, c.req.query(), channels);
+    const offset = offsetParam(c.req.query('offset'));
+    const range = { from: filters.from ? `${filters.from}T00:00:00Z` : undefined, to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined };
+    const scope = { channel: filters.channel, ...range };
+    const accountIds = filters.channel ? accounts.filter((a) => a.channel === filters.channel).map((a) => a.id) : undefined;
+    const [list, stats, revenue, days, sales] = await Promise.all([
+      listOrders(hub.db, { ...scope, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset }),
+      orderStatistics(hub.db, scope),
+      revenueByCurrency(hub, scope),
+      ordersPerDay(hub, scope, filters),
+      accountIds && accountIds.length === 0 ? null : salesStatistics(hub.db, { accountIds, ...range }),
+    ]);
+    return renderPage(
+      c,
+      v.t('orders.title'),
+      <OrdersPage v={v} filters={filters} errors={errors} channels={channels} accounts={accounts} list={list} offset={offset} stats={stats} revenue={revenue} days={days} sales={sales} />,
+    );
+  });
+
+  app.get('/orders/:id', async (c) => {
+    const v = viewOf(c);
+    const id = orderId(c);
+    let order: Awaited<ReturnType<typeof getOrder>>;
+    try {
+      order = await getOrder(hub.db, id);
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 404) throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id }), 404);
+      throw error;
+    }
+    const [accountName, warehouse] = await Promise.all([
+      order.account_id ? rows<{ name: string }>(hub.db, sql`select name from channel_accounts where id = ${order.account_id}`) : [],
+      order.warehouse_id ? rows<{ label: string }>(hub.db, sql`select code || ' · ' || name as label from warehouses where id = ${order.warehouse_id}`) : [],
+    ]);
+    return renderPage(
+      c,
+      `${v.t('orders.number')} ${order.external_id}`,
+      <OrderCard v={v} order={order as unknown as OrderDetail} account={accountName[0]?.name ?? null} warehouse={warehouse[0]?.label ?? null} />,
+    );
+  });
+  return app;
+}
+
+const orderId = (c: WebContext) => {
+  const id = intParam(c.req.param('id'));
+  if (!id) throw new DomainError('NOT_FOUND', viewOf(c).t('orders.notFound', { id: c.req.param('id') ?? '' }), 404);
+  return id;
+};
+
+/** A wrong filter is named beside its field and left out; the others still apply. */
+function readFilters(v: View, query: Record<string, string>, channels: string[]): { filters: Filters; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const filters: Filters = {};
+  if (query.channel && channels.includes(query.channel)) filters.channel = query.channel;
+  if (query.status === 'active' || orderStatuses.includes(query.status as OrderStatus)) filters.status = query.status as StatusFilter;
+  for (const name of ['from', 'to'] as const) {
+    const value = query[name]?.trim();
+    if (!value) continue;
+    if (isDay(value)) filters[name] = value;
+    else errors[name] = v.t('orders.badDate');
+  }
+  if (filters.from && filters.to && filters.to < filters.from) {
+    errors.to = v.t('orders.toBeforeFrom', { from: filters.from });
+    delete filters.to;
+  }
+  const q = query.q?.trim().slice(0, 200);
+  if (q) filters.q = q;
+  return { filters, errors };
+}
+
+const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const nextDay = (day: string) => addDays(day, 1);
+
+async function knownChannels(hub: Hub): Promise<string[]> {
+  const found = await rows<{ channel: string }>(hub.db, sql`
+    select channel from orders union select channel from channel_accounts order by channel`);
+  return found.map((r) => r.channel);
+}
+
+function scopeWhere(scope: { channel?: string; from?: string; to?: string }): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (scope.channel) parts.push(sql`o.channel = ${scope.channel}`);
+  if (scope.from) parts.push(sql`o.ordered_at >= ${scope.from}`);
+  if (scope.to) parts.push(sql`o.ordered_at < ${scope.to}`);
+  return sql.join(parts, sql` and `);
+}
+
+/** Revenue is summed per currency: an Allegro order in PLN and an Ozon one in RUB do not add up. */
+async function revenueByCurrency(hub: Hub, scope: { channel?: string; from?: string; to?: string }): Promise<Revenue[]> {
+  return rows<Revenue>(hub.db, sql`
+    select o.currency, coalesce(sum(o.total_minor) filter (where o.status not in ('cancelled', 'returned')), 0)::text as minor
+      from orders o where ${scopeWhere(scope)} group by o.currency order by o.currency`);
+}
+
+/**
+ * Orders per UTC day for the chart: up to CHART_DAYS days ending on the `to` day, or on the
+ * day of the latest order in the selection; days without orders are there with zero.
+ */
+async function ordersPerDay(hub: Hub, scope: { channel?: string; from?: string; to?: string }, filters: Filters): Promise<Day[]> {
+  let end = filters.to;
+  if (!end) {
+    const [latest] = await rows<{ day: string | null }>(hub.db, sql`
+      select to_char(max(o.ordered_at) at time zone 'UTC', 'YYYY-MM-DD') as day from orders o where ${scopeWhere(scope)}`);
+    if (!latest?.day) return [];
+    end = latest.day;
+  }
+  let start = addDays(end, -(CHART_DAYS - 1));
+  if (filters.from && filters.from > start) start = filters.from;
+  const found = await rows<Day>(hub.db, sql`
+    select to_char(o.ordered_at at time zone 'UTC', 'YYYY-MM-DD') as day,
+           count(*) filter (where o.status not in ('cancelled', 'returned'))::int as active,
+           count(*) filter (where o.status in ('cancelled', 'returned'))::int as dropped
+      from orders o
+     where ${scopeWhere({ channel: scope.channel, from: `${start}T00:00:00Z`, to: `${nextDay(end)}T00:00:00Z` })}
+     group by 1 order by 1`);
+  const byDay = new Map(found.map((d) => [d.day, d]));
+  const days: Day[] = [];
+  for (let day = start; day <= end; day = nextDay(day)) days.push(byDay.get(day) ?? { day, active: 0, dropped: 0 });
+  return days;
+}
+
+const statusWord = (v: View, status: string) => wordsOr(v.t, `orders.st.${status}`, status);
+const sendWord = (v: View, state: string) => wordsOr(v.t, `orders.send.${state}`, state);
+
+function percent(v: View, share: number): string {
+  return new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'percent', maximumFractionDigits: 1 }).format(share);
+}
+
+interface OrdersPageProps {
+  v: View;
+  filters: Filters;
+  errors: FieldErrors;
+  channels: string[];
+  accounts: AccountView[];
+  list: { items: OrderSummary[]; total: number };
+  offset: number;
+  stats: OrderStatistics;
+  revenue: Revenue[];
+  days: Day[];
+  sales: Sales | null;
+}
+
+function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stats, revenue, days, sales }: OrdersPageProps) {
+  const { t } = v;
+  const names = new Map(accounts.map((a) => [a.id, a.name]));
+  const filtered = Object.keys(filters).length > 0;
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('orders.title')}</h1>
+      </div>
+      {Object.keys(errors).length > 0 && <Notice kind="error">{t('common.fixErrors')}</Notice>}
+      <form method="get" action="/orders" class="inline-form card filters" aria-label={t('orders.filters')} data-busy>
+        <Select name="channel" label={t('orders.channel')} value={filters.channel} placeholder={t('orders.allChannels')}
+          options={channels.map((ch) => ({ value: ch, label: channelName(ch) }))} />
+        <Select name="status" label={t('orders.status')} value={filters.status} placeholder={t('orders.allStatuses')}
+          options={[{ value: 'active', label: t('orders.activeOnly') }, ...orderStatuses.map((s) => ({ value: s, label: statusWord(v, s) }))]} />
+        <Field name="from" type="date" label={t('orders.from')} value={errors.from ? undefined : filters.from} errors={errors} />
+        <Field name="to" type="date" label={t('orders.to')} value={errors.to ? undefined : filters.to} errors={errors} />
+        <Field name="q" type="search" label={t('orders.q')} value={filters.q} hint={t('orders.qHint')} attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
+        <div class="actions">
+          <button type="submit">{t('orders.show')}</button>
+          {filtered && <a class="button ghost" href="/orders">{t('common.reset')}</a>}
+        </div>
+      </form>
+      {stats.total > 0 && <Statistics v={v} stats={stats} revenue={revenue} days={days} sales={sales} />}
+      <section class="card" id="results">
+        <h2>{t('orders.list')}</h2>
+        {list.items.length === 0 ? (
+          <Empty action={filtered ? <a class="button ghost small" href="/orders">{t('common.reset')}</a> : undefined}>
+            {filtered ? t('orders.noMatch') : t('orders.empty')}
+          </Empty>
+        ) : (
+          <>
+            <TableWrap label={t('orders.list')}>
+              <table id="orders">
+                <thead>
+                  <tr>
+                    <th>{t('orders.number')}</th>
+                    <th>{t('orders.date')}</th>
+                    <th>{t('orders.channel')}</th>
+                    <th>{t('orders.status')}</th>
+                    <th class="num">{t('orders.items')}</th>
+                    <th class="num">{t('orders.total')}</th>
+                    <th>{t('orders.crm')}</th>
+                    <th>{t('orders.delivery')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.items.map((o) => (
+                    <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
+                      <td>
+                        <a href={`/orders/${o.id}`} class="mono">{o.external_id}</a>
+                        {o.posting_number && o.posting_number !== o.external_id && (
+                          <div>
+                            <small class="mono">{o.posting_number}</small>
+                          </div>
+                        )}
+                      </td>
+                      <td>
+                        <small>{formatDateTime(v, o.ordered_at)}</small>
+                      </td>
+                      <td>
+                        {channelName(o.channel)}
+                        {o.account_id && names.get(o.account_id) && (
+                          <div>
+                            <small>{names.get(o.account_id)}</small>
+                          </div>
+                        )}
+                      </td>
+                      <td>
+                        <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
+                        {o.stock_note && (
+                          <div>
+                            <small class="warn-text" title={o.stock_note}>⚠ {t('orders.stockNote')}</small>
+                          </div>
+                        )}
+                      </td>
+                      <td class="num">{formatNumber(v, o.items)}</td>
+                      <td class="num">{formatMoney(v, o.total_minor, o.currency)}</td>
+                      <td>
+                        <Badge tone={sendTone[o.crm_state] ?? 'muted'}>{sendWord(v, o.crm_state)}</Badge>
+                      </td>
+                      <td>
+                        <Badge tone={sendTone[o.delivery_state] ?? 'muted'}>{sendWord(v, o.delivery_state)}</Badge>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableWrap>
+            <Pager v={v} total={list.total} limit={PAGE_SIZE} offset={offset}
+              params={{ channel: filters.channel, status: filters.status, from: filters.from, to: filters.to, q: filters.q }} base="/orders" />
+          </>
+        )}
+      </section>
+    </>
+  );
+}
+
+/** Counts, revenue and two charts for the chosen channel and dates; cancelled orders are counted, not hidden. */
+function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderStatistics; revenue: Revenue[]; days: Day[]; sales: Sales | null }) {
+  const { t } = v;
+  const cancelledShare = stats.total ? stats.cancelled / stats.total : 0;
+  return (
+    <>
+      <section class="stats" aria-label={t('orders.title')} id="order-stats">
+        <div class="stat" data-stat="total">
+          <b>{formatNumber(v, stats.total)}</b>
+          <span>{t('orders.statTotal')}</span>
+        </div>
+        <div class="stat" data-stat="active">
+          <b>{formatNumber(v, stats.active)}</b>
+          <span>{t('orders.statActive')}</span>
+        </div>
+        <div class={stats.cancelled ? 'stat warn' : 'stat'} data-stat="cancelled">
+          <b>{formatNumber(v, stats.cancelled)}</b>
+          <span>
+            {t('orders.statCancelled')}
+            {stats.cancelled > 0 && <> · {t('orders.statCancelledShare', { share: percent(v, cancelledShare) })}</>}
+          </span>
+        </div>
+        <div class="stat" data-stat="revenue">
+          {revenue.length === 0 ? (
+            <b>{t('common.none')}</b>
+          ) : (
+            revenue.map((r) => <b class="money">{formatMoney(v, r.minor, r.currency)}</b>)
+          )}
+          <span>{t('orders.statRevenue')}</span>
+        </div>
+      </section>
+      <div class="grid grid-2 charts">
+        <section class="card">
+          <h2>{t('orders.chartStatus')}</h2>
+          <StatusBars v={v} stats={stats} />
+          <p class="chart-note" data-stat="buyout">
+            <b>{t('orders.statBuyout')}:</b>{' '}
+            {sales && sales.buyout_rate !== null ? (
+              <>
+                {percent(v, sales.buyout_rate)} <small>({t('orders.statBuyoutDetail', { buyouts: sales.buyouts, returns: sales.returns })})</small>
+              </>
+            ) : (
+              <small>{t('orders.statNoSales')}</small>
+            )}
+          </p>
+        </section>
+        <section class="card">
+          <h2>{t('orders.chartDays')}</h2>
+          <DaysChart v={v} days={days} />
+        </section>
+      </div>
+    </>
+  );
+}
+
+function StatusBars({ v, stats }: { v: View; stats: OrderStatistics }) {
+  const most = Math.max(1, ...Object.values(stats.by_status));
+  return (
+    <ul class="hbars" id="status-chart" aria-label={v.t('orders.chartStatus')}>
+      {orderStatuses.map((s) => {
+        const n = stats.by_status[s] ?? 0;
+        return (
+          <li data-status={s}>
+            <span class="hbar-label">{statusWord(v, s)}</span>
+            <span class="hbar-track" aria-hidden="true">
+              <span class={`hbar hbar-${s}`} style={`width:${n ? Math.max(2, (n / most) * 100) : 0}%`}></span>
+            </span>
+            <span class="hbar-value">{formatNumber(v, n)}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** A column per day, active orders below and cancelled or returned ones stacked on top. */
+function DaysChart({ v, days }: { v: View; days: Day[] }) {
+  const { t } = v;
+  const most = Math.max(1, ...days.map((d) => d.active + d.dropped));
+  const short = (day: string) => `${day.slice(8, 10)}.${day.slice(5, 7)}`;
+  const total = days.reduce((a, d) => a + d.active + d.dropped, 0);
+  const label = `${t('orders.chartDays')}: ${formatNumber(v, total)}, ${short(days[0]?.day ?? '')} – ${short(days.at(-1)?.day ?? '')}`;
+  return (
+    <figure class="days" style="margin:0">
+      <div class="cols" id="days-chart" role="img" aria-label={label}>
+        {days.map((d) => {
+          const all = d.active + d.dropped;
+          return (
+            <div class="col" data-day={d.day} data-count={all} title={`${d.day}: ${all} (${t('orders.chartCancelled')}: ${d.dropped})`}>
+              {d.dropped > 0 && <span class="col-dropped" style={`height:${(d.dropped / most) * 100}%`}></span>}
+              {d.active > 0 && <span class="col-active" style={`height:${(d.active / most) * 100}%`}></span>}
+            </div>
+          );
+        })}
+      </div>
+      <div class="cols-axis" aria-hidden="true">
+        <span>{short(days[0]?.day ?? '')}</span>
+        <span>{formatNumber(v, most)} max</span>
+        <span>{short(days.at(-1)?.day ?? '')}</span>
+      </div>
+      <figcaption class="legend">
+        <span><i class="col-active"></i>{t('orders.chartOther')}</span>
+        <span><i class="col-dropped"></i>{t('orders.chartCancelled')}</span>
+        <span>{t('orders.chartDaysNote', { n: days.length })}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+interface OrderLine {
+  line_no: number;
+  product_id: number | null;
+  sku: string;
+  external_sku: string | null;
+  name: string;
+  quantity: number;
+  price_minor: number;
+}
+
+interface OrderEvent {
+  status: string;
+  channel_status: string | null;
+  at: string;
+  actor: string;
+}
+
+type OrderDetail = OrderSummary & {
+  customer: Record<string, unknown> | null;
+  warehouse_id: number | null;
+  crm_error: string | null;
+  delivery_error: string | null;
+  lines: OrderLine[];
+  history: OrderEvent[];
+};
+
+function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDetail; account: string | null; warehouse: string | null }) {
+  const { t } = v;
+  const customer = Object.entries(order.customer ?? {}).filter(([, value]) => value !== null && value !== undefined && typeof value !== 'object');
+  return (
+    <>
+      <p class="crumbs">
+        <a href="/orders">← {t('orders.back')}</a>
+      </p>
+      <div class="page-head">
+        <h1>
+          {t('orders.number')} <span class="mono">{order.external_id}</span>
+        </h1>
+        <Badge tone={statusTone[order.status] ?? 'muted'}>{statusWord(v, order.status)}</Badge>
+      </div>
+      {order.stock_note && (
+        <Notice kind="info">
+          <b>{t('orders.stockNote')}:</b> {order.stock_note}
+        </Notice>
+      )}
+      <div class="grid grid-side">
+        <div class="grid">
+          <section class="card">
+            <dl class="facts" id="order-facts">
+              <dt>{t('orders.channel')}</dt>
+              <dd>
+                {channelName(order.channel)}
+                {order.account_id && <> · {account ? <a href={`/channels/${order.account_id}`}>{account}</a> : `#${order.account_id}`}</>}
+              </dd>
+              <dt>{t('orders.externalId')}</dt>
+              <dd class="mono">{order.external_id}</dd>
+              {order.posting_number && (
+                <>
+                  <dt>{t('orders.posting')}</dt>
+                  <dd class="mono">{order.posting_number}</dd>
+                </>
+              )}
+              <dt>{t('orders.date')}</dt>
+              <dd>{formatDateTime(v, order.ordered_at)}</dd>
+              <dt>{t('orders.channelStatus')}</dt>
+              <dd class="mono">{order.channel_status ?? t('common.none')}</dd>
+              <dt>{t('orders.total')}</dt>
+              <dd>
+                <b>{formatMoney(v, order.total_minor, order.currency)}</b>
+              </dd>
+              <dt>{t('orders.warehouse')}</dt>
+              <dd>{warehouse ?? t('common.none')}</dd>
+              {customer.length > 0 && (
+                <>
+                  <dt>{t('orders.customer')}</dt>
+                  <dd>
+                    {customer.map(([key, value]) => (
+                      <div>
+                        <small>{key}:</small> {String(value)}
+                      </div>
+                    ))}
+                  </dd>
+                </>
+              )}
+              <dt>{t('orders.updated')}</dt>
+              <dd>{formatDateTime(v, order.updated_at)}</dd>
+            </dl>
+          </section>
+          <section class="card">
+            <h2>{t('orders.lines')}</h2>
+            <TableWrap label={t('orders.lines')}>
+              <table id="lines">
+                <thead>
+                  <tr>
+                    <th>{t('orders.sku')}</th>
+                    <th>{t('orders.name')}</th>
+                    <th class="num">{t('orders.quantity')}</th>
+                    <th class="num">{t('orders.price')}</th>
+                    <th class="num">{t('orders.sum')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {order.lines.map((l) => (
+                    <tr data-sku={l.sku}>
+                      <td class="mono">
+                        {l.product_id ? <a href={`/products/${l.product_id}`}>{l.sku}</a> : l.sku}
+                        {l.external_sku && l.external_sku !== l.sku && (
+                          <div>
+                            <small>{l.external_sku}</small>
+                          </div>
+                        )}
+                      </td>
+                      <td>
+                        {l.name}
+                        {!l.product_id && (
+                          <div>
+                            <Badge tone="warn">{t('orders.notMatched')}</Badge>
+                          </div>
+                        )}
+                      </td>
+                      <td class="num">{formatNumber(v, l.quantity)}</td>
+                      <td class="num">{formatMoney(v, l.price_minor, order.currency)}</td>
+                      <td class="num">{formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  <tr>
+                    <th colspan={2}>{t('orders.total')}</th>
+                    <td class="num">{formatNumber(v, order.items)}</td>
+                    <td></td>
+                    <td class="num">
+                      <b>{formatMoney(v, order.total_minor, order.currency)}</b>
+                    </td>
+                  </tr>
+                </tfoot>
+              </table>
+            </TableWrap>
+          </section>
+        </div>
+        <div class="grid">
+          <section class="card">
+            <h2>{t('orders.timeline')}</h2>
+            <ol class="timeline" id="timeline">
+              {order.history.map((h, i) => (
+                <li data-status={h.status} aria-current={i === order.history.length - 1 ? 'step' : undefined}>
+                  <Badge tone={statusTone[h.status as OrderStatus] ?? 'muted'}>{statusWord(v, h.status)}</Badge>
+                  {h.channel_status && <span class="mono small-text"> {h.channel_status}</span>}
+                  <div>
+                    <small>
+                      {formatDateTime(v, h.at)} {t('orders.by', { actor: h.actor })}
+                    </small>
+                  </div>
+                </li>
+              ))}
+            </ol>
+          </section>
+          <section class="card" id="handoff">
+            <h2>{t('orders.handoff')}</h2>
+            <dl class="facts">
+              <dt>{t('orders.crm')}</dt>
+              <dd data-state={order.crm_state} id="crm-state">
+                <Badge tone={sendTone[order.crm_state] ?? 'muted'}>{sendWord(v, order.crm_state)}</Badge>
+                {order.crm_id && <span class="mono"> {order.crm_id}</span>}
+                {order.crm_error && <div class="error-text">{order.crm_error}</div>}
+              </dd>
+              <dt>{t('orders.delivery')}</dt>
+              <dd data-state={order.delivery_state} id="delivery-state">
+                <Badge tone={sendTone[order.delivery_state] ?? 'muted'}>{sendWord(v, order.delivery_state)}</Badge>
+                {order.delivery_id && <span class="mono"> {order.delivery_id}</span>}
+                {order.delivery_error && <div class="error-text">{order.delivery_error}</div>}
+              </dd>
+            </dl>
+            <p class="hint-text">{t('orders.noHandoff')}</p>
+          </section>
+        </div>
+      </div>
+    </>
+  );
+}

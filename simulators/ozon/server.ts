@@ -265,6 +265,24 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     return c.json({ items });
   });
 
+  // The seller's own warehouses (FBS, rFBS) one by one: what /v2/products/stocks sets. The spec names no SKU limit.
+  app.post('/v1/product/info/stocks-by-warehouse/fbs', async (c) => {
+    const b = await body(c);
+    if (b instanceof Response) return b;
+    if (!Array.isArray(b.sku) || b.sku.length < 1) return invalid(c, 'sku is required');
+    const own = state.warehouses.filter((w) => w.type !== 'fbo');
+    const result = [];
+    for (const sku of b.sku) {
+      const p = state.bySku.get(Number(sku));
+      if (!p) continue;
+      for (const w of own) {
+        const cell = state.stock(p.productId, w.id);
+        if (cell) result.push({ sku: p.sku, product_id: p.productId, present: cell.present, reserved: cell.reserved, warehouse_id: w.id, warehouse_name: w.name });
+      }
+    }
+    return c.json({ result });
+  });
+
   app.post('/v1/warehouse/list', (c) =>
     c.json({
       result: state.warehouses

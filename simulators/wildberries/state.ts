@@ -74,9 +74,12 @@ export interface WbClaim {
   price: number;
 }
 
-/** Moscow time with its offset: WB writes Moscow time; RFC 3339 (the spec's date-time) wants the offset said. */
+/**
+ * Moscow time as WB's reports write it: no offset ("2022-03-06T10:11:07", the spec's own
+ * examples; its "RFC3339" is an erratum the contract checker knows: src/test/openapi-contract.ts).
+ */
 export function moscowIso(ms: number): string {
-  return new Date(ms + 3 * 3_600_000).toISOString().slice(0, 19) + '+03:00';
+  return new Date(ms + 3 * 3_600_000).toISOString().slice(0, 19);
 }
 
 /** A sorted report: binary search for "lastChangeDate >= dateFrom", move-to-end on change. */
@@ -188,7 +191,7 @@ export class WbState {
         ...this.productFields(card),
         totalPrice: card.price, discountPercent, spp: 5,
         finishedPrice: Math.round(priceWithDisc * 0.95 * 100) / 100, priceWithDisc,
-        isCancel: false, cancelDate: '0001-01-01T00:00:00+03:00',
+        isCancel: false, cancelDate: '0001-01-01T00:00:00',
         sticker: String(900_000_000 + seq), gNumber: String(3_434_346_221_857_256_953n + BigInt(seq)), srid,
       },
       at,

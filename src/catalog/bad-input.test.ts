@@ -89,6 +89,28 @@ describeEachDatabase('catalog: bad input is refused, naming the field, and write
     expect(none.status).toBe(400);
   });
 
+  test('the NUL character, which PostgreSQL cannot store, is refused naming the field (it was a 500)', async () => {
+    const post = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'A\u0000B', name: 'n', attributes: { 'k\u0000': 'v', ok: 'x\u0000' } } });
+    expect(post.status).toBe(400);
+    expect(post.body.error.code).toBe('VALIDATION_FAILED');
+    expect(fields(post)).toEqual(['body.attributes.k\\u0000', 'body.attributes.ok', 'body.sku']);
+    const patch = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { description: 'one\u0000two' } });
+    expect(fields(patch)).toEqual(['body.description']);
+    for (const query of ['q=a%00b', 'sku=a%00', 'ean=%00']) {
+      const res = await server.api(`/api/v1/products?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(fields(res), query).toEqual([`query.${query.split('=')[0]}`]);
+    }
+    expect((await server.api('/api/v1/products/%00')).status).toBe(400);
+  });
+
+  test('a JSON body that is not UTF-8 is refused, not stored with its bytes replaced', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', body: bytes, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('MALFORMED_JSON');
+  });
+
   test('unknown and malformed ids: 404 naming the product, 400 naming path.id', async () => {
     const unknown = 987654;
     const calls: [string, string, unknown?][] = [

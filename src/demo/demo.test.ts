@@ -22,9 +22,13 @@ interface Running {
   exited: Promise<number | null>;
 }
 
+/** Every child started, so none outlives the file even when a test fails half-way. */
+const children: ChildProcess[] = [];
+
 /** Starts `sklad start` and waits for its banner (the blank line that ends it). */
 async function start(env: NodeJS.ProcessEnv): Promise<Running> {
   const child = spawn(process.execPath, ['bin/sklad.mjs', 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
@@ -80,6 +84,7 @@ for (const kind of testKinds()) {
     let running: Running | undefined;
     afterAll(async () => {
       await stop(running);
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -120,6 +125,12 @@ for (const kind of testKinds()) {
       expect(menu.total).toBeGreaterThan(0);
       expect(menu.items.every((p) => p.setting_id === 1)).toBe(true);
       expect(running.banner).toContain(`iiko setting 1: ${menu.total} menu products`);
+      // The notifier's demo people share the demo cabinets; the bot talks to them on the Telegram simulator.
+      expect(running.banner).toMatch(/Telegram: .*\/__sim\/telegram\/chats\/700000001/);
+      const cabinets = await fetch(`${running.url}/wb/cabinets/?telegram_id=700000001`, { headers: { 'x-api-secret-key': key } });
+      expect(cabinets.status).toBe(200);
+      const memberOf = ((await cabinets.json()) as { cabinets: { id: number }[] }).cabinets.map((c) => c.id);
+      expect(memberOf.sort((a, b) => a - b)).toEqual(accounts.filter((a) => a.channel !== 'iiko').map((a) => a.id).sort((a, b) => a - b));
 
       await stop(running);
       running = await start(envFor(0));
@@ -139,7 +150,19 @@ for (const kind of testKinds()) {
       expect((await call<{ total: number }>('/orders?limit=1')).total).toBe(orders.total);
       expect((await call<{ total: number }>('/data/products?setting_id=1&limit=1')).total).toBe(menu.total);
       expect((await call<{ items: { code: string }[] }>('/warehouses?limit=100')).items.filter((w) => w.code === 'DEMO')).toHaveLength(1);
-    }, 240_000);
+
+      // Turned off, its accounts would call ports nobody listens on: they wait, disabled, and come back with the demo.
+      await stop(running);
+      running = await start(envFor(0, { SKLAD_DEMO: '0' }));
+      expect(running.banner).toContain(`Demo: off (SKLAD_DEMO=0); its ${accounts.length} account(s) are disabled`);
+      call = api(running.url, key);
+      expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(accounts.map(() => 'disabled'));
+      await stop(running);
+      running = await start(envFor(0));
+      call = api(running.url, key);
+      expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(accounts.map(() => 'active'));
+      await stop(running);
+    }, 360_000);
 
     test('SKLAD_DEMO=0 makes nothing', async () => {
       running = await start(envFor(1, { SKLAD_DEMO: '0' }));

@@ -13,11 +13,11 @@ import type { Hub } from '../hub.ts';
 import { recordMovement } from '../inventory/movements.ts';
 import { createWarehouse } from '../inventory/warehouses.ts';
 import { listProducts as listMenuProducts } from '../menu/queries.ts';
-import { createSetting, settingOfAccount } from '../menu/settings.ts';
+import { ensureIikoSetting, settingOfAccount } from '../menu/settings.ts';
 import { runSync } from '../menu/sync.ts';
-import { addMember, upsertUser } from '../notifications/users.ts';
+import { joinDemoCabinets } from '../notifications/demo.ts';
 import { DEMO_ACTOR, DEMO_WAREHOUSE, demoCatalogue } from './catalogue.ts';
-import { DEMO_TELEGRAM_USER, demoCredentials, type DemoSimulators } from './simulators.ts';
+import { demoCredentials, type DemoSimulators } from './simulators.ts';
 
 /**
  * What the demo writes into Sklad. Everything it makes is marked: products `DEMO-…`, the
@@ -118,14 +118,9 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
   let iikoSettingId: number | null = null;
   let iikoAccount: DemoAccount | null = null;
   if (iiko) {
-    const existing = await findDemoAccount(hub.db, 'iiko');
-    const accountId = existing
-      ? existing.id
-      : (await hub.db.transaction((tx) =>
-          createSetting(tx, masterKey, { name: demoAccountName('iiko'), api_login: demoCredentials.iiko.apiLogin, base_url: iiko.url, currency: 'RUB' }, DEMO_ACTOR),
-        )).account_id;
-    iikoSettingId = (await settingOfAccount(hub.db, accountId)).id;
-    iikoAccount = { id: accountId, channel: 'iiko', name: demoAccountName('iiko'), baseUrl: iiko.url };
+    const { setting } = await ensureIikoSetting(hub, { name: demoAccountName('iiko'), api_login: demoCredentials.iiko.apiLogin, base_url: iiko.url, currency: 'RUB' }, DEMO_ACTOR);
+    iikoSettingId = setting.id;
+    iikoAccount = { id: setting.account_id, channel: 'iiko', name: setting.name, baseUrl: setting.base_url };
   }
 
   const known = new Set((await rows<{ sku: string }>(hub.db, sql`select sku from products where sku like 'DEMO-%'`)).map((r) => r.sku));
@@ -157,9 +152,8 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
     accounts.push(view(account));
   }
 
-  // A demo seller on Telegram, member of the cabinets with orders, so notifications have someone to go to.
-  const { user } = await upsertUser(hub.db, { telegram_id: DEMO_TELEGRAM_USER.id, username: DEMO_TELEGRAM_USER.username, first_name: DEMO_TELEGRAM_USER.first_name, last_name: DEMO_TELEGRAM_USER.last_name, language: 'en' });
-  for (const a of accounts) if (firstJobs[a.channel]) await addMember(hub.db, a.id, user.id);
+  // The notifier's two demo people share the demo cabinets, so what happens next reaches their Telegram chats.
+  await joinDemoCabinets(hub, accounts.map((a) => a.id));
 
   // The first sync: listings matched and quantities pushed, then what buyers did, then the pulls that import it.
   await Promise.all([

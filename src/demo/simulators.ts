@@ -4,7 +4,6 @@ import { createGenericSimulator } from '../../simulators/generic/index.ts';
 import { createIikoSimulator, IikoState, seedIiko } from '../../simulators/iiko/index.ts';
 import { createOzonSimulator } from '../../simulators/ozon/server.ts';
 import { OzonState, seedOzon } from '../../simulators/ozon/state.ts';
-import type { TelegramSimulator } from '../../simulators/telegram/server.ts';
 import type { Simulator } from '../../simulators/toolkit/index.ts';
 import { createWildberriesSimulator } from '../../simulators/wildberries/server.ts';
 import { seedWildberries, WbState } from '../../simulators/wildberries/state.ts';
@@ -29,9 +28,6 @@ export const demoCredentials = {
   iiko: { apiLogin: 'demo-iiko-api-login' },
 } as const satisfies Record<string, Record<string, string>>;
 
-/** The Telegram user the demo's notifications go to (a chat on the Telegram simulator). */
-export const DEMO_TELEGRAM_USER = { id: 700_000_001, first_name: 'Demo', last_name: 'Seller', username: 'demo_seller', language_code: 'en' } as const;
-
 export interface DemoSimulator {
   channel: string;
   url: string;
@@ -44,11 +40,9 @@ export interface DemoSimulator {
   restoreQuantities?: (quantities: Map<string, number>) => void;
 }
 
+/** Telegram's simulator is the notifier's to start (src/notifications/demo.ts), not this file's. */
 export interface DemoSimulators {
   channels: Map<string, DemoSimulator>;
-  telegram: { url: string; token: string } | null;
-  /** Why the Telegram simulator did not start, when it did not. */
-  telegramProblem: string | null;
   close(): Promise<void>;
 }
 
@@ -167,15 +161,7 @@ function iikoSimulator() {
   return { sim: createIikoSimulator({ state }) };
 }
 
-/** The Telegram simulator reads the Bot API description from ../shared/specs, which a plain clone may lack. */
-async function telegramSimulator(): Promise<TelegramSimulator> {
-  const { createTelegramSimulator } = await import('../../simulators/telegram/server.ts');
-  const sim = createTelegramSimulator();
-  sim.state.addUser({ ...DEMO_TELEGRAM_USER });
-  return sim;
-}
-
-/** Starts every channel's simulator (and Telegram's) on free loopback ports. */
+/** Starts every channel's simulator on free loopback ports. */
 export async function startDemoSimulators(options: { withOrders: boolean }): Promise<DemoSimulators> {
   const made: Record<string, { sim: Simulator } & Pick<DemoSimulator, 'buyersAct' | 'restoreQuantities'>> = {
     generic: genericSimulator(),
@@ -193,17 +179,7 @@ export async function startDemoSimulators(options: { withOrders: boolean }): Pro
       closers.push(server.close);
       channels.set(channel, { channel, url: server.url, buyersAct, restoreQuantities });
     }
-    let telegram: DemoSimulators['telegram'] = null;
-    let telegramProblem: string | null = null;
-    try {
-      const sim = await telegramSimulator();
-      const server = await sim.listen(0);
-      closers.push(server.close);
-      telegram = { url: server.url, token: sim.token };
-    } catch (error) {
-      telegramProblem = (error as Error).message;
-    }
-    return { channels, telegram, telegramProblem, close: async () => void (await Promise.all(closers.map((c) => c()))) };
+    return { channels, close: async () => void (await Promise.all(closers.map((c) => c()))) };
   } catch (error) {
     await Promise.all(closers.map((c) => c()));
     throw error;

@@ -1,47 +1,47 @@
 import type { Hub } from '../hub.ts';
+import { demoTelegram, demoTelegramUsers } from '../notifications/demo.ts';
 import { createDemo, demoMode, parkDemo, reuseDemo, type DemoOutcome } from './setup.ts';
-import { DEMO_TELEGRAM_USER, startDemoSimulators, type DemoSimulators } from './simulators.ts';
+import { startDemoSimulators, type DemoSimulators } from './simulators.ts';
 
 /**
- * The demo on `sklad start` (DESIGN.md): with SKLAD_DEMO not 0, every simulator runs in this
- * process and one demo account per channel is connected to it, so a new user sees every page
- * and endpoint work before entering a real key. It runs before the engine and the notifier:
- * the first sync is done by the time the workers start, and the bot finds the Telegram
- * simulator in the environment. What it set up is printed in the start banner.
+ * The demo on `sklad start` (DESIGN.md): with SKLAD_DEMO not 0, every channel's simulator runs
+ * in this process and one demo account per channel is connected to it, so a new user sees
+ * every page and endpoint work before entering a real key. It runs before the engine, so the
+ * first sync is done by the time the workers start, and before the notifier, which starts the
+ * Telegram simulator itself (src/notifications/demo.ts). The banner says what was set up.
  */
 
-let banner: string[] = [];
+/** What the last demo hook did, for the banner; null when it stayed silent. */
+let last: { outcome: DemoOutcome } | { lines: string[] } | null = null;
 
-/** Lines for the start banner (src/cli/main.ts), about what the last demo hook did. */
-export const demoBanner = (): readonly string[] => banner;
+/** Lines for the start banner (src/cli/main.ts), made when asked: after every start hook ran. */
+export function demoBanner(): string[] {
+  if (!last) return [];
+  return 'lines' in last ? last.lines : describe(last.outcome);
+}
 
 export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
-  banner = [];
+  last = null;
   if (hub.config.SKLAD_DEMO === '0') {
     const parked = await parkDemo(hub);
-    if (parked) banner = [`Demo: off (SKLAD_DEMO=0); its ${parked} account(s) are disabled until a start without SKLAD_DEMO=0`];
+    if (parked) last = { lines: [`Demo: off (SKLAD_DEMO=0); its ${parked} account(s) are disabled until a start without SKLAD_DEMO=0`] };
     return async () => {};
   }
   const mode = await demoMode(hub);
   if (mode === 'skip') {
-    banner = ['Demo: not set up, as this database already holds products or channel accounts of its own (SKLAD_DEMO=0 hides this line)'];
+    last = { lines: ['Demo: not set up, as this database already holds products or channel accounts of its own (SKLAD_DEMO=0 hides this line)'] };
     return async () => {};
   }
   let sims: DemoSimulators | null = null;
   try {
     sims = await startDemoSimulators({ withOrders: mode === 'create' });
     const outcome = mode === 'create' ? await createDemo(hub, sims) : await reuseDemo(hub, sims);
-    // The bot and the notifier read these when they start (right after this hook); a real token wins.
-    if (sims.telegram && !process.env.TELEGRAM_BOT_TOKEN && !process.env.BOT_WEBHOOK_URL) {
-      process.env.TELEGRAM_BOT_TOKEN = sims.telegram.token;
-      process.env.TELEGRAM_API_ROOT = sims.telegram.url;
-    }
     for (const problem of outcome.problems) hub.logger.warn({ problem }, 'demo: a step failed');
-    banner = describe(outcome, sims);
+    last = { outcome };
   } catch (error) {
     // The demo is a convenience: Sklad itself still starts without it.
     hub.logger.error({ err: error }, 'demo: setup failed');
-    banner = [`Demo: setup failed (${(error as Error).message}); Sklad runs without it. SKLAD_DEMO=0 turns the demo off.`];
+    last = { lines: [`Demo: setup failed (${(error as Error).message}); Sklad runs without it. SKLAD_DEMO=0 turns the demo off.`] };
     await sims?.close();
     sims = null;
   }
@@ -51,7 +51,7 @@ export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
   };
 }
 
-function describe(outcome: DemoOutcome, sims: DemoSimulators): string[] {
+function describe(outcome: DemoOutcome): string[] {
   const { counts } = outcome;
   const lines = [
     outcome.mode === 'create'
@@ -64,10 +64,10 @@ function describe(outcome: DemoOutcome, sims: DemoSimulators): string[] {
   if (outcome.iikoSettingId !== null) {
     lines.push(`    iiko setting ${outcome.iikoSettingId}: ${counts.menuProducts} menu products (GET /api/v1/data/products?setting_id=${outcome.iikoSettingId})`);
   }
-  if (sims.telegram && process.env.TELEGRAM_API_ROOT === sims.telegram.url) {
-    lines.push(`    Telegram bot on the simulator ${sims.telegram.url}, demo chat ${DEMO_TELEGRAM_USER.id}`);
-  } else if (sims.telegramProblem) {
-    lines.push(`    Telegram simulator not started: ${sims.telegramProblem}`);
+  const telegram = demoTelegram();
+  if (telegram) {
+    const chats = demoTelegramUsers.map((u) => `${telegram.url}/__sim/telegram/chats/${u.telegram_id}`).join(', ');
+    lines.push(`    Telegram: the bot runs on the simulator; what it sends the demo people: ${chats}`);
   }
   if (outcome.uncovered.length) lines.push(`    No demo for: ${outcome.uncovered.join(', ')}`);
   for (const problem of outcome.problems) lines.push(`    Problem: ${problem}`);

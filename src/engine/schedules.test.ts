@@ -60,13 +60,17 @@ describeEachDatabase('schedules', (t) => {
     const [a, b] = accounts.map((r) => r.id);
     await fireDueSchedules(hub.db, at('00:00:05'));
     await setAccountSchedulesEnabled(hub.db, a, false);
+    expect((await listScheduleTargets(hub.db)).find((s) => s.accountId === a)?.reason).toBe("the account's schedules are stopped");
     await fireDueSchedules(hub.db, at('01:00:05'));
     expect((await jobsOf(hourly)).map((j) => [j.account_id, j.payload.accountId])).toEqual([[b, b]]);
 
     await setAccountSchedulesEnabled(hub.db, a, true);
     await setScheduleOverride(hub.db, { name: hourly, accountId: b, cron: '30 * * * *' });
     const targets = (await listScheduleTargets(hub.db)).filter((s) => s.definition.name === hourly);
-    expect(targets.map((s) => [s.accountId, s.cron, s.enabled])).toEqual([[a, '0 * * * *', true], [b, '30 * * * *', true]]);
+    const c = accounts[2].id;
+    expect(targets.map((s) => [s.accountId, s.cron, s.enabled])).toEqual([[a, '0 * * * *', true], [b, '30 * * * *', true], [c, '0 * * * *', false]]);
+    // The account whose key was refused is listed stopped, with why.
+    expect(targets[2].reason).toMatch(/needs new credentials/);
     await hub.db.execute(sql`update jobs set status = 'succeeded' where type = ${hourly}`);
     await fireDueSchedules(hub.db, at('02:00:05'));
     expect((await jobsOf(hourly)).map((j) => j.key)).toEqual([

@@ -14,6 +14,12 @@ export interface WorkerOptions {
   types?: string[];
   /** Idle wait between looks at the queue (default 250 ms); no wait while work is found. */
   pollMs?: number;
+  /**
+   * The wait instead of pollMs for two seconds after work was found (default 50 ms, or pollMs
+   * when smaller): while changes keep coming, the next one is seen sooner; an idle worker still
+   * looks only every pollMs.
+   */
+  busyPollMs?: number;
   /** How long stop() lets running jobs finish before releasing them (default 10 s). */
   stopGraceMs?: number;
   workerId?: string;
@@ -29,6 +35,8 @@ const RECLAIM_EVERY_MS = 1_000;
 export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promise<void> {
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const pollMs = options.pollMs ?? 250;
+  const busyPollMs = Math.min(pollMs, options.busyPollMs ?? 50);
+  let lastWorkAt = 0;
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const running = new Map<string, Task>();
   const complete = createCompleter(hub.db, workerId);
@@ -67,12 +75,14 @@ export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promi
       if (free() < 1 || stopping) break;
       const messages = await claimOutbox(hub.db, workerId, consumer);
       if (!messages.length) continue;
+      lastWorkAt = Date.now();
       if (messages.length === consumer.batchSize) more = true;
       launchBatch(consumer, messages.map((m) => m.id), messages);
     }
     const slots = free();
     if (slots < 1 || stopping) return more;
     const claims = await claimJobs(hub.db, workerId, selectedTypes(), slots);
+    if (claims.length) lastWorkAt = Date.now();
     for (const claim of claims) launchJob(claim);
     return more || claims.length === slots;
   };
@@ -99,7 +109,7 @@ export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promi
       }
       if (more && free() > 0) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
+        const timer = setTimeout(resolve, Date.now() - lastWorkAt < 2_000 ? busyPollMs : pollMs);
         wakeUp = () => {
           clearTimeout(timer);
           resolve();

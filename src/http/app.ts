@@ -8,6 +8,7 @@ import type { Hub } from '../hub.ts';
 import { requireApiKey } from './auth.ts';
 import { errorBody, handleError } from './errors.ts';
 import { createRouter } from './router.ts';
+import { inputGuard } from './input-guard.ts';
 import { httpMetrics, metricsRegistry } from './metrics.ts';
 import { apiModules } from './modules.ts';
 
@@ -53,6 +54,7 @@ export function createApp(hub: Hub) {
       },
     })(c, next);
   });
+  app.use('*', inputGuard);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { diffFields, recordOperation } from '../audit/operations.ts';
 import { rows, type Executor } from '../db/database.ts';
@@ -10,14 +11,17 @@ import { notFound } from '../shared/errors.ts';
 
 export const localFields = ['is_visible', 'seo_title', 'seo_description', 'tags', 'image_urls', 'sort_order'] as const;
 
-export interface LocalFieldsPatch {
-  is_visible?: boolean;
-  seo_title?: string | null;
-  seo_description?: string | null;
-  tags?: string[];
-  image_urls?: string[];
-  sort_order?: number | null;
-}
+/** What an edit may send, checked the same way by the API and the panel's form. */
+export const localFieldsPatch = z.strictObject({
+  is_visible: z.boolean().optional(),
+  seo_title: z.string().trim().max(300).nullable().optional(),
+  seo_description: z.string().trim().max(2000).nullable().optional(),
+  tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+  image_urls: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(50).optional(),
+  sort_order: z.number().int().min(-1_000_000).max(1_000_000).nullable().optional(),
+});
+
+export type LocalFieldsPatch = z.infer<typeof localFieldsPatch>;
 
 type LocalFields = Record<(typeof localFields)[number], unknown>;
 

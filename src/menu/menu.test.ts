@@ -76,6 +76,10 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
 
     const byCategory = await server.api(`/api/v1/data/products?category_id=${pizzaRoot.children[0].id}`);
     expect(byCategory.body.total).toBe(18);
+    expect((await server.api(`/api/v1/data/products?category_id=${pizzaRoot.id}`)).body.total).toBe(0);
+    expect((await server.api(`/api/v1/data/products?category_id=${pizzaRoot.id}&include_subcategories=true&limit=10`)).body).toMatchObject({ total: 40, limit: 10 });
+    const category = await server.api(`/api/v1/data/categories/${pizzaRoot.id}`);
+    expect(category.body).toMatchObject({ name: 'Пицца', parent_id: null, is_visible: true });
   });
 
   it('a re-sync keeps local edits (visibility, SEO, tags, images, sort order) and takes iiko’s new price', async () => {

@@ -57,6 +57,19 @@ export async function listCategories(ex: Executor, f: MenuScope & { visibleOnly?
      order by coalesce(c.sort_order, c.iiko_order), c.iiko_order, c.name, c.id`);
 }
 
+/** One category (a deleted one too), with its parent's name. */
+export async function getCategory(ex: Executor, id: number): Promise<CategoryRow & { parent_name: string | null; is_group_modifier: boolean }> {
+  const [row] = await rows<CategoryRow & { parent_name: string | null; is_group_modifier: boolean }>(ex, sql`
+    select c.id, c.setting_id, c.organization_id, c.external_id, c.parent_id, p.name as parent_name, c.name, c.description, c.is_included_in_menu,
+           c.is_group_modifier, c.is_visible, c.seo_title, c.seo_description, c.tags, c.image_urls, c.iiko_image_links, c.sort_order, c.iiko_order,
+           (select count(*)::int from menu_products x where x.category_id = c.id and x.deleted_at is null) as products,
+           iso(c.synced_at) as synced_at, iso(c.deleted_at) as deleted_at
+      from categories c left join categories p on p.id = c.parent_id
+     where c.id = ${id}`);
+  if (!row) throw notFound('Category', id);
+  return row;
+}
+
 /** The category tree: roots with their children nested (a child whose parent is hidden or gone becomes a root). */
 export async function categoryTree(ex: Executor, f: MenuScope & { visibleOnly?: boolean } = {}): Promise<CategoryNode[]> {
   const flat = await listCategories(ex, f);
@@ -71,6 +84,8 @@ export async function categoryTree(ex: Executor, f: MenuScope & { visibleOnly?: 
 
 export interface ProductFilter extends MenuScope {
   categoryId?: number;
+  /** With categoryId: also the products of its subcategories, at any depth. */
+  withSubcategories?: boolean;
   isAvailable?: boolean;
   visibleOnly?: boolean;
   /** Dish, Good, Modifier, Service; modifiers are left out unless asked for. */
@@ -91,7 +106,11 @@ export type ProductRow = Record<string, unknown> & { id: number; name: string; i
 
 export async function listProducts(ex: Executor, f: ProductFilter): Promise<{ items: ProductRow[]; total: number }> {
   const where = sql`${scopeWhere('p', f)}
-    and (${f.categoryId ?? null}::bigint is null or p.category_id = ${f.categoryId ?? null})
+    and (${f.categoryId ?? null}::bigint is null or p.category_id = ${f.categoryId ?? null}
+         or (${f.withSubcategories ?? false} and p.category_id in (
+               with recursive sub(id) as (select id from categories where parent_id = ${f.categoryId ?? null}
+                                          union all select c.id from categories c join sub on c.parent_id = sub.id)
+               select id from sub)))
     and (${f.isAvailable ?? null}::boolean is null or p.is_available = ${f.isAvailable ?? null})
     and (not ${f.visibleOnly ?? false} or p.is_visible)
     and (case when ${f.type ?? null}::text is null then p.type is distinct from 'Modifier' else p.type = ${f.type ?? null} end)
@@ -124,8 +143,11 @@ export async function getProduct(ex: Executor, id: number) {
       from modifiers m left join menu_products mp on mp.id = m.modifier_product_id
      where m.product_id = ${id} order by m.position, m.id`);
   const stops = await rows(ex, sql`
-    select terminal_group_external_id as terminal_group_id, size_external_id, balance::float8 as balance, iso(added_at) as added_at
-      from stop_lists where product_id = ${id} order by terminal_group_external_id`);
+    select s.terminal_group_external_id as terminal_group_id, t.name as terminal_group_name, s.size_external_id, s.balance::float8 as balance,
+           iso(s.added_at) as added_at
+      from stop_lists s
+      left join terminal_groups t on t.setting_id = s.setting_id and t.organization_id = s.organization_id and t.external_id = s.terminal_group_external_id
+     where s.product_id = ${id} order by t.name nulls last, s.terminal_group_external_id`);
   return {
     ...product,
     sizes,
@@ -172,7 +194,7 @@ export async function listCombos(ex: Executor, f: MenuScope = {}) {
 }
 
 /** The seed's history table (sync_history view): iiko runs, newest first. */
-export async function listMenuSyncHistory(ex: Executor, f: { settingId?: number; organizationId?: string; syncType?: string; limit: number }) {
+export async function listMenuSyncHistory(ex: Executor, f: { settingId?: number; organizationId?: string; syncType?: string; runId?: number; limit: number }) {
   return rows(ex, sql`
     select id, setting_id, organization_id, organization_ids, sync_type, status, items_synced, duration_ms, iso(started_at) as started_at,
            iso(completed_at) as completed_at, error_message, results
@@ -180,5 +202,6 @@ export async function listMenuSyncHistory(ex: Executor, f: { settingId?: number;
      where (${f.settingId ?? null}::bigint is null or setting_id = ${f.settingId ?? null})
        and (${f.organizationId ?? null}::text is null or ${f.organizationId ?? null} = any(organization_ids))
        and (${f.syncType ?? null}::text is null or sync_type = ${f.syncType ?? null})
+       and (${f.runId ?? null}::bigint is null or id = ${f.runId ?? null})
      order by started_at desc, id desc limit ${f.limit}`);
 }

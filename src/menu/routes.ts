@@ -4,9 +4,10 @@ import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, security
 import type { Hub } from '../hub.ts';
 import { scheduledSyncKinds } from '../channels/iiko/schedule.ts';
 import { validationFailed } from '../http/errors.ts';
-import { updateCategoryLocalFields, updateProductLocalFields } from './local-fields.ts';
+import { localFieldsPatch, updateCategoryLocalFields, updateProductLocalFields } from './local-fields.ts';
 import {
   categoryTree,
+  getCategory,
   getProduct,
   listCategories,
   listCombos,
@@ -76,16 +77,7 @@ const SyncRequest = z
   })
   .openapi('IikoSyncRequest');
 
-const LocalFields = z
-  .strictObject({
-    is_visible: z.boolean().optional(),
-    seo_title: z.string().trim().max(300).nullable().optional(),
-    seo_description: z.string().trim().max(2000).nullable().optional(),
-    tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
-    image_urls: z.array(z.string().url().max(2000)).max(50).optional(),
-    sort_order: z.number().int().min(-1_000_000).max(1_000_000).nullable().optional(),
-  })
-  .openapi('MenuLocalFields');
+const LocalFields = localFieldsPatch.openapi('MenuLocalFields');
 
 const Schedules = z
   .strictObject(Object.fromEntries(scheduledSyncKinds.map((k) => [k, z.string().max(100).nullable().optional()])) as Record<(typeof scheduledSyncKinds)[number], z.ZodOptional<z.ZodNullable<z.ZodString>>>)
@@ -176,6 +168,15 @@ export function menuRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
+      method: 'get', path: '/data/categories/{id}', tags, security, summary: 'One category with its local fields',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(row, 'The category'), ...errorResponses(404) },
+    }),
+    async (c) => c.json((await getCategory(hub.db, c.req.valid('param').id)) as never, 200),
+  );
+
+  app.openapi(
+    createRoute({
       method: 'patch', path: '/data/categories/{id}', tags, security, summary: 'Edit a category’s local fields (kept across syncs)',
       request: { params: IdParam, body: jsonBody(LocalFields) },
       responses: { 200: jsonResponse(row, 'The category'), ...errorResponses(404) },
@@ -183,8 +184,7 @@ export function menuRoutes(hub: Hub) {
     async (c) => {
       const { id } = c.req.valid('param');
       await hub.db.transaction((tx) => updateCategoryLocalFields(tx, id, c.req.valid('json'), c.get('actor').name));
-      const [category] = (await listCategories(hub.db, { includeDeleted: true })).filter((x) => x.id === id);
-      return c.json(category as never, 200);
+      return c.json((await getCategory(hub.db, id)) as never, 200);
     },
   );
 
@@ -194,6 +194,7 @@ export function menuRoutes(hub: Hub) {
       request: {
         query: Scope.extend({
           category_id: z.coerce.number().int().positive().optional(),
+          include_subcategories: flag.optional().openapi({ description: 'With category_id: also the products of its subcategories' }),
           is_available: flag.optional().openapi({ description: 'true: only available; false: only on a stop list' }),
           visible_only: flag.optional(),
           type: z.enum(['Dish', 'Good', 'Modifier', 'Service']).optional().openapi({ description: 'Modifiers are left out unless asked for' }),
@@ -211,7 +212,7 @@ export function menuRoutes(hub: Hub) {
       const q = c.req.valid('query');
       const result = await listProducts(hub.db, {
         settingId: q.setting_id, organizationId: q.organization_id, includeDeleted: q.include_deleted, categoryId: q.category_id,
-        isAvailable: q.is_available, visibleOnly: q.visible_only, type: q.type, q: q.q, limit: q.limit, offset: q.offset,
+        withSubcategories: q.include_subcategories, isAvailable: q.is_available, visibleOnly: q.visible_only, type: q.type, q: q.q, limit: q.limit, offset: q.offset,
       });
       return c.json({ ...result, limit: q.limit, offset: q.offset } as never, 200);
     },

@@ -18,6 +18,7 @@ import type { Language } from './users.ts';
 export const MAX_ATTEMPTS = 3;
 const MAX_POSTPONEMENTS = 20;
 const SENDING_LEASE = sql`interval '2 minutes'`;
+const STALE_AFTER = sql`interval '24 hours'`;
 
 export interface DeliveryOptions {
   workerId?: string;
@@ -46,7 +47,11 @@ interface Claimed {
   payload: EventPayload | null;
 }
 
-/** Deliveries left 'sending' by a crash become 'uncertain': never re-sent blindly. */
+/**
+ * Deliveries left 'sending' by a crash become 'uncertain': never re-sent blindly. Deliveries
+ * still waiting after STALE_AFTER (no sender was configured, or it kept being rate-limited) are
+ * dropped as failed: news of a day-old order arriving with a new token would only be noise.
+ */
 export async function settleAbandoned(hub: Hub): Promise<number> {
   const settled = await rows<{ id: number }>(hub.db, sql`
     update deliveries set status = 'uncertain', claimed_by = null,
@@ -54,6 +59,11 @@ export async function settleAbandoned(hub: Hub): Promise<number> {
      where status = 'sending' and claimed_at < now() - ${SENDING_LEASE}
      returning id`);
   if (settled.length) hub.logger.warn({ deliveries: settled.map((r) => r.id) }, 'notifications: deliveries abandoned mid-send marked uncertain');
+  const stale = await rows<{ id: number }>(hub.db, sql`
+    update deliveries set status = 'failed', last_error = 'Not sent within 24 hours (no sender configured, or it kept failing); dropped as stale'
+     where status = 'pending' and created_at < now() - ${STALE_AFTER}
+     returning id`);
+  if (stale.length) hub.logger.warn({ deliveries: stale.length }, 'notifications: stale deliveries dropped');
   return settled.length;
 }
 

@@ -5,8 +5,10 @@ import type { Hub } from '../hub.ts';
 import { addMember, upsertUser } from './users.ts';
 
 /**
- * Telegram in the demo: with no TELEGRAM_BOT_TOKEN and no BOT_WEBHOOK_URL, and the demo on
- * (SKLAD_DEMO, default 1), `sklad start` runs the Telegram Bot API simulator in its own process
+ * Telegram in the demo: with no TELEGRAM_BOT_TOKEN and no BOT_WEBHOOK_URL, the demo on
+ * (SKLAD_DEMO, default 1) and set up in this database (its two people exist: a database of a
+ * real seller never has its notifications "sent" to a simulator), `sklad start` runs the
+ * Telegram Bot API simulator in its own process
  * and points the bot and the notifier at it. Two demo people share every demo cabinet
  * (`joinDemoCabinets`, called by the demo once it has made its accounts); what the bot sent
  * them is at `<simulator>/__sim/telegram/chats/<telegram id>`, and they can "write" to the bot
@@ -29,6 +31,13 @@ let running: DemoTelegram | null = null;
 
 /** The simulator the demo runs, if it does. */
 export const demoTelegram = () => running;
+
+/** The demo is set up here when its people exist (the demo made them with `joinDemoCabinets`). */
+export async function hasDemoPeople(hub: Hub): Promise<boolean> {
+  const ids = demoTelegramUsers.map((u) => u.telegram_id);
+  const [row] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from users where telegram_id = any(${sql.param(ids)}::bigint[])`);
+  return row.n > 0;
+}
 
 /** Starts the simulator (TELEGRAM_SIM_PORT, or any free port) and makes every known user a chat in it. */
 export async function startDemoTelegram(hub: Hub, port = Number(process.env.TELEGRAM_SIM_PORT) || 0): Promise<DemoTelegram> {

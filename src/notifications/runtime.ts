@@ -5,7 +5,7 @@ import { rows } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
 import { createSkladBot } from './bot/bot.ts';
 import { setWebhookBot } from './bot/webhook.ts';
-import { startDemoTelegram, type DemoTelegram } from './demo.ts';
+import { hasDemoPeople, startDemoTelegram, type DemoTelegram } from './demo.ts';
 import { deliverDue, settleAbandoned } from './delivery.ts';
 import { detectAll, detectEvents } from './detector.ts';
 import { telegramApi, telegramSender, webhookSender, type Sender } from './sender.ts';
@@ -120,6 +120,13 @@ export async function startBot(hub: Hub, config: NotifierConfig): Promise<{ bot:
     { command: 'stats', description: 'Statistics / статистика' },
     { command: 'stock', description: 'Stock of a SKU / остаток' },
     { command: 'settings', description: 'Notifications / уведомления' },
+    { command: 'cabinets', description: 'Cabinets / кабинеты' },
+    { command: 'add_wb', description: 'Add a WB cabinet / добавить кабинет WB' },
+    { command: 'edit', description: 'Edit a product / изменить товар' },
+    { command: 'writeoff', description: 'Write stock off / списать' },
+    { command: 'link', description: 'Link a Sklad API key / привязать ключ' },
+    { command: 'language', description: 'ru | en' },
+    { command: 'help', description: 'Help / помощь' },
   ]).catch((error) => hub.logger.warn({ err: error }, 'telegram: setMyCommands failed'));
   if (config.telegramWebhookUrl) {
     await bot.init();
@@ -146,12 +153,13 @@ export const notifierStatus: { running: boolean; sender: 'telegram' | 'webhook' 
 
 /**
  * The notifier and the bot (`sklad start` and `sklad notifier`). With nothing configured and
- * the demo on, both talk to the Telegram simulator this process starts (src/notifications/demo.ts).
+ * the demo on and set up, both talk to the Telegram simulator this process starts
+ * (src/notifications/demo.ts).
  */
 export async function startNotifications(hub: Hub, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
   const config = notifierConfigFromEnv(env);
   let demo: DemoTelegram | null = null;
-  if (!config.telegramToken && !config.botWebhookUrl && hub.config.SKLAD_DEMO === '1') {
+  if (!config.telegramToken && !config.botWebhookUrl && hub.config.SKLAD_DEMO === '1' && (await hasDemoPeople(hub))) {
     demo = await startDemoTelegram(hub);
     config.telegramToken = demo.token;
     config.telegramApiRoot = demo.url;

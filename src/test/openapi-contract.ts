@@ -57,17 +57,88 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 // OpenAPI's own formats that JSON Schema does not define: accepted as they are.
 const openApiFormats = ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password', 'decimal', 'uint64', 'text', 'ISO 8601'];
 
+/** A date, or a date-time with or without its offset (WB's reports: no offset means Moscow time). */
+const LOCAL_DATE_TIME = /^\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[Zz]|[+-]\d\d:?\d\d)?)?$/;
+
 function newAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: coerce ? 'array' : false, logger: false, validateSchema: false });
   addFormats(ajv);
   for (const f of openApiFormats) ajv.addFormat(f, true);
+  ajv.addFormat('local-date-time', LOCAL_DATE_TIME);
   return ajv;
 }
+
+/**
+ * Errata: where a spec contradicts itself, its prose (the limits and examples a person reads)
+ * wins over its schema, and the checker holds both sides to what the prose says. Each names
+ * its file, what it changes and where the spec says so.
+ */
+export interface Erratum {
+  file: RegExp;
+  says: string;
+  apply(doc: any): void;
+}
+
+const everyOperation = (doc: any, fn: (operation: any, path: string) => void) => {
+  for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
+    for (const [method, operation] of Object.entries<any>(item)) if (method !== 'parameters' && operation?.responses) fn(operation, path);
+  }
+};
+
+const requestSchema = (doc: any, path: string) => {
+  let node = doc.paths?.[path]?.post?.requestBody;
+  for (let i = 0; node?.$ref && i < 10; i++) node = String(node.$ref).slice(2).split('/').reduce((a: any, k) => a?.[k], doc);
+  let schema = node?.content?.['application/json']?.schema;
+  for (let i = 0; schema?.$ref && i < 10; i++) schema = String(schema.$ref).slice(2).split('/').reduce((a: any, k) => a?.[k], doc);
+  if (!schema) throw new Error(`Erratum: ${path} has no JSON request body in the spec any more`);
+  return schema;
+};
+
+export const errata: Erratum[] = [
+  {
+    file: /^ozon\//,
+    says: 'tag Errors: "You have reached request rate limit per second" for all methods (50 a second per Client ID); no operation lists its 429',
+    apply(doc) {
+      everyOperation(doc, (op) => {
+        op.responses['429'] ??= { description: 'Too many requests (the Errors section)', content: { 'application/json': { schema: { $ref: '#/components/schemas/rpcStatus' } } } };
+      });
+    },
+  },
+  {
+    file: /^ozon\//,
+    says: '/v2/products/stocks: "За один запрос можно изменить наличие для 100 пар товар-склад"; the schema has no maxItems',
+    apply(doc) {
+      requestSchema(doc, '/v2/products/stocks').properties.stocks.maxItems ??= 100;
+    },
+  },
+  {
+    file: /^ozon\//,
+    says: '/v4/product/info/stocks: limit "Минимум — 1, максимум — 1000" in its description only',
+    apply(doc) {
+      Object.assign(requestSchema(doc, '/v4/product/info/stocks').properties.limit, { minimum: 1, maximum: 1000 });
+    },
+  },
+  {
+    file: /^wildberries\/12-reports/,
+    says: 'dates are "RFC3339", yet its examples (dateFrom=2019-06-20T23:59:59, lastChangeDate 2022-03-06T10:11:07) have no offset: Moscow time',
+    apply(doc) {
+      const visit = (node: any) => {
+        if (Array.isArray(node)) return node.forEach(visit);
+        if (!node || typeof node !== 'object') return;
+        if (node.format === 'date-time' && node.type === 'string') node.format = 'local-date-time';
+        for (const v of Object.values(node)) visit(v);
+      };
+      visit(doc);
+    },
+  },
+];
 
 function buildSpec(relativePath: string): Spec {
   const file = path.join(specsDir, relativePath);
   const text = fs.readFileSync(file, 'utf8');
-  const doc = normalise(file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { maxAliasCount: -1 }));
+  const raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { maxAliasCount: -1 });
+  for (const erratum of errata) if (erratum.file.test(relativePath)) erratum.apply(raw);
+  const doc = normalise(raw);
   const ajv = newAjv(false);
   const coercingAjv = newAjv(true);
   ajv.addSchema(doc, 'spec');
@@ -124,6 +195,11 @@ function normalise(node: any): any {
     const nearest = schemaForTypeName(out.type);
     delete out.type;
     for (const [k, v] of Object.entries(nearest)) out[k] ??= v;
+  }
+  // `maximum` on an array (Ozon's /v1/analytics/stocks skus: "maximum": 100) means its length.
+  if (out.type === 'array' && typeof out.maximum === 'number') {
+    out.maxItems ??= out.maximum;
+    delete out.maximum;
   }
   if (out.exclusiveMinimum === true && typeof out.minimum === 'number') {
     out.exclusiveMinimum = out.minimum;

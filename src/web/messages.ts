@@ -27,6 +27,9 @@ const russian: [RegExp, (...groups: string[]) => string][] = [
   [/^a transfer needs the warehouse it goes to$/, () => 'Выберите склад назначения'],
   [/^Too small: expected number to be >0$/, () => 'Число должно быть больше нуля'],
   [/^Invalid input: expected int, received number$/, () => 'Нужно целое число'],
+  // An order's stock note (src/orders/service.ts), one remark per line.
+  [/^line (\d+): (\d+) sold, (\d+) in stock$/, (line, sold, had) => `позиция ${line}: продано ${sold}, на складе было ${had}`],
+  [/^line (\d+): could not be written off \((.*)\)$/s, (line, why) => `позиция ${line}: не списана (${localize('ru', why)})`],
 ];
 
 export function localize(lang: Lang, message: string): string {

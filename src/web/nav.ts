@@ -16,4 +16,6 @@ export const navEntries: NavEntry[] = [
   { href: '/orders', label: 'nav.orders' },
   { href: '/channels', label: 'nav.channels' },
   { href: '/sync', label: 'nav.sync' },
+  { href: '/notifications', label: { ru: 'Уведомления', en: 'Notifications' } },
+  { href: '/menu', label: 'nav.menu' },
 ];

@@ -155,6 +155,26 @@ describe('web panel: products in a real browser', () => {
     expectNoConsoleErrors(w);
   });
 
+  it('says so beside the search when the server fails, and recovers on the next try', async () => {
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/products');
+    let fail = true;
+    await w.page.route(/\/products\?q=/, (route) => (fail ? route.fulfill({ status: 500, body: 'boom' }) : route.continue()));
+    await w.page.getByLabel('Поиск по названию, артикулу или EAN').fill('кружка');
+    const alert = w.page.locator('[data-request-problem]');
+    await expect.poll(() => alert.textContent()).toContain('Сервер не смог это выполнить (500)');
+    expect(await alert.getAttribute('role')).toBe('alert');
+    await w.screenshot('products-search-server-error');
+    // The browser reports the refused request itself; that one was expected, nothing else.
+    expect(w.problems.every((p) => p.includes('500'))).toBe(true);
+    w.problems.length = 0;
+
+    fail = false;
+    await w.page.getByLabel('Поиск по названию, артикулу или EAN').fill('MUG-RED');
+    await expect.poll(() => w.page.locator('.product').count()).toBe(1);
+    expect(await alert.count()).toBe(0);
+  });
+
   it('signs out: the session no longer opens pages', async () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/products');

@@ -11,6 +11,8 @@ import { productRoutes } from './pages/products.tsx';
 import { stockRoutes } from './pages/stock.tsx';
 import { channelRoutes } from './pages/channels.tsx';
 import { syncRoutes } from './pages/sync.tsx';
+import { notificationRoutes } from './pages/notifications.tsx';
+import { menuPageRoutes } from './pages/menu.tsx';
 import { orderRoutes } from './pages/orders.tsx';
 import { signInRoutes } from './sign-in.tsx';
 
@@ -22,6 +24,8 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/orders', routes: orderRoutes },
   { prefix: '/channels', routes: channelRoutes },
   { prefix: '/sync', routes: syncRoutes },
+  { prefix: '/notifications', routes: notificationRoutes },
+  { prefix: '/menu', routes: menuPageRoutes },
 ];
 
 /**
@@ -38,6 +42,15 @@ export function webRoutes(hub: Hub) {
     for (const path of paths) app.use(path, requireSession(hub), sameOriginPosts(hub), requireWriter());
   }
   for (const section of sections) app.route('/', section.routes(hub));
+
+  // An address no page answers gets the panel's own "not found" page in a browser, not the API's JSON.
+  app.use('*', async (c, next) => {
+    await next();
+    const browser = c.req.method === 'GET' && (c.req.header('accept') ?? '').includes('text/html') && !c.req.path.startsWith('/api/');
+    if (browser && c.res.status === 404 && c.res.headers.get('content-type')?.startsWith('application/json')) {
+      c.res = await errorPage(c, 404, viewOf(c).t('error.notFound'));
+    }
+  });
 
   app.onError((error, c) => {
     if (error instanceof DomainError && error.status === 404) return errorPage(c, 404, error.message);

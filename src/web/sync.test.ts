@@ -120,4 +120,19 @@ describe('web panel: channels and sync in a real browser', () => {
     expectNoConsoleErrors(w);
     expectNoConsoleErrors(phone);
   });
+
+  it('shows a read-only key accounts and errors without sync or retry buttons, and refuses its sync', async () => {
+    const [account] = await panel.server.hub.database.query<{ id: number }>(`select id from channel_accounts where name = 'Мой магазин'`);
+    const w = await panel.open();
+    await signIn(w, await panel.server.keyFor('readonly', 'sync-viewer'), `/channels/${account.id}`);
+    expect(await w.page.locator('h1').textContent()).toContain('Мой магазин');
+    expect(await w.page.getByRole('button', { name: /Синхронизировать/ }).count()).toBe(0);
+    await w.page.goto('/sync/errors');
+    expect(await w.page.locator('#outbox-errors tbody tr').count()).toBeGreaterThan(0);
+    expect(await w.page.getByRole('button', { name: /Повторить/ }).count()).toBe(0);
+    const before = await panel.server.hub.database.query<{ n: number }>("select count(*)::int as n from jobs where type = 'channels.sync'");
+    const refused = await w.page.request.post(`/channels/${account.id}/sync`, { headers: { origin: panel.server.baseUrl } });
+    expect(refused.status()).toBe(403);
+    expect(await panel.server.hub.database.query("select count(*)::int as n from jobs where type = 'channels.sync'")).toEqual(before);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { connectorFor } from '../channels/registry.ts';
 import type { View } from './context.ts';
 
 /** Problems of a form, by field name, as the panel shows them beside each field. */
@@ -86,7 +87,7 @@ export function Select({ name, label, options, value, errors, required, placehol
   );
 }
 
-export function Notice({ kind, children }: { kind: 'success' | 'error' | 'info'; children: Child }) {
+export function Notice({ kind, children }: { kind: 'success' | 'error' | 'info' | 'warn'; children: Child }) {
   return (
     <div class={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
       {children}
@@ -210,14 +211,5 @@ export function formatMoney(v: View, minor: number | string | null | undefined, 
   return format.format(Number(minor) / 10 ** digits);
 }
 
-const channelNames: Record<string, string> = {
-  ozon: 'Ozon',
-  wildberries: 'Wildberries',
-  allegro: 'Allegro',
-  wix: 'Wix',
-  iiko: 'iiko',
-  generic: 'Generic',
-};
-
-/** A channel's name as its sellers write it. */
-export const channelName = (channel: string) => channelNames[channel] ?? channel;
+/** A channel's name as its connector titles it (`Ozon`, `Wix Stores`), or its code when none is known. */
+export const channelName = (channel: string) => connectorFor(channel)?.title ?? channel;

@@ -163,6 +163,11 @@ export interface Connector {
 
   /** Checks the credentials against the service; `ok: false` turns the account needs_reauth. */
   validate(ctx: ConnectorContext): Promise<ValidationResult>;
+  /**
+   * The service has a cheap check of a key (WB: /ping): an account added through the API is
+   * checked with `validate` first, and not kept when the key is refused.
+   */
+  validateOnAdd?: boolean;
   /** Reads all listings, page by page. */
   fetchListings?(ctx: ConnectorContext): AsyncIterable<RemoteListing[]>;
   /** Pushes quantities; called with at most `limits.pushBatchSize` items. */

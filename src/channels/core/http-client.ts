@@ -204,8 +204,16 @@ export async function takeToken(db: Executor, accountId: number, limits: Channel
     ensuredBuckets.delete(accountId);
     return;
   }
-  if (bucket.tokens < 0) await sleep((-bucket.tokens / bucket.refill_per_second) * 1000, signal);
+  if (bucket.tokens < 0) {
+    const ms = (-bucket.tokens / bucket.refill_per_second) * 1000;
+    bucketWaits.set(accountId, (bucketWaits.get(accountId) ?? 0) + ms);
+    await sleep(ms, signal);
+  }
 }
+
+/** Milliseconds this process's requests waited on an account's bucket (benchmarks tell rate-limit waits from work). */
+const bucketWaits = new Map<number, number>();
+export const bucketWaitMs = (accountId: number) => bucketWaits.get(accountId) ?? 0;
 
 /** After a 429 the bucket is emptied for the Retry-After time, so no worker sends in the meantime. */
 async function pauseBucket(db: Executor, accountId: number, limits: ChannelLimits, pauseMs: number) {

@@ -117,16 +117,37 @@ export function channelsRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'post', path: '/channels/accounts', tags, security, summary: 'Connect an account (admin)',
-      description: "Credentials are checked against the connector's fields, sealed (AES-256-GCM) and never returned whole.",
+      description:
+        "Credentials are checked against the connector's fields, sealed (AES-256-GCM) and never returned whole. " +
+        'Where the service has a cheap key check (Wildberries /ping), the key is checked first: a refused key is a 422, an unreachable service a 502, and no account is kept.',
       request: { body: jsonBody(NewAccount) },
-      responses: { 201: jsonResponse(Account, 'The account'), ...errorResponses(409, 503) },
+      responses: { 201: jsonResponse(Account, 'The account'), ...errorResponses(409, 422, 502, 503) },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const masterKey = requireMasterKey(hub.masterKey);
+      const actor = c.get('actor').name;
       const account = await hub.db.transaction((tx) =>
-        createAccount(tx, masterKey, { channel: body.channel, name: body.name, baseUrl: body.base_url, credentials: body.credentials, settings: body.settings }, c.get('actor').name),
+        createAccount(tx, masterKey, { channel: body.channel, name: body.name, baseUrl: body.base_url, credentials: body.credentials, settings: body.settings }, actor),
       );
+      if (connectors.find((k) => k.channel === account.channel)?.validateOnAdd) {
+        // The account exists for the check (the shared HTTP client needs its rate bucket and api_calls); a failed check removes it.
+        let verdict: { ok: true } | { ok: false; reason: string };
+        try {
+          const rt = await accountRuntime(hub, account.id, { timeoutMs: 15_000 });
+          verdict = await rt.connector.validate(rt.ctx);
+        } catch (error) {
+          await deleteAccount(hub.db, account.id, actor);
+          if (error instanceof CredentialsRejected) throw new DomainError('CREDENTIALS_REJECTED', error.message, 422, { field: 'credentials' });
+          throw new DomainError('CHANNEL_UNAVAILABLE', `The key could not be checked: ${(error as Error).message}`, 502);
+        }
+        if (!verdict.ok) {
+          await deleteAccount(hub.db, account.id, actor);
+          throw new DomainError('CREDENTIALS_REJECTED', verdict.reason, 422, { field: 'credentials' });
+        }
+        await markValidated(hub.db, account.id);
+        return c.json(await getAccount(hub.db, account.id), 201);
+      }
       return c.json(account, 201);
     },
   );

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type PushOutcome, type RemoteListing } from '../core/connector.ts';
+import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
 import { ozonCall, ozonMessage, ozonSettings, pacerOf, settingsOf } from './client.ts';
 import { syncOzonPostings } from './postings.ts';
 import { syncOzonStocks } from './stocks.ts';
-import { productInfoAnswer, productListAnswer, stocksAnswer, stockUpdateAnswer, warehouseListAnswer } from './types.ts';
+import { productInfoAnswer, productListAnswer, stocksAnswer, stocksByWarehouseAnswer, stockUpdateAnswer, warehouseListAnswer } from './types.ts';
 
 /**
  * Ozon Seller API (seed 002): products as listings (offer_id = Sklad SKU, numeric Ozon
@@ -12,6 +12,9 @@ import { productInfoAnswer, productListAnswer, stocksAnswer, stockUpdateAnswer, 
  * Limits: 50 requests a second per account (declared a little lower so the shared bucket
  * never meets Ozon's at its edge), /v2/products/stocks 80 a minute (paced in client.ts).
  */
+
+/** SKUs in one /v1/product/info/stocks-by-warehouse/fbs call: the spec names no limit, so a modest one. */
+const READ_SKUS_PER_CALL = 100;
 
 /** Ozon's per-item error codes after which the same push may succeed later. */
 const RETRYABLE_ITEM_ERRORS = new Set(['TOO_MANY_REQUESTS', 'INTERNAL', 'SKU_STOCK_NOT_CHANGE_DUE_TO_PROCESSING']);
@@ -109,21 +112,43 @@ export const ozonConnector: Connector = {
     });
   },
 
+  /**
+   * The quantity on the one warehouse Sklad pushes to (what /v2/products/stocks set there):
+   * /v1/product/info/stocks-by-warehouse/fbs by Ozon SKU. A listing read before its Ozon SKU
+   * was known falls back to the FBS (or rFBS) total of /v4/product/info/stocks.
+   */
   async readQuantities(ctx, listings) {
     const warehouse = await pushWarehouse(ctx);
-    const type = warehouse.rfbs ? 'realFbs' : 'fbs';
     const quantities = new Map<number, number>();
-    for (let i = 0; i < listings.length; i += 1000) {
-      const batch = listings.slice(i, i + 1000);
+    // What Sklad pushes is the sellable number: present minus reserved.
+    const sellable = (s: { present?: number; reserved?: number } | undefined) => Math.max(0, (s?.present ?? 0) - (s?.reserved ?? 0));
+    const bySku = new Map<string, number>();
+    const withoutSku: MappedListing[] = [];
+    for (const l of listings) {
+      if (l.data.ozonSku) bySku.set(String(l.data.ozonSku), l.listingId);
+      else withoutSku.push(l);
+    }
+    const skus = [...bySku.keys()];
+    for (let i = 0; i < skus.length; i += READ_SKUS_PER_CALL) {
+      const batch = skus.slice(i, i + READ_SKUS_PER_CALL);
+      const answer = await ozonCall(ctx, '/v1/product/info/stocks-by-warehouse/fbs', { sku: batch }, stocksByWarehouseAnswer);
+      // A SKU with no row on the warehouse has nothing there.
+      for (const sku of batch) quantities.set(bySku.get(sku)!, 0);
+      for (const row of answer.result) {
+        const listingId = bySku.get(String(row.sku));
+        if (listingId !== undefined && row.warehouse_id === warehouse.id) quantities.set(listingId, sellable(row));
+      }
+    }
+    const type = warehouse.rfbs ? 'realFbs' : 'fbs';
+    for (let i = 0; i < withoutSku.length; i += 1000) {
+      const batch = withoutSku.slice(i, i + 1000);
       const byProduct = new Map(batch.map((l) => [String(l.data.productId ?? l.externalId), l.listingId]));
       let cursor = '';
       do {
         const page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { product_id: [...byProduct.keys()], visibility: 'ALL' }, limit: 1000 }, stocksAnswer);
         for (const item of page.items) {
-          const s = item.stocks.find((x) => x.type === type);
           const listingId = byProduct.get(String(item.product_id));
-          // What Sklad pushes is the sellable number: present minus reserved.
-          if (listingId !== undefined) quantities.set(listingId, Math.max(0, (s?.present ?? 0) - (s?.reserved ?? 0)));
+          if (listingId !== undefined) quantities.set(listingId, sellable(item.stocks.find((x) => x.type === type)));
         }
         cursor = page.cursor;
       } while (cursor);

@@ -41,7 +41,7 @@ describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
     accounts.wildberries = (await createAccount(hub.db, hub.masterKey!, {
       channel: 'wildberries', name: 'WB', baseUrl: wbServer.url, credentials: { token: wb.token },
     }, 'test')).id;
-    closers.push(startWorkers(hub, { types: ['ozon.postings', 'wildberries.sync'], pollMs: 50 }));
+    closers.push(startWorkers(hub, { types: ['ozon.postings', 'ozon.stocks', 'wildberries.sync'], pollMs: 50 }));
   });
   afterAll(async () => {
     for (const close of closers.reverse()) await close();
@@ -69,5 +69,30 @@ describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
         from api_calls where sync_run_id = ${runs[0].id}`);
     expect(calls[0].n).toBeGreaterThan(0);
     expect(calls[0]).toMatchObject({ account_id: accountId, ok: calls[0].n });
+  });
+
+  test('ozon.stocks: when one source fails the other is saved, and the run says so (partial)', async () => {
+    const accountId = accounts.ozon;
+    ozon.faults.next('500', 5, ['/v1/analytics/stocks']);
+    const { id: jobId } = await enqueueJob(hub.db, { type: 'ozon.stocks', accountId, payload: { accountId } });
+    const job = await waitFor('ozon.stocks to end', async () => {
+      const j = await getJob(hub.db, jobId);
+      return ['succeeded', 'dead', 'failed'].includes(j.status) ? j : null;
+    });
+    ozon.faults.set(null);
+    // The job did its work: the run is partial, not failed, so it is not retried.
+    expect(job.status).toBe('succeeded');
+    const [run] = await rows<{ status: string; fetched: number; problems: { message: string }[] }>(hub.db, sql`
+      select status, fetched, problems from sync_runs where job_id = ${jobId}`);
+    expect(run.status).toBe('partial');
+    expect(run.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^Ozon per-warehouse analytics failed; the other source was still saved: /)]);
+    const mirrors = await rows<{ source: string; levels: number }>(hub.db, sql`
+      select w.source, count(l.product_id)::int as levels from warehouses w left join stock_levels l on l.warehouse_id = w.id
+       where w.source like 'ozon:%' group by w.source order by w.source`);
+    // The per-type totals are saved (a level for each product Ozon holds some of); no per-warehouse mirror was made.
+    const held = (type: string) =>
+      ozon.state.products.filter((p) => ozon.state.warehouses.some((w) => w.type === type && (ozon.state.stock(p.productId, w.id)?.present ?? 0) > 0)).length;
+    expect(mirrors).toEqual([{ source: 'ozon:fbo', levels: held('fbo') }, { source: 'ozon:fbs', levels: held('fbs') }, { source: 'ozon:realFbs', levels: held('rfbs') }]);
+    expect(held('fbo')).toBeGreaterThan(25);
   });
 });

@@ -100,6 +100,20 @@ export interface WarehouseStockRow {
   promised: number;
 }
 
+/** /v1/product/info/stocks-by-warehouse/fbs: the seller's own warehouses one by one. */
+export const stocksByWarehouseAnswer = z.object({
+  result: z.array(
+    z.object({
+      sku: int64,
+      product_id: int64.optional(),
+      present: z.number().int().default(0),
+      reserved: z.number().int().default(0),
+      warehouse_id: int64,
+      warehouse_name: z.string().optional(),
+    }),
+  ),
+});
+
 export const warehouseListAnswer = z.object({
   result: z.array(z.object({ warehouse_id: int64, name: z.string(), is_rfbs: z.boolean().default(false), status: z.string().optional() })),
 });

@@ -57,6 +57,8 @@ export const wildberriesConnector: Connector = {
   credentialsSchema: z.object({ token: z.string().trim().min(20, 'a WB API token is a long JWT').max(4000) }),
   settingsSchema: wbSettings,
   secretHeaders: ['Authorization'],
+  // Seed 001: a cabinet's key is checked when it is added; /ping is WB's check for it.
+  validateOnAdd: true,
 
   async validate(ctx) {
     try {

@@ -94,6 +94,15 @@ const firstFrom = (ctx: ConnectorContext) => moscow(Date.now() - settingsOf(ctx.
 /** Statuses of FBS tasks read in this run, by rid (= srid of the reports). */
 const fbsStatusByRid = new Map<number, Map<string, OrderStatus>>();
 
+/**
+ * Writes a page of report orders. Each order is its own keyed upsert and a page names each
+ * srid once, so on PostgreSQL the page goes in chunks over a few connections at once (a
+ * first sync's 80,000-row page would otherwise take minutes); PGlite has one connection.
+ * A chunk that fails leaves the cursor where it was: the next run reads the page again.
+ */
+const ORDER_CHUNK = 500;
+const orderWriters = (ctx: ConnectorContext) => (ctx.hub.database.kind === 'postgres' ? 4 : 1);
+
 async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   const fbs = fbsStatusByRid.get(ctx.account.id) ?? new Map<string, OrderStatus>();
   await readReport(
@@ -102,13 +111,28 @@ async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
     async (rows) => {
       run.add({ fetched: rows.length });
       const products = await productIdsBySku(ctx.hub.db, rows.map((r) => r.supplierArticle));
-      await ctx.hub.db.transaction(async (tx) => {
-        for (const r of rows) {
-          const status: OrderStatus = r.isCancel ? 'cancelled' : (fbs.get(r.srid) ?? 'new');
-          const result = await upsertOrder(tx, reportOrder(ctx.account.id, r, status, products.get(r.supplierArticle) ?? null), actor(ctx));
-          run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+      const chunks: WbOrderRow[][] = [];
+      for (let i = 0; i < rows.length; i += ORDER_CHUNK) chunks.push(rows.slice(i, i + ORDER_CHUNK));
+      let failed = false;
+      const writer = async () => {
+        for (let chunk = chunks.shift(); chunk && !failed; chunk = chunks.shift()) {
+          const page = chunk;
+          await ctx.hub.db.transaction(async (tx) => {
+            for (const r of page) {
+              const status: OrderStatus = r.isCancel ? 'cancelled' : (fbs.get(r.srid) ?? 'new');
+              const result = await upsertOrder(tx, reportOrder(ctx.account.id, r, status, products.get(r.supplierArticle) ?? null), actor(ctx));
+              run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+            }
+          });
         }
-      });
+      };
+      // Every writer has stopped before the page counts as failed (none writes after the run ended).
+      const outcomes = await Promise.allSettled(Array.from({ length: orderWriters(ctx) }, () => writer().catch((error) => {
+        failed = true;
+        throw error;
+      })));
+      const failure = outcomes.find((o) => o.status === 'rejected');
+      if (failure) throw failure.reason;
     },
     (cursor) => saveWb(ctx, { ordersFrom: cursor }),
   );

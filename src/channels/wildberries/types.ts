@@ -107,7 +107,7 @@ export const claimsAnswer = z.object({
 
 /** WB writes Moscow time, with or without an offset: read either as an instant. */
 export function wbInstant(value: string): string {
-  const withZone = /[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}+03:00`;
+  const withZone = /[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value.length === 10 ? `${value}T00:00:00` : value}+03:00`;
   return new Date(withZone).toISOString();
 }
 

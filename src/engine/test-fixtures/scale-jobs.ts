@@ -4,10 +4,10 @@ import { defineJobType } from '../jobs.ts';
 
 /**
  * Job types for workers.scale.test.ts, loaded by `sklad worker` through
- * SKLAD_EXTRA_JOB_MODULES. Every execution is logged (to count them); each job's effect is
- * made once per job id (idempotent, as every handler's side effects must be), so after a
- * SIGKILL there is still exactly one effect per job.
+ * SKLAD_EXTRA_JOB_MODULES. Each job's effect is made once per job id (idempotent, as every
+ * handler's side effects must be), so after a SIGKILL there is still exactly one effect per job.
  */
+// Every execution is logged, to count them.
 defineJobType(
   'test.scale',
   async ({ hub, job }) => {
@@ -27,12 +27,9 @@ defineJobType(
 defineJobType(
   'test.scale.writeoff',
   async ({ hub, job }) => {
-    await hub.db.execute(sql`insert into test_scale_executions (job_id, pid) values (${job.id}, ${process.pid})`);
     const { productId, warehouseId } = job.payload as { productId: number; warehouseId: number };
-    await hub.db.transaction((tx) =>
-      recordMovement(tx, { type: 'write_off', productId, warehouseId, quantity: 1, reference: `scale-job-${job.id}` }, 'scale test'),
-    );
-    return null;
+    const { replayed } = await recordMovement(hub.db, { type: 'write_off', productId, warehouseId, quantity: 1, reference: `scale-job-${job.id}` }, 'scale test');
+    return { replayed };
   },
   { leaseMs: 5_000 },
 );

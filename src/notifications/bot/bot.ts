@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, type Context } from 'grammy';
 import { authenticate, roleAtLeast } from '../../access/api-keys.ts';
 import { listProducts, setProductImage, updateProduct } from '../../catalog/products.ts';
@@ -8,7 +9,7 @@ import { recordMovement } from '../../inventory/movements.ts';
 import { listOrders, listSales, orderStatistics, salesStatistics } from '../../orders/queries.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { addCabinetByKey, wbBaseUrl } from '../cabinets.ts';
-import { cabinetStock } from '../detector.ts';
+import { cabinetStock, detectEvents } from '../detector.ts';
 import { escapeHtml, money } from '../messages.ts';
 import { cabinetIdsOf, cabinetsOf, findUserByTelegramId, getSettings, setLanguage, switchNames, updateSettings, upsertUser, type Language, type User } from '../users.ts';
 import { switchLabels, t } from './texts.ts';
@@ -33,6 +34,10 @@ const html = { parse_mode: 'HTML' as const };
 
 export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   const bot = new Bot(options.token, { client: { apiRoot: options.apiRoot, timeoutSeconds: 60 } });
+  // Answers to the user wait out Telegram's 429 retry_after (a few times, briefly). Notifications
+  // do not go through this bot's API: their sender counts attempts itself and never repeats a send
+  // whose outcome is unknown (docs/decisions/081).
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowInternalServerErrors: true }));
   const fileRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
 
   const userOf = async (ctx: Context): Promise<User | null> => (ctx.from ? findUserByTelegramId(hub.db, ctx.from.id) : null);
@@ -247,7 +252,11 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
         reason: reason.join(' ') || 'Telegram bot', reference: `telegram:${ctx.chat!.id}:${ctx.message!.message_id}`,
       }, actor);
       const left = (result.movements[0] as { available_after?: number }).available_after ?? '?';
-      return ctx.reply(t(l, 'writtenOff', { quantity, sku: escapeHtml(product.sku), warehouse: escapeHtml(warehouse.code), left }), html);
+      await ctx.reply(t(l, 'writtenOff', { quantity, sku: escapeHtml(product.sku), warehouse: escapeHtml(warehouse.code), left }), html);
+      // Stock that just fell under a threshold is told now, not at the next full pass.
+      for (const accountId of await cabinetIdsOf(hub.db, user.id)) {
+        await detectEvents(hub, accountId).catch((error) => hub.logger.warn({ err: error, accountId }, 'notifications: detection after a write-off failed'));
+      }
     } catch (error) {
       return replyError(ctx, l, error);
     }

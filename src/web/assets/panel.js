@@ -114,7 +114,7 @@
 
   // htmx swaps nothing when a request fails; the place that sent it says what happened instead.
   function showProblem(elt, text) {
-    var anchor = (elt && elt.closest && elt.closest('form, tr, .field')) || elt || document.body;
+    var anchor = (elt && elt.closest && elt.closest('form, tr')) || elt || document.body;
     var box = anchor.parentNode && anchor.nextElementSibling && anchor.nextElementSibling.hasAttribute('data-request-problem')
       ? anchor.nextElementSibling
       : null;
@@ -134,7 +134,7 @@
     target.textContent = text;
   }
   function clearProblem(elt) {
-    var anchor = elt && elt.closest && elt.closest('form, tr, .field');
+    var anchor = elt && elt.closest && elt.closest('form, tr');
     var next = anchor && anchor.nextElementSibling;
     if (next && next.hasAttribute('data-request-problem')) next.remove();
   }

@@ -150,7 +150,7 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
             <Empty action={<a class="button ghost small" href="/channels">{t('channels.add')}</a>}>{t('dash.noAccounts')}</Empty>
           ) : (
             <TableWrap label={t('dash.syncStatus')}>
-              <table>
+              <table class="cards">
                 <thead>
                   <tr>
                     <th>{t('channels.name')}</th>
@@ -161,15 +161,15 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
                 <tbody>
                   {accounts.map((a) => (
                     <tr>
-                      <td>
+                      <td data-label={t('channels.name')}>
                         <a href={`/channels/${a.id}`}>{a.name}</a>
                         <br />
                         <small>{a.channel}</small>
                       </td>
-                      <td>
+                      <td data-label={t('common.status')}>
                         <Badge tone={toneOf(a.status)}>{wordsOr(t, `channels.status.${a.status}`, a.status)}</Badge>
                       </td>
-                      <td>
+                      <td data-label={t('dash.lastRun')}>
                         {a.run_status ? (
                           <>
                             <Badge tone={toneOf(a.run_status)}>{wordsOr(t, `status.${a.run_status}`, a.run_status)}</Badge>{' '}
@@ -205,7 +205,7 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
           <Empty>{t('dash.noRecent')}</Empty>
         ) : (
           <TableWrap label={t('dash.recent')}>
-            <table>
+            <table class="cards">
               <thead>
                 <tr>
                   <th>{t('common.when')}</th>
@@ -217,12 +217,12 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
               <tbody>
                 {recent.map((r) => (
                   <tr>
-                    <td>
+                    <td data-label={t('common.when')}>
                       <small>{formatDateTime(v, r.at)}</small>
                     </td>
-                    <td>{r.actor}</td>
-                    <td>{wordsOr(t, `action.${r.action}`, r.action)}</td>
-                    <td>
+                    <td data-label={t('common.who')}>{r.actor}</td>
+                    <td data-label={t('products.action')}>{wordsOr(t, `action.${r.action}`, r.action)}</td>
+                    <td data-label={t('common.details')}>
                       <EntityLink v={v} r={r} />
                     </td>
                   </tr>

@@ -10,6 +10,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
+import { localize } from '../messages.ts';
 import {
   Badge,
   channelName,
@@ -140,7 +141,7 @@ function readFilters(v: View, query: Record<string, string>, channels: string[])
     else errors[name] = v.t('orders.badDate');
   }
   if (filters.from && filters.to && filters.to < filters.from) {
-    errors.to = v.t('orders.toBeforeFrom', { from: filters.from });
+    errors.to = v.t('orders.toBeforeFrom', { from: formatDay(v, filters.from) });
     delete filters.to;
   }
   const q = query.q?.trim().slice(0, 200);
@@ -151,6 +152,8 @@ function readFilters(v: View, query: Record<string, string>, channels: string[])
 const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const nextDay = (day: string) => addDays(day, 1);
+const formatDay = (v: View, day: string) =>
+  new Intl.DateTimeFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 
 async function knownChannels(hub: Hub): Promise<string[]> {
   const found = await rows<{ channel: string }>(hub.db, sql`
@@ -199,6 +202,9 @@ async function ordersPerDay(hub: Hub, scope: { channel?: string; from?: string; 
   for (let day = start; day <= end; day = nextDay(day)) days.push(byDay.get(day) ?? { day, active: 0, dropped: 0 });
   return days;
 }
+
+/** The stock note joins one remark per line with '; '; each is put in the page's words. */
+const localizeNote = (v: View, note: string) => note.split('; ').map((part) => localize(v.lang, part)).join('; ');
 
 const statusWord = (v: View, status: string) => wordsOr(v.t, `orders.st.${status}`, status);
 const sendWord = (v: View, state: string) => wordsOr(v.t, `orders.send.${state}`, state);
@@ -254,7 +260,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
         ) : (
           <>
             <TableWrap label={t('orders.list')}>
-              <table id="orders">
+              <table id="orders" class="cards">
                 <thead>
                   <tr>
                     <th>{t('orders.number')}</th>
@@ -270,18 +276,18 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                 <tbody>
                   {list.items.map((o) => (
                     <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
-                      <td>
-                        <a href={`/orders/${o.id}`} class="mono">{o.external_id}</a>
+                      <td data-label={t('orders.number')}>
+                        <a href={`/orders/${o.id}`} class="mono nowrap">{o.external_id}</a>
                         {o.posting_number && o.posting_number !== o.external_id && (
                           <div>
                             <small class="mono">{o.posting_number}</small>
                           </div>
                         )}
                       </td>
-                      <td>
+                      <td data-label={t('orders.date')}>
                         <small>{formatDateTime(v, o.ordered_at)}</small>
                       </td>
-                      <td>
+                      <td data-label={t('orders.channel')}>
                         {channelName(o.channel)}
                         {o.account_id && names.get(o.account_id) && (
                           <div>
@@ -289,20 +295,20 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                           </div>
                         )}
                       </td>
-                      <td>
+                      <td data-label={t('orders.status')}>
                         <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
                         {o.stock_note && (
                           <div>
-                            <small class="warn-text" title={o.stock_note}>⚠ {t('orders.stockNote')}</small>
+                            <small class="warn-text" title={localizeNote(v, o.stock_note)}>⚠ {t('orders.stockNote')}</small>
                           </div>
                         )}
                       </td>
-                      <td class="num">{formatNumber(v, o.items)}</td>
-                      <td class="num">{formatMoney(v, o.total_minor, o.currency)}</td>
-                      <td>
+                      <td data-label={t('orders.items')} class="num">{formatNumber(v, o.items)}</td>
+                      <td data-label={t('orders.total')} class="num">{formatMoney(v, o.total_minor, o.currency)}</td>
+                      <td data-label={t('orders.crm')}>
                         <Badge tone={sendTone[o.crm_state] ?? 'muted'}>{sendWord(v, o.crm_state)}</Badge>
                       </td>
-                      <td>
+                      <td data-label={t('orders.delivery')}>
                         <Badge tone={sendTone[o.delivery_state] ?? 'muted'}>{sendWord(v, o.delivery_state)}</Badge>
                       </td>
                     </tr>
@@ -325,7 +331,7 @@ function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderS
   const cancelledShare = stats.total ? stats.cancelled / stats.total : 0;
   return (
     <>
-      <section class="stats" aria-label={t('orders.title')} id="order-stats">
+      <section class="stats stats-3" aria-label={t('orders.title')} id="order-stats">
         <div class="stat" data-stat="total">
           <b>{formatNumber(v, stats.total)}</b>
           <span>{t('orders.statTotal')}</span>
@@ -341,7 +347,7 @@ function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderS
             {stats.cancelled > 0 && <> · {t('orders.statCancelledShare', { share: percent(v, cancelledShare) })}</>}
           </span>
         </div>
-        <div class="stat" data-stat="revenue">
+        <div class="stat stat-wide" data-stat="revenue">
           {revenue.length === 0 ? (
             <b>{t('common.none')}</b>
           ) : (
@@ -350,7 +356,7 @@ function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderS
           <span>{t('orders.statRevenue')}</span>
         </div>
       </section>
-      <div class="grid grid-2 charts">
+      <div class="grid grid-2 spaced">
         <section class="card">
           <h2>{t('orders.chartStatus')}</h2>
           <StatusBars v={v} stats={stats} />
@@ -416,7 +422,7 @@ function DaysChart({ v, days }: { v: View; days: Day[] }) {
       </div>
       <div class="cols-axis" aria-hidden="true">
         <span>{short(days[0]?.day ?? '')}</span>
-        <span>{formatNumber(v, most)} max</span>
+        <span>{t('orders.chartMax', { n: formatNumber(v, most) })}</span>
         <span>{short(days.at(-1)?.day ?? '')}</span>
       </div>
       <figcaption class="legend">
@@ -464,13 +470,13 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
       </p>
       <div class="page-head">
         <h1>
-          {t('orders.number')} <span class="mono">{order.external_id}</span>
+          {t('orders.number')} <span class="mono">{order.external_id}</span>{' '}
+          <Badge tone={statusTone[order.status] ?? 'muted'}>{statusWord(v, order.status)}</Badge>
         </h1>
-        <Badge tone={statusTone[order.status] ?? 'muted'}>{statusWord(v, order.status)}</Badge>
       </div>
       {order.stock_note && (
-        <Notice kind="info">
-          <b>{t('orders.stockNote')}:</b> {order.stock_note}
+        <Notice kind="warn">
+          <b>{t('orders.stockNote')}:</b> {localizeNote(v, order.stock_note)}
         </Notice>
       )}
       <div class="grid grid-side">
@@ -519,7 +525,7 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
           <section class="card">
             <h2>{t('orders.lines')}</h2>
             <TableWrap label={t('orders.lines')}>
-              <table id="lines">
+              <table id="lines" class="cards">
                 <thead>
                   <tr>
                     <th>{t('orders.sku')}</th>
@@ -532,7 +538,7 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
                 <tbody>
                   {order.lines.map((l) => (
                     <tr data-sku={l.sku}>
-                      <td class="mono">
+                      <td class="mono" data-label={t('orders.sku')}>
                         {l.product_id ? <a href={`/products/${l.product_id}`}>{l.sku}</a> : l.sku}
                         {l.external_sku && l.external_sku !== l.sku && (
                           <div>
@@ -540,7 +546,7 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
                           </div>
                         )}
                       </td>
-                      <td>
+                      <td data-label={t('orders.name')}>
                         {l.name}
                         {!l.product_id && (
                           <div>
@@ -548,18 +554,18 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
                           </div>
                         )}
                       </td>
-                      <td class="num">{formatNumber(v, l.quantity)}</td>
-                      <td class="num">{formatMoney(v, l.price_minor, order.currency)}</td>
-                      <td class="num">{formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}</td>
+                      <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, l.quantity)}</td>
+                      <td class="num" data-label={t('orders.price')}>{formatMoney(v, l.price_minor, order.currency)}</td>
+                      <td class="num" data-label={t('orders.sum')}>{formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}</td>
                     </tr>
                   ))}
                 </tbody>
                 <tfoot>
                   <tr>
-                    <th colspan={2}>{t('orders.total')}</th>
-                    <td class="num">{formatNumber(v, order.items)}</td>
+                    <th colspan={2}>{t('orders.totalRow')}</th>
+                    <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, order.items)}</td>
                     <td></td>
-                    <td class="num">
+                    <td class="num" data-label={t('orders.sum')}>
                       <b>{formatMoney(v, order.total_minor, order.currency)}</b>
                     </td>
                   </tr>

@@ -371,7 +371,7 @@ function History({ v, items }: { v: View; items: OperationRow[] }) {
               <td>
                 {Object.entries(op.changes).map(([field, change]) => (
                   <div class="change" data-change={field}>
-                    <b>{wordsOr(t, fieldLabels[field] ?? '', field)}</b>: <del>{showValue(change.before)}</del> → <ins>{showValue(change.after)}</ins>
+                    <b>{wordsOr(t, fieldLabels[field] ?? '', field)}</b>: <del>{showValue(v, change.before)}</del> → <ins>{showValue(v, change.after)}</ins>
                   </div>
                 ))}
               </td>
@@ -393,8 +393,9 @@ const fieldLabels: Record<string, MessageKey> = {
   image: 'products.image',
 };
 
-const showValue = (value: unknown) => {
+const showValue = (v: View, value: unknown) => {
   if (value === null || value === undefined) return '∅';
+  if (typeof value === 'boolean') return v.t(value ? 'common.yes' : 'common.no');
   if (typeof value === 'object') {
     const image = value as { width?: number; height?: number; bytes?: number };
     if (image.width && image.height) return `${image.width}×${image.height}, ${Math.round((image.bytes ?? 0) / 1024)} KiB`;

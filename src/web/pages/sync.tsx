@@ -282,7 +282,7 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
       <SyncTabs v={v} current="calls" />
       <form method="get" action="/sync/api-calls" class="inline-form card">
         <Select name="account" label={t('sync.account')} value={accountId} placeholder={t('common.all')} options={accounts} />
-        <div class="field">
+        <div class="field check">
           <label>
             <input type="checkbox" name="failed" value="1" checked={failedOnly} style="width:auto;min-height:0" /> {t('sync.failedOnly')}
           </label>

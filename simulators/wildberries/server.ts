@@ -246,6 +246,19 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     return c.body(null, 204);
   });
 
+  // The seller's stock on one of its warehouses, by size (chrtId): what the PUT above set; 0 where nothing was set.
+  app.post('/api/v3/stocks/:warehouseId', async (c) => {
+    const warehouseId = Number(c.req.param('warehouseId'));
+    if (!state.sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
+    const body = (await c.req.json().catch(() => null)) as { chrtIds?: unknown } | null;
+    if (!body || !Array.isArray(body.chrtIds) || !body.chrtIds.length) return marketplaceError(c, 400, 'IncorrectRequestBody', 'chrtIds is required');
+    const stocks = body.chrtIds
+      .map((id) => state.byChrtId.get(Number(id)))
+      .filter((card) => !!card)
+      .map((card) => ({ chrtId: card!.chrtId, sku: card!.barcode, amount: state.fbsStocks.get(`${warehouseId}:${card!.chrtId}`) ?? 0 }));
+    return c.json({ stocks });
+  });
+
   // Feedbacks: answered and unanswered are separate lists (isAnswered is required).
   app.get('/api/v1/feedbacks', (c) => {
     const answered = c.req.query('isAnswered');

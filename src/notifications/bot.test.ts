@@ -113,7 +113,10 @@ describeEachDatabase('the Telegram bot', (t) => {
   });
 
   test('orders, sales, statistics and stock of the member’s cabinets; the non-member sees none of it', async () => {
+    // Telegram says "too many requests" to the first answer: the bot waits retry_after and answers.
+    tg.faults.next('429', 1, [`/bot${tg.token}/sendMessage`]);
     const orders = await say(ANNA, '/orders');
+    expect(tg.log.filter((e) => e.path.endsWith('/sendMessage') && e.status === 429)).toHaveLength(1);
     expect(orders.text).toContain('Последние заказы (3/3)');
     expect(orders.text).toContain('ORD-3');
     expect((await say(ANNA, '/orders canceled')).text).toMatch(/\(1\/1\)[\s\S]*ORD-3/);

@@ -92,6 +92,26 @@ describeEachDatabase('the Ozon connector', (t) => {
     expect(fbs?.on_hand ?? 0).toBe(fbsPresent);
   });
 
+  test("the seed's /v2/analytics/stock_on_warehouses gives the same per-warehouse mirrors", async () => {
+    const v2 = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'ozon', name: 'Ozon v2', baseUrl: (await context()).account.baseUrl,
+      credentials: { clientId: sim.clientId, apiKey: sim.apiKey }, settings: { pageSize: 250, warehouseDetail: 'v2' },
+    }, 'test')).id;
+    markLog();
+    const { run, problems } = runCounter();
+    await syncOzonStocks(await connectorContextFor(hub, v2), run);
+    expect(problems).toEqual([]);
+    expect(since().some((e) => e.path === '/v2/analytics/stock_on_warehouses')).toBe(true);
+    expect(since().some((e) => e.path === '/v1/analytics/stocks')).toBe(false);
+    const levels = (accountId: number) => rows<{ warehouse: string; sku: string; on_hand: number; reserved: number }>(hub.db, sql`
+      select substr(w.source, 1) as warehouse, p.sku, l.on_hand, l.reserved from stock_levels l
+        join warehouses w on w.id = l.warehouse_id join products p on p.id = l.product_id
+       where w.code like ${`ozon-${accountId}-fbo-%`} order by 1, 2`);
+    const fromV2 = await levels(v2);
+    expect(fromV2.length).toBeGreaterThan(100);
+    expect(fromV2).toEqual(await levels(accountId));
+  });
+
   test('a re-run changes nothing', async () => {
     const before = await movementCount();
     const { run, counts } = runCounter();

@@ -10,8 +10,11 @@ import { cardsAnswer, pingAnswer } from './types.ts';
  * with /ping when an account is added.
  */
 
-/** WB's maximum for one stock amount. */
+/** WB's maximum for one stock amount, and for the items of one stock request. */
 const MAX_AMOUNT = 100_000;
+const MAX_ITEMS = 1_000;
+
+const stocksAnswer = z.object({ stocks: z.array(z.object({ chrtId: z.number().int().optional(), amount: z.number().int().default(0) })).default([]) });
 
 /**
  * SYNC_INTERVAL: seconds (a divisor of 60 below a minute, or whole minutes) or a cron
@@ -51,7 +54,7 @@ export const wildberriesConnector: Connector = {
   channel: 'wildberries',
   title: 'Wildberries',
   defaultBaseUrl: 'https://marketplace-api.wildberries.ru',
-  capabilities: { listings: true, pushStock: true, readStock: false, orders: true },
+  capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
   // The account-wide bucket sits at the loosest frequent group (FBS: 300 a minute); client.ts paces each group to its own limit.
   limits: { pushBatchSize: 1000, requestsPerSecond: 5, burst: 20, maxConcurrent: 2 },
   credentialsSchema: z.object({ token: z.string().trim().min(20, 'a WB API token is a long JWT').max(4000) }),
@@ -98,6 +101,22 @@ export const wildberriesConnector: Connector = {
     // In the order of the items asked for.
     const byListing = new Map(outcomes.map((o) => [o.listingId, o]));
     return items.map((i) => byListing.get(i.listing.listingId)!);
+  },
+
+  /** What the seller's warehouse holds now (POST /api/v3/stocks/{warehouseId} by chrtId), so a re-run pushes only what differs. */
+  async readQuantities(ctx, listings) {
+    const warehouseId = await pushWarehouse(ctx);
+    const byChrt = new Map(listings.map((l) => [Number(l.data.chrtId ?? l.externalId), l.listingId]));
+    const quantities = new Map<number, number>();
+    const chrtIds = [...byChrt.keys()];
+    for (let i = 0; i < chrtIds.length; i += MAX_ITEMS) {
+      const batch = chrtIds.slice(i, i + MAX_ITEMS);
+      const { body } = await wbCall(ctx, { family: 'marketplace', group: 'stocks', method: 'POST', path: `/api/v3/stocks/${warehouseId}`, body: { chrtIds: batch } }, stocksAnswer);
+      // A size WB does not list holds nothing there.
+      for (const id of batch) quantities.set(byChrt.get(id)!, 0);
+      for (const s of body.stocks) if (s.chrtId !== undefined && byChrt.has(s.chrtId)) quantities.set(byChrt.get(s.chrtId)!, s.amount);
+    }
+    return quantities;
   },
 
   jobs: [{ name: 'sync', description: 'Wildberries orders, sales, claims, feedbacks and stock per WB warehouse', defaultCron: syncCron(), run: syncWildberries }],

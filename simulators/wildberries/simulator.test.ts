@@ -81,6 +81,10 @@ describe('the Wildberries simulator', () => {
     expect(conflict.status).toBe(409);
     expect(conflict.body[0]).toMatchObject({ code: 'NotFound', data: [{ sku: '1', amount: 1 }] });
     expect(sim.state.fbsStocks.get(`507:${card.chrtId}`)).toBe(9); // the whole request was refused
+    const read = await get('/api/v3/stocks/507', { method: 'POST', body: JSON.stringify({ chrtIds: [card.chrtId, sim.state.cards[1].chrtId, 1] }) });
+    expect(read.body.stocks).toEqual([{ chrtId: card.chrtId, sku: card.barcode, amount: 9 }, { chrtId: sim.state.cards[1].chrtId, sku: sim.state.cards[1].barcode, amount: 0 }]);
+    const tooMany = await get('/api/v3/stocks/507', { method: 'PUT', body: JSON.stringify({ stocks: Array.from({ length: 1001 }, () => ({ chrtId: card.chrtId, amount: 1 })) }) });
+    expect(tooMany.status).toBe(400);
   });
 
   test('lists feedbacks and claims, pings, and refuses a wrong token with the spec body', async () => {
@@ -101,6 +105,9 @@ describe('the Wildberries simulator', () => {
   });
 
   test('every answer above conforms to the WB spec files', async () => {
-    expect(await checkWbLog(sim.log)).toEqual([]);
+    // The 1,001-item PUT broke the spec's maxItems on purpose.
+    const tooLong = (e: (typeof sim.log)[number]) => ((e.body as { stocks?: unknown[] } | null)?.stocks?.length ?? 0) > 1000;
+    expect((await checkWbLog(sim.log.filter(tooLong))).join('\n')).toMatch(/stocks must NOT have more than 1000 items/);
+    expect(await checkWbLog(sim.log.filter((e) => !tooLong(e)))).toEqual([]);
   });
 });

@@ -73,7 +73,7 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
   test('process 10,000 jobs, each exactly once, all done', async () => {
     [scheduler, ...workers] = await Promise.all([spawnSklad('scheduler'), spawnSklad('worker'), spawnSklad('worker'), spawnSklad('worker')]);
     expect(await enqueue()).toBe(JOBS);
-    await waitFor('all jobs to succeed', async () => (await succeeded()) === JOBS, 90_000);
+    await waitFor('all jobs to succeed', async () => (await succeeded()) === JOBS, 180_000);
 
     expect(await count(sql`select count(*)::int as n from test_scale_executions`)).toBe(JOBS);
     expect(await count(sql`select count(distinct job_id)::int as n from test_scale_executions`)).toBe(JOBS);
@@ -82,7 +82,7 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
     expect(await count(sql`select count(*)::int as n from outbox_errors`)).toBe(0);
     const pids = await rows<{ pid: number }>(db(), sql`select distinct pid from test_scale_executions`);
     expect(pids.map((p) => p.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
-  }, 100_000);
+  }, 240_000);
 
   test('then one worker is SIGKILLed mid-run: every job still completes, each effect once, and the simulator ends equal to the database', async () => {
     expect(workers).toHaveLength(3);
@@ -106,17 +106,14 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
       }));
       expect(await enqueueJobs(db(), jobs)).toBe(JOBS);
       const writeOffs = () => count(sql`select count(*)::int as n from stock_movements where reference like 'scale-job-%'`);
-      const T0=Date.now(); const lap=(w: string)=>console.log('LAP', w, Date.now()-T0);
-      await waitFor('a third of the write-offs', async () => (await writeOffs()) >= JOBS / 3, 60_000);
+      await waitFor('a third of the write-offs', async () => (await writeOffs()) >= JOBS / 3, 120_000);
       const victim = workers[0];
       victim.kill('SIGKILL');
       await exited(victim);
       expect(await writeOffs()).toBeLessThan(JOBS);
-      lap('killed');
 
       const done = () => count(sql`select count(*)::int as n from jobs where type = 'test.scale.writeoff' and status = 'succeeded'`);
-      await waitFor('every write-off job to succeed after the kill', async () => (await done()) === JOBS, 90_000);
-      lap('jobs done');
+      await waitFor('every write-off job to succeed after the kill', async () => (await done()) === JOBS, 240_000);
       // Each write-off happened once, however often its job ran.
       expect(await writeOffs()).toBe(JOBS);
       const levels = await rows<{ on_hand: number }>(db(), sql`
@@ -138,7 +135,6 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
                + (select count(*) from jobs where type = 'channels.push' and status in ('queued', 'running', 'failed'))::int as n`);
         return settled === 0 && [...truth].every(([id, q]) => sim.quantityOf(id) === q);
       }, 60_000);
-      lap('settled'); console.log('LAP pushes', sim.log.length, JSON.stringify(sim.statusCounts()));
       for (const [id, quantity] of truth) expect(sim.quantityOf(id), id).toBe(quantity);
       // Quantities only went down: no push of an older quantity after a newer one.
       for (const [id, history] of sim.pushes) {
@@ -150,7 +146,7 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
 
     for (const w of workers.slice(1)) w.kill('SIGTERM');
     expect(await Promise.all(workers.slice(1).map(exited))).toEqual([0, 0]);
-  }, 200_000);
+  }, 420_000);
 
   test('`sklad scheduler` runs alone: it leads, and gives the leadership up when stopped', async () => {
     const holder = async () =>

@@ -298,17 +298,19 @@ export async function reconcileAccount(hub: Hub, accountId: number, options: Pus
       const worker = async () => {
         for (;;) {
           rt.ctx.signal.throwIfAborted();
-          const batch = await nextBatch();
+          let t = performance.now(); const P = ((globalThis as any).__prof ??= {});
+          const lapT = (k: string) => { const n = performance.now(); P[k] = (P[k] ?? 0) + n - t; t = n; };
+          const batch = await nextBatch(); lapT('next');
           if (!batch.length) return;
           summary.requests++;
-          const quantities = await connector.readQuantities!(rt.ctx, batch);
+          const quantities = await connector.readQuantities!(rt.ctx, batch); lapT('read');
           summary.read += quantities.size;
           options.run?.add({ fetched: quantities.size });
-          const different = await markDifferences(hub.db, accountId, quantities);
+          const different = await markDifferences(hub.db, accountId, quantities); lapT('mark');
           summary.different += different.length;
-          if (different.length) await pushRows(hub, rt, different, summary, options.run);
+          if (different.length) await pushRows(hub, rt, different, summary, options.run); lapT('push');
           total += batch.length;
-          await rt.ctx.progress({ done: total, message: `${summary.different} different so far` });
+          await rt.ctx.progress({ done: total, message: `${summary.different} different so far` }); lapT('progress');
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, limits.maxConcurrent) }, worker));

@@ -56,7 +56,7 @@ export const wildberriesConnector: Connector = {
   defaultBaseUrl: 'https://marketplace-api.wildberries.ru',
   capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
   // The account-wide bucket sits at the loosest frequent group (FBS: 300 a minute); client.ts paces each group to its own limit.
-  limits: { pushBatchSize: 1000, requestsPerSecond: 5, burst: 20, maxConcurrent: 2 },
+  limits: { pushBatchSize: MAX_ITEMS, requestsPerSecond: 5, burst: 20, maxConcurrent: 2 },
   credentialsSchema: z.object({ token: z.string().trim().min(20, 'a WB API token is a long JWT').max(4000) }),
   settingsSchema: wbSettings,
   secretHeaders: ['Authorization'],

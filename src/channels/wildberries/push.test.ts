@@ -27,22 +27,25 @@ describeEachDatabase('Wildberries FBS quantities pushed by the channel machinery
     const server = await sim.listen();
     close = server.close;
     hub = testHub(t.database);
-    await seedCatalog(hub.db, { count: CARDS, stock: (n) => n % 9 });
+    await seedCatalog(hub.db, { count: CARDS, stock: (n) => 1 + (n % 9) });
     accountId = (await createAccount(hub.db, hub.masterKey!, {
       channel: 'wildberries', name: 'WB', baseUrl: server.url, credentials: { token: sim.token }, settings: { fbsWarehouseId: 508 },
     }, 'test')).id;
   });
   afterAll(() => close());
 
-  test('a full sync matches every card by article and pushes each size by chrtId, at most 1,000 a request', async () => {
+  test('a full sync matches every card by article, reads what WB holds and pushes each size by chrtId, at most 1,000 a request', async () => {
     const summary = await syncAccount(hub, accountId);
     expect(summary).toMatchObject({ pushed: CARDS, failed: 0, rejected: 0 });
+    const reads = sim.log.filter((e) => e.method === 'POST' && e.path.startsWith('/api/v3/stocks/'));
+    const sizes = (list: typeof reads, field: 'chrtIds' | 'stocks') => list.map((e) => (e.body as Record<string, unknown[]>)[field].length).sort((a, b) => b - a);
+    expect(sizes(reads, 'chrtIds')).toEqual([1_000, 50]);
     const puts = sim.log.filter((e) => e.method === 'PUT');
     expect(puts.map((e) => e.path)).toEqual(['/api/v3/stocks/508', '/api/v3/stocks/508']);
-    expect(puts.map((e) => (e.body as { stocks: unknown[] }).stocks.length)).toEqual([1_000, 50]);
+    expect(sizes(puts, 'stocks')).toEqual([1_000, 50]);
     for (const card of [sim.state.cards[0], sim.state.cards[777], sim.state.cards[CARDS - 1]]) {
       const n = Number(card.article.slice(4));
-      expect(sim.state.fbsStocks.get(`508:${card.chrtId}`)).toBe(n % 9);
+      expect(sim.state.fbsStocks.get(`508:${card.chrtId}`)).toBe(1 + (n % 9));
     }
     const [listing] = await rows<{ external_id: string; match_state: string }>(hub.db, sql`
       select external_id, match_state from listings where account_id = ${accountId} and sku = 'SKU-5'`);

@@ -17,13 +17,14 @@ try {
   for (let i = 0; i < all.length; i += 5000) await importListings(hub.db, accountId, all.slice(i, i + 5000));
   await matchListings(hub.db, accountId);
   await analyzeListings(hub.db);
+  await hub.db.execute(sql`analyze`);
   const ids = (await rows<{ id: number }>(hub.db, sql`select id from listings order by id limit 100 offset 20000`)).map((r) => r.id);
   const qs = ids.map(() => 0);
   const notBlocked = sql`not exists (
   select 1 from listings a
    where a.account_id = l.account_id and a.match_state = 'ambiguous' and l.product_id = any(a.candidate_product_ids))`;
   const q = sql`explain analyze
-    with read as (
+    with read as materialized (
       select q.id, q.quantity as channel_quantity, ${channelQuantitySql(accountId, sql`l.product_id`)} as quantity
         from unnest(${sql.param(ids)}::bigint[], ${sql.param(qs)}::int[]) as q(id, quantity)
         join listings l on l.id = q.id

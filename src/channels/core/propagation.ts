@@ -330,8 +330,9 @@ export async function reconcileAccount(hub: Hub, accountId: number, options: Pus
  */
 async function markDifferences(db: Db, accountId: number, quantities: Map<number, number>): Promise<PendingRow[]> {
   if (!quantities.size) return [];
+  // Materialized: each row's quantity is computed once, not once per use below.
   return rows<PendingRow>(db, sql`
-    with read as (
+    with read as materialized (
       select q.id, q.quantity as channel_quantity, ${channelQuantitySql(accountId, sql`l.product_id`)} as quantity
         from unnest(${sql.param([...quantities.keys()])}::bigint[], ${sql.param([...quantities.values()])}::int[]) as q(id, quantity)
         join listings l on l.id = q.id

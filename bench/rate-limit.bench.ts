@@ -41,7 +41,7 @@ const benchmark: Benchmark = {
       sim.resetLog();
       const started = performance.now();
       const summary = await reconcileAccount(hub, accountId);
-      const seconds = (performance.now() - started) / 1000; console.log(JSON.stringify((globalThis as any).__prof, (k, v) => typeof v === 'number' ? Math.round(v) : v));
+      const seconds = (performance.now() - started) / 1000;
       const wrong = [...sim.listings.values()].filter((l) => l.quantity !== 1 + (Number(l.id.slice(1)) % 40)).length;
       if (wrong) throw new Error(`${wrong} listings do not show the stock after the reconcile`);
       const items = summary.read + summary.pushed;

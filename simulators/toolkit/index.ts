@@ -59,6 +59,8 @@ export interface Simulator {
   faults: FaultControl;
   /** Counts of answers by status, for "zero 429" checks and benchmarks. */
   statusCounts(): Record<number, number>;
+  /** The most requests it was answering at once since the last resetLog (a client's concurrency cap). */
+  peakConcurrency(): number;
   resetLog(): void;
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
 }
@@ -80,6 +82,8 @@ export function createSimulator(spec: SimulatorSpec): Simulator {
   let queued: { kind: FaultKind; left: number; paths?: string[] }[] = [];
   const buckets = new Map<string, { tokens: number; at: number }>();
   const counts: Record<number, number> = {};
+  let inFlight = 0;
+  let peak = 0;
 
   const tooMany =
     spec.tooManyRequests ??
@@ -131,6 +135,15 @@ export function createSimulator(spec: SimulatorSpec): Simulator {
 
   const recorder: MiddlewareHandler = async (c, next) => {
     if (c.req.path.startsWith('/__sim')) return next();
+    peak = Math.max(peak, ++inFlight);
+    try {
+      return await record(c, next);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const record: MiddlewareHandler = async (c, next) => {
     let body: unknown = null;
     const raw = await c.req.raw.clone().text();
     if (raw) {
@@ -207,8 +220,10 @@ export function createSimulator(spec: SimulatorSpec): Simulator {
     log,
     faults,
     statusCounts: () => ({ ...counts }),
+    peakConcurrency: () => peak,
     resetLog() {
       log.length = 0;
+      peak = inFlight;
       for (const k of Object.keys(counts)) delete counts[Number(k)];
     },
     async listen(port = 0) {

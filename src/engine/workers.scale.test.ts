@@ -22,6 +22,8 @@ const STOCK = 1_000;
 describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes [postgres]', () => {
   const t = useTestDatabase('postgres');
   const children: ChildProcess[] = [];
+  /** Everything each process wrote, by pid (grepped for the channel's key). */
+  const outputs = new Map<number, string>();
   const db = () => t.database.db;
 
   const spawnSklad = async (role: 'worker' | 'scheduler') => {
@@ -40,8 +42,12 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
     });
     children.push(child);
     let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    const keep = (d: Buffer) => {
+      output += d;
+      outputs.set(child.pid!, (outputs.get(child.pid!) ?? '') + d);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     await waitFor(`${role} ${child.pid} to start`, () => {
       if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}: ${output}`);
       return output.includes(`Sklad ${role} running`);
@@ -136,6 +142,10 @@ describe.skipIf(!testKinds().includes('postgres'))('three sklad worker processes
         return settled === 0 && [...truth].every(([id, q]) => sim.quantityOf(id) === q);
       }, 60_000);
       for (const [id, quantity] of truth) expect(sim.quantityOf(id), id).toBe(quantity);
+      // The channel's key is in no request log row and in nothing the workers wrote.
+      expect(await count(sql`select count(*)::int as n from api_calls`)).toBeGreaterThan(0);
+      expect(await count(sql`select count(*)::int as n from api_calls where url like ${`%${sim.apiKey}%`} or error like ${`%${sim.apiKey}%`}`)).toBe(0);
+      for (const output of outputs.values()) expect(output).not.toContain(sim.apiKey);
       // Quantities only went down: no push of an older quantity after a newer one.
       for (const [id, history] of sim.pushes) {
         for (let i = 1; i < history.length; i++) expect(history[i], `${id}: ${history.join(' → ')}`).toBeLessThanOrEqual(history[i - 1]);

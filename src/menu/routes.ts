@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../http/auth.ts';
-import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, security } from '../http/router.ts';
+import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, page, security } from '../http/router.ts';
 import type { Hub } from '../hub.ts';
 import { scheduledSyncKinds } from '../channels/iiko/schedule.ts';
 import { validationFailed } from '../http/errors.ts';
@@ -166,27 +166,31 @@ export function menuRoutes(hub: Hub) {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/data/categories/{id}', tags, security, summary: 'One category with its local fields',
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(row, 'The category'), ...errorResponses(404) },
-    }),
-    async (c) => c.json((await getCategory(hub.db, c.req.valid('param').id)) as never, 200),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch', path: '/data/categories/{id}', tags, security, summary: 'Edit a category’s local fields (kept across syncs)',
-      request: { params: IdParam, body: jsonBody(LocalFields) },
-      responses: { 200: jsonResponse(row, 'The category'), ...errorResponses(404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      await hub.db.transaction((tx) => updateCategoryLocalFields(tx, id, c.req.valid('json'), c.get('actor').name));
-      return c.json((await getCategory(hub.db, id)) as never, 200);
-    },
-  );
+  /** Read one synced row by id, and edit the local fields that syncs keep. */
+  type Read = (db: Hub['db'], id: number) => Promise<unknown>;
+  const rowRoutes = (path: string, noun: string, readSummary: string, read: Read, edit: typeof updateCategoryLocalFields) => {
+    app.openapi(
+      createRoute({
+        method: 'get', path, tags, security, summary: readSummary,
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(row, `The ${noun}`), ...errorResponses(404) },
+      }),
+      async (c) => c.json((await read(hub.db, c.req.valid('param').id)) as never, 200),
+    );
+    app.openapi(
+      createRoute({
+        method: 'patch', path, tags, security, summary: `Edit a ${noun}’s local fields (kept across syncs)`,
+        request: { params: IdParam, body: jsonBody(LocalFields) },
+        responses: { 200: jsonResponse(row, `The ${noun}`), ...errorResponses(404) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        await hub.db.transaction((tx) => edit(tx, id, c.req.valid('json'), c.get('actor').name));
+        return c.json((await read(hub.db, id)) as never, 200);
+      },
+    );
+  };
+  rowRoutes('/data/categories/{id}', 'category', 'One category with its local fields', getCategory, updateCategoryLocalFields);
 
   app.openapi(
     createRoute({
@@ -204,7 +208,7 @@ export function menuRoutes(hub: Hub) {
         }),
       },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(row), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }), 'A page of products'),
+        200: jsonResponse(page(row), 'A page of products'),
         ...errorResponses(),
       },
     }),
@@ -218,27 +222,7 @@ export function menuRoutes(hub: Hub) {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get', path: '/data/products/{id}', tags, security, summary: 'A product with its sizes, modifier groups and stop-list entries',
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(row, 'The product'), ...errorResponses(404) },
-    }),
-    async (c) => c.json((await getProduct(hub.db, c.req.valid('param').id)) as never, 200),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch', path: '/data/products/{id}', tags, security, summary: 'Edit a product’s local fields (kept across syncs)',
-      request: { params: IdParam, body: jsonBody(LocalFields) },
-      responses: { 200: jsonResponse(row, 'The product'), ...errorResponses(404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      await hub.db.transaction((tx) => updateProductLocalFields(tx, id, c.req.valid('json'), c.get('actor').name));
-      return c.json((await getProduct(hub.db, id)) as never, 200);
-    },
-  );
+  rowRoutes('/data/products/{id}', 'product', 'A product with its sizes, modifier groups and stop-list entries', getProduct, updateProductLocalFields);
 
   app.openapi(
     createRoute({

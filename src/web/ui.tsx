@@ -31,23 +31,9 @@ export function Field({ name, label, value, errors, hint, type = 'text', require
     ...attrs,
   };
   return (
-    <div class={error ? 'field has-error' : 'field'}>
-      <label for={id}>
-        {label}
-        {required && <span class="req" aria-hidden="true"> *</span>}
-      </label>
+    <Labelled id={id} name={name} label={label} required={required} error={error} hint={hint}>
       {multiline ? <textarea {...common} rows={4}>{value ?? ''}</textarea> : <input {...common} type={type} value={value ?? ''} />}
-      {hint && (
-        <small class="hint" id={`${id}-hint`}>
-          {hint}
-        </small>
-      )}
-      {error && (
-        <small class="error" id={`${id}-error`} data-error-for={name}>
-          {error}
-        </small>
-      )}
-    </div>
+    </Labelled>
   );
 }
 
@@ -65,11 +51,7 @@ export function Select({ name, label, options, value, errors, required, placehol
   const id = `f-${name}`;
   const error = errors?.[name];
   return (
-    <div class={error ? 'field has-error' : 'field'}>
-      <label for={id}>
-        {label}
-        {required && <span class="req" aria-hidden="true"> *</span>}
-      </label>
+    <Labelled id={id} name={name} label={label} required={required} error={error}>
       <select id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {options.map((o) => (
@@ -78,6 +60,34 @@ export function Select({ name, label, options, value, errors, required, placehol
           </option>
         ))}
       </select>
+    </Labelled>
+  );
+}
+
+interface LabelledProps {
+  id: string;
+  name: string;
+  label: string;
+  required?: boolean;
+  error?: string;
+  hint?: string;
+  children: Child;
+}
+
+/** A form control with its label above and its hint and error below, the error tied to the field by name. */
+function Labelled({ id, name, label, required, error, hint, children }: LabelledProps) {
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={id}>
+        {label}
+        {required && <span class="req" aria-hidden="true"> *</span>}
+      </label>
+      {children}
+      {hint && (
+        <small class="hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      )}
       {error && (
         <small class="error" id={`${id}-error`} data-error-for={name}>
           {error}
@@ -104,6 +114,36 @@ export function Empty({ children, action }: { children: Child; action?: Child })
       </svg>
       <p>{children}</p>
       {action}
+    </div>
+  );
+}
+
+interface StatProps {
+  value: Child;
+  label: Child;
+  tone?: 'warn' | 'bad';
+  /** Where the tile leads; without it the tile is plain text. */
+  href?: string;
+  /** `data-stat`, so tests and scripts can find a tile by what it counts. */
+  name?: string;
+}
+
+/** A headline number over what it counts, as the rows of `.stats` tiles show it. */
+export function Stat({ value, label, tone, href, name }: StatProps) {
+  const className = tone ? `stat ${tone}` : 'stat';
+  const body = (
+    <>
+      <b>{value}</b>
+      <span>{label}</span>
+    </>
+  );
+  return href ? (
+    <a class={className} href={href} data-stat={name}>
+      {body}
+    </a>
+  ) : (
+    <div class={className} data-stat={name}>
+      {body}
     </div>
   );
 }
@@ -171,6 +211,39 @@ export function TableWrap({ children, label }: { children: Child; label: string 
     <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
       {children}
     </div>
+  );
+}
+
+/** A column heading: its text (`''` for an unnamed column), or text with the number alignment and a tooltip. */
+export type Column = string | { text: string; num?: boolean; title?: string };
+
+/** A heading for a column of numbers, aligned right like its cells. */
+export const num = (text: string): Column => ({ text, num: true });
+
+interface TableProps {
+  label: string;
+  columns: Column[];
+  id?: string;
+  class?: string;
+  /** Rows under the body, such as totals. */
+  foot?: Child;
+  children: Child;
+}
+
+/** A table in its scrolling wrapper with one heading row; the body rows come as children. */
+export function Table({ label, columns, id, class: className, foot, children }: TableProps) {
+  return (
+    <TableWrap label={label}>
+      <table id={id} class={className}>
+        <thead>
+          <tr>
+            {columns.map((c) => (typeof c === 'string' ? <th>{c}</th> : <th class={c.num ? 'num' : undefined} title={c.title}>{c.text}</th>))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+        {foot && <tfoot>{foot}</tfoot>}
+      </table>
+    </TableWrap>
   );
 }
 

@@ -71,6 +71,12 @@ describeEachDatabase('the sync API', (t) => {
     accountId = created.body.id;
     const [stored] = await rows<{ credentials_sealed: string }>(server.hub.db, sql`select credentials_sealed from channel_accounts where id = ${accountId}`);
     expect(stored.credentials_sealed).not.toContain(KEY);
+    // Many accounts per channel, each name once.
+    const second = await server.api('/api/v1/channels/accounts', { method: 'POST', json: { channel: 'generic', name: 'Second shop', credentials: { apiKey: 'another-key-5678' } } });
+    expect(second.status).toBe(201);
+    const same = await server.api('/api/v1/channels/accounts', { method: 'POST', json: { channel: 'generic', name: 'api SHOP', credentials: { apiKey: KEY } } });
+    expect(same.status).toBe(409);
+    expect((await server.api('/api/v1/channels/accounts?channel=generic')).body.items).toHaveLength(2);
     const bad = await server.api('/api/v1/channels/accounts', { method: 'POST', json: { channel: 'generic', name: 'Bad', credentials: { apiKey: 'short' } } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('credentials.apiKey');

@@ -96,6 +96,18 @@ describeEachDatabase('the channel HTTP client', (t) => {
     expect(sim.statusCounts()[200]).toBe(30);
   });
 
+  it('sends at most maxConcurrent requests of an account at once', async () => {
+    sim.faults.set({ rate: 1, kinds: ['slow'], slowMs: 400, paths: ['/v1/seller'] });
+    sim.resetLog();
+    const rt = await accountRuntime(server.hub, accountId);
+    // Paced at 20/s, eight requests of 400 ms each would overlap up to eight deep without the cap of 4.
+    await Promise.all(Array.from({ length: 8 }, () => rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY } })));
+    sim.faults.set(null);
+    expect(sim.statusCounts()[200]).toBe(8);
+    expect(sim.peakConcurrency()).toBeLessThanOrEqual(4);
+    expect(sim.peakConcurrency()).toBeGreaterThan(1);
+  });
+
   it('never lets the key reach api_calls, the log or an API answer', async () => {
     sim.faults.set({ rate: 0.3, kinds: ['500', '429', 'malformed'], retryAfterSeconds: 1 });
     await syncAccount(server.hub, accountId).catch(() => {});

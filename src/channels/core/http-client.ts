@@ -60,11 +60,10 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
 
       for (let attempt = 1; attempt <= attempts; attempt++) {
         options.signal?.throwIfAborted();
-        let t0 = performance.now(); const P = ((globalThis as any).__prof ??= {});
-        const release = await acquireSlot(account.id, limits.maxConcurrent); P.slot = (P.slot ?? 0) + performance.now() - t0; t0 = performance.now();
+        const release = await acquireSlot(account.id, limits.maxConcurrent);
         let outcome: Attempt;
         try {
-          await takeToken(hub.db, account.id, limits, options.signal); P.token = (P.token ?? 0) + performance.now() - t0; t0 = performance.now();
+          await takeToken(hub.db, account.id, limits, options.signal);
           outcome = await send(url, req.method, headers, body, req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
         } finally {
           release();
@@ -74,13 +73,11 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
           : outcome.status !== undefined && !isAnswer(outcome.status, req.accept)
             ? redact(`HTTP ${outcome.status}${serviceMessage(outcome.parsed)}`, secrets)
             : null;
-        P.send = (P.send ?? 0) + performance.now() - t0; t0 = performance.now();
         await recordApiCall(hub.db, {
           accountId: account.id, syncRunId: options.syncRunId ?? null, method: req.method, url: shownUrl,
           status: outcome.status ?? null, durationMs: outcome.ms, requestBytes: body ? Buffer.byteLength(body) : 0,
           responseBytes: outcome.bytes, error,
         });
-        P.record = (P.record ?? 0) + performance.now() - t0;
         hub.logger.debug({ accountId: account.id, method: req.method, url: shownUrl, status: outcome.status, ms: outcome.ms, attempt, error }, 'channel request');
 
         if (outcome.status !== undefined && isAnswer(outcome.status, req.accept)) {

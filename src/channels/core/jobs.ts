@@ -51,7 +51,7 @@ async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<Pu
     const summary = await push();
     if (summary.busy) {
       if (Date.now() > waitUntil) throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
-      await sleep(200, signal);
+      await sleep(50, signal);
       continue;
     }
     if (summary.failed) {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createGenericSimulator } from '../../../simulators/generic/index.ts';
 import { rows } from '../../db/database.ts';
+import { waitFor } from '../../engine/test-fixtures/wait.ts';
 import type { Hub } from '../../hub.ts';
 import { recordMovement } from '../../inventory/movements.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
@@ -63,6 +64,34 @@ describeEachDatabase('channel propagation', (t) => {
     expect(sim.quantityOf('L3')).toBe(0);
     expect(sim.pushes.get('L3')).toEqual([3, 0]);
     expect(sim.log.filter((r) => r.path === '/v1/stock')).toHaveLength(1);
+  });
+
+  it('changes that come while a push is in flight coalesce into one more push of the latest quantity', async () => {
+    sim.resetLog();
+    sim.pushes.clear();
+    const writeOff = async (quantity: number) => {
+      await hub.db.transaction((tx) => recordMovement(tx, { type: 'write_off', productId: productIds[9], warehouseId, quantity }, 'test'));
+      await markStockChanged(hub.db, [productIds[9]]);
+    };
+    await writeOff(1); // 10 → 9
+    sim.faults.set({ rate: 0, kinds: ['slow'], slowMs: 1_500 });
+    sim.faults.next('slow', 1, ['/v1/stock']);
+    const first = pushPending(hub, accountId);
+    await waitFor('the push to hold the account', async () =>
+      (await rows(hub.db, sql`select 1 from channel_accounts where id = ${accountId} and push_lease_owner is not null`)).length);
+    // Five more changes while 9 is on its way; a second pusher meanwhile finds the account busy.
+    for (let i = 0; i < 5; i++) await writeOff(1); // 9 → 4
+    expect(await pushPending(hub, accountId)).toMatchObject({ busy: true, pushed: 0 });
+    const summary = await first;
+    sim.faults.set(null);
+    // Six changes, at most two pushes: the one in flight (9, or a later quantity if it read the
+    // stock after some changes) and one of the latest, 4; never each step 8, 7, 6, 5.
+    const after = summary.remaining ? await pushPending(hub, accountId) : summary;
+    expect(after.busy).toBe(false);
+    const history = sim.pushes.get('L10')!;
+    expect(history.at(-1)).toBe(4);
+    expect(history.length).toBeLessThanOrEqual(2);
+    expect(sim.log.filter((r) => r.path === '/v1/stock').length).toBeLessThanOrEqual(2);
   });
 
   it('the availability rule applies a safety buffer and a cap', async () => {

@@ -266,9 +266,10 @@ export interface ReconcileSummary extends PushSummary {
 
 /**
  * Reads the channel's quantities of every matched listing and pushes only those that
- * differ from what the stock says. Reads and pushes run as a pool of `maxConcurrent`
- * workers, each reading a batch and pushing its differences at once, so the rate limit
- * is used evenly from start to end.
+ * differ from what the stock says. Reads and pushes run as a pool of 2 × `maxConcurrent`
+ * workers (the HTTP client lets `maxConcurrent` requests out at once), each reading a
+ * batch and pushing its differences at once, so the rate limit is used evenly from start
+ * to end.
  */
 export async function reconcileAccount(hub: Hub, accountId: number, options: PushOptions = {}): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { ...emptySummary(), read: 0, different: 0 };
@@ -298,22 +299,22 @@ export async function reconcileAccount(hub: Hub, accountId: number, options: Pus
       const worker = async () => {
         for (;;) {
           rt.ctx.signal.throwIfAborted();
-          let t = performance.now(); const P = ((globalThis as any).__prof ??= {});
-          const lapT = (k: string) => { const n = performance.now(); P[k] = (P[k] ?? 0) + n - t; t = n; };
-          const batch = await nextBatch(); lapT('next');
+          const batch = await nextBatch();
           if (!batch.length) return;
           summary.requests++;
-          const quantities = await connector.readQuantities!(rt.ctx, batch); lapT('read');
+          const quantities = await connector.readQuantities!(rt.ctx, batch);
           summary.read += quantities.size;
           options.run?.add({ fetched: quantities.size });
-          const different = await markDifferences(hub.db, accountId, quantities); lapT('mark');
+          const different = await markDifferences(hub.db, accountId, quantities);
           summary.different += different.length;
-          if (different.length) await pushRows(hub, rt, different, summary, options.run); lapT('push');
+          if (different.length) await pushRows(hub, rt, different, summary, options.run);
           total += batch.length;
-          await rt.ctx.progress({ done: total, message: `${summary.different} different so far` }); lapT('progress');
+          await rt.ctx.progress({ done: total, message: `${summary.different} different so far` });
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, limits.maxConcurrent) }, worker));
+      // Twice as many workers as requests may be in flight: while half wait for the database,
+      // the others hold the HTTP slots, so the channel's rate is used from start to end.
+      await Promise.all(Array.from({ length: 2 * Math.max(1, limits.maxConcurrent) }, worker));
       // Changes that came in while reading, and items whose push failed above, go out now.
       await drainPending(hub, rt, summary, options.run);
       summary.blocked = await countBlocked(hub.db, accountId);

@@ -60,6 +60,9 @@ export async function seedCatalog(
       select p, ${warehouse.id}, q
         from unnest(${sql.param(withStock.map((p) => p.id))}::bigint[], ${sql.param(withStock.map((p) => p.q))}::bigint[]) as t(p, q)`);
   }
+  // What autovacuum would do soon after a bulk load: without statistics the planner guesses
+  // hundreds of stock rows per product, and the push queries get JIT-compiled on every call.
+  if (options.count >= 1_000) await ex.execute(sql`analyze products, stock_levels`);
   return { warehouseId: warehouse.id, productIds, skus };
 }
 

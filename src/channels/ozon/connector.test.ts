@@ -92,26 +92,6 @@ describeEachDatabase('the Ozon connector', (t) => {
     expect(fbs?.on_hand ?? 0).toBe(fbsPresent);
   });
 
-  test("the seed's /v2/analytics/stock_on_warehouses gives the same per-warehouse mirrors", async () => {
-    const v2 = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'ozon', name: 'Ozon v2', baseUrl: (await context()).account.baseUrl,
-      credentials: { clientId: sim.clientId, apiKey: sim.apiKey }, settings: { pageSize: 250, warehouseDetail: 'v2' },
-    }, 'test')).id;
-    markLog();
-    const { run, problems } = runCounter();
-    await syncOzonStocks(await connectorContextFor(hub, v2), run);
-    expect(problems).toEqual([]);
-    expect(since().some((e) => e.path === '/v2/analytics/stock_on_warehouses')).toBe(true);
-    expect(since().some((e) => e.path === '/v1/analytics/stocks')).toBe(false);
-    const levels = (accountId: number) => rows<{ warehouse: string; sku: string; on_hand: number; reserved: number }>(hub.db, sql`
-      select substr(w.source, 1) as warehouse, p.sku, l.on_hand, l.reserved from stock_levels l
-        join warehouses w on w.id = l.warehouse_id join products p on p.id = l.product_id
-       where w.code like ${`ozon-${accountId}-fbo-%`} order by 1, 2`);
-    const fromV2 = await levels(v2);
-    expect(fromV2.length).toBeGreaterThan(100);
-    expect(fromV2).toEqual(await levels(accountId));
-  });
-
   test('a re-run changes nothing', async () => {
     const before = await movementCount();
     const { run, counts } = runCounter();
@@ -236,6 +216,66 @@ describeEachDatabase('the Ozon connector', (t) => {
     const again = await syncAccount(hub, accountId);
     expect(again).toMatchObject({ pushed: 0, failed: 0 });
     expect(since().filter((e) => e.path === '/v2/products/stocks')).toEqual([]);
+  });
+
+  // Last of the stock tests: its account's mirrors have the same sources as the main account's.
+  test("the seed's /v2/analytics/stock_on_warehouses gives the same per-warehouse mirrors", async () => {
+    await syncOzonStocks(await context(), runCounter().run);
+    const v2 = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'ozon', name: 'Ozon v2', baseUrl: (await context()).account.baseUrl,
+      credentials: { clientId: sim.clientId, apiKey: sim.apiKey }, settings: { pageSize: 250, warehouseDetail: 'v2' },
+    }, 'test')).id;
+    markLog();
+    const { run, problems } = runCounter();
+    await syncOzonStocks(await connectorContextFor(hub, v2), run);
+    expect(problems).toEqual([]);
+    expect(since().some((e) => e.path === '/v2/analytics/stock_on_warehouses')).toBe(true);
+    expect(since().some((e) => e.path === '/v1/analytics/stocks')).toBe(false);
+    const levels = (accountId: number) => rows<{ warehouse: string; sku: string; on_hand: number; reserved: number }>(hub.db, sql`
+      select substr(w.source, 1) as warehouse, p.sku, l.on_hand, l.reserved from stock_levels l
+        join warehouses w on w.id = l.warehouse_id join products p on p.id = l.product_id
+       where w.code like ${`ozon-${accountId}-fbo-%`} order by 1, 2`);
+    const fromV2 = await levels(v2);
+    expect(fromV2.length).toBeGreaterThan(100);
+    expect(fromV2).toEqual(await levels(accountId));
+  });
+
+  test('a postings import that fails on a page resumes at that page; nothing is imported twice', async () => {
+    const small = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'ozon', name: 'Ozon small pages', baseUrl: (await context()).account.baseUrl,
+      credentials: { clientId: sim.clientId, apiKey: sim.apiKey }, settings: { pageSize: 10 },
+    }, 'test')).id;
+    const listPath = '/v3/posting/fbs/list';
+    let pages = 0;
+    markLog();
+    const failing = runCounter();
+    await expect(syncOzonPostings(await connectorContextFor(hub, small, {
+      progress: async (p) => void (p.message === 'Ozon postings' && ++pages === 1 && sim.faults.next('500', 5, [listPath])),
+    }), failing.run)).rejects.toThrow(/HTTP 500/);
+    expect(failing.counts.created).toBe(10);
+    const offsets = () => since().filter((e) => e.path === listPath && !e.fault).map((e) => (e.body as { offset: number }).offset);
+    expect(offsets()).toEqual([0]);
+    markLog();
+    const resumed = runCounter();
+    await syncOzonPostings(await connectorContextFor(hub, small), resumed.run);
+    expect(offsets()).toEqual([10, 20]);
+    expect(resumed.counts.created).toBe(sim.state.postings.size - 10);
+    const [{ n }] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from orders where account_id = ${small}`);
+    expect(n).toBe(sim.state.postings.size);
+  });
+
+  test('numeric offer_ids (and numeric Ozon SKUs) are matched like any other', async () => {
+    const [fbo] = sim.state.warehouses.filter((w) => w.type === 'fbo');
+    const p = sim.state.addProduct({ productId: 399_000_001, offerId: '4607001', sku: 1_699_000_001, name: 'Числовой артикул', price: '10.0000', barcode: '4607001000017', archived: false });
+    sim.state.setStock(p.productId, fbo.id, { present: 17, reserved: 2, promised: 0 });
+    await seedCatalog(hub.db, { count: 1, from: 4607001, skuPrefix: '', warehouseCode: 'MAIN' });
+    const { run, problems } = runCounter();
+    await syncOzonStocks(await context(), run);
+    expect(problems).toEqual([]);
+    const levels = await rows<{ source: string; on_hand: number; reserved: number }>(hub.db, sql`
+      select w.source, l.on_hand, l.reserved from stock_levels l join warehouses w on w.id = l.warehouse_id join products pr on pr.id = l.product_id
+       where pr.sku = '4607001' and w.code like ${`ozon-${accountId}-%`} order by w.source`);
+    expect(levels).toEqual([{ source: 'ozon:fbo', on_hand: 17, reserved: 2 }, { source: `ozon:fbo:${fbo.name}`, on_hand: 17, reserved: 2 }]);
   });
 
   test('every request sent and every answer conforms to the Ozon spec, with no 429', async () => {

@@ -150,9 +150,16 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
 
   // v1 takes at most 100 SKUs a call; the SKUs come from source 1, or from the product list when it failed.
   const skus = [...new Set(skusFromTypes ?? (await allSkus(ctx)))].sort((a, b) => a - b);
+  const read = (from: number) => {
+    const answer = ozonCall(ctx, '/v1/analytics/stocks', { skus: skus.slice(from, from + 100).map(String) }, analyticsStocksAnswer);
+    answer.catch(() => {}); // awaited below; a batch read ahead and never awaited must not go unhandled
+    return answer;
+  };
+  // The next batch is read while this one is written: the writes, not Ozon, set the pace.
+  let ahead = offset < skus.length ? read(offset) : null;
   for (let i = offset; i < skus.length; i += 100) {
-    const batch = skus.slice(i, i + 100);
-    const page = await ozonCall(ctx, '/v1/analytics/stocks', { skus: batch.map(String) }, analyticsStocksAnswer);
+    const page = await ahead!;
+    ahead = i + 100 < skus.length ? read(i + 100) : null;
     const rows = page.items.map((r) => ({
       sku: r.sku, offerId: r.offer_id, warehouseName: r.warehouse_name, freeToSell: r.available_stock_count, reserved: r.other_stock_count, promised: r.requested_stock_count,
     }));

@@ -14,7 +14,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { errorPage, renderFragment, renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, intParam, Notice, offsetParam, Pager, Select, TableWrap, toneOf, type FieldErrors } from '../ui.tsx';
+import { Badge, Empty, Field, formatDateTime, intParam, Notice, num, offsetParam, Pager, Select, Table, toneOf, type FieldErrors } from '../ui.tsx';
 import { wordsOr } from '../i18n.ts';
 
 const PAGE_SIZE = 50;
@@ -190,40 +190,28 @@ function Accounts({ v, accounts, runs, added }: { v: View; accounts: AccountView
         {accounts.length === 0 ? (
           <Empty action={admin ? <a class="button ghost small" href="/channels/new">+ {t('channels.add')}</a> : undefined}>{t('channels.noAccounts')}</Empty>
         ) : (
-          <TableWrap label={t('channels.accounts')}>
-            <table id="accounts">
-              <thead>
-                <tr>
-                  <th>{t('channels.name')}</th>
-                  <th>{t('channels.channel')}</th>
-                  <th>{t('common.status')}</th>
-                  <th>{t('channels.lastSync')}</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                {accounts.map((a) => (
-                  <tr data-account={a.name}>
-                    <td>
-                      <a href={`/channels/${a.id}`}>{a.name}</a>
-                    </td>
-                    <td>{a.channel}</td>
-                    <td>
-                      <Badge tone={toneOf(a.status)}>{t(`channels.status.${a.status}`)}</Badge>
-                      {a.status_reason && <div><small>{a.status_reason}</small></div>}
-                    </td>
-                    <td>
-                      <LastRunCell v={v} run={runs.get(a.id)} />
-                    </td>
-                    <td>
-                      <SyncButton v={v} account={a} />
-                      <div id={`sync-${a.id}`}></div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <Table label={t('channels.accounts')} id="accounts"
+            columns={[t('channels.name'), t('channels.channel'), t('common.status'), t('channels.lastSync'), '']}>
+            {accounts.map((a) => (
+              <tr data-account={a.name}>
+                <td>
+                  <a href={`/channels/${a.id}`}>{a.name}</a>
+                </td>
+                <td>{a.channel}</td>
+                <td>
+                  <Badge tone={toneOf(a.status)}>{t(`channels.status.${a.status}`)}</Badge>
+                  {a.status_reason && <div><small>{a.status_reason}</small></div>}
+                </td>
+                <td>
+                  <LastRunCell v={v} run={runs.get(a.id)} />
+                </td>
+                <td>
+                  <SyncButton v={v} account={a} />
+                  <div id={`sync-${a.id}`}></div>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </>
@@ -297,48 +285,35 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, add
           <Empty>{t('channels.noListings')}</Empty>
         ) : (
           <>
-            <TableWrap label={t('channels.listings')}>
-              <table id="listings">
-                <thead>
-                  <tr>
-                    <th>{t('channels.externalId')}</th>
-                    <th>{t('products.sku')}</th>
-                    <th>{t('products.name')}</th>
-                    <th>{t('common.status')}</th>
-                    <th>{t('stock.product')}</th>
-                    <th class="num">{t('channels.quantity')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {listings.items.map((l) => (
-                    <tr data-state={l.match_state} class={l.match_state === 'ambiguous' ? 'row-bad' : l.match_state === 'unmatched' ? 'row-warn' : undefined}>
-                      <td class="mono">{l.external_id}</td>
-                      <td class="mono">{l.sku ?? t('common.none')}</td>
-                      <td>{l.name ?? ''}</td>
-                      <td>
-                        <Badge tone={l.match_state === 'matched' ? 'ok' : l.match_state === 'ambiguous' ? 'bad' : 'warn'}>{t(`channels.${l.match_state}`)}</Badge>
-                        {l.match_state === 'ambiguous' && (
-                          <div>
-                            <small>
-                              {t('channels.candidates')}:{' '}
-                              {(l.candidate_product_ids as number[]).map((pid, i) => (
-                                <>
-                                  {i > 0 && ', '}
-                                  <a href={`/products/${pid}`}>#{pid}</a>
-                                </>
-                              ))}
-                            </small>
-                          </div>
-                        )}
-                        {l.last_push_error && <div><small class="error">{l.last_push_error}</small></div>}
-                      </td>
-                      <td>{l.product_id ? <a href={`/products/${l.product_id}`}>{l.product_sku}</a> : t('common.none')}</td>
-                      <td class="num">{l.last_pushed_quantity ?? l.channel_quantity ?? t('common.none')}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('channels.listings')} id="listings"
+              columns={[t('channels.externalId'), t('products.sku'), t('products.name'), t('common.status'), t('stock.product'), num(t('channels.quantity'))]}>
+              {listings.items.map((l) => (
+                <tr data-state={l.match_state} class={l.match_state === 'ambiguous' ? 'row-bad' : l.match_state === 'unmatched' ? 'row-warn' : undefined}>
+                  <td class="mono">{l.external_id}</td>
+                  <td class="mono">{l.sku ?? t('common.none')}</td>
+                  <td>{l.name ?? ''}</td>
+                  <td>
+                    <Badge tone={l.match_state === 'matched' ? 'ok' : l.match_state === 'ambiguous' ? 'bad' : 'warn'}>{t(`channels.${l.match_state}`)}</Badge>
+                    {l.match_state === 'ambiguous' && (
+                      <div>
+                        <small>
+                          {t('channels.candidates')}:{' '}
+                          {(l.candidate_product_ids as number[]).map((pid, i) => (
+                            <>
+                              {i > 0 && ', '}
+                              <a href={`/products/${pid}`}>#{pid}</a>
+                            </>
+                          ))}
+                        </small>
+                      </div>
+                    )}
+                    {l.last_push_error && <div><small class="error">{l.last_push_error}</small></div>}
+                  </td>
+                  <td>{l.product_id ? <a href={`/products/${l.product_id}`}>{l.product_sku}</a> : t('common.none')}</td>
+                  <td class="num">{l.last_pushed_quantity ?? l.channel_quantity ?? t('common.none')}</td>
+                </tr>
+              ))}
+            </Table>
             <Pager v={v} total={listings.total} limit={PAGE_SIZE} offset={offset} params={{ state }} base={`/channels/${account.id}`} />
           </>
         )}

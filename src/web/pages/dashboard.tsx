@@ -7,7 +7,7 @@ import { viewOf, type View } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, formatDateTime, formatNumber, TableWrap, toneOf } from '../ui.tsx';
+import { Badge, Empty, formatDateTime, formatNumber, Stat, Table, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
 export const LOW_STOCK = 3;
@@ -126,22 +126,10 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
         <h1>{t('dash.title')}</h1>
       </div>
       <section class="stats" aria-label={t('dash.title')}>
-        <a class="stat" href="/products">
-          <b>{formatNumber(v, health.products)}</b>
-          <span>{t('dash.products')}</span>
-        </a>
-        <a class={health.out_of_stock ? 'stat bad' : 'stat'} href="/stock">
-          <b>{formatNumber(v, health.out_of_stock)}</b>
-          <span>{t('dash.outOfStock')}</span>
-        </a>
-        <a class={health.low ? 'stat warn' : 'stat'} href="/stock">
-          <b>{formatNumber(v, health.low)}</b>
-          <span>{t('dash.lowStock', { n: LOW_STOCK })}</span>
-        </a>
-        <a class="stat" href="/stock">
-          <b>{formatNumber(v, health.warehouses)}</b>
-          <span>{t('dash.warehouses')}</span>
-        </a>
+        <Stat href="/products" value={formatNumber(v, health.products)} label={t('dash.products')} />
+        <Stat href="/stock" tone={health.out_of_stock ? 'bad' : undefined} value={formatNumber(v, health.out_of_stock)} label={t('dash.outOfStock')} />
+        <Stat href="/stock" tone={health.low ? 'warn' : undefined} value={formatNumber(v, health.low)} label={t('dash.lowStock', { n: LOW_STOCK })} />
+        <Stat href="/stock" value={formatNumber(v, health.warehouses)} label={t('dash.warehouses')} />
       </section>
       <div class="grid grid-2">
         <section class="card">
@@ -149,41 +137,30 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
           {accounts.length === 0 ? (
             <Empty action={<a class="button ghost small" href="/channels">{t('channels.add')}</a>}>{t('dash.noAccounts')}</Empty>
           ) : (
-            <TableWrap label={t('dash.syncStatus')}>
-              <table class="cards">
-                <thead>
-                  <tr>
-                    <th>{t('channels.name')}</th>
-                    <th>{t('common.status')}</th>
-                    <th>{t('dash.lastRun')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {accounts.map((a) => (
-                    <tr>
-                      <td data-label={t('channels.name')}>
-                        <a href={`/channels/${a.id}`}>{a.name}</a>
-                        <br />
-                        <small>{a.channel}</small>
-                      </td>
-                      <td data-label={t('common.status')}>
-                        <Badge tone={toneOf(a.status)}>{wordsOr(t, `channels.status.${a.status}`, a.status)}</Badge>
-                      </td>
-                      <td data-label={t('dash.lastRun')}>
-                        {a.run_status ? (
-                          <>
-                            <Badge tone={toneOf(a.run_status)}>{wordsOr(t, `status.${a.run_status}`, a.run_status)}</Badge>{' '}
-                            <small>{formatDateTime(v, a.run_started_at)}</small>
-                          </>
-                        ) : (
-                          <small>{t('common.none')}</small>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('dash.syncStatus')} class="cards" columns={[t('channels.name'), t('common.status'), t('dash.lastRun')]}>
+              {accounts.map((a) => (
+                <tr>
+                  <td data-label={t('channels.name')}>
+                    <a href={`/channels/${a.id}`}>{a.name}</a>
+                    <br />
+                    <small>{a.channel}</small>
+                  </td>
+                  <td data-label={t('common.status')}>
+                    <Badge tone={toneOf(a.status)}>{wordsOr(t, `channels.status.${a.status}`, a.status)}</Badge>
+                  </td>
+                  <td data-label={t('dash.lastRun')}>
+                    {a.run_status ? (
+                      <>
+                        <Badge tone={toneOf(a.run_status)}>{wordsOr(t, `status.${a.run_status}`, a.run_status)}</Badge>{' '}
+                        <small>{formatDateTime(v, a.run_started_at)}</small>
+                      </>
+                    ) : (
+                      <small>{t('common.none')}</small>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )}
         </section>
         <section class="card">
@@ -204,32 +181,21 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
         {recent.length === 0 ? (
           <Empty>{t('dash.noRecent')}</Empty>
         ) : (
-          <TableWrap label={t('dash.recent')}>
-            <table class="cards">
-              <thead>
-                <tr>
-                  <th>{t('common.when')}</th>
-                  <th>{t('common.who')}</th>
-                  <th>{t('products.action')}</th>
-                  <th>{t('common.details')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {recent.map((r) => (
-                  <tr>
-                    <td data-label={t('common.when')}>
-                      <small>{formatDateTime(v, r.at)}</small>
-                    </td>
-                    <td data-label={t('common.who')}>{r.actor}</td>
-                    <td data-label={t('products.action')}>{wordsOr(t, `action.${r.action}`, r.action)}</td>
-                    <td data-label={t('common.details')}>
-                      <EntityLink v={v} r={r} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <Table label={t('dash.recent')} class="cards"
+            columns={[t('common.when'), t('common.who'), t('products.action'), t('common.details')]}>
+            {recent.map((r) => (
+              <tr>
+                <td data-label={t('common.when')}>
+                  <small>{formatDateTime(v, r.at)}</small>
+                </td>
+                <td data-label={t('common.who')}>{r.actor}</td>
+                <td data-label={t('products.action')}>{wordsOr(t, `action.${r.action}`, r.action)}</td>
+                <td data-label={t('common.details')}>
+                  <EntityLink v={v} r={r} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </>

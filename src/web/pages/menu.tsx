@@ -9,7 +9,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
 import type { Lang } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
-import { Badge, Empty, Field, formatDateTime, formatDuration, formatNumber, intParam, Notice, offsetParam, Pager, TableWrap, toneOf, type FieldErrors } from '../ui.tsx';
+import { Badge, Empty, Field, formatDateTime, formatDuration, formatNumber, intParam, Notice, num, offsetParam, Pager, Table, toneOf, type FieldErrors } from '../ui.tsx';
 
 /**
  * The iiko menu (seed 003, «Данные iiko»): the category tree, dishes with prices and
@@ -304,30 +304,19 @@ export function menuPageRoutes(hub: Hub) {
             {stops.length === 0 ? (
               <Empty>{say(v, 'noStops')}</Empty>
             ) : (
-              <TableWrap label={say(v, 'stopLists')}>
-                <table id="stop-lists">
-                  <thead>
-                    <tr>
-                      <th>{say(v, 'product')}</th>
-                      <th>{say(v, 'terminalGroup')}</th>
-                      <th class="num">{say(v, 'balance')}</th>
-                      <th>{say(v, 'added')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {(stops as unknown as StopRow[]).map((s) => (
-                      <tr data-external-id={s.product_external_id} class={s.balance <= 0 ? 'row-bad' : undefined}>
-                        <td>{s.product_id ? <a href={`/menu/products/${s.product_id}`}>{s.product_name}</a> : <span class="mono">{s.product_external_id}</span>}</td>
-                        <td>{s.terminal_group_name ?? s.terminal_group_id}</td>
-                        <td class="num">{formatNumber(v, s.balance)}</td>
-                        <td>
-                          <small>{formatDateTime(v, s.added_at)}</small>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <Table label={say(v, 'stopLists')} id="stop-lists"
+                columns={[say(v, 'product'), say(v, 'terminalGroup'), num(say(v, 'balance')), say(v, 'added')]}>
+                {(stops as unknown as StopRow[]).map((s) => (
+                  <tr data-external-id={s.product_external_id} class={s.balance <= 0 ? 'row-bad' : undefined}>
+                    <td>{s.product_id ? <a href={`/menu/products/${s.product_id}`}>{s.product_name}</a> : <span class="mono">{s.product_external_id}</span>}</td>
+                    <td>{s.terminal_group_name ?? s.terminal_group_id}</td>
+                    <td class="num">{formatNumber(v, s.balance)}</td>
+                    <td>
+                      <small>{formatDateTime(v, s.added_at)}</small>
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
         )}
@@ -348,36 +337,23 @@ export function menuPageRoutes(hub: Hub) {
             {history.length === 0 ? (
               <Empty>{say(v, 'noHistory')}</Empty>
             ) : (
-              <TableWrap label={say(v, 'history')}>
-                <table id="menu-history">
-                  <thead>
-                    <tr>
-                      <th>{say(v, 'type')}</th>
-                      <th>{v.t('common.status')}</th>
-                      <th class="num">{say(v, 'items')}</th>
-                      <th class="num">{say(v, 'duration')}</th>
-                      <th>{say(v, 'started')}</th>
-                      <th>{say(v, 'error')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {history.map((h) => (
-                      <tr data-type={h.sync_type} data-status={h.status}>
-                        <td>{kindLabel(v, h.sync_type)}</td>
-                        <td>
-                          <StatusBadge v={v} status={h.status} />
-                        </td>
-                        <td class="num">{formatNumber(v, h.items_synced)}</td>
-                        <td class="num">{formatDuration(h.duration_ms)}</td>
-                        <td>
-                          <small>{formatDateTime(v, h.started_at)}</small>
-                        </td>
-                        <td>{h.error_message ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <Table label={say(v, 'history')} id="menu-history"
+                columns={[say(v, 'type'), v.t('common.status'), num(say(v, 'items')), num(say(v, 'duration')), say(v, 'started'), say(v, 'error')]}>
+                {history.map((h) => (
+                  <tr data-type={h.sync_type} data-status={h.status}>
+                    <td>{kindLabel(v, h.sync_type)}</td>
+                    <td>
+                      <StatusBadge v={v} status={h.status} />
+                    </td>
+                    <td class="num">{formatNumber(v, h.items_synced)}</td>
+                    <td class="num">{formatDuration(h.duration_ms)}</td>
+                    <td>
+                      <small>{formatDateTime(v, h.started_at)}</small>
+                    </td>
+                    <td>{h.error_message ?? ''}</td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </section>
         )}
@@ -668,40 +644,27 @@ function Tree({ v, nodes, scope, current }: { v: View; nodes: CategoryNode[]; sc
 function ProductTable({ v, items }: { v: View; items: Record<string, unknown>[] }) {
   if (!items.length) return <Empty>{say(v, 'noProducts')}</Empty>;
   return (
-    <TableWrap label={say(v, 'dishes')}>
-      <table id="menu-products">
-        <thead>
-          <tr>
-            <th>{say(v, 'name')}</th>
-            <th>{say(v, 'category')}</th>
-            <th class="num">{say(v, 'price')}</th>
-            <th>{say(v, 'availability')}</th>
-            <th>{say(v, 'site')}</th>
-            <th>{say(v, 'tags')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(items as unknown as ProductListRow[]).map((p) => (
-            <tr data-external-id={p.external_id} data-available={String(p.is_available)} class={p.is_available ? undefined : 'row-bad'}>
-              <td>
-                <a href={`/menu/products/${p.id}`}>{p.name}</a>
-                {p.code && (
-                  <>
-                    <br />
-                    <small class="mono">{p.code}</small>
-                  </>
-                )}
-              </td>
-              <td>{p.category_name ?? v.t('common.none')}</td>
-              <td class="num">{money(v, p.price_minor, p.currency)}</td>
-              <td>{p.is_available ? <Badge tone="ok">{say(v, 'available')}</Badge> : <Badge tone="bad">{say(v, 'unavailable')}</Badge>}</td>
-              <td>{p.is_visible ? <Badge tone="info">{say(v, 'visible')}</Badge> : <Badge tone="muted">{say(v, 'hidden')}</Badge>}</td>
-              <td>{p.tags.join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <Table label={say(v, 'dishes')} id="menu-products"
+      columns={[say(v, 'name'), say(v, 'category'), num(say(v, 'price')), say(v, 'availability'), say(v, 'site'), say(v, 'tags')]}>
+      {(items as unknown as ProductListRow[]).map((p) => (
+        <tr data-external-id={p.external_id} data-available={String(p.is_available)} class={p.is_available ? undefined : 'row-bad'}>
+          <td>
+            <a href={`/menu/products/${p.id}`}>{p.name}</a>
+            {p.code && (
+              <>
+                <br />
+                <small class="mono">{p.code}</small>
+              </>
+            )}
+          </td>
+          <td>{p.category_name ?? v.t('common.none')}</td>
+          <td class="num">{money(v, p.price_minor, p.currency)}</td>
+          <td>{p.is_available ? <Badge tone="ok">{say(v, 'available')}</Badge> : <Badge tone="bad">{say(v, 'unavailable')}</Badge>}</td>
+          <td>{p.is_visible ? <Badge tone="info">{say(v, 'visible')}</Badge> : <Badge tone="muted">{say(v, 'hidden')}</Badge>}</td>
+          <td>{p.tags.join(', ')}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

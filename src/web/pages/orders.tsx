@@ -21,10 +21,12 @@ import {
   formatNumber,
   intParam,
   Notice,
+  num,
   offsetParam,
   Pager,
   Select,
-  TableWrap,
+  Stat,
+  Table,
   type FieldErrors,
 } from '../ui.tsx';
 
@@ -259,63 +261,48 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
           </Empty>
         ) : (
           <>
-            <TableWrap label={t('orders.list')}>
-              <table id="orders" class="cards">
-                <thead>
-                  <tr>
-                    <th>{t('orders.number')}</th>
-                    <th>{t('orders.date')}</th>
-                    <th>{t('orders.channel')}</th>
-                    <th>{t('orders.status')}</th>
-                    <th class="num">{t('orders.items')}</th>
-                    <th class="num">{t('orders.total')}</th>
-                    <th>{t('orders.crm')}</th>
-                    <th>{t('orders.delivery')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.items.map((o) => (
-                    <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
-                      <td data-label={t('orders.number')}>
-                        <a href={`/orders/${o.id}`} class="mono nowrap">{o.external_id}</a>
-                        {o.posting_number && o.posting_number !== o.external_id && (
-                          <div>
-                            <small class="mono">{o.posting_number}</small>
-                          </div>
-                        )}
-                      </td>
-                      <td data-label={t('orders.date')}>
-                        <small>{formatDateTime(v, o.ordered_at)}</small>
-                      </td>
-                      <td data-label={t('orders.channel')}>
-                        {channelName(o.channel)}
-                        {o.account_id && names.get(o.account_id) && (
-                          <div>
-                            <small>{names.get(o.account_id)}</small>
-                          </div>
-                        )}
-                      </td>
-                      <td data-label={t('orders.status')}>
-                        <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
-                        {o.stock_note && (
-                          <div>
-                            <small class="warn-text" title={localizeNote(v, o.stock_note)}>⚠ {t('orders.stockNote')}</small>
-                          </div>
-                        )}
-                      </td>
-                      <td data-label={t('orders.items')} class="num">{formatNumber(v, o.items)}</td>
-                      <td data-label={t('orders.total')} class="num">{formatMoney(v, o.total_minor, o.currency)}</td>
-                      <td data-label={t('orders.crm')}>
-                        <Badge tone={sendTone[o.crm_state] ?? 'muted'}>{sendWord(v, o.crm_state)}</Badge>
-                      </td>
-                      <td data-label={t('orders.delivery')}>
-                        <Badge tone={sendTone[o.delivery_state] ?? 'muted'}>{sendWord(v, o.delivery_state)}</Badge>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('orders.list')} id="orders" class="cards"
+              columns={[t('orders.number'), t('orders.date'), t('orders.channel'), t('orders.status'), num(t('orders.items')), num(t('orders.total')), t('orders.crm'), t('orders.delivery')]}>
+              {list.items.map((o) => (
+                <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
+                  <td data-label={t('orders.number')}>
+                    <a href={`/orders/${o.id}`} class="mono nowrap">{o.external_id}</a>
+                    {o.posting_number && o.posting_number !== o.external_id && (
+                      <div>
+                        <small class="mono">{o.posting_number}</small>
+                      </div>
+                    )}
+                  </td>
+                  <td data-label={t('orders.date')}>
+                    <small>{formatDateTime(v, o.ordered_at)}</small>
+                  </td>
+                  <td data-label={t('orders.channel')}>
+                    {channelName(o.channel)}
+                    {o.account_id && names.get(o.account_id) && (
+                      <div>
+                        <small>{names.get(o.account_id)}</small>
+                      </div>
+                    )}
+                  </td>
+                  <td data-label={t('orders.status')}>
+                    <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
+                    {o.stock_note && (
+                      <div>
+                        <small class="warn-text" title={localizeNote(v, o.stock_note)}>⚠ {t('orders.stockNote')}</small>
+                      </div>
+                    )}
+                  </td>
+                  <td data-label={t('orders.items')} class="num">{formatNumber(v, o.items)}</td>
+                  <td data-label={t('orders.total')} class="num">{formatMoney(v, o.total_minor, o.currency)}</td>
+                  <td data-label={t('orders.crm')}>
+                    <Badge tone={sendTone[o.crm_state] ?? 'muted'}>{sendWord(v, o.crm_state)}</Badge>
+                  </td>
+                  <td data-label={t('orders.delivery')}>
+                    <Badge tone={sendTone[o.delivery_state] ?? 'muted'}>{sendWord(v, o.delivery_state)}</Badge>
+                  </td>
+                </tr>
+              ))}
+            </Table>
             <Pager v={v} total={list.total} limit={PAGE_SIZE} offset={offset}
               params={{ channel: filters.channel, status: filters.status, from: filters.from, to: filters.to, q: filters.q }} base="/orders" />
           </>
@@ -332,21 +319,15 @@ function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderS
   return (
     <>
       <section class="stats stats-3" aria-label={t('orders.title')} id="order-stats">
-        <div class="stat" data-stat="total">
-          <b>{formatNumber(v, stats.total)}</b>
-          <span>{t('orders.statTotal')}</span>
-        </div>
-        <div class="stat" data-stat="active">
-          <b>{formatNumber(v, stats.active)}</b>
-          <span>{t('orders.statActive')}</span>
-        </div>
-        <div class={stats.cancelled ? 'stat warn' : 'stat'} data-stat="cancelled">
-          <b>{formatNumber(v, stats.cancelled)}</b>
-          <span>
-            {t('orders.statCancelled')}
-            {stats.cancelled > 0 && <> · {t('orders.statCancelledShare', { share: percent(v, cancelledShare) })}</>}
-          </span>
-        </div>
+        <Stat name="total" value={formatNumber(v, stats.total)} label={t('orders.statTotal')} />
+        <Stat name="active" value={formatNumber(v, stats.active)} label={t('orders.statActive')} />
+        <Stat name="cancelled" tone={stats.cancelled ? 'warn' : undefined} value={formatNumber(v, stats.cancelled)}
+          label={
+            <>
+              {t('orders.statCancelled')}
+              {stats.cancelled > 0 && <> · {t('orders.statCancelledShare', { share: percent(v, cancelledShare) })}</>}
+            </>
+          } />
         <div class="stat stat-wide" data-stat="revenue">
           {revenue.length === 0 ? (
             <b>{t('common.none')}</b>
@@ -524,54 +505,42 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
           </section>
           <section class="card">
             <h2>{t('orders.lines')}</h2>
-            <TableWrap label={t('orders.lines')}>
-              <table id="lines" class="cards">
-                <thead>
-                  <tr>
-                    <th>{t('orders.sku')}</th>
-                    <th>{t('orders.name')}</th>
-                    <th class="num">{t('orders.quantity')}</th>
-                    <th class="num">{t('orders.price')}</th>
-                    <th class="num">{t('orders.sum')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {order.lines.map((l) => (
-                    <tr data-sku={l.sku}>
-                      <td class="mono" data-label={t('orders.sku')}>
-                        {l.product_id ? <a href={`/products/${l.product_id}`}>{l.sku}</a> : l.sku}
-                        {l.external_sku && l.external_sku !== l.sku && (
-                          <div>
-                            <small>{l.external_sku}</small>
-                          </div>
-                        )}
-                      </td>
-                      <td data-label={t('orders.name')}>
-                        {l.name}
-                        {!l.product_id && (
-                          <div>
-                            <Badge tone="warn">{t('orders.notMatched')}</Badge>
-                          </div>
-                        )}
-                      </td>
-                      <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, l.quantity)}</td>
-                      <td class="num" data-label={t('orders.price')}>{formatMoney(v, l.price_minor, order.currency)}</td>
-                      <td class="num" data-label={t('orders.sum')}>{formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-                <tfoot>
-                  <tr>
-                    <th colspan={2}>{t('orders.totalRow')}</th>
-                    <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, order.items)}</td>
-                    <td></td>
-                    <td class="num" data-label={t('orders.sum')}>
-                      <b>{formatMoney(v, order.total_minor, order.currency)}</b>
-                    </td>
-                  </tr>
-                </tfoot>
-              </table>
-            </TableWrap>
+            <Table label={t('orders.lines')} id="lines" class="cards"
+              columns={[t('orders.sku'), t('orders.name'), num(t('orders.quantity')), num(t('orders.price')), num(t('orders.sum'))]}
+              foot={
+                <tr>
+                  <th colspan={2}>{t('orders.totalRow')}</th>
+                  <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, order.items)}</td>
+                  <td></td>
+                  <td class="num" data-label={t('orders.sum')}>
+                    <b>{formatMoney(v, order.total_minor, order.currency)}</b>
+                  </td>
+                </tr>
+              }>
+              {order.lines.map((l) => (
+                <tr data-sku={l.sku}>
+                  <td class="mono" data-label={t('orders.sku')}>
+                    {l.product_id ? <a href={`/products/${l.product_id}`}>{l.sku}</a> : l.sku}
+                    {l.external_sku && l.external_sku !== l.sku && (
+                      <div>
+                        <small>{l.external_sku}</small>
+                      </div>
+                    )}
+                  </td>
+                  <td data-label={t('orders.name')}>
+                    {l.name}
+                    {!l.product_id && (
+                      <div>
+                        <Badge tone="warn">{t('orders.notMatched')}</Badge>
+                      </div>
+                    )}
+                  </td>
+                  <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, l.quantity)}</td>
+                  <td class="num" data-label={t('orders.price')}>{formatMoney(v, l.price_minor, order.currency)}</td>
+                  <td class="num" data-label={t('orders.sum')}>{formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}</td>
+                </tr>
+              ))}
+            </Table>
           </section>
         </div>
         <div class="grid">

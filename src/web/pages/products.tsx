@@ -13,7 +13,7 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { wordsOr, type MessageKey } from '../i18n.ts';
 import { localize, zodFieldErrors } from '../messages.ts';
-import { Empty, Field, formatDateTime, formatNumber, intParam, Notice, offsetParam, Pager, TableWrap, type FieldErrors } from '../ui.tsx';
+import { Empty, Field, formatDateTime, formatNumber, intParam, Notice, num, offsetParam, Pager, Table, type FieldErrors } from '../ui.tsx';
 
 const PAGE_SIZE = 24;
 
@@ -290,28 +290,17 @@ async function productCard(hub: Hub, v: View, product: Product, state: CardState
           {stock.length === 0 ? (
             <Empty>{t('stock.noLevels')}</Empty>
           ) : (
-            <TableWrap label={t('products.stock')}>
-              <table>
-                <thead>
-                  <tr>
-                    <th>{t('stock.warehouse')}</th>
-                    <th class="num">{t('stock.onHand')}</th>
-                    <th class="num">{t('stock.reserved')}</th>
-                    <th class="num">{t('stock.available')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {stock.map((s) => (
-                    <tr>
-                      <td>{s.warehouse}</td>
-                      <td class="num">{formatNumber(v, s.on_hand)}</td>
-                      <td class="num">{formatNumber(v, s.reserved)}</td>
-                      <td class="num">{formatNumber(v, s.available)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('products.stock')}
+              columns={[t('stock.warehouse'), num(t('stock.onHand')), num(t('stock.reserved')), num(t('stock.available'))]}>
+              {stock.map((s) => (
+                <tr>
+                  <td>{s.warehouse}</td>
+                  <td class="num">{formatNumber(v, s.on_hand)}</td>
+                  <td class="num">{formatNumber(v, s.reserved)}</td>
+                  <td class="num">{formatNumber(v, s.available)}</td>
+                </tr>
+              ))}
+            </Table>
           )}
         </section>
         <section class="card">
@@ -350,36 +339,25 @@ async function productCard(hub: Hub, v: View, product: Product, state: CardState
 function History({ v, items }: { v: View; items: OperationRow[] }) {
   const { t } = v;
   return (
-    <TableWrap label={t('products.history')}>
-      <table class="history">
-        <thead>
-          <tr>
-            <th>{t('common.when')}</th>
-            <th>{t('common.who')}</th>
-            <th>{t('products.action')}</th>
-            <th>{t('common.details')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((op) => (
-            <tr>
-              <td>
-                <small>{formatDateTime(v, op.at)}</small>
-              </td>
-              <td>{op.actor}</td>
-              <td>{wordsOr(t, `action.${op.action}`, op.action)}</td>
-              <td>
-                {Object.entries(op.changes).map(([field, change]) => (
-                  <div class="change" data-change={field}>
-                    <b>{wordsOr(t, fieldLabels[field] ?? '', field)}</b>: <del>{showValue(v, change.before)}</del> → <ins>{showValue(v, change.after)}</ins>
-                  </div>
-                ))}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <Table label={t('products.history')} class="history"
+      columns={[t('common.when'), t('common.who'), t('products.action'), t('common.details')]}>
+      {items.map((op) => (
+        <tr>
+          <td>
+            <small>{formatDateTime(v, op.at)}</small>
+          </td>
+          <td>{op.actor}</td>
+          <td>{wordsOr(t, `action.${op.action}`, op.action)}</td>
+          <td>
+            {Object.entries(op.changes).map(([field, change]) => (
+              <div class="change" data-change={field}>
+                <b>{wordsOr(t, fieldLabels[field] ?? '', field)}</b>: <del>{showValue(v, change.before)}</del> → <ins>{showValue(v, change.after)}</ins>
+              </div>
+            ))}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

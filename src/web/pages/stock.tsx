@@ -13,7 +13,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, offsetParam, Pager, Select, TableWrap, type FieldErrors } from '../ui.tsx';
+import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, num, offsetParam, Pager, Select, Table, type FieldErrors } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -252,44 +252,31 @@ function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: Level
           <Empty action={v.canWrite ? <a class="button ghost small" href="/stock/move?type=receipt">+ {t('stock.receipt')}</a> : undefined}>{t('stock.noLevels')}</Empty>
         ) : (
           <>
-            <TableWrap label={t('stock.levels')}>
-              <table id="levels">
-                <thead>
-                  <tr>
-                    <th>{t('stock.product')}</th>
-                    <th>{t('stock.warehouse')}</th>
-                    <th class="num">{t('stock.onHand')}</th>
-                    <th class="num">{t('stock.reserved')}</th>
-                    <th class="num">{t('stock.available')}</th>
-                    {v.canWrite && <th></th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {levels.items.map((l) => (
-                    <tr class={l.available <= 0 ? 'row-bad' : undefined} data-sku={l.sku} data-warehouse={l.warehouse_code}>
-                      <td>
-                        <a href={`/products/${l.product_id}`}>{l.product_name}</a>
-                        <br />
-                        <small class="mono">{l.sku}</small>
-                      </td>
-                      <td>{l.warehouse_code}</td>
-                      <td class="num">{formatNumber(v, l.on_hand)}</td>
-                      <td class="num">{formatNumber(v, l.reserved)}</td>
-                      <td class="num" data-available>
-                        <b>{formatNumber(v, l.available)}</b>
-                      </td>
-                      {v.canWrite && (
-                        <td>
-                          <a class="button ghost small" href={`/stock/move?type=write_off&sku=${encodeURIComponent(l.sku)}&warehouse=${l.warehouse_id}`}>
-                            {t('stock.writeOff')}
-                          </a>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('stock.levels')} id="levels"
+              columns={[t('stock.product'), t('stock.warehouse'), num(t('stock.onHand')), num(t('stock.reserved')), num(t('stock.available')), ...(v.canWrite ? [''] : [])]}>
+              {levels.items.map((l) => (
+                <tr class={l.available <= 0 ? 'row-bad' : undefined} data-sku={l.sku} data-warehouse={l.warehouse_code}>
+                  <td>
+                    <a href={`/products/${l.product_id}`}>{l.product_name}</a>
+                    <br />
+                    <small class="mono">{l.sku}</small>
+                  </td>
+                  <td>{l.warehouse_code}</td>
+                  <td class="num">{formatNumber(v, l.on_hand)}</td>
+                  <td class="num">{formatNumber(v, l.reserved)}</td>
+                  <td class="num" data-available>
+                    <b>{formatNumber(v, l.available)}</b>
+                  </td>
+                  {v.canWrite && (
+                    <td>
+                      <a class="button ghost small" href={`/stock/move?type=write_off&sku=${encodeURIComponent(l.sku)}&warehouse=${l.warehouse_id}`}>
+                        {t('stock.writeOff')}
+                      </a>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </Table>
             <Pager v={v} total={levels.total} limit={PAGE_SIZE} offset={offset} params={{ warehouse: warehouseId ? String(warehouseId) : undefined }} base="/stock" />
           </>
         )}
@@ -337,42 +324,27 @@ function Movements({ v, warehouses, filter, movements, offset, names }: Movement
           <Empty>{t('stock.noMovements')}</Empty>
         ) : (
           <>
-            <TableWrap label={t('stock.movements')}>
-              <table id="movements">
-                <thead>
-                  <tr>
-                    <th>{t('common.when')}</th>
-                    <th>{t('stock.type')}</th>
-                    <th>{t('stock.product')}</th>
-                    <th>{t('stock.warehouse')}</th>
-                    <th class="num">{t('stock.quantity')}</th>
-                    <th class="num">{t('stock.onHand')}</th>
-                    <th>{t('stock.reason')}</th>
-                    <th>{t('common.who')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {movements.items.map((m) => (
-                    <tr data-type={m.type}>
-                      <td>
-                        <small>{formatDateTime(v, m.created_at)}</small>
-                      </td>
-                      <td>
-                        <Badge tone={m.quantity < 0 ? 'warn' : m.quantity > 0 ? 'ok' : 'muted'}>{t(`move.${m.type}`)}</Badge>
-                      </td>
-                      <td>
-                        <a href={`/products/${m.product_id}`}>{names.get(m.product_id)?.sku ?? `#${m.product_id}`}</a>
-                      </td>
-                      <td>{codes.get(m.warehouse_id) ?? m.warehouse_id}</td>
-                      <td class="num">{m.quantity > 0 ? `+${formatNumber(v, m.quantity)}` : formatNumber(v, m.quantity)}</td>
-                      <td class="num">{formatNumber(v, m.on_hand_after)}</td>
-                      <td>{m.reason ?? (m.reference?.startsWith('web:') ? '' : m.reference) ?? ''}</td>
-                      <td>{m.actor}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('stock.movements')} id="movements"
+              columns={[t('common.when'), t('stock.type'), t('stock.product'), t('stock.warehouse'), num(t('stock.quantity')), num(t('stock.onHand')), t('stock.reason'), t('common.who')]}>
+              {movements.items.map((m) => (
+                <tr data-type={m.type}>
+                  <td>
+                    <small>{formatDateTime(v, m.created_at)}</small>
+                  </td>
+                  <td>
+                    <Badge tone={m.quantity < 0 ? 'warn' : m.quantity > 0 ? 'ok' : 'muted'}>{t(`move.${m.type}`)}</Badge>
+                  </td>
+                  <td>
+                    <a href={`/products/${m.product_id}`}>{names.get(m.product_id)?.sku ?? `#${m.product_id}`}</a>
+                  </td>
+                  <td>{codes.get(m.warehouse_id) ?? m.warehouse_id}</td>
+                  <td class="num">{m.quantity > 0 ? `+${formatNumber(v, m.quantity)}` : formatNumber(v, m.quantity)}</td>
+                  <td class="num">{formatNumber(v, m.on_hand_after)}</td>
+                  <td>{m.reason ?? (m.reference?.startsWith('web:') ? '' : m.reference) ?? ''}</td>
+                  <td>{m.actor}</td>
+                </tr>
+              ))}
+            </Table>
             <Pager
               v={v}
               total={movements.total}

@@ -12,7 +12,7 @@ import { viewOf, type View } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderFragment, renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, formatDateTime, formatDuration, intParam, Notice, offsetParam, Pager, Select, TableWrap, toneOf } from '../ui.tsx';
+import { Badge, Empty, formatDateTime, formatDuration, intParam, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 const CHART_RUNS = 60;
@@ -220,39 +220,26 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
           <Empty>{t('sync.noRuns')}</Empty>
         ) : (
           <>
-            <TableWrap label={t('sync.history')}>
-              <table id="runs">
-                <thead>
-                  <tr>
-                    <th>{t('sync.started')}</th>
-                    <th>{t('sync.type')}</th>
-                    <th>{t('sync.account')}</th>
-                    <th>{t('common.status')}</th>
-                    <th class="num">{t('sync.duration')}</th>
-                    <th class="num" title={t('sync.counts')}>{t('sync.countsShort')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {runs.map((r) => (
-                    <tr data-status={r.status} data-type={r.type}>
-                      <td>
-                        <small>{formatDateTime(v, r.started_at)}</small>
-                      </td>
-                      <td class="mono">{r.type}</td>
-                      <td>{r.account_id ? <a href={`/channels/${r.account_id}`}>{names.get(r.account_id) ?? `#${r.account_id}`}</a> : t('common.none')}</td>
-                      <td>
-                        <Badge tone={toneOf(r.status)}>{wordsOr(t, `status.${r.status}`, r.status)}</Badge>
-                        {r.error && <div><small class="error">{r.error}</small></div>}
-                      </td>
-                      <td class="num">{formatDuration(r.duration_ms)}</td>
-                      <td class="num mono" title={t('sync.counts')}>
-                        {r.fetched} / {r.created} / {r.updated} / {r.pushed} / {r.failed}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('sync.history')} id="runs"
+              columns={[t('sync.started'), t('sync.type'), t('sync.account'), t('common.status'), num(t('sync.duration')), { text: t('sync.countsShort'), num: true, title: t('sync.counts') }]}>
+              {runs.map((r) => (
+                <tr data-status={r.status} data-type={r.type}>
+                  <td>
+                    <small>{formatDateTime(v, r.started_at)}</small>
+                  </td>
+                  <td class="mono">{r.type}</td>
+                  <td>{r.account_id ? <a href={`/channels/${r.account_id}`}>{names.get(r.account_id) ?? `#${r.account_id}`}</a> : t('common.none')}</td>
+                  <td>
+                    <Badge tone={toneOf(r.status)}>{wordsOr(t, `status.${r.status}`, r.status)}</Badge>
+                    {r.error && <div><small class="error">{r.error}</small></div>}
+                  </td>
+                  <td class="num">{formatDuration(r.duration_ms)}</td>
+                  <td class="num mono" title={t('sync.counts')}>
+                    {r.fetched} / {r.created} / {r.updated} / {r.pushed} / {r.failed}
+                  </td>
+                </tr>
+              ))}
+            </Table>
             <Pager v={v} total={total} limit={PAGE_SIZE} offset={offset}
               params={{ account: filter.accountId ? String(filter.accountId) : undefined, status: filter.status, type: filter.type }} base="/sync" />
           </>
@@ -296,40 +283,27 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
           <Empty>{t('sync.noCalls')}</Empty>
         ) : (
           <>
-            <TableWrap label={t('sync.apiCalls')}>
-              <table id="api-calls">
-                <thead>
-                  <tr>
-                    <th>{t('common.when')}</th>
-                    <th>{t('sync.account')}</th>
-                    <th>{t('sync.method')}</th>
-                    <th>{t('sync.url')}</th>
-                    <th>{t('common.status')}</th>
-                    <th class="num">{t('sync.duration')}</th>
+            <Table label={t('sync.apiCalls')} id="api-calls"
+              columns={[t('common.when'), t('sync.account'), t('sync.method'), t('sync.url'), t('common.status'), num(t('sync.duration'))]}>
+              {calls.items.map((call) => {
+                const bad = call.error !== null || call.status === null || call.status >= 400;
+                return (
+                  <tr class={bad ? 'row-bad' : undefined}>
+                    <td>
+                      <small>{formatDateTime(v, call.at)}</small>
+                    </td>
+                    <td>{call.account_id ? names.get(call.account_id) ?? `#${call.account_id}` : t('common.none')}</td>
+                    <td class="mono">{call.method}</td>
+                    <td class="mono" style="overflow-wrap:anywhere">{call.url}</td>
+                    <td>
+                      <Badge tone={bad ? 'bad' : 'ok'}>{call.status ?? '—'}</Badge>
+                      {call.error && <div><small class="error">{call.error}</small></div>}
+                    </td>
+                    <td class="num">{formatDuration(call.duration_ms)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {calls.items.map((call) => {
-                    const bad = call.error !== null || call.status === null || call.status >= 400;
-                    return (
-                      <tr class={bad ? 'row-bad' : undefined}>
-                        <td>
-                          <small>{formatDateTime(v, call.at)}</small>
-                        </td>
-                        <td>{call.account_id ? names.get(call.account_id) ?? `#${call.account_id}` : t('common.none')}</td>
-                        <td class="mono">{call.method}</td>
-                        <td class="mono" style="overflow-wrap:anywhere">{call.url}</td>
-                        <td>
-                          <Badge tone={bad ? 'bad' : 'ok'}>{call.status ?? '—'}</Badge>
-                          {call.error && <div><small class="error">{call.error}</small></div>}
-                        </td>
-                        <td class="num">{formatDuration(call.duration_ms)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </TableWrap>
+                );
+              })}
+            </Table>
             <Pager v={v} total={calls.total} limit={PAGE_SIZE} offset={offset}
               params={{ account: accountId ? String(accountId) : undefined, failed: failedOnly ? '1' : undefined }} base="/sync/api-calls" />
           </>
@@ -353,44 +327,31 @@ function Errors({ v, items, total, offset }: { v: View; items: ErrorRow[]; total
           <Empty>{t('sync.noOutboxErrors')}</Empty>
         ) : (
           <>
-            <TableWrap label={t('sync.outboxErrors')}>
-              <table id="outbox-errors">
-                <thead>
-                  <tr>
-                    <th>{t('common.when')}</th>
-                    <th>{t('sync.type')}</th>
-                    <th class="num">{t('sync.attempts')}</th>
-                    <th>{t('sync.error')}</th>
-                    <th>{t('common.status')}</th>
-                    <th></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((e) => (
-                    <tr data-job={e.job_id ?? undefined}>
-                      <td>
-                        <small>{formatDateTime(v, e.at)}</small>
-                      </td>
-                      <td class="mono">{e.job_type}</td>
-                      <td class="num">{e.attempt}</td>
-                      <td>
-                        {e.http_status && <Badge tone="bad">HTTP {e.http_status}</Badge>} {e.error}
-                      </td>
-                      <td>{e.job_status ? <Badge tone={toneOf(e.job_status)}>{wordsOr(t, `status.${e.job_status}`, e.job_status)}</Badge> : t('common.none')}</td>
-                      <td>
-                        {v.canWrite && e.job_id && e.job_status && retryable.has(e.job_status) && (
-                          <form method="post" action={`/sync/errors/jobs/${e.job_id}/retry`} hx-post={`/sync/errors/jobs/${e.job_id}/retry`} hx-swap="outerHTML">
-                            <button type="submit" class="small ghost">
-                              ↻ {t('sync.retry')}
-                            </button>
-                          </form>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={t('sync.outboxErrors')} id="outbox-errors"
+              columns={[t('common.when'), t('sync.type'), num(t('sync.attempts')), t('sync.error'), t('common.status'), '']}>
+              {items.map((e) => (
+                <tr data-job={e.job_id ?? undefined}>
+                  <td>
+                    <small>{formatDateTime(v, e.at)}</small>
+                  </td>
+                  <td class="mono">{e.job_type}</td>
+                  <td class="num">{e.attempt}</td>
+                  <td>
+                    {e.http_status && <Badge tone="bad">HTTP {e.http_status}</Badge>} {e.error}
+                  </td>
+                  <td>{e.job_status ? <Badge tone={toneOf(e.job_status)}>{wordsOr(t, `status.${e.job_status}`, e.job_status)}</Badge> : t('common.none')}</td>
+                  <td>
+                    {v.canWrite && e.job_id && e.job_status && retryable.has(e.job_status) && (
+                      <form method="post" action={`/sync/errors/jobs/${e.job_id}/retry`} hx-post={`/sync/errors/jobs/${e.job_id}/retry`} hx-swap="outerHTML">
+                        <button type="submit" class="small ghost">
+                          ↻ {t('sync.retry')}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
             <Pager v={v} total={total} limit={PAGE_SIZE} offset={offset} params={{}} base="/sync/errors" />
           </>
         )}

@@ -69,8 +69,8 @@ const benchmark: Benchmark = {
       const p99 = percentile(latencies, 99);
       return [
         {
-          name: 'propagation-postgres',
-          metrics: { p50_ms: Math.round(p50), p99_ms: Math.round(p99), write_offs: WRITE_OFFS, skus: SKUS, accounts: 3 },
+          name: 'propagation',
+          metrics: { db: 'postgres', p50_ms: Math.round(p50), p99_ms: Math.round(p99), write_offs: WRITE_OFFS, skus: SKUS, accounts: 3 },
           ratio: 1000 / p99,
           goal: 1,
           summary: `write-off via the API → all 3 channels show it: p50 ${Math.round(p50)} ms, p99 ${Math.round(p99)} ms, max ${Math.round(latencies[latencies.length - 1])} ms over ${WRITE_OFFS} write-offs (${PER_SECOND}/s) on ${SKUS} SKUs`,

@@ -49,8 +49,8 @@ const benchmark: Benchmark = {
       const tooMany = sim.statusCounts()[429] ?? 0;
       return [
         {
-          name: 'rate-limit-postgres',
-          metrics: { items_per_s: Math.round(perSecond), ceiling_per_s: R * B, R, B, requests: sim.log.length, http_429: tooMany, seconds: Number(seconds.toFixed(1)) },
+          name: 'rate-limit',
+          metrics: { db: 'postgres', items_per_s: Math.round(perSecond), ceiling_per_s: R * B, R, B, requests: sim.log.length, http_429: tooMany, seconds: Number(seconds.toFixed(1)) },
           ratio: tooMany ? 0 : perSecond / (R * B),
           goal: 0.9,
           summary: `reconcile of ${SKUS} SKUs (${summary.read} read, ${summary.pushed} pushed) in ${seconds.toFixed(1)} s = ${Math.round(perSecond)} items/s of a ${R * B} ceiling (R=${R} req/s × B=${B}); ${tooMany} answers were 429`,

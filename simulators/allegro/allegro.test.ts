@@ -77,6 +77,31 @@ describe('Allegro simulator', () => {
     expect(((await res.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NotAcceptableException');
   });
 
+  it('refuses the next access token a refresh issues, once, when told so through its state or its /__sim control', async () => {
+    const control = await fetch(`${server.url}/__sim/allegro/refuse-refreshed-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 1 }),
+    });
+    markLast();
+    expect(await control.json()).toEqual({ refuseRefreshedTokens: 1 });
+    const refused = await accessToken();
+    for (let i = 0; i < 2; i++) {
+      const res = await api('/sale/offers?limit=1', { bearer: refused });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: 'invalid_token', error_description: 'Invalid access token' });
+    }
+    // Once only: the next refresh gives a token that works.
+    expect((await api('/sale/offers?limit=1', { bearer: await accessToken() })).status).toBe(200);
+
+    // The same from the state; a client-credentials token is not a refreshed one and is not refused.
+    sim.state.refuseNextRefreshedTokens();
+    const clientToken = ((await (await token({ grant_type: 'client_credentials' })).json()) as { access_token: string }).access_token;
+    expect((await api('/sale/offers?limit=1', { bearer: clientToken })).status).toBe(200);
+    expect((await api('/sale/offers?limit=1')).status).toBe(401);
+    expect(sim.state.refuseRefreshedTokens).toBe(0);
+  });
+
   it('refuses a PATCH body that is not in its media type with 415, in the spec error body', async () => {
     const [offer] = [...sim.state.offers.values()];
     const res = await fetch(`${server.url}/sale/product-offers/${offer.id}`, {

@@ -72,7 +72,7 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
       if (!refresh || state.refreshTokens.get(refresh) !== client.id) {
         return c.json({ error: 'invalid_grant', error_description: `Invalid refresh token: ${refresh ? `${refresh.slice(0, 6)}…` : 'missing'}` }, 400);
       }
-      const access = state.issueAccessToken(client.id);
+      const access = state.issueRefreshedAccessToken(client.id);
       return c.json({
         access_token: access.token,
         token_type: 'bearer',
@@ -91,7 +91,8 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
   async function guard(c: Context, next: () => Promise<void>) {
     const token = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     if (!token || !state.isValidAccessToken(token)) {
-      return reply(c, { error: 'invalid_token', error_description: token ? 'Access token expired' : 'Full authentication is required to access this resource' }, 401);
+      const description = !token ? 'Full authentication is required to access this resource' : state.isRefusedAccessToken(token) ? 'Invalid access token' : 'Access token expired';
+      return reply(c, { error: 'invalid_token', error_description: description }, 401);
     }
     if (!(c.req.header('accept') ?? '').includes(VND)) {
       return errors(c, 406, 'NotAcceptableException', `Not acceptable representation requested. Please check 'Accept' request header`);
@@ -221,6 +222,14 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
   });
   app.post('/__sim/allegro/orders/:id/cancel', (c) => c.json(state.cancelOrder(c.req.param('id'))));
   app.get('/__sim/allegro/offers', (c) => c.json({ offers: [...state.offers.values()] }));
+  // The next `count` (default 1) access tokens issued by a refresh are refused with 401 on first use.
+  app.post('/__sim/allegro/refuse-refreshed-tokens', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { count?: unknown };
+    const count = body.count === undefined ? 1 : Number(body.count);
+    if (!Number.isInteger(count) || count < 0) return c.json({ error: 'count must be a non-negative integer' }, 400);
+    state.refuseNextRefreshedTokens(count);
+    return c.json({ refuseRefreshedTokens: state.refuseRefreshedTokens });
+  });
 
   function listingOffer(o: AllegroOffer) {
     return {

@@ -71,9 +71,11 @@ export class AllegroState {
   /** refresh token → client id; a revoked token is deleted. */
   readonly refreshTokens = new Map<string, string>();
   /** access token → its client and expiry (ms since epoch). */
-  readonly accessTokens = new Map<string, { clientId: string; expiresAt: number }>();
+  readonly accessTokens = new Map<string, { clientId: string; expiresAt: number; refused?: boolean }>();
   /** How long an access token lives (Allegro: 12 h; tests make it short). */
   accessTokenTtlMs = 12 * 3600_000;
+  /** How many of the next access tokens a refresh issues are refused on first sight (fault tests). */
+  refuseRefreshedTokens = 0;
 
   readonly offers = new Map<string, AllegroOffer>();
   readonly forms = new Map<string, CheckoutForm>();
@@ -112,6 +114,28 @@ export class AllegroState {
     return { token, expiresIn: Math.ceil(this.accessTokenTtlMs / 1000) };
   }
 
+  /**
+   * The next `count` access tokens issued for a refresh token are refused (401 invalid_token)
+   * as if Allegro had revoked them at once: the "second 401 right after a refresh" case.
+   */
+  refuseNextRefreshedTokens(count = 1) {
+    this.refuseRefreshedTokens = count;
+  }
+
+  /** An access token issued for a refresh token: refused from the start while `refuseRefreshedTokens` lasts. */
+  issueRefreshedAccessToken(clientId: string): { token: string; expiresIn: number } {
+    const access = this.issueAccessToken(clientId);
+    if (this.refuseRefreshedTokens > 0) {
+      this.refuseRefreshedTokens--;
+      this.accessTokens.get(access.token)!.refused = true;
+    }
+    return access;
+  }
+
+  isRefusedAccessToken(token: string): boolean {
+    return this.accessTokens.get(token)?.refused === true;
+  }
+
   /** Ends every access token now: the next call gets a 401, as after Allegro's 12 hours. */
   expireAccessTokens() {
     for (const entry of this.accessTokens.values()) entry.expiresAt = 0;
@@ -119,7 +143,7 @@ export class AllegroState {
 
   isValidAccessToken(token: string): boolean {
     const entry = this.accessTokens.get(token);
-    return entry !== undefined && entry.expiresAt > Date.now();
+    return entry !== undefined && !entry.refused && entry.expiresAt > Date.now();
   }
 
   /** The client an access token was issued to (Allegro's rate limit counts per client id). */

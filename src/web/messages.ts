@@ -27,6 +27,11 @@ const russian: [RegExp, (...groups: string[]) => string][] = [
   [/^a transfer needs the warehouse it goes to$/, () => 'Выберите склад назначения'],
   [/^Too small: expected number to be >0$/, () => 'Число должно быть больше нуля'],
   [/^Invalid input: expected int, received number$/, () => 'Нужно целое число'],
+  // Why an account or its schedules stopped (src/channels/core, src/engine/schedules.ts).
+  [/^Unknown or revoked API key$/, () => 'Ключ неизвестен или отозван'],
+  [/^the account needs new credentials: (.*)$/s, (why) => `кабинету нужен новый ключ: ${localize('ru', why)}`],
+  [/^the account's schedules are stopped$/, () => 'расписания кабинета остановлены'],
+  [/^stopped by hand$/, () => 'остановлено вручную'],
   // An order's stock note (src/orders/service.ts), one remark per line.
   [/^line (\d+): (\d+) sold, (\d+) in stock$/, (line, sold, had) => `позиция ${line}: продано ${sold}, на складе было ${had}`],
   [/^line (\d+): could not be written off \((.*)\)$/s, (line, why) => `позиция ${line}: не списана (${localize('ru', why)})`],

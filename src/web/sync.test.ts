@@ -41,7 +41,8 @@ describe('web panel: channels and sync in a real browser', () => {
     await w.page.getByLabel('Базовый URL').fill(simulator.url);
     await w.page.getByLabel('API-ключ').fill('generic-key-WRONG-0000');
     await w.page.getByRole('button', { name: 'Проверить ключ и добавить' }).click();
-    await expect.poll(() => w.page.locator('#f-api_key-error').textContent()).toMatch(/API key/);
+    // The service's words, in Russian on a Russian page.
+    await expect.poll(() => w.page.locator('#f-api_key-error').textContent()).toBe('Ключ неизвестен или отозван');
     await w.screenshot('channels-key-refused');
     const [{ n }] = await panel.server.hub.database.query<{ n: number }>('select count(*)::int as n from channel_accounts');
     expect(n).toBe(0);
@@ -79,6 +80,9 @@ describe('web panel: channels and sync in a real browser', () => {
     expect(['succeeded', 'partial']).toContain(await run.getAttribute('data-status'));
     expect(await run.textContent()).toContain('Мой магазин');
     expect(await w.page.locator('svg.chart rect').count()).toBeGreaterThan(0);
+    // Durations in Russian units, with a decimal comma.
+    expect(await run.textContent()).toMatch(/\d+ мс|\d+,\d с|\d+ мин \d+ с/);
+    expect(await w.page.locator('#runs').textContent()).not.toMatch(/\d (ms|s|min)\b/);
     await w.screenshot('sync-history');
 
     await w.page.getByRole('link', { name: 'Запросы к API' }).click();
@@ -135,4 +139,70 @@ describe('web panel: channels and sync in a real browser', () => {
     expect(refused.status()).toBe(403);
     expect(await panel.server.hub.database.query("select count(*)::int as n from jobs where type = 'channels.sync'")).toEqual(before);
   });
+
+  it('shows an account whose key the service refused, why and what to do, in Russian and English, and takes a new key', async () => {
+    const created = await panel.server.api('/api/v1/channels/accounts', {
+      method: 'POST',
+      json: { channel: 'generic', name: 'Старый ключ', base_url: simulator.url, credentials: { apiKey: sim.apiKey } },
+    });
+    const id = created.body.id as number;
+    // The key was revoked on the channel's side: the account gets one the simulator does not know, and the check fails.
+    await panel.server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', json: { credentials: { apiKey: 'revoked-key-web-0000' } } });
+    expect((await panel.server.api(`/api/v1/channels/accounts/${id}/validate`, { method: 'POST' })).body).toMatchObject({ status: 'needs_reauth' });
+
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/channels');
+    const row = w.page.locator('#accounts tr[data-account="Старый ключ"]');
+    expect(await row.getAttribute('data-status')).toBe('needs_reauth');
+    expect(await row.textContent()).toContain('нужен новый ключ');
+    expect(await row.textContent()).toContain('Ключ неизвестен или отозван');
+    expect(await row.getByRole('button', { name: /Синхронизировать/ }).count()).toBe(0);
+    await w.screenshot('channels-needs-reauth');
+
+    await row.getByRole('link', { name: /Ввести новый ключ/ }).click();
+    await w.page.waitForURL(new RegExp(`/channels/${id}#new-key$`));
+    expect(await w.page.locator('#new-key').textContent()).toContain('Сервис отклонил API-ключ этого кабинета.');
+    expect(await w.page.locator('#new-key').textContent()).toContain('Ответ сервиса: Ключ неизвестен или отозван');
+    const schedule = w.page.locator('[data-schedule="generic.reconcile"]');
+    expect(await schedule.getAttribute('data-enabled')).toBe('false');
+    expect(await schedule.textContent()).toContain('кабинету нужен новый ключ: Ключ неизвестен или отозван');
+    await w.screenshot('channels-needs-reauth-account');
+
+    await w.page.goto('/');
+    const dash = w.page.locator('tr[data-account="Старый ключ"]');
+    expect(await dash.getAttribute('data-status')).toBe('needs_reauth');
+    expect(await dash.textContent()).toMatch(/нужен новый ключ.*Ключ неизвестен или отозван.*Ввести новый ключ/);
+    await w.screenshot('dashboard-needs-reauth');
+
+    await w.page.getByRole('link', { name: 'English' }).click();
+    await w.page.waitForURL((url) => url.pathname === '/');
+    expect(await dash.textContent()).toMatch(/needs a new key.*Unknown or revoked API key.*Enter a new key/);
+    await w.screenshot('dashboard-needs-reauth-english');
+    await w.page.goto('/channels');
+    expect(await row.textContent()).toMatch(/needs a new key.*Unknown or revoked API key.*Enter a new key/);
+    await row.getByRole('link', { name: /Enter a new key/ }).click();
+    expect(await w.page.locator('#new-key').textContent()).toContain('The service refused this account’s API key. It said: Unknown or revoked API key');
+    expect(await w.page.locator('[data-schedule="generic.reconcile"]').textContent()).toContain('the account needs new credentials: Unknown or revoked API key');
+
+    // A wrong key is refused beside the field and the account still needs one; the right one brings it back.
+    await w.page.getByLabel('New API key').fill('another-wrong-key-0000');
+    await w.page.getByRole('button', { name: 'Check and save the key' }).click();
+    await expect.poll(() => w.page.locator('#f-api_key-error').textContent()).toContain('Unknown or revoked API key');
+    expect((await panel.server.api(`/api/v1/channels/accounts/${id}`)).body.status).toBe('needs_reauth');
+    await w.screenshot('channels-new-key-refused-english');
+    await w.page.getByLabel('New API key').fill(sim.apiKey);
+    await w.page.getByRole('button', { name: 'Check and save the key' }).click();
+    await w.page.waitForURL(new RegExp(`/channels/${id}\\?key=1$`));
+    expect(await w.page.getByRole('status').first().textContent()).toContain('New key accepted');
+    expect(await w.page.locator('#new-key').count()).toBe(0);
+    expect(await w.page.locator('[data-schedule="generic.reconcile"]').getAttribute('data-enabled')).toBe('true');
+    expect(await w.page.content()).not.toContain(sim.apiKey);
+    expect((await panel.server.api(`/api/v1/channels/accounts/${id}`)).body).toMatchObject({ status: 'active', status_reason: null });
+
+    // Durations speak English units in English.
+    await w.page.goto('/sync');
+    expect(await w.page.locator('#runs').textContent()).toMatch(/\d+ ms|\d+\.\d s|\d+ min \d+ s/);
+    expect(await w.page.locator('#runs').textContent()).not.toMatch(/мс|мин/);
+    expectNoConsoleErrors(w);
+  }, 60_000);
 });

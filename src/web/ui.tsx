@@ -260,11 +260,13 @@ export function formatNumber(v: View, n: number | null | undefined): string {
   return n === null || n === undefined ? v.t('common.none') : new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB').format(n);
 }
 
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+/** A duration in the page's language and units: `850 ms`, `1.5 s`, `2 min 5 s` (`850 мс`, `1,5 с`, `2 мин 5 с`). */
+export function formatDuration(v: View, ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return v.t('common.none');
+  const locale = v.lang === 'ru' ? 'ru-RU' : 'en-GB';
+  if (ms < 1000) return `${ms} ${v.t('unit.ms')}`;
+  if (ms < 60_000) return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(ms / 1000)} ${v.t('unit.s')}`;
+  return `${Math.floor(ms / 60_000)} ${v.t('unit.min')} ${Math.round((ms % 60_000) / 1000)} ${v.t('unit.s')}`;
 }
 
 /** A query parameter as a positive integer, or undefined when absent or not a number. */

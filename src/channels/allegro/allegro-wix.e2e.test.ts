@@ -11,6 +11,7 @@ import { createAccount } from '../core/accounts.ts';
 import { registerChannelJobs } from '../core/jobs.ts';
 import { syncAccount } from '../core/sync.ts';
 import { channelsHub, seedCatalog } from '../core/testing.ts';
+import { allegroContractCheck } from './testing.ts';
 
 /**
  * One stock, three accounts on two channels, real HTTP, real workers: an Allegro order in the
@@ -172,4 +173,14 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     expect(counts.orders).toBe(34);
     expect(counts.sales).toBe(34);
   }, 120_000);
+
+  it('sent Allegro only requests its spec documents, and the simulator answered in its shapes, all the way through', async () => {
+    // The whole run's Allegro traffic (workers, syncs, the aborted batch); the 429s and 5xx injected above are skipped, the slow answers are checked.
+    const { exchanges, kinds, problems } = await allegroContractCheck(allegro.log);
+    expect(kinds).toEqual(expect.arrayContaining(['GET /order/checkout-forms/{id}', 'GET /order/events', 'GET /sale/offers']));
+    expect(kinds.some((k) => k.startsWith('PATCH /sale/product-offers/') || k.startsWith('PUT /sale/offer-quantity-change-commands/'))).toBe(true);
+    expect(exchanges.some((e) => e.fault === 'slow')).toBe(true);
+    expect(exchanges.length).toBeGreaterThan(50);
+    expect(problems).toEqual([]);
+  });
 });

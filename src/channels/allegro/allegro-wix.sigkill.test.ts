@@ -13,6 +13,7 @@ import { testKinds, useTestDatabase } from '../../test/databases.ts';
 import { createAccount } from '../core/accounts.ts';
 import { syncAccount } from '../core/sync.ts';
 import { channelsHub, seedCatalog } from '../core/testing.ts';
+import { allegroContractCheck } from './testing.ts';
 
 /**
  * The end-to-end path with real `sklad worker` processes (PostgreSQL: PGlite is one process):
@@ -170,5 +171,9 @@ describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix wi
       select status, attempts from jobs where type = 'allegro.order-events' order by id`);
     expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
     expect(jobs.every((j) => j.attempts >= 2)).toBe(true);
+    // What the killed workers and their successors sent Allegro, and its answers, against the spec.
+    const contract = await allegroContractCheck(allegro.log);
+    expect(contract.kinds).toEqual(expect.arrayContaining(['GET /order/checkout-forms/{id}', 'GET /order/events']));
+    expect(contract.problems).toEqual([]);
   }, 400_000);
 });

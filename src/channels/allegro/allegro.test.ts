@@ -3,7 +3,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAllegroSimulator, seedAllegro, type AllegroSimulator } from '../../../simulators/allegro/index.ts';
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
-import { checkExchange, findOperation, loadSpec } from '../../test/openapi-contract.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { createAccount, getAccount, loadState, saveState } from '../core/accounts.ts';
 import { CredentialsRejected, type SyncRunCounter } from '../core/connector.ts';
@@ -15,6 +14,7 @@ import { registerChannelJobs, runConnectorJob } from '../core/jobs.ts';
 import { listScheduleTargets } from '../../engine/schedules.ts';
 import type { AllegroState } from './auth.ts';
 import { allegroConnector } from './connector.ts';
+import { allegroContractCheck } from './testing.ts';
 
 /** Collects what a job run reports, as the engine's sync run would store it. */
 function collectingRun(): SyncRunCounter & { counts: Record<string, number>; problems: string[] } {
@@ -203,19 +203,11 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
   });
 
   it('sends only requests the Allegro spec documents, and the simulator answers in its shapes', async () => {
-    const spec = await loadSpec('allegro/swagger.yaml');
-    // Not checked: the OAuth endpoint (outside the spec), 401 token-expiry answers on paths whose spec does not document
-    // them (Allegro sends them everywhere), faults injected on purpose, and the malformed answers injected above.
-    const documented = (e: { method: string; path: string; status: number }) => Boolean(findOperation(spec, e.method, e.path)?.operation.responses?.[String(e.status)]);
-    const exchanges = sim.log.filter((e) => !e.path.startsWith('/auth/') && !e.fault && (e.status !== 401 || documented(e)));
-    // Allegro's media type both ways: asked for on every call, and the type of every body sent.
-    for (const e of exchanges) {
-      expect(e.headers.accept, `${e.method} ${e.path}`).toBe('application/vnd.allegro.public.v1+json');
-      if (e.body !== null) expect(e.headers['content-type'], `${e.method} ${e.path}`).toBe('application/vnd.allegro.public.v1+json');
-    }
+    // The malformed events and checkout forms above were injected on purpose: their requests are checked, not their answers.
+    const injected = (e: { path: string }) => e.path === '/order/events' || e.path.startsWith('/order/checkout-forms/');
+    const { exchanges, kinds, problems } = await allegroContractCheck(sim.log, { injectedAnswers: injected });
     // Every kind of request the connector makes is in the log.
-    const kinds = new Set(exchanges.map((e) => `${e.method} ${e.path.replace(/\/[0-9a-f-]{36}|\/\d{6,}/g, '/{id}')}`));
-    expect([...kinds].sort()).toEqual([
+    expect(kinds).toEqual([
       'GET /order/checkout-forms/{id}',
       'GET /order/event-stats',
       'GET /order/events',
@@ -225,11 +217,6 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
       'PATCH /sale/product-offers/{id}',
       'PUT /sale/offer-quantity-change-commands/{id}',
     ]);
-    const problems = exchanges.flatMap((e) => {
-      const found = checkExchange(spec, e);
-      const injected = e.path === '/order/events' || e.path.startsWith('/order/checkout-forms/');
-      return injected ? found.filter((p) => !/answer 200/.test(p)) : found;
-    });
     expect(exchanges.length).toBeGreaterThan(10);
     expect(problems).toEqual([]);
   });
@@ -250,6 +237,39 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 }] });
     await job(hub, second.id, 'order-events');
     expect(await orders()).toBe(1);
+  });
+
+  it('refreshes once and stops when Allegro refuses the freshly refreshed token too: the call fails, recorded, and the account is needs_reauth', async () => {
+    registerChannelJobs();
+    const third = await createAccount(
+      hub.db,
+      hub.masterKey!,
+      { channel: 'allegro', name: 'Allegro refused', baseUrl: server.url, credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: sim.state.issueRefreshToken(client.id) } },
+      'test',
+    );
+    await runConnectorJob(hub, third.id, 'order-events'); // a token and a cursor
+    const ctx = await connectorContextFor(hub, third.id);
+    // The token expires; the one the refresh gives is refused as well (the second 401 right after a refresh).
+    sim.state.expireAccessTokens();
+    sim.state.refuseNextRefreshedTokens();
+    const from = sim.log.length;
+    await expect(runConnectorJob(hub, third.id, 'order-events')).rejects.toThrow(/refused a freshly refreshed access token/);
+    // One refresh, no loop: the call, the refresh, the call again, and nothing after.
+    expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /order/events', '200 POST /auth/oauth/token', '401 GET /order/events']);
+    expect(sim.state.refuseRefreshedTokens).toBe(0);
+
+    const account = await getAccount(hub.db, third.id);
+    expect(account.status).toBe('needs_reauth');
+    expect(account.status_reason).toMatch(/freshly refreshed access token/);
+    const [run] = await rows<{ status: string; error: string }>(hub.db, sql`
+      select status, error from sync_runs where type = 'allegro.order-events' and account_id = ${third.id} order by id desc limit 1`);
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/freshly refreshed access token: connect the account again/) });
+    expect((await listScheduleTargets(hub.db)).filter((t) => t.accountId === third.id).every((t) => !t.enabled)).toBe(true);
+    // Any other call (here a check through a context made before) meets it the same way: one refresh, then the refusal.
+    const before = sim.log.length;
+    sim.state.refuseNextRefreshedTokens();
+    await expect(allegroConnector.validate(ctx)).rejects.toBeInstanceOf(CredentialsRejected);
+    expect(sim.log.slice(before).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /sale/offers', '200 POST /auth/oauth/token', '401 GET /sale/offers']);
   });
 
   it('turns the account needs_reauth when Allegro refuses the refresh token, and its schedules stop', async () => {

@@ -1,13 +1,14 @@
 import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { roleAtLeast } from '../../access/api-keys.ts';
-import { createAccount, deleteAccount, getAccount, listAccounts, markValidated, requireMasterKey, type AccountView } from '../../channels/core/accounts.ts';
+import { createAccount, deleteAccount, getAccount, listAccounts, markValidated, requireMasterKey, updateAccount, type AccountView } from '../../channels/core/accounts.ts';
 import { ChannelHttpError, CredentialsRejected } from '../../channels/core/connector.ts';
-import { accountRuntime } from '../../channels/core/context.ts';
+import { accountRuntime, markNeedsReauth, setSchedulesEnabled } from '../../channels/core/context.ts';
 import { enqueueAccountJob } from '../../channels/core/jobs.ts';
 import { countByState, listListings, matchStates, type MatchState } from '../../channels/core/listings.ts';
 import { connectors } from '../../channels/registry.ts';
 import { rows } from '../../db/database.ts';
+import { listScheduleTargets, type ScheduleTarget } from '../../engine/schedules.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -76,27 +77,56 @@ export function channelRoutes(hub: Hub) {
     const problem = await checkKey(hub, account.id);
     if (problem) {
       await hub.db.transaction((tx) => deleteAccount(tx, account.id, c.get('actor').name));
-      return again({ api_key: problem });
+      return again({ api_key: localize(v.lang, problem.message) });
     }
     return c.redirect(`/channels/${account.id}?added=1`, 303);
   });
 
-  app.get('/channels/:id', async (c) => {
+  const showAccount = async (c: WebContext, id: number, errors: FieldErrors = {}) => {
     const v = viewOf(c);
-    const id = accountId(c);
     const account = await getAccount(hub.db, id);
     const state = matchStates.includes(c.req.query('state') as MatchState) ? (c.req.query('state') as MatchState) : undefined;
     const offset = offsetParam(c.req.query('offset'));
-    const [counts, listings, runs] = await Promise.all([
+    const [counts, listings, runs, schedules] = await Promise.all([
       countByState(hub.db, id),
       listListings(hub.db, id, { state, limit: PAGE_SIZE, offset }),
       lastRuns(hub),
+      listScheduleTargets(hub.db),
     ]);
+    const flash = c.req.query('added') === '1' ? v.t('channels.added') : c.req.query('key') === '1' ? v.t('channels.keySaved') : undefined;
     return renderPage(
       c,
       account.name,
-      <AccountPage v={v} account={account} counts={counts} listings={listings} state={state} offset={offset} lastRun={runs.get(id)} added={c.req.query('added') === '1'} />,
+      <AccountPage v={v} account={account} counts={counts} listings={listings} state={state} offset={offset} lastRun={runs.get(id)}
+        schedules={schedules.filter((s) => s.accountId === id)} flash={flash} errors={errors} />,
     );
+  };
+
+  app.get('/channels/:id', (c) => showAccount(c, accountId(c)));
+
+  // A new key for an account whose key the service refused: checked with the service, then kept.
+  app.post('/channels/:id/key', async (c) => {
+    const v = viewOf(c);
+    if (!isAdmin(c)) return errorPage(c, 403, v.t('error.forbidden'));
+    const id = accountId(c);
+    const before = await getAccount(hub.db, id);
+    const body = await c.req.parseBody();
+    const apiKey = typeof body.api_key === 'string' ? body.api_key.trim() : '';
+    if (!apiKey) return showAccount(c, id, { api_key: v.t('common.required') });
+    const actor = c.get('actor').name;
+    try {
+      await hub.db.transaction((tx) => updateAccount(tx, requireMasterKey(hub.masterKey), id, { credentials: { apiKey } }, actor));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return showAccount(c, id, { api_key: localize(v.lang, error.message) });
+    }
+    const problem = await checkKey(hub, id);
+    // A disabled account stays disabled whatever the verdict; the others follow it, as the API's validate does.
+    if (problem?.refused && before.status !== 'disabled') await markNeedsReauth(hub, id, problem.message, actor);
+    // New keys made it active (updateAccount), so its schedules run again, as after the API's PATCH.
+    else if (before.status === 'needs_reauth') await setSchedulesEnabled(hub, id, true);
+    if (problem) return showAccount(c, id, { api_key: localize(v.lang, problem.message) });
+    return c.redirect(`/channels/${id}?key=1`, 303);
   });
 
   // htmx posts here and swaps in a progress box that follows the job's events.
@@ -121,19 +151,35 @@ const accountId = (c: WebContext) => {
   return id;
 };
 
-/** The service's verdict on the key: null when it works, else why not (in words for the form). */
-async function checkKey(hub: Hub, id: number): Promise<string | null> {
+/** The service's verdict on the key: null when it works, else why not (`refused` when it is the key's fault). */
+async function checkKey(hub: Hub, id: number): Promise<{ message: string; refused: boolean } | null> {
   try {
     const rt = await accountRuntime(hub, id, { allowInactive: true, timeoutMs: 15_000 });
     const verdict = await rt.connector.validate(rt.ctx);
-    if (!verdict.ok) return verdict.reason;
+    if (!verdict.ok) return { message: verdict.reason, refused: true };
     await markValidated(hub.db, id);
     return null;
   } catch (error) {
-    if (error instanceof CredentialsRejected) return error.message;
-    if (error instanceof ChannelHttpError) return `The service did not answer the check: ${error.message}`;
+    if (error instanceof CredentialsRejected) return { message: error.message, refused: true };
+    if (error instanceof ChannelHttpError) return { message: `The service did not answer the check: ${error.message}`, refused: false };
     throw error;
   }
+}
+
+/** An account's status: its badge and, when the service refused its key, why and what to do. */
+export function AccountStatusCell({ v, account }: { v: View; account: { id: number; status: string; status_reason: string | null } }) {
+  const admin = v.actor ? roleAtLeast(v.actor.role, 'admin') : false;
+  return (
+    <>
+      <Badge tone={toneOf(account.status)}>{wordsOr(v.t, `channels.status.${account.status}`, account.status)}</Badge>
+      {account.status_reason && <div><small data-reason>{localize(v.lang, account.status_reason)}</small></div>}
+      {account.status === 'needs_reauth' && (
+        <div>
+          {admin ? <a href={`/channels/${account.id}#new-key`}>{v.t('channels.reauthAction')} →</a> : <small>{v.t('channels.reauthAskAdmin')}</small>}
+        </div>
+      )}
+    </>
+  );
 }
 
 async function lastRuns(hub: Hub): Promise<Map<number, LastRun>> {
@@ -193,14 +239,13 @@ function Accounts({ v, accounts, runs, added }: { v: View; accounts: AccountView
           <Table label={t('channels.accounts')} id="accounts"
             columns={[t('channels.name'), t('channels.channel'), t('common.status'), t('channels.lastSync'), '']}>
             {accounts.map((a) => (
-              <tr data-account={a.name}>
+              <tr data-account={a.name} data-status={a.status} class={a.status === 'needs_reauth' ? 'row-warn' : undefined}>
                 <td>
                   <a href={`/channels/${a.id}`}>{a.name}</a>
                 </td>
                 <td>{a.channel}</td>
                 <td>
-                  <Badge tone={toneOf(a.status)}>{t(`channels.status.${a.status}`)}</Badge>
-                  {a.status_reason && <div><small>{a.status_reason}</small></div>}
+                  <AccountStatusCell v={v} account={a} />
                 </td>
                 <td>
                   <LastRunCell v={v} run={runs.get(a.id)} />
@@ -226,10 +271,13 @@ interface AccountPageProps {
   state?: MatchState;
   offset: number;
   lastRun?: LastRun;
-  added: boolean;
+  schedules: ScheduleTarget[];
+  /** What the last action did (account added, key accepted). */
+  flash?: string;
+  errors: FieldErrors;
 }
 
-function AccountPage({ v, account, counts, listings, state, offset, lastRun, added }: AccountPageProps) {
+function AccountPage({ v, account, counts, listings, state, offset, lastRun, schedules, flash, errors }: AccountPageProps) {
   const { t } = v;
   const total = counts.matched + counts.unmatched + counts.ambiguous;
   const tab = (s: MatchState | undefined, label: string, n: number) => (
@@ -246,7 +294,8 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, add
         <h1>{account.name}</h1>
         <SyncButton v={v} account={account} />
       </div>
-      {added && <Notice kind="success">{t('channels.added')}</Notice>}
+      {flash && <Notice kind="success">{flash}</Notice>}
+      {(account.status === 'needs_reauth' || errors.api_key) && <NewKey v={v} account={account} errors={errors} />}
       <div class="grid grid-side">
         <section class="card">
           <dl class="facts">
@@ -254,7 +303,8 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, add
             <dd>{account.channel}</dd>
             <dt>{t('common.status')}</dt>
             <dd>
-              <Badge tone={toneOf(account.status)}>{t(`channels.status.${account.status}`)}</Badge> {account.status_reason}
+              <Badge tone={toneOf(account.status)}>{t(`channels.status.${account.status}`)}</Badge>{' '}
+              {account.status_reason && localize(v.lang, account.status_reason)}
             </dd>
             <dt>{t('channels.baseUrl')}</dt>
             <dd class="mono">{account.base_url}</dd>
@@ -264,6 +314,25 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, add
             <dd>
               <LastRunCell v={v} run={lastRun} />
             </dd>
+            {schedules.length > 0 && (
+              <>
+                <dt>{t('channels.schedules')}</dt>
+                <dd>
+                  {schedules.map((s) => (
+                    <div data-schedule={s.definition.name} data-enabled={String(s.enabled)}>
+                      <span class="mono">{s.definition.name}</span>{' '}
+                      {s.enabled ? (
+                        <small>{t('channels.scheduleOn', { at: formatDateTime(v, s.nextRun) })}</small>
+                      ) : (
+                        <>
+                          <Badge tone="warn">{t('channels.scheduleStopped')}</Badge> <small>{s.reason && localize(v.lang, s.reason)}</small>
+                        </>
+                      )}
+                    </div>
+                  ))}
+                </dd>
+              </>
+            )}
           </dl>
         </section>
         <section class="card">
@@ -319,6 +388,33 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, add
         )}
       </section>
     </>
+  );
+}
+
+/** Why the account stopped and what to do: an admin enters a new key here, the others are told to ask one. */
+function NewKey({ v, account, errors }: { v: View; account: AccountView; errors: FieldErrors }) {
+  const { t } = v;
+  const admin = v.actor ? roleAtLeast(v.actor.role, 'admin') : false;
+  return (
+    <section class="card" id="new-key" style="margin-bottom:1rem">
+      {account.status === 'needs_reauth' && (
+        <Notice kind="warn">
+          <b>{t('channels.reauthTitle')}</b>
+          {account.status_reason && <> {t('channels.reauthWhy', { reason: localize(v.lang, account.status_reason) })}</>}
+          <div>{t('channels.reauthTodo')}</div>
+        </Notice>
+      )}
+      {admin ? (
+        <form method="post" action={`/channels/${account.id}/key`} class="stack" novalidate data-busy style="max-width:40rem">
+          <Field name="api_key" type="password" label={t('channels.newKey')} errors={errors} hint={t('channels.newKeyHint')} required attrs={{ autocomplete: 'off' }} />
+          <div class="actions">
+            <button type="submit">{t('channels.saveKey')}</button>
+          </div>
+        </form>
+      ) : (
+        <p class="muted">{t('channels.reauthAskAdmin')}</p>
+      )}
+    </section>
   );
 }
 

@@ -7,6 +7,7 @@ import { viewOf, type View } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
+import { AccountStatusCell } from './channels.tsx';
 import { Badge, Empty, formatDateTime, formatNumber, Stat, Table, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
@@ -139,14 +140,14 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
           ) : (
             <Table label={t('dash.syncStatus')} class="cards" columns={[t('channels.name'), t('common.status'), t('dash.lastRun')]}>
               {accounts.map((a) => (
-                <tr>
+                <tr data-account={a.name} data-status={a.status}>
                   <td data-label={t('channels.name')}>
                     <a href={`/channels/${a.id}`}>{a.name}</a>
                     <br />
                     <small>{a.channel}</small>
                   </td>
                   <td data-label={t('common.status')}>
-                    <Badge tone={toneOf(a.status)}>{wordsOr(t, `channels.status.${a.status}`, a.status)}</Badge>
+                    <AccountStatusCell v={v} account={a} />
                   </td>
                   <td data-label={t('dash.lastRun')}>
                     {a.run_status ? (

@@ -346,7 +346,7 @@ export function menuPageRoutes(hub: Hub) {
                       <StatusBadge v={v} status={h.status} />
                     </td>
                     <td class="num">{formatNumber(v, h.items_synced)}</td>
-                    <td class="num">{formatDuration(h.duration_ms)}</td>
+                    <td class="num">{formatDuration(v, h.duration_ms)}</td>
                     <td>
                       <small>{formatDateTime(v, h.started_at)}</small>
                     </td>
@@ -577,7 +577,7 @@ function MenuFrame({ v, scope, tab, last, run, error, children }: FrameProps) {
                     kind: kindLabel(v, outcome.sync_type),
                     status: say(v, `status.${outcome.status as 'success'}`),
                     items: formatNumber(v, outcome.items_synced),
-                    duration: formatDuration(outcome.duration_ms),
+                    duration: formatDuration(v, outcome.duration_ms),
                   })}
               {outcome.status === 'partial' && outcome.error_message ? ` ${outcome.error_message}` : ''}
             </Notice>

@@ -151,7 +151,7 @@ function RunsChart({ v, runs }: { v: View; runs: RunRow[] }) {
   const barWidth = Math.max(2, slot * 0.7);
   const plotHeight = height - pad.bottom - pad.top;
   const tone = (status: string) => ({ succeeded: 'bar-ok', failed: 'bar-bad', partial: 'bar-warn' })[status] ?? 'bar-info';
-  const ticks = [0, 0.5, 1].map((f) => ({ y: pad.top + plotHeight * (1 - f), label: formatDuration(Math.round(longest * f)) }));
+  const ticks = [0, 0.5, 1].map((f) => ({ y: pad.top + plotHeight * (1 - f), label: formatDuration(v, Math.round(longest * f)) }));
   return (
     <figure style="margin:0">
       <svg class="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={v.t('sync.chart')}>
@@ -167,7 +167,7 @@ function RunsChart({ v, runs }: { v: View; runs: RunRow[] }) {
           const h = Math.max(2, ((r.duration_ms ?? 0) / longest) * plotHeight);
           return (
             <rect class={tone(r.status)} x={pad.left + i * slot + (slot - barWidth) / 2} y={pad.top + plotHeight - h} width={barWidth} height={h} rx="2">
-              <title>{`#${r.id} ${r.type} · ${wordsOr(v.t, `status.${r.status}`, r.status)} · ${formatDuration(r.duration_ms)} · ${formatDateTime(v, r.started_at)}`}</title>
+              <title>{`#${r.id} ${r.type} · ${wordsOr(v.t, `status.${r.status}`, r.status)} · ${formatDuration(v, r.duration_ms)} · ${formatDateTime(v, r.started_at)}`}</title>
             </rect>
           );
         })}
@@ -233,7 +233,7 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
                     <Badge tone={toneOf(r.status)}>{wordsOr(t, `status.${r.status}`, r.status)}</Badge>
                     {r.error && <div><small class="error">{r.error}</small></div>}
                   </td>
-                  <td class="num">{formatDuration(r.duration_ms)}</td>
+                  <td class="num">{formatDuration(v, r.duration_ms)}</td>
                   <td class="num mono" title={t('sync.counts')}>
                     {r.fetched} / {r.created} / {r.updated} / {r.pushed} / {r.failed}
                   </td>
@@ -299,7 +299,7 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
                       <Badge tone={bad ? 'bad' : 'ok'}>{call.status ?? '—'}</Badge>
                       {call.error && <div><small class="error">{call.error}</small></div>}
                     </td>
-                    <td class="num">{formatDuration(call.duration_ms)}</td>
+                    <td class="num">{formatDuration(v, call.duration_ms)}</td>
                   </tr>
                 );
               })}

@@ -16,7 +16,8 @@ import {
  * The one HTTP client every connector talks through (docs/decisions/040): undici with
  * keep-alive, a timeout per request, retries with exponential back-off and full jitter on
  * 429/5xx/network errors (Retry-After, or WB's X-Ratelimit-Retry, honoured), a token
- * bucket per account kept in PostgreSQL so every worker in every process together keeps the channel's rate, a cap on
+ * bucket per account kept in PostgreSQL so every worker in every process together keeps the channel's rate (and one
+ * per account and limit group for services that limit groups of methods apart: takeGroupToken), a cap on
  * requests in flight per account (per process), and one `api_calls` row per request with
  * secrets cut out.
  */
@@ -102,6 +103,7 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
           // The service told us to slow down: every worker of this account pauses, not only this one,
           // unless the limit was one group's (WB statistics: a minute) and the account's other requests may go on.
           if (status === 429 && !req.limitGroup) await pauseBucket(hub.db, account.id, limits, pause);
+          else if (status === 429 && req.limitGroup) await pauseGroup(hub.db, account.id, req.limitGroup, pause);
         }
         await sleep(waitMs, options.signal);
       }
@@ -173,17 +175,22 @@ const isAnswer = (status: number | null | undefined, accept?: number[]) =>
 
 // --- rate limit: a token bucket per account in the database ---------------------------------
 
-const ensuredBuckets = new Map<number, string>();
+const ensuredBuckets = new Map<string, string>();
 
-async function ensureBucket(db: Executor, accountId: number, limits: ChannelLimits) {
+/** The account's own bucket is the row with limit_group ''; a limit group's has its name. */
+async function ensureBucket(db: Executor, accountId: number, limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>, group = '') {
   const shape = `${limits.burst}:${limits.requestsPerSecond}`;
-  if (ensuredBuckets.get(accountId) === shape) return;
+  const key = `${accountId}\u0000${group}`;
+  if (ensuredBuckets.get(key) === shape) return;
+  // A group's rate may have been learnt from the service's answers (observeGroup): only its capacity follows the code.
   await db.execute(sql`
-    insert into rate_buckets (account_id, tokens, capacity, refill_per_second)
-    values (${accountId}, ${limits.burst}, ${limits.burst}, ${limits.requestsPerSecond})
-    on conflict (account_id) do update set capacity = excluded.capacity, refill_per_second = excluded.refill_per_second
-     where rate_buckets.capacity <> excluded.capacity or rate_buckets.refill_per_second <> excluded.refill_per_second`);
-  ensuredBuckets.set(accountId, shape);
+    insert into rate_buckets (account_id, limit_group, tokens, capacity, refill_per_second)
+    values (${accountId}, ${group}, ${limits.burst}, ${limits.burst}, ${limits.requestsPerSecond})
+    on conflict (account_id, limit_group) do update
+       set capacity = excluded.capacity,
+           refill_per_second = case when ${group}::text = '' then excluded.refill_per_second else rate_buckets.refill_per_second end
+     where rate_buckets.capacity <> excluded.capacity or (${group}::text = '' and rate_buckets.refill_per_second <> excluded.refill_per_second)`);
+  ensuredBuckets.set(key, shape);
 }
 
 /**
@@ -192,23 +199,31 @@ async function ensureBucket(db: Executor, accountId: number, limits: ChannelLimi
  * callers are served in the order they asked and never spin on the row.
  */
 export async function takeToken(db: Executor, accountId: number, limits: ChannelLimits, signal?: AbortSignal): Promise<void> {
-  await ensureBucket(db, accountId, limits);
-  const [bucket] = await rows<{ tokens: number; refill_per_second: number }>(db, sql`
+  const ms = await takeFrom(db, accountId, '', limits, signal);
+  if (ms > 0) bucketWaits.set(accountId, (bucketWaits.get(accountId) ?? 0) + ms);
+}
+
+async function takeFrom(db: Executor, accountId: number, group: string, limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>, signal?: AbortSignal, again = true, ticket?: { seq?: number }): Promise<number> {
+  await ensureBucket(db, accountId, limits, group);
+  const [bucket] = await rows<{ tokens: number; refill_per_second: number; seq: string }>(db, sql`
     update rate_buckets b
        set tokens = least(b.capacity, b.tokens + extract(epoch from (n.t - b.updated_at)) * b.refill_per_second) - 1,
+           in_flight = b.in_flight + case when ${group}::text = '' then 0 else 1 end,
+           seq = b.seq + case when ${group}::text = '' then 0 else 1 end,
            updated_at = n.t
       from (select clock_timestamp() as t) n
-     where b.account_id = ${accountId}
-    returning b.tokens, b.refill_per_second`);
+     where b.account_id = ${accountId} and b.limit_group = ${group}
+    returning b.tokens, b.refill_per_second, b.seq`);
   if (!bucket) {
-    ensuredBuckets.delete(accountId);
-    return;
+    // The row is gone (another database, a deleted account): make it again and take from it, once.
+    ensuredBuckets.delete(`${accountId}\u0000${group}`);
+    return again ? takeFrom(db, accountId, group, limits, signal, false, ticket) : 0;
   }
-  if (bucket.tokens < 0) {
-    const ms = (-bucket.tokens / bucket.refill_per_second) * 1000;
-    bucketWaits.set(accountId, (bucketWaits.get(accountId) ?? 0) + ms);
-    await sleep(ms, signal);
-  }
+  if (ticket) ticket.seq = Number(bucket.seq);
+  if (bucket.tokens >= 0) return 0;
+  const ms = (-bucket.tokens / bucket.refill_per_second) * 1000;
+  await sleep(ms, signal);
+  return ms;
 }
 
 /** Milliseconds this process's requests waited on an account's bucket (benchmarks tell rate-limit waits from work). */
@@ -219,7 +234,71 @@ export const bucketWaitMs = (accountId: number) => bucketWaits.get(accountId) ??
 async function pauseBucket(db: Executor, accountId: number, limits: ChannelLimits, pauseMs: number) {
   await db.execute(sql`
     update rate_buckets set tokens = least(tokens, ${-(pauseMs / 1000) * limits.requestsPerSecond})
-     where account_id = ${accountId}`);
+     where account_id = ${accountId} and limit_group = ''`);
+}
+
+// --- limit groups: a bucket per account and group (WB's method groups; docs/decisions/071) ---
+
+/** A group's documented limit: one token comes back every intervalMs, burst at once. */
+export interface GroupLimit {
+  intervalMs: number;
+  burst: number;
+}
+
+const groupShape = (limit: GroupLimit) => ({ burst: limit.burst, requestsPerSecond: 1000 / limit.intervalMs });
+
+/**
+ * Takes a token of one limit group of the account, shared by every process like the
+ * account's bucket; returns the milliseconds waited. Each take counts as in flight until
+ * `observeGroup` or `releaseGroup`.
+ */
+export async function takeGroupToken(db: Executor, accountId: number, group: string, limit: GroupLimit, signal?: AbortSignal, ticket?: { seq?: number }): Promise<number> {
+  if (!group) throw new Error('A limit group needs a name');
+  try {
+    return await takeFrom(db, accountId, group, groupShape(limit), signal, true, ticket);
+  } catch (error) {
+    // Aborted while waiting for its slot: not on its way any more.
+    if (signal?.aborted) await releaseGroup(db, accountId, group).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * What the service said about the group after a request (WB: X-Ratelimit-Remaining and
+ * -Reset). Remaining 0: the next token comes in min(reset, interval), and that is the
+ * group's rate from now on (a simulator configured faster than the documentation is
+ * followed). Remaining ≥ 1: the bucket holds at most that many less the group's other
+ * requests on their way (the answer may not count them yet), and is raised to it only
+ * when no other request of the group is on its way and nothing was taken or read since this
+ * request's take (`takenSeq`, from takeGroupToken's ticket): else the answer may be stale.
+ */
+export async function observeGroup(db: Executor, accountId: number, group: string, limit: GroupLimit, remaining: number, resetMs: number | null, takenSeq?: number) {
+  const current = sql`least(b.capacity, b.tokens + extract(epoch from (n.t - b.updated_at)) * b.refill_per_second)`;
+  const waitMs = Math.max(1, Math.min(resetMs ?? limit.intervalMs, limit.intervalMs));
+  await db.execute(sql`
+    update rate_buckets b
+       set tokens = case when ${remaining}::double precision < 1 then least(${current}, 0)
+                         when b.in_flight <= 1 and b.seq = ${takenSeq ?? -1}::bigint then least(b.capacity, ${remaining}::double precision)
+                         else least(${current}, ${remaining}::double precision - greatest(b.in_flight - 1, 0)) end,
+           refill_per_second = case when ${remaining}::double precision < 1 then ${1000 / waitMs}::double precision else b.refill_per_second end,
+           in_flight = greatest(b.in_flight - 1, 0),
+           seq = b.seq + 1,
+           updated_at = n.t
+      from (select clock_timestamp() as t) n
+     where b.account_id = ${accountId} and b.limit_group = ${group}`);
+}
+
+/** A request of the group ended without an answer to read (an error): it is no longer on its way. */
+export async function releaseGroup(db: Executor, accountId: number, group: string) {
+  await db.execute(sql`
+    update rate_buckets set in_flight = greatest(in_flight - 1, 0) where account_id = ${accountId} and limit_group = ${group}`);
+}
+
+/** After a group's 429 nobody sends in that group for the service's retry time (the account's other groups go on). */
+async function pauseGroup(db: Executor, accountId: number, group: string, pauseMs: number) {
+  await db.execute(sql`
+    update rate_buckets set tokens = least(tokens, -(${pauseMs / 1000}::double precision) * refill_per_second)
+     where account_id = ${accountId} and limit_group = ${group}`);
 }
 
 // --- a cap on requests in flight per account (per process; docs/decisions/040) -------------

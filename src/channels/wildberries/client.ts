@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type ConnectorAccount, type ConnectorContext, type HttpRequest } from '../core/connector.ts';
-import { pacerFor, type PaceLimit, type Pacer } from './pacer.ts';
+import { ChannelHttpError, CredentialsRejected, type ConnectorAccount, type ConnectorContext, type HttpRequest, type HttpResponse } from '../core/connector.ts';
+import { pacerFor, type PaceLimit, type Pacer, type SharedGroups } from './pacer.ts';
 
 /**
  * How Sklad calls Wildberries. WB serves its API from several hosts, one per family
@@ -65,15 +65,22 @@ export interface WbRequest extends Omit<HttpRequest, 'path'> {
 }
 
 /** One paced call; 401 means the token is wrong or lacks the category (the account needs a new one). */
-export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: WbRequest, schema: T): Promise<{ status: number; body: z.infer<T> }> {
+export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: WbRequest, schema: T, pacer: Pacer = pacerOf(ctx)): Promise<{ status: number; body: z.infer<T> }> {
   const token = ctx.account.credentials.token;
-  const pacer = pacerOf(ctx);
-  await pacer.take(req.group, ctx.signal);
+  // The group's bucket is in PostgreSQL (account + group), so all workers together keep WB's limit.
+  const shared: SharedGroups = { db: ctx.hub.db, accountId: ctx.account.id };
+  await pacer.take(req.group, ctx.signal, shared);
   try {
     const { family, group, ...rest } = req;
-    // limitGroup: a 429 of one group (WB answers it with X-Ratelimit-Retry) delays that group, not the account's other requests.
-    const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
-    pacer.observe(group, res.headers);
+    let res: HttpResponse;
+    try {
+      // limitGroup: a 429 of one group (WB answers it with X-Ratelimit-Retry) delays that group, not the account's other requests.
+      res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
+    } catch (error) {
+      await pacer.release(group, shared);
+      throw error;
+    }
+    await pacer.observe(group, res.headers, shared);
     return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
   } catch (error) {
     if (error instanceof ChannelHttpError && error.status === 401) {

@@ -1,4 +1,5 @@
-import { sleep } from '../core/http-client.ts';
+import type { Executor } from '../../db/database.ts';
+import { observeGroup, releaseGroup, sleep, takeGroupToken } from '../core/http-client.ts';
 
 /**
  * Per-method-group pacing inside one account. The shared HTTP client keeps one bucket per
@@ -8,7 +9,19 @@ import { sleep } from '../core/http-client.ts';
  * limit; once the service answers with `X-Ratelimit-Remaining`/`-Reset` (WB), those
  * headers decide: a simulator configured with a shorter interval is followed, not the
  * documentation. Every wait is counted, so a benchmark can tell forced waits from slack.
+ *
+ * Given a `SharedGroups` (the database and the account), the groups' state is not this
+ * process's but a bucket per account and group in PostgreSQL (takeGroupToken), so every
+ * worker in every process together keeps a group's limit (WB); without, it stays in memory (Ozon).
  */
+
+/** Where a pacer keeps its groups when every process must see them: the account's rows in rate_buckets. */
+export interface SharedGroups {
+  db: Executor;
+  accountId: number;
+  /** Set by take, read by observe: one SharedGroups per request. */
+  seq?: number;
+}
 
 export interface PaceLimit {
   /** One request's token comes back after this long. */
@@ -51,8 +64,14 @@ export class Pacer {
   }
 
   /** Waits until a request of `group` may go; returns how long it waited. */
-  async take(group: string, signal?: AbortSignal): Promise<number> {
+  async take(group: string, signal?: AbortSignal, shared?: SharedGroups): Promise<number> {
     const limit = this.limit(group);
+    if (shared) {
+      const askedAt = performance.now();
+      const waitedMs = await takeGroupToken(shared.db, shared.accountId, group, limit, signal, shared);
+      this.record({ group, askedAt, waitedMs });
+      return waitedMs;
+    }
     const s = this.state(group);
     const askedAt = performance.now();
     let waitMs: number;
@@ -66,24 +85,37 @@ export class Pacer {
       waitMs = s.tokens < 0 ? -s.tokens * limit.intervalMs : 0;
     }
     if (waitMs > 0) await sleep(waitMs, signal);
-    this.records.push({ group, askedAt, waitedMs: waitMs });
-    if (this.records.length > 200_000) this.records.splice(0, 100_000);
+    this.record({ group, askedAt, waitedMs: waitMs });
     return waitMs;
+  }
+
+  private record(r: PaceRecord) {
+    this.records.push(r);
+    if (this.records.length > 200_000) this.records.splice(0, 100_000);
   }
 
   /**
    * Reads WB's rate headers from an answer. Remaining 0 means wait: for `Reset` seconds
    * (the time until the burst is whole again) but no longer than one token's interval.
    */
-  observe(group: string, headers: Headers | undefined) {
+  async observe(group: string, headers: Headers | undefined, shared?: SharedGroups): Promise<void> {
     const remaining = headers?.get('x-ratelimit-remaining');
+    const reset = Number(headers?.get('x-ratelimit-reset') ?? headers?.get('x-ratelimit-retry'));
+    if (shared) {
+      if (remaining === null || remaining === undefined || !Number.isFinite(Number(remaining))) return releaseGroup(shared.db, shared.accountId, group);
+      return observeGroup(shared.db, shared.accountId, group, this.limit(group), Number(remaining), Number.isFinite(reset) ? reset * 1000 : null, shared.seq);
+    }
     if (remaining === null || remaining === undefined) return;
     const s = this.state(group);
     s.serverPaced = true;
     const now = performance.now();
-    const reset = Number(headers?.get('x-ratelimit-reset') ?? headers?.get('x-ratelimit-retry'));
     if (Number(remaining) >= 1) s.notBefore = now;
     else s.notBefore = now + Math.min(Number.isFinite(reset) ? reset * 1000 : this.limit(group).intervalMs, this.limit(group).intervalMs);
+  }
+
+  /** A shared take whose request ended without an answer to read: it is no longer on its way. */
+  async release(group: string, shared?: SharedGroups): Promise<void> {
+    if (shared) await releaseGroup(shared.db, shared.accountId, group);
   }
 
   /** After a 429: nothing of the group goes before the service's retry time. */

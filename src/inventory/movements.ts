@@ -4,7 +4,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { rows, type Executor } from '../db/database.ts';
 import { DomainError } from '../shared/errors.ts';
-import { preparedRows } from './prepared.ts';
+import { preparedStatement } from './prepared.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
 // The contract other domains import from here (see the brief): warehouses and levels live beside.
@@ -227,32 +227,18 @@ async function adjust(tx: Executor, m: Parsed, actor: string): Promise<Movement>
  * Changes a level, writes its ledger row and its outbox message in ONE statement: the check
  * ("never negative, the warehouse is writable, the product is active") and the change are one
  * atomic UPDATE, so concurrent write-offs queue on the row lock instead of failing or
- * overselling. It is a named prepared statement: planned once per connection, it costs about
- * as much as a plain INSERT (bench/stock-writeoff.bench.ts). When it changes nothing, a second
- * look says why.
+ * overselling. It is a named prepared statement, written and compiled once per shape: planned
+ * once per connection, a call only sends its values (bench/stock-writeoff.bench.ts). When it
+ * changes nothing, a second look says why.
  */
 async function applyLeg(tx: Executor, leg: Leg, actor: string): Promise<Movement> {
+  const values = {
+    productId: leg.productId, warehouseId: leg.warehouseId, onHand: leg.onHand, reserved: leg.reserved, type: leg.type,
+    transferId: leg.transferId, reason: leg.reason, reference: leg.reference, actor,
+    key: String(leg.productId), payload: leg.announce && JSON.stringify({ warehouseIds: leg.announce }), announce: leg.announce !== null,
+  };
   for (let attempt = 1; ; attempt++) {
-    // one prepared-statement name per statement shape
-    const [row] = await preparedRows<Movement>(tx, isIncoming(leg) ? 'stock_leg_in' : 'stock_leg_change', sql`
-      with allowed as (
-        select from products p, warehouses w
-         where p.id = ${leg.productId} and p.archived_at is null
-           and w.id = ${leg.warehouseId} and not w.read_only and w.archived_at is null
-      ), level as (${levelChange(leg)}), movement as (
-        insert into stock_movements (type, product_id, warehouse_id, quantity, reserved_delta, on_hand_after, reserved_after,
-                                     transfer_id, reason, reference, actor)
-        select ${leg.type}::text, ${leg.productId}::bigint, ${leg.warehouseId}::bigint, ${leg.onHand}::bigint, ${leg.reserved}::bigint,
-               on_hand, reserved, ${leg.transferId}::uuid, ${leg.reason}::text, ${leg.reference}::text, ${actor}::text
-          from level
-        returning *
-      ), announced as (
-        -- the row addToOutbox (src/engine/outbox.ts) writes, inlined to save a round trip
-        insert into outbox (topic, key, payload)
-        select 'stock.changed', ${String(leg.productId)}::text, ${leg.announce && JSON.stringify({ warehouseIds: leg.announce })}::jsonb
-          from movement where ${leg.announce !== null}::boolean
-      )
-      select ${movementColumns} from movement`);
+    const [row] = await (isIncoming(leg) ? legIn : legChange)(tx, values);
     if (row) return row;
     // A concurrent receipt may have made room since the statement looked: then it is tried again.
     const refusal = await whyRefused(tx, leg, attempt >= 3);
@@ -261,24 +247,45 @@ async function applyLeg(tx: Executor, leg: Leg, actor: string): Promise<Movement
 }
 
 const isIncoming = (leg: Leg) => leg.onHand >= 0 && leg.reserved === 0;
+const v = (name: string) => sql.placeholder(name);
+
+/** The leg statement of one shape (one prepared-statement name per shape); its values are placeholders. */
+function legStatement(name: string, levelChange: SQL) {
+  return preparedStatement<Movement>(name, sql`
+    with allowed as (
+      select from products p, warehouses w
+       where p.id = ${v('productId')} and p.archived_at is null
+         and w.id = ${v('warehouseId')} and not w.read_only and w.archived_at is null
+    ), level as (${levelChange}), movement as (
+      insert into stock_movements (type, product_id, warehouse_id, quantity, reserved_delta, on_hand_after, reserved_after,
+                                   transfer_id, reason, reference, actor)
+      select ${v('type')}::text, ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint, ${v('reserved')}::bigint,
+             on_hand, reserved, ${v('transferId')}::uuid, ${v('reason')}::text, ${v('reference')}::text, ${v('actor')}::text
+        from level
+      returning *
+    ), announced as (
+      -- the row addToOutbox (src/engine/outbox.ts) writes, inlined to save a round trip
+      insert into outbox (topic, key, payload)
+      select 'stock.changed', ${v('key')}::text, ${v('payload')}::jsonb
+        from movement where ${v('announce')}::boolean
+    )
+    select ${movementColumns} from movement`);
+}
 
 /** Incoming stock may create the level; anything else changes an existing one within bounds. */
-function levelChange(leg: Leg): SQL {
-  if (isIncoming(leg)) {
-    return sql`
-      insert into stock_levels (product_id, warehouse_id, on_hand)
-      select ${leg.productId}::bigint, ${leg.warehouseId}::bigint, ${leg.onHand}::bigint from allowed
-      on conflict (product_id, warehouse_id) do update
-         set on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = now()
-      returning on_hand, reserved`;
-  }
-  return sql`
-    update stock_levels
-       set on_hand = on_hand + ${leg.onHand}, reserved = reserved + ${leg.reserved}, updated_at = now()
-     where product_id = ${leg.productId} and warehouse_id = ${leg.warehouseId} and exists (select from allowed)
-       and reserved + ${leg.reserved} >= 0 and on_hand + ${leg.onHand} >= reserved + ${leg.reserved}
-    returning on_hand, reserved`;
-}
+const legIn = legStatement('stock_leg_in', sql`
+  insert into stock_levels (product_id, warehouse_id, on_hand)
+  select ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint from allowed
+  on conflict (product_id, warehouse_id) do update
+     set on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = now()
+  returning on_hand, reserved`);
+
+const legChange = legStatement('stock_leg_change', sql`
+  update stock_levels
+     set on_hand = on_hand + ${v('onHand')}, reserved = reserved + ${v('reserved')}, updated_at = now()
+   where product_id = ${v('productId')} and warehouse_id = ${v('warehouseId')} and exists (select from allowed)
+     and reserved + ${v('reserved')} >= 0 and on_hand + ${v('onHand')} >= reserved + ${v('reserved')}
+  returning on_hand, reserved`);
 
 interface LegState {
   product: 'active' | 'archived' | null;

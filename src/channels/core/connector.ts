@@ -105,6 +105,8 @@ export interface HttpResponse<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
+  /** When the answered attempt went out (performance.now()): a service's rate headers describe its bucket as of then, not as of the answer. */
+  sentAt?: number;
 }
 
 /** The one HTTP client (src/channels/core/http-client.ts), bound to an account and a sync run. */

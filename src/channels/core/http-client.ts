@@ -82,7 +82,7 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
         hub.logger.debug({ accountId: account.id, method: req.method, url: shownUrl, status: outcome.status, ms: outcome.ms, attempt, error }, 'channel request');
 
         if (outcome.status !== undefined && isAnswer(outcome.status, req.accept)) {
-          if (!outcome.error) return { status: outcome.status, headers: outcome.headers!, body: outcome.parsed as T };
+          if (!outcome.error) return { status: outcome.status, headers: outcome.headers!, body: outcome.parsed as T, sentAt: outcome.sentAt };
         }
         const status = outcome.status ?? null;
         const retryable = status === null || status === 429 || status >= 500 || (!!outcome.error && isAnswer(status, req.accept));
@@ -113,6 +113,8 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
 }
 
 interface Attempt {
+  /** performance.now() when the attempt went out. */
+  sentAt: number;
   status?: number;
   headers?: Headers;
   parsed?: unknown;
@@ -139,7 +141,7 @@ async function send(url: string, method: string, headers: Record<string, string>
     for (const [k, v] of Object.entries(res.headers)) {
       if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
-    const attempt: Attempt = { status: res.statusCode, headers: responseHeaders, bytes: Buffer.byteLength(text), ms: Math.round(performance.now() - started) };
+    const attempt: Attempt = { sentAt: started, status: res.statusCode, headers: responseHeaders, bytes: Buffer.byteLength(text), ms: Math.round(performance.now() - started) };
     const looksJson = /json/i.test(responseHeaders.get('content-type') ?? '') || /^\s*[[{]/.test(text);
     if (text && looksJson) {
       try {
@@ -156,7 +158,7 @@ async function send(url: string, method: string, headers: Record<string, string>
     signal?.throwIfAborted();
     const ms = Math.round(performance.now() - started);
     const timedOut = timeout.aborted || /timeout/i.test((error as Error).name ?? '') || /timeout/i.test((error as Error).message);
-    return { bytes: 0, ms, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}` };
+    return { sentAt: started, bytes: 0, ms, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}` };
   }
 }
 
@@ -264,22 +266,35 @@ export async function takeGroupToken(db: Executor, accountId: number, group: str
 }
 
 /**
- * What the service said about the group after a request (WB: X-Ratelimit-Remaining and
- * -Reset). Remaining 0: the next token comes in min(reset, interval), and that is the
- * group's rate from now on (a simulator configured faster than the documentation is
- * followed). Remaining ≥ 1: the bucket holds at most that many less the group's other
- * requests on their way (the answer may not count them yet), and is raised to it only
- * when no other request of the group is on its way and nothing was taken or read since this
- * request's take (`takenSeq`, from takeGroupToken's ticket): else the answer may be stale.
+ * A service counts a request when it arrives, a little after it went out: this much of the time
+ * since sending is not credited to the bucket's refill (network latency on the way there).
  */
-export async function observeGroup(db: Executor, accountId: number, group: string, limit: GroupLimit, remaining: number, resetMs: number | null, takenSeq?: number) {
+const ARRIVAL_ALLOWANCE_MS = 50;
+
+/**
+ * What the service said about the group after a request (WB: X-Ratelimit-Remaining and
+ * -Reset). The headers describe the service's bucket when the request arrived, not when its
+ * answer was read (a statistics page of 80,000 rows takes seconds to come): what refilled
+ * since it was sent (`sentAgoMs`, less ARRIVAL_ALLOWANCE_MS) counts. Remaining 0: the next
+ * token comes min(reset, interval) after the arrival, and that is the group's rate from now
+ * on (a simulator configured faster than the documentation is followed). Remaining ≥ 1: the
+ * bucket holds at most that many (plus the refill since) less the group's other requests on
+ * their way (the answer may not count them yet), and is raised to it only when no other
+ * request of the group is on its way and nothing was taken or read since this request's take
+ * (`takenSeq`, from takeGroupToken's ticket): else the answer may be stale.
+ */
+export async function observeGroup(db: Executor, accountId: number, group: string, limit: GroupLimit, remaining: number, resetMs: number | null, takenSeq?: number, sentAgoMs = 0) {
   const current = sql`least(b.capacity, b.tokens + extract(epoch from (n.t - b.updated_at)) * b.refill_per_second)`;
   const waitMs = Math.max(1, Math.min(resetMs ?? limit.intervalMs, limit.intervalMs));
+  const sinceArrivalS = Math.max(0, sentAgoMs - ARRIVAL_ALLOWANCE_MS) / 1000;
+  // Tokens back since the service counted the request: at the new rate after a 0, else at the bucket's.
+  const emptySince = Math.min(1, (sinceArrivalS * 1000) / waitMs);
+  const told = sql`(${remaining}::double precision + ${sinceArrivalS}::double precision * b.refill_per_second)`;
   await db.execute(sql`
     update rate_buckets b
-       set tokens = case when ${remaining}::double precision < 1 then least(${current}, 0)
-                         when b.in_flight <= 1 and b.seq = ${takenSeq ?? -1}::bigint then least(b.capacity, ${remaining}::double precision)
-                         else least(${current}, ${remaining}::double precision - greatest(b.in_flight - 1, 0)) end,
+       set tokens = case when ${remaining}::double precision < 1 then least(${current}, ${emptySince}::double precision)
+                         when b.in_flight <= 1 and b.seq = ${takenSeq ?? -1}::bigint then least(b.capacity, ${told})
+                         else least(${current}, ${told} - greatest(b.in_flight - 1, 0)) end,
            refill_per_second = case when ${remaining}::double precision < 1 then ${1000 / waitMs}::double precision else b.refill_per_second end,
            in_flight = greatest(b.in_flight - 1, 0),
            seq = b.seq + 1,

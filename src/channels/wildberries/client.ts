@@ -80,7 +80,7 @@ export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: Wb
       await pacer.release(group, shared);
       throw error;
     }
-    await pacer.observe(group, res.headers, shared);
+    await pacer.observe(group, res.headers, shared, res.sentAt);
     return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
   } catch (error) {
     if (error instanceof ChannelHttpError && error.status === 401) {

@@ -97,13 +97,15 @@ export class Pacer {
   /**
    * Reads WB's rate headers from an answer. Remaining 0 means wait: for `Reset` seconds
    * (the time until the burst is whole again) but no longer than one token's interval.
+   * `sentAt` (performance.now() when the request went out): shared buckets count the
+   * headers from then, not from the answer (observeGroup).
    */
-  async observe(group: string, headers: Headers | undefined, shared?: SharedGroups): Promise<void> {
+  async observe(group: string, headers: Headers | undefined, shared?: SharedGroups, sentAt?: number): Promise<void> {
     const remaining = headers?.get('x-ratelimit-remaining');
     const reset = Number(headers?.get('x-ratelimit-reset') ?? headers?.get('x-ratelimit-retry'));
     if (shared) {
       if (remaining === null || remaining === undefined || !Number.isFinite(Number(remaining))) return releaseGroup(shared.db, shared.accountId, group);
-      return observeGroup(shared.db, shared.accountId, group, this.limit(group), Number(remaining), Number.isFinite(reset) ? reset * 1000 : null, shared.seq);
+      return observeGroup(shared.db, shared.accountId, group, this.limit(group), Number(remaining), Number.isFinite(reset) ? reset * 1000 : null, shared.seq, sentAt === undefined ? 0 : performance.now() - sentAt);
     }
     if (remaining === null || remaining === undefined) return;
     const s = this.state(group);

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Tx } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
 import { localFieldsPatch, updateCategoryLocalFields, updateProductLocalFields, type LocalFieldsPatch } from '../../menu/local-fields.ts';
@@ -295,32 +296,20 @@ export function menuPageRoutes(hub: Hub) {
     const v = viewOf(c);
     const scope = scopeOf(await listSettings(hub.db), c.req.query());
     const stops = scope.setting && scope.organizationId ? await listStopLists(hub.db, { settingId: scope.setting.id, organizationId: scope.organizationId }) : [];
-    return renderPage(
-      c,
-      say(v, 'stopLists'),
-      <MenuFrame v={v} scope={scope} tab="stops">
-        {scope.setting && (
-          <section class="card">
-            {stops.length === 0 ? (
-              <Empty>{say(v, 'noStops')}</Empty>
-            ) : (
-              <Table label={say(v, 'stopLists')} id="stop-lists"
-                columns={[say(v, 'product'), say(v, 'terminalGroup'), num(say(v, 'balance')), say(v, 'added')]}>
-                {(stops as unknown as StopRow[]).map((s) => (
-                  <tr data-external-id={s.product_external_id} class={s.balance <= 0 ? 'row-bad' : undefined}>
-                    <td>{s.product_id ? <a href={`/menu/products/${s.product_id}`}>{s.product_name}</a> : <span class="mono">{s.product_external_id}</span>}</td>
-                    <td>{s.terminal_group_name ?? s.terminal_group_id}</td>
-                    <td class="num">{formatNumber(v, s.balance)}</td>
-                    <td>
-                      <small>{formatDateTime(v, s.added_at)}</small>
-                    </td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-          </section>
-        )}
-      </MenuFrame>,
+    return renderListTab(c, scope, 'stops', 'stopLists', 'noStops', stops.length > 0,
+      <Table label={say(v, 'stopLists')} id="stop-lists"
+        columns={[say(v, 'product'), say(v, 'terminalGroup'), num(say(v, 'balance')), say(v, 'added')]}>
+        {(stops as unknown as StopRow[]).map((s) => (
+          <tr data-external-id={s.product_external_id} class={s.balance <= 0 ? 'row-bad' : undefined}>
+            <td>{s.product_id ? <a href={`/menu/products/${s.product_id}`}>{s.product_name}</a> : <span class="mono">{s.product_external_id}</span>}</td>
+            <td>{s.terminal_group_name ?? s.terminal_group_id}</td>
+            <td class="num">{formatNumber(v, s.balance)}</td>
+            <td>
+              <small>{formatDateTime(v, s.added_at)}</small>
+            </td>
+          </tr>
+        ))}
+      </Table>,
     );
   });
 
@@ -328,36 +317,24 @@ export function menuPageRoutes(hub: Hub) {
     const v = viewOf(c);
     const scope = scopeOf(await listSettings(hub.db), c.req.query());
     const history = scope.setting ? ((await listMenuSyncHistory(hub.db, { settingId: scope.setting.id, limit: 100 })) as unknown as HistoryRow[]) : [];
-    return renderPage(
-      c,
-      say(v, 'history'),
-      <MenuFrame v={v} scope={scope} tab="history">
-        {scope.setting && (
-          <section class="card">
-            {history.length === 0 ? (
-              <Empty>{say(v, 'noHistory')}</Empty>
-            ) : (
-              <Table label={say(v, 'history')} id="menu-history"
-                columns={[say(v, 'type'), v.t('common.status'), num(say(v, 'items')), num(say(v, 'duration')), say(v, 'started'), say(v, 'error')]}>
-                {history.map((h) => (
-                  <tr data-type={h.sync_type} data-status={h.status}>
-                    <td>{kindLabel(v, h.sync_type)}</td>
-                    <td>
-                      <StatusBadge v={v} status={h.status} />
-                    </td>
-                    <td class="num">{formatNumber(v, h.items_synced)}</td>
-                    <td class="num">{formatDuration(v, h.duration_ms)}</td>
-                    <td>
-                      <small>{formatDateTime(v, h.started_at)}</small>
-                    </td>
-                    <td>{h.error_message ?? ''}</td>
-                  </tr>
-                ))}
-              </Table>
-            )}
-          </section>
-        )}
-      </MenuFrame>,
+    return renderListTab(c, scope, 'history', 'history', 'noHistory', history.length > 0,
+      <Table label={say(v, 'history')} id="menu-history"
+        columns={[say(v, 'type'), v.t('common.status'), num(say(v, 'items')), num(say(v, 'duration')), say(v, 'started'), say(v, 'error')]}>
+        {history.map((h) => (
+          <tr data-type={h.sync_type} data-status={h.status}>
+            <td>{kindLabel(v, h.sync_type)}</td>
+            <td>
+              <StatusBadge v={v} status={h.status} />
+            </td>
+            <td class="num">{formatNumber(v, h.items_synced)}</td>
+            <td class="num">{formatDuration(v, h.duration_ms)}</td>
+            <td>
+              <small>{formatDateTime(v, h.started_at)}</small>
+            </td>
+            <td>{h.error_message ?? ''}</td>
+          </tr>
+        ))}
+      </Table>,
     );
   });
 
@@ -381,43 +358,49 @@ export function menuPageRoutes(hub: Hub) {
     return c.redirect(`/menu?${back}`, 303);
   });
 
-  app.get('/menu/products/:id', async (c) => {
-    const id = intParam(c.req.param('id'));
-    if (!id) throw new DomainError('NOT_FOUND', 'No such product', 404);
-    const product = (await getProduct(hub.db, id)) as unknown as ProductDetail;
-    return renderProduct(c, product, formOf(product), {}, c.req.query('saved') === '1');
-  });
-
-  app.post('/menu/products/:id', async (c) => {
-    const id = intParam(c.req.param('id'));
-    if (!id) throw new DomainError('NOT_FOUND', 'No such product', 404);
-    const product = (await getProduct(hub.db, id)) as unknown as ProductDetail;
-    const form = readForm(await c.req.parseBody());
-    const parsed = parseLocalFields(viewOf(c), form);
-    if ('errors' in parsed) return renderProduct(c, product, form, parsed.errors, false);
-    await hub.db.transaction((tx) => updateProductLocalFields(tx, id, parsed.patch, c.get('actor').name));
-    return c.redirect(`/menu/products/${id}?saved=1`, 303);
-  });
-
-  app.get('/menu/categories/:id', async (c) => {
-    const id = intParam(c.req.param('id'));
-    if (!id) throw new DomainError('NOT_FOUND', 'No such category', 404);
-    const category = await getCategory(hub.db, id);
-    return renderCategory(c, category, formOf(category), {}, c.req.query('saved') === '1');
-  });
-
-  app.post('/menu/categories/:id', async (c) => {
-    const id = intParam(c.req.param('id'));
-    if (!id) throw new DomainError('NOT_FOUND', 'No such category', 404);
-    const category = await getCategory(hub.db, id);
-    const form = readForm(await c.req.parseBody());
-    const parsed = parseLocalFields(viewOf(c), form);
-    if ('errors' in parsed) return renderCategory(c, category, form, parsed.errors, false);
-    await hub.db.transaction((tx) => updateCategoryLocalFields(tx, id, parsed.patch, c.get('actor').name));
-    return c.redirect(`/menu/categories/${id}?saved=1`, 303);
-  });
+  // A dish and a category: the same pages for their site fields, each with its own reader, writer and view.
+  const editable = <T extends LocalRow>(
+    path: string,
+    what: string,
+    load: (id: number) => Promise<T>,
+    update: (tx: Tx, id: number, patch: LocalFieldsPatch, actor: string) => Promise<unknown>,
+    render: (c: Parameters<typeof viewOf>[0], row: T, form: LocalForm, errors: FieldErrors, saved: boolean) => Response | Promise<Response>,
+  ) => {
+    const idOf = (raw: string) => {
+      const id = intParam(raw);
+      if (!id) throw new DomainError('NOT_FOUND', `No such ${what}`, 404);
+      return id;
+    };
+    app.get(`${path}/:id`, async (c) => {
+      const row = await load(idOf(c.req.param('id')));
+      return render(c, row, formOf(row), {}, c.req.query('saved') === '1');
+    });
+    app.post(`${path}/:id`, async (c) => {
+      const id = idOf(c.req.param('id'));
+      const row = await load(id);
+      const form = readForm(await c.req.parseBody());
+      const parsed = parseLocalFields(viewOf(c), form);
+      if ('errors' in parsed) return render(c, row, form, parsed.errors, false);
+      await hub.db.transaction((tx) => update(tx, id, parsed.patch, c.get('actor').name));
+      return c.redirect(`${path}/${id}?saved=1`, 303);
+    });
+  };
+  editable('/menu/products', 'product', async (id) => (await getProduct(hub.db, id)) as unknown as ProductDetail, updateProductLocalFields, renderProduct);
+  editable('/menu/categories', 'category', (id) => getCategory(hub.db, id), updateCategoryLocalFields, renderCategory);
 
   return app;
+}
+
+/** A tab that lists rows under the frame: their table, or what it says when there are none. */
+function renderListTab(c: Parameters<typeof viewOf>[0], scope: Scope, tab: 'stops' | 'history', title: Word, empty: Word, any: boolean, table: unknown) {
+  const v = viewOf(c);
+  return renderPage(
+    c,
+    say(v, title),
+    <MenuFrame v={v} scope={scope} tab={tab}>
+      {scope.setting && <section class="card">{any ? table : <Empty>{say(v, empty)}</Empty>}</section>}
+    </MenuFrame>,
+  );
 }
 
 // --- rows the queries return (plain rows; these are their columns) ----------------------------
@@ -641,6 +624,9 @@ function Tree({ v, nodes, scope, current }: { v: View; nodes: CategoryNode[]; sc
   );
 }
 
+const AvailableBadge = ({ v, available }: { v: View; available: boolean }) =>
+  available ? <Badge tone="ok">{say(v, 'available')}</Badge> : <Badge tone="bad">{say(v, 'unavailable')}</Badge>;
+
 function ProductTable({ v, items }: { v: View; items: Record<string, unknown>[] }) {
   if (!items.length) return <Empty>{say(v, 'noProducts')}</Empty>;
   return (
@@ -659,7 +645,7 @@ function ProductTable({ v, items }: { v: View; items: Record<string, unknown>[] 
           </td>
           <td>{p.category_name ?? v.t('common.none')}</td>
           <td class="num">{money(v, p.price_minor, p.currency)}</td>
-          <td>{p.is_available ? <Badge tone="ok">{say(v, 'available')}</Badge> : <Badge tone="bad">{say(v, 'unavailable')}</Badge>}</td>
+          <td><AvailableBadge v={v} available={p.is_available} /></td>
           <td>{p.is_visible ? <Badge tone="info">{say(v, 'visible')}</Badge> : <Badge tone="muted">{say(v, 'hidden')}</Badge>}</td>
           <td>{p.tags.join(', ')}</td>
         </tr>
@@ -759,6 +745,28 @@ function LocalFieldsForm({ v, action, form, errors }: { v: View; action: string;
   );
 }
 
+/** The site fields beside what iiko owns, on a dish's page and a category's. */
+function LocalFieldsCard(props: { v: View; action: string; form: LocalForm; errors: FieldErrors }) {
+  return (
+    <section class="card" aria-labelledby="local-title">
+      <h2 id="local-title">{say(props.v, 'localFields')}</h2>
+      <p>
+        <small>{say(props.v, 'localHint')}</small>
+      </p>
+      <LocalFieldsForm {...props} />
+    </section>
+  );
+}
+
+function SavedNotices({ v, saved, deletedAt }: { v: View; saved: boolean; deletedAt: string | null }) {
+  return (
+    <>
+      {saved && <Notice kind="success">{say(v, 'saved')}</Notice>}
+      {deletedAt && <Notice kind="info">{say(v, 'deleted', { when: formatDateTime(v, deletedAt) })}</Notice>}
+    </>
+  );
+}
+
 const backLink = (v: View, settingId: number, organizationId: string, extra = '') => (
   <p class="crumbs">
     <a href={`/menu?setting=${settingId}&org=${encodeURIComponent(organizationId)}${extra}`}>← {say(v, 'back')}</a>
@@ -775,10 +783,9 @@ function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: 
       {backLink(v, p.setting_id, p.organization_id, p.category_id ? `&category=${p.category_id}` : '')}
       <div class="page-head">
         <h1>{p.name}</h1>
-        <span>{p.is_available ? <Badge tone="ok">{say(v, 'available')}</Badge> : <Badge tone="bad">{say(v, 'unavailable')}</Badge>}</span>
+        <span><AvailableBadge v={v} available={p.is_available} /></span>
       </div>
-      {saved && <Notice kind="success">{say(v, 'saved')}</Notice>}
-      {p.deleted_at && <Notice kind="info">{say(v, 'deleted', { when: formatDateTime(v, p.deleted_at) })}</Notice>}
+      <SavedNotices v={v} saved={saved} deletedAt={p.deleted_at} />
       <div class="grid grid-2">
         <section class="card" aria-labelledby="iiko-title">
           <h2 id="iiko-title">{say(v, 'fromIiko')}</h2>
@@ -832,13 +839,7 @@ function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: 
             </>
           )}
         </section>
-        <section class="card" aria-labelledby="local-title">
-          <h2 id="local-title">{say(v, 'localFields')}</h2>
-          <p>
-            <small>{say(v, 'localHint')}</small>
-          </p>
-          <LocalFieldsForm v={v} action={`/menu/products/${p.id}`} form={form} errors={errors} />
-        </section>
+        <LocalFieldsCard v={v} action={`/menu/products/${p.id}`} form={form} errors={errors} />
       </div>
     </>,
   );
@@ -856,8 +857,7 @@ function renderCategory(c: Parameters<typeof viewOf>[0], k: CategoryDetail, form
         <h1>{k.name}</h1>
         {!k.is_visible && <Badge tone="muted">{say(v, 'hidden')}</Badge>}
       </div>
-      {saved && <Notice kind="success">{say(v, 'saved')}</Notice>}
-      {k.deleted_at && <Notice kind="info">{say(v, 'deleted', { when: formatDateTime(v, k.deleted_at) })}</Notice>}
+      <SavedNotices v={v} saved={saved} deletedAt={k.deleted_at} />
       <div class="grid grid-2">
         <section class="card" aria-labelledby="iiko-title">
           <h2 id="iiko-title">{say(v, 'fromIiko')}</h2>
@@ -871,13 +871,7 @@ function renderCategory(c: Parameters<typeof viewOf>[0], k: CategoryDetail, form
           </dl>
           {k.description && <p>{k.description}</p>}
         </section>
-        <section class="card" aria-labelledby="local-title">
-          <h2 id="local-title">{say(v, 'localFields')}</h2>
-          <p>
-            <small>{say(v, 'localHint')}</small>
-          </p>
-          <LocalFieldsForm v={v} action={`/menu/categories/${k.id}`} form={form} errors={errors} />
-        </section>
+        <LocalFieldsCard v={v} action={`/menu/categories/${k.id}`} form={form} errors={errors} />
       </div>
     </>,
   );

@@ -17,7 +17,7 @@ import { viewOf, type View } from '../context.ts';
 import type { Label } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { zodFieldErrors } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, offsetParam, Pager, Select, TableWrap, type FieldErrors } from '../ui.tsx';
+import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, offsetParam, Pager, Select, Stat, Table, type FieldErrors } from '../ui.tsx';
 
 /**
  * Notifications (seed 001) in the panel: who gets them, where they go, what happened lately,
@@ -94,17 +94,12 @@ const deliveryStatus: Record<string, { label: Label; tone: 'ok' | 'warn' | 'bad'
 const w = (v: View, key: keyof typeof words, params: Record<string, string> = {}) =>
   words[key][v.lang].replace(/\{(\w+)\}/g, (whole, name: string) => params[name] ?? whole);
 
-interface UserRow {
-  id: number;
-  telegram_id: number;
-  username: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  language: Language;
+/** A user as the overview lists him: the overview does not select `created_at`. */
+type UserRow = Omit<User, 'created_at'> & {
   switches_on: number;
   notifications_enabled: boolean;
   cabinets: string | null;
-}
+};
 
 interface EventRow {
   id: number;
@@ -235,10 +230,10 @@ function Overview({ v, users, total, offset, events, stats }: { v: View; users: 
       </div>
       <SenderNotice v={v} />
       <div class="stats">
-        <div class="stat"><b>{formatNumber(v, stats.users)}</b><span>{w(v, 'statUsers')}</span></div>
-        <div class="stat"><b>{formatNumber(v, stats.cabinets)}</b><span>{w(v, 'statCabinets')}</span></div>
-        <div class="stat"><b>{formatNumber(v, stats.events)}</b><span>{w(v, 'statEvents')}</span></div>
-        <div class="stat"><b>{formatNumber(v, stats.failed)}</b><span>{w(v, 'statFailed')}</span></div>
+        <Stat value={formatNumber(v, stats.users)} label={w(v, 'statUsers')} />
+        <Stat value={formatNumber(v, stats.cabinets)} label={w(v, 'statCabinets')} />
+        <Stat value={formatNumber(v, stats.events)} label={w(v, 'statEvents')} />
+        <Stat value={formatNumber(v, stats.failed)} label={w(v, 'statFailed')} />
       </div>
       <section class="card">
         <h2>{w(v, 'users')}</h2>
@@ -246,36 +241,22 @@ function Overview({ v, users, total, offset, events, stats }: { v: View; users: 
           <Empty>{w(v, 'noUsers')}</Empty>
         ) : (
           <>
-            <TableWrap label={w(v, 'users')}>
-              <table id="users">
-                <thead>
-                  <tr>
-                    <th>{w(v, 'name')}</th>
-                    <th>{w(v, 'telegram')}</th>
-                    <th>{w(v, 'language')}</th>
-                    <th>{w(v, 'cabinets')}</th>
-                    <th>{w(v, 'switchesOn')}</th>
-                    <th></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {users.map((u) => (
-                    <tr data-telegram={u.telegram_id}>
-                      <td>{userName(u)}{u.username && <small> @{u.username}</small>}</td>
-                      <td class="mono">{u.telegram_id}</td>
-                      <td>{w(v, u.language)}</td>
-                      <td>{u.cabinets ?? <small>{v.t('common.none')}</small>}</td>
-                      <td>
-                        {u.notifications_enabled ? <Badge tone={u.switches_on === 6 ? 'ok' : 'warn'}>{u.switches_on}/6</Badge> : <Badge tone="muted">{v.lang === 'ru' ? 'выключены' : 'off'}</Badge>}
-                      </td>
-                      <td>
-                        <a class="button ghost small" href={`/notifications/users/${u.id}`}>{w(v, 'configure')}</a>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableWrap>
+            <Table label={w(v, 'users')} id="users" columns={[w(v, 'name'), w(v, 'telegram'), w(v, 'language'), w(v, 'cabinets'), w(v, 'switchesOn'), '']}>
+              {users.map((u) => (
+                <tr data-telegram={u.telegram_id}>
+                  <td>{userName(u)}{u.username && <small> @{u.username}</small>}</td>
+                  <td class="mono">{u.telegram_id}</td>
+                  <td>{w(v, u.language)}</td>
+                  <td>{u.cabinets ?? <small>{v.t('common.none')}</small>}</td>
+                  <td>
+                    {u.notifications_enabled ? <Badge tone={u.switches_on === 6 ? 'ok' : 'warn'}>{u.switches_on}/6</Badge> : <Badge tone="muted">{v.lang === 'ru' ? 'выключены' : 'off'}</Badge>}
+                  </td>
+                  <td>
+                    <a class="button ghost small" href={`/notifications/users/${u.id}`}>{w(v, 'configure')}</a>
+                  </td>
+                </tr>
+              ))}
+            </Table>
             <Pager v={v} total={total} limit={PAGE_SIZE} offset={offset} params={{}} base="/notifications" />
           </>
         )}
@@ -285,32 +266,18 @@ function Overview({ v, users, total, offset, events, stats }: { v: View; users: 
         {events.length === 0 ? (
           <Empty>{w(v, 'noEvents')}</Empty>
         ) : (
-          <TableWrap label={w(v, 'events')}>
-            <table id="events">
-              <thead>
-                <tr>
-                  <th>{v.t('common.when')}</th>
-                  <th>{w(v, 'cabinet')}</th>
-                  <th>{w(v, 'type')}</th>
-                  <th>{w(v, 'sent')}</th>
-                  <th>{w(v, 'waiting')}</th>
-                  <th>{w(v, 'failed')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((e) => (
-                  <tr data-type={e.type}>
-                    <td>{formatDateTime(v, e.occurred_at)}</td>
-                    <td>{e.cabinet ?? v.t('common.none')}</td>
-                    <td>{typeLabels[e.type]?.[v.lang] ?? e.type}</td>
-                    <td>{e.sent}</td>
-                    <td>{e.waiting}</td>
-                    <td>{e.failed ? <Badge tone="bad">{e.failed}</Badge> : 0}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <Table label={w(v, 'events')} id="events" columns={[v.t('common.when'), w(v, 'cabinet'), w(v, 'type'), w(v, 'sent'), w(v, 'waiting'), w(v, 'failed')]}>
+            {events.map((e) => (
+              <tr data-type={e.type}>
+                <td>{formatDateTime(v, e.occurred_at)}</td>
+                <td>{e.cabinet ?? v.t('common.none')}</td>
+                <td>{typeLabels[e.type]?.[v.lang] ?? e.type}</td>
+                <td>{e.sent}</td>
+                <td>{e.waiting}</td>
+                <td>{e.failed ? <Badge tone="bad">{e.failed}</Badge> : 0}</td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </>
@@ -406,35 +373,22 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
         {history.length === 0 ? (
           <Empty>{w(v, 'noHistory')}</Empty>
         ) : (
-          <TableWrap label={w(v, 'history')}>
-            <table id="deliveries">
-              <thead>
-                <tr>
-                  <th>{v.t('common.when')}</th>
-                  <th>{w(v, 'type')}</th>
-                  <th>{w(v, 'cabinet')}</th>
-                  <th>{v.t('common.status')}</th>
-                  <th>{v.t('common.details')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.map((d) => (
-                  <tr data-status={d.status}>
-                    <td>{formatDateTime(v, d.sent_at ?? d.created_at)}</td>
-                    <td>
-                      {typeLabels[d.type as EventType]?.[v.lang] ?? d.type}
-                      {d.event_id === null && <small> ({w(v, 'test').toLowerCase()})</small>}
-                    </td>
-                    <td>{d.cabinet ?? v.t('common.none')}</td>
-                    <td>
-                      <Badge tone={deliveryStatus[d.status]?.tone ?? 'muted'}>{deliveryStatus[d.status]?.label[v.lang] ?? d.status}</Badge>
-                    </td>
-                    <td>{d.last_error ? <small>{d.last_error}</small> : d.attempts > 1 ? <small>{d.attempts}×</small> : null}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <Table label={w(v, 'history')} id="deliveries" columns={[v.t('common.when'), w(v, 'type'), w(v, 'cabinet'), v.t('common.status'), v.t('common.details')]}>
+            {history.map((d) => (
+              <tr data-status={d.status}>
+                <td>{formatDateTime(v, d.sent_at ?? d.created_at)}</td>
+                <td>
+                  {typeLabels[d.type as EventType]?.[v.lang] ?? d.type}
+                  {d.event_id === null && <small> ({w(v, 'test').toLowerCase()})</small>}
+                </td>
+                <td>{d.cabinet ?? v.t('common.none')}</td>
+                <td>
+                  <Badge tone={deliveryStatus[d.status]?.tone ?? 'muted'}>{deliveryStatus[d.status]?.label[v.lang] ?? d.status}</Badge>
+                </td>
+                <td>{d.last_error ? <small>{d.last_error}</small> : d.attempts > 1 ? <small>{d.attempts}×</small> : null}</td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </>

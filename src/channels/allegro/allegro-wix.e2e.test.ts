@@ -131,6 +131,9 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     const faults = { rate: 0.25, kinds: ['429', '500', '503'] as const, retryAfterSeconds: 1 };
     allegro.faults.set({ ...faults, kinds: [...faults.kinds], paths: ['/sale', '/order'] });
     wix.faults.set({ ...faults, kinds: [...faults.kinds] });
+    // The random faults may all miss a short run: the first answers of each service fail for sure.
+    allegro.faults.next('503', 1, ['/order']);
+    wix.faults.next('429', 1);
     try {
       const forms = [2, 3, 4].map((n) => allegro.state.placeOrder({ lines: [{ offerId: offers.get(`SKU-${n}`)!.main, quantity: n }] }));
       await pollOrders();
@@ -139,6 +142,7 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       await pollOrders();
       await settled((i) => (i === 1 ? STOCK - 2 : i === 3 ? STOCK - 4 : STOCK));
       expect(Object.keys(allegro.statusCounts()).some((s) => Number(s) >= 429)).toBe(true);
+      expect(Object.keys(wix.statusCounts()).some((s) => Number(s) >= 429)).toBe(true);
     } finally {
       allegro.faults.set(null);
       wix.faults.set(null);

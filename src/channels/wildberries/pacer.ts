@@ -5,14 +5,15 @@ import { observeGroup, releaseGroup, sleep, takeGroupToken } from '../core/http-
  * Per-method-group pacing inside one account. The shared HTTP client keeps one bucket per
  * account; WB and Ozon limit groups of methods separately (WB statistics: 1 request a
  * minute per report; Ozon stock updates: 80 a minute), so a connector paces each group
- * itself before handing the request to the client. A group starts from its documented
- * limit; once the service answers with `X-Ratelimit-Remaining`/`-Reset` (WB), those
- * headers decide: a simulator configured with a shorter interval is followed, not the
- * documentation. Every wait is counted, so a benchmark can tell forced waits from slack.
+ * itself before handing the request to the client. Every wait is counted, so a benchmark
+ * can tell forced waits from slack.
  *
  * Given a `SharedGroups` (the database and the account), the groups' state is not this
  * process's but a bucket per account and group in PostgreSQL (takeGroupToken), so every
- * worker in every process together keeps a group's limit (WB); without, it stays in memory (Ozon).
+ * worker in every process together keeps a group's limit, and WB's
+ * `X-Ratelimit-Remaining`/`-Reset` answers adjust it (observeGroup: a simulator configured
+ * with a shorter interval is followed, not the documentation). Without, a group is a plain
+ * token bucket in memory at its documented limit (Ozon).
  */
 
 /** Where a pacer keeps its groups when every process must see them: the account's rows in rate_buckets. */
@@ -40,9 +41,6 @@ export interface PaceRecord {
 interface GroupState {
   tokens: number;
   at: number;
-  /** Set from the service's headers: the next request may not go before this. */
-  notBefore: number;
-  serverPaced: boolean;
 }
 
 export class Pacer {
@@ -59,7 +57,7 @@ export class Pacer {
 
   private state(group: string): GroupState {
     let s = this.groups.get(group);
-    if (!s) this.groups.set(group, (s = { tokens: this.limit(group).burst, at: performance.now(), notBefore: 0, serverPaced: false }));
+    if (!s) this.groups.set(group, (s = { tokens: this.limit(group).burst, at: performance.now() }));
     return s;
   }
 
@@ -74,16 +72,11 @@ export class Pacer {
     }
     const s = this.state(group);
     const askedAt = performance.now();
-    let waitMs: number;
-    if (s.serverPaced) {
-      waitMs = Math.max(0, s.notBefore - askedAt);
-    } else {
-      s.tokens = Math.min(limit.burst, s.tokens + (askedAt - s.at) / limit.intervalMs);
-      s.at = askedAt;
-      s.tokens -= 1;
-      // Below zero is a reservation: wait until that token has come back.
-      waitMs = s.tokens < 0 ? -s.tokens * limit.intervalMs : 0;
-    }
+    s.tokens = Math.min(limit.burst, s.tokens + (askedAt - s.at) / limit.intervalMs);
+    s.at = askedAt;
+    s.tokens -= 1;
+    // Below zero is a reservation: wait until that token has come back.
+    const waitMs = s.tokens < 0 ? -s.tokens * limit.intervalMs : 0;
     if (waitMs > 0) await sleep(waitMs, signal);
     this.record({ group, askedAt, waitedMs: waitMs });
     return waitMs;
@@ -95,36 +88,20 @@ export class Pacer {
   }
 
   /**
-   * Reads WB's rate headers from an answer. Remaining 0 means wait: for `Reset` seconds
-   * (the time until the burst is whole again) but no longer than one token's interval.
-   * `sentAt` (performance.now() when the request went out): shared buckets count the
-   * headers from then, not from the answer (observeGroup).
+   * Reads WB's rate headers from an answer into the shared bucket (observeGroup); an answer
+   * without them only ends the request's turn. `sentAt` (performance.now() when the request
+   * went out): the headers count from then, not from the answer.
    */
-  async observe(group: string, headers: Headers | undefined, shared?: SharedGroups, sentAt?: number): Promise<void> {
+  async observe(group: string, headers: Headers | undefined, shared: SharedGroups, sentAt?: number): Promise<void> {
     const remaining = headers?.get('x-ratelimit-remaining');
+    if (remaining === null || remaining === undefined || !Number.isFinite(Number(remaining))) return releaseGroup(shared.db, shared.accountId, group);
     const reset = Number(headers?.get('x-ratelimit-reset') ?? headers?.get('x-ratelimit-retry'));
-    if (shared) {
-      if (remaining === null || remaining === undefined || !Number.isFinite(Number(remaining))) return releaseGroup(shared.db, shared.accountId, group);
-      return observeGroup(shared.db, shared.accountId, group, this.limit(group), Number(remaining), Number.isFinite(reset) ? reset * 1000 : null, shared.seq, sentAt === undefined ? 0 : performance.now() - sentAt);
-    }
-    if (remaining === null || remaining === undefined) return;
-    const s = this.state(group);
-    s.serverPaced = true;
-    const now = performance.now();
-    if (Number(remaining) >= 1) s.notBefore = now;
-    else s.notBefore = now + Math.min(Number.isFinite(reset) ? reset * 1000 : this.limit(group).intervalMs, this.limit(group).intervalMs);
+    return observeGroup(shared.db, shared.accountId, group, this.limit(group), Number(remaining), Number.isFinite(reset) ? reset * 1000 : null, shared.seq, sentAt === undefined ? 0 : performance.now() - sentAt);
   }
 
   /** A shared take whose request ended without an answer to read: it is no longer on its way. */
-  async release(group: string, shared?: SharedGroups): Promise<void> {
-    if (shared) await releaseGroup(shared.db, shared.accountId, group);
-  }
-
-  /** After a 429: nothing of the group goes before the service's retry time. */
-  backOff(group: string, retryMs: number) {
-    const s = this.state(group);
-    s.notBefore = performance.now() + retryMs;
-    s.serverPaced = true;
+  release(group: string, shared: SharedGroups): Promise<void> {
+    return releaseGroup(shared.db, shared.accountId, group);
   }
 
   waitedMs(): number {

@@ -7,11 +7,9 @@ import { enqueueJob } from '../../engine/jobs.ts';
 import { startWorkers } from '../../engine/worker.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
-import { createAccount } from '../core/accounts.ts';
 import { registerChannelJobs } from '../core/jobs.ts';
-import { syncAccount } from '../core/sync.ts';
-import { channelsHub, seedCatalog } from '../core/testing.ts';
-import { allegroContractCheck } from './testing.ts';
+import { channelsHub } from '../core/testing.ts';
+import { allegroContractCheck, seedAllegroAndWix } from './testing.ts';
 
 /**
  * One stock, three accounts on two channels, real HTTP, real workers: an Allegro order in the
@@ -47,32 +45,13 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     hub = channelsHub(t.database);
     registerChannelJobs();
 
-    const client = allegro.state.addClient();
-    for (let n = 1; n <= PRODUCTS; n++) {
-      const main = allegro.state.addOffer({ name: `Product SKU-${n} main`, externalId: `SKU-${n}`, available: 0 });
-      const twin = allegro.state.addOffer({ name: `Product SKU-${n} bundle`, externalId: `SKU-${n}`, available: 0 });
-      offers.set(`SKU-${n}`, { main: main.id, twin: twin.id });
-    }
-    const sites = [wix.state.addSite(), wix.state.addSite()];
-    siteIds = sites.map((s) => s.id);
-    for (const site of sites) for (let n = 1; n <= PRODUCTS; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
-
-    const catalog = await seedCatalog(hub.db, { count: PRODUCTS, stock: () => STOCK });
-    productIds = catalog.productIds;
-    warehouseId = catalog.warehouseId;
-    const fast = { requestsPerSecond: 500, maxConcurrent: 4 };
-    allegroId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'allegro', name: 'Allegro', baseUrl: servers[0].url, settings: { ...fast, warehouseId },
-      credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
-    }, 'test')).id;
-    const wixIds: number[] = [];
-    for (const [i, site] of sites.entries()) {
-      wixIds.push((await createAccount(hub.db, hub.masterKey!, {
-        channel: 'wix', name: `Wix ${i + 1}`, baseUrl: servers[1].url, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
-      }, 'test')).id);
-    }
-    await syncAccount(hub, allegroId);
-    for (const id of wixIds) await syncAccount(hub, id);
+    const seeded = await seedAllegroAndWix(
+      hub,
+      { allegro, allegroUrl: servers[0].url, wix, wixUrl: servers[1].url },
+      { products: PRODUCTS, stock: STOCK, sites: 2 },
+    );
+    ({ allegroId, siteIds, productIds, warehouseId } = seeded);
+    seeded.offers.forEach((o, i) => offers.set(`SKU-${i + 1}`, o));
     stopWorkers = startWorkers(hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
   });
   afterAll(async () => {

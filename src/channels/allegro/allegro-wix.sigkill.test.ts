@@ -10,10 +10,8 @@ import { enqueueJob } from '../../engine/jobs.ts';
 import { waitFor } from '../../engine/test-fixtures/wait.ts';
 import type { Hub } from '../../hub.ts';
 import { testKinds, useTestDatabase } from '../../test/databases.ts';
-import { createAccount } from '../core/accounts.ts';
-import { syncAccount } from '../core/sync.ts';
-import { channelsHub, seedCatalog } from '../core/testing.ts';
-import { allegroContractCheck } from './testing.ts';
+import { channelsHub } from '../core/testing.ts';
+import { allegroContractCheck, seedAllegroAndWix } from './testing.ts';
 
 /**
  * The end-to-end path with real `sklad worker` processes (PostgreSQL: PGlite is one process):
@@ -39,7 +37,7 @@ describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix wi
   let siteId: string;
   let productIds: number[];
   let warehouseId: number;
-  const offers: { main: string; twin: string }[] = [];
+  let offers: { main: string; twin: string }[] = [];
 
   const spawnWorker = async () => {
     const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
@@ -71,28 +69,13 @@ describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix wi
     wix = createWixSimulator({ rateLimit: null });
     servers = [await allegro.listen(), await wix.listen()];
     hub = channelsHub(t.database);
-    const client = allegro.state.addClient();
-    for (let n = 1; n <= PRODUCTS; n++) {
-      const main = allegro.state.addOffer({ name: `Product SKU-${n} main`, externalId: `SKU-${n}`, available: 0 });
-      const twin = allegro.state.addOffer({ name: `Product SKU-${n} set`, externalId: `SKU-${n}`, available: 0 });
-      offers.push({ main: main.id, twin: twin.id });
-    }
-    const site = wix.state.addSite();
-    siteId = site.id;
-    for (let n = 1; n <= PRODUCTS; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
-    const catalog = await seedCatalog(hub.db, { count: PRODUCTS, stock: () => STOCK });
-    productIds = catalog.productIds;
-    warehouseId = catalog.warehouseId;
-    const fast = { requestsPerSecond: 500, maxConcurrent: 4 };
-    allegroId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'allegro', name: 'Allegro', baseUrl: servers[0].url, settings: { ...fast, warehouseId },
-      credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
-    }, 'test')).id;
-    const wixId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wix', name: 'Wix', baseUrl: servers[1].url, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
-    }, 'test')).id;
-    await syncAccount(hub, allegroId);
-    await syncAccount(hub, wixId);
+    const seeded = await seedAllegroAndWix(
+      hub,
+      { allegro, allegroUrl: servers[0].url, wix, wixUrl: servers[1].url },
+      { products: PRODUCTS, stock: STOCK, sites: 1 },
+    );
+    ({ allegroId, productIds, warehouseId, offers } = seeded);
+    siteId = seeded.siteIds[0];
   }, 60_000);
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { createAllegroSimulator } from '../simulators/allegro/index.ts';
 import { createWixSimulator } from '../simulators/wix/index.ts';
 import { ORDER_EVENTS_POLL_SECONDS } from '../src/channels/allegro/connector.ts';
 import { createAccount } from '../src/channels/core/accounts.ts';
-import { registerChannelJobs } from '../src/channels/core/jobs.ts';
+import { assembleSklad } from '../src/assembly.ts';
 import { syncAccount } from '../src/channels/core/sync.ts';
 import { channelsHub, seedCatalog } from '../src/channels/core/testing.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -58,7 +58,7 @@ async function run(): Promise<BenchResult[]> {
     await syncAccount(hub, wixId);
     wix.resetLog();
 
-    registerChannelJobs();
+    assembleSklad();
     stops.push(startWorkers(hub, { concurrency: 4 }), startScheduler(hub));
 
     // Buyers: one unit of product i at ORDERS_PER_SECOND; the journal's occurredAt is the start of each latency.

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { assembleSklad } from '../src/assembly.ts';
 import { benchLine, type Benchmark } from './harness.ts';
+
+assembleSklad();
 
 /**
  * `npm run bench` runs every bench/*.bench.ts; `npm run bench -- stock` only those whose name

@@ -6,8 +6,6 @@ import { ProductInput, ProductPatch, ProductSearch, type Product } from './schem
 
 export { ProductInput, ProductPatch, ProductSearch, type Product };
 // The whole catalog service from one place, for the web panel and the bot.
-export { deleteProduct, productHistory, productReferences } from './delete.ts';
-export { deleteProductImage, readProductImage, setProductImage } from './images.ts';
 
 /** What every change may carry: the version the editor saw (If-Match), to refuse a stale edit. */
 export interface ChangeOptions {

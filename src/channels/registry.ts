@@ -1,21 +1,10 @@
-import type { Connector } from './core/connector.ts';
-import { genericConnector } from './generic/connector.ts';
-import { allegroConnector } from './allegro/connector.ts';
-import { wixConnector } from './wix/connector.ts';
-import { ozonConnector } from './ozon/connector.ts';
-import { wildberriesConnector } from './wildberries/connector.ts';
-import { iikoConnector } from './iiko/connector.ts';
+import type { ChannelModule } from './core/module.ts';
+import { genericModule } from './generic/module.ts';
+import { allegroModule } from './allegro/module.ts';
+import { wixModule } from './wix/module.ts';
+import { ozonModule } from './ozon/module.ts';
+import { wildberriesModule } from './wildberries/module.ts';
+import { iikoModule } from './iiko/module.ts';
 
-/** Every channel Sklad knows; a new one is one line here. */
-export const connectors: Connector[] = [
-  genericConnector,
-  allegroConnector,
-  wixConnector,
-  ozonConnector,
-  wildberriesConnector,
-  iikoConnector,
-];
-
-export function connectorFor(channel: string): Connector | undefined {
-  return connectors.find((c) => c.channel === channel);
-}
+/** Every service Sklad knows, in the order the panel lists them; a new one is one line here. */
+export const registry: ChannelModule[] = [genericModule, allegroModule, wixModule, ozonModule, wildberriesModule, iikoModule];

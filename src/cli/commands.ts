@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import { channelsCommands } from '../channels/core/cli.ts';
+import { channelModules } from '../channels/core/module.ts';
+import { engineCommands } from '../engine/cli.ts';
+import { notificationsCommands } from '../notifications/cli.ts';
 
-/**
- * Commands that domains add to `sklad` (worker, scheduler, sync, simulate, ozon test …):
- * each entry registers its subcommands on the program.
- */
-export const cliCommands: ((program: Command) => void)[] = [(await import('../engine/cli.ts')).engineCommands, channelsCommands, (await import('../channels/ozon/cli.ts')).ozonCommands, (await import('../notifications/cli.ts')).notificationsCommands];
+/** Adds every domain's commands and the channel modules' own (worker, scheduler, sync, ozon test …) to `sklad`. */
+export function addCommands(program: Command) {
+  engineCommands(program);
+  channelsCommands(program);
+  for (const module of channelModules()) module.cli?.(program);
+  notificationsCommands(program);
+}

@@ -3,7 +3,12 @@ import { countApiKeys, createApiKey, listApiKeys, revokeApiKey, roles, type Role
 import { loadConfig } from '../config.ts';
 import { loadMasterKey } from '../shared/master-key.ts';
 import { onShutdown, openHub, startApi } from './runtime.ts';
-import { cliCommands } from './commands.ts';
+import { assembleSklad } from '../assembly.ts';
+import { demoBanner } from '../demo/start.ts';
+import { addCommands } from './commands.ts';
+import { startHooks } from './start-hooks.ts';
+
+assembleSklad();
 
 const program = new Command('sklad').description('Sklad: one truth about products, stock and orders').showHelpAfterError();
 
@@ -21,13 +26,13 @@ program
     hub.masterKey = loadMasterKey(config, hub.logger);
     const firstKey = (await countApiKeys(hub.database)) === 0 ? await createApiKey(hub.database, { name: 'admin', role: 'admin' }) : null;
     const stops = [];
-    for (const start of startHooks) stops.push(await start(hub));
+    for (const start of startHooks()) stops.push(await start(hub));
     const { server, url } = await startApi(hub);
     onShutdown(hub, [() => new Promise<void>((r) => server.close(() => r())), ...stops.reverse()]);
     console.log(`\nSklad is running on ${hub.database.kind === 'pglite' ? `the embedded database in ${config.dataDir}` : 'PostgreSQL'}`);
     console.log(`  Admin panel: ${url}/`);
     console.log(`  API docs:    ${url}/docs`);
-    for (const line of (await import('../demo/start.ts')).demoBanner()) console.log(`  ${line}`);
+    for (const line of demoBanner()) console.log(`  ${line}`);
     if (firstKey) console.log(`  First admin API key (shown once, keep it): ${firstKey.key}`);
     console.log('');
   });
@@ -94,9 +99,7 @@ keys
     }
   });
 
-for (const register of cliCommands) register(program);
-
-const startHooks = (await import('./start-hooks.ts')).startHooks;
+addCommands(program);
 
 try {
   await program.parseAsync(process.argv);

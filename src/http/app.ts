@@ -86,13 +86,14 @@ export function createApp(hub: Hub) {
     return c.body(fs.readFileSync(path.join(swaggerDir, file)), 200, { 'content-type': type, 'cache-control': 'max-age=86400' });
   });
 
-  for (const module of apiModules) {
+  const modules = apiModules();
+  for (const module of modules) {
     if (module.public) app.route('/', module.public(hub));
   }
   app.use('/api/*', requireApiKey(hub));
   app.use('/wb/*', requireApiKey(hub));
   app.use('/users/*', requireApiKey(hub));
-  for (const module of apiModules) {
+  for (const module of modules) {
     if (module.api) app.route(module.mount ?? '/api/v1', module.api(hub));
   }
   return app;

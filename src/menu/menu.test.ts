@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createIikoSimulator, seedIiko, type IikoSimulator, type SeededIiko } from '../../simulators/iiko/index.ts';
-import { registerChannelJobs } from '../channels/core/jobs.ts';
+import { assembleSklad } from '../assembly.ts';
 import { rows } from '../db/database.ts';
 import { getJob } from '../engine/jobs.ts';
 import { fireDueSchedules, listScheduleTargets } from '../engine/schedules.ts';
@@ -250,7 +250,7 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   });
 
   it('runs the schedule with the engine’s scheduler: due syncs are queued per setting and a worker runs them', async () => {
-    registerChannelJobs();
+    assembleSklad();
     const { account_id: accountId } = (await server.api('/api/v1/iiko/settings/1')).body;
     const targets = (await listScheduleTargets(server.hub.db)).filter((t) => t.accountId === accountId);
     expect(Object.fromEntries(targets.map((t) => [t.definition.name, t.enabled ? t.cron : 'off']))).toEqual({

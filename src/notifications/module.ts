@@ -1,4 +1,4 @@
-import type { ApiModule } from '../http/modules.ts';
+import type { ApiModule } from '../channels/core/module.ts';
 import { telegramWebhookRoutes } from './bot/webhook.ts';
 import { botRoutes, seedRoutes } from './routes.ts';
 

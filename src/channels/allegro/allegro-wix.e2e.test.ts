@@ -7,7 +7,7 @@ import { enqueueJob } from '../../engine/jobs.ts';
 import { startWorkers } from '../../engine/worker.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
-import { registerChannelJobs } from '../core/jobs.ts';
+import { assembleSklad } from '../../assembly.ts';
 import { channelsHub } from '../core/testing.ts';
 import { allegroContractCheck, seedAllegroAndWix } from './testing.ts';
 
@@ -43,7 +43,7 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     wix = createWixSimulator({ rateLimit: null });
     servers = [await allegro.listen(), await wix.listen()];
     hub = channelsHub(t.database);
-    registerChannelJobs();
+    assembleSklad();
 
     const seeded = await seedAllegroAndWix(
       hub,

@@ -10,7 +10,8 @@ import { connectorContextFor, guardCredentials } from '../core/context.ts';
 import { listListings } from '../core/listings.ts';
 import { syncAccount } from '../core/sync.ts';
 import { channelsHub, seedCatalog } from '../core/testing.ts';
-import { registerChannelJobs, runConnectorJob } from '../core/jobs.ts';
+import { assembleSklad } from '../../assembly.ts';
+import { runConnectorJob } from '../core/jobs.ts';
 import { listScheduleTargets } from '../../engine/schedules.ts';
 import type { AllegroState } from './auth.ts';
 import { allegroConnector } from './connector.ts';
@@ -240,7 +241,7 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
   });
 
   it('refreshes once and stops when Allegro refuses the freshly refreshed token too: the call fails, recorded, and the account is needs_reauth', async () => {
-    registerChannelJobs();
+    assembleSklad();
     const third = await createAccount(
       hub.db,
       hub.masterKey!,
@@ -273,7 +274,7 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
   });
 
   it('turns the account needs_reauth when Allegro refuses the refresh token, and its schedules stop', async () => {
-    registerChannelJobs();
+    assembleSklad();
     sim.state.revokeClientGrants(client.id);
     // The order loop meets it: the access token is refused, the refresh is refused.
     await expect(runConnectorJob(hub, accountId, 'order-events')).rejects.toBeInstanceOf(CredentialsRejected);

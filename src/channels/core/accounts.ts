@@ -5,7 +5,7 @@ import { rows, type Executor } from '../../db/database.ts';
 import { fieldProblems } from '../../http/errors.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
 import { fingerprint, maskSecret, sealJson, unsealJson } from '../../shared/secrets.ts';
-import { connectorFor } from '../registry.ts';
+import { requireModule } from './module.ts';
 import type { Connector, ConnectorAccount } from './connector.ts';
 
 /**
@@ -58,9 +58,7 @@ export function requireMasterKey(masterKey: Buffer | undefined): Buffer {
 }
 
 export function requireConnector(channel: string): Connector {
-  const connector = connectorFor(channel);
-  if (!connector) throw new DomainError('UNKNOWN_CHANNEL', `No connector for channel "${channel}"`, 400, { channel });
-  return connector;
+  return requireModule(channel).connector;
 }
 
 /** Parses with the connector's schema; a bad field is a 400 naming `body.<field>.<key>`. */

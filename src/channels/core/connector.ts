@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Hub } from '../../hub.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { Ingest } from './facts.ts';
 
 /**
  * The contract every channel implements (Medusa's provider shape, OpenLinker's plugin):
@@ -115,8 +115,9 @@ export interface ChannelHttp {
 }
 
 export interface ConnectorContext {
-  hub: Hub;
   account: ConnectorAccount;
+  /** Where the connector's facts go (orders, sales, reviews, claims, mirror stock): core ingestion. */
+  ingest: Ingest;
   http: ChannelHttp;
   logger: Logger;
   signal: AbortSignal;
@@ -136,7 +137,9 @@ export interface ConnectorJob {
   description: string;
   /** Cron expression (UTC) used unless the account overrides it; undefined: manual only. */
   defaultCron?: string;
-  run(ctx: ConnectorContext, run: SyncRunCounter): Promise<void>;
+  /** What the job does; or `accountJob`: the job is core's full sync of the account, on the connector's schedule. */
+  run?(ctx: ConnectorContext, run: SyncRunCounter): Promise<void>;
+  accountJob?: 'sync';
 }
 
 /** Counts of a sync run (fetched, created, updated, pushed, failed); written to sync_runs. */

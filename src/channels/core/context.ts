@@ -1,8 +1,10 @@
 import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { loadConnectorAccount, loadState, requireConnector, requireMasterKey, saveState, setAccountStatus, type AccountStatus } from './accounts.ts';
+import { loadConnectorAccount, loadState, requireMasterKey, saveState, setAccountStatus, type AccountStatus } from './accounts.ts';
 import { CredentialsRejected, type ChannelLimits, type Connector, type ConnectorAccount, type ConnectorContext } from './connector.ts';
 import { createChannelHttp, limitsOf } from './http-client.ts';
+import { ingestFor } from './ingest.ts';
+import { requireModule, type ChannelModule } from './module.ts';
 
 /**
  * Everything a connector runs with for one account: the account with its credentials
@@ -23,6 +25,7 @@ export interface ContextOptions {
 
 export interface AccountRuntime {
   account: ConnectorAccount & { status: AccountStatus };
+  module: ChannelModule;
   connector: Connector;
   limits: ChannelLimits;
   ctx: ConnectorContext;
@@ -36,19 +39,20 @@ export async function accountRuntime(hub: Hub, accountId: number, options: Conte
       ? new DomainError('ACCOUNT_NEEDS_REAUTH', `Account ${accountId} needs new credentials`, 409, { account_id: accountId })
       : new DomainError('ACCOUNT_DISABLED', `Account ${accountId} is disabled`, 409, { account_id: accountId });
   }
-  const connector = requireConnector(account.channel);
+  const module = requireModule(account.channel);
+  const connector = module.connector;
   const logger = hub.logger.child({ accountId, channel: account.channel });
   const ctx: ConnectorContext = {
-    hub,
     account,
-    http: createChannelHttp(hub, account, connector, { syncRunId: options.syncRunId, signal: options.signal, timeoutMs: options.timeoutMs }),
+    ingest: ingestFor(hub, account),
+    http: createChannelHttp(hub, account, module, { syncRunId: options.syncRunId, signal: options.signal, timeoutMs: options.timeoutMs }),
     logger,
     signal: options.signal ?? new AbortController().signal,
     loadState: <T>() => loadState<T>(hub.db, masterKey, accountId),
     saveState: (state) => saveState(hub.db, masterKey, accountId, state),
     progress: options.progress ?? (async () => {}),
   };
-  return { account, connector, limits: limitsOf(connector, account), ctx };
+  return { account, module, connector, limits: limitsOf(connector, account), ctx };
 }
 
 /** The context a connector function needs, e.g. `connector.validate(await connectorContextFor(hub, id))`. */

@@ -4,6 +4,7 @@ import { rows, type Executor } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import {
   ChannelHttpError,
+  CredentialsRejected,
   type ChannelHttp,
   type ChannelLimits,
   type Connector,
@@ -11,6 +12,7 @@ import {
   type HttpRequest,
   type HttpResponse,
 } from './connector.ts';
+import { credentialsRefusal, type ChannelModule, type GroupLimit } from './module.ts';
 
 /**
  * The one HTTP client every connector talks through (docs/decisions/040): undici with
@@ -43,13 +45,48 @@ export function limitsOf(connector: Connector, account: ConnectorAccount): Chann
   return connector.limitsFor?.(account) ?? connector.limits;
 }
 
-export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector: Connector, options: ChannelHttpOptions = {}): ChannelHttp {
+export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: ChannelModule, options: ChannelHttpOptions = {}): ChannelHttp {
+  const { connector } = module;
   const limits = limitsOf(connector, account);
   const accountSecrets = collectSecrets(account.credentials);
+  const http: ChannelHttp = {
+    async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+      const group = req.limitGroup ? module.limitGroups?.[req.limitGroup] : undefined;
+      if (req.limitGroup && !group) throw new Error(`The ${connector.channel} module declares no limit group "${req.limitGroup}"`);
+      try {
+        if (!group) return await answer<T>(req);
+        // The group's bucket is in PostgreSQL (account + group), so all workers together keep its limit.
+        const ticket: { seq?: number } = {};
+        const askedAt = performance.now();
+        const waited = await takeGroupToken(hub.db, account.id, req.limitGroup!, group, options.signal, ticket);
+        recordGroupWait(account.id, { group: req.limitGroup!, askedAt, waitedMs: waited });
+        let res: HttpResponse<T>;
+        try {
+          res = await answer<T>(req);
+        } catch (error) {
+          await releaseGroup(hub.db, account.id, req.limitGroup!);
+          throw error;
+        }
+        const told = module.readRateHeaders?.(res.headers) ?? null;
+        if (told) {
+          const sentAgo = res.sentAt === undefined ? 0 : performance.now() - res.sentAt;
+          await observeGroup(hub.db, account.id, req.limitGroup!, group, told.remaining, told.resetMs, ticket.seq, sentAgo);
+        } else await releaseGroup(hub.db, account.id, req.limitGroup!);
+        return res;
+      } catch (error) {
+        if (error instanceof ChannelHttpError) {
+          const refusal = credentialsRefusal(module, error, req);
+          if (refusal) throw new CredentialsRejected(redact(refusal, accountSecrets));
+        }
+        throw error;
+      }
+    },
+  };
+  const answer = <T>(req: HttpRequest) => raw.request<T>(req);
   const backoffBase = options.backoffBaseMs ?? 200;
   const backoffMax = options.backoffMaxMs ?? 10_000;
 
-  return {
+  const raw: ChannelHttp = {
     async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
       const secrets = [...accountSecrets, ...collectSecrets(req.secrets ?? []), ...secretHeaderValues(req.headers, connector.secretHeaders)];
       const url = buildUrl(account.baseUrl, req.path, req.query);
@@ -110,6 +147,7 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, connector
       throw lastError!;
     },
   };
+  return http;
 }
 
 interface Attempt {
@@ -241,11 +279,26 @@ async function pauseBucket(db: Executor, accountId: number, limits: ChannelLimit
 
 // --- limit groups: a bucket per account and group (WB's method groups; docs/decisions/071) ---
 
-/** A group's documented limit: one token comes back every intervalMs, burst at once. */
-export interface GroupLimit {
-  intervalMs: number;
-  burst: number;
+
+/** One wait of a limit group's request: benchmarks tell the waits a documented limit forces from slack. */
+export interface GroupWait {
+  group: string;
+  /** When the request asked to go (performance.now()). */
+  askedAt: number;
+  waitedMs: number;
 }
+
+const groupWaits = new Map<number, GroupWait[]>();
+
+function recordGroupWait(accountId: number, wait: GroupWait) {
+  let list = groupWaits.get(accountId);
+  if (!list) groupWaits.set(accountId, (list = []));
+  list.push(wait);
+  if (list.length > 200_000) list.splice(0, 100_000);
+}
+
+/** This process's waits on an account's limit groups, oldest first. */
+export const groupWaitsOf = (accountId: number): readonly GroupWait[] => groupWaits.get(accountId) ?? [];
 
 const groupShape = (limit: GroupLimit) => ({ burst: limit.burst, requestsPerSecond: 1000 / limit.intervalMs });
 

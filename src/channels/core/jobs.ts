@@ -3,10 +3,10 @@ import { defineJobType, enqueueJob, JobError, PermanentJobError } from '../../en
 import { defineOutboxConsumer } from '../../engine/outbox-consumer.ts';
 import { defineSchedule, setAccountSchedulesEnabled } from '../../engine/schedules.ts';
 import { withSyncRun } from '../../engine/sync-runs.ts';
-import { connectors } from '../registry.ts';
 import { deleteOldApiCalls } from './api-calls.ts';
 import { CredentialsRejected } from './connector.ts';
 import { accountRuntime, guardCredentials, onAccountSchedules } from './context.ts';
+import type { ChannelModule } from './module.ts';
 import { markStockChanged, pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
 import { syncAccount } from './sync.ts';
 import { sleep } from './http-client.ts';
@@ -39,8 +39,12 @@ export async function runConnectorJob(
   const job = rt0.connector.jobs?.find((j) => j.name === jobName);
   if (!job) throw new Error(`The ${rt0.connector.channel} connector has no job "${jobName}"`);
   await withSyncRun(hub, { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId }, async (run) => {
+    if (job.accountJob === 'sync') {
+      await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
+      return;
+    }
     const rt = await accountRuntime(hub, accountId, { syncRunId: run.id, signal: options.signal, progress: options.progress });
-    await guardCredentials(hub, accountId, () => job.run(rt.ctx, run));
+    await guardCredentials(hub, accountId, () => job.run!(rt.ctx, run));
   });
 }
 
@@ -68,12 +72,8 @@ const permanentOnRejectedKey = <T>(work: () => Promise<T>) =>
     throw error instanceof CredentialsRejected ? new PermanentJobError(error.message, { cause: error }) : error;
   });
 
-let registered = false;
-
-/** Registers the job types, schedules and the outbox consumer; safe to call more than once. */
-export function registerChannelJobs() {
-  if (registered) return;
-  registered = true;
+/** Registers the job types, schedules and the outbox consumer of these modules (src/assembly.ts); a second call redefines them. */
+export function registerChannelJobs(modules: ChannelModule[]) {
   onAccountSchedules((hub, accountId, enabled) => setAccountSchedulesEnabled(hub.db, accountId, enabled));
 
   defineJobType('channels.sync', async ({ hub, job, signal, progress }) => {
@@ -110,7 +110,7 @@ export function registerChannelJobs() {
   });
   defineSchedule({ name: 'channels.api_calls_cleanup', jobType: 'channels.api_calls_cleanup', cron: '17 3 * * *' });
 
-  for (const connector of connectors) {
+  for (const { connector } of modules) {
     if (connector.capabilities.readStock && connector.readQuantities) {
       defineSchedule({ name: `${connector.channel}.reconcile`, jobType: 'channels.reconcile', cron: '23 */6 * * *', perAccountOfChannel: connector.channel });
     }
@@ -148,7 +148,3 @@ export function registerChannelJobs() {
     { batchSize: 1000, leaseMs: 10_000 },
   );
 }
-
-// Job types are known as soon as this module is loaded (the engine's rule). Connector modules
-// must not import this file (routes may), or the registry would be read before it is built.
-registerChannelJobs();

@@ -1,0 +1,124 @@
+/**
+ * What a connector hands to core ingestion (src/channels/core/ingest.ts): plain facts as
+ * the channel reports them, with no product ids, warehouses or transactions. Core matches
+ * each line to a product (listing external id, then SKU, then EAN), picks the warehouse an
+ * order writes off from, and stores everything idempotently by the channel's own ids.
+ */
+
+export type OrderStatusFact = 'new' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled' | 'returned';
+
+/** How a line names what was sold; core tries each in this order. */
+export interface LineRef {
+  /** The channel's id of the listing (Allegro offer id, WB chrtId …) as fetchListings reports it. */
+  listingExternalId?: string | null;
+  /** The seller's own code (Allegro external.id, Ozon offer_id, WB supplierArticle). */
+  sku?: string | null;
+  ean?: string | null;
+}
+
+export interface OrderLineFact {
+  ref: LineRef;
+  /** Shown on the order: the SKU as the channel has it, or a stand-in the connector makes. */
+  sku: string;
+  externalSku?: string | null;
+  name: string;
+  quantity: number;
+  priceMinor: number;
+}
+
+export interface OrderFact {
+  externalId: string;
+  postingNumber?: string | null;
+  status: OrderStatusFact;
+  channelStatus?: string | null;
+  orderedAt: string;
+  currency: string;
+  totalMinor: number;
+  /**
+   * Who ships it: 'seller' (FBS, the seller's own shop) writes stock off the warehouse the
+   * strategy picks; 'channel' (the marketplace's own warehouse, FBO) moves none of ours.
+   */
+  fulfilledBy?: 'seller' | 'channel';
+  customer?: Record<string, unknown> | null;
+  lines: OrderLineFact[];
+  raw?: unknown;
+}
+
+export interface IngestedOrder {
+  externalId: string;
+  orderId: number;
+  created: boolean;
+  statusChanged: boolean;
+  /** Lines matched to no product (their SKU or the channel's id): their stock was not moved. */
+  unmatched: string[];
+}
+
+export interface SaleFact {
+  externalId: string;
+  orderExternalId?: string | null;
+  kind: 'buyout' | 'return';
+  ref: LineRef;
+  quantity?: number;
+  amountMinor: number;
+  currency?: string;
+  warehouseName?: string | null;
+  soldAt: string;
+  raw?: unknown;
+}
+
+export interface ReviewFact {
+  externalId: string;
+  ref: LineRef;
+  productName?: string | null;
+  rating: number;
+  text?: string | null;
+  author?: string | null;
+  answered?: boolean;
+  reviewedAt: string;
+  raw?: unknown;
+}
+
+export interface ClaimFact {
+  externalId: string;
+  orderExternalId?: string | null;
+  /** Kept as given (a claim names a marketplace article, not always the seller's SKU). */
+  sku?: string | null;
+  ref?: LineRef;
+  status: string;
+  reason?: string | null;
+  claimedAt: string;
+  raw?: unknown;
+}
+
+/** A read-only warehouse the marketplace runs (Ozon FBO, a WB warehouse), as the connector names it. */
+export interface MirrorWarehouse {
+  /** Unique and stable (e.g. `ozon-7-fbs`): the same code is the same warehouse on every run. */
+  code: string;
+  name: string;
+  source: string;
+}
+
+/** One product's stock on a mirror warehouse as the channel reports it. */
+export interface MirrorReading {
+  warehouse: MirrorWarehouse;
+  ref: LineRef;
+  onHand: number;
+  reserved: number;
+}
+
+/** What ingestion wrote of a batch of facts. */
+export interface IngestCounts {
+  created: number;
+  updated: number;
+}
+
+/** The port a connector writes through: `ctx.ingest` (src/channels/core/ingest.ts implements it). */
+export interface Ingest {
+  /** Orders: upserted by external id, stock written off once and returned on a cancellation. */
+  orders(orders: OrderFact[]): Promise<IngestedOrder[]>;
+  sales(sales: SaleFact[]): Promise<IngestCounts>;
+  reviews(reviews: ReviewFact[]): Promise<IngestCounts>;
+  claims(claims: ClaimFact[]): Promise<IngestCounts>;
+  /** Levels of mirror warehouses; readings matching no product are skipped (counted in `skipped`). */
+  mirrorStock(readings: MirrorReading[]): Promise<{ changed: number; skipped: number }>;
+}

@@ -1,0 +1,189 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/database.ts';
+import type { Hub } from '../../hub.ts';
+import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
+import { ensureWarehouse } from '../../inventory/warehouses.ts';
+import { upsertClaims, upsertReviews, upsertSales } from '../../orders/channel-data.ts';
+import { upsertOrder } from '../../orders/service.ts';
+import { getStockRule } from './availability.ts';
+import type { ConnectorAccount } from './connector.ts';
+import type { Ingest, IngestCounts, IngestedOrder, LineRef, MirrorReading, OrderFact } from './facts.ts';
+
+/**
+ * Core ingestion (OpenLinker's order-ingestion service): what every connector used to do by
+ * hand, done once. A connector reads the channel and hands facts to `ctx.ingest`; here each
+ * line is matched to a product (matchProducts), the warehouse an order writes off from is
+ * chosen (orderWarehouse, Vendure's StockLocationStrategy), and the rows are upserted by the
+ * channel's ids in transactions of a bounded size, several at once on PostgreSQL.
+ */
+
+/** Orders in one transaction: a replayed chunk changes nothing (upsertOrder is keyed). */
+const ORDER_CHUNK = 500;
+/** Transactions writing orders at once: PGlite has one connection, PostgreSQL a pool. */
+const writersFor = (hub: Hub) => (hub.database.kind === 'postgres' ? 4 : 1);
+
+/**
+ * Product ids for line references, in their order (null: no match). A reference is tried by
+ * the account's listing with that external id (as matched or mapped), then by SKU (case
+ * apart, not archived), then by EAN (not archived; only when one product has it).
+ */
+export async function matchProducts(ex: Executor, accountId: number, refs: LineRef[]): Promise<(number | null)[]> {
+  if (!refs.length) return [];
+  const listingIds = refs.map((r) => r.listingExternalId || null);
+  const skus = refs.map((r) => r.sku?.trim().toLowerCase() || null);
+  const eans = refs.map((r) => r.ean?.trim() || null);
+  const found = await rows<{ n: number; product_id: number | null }>(ex, sql`
+    select r.n,
+           coalesce(
+             (select l.product_id from listings l
+               where r.listing_id is not null and l.account_id = ${accountId} and l.external_id = r.listing_id and l.product_id is not null
+               limit 1),
+             (select min(p.id) from products p where r.sku is not null and lower(p.sku) = r.sku and p.archived_at is null),
+             (select min(p.id) from products p where r.ean is not null and p.ean = r.ean and p.archived_at is null
+               having count(*) = 1)
+           ) as product_id
+      from unnest(${sql.param(listingIds)}::text[], ${sql.param(skus)}::text[], ${sql.param(eans)}::text[])
+           with ordinality as r(listing_id, sku, ean, n)`);
+  const byN = new Map(found.map((f) => [Number(f.n), f.product_id === null ? null : Number(f.product_id)]));
+  return refs.map((_, i) => byN.get(i + 1) ?? null);
+}
+
+/**
+ * Where an order the seller ships takes its stock from: the account's setting
+ * (`stockWarehouseId`, or Allegro's older `warehouseId`), else the first warehouse of its
+ * stock rule, else the one own warehouse when there is exactly one; null: none (the order is
+ * kept without moving stock, and the run says so).
+ */
+export async function orderWarehouse(ex: Executor, account: Pick<ConnectorAccount, 'id' | 'settings'>): Promise<number | null> {
+  const setting = account.settings?.stockWarehouseId ?? account.settings?.warehouseId;
+  if (typeof setting === 'number') return setting;
+  const rule = await getStockRule(ex, account.id);
+  if (rule.warehouse_ids.length) return rule.warehouse_ids[0];
+  const own = await rows<{ id: number }>(ex, sql`select id from warehouses where kind = 'own' and archived_at is null order by id limit 2`);
+  return own.length === 1 ? own[0].id : null;
+}
+
+/** Runs `work` over the chunks with at most `limit` at once; every worker has stopped before the first error is thrown. */
+async function inPool<T>(chunks: T[], limit: number, work: (chunk: T) => Promise<void>) {
+  let failed = false;
+  let next = 0;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, chunks.length) }, async () => {
+      while (!failed && next < chunks.length) {
+        try {
+          await work(chunks[next++]);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
+    }),
+  );
+  const failure = outcomes.find((o) => o.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+}
+
+const chunked = <T>(list: T[], size: number): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+
+const describeLine = (ref: LineRef, sku: string) => ref.sku || sku || ref.listingExternalId || ref.ean || '?';
+
+/** The ingestion port of one account, as `ctx.ingest` hands it to the account's connector. */
+export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
+  const actor = `${account.channel}:${account.id}`;
+  let warehouse: Promise<number | null> | undefined;
+  const mirrors = new Map<string, number>();
+
+  async function ordersChunk(orders: OrderFact[], out: Map<string, IngestedOrder>) {
+    const refs = orders.flatMap((o) => o.lines.map((l) => l.ref));
+    const products = await matchProducts(hub.db, account.id, refs);
+    const sellerWarehouse = orders.some((o) => (o.fulfilledBy ?? 'seller') === 'seller') ? await (warehouse ??= orderWarehouse(hub.db, account)) : null;
+    await hub.db.transaction(async (tx) => {
+      let at = 0;
+      for (const order of orders) {
+        const unmatched: string[] = [];
+        const lines = order.lines.map((line) => {
+          const productId = products[at++];
+          if (productId === null) unmatched.push(describeLine(line.ref, line.sku));
+          return { productId, sku: line.sku, externalSku: line.externalSku ?? null, name: line.name, quantity: line.quantity, priceMinor: line.priceMinor };
+        });
+        const { fulfilledBy, ...rest } = order;
+        const result = await upsertOrder(
+          tx,
+          { ...rest, accountId: account.id, channel: account.channel, warehouseId: (fulfilledBy ?? 'seller') === 'seller' ? sellerWarehouse : null, lines },
+          actor,
+        );
+        out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched });
+      }
+    });
+  }
+
+  const refsOf = async <T extends { ref?: LineRef }>(list: T[]) => matchProducts(hub.db, account.id, list.map((x) => x.ref ?? {}));
+  const counted = (results: { created: boolean }[]): IngestCounts => {
+    const created = results.filter((r) => r.created).length;
+    return { created, updated: results.length - created };
+  };
+  const base = { accountId: account.id, channel: account.channel };
+
+  return {
+    async orders(orders) {
+      if (!orders.length) return [];
+      const out = new Map<string, IngestedOrder>();
+      // The last fact of an order wins when a page names it twice.
+      const unique = [...new Map(orders.map((o) => [o.externalId, o])).values()];
+      await inPool(chunked(unique, ORDER_CHUNK), writersFor(hub), (chunk) => ordersChunk(chunk, out));
+      return unique.map((o) => out.get(o.externalId)!);
+    },
+
+    async sales(sales) {
+      if (!sales.length) return { created: 0, updated: 0 };
+      const products = await refsOf(sales);
+      const results = await hub.db.transaction((tx) =>
+        upsertSales(tx, sales.map(({ ref, ...s }, i) => ({ ...base, ...s, productId: products[i], sku: ref.sku ?? null }))),
+      );
+      return counted(results);
+    },
+
+    async reviews(reviews) {
+      if (!reviews.length) return { created: 0, updated: 0 };
+      const products = await refsOf(reviews);
+      const results = await upsertReviews(hub.db, reviews.map(({ ref, ...r }, i) => ({ ...base, ...r, productId: products[i], sku: ref.sku ?? null })));
+      return counted(results);
+    },
+
+    async claims(claims) {
+      if (!claims.length) return { created: 0, updated: 0 };
+      const products = await refsOf(claims);
+      const results = await upsertClaims(hub.db, claims.map(({ ref, ...c }, i) => ({ ...base, ...c, productId: products[i] })));
+      return counted(results);
+    },
+
+    async mirrorStock(readings: MirrorReading[]) {
+      if (!readings.length) return { changed: 0, skipped: 0 };
+      const products = await matchProducts(hub.db, account.id, readings.map((r) => r.ref));
+      const byWarehouse = new Map<string, MirrorLevel[]>();
+      let skipped = 0;
+      for (const [i, r] of readings.entries()) {
+        if (!byWarehouse.has(r.warehouse.code)) byWarehouse.set(r.warehouse.code, []);
+        const productId = products[i];
+        if (productId === null) {
+          skipped++;
+          continue;
+        }
+        const onHand = Math.max(0, Math.trunc(r.onHand));
+        byWarehouse.get(r.warehouse.code)!.push({ productId, onHand, reserved: Math.min(onHand, Math.max(0, Math.trunc(r.reserved))) });
+      }
+      for (const r of readings) {
+        if (mirrors.has(r.warehouse.code)) continue;
+        const w = await ensureWarehouse(hub.db, {
+          code: r.warehouse.code.slice(0, 100), name: r.warehouse.name.slice(0, 200), kind: 'mirror', source: r.warehouse.source.slice(0, 200), readOnly: true,
+        });
+        mirrors.set(r.warehouse.code, w.id);
+      }
+      let changed = 0;
+      await hub.db.transaction(async (tx) => {
+        for (const [code, levels] of byWarehouse) changed += (await setMirrorLevels(tx, mirrors.get(code)!, levels, actor)).changed;
+      });
+      return { changed, skipped };
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import type { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/router.ts';
+import type { Hub } from '../../hub.ts';
+import { DomainError } from '../../shared/errors.ts';
+import type { Simulator } from '../../../simulators/toolkit/index.ts';
+import type { ChannelHttpError, Connector, HttpRequest } from './connector.ts';
+
+/**
+ * A channel module: everything one external service brings to Sklad (docs/decisions/120).
+ * Listed once in src/channels/registry.ts and installed when the app is assembled
+ * (src/assembly.ts); core loops over the installed modules and names no channel.
+ */
+
+/** A text in the panel's and the bot's two languages. */
+export interface LocalText {
+  ru: string;
+  en: string;
+}
+
+/** One field of the credentials form (the API, the panel's add-account and new-key forms and the bot read it). */
+export interface CredentialField {
+  /** The key in `credentials` (the schema's field). */
+  key: string;
+  label: LocalText;
+  help?: LocalText;
+  /** Masked in forms and never shown back whole. */
+  secret: boolean;
+  placeholder?: string;
+}
+
+/** A limit group's documented limit: one token comes back every intervalMs, burst at once. */
+export interface GroupLimit {
+  intervalMs: number;
+  burst: number;
+}
+
+/** What a service's rate-limit headers say about a limit group after an answer. */
+export interface RateHeaders {
+  remaining: number;
+  /** When the next token comes back (ms from the answer); null when the service does not say. */
+  resetMs: number | null;
+}
+
+/** A service's own start step (the Wix account from the environment); returns how to stop it. */
+export type StartHook = (hub: Hub) => Promise<() => Promise<void> | void>;
+
+/** Routes a module mounts: `api` under /api/v1 (or `mount`) behind the key check, `public` at the root. */
+export interface ApiModule {
+  name: string;
+  api?: (hub: Hub) => OpenAPIHono<AppEnv> | Hono<AppEnv>;
+  mount?: string;
+  public?: (hub: Hub) => OpenAPIHono<AppEnv> | Hono<AppEnv>;
+}
+
+/** The demo's simulator of a channel, started by src/demo on free loopback ports. */
+export interface DemoChannel {
+  sim: Simulator;
+  /** After the account's first sync: what buyers do on the channel (places orders). */
+  buyersAct?: () => void;
+  /** After a restart, for a channel whose quantities Sklad cannot read back: the quantities last pushed, by listing external id. */
+  restoreQuantities?: (quantities: Map<string, number>) => void;
+}
+
+/** What the demo (`npm start` with no configuration) makes of a module. */
+export interface DemoSeed {
+  /** Fixed credentials: they only ever open this loopback simulator. */
+  credentials: Record<string, string>;
+  /** The simulator seeded with the demo catalogue (src/demo/catalogue.ts); orders only on the first start. */
+  simulator(options: { withOrders: boolean }): DemoChannel;
+  /** Settings of the demo account, once the demo warehouse exists. */
+  settings?(warehouseId: number): Record<string, unknown>;
+  /** Connector jobs run once after the first full sync (orders, stocks …). */
+  firstJobs?: string[];
+  /** False: the module connects its demo account itself (iiko: through its own setting). */
+  account?: false;
+}
+
+export interface ChannelModule {
+  connector: Connector;
+  /** The credentials form, field by field, in the order of `connector.credentialsSchema`. */
+  credentialFields: CredentialField[];
+  /** Limit groups of methods (WB statistics 1/min, Ozon stock updates 80/min), kept in PostgreSQL for every process. */
+  limitGroups?: Record<string, GroupLimit>;
+  /** Reads the service's rate-limit headers of an answer to a limit group's request (WB's X-Ratelimit-*). */
+  readRateHeaders?(headers: Headers): RateHeaders | null;
+  /**
+   * Whether a failed answer means the service refused the credentials, and why (the account
+   * turns needs_reauth). Default: 401 and 403. Return null for an answer that is not a refusal
+   * (Allegro refreshes its token on a 401 first).
+   */
+  rejectedCredentials?(error: ChannelHttpError, request: HttpRequest): string | null;
+  routes?: ApiModule[];
+  cli?(program: Command): void;
+  startHooks?: StartHook[];
+  demo?: DemoSeed;
+  /** Names of the module's job types (`<channel>.<job>`) in the panel. */
+  jobLabels?: Record<string, LocalText>;
+}
+
+let installed: ChannelModule[] | null = null;
+
+/** Installs the app's modules (src/assembly.ts does, once, before anything runs). */
+export function installChannelModules(modules: ChannelModule[]) {
+  const seen = new Set<string>();
+  for (const m of modules) {
+    if (seen.has(m.connector.channel)) throw new Error(`Two channel modules are named "${m.connector.channel}"`);
+    seen.add(m.connector.channel);
+  }
+  installed = modules;
+}
+
+/** The installed modules, in registry order. */
+export function channelModules(): ChannelModule[] {
+  if (!installed) throw new Error('No channel modules are installed: assemble the app first (src/assembly.ts)');
+  return installed;
+}
+
+export const moduleFor = (channel: string): ChannelModule | undefined => channelModules().find((m) => m.connector.channel === channel);
+
+export function requireModule(channel: string): ChannelModule {
+  const module = moduleFor(channel);
+  if (!module) throw new DomainError('UNKNOWN_CHANNEL', `No connector for channel "${channel}"`, 400, { channel });
+  return module;
+}
+
+/** The default reading of a failed answer: 401 and 403 are a refusal of the credentials. */
+export function credentialsRefusal(module: ChannelModule, error: ChannelHttpError, request: HttpRequest): string | null {
+  if (module.rejectedCredentials) return module.rejectedCredentials(error, request);
+  if (error.status !== 401 && error.status !== 403) return null;
+  return `${module.connector.title} refused the credentials (HTTP ${error.status}${serviceText(error.body)})`;
+}
+
+function serviceText(body: unknown): string {
+  if (!body) return '';
+  if (typeof body === 'string') return `: ${body.slice(0, 300)}`;
+  const b = body as { message?: unknown; error_description?: unknown; detail?: unknown; title?: unknown; error?: unknown };
+  const text = b.message ?? b.error_description ?? b.detail ?? b.title ?? b.error;
+  return typeof text === 'string' && text ? `: ${text.slice(0, 300)}` : '';
+}

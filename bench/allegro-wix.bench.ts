@@ -2,7 +2,6 @@ import { createAllegroSimulator } from '../simulators/allegro/index.ts';
 import { createWixSimulator } from '../simulators/wix/index.ts';
 import { ORDER_EVENTS_POLL_SECONDS } from '../src/channels/allegro/connector.ts';
 import { createAccount } from '../src/channels/core/accounts.ts';
-import { assembleSklad } from '../src/assembly.ts';
 import { syncAccount } from '../src/channels/core/sync.ts';
 import { channelsHub, seedCatalog } from '../src/channels/core/testing.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -28,6 +27,7 @@ const GOAL_MS = ORDER_EVENTS_POLL_SECONDS * 1000 + 1000;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
+// The modules and job types are assembled once by bench/run.ts before any benchmark runs.
 async function run(): Promise<BenchResult[]> {
   const scratch = await scratchPostgres('sklad_bench_aw');
   const database = await openDatabase({ url: scratch.url, poolSize: 12 });
@@ -58,7 +58,6 @@ async function run(): Promise<BenchResult[]> {
     await syncAccount(hub, wixId);
     wix.resetLog();
 
-    assembleSklad();
     stops.push(startWorkers(hub, { concurrency: 4 }), startScheduler(hub));
 
     // Buyers: one unit of product i at ORDERS_PER_SECOND; the journal's occurredAt is the start of each latency.

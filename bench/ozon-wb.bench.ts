@@ -3,14 +3,14 @@ import { createOzonSimulator } from '../simulators/ozon/server.ts';
 import { OzonState, seedOzon } from '../simulators/ozon/state.ts';
 import { createWildberriesSimulator } from '../simulators/wildberries/server.ts';
 import { WbState, seedWildberries } from '../simulators/wildberries/state.ts';
+import { assembleSklad } from '../src/assembly.ts';
 import { createAccount } from '../src/channels/core/accounts.ts';
-import { bucketWaitMs } from '../src/channels/core/http-client.ts';
+import { bucketWaitMs, groupWaitsOf, type GroupWait } from '../src/channels/core/http-client.ts';
 import { runConnectorJob } from '../src/channels/core/jobs.ts';
+import type { GroupLimit } from '../src/channels/core/module.ts';
 import { seedCatalog } from '../src/channels/core/testing.ts';
-import { pacerOf as ozonPacer } from '../src/channels/ozon/client.ts';
-import { pacerOf as wbPacer } from '../src/channels/wildberries/client.ts';
-import type { Pacer } from '../src/channels/wildberries/pacer.ts';
-import { connectorContextFor } from '../src/channels/core/context.ts';
+import { ozonModule } from '../src/channels/ozon/module.ts';
+import { wildberriesModule } from '../src/channels/wildberries/module.ts';
 import { rows } from '../src/db/database.ts';
 import type { Hub } from '../src/hub.ts';
 import { channelsBenchHub } from './channels-fixture.ts';
@@ -25,11 +25,12 @@ import type { Benchmark } from './harness.ts';
  * one request a minute per report (80,000 rows an answer), so the second page of the WB
  * orders report has to wait for its minute.
  *
- * wait = what the connectors' pacers waited (src/channels/wildberries/pacer.ts) plus what the
- * shared HTTP client's account bucket (Ozon 40/s, WB 5/s) waited (bucketWaitMs); forced = the
- * wait the documented limits impose on the same requests with the same work between them (a
- * replay of the pacers' groups against token buckets of the documented size; the account
- * bucket's waits are all counted as unforced, since it sits below the services' own limits).
+ * wait = what the requests waited on their limit groups (groupWaitsOf: the core HTTP client's
+ * buckets per account and group in PostgreSQL) plus what the account bucket (Ozon 40/s, WB 5/s)
+ * waited (bucketWaitMs); forced = the wait the documented limits impose on the same requests
+ * with the same work between them (a replay of the group waits against token buckets of the
+ * modules' limitGroups; the account bucket's waits are all counted as unforced, since it sits
+ * below the services' own limits).
  * ratio = forced ÷ wait: 1.0 means no waiting the limits do not force.
  *
  * Sizes: BENCH_OZON_PRODUCTS (10,000), BENCH_WB_ORDERS (100,000) and BENCH_WB_PAGE_ROWS (WB's
@@ -42,12 +43,14 @@ const WB_PAGE_ROWS = Number(process.env.BENCH_WB_PAGE_ROWS ?? 80_000);
 const WB_CARDS = 2_000;
 
 /** The least wait a group's limit forces on these requests, given the work done between them. */
-export function forcedWaitMs(pacer: Pacer): number {
+function forcedWaitMs(waits: readonly GroupWait[], limits: Record<string, GroupLimit>): number {
   let forced = 0;
-  const groups = new Set(pacer.records.map((r) => r.group));
+  const groups = new Set(waits.map((r) => r.group));
   for (const group of groups) {
-    const { intervalMs, burst } = pacer.limit(group);
-    const records = pacer.records.filter((r) => r.group === group);
+    const limit = limits[group];
+    if (!limit) throw new Error(`No limit group ${group}`);
+    const { intervalMs, burst } = limit;
+    const records = waits.filter((r) => r.group === group);
     let tokens = burst;
     let at = records[0].askedAt;
     let sent = records[0].askedAt;
@@ -74,6 +77,7 @@ async function fetchedBy(hub: Hub, types: string[]): Promise<{ fetched: number; 
 const benchmark: Benchmark = {
   name: 'ozon-wb',
   async run() {
+    assembleSklad();
     const env = await channelsBenchHub('sklad_bench_ozwb');
     const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: OZON_PRODUCTS, fboWarehouses: 27, fbsWarehouses: 2, rfbsWarehouses: 1, postings: 500, offerId: (i) => `SKU-${i}` }) });
     const wb = createWildberriesSimulator({
@@ -90,11 +94,10 @@ const benchmark: Benchmark = {
       const wbId = (await createAccount(hub.db, hub.masterKey!, {
         channel: 'wildberries', name: 'WB', baseUrl: servers[1].url, credentials: { token: wb.token }, settings: { reportPageRows: WB_PAGE_ROWS },
       }, 'bench')).id;
-      const pacers = [ozonPacer(await connectorContextFor(hub, ozonId)), wbPacer(await connectorContextFor(hub, wbId))];
-
       // The waits are counted per account id in this process: other benchmarks of the same run
       // used the same ids in their own databases, so only what this run adds counts.
       const bucketMsBefore = bucketWaitMs(ozonId) + bucketWaitMs(wbId);
+      const groupWaitsBefore = [groupWaitsOf(ozonId).length, groupWaitsOf(wbId).length];
       const started = performance.now();
       await runConnectorJob(hub, ozonId, 'stocks');
       await runConnectorJob(hub, ozonId, 'postings');
@@ -110,8 +113,12 @@ const benchmark: Benchmark = {
       const tooMany = (ozon.statusCounts()[429] ?? 0) + (wb.statusCounts()[429] ?? 0);
 
       const bucketMs = bucketWaitMs(ozonId) + bucketWaitMs(wbId) - bucketMsBefore;
-      const waitMs = pacers.reduce((sum, p) => sum + p.waitedMs(), 0) + bucketMs;
-      const forcedMs = pacers.reduce((sum, p) => sum + forcedWaitMs(p), 0);
+      const groups = [
+        { waits: groupWaitsOf(ozonId).slice(groupWaitsBefore[0]), limits: ozonModule.limitGroups ?? {} },
+        { waits: groupWaitsOf(wbId).slice(groupWaitsBefore[1]), limits: wildberriesModule.limitGroups ?? {} },
+      ];
+      const waitMs = groups.reduce((sum, g) => sum + g.waits.reduce((s, w) => s + w.waitedMs, 0), 0) + bucketMs;
+      const forcedMs = groups.reduce((sum, g) => sum + forcedWaitMs(g.waits, g.limits), 0);
       const ratio = waitMs > 0 ? forcedMs / waitMs : 1;
       const requests = ozon.log.length + wb.log.length;
       return [

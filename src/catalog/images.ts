@@ -29,7 +29,7 @@ export interface PreparedImage {
 export async function prepareImage(upload: Uint8Array): Promise<PreparedImage> {
   if (upload.byteLength > MAX_IMAGE_BYTES) {
     const mb = (upload.byteLength / 1024 / 1024).toFixed(1);
-    throw new DomainError('PAYLOAD_TOO_LARGE', `The image is ${mb} MB; the limit is 10 MB`, 413, { field: 'file', bytes: upload.byteLength });
+    throw new DomainError('PAYLOAD_TOO_LARGE', `The image is ${mb} MB; the limit is 10 MB`, 413, { field: 'file', bytes: upload.byteLength, mb });
   }
   const input = Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength);
   const meta = await sharp(input).metadata().catch(() => null);
@@ -38,7 +38,7 @@ export async function prepareImage(upload: Uint8Array): Promise<PreparedImage> {
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `The file is ${what}; upload a JPEG, PNG or WebP picture`, 415, { field: 'file', format: meta?.format ?? null });
   }
   if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_PIXELS) {
-    throw new DomainError('IMAGE_TOO_LARGE', `The image is ${meta.width}×${meta.height} pixels; at most 100 megapixels`, 413, { field: 'file' });
+    throw new DomainError('IMAGE_TOO_LARGE', `The image is ${meta.width}×${meta.height} pixels; at most 100 megapixels`, 413, { field: 'file', width: meta.width, height: meta.height });
   }
   try {
     const source = () => sharp(input, { limitInputPixels: MAX_PIXELS }).rotate();
@@ -46,7 +46,7 @@ export async function prepareImage(upload: Uint8Array): Promise<PreparedImage> {
     const thumb = await source().resize(320, 320, { fit: 'cover' }).webp({ quality: 75 }).toBuffer();
     return { data: main.data, thumb, width: main.info.width, height: main.info.height, originalBytes: upload.byteLength, originalType: `image/${meta.format}` };
   } catch (error) {
-    throw new DomainError('IMAGE_UNREADABLE', `The ${meta.format.toUpperCase()} file is damaged and could not be read: ${(error as Error).message}`, 422, { field: 'file' });
+    throw new DomainError('IMAGE_UNREADABLE', `The ${meta.format.toUpperCase()} file is damaged and could not be read: ${(error as Error).message}`, 422, { field: 'file', format: meta.format, reason: (error as Error).message });
   }
 }
 

@@ -175,7 +175,7 @@ export async function lockProduct(tx: Executor, id: number, options: ChangeOptio
       'VERSION_CONFLICT',
       `Product ${id} was changed by someone else (it is at version ${locked.version}, you edited version ${options.expectedVersion}); reload it and try again`,
       409,
-      { expected_version: options.expectedVersion, current_version: locked.version },
+      { product_id: id, expected_version: options.expectedVersion, current_version: locked.version },
     );
   }
   return getProduct(tx, id);
@@ -192,6 +192,7 @@ function skuTaken(sku: string, holder: { id: number; sku: string; name: string; 
   const where = holder.archived ? ' (archived: restore it or change its SKU)' : '';
   return new DomainError('SKU_TAKEN', `SKU "${sku}" is already used by product ${holder.id} "${holder.name}"${where}`, 409, {
     field: 'sku',
+    sku,
     product: { id: holder.id, sku: holder.sku, name: holder.name, archived: holder.archived },
   });
 }

@@ -2,9 +2,9 @@ import { gtinCheckDigit } from '../catalog/ean.ts';
 
 /**
  * The demo's one catalogue: the same SKUs are Sklad's products and every channel's
- * listings (Allegro external.id, Wix SKU, Ozon offer_id, WB vendorCode, the generic SKU),
- * so the first sync matches them all. EANs are in GS1's 200 range (for use inside one
- * company), so no demo code can be mistaken for a real product's.
+ * listings (each channel's demo seed, src/channels/<name>/demo.ts, lists them by its own
+ * kind of SKU), so the first sync matches them all. EANs are in GS1's 200 range (for use
+ * inside one company), so no demo code can be mistaken for a real product's.
  */
 
 export interface DemoProduct {
@@ -13,7 +13,7 @@ export interface DemoProduct {
   ean: string;
   /** Units received into the demo warehouse. */
   stock: number;
-  /** Price in rubles (Ozon, WB); Allegro takes a twentieth of it in złoty. */
+  /** Price in rubles; a channel's demo seed converts it to its own currency. */
   priceRub: number;
   attributes: Record<string, string | number>;
 }
@@ -42,9 +42,6 @@ const rows: [sku: string, name: string, stock: number, priceRub: number, attribu
 export const demoCatalogue: DemoProduct[] = rows.map(([sku, name, stock, priceRub, attributes], i) => ({
   sku, name, ean: ean13(i + 1), stock, priceRub, attributes,
 }));
-
-/** The T-shirts are one Wix product with a Size option, as a shop would list them. */
-export const wixSizedProduct = { sku: 'DEMO-TEE', name: 'Demo T-shirt, white', sizes: ['S', 'M', 'L'] } as const;
 
 export const DEMO_WAREHOUSE = { code: 'DEMO', name: 'Demo warehouse' } as const;
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { connectors } from '../channels/registry.ts';
+import { channelModules } from '../channels/core/module.ts';
 import { testKinds, useTestDatabase, type TestDatabase } from '../test/databases.ts';
 
 /**
@@ -95,7 +95,7 @@ for (const kind of testKinds()) {
       let call = api(running.url, key);
 
       const accounts = (await call<{ items: Account[] }>('/channels/accounts')).items;
-      expect(new Set(accounts.map((a) => a.channel))).toEqual(new Set(connectors.map((c) => c.channel)));
+      expect(new Set(accounts.map((a) => a.channel))).toEqual(new Set(channelModules().map((m) => m.connector.channel)));
       for (const a of accounts) {
         expect(a.name).toMatch(/^Demo /);
         expect(a.status).toBe('active');

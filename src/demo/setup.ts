@@ -4,20 +4,17 @@ import { createProduct } from '../catalog/products.ts';
 import { createAccount, requireMasterKey, saveState, setAccountStatus, updateAccount, type AccountView } from '../channels/core/accounts.ts';
 import { enqueueAccountJob, runConnectorJob } from '../channels/core/jobs.ts';
 import { listListings } from '../channels/core/listings.ts';
+import { channelModules, moduleFor, type DemoSeed } from '../channels/core/module.ts';
 import { syncAccount } from '../channels/core/sync.ts';
-import { connectors } from '../channels/registry.ts';
 import { rows, type Executor } from '../db/database.ts';
 import { setAccountSchedulesEnabled } from '../engine/schedules.ts';
 import { withSyncRun } from '../engine/sync-runs.ts';
 import type { Hub } from '../hub.ts';
 import { recordMovement } from '../inventory/movements.ts';
 import { createWarehouse } from '../inventory/warehouses.ts';
-import { listProducts as listMenuProducts } from '../menu/queries.ts';
-import { ensureIikoSetting, settingOfAccount } from '../menu/settings.ts';
-import { runSync } from '../menu/sync.ts';
 import { joinDemoCabinets } from '../notifications/demo.ts';
 import { DEMO_ACTOR, DEMO_WAREHOUSE, demoCatalogue } from './catalogue.ts';
-import { demoCredentials, type DemoSimulators } from './simulators.ts';
+import type { DemoSimulator, DemoSimulators } from './simulators.ts';
 
 /**
  * What the demo writes into Sklad. Everything it makes is marked: products `DEMO-…`, the
@@ -40,31 +37,17 @@ export interface DemoAccount {
 export interface DemoOutcome {
   mode: DemoMode;
   accounts: DemoAccount[];
-  iikoSettingId: number | null;
-  counts: { products: number; units: number; orders: number; menuProducts: number };
+  counts: { products: number; units: number; orders: number };
+  /** What the modules say about their demo accounts' data, for the banner (DemoSeed.describe). */
+  notes: string[];
   /** Steps that failed without stopping the start, in words for the banner. */
   problems: string[];
   /** Channels of the registry the demo has no simulator for. */
   uncovered: string[];
 }
 
-/** The name of a channel's demo account: "Demo Allegro", "Demo Wix Stores" … */
-export const demoAccountName = (channel: string) => `Demo ${connectors.find((c) => c.channel === channel)?.title ?? channel}`;
-
-/** Settings each channel's demo account is made with, once the demo warehouse exists. */
-const demoSettings = (channel: string, warehouseId: number): Record<string, unknown> =>
-  ({
-    allegro: { warehouseId },
-    ozon: { stockWarehouseId: warehouseId, postingDays: 14 },
-    wildberries: { stockWarehouseId: warehouseId, firstSyncDays: 14 },
-  })[channel] ?? {};
-
-/** Jobs run after the listings sync on the first start, so orders, mirrors and reviews are there. */
-const firstJobs: Record<string, string[]> = {
-  allegro: ['order-events'],
-  ozon: ['stocks', 'postings'],
-  wildberries: ['sync'],
-};
+/** The name of a channel's demo account: "Demo " and the connector's title. */
+export const demoAccountName = (channel: string) => `Demo ${moduleFor(channel)?.connector.title ?? channel}`;
 
 const MARKER = { entityType: 'demo', entityId: 'setup' } as const;
 
@@ -96,31 +79,50 @@ async function findDemoAccount(ex: Executor, channel: string): Promise<DemoAccou
   return found;
 }
 
-async function counts(hub: Hub, accountIds: number[], iikoSettingId: number | null): Promise<DemoOutcome['counts']> {
-  const [c] = await rows<{ products: number; units: number; orders: number }>(hub.db, sql`
+async function counts(hub: Hub, accountIds: number[]): Promise<DemoOutcome['counts']> {
+  const [c] = await rows<DemoOutcome['counts']>(hub.db, sql`
     select (select count(*)::int from products where sku like 'DEMO-%' and archived_at is null) as products,
            (select coalesce(sum(l.on_hand), 0)::int from stock_levels l join warehouses w on w.id = l.warehouse_id where w.code = ${DEMO_WAREHOUSE.code}) as units,
            (select count(*)::int from orders where account_id = any(${sql.param(accountIds)}::bigint[])) as orders`);
-  // As GET /api/v1/data/products counts them: dishes and goods, modifiers left out.
-  const menu = iikoSettingId === null ? 0 : (await listMenuProducts(hub.db, { settingId: iikoSettingId, limit: 1, offset: 0 })).total;
-  return { products: c.products, units: c.units, orders: c.orders, menuProducts: menu };
+  return c;
+}
+
+/** What each module says about its demo account's data (DemoSeed.describe), in registry order. */
+async function notes(hub: Hub, sims: DemoSimulators, accounts: DemoAccount[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const a of accounts) lines.push(...((await sims.channels.get(a.channel)?.seed.describe?.(hub, a.id)) ?? []));
+  return lines;
 }
 
 const view = (a: { id: number; channel: string; name: string; base_url: string }): DemoAccount => ({ id: a.id, channel: a.channel, name: a.name, baseUrl: a.base_url });
 
-/** The first start: products, warehouse, stock, accounts, the iiko setting, a first sync, then the marker. */
+/** The demo account of a module that connects it itself (DemoSeed.connect), found again on a resumed setup. */
+async function connectOwn(hub: Hub, sim: DemoSimulator, connect: NonNullable<DemoSeed['connect']>): Promise<DemoAccount> {
+  const existing = await findDemoAccount(hub.db, sim.channel);
+  if (existing) return view(existing);
+  const id = await connect(hub, { name: demoAccountName(sim.channel), baseUrl: sim.url, credentials: sim.seed.credentials, actor: DEMO_ACTOR });
+  const [made] = await rows<{ id: number; channel: string; name: string; base_url: string }>(hub.db, sql`select id, channel, name, base_url from channel_accounts where id = ${id}`);
+  return view(made);
+}
+
+/** The first sync of a demo account: listings matched and quantities pushed, then what buyers did, then the pulls that import it. */
+async function firstSync(hub: Hub, sim: DemoSimulator, account: DemoAccount) {
+  if (sim.seed.firstSync) return sim.seed.firstSync(hub, account.id);
+  await withSyncRun(hub, { type: 'channels.sync', accountId: account.id }, (run) => syncAccount(hub, account.id, { run }));
+  sim.buyersAct?.();
+  for (const job of sim.seed.firstJobs ?? []) await runConnectorJob(hub, account.id, job);
+}
+
+/** The first start: products, warehouse, stock, accounts, a first sync, then the marker. */
 export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOutcome> {
   const masterKey = requireMasterKey(hub.masterKey);
   const problems: string[] = [];
-  const iiko = sims.channels.get('iiko');
+  const made = new Map<string, DemoAccount>();
 
-  // The iiko setting first: on a fresh database it is the first one, id 1, as the seed's clients expect.
-  let iikoSettingId: number | null = null;
-  let iikoAccount: DemoAccount | null = null;
-  if (iiko) {
-    const { setting } = await ensureIikoSetting(hub, { name: demoAccountName('iiko'), api_login: demoCredentials.iiko.apiLogin, base_url: iiko.url, currency: 'RUB' }, DEMO_ACTOR);
-    iikoSettingId = setting.id;
-    iikoAccount = { id: setting.account_id, channel: 'iiko', name: setting.name, baseUrl: setting.base_url };
+  // Accounts their modules connect themselves come first: on a fresh database the module's own records take the first ids (DemoSeed.connect).
+  for (const sim of sims.channels.values()) {
+    const { connect } = sim.seed;
+    if (connect) made.set(sim.channel, await connectOwn(hub, sim, connect));
   }
 
   const known = new Set((await rows<{ sku: string }>(hub.db, sql`select sku from products where sku like 'DEMO-%'`)).map((r) => r.sku));
@@ -137,51 +139,42 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
     await recordMovement(hub.db, { type: 'receipt', productId: productIds.get(p.sku)!, warehouseId, quantity: p.stock, reason: 'Demo stock', reference: `demo:receipt:${p.sku}` }, DEMO_ACTOR);
   }
 
-  const accounts: DemoAccount[] = [];
-  for (const [channel, sim] of sims.channels) {
-    if (channel === 'iiko') continue;
-    const existing = await findDemoAccount(hub.db, channel);
+  const cabinets: number[] = [];
+  for (const sim of sims.channels.values()) {
+    if (sim.seed.connect) continue;
+    const existing = await findDemoAccount(hub.db, sim.channel);
     const account =
       existing ??
       (await hub.db.transaction((tx) =>
         createAccount(tx, masterKey, {
-          channel, name: demoAccountName(channel), baseUrl: sim.url,
-          credentials: demoCredentials[channel as keyof typeof demoCredentials], settings: demoSettings(channel, warehouseId),
+          channel: sim.channel, name: demoAccountName(sim.channel), baseUrl: sim.url,
+          credentials: sim.seed.credentials, settings: sim.seed.settings?.(warehouseId) ?? {},
         }, DEMO_ACTOR),
       ));
-    accounts.push(view(account));
+    made.set(sim.channel, view(account));
+    cabinets.push(account.id);
   }
+  const accounts = [...sims.channels.keys()].flatMap((channel) => made.get(channel) ?? []);
 
-  // The notifier's two demo people share the demo cabinets, so what happens next reaches their Telegram chats.
-  await joinDemoCabinets(hub, accounts.map((a) => a.id));
+  // The notifier's two demo people share the demo shop cabinets, so what happens next reaches their Telegram chats.
+  await joinDemoCabinets(hub, cabinets);
 
-  // The first sync: listings matched and quantities pushed, then what buyers did, then the pulls that import it.
-  await Promise.all([
-    ...accounts.map(async (a) => {
+  await Promise.all(
+    accounts.map(async (a) => {
       try {
-        await withSyncRun(hub, { type: 'channels.sync', accountId: a.id }, (run) => syncAccount(hub, a.id, { run }));
-        sims.channels.get(a.channel)?.buyersAct?.();
-        for (const job of firstJobs[a.channel] ?? []) await runConnectorJob(hub, a.id, job);
+        await firstSync(hub, sims.channels.get(a.channel)!, a);
       } catch (error) {
         problems.push(`${a.name}: the first sync failed: ${(error as Error).message}`);
       }
     }),
-    (async () => {
-      if (iikoSettingId === null) return;
-      try {
-        await runSync(hub, iikoSettingId, 'full');
-      } catch (error) {
-        problems.push(`${demoAccountName('iiko')}: the first menu sync failed: ${(error as Error).message}`);
-      }
-    })(),
-  ]);
+  );
 
-  const all = iikoAccount ? [...accounts, iikoAccount] : accounts;
   await recordOperation(hub.db, {
     ...MARKER, action: 'create', actor: DEMO_ACTOR,
-    changes: { accounts: { before: null, after: all.map((a) => a.id) }, warehouse_id: { before: null, after: warehouseId }, iiko_setting_id: { before: null, after: iikoSettingId } },
+    changes: { accounts: { before: null, after: accounts.map((a) => a.id) }, warehouse_id: { before: null, after: warehouseId } },
   });
-  return { mode: 'create', accounts: all, iikoSettingId, counts: await counts(hub, all.map((a) => a.id), iikoSettingId), problems, uncovered: uncovered(sims) };
+  const ids = accounts.map((a) => a.id);
+  return { mode: 'create', accounts, counts: await counts(hub, ids), notes: await notes(hub, sims, accounts), problems, uncovered: uncovered(sims) };
 }
 
 /** Why an account is parked while the demo is off; only accounts parked so are brought back. */
@@ -191,15 +184,15 @@ const PARKED = 'SKLAD_DEMO=0: the demo simulators are not running';
  * A later start: the simulators came up on new ports and remember nothing, so each demo
  * account is pointed at its simulator again, brought back if it was parked or refused,
  * its connector state (tokens, cursors) cleared, and a full sync queued to bring the
- * simulator's quantities level with Sklad's.
+ * simulator's quantities level with Sklad's (not for an account its module connects itself:
+ * its module's schedules keep it).
  */
 export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOutcome> {
   const masterKey = requireMasterKey(hub.masterKey);
   const problems: string[] = [];
   const accounts: DemoAccount[] = [];
-  let iikoSettingId: number | null = null;
-  for (const [channel, sim] of sims.channels) {
-    const account = await findDemoAccount(hub.db, channel);
+  for (const sim of sims.channels.values()) {
+    const account = await findDemoAccount(hub.db, sim.channel);
     if (!account) continue; // removed by a person: the demo does not bring it back
     const revive = account.status === 'needs_reauth' || (account.status === 'disabled' && account.status_reason === PARKED);
     const after = await hub.db.transaction(async (tx) => {
@@ -213,17 +206,19 @@ export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOut
       const { items } = await listListings(hub.db, account.id, { state: 'matched', limit: 1000, offset: 0 });
       sim.restoreQuantities(new Map(items.flatMap((l) => (l.last_pushed_quantity === null ? [] : [[l.external_id, l.last_pushed_quantity] as const]))));
     }
-    if (channel === 'iiko') iikoSettingId = (await settingOfAccount(hub.db, account.id).catch(() => null))?.id ?? null;
-    else if (after.status === 'active') await enqueueAccountJob(hub, account.id, 'sync').catch((error) => problems.push(`${account.name}: could not queue a sync: ${(error as Error).message}`));
+    if (!sim.seed.connect && after.status === 'active') {
+      await enqueueAccountJob(hub, account.id, 'sync').catch((error) => problems.push(`${account.name}: could not queue a sync: ${(error as Error).message}`));
+    }
   }
-  return { mode: 'restart', accounts, iikoSettingId, counts: await counts(hub, accounts.map((a) => a.id), iikoSettingId), problems, uncovered: uncovered(sims) };
+  const ids = accounts.map((a) => a.id);
+  return { mode: 'restart', accounts, counts: await counts(hub, ids), notes: await notes(hub, sims, accounts), problems, uncovered: uncovered(sims) };
 }
 
 /** With the demo off, its accounts would call ports nobody listens on: they are disabled until it is on again. */
 export async function parkDemo(hub: Hub): Promise<number> {
   if (!(await isSetUp(hub.db))) return 0;
   let parked = 0;
-  for (const connector of connectors) {
+  for (const { connector } of channelModules()) {
     const account = await findDemoAccount(hub.db, connector.channel);
     if (account?.status !== 'active') continue;
     await hub.db.transaction((tx) => setAccountStatus(tx, account.id, 'disabled', PARKED, DEMO_ACTOR));
@@ -232,4 +227,4 @@ export async function parkDemo(hub: Hub): Promise<number> {
   return parked;
 }
 
-const uncovered = (sims: DemoSimulators) => connectors.map((c) => c.channel).filter((channel) => !sims.channels.has(channel));
+const uncovered = (sims: DemoSimulators) => channelModules().map((m) => m.connector.channel).filter((channel) => !sims.channels.has(channel));

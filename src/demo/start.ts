@@ -61,9 +61,7 @@ function describe(outcome: DemoOutcome): string[] {
   ];
   const width = Math.max(...outcome.accounts.map((a) => a.name.length));
   for (const a of outcome.accounts) lines.push(`    ${a.name.padEnd(width)}  account ${a.id}  simulator ${a.baseUrl}`);
-  if (outcome.iikoSettingId !== null) {
-    lines.push(`    iiko setting ${outcome.iikoSettingId}: ${counts.menuProducts} menu products (GET /api/v1/data/products?setting_id=${outcome.iikoSettingId})`);
-  }
+  for (const note of outcome.notes) lines.push(`    ${note}`);
   const telegram = demoTelegram();
   if (telegram) {
     const chats = demoTelegramUsers.map((u) => `${telegram.url}/__sim/telegram/chats/${u.telegram_id}`).join(', ');

@@ -198,7 +198,7 @@ export async function getJob(ex: Executor, id: number): Promise<JobRow> {
 export async function retryJob(ex: Executor, id: number): Promise<JobRow> {
   const job = await getJob(ex, id);
   if (!['dead', 'failed', 'cancelled'].includes(job.status)) {
-    throw new DomainError('JOB_NOT_RETRYABLE', `Job ${id} is ${job.status}; only a dead, failed or cancelled job can be retried`, 409, { status: job.status });
+    throw new DomainError('JOB_NOT_RETRYABLE', `Job ${id} is ${job.status}; only a dead, failed or cancelled job can be retried`, 409, { job_id: id, status: job.status });
   }
   try {
     await ex.execute(sql`
@@ -216,7 +216,7 @@ export async function retryJob(ex: Executor, id: number): Promise<JobRow> {
 export async function cancelJob(ex: Executor, id: number): Promise<JobRow> {
   const job = await getJob(ex, id);
   if (!activeStatuses.includes(job.status)) {
-    throw new DomainError('JOB_NOT_ACTIVE', `Job ${id} is ${job.status} and cannot be cancelled`, 409, { status: job.status });
+    throw new DomainError('JOB_NOT_ACTIVE', `Job ${id} is ${job.status} and cannot be cancelled`, 409, { job_id: id, status: job.status });
   }
   await ex.execute(sql`
     update jobs set status = 'cancelled', finished_at = now(), locked_by = null, lease_until = null

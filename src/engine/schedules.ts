@@ -34,7 +34,7 @@ export function parseCron(pattern: string): Cron {
   try {
     return new Cron(pattern, { timezone: 'UTC', paused: true });
   } catch (error) {
-    throw new DomainError('INVALID_CRON', `"${pattern}" is not a cron expression: ${(error as Error).message}`, 400, { cron: pattern });
+    throw new DomainError('INVALID_CRON', `"${pattern}" is not a cron expression: ${(error as Error).message}`, 400, { cron: pattern, reason: (error as Error).message });
   }
 }
 

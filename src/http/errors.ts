@@ -1,15 +1,16 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z as zod } from 'zod';
+import type { ErrorCode } from '../shared/error-codes.ts';
 import { DomainError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
-/** The one error shape of the API: {"error":{"code","message","details"}}. */
+/** The one error shape of the API: {"error":{"code","message","details"}}; the codes are src/shared/error-codes.ts's. */
 export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: ErrorCode; message: string; details?: unknown };
 }
 
-export const errorBody = (code: string, message: string, details?: unknown): ErrorBody => ({
+export const errorBody = (code: ErrorCode, message: string, details?: unknown): ErrorBody => ({
   error: details === undefined ? { code, message } : { code, message, details },
 });
 
@@ -44,7 +45,7 @@ export function handleError(logger: Logger) {
     if (err instanceof zod.ZodError) return validationFailed(c, err);
     if (err instanceof HTTPException) {
       const status = err.status;
-      const code =
+      const code: ErrorCode =
         status === 413 ? 'PAYLOAD_TOO_LARGE'
         : status === 401 ? 'UNAUTHORIZED'
         : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE'

@@ -82,6 +82,7 @@ export async function setMirrorLevels(
   if (warehouse.kind !== 'mirror') {
     throw new DomainError('WAREHOUSE_NOT_MIRROR', `Warehouse ${warehouse.code} is one of our own: its stock moves through movements`, 409, {
       warehouse_id: warehouseId,
+      warehouse_code: warehouse.code,
     });
   }
   if (!input.length) return { changed: 0, productIds: [] };

@@ -312,14 +312,14 @@ async function whyRefused(tx: Executor, leg: Leg, lastAttempt: boolean): Promise
     return new DomainError('PRODUCT_ARCHIVED', `Product ${leg.productId} is archived: its stock no longer moves`, 409, where);
   }
   if (s.warehouse === 'archived') {
-    return new DomainError('WAREHOUSE_ARCHIVED', `Warehouse ${s.warehouse_code} is archived`, 409, where);
+    return new DomainError('WAREHOUSE_ARCHIVED', `Warehouse ${s.warehouse_code} is archived`, 409, { ...where, warehouse_code: s.warehouse_code });
   }
   if (s.warehouse === 'read_only') {
     return new DomainError(
       'WAREHOUSE_READ_ONLY',
       `Warehouse ${s.warehouse_code} is read-only (a mirror of a marketplace warehouse, set by sync)`,
       409,
-      where,
+      { ...where, warehouse_code: s.warehouse_code },
     );
   }
   const onHand = s.on_hand + leg.onHand;
@@ -330,12 +330,15 @@ async function whyRefused(tx: Executor, leg: Leg, lastAttempt: boolean): Promise
   if (leg.reserved < 0) {
     return new DomainError('STOCK_INSUFFICIENT', `Only ${s.reserved} reserved in ${s.warehouse_code}; cannot release ${-leg.reserved}`, 409, {
       ...details,
+      warehouse_code: s.warehouse_code,
       requested: -leg.reserved,
+      releasing: true,
     });
   }
   const requested = Math.max(-leg.onHand, leg.reserved);
   return new DomainError('STOCK_INSUFFICIENT', `Only ${available} available in ${s.warehouse_code}; ${requested} requested`, 409, {
     ...details,
+    warehouse_code: s.warehouse_code,
     requested,
   });
 }

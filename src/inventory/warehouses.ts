@@ -41,7 +41,9 @@ const columns = sql.raw(
 const codeTaken = (code: string, holder: Warehouse) =>
   new DomainError('WAREHOUSE_CODE_TAKEN', `The code ${code} is taken by warehouse ${holder.id} (${holder.name})`, 409, {
     field: 'code',
+    code,
     warehouse_id: holder.id,
+    warehouse_name: holder.name,
   });
 
 async function findByCode(ex: Executor, code: string): Promise<Warehouse | undefined> {
@@ -113,7 +115,7 @@ export async function updateWarehouse(tx: Tx, id: number, patch: WarehousePatch,
         'WAREHOUSE_NOT_EMPTY',
         `Warehouse ${before.code} still holds ${held.units} units: transfer or write them off before archiving it`,
         409,
-        { warehouse_id: id, on_hand: held.units },
+        { warehouse_id: id, warehouse_code: before.code, on_hand: held.units },
       );
     }
   }

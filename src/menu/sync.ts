@@ -265,9 +265,9 @@ export async function runSync(hub: Hub, settingId: number, kind: SyncKind, optio
   }
 }
 
-/** A scheduled sync: the engine's job for `iiko.<kind>` runs it in its own sync run. */
-export async function syncForConnectorJob(ctx: ConnectorContext, run: SyncRunCounter, kind: SyncKind): Promise<void> {
-  const setting = await settingOfAccount(ctx.hub.db, ctx.account.id, ctx.hub.masterKey);
-  const report = await syncInRun(ctx.hub, setting, ctx, run, kind);
+/** A scheduled sync: the engine's job for `iiko.<kind>` runs it in its own sync run (wired in src/channels/iiko/module.ts). */
+export async function syncForConnectorJob(hub: Hub, ctx: ConnectorContext, run: SyncRunCounter, kind: SyncKind): Promise<void> {
+  const setting = await settingOfAccount(hub.db, ctx.account.id, hub.masterKey);
+  const report = await syncInRun(hub, setting, ctx, run, kind);
   if (report.status === 'failed') throw new SyncFailed(report);
 }

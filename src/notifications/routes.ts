@@ -79,7 +79,7 @@ export function seedRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'post', path: '/wb/cabinets/', tags, security, summary: 'Add a Wildberries cabinet by API key, or join the one that key has',
-      description: 'The key is checked with WB first (/ping): a refused key is a 422. A key that already has a cabinet makes the user its member.',
+      description: 'The key is checked with WB first (/ping): a refused key is a 422 CREDENTIALS_REJECTED, a WB that does not answer a 502 CHANNEL_UNAVAILABLE, as at POST /api/v1/channels/accounts. A key that already has a cabinet makes the user its member.',
       request: {
         query: Who.extend({
           api_key: z.string().trim().min(1).max(4000),
@@ -89,7 +89,7 @@ export function seedRoutes(hub: Hub) {
       responses: {
         201: jsonResponse(z.object({ cabinet: Cabinet, created: z.boolean(), joined: z.boolean() }), 'A new cabinet'),
         200: jsonResponse(z.object({ cabinet: Cabinet, created: z.boolean(), joined: z.boolean() }), 'Joined the cabinet this key has'),
-        ...errorResponses(404, 422, 502),
+        ...errorResponses(404, 409, 422, 502, 503),
       },
     }),
     async (c) => {
@@ -125,7 +125,7 @@ export function botRoutes(hub: Hub) {
     const accountIds = await cabinetIdsOf(hub.db, user.id);
     if (q.cabinet_id === undefined) return { user, accountIds };
     if (!accountIds.includes(q.cabinet_id)) {
-      throw new DomainError('CABINET_NOT_FOUND', `User ${user.id} has no cabinet ${q.cabinet_id}`, 404, { field: 'cabinet_id' });
+      throw new DomainError('CABINET_NOT_FOUND', `User ${user.id} has no cabinet ${q.cabinet_id}`, 404, { field: 'cabinet_id', user_id: user.id, cabinet_id: q.cabinet_id });
     }
     return { user, accountIds: [q.cabinet_id] };
   };
@@ -219,7 +219,7 @@ export function botRoutes(hub: Hub) {
       const user = await findUser(hub.db, { userId: b.user_id, telegramId: b.telegram_id });
       await hub.db.transaction(async (tx) => {
         const [found] = await rows(tx, sql`select id from channel_accounts where id = ${b.account_id}`);
-        if (!found) throw new DomainError('NOT_FOUND', `Account ${b.account_id} does not exist`, 404);
+        if (!found) throw new DomainError('NOT_FOUND', `Account ${b.account_id} does not exist`, 404, { account: b.account_id });
         await addMember(tx, b.account_id, user.id);
       });
       return c.json({ cabinets: await cabinetsOf(hub.db, user.id) }, 200);

@@ -62,7 +62,7 @@ export async function findUser(ex: Executor, who: { userId?: number; telegramId?
        and (${who.telegramId ?? null}::bigint is null or telegram_id = ${who.telegramId ?? null})`);
   if (!user) {
     const id = who.telegramId !== undefined ? `with telegram_id ${who.telegramId}` : String(who.userId);
-    throw new DomainError('USER_NOT_FOUND', `User ${id} is not registered: POST /users/ first (or /start in the bot)`, 404);
+    throw new DomainError('USER_NOT_FOUND', `User ${id} is not registered: POST /users/ first (or /start in the bot)`, 404, { user_id: who.userId ?? null, telegram_id: who.telegramId ?? null });
   }
   return user;
 }

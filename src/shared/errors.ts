@@ -1,16 +1,20 @@
+import { errorCatalogue, type ErrorCode, type ErrorStatus, type StatusOf } from './error-codes.ts';
+
 /**
- * One class for every error a user can act on. The code is stable and documented;
- * `status` is how the HTTP layer reports it (mapped in one place: src/http/errors.ts).
+ * One class for every error a user can act on. The code is one of the catalogue's
+ * (src/shared/error-codes.ts) and gives the status the HTTP layer reports (src/http/errors.ts);
+ * a status the catalogue does not list for the code is a type error. The message is English,
+ * the API's language; the panel and the bot say it in the user's language by code (messageFor).
  */
-export class DomainError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 502 | 503 = 400,
-    readonly details?: unknown,
-  ) {
+export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+
+  constructor(code: C, message: string, status?: StatusOf<C>, readonly details?: unknown) {
     super(message);
     this.name = 'DomainError';
+    this.code = code;
+    this.status = status ?? errorCatalogue[code].status;
   }
 }
 

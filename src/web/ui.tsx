@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
-import { connectorFor } from '../channels/registry.ts';
+import { moduleFor } from '../channels/core/module.ts';
 import type { View } from './context.ts';
+import { wordsOr } from './i18n.ts';
 
 /** Problems of a form, by field name, as the panel shows them beside each field. */
 export type FieldErrors = Record<string, string>;
@@ -45,14 +46,16 @@ interface SelectProps {
   errors?: FieldErrors;
   required?: boolean;
   placeholder?: string;
+  /** More attributes of the select (htmx's, say). */
+  attrs?: Record<string, string | number | boolean | undefined>;
 }
 
-export function Select({ name, label, options, value, errors, required, placeholder }: SelectProps) {
+export function Select({ name, label, options, value, errors, required, placeholder, attrs = {} }: SelectProps) {
   const id = `f-${name}`;
   const error = errors?.[name];
   return (
     <Labelled id={id} name={name} label={label} required={required} error={error}>
-      <select id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined}>
+      <select id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined} {...attrs}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {options.map((o) => (
           <option value={String(o.value)} selected={String(o.value) === String(value ?? '')}>
@@ -287,4 +290,12 @@ export function formatMoney(v: View, minor: number | string | null | undefined, 
 }
 
 /** A channel's name as its connector titles it (`Ozon`, `Wix Stores`), or its code when none is known. */
-export const channelName = (channel: string) => connectorFor(channel)?.title ?? channel;
+export const channelName = (channel: string) => moduleFor(channel)?.connector.title ?? channel;
+
+/**
+ * A job's or a sync run's type in words: a channel job (`ozon.stocks`) as its module names it,
+ * a core one (`channels.sync`) as the panel's words do, anything else as the type itself.
+ */
+export function jobLabel(v: View, type: string): string {
+  return moduleFor(type.split('.')[0])?.jobLabels?.[type]?.[v.lang] ?? wordsOr(v.t, `run.${type}`, type);
+}

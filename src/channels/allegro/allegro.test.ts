@@ -45,7 +45,7 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
   const orderEvents = allegroConnector.jobs!.find((j) => j.name === 'order-events')!;
   const runOrderEvents = async () => {
     const run = collectingRun();
-    await orderEvents.run(await connectorContextFor(hub, accountId), run);
+    await orderEvents.run!(await connectorContextFor(hub, accountId), run);
     return run;
   };
   const level = async (productId: number) =>

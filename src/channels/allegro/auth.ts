@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { CredentialsRejected, type ConnectorContext, type HttpRequest, type HttpResponse } from '../core/connector.ts';
+import type { ChannelHttpError, ConnectorContext, HttpRequest, HttpResponse } from '../core/connector.ts';
 import { ALLEGRO_MEDIA_TYPE, tokenAnswer } from './types.ts';
 
 /**
@@ -7,7 +7,8 @@ import { ALLEGRO_MEDIA_TYPE, tokenAnswer } from './types.ts';
  * refresh token): access tokens live 12 hours, are refreshed with
  * `POST /auth/oauth/token?grant_type=refresh_token` and Basic client auth, and the newest
  * refresh token is kept in the account's connector state. A 401 refreshes once; a refused
- * refresh token (400 invalid_grant) means the seller must connect the account again.
+ * refresh token (400 invalid_grant) means the seller must connect the account again. The
+ * core HTTP client turns those refusals into rejected credentials (allegroRefusal).
  */
 
 export interface AllegroState {
@@ -54,20 +55,14 @@ async function requestAccessToken(ctx: ConnectorContext): Promise<string> {
   const { clientId, clientSecret } = ctx.account.credentials;
   const grant = grantOf(ctx);
   const refreshToken = (state.grant === grant && state.refreshToken) || ctx.account.credentials.refreshToken;
-  const res = await ctx.http.request(
-    {
-      method: 'POST',
-      path: tokenUrl(ctx),
-      query: { grant_type: 'refresh_token', refresh_token: refreshToken },
-      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-      accept: [400, 401],
-      secrets: [refreshToken, clientSecret],
-    },
-  );
-  if (res.status === 400 || res.status === 401) {
-    const body = (res.body ?? {}) as { error?: string; error_description?: string };
-    throw new CredentialsRejected(`Allegro refused the ${res.status === 401 ? 'client id or secret' : 'refresh token'} (${body.error ?? `HTTP ${res.status}`}): connect the account again`);
-  }
+  // A refusal (400, 401) fails the request, and allegroRefusal says why.
+  const res = await ctx.http.request({
+    method: 'POST',
+    path: tokenUrl(ctx),
+    query: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+    secrets: [refreshToken, clientSecret],
+  });
   const token = tokenAnswer.parse(res.body);
   await updateState(ctx, {
     accessToken: token.access_token,
@@ -101,10 +96,11 @@ async function tokenAfter401(ctx: ConnectorContext, used: string): Promise<strin
 
 /**
  * One call to the Allegro API with the bearer token and Allegro's media type. A 401 refreshes
- * the token and tries once more; a second 401 means the grant is gone.
+ * the token and tries once more; a second 401 fails the call, and allegroRefusal reads it as
+ * the grant being gone.
  */
 export async function allegroRequest<T = unknown>(ctx: ConnectorContext, req: HttpRequest): Promise<HttpResponse<T>> {
-  const send = (token: string) =>
+  const send = (token: string, accept: number[]) =>
     ctx.http.request<T>({
       ...req,
       headers: {
@@ -115,13 +111,30 @@ export async function allegroRequest<T = unknown>(ctx: ConnectorContext, req: Ht
       },
       // A string body is sent as it is, under Allegro's content type rather than application/json.
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
-      accept: [...(req.accept ?? []), 401],
+      accept,
       secrets: [...(req.secrets ?? []), token],
     });
   const used = await currentAccessToken(ctx);
-  let res = await send(used);
+  const res = await send(used, [...(req.accept ?? []), 401]);
   if (res.status !== 401) return res;
-  res = await send(await tokenAfter401(ctx, used));
-  if (res.status === 401) throw new CredentialsRejected('Allegro refused a freshly refreshed access token: connect the account again');
-  return res;
+  return send(await tokenAfter401(ctx, used), req.accept ?? []);
+}
+
+const isTokenRequest = (request: HttpRequest) => request.query?.grant_type === 'refresh_token';
+
+/**
+ * Which failed answers mean Allegro refused the credentials (the module's rejectedCredentials):
+ * the token endpoint's 401 (client id or secret) and 400 (invalid_grant: the refresh token),
+ * and an API call's 401 after a refresh (allegroRequest retries the first one itself). A 403
+ * is not: Allegro answers it for one resource the grant may not touch (another seller's
+ * offer), and the account's other calls go on.
+ */
+export function allegroRefusal(error: ChannelHttpError, request: HttpRequest): string | null {
+  if (isTokenRequest(request)) {
+    if (error.status !== 400 && error.status !== 401) return null;
+    const body = (error.body ?? {}) as { error?: unknown };
+    const reason = typeof body.error === 'string' ? body.error : `HTTP ${error.status}`;
+    return `Allegro refused the ${error.status === 401 ? 'client id or secret' : 'refresh token'} (${reason}): connect the account again`;
+  }
+  return error.status === 401 ? 'Allegro refused a freshly refreshed access token: connect the account again' : null;
 }

@@ -14,7 +14,7 @@ import {
 } from '../core/connector.ts';
 import { sleep } from '../core/http-client.ts';
 import { allegroRequest, updateState, type AllegroState } from './auth.ts';
-import { importAllegroOrder, orderFromAllegro, orderWarehouse } from './orders.ts';
+import { orderFromAllegro } from './orders.ts';
 import {
   checkoutForm,
   describeIssues,
@@ -36,8 +36,9 @@ import {
  * matched to products by external.id (the seller's SKU), then by the EAN product parameter.
  * Quantities go out per offer (PATCH /sale/product-offers/{id}), or as one quantity-change
  * command when several offers take the same value. The `order-events` job follows the order
- * event journal from a cursor kept in the account's state: a bought order becomes a Sklad
- * order and writes stock off once; a cancellation returns it.
+ * event journal from a cursor kept in the account's state and hands each order to core
+ * ingestion: a bought order becomes a Sklad order and writes stock off once; a cancellation
+ * returns it.
  */
 
 /** How often the order journal is read (the job's cron); the propagation goal is this plus one second. */
@@ -55,7 +56,7 @@ const COMMAND_MIN_OFFERS = 3;
 const defaults: ChannelLimits = { pushBatchSize: 100, requestsPerSecond: 100, burst: 100, maxConcurrent: 8, readBatchSize: 100 };
 
 const settingsSchema = z.object({
-  /** The warehouse an Allegro order's stock is written off from; the account's first stock-rule warehouse otherwise. */
+  /** The warehouse an Allegro order's stock is written off from (core's orderWarehouse reads it); the account's stock rule otherwise. */
   warehouseId: z.number().int().positive().optional(),
   /** The OAuth token endpoint, when it is not on allegro.pl (a sandbox on another host). */
   tokenUrl: z.string().url().optional(),
@@ -172,7 +173,7 @@ async function fetchCheckoutForm(ctx: ConnectorContext, id: string): Promise<Che
 }
 
 /** One event: a problem is recorded and the loop goes on; only an outage (thrown) stops it. */
-async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unknown, warehouseId: number | null) {
+async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unknown) {
   const parsed = orderEvent.safeParse(raw);
   const id = (raw as { id?: unknown } | null)?.id;
   if (!parsed.success) {
@@ -188,13 +189,14 @@ async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unkn
     run.add({ failed: 1 });
     return;
   }
-  const order = orderFromAllegro(ctx.account.id, event, form);
+  const order = orderFromAllegro(event, form);
   if (order.lines.length === 0) {
     run.problem(`order event ${event.id}: checkout form ${event.order.checkoutForm.id} has no line with a quantity`);
     run.add({ failed: 1 });
     return;
   }
-  const result = await importAllegroOrder(ctx.hub, ctx.account.id, warehouseId, order);
+  // One order at a time: a later event's failure (its checkout form unreachable) keeps the orders before it.
+  const [result] = await ctx.ingest.orders([order]);
   if (result.unmatched.length) run.problem(`order ${order.externalId}: no product for ${result.unmatched.join(', ')}; stock not written off for those lines`);
   run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
 }
@@ -238,13 +240,11 @@ async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<v
  * several orders at once (each order's events in journal order); the cursor moves to the
  * page's last event once all of it is handled, and not at all if any of it failed. So a
  * restart never skips an event, and the events it handles again (at most one page) change
- * nothing: the orders service knows each order and each write-off by its reference.
+ * nothing: core ingestion knows each order and each write-off by its reference.
  */
 async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
   let cursor = await eventCursor(ctx);
   if (cursor === null) return; // just connected: orders from now on
-  const warehouseId = await orderWarehouse(ctx.hub, ctx.account.id, ctx.account.settings.warehouseId);
-  if (warehouseId === null) run.problem("no warehouse to write Allegro orders off from: set settings.warehouseId or the account's stock rule");
   for (;;) {
     ctx.signal.throwIfAborted();
     const from = cursor === JOURNAL_START ? {} : { from: cursor };
@@ -256,7 +256,7 @@ async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
     const byOrder = new Map<string, unknown[]>();
     for (const raw of events) byOrder.set(formOf(raw), [...(byOrder.get(formOf(raw)) ?? []), raw]);
     await inPool([...byOrder.values()], EVENT_CONCURRENCY, async (orderEvents) => {
-      for (const raw of orderEvents) await handleEvent(ctx, run, raw, warehouseId);
+      for (const raw of orderEvents) await handleEvent(ctx, run, raw);
     });
     const ids = events.map((raw) => (raw as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id));
     if (ids.length) {

@@ -82,7 +82,7 @@ export async function createAccount(ex: Executor, masterKey: Buffer, input: Acco
   const name = input.name.trim();
   const sealed = sealedCredentials(masterKey, credentials);
   const [taken] = await rows(ex, sql`select id from channel_accounts where channel = ${connector.channel} and lower(name) = lower(${name})`);
-  if (taken) throw new DomainError('ACCOUNT_NAME_TAKEN', `A ${connector.channel} account named "${name}" exists already`, 409, { id: taken.id });
+  if (taken) throw new DomainError('ACCOUNT_NAME_TAKEN', `A ${connector.channel} account named "${name}" exists already`, 409, { id: taken.id, channel: connector.channel, name });
   const [created] = await rows<AccountView>(ex, sql`
     insert into channel_accounts (channel, name, base_url, credentials_sealed, credentials_fingerprint, credentials_masked, settings)
     values (${connector.channel}, ${name}, ${input.baseUrl || connector.defaultBaseUrl}, ${sealed.sealed}, ${sealed.fingerprint},
@@ -129,7 +129,7 @@ export async function updateAccount(ex: Executor, masterKey: Buffer, id: number,
   if (patch.status !== undefined) sets.push(sql`status = ${patch.status}, status_reason = null`);
   if (patch.name !== undefined) {
     const [taken] = await rows(ex, sql`select id from channel_accounts where channel = ${before.channel} and lower(name) = lower(${patch.name.trim()}) and id <> ${id}`);
-    if (taken) throw new DomainError('ACCOUNT_NAME_TAKEN', `A ${before.channel} account named "${patch.name.trim()}" exists already`, 409, { id: taken.id });
+    if (taken) throw new DomainError('ACCOUNT_NAME_TAKEN', `A ${before.channel} account named "${patch.name.trim()}" exists already`, 409, { id: taken.id, channel: before.channel, name: patch.name.trim() });
   }
   const [after] = await rows<AccountView>(ex, sql`update channel_accounts set ${sql.join(sets, sql`, `)} where id = ${id} returning ${viewColumns}`);
   const changes = diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>, ['name', 'base_url', 'credentials', 'settings', 'status']);
@@ -197,4 +197,16 @@ export async function setAccountStatus(ex: Executor, accountId: number, status: 
 
 export async function markValidated(ex: Executor, accountId: number) {
   await ex.execute(sql`update channel_accounts set validated_at = now() where id = ${accountId}`);
+}
+
+/**
+ * The one rule for "may a job or an action use this account": active, else ACCOUNT_NEEDS_REAUTH
+ * (with the service's reason when known) or ACCOUNT_DISABLED, both 409.
+ */
+export function requireActive(account: { id: number; status: AccountStatus; status_reason?: string | null }) {
+  if (account.status === 'active') return;
+  const reason = account.status_reason ?? null;
+  throw account.status === 'needs_reauth'
+    ? new DomainError('ACCOUNT_NEEDS_REAUTH', `Account ${account.id} needs new credentials${reason ? `: ${reason}` : ''}`, 409, { account_id: account.id, reason })
+    : new DomainError('ACCOUNT_DISABLED', `Account ${account.id} is disabled`, 409, { account_id: account.id });
 }

@@ -62,6 +62,11 @@ describeEachDatabase('the sync API', (t) => {
   });
 
   it('connects an account with its key sealed: the answer shows it masked', async () => {
+    // The channels list each credential field as the panel's and the bot's forms draw it.
+    const generic = (await server.api('/api/v1/channels')).body.items.find((c: { channel: string }) => c.channel === 'generic');
+    expect(generic.credential_fields).toEqual([
+      { key: 'apiKey', label: { ru: 'API-ключ', en: 'API key' }, help: { ru: 'Ключ, который выдал магазин', en: 'The key the shop issued' }, secret: true },
+    ]);
     const created = await server.api('/api/v1/channels/accounts', {
       method: 'POST',
       json: { channel: 'generic', name: 'API shop', base_url: simServer.url, credentials: { apiKey: KEY }, settings: { requestsPerSecond: 500, pushBatchSize: 25 } },
@@ -76,6 +81,7 @@ describeEachDatabase('the sync API', (t) => {
     expect(second.status).toBe(201);
     const same = await server.api('/api/v1/channels/accounts', { method: 'POST', json: { channel: 'generic', name: 'api SHOP', credentials: { apiKey: KEY } } });
     expect(same.status).toBe(409);
+    expect(same.body.error).toMatchObject({ code: 'ACCOUNT_NAME_TAKEN', details: { channel: 'generic', name: 'api SHOP' } });
     expect((await server.api('/api/v1/channels/accounts?channel=generic')).body.items).toHaveLength(2);
     const bad = await server.api('/api/v1/channels/accounts', { method: 'POST', json: { channel: 'generic', name: 'Bad', credentials: { apiKey: 'short' } } });
     expect(bad.status).toBe(400);

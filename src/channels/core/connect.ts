@@ -41,7 +41,8 @@ export async function connectAccount(hub: Hub, input: AccountInput, actor: strin
   return getAccount(hub.db, account.id);
 }
 
-const credentialsRejected = (reason: string) => new DomainError('CREDENTIALS_REJECTED', reason, 422, { field: 'credentials', reason });
+/** The service refused the key: its reason is the message (the panel shows it beside the key field). */
+export const credentialsRejected = (reason: string) => new DomainError('CREDENTIALS_REJECTED', reason, 422, { field: 'credentials', reason });
 
 /** The connector's own check; a refused key is `ok: false`, a service that cannot answer a CHANNEL_UNAVAILABLE error. */
 async function askService(hub: Hub, accountId: number): Promise<ValidationResult> {
@@ -64,13 +65,15 @@ export interface CheckOutcome {
 
 /**
  * Checks an account's key with the service: a refusal turns it needs_reauth (its schedules
- * stop), a success makes a needs_reauth account active again. A service that cannot answer
- * changes nothing and is a CHANNEL_UNAVAILABLE error.
+ * stop), a success makes a needs_reauth account active again; a disabled account stays
+ * disabled whatever the verdict (an admin stopped it). A service that cannot answer changes
+ * nothing and is a CHANNEL_UNAVAILABLE error.
  */
 export async function checkCredentials(hub: Hub, accountId: number, actor: string): Promise<CheckOutcome> {
   const before = await getAccount(hub.db, accountId);
   const verdict = await askService(hub, accountId);
   if (!verdict.ok) {
+    if (before.status === 'disabled') return { ok: false, status: 'disabled', details: verdict.reason };
     await markNeedsReauth(hub, accountId, verdict.reason, actor);
     return { ok: false, status: 'needs_reauth', details: verdict.reason };
   }
@@ -80,12 +83,4 @@ export async function checkCredentials(hub: Hub, accountId: number, actor: strin
     await setSchedulesEnabled(hub, accountId, true);
   }
   return { ok: true, status: before.status === 'needs_reauth' ? 'active' : before.status, details: verdict.details ?? null };
-}
-
-/** An account a job or an action may use: active, else ACCOUNT_NEEDS_REAUTH or ACCOUNT_DISABLED (409). */
-export function requireActive(account: { id: number; status: AccountStatus; status_reason?: string | null }) {
-  if (account.status === 'active') return;
-  throw account.status === 'needs_reauth'
-    ? new DomainError('ACCOUNT_NEEDS_REAUTH', `Account ${account.id} needs new credentials`, 409, { account_id: account.id, reason: account.status_reason ?? null })
-    : new DomainError('ACCOUNT_DISABLED', `Account ${account.id} is disabled`, 409, { account_id: account.id });
 }

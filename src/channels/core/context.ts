@@ -1,6 +1,5 @@
 import type { Hub } from '../../hub.ts';
-import { DomainError } from '../../shared/errors.ts';
-import { loadConnectorAccount, loadState, requireMasterKey, saveState, setAccountStatus, type AccountStatus } from './accounts.ts';
+import { loadConnectorAccount, loadState, requireActive, requireMasterKey, saveState, setAccountStatus, type AccountStatus } from './accounts.ts';
 import { CredentialsRejected, type ChannelLimits, type Connector, type ConnectorAccount, type ConnectorContext } from './connector.ts';
 import { createChannelHttp, limitsOf } from './http-client.ts';
 import { ingestFor } from './ingest.ts';
@@ -34,11 +33,7 @@ export interface AccountRuntime {
 export async function accountRuntime(hub: Hub, accountId: number, options: ContextOptions = {}): Promise<AccountRuntime> {
   const masterKey = requireMasterKey(hub.masterKey);
   const account = await loadConnectorAccount(hub.db, masterKey, accountId);
-  if (account.status !== 'active' && !options.allowInactive) {
-    throw account.status === 'needs_reauth'
-      ? new DomainError('ACCOUNT_NEEDS_REAUTH', `Account ${accountId} needs new credentials`, 409, { account_id: accountId })
-      : new DomainError('ACCOUNT_DISABLED', `Account ${accountId} is disabled`, 409, { account_id: accountId });
-  }
+  if (!options.allowInactive) requireActive(account);
   const module = requireModule(account.channel);
   const connector = module.connector;
   const logger = hub.logger.child({ accountId, channel: account.channel });

@@ -38,13 +38,14 @@ export async function runConnectorJob(
   const rt0 = await accountRuntime(hub, accountId);
   const job = rt0.connector.jobs?.find((j) => j.name === jobName);
   if (!job) throw new Error(`The ${rt0.connector.channel} connector has no job "${jobName}"`);
+  const domainRun = rt0.module.jobRuns?.[job.name];
   await withSyncRun(hub, { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId }, async (run) => {
     if (job.accountJob === 'sync') {
       await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
       return;
     }
     const rt = await accountRuntime(hub, accountId, { syncRunId: run.id, signal: options.signal, progress: options.progress });
-    await guardCredentials(hub, accountId, () => job.run!(rt.ctx, run));
+    await guardCredentials(hub, accountId, () => (domainRun ? domainRun(hub, rt.ctx, run) : job.run!(rt.ctx, run)));
   });
 }
 

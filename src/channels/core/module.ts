@@ -5,7 +5,7 @@ import type { AppEnv } from '../../http/router.ts';
 import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
 import type { Simulator } from '../../../simulators/toolkit/index.ts';
-import type { ChannelHttpError, Connector, HttpRequest } from './connector.ts';
+import type { ChannelHttpError, Connector, ConnectorContext, HttpRequest, SyncRunCounter } from './connector.ts';
 
 /**
  * A channel module: everything one external service brings to Sklad (docs/decisions/120).
@@ -73,9 +73,24 @@ export interface DemoSeed {
   settings?(warehouseId: number): Record<string, unknown>;
   /** Connector jobs run once after the first full sync (orders, stocks …). */
   firstJobs?: string[];
-  /** False: the module connects its demo account itself (iiko: through its own setting). */
-  account?: false;
+  /**
+   * For a module whose accounts belong to a record of its own (iiko: its setting, which must be
+   * setting 1): makes the demo account, before anything else of the demo, and answers its id.
+   * Such an account is the module's: the demo shares it as no shop cabinet and queues it no
+   * core sync on a restart (its module's schedules keep it).
+   */
+  connect?(hub: Hub, account: { name: string; baseUrl: string; credentials: Record<string, string>; actor: string }): Promise<number>;
+  /** The account's first sync in place of core's full sync (iiko: the full menu sync). */
+  firstSync?(hub: Hub, accountId: number): Promise<void>;
+  /** Lines for the start banner about the account's data (iiko: its setting and menu count). */
+  describe?(hub: Hub, accountId: number): Promise<string[]>;
 }
+
+/**
+ * What a connector job does when the work is a domain of Sklad's rather than the adapter's
+ * (iiko's jobs run the menu sync, which writes the menu's tables): it gets the hub as well.
+ */
+export type DomainJobRun = (hub: Hub, ctx: ConnectorContext, run: SyncRunCounter) => Promise<void>;
 
 export interface ChannelModule {
   connector: Connector;
@@ -91,6 +106,8 @@ export interface ChannelModule {
    * (Allegro refreshes its token on a 401 first).
    */
   rejectedCredentials?(error: ChannelHttpError, request: HttpRequest): string | null;
+  /** The work of the connector's jobs named here (in place of their `run`): the module file wires them to a domain. */
+  jobRuns?: Record<string, DomainJobRun>;
   routes?: ApiModule[];
   cli?(program: Command): void;
   startHooks?: StartHook[];

@@ -2,15 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../../http/auth.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, page, PageQuery, security } from '../../http/router.ts';
 import type { Hub } from '../../hub.ts';
-import { DomainError } from '../../shared/errors.ts';
-import { connectors } from '../registry.ts';
-import { accountStatuses, createAccount, deleteAccount, getAccount, listAccounts, markValidated, requireMasterKey, setAccountStatus, updateAccount } from './accounts.ts';
+import { accountStatuses, deleteAccount, getAccount, listAccounts, requireActive, requireMasterKey, updateAccount } from './accounts.ts';
 import { listApiCalls } from './api-calls.ts';
 import { getStockRule, setStockRule } from './availability.ts';
-import { ChannelHttpError, CredentialsRejected } from './connector.ts';
-import { accountRuntime, markNeedsReauth, setSchedulesEnabled } from './context.ts';
+import { checkCredentials, connectAccount } from './connect.ts';
+import { setSchedulesEnabled } from './context.ts';
 import { enqueueAccountJob } from './jobs.ts';
 import { listListings, mapListing, matchStates } from './listings.ts';
+import { channelModules } from './module.ts';
 
 const tags = ['Channels'];
 const admin = requireRole('admin');
@@ -70,12 +69,17 @@ const ApiCall = z
   })
   .openapi('ApiCall');
 
+const LocalText = z.object({ ru: z.string(), en: z.string() });
+const CredentialField = z
+  .object({ key: z.string(), label: LocalText, help: LocalText.optional(), secret: z.boolean().openapi({ description: 'Masked in forms, never shown back whole' }) })
+  .openapi('CredentialField');
+
 const Channel = z
   .object({
     channel: z.string(), title: z.string(), default_base_url: z.string(),
     capabilities: z.object({ listings: z.boolean(), pushStock: z.boolean(), readStock: z.boolean(), orders: z.boolean() }),
     limits: z.object({ pushBatchSize: z.number(), requestsPerSecond: z.number(), burst: z.number(), maxConcurrent: z.number(), readBatchSize: z.number().optional() }),
-    credential_fields: z.array(z.string()),
+    credential_fields: z.array(CredentialField),
     jobs: z.array(z.object({ name: z.string(), description: z.string(), default_cron: z.string().nullable() })),
   })
   .openapi('Channel');
@@ -92,13 +96,13 @@ export function channelsRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/channels', tags, security, summary: 'The channels Sklad can connect, with their capabilities and limits',
-      responses: { 200: jsonResponse(z.object({ items: z.array(Channel) }), 'Registered connectors'), ...errorResponses() },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Channel) }), 'The installed channel modules'), ...errorResponses() },
     }),
     (c) =>
       c.json({
-        items: connectors.map((k) => ({
+        items: channelModules().map(({ connector: k, credentialFields }) => ({
           channel: k.channel, title: k.title, default_base_url: k.defaultBaseUrl, capabilities: k.capabilities, limits: k.limits,
-          credential_fields: Object.keys((k.credentialsSchema as unknown as { shape?: Record<string, unknown> }).shape ?? {}),
+          credential_fields: credentialFields.map((f) => ({ key: f.key, label: f.label, help: f.help, secret: f.secret })),
           jobs: (k.jobs ?? []).map((j) => ({ name: j.name, description: j.description, default_cron: j.defaultCron ?? null })),
         })),
       }, 200),
@@ -125,30 +129,8 @@ export function channelsRoutes(hub: Hub) {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const masterKey = requireMasterKey(hub.masterKey);
-      const actor = c.get('actor').name;
-      const account = await hub.db.transaction((tx) =>
-        createAccount(tx, masterKey, { channel: body.channel, name: body.name, baseUrl: body.base_url, credentials: body.credentials, settings: body.settings }, actor),
-      );
-      if (connectors.find((k) => k.channel === account.channel)?.validateOnAdd) {
-        // The account exists for the check (the shared HTTP client needs its rate bucket and api_calls); a failed check removes it.
-        let verdict: { ok: true } | { ok: false; reason: string };
-        try {
-          const rt = await accountRuntime(hub, account.id, { timeoutMs: 15_000 });
-          verdict = await rt.connector.validate(rt.ctx);
-        } catch (error) {
-          await deleteAccount(hub.db, account.id, actor);
-          if (error instanceof CredentialsRejected) throw new DomainError('CREDENTIALS_REJECTED', error.message, 422, { field: 'credentials' });
-          throw new DomainError('CHANNEL_UNAVAILABLE', `The key could not be checked: ${(error as Error).message}`, 502);
-        }
-        if (!verdict.ok) {
-          await deleteAccount(hub.db, account.id, actor);
-          throw new DomainError('CREDENTIALS_REJECTED', verdict.reason, 422, { field: 'credentials' });
-        }
-        await markValidated(hub.db, account.id);
-        return c.json(await getAccount(hub.db, account.id), 201);
-      }
-      return c.json(account, 201);
+      const input = { channel: body.channel, name: body.name, baseUrl: body.base_url, credentials: body.credentials, settings: body.settings };
+      return c.json(await connectAccount(hub, input, c.get('actor').name, { check: 'when-cheap' }), 201);
     },
   );
 
@@ -208,27 +190,12 @@ export function channelsRoutes(hub: Hub) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const actor = c.get('actor').name;
-      const rt = await accountRuntime(hub, id, { allowInactive: true, timeoutMs: 15_000 });
-      if (rt.account.status === 'disabled') throw new DomainError('ACCOUNT_DISABLED', `Account ${id} is disabled: enable it first`, 409);
-      let verdict: { ok: true; details?: string } | { ok: false; reason: string };
-      try {
-        verdict = await rt.connector.validate(rt.ctx);
-      } catch (error) {
-        if (error instanceof CredentialsRejected) verdict = { ok: false, reason: error.message };
-        else if (error instanceof ChannelHttpError) throw new DomainError('CHANNEL_UNAVAILABLE', `The service did not answer the check: ${error.message}`, 502);
-        else throw error;
-      }
-      if (verdict.ok) {
-        await hub.db.transaction(async (tx) => {
-          await markValidated(tx, id);
-          await setAccountStatus(tx, id, 'active', null, actor);
-        });
-        if (rt.account.status !== 'active') await setSchedulesEnabled(hub, id, true);
-        return c.json({ ok: true, status: 'active' as const, reason: null, details: verdict.details ?? null }, 200);
-      }
-      await markNeedsReauth(hub, id, verdict.reason, actor);
-      return c.json({ ok: false, status: 'needs_reauth' as const, reason: verdict.reason, details: null }, 200);
+      // A disabled account is not checked: an admin stopped it (enable it first); a needs_reauth one is, to bring it back.
+      const account = await getAccount(hub.db, id);
+      if (account.status === 'disabled') requireActive(account);
+      const outcome = await checkCredentials(hub, id, c.get('actor').name);
+      const said = { reason: outcome.ok ? null : outcome.details, details: outcome.ok ? outcome.details : null };
+      return c.json({ ok: outcome.ok, status: outcome.status, ...said }, 200);
     },
   );
 
@@ -241,8 +208,7 @@ export function channelsRoutes(hub: Hub) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const account = await getAccount(hub.db, id);
-      if (account.status !== 'active') throw new DomainError(account.status === 'needs_reauth' ? 'ACCOUNT_NEEDS_REAUTH' : 'ACCOUNT_DISABLED', `Account ${id} is ${account.status}: ${account.status_reason ?? 'enable it first'}`, 409);
+      requireActive(await getAccount(hub.db, id));
       return c.json({ job_id: await enqueueAccountJob(hub, id, 'sync') }, 202);
     },
   );

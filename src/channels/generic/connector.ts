@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import {
-  ChannelHttpError,
-  CredentialsRejected,
-  type ChannelLimits,
-  type Connector,
-  type ConnectorAccount,
-  type ConnectorContext,
-  type HttpRequest,
-  type MappedListing,
-  type PushOutcome,
-  type QuantityPush,
-  type RemoteListing,
+import type {
+  ChannelLimits,
+  Connector,
+  ConnectorAccount,
+  ConnectorContext,
+  HttpRequest,
+  MappedListing,
+  PushOutcome,
+  QuantityPush,
+  RemoteListing,
 } from '../core/connector.ts';
 
 /**
@@ -45,16 +43,9 @@ function authorized(ctx: ConnectorContext, req: HttpRequest): HttpRequest {
   return { ...withKey, secrets: [key], timeoutMs: req.timeoutMs ?? settings.timeoutMs };
 }
 
-/** A 401/403 from the service means the key is wrong: the account needs new credentials. */
+/** The answer's body; a 401/403 is the core HTTP client's CredentialsRejected, in the module's words (module.ts). */
 async function call<T>(ctx: ConnectorContext, req: HttpRequest): Promise<T> {
-  try {
-    return (await ctx.http.request<T>(authorized(ctx, req))).body;
-  } catch (error) {
-    if (error instanceof ChannelHttpError && (error.status === 401 || error.status === 403)) {
-      throw new CredentialsRejected(`The generic channel refused the API key (HTTP ${error.status})`);
-    }
-    throw error;
-  }
+  return (await ctx.http.request<T>(authorized(ctx, req))).body;
 }
 
 export const genericConnector: Connector = {

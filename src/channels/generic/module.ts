@@ -12,5 +12,7 @@ export const genericModule: ChannelModule = {
       secret: true,
     },
   ],
+  // The wording the API tests and the panel have always shown for this channel.
+  rejectedCredentials: (error) => (error.status === 401 || error.status === 403 ? `The generic channel refused the API key (HTTP ${error.status})` : null),
   demo: genericDemo,
 };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type ConnectorContext } from '../core/connector.ts';
+import { ChannelHttpError, type ConnectorContext, type HttpRequest } from '../core/connector.ts';
 import {
   accessTokenAnswer,
   combosAnswer,
@@ -31,22 +31,27 @@ const tokens = new Map<string, { token: string; until: number }>();
 const tokenKey = (ctx: ConnectorContext) =>
   `${ctx.account.id}:${createHash('sha256').update(ctx.account.baseUrl + ctx.account.credentials.apiLogin).digest('hex')}`;
 
+const TOKEN_PATH = '/api/1/access_token';
+
 async function accessToken(ctx: ConnectorContext, fresh = false): Promise<string> {
   const key = tokenKey(ctx);
   const cached = tokens.get(key);
   if (cached && !fresh && cached.until > Date.now()) return cached.token;
   const apiLogin = ctx.account.credentials.apiLogin;
-  try {
-    const res = await ctx.http.request({ method: 'POST', path: '/api/1/access_token', body: { apiLogin }, secrets: [apiLogin] });
-    const { token } = accessTokenAnswer.parse(res.body);
-    tokens.set(key, { token, until: Date.now() + TOKEN_LIFETIME_MS });
-    return token;
-  } catch (error) {
-    if (error instanceof ChannelHttpError && (error.status === 401 || error.status === 403)) {
-      throw new CredentialsRejected(`iiko refused the API login (HTTP ${error.status}: ${iikoErrorText(error.body) ?? 'no reason given'})`);
-    }
-    throw error;
-  }
+  const res = await ctx.http.request({ method: 'POST', path: TOKEN_PATH, body: { apiLogin }, secrets: [apiLogin] });
+  const { token } = accessTokenAnswer.parse(res.body);
+  tokens.set(key, { token, until: Date.now() + TOKEN_LIFETIME_MS });
+  return token;
+}
+
+/**
+ * How iiko refuses a login (the module's `rejectedCredentials`, read by the core HTTP client):
+ * only the token exchange judges the API login. A 401 on any other call is an expired or
+ * revoked token, which `call` renews once; a 403 there is a call the login may not make.
+ */
+export function iikoLoginRefusal(error: ChannelHttpError, request: HttpRequest): string | null {
+  if (request.path !== TOKEN_PATH || (error.status !== 401 && error.status !== 403)) return null;
+  return `iiko refused the API login (HTTP ${error.status}: ${iikoErrorText(error.body) ?? 'no reason given'})`;
 }
 
 /** Forgets an account's token (its login changed, or a test expired it). */

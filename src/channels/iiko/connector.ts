@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Connector } from '../core/connector.ts';
-import { syncForConnectorJob } from '../../menu/sync.ts';
 import { IIKO_BASE_URL, iikoApi } from './api.ts';
 import { IIKO_SYNC_SCHEDULE, scheduledSyncKinds } from './schedule.ts';
 
@@ -8,7 +7,8 @@ import { IIKO_SYNC_SCHEDULE, scheduledSyncKinds } from './schedule.ts';
  * iiko Cloud (restaurant POS). It sells nothing Sklad stocks: it brings the menu, which the
  * menu domain (src/menu) keeps. One account per API login; the iiko setting that owns it
  * (iiko_settings.account_id) says which organizations to read. Its jobs are the seed's
- * schedule, each a sync of one kind run by the menu domain.
+ * schedule; what each one does (a sync of one kind, run by the menu domain) is wired in
+ * module.ts, so this adapter knows nothing of the menu's tables (docs/decisions/120).
  */
 
 const descriptions: Record<keyof typeof IIKO_SYNC_SCHEDULE, string> = {
@@ -34,10 +34,5 @@ export const iikoConnector: Connector = {
     if (!organizations.length) return { ok: false, reason: 'The API login sees no organizations' };
     return { ok: true, details: `${organizations.length} organization(s): ${organizations.map((o) => o.name ?? o.id).join(', ')}` };
   },
-  jobs: scheduledSyncKinds.map((kind) => ({
-    name: kind,
-    description: descriptions[kind],
-    defaultCron: IIKO_SYNC_SCHEDULE[kind],
-    run: (ctx, run) => syncForConnectorJob(ctx, run, kind),
-  })),
+  jobs: scheduledSyncKinds.map((kind) => ({ name: kind, description: descriptions[kind], defaultCron: IIKO_SYNC_SCHEDULE[kind] })),
 };

@@ -25,7 +25,6 @@ export const accessTokenAnswer = z.object({ token: z.string().min(1) });
 export const organizationsAnswer = z.object({
   organizations: z.array(z.object({ id: uuid, name: text, code: text })),
 });
-export type IikoOrganization = z.infer<typeof organizationsAnswer>['organizations'][number];
 
 const modifierLink = z.object({
   id: uuid,
@@ -35,7 +34,6 @@ const modifierLink = z.object({
   required: z.boolean().nullish(),
   freeOfChargeAmount: z.number().int().nullish(),
 });
-export type ModifierLink = z.infer<typeof modifierLink>;
 
 export const nomenclatureGroup = z.object({
   id: uuid,

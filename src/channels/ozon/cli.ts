@@ -1,10 +1,8 @@
-import { sql } from 'drizzle-orm';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { onShutdown, openHub } from '../../cli/runtime.ts';
-import { rows } from '../../db/database.ts';
-import { withSyncRun } from '../../engine/sync-runs.ts';
+import { listSyncRuns, withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { loadMasterKey } from '../../shared/master-key.ts';
 import { listAccounts, type AccountView } from '../core/accounts.ts';
@@ -79,6 +77,9 @@ const parts: Part[] = [
 ];
 
 interface RunRow {
+  /** A bigint: a string from the driver. */
+  id: number | string;
+  started_at: string;
   type: string;
   status: string;
   duration_ms: number;
@@ -90,8 +91,15 @@ interface RunRow {
   problems: { message: string }[];
 }
 
+/** The account's sync runs from `from` on, newest first: the engine's history, as the panel reads it. */
+async function accountRuns(hub: Hub, accountId: number, options: { from?: string; limit: number }): Promise<RunRow[]> {
+  const { items } = await listSyncRuns(hub.db, { accountId, from: options.from, limit: options.limit, offset: 0 });
+  return items as unknown as RunRow[];
+}
+
 async function syncOne(hub: Hub, account: AccountView): Promise<boolean> {
-  const [{ last }] = await rows<{ last: number }>(hub.db, sql`select coalesce(max(id), 0)::int as last from sync_runs`);
+  // The account's newest run before this sync: the runs after it are this sync's.
+  const [before] = await accountRuns(hub, account.id, { limit: 1 });
   const started = performance.now();
   const bar = new cliProgress.SingleBar(
     { format: '  {part} [{bar}] {value}/{total} {message}', hideCursor: true, clearOnComplete: true, stopOnComplete: false },
@@ -119,9 +127,9 @@ async function syncOne(hub: Hub, account: AccountView): Promise<boolean> {
       if (failure instanceof CredentialsRejected) break;
     }
   }
-  const runs = await rows<RunRow>(hub.db, sql`
-    select type, status, duration_ms, fetched, created, updated, pushed, failed, problems
-      from sync_runs where id > ${last} and account_id = ${account.id} order by id`);
+  const runs = (await accountRuns(hub, account.id, { from: before?.started_at, limit: 100 }))
+    .filter((r) => !before || Number(r.id) > Number(before.id))
+    .sort((a, b) => Number(a.id) - Number(b.id));
   for (const run of runs) {
     const part = parts.find((p) => p.type === run.type)?.title ?? run.type;
     console.log(

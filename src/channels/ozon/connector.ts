@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
-import { ozonCall, ozonMessage, ozonSettings, pacerOf, settingsOf } from './client.ts';
+import { ozonCall, ozonMessage, ozonSettings, settingsOf } from './client.ts';
 import { syncOzonPostings } from './postings.ts';
 import { syncOzonStocks } from './stocks.ts';
 import { productInfoAnswer, productListAnswer, stocksAnswer, stocksByWarehouseAnswer, stockUpdateAnswer, warehouseListAnswer } from './types.ts';
@@ -10,7 +10,8 @@ import { productInfoAnswer, productListAnswer, stocksAnswer, stocksByWarehouseAn
  * SKU kept with them), stock per type and per FBO warehouse into read-only mirrors,
  * FBS quantities pushed back, FBS postings imported as orders.
  * Limits: 50 requests a second per account (declared a little lower so the shared bucket
- * never meets Ozon's at its edge), /v2/products/stocks 80 a minute (paced in client.ts).
+ * never meets Ozon's at its edge), /v2/products/stocks 80 a minute (the module's limit group
+ * `stockUpdate`, client.ts).
  */
 
 /** SKUs in one /v1/product/info/stocks-by-warehouse/fbs call: the spec names no limit, so a modest one. */
@@ -87,10 +88,9 @@ export const ozonConnector: Connector = {
       // Still "required" in the spec though Ozon retired it (26 June 2025); 1 is an ordinary item.
       quant_size: 1,
     }));
-    await pacerOf(ctx).take('stockUpdate', ctx.signal);
     let answer: z.infer<typeof stockUpdateAnswer>;
     try {
-      answer = await ozonCall(ctx, '/v2/products/stocks', { stocks }, stockUpdateAnswer);
+      answer = await ozonCall(ctx, '/v2/products/stocks', { stocks }, stockUpdateAnswer, { limitGroup: 'stockUpdate' });
     } catch (error) {
       if (error instanceof CredentialsRejected) throw error;
       const retryable = !(error instanceof ChannelHttpError) || error.retryable;

@@ -12,7 +12,6 @@ import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { testHub } from '../../test/server.ts';
 import { createAccount } from '../core/accounts.ts';
-import '../core/jobs.ts';
 import { seedCatalog } from '../core/testing.ts';
 
 /**

@@ -1,14 +1,16 @@
 import type { ConnectorContext, SyncRunCounter } from '../core/connector.ts';
-import { upsertOrder, type OrderInput, type OrderStatus } from '../../orders/service.ts';
+import type { OrderFact, OrderStatusFact } from '../core/facts.ts';
 import { ozonCall, settingsOf } from './client.ts';
-import { productIdsBySku } from './sku-match.ts';
 import { decimalToMinor, postingListAnswer, type OzonPostingAnswer } from './types.ts';
 
 /**
  * FBS postings into Sklad's orders, keyed by posting number. The first run reads
  * `postingDays` back; later runs read the postings whose status changed since the last
  * run (with a few minutes' overlap). Each page's offset is saved, so a failed run
- * resumes at its page; a replayed page changes nothing (upsertOrder is keyed).
+ * resumes at its page; a replayed page changes nothing (core ingestion upserts by the
+ * posting number). Lines name the product by offer_id, the seller's SKU; the seller ships
+ * FBS postings, so core writes them off the account's warehouse (settings.stockWarehouseId,
+ * else core's choice).
  */
 
 interface PostingsState {
@@ -23,7 +25,7 @@ type AccountState = { postings?: PostingsState } & Record<string, unknown>;
 const OVERLAP_MS = 5 * 60_000;
 
 /** Ozon's posting statuses in Sklad's words. */
-export function orderStatusOf(ozonStatus: string): OrderStatus {
+function orderStatusOf(ozonStatus: string): OrderStatusFact {
   switch (ozonStatus) {
     case 'awaiting_deliver':
       return 'confirmed';
@@ -68,7 +70,7 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
     };
     const page = await ozonCall(ctx, '/v3/posting/fbs/list', { dir: 'ASC', filter, limit: settings.pageSize, offset: window.offset, with: { analytics_data: false, financial_data: false } }, postingListAnswer);
     run.add({ fetched: page.result.postings.length });
-    await importPostings(ctx, run, page.result.postings, settings.stockWarehouseId);
+    await importPostings(ctx, run, page.result.postings);
     window.offset += page.result.postings.length;
     await ctx.progress({ done: window.offset, message: 'Ozon postings' });
     if (!page.result.has_next || !page.result.postings.length) break;
@@ -77,20 +79,16 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
   await save({ changedUntil: window.to });
 }
 
-export async function importPostings(ctx: ConnectorContext, run: SyncRunCounter, postings: OzonPostingAnswer[], stockWarehouseId?: number) {
+async function importPostings(ctx: ConnectorContext, run: SyncRunCounter, postings: OzonPostingAnswer[]) {
   if (!postings.length) return;
-  const products = await productIdsBySku(ctx.hub.db, postings.flatMap((p) => p.products.map((l) => l.offer_id)));
-  await ctx.hub.db.transaction(async (tx) => {
-    for (const p of postings) {
-      const result = await upsertOrder(tx, toOrder(ctx.account.id, p, products, stockWarehouseId), `ozon:${ctx.account.id}`);
-      run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
-    }
-  });
+  for (const result of await ctx.ingest.orders(postings.map(toOrder))) {
+    run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+  }
 }
 
-function toOrder(accountId: number, p: OzonPostingAnswer, products: Map<string, number>, stockWarehouseId?: number): OrderInput {
+function toOrder(p: OzonPostingAnswer): OrderFact {
   const lines = p.products.map((l) => ({
-    productId: products.get(l.offer_id) ?? null,
+    ref: { sku: l.offer_id },
     sku: l.offer_id,
     externalSku: String(l.sku),
     name: l.name || l.offer_id,
@@ -98,8 +96,6 @@ function toOrder(accountId: number, p: OzonPostingAnswer, products: Map<string, 
     priceMinor: decimalToMinor(l.price),
   }));
   return {
-    accountId,
-    channel: 'ozon',
     externalId: p.posting_number,
     postingNumber: p.posting_number,
     status: orderStatusOf(p.status),
@@ -107,7 +103,7 @@ function toOrder(accountId: number, p: OzonPostingAnswer, products: Map<string, 
     orderedAt: new Date(p.in_process_at).toISOString(),
     currency: p.products[0]?.currency_code || 'RUB',
     totalMinor: lines.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0),
-    warehouseId: stockWarehouseId ?? null,
+    fulfilledBy: 'seller',
     lines,
     raw: { order_number: p.order_number, substatus: p.substatus, warehouse: p.delivery_method?.warehouse, cancel_reason: p.cancellation?.cancel_reason || undefined },
   };

@@ -1,8 +1,6 @@
 import { CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
-import { ensureWarehouse } from '../../inventory/warehouses.ts';
-import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
+import type { MirrorReading, MirrorWarehouse } from '../core/facts.ts';
 import { ozonCall, settingsOf } from './client.ts';
-import { productIdsBySku } from './sku-match.ts';
 import {
   analyticsStocksAnswer,
   productInfoAnswer,
@@ -23,8 +21,9 @@ import {
  *  - Ozon's analytics: per product and FBO warehouse, one mirror per warehouse
  *    (source 'ozon:fbo:<warehouse name>').
  * A failing source does not stop the other: the run keeps what it read and says which
- * failed (a problem, so the run ends 'partial'). Each page is written in its own
- * transaction and its cursor saved after it, so a run that fails mid-way resumes there.
+ * failed (a problem, so the run ends 'partial'). Each page is handed to core ingestion
+ * (`ctx.ingest.mirrorStock`: matched by offer_id, written in one transaction) and its cursor
+ * saved after it, so a run that fails mid-way resumes there.
  */
 
 interface StocksState {
@@ -37,6 +36,16 @@ interface StocksState {
 type AccountState = { stocks?: StocksState } & Record<string, unknown>;
 
 const mirrorCode = (accountId: number, part: string) => `ozon-${accountId}-${part}`.slice(0, 100);
+
+/** The mirror of one stock type: `ozon-<account>-fbs`, source 'ozon:fbs'. */
+const typeMirror = (ctx: ConnectorContext, type: OzonStockType): MirrorWarehouse => ({
+  code: mirrorCode(ctx.account.id, type), name: `${ctx.account.name}: Ozon ${type}`, source: `ozon:${type}`,
+});
+
+/** The mirror of one FBO warehouse: `ozon-<account>-fbo-<name>`, source 'ozon:fbo:<name>'. */
+const fboMirror = (ctx: ConnectorContext, name: string): MirrorWarehouse => ({
+  code: mirrorCode(ctx.account.id, `fbo-${name}`), name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200), source: `ozon:fbo:${name}`.slice(0, 200),
+});
 
 export async function syncOzonStocks(ctx: ConnectorContext, run: SyncRunCounter): Promise<void> {
   const failures: string[] = [];
@@ -75,19 +84,12 @@ async function syncStockTypes(ctx: ConnectorContext, run: SyncRunCounter): Promi
   let cursor = (await loadStocksState(ctx)).stocks.typesCursor ?? '';
   const resumed = cursor !== '';
   const skus: number[] = [];
-  const warehouses = new Map<OzonStockType, number>();
-  for (const type of stockTypes) {
-    const w = await ensureWarehouse(ctx.hub.db, {
-      code: mirrorCode(ctx.account.id, type), name: `${ctx.account.name}: Ozon ${type}`, kind: 'mirror', source: `ozon:${type}`, readOnly: true,
-    });
-    warehouses.set(type, w.id);
-  }
   let done = 0;
   do {
     const page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { visibility: 'ALL' }, limit: pageSize }, stocksAnswer);
     run.add({ fetched: page.items.length });
     for (const item of page.items) for (const s of item.stocks) if (s.sku) skus.push(s.sku);
-    await writeTypeTotals(ctx, run, page.items, warehouses);
+    await writeTypeTotals(ctx, run, page.items);
     cursor = page.cursor;
     done += page.items.length;
     await saveStocksState(ctx, { typesCursor: cursor || undefined });
@@ -96,42 +98,21 @@ async function syncStockTypes(ctx: ConnectorContext, run: SyncRunCounter): Promi
   return resumed ? null : skus;
 }
 
-async function writeTypeTotals(ctx: ConnectorContext, run: SyncRunCounter, items: OzonStockItem[], warehouses: Map<OzonStockType, number>) {
-  const products = await productIdsBySku(ctx.hub.db, items.map((i) => i.offer_id));
-  const levels = new Map<OzonStockType, MirrorLevel[]>(stockTypes.map((t) => [t, []]));
-  for (const item of items) {
-    const productId = products.get(item.offer_id);
-    if (!productId) continue;
-    for (const type of stockTypes) {
+async function writeTypeTotals(ctx: ConnectorContext, run: SyncRunCounter, items: OzonStockItem[]) {
+  const readings = items.flatMap((item) =>
+    stockTypes.map((type): MirrorReading => {
       const s = item.stocks.find((x) => x.type === type);
-      const onHand = Math.max(0, s?.present ?? 0);
-      levels.get(type)!.push({ productId, onHand, reserved: Math.min(onHand, Math.max(0, s?.reserved ?? 0)) });
-    }
-  }
-  await ctx.hub.db.transaction(async (tx) => {
-    for (const [type, list] of levels) {
-      const { changed } = await setMirrorLevels(tx, warehouses.get(type)!, list, `ozon:${ctx.account.id}`);
-      run.add({ updated: changed });
-    }
-  });
+      return { warehouse: typeMirror(ctx, type), ref: { sku: item.offer_id }, onHand: s?.present ?? 0, reserved: s?.reserved ?? 0 };
+    }),
+  );
+  const { changed } = await ctx.ingest.mirrorStock(readings);
+  run.add({ updated: changed });
 }
 
 /** Source 2: per FBO warehouse, from /v1/analytics/stocks or the seed's /v2 report. */
 async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, skusFromTypes: number[] | null) {
   const settings = settingsOf(ctx.account);
   let offset = (await loadStocksState(ctx)).stocks.detailOffset ?? 0;
-  const warehouseIds = new Map<string, number>();
-  const write = async (rows: WarehouseStockRow[]) => {
-    for (const name of new Set(rows.map((r) => r.warehouseName))) {
-      if (warehouseIds.has(name)) continue;
-      const w = await ensureWarehouse(ctx.hub.db, {
-        code: mirrorCode(ctx.account.id, `fbo-${name}`), name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200),
-        kind: 'mirror', source: `ozon:fbo:${name}`.slice(0, 200), readOnly: true,
-      });
-      warehouseIds.set(name, w.id);
-    }
-    await writeDetail(ctx, run, rows, warehouseIds);
-  };
 
   if (settings.warehouseDetail === 'v2') {
     for (;;) {
@@ -140,7 +121,7 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
         sku: r.sku, offerId: r.item_code, warehouseName: r.warehouse_name, freeToSell: r.free_to_sell_amount, reserved: r.reserved_amount, promised: r.promised_amount,
       }));
       run.add({ fetched: rows.length });
-      await write(rows);
+      await writeDetail(ctx, run, rows);
       offset += rows.length;
       await saveStocksState(ctx, { detailOffset: rows.length < settings.pageSize ? undefined : offset });
       await ctx.progress({ done: offset, message: 'Ozon stocks per warehouse' });
@@ -164,31 +145,20 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
       sku: r.sku, offerId: r.offer_id, warehouseName: r.warehouse_name, freeToSell: r.available_stock_count, reserved: r.other_stock_count, promised: r.requested_stock_count,
     }));
     run.add({ fetched: rows.length });
-    await write(rows);
+    await writeDetail(ctx, run, rows);
     const next = i + 100;
     await saveStocksState(ctx, { detailOffset: next < skus.length ? next : undefined });
     await ctx.progress({ done: Math.min(next, skus.length), total: skus.length, message: 'Ozon stocks per warehouse' });
   }
 }
 
-async function writeDetail(ctx: ConnectorContext, run: SyncRunCounter, rows: WarehouseStockRow[], warehouseIds: Map<string, number>) {
-  const products = await productIdsBySku(ctx.hub.db, rows.map((r) => r.offerId));
-  const byWarehouse = new Map<number, MirrorLevel[]>();
-  for (const r of rows) {
-    const productId = products.get(r.offerId);
-    if (!productId) continue;
-    const warehouseId = warehouseIds.get(r.warehouseName)!;
+async function writeDetail(ctx: ConnectorContext, run: SyncRunCounter, rows: WarehouseStockRow[]) {
+  const readings = rows.map((r): MirrorReading => {
     const reserved = Math.max(0, r.reserved);
-    const list = byWarehouse.get(warehouseId) ?? [];
-    list.push({ productId, onHand: Math.max(0, r.freeToSell) + reserved, reserved });
-    byWarehouse.set(warehouseId, list);
-  }
-  await ctx.hub.db.transaction(async (tx) => {
-    for (const [warehouseId, levels] of byWarehouse) {
-      const { changed } = await setMirrorLevels(tx, warehouseId, levels, `ozon:${ctx.account.id}`);
-      run.add({ updated: changed });
-    }
+    return { warehouse: fboMirror(ctx, r.warehouseName), ref: { sku: r.offerId }, onHand: Math.max(0, r.freeToSell) + reserved, reserved };
   });
+  const { changed } = await ctx.ingest.mirrorStock(readings);
+  run.add({ updated: changed });
 }
 
 /** Every Ozon SKU of the seller: the product list, then its details (1,000 a call each). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type ConnectorAccount, type ConnectorContext, type HttpRequest, type HttpResponse } from '../core/connector.ts';
-import { pacerFor, type PaceLimit, type Pacer, type SharedGroups } from './pacer.ts';
+import type { ConnectorAccount, ConnectorContext, HttpRequest } from '../core/connector.ts';
+import type { GroupLimit } from '../core/module.ts';
 
 /**
  * How Sklad calls Wildberries. WB serves its API from several hosts, one per family
@@ -24,7 +24,7 @@ const productionHosts: Record<WbFamily, string> = {
 export const wbSettings = z.object({
   /** The seller's FBS warehouse quantities are pushed to (GET /api/v3/warehouses lists them); the first one when not set. */
   fbsWarehouseId: z.number().int().positive().optional(),
-  /** Sklad's own warehouse FBS orders are written off from (none: orders are imported without stock moves). */
+  /** Sklad's own warehouse FBS orders are written off from (none: core's choice, its stock rule's first warehouse or the one own warehouse). */
   stockWarehouseId: z.number().int().positive().optional(),
   /** How far back the first sync reaches (the seed: one month). */
   firstSyncDays: z.number().int().min(1).max(90).default(30),
@@ -42,8 +42,8 @@ export function hostFor(account: ConnectorAccount, family: WbFamily): string {
   return /(^|\.)wildberries\.ru$/i.test(new URL(account.baseUrl).hostname) ? productionHosts[family] : account.baseUrl.replace(/\/+$/, '');
 }
 
-/** WB's documented limits per method group (the specs' "Лимит запросов" tables). */
-export const wbPaceLimits: Record<string, PaceLimit> = {
+/** WB's documented limits per method group (the specs' "Лимит запросов" tables): the module's limit groups. */
+export const wbLimitGroups: Record<string, GroupLimit> = {
   'statistics:orders': { intervalMs: 60_000, burst: 1 },
   'statistics:sales': { intervalMs: 60_000, burst: 1 },
   'statistics:stocks': { intervalMs: 60_000, burst: 1 },
@@ -55,39 +55,24 @@ export const wbPaceLimits: Record<string, PaceLimit> = {
   ping: { intervalMs: 10_000, burst: 3 },
 };
 
-export const pacerOf = (ctx: ConnectorContext): Pacer => pacerFor(`wildberries:${ctx.account.id}`, wbPaceLimits);
-
 export interface WbRequest extends Omit<HttpRequest, 'path'> {
   family: WbFamily;
   path: string;
-  /** The limit group the request counts against. */
+  /** The limit group the request counts against (wbLimitGroups). */
   group: string;
 }
 
-/** One paced call; 401 means the token is wrong or lacks the category (the account needs a new one). */
-export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: WbRequest, schema: T, pacer: Pacer = pacerOf(ctx)): Promise<{ status: number; body: z.infer<T> }> {
+/**
+ * One call in its limit group: core takes the group's token from PostgreSQL (shared by every
+ * process), reads WB's X-Ratelimit-* answer into it, and turns a 401 into CredentialsRejected
+ * (the module's rejectedCredentials). A 429 of one group (WB answers it with X-Ratelimit-Retry)
+ * delays that group, not the account's other requests.
+ */
+export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: WbRequest, schema: T): Promise<{ status: number; body: z.infer<T> }> {
   const token = ctx.account.credentials.token;
-  // The group's bucket is in PostgreSQL (account + group), so all workers together keep WB's limit.
-  const shared: SharedGroups = { db: ctx.hub.db, accountId: ctx.account.id };
-  await pacer.take(req.group, ctx.signal, shared);
-  try {
-    const { family, group, ...rest } = req;
-    let res: HttpResponse;
-    try {
-      // limitGroup: a 429 of one group (WB answers it with X-Ratelimit-Retry) delays that group, not the account's other requests.
-      res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
-    } catch (error) {
-      await pacer.release(group, shared);
-      throw error;
-    }
-    await pacer.observe(group, res.headers, shared, res.sentAt);
-    return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
-  } catch (error) {
-    if (error instanceof ChannelHttpError && error.status === 401) {
-      throw new CredentialsRejected(`Wildberries refused the token (HTTP 401${wbMessage(error.body)})`);
-    }
-    throw error;
-  }
+  const { family, group, ...rest } = req;
+  const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
+  return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
 }
 
 export function wbMessage(body: unknown): string {

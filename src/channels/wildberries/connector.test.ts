@@ -178,9 +178,11 @@ describeEachDatabase('the Wildberries connector', (t) => {
     try {
       const id = (await createAccount(hub.db, hub.masterKey!, { channel: 'wildberries', name: 'WB strict', baseUrl: server.url, credentials: { token: sim.token } }, 'test')).id;
       const ctx = await connectorContextFor(hub, id);
-      const ask = () => ctx.http.request({ method: 'GET', path: '/api/v1/claims', query: { is_archive: false }, headers: { Authorization: sim.token }, limitGroup: 'claims' });
+      const ask = (limitGroup?: string) => ctx.http.request({ method: 'GET', path: '/api/v1/claims', query: { is_archive: false }, headers: { Authorization: sim.token }, limitGroup });
+      // The first request goes outside the group (as the seller's own tools with the same token do), so
+      // the group's bucket still holds WB's documented burst and the second goes at once into WB's refusal.
       await ask();
-      const second = await ask();
+      const second = await ask('claims');
       expect(second.status).toBe(200);
       expect(strict.log.map((e) => e.status)).toEqual([200, 429, 200]);
       expect(await checkWbLog(strict.log)).toEqual([]);

@@ -55,7 +55,7 @@ export const wildberriesConnector: Connector = {
   title: 'Wildberries',
   defaultBaseUrl: 'https://marketplace-api.wildberries.ru',
   capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
-  // The account-wide bucket sits at the loosest frequent group (FBS: 300 a minute); client.ts paces each group to its own limit.
+  // The account-wide bucket sits at the loosest frequent group (FBS: 300 a minute); each group keeps its own limit (module.ts limitGroups).
   limits: { pushBatchSize: MAX_ITEMS, requestsPerSecond: 5, burst: 20, maxConcurrent: 2 },
   credentialsSchema: z.object({ token: z.string().trim().min(20, 'a WB API token is a long JWT').max(4000) }),
   settingsSchema: wbSettings,

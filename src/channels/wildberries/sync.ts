@@ -1,10 +1,6 @@
 import type { z } from 'zod';
 import { CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
-import { ensureWarehouse } from '../../inventory/warehouses.ts';
-import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
-import { upsertClaims, upsertReviews, upsertSales } from '../../orders/channel-data.ts';
-import { upsertOrder, type OrderStatus } from '../../orders/service.ts';
-import { productIdsBySku } from '../ozon/sku-match.ts';
+import type { IngestedOrder, MirrorReading, OrderFact, OrderStatusFact } from '../core/facts.ts';
 import { settingsOf, wbCall } from './client.ts';
 import { claimsAnswer, fbsOrdersPage, fbsStatuses, feedbacksAnswer, orderRows, rublesToMinor, saleRows, stockRows, wbInstant, type WbFbsOrder, type WbOrderRow } from './types.ts';
 
@@ -14,7 +10,8 @@ import { claimsAnswer, fbsOrdersPage, fbsStatuses, feedbacksAnswer, orderRows, r
  * rating, and stock per WB warehouse into mirror warehouses. The first run reaches
  * `firstSyncDays` back; each report keeps its own cursor (its last lastChangeDate), saved
  * after every page, so a failed run resumes where it stopped. Each part fails alone: the
- * others are still saved and the run says which failed (status partial).
+ * others are still saved and the run says which failed (status partial). What it reads goes
+ * to core ingestion (ctx.ingest), which matches products and writes.
  */
 
 interface WbState {
@@ -25,8 +22,6 @@ interface WbState {
   feedbacksFrom?: number;
 }
 type AccountState = { wb?: WbState } & Record<string, unknown>;
-
-const actor = (ctx: ConnectorContext) => `wildberries:${ctx.account.id}`;
 
 async function loadWb(ctx: ConnectorContext): Promise<WbState> {
   return { ...((await ctx.loadState<AccountState>()) ?? {}).wb };
@@ -92,59 +87,39 @@ async function readReport<T extends { lastChangeDate: string }>(
 const firstFrom = (ctx: ConnectorContext) => moscow(Date.now() - settingsOf(ctx.account).firstSyncDays * 86_400_000);
 
 /** Statuses of FBS tasks read in this run, by rid (= srid of the reports). */
-const fbsStatusByRid = new Map<number, Map<string, OrderStatus>>();
+const fbsStatusByRid = new Map<number, Map<string, OrderStatusFact>>();
 
-/**
- * Writes a page of report orders. Each order is its own keyed upsert and a page names each
- * srid once, so on PostgreSQL the page goes in chunks over a few connections at once (a
- * first sync's 80,000-row page would otherwise take minutes); PGlite has one connection.
- * A chunk that fails leaves the cursor where it was: the next run reads the page again.
- */
-const ORDER_CHUNK = 500;
-const orderWriters = (ctx: ConnectorContext) => (ctx.hub.database.kind === 'postgres' ? 4 : 1);
+/** Counts what ingestion did with a page of orders: new ones, and ones whose status changed. */
+function countOrders(run: SyncRunCounter, results: IngestedOrder[]) {
+  run.add({ created: results.filter((r) => r.created).length, updated: results.filter((r) => !r.created && r.statusChanged).length });
+}
 
+/** A page that fails to be written leaves the cursor where it was: the next run reads it again. */
 async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
-  const fbs = fbsStatusByRid.get(ctx.account.id) ?? new Map<string, OrderStatus>();
+  const fbs = fbsStatusByRid.get(ctx.account.id) ?? new Map<string, OrderStatusFact>();
   await readReport(
     ctx, 'orders', (await loadWb(ctx)).ordersFrom ?? firstFrom(ctx),
     orderRows,
     async (rows) => {
       run.add({ fetched: rows.length });
-      const products = await productIdsBySku(ctx.hub.db, rows.map((r) => r.supplierArticle));
-      const chunks: WbOrderRow[][] = [];
-      for (let i = 0; i < rows.length; i += ORDER_CHUNK) chunks.push(rows.slice(i, i + ORDER_CHUNK));
-      let failed = false;
-      const writer = async () => {
-        for (let chunk = chunks.shift(); chunk && !failed; chunk = chunks.shift()) {
-          const page = chunk;
-          await ctx.hub.db.transaction(async (tx) => {
-            for (const r of page) {
-              const status: OrderStatus = r.isCancel ? 'cancelled' : (fbs.get(r.srid) ?? 'new');
-              const result = await upsertOrder(tx, reportOrder(ctx.account.id, r, status, products.get(r.supplierArticle) ?? null), actor(ctx));
-              run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
-            }
-          });
-        }
-      };
-      // Every writer has stopped before the page counts as failed (none writes after the run ended).
-      const outcomes = await Promise.allSettled(Array.from({ length: orderWriters(ctx) }, () => writer().catch((error) => {
-        failed = true;
-        throw error;
-      })));
-      const failure = outcomes.find((o) => o.status === 'rejected');
-      if (failure) throw failure.reason;
+      countOrders(run, await ctx.ingest.orders(rows.map((r) => reportOrder(r, r.isCancel ? 'cancelled' : (fbs.get(r.srid) ?? 'new')))));
     },
     (cursor) => saveWb(ctx, { ordersFrom: cursor }),
   );
 }
 
-function reportOrder(accountId: number, r: WbOrderRow, status: OrderStatus, productId: number | null) {
+/** A row of the orders report: FBO and FBS alike, it moves none of our stock (an FBS task does, syncFbsOrders). */
+function reportOrder(r: WbOrderRow, status: OrderStatusFact): OrderFact {
   const priceMinor = rublesToMinor(r.priceWithDisc);
   return {
-    accountId, channel: 'wildberries', externalId: r.srid, status, channelStatus: r.isCancel ? 'cancelled' : 'ordered',
-    orderedAt: wbInstant(r.date), currency: 'RUB', totalMinor: priceMinor,
+    externalId: r.srid, status, channelStatus: r.isCancel ? 'cancelled' : 'ordered',
+    orderedAt: wbInstant(r.date), currency: 'RUB', totalMinor: priceMinor, fulfilledBy: 'channel',
     // One report row is one unit.
-    lines: [{ productId, sku: r.supplierArticle || r.barcode || String(r.nmId), externalSku: String(r.nmId ?? r.barcode), name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item', quantity: 1, priceMinor }],
+    lines: [{
+      ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
+      sku: r.supplierArticle || r.barcode || String(r.nmId), externalSku: String(r.nmId ?? r.barcode),
+      name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item', quantity: 1, priceMinor,
+    }],
     raw: { warehouseName: r.warehouseName, cancelDate: r.isCancel ? r.cancelDate : undefined },
   };
 }
@@ -155,59 +130,43 @@ async function syncSales(ctx: ConnectorContext, run: SyncRunCounter) {
     saleRows,
     async (rows) => {
       run.add({ fetched: rows.length });
-      const products = await productIdsBySku(ctx.hub.db, rows.map((r) => r.supplierArticle));
-      const results = await ctx.hub.db.transaction((tx) =>
-        upsertSales(tx, rows.map((r) => ({
-          accountId: ctx.account.id, channel: 'wildberries', externalId: r.saleID, orderExternalId: r.srid,
-          // S… is a buyout, R… a return (WB's saleID prefixes).
-          kind: r.saleID.startsWith('R') ? 'return' as const : 'buyout' as const,
-          productId: products.get(r.supplierArticle) ?? null, sku: r.supplierArticle || null, quantity: 1,
-          amountMinor: rublesToMinor(r.priceWithDisc), currency: 'RUB', warehouseName: r.warehouseName, soldAt: wbInstant(r.date),
-        }))),
-      );
-      run.add({ created: results.filter((x) => x.created).length });
+      const { created } = await ctx.ingest.sales(rows.map((r) => ({
+        externalId: r.saleID, orderExternalId: r.srid,
+        // S… is a buyout, R… a return (WB's saleID prefixes).
+        kind: r.saleID.startsWith('R') ? 'return' as const : 'buyout' as const,
+        ref: { sku: r.supplierArticle || null, ean: r.barcode || null }, quantity: 1,
+        amountMinor: rublesToMinor(r.priceWithDisc), currency: 'RUB', warehouseName: r.warehouseName, soldAt: wbInstant(r.date),
+      })));
+      run.add({ created });
     },
     (cursor) => saveWb(ctx, { salesFrom: cursor }),
   );
 }
 
-/** Stock per WB warehouse: the first run reads the whole report, later runs what changed. */
+/** Stock per WB warehouse, each a mirror warehouse: the first run reads the whole report, later runs what changed. */
 async function syncStocks(ctx: ConnectorContext, run: SyncRunCounter) {
-  const warehouseIds = new Map<string, number>();
   await readReport(
     ctx, 'stocks', (await loadWb(ctx)).stocksFrom ?? '2019-06-20T00:00:00+03:00',
     stockRows,
     async (rows) => {
       run.add({ fetched: rows.length });
-      const products = await productIdsBySku(ctx.hub.db, rows.map((r) => r.supplierArticle));
-      const byWarehouse = new Map<number, MirrorLevel[]>();
-      for (const r of rows) {
-        const productId = products.get(r.supplierArticle);
-        if (!productId) continue;
-        let warehouseId = warehouseIds.get(r.warehouseName);
-        if (!warehouseId) {
-          const w = await ensureWarehouse(ctx.hub.db, {
-            code: `wb-${ctx.account.id}-${r.warehouseName}`.slice(0, 100), name: `${ctx.account.name}: WB ${r.warehouseName}`.slice(0, 200),
-            kind: 'mirror', source: `wildberries:${r.warehouseName}`.slice(0, 200), readOnly: true,
-          });
-          warehouseIds.set(r.warehouseName, (warehouseId = w.id));
-        }
+      const readings = rows.map((r): MirrorReading => {
         // On its way to a buyer it is still WB's stock, held for that buyer.
         const reserved = Math.max(0, r.inWayToClient);
-        const list = byWarehouse.get(warehouseId) ?? [];
-        list.push({ productId, onHand: Math.max(0, r.quantity) + reserved, reserved });
-        byWarehouse.set(warehouseId, list);
-      }
-      await ctx.hub.db.transaction(async (tx) => {
-        for (const [warehouseId, levels] of byWarehouse) run.add({ updated: (await setMirrorLevels(tx, warehouseId, levels, actor(ctx))).changed });
+        return {
+          warehouse: { code: `wb-${ctx.account.id}-${r.warehouseName}`, name: `${ctx.account.name}: WB ${r.warehouseName}`, source: `wildberries:${r.warehouseName}` },
+          ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
+          onHand: Math.max(0, r.quantity) + reserved, reserved,
+        };
       });
+      run.add({ updated: (await ctx.ingest.mirrorStock(readings)).changed });
     },
     (cursor) => saveWb(ctx, { stocksFrom: cursor }),
   );
 }
 
 /** WB's FBS statuses in Sklad's words: the buyer's side (wbStatus) wins over the seller's. */
-export function fbsOrderStatus(supplierStatus?: string, wbStatus?: string): OrderStatus {
+function fbsOrderStatus(supplierStatus?: string, wbStatus?: string): OrderStatusFact {
   if (wbStatus === 'sold') return 'delivered';
   if (wbStatus && /cancel|declined|defect/.test(wbStatus)) return 'cancelled';
   if (supplierStatus === 'cancel') return 'cancelled';
@@ -230,30 +189,34 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
     next = body.next;
   }
   run.add({ fetched: tasks.length });
-  const statuses = new Map<string, OrderStatus>();
+  const statuses = new Map<string, OrderStatusFact>();
+  // WB reads the statuses of at most 1,000 tasks a request.
   for (let i = 0; i < tasks.length; i += 1000) {
     const chunk = tasks.slice(i, i + 1000);
     const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'POST', path: '/api/v3/orders/status', body: { orders: chunk.map((t) => t.id) } }, fbsStatuses);
     const byId = new Map(body.orders.map((o) => [o.id, o]));
-    const products = await productIdsBySku(ctx.hub.db, chunk.map((t) => t.article));
-    await ctx.hub.db.transaction(async (tx) => {
-      for (const t of chunk) {
-        const s = byId.get(t.id);
-        const status = fbsOrderStatus(s?.supplierStatus, s?.wbStatus);
-        statuses.set(t.rid, status);
-        const priceMinor = t.price; // already in kopecks (price × 100)
-        const result = await upsertOrder(tx, {
-          accountId: ctx.account.id, channel: 'wildberries', externalId: t.rid, postingNumber: String(t.id), status,
-          channelStatus: [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new', orderedAt: new Date(t.createdAt).toISOString(),
-          currency: 'RUB', totalMinor: priceMinor, warehouseId: settings.stockWarehouseId ?? null,
-          lines: [{ productId: products.get(t.article) ?? null, sku: t.article || String(t.chrtId), externalSku: String(t.chrtId ?? ''), name: t.article || `WB ${t.nmId}`, quantity: 1, priceMinor }],
-          raw: { fbsTaskId: t.id, warehouseId: t.warehouseId },
-        }, actor(ctx));
-        run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
-      }
-    });
+    countOrders(run, await ctx.ingest.orders(chunk.map((t) => {
+      const s = byId.get(t.id);
+      const status = fbsOrderStatus(s?.supplierStatus, s?.wbStatus);
+      statuses.set(t.rid, status);
+      return fbsOrder(t, status, [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
+    })));
   }
   fbsStatusByRid.set(ctx.account.id, statuses);
+}
+
+/** An FBS assembly task: the seller ships it, so it writes stock off the warehouse core picks (settings.stockWarehouseId first). */
+function fbsOrder(t: WbFbsOrder, status: OrderStatusFact, channelStatus: string): OrderFact {
+  const priceMinor = t.price; // already in kopecks (price × 100)
+  return {
+    externalId: t.rid, postingNumber: String(t.id), status, channelStatus, orderedAt: new Date(t.createdAt).toISOString(),
+    currency: 'RUB', totalMinor: priceMinor, fulfilledBy: 'seller',
+    lines: [{
+      ref: { listingExternalId: t.chrtId === undefined ? null : String(t.chrtId), sku: t.article || null, ean: t.skus[0] ?? null },
+      sku: t.article || String(t.chrtId), externalSku: String(t.chrtId ?? ''), name: t.article || `WB ${t.nmId}`, quantity: 1, priceMinor,
+    }],
+    raw: { fbsTaskId: t.id, warehouseId: t.warehouseId },
+  };
 }
 
 const claimStatus = (status: number) => (status === 0 ? 'pending' : status === 1 ? 'rejected' : status === 2 ? 'approved' : `status ${status}`);
@@ -264,13 +227,12 @@ async function syncClaims(ctx: ConnectorContext, run: SyncRunCounter) {
     for (let offset = 0; ; offset += 200) {
       const { body } = await wbCall(ctx, { family: 'returns', group: 'claims', method: 'GET', path: '/api/v1/claims', query: { is_archive: archived, limit: 200, offset } }, claimsAnswer);
       run.add({ fetched: body.claims.length });
-      if (body.claims.length) {
-        const results = await upsertClaims(ctx.hub.db, body.claims.map((c) => ({
-          accountId: ctx.account.id, channel: 'wildberries', externalId: c.id, orderExternalId: c.srid ?? null,
-          status: claimStatus(c.status), reason: c.user_comment || null, claimedAt: wbInstant(c.dt), sku: c.nm_id ? String(c.nm_id) : null,
-        })));
-        run.add({ created: results.filter((r) => r.created).length });
-      }
+      // A claim names WB's card (nm_id), not one of our listings: kept as given, matched to no product.
+      const { created } = await ctx.ingest.claims(body.claims.map((c) => ({
+        externalId: c.id, orderExternalId: c.srid ?? null,
+        status: claimStatus(c.status), reason: c.user_comment || null, claimedAt: wbInstant(c.dt), sku: c.nm_id ? String(c.nm_id) : null,
+      })));
+      run.add({ created });
       if (offset + body.claims.length >= body.total || body.claims.length < 200) break;
     }
   }
@@ -288,17 +250,13 @@ async function syncFeedbacks(ctx: ConnectorContext, run: SyncRunCounter) {
       }, feedbacksAnswer);
       const list = (body.data?.feedbacks ?? []).filter((f) => f.productValuation >= 1 && f.productValuation <= 5);
       run.add({ fetched: list.length });
-      if (list.length) {
-        const products = await productIdsBySku(ctx.hub.db, list.map((f) => f.productDetails.supplierArticle ?? ''));
-        const results = await upsertReviews(ctx.hub.db, list.map((f) => ({
-          accountId: ctx.account.id, channel: 'wildberries', externalId: f.id, rating: f.productValuation,
-          text: [f.text, f.pros && `+ ${f.pros}`, f.cons && `− ${f.cons}`].filter(Boolean).join('\n') || null,
-          author: f.userName || null, answered: !!f.answer?.text, reviewedAt: wbInstant(f.createdDate),
-          sku: f.productDetails.supplierArticle ?? null, productName: f.productDetails.productName ?? null,
-          productId: products.get(f.productDetails.supplierArticle ?? '') ?? null,
-        })));
-        run.add({ created: results.filter((r) => r.created).length });
-      }
+      const { created } = await ctx.ingest.reviews(list.map((f) => ({
+        externalId: f.id, rating: f.productValuation,
+        text: [f.text, f.pros && `+ ${f.pros}`, f.cons && `− ${f.cons}`].filter(Boolean).join('\n') || null,
+        author: f.userName || null, answered: !!f.answer?.text, reviewedAt: wbInstant(f.createdDate),
+        ref: { sku: f.productDetails.supplierArticle || null }, productName: f.productDetails.productName ?? null,
+      })));
+      run.add({ created });
       if ((body.data?.feedbacks.length ?? 0) < 5000) break;
     }
   }

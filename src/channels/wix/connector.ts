@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   ChannelHttpError,
-  CredentialsRejected,
   type ChannelLimits,
   type Connector,
   type ConnectorContext,
@@ -42,18 +41,11 @@ const credentialsSchema = z.object({
   siteId: z.string().trim().uuid('the site id is a UUID (in the dashboard URL)'),
 });
 
-/** A call with the site's key and id; 401/403 mean the key is wrong or has lost the site. */
+/** A call with the site's key and id; a 401 or 403 (the key is wrong or has lost the site) is a refusal the core client reports. */
 async function wix<T>(ctx: ConnectorContext, req: HttpRequest): Promise<T> {
   const { apiKey, siteId } = ctx.account.credentials;
-  try {
-    const res = await ctx.http.request<T>({ ...req, headers: { ...req.headers, authorization: apiKey, 'wix-site-id': siteId }, secrets: [apiKey] });
-    return res.body;
-  } catch (error) {
-    if (error instanceof ChannelHttpError && (error.status === 401 || error.status === 403)) {
-      throw new CredentialsRejected(`Wix refused the API key for site ${siteId} (HTTP ${error.status}: ${wixErrorText(error.body) ?? 'no reason given'})`);
-    }
-    throw error;
-  }
+  const res = await ctx.http.request<T>({ ...req, headers: { ...req.headers, authorization: apiKey, 'wix-site-id': siteId }, secrets: [apiKey] });
+  return res.body;
 }
 
 /** Query Products with a filter (Wix wants it as a JSON string), page by page. */
@@ -237,15 +229,12 @@ export const wixConnector: Connector = {
 
   jobs: [
     {
-      // The seed's hourly Celery task: every local quantity to Wix. The channels core's full sync does it
-      // (read products, match variants, push what differs); imported at run time, as the core imports the registry.
+      // The seed's hourly Celery task: every local quantity to Wix. It is the channels core's full sync
+      // (read products, match variants, push what differs) on this job's schedule.
       name: 'stock-sync',
       description: 'Hourly: reads the Wix products, matches variants to products and pushes the quantities that differ',
       defaultCron: '0 * * * *',
-      async run(ctx, run) {
-        const { syncAccount } = await import('../core/sync.ts');
-        await syncAccount(ctx.hub, ctx.account.id, { run, signal: ctx.signal });
-      },
+      accountJob: 'sync',
     },
   ],
 };

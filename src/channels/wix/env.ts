@@ -43,7 +43,7 @@ export async function ensureWixAccountFromEnv(hub: Hub, env: NodeJS.ProcessEnv =
   return account.id;
 }
 
-/** For src/cli/start-hooks.ts: fails the start loudly on half a configuration. */
+/** The module's start hook (`sklad start`): fails the start loudly on half a configuration. */
 export async function wixEnvStartHook(hub: Hub): Promise<() => void> {
   await ensureWixAccountFromEnv(hub);
   return () => {};

@@ -3,9 +3,7 @@ import { createRouter, errorResponses, jsonResponse, security } from '../../http
 import type { Hub } from '../../hub.ts';
 import { enqueueJob } from '../../engine/jobs.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { getAccount, listAccounts } from '../core/accounts.ts';
-// Loading the routes loads the channel job types (the core's rule: connectors may not import it).
-import '../core/jobs.ts';
+import { getAccount, listAccounts, requireActive } from '../core/accounts.ts';
 
 /**
  * The seed's trigger, kept at its path: `POST /api/v1/allegro_sync/wix-sync` runs the hourly
@@ -16,9 +14,9 @@ import '../core/jobs.ts';
  */
 
 /** The connector's hourly job (src/channels/wix/connector.ts), as the engine knows it. */
-export const WIX_SYNC_JOB = 'wix.stock-sync';
+const WIX_SYNC_JOB = 'wix.stock-sync';
 
-export async function startWixSync(hub: Hub, accountId: number): Promise<number> {
+async function startWixSync(hub: Hub, accountId: number): Promise<number> {
   const { id } = await enqueueJob(hub.db, { type: WIX_SYNC_JOB, accountId, payload: { accountId }, key: `${WIX_SYNC_JOB}:${accountId}` });
   return id;
 }
@@ -53,7 +51,7 @@ export function wixSyncRoutes(hub: Hub) {
       if (body.account_id !== undefined) {
         const account = await getAccount(hub.db, body.account_id);
         if (account.channel !== 'wix') throw new DomainError('NOT_A_WIX_ACCOUNT', `Account ${account.id} is a ${account.channel} account, not Wix`, 409, { account_id: account.id });
-        if (account.status !== 'active') throw new DomainError('ACCOUNT_NOT_ACTIVE', `Wix account ${account.id} is ${account.status}: ${account.status_reason ?? 'enable it first'}`, 409);
+        requireActive(account);
         accountIds = [account.id];
       } else {
         accountIds = (await listAccounts(hub.db, { channel: 'wix', status: 'active' })).map((a) => a.id);

@@ -8,6 +8,7 @@ import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import { recordMovement } from '../../inventory/movements.ts';
 import { listOrders, listSales, orderStatistics, salesStatistics } from '../../orders/queries.ts';
+import { messageFor } from '../../shared/error-codes.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { addCabinetByKey, wbBaseUrl } from '../cabinets.ts';
 import { cabinetStock, detectEvents } from '../detector.ts';
@@ -315,9 +316,9 @@ function cabinetsText(l: Language, cabinets: { name: string; channel: string; me
   return [t(l, 'cabinetsList'), ...cabinets.map((c) => `• <b>${escapeHtml(c.name)}</b> (${escapeHtml(c.channel)}, ${c.members} 👤)`)].join('\n');
 }
 
-/** A refusal the user can act on, in one line; anything else is logged by bot.catch. */
+/** A refusal the user can act on, in one line and his language (by its code); anything else is logged by bot.catch. */
 function replyError(ctx: Context, l: Language, error: unknown) {
-  if (error instanceof DomainError) return ctx.reply(t(l, 'invalid', { message: escapeHtml(error.message) }), html);
+  if (error instanceof DomainError) return ctx.reply(t(l, 'invalid', { message: escapeHtml(messageFor(l, error.code, error.details, error.message)) }), html);
   if (error instanceof ZodError) return ctx.reply(t(l, 'invalid', { message: escapeHtml(error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) }), html);
   throw error;
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { webhookCallback, type Bot } from 'grammy';
 import type { Hub } from '../../hub.ts';
+import { errorBody } from '../../http/errors.ts';
 import type { AppEnv } from '../../http/router.ts';
 
 /**
@@ -18,7 +19,7 @@ export function setWebhookBot(bot: Bot | null, secretToken: string) {
 export function telegramWebhookRoutes(_hub: Hub) {
   const app = new Hono<AppEnv>();
   app.post('/telegram/webhook', async (c) => {
-    if (!current) return c.json({ error: { code: 'NOT_READY', message: 'The bot is not running in webhook mode' } }, 503);
+    if (!current) return c.json(errorBody('NOT_READY', 'The bot is not running in webhook mode'), 503);
     return current.handle(c as never);
   });
   return app;

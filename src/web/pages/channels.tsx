@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { roleAtLeast } from '../../access/api-keys.ts';
-import { createAccount, deleteAccount, getAccount, listAccounts, markValidated, requireMasterKey, updateAccount, type AccountView } from '../../channels/core/accounts.ts';
-import { ChannelHttpError, CredentialsRejected } from '../../channels/core/connector.ts';
-import { accountRuntime, markNeedsReauth, setSchedulesEnabled } from '../../channels/core/context.ts';
+import { getAccount, listAccounts, requireMasterKey, updateAccount, type AccountView } from '../../channels/core/accounts.ts';
+import { checkCredentials, connectAccount, credentialsRejected } from '../../channels/core/connect.ts';
+import { setSchedulesEnabled } from '../../channels/core/context.ts';
 import { enqueueAccountJob } from '../../channels/core/jobs.ts';
 import { countByState, listListings, matchStates, type MatchState } from '../../channels/core/listings.ts';
-import { connectors } from '../../channels/registry.ts';
+import { channelModules, moduleFor, requireModule, type ChannelModule, type CredentialField } from '../../channels/core/module.ts';
 import { rows } from '../../db/database.ts';
 import { listScheduleTargets, type ScheduleTarget } from '../../engine/schedules.ts';
 import type { Hub } from '../../hub.ts';
@@ -14,8 +14,8 @@ import type { AppEnv } from '../../http/router.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { errorPage, renderFragment, renderPage } from '../layout.tsx';
-import { localize } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, intParam, Notice, num, offsetParam, Pager, Select, Table, toneOf, type FieldErrors } from '../ui.tsx';
+import { localize, zodFieldErrors } from '../messages.ts';
+import { Badge, channelName, Empty, Field, formatDateTime, intParam, Notice, num, offsetParam, Pager, Select, Table, toneOf, type FieldErrors } from '../ui.tsx';
 import { wordsOr } from '../i18n.ts';
 
 const PAGE_SIZE = 50;
@@ -32,7 +32,8 @@ interface AccountForm {
   channel: string;
   name: string;
   base_url: string;
-  api_key: string;
+  /** What was typed into the channel's credential fields that the page may draw again: never a secret. */
+  credentials: Record<string, string>;
 }
 
 export function channelRoutes(hub: Hub) {
@@ -48,41 +49,47 @@ export function channelRoutes(hub: Hub) {
   app.get('/channels/new', async (c) => {
     const v = viewOf(c);
     if (!isAdmin(c)) return errorPage(c, 403, v.t('error.forbidden'));
-    return renderPage(c, v.t('channels.add'), <NewAccount v={v} form={{ channel: 'generic', name: '', base_url: '', api_key: '' }} errors={{}} />);
+    const channel = (moduleFor(c.req.query('channel') ?? '') ?? channelModules()[0]).connector.channel;
+    return renderPage(c, v.t('channels.add'), <NewAccount v={v} form={{ channel, name: '', base_url: '', credentials: {} }} errors={{}} />);
   });
 
-  // Adding an account checks its key with the service first: a key the service refuses is not kept.
+  // The channel select swaps in the chosen channel's fields (htmx sends only the select's value, never what was typed).
+  app.get('/channels/new/fields', async (c) => {
+    const v = viewOf(c);
+    if (!isAdmin(c)) return errorPage(c, 403, v.t('error.forbidden'));
+    const module = moduleFor(c.req.query('channel') ?? '') ?? channelModules()[0];
+    return renderFragment(c, <ChannelFields v={v} module={module} values={{}} errors={{}} />);
+  });
+
+  // Adding an account checks its key with the service first (core's connectAccount, as the bot does): a refused key keeps nothing.
   app.post('/channels/new', async (c) => {
     const v = viewOf(c);
     if (!isAdmin(c)) return errorPage(c, 403, v.t('error.forbidden'));
-    const body = await c.req.parseBody();
-    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
-    const form: AccountForm = { channel: text('channel'), name: text('name'), base_url: text('base_url'), api_key: text('api_key') };
-    const again = (errors: FieldErrors) => renderPage(c, v.t('channels.add'), <NewAccount v={v} form={{ ...form, api_key: '' }} errors={errors} />);
-    if (!form.name) return again({ name: v.t('common.required') });
-    if (!form.api_key) return again({ api_key: v.t('common.required') });
-    const connector = connectors.find((k) => k.channel === form.channel);
-    if (!connector) return again({ channel: v.t('common.required') });
-
-    let account: AccountView;
+    const text = await formText(c);
+    const module = moduleFor(text('channel'));
+    const draw = (form: AccountForm, errors: FieldErrors, notice?: string) =>
+      renderPage(c, v.t('channels.add'), <NewAccount v={v} form={form} errors={errors} notice={notice} />);
+    if (!module) {
+      return draw({ channel: channelModules()[0].connector.channel, name: text('name'), base_url: text('base_url'), credentials: {} }, { channel: v.t('common.required') });
+    }
+    const typed = typedCredentials(module, text);
+    const form: AccountForm = { channel: module.connector.channel, name: text('name'), base_url: text('base_url'), credentials: shownAgain(module, typed) };
+    // Without scripts the page still showed the fields of the channel chosen before: it shows this one's now.
+    if (text('fields_for') !== form.channel) return draw(form, {}, v.t('channels.fieldsChanged', { channel: module.connector.title }));
+    const errors: FieldErrors = { ...(form.name ? {} : { name: v.t('common.required') }), ...credentialErrors(v, module, typed) };
+    if (Object.keys(errors).length > 0) return draw(form, errors);
     try {
-      account = await hub.db.transaction((tx) =>
-        createAccount(tx, requireMasterKey(hub.masterKey), { channel: form.channel, name: form.name, baseUrl: form.base_url || null, credentials: { apiKey: form.api_key } }, c.get('actor').name),
-      );
+      const input = { channel: form.channel, name: form.name, baseUrl: form.base_url || null, credentials: typed };
+      const account = await connectAccount(hub, input, c.get('actor').name, { check: 'always' });
+      return c.redirect(`/channels/${account.id}?added=1`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      const field = error.code === 'ACCOUNT_NAME_TAKEN' ? 'name' : error.code === 'VALIDATION_FAILED' ? 'api_key' : 'form';
-      return again({ [field]: localize(v.lang, error.message) });
+      return draw(form, { [errorField(error)]: localize(v.lang, error) });
     }
-    const problem = await checkKey(hub, account.id);
-    if (problem) {
-      await hub.db.transaction((tx) => deleteAccount(tx, account.id, c.get('actor').name));
-      return again({ api_key: localize(v.lang, problem.message) });
-    }
-    return c.redirect(`/channels/${account.id}?added=1`, 303);
   });
 
-  const showAccount = async (c: WebContext, id: number, errors: FieldErrors = {}) => {
+  /** The account's page; `typed` is what the new-key form draws again after a problem. */
+  const showAccount = async (c: WebContext, id: number, errors: FieldErrors = {}, typed: Record<string, string> = {}) => {
     const v = viewOf(c);
     const account = await getAccount(hub.db, id);
     const state = matchStates.includes(c.req.query('state') as MatchState) ? (c.req.query('state') as MatchState) : undefined;
@@ -97,35 +104,35 @@ export function channelRoutes(hub: Hub) {
     return renderPage(
       c,
       account.name,
-      <AccountPage v={v} account={account} counts={counts} listings={listings} state={state} offset={offset} lastRun={runs.get(id)}
-        schedules={schedules.filter((s) => s.accountId === id)} flash={flash} errors={errors} />,
+      <AccountPage v={v} account={account} module={moduleFor(account.channel)} counts={counts} listings={listings} state={state} offset={offset}
+        lastRun={runs.get(id)} schedules={schedules.filter((s) => s.accountId === id)} flash={flash} errors={errors} typed={typed} />,
     );
   };
 
   app.get('/channels/:id', (c) => showAccount(c, accountId(c)));
 
-  // A new key for an account whose key the service refused: checked with the service, then kept.
+  // New credentials for an account whose key the service refused: kept, then checked with the service (core's checkCredentials).
   app.post('/channels/:id/key', async (c) => {
     const v = viewOf(c);
     if (!isAdmin(c)) return errorPage(c, 403, v.t('error.forbidden'));
     const id = accountId(c);
     const before = await getAccount(hub.db, id);
-    const body = await c.req.parseBody();
-    const apiKey = typeof body.api_key === 'string' ? body.api_key.trim() : '';
-    if (!apiKey) return showAccount(c, id, { api_key: v.t('common.required') });
+    const module = requireModule(before.channel);
+    const typed = typedCredentials(module, await formText(c));
+    const again = (errors: FieldErrors) => showAccount(c, id, errors, shownAgain(module, typed));
+    const errors = credentialErrors(v, module, typed);
+    if (Object.keys(errors).length > 0) return again(errors);
     const actor = c.get('actor').name;
     try {
-      await hub.db.transaction((tx) => updateAccount(tx, requireMasterKey(hub.masterKey), id, { credentials: { apiKey } }, actor));
+      await hub.db.transaction((tx) => updateAccount(tx, requireMasterKey(hub.masterKey), id, { credentials: typed }, actor));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return showAccount(c, id, { api_key: localize(v.lang, error.message) });
+      return again({ [errorField(error)]: localize(v.lang, error) });
     }
-    const problem = await checkKey(hub, id);
-    // A disabled account stays disabled whatever the verdict; the others follow it, as the API's validate does.
-    if (problem?.refused && before.status !== 'disabled') await markNeedsReauth(hub, id, problem.message, actor);
-    // New keys made it active (updateAccount), so its schedules run again, as after the API's PATCH.
-    else if (before.status === 'needs_reauth') await setSchedulesEnabled(hub, id, true);
-    if (problem) return showAccount(c, id, { api_key: localize(v.lang, problem.message) });
+    const problem = await checkNewKey(hub, v, id, actor);
+    // New keys made a needs_reauth account active (updateAccount): unless the service refused them too, its schedules run again, as after the API's PATCH.
+    if (before.status === 'needs_reauth' && (await getAccount(hub.db, id)).status === 'active') await setSchedulesEnabled(hub, id, true);
+    if (problem) return again({ credentials: problem });
     return c.redirect(`/channels/${id}?key=1`, 303);
   });
 
@@ -151,18 +158,56 @@ const accountId = (c: WebContext) => {
   return id;
 };
 
-/** The service's verdict on the key: null when it works, else why not (`refused` when it is the key's fault). */
-async function checkKey(hub: Hub, id: number): Promise<{ message: string; refused: boolean } | null> {
+/** A posted form's text fields, trimmed; a missing one is ''. */
+async function formText(c: WebContext): Promise<(name: string) => string> {
+  const body = await c.req.parseBody();
+  return (name) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
+}
+
+/** A credential field's input: `cred_<key>`, apart from the account's own fields. */
+const inputName = (field: CredentialField) => `cred_${field.key}`;
+
+/** What was typed into a module's credential fields; empty ones are left out (its schema says which it needs). */
+function typedCredentials(module: ChannelModule, text: (name: string) => string): Record<string, string> {
+  const typed: Record<string, string> = {};
+  for (const field of module.credentialFields) {
+    const value = text(inputName(field));
+    if (value) typed[field.key] = value;
+  }
+  return typed;
+}
+
+/** What a form may draw again of what was typed: the fields that are not secret. */
+const shownAgain = (module: ChannelModule, typed: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(module.credentialFields.filter((f) => !f.secret && typed[f.key]).map((f) => [f.key, typed[f.key]]));
+
+/** The credentials schema's verdict, by input: a missing value is required, a wrong one gets the schema's words. */
+function credentialErrors(v: View, module: ChannelModule, typed: Record<string, string>): FieldErrors {
+  const parsed = module.connector.credentialsSchema.safeParse(typed);
+  if (parsed.success) return {};
+  const errors: FieldErrors = {};
+  for (const [key, message] of Object.entries(zodFieldErrors(v.lang, parsed.error))) {
+    const field = module.credentialFields.find((f) => f.key === key);
+    errors[field ? inputName(field) : 'credentials'] = field && !(key in typed) ? v.t('common.required') : message;
+  }
+  return errors;
+}
+
+/** Where the add-account and new-key forms show an error: the service's refusal or silence under the credentials. */
+function errorField(error: DomainError): string {
+  if (error.code === 'ACCOUNT_NAME_TAKEN') return 'name';
+  if (error.code === 'CREDENTIALS_REJECTED' || error.code === 'CHANNEL_UNAVAILABLE') return 'credentials';
+  return 'form';
+}
+
+/** The service's verdict on an account's new credentials: null when they work, else what to show under them. */
+async function checkNewKey(hub: Hub, v: View, id: number, actor: string): Promise<string | null> {
   try {
-    const rt = await accountRuntime(hub, id, { allowInactive: true, timeoutMs: 15_000 });
-    const verdict = await rt.connector.validate(rt.ctx);
-    if (!verdict.ok) return { message: verdict.reason, refused: true };
-    await markValidated(hub.db, id);
-    return null;
+    const outcome = await checkCredentials(hub, id, actor);
+    return outcome.ok ? null : localize(v.lang, credentialsRejected(outcome.details ?? ''));
   } catch (error) {
-    if (error instanceof CredentialsRejected) return { message: error.message, refused: true };
-    if (error instanceof ChannelHttpError) return { message: `The service did not answer the check: ${error.message}`, refused: false };
-    throw error;
+    if (!(error instanceof DomainError)) throw error;
+    return localize(v.lang, error);
   }
 }
 
@@ -243,7 +288,7 @@ function Accounts({ v, accounts, runs, added }: { v: View; accounts: AccountView
                 <td>
                   <a href={`/channels/${a.id}`}>{a.name}</a>
                 </td>
-                <td>{a.channel}</td>
+                <td>{channelName(a.channel)}</td>
                 <td>
                   <AccountStatusCell v={v} account={a} />
                 </td>
@@ -266,6 +311,8 @@ function Accounts({ v, accounts, runs, added }: { v: View; accounts: AccountView
 interface AccountPageProps {
   v: View;
   account: AccountView;
+  /** The account's channel module; none when the channel is no longer installed. */
+  module?: ChannelModule;
   counts: Record<MatchState, number>;
   listings: Awaited<ReturnType<typeof listListings>>;
   state?: MatchState;
@@ -274,10 +321,12 @@ interface AccountPageProps {
   schedules: ScheduleTarget[];
   /** What the last action did (account added, key accepted). */
   flash?: string;
+  /** Problems of the new-key form, and what it may draw again of what was typed. */
   errors: FieldErrors;
+  typed: Record<string, string>;
 }
 
-function AccountPage({ v, account, counts, listings, state, offset, lastRun, schedules, flash, errors }: AccountPageProps) {
+function AccountPage({ v, account, module, counts, listings, state, offset, lastRun, schedules, flash, errors, typed }: AccountPageProps) {
   const { t } = v;
   const total = counts.matched + counts.unmatched + counts.ambiguous;
   const tab = (s: MatchState | undefined, label: string, n: number) => (
@@ -295,12 +344,12 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, sch
         <SyncButton v={v} account={account} />
       </div>
       {flash && <Notice kind="success">{flash}</Notice>}
-      {(account.status === 'needs_reauth' || errors.api_key) && <NewKey v={v} account={account} errors={errors} />}
+      {(account.status === 'needs_reauth' || Object.keys(errors).length > 0) && <NewKey v={v} account={account} module={module} errors={errors} typed={typed} />}
       <div class="grid grid-side">
         <section class="card">
           <dl class="facts">
             <dt>{t('channels.channel')}</dt>
-            <dd>{account.channel}</dd>
+            <dd>{channelName(account.channel)}</dd>
             <dt>{t('common.status')}</dt>
             <dd>
               <Badge tone={toneOf(account.status)}>{t(`channels.status.${account.status}`)}</Badge>{' '}
@@ -309,7 +358,9 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, sch
             <dt>{t('channels.baseUrl')}</dt>
             <dd class="mono">{account.base_url}</dd>
             <dt>{t('channels.credentials')}</dt>
-            <dd class="mono">{Object.values(account.credentials).join(', ')}</dd>
+            <dd>
+              <MaskedCredentials v={v} account={account} module={module} />
+            </dd>
             <dt>{t('channels.lastSync')}</dt>
             <dd>
               <LastRunCell v={v} run={lastRun} />
@@ -391,8 +442,23 @@ function AccountPage({ v, account, counts, listings, state, offset, lastRun, sch
   );
 }
 
-/** Why the account stopped and what to do: an admin enters a new key here, the others are told to ask one. */
-function NewKey({ v, account, errors }: { v: View; account: AccountView; errors: FieldErrors }) {
+/** The account's credentials as stored: masked, each under its field's label. */
+function MaskedCredentials({ v, account, module }: { v: View; account: AccountView; module?: ChannelModule }) {
+  const masked = account.credentials as Record<string, string>;
+  const label = (key: string) => module?.credentialFields.find((f) => f.key === key)?.label[v.lang] ?? key;
+  return (
+    <>
+      {Object.entries(masked).map(([key, value]) => (
+        <div data-credential={key}>
+          <small>{label(key)}</small> <span class="mono">{value}</span>
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** Why the account stopped and what to do: an admin enters new credentials (the channel's own fields) here, the others are told to ask one. */
+function NewKey({ v, account, module, errors, typed }: { v: View; account: AccountView; module?: ChannelModule; errors: FieldErrors; typed: Record<string, string> }) {
   const { t } = v;
   const admin = v.actor ? roleAtLeast(v.actor.role, 'admin') : false;
   return (
@@ -404,9 +470,14 @@ function NewKey({ v, account, errors }: { v: View; account: AccountView; errors:
           <div>{t('channels.reauthTodo')}</div>
         </Notice>
       )}
-      {admin ? (
+      {errors.form && <Notice kind="error">{errors.form}</Notice>}
+      {admin && module ? (
         <form method="post" action={`/channels/${account.id}/key`} class="stack" novalidate data-busy style="max-width:40rem">
-          <Field name="api_key" type="password" label={t('channels.newKey')} errors={errors} hint={t('channels.newKeyHint')} required attrs={{ autocomplete: 'off' }} />
+          <fieldset class="credentials">
+            <legend>{t('channels.newKey')}</legend>
+            <CredentialInputs v={v} module={module} values={typed} errors={errors} />
+            <small class="hint-text">{t('channels.newKeyHint')}</small>
+          </fieldset>
           <div class="actions">
             <button type="submit">{t('channels.saveKey')}</button>
           </div>
@@ -418,8 +489,47 @@ function NewKey({ v, account, errors }: { v: View; account: AccountView; errors:
   );
 }
 
-function NewAccount({ v, form, errors }: { v: View; form: AccountForm; errors: FieldErrors }) {
+interface CredentialProps {
+  v: View;
+  module: ChannelModule;
+  /** What was typed into the fields that are not secret; a secret is always drawn empty. */
+  values: Record<string, string>;
+  errors: FieldErrors;
+}
+
+/** A module's credential fields as it describes them (label, help, secret as a password input), and under them the service's refusal. */
+function CredentialInputs({ v, module, values, errors }: CredentialProps) {
+  return (
+    <>
+      {module.credentialFields.map((f) => (
+        <Field name={inputName(f)} label={f.label[v.lang]} hint={f.help?.[v.lang]} type={f.secret ? 'password' : 'text'} value={f.secret ? undefined : values[f.key]}
+          errors={errors} required attrs={{ autocomplete: 'off', placeholder: f.placeholder }} />
+      ))}
+      {errors.credentials && (
+        <p class="error-text" id="f-credentials-error" data-error-for="credentials" role="alert">
+          {errors.credentials}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** The chosen channel's part of the add-account form: the channel select swaps it (htmx) when the choice changes. */
+function ChannelFields({ v, module, values, errors }: CredentialProps) {
+  return (
+    <fieldset id="channel-fields" class="credentials" data-channel={module.connector.channel}>
+      <legend>{v.t('channels.credentialsOf', { channel: module.connector.title })}</legend>
+      <input type="hidden" name="fields_for" value={module.connector.channel} />
+      <CredentialInputs v={v} module={module} values={values} errors={errors} />
+    </fieldset>
+  );
+}
+
+function NewAccount({ v, form, errors, notice }: { v: View; form: AccountForm; errors: FieldErrors; notice?: string }) {
   const { t } = v;
+  const module = moduleFor(form.channel) ?? channelModules()[0];
+  // The service's refusal is shown under the credentials; the top says what else is wrong.
+  const others = Object.keys(errors).filter((k) => k !== 'credentials');
   return (
     <>
       <p class="crumbs">
@@ -429,13 +539,15 @@ function NewAccount({ v, form, errors }: { v: View; form: AccountForm; errors: F
         <h1>{t('channels.add')}</h1>
       </div>
       <section class="card" style="max-width:40rem">
-        {Object.keys(errors).length > 0 && <Notice kind="error">{errors.form ?? t('common.fixErrors')}</Notice>}
+        {notice && <Notice kind="info">{notice}</Notice>}
+        {others.length > 0 && <Notice kind="error">{errors.form ?? t('common.fixErrors')}</Notice>}
         <form method="post" action="/channels/new" class="stack" novalidate data-busy>
-          <Select name="channel" label={t('channels.channel')} value={form.channel} errors={errors} required
-            options={connectors.map((k) => ({ value: k.channel, label: k.channel }))} />
+          <Select name="channel" label={t('channels.channel')} value={module.connector.channel} errors={errors} required
+            options={channelModules().map((m) => ({ value: m.connector.channel, label: m.connector.title }))}
+            attrs={{ 'hx-get': '/channels/new/fields', 'hx-trigger': 'change', 'hx-target': '#channel-fields', 'hx-swap': 'outerHTML' }} />
           <Field name="name" label={t('channels.name')} value={form.name} errors={errors} required />
           <Field name="base_url" type="url" label={t('channels.baseUrl')} value={form.base_url} errors={errors} hint={t('channels.baseUrlHint')} />
-          <Field name="api_key" type="password" label={t('channels.credentials')} errors={errors} required attrs={{ autocomplete: 'off' }} />
+          <ChannelFields v={v} module={module} values={form.credentials} errors={errors} />
           <div class="actions">
             <button type="submit">{t('channels.check')}</button>
             <a class="button ghost" href="/channels">{t('common.cancel')}</a>

@@ -110,7 +110,7 @@ export function productRoutes(hub: Hub) {
         return c.redirect(`/products/${product.id}?image=1`, 303);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        problem = localize(v.lang, error.message);
+        problem = localize(v.lang, error);
       }
     }
     return renderPage(c, product.name, await productCard(hub, v, product, { imageError: problem }));
@@ -145,7 +145,7 @@ const formOf = (p: Product): ProductForm => ({ sku: p.sku, ean: p.ean ?? '', nam
 function domainFieldErrors(v: View, error: unknown): FieldErrors {
   if (!(error instanceof DomainError)) throw error;
   const field = (error.details as { field?: string } | undefined)?.field;
-  return { [field ?? 'form']: localize(v.lang, error.message) };
+  return { [field ?? 'form']: localize(v.lang, error) };
 }
 
 async function availableByProduct(hub: Hub, ids: number[]): Promise<Map<number, number>> {

@@ -153,7 +153,7 @@ function movementErrors(v: View, error: unknown): FieldErrors {
     return errors;
   }
   if (!(error instanceof DomainError)) throw error;
-  const message = localize(v.lang, error.message);
+  const message = localize(v.lang, error);
   if (error.code === 'STOCK_INSUFFICIENT') return { quantity: message };
   if (error.code.startsWith('WAREHOUSE_')) return { warehouse: message };
   if (error.code === 'PRODUCT_ARCHIVED') return { sku: message };

@@ -12,7 +12,7 @@ import { viewOf, type View } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderFragment, renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, formatDateTime, formatDuration, intParam, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
+import { Badge, Empty, formatDateTime, formatDuration, intParam, jobLabel, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 const CHART_RUNS = 60;
@@ -107,7 +107,7 @@ export function syncRoutes(hub: Hub) {
       await retryJob(hub.db, jobId);
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return renderFragment(c, <span class="error">{localize(v.lang, error.message)}</span>);
+      return renderFragment(c, <span class="error">{localize(v.lang, error)}</span>);
     }
     if (!c.req.header('hx-request')) return c.redirect('/sync/errors', 303);
     return renderFragment(c, <Badge tone="info">{v.t('sync.retried')}</Badge>);
@@ -167,7 +167,7 @@ function RunsChart({ v, runs }: { v: View; runs: RunRow[] }) {
           const h = Math.max(2, ((r.duration_ms ?? 0) / longest) * plotHeight);
           return (
             <rect class={tone(r.status)} x={pad.left + i * slot + (slot - barWidth) / 2} y={pad.top + plotHeight - h} width={barWidth} height={h} rx="2">
-              <title>{`#${r.id} ${r.type} · ${wordsOr(v.t, `status.${r.status}`, r.status)} · ${formatDuration(v, r.duration_ms)} · ${formatDateTime(v, r.started_at)}`}</title>
+              <title>{`#${r.id} ${jobLabel(v, r.type)} · ${wordsOr(v.t, `status.${r.status}`, r.status)} · ${formatDuration(v, r.duration_ms)} · ${formatDateTime(v, r.started_at)}`}</title>
             </rect>
           );
         })}
@@ -227,7 +227,7 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
                   <td>
                     <small>{formatDateTime(v, r.started_at)}</small>
                   </td>
-                  <td class="mono">{r.type}</td>
+                  <td title={r.type}>{jobLabel(v, r.type)}</td>
                   <td>{r.account_id ? <a href={`/channels/${r.account_id}`}>{names.get(r.account_id) ?? `#${r.account_id}`}</a> : t('common.none')}</td>
                   <td>
                     <Badge tone={toneOf(r.status)}>{wordsOr(t, `status.${r.status}`, r.status)}</Badge>
@@ -334,7 +334,7 @@ function Errors({ v, items, total, offset }: { v: View; items: ErrorRow[]; total
                   <td>
                     <small>{formatDateTime(v, e.at)}</small>
                   </td>
-                  <td class="mono">{e.job_type}</td>
+                  <td title={e.job_type}>{jobLabel(v, e.job_type)}</td>
                   <td class="num">{e.attempt}</td>
                   <td>
                     {e.http_status && <Badge tone="bad">HTTP {e.http_status}</Badge>} {e.error}

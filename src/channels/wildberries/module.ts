@@ -1,0 +1,39 @@
+import type { ChannelModule, RateHeaders } from '../core/module.ts';
+import { wbMessage, wbLimitGroups } from './client.ts';
+import { wildberriesConnector } from './connector.ts';
+import { wildberriesDemo } from './demo.ts';
+
+/**
+ * WB's answers to a limited method carry X-Ratelimit-Remaining and X-Ratelimit-Reset (seconds
+ * until the next token; X-Ratelimit-Retry on a 429), per WB's "Лимиты запросов" page: core
+ * reads them into the group's shared bucket, so a simulator configured faster than the
+ * documentation is followed.
+ */
+function readWbRateHeaders(headers: Headers): RateHeaders | null {
+  const remaining = headers.get('x-ratelimit-remaining');
+  if (remaining === null || !Number.isFinite(Number(remaining))) return null;
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('x-ratelimit-retry');
+  const seconds = reset === null ? NaN : Number(reset);
+  return { remaining: Number(remaining), resetMs: Number.isFinite(seconds) ? seconds * 1000 : null };
+}
+
+export const wildberriesModule: ChannelModule = {
+  connector: wildberriesConnector,
+  credentialFields: [
+    {
+      key: 'token',
+      label: { ru: 'Токен API', en: 'API token' },
+      help: {
+        ru: 'Личный кабинет продавца → Профиль → Интеграции по API: токен с категориями «Контент», «Маркетплейс», «Статистика», «Вопросы и отзывы» и «Возвраты покупателями»',
+        en: "Seller portal → Profile → API integrations: a token with the categories Content, Marketplace, Statistics, Questions and feedbacks, and Buyers' returns",
+      },
+      secret: true,
+    },
+  ],
+  limitGroups: wbLimitGroups,
+  readRateHeaders: readWbRateHeaders,
+  // WB answers 401 to a wrong token or one without the method's category; a 403 is not a refusal of the token (as before the modules).
+  rejectedCredentials: (error) => (error.status === 401 ? `Wildberries refused the token (HTTP 401${wbMessage(error.body)})` : null),
+  demo: wildberriesDemo,
+  jobLabels: { 'wildberries.sync': { ru: 'Синхронизация Wildberries', en: 'Wildberries sync' } },
+};

@@ -1,0 +1,205 @@
+/**
+ * Every error code Sklad answers, in one place: its HTTP status and its message in English and
+ * Russian. The API answers the English words of the place that threw (`DomainError.message`);
+ * the panel and the bot say it in the user's language by code, with `messageFor`.
+ *
+ * A template's `{path}` is filled from the error's `details` (a dotted path reaches into an
+ * object, a list is joined with ", "). `{path?text}` shows `text` when that detail is set (true,
+ * non-empty), `{!path?text}` when it is not; the text may hold `{path}`s. `{message}` is the
+ * error's own English message: for codes whose words depend on where they are thrown.
+ * A template whose details are missing gives way to that message.
+ */
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+
+interface ErrorEntry {
+  /** The status the API answers with. */
+  status: ErrorStatus;
+  /** Other statuses a route answers this code with (an upstream refusal during a sync is a 502). */
+  also?: readonly ErrorStatus[];
+  en: string;
+  ru: string;
+}
+
+export const errorCatalogue = {
+  // ── The HTTP layer (src/http) ──────────────────────────────────────────────────────────
+  VALIDATION_FAILED: { status: 400, en: '{message}', ru: 'Неверные данные: {message}' },
+  MALFORMED_JSON: { status: 400, en: '{message}', ru: 'Тело запроса — не JSON в UTF-8' },
+  BAD_REQUEST: { status: 400, en: '{message}', ru: 'Неверный запрос: {message}' },
+  UNAUTHORIZED: { status: 401, en: '{message}', ru: 'Нужен действующий ключ API (X-API-SECRET-KEY или Authorization: Bearer)' },
+  FORBIDDEN: { status: 403, en: '{message}', ru: 'Роль ключа не позволяет это сделать' },
+  NOT_FOUND: { status: 404, en: '{message}', ru: 'Не найдено: {message}' },
+  PAYLOAD_TOO_LARGE: { status: 413, en: 'The image is {mb} MB; the limit is 10 MB', ru: 'Изображение весит {mb} МБ; можно не больше 10 МБ' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    en: 'The file is {format?a {format} image}{!format?not an image}; upload a JPEG, PNG or WebP picture',
+    ru: 'Это не изображение JPEG, PNG или WebP; выберите другой файл',
+  },
+  INTERNAL: { status: 500, en: 'Internal error; it has been logged', ru: 'Внутренняя ошибка; она записана в журнал' },
+  NOT_READY: { status: 503, en: '{message}', ru: 'Сервис ещё не готов: {message}' },
+
+  // ── Catalog ────────────────────────────────────────────────────────────────────────────
+  SKU_TAKEN: {
+    status: 409,
+    en: 'SKU "{sku}" is already used by product {product.id} "{product.name}"{product.archived? (archived: restore it or change its SKU)}',
+    ru: 'Артикул «{sku}» уже занят товаром {product.id} «{product.name}»{product.archived? (в архиве: восстановите его или смените артикул)}',
+  },
+  VERSION_CONFLICT: {
+    status: 409,
+    en: 'Product {product_id} was changed by someone else (it is at version {current_version}, you edited version {expected_version}); reload it and try again',
+    ru: 'Товар {product_id} уже изменил кто-то другой; откройте его заново и повторите правку',
+  },
+  IMAGE_TOO_LARGE: {
+    status: 413,
+    en: 'The image is {width}×{height} pixels; at most 100 megapixels',
+    ru: 'В изображении {width}×{height} пикселей; можно не больше 100 мегапикселей',
+  },
+  IMAGE_UNREADABLE: {
+    status: 422,
+    en: 'The {format} file is damaged and could not be read: {reason}',
+    ru: 'Файл {format} повреждён, его не прочитать: {reason}',
+  },
+
+  // ── Inventory ──────────────────────────────────────────────────────────────────────────
+  STOCK_INSUFFICIENT: {
+    status: 409,
+    en: '{releasing?Only {reserved} reserved in {warehouse_code}; cannot release {requested}}{!releasing?Only {available} available in {warehouse_code}; {requested} requested}',
+    ru: '{releasing?На складе {warehouse_code} в резерве только {reserved}, снять {requested} нельзя}{!releasing?На складе {warehouse_code} доступно только {available}, а запрошено {requested}}',
+  },
+  COUNT_BELOW_RESERVED: {
+    status: 409,
+    en: '{reserved} units are reserved, more than the {counted} counted: release the reservations first',
+    ru: 'В резерве {reserved} шт., больше, чем насчитано ({counted}): сначала снимите резерв',
+  },
+  PRODUCT_ARCHIVED: { status: 409, en: 'Product {product_id} is archived: its stock no longer moves', ru: 'Товар в архиве: его остатки больше не двигаются' },
+  WAREHOUSE_ARCHIVED: { status: 409, en: 'Warehouse {warehouse_code} is archived', ru: 'Склад {warehouse_code} в архиве' },
+  WAREHOUSE_READ_ONLY: {
+    status: 409,
+    en: 'Warehouse {warehouse_code} is read-only (a mirror of a marketplace warehouse, set by sync)',
+    ru: 'Склад {warehouse_code} только для чтения: его остатки задаёт синхронизация',
+  },
+  WAREHOUSE_NOT_MIRROR: {
+    status: 409,
+    en: 'Warehouse {warehouse_code} is one of our own: its stock moves through movements',
+    ru: 'Склад {warehouse_code} — собственный: его остатки меняются движениями',
+  },
+  WAREHOUSE_CODE_TAKEN: {
+    status: 409,
+    en: 'The code {code} is taken by warehouse {warehouse_id} ({warehouse_name})',
+    ru: 'Код {code} уже занят складом {warehouse_id} ({warehouse_name})',
+  },
+  WAREHOUSE_NOT_EMPTY: {
+    status: 409,
+    en: 'Warehouse {warehouse_code} still holds {on_hand} units: transfer or write them off before archiving it',
+    ru: 'На складе {warehouse_code} ещё {on_hand} шт.: переместите или спишите их, прежде чем убрать склад в архив',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    en: 'This Idempotency-Key was used for a different request; send a new key for a new request',
+    ru: 'Этот Idempotency-Key уже был у другого запроса; для нового запроса нужен новый ключ',
+  },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    en: 'The first request with this Idempotency-Key has no answer yet',
+    ru: 'Первый запрос с этим Idempotency-Key ещё не получил ответа',
+  },
+
+  // ── Engine (jobs and schedules) ────────────────────────────────────────────────────────
+  JOB_NOT_RETRYABLE: {
+    status: 409,
+    en: 'Job {job_id} is {status}; only a dead, failed or cancelled job can be retried',
+    ru: 'Задача {job_id} в состоянии {status}; повторить можно только задачу в состоянии dead, failed или cancelled',
+  },
+  JOB_KEY_TAKEN: { status: 409, en: 'Another job with key {key} is already waiting or running', ru: 'Задача с ключом {key} уже ждёт или выполняется' },
+  JOB_NOT_ACTIVE: { status: 409, en: 'Job {job_id} is {status} and cannot be cancelled', ru: 'Задача {job_id} в состоянии {status}: её уже не отменить' },
+  INVALID_CRON: { status: 400, en: '"{cron}" is not a cron expression: {reason}', ru: '«{cron}» — не выражение cron: {reason}' },
+
+  // ── Channel accounts (src/channels/core) ───────────────────────────────────────────────
+  UNKNOWN_CHANNEL: { status: 400, en: 'No connector for channel "{channel}"', ru: 'Нет модуля для канала «{channel}»' },
+  MASTER_KEY_MISSING: { status: 503, en: 'The master key is not loaded: set SKLAD_MASTER_KEY', ru: 'Мастер-ключ не загружен: задайте SKLAD_MASTER_KEY' },
+  ACCOUNT_NAME_TAKEN: { status: 409, en: 'A {channel} account named "{name}" exists already', ru: 'Кабинет {channel} с названием «{name}» уже есть' },
+  /** The service refused the key: the message is the service's refusal in its words (the panel shows it beside the key field). */
+  CREDENTIALS_REJECTED: { status: 422, en: '{reason}', ru: '{reason}' },
+  CHANNEL_UNAVAILABLE: { status: 502, en: 'The key could not be checked now: {reason}', ru: 'Ключ сейчас не проверить: {reason}' },
+  ACCOUNT_NEEDS_REAUTH: {
+    status: 409,
+    also: [502],
+    en: 'Account {account_id} needs new credentials{reason?: {reason}}',
+    ru: 'Кабинету {account_id} нужен новый ключ{reason?: {reason}}',
+  },
+  ACCOUNT_DISABLED: { status: 409, en: 'Account {account_id} is disabled', ru: 'Кабинет {account_id} отключён' },
+  ACCOUNT_NOT_ACTIVE: { status: 409, en: '{message}', ru: 'Кабинет не активен: {message}' },
+  WAREHOUSE_NOT_FOUND: { status: 422, en: 'No warehouse {warehouse_ids}', ru: 'Нет склада {warehouse_ids}' },
+  PRODUCT_NOT_FOUND: { status: 422, en: 'Product {product_id} does not exist', ru: 'Товара {product_id} нет' },
+
+  // ── Channels' own (Wix, iiko) ─────────────────────────────────────────────────────────
+  INVALID_SKU: { status: 400, en: '{message}', ru: 'Не отправлено в Wix: {problems}' },
+  NOT_A_WIX_ACCOUNT: { status: 409, en: '{message}', ru: 'Кабинет {account_id} — не кабинет Wix' },
+  WIX_NOT_CONFIGURED: {
+    status: 409,
+    en: 'No active Wix account: add one at POST /api/v1/channels/accounts, or set WIX_API_KEY and WIX_SITE_ID',
+    ru: 'Нет активного кабинета Wix: добавьте его (POST /api/v1/channels/accounts) или задайте WIX_API_KEY и WIX_SITE_ID',
+  },
+  IIKO_SETTING_MISSING: {
+    status: 404,
+    en: 'Channel account {account_id} has no iiko setting: create one with POST /api/v1/iiko/settings',
+    ru: 'У кабинета {account_id} нет настройки iiko: создайте её (POST /api/v1/iiko/settings)',
+  },
+  IIKO_SYNC_FAILED: { status: 502, en: '{message}', ru: 'Синхронизация iiko не удалась; подробности — в запуске {sync_run_id}' },
+  UNKNOWN_ORGANIZATION: { status: 404, en: '{message}', ru: 'Организация {organization_id} не входит в эту настройку iiko' },
+  WEBHOOK_TOKEN_INVALID: {
+    status: 401,
+    en: 'The Authorization header does not carry a known iiko webhook token',
+    ru: 'В заголовке Authorization нет известного токена вебхука iiko',
+  },
+
+  // ── Notifications (seed 001) ───────────────────────────────────────────────────────────
+  USER_REQUIRED: { status: 400, en: 'Give user_id or telegram_id', ru: 'Укажите user_id или telegram_id' },
+  USER_NOT_FOUND: {
+    status: 404,
+    en: 'User {telegram_id?with telegram_id {telegram_id}}{!telegram_id?{user_id}} is not registered: POST /users/ first (or /start in the bot)',
+    ru: 'Пользователь {telegram_id?с telegram_id {telegram_id}}{!telegram_id?{user_id}} не зарегистрирован: сначала POST /users/ (или /start в боте)',
+  },
+  CABINET_NOT_FOUND: { status: 404, en: 'User {user_id} has no cabinet {cabinet_id}', ru: 'У пользователя {user_id} нет кабинета {cabinet_id}' },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** The statuses a code may be answered with: its own, and any it lists in `also`. */
+export type StatusOf<C extends ErrorCode> =
+  | (typeof errorCatalogue)[C]['status']
+  | ((typeof errorCatalogue)[C] extends { also: readonly (infer S extends ErrorStatus)[] } ? S : never);
+
+const section = /\{(!?)([\w.]+)\?((?:[^{}]|\{[\w.]+\})*)\}/g;
+const placeholder = /\{([\w.]+)\}/g;
+
+function valueAt(details: unknown, path: string): unknown {
+  let value = details;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+const shown = (value: unknown): string | undefined =>
+  Array.isArray(value) ? value.join(', ')
+  : typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value)
+  : undefined;
+
+/**
+ * The error's message in `lang`, from its code's template filled with its details; `fallback`
+ * (the error's English message) when the details lack something the template names.
+ */
+export function messageFor(lang: 'ru' | 'en', code: ErrorCode, details: unknown, fallback: string): string {
+  const value = (path: string) => (path === 'message' ? fallback : valueAt(details, path));
+  let missing = false;
+  const text = errorCatalogue[code][lang]
+    .replace(section, (_, not: string, path: string, body: string) => (Boolean(value(path)) !== (not === '!') ? body : ''))
+    .replace(placeholder, (_, path: string) => {
+      const filled = shown(value(path));
+      if (filled === undefined) missing = true;
+      return filled ?? '';
+    });
+  return missing ? fallback : text;
+}

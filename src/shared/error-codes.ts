@@ -128,7 +128,6 @@ export const errorCatalogue = {
     ru: 'Кабинету {account_id} нужен новый ключ{reason?: {reason}}',
   },
   ACCOUNT_DISABLED: { status: 409, en: 'Account {account_id} is disabled', ru: 'Кабинет {account_id} отключён' },
-  ACCOUNT_NOT_ACTIVE: { status: 409, en: '{message}', ru: 'Кабинет не активен: {message}' },
   WAREHOUSE_NOT_FOUND: { status: 422, en: 'No warehouse {warehouse_ids}', ru: 'Нет склада {warehouse_ids}' },
   PRODUCT_NOT_FOUND: { status: 422, en: 'Product {product_id} does not exist', ru: 'Товара {product_id} нет' },
 

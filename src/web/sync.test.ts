@@ -42,7 +42,7 @@ describe('web panel: channels and sync in a real browser', () => {
     await w.page.getByLabel('API-ключ').fill('generic-key-WRONG-0000');
     await w.page.getByRole('button', { name: 'Проверить ключ и добавить' }).click();
     // The service's words, in Russian on a Russian page.
-    await expect.poll(() => w.page.locator('#f-api_key-error').textContent()).toBe('Ключ неизвестен или отозван');
+    await expect.poll(() => w.page.locator('#f-credentials-error').textContent()).toBe('Ключ неизвестен или отозван');
     await w.screenshot('channels-key-refused');
     const [{ n }] = await panel.server.hub.database.query<{ n: number }>('select count(*)::int as n from channel_accounts');
     expect(n).toBe(0);
@@ -185,12 +185,13 @@ describe('web panel: channels and sync in a real browser', () => {
     expect(await w.page.locator('[data-schedule="generic.reconcile"]').textContent()).toContain('the account needs new credentials: Unknown or revoked API key');
 
     // A wrong key is refused beside the field and the account still needs one; the right one brings it back.
-    await w.page.getByLabel('New API key').fill('another-wrong-key-0000');
+    const newKey = w.page.locator('#new-key').getByLabel('API key');
+    await newKey.fill('another-wrong-key-0000');
     await w.page.getByRole('button', { name: 'Check and save the key' }).click();
-    await expect.poll(() => w.page.locator('#f-api_key-error').textContent()).toContain('Unknown or revoked API key');
+    await expect.poll(() => w.page.locator('#f-credentials-error').textContent()).toContain('Unknown or revoked API key');
     expect((await panel.server.api(`/api/v1/channels/accounts/${id}`)).body.status).toBe('needs_reauth');
     await w.screenshot('channels-new-key-refused-english');
-    await w.page.getByLabel('New API key').fill(sim.apiKey);
+    await newKey.fill(sim.apiKey);
     await w.page.getByRole('button', { name: 'Check and save the key' }).click();
     await w.page.waitForURL(new RegExp(`/channels/${id}\\?key=1$`));
     expect(await w.page.getByRole('status').first().textContent()).toContain('New key accepted');

@@ -197,6 +197,7 @@ async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unkn
   }
   // One order at a time: a later event's failure (its checkout form unreachable) keeps the orders before it.
   const [result] = await ctx.ingest.orders([order]);
+  if (result.noWarehouse && result.created) run.problem("no warehouse to write Allegro orders off from: set settings.warehouseId or the account's stock rule");
   if (result.unmatched.length) run.problem(`order ${order.externalId}: no product for ${result.unmatched.join(', ')}; stock not written off for those lines`);
   run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
 }

@@ -51,6 +51,8 @@ export interface IngestedOrder {
   statusChanged: boolean;
   /** Lines matched to no product (their SKU or the channel's id): their stock was not moved. */
   unmatched: string[];
+  /** An order the seller ships for which no warehouse could be chosen (no setting, no stock rule, several own warehouses): kept, no stock moved. */
+  noWarehouse: boolean;
 }
 
 export interface SaleFact {

@@ -107,12 +107,13 @@ export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
           return { productId, sku: line.sku, externalSku: line.externalSku ?? null, name: line.name, quantity: line.quantity, priceMinor: line.priceMinor };
         });
         const { fulfilledBy, ...rest } = order;
+        const bySeller = (fulfilledBy ?? 'seller') === 'seller';
         const result = await upsertOrder(
           tx,
-          { ...rest, accountId: account.id, channel: account.channel, warehouseId: (fulfilledBy ?? 'seller') === 'seller' ? sellerWarehouse : null, lines },
+          { ...rest, accountId: account.id, channel: account.channel, warehouseId: bySeller ? sellerWarehouse : null, lines },
           actor,
         );
-        out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched });
+        out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched, noWarehouse: bySeller && sellerWarehouse === null });
       }
     });
   }

@@ -9,7 +9,8 @@ import { rows } from '../../db/database.ts';
 import { startEngine } from '../../engine/start.ts';
 import { waitFor } from '../../engine/test-fixtures/wait.ts';
 import { recordMovement } from '../../inventory/movements.ts';
-import { launchBrowser, openPage } from '../../test/browser.ts';
+import { launchBrowser, openPage, type WatchedPage } from '../../test/browser.ts';
+import { expectNoConsoleErrors, signIn } from '../../web/test-kit.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { startTestServer, type TestServer } from '../../test/server.ts';
 import { registry } from '../registry.ts';
@@ -140,7 +141,7 @@ describeEachDatabase('a channel module no other file knows', (t) => {
     const browser = await launchBrowser();
     try {
       const w = await openPage(browser, { baseUrl: server.baseUrl });
-      await addAccountThroughPanel(w.page, server, shopUrl);
+      await addAccountThroughPanel(w, server, shopUrl);
       await w.close();
     } finally {
       await browser.close();
@@ -173,10 +174,18 @@ describeEachDatabase('a channel module no other file knows', (t) => {
   });
 });
 
-/** Filled in by the panel round: the add-account form drawn from the module's credential fields. */
-async function addAccountThroughPanel(page: import('playwright-core').Page, server: TestServer, shopUrl: string) {
-  void page;
-  void server;
-  void shopUrl;
-  throw new Error('the panel form is not wired in this test yet');
+/** The seller's way in: the panel's add-account form, its fields drawn from the module (the label is the module's). */
+async function addAccountThroughPanel(w: WatchedPage, server: TestServer, shopUrl: string) {
+  await signIn(w, server.adminKey, '/channels/new');
+  await w.page.locator('select[name="channel"]').selectOption('throwaway');
+  const fields = w.page.locator('#channel-fields[data-channel="throwaway"]');
+  await fields.waitFor();
+  const token = fields.getByLabel(/^Токен магазина( \*)?$/);
+  expect(await token.getAttribute('type')).toBe('password');
+  await w.page.locator('input[name="name"]').fill('Throwaway shop');
+  await w.page.locator('input[name="base_url"]').fill(shopUrl);
+  await token.fill(TOKEN);
+  await w.page.locator('form[action="/channels/new"] button[type="submit"]').click();
+  await w.page.waitForURL(/\/channels\/\d+\?added=1$/);
+  expectNoConsoleErrors(w);
 }

@@ -475,8 +475,8 @@ function NewKey({ v, account, module, errors, typed }: { v: View; account: Accou
         <form method="post" action={`/channels/${account.id}/key`} class="stack" novalidate data-busy style="max-width:40rem">
           <fieldset class="credentials">
             <legend>{t('channels.newKey')}</legend>
+            <p class="hint-text">{t('channels.newKeyHint')}</p>
             <CredentialInputs v={v} module={module} values={typed} errors={errors} />
-            <small class="hint-text">{t('channels.newKeyHint')}</small>
           </fieldset>
           <div class="actions">
             <button type="submit">{t('channels.saveKey')}</button>

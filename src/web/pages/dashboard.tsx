@@ -8,7 +8,7 @@ import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
 import { AccountStatusCell } from './channels.tsx';
-import { Badge, Empty, formatDateTime, formatNumber, Stat, Table, toneOf } from '../ui.tsx';
+import { Badge, Empty, formatDateTime, formatNumber, jobLabel, Stat, Table, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
 export const LOW_STOCK = 3;
@@ -206,7 +206,7 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
 /** A problem in words, with a link to the page where it can be dealt with. */
 function ProblemItem({ v, p }: { v: View; p: Problem }) {
   const { t } = v;
-  const what = p.kind === 'account' ? t('dash.needsKey') : wordsOr(t, `run.${p.type}`, p.type);
+  const what = p.kind === 'account' ? t('dash.needsKey') : jobLabel(v, p.type);
   const href = p.kind === 'job' ? '/sync/errors' : p.kind === 'account' ? `/channels/${p.account_id}` : `/sync?status=${p.status}${p.account_id ? `&account=${p.account_id}` : ''}`;
   const fallback = p.kind === 'run' && p.status === 'partial' ? t('dash.partialRun') : wordsOr(t, `status.${p.status}`, p.status);
   return (

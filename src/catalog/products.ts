@@ -4,7 +4,7 @@ import { diffFields, recordOperation } from '../audit/operations.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 import { ProductInput, ProductPatch, ProductSearch, type Product } from './schemas.ts';
 
-export { ProductInput, ProductPatch, ProductSearch, type Product };
+export { ProductInput, ProductPatch, type Product };
 // The whole catalog service from one place, for the web panel and the bot.
 
 /** What every change may carry: the version the editor saw (If-Match), to refuse a stale edit. */

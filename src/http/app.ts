@@ -99,7 +99,6 @@ export function createApp(hub: Hub) {
   return app;
 }
 
-export type App = ReturnType<typeof createApp>;
 
 // The docs page works offline: Swagger UI is served from the installed package, not a CDN.
 const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));

@@ -51,12 +51,6 @@ async function findByCode(ex: Executor, code: string): Promise<Warehouse | undef
   return found;
 }
 
-export async function getWarehouse(ex: Executor, id: number): Promise<Warehouse> {
-  const [found] = await rows<Warehouse>(ex, sql`select ${columns} from warehouses where id = ${id}`);
-  if (!found) throw new DomainError('NOT_FOUND', `Warehouse ${id} does not exist`, 404, { warehouse_id: id });
-  return found;
-}
-
 /**
  * The warehouse with this code, made on first call: connectors call it on every sync for the
  * marketplace warehouses they mirror. An existing warehouse of the other kind is a conflict,

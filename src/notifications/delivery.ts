@@ -129,24 +129,6 @@ async function markFailure(hub: Hub, d: Claimed, failure: SendFailure, backoffMs
   return 'retried';
 }
 
-export interface DeliveryRow {
-  id: number;
-  event_id: number | null;
-  user_id: number;
-  status: string;
-  attempts: number;
-  telegram_message_id: number | null;
-  last_error: string | null;
-}
-
-export async function deliveriesOf(hub: Hub, filter: { userId?: number; eventId?: number } = {}): Promise<DeliveryRow[]> {
-  return rows<DeliveryRow>(hub.db, sql`
-    select id, event_id, user_id, status, attempts, telegram_message_id, last_error from deliveries
-     where (${filter.userId ?? null}::bigint is null or user_id = ${filter.userId ?? null})
-       and (${filter.eventId ?? null}::bigint is null or event_id = ${filter.eventId ?? null})
-     order by id`);
-}
-
 export interface UserDelivery {
   id: number;
   event_id: number | null;

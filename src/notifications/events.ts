@@ -57,17 +57,3 @@ export async function queueTestDelivery(ex: Executor, userId: number, type: Even
   return row.id;
 }
 
-export interface EventRow {
-  id: number;
-  account_id: number;
-  type: EventType;
-  dedup_key: string;
-  payload: EventPayload;
-  occurred_at: string;
-}
-
-export async function listEvents(ex: Executor, accountIds: number[], limit = 50): Promise<EventRow[]> {
-  return rows<EventRow>(ex, sql`
-    select id, account_id, type, dedup_key, payload, iso(occurred_at) as occurred_at from events
-     where account_id = any(${sql.param(accountIds)}::bigint[]) order by id desc limit ${limit}`);
-}

@@ -65,11 +65,3 @@ export function channelQuantitySql(accountId: number, productId: SQL): SQL {
      group by r.max_quantity, r.safety_buffer)`;
 }
 
-/** Channel quantities of these products on an account. */
-export async function channelQuantities(ex: Executor, accountId: number, productIds: number[]): Promise<Map<number, number>> {
-  if (!productIds.length) return new Map();
-  const found = await rows<{ product_id: number; quantity: number }>(ex, sql`
-    select p.id as product_id, ${channelQuantitySql(accountId, sql`p.id`)} as quantity
-      from unnest(${sql.param(productIds)}::bigint[]) as p(id)`);
-  return new Map(found.map((r) => [r.product_id, r.quantity]));
-}

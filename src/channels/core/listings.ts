@@ -187,20 +187,3 @@ interface MappedRow {
 
 export const toMapped = (r: MappedRow): MappedListing => ({ listingId: r.id, productId: r.product_id, externalId: r.external_id, sku: r.sku, data: r.data ?? {} });
 
-/** A page of the account's matched listings by id (keyset), for reads and reconciles. */
-export async function mappedListings(ex: Executor, accountId: number, page: { afterId: number; limit: number }): Promise<MappedListing[]> {
-  const found = await rows<MappedRow>(ex, sql`
-    select id, product_id, external_id, sku, data from listings
-     where account_id = ${accountId} and match_state = 'matched' and product_id is not null and id > ${page.afterId}
-     order by id limit ${page.limit}`);
-  return found.map(toMapped);
-}
-
-/** Records what the channel said its quantities are. */
-export async function saveChannelQuantities(ex: Executor, quantities: Map<number, number>): Promise<void> {
-  if (!quantities.size) return;
-  await ex.execute(sql`
-    update listings l set channel_quantity = q.quantity, channel_quantity_at = now()
-      from unnest(${sql.param([...quantities.keys()])}::bigint[], ${sql.param([...quantities.values()])}::int[]) as q(id, quantity)
-     where l.id = q.id`);
-}

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { onShutdown, openHub } from '../../cli/runtime.ts';
 import { loadMasterKey } from '../../shared/master-key.ts';
-// Loading the CLI loads the channel job types, so `sklad worker` runs them.
+// The job types are the assembled app's (src/assembly.ts), so a sync started here runs what `sklad worker` runs.
 import { runConnectorJob } from './jobs.ts';
 import { reconcileAccount } from './propagation.ts';
 import { syncAccount } from './sync.ts';

@@ -23,7 +23,6 @@ export const orderRows = z.array(z.object({ ...reportProduct, isCancel: z.boolea
 export type WbOrderRow = z.infer<typeof orderRows>[number];
 
 export const saleRows = z.array(z.object({ ...reportProduct, saleID: z.string(), forPay: z.number().default(0) }));
-export type WbSaleRow = z.infer<typeof saleRows>[number];
 
 export const stockRows = z.array(
   z.object({
@@ -36,7 +35,6 @@ export const stockRows = z.array(
     quantityFull: z.number().int().optional(),
   }),
 );
-export type WbStockRow = z.infer<typeof stockRows>[number];
 
 export const cardsAnswer = z.object({
   cards: z.array(

@@ -67,6 +67,14 @@ describeEachDatabase('the sync API', (t) => {
     expect(generic.credential_fields).toEqual([
       { key: 'apiKey', label: { ru: 'API-ключ', en: 'API key' }, help: { ru: 'Ключ, который выдал магазин', en: 'The key the shop issued' }, secret: true },
     ]);
+    // And each settings field, in the order of the settings schema.
+    expect(generic.setting_fields.map((f: { key: string }) => f.key)).toEqual(['keyIn', 'requestsPerSecond', 'burst', 'pushBatchSize', 'maxConcurrent', 'timeoutMs']);
+    expect(generic.setting_fields[0]).toEqual({
+      key: 'keyIn',
+      label: { ru: 'Куда передавать ключ', en: 'Where the key goes' },
+      help: { ru: 'В заголовке Authorization (по умолчанию) или в параметре api_key адреса', en: 'The Authorization header (default) or the api_key query parameter' },
+    });
+    expect((await server.api('/api/v1/channels')).body.items.find((c: { channel: string }) => c.channel === 'iiko').setting_fields).toEqual([]);
     const created = await server.api('/api/v1/channels/accounts', {
       method: 'POST',
       json: { channel: 'generic', name: 'API shop', base_url: simServer.url, credentials: { apiKey: KEY }, settings: { requestsPerSecond: 500, pushBatchSize: 25 } },

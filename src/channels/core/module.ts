@@ -30,6 +30,14 @@ export interface CredentialField {
   placeholder?: string;
 }
 
+/** One field of an account's settings (the API and the panel name them so). */
+export interface SettingField {
+  /** The key in `settings` (the schema's field). */
+  key: string;
+  label: LocalText;
+  help?: LocalText;
+}
+
 /** A limit group's documented limit: one token comes back every intervalMs, burst at once. */
 export interface GroupLimit {
   intervalMs: number;
@@ -96,6 +104,8 @@ export interface ChannelModule {
   connector: Connector;
   /** The credentials form, field by field, in the order of `connector.credentialsSchema`. */
   credentialFields: CredentialField[];
+  /** The settings, field by field, in the order of `connector.settingsSchema`; none for a connector without one. */
+  settingFields?: SettingField[];
   /** Limit groups of methods (WB statistics 1/min, Ozon stock updates 80/min), kept in PostgreSQL for every process. */
   limitGroups?: Record<string, GroupLimit>;
   /** Reads the service's rate-limit headers of an answer to a limit group's request (WB's X-Ratelimit-*). */

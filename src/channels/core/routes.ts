@@ -73,6 +73,7 @@ const LocalText = z.object({ ru: z.string(), en: z.string() });
 const CredentialField = z
   .object({ key: z.string(), label: LocalText, help: LocalText.optional(), secret: z.boolean().openapi({ description: 'Masked in forms, never shown back whole' }) })
   .openapi('CredentialField');
+const SettingField = z.object({ key: z.string(), label: LocalText, help: LocalText.optional() }).openapi('SettingField');
 
 const Channel = z
   .object({
@@ -80,6 +81,7 @@ const Channel = z
     capabilities: z.object({ listings: z.boolean(), pushStock: z.boolean(), readStock: z.boolean(), orders: z.boolean() }),
     limits: z.object({ pushBatchSize: z.number(), requestsPerSecond: z.number(), burst: z.number(), maxConcurrent: z.number(), readBatchSize: z.number().optional() }),
     credential_fields: z.array(CredentialField),
+    setting_fields: z.array(SettingField).openapi({ description: 'The fields of `settings`, in the order of the settings schema' }),
     jobs: z.array(z.object({ name: z.string(), description: z.string(), default_cron: z.string().nullable() })),
   })
   .openapi('Channel');
@@ -100,9 +102,10 @@ export function channelsRoutes(hub: Hub) {
     }),
     (c) =>
       c.json({
-        items: channelModules().map(({ connector: k, credentialFields }) => ({
+        items: channelModules().map(({ connector: k, credentialFields, settingFields }) => ({
           channel: k.channel, title: k.title, default_base_url: k.defaultBaseUrl, capabilities: k.capabilities, limits: k.limits,
           credential_fields: credentialFields.map((f) => ({ key: f.key, label: f.label, help: f.help, secret: f.secret })),
+          setting_fields: (settingFields ?? []).map((f) => ({ key: f.key, label: f.label, help: f.help })),
           jobs: (k.jobs ?? []).map((j) => ({ name: j.name, description: j.description, default_cron: j.defaultCron ?? null })),
         })),
       }, 200),

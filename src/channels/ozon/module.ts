@@ -31,6 +31,36 @@ export const ozonModule: ChannelModule = {
       secret: true,
     },
   ],
+  settingFields: [
+    {
+      key: 'fbsWarehouseId',
+      label: { ru: 'Склад Ozon (FBS) для остатков', en: 'Ozon FBS warehouse for quantities' },
+      help: { ru: 'На какой ваш склад FBS в Ozon Склад отправляет остатки; если не выбран — первый из списка Ozon', en: 'The FBS warehouse Sklad pushes quantities to; the first one Ozon lists when not set' },
+    },
+    {
+      key: 'stockWarehouseId',
+      label: { ru: 'Склад для списания заказов', en: 'Warehouse orders write off from' },
+      help: {
+        ru: 'С какого склада Склада списывать товар по отправлениям FBS; если не выбран — первый склад правила остатков или единственный склад',
+        en: 'Sklad’s own warehouse FBS postings are written off from; when not set, the stock rule’s first warehouse or the one own warehouse',
+      },
+    },
+    {
+      key: 'warehouseDetail',
+      label: { ru: 'Отчёт об остатках по складам', en: 'Per-warehouse stock report' },
+      help: { ru: 'Какой метод Ozon читать: v1 (по умолчанию) или v2', en: 'Which Ozon method to read: v1 /v1/analytics/stocks (default) or v2 /v2/analytics/stock_on_warehouses' },
+    },
+    {
+      key: 'postingDays',
+      label: { ru: 'Дней истории отправлений', en: 'Days of postings history' },
+      help: { ru: 'За сколько дней загрузить отправления при первом подключении', en: 'How far back the first postings import reaches' },
+    },
+    {
+      key: 'pageSize',
+      label: { ru: 'Записей на странице', en: 'Page size' },
+      help: { ru: 'Сколько записей просить у Ozon за раз (не больше 1000)', en: 'How many records to ask Ozon for at once (Ozon’s maximum is 1000)' },
+    },
+  ],
   limitGroups: ozonLimitGroups,
   // Ozon answers 403 (code 7) to a wrong Client-Id or Api-Key; the wording the CLI and the panel have always shown.
   rejectedCredentials: (error) =>

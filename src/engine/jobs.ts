@@ -208,8 +208,10 @@ export async function retryJob(ex: Executor, id: number): Promise<JobRow> {
     if ((error as { code?: string }).code !== '23505' && !/jobs_active_key/.test(String(error))) throw error;
     throw new DomainError('JOB_KEY_TAKEN', `Another job with key ${job.key} is already waiting or running`, 409, { key: job.key });
   }
+  // Read back before the workers are woken: the answer is the job as retried, not as a worker already took it.
+  const retried = await getJob(ex, id);
   notifyEnqueued();
-  return getJob(ex, id);
+  return retried;
 }
 
 /** Stops a job: a waiting one never runs; a running one is told through its signal at the next heartbeat. */

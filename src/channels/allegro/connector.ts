@@ -12,6 +12,7 @@ import {
   type RemoteListing,
   type SyncRunCounter,
 } from '../core/connector.ts';
+import { orderWarehouseSetting } from '../core/module.ts';
 import { sleep } from '../core/http-client.ts';
 import { allegroRequest, updateState, type AllegroState } from './auth.ts';
 import { orderFromAllegro } from './orders.ts';
@@ -56,8 +57,8 @@ const COMMAND_MIN_OFFERS = 3;
 const defaults: ChannelLimits = { pushBatchSize: 100, requestsPerSecond: 100, burst: 100, maxConcurrent: 8, readBatchSize: 100 };
 
 const settingsSchema = z.object({
-  /** The warehouse an Allegro order's stock is written off from (core's orderWarehouse reads it); the account's stock rule otherwise. */
-  warehouseId: z.number().int().positive().optional(),
+  /** Where Allegro orders are written off from: core's setting (orderWarehouse), under Allegro's older key. */
+  warehouseId: orderWarehouseSetting,
   /** The OAuth token endpoint, when it is not on allegro.pl (a sandbox on another host). */
   tokenUrl: z.string().url().optional(),
   requestsPerSecond: z.number().positive().max(1000).optional(),

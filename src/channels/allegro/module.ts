@@ -1,4 +1,4 @@
-import type { ChannelModule } from '../core/module.ts';
+import { orderWarehouseField, type ChannelModule } from '../core/module.ts';
 import { allegroRefusal } from './auth.ts';
 import { allegroConnector } from './connector.ts';
 import { allegroDemo } from './demo.ts';
@@ -33,14 +33,7 @@ export const allegroModule: ChannelModule = {
     },
   ],
   settingFields: [
-    {
-      key: 'warehouseId',
-      label: { ru: 'Склад для списания заказов', en: 'Warehouse orders write off from' },
-      help: {
-        ru: 'С какого склада списывать товар по заказам Allegro; если не выбран — по правилу остатков аккаунта',
-        en: 'The warehouse an Allegro order’s stock is written off from; the account’s stock rule when not set',
-      },
-    },
+    orderWarehouseField('warehouseId'),
     {
       key: 'tokenUrl',
       label: { ru: 'Адрес получения токена', en: 'Token URL' },

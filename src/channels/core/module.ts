@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Hono } from 'hono';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
 import type { AppEnv } from '../../http/router.ts';
 import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -37,6 +38,22 @@ export interface SettingField {
   label: LocalText;
   help?: LocalText;
 }
+
+/**
+ * The setting core ingestion reads for the warehouse an order the seller ships is written off
+ * from (orderWarehouse, src/channels/core/ingest.ts): a module puts it in its settings schema
+ * and its fields under its key (`stockWarehouseId`; Allegro's older `warehouseId`).
+ */
+export const orderWarehouseSetting = z.number().int().positive().optional();
+
+export const orderWarehouseField = (key: 'stockWarehouseId' | 'warehouseId'): SettingField => ({
+  key,
+  label: { ru: 'Склад для списания заказов', en: 'Warehouse orders write off from' },
+  help: {
+    ru: 'С какого склада Склада списывать товар по заказам, которые отгружаете вы; если не выбран — первый склад правила остатков или единственный свой склад',
+    en: 'Sklad’s own warehouse the orders you ship are written off from; when not set, the stock rule’s first warehouse or the one own warehouse',
+  },
+});
 
 /** A limit group's documented limit: one token comes back every intervalMs, burst at once. */
 export interface GroupLimit {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorAccount, ConnectorContext } from '../core/connector.ts';
-import type { GroupLimit } from '../core/module.ts';
+import { orderWarehouseSetting, type GroupLimit } from '../core/module.ts';
 
 /**
  * How Sklad calls Ozon: every method is a POST on api-seller.ozon.ru with `Client-Id` and
@@ -11,8 +11,8 @@ import type { GroupLimit } from '../core/module.ts';
 export const ozonSettings = z.object({
   /** The FBS warehouse Sklad pushes quantities to; the first FBS warehouse of /v1/warehouse/list when not set. */
   fbsWarehouseId: z.number().int().positive().optional(),
-  /** Sklad's own warehouse FBS postings are written off from (none: core's choice, its stock rule's first warehouse or the one own warehouse). */
-  stockWarehouseId: z.number().int().positive().optional(),
+  /** Where FBS orders are written off from: core's setting (orderWarehouse). */
+  stockWarehouseId: orderWarehouseSetting,
   /** Per-warehouse detail: /v1/analytics/stocks (default) or the seed's /v2/analytics/stock_on_warehouses. */
   warehouseDetail: z.enum(['v1', 'v2']).default('v1'),
   /** How far back the first postings import reaches. */

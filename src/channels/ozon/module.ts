@@ -1,4 +1,4 @@
-import type { ChannelModule } from '../core/module.ts';
+import { orderWarehouseField, type ChannelModule } from '../core/module.ts';
 import { ozonCommands } from './cli.ts';
 import { ozonLimitGroups, ozonMessage } from './client.ts';
 import { ozonConnector } from './connector.ts';
@@ -37,14 +37,7 @@ export const ozonModule: ChannelModule = {
       label: { ru: 'Склад Ozon (FBS) для остатков', en: 'Ozon FBS warehouse for quantities' },
       help: { ru: 'На какой ваш склад FBS в Ozon Склад отправляет остатки; если не выбран — первый из списка Ozon', en: 'The FBS warehouse Sklad pushes quantities to; the first one Ozon lists when not set' },
     },
-    {
-      key: 'stockWarehouseId',
-      label: { ru: 'Склад для списания заказов', en: 'Warehouse orders write off from' },
-      help: {
-        ru: 'С какого склада Склада списывать товар по отправлениям FBS; если не выбран — первый склад правила остатков или единственный склад',
-        en: 'Sklad’s own warehouse FBS postings are written off from; when not set, the stock rule’s first warehouse or the one own warehouse',
-      },
-    },
+    orderWarehouseField('stockWarehouseId'),
     {
       key: 'warehouseDetail',
       label: { ru: 'Отчёт об остатках по складам', en: 'Per-warehouse stock report' },

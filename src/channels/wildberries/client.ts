@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorAccount, ConnectorContext, HttpRequest } from '../core/connector.ts';
-import type { GroupLimit } from '../core/module.ts';
+import { orderWarehouseSetting, type GroupLimit } from '../core/module.ts';
 
 /**
  * How Sklad calls Wildberries. WB serves its API from several hosts, one per family
@@ -24,8 +24,8 @@ const productionHosts: Record<WbFamily, string> = {
 export const wbSettings = z.object({
   /** The seller's FBS warehouse quantities are pushed to (GET /api/v3/warehouses lists them); the first one when not set. */
   fbsWarehouseId: z.number().int().positive().optional(),
-  /** Sklad's own warehouse FBS orders are written off from (none: core's choice, its stock rule's first warehouse or the one own warehouse). */
-  stockWarehouseId: z.number().int().positive().optional(),
+  /** Where FBS orders are written off from: core's setting (orderWarehouse). */
+  stockWarehouseId: orderWarehouseSetting,
   /** How far back the first sync reaches (the seed: one month). */
   firstSyncDays: z.number().int().min(1).max(90).default(30),
   /** Rows WB puts in one statistics answer at most; a shorter answer is the last page. */

@@ -1,4 +1,4 @@
-import type { ChannelModule, RateHeaders } from '../core/module.ts';
+import { orderWarehouseField, type ChannelModule, RateHeaders } from '../core/module.ts';
 import { wbMessage, wbLimitGroups } from './client.ts';
 import { wildberriesConnector } from './connector.ts';
 import { wildberriesDemo } from './demo.ts';
@@ -36,14 +36,7 @@ export const wildberriesModule: ChannelModule = {
       label: { ru: 'Склад WB (FBS) для остатков', en: 'WB FBS warehouse for quantities' },
       help: { ru: 'На какой ваш склад FBS в Wildberries Склад отправляет остатки; если не выбран — первый из списка', en: 'The seller’s FBS warehouse quantities are pushed to; the first one when not set' },
     },
-    {
-      key: 'stockWarehouseId',
-      label: { ru: 'Склад для списания заказов', en: 'Warehouse orders write off from' },
-      help: {
-        ru: 'С какого склада Склада списывать товар по заказам FBS; если не выбран — первый склад правила остатков или единственный склад',
-        en: 'Sklad’s own warehouse FBS orders are written off from; when not set, the stock rule’s first warehouse or the one own warehouse',
-      },
-    },
+    orderWarehouseField('stockWarehouseId'),
     {
       key: 'firstSyncDays',
       label: { ru: 'Дней истории при подключении', en: 'Days of history on the first sync' },

@@ -1,11 +1,13 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApiKey, type Role } from '../access/api-keys.ts';
 import { loadConfig } from '../config.ts';
-import type { Database } from '../db/database.ts';
+import { openDatabase, type Database } from '../db/database.ts';
 import { createApp } from '../http/app.ts';
 import type { Hub } from '../hub.ts';
 import { createLogger } from '../shared/logger.ts';
+import type { TestDatabase } from './databases.ts';
 
 export interface TestServer {
   hub: Hub;
@@ -63,4 +65,19 @@ export async function startTestServer(database: Database, hubOverrides: Partial<
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Two workers' hubs on the test database: on PostgreSQL each with its own pool, as two worker
+ * processes have, so nothing but the database is shared; PGlite has one connection, so both use it.
+ */
+export function useTwoWorkerHubs(t: TestDatabase): () => [Hub, Hub] {
+  let second: Database | undefined;
+  beforeAll(async () => {
+    if (t.url) second = await openDatabase({ url: t.url, poolSize: 2 });
+  });
+  afterAll(async () => {
+    await second?.close();
+  });
+  return () => [testHub(t.database), testHub(second ?? t.database)];
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createOzonSimulator } from '../../../simulators/ozon/server.ts';
 import { OzonState, seedOzon } from '../../../simulators/ozon/state.ts';
-import { openDatabase, type Database } from '../../db/database.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
-import { testHub } from '../../test/server.ts';
+import { useTwoWorkerHubs } from '../../test/server.ts';
 import { createAccount } from '../core/accounts.ts';
 import { connectorContextFor } from '../core/context.ts';
 import { groupWaitsOf } from '../core/http-client.ts';
@@ -28,23 +27,21 @@ test('the stock update group never lets more than 80 calls through in any minute
 // is core's (the module's limitGroups, taken by the client for every /v2/products/stocks call).
 describeEachDatabase('Ozon stock updates paced in PostgreSQL', (t) => {
   const sim = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 12, fbsWarehouses: 1, postings: 0 }), pairUpdateIntervalMs: 0 });
+  const workerHubs = useTwoWorkerHubs(t);
   let close: () => Promise<void>;
-  let second: Database | undefined;
   let baseUrl: string;
 
   beforeAll(async () => {
     const server = await sim.listen();
     close = server.close;
     baseUrl = server.url;
-    if (t.url) second = await openDatabase({ url: t.url, poolSize: 2 });
   });
   afterAll(async () => {
-    await second?.close();
     await close();
   });
 
   test('the first few go at once, then one every interval, across both workers: never faster, no slower', async () => {
-    const hubs = [testHub(t.database), testHub(second ?? t.database)];
+    const hubs = workerHubs();
     const accountId = (await createAccount(hubs[0].db, hubs[0].masterKey!, {
       channel: 'ozon', name: 'Ozon shared', baseUrl, credentials: { clientId: sim.clientId, apiKey: sim.apiKey },
     }, 'test')).id;

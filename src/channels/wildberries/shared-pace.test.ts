@@ -2,9 +2,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createWildberriesSimulator } from '../../../simulators/wildberries/server.ts';
 import { WbState, seedWildberries } from '../../../simulators/wildberries/state.ts';
-import { openDatabase, type Database } from '../../db/database.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
-import { testHub } from '../../test/server.ts';
+import { useTwoWorkerHubs } from '../../test/server.ts';
 import { createAccount } from '../core/accounts.ts';
 import { connectorContextFor } from '../core/context.ts';
 import { groupWaitsOf } from '../core/http-client.ts';
@@ -17,23 +16,21 @@ import { wbCall } from './client.ts';
 describeEachDatabase('WB group limits shared by workers', (t) => {
   const limit = { intervalMs: 1_000, burst: 2 };
   const sim = createWildberriesSimulator({ state: seedWildberries(new WbState(), { cards: 3, orderRows: 10, claims: 2 }), limits: { claims: limit } });
+  const workerHubs = useTwoWorkerHubs(t);
   let close: () => Promise<void>;
-  let second: Database | undefined;
   let baseUrl: string;
 
   beforeAll(async () => {
     const server = await sim.listen();
     close = server.close;
     baseUrl = server.url;
-    if (t.url) second = await openDatabase({ url: t.url, poolSize: 2 });
   });
   afterAll(async () => {
-    await second?.close();
     await close();
   });
 
   test('two clients together never exceed a group limit: no 429, and no window holds more than the limit allows', async () => {
-    const hubs = [testHub(t.database), testHub(second ?? t.database)];
+    const hubs = workerHubs();
     const accountId = (await createAccount(hubs[0].db, hubs[0].masterKey!, {
       channel: 'wildberries', name: 'WB shared', baseUrl, credentials: { token: sim.token },
     }, 'test')).id;

@@ -25,9 +25,10 @@ module.exports = {
     {
       name: 'channel-imports-no-other-channel',
       severity: 'error',
-      comment: 'What two channels share belongs in src/channels/core.',
-      from: { path: '^src/channels/([^/]+)/', pathNot: ['^src/channels/core/', tests] },
-      to: { path: '^src/channels/[^/]+/', pathNot: ['^src/channels/$1/', '^src/channels/core/'] },
+      comment:
+        'What two channels share belongs in src/channels/core, or, for a protocol two services speak (SellerCenter: Lamoda and Namshi), in src/channels/protocols/<name>, which is no module itself.',
+      from: { path: '^src/channels/([^/]+)/', pathNot: ['^src/channels/(core|protocols)/', tests] },
+      to: { path: '^src/channels/[^/]+/', pathNot: ['^src/channels/$1/', '^src/channels/(core|protocols)/'] },
     },
     {
       name: 'core-names-no-channel',

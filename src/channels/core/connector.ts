@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../../shared/logger.ts';
-import type { Ingest } from './facts.ts';
+import type { Ingest, OrderFact } from './facts.ts';
 
 /**
  * The contract every channel implements (Medusa's provider shape, OpenLinker's plugin):
@@ -179,6 +179,11 @@ export interface Connector {
   pushQuantities?(ctx: ConnectorContext, items: QuantityPush[]): Promise<PushOutcome[]>;
   /** Reads the channel's current quantities of these listings, keyed by listing id. */
   readQuantities?(ctx: ConnectorContext, listings: MappedListing[]): Promise<Map<number, number>>;
+  /**
+   * Fetches one order by the channel's number (its order id, posting or shipment number):
+   * the support tools' re-import of an order missing in Sklad. Null when the channel has none.
+   */
+  fetchOrder?(ctx: ConnectorContext, number: string): Promise<OrderFact | null>;
   jobs?: ConnectorJob[];
 }
 

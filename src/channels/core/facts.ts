@@ -40,8 +40,27 @@ export interface OrderFact {
    */
   fulfilledBy?: 'seller' | 'channel';
   customer?: Record<string, unknown> | null;
+  /** How the order is delivered, when the channel says: what the delivery flow (src/delivery) makes a package of. */
+  shipping?: ShippingFact | null;
   lines: OrderLineFact[];
   raw?: unknown;
+}
+
+/** The delivery of an order (or of one posting) as the channel reports it. */
+export interface ShippingFact {
+  /** The channel's delivery method (Ozon delivery_method.id and name) and its warehouse, as the account's settings name them. */
+  methodId?: string | null;
+  methodName?: string | null;
+  warehouseId?: string | null;
+  /** The delivery service the channel names, when it does (Ozon tpl_integration_type, the method's provider). */
+  provider?: string | null;
+  recipient?: { name?: string | null; phone?: string | null; email?: string | null } | null;
+  address?: { countryCode?: string | null; region?: string | null; city?: string | null; address?: string | null; postalCode?: string | null } | null;
+  /** A pick-up point's code at the delivery service. */
+  deliveryPoint?: string | null;
+  /** Weight in grams and sizes in centimetres, when the channel has them. */
+  weightGrams?: number | null;
+  dimensionsCm?: { length: number; width: number; height: number } | null;
 }
 
 export interface IngestedOrder {

@@ -6,7 +6,10 @@ import type { AppEnv } from '../../http/router.ts';
 import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
 import type { Simulator } from '../../../simulators/toolkit/index.ts';
+import type { CatalogFeed } from './catalog-feed.ts';
 import type { ChannelHttpError, Connector, ConnectorContext, HttpRequest, SyncRunCounter } from './connector.ts';
+import type { CrmService } from './crm.ts';
+import type { DeliveryService } from './delivery.ts';
 
 /**
  * A channel module: everything one external service brings to Sklad (docs/decisions/120).
@@ -135,6 +138,19 @@ export interface ChannelModule {
   rejectedCredentials?(error: ChannelHttpError, request: HttpRequest): string | null;
   /** The work of the connector's jobs named here (in place of their `run`): the module file wires them to a domain. */
   jobRuns?: Record<string, DomainJobRun>;
+  /** A CRM (Bitrix24): Sklad's CRM flow (src/crm) exports every stored order to its accounts as deals. */
+  crm?: CrmService;
+  /** A delivery service (CDEK): Sklad's delivery flow (src/delivery) makes its delivery orders. */
+  delivery?: DeliveryService;
+  /** A channel a catalog can be exported to as a file and a feed (Lamoda, seed 004 §3). */
+  catalogFeed?: CatalogFeed;
+  /** What the support tools call this channel's actions (seed 004: Lamoda `upload_order`, Kaspi `fetchorder`, Namshi `notifyOrder`). */
+  support?: {
+    /** The name of fetching one order by the channel's number (needs `connector.fetchOrder`). */
+    fetchOrderAction?: string;
+    /** After a status re-send to the CRM, add a timeline comment naming the warehouse that ships it (Namshi's `appendcomment`). */
+    commentWarehouseAfterStatus?: boolean;
+  };
   routes?: ApiModule[];
   cli?(program: Command): void;
   startHooks?: StartHook[];

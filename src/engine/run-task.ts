@@ -2,7 +2,7 @@ import type { Hub } from '../hub.ts';
 import { failJob, renewLease, saveProgress, type Claim } from './claims.ts';
 import { readFailure, retryDelayMs } from './failures.ts';
 import { getJobType, type Job } from './jobs.ts';
-import { failBatch, markProcessed, renewOutboxLease, type OutboxConsumer, type OutboxMessage } from './outbox-consumer.ts';
+import { failBatch, failMessages, markProcessed, postponeMessages, renewOutboxLease, type OutboxConsumer, type OutboxMessage, type OutboxOutcome } from './outbox-consumer.ts';
 
 /** A job or an outbox batch a worker is running. */
 export interface Task {
@@ -99,8 +99,8 @@ export async function runBatch(hub: Hub, workerId: string, consumer: OutboxConsu
     () => {},
   );
   try {
-    await Promise.race([Promise.resolve().then(() => consumer.handler(hub, messages)), whenAborted(task.controller.signal)]);
-    await markProcessed(hub.db, ids);
+    const outcome = await Promise.race([Promise.resolve().then(() => consumer.handler(hub, messages)), whenAborted(task.controller.signal)]);
+    await settleBatch(hub, consumer, messages, outcome || {});
   } catch (error) {
     if (task.released) return;
     const delayMs = await failBatch(hub.db, consumer, messages, error).catch((err) => {
@@ -111,4 +111,22 @@ export async function runBatch(hub: Hub, workerId: string, consumer: OutboxConsu
   } finally {
     stopBeat();
   }
+}
+
+/** Marks the batch done but for the messages the consumer failed or put off. */
+async function settleBatch(hub: Hub, consumer: OutboxConsumer, messages: OutboxMessage[], outcome: OutboxOutcome) {
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const failed = (outcome.failed ?? []).flatMap(({ id, error }) => {
+    const message = byId.get(id);
+    return message ? [{ message, error }] : [];
+  });
+  const later = (outcome.later ?? []).filter((l) => byId.has(l.id));
+  const open = new Set([...failed.map((f) => f.message.id), ...later.map((l) => l.id)]);
+  await markProcessed(
+    hub.db,
+    messages.filter((m) => !open.has(m.id)).map((m) => m.id),
+  );
+  await postponeMessages(hub.db, later);
+  await failMessages(hub.db, consumer, failed);
+  if (failed.length) hub.logger.warn({ topic: consumer.topic, failed: failed.length, of: messages.length }, 'outbox messages failed');
 }

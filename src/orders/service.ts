@@ -4,6 +4,7 @@ import { rows, type Executor, type Tx } from '../db/database.ts';
 import { addToOutbox } from '../engine/outbox.ts';
 import { recordMovement } from '../inventory/movements.ts';
 import { DomainError } from '../shared/errors.ts';
+import { runOrderHooks } from './hooks.ts';
 
 export const orderStatuses = ['new', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
@@ -35,6 +36,7 @@ export const orderInput = z.object({
   totalMinor: z.number().int(),
   warehouseId: z.number().int().positive().nullish(),
   customer: z.record(z.string(), z.unknown()).nullish(),
+  shipping: z.record(z.string(), z.unknown()).nullish(),
   lines: z.array(orderLineInput).min(1).max(1000),
   raw: z.unknown().optional(),
 });
@@ -65,10 +67,10 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
     const [created] = await rows<{ id: number }>(
       tx,
       sql`insert into orders (account_id, channel, external_id, posting_number, status, channel_status, ordered_at,
-                              currency, total_minor, warehouse_id, customer, raw)
+                              currency, total_minor, warehouse_id, customer, shipping, raw)
           values (${order.accountId}, ${order.channel}, ${order.externalId}, ${order.postingNumber ?? null}, ${order.status},
                   ${order.channelStatus ?? null}, ${order.orderedAt}, ${order.currency}, ${order.totalMinor},
-                  ${order.warehouseId ?? null}, ${json(order.customer)}::jsonb, ${json(order.raw)}::jsonb)
+                  ${order.warehouseId ?? null}, ${json(order.customer)}::jsonb, ${json(order.shipping)}::jsonb, ${json(order.raw)}::jsonb)
           returning id`,
     );
     for (const [index, line] of order.lines.entries()) {
@@ -80,6 +82,7 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
     await addStatusHistory(tx, created.id, order.status, order.channelStatus ?? null, actor);
     if (holdsStock(order.status) && order.warehouseId) await writeOffLines(tx, created.id, order.warehouseId, actor);
     await addToOutbox(tx, { topic: 'order.created', key: created.id, payload: { status: order.status, accountId: order.accountId } });
+    await runOrderHooks(tx, stored(order, created.id, true, false));
     return { orderId: created.id, created: true, statusChanged: false, previousStatus: null };
   }
 
@@ -88,6 +91,7 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
     update orders set status = ${order.status}, channel_status = ${order.channelStatus ?? null},
            posting_number = coalesce(${order.postingNumber ?? null}, posting_number),
            total_minor = ${order.totalMinor}, customer = coalesce(${json(order.customer)}::jsonb, customer),
+           shipping = coalesce(${json(order.shipping)}::jsonb, shipping),
            raw = coalesce(${json(order.raw)}::jsonb, raw), updated_at = now()
      where id = ${existing.id}`);
   if (statusChanged) {
@@ -101,8 +105,21 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
       payload: { status: order.status, previousStatus: existing.status, accountId: order.accountId },
     });
   }
+  await runOrderHooks(tx, stored(order, existing.id, false, statusChanged));
   return { orderId: existing.id, created: false, statusChanged, previousStatus: existing.status };
 }
+
+const stored = (order: z.output<typeof orderInput>, orderId: number, created: boolean, statusChanged: boolean) => ({
+  orderId,
+  created,
+  statusChanged,
+  accountId: order.accountId,
+  channel: order.channel,
+  externalId: order.externalId,
+  postingNumber: order.postingNumber ?? null,
+  status: order.status,
+  shipping: order.shipping ?? null,
+});
 
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 

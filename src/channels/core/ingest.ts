@@ -106,11 +106,11 @@ export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
           if (productId === null) unmatched.push(describeLine(line.ref, line.sku));
           return { productId, sku: line.sku, externalSku: line.externalSku ?? null, name: line.name, quantity: line.quantity, priceMinor: line.priceMinor };
         });
-        const { fulfilledBy, ...rest } = order;
+        const { fulfilledBy, shipping, ...rest } = order;
         const bySeller = (fulfilledBy ?? 'seller') === 'seller';
         const result = await upsertOrder(
           tx,
-          { ...rest, accountId: account.id, channel: account.channel, warehouseId: bySeller ? sellerWarehouse : null, lines },
+          { ...rest, shipping: shipping ? { ...shipping } : null, accountId: account.id, channel: account.channel, warehouseId: bySeller ? sellerWarehouse : null, lines },
           actor,
         );
         out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched, noWarehouse: bySeller && sellerWarehouse === null });

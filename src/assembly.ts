@@ -1,14 +1,17 @@
 import { registerChannelJobs } from './channels/core/jobs.ts';
 import { installChannelModules, type ChannelModule } from './channels/core/module.ts';
 import { registry } from './channels/registry.ts';
+import { registerCrmFlow } from './crm/flow.ts';
 
 /**
  * The whole of Sklad in one place (STYLE.md, "assembly in one place"): the channel modules of
- * the registry, then the job types, outbox consumers and schedules built from them. Nothing
+ * the registry, then the job types, outbox consumers and schedules built from them, and the
+ * flows on stored orders (the CRM export, deliveries). Nothing
  * registers itself when imported; `sklad` (src/cli/main.ts), the tests (src/test/setup.ts) and
  * the benchmarks call this before anything runs. A test may assemble with a module of its own.
  */
 export function assembleSklad(modules: ChannelModule[] = registry) {
   installChannelModules(modules);
   registerChannelJobs(modules);
+  registerCrmFlow();
 }

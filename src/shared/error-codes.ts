@@ -152,6 +152,25 @@ export const errorCatalogue = {
     ru: 'В заголовке Authorization нет известного токена вебхука iiko',
   },
 
+  // ── CRM flow and support tools (seed 004; src/crm, src/support) ───────────────────────
+  NOT_A_CRM_ACCOUNT: { status: 409, en: '{message}', ru: 'Кабинет {account_id} ({channel}) — не кабинет CRM' },
+  NO_CRM_ACCOUNT: {
+    status: 409,
+    en: 'No active CRM account: add a Bitrix24 portal (or another CRM) first',
+    ru: 'Нет активного кабинета CRM: сначала подключите портал Bitrix24 (или другую CRM)',
+  },
+  ORDER_ACTION_UNSUPPORTED: { status: 409, en: '{message}', ru: 'Канал {channel} не умеет это: {reason}' },
+  ORDER_NOT_IN_CRM: { status: 409, en: 'Order {order_id} has no deal in the CRM yet: export it first', ru: 'У заказа {order_id} ещё нет сделки в CRM: сначала выгрузите его' },
+  ORDER_NOT_ON_CHANNEL: { status: 404, en: '{message}', ru: '{channel}: заказа {number} нет' },
+
+  // ── Catalog export (src/exports, seed 004 §3) ─────────────────────────────────────────
+  ACCOUNT_NOT_FOUND: { status: 404, en: 'Channel account {account_id} does not exist', ru: 'Кабинета {account_id} нет' },
+  NO_CATALOG_FEED: {
+    status: 409,
+    en: 'Account {account_id} is on {channel}, which takes no catalog feed{channels?: export to an account on {channels}}',
+    ru: 'Кабинет {account_id} — канал {channel}, он не принимает каталог{channels?: выгружайте в кабинет {channels}}',
+  },
+
   // ── Notifications (seed 001) ───────────────────────────────────────────────────────────
   USER_REQUIRED: { status: 400, en: 'Give user_id or telegram_id', ru: 'Укажите user_id или telegram_id' },
   USER_NOT_FOUND: {

@@ -99,6 +99,11 @@ export interface HttpRequest {
    * only; without it, a 429 pauses every request of the account.
    */
   limitGroup?: string;
+  /**
+   * What the request is about (order keys and numbers): the call is kept with its request and
+   * answer for those orders' traces. Core sets it (see `aboutOrders`); connectors need not.
+   */
+  about?: string[];
 }
 
 export interface HttpResponse<T = unknown> {

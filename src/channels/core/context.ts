@@ -84,3 +84,10 @@ export async function guardCredentials<T>(hub: Hub, accountId: number, fn: () =>
     throw error;
   }
 }
+
+/** The context with every request marked as about these orders (their keys and numbers): each call is kept for their traces. */
+export function aboutOrders(ctx: ConnectorContext, refs: (string | null | undefined)[]): ConnectorContext {
+  const about = [...new Set(refs.filter((r): r is string => !!r))];
+  if (!about.length) return ctx;
+  return { ...ctx, http: { request: (req) => ctx.http.request({ ...req, about: [...(req.about ?? []), ...about] }) } };
+}

@@ -10,6 +10,13 @@ import type { ConnectorContext } from './connector.ts';
 export interface DealDraft {
   /** Our key of the order (stable across re-imports: `<channel>:<account id>:<external id>`); the deal is found again by it. */
   key: string;
+  /** The deal's id when an earlier export made it: updated by id, no lookup. */
+  dealId?: string | null;
+  /**
+   * False when no export of this order was ever sent before, so no deal can have our key yet
+   * and the lookup can be skipped (a backlog goes out at one request per batch). Default true.
+   */
+  mayExist?: boolean;
   title: string;
   /** The order's total as an exact decimal string in its currency's major unit ("1234.50"), never a float. */
   amount: string;

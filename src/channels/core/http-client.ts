@@ -37,6 +37,20 @@ export interface ChannelHttpOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_ATTEMPTS = 5;
 const MAX_LOGGED_BODY = 2_000;
+/** The start of a request's and an answer's body kept with a call about orders (their traces show it). */
+const KEPT_BODY = 8_000;
+const bodyText = (parsed: unknown) => (typeof parsed === 'string' ? parsed : JSON.stringify(parsed) ?? '');
+/** Fields that hold secrets by their name alone (an OAuth answer's access_token), in JSON, XML and form bodies. */
+const SECRET_FIELD = 'access_token|refresh_token|id_token|token|client_secret|secret|password|api_?key|authorization';
+const SECRET_JSON_FIELD = new RegExp(`("(?:${SECRET_FIELD})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+const SECRET_FORM_FIELD = new RegExp(`(^|&)((?:${SECRET_FIELD})=)[^&]*`, 'gi');
+const SECRET_XML_FIELD = new RegExp(`(<(${SECRET_FIELD})>)[^<]*(</\\2>)`, 'gi');
+/** A body kept for a trace: the known secrets and every secret-named field cut out. */
+const keptBody = (text: string, secrets: string[]) =>
+  redact(text.slice(0, KEPT_BODY), secrets)
+    .replace(SECRET_JSON_FIELD, '$1"***"')
+    .replace(SECRET_FORM_FIELD, '$1$2***')
+    .replace(SECRET_XML_FIELD, '$1***$3');
 
 // One connection pool for all channels; undici keeps sockets alive per origin.
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
@@ -115,6 +129,9 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
           accountId: account.id, syncRunId: options.syncRunId ?? null, method: req.method, url: shownUrl,
           status: outcome.status ?? null, durationMs: outcome.ms, requestBytes: body ? Buffer.byteLength(body) : 0,
           responseBytes: outcome.bytes, error,
+          about: req.about?.length ? req.about : null,
+          requestBody: req.about?.length && body ? keptBody(body, secrets) : null,
+          responseBody: req.about?.length && outcome.parsed !== undefined ? keptBody(bodyText(outcome.parsed), secrets) : null,
         });
         hub.logger.debug({ accountId: account.id, method: req.method, url: shownUrl, status: outcome.status, ms: outcome.ms, attempt, error }, 'channel request');
 
@@ -400,13 +417,18 @@ export interface ApiCall {
   requestBytes: number;
   responseBytes: number;
   error: string | null;
+  about: string[] | null;
+  requestBody: string | null;
+  responseBody: string | null;
 }
 
 async function recordApiCall(db: Executor, call: ApiCall) {
   await db.execute(sql`
-    insert into api_calls (account_id, sync_run_id, method, url, status, duration_ms, request_bytes, response_bytes, error)
+    insert into api_calls (account_id, sync_run_id, method, url, status, duration_ms, request_bytes, response_bytes, error,
+                           about, request_body, response_body)
     values (${call.accountId}, ${call.syncRunId}, ${call.method}, ${call.url}, ${call.status}, ${call.durationMs},
-            ${call.requestBytes}, ${call.responseBytes}, ${call.error})`);
+            ${call.requestBytes}, ${call.responseBytes}, ${call.error}, ${call.about ? sql`${sql.param(call.about)}::text[]` : null},
+            ${call.requestBody}, ${call.responseBody})`);
 }
 
 // --- secrets --------------------------------------------------------------------------------

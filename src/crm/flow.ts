@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
-import { accountRuntime, guardCredentials } from '../channels/core/context.ts';
+import { aboutOrders, accountRuntime, guardCredentials } from '../channels/core/context.ts';
 import type { DealDraft, DealOutcome } from '../channels/core/crm.ts';
 import { moduleFor } from '../channels/core/module.ts';
 import { PermanentJobError } from '../engine/jobs.ts';
@@ -110,7 +110,8 @@ async function exportGroup(hub: Hub, orders: OrderForDeal[], targets: Map<number
     const drafts = chunk.map((o) => draftOf(o, targets.get(o.id)!, lines.get(o.id) ?? []));
     let outcomes: DealOutcome[];
     try {
-      outcomes = await guardCredentials(hub, crmAccountId, () => crm.exportDeals(runtime.ctx, drafts));
+      const ctx = aboutOrders(runtime.ctx, drafts.map((d) => d.key));
+      outcomes = await guardCredentials(hub, crmAccountId, () => crm.exportDeals(ctx, drafts));
     } catch (error) {
       await recordFailures(hub.db, chunk.map((o) => ({ orderId: o.id, error: describe(error) })), crmAccountId);
       for (const o of chunk) failures.set(o.id, error);

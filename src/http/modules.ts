@@ -9,6 +9,8 @@ import { webRoutes } from '../web/routes.tsx';
 import { engineRoutes } from '../engine/routes.ts';
 import { menuRoutes, menuWebhookRoutes } from '../menu/routes.ts';
 import { notificationModules } from '../notifications/module.ts';
+import { supportRoutes } from '../support/routes.ts';
+import { exportRoutes } from '../exports/routes.ts';
 
 /**
  * Every domain's routes, then the channel modules' own (src/channels/core/module.ts): `api`
@@ -21,7 +23,9 @@ export function apiModules(_hub?: Hub): ApiModule[] {
     { name: 'catalog', api: catalogRoutes },
     { name: 'inventory', api: inventoryRoutes },
     { name: 'orders', api: ordersRoutes },
+    { name: 'support', api: supportRoutes },
     { name: 'channels', api: channelsRoutes },
+    { name: 'exports', api: exportRoutes },
     ...channelModules().flatMap((m) => m.routes ?? []),
     { name: 'web', public: webRoutes },
     // Before the engine: GET /sync/history with the seed's iiko filters is answered by the menu.

@@ -7,7 +7,11 @@ export interface OrderFilter {
   accountIds?: number[];
   channel?: string;
   status?: OrderStatus | 'active';
-  /** Matches the external id, posting number or CRM id (support looks orders up by any of them). */
+  /**
+   * Matches any id support may have (seed 004): Sklad's order id, the marketplace's order id,
+   * the posting number, the CRM deal id, the delivery number (`OZ-{posting number}`, the
+   * delivery service's number).
+   */
   q?: string;
   from?: string;
   to?: string;
@@ -43,10 +47,18 @@ function orderWhere(f: Omit<OrderFilter, 'limit' | 'offset' | 'status'> & { stat
   if (f.channel) parts.push(sql`o.channel = ${f.channel}`);
   if (f.status === 'active') parts.push(ACTIVE);
   else if (f.status) parts.push(sql`o.status = ${f.status}`);
-  if (f.q) parts.push(sql`(o.external_id = ${f.q} or o.posting_number = ${f.q} or o.crm_id = ${f.q})`);
+  if (f.q) parts.push(anyIdIs(f.q));
   if (f.from) parts.push(sql`o.ordered_at >= ${f.from}`);
   if (f.to) parts.push(sql`o.ordered_at < ${f.to}`);
   return sql.join(parts, sql` and `);
+}
+
+function anyIdIs(q: string): SQL {
+  const ids = [sql`o.external_id = ${q}`, sql`o.posting_number = ${q}`, sql`o.crm_id = ${q}`, sql`o.delivery_id = ${q}`];
+  if (/^\d{1,15}$/.test(q)) ids.push(sql`o.id = ${Number(q)}`);
+  const posting = /^OZ-(.+)$/i.exec(q)?.[1];
+  if (posting) ids.push(sql`o.posting_number = ${posting}`);
+  return sql`(${sql.join(ids, sql` or `)})`;
 }
 
 const orderColumns = sql`o.id, o.account_id, o.channel, o.external_id, o.posting_number, o.status, o.channel_status,

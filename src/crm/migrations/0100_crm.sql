@@ -26,3 +26,6 @@ create index orders_crm_pending on orders (id) where crm_state <> 'sent';
 -- set when the first export request of the order is about to be sent: before it, no deal can
 -- carry our key, so the export need not look one up first
 alter table orders add column crm_requested_at timestamptz;
+-- support finds an order by its external id alone, and by its delivery number
+create index orders_external_id on orders (external_id);
+create index orders_delivery_id on orders (delivery_id) where delivery_id is not null;

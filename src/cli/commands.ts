@@ -3,6 +3,7 @@ import { channelsCommands } from '../channels/core/cli.ts';
 import { channelModules } from '../channels/core/module.ts';
 import { engineCommands } from '../engine/cli.ts';
 import { notificationsCommands } from '../notifications/cli.ts';
+import { supportCommands } from '../support/cli.ts';
 
 /** Adds every domain's commands and the channel modules' own (worker, scheduler, sync, ozon test …) to `sklad`. */
 export function addCommands(program: Command) {
@@ -10,4 +11,5 @@ export function addCommands(program: Command) {
   channelsCommands(program);
   for (const module of channelModules()) module.cli?.(program);
   notificationsCommands(program);
+  supportCommands(program);
 }

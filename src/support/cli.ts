@@ -1,0 +1,129 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../config.ts';
+import { onShutdown, openHub } from '../cli/runtime.ts';
+import type { Hub } from '../hub.ts';
+import { loadMasterKey } from '../shared/master-key.ts';
+import { exportBacklog } from '../crm/backlog.ts';
+import { appendComment, findOrders, reexportOrder, reimportOrder, resolveOrder } from './actions.ts';
+import { orderTrace, type OrderTrace } from './trace.ts';
+
+/**
+ * The support tools in the terminal (seed 004): `sklad order find|trace|reimport|re-export|
+ * change-status|comment` and `sklad crm backlog`. Readable by default, `--json` for scripts;
+ * each action is logged in `operations` as `cli:<user>`.
+ */
+
+const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
+
+async function withHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const hub = await openHub(config, { role: 'cli' });
+  hub.masterKey = loadMasterKey(config, hub.logger);
+  onShutdown(hub, []);
+  try {
+    return await work(hub);
+  } finally {
+    await hub.database.close();
+  }
+}
+
+const positive = (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+  return n;
+};
+
+const print = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+
+function traceText(trace: OrderTrace): string {
+  const o = trace.order;
+  const lines = [`Order ${o.id} · ${o.channel_title} ${o.posting_number ?? o.external_id} · ${o.status}`, ''];
+  for (const hop of trace.hops) {
+    const detail = Object.entries(hop.detail)
+      .filter(([, v]) => v !== null && v !== '')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push(`  ${hop.hop.padEnd(9)} ${hop.state.padEnd(8)} ${hop.at ?? '-'}  ${detail}${hop.error ? `\n            error: ${hop.error}` : ''}`);
+  }
+  lines.push('', `Outbox events (${trace.events.length}):`);
+  for (const e of trace.events) {
+    lines.push(`  #${e.id} ${e.name} ${e.state} attempts=${e.attempts}${e.last_error ? ` last error: ${e.last_error}` : ''}`);
+    for (const x of e.errors) lines.push(`      attempt ${x.attempt} ${x.at} ${x.http_status ?? ''} ${x.error}`);
+  }
+  lines.push('', `Requests about it (${trace.calls.length}):`);
+  for (const c of trace.calls) lines.push(`  ${c.at} ${c.method} ${c.url} → ${c.status ?? 'no answer'}${c.error ? ` ${c.error}` : ''}`);
+  return lines.join('\n');
+}
+
+export function supportCommands(program: Command) {
+  const order = program.command('order').description('Find an order by any id, see its trace, and mend it (seed 004)');
+
+  order
+    .command('find <id>')
+    .description("Orders any of whose ids is <id>: Sklad's, the marketplace's, the posting number, the CRM deal id, OZ-…")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const found = await withHub((hub) => findOrders(hub, id));
+      if (!found.length) {
+        console.error(`No order has the id "${id}". If the channel has it: sklad order reimport <accountId> ${id}`);
+        process.exitCode = 1;
+        return;
+      }
+      print(options.json, found, () =>
+        found.map((o) => `${o.id}\t${o.channel}\t${o.external_id}\t${o.posting_number ?? '-'}\t${o.status}\tcrm=${o.crm_state}${o.crm_id ? `:${o.crm_id}` : ''}\tdelivery=${o.delivery_state}`).join('\n'),
+      );
+    });
+
+  order
+    .command('trace <id>')
+    .description("The order's path marketplace → Sklad → CRM → delivery, its outbox events and errors, and the requests about it")
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const trace = await withHub(async (hub) => orderTrace(hub, (await resolveOrder(hub, id)).id));
+      print(options.json, trace, () => traceText(trace));
+    });
+
+  order
+    .command('reimport <accountId> <number>')
+    .description('Fetch one order from the channel by its number and import it (Ozon/Lamoda upload_order, Kaspi fetchorder, Namshi notifyOrder)')
+    .option('--json', 'print JSON')
+    .action(async (accountId: string, number: string, options: { json?: boolean }) => {
+      const result = await withHub((hub) => reimportOrder(hub, positive(accountId), number, actor()));
+      print(options.json, result, () => `${result.action}: order ${result.order_id} ${result.created ? 'imported' : 'updated and queued for the CRM'}`);
+    });
+
+  for (const [name, action, description] of [
+    ['re-export', 're_export', 'Export the order (by any id, e.g. its posting number) to the CRM again'],
+    ['change-status', 'change_order_status', "Re-send the order's status to the CRM (change_order_status)"],
+  ] as const) {
+    order
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--json', 'print JSON')
+      .action(async (id: string, options: { json?: boolean }) => {
+        const result = await withHub((hub) => reexportOrder(hub, id, actor(), action));
+        print(options.json, result, () => `${action}: order ${result.order_id} queued for the CRM${result.next ? `; then: sklad order comment ${id}` : ''}`);
+      });
+  }
+
+  order
+    .command('comment <id>')
+    .description("Add a comment to the order's deal; without --text, the one naming the warehouse that ships it (appendcomment)")
+    .option('--text <text>', 'the comment')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { text?: string; json?: boolean }) => {
+      const result = await withHub((hub) => appendComment(hub, id, actor(), options.text));
+      print(options.json, result, () => `appendcomment: deal ${result.deal_id}, comment ${result.comment_id}: ${result.text}`);
+    });
+
+  program
+    .command('crm')
+    .description('The CRM export')
+    .command('backlog')
+    .description('Export every order not yet in the CRM (50 deals a request)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const result = await withHub((hub) => exportBacklog(hub, actor()));
+      print(options.json, result, () => `${result.queued} orders queued for the CRM; the workers of a running Sklad send them`);
+    });
+}

@@ -14,8 +14,10 @@ export const navEntries: NavEntry[] = [
   { href: '/products', label: 'nav.products' },
   { href: '/stock', label: 'nav.stock' },
   { href: '/orders', label: 'nav.orders' },
+  { href: '/support', label: 'nav.support' },
   { href: '/channels', label: 'nav.channels' },
   { href: '/sync', label: 'nav.sync' },
+  { href: '/exports', label: 'nav.exports' },
   { href: '/notifications', label: { ru: 'Уведомления', en: 'Notifications' } },
   { href: '/menu', label: 'nav.menu' },
 ];

@@ -14,6 +14,8 @@ import { syncRoutes } from './pages/sync.tsx';
 import { notificationRoutes } from './pages/notifications.tsx';
 import { menuPageRoutes } from './pages/menu.tsx';
 import { orderRoutes } from './pages/orders.tsx';
+import { traceRoutes } from './pages/trace.tsx';
+import { exportPageRoutes } from './pages/exports.tsx';
 import { signInRoutes } from './sign-in.tsx';
 
 /** The sections of the panel, each behind the session check; `/x` covers `/x/*` too. */
@@ -22,8 +24,10 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/products', routes: productRoutes },
   { prefix: '/stock', routes: stockRoutes },
   { prefix: '/orders', routes: orderRoutes },
+  { prefix: '/support', routes: traceRoutes },
   { prefix: '/channels', routes: channelRoutes },
   { prefix: '/sync', routes: syncRoutes },
+  { prefix: '/exports', routes: exportPageRoutes },
   { prefix: '/notifications', routes: notificationRoutes },
   { prefix: '/menu', routes: menuPageRoutes },
 ];

@@ -576,7 +576,11 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
                 {order.delivery_error && <div class="error-text">{order.delivery_error}</div>}
               </dd>
             </dl>
-            <p class="hint-text">{t('orders.noHandoff')}</p>
+            <p>
+              <a href={`/orders/${order.id}/trace`} id="trace-link">
+                {t('orders.trace')}
+              </a>
+            </p>
           </section>
         </div>
       </div>

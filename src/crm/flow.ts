@@ -26,13 +26,14 @@ export const CRM_TOPICS = ['order.created', 'order.changed', 'crm.export'] as co
 
 /** Failed attempts before a message is dead: with the back-off doubling to 10 minutes, about half an hour of a CRM away. */
 const MAX_ATTEMPTS = 12;
-const LEASE_MS = 60_000;
+/** How long a worker holds an order's export; a killed worker's orders are free again after it. */
+const LEASE_MS = 30_000;
 /** An order another worker is exporting is looked at again this soon. */
 const BUSY_DELAY_MS = 500;
 
 export function registerCrmFlow() {
   for (const topic of CRM_TOPICS) {
-    defineOutboxConsumer(topic, exportMessages, { batchSize: 200, leaseMs: LEASE_MS, backoffMs: 1_000, maxAttempts: MAX_ATTEMPTS });
+    defineOutboxConsumer(topic, exportMessages, { batchSize: 200, leaseMs: 20_000, backoffMs: 1_000, maxAttempts: MAX_ATTEMPTS });
   }
 }
 

@@ -13,6 +13,8 @@ export interface OrderFilter {
    * delivery service's number).
    */
   q?: string;
+  /** The CRM export state; the seed's `send_error_bitrix` is `send_error`. */
+  crmState?: 'not_sent' | 'sent' | 'send_error' | 'send_error_bitrix';
   from?: string;
   to?: string;
   limit: number;
@@ -48,6 +50,7 @@ function orderWhere(f: Omit<OrderFilter, 'limit' | 'offset' | 'status'> & { stat
   if (f.status === 'active') parts.push(ACTIVE);
   else if (f.status) parts.push(sql`o.status = ${f.status}`);
   if (f.q) parts.push(anyIdIs(f.q));
+  if (f.crmState) parts.push(sql`o.crm_state = ${f.crmState === 'send_error_bitrix' ? 'send_error' : f.crmState}`);
   if (f.from) parts.push(sql`o.ordered_at >= ${f.from}`);
   if (f.to) parts.push(sql`o.ordered_at < ${f.to}`);
   return sql.join(parts, sql` and `);

@@ -38,11 +38,12 @@ export function ordersRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/orders', tags, security, summary: 'List orders of every channel',
-      description: '`q` finds an order by its marketplace id, posting number or CRM deal id.',
+      description: "`q` finds an order by any id: Sklad's, the marketplace's, the posting number, the CRM deal id, the delivery number (OZ-…).",
       request: {
         query: PageQuery.extend(OrderScope.shape).extend({
           status: z.enum([...orderStatuses, 'active']).optional(),
           q: z.string().trim().min(1).max(200).optional(),
+          crm_state: z.enum(['not_sent', 'sent', 'send_error', 'send_error_bitrix']).optional().openapi({ description: "The CRM export state; seed 004's `send_error_bitrix` means `send_error`" }),
         }),
       },
       responses: {
@@ -53,7 +54,7 @@ export function ordersRoutes(hub: Hub) {
     async (c) => {
       const q = c.req.valid('query');
       const result = await listOrders(hub.db, {
-        accountIds: q.account_id ? [q.account_id] : undefined, channel: q.channel, status: q.status, q: q.q,
+        accountIds: q.account_id ? [q.account_id] : undefined, channel: q.channel, status: q.status, q: q.q, crmState: q.crm_state,
         from: q.from, to: q.to, limit: q.limit, offset: q.offset,
       });
       return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);

@@ -1,5 +1,4 @@
 import type { Tx } from '../db/database.ts';
-import type { OrderStatus } from './service.ts';
 
 /**
  * What the flows built on orders do in the transaction that stores one (the delivery flow
@@ -15,7 +14,8 @@ export interface StoredOrder {
   channel: string;
   externalId: string;
   postingNumber: string | null;
-  status: OrderStatus;
+  /** new, confirmed, shipped, delivered, cancelled or returned (orders/service.ts). */
+  status: string;
   /** The delivery as the channel reported it (ShippingFact), when it did. */
   shipping: Record<string, unknown> | null;
 }

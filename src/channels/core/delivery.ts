@@ -55,4 +55,6 @@ export interface DeliveryService {
   waybillState(ctx: ConnectorContext, waybillUuid: string): Promise<WaybillState>;
   /** Missing or bad fields of a draft the service would refuse, checked before sending (field: reason). */
   check(draft: DeliveryDraft): { field: string; reason: string }[];
+  /** Reads the service's order-status webhook: our number (when it says), its order's uuid and status; null: not one. */
+  parseWebhook?(body: unknown): { number: string | null; uuid: string; status: string } | null;
 }

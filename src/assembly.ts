@@ -1,6 +1,7 @@
 import { registerChannelJobs } from './channels/core/jobs.ts';
 import { installChannelModules, type ChannelModule } from './channels/core/module.ts';
 import { registry } from './channels/registry.ts';
+import { registerExportJobs } from './exports/jobs.ts';
 import { registerCrmFlow } from './crm/flow.ts';
 
 /**
@@ -14,4 +15,5 @@ export function assembleSklad(modules: ChannelModule[] = registry) {
   installChannelModules(modules);
   registerChannelJobs(modules);
   registerCrmFlow();
+  registerExportJobs();
 }

@@ -169,7 +169,35 @@ export const errorCatalogue = {
   NO_CATALOG_FEED: {
     status: 409,
     en: 'Account {account_id} is on {channel}, which takes no catalog feed{channels?: export to an account on {channels}}',
-    ru: 'Кабинет {account_id} — канал {channel}, он не принимает каталог{channels?: выгружайте в кабинет {channels}}',
+    ru: 'Кабинет {account_id} — канал {channel}, он не принимает каталог{channels?: выгружайте в кабинет канала {channels}}',
+  },
+
+  // ── Delivery (src/delivery, seed 004 §4) ─────────────────────────────────────────────────
+  NOT_A_DELIVERY_ACCOUNT: {
+    status: 409,
+    en: 'Account {account_id} is {channel?a {channel} account, }not a delivery service’s',
+    ru: 'Кабинет {account_id} — {channel?кабинет {channel}, а }не службы доставки',
+  },
+  PACKAGE_BUSY: { status: 409, en: 'Package {package_id} is being sent right now; try again in a moment', ru: 'Посылку {package_id} сейчас отправляют; повторите чуть позже' },
+  PACKAGE_IN_FLIGHT: {
+    status: 409,
+    en: 'Package {package_id} is still on its way ({event}); wait for its outcome',
+    ru: 'Посылка {package_id} ещё в работе ({event}); дождитесь результата',
+  },
+  PACKAGE_PENDING: {
+    status: 409,
+    en: 'Delivery order {number} is being checked by the service; it can be retried, not changed, until its verdict',
+    ru: 'Служба доставки ещё проверяет заявку {number}: до её ответа заявку можно повторить, но не изменить',
+  },
+  PACKAGE_ALREADY_MADE: {
+    status: 409,
+    en: 'Package {package_id} is made already: delivery order {number}{tracking_number? (number {tracking_number})}',
+    ru: 'Заявка на доставку {number} по посылке {package_id} уже создана{tracking_number? (номер {tracking_number})}',
+  },
+  PACKAGE_NOT_SENDABLE: {
+    status: 422,
+    en: 'Package {package_id} still lacks: {fields}',
+    ru: 'В посылке {package_id} не хватает: {fields}',
   },
 
   // ── Notifications (seed 001) ───────────────────────────────────────────────────────────

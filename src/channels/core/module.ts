@@ -102,6 +102,12 @@ export interface DemoSeed {
   /** Connector jobs run once after the first full sync (orders, stocks …). */
   firstJobs?: string[];
   /**
+   * The demo account's orders a delivery service ships (the delivery flow's link, src/delivery):
+   * linked to the demo account of the first delivery module before the first sync. `defaults`
+   * fill what the channel never gives (weight_grams, length_cm, width_cm, height_cm, phone).
+   */
+  deliveryLink?: { methods?: string[]; warehouses?: string[]; defaults?: Record<string, unknown> };
+  /**
    * For a module whose accounts belong to a record of its own (iiko: its setting, which must be
    * setting 1): makes the demo account, before anything else of the demo, and answers its id.
    * Such an account is the module's: the demo shares it as no shop cabinet and queues it no

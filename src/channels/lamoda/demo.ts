@@ -1,0 +1,33 @@
+import { createLamodaSimulator } from '../../../simulators/lamoda/index.ts';
+import { demoCatalogue } from '../../demo/catalogue.ts';
+import type { DemoSeed } from '../core/module.ts';
+
+const credentials = { userId: 'demo-seller@lamoda.example', apiKey: 'demo-lamoda-ru-api-key' };
+
+/**
+ * The demo's Lamoda: the Russian shop (rubles), every demo product listed with none in stock
+ * until Sklad pushes its quantities; on the first start, orders of the last week in several
+ * states. (A second demo account for the Kazakhstan shop needs a DemoSeed of its own.)
+ */
+export const lamodaDemo: DemoSeed = {
+  credentials,
+  simulator({ withOrders }) {
+    const sim = createLamodaSimulator({ shop: 'ru' });
+    const seller = sim.addSeller(credentials);
+    for (const p of demoCatalogue) seller.addProduct({ sellerSku: p.sku, name: p.name, productId: p.ean, quantity: 0, price: p.priceRub.toFixed(2), brand: 'Sklad Demo' });
+    if (withOrders) {
+      const day = 86_400_000;
+      const skus = ['DEMO-TEE-M', 'DEMO-CAP-BLACK', 'DEMO-TOTE-BAG', 'DEMO-SOCKS-42', 'DEMO-TEE-S'];
+      const orders = skus.map((sku, i) =>
+        seller.addOrder({ lines: [{ sku, quantity: 1 + (i % 2) }], at: new Date(Date.now() - (6 - i) * day), customer: { firstName: 'Ольга', lastName: `Покупатель ${i + 1}` }, shippingAmount: '199.00' }),
+      );
+      seller.setItemStatus(orders[0].id, 'delivered');
+      seller.setItemStatus(orders[1].id, 'shipped');
+      seller.setItemStatus(orders[2].id, 'ready_to_ship');
+      seller.cancelOrder(orders[3].id, 'Покупатель передумал');
+    }
+    return { sim };
+  },
+  settings: (warehouseId) => ({ stockWarehouseId: warehouseId, orderDays: 14 }),
+  firstJobs: ['orders'],
+};

@@ -1,0 +1,224 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { checkAnswer, checkExchange, SellerCenterState, type SellerCenterSeller, type SellerCenterSimulator, type SellerCenterSimulatorOptions } from '../../../../simulators/sellercenter/index.ts';
+import { rows } from '../../../db/database.ts';
+import { enqueueJob, getJob } from '../../../engine/jobs.ts';
+import { waitFor } from '../../../engine/test-fixtures/wait.ts';
+import { startWorkers } from '../../../engine/worker.ts';
+import type { Hub } from '../../../hub.ts';
+import { recordMovement } from '../../../inventory/movements.ts';
+import { describeEachDatabase } from '../../../test/databases.ts';
+import { createAccount } from '../../core/accounts.ts';
+import { connectorContextFor } from '../../core/context.ts';
+import { runConnectorJob } from '../../core/jobs.ts';
+import type { ChannelModule } from '../../core/module.ts';
+import { reconcileAccount } from '../../core/propagation.ts';
+import { syncAccount } from '../../core/sync.ts';
+import { channelsHub, seedCatalog } from '../../core/testing.ts';
+
+/**
+ * The end-to-end test of a SellerCenter module (Lamoda's, Namshi's), on both databases, with
+ * its simulator over real HTTP and real workers: an order in the simulator → the order and its
+ * write-off in Sklad → the new quantity on the channel through a ProductUpdate feed; a
+ * cancellation returns the stock; one order fetched by its number; a SKU the feed refuses is
+ * a failed push of that listing only; a refused key and a wrong clock turn the account
+ * needs_reauth; a broken answer is a failed run naming the element; and at the end every
+ * request the connector sent was signed as §2 says and every answer fits the contract.
+ */
+
+export interface SellerCenterCase {
+  module: ChannelModule;
+  simulator(options: Omit<SellerCenterSimulatorOptions, 'flavour'>): SellerCenterSimulator & { addSeller(input: { userId: string; apiKey: string }): SellerCenterSeller };
+  currency: string;
+  /** The unit price the simulator's products get, and what it is in minor units. */
+  price: { text: string; minor: number };
+}
+
+const PRODUCTS = 8;
+const STOCK = 20;
+const credentials = { userId: 'seller@sklad.example', apiKey: 'sellercenter-test-key-1' };
+
+export function describeSellerCenterModule(c: SellerCenterCase) {
+  const { channel, title } = c.module.connector;
+
+  describeEachDatabase(`the ${title} module against its simulator`, (t) => {
+    const sim = c.simulator({ rateLimit: null });
+    let seller: SellerCenterSeller;
+    let url: string;
+    const closers: (() => Promise<void>)[] = [];
+    let hub: Hub;
+    let accountId: number;
+    let warehouseId: number;
+    let productIds: number[];
+    /** Exchanges whose answer a test broke on purpose, or whose key was wrong on purpose. */
+    const deliberate = new Set<(typeof sim.log)[number]>();
+
+    beforeAll(async () => {
+      seller = sim.addSeller(credentials);
+      for (let n = 1; n <= PRODUCTS; n++) seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: c.price.text, productId: `4600000000${String(n).padStart(3, '0')}` });
+      const server = await sim.listen();
+      url = server.url;
+      closers.push(server.close);
+      hub = channelsHub(t.database);
+      ({ warehouseId, productIds } = await seedCatalog(hub.db, { count: PRODUCTS, stock: () => STOCK }));
+      accountId = (await createAccount(hub.db, hub.masterKey!, { channel, name: title, baseUrl: url, credentials, settings: { stockWarehouseId: warehouseId } }, 'test')).id;
+      await syncAccount(hub, accountId);
+      closers.push(startWorkers(hub, { pollMs: 50, stopGraceMs: 0 }));
+    });
+    afterAll(async () => {
+      for (const close of closers.reverse()) await close();
+    });
+
+    const onHand = async (i: number) =>
+      (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productIds[i]} and warehouse_id = ${warehouseId}`))[0].on_hand;
+    const channelQuantity = (i: number) => seller.product(`SKU-${i + 1}`)!.quantity;
+    const orderRow = async (number: string) =>
+      (await rows<{ status: string; total_minor: number; currency: string; ordered_at: string; channel_status: string }>(hub.db, sql`
+        select status, total_minor::int as total_minor, currency, iso(ordered_at) as ordered_at, channel_status from orders
+         where channel = ${channel} and account_id = ${accountId} and external_id = ${number}`))[0];
+    /** The orders job as the engine runs it: queued, claimed by a worker, run in a sync run. */
+    async function pullOrders(account = accountId) {
+      const { id } = await enqueueJob(hub.db, { type: `${channel}.orders`, accountId: account, payload: { accountId: account } });
+      return waitFor(`${channel}.orders to end`, async () => {
+        const job = await getJob(hub.db, id);
+        return ['succeeded', 'dead', 'failed'].includes(job.status) ? job : null;
+      });
+    }
+
+    it('lists every product by its SellerSku, matched to Sklad’s products, and the first sync pushed their stock by a feed', async () => {
+      const listings = await rows<{ external_id: string; sku: string; ean: string; match_state: string }>(hub.db, sql`
+        select external_id, sku, ean, match_state from listings where account_id = ${accountId} order by id`);
+      expect(listings).toHaveLength(PRODUCTS);
+      expect(listings[0]).toEqual({ external_id: 'SKU-1', sku: 'SKU-1', ean: '4600000000001', match_state: 'matched' });
+      for (let i = 0; i < PRODUCTS; i++) expect(channelQuantity(i)).toBe(STOCK);
+      expect(sim.log.filter((e) => e.query.Action?.[0] === 'ProductUpdate' && e.method === 'POST').length).toBeGreaterThan(0);
+    });
+
+    it('imports an order: written off once in Sklad, the new quantity pushed back by a ProductUpdate feed; a cancellation returns it', async () => {
+      const order = seller.addOrder({ lines: [{ sku: 'SKU-1', quantity: 3 }, { sku: 'SKU-2' }], shippingAmount: '5.50' });
+      expect((await pullOrders()).status).toBe('succeeded');
+      const stored = await orderRow(order.number);
+      expect(stored).toMatchObject({ status: 'new', currency: c.currency, total_minor: 4 * c.price.minor + 550, channel_status: 'pending' });
+      // Local dates read in the offset Head/Timestamp names: the instant the simulator made it, to the second.
+      expect(Date.parse(stored.ordered_at)).toBe(Math.floor(order.createdAt / 1000) * 1000);
+      const lines = await rows<{ sku: string; quantity: number; price_minor: number }>(hub.db, sql`
+        select l.sku, l.quantity, l.price_minor::int as price_minor from order_lines l join orders o on o.id = l.order_id where o.external_id = ${order.number} order by l.line_no`);
+      expect(lines).toEqual([{ sku: 'SKU-1', quantity: 3, price_minor: c.price.minor }, { sku: 'SKU-2', quantity: 1, price_minor: c.price.minor }]);
+      expect([await onHand(0), await onHand(1)]).toEqual([STOCK - 3, STOCK - 1]);
+      await waitFor('the channel to show the stock', () => channelQuantity(0) === STOCK - 3 && channelQuantity(1) === STOCK - 1);
+
+      // A second pull changes nothing: one write-off per line.
+      await pullOrders();
+      expect(await onHand(0)).toBe(STOCK - 3);
+
+      seller.cancelOrder(order.number);
+      await pullOrders();
+      expect((await orderRow(order.number)).status).toBe('cancelled');
+      expect([await onHand(0), await onHand(1)]).toEqual([STOCK, STOCK]);
+      await waitFor('the channel to show the stock back', () => channelQuantity(0) === STOCK && channelQuantity(1) === STOCK);
+      const [sales] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from stock_movements where type = 'sale' and product_id = ${productIds[0]}`);
+      expect(sales.n).toBe(1);
+    }, 60_000);
+
+    it('an order the marketplace ships from its own warehouse moves none of Sklad’s stock', async () => {
+      const order = seller.addOrder({ lines: [{ sku: 'SKU-3', quantity: 2 }], shippingType: 'Own Warehouse', status: 'shipped' });
+      await pullOrders();
+      expect((await orderRow(order.number)).status).toBe('shipped');
+      expect(await onHand(2)).toBe(STOCK);
+    });
+
+    it('fetches one order by its number or its id and hands it to ingestion; an unknown number is null', async () => {
+      const order = seller.addOrder({ lines: [{ sku: 'SKU-4', quantity: 2 }] });
+      seller.setItemStatus(order.id, 'delivered');
+      const ctx = await connectorContextFor(hub, accountId);
+      const fact = await c.module.connector.fetchOrder!(ctx, order.number);
+      expect(fact).toMatchObject({ externalId: order.number, status: 'delivered', currency: c.currency, lines: [{ ref: { sku: 'SKU-4' }, quantity: 2, priceMinor: c.price.minor }] });
+      expect(await c.module.connector.fetchOrder!(ctx, String(order.id))).toMatchObject({ externalId: order.number });
+      expect(await c.module.connector.fetchOrder!(ctx, '999999999')).toBeNull();
+      const [ingested] = await ctx.ingest.orders([fact!]);
+      expect(ingested).toMatchObject({ created: true, unmatched: [] });
+      expect((await orderRow(order.number)).status).toBe('delivered');
+      expect(await onHand(3)).toBe(STOCK - 2);
+      expect(c.module.support?.fetchOrderAction).toBeTruthy();
+    });
+
+    it('a SKU the feed refuses is a failed push of that listing only, kept with its error; reconcile reads quantities back', async () => {
+      seller.feedErrors.set('SKU-5', 'Product is blocked by moderation');
+      await recordMovement(hub.db, { type: 'receipt', productId: productIds[4], warehouseId, quantity: 5 }, 'test');
+      await recordMovement(hub.db, { type: 'receipt', productId: productIds[5], warehouseId, quantity: 5 }, 'test');
+      await waitFor('the refused push to be kept', async () => {
+        const [l] = await rows<{ last_push_error: string | null }>(hub.db, sql`select last_push_error from listings where account_id = ${accountId} and sku = 'SKU-5'`);
+        return l.last_push_error;
+      });
+      await waitFor('SKU-6 to be pushed', () => channelQuantity(5) === STOCK + 5);
+      const [refused] = await rows<{ last_push_error: string; needs_push: boolean }>(hub.db, sql`select last_push_error, needs_push from listings where account_id = ${accountId} and sku = 'SKU-5'`);
+      expect(refused.last_push_error).toMatch(new RegExp(`^${title} refused it in feed [0-9a-f-]{36}: 1: Product is blocked by moderation$`));
+      expect(refused.needs_push).toBe(false);
+      expect(channelQuantity(4)).toBe(STOCK);
+      seller.feedErrors.delete('SKU-5');
+
+      // Someone changed a quantity in the seller center: reconcile reads GetProducts and puts Sklad's back.
+      seller.products.get('SKU-7')!.quantity = 3;
+      const summary = await reconcileAccount(hub, accountId);
+      expect(summary.pushed).toBeGreaterThanOrEqual(2);
+      expect([channelQuantity(6), channelQuantity(4)]).toEqual([STOCK, STOCK + 5]);
+    }, 60_000);
+
+    it('a broken answer fails the run with an error naming the element', async () => {
+      seller.addOrder({ lines: [{ sku: 'SKU-8' }] });
+      for (const [how, named] of [
+        [{ kind: 'drop', element: 'CreatedAt' }, /GetOrders answer does not fit: SuccessResponse\/Body\/Orders\/Order\[\d+\]\/CreatedAt: /],
+        [{ kind: 'unexpected', element: 'Surprise' }, /GetOrders answer does not fit: SuccessResponse\/Body: unexpected element <Surprise>/],
+        [{ kind: 'truncate' }, /GetOrders answer is not well-formed XML/],
+      ] as const) {
+        sim.malform.next('GetOrders', how);
+        await expect(runConnectorJob(hub, accountId, 'orders')).rejects.toThrow(named);
+        deliberate.add(sim.log.at(-1)!);
+        const [run] = await rows<{ status: string; error: string }>(hub.db, sql`
+          select status, error from sync_runs where account_id = ${accountId} and type = ${`${channel}.orders`} order by id desc limit 1`);
+        expect(run.status).toBe('failed');
+        expect(run.error).toMatch(named);
+      }
+      // Whole answers again: the run resumes where the failed ones stopped.
+      expect((await pullOrders()).status).toBe('succeeded');
+    });
+
+    it('a refused key, and a request the clock made too old, turn the account needs_reauth with the reason', async () => {
+      const wrong = (await createAccount(hub.db, hub.masterKey!, { channel, name: `${title} wrong key`, baseUrl: url, credentials: { ...credentials, apiKey: 'not-the-key-0000' } }, 'test')).id;
+      const from = sim.log.length;
+      await expect(runConnectorJob(hub, wrong, 'orders')).rejects.toThrow(`${title} refused the UserID and API key (E007: Login failed)`);
+      for (const e of sim.log.slice(from)) deliberate.add(e);
+      const [account] = await rows<{ status: string; status_reason: string }>(hub.db, sql`select status, status_reason from channel_accounts where id = ${wrong}`);
+      expect(account).toEqual({ status: 'needs_reauth', status_reason: `${title} refused the UserID and API key (E007: Login failed)` });
+
+      // An instance whose clock is an hour ahead refuses every Timestamp (E003).
+      const state = new SellerCenterState(() => Date.now() + 3_600_000);
+      const ahead = c.simulator({ state, rateLimit: null });
+      ahead.addSeller(credentials);
+      const server = await ahead.listen();
+      closers.push(server.close);
+      const skewed = (await createAccount(hub.db, hub.masterKey!, { channel, name: `${title} clock`, baseUrl: server.url, credentials }, 'test')).id;
+      const ctx = await connectorContextFor(hub, skewed, { allowInactive: true });
+      expect(await c.module.connector.validate(ctx)).toEqual({ ok: false, reason: expect.stringMatching(/refused the request’s time \(E003: Timestamp has expired\): check this server’s clock$/) });
+      await expect(runConnectorJob(hub, skewed, 'orders')).rejects.toThrow(/E003/);
+      expect((await rows<{ status: string }>(hub.db, sql`select status from channel_accounts where id = ${skewed}`))[0].status).toBe('needs_reauth');
+    });
+
+    it('sent only signed requests naming documented actions, and every answer fits the contract', () => {
+      const keys = new Map([[credentials.userId, credentials.apiKey]]);
+      const problems: string[] = [];
+      const actions = new Set<string>();
+      for (const entry of sim.log) {
+        if (deliberate.has(entry)) {
+          // Even a refusal or a broken answer came to a request that names a documented action.
+          if (String(entry.responseBody).includes('<ErrorResponse>')) problems.push(...checkAnswer(entry.query.Action?.[0] ?? '', String(entry.responseBody)));
+          continue;
+        }
+        actions.add(`${entry.method} ${entry.query.Action?.[0]}`);
+        problems.push(...checkExchange(entry, keys));
+      }
+      expect([...actions].sort()).toEqual(['GET FeedStatus', 'GET GetMultipleOrderItems', 'GET GetOrder', 'GET GetOrderItems', 'GET GetOrders', 'GET GetProducts', 'POST ProductUpdate']);
+      expect(problems).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, type Command } from 'commander';
+import { onShutdown, openHub } from '../cli/runtime.ts';
+import { moduleFor } from '../channels/core/module.ts';
+import { loadConfig } from '../config.ts';
+import type { Hub } from '../hub.ts';
+import { loadMasterKey } from '../shared/master-key.ts';
+import { fileFormats, separators, writeCatalogFile, type FileFormat, type Separator } from './files.ts';
+import { catalogProducts } from './products.ts';
+import { runCatalogExport } from './run.ts';
+import { createCatalogExport, exportAccount, feedOf, getCatalogExport, type ExportView } from './service.ts';
+
+/**
+ * `sklad <channel> export --from ID --to ID --format csv|xlsx [--separator ;] [--out FILE] [--no-send]`:
+ * a channel module whose catalogFeed takes exports adds this command through its `cli` hook
+ * (`registerCatalogExportCommand(program, { channel: 'lamoda' })`). It writes the file when
+ * asked and runs the export in the foreground (no worker needed), with a progress bar, then
+ * prints the feeds and every product not sent or refused. Exit code 1 when any was.
+ */
+
+interface ExportOptions {
+  from: number;
+  to: number;
+  format: FileFormat;
+  separator?: Separator;
+  out?: string;
+  send: boolean;
+}
+
+const parseId = (value: string) => {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('an account id is a positive whole number');
+  return id;
+};
+
+const parseFormat = (value: string): FileFormat => {
+  if (!(fileFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(`the format is one of ${fileFormats.join(', ')}`);
+  return value as FileFormat;
+};
+
+const parseSeparator = (value: string): Separator => {
+  const separator = value === 'tab' || value === '\\t' ? '\t' : value;
+  if (!(separators as readonly string[]).includes(separator)) throw new InvalidArgumentError("the separator is ';', ',' or 'tab'");
+  return separator as Separator;
+};
+
+async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const hub = await openHub(config, { role: 'cli' });
+  try {
+    hub.masterKey = loadMasterKey(config, hub.logger);
+    onShutdown(hub, []);
+    return await fn(hub);
+  } finally {
+    await hub.database.close();
+  }
+}
+
+async function writeFile(hub: Hub, options: ExportOptions & { out: string }) {
+  const { columns } = feedOf(await exportAccount(hub.db, options.to));
+  const written = await writeCatalogFile(fs.createWriteStream(options.out), catalogProducts(hub.db, options.from), columns, options);
+  console.log(`Wrote ${written} product(s) to ${options.out}`);
+}
+
+async function sendExport(hub: Hub, options: ExportOptions): Promise<ExportView> {
+  const id = await createCatalogExport(hub.db, options, 'cli');
+  const bar = new cliProgress.SingleBar({ format: '  [{bar}] {value}/{total} {message}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  bar.start(1, 0, { message: '' });
+  try {
+    await runCatalogExport(hub, id, {
+      async progress(u) {
+        if (u.total !== undefined) bar.setTotal(Math.max(u.total, u.done ?? 0, 1));
+        bar.update(u.done ?? 0, { message: u.message ?? '' });
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  return getCatalogExport(hub.db, id);
+}
+
+function printExport(view: ExportView) {
+  const c = view.counts;
+  console.log(
+    `Export ${view.id}: ${view.state}; ${c.products} product(s), ${c.sent} sent, ${c.invalid} not sent, ` +
+      `${c.processed} processed, ${c.failed} refused, ${c.warnings} warning(s)`,
+  );
+  for (const f of view.feeds) console.log(`  feed ${f.feed_id}: ${f.state}, ${f.processed}/${f.total} processed, ${f.failed} failed`);
+  for (const e of view.errors) console.log(`  error   ${e.sku ?? '-'}${e.feed_id ? ` (feed ${e.feed_id})` : ''}: ${e.message}`);
+  if (view.errors_total > view.errors.length) console.log(`  … and ${view.errors_total - view.errors.length} more error(s): GET /api/v1/exports/catalog/${view.id}`);
+  for (const w of view.warnings) console.log(`  warning ${w.sku ?? '-'} (feed ${w.feed_id}): ${w.message}`);
+}
+
+/** Adds `export` to the channel's command (`sklad lamoda export …`), making the channel's command when the module has none yet. */
+export function registerCatalogExportCommand(program: Command, options: { channel: string }) {
+  const { channel } = options;
+  const title = moduleFor(channel)?.connector.title ?? channel;
+  const parent = program.commands.find((c) => c.name() === channel) ?? program.command(channel).description(`${title} accounts`);
+  parent
+    .command('export')
+    .description(`Export the products one account lists to a ${title} account as feeds (and as a file with --out); exit code 1 when any was not sent or was refused`)
+    .requiredOption('--from <id>', 'the account whose listed products are exported', parseId)
+    .requiredOption('--to <id>', `the ${title} account they go to`, parseId)
+    .option('--format <format>', `the file's format: ${fileFormats.join(' or ')}`, parseFormat, 'csv' as FileFormat)
+    .option('--separator <char>', "CSV only: ';' (default), ',' or 'tab'", parseSeparator)
+    .option('--out <file>', 'write the file here')
+    .option('--no-send', 'only write the file (with --out), send nothing')
+    .action(async (opts: ExportOptions) => {
+      if (!opts.send && !opts.out) throw new InvalidArgumentError('--no-send leaves nothing to do without --out FILE');
+      const ok = await withHub(async (hub) => {
+        const target = await exportAccount(hub.db, opts.to);
+        if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
+        if (opts.out) await writeFile(hub, { ...opts, out: opts.out });
+        if (!opts.send) return true;
+        const view = await sendExport(hub, opts);
+        printExport(view);
+        return view.state === 'finished' && view.errors_total === 0;
+      });
+      if (!ok) process.exitCode = 1;
+    });
+}

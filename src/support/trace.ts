@@ -114,7 +114,7 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
       error: o.crm_error,
     },
   ];
-  if (o.shipping || o.delivery_id || o.delivery_state !== 'not_sent') {
+  if (o.delivery_id || o.delivery_state !== 'not_sent') {
     hops.push({
       hop: 'delivery',
       state: o.delivery_state === 'sent' ? 'ok' : o.delivery_state === 'send_error' ? 'error' : 'pending',

@@ -27,6 +27,11 @@ const refusals: Record<string, Record<Lang, RegExp>> = {
   ozon: { ru: /^Ozon refused the Client-Id and Api-Key \(HTTP 403/, en: /^Ozon refused the Client-Id and Api-Key \(HTTP 403/ },
   wildberries: { ru: /^Wildberries refused the token \(HTTP 401/, en: /^Wildberries refused the token \(HTTP 401/ },
   iiko: { ru: /^iiko refused the API login \(HTTP 401/, en: /^iiko refused the API login \(HTTP 401/ },
+  cdek: { ru: /^CDEK refused the Account or Secure password \(HTTP 401: v2_unauthorized/, en: /^CDEK refused the Account or Secure password \(HTTP 401/ },
+  bitrix24: { ru: /^Bitrix24 refused the webhook/, en: /^Bitrix24 refused the webhook/ },
+  kaspi: { ru: /^Kaspi refused the API token \(HTTP 401/, en: /^Kaspi refused the API token \(HTTP 401/ },
+  lamoda: { ru: /^Lamoda refused the UserID and API key \(E007/, en: /^Lamoda refused the UserID and API key \(E007/ },
+  namshi: { ru: /^Namshi refused the UserID and API key \(E007/, en: /^Namshi refused the UserID and API key \(E007/ },
 };
 
 const demoOf = (m: ChannelModule): DemoSeed => {
@@ -38,7 +43,8 @@ const demoOf = (m: ChannelModule): DemoSeed => {
 function spoilt(m: ChannelModule): Record<string, string> {
   const { credentials } = demoOf(m);
   const secret = m.credentialFields.find((f) => f.secret) ?? m.credentialFields[0];
-  return { ...credentials, [secret.key]: `${credentials[secret.key]}-wrong` };
+  // A URL-shaped secret (a Bitrix24 webhook) keeps its shape: the code before its last slash is spoilt.
+  return { ...credentials, [secret.key]: credentials[secret.key].replace(/\/?$/, (slash) => `-wrong${slash}`) };
 }
 
 /** A field by its label's exact words (a required one's label ends in a `*`). */

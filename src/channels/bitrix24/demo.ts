@@ -31,6 +31,8 @@ export const bitrix24Demo: DemoSeed = {
       ...webhook,
       funnels: [{ id: funnelId, name: 'Маркетплейсы', stages: stages.map(({ statusId, name, semantics }) => ({ statusId, name, semantics })) }],
       userFields: Object.values(fields).filter((f) => f.startsWith('UF_')),
+      // The demo shops sell in rubles, zlotys, dollars, tenge and dirhams (Namshi): the portal takes each.
+      currencies: ['RUB', 'PLN', 'USD', 'EUR', 'KZT', 'AED'],
     });
     return { sim: createBitrix24Simulator({ state }) };
   },

@@ -79,7 +79,7 @@ describeEachDatabase('support tools (API)', (t) => {
     expect(trace.body.hops.map((h: { hop: string; state: string }) => [h.hop, h.state])).toEqual([['channel', 'ok'], ['sklad', 'ok'], ['crm', 'ok']]);
     expect(trace.body.hops[2].detail.deal_id).toBe(order.crm_id);
     expect(trace.body.events.map((e: { name: string; state: string }) => [e.name, e.state])).toEqual([[`order.created:${order.id}`, 'done']]);
-    // The whole webhook URL is the account's secret, so the logged URL keeps only the method.
+    // The webhook's code is cut out of the logged URL: .../rest/1/***/batch.
     const crmCall = trace.body.calls.find((c: { url: string }) => c.url.endsWith('batch'));
     expect(decodeURIComponent(crmCall.request_body)).toContain(orderKey(order));
     // The webhook's code is a secret: never in the URL or a body kept for the trace.

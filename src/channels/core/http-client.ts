@@ -437,10 +437,25 @@ async function recordApiCall(db: Executor, call: ApiCall) {
 const SECRET_PARAMS = /^(api[-_]?key|apikey|key|token|access[-_]?token|refresh[-_]?token|id[-_]?token|client[-_]?secret|secret|password|passwd|signature|sig|sign|auth|session)$/i;
 const SECRET_HEADERS = /^(authorization|api-key|x-api-key|x-api-secret-key|client-secret|cookie|x-access-token)$/i;
 
-/** Secret values worth searching for: short ones (an id like "1") would cut random digits. */
+/**
+ * Secret values worth searching for: short ones (an id like "1") would cut random digits. A
+ * credential that is a URL (a Bitrix24 webhook) is secret in its path and query, not in its
+ * host: those parts are searched for, so a logged URL still shows where it went.
+ */
 function collectSecrets(values: Record<string, string> | string[]): string[] {
-  const list = Array.isArray(values) ? values : Object.values(values);
-  return list.map(String).filter((v) => v.length >= 6);
+  const list = (Array.isArray(values) ? values : Object.values(values)).map(String);
+  return list.flatMap((v) => urlSecrets(v) ?? [v]).filter((v) => v.length >= 6);
+}
+
+function urlSecrets(value: string): string[] | null {
+  if (!/^https?:\/\//i.test(value)) return null;
+  try {
+    const url = new URL(value);
+    const parts = [...url.pathname.split('/'), ...[...url.searchParams.values()], url.password].filter(Boolean);
+    return parts.length ? parts.map(decodeURIComponent) : null;
+  } catch {
+    return null;
+  }
 }
 
 function secretHeaderValues(headers: Record<string, string> | undefined, named: string[] = []): string[] {

@@ -15,6 +15,7 @@ import { notificationRoutes } from './pages/notifications.tsx';
 import { menuPageRoutes } from './pages/menu.tsx';
 import { orderRoutes } from './pages/orders.tsx';
 import { traceRoutes } from './pages/trace.tsx';
+import { crmLinkRoutes } from './pages/crm-link.tsx';
 import { exportPageRoutes } from './pages/exports.tsx';
 import { signInRoutes } from './sign-in.tsx';
 
@@ -25,7 +26,7 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/stock', routes: stockRoutes },
   { prefix: '/orders', routes: orderRoutes },
   { prefix: '/support', routes: traceRoutes },
-  { prefix: '/channels', routes: channelRoutes },
+  { prefix: '/channels', routes: (hub) => channelRoutes(hub).route('/', crmLinkRoutes(hub)) },
   { prefix: '/sync', routes: syncRoutes },
   { prefix: '/exports', routes: exportPageRoutes },
   { prefix: '/notifications', routes: notificationRoutes },

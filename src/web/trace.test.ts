@@ -94,6 +94,27 @@ describe('web panel: the order trace and the support actions', () => {
     await waitFor('the fetched order’s deal', () => portal.deals().length === 2);
   });
 
+  it('links the channel account to the portal with the stages the CRM has, on a phone', async () => {
+    const w = await panel.open({ viewport: { width: 390, height: 844 } });
+    await signIn(w, panel.server.adminKey, `/channels/${namshiId}`);
+    await w.page.locator('#crm-link').click();
+    await w.page.waitForURL(/\/crm$/);
+    // The stages are read from the portal: only its own can be chosen.
+    await w.page.getByLabel(/^отменён/i).selectOption('LOSE');
+    await w.page.getByLabel(/^новый/i).selectOption('NEW');
+    await w.page.getByLabel(/^Номер отправления/).fill('not a field');
+    await w.page.getByRole('button', { name: 'Сохранить' }).click();
+    expect(await w.page.locator('#f-field_postingNumber-error').textContent()).toContain('UF_CRM_');
+    await w.page.getByLabel(/^Номер отправления/).fill('UF_CRM_POSTING');
+    await w.page.getByRole('button', { name: 'Сохранить' }).click();
+    await w.page.waitForURL(/saved=1/);
+    await noSideScroll(w);
+    const links = await panel.server.api('/api/v1/crm/links');
+    expect(links.body.items).toEqual([
+      expect.objectContaining({ account_id: namshiId, stage_map: { new: 'NEW', cancelled: 'LOSE' }, fields: { postingNumber: 'UF_CRM_POSTING' } }),
+    ]);
+  });
+
   it('names what it cannot find', async () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/support');

@@ -357,6 +357,16 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
             </dd>
             <dt>{t('channels.baseUrl')}</dt>
             <dd class="mono">{account.base_url}</dd>
+            {module?.connector.capabilities.orders && (
+              <>
+                <dt>{t('crmLink.title')}</dt>
+                <dd>
+                  <a href={`/channels/${account.id}/crm`} id="crm-link">
+                    {t('crmLink.open')}
+                  </a>
+                </dd>
+              </>
+            )}
             <dt>{t('channels.credentials')}</dt>
             <dd>
               <MaskedCredentials v={v} account={account} module={module} />

@@ -317,8 +317,11 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     return c.json({ result });
   });
 
-  const postingView = (p: OzonPosting) => {
+  /** A posting as Ozon lists it; `analytics_data` only when the request asks for it (`with.analytics_data`). */
+  const postingView = (p: OzonPosting, withAnalytics: boolean) => {
     const w = state.warehouse(p.warehouseId);
+    const m = p.deliveryMethod;
+    const address = p.customer?.address;
     return {
       posting_number: p.postingNumber,
       order_id: p.orderId,
@@ -327,16 +330,42 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
       substatus: p.substatus,
       in_process_at: p.inProcessAt,
       shipment_date: p.shipmentDate,
-      delivery_method: { id: 1, name: 'Ozon Логистика', warehouse_id: p.warehouseId, warehouse: w?.name ?? '', tpl_provider: 'Ozon Логистика', tpl_provider_id: 24 },
+      delivery_method: { id: m.id, name: m.name, warehouse_id: p.warehouseId, warehouse: w?.name ?? '', tpl_provider: m.tplProvider, tpl_provider_id: m.tplProviderId },
       cancellation: p.cancelReason
         ? { cancel_reason: p.cancelReason, cancel_reason_id: 352, cancellation_type: 'client', cancellation_initiator: 'Клиент', cancelled_after_ship: false, affect_cancellation_rating: false }
         : { cancel_reason: '', cancel_reason_id: 0, cancellation_type: '', cancellation_initiator: '', cancelled_after_ship: false, affect_cancellation_rating: false },
+      // Ozon names the buyer and the address of postings the seller delivers; the spec: the phone "always returns an empty string".
+      ...(p.customer && address
+        ? {
+            addressee: { name: p.customer.name, phone: '' },
+            customer: {
+              customer_id: p.customer.id,
+              name: p.customer.name,
+              phone: '',
+              address: {
+                address_tail: address.addressTail, city: address.city, comment: address.comment ?? '', country: address.country,
+                region: address.region, zip_code: address.zipCode, provider_pvz_code: address.providerPvzCode ?? '',
+                ...(address.pvzCode ? { pvz_code: address.pvzCode } : {}),
+              },
+            },
+          }
+        : {}),
+      ...(withAnalytics
+        ? {
+            analytics_data: {
+              city: address?.city ?? '', region: address?.region ?? '', delivery_type: address?.providerPvzCode ? 'PVZ' : 'Courier',
+              delivery_date_begin: p.shipmentDate, delivery_date_end: new Date(Date.parse(p.shipmentDate) + 3 * 86_400_000).toISOString(),
+              is_legal: false, is_premium: false, payment_type_group_name: 'картой онлайн',
+              tpl_provider: m.tplProvider, tpl_provider_id: m.tplProviderId, warehouse: w?.name ?? '', warehouse_id: p.warehouseId,
+            },
+          }
+        : {}),
       products: p.lines.map((l) => ({ sku: l.sku, offer_id: l.offerId, name: l.name, quantity: l.quantity, price: l.price, currency_code: 'RUB', mandatory_mark: [] })),
       is_express: false,
       is_multibox: false,
       multi_box_qty: 1,
       tracking_number: '',
-      tpl_integration_type: 'ozon',
+      tpl_integration_type: m.integration,
     };
   };
 
@@ -362,7 +391,7 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
       .sort((a, b2) => a.inProcessAt.localeCompare(b2.inProcessAt) || a.postingNumber.localeCompare(b2.postingNumber));
     if (b.dir === 'DESC' || b.dir === 'desc') all.reverse();
     const page = all.slice(offset, offset + limit);
-    return c.json({ result: { postings: page.map(postingView), has_next: offset + limit < all.length } });
+    return c.json({ result: { postings: page.map((p) => postingView(p, b.with?.analytics_data === true)), has_next: offset + limit < all.length } });
   });
 
   app.post('/v3/posting/fbs/get', async (c) => {
@@ -370,7 +399,7 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     if (b instanceof Response) return b;
     const posting = state.postings.get(String(b.posting_number ?? ''));
     if (!posting) return c.json(errorBody(grpc.notFound, 'Posting not found'), 404);
-    return c.json({ result: postingView(posting) });
+    return c.json({ result: postingView(posting, b.with?.analytics_data === true) });
   });
 
   // Test controls for other processes (benchmarks); in-process tests use `state` directly.

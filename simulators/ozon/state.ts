@@ -38,6 +38,26 @@ export interface OzonPostingLine {
   price: string;
 }
 
+/** How a posting is delivered (`delivery_method`, `tpl_integration_type`): Ozon's own logistics, or a service such as CDEK. */
+export interface OzonDeliveryMethod {
+  id: number;
+  name: string;
+  tplProvider: string;
+  tplProviderId: number;
+  /** `ozon`, `3pl_tracking`, `non_integrated`, `aggregator`, `hybryd`. */
+  integration: string;
+}
+
+/** The buyer and the address (`customer`), which Ozon gives for postings the seller delivers (rFBS). */
+export interface OzonCustomer {
+  id: number;
+  name: string;
+  address: { country: string; region: string; city: string; addressTail: string; zipCode: string; comment?: string; providerPvzCode?: string; pvzCode?: number };
+}
+
+/** Ozon's own delivery, the default of a posting. */
+export const ozonLogistics: OzonDeliveryMethod = { id: 1, name: 'Ozon Логистика', tplProvider: 'Ozon Логистика', tplProviderId: 24, integration: 'ozon' };
+
 export interface OzonPosting {
   postingNumber: string;
   orderId: number;
@@ -47,6 +67,8 @@ export interface OzonPosting {
   inProcessAt: string;
   shipmentDate: string;
   warehouseId: number;
+  deliveryMethod: OzonDeliveryMethod;
+  customer?: OzonCustomer;
   lines: OzonPostingLine[];
   cancelReason?: string;
   /** When the status last changed (the list's `last_changed_status_date` filter). */
@@ -94,8 +116,14 @@ export class OzonState {
     return this.stocks.get(productId)?.get(warehouseId);
   }
 
-  /** A new FBS posting (status awaiting_packaging) for the given offers; reserves the stock. */
-  addPosting(input: { warehouseId: number; lines: { offerId: string; quantity: number }[]; at?: Date }): OzonPosting {
+  /** A new FBS posting (status awaiting_packaging) for the given offers; reserves the stock. Ozon delivers it unless a method is given. */
+  addPosting(input: {
+    warehouseId: number;
+    lines: { offerId: string; quantity: number }[];
+    at?: Date;
+    deliveryMethod?: OzonDeliveryMethod;
+    customer?: OzonCustomer;
+  }): OzonPosting {
     const at = input.at ?? new Date();
     const orderId = this.nextOrderId++;
     const orderNumber = `${orderId % 100_000_000}-${String(orderId).slice(-4)}`;
@@ -108,6 +136,8 @@ export class OzonState {
       inProcessAt: at.toISOString(),
       shipmentDate: new Date(at.getTime() + 2 * 86_400_000).toISOString(),
       warehouseId: input.warehouseId,
+      deliveryMethod: input.deliveryMethod ?? ozonLogistics,
+      customer: input.customer,
       lines: input.lines.map((l) => {
         const p = this.byOfferId.get(l.offerId);
         if (!p) throw new Error(`No Ozon product with offer_id ${l.offerId}`);

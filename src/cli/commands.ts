@@ -4,6 +4,7 @@ import { channelModules } from '../channels/core/module.ts';
 import { engineCommands } from '../engine/cli.ts';
 import { notificationsCommands } from '../notifications/cli.ts';
 import { supportCommands } from '../support/cli.ts';
+import { deliveryCommands } from '../delivery/cli.ts';
 
 /** Adds every domain's commands and the channel modules' own (worker, scheduler, sync, ozon test …) to `sklad`. */
 export function addCommands(program: Command) {
@@ -12,4 +13,5 @@ export function addCommands(program: Command) {
   for (const module of channelModules()) module.cli?.(program);
   notificationsCommands(program);
   supportCommands(program);
+  deliveryCommands(program);
 }

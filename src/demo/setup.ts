@@ -13,6 +13,7 @@ import type { Hub } from '../hub.ts';
 import { recordMovement } from '../inventory/movements.ts';
 import { createWarehouse } from '../inventory/warehouses.ts';
 import { joinDemoCabinets } from '../notifications/demo.ts';
+import { linkDemoDeliveries } from '../delivery/demo.ts';
 import { DEMO_ACTOR, DEMO_WAREHOUSE, demoCatalogue } from './catalogue.ts';
 import type { DemoSimulator, DemoSimulators } from './simulators.ts';
 
@@ -155,6 +156,8 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
     cabinets.push(account.id);
   }
   const accounts = [...sims.channels.keys()].flatMap((channel) => made.get(channel) ?? []);
+  // Before the first sync: the demo shops' orders a delivery service ships become its packages as they are imported.
+  await linkDemoDeliveries(hub, accounts.map((a) => ({ ...a, seed: sims.channels.get(a.channel)!.seed })), DEMO_ACTOR);
 
   // The notifier's two demo people share the demo shop cabinets, so what happens next reaches their Telegram chats.
   await joinDemoCabinets(hub, cabinets);

@@ -11,6 +11,7 @@ import { menuRoutes, menuWebhookRoutes } from '../menu/routes.ts';
 import { notificationModules } from '../notifications/module.ts';
 import { supportRoutes } from '../support/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
+import { deliveryRoutes } from '../delivery/routes.ts';
 
 /**
  * Every domain's routes, then the channel modules' own (src/channels/core/module.ts): `api`
@@ -24,6 +25,7 @@ export function apiModules(_hub?: Hub): ApiModule[] {
     { name: 'inventory', api: inventoryRoutes },
     { name: 'orders', api: ordersRoutes },
     { name: 'support', api: supportRoutes },
+    { name: 'delivery', api: deliveryRoutes },
     { name: 'channels', api: channelsRoutes },
     { name: 'exports', api: exportRoutes },
     ...channelModules().flatMap((m) => m.routes ?? []),

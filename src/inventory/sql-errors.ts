@@ -8,3 +8,11 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   }
   return false;
 }
+
+/** A deadlock (40P01) or a serialization failure (40001): the transaction was rolled back whole and may simply run again. */
+export function isRetryableConflict(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '40P01' || e.code === '40001') return true;
+  }
+  return false;
+}

@@ -28,6 +28,11 @@ export const errorCatalogue = {
   BAD_REQUEST: { status: 400, en: '{message}', ru: 'Неверный запрос: {message}' },
   UNAUTHORIZED: { status: 401, en: '{message}', ru: 'Нужен действующий ключ API (X-API-SECRET-KEY или Authorization: Bearer)' },
   FORBIDDEN: { status: 403, en: '{message}', ru: 'Роль ключа не позволяет это сделать' },
+  CSRF_REFUSED: {
+    status: 403,
+    en: '{message}',
+    ru: 'Изменение через сессию панели принимается только со страниц Склада, с ключом защиты (CSRF) этой сессии',
+  },
   NOT_FOUND: { status: 404, en: '{message}', ru: 'Не найдено: {message}' },
   PAYLOAD_TOO_LARGE: { status: 413, en: 'The image is {mb} MB; the limit is 10 MB', ru: 'Изображение весит {mb} МБ; можно не больше 10 МБ' },
   UNSUPPORTED_MEDIA_TYPE: {

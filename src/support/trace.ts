@@ -4,6 +4,7 @@ import type { Hub } from '../hub.ts';
 import { moduleFor } from '../channels/core/module.ts';
 import { CRM_TOPICS, orderKey } from '../crm/flow.ts';
 import { crmTargets } from '../crm/links.ts';
+import { deliveryOfOrder } from '../delivery/packages.ts';
 import { notFound } from '../shared/errors.ts';
 
 /**
@@ -88,7 +89,8 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
   if (!o) throw notFound('Order', orderId);
   const module = moduleFor(o.channel);
   const key = orderKey(o);
-  const refs = [key, o.external_id, o.posting_number, o.posting_number && `OZ-${o.posting_number}`, o.crm_id, o.delivery_id].filter((r): r is string => !!r);
+  const delivery = await deliveryOfOrder(hub.db, o.id);
+  const refs = [key, o.external_id, o.posting_number, o.crm_id, o.delivery_id, delivery?.number].filter((r): r is string => !!r);
   const targets = await crmTargets(hub.db, [o.id]);
 
   const hops: TraceHop[] = [
@@ -114,12 +116,12 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
       error: o.crm_error,
     },
   ];
-  if (o.delivery_id || o.delivery_state !== 'not_sent') {
+  if (delivery || o.delivery_id || o.delivery_state !== 'not_sent') {
     hops.push({
       hop: 'delivery',
       state: o.delivery_state === 'sent' ? 'ok' : o.delivery_state === 'send_error' ? 'error' : 'pending',
       at: null,
-      detail: { state: o.delivery_state, number: o.posting_number ? `OZ-${o.posting_number}` : null, delivery_id: o.delivery_id },
+      detail: { state: o.delivery_state, number: delivery?.number ?? null, delivery_id: delivery?.trackingNumber ?? o.delivery_id, service_status: delivery?.status ?? null },
       error: o.delivery_error,
     });
   }

@@ -22,10 +22,12 @@ const en = {
   'login.submit': 'Sign in',
   'login.wrong': 'This key is unknown or revoked.',
   'login.missing': 'Enter an API key.',
+  'login.botKey': 'This key is the Telegram bot’s: it works only for the bot’s API. Sign in with a person’s key.',
   'logout': 'Sign out',
   'role.readonly': 'read only',
   'role.operator': 'operator',
   'role.admin': 'admin',
+  'role.bot': 'bot',
 
   'common.search': 'Search',
   'common.save': 'Save',
@@ -55,6 +57,8 @@ const en = {
   'error.notFound': 'This page does not exist.',
   'error.forbidden': 'Your key’s role may not do this.',
   'error.origin': 'The form came from another site and was refused.',
+  'error.csrf': 'The form is out of date (its security token is missing or from another session). Open the page again and resend it.',
+  'error.badForm': 'The form could not be read.',
   'error.internal': 'An internal error happened; it has been logged. Try again in a moment.',
   'error.home': 'Go to the dashboard',
   'error.pending': 'This part is not available yet: {what}.',
@@ -64,6 +68,8 @@ const en = {
   'dash.outOfStock': 'Out of stock',
   'dash.lowStock': 'Low stock (≤ {n})',
   'dash.warehouses': 'Warehouses',
+  'dash.outboxPending': 'Changes waiting to be sent',
+  'dash.outboxDead': 'Changes given up on',
   'dash.syncStatus': 'Sync by account',
   'dash.recent': 'Recent changes',
   'dash.errors': 'Errors',
@@ -504,6 +510,7 @@ const en = {
   'crmLink.save': "Save",
   'crmLink.bad': "Check this value.",
   'crmLink.badField': "A deal field name such as UF_CRM_1700000000.",
+  'trace.detail.service_status': "Service’s status",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -528,10 +535,12 @@ const ru: Record<MessageKey, string> = {
   'login.submit': 'Войти',
   'login.wrong': 'Ключ неизвестен или отозван.',
   'login.missing': 'Введите API-ключ.',
+  'login.botKey': 'Это ключ Telegram-бота: он работает только с API бота. Войдите с ключом сотрудника.',
   'logout': 'Выйти',
   'role.readonly': 'только чтение',
   'role.operator': 'оператор',
   'role.admin': 'администратор',
+  'role.bot': 'бот',
 
   'common.search': 'Найти',
   'common.save': 'Сохранить',
@@ -561,6 +570,8 @@ const ru: Record<MessageKey, string> = {
   'error.notFound': 'Такой страницы нет.',
   'error.forbidden': 'Роль вашего ключа не позволяет это сделать.',
   'error.origin': 'Форма отправлена с другого сайта и отклонена.',
+  'error.csrf': 'Форма устарела (нет её ключа защиты или он от другой сессии). Откройте страницу заново и отправьте ещё раз.',
+  'error.badForm': 'Форму не удалось прочитать.',
   'error.internal': 'Внутренняя ошибка; она записана в журнал. Попробуйте ещё раз чуть позже.',
   'error.home': 'На сводку',
   'error.pending': 'Этот раздел пока недоступен: {what}.',
@@ -570,6 +581,8 @@ const ru: Record<MessageKey, string> = {
   'dash.outOfStock': 'Нет в наличии',
   'dash.lowStock': 'Мало (≤ {n})',
   'dash.warehouses': 'Склады',
+  'dash.outboxPending': 'Изменений ждут отправки',
+  'dash.outboxDead': 'Изменений не отправлено',
   'dash.syncStatus': 'Синхронизация по кабинетам',
   'dash.recent': 'Последние изменения',
   'dash.errors': 'Ошибки',
@@ -1010,6 +1023,7 @@ const ru: Record<MessageKey, string> = {
   'crmLink.save': "Сохранить",
   'crmLink.bad': "Проверьте значение.",
   'crmLink.badField': "Имя поля сделки, например UF_CRM_1700000000.",
+  'trace.detail.service_status': "Статус в службе",
 };
 
 export const languages = ['ru', 'en'] as const;

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
+import { isRetryableConflict } from '../../inventory/sql-errors.ts';
 import { ensureWarehouse } from '../../inventory/warehouses.ts';
 import { upsertClaims, upsertReviews, upsertSales } from '../../orders/channel-data.ts';
 import { upsertOrder } from '../../orders/service.ts';
@@ -83,6 +84,17 @@ async function inPool<T>(chunks: T[], limit: number, work: (chunk: T) => Promise
   if (failure) throw (failure as PromiseRejectedResult).reason;
 }
 
+async function withConflictRetry<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isRetryableConflict(error)) throw error;
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
+    }
+  }
+}
+
 const chunked = <T>(list: T[], size: number): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
 
 const describeLine = (ref: LineRef, sku: string) => ref.sku || sku || ref.listingExternalId || ref.ean || '?';
@@ -97,7 +109,16 @@ export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
     const refs = orders.flatMap((o) => o.lines.map((l) => l.ref));
     const products = await matchProducts(hub.db, account.id, refs);
     const sellerWarehouse = orders.some((o) => (o.fulfilledBy ?? 'seller') === 'seller') ? await (warehouse ??= orderWarehouse(hub.db, account)) : null;
-    await hub.db.transaction(async (tx) => {
+    const productIds = [...new Set(products.filter((id): id is number => id !== null))].sort((a, b) => a - b);
+    // Chunks write at once on PostgreSQL: each takes its products' stock rows in one order first,
+    // so two chunks selling the same products wait for each other instead of deadlocking; a
+    // deadlock left (rows made on the way) rolls the chunk back whole, and it runs again.
+    await withConflictRetry(() => hub.db.transaction(async (tx) => {
+      if (sellerWarehouse !== null && productIds.length) {
+        await tx.execute(sql`
+          select 1 from stock_levels where warehouse_id = ${sellerWarehouse} and product_id = any(${sql.param(productIds)}::bigint[])
+           order by product_id for update`);
+      }
       let at = 0;
       for (const order of orders) {
         const unmatched: string[] = [];
@@ -115,7 +136,7 @@ export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
         );
         out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched, noWarehouse: bySeller && sellerWarehouse === null });
       }
-    });
+    }));
   }
 
   const refsOf = async <T extends { ref?: LineRef }>(list: T[]) => matchProducts(hub.db, account.id, list.map((x) => x.ref ?? {}));

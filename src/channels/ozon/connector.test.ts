@@ -181,6 +181,35 @@ describeEachDatabase('the Ozon connector', (t) => {
     expect(third.counts).toMatchObject({ created: 0, updated: 0 });
   });
 
+  test('a posting a delivery service ships carries its method, the buyer and the address as the order’s shipping', async () => {
+    const fbs = sim.state.warehouses.find((w) => w.type === 'fbs')!;
+    const cdek = { id: 1_020_000_089_903_000, name: 'СДЭК Курьер', tplProvider: 'СДЭК', tplProviderId: 1_020_000_000_000, integration: 'non_integrated' };
+    const posting = sim.state.addPosting({
+      warehouseId: fbs.id,
+      lines: [{ offerId: 'SKU-2', quantity: 1 }],
+      deliveryMethod: cdek,
+      customer: { id: 42, name: 'Анна Смирнова', address: { country: 'Россия', region: 'Москва', city: 'Москва', addressTail: 'ул. Тверская, д. 7, кв. 12', zipCode: '125009', providerPvzCode: 'MSK123' } },
+    });
+    markLog();
+    await syncOzonPostings(await context(), runCounter().run);
+    expect((since().find((e) => e.path === '/v3/posting/fbs/list')!.body as { with: unknown }).with).toMatchObject({ analytics_data: true });
+    const [order] = await rows<{ shipping: unknown; customer: unknown }>(hub.db, sql`
+      select shipping, customer from orders where channel = 'ozon' and external_id = ${posting.postingNumber}`);
+    expect(order.shipping).toEqual({
+      methodId: String(cdek.id), methodName: 'СДЭК Курьер', warehouseId: String(fbs.id), provider: 'СДЭК',
+      // Ozon's spec: the phone "always returns an empty string".
+      recipient: { name: 'Анна Смирнова', phone: null, email: null },
+      address: { countryCode: 'RU', region: 'Москва', city: 'Москва', address: 'ул. Тверская, д. 7, кв. 12', postalCode: '125009' },
+      deliveryPoint: 'MSK123', weightGrams: null, dimensionsCm: null,
+    });
+    expect(order.customer).toEqual({ name: 'Анна Смирнова', address: 'ул. Тверская, д. 7, кв. 12' });
+    // One Ozon delivers itself: its method, an FBS posting's city from analytics, no buyer.
+    const own = [...sim.state.postings.values()][0];
+    const [plain] = await rows<{ shipping: { methodName: string; recipient: unknown; provider: string } }>(hub.db, sql`
+      select shipping from orders where channel = 'ozon' and external_id = ${own.postingNumber}`);
+    expect(plain.shipping).toMatchObject({ methodName: 'Ozon Логистика', provider: 'Ozon Логистика', recipient: { name: null, phone: null } });
+  });
+
   test('pushes FBS quantities with per-item errors, at most 100 a call', async () => {
     const ctx = await context();
     const listings = [];

@@ -1,5 +1,5 @@
 import type { ConnectorContext, SyncRunCounter } from '../core/connector.ts';
-import type { OrderFact, OrderStatusFact } from '../core/facts.ts';
+import type { OrderFact, OrderStatusFact, ShippingFact } from '../core/facts.ts';
 import { ozonCall, settingsOf } from './client.ts';
 import { decimalToMinor, postingListAnswer, type OzonPostingAnswer } from './types.ts';
 
@@ -68,7 +68,7 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
       to: window.to,
       ...(window.changedFrom ? { last_changed_status_date: { from: window.changedFrom, to: window.to } } : {}),
     };
-    const page = await ozonCall(ctx, '/v3/posting/fbs/list', { dir: 'ASC', filter, limit: settings.pageSize, offset: window.offset, with: { analytics_data: false, financial_data: false } }, postingListAnswer);
+    const page = await ozonCall(ctx, '/v3/posting/fbs/list', { dir: 'ASC', filter, limit: settings.pageSize, offset: window.offset, with: { analytics_data: true, financial_data: false } }, postingListAnswer);
     run.add({ fetched: page.result.postings.length });
     await importPostings(ctx, run, page.result.postings);
     window.offset += page.result.postings.length;
@@ -104,7 +104,55 @@ function toOrder(p: OzonPostingAnswer): OrderFact {
     currency: p.products[0]?.currency_code || 'RUB',
     totalMinor: lines.reduce((sum, l) => sum + l.priceMinor * l.quantity, 0),
     fulfilledBy: 'seller',
+    customer: buyerOf(p),
+    shipping: shippingOf(p),
     lines,
     raw: { order_number: p.order_number, substatus: p.substatus, warehouse: p.delivery_method?.warehouse, cancel_reason: p.cancellation?.cancel_reason || undefined },
   };
+}
+
+/** Ozon writes the country as a name; the delivery services want ISO codes. */
+const countryCodes: Record<string, string> = {
+  россия: 'RU', russia: 'RU', казахстан: 'KZ', kazakhstan: 'KZ', беларусь: 'BY', belarus: 'BY', армения: 'AM', armenia: 'AM',
+  кыргызстан: 'KG', киргизия: 'KG', kyrgyzstan: 'KG', узбекистан: 'UZ', uzbekistan: 'UZ', грузия: 'GE', georgia: 'GE',
+};
+
+const text = (value: string | null | undefined) => value?.trim() || null;
+
+/**
+ * How the posting is delivered (`delivery_method`, `tpl_integration_type`) and to whom: the
+ * buyer and address Ozon gives for postings the seller delivers, else the city and region of
+ * `analytics_data`. Ozon never gives the buyer's phone ("always an empty string") nor the
+ * parcel's weight and size: the delivery flow takes them from its link's defaults, or lists
+ * them as missing before anything is sent.
+ */
+function shippingOf(p: OzonPostingAnswer): ShippingFact {
+  const method = p.delivery_method;
+  const address = p.customer?.address;
+  const country = text(address?.country);
+  return {
+    methodId: method?.id != null ? String(method.id) : null,
+    methodName: text(method?.name),
+    warehouseId: method?.warehouse_id != null ? String(method.warehouse_id) : null,
+    provider: text(method?.tpl_provider) ?? text(p.analytics_data?.tpl_provider) ?? text(p.tpl_integration_type),
+    recipient: { name: text(p.addressee?.name) ?? text(p.customer?.name), phone: text(p.addressee?.phone) ?? text(p.customer?.phone), email: null },
+    address: {
+      // A posting of Ozon's (a Russian marketplace) with a city and no country is delivered in Russia.
+      countryCode: country ? (countryCodes[country.toLowerCase()] ?? null) : text(address?.city ?? p.analytics_data?.city) ? 'RU' : null,
+      region: text(address?.region) ?? text(p.analytics_data?.region),
+      city: text(address?.city) ?? text(p.analytics_data?.city),
+      address: text(address?.address_tail),
+      postalCode: text(address?.zip_code),
+    },
+    deliveryPoint: text(address?.provider_pvz_code),
+    weightGrams: null,
+    dimensionsCm: null,
+  };
+}
+
+/** The buyer as the CRM shows it, when Ozon names one. */
+function buyerOf(p: OzonPostingAnswer): Record<string, unknown> | null {
+  const name = text(p.addressee?.name) ?? text(p.customer?.name);
+  if (!name) return null;
+  return { name, address: text(p.customer?.address?.address_tail) };
 }

@@ -137,8 +137,26 @@ const posting = z.object({
   status: z.string(),
   substatus: z.string().optional(),
   in_process_at: z.string(),
-  delivery_method: z.object({ warehouse_id: int64.optional(), warehouse: z.string().optional() }).partial().optional(),
+  delivery_method: z
+    .object({ id: int64, name: z.string(), warehouse_id: int64, warehouse: z.string(), tpl_provider: z.string(), tpl_provider_id: int64 })
+    .partial()
+    .nullish(),
+  tpl_integration_type: z.string().nullish(),
   cancellation: z.object({ cancel_reason: z.string().optional() }).partial().nullish(),
+  addressee: z.object({ name: z.string(), phone: z.string() }).partial().nullish(),
+  customer: z
+    .object({
+      name: z.string(),
+      phone: z.string(),
+      address: z
+        .object({ address_tail: z.string(), city: z.string(), country: z.string(), region: z.string(), zip_code: z.string(), provider_pvz_code: z.string(), comment: z.string() })
+        .partial()
+        .nullish(),
+    })
+    .partial()
+    .nullish(),
+  // Asked for with `with.analytics_data`: the city and region of FBS postings, which name no address.
+  analytics_data: z.object({ city: z.string(), region: z.string(), tpl_provider: z.string() }).partial().nullish(),
   products: z.array(z.object({ sku: int64, offer_id: z.string(), name: z.string(), quantity: z.number().int(), price: z.string(), currency_code: z.string().optional() })),
 });
 export type OzonPostingAnswer = z.infer<typeof posting>;

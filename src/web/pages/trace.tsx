@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { listAccounts } from '../../channels/core/accounts.ts';
 import { moduleFor } from '../../channels/core/module.ts';
 import type { Hub } from '../../hub.ts';
@@ -8,6 +9,7 @@ import { appendComment, findOrders, reexportOrder, reimportOrder } from '../../s
 import { orderTrace, type HopState, type OrderTrace } from '../../support/trace.ts';
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
+import { DeliveryHop, deliveryHopOf, deliveryHopRoutes, deliveryNoticeOf } from './delivery-hop.tsx';
 import { localize } from '../messages.ts';
 import { Badge, Empty, Field, formatDateTime, intParam, Notice, Select, Table } from '../ui.tsx';
 
@@ -24,6 +26,8 @@ type Action = (typeof actions)[number];
 
 export function traceRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
+  // The delivery hop's own forms (fix and retry, made by hand): /orders/:id/delivery/:package/…
+  app.route('/', deliveryHopRoutes(hub));
 
   app.get('/orders/:id/trace', async (c) => {
     const v = viewOf(c);
@@ -38,7 +42,14 @@ export function traceRoutes(hub: Hub) {
     }
     const done = c.req.query('done');
     const failed = c.req.query('error');
-    return renderPage(c, `${v.t('trace.title')} ${trace.order.posting_number ?? trace.order.external_id}`, <TracePage v={v} trace={trace} done={done} failed={failed} />);
+    const packages = await deliveryHopOf(hub.db, id);
+    return renderPage(
+      c,
+      `${v.t('trace.title')} ${trace.order.posting_number ?? trace.order.external_id}`,
+      <TracePage v={v} trace={trace} done={done} failed={failed}>
+        {packages.length > 0 && <DeliveryHop v={v} orderId={id} packages={packages} notice={deliveryNoticeOf(c)} />}
+      </TracePage>,
+    );
   });
 
   app.post('/orders/:id/trace/:action', async (c) => {
@@ -139,7 +150,7 @@ function SupportPage({ v, q, found, accounts, failed }: { v: View; q: string; fo
   );
 }
 
-function TracePage({ v, trace, done, failed }: { v: View; trace: OrderTrace; done?: string; failed?: string }) {
+function TracePage({ v, trace, done, failed, children }: { v: View; trace: OrderTrace; done?: string; failed?: string; children?: Child }) {
   const { t } = v;
   const o = trace.order;
   const post = (action: Action, label: string) => (
@@ -204,6 +215,7 @@ function TracePage({ v, trace, done, failed }: { v: View; trace: OrderTrace; don
           ))}
         </ol>
       </section>
+      {children}
       <section class="card" id="trace-events">
         <h2>{t('trace.events')}</h2>
         {trace.events.length ? (

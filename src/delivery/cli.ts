@@ -1,0 +1,171 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { z } from 'zod';
+import { onShutdown, openHub } from '../cli/runtime.ts';
+import { loadConfig } from '../config.ts';
+import type { Hub } from '../hub.ts';
+import { loadMasterKey } from '../shared/master-key.ts';
+import { findPackages, getPackage, packageEvents, type PackageEvent, type PackageRow } from './packages.ts';
+import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './support.ts';
+
+/**
+ * `sklad packages find|show|retry|made-by-hand` (seed 004 §4): a package by OZ-…, the posting
+ * number or the service's number, its outbox events and their errors, and the two support
+ * actions. Readable by default, `--json` for scripts; each action is logged in `operations`
+ * as `cli:<user>`.
+ */
+
+const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
+
+async function withHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const hub = await openHub(config, { role: 'cli' });
+  hub.masterKey = loadMasterKey(config, hub.logger);
+  onShutdown(hub, []);
+  try {
+    return await work(hub);
+  } finally {
+    await hub.database.close();
+  }
+}
+
+const positive = (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+  return n;
+};
+
+const print = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+
+const line = (p: PackageRow) =>
+  `${p.id}\t${p.number}\t${p.state}${p.made_by_hand ? ' (by hand)' : ''}\t${p.tracking_number ?? '-'}\torder ${p.order_id}\t${p.waybill_url ? 'waybill' : '-'}`;
+
+function packageText(p: PackageRow, events: PackageEvent[]): string {
+  const a = p.address;
+  const lines = [
+    `Package ${p.id} · ${p.number} · ${p.state}${p.made_by_hand ? ' (made by hand)' : ''} · order ${p.order_id} · posting ${p.posting_number}`,
+    `  service number: ${p.tracking_number ?? '-'}  status: ${p.delivery_status ?? '-'}  waybill: ${p.waybill_url ?? '-'}`,
+    `  recipient: ${p.recipient.name ?? '?'} ${p.recipient.phone ?? '?'}`,
+    `  to: ${p.delivery_point ? `pick-up point ${p.delivery_point}` : a ? [a.countryCode, a.region, a.city, a.address, a.postalCode].filter(Boolean).join(', ') : '?'}`,
+    `  parcel: ${p.weight_grams ?? '?'} g, ${p.length_cm ?? '?'}×${p.width_cm ?? '?'}×${p.height_cm ?? '?'} cm`,
+  ];
+  if (p.error) lines.push(`  error: ${p.error}`);
+  for (const x of p.problems) lines.push(`  missing: ${x.field} (${x.reason})`);
+  lines.push('', `Outbox events (${events.length}):`);
+  for (const e of events) {
+    lines.push(`  #${e.id} ${e.name} ${e.state} attempts=${e.attempts}${e.last_error ? ` last error: ${e.last_error}` : ''}`);
+    for (const x of e.errors) lines.push(`      attempt ${x.attempt} ${x.at} ${x.http_status ?? ''} ${x.error}`);
+  }
+  return lines.join('\n');
+}
+
+/** A package by its id, or by any of its numbers when that finds exactly one. */
+async function resolvePackage(hub: Hub, ref: string): Promise<PackageRow> {
+  if (/^\d{1,15}$/.test(ref)) {
+    const byNumber = await findPackages(hub.db, { q: ref, limit: 2, offset: 0 });
+    if (byNumber.items.length === 1) return byNumber.items[0];
+    return getPackage(hub.db, Number(ref));
+  }
+  const found = await findPackages(hub.db, { q: ref, limit: 2, offset: 0 });
+  if (found.items.length !== 1) throw new Error(found.items.length ? `"${ref}" names ${found.total} packages: give the package id` : `No package has the number "${ref}"`);
+  return found.items[0];
+}
+
+export function deliveryCommands(program: Command) {
+  const packages = program.command('packages').description('Delivery packages (OZ-…): find, show with outbox events and errors, retry, mark made by hand');
+
+  packages
+    .command('find <number>')
+    .description('Packages by OZ-{posting_number}, the posting number or the delivery service’s number')
+    .option('--json', 'print JSON')
+    .action((number: string, options: { json?: boolean }) =>
+      withHub(async (hub) => {
+        const { items } = await findPackages(hub.db, { q: number, limit: 50, offset: 0 });
+        if (!items.length) throw new Error(`No package has the number "${number}"`);
+        print(options.json, items, () => items.map(line).join('\n'));
+      }),
+    );
+
+  packages
+    .command('show <package>')
+    .description('A package (its id or any of its numbers) with its outbox events and their errors')
+    .option('--json', 'print JSON')
+    .action((ref: string, options: { json?: boolean }) =>
+      withHub(async (hub) => {
+        const p = await resolvePackage(hub, ref);
+        const events = await packageEvents(hub.db, p.id);
+        print(options.json, { ...p, events }, () => packageText(p, events));
+      }),
+    );
+
+  packages
+    .command('retry <package>')
+    .description('Send the package again, with fixed fields if given (checked before anything is queued)')
+    .option('--name <name>', 'the recipient’s name')
+    .option('--phone <phone>', 'the recipient’s phone')
+    .option('--country <code>', 'the country code (RU)')
+    .option('--region <region>', 'the region')
+    .option('--city <city>', 'the city')
+    .option('--address <address>', 'the street, house and flat')
+    .option('--postal-code <code>', 'the postal code')
+    .option('--point <code>', 'a pick-up point’s code instead of the address')
+    .option('--weight <grams>', 'the parcel’s weight in grams', positive)
+    .option('--size <LxWxH>', 'the parcel’s size in centimetres, e.g. 30x20x10')
+    .option('--json', 'print JSON')
+    .action((ref: string, options: RetryOptions) =>
+      withHub(async (hub) => {
+        const p = await resolvePackage(hub, ref);
+        const after = await retryPackage(hub, p.id, fixOf(options), actor());
+        print(options.json, after, () => `Package ${after.id} ${after.number} queued again (${after.state})`);
+      }),
+    );
+
+  packages
+    .command('made-by-hand <package> <number>')
+    .description('Record the delivery order the service’s support made by hand, with its number (CDEK number): the flow goes on to the waybill')
+    .option('--json', 'print JSON')
+    .action((ref: string, number: string, options: { json?: boolean }) =>
+      withHub(async (hub) => {
+        const p = await resolvePackage(hub, ref);
+        const after = await markMadeByHand(hub, p.id, number, actor());
+        print(options.json, after, () => `Package ${after.id} ${after.number} is made by hand: number ${after.tracking_number}`);
+      }),
+    );
+}
+
+interface RetryOptions {
+  name?: string;
+  phone?: string;
+  country?: string;
+  region?: string;
+  city?: string;
+  address?: string;
+  postalCode?: string;
+  point?: string;
+  weight?: number;
+  size?: string;
+  json?: boolean;
+}
+
+function fixOf(o: RetryOptions): PackageFix {
+  const fix: PackageFix = {};
+  const recipient = { ...(o.name ? { name: o.name } : {}), ...(o.phone ? { phone: o.phone } : {}) };
+  if (Object.keys(recipient).length) fix.recipient = recipient;
+  const address = {
+    ...(o.country ? { countryCode: o.country.toUpperCase() } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    ...(o.city ? { city: o.city } : {}),
+    ...(o.address ? { address: o.address } : {}),
+    ...(o.postalCode ? { postalCode: o.postalCode } : {}),
+  };
+  if (Object.keys(address).length) fix.address = address;
+  if (o.point) fix.delivery_point = o.point;
+  if (o.weight) fix.weight_grams = o.weight;
+  if (o.size) {
+    const [length, width, height] = o.size.split(/[x×*]/i).map((n) => positive(n.trim()));
+    if (!height) throw new InvalidArgumentError('--size is length x width x height in centimetres, e.g. 30x20x10');
+    Object.assign(fix, { length_cm: length, width_cm: width, height_cm: height });
+  }
+  const checked = packageFix.safeParse(fix);
+  if (!checked.success) throw new InvalidArgumentError(z.prettifyError(checked.error));
+  return checked.data;
+}

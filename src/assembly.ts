@@ -2,8 +2,6 @@ import { registerChannelJobs } from './channels/core/jobs.ts';
 import { installChannelModules, type ChannelModule } from './channels/core/module.ts';
 import { registry } from './channels/registry.ts';
 import { registerExportJobs } from './exports/jobs.ts';
-import { registerEngineJobs } from './engine/outbox-retention.ts';
-import { registerNotificationJobs } from './notifications/cabinets.ts';
 import { registerCrmFlow } from './crm/flow.ts';
 import { registerDeliveryFlow } from './delivery/flow.ts';
 import { deliveryOrderHook } from './delivery/packages.ts';
@@ -23,6 +21,4 @@ export function assembleSklad(modules: ChannelModule[] = registry) {
   registerDeliveryFlow();
   installOrderHooks([deliveryOrderHook]);
   registerExportJobs();
-  registerEngineJobs();
-  registerNotificationJobs();
 }

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createBitrix24Simulator, type BitrixPortal } from '../../simulators/bitrix24/index.ts';
 import { createNamshiSimulator } from '../../simulators/namshi/index.ts';
+import { createOzonSimulator } from '../../simulators/ozon/server.ts';
+import { OzonState, seedOzon } from '../../simulators/ozon/state.ts';
 import type { SellerCenterSeller } from '../../simulators/sellercenter/state.ts';
 import { createAccount } from '../channels/core/accounts.ts';
 import { runConnectorJob } from '../channels/core/jobs.ts';
@@ -23,19 +25,20 @@ import { startTestServer, type TestServer } from '../test/server.ts';
 describeEachDatabase('support tools (API)', (t) => {
   const namshi = createNamshiSimulator({ rateLimit: null });
   const bitrix = createBitrix24Simulator();
+  const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 3, fboWarehouses: 1, postings: 0, offerId: (i) => `SKU-${i}` }) });
   let portal: BitrixPortal;
   let seller: SellerCenterSeller;
   let server: TestServer;
   const closers: (() => Promise<void>)[] = [];
-  const ids = { namshi: 0, crm: 0 };
+  const ids = { namshi: 0, crm: 0, ozon: 0 };
   let first: { number: string; id: number };
 
   beforeAll(async () => {
     seller = namshi.addSeller({ userId: 'support@namshi.example', apiKey: 'namshi-support-key-0001' });
     for (let n = 1; n <= 3; n++) seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: '99.50' });
     portal = bitrix.state.addPortal({ name: 'support.bitrix24.ru', currencies: ['RUB', 'AED'] });
-    const [namshiServer, bitrixServer] = [await namshi.listen(), await bitrix.listen()];
-    closers.push(namshiServer.close, bitrixServer.close);
+    const [namshiServer, bitrixServer, ozonServer] = [await namshi.listen(), await bitrix.listen(), await ozon.listen()];
+    closers.push(namshiServer.close, bitrixServer.close, ozonServer.close);
     server = await startTestServer(t.database);
     closers.unshift(server.close);
     const hub = server.hub;
@@ -43,6 +46,9 @@ describeEachDatabase('support tools (API)', (t) => {
     ids.namshi = (await createAccount(hub.db, hub.masterKey!, {
       channel: 'namshi', name: 'Namshi', baseUrl: namshiServer.url, credentials: { userId: 'support@namshi.example', apiKey: 'namshi-support-key-0001' },
       settings: { stockWarehouseId: warehouseId },
+    }, 'test')).id;
+    ids.ozon = (await createAccount(hub.db, hub.masterKey!, {
+      channel: 'ozon', name: 'Ozon', baseUrl: ozonServer.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
     }, 'test')).id;
     ids.crm = (await createAccount(hub.db, hub.masterKey!, {
       channel: 'bitrix24', name: 'Portal', baseUrl: bitrixServer.url, credentials: { webhookUrl: portal.webhookUrl(bitrixServer.url) },
@@ -127,6 +133,19 @@ describeEachDatabase('support tools (API)', (t) => {
     expect(cannot.body.error.code).toBe('ORDER_ACTION_UNSUPPORTED');
     expect((await server.api('/api/v1/support/reimport', { method: 'POST', json: { account_id: 424242, number: '1' } })).status).toBe(404);
     expect((await server.api('/api/v1/support/reimport', { method: 'POST', json: { account_id: ids.namshi } })).status).toBe(400);
+  });
+
+  test('upload_order fetches an Ozon posting by its number', async () => {
+    const posting = ozon.state.addPosting({ warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id, lines: [{ offerId: 'SKU-3', quantity: 1 }] });
+    const imported = await server.api('/api/v1/support/reimport', { method: 'POST', json: { account_id: ids.ozon, number: posting.postingNumber } });
+    expect(imported.status).toBe(200);
+    expect(imported.body).toMatchObject({ action: 'upload_order', created: true });
+    await sent(posting.postingNumber);
+    const again = await server.api('/api/v1/support/reimport', { method: 'POST', json: { account_id: ids.ozon, number: posting.postingNumber } });
+    expect(again.body).toMatchObject({ action: 'upload_order', created: false, order_id: imported.body.order_id });
+    expect(portal.deals().filter((d) => String(d.fields.ORIGIN_ID).startsWith('ozon:'))).toHaveLength(1);
+    const absent = await server.api('/api/v1/support/reimport', { method: 'POST', json: { account_id: ids.ozon, number: '0000-0000-1' } });
+    expect(absent.status).toBe(404);
   });
 
   test('CRM links: a channel account is linked to a CRM account only, and unknown ids are named', async () => {

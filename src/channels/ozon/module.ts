@@ -59,6 +59,8 @@ export const ozonModule: ChannelModule = {
   rejectedCredentials: (error) =>
     error.status === 401 || error.status === 403 ? `Ozon refused the Client-Id and Api-Key (HTTP ${error.status}${ozonMessage(error.body)})` : null,
   cli: ozonCommands,
+  // Seed 004: fetching one posting by its number is Ozon's `upload_order`.
+  support: { fetchOrderAction: 'upload_order' },
   demo: ozonDemo,
   jobLabels: {
     'ozon.stocks': { ru: 'Остатки Ozon', en: 'Ozon stocks' },

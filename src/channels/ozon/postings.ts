@@ -1,7 +1,7 @@
 import type { ConnectorContext, SyncRunCounter } from '../core/connector.ts';
 import type { OrderFact, OrderStatusFact, ShippingFact } from '../core/facts.ts';
 import { ozonCall, settingsOf } from './client.ts';
-import { decimalToMinor, postingListAnswer, type OzonPostingAnswer } from './types.ts';
+import { decimalToMinor, postingAnswer, postingListAnswer, type OzonPostingAnswer } from './types.ts';
 
 /**
  * FBS postings into Sklad's orders, keyed by posting number. The first run reads
@@ -77,6 +77,24 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
     await save({ ...state, window });
   }
   await save({ changedUntil: window.to });
+}
+
+/**
+ * One FBS posting by its number (`/v3/posting/fbs/get`): the support tools' `upload_order` of a
+ * posting Sklad does not have. Null when Ozon has none (404).
+ */
+export async function fetchOzonPosting(ctx: ConnectorContext, postingNumber: string): Promise<OrderFact | null> {
+  const { clientId, apiKey } = ctx.account.credentials;
+  const res = await ctx.http.request({
+    method: 'POST',
+    path: '/v3/posting/fbs/get',
+    headers: { 'Client-Id': clientId, 'Api-Key': apiKey },
+    body: { posting_number: postingNumber, with: { analytics_data: true, financial_data: false } },
+    secrets: [apiKey],
+    accept: [404],
+  });
+  if (res.status === 404) return null;
+  return toOrder(postingAnswer.parse(res.body).result);
 }
 
 async function importPostings(ctx: ConnectorContext, run: SyncRunCounter, postings: OzonPostingAnswer[]) {

@@ -162,6 +162,7 @@ const posting = z.object({
 export type OzonPostingAnswer = z.infer<typeof posting>;
 
 export const postingListAnswer = z.object({ result: z.object({ postings: z.array(posting), has_next: z.boolean() }) });
+export const postingAnswer = z.object({ result: posting });
 
 /** "1290.5000" → 129050 kopecks, without going through a float. */
 export function decimalToMinor(value: string | number): number {

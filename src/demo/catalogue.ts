@@ -35,8 +35,8 @@ const rows: [sku: string, name: string, stock: number, priceRub: number, attribu
   ['DEMO-PEN-SET', 'Demo pen set, 3 pcs', 80, 350, { pieces: 3 }],
   ['DEMO-TOTE-BAG', 'Demo tote bag, canvas', 25, 990, { material: 'canvas' }],
   ['DEMO-SOCKS-42', 'Demo socks, size 42', 45, 290, { size: 42 }],
-  // Few on purpose: the dashboard and the bot have a low stock to show.
-  ['DEMO-LAMP-DESK', 'Demo desk lamp, LED', 6, 2490, { power_w: 7 }],
+  // Few on purpose (several channels sell them): the dashboard and the bot have a low stock to show.
+  ['DEMO-LAMP-DESK', 'Demo desk lamp, LED', 12, 2490, { power_w: 7 }],
 ];
 
 export const demoCatalogue: DemoProduct[] = rows.map(([sku, name, stock, priceRub, attributes], i) => ({

@@ -16,6 +16,7 @@ import { joinDemoCabinets } from '../notifications/demo.ts';
 import { linkDemoDeliveries } from '../delivery/demo.ts';
 import { DEMO_ACTOR, DEMO_WAREHOUSE, demoCatalogue } from './catalogue.ts';
 import type { DemoSimulator, DemoSimulators } from './simulators.ts';
+import { exportBacklog } from '../crm/backlog.ts';
 
 /**
  * What the demo writes into Sklad. Everything it makes is marked: products `DEMO-…`, the
@@ -29,6 +30,8 @@ import type { DemoSimulator, DemoSimulators } from './simulators.ts';
 export type DemoMode = 'create' | 'restart' | 'skip';
 
 export interface DemoAccount {
+  /** Its simulator's key (DemoSimulators). */
+  key: string;
   id: number;
   channel: string;
   name: string;
@@ -47,8 +50,6 @@ export interface DemoOutcome {
   uncovered: string[];
 }
 
-/** The name of a channel's demo account: "Demo " and the connector's title. */
-export const demoAccountName = (channel: string) => `Demo ${moduleFor(channel)?.connector.title ?? channel}`;
 
 const MARKER = { entityType: 'demo', entityId: 'setup' } as const;
 
@@ -73,10 +74,10 @@ export async function demoMode(hub: Hub): Promise<DemoMode> {
 
 type DemoAccountRow = Pick<AccountView, 'id' | 'channel' | 'name' | 'base_url' | 'status' | 'status_reason'>;
 
-async function findDemoAccount(ex: Executor, channel: string): Promise<DemoAccountRow | undefined> {
+async function findDemoAccount(ex: Executor, sim: Pick<DemoSimulator, 'channel' | 'name'>): Promise<DemoAccountRow | undefined> {
   const [found] = await rows<DemoAccountRow>(ex, sql`
     select id, channel, name, base_url, status, status_reason from channel_accounts
-     where channel = ${channel} and name = ${demoAccountName(channel)} order by id limit 1`);
+     where channel = ${sim.channel} and name = ${sim.name} order by id limit 1`);
   return found;
 }
 
@@ -91,19 +92,19 @@ async function counts(hub: Hub, accountIds: number[]): Promise<DemoOutcome['coun
 /** What each module says about its demo account's data (DemoSeed.describe), in registry order. */
 async function notes(hub: Hub, sims: DemoSimulators, accounts: DemoAccount[]): Promise<string[]> {
   const lines: string[] = [];
-  for (const a of accounts) lines.push(...((await sims.channels.get(a.channel)?.seed.describe?.(hub, a.id)) ?? []));
+  for (const a of accounts) lines.push(...((await sims.channels.get(a.key)?.seed.describe?.(hub, a.id)) ?? []));
   return lines;
 }
 
-const view = (a: { id: number; channel: string; name: string; base_url: string }): DemoAccount => ({ id: a.id, channel: a.channel, name: a.name, baseUrl: a.base_url });
+const view = (key: string, a: { id: number; channel: string; name: string; base_url: string }): DemoAccount => ({ key, id: a.id, channel: a.channel, name: a.name, baseUrl: a.base_url });
 
 /** The demo account of a module that connects it itself (DemoSeed.connect), found again on a resumed setup. */
 async function connectOwn(hub: Hub, sim: DemoSimulator, connect: NonNullable<DemoSeed['connect']>): Promise<DemoAccount> {
-  const existing = await findDemoAccount(hub.db, sim.channel);
-  if (existing) return view(existing);
-  const id = await connect(hub, { name: demoAccountName(sim.channel), baseUrl: sim.url, credentials: sim.seed.credentials, actor: DEMO_ACTOR });
+  const existing = await findDemoAccount(hub.db, sim);
+  if (existing) return view(sim.key, existing);
+  const id = await connect(hub, { name: sim.name, baseUrl: sim.url, credentials: sim.seed.credentials, actor: DEMO_ACTOR });
   const [made] = await rows<{ id: number; channel: string; name: string; base_url: string }>(hub.db, sql`select id, channel, name, base_url from channel_accounts where id = ${id}`);
-  return view(made);
+  return view(sim.key, made);
 }
 
 /** The first sync of a demo account: listings matched and quantities pushed, then what buyers did, then the pulls that import it. */
@@ -123,7 +124,7 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
   // Accounts their modules connect themselves come first: on a fresh database the module's own records take the first ids (DemoSeed.connect).
   for (const sim of sims.channels.values()) {
     const { connect } = sim.seed;
-    if (connect) made.set(sim.channel, await connectOwn(hub, sim, connect));
+    if (connect) made.set(sim.key, await connectOwn(hub, sim, connect));
   }
 
   const known = new Set((await rows<{ sku: string }>(hub.db, sql`select sku from products where sku like 'DEMO-%'`)).map((r) => r.sku));
@@ -143,21 +144,22 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
   const cabinets: number[] = [];
   for (const sim of sims.channels.values()) {
     if (sim.seed.connect) continue;
-    const existing = await findDemoAccount(hub.db, sim.channel);
+    const existing = await findDemoAccount(hub.db, sim);
     const account =
       existing ??
       (await hub.db.transaction((tx) =>
         createAccount(tx, masterKey, {
-          channel: sim.channel, name: demoAccountName(sim.channel), baseUrl: sim.url,
+          channel: sim.channel, name: sim.name, baseUrl: sim.url,
           credentials: sim.seed.credentials, settings: sim.seed.settings?.(warehouseId) ?? {},
         }, DEMO_ACTOR),
       ));
-    made.set(sim.channel, view(account));
-    cabinets.push(account.id);
+    made.set(sim.key, view(sim.key, account));
+    // The notifier's demo people share the shops' cabinets, not a CRM's or a delivery service's.
+    if (moduleFor(sim.channel)?.connector.capabilities.orders) cabinets.push(account.id);
   }
-  const accounts = [...sims.channels.keys()].flatMap((channel) => made.get(channel) ?? []);
+  const accounts = [...sims.channels.keys()].flatMap((key) => made.get(key) ?? []);
   // Before the first sync: the demo shops' orders a delivery service ships become its packages as they are imported.
-  await linkDemoDeliveries(hub, accounts.map((a) => ({ ...a, seed: sims.channels.get(a.channel)!.seed })), DEMO_ACTOR);
+  await linkDemoDeliveries(hub, accounts.map((a) => ({ ...a, seed: sims.channels.get(a.key)!.seed })), DEMO_ACTOR);
 
   // The notifier's two demo people share the demo shop cabinets, so what happens next reaches their Telegram chats.
   await joinDemoCabinets(hub, cabinets);
@@ -165,7 +167,7 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
   await Promise.all(
     accounts.map(async (a) => {
       try {
-        await firstSync(hub, sims.channels.get(a.channel)!, a);
+        await firstSync(hub, sims.channels.get(a.key)!, a);
       } catch (error) {
         problems.push(`${a.name}: the first sync failed: ${(error as Error).message}`);
       }
@@ -195,7 +197,7 @@ export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOut
   const problems: string[] = [];
   const accounts: DemoAccount[] = [];
   for (const sim of sims.channels.values()) {
-    const account = await findDemoAccount(hub.db, sim.channel);
+    const account = await findDemoAccount(hub.db, sim);
     if (!account) continue; // removed by a person: the demo does not bring it back
     const revive = account.status === 'needs_reauth' || (account.status === 'disabled' && account.status_reason === PARKED);
     const after = await hub.db.transaction(async (tx) => {
@@ -204,12 +206,20 @@ export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOut
       if (revive) await setAccountSchedulesEnabled(tx, account.id, true);
       return patched;
     });
-    accounts.push(view(after));
+    accounts.push(view(sim.key, after));
     if (sim.restoreQuantities) {
       const { items } = await listListings(hub.db, account.id, { state: 'matched', limit: 1000, offset: 0 });
       sim.restoreQuantities(new Map(items.flatMap((l) => (l.last_pushed_quantity === null ? [] : [[l.external_id, l.last_pushed_quantity] as const]))));
     }
-    if (!sim.seed.connect && after.status === 'active') {
+    if (moduleFor(sim.channel)?.crm && after.status === 'active') {
+      // The CRM simulator remembers no deal: the demo's orders are exported to it again (each found by its key, none twice).
+      await hub.db.execute(sql`
+        update orders set crm_state = 'not_sent', crm_id = null, crm_stage = null, crm_requested_at = null, crm_error = null, crm_attempts = 0
+         where crm_account_id = ${account.id}`);
+      await exportBacklog(hub, DEMO_ACTOR).catch((error) => problems.push(`${account.name}: could not export the orders again: ${(error as Error).message}`));
+      continue;
+    }
+    if (!sim.seed.connect && after.status === 'active' && moduleFor(sim.channel)?.connector.capabilities.listings) {
       await enqueueAccountJob(hub, account.id, 'sync').catch((error) => problems.push(`${account.name}: could not queue a sync: ${(error as Error).message}`));
     }
   }
@@ -221,9 +231,11 @@ export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOut
 export async function parkDemo(hub: Hub): Promise<number> {
   if (!(await isSetUp(hub.db))) return 0;
   let parked = 0;
-  for (const { connector } of channelModules()) {
-    const account = await findDemoAccount(hub.db, connector.channel);
-    if (account?.status !== 'active') continue;
+  const accounts = await rows<DemoAccountRow>(hub.db, sql`
+    select id, channel, name, base_url, status, status_reason from channel_accounts where name like 'Demo %' and status = 'active'`);
+  const seeded = new Set(channelModules().flatMap((m) => (m.demo ? [m.demo, ...(m.demo.also ?? [])].map((d) => `${m.connector.channel}\u0000Demo ${d.name ?? m.connector.title}`) : [])));
+  for (const account of accounts) {
+    if (!seeded.has(`${account.channel}\u0000${account.name}`)) continue;
     await hub.db.transaction((tx) => setAccountStatus(tx, account.id, 'disabled', PARKED, DEMO_ACTOR));
     parked++;
   }

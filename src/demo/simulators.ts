@@ -10,14 +10,18 @@ import { channelModules, type DemoChannel, type DemoSeed } from '../channels/cor
  */
 
 export interface DemoSimulator extends Pick<DemoChannel, 'buyersAct' | 'restoreQuantities'> {
+  /** The channel's name for its first demo account; `<channel>:<name>` for more of one module (DemoSeed.also). */
+  key: string;
   channel: string;
+  /** The demo account's name: "Demo " and the seed's name or the connector's title. */
+  name: string;
   seed: DemoSeed;
   url: string;
 }
 
 /** Telegram's simulator is the notifier's to start (src/notifications/demo.ts), not this file's. */
 export interface DemoSimulators {
-  /** By channel, in registry order. */
+  /** By key (the channel, for a module's first demo account), in registry order. */
   channels: Map<string, DemoSimulator>;
   close(): Promise<void>;
 }
@@ -29,10 +33,14 @@ export async function startDemoSimulators(options: { withOrders: boolean }): Pro
   try {
     for (const { connector, demo } of channelModules()) {
       if (!demo) continue;
-      const { sim, buyersAct, restoreQuantities } = demo.simulator(options);
-      const server = await sim.listen(0);
-      closers.push(server.close);
-      channels.set(connector.channel, { channel: connector.channel, seed: demo, url: server.url, buyersAct, restoreQuantities });
+      for (const [i, seed] of [demo, ...(demo.also ?? [])].entries()) {
+        const { sim, buyersAct, restoreQuantities } = seed.simulator(options);
+        const server = await sim.listen(0);
+        closers.push(server.close);
+        const name = `Demo ${seed.name ?? connector.title}`;
+        const key = i === 0 ? connector.channel : `${connector.channel}:${name}`;
+        channels.set(key, { key, channel: connector.channel, name, seed, url: server.url, buyersAct, restoreQuantities });
+      }
     }
     return { channels, close: async () => void (await Promise.all(closers.map((c) => c()))) };
   } catch (error) {

@@ -93,6 +93,10 @@ export interface DemoChannel {
 
 /** What the demo (`npm start` with no configuration) makes of a module. */
 export interface DemoSeed {
+  /** The demo account's name after "Demo " (default: the connector's title). */
+  name?: string;
+  /** More demo accounts of the same module, each with its own simulator (Lamoda's KZ shop beside the RU one). */
+  also?: DemoSeed[];
   /** Fixed credentials: they only ever open this loopback simulator. */
   credentials: Record<string, string>;
   /** The simulator seeded with the demo catalogue (src/demo/catalogue.ts); orders only on the first start. */

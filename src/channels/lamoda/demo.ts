@@ -3,13 +3,28 @@ import { demoCatalogue } from '../../demo/catalogue.ts';
 import type { DemoSeed } from '../core/module.ts';
 
 const credentials = { userId: 'demo-seller@lamoda.example', apiKey: 'demo-lamoda-ru-api-key' };
+const kzCredentials = { userId: 'demo-seller@lamoda.kz.example', apiKey: 'demo-lamoda-kz-api-key' };
+
+/** The Kazakhstan shop, in tenge: its catalog is empty until it comes over from the RU shop (seed 004 §3, the catalog export). */
+const lamodaKzDemo: DemoSeed = {
+  name: 'Lamoda KZ',
+  credentials: kzCredentials,
+  simulator() {
+    const sim = createLamodaSimulator({ shop: 'kz' });
+    sim.addSeller(kzCredentials);
+    return { sim };
+  },
+  settings: (warehouseId) => ({ stockWarehouseId: warehouseId, currency: 'KZT' }),
+};
 
 /**
  * The demo's Lamoda: the Russian shop (rubles), every demo product listed with none in stock
  * until Sklad pushes its quantities; on the first start, orders of the last week in several
- * states. (A second demo account for the Kazakhstan shop needs a DemoSeed of its own.)
+ * states; and beside it the Kazakhstan shop, the catalog export's target.
  */
 export const lamodaDemo: DemoSeed = {
+  name: 'Lamoda RU',
+  also: [lamodaKzDemo],
   credentials,
   simulator({ withOrders }) {
     const sim = createLamodaSimulator({ shop: 'ru' });

@@ -1,5 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAnswer, checkExchange, SellerCenterState, type SellerCenterSeller, type SellerCenterSimulator, type SellerCenterSimulatorOptions } from '../../../../simulators/sellercenter/index.ts';
 import { rows } from '../../../db/database.ts';
 import { enqueueJob, getJob } from '../../../engine/jobs.ts';
@@ -7,7 +10,7 @@ import { waitFor } from '../../../engine/test-fixtures/wait.ts';
 import { startWorkers } from '../../../engine/worker.ts';
 import type { Hub } from '../../../hub.ts';
 import { recordMovement } from '../../../inventory/movements.ts';
-import { describeEachDatabase } from '../../../test/databases.ts';
+import { describeEachDatabase, testKinds, useTestDatabase } from '../../../test/databases.ts';
 import { createAccount } from '../../core/accounts.ts';
 import { connectorContextFor } from '../../core/context.ts';
 import { runConnectorJob } from '../../core/jobs.ts';
@@ -15,6 +18,7 @@ import type { ChannelModule } from '../../core/module.ts';
 import { reconcileAccount } from '../../core/propagation.ts';
 import { syncAccount } from '../../core/sync.ts';
 import { channelsHub, seedCatalog } from '../../core/testing.ts';
+import { ORDERS_PAGE } from './client.ts';
 
 /**
  * The end-to-end test of a SellerCenter module (Lamoda's, Namshi's), on both databases, with
@@ -220,5 +224,194 @@ export function describeSellerCenterModule(c: SellerCenterCase) {
       expect([...actions].sort()).toEqual(['GET FeedStatus', 'GET GetMultipleOrderItems', 'GET GetOrder', 'GET GetOrderItems', 'GET GetOrders', 'GET GetProducts', 'POST ProductUpdate']);
       expect(problems).toEqual([]);
     });
+  });
+}
+
+/** The trouble tests' shop: more stock than all their orders take. */
+const TROUBLE = { products: 10, stock: 100, orders: 30, cancelled: 10 };
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+interface Placed {
+  number: string;
+  /** Units by product index. */
+  lines: [product: number, quantity: number][];
+}
+
+/** The simulator with the seller's products, and an account whose listings and stock were synced once. */
+async function troubleRig(c: SellerCenterCase, database: Parameters<typeof channelsHub>[0]) {
+  const sim = c.simulator({ rateLimit: null });
+  const seller = sim.addSeller(credentials);
+  for (let n = 1; n <= TROUBLE.products; n++) seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: c.price.text });
+  const server = await sim.listen();
+  const hub = channelsHub(database);
+  const { warehouseId } = await seedCatalog(hub.db, { count: TROUBLE.products, stock: () => TROUBLE.stock });
+  const { channel, title } = c.module.connector;
+  const accountId = (await createAccount(hub.db, hub.masterKey!, { channel, name: title, baseUrl: server.url, credentials, settings: { stockWarehouseId: warehouseId } }, 'test')).id;
+  await syncAccount(hub, accountId);
+  const db = hub.db;
+
+  /** Orders a minute apart; every other one of two units, every third with a second SKU. */
+  const placeOrders = (count: number): Placed[] =>
+    Array.from({ length: count }, (_, k): Placed => {
+      const lines: Placed['lines'] = [[k % TROUBLE.products, 1 + (k % 2)]];
+      if (k % 3 === 0) lines.push([(k + 3) % TROUBLE.products, 1]);
+      const order = seller.addOrder({ lines: lines.map(([i, quantity]) => ({ sku: `SKU-${i + 1}`, quantity })), at: new Date(Date.now() - (count - k) * 60_000) });
+      return { number: order.number, lines };
+    });
+
+  /** The orders job as the engine runs it; deduplicated with one already waiting or running. */
+  const enqueueOrders = () => enqueueJob(db, { type: `${channel}.orders`, accountId, payload: { accountId }, key: `${channel}.orders:${accountId}` });
+  const jobEnd = (id: number, boundMs = 60_000) =>
+    waitFor(`${channel}.orders to end`, async () => {
+      const job = await getJob(db, id);
+      return job.status === 'succeeded' || job.status === 'dead' ? job : null;
+    }, boundMs);
+
+  async function ledger() {
+    const [counts] = await rows<{ orders: number; distinct_orders: number; lines: number; cancelled: number; cancelled_lines: number }>(db, sql`
+      select (select count(*)::int from orders where channel = ${channel}) as orders,
+             (select count(distinct external_id)::int from orders where channel = ${channel}) as distinct_orders,
+             (select count(*)::int from order_lines l join orders o on o.id = l.order_id where o.channel = ${channel}) as lines,
+             (select count(*)::int from orders where channel = ${channel} and status = 'cancelled') as cancelled,
+             (select count(*)::int from order_lines l join orders o on o.id = l.order_id where o.channel = ${channel} and o.status = 'cancelled') as cancelled_lines`);
+    // Per order line, by the reference core writes its movements under: never none, never two.
+    const [movements] = await rows<{ sales_off: number; returns_off: number; sales: number; returns: number }>(db, sql`
+      select count(*) filter (where sales <> 1)::int as sales_off,
+             count(*) filter (where returns <> case when status = 'cancelled' then 1 else 0 end)::int as returns_off,
+             coalesce(sum(sales), 0)::int as sales, coalesce(sum(returns), 0)::int as returns
+        from (select o.status,
+                     (select count(*) from stock_movements m where m.type = 'sale' and m.reference like 'order:' || o.id || ':line:' || l.line_no || ':%') as sales,
+                     (select count(*) from stock_movements m where m.type = 'return' and m.reference like 'order:' || o.id || ':line:' || l.line_no || ':%') as returns
+                from order_lines l join orders o on o.id = l.order_id where o.channel = ${channel}) per_line`);
+    return { ...counts, ...movements };
+  }
+
+  /** Every order once, one sale per line, one return per cancelled line; Sklad and the channel at the stock those leave. */
+  async function expectSettled(placed: Placed[], cancelled: number) {
+    const after = await ledger();
+    expect(after).toMatchObject({ orders: placed.length, distinct_orders: placed.length, cancelled, sales_off: 0, returns_off: 0 });
+    expect([after.sales, after.returns]).toEqual([after.lines, after.cancelled_lines]);
+    const want = Array.from({ length: TROUBLE.products }, () => TROUBLE.stock);
+    placed.forEach((o, k) => {
+      if (k >= cancelled) for (const [i, q] of o.lines) want[i] -= q;
+    });
+    const seen = async () => {
+      const levels = await rows<{ on_hand: number }>(db, sql`
+        select l.on_hand::int as on_hand from stock_levels l join products p on p.id = l.product_id where l.warehouse_id = ${warehouseId} order by p.id`);
+      return { sklad: levels.map((l) => l.on_hand), channel: want.map((_, i) => seller.product(`SKU-${i + 1}`)!.quantity) };
+    };
+    // The ProductUpdate feeds follow the write-offs: waited for, then compared, so a miss shows the difference.
+    await waitFor('the channel to show the stock', async () => JSON.stringify(await seen()) === JSON.stringify({ sklad: want, channel: want }), 60_000).catch(() => null);
+    expect(await seen()).toEqual({ sklad: want, channel: want });
+  }
+
+  /** Every request signed and documented, every whole answer in the contract's shapes. */
+  const contractProblems = () => sim.log.flatMap((e) => checkExchange(e, new Map([[credentials.userId, credentials.apiKey]])));
+
+  return { sim, seller, server, hub, ledger, placeOrders, enqueueOrders, jobEnd, expectSettled, contractProblems };
+}
+
+/**
+ * A SellerCenter module's orders under trouble (its `<module>.sigkill.test.ts`): 30 orders
+ * pulled by `<channel>.orders` as the engine runs it, with 30 % of the answers failing (5xx, and
+ * timeouts that end in a 504; no instance documents a rate limit, §6, so no 429), then a third
+ * of them cancelled. Then, on PostgreSQL, 230 orders (three GetOrders pages) with a real `sklad
+ * worker` process killed by SIGKILL while the second page is in flight (every answer slow), and
+ * a successor taking the job and the stock pushes over when their leases run out. Each time:
+ * every order once, one sale per order line, one return per cancelled line, and the channel at
+ * Sklad's stock through ProductUpdate feeds.
+ */
+export function describeSellerCenterTrouble(c: SellerCenterCase) {
+  const { title } = c.module.connector;
+
+  describeEachDatabase(`${title} orders through 30 % faults (end to end)`, (t) => {
+    let rig: Awaited<ReturnType<typeof troubleRig>>;
+    let stopWorkers: (() => Promise<void>) | undefined;
+    beforeAll(async () => {
+      rig = await troubleRig(c, t.database);
+      stopWorkers = startWorkers(rig.hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
+    });
+    afterAll(async () => {
+      await stopWorkers?.();
+      await rig?.server.close();
+    });
+
+    it('every order once, one sale per line, one return per cancelled line, and the channel at the stock', async () => {
+      rig.sim.faults.set({ rate: 0.3, kinds: ['500', '502', '503', 'timeout'], slowMs: 300 });
+      // The random faults may miss a kind in a short run: each comes at least once for sure.
+      for (const kind of ['503', 'timeout', '500'] as const) rig.sim.faults.next(kind, 1);
+      try {
+        const placed = rig.placeOrders(TROUBLE.orders);
+        expect((await rig.jobEnd((await rig.enqueueOrders()).id)).status).toBe('succeeded');
+        await rig.expectSettled(placed, 0);
+        for (const o of placed.slice(0, TROUBLE.cancelled)) rig.seller.cancelOrder(o.number);
+        expect((await rig.jobEnd((await rig.enqueueOrders()).id)).status).toBe('succeeded');
+        await rig.expectSettled(placed, TROUBLE.cancelled);
+      } finally {
+        rig.sim.faults.set(null);
+      }
+      for (const kind of ['500', '503', 'timeout']) expect(rig.sim.log.some((e) => e.fault === kind), kind).toBe(true);
+      expect(rig.contractProblems()).toEqual([]);
+    }, 90_000);
+  });
+
+  describe.skipIf(!testKinds().includes('postgres'))(`${title} orders with a sklad worker killed by SIGKILL mid-run [postgres]`, () => {
+    const t = useTestDatabase('postgres');
+    const children: ChildProcess[] = [];
+    let rig: Awaited<ReturnType<typeof troubleRig>>;
+
+    const spawnWorker = async () => {
+      const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
+        cwd: root,
+        // The key channelsHub sealed the account's credentials with.
+        env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: rig.hub.masterKey!.toString('base64'), LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      await waitFor(`worker ${child.pid} to start`, () => {
+        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
+        return output.includes('Sklad worker running');
+      }, 60_000);
+      return child;
+    };
+    const exited = (child: ChildProcess) =>
+      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+    beforeAll(async () => {
+      rig = await troubleRig(c, t.database);
+    }, 60_000);
+    afterAll(async () => {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await Promise.all(children.map(exited));
+      await rig?.server.close();
+    });
+
+    it('a worker killed between two pages: its successor finishes the run, every order and every write-off once', async () => {
+      const first = await spawnWorker();
+      const placed = rig.placeOrders(2 * ORDERS_PAGE + TROUBLE.orders);
+      // Slow answers keep the run on its second page long enough to kill the worker there.
+      rig.sim.faults.set({ rate: 1, kinds: ['slow'], slowMs: 400 });
+      const { id } = await rig.enqueueOrders();
+      await waitFor('the first page to be in', async () => (await rig.ledger()).orders >= ORDERS_PAGE, 60_000);
+      first.kill('SIGKILL');
+      await exited(first);
+      expect((await rig.ledger()).orders).toBeLessThan(placed.length);
+      rig.sim.faults.set(null);
+
+      // The successor takes the job over once the killed worker's lease has run out, and resumes at the saved page.
+      await spawnWorker();
+      expect((await rig.jobEnd(id, 90_000)).status).toBe('succeeded');
+      await rig.expectSettled(placed, 0);
+      expect((await getJob(rig.hub.db, id)).attempts).toBeGreaterThanOrEqual(2);
+
+      // Cancellations, read by the successor: each returns its lines once, and the channel gets the units back.
+      for (const o of placed.slice(0, TROUBLE.cancelled)) rig.seller.cancelOrder(o.number);
+      expect((await rig.jobEnd((await rig.enqueueOrders()).id)).status).toBe('succeeded');
+      await rig.expectSettled(placed, TROUBLE.cancelled);
+      expect(rig.contractProblems()).toEqual([]);
+    }, 180_000);
   });
 }

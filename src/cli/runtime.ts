@@ -1,12 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Config } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { createApp } from '../http/app.ts';
 import type { Hub } from '../hub.ts';
+import { InvalidArgumentError } from 'commander';
 import { createLogger } from '../shared/logger.ts';
+import { loadMasterKey } from '../shared/master-key.ts';
 
 /** Opens the database (PostgreSQL with DATABASE_URL, else PGlite in the data directory) and migrates it. */
 export async function openHub(config: Config, options: { role?: string } = {}): Promise<Hub> {
@@ -47,3 +49,29 @@ export function onShutdown(hub: Hub, steps: (() => Promise<void> | void)[]) {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
+
+/** A one-shot command's hub, with the master key, closed when `work` ends. */
+export async function withCliHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const hub = await openHub(config, { role: 'cli' });
+  hub.masterKey = loadMasterKey(config, hub.logger);
+  onShutdown(hub, []);
+  try {
+    return await work(hub);
+  } finally {
+    await hub.database.close();
+  }
+}
+
+/** Who a command's actions are logged as in `operations`. */
+export const cliActor = () => `cli:${process.env.USER ?? 'unknown'}`;
+
+/** A commander argument parser: a positive whole number. */
+export function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+  return n;
+}
+
+/** A command's answer: JSON with `--json`, else the readable text. */
+export const printResult = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());

@@ -1,9 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
-import { onShutdown, openHub } from '../cli/runtime.ts';
-import { loadConfig } from '../config.ts';
+import { cliActor, positiveInt, printResult, withCliHub } from '../cli/runtime.ts';
 import type { Hub } from '../hub.ts';
-import { loadMasterKey } from '../shared/master-key.ts';
 import { findPackages, getPackage, packageEvents, type PackageEvent, type PackageRow } from './packages.ts';
 import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './support.ts';
 
@@ -14,27 +12,9 @@ import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './sup
  * as `cli:<user>`.
  */
 
-const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
 
-async function withHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const hub = await openHub(config, { role: 'cli' });
-  hub.masterKey = loadMasterKey(config, hub.logger);
-  onShutdown(hub, []);
-  try {
-    return await work(hub);
-  } finally {
-    await hub.database.close();
-  }
-}
 
-const positive = (text: string) => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
-  return n;
-};
 
-const print = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
 const line = (p: PackageRow) =>
   `${p.id}\t${p.number}\t${p.state}${p.made_by_hand ? ' (by hand)' : ''}\t${p.tracking_number ?? '-'}\torder ${p.order_id}\t${p.waybill_url ? 'waybill' : '-'}`;
@@ -78,10 +58,10 @@ export function deliveryCommands(program: Command) {
     .description('Packages by OZ-{posting_number}, the posting number or the delivery service’s number')
     .option('--json', 'print JSON')
     .action((number: string, options: { json?: boolean }) =>
-      withHub(async (hub) => {
+      withCliHub(async (hub) => {
         const { items } = await findPackages(hub.db, { q: number, limit: 50, offset: 0 });
         if (!items.length) throw new Error(`No package has the number "${number}"`);
-        print(options.json, items, () => items.map(line).join('\n'));
+        printResult(options.json, items, () => items.map(line).join('\n'));
       }),
     );
 
@@ -90,10 +70,10 @@ export function deliveryCommands(program: Command) {
     .description('A package (its id or any of its numbers) with its outbox events and their errors')
     .option('--json', 'print JSON')
     .action((ref: string, options: { json?: boolean }) =>
-      withHub(async (hub) => {
+      withCliHub(async (hub) => {
         const p = await resolvePackage(hub, ref);
         const events = await packageEvents(hub.db, p.id);
-        print(options.json, { ...p, events }, () => packageText(p, events));
+        printResult(options.json, { ...p, events }, () => packageText(p, events));
       }),
     );
 
@@ -108,14 +88,14 @@ export function deliveryCommands(program: Command) {
     .option('--address <address>', 'the street, house and flat')
     .option('--postal-code <code>', 'the postal code')
     .option('--point <code>', 'a pick-up point’s code instead of the address')
-    .option('--weight <grams>', 'the parcel’s weight in grams', positive)
+    .option('--weight <grams>', 'the parcel’s weight in grams', positiveInt)
     .option('--size <LxWxH>', 'the parcel’s size in centimetres, e.g. 30x20x10')
     .option('--json', 'print JSON')
     .action((ref: string, options: RetryOptions) =>
-      withHub(async (hub) => {
+      withCliHub(async (hub) => {
         const p = await resolvePackage(hub, ref);
-        const after = await retryPackage(hub, p.id, fixOf(options), actor());
-        print(options.json, after, () => `Package ${after.id} ${after.number} queued again (${after.state})`);
+        const after = await retryPackage(hub, p.id, fixOf(options), cliActor());
+        printResult(options.json, after, () => `Package ${after.id} ${after.number} queued again (${after.state})`);
       }),
     );
 
@@ -124,10 +104,10 @@ export function deliveryCommands(program: Command) {
     .description('Record the delivery order the service’s support made by hand, with its number (CDEK number): the flow goes on to the waybill')
     .option('--json', 'print JSON')
     .action((ref: string, number: string, options: { json?: boolean }) =>
-      withHub(async (hub) => {
+      withCliHub(async (hub) => {
         const p = await resolvePackage(hub, ref);
-        const after = await markMadeByHand(hub, p.id, number, actor());
-        print(options.json, after, () => `Package ${after.id} ${after.number} is made by hand: number ${after.tracking_number}`);
+        const after = await markMadeByHand(hub, p.id, number, cliActor());
+        printResult(options.json, after, () => `Package ${after.id} ${after.number} is made by hand: number ${after.tracking_number}`);
       }),
     );
 }
@@ -161,7 +141,7 @@ function fixOf(o: RetryOptions): PackageFix {
   if (o.point) fix.delivery_point = o.point;
   if (o.weight) fix.weight_grams = o.weight;
   if (o.size) {
-    const [length, width, height] = o.size.split(/[x×*]/i).map((n) => positive(n.trim()));
+    const [length, width, height] = o.size.split(/[x×*]/i).map((n) => positiveInt(n.trim()));
     if (!height) throw new InvalidArgumentError('--size is length x width x height in centimetres, e.g. 30x20x10');
     Object.assign(fix, { length_cm: length, width_cm: width, height_cm: height });
   }

@@ -1,8 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../config.ts';
-import { onShutdown, openHub } from '../cli/runtime.ts';
-import type { Hub } from '../hub.ts';
-import { loadMasterKey } from '../shared/master-key.ts';
+import type { Command } from 'commander';
+import { cliActor, positiveInt, printResult, withCliHub } from '../cli/runtime.ts';
 import { exportBacklog } from '../crm/backlog.ts';
 import { appendComment, findOrders, reexportOrder, reimportOrder, resolveOrder } from './actions.ts';
 import { orderTrace, type OrderTrace } from './trace.ts';
@@ -13,27 +10,9 @@ import { orderTrace, type OrderTrace } from './trace.ts';
  * each action is logged in `operations` as `cli:<user>`.
  */
 
-const actor = () => `cli:${process.env.USER ?? 'unknown'}`;
 
-async function withHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const hub = await openHub(config, { role: 'cli' });
-  hub.masterKey = loadMasterKey(config, hub.logger);
-  onShutdown(hub, []);
-  try {
-    return await work(hub);
-  } finally {
-    await hub.database.close();
-  }
-}
 
-const positive = (text: string) => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
-  return n;
-};
 
-const print = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
 function traceText(trace: OrderTrace): string {
   const o = trace.order;
@@ -63,13 +42,13 @@ export function supportCommands(program: Command) {
     .description("Orders any of whose ids is <id>: Sklad's, the marketplace's, the posting number, the CRM deal id, OZ-…")
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const found = await withHub((hub) => findOrders(hub, id));
+      const found = await withCliHub((hub) => findOrders(hub, id));
       if (!found.length) {
         console.error(`No order has the id "${id}". If the channel has it: sklad order reimport <accountId> ${id}`);
         process.exitCode = 1;
         return;
       }
-      print(options.json, found, () =>
+      printResult(options.json, found, () =>
         found.map((o) => `${o.id}\t${o.channel}\t${o.external_id}\t${o.posting_number ?? '-'}\t${o.status}\tcrm=${o.crm_state}${o.crm_id ? `:${o.crm_id}` : ''}\tdelivery=${o.delivery_state}`).join('\n'),
       );
     });
@@ -79,8 +58,8 @@ export function supportCommands(program: Command) {
     .description("The order's path marketplace → Sklad → CRM → delivery, its outbox events and errors, and the requests about it")
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const trace = await withHub(async (hub) => orderTrace(hub, (await resolveOrder(hub, id)).id));
-      print(options.json, trace, () => traceText(trace));
+      const trace = await withCliHub(async (hub) => orderTrace(hub, (await resolveOrder(hub, id)).id));
+      printResult(options.json, trace, () => traceText(trace));
     });
 
   order
@@ -88,8 +67,8 @@ export function supportCommands(program: Command) {
     .description('Fetch one order from the channel by its number and import it (Ozon/Lamoda upload_order, Kaspi fetchorder, Namshi notifyOrder)')
     .option('--json', 'print JSON')
     .action(async (accountId: string, number: string, options: { json?: boolean }) => {
-      const result = await withHub((hub) => reimportOrder(hub, positive(accountId), number, actor()));
-      print(options.json, result, () => `${result.action}: order ${result.order_id} ${result.created ? 'imported' : 'updated and queued for the CRM'}`);
+      const result = await withCliHub((hub) => reimportOrder(hub, positiveInt(accountId), number, cliActor()));
+      printResult(options.json, result, () => `${result.action}: order ${result.order_id} ${result.created ? 'imported' : 'updated and queued for the CRM'}`);
     });
 
   for (const [name, action, description] of [
@@ -101,8 +80,8 @@ export function supportCommands(program: Command) {
       .description(description)
       .option('--json', 'print JSON')
       .action(async (id: string, options: { json?: boolean }) => {
-        const result = await withHub((hub) => reexportOrder(hub, id, actor(), action));
-        print(options.json, result, () => `${action}: order ${result.order_id} queued for the CRM${result.next ? `; then: sklad order comment ${id}` : ''}`);
+        const result = await withCliHub((hub) => reexportOrder(hub, id, cliActor(), action));
+        printResult(options.json, result, () => `${action}: order ${result.order_id} queued for the CRM${result.next ? `; then: sklad order comment ${id}` : ''}`);
       });
   }
 
@@ -112,8 +91,8 @@ export function supportCommands(program: Command) {
     .option('--text <text>', 'the comment')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { text?: string; json?: boolean }) => {
-      const result = await withHub((hub) => appendComment(hub, id, actor(), options.text));
-      print(options.json, result, () => `appendcomment: deal ${result.deal_id}, comment ${result.comment_id}: ${result.text}`);
+      const result = await withCliHub((hub) => appendComment(hub, id, cliActor(), options.text));
+      printResult(options.json, result, () => `appendcomment: deal ${result.deal_id}, comment ${result.comment_id}: ${result.text}`);
     });
 
   program
@@ -123,7 +102,7 @@ export function supportCommands(program: Command) {
     .description('Export every order not yet in the CRM (50 deals a request)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const result = await withHub((hub) => exportBacklog(hub, actor()));
-      print(options.json, result, () => `${result.queued} orders queued for the CRM; the workers of a running Sklad send them`);
+      const result = await withCliHub((hub) => exportBacklog(hub, cliActor()));
+      printResult(options.json, result, () => `${result.queued} orders queued for the CRM; the workers of a running Sklad send them`);
     });
 }

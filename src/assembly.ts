@@ -2,10 +2,13 @@ import { registerChannelJobs } from './channels/core/jobs.ts';
 import { installChannelModules, type ChannelModule } from './channels/core/module.ts';
 import { registry } from './channels/registry.ts';
 import { registerExportJobs } from './exports/jobs.ts';
+import { registerEngineJobs } from './engine/outbox-retention.ts';
+import { registerNotificationJobs } from './notifications/cabinets.ts';
 import { registerCrmFlow } from './crm/flow.ts';
 import { registerDeliveryFlow } from './delivery/flow.ts';
 import { deliveryOrderHook } from './delivery/packages.ts';
 import { installOrderHooks } from './orders/hooks.ts';
+import { registerReconcileJobs } from './reconcile/jobs.ts';
 
 /**
  * The whole of Sklad in one place (STYLE.md, "assembly in one place"): the channel modules of
@@ -21,4 +24,7 @@ export function assembleSklad(modules: ChannelModule[] = registry) {
   registerDeliveryFlow();
   installOrderHooks([deliveryOrderHook]);
   registerExportJobs();
+  registerEngineJobs();
+  registerNotificationJobs();
+  registerReconcileJobs();
 }

@@ -10,6 +10,10 @@ const configSchema = z.object({
   SKLAD_DEMO: z.enum(['0', '1']).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SKLAD_PUBLIC_URL: z.string().url().optional(),
+  /** Processed outbox messages are kept this many days, then removed (dead ones stay). */
+  SKLAD_OUTBOX_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(7),
+  /** A sync run's lease: renewed while it runs; a run not renewed this long is reaped as failed. */
+  SKLAD_SYNC_RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

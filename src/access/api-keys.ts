@@ -3,9 +3,14 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { DomainError } from '../shared/errors.ts';
 
-export const roles = ['readonly', 'operator', 'admin'] as const;
+/**
+ * People's keys climb one ladder (readonly < operator < admin). `bot` is off it: the key of
+ * seed 001's Telegram bot, which may do only the seed's routes (src/access/permissions.ts).
+ */
+export const roles = ['readonly', 'operator', 'admin', 'bot'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
+const ladder: readonly Role[] = ['readonly', 'operator', 'admin'];
 
 /** Who is calling: the name of the API key is the actor written into every history row. */
 export interface Actor {
@@ -14,7 +19,7 @@ export interface Actor {
   role: Role;
 }
 
-export const roleAtLeast = (role: Role, needed: Role) => roles.indexOf(role) >= roles.indexOf(needed);
+export const roleAtLeast = (role: Role, needed: Exclude<Role, 'bot'>) => ladder.includes(role) && ladder.indexOf(role) >= ladder.indexOf(needed);
 
 const hashKey = (key: string) => crypto.createHash('sha256').update(key, 'utf8').digest('hex');
 

@@ -32,7 +32,8 @@ export async function prepareImage(upload: Uint8Array): Promise<PreparedImage> {
     throw new DomainError('PAYLOAD_TOO_LARGE', `The image is ${mb} MB; the limit is 10 MB`, 413, { field: 'file', bytes: upload.byteLength, mb });
   }
   const input = Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength);
-  const meta = await sharp(input).metadata().catch(() => null);
+  // sharp throws at once, not in its promise, for some inputs (an empty file): both mean "not an image".
+  const meta = await Promise.resolve().then(() => sharp(input).metadata()).catch(() => null);
   if (!meta?.format || !acceptedFormats.has(meta.format)) {
     const what = meta?.format ? `a ${meta.format.toUpperCase()} image` : 'not an image';
     throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `The file is ${what}; upload a JPEG, PNG or WebP picture`, 415, { field: 'file', format: meta?.format ?? null });

@@ -5,6 +5,7 @@ import { engineCommands } from '../engine/cli.ts';
 import { notificationsCommands } from '../notifications/cli.ts';
 import { supportCommands } from '../support/cli.ts';
 import { deliveryCommands } from '../delivery/cli.ts';
+import { reconcileCommands } from '../reconcile/cli.ts';
 
 /** Adds every domain's commands and the channel modules' own (worker, scheduler, sync, ozon test …) to `sklad`. */
 export function addCommands(program: Command) {
@@ -14,4 +15,5 @@ export function addCommands(program: Command) {
   notificationsCommands(program);
   supportCommands(program);
   deliveryCommands(program);
+  reconcileCommands(program);
 }

@@ -1,4 +1,5 @@
 /** How a failed attempt is read and when the next one runs. */
+import { databaseErrorCode, userMessage } from '../shared/errors.ts';
 
 const MAX_DELAY_MS = 10 * 60_000;
 const MAX_ERROR_CHARS = 4_000;
@@ -17,7 +18,9 @@ export interface Failure {
  */
 export function readFailure(error: unknown): Failure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
-  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  // A database error's text is SQL: it is logged by the worker, and outbox_errors and the panel get its SQLSTATE only.
+  const named = error instanceof Error && error.name !== 'Error' && !databaseErrorCode(error);
+  const message = `${named ? `${(error as Error).name}: ` : ''}${userMessage(error)}`;
   const status = [e.httpStatus, e.status].find((s) => typeof s === 'number' && s >= 100 && s <= 599) as number | undefined;
   const retryAfter = typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs) && e.retryAfterMs >= 0 ? e.retryAfterMs : null;
   return {

@@ -35,6 +35,7 @@ const SyncRun = z
     status: z.enum(['running', 'succeeded', 'failed', 'partial']), started_at: z.string(), finished_at: z.string().nullable(),
     duration_ms: z.number().int().nullable(), fetched: z.number().int(), created: z.number().int(), updated: z.number().int(),
     pushed: z.number().int(), failed: z.number().int(), error: z.string().nullable(), problems: json, problem_count: z.number().int(),
+    waited_ms: z.number().int().nullable().openapi({ description: 'How long its requests waited on the services’ limits (reconciliation runs; null for others)' }),
   })
   .openapi('SyncRun');
 

@@ -84,7 +84,10 @@ export async function runJob(hub: Hub, workerId: string, claim: Claim, task: Tas
       hub.logger.error({ err, jobId: claim.id }, 'could not record a failed attempt; the lease will run out and the job will be retried');
       return null;
     });
-    hub.logger.warn({ jobId: claim.id, type: claim.type, attempt: claim.attempts, status, error: failure.message, retryInMs: status === 'failed' ? delayMs : undefined }, 'job attempt failed');
+    hub.logger.warn(
+      { jobId: claim.id, type: claim.type, attempt: claim.attempts, status, error: failure.message, err: error, retryInMs: status === 'failed' ? delayMs : undefined },
+      'job attempt failed',
+    );
   } finally {
     stopBeat();
     clearTimeout(timeout);
@@ -107,7 +110,7 @@ export async function runBatch(hub: Hub, workerId: string, consumer: OutboxConsu
       hub.logger.error({ err, topic: consumer.topic }, 'could not record a failed outbox batch; its lease will run out');
       return null;
     });
-    hub.logger.warn({ topic: consumer.topic, messages: ids.length, error: readFailure(error).message, retryInMs: delayMs }, 'outbox batch failed');
+    hub.logger.warn({ topic: consumer.topic, messages: ids.length, error: readFailure(error).message, err: error, retryInMs: delayMs }, 'outbox batch failed');
   } finally {
     stopBeat();
   }
@@ -128,5 +131,5 @@ async function settleBatch(hub: Hub, consumer: OutboxConsumer, messages: OutboxM
   );
   await postponeMessages(hub.db, later);
   await failMessages(hub.db, consumer, failed);
-  if (failed.length) hub.logger.warn({ topic: consumer.topic, failed: failed.length, of: messages.length }, 'outbox messages failed');
+  if (failed.length) hub.logger.warn({ topic: consumer.topic, failed: failed.length, of: messages.length, err: failed[0].error }, 'outbox messages failed');
 }

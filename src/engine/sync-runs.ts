@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
+import { userMessage } from '../shared/errors.ts';
 import type { SyncRunCounter } from '../channels/core/connector.ts';
 
 type Counts = Record<'fetched' | 'created' | 'updated' | 'pushed' | 'failed', number>;
@@ -18,16 +19,20 @@ export interface SyncRun extends SyncRunCounter {
 /**
  * Runs `fn` as one sync run: a `sync_runs` row is written at the start (status running) and
  * finished with the counts: succeeded, partial (problems were reported) or failed (fn threw;
- * the error is kept and rethrown).
+ * the error is kept and rethrown). While it runs, its lease is renewed (SKLAD_SYNC_RUN_LEASE_SECONDS);
+ * if the process dies, `reapSyncRuns` finds the lease expired and fails the run.
  */
 export async function withSyncRun<T>(
   hub: Hub,
   input: { type: string; accountId?: number | null; jobId?: number | null },
   fn: (run: SyncRun) => Promise<T>,
 ): Promise<T> {
+  const leaseSeconds = hub.config.SKLAD_SYNC_RUN_LEASE_SECONDS;
   const [{ id }] = await rows<{ id: number }>(
     hub.db,
-    sql`insert into sync_runs (type, account_id, job_id) values (${input.type}, ${input.accountId ?? null}, ${input.jobId ?? null}) returning id`,
+    sql`insert into sync_runs (type, account_id, job_id, lease_until)
+        values (${input.type}, ${input.accountId ?? null}, ${input.jobId ?? null}, now() + make_interval(secs => ${leaseSeconds}))
+        returning id`,
   );
   const counts: Counts = { fetched: 0, created: 0, updated: 0, pushed: 0, failed: 0 };
   const problems: { message: string; details?: unknown }[] = [];
@@ -41,18 +46,29 @@ export async function withSyncRun<T>(
       for (const name of countNames) counts[name] += more[name] ?? 0;
       dirty = true;
     },
-    problem(message, details) {
+    problem(said, details) {
       problemCount++;
+      // A problem's words may quote a database error ("Failed query: …"): its SQL goes to the log, not the history.
+      const at = said.indexOf('Failed query:');
+      const message = at < 0 ? said : `${said.slice(0, at)}a database error; the details are in the log`;
+      if (at >= 0) hub.logger.warn({ syncRunId: id, problem: said }, 'sync run problem with a database error');
       if (problems.length < MAX_PROBLEMS) problems.push(details === undefined ? { message } : { message, details });
       dirty = true;
     },
   };
+  let renewedAt = Date.now();
   const flush = async () => {
-    if (!dirty) return;
+    // The lease is renewed a few times in its span, with the counts when they changed.
+    const renew = Date.now() - renewedAt >= (leaseSeconds * 1000) / 4;
+    if (!dirty && !renew) return;
+    if (renew) renewedAt = Date.now();
+    const wrote = dirty;
     dirty = false;
-    await writeCounts(hub.db, id, counts, problems, problemCount).catch((err) => hub.logger.warn({ err, syncRunId: id }, 'could not save sync run counts'));
+    await writeCounts(hub.db, id, wrote ? { counts, problems, problemCount } : null, leaseSeconds).catch((err) =>
+      hub.logger.warn({ err, syncRunId: id }, 'could not save sync run counts'),
+    );
   };
-  const timer = setInterval(() => void flush(), FLUSH_EVERY_MS);
+  const timer = setInterval(() => void flush(), Math.min(FLUSH_EVERY_MS, (leaseSeconds * 1000) / 4));
   timer.unref();
   try {
     const result = await fn(run);
@@ -61,21 +77,52 @@ export async function withSyncRun<T>(
     return result;
   } catch (error) {
     clearInterval(timer);
-    await finish(hub.db, id, 'failed', (error as Error)?.message ?? String(error), counts, problems, problemCount);
+    // The history shows the error's words; a database error's SQL goes to the log only.
+    const message = userMessage(error);
+    if (message !== (error as Error)?.message) hub.logger.warn({ err: error, syncRunId: id }, 'sync run failed on a database error');
+    await finish(hub.db, id, 'failed', message, counts, problems, problemCount);
     throw error;
   }
 }
 
-async function writeCounts(ex: Executor, id: number, c: Counts, problems: unknown[], problemCount: number) {
-  await ex.execute(sql`
-    update sync_runs set fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
-      failed = ${c.failed}, problems = ${JSON.stringify(problems)}::jsonb, problem_count = ${problemCount}
-    where id = ${id}`);
+async function writeCounts(
+  ex: Executor,
+  id: number,
+  state: { counts: Counts; problems: unknown[]; problemCount: number } | null,
+  leaseSeconds: number,
+) {
+  const c = state?.counts;
+  const lease = sql`lease_until = now() + make_interval(secs => ${leaseSeconds})`;
+  await ex.execute(
+    c
+      ? sql`update sync_runs set fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
+              failed = ${c.failed}, problems = ${JSON.stringify(state.problems)}::jsonb, problem_count = ${state.problemCount}, ${lease}
+            where id = ${id} and status = 'running'`
+      : sql`update sync_runs set ${lease} where id = ${id} and status = 'running'`,
+  );
+}
+
+const REAPED = 'the process running it stopped (killed or lost) and its lease expired';
+
+/**
+ * Sync runs whose process died: their lease ran out with no renewal. Each is failed with the
+ * reason, so the history is true and nothing waits on it; a job that ran it is retried by the
+ * engine (its own lease, src/engine/claims.ts). The workers call this beside reclaimExpired.
+ */
+export async function reapSyncRuns(ex: Executor): Promise<number> {
+  const reaped = await rows<{ id: number }>(
+    ex,
+    sql`update sync_runs set status = 'failed', error = ${REAPED}, finished_at = lease_until, lease_until = null,
+          duration_ms = greatest(0, round(extract(epoch from lease_until - started_at) * 1000))::int
+        where id in (select id from sync_runs where status = 'running' and lease_until < now() for update skip locked)
+        returning id`,
+  );
+  return reaped.length;
 }
 
 async function finish(ex: Executor, id: number, status: string, error: string | null, c: Counts, problems: unknown[], problemCount: number) {
   await ex.execute(sql`
-    update sync_runs set status = ${status}, error = ${error}, finished_at = clock_timestamp(),
+    update sync_runs set status = ${status}, error = ${error}, finished_at = clock_timestamp(), lease_until = null,
       duration_ms = greatest(0, round(extract(epoch from clock_timestamp() - started_at) * 1000))::int,
       fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
       failed = ${c.failed}, problems = ${JSON.stringify(problems)}::jsonb, problem_count = ${problemCount}
@@ -101,7 +148,7 @@ export async function listSyncRuns(ex: Executor, f: SyncHistoryFilter) {
   const items = await rows(
     ex,
     sql`select id, type, account_id, job_id, status, iso(started_at) as started_at, iso(finished_at) as finished_at, duration_ms,
-          fetched, created, updated, pushed, failed, error, problems, problem_count
+          fetched, created, updated, pushed, failed, error, problems, problem_count, waited_ms
         from sync_runs where ${where} order by started_at desc, id desc limit ${f.limit} offset ${f.offset}`,
   );
   const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from sync_runs where ${where}`);

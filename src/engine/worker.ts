@@ -6,6 +6,7 @@ import { getJobType, jobTypeNames, onJobEnqueued } from './jobs.ts';
 import { claimOutbox, outboxConsumers, releaseOutbox, type OutboxConsumer } from './outbox-consumer.ts';
 import { createCompleter } from './completer.ts';
 import { runBatch, runJob, type Task } from './run-task.ts';
+import { reapSyncRuns } from './sync-runs.ts';
 
 export interface WorkerOptions {
   /** Jobs (and outbox batches) run at once in this process (default 4). */
@@ -70,6 +71,8 @@ export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promi
       lastReclaim = Date.now();
       const lost = await reclaimExpired(hub.db);
       if (lost) hub.logger.warn({ jobs: lost }, 'took back jobs whose lease ran out');
+      const reaped = await reapSyncRuns(hub.db);
+      if (reaped) hub.logger.warn({ syncRuns: reaped }, 'failed sync runs whose process stopped (lease expired)');
     }
     for (const consumer of selectedConsumers()) {
       if (free() < 1 || stopping) break;

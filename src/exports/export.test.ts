@@ -133,7 +133,7 @@ describeEachDatabase('catalog export', (t) => {
     const noFeed = await server.api('/api/v1/exports/catalog', { method: 'POST', json: { from: target, to: source } });
     expect(noFeed.status).toBe(409);
     expect(noFeed.body.error.code).toBe('NO_CATALOG_FEED');
-    expect(noFeed.body.error.message).toBe(`Account ${source} is on generic, which takes no catalog feed: export to an account on feedshop`);
+    expect(noFeed.body.error.message).toBe(`Account ${source} is on generic, which takes no catalog feed: export to an account on lamoda, feedshop`);
 
     const file = await server.api(`/api/v1/exports/catalog.csv?account=${source}`);
     expect(file.status).toBe(409);

@@ -17,6 +17,16 @@ const MAX_JSON_BYTES = 1024 * 1024;
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024 + 64 * 1024;
 const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The panel's pages run only our own scripts (no inline ones; htmx's attributes need no eval),
+ * are never framed, and show images from elsewhere (iiko's menu pictures) but load nothing else.
+ * Inline styles stay allowed: the pages set a few `style` attributes and htmx adds its own.
+ */
+const PANEL_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob: https:",
+  "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
 export function createApp(hub: Hub) {
   const app = createRouter();
   app.onError(handleError(hub.logger));
@@ -32,6 +42,18 @@ export function createApp(hub: Hub) {
     httpMetrics.observe({ method: c.req.method, status: String(c.res.status) }, ms / 1000);
     if (!c.req.path.startsWith('/assets/')) {
       hub.logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request');
+    }
+  });
+
+  app.use('*', async (c, next) => {
+    await next();
+    const headers = c.res.headers;
+    headers.set('x-content-type-options', 'nosniff');
+    headers.set('referrer-policy', 'same-origin');
+    headers.set('x-frame-options', 'DENY');
+    // /docs is Swagger UI's page, with its inline start script: only its framing is refused.
+    if (headers.get('content-type')?.startsWith('text/html')) {
+      headers.set('content-security-policy', c.req.path.startsWith('/docs') ? "frame-ancestors 'none'" : PANEL_CSP);
     }
   });
 

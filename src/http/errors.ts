@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z as zod } from 'zod';
+import { ChannelHttpError, CredentialsRejected } from '../channels/core/connector.ts';
 import type { ErrorCode } from '../shared/error-codes.ts';
 import { DomainError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -43,6 +44,14 @@ export function handleError(logger: Logger) {
       return c.json(errorBody(err.code, err.message, err.details), err.status);
     }
     if (err instanceof zod.ZodError) return validationFailed(c, err);
+    // A service's refusal reached through a route (iiko's organizations with a refused login): the
+    // guard has flagged the account; the caller learns why. A service that fails is its failure, not ours.
+    if (err instanceof CredentialsRejected) {
+      return c.json(errorBody('CREDENTIALS_REJECTED', err.message, { field: 'credentials', reason: err.message }), 422);
+    }
+    if (err instanceof ChannelHttpError) {
+      return c.json(errorBody('CHANNEL_UNAVAILABLE', `The service answered with an error: ${err.message}`, { reason: err.message, status: err.status }), 502);
+    }
     if (err instanceof HTTPException) {
       const status = err.status;
       const code: ErrorCode =

@@ -12,6 +12,7 @@ import { notificationModules } from '../notifications/module.ts';
 import { supportRoutes } from '../support/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
 import { deliveryRoutes } from '../delivery/routes.ts';
+import { reconcileRoutes } from '../reconcile/routes.ts';
 
 /**
  * Every domain's routes, then the channel modules' own (src/channels/core/module.ts): `api`
@@ -26,6 +27,7 @@ export function apiModules(_hub?: Hub): ApiModule[] {
     { name: 'orders', api: ordersRoutes },
     { name: 'support', api: supportRoutes },
     { name: 'delivery', api: deliveryRoutes },
+    { name: 'reconcile', api: reconcileRoutes },
     { name: 'channels', api: channelsRoutes },
     { name: 'exports', api: exportRoutes },
     ...channelModules().flatMap((m) => m.routes ?? []),

@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireRole } from '../http/auth.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, page, security } from '../http/router.ts';
 import type { Hub } from '../hub.ts';
 import { scheduledSyncKinds } from '../channels/iiko/schedule.ts';
@@ -31,7 +30,6 @@ import { listWebhookConfigs, receiveWebhook, registerWebhooks, WEBHOOK_PATH } fr
  */
 
 const tags = ['Menu (iiko)'];
-const admin = requireRole('admin');
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const row = z.record(z.string(), z.unknown());
 
@@ -260,10 +258,6 @@ export function menuRoutes(hub: Hub) {
   listRoute('/data/combos', 'Synced combos', (f) => listCombos(hub.db, f));
 
   // --- settings ------------------------------------------------------------------------------
-
-  app.use('/iiko/settings', async (c, next) => (c.req.method === 'POST' ? admin(c, next) : next()));
-  app.use('/iiko/settings/:id', async (c, next) => (c.req.method === 'PATCH' ? admin(c, next) : next()));
-  app.use('/iiko/settings/:id/webhooks', async (c, next) => (c.req.method === 'POST' ? admin(c, next) : next()));
 
   app.openapi(
     createRoute({

@@ -4,7 +4,7 @@ import { CredentialsRejected, type ConnectorContext, type SyncRunCounter } from 
 import { connectorContextFor, guardCredentials } from '../channels/core/context.ts';
 import { withSyncRun } from '../engine/sync-runs.ts';
 import type { Hub } from '../hub.ts';
-import { DomainError } from '../shared/errors.ts';
+import { databaseErrorCode, DomainError, userMessage } from '../shared/errors.ts';
 import {
   importNomenclature,
   nomenclatureRevision,
@@ -89,7 +89,9 @@ function record(r: Runner, entity: string, counts: Partial<Counts> & { synced?: 
 }
 
 function fail(r: Runner, entities: string[], error: unknown, ms: number) {
-  const message = (error as Error)?.message ?? String(error);
+  // The seed's history shows it: a database error by its SQLSTATE, its SQL in the log.
+  const message = userMessage(error);
+  if (databaseErrorCode(error)) r.hub.logger.warn({ err: error, settingId: r.setting.id }, 'iiko sync step failed on a database error');
   for (const entity of entities) {
     r.results[entity] = { status: 'failed', synced: r.results[entity]?.synced ?? 0, duration_ms: (r.results[entity]?.duration_ms ?? 0) + ms, error: message };
   }

@@ -18,9 +18,21 @@ import { loadOrganizations, runSync, type SyncReport } from './sync.ts';
 
 export const WEBHOOK_PATH = '/webhooks/iiko';
 
-/** A domain or base URL gets the receiver's path; a full URL with a path is taken as it is. */
+/**
+ * A domain or base URL gets the receiver's path; a full URL with a path is taken as it is.
+ * Anything that is no http(s) address with a host (`a b c`) is a 400 naming the field.
+ */
 export function receiverUrl(input: string): string {
-  const url = new URL(/^https?:\/\//i.test(input) ? input : `https://${input}`);
+  let url: URL | null = null;
+  try {
+    url = new URL(/^https?:\/\//i.test(input) ? input : `https://${input}`);
+  } catch {
+    // refused below
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || url.username || url.password) {
+    const message = 'must be a domain or an http(s) URL, such as sklad.example.com or https://sklad.example.com/webhooks/iiko';
+    throw new DomainError('VALIDATION_FAILED', `body.url: ${message}`, 400, [{ field: 'body.url', message }]);
+  }
   if (url.pathname === '/' || url.pathname === '') url.pathname = WEBHOOK_PATH;
   return url.toString();
 }

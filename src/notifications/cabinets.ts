@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rows } from '../db/database.ts';
-import { enqueueJob } from '../engine/jobs.ts';
+import { defineJobType, enqueueJob } from '../engine/jobs.ts';
 import type { Hub } from '../hub.ts';
 import { fieldProblems } from '../http/errors.ts';
-import { DomainError } from '../shared/errors.ts';
-import { findAccountsByCredentials, requireConnector, requireMasterKey } from '../channels/core/accounts.ts';
+import { DomainError, userMessage } from '../shared/errors.ts';
+import { findAccountsByCredentials, getAccount, requireActive, requireConnector, requireMasterKey } from '../channels/core/accounts.ts';
 import { checkCredentials, connectAccount, credentialsRejected, type CheckOutcome } from '../channels/core/connect.ts';
 import { recordEvent } from './events.ts';
 import { addMember, cabinetsOf, membersOf, removeMembers, type Cabinet } from './users.ts';
@@ -14,9 +14,11 @@ import { addMember, cabinetsOf, membersOf, removeMembers, type Cabinet } from '.
  * error codes (CREDENTIALS_REJECTED 422, CHANNEL_UNAVAILABLE 502; the seed names none): the key
  * is checked with the channel first (WB: /ping);
  * a key that already has a cabinet (same credentials fingerprint) makes the user a member of
- * that one, so a team shares one cabinet and one sync. `validate-all` checks every cabinet
- * again: one whose key stopped working is flagged (needs_reauth), its members are told, and
- * it is removed from their cabinets (the account and its history stay; docs/decisions/080).
+ * that one, so a team shares one cabinet and one sync; joining never brings back an account an
+ * admin disabled (docs/decisions/150). `validate-all` checks every cabinet again, as a job (it
+ * asks the service once per cabinet): one whose key stopped working is flagged (needs_reauth),
+ * its members are told, and it is removed from their cabinets (the account and its history stay;
+ * docs/decisions/080).
  */
 
 /** Where new WB cabinets point: WB_API_BASE_URL (a simulator in tests and the demo) or production. */
@@ -45,6 +47,9 @@ export async function addCabinetByKey(
 
   const [existingId] = await findAccountsByCredentials(hub.db, masterKey, connector.channel, parsed.data);
   if (existingId !== undefined) {
+    const existing = await getAccount(hub.db, existingId);
+    // An admin stopped it: a key, even a working one, does not start it again (an admin does, with PATCH status active).
+    if (existing.status === 'disabled') requireActive(existing);
     // A refusal flags the cabinet (needs_reauth); a key that works again brings a flagged one back, its pulls resume.
     const check = await checkCredentials(hub, existingId, actor);
     if (!check.ok) throw credentialsRejected(check.details ?? `${connector.title} refused the key`);
@@ -80,7 +85,22 @@ export interface ValidationReport {
   unreachable: { id: number; name: string; error: string }[];
 }
 
-export async function validateAllCabinets(hub: Hub, actor: string): Promise<ValidationReport> {
+const VALIDATE_ALL = 'notifications.validate_cabinets';
+
+/** The job that runs validate-all, wired in src/assembly.ts; its report is the job's result. */
+export function registerNotificationJobs() {
+  defineJobType(VALIDATE_ALL, ({ hub, job }) => validateAllCabinets(hub, String(job.payload.actor ?? 'validate-all')), {
+    maxAttempts: 3,
+    timeoutMs: 10 * 60_000,
+  });
+}
+
+/** Queues validate-all; while one waits or runs, asking again answers that one. */
+export async function queueCabinetValidation(hub: Hub, actor: string) {
+  return enqueueJob(hub.db, { type: VALIDATE_ALL, key: VALIDATE_ALL, payload: { actor } });
+}
+
+async function validateAllCabinets(hub: Hub, actor: string): Promise<ValidationReport> {
   const cabinets = await rows<{ id: number; name: string; channel: string }>(hub.db, sql`
     select a.id, a.name, a.channel from channel_accounts a
      where exists (select 1 from cabinet_users cu where cu.account_id = a.id) order by a.id`);
@@ -91,7 +111,7 @@ export async function validateAllCabinets(hub: Hub, actor: string): Promise<Vali
       check = await checkCredentials(hub, cabinet.id, actor);
     } catch (error) {
       // Unreachable is not invalid: the cabinet stays until the service answers.
-      report.unreachable.push({ id: cabinet.id, name: cabinet.name, error: (error as Error).message });
+      report.unreachable.push({ id: cabinet.id, name: cabinet.name, error: userMessage(error) });
       continue;
     }
     if (check.ok) {

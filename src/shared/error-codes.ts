@@ -168,6 +168,10 @@ export const errorCatalogue = {
   ORDER_NOT_IN_CRM: { status: 409, en: 'Order {order_id} has no deal in the CRM yet: export it first', ru: 'У заказа {order_id} ещё нет сделки в CRM: сначала выгрузите его' },
   AMBIGUOUS_ORDER: { status: 409, en: '{message}', ru: '«{ref}» — номер нескольких заказов ({order_ids}): укажите номер заказа в Складе' },
   ORDER_NOT_ON_CHANNEL: { status: 404, en: '{message}', ru: '{channel}: заказа {number} нет' },
+  // ── The reconciler (src/reconcile) ─────────────────────────────────────────────────────
+  FINDING_CLOSED: { status: 409, en: 'Finding {finding_id} is closed: a later check no longer saw it', ru: 'Расхождение {finding_id} закрыто: последняя проверка его уже не видит' },
+  FINDING_NO_FIX: { status: 409, en: 'Finding {finding_id} ({kind}) has no automatic fix: check it by hand', ru: 'У расхождения {finding_id} ({kind}) нет автоматического исправления: проверьте вручную' },
+  RECONCILE_UNSUPPORTED: { status: 409, en: '{message}', ru: 'Кабинет {account_id} ({channel}) не сверяется: это не канал продаж' },
 
   // ── Catalog export (src/exports, seed 004 §3) ─────────────────────────────────────────
   ACCOUNT_NOT_FOUND: { status: 404, en: 'Channel account {account_id} does not exist', ru: 'Кабинета {account_id} нет' },

@@ -20,3 +20,27 @@ export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
 
 export const notFound = (what: string, id: string | number) =>
   new DomainError('NOT_FOUND', `${what} ${id} does not exist`, 404, { [what.toLowerCase().replace(/\s+/g, '_')]: id });
+
+/**
+ * The SQLSTATE of a database error, looking through drizzle's wrapper ("Failed query: …",
+ * the statement and its parameters) to the driver's error; null for any other error.
+ */
+export function databaseErrorCode(error: unknown): string | null {
+  let wrapped = false;
+  for (let e = error as { code?: unknown; severity?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    if (e instanceof Error && (e.constructor.name === 'DrizzleQueryError' || e.message.startsWith('Failed query:'))) wrapped = true;
+  }
+  return wrapped ? 'unknown' : null;
+}
+
+/**
+ * What a person may read of an error (a run's error, a failed attempt, an answer): its own
+ * message, except a database error's, which carries SQL: that one is named by its SQLSTATE
+ * only, and the caller logs the error itself.
+ */
+export function userMessage(error: unknown): string {
+  const code = databaseErrorCode(error);
+  if (code) return `A database error (SQLSTATE ${code}) stopped this; the details are in the log`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -4,7 +4,7 @@ import { channelModules, type ChannelModule, type DemoSeed } from '../channels/c
 import { startDemoSimulators, type DemoSimulators } from '../demo/simulators.ts';
 import { withSyncRun } from '../engine/sync-runs.ts';
 import type { WatchedPage } from '../test/browser.ts';
-import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
+import { csrfOf, expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
 
 /**
  * The add-account and new-key forms are drawn from each channel's module (its credential
@@ -154,7 +154,10 @@ describe('web panel: every channel added from the form its module describes', ()
     const [first, other] = [channelModules()[0], channelModules().at(-1)!];
     const page = await w.page.request.post('/channels/new', {
       headers: { origin: panel.server.baseUrl },
-      form: { channel: other.connector.channel, fields_for: first.connector.channel, name: 'No scripts', base_url: '', cred_apiKey: 'typed-for-another-channel' },
+      form: {
+        channel: other.connector.channel, fields_for: first.connector.channel, name: 'No scripts', base_url: '', cred_apiKey: 'typed-for-another-channel',
+        _csrf: await csrfOf(w),
+      },
     });
     const html = await page.text();
     expect(page.status()).toBe(200);

@@ -29,9 +29,24 @@ export function viewOf(c: WebContext): View {
   };
 }
 
-/** A local path to come back to after signing in; anything else (another host, `//x`) goes to the dashboard. */
+const LOCAL = 'http://sklad.invalid';
+
+/**
+ * A path of ours to come back to (after signing in, after a language switch); anything else goes
+ * to the dashboard. Browsers drop tabs and line breaks from a URL and read `\` as `/`, so
+ * `/\t/evil.example` would be `//evil.example`: control characters and backslashes are refused,
+ * and the path is what the URL parser makes of it, never starting with `//`.
+ */
 export function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  if (!next?.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, LOCAL);
+  } catch {
+    return '/';
+  }
+  const path = url.pathname + url.search + url.hash;
+  return url.origin === LOCAL && !path.startsWith('//') ? path : '/';
 }
 
 /**

@@ -91,7 +91,7 @@ describe('web panel: catalog export', () => {
     await w.page.getByLabel('From account').selectOption(String(source));
     await w.page.getByRole('button', { name: 'Download the file' }).click();
     await w.page.waitForURL(/\/exports\/file\?/);
-    expect(await w.page.getByRole('alert').textContent()).toBe(`Account ${source} is on generic, which takes no catalog feed: export to an account on feedshop`);
+    expect(await w.page.getByRole('alert').textContent()).toBe(`Account ${source} is on generic, which takes no catalog feed: export to an account on lamoda, feedshop`);
     // What was chosen stays chosen.
     expect(await w.page.getByLabel('From account').inputValue()).toBe(String(source));
     expectNoConsoleErrors(w);

@@ -1,8 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { roleAtLeast, type Role } from '../access/api-keys.ts';
+import { permissionFor } from '../access/permissions.ts';
 import type { Hub } from '../hub.ts';
 import type { AppEnv } from '../http/router.ts';
 import { viewOf } from './context.ts';
+import { csrfProtection, fromOwnOrigin } from './csrf.ts';
 import { errorPage } from './layout.tsx';
 
 /**
@@ -12,34 +13,27 @@ import { errorPage } from './layout.tsx';
 export function sameOriginPosts(hub: Hub): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const origin = c.req.header('origin') ?? originOfReferer(c.req.header('referer'));
-    const allowed = new Set([new URL(c.req.url).origin]);
-    const host = c.req.header('host');
-    if (host) {
-      allowed.add(`http://${host}`);
-      allowed.add(`https://${host}`);
-    }
-    if (hub.config.SKLAD_PUBLIC_URL) allowed.add(new URL(hub.config.SKLAD_PUBLIC_URL).origin);
-    if (!origin || !allowed.has(origin)) {
-      hub.logger.warn({ event: 'web.cross_origin_post', path: c.req.path, origin: origin ?? null }, 'cross-origin form refused');
+    if (!fromOwnOrigin(c, hub)) {
+      const origin = c.req.header('origin') ?? c.req.header('referer') ?? null;
+      hub.logger.warn({ event: 'web.cross_origin_post', path: c.req.path, origin }, 'cross-origin form refused');
       return errorPage(c, 403, viewOf(c).t('error.origin'));
     }
     await next();
   };
 }
 
-const originOfReferer = (referer: string | undefined) => {
-  try {
-    return referer ? new URL(referer).origin : undefined;
-  } catch {
-    return undefined;
-  }
-};
+/** Every form and htmx request of a session carries its token (src/web/csrf.ts); one without is refused. */
+export function sessionTokens(hub: Hub): MiddlewareHandler<AppEnv> {
+  return csrfProtection((c, status) => {
+    if (status === 403) hub.logger.warn({ event: 'web.csrf_refused', path: c.req.path }, 'form without the session’s token refused');
+    return errorPage(c, status, viewOf(c).t(status === 403 ? 'error.csrf' : 'error.badForm'));
+  });
+}
 
-/** Changing routes refuse a role below `role` (readonly keys never see the forms either). */
-export function requireWriter(role: Role = 'operator'): MiddlewareHandler<AppEnv> {
+/** A role the permission table (src/access/permissions.ts) does not list for the request is refused. */
+export function requireWriter(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !roleAtLeast(c.get('actor').role, role)) {
+    if (!permissionFor(c.req.method, c.req.path).roles.includes(c.get('actor').role)) {
       return errorPage(c, 403, viewOf(c).t('error.forbidden'));
     }
     await next();

@@ -102,7 +102,7 @@ export async function renderFragment(c: WebContext, body: Child) {
 }
 
 /** A page that says what went wrong and where to go next, in the layout when signed in. */
-export function errorPage(c: WebContext, status: 403 | 404 | 500, message: string) {
+export function errorPage(c: WebContext, status: 400 | 403 | 404 | 500, message: string) {
   const v = viewOf(c);
   return renderPage(
     c,

@@ -15,6 +15,7 @@ export const navEntries: NavEntry[] = [
   { href: '/stock', label: 'nav.stock' },
   { href: '/orders', label: 'nav.orders' },
   { href: '/support', label: 'nav.support' },
+  { href: '/findings', label: 'nav.findings' },
   { href: '/channels', label: 'nav.channels' },
   { href: '/sync', label: 'nav.sync' },
   { href: '/exports', label: 'nav.exports' },

@@ -142,7 +142,7 @@ describe('web panel: orders in a real browser', () => {
       expect(await w.page.locator('#order-facts').textContent()).toContain('MAIN · Основной склад');
       expect(await w.page.locator('#crm-state').getAttribute('data-state')).toBe('not_sent');
       expect(await w.page.locator('#delivery-state').textContent()).toContain('не отправлен');
-      expect(await w.page.locator('#handoff').textContent()).toContain('не передаёт заказы в CRM');
+      expect(await w.page.locator('#handoff #trace-link').textContent()).toContain('Путь заказа');
       // Nothing to re-send with: no form and no button on the card.
       expect(await w.page.locator('main form, main button').count()).toBe(0);
       await w.page.getByRole('link', { name: 'MUG-1' }).click();

@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { Hub } from '../hub.ts';
 import type { AppEnv } from '../http/router.ts';
 import { DomainError } from '../shared/errors.ts';
 import { assetRoutes } from './assets.ts';
 import { requireSession, viewOf } from './context.ts';
-import { requireWriter, sameOriginPosts } from './guards.tsx';
+import { requireWriter, sameOriginPosts, sessionTokens } from './guards.tsx';
+import { tokensInPages } from './csrf.ts';
 import { errorPage } from './layout.tsx';
 import { dashboardRoutes } from './pages/dashboard.tsx';
 import { productRoutes } from './pages/products.tsx';
@@ -17,6 +19,7 @@ import { orderRoutes } from './pages/orders.tsx';
 import { traceRoutes } from './pages/trace.tsx';
 import { crmLinkRoutes } from './pages/crm-link.tsx';
 import { exportPageRoutes } from './pages/exports.tsx';
+import { findingRoutes } from './pages/findings.tsx';
 import { signInRoutes } from './sign-in.tsx';
 
 /** The sections of the panel, each behind the session check; `/x` covers `/x/*` too. */
@@ -29,6 +32,7 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/channels', routes: (hub) => channelRoutes(hub).route('/', crmLinkRoutes(hub)) },
   { prefix: '/sync', routes: syncRoutes },
   { prefix: '/exports', routes: exportPageRoutes },
+  { prefix: '/findings', routes: findingRoutes },
   { prefix: '/notifications', routes: notificationRoutes },
   { prefix: '/menu', routes: menuPageRoutes },
 ];
@@ -36,15 +40,16 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
 /**
  * The admin panel: server-rendered pages (Hono JSX) that htmx enhances. Mounted at the root as
  * a public module; every page checks the session itself, and changing requests also check the
- * origin and the role.
+ * origin, the session's CSRF token and the role (src/access/permissions.ts).
  */
 export function webRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
   app.route('/', assetRoutes());
   app.route('/', signInRoutes(hub));
   for (const section of sections) {
-    const paths = section.prefix === '/' ? ['/'] : [section.prefix, `${section.prefix}/*`];
-    for (const path of paths) app.use(path, requireSession(hub), sameOriginPosts(hub), requireWriter());
+    // Hono's `/x/*` matches `/x` too: one pattern, so the guards run once.
+    const path = section.prefix === '/' ? '/' : `${section.prefix}/*`;
+    app.use(path, requireSession(hub), tokensInPages(), sameOriginPosts(hub), requireWriter(), sessionTokens(hub));
   }
   for (const section of sections) app.route('/', section.routes(hub));
 
@@ -59,6 +64,8 @@ export function webRoutes(hub: Hub) {
 
   app.onError((error, c) => {
     if (error instanceof DomainError && error.status === 404) return errorPage(c, 404, error.message);
+    // A body Hono cannot read (a multipart form without its boundary): the form's fault, not ours.
+    if (error instanceof HTTPException && error.status < 500) return errorPage(c, 400, viewOf(c).t('error.badForm'));
     hub.logger.error({ err: error, path: c.req.path }, 'web panel error');
     return errorPage(c, 500, viewOf(c).t('error.internal'));
   });

@@ -6,10 +6,14 @@ import type { Database } from '../db/database.ts';
 export const SESSION_COOKIE = 'sklad_session';
 const SESSION_HOURS = 12;
 
-/** Signs in with an API key: the key is checked once and only a random session id goes to the browser. */
-export async function createSession(database: Database, apiKey: string): Promise<{ id: string; actor: Actor; maxAge: number } | null> {
+/**
+ * Signs in with an API key: the key is checked once and only a random session id goes to the
+ * browser. The bot's key (role bot) opens no session: the panel is for people.
+ */
+export async function createSession(database: Database, apiKey: string): Promise<{ id: string; actor: Actor; maxAge: number } | 'bot' | null> {
   const actor = await authenticate(database, apiKey);
   if (!actor) return null;
+  if (actor.role === 'bot') return 'bot';
   const id = crypto.randomBytes(32).toString('base64url');
   await database.query(
     `insert into web_sessions (id, api_key_id, expires_at) values ($1, $2, now() + make_interval(hours => $3))`,
@@ -22,7 +26,7 @@ export async function sessionActor(database: Database, sessionId: string): Promi
   if (sessionId.length > 100) return null;
   const [row] = await database.query<{ id: number; name: string; role: Role }>(
     `select k.id, k.name, k.role from web_sessions s join api_keys k on k.id = s.api_key_id
-      where s.id = $1 and s.expires_at > now() and k.revoked_at is null`,
+      where s.id = $1 and s.expires_at > now() and k.revoked_at is null and k.role <> 'bot'`,
     [hashSession(sessionId)],
   );
   return row ? { keyId: row.id, name: row.name, role: row.role } : null;

@@ -3,9 +3,10 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Hub } from '../hub.ts';
 import type { AppEnv } from '../http/router.ts';
 import { safeNext, viewOf, type View } from './context.ts';
+import { csrfProtection, servedOverHttps } from './csrf.ts';
 import { sameOriginPosts } from './guards.tsx';
 import { LANG_COOKIE } from './i18n.ts';
-import { Head } from './layout.tsx';
+import { errorPage, Head } from './layout.tsx';
 import { createSession, endSession, SESSION_COOKIE } from './session.ts';
 import { Field, Notice } from './ui.tsx';
 
@@ -14,6 +15,8 @@ export function signInRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
   app.use('/login', sameOriginPosts(hub));
   app.use('/logout', sameOriginPosts(hub));
+  // Signing out is a write of the session too: a page elsewhere may not do it.
+  app.use('/logout', csrfProtection((c, status) => errorPage(c, status, viewOf(c).t(status === 403 ? 'error.csrf' : 'error.badForm'))));
 
   app.get('/login', async (c) => {
     const v = viewOf(c);
@@ -27,6 +30,7 @@ export function signInRoutes(hub: Hub) {
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     if (!key) return c.html(await loginPage(v, { next, error: v.t('login.missing') }));
     const session = await createSession(hub.database, key);
+    if (session === 'bot') return c.html(await loginPage(v, { next, error: v.t('login.botKey') }));
     if (!session) {
       hub.logger.info({ event: 'web.sign_in_refused' }, 'web sign-in with an unknown key');
       return c.html(await loginPage(v, { next, error: v.t('login.wrong') }));
@@ -34,7 +38,7 @@ export function signInRoutes(hub: Hub) {
     setCookie(c, SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'Strict',
-      secure: isHttps(c.req.url, hub),
+      secure: servedOverHttps(c, hub),
       path: '/',
       maxAge: session.maxAge,
     });
@@ -52,14 +56,12 @@ export function signInRoutes(hub: Hub) {
   app.get('/lang/:lang', (c) => {
     const lang = c.req.param('lang');
     if (lang === 'ru' || lang === 'en') {
-      setCookie(c, LANG_COOKIE, lang, { path: '/', maxAge: 365 * 24 * 3600, sameSite: 'Lax' });
+      setCookie(c, LANG_COOKIE, lang, { path: '/', maxAge: 365 * 24 * 3600, sameSite: 'Lax', httpOnly: true, secure: servedOverHttps(c, hub) });
     }
     return c.redirect(safeNext(c.req.query('next')), 303);
   });
   return app;
 }
-
-const isHttps = (url: string, hub: Hub) => url.startsWith('https:') || (hub.config.SKLAD_PUBLIC_URL ?? '').startsWith('https:');
 
 async function loginPage(v: View, state: { next: string; error?: string }) {
   const { t } = v;
@@ -94,7 +96,7 @@ async function loginPage(v: View, state: { next: string; error?: string }) {
             </form>
           </section>
           <p class="login-tools">
-            <a href={`/lang/${other}?next=${encodeURIComponent(`/login?next=${state.next}`)}`} lang={other}>
+            <a href={`/lang/${other}?next=${encodeURIComponent(`/login?next=${encodeURIComponent(state.next)}`)}`} lang={other}>
               {t('lang.switch')}
             </a>
           </p>

@@ -4,7 +4,7 @@ import { createProduct } from '../catalog/products.ts';
 import { rows } from '../db/database.ts';
 import { getLevels, recordMovement } from '../inventory/movements.ts';
 import { ensureWarehouse } from '../inventory/warehouses.ts';
-import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
+import { csrfOf, expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
 
 describe('web panel: stock in a real browser', () => {
   const panel = usePanel();
@@ -72,7 +72,7 @@ describe('web panel: stock in a real browser', () => {
     // The same form sent again (a reload after the answer was lost) changes nothing.
     const replay = await w.page.request.post('/stock/move', {
       headers: { origin: panel.server.baseUrl },
-      form: { type: 'receipt', sku: 'TEAPOT-1L', warehouse: String(shop), quantity: '4', reason: '', token },
+      form: { type: 'receipt', sku: 'TEAPOT-1L', warehouse: String(shop), quantity: '4', reason: '', token, _csrf: await csrfOf(w) },
     });
     expect(replay.status()).toBe(200);
     expect(await available(shop)).toBe(4);

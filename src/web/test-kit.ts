@@ -69,6 +69,9 @@ export async function signIn(w: WatchedPage, key: string, path = '/') {
   await w.page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
+/** The session's CSRF token, from the page the browser shows (every signed-in page has one in its sign-out form). */
+export const csrfOf = (w: WatchedPage) => w.page.locator('input[name="_csrf"]').first().inputValue();
+
 /** Every browser test ends here: a console error or an uncaught page error is a failure. */
 export function expectNoConsoleErrors(w: WatchedPage) {
   expect(w.problems, 'console errors on the page').toEqual([]);

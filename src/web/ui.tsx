@@ -281,6 +281,14 @@ export function intParam(value: string | undefined): number | undefined {
 
 export const offsetParam = (value: string | undefined) => (value && /^\d{1,9}$/.test(value) ? Number(value) : 0);
 
+/** A filter's day (YYYY-MM-DD) that is on the calendar; 2026-13-45 is no day and filters nothing, instead of reaching SQL. */
+export function dayParam(value: string | undefined): string | undefined {
+  const day = value?.trim();
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const time = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(day) ? day : undefined;
+}
+
 /** An amount in minor units (kopecks, groszy) as money in the page's language. */
 export function formatMoney(v: View, minor: number | string | null | undefined, currency: string): string {
   if (minor === null || minor === undefined) return v.t('common.none');

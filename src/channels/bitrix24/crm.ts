@@ -222,6 +222,14 @@ export const bitrix24Crm: CrmService = {
     return (await findByKeys(ctx, settingsOf(ctx.account).fields, [key])).get(key) ?? null;
   },
 
+  async findDeals(ctx, keys) {
+    const names = settingsOf(ctx.account).fields;
+    const found = new Map<string, FoundDeal>();
+    // One list filter per batch of keys: the filter's array stays a sane size in the query.
+    for (let i = 0; i < keys.length; i += MAX_BATCH) for (const [key, deal] of await findByKeys(ctx, names, keys.slice(i, i + MAX_BATCH))) found.set(key, deal);
+    return found;
+  },
+
   async addComment(ctx, dealId, text) {
     // §5: since crm 23.100.0 only the lower-case `fields` is read.
     const fields = { ENTITY_ID: Number(dealId), ENTITY_TYPE: 'deal', COMMENT: text };

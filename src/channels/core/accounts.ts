@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { diffFields, recordOperation } from '../../audit/operations.ts';
 import { rows, type Executor } from '../../db/database.ts';
 import { fieldProblems } from '../../http/errors.ts';
+import { isUniqueViolation } from '../../inventory/sql-errors.ts';
 import { DomainError, notFound } from '../../shared/errors.ts';
 import { fingerprint, maskSecret, sealJson, unsealJson } from '../../shared/secrets.ts';
 import { requireModule } from './module.ts';
@@ -75,19 +76,51 @@ const sealedCredentials = (masterKey: Buffer, credentials: Record<string, string
   masked: Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, maskSecret(String(v))])),
 });
 
+/**
+ * An account's base URL is an address, never a place for credentials: `user:password@` or a
+ * query (a token in it) would be stored and shown in clear, outside the sealed credentials.
+ */
+function parseBaseUrl(value: string | null | undefined, fallback: string): string {
+  if (!value) return fallback;
+  const refuse = (message: string) => {
+    throw new DomainError('VALIDATION_FAILED', `body.base_url: ${message}`, 400, [{ field: 'body.base_url', message }]);
+  };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return refuse('must be a URL, such as https://api.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('must be an http or https URL');
+  if (url.username || url.password) refuse('must not hold a user name or password: put credentials in the credentials fields, which are sealed');
+  if (url.search || url.hash) refuse('must not have a query or fragment (a token in it would be stored in clear): put credentials in the credentials fields');
+  return value;
+}
+
+const nameTaken = (channel: string, name: string, id?: number) =>
+  new DomainError('ACCOUNT_NAME_TAKEN', `A ${channel} account named "${name}" exists already`, 409, { id, channel, name });
+
 export async function createAccount(ex: Executor, masterKey: Buffer, input: AccountInput, actor: string): Promise<AccountView> {
   const connector = requireConnector(input.channel);
   const credentials = parseWith(connector.credentialsSchema, input.credentials, 'body.credentials');
   const settings = connector.settingsSchema ? parseWith(connector.settingsSchema, input.settings ?? {}, 'body.settings') : (input.settings ?? {});
   const name = input.name.trim();
+  const baseUrl = parseBaseUrl(input.baseUrl, connector.defaultBaseUrl);
   const sealed = sealedCredentials(masterKey, credentials);
   const [taken] = await rows(ex, sql`select id from channel_accounts where channel = ${connector.channel} and lower(name) = lower(${name})`);
-  if (taken) throw new DomainError('ACCOUNT_NAME_TAKEN', `A ${connector.channel} account named "${name}" exists already`, 409, { id: taken.id, channel: connector.channel, name });
-  const [created] = await rows<AccountView>(ex, sql`
-    insert into channel_accounts (channel, name, base_url, credentials_sealed, credentials_fingerprint, credentials_masked, settings)
-    values (${connector.channel}, ${name}, ${input.baseUrl || connector.defaultBaseUrl}, ${sealed.sealed}, ${sealed.fingerprint},
-            ${JSON.stringify(sealed.masked)}::jsonb, ${JSON.stringify(settings)}::jsonb)
-    returning ${viewColumns}`);
+  if (taken) throw nameTaken(connector.channel, name, taken.id as number);
+  let created: AccountView;
+  try {
+    [created] = await rows<AccountView>(ex, sql`
+      insert into channel_accounts (channel, name, base_url, credentials_sealed, credentials_fingerprint, credentials_masked, settings)
+      values (${connector.channel}, ${name}, ${baseUrl}, ${sealed.sealed}, ${sealed.fingerprint},
+              ${JSON.stringify(sealed.masked)}::jsonb, ${JSON.stringify(settings)}::jsonb)
+      returning ${viewColumns}`);
+  } catch (error) {
+    // Two requests with one name at once: both passed the check above, the unique index lets one in.
+    if (isUniqueViolation(error, 'channel_accounts_name')) throw nameTaken(connector.channel, name);
+    throw error;
+  }
   await recordOperation(ex, {
     entityType: 'channel_account', entityId: created.id, action: 'create', actor,
     changes: diffFields(null, created as unknown as Record<string, unknown>, ['channel', 'name', 'base_url', 'credentials', 'settings']),
@@ -114,7 +147,7 @@ export async function updateAccount(ex: Executor, masterKey: Buffer, id: number,
   const connector = requireConnector(before.channel);
   const sets = [sql`updated_at = now()`];
   if (patch.name !== undefined) sets.push(sql`name = ${patch.name.trim()}`);
-  if (patch.baseUrl !== undefined) sets.push(sql`base_url = ${patch.baseUrl || connector.defaultBaseUrl}`);
+  if (patch.baseUrl !== undefined) sets.push(sql`base_url = ${parseBaseUrl(patch.baseUrl, connector.defaultBaseUrl)}`);
   if (patch.settings !== undefined) {
     const settings = connector.settingsSchema ? parseWith(connector.settingsSchema, patch.settings, 'body.settings') : patch.settings;
     sets.push(sql`settings = ${JSON.stringify(settings)}::jsonb`);
@@ -129,9 +162,15 @@ export async function updateAccount(ex: Executor, masterKey: Buffer, id: number,
   if (patch.status !== undefined) sets.push(sql`status = ${patch.status}, status_reason = null`);
   if (patch.name !== undefined) {
     const [taken] = await rows(ex, sql`select id from channel_accounts where channel = ${before.channel} and lower(name) = lower(${patch.name.trim()}) and id <> ${id}`);
-    if (taken) throw new DomainError('ACCOUNT_NAME_TAKEN', `A ${before.channel} account named "${patch.name.trim()}" exists already`, 409, { id: taken.id, channel: before.channel, name: patch.name.trim() });
+    if (taken) throw nameTaken(before.channel, patch.name.trim(), taken.id as number);
   }
-  const [after] = await rows<AccountView>(ex, sql`update channel_accounts set ${sql.join(sets, sql`, `)} where id = ${id} returning ${viewColumns}`);
+  let after: AccountView;
+  try {
+    [after] = await rows<AccountView>(ex, sql`update channel_accounts set ${sql.join(sets, sql`, `)} where id = ${id} returning ${viewColumns}`);
+  } catch (error) {
+    if (isUniqueViolation(error, 'channel_accounts_name') && patch.name !== undefined) throw nameTaken(before.channel, patch.name.trim());
+    throw error;
+  }
   const changes = diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>, ['name', 'base_url', 'credentials', 'settings', 'status']);
   if (patch.credentials !== undefined && !changes.credentials) changes.credentials = { before: before.credentials, after: after.credentials };
   if (Object.keys(changes).length) await recordOperation(ex, { entityType: 'channel_account', entityId: id, action: 'update', actor, changes });

@@ -1,5 +1,5 @@
 import type { Hub } from '../../hub.ts';
-import { DomainError } from '../../shared/errors.ts';
+import { databaseErrorCode, DomainError, notFound } from '../../shared/errors.ts';
 import { createAccount, deleteAccount, getAccount, markValidated, requireMasterKey, setAccountStatus, type AccountInput, type AccountStatus, type AccountView } from './accounts.ts';
 import { CredentialsRejected, type ValidationResult } from './connector.ts';
 import { accountRuntime, markNeedsReauth, setSchedulesEnabled } from './context.ts';
@@ -52,6 +52,13 @@ async function askService(hub: Hub, accountId: number): Promise<ValidationResult
   } catch (error) {
     if (error instanceof CredentialsRejected) return { ok: false, reason: error.message };
     if (error instanceof DomainError) throw error;
+    if (databaseErrorCode(error)) {
+      // The account removed while it was checked (its rate bucket's row refers to it): gone, not unavailable.
+      const [still] = await hub.database.query('select 1 from channel_accounts where id = $1', [accountId]);
+      hub.logger.warn({ err: error, accountId }, still ? 'database error while checking a key' : 'account removed while its key was checked');
+      if (!still) throw notFound('Account', accountId);
+      throw error; // ours, not the service's: logged as an internal error, its SQL never shown
+    }
     throw new DomainError('CHANNEL_UNAVAILABLE', `The key could not be checked now: ${(error as Error).message}`, 502, { reason: (error as Error).message });
   }
 }

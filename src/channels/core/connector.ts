@@ -189,6 +189,14 @@ export interface Connector {
    * the support tools' re-import of an order missing in Sklad. Null when the channel has none.
    */
   fetchOrder?(ctx: ConnectorContext, number: string): Promise<OrderFact | null>;
+  /**
+   * Lists the channel's orders created in the window (UTC ISO-8601, `from` ≤ created < `to`),
+   * page by page, for the reconciler (src/reconcile) to compare with Sklad's: nothing is
+   * ingested. Facts are mapped as the order pull maps them; a channel whose list carries no
+   * lines (Kaspi keeps them under each order) may yield `lines: []`, compared then by status
+   * and amount only. Through `ctx.http`, so the same limits apply as to every other call.
+   */
+  listOrders?(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]>;
   jobs?: ConnectorJob[];
 }
 

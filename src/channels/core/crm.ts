@@ -69,6 +69,8 @@ export interface CrmService {
   exportDeals(ctx: ConnectorContext, deals: DealDraft[]): Promise<DealOutcome[]>;
   /** Finds the deal of an order by its key; null when the CRM has none. */
   findDeal(ctx: ConnectorContext, key: string): Promise<{ dealId: string; stageId: string | null } | null>;
+  /** Finds the deals of many orders at once (the reconciler's check), by key; a key with no deal is absent. `findDeal` per key otherwise. */
+  findDeals?(ctx: ConnectorContext, keys: string[]): Promise<Map<string, { dealId: string; stageId: string | null }>>;
   /** Adds a comment to the deal's timeline; answers the comment's id. */
   addComment(ctx: ConnectorContext, dealId: string, text: string): Promise<string>;
   /** The stages of every funnel (for the stage map's choices and checks). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CredentialsRejected, type ChannelLimits, type Connector } from '../core/connector.ts';
 import { kaspiSettings, settingsOf } from './client.ts';
-import { fetchKaspiOrder, listOrders, syncKaspiOrders } from './orders.ts';
+import { fetchKaspiOrder, listKaspiOrders, listOrders, syncKaspiOrders } from './orders.ts';
 
 /** Kaspi publishes no limits (§8): a few requests a second, two at a time, is what a shop's order flow needs. */
 const defaults: ChannelLimits = { pushBatchSize: 100, requestsPerSecond: 5, burst: 5, maxConcurrent: 2 };
@@ -43,6 +43,7 @@ export const kaspiConnector: Connector = {
   },
 
   fetchOrder: fetchKaspiOrder,
+  listOrders: listKaspiOrders,
 
   jobs: [{ name: 'orders', description: 'Kaspi orders into Sklad’s orders (and their stock)', defaultCron: '*/5 * * * *', run: syncKaspiOrders }],
 };

@@ -120,6 +120,23 @@ function toOrder(order: KaspiOrder, entries: KaspiEntry[]): OrderFact {
   };
 }
 
+/**
+ * Orders created in the window, page by page, for the reconciler: their lines live under each
+ * order (one request per order), so they are left out and the order is compared by status and
+ * total. Windows of at most WINDOW_MS, as the pull reads them.
+ */
+export async function* listKaspiOrders(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+  const end = Date.parse(window.to) - 1;
+  for (let from = Date.parse(window.from); from <= end; from += WINDOW_MS) {
+    const to = Math.min(from + WINDOW_MS - 1, end);
+    for (let page = 0; ; page++) {
+      const answer = await listOrders(ctx, { from, to, page });
+      yield answer.data.map((row, i) => toOrder(parseAnswer(kaspiOrder, row, `GET /orders data[${i}]`), []));
+      if (page + 1 >= answer.meta.pageCount) break;
+    }
+  }
+}
+
 /** §3: one order by its code, for the support tools' re-import; null when Kaspi has none. */
 export async function fetchKaspiOrder(ctx: ConnectorContext, code: string): Promise<OrderFact | null> {
   const page = await kaspiGet(ctx, '/orders', { 'page[number]': 0, 'page[size]': 1, 'filter[orders][code]': code.trim() }, orderPage);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
 import { ozonCall, ozonMessage, ozonSettings, settingsOf } from './client.ts';
-import { fetchOzonPosting, syncOzonPostings } from './postings.ts';
+import { fetchOzonPosting, listOzonPostings, syncOzonPostings } from './postings.ts';
 import { syncOzonStocks } from './stocks.ts';
 import { productInfoAnswer, productListAnswer, stocksAnswer, stocksByWarehouseAnswer, stockUpdateAnswer, warehouseListAnswer } from './types.ts';
 
@@ -157,6 +157,7 @@ export const ozonConnector: Connector = {
   },
 
   fetchOrder: fetchOzonPosting,
+  listOrders: listOzonPostings,
   jobs: [
     { name: 'stocks', description: 'Ozon stock by type and per FBO warehouse into mirror warehouses', defaultCron: '*/30 * * * *', run: syncOzonStocks },
     { name: 'postings', description: 'Ozon FBS postings into orders', defaultCron: '*/5 * * * *', run: syncOzonPostings },

@@ -79,6 +79,18 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
   await save({ changedUntil: window.to });
 }
 
+/** FBS postings created (in process) in the window, page by page, for the reconciler: nothing is imported. */
+export async function* listOzonPostings(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+  const { pageSize } = settingsOf(ctx.account);
+  for (let offset = 0; ; ) {
+    const body = { dir: 'ASC', filter: { since: window.from, to: window.to }, limit: pageSize, offset, with: { analytics_data: true, financial_data: false } };
+    const page = await ozonCall(ctx, '/v3/posting/fbs/list', body, postingListAnswer);
+    yield page.result.postings.map(toOrder);
+    offset += page.result.postings.length;
+    if (!page.result.has_next || !page.result.postings.length) return;
+  }
+}
+
 /**
  * One FBS posting by its number (`/v3/posting/fbs/get`): the support tools' `upload_order` of a
  * posting Sklad does not have. Null when Ozon has none (404).

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type PushOutcome, type QuantityPush } from '../core/connector.ts';
 import { settingsOf, wbCall, wbMessage, wbSettings } from './client.ts';
-import { syncWildberries } from './sync.ts';
+import { listWbFbsOrders, syncWildberries } from './sync.ts';
 import { cardsAnswer, pingAnswer } from './types.ts';
 
 /**
@@ -118,6 +118,8 @@ export const wildberriesConnector: Connector = {
     }
     return quantities;
   },
+
+  listOrders: listWbFbsOrders,
 
   jobs: [{ name: 'sync', description: 'Wildberries orders, sales, claims, feedbacks and stock per WB warehouse', defaultCron: syncCron(), run: syncWildberries }],
 };

@@ -205,6 +205,30 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   fbsStatusByRid.set(ctx.account.id, statuses);
 }
 
+/**
+ * FBS assembly tasks created in the window, with their statuses, for the reconciler: nothing is
+ * imported. Windows of at most 30 days (WB's maximum per request), dates in whole seconds.
+ */
+export async function* listWbFbsOrders(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+  const end = Math.ceil(Date.parse(window.to) / 1000);
+  for (let from = Math.floor(Date.parse(window.from) / 1000); from < end; from += 30 * 86_400) {
+    const dateTo = Math.min(from + 30 * 86_400, end);
+    for (let next = 0; ; ) {
+      const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'GET', path: '/api/v3/orders', query: { limit: 1000, next, dateFrom: from, dateTo } }, fbsOrdersPage);
+      if (body.orders.length) {
+        const { body: found } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'POST', path: '/api/v3/orders/status', body: { orders: body.orders.map((t) => t.id) } }, fbsStatuses);
+        const byId = new Map(found.orders.map((o) => [o.id, o]));
+        yield body.orders.map((t) => {
+          const s = byId.get(t.id);
+          return fbsOrder(t, fbsOrderStatus(s?.supplierStatus, s?.wbStatus), [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
+        });
+      }
+      if (!body.orders.length || body.next === next) break;
+      next = body.next;
+    }
+  }
+}
+
 /** An FBS assembly task: the seller ships it, so it writes stock off the warehouse core picks (settings.stockWarehouseId first). */
 function fbsOrder(t: WbFbsOrder, status: OrderStatusFact, channelStatus: string): OrderFact {
   const priceMinor = t.price; // already in kopecks (price × 100)

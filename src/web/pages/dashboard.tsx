@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
+import { openFindingCount } from '../../reconcile/findings.ts';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../db/database.ts';
+import { outboxBacklog } from '../../engine/outbox-retention.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
 import { viewOf, type View } from '../context.ts';
@@ -57,13 +59,17 @@ export function dashboardRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
     const v = viewOf(c);
-    const [health, accounts, recent, problems] = await Promise.all([
+    const [health, accounts, recent, problems, backlog, findings] = await Promise.all([
       stockHealth(hub),
       accountStates(hub),
       recentChanges(hub),
       recentProblems(hub),
+      outboxBacklog(hub.db),
+      openFindingCount(hub.db),
     ]);
-    return renderPage(c, v.t('dash.title'), <Dashboard v={v} health={health} accounts={accounts} recent={recent} problems={problems} />);
+    // What the workers have not got through yet, and what they gave up on (support retries it).
+    const outbox = { pending: backlog.reduce((n, b) => n + b.pending, 0), dead: backlog.reduce((n, b) => n + b.dead, 0) };
+    return renderPage(c, v.t('dash.title'), <Dashboard v={v} health={health} accounts={accounts} recent={recent} problems={problems} outbox={outbox} findings={findings} />);
   });
   return app;
 }
@@ -119,7 +125,18 @@ async function recentProblems(hub: Hub): Promise<Problem[]> {
     ) p order by at desc limit 8`);
 }
 
-function Dashboard({ v, health, accounts, recent, problems }: { v: View; health: StockHealth; accounts: AccountState[]; recent: RecentChange[]; problems: Problem[] }) {
+interface DashboardProps {
+  v: View;
+  health: StockHealth;
+  accounts: AccountState[];
+  recent: RecentChange[];
+  problems: Problem[];
+  outbox: { pending: number; dead: number };
+  /** Open findings of the reconciler (src/reconcile). */
+  findings: number;
+}
+
+function Dashboard({ v, health, accounts, recent, problems, outbox, findings }: DashboardProps) {
   const { t } = v;
   return (
     <>
@@ -131,6 +148,9 @@ function Dashboard({ v, health, accounts, recent, problems }: { v: View; health:
         <Stat href="/stock" tone={health.out_of_stock ? 'bad' : undefined} value={formatNumber(v, health.out_of_stock)} label={t('dash.outOfStock')} />
         <Stat href="/stock" tone={health.low ? 'warn' : undefined} value={formatNumber(v, health.low)} label={t('dash.lowStock', { n: LOW_STOCK })} />
         <Stat href="/stock" value={formatNumber(v, health.warehouses)} label={t('dash.warehouses')} />
+        <Stat href="/sync/errors" name="outbox-pending" value={formatNumber(v, outbox.pending)} label={t('dash.outboxPending')} />
+        <Stat href="/sync/errors" name="outbox-dead" tone={outbox.dead ? 'bad' : undefined} value={formatNumber(v, outbox.dead)} label={t('dash.outboxDead')} />
+        <Stat href="/findings" name="findings-open" tone={findings ? 'warn' : undefined} value={formatNumber(v, findings)} label={t('findings.open')} />
       </section>
       <div class="grid grid-2">
         <section class="card">

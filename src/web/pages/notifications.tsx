@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
+import { permissionFor } from '../../access/permissions.ts';
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
@@ -69,6 +70,10 @@ const words = {
   noHistory: { ru: 'Ему ещё ничего не отправлялось.', en: 'Nothing was sent to him yet.' },
   noCabinets: { ru: 'Не состоит ни в одном кабинете: уведомлений не получает.', en: 'A member of no cabinet: he gets no notifications.' },
   readonly: { ru: 'Ваш ключ только для чтения: настройки можно посмотреть, но не изменить.', en: 'Your key is read-only: you can look at the settings, not change them.' },
+  adminOnly: {
+    ru: 'Настройки пользователя меняет он сам в боте или администратор; тестовое уведомление отправить можно.',
+    en: 'The user changes his settings in the bot, or an admin does; you can send him a test.',
+  },
   ru: { ru: 'Русский', en: 'Russian' },
   en: { ru: 'Английский', en: 'English' },
 } satisfies Record<string, Label>;
@@ -299,7 +304,8 @@ interface UserPageProps {
 const checkbox = 'width:auto;min-height:0;margin:0 0.4rem 0 0';
 
 function UserPage({ v, user, settings, cabinets, history, errors, saved, tested, raw }: UserPageProps) {
-  const disabled = !v.canWrite;
+  // Whose switches they are: his, in the bot, or an admin's to change (src/access/permissions.ts).
+  const disabled = !v.actor || !permissionFor('POST', `/notifications/users/${user.id}`).roles.includes(v.actor.role);
   const numberValue = (name: 'negative_review_max_rating' | 'critical_stock_threshold') =>
     raw && typeof raw[name] === 'string' ? (raw[name] as string) : String(settings[name]);
   return (
@@ -314,7 +320,7 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
       {saved && <Notice kind="success">{w(v, 'saved')}</Notice>}
       {tested && <Notice kind="success">{w(v, 'testQueued')}</Notice>}
       {Object.keys(errors).length > 0 && <Notice kind="error">{v.t('common.fixErrors')}</Notice>}
-      {disabled && <Notice kind="info">{w(v, 'readonly')}</Notice>}
+      {disabled && <Notice kind="info">{w(v, v.canWrite ? 'adminOnly' : 'readonly')}</Notice>}
       <div class="grid grid-side">
         <section class="card">
           <form method="post" action={`/notifications/users/${user.id}`} class="stack" id="settings" novalidate data-busy>
@@ -355,7 +361,7 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
               </ul>
             )}
           </section>
-          {!disabled && (
+          {v.canWrite && (
             <section class="card">
               <h2>{w(v, 'test')}</h2>
               <form method="post" action={`/notifications/users/${user.id}/test`} class="stack" id="test" data-busy>

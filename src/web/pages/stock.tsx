@@ -13,7 +13,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, num, offsetParam, Pager, Select, Table, type FieldErrors } from '../ui.tsx';
+import { Badge, dayParam, Empty, Field, formatDateTime, formatNumber, intParam, Notice, num, offsetParam, Pager, Select, Table, type FieldErrors } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -55,8 +55,8 @@ export function stockRoutes(hub: Hub) {
       warehouseId: intParam(q.warehouse),
       type: movementTypes.includes(q.type as MovementType) ? (q.type as MovementType) : undefined,
       sku: q.sku?.trim() || undefined,
-      from: /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? '') ? q.from : undefined,
-      to: /^\d{4}-\d{2}-\d{2}$/.test(q.to ?? '') ? q.to : undefined,
+      from: dayParam(q.from),
+      to: dayParam(q.to),
     };
     const offset = offsetParam(q.offset);
     // Archived products keep their ledger, so the filter finds them too.

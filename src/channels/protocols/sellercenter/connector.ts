@@ -12,7 +12,7 @@ import {
 import { orderWarehouseSetting } from '../../core/module.ts';
 import { bodies, type FeedDetail, type SellerCenterProduct } from './answers.ts';
 import { SellerCenterError, sellerCenterClient, type SellerCenterClient } from './client.ts';
-import { fetchSellerCenterOrder, syncSellerCenterOrders, type OrderSyncOptions } from './orders.ts';
+import { fetchSellerCenterOrder, listSellerCenterOrders, syncSellerCenterOrders, type OrderSyncOptions } from './orders.ts';
 
 /**
  * A Connector for a marketplace that speaks SellerCenter (Lamoda, Namshi): products are the
@@ -151,6 +151,7 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
     },
 
     fetchOrder: (ctx, number) => fetchSellerCenterOrder(client, ctx, number, orderOptions(ctx.account)),
+    listOrders: (ctx, window) => listSellerCenterOrders(client, ctx, window, orderOptions(ctx.account)),
 
     jobs: [
       {

@@ -151,6 +151,22 @@ export async function syncSellerCenterOrders(client: SellerCenterClient, ctx: Co
   await save({ updatedAfter: window.startedAt });
 }
 
+/** Orders created in the window (GetOrders CreatedAfter/CreatedBefore), with their items, for the reconciler: nothing is imported. */
+export async function* listSellerCenterOrders(client: SellerCenterClient, ctx: ConnectorContext, window: { from: string; to: string }, options: OrderSyncOptions): AsyncIterable<OrderFact[]> {
+  // The platform keeps seconds and both bounds exclude: widened to whole seconds, so the window's first and last second are listed.
+  const second = (iso: string, round: (n: number) => number) => new Date(round(Date.parse(iso) / 1000) * 1000);
+  const filter = {
+    CreatedAfter: requestTimestamp(new Date(second(window.from, Math.floor).getTime() - 1000)),
+    CreatedBefore: requestTimestamp(second(window.to, (n) => Math.floor(n) + 1)),
+    SortBy: 'created_at',
+    SortDirection: 'ASC',
+  };
+  for await (const page of client.orderPages(ctx, filter)) {
+    const items = await client.orderItems(ctx, page.orders.map((o) => o.OrderId));
+    yield page.orders.map((o) => toOrderFact(o, items.get(o.OrderId) ?? [], page.utcOffset, options.currency));
+  }
+}
+
 /** Recent orders looked through for an order number GetOrder does not know as an OrderId (§4 has no OrderNumber filter). */
 const NUMBER_SEARCH_PAGES = 10;
 

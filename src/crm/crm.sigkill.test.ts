@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createBitrix24Simulator, type Bitrix24Simulator, type BitrixPortal } from '../../simulators/bitrix24/index.ts';
@@ -14,6 +11,7 @@ import { waitFor } from '../engine/test-fixtures/wait.ts';
 import type { Hub } from '../hub.ts';
 import { testKinds, useTestDatabase } from '../test/databases.ts';
 import { orderKey } from './flow.ts';
+import { exited, useWorkerProcesses } from '../test/worker-processes.ts';
 
 /**
  * The CRM export with real `sklad worker` processes (PostgreSQL: PGlite is one process): 300
@@ -22,36 +20,18 @@ import { orderKey } from './flow.ts';
  * their leases run out. Every order ends sent, with exactly one deal.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ORDERS = 300;
 
 describe.skipIf(!testKinds().includes('postgres'))('the CRM export with a sklad worker killed by SIGKILL mid-batch [postgres]', () => {
   const t = useTestDatabase('postgres');
-  const children: ChildProcess[] = [];
   let bitrix: Bitrix24Simulator;
   let portal: BitrixPortal;
   const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 10, fboWarehouses: 1, postings: ORDERS, offerId: (i) => `SKU-${i}` }) });
   const servers: { close(): Promise<void> }[] = [];
   let hub: Hub;
 
-  const spawnWorker = async () => {
-    const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: hub.masterKey!.toString('base64'), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await waitFor(`worker ${child.pid} to start`, () => {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
-      return output.includes('Sklad worker running');
-    }, 60_000);
-    return child;
-  };
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const workers = useWorkerProcesses(() => ({ url: t.url!, masterKey: hub.masterKey! }));
+  const spawnWorker = workers.spawn;
 
   beforeAll(async () => {
     bitrix = createBitrix24Simulator();
@@ -71,8 +51,6 @@ describe.skipIf(!testKinds().includes('postgres'))('the CRM export with a sklad 
   }, 120_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
     for (const s of servers) await s.close();
   });
 

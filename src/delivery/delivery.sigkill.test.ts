@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runConnectorJob } from '../channels/core/jobs.ts';
@@ -10,6 +7,7 @@ import { waitFor } from '../engine/test-fixtures/wait.ts';
 import type { Hub } from '../hub.ts';
 import { testKinds, useTestDatabase } from '../test/databases.ts';
 import { cdekOrdersOf, startDeliveryFixture, type DeliveryFixture } from './testing.ts';
+import { exited, useWorkerProcesses } from '../test/worker-processes.ts';
 
 /**
  * The flow with real `sklad worker` processes (PostgreSQL: PGlite is one process) and 30 % of
@@ -19,41 +17,21 @@ import { cdekOrdersOf, startDeliveryFixture, type DeliveryFixture } from './test
  * numbers, and finishes: exactly one CDEK order and one waybill per package.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PACKAGES = 12;
 
 describe.skipIf(!testKinds().includes('postgres'))('Ozon → CDEK with a sklad worker killed mid-flow [postgres]', () => {
   const t = useTestDatabase('postgres');
-  const children: ChildProcess[] = [];
   let hub: Hub;
   let f: DeliveryFixture;
 
-  const spawnWorker = async () => {
-    const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: hub.masterKey!.toString('base64'), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await waitFor(`worker ${child.pid} to start`, () => {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
-      return output.includes('Sklad worker running');
-    }, 60_000);
-    return child;
-  };
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const workers = useWorkerProcesses(() => ({ url: t.url!, masterKey: hub.masterKey! }));
+  const spawnWorker = workers.spawn;
 
   beforeAll(async () => {
     hub = channelsHub(t.database);
     f = await startDeliveryFixture(hub);
   }, 60_000);
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
     await f?.close();
   });
 

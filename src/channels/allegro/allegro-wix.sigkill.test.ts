@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAllegroSimulator, type AllegroSimulator } from '../../../simulators/allegro/index.ts';
@@ -12,6 +9,8 @@ import type { Hub } from '../../hub.ts';
 import { testKinds, useTestDatabase } from '../../test/databases.ts';
 import { channelsHub } from '../core/testing.ts';
 import { allegroContractCheck, seedAllegroAndWix } from './testing.ts';
+import type { ChildProcess } from 'node:child_process';
+import { exited, useWorkerProcesses } from '../../test/worker-processes.ts';
 
 /**
  * The end-to-end path with real `sklad worker` processes (PostgreSQL: PGlite is one process):
@@ -22,13 +21,11 @@ import { allegroContractCheck, seedAllegroAndWix } from './testing.ts';
  * and every return once, every channel showing the stock.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PRODUCTS = 10;
 const STOCK = 50;
 
 describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix with sklad worker processes killed by SIGKILL [postgres]', () => {
   const t = useTestDatabase('postgres');
-  const children: ChildProcess[] = [];
   let allegro: AllegroSimulator;
   let wix: WixSimulator;
   let servers: { url: string; close(): Promise<void> }[] = [];
@@ -39,30 +36,8 @@ describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix wi
   let warehouseId: number;
   let offers: { main: string; twin: string }[] = [];
 
-  const spawnWorker = async () => {
-    const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: t.url,
-        // The key channelsHub seals the accounts' credentials with.
-        SKLAD_MASTER_KEY: hub.masterKey!.toString('base64'),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await waitFor(`worker ${child.pid} to start`, () => {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
-      return output.includes('Sklad worker running');
-    }, 60_000);
-    return child;
-  };
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const workers = useWorkerProcesses(() => ({ url: t.url!, masterKey: hub.masterKey! }));
+  const spawnWorker = workers.spawn;
 
   beforeAll(async () => {
     allegro = createAllegroSimulator({ rateLimit: null });
@@ -79,8 +54,6 @@ describe.skipIf(!testKinds().includes('postgres'))('Allegro → Sklad → Wix wi
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
     for (const s of servers) await s.close();
   });
 

@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkKaspiAnswer, checkKaspiRequest, createKaspiSimulator, kaspiSchemas, loadKaspiContract, type KaspiShop, type KaspiSimulator } from '../../../simulators/kaspi/index.ts';
@@ -12,6 +9,7 @@ import { describeEachDatabase, testKinds, useTestDatabase } from '../../test/dat
 import { startTestServer, type TestServer } from '../../test/server.ts';
 import { createAccount } from '../core/accounts.ts';
 import { seedCatalog } from '../core/testing.ts';
+import { exited, useWorkerProcesses } from '../../test/worker-processes.ts';
 
 /**
  * Kaspi orders end to end under trouble: 30 orders spread over the followed days (so the job
@@ -24,7 +22,6 @@ import { seedCatalog } from '../core/testing.ts';
  * the price list Kaspi downloads shows the stock.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MERCHANT = '30777888';
 const PRODUCTS = 10;
 const STOCK = 100;
@@ -167,35 +164,15 @@ describeEachDatabase('Kaspi orders through 30 % faults (end to end)', (t) => {
 
 describe.skipIf(!testKinds().includes('postgres'))('Kaspi orders with a sklad worker killed by SIGKILL mid-run [postgres]', () => {
   const t = useTestDatabase('postgres');
-  const children: ChildProcess[] = [];
   let rig: Awaited<ReturnType<typeof kaspiRig>>;
 
-  const spawnWorker = async () => {
-    const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
-      cwd: root,
-      // The key the test server seals the account's token with.
-      env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: rig.server.hub.masterKey!.toString('base64'), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await waitFor(`worker ${child.pid} to start`, () => {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
-      return output.includes('Sklad worker running');
-    }, 60_000);
-    return child;
-  };
-  const exited = (child: ChildProcess) =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const workers = useWorkerProcesses(() => ({ url: t.url!, masterKey: rig.server.hub.masterKey! }));
+  const spawnWorker = workers.spawn;
 
   beforeAll(async () => {
     rig = await kaspiRig(t.database);
   }, 60_000);
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.all(children.map(exited));
     await rig?.server.close();
     await rig?.simServer.close();
   });

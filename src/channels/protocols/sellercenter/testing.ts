@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAnswer, checkExchange, SellerCenterState, type SellerCenterSeller, type SellerCenterSimulator, type SellerCenterSimulatorOptions } from '../../../../simulators/sellercenter/index.ts';
@@ -19,6 +16,7 @@ import { reconcileAccount } from '../../core/propagation.ts';
 import { syncAccount } from '../../core/sync.ts';
 import { channelsHub, seedCatalog } from '../../core/testing.ts';
 import { ORDERS_PAGE } from './client.ts';
+import { exited, useWorkerProcesses } from '../../../test/worker-processes.ts';
 
 /**
  * The end-to-end test of a SellerCenter module (Lamoda's, Namshi's), on both databases, with
@@ -229,7 +227,6 @@ export function describeSellerCenterModule(c: SellerCenterCase) {
 
 /** The trouble tests' shop: more stock than all their orders take. */
 const TROUBLE = { products: 10, stock: 100, orders: 30, cancelled: 10 };
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 interface Placed {
   number: string;
@@ -357,35 +354,15 @@ export function describeSellerCenterTrouble(c: SellerCenterCase) {
 
   describe.skipIf(!testKinds().includes('postgres'))(`${title} orders with a sklad worker killed by SIGKILL mid-run [postgres]`, () => {
     const t = useTestDatabase('postgres');
-    const children: ChildProcess[] = [];
     let rig: Awaited<ReturnType<typeof troubleRig>>;
 
-    const spawnWorker = async () => {
-      const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker', '--concurrency', '4'], {
-        cwd: root,
-        // The key channelsHub sealed the account's credentials with.
-        env: { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: rig.hub.masterKey!.toString('base64'), LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let output = '';
-      child.stdout!.on('data', (d) => (output += d));
-      child.stderr!.on('data', (d) => (output += d));
-      await waitFor(`worker ${child.pid} to start`, () => {
-        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
-        return output.includes('Sklad worker running');
-      }, 60_000);
-      return child;
-    };
-    const exited = (child: ChildProcess) =>
-      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const workers = useWorkerProcesses(() => ({ url: t.url!, masterKey: rig.hub.masterKey! }));
+    const spawnWorker = workers.spawn;
 
     beforeAll(async () => {
       rig = await troubleRig(c, t.database);
     }, 60_000);
     afterAll(async () => {
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await Promise.all(children.map(exited));
       await rig?.server.close();
     });
 

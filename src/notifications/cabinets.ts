@@ -31,7 +31,29 @@ export interface AddCabinetResult {
   joined: boolean;
 }
 
-export async function addCabinetByKey(
+/** The last addCabinetByKey of each channel in this process: the next waits for it (see below). */
+const adding = new Map<string, Promise<unknown>>();
+
+/**
+ * Adds a cabinet by its key, or joins the one that key already has. Two at once in one process
+ * run one after the other, so the second finds the first's cabinet and joins it instead of
+ * making a second one with the same key (API processes apart can still race: README).
+ */
+export function addCabinetByKey(
+  hub: Hub,
+  input: { userId: number; channel: string; credentials: Record<string, string>; name: string; baseUrl?: string | null },
+  actor: string,
+): Promise<AddCabinetResult> {
+  const before = adding.get(input.channel) ?? Promise.resolve();
+  const run = before.catch(() => undefined).then(() => addOrJoin(hub, input, actor));
+  adding.set(input.channel, run);
+  void run.finally(() => {
+    if (adding.get(input.channel) === run) adding.delete(input.channel);
+  }).catch(() => undefined);
+  return run;
+}
+
+async function addOrJoin(
   hub: Hub,
   input: { userId: number; channel: string; credentials: Record<string, string>; name: string; baseUrl?: string | null },
   actor: string,

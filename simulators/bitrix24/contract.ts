@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { LoggedRequest } from '../toolkit/index.ts';
+import { must, section, ticks } from '../toolkit/contract-doc.ts';
 
 /**
  * Answer schemas written from ../shared/specs/bitrix24/CONTRACT.md (the digest of Bitrix24's
@@ -29,21 +30,6 @@ export interface BitrixContract {
   systemErrors: Map<string, number>;
   /** §8: the leaky bucket of plans other than Enterprise. */
   bucket: { perSecond: number; burst: number };
-}
-
-const ticks = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
-
-function section(doc: string, n: number): string {
-  const start = doc.search(new RegExp(`^## ${n}\\. `, 'm'));
-  if (start < 0) throw new Error(`CONTRACT.md has no section ${n}`);
-  const end = doc.slice(start + 1).search(/^## /m);
-  return end < 0 ? doc.slice(start) : doc.slice(start, start + 1 + end);
-}
-
-function must(re: RegExp, text: string, what: string): RegExpExecArray {
-  const m = re.exec(text);
-  if (!m) throw new Error(`CONTRACT.md no longer says ${what} (${re})`);
-  return m;
 }
 
 let cached: BitrixContract | undefined;

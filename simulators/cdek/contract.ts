@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { LoggedRequest } from '../toolkit/index.ts';
+import { section, ticks } from '../toolkit/contract-doc.ts';
 
 /**
  * CDEK API v2 as ../shared/specs/cdek/CONTRACT.md digests it (no OpenAPI exists): zod schemas of
@@ -332,20 +333,11 @@ export interface CdekContract {
   requestStates: string[];
 }
 
-function section(doc: string, n: number): string {
-  const start = doc.search(new RegExp(`^## ${n}\\. `, 'm'));
-  if (start < 0) throw new Error(`CONTRACT.md has no section ${n}`);
-  const end = doc.slice(start + 1).search(/^## /m);
-  return end < 0 ? doc.slice(start) : doc.slice(start, start + 1 + end);
-}
-
 function line(text: string, starts: string): string {
   const found = text.split('\n').find((l) => l.includes(starts));
   if (!found) throw new Error(`CONTRACT.md no longer says ${starts}`);
   return found;
 }
-
-const ticks = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 
 export function loadCdekContract(): CdekContract {
   const doc = fs.readFileSync(path.join(SPEC_DIR, 'CONTRACT.md'), 'utf8');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { LoggedRequest } from '../toolkit/index.ts';
+import { must, section, ticks } from '../toolkit/contract-doc.ts';
 
 /**
  * Request and answer schemas written from ../shared/specs/kaspi/CONTRACT.md (the digest of
@@ -30,21 +31,6 @@ export interface KaspiContract {
   /** §5: the statuses a merchant sets by POST /orders. */
   statusChanges: string[];
   cancellationReasons: string[];
-}
-
-const ticks = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
-
-function section(doc: string, n: number): string {
-  const start = doc.search(new RegExp(`^## ${n}\\. `, 'm'));
-  if (start < 0) throw new Error(`CONTRACT.md has no section ${n}`);
-  const end = doc.slice(start + 1).search(/^## /m);
-  return end < 0 ? doc.slice(start) : doc.slice(start, start + 1 + end);
-}
-
-function must(re: RegExp, text: string, what: string): RegExpExecArray {
-  const m = re.exec(text);
-  if (!m) throw new Error(`CONTRACT.md no longer says ${what} (${re})`);
-  return m;
 }
 
 /** The bullet that starts with this text, with its continuation lines. */

@@ -5,6 +5,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { LoggedRequest } from '../toolkit/index.ts';
 import { expectedSignature } from './signature.ts';
+import { section, ticks } from '../toolkit/contract-doc.ts';
 
 /**
  * The SellerCenter contract as the tests hold the simulator and the connectors to it: what
@@ -28,15 +29,6 @@ export interface SellerCenterContract {
   /** §4: order-item statuses. */
   itemStatuses: string[];
 }
-
-function section(doc: string, n: number): string {
-  const start = doc.search(new RegExp(`^## ${n}\\. `, 'm'));
-  if (start < 0) throw new Error(`CONTRACT.md has no section ${n}`);
-  const end = doc.slice(start + 1).search(/^## /m);
-  return end < 0 ? doc.slice(start) : doc.slice(start, start + 1 + end);
-}
-
-const ticks = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 
 let cached: SellerCenterContract | undefined;
 

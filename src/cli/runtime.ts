@@ -54,9 +54,9 @@ export function onShutdown(hub: Hub, steps: (() => Promise<void> | void)[]) {
 export async function withCliHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const hub = await openHub(config, { role: 'cli' });
-  hub.masterKey = loadMasterKey(config, hub.logger);
-  onShutdown(hub, []);
   try {
+    hub.masterKey = loadMasterKey(config, hub.logger);
+    onShutdown(hub, []);
     return await work(hub);
   } finally {
     await hub.database.close();

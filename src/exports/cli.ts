@@ -1,11 +1,9 @@
 import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { onShutdown, openHub } from '../cli/runtime.ts';
+import { withCliHub } from '../cli/runtime.ts';
 import { moduleFor } from '../channels/core/module.ts';
-import { loadConfig } from '../config.ts';
 import type { Hub } from '../hub.ts';
-import { loadMasterKey } from '../shared/master-key.ts';
 import { fileFormats, separators, writeCatalogFile, type FileFormat, type Separator } from './files.ts';
 import { catalogProducts } from './products.ts';
 import { runCatalogExport } from './run.ts';
@@ -45,17 +43,6 @@ const parseSeparator = (value: string): Separator => {
   return separator as Separator;
 };
 
-async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const hub = await openHub(config, { role: 'cli' });
-  try {
-    hub.masterKey = loadMasterKey(config, hub.logger);
-    onShutdown(hub, []);
-    return await fn(hub);
-  } finally {
-    await hub.database.close();
-  }
-}
 
 async function writeFile(hub: Hub, options: ExportOptions & { out: string }) {
   const { columns } = feedOf(await exportAccount(hub.db, options.to));
@@ -108,7 +95,7 @@ export function registerCatalogExportCommand(program: Command, options: { channe
     .option('--no-send', 'only write the file (with --out), send nothing')
     .action(async (opts: ExportOptions) => {
       if (!opts.send && !opts.out) throw new InvalidArgumentError('--no-send leaves nothing to do without --out FILE');
-      const ok = await withHub(async (hub) => {
+      const ok = await withCliHub(async (hub) => {
         const target = await exportAccount(hub.db, opts.to);
         if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
         if (opts.out) await writeFile(hub, { ...opts, out: opts.out });

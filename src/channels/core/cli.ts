@@ -1,7 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../../config.ts';
-import { onShutdown, openHub } from '../../cli/runtime.ts';
-import { loadMasterKey } from '../../shared/master-key.ts';
+import { withCliHub } from '../../cli/runtime.ts';
 // The job types are the assembled app's (src/assembly.ts), so a sync started here runs what `sklad worker` runs.
 import { runConnectorJob } from './jobs.ts';
 import { reconcileAccount } from './propagation.ts';
@@ -42,11 +40,7 @@ export function channelsCommands(program: Command) {
       if (!Number.isSafeInteger(id) || id < 1) {
         throw new InvalidArgumentError(`accountId is a positive whole number${channelSyncCommands.size ? `, or a channel: ${[...channelSyncCommands.keys()].join(', ')}` : ''}`);
       }
-      const config = loadConfig();
-      const hub = await openHub(config, { role: 'cli' });
-      hub.masterKey = loadMasterKey(config, hub.logger);
-      onShutdown(hub, []);
-      try {
+      await withCliHub(async (hub) => {
         if (job === 'full' || job === 'reconcile') {
           const summary = await withSyncRun(hub, { type: `channels.${job === 'full' ? 'sync' : 'reconcile'}`, accountId: id }, (run) =>
             job === 'full' ? syncAccount(hub, id, { run }) : reconcileAccount(hub, id, { run }),
@@ -56,8 +50,6 @@ export function channelsCommands(program: Command) {
           await runConnectorJob(hub, id, job);
           console.log(`Ran ${job} for account ${id}`);
         }
-      } finally {
-        await hub.database.close();
-      }
+      });
     });
 }

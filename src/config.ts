@@ -14,6 +14,8 @@ const configSchema = z.object({
   SKLAD_OUTBOX_RETENTION_DAYS: z.coerce.number().min(0).max(3650).default(7),
   /** A sync run's lease: renewed while it runs; a run not renewed this long is reaped as failed. */
   SKLAD_SYNC_RUN_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Pages one paged call of a channel may read in one run (src/channels/core/paging.ts). */
+  SKLAD_PAGE_CAP: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

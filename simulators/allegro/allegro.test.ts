@@ -19,8 +19,11 @@ describe('Allegro simulator', () => {
     clientSecret = client.secret;
     refreshToken = sim.state.issueRefreshToken(client.id);
     seedAllegro(sim.state, { offers: 250, eanOnlyEvery: 10, eanFor: (i) => String(5900000000000 + i) });
+    // Parsed once, before any connection: parsing the spec blocks the process for seconds, and a kept-alive
+    // connection the server closes meanwhile would reset the next request (ECONNRESET).
+    await loadSpec('allegro/swagger.yaml');
     server = await sim.listen();
-  });
+  }, 60_000);
   afterAll(() => server.close());
 
   const basic = () => `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
@@ -125,6 +128,9 @@ describe('Allegro simulator', () => {
       ['/order/checkout-forms/not-a-uuid', 422, 'id'],
       [`/order/checkout-forms/${crypto.randomUUID()}`, 404, null],
       ['/sale/offers?limit=5000', 400, 'limit'],
+      ['/order/checkout-forms?limit=101', 422, 'limit'],
+      ['/order/checkout-forms?offset=-1', 422, 'offset'],
+      ['/order/checkout-forms?lineItems.boughtAt.gte=yesterday', 400, 'lineItems.boughtAt.gte'],
     ] as const) {
       const res = await api(path);
       expect(res.status, path).toBe(status);
@@ -143,7 +149,9 @@ describe('Allegro simulator', () => {
     const last = await api('/sale/offers?limit=100&offset=200');
     expect(last.body.count).toBe(50);
 
+    // Seed 000: external.id filters (Allegro's own lookup by the seller's SKU), the other 248 offers stay out.
     const bySku = await api('/sale/offers?external.id=SKU-3&external.id=SKU-4');
+    expect(bySku.body.totalCount).toBe(2);
     expect(bySku.body.offers.map((o: { external: { id: string } }) => o.external.id).sort()).toEqual(['SKU-3', 'SKU-4']);
     const id = bySku.body.offers[0].id;
     expect((await api(`/sale/offers?offer.id=${id}`)).body.offers).toHaveLength(1);
@@ -199,6 +207,27 @@ describe('Allegro simulator', () => {
     const detail = await api(`/order/checkout-forms/${form.id}`);
     expect(detail.body).toMatchObject({ id: form.id, status: 'CANCELLED', summary: { totalToPay: { currency: 'PLN' } } });
     expect((await api(`/order/checkout-forms/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+
+  it('lists checkout forms by purchase and change time, page by page, with totalCount, in the order asked', async () => {
+    const [offer] = [...sim.state.offers.values()];
+    offer.available = 100;
+    const base = Date.parse('2031-03-01T10:00:00.000Z');
+    const placed = Array.from({ length: 5 }, (_, i) => sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 + i }], at: base + i * 60_000 }));
+    const window = `lineItems.boughtAt.gte=${new Date(base).toISOString()}&lineItems.boughtAt.lte=${new Date(base + 3 * 60_000).toISOString()}`;
+    const first = await api(`/order/checkout-forms?${window}&sort=lineItems.boughtAt&limit=3`);
+    expect(first.type).toContain(VND);
+    expect(first.body).toMatchObject({ count: 3, totalCount: 4 });
+    expect(first.body.checkoutForms.map((f: { id: string }) => f.id)).toEqual(placed.slice(0, 3).map((f) => f.id));
+    expect(first.body.checkoutForms[1]).toMatchObject({ status: 'BOUGHT', lineItems: [{ quantity: 2, boughtAt: new Date(base + 60_000).toISOString() }], summary: { totalToPay: { amount: '99.98' } } });
+    const second = await api(`/order/checkout-forms?${window}&sort=lineItems.boughtAt&limit=3&offset=3`);
+    expect(second.body).toMatchObject({ count: 1, totalCount: 4 });
+    expect(second.body.checkoutForms[0].id).toBe(placed[3].id);
+    // The default order is the latest purchase first; a status and the change time filter too.
+    expect((await api(`/order/checkout-forms?${window}&limit=1`)).body.checkoutForms[0].id).toBe(placed[3].id);
+    sim.state.cancelOrder(placed[4].id);
+    const cancelled = await api(`/order/checkout-forms?status=CANCELLED&updatedAt.gte=${new Date(Date.now() - 60_000).toISOString()}&lineItems.boughtAt.gte=${new Date(base).toISOString()}`);
+    expect(cancelled.body.checkoutForms.map((f: { id: string }) => f.id)).toEqual([placed[4].id]);
   });
 
   it('serves injected malformed events as they were given', async () => {

@@ -5,7 +5,7 @@ import { AllegroState, EAN_PARAMETER_ID, SELLER_ID, type CheckoutForm, type Chec
 /**
  * Allegro REST API as ../shared/specs/allegro/swagger.yaml describes it, for the paths Sklad
  * uses: OAuth (the token endpoint is not in the spec: Allegro's docs), offers, order events,
- * checkout forms, offer edits and quantity-change commands. Answers are
+ * checkout forms (one, and the list by date), offer edits and quantity-change commands. Answers are
  * `application/vnd.allegro.public.v1+json`; errors are the spec's ErrorsHolder, 401s its AuthError.
  */
 
@@ -205,6 +205,39 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
   app.get('/order/event-stats', (c) => {
     const latest = state.events.at(-1);
     return reply(c, latest ? { latestEvent: { id: latest.id, occurredAt: latest.occurredAt } } : {});
+  });
+
+  const formStatuses = ['BOUGHT', 'FILLED_IN', 'READY_FOR_PROCESSING', 'CANCELLED'];
+  const formSorts = ['lineItems.boughtAt', '-lineItems.boughtAt', 'updatedAt', '-updatedAt'] as const;
+  app.get('/order/checkout-forms', (c) => {
+    const limit = Number(c.req.query('limit') ?? 100);
+    const offset = Number(c.req.query('offset') ?? 0);
+    // The spec: 422 for a limit or offset out of range, 400 for other illegal values.
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return errors(c, 422, 'VALIDATION_ERROR', 'limit must be between 1 and 100', 'limit');
+    if (!Number.isInteger(offset) || offset < 0) return errors(c, 422, 'VALIDATION_ERROR', 'offset must be 0 or more', 'offset');
+    const status = c.req.query('status');
+    if (status !== undefined && !formStatuses.includes(status)) return errors(c, 400, 'VALIDATION_ERROR', `Invalid status: ${status}`, 'status');
+    const sort = c.req.query('sort');
+    if (sort !== undefined && !(formSorts as readonly string[]).includes(sort)) return errors(c, 400, 'VALIDATION_ERROR', `Invalid sort: ${sort}`, 'sort');
+    const bounds: Record<string, number | undefined> = {};
+    for (const name of ['lineItems.boughtAt.gte', 'lineItems.boughtAt.lte', 'updatedAt.gte', 'updatedAt.lte']) {
+      const value = c.req.query(name);
+      if (value === undefined) continue;
+      const t = Date.parse(value);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) return errors(c, 400, 'VALIDATION_ERROR', `${name} must be a date-time: ${value}`, name);
+      bounds[name] = t;
+    }
+    const matching = state.listForms({
+      status,
+      boughtFrom: bounds['lineItems.boughtAt.gte'],
+      boughtTo: bounds['lineItems.boughtAt.lte'],
+      updatedFrom: bounds['updatedAt.gte'],
+      updatedTo: bounds['updatedAt.lte'],
+      buyerLogin: c.req.query('buyer.login'),
+      sort: sort as (typeof formSorts)[number] | undefined,
+    });
+    const page = matching.slice(offset, offset + limit);
+    return reply(c, { checkoutForms: page.map((f) => f.rawOverride ?? checkoutForm(f)), count: page.length, totalCount: matching.length });
   });
 
   app.get('/order/checkout-forms/:id', (c) => {

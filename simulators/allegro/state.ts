@@ -183,8 +183,8 @@ export class AllegroState {
    * A buyer buys: a checkout form in BOUGHT, a BOUGHT event and, as Allegro does, the
    * offers' stock goes down by what was bought. `paid` adds READY_FOR_PROCESSING.
    */
-  placeOrder(input: { lines: { offerId: string; quantity: number }[]; buyerId?: string; paid?: boolean }): CheckoutForm {
-    const now = new Date().toISOString();
+  placeOrder(input: { lines: { offerId: string; quantity: number }[]; buyerId?: string; paid?: boolean; at?: Date | number }): CheckoutForm {
+    const now = new Date(input.at ?? Date.now()).toISOString();
     const lines: CheckoutLine[] = input.lines.map((l) => {
       const offer = this.offers.get(l.offerId);
       if (!offer) throw new Error(`No offer ${l.offerId}`);
@@ -230,6 +230,35 @@ export class AllegroState {
     const event: JournalEvent = { id, type: 'BOUGHT', formId: '', occurredAt: new Date().toISOString(), lines: [], raw: build(id) };
     this.events.push(event);
     return event;
+  }
+
+  /**
+   * GET /order/checkout-forms: the forms whose latest line was bought, or that changed, in the
+   * bounds given (inclusive), in `sort`'s order (default the latest purchase first), id breaking ties.
+   */
+  listForms(filter: {
+    status?: string;
+    boughtFrom?: number;
+    boughtTo?: number;
+    updatedFrom?: number;
+    updatedTo?: number;
+    buyerLogin?: string;
+    sort?: 'lineItems.boughtAt' | '-lineItems.boughtAt' | 'updatedAt' | '-updatedAt';
+  }): CheckoutForm[] {
+    const boughtAt = (f: CheckoutForm) => Math.max(...f.lines.map((l) => Date.parse(l.boughtAt)));
+    const within = (t: number, from?: number, to?: number) => (from === undefined || t >= from) && (to === undefined || t <= to);
+    const sort = filter.sort ?? '-lineItems.boughtAt';
+    const key = sort.endsWith('updatedAt') ? (f: CheckoutForm) => Date.parse(f.updatedAt) : boughtAt;
+    const direction = sort.startsWith('-') ? -1 : 1;
+    return [...this.forms.values()]
+      .filter(
+        (f) =>
+          (filter.status === undefined || f.status === filter.status) &&
+          (filter.buyerLogin === undefined || `Buyer_${f.buyerId}` === filter.buyerLogin) &&
+          within(boughtAt(f), filter.boughtFrom, filter.boughtTo) &&
+          within(Date.parse(f.updatedAt), filter.updatedFrom, filter.updatedTo),
+      )
+      .sort((a, b) => direction * (key(a) - key(b)) || a.id.localeCompare(b.id));
   }
 
   /** Events after `from` (exclusive), oldest first. */

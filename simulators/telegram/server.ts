@@ -112,6 +112,7 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
   const chatOf = (p: Params) => {
     const id = Number(p.chat_id);
     if (!Number.isSafeInteger(id) || !state.users.has(id)) throw bad('chat not found');
+    if (state.blocked.has(id)) throw new BotApiError(403, 'Forbidden: bot was blocked by the user');
     return id;
   };
   const checkMarkup = (markup: unknown): TgInlineKeyboard | undefined => {
@@ -303,6 +304,14 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
     return c.json({ id: state.pressButton(Number(c.req.param('id')), body.message_id, body.data) });
   });
   app.get('/__sim/telegram/chats/:id', (c) => c.json(state.sentTo(Number(c.req.param('id')))));
+  // A user blocks the bot ({"blocked": false} unblocks): messages to him are refused with 403, as Telegram does.
+  app.post('/__sim/telegram/users/:id/block', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { blocked?: boolean };
+    const id = Number(c.req.param('id'));
+    if (body.blocked === false) state.blocked.delete(id);
+    else state.blocked.add(id);
+    return c.json({ id, blocked: state.blocked.has(id) });
+  });
 
   return Object.assign(sim, { state, token, webhookDeliveries });
 }

@@ -57,6 +57,8 @@ const now = () => Math.floor(Date.now() / 1000);
 export class TelegramState {
   readonly bot: TgUser;
   readonly users = new Map<number, TgUser>();
+  /** Users who blocked the bot: Telegram answers 403 "bot was blocked by the user" to a message for them. */
+  readonly blocked = new Set<number>();
   /** Every message in every chat, by chat id; the bot's and the person's. */
   readonly chats = new Map<number, SentMessage[]>();
   readonly files = new Map<string, StoredFile>();

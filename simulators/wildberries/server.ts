@@ -44,6 +44,8 @@ export type WbLimitGroup = keyof typeof wbDocumentedLimits;
 export interface WbSimulatorOptions {
   token?: string;
   state?: WbState;
+  /** More sellers: each key opens its own state (`issueKey` adds more later). */
+  keys?: { token: string; state: WbState }[];
   limits?: Partial<Record<WbLimitGroup, WbLimit>>;
   /** Rows in one statistics answer (WB: "about 80,000" for orders and sales, 60,000 for stocks). */
   reportPageRows?: number;
@@ -51,9 +53,26 @@ export interface WbSimulatorOptions {
 }
 
 export interface WbSimulator extends Simulator {
+  /** The first seller's state (the one `token` opens). */
   state: WbState;
   token: string;
   limits: Record<WbLimitGroup, WbLimit>;
+  /**
+   * A key WB "issued" to another seller: it opens `state` (default: a new seller with the first
+   * one's cards and warehouses and nothing sold yet). Limits are counted per key, as WB counts
+   * them per seller. Any key not issued is refused with WB's 401.
+   */
+  issueKey(options?: { token?: string; state?: WbState }): string;
+  /** The state a key opens, if the simulator issued it. */
+  stateFor(token: string): WbState | undefined;
+}
+
+/** A new seller with the same cards and own warehouses as `like`, and no orders, sales or stock at WB. */
+export function sellerLike(like: WbState, seed = 1): WbState {
+  const state = new WbState(seed);
+  for (const card of like.cards) state.addCard({ ...card });
+  state.sellerWarehouses.push(...like.sellerWarehouses.map((w) => ({ ...w })));
+  return state;
 }
 
 /** Which limit a path counts against, and the bucket key (statistics: one per report). */
@@ -92,19 +111,34 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   });
   const { app } = sim;
 
+  // Each issued key is a seller: its own state and its own limit buckets.
+  interface Seller { state: WbState; buckets: Map<string, { tokens: number; at: number }> }
+  const sellers = new Map<string, Seller>([[token, { state, buckets: new Map() }]]);
+  for (const k of options.keys ?? []) sellers.set(k.token, { state: k.state, buckets: new Map() });
+  const sellerOf = new WeakMap<Request, Seller>();
+  const stateOf = (c: Context) => sellerOf.get(c.req.raw)!.state;
+  let issued = 0;
+  const issueKey = (o: { token?: string; state?: WbState } = {}) => {
+    const key = o.token ?? `wb-simulator-key-${++issued}.${Math.random().toString(36).slice(2, 14).padEnd(12, '0')}.${String(sellers.size).padStart(4, '0')}`;
+    sellers.set(key, { state: o.state ?? sellerLike(state, sellers.size + 1), buckets: new Map() });
+    return key;
+  };
+
   app.use('*', async (c, next) => {
     if (c.req.path.startsWith('/__sim')) return next();
     const header = c.req.header('authorization') ?? '';
-    if (header.replace(/^Bearer\s+/i, '') !== token) {
+    const seller = sellers.get(header.replace(/^Bearer\s+/i, ''));
+    if (!seller) {
       return c.json(authError(401, 'unauthorized', 'token problem; token is malformed or expired', 's2s-api-auth-catalog'), 401);
     }
+    sellerOf.set(c.req.raw, seller);
     return next();
   });
 
-  const buckets = new Map<string, { tokens: number; at: number }>();
   const limiter: MiddlewareHandler = async (c, next) => {
     const which = wbLimitGroup(c.req.path);
     if (!which) return next();
+    const { buckets } = sellerOf.get(c.req.raw)!;
     const limit = limits[which.group];
     const now = Date.now();
     const bucket = buckets.get(which.bucket) ?? { tokens: limit.burst, at: now };
@@ -145,7 +179,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   const reportRoute = (name: 'orders' | 'sales') => (c: Context) => {
     const from = parseDateFrom(c.req.query('dateFrom'));
     if (from === null) return badRequest(c, 'dateFrom: invalid or missing');
-    const report = name === 'orders' ? state.orders : state.sales;
+    const report = name === 'orders' ? stateOf(c).orders : stateOf(c).sales;
     if (c.req.query('flag') === '1') {
       const day = new Date(from + 3 * 3_600_000).toISOString().slice(0, 10);
       return c.json(report.rows.map((r) => r.row).filter((r) => String(r.date).startsWith(day)));
@@ -157,7 +191,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   app.get('/api/v1/supplier/stocks', (c) => {
     const from = parseDateFrom(c.req.query('dateFrom'));
     if (from === null) return badRequest(c, 'dateFrom: invalid or missing');
-    return c.json(state.stocks.since(from, stocksPageRows));
+    return c.json(stateOf(c).stocks.since(from, stocksPageRows));
   });
 
   // Content: cards in (updatedAt, nmID) cursor order; each card here has one size.
@@ -167,7 +201,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return c.json({ data: null, error: true, errorText: 'cursor.limit: from 1 to 100', additionalErrors: null }, 400);
     const after = body?.settings?.cursor?.nmID ?? 0;
     const updatedAt = '2025-01-15T10:00:00Z';
-    const page = state.cards.filter((card) => card.nmId > after).slice(0, limit);
+    const page = stateOf(c).cards.filter((card) => card.nmId > after).slice(0, limit);
     return c.json({
       cards: page.map((card) => ({
         nmID: card.nmId, imtID: card.nmId - 1000, subjectID: 192, subjectName: card.subject, vendorCode: card.article, brand: card.brand,
@@ -180,7 +214,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   });
 
   app.get('/api/v3/warehouses', (c) =>
-    c.json(state.sellerWarehouses.map((w) => ({ id: w.id, name: w.name, officeId: w.officeId, cargoType: 1, deliveryType: 1, isDeleting: false, isProcessing: false }))),
+    c.json(stateOf(c).sellerWarehouses.map((w) => ({ id: w.id, name: w.name, officeId: w.officeId, cargoType: 1, deliveryType: 1, isDeleting: false, isProcessing: false }))),
   );
 
   // Marketplace (FBS assembly tasks).
@@ -193,7 +227,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   const marketplaceError = (c: Context, status: 400 | 404, code: string, message: string) => c.json({ code, message, data: null }, status);
 
   app.get('/api/v3/orders/new', (c) =>
-    c.json({ orders: [...state.fbsOrders.values()].filter((o) => o.supplierStatus === 'new' && o.wbStatus === 'waiting').map((o) => ({ ...orderView(o), finalPrice: o.price, convertedFinalPrice: o.price, salePrice: o.price, scanPrice: null, requiredMeta: [], optionalMeta: [] })) }),
+    c.json({ orders: [...stateOf(c).fbsOrders.values()].filter((o) => o.supplierStatus === 'new' && o.wbStatus === 'waiting').map((o) => ({ ...orderView(o), finalPrice: o.price, convertedFinalPrice: o.price, salePrice: o.price, scanPrice: null, requiredMeta: [], optionalMeta: [] })) }),
   );
 
   app.get('/api/v3/orders', (c) => {
@@ -205,7 +239,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     const dateTo = c.req.query('dateTo') ? Number(c.req.query('dateTo')) : now;
     const dateFrom = c.req.query('dateFrom') ? Number(c.req.query('dateFrom')) : dateTo - 30 * 86_400;
     if (dateTo - dateFrom > 30 * 86_400) return marketplaceError(c, 400, 'IncorrectParameter', 'The period may not exceed 30 days');
-    const page = [...state.fbsOrders.values()]
+    const page = [...stateOf(c).fbsOrders.values()]
       .filter((o) => o.id > next)
       .filter((o) => {
         const at = Date.parse(o.createdAt) / 1000;
@@ -221,7 +255,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     if (!body || !Array.isArray(body.orders) || body.orders.length > 1000) return marketplaceError(c, 400, 'IncorrectRequestBody', 'orders: up to 1000 ids');
     return c.json({
       orders: body.orders
-        .map((id) => state.fbsOrders.get(Number(id)))
+        .map((id) => stateOf(c).fbsOrders.get(Number(id)))
         .filter((o): o is WbFbsOrder => !!o)
         .map((o) => ({ id: o.id, supplierStatus: o.supplierStatus, wbStatus: o.wbStatus })),
     });
@@ -229,33 +263,33 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
 
   app.put('/api/v3/stocks/:warehouseId', async (c) => {
     const warehouseId = Number(c.req.param('warehouseId'));
-    if (!state.sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
+    if (!stateOf(c).sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
     const body = (await c.req.json().catch(() => null)) as { stocks?: { chrtId?: number; sku?: string; amount?: number }[] } | null;
     if (!body || !Array.isArray(body.stocks) || body.stocks.length < 1 || body.stocks.length > 1000) {
       return marketplaceError(c, 400, 'IncorrectRequestBody', 'Incorrect required body');
     }
-    const unknown = body.stocks.filter((s) => !state.byChrtId.has(Number(s.chrtId)));
+    const unknown = body.stocks.filter((s) => !stateOf(c).byChrtId.has(Number(s.chrtId)));
     const tooBig = body.stocks.filter((s) => !Number.isInteger(s.amount) || Number(s.amount) < 0 || Number(s.amount) > 100_000);
     // A 409 rejects the whole request: nothing is written, the failing items are named by barcode.
     const conflicts = [
       ...(unknown.length ? [{ code: 'NotFound', message: 'Product not found', data: unknown.map((s) => ({ sku: String(s.chrtId ?? s.sku ?? ''), amount: Number(s.amount ?? 0) })) }] : []),
-      ...(tooBig.length ? [{ code: 'UploadDataLimit', message: 'Upload limit exceeded.', data: tooBig.map((s) => ({ sku: state.byChrtId.get(Number(s.chrtId))?.barcode ?? String(s.chrtId), amount: Number(s.amount ?? 0) })) }] : []),
+      ...(tooBig.length ? [{ code: 'UploadDataLimit', message: 'Upload limit exceeded.', data: tooBig.map((s) => ({ sku: stateOf(c).byChrtId.get(Number(s.chrtId))?.barcode ?? String(s.chrtId), amount: Number(s.amount ?? 0) })) }] : []),
     ];
     if (conflicts.length) return c.json(conflicts, 409);
-    for (const s of body.stocks) state.fbsStocks.set(`${warehouseId}:${s.chrtId}`, Number(s.amount));
+    for (const s of body.stocks) stateOf(c).fbsStocks.set(`${warehouseId}:${s.chrtId}`, Number(s.amount));
     return c.body(null, 204);
   });
 
   // The seller's stock on one of its warehouses, by size (chrtId): what the PUT above set; 0 where nothing was set.
   app.post('/api/v3/stocks/:warehouseId', async (c) => {
     const warehouseId = Number(c.req.param('warehouseId'));
-    if (!state.sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
+    if (!stateOf(c).sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
     const body = (await c.req.json().catch(() => null)) as { chrtIds?: unknown } | null;
     if (!body || !Array.isArray(body.chrtIds) || !body.chrtIds.length) return marketplaceError(c, 400, 'IncorrectRequestBody', 'chrtIds is required');
     const stocks = body.chrtIds
-      .map((id) => state.byChrtId.get(Number(id)))
+      .map((id) => stateOf(c).byChrtId.get(Number(id)))
       .filter((card) => !!card)
-      .map((card) => ({ chrtId: card!.chrtId, sku: card!.barcode, amount: state.fbsStocks.get(`${warehouseId}:${card!.chrtId}`) ?? 0 }));
+      .map((card) => ({ chrtId: card!.chrtId, sku: card!.barcode, amount: stateOf(c).fbsStocks.get(`${warehouseId}:${card!.chrtId}`) ?? 0 }));
     return c.json({ stocks });
   });
 
@@ -271,14 +305,14 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     const dateFrom = c.req.query('dateFrom') ? Number(c.req.query('dateFrom')) * 1000 : -Infinity;
     const dateTo = c.req.query('dateTo') ? Number(c.req.query('dateTo')) * 1000 : Infinity;
     const nmId = c.req.query('nmId') ? Number(c.req.query('nmId')) : null;
-    const list = state.feedbacks
+    const list = stateOf(c).feedbacks
       .filter((f) => f.answered === (answered === 'true'))
       .filter((f) => (nmId === null || f.card.nmId === nmId) && Date.parse(f.createdDate) >= dateFrom && Date.parse(f.createdDate) <= dateTo)
       .sort((a, b) => (c.req.query('order') === 'dateAsc' ? 1 : -1) * a.createdDate.localeCompare(b.createdDate));
     return c.json({
       data: {
-        countUnanswered: state.feedbacks.filter((f) => !f.answered).length,
-        countArchive: state.feedbacks.filter((f) => f.answered).length,
+        countUnanswered: stateOf(c).feedbacks.filter((f) => !f.answered).length,
+        countArchive: stateOf(c).feedbacks.filter((f) => f.answered).length,
         feedbacks: list.slice(skip, skip + take).map((f) => ({
           id: f.id, text: f.text, pros: '', cons: '', productValuation: f.productValuation, createdDate: f.createdDate,
           answer: f.answered ? { text: 'Спасибо за отзыв!', state: 'wbRu', editable: false } : null,
@@ -306,7 +340,7 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
       return c.json({ title: 'bad request', detail: 'limit: 1..200, offset ≥ 0', requestId: '' }, 400);
     }
     const since = Date.now() - 14 * 86_400_000;
-    const list = state.claims
+    const list = stateOf(c).claims
       .filter((cl) => cl.archived === (archived === 'true') && Date.parse(cl.dt) >= since)
       .filter((cl) => !c.req.query('id') || cl.id === c.req.query('id'))
       .sort((a, b) => b.dt.localeCompare(a.dt));
@@ -326,6 +360,8 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     const b = (await c.req.json()) as { article: string };
     return c.json({ srid: state.addOrder(b) });
   });
+  // WB issues a key to another seller (the same cards, nothing sold yet): what a person would paste into Sklad.
+  app.post('/__sim/wildberries/keys', (c) => c.json({ token: issueKey() }, 201));
 
-  return Object.assign(sim, { state, token, limits });
+  return Object.assign(sim, { state, token, limits, issueKey, stateFor: (key: string) => sellers.get(key)?.state });
 }

@@ -21,6 +21,27 @@ describe('the Wildberries simulator', () => {
   beforeAll(async () => ({ url, close } = await sim.listen()));
   afterAll(() => close());
 
+  test('issues keys: each opens its own seller (state and limits); a key it did not issue is refused with 401', async () => {
+    const issued = await fetch(`${url}/__sim/wildberries/keys`, { method: 'POST' });
+    expect(issued.status).toBe(201);
+    const { token } = (await issued.json()) as { token: string };
+    const other = sim.stateFor(token)!;
+    expect(other).toBeDefined();
+    expect(other).not.toBe(sim.state);
+    expect(other.cards.map((c) => c.article)).toEqual(sim.state.cards.map((c) => c.article));
+    const from = encodeURIComponent(moscowIso(Date.now() - 40 * 86_400_000));
+    const ordersOf = async (key: string) => fetch(`${url}/api/v1/supplier/orders?dateFrom=${from}`, { headers: { authorization: key } });
+    const empty = await ordersOf(token);
+    expect(empty.status).toBe(200);
+    expect(await empty.json()).toEqual([]);
+    other.addOrder({ article: other.cards[0].article });
+    expect(((await (await ordersOf(token)).json()) as unknown[]).length).toBe(1);
+    const fixed = sim.issueKey({ token: 'fixed-key-for-a-test-0000000000' });
+    expect((await fetch(`${url}/ping`, { headers: { authorization: fixed } })).status).toBe(200);
+    const refused = await fetch(`${url}/ping`, { headers: { authorization: 'INVALID_KEY' } });
+    expect(refused.status).toBe(401);
+  });
+
   test('limits each report to one request a minute, answering 429 with X-Ratelimit-Retry', async () => {
     // The documented limit (not the fast one of the simulator above), so no test machine is slow enough to miss it.
     const strict = createWildberriesSimulator({ state: sim.state, token: sim.token });

@@ -51,6 +51,9 @@ export const permissions: readonly Permission[] = [
   { methods: reads, path: '/api/v1/notifications/*', roles: botAndPeople, why: 'what the bot shows a user' },
   { methods: reads, path: '/api/v1/bot/*', roles: botAndPeople, why: 'what the bot shows a user, limited to his cabinets' },
   { methods: reads, path: '/api/v1/jobs/:id', roles: botAndPeople, why: 'where the bot reads the outcome of validate-all' },
+  { methods: ['POST'], path: '/api/v1/outbox/error-groups/:key/retry', roles: staff, why: 'runs a group’s failed jobs and messages again' },
+  { methods: ['POST'], path: '/sync/errors/groups/:key/retry', roles: staff, why: 'the panel’s button to retry an error group' },
+  { methods: ['POST'], path: '/api/v1/products/lookup', roles: people, why: 'reads products by a list of SKUs (a POST for a long list); changes nothing' },
   { methods: reads, path: '*', roles: people, why: 'people read everything but keys' },
   { methods: '*', path: '*', roles: staff, why: 'changes need an operator' },
 ];

@@ -178,6 +178,30 @@ describeEachDatabase('catalog: products', (t) => {
     expect((await server.api('/api/v1/products', { key: null })).status).toBe(401);
   });
 
+  test('seed 000 conformance: products by a list of SKUs, with paging (GET ?skus= and POST /products/lookup with what is missing)', async () => {
+    for (const n of [1, 2, 3, 4, 5]) await create({ sku: `BULK-${n}`, name: `Bulk ${n}` });
+    const skus = (r: { body: { items: { sku: string }[] } }) => r.body.items.map((p) => p.sku);
+    const page1 = await server.api('/api/v1/products?skus=bulk-3,BULK-1,BULK-5,NOPE-1&limit=2');
+    expect(page1.status).toBe(200);
+    expect(page1.body).toMatchObject({ total: 3, limit: 2, offset: 0 });
+    expect(skus(page1)).toEqual(['BULK-1', 'BULK-3']);
+    expect(skus(await server.api('/api/v1/products?skus=bulk-3,BULK-1,BULK-5,NOPE-1&limit=2&offset=2'))).toEqual(['BULK-5']);
+    expect((await server.api(`/api/v1/products?skus=${Array.from({ length: 501 }, (_, i) => `S-${i}`).join(',')}`)).status).toBe(400);
+
+    const list = ['BULK-4', 'bulk-2', 'NOPE-1', 'BULK-4', ...Array.from({ length: 600 }, (_, i) => `MISSING-${i}`)];
+    const first = await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: list, limit: 1 } });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ total: 2, limit: 1, offset: 0 });
+    expect(skus(first)).toEqual(['BULK-2']);
+    expect(first.body.missing).toHaveLength(601);
+    expect(first.body.missing.slice(0, 2)).toEqual(['NOPE-1', 'MISSING-0']);
+    expect(skus(await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: list, limit: 1, offset: 1 } }))).toEqual(['BULK-4']);
+    expect((await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: [] } })).status).toBe(400);
+    // A read: a readonly key may look products up.
+    const readonly = await server.keyFor('readonly', 'bulk-reader');
+    expect((await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: ['BULK-1'] }, key: readonly })).body.total).toBe(1);
+  });
+
   test('the services the panel and the bot call check input the same way and take a transaction', async () => {
     const db = t.database.db;
     await expect(createProduct(db, { sku: ' ', name: 'x' }, 'bot')).rejects.toThrow(/SKU is required/);

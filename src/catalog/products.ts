@@ -63,6 +63,8 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 export interface ProductFilter {
   q?: string;
   sku?: string;
+  /** Exact SKUs, any case. */
+  skus?: string[];
   ean?: string;
   include_archived?: boolean;
   limit?: number;
@@ -75,6 +77,7 @@ export async function listProducts(ex: Executor, wanted: ProductFilter = {}) {
   const where: SQL[] = [];
   if (!s.include_archived) where.push(sql`p.archived_at is null`);
   if (s.sku) where.push(sql`lower(p.sku) = lower(${s.sku})`);
+  if (s.skus) where.push(sql`lower(p.sku) = any(${sql.param(s.skus.map((x) => x.toLowerCase()))}::text[])`);
   if (s.ean) where.push(sql`p.ean = ${s.ean}`);
   if (s.q) where.push(sql`(p.sku ilike ${likePattern(s.q)} or p.name ilike ${likePattern(s.q)} or p.ean like ${likePattern(s.q)})`);
   const filter = where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``;
@@ -85,6 +88,20 @@ export async function listProducts(ex: Executor, wanted: ProductFilter = {}) {
   const [count] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from products p ${filter}`);
   const items = await rows<ProductRow>(ex, sql`${selectProducts} ${filter} ${order} limit ${s.limit} offset ${s.offset}`);
   return { items: items.map(toProduct), total: count.total, limit: s.limit, offset: s.offset };
+}
+
+/**
+ * Products by a list of SKUs, a page at a time in SKU order, and which of the SKUs (as given)
+ * match no product, so a bulk flow knows what to create or skip.
+ */
+export async function lookupProducts(ex: Executor, input: { skus: string[]; include_archived?: boolean; limit?: number; offset?: number }) {
+  const skus = [...new Set(input.skus)];
+  const page = await listProducts(ex, { skus, include_archived: input.include_archived, limit: input.limit ?? 100, offset: input.offset ?? 0 });
+  const found = await rows<{ sku: string }>(ex, sql`
+    select lower(sku) as sku from products p
+     where lower(p.sku) = any(${sql.param(skus.map((x) => x.toLowerCase()))}::text[]) ${input.include_archived ? sql`` : sql`and p.archived_at is null`}`);
+  const known = new Set(found.map((r) => r.sku));
+  return { ...page, missing: skus.filter((x) => !known.has(x.toLowerCase())) };
 }
 
 export async function createProduct(ex: Executor, input: ProductInput, actor: string): Promise<Product> {

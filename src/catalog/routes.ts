@@ -4,8 +4,8 @@ import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, PageQuer
 import { deleteProduct, productHistory } from './delete.ts';
 import { etagOf, expectedVersion, IfMatch } from './if-match.ts';
 import { imageRoutes } from './image-routes.ts';
-import { createProduct, getProduct, listProducts, replaceProduct, updateProduct } from './products.ts';
-import { Product, ProductInput, ProductPatch, ProductSearch } from './schemas.ts';
+import { createProduct, getProduct, listProducts, lookupProducts, replaceProduct, updateProduct } from './products.ts';
+import { Product, ProductInput, ProductLookup, ProductPatch, ProductSearch } from './schemas.ts';
 
 const tags = ['Products'];
 
@@ -36,6 +36,18 @@ export function catalogRoutes(hub: Hub) {
       responses: { 200: jsonResponse(page(Product), 'A page of products'), ...errorResponses() },
     }),
     async (c) => c.json(await listProducts(hub.db, c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/products/lookup', tags, security, summary: 'Products by a list of SKUs, paged',
+      description:
+        'Up to 10,000 SKUs (any case), answered a page at a time in SKU order, with `missing`: the SKUs of the list no product has. ' +
+        'It reads and changes nothing. For up to 500, `GET /products?skus=A,B` pages the same list.',
+      request: { body: jsonBody(ProductLookup) },
+      responses: { 200: jsonResponse(page(Product).extend({ missing: z.array(z.string()) }), 'A page of the products found, and the SKUs not found'), ...errorResponses() },
+    }),
+    async (c) => c.json(await lookupProducts(hub.db, c.req.valid('json')), 200),
   );
 
   app.openapi(

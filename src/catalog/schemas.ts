@@ -67,6 +67,13 @@ export type ProductPatch = z.input<typeof ProductPatch>;
 export const ProductSearch = z.object({
   q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Part of the SKU, EAN or name' }),
   sku: z.string().trim().min(1).max(100).optional().openapi({ description: 'Exact SKU, any case' }),
+  skus: z
+    .string()
+    .max(60_000)
+    .transform((v) => [...new Set(v.split(',').map((x) => x.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().max(100)).min(1).max(500))
+    .optional()
+    .openapi({ description: 'A list of exact SKUs, comma-separated (up to 500; POST /products/lookup takes more), paged as any list', example: 'SKU-1,SKU-2' }),
   ean: z.string().trim().min(1).max(14).optional().openapi({ description: 'Exact EAN' }),
   include_archived: z
     .enum(['true', 'false'])
@@ -77,6 +84,16 @@ export const ProductSearch = z.object({
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0).openapi({ example: 0 }),
 });
 export type ProductSearch = z.input<typeof ProductSearch>;
+
+/** Products by a list of SKUs (seed 000's bulk flows: Wix inventory by SKU list), paged. */
+export const ProductLookup = z
+  .strictObject({
+    skus: z.array(z.string().trim().min(1).max(100)).min(1).max(10_000).openapi({ example: ['SKU-1', 'SKU-2'] }),
+    include_archived: z.boolean().default(false),
+    limit: z.number().int().min(1).max(500).default(100),
+    offset: z.number().int().min(0).max(10_000).default(0),
+  })
+  .openapi('ProductLookup');
 
 export const ProductImage = z
   .object({

@@ -9,6 +9,8 @@ import type { Hub } from '../hub.ts';
 import { InvalidArgumentError } from 'commander';
 import { createLogger } from '../shared/logger.ts';
 import { loadMasterKey } from '../shared/master-key.ts';
+import { HubApi } from './hub-api.ts';
+import { findRunningHub } from './hub-link.ts';
 
 /** Opens the database (PostgreSQL with DATABASE_URL, else PGlite in the data directory) and migrates it. */
 export async function openHub(config: Config, options: { role?: string } = {}): Promise<Hub> {
@@ -23,7 +25,7 @@ export async function openHub(config: Config, options: { role?: string } = {}): 
   return { config, database, db: database.db, logger };
 }
 
-export async function startApi(hub: Hub): Promise<{ server: ServerType; url: string }> {
+export async function startApi(hub: Hub): Promise<{ server: ServerType; url: string; localUrl: string }> {
   const app = createApp(hub);
   const server = serve({ fetch: app.fetch, port: hub.config.PORT, hostname: hub.config.HOST });
   await new Promise<void>((resolve, reject) => {
@@ -31,8 +33,11 @@ export async function startApi(hub: Hub): Promise<{ server: ServerType; url: str
     server.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
-  const host = hub.config.HOST === '0.0.0.0' || hub.config.HOST === '::' ? 'localhost' : hub.config.HOST;
-  return { server, url: hub.config.SKLAD_PUBLIC_URL ?? `http://${host}:${port}` };
+  const wildcard = hub.config.HOST === '0.0.0.0' || hub.config.HOST === '::';
+  const host = wildcard ? 'localhost' : hub.config.HOST;
+  // Where a CLI on this machine reaches it (src/cli/hub-link.ts): the loopback address when it listens on all.
+  const localHost = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return { server, url: hub.config.SKLAD_PUBLIC_URL ?? `http://${host}:${port}`, localUrl: `http://${localHost}:${port}` };
 }
 
 /** Stops in order on SIGINT/SIGTERM and closes the database, so PGlite is left clean. */
@@ -51,7 +56,7 @@ export function onShutdown(hub: Hub, steps: (() => Promise<void> | void)[]) {
 }
 
 /** A one-shot command's hub, with the master key, closed when `work` ends. */
-export async function withCliHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
+async function withCliHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const hub = await openHub(config, { role: 'cli' });
   try {
@@ -61,6 +66,23 @@ export async function withCliHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> 
   } finally {
     await hub.database.close();
   }
+}
+
+/**
+ * A one-shot command's two ways (docs/decisions/175): beside a running `sklad start` of this
+ * data directory it asks that hub over its API (`hub`), else it opens the database itself
+ * (`database`). Which one it took is said on stderr, so `--json` output stays JSON.
+ */
+export async function viaHubOrDatabase<T>(paths: { hub: (api: HubApi) => Promise<T>; database: (hub: Hub) => Promise<T> }): Promise<T> {
+  const config = loadConfig();
+  const found = findRunningHub(config);
+  if (found.kind === 'hub') {
+    console.error(`(via the running hub at ${found.url}, process ${found.pid})`);
+    return paths.hub(new HubApi(found.url, found.key));
+  }
+  if (found.note) console.error(`(${found.note})`);
+  console.error(`(no hub running: opening ${config.DATABASE_URL ? 'the PostgreSQL database' : `the embedded database in ${config.dataDir}`} directly)`);
+  return withCliHub(paths.database);
 }
 
 /** Who a command's actions are logged as in `operations`. */
@@ -75,3 +97,10 @@ export function positiveInt(text: string): number {
 
 /** A command's answer: JSON with `--json`, else the readable text. */
 export const printResult = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+
+/** Rows as a readable table: a header, then columns padded to their widest cell. */
+export function table(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+  const cells = [header, ...rows].map((row) => row.map((cell) => (cell === null || cell === undefined || cell === '' ? '-' : String(cell))));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}

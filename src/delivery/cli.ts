@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
-import { cliActor, positiveInt, printResult, withCliHub } from '../cli/runtime.ts';
+import { shaped, type HubApi } from '../cli/hub-api.ts';
+import { cliActor, positiveInt, printResult, table, viaHubOrDatabase } from '../cli/runtime.ts';
 import type { Hub } from '../hub.ts';
 import { findPackages, getPackage, packageEvents, type PackageEvent, type PackageRow } from './packages.ts';
 import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './support.ts';
@@ -9,15 +10,8 @@ import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './sup
  * `sklad packages find|show|retry|made-by-hand` (seed 004 §4): a package by OZ-…, the posting
  * number or the service's number, its outbox events and their errors, and the two support
  * actions. Readable by default, `--json` for scripts; each action is logged in `operations`
- * as `cli:<user>`.
+ * as `cli:<user>`. Beside a running `sklad start` they ask it over its API.
  */
-
-
-
-
-
-const line = (p: PackageRow) =>
-  `${p.id}\t${p.number}\t${p.state}${p.made_by_hand ? ' (by hand)' : ''}\t${p.tracking_number ?? '-'}\torder ${p.order_id}\t${p.waybill_url ? 'waybill' : '-'}`;
 
 function packageText(p: PackageRow, events: PackageEvent[]): string {
   const a = p.address;
@@ -38,17 +32,30 @@ function packageText(p: PackageRow, events: PackageEvent[]): string {
   return lines.join('\n');
 }
 
-/** A package by its id, or by any of its numbers when that finds exactly one. */
-async function resolvePackage(hub: Hub, ref: string): Promise<PackageRow> {
-  if (/^\d{1,15}$/.test(ref)) {
-    const byNumber = await findPackages(hub.db, { q: ref, limit: 2, offset: 0 });
-    if (byNumber.items.length === 1) return byNumber.items[0];
-    return getPackage(hub.db, Number(ref));
-  }
-  const found = await findPackages(hub.db, { q: ref, limit: 2, offset: 0 });
-  if (found.items.length !== 1) throw new Error(found.items.length ? `"${ref}" names ${found.total} packages: give the package id` : `No package has the number "${ref}"`);
-  return found.items[0];
+/** Where the command runs: the running hub's API, or the database opened here. */
+type Target = { api: HubApi } | { hub: Hub };
+const PackagePage = z.object({ items: z.array(shaped<PackageRow>('id', 'number', 'state', 'order_id')), total: z.number() });
+
+async function find(target: Target, q: string, limit: number): Promise<{ items: PackageRow[]; total: number }> {
+  if ('api' in target) return target.api.get('/packages', PackagePage, { q, limit, offset: 0 });
+  return findPackages(target.hub.db, { q, limit, offset: 0 });
 }
+
+async function byId(target: Target, id: number): Promise<PackageRow & { events: PackageEvent[] }> {
+  if ('api' in target) return target.api.get(`/packages/${id}`, shaped<PackageRow & { events: PackageEvent[] }>('id', 'number', 'state', 'events'));
+  return { ...(await getPackage(target.hub.db, id)), events: await packageEvents(target.hub.db, id) };
+}
+
+/** A package by its id, or by any of its numbers when that finds exactly one. */
+async function resolvePackage(target: Target, ref: string): Promise<PackageRow & { events: PackageEvent[] }> {
+  const found = await find(target, ref, 2);
+  if (found.items.length === 1) return byId(target, found.items[0].id);
+  if (/^\d{1,15}$/.test(ref)) return byId(target, Number(ref));
+  throw new Error(found.items.length ? `"${ref}" names ${found.total} packages: give the package id` : `No package has the number "${ref}"`);
+}
+
+/** The command's work on either way: the running hub's API, or the database opened here. */
+const either = <T>(work: (target: Target) => Promise<T>) => viaHubOrDatabase({ hub: (api) => work({ api }), database: (hub) => work({ hub }) });
 
 export function deliveryCommands(program: Command) {
   const packages = program.command('packages').description('Delivery packages (OZ-…): find, show with outbox events and errors, retry, mark made by hand');
@@ -57,25 +64,25 @@ export function deliveryCommands(program: Command) {
     .command('find <number>')
     .description('Packages by OZ-{posting_number}, the posting number or the delivery service’s number')
     .option('--json', 'print JSON')
-    .action((number: string, options: { json?: boolean }) =>
-      withCliHub(async (hub) => {
-        const { items } = await findPackages(hub.db, { q: number, limit: 50, offset: 0 });
-        if (!items.length) throw new Error(`No package has the number "${number}"`);
-        printResult(options.json, items, () => items.map(line).join('\n'));
-      }),
-    );
+    .action(async (number: string, options: { json?: boolean }) => {
+      const { items } = await either((target) => find(target, number, 50));
+      if (!items.length) throw new Error(`No package has the number "${number}"`);
+      printResult(options.json, items, () =>
+        table(
+          ['ID', 'NUMBER', 'STATE', 'SERVICE NUMBER', 'ORDER', 'WAYBILL'],
+          items.map((p) => [p.id, p.number, `${p.state}${p.made_by_hand ? ' (by hand)' : ''}`, p.tracking_number, p.order_id, p.waybill_url ? 'yes' : 'no']),
+        ),
+      );
+    });
 
   packages
     .command('show <package>')
     .description('A package (its id or any of its numbers) with its outbox events and their errors')
     .option('--json', 'print JSON')
-    .action((ref: string, options: { json?: boolean }) =>
-      withCliHub(async (hub) => {
-        const p = await resolvePackage(hub, ref);
-        const events = await packageEvents(hub.db, p.id);
-        printResult(options.json, { ...p, events }, () => packageText(p, events));
-      }),
-    );
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const p = await either((target) => resolvePackage(target, ref));
+      printResult(options.json, p, () => packageText(p, p.events));
+    });
 
   packages
     .command('retry <package>')
@@ -91,25 +98,30 @@ export function deliveryCommands(program: Command) {
     .option('--weight <grams>', 'the parcel’s weight in grams', positiveInt)
     .option('--size <LxWxH>', 'the parcel’s size in centimetres, e.g. 30x20x10')
     .option('--json', 'print JSON')
-    .action((ref: string, options: RetryOptions) =>
-      withCliHub(async (hub) => {
-        const p = await resolvePackage(hub, ref);
-        const after = await retryPackage(hub, p.id, fixOf(options), cliActor());
-        printResult(options.json, after, () => `Package ${after.id} ${after.number} queued again (${after.state})`);
-      }),
-    );
+    .action(async (ref: string, options: RetryOptions) => {
+      const fix = fixOf(options);
+      const after = await either(async (target) => {
+        const p = await resolvePackage(target, ref);
+        return 'api' in target
+          ? target.api.post(`/packages/${p.id}/retry`, shaped<PackageRow>('id', 'number', 'state'), fix)
+          : retryPackage(target.hub, p.id, fix, cliActor());
+      });
+      printResult(options.json, after, () => `Package ${after.id} ${after.number} queued again (${after.state})`);
+    });
 
   packages
     .command('made-by-hand <package> <number>')
     .description('Record the delivery order the service’s support made by hand, with its number (CDEK number): the flow goes on to the waybill')
     .option('--json', 'print JSON')
-    .action((ref: string, number: string, options: { json?: boolean }) =>
-      withCliHub(async (hub) => {
-        const p = await resolvePackage(hub, ref);
-        const after = await markMadeByHand(hub, p.id, number, cliActor());
-        printResult(options.json, after, () => `Package ${after.id} ${after.number} is made by hand: number ${after.tracking_number}`);
-      }),
-    );
+    .action(async (ref: string, number: string, options: { json?: boolean }) => {
+      const after = await either(async (target) => {
+        const p = await resolvePackage(target, ref);
+        return 'api' in target
+          ? target.api.post(`/packages/${p.id}/made-by-hand`, shaped<PackageRow>('id', 'number', 'tracking_number'), { tracking_number: number })
+          : markMadeByHand(target.hub, p.id, number, cliActor());
+      });
+      printResult(options.json, after, () => `Package ${after.id} ${after.number} is made by hand: number ${after.tracking_number}`);
+    });
 }
 
 interface RetryOptions {

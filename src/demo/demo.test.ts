@@ -66,6 +66,58 @@ const api = (url: string, key: string) => async <T = any>(p: string, init: Reque
   return body as T;
 };
 
+/** Any answer, not only a 2xx; `p` as the seed writes it (root paths, /api/v1/…). */
+const send = async (url: string, key: string, p: string, init: RequestInit = {}) => {
+  const res = await fetch(`${url}${p}`, { ...init, headers: { 'x-api-secret-key': key, 'content-type': 'application/json', ...init.headers } });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+/**
+ * Seed 001's conformance on the demo (issue 17), its calls as the seed writes them: the demo's
+ * people are not users 1 and 2; the key the banner prints is one the demo's WB simulator issued,
+ * so "add a cabinet" and "join an existing cabinet" work and a key it did not issue is refused;
+ * the cabinet's sales and returns move its orders' statuses and show in the statistics.
+ */
+async function seed001Walkthrough(running: Running, key: string) {
+  const call = (p: string, init?: RequestInit) => send(running.url, key, p, init);
+  const issued = /a second key it issued, unused: (\S+)/.exec(running.banner)?.[1];
+  expect(issued, 'the banner prints the WB simulator\'s second key').toBeDefined();
+
+  // 0.2 and 5.1: the first user registered is user 1, the second user 2.
+  const first = await call('/users/', { method: 'POST', body: JSON.stringify({ telegram_id: 123456789, username: 'test_user', first_name: 'Test', last_name: 'User' }) });
+  expect(first).toMatchObject({ status: 201, body: { id: 1 } });
+  const second = await call('/users/', { method: 'POST', body: JSON.stringify({ telegram_id: 987654321, username: 'second_user', first_name: 'Second', last_name: 'User' }) });
+  expect(second).toMatchObject({ status: 201, body: { id: 2 } });
+  expect((await call('/wb/cabinets/?user_id=1')).body.cabinets).toEqual([]);
+
+  // 0.3: a new cabinet with the issued key; 5.2: the second user joins it with the same key.
+  const added = await call(`/wb/cabinets/?user_id=1&api_key=${encodeURIComponent(issued!)}&name=Test%20Cabinet`, { method: 'POST' });
+  expect(added).toMatchObject({ status: 201, body: { created: true, cabinet: { channel: 'wildberries', name: 'Test Cabinet', members: 1 } } });
+  const joined = await call(`/wb/cabinets/?user_id=2&api_key=${encodeURIComponent(issued!)}&name=Team%20Cabinet`, { method: 'POST' });
+  expect(joined).toMatchObject({ status: 200, body: { created: false, joined: true, cabinet: { id: added.body.cabinet.id, members: 2 } } });
+  for (const user of [1, 2]) expect((await call(`/wb/cabinets/?user_id=${user}`)).body.cabinets.map((c: { id: number }) => c.id)).toEqual([added.body.cabinet.id]);
+
+  // 6.1: a key the simulator did not issue is refused, and nothing is kept.
+  const refused = await call('/wb/cabinets/?user_id=1&api_key=INVALID_KEY_0000000000000&name=Test%20Cabinet', { method: 'POST' });
+  expect(refused).toMatchObject({ status: 422, body: { error: { code: 'CREDENTIALS_REJECTED' } } });
+  expect((await call('/wb/cabinets/?user_id=1')).body.cabinets).toHaveLength(1);
+
+  // 3.1 and 4.x once the cabinet's first pull ran: bought-out orders are delivered, returned ones returned.
+  let sales: any;
+  for (let waited = 0; ; waited += 250) {
+    sales = (await call('/api/v1/bot/sales/statistics?user_id=1')).body;
+    if (sales.buyouts > 0 && sales.returns > 0) break;
+    if (waited > 90_000) throw new Error(`the new cabinet's sales never came: ${JSON.stringify(sales)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(sales.cabinets).toEqual([added.body.cabinet.id]);
+  const orders = (await call('/api/v1/bot/orders/statistics?telegram_id=123456789')).body;
+  expect(orders.returned).toBe(sales.returns);
+  expect(orders.by_status.delivered).toBe(sales.buyouts - sales.returns);
+  expect((await call('/api/v1/bot/sales/returns?user_id=1')).body.total).toBe(sales.returns);
+  expect((await call('/api/v1/bot/sales/buyouts?user_id=1')).body.total).toBe(sales.buyouts);
+}
+
 interface Account {
   id: number;
   channel: string;
@@ -184,8 +236,10 @@ for (const kind of testKinds()) {
       running = await start(envFor(0));
       call = api(running.url, key);
       expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(accounts.map(() => 'active'));
+
+      await seed001Walkthrough(running, key);
       await stop(running);
-    }, 360_000);
+    }, 480_000);
 
     test('SKLAD_DEMO=0 makes nothing', async () => {
       running = await start(envFor(1, { SKLAD_DEMO: '0' }));

@@ -207,6 +207,7 @@ export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOut
       return patched;
     });
     accounts.push(view(sim.key, after));
+    await followSimulator(hub, masterKey, account, sim.url, problems);
     if (sim.restoreQuantities) {
       const { items } = await listListings(hub.db, account.id, { state: 'matched', limit: 1000, offset: 0 });
       sim.restoreQuantities(new Map(items.flatMap((l) => (l.last_pushed_quantity === null ? [] : [[l.external_id, l.last_pushed_quantity] as const]))));
@@ -227,15 +228,40 @@ export async function reuseDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOut
   return { mode: 'restart', accounts, counts: await counts(hub, ids), notes: await notes(hub, sims, accounts), problems, uncovered: uncovered(sims) };
 }
 
+/**
+ * Accounts a person added while the demo ran that talk to a demo simulator (a WB cabinet added by
+ * a key the simulator issued, seed 001): they follow it to its new port as the demo account does,
+ * come back with it if they were parked, and get a sync queued.
+ */
+async function followSimulator(hub: Hub, masterKey: Buffer, demoAccount: DemoAccountRow, url: string, problems: string[]) {
+  const others = await rows<DemoAccountRow>(hub.db, sql`
+    select id, channel, name, base_url, status, status_reason from channel_accounts
+     where channel = ${demoAccount.channel} and base_url = ${demoAccount.base_url} and id <> ${demoAccount.id} order by id`);
+  for (const other of others) {
+    const revive = other.status === 'disabled' && other.status_reason === PARKED;
+    if (other.status === 'disabled' && !revive) continue;
+    await hub.db.transaction(async (tx) => {
+      await updateAccount(tx, masterKey, other.id, { baseUrl: url, ...(revive ? { status: 'active' as const } : {}) }, DEMO_ACTOR);
+      await saveState(tx, masterKey, other.id, {});
+      if (revive) await setAccountSchedulesEnabled(tx, other.id, true);
+    });
+    if (moduleFor(other.channel)?.connector.capabilities.listings) {
+      await enqueueAccountJob(hub, other.id, 'sync').catch((error) => problems.push(`${other.name}: could not queue a sync: ${(error as Error).message}`));
+    }
+  }
+}
+
 /** With the demo off, its accounts would call ports nobody listens on: they are disabled until it is on again. */
 export async function parkDemo(hub: Hub): Promise<number> {
   if (!(await isSetUp(hub.db))) return 0;
   let parked = 0;
   const accounts = await rows<DemoAccountRow>(hub.db, sql`
-    select id, channel, name, base_url, status, status_reason from channel_accounts where name like 'Demo %' and status = 'active'`);
+    select id, channel, name, base_url, status, status_reason from channel_accounts where status = 'active'`);
   const seeded = new Set(channelModules().flatMap((m) => (m.demo ? [m.demo, ...(m.demo.also ?? [])].map((d) => `${m.connector.channel}\u0000Demo ${d.name ?? m.connector.title}`) : [])));
+  // Demo accounts, and accounts added while the demo ran that talk to the same simulator (followSimulator).
+  const demoUrls = new Set(accounts.filter((a) => seeded.has(`${a.channel}\u0000${a.name}`)).map((a) => `${a.channel}\u0000${a.base_url}`));
   for (const account of accounts) {
-    if (!seeded.has(`${account.channel}\u0000${account.name}`)) continue;
+    if (!demoUrls.has(`${account.channel}\u0000${account.base_url}`)) continue;
     await hub.db.transaction((tx) => setAccountStatus(tx, account.id, 'disabled', PARKED, DEMO_ACTOR));
     parked++;
   }

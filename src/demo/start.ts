@@ -1,5 +1,5 @@
 import type { Hub } from '../hub.ts';
-import { demoTelegram, demoTelegramUsers } from '../notifications/demo.ts';
+import { demoTelegram, demoTelegramUsers, setDemoServiceUrls } from '../notifications/demo.ts';
 import { createDemo, demoMode, parkDemo, reuseDemo, type DemoOutcome } from './setup.ts';
 import { startDemoSimulators, type DemoSimulators } from './simulators.ts';
 
@@ -22,6 +22,7 @@ export function demoBanner(): string[] {
 
 export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
   last = null;
+  setDemoServiceUrls([]);
   if (hub.config.SKLAD_DEMO === '0') {
     const parked = await parkDemo(hub);
     if (parked) last = { lines: [`Demo: off (SKLAD_DEMO=0); its ${parked} account(s) are disabled until a start without SKLAD_DEMO=0`] };
@@ -37,6 +38,8 @@ export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
     sims = await startDemoSimulators({ withOrders: mode === 'create' });
     const outcome = mode === 'create' ? await createDemo(hub, sims) : await reuseDemo(hub, sims);
     for (const problem of outcome.problems) hub.logger.warn({ problem }, 'demo: a step failed');
+    // Cabinets added by key while the demo runs talk to its simulators (src/notifications/cabinets.ts).
+    setDemoServiceUrls([...sims.channels.values()].map((s) => [s.channel, s.url] as [string, string]));
     last = { outcome };
   } catch (error) {
     // The demo is a convenience: Sklad itself still starts without it.
@@ -47,6 +50,7 @@ export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
   }
   const running = sims;
   return async () => {
+    setDemoServiceUrls([]);
     await running?.close();
   };
 }

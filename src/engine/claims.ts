@@ -77,8 +77,9 @@ export async function failJob(ex: Executor, workerId: string, claim: Claim, fail
           where id = ${claim.id} and locked_by = ${workerId} and attempts = ${claim.attempts} and status = 'running'
           returning status),
         logged as (
-          insert into outbox_errors (job_id, job_type, attempt, error, http_status)
-          values (${claim.id}, ${claim.type}, ${claim.attempts}, ${failure.message}, ${failure.httpStatus}))
+          insert into outbox_errors (job_id, job_type, attempt, error, http_status, account_id, sku)
+          values (${claim.id}, ${claim.type}, ${claim.attempts}, ${failure.message}, ${failure.httpStatus},
+                  coalesce(${failure.accountId}::bigint, ${claim.account_id}::bigint), ${failure.sku}))
         select (select status from updated) as status`,
   );
   return row?.status ?? null;
@@ -107,9 +108,9 @@ export async function reclaimExpired(ex: Executor): Promise<number> {
             finished_at = case when attempts >= max_attempts then now() end,
             run_at = now(), locked_by = null, lease_until = null, last_error = ${LOST}
           where id in (select id from jobs where status = 'running' and lease_until < now() for update skip locked)
-          returning id, type, attempts)
-        insert into outbox_errors (job_id, job_type, attempt, error)
-        select id, type, attempts, ${LOST} from lost
+          returning id, type, attempts, account_id)
+        insert into outbox_errors (job_id, job_type, attempt, error, account_id)
+        select id, type, attempts, ${LOST}, account_id from lost
         returning job_id as id`,
   );
   return lost.length;

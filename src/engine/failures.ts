@@ -10,11 +10,16 @@ export interface Failure {
   retryAfterMs: number | null;
   /** No retry can fix it: the job goes straight to dead. */
   permanent: boolean;
+  /** The channel account it concerns, when the error says (a job's own account is known anyway). */
+  accountId: number | null;
+  /** The one SKU it concerns, when the error says (support groups errors by it). */
+  sku: string | null;
 }
 
 /**
  * Reads any thrown value: JobError and PermanentJobError, and any error with numeric
- * `retryAfterMs` / `httpStatus` (or a numeric HTTP `status`, as ChannelHttpError has).
+ * `retryAfterMs` / `httpStatus` (or a numeric HTTP `status`, as ChannelHttpError has), and
+ * optional `accountId` / `sku` naming what it is about.
  */
 export function readFailure(error: unknown): Failure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
@@ -28,6 +33,8 @@ export function readFailure(error: unknown): Failure {
     httpStatus: status ?? null,
     retryAfterMs: retryAfter,
     permanent: e.permanent === true,
+    accountId: typeof e.accountId === 'number' && Number.isSafeInteger(e.accountId) && e.accountId > 0 ? e.accountId : null,
+    sku: typeof e.sku === 'string' && e.sku ? e.sku.slice(0, 200) : null,
   };
 }
 

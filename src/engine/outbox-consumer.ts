@@ -116,13 +116,15 @@ export async function failMessages(ex: Executor, consumer: OutboxConsumer, failu
     with failed as (
       select * from unnest(${sql.param(read.map((r) => r.id))}::bigint[], ${sql.param(read.map((r) => r.delayMs))}::int[],
                            ${sql.param(read.map((r) => r.dead))}::boolean[], ${sql.param(read.map((r) => r.failure.message))}::text[],
-                           ${sql.param(read.map((r) => r.failure.httpStatus))}::int[]) as f(id, delay_ms, dead, error, http_status)),
+                           ${sql.param(read.map((r) => r.failure.httpStatus))}::int[], ${sql.param(read.map((r) => r.failure.accountId))}::bigint[],
+                           ${sql.param(read.map((r) => r.failure.sku))}::text[]) as f(id, delay_ms, dead, error, http_status, account_id, sku)),
     retried as (
       update outbox o set available_at = now() + make_interval(secs => f.delay_ms / 1000.0), locked_by = null, lease_until = null,
              dead_at = case when f.dead then now() end, last_error = f.error
         from failed f where o.id = f.id and o.processed_at is null)
-    insert into outbox_errors (outbox_id, job_type, attempt, error, http_status)
-    select o.id, ${`outbox:${consumer.topic}`}, o.attempts, f.error, f.http_status
+    insert into outbox_errors (outbox_id, job_type, attempt, error, http_status, account_id, sku)
+    select o.id, ${`outbox:${consumer.topic}`}, o.attempts, f.error, f.http_status,
+           coalesce(f.account_id, case when o.payload ->> 'accountId' ~ '^[0-9]{1,15}$' then (o.payload ->> 'accountId')::bigint end), f.sku
       from outbox o join failed f on f.id = o.id`);
   return Math.max(...read.map((r) => r.delayMs));
 }

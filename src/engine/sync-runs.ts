@@ -4,8 +4,9 @@ import type { Hub } from '../hub.ts';
 import { userMessage } from '../shared/errors.ts';
 import type { SyncRunCounter } from '../channels/core/connector.ts';
 
-type Counts = Record<'fetched' | 'created' | 'updated' | 'pushed' | 'failed', number>;
-const countNames: (keyof Counts)[] = ['fetched', 'created', 'updated', 'pushed', 'failed'];
+type Counts = Record<'fetched' | 'created' | 'updated' | 'pushed' | 'failed' | 'duplicates', number>;
+const countNames: (keyof Counts)[] = ['fetched', 'created', 'updated', 'pushed', 'failed', 'duplicates'];
+type Paging = Record<string, { stop: string; pages: number }>;
 // A run with many bad items keeps the first problems and counts the rest.
 const MAX_PROBLEMS = 100;
 // Counts of a long run are written while it runs, so the history shows it moving.
@@ -14,6 +15,7 @@ const FLUSH_EVERY_MS = 2_000;
 export interface SyncRun extends SyncRunCounter {
   readonly counts: Readonly<Counts>;
   readonly problems: readonly { message: string; details?: unknown }[];
+  readonly paging: Readonly<Paging>;
 }
 
 /**
@@ -34,14 +36,16 @@ export async function withSyncRun<T>(
         values (${input.type}, ${input.accountId ?? null}, ${input.jobId ?? null}, now() + make_interval(secs => ${leaseSeconds}))
         returning id`,
   );
-  const counts: Counts = { fetched: 0, created: 0, updated: 0, pushed: 0, failed: 0 };
+  const counts: Counts = { fetched: 0, created: 0, updated: 0, pushed: 0, failed: 0, duplicates: 0 };
   const problems: { message: string; details?: unknown }[] = [];
+  const paging: Paging = {};
   let problemCount = 0;
   let dirty = false;
   const run: SyncRun = {
     id,
     counts,
     problems,
+    paging,
     add(more) {
       for (const name of countNames) counts[name] += more[name] ?? 0;
       dirty = true;
@@ -55,6 +59,11 @@ export async function withSyncRun<T>(
       if (problems.length < MAX_PROBLEMS) problems.push(details === undefined ? { message } : { message, details });
       dirty = true;
     },
+    paged(call, stop, pages) {
+      // A call paged twice in one run (resumed, or once per filter) keeps its last stop and all its pages.
+      paging[call] = { stop, pages: (paging[call]?.pages ?? 0) + pages };
+      dirty = true;
+    },
   };
   let renewedAt = Date.now();
   const flush = async () => {
@@ -64,7 +73,7 @@ export async function withSyncRun<T>(
     if (renew) renewedAt = Date.now();
     const wrote = dirty;
     dirty = false;
-    await writeCounts(hub.db, id, wrote ? { counts, problems, problemCount } : null, leaseSeconds).catch((err) =>
+    await writeCounts(hub.db, id, wrote ? { counts, problems, problemCount, paging } : null, leaseSeconds).catch((err) =>
       hub.logger.warn({ err, syncRunId: id }, 'could not save sync run counts'),
     );
   };
@@ -73,14 +82,14 @@ export async function withSyncRun<T>(
   try {
     const result = await fn(run);
     clearInterval(timer);
-    await finish(hub.db, id, problemCount ? 'partial' : 'succeeded', null, counts, problems, problemCount);
+    await finish(hub.db, id, problemCount ? 'partial' : 'succeeded', null, counts, problems, problemCount, paging);
     return result;
   } catch (error) {
     clearInterval(timer);
     // The history shows the error's words; a database error's SQL goes to the log only.
     const message = userMessage(error);
     if (message !== (error as Error)?.message) hub.logger.warn({ err: error, syncRunId: id }, 'sync run failed on a database error');
-    await finish(hub.db, id, 'failed', message, counts, problems, problemCount);
+    await finish(hub.db, id, 'failed', message, counts, problems, problemCount, paging);
     throw error;
   }
 }
@@ -88,7 +97,7 @@ export async function withSyncRun<T>(
 async function writeCounts(
   ex: Executor,
   id: number,
-  state: { counts: Counts; problems: unknown[]; problemCount: number } | null,
+  state: { counts: Counts; problems: unknown[]; problemCount: number; paging: Paging } | null,
   leaseSeconds: number,
 ) {
   const c = state?.counts;
@@ -96,7 +105,8 @@ async function writeCounts(
   await ex.execute(
     c
       ? sql`update sync_runs set fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
-              failed = ${c.failed}, problems = ${JSON.stringify(state.problems)}::jsonb, problem_count = ${state.problemCount}, ${lease}
+              failed = ${c.failed}, duplicates = ${c.duplicates}, problems = ${JSON.stringify(state.problems)}::jsonb, problem_count = ${state.problemCount},
+              paging = ${JSON.stringify(state.paging)}::jsonb, ${lease}
             where id = ${id} and status = 'running'`
       : sql`update sync_runs set ${lease} where id = ${id} and status = 'running'`,
   );
@@ -120,12 +130,13 @@ export async function reapSyncRuns(ex: Executor): Promise<number> {
   return reaped.length;
 }
 
-async function finish(ex: Executor, id: number, status: string, error: string | null, c: Counts, problems: unknown[], problemCount: number) {
+async function finish(ex: Executor, id: number, status: string, error: string | null, c: Counts, problems: unknown[], problemCount: number, paging: Paging) {
   await ex.execute(sql`
     update sync_runs set status = ${status}, error = ${error}, finished_at = clock_timestamp(), lease_until = null,
       duration_ms = greatest(0, round(extract(epoch from clock_timestamp() - started_at) * 1000))::int,
       fetched = ${c.fetched}, created = ${c.created}, updated = ${c.updated}, pushed = ${c.pushed},
-      failed = ${c.failed}, problems = ${JSON.stringify(problems)}::jsonb, problem_count = ${problemCount}
+      failed = ${c.failed}, duplicates = ${c.duplicates}, problems = ${JSON.stringify(problems)}::jsonb, problem_count = ${problemCount},
+      paging = ${JSON.stringify(paging)}::jsonb
     where id = ${id}`);
 }
 
@@ -148,7 +159,7 @@ export async function listSyncRuns(ex: Executor, f: SyncHistoryFilter) {
   const items = await rows(
     ex,
     sql`select id, type, account_id, job_id, status, iso(started_at) as started_at, iso(finished_at) as finished_at, duration_ms,
-          fetched, created, updated, pushed, failed, error, problems, problem_count, waited_ms
+          fetched, created, updated, pushed, failed, duplicates, error, problems, problem_count, paging, waited_ms
         from sync_runs where ${where} order by started_at desc, id desc limit ${f.limit} offset ${f.offset}`,
   );
   const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from sync_runs where ${where}`);

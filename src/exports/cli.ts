@@ -1,7 +1,9 @@
 import fs from 'node:fs';
-import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { withCliHub } from '../cli/runtime.ts';
+import { z } from 'zod';
+import { followJob, jobFailure, shaped, type HubApi } from '../cli/hub-api.ts';
+import { progressBar } from '../cli/progress.ts';
+import { viaHubOrDatabase } from '../cli/runtime.ts';
 import { moduleFor } from '../channels/core/module.ts';
 import type { Hub } from '../hub.ts';
 import { fileFormats, separators, writeCatalogFile, type FileFormat, type Separator } from './files.ts';
@@ -14,7 +16,8 @@ import { createCatalogExport, exportAccount, feedOf, getCatalogExport, type Expo
  * a channel module whose catalogFeed takes exports adds this command through its `cli` hook
  * (`registerCatalogExportCommand(program, { channel: 'lamoda' })`). It writes the file when
  * asked and runs the export in the foreground (no worker needed), with a progress bar, then
- * prints the feeds and every product not sent or refused. Exit code 1 when any was.
+ * prints the feeds and every product not sent or refused. Exit code 1 when any was. Beside a
+ * running `sklad start` the hub's workers run it and the file is the API's download.
  */
 
 interface ExportOptions {
@@ -52,19 +55,30 @@ async function writeFile(hub: Hub, options: ExportOptions & { out: string }) {
 
 async function sendExport(hub: Hub, options: ExportOptions): Promise<ExportView> {
   const id = await createCatalogExport(hub.db, options, 'cli');
-  const bar = new cliProgress.SingleBar({ format: '  [{bar}] {value}/{total} {message}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
-  bar.start(1, 0, { message: '' });
+  const bar = progressBar('export');
   try {
-    await runCatalogExport(hub, id, {
-      async progress(u) {
-        if (u.total !== undefined) bar.setTotal(Math.max(u.total, u.done ?? 0, 1));
-        bar.update(u.done ?? 0, { message: u.message ?? '' });
-      },
-    });
+    await runCatalogExport(hub, id, { progress: async (u) => bar.update(u) });
   } finally {
-    bar.stop();
+    bar.end('sent');
   }
   return getCatalogExport(hub.db, id);
+}
+
+/** The same in the running hub: its workers run the export; its progress is followed here. */
+async function sendInHub(api: HubApi, options: ExportOptions): Promise<ExportView> {
+  const started = await api.post('/exports/catalog', z.object({ id: z.number(), job_id: z.number() }), {
+    from: options.from, to: options.to, format: options.format, ...(options.separator ? { separator: options.separator } : {}),
+  });
+  const bar = progressBar('export');
+  let job;
+  try {
+    job = await followJob(api, started.job_id, (u) => bar.update(u));
+  } finally {
+    bar.end('sent');
+  }
+  const failure = jobFailure(job);
+  if (failure) throw failure;
+  return api.get(`/exports/catalog/${started.id}`, shaped<ExportView>('id', 'state', 'counts', 'feeds', 'errors', 'warnings', 'errors_total'));
 }
 
 function printExport(view: ExportView) {
@@ -95,14 +109,31 @@ export function registerCatalogExportCommand(program: Command, options: { channe
     .option('--no-send', 'only write the file (with --out), send nothing')
     .action(async (opts: ExportOptions) => {
       if (!opts.send && !opts.out) throw new InvalidArgumentError('--no-send leaves nothing to do without --out FILE');
-      const ok = await withCliHub(async (hub) => {
-        const target = await exportAccount(hub.db, opts.to);
-        if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
-        if (opts.out) await writeFile(hub, { ...opts, out: opts.out });
-        if (!opts.send) return true;
-        const view = await sendExport(hub, opts);
-        printExport(view);
-        return view.state === 'finished' && view.errors_total === 0;
+      const ok = await viaHubOrDatabase({
+        hub: async (api) => {
+          const target = await api.get(`/channels/accounts/${opts.to}`, z.object({ channel: z.string() }));
+          if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
+          if (opts.out) {
+            const file = await api.download(`/exports/catalog.${opts.format}`, {
+              account: opts.from, to: opts.to, separator: opts.format === 'csv' && opts.separator ? (opts.separator === '\t' ? 'tab' : opts.separator) : undefined,
+            });
+            fs.writeFileSync(opts.out, file);
+            console.log(`Wrote ${opts.out} (${file.length} bytes) from the running hub`);
+          }
+          if (!opts.send) return true;
+          const view = await sendInHub(api, opts);
+          printExport(view);
+          return view.state === 'finished' && view.errors_total === 0;
+        },
+        database: async (hub) => {
+          const target = await exportAccount(hub.db, opts.to);
+          if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
+          if (opts.out) await writeFile(hub, { ...opts, out: opts.out });
+          if (!opts.send) return true;
+          const view = await sendExport(hub, opts);
+          printExport(view);
+          return view.state === 'finished' && view.errors_total === 0;
+        },
       });
       if (!ok) process.exitCode = 1;
     });

@@ -9,7 +9,7 @@ import { requireApiKey } from './auth.ts';
 import { errorBody, handleError } from './errors.ts';
 import { createRouter } from './router.ts';
 import { inputGuard } from './input-guard.ts';
-import { httpMetrics, metricsRegistry } from './metrics.ts';
+import { databaseMetrics, httpMetrics, metricsRegistry } from './metrics.ts';
 import { apiModules } from './modules.ts';
 
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -87,7 +87,11 @@ export function createApp(hub: Hub) {
       return c.json(errorBody('NOT_READY', `Database unavailable: ${(error as Error).message}`), 503);
     }
   });
-  app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
+  const fromDatabase = databaseMetrics(hub);
+  app.get('/metrics', async (c) => {
+    const [own, system] = await Promise.all([metricsRegistry.metrics(), fromDatabase.metrics()]);
+    return c.text(`${own}\n${system}`, 200, { 'content-type': metricsRegistry.contentType });
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-SECRET-KEY' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
+import { lastByKey } from '../shared/last-by-key.ts';
 import {
   nomenclatureGroup,
   nomenclatureProduct,
@@ -24,6 +25,8 @@ export interface Counts {
   created: number;
   updated: number;
   deleted: number;
+  /** Items iiko listed twice in the answer: the last one of each id was written (lastByKey). */
+  duplicates?: number;
 }
 
 export interface Scope {
@@ -73,11 +76,13 @@ export async function importNomenclature(
   problem: ProblemSink,
 ): Promise<NomenclatureCounts> {
   const groups = parseEach(answer.groups, (i) => nomenclatureGroup.safeParse(i), 'group', problem);
-  const products = parseEach(answer.products, (i) => nomenclatureProduct.safeParse(i), 'product', problem);
+  const listedProducts = parseEach(answer.products, (i) => nomenclatureProduct.safeParse(i), 'product', problem);
+  // One product per id (the last one listed): sizes and modifiers are replaced per product.
+  const products = lastByKey(listedProducts, (p) => p.id).items;
   const sizes = parseEach(answer.sizes, (i) => nomenclatureSize.safeParse(i), 'size', problem);
 
   const categories = await upsertCategories(ex, scope, groups, answer.revision);
-  const productCounts = await upsertProducts(ex, scope, products, sizes, answer.revision);
+  const productCounts = await upsertProducts(ex, scope, listedProducts, sizes, answer.revision);
   if (full) {
     categories.deleted = await markMissingDeleted(ex, sql`categories`, scope, groups.map((g) => g.id));
     productCounts.deleted = await markMissingDeleted(ex, sql`menu_products`, scope, products.map((p) => p.id));
@@ -102,8 +107,9 @@ export async function nomenclatureRevision(ex: Executor, settingId: number, orga
   return row?.nomenclature_revision ?? null;
 }
 
-async function upsertCategories(ex: Executor, scope: Scope, groups: NomenclatureGroup[], revision: number): Promise<Counts> {
-  if (!groups.length) return { created: 0, updated: 0, deleted: 0 };
+async function upsertCategories(ex: Executor, scope: Scope, listed: NomenclatureGroup[], revision: number): Promise<Counts> {
+  if (!listed.length) return { created: 0, updated: 0, deleted: 0 };
+  const { items: groups, duplicates } = lastByKey(listed, (g) => g.id);
   const input = groups.map((g) => ({
     id: g.id, parent: g.parentGroup ?? null, name: g.name, description: g.description ?? null, code: g.code ?? null, ord: g.order,
     included: g.isIncludedInMenu, modifier: g.isGroupModifier, images: g.imageLinks ?? [], deleted: g.isDeleted ?? false,
@@ -131,7 +137,7 @@ async function upsertCategories(ex: Executor, scope: Scope, groups: Nomenclature
   await ex.execute(sql`
     update categories set parent_id = null
      where setting_id = ${scope.settingId} and organization_id = ${scope.organizationId} and parent_external_id is null and parent_id is not null`);
-  return counts;
+  return { ...counts, duplicates };
 }
 
 /** The price a product shows: its default size's, else the one without a size, else the first. */
@@ -142,8 +148,9 @@ function defaultPrice(product: NomenclatureProduct, sizes: NomenclatureSize[]): 
   return chosen ? toMinor(chosen.price.currentPrice) : null;
 }
 
-async function upsertProducts(ex: Executor, scope: Scope, products: NomenclatureProduct[], sizes: NomenclatureSize[], revision: number): Promise<Counts> {
-  if (!products.length) return { created: 0, updated: 0, deleted: 0 };
+async function upsertProducts(ex: Executor, scope: Scope, listed: NomenclatureProduct[], sizes: NomenclatureSize[], revision: number): Promise<Counts> {
+  if (!listed.length) return { created: 0, updated: 0, deleted: 0 };
+  const { items: products, duplicates } = lastByKey(listed, (p) => p.id);
   const input = products.map((p) => ({
     id: p.id, grp: p.groupId ?? p.parentGroup ?? null, type: p.type ?? null, code: p.code ?? null, name: p.name, description: p.description ?? null,
     weight: p.weight ?? null, unit: p.measureUnit ?? null, fat: p.fatAmount ?? null, proteins: p.proteinsAmount ?? null,
@@ -152,7 +159,7 @@ async function upsertProducts(ex: Executor, scope: Scope, products: Nomenclature
     price: defaultPrice(p, sizes), ord: p.order ?? 0, included: (p.sizePrices ?? []).some((s) => s.price.isIncludedInMenu) || !(p.sizePrices ?? []).length,
     images: p.imageLinks ?? [], tags: p.tags ?? [], deleted: p.isDeleted ?? false,
   }));
-  return upsertCounts(ex, sql`
+  const counts = await upsertCounts(ex, sql`
     insert into menu_products (setting_id, organization_id, external_id, category_external_id, category_id, type, code, name, description,
                                weight, measure_unit, fat_amount, proteins_amount, carbohydrates_amount, energy_amount, fat_full_amount,
                                proteins_full_amount, carbohydrates_full_amount, energy_full_amount, price_minor, currency, iiko_order,
@@ -175,6 +182,7 @@ async function upsertProducts(ex: Executor, scope: Scope, products: Nomenclature
       revision = excluded.revision, synced_at = now(), updated_at = now(),
       deleted_at = case when excluded.deleted_at is null then null else coalesce(menu_products.deleted_at, excluded.deleted_at) end
     returning (xmax = 0) as inserted`);
+  return { ...counts, duplicates };
 }
 
 /** Rows of this organization that a full answer no longer lists: deleted_at set, never dropped. */
@@ -321,7 +329,8 @@ async function refreshAvailability(ex: Executor, scope: Scope): Promise<number> 
 
 // --- reference data -------------------------------------------------------------------------
 
-export async function upsertTerminalGroups(ex: Executor, settingId: number, organizationIds: string[], groups: TerminalGroup[]): Promise<Counts> {
+export async function upsertTerminalGroups(ex: Executor, settingId: number, organizationIds: string[], listed: TerminalGroup[]): Promise<Counts> {
+  const { items: groups, duplicates } = lastByKey(listed, (t) => `${t.organizationId}\u0000${t.id}`);
   const input = groups.map((t) => ({ org: t.organizationId, id: t.id, name: t.name, address: t.address ?? null, tz: t.timeZone ?? null, sleep: t.inSleep }));
   const counts = input.length
     ? await upsertCounts(ex, sql`
@@ -336,13 +345,13 @@ export async function upsertTerminalGroups(ex: Executor, settingId: number, orga
   for (const organizationId of organizationIds) {
     counts.deleted += await markMissingDeleted(ex, sql`terminal_groups`, { settingId, organizationId }, groups.filter((g) => g.organizationId === organizationId).map((g) => g.id));
   }
-  return counts;
+  return { ...counts, duplicates };
 }
 
 /** Payment types come without their organization: they are kept under the one they were asked for. */
 export async function upsertPaymentTypes(ex: Executor, scope: Omit<Scope, 'currency'>, types: PaymentType[]): Promise<Counts> {
-  const input = types
-    .filter((t) => t.id)
+  const { items: withIds, duplicates } = lastByKey(types.filter((t) => t.id), (t) => t.id!);
+  const input = withIds
     .map((t) => ({
       id: t.id, code: t.code ?? null, name: t.name ?? null, comment: t.comment ?? null, kind: t.paymentTypeKind ?? null,
       processing: t.paymentProcessingType ?? null, combinable: t.combinable ?? null, deleted: t.isDeleted ?? false,
@@ -362,10 +371,11 @@ export async function upsertPaymentTypes(ex: Executor, scope: Omit<Scope, 'curre
         returning (xmax = 0) as inserted`)
     : { created: 0, updated: 0, deleted: 0 };
   counts.deleted = await markMissingDeleted(ex, sql`payment_types`, scope, input.map((t) => t.id!));
-  return counts;
+  return { ...counts, duplicates };
 }
 
-export async function upsertCombos(ex: Executor, scope: Omit<Scope, 'currency'>, combos: Combo[], categories: Map<string, string>): Promise<Counts> {
+export async function upsertCombos(ex: Executor, scope: Omit<Scope, 'currency'>, listed: Combo[], categories: Map<string, string>): Promise<Counts> {
+  const { items: combos, duplicates } = lastByKey(listed, (k) => k.sourceActionId);
   const input = combos.map((k) => ({
     id: k.sourceActionId, name: k.name, cat: k.categoryId ?? null, cat_name: k.categoryId ? (categories.get(k.categoryId) ?? null) : null,
     type: k.priceModificationType ?? null, modification: k.priceModification ?? null, active: k.isActive ?? true, start: k.startDate ?? null,
@@ -386,11 +396,12 @@ export async function upsertCombos(ex: Executor, scope: Omit<Scope, 'currency'>,
         returning (xmax = 0) as inserted`)
     : { created: 0, updated: 0, deleted: 0 };
   counts.deleted = await markMissingDeleted(ex, sql`combos`, scope, input.map((k) => k.id));
-  return counts;
+  return { ...counts, duplicates };
 }
 
 /** External menus and price categories (from /api/2/menu): per setting, not per organization. */
-export async function upsertNamedList(ex: Executor, table: 'external_menus' | 'price_categories', settingId: number, items: { id: string; name: string }[]): Promise<Counts> {
+export async function upsertNamedList(ex: Executor, table: 'external_menus' | 'price_categories', settingId: number, listed: { id: string; name: string }[]): Promise<Counts> {
+  const { items, duplicates } = lastByKey(listed, (i) => i.id);
   const target = table === 'external_menus' ? sql`external_menus` : sql`price_categories`;
   const counts = items.length
     ? await upsertCounts(ex, sql`
@@ -400,5 +411,5 @@ export async function upsertNamedList(ex: Executor, table: 'external_menus' | 'p
         returning (xmax = 0) as inserted`)
     : { created: 0, updated: 0, deleted: 0 };
   counts.deleted = await markMissingDeleted(ex, target, { settingId }, items.map((i) => i.id));
-  return counts;
+  return { ...counts, duplicates };
 }

@@ -214,9 +214,19 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect(full.body.history.map((h: { sync_type: string }) => h.sync_type)).toEqual(['full']);
     expect(full.body.history[0].results.products).toMatchObject({ status: 'success' });
 
-    const engine = await server.api('/api/v1/sync/history?limit=500');
+    // Seed 003 conformance (issue 17): with no filter at all the seed's form too; the general history is /sync/runs.
+    const plain = await server.api('/api/v1/sync/history');
+    expect(plain.status).toBe(200);
+    expect(Object.keys(plain.body)).toEqual(['history']);
+    expect(plain.body.history.length).toBeGreaterThan(0);
+    expect(plain.body.history.map((h: { id: number }) => h.id)).toEqual(seed.body.history.map((h: { id: number }) => h.id).slice(0, plain.body.history.length));
+    const engine = await server.api('/api/v1/sync/runs?limit=500');
     expect(engine.body).toMatchObject({ items: expect.any(Array), total: expect.any(Number), limit: 500, offset: 0 });
     expect(engine.body.items.some((r: { type: string }) => r.type === 'iiko.full')).toBe(true);
+    // The engine's own filters on the shared path still answer its page.
+    const filtered = await server.api('/api/v1/sync/history?type=iiko.full&limit=500');
+    expect(filtered.body).toMatchObject({ items: expect.any(Array), limit: 500 });
+    expect(filtered.body.items.every((r: { type: string }) => r.type === 'iiko.full')).toBe(true);
 
     const bad = await server.api('/api/v1/sync/history?setting_id=one');
     expect(bad.status).toBe(400);
@@ -241,11 +251,19 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect(bad.body.error.code).toBe('INVALID_CRON');
   });
 
-  it('a refused API login is a 502 and the setting needs a new login', async () => {
+  it('a refused API login answers as the seed shows a failed sync (a 502 with the report: status failed, iiko’s reason) and the setting needs a new login', async () => {
     const created = await server.api('/api/v1/iiko/settings', { method: 'POST', json: { name: 'Чужой', api_login: 'wrong-login-123', base_url: simServer.url, organization_ids: [org] } });
     const res = await server.api('/api/v1/sync/stoplist', { method: 'POST', json: { setting_id: created.body.id } });
     expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({
+      status: 'failed', sync_run_id: expect.any(Number), setting_id: created.body.id, sync_type: 'stoplist', organization_ids: [org],
+      duration_ms: expect.any(Number), results: {}, error_message: expect.stringMatching(/iiko/i),
+    });
     expect(res.body.error.code).toBe('ACCOUNT_NEEDS_REAUTH');
+    // The seed's history keeps the same failed run with the same reason.
+    const [run] = (await server.api(`/api/v1/sync/history?setting_id=${created.body.id}`)).body.history;
+    expect(run).toMatchObject({ id: res.body.sync_run_id, status: 'failed' });
+    expect(run.error_message).toContain(res.body.error_message);
     expect((await server.api(`/api/v1/iiko/settings/${created.body.id}`)).body.status).toBe('needs_reauth');
   });
 

@@ -3,6 +3,7 @@ import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, page, se
 import type { Hub } from '../hub.ts';
 import { scheduledSyncKinds } from '../channels/iiko/schedule.ts';
 import { validationFailed } from '../http/errors.ts';
+import { DomainError } from '../shared/errors.ts';
 import { localFieldsPatch, updateCategoryLocalFields, updateProductLocalFields } from './local-fields.ts';
 import {
   categoryTree,
@@ -24,9 +25,10 @@ import { listWebhookConfigs, receiveWebhook, registerWebhooks, WEBHOOK_PATH } fr
  * Seed 003's endpoints, as the seed writes them: POST /sync/{full|menu|stoplist|terminals|payments}
  * with {"setting_id"}, GET /data/{categories|products|stop-lists}, GET /sync/history, plus the
  * edits of local fields and the iiko settings. GET /sync/history is shared with the engine
- * (docs/decisions/090): with `setting_id` or `organization_id` it answers the seed's
- * `{"history": [...]}` of iiko runs, otherwise the engine's page of every sync run;
- * GET /iiko/sync/history always answers the seed's form.
+ * (docs/decisions/090): without the engine's filters (type, account_id, status, from, to,
+ * offset) it answers the seed's `{"history": [...]}` of iiko runs, with them the engine's page
+ * of every sync run, which is also always at GET /sync/runs; GET /iiko/sync/history always
+ * answers the seed's form.
  */
 
 const tags = ['Menu (iiko)'];
@@ -114,25 +116,44 @@ export function menuRoutes(hub: Hub) {
           prices: 'Sync only what changed in the nomenclature since the last sync', stoplist: 'Sync stop lists and product availability (fast)',
           terminals: 'Sync terminal groups', payments: 'Sync payment types',
         }[kind],
-        description: 'Answers the status, the duration and a result per entity. A sync where every step failed is 502 IIKO_SYNC_FAILED with the report in details.',
+        description:
+          'Answers the status, the duration and a result per entity. A failed sync (every step failed: IIKO_SYNC_FAILED; iiko refused the API login: ' +
+          'ACCOUNT_NEEDS_REAUTH) is a 502 whose body is still the report, with status "failed", iiko’s reason in error_message and the error beside it.',
         request: { body: jsonBody(SyncRequest) },
-        responses: { 200: jsonResponse(SyncReport, 'The sync report'), ...errorResponses(404, 409, 502, 503) },
+        responses: {
+          200: jsonResponse(SyncReport, 'The sync report'),
+          502: jsonResponse(SyncReport.extend({ status: z.literal('failed'), error_message: z.string().optional(), error: z.object({ code: z.string(), message: z.string() }) }), 'The failed sync’s report'),
+          ...errorResponses(404, 409, 503),
+        },
       }),
       async (c) => {
         const body = c.req.valid('json');
-        return c.json(await runSync(hub, body.setting_id, kind, { organizationId: body.organization_id }), 200);
+        try {
+          return c.json(await runSync(hub, body.setting_id, kind, { organizationId: body.organization_id }), 200);
+        } catch (error) {
+          // A failed sync answers as the seed shows one: its report, status "failed", iiko's reason; the error beside it.
+          if (error instanceof DomainError && (error.code === 'IIKO_SYNC_FAILED' || error.code === 'ACCOUNT_NEEDS_REAUTH') && isReport(error.details)) {
+            return c.json({ ...error.details, error: { code: error.code, message: error.message } } as never, 502);
+          }
+          throw error;
+        }
       },
     );
   }
+
+  const isReport = (details: unknown): details is z.infer<typeof SyncReport> =>
+    typeof details === 'object' && details !== null && (details as { status?: unknown }).status === 'failed' && 'sync_run_id' in details;
 
   const history = async (q: z.infer<typeof HistoryQuery>) => ({
     history: await listMenuSyncHistory(hub.db, { settingId: q.setting_id, organizationId: q.organization_id, syncType: q.sync_type, limit: q.limit }),
   });
 
   // The seed's GET /sync/history: the engine's route answers the same path (registered after
-  // this module), so the iiko form is chosen here by the seed's filters and the rest passes on.
+  // this module) and, always, GET /sync/runs. With none of the engine's own filters (type,
+  // account_id, status, from, to, offset) the seed's form is answered here, the rest passes on.
+  const engineFilters = ['type', 'account_id', 'status', 'from', 'to', 'offset'];
   app.use('/sync/history', async (c, next) => {
-    if (c.req.method !== 'GET' || (c.req.query('setting_id') === undefined && c.req.query('organization_id') === undefined)) return next();
+    if (c.req.method !== 'GET' || engineFilters.some((f) => c.req.query(f) !== undefined)) return next();
     const parsed = HistoryQuery.safeParse(c.req.query());
     if (!parsed.success) return validationFailed(c, parsed.error as never, 'query');
     return c.json(await history(parsed.data), 200);
@@ -142,8 +163,8 @@ export function menuRoutes(hub: Hub) {
     createRoute({
       method: 'get', path: '/iiko/sync/history', tags, security, summary: 'iiko sync history, newest first (the seed’s form)',
       description:
-        'The same answer as `GET /api/v1/sync/history?setting_id=…` or `?organization_id=…`: that path is shared with the engine, which answers ' +
-        'its page of every sync run when neither is given.',
+        'The same answer as `GET /api/v1/sync/history` without the engine’s filters: that path is shared with the engine, which answers ' +
+        'its page of every sync run when one of type, account_id, status, from, to or offset is given (and always at `GET /api/v1/sync/runs`).',
       request: { query: HistoryQuery },
       responses: { 200: jsonResponse(z.object({ history: z.array(HistoryEntry) }), 'iiko sync runs'), ...errorResponses() },
     }),

@@ -86,6 +86,7 @@ function record(r: Runner, entity: string, counts: Partial<Counts> & { synced?: 
     ...(prev?.error ? { error: prev.error } : {}),
   };
   if (entity !== 'availability') r.run.add(counts.created !== undefined ? { created, updated } : { updated: synced });
+  if (counts.duplicates) r.run.add({ duplicates: counts.duplicates });
 }
 
 function fail(r: Runner, entities: string[], error: unknown, ms: number) {
@@ -253,16 +254,27 @@ export async function runSync(hub: Hub, settingId: number, kind: SyncKind, optio
   if (options.organizationId && setting.syncOrganizationIds.length && !setting.syncOrganizationIds.includes(options.organizationId)) {
     throw new DomainError('UNKNOWN_ORGANIZATION', `Organization ${options.organizationId} is not one of setting ${settingId}'s`, 404, { organization_id: options.organizationId });
   }
+  let runId = 0;
+  const started = performance.now();
   try {
     return await withSyncRun(hub, { type: `iiko.${kind}`, accountId: setting.account_id }, async (run) => {
-      const ctx = await connectorContextFor(hub, setting.account_id, { syncRunId: run.id });
+      runId = run.id;
+      const ctx = await connectorContextFor(hub, setting.account_id, { run });
       const report = await guardCredentials(hub, setting.account_id, () => syncInRun(hub, setting, ctx, run, kind, options.organizationId));
       if (report.status === 'failed') throw new SyncFailed(report);
       return report;
     });
   } catch (error) {
     if (error instanceof SyncFailed) throw new DomainError('IIKO_SYNC_FAILED', `The iiko sync failed: ${error.message}`, 502, error.report);
-    if (error instanceof CredentialsRejected) throw new DomainError('ACCOUNT_NEEDS_REAUTH', `${error.message}. Enter a new API login for setting ${settingId}.`, 502, { setting_id: settingId });
+    if (error instanceof CredentialsRejected) {
+      // The seed's failed sync: the report with status failed and iiko's own reason (its run in the history says the same).
+      const report: SyncReport & { error_message: string } = {
+        status: 'failed', sync_run_id: runId, setting_id: settingId, sync_type: kind,
+        organization_ids: options.organizationId ? [options.organizationId] : setting.syncOrganizationIds,
+        duration_ms: Math.round(performance.now() - started), results: {}, error_message: error.message,
+      };
+      throw new DomainError('ACCOUNT_NEEDS_REAUTH', `${error.message}. Enter a new API login for setting ${settingId}.`, 502, report);
+    }
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { fieldProblems } from '../http/errors.ts';
 import { DomainError, userMessage } from '../shared/errors.ts';
 import { findAccountsByCredentials, getAccount, requireActive, requireConnector, requireMasterKey } from '../channels/core/accounts.ts';
 import { checkCredentials, connectAccount, credentialsRejected, type CheckOutcome } from '../channels/core/connect.ts';
+import { demoServiceUrl } from './demo.ts';
 import { recordEvent } from './events.ts';
 import { addMember, cabinetsOf, membersOf, removeMembers, type Cabinet } from './users.ts';
 
@@ -21,8 +22,11 @@ import { addMember, cabinetsOf, membersOf, removeMembers, type Cabinet } from '.
  * docs/decisions/080).
  */
 
-/** Where new WB cabinets point: WB_API_BASE_URL (a simulator in tests and the demo) or production. */
-export const wbBaseUrl = (env: NodeJS.ProcessEnv = process.env) => env.WB_API_BASE_URL?.trim() || null;
+/**
+ * Where new WB cabinets point: WB_API_BASE_URL (a simulator in tests), else, while the demo runs
+ * in this process, the demo's WB simulator (it refuses any key it did not issue), else production.
+ */
+export const wbBaseUrl = (env: NodeJS.ProcessEnv = process.env) => env.WB_API_BASE_URL?.trim() || demoServiceUrl('wildberries') || null;
 
 export interface AddCabinetResult {
   cabinet: Cabinet;

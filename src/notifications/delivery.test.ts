@@ -127,7 +127,7 @@ describeEachDatabase('notification settings and delivery', (t) => {
       expect(queued.status).toBe(202);
     }
     const ru = await server.api(`/api/v1/notifications/test?telegram_id=${RU}`, { method: 'POST', json: { notification_type: 'order_buyout', test_data: { order_id: 999, product_name: 'Тестовый товар', amount: 1500, quantity: 1 } } });
-    expect(ru.body).toMatchObject({ notification_type: 'buyout' });
+    expect(ru.body).toMatchObject({ notification_type: 'order_buyout', event_type: 'buyout', status: 'queued' });
     const bad = await server.api(`/api/v1/notifications/test?telegram_id=${RU}`, { method: 'POST', json: { notification_type: 'birthday' } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body.error)).toContain('notification_type');

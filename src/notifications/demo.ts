@@ -15,9 +15,14 @@ import { addMember, upsertUser } from './users.ts';
  * with `POST <simulator>/__sim/telegram/users/<telegram id>/messages {"text": "/stats"}`.
  */
 
+/**
+ * The demo's people have user ids of their own, equal to their Telegram ids, far above the ids
+ * `POST /users/` hands out: on a fresh demo the first user a visitor registers is still user 1
+ * and the second user 2, so seed 001's walkthrough (`user_id=1`, `user_id=2`) runs as written.
+ */
 export const demoTelegramUsers = [
-  { telegram_id: 700_000_001, username: 'demo_anna', first_name: 'Анна', last_name: 'Демо' },
-  { telegram_id: 700_000_002, username: 'demo_boris', first_name: 'Борис', last_name: 'Демо' },
+  { id: 700_000_001, telegram_id: 700_000_001, username: 'demo_anna', first_name: 'Анна', last_name: 'Демо' },
+  { id: 700_000_002, telegram_id: 700_000_002, username: 'demo_boris', first_name: 'Борис', last_name: 'Демо' },
 ] as const;
 
 export interface DemoTelegram {
@@ -28,6 +33,17 @@ export interface DemoTelegram {
 }
 
 let running: DemoTelegram | null = null;
+
+/** The demo's simulators running in this process, by channel (the first demo account of each): set by src/demo/start.ts. */
+const demoUrls = new Map<string, string>();
+
+export function setDemoServiceUrls(urls: Iterable<[channel: string, url: string]>) {
+  demoUrls.clear();
+  for (const [channel, url] of urls) if (!demoUrls.has(channel)) demoUrls.set(channel, url);
+}
+
+/** Where a channel's demo simulator listens while the demo runs in this process; null otherwise. */
+export const demoServiceUrl = (channel: string): string | null => demoUrls.get(channel) ?? null;
 
 /** The simulator the demo runs, if it does. */
 export const demoTelegram = () => running;
@@ -74,7 +90,12 @@ export async function joinDemoCabinets(hub: Hub, accountIds?: number[]): Promise
   const ids = accountIds ?? (await rows<{ id: number }>(hub.db, sql`select id from channel_accounts order by id`)).map((r) => r.id);
   const userIds: number[] = [];
   await hub.db.transaction(async (tx) => {
-    for (const person of demoTelegramUsers) {
+    for (const { id, ...person } of demoTelegramUsers) {
+      // Made with its fixed id (the identity sequence is not used, so it stays at 1 for real users); then kept as any user.
+      await tx.execute(sql`
+        insert into users (id, telegram_id, username, first_name, last_name) overriding system value
+        values (${id}, ${person.telegram_id}, ${person.username}, ${person.first_name}, ${person.last_name})
+        on conflict do nothing`);
       const { user } = await upsertUser(tx, person);
       userIds.push(user.id);
       for (const accountId of ids) await addMember(tx, accountId, user.id);

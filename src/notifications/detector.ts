@@ -194,31 +194,43 @@ interface StockRow {
   sku: string;
   name: string;
   available: number;
+  /** Of it, in the cabinet's own warehouses (its availability rule): what Sklad offers the channel. */
+  own_available: number;
+  /** Of it, what the channel itself holds and reports (its mirror warehouses: WB's, Ozon's FBO …). */
+  channel_available: number;
+  /** Whether the channel reports this product at all (a pool of its own only then). */
+  in_channel: boolean;
 }
 
 /**
  * Available stock of the cabinet's products over the cabinet's warehouses: its mirrors of
  * marketplace warehouses (codes `<channel>-<account>-…`, as the connectors name them) and
  * the warehouses of its availability rule (none chosen: every own warehouse). The cabinet's
- * products are those in its mirrors and those matched to its listings.
+ * products are those in its mirrors and those matched to its listings. A mirror that breaks
+ * another one down (source `<its source>:<part>`, Ozon's FBO per warehouse beside its FBO
+ * total) is not counted again.
  */
 export async function cabinetStock(ex: Executor, accountId: number, filter: { sku?: string } = {}): Promise<StockRow[]> {
   const mirrorCode = `^[a-z0-9_]+-${accountId}-`;
   return rows<StockRow>(ex, sql`
-    with mirrors as (
-      select id from warehouses where kind = 'mirror' and code ~* ${mirrorCode}
-    ), cabinet_warehouses as (
-      select id from mirrors
-      union
+    with all_mirrors as (
+      select id, source from warehouses where kind = 'mirror' and code ~* ${mirrorCode}
+    ), mirrors as (
+      select m.id from all_mirrors m
+       where not exists (select 1 from all_mirrors t where t.id <> m.id and t.source is not null and m.source like t.source || ':%')
+    ), own_warehouses as (
       select w.id from warehouses w left join account_stock_rules r on r.account_id = ${accountId}
-       where (coalesce(cardinality(r.warehouse_ids), 0) = 0 and w.kind = 'own' and w.archived_at is null) or w.id = any(r.warehouse_ids)
+       where w.kind <> 'mirror' and ((coalesce(cardinality(r.warehouse_ids), 0) = 0 and w.kind = 'own' and w.archived_at is null) or w.id = any(r.warehouse_ids))
     ), cabinet_products as (
-      select product_id from stock_levels where warehouse_id in (select id from mirrors)
+      select product_id from stock_levels where warehouse_id in (select id from all_mirrors)
       union
       select product_id from listings where account_id = ${accountId} and product_id is not null and match_state = 'matched'
     )
     select p.id as product_id, p.sku, p.name,
-           coalesce(sum(sl.available) filter (where sl.warehouse_id in (select id from cabinet_warehouses)), 0)::bigint as available
+           coalesce(sum(sl.available) filter (where sl.warehouse_id in (select id from own_warehouses) or sl.warehouse_id in (select id from mirrors)), 0)::bigint as available,
+           coalesce(sum(sl.available) filter (where sl.warehouse_id in (select id from own_warehouses)), 0)::bigint as own_available,
+           coalesce(sum(sl.available) filter (where sl.warehouse_id in (select id from mirrors)), 0)::bigint as channel_available,
+           exists (select 1 from stock_levels m where m.product_id = p.id and m.warehouse_id in (select id from all_mirrors)) as in_channel
       from cabinet_products cp join products p on p.id = cp.product_id and p.archived_at is null
       left join stock_levels sl on sl.product_id = p.id
      where (${filter.sku ?? null}::text is null or lower(p.sku) = lower(${filter.sku ?? null}))
@@ -227,10 +239,16 @@ export async function cabinetStock(ex: Executor, accountId: number, filter: { sk
 }
 
 /**
- * Critical stock, once per episode and threshold: an alert when available falls to or under
+ * Critical stock, once per episode, threshold and pool: an alert when available falls to or under
  * the threshold, again only after it rose above it. What is already low when first seen (the
  * baseline, a new product, a new threshold) is noted without an alert: only a fall is news.
+ * Two pools, each watched alone as every channel's stock is: `own`, the cabinet's own
+ * warehouses (all a shop without warehouses of its own sells from), and `channel`, what a
+ * marketplace holds and reports (WB's, Ozon's warehouses) for products it holds; a sum of the
+ * two would hide either falling.
  */
+type Pool = 'own' | 'channel';
+
 async function updateStockAlerts(tx: Tx, accountId: number, silent: boolean): Promise<Found[]> {
   const thresholds = (await rows<{ t: number }>(tx, sql`
     select distinct s.critical_stock_threshold as t from cabinet_users cu join notification_settings s on s.user_id = cu.user_id
@@ -238,24 +256,29 @@ async function updateStockAlerts(tx: Tx, accountId: number, silent: boolean): Pr
   await tx.execute(sql`delete from stock_alerts where account_id = ${accountId} and not (threshold = any(${sql.param(thresholds)}::int[]))`);
   if (!thresholds.length) return [];
   const stock = await cabinetStock(tx, accountId);
-  const states = await rows<{ product_id: number; threshold: number; episode: number; alerted: boolean; available: number }>(tx, sql`
-    select product_id, threshold, episode, alerted, available from stock_alerts where account_id = ${accountId}`);
-  const stateOf = new Map(states.map((s) => [`${s.product_id}:${s.threshold}`, s]));
+  const states = await rows<{ product_id: number; pool: Pool; threshold: number; episode: number; alerted: boolean; available: number }>(tx, sql`
+    select product_id, pool, threshold, episode, alerted, available from stock_alerts where account_id = ${accountId}`);
+  const stateOf = new Map(states.map((s) => [`${s.product_id}:${s.pool}:${s.threshold}`, s]));
   const found: Found[] = [];
-  const writes: { product_id: number; threshold: number; episode: number; alerted: boolean; available: number }[] = [];
-  for (const p of stock) {
-    const available = Number(p.available);
+  const writes: { product_id: number; pool: Pool; threshold: number; episode: number; alerted: boolean; available: number }[] = [];
+  const pools = (p: StockRow): [Pool, number][] => [
+    ['own', Number(p.own_available)],
+    ...(p.in_channel ? [['channel', Number(p.channel_available)] as [Pool, number]] : []),
+  ];
+  for (const p of stock) for (const [pool, available] of pools(p)) {
     for (const threshold of thresholds) {
-      const state = stateOf.get(`${p.product_id}:${threshold}`);
+      const state = stateOf.get(`${p.product_id}:${pool}:${threshold}`);
       const low = available <= threshold;
       if (!state) {
-        writes.push({ product_id: p.product_id, threshold, episode: 1, alerted: low, available });
+        writes.push({ product_id: p.product_id, pool, threshold, episode: 1, alerted: low, available });
       } else if (low && !state.alerted) {
         writes.push({ ...state, alerted: true, available });
         if (!silent) {
           found.push({
-            accountId, type: 'critical_stock', dedupKey: `critical_stock:${accountId}:${p.product_id}:${threshold}:${state.episode}`,
-            payload: { product_id: p.product_id, sku: p.sku, product_name: p.name, available, threshold },
+            accountId, type: 'critical_stock',
+            // The own pool keeps the key it had before pools (no alert of an episode twice across the change).
+            dedupKey: `critical_stock:${accountId}:${p.product_id}:${pool === 'own' ? '' : `${pool}:`}${threshold}:${state.episode}`,
+            payload: { product_id: p.product_id, sku: p.sku, product_name: p.name, available, threshold, pool },
             occurredAt: new Date().toISOString(),
           });
         }
@@ -268,12 +291,13 @@ async function updateStockAlerts(tx: Tx, accountId: number, silent: boolean): Pr
   }
   if (writes.length) {
     await tx.execute(sql`
-      insert into stock_alerts (account_id, product_id, threshold, episode, alerted, available)
-      select ${accountId}, p, t, e, a, v
-        from unnest(${sql.param(writes.map((x) => x.product_id))}::bigint[], ${sql.param(writes.map((x) => x.threshold))}::int[],
+      insert into stock_alerts (account_id, product_id, pool, threshold, episode, alerted, available)
+      select ${accountId}, p, o, t, e, a, v
+        from unnest(${sql.param(writes.map((x) => x.product_id))}::bigint[], ${sql.param(writes.map((x) => x.pool))}::text[],
+                    ${sql.param(writes.map((x) => x.threshold))}::int[],
                     ${sql.param(writes.map((x) => x.episode))}::int[], ${sql.param(writes.map((x) => x.alerted))}::boolean[],
-                    ${sql.param(writes.map((x) => x.available))}::bigint[]) as t(p, t, e, a, v)
-      on conflict (account_id, product_id, threshold) do update
+                    ${sql.param(writes.map((x) => x.available))}::bigint[]) as t(p, o, t, e, a, v)
+      on conflict (account_id, product_id, pool, threshold) do update
          set episode = excluded.episode, alerted = excluded.alerted, available = excluded.available, updated_at = now()`);
   }
   return found;

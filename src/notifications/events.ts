@@ -17,6 +17,7 @@ export const switchOf: Record<EventType, string | null> = {
   negative_review: 'negative_reviews_enabled',
   critical_stock: 'critical_stocks_enabled',
   cabinet_invalid: null,
+  findings_new: 'findings_new_enabled',
 };
 
 export interface EventInput {

@@ -1,11 +1,14 @@
+import { isKey, t, type MessageKey } from '../web/i18n.ts';
 import type { Language } from './users.ts';
+import type { noteWords } from './words.ts';
 
 /**
- * The texts the bot sends, in Russian by default and English by the user's setting.
+ * The notifications the bot sends, in Russian by default and English by the user's setting; the
+ * words are the one dictionary's (`event.*`, `note.*`, src/notifications/words.ts).
  * Telegram's HTML parse mode: every value from outside goes through `escapeHtml`.
  */
 
-export const eventTypes = ['new_order', 'buyout', 'cancellation', 'return', 'negative_review', 'critical_stock', 'cabinet_invalid'] as const;
+export const eventTypes = ['new_order', 'buyout', 'cancellation', 'return', 'negative_review', 'critical_stock', 'cabinet_invalid', 'findings_new'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 /** The seed's names for the test endpoint (`order_buyout` …) and ours both work. */
@@ -20,6 +23,7 @@ export const testTypeAliases: Record<string, EventType> = {
   negative_review: 'negative_review',
   critical_stock: 'critical_stock',
   cabinet_invalid: 'cabinet_invalid',
+  findings_new: 'findings_new',
 };
 
 export interface EventPayload {
@@ -37,6 +41,9 @@ export interface EventPayload {
   available?: number;
   threshold?: number;
   reason?: string;
+  /** findings_new: how many new findings of each kind one reconciliation run wrote, and the panel's page of them. */
+  counts?: Record<string, number>;
+  link?: string | null;
   [key: string]: unknown;
 }
 
@@ -62,44 +69,14 @@ export function money(minor: number | undefined, currency = 'RUB', language: Lan
   return `${formatted} ${currencySign[currency] ?? currency}`;
 }
 
-const titles: Record<EventType, Record<Language, string>> = {
-  new_order: { ru: '📦 Новый заказ', en: '📦 New order' },
-  buyout: { ru: '💰 Выкуп заказа', en: '💰 Order bought out' },
-  cancellation: { ru: '❌ Отмена заказа', en: '❌ Order cancelled' },
-  return: { ru: '🔄 Возврат заказа', en: '🔄 Order returned' },
-  negative_review: { ru: '⭐ Негативный отзыв', en: '⭐ Negative review' },
-  critical_stock: { ru: '📉 Критичный остаток', en: '📉 Critical stock' },
-  cabinet_invalid: { ru: '⚠️ Кабинет отключён', en: '⚠️ Cabinet removed' },
-};
-
-const words = {
-  cabinet: { ru: 'Кабинет', en: 'Cabinet' },
-  order: { ru: 'Заказ', en: 'Order' },
-  product: { ru: 'Товар', en: 'Product' },
-  quantity: { ru: 'Количество', en: 'Quantity' },
-  amount: { ru: 'Сумма', en: 'Amount' },
-  rating: { ru: 'Оценка', en: 'Rating' },
-  available: { ru: 'Доступно', en: 'Available' },
-  threshold: { ru: 'порог', en: 'threshold' },
-  invalid: {
-    ru: 'API-ключ кабинета больше не действует, кабинет удалён из ваших. Добавьте новый ключ.',
-    en: 'The cabinet’s API key no longer works; it was removed from your cabinets. Add a new key.',
-  },
-  test: { ru: '🧪 Тестовое уведомление', en: '🧪 Test notification' },
-  ordersButton: { ru: '📋 Заказы', en: '📋 Orders' },
-  statsButton: { ru: '📊 Статистика', en: '📊 Statistics' },
-  salesButton: { ru: '💵 Продажи', en: '💵 Sales' },
-  stockButton: { ru: '📦 Остаток', en: '📦 Stock' },
-} satisfies Record<string, Record<Language, string>>;
-
 const line = (label: string, value: unknown) => `${label}: <b>${escapeHtml(value)}</b>`;
 
 /** The message of one event for one user. */
 export function formatEvent(type: EventType, payload: EventPayload, language: Language, options: { test?: boolean } = {}): OutgoingMessage {
-  const w = (key: keyof typeof words) => words[key][language];
+  const w = (key: keyof typeof noteWords) => t(`note.${key}`, language);
   const parts: string[] = [];
   if (options.test) parts.push(`<i>${w('test')}</i>`);
-  parts.push(`<b>${titles[type][language]}</b>`);
+  parts.push(`<b>${t(`event.${type}`, language)}</b>`);
   if (payload.cabinet) parts.push(line(w('cabinet'), payload.channel ? `${payload.cabinet} (${payload.channel})` : payload.cabinet));
   const buttons: InlineButton[] = [];
   switch (type) {
@@ -128,6 +105,13 @@ export function formatEvent(type: EventType, payload: EventPayload, language: La
       parts.push(escapeHtml(w('invalid')));
       if (payload.reason) parts.push(`<i>${escapeHtml(payload.reason)}</i>`);
       break;
+    case 'findings_new': {
+      const counts = Object.entries(payload.counts ?? {}).filter(([, n]) => n > 0);
+      parts.push(t('note.findingsNew', language, { n: counts.reduce((sum, [, n]) => sum + n, 0) }));
+      for (const [kind, n] of counts) parts.push(`• ${escapeHtml(isKey(`findings.kind.${kind}`) ? t(`findings.kind.${kind}` as MessageKey, language) : kind)}: <b>${n}</b>`);
+      if (payload.link) parts.push(`<a href="${escapeHtml(payload.link)}">${escapeHtml(w('findingsOpen'))}</a>`);
+      break;
+    }
   }
   return { text: parts.join('\n'), parse_mode: 'HTML', ...(buttons.length ? { reply_markup: { inline_keyboard: [buttons] } } : {}) };
 }

@@ -12,6 +12,7 @@ import '../channels/core/jobs.ts';
 import { seedCatalog } from '../channels/core/testing.ts';
 import { rows } from '../db/database.ts';
 import { enqueueJob, getJob } from '../engine/jobs.ts';
+import { recordMovement } from '../inventory/movements.ts';
 import { startWorkers } from '../engine/worker.ts';
 import { describeEachDatabase } from '../test/databases.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
@@ -196,6 +197,12 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
 
     const expected = { new_order: 2, buyout: 1, cancellation: 1, return: 1, negative_review: 1, critical_stock: 1 };
     expect(received(ANNA)).toEqual(expected);
+    // Seed 001 conformance (issue 17): the sales report moves the orders, S… bought out, R… returned.
+    const statusOf = async (srid: string) =>
+      (await rows<{ status: string }>(server.hub.db, sql`select status from orders where account_id = ${ids.cabinet} and external_id = ${srid}`))[0]?.status;
+    expect(await statusOf(first)).toBe('delivered');
+    expect(await statusOf(String(sold.srid))).toBe('returned');
+    expect(await statusOf(second)).toBe('cancelled');
     expect(received(BORIS)).toEqual(expected);
     expect(received(EVE)).toEqual({ new_order: 0, buyout: 0, cancellation: 0, return: 0, negative_review: 0, critical_stock: 0 });
 
@@ -279,6 +286,12 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     expect(cancelled.items.every((o: { status: string }) => o.status === 'cancelled')).toBe(true);
     const sales = (await server.api(`/api/v1/bot/sales/statistics?user_id=${ids.anna}`)).body;
     expect(sales.returns).toBeGreaterThan(0);
+    // Seed 001 conformance (issue 17): the statistics' `returned` counts the orders the sales report says came back.
+    const [{ n: returnedOrders }] = await rows<{ n: number }>(server.hub.db, sql`
+      select count(distinct order_external_id)::int as n from sales where account_id = ${ids.cabinet} and kind = 'return'`);
+    expect(orders.returned).toBe(returnedOrders);
+    expect(orders.returned).toBeGreaterThan(0);
+    expect(orders.by_status.delivered).toBeGreaterThan(0);
     expect(sales.buyout_rate).toBeCloseTo(sales.buyouts / (sales.buyouts + sales.returns), 4);
     expect((await server.api(`/api/v1/bot/sales/returns?user_id=${ids.anna}&limit=100`)).body.total).toBe(sales.returns);
 
@@ -321,6 +334,24 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     expect(again.headers.get('deprecation')).toBe('true');
     expect(await validationReport(again.body.status_url)).toMatchObject({ checked: 1, invalid: [] });
   }, 60_000);
+
+  test('seed 001 conformance: critical stock at WB is alerted though the seller holds plenty of his own', async () => {
+    const before = received(ANNA).critical_stock;
+    const [own] = await rows<{ id: number }>(server.hub.db, sql`select id from warehouses where kind = 'own' order by id limit 1`);
+    const [product] = await rows<{ id: number }>(server.hub.db, sql`select id from products where sku = 'SKU-5'`);
+    await recordMovement(server.hub.db, { type: 'receipt', productId: product.id, warehouseId: own.id, quantity: 50, reason: 'test' }, 'test');
+    await pull();
+    expect(received(ANNA).critical_stock).toBe(before);
+    for (const name of WbState.warehouseNames.slice(0, 5)) wb.state.setWbStock('SKU-5', name, 1);
+    await pull();
+    expect(received(ANNA).critical_stock).toBe(before + 1);
+    expect(received(BORIS).critical_stock).toBe(before + 1);
+    const alert = notifications(ANNA).filter((m) => m.text?.startsWith(titles.critical_stock)).at(-1)!;
+    expect(alert.text).toContain('SKU-5');
+    expect(alert.text).toMatch(/Доступно: 5 \(порог 5\)/);
+    // The bot's stock answer counts both: 50 of his own, 5 at WB.
+    expect((await say(ANNA, '/stock SKU-5')).text).toContain('Команда: доступно 55');
+  }, 90_000);
 
   /** The job's report once it has run (the test's workers run it). */
   async function validationReport(statusUrl: string) {

@@ -59,7 +59,9 @@ describe('web panel: notification settings in a real browser', () => {
 
     await w.page.getByRole('combobox', { name: 'Событие' }).selectOption('negative_review');
     await w.page.getByRole('button', { name: 'Отправить тестовое' }).click();
-    await w.page.waitForURL(/\?test=1$/);
+    // No notifier in this process: queued for it, and the page says so.
+    await w.page.waitForURL(/\?test=queued$/);
+    expect(await w.page.locator('main').textContent()).toContain('Тестовое уведомление поставлено в очередь.');
     expect(await w.page.locator('#deliveries tbody tr').first().textContent()).toContain('⭐ Негативный отзыв');
     expect(await w.page.locator('#deliveries tbody tr').first().getAttribute('data-status')).toBe('pending');
     await w.screenshot('notifications-user');

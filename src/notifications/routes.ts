@@ -6,7 +6,7 @@ import { createRouter, errorResponses, jsonBody, jsonResponse, security } from '
 import { listOrders, listSales, orderStatistics, salesStatistics } from '../orders/queries.ts';
 import { addCabinetByKey, queueCabinetValidation, wbBaseUrl } from './cabinets.ts';
 import { cabinetStock } from './detector.ts';
-import { queueTestDelivery } from './events.ts';
+import { sendTestNotification } from './test-send.ts';
 import { eventTypes, testTypeAliases, type EventPayload } from './messages.ts';
 import { addMember, cabinetIdsOf, cabinetsOf, findUser, getSettings, languages, setLanguage, SettingsPatch, updateSettings, upsertUser, UserInput } from './users.ts';
 import { userDeliveries } from './delivery.ts';
@@ -33,6 +33,15 @@ const InCabinets = Who.extend({
   cabinet_id: id.optional().openapi({ description: 'Only this cabinet; it must be one the user is a member of' }),
 });
 
+const TestAnswer = z.object({
+  notification_type: z.string().openapi({ description: 'The type as asked (order_buyout)' }),
+  event_type: z.enum(eventTypes).openapi({ description: 'Sklad’s name of that type (buyout)' }),
+  delivery_id: z.number().int().nullable(),
+  status: z.enum(['sent', 'queued', 'uncertain', 'not_sent']).openapi({ description: 'uncertain: sent, and no answer came back' }),
+  reason: z.string().nullable().openapi({ description: 'not_sent: rating_above_threshold or stock_above_threshold' }),
+  threshold: z.number().int().nullable().openapi({ description: 'not_sent: the user’s threshold it did not pass' }),
+}).openapi('TestNotification');
+
 const User = z.object({
   id: z.number().int(), telegram_id: z.number().int(), username: z.string().nullable(), first_name: z.string().nullable(),
   last_name: z.string().nullable(), language: z.enum(['ru', 'en']), created_at: z.string(),
@@ -46,7 +55,8 @@ const Cabinet = z.object({
 const Settings = z.object({
   notifications_enabled: z.boolean(), new_orders_enabled: z.boolean(), order_buyouts_enabled: z.boolean(),
   order_cancellations_enabled: z.boolean(), order_returns_enabled: z.boolean(), negative_reviews_enabled: z.boolean(),
-  critical_stocks_enabled: z.boolean(), negative_review_max_rating: z.number().int(), critical_stock_threshold: z.number().int(),
+  critical_stocks_enabled: z.boolean(), findings_new_enabled: z.boolean().openapi({ description: 'New findings of a reconciliation run of the cabinet (off unless asked for)' }),
+  negative_review_max_rating: z.number().int(), critical_stock_threshold: z.number().int(),
   language: z.enum(languages), updated_at: z.string(),
 }).openapi('NotificationSettings');
 const SettingsBody = SettingsPatch.extend({ language: z.enum(languages).optional().openapi({ description: 'Messages in Russian (default) or English' }) });
@@ -202,7 +212,11 @@ export function botRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'post', path: '/notifications/test', tags, security, summary: 'Send a user a sample notification of any type',
-      description: `notification_type: one of ${Object.keys(testTypeAliases).join(', ')}. Sent whatever his switches say.`,
+      description: `notification_type: one of ${Object.keys(testTypeAliases).join(', ')}. Sent whatever his switches say, but judged by ` +
+        'his thresholds as a real one is: a negative review rated above his `negative_review_max_rating`, or stock above his ' +
+        '`critical_stock_threshold` (test_data `rating`, `available`), is not sent (`status: not_sent`). Where this process sends ' +
+        'notifications it is sent at once: 200 `sent`, or 502 NOTIFICATION_REFUSED with Telegram’s reason (chat not found, bot ' +
+        'blocked); otherwise 202 `queued` for the notifier.',
       request: {
         query: Who,
         body: jsonBody(z.strictObject({
@@ -210,14 +224,25 @@ export function botRoutes(hub: Hub) {
           test_data: z.record(z.string(), z.unknown()).default({}),
         })),
       },
-      responses: { 202: jsonResponse(z.object({ delivery_id: z.number().int(), notification_type: z.enum(eventTypes) }), 'Queued; the sender delivers it within a second or two'), ...errorResponses(404) },
+      responses: {
+        200: jsonResponse(TestAnswer, 'Sent (Telegram took it), or not sent: the user’s threshold would not let such a notification through'),
+        202: jsonResponse(TestAnswer, 'Queued; the notifier delivers it within a second or two'),
+        ...errorResponses(404, 502),
+      },
     }),
     async (c) => {
       const user = await findUser(hub.db, who(c.req.valid('query')));
       const body = c.req.valid('json');
       const type = testTypeAliases[body.notification_type];
-      const deliveryId = await queueTestDelivery(hub.db, user.id, type, samplePayload(body.test_data));
-      return c.json({ delivery_id: deliveryId, notification_type: type }, 202);
+      const outcome = await sendTestNotification(hub, user, type, samplePayload(body.test_data));
+      const asked = { notification_type: body.notification_type, event_type: type };
+      if (outcome.status === 'refused') {
+        throw new DomainError('NOTIFICATION_REFUSED', `Telegram refused the notification: ${outcome.reason}`, 502, { reason: outcome.reason, delivery_id: outcome.deliveryId });
+      }
+      if (outcome.status === 'not_sent') return c.json({ ...asked, delivery_id: null, status: outcome.status, reason: outcome.reason, threshold: outcome.threshold }, 200);
+      if (outcome.status === 'sent') return c.json({ ...asked, delivery_id: outcome.deliveryId, status: outcome.status, reason: null, threshold: null }, 200);
+      const reason = outcome.status === 'uncertain' ? outcome.reason : null;
+      return c.json({ ...asked, delivery_id: outcome.deliveryId, status: outcome.status, reason, threshold: null }, 202);
     },
   );
 
@@ -318,7 +343,7 @@ export function botRoutes(hub: Hub) {
 
 /** The seed's test_data (amount in roubles) in the payload's words (amount in minor units). */
 function samplePayload(data: Record<string, unknown>): EventPayload {
-  const payload: EventPayload = { cabinet: 'Тестовый кабинет', channel: 'wildberries', external_id: 'TEST-1', product_name: 'Тестовый товар', quantity: 1, amount_minor: 150_000, rating: 2, available: 1, threshold: 5, sku: 'TEST-SKU', ...data };
+  const payload: EventPayload = { cabinet: 'Тестовый кабинет', channel: 'wildberries', external_id: 'TEST-1', product_name: 'Тестовый товар', quantity: 1, amount_minor: 150_000, sku: 'TEST-SKU', ...data };
   if (typeof data.amount === 'number') payload.amount_minor = Math.round(data.amount * 100);
   if (data.order_id !== undefined && data.external_id === undefined) payload.external_id = String(data.order_id);
   return payload;

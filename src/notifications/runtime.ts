@@ -9,6 +9,7 @@ import { hasDemoPeople, startDemoTelegram, type DemoTelegram } from './demo.ts';
 import { deliverDue, settleAbandoned } from './delivery.ts';
 import { detectAll, detectEvents } from './detector.ts';
 import { telegramApi, telegramSender, webhookSender, type Sender } from './sender.ts';
+import { liveSender } from './test-send.ts';
 
 /**
  * What `sklad start` runs for seed 001 (docs/decisions/080):
@@ -168,6 +169,7 @@ export async function startNotifications(hub: Hub, env: NodeJS.ProcessEnv = proc
   const sender = senderFor(config);
   if (!sender) hub.logger.warn('notifications: neither TELEGRAM_BOT_TOKEN nor BOT_WEBHOOK_URL is set; events are recorded, not sent');
   const stopLoop = startNotifierLoop(hub, sender, config);
+  liveSender.current = sender;
   const bot = config.telegramToken && config.bot ? await startBot(hub, config) : null;
   Object.assign(notifierStatus, {
     running: true,
@@ -179,6 +181,7 @@ export async function startNotifications(hub: Hub, env: NodeJS.ProcessEnv = proc
   return async () => {
     await bot?.stop();
     await stopLoop();
+    if (liveSender.current === sender) liveSender.current = null;
     await demo?.close();
     notifierStatus.running = false;
   };

@@ -131,6 +131,7 @@ export const switchNames = [
   'order_returns_enabled',
   'negative_reviews_enabled',
   'critical_stocks_enabled',
+  'findings_new_enabled',
 ] as const;
 export type SwitchName = (typeof switchNames)[number];
 
@@ -148,6 +149,7 @@ export const SettingsPatch = z.strictObject({
   order_returns_enabled: z.boolean().optional(),
   negative_reviews_enabled: z.boolean().optional(),
   critical_stocks_enabled: z.boolean().optional(),
+  findings_new_enabled: z.boolean().optional(),
   negative_review_max_rating: z.number().int().min(1).max(5).optional(),
   critical_stock_threshold: z.number().int().min(0).max(1_000_000).optional(),
 });

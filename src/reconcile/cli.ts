@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { positiveInt, withCliHub } from '../cli/runtime.ts';
-import { findingFilter, listFindings } from './findings.ts';
-import { reconcileOrders } from './run.ts';
+import { z } from 'zod';
+import { followJob, JobAccepted, jobFailure, shaped } from '../cli/hub-api.ts';
+import { positiveInt, table, viaHubOrDatabase } from '../cli/runtime.ts';
+import { findingFilter, findingKinds, listFindings } from './findings.ts';
+import { reconcileOrders, type ReconcileSummary } from './run.ts';
 
 /**
  * The reconciler in the terminal: `sklad reconcile <accountId>` runs one now (its safe fixes
  * are applied as the reconciler; the CRM exports they queue go out with the workers of a
- * running Sklad) and `sklad findings` lists what is open. `--json` for scripts.
+ * running Sklad) and `sklad findings` lists what is open. `--json` for scripts. Beside a
+ * running `sklad start` both ask it over its API.
  */
-
-
 
 export function reconcileCommands(program: Command) {
   program
@@ -18,7 +19,18 @@ export function reconcileCommands(program: Command) {
     .option('--days <n>', 'the window in days (default 7)', positiveInt)
     .option('--json', 'print JSON')
     .action(async (accountId: string, options: { days?: number; json?: boolean }) => {
-      const summary = await withCliHub((hub) => reconcileOrders(hub, positiveInt(accountId), { days: options.days }));
+      const id = positiveInt(accountId);
+      const summary = await viaHubOrDatabase({
+        hub: async (api) => {
+          // The hub's workers run it (one at a time per account); its summary is the job's result.
+          const { job_id } = await api.post(`/reconcile/${id}`, JobAccepted, undefined, { days: options.days });
+          const job = await followJob(api, job_id);
+          const failure = jobFailure(job);
+          if (failure) throw failure;
+          return shaped<ReconcileSummary>('run_id', 'status', 'read', 'found', 'problems').parse(job.result);
+        },
+        database: (hub) => reconcileOrders(hub, id, { days: options.days }),
+      });
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         const r = summary.read;
@@ -33,16 +45,26 @@ export function reconcileCommands(program: Command) {
     .command('findings')
     .description('What the reconciler found and is still open (or --state fixed|closed)')
     .option('--state <state>', 'open (default), fixed or closed', 'open')
-    .option('--kind <kind>', 'missing_in_sklad, status_differs, amount_differs, no_deal, deal_differs, no_delivery_order, delivery_status_differs')
+    .option('--kind <kind>', findingKinds.join(', '))
     .option('--account <id>', 'one account')
     .option('--json', 'print JSON')
     .action(async (options: { state: string; kind?: string; account?: string; json?: boolean }) => {
       const filter = findingFilter.parse({ state: options.state, kind: options.kind, account_id: options.account });
-      const found = await withCliHub((hub) => listFindings(hub.db, filter));
+      type Found = Awaited<ReturnType<typeof listFindings>>;
+      const found = await viaHubOrDatabase({
+        hub: async (api) =>
+          (await api.get('/findings', z.object({ items: z.array(shaped<Found[number]>('id', 'kind', 'account_id', 'detail')) }), {
+            state: filter.state, kind: filter.kind, account_id: filter.account_id,
+          })).items,
+        database: (hub) => listFindings(hub.db, filter),
+      });
       if (options.json) return console.log(JSON.stringify(found, null, 2));
       if (!found.length) return console.log(`No ${filter.state} findings`);
-      for (const f of found) {
-        console.log(`#${f.id}\t${f.kind}\t${f.account_name ?? f.account_id}\t${f.order_id ? `order ${f.order_id}` : f.key}\t${f.fix ?? '-'}${f.safe ? ' (safe)' : ''}\tsince ${f.first_seen_at}\t${f.detail}`);
-      }
+      console.log(
+        table(
+          ['ID', 'KIND', 'ACCOUNT', 'ORDER', 'FIX', 'SINCE', 'DETAIL'],
+          found.map((f) => [`#${f.id}`, f.kind, f.account_name ?? f.account_id, f.order_id ? `order ${f.order_id}` : f.key, `${f.fix ?? '-'}${f.safe ? ' (safe)' : ''}`, f.first_seen_at, f.detail]),
+        ),
+      );
     });
 }

@@ -11,7 +11,17 @@ import { reexportOrder, reimportOrder } from '../support/actions.ts';
  * re-export, status re-send, delivery retry), logged in `operations` with who asked for it.
  */
 
-export const findingKinds = ['missing_in_sklad', 'status_differs', 'amount_differs', 'no_deal', 'deal_differs', 'no_delivery_order', 'delivery_status_differs'] as const;
+export const findingKinds = [
+  'missing_in_sklad',
+  'status_differs',
+  'amount_differs',
+  'lines_differ',
+  'no_deal',
+  'deal_differs',
+  'deal_amount_differs',
+  'no_delivery_order',
+  'delivery_status_differs',
+] as const;
 export type FindingKind = (typeof findingKinds)[number];
 export type FixKind = 'reimport' | 're_export' | 'change_status' | 'retry_delivery';
 export const findingStates = ['open', 'fixed', 'closed'] as const;

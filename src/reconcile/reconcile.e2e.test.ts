@@ -12,12 +12,14 @@ import { waitFor } from '../engine/test-fixtures/wait.ts';
 import { startWorkers } from '../engine/worker.ts';
 import { describeEachDatabase } from '../test/databases.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
+import { applyFix } from './findings.ts';
 import { reconcileOrders } from './run.ts';
 
 /**
  * The reconciler against the Ozon and Bitrix24 simulators over real HTTP: a run with nothing
  * differing writes nothing; a posting Sklad's pull missed is found and re-imported, a deal
  * deleted in the portal is found and re-exported (both as the reconciler, in operations); a
+ * line or a deal amount seeded to differ is found (and the deal fixed by a click); a
  * status changed on Ozon is a finding that waits, and closes once the pull fixed it; a run
  * whose Ozon list fails is partial and closes nothing it could not check. Then the API.
  */
@@ -116,6 +118,34 @@ describeEachDatabase('reconciliation: Ozon ↔ Sklad ↔ Bitrix24', (t) => {
     expect(ops).toEqual([{ action: 're_export', actor: 'reconciler' }]);
     await allSent();
     expect(await reconcileOrders(server.hub, ids.ozon)).toMatchObject({ found: 0, closed: 1 });
+  });
+
+  test("a line differing from Ozon's and a deal amount differing from the order's total are found; the re-export fixes the deal, and both close", async () => {
+    const [order] = await orders();
+    const key = orderKey(order);
+    const [line] = await rows<{ line_no: number; quantity: number }>(server.hub.db, sql`select line_no, quantity from order_lines where order_id = ${order.id} order by line_no limit 1`);
+    await server.hub.db.execute(sql`update order_lines set quantity = quantity + 1 where order_id = ${order.id} and line_no = ${line.line_no}`);
+    const deal = portal.deal(Number(order.crm_id))!;
+    const amount = deal.fields.OPPORTUNITY;
+    deal.fields.OPPORTUNITY = '1.00';
+
+    const summary = await reconcileOrders(server.hub, ids.ozon);
+    expect(summary).toMatchObject({ status: 'succeeded', found: 2, new: 2, fixed: 0 });
+    const open = await rows<{ id: number; kind: string; key: string; fix: string; safe: boolean; detail: string }>(
+      server.hub.db, sql`select id, kind, key, fix, safe, detail from findings where state = 'open' order by kind`);
+    expect(open.map((f) => [f.kind, f.key, f.fix, f.safe])).toEqual([
+      ['deal_amount_differs', key, 're_export', false],
+      ['lines_differ', order.external_id, 'reimport', false],
+    ]);
+    expect(open[0].detail).toContain('1.00');
+    expect(open[1].detail).toMatch(new RegExp(`× ${line.quantity + 1} @`));
+
+    // The click: the deal gets the order's total again; the line is put back as Ozon has it.
+    await applyFix(server.hub, open[0].id, 'test');
+    await waitFor("the deal's amount back", () => portal.deal(Number(order.crm_id))?.fields.OPPORTUNITY === amount);
+    await allSent();
+    await server.hub.db.execute(sql`update order_lines set quantity = ${line.quantity} where order_id = ${order.id} and line_no = ${line.line_no}`);
+    expect(await reconcileOrders(server.hub, ids.ozon)).toMatchObject({ status: 'succeeded', found: 0, closed: 2 });
   });
 
   test('a status changed on Ozon waits as a finding; a run under faults is partial and closes nothing; the pull fixes it and the next run closes it', async () => {

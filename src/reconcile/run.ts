@@ -2,12 +2,15 @@ import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
 import type { Hub } from '../hub.ts';
 import { accountRuntime, guardCredentials, type AccountRuntime } from '../channels/core/context.ts';
-import type { OrderFact } from '../channels/core/facts.ts';
+import type { FoundDeal } from '../channels/core/crm.ts';
+import type { OrderFact, OrderLineFact } from '../channels/core/facts.ts';
 import { bucketWaitMs } from '../channels/core/http-client.ts';
 import { orderKey } from '../crm/flow.ts';
 import { crmTargets } from '../crm/links.ts';
 import { withSyncRun } from '../engine/sync-runs.ts';
+import { recordEvent } from '../notifications/events.ts';
 import { userMessage } from '../shared/errors.ts';
+import { currencyDigits, minorToDecimal } from '../shared/money.ts';
 import { applyFix, type FindingKind, type FixKind } from './findings.ts';
 
 /**
@@ -64,6 +67,7 @@ interface SkladOrder {
   external_id: string;
   posting_number: string | null;
   status: string;
+  currency: string;
   total_minor: number;
   crm_state: string;
   crm_id: string | null;
@@ -74,7 +78,7 @@ export async function reconcileOrders(hub: Hub, accountId: number, options: { da
   return withSyncRun(hub, { type: RECONCILE_JOB, accountId, jobId: options.jobId }, async (run) => {
     const to = new Date();
     const window = { from: new Date(to.getTime() - (options.days ?? DEFAULT_DAYS) * 86_400_000).toISOString(), to: to.toISOString() };
-    const runtime = await accountRuntime(hub, accountId, { syncRunId: run.id, signal: options.signal });
+    const runtime = await accountRuntime(hub, accountId, { syncRunId: run.id, run, signal: options.signal });
     const waitedBefore = new Map<number, number>();
     const waitOf = (id: number) => {
       if (!waitedBefore.has(id)) waitedBefore.set(id, bucketWaitMs(id));
@@ -108,6 +112,7 @@ export async function reconcileOrders(hub: Hub, accountId: number, options: { da
     for (const f of stored.filter((s) => s.safe && s.state === 'open')) {
       if (await applyFix(hub, f.id, RECONCILER).then((r) => r.state === 'fixed')) fixed++;
     }
+    await announceNew(hub, runtime, run.id, stored.filter((s) => s.created));
     const waited = Math.round([...waitedBefore].reduce((sum, [id, before]) => sum + bucketWaitMs(id) - before, 0));
     await hub.db.execute(sql`update sync_runs set waited_ms = ${waited} where id = ${run.id}`);
     run.add({ fetched: read.channel, created: stored.filter((s) => s.created).length, updated: fixed, failed: problems.length });
@@ -129,14 +134,17 @@ export async function reconcileOrders(hub: Hub, accountId: number, options: { da
 async function skladOrders(ex: Executor, accountId: number, window: { from: string; to: string }): Promise<SkladOrder[]> {
   const found = await rows<SkladOrder>(
     ex,
-    sql`select id, channel, account_id, external_id, posting_number, status, total_minor, crm_state, crm_id,
+    sql`select id, channel, account_id, external_id, posting_number, status, currency, total_minor, crm_state, crm_id,
                extract(epoch from now() - created_at) * 1000 as stored_ms
           from orders where account_id = ${accountId} and ordered_at >= ${window.from}::timestamptz and ordered_at < ${window.to}::timestamptz`,
   );
   return found.map((o) => ({ ...o, id: Number(o.id), account_id: Number(o.account_id), total_minor: Number(o.total_minor), stored_ms: Number(o.stored_ms) }));
 }
 
-/** The channel's list against Sklad's orders: missing, status or amount differing. A channel with no list is not checked. */
+/**
+ * The channel's list against Sklad's orders: missing, status, amount or lines differing (lines
+ * only where the list carries them: Kaspi's does not). A channel with no list is not checked.
+ */
 async function channelSide(hub: Hub, runtime: AccountRuntime, window: { from: string; to: string }, orders: SkladOrder[], read: { channel: number }): Promise<SideResult | null> {
   const { connector, ctx } = runtime;
   if (!connector.listOrders) return null;
@@ -146,11 +154,14 @@ async function channelSide(hub: Hub, runtime: AccountRuntime, window: { from: st
   });
   read.channel = facts.length;
   const byExternal = new Map(orders.map((o) => [o.external_id, o]));
+  const stored = new Map<string, { id: number; status: string; total_minor: number } | null>();
+  for (const fact of facts) stored.set(fact.externalId, byExternal.get(fact.externalId) ?? (await storedOrder(hub.db, runtime.account.id, fact.externalId)));
+  const lines = await orderLines(hub.db, [...stored.values()].flatMap((o) => (o ? [o.id] : [])));
   // A channel that cannot fetch one order (WB) offers no re-import: its findings wait for its next pull.
   const reimport = connector.fetchOrder ? ('reimport' as const) : null;
   const seen: Seen[] = [];
   for (const fact of facts) {
-    const order = byExternal.get(fact.externalId) ?? (await storedOrder(hub.db, runtime.account.id, fact.externalId));
+    const order = stored.get(fact.externalId) ?? null;
     const number = fact.postingNumber ?? fact.externalId;
     const ids = { channel: runtime.account.channel, external_id: fact.externalId, posting_number: fact.postingNumber ?? null, order_id: order?.id ?? null };
     const add = (kind: FindingKind, detail: string, safe = false) =>
@@ -163,9 +174,57 @@ async function channelSide(hub: Hub, runtime: AccountRuntime, window: { from: st
     if (order.total_minor !== fact.totalMinor) {
       add('amount_differs', `${connector.title} total ${fact.totalMinor}, Sklad's ${order.total_minor} (minor units, ${fact.currency})`);
     }
+    if (fact.lines.length) {
+      const differ = lineDifference(fact.lines, lines.get(order.id) ?? []);
+      if (differ) add('lines_differ', `${connector.title}'s lines differ from Sklad's (SKU × quantity @ price in minor units, ${fact.currency}): ${differ}`);
+    }
   }
   const checked = [...new Set([...facts.map((f) => f.externalId), ...orders.map((o) => o.external_id)])];
-  return { kinds: ['missing_in_sklad', 'status_differs', 'amount_differs'], checked, seen };
+  return { kinds: ['missing_in_sklad', 'status_differs', 'amount_differs', 'lines_differ'], checked, seen };
+}
+
+interface StoredLine {
+  order_id: number;
+  sku: string;
+  quantity: number;
+  price_minor: number;
+}
+
+async function orderLines(ex: Executor, orderIds: number[]): Promise<Map<number, StoredLine[]>> {
+  const byOrder = new Map<number, StoredLine[]>();
+  if (!orderIds.length) return byOrder;
+  const found = await rows<StoredLine>(ex, sql`select order_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(orderIds)}::bigint[]) order by order_id, line_no`);
+  for (const l of found) {
+    const id = Number(l.order_id);
+    byOrder.set(id, [...(byOrder.get(id) ?? []), { ...l, order_id: id, quantity: Number(l.quantity), price_minor: Number(l.price_minor) }]);
+  }
+  return byOrder;
+}
+
+/**
+ * The channel's lines against Sklad's, as SKU × quantity @ unit price (minor units), the order
+ * of lines aside: null when they agree, else what only one side has ("channel: …; Sklad: …").
+ */
+function lineDifference(channel: OrderLineFact[], sklad: StoredLine[]): string | null {
+  const count = (items: string[]) => items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+  const theirs = count(channel.map((l) => `${l.sku} × ${l.quantity} @ ${l.priceMinor}`));
+  const ours = count(sklad.map((l) => `${l.sku} × ${l.quantity} @ ${l.price_minor}`));
+  const only = (a: Map<string, number>, b: Map<string, number>) => [...a].flatMap(([k, n]) => Array<string>(Math.max(0, n - (b.get(k) ?? 0))).fill(k));
+  const [channelOnly, skladOnly] = [only(theirs, ours), only(ours, theirs)];
+  if (!channelOnly.length && !skladOnly.length) return null;
+  return `channel: ${channelOnly.join(', ') || '—'}; Sklad: ${skladOnly.join(', ') || '—'}`;
+}
+
+/** A CRM's decimal amount in the order currency's minor units (exact, no float); null when it is no decimal. */
+function decimalToMinor(amount: string, currency: string): number | null {
+  const m = /^\s*(-?)(\d+)(?:\.(\d+))?\s*$/.exec(amount);
+  if (!m) return null;
+  const digits = currencyDigits(currency);
+  const fraction = (m[3] ?? '').padEnd(digits, '0');
+  const kept = BigInt(m[2] + fraction.slice(0, digits));
+  // Places past the currency's (a CRM that keeps more) round half up.
+  const rounded = fraction.length > digits && Number(fraction[digits]) >= 5 ? kept + 1n : kept;
+  return Number(m[1] === '-' ? -rounded : rounded);
 }
 
 /** An order listed by the channel but ordered outside Sklad's window (its clock and the channel's differ): looked up by its id. */
@@ -193,7 +252,7 @@ async function crmSide(hub: Hub, orders: SkladOrder[], read: { deals: number }, 
     const keys = list.map(orderKey);
     const deals = await guardCredentials(hub, crmAccountId, async () => {
       if (crm.findDeals) return crm.findDeals(runtime.ctx, keys);
-      const one = new Map<string, { dealId: string; stageId: string | null }>();
+      const one = new Map<string, FoundDeal>();
       for (const key of keys) {
         const deal = await crm.findDeal(runtime.ctx, key);
         if (deal) one.set(key, deal);
@@ -209,12 +268,23 @@ async function crmSide(hub: Hub, orders: SkladOrder[], read: { deals: number }, 
       const wanted = targets.get(o.id)!.stageMap[o.status];
       if (!deal) {
         seen.push({ kind: 'no_deal', key, orderId: o.id, ids, detail: `${runtime.connector.title} has no deal with key ${key}`, fix: 're_export', safe: true });
-      } else if (wanted && deal.stageId !== wanted) {
-        seen.push({ kind: 'deal_differs', key, orderId: o.id, ids, detail: `Deal ${deal.dealId} is in stage ${deal.stageId ?? '—'}, order status ${o.status} maps to ${wanted}`, fix: 'change_status', safe: false });
+      } else {
+        if (wanted && deal.stageId !== wanted) {
+          seen.push({ kind: 'deal_differs', key, orderId: o.id, ids, detail: `Deal ${deal.dealId} is in stage ${deal.stageId ?? '—'}, order status ${o.status} maps to ${wanted}`, fix: 'change_status', safe: false });
+        }
+        // A CRM that says no amount is not checked for one; a deal in another currency differs whatever its number.
+        const amount = deal.amount == null ? undefined : decimalToMinor(deal.amount, o.currency);
+        const currencyDiffers = Boolean(deal.currency) && deal.currency !== o.currency;
+        if (amount !== undefined && (amount !== o.total_minor || currencyDiffers)) {
+          seen.push({
+            kind: 'deal_amount_differs', key, orderId: o.id, ids: { ...ids, deal_amount: deal.amount, deal_currency: deal.currency ?? null, total_minor: o.total_minor },
+            detail: `Deal ${deal.dealId} amount is ${deal.amount} ${deal.currency ?? ''}, the order's total is ${minorToDecimal(o.total_minor, o.currency)} ${o.currency}`, fix: 're_export', safe: false,
+          });
+        }
       }
     }
   }
-  return { kinds: ['no_deal', 'deal_differs'], checked, seen };
+  return { kinds: ['no_deal', 'deal_differs', 'deal_amount_differs'], checked, seen };
 }
 
 interface PackageLine {
@@ -267,6 +337,7 @@ async function deliverySide(hub: Hub, accountId: number, window: { from: string;
 
 interface StoredFinding {
   id: number;
+  kind: FindingKind;
   state: string;
   safe: boolean;
   created: boolean;
@@ -286,9 +357,29 @@ async function storeFindings(ex: Executor, accountId: number, runId: number, see
         on conflict (kind, account_id, key) where state <> 'closed' do update
            set last_seen_at = now(), run_id = excluded.run_id, ids = excluded.ids, detail = excluded.detail,
                order_id = coalesce(excluded.order_id, findings.order_id), state = 'open'
-        returning id, state, safe, (xmax = 0) as created`,
+        returning id, kind, state, safe, (xmax = 0) as created`,
   );
   return got.map((f) => ({ ...f, id: Number(f.id) }));
+}
+
+/**
+ * One notification per run that wrote new findings, to the cabinet's members who switched
+ * `findings_new_enabled` on: how many of each kind, and the panel's page of them when Sklad's
+ * address is known. A run that only saw the same findings again sends nothing.
+ */
+async function announceNew(hub: Hub, runtime: AccountRuntime, runId: number, created: StoredFinding[]) {
+  if (!created.length) return;
+  const counts: Record<string, number> = {};
+  for (const f of created) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+  const base = hub.config.SKLAD_PUBLIC_URL?.replace(/\/+$/, '');
+  const accountId = runtime.account.id;
+  await recordEvent(hub.db, {
+    accountId,
+    type: 'findings_new',
+    dedupKey: `findings_new:${accountId}:${runId}`,
+    occurredAt: new Date().toISOString(),
+    payload: { cabinet: runtime.account.name, channel: runtime.connector.title, counts, run_id: runId, link: base ? `${base}/findings?account_id=${accountId}` : null },
+  });
 }
 
 /** Closes the findings of a side's kinds on what it checked that this run did not see again. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { errorCatalogue, messageFor } from './error-codes.ts';
+import { errorText as messageFor } from '../web/i18n.ts';
+import { errorCatalogue } from './error-codes.ts';
 import { DomainError } from './errors.ts';
 
 describe('the error catalogue', () => {

@@ -1,7 +1,8 @@
 /**
  * Every error code Sklad answers, in one place: its HTTP status and its message in English and
  * Russian. The API answers the English words of the place that threw (`DomainError.message`);
- * the panel and the bot say it in the user's language by code, with `messageFor`.
+ * the panel and the bot say it in the user's language by code: the messages are a part of the
+ * one dictionary (`code.*`, registered in src/web/i18n.ts), said with `errorText` there.
  *
  * A template's `{path}` is filled from the error's `details` (a dotted path reaches into an
  * object, a list is joined with ", "). `{path?text}` shows `text` when that detail is set (true,
@@ -217,6 +218,11 @@ export const errorCatalogue = {
     ru: 'Пользователь {telegram_id?с telegram_id {telegram_id}}{!telegram_id?{user_id}} не зарегистрирован: сначала POST /users/ (или /start в боте)',
   },
   CABINET_NOT_FOUND: { status: 404, en: 'User {user_id} has no cabinet {cabinet_id}', ru: 'У пользователя {user_id} нет кабинета {cabinet_id}' },
+  NOTIFICATION_REFUSED: {
+    status: 502,
+    en: 'Telegram refused the notification: {reason}',
+    ru: 'Telegram не принял уведомление: {reason}',
+  },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -225,37 +231,3 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export type StatusOf<C extends ErrorCode> =
   | (typeof errorCatalogue)[C]['status']
   | ((typeof errorCatalogue)[C] extends { also: readonly (infer S extends ErrorStatus)[] } ? S : never);
-
-const section = /\{(!?)([\w.]+)\?((?:[^{}]|\{[\w.]+\})*)\}/g;
-const placeholder = /\{([\w.]+)\}/g;
-
-function valueAt(details: unknown, path: string): unknown {
-  let value = details;
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
-const shown = (value: unknown): string | undefined =>
-  Array.isArray(value) ? value.join(', ')
-  : typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value)
-  : undefined;
-
-/**
- * The error's message in `lang`, from its code's template filled with its details; `fallback`
- * (the error's English message) when the details lack something the template names.
- */
-export function messageFor(lang: 'ru' | 'en', code: ErrorCode, details: unknown, fallback: string): string {
-  const value = (path: string) => (path === 'message' ? fallback : valueAt(details, path));
-  let missing = false;
-  const text = errorCatalogue[code][lang]
-    .replace(section, (_, not: string, path: string, body: string) => (Boolean(value(path)) !== (not === '!') ? body : ''))
-    .replace(placeholder, (_, path: string) => {
-      const filled = shown(value(path));
-      if (filled === undefined) missing = true;
-      return filled ?? '';
-    });
-  return missing ? fallback : text;
-}

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { cliActor, positiveInt, printResult, withCliHub } from '../cli/runtime.ts';
+import { z } from 'zod';
+import { HubError, shaped, type HubApi } from '../cli/hub-api.ts';
+import { cliActor, positiveInt, printResult, table, viaHubOrDatabase } from '../cli/runtime.ts';
 import { exportBacklog } from '../crm/backlog.ts';
 import { appendComment, findOrders, reexportOrder, reimportOrder, resolveOrder } from './actions.ts';
 import { orderTrace, type OrderTrace } from './trace.ts';
@@ -7,12 +9,9 @@ import { orderTrace, type OrderTrace } from './trace.ts';
 /**
  * The support tools in the terminal (seed 004): `sklad order find|trace|reimport|re-export|
  * change-status|comment` and `sklad crm backlog`. Readable by default, `--json` for scripts;
- * each action is logged in `operations` as `cli:<user>`.
+ * each action is logged in `operations` as `cli:<user>` (beside a running `sklad start`, which
+ * they ask over its API, as its CLI key "cli (local)").
  */
-
-
-
-
 
 function traceText(trace: OrderTrace): string {
   const o = trace.order;
@@ -34,6 +33,30 @@ function traceText(trace: OrderTrace): string {
   return lines.join('\n');
 }
 
+type Found = Awaited<ReturnType<typeof findOrders>>;
+type Reimported = Awaited<ReturnType<typeof reimportOrder>>;
+type Reexported = Awaited<ReturnType<typeof reexportOrder>>;
+type Commented = Awaited<ReturnType<typeof appendComment>>;
+const FoundPage = z.object({ items: z.array(shaped<Found[number]>('id', 'channel', 'external_id', 'status')) });
+
+/** The orders `ref` names, from the running hub (its 404 is "none"). */
+async function findInHub(api: HubApi, ref: string): Promise<Found> {
+  try {
+    return (await api.get('/support/orders', FoundPage, { q: ref })).items;
+  } catch (error) {
+    if (error instanceof HubError && error.status === 404) return [];
+    throw error;
+  }
+}
+
+/** The one order `ref` names in the running hub: as resolveOrder says it. */
+async function resolveInHub(api: HubApi, ref: string): Promise<number> {
+  const found = await findInHub(api, ref);
+  if (!found.length) throw new Error(`No order has the id "${ref}"`);
+  if (found.length > 1) throw new Error(`"${ref}" names ${found.length} orders (${found.map((o) => o.id).join(', ')}): give Sklad's order id`);
+  return found[0].id;
+}
+
 export function supportCommands(program: Command) {
   const order = program.command('order').description('Find an order by any id, see its trace, and mend it (seed 004)');
 
@@ -42,14 +65,17 @@ export function supportCommands(program: Command) {
     .description("Orders any of whose ids is <id>: Sklad's, the marketplace's, the posting number, the CRM deal id, OZ-…")
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const found = await withCliHub((hub) => findOrders(hub, id));
+      const found = await viaHubOrDatabase({ hub: (api) => findInHub(api, id), database: (hub) => findOrders(hub, id) });
       if (!found.length) {
         console.error(`No order has the id "${id}". If the channel has it: sklad order reimport <accountId> ${id}`);
         process.exitCode = 1;
         return;
       }
       printResult(options.json, found, () =>
-        found.map((o) => `${o.id}\t${o.channel}\t${o.external_id}\t${o.posting_number ?? '-'}\t${o.status}\tcrm=${o.crm_state}${o.crm_id ? `:${o.crm_id}` : ''}\tdelivery=${o.delivery_state}`).join('\n'),
+        table(
+          ['ID', 'CHANNEL', 'ORDER', 'POSTING', 'STATUS', 'CRM', 'DELIVERY'],
+          found.map((o) => [o.id, o.channel, o.external_id, o.posting_number, o.status, `${o.crm_state}${o.crm_id ? `:${o.crm_id}` : ''}`, o.delivery_state]),
+        ),
       );
     });
 
@@ -58,7 +84,10 @@ export function supportCommands(program: Command) {
     .description("The order's path marketplace → Sklad → CRM → delivery, its outbox events and errors, and the requests about it")
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const trace = await withCliHub(async (hub) => orderTrace(hub, (await resolveOrder(hub, id)).id));
+      const trace = await viaHubOrDatabase({
+        hub: async (api) => api.get(`/orders/${await resolveInHub(api, id)}/trace`, shaped<OrderTrace>('order', 'hops', 'events', 'calls')),
+        database: async (hub) => orderTrace(hub, (await resolveOrder(hub, id)).id),
+      });
       printResult(options.json, trace, () => traceText(trace));
     });
 
@@ -67,7 +96,11 @@ export function supportCommands(program: Command) {
     .description('Fetch one order from the channel by its number and import it (Ozon/Lamoda upload_order, Kaspi fetchorder, Namshi notifyOrder)')
     .option('--json', 'print JSON')
     .action(async (accountId: string, number: string, options: { json?: boolean }) => {
-      const result = await withCliHub((hub) => reimportOrder(hub, positiveInt(accountId), number, cliActor()));
+      const account = positiveInt(accountId);
+      const result = await viaHubOrDatabase({
+        hub: (api) => api.post('/support/reimport', shaped<Reimported>('action', 'order_id'), { account_id: account, number }),
+        database: (hub) => reimportOrder(hub, account, number, cliActor()),
+      });
       printResult(options.json, result, () => `${result.action}: order ${result.order_id} ${result.created ? 'imported' : 'updated and queued for the CRM'}`);
     });
 
@@ -80,7 +113,10 @@ export function supportCommands(program: Command) {
       .description(description)
       .option('--json', 'print JSON')
       .action(async (id: string, options: { json?: boolean }) => {
-        const result = await withCliHub((hub) => reexportOrder(hub, id, cliActor(), action));
+        const result = await viaHubOrDatabase({
+          hub: (api) => api.post(`/support/orders/${encodeURIComponent(id)}/${name}`, shaped<Reexported>('order_id')),
+          database: (hub) => reexportOrder(hub, id, cliActor(), action),
+        });
         printResult(options.json, result, () => `${action}: order ${result.order_id} queued for the CRM${result.next ? `; then: sklad order comment ${id}` : ''}`);
       });
   }
@@ -91,7 +127,10 @@ export function supportCommands(program: Command) {
     .option('--text <text>', 'the comment')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { text?: string; json?: boolean }) => {
-      const result = await withCliHub((hub) => appendComment(hub, id, cliActor(), options.text));
+      const result = await viaHubOrDatabase({
+        hub: (api) => api.post(`/support/orders/${encodeURIComponent(id)}/comment`, shaped<Commented>('deal_id', 'comment_id', 'text'), options.text === undefined ? {} : { text: options.text }),
+        database: (hub) => appendComment(hub, id, cliActor(), options.text),
+      });
       printResult(options.json, result, () => `appendcomment: deal ${result.deal_id}, comment ${result.comment_id}: ${result.text}`);
     });
 
@@ -102,7 +141,10 @@ export function supportCommands(program: Command) {
     .description('Export every order not yet in the CRM (50 deals a request)')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const result = await withCliHub((hub) => exportBacklog(hub, cliActor()));
+      const result = await viaHubOrDatabase({
+        hub: (api) => api.post('/crm/export-backlog', z.object({ queued: z.number() })),
+        database: (hub) => exportBacklog(hub, cliActor()),
+      });
       printResult(options.json, result, () => `${result.queued} orders queued for the CRM; the workers of a running Sklad send them`);
     });
 }

@@ -1,3 +1,9 @@
+import { botWords, eventWords, noteWords, switchWords } from '../notifications/words.ts';
+import { errorCatalogue, type ErrorCode } from '../shared/error-codes.ts';
+import { menuWords } from './words/menu.ts';
+import { notificationPageWords } from './words/notifications.ts';
+import { storedWords } from './words/stored.ts';
+
 /**
  * The panel's words in Russian and English. English is the key list; Russian must have every
  * key (the type makes a missing one an error). `{name}` placeholders are filled by `t`.
@@ -52,6 +58,13 @@ const en = {
   'common.yes': 'yes',
   'common.no': 'no',
   'common.required': 'required',
+  'common.pages': 'Pages',
+  'entity.demo': 'Demo data',
+  'entity.delivery_link': 'Delivery link',
+  'actor.mirror sync': 'mirror sync',
+  'actor.sync': 'sync',
+  'actor.demo': 'demo',
+  'products.new': 'New product',
 
   'error.title': 'Something went wrong',
   'error.notFound': 'This page does not exist.',
@@ -157,6 +170,66 @@ const en = {
   'move.adjustment': 'adjustment',
   'move.reserve': 'reserve',
   'move.release': 'release',
+  'move.orderCancelled': 'order cancelled',
+  'stock.orderSale': 'order #{id}',
+  'stock.orderCancelled': 'order #{id} cancelled: stock back',
+  'stock.mirrorRow': 'read only: the marketplace’s numbers',
+  'nav.warehouses': 'Warehouses',
+  'wh.title': 'Warehouses',
+  'wh.own': 'Own warehouses',
+  'wh.ownHint': 'Where your goods are: stock is received, written off and transferred here.',
+  'wh.mirrors': 'Marketplace warehouses (mirrors)',
+  'wh.mirrorsHint': 'Stock a marketplace keeps on its own warehouses (FBO, FBY), as its sync reports it. Sklad only reads it: no write-offs or transfers, and it feeds no account unless chosen.',
+  'wh.noOwn': 'No own warehouse yet: create one to receive and transfer stock.',
+  'wh.noMirrors': 'No marketplace warehouses: they appear after a sync of an account that reports them (Ozon FBO, Wildberries).',
+  'wh.new': 'New warehouse',
+  'wh.create': 'Create warehouse',
+  'wh.code': 'Code',
+  'wh.codeHint': 'Short and unique, e.g. MAIN or MSK-1',
+  'wh.name': 'Name',
+  'wh.created': 'Warehouse {code} created.',
+  'wh.saved': 'Saved.',
+  'wh.archivedDone': 'Warehouse archived.',
+  'wh.restoredDone': 'Warehouse restored.',
+  'wh.archive': 'Archive',
+  'wh.restore': 'Restore',
+  'wh.archiveHint': 'An archived warehouse takes no movements and feeds no account by default; an own one must be empty first.',
+  'wh.archived': 'archived',
+  'wh.active': 'in use',
+  'wh.products': 'Products',
+  'wh.feeds': 'Feeds',
+  'wh.feedsNone': 'no account',
+  'wh.source': 'Source',
+  'wh.kind': 'Kind',
+  'wh.kind.own': 'own',
+  'wh.kind.mirror': 'marketplace mirror (read only)',
+  'wh.showArchived': 'Show archived',
+  'wh.hideArchived': 'Hide archived',
+  'wh.levels': 'Stock here',
+  'wh.noLevels': 'Nothing on this warehouse yet.',
+  'wh.receiveHere': 'Receive here',
+  'wh.transferHere': 'Transfer here',
+  'wh.rename': 'Rename',
+  'wh.mirrorManaged': 'Its code and numbers come from the marketplace’s sync; Sklad only reads them.',
+  'wh.feedTitle': 'Which warehouses feed each account',
+  'wh.feedHint': 'An account is shown the sum of what is available on its warehouses, minus the safety buffer, at most the cap.',
+  'wh.feedAccount': 'Account',
+  'wh.feedDefault': 'every own warehouse (default)',
+  'wh.buffer': 'Safety buffer',
+  'wh.bufferHint': 'Units kept back from the channel',
+  'wh.cap': 'Cap',
+  'wh.capHint': 'The most the channel is shown; empty: no cap',
+  'wh.noCap': 'no cap',
+  'wh.feedEdit': 'Change',
+  'wh.feedSave': 'Save and push quantities',
+  'wh.feedSaved': 'Saved: the quantities of {account} are pushed again.',
+  'wh.feedOf': 'Stock for {account}',
+  'wh.feedChoose': 'Warehouses that feed it (none chosen: every own warehouse)',
+  'wh.noFeedAccounts': 'No account takes stock yet.',
+  'wh.notFound': 'Warehouse {id} does not exist.',
+  'wh.wholeNumber': 'A whole number, 0 or more.',
+  'orders.warehouseOfCancelled': 'Warehouse',
+  'orders.cancelledStock': 'cancelled: nothing stays written off',
 
   'channels.title': 'Channels',
   'channels.accounts': 'Accounts',
@@ -225,6 +298,26 @@ const en = {
   'sync.error': 'Error',
   'sync.countsShort': 'Counts',
   'sync.failedOnly': 'Failed only',
+  'errors.group': 'Error',
+  'errors.state': 'Show',
+  'errors.state.open': 'Not resolved',
+  'errors.state.resolved': 'Resolved',
+  'errors.state.all': 'All',
+  'errors.noneOpen': 'No unresolved errors.',
+  'errors.lastSeen': 'Last seen',
+  'errors.firstSeen': 'First seen',
+  'errors.problem': 'Problem',
+  'errors.details': 'Attempts',
+  'errors.attempts': 'Every attempt',
+  'errors.attempt': 'Attempt',
+  'errors.retryGroup': 'Retry all',
+  'errors.retriedN': 'Queued again: {n}.',
+  'errors.nothingToRetry': 'Nothing to retry now: the jobs are waiting or running.',
+  'errors.resolved': 'Resolved',
+  'errors.openOf': '{open} of {all} not resolved',
+  'dash.errorGroups': '{n} unresolved error(s)',
+  'dash.failedRuns': '{n} failed run(s)',
+  'dash.otherErrors': 'Not an account’s',
   'unit.ms': 'ms',
   'unit.s': 's',
   'unit.min': 'min',
@@ -394,8 +487,10 @@ const en = {
   'findings.kind.missing_in_sklad': 'On the channel, missing in Sklad',
   'findings.kind.status_differs': 'Status differs from the channel',
   'findings.kind.amount_differs': 'Amount differs from the channel',
+  'findings.kind.lines_differ': 'Lines differ from the channel',
   'findings.kind.no_deal': 'No deal in the CRM',
   'findings.kind.deal_differs': 'Deal stage differs',
+  'findings.kind.deal_amount_differs': 'Deal amount differs from the order',
   'findings.kind.no_delivery_order': 'No delivery order',
   'findings.kind.delivery_status_differs': 'Delivery status differs',
   'findings.fix.reimport': 'Import again',
@@ -541,9 +636,10 @@ const en = {
   'trace.detail.service_status': "Service’s status",
 } as const;
 
-export type MessageKey = keyof typeof en;
+/** The panel's own keys; `MessageKey` (below) is every key of every part. */
+type PanelKey = keyof typeof en;
 
-const ru: Record<MessageKey, string> = {
+const ru: Record<PanelKey, string> = {
   'app.name': 'Склад',
   'app.tagline': 'Товары, остатки и заказы в согласии со всеми каналами',
   'nav.dashboard': 'Сводка',
@@ -593,6 +689,13 @@ const ru: Record<MessageKey, string> = {
   'common.yes': 'да',
   'common.no': 'нет',
   'common.required': 'обязательно',
+  'common.pages': 'Страницы',
+  'entity.demo': 'Демо-данные',
+  'entity.delivery_link': 'Связь с доставкой',
+  'actor.mirror sync': 'синхронизация зеркала',
+  'actor.sync': 'синхронизация',
+  'actor.demo': 'демо',
+  'products.new': 'Новый товар',
 
   'error.title': 'Что-то пошло не так',
   'error.notFound': 'Такой страницы нет.',
@@ -698,6 +801,66 @@ const ru: Record<MessageKey, string> = {
   'move.adjustment': 'инвентаризация',
   'move.reserve': 'резерв',
   'move.release': 'снятие резерва',
+  'move.orderCancelled': 'отмена заказа',
+  'stock.orderSale': 'заказ №{id}',
+  'stock.orderCancelled': 'заказ №{id} отменён: товар вернулся',
+  'stock.mirrorRow': 'только чтение: цифры маркетплейса',
+  'nav.warehouses': 'Склады',
+  'wh.title': 'Склады',
+  'wh.own': 'Свои склады',
+  'wh.ownHint': 'Здесь лежит ваш товар: на них приходуют, списывают и перемещают.',
+  'wh.mirrors': 'Склады маркетплейсов (зеркала)',
+  'wh.mirrorsHint': 'Остатки, которые маркетплейс хранит на своих складах (FBO, FBY), — как их сообщает синхронизация. Склад их только читает: ни списаний, ни перемещений, и кабинеты они не питают, пока их не выбрали.',
+  'wh.noOwn': 'Своих складов пока нет: создайте склад, чтобы приходовать и перемещать товар.',
+  'wh.noMirrors': 'Складов маркетплейсов нет: они появляются после синхронизации кабинета, который о них сообщает (Ozon FBO, Wildberries).',
+  'wh.new': 'Новый склад',
+  'wh.create': 'Создать склад',
+  'wh.code': 'Код',
+  'wh.codeHint': 'Короткий и уникальный, например MAIN или MSK-1',
+  'wh.name': 'Название',
+  'wh.created': 'Склад {code} создан.',
+  'wh.saved': 'Сохранено.',
+  'wh.archivedDone': 'Склад отправлен в архив.',
+  'wh.restoredDone': 'Склад возвращён из архива.',
+  'wh.archive': 'В архив',
+  'wh.restore': 'Вернуть из архива',
+  'wh.archiveHint': 'Склад в архиве не принимает движений и по умолчанию не питает кабинеты; свой склад сначала нужно освободить.',
+  'wh.archived': 'в архиве',
+  'wh.active': 'работает',
+  'wh.products': 'Товаров',
+  'wh.feeds': 'Питает',
+  'wh.feedsNone': 'ни одного кабинета',
+  'wh.source': 'Источник',
+  'wh.kind': 'Вид',
+  'wh.kind.own': 'свой',
+  'wh.kind.mirror': 'зеркало маркетплейса (только чтение)',
+  'wh.showArchived': 'Показать архивные',
+  'wh.hideArchived': 'Скрыть архивные',
+  'wh.levels': 'Остатки на складе',
+  'wh.noLevels': 'На этом складе пока ничего нет.',
+  'wh.receiveHere': 'Оприходовать сюда',
+  'wh.transferHere': 'Переместить сюда',
+  'wh.rename': 'Переименовать',
+  'wh.mirrorManaged': 'Код и остатки приходят из синхронизации маркетплейса; Склад их только читает.',
+  'wh.feedTitle': 'Какие склады питают кабинеты',
+  'wh.feedHint': 'Кабинету показывается сумма доступного на его складах минус страховой запас, но не больше потолка.',
+  'wh.feedAccount': 'Кабинет',
+  'wh.feedDefault': 'все свои склады (по умолчанию)',
+  'wh.buffer': 'Страховой запас',
+  'wh.bufferHint': 'Сколько штук не показывать каналу',
+  'wh.cap': 'Потолок',
+  'wh.capHint': 'Больше этого каналу не показывать; пусто — без потолка',
+  'wh.noCap': 'без потолка',
+  'wh.feedEdit': 'Изменить',
+  'wh.feedSave': 'Сохранить и отправить остатки',
+  'wh.feedSaved': 'Сохранено: остатки кабинета {account} отправляются заново.',
+  'wh.feedOf': 'Остатки для кабинета {account}',
+  'wh.feedChoose': 'Склады, которые его питают (не выбрано ни одного — все свои склады)',
+  'wh.noFeedAccounts': 'Ни один кабинет пока не принимает остатки.',
+  'wh.notFound': 'Склада {id} нет.',
+  'wh.wholeNumber': 'Целое число, 0 или больше.',
+  'orders.warehouseOfCancelled': 'Склад',
+  'orders.cancelledStock': 'отменён: со склада ничего не списано',
 
   'channels.title': 'Каналы',
   'channels.accounts': 'Кабинеты',
@@ -720,7 +883,7 @@ const ru: Record<MessageKey, string> = {
   'channels.unmatched': 'Не сопоставлены',
   'channels.ambiguous': 'Неоднозначные',
   'channels.matched': 'Сопоставлены',
-  'channels.externalId': 'Внешний id',
+  'channels.externalId': 'Внешний ID',
   'channels.sync': 'Синхронизировать',
   'channels.syncing': 'Идёт синхронизация…',
   'channels.syncDone': 'Синхронизация завершена',
@@ -766,6 +929,26 @@ const ru: Record<MessageKey, string> = {
   'sync.error': 'Ошибка',
   'sync.countsShort': 'Счётчики',
   'sync.failedOnly': 'Только ошибки',
+  'errors.group': 'Ошибка',
+  'errors.state': 'Показать',
+  'errors.state.open': 'Нерешённые',
+  'errors.state.resolved': 'Решённые',
+  'errors.state.all': 'Все',
+  'errors.noneOpen': 'Нерешённых ошибок нет.',
+  'errors.lastSeen': 'Последний раз',
+  'errors.firstSeen': 'Впервые',
+  'errors.problem': 'Проблема',
+  'errors.details': 'Попытки',
+  'errors.attempts': 'Все попытки',
+  'errors.attempt': 'Попытка',
+  'errors.retryGroup': 'Повторить все',
+  'errors.retriedN': 'Снова в очереди: {n}.',
+  'errors.nothingToRetry': 'Сейчас нечего повторять: задачи ждут или выполняются.',
+  'errors.resolved': 'Решено',
+  'errors.openOf': 'не решено {open} из {all}',
+  'dash.errorGroups': 'Нерешённых ошибок: {n}',
+  'dash.failedRuns': 'Неудачных запусков: {n}',
+  'dash.otherErrors': 'Не относятся к кабинету',
   'unit.ms': 'мс',
   'unit.s': 'с',
   'unit.min': 'мин',
@@ -856,7 +1039,7 @@ const ru: Record<MessageKey, string> = {
   'orders.to': 'Заказаны по',
   'orders.chartMax': 'максимум {n} в день',
   'orders.q': 'Номер заказа',
-  'orders.qHint': 'Номер в канале, номер отправления или id в CRM.',
+  'orders.qHint': 'Номер в канале, номер отправления или номер сделки в CRM.',
   'orders.show': 'Показать',
   'orders.badDate': 'Введите дату в виде ГГГГ-ММ-ДД.',
   'orders.toBeforeFrom': 'Не раньше, чем «{from}».',
@@ -935,8 +1118,10 @@ const ru: Record<MessageKey, string> = {
   'findings.kind.missing_in_sklad': 'Есть в канале, нет в Складе',
   'findings.kind.status_differs': 'Статус не как в канале',
   'findings.kind.amount_differs': 'Сумма не как в канале',
+  'findings.kind.lines_differ': 'Позиции не как в канале',
   'findings.kind.no_deal': 'Нет сделки в CRM',
   'findings.kind.deal_differs': 'Стадия сделки не та',
+  'findings.kind.deal_amount_differs': 'Сумма сделки не как в заказе',
   'findings.kind.no_delivery_order': 'Нет заказа в службе доставки',
   'findings.kind.delivery_status_differs': 'Статус доставки расходится',
   'findings.fix.reimport': 'Загрузить заново',
@@ -990,7 +1175,7 @@ const ru: Record<MessageKey, string> = {
   'trace.detail.attempts': "Неудачных попыток",
   'trace.detail.number': "Номер доставки",
   'trace.detail.delivery_id': "Номер в службе",
-  'trace.events': "События outbox",
+  'trace.events': "События очереди отправки",
   'trace.event': "Событие",
   'trace.eventState': "Состояние",
   'trace.event.done': "выполнено",
@@ -998,7 +1183,7 @@ const ru: Record<MessageKey, string> = {
   'trace.event.dead': "остановлено",
   'trace.attempts': "Попытки",
   'trace.created': "Создано",
-  'trace.errors': "Ошибки (outbox_errors)",
+  'trace.errors': "Ошибки отправки",
   'trace.attempt': "попытка {n}",
   'trace.noEvents': "Этот заказ не несёт ни одно событие outbox.",
   'trace.calls': "Запросы и ответы об этом заказе",
@@ -1027,7 +1212,7 @@ const ru: Record<MessageKey, string> = {
   'delivery.parcelSize': '{weight} г, {length}×{width}×{height} см',
   'delivery.error': 'Почему не создана',
   'delivery.problems': 'Не хватает до отправки',
-  'delivery.events': 'События outbox и их ошибки',
+  'delivery.events': 'События очереди отправки и их ошибки',
   'delivery.noEvents': 'Событий outbox пока нет.',
   'delivery.event.done': 'выполнено',
   'delivery.event.dead': 'остановлено',
@@ -1086,16 +1271,128 @@ export const languages = ['ru', 'en'] as const;
 export type Lang = (typeof languages)[number];
 export const LANG_COOKIE = 'sklad_lang';
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, ru };
+/** Words given inline by a page another domain adds (its own label in both languages). */
+export type Label = Record<Lang, string>;
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+// ── The one dictionary ──────────────────────────────────────────────────────────────────
+// Every text Sklad shows or sends (panel, bot, notifications, error messages) is a key of one
+// dictionary, said by one `t(key, lang, params)`. The dictionary is split by domain into parts,
+// registered here and nowhere else; a part keeps its words as `{ key: { ru, en } }` pairs and
+// is prefixed on registration (`bot.welcome`, `code.SKU_TAKEN`). A channel module's own labels
+// (credential fields, job names) travel with the module as `Label`s (docs/decisions/120).
+
+type Pairs = Record<string, { ru: string; en: string }>;
+type Prefixed<P extends string, W> = `${P}.${keyof W & string}`;
+type Part<K extends string> = Record<Lang, Record<K, string>>;
+
+function pairs<P extends string, W extends Pairs>(prefix: P, words: W): Part<Prefixed<P, W>> {
+  const part = { en: {}, ru: {} } as Part<Prefixed<P, W>>;
+  for (const [key, said] of Object.entries(words)) {
+    const name = `${prefix}.${key}` as Prefixed<P, W>;
+    part.en[name] = said.en;
+    part.ru[name] = said.ru;
+  }
+  return part;
+}
+
+/** A part kept in the panel's shape, `{ en: {...}, ru: {...} }`, under a prefix. */
+function prefixed<P extends string, K extends string>(prefix: P, words: Part<K>): Part<`${P}.${K}`> {
+  const part = { en: {}, ru: {} } as Part<`${P}.${K}`>;
+  for (const lang of languages) for (const [key, text] of Object.entries<string>(words[lang])) part[lang][`${prefix}.${key as K}`] = text;
+  return part;
+}
+
+const parts = [
+  { en, ru },
+  pairs('code', errorCatalogue),
+  pairs('bot', botWords),
+  pairs('event', eventWords),
+  pairs('note', noteWords),
+  pairs('switch', switchWords),
+  pairs('said', storedWords),
+  prefixed('iiko', menuWords),
+  pairs('notify', notificationPageWords),
+] as const;
+
+/** Every key of the dictionary: the panel's and each part's. */
+export type MessageKey = KeysOf<(typeof parts)[number]>;
+type KeysOf<P> = P extends { en: infer E } ? keyof E & string : never;
+
+function assemble(lang: Lang): Record<MessageKey, string> {
+  const all: Record<string, string> = {};
+  for (const part of parts) {
+    for (const [key, text] of Object.entries(part[lang])) {
+      if (key in all) throw new Error(`Two texts for the key ${key}: each key belongs to one part`);
+      all[key] = text;
+    }
+  }
+  return all as Record<MessageKey, string>;
+}
+
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { en: assemble('en'), ru: assemble('ru') };
+
+/** What fills a text's `{placeholders}`: a dotted path reaches into an object, a list is joined with ", ". */
+export type Params = Record<string, unknown>;
+
+const section = /\{(!?)([\w.]+)\?((?:[^{}]|\{[\w.]+\})*)\}/g;
+const placeholder = /\{([\w.]+)\}/g;
+
+function valueAt(params: Params, path: string): unknown {
+  let value: unknown = params;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+const shown = (value: unknown): string | undefined =>
+  Array.isArray(value) ? value.join(', ')
+  : typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value)
+  : undefined;
+
+/**
+ * A template filled: `{path}` by its value, `{path?text}` shows `text` when that value is set
+ * (true, non-empty), `{!path?text}` when it is not. A placeholder with no value stays as it is
+ * and is reported, so an error's text can give way to the error's own message.
+ */
+function fill(template: string, params: Params): { text: string; missing: boolean } {
+  let missing = false;
+  const text = template
+    .replace(section, (_, not: string, path: string, body: string) => (Boolean(valueAt(params, path)) !== (not === '!') ? body : ''))
+    .replace(placeholder, (whole, path: string) => {
+      const filled = shown(valueAt(params, path));
+      if (filled === undefined) missing = true;
+      return filled ?? whole;
+    });
+  return { text, missing };
+}
+
+/** The one way to say anything: the text of `key` in `lang` (English when a part lacks it), filled from `params`. */
+export function t(key: MessageKey, lang: Lang, params?: Params): string {
+  const text = dictionaries[lang][key] ?? dictionaries.en[key] ?? key;
+  return params ? fill(text, params).text : text;
+}
+
+/** Whether a key made at run time (`status.${status}`) is in the dictionary. */
+export const isKey = (key: string): key is MessageKey => key in dictionaries.en;
+
+/**
+ * A DomainError in `lang`, by its code (src/shared/error-codes.ts): the code's text filled from
+ * the error's details, `{message}` being its own English message; that message when the
+ * details lack something the text names.
+ */
+export function errorText(lang: Lang, code: ErrorCode, details: unknown, message: string): string {
+  const params = details !== null && typeof details === 'object' && !Array.isArray(details) ? { ...details, message } : { message };
+  const said = fill(t(`code.${code}`, lang), params);
+  return said.missing ? message : said.text;
+}
+
+/** `t` bound to a language, as a page's view carries it (`v.t('stock.title')`). */
+export type Translate = (key: MessageKey, params?: Params) => string;
 
 export function translator(lang: Lang): Translate {
-  const words = dictionaries[lang];
-  return (key, params) => {
-    const text = words[key] ?? en[key] ?? key;
-    return params ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : text;
-  };
+  return (key, params) => t(key, lang, params);
 }
 
 /** A cookie wins; otherwise the first of Accept-Language we speak; otherwise Russian (the sellers' language). */
@@ -1108,10 +1405,7 @@ export function pickLanguage(cookie: string | undefined, acceptLanguage: string 
   return 'ru';
 }
 
-/** Words given inline by a page another domain adds (its own label in both languages). */
-export type Label = Record<Lang, string>;
-
 /** A key made at run time (an action, a status) in words, or the raw text when we have none for it. */
 export function wordsOr(t: Translate, key: string, fallback: string): string {
-  return key in en ? t(key as MessageKey) : fallback;
+  return isKey(key) ? t(key) : fallback;
 }

@@ -13,6 +13,7 @@ export const navEntries: NavEntry[] = [
   { href: '/', label: 'nav.dashboard' },
   { href: '/products', label: 'nav.products' },
   { href: '/stock', label: 'nav.stock' },
+  { href: '/warehouses', label: 'nav.warehouses' },
   { href: '/orders', label: 'nav.orders' },
   { href: '/support', label: 'nav.support' },
   { href: '/findings', label: 'nav.findings' },

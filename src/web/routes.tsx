@@ -11,6 +11,7 @@ import { errorPage } from './layout.tsx';
 import { dashboardRoutes } from './pages/dashboard.tsx';
 import { productRoutes } from './pages/products.tsx';
 import { stockRoutes } from './pages/stock.tsx';
+import { warehouseRoutes } from './pages/warehouses.tsx';
 import { channelRoutes } from './pages/channels.tsx';
 import { syncRoutes } from './pages/sync.tsx';
 import { notificationRoutes } from './pages/notifications.tsx';
@@ -27,6 +28,7 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/', routes: dashboardRoutes },
   { prefix: '/products', routes: productRoutes },
   { prefix: '/stock', routes: stockRoutes },
+  { prefix: '/warehouses', routes: warehouseRoutes },
   { prefix: '/orders', routes: orderRoutes },
   { prefix: '/support', routes: traceRoutes },
   { prefix: '/channels', routes: (hub) => channelRoutes(hub).route('/', crmLinkRoutes(hub)) },

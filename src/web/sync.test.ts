@@ -100,6 +100,11 @@ describe('web panel: channels and sync in a real browser', () => {
 
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/sync/errors');
+    // Grouped per problem; the group's page has one row per attempt, each with its job's retry.
+    const group = w.page.locator('#error-groups tbody tr', { hasText: 'The marketplace refused the batch' });
+    expect(await group.textContent()).toContain('HTTP 422');
+    await group.getByRole('link', { name: 'Попытки' }).click();
+    await w.page.waitForURL(/\/sync\/errors\/groups\/[0-9a-f]{32}$/);
     const row = w.page.locator(`#outbox-errors tr[data-job="${id}"]`);
     expect(await row.textContent()).toContain('The marketplace refused the batch');
     await w.screenshot('sync-outbox-errors');
@@ -131,8 +136,8 @@ describe('web panel: channels and sync in a real browser', () => {
     await signIn(w, await panel.server.keyFor('readonly', 'sync-viewer'), `/channels/${account.id}`);
     expect(await w.page.locator('h1').textContent()).toContain('Мой магазин');
     expect(await w.page.getByRole('button', { name: /Синхронизировать/ }).count()).toBe(0);
-    await w.page.goto('/sync/errors');
-    expect(await w.page.locator('#outbox-errors tbody tr').count()).toBeGreaterThan(0);
+    await w.page.goto('/sync/errors?state=all');
+    expect(await w.page.locator('#error-groups tbody tr').count()).toBeGreaterThan(0);
     expect(await w.page.getByRole('button', { name: /Повторить/ }).count()).toBe(0);
     const before = await panel.server.hub.database.query<{ n: number }>("select count(*)::int as n from jobs where type = 'channels.sync'");
     const refused = await w.page.request.post(`/channels/${account.id}/sync`, { headers: { origin: panel.server.baseUrl } });

@@ -190,7 +190,7 @@ export function Pager({ v, total, limit, offset, params, base }: PagerProps) {
   const from = offset + 1;
   const to = Math.min(offset + limit, total);
   return (
-    <nav class="pager" aria-label="pages">
+    <nav class="pager" aria-label={v.t('common.pages')}>
       <span>{v.t('common.shown', { from, to, total })}</span>
       <span class="pager-links">
         {offset > 0 ? (
@@ -208,7 +208,7 @@ export function Pager({ v, total, limit, offset, params, base }: PagerProps) {
   );
 }
 
-/** Tables scroll sideways inside their card on a phone instead of breaking the page. */
+/** A table's scrolling region on a wide screen; on a phone its table is a list of cards (panel.css). */
 export function TableWrap({ children, label }: { children: Child; label: string }) {
   return (
     <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
@@ -217,11 +217,18 @@ export function TableWrap({ children, label }: { children: Child; label: string 
   );
 }
 
-/** A column heading: its text (`''` for an unnamed column), or text with the number alignment and a tooltip. */
-export type Column = string | { text: string; num?: boolean; title?: string };
+/**
+ * A column heading: its text (`''` for an unnamed column), or text with the number alignment,
+ * a tooltip, and `key` for a column a phone's card keeps (the others are left out at 640 px and
+ * less; a table with no key column keeps them all).
+ */
+export type Column = string | { text: string; num?: boolean; title?: string; key?: boolean };
 
 /** A heading for a column of numbers, aligned right like its cells. */
 export const num = (text: string): Column => ({ text, num: true });
+
+/** A column a phone's card keeps: `key('SKU')`, `key(num('Available'))`. */
+export const key = (column: Column): Column => (typeof column === 'string' ? { text: column, key: true } : { ...column, key: true });
 
 interface TableProps {
   label: string;
@@ -233,14 +240,59 @@ interface TableProps {
   children: Child;
 }
 
-/** A table in its scrolling wrapper with one heading row; the body rows come as children. */
+const columnOf = (c: Column) => (typeof c === 'string' ? { text: c } : c);
+
+/** A JSX element as hono/jsx builds it, before it is rendered. */
+interface Element {
+  tag: unknown;
+  props: Record<string, unknown>;
+  children: unknown[];
+}
+const isElement = (node: unknown): node is Element => typeof node === 'object' && node !== null && 'tag' in node && 'props' in node && 'children' in node;
+
+/**
+ * Each cell of the body's rows told its column (`data-label`, which a phone's card shows before
+ * it) and whether the column is a key one (`class="key"`), so no page has to repeat it per cell.
+ * A cell's own `data-label` wins; a row drawn by a component of its own is left as it is.
+ */
+function labelCells(node: unknown, columns: ReturnType<typeof columnOf>[]) {
+  if (Array.isArray(node)) return node.forEach((n) => labelCells(n, columns));
+  if (!isElement(node)) return;
+  if (node.tag !== 'tr') return labelCells(node.children, columns);
+  let at = 0;
+  const cells = (list: unknown[]): void => {
+    for (const cell of list) {
+      if (Array.isArray(cell)) { cells(cell); continue; }
+      if (!isElement(cell) || (cell.tag !== 'td' && cell.tag !== 'th')) continue;
+      const column = columns[at];
+      const span = Number(cell.props.colSpan ?? cell.props.colspan ?? 1) || 1;
+      at += span;
+      if (!column) continue;
+      if (span === 1 && column.text && cell.props['data-label'] === undefined) cell.props['data-label'] = column.text;
+      if (column.key || span > 1) cell.props.class = [cell.props.class, 'key'].filter(Boolean).join(' ');
+    }
+  };
+  cells(node.children);
+}
+
+/**
+ * A table in its scrolling wrapper with one heading row; the body rows come as children. On a
+ * phone it is a list of cards, one per row, each cell under its column's name (panel.css).
+ */
 export function Table({ label, columns, id, class: className, foot, children }: TableProps) {
+  const heads = columns.map(columnOf);
+  labelCells(children, heads);
+  const keyed = heads.some((c) => c.key);
   return (
     <TableWrap label={label}>
-      <table id={id} class={className}>
+      <table id={id} class={['cards', ...(className ?? '').split(' ').filter((c) => c && c !== 'cards')].join(' ')} data-keyed={keyed ? '' : undefined}>
         <thead>
           <tr>
-            {columns.map((c) => (typeof c === 'string' ? <th>{c}</th> : <th class={c.num ? 'num' : undefined} title={c.title}>{c.text}</th>))}
+            {heads.map((c) => (
+              <th class={[c.num ? 'num' : '', c.key ? 'key' : ''].filter(Boolean).join(' ') || undefined} title={c.title}>
+                {c.text}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>{children}</tbody>
@@ -299,6 +351,9 @@ export function formatMoney(v: View, minor: number | string | null | undefined, 
 
 /** A channel's name as its connector titles it (`Ozon`, `Wix Stores`), or its code when none is known. */
 export const channelName = (channel: string) => moduleFor(channel)?.connector.title ?? channel;
+
+/** Who made a change: a person's key by its name, Sklad's own actors (`mirror sync`) in words. */
+export const actorName = (v: View, actor: string) => wordsOr(v.t, `actor.${actor}`, actor);
 
 /**
  * A job's or a sync run's type in words: a channel job (`ozon.stocks`) as its module names it,

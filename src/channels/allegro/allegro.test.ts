@@ -203,12 +203,48 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect((await rows(hub.db, sql`select id from orders where external_id = ${good.id}`)).length).toBe(1);
   });
 
+  it('seed 000: finds the offers of given SKUs by external.id, one request per 100 SKUs, without listing every offer', async () => {
+    const ctx = await connectorContextFor(hub, accountId);
+    const start = sim.log.length;
+    const one = await allegroConnector.findListings!(ctx, ['SKU-3']);
+    expect(one.map((l) => [l.sku, l.externalId])).toEqual([['SKU-3', [...sim.state.offers.values()].find((o) => o.externalId === 'SKU-3')!.id]]);
+    const calls = sim.log.slice(start).filter((r) => r.path === '/sale/offers');
+    expect(calls).toHaveLength(1);
+    expect(calls[0].query['external.id']).toEqual(['SKU-3']);
+    // Several at once; an offer that has no external.id (SKU-10 carries only its EAN) is not found by one.
+    expect((await allegroConnector.findListings!(ctx, ['SKU-1', 'SKU-2', 'SKU-10'])).map((l) => l.sku).sort()).toEqual(['SKU-1', 'SKU-2']);
+    expect(await allegroConnector.findListings!(ctx, ['NO-SUCH-SKU'])).toEqual([]);
+  });
+
+  it("lists the orders bought in a window for the reconciler, 100 a page, the window's end excluded, and fetches one by its id", async () => {
+    const [offer] = [...sim.state.offers.values()];
+    offer.available = 1000;
+    const base = Date.now() - 30 * 86_400_000;
+    const placed = Array.from({ length: 151 }, (_, i) => sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 + (i % 2) }], at: base + i * 1000 }));
+    const ctx = await connectorContextFor(hub, accountId);
+    const start = sim.log.length;
+    const pages: string[][] = [];
+    for await (const page of allegroConnector.listOrders!(ctx, { from: new Date(base).toISOString(), to: new Date(base + 150_000).toISOString() })) {
+      pages.push(page.map((f) => f.externalId));
+    }
+    // The 151st was bought at the window's end: Allegro lists it (lte), the connector leaves it to the next window.
+    expect(pages.map((p) => p.length)).toEqual([100, 50]);
+    expect(pages.flat()).toEqual(placed.slice(0, 150).map((f) => f.id));
+    expect(sim.log.slice(start).filter((r) => r.path === '/order/checkout-forms').map((r) => String(r.query.offset))).toEqual(['0', '100']);
+
+    const fact = await allegroConnector.fetchOrder!(ctx, placed[1].id);
+    expect(fact).toMatchObject({ externalId: placed[1].id, status: 'new', channelStatus: 'BOUGHT', totalMinor: 2 * 4999, lines: [{ sku: offer.externalId, quantity: 2, priceMinor: 4999 }] });
+    expect(await allegroConnector.fetchOrder!(ctx, crypto.randomUUID())).toBeNull();
+    expect(await allegroConnector.fetchOrder!(ctx, 'not-an-order')).toBeNull();
+  });
+
   it('sends only requests the Allegro spec documents, and the simulator answers in its shapes', async () => {
     // The malformed events and checkout forms above were injected on purpose: their requests are checked, not their answers.
     const injected = (e: { path: string }) => e.path === '/order/events' || e.path.startsWith('/order/checkout-forms/');
     const { exchanges, kinds, problems } = await allegroContractCheck(sim.log, { injectedAnswers: injected });
     // Every kind of request the connector makes is in the log.
     expect(kinds).toEqual([
+      'GET /order/checkout-forms',
       'GET /order/checkout-forms/{id}',
       'GET /order/event-stats',
       'GET /order/events',

@@ -12,12 +12,15 @@ import {
   type RemoteListing,
   type SyncRunCounter,
 } from '../core/connector.ts';
+import type { OrderFact } from '../core/facts.ts';
 import { orderWarehouseSetting } from '../core/module.ts';
+import { pageGuard } from '../core/paging.ts';
 import { sleep } from '../core/http-client.ts';
 import { allegroRequest, updateState, type AllegroState } from './auth.ts';
-import { orderFromAllegro } from './orders.ts';
+import { orderFromAllegro, orderFromForm } from './orders.ts';
 import {
   checkoutForm,
+  checkoutFormsPage,
   describeIssues,
   EAN_PARAMETER_ID,
   errorMessage,
@@ -48,6 +51,8 @@ export const ORDER_EVENTS_POLL_SECONDS = 15;
 const EVENT_CONCURRENCY = 8;
 /** Events per page of GET /order/events (the spec allows 1–1000). */
 const EVENTS_PAGE = 100;
+/** Checkout forms per page of GET /order/checkout-forms (the spec allows 1–100). */
+const FORMS_PAGE = 100;
 /** Offers per page of GET /sale/offers (the spec allows up to 1000). */
 const OFFERS_PAGE = 1000;
 /** A command pays off from this many offers with one value; fewer go one PATCH each. */
@@ -171,6 +176,53 @@ async function fetchCheckoutForm(ctx: ConnectorContext, id: string): Promise<Che
   if (res.status === 404) return null;
   const form = checkoutForm.safeParse(res.body);
   return form.success ? form.data : { problem: `checkout form ${id}: ${describeIssues(form.error)}` };
+}
+
+const CHECKOUT_FORM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One order by its checkout form id (the support tools' re-import); null when Allegro has none. */
+async function fetchAllegroOrder(ctx: ConnectorContext, number: string): Promise<OrderFact | null> {
+  const id = number.trim();
+  // Allegro answers an id that is no UUID with 422: no such order, as far as a re-import goes.
+  if (!CHECKOUT_FORM_ID.test(id)) return null;
+  const form = await fetchCheckoutForm(ctx, id);
+  if (form && 'problem' in form) throw new Error(form.problem);
+  return form ? orderFromForm(form) : null;
+}
+
+/**
+ * The orders bought in the window (the reconciler's list): GET /order/checkout-forms by the
+ * latest line's purchase time (`lineItems.boughtAt.gte/lte`, inclusive; `to` is exclusive here),
+ * oldest first, by offset. Paging ends on an empty or short page or once `totalCount` forms are
+ * read; a list longer than the run's page cap is an error, so a run never takes part of the
+ * list for all of it. A form of the wrong shape fails the list naming its field.
+ */
+async function* listAllegroOrders(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+  const call = 'GET /order/checkout-forms';
+  const pages = pageGuard(ctx, call);
+  const end = Date.parse(window.to);
+  for (let offset = 0; ; ) {
+    const res = await allegroRequest(ctx, {
+      method: 'GET',
+      path: '/order/checkout-forms',
+      query: { 'lineItems.boughtAt.gte': window.from, 'lineItems.boughtAt.lte': window.to, sort: 'lineItems.boughtAt', offset, limit: FORMS_PAGE },
+    });
+    const page = checkoutFormsPage.safeParse(res.body);
+    if (!page.success) throw new Error(`${call} answered an unexpected shape: ${describeIssues(page.error)}`);
+    const facts: OrderFact[] = [];
+    for (const [i, raw] of page.data.checkoutForms.entries()) {
+      const form = checkoutForm.safeParse(raw);
+      if (!form.success) throw new Error(`${call} answered an unexpected shape: ${describeIssues(form.error, `checkoutForms[${offset + i}]`)}`);
+      const fact = orderFromForm(form.data);
+      if (Date.parse(fact.orderedAt) < end) facts.push(fact);
+    }
+    yield facts;
+    offset += page.data.checkoutForms.length;
+    if (!pages.more({ items: page.data.checkoutForms.length, limit: FORMS_PAGE, total: page.data.totalCount })) {
+      if (pages.stop === 'page cap') throw new Error(`${call}: more than ${pages.pages} pages of orders from ${window.from} to ${window.to}; the list was not read whole`);
+      return;
+    }
+  }
 }
 
 /** One event: a problem is recorded and the loop goes on; only an outage (thrown) stops it. */
@@ -305,13 +357,30 @@ export const allegroConnector: Connector = {
   async *fetchListings(ctx) {
     // The first sync of an account also marks where its order events start.
     await eventCursor(ctx);
+    const pages = pageGuard(ctx, 'GET /sale/offers');
     for (let offset = 0; ; offset += OFFERS_PAGE) {
       const page = await offerPage(ctx, { limit: OFFERS_PAGE, offset });
       const listings: RemoteListing[] = [];
       for (const offer of page.offers) listings.push(toListing(offer, offer.external?.id ? null : await eanOf(ctx, offer.id)));
       yield listings;
-      if (page.offers.length < OFFERS_PAGE) return;
+      if (!pages.more({ items: page.offers.length, limit: OFFERS_PAGE, total: page.totalCount })) return;
     }
+  },
+
+  async findListings(ctx, skus) {
+    const wanted = [...new Set(skus.map((s) => s.trim()).filter(Boolean))];
+    const found: RemoteListing[] = [];
+    // external.id takes at most 100 values a request; one SKU may be on several offers, so each batch pages.
+    for (let i = 0; i < wanted.length; i += 100) {
+      const batch = wanted.slice(i, i + 100);
+      const pages = pageGuard(ctx, 'GET /sale/offers');
+      for (let offset = 0; ; offset += OFFERS_PAGE) {
+        const page = await offerPage(ctx, { 'external.id': batch, limit: OFFERS_PAGE, offset });
+        for (const offer of page.offers) if (offer.external?.id && batch.includes(offer.external.id)) found.push(toListing(offer, null));
+        if (!pages.more({ items: page.offers.length, limit: OFFERS_PAGE, total: page.totalCount })) break;
+      }
+    }
+    return found;
   },
 
   async pushQuantities(ctx, items) {
@@ -339,6 +408,9 @@ export const allegroConnector: Connector = {
     }
     return quantities;
   },
+
+  fetchOrder: fetchAllegroOrder,
+  listOrders: listAllegroOrders,
 
   jobs: [orderEventsJob],
 };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The parts of Allegro's answers Sklad reads, written from ../shared/specs/allegro/swagger.yaml
- * (OffersSearchResultDto, SaleProductOfferResponseV1, OrderEventsList, CheckoutForm,
+ * (OffersSearchResultDto, SaleProductOfferResponseV1, OrderEventsList, CheckoutForm, CheckoutForms,
  * GeneralReport, TaskReport). Fields the spec marks required are required here, so an answer
  * of the wrong shape fails with the path of the field (the seed's `'NoneType' object has no
  * attribute 'get'`, caught at the border instead of deep in the code). Unknown fields pass.
@@ -75,6 +75,13 @@ export const checkoutForm = z.object({
   revision: z.string().nullish(),
 });
 export type CheckoutForm = z.infer<typeof checkoutForm>;
+
+/** GET /order/checkout-forms (CheckoutForms): each form is checked apart, so a bad one is named by its place. */
+export const checkoutFormsPage = z.object({
+  checkoutForms: z.array(z.unknown()),
+  count: z.number().int(),
+  totalCount: z.number().int(),
+});
 
 export const generalReport = z.object({
   id: z.string().nullish(),

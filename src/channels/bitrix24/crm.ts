@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type ConnectorContext } from '../core/connector.ts';
-import type { CrmService, CrmStage, DealDraft, DealOutcome } from '../core/crm.ts';
+import type { CrmService, CrmStage, DealDraft, DealOutcome, FoundDeal } from '../core/crm.ts';
 import { batchAnswer, bitrixCall, command, listAnswer, MAX_BATCH, refusalText, refusesWebhook, wireId, type BitrixError } from './api.ts';
 import { settingsOf, statusRow, type Bitrix24Settings } from './connector.ts';
+import { pageGuard } from '../core/paging.ts';
 
 /**
  * Sklad's orders as Bitrix24 deals (CONTRACT.md §2–§6). An export is at most two requests: one
@@ -18,7 +19,7 @@ const ORIGINATOR = 'sklad';
 /** Lookups and writes of one export before its failure is the flow's to retry. */
 const WRITE_ROUNDS = 3;
 
-/** Pages of a list read at most (50 rows each, §4): a runaway `next` stops there. */
+/** Pages of a list read at most (50 rows each, §4): the page guard's cap for these lists (a repeated `next` stops sooner). */
 const MAX_PAGES = 200;
 
 /** §7 and §8 system codes: the call may succeed later (with their HTTP status). */
@@ -34,12 +35,8 @@ const decimal = /^-?\d+(\.\d+)?$/;
 
 type FieldNames = Bitrix24Settings['fields'];
 
-interface FoundDeal {
-  dealId: string;
-  stageId: string | null;
-}
-
-const dealRow = z.looseObject({ ID: wireId, STAGE_ID: z.string().nullish() });
+// OPPORTUNITY comes back as a decimal string (§4); a number is read as one too.
+const dealRow = z.looseObject({ ID: wireId, STAGE_ID: z.string().nullish(), OPPORTUNITY: z.union([z.string(), z.number()]).nullish(), CURRENCY_ID: z.string().nullish() });
 
 /** The deals with these keys, oldest first per key (a deal made twice by hand: the first one is Sklad's). */
 async function findByKeys(ctx: ConnectorContext, names: FieldNames, keys: string[]): Promise<Map<string, FoundDeal>> {
@@ -47,16 +44,18 @@ async function findByKeys(ctx: ConnectorContext, names: FieldNames, keys: string
   const wanted = new Set(keys);
   const found = new Map<string, FoundDeal>();
   let start = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const params = { filter, select: ['ID', 'STAGE_ID', names.orderKey], order: { ID: 'ASC' }, start };
+  const pages = pageGuard(ctx, 'crm.deal.list', { start, cap: MAX_PAGES });
+  for (;;) {
+    const params = { filter, select: ['ID', 'STAGE_ID', 'OPPORTUNITY', 'CURRENCY_ID', names.orderKey], order: { ID: 'ASC' }, start };
     const answer = await bitrixCall(ctx, 'crm.deal.list', params, listAnswer(dealRow));
     for (const row of answer.result) {
       const raw = row[names.orderKey];
       const key = typeof raw === 'string' ? raw : Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : null;
-      if (key !== null && wanted.has(key) && !found.has(key)) found.set(key, { dealId: row.ID, stageId: row.STAGE_ID ?? null });
+      if (key !== null && wanted.has(key) && !found.has(key)) found.set(key, { dealId: row.ID, stageId: row.STAGE_ID ?? null, amount: row.OPPORTUNITY == null ? null : String(row.OPPORTUNITY), currency: row.CURRENCY_ID ?? null });
     }
-    if (answer.next === undefined) break;
-    start = answer.next;
+    // §4: `next` is the offset of the next page, absent on the last; one given before (or none after an empty page) ends paging.
+    if (!pages.more({ items: answer.result.length, next: answer.next ?? null })) break;
+    start = answer.next!;
   }
   return found;
 }
@@ -242,14 +241,16 @@ export const bitrix24Crm: CrmService = {
     // entities' statuses too, so every page is read and the deal stages kept.
     const stages: CrmStage[] = [];
     let start = 0;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    const pages = pageGuard(ctx, 'crm.status.list', { start, cap: MAX_PAGES });
+    for (;;) {
       const answer = await bitrixCall(ctx, 'crm.status.list', { order: { ENTITY_ID: 'ASC', SORT: 'ASC' }, start }, listAnswer(statusRow));
       for (const row of answer.result) {
         const funnel = /^DEAL_STAGE(?:_(\d+))?$/.exec(row.ENTITY_ID);
-        if (funnel) stages.push({ id: row.STATUS_ID, name: row.NAME, categoryId: funnel[1] === undefined ? null : Number(funnel[1]) });
+        // A stage listed twice (a page answered again) is one stage.
+        if (funnel && !stages.some((st) => st.id === row.STATUS_ID)) stages.push({ id: row.STATUS_ID, name: row.NAME, categoryId: funnel[1] === undefined ? null : Number(funnel[1]) });
       }
-      if (answer.next === undefined) break;
-      start = answer.next;
+      if (!pages.more({ items: answer.result.length, next: answer.next ?? null })) break;
+      start = answer.next!;
     }
     return stages;
   },

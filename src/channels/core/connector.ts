@@ -131,6 +131,10 @@ export interface ConnectorContext {
   saveState(state: Record<string, unknown>): Promise<void>;
   /** Reports progress of a long run (shown over SSE and in the panel). */
   progress(update: { done?: number; total?: number; message?: string }): Promise<void>;
+  /** The sync run the context works for, when there is one: paged calls record their stops in it (core/paging.ts). */
+  run?: SyncRunCounter;
+  /** Pages one paged call may read in one run (SKLAD_PAGE_CAP): reaching it ends the call as a problem naming it. */
+  pageCap?: number;
 }
 
 export type ValidationResult = { ok: true; details?: string } | { ok: false; reason: string };
@@ -150,9 +154,12 @@ export interface ConnectorJob {
 /** Counts of a sync run (fetched, created, updated, pushed, failed); written to sync_runs. */
 export interface SyncRunCounter {
   readonly id: number;
-  add(counts: Partial<Record<'fetched' | 'created' | 'updated' | 'pushed' | 'failed', number>>): void;
+  /** `duplicates`: items an answer listed twice (a batch upsert keeps the last one). */
+  add(counts: Partial<Record<'fetched' | 'created' | 'updated' | 'pushed' | 'failed' | 'duplicates', number>>): void;
   /** A problem that did not stop the run (a malformed event, a rejected item): kept with the run. */
   problem(message: string, details?: unknown): void;
+  /** How a paged call stopped, after how many pages (src/channels/core/paging.ts): kept with the run. */
+  paged?(call: string, stop: string, pages: number): void;
 }
 
 export interface Connector {
@@ -180,6 +187,12 @@ export interface Connector {
   validateOnAdd?: boolean;
   /** Reads all listings, page by page. */
   fetchListings?(ctx: ConnectorContext): AsyncIterable<RemoteListing[]>;
+  /**
+   * The listings that carry these SKUs (the seller's own codes), found by the service's own
+   * filter instead of listing everything (Allegro: external.id on GET /sale/offers): what a
+   * flow that looks for one product's listings asks. Several listings may carry one SKU.
+   */
+  findListings?(ctx: ConnectorContext, skus: string[]): Promise<RemoteListing[]>;
   /** Pushes quantities; called with at most `limits.pushBatchSize` items. */
   pushQuantities?(ctx: ConnectorContext, items: QuantityPush[]): Promise<PushOutcome[]>;
   /** Reads the channel's current quantities of these listings, keyed by listing id. */

@@ -1,6 +1,6 @@
 import type { Hub } from '../../hub.ts';
 import { loadConnectorAccount, loadState, requireActive, requireMasterKey, saveState, setAccountStatus, type AccountStatus } from './accounts.ts';
-import { CredentialsRejected, type ChannelLimits, type Connector, type ConnectorAccount, type ConnectorContext } from './connector.ts';
+import { CredentialsRejected, type ChannelLimits, type Connector, type ConnectorAccount, type ConnectorContext, type SyncRunCounter } from './connector.ts';
 import { createChannelHttp, limitsOf } from './http-client.ts';
 import { ingestFor } from './ingest.ts';
 import { requireModule, type ChannelModule } from './module.ts';
@@ -13,6 +13,8 @@ import { requireModule, type ChannelModule } from './module.ts';
 
 export interface ContextOptions {
   syncRunId?: number | null;
+  /** The sync run: its id marks the requests, and paged calls record their stops and page caps in it. */
+  run?: SyncRunCounter;
   signal?: AbortSignal;
   /** Where progress goes: the job's progress when run as a job. */
   progress?: ConnectorContext['progress'];
@@ -39,13 +41,15 @@ export async function accountRuntime(hub: Hub, accountId: number, options: Conte
   const logger = hub.logger.child({ accountId, channel: account.channel });
   const ctx: ConnectorContext = {
     account,
-    ingest: ingestFor(hub, account),
-    http: createChannelHttp(hub, account, module, { syncRunId: options.syncRunId, signal: options.signal, timeoutMs: options.timeoutMs }),
+    ingest: ingestFor(hub, account, options.run),
+    http: createChannelHttp(hub, account, module, { syncRunId: options.syncRunId ?? options.run?.id ?? null, signal: options.signal, timeoutMs: options.timeoutMs }),
     logger,
     signal: options.signal ?? new AbortController().signal,
     loadState: <T>() => loadState<T>(hub.db, masterKey, accountId),
     saveState: (state) => saveState(hub.db, masterKey, accountId, state),
     progress: options.progress ?? (async () => {}),
+    run: options.run,
+    pageCap: hub.config.SKLAD_PAGE_CAP,
   };
   return { account, module, connector, limits: limitsOf(connector, account), ctx };
 }

@@ -58,6 +58,14 @@ export interface CrmStage {
   categoryId: number | null;
 }
 
+/** A deal as a lookup finds it: its stage and, when the CRM says, its amount (an exact decimal string, as DealDraft's) and currency. */
+export interface FoundDeal {
+  dealId: string;
+  stageId: string | null;
+  amount?: string | null;
+  currency?: string | null;
+}
+
 export interface CrmService {
   /** Deals per request: what `exportDeals` sends in one (Bitrix24 batch: 50). */
   batchSize: number;
@@ -68,9 +76,9 @@ export interface CrmService {
    */
   exportDeals(ctx: ConnectorContext, deals: DealDraft[]): Promise<DealOutcome[]>;
   /** Finds the deal of an order by its key; null when the CRM has none. */
-  findDeal(ctx: ConnectorContext, key: string): Promise<{ dealId: string; stageId: string | null } | null>;
+  findDeal(ctx: ConnectorContext, key: string): Promise<FoundDeal | null>;
   /** Finds the deals of many orders at once (the reconciler's check), by key; a key with no deal is absent. `findDeal` per key otherwise. */
-  findDeals?(ctx: ConnectorContext, keys: string[]): Promise<Map<string, { dealId: string; stageId: string | null }>>;
+  findDeals?(ctx: ConnectorContext, keys: string[]): Promise<Map<string, FoundDeal>>;
   /** Adds a comment to the deal's timeline; answers the comment's id. */
   addComment(ctx: ConnectorContext, dealId: string, text: string): Promise<string>;
   /** The stages of every funnel (for the stage map's choices and checks). */

@@ -135,7 +135,11 @@ export interface IngestCounts {
 
 /** The port a connector writes through: `ctx.ingest` (src/channels/core/ingest.ts implements it). */
 export interface Ingest {
-  /** Orders: upserted by external id, stock written off once and returned on a cancellation. */
+  /**
+   * Orders: upserted by external id, stock written off once and returned on a cancellation. In a
+   * batch, an order named twice is kept once (the last), and one Sklad cannot keep is left out
+   * as a problem of the run: pair the results by externalId.
+   */
   orders(orders: OrderFact[]): Promise<IngestedOrder[]>;
   sales(sales: SaleFact[]): Promise<IngestCounts>;
   reviews(reviews: ReviewFact[]): Promise<IngestCounts>;

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Agent, request as undiciRequest } from 'undici';
 import { rows, type Executor } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
+import { rateLimitWaits, rateLimitWaitSeconds } from '../../http/metrics.ts';
 import {
   ChannelHttpError,
   CredentialsRejected,
@@ -279,6 +280,8 @@ async function takeFrom(db: Executor, accountId: number, group: string, limits: 
   if (ticket) ticket.seq = Number(bucket.seq);
   if (bucket.tokens >= 0) return 0;
   const ms = (-bucket.tokens / bucket.refill_per_second) * 1000;
+  rateLimitWaits.inc({ group: group || 'account' });
+  rateLimitWaitSeconds.inc({ group: group || 'account' }, ms / 1000);
   await sleep(ms, signal);
   return ms;
 }

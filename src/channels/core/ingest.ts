@@ -5,9 +5,10 @@ import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
 import { isRetryableConflict } from '../../inventory/sql-errors.ts';
 import { ensureWarehouse } from '../../inventory/warehouses.ts';
 import { upsertClaims, upsertReviews, upsertSales } from '../../orders/channel-data.ts';
-import { upsertOrder } from '../../orders/service.ts';
+import { orderInput, upsertOrder } from '../../orders/service.ts';
 import { getStockRule } from './availability.ts';
-import type { ConnectorAccount } from './connector.ts';
+import { lastByKey } from '../../shared/last-by-key.ts';
+import type { ConnectorAccount, SyncRunCounter } from './connector.ts';
 import type { Ingest, IngestCounts, IngestedOrder, LineRef, MirrorReading, OrderFact } from './facts.ts';
 
 /**
@@ -99,8 +100,11 @@ const chunked = <T>(list: T[], size: number): T[][] => Array.from({ length: Math
 
 const describeLine = (ref: LineRef, sku: string) => ref.sku || sku || ref.listingExternalId || ref.ean || '?';
 
-/** The ingestion port of one account, as `ctx.ingest` hands it to the account's connector. */
-export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
+/**
+ * The ingestion port of one account, as `ctx.ingest` hands it to the account's connector. A
+ * batch that names one id twice keeps the last fact of it; the run counts the others as duplicates.
+ */
+export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCounter): Ingest {
   const actor = `${account.channel}:${account.id}`;
   let warehouse: Promise<number | null> | undefined;
   const mirrors = new Map<string, number>();
@@ -145,19 +149,44 @@ export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
     return { created, updated: results.length - created };
   };
   const base = { accountId: account.id, channel: account.channel };
+  /**
+   * An order Sklad cannot keep (no lines, a currency that is no ISO code, a price that is no
+   * number) is a problem of the run naming it and its fields; the others of the batch go in
+   * (the results then name fewer orders than were given: pair them by externalId).
+   */
+  const keepable = (order: OrderFact, alone: boolean): boolean => {
+    const { fulfilledBy: _f, shipping, lines, ...rest } = order;
+    const parsed = orderInput.safeParse({
+      ...rest, accountId: account.id, channel: account.channel, shipping: shipping ? { ...shipping } : null,
+      lines: lines.map((l) => ({ productId: null, sku: l.sku, externalSku: l.externalSku ?? null, name: l.name, quantity: l.quantity, priceMinor: l.priceMinor })),
+    });
+    if (parsed.success) return true;
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const message = `Order ${String(order.externalId).slice(0, 100)} from ${account.channel} cannot be kept: ${issues}`;
+    if (alone) throw new Error(message);
+    if (run) run.problem(message);
+    else hub.logger.warn({ accountId: account.id }, message);
+    return false;
+  };
+  const unique = <T extends { externalId: string }>(list: T[]): T[] => {
+    const { items, duplicates } = lastByKey(list, (x) => x.externalId);
+    if (duplicates) run?.add({ duplicates });
+    return items;
+  };
 
   return {
     async orders(orders) {
       if (!orders.length) return [];
       const out = new Map<string, IngestedOrder>();
-      // The last fact of an order wins when a page names it twice.
-      const unique = [...new Map(orders.map((o) => [o.externalId, o])).values()];
-      await inPool(chunked(unique, ORDER_CHUNK), writersFor(hub), (chunk) => ordersChunk(chunk, out));
-      return unique.map((o) => out.get(o.externalId)!);
+      // In a batch an order that cannot be kept is left out; one order alone (a re-import, one event) fails, saying why.
+      const list = unique(orders).filter((o) => keepable(o, orders.length === 1));
+      await inPool(chunked(list, ORDER_CHUNK), writersFor(hub), (chunk) => ordersChunk(chunk, out));
+      return list.map((o) => out.get(o.externalId)!);
     },
 
-    async sales(sales) {
-      if (!sales.length) return { created: 0, updated: 0 };
+    async sales(all) {
+      if (!all.length) return { created: 0, updated: 0 };
+      const sales = unique(all);
       const products = await refsOf(sales);
       const results = await hub.db.transaction((tx) =>
         upsertSales(tx, sales.map(({ ref, ...s }, i) => ({ ...base, ...s, productId: products[i], sku: ref.sku ?? null }))),
@@ -165,15 +194,17 @@ export function ingestFor(hub: Hub, account: ConnectorAccount): Ingest {
       return counted(results);
     },
 
-    async reviews(reviews) {
-      if (!reviews.length) return { created: 0, updated: 0 };
+    async reviews(all) {
+      if (!all.length) return { created: 0, updated: 0 };
+      const reviews = unique(all);
       const products = await refsOf(reviews);
       const results = await upsertReviews(hub.db, reviews.map(({ ref, ...r }, i) => ({ ...base, ...r, productId: products[i], sku: ref.sku ?? null })));
       return counted(results);
     },
 
-    async claims(claims) {
-      if (!claims.length) return { created: 0, updated: 0 };
+    async claims(all) {
+      if (!all.length) return { created: 0, updated: 0 };
+      const claims = unique(all);
       const products = await refsOf(claims);
       const results = await upsertClaims(hub.db, claims.map(({ ref, ...c }, i) => ({ ...base, ...c, productId: products[i] })));
       return counted(results);

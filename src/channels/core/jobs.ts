@@ -44,7 +44,7 @@ export async function runConnectorJob(
       await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
       return;
     }
-    const rt = await accountRuntime(hub, accountId, { syncRunId: run.id, signal: options.signal, progress: options.progress });
+    const rt = await accountRuntime(hub, accountId, { run, signal: options.signal, progress: options.progress });
     await guardCredentials(hub, accountId, () => (domainRun ? domainRun(hub, rt.ctx, run) : job.run!(rt.ctx, run)));
   });
 }
@@ -61,11 +61,27 @@ async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<Pu
     }
     if (summary.failed) {
       // A channel that said "Retry-After" is not asked again sooner, by this job or by any other.
-      throw new JobError(`${summary.failed} item(s) could not be pushed to account ${accountId} yet; retrying`, { retryAfterMs: summary.retryAfterMs });
+      throw pushFailed(accountId, summary);
     }
     if (!summary.remaining) return summary;
   }
 }
+
+/**
+ * The channel's own words for a push that failed, with its HTTP status and SKU (several SKUs:
+ * the first and how many more), so support sees the problem, not a count of items.
+ */
+function pushFailed(accountId: number, summary: PushSummary): JobError {
+  const f = summary.failure;
+  const skus = f?.skus ?? [];
+  const error = new JobError(f ? channelWords(f.message) : `${summary.failed} item(s) could not be pushed yet`, {
+    retryAfterMs: summary.retryAfterMs, httpStatus: f?.httpStatus ?? undefined,
+  });
+  return Object.assign(error, { accountId, sku: skus.length > 1 ? `${skus[0]} (+${skus.length - 1})` : skus[0] });
+}
+
+/** "PUT https://…/stocks failed: HTTP 500: Internal error" says "HTTP 500: Internal error": the status and the channel's message. */
+const channelWords = (message: string) => message.replace(/^[A-Z]+ \S+ failed: /, '');
 
 /** A rejected key cannot be fixed by a retry: the job goes dead (the account is needs_reauth already). */
 const permanentOnRejectedKey = <T>(work: () => Promise<T>) =>

@@ -40,6 +40,8 @@ export interface PushSummary {
   requests: number;
   /** The longest Retry-After the channel sent with a failed batch (ms): the retry waits at least that long. */
   retryAfterMs?: number;
+  /** What the channel said of the items that failed (the last such answer), and their SKUs: the push job's error. */
+  failure?: { message: string; httpStatus: number | null; skus: string[] };
 }
 
 const emptySummary = (): PushSummary => ({ busy: false, pushed: 0, unchanged: 0, failed: 0, rejected: 0, blocked: 0, remaining: 0, requests: 0 });
@@ -161,6 +163,7 @@ async function pushRows(hub: Hub, rt: AccountRuntime, pending: PendingRow[], sum
   await Promise.all(
     batches.map(async (batch) => {
       let outcomes: PushOutcome[];
+      let httpStatus: number | null = null;
       summary.requests++;
       try {
         outcomes = await connector.pushQuantities!(ctx, batch.map((r) => ({ listing: toMapped(r), quantity: r.quantity })));
@@ -168,6 +171,7 @@ async function pushRows(hub: Hub, rt: AccountRuntime, pending: PendingRow[], sum
         if (error instanceof CredentialsRejected) throw error;
         const message = (error as Error).message;
         const retryable = !(error instanceof ChannelHttpError) || error.retryable;
+        if (error instanceof ChannelHttpError) httpStatus = error.status;
         if (error instanceof ChannelHttpError && error.retryAfterMs) summary.retryAfterMs = Math.max(summary.retryAfterMs ?? 0, error.retryAfterMs);
         outcomes = batch.map((r) => ({ listingId: r.id, ok: false, error: message, retryable }));
       }
@@ -183,6 +187,9 @@ async function pushRows(hub: Hub, rt: AccountRuntime, pending: PendingRow[], sum
         else if (s.outcome === 'retry') {
           summary.failed++;
           failedIds.push(s.id);
+          const sku = batch.find((r) => r.id === s.id)?.sku ?? `#${s.id}`;
+          if (summary.failure?.message === s.error) summary.failure.skus.push(sku);
+          else summary.failure = { message: s.error ?? 'failed', httpStatus, skus: [sku] };
         } else {
           summary.rejected++;
           run?.problem(`The channel refused quantity ${s.quantity} for listing ${s.id}: ${s.error}`, { listing_id: s.id });
@@ -241,7 +248,7 @@ export interface PushOptions {
  */
 export async function pushPending(hub: Hub, accountId: number, options: PushOptions = {}): Promise<PushSummary> {
   const summary = emptySummary();
-  const rt = await accountRuntime(hub, accountId, { syncRunId: options.syncRunId ?? options.run?.id ?? null, signal: options.signal });
+  const rt = await accountRuntime(hub, accountId, { syncRunId: options.syncRunId ?? options.run?.id ?? null, run: options.run, signal: options.signal });
   if (!rt.connector.capabilities.pushStock || !rt.connector.pushQuantities) return summary;
   const held = await withPushLease(hub, accountId, () =>
     guardCredentials(hub, accountId, async () => {
@@ -273,7 +280,7 @@ export interface ReconcileSummary extends PushSummary {
  */
 export async function reconcileAccount(hub: Hub, accountId: number, options: PushOptions = {}): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { ...emptySummary(), read: 0, different: 0 };
-  const rt = await accountRuntime(hub, accountId, { syncRunId: options.syncRunId ?? options.run?.id ?? null, signal: options.signal });
+  const rt = await accountRuntime(hub, accountId, { syncRunId: options.syncRunId ?? options.run?.id ?? null, run: options.run, signal: options.signal });
   const { connector, limits } = rt;
   if (!connector.readQuantities || !connector.pushQuantities) return summary;
   const readBatch = limits.readBatchSize ?? limits.pushBatchSize;

@@ -7,6 +7,9 @@ import { getStockRule, setStockRule } from './availability.ts';
 import { checkCredentials, connectAccount } from './connect.ts';
 import { setSchedulesEnabled } from './context.ts';
 import { enqueueAccountJob } from './jobs.ts';
+import { enqueueJob } from '../../engine/jobs.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { testAccountKey } from './key-check.ts';
 import { listListings, mapListing, matchStates } from './listings.ts';
 import { channelModules } from './module.ts';
 
@@ -223,6 +226,38 @@ export function channelsRoutes(hub: Hub) {
       const { id } = c.req.valid('param');
       await getAccount(hub.db, id);
       return c.json({ job_id: await enqueueAccountJob(hub, id, 'reconcile') }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts/{id}/test', tags, security, summary: "Ask the service whether the account's key works, changing nothing",
+      description: 'What `sklad <channel> test` prints: OK with what the service said, or why not. POST …/validate is the check that also sets the status.',
+      request: { params: AccountParam },
+      responses: { 200: jsonResponse(z.object({ ok: z.boolean(), text: z.string() }), 'The verdict'), ...errorResponses(404, 503) },
+    }),
+    async (c) => c.json(await testAccountKey(hub, c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts/{id}/jobs/{job}', tags, security, summary: "Run one of the account's connector jobs now (e.g. orders, stocks)",
+      description: 'The jobs are the channel’s (GET /channels lists them); one waits or runs per account and job. Follow it at /api/v1/jobs/{job_id}.',
+      request: { params: AccountParam.extend({ job: z.string().regex(/^[a-z][a-z0-9_-]{0,49}$/) }) },
+      responses: { 202: jsonResponse(JobAccepted, 'The job'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const { id, job } = c.req.valid('param');
+      const account = await getAccount(hub.db, id);
+      requireActive(account);
+      const known = channelModules().find((m) => m.connector.channel === account.channel)?.connector.jobs ?? [];
+      if (!known.some((j) => j.name === job)) {
+        const names = known.map((j) => j.name).join(', ');
+        throw new DomainError('NOT_FOUND', `The ${account.channel} channel has no job "${job}"${names ? `; its jobs: ${names}` : ''}`, 404, { job });
+      }
+      const type = `${account.channel}.${job}`;
+      const { id: jobId } = await enqueueJob(hub.db, { type, accountId: id, payload: { accountId: id }, key: `${type}:${id}` });
+      return c.json({ job_id: jobId }, 202);
     },
   );
 

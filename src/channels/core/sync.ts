@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Hub } from '../../hub.ts';
+import { lastByKey } from '../../shared/last-by-key.ts';
 import { channelQuantitySql } from './availability.ts';
 import type { SyncRunCounter } from './connector.ts';
 import { accountRuntime, guardCredentials } from './context.ts';
@@ -12,14 +13,17 @@ import { pushPending, reconcileAccount, type PushSummary } from './propagation.t
  * are compared directly; otherwise the channel's quantities are read (a reconcile).
  */
 export async function syncAccount(hub: Hub, accountId: number, options: { run?: SyncRunCounter; signal?: AbortSignal; progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void> } = {}): Promise<PushSummary> {
-  const rt = await accountRuntime(hub, accountId, { syncRunId: options.run?.id ?? null, signal: options.signal, progress: options.progress });
+  const rt = await accountRuntime(hub, accountId, { run: options.run, signal: options.signal, progress: options.progress });
   const { connector, ctx } = rt;
   let everyPageHadQuantities = true;
   if (connector.fetchListings) {
     await guardCredentials(hub, accountId, async () => {
       let fetched = 0;
       let created = 0;
-      for await (const page of connector.fetchListings!(ctx)) {
+      for await (const listed of connector.fetchListings!(ctx)) {
+        // A page naming one listing twice keeps the last (one upsert statement cannot touch a row twice).
+        const { items: page, duplicates } = lastByKey(listed, (l) => String(l.externalId));
+        if (duplicates) options.run?.add({ duplicates });
         const counts = await importListings(hub.db, accountId, page);
         fetched += page.length;
         created += counts.created;

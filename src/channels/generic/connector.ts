@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageGuard } from '../core/paging.ts';
 import type {
   ChannelLimits,
   Connector,
@@ -75,14 +76,16 @@ export const genericConnector: Connector = {
   },
 
   async *fetchListings(ctx) {
-    let cursor: string | null = '0';
-    while (cursor !== null) {
+    let cursor = '0';
+    const pages = pageGuard(ctx, 'GET /v1/listings', { start: cursor });
+    for (;;) {
       const page: { items: { id: string; sku: string; ean: string | null; name: string; quantity: number }[]; next_cursor: string | null } = await call(ctx, {
         method: 'GET',
         path: '/v1/listings',
         query: { cursor, limit: 1000 },
       });
       yield page.items.map((item): RemoteListing => ({ externalId: item.id, sku: item.sku, ean: item.ean, name: item.name, quantity: item.quantity }));
+      if (!pages.more({ items: page.items.length, next: page.next_cursor }) || page.next_cursor === null) return;
       cursor = page.next_cursor;
     }
   },

@@ -1,5 +1,6 @@
-import type { ConnectorContext, SyncRunCounter } from '../core/connector.ts';
+import { ChannelHttpError, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
 import type { OrderFact, OrderStatusFact } from '../core/facts.ts';
+import { pageGuard } from '../core/paging.ts';
 import { kaspiGet, parseAnswer, settingsOf, UnexpectedAnswer } from './client.ts';
 import { describeIssues, entryList, kaspiOrder, orderPage, type KaspiEntry, type KaspiOrder } from './types.ts';
 
@@ -20,6 +21,9 @@ const DAY = 86_400_000;
 const WINDOW_MS = 3 * DAY;
 /** §2: the most a page holds. */
 const PAGE_SIZE = 100;
+/** What Sklad's orders hold at most (src/orders/service.ts): a longer name is cut, more units is an order refused. */
+const MAX_NAME = 500;
+const MAX_UNITS = 1_000_000;
 /** Orders created just before the last run ended may have been saved by Kaspi after it read them. */
 const OVERLAP_MS = 10 * 60_000;
 
@@ -87,7 +91,7 @@ function toOrder(order: KaspiOrder, entries: KaspiEntry[]): OrderFact {
     ref: { sku: e.attributes.offer.code },
     sku: e.attributes.offer.code,
     externalSku: e.relationships?.product?.data?.id ?? null,
-    name: e.attributes.offer.name || e.attributes.offer.code,
+    name: (e.attributes.offer.name || e.attributes.offer.code).slice(0, MAX_NAME),
     quantity: e.attributes.quantity,
     priceMinor: e.attributes.basePrice,
   }));
@@ -129,10 +133,11 @@ export async function* listKaspiOrders(ctx: ConnectorContext, window: { from: st
   const end = Date.parse(window.to) - 1;
   for (let from = Date.parse(window.from); from <= end; from += WINDOW_MS) {
     const to = Math.min(from + WINDOW_MS - 1, end);
+    const pages = pageGuard(ctx, 'GET /orders');
     for (let page = 0; ; page++) {
       const answer = await listOrders(ctx, { from, to, page });
       yield answer.data.map((row, i) => toOrder(parseAnswer(kaspiOrder, row, `GET /orders data[${i}]`), []));
-      if (page + 1 >= answer.meta.pageCount) break;
+      if (!pages.more(pageSeen(answer, page))) break;
     }
   }
 }
@@ -159,13 +164,18 @@ export async function syncKaspiOrders(ctx: ConnectorContext, run: SyncRunCounter
     await ctx.saveState({ ...latest, orders: patch });
   };
 
+  let pages = pageGuard(ctx, 'GET /orders');
   while (progress.from <= progress.end) {
     const to = Math.min(progress.from + WINDOW_MS, progress.end);
     const page = await listOrders(ctx, { from: progress.from, to, page: progress.page });
     run.add({ fetched: page.data.length });
     await importPage(ctx, run, page.data, seen);
-    if (progress.page + 1 < page.meta.pageCount) progress.page++;
-    else Object.assign(progress, { from: to + 1, page: 0 });
+    if (pages.more(pageSeen(page, progress.page))) progress.page++;
+    else {
+      // The window is read (or its pages stopped making sense: the guard said why); the next one starts afresh.
+      Object.assign(progress, { from: to + 1, page: 0 });
+      pages = pageGuard(ctx, 'GET /orders');
+    }
     await save({ readUntil: loaded.readUntil, run: progress, seen });
     await ctx.progress({ message: `Kaspi orders created up to ${new Date(Math.min(progress.from, progress.end)).toISOString()} read` });
   }
@@ -174,22 +184,40 @@ export async function syncKaspiOrders(ctx: ConnectorContext, run: SyncRunCounter
   await save({ readUntil: progress.end, seen });
 }
 
+/**
+ * What the guard is told of a page: its orders, the page count Kaspi gave, and as the "cursor"
+ * the orders it holds: a page of the very orders of one before is Kaspi answering the same page
+ * whatever was asked, and page numbers would then never end.
+ */
+function pageSeen(answer: { data: unknown[]; meta: { pageCount: number } }, page: number) {
+  const ids = answer.data.map((row) => nameOf(row) ?? '?');
+  return { items: answer.data.length, limit: PAGE_SIZE, hasNext: page + 1 < answer.meta.pageCount, next: ids.length ? `${ids[0]}…${ids.at(-1)} (${ids.length})` : null };
+}
+
 /** Imports a page's orders that are new or changed; one of an unexpected shape is a problem naming the field, and the others go on. */
 async function importPage(ctx: ConnectorContext, run: SyncRunCounter, data: unknown[], seen: Record<string, [string, number]>) {
-  const changed: KaspiOrder[] = [];
+  // An order listed twice in a page is read once (the last listing wins): one entries request, one upsert.
+  const changedByCode = new Map<string, KaspiOrder>();
   for (const [i, row] of data.entries()) {
     const parsed = kaspiOrder.safeParse(row);
     if (!parsed.success) {
       run.problem(`Kaspi order ${nameOf(row) ?? `data[${i}]`}: ${describeIssues(parsed.error)}`, { order: nameOf(row) });
       run.add({ failed: 1 });
-    } else if (seen[parsed.data.attributes.code]?.[0] !== followKey(parsed.data)) changed.push(parsed.data);
+    } else if (seen[parsed.data.attributes.code]?.[0] !== followKey(parsed.data)) changedByCode.set(parsed.data.attributes.code, parsed.data);
   }
+  const changed = [...changedByCode.values()];
   const fetched = await Promise.all(
     changed.map(async (order) => {
       try {
-        return { order, entries: await entriesOf(ctx, order) };
+        const entries = await entriesOf(ctx, order);
+        const tooMany = entries.find((e) => e.attributes.quantity > MAX_UNITS);
+        if (tooMany) throw new UnexpectedAnswer(`its entry ${tooMany.id} has ${tooMany.attributes.quantity} units, more than an order line holds (${MAX_UNITS})`);
+        if (!entries.length) throw new UnexpectedAnswer('Kaspi listed no entries for it');
+        return { order, entries };
       } catch (error) {
-        if (!(error instanceof UnexpectedAnswer)) throw error;
+        // An order Kaspi cannot show now (404, a refused request) is this order's problem; the key's refusal and an outage are the run's.
+        const ownProblem = error instanceof UnexpectedAnswer || (error instanceof ChannelHttpError && !error.retryable && error.status !== 401 && error.status !== 403);
+        if (!ownProblem) throw error;
         run.problem(`Kaspi order ${order.attributes.code}: ${error.message}`, { order: order.attributes.code });
         run.add({ failed: 1 });
         return null;
@@ -199,8 +227,10 @@ async function importPage(ctx: ConnectorContext, run: SyncRunCounter, data: unkn
   const ready = fetched.filter((f) => f !== null);
   if (!ready.length) return;
   const results = await ctx.ingest.orders(ready.map(({ order, entries }) => toOrder(order, entries)));
-  for (const [i, result] of results.entries()) {
-    const { order } = ready[i];
+  // By code: core leaves out an order it cannot keep (a problem of the run), so results need not pair by index.
+  const byCode = new Map(ready.map((r) => [r.order.attributes.code, r]));
+  for (const result of results) {
+    const { order } = byCode.get(result.externalId)!;
     run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
     if (result.unmatched.length) {
       const code = order.attributes.code;

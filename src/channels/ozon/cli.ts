@@ -1,20 +1,22 @@
-import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../../config.ts';
-import { onShutdown, openHub } from '../../cli/runtime.ts';
-import { listSyncRuns, withSyncRun } from '../../engine/sync-runs.ts';
+import { z } from 'zod';
+import type { HubApi, ProgressUpdate } from '../../cli/hub-api.ts';
+import { progressBar } from '../../cli/progress.ts';
+import { printResult, viaHubOrDatabase } from '../../cli/runtime.ts';
+import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
-import { loadMasterKey } from '../../shared/master-key.ts';
-import { listAccounts, type AccountView } from '../core/accounts.ts';
-import { defineChannelSyncCommand } from '../core/cli.ts';
-import { ChannelHttpError, CredentialsRejected } from '../core/connector.ts';
-import { accountRuntime } from '../core/context.ts';
+import { getAccount, listAccounts } from '../core/accounts.ts';
+import { accountRuns, defineChannelSyncCommand, runCounts, runInHub } from '../core/cli.ts';
+import { CredentialsRejected } from '../core/connector.ts';
 import { runConnectorJob } from '../core/jobs.ts';
+import { testAccountKey } from '../core/key-check.ts';
 import { syncAccount } from '../core/sync.ts';
 
 /**
  * `sklad ozon test [--account ID]`: checks each Ozon account's keys against Ozon and says
  * OK or why not (the account's status is left as it is; the API's validate changes it).
+ * Beside a running `sklad start` both ask that hub (its workers run the parts); else they
+ * open the database here.
  * `sklad sync ozon [ID]` (also `sklad ozon sync [--account ID]`): a full sync in the
  * foreground (stock, postings, then listings with the stock push), each part in its own
  * sync run, with a progress bar.
@@ -26,116 +28,88 @@ const parseId = (value: string) => {
   return id;
 };
 
-async function withHub<T>(fn: (hub: Hub) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const hub = await openHub(config, { role: 'cli' });
-  try {
-    hub.masterKey = loadMasterKey(config, hub.logger);
-    onShutdown(hub, []);
-    return await fn(hub);
-  } finally {
-    await hub.database.close();
-  }
-}
+const AccountRow = z.object({ id: z.number(), name: z.string(), channel: z.string(), status: z.string() });
+type AccountRow = z.infer<typeof AccountRow>;
+const Verdict = z.object({ ok: z.boolean(), text: z.string() });
 
-async function ozonAccounts(hub: Hub, accountId?: number): Promise<AccountView[]> {
-  const accounts = (await listAccounts(hub.db, { channel: 'ozon' })).filter((a) => accountId === undefined || a.id === accountId);
+/** Where the command runs: the running hub's API, or the database opened here. */
+type Target = { api: HubApi } | { hub: Hub };
+
+async function ozonAccounts(target: Target, accountId?: number): Promise<AccountRow[]> {
+  const all =
+    'api' in target
+      ? (await target.api.get('/channels/accounts', z.object({ items: z.array(AccountRow) }), { channel: 'ozon' })).items
+      : await listAccounts(target.hub.db, { channel: 'ozon' });
+  const accounts = all.filter((a) => accountId === undefined || a.id === accountId);
   if (!accounts.length) throw new Error(accountId === undefined ? 'There is no Ozon account: add one first' : `Account ${accountId} is not an Ozon account`);
   return accounts;
 }
 
-const label = (a: AccountView) => `Ozon account ${a.id} "${a.name}"`;
+const accountStatus = async (target: Target, id: number) =>
+  'api' in target ? (await target.api.get(`/channels/accounts/${id}`, AccountRow)).status : (await getAccount(target.hub.db, id)).status;
 
-/** One account's check: OK with what Ozon said, or the reason it failed. */
-export async function testOzonAccount(hub: Hub, account: AccountView): Promise<{ ok: boolean; text: string }> {
-  if (account.status === 'disabled') return { ok: false, text: 'disabled: enable it first' };
-  try {
-    const rt = await accountRuntime(hub, account.id, { allowInactive: true, timeoutMs: 15_000 });
-    const verdict = await rt.connector.validate(rt.ctx);
-    return verdict.ok ? { ok: true, text: verdict.details ?? 'Ozon accepted the keys' } : { ok: false, text: verdict.reason };
-  } catch (error) {
-    if (error instanceof CredentialsRejected) return { ok: false, text: error.message };
-    if (error instanceof ChannelHttpError) return { ok: false, text: `Ozon did not answer the check: ${error.message}` };
-    return { ok: false, text: (error as Error).message };
-  }
-}
+const label = (a: AccountRow) => `Ozon account ${a.id} "${a.name}"`;
+
+/** One account's check: OK with what Ozon said, or the reason it failed (the account is left as it is). */
+const testOne = (target: Target, account: AccountRow) =>
+  'api' in target ? target.api.post(`/channels/accounts/${account.id}/test`, Verdict) : testAccountKey(target.hub, account.id);
+
+type Progress = (u: ProgressUpdate) => void;
 
 interface Part {
   title: string;
   type: string;
-  run(hub: Hub, accountId: number, progress: (u: { done?: number; total?: number; message?: string }) => Promise<void>): Promise<unknown>;
+  local(hub: Hub, accountId: number, progress: (u: ProgressUpdate) => Promise<void>): Promise<unknown>;
+  /** The API call that queues the part in the running hub. */
+  start: (accountId: number) => string;
 }
 
 const parts: Part[] = [
-  { title: 'stock', type: 'ozon.stocks', run: (hub, id, progress) => runConnectorJob(hub, id, 'stocks', { progress }) },
-  { title: 'postings', type: 'ozon.postings', run: (hub, id, progress) => runConnectorJob(hub, id, 'postings', { progress }) },
+  { title: 'stock', type: 'ozon.stocks', local: (hub, id, progress) => runConnectorJob(hub, id, 'stocks', { progress }), start: (id) => `/channels/accounts/${id}/jobs/stocks` },
+  { title: 'postings', type: 'ozon.postings', local: (hub, id, progress) => runConnectorJob(hub, id, 'postings', { progress }), start: (id) => `/channels/accounts/${id}/jobs/postings` },
   {
     title: 'listings',
     type: 'channels.sync',
-    run: (hub, id, progress) => withSyncRun(hub, { type: 'channels.sync', accountId: id }, (run) => syncAccount(hub, id, { run, progress })),
+    local: (hub, id, progress) => withSyncRun(hub, { type: 'channels.sync', accountId: id }, (run) => syncAccount(hub, id, { run, progress })),
+    start: (id) => `/channels/accounts/${id}/sync`,
   },
 ];
 
-interface RunRow {
-  /** A bigint: a string from the driver. */
-  id: number | string;
-  started_at: string;
-  type: string;
-  status: string;
-  duration_ms: number;
-  fetched: number;
-  created: number;
-  updated: number;
-  pushed: number;
-  failed: number;
-  problems: { message: string }[];
+async function runPart(target: Target, part: Part, accountId: number, progress: Progress) {
+  if ('api' in target) await runInHub(target.api, accountId, part.start(accountId), progress);
+  else await part.local(target.hub, accountId, async (u) => progress(u));
 }
 
-/** The account's sync runs from `from` on, newest first: the engine's history, as the panel reads it. */
-async function accountRuns(hub: Hub, accountId: number, options: { from?: string; limit: number }): Promise<RunRow[]> {
-  const { items } = await listSyncRuns(hub.db, { accountId, from: options.from, limit: options.limit, offset: 0 });
-  return items as unknown as RunRow[];
-}
-
-async function syncOne(hub: Hub, account: AccountView): Promise<boolean> {
+async function syncOne(target: Target, account: AccountRow): Promise<boolean> {
   // The account's newest run before this sync: the runs after it are this sync's.
-  const [before] = await accountRuns(hub, account.id, { limit: 1 });
+  const [before] = await accountRuns(target, account.id, { limit: 1 });
   const started = performance.now();
-  const bar = new cliProgress.SingleBar(
-    { format: '  {part} [{bar}] {value}/{total} {message}', hideCursor: true, clearOnComplete: true, stopOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
   console.log(`${label(account)}: full sync`);
   let ok = true;
   for (const part of parts) {
-    bar.start(1, 0, { part: part.title.padEnd(8), message: '' });
+    const bar = progressBar(part.title.padEnd(8));
     let failure: unknown;
     try {
-      await part.run(hub, account.id, async (u) => {
-        if (u.total !== undefined) bar.setTotal(Math.max(u.total, u.done ?? 0, 1));
-        bar.update(u.done ?? bar.getProgress() * bar.getTotal(), { message: u.message ?? '' });
-      });
+      await runPart(target, part, account.id, (u) => bar.update(u));
     } catch (error) {
       failure = error;
     } finally {
-      bar.stop();
+      bar.end(failure ? 'failed' : 'done');
     }
     if (failure) {
       ok = false;
       console.log(`  ${part.title} failed: ${(failure as Error).message}`);
       // Refused keys fail every part the same way.
-      if (failure instanceof CredentialsRejected) break;
+      if (failure instanceof CredentialsRejected || (await accountStatus(target, account.id)) === 'needs_reauth') break;
     }
   }
-  const runs = (await accountRuns(hub, account.id, { from: before?.started_at, limit: 100 }))
-    .filter((r) => !before || Number(r.id) > Number(before.id))
-    .sort((a, b) => Number(a.id) - Number(b.id));
+  const runs = (await accountRuns(target, account.id, { from: before?.started_at, limit: 100 }))
+    // This sync's parts: a push the hub's workers ran meanwhile is not one of them.
+    .filter((r) => (!before || r.id > before.id) && parts.some((p) => p.type === r.type))
+    .sort((a, b) => a.id - b.id);
   for (const run of runs) {
     const part = parts.find((p) => p.type === run.type)?.title ?? run.type;
-    console.log(
-      `  ${part.padEnd(8)} ${run.status.padEnd(9)} fetched ${run.fetched}, created ${run.created}, updated ${run.updated}, ` +
-        `pushed ${run.pushed}, failed ${run.failed} in ${(run.duration_ms / 1000).toFixed(1)} s`,
-    );
+    console.log(`  ${part.padEnd(8)} ${run.status.padEnd(9)} ${runCounts(run)}`);
     for (const p of run.problems ?? []) console.log(`           problem: ${p.message}`);
     if (run.status === 'failed') ok = false;
   }
@@ -145,11 +119,12 @@ async function syncOne(hub: Hub, account: AccountView): Promise<boolean> {
 
 /** Every Ozon account (or one) synced in turn; true when every part of every account succeeded. */
 async function syncOzon(accountId?: number): Promise<boolean> {
-  return withHub(async (hub) => {
+  const all = async (target: Target) => {
     let ok = true;
-    for (const account of await ozonAccounts(hub, accountId)) ok = (await syncOne(hub, account)) && ok;
+    for (const account of await ozonAccounts(target, accountId)) ok = (await syncOne(target, account)) && ok;
     return ok;
-  });
+  };
+  return viaHubOrDatabase({ hub: (api) => all({ api }), database: (hub) => all({ hub }) });
 }
 
 export function ozonCommands(program: Command) {
@@ -158,19 +133,18 @@ export function ozonCommands(program: Command) {
 
   ozon
     .command('test')
-    .description("Check each Ozon account's Client-Id and Api-Key against Ozon (or one: --account ID)")
+    .description("Check each Ozon account's Client-Id and Api-Key against Ozon (or one: --account ID); the accounts are left as they are")
     .option('--account <id>', 'only this account', parseId)
-    .action(async (options: { account?: number }) => {
-      const allOk = await withHub(async (hub) => {
-        let ok = true;
-        for (const account of await ozonAccounts(hub, options.account)) {
-          const result = await testOzonAccount(hub, account);
-          ok &&= result.ok;
-          console.log(`${label(account)}: ${result.ok ? 'OK' : 'FAILED'} — ${result.text}`);
-        }
-        return ok;
-      });
-      if (!allOk) process.exitCode = 1;
+    .option('--json', 'print JSON')
+    .action(async (options: { account?: number; json?: boolean }) => {
+      const check = async (target: Target) => {
+        const results = [];
+        for (const account of await ozonAccounts(target, options.account)) results.push({ account_id: account.id, name: account.name, ...(await testOne(target, account)) });
+        return results;
+      };
+      const results = await viaHubOrDatabase({ hub: (api) => check({ api }), database: (hub) => check({ hub }) });
+      printResult(options.json, results, () => results.map((r) => `${label({ id: r.account_id, name: r.name, channel: 'ozon', status: '' })}: ${r.ok ? 'OK' : 'FAILED'} — ${r.text}`).join('\n'));
+      if (!results.every((r) => r.ok)) process.exitCode = 1;
     });
 
   ozon

@@ -48,7 +48,14 @@ export async function ozonCall<T extends z.ZodType>(
     attempts: options.attempts,
     limitGroup: options.limitGroup,
   });
-  return schema.parse(res.body);
+  const parsed = schema.safeParse(res.body);
+  if (!parsed.success) throw new Error(`POST ${path} answered a shape Sklad cannot read: ${shapeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The first issues of an answer that did not parse, by field: "result.items.0.offer_id: expected string". */
+function shapeIssues(error: z.ZodError): string {
+  return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(the answer)'}: ${i.message}`).join('; ');
 }
 
 /** Ozon's `{code, message, details}` error body, for the message a person reads. */

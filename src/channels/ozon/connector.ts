@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
+import { pageGuard } from '../core/paging.ts';
 import { ozonCall, ozonMessage, ozonSettings, settingsOf } from './client.ts';
 import { fetchOzonPosting, listOzonPostings, syncOzonPostings } from './postings.ts';
 import { syncOzonStocks } from './stocks.ts';
@@ -60,8 +61,10 @@ export const ozonConnector: Connector = {
 
   async *fetchListings(ctx) {
     let lastId = '';
+    const pages = pageGuard(ctx, 'POST /v3/product/list');
+    let page: z.infer<typeof productListAnswer>;
     do {
-      const page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
+      page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
       if (page.result.items.length) {
         const info = await ozonCall(ctx, '/v3/product/info/list', { product_id: page.result.items.map((i) => String(i.product_id)) }, productInfoAnswer);
         yield info.items.map(
@@ -75,7 +78,7 @@ export const ozonConnector: Connector = {
         );
       }
       lastId = page.result.last_id;
-    } while (lastId);
+    } while (pages.more({ items: page.result.items.length, limit: 1000, total: page.result.total, next: lastId }));
   },
 
   async pushQuantities(ctx, items) {
@@ -144,14 +147,16 @@ export const ozonConnector: Connector = {
       const batch = withoutSku.slice(i, i + 1000);
       const byProduct = new Map(batch.map((l) => [String(l.data.productId ?? l.externalId), l.listingId]));
       let cursor = '';
+      const pages = pageGuard(ctx, 'POST /v4/product/info/stocks');
+      let page: z.infer<typeof stocksAnswer>;
       do {
-        const page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { product_id: [...byProduct.keys()], visibility: 'ALL' }, limit: 1000 }, stocksAnswer);
+        page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { product_id: [...byProduct.keys()], visibility: 'ALL' }, limit: 1000 }, stocksAnswer);
         for (const item of page.items) {
           const listingId = byProduct.get(String(item.product_id));
           if (listingId !== undefined) quantities.set(listingId, sellable(item.stocks.find((x) => x.type === type)));
         }
         cursor = page.cursor;
-      } while (cursor);
+      } while (pages.more({ items: page.items.length, limit: 1000, total: page.total, next: cursor }));
     }
     return quantities;
   },

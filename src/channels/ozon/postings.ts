@@ -1,5 +1,6 @@
 import type { ConnectorContext, SyncRunCounter } from '../core/connector.ts';
 import type { OrderFact, OrderStatusFact, ShippingFact } from '../core/facts.ts';
+import { pageGuard } from '../core/paging.ts';
 import { ozonCall, settingsOf } from './client.ts';
 import { decimalToMinor, postingAnswer, postingListAnswer, type OzonPostingAnswer } from './types.ts';
 
@@ -62,6 +63,7 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
     await ctx.saveState({ ...latest, postings: patch });
   };
 
+  const pages = pageGuard(ctx, 'POST /v3/posting/fbs/list');
   for (;;) {
     const filter = {
       since: window.since,
@@ -73,21 +75,24 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
     await importPostings(ctx, run, page.result.postings);
     window.offset += page.result.postings.length;
     await ctx.progress({ done: window.offset, message: 'Ozon postings' });
-    if (!page.result.has_next || !page.result.postings.length) break;
+    if (!pages.more({ items: page.result.postings.length, hasNext: page.result.has_next })) break;
     await save({ ...state, window });
   }
-  await save({ changedUntil: window.to });
+  // Stopped by the page cap: the window is kept and the next run reads on from its offset.
+  if (pages.stop === 'page cap') await save({ ...state, window });
+  else await save({ changedUntil: window.to });
 }
 
 /** FBS postings created (in process) in the window, page by page, for the reconciler: nothing is imported. */
 export async function* listOzonPostings(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
   const { pageSize } = settingsOf(ctx.account);
+  const pages = pageGuard(ctx, 'POST /v3/posting/fbs/list');
   for (let offset = 0; ; ) {
     const body = { dir: 'ASC', filter: { since: window.from, to: window.to }, limit: pageSize, offset, with: { analytics_data: true, financial_data: false } };
     const page = await ozonCall(ctx, '/v3/posting/fbs/list', body, postingListAnswer);
     yield page.result.postings.map(toOrder);
     offset += page.result.postings.length;
-    if (!page.result.has_next || !page.result.postings.length) return;
+    if (!pages.more({ items: page.result.postings.length, hasNext: page.result.has_next })) return;
   }
 }
 

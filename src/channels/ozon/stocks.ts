@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
+import { pageGuard } from '../core/paging.ts';
 import type { MirrorReading, MirrorWarehouse } from '../core/facts.ts';
 import { ozonCall, settingsOf } from './client.ts';
 import {
@@ -85,8 +87,10 @@ async function syncStockTypes(ctx: ConnectorContext, run: SyncRunCounter): Promi
   const resumed = cursor !== '';
   const skus: number[] = [];
   let done = 0;
+  const pages = pageGuard(ctx, 'POST /v4/product/info/stocks', { start: cursor });
+  let page: z.infer<typeof stocksAnswer>;
   do {
-    const page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { visibility: 'ALL' }, limit: pageSize }, stocksAnswer);
+    page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { visibility: 'ALL' }, limit: pageSize }, stocksAnswer);
     run.add({ fetched: page.items.length });
     for (const item of page.items) for (const s of item.stocks) if (s.sku) skus.push(s.sku);
     await writeTypeTotals(ctx, run, page.items);
@@ -94,8 +98,10 @@ async function syncStockTypes(ctx: ConnectorContext, run: SyncRunCounter): Promi
     done += page.items.length;
     await saveStocksState(ctx, { typesCursor: cursor || undefined });
     await ctx.progress({ done, total: page.total, message: 'Ozon stocks by type' });
-  } while (cursor);
-  return resumed ? null : skus;
+  } while (pages.more({ items: page.items.length, limit: pageSize, total: page.total, next: cursor }));
+  // Only a run stopped by the page cap resumes at its cursor; any other stop (a short page, a cursor given twice) starts the next run afresh.
+  if (pages.stop !== 'page cap' && cursor) await saveStocksState(ctx, { typesCursor: undefined });
+  return resumed || pages.stop === 'page cap' || pages.stop === 'cursor repeated' ? null : skus;
 }
 
 async function writeTypeTotals(ctx: ConnectorContext, run: SyncRunCounter, items: OzonStockItem[]) {
@@ -115,6 +121,7 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
   let offset = (await loadStocksState(ctx)).stocks.detailOffset ?? 0;
 
   if (settings.warehouseDetail === 'v2') {
+    const pages = pageGuard(ctx, 'POST /v2/analytics/stock_on_warehouses');
     for (;;) {
       const page = await ozonCall(ctx, '/v2/analytics/stock_on_warehouses', { limit: settings.pageSize, offset, warehouse_type: 'ALL' }, stockOnWarehousesAnswer);
       const rows = page.result.rows.map((r) => ({
@@ -125,7 +132,7 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
       offset += rows.length;
       await saveStocksState(ctx, { detailOffset: rows.length < settings.pageSize ? undefined : offset });
       await ctx.progress({ done: offset, message: 'Ozon stocks per warehouse' });
-      if (rows.length < settings.pageSize) return;
+      if (!pages.more({ items: rows.length, limit: settings.pageSize })) return;
     }
   }
 
@@ -165,13 +172,15 @@ async function writeDetail(ctx: ConnectorContext, run: SyncRunCounter, rows: War
 async function allSkus(ctx: ConnectorContext): Promise<number[]> {
   const skus: number[] = [];
   let lastId = '';
+  const pages = pageGuard(ctx, 'POST /v3/product/list');
+  let page: z.infer<typeof productListAnswer>;
   do {
-    const page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
+    page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
     if (page.result.items.length) {
       const info = await ozonCall(ctx, '/v3/product/info/list', { product_id: page.result.items.map((i) => String(i.product_id)) }, productInfoAnswer);
       for (const item of info.items) if (item.sku) skus.push(item.sku);
     }
     lastId = page.result.last_id;
-  } while (lastId);
+  } while (pages.more({ items: page.result.items.length, limit: 1000, total: page.result.total, next: lastId }));
   return skus;
 }

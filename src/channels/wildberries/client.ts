@@ -72,7 +72,13 @@ export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: Wb
   const token = ctx.account.credentials.token;
   const { family, group, ...rest } = req;
   const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
-  return { status: res.status, body: res.status === 204 ? (undefined as z.infer<T>) : schema.parse(res.body) };
+  if (res.status === 204) return { status: res.status, body: undefined as z.infer<T> };
+  const parsed = schema.safeParse(res.body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(the answer)'}: ${i.message}`).join('; ');
+    throw new Error(`${req.method ?? 'GET'} ${req.path} answered a shape Sklad cannot read: ${issues}`);
+  }
+  return { status: res.status, body: parsed.data };
 }
 
 export function wbMessage(body: unknown): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type PushOutcome, type QuantityPush } from '../core/connector.ts';
+import { pageGuard } from '../core/paging.ts';
 import { settingsOf, wbCall, wbMessage, wbSettings } from './client.ts';
 import { listWbFbsOrders, syncWildberries } from './sync.ts';
 import { cardsAnswer, pingAnswer } from './types.ts';
@@ -75,6 +76,7 @@ export const wildberriesConnector: Connector = {
 
   async *fetchListings(ctx) {
     let cursor: { limit: number; nmID?: number; updatedAt?: string } = { limit: 100 };
+    const pages = pageGuard(ctx, 'POST /content/v2/get/cards/list');
     for (;;) {
       const { body } = await wbCall(ctx, {
         family: 'content', group: 'content', method: 'POST', path: '/content/v2/get/cards/list',
@@ -87,7 +89,9 @@ export const wildberriesConnector: Connector = {
           data: { chrtId: size.chrtID, nmId: card.nmID, techSize: size.techSize, barcode: size.skus[0] ?? null },
         })),
       );
-      if (body.cursor.total < cursor.limit) return;
+      // WB: a page whose cursor.total is below the limit is the last; the next one starts after its last card.
+      const next = body.cursor.nmID === undefined && body.cursor.updatedAt === undefined ? null : `${body.cursor.nmID ?? ''}|${body.cursor.updatedAt ?? ''}`;
+      if (!pages.more({ items: Math.min(body.cursor.total, body.cards.length), limit: cursor.limit, next })) return;
       cursor = { limit: 100, nmID: body.cursor.nmID, updatedAt: body.cursor.updatedAt };
     }
   },

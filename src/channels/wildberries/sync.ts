@@ -1,8 +1,10 @@
 import type { z } from 'zod';
-import { CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
+import { ChannelHttpError, CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
 import type { IngestedOrder, MirrorReading, OrderFact, OrderStatusFact } from '../core/facts.ts';
-import { settingsOf, wbCall } from './client.ts';
-import { claimsAnswer, fbsOrdersPage, fbsStatuses, feedbacksAnswer, orderRows, rublesToMinor, saleRows, stockRows, wbInstant, type WbFbsOrder, type WbOrderRow } from './types.ts';
+import { pageGuard } from '../core/paging.ts';
+import { settingsOf, wbCall, wbMessage } from './client.ts';
+import { wbDateFrom, wbInstant } from './time.ts';
+import { claimsAnswer, fbsOrdersPage, fbsStatuses, feedbacksAnswer, orderRows, rublesToMinor, saleRows, stockRows, type WbFbsOrder, type WbOrderRow } from './types.ts';
 
 /**
  * One WB sync (seed 001): orders with their cancellations, sales split into buyouts and
@@ -20,7 +22,15 @@ interface WbState {
   stocksFrom?: string;
   /** Unix seconds: feedbacks created since. */
   feedbacksFrom?: number;
+  /**
+   * The last sales-report outcome of recent orders (srid → bought out or returned), newest last:
+   * the orders report and the FBS tasks say nothing of it, so a row of theirs read again keeps it.
+   */
+  outcomes?: Record<string, 'delivered' | 'returned'>;
 }
+
+/** How many orders' sales outcomes are remembered (the rows a report can bring again are the newest). */
+const OUTCOMES_KEPT = 10_000;
 type AccountState = { wb?: WbState } & Record<string, unknown>;
 
 async function loadWb(ctx: ConnectorContext): Promise<WbState> {
@@ -31,14 +41,13 @@ async function saveWb(ctx: ConnectorContext, patch: Partial<WbState>) {
   await ctx.saveState({ ...all, wb: { ...all.wb, ...patch } });
 }
 
-/** Moscow time as WB's dateFrom wants it, with the offset said. */
-const moscow = (ms: number) => new Date(ms + 3 * 3_600_000).toISOString().slice(0, 19) + '+03:00';
-
 export async function syncWildberries(ctx: ConnectorContext, run: SyncRunCounter): Promise<void> {
+  // Sales first: the orders they bought out or returned keep that status when the FBS tasks and the orders report name them (outcomes).
   const parts: [string, () => Promise<void>][] = [
+    ['sales report', () => syncSales(ctx, run)],
     ['FBS assembly tasks', () => syncFbsOrders(ctx, run)],
     ['orders report', () => syncOrders(ctx, run)],
-    ['sales report', () => syncSales(ctx, run)],
+    ['order statuses from sales', () => applySaleStatuses(ctx, run)],
     ['stocks report', () => syncStocks(ctx, run)],
     ['return claims', () => syncClaims(ctx, run)],
     ['feedbacks', () => syncFeedbacks(ctx, run)],
@@ -50,7 +59,10 @@ export async function syncWildberries(ctx: ConnectorContext, run: SyncRunCounter
     } catch (error) {
       if (error instanceof CredentialsRejected || ctx.signal.aborted) throw error;
       failed++;
-      run.problem(`Wildberries ${name} failed; the other parts were still saved: ${(error as Error).message}`);
+      // WB's own reason (a 400's detail) is named with the failure.
+      const reason = error instanceof ChannelHttpError ? wbMessage(error.body) : '';
+      const message = (error as Error).message;
+      run.problem(`Wildberries ${name} failed; the other parts were still saved: ${message}${reason && !message.includes(reason.slice(2)) ? reason : ''}`);
     }
   }
   if (failed === parts.length) throw new Error('Every part of the Wildberries sync failed');
@@ -60,6 +72,7 @@ export async function syncWildberries(ctx: ConnectorContext, run: SyncRunCounter
  * A statistics report page by page: rows with lastChangeDate ≥ dateFrom; the next page
  * starts at the last row's lastChangeDate (that row comes again; the upserts are keyed).
  * A page shorter than WB's page size is the last one; the cursor waits for the next run.
+ * Cursors are sent as WB's dateFrom examples write them (Moscow time, no offset: time.ts).
  */
 async function readReport<T extends { lastChangeDate: string }>(
   ctx: ConnectorContext,
@@ -70,21 +83,21 @@ async function readReport<T extends { lastChangeDate: string }>(
   saveCursor: (cursor: string) => Promise<void>,
 ) {
   const { reportPageRows } = settingsOf(ctx.account);
-  let cursor = from;
+  let cursor = wbDateFrom(from);
+  const pages = pageGuard(ctx, `GET /api/v1/supplier/${report}`, { start: cursor });
   for (;;) {
     const { body: rows } = await wbCall(ctx, { family: 'statistics', group: `statistics:${report}`, method: 'GET', path: `/api/v1/supplier/${report}`, query: { dateFrom: cursor } }, schema);
-    if (!rows.length) return;
+    if (!rows?.length) return void pages.more({ items: 0 });
     await handle(rows);
-    const last = rows.at(-1)!.lastChangeDate;
-    const advanced = last !== cursor;
-    cursor = last;
+    cursor = wbDateFrom(rows.at(-1)!.lastChangeDate);
     await saveCursor(cursor);
     await ctx.progress({ message: `Wildberries ${report}: up to ${cursor}` });
-    if (rows.length < reportPageRows || !advanced) return;
+    // A full page whose last row has the cursor it was asked from cannot be read past: a problem of the run.
+    if (!pages.more({ items: rows.length, limit: reportPageRows, next: cursor })) return;
   }
 }
 
-const firstFrom = (ctx: ConnectorContext) => moscow(Date.now() - settingsOf(ctx.account).firstSyncDays * 86_400_000);
+const firstFrom = (ctx: ConnectorContext) => wbDateFrom(Date.now() - settingsOf(ctx.account).firstSyncDays * 86_400_000);
 
 /** Statuses of FBS tasks read in this run, by rid (= srid of the reports). */
 const fbsStatusByRid = new Map<number, Map<string, OrderStatusFact>>();
@@ -97,12 +110,15 @@ function countOrders(run: SyncRunCounter, results: IngestedOrder[]) {
 /** A page that fails to be written leaves the cursor where it was: the next run reads it again. */
 async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   const fbs = fbsStatusByRid.get(ctx.account.id) ?? new Map<string, OrderStatusFact>();
+  const outcomes = await outcomesOf(ctx);
+  const unapplied = saleStatuses.get(ctx.account.id);
   await readReport(
     ctx, 'orders', (await loadWb(ctx)).ordersFrom ?? firstFrom(ctx),
     orderRows,
     async (rows) => {
       run.add({ fetched: rows.length });
-      countOrders(run, await ctx.ingest.orders(rows.map((r) => reportOrder(r, r.isCancel ? 'cancelled' : (fbs.get(r.srid) ?? 'new')))));
+      for (const r of rows) unapplied?.delete(r.srid);
+      countOrders(run, await ctx.ingest.orders(rows.map((r) => reportOrder(r, r.isCancel ? 'cancelled' : (outcomes.get(r.srid) ?? fbs.get(r.srid) ?? 'new')))));
     },
     (cursor) => saveWb(ctx, { ordersFrom: cursor }),
   );
@@ -124,7 +140,20 @@ function reportOrder(r: WbOrderRow, status: OrderStatusFact): OrderFact {
   };
 }
 
+/** This run's outcomes by order (srid), the remembered ones first: set by the sales pass, read by the FBS and orders passes. */
+const runOutcomes = new Map<number, Map<string, 'delivered' | 'returned'>>();
+/** Orders the sales pass moved that the orders report did not bring in this run: applySaleStatuses moves them. */
+const saleStatuses = new Map<number, Map<string, OrderFact>>();
+
+async function outcomesOf(ctx: ConnectorContext) {
+  return runOutcomes.get(ctx.account.id) ?? new Map(Object.entries((await loadWb(ctx)).outcomes ?? {}));
+}
+
 async function syncSales(ctx: ConnectorContext, run: SyncRunCounter) {
+  const outcomes = new Map(Object.entries((await loadWb(ctx)).outcomes ?? {}));
+  const unapplied = new Map<string, OrderFact>();
+  runOutcomes.set(ctx.account.id, outcomes);
+  saleStatuses.set(ctx.account.id, unapplied);
   await readReport(
     ctx, 'sales', (await loadWb(ctx)).salesFrom ?? firstFrom(ctx),
     saleRows,
@@ -138,15 +167,52 @@ async function syncSales(ctx: ConnectorContext, run: SyncRunCounter) {
         amountMinor: rublesToMinor(r.priceWithDisc), currency: 'RUB', warehouseName: r.warehouseName, soldAt: wbInstant(r.date),
       })));
       run.add({ created });
+      // The order moves with its sale: an S… row is a buyout (delivered), an R… row a return; the last row of an order wins.
+      for (const r of rows) {
+        const status = r.saleID.startsWith('R') ? 'returned' : 'delivered';
+        outcomes.delete(r.srid);
+        outcomes.set(r.srid, status);
+        unapplied.set(r.srid, saleOrder(r, status));
+      }
+      const kept = [...outcomes].slice(Math.max(0, outcomes.size - OUTCOMES_KEPT));
+      await saveWb(ctx, { outcomes: Object.fromEntries(kept) });
     },
     (cursor) => saveWb(ctx, { salesFrom: cursor }),
   );
 }
 
+/** Orders bought out or returned in this run that the orders report did not bring again: their status moves here. */
+async function applySaleStatuses(ctx: ConnectorContext, run: SyncRunCounter) {
+  const unapplied = saleStatuses.get(ctx.account.id);
+  saleStatuses.delete(ctx.account.id);
+  runOutcomes.delete(ctx.account.id);
+  if (!unapplied?.size) return;
+  const facts = [...unapplied.values()];
+  for (let i = 0; i < facts.length; i += 1000) countOrders(run, await ctx.ingest.orders(facts.slice(i, i + 1000)));
+}
+
+/**
+ * The order of a sales-report row, at the status its sale gives it. A sale row repeats its order's
+ * fields (not the order's date: an order Sklad has not seen yet is dated by its sale).
+ */
+function saleOrder(r: z.infer<typeof saleRows>[number], status: 'delivered' | 'returned'): OrderFact {
+  const priceMinor = Math.abs(rublesToMinor(r.priceWithDisc));
+  return {
+    externalId: r.srid, status, channelStatus: status === 'returned' ? 'returned' : 'bought out',
+    orderedAt: wbInstant(r.date), currency: 'RUB', totalMinor: priceMinor, fulfilledBy: 'channel',
+    lines: [{
+      ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
+      sku: r.supplierArticle || r.barcode || String(r.nmId), externalSku: String(r.nmId ?? r.barcode),
+      name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item', quantity: 1, priceMinor,
+    }],
+    raw: { warehouseName: r.warehouseName, saleID: r.saleID },
+  };
+}
+
 /** Stock per WB warehouse, each a mirror warehouse: the first run reads the whole report, later runs what changed. */
 async function syncStocks(ctx: ConnectorContext, run: SyncRunCounter) {
   await readReport(
-    ctx, 'stocks', (await loadWb(ctx)).stocksFrom ?? '2019-06-20T00:00:00+03:00',
+    ctx, 'stocks', (await loadWb(ctx)).stocksFrom ?? '2019-06-20T00:00:00',
     stockRows,
     async (rows) => {
       run.add({ fetched: rows.length });
@@ -182,14 +248,16 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   const dateFrom = dateTo - Math.min(30, settings.firstSyncDays) * 86_400;
   const tasks: WbFbsOrder[] = [];
   let next = 0;
+  const pages = pageGuard(ctx, 'GET /api/v3/orders', { start: next });
   for (;;) {
     const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'GET', path: '/api/v3/orders', query: { limit: 1000, next, dateFrom, dateTo } }, fbsOrdersPage);
     tasks.push(...body.orders);
-    if (!body.orders.length || body.next === next) break;
+    if (!pages.more({ items: body.orders.length, limit: 1000, next: body.next })) break;
     next = body.next;
   }
   run.add({ fetched: tasks.length });
   const statuses = new Map<string, OrderStatusFact>();
+  const outcomes = await outcomesOf(ctx);
   // WB reads the statuses of at most 1,000 tasks a request.
   for (let i = 0; i < tasks.length; i += 1000) {
     const chunk = tasks.slice(i, i + 1000);
@@ -197,7 +265,10 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
     const byId = new Map(body.orders.map((o) => [o.id, o]));
     countOrders(run, await ctx.ingest.orders(chunk.map((t) => {
       const s = byId.get(t.id);
-      const status = fbsOrderStatus(s?.supplierStatus, s?.wbStatus);
+      const fbsStatus = fbsOrderStatus(s?.supplierStatus, s?.wbStatus);
+      // A return in the sales report is later than anything the task says; a buyout is, unless the task was cancelled.
+      const outcome = outcomes.get(t.rid);
+      const status = outcome === 'returned' || (outcome === 'delivered' && fbsStatus !== 'cancelled') ? outcome : fbsStatus;
       statuses.set(t.rid, status);
       return fbsOrder(t, status, [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
     })));
@@ -213,6 +284,7 @@ export async function* listWbFbsOrders(ctx: ConnectorContext, window: { from: st
   const end = Math.ceil(Date.parse(window.to) / 1000);
   for (let from = Math.floor(Date.parse(window.from) / 1000); from < end; from += 30 * 86_400) {
     const dateTo = Math.min(from + 30 * 86_400, end);
+    const pages = pageGuard(ctx, 'GET /api/v3/orders', { start: 0 });
     for (let next = 0; ; ) {
       const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'GET', path: '/api/v3/orders', query: { limit: 1000, next, dateFrom: from, dateTo } }, fbsOrdersPage);
       if (body.orders.length) {
@@ -223,7 +295,7 @@ export async function* listWbFbsOrders(ctx: ConnectorContext, window: { from: st
           return fbsOrder(t, fbsOrderStatus(s?.supplierStatus, s?.wbStatus), [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
         });
       }
-      if (!body.orders.length || body.next === next) break;
+      if (!pages.more({ items: body.orders.length, limit: 1000, next: body.next })) break;
       next = body.next;
     }
   }
@@ -248,6 +320,7 @@ const claimStatus = (status: number) => (status === 0 ? 'pending' : status === 1
 /** Return claims of the last 14 days (all WB keeps), pending and archived. */
 async function syncClaims(ctx: ConnectorContext, run: SyncRunCounter) {
   for (const archived of [false, true]) {
+    const pages = pageGuard(ctx, 'GET /api/v1/claims');
     for (let offset = 0; ; offset += 200) {
       const { body } = await wbCall(ctx, { family: 'returns', group: 'claims', method: 'GET', path: '/api/v1/claims', query: { is_archive: archived, limit: 200, offset } }, claimsAnswer);
       run.add({ fetched: body.claims.length });
@@ -257,7 +330,7 @@ async function syncClaims(ctx: ConnectorContext, run: SyncRunCounter) {
         status: claimStatus(c.status), reason: c.user_comment || null, claimedAt: wbInstant(c.dt), sku: c.nm_id ? String(c.nm_id) : null,
       })));
       run.add({ created });
-      if (offset + body.claims.length >= body.total || body.claims.length < 200) break;
+      if (!pages.more({ items: body.claims.length, limit: 200, total: body.total })) break;
     }
   }
 }
@@ -267,6 +340,7 @@ async function syncFeedbacks(ctx: ConnectorContext, run: SyncRunCounter) {
   const started = Math.floor(Date.now() / 1000);
   const from = (await loadWb(ctx)).feedbacksFrom ?? started - settingsOf(ctx.account).firstSyncDays * 86_400;
   for (const answered of [false, true]) {
+    const pages = pageGuard(ctx, 'GET /api/v1/feedbacks');
     for (let skip = 0; ; skip += 5000) {
       const { body } = await wbCall(ctx, {
         family: 'feedbacks', group: 'feedbacks', method: 'GET', path: '/api/v1/feedbacks',
@@ -281,7 +355,7 @@ async function syncFeedbacks(ctx: ConnectorContext, run: SyncRunCounter) {
         ref: { sku: f.productDetails.supplierArticle || null }, productName: f.productDetails.productName ?? null,
       })));
       run.add({ created });
-      if ((body.data?.feedbacks.length ?? 0) < 5000) break;
+      if (!pages.more({ items: body.data?.feedbacks.length ?? 0, limit: 5000 })) break;
     }
   }
   await saveWb(ctx, { feedbacksFrom: started });

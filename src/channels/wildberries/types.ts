@@ -103,11 +103,5 @@ export const claimsAnswer = z.object({
   total: z.number().int(),
 });
 
-/** WB writes Moscow time, with or without an offset: read either as an instant. */
-export function wbInstant(value: string): string {
-  const withZone = /[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value.length === 10 ? `${value}T00:00:00` : value}+03:00`;
-  return new Date(withZone).toISOString();
-}
-
 /** Rubles (a number with kopecks) → kopecks. */
 export const rublesToMinor = (value: number) => Math.round(value * 100);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageGuard } from '../core/paging.ts';
 import {
   ChannelHttpError,
   type ChannelLimits,
@@ -11,7 +12,7 @@ import {
   type RemoteListing,
 } from '../core/connector.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { inventoryPage, productsPage, wixErrorText, type InventoryItem, type WixProduct } from './types.ts';
+import { inventoryPage, productsPage, wixErrorText, wixProduct, type InventoryItem, type WixProduct } from './types.ts';
 
 /**
  * Wix Stores (Catalog V1 + Inventory V2 REST). One account is one site: an API key
@@ -48,17 +49,48 @@ async function wix<T>(ctx: ConnectorContext, req: HttpRequest): Promise<T> {
   return res.body;
 }
 
-/** Query Products with a filter (Wix wants it as a JSON string), page by page. */
+/** The page's first and last id and its length: a page of the same ids as one before is Wix answering one page whatever offset is asked. */
+const pageKey = (ids: string[]) => (ids.length ? `${ids[0]}…${ids.at(-1)} (${ids.length})` : null);
+
+/** A reply that is not what the call answers: an error naming the field, as the run's error. */
+function parsed<T extends z.ZodType>(schema: T, body: unknown, call: string): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new ChannelHttpError(`Wix answered ${call} in an unexpected shape: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 200, false, body);
+}
+
+/**
+ * Query Products with a filter (Wix wants it as a JSON string), page by page (CONTRACT.md §3:
+ * limit and offset) until the guard says stop. A product of an unexpected shape (a quantity past
+ * what a number holds exactly) is the run's problem naming it; the page's others go on.
+ */
 async function* queryProducts(ctx: ConnectorContext, filter: Record<string, unknown> | null): AsyncGenerator<WixProduct[]> {
+  const call = 'POST /stores/v1/products/query';
+  const pages = pageGuard(ctx, call);
   for (let offset = 0; ; offset += PAGE) {
     const body = await wix<unknown>(ctx, {
       method: 'POST',
       path: '/stores/v1/products/query',
       body: { query: { ...(filter ? { filter: JSON.stringify(filter) } : {}), paging: { limit: PAGE, offset } }, includeVariants: true },
     });
-    const page = productsPage.parse(body);
-    yield page.products;
-    if (page.products.length < PAGE) return;
+    const page = parsed(productsPage, body, call);
+    const products: WixProduct[] = [];
+    for (const [i, raw] of page.products.entries()) {
+      const product = wixProduct.safeParse(raw);
+      if (product.success) products.push(product.data);
+      else {
+        const r = raw as { id?: unknown; sku?: unknown } | null;
+        const name = String(r?.sku ?? r?.id ?? `products[${offset + i}]`);
+        const issue = product.error.issues[0];
+        const problem = `Wix product ${name} was not read: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+        if (ctx.run) ctx.run.problem(problem, { product: name });
+        else ctx.logger.warn({ product: name }, problem);
+      }
+    }
+    yield products;
+    const ids = page.products.map((p) => String((p as { id?: unknown } | null)?.id ?? '?'));
+    if (!pages.more({ items: page.products.length, limit: PAGE, next: pageKey(ids) })) return;
   }
 }
 
@@ -109,10 +141,12 @@ async function inventoryOf(ctx: ConnectorContext, productIds: string[]): Promise
   const unique = [...new Set(productIds)];
   for (let i = 0; i < unique.length; i += PAGE) {
     const filter = JSON.stringify({ productId: { $in: unique.slice(i, i + PAGE) } });
+    const pages = pageGuard(ctx, 'POST /stores/v2/inventoryItems/query');
     for (let offset = 0; ; offset += PAGE) {
-      const page = inventoryPage.parse(await wix(ctx, { method: 'POST', path: '/stores/v2/inventoryItems/query', body: { query: { filter, paging: { limit: PAGE, offset } } } }));
+      const call = 'POST /stores/v2/inventoryItems/query';
+      const page = parsed(inventoryPage, await wix(ctx, { method: 'POST', path: '/stores/v2/inventoryItems/query', body: { query: { filter, paging: { limit: PAGE, offset } } } }), call);
       for (const item of page.inventoryItems) items.set(item.productId, item);
-      if (page.inventoryItems.length < PAGE) break;
+      if (!pages.more({ items: page.inventoryItems.length, limit: PAGE, next: pageKey(page.inventoryItems.map((it) => it.productId)) })) break;
     }
   }
   return items;
@@ -140,7 +174,7 @@ async function sendBulk(ctx: ConnectorContext, kind: 'increment' | 'decrement', 
     return changes.map((c) => ({ listingId: c.push.listing.listingId, ok: true }));
   } catch (error) {
     if (!(error instanceof ChannelHttpError)) throw error;
-    const reason = `${kind} failed: ${wixErrorText(error.body) ?? error.message}`;
+    const reason = `${kind} failed (HTTP ${error.status ?? 'no answer'}): ${wixErrorText(error.body) ?? error.message}`;
     // 4xx other than 428 (stock moved meanwhile) is a request Wix will refuse again.
     const retryable = error.retryable || error.status === 428;
     return changes.map((c) => ({ listingId: c.push.listing.listingId, ok: false, error: reason, retryable }));
@@ -158,7 +192,8 @@ async function setTracked(ctx: ConnectorContext, productId: string, pushes: { pu
     return pushes.map((p) => ({ listingId: p.push.listing.listingId, ok: true }));
   } catch (error) {
     if (!(error instanceof ChannelHttpError)) throw error;
-    return pushes.map((p) => ({ listingId: p.push.listing.listingId, ok: false, error: wixErrorText(error.body) ?? error.message, retryable: error.retryable }));
+    const reason = `tracking failed (HTTP ${error.status ?? 'no answer'}): ${wixErrorText(error.body) ?? error.message}`;
+    return pushes.map((p) => ({ listingId: p.push.listing.listingId, ok: false, error: reason, retryable: error.retryable }));
   }
 }
 
@@ -183,7 +218,7 @@ export const wixConnector: Connector = {
 
   async validate(ctx) {
     const body = await wix<unknown>(ctx, { method: 'POST', path: '/stores/v1/products/query', body: { query: { paging: { limit: 1, offset: 0 } } } });
-    const page = productsPage.parse(body);
+    const page = parsed(productsPage, body, 'POST /stores/v1/products/query');
     return { ok: true, details: `${page.totalResults ?? page.products.length} products` };
   },
 

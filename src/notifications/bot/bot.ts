@@ -8,13 +8,12 @@ import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import { recordMovement } from '../../inventory/movements.ts';
 import { listOrders, listSales, orderStatistics, salesStatistics } from '../../orders/queries.ts';
-import { messageFor } from '../../shared/error-codes.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { addCabinetByKey, wbBaseUrl } from '../cabinets.ts';
 import { cabinetStock, detectEvents } from '../detector.ts';
 import { escapeHtml, money } from '../messages.ts';
 import { cabinetIdsOf, cabinetsOf, findUserByTelegramId, getSettings, setLanguage, switchNames, updateSettings, upsertUser, type Language, type User } from '../users.ts';
-import { switchLabels, t } from './texts.ts';
+import { errorText, t } from '../../web/i18n.ts';
 import { ZodError } from 'zod';
 
 /**
@@ -47,15 +46,15 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   /** Registered users only; others are told to /start. */
   const withUser = (handler: (ctx: Context, user: User) => Promise<unknown>) => async (ctx: Context) => {
     const user = await userOf(ctx);
-    if (!user) return ctx.reply(t(lang(null, ctx), 'notRegistered'));
+    if (!user) return ctx.reply(t('bot.notRegistered', lang(null, ctx)));
     return handler(ctx, user);
   };
   const args = (ctx: Context) => (ctx.message?.text ?? '').split(/\s+/).slice(1).filter(Boolean);
 
   const menu = (l: Language) => ({
     inline_keyboard: [
-      [{ text: t(l, 'menuOrders'), callback_data: 'orders' }, { text: t(l, 'menuSales'), callback_data: 'sales' }],
-      [{ text: t(l, 'menuStats'), callback_data: 'stats' }, { text: t(l, 'menuSettings'), callback_data: 'settings' }],
+      [{ text: t('bot.menuOrders', l), callback_data: 'orders' }, { text: t('bot.menuSales', l), callback_data: 'sales' }],
+      [{ text: t('bot.menuStats', l), callback_data: 'stats' }, { text: t('bot.menuSettings', l), callback_data: 'settings' }],
     ],
   });
 
@@ -64,17 +63,17 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
     const { user } = await upsertUser(hub.db, { telegram_id: from.id, username: from.username ?? null, first_name: from.first_name, last_name: from.last_name ?? null });
     const l = user.language;
     const cabinets = await cabinetsOf(hub.db, user.id);
-    const lines = [escapeHtml(t(l, 'welcome', { name: from.first_name })), '', cabinetsText(l, cabinets), '', t(l, 'help')];
+    const lines = [escapeHtml(t('bot.welcome', l, { name: from.first_name })), '', cabinetsText(l, cabinets), '', t('bot.help', l)];
     await ctx.reply(lines.join('\n'), { ...html, reply_markup: menu(l) });
   });
 
-  bot.command('help', withUser((ctx, user) => ctx.reply(t(user.language, 'help'), { ...html, reply_markup: menu(user.language) })));
+  bot.command('help', withUser((ctx, user) => ctx.reply(t('bot.help', user.language), { ...html, reply_markup: menu(user.language) })));
   bot.command('cabinets', withUser(async (ctx, user) => ctx.reply(cabinetsText(user.language, await cabinetsOf(hub.db, user.id)), html)));
 
   bot.command('language', withUser(async (ctx, user) => {
     const wanted: Language = args(ctx)[0] === 'en' ? 'en' : 'ru';
     await setLanguage(hub.db, user.id, wanted);
-    await ctx.reply(t(wanted, 'languageSet'));
+    await ctx.reply(t('bot.languageSet', wanted));
   }));
 
   const showOrders = async (ctx: Context, user: User, status?: 'active' | 'cancelled') => {
@@ -85,7 +84,7 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
       const mark = o.status === 'cancelled' ? '❌' : o.status === 'returned' ? '🔄' : o.status === 'delivered' ? '💰' : '📦';
       return `${mark} ${escapeHtml(o.ordered_at.slice(0, 16).replace('T', ' '))} · <b>${escapeHtml(o.external_id)}</b> · ${money(o.total_minor, o.currency, l)} · ${escapeHtml(o.status)}`;
     });
-    await ctx.reply([`<b>${t(l, 'ordersTitle')}</b> (${items.length}/${total})`, ...(lines.length ? lines : [t(l, 'nothing')])].join('\n'), html);
+    await ctx.reply([`<b>${t('bot.ordersTitle', l)}</b> (${items.length}/${total})`, ...(lines.length ? lines : [t('bot.nothing', l)])].join('\n'), html);
   };
   bot.command('orders', withUser((ctx, user) => {
     const a = args(ctx)[0];
@@ -98,7 +97,7 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
     const lines = (items as { kind: string; sold_at: string; product_name: string | null; amount_minor: number; currency: string }[]).map(
       (s) => `${s.kind === 'buyout' ? '💰' : '🔄'} ${escapeHtml(s.sold_at.slice(0, 16).replace('T', ' '))} · ${escapeHtml(s.product_name ?? '')} · ${money(Math.abs(s.amount_minor), s.currency, l)}`,
     );
-    await ctx.reply([`<b>${t(l, 'salesTitle')}</b> (${items.length}/${total})`, ...(lines.length ? lines : [t(l, 'nothing')])].join('\n'), html);
+    await ctx.reply([`<b>${t('bot.salesTitle', l)}</b> (${items.length}/${total})`, ...(lines.length ? lines : [t('bot.nothing', l)])].join('\n'), html);
   };
   bot.command('sales', withUser(showSales));
 
@@ -108,21 +107,21 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
     const orders = await orderStatistics(hub.db, { accountIds });
     const sales = await salesStatistics(hub.db, { accountIds });
     const rate = sales.buyout_rate === null ? '—' : `${(sales.buyout_rate * 100).toFixed(1)}%`;
-    await ctx.reply([`<b>${t(l, 'statsTitle')}</b>`, t(l, 'ordersStats', orders as never), t(l, 'salesStats', { ...sales, rate } as never)].join('\n'), html);
+    await ctx.reply([`<b>${t('bot.statsTitle', l)}</b>`, t('bot.ordersStats', l, orders as never), t('bot.salesStats', l, { ...sales, rate } as never)].join('\n'), html);
   };
   bot.command('stats', withUser(showStats));
 
   const showStock = async (ctx: Context, user: User, sku: string | undefined) => {
     const l = user.language;
-    if (!sku) return ctx.reply(t(l, 'stockUsage'));
+    if (!sku) return ctx.reply(t('bot.stockUsage', l));
     const lines: string[] = [];
     for (const cabinet of await cabinetsOf(hub.db, user.id)) {
       for (const row of await cabinetStock(hub.db, cabinet.id, { sku })) {
         if (!lines.length) lines.push(`<b>${escapeHtml(row.sku)}</b> ${escapeHtml(row.name)}`);
-        lines.push(t(l, 'stockLine', { cabinet: escapeHtml(cabinet.name), available: Number(row.available) }));
+        lines.push(t('bot.stockLine', l, { cabinet: escapeHtml(cabinet.name), available: Number(row.available) }));
       }
     }
-    return ctx.reply(lines.length ? lines.join('\n') : t(l, 'stockNone', { sku: escapeHtml(sku) }), html);
+    return ctx.reply(lines.length ? lines.join('\n') : t('bot.stockNone', l, { sku: escapeHtml(sku) }), html);
   };
   bot.command('stock', withUser((ctx, user) => showStock(ctx, user, args(ctx)[0])));
 
@@ -131,12 +130,12 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
     const settings = await getSettings(hub.db, user.id);
     return {
       inline_keyboard: [
-        ...switchNames.map((name) => [{ text: `${settings[name] ? '✅' : '⬜️'} ${switchLabels[name][user.language]}`, callback_data: `set:${name}` }]),
+        ...switchNames.map((name) => [{ text: `${settings[name] ? '✅' : '⬜️'} ${t(`switch.${name}`, user.language)}`, callback_data: `set:${name}` }]),
         [{ text: user.language === 'ru' ? '🌐 English' : '🌐 Русский', callback_data: `lang:${user.language === 'ru' ? 'en' : 'ru'}` }],
       ],
     };
   };
-  const showSettings = async (ctx: Context, user: User) => ctx.reply(t(user.language, 'settingsTitle'), { reply_markup: await settingsKeyboard(user) });
+  const showSettings = async (ctx: Context, user: User) => ctx.reply(t('bot.settingsTitle', user.language), { reply_markup: await settingsKeyboard(user) });
   bot.command('settings', withUser(showSettings));
 
   bot.callbackQuery(/^set:(\w+)$/, withUser(async (ctx, user) => {
@@ -150,8 +149,8 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   bot.callbackQuery(/^lang:(ru|en)$/, withUser(async (ctx, user) => {
     const l = ctx.match![1] as Language;
     await setLanguage(hub.db, user.id, l);
-    await ctx.answerCallbackQuery({ text: t(l, 'languageSet') });
-    await ctx.editMessageText(t(l, 'settingsTitle'), { reply_markup: await settingsKeyboard({ ...user, language: l }) });
+    await ctx.answerCallbackQuery({ text: t('bot.languageSet', l) });
+    await ctx.editMessageText(t('bot.settingsTitle', l), { reply_markup: await settingsKeyboard({ ...user, language: l }) });
   }));
 
   // The buttons under notifications and the menu.
@@ -165,11 +164,11 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   bot.command('add_wb', withUser(async (ctx, user) => {
     const l = user.language;
     const [key, ...name] = args(ctx);
-    if (!key) return ctx.reply(t(l, 'addUsage'), html);
+    if (!key) return ctx.reply(t('bot.addUsage', l), html);
     await ctx.deleteMessage().catch(() => {}); // the key should not stay in the chat
     try {
       const result = await addCabinetByKey(hub, { userId: user.id, channel: 'wildberries', credentials: { token: key }, name: name.join(' ') || 'Wildberries', baseUrl: wbBaseUrl() }, `telegram:${user.telegram_id}`);
-      return ctx.reply(t(l, result.created ? 'cabinetAdded' : 'cabinetJoined', { name: escapeHtml(result.cabinet.name) }), html);
+      return ctx.reply(t(result.created ? 'bot.cabinetAdded' : 'bot.cabinetJoined', l, { name: escapeHtml(result.cabinet.name) }), html);
     } catch (error) {
       return replyError(ctx, l, error);
     }
@@ -179,13 +178,13 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   bot.command('link', withUser(async (ctx, user) => {
     const l = user.language;
     const key = args(ctx)[0];
-    if (!key) return ctx.reply(t(l, 'linkUsage'), html);
+    if (!key) return ctx.reply(t('bot.linkUsage', l), html);
     await ctx.deleteMessage().catch(() => {});
     const actor = await authenticate(hub.database, key);
-    if (!actor) return ctx.reply(t(l, 'linkBad'));
-    if (!roleAtLeast(actor.role, 'operator')) return ctx.reply(t(l, 'linkWeak', { name: actor.name }));
+    if (!actor) return ctx.reply(t('bot.linkBad', l));
+    if (!roleAtLeast(actor.role, 'operator')) return ctx.reply(t('bot.linkWeak', l, { name: actor.name }));
     await hub.db.execute(sql`update users set api_key_id = ${actor.keyId}, updated_at = now() where id = ${user.id}`);
-    return ctx.reply(t(l, 'linked', { name: escapeHtml(actor.name), role: actor.role }), html);
+    return ctx.reply(t('bot.linked', l, { name: escapeHtml(actor.name), role: actor.role }), html);
   }));
 
   /** The linked key's actor name, if the key still exists, is not revoked and may change things. */
@@ -198,18 +197,18 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
 
   bot.command('edit', withUser(async (ctx, user) => {
     const l = user.language;
-    if (!(await operatorOf(user))) return ctx.reply(t(l, 'needLink'), html);
+    if (!(await operatorOf(user))) return ctx.reply(t('bot.needLink', l), html);
     const sku = args(ctx)[0];
-    if (!sku) return ctx.reply(t(l, 'editUsage'));
+    if (!sku) return ctx.reply(t('bot.editUsage', l));
     const product = await findBySku(sku);
-    if (!product) return ctx.reply(t(l, 'productNotFound', { sku: escapeHtml(sku) }), html);
-    const info = [`<b>${escapeHtml(product.name)}</b>`, `SKU: <code>${escapeHtml(product.sku)}</code>`, `EAN: <code>${escapeHtml(product.ean ?? '—')}</code>`, t(l, 'editWhat')];
+    if (!product) return ctx.reply(t('bot.productNotFound', l, { sku: escapeHtml(sku) }), html);
+    const info = [`<b>${escapeHtml(product.name)}</b>`, `SKU: <code>${escapeHtml(product.sku)}</code>`, `EAN: <code>${escapeHtml(product.ean ?? '—')}</code>`, t('bot.editWhat', l)];
     return ctx.reply(info.join('\n'), {
       ...html,
       reply_markup: {
         inline_keyboard: [
-          [{ text: t(l, 'fieldName'), callback_data: `edit:${product.id}:name` }, { text: t(l, 'fieldSku'), callback_data: `edit:${product.id}:sku` }],
-          [{ text: t(l, 'fieldEan'), callback_data: `edit:${product.id}:ean` }, { text: t(l, 'fieldPhoto'), callback_data: `edit:${product.id}:photo` }],
+          [{ text: t('bot.fieldName', l), callback_data: `edit:${product.id}:name` }, { text: t('bot.fieldSku', l), callback_data: `edit:${product.id}:sku` }],
+          [{ text: t('bot.fieldEan', l), callback_data: `edit:${product.id}:ean` }, { text: t('bot.fieldPhoto', l), callback_data: `edit:${product.id}:photo` }],
         ],
       },
     });
@@ -218,35 +217,35 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   bot.callbackQuery(/^edit:(\d+):(name|sku|ean|photo)$/, withUser(async (ctx, user) => {
     const l = user.language;
     await ctx.answerCallbackQuery();
-    if (!(await operatorOf(user))) return ctx.reply(t(l, 'needLink'), html);
+    if (!(await operatorOf(user))) return ctx.reply(t('bot.needLink', l), html);
     const session: Session = { await: ctx.match![2] as Session['await'], productId: Number(ctx.match![1]) };
     await saveSession(user.telegram_id, session);
-    const field = t(l, session.await === 'name' ? 'fieldName' : session.await === 'sku' ? 'fieldSku' : session.await === 'ean' ? 'fieldEan' : 'fieldPhoto');
-    return ctx.reply(session.await === 'photo' ? t(l, 'askPhoto') : t(l, 'askValue', { field }));
+    const field = t(session.await === 'name' ? 'bot.fieldName' : session.await === 'sku' ? 'bot.fieldSku' : session.await === 'ean' ? 'bot.fieldEan' : 'bot.fieldPhoto', l);
+    return ctx.reply(session.await === 'photo' ? t('bot.askPhoto', l) : t('bot.askValue', l, { field }));
   }));
 
   bot.command('cancel', withUser(async (ctx, user) => {
     await hub.db.execute(sql`delete from bot_sessions where telegram_id = ${user.telegram_id}`);
-    return ctx.reply(t(user.language, 'cancelled'));
+    return ctx.reply(t('bot.cancelled', user.language));
   }));
 
   // ── Write-off from an own warehouse ──────────────────────────────────────────────────
   bot.command('writeoff', withUser(async (ctx, user) => {
     const l = user.language;
     const actor = await operatorOf(user);
-    if (!actor) return ctx.reply(t(l, 'needLink'), html);
+    if (!actor) return ctx.reply(t('bot.needLink', l), html);
     const [sku, quantityText, warehouseCode, ...reason] = args(ctx);
     const quantity = Number(quantityText);
-    if (!sku || !Number.isInteger(quantity) || quantity <= 0) return ctx.reply(t(l, 'writeoffUsage'));
+    if (!sku || !Number.isInteger(quantity) || quantity <= 0) return ctx.reply(t('bot.writeoffUsage', l));
     const product = await findBySku(sku);
-    if (!product) return ctx.reply(t(l, 'productNotFound', { sku: escapeHtml(sku) }), html);
+    if (!product) return ctx.reply(t('bot.productNotFound', l, { sku: escapeHtml(sku) }), html);
     // The named warehouse, or the own one holding the most of it.
     const [warehouse] = await rows<{ id: number; code: string }>(hub.db, sql`
       select w.id, w.code from warehouses w left join stock_levels s on s.warehouse_id = w.id and s.product_id = ${product.id}
        where w.kind = 'own' and not w.read_only and w.archived_at is null
          and (${warehouseCode ?? null}::text is null or lower(w.code) = lower(${warehouseCode ?? null}))
        order by coalesce(s.available, 0) desc, w.id limit 1`);
-    if (!warehouse) return ctx.reply(t(l, 'noWarehouse'));
+    if (!warehouse) return ctx.reply(t('bot.noWarehouse', l));
     try {
       // The update's message id makes a redelivered update a no-op, not a second write-off.
       const result = await recordMovement(hub.db, {
@@ -254,7 +253,7 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
         reason: reason.join(' ') || 'Telegram bot', reference: `telegram:${ctx.chat!.id}:${ctx.message!.message_id}`,
       }, actor);
       const left = (result.movements[0] as { available_after?: number }).available_after ?? '?';
-      await ctx.reply(t(l, 'writtenOff', { quantity, sku: escapeHtml(product.sku), warehouse: escapeHtml(warehouse.code), left }), html);
+      await ctx.reply(t('bot.writtenOff', l, { quantity, sku: escapeHtml(product.sku), warehouse: escapeHtml(warehouse.code), left }), html);
       // Stock that just fell under a threshold is told now, not at the next full pass.
       for (const accountId of await cabinetIdsOf(hub.db, user.id)) {
         await detectEvents(hub, accountId).catch((error) => hub.logger.warn({ err: error, accountId }, 'notifications: detection after a write-off failed'));
@@ -268,17 +267,17 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   bot.on('message:photo', withUser(async (ctx, user) => {
     const l = user.language;
     const session = await loadSession(user.telegram_id);
-    if (session?.await !== 'photo') return ctx.reply(t(l, 'unknown'));
+    if (session?.await !== 'photo') return ctx.reply(t('bot.unknown', l));
     const actor = await operatorOf(user);
-    if (!actor) return ctx.reply(t(l, 'needLink'), html);
+    if (!actor) return ctx.reply(t('bot.needLink', l), html);
     const largest = ctx.message!.photo!.at(-1)!;
     const file = await ctx.api.getFile(largest.file_id);
     const res = await fetch(`${fileRoot}/file/bot${options.token}/${file.file_path}`);
-    if (!res.ok) return ctx.reply(t(l, 'invalid', { message: `Telegram file ${res.status}` }));
+    if (!res.ok) return ctx.reply(t('bot.invalid', l, { message: `Telegram file ${res.status}` }));
     try {
       await setProductImage(hub.db, session.productId, new Uint8Array(await res.arrayBuffer()), actor);
       await hub.db.execute(sql`delete from bot_sessions where telegram_id = ${user.telegram_id}`);
-      return ctx.reply(t(l, 'saved'));
+      return ctx.reply(t('bot.saved', l));
     } catch (error) {
       return replyError(ctx, l, error);
     }
@@ -287,14 +286,14 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
   bot.on('message:text', withUser(async (ctx, user) => {
     const l = user.language;
     const session = await loadSession(user.telegram_id);
-    if (!session || session.await === 'photo' || ctx.message!.text!.startsWith('/')) return ctx.reply(t(l, 'unknown'));
+    if (!session || session.await === 'photo' || ctx.message!.text!.startsWith('/')) return ctx.reply(t('bot.unknown', l));
     const actor = await operatorOf(user);
-    if (!actor) return ctx.reply(t(l, 'needLink'), html);
+    if (!actor) return ctx.reply(t('bot.needLink', l), html);
     try {
       // The catalog's own validation (ProductPatch): the same rules as the API and the web form.
       await updateProduct(hub.db, session.productId, { [session.await]: ctx.message!.text!.trim() }, actor);
       await hub.db.execute(sql`delete from bot_sessions where telegram_id = ${user.telegram_id}`);
-      return ctx.reply(t(l, 'saved'));
+      return ctx.reply(t('bot.saved', l));
     } catch (error) {
       return replyError(ctx, l, error);
     }
@@ -312,13 +311,13 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
 }
 
 function cabinetsText(l: Language, cabinets: { name: string; channel: string; members: number }[]): string {
-  if (!cabinets.length) return t(l, 'cabinetsNone');
-  return [t(l, 'cabinetsList'), ...cabinets.map((c) => `• <b>${escapeHtml(c.name)}</b> (${escapeHtml(c.channel)}, ${c.members} 👤)`)].join('\n');
+  if (!cabinets.length) return t('bot.cabinetsNone', l);
+  return [t('bot.cabinetsList', l), ...cabinets.map((c) => `• <b>${escapeHtml(c.name)}</b> (${escapeHtml(c.channel)}, ${c.members} 👤)`)].join('\n');
 }
 
 /** A refusal the user can act on, in one line and his language (by its code); anything else is logged by bot.catch. */
 function replyError(ctx: Context, l: Language, error: unknown) {
-  if (error instanceof DomainError) return ctx.reply(t(l, 'invalid', { message: escapeHtml(messageFor(l, error.code, error.details, error.message)) }), html);
-  if (error instanceof ZodError) return ctx.reply(t(l, 'invalid', { message: escapeHtml(error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) }), html);
+  if (error instanceof DomainError) return ctx.reply(t('bot.invalid', l, { message: escapeHtml(errorText(l, error.code, error.details, error.message)) }), html);
+  if (error instanceof ZodError) return ctx.reply(t('bot.invalid', l, { message: escapeHtml(error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) }), html);
   throw error;
 }

@@ -15,7 +15,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { errorPage, renderFragment, renderPage } from '../layout.tsx';
 import { localize, zodFieldErrors } from '../messages.ts';
-import { Badge, channelName, Empty, Field, formatDateTime, intParam, Notice, num, offsetParam, Pager, Select, Table, toneOf, type FieldErrors } from '../ui.tsx';
+import { Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, intParam, key, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
 import { wordsOr } from '../i18n.ts';
 
 const PAGE_SIZE = 50;
@@ -282,7 +282,7 @@ function Accounts({ v, accounts, runs, added }: { v: View; accounts: AccountView
           <Empty action={admin ? <a class="button ghost small" href="/channels/new">+ {t('channels.add')}</a> : undefined}>{t('channels.noAccounts')}</Empty>
         ) : (
           <Table label={t('channels.accounts')} id="accounts"
-            columns={[t('channels.name'), t('channels.channel'), t('common.status'), t('channels.lastSync'), '']}>
+            columns={[key(t('channels.name')), key(t('channels.channel')), key(t('common.status')), t('channels.lastSync'), key('')]}>
             {accounts.map((a) => (
               <tr data-account={a.name} data-status={a.status} class={a.status === 'needs_reauth' ? 'row-warn' : undefined}>
                 <td>
@@ -416,7 +416,7 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
         ) : (
           <>
             <Table label={t('channels.listings')} id="listings"
-              columns={[t('channels.externalId'), t('products.sku'), t('products.name'), t('common.status'), t('stock.product'), num(t('channels.quantity'))]}>
+              columns={[t('channels.externalId'), key(t('products.sku')), key(t('products.name')), key(t('common.status')), t('stock.product'), key(num(t('channels.quantity')))]}>
               {listings.items.map((l) => (
                 <tr data-state={l.match_state} class={l.match_state === 'ambiguous' ? 'row-bad' : l.match_state === 'unmatched' ? 'row-warn' : undefined}>
                   <td class="mono">{l.external_id}</td>

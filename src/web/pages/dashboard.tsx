@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { openFindingCount } from '../../reconcile/findings.ts';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../db/database.ts';
+import { openErrorCounts } from '../../engine/error-groups.ts';
 import { outboxBacklog } from '../../engine/outbox-retention.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
@@ -10,7 +11,7 @@ import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
 import { AccountStatusCell } from './channels.tsx';
-import { Badge, Empty, formatDateTime, formatNumber, jobLabel, Stat, Table, toneOf } from '../ui.tsx';
+import { Badge, Empty, formatDateTime, formatNumber, key, Stat, Table, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
 export const LOW_STOCK = 3;
@@ -43,15 +44,14 @@ interface RecentChange {
   label: string | null;
 }
 
+/** An unresolved problem of one account (or of none), counted, with the list that shows it. */
 interface Problem {
-  at: string;
-  /** What went wrong: a sync run, an account that needs a new key, or a job that could not send. */
-  kind: 'run' | 'account' | 'job';
-  /** The run's or the job's type (`channels.sync`), or the account's channel. */
-  type: string;
+  /** Unresolved error groups, sync runs whose latest run failed or finished with problems, or an account that needs a new key. */
+  kind: 'errors' | 'failed' | 'partial' | 'account';
   account_id: number | null;
   account: string | null;
-  status: string;
+  count: number;
+  at: string;
   message: string | null;
 }
 
@@ -63,7 +63,7 @@ export function dashboardRoutes(hub: Hub) {
       stockHealth(hub),
       accountStates(hub),
       recentChanges(hub),
-      recentProblems(hub),
+      openProblems(hub),
       outboxBacklog(hub.db),
       openFindingCount(hub.db),
     ]);
@@ -108,21 +108,28 @@ async function recentChanges(hub: Hub): Promise<RecentChange[]> {
       from operations o order by o.id desc limit 8`);
 }
 
-/** Failed sync runs, accounts that need a new key and outbox errors, newest first. */
-async function recentProblems(hub: Hub): Promise<Problem[]> {
-  return rows<Problem>(hub.db, sql`
-    select * from (
-      select iso(s.started_at) as at, 'run' as kind, s.type, s.account_id, a.name as account, s.status, s.error as message
-        from sync_runs s left join channel_accounts a on a.id = s.account_id
-       where s.status in ('failed', 'partial')
+/**
+ * Only what is not resolved yet: error groups with a job or message that has not succeeded since
+ * (src/engine/error-groups.ts), sync types whose latest run failed or was partial (a later good
+ * run of the same type and account clears them), and accounts that need a new key.
+ */
+async function openProblems(hub: Hub): Promise<Problem[]> {
+  const [errors, runs] = await Promise.all([
+    openErrorCounts(hub.db),
+    rows<Problem>(hub.db, sql`
+      select r.status as kind, r.account_id, a.name as account, count(*)::int as count, iso(max(r.started_at)) as at,
+             (array_agg(r.error order by r.id desc))[1] as message
+        from (select distinct on (s.type, s.account_id) s.id, s.type, s.account_id, s.status, s.started_at, s.error
+                from sync_runs s where s.status <> 'running' order by s.type, s.account_id, s.id desc) r
+        left join channel_accounts a on a.id = r.account_id
+       where r.status in ('failed', 'partial')
+       group by r.status, r.account_id, a.name
       union all
-      select iso(a.updated_at), 'account', a.channel, a.id, a.name, a.status, a.status_reason
-        from channel_accounts a where a.status = 'needs_reauth'
-      union all
-      select iso(e.at), 'job', e.job_type, null, null, j.status, e.error
-        from outbox_errors e join jobs j on j.id = e.job_id
-       where j.status in ('dead', 'failed') and e.id = (select max(id) from outbox_errors x where x.job_id = e.job_id)
-    ) p order by at desc limit 8`);
+      select 'account', a.id, a.name, 1, iso(a.updated_at), a.status_reason
+        from channel_accounts a where a.status = 'needs_reauth'`),
+  ]);
+  const grouped = errors.map((e): Problem => ({ kind: 'errors', account_id: e.account_id, account: e.account, count: e.groups, at: e.last_seen, message: null }));
+  return [...grouped, ...runs].sort((a, b) => b.at.localeCompare(a.at));
 }
 
 interface DashboardProps {
@@ -203,7 +210,7 @@ function Dashboard({ v, health, accounts, recent, problems, outbox, findings }: 
           <Empty>{t('dash.noRecent')}</Empty>
         ) : (
           <Table label={t('dash.recent')} class="cards"
-            columns={[t('common.when'), t('common.who'), t('products.action'), t('common.details')]}>
+            columns={[key(t('common.when')), t('common.who'), key(t('products.action')), key(t('common.details'))]}>
             {recent.map((r) => (
               <tr>
                 <td data-label={t('common.when')}>
@@ -223,22 +230,37 @@ function Dashboard({ v, health, accounts, recent, problems, outbox, findings }: 
   );
 }
 
-/** A problem in words, with a link to the page where it can be dealt with. */
+/** A problem in words and its count, linked to the list that shows just it. */
 function ProblemItem({ v, p }: { v: View; p: Problem }) {
   const { t } = v;
-  const what = p.kind === 'account' ? t('dash.needsKey') : jobLabel(v, p.type);
-  const href = p.kind === 'job' ? '/sync/errors' : p.kind === 'account' ? `/channels/${p.account_id}` : `/sync?status=${p.status}${p.account_id ? `&account=${p.account_id}` : ''}`;
-  const fallback = p.kind === 'run' && p.status === 'partial' ? t('dash.partialRun') : wordsOr(t, `status.${p.status}`, p.status);
+  const account = p.account_id ? `account=${p.account_id}` : '';
+  const href =
+    p.kind === 'errors' ? `/sync/errors${account ? `?${account}` : ''}`
+    : p.kind === 'account' ? `/channels/${p.account_id}`
+    : `/sync?status=${p.kind}${account ? `&${account}` : ''}`;
+  const what =
+    p.kind === 'errors' ? t('dash.errorGroups', { n: p.count })
+    : p.kind === 'failed' ? t('dash.failedRuns', { n: p.count })
+    : p.kind === 'partial' ? t('dash.partialRun')
+    : t('dash.needsKey');
   return (
-    <li data-kind={p.kind}>
-      <Badge tone={p.status === 'partial' ? 'warn' : 'bad'}>{what}</Badge>
-      {p.account && <b> {p.account}</b>} <small>{formatDateTime(v, p.at)}</small>
+    <li data-kind={p.kind} data-account={p.account_id ?? undefined} data-count={p.count}>
+      <Badge tone={p.kind === 'partial' ? 'warn' : 'bad'}>{p.account ?? t('dash.otherErrors')}</Badge> <small>{formatDateTime(v, p.at)}</small>
       <div>
-        {p.message ? localize(v.lang, p.message) : fallback} <a href={href}>{t('dash.open')} →</a>
+        <a href={href}>{what}</a>
+        {p.message && p.kind !== 'errors' && (
+          <>
+            <br />
+            <small>{localize(v.lang, channelWords(p.message))}</small>
+          </>
+        )}
       </div>
     </li>
   );
 }
+
+/** The channel's words of a run's error, without the request it answered ("GET http://… failed: "). */
+const channelWords = (message: string) => message.replace(/^[A-Za-z]*Error: /, '').replace(/^[A-Z]+ \S+ failed: /, '');
 
 const entityLinks: Partial<Record<string, (id: string) => string>> = {
   product: (id) => `/products/${id}`,
@@ -247,7 +269,8 @@ const entityLinks: Partial<Record<string, (id: string) => string>> = {
 
 function EntityLink({ v, r }: { v: View; r: RecentChange }) {
   const kind = wordsOr(v.t, `entity.${r.entity_type}`, r.entity_type);
-  const text = r.label ?? `${kind} #${r.entity_id}`;
+  // Without a name, the thing's kind in words and its id as the code it is.
+  const text = r.label ?? <>{kind} <span class="mono">#{r.entity_id}</span></>;
   const link = entityLinks[r.entity_type];
   // A deleted thing has no page to go to.
   return link && r.action !== 'delete' ? <a href={link(r.entity_id)}>{text}</a> : <>{text}</>;

@@ -12,7 +12,7 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderFragment, renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, channelName, Empty, formatDateTime, formatNumber, intParam, Notice, num, Select, Stat, Table } from '../ui.tsx';
+import { Badge, channelName, Empty, formatDateTime, formatNumber, intParam, key, Notice, num, Select, Stat, Table } from '../ui.tsx';
 
 /**
  * The catalog export (seed 004 §3, Lamoda RU → KZ): choose the account the products come from
@@ -153,7 +153,7 @@ function ExportForm({ v, choice, problem, sources, targets, names, recent }: For
           <Empty>{t('exports.none')}</Empty>
         ) : (
           <Table label={t('exports.recent')} id="exports"
-            columns={['#', t('exports.route', { from: t('exports.from'), to: t('exports.to') }), t('common.status'), num(t('exports.sent')), t('common.when')]}>
+            columns={[key('#'), key(t('exports.route', { from: t('exports.from'), to: t('exports.to') })), key(t('common.status')), num(t('exports.sent')), key(t('common.when'))]}>
             {recent.map((e) => (
               <tr data-export={e.id} data-state={e.state}>
                 <td><a href={`/exports/${e.id}`}>{e.id}</a></td>
@@ -237,7 +237,7 @@ function ExportStatus({ v, view }: { v: View; view: ExportView }) {
         {view.feeds.length === 0 ? (
           <Empty>{t('exports.noFeeds')}</Empty>
         ) : (
-          <Table label={t('exports.feeds')} id="feeds" columns={[t('exports.feed'), t('common.status'), num(t('exports.processed')), num(t('exports.failed')), t('exports.checked')]}>
+          <Table label={t('exports.feeds')} id="feeds" columns={[key(t('exports.feed')), key(t('common.status')), num(t('exports.processed')), key(num(t('exports.failed'))), t('exports.checked')]}>
             {view.feeds.map((f) => (
               <tr data-feed={f.feed_id} data-state={f.state}>
                 <td class="mono" style="overflow-wrap:anywhere">{f.feed_id}</td>

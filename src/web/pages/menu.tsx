@@ -8,193 +8,24 @@ import { listSettings, type SettingView } from '../../menu/settings.ts';
 import { runSync, type SyncKind } from '../../menu/sync.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
-import type { Lang } from '../i18n.ts';
+import { menuWords } from '../words/menu.ts';
 import { renderPage } from '../layout.tsx';
-import { Badge, Empty, Field, formatDateTime, formatDuration, formatNumber, intParam, Notice, num, offsetParam, Pager, Table, toneOf, type FieldErrors } from '../ui.tsx';
+import { Badge, Empty, Field, type FieldErrors, formatDateTime, formatDuration, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Table, toneOf } from '../ui.tsx';
 
 /**
  * The iiko menu (seed 003, «Данные iiko»): the category tree, dishes with prices and
  * availability, the stop lists, the sync buttons and history, and the forms for the fields a
- * restaurant keeps in Sklad only (visibility, SEO, tags, images, sort order). Its words live
- * here, in both languages, so the menu domain does not touch the panel's shared dictionary.
+ * restaurant keeps in Sklad only (visibility, SEO, tags, images, sort order). Its words are
+ * a part of the one dictionary (src/web/words/menu.ts).
  */
 
 const PAGE_SIZE = 50;
 
-const words = {
-  en: {
-    title: 'iiko menu',
-    dishes: 'Categories and dishes',
-    stopLists: 'Stop lists',
-    history: 'Sync history',
-    setting: 'iiko setting',
-    organization: 'Organization',
-    show: 'Show',
-    syncActions: 'Sync with iiko',
-    'kind.full': 'Full sync',
-    'kind.menu': 'Menu',
-    'kind.prices': 'Prices',
-    'kind.stoplist': 'Stop lists',
-    'kind.terminals': 'Terminals',
-    'kind.payments': 'Payment types',
-    syncDone: '“{kind}” sync finished: {status}, {items} records in {duration}.',
-    syncFailed: '“{kind}” sync failed: {error}',
-    reauth: 'iiko refused the setting’s API login. Enter a new one: PATCH /api/v1/iiko/settings/{id} with api_login.',
-    noSetting: 'There is no iiko setting yet. Add one with the API: POST /api/v1/iiko/settings with name and api_login.',
-    notSynced: 'The menu has not been loaded yet. Run a full sync.',
-    lastSync: 'Last sync',
-    categories: 'Categories',
-    allCategories: 'All categories',
-    noCategories: 'No categories.',
-    search: 'Name or code',
-    availability: 'Availability',
-    any: 'Any',
-    available: 'Available',
-    unavailable: 'On the stop list',
-    visible: 'Shown',
-    hidden: 'Hidden',
-    name: 'Name',
-    category: 'Category',
-    price: 'Price',
-    site: 'On the site',
-    tags: 'Tags',
-    noProducts: 'No dishes match.',
-    product: 'Dish',
-    terminalGroup: 'Terminal group',
-    balance: 'Left',
-    added: 'Added',
-    noStops: 'The stop list is empty: everything can be ordered.',
-    type: 'Type',
-    items: 'Records',
-    duration: 'Duration',
-    started: 'Started',
-    error: 'Error',
-    noHistory: 'No syncs yet.',
-    'status.success': 'success',
-    'status.partial': 'with errors',
-    'status.failed': 'failed',
-    'status.running': 'running',
-    fromIiko: 'From iiko',
-    fromIikoHint: 'iiko owns these; the next sync brings its changes.',
-    code: 'Code',
-    parent: 'Parent category',
-    productsIn: 'Dishes',
-    sizes: 'Sizes and prices',
-    modifierGroups: 'Modifier groups',
-    minMax: '{min} to {max}',
-    required: 'required',
-    stoppedAt: 'On stop lists',
-    deleted: 'Removed in iiko on {when}; kept here with its fields.',
-    localFields: 'Site fields',
-    localHint: 'Kept in Sklad only: a sync with iiko never changes them.',
-    'field.is_visible': 'Show on the site',
-    'field.seo_title': 'SEO title',
-    'field.seo_description': 'SEO description',
-    'field.tags': 'Tags',
-    'hint.tags': 'Separated by commas, e.g. vegan, spicy, new',
-    'field.image_urls': 'Image URLs',
-    'hint.image_urls': 'One per line, https://…',
-    'field.sort_order': 'Sort order',
-    'hint.sort_order': 'Empty: iiko’s order',
-    'invalid.seo_title': 'At most 300 characters.',
-    'invalid.seo_description': 'At most 2000 characters.',
-    'invalid.tags': 'At most 50 tags of up to 100 characters each.',
-    'invalid.image_urls': 'Each line must be a full http(s):// address; at most 50.',
-    'invalid.sort_order': 'A whole number, or empty.',
-    saved: 'Saved. The next sync keeps these fields.',
-    edit: 'Edit',
-    back: 'iiko menu',
-  },
-  ru: {
-    title: 'Меню iiko',
-    dishes: 'Категории и блюда',
-    stopLists: 'Стоп-листы',
-    history: 'История синхронизаций',
-    setting: 'Настройка iiko',
-    organization: 'Организация',
-    show: 'Показать',
-    syncActions: 'Синхронизация с iiko',
-    'kind.full': 'Полная синхронизация',
-    'kind.menu': 'Меню',
-    'kind.prices': 'Цены',
-    'kind.stoplist': 'Стоп-листы',
-    'kind.terminals': 'Терминалы',
-    'kind.payments': 'Типы оплат',
-    syncDone: 'Синхронизация «{kind}» завершена: {status}, записей: {items}, за {duration}.',
-    syncFailed: 'Синхронизация «{kind}» не удалась: {error}',
-    reauth: 'iiko отклонил API-логин настройки. Введите новый: PATCH /api/v1/iiko/settings/{id} с api_login.',
-    noSetting: 'Настроек iiko пока нет. Добавьте через API: POST /api/v1/iiko/settings с name и api_login.',
-    notSynced: 'Меню ещё не загружено. Запустите полную синхронизацию.',
-    lastSync: 'Последняя синхронизация',
-    categories: 'Категории',
-    allCategories: 'Все категории',
-    noCategories: 'Категорий нет.',
-    search: 'Название или код',
-    availability: 'Доступность',
-    any: 'Любая',
-    available: 'Доступно',
-    unavailable: 'В стоп-листе',
-    visible: 'Показывается',
-    hidden: 'Скрыто',
-    name: 'Название',
-    category: 'Категория',
-    price: 'Цена',
-    site: 'На сайте',
-    tags: 'Теги',
-    noProducts: 'Подходящих блюд нет.',
-    product: 'Блюдо',
-    terminalGroup: 'Терминальная группа',
-    balance: 'Остаток',
-    added: 'Добавлено',
-    noStops: 'Стоп-лист пуст: заказать можно всё.',
-    type: 'Тип',
-    items: 'Записей',
-    duration: 'Длительность',
-    started: 'Начало',
-    error: 'Ошибка',
-    noHistory: 'Синхронизаций ещё не было.',
-    'status.success': 'успешно',
-    'status.partial': 'с ошибками',
-    'status.failed': 'ошибка',
-    'status.running': 'идёт',
-    fromIiko: 'Из iiko',
-    fromIikoHint: 'Эти данные ведёт iiko; следующая синхронизация принесёт изменения.',
-    code: 'Код',
-    parent: 'Родительская категория',
-    productsIn: 'Блюд',
-    sizes: 'Размеры и цены',
-    modifierGroups: 'Группы модификаторов',
-    minMax: 'от {min} до {max}',
-    required: 'обязательно',
-    stoppedAt: 'В стоп-листах',
-    deleted: 'Удалено в iiko {when}; здесь сохранено вместе с полями.',
-    localFields: 'Поля сайта',
-    localHint: 'Хранятся только в Sklad: синхронизация с iiko их не меняет.',
-    'field.is_visible': 'Показывать на сайте',
-    'field.seo_title': 'SEO-заголовок',
-    'field.seo_description': 'SEO-описание',
-    'field.tags': 'Теги',
-    'hint.tags': 'Через запятую, например: веган, острое, новинка',
-    'field.image_urls': 'Ссылки на изображения',
-    'hint.image_urls': 'По одной в строке, https://…',
-    'field.sort_order': 'Порядок сортировки',
-    'hint.sort_order': 'Пусто — порядок iiko',
-    'invalid.seo_title': 'Не длиннее 300 символов.',
-    'invalid.seo_description': 'Не длиннее 2000 символов.',
-    'invalid.tags': 'Не больше 50 тегов, каждый до 100 символов.',
-    'invalid.image_urls': 'Каждая строка — полный адрес http(s)://; не больше 50.',
-    'invalid.sort_order': 'Целое число или пусто.',
-    saved: 'Сохранено. Синхронизация эти поля не тронет.',
-    edit: 'Изменить',
-    back: 'Меню iiko',
-  },
-} satisfies Record<Lang, Record<string, string>>;
 
-type Word = keyof typeof words.en;
+type Word = keyof typeof menuWords.en;
 
-function say(v: View, key: Word, params: Record<string, string | number> = {}): string {
-  return words[v.lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
-}
+/** The page's own words, in the one dictionary under `iiko.` (src/web/words/menu.ts). */
+const say = (v: View, key: Word, params?: Record<string, string | number>): string => v.t(`iiko.${key}`, params);
 
 const syncButtons: SyncKind[] = ['full', 'menu', 'stoplist', 'terminals', 'payments'];
 const allKinds: SyncKind[] = ['full', 'menu', 'prices', 'stoplist', 'terminals', 'payments'];
@@ -319,7 +150,7 @@ export function menuPageRoutes(hub: Hub) {
     const history = scope.setting ? ((await listMenuSyncHistory(hub.db, { settingId: scope.setting.id, limit: 100 })) as unknown as HistoryRow[]) : [];
     return renderListTab(c, scope, 'history', 'history', 'noHistory', history.length > 0,
       <Table label={say(v, 'history')} id="menu-history"
-        columns={[say(v, 'type'), v.t('common.status'), num(say(v, 'items')), num(say(v, 'duration')), say(v, 'started'), say(v, 'error')]}>
+        columns={[key(say(v, 'type')), key(v.t('common.status')), num(say(v, 'items')), num(say(v, 'duration')), key(say(v, 'started')), key(say(v, 'error'))]}>
         {history.map((h) => (
           <tr data-type={h.sync_type} data-status={h.status}>
             <td>{kindLabel(v, h.sync_type)}</td>
@@ -631,7 +462,7 @@ function ProductTable({ v, items }: { v: View; items: Record<string, unknown>[] 
   if (!items.length) return <Empty>{say(v, 'noProducts')}</Empty>;
   return (
     <Table label={say(v, 'dishes')} id="menu-products"
-      columns={[say(v, 'name'), say(v, 'category'), num(say(v, 'price')), say(v, 'availability'), say(v, 'site'), say(v, 'tags')]}>
+      columns={[key(say(v, 'name')), say(v, 'category'), key(num(say(v, 'price'))), key(say(v, 'availability')), say(v, 'site'), say(v, 'tags')]}>
       {(items as unknown as ProductListRow[]).map((p) => (
         <tr data-external-id={p.external_id} data-available={String(p.is_available)} class={p.is_available ? undefined : 'row-bad'}>
           <td>

@@ -4,9 +4,8 @@ import { permissionFor } from '../../access/permissions.ts';
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
-import { switchLabels } from '../../notifications/bot/texts.ts';
 import { userDeliveries, type UserDelivery } from '../../notifications/delivery.ts';
-import { queueTestDelivery } from '../../notifications/events.ts';
+import { sendTestNotification } from '../../notifications/test-send.ts';
 import { eventTypes, type EventType } from '../../notifications/messages.ts';
 import { notifierStatus } from '../../notifications/runtime.ts';
 import {
@@ -15,10 +14,11 @@ import {
 } from '../../notifications/users.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
-import type { Label } from '../i18n.ts';
+import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
+import type { notificationPageWords } from '../words/notifications.ts';
 import { zodFieldErrors } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, offsetParam, Pager, Select, Stat, Table, type FieldErrors } from '../ui.tsx';
+import { Badge, Empty, Field, type FieldErrors, formatDateTime, formatNumber, intParam, key, Notice, offsetParam, Pager, Select, Stat, Table } from '../ui.tsx';
 
 /**
  * Notifications (seed 001) in the panel: who gets them, where they go, what happened lately,
@@ -28,76 +28,15 @@ import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, Notice, of
 
 const PAGE_SIZE = 50;
 
-const words = {
-  title: { ru: 'Уведомления', en: 'Notifications' },
-  users: { ru: 'Пользователи бота', en: 'Bot users' },
-  noUsers: { ru: 'Пока никто не написал боту /start и не зарегистрирован через POST /users/.', en: 'Nobody has sent the bot /start or been registered with POST /users/ yet.' },
-  telegram: { ru: 'Telegram', en: 'Telegram' },
-  name: { ru: 'Имя', en: 'Name' },
-  language: { ru: 'Язык', en: 'Language' },
-  cabinets: { ru: 'Кабинеты', en: 'Cabinets' },
-  switchesOn: { ru: 'Включено', en: 'On' },
-  configure: { ru: 'Настроить', en: 'Settings' },
-  events: { ru: 'Последние события', en: 'Recent events' },
-  noEvents: { ru: 'Событий пока нет: они появятся после синхронизаций кабинетов.', en: 'No events yet: they appear after the cabinets are synced.' },
-  cabinet: { ru: 'Кабинет', en: 'Cabinet' },
-  type: { ru: 'Событие', en: 'Event' },
-  sent: { ru: 'Отправлено', en: 'Sent' },
-  waiting: { ru: 'В очереди', en: 'Waiting' },
-  failed: { ru: 'Не доставлено', en: 'Not delivered' },
-  statUsers: { ru: 'Пользователей', en: 'Users' },
-  statCabinets: { ru: 'Кабинетов с участниками', en: 'Cabinets with members' },
-  statEvents: { ru: 'Событий за сутки', en: 'Events in 24 h' },
-  statFailed: { ru: 'Не доставлено за сутки', en: 'Not delivered in 24 h' },
-  senderTelegram: { ru: 'Сообщения уходят в Telegram Bot API: {target}', en: 'Messages go to the Telegram Bot API: {target}' },
-  senderDemo: { ru: 'Демо: сообщения уходят в симулятор Telegram {target} (переписка: {target}/__sim/telegram/chats/<telegram id>)', en: 'Demo: messages go to the Telegram simulator at {target} (chats: {target}/__sim/telegram/chats/<telegram id>)' },
-  senderWebhook: { ru: 'Сообщения уходят на вебхук бота (BOT_WEBHOOK_URL): {target}', en: 'Messages go to the bot’s webhook (BOT_WEBHOOK_URL): {target}' },
-  senderNone: { ru: 'Отправка не настроена: задайте TELEGRAM_BOT_TOKEN или BOT_WEBHOOK_URL. События записываются, но не отправляются.', en: 'Sending is not set up: set TELEGRAM_BOT_TOKEN or BOT_WEBHOOK_URL. Events are recorded, not sent.' },
-  senderElsewhere: { ru: 'Отправитель работает в другом процессе (sklad notifier) или не запущен.', en: 'The sender runs in another process (sklad notifier) or is not running.' },
-  back: { ru: '← Все пользователи', en: '← All users' },
-  switches: { ru: 'Что присылать', en: 'What to send' },
-  thresholds: { ru: 'Пороги', en: 'Thresholds' },
-  maxRating: { ru: 'Негативный отзыв — оценка не выше', en: 'A negative review has a rating of at most' },
-  maxRatingHint: { ru: 'От 1 до 5 звёзд (по умолчанию 3).', en: 'From 1 to 5 stars (3 by default).' },
-  threshold: { ru: 'Критичный остаток — доступно не больше', en: 'Critical stock: available at most' },
-  thresholdHint: { ru: 'Штук в кабинете; о каждом товаре — один раз, пока остаток не восстановится.', en: 'Units in the cabinet; once per product until it recovers.' },
-  save: { ru: 'Сохранить', en: 'Save' },
-  saved: { ru: 'Настройки сохранены.', en: 'Settings saved.' },
-  test: { ru: 'Тестовое уведомление', en: 'Test notification' },
-  testSend: { ru: 'Отправить тестовое', en: 'Send a test' },
-  testQueued: { ru: 'Тестовое уведомление поставлено в очередь.', en: 'The test notification is queued.' },
-  history: { ru: 'Что ему отправлено', en: 'What he was sent' },
-  noHistory: { ru: 'Ему ещё ничего не отправлялось.', en: 'Nothing was sent to him yet.' },
-  noCabinets: { ru: 'Не состоит ни в одном кабинете: уведомлений не получает.', en: 'A member of no cabinet: he gets no notifications.' },
-  readonly: { ru: 'Ваш ключ только для чтения: настройки можно посмотреть, но не изменить.', en: 'Your key is read-only: you can look at the settings, not change them.' },
-  adminOnly: {
-    ru: 'Настройки пользователя меняет он сам в боте или администратор; тестовое уведомление отправить можно.',
-    en: 'The user changes his settings in the bot, or an admin does; you can send him a test.',
-  },
-  ru: { ru: 'Русский', en: 'Russian' },
-  en: { ru: 'Английский', en: 'English' },
-} satisfies Record<string, Label>;
+const deliveryTone: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = { sent: 'ok', pending: 'muted', sending: 'info', failed: 'bad', uncertain: 'warn' };
 
-const typeLabels: Record<EventType, Label> = {
-  new_order: { ru: '📦 Новый заказ', en: '📦 New order' },
-  buyout: { ru: '💰 Выкуп', en: '💰 Buyout' },
-  cancellation: { ru: '❌ Отмена', en: '❌ Cancellation' },
-  return: { ru: '🔄 Возврат', en: '🔄 Return' },
-  negative_review: { ru: '⭐ Негативный отзыв', en: '⭐ Negative review' },
-  critical_stock: { ru: '📉 Критичный остаток', en: '📉 Critical stock' },
-  cabinet_invalid: { ru: '⚠️ Кабинет отключён', en: '⚠️ Cabinet removed' },
-};
+type Word = keyof typeof notificationPageWords;
 
-const deliveryStatus: Record<string, { label: Label; tone: 'ok' | 'warn' | 'bad' | 'muted' | 'info' }> = {
-  sent: { label: { ru: 'отправлено', en: 'sent' }, tone: 'ok' },
-  pending: { label: { ru: 'в очереди', en: 'waiting' }, tone: 'muted' },
-  sending: { label: { ru: 'отправляется', en: 'sending' }, tone: 'info' },
-  failed: { label: { ru: 'не доставлено', en: 'failed' }, tone: 'bad' },
-  uncertain: { label: { ru: 'неизвестно (не повторяется)', en: 'unknown (not repeated)' }, tone: 'warn' },
-};
+/** The page's own words, in the one dictionary under `notify.` (src/web/words/notifications.ts). */
+const w = (v: View, key: Word, params?: Record<string, string>) => v.t(`notify.${key}`, params);
 
-const w = (v: View, key: keyof typeof words, params: Record<string, string> = {}) =>
-  words[key][v.lang].replace(/\{(\w+)\}/g, (whole, name: string) => params[name] ?? whole);
+/** A run-time name (`type.new_order`, `delivery.sent`) in words, or the code itself when the dictionary has none. */
+const named = (v: View, key: string) => wordsOr(v.t, `notify.${key}`, key.slice(key.indexOf('.') + 1));
 
 /** A user as the overview lists him: the overview does not select `created_at`. */
 type UserRow = Omit<User, 'created_at'> & {
@@ -159,7 +98,7 @@ export function notificationRoutes(hub: Hub) {
     const user = await userParam(hub, c.req.param('id'));
     const [settings, cabinets, history] = await Promise.all([getSettings(hub.db, user.id), cabinetsOf(hub.db, user.id), userDeliveries(hub.db, user.id, 20)]);
     const q = c.req.query();
-    return renderPage(c, userName(user), <UserPage v={v} user={user} settings={settings} cabinets={cabinets} history={history} errors={{}} saved={q.saved === '1'} tested={q.test === '1'} />);
+    return renderPage(c, userName(user), <UserPage v={v} user={user} settings={settings} cabinets={cabinets} history={history} errors={{}} saved={q.saved === '1'} tested={testOutcomes.includes(q.test as TestShown) ? { status: q.test as TestShown, reason: q.reason?.slice(0, 300) ?? '' } : null} />);
   });
 
   app.post('/notifications/users/:id', async (c) => {
@@ -178,7 +117,7 @@ export function notificationRoutes(hub: Hub) {
       const [cabinets, history] = await Promise.all([cabinetsOf(hub.db, user.id), userDeliveries(hub.db, user.id, 20)]);
       // The form as it was sent, so nothing typed is lost.
       const shown = { ...(await getSettings(hub.db, user.id)), ...patch } as NotificationSettings;
-      return renderPage(c, userName(user), <UserPage v={v} user={{ ...user, language }} settings={shown} cabinets={cabinets} history={history} errors={zodFieldErrors(v.lang, parsed.error)} saved={false} tested={false} raw={body} />);
+      return renderPage(c, userName(user), <UserPage v={v} user={{ ...user, language }} settings={shown} cabinets={cabinets} history={history} errors={zodFieldErrors(v.lang, parsed.error)} saved={false} tested={null} raw={body} />);
     }
     await hub.db.transaction(async (tx) => {
       await updateSettings(tx, user.id, parsed.data);
@@ -191,11 +130,13 @@ export function notificationRoutes(hub: Hub) {
     const user = await userParam(hub, c.req.param('id'));
     const body = await c.req.parseBody();
     const type = eventTypes.includes(body.type as EventType) ? (body.type as EventType) : 'new_order';
-    await queueTestDelivery(hub.db, user.id, type, {
+    // Judged by his thresholds and, where this process sends, sent now: the page says what came of it.
+    const outcome = await sendTestNotification(hub, user, type, {
       cabinet: 'Тестовый кабинет', channel: 'wildberries', external_id: 'TEST-1', product_name: 'Тестовый товар', sku: 'TEST-SKU',
-      quantity: 1, amount_minor: 150_000, currency: 'RUB', rating: 2, text: 'Тестовый отзыв', available: 1, threshold: 5, reason: 'test',
+      quantity: 1, amount_minor: 150_000, currency: 'RUB', text: 'Тестовый отзыв', reason: 'test',
     });
-    return c.redirect(`/notifications/users/${user.id}?test=1`, 303);
+    const said = 'reason' in outcome ? `&reason=${encodeURIComponent(String(outcome.reason).slice(0, 300))}` : '';
+    return c.redirect(`/notifications/users/${user.id}?test=${outcome.status}${said}`, 303);
   });
 
   return app;
@@ -246,7 +187,7 @@ function Overview({ v, users, total, offset, events, stats }: { v: View; users: 
           <Empty>{w(v, 'noUsers')}</Empty>
         ) : (
           <>
-            <Table label={w(v, 'users')} id="users" columns={[w(v, 'name'), w(v, 'telegram'), w(v, 'language'), w(v, 'cabinets'), w(v, 'switchesOn'), '']}>
+            <Table label={w(v, 'users')} id="users" columns={[key(w(v, 'name')), key(w(v, 'telegram')), w(v, 'language'), key(w(v, 'cabinets')), w(v, 'switchesOn'), key('')]}>
               {users.map((u) => (
                 <tr data-telegram={u.telegram_id}>
                   <td>{userName(u)}{u.username && <small> @{u.username}</small>}</td>
@@ -271,12 +212,12 @@ function Overview({ v, users, total, offset, events, stats }: { v: View; users: 
         {events.length === 0 ? (
           <Empty>{w(v, 'noEvents')}</Empty>
         ) : (
-          <Table label={w(v, 'events')} id="events" columns={[v.t('common.when'), w(v, 'cabinet'), w(v, 'type'), w(v, 'sent'), w(v, 'waiting'), w(v, 'failed')]}>
+          <Table label={w(v, 'events')} id="events" columns={[key(v.t('common.when')), key(w(v, 'cabinet')), key(w(v, 'type')), key(w(v, 'sent')), w(v, 'waiting'), key(w(v, 'failed'))]}>
             {events.map((e) => (
               <tr data-type={e.type}>
                 <td>{formatDateTime(v, e.occurred_at)}</td>
                 <td>{e.cabinet ?? v.t('common.none')}</td>
-                <td>{typeLabels[e.type]?.[v.lang] ?? e.type}</td>
+                <td>{named(v, `type.${e.type}`)}</td>
                 <td>{e.sent}</td>
                 <td>{e.waiting}</td>
                 <td>{e.failed ? <Badge tone="bad">{e.failed}</Badge> : 0}</td>
@@ -289,6 +230,9 @@ function Overview({ v, users, total, offset, events, stats }: { v: View; users: 
   );
 }
 
+const testOutcomes = ['sent', 'queued', 'uncertain', 'refused', 'not_sent'] as const;
+type TestShown = (typeof testOutcomes)[number];
+
 interface UserPageProps {
   v: View;
   user: User;
@@ -297,7 +241,8 @@ interface UserPageProps {
   history: UserDelivery[];
   errors: FieldErrors;
   saved: boolean;
-  tested: boolean;
+  /** What came of a test notification: sent, queued, refused by Telegram, or held back by his threshold. */
+  tested: { status: TestShown; reason: string } | null;
   raw?: Record<string, unknown>;
 }
 
@@ -318,7 +263,10 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
         <small class="mono">Telegram {user.telegram_id}{user.username ? ` · @${user.username}` : ''}</small>
       </div>
       {saved && <Notice kind="success">{w(v, 'saved')}</Notice>}
-      {tested && <Notice kind="success">{w(v, 'testQueued')}</Notice>}
+      {tested?.status === 'sent' && <Notice kind="success">{w(v, 'testSent')}</Notice>}
+      {(tested?.status === 'queued' || tested?.status === 'uncertain') && <Notice kind="success">{w(v, 'testQueued')}</Notice>}
+      {tested?.status === 'refused' && <Notice kind="error">{w(v, 'testRefused', { reason: tested.reason })}</Notice>}
+      {tested?.status === 'not_sent' && <Notice kind="warn">{w(v, tested.reason === 'rating_above_threshold' ? 'testAboveRating' : 'testAboveStock')}</Notice>}
       {Object.keys(errors).length > 0 && <Notice kind="error">{v.t('common.fixErrors')}</Notice>}
       {disabled && <Notice kind="info">{w(v, v.canWrite ? 'adminOnly' : 'readonly')}</Notice>}
       <div class="grid grid-side">
@@ -330,7 +278,7 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
                 <div class="field">
                   <label>
                     <input type="checkbox" name={name} checked={settings[name]} style={checkbox} />
-                    {switchLabels[name][v.lang]}
+                    {v.t(`switch.${name}`)}
                   </label>
                 </div>
               ))}
@@ -365,7 +313,7 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
             <section class="card">
               <h2>{w(v, 'test')}</h2>
               <form method="post" action={`/notifications/users/${user.id}/test`} class="stack" id="test" data-busy>
-                <Select name="type" label={w(v, 'type')} value="new_order" options={eventTypes.map((type) => ({ value: type, label: typeLabels[type][v.lang] }))} />
+                <Select name="type" label={w(v, 'type')} value="new_order" options={eventTypes.map((type) => ({ value: type, label: named(v, `type.${type}`) }))} />
                 <div class="actions">
                   <button type="submit" class="ghost">{w(v, 'testSend')}</button>
                 </div>
@@ -379,17 +327,17 @@ function UserPage({ v, user, settings, cabinets, history, errors, saved, tested,
         {history.length === 0 ? (
           <Empty>{w(v, 'noHistory')}</Empty>
         ) : (
-          <Table label={w(v, 'history')} id="deliveries" columns={[v.t('common.when'), w(v, 'type'), w(v, 'cabinet'), v.t('common.status'), v.t('common.details')]}>
+          <Table label={w(v, 'history')} id="deliveries" columns={[key(v.t('common.when')), key(w(v, 'type')), w(v, 'cabinet'), key(v.t('common.status')), v.t('common.details')]}>
             {history.map((d) => (
               <tr data-status={d.status}>
                 <td>{formatDateTime(v, d.sent_at ?? d.created_at)}</td>
                 <td>
-                  {typeLabels[d.type as EventType]?.[v.lang] ?? d.type}
+                  {named(v, `type.${d.type}`)}
                   {d.event_id === null && <small> ({w(v, 'test').toLowerCase()})</small>}
                 </td>
                 <td>{d.cabinet ?? v.t('common.none')}</td>
                 <td>
-                  <Badge tone={deliveryStatus[d.status]?.tone ?? 'muted'}>{deliveryStatus[d.status]?.label[v.lang] ?? d.status}</Badge>
+                  <Badge tone={deliveryTone[d.status] ?? 'muted'}>{named(v, `delivery.${d.status}`)}</Badge>
                 </td>
                 <td>{d.last_error ? <small>{d.last_error}</small> : d.attempts > 1 ? <small>{d.attempts}×</small> : null}</td>
               </tr>

@@ -11,24 +11,7 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import {
-  Badge,
-  channelName,
-  Empty,
-  Field,
-  formatDateTime,
-  formatMoney,
-  formatNumber,
-  intParam,
-  Notice,
-  num,
-  offsetParam,
-  Pager,
-  Select,
-  Stat,
-  Table,
-  type FieldErrors,
-} from '../ui.tsx';
+import { Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, formatMoney, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Select, Stat, Table } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 /** How many days the per-day chart shows at most. */
@@ -262,7 +245,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
         ) : (
           <>
             <Table label={t('orders.list')} id="orders" class="cards"
-              columns={[t('orders.number'), t('orders.date'), t('orders.channel'), t('orders.status'), num(t('orders.items')), num(t('orders.total')), t('orders.crm'), t('orders.delivery')]}>
+              columns={[key(t('orders.number')), t('orders.date'), key(t('orders.channel')), key(t('orders.status')), num(t('orders.items')), key(num(t('orders.total'))), t('orders.crm'), t('orders.delivery')]}>
               {list.items.map((o) => (
                 <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
                   <td data-label={t('orders.number')}>
@@ -286,7 +269,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                   </td>
                   <td data-label={t('orders.status')}>
                     <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
-                    {o.stock_note && (
+                    {o.stock_note && o.status !== 'cancelled' && (
                       <div>
                         <small class="warn-text" title={localizeNote(v, o.stock_note)}>⚠ {t('orders.stockNote')}</small>
                       </div>
@@ -455,7 +438,7 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
           <Badge tone={statusTone[order.status] ?? 'muted'}>{statusWord(v, order.status)}</Badge>
         </h1>
       </div>
-      {order.stock_note && (
+      {order.stock_note && order.status !== 'cancelled' && (
         <Notice kind="warn">
           <b>{t('orders.stockNote')}:</b> {localizeNote(v, order.stock_note)}
         </Notice>
@@ -485,15 +468,19 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
               <dd>
                 <b>{formatMoney(v, order.total_minor, order.currency)}</b>
               </dd>
-              <dt>{t('orders.warehouse')}</dt>
-              <dd>{warehouse ?? t('common.none')}</dd>
+              {/* A cancelled order's stock came back (src/orders/service.ts): its warehouse is no longer where it was written off. */}
+              <dt>{order.status === 'cancelled' ? t('orders.warehouseOfCancelled') : t('orders.warehouse')}</dt>
+              <dd data-warehouse>
+                {warehouse ?? t('common.none')}
+                {order.status === 'cancelled' && warehouse && <> <small class="muted">({t('orders.cancelledStock')})</small></>}
+              </dd>
               {customer.length > 0 && (
                 <>
                   <dt>{t('orders.customer')}</dt>
                   <dd>
                     {customer.map(([key, value]) => (
                       <div>
-                        <small>{key}:</small> {String(value)}
+                        <small class="mono" data-raw>{key}:</small> {String(value)}
                       </div>
                     ))}
                   </dd>
@@ -506,7 +493,7 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
           <section class="card">
             <h2>{t('orders.lines')}</h2>
             <Table label={t('orders.lines')} id="lines" class="cards"
-              columns={[t('orders.sku'), t('orders.name'), num(t('orders.quantity')), num(t('orders.price')), num(t('orders.sum'))]}
+              columns={[key(t('orders.sku')), key(t('orders.name')), key(num(t('orders.quantity'))), num(t('orders.price')), key(num(t('orders.sum')))]}
               foot={
                 <tr>
                   <th colspan={2}>{t('orders.totalRow')}</th>

@@ -13,7 +13,7 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { wordsOr, type MessageKey } from '../i18n.ts';
 import { localize, zodFieldErrors } from '../messages.ts';
-import { Empty, Field, formatDateTime, formatNumber, intParam, Notice, num, offsetParam, Pager, Table, type FieldErrors } from '../ui.tsx';
+import { Empty, Field, type FieldErrors, formatDateTime, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Table } from '../ui.tsx';
 
 const PAGE_SIZE = 24;
 
@@ -47,20 +47,20 @@ export function productRoutes(hub: Hub) {
   app.get('/products/new', async (c) => {
     const v = viewOf(c);
     if (!v.canWrite) return c.redirect('/products', 303);
-    return renderPage(c, v.t('common.save'), <ProductEdit v={v} form={{ sku: '', ean: '', name: '', description: '' }} errors={{}} />);
+    return renderPage(c, v.t('products.new'), <ProductEdit v={v} form={{ sku: '', ean: '', name: '', description: '' }} errors={{}} />);
   });
 
   app.post('/products/new', async (c) => {
     const v = viewOf(c);
     const form = await readProductForm(c);
     const parsed = ProductInput.safeParse({ ...form, ean: form.ean, description: form.description || null });
-    if (!parsed.success) return renderPage(c, v.t('common.save'), <ProductEdit v={v} form={form} errors={zodFieldErrors(v.lang, parsed.error)} />);
+    if (!parsed.success) return renderPage(c, v.t('products.new'), <ProductEdit v={v} form={form} errors={zodFieldErrors(v.lang, parsed.error)} />);
     try {
       const product = await createProduct(hub.db, parsed.data, c.get('actor').name);
       return c.redirect(`/products/${product.id}?saved=1`, 303);
     } catch (error) {
       const errors = domainFieldErrors(v, error);
-      return renderPage(c, v.t('common.save'), <ProductEdit v={v} form={form} errors={errors} />);
+      return renderPage(c, v.t('products.new'), <ProductEdit v={v} form={form} errors={errors} />);
     }
   });
 
@@ -279,6 +279,23 @@ async function productCard(hub: Hub, v: View, product: Product, state: CardState
             <dd class="mono" data-field="ean">{product.ean ?? t('common.none')}</dd>
             <dt>{t('products.description')}</dt>
             <dd>{product.description ?? t('common.none')}</dd>
+            <dt>{t('products.attributes')}</dt>
+            <dd data-field="attributes">
+              {Object.keys(product.attributes ?? {}).length === 0 ? (
+                t('common.none')
+              ) : (
+                <table class="attributes">
+                  <tbody>
+                    {Object.entries(product.attributes ?? {}).map(([name, value]) => (
+                      <tr>
+                        <th scope="row" class="mono" data-raw>{name}</th>
+                        <td>{value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </dd>
             {product.archived && (
               <>
                 <dt>{t('common.status')}</dt>
@@ -340,7 +357,7 @@ function History({ v, items }: { v: View; items: OperationRow[] }) {
   const { t } = v;
   return (
     <Table label={t('products.history')} class="history"
-      columns={[t('common.when'), t('common.who'), t('products.action'), t('common.details')]}>
+      columns={[key(t('common.when')), t('common.who'), key(t('products.action')), key(t('common.details'))]}>
       {items.map((op) => (
         <tr>
           <td>
@@ -377,7 +394,10 @@ const showValue = (v: View, value: unknown) => {
   if (typeof value === 'object') {
     const image = value as { width?: number; height?: number; bytes?: number };
     if (image.width && image.height) return `${image.width}×${image.height}, ${Math.round((image.bytes ?? 0) / 1024)} KiB`;
-    return JSON.stringify(value);
+    // Attributes as `colour: red; size: M`, not as JSON.
+    return Object.entries(value as Record<string, unknown>)
+      .map(([name, x]) => `${name}: ${x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x)}`)
+      .join('; ');
   }
   return String(value);
 };
@@ -392,7 +412,7 @@ function ProductEdit({ v, product, form, errors }: { v: View; product?: Product;
         {product ? <a href={`/products/${product.id}`}>← {product.name}</a> : <a href="/products">← {t('products.title')}</a>}
       </p>
       <div class="page-head">
-        <h1>{product ? t('products.edit', { name: product.name }) : `+ ${t('products.card')}`}</h1>
+        <h1>{product ? t('products.edit', { name: product.name }) : t('products.new')}</h1>
       </div>
       <section class="card" style="max-width:44rem">
         {Object.keys(errors).length > 0 && <Notice kind="error">{general ?? t('common.fixErrors')}</Notice>}

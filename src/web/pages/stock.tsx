@@ -13,7 +13,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, dayParam, Empty, Field, formatDateTime, formatNumber, intParam, Notice, num, offsetParam, Pager, Select, Table, type FieldErrors } from '../ui.tsx';
+import { actorName, Badge, dayParam, Empty, Field, type FieldErrors, formatDateTime, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Select, Table } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -78,8 +78,11 @@ export function stockRoutes(hub: Hub) {
             offset,
           }),
     ]);
-    const names = await productNames(hub, movements.items.map((m) => m.product_id));
-    return renderPage(c, v.t('stock.movements'), <Movements v={v} warehouses={warehouses} filter={filter} movements={movements} offset={offset} names={names} />);
+    const [names, orders] = await Promise.all([
+      productNames(hub, movements.items.map((m) => m.product_id)),
+      orderNumbers(hub, movements.items.flatMap((m) => orderOf(m.reference)?.id ?? [])),
+    ]);
+    return renderPage(c, v.t('stock.movements'), <Movements v={v} warehouses={warehouses} filter={filter} movements={movements} offset={offset} names={names} orders={orders} />);
   });
 
   app.get('/stock/move', async (c) => {
@@ -87,7 +90,7 @@ export function stockRoutes(hub: Hub) {
     if (!v.canWrite) return c.redirect('/stock', 303);
     const q = c.req.query();
     const type = formTypes.includes(q.type as FormType) ? (q.type as FormType) : 'write_off';
-    const form: MoveForm = { type, sku: q.sku ?? '', warehouse: q.warehouse ?? '', to_warehouse: '', quantity: '', reason: '', token: crypto.randomUUID() };
+    const form: MoveForm = { type, sku: q.sku ?? '', warehouse: q.warehouse ?? '', to_warehouse: q.to_warehouse ?? '', quantity: '', reason: '', token: crypto.randomUUID() };
     return renderPage(c, titleOf(v, type), <MoveFormPage v={v} form={form} warehouses={await ownWarehouses(hub)} errors={{}} />);
   });
 
@@ -178,6 +181,16 @@ async function productNames(hub: Hub, ids: number[]): Promise<Map<number, { sku:
   return new Map(found.map((p) => [p.id, p]));
 }
 
+/** Orders' numbers in their channel, by Sklad's id. */
+async function orderNumbers(hub: Hub, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const found = await rows<{ id: number; external_id: string }>(
+    hub.db,
+    sql`select id, external_id from orders where id = any(${sql.param([...new Set(ids)])}::bigint[])`,
+  );
+  return new Map(found.map((o) => [Number(o.id), o.external_id]));
+}
+
 function StockTabs({ v, current }: { v: View; current: 'levels' | 'movements' }) {
   return (
     <nav class="tabs" aria-label={v.t('stock.title')}>
@@ -191,14 +204,18 @@ function StockTabs({ v, current }: { v: View; current: 'levels' | 'movements' })
   );
 }
 
-function MoveButtons({ v, warehouseId }: { v: View; warehouseId?: number }) {
+/** The manual movements; a mirror warehouse (the marketplace's stock, only read) is never preselected, and offers no write-off. */
+function MoveButtons({ v, warehouse }: { v: View; warehouse?: Warehouse }) {
   if (!v.canWrite) return null;
-  const w = warehouseId ? `&warehouse=${warehouseId}` : '';
+  const writable = warehouse && !warehouse.read_only ? warehouse : undefined;
+  const w = writable ? `&warehouse=${writable.id}` : '';
   return (
     <div class="actions">
-      <a class="button" href={`/stock/move?type=write_off${w}`}>
-        − {v.t('stock.writeOff')}
-      </a>
+      {!warehouse?.read_only && (
+        <a class="button" href={`/stock/move?type=write_off${w}`}>
+          − {v.t('stock.writeOff')}
+        </a>
+      )}
       <a class="button ghost" href={`/stock/move?type=receipt${w}`}>
         + {v.t('stock.receipt')}
       </a>
@@ -221,11 +238,12 @@ interface LevelsProps {
 function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: LevelsProps) {
   const { t } = v;
   const [doneType, doneQuantity, doneSku] = (done ?? '').split(':');
+  const byId = new Map(warehouses.map((w) => [w.id, w]));
   return (
     <>
       <div class="page-head">
         <h1>{t('stock.title')}</h1>
-        <MoveButtons v={v} warehouseId={warehouseId} />
+        <MoveButtons v={v} warehouse={warehouseId ? byId.get(warehouseId) : undefined} />
       </div>
       <StockTabs v={v} current="levels" />
       {done && formTypes.includes(doneType as FormType) && (
@@ -252,30 +270,45 @@ function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: Level
           <Empty action={v.canWrite ? <a class="button ghost small" href="/stock/move?type=receipt">+ {t('stock.receipt')}</a> : undefined}>{t('stock.noLevels')}</Empty>
         ) : (
           <>
-            <Table label={t('stock.levels')} id="levels"
-              columns={[t('stock.product'), t('stock.warehouse'), num(t('stock.onHand')), num(t('stock.reserved')), num(t('stock.available')), ...(v.canWrite ? [''] : [])]}>
-              {levels.items.map((l) => (
-                <tr class={l.available <= 0 ? 'row-bad' : undefined} data-sku={l.sku} data-warehouse={l.warehouse_code}>
-                  <td>
-                    <a href={`/products/${l.product_id}`}>{l.product_name}</a>
-                    <br />
-                    <small class="mono">{l.sku}</small>
-                  </td>
-                  <td>{l.warehouse_code}</td>
-                  <td class="num">{formatNumber(v, l.on_hand)}</td>
-                  <td class="num">{formatNumber(v, l.reserved)}</td>
-                  <td class="num" data-available>
-                    <b>{formatNumber(v, l.available)}</b>
-                  </td>
-                  {v.canWrite && (
-                    <td>
-                      <a class="button ghost small" href={`/stock/move?type=write_off&sku=${encodeURIComponent(l.sku)}&warehouse=${l.warehouse_id}`}>
-                        {t('stock.writeOff')}
-                      </a>
+            <Table label={t('stock.levels')} id="levels" class="cards"
+              columns={[key(t('stock.product')), key(t('stock.warehouse')), num(t('stock.onHand')), key(num(t('stock.reserved'))), key(num(t('stock.available'))), ...(v.canWrite ? [key('')] : [])]}>
+              {levels.items.map((l) => {
+                const w = byId.get(l.warehouse_id);
+                // A mirror's numbers are the marketplace's: Sklad only reads them, so nothing is written off there.
+                const mirror = w?.read_only ?? false;
+                return (
+                  <tr class={l.available <= 0 && !mirror ? 'row-bad' : mirror ? 'row-muted' : undefined} data-sku={l.sku} data-warehouse={l.warehouse_code}
+                    data-mirror={mirror ? 'true' : undefined}>
+                    <td data-label={t('stock.product')}>
+                      <a href={`/products/${l.product_id}`}>{l.product_name}</a>
+                      <br />
+                      <small class="mono">{l.sku}</small>
                     </td>
-                  )}
-                </tr>
-              ))}
+                    <td data-label={t('stock.warehouse')}>
+                      {w ? <a href={`/warehouses/${w.id}`}>{w.name}</a> : null} <small class="mono">{l.warehouse_code}</small>
+                      {mirror && (
+                        <div>
+                          <Badge tone="info">{t('stock.mirrorRow')}</Badge>
+                        </div>
+                      )}
+                    </td>
+                    <td data-label={t('stock.onHand')} class="num">{formatNumber(v, l.on_hand)}</td>
+                    <td data-label={t('stock.reserved')} class="num">{formatNumber(v, l.reserved)}</td>
+                    <td data-label={t('stock.available')} class="num" data-available>
+                      <b>{formatNumber(v, l.available)}</b>
+                    </td>
+                    {v.canWrite && (
+                      <td>
+                        {!mirror && (
+                          <a class="button ghost small" href={`/stock/move?type=write_off&sku=${encodeURIComponent(l.sku)}&warehouse=${l.warehouse_id}`}>
+                            {t('stock.writeOff')}
+                          </a>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
             </Table>
             <Pager v={v} total={levels.total} limit={PAGE_SIZE} offset={offset} params={{ warehouse: warehouseId ? String(warehouseId) : undefined }} base="/stock" />
           </>
@@ -294,11 +327,13 @@ interface MovementsProps {
   movements: Awaited<ReturnType<typeof listMovements>>;
   offset: number;
   names: Map<number, { sku: string; name: string }>;
+  /** Orders' numbers in their channel, for the movements an order made. */
+  orders: Map<number, string>;
 }
 
-function Movements({ v, warehouses, filter, movements, offset, names }: MovementsProps) {
+function Movements({ v, warehouses, filter, movements, offset, names, orders }: MovementsProps) {
   const { t } = v;
-  const codes = new Map(warehouses.map((w) => [w.id, w.code]));
+  const codes = new Map(warehouses.map((w) => [w.id, `${w.code} · ${w.name}`]));
   return (
     <>
       <div class="page-head">
@@ -325,14 +360,14 @@ function Movements({ v, warehouses, filter, movements, offset, names }: Movement
         ) : (
           <>
             <Table label={t('stock.movements')} id="movements"
-              columns={[t('common.when'), t('stock.type'), t('stock.product'), t('stock.warehouse'), num(t('stock.quantity')), num(t('stock.onHand')), t('stock.reason'), t('common.who')]}>
+              columns={[key(t('common.when')), key(t('stock.type')), key(t('stock.product')), t('stock.warehouse'), key(num(t('stock.quantity'))), num(t('stock.onHand')), t('stock.reason'), t('common.who')]}>
               {movements.items.map((m) => (
                 <tr data-type={m.type}>
                   <td>
                     <small>{formatDateTime(v, m.created_at)}</small>
                   </td>
                   <td>
-                    <Badge tone={m.quantity < 0 ? 'warn' : m.quantity > 0 ? 'ok' : 'muted'}>{t(`move.${m.type}`)}</Badge>
+                    <Badge tone={m.quantity < 0 ? 'warn' : m.quantity > 0 ? 'ok' : 'muted'}>{orderOf(m.reference)?.cancelled ? t('move.orderCancelled') : t(`move.${m.type}`)}</Badge>
                   </td>
                   <td>
                     <a href={`/products/${m.product_id}`}>{names.get(m.product_id)?.sku ?? `#${m.product_id}`}</a>
@@ -340,8 +375,10 @@ function Movements({ v, warehouses, filter, movements, offset, names }: Movement
                   <td>{codes.get(m.warehouse_id) ?? m.warehouse_id}</td>
                   <td class="num">{m.quantity > 0 ? `+${formatNumber(v, m.quantity)}` : formatNumber(v, m.quantity)}</td>
                   <td class="num">{formatNumber(v, m.on_hand_after)}</td>
-                  <td>{m.reason ?? (m.reference?.startsWith('web:') ? '' : m.reference) ?? ''}</td>
-                  <td>{m.actor}</td>
+                  <td>
+                    <Reason v={v} reason={m.reason} reference={m.reference} orders={orders} />
+                  </td>
+                  <td>{actorName(v, m.actor)}</td>
                 </tr>
               ))}
             </Table>
@@ -358,6 +395,25 @@ function Movements({ v, warehouses, filter, movements, offset, names }: Movement
       </section>
     </>
   );
+}
+
+/**
+ * The order a movement belongs to, from its reference (src/orders/service.ts: `order:<id>:line:<n>:sale|return:<cycle>`):
+ * an order's return is its cancellation (the stock comes back), not a write-off.
+ */
+function orderOf(reference: string | null): { id: number; cancelled: boolean } | null {
+  const found = /^order:(\d+):line:\d+:(sale|return):\d+$/.exec(reference ?? '');
+  return found ? { id: Number(found[1]), cancelled: found[2] === 'return' } : null;
+}
+
+/** Why a movement was made: an order's in words with a link to it, a person's as typed. */
+function Reason({ v, reason, reference, orders }: { v: View; reason: string | null; reference: string | null; orders: Map<number, string> }) {
+  const order = orderOf(reference);
+  if (order) {
+    const number = orders.get(order.id) ?? String(order.id);
+    return <a href={`/orders/${order.id}`} data-order={order.id}>{v.t(order.cancelled ? 'stock.orderCancelled' : 'stock.orderSale', { id: number })}</a>;
+  }
+  return <>{reason ? localize(v.lang, reason) : reference?.startsWith('web:') ? '' : (reference ?? '')}</>;
 }
 
 function MoveFormPage({ v, form, warehouses, errors }: { v: View; form: MoveForm; warehouses: Warehouse[]; errors: FieldErrors }) {

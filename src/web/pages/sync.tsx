@@ -1,18 +1,15 @@
 import { Hono } from 'hono';
-import { sql } from 'drizzle-orm';
 import { listAccounts } from '../../channels/core/accounts.ts';
 import { listApiCalls } from '../../channels/core/api-calls.ts';
-import { rows } from '../../db/database.ts';
-import { retryJob } from '../../engine/jobs.ts';
 import { listSyncRuns } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
-import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
+import { errorRoutes } from './errors.tsx';
+import { SyncTabs } from './sync-tabs.tsx';
 import { wordsOr } from '../i18n.ts';
-import { renderFragment, renderPage } from '../layout.tsx';
-import { localize } from '../messages.ts';
-import { Badge, Empty, formatDateTime, formatDuration, intParam, jobLabel, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
+import { renderPage } from '../layout.tsx';
+import { Badge, Empty, formatDateTime, formatDuration, intParam, jobLabel, key, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 const CHART_RUNS = 60;
@@ -30,17 +27,6 @@ interface RunRow {
   pushed: number;
   failed: number;
   error: string | null;
-}
-
-interface ErrorRow {
-  id: number;
-  job_id: number | null;
-  job_type: string;
-  attempt: number;
-  error: string;
-  http_status: number | null;
-  at: string;
-  job_status: string | null;
 }
 
 const syncStatuses = ['running', 'succeeded', 'failed', 'partial'] as const;
@@ -91,53 +77,8 @@ export function syncRoutes(hub: Hub) {
     );
   });
 
-  app.get('/sync/errors', async (c) => {
-    const v = viewOf(c);
-    const offset = offsetParam(c.req.query('offset'));
-    const { items, total } = await outboxErrors(hub, offset);
-    return renderPage(c, v.t('sync.outboxErrors'), <Errors v={v} items={items} total={total} offset={offset} />);
-  });
-
-  // htmx posts here from a row and swaps the row's action cell with the answer.
-  app.post('/sync/errors/jobs/:jobId/retry', async (c) => {
-    const v = viewOf(c);
-    const jobId = intParam(c.req.param('jobId'));
-    if (!jobId) throw new DomainError('NOT_FOUND', 'No such job', 404);
-    try {
-      await retryJob(hub.db, jobId);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.status === 404) throw error;
-      return renderFragment(c, <span class="error">{localize(v.lang, error)}</span>);
-    }
-    if (!c.req.header('hx-request')) return c.redirect('/sync/errors', 303);
-    return renderFragment(c, <Badge tone="info">{v.t('sync.retried')}</Badge>);
-  });
+  app.route('/', errorRoutes(hub));
   return app;
-}
-
-/** Failed attempts, newest first, with the state their job is in now (a retry may have fixed it). */
-async function outboxErrors(hub: Hub, offset: number): Promise<{ items: ErrorRow[]; total: number }> {
-  const items = await rows<ErrorRow>(hub.db, sql`
-    select e.id, e.job_id, e.job_type, e.attempt, e.error, e.http_status, iso(e.at) as at, j.status as job_status
-      from outbox_errors e left join jobs j on j.id = e.job_id
-     order by e.id desc limit ${PAGE_SIZE} offset ${offset}`);
-  const [{ total }] = await rows<{ total: number }>(hub.db, sql`select count(*)::int as total from outbox_errors`);
-  return { items, total };
-}
-
-function SyncTabs({ v, current }: { v: View; current: 'history' | 'calls' | 'errors' }) {
-  const link = (href: string, key: 'history' | 'calls' | 'errors', label: string) => (
-    <a href={href} aria-current={current === key ? 'page' : undefined}>
-      {label}
-    </a>
-  );
-  return (
-    <nav class="tabs" aria-label={v.t('sync.title')}>
-      {link('/sync', 'history', v.t('sync.history'))}
-      {link('/sync/api-calls', 'calls', v.t('sync.apiCalls'))}
-      {link('/sync/errors', 'errors', v.t('sync.outboxErrors'))}
-    </nav>
-  );
 }
 
 /** Each run a bar: its height the duration, its colour the outcome; newest on the right. */
@@ -221,7 +162,7 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
         ) : (
           <>
             <Table label={t('sync.history')} id="runs"
-              columns={[t('sync.started'), t('sync.type'), t('sync.account'), t('common.status'), num(t('sync.duration')), { text: t('sync.countsShort'), num: true, title: t('sync.counts') }]}>
+              columns={[key(t('sync.started')), key(t('sync.type')), key(t('sync.account')), key(t('common.status')), key(num(t('sync.duration'))), { text: t('sync.countsShort'), num: true, title: t('sync.counts') }]}>
               {runs.map((r) => (
                 <tr data-status={r.status} data-type={r.type}>
                   <td>
@@ -284,7 +225,7 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
         ) : (
           <>
             <Table label={t('sync.apiCalls')} id="api-calls"
-              columns={[t('common.when'), t('sync.account'), t('sync.method'), t('sync.url'), t('common.status'), num(t('sync.duration'))]}>
+              columns={[key(t('common.when')), key(t('sync.account')), t('sync.method'), t('sync.url'), key(t('common.status')), key(num(t('sync.duration')))]}>
               {calls.items.map((call) => {
                 const bad = call.error !== null || call.status === null || call.status >= 400;
                 return (
@@ -309,54 +250,6 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
           </>
         )}
       </section>
-    </>
-  );
-}
-
-function Errors({ v, items, total, offset }: { v: View; items: ErrorRow[]; total: number; offset: number }) {
-  const { t } = v;
-  const retryable = new Set(['dead', 'failed', 'cancelled']);
-  return (
-    <>
-      <div class="page-head">
-        <h1>{t('sync.title')}</h1>
-      </div>
-      <SyncTabs v={v} current="errors" />
-      <section class="card">
-        {items.length === 0 ? (
-          <Empty>{t('sync.noOutboxErrors')}</Empty>
-        ) : (
-          <>
-            <Table label={t('sync.outboxErrors')} id="outbox-errors"
-              columns={[t('common.when'), t('sync.type'), num(t('sync.attempts')), t('sync.error'), t('common.status'), '']}>
-              {items.map((e) => (
-                <tr data-job={e.job_id ?? undefined}>
-                  <td>
-                    <small>{formatDateTime(v, e.at)}</small>
-                  </td>
-                  <td title={e.job_type}>{jobLabel(v, e.job_type)}</td>
-                  <td class="num">{e.attempt}</td>
-                  <td>
-                    {e.http_status && <Badge tone="bad">HTTP {e.http_status}</Badge>} {e.error}
-                  </td>
-                  <td>{e.job_status ? <Badge tone={toneOf(e.job_status)}>{wordsOr(t, `status.${e.job_status}`, e.job_status)}</Badge> : t('common.none')}</td>
-                  <td>
-                    {v.canWrite && e.job_id && e.job_status && retryable.has(e.job_status) && (
-                      <form method="post" action={`/sync/errors/jobs/${e.job_id}/retry`} hx-post={`/sync/errors/jobs/${e.job_id}/retry`} hx-swap="outerHTML">
-                        <button type="submit" class="small ghost">
-                          ↻ {t('sync.retry')}
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </Table>
-            <Pager v={v} total={total} limit={PAGE_SIZE} offset={offset} params={{}} base="/sync/errors" />
-          </>
-        )}
-      </section>
-      {items.length > 0 && !v.canWrite && <Notice kind="info">{t('common.readonlyNote')}</Notice>}
     </>
   );
 }

@@ -11,7 +11,7 @@ import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { DeliveryHop, deliveryHopOf, deliveryHopRoutes, deliveryNoticeOf } from './delivery-hop.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, intParam, Notice, Select, Table } from '../ui.tsx';
+import { Badge, Empty, Field, formatDateTime, intParam, key, Notice, Select, Table } from '../ui.tsx';
 
 /**
  * The support tools in the panel (seed 004): find an order by any id (/support), its trace
@@ -184,7 +184,7 @@ function TracePage({ v, trace, done, failed, children }: { v: View; trace: Order
               <input type="hidden" name="account_id" value={String(o.account_id)} />
               <input type="hidden" name="number" value={o.posting_number ?? o.external_id} />
               <button type="submit">
-                {t('trace.reimportAgain')} ({trace.actions.reimport})
+                {t('trace.reimportAgain')} (<code>{trace.actions.reimport}</code>)
               </button>
             </form>
           )}
@@ -219,7 +219,7 @@ function TracePage({ v, trace, done, failed, children }: { v: View; trace: Order
       <section class="card" id="trace-events">
         <h2>{t('trace.events')}</h2>
         {trace.events.length ? (
-          <Table label={t('trace.events')} columns={[t('trace.event'), t('trace.eventState'), t('trace.attempts'), t('trace.created'), t('trace.errors')]}>
+          <Table label={t('trace.events')} columns={[key(t('trace.event')), key(t('trace.eventState')), key(t('trace.attempts')), t('trace.created'), key(t('trace.errors'))]}>
             {trace.events.map((e) => (
               <tr data-event={e.name} data-state={e.state}>
                 <td class="mono" data-label={t('trace.event')}>

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type ConnectorContext } from '../../core/connector.ts';
 import { sleep } from '../../core/http-client.ts';
+import { pageGuard } from '../../core/paging.ts';
 import {
   bodies,
   elementPath,
@@ -155,21 +156,24 @@ export function sellerCenterClient(title: string): SellerCenterClient {
     },
 
     async *products(ctx, filter = { Filter: 'all' }) {
+      const pages = pageGuard(ctx, 'GetProducts');
       for (let offset = 0; ; offset += PRODUCTS_PAGE) {
         const { body } = await client.call(ctx, 'GetProducts', { ...filter, Limit: PRODUCTS_PAGE, Offset: offset }, bodies.products);
         if (body.Products.length) yield body.Products;
-        if (body.Products.length < PRODUCTS_PAGE) return;
+        if (!pages.more({ items: body.Products.length, limit: PRODUCTS_PAGE, next: pageKey(body.Products.map((p) => p.SellerSku)) })) return;
       }
     },
 
     async *orderPages(ctx, filter, from = 0) {
+      const pages = pageGuard(ctx, 'GetOrders');
       for (let offset: number = from ?? 0; ; ) {
         const { head, body } = await client.call(ctx, 'GetOrders', { ...filter, Limit: ORDERS_PAGE, Offset: offset }, bodies.orders);
         const next: number = offset + body.Orders.length;
         yield { orders: body.Orders, next, utcOffset: offsetOfHead(head) };
-        // TotalCount (§4) when the instance gives it; else a short page is the last.
-        const more = head.TotalCount !== undefined ? next < head.TotalCount : body.Orders.length === ORDERS_PAGE;
-        if (!more || !body.Orders.length) return;
+        // TotalCount (§4) when the instance gives it (counted from where this run began); a short or empty page is the last; a
+        // page of the very orders of one before is an instance that ignores Offset.
+        const total = head.TotalCount === undefined ? undefined : Math.max(0, head.TotalCount - (from ?? 0));
+        if (!pages.more({ items: body.Orders.length, limit: ORDERS_PAGE, total, next: pageKey(body.Orders.map((o) => o.OrderId)) })) return;
         offset = next;
       }
     },
@@ -177,7 +181,8 @@ export function sellerCenterClient(title: string): SellerCenterClient {
     async orderItems(ctx, orderIds) {
       const items = new Map<string, SellerCenterOrderItem[]>();
       if (!orderIds.length) return items;
-      const { body } = await client.call(ctx, 'GetMultipleOrderItems', { OrderIdList: `[${orderIds.join(',')}]` }, bodies.multipleOrderItems);
+      // An order listed twice is asked for once.
+      const { body } = await client.call(ctx, 'GetMultipleOrderItems', { OrderIdList: `[${[...new Set(orderIds)].join(',')}]` }, bodies.multipleOrderItems);
       for (const o of body.Orders) items.set(o.OrderId, o.OrderItems);
       return items;
     },
@@ -215,6 +220,9 @@ export function sellerCenterClient(title: string): SellerCenterClient {
 }
 
 const offsetOfHead = (head: Head) => offsetMinutes(head.Timestamp);
+
+/** A page's first and last key and its length: the guard's "cursor" of an Offset page (an instance ignoring Offset repeats it). */
+const pageKey = (keys: string[]) => (keys.length ? `${keys[0]}…${keys.at(-1)} (${keys.length})` : null);
 
 function issue(root: string, error: z.ZodError): string {
   const first = error.issues[0];

@@ -53,6 +53,8 @@ export function decimalToMinor(value: string, currency: string): number {
   const digits = MINOR_DIGITS[currency] ?? 2;
   const fraction = m[3] ?? '';
   const minor = Number(m[2]) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0') + (Number(fraction[digits] ?? '0') >= 5 ? 1 : 0);
+  // Past 2^53 a number is no longer exact: an amount that large is refused, never rounded.
+  if (!Number.isSafeInteger(minor)) throw new Error(`"${value}" is too large an amount to hold exactly`);
   return m[1] ? -minor : minor;
 }
 
@@ -69,7 +71,8 @@ export function toOrderFact(order: SellerCenterOrder, items: SellerCenterOrderIt
     const line = lines.get(key);
     if (line) line.quantity++;
     else {
-      lines.set(key, { ref: { sku: item.Sku }, sku: item.Sku, externalSku: item.ShopSku || null, name: item.Name || item.Sku, quantity: 1, priceMinor: decimalToMinor(item.PaidPrice, currency) });
+      // Sklad's order lines hold names of up to 500 characters: a longer one is cut, not refused.
+      lines.set(key, { ref: { sku: item.Sku }, sku: item.Sku, externalSku: item.ShopSku || null, name: (item.Name || item.Sku).slice(0, 500), quantity: 1, priceMinor: decimalToMinor(item.PaidPrice, currency) });
     }
   }
   const ship = typeof order.AddressShipping === 'object' ? order.AddressShipping : {};
@@ -137,13 +140,23 @@ export async function syncSellerCenterOrders(client: SellerCenterClient, ctx: Co
   for await (const page of client.orderPages(ctx, filter, window.offset)) {
     run.add({ fetched: page.orders.length });
     const items = await client.orderItems(ctx, page.orders.map((o) => o.OrderId));
-    const facts: OrderFact[] = [];
+    // An order listed twice in a page is imported once (the last listing wins).
+    const facts = new Map<string, OrderFact>();
     for (const order of page.orders) {
       const own = items.get(order.OrderId) ?? [];
-      if (own.length) facts.push(toOrderFact(order, own, page.utcOffset, options.currency));
-      else run.problem(`${client.title} gave no items for order ${order.OrderNumber}: it is read again when it changes`, { orderId: order.OrderId });
+      if (!own.length) {
+        run.problem(`${client.title} gave no items for order ${order.OrderNumber}: it is read again when it changes`, { orderId: order.OrderId });
+        continue;
+      }
+      try {
+        facts.set(order.OrderNumber, toOrderFact(order, own, page.utcOffset, options.currency));
+      } catch (error) {
+        // One order Sklad cannot hold (an amount too large) is its own problem; the page's others go on.
+        run.problem(`${client.title} order ${order.OrderNumber} was not imported: ${(error as Error).message}`, { orderId: order.OrderId });
+        run.add({ failed: 1 });
+      }
     }
-    for (const result of await ctx.ingest.orders(facts)) run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+    for (const result of await ctx.ingest.orders([...facts.values()])) run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
     window.offset = page.next;
     await save({ ...state, window });
     await ctx.progress({ done: window.offset, message: `${client.title} orders` });

@@ -1,7 +1,11 @@
-import type { Language } from '../users.ts';
+/**
+ * The notifier's words, a part of the one dictionary (src/web/i18n.ts registers it): what the
+ * bot says (`bot.*`), the notifications it sends (`event.*`, `note.*`) and the names of the
+ * per-user switches (`switch.*`). Values are HTML-escaped by the caller (Telegram's HTML mode).
+ */
 
-/** What the bot says, in Russian (the default) and English. Values are HTML-escaped by the caller. */
-const texts = {
+/** What the bot says in a chat. */
+export const botWords = {
   welcome: {
     ru: 'Здравствуйте, {name}! Я бот Sklad: присылаю уведомления о заказах, выкупах, отменах, возвратах, негативных отзывах и критичных остатках ваших кабинетов.',
     en: 'Hello, {name}! I am the Sklad bot: I notify you of orders, buyouts, cancellations, returns, negative reviews and critical stock of your cabinets.',
@@ -61,16 +65,45 @@ const texts = {
   fieldSku: { ru: 'артикул (SKU)', en: 'SKU' },
   fieldEan: { ru: 'EAN', en: 'EAN' },
   fieldPhoto: { ru: 'фото', en: 'photo' },
-} satisfies Record<string, Record<Language, string>>;
+};
 
-export type TextKey = keyof typeof texts;
+/** The title of each event's notification. */
+export const eventWords = {
+  new_order: { ru: '📦 Новый заказ', en: '📦 New order' },
+  buyout: { ru: '💰 Выкуп заказа', en: '💰 Order bought out' },
+  cancellation: { ru: '❌ Отмена заказа', en: '❌ Order cancelled' },
+  return: { ru: '🔄 Возврат заказа', en: '🔄 Order returned' },
+  negative_review: { ru: '⭐ Негативный отзыв', en: '⭐ Negative review' },
+  critical_stock: { ru: '📉 Критичный остаток', en: '📉 Critical stock' },
+  cabinet_invalid: { ru: '⚠️ Кабинет отключён', en: '⚠️ Cabinet removed' },
+  findings_new: { ru: '🔎 Сверка нашла расхождения', en: '🔎 Reconciliation found differences' },
+};
 
-/** A text with its {placeholders} filled. */
-export function t(language: Language, key: TextKey, values: Record<string, string | number> = {}): string {
-  return texts[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
-}
+/** The lines of a notification. */
+export const noteWords = {
+  cabinet: { ru: 'Кабинет', en: 'Cabinet' },
+  order: { ru: 'Заказ', en: 'Order' },
+  product: { ru: 'Товар', en: 'Product' },
+  quantity: { ru: 'Количество', en: 'Quantity' },
+  amount: { ru: 'Сумма', en: 'Amount' },
+  rating: { ru: 'Оценка', en: 'Rating' },
+  available: { ru: 'Доступно', en: 'Available' },
+  threshold: { ru: 'порог', en: 'threshold' },
+  invalid: {
+    ru: 'API-ключ кабинета больше не действует, кабинет удалён из ваших. Добавьте новый ключ.',
+    en: 'The cabinet’s API key no longer works; it was removed from your cabinets. Add a new key.',
+  },
+  test: { ru: '🧪 Тестовое уведомление', en: '🧪 Test notification' },
+  ordersButton: { ru: '📋 Заказы', en: '📋 Orders' },
+  statsButton: { ru: '📊 Статистика', en: '📊 Statistics' },
+  salesButton: { ru: '💵 Продажи', en: '💵 Sales' },
+  stockButton: { ru: '📦 Остаток', en: '📦 Stock' },
+  findingsNew: { ru: 'Новых расхождений: <b>{n}</b>', en: 'New differences: <b>{n}</b>' },
+  findingsOpen: { ru: 'Открыть сверку', en: 'Open the findings' },
+};
 
-export const switchLabels: Record<string, Record<Language, string>> = {
+/** The per-user switches of seed 001, as the bot's settings keyboard and the panel name them. */
+export const switchWords = {
   notifications_enabled: { ru: 'Все уведомления', en: 'All notifications' },
   new_orders_enabled: { ru: 'Новые заказы', en: 'New orders' },
   order_buyouts_enabled: { ru: 'Выкупы', en: 'Buyouts' },
@@ -78,4 +111,5 @@ export const switchLabels: Record<string, Record<Language, string>> = {
   order_returns_enabled: { ru: 'Возвраты', en: 'Returns' },
   negative_reviews_enabled: { ru: 'Негативные отзывы', en: 'Negative reviews' },
   critical_stocks_enabled: { ru: 'Критичные остатки', en: 'Critical stock' },
+  findings_new_enabled: { ru: 'Расхождения сверки', en: 'Reconciliation findings' },
 };

@@ -238,7 +238,7 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
 
   test('finds a deal by its key, by ORIGIN_ID or by a custom field, and names the field of an answer it cannot read', async () => {
     const ctx = await ctxOf(main.accountId);
-    expect(await crm.findDeal(ctx, 'ozon:1:1')).toEqual({ dealId: String(dealsWith(main.portal, 'ozon:1:1')[0].id), stageId: 'C1:WON' });
+    expect(await crm.findDeal(ctx, 'ozon:1:1')).toEqual({ dealId: String(dealsWith(main.portal, 'ozon:1:1')[0].id), stageId: 'C1:WON', amount: '1234.56', currency: 'RUB' });
     expect(await crm.findDeal(ctx, 'ozon:1:none')).toBeNull();
     // A deal with the same ORIGIN_ID from another source is not Sklad's.
     main.portal.addDeal({ ORIGIN_ID: 'ozon:1:404', ORIGINATOR_ID: 'someone-else' });
@@ -249,7 +249,7 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     const [made] = await crm.exportDeals(ufCtx, [draft(20, { categoryId: null, stageId: null })]);
     expect(uf.portal.dealBy('UF_CRM_SKLAD_KEY', 'ozon:1:20')?.id).toBe(Number((made as { dealId: string }).dealId));
     markLog();
-    expect(await crm.findDeal(ufCtx, 'ozon:1:20')).toEqual({ dealId: (made as { dealId: string }).dealId, stageId: 'NEW' });
+    expect(await crm.findDeal(ufCtx, 'ozon:1:20')).toEqual({ dealId: (made as { dealId: string }).dealId, stageId: 'NEW', amount: '1234.56', currency: 'RUB' });
     expect(since()[0].body).toMatchObject({ filter: { '@UF_CRM_SKLAD_KEY': ['ozon:1:20'] } });
     expect(await crm.exportDeals(ufCtx, [draft(20, { categoryId: null, stageId: 'WON' })])).toEqual([{ key: 'ozon:1:20', ok: true, dealId: (made as { dealId: string }).dealId, created: false }]);
     expect(uf.portal.deals()).toHaveLength(1);

@@ -41,7 +41,9 @@ export async function runConnectorJob(
   const domainRun = rt0.module.jobRuns?.[job.name];
   await withSyncRun(hub, { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId }, async (run) => {
     if (job.accountJob === 'sync') {
-      await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
+      const summary = await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
+      // Items the channel did not take end the run partial with its words, not "succeeded".
+      if (summary.failed) run.problem(pushFailed(accountId, summary).message, { failed: summary.failed, httpStatus: summary.failure?.httpStatus });
       return;
     }
     const rt = await accountRuntime(hub, accountId, { run, signal: options.signal, progress: options.progress });

@@ -62,6 +62,38 @@ describeEachDatabase('orders', (t) => {
     expect(outbox.map((o) => o.topic)).toEqual(['order.created', 'order.changed']);
   });
 
+  test('a re-import with other lines replaces them: the old write-offs come back, the new lines are written off once, a cancellation returns them', async () => {
+    const db = t.database.db;
+    const otherLevel = async () =>
+      (await rows<{ on_hand: number }>(db, sql`select on_hand from stock_levels where product_id = ${otherId} and warehouse_id = ${warehouseId}`))[0].on_hand;
+    const before = { mug: await level(), cup: await otherLevel() };
+    await db.transaction((tx) => upsertOrder(tx, order({ accountId: 8, externalId: 'A-LINES' }), 'allegro'));
+    expect(await level()).toBe(before.mug - 2);
+    const corrected = order({
+      accountId: 8, externalId: 'A-LINES', totalMinor: 2250,
+      lines: [{ productId, sku: 'MUG-1', name: 'Mug', quantity: 1, priceMinor: 1250 }, { productId: otherId, sku: 'CUP-1', name: 'Cup', quantity: 1, priceMinor: 1000 }],
+    });
+    const [{ n: changesBefore }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from outbox where topic = 'order.changed'`);
+    const result = await db.transaction((tx) => upsertOrder(tx, corrected, 'reconciler'));
+    expect(result).toMatchObject({ created: false, statusChanged: false });
+    expect(await level()).toBe(before.mug - 1);
+    expect(await otherLevel()).toBe(before.cup - 1);
+    const lines = await rows<{ sku: string; quantity: number }>(db, sql`
+      select sku, quantity from order_lines where order_id = ${result.orderId} order by line_no`);
+    expect(lines.map((l) => `${l.sku}×${l.quantity}`)).toEqual(['MUG-1×1', 'CUP-1×1']);
+    // The CRM hears of it (order.changed), and the same lines again change nothing.
+    const [{ n: changesAfter }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from outbox where topic = 'order.changed'`);
+    expect(changesAfter).toBe(changesBefore + 1);
+    await db.transaction((tx) => upsertOrder(tx, corrected, 'reconciler'));
+    expect([await level(), await otherLevel()]).toEqual([before.mug - 1, before.cup - 1]);
+    await db.transaction((tx) => upsertOrder(tx, { ...corrected, status: 'cancelled', channelStatus: 'CANCELLED' }, 'allegro'));
+    expect([await level(), await otherLevel()]).toEqual([before.mug, before.cup]);
+    // The ledger explains it: every sale of the order is matched by a return.
+    const [ledger] = await rows<{ net: number }>(db, sql`
+      select coalesce(sum(quantity), 0)::int as net from stock_movements where reference like ${`order:${result.orderId}:%`}`);
+    expect(ledger.net).toBe(0);
+  });
+
   test('an order for more than the stock writes off what there is and says so', async () => {
     const db = t.database.db;
     const result = await db.transaction((tx) =>

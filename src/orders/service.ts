@@ -56,9 +56,9 @@ export interface UpsertOrderResult {
  */
 export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Promise<UpsertOrderResult> {
   const order = orderInput.parse(input);
-  const [existing] = await rows<{ id: number; status: OrderStatus; warehouse_id: number | null }>(
+  const [existing] = await rows<{ id: number; status: OrderStatus; warehouse_id: number | null; lines_revision: number }>(
     tx,
-    sql`select id, status, warehouse_id from orders
+    sql`select id, status, warehouse_id, lines_revision from orders
          where channel = ${order.channel} and coalesce(account_id, 0) = ${order.accountId ?? 0} and external_id = ${order.externalId}
          for update`,
   );
@@ -73,20 +73,16 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
                   ${order.warehouseId ?? null}, ${json(order.customer)}::jsonb, ${json(order.shipping)}::jsonb, ${json(order.raw)}::jsonb)
           returning id`,
     );
-    for (const [index, line] of order.lines.entries()) {
-      await tx.execute(sql`
-        insert into order_lines (order_id, line_no, product_id, sku, external_sku, name, quantity, price_minor)
-        values (${created.id}, ${index + 1}, ${line.productId}, ${line.sku}, ${line.externalSku ?? null}, ${line.name},
-                ${line.quantity}, ${line.priceMinor})`);
-    }
+    await insertLines(tx, created.id, order.lines);
     await addStatusHistory(tx, created.id, order.status, order.channelStatus ?? null, actor);
-    if (holdsStock(order.status) && order.warehouseId) await writeOffLines(tx, created.id, order.warehouseId, actor);
+    if (holdsStock(order.status) && order.warehouseId) await writeOffLines(tx, created.id, order.warehouseId, 0, actor);
     await addToOutbox(tx, { topic: 'order.created', key: created.id, payload: { status: order.status, accountId: order.accountId } });
     await runOrderHooks(tx, stored(order, created.id, true, false));
     return { orderId: created.id, created: true, statusChanged: false, previousStatus: null };
   }
 
   const statusChanged = existing.status !== order.status;
+  const linesChanged = await replaceLinesIfChanged(tx, existing, order.lines, actor);
   await tx.execute(sql`
     update orders set status = ${order.status}, channel_status = ${order.channelStatus ?? null},
            posting_number = coalesce(${order.postingNumber ?? null}, posting_number),
@@ -97,12 +93,15 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
   if (statusChanged) {
     await addStatusHistory(tx, existing.id, order.status, order.channelStatus ?? null, actor);
     const warehouseId = existing.warehouse_id;
-    if (warehouseId && holdsStock(existing.status) && !holdsStock(order.status)) await returnLines(tx, existing.id, warehouseId, actor);
-    if (warehouseId && !holdsStock(existing.status) && holdsStock(order.status)) await writeOffLines(tx, existing.id, warehouseId, actor);
+    const revision = existing.lines_revision + (linesChanged ? 1 : 0);
+    if (warehouseId && holdsStock(existing.status) && !holdsStock(order.status)) await returnLines(tx, existing.id, warehouseId, revision, actor);
+    if (warehouseId && !holdsStock(existing.status) && holdsStock(order.status)) await writeOffLines(tx, existing.id, warehouseId, revision, actor);
+  }
+  if (statusChanged || linesChanged) {
     await addToOutbox(tx, {
       topic: 'order.changed',
       key: existing.id,
-      payload: { status: order.status, previousStatus: existing.status, accountId: order.accountId },
+      payload: { status: order.status, previousStatus: existing.status, accountId: order.accountId, ...(linesChanged ? { linesChanged: true } : {}) },
     });
   }
   await runOrderHooks(tx, stored(order, existing.id, false, statusChanged));
@@ -128,6 +127,54 @@ async function addStatusHistory(tx: Executor, orderId: number, status: string, c
     insert into order_status_history (order_id, status, channel_status, actor) values (${orderId}, ${status}, ${channelStatus}, ${actor})`);
 }
 
+type OrderLine = z.output<typeof orderLineInput>;
+
+async function insertLines(tx: Executor, orderId: number, lines: OrderLine[]) {
+  for (const [index, line] of lines.entries()) {
+    await tx.execute(sql`
+      insert into order_lines (order_id, line_no, product_id, sku, external_sku, name, quantity, price_minor)
+      values (${orderId}, ${index + 1}, ${line.productId}, ${line.sku}, ${line.externalSku ?? null}, ${line.name},
+              ${line.quantity}, ${line.priceMinor})`);
+  }
+}
+
+const lineKey = (l: { product_id: number | null; sku: string; quantity: number; price_minor: number }) =>
+  `${l.product_id ?? '-'}|${l.sku}|${l.quantity}|${l.price_minor}`;
+
+/**
+ * A re-import that brings other lines (SKU, product, quantity or price) than the stored ones
+ * replaces them. While the order holds stock, the old lines' write-offs are returned and the new
+ * lines written off under the next lines revision, so the ledger follows the corrected order.
+ */
+async function replaceLinesIfChanged(
+  tx: Tx,
+  existing: { id: number; status: OrderStatus; warehouse_id: number | null; lines_revision: number },
+  lines: OrderLine[],
+  actor: string,
+): Promise<boolean> {
+  const current = await rows<{ product_id: number | null; sku: string; quantity: number; price_minor: number }>(
+    tx, sql`select product_id, sku, quantity, price_minor from order_lines where order_id = ${existing.id} order by line_no`);
+  const before = current.map((l) => lineKey({ ...l, product_id: l.product_id === null ? null : Number(l.product_id), quantity: Number(l.quantity), price_minor: Number(l.price_minor) }));
+  const after = lines.map((l) => lineKey({ product_id: l.productId, sku: l.sku, quantity: l.quantity, price_minor: l.priceMinor }));
+  // The same lines in another order are the same order (some channels list them in any order).
+  before.sort();
+  after.sort();
+  if (before.length === after.length && before.every((k, i) => k === after[i])) return false;
+  const warehouseId = existing.warehouse_id;
+  const heldStock = warehouseId !== null && holdsStock(existing.status);
+  if (heldStock) await returnLines(tx, existing.id, warehouseId, existing.lines_revision, actor, 'corrected');
+  await tx.execute(sql`delete from order_lines where order_id = ${existing.id}`);
+  await insertLines(tx, existing.id, lines);
+  const revision = existing.lines_revision + 1;
+  await tx.execute(sql`update orders set lines_revision = ${revision} where id = ${existing.id}`);
+  if (heldStock) await writeOffLines(tx, existing.id, warehouseId, revision, actor);
+  return true;
+}
+
+/** The ledger reference of a line's movements: revision 0 keeps the original form. */
+const lineRef = (orderId: number, revision: number, lineNo: number) =>
+  revision ? `order:${orderId}:v${revision}:line:${lineNo}` : `order:${orderId}:line:${lineNo}`;
+
 interface StockLine {
   line_no: number;
   product_id: number;
@@ -138,11 +185,11 @@ const stockLines = (tx: Executor, orderId: number) =>
   rows<StockLine>(tx, sql`select line_no, product_id, quantity from order_lines where order_id = ${orderId} and product_id is not null order by line_no`);
 
 /** How much is currently out for a line: sales written off minus returns booked, by their references. */
-async function outstanding(tx: Executor, orderId: number, lineNo: number): Promise<number> {
+async function outstanding(tx: Executor, orderId: number, revision: number, lineNo: number): Promise<number> {
   const [row] = await rows<{ out: number }>(
     tx,
     sql`select coalesce(-sum(quantity), 0)::int as out from stock_movements
-         where reference like ${`order:${orderId}:line:${lineNo}:%`} and type in ('sale', 'return')`,
+         where reference like ${`${lineRef(orderId, revision, lineNo)}:%`} and type in ('sale', 'return')`,
   );
   return row.out;
 }
@@ -156,7 +203,7 @@ async function cycle(tx: Executor, orderId: number): Promise<number> {
   return row.n;
 }
 
-async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, actor: string) {
+async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, revision: number, actor: string) {
   const notes: string[] = [];
   const n = await cycle(tx, orderId);
   for (const line of await stockLines(tx, orderId)) {
@@ -172,7 +219,7 @@ async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, actor
       await tx.transaction((sp) =>
         recordMovement(sp, {
           type: 'sale', productId: line.product_id, warehouseId, quantity,
-          reason: `order ${orderId}`, reference: `order:${orderId}:line:${line.line_no}:sale:${n}`,
+          reason: `order ${orderId}`, reference: `${lineRef(orderId, revision, line.line_no)}:sale:${n}`,
         }, actor),
       );
     } catch (error) {
@@ -183,14 +230,14 @@ async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, actor
   if (notes.length) await tx.execute(sql`update orders set stock_note = ${notes.join('; ')} where id = ${orderId}`);
 }
 
-async function returnLines(tx: Tx, orderId: number, warehouseId: number, actor: string) {
+async function returnLines(tx: Tx, orderId: number, warehouseId: number, revision: number, actor: string, why = 'cancelled') {
   const n = await cycle(tx, orderId);
   for (const line of await stockLines(tx, orderId)) {
-    const out = await outstanding(tx, orderId, line.line_no);
+    const out = await outstanding(tx, orderId, revision, line.line_no);
     if (out <= 0) continue;
     await recordMovement(tx, {
       type: 'return', productId: line.product_id, warehouseId, quantity: out,
-      reason: `order ${orderId} cancelled`, reference: `order:${orderId}:line:${line.line_no}:return:${n}`,
+      reason: `order ${orderId} ${why}`, reference: `${lineRef(orderId, revision, line.line_no)}:return:${n}`,
     }, actor);
   }
 }

@@ -175,6 +175,11 @@ export const errorCatalogue = {
   RECONCILE_UNSUPPORTED: { status: 409, en: '{message}', ru: 'Кабинет {account_id} ({channel}) не сверяется: это не канал продаж' },
 
   // ── Catalog export (src/exports, seed 004 §3) ─────────────────────────────────────────
+  LOOKUP_UNSUPPORTED: {
+    status: 409,
+    en: '{message}',
+    ru: 'Канал {channel} не ищет предложения по артикулу: запустите полную синхронизацию кабинета {account_id}',
+  },
   ACCOUNT_NOT_FOUND: { status: 404, en: 'Channel account {account_id} does not exist', ru: 'Кабинета {account_id} нет' },
   NO_CATALOG_FEED: {
     status: 409,

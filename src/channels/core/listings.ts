@@ -146,6 +146,14 @@ export async function listListings(
   return { items: items.map(({ total: _t, ...r }) => r as ListingView), total: Number(items[0]?.total ?? 0) };
 }
 
+/** The account's listings with these external ids, as the API shows them. */
+export async function listingsByExternalId(ex: Executor, accountId: number, externalIds: string[]): Promise<ListingView[]> {
+  if (!externalIds.length) return [];
+  return rows<ListingView>(ex, sql`
+    select ${listingColumns} from listings l left join products p on p.id = l.product_id
+     where l.account_id = ${accountId} and l.external_id = any(${sql.param(externalIds)}::text[]) order by l.id`);
+}
+
 export async function getListing(ex: Executor, accountId: number, listingId: number): Promise<ListingView> {
   const [listing] = await rows<ListingView>(ex, sql`
     select ${listingColumns} from listings l left join products p on p.id = l.product_id

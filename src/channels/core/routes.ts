@@ -11,6 +11,7 @@ import { enqueueJob } from '../../engine/jobs.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { testAccountKey } from './key-check.ts';
 import { listListings, mapListing, matchStates } from './listings.ts';
+import { lookupListings } from './sync.ts';
 import { channelModules } from './module.ts';
 
 const tags = ['Channels'];
@@ -273,6 +274,23 @@ export function channelsRoutes(hub: Hub) {
       await getAccount(hub.db, id);
       const result = await listListings(hub.db, id, q);
       return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/channels/accounts/{id}/listings/lookup', tags, security,
+      summary: "Look the offers of these SKUs up on the channel (Allegro: by external.id), store and match them, push their quantities",
+      description: 'For a product added after the last full sync: one request per 100 SKUs instead of listing every offer. Channels that cannot look up by SKU answer 409.',
+      request: { params: AccountParam, body: jsonBody(z.strictObject({ skus: z.array(z.string().trim().min(1).max(200)).min(1).max(1000) }).openapi('ListingLookup')) },
+      responses: { 200: jsonResponse(z.object({ found: z.number().int(), listings: z.array(Listing) }).openapi('ListingLookupResult'), 'The offers found'), ...errorResponses(404, 409, 422) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      requireActive(await getAccount(hub.db, id));
+      const result = await lookupListings(hub, id, c.req.valid('json').skus);
+      if (result.found) await enqueueAccountJob(hub, id, 'push').catch((err) => hub.logger.warn({ err, accountId: id }, 'could not schedule a push'));
+      return c.json(result, 200);
     },
   );
 

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Hub } from '../../hub.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { lastByKey } from '../../shared/last-by-key.ts';
 import { channelQuantitySql } from './availability.ts';
 import type { SyncRunCounter } from './connector.ts';
 import { accountRuntime, guardCredentials } from './context.ts';
-import { analyzeListings, importListings, matchListings } from './listings.ts';
+import { analyzeListings, importListings, listingsByExternalId, matchListings, type ListingView } from './listings.ts';
 import { pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
 
 /**
@@ -46,4 +47,28 @@ export async function syncAccount(hub: Hub, accountId: number, options: { run?: 
      where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null
        and l.channel_quantity is distinct from ${channelQuantitySql(accountId, sql`l.product_id`)}`);
   return pushPending(hub, accountId, options);
+}
+
+/**
+ * Looks the offers of these SKUs up on the channel (Allegro: `external.id`), without listing
+ * every offer: they are stored and matched as a full sync would, and their quantities pushed.
+ */
+export async function lookupListings(hub: Hub, accountId: number, skus: string[]): Promise<{ found: number; listings: ListingView[] }> {
+  const rt = await accountRuntime(hub, accountId);
+  const { connector, ctx } = rt;
+  if (!connector.findListings) {
+    throw new DomainError('LOOKUP_UNSUPPORTED', `The ${connector.channel} channel cannot look offers up by SKU: run a full sync of account ${accountId}`, 409, {
+      channel: connector.channel, account_id: accountId,
+    });
+  }
+  const found = await guardCredentials(hub, accountId, () => connector.findListings!(ctx, skus));
+  const { items } = lastByKey(found, (l) => String(l.externalId));
+  await importListings(hub.db, accountId, items);
+  await matchListings(hub.db, accountId);
+  await hub.db.execute(sql`
+    update listings l set needs_push = true, change_seq = l.change_seq + 1
+     where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null
+       and l.external_id = any(${sql.param(items.map((l) => String(l.externalId)))}::text[])
+       and l.channel_quantity is distinct from ${channelQuantitySql(accountId, sql`l.product_id`)}`);
+  return { found: items.length, listings: await listingsByExternalId(hub.db, accountId, items.map((l) => String(l.externalId))) };
 }

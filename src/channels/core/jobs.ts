@@ -1,5 +1,5 @@
 import type { Hub } from '../../hub.ts';
-import { defineJobType, enqueueJob, JobError, PermanentJobError } from '../../engine/jobs.ts';
+import { defineJobType, enqueueJob, PermanentJobError } from '../../engine/jobs.ts';
 import { defineOutboxConsumer } from '../../engine/outbox-consumer.ts';
 import { defineSchedule, setAccountSchedulesEnabled } from '../../engine/schedules.ts';
 import { withSyncRun } from '../../engine/sync-runs.ts';
@@ -7,7 +7,7 @@ import { deleteOldApiCalls } from './api-calls.ts';
 import { CredentialsRejected } from './connector.ts';
 import { accountRuntime, guardCredentials, onAccountSchedules } from './context.ts';
 import type { ChannelModule } from './module.ts';
-import { markStockChanged, pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
+import { markStockChanged, pushFailed, pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
 import { syncAccount } from './sync.ts';
 import { sleep } from './http-client.ts';
 
@@ -41,9 +41,7 @@ export async function runConnectorJob(
   const domainRun = rt0.module.jobRuns?.[job.name];
   await withSyncRun(hub, { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId }, async (run) => {
     if (job.accountJob === 'sync') {
-      const summary = await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
-      // Items the channel did not take end the run partial with its words, not "succeeded".
-      if (summary.failed) run.problem(pushFailed(accountId, summary).message, { failed: summary.failed, httpStatus: summary.failure?.httpStatus });
+      await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
       return;
     }
     const rt = await accountRuntime(hub, accountId, { run, signal: options.signal, progress: options.progress });
@@ -68,22 +66,6 @@ async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<Pu
     if (!summary.remaining) return summary;
   }
 }
-
-/**
- * The channel's own words for a push that failed, with its HTTP status and SKU (several SKUs:
- * the first and how many more), so support sees the problem, not a count of items.
- */
-function pushFailed(accountId: number, summary: PushSummary): JobError {
-  const f = summary.failure;
-  const skus = f?.skus ?? [];
-  const error = new JobError(f ? channelWords(f.message) : `${summary.failed} item(s) could not be pushed yet`, {
-    retryAfterMs: summary.retryAfterMs, httpStatus: f?.httpStatus ?? undefined,
-  });
-  return Object.assign(error, { accountId, sku: skus.length > 1 ? `${skus[0]} (+${skus.length - 1})` : skus[0] });
-}
-
-/** "PUT https://…/stocks failed: HTTP 500: Internal error" says "HTTP 500: Internal error": the status and the channel's message. */
-const channelWords = (message: string) => message.replace(/^[A-Z]+ \S+ failed: /, '');
 
 /** A rejected key cannot be fixed by a retry: the job goes dead (the account is needs_reauth already). */
 const permanentOnRejectedKey = <T>(work: () => Promise<T>) =>

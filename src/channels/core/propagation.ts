@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { rows, type Db, type Executor } from '../../db/database.ts';
+import { JobError } from '../../engine/jobs.ts';
 import type { Hub } from '../../hub.ts';
 import { channelQuantitySql } from './availability.ts';
 import { ChannelHttpError, CredentialsRejected, type PushOutcome, type SyncRunCounter } from './connector.ts';
@@ -358,3 +359,19 @@ async function markDifferences(db: Db, accountId: number, quantities: Map<number
     (found as (PendingRow & { differs: boolean })[]).filter((r) => r.differs),
   );
 }
+
+/**
+ * The channel's own words for a push that failed, with its HTTP status and SKU (several SKUs:
+ * the first and how many more), so support sees the problem, not a count of items.
+ */
+export function pushFailed(accountId: number, summary: PushSummary): JobError {
+  const f = summary.failure;
+  const skus = f?.skus ?? [];
+  const error = new JobError(f ? channelWords(f.message) : `${summary.failed} item(s) could not be pushed yet`, {
+    retryAfterMs: summary.retryAfterMs, httpStatus: f?.httpStatus ?? undefined,
+  });
+  return Object.assign(error, { accountId, sku: skus.length > 1 ? `${skus[0]} (+${skus.length - 1})` : skus[0] });
+}
+
+/** "PUT https://…/stocks failed: HTTP 500: Internal error" says "HTTP 500: Internal error": the status and the channel's message. */
+const channelWords = (message: string) => message.replace(/^[A-Z]+ \S+ failed: /, '');

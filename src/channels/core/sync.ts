@@ -6,7 +6,7 @@ import { channelQuantitySql } from './availability.ts';
 import type { SyncRunCounter } from './connector.ts';
 import { accountRuntime, guardCredentials } from './context.ts';
 import { analyzeListings, importListings, listingsByExternalId, matchListings, type ListingView } from './listings.ts';
-import { pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
+import { pushFailed, pushPending, reconcileAccount, type PushSummary } from './propagation.ts';
 
 /**
  * A full sync of an account: read every listing, match them to products, then push the
@@ -39,14 +39,20 @@ export async function syncAccount(hub: Hub, accountId: number, options: { run?: 
     if (states.unmatched) options.run?.problem(`${states.unmatched} listing(s) match no product`, states);
   }
   if (connector.readQuantities && (!connector.fetchListings || !everyPageHadQuantities)) {
-    return reconcileAccount(hub, accountId, options);
+    return pushedOrSaid(accountId, await reconcileAccount(hub, accountId, options), options.run);
   }
   // The quantities read with the listings are the channel's: mark those that differ from the stock.
   await hub.db.execute(sql`
     update listings l set needs_push = true, change_seq = l.change_seq + 1, last_pushed_quantity = null
      where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null
        and l.channel_quantity is distinct from ${channelQuantitySql(accountId, sql`l.product_id`)}`);
-  return pushPending(hub, accountId, options);
+  return pushedOrSaid(accountId, await pushPending(hub, accountId, options), options.run);
+}
+
+/** Items the channel did not take end the run partial with its words, not "succeeded" (the push job retries them). */
+function pushedOrSaid(accountId: number, summary: PushSummary, run: SyncRunCounter | undefined): PushSummary {
+  if (summary.failed) run?.problem(pushFailed(accountId, summary).message, { failed: summary.failed, httpStatus: summary.failure?.httpStatus });
+  return summary;
 }
 
 /**

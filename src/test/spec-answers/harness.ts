@@ -54,7 +54,7 @@ const said = (run: RunRow) => [run.error ?? '', ...run.problems.map((p) => p.mes
  * answer, not a failure (a 404 for "no such offer", a 409 naming the items refused).
  */
 export function expectTruthful(
-  outcome: { run: RunRow; thrown: unknown },
+  outcome: { run: RunRow; thrown: unknown; calls?: Served[] },
   server: SpecServer,
   options: { maxRequests: number; errorStatus?: number; answers?: [RegExp, number][] },
 ) {
@@ -73,7 +73,8 @@ export function expectTruthful(
     throw new Error(`${label}: failed without throwing`);
   }
   if (run.status !== 'succeeded') expect(said(run).trim(), `${label}: a run that did not succeed says why`).not.toBe('');
-  const failedAnswers = servedErrors(server.log, options.answers ?? []);
+  // The errors this run met (its own calls when the test kept them apart), not another run's.
+  const failedAnswers = servedErrors(outcome.calls ?? server.log, options.answers ?? []);
   if (failedAnswers.length) {
     expect(run.status, `${label}: after ${failedAnswers[0].method} ${failedAnswers[0].path} answered ${failedAnswers[0].status}`).not.toBe('succeeded');
   }

@@ -35,6 +35,7 @@ describe('the Wildberries simulator', () => {
     expect(empty.status).toBe(200);
     expect(await empty.json()).toEqual([]);
     other.addOrder({ article: other.cards[0].article });
+    await pause(200); // the report's limit: one request per interval, per seller
     expect(((await (await ordersOf(token)).json()) as unknown[]).length).toBe(1);
     const fixed = sim.issueKey({ token: 'fixed-key-for-a-test-0000000000' });
     expect((await fetch(`${url}/ping`, { headers: { authorization: fixed } })).status).toBe(200);

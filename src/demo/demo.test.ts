@@ -103,15 +103,17 @@ async function seed001Walkthrough(running: Running, key: string) {
   expect((await call('/wb/cabinets/?user_id=1')).body.cabinets).toHaveLength(1);
 
   // 3.1 and 4.x once the cabinet's first pull ran: bought-out orders are delivered, returned ones returned.
+  // The pull stores the sales first and moves the orders after them: wait until it has done both.
   let sales: any;
+  let orders: any;
   for (let waited = 0; ; waited += 250) {
     sales = (await call('/api/v1/bot/sales/statistics?user_id=1')).body;
-    if (sales.buyouts > 0 && sales.returns > 0) break;
-    if (waited > 90_000) throw new Error(`the new cabinet's sales never came: ${JSON.stringify(sales)}`);
+    orders = (await call('/api/v1/bot/orders/statistics?telegram_id=123456789')).body;
+    if (sales.buyouts > 0 && sales.returns > 0 && orders.returned === sales.returns) break;
+    if (waited > 90_000) throw new Error(`the new cabinet's sales never moved its orders: ${JSON.stringify({ sales, orders })}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(sales.cabinets).toEqual([added.body.cabinet.id]);
-  const orders = (await call('/api/v1/bot/orders/statistics?telegram_id=123456789')).body;
   expect(orders.returned).toBe(sales.returns);
   expect(orders.by_status.delivered).toBe(sales.buyouts - sales.returns);
   expect((await call('/api/v1/bot/sales/returns?user_id=1')).body.total).toBe(sales.returns);

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { and, sql, type SQL } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { rows, type Executor } from '../db/database.ts';
@@ -238,7 +238,7 @@ async function applyLeg(tx: Executor, leg: Leg, actor: string): Promise<Movement
     key: String(leg.productId), payload: leg.announce && JSON.stringify({ warehouseIds: leg.announce }), announce: leg.announce !== null,
   };
   for (let attempt = 1; ; attempt++) {
-    const [row] = await (isIncoming(leg) ? legIn : legChange)(tx, values);
+    const [row] = await legCall(tx, values);
     if (row) return row;
     // A concurrent receipt may have made room since the statement looked: then it is tried again.
     const refusal = await whyRefused(tx, leg, attempt >= 3);
@@ -246,46 +246,18 @@ async function applyLeg(tx: Executor, leg: Leg, actor: string): Promise<Movement
   }
 }
 
-const isIncoming = (leg: Leg) => leg.onHand >= 0 && leg.reserved === 0;
 const v = (name: string) => sql.placeholder(name);
 
-/** The leg statement of one shape (one prepared-statement name per shape); its values are placeholders. */
-function legStatement(name: string, levelChange: SQL) {
-  return preparedStatement<Movement>(name, sql`
-    with allowed as (
-      select from products p, warehouses w
-       where p.id = ${v('productId')} and p.archived_at is null
-         and w.id = ${v('warehouseId')} and not w.read_only and w.archived_at is null
-    ), level as (${levelChange}), movement as (
-      insert into stock_movements (type, product_id, warehouse_id, quantity, reserved_delta, on_hand_after, reserved_after,
-                                   transfer_id, reason, reference, actor)
-      select ${v('type')}::text, ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint, ${v('reserved')}::bigint,
-             on_hand, reserved, ${v('transferId')}::uuid, ${v('reason')}::text, ${v('reference')}::text, ${v('actor')}::text
-        from level
-      returning *
-    ), announced as (
-      -- the row addToOutbox (src/engine/outbox.ts) writes, inlined to save a round trip
-      insert into outbox (topic, key, payload)
-      select 'stock.changed', ${v('key')}::text, ${v('payload')}::jsonb
-        from movement where ${v('announce')}::boolean
-    )
-    select ${movementColumns} from movement`);
-}
-
-/** Incoming stock may create the level; anything else changes an existing one within bounds. */
-const legIn = legStatement('stock_leg_in', sql`
-  insert into stock_levels (product_id, warehouse_id, on_hand)
-  select ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint from allowed
-  on conflict (product_id, warehouse_id) do update
-     set on_hand = stock_levels.on_hand + excluded.on_hand, updated_at = now()
-  returning on_hand, reserved`);
-
-const legChange = legStatement('stock_leg_change', sql`
-  update stock_levels
-     set on_hand = on_hand + ${v('onHand')}, reserved = reserved + ${v('reserved')}, updated_at = now()
-   where product_id = ${v('productId')} and warehouse_id = ${v('warehouseId')} and exists (select from allowed)
-     and reserved + ${v('reserved')} >= 0 and on_hand + ${v('onHand')} >= reserved + ${v('reserved')}
-  returning on_hand, reserved`);
+/**
+ * The leg as one call of the `stock_leg` PL/pgSQL function (migration 0021i): the check, the
+ * level change, the ledger row and the outbox row, with plans the function keeps per session.
+ * The call itself is a named prepared statement; its values are placeholders.
+ */
+const legCall = preparedStatement<Movement>('stock_leg', sql`
+  select ${movementColumns} from stock_leg(
+    ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint, ${v('reserved')}::bigint, ${v('type')}::text,
+    ${v('transferId')}::uuid, ${v('reason')}::text, ${v('reference')}::text, ${v('actor')}::text,
+    ${v('key')}::text, ${v('payload')}::jsonb, ${v('announce')}::boolean)`);
 
 interface LegState {
   product: 'active' | 'archived' | null;

@@ -36,7 +36,18 @@ export type UserInput = z.input<typeof UserInput>;
 /** Registers a Telegram user or refreshes his names; the answer says whether he is new. */
 export async function upsertUser(ex: Executor, input: UserInput): Promise<{ user: User; created: boolean }> {
   const u = UserInput.parse(input);
-  const [row] = await rows<User & { created: boolean }>(ex, sql`
+  // A known user is updated without an insert: an insert that meets the conflict still takes an id
+  // from the sequence, and the ids `POST /users/` hands out stay 1, 2, … (seed 001's walkthrough).
+  const [known] = await rows<User & { created: boolean }>(ex, sql`
+    update users set
+      username = coalesce(${u.username ?? null}, username),
+      first_name = coalesce(${u.first_name ?? null}, first_name),
+      last_name = coalesce(${u.last_name ?? null}, last_name),
+      language = coalesce(${u.language ?? null}, language),
+      updated_at = now()
+     where telegram_id = ${u.telegram_id}
+    returning ${userColumns}, false as created`);
+  const [row] = known ? [known] : await rows<User & { created: boolean }>(ex, sql`
     insert into users (telegram_id, username, first_name, last_name, language)
     values (${u.telegram_id}, ${u.username ?? null}, ${u.first_name ?? null}, ${u.last_name ?? null}, ${u.language ?? 'ru'})
     on conflict (telegram_id) do update set

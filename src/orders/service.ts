@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { rows, type Executor, type Tx } from '../db/database.ts';
-import { addToOutbox } from '../engine/outbox.ts';
+import { addManyToOutbox, addToOutbox } from '../engine/outbox.ts';
 import { recordMovement } from '../inventory/movements.ts';
 import { DomainError } from '../shared/errors.ts';
 import { runOrderHooks } from './hooks.ts';
@@ -240,4 +240,168 @@ async function returnLines(tx: Tx, orderId: number, warehouseId: number, revisio
       reason: `order ${orderId} ${why}`, reference: `${lineRef(orderId, revision, line.line_no)}:return:${n}`,
     }, actor);
   }
+}
+
+interface ExistingOrder {
+  id: number;
+  external_id: string;
+  status: OrderStatus;
+  warehouse_id: number | null;
+}
+
+/**
+ * upsertOrder for a chunk of orders of one channel account, set-based (decision 180): the
+ * existing orders and their lines are read in two statements, new orders go in with one
+ * `insert … select from unnest(…)` (their lines, status history and outbox rows with one
+ * each), changed ones with one `update … from unnest(…) where … is distinct from …`, and an
+ * unchanged one writes nothing. An order whose storing moves stock (a new one that holds
+ * stock from a warehouse, a status crossing between holding and not, lines that change) or that
+ * another transaction made meanwhile goes through upsertOrder, so the ledger references,
+ * lines revisions and notes stay exactly its own. Every order's hooks run, as upsertOrder runs
+ * them. The results are in the order of `inputs`.
+ */
+export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string): Promise<UpsertOrderResult[]> {
+  const orders = inputs.map((i) => orderInput.parse(i));
+  if (!orders.length) return [];
+  const keyOf = (o: { channel: string; accountId: number | null; externalId: string }) => `${o.channel}\u0000${o.accountId ?? 0}\u0000${o.externalId}`;
+  if (new Set(orders.map(keyOf)).size !== orders.length) throw new Error('upsertOrders: an order is named twice in one chunk');
+  const channels = orders.map((o) => o.channel);
+  const accounts = orders.map((o) => o.accountId ?? 0);
+  const externalIds = orders.map((o) => o.externalId);
+  const found = await rows<ExistingOrder & { channel: string; account: number }>(tx, sql`
+    select o.id, o.channel, coalesce(o.account_id, 0) as account, o.external_id, o.status, o.warehouse_id
+      from orders o
+      join unnest(${sql.param(channels)}::text[], ${sql.param(accounts)}::bigint[], ${sql.param(externalIds)}::text[]) as k(channel, account, external_id)
+        on o.channel = k.channel and coalesce(o.account_id, 0) = k.account and o.external_id = k.external_id
+     -- Said again as lists, so the planner reaches the rows by the unique index, not by a scan of all orders.
+     where o.channel = any(${sql.param([...new Set(channels)])}::text[]) and coalesce(o.account_id, 0) = any(${sql.param([...new Set(accounts)])}::bigint[])
+       and o.external_id = any(${sql.param(externalIds)}::text[])
+     order by o.id
+       for update of o`);
+  const existing = new Map(found.map((e) => [`${e.channel}\u0000${Number(e.account)}\u0000${e.external_id}`, { ...e, id: Number(e.id), warehouse_id: e.warehouse_id === null ? null : Number(e.warehouse_id) }]));
+  const storedLines = new Map<number, string[]>();
+  if (found.length) {
+    const current = await rows<{ order_id: number; product_id: number | null; sku: string; quantity: number; price_minor: number }>(tx, sql`
+      select order_id, product_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(found.map((e) => Number(e.id)))}::bigint[])`);
+    for (const l of current) {
+      const id = Number(l.order_id);
+      if (!storedLines.has(id)) storedLines.set(id, []);
+      storedLines.get(id)!.push(lineKey({ product_id: l.product_id === null ? null : Number(l.product_id), sku: l.sku, quantity: Number(l.quantity), price_minor: Number(l.price_minor) }));
+    }
+  }
+
+  type Order = (typeof orders)[number];
+  const results = new Array<UpsertOrderResult | undefined>(orders.length);
+  const alone: number[] = [];
+  const fresh: number[] = [];
+  const changed: { i: number; before: ExistingOrder }[] = [];
+  for (const [i, order] of orders.entries()) {
+    const before = existing.get(keyOf(order));
+    if (!before) {
+      if (holdsStock(order.status) && order.warehouseId) alone.push(i);
+      else fresh.push(i);
+      continue;
+    }
+    const was = (storedLines.get(before.id) ?? []).sort();
+    const now = order.lines.map((l) => lineKey({ product_id: l.productId, sku: l.sku, quantity: l.quantity, price_minor: l.priceMinor })).sort();
+    const linesChanged = was.length !== now.length || was.some((k, n) => k !== now[n]);
+    const crosses = before.warehouse_id !== null && holdsStock(before.status) !== holdsStock(order.status);
+    if (linesChanged || crosses) alone.push(i);
+    else changed.push({ i, before });
+  }
+
+  const actorHistory: { orderId: number; status: string; channelStatus: string | null }[] = [];
+  const outbox = new Map<string, { topic: string; payload: Record<string, unknown>; keys: number[] }>();
+  const announce = (topic: string, orderId: number, payload: Record<string, unknown>) => {
+    const key = `${topic}|${JSON.stringify(payload)}`;
+    if (!outbox.has(key)) outbox.set(key, { topic, payload, keys: [] });
+    outbox.get(key)!.keys.push(orderId);
+  };
+
+  if (fresh.length) {
+    const list = fresh.map((i) => orders[i]);
+    const made = await rows<{ id: number; external_id: string }>(tx, sql`
+      insert into orders (account_id, channel, external_id, posting_number, status, channel_status, ordered_at,
+                          currency, total_minor, warehouse_id, customer, shipping, raw)
+      select account_id, channel, external_id, posting_number, status, channel_status, ordered_at,
+             currency, total_minor, warehouse_id, customer::jsonb, shipping::jsonb, raw::jsonb
+        from unnest(${sql.param(list.map((o) => o.accountId))}::bigint[], ${sql.param(list.map((o) => o.channel))}::text[],
+                    ${sql.param(list.map((o) => o.externalId))}::text[], ${sql.param(list.map((o) => o.postingNumber ?? null))}::text[],
+                    ${sql.param(list.map((o) => o.status))}::text[], ${sql.param(list.map((o) => o.channelStatus ?? null))}::text[],
+                    ${sql.param(list.map((o) => o.orderedAt))}::timestamptz[], ${sql.param(list.map((o) => o.currency))}::text[],
+                    ${sql.param(list.map((o) => o.totalMinor))}::bigint[], ${sql.param(list.map((o) => o.warehouseId ?? null))}::bigint[],
+                    ${sql.param(list.map((o) => json(o.customer)))}::text[], ${sql.param(list.map((o) => json(o.shipping)))}::text[],
+                    ${sql.param(list.map((o) => json(o.raw)))}::text[])
+             as v(account_id, channel, external_id, posting_number, status, channel_status, ordered_at, currency, total_minor,
+                  warehouse_id, customer, shipping, raw)
+      on conflict do nothing
+      returning id, external_id`);
+    const idOf = new Map(made.map((m) => [m.external_id, Number(m.id)]));
+    const lines: { orderId: number; lineNo: number; line: OrderLine }[] = [];
+    for (const i of fresh) {
+      const order = orders[i];
+      const orderId = idOf.get(order.externalId);
+      // Made by another transaction since the read above: upsertOrder takes it as it finds it.
+      if (orderId === undefined) {
+        alone.push(i);
+        continue;
+      }
+      for (const [n, line] of order.lines.entries()) lines.push({ orderId, lineNo: n + 1, line });
+      actorHistory.push({ orderId, status: order.status, channelStatus: order.channelStatus ?? null });
+      announce('order.created', orderId, { status: order.status, accountId: order.accountId });
+      results[i] = { orderId, created: true, statusChanged: false, previousStatus: null };
+    }
+    if (lines.length) {
+      await tx.execute(sql`
+        insert into order_lines (order_id, line_no, product_id, sku, external_sku, name, quantity, price_minor)
+        select * from unnest(${sql.param(lines.map((l) => l.orderId))}::bigint[], ${sql.param(lines.map((l) => l.lineNo))}::int[],
+                             ${sql.param(lines.map((l) => l.line.productId))}::bigint[], ${sql.param(lines.map((l) => l.line.sku))}::text[],
+                             ${sql.param(lines.map((l) => l.line.externalSku ?? null))}::text[], ${sql.param(lines.map((l) => l.line.name))}::text[],
+                             ${sql.param(lines.map((l) => l.line.quantity))}::int[], ${sql.param(lines.map((l) => l.line.priceMinor))}::bigint[])`);
+    }
+  }
+
+  if (changed.length) {
+    const list = changed.map(({ i }) => orders[i]);
+    // Only what differs is written: a replayed chunk updates no row.
+    await tx.execute(sql`
+      update orders o
+         set status = v.status, channel_status = v.channel_status, posting_number = coalesce(v.posting_number, o.posting_number),
+             total_minor = v.total_minor, customer = coalesce(v.customer::jsonb, o.customer), shipping = coalesce(v.shipping::jsonb, o.shipping),
+             raw = coalesce(v.raw::jsonb, o.raw), updated_at = now()
+        from unnest(${sql.param(changed.map((c) => c.before.id))}::bigint[], ${sql.param(list.map((o) => o.status))}::text[],
+                    ${sql.param(list.map((o) => o.channelStatus ?? null))}::text[], ${sql.param(list.map((o) => o.postingNumber ?? null))}::text[],
+                    ${sql.param(list.map((o) => o.totalMinor))}::bigint[], ${sql.param(list.map((o) => json(o.customer)))}::text[],
+                    ${sql.param(list.map((o) => json(o.shipping)))}::text[], ${sql.param(list.map((o) => json(o.raw)))}::text[])
+             as v(id, status, channel_status, posting_number, total_minor, customer, shipping, raw)
+       where o.id = v.id and o.id = any(${sql.param(changed.map((c) => c.before.id))}::bigint[])
+         and (o.status, o.channel_status, o.posting_number, o.total_minor, o.customer, o.shipping, o.raw)
+             is distinct from
+             (v.status, v.channel_status, coalesce(v.posting_number, o.posting_number), v.total_minor,
+              coalesce(v.customer::jsonb, o.customer), coalesce(v.shipping::jsonb, o.shipping), coalesce(v.raw::jsonb, o.raw))`);
+    for (const { i, before } of changed) {
+      const order = orders[i];
+      const statusChanged = before.status !== order.status;
+      if (statusChanged) {
+        actorHistory.push({ orderId: before.id, status: order.status, channelStatus: order.channelStatus ?? null });
+        announce('order.changed', before.id, { status: order.status, previousStatus: before.status, accountId: order.accountId });
+      }
+      results[i] = { orderId: before.id, created: false, statusChanged, previousStatus: before.status };
+    }
+  }
+
+  if (actorHistory.length) {
+    await tx.execute(sql`
+      insert into order_status_history (order_id, status, channel_status, actor)
+      select order_id, status, channel_status, ${actor}::text
+        from unnest(${sql.param(actorHistory.map((h) => h.orderId))}::bigint[], ${sql.param(actorHistory.map((h) => h.status))}::text[],
+                    ${sql.param(actorHistory.map((h) => h.channelStatus))}::text[]) as h(order_id, status, channel_status)`);
+  }
+  for (const { topic, payload, keys } of outbox.values()) await addManyToOutbox(tx, topic, keys, payload);
+  for (const [i, result] of results.entries()) {
+    if (result) await runOrderHooks(tx, stored(orders[i] as Order, result.orderId, result.created, result.statusChanged));
+  }
+  // One at a time, as before: these move stock (or were made meanwhile).
+  for (const i of alone.sort((a, b) => a - b)) results[i] = await upsertOrder(tx, inputs[i], actor);
+  return results as UpsertOrderResult[];
 }

@@ -5,7 +5,7 @@ import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
 import { isRetryableConflict } from '../../inventory/sql-errors.ts';
 import { ensureWarehouse } from '../../inventory/warehouses.ts';
 import { upsertClaims, upsertReviews, upsertSales } from '../../orders/channel-data.ts';
-import { orderInput, upsertOrder } from '../../orders/service.ts';
+import { orderInput, upsertOrders } from '../../orders/service.ts';
 import { getStockRule } from './availability.ts';
 import { lastByKey } from '../../shared/last-by-key.ts';
 import type { ConnectorAccount, SyncRunCounter } from './connector.ts';
@@ -124,21 +124,25 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
            order by product_id for update`);
       }
       let at = 0;
-      for (const order of orders) {
+      const unmatchedOf: string[][] = [];
+      const inputs = orders.map((order) => {
         const unmatched: string[] = [];
         const lines = order.lines.map((line) => {
           const productId = products[at++];
           if (productId === null) unmatched.push(describeLine(line.ref, line.sku));
           return { productId, sku: line.sku, externalSku: line.externalSku ?? null, name: line.name, quantity: line.quantity, priceMinor: line.priceMinor };
         });
+        unmatchedOf.push(unmatched);
         const { fulfilledBy, shipping, ...rest } = order;
         const bySeller = (fulfilledBy ?? 'seller') === 'seller';
-        const result = await upsertOrder(
-          tx,
-          { ...rest, shipping: shipping ? { ...shipping } : null, accountId: account.id, channel: account.channel, warehouseId: bySeller ? sellerWarehouse : null, lines },
-          actor,
-        );
-        out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched, noWarehouse: bySeller && sellerWarehouse === null });
+        return { ...rest, shipping: shipping ? { ...shipping } : null, accountId: account.id, channel: account.channel, warehouseId: bySeller ? sellerWarehouse : null, lines };
+      });
+      // Set-based (decision 180): the chunk in a few statements; orders that move stock one at a time inside it.
+      const results = await upsertOrders(tx, inputs, actor);
+      for (const [i, order] of orders.entries()) {
+        const result = results[i];
+        const noWarehouse = (order.fulfilledBy ?? 'seller') === 'seller' && sellerWarehouse === null;
+        out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched: unmatchedOf[i], noWarehouse });
       }
     }));
   }

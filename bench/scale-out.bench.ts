@@ -1,0 +1,201 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createGenericSimulator, type GenericSimulator } from '../simulators/generic/index.ts';
+import { syncAccount } from '../src/channels/core/sync.ts';
+import { createGenericAccount, seedCatalog } from '../src/channels/core/testing.ts';
+import { channelsBenchHub, percentile } from './channels-fixture.ts';
+import type { Benchmark, BenchResult } from './harness.ts';
+
+/**
+ * Issue 18, "Scale-out": the propagation workload (write-offs through the API until all 3
+ * channels show them) with 1, 2 and 4 real `sklad worker` processes (default concurrency)
+ * against one PostgreSQL, a fresh database per run. The simulators answer every request
+ * after ~80 ms (a marketplace's latency, the toolkit's 'slow' fault on every request) and
+ * their limits are high, so the work is bound by waiting, not by the machine's cores.
+ * Write-offs come faster than one worker can carry them; the figure is write-offs reaching
+ * every channel per second. Goal: 4 workers ÷ 1 worker ≥ 3. While each run goes,
+ * pg_stat_activity is sampled for wait events: the most common one names the bend.
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SKUS = 3_000;
+const ACCOUNTS = 3;
+const LATENCY_MS = 80;
+const PER_SECOND = 80;
+const SECONDS = 12;
+// One listing a request, so a write-off costs each channel one ~80 ms round trip, as a
+// marketplace's per-item stock call does: the worker waits, the machine does not work.
+const PUSH_BATCH = 1;
+const MASTER_KEY = Buffer.alloc(32, 7).toString('base64'); // the key channelsHub seals credentials with
+
+interface RunFigures {
+  workers: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  ranTwice: number;
+  duplicatePushes: number;
+  waits: [string, number][];
+  blockers: [string, number][];
+  samples: number;
+}
+
+async function spawnWorker(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, SKLAD_MASTER_KEY: MASTER_KEY, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const started = performance.now();
+  while (!output.includes('Sklad worker running')) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
+    if (performance.now() - started > 90_000) throw new Error(`worker ${child.pid} did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+async function runWith(workers: number): Promise<RunFigures> {
+  const env = await channelsBenchHub(`sklad_bench_scale${workers}`, { api: true });
+  const sims: GenericSimulator[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const children: ChildProcess[] = [];
+  const sampler = new pg.Client({ connectionString: env.url });
+  try {
+    const { hub } = env;
+    const catalog = await seedCatalog(hub.db, { count: SKUS, stock: () => 1_000_000 });
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const sim = createGenericSimulator({ apiKey: `bench-scale-key-${i}`, batchSize: 100 });
+      sim.seed({ count: SKUS, from: 1 });
+      const server = await sim.listen();
+      closers.push(server.close);
+      sims.push(sim);
+      const accountId = await createGenericAccount(hub, {
+        name: `Shop ${i + 1}`, baseUrl: server.url, apiKey: sim.apiKey,
+        settings: { pushBatchSize: PUSH_BATCH, requestsPerSecond: 5_000, burst: 500, maxConcurrent: 64 },
+      });
+      await syncAccount(hub, accountId);
+    }
+    for (const sim of sims) {
+      sim.pushes.clear();
+      sim.faults.set({ rate: 1, kinds: ['slow'], slowMs: LATENCY_MS });
+    }
+    children.push(...(await Promise.all(Array.from({ length: workers }, () => spawnWorker(env.url)))));
+
+    await sampler.connect();
+    const waits = new Map<string, number>();
+    const blockers = new Map<string, number>();
+    let samples = 0;
+    let sampling = true;
+    const sampling$ = (async () => {
+      while (sampling) {
+        const r = await sampler.query<{ w: string; n: number }>(`
+          select coalesce(wait_event_type || ':' || wait_event, 'CPU') as w, count(*)::int as n
+            from pg_stat_activity
+           where datname = current_database() and state not in ('idle') and pid <> pg_backend_pid()
+           group by 1`);
+        samples++;
+        for (const { w, n } of r.rows) waits.set(w, (waits.get(w) ?? 0) + n);
+        // Who holds the rows the lock waiters queue on: the blocker's statement names the hot row.
+        const blocked = await sampler.query<{ q: string }>(`
+          select left(regexp_replace(b.query, '\\s+', ' ', 'g'), 90) as q
+            from pg_stat_activity a, unnest(pg_blocking_pids(a.pid)) as bp(pid)
+            join pg_stat_activity b on b.pid = bp.pid
+           where a.datname = current_database() and a.wait_event_type = 'Lock'`);
+        for (const { q } of blocked.rows) blockers.set(q, (blockers.get(q) ?? 0) + 1);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    })();
+
+    const latencies: number[] = [];
+    const write = async (n: number) => {
+      const productId = catalog.productIds[(n * 7919) % SKUS];
+      const listingId = `L${(n * 7919) % SKUS + 1}`;
+      const before = sims[0].quantityOf(listingId)!;
+      const started = performance.now();
+      const res = await fetch(`${env.api!.url}/api/v1/stock/movements`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-secret-key': env.api!.key },
+        body: JSON.stringify({ type: 'write_off', product_id: productId, warehouse_id: catalog.warehouseId, quantity: 1 }),
+      });
+      if (res.status !== 201) throw new Error(`write-off answered ${res.status}: ${await res.text()}`);
+      while (!sims.every((s) => s.quantityOf(listingId) === before - 1)) {
+        if (performance.now() - started > 120_000) throw new Error(`${listingId} never reached the channels`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      latencies.push(performance.now() - started);
+    };
+    const started = performance.now();
+    const pending: Promise<void>[] = [];
+    const total = PER_SECOND * SECONDS;
+    for (let n = 0; n < total; n++) {
+      pending.push(write(n));
+      const due = started + ((n + 1) * 1000) / PER_SECOND;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+    }
+    await Promise.all(pending);
+    const seconds = (performance.now() - started) / 1000;
+    sampling = false;
+    await sampling$;
+
+    const count = async (q: string) => (await sampler.query<{ n: number }>(q)).rows[0].n;
+    const ranTwice = await count(`select count(*)::int as n from jobs where attempts > 1`);
+    let duplicatePushes = 0;
+    for (const sim of sims) for (const list of sim.pushes.values()) duplicatePushes += list.length - new Set(list).size;
+    latencies.sort((a, b) => a - b);
+    return {
+      workers,
+      perSecond: total / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      ranTwice,
+      duplicatePushes,
+      waits: [...waits.entries()].sort((a, b) => b[1] - a[1]),
+      blockers: [...blockers.entries()].sort((a, b) => b[1] - a[1]),
+      samples,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+    await sampler.end().catch(() => undefined);
+    for (const close of closers) await close();
+    await env.close();
+  }
+}
+
+const benchmark: Benchmark = {
+  name: 'scale-out',
+  async run() {
+    const runs: RunFigures[] = [];
+    for (const workers of [1, 2, 4]) runs.push(await runWith(workers));
+    const one = runs[0];
+    const results: BenchResult[] = runs.map((r) => ({
+      name: `scale-out workers=${r.workers}`,
+      metrics: {
+        db: 'postgres', per_second: r.perSecond.toFixed(1), p50: Math.round(r.p50), p99: Math.round(r.p99),
+        ran_twice: r.ranTwice, duplicate_pushes: r.duplicatePushes, top_wait: r.waits[0]?.[0] ?? 'none',
+      },
+      ratio: r.perSecond / one.perSecond,
+      goal: r.workers === 1 ? 1 : r.workers === 2 ? 1.5 : 3,
+      summary:
+        `${r.workers} worker(s): ${r.perSecond.toFixed(1)} write-offs/s reached all ${ACCOUNTS} channels (offered ${PER_SECOND}/s, ${LATENCY_MS} ms a request), ` +
+        `p50 ${Math.round(r.p50)} ms, p99 ${Math.round(r.p99)} ms; jobs run twice ${r.ranTwice}, duplicate pushes ${r.duplicatePushes}; ` +
+        `active-session wait events over ${r.samples} samples: ${r.waits.slice(0, 4).map(([w, n]) => `${w} ${n}`).join(', ') || 'none'}; ` +
+        `lock waiters blocked by: ${r.blockers.slice(0, 3).map(([q, n]) => `[${q}] ${n}`).join(', ') || 'none'}`,
+    }));
+    const four = runs[2];
+    results.push({
+      name: 'scale-out',
+      metrics: { db: 'postgres', workers_1: one.perSecond.toFixed(1), workers_4: four.perSecond.toFixed(1), p99_4: Math.round(four.p99) },
+      ratio: four.perSecond / one.perSecond,
+      goal: 3,
+      summary: `4 workers ÷ 1 worker: ${(four.perSecond / one.perSecond).toFixed(2)}; p99 with 4 workers ${Math.round(four.p99)} ms (goal under 1000)`,
+    });
+    return results;
+  },
+};
+export default benchmark;

@@ -2,7 +2,7 @@ import { createGenericSimulator, type GenericSimulator } from '../simulators/gen
 import { syncAccount } from '../src/channels/core/sync.ts';
 import { createGenericAccount, seedCatalog } from '../src/channels/core/testing.ts';
 import { startWorkers } from '../src/engine/worker.ts';
-import { channelsBenchHub, percentile } from './channels-fixture.ts';
+import { channelsBenchHub, percentile, writeOffUntilSeen } from './channels-fixture.ts';
 import type { Benchmark } from './harness.ts';
 
 /**
@@ -41,23 +41,7 @@ const benchmark: Benchmark = {
       stopWorkers = startWorkers(hub, { concurrency: 4 });
 
       const latencies: number[] = [];
-      const write = async (n: number) => {
-        const productId = catalog.productIds[(n * 7919) % SKUS];
-        const listingId = `L${(n * 7919) % SKUS + 1}`;
-        const before = sims[0].quantityOf(listingId)!;
-        const started = performance.now();
-        const res = await fetch(`${env.api!.url}/api/v1/stock/movements`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-secret-key': env.api!.key },
-          body: JSON.stringify({ type: 'write_off', product_id: productId, warehouse_id: catalog.warehouseId, quantity: 1 }),
-        });
-        if (res.status !== 201) throw new Error(`write-off answered ${res.status}: ${await res.text()}`);
-        while (!sims.every((s) => s.quantityOf(listingId) === before - 1)) {
-          if (performance.now() - started > 30_000) throw new Error(`${listingId} never reached the channels`);
-          await new Promise((r) => setTimeout(r, 2));
-        }
-        latencies.push(performance.now() - started);
-      };
+      const write = async (n: number) => void latencies.push(await writeOffUntilSeen(env.api!, sims, catalog, n, { timeoutMs: 30_000, pollMs: 2 }));
       const pending: Promise<void>[] = [];
       for (let n = 0; n < WRITE_OFFS; n++) {
         pending.push(write(n));

@@ -224,12 +224,13 @@ async function adjust(tx: Executor, m: Parsed, actor: string): Promise<Movement>
 }
 
 /**
- * Changes a level, writes its ledger row and its outbox message in ONE statement: the check
- * ("never negative, the warehouse is writable, the product is active") and the change are one
- * atomic UPDATE, so concurrent write-offs queue on the row lock instead of failing or
- * overselling. It is a named prepared statement, written and compiled once per shape: planned
- * once per connection, a call only sends its values (bench/stock-writeoff.bench.ts). When it
- * changes nothing, a second look says why.
+ * Changes a level, writes its ledger row and its outbox message in ONE call of the `stock_leg`
+ * function (src/inventory/migrations/0021i): the check ("never negative, the warehouse is
+ * writable, the product is active") and the change are one atomic UPDATE, so concurrent
+ * write-offs queue on the row lock instead of failing or overselling. The call is a named
+ * prepared statement and the function keeps its plans per session, so PGlite no longer
+ * re-plans a CTE per movement (bench/stock-writeoff.bench.ts). When it changes nothing, a second
+ * look says why.
  */
 async function applyLeg(tx: Executor, leg: Leg, actor: string): Promise<Movement> {
   const values = {

@@ -56,7 +56,9 @@ export async function withSyncRun<T>(
       const at = said.indexOf('Failed query:');
       const message = at < 0 ? said : `${said.slice(0, at)}a database error; the details are in the log`;
       if (at >= 0) hub.logger.warn({ syncRunId: id, problem: said }, 'sync run problem with a database error');
-      if (problems.length < MAX_PROBLEMS) problems.push(details === undefined ? { message } : { message, details });
+      // Why a call stopped reading (a page cap, a repeated cursor) is kept even past the first problems: it explains the run.
+      const stopsReading = typeof details === 'object' && details !== null && 'stop' in details && 'call' in details;
+      if (problems.length < MAX_PROBLEMS || stopsReading) problems.push(details === undefined ? { message } : { message, details });
       dirty = true;
     },
     paged(call, stop, pages) {

@@ -299,6 +299,7 @@ async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<v
 async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
   let cursor = await eventCursor(ctx);
   if (cursor === null) return; // just connected: orders from now on
+  const pages = pageGuard(ctx, 'GET /order/events', { start: cursor });
   for (;;) {
     ctx.signal.throwIfAborted();
     const from = cursor === JOURNAL_START ? {} : { from: cursor };
@@ -319,7 +320,9 @@ async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
     }
     await ctx.progress({ message: `order events up to ${cursor ?? 'start'}` });
     // A full page may have more behind it; a page without a usable id cannot move the cursor, so stop.
-    if (events.length < EVENTS_PAGE || !ids.length) return;
+    // The guard ends a journal that answers the same page again (a repeated cursor) or never ends (the cap).
+    if (!ids.length) return;
+    if (!pages.more({ items: events.length, limit: EVENTS_PAGE, next: cursor })) return;
   }
 }
 

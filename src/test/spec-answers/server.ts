@@ -34,6 +34,8 @@ export interface SpecServerOptions {
   maxPageItems?: number;
   /** The connector test's knowledge of one call (its cursor, its total): changes a 2xx answer before it is sent. */
   shape?: (call: Served, answer: any, rng: () => number) => unknown;
+  /** A call the specs do not hold but the service documents elsewhere (Allegro's OAuth token endpoint): its answer. */
+  outside?: (call: Served) => { status: number; answer: unknown } | undefined;
 }
 
 export interface SpecServer {
@@ -104,7 +106,11 @@ export async function startSpecServer(options: SpecServerOptions): Promise<SpecS
       }
       const call: Served = { method, path: url.pathname, template: found?.template ?? null, query, body, status: 404, answer: undefined };
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ratelimit-remaining': '100', 'x-ratelimit-reset': '0' };
-      if (!found || !spec) {
+      const elsewhere = !found || !spec ? options.outside?.(call) : undefined;
+      if (elsewhere) {
+        call.status = elsewhere.status;
+        call.answer = elsewhere.answer;
+      } else if (!found || !spec) {
         call.answer = { message: `no operation ${method} ${url.pathname} in the specs` };
       } else {
         const responses = found.operation.responses ?? {};

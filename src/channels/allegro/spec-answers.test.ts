@@ -1,14 +1,12 @@
 import { beforeAll, expect, test } from 'vitest';
-import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { loadSpec, type Spec } from '../../test/openapi-contract.ts';
 import { variants, type Variant } from '../../test/spec-answers/generate.ts';
-import { expectPagingStops, expectTruthful, recorded, specAnswersHub } from '../../test/spec-answers/harness.ts';
+import { expectPagingStops, expectTruthful, fullSync, recordedOn, specAnswersHub } from '../../test/spec-answers/harness.ts';
 import { documentedErrors, startSpecServer, type Served, type SpecServer } from '../../test/spec-answers/server.ts';
 import { createAccount } from '../core/accounts.ts';
 import { runConnectorJob } from '../core/jobs.ts';
-import { syncAccount } from '../core/sync.ts';
 import { seedCatalog } from '../core/testing.ts';
 
 /**
@@ -60,18 +58,15 @@ describeEachDatabase('Allegro against spec-shaped answers', (t) => {
   async function runAll(server: SpecServer) {
     const one = async (work: (accountId: number) => Promise<unknown>) => {
       const accountId = await account(server);
-      const from = server.log.length;
-      const outcome = await recorded(hub, accountId, () => work(accountId));
-      return { ...outcome, accountId, calls: server.log.slice(from) };
+      return recordedOn(hub, server, accountId, () => work(accountId));
     };
-    const sync = await one((accountId) => withSyncRun(hub, { type: 'channels.sync', accountId }, (run) => syncAccount(hub, accountId, { run })));
+    const sync = await one((accountId) => fullSync(hub, accountId));
     const events = await one((accountId) => runConnectorJob(hub, accountId, 'order-events'));
     // The second run of the same account reads the events after the one the first started from.
     // (A run that failed may have left the account needing a new key: then there is no later run.)
     if (events.run.status === 'failed') return { sync, events };
-    const from = server.log.length;
-    const later = await recorded(hub, events.accountId, () => runConnectorJob(hub, events.accountId, 'order-events'));
-    return { sync, events, later: { ...later, accountId: events.accountId, calls: server.log.slice(from) } };
+    const later = await recordedOn(hub, server, events.accountId, () => runConnectorJob(hub, events.accountId, 'order-events'));
+    return { sync, events, later };
   }
 
   const seeds: [Variant, number][] = variants.map((v, i) => [v, 41 + i]);

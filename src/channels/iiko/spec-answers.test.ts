@@ -7,7 +7,7 @@ import { runSync } from '../../menu/sync.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { loadSpec, type Spec } from '../../test/openapi-contract.ts';
 import { variants, type Variant } from '../../test/spec-answers/generate.ts';
-import { expectPagingStops, expectTruthful, recorded, specAnswersHub } from '../../test/spec-answers/harness.ts';
+import { expectPagingStops, expectTruthful, recordedOn, specAnswersHub } from '../../test/spec-answers/harness.ts';
 import { documentedErrors, startSpecServer, type Served, type SpecServer } from '../../test/spec-answers/server.ts';
 
 /**
@@ -34,9 +34,7 @@ describeEachDatabase('iiko against spec-shaped answers', (t) => {
   async function run(server: SpecServer) {
     const n = ++settings;
     const setting = await createSetting(hub.db, hub.masterKey, { name: `iiko spec ${n}`, api_login: `spec-login-${n}-abcdef`, base_url: server.url }, 'test');
-    const from = server.log.length;
-    const outcome = await recorded(hub, setting.account_id, () => runSync(hub, setting.id, 'full'));
-    return { ...outcome, settingId: setting.id, calls: server.log.slice(from) };
+    return { ...(await recordedOn(hub, server, setting.account_id, () => runSync(hub, setting.id, 'full'))), settingId: setting.id };
   }
 
   const seeds: [Variant, number][] = variants.map((v, i) => [v, 31 + i]);

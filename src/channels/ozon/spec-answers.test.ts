@@ -1,16 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, expect, test } from 'vitest';
 import { rows } from '../../db/database.ts';
-import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { loadSpec, type Spec } from '../../test/openapi-contract.ts';
 import { variants, type Variant } from '../../test/spec-answers/generate.ts';
-import { expectPagingStops, expectTruthful, recorded, specAnswersHub } from '../../test/spec-answers/harness.ts';
+import { expectPagingStops, expectTruthful, fullSync, recordedOn, specAnswersHub } from '../../test/spec-answers/harness.ts';
 import { documentedErrors, startSpecServer, type Served, type SpecServer } from '../../test/spec-answers/server.ts';
 import { createAccount } from '../core/accounts.ts';
 import { runConnectorJob } from '../core/jobs.ts';
-import { syncAccount } from '../core/sync.ts';
 import { seedCatalog } from '../core/testing.ts';
 
 /**
@@ -56,12 +54,10 @@ describeEachDatabase('Ozon against spec-shaped answers', (t) => {
   async function runAll(server: SpecServer) {
     const one = async (work: (accountId: number) => Promise<unknown>) => {
       const accountId = await account(server);
-      const from = server.log.length;
-      const outcome = await recorded(hub, accountId, () => work(accountId));
-      return { ...outcome, accountId, calls: server.log.slice(from) };
+      return recordedOn(hub, server, accountId, () => work(accountId));
     };
     return {
-      sync: await one((accountId) => withSyncRun(hub, { type: 'channels.sync', accountId }, (run) => syncAccount(hub, accountId, { run }))),
+      sync: await one((accountId) => fullSync(hub, accountId)),
       stocks: await one((accountId) => runConnectorJob(hub, accountId, 'stocks')),
       postings: await one((accountId) => runConnectorJob(hub, accountId, 'postings')),
     };

@@ -2,14 +2,12 @@ import { beforeAll, expect, test } from 'vitest';
 import { bitrix24Crm as crm } from '../../channels/bitrix24/crm.ts';
 import { createAccount } from '../../channels/core/accounts.ts';
 import { ChannelHttpError, CredentialsRejected } from '../../channels/core/connector.ts';
-import { connectorContextFor } from '../../channels/core/context.ts';
 import type { DealDraft, DealOutcome } from '../../channels/core/crm.ts';
-import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../databases.ts';
 import { testHub } from '../server.ts';
 import * as b24 from './bitrix24.ts';
-import { expectTruthfulRun, lastRun, settle, type RunRow } from './runs.ts';
+import { inServiceRun, type RunRow } from './runs.ts';
 import { seeded, seedsToRun, serveAnswers, type Answer, type Received, type Rng } from './server.ts';
 
 /**
@@ -165,19 +163,13 @@ describeEachDatabase('Bitrix24 deals against digest-shaped answers', (t) => {
           const account = await createAccount(hub.db, hub.masterKey!, {
             channel: 'bitrix24', name: `b24 ${seed}/${i}`, baseUrl: server.url, credentials: { webhookUrl: `https://spec${i}.bitrix24.ru/rest/1/abcdef0123456789/` },
           }, 'test');
-          let result: unknown;
-          const thrown = await settle(() =>
-            withSyncRun(hub, { type: 'bitrix24.spec', accountId: account.id }, async (run) => {
-              const ctx = await connectorContextFor(hub, account.id, { run });
-              if (c.flow === 'stages') result = await crm.stages!(ctx);
-              else if (c.flow === 'export') result = await crm.exportDeals(ctx, [draft(1), draft(2), draft(3)]);
-              else result = await crm.findDeal(ctx, 'kaspi:1:1');
-            }),
-          );
-          const run = await lastRun(hub, account.id);
-          expectTruthfulRun(run, thrown);
+          const { run, thrown, result } = await inServiceRun(hub, account.id, 'bitrix24.spec', (ctx) => {
+            if (c.flow === 'stages') return crm.stages!(ctx);
+            if (c.flow === 'export') return crm.exportDeals(ctx, [draft(1), draft(2), draft(3)]);
+            return crm.findDeal(ctx, 'kaspi:1:1');
+          });
           expect(server.requests.length, server.requests.map((r) => methodOf(r)).join(', ')).toBeLessThanOrEqual(c.maxRequests);
-          c.check({ run: run!, thrown, result, requests: server.requests });
+          c.check({ run, thrown, result, requests: server.requests });
         } finally {
           await server.close();
         }

@@ -1,14 +1,12 @@
 import { beforeAll, expect, test } from 'vitest';
 import { cdekDelivery as cdek } from '../../channels/cdek/delivery.ts';
 import { createAccount } from '../../channels/core/accounts.ts';
-import { connectorContextFor } from '../../channels/core/context.ts';
 import type { DeliveryDraft } from '../../channels/core/delivery.ts';
-import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../databases.ts';
 import { testHub } from '../server.ts';
 import * as answers from './cdek.ts';
-import { expectTruthfulRun, lastRun, settle, type RunRow } from './runs.ts';
+import { inServiceRun, type RunRow } from './runs.ts';
 import { seeded, seedsToRun, serveAnswers, type Answer, type Received, type Rng } from './server.ts';
 
 /**
@@ -116,22 +114,16 @@ describeEachDatabase('CDEK deliveries against its recorded samples', (t) => {
             channel: 'cdek', name: `cdek ${seed}/${i}`, baseUrl: server.url, credentials: { clientId: 'spec-account', clientSecret: 'spec-secure-password' },
             settings: { shipmentPoint: 'MSK1' },
           }, 'test');
-          let result: unknown;
-          const thrown = await settle(() =>
-            withSyncRun(hub, { type: 'cdek.spec', accountId: account.id }, async (run) => {
-              const ctx = await connectorContextFor(hub, account.id, { run });
-              const uuid = 'b23e5e72-84d2-4fe8-94b9-052f5488b149';
-              if (c.step === 'create') result = await cdek.createOrder(ctx, draft);
-              else if (c.step === 'state') result = await cdek.orderState(ctx, uuid);
-              else if (c.step === 'find') result = await cdek.findOrder(ctx, draft.number);
-              else if (c.step === 'waybill') result = await cdek.requestWaybill(ctx, uuid);
-              else result = await cdek.waybillState(ctx, '3bd86556-0352-4176-b934-0c0e2b58a48e');
-            }),
-          );
-          const run = await lastRun(hub, account.id);
-          expectTruthfulRun(run, thrown);
+          const { run, thrown, result } = await inServiceRun(hub, account.id, 'cdek.spec', (ctx) => {
+            const uuid = 'b23e5e72-84d2-4fe8-94b9-052f5488b149';
+            if (c.step === 'create') return cdek.createOrder(ctx, draft);
+            if (c.step === 'state') return cdek.orderState(ctx, uuid);
+            if (c.step === 'find') return cdek.findOrder(ctx, draft.number);
+            if (c.step === 'waybill') return cdek.requestWaybill(ctx, uuid);
+            return cdek.waybillState(ctx, '3bd86556-0352-4176-b934-0c0e2b58a48e');
+          });
           expect(server.requests.length, server.requests.map((r) => `${r.method} ${r.path}`).join(', ')).toBeLessThanOrEqual(c.maxRequests);
-          c.check({ run: run!, thrown, result });
+          c.check({ run, thrown, result });
         } finally {
           await server.close();
         }

@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { rows } from '../../db/database.ts';
+import type { ConnectorContext } from '../../channels/core/connector.ts';
+import { connectorContextFor } from '../../channels/core/context.ts';
+import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 
 /** The last sync run of an account, as the history shows it. */
@@ -46,4 +49,20 @@ export function expectTruthfulRun(run: RunRow | undefined, thrown: Error | null)
     expect(['succeeded', 'partial']).toContain(run!.status);
     expect(run!.status === 'partial').toBe(run!.problems.length > 0);
   }
+}
+
+/**
+ * Calls a service of the account (a CRM's, a courier's) with its context inside a sync run of
+ * its own, as the flows do, and checks the run tells the truth: the run, what was thrown, what came back.
+ */
+export async function inServiceRun(hub: Hub, accountId: number, type: string, call: (ctx: ConnectorContext) => Promise<unknown>) {
+  let result: unknown;
+  const thrown = await settle(() =>
+    withSyncRun(hub, { type, accountId }, async (run) => {
+      result = await call(await connectorContextFor(hub, accountId, { run }));
+    }),
+  );
+  const run = await lastRun(hub, accountId);
+  expectTruthfulRun(run, thrown);
+  return { run: run!, thrown, result };
 }

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { loadConfig } from '../../config.ts';
 import { rows, type Database } from '../../db/database.ts';
+import { syncAccount } from '../../channels/core/sync.ts';
+import { withSyncRun } from '../../engine/sync-runs.ts';
 import type { Hub } from '../../hub.ts';
 import { testHub } from '../server.ts';
 import type { Served, SpecServer } from './server.ts';
@@ -32,7 +34,7 @@ export interface RunRow {
 }
 
 /** Runs `work` (which opens its own sync run) and answers the run it recorded and what it threw. */
-export async function recorded(hub: Hub, accountId: number, work: () => Promise<unknown>): Promise<{ run: RunRow; thrown: unknown }> {
+async function recorded(hub: Hub, accountId: number, work: () => Promise<unknown>): Promise<{ run: RunRow; thrown: unknown }> {
   const [{ last }] = await rows<{ last: number }>(hub.db, sql`select coalesce(max(id), 0)::int as last from sync_runs`);
   let thrown: unknown = null;
   try {
@@ -46,6 +48,16 @@ export async function recorded(hub: Hub, accountId: number, work: () => Promise<
   expect(run, 'the work opened a sync run').toBeDefined();
   return { run, thrown };
 }
+
+/** `recorded`, with the calls the work made on the spec server: each run's own, apart from another run's. */
+export async function recordedOn(hub: Hub, server: SpecServer, accountId: number, work: () => Promise<unknown>) {
+  const from = server.log.length;
+  const outcome = await recorded(hub, accountId, work);
+  return { ...outcome, accountId, calls: server.log.slice(from) };
+}
+
+/** Core's full sync of an account (listings, match, push) in a sync run of its own. */
+export const fullSync = (hub: Hub, accountId: number) => withSyncRun(hub, { type: 'channels.sync', accountId }, (run) => syncAccount(hub, accountId, { run }));
 
 const said = (run: RunRow) => [run.error ?? '', ...run.problems.map((p) => p.message)].join(' | ');
 

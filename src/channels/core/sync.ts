@@ -41,12 +41,17 @@ export async function syncAccount(hub: Hub, accountId: number, options: { run?: 
   if (connector.readQuantities && (!connector.fetchListings || !everyPageHadQuantities)) {
     return pushedOrSaid(accountId, await reconcileAccount(hub, accountId, options), options.run);
   }
-  // The quantities read with the listings are the channel's: mark those that differ from the stock.
+  await markDiffering(hub, accountId);
+  return pushedOrSaid(accountId, await pushPending(hub, accountId, options), options.run);
+}
+
+/** The quantities read with the listings (all, or these) are the channel's: mark those that differ from the stock for a push. */
+async function markDiffering(hub: Hub, accountId: number, externalIds?: string[]) {
+  const only = externalIds ? sql`and l.external_id = any(${sql.param(externalIds)}::text[])` : sql``;
   await hub.db.execute(sql`
     update listings l set needs_push = true, change_seq = l.change_seq + 1, last_pushed_quantity = null
-     where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null
+     where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null ${only}
        and l.channel_quantity is distinct from ${channelQuantitySql(accountId, sql`l.product_id`)}`);
-  return pushedOrSaid(accountId, await pushPending(hub, accountId, options), options.run);
 }
 
 /** Items the channel did not take end the run partial with its words, not "succeeded" (the push job retries them). */
@@ -71,10 +76,7 @@ export async function lookupListings(hub: Hub, accountId: number, skus: string[]
   const { items } = lastByKey(found, (l) => String(l.externalId));
   await importListings(hub.db, accountId, items);
   await matchListings(hub.db, accountId);
-  await hub.db.execute(sql`
-    update listings l set needs_push = true, change_seq = l.change_seq + 1
-     where l.account_id = ${accountId} and l.match_state = 'matched' and l.product_id is not null
-       and l.external_id = any(${sql.param(items.map((l) => String(l.externalId)))}::text[])
-       and l.channel_quantity is distinct from ${channelQuantitySql(accountId, sql`l.product_id`)}`);
-  return { found: items.length, listings: await listingsByExternalId(hub.db, accountId, items.map((l) => String(l.externalId))) };
+  const externalIds = items.map((l) => String(l.externalId));
+  await markDiffering(hub, accountId, externalIds);
+  return { found: items.length, listings: await listingsByExternalId(hub.db, accountId, externalIds) };
 }

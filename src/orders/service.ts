@@ -138,8 +138,18 @@ async function insertLines(tx: Executor, orderId: number, lines: OrderLine[]) {
   }
 }
 
-const lineKey = (l: { product_id: number | null; sku: string; quantity: number; price_minor: number }) =>
-  `${l.product_id ?? '-'}|${l.sku}|${l.quantity}|${l.price_minor}`;
+type StoredLineRow = { product_id: number | null; sku: string; quantity: number; price_minor: number };
+
+/** A line as a comparable key: its product, SKU, quantity and price. */
+const lineKey = (productId: number | null, sku: string, quantity: number, priceMinor: number) => `${productId ?? '-'}|${sku}|${quantity}|${priceMinor}`;
+const storedLineKey = (l: StoredLineRow) => lineKey(l.product_id === null ? null : Number(l.product_id), l.sku, Number(l.quantity), Number(l.price_minor));
+const inputLineKey = (l: OrderLine) => lineKey(l.productId, l.sku, l.quantity, l.priceMinor);
+
+/** The same lines in another order are the same order (some channels list them in any order). */
+function sameLines(before: string[], after: string[]): boolean {
+  const [a, b] = [[...before].sort(), [...after].sort()];
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
 
 /**
  * A re-import that brings other lines (SKU, product, quantity or price) than the stored ones
@@ -152,14 +162,8 @@ async function replaceLinesIfChanged(
   lines: OrderLine[],
   actor: string,
 ): Promise<boolean> {
-  const current = await rows<{ product_id: number | null; sku: string; quantity: number; price_minor: number }>(
-    tx, sql`select product_id, sku, quantity, price_minor from order_lines where order_id = ${existing.id} order by line_no`);
-  const before = current.map((l) => lineKey({ ...l, product_id: l.product_id === null ? null : Number(l.product_id), quantity: Number(l.quantity), price_minor: Number(l.price_minor) }));
-  const after = lines.map((l) => lineKey({ product_id: l.productId, sku: l.sku, quantity: l.quantity, price_minor: l.priceMinor }));
-  // The same lines in another order are the same order (some channels list them in any order).
-  before.sort();
-  after.sort();
-  if (before.length === after.length && before.every((k, i) => k === after[i])) return false;
+  const current = await rows<StoredLineRow>(tx, sql`select product_id, sku, quantity, price_minor from order_lines where order_id = ${existing.id}`);
+  if (sameLines(current.map(storedLineKey), lines.map(inputLineKey))) return false;
   const warehouseId = existing.warehouse_id;
   const heldStock = warehouseId !== null && holdsStock(existing.status);
   if (heldStock) await returnLines(tx, existing.id, warehouseId, existing.lines_revision, actor, 'corrected');
@@ -278,19 +282,18 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
        and o.external_id = any(${sql.param(externalIds)}::text[])
      order by o.id
        for update of o`);
-  const existing = new Map(found.map((e) => [`${e.channel}\u0000${Number(e.account)}\u0000${e.external_id}`, { ...e, id: Number(e.id), warehouse_id: e.warehouse_id === null ? null : Number(e.warehouse_id) }]));
+  const existing = new Map(found.map((e) => [keyOf({ channel: e.channel, accountId: Number(e.account), externalId: e.external_id }), { ...e, id: Number(e.id), warehouse_id: e.warehouse_id === null ? null : Number(e.warehouse_id) }]));
   const storedLines = new Map<number, string[]>();
   if (found.length) {
-    const current = await rows<{ order_id: number; product_id: number | null; sku: string; quantity: number; price_minor: number }>(tx, sql`
+    const current = await rows<StoredLineRow & { order_id: number }>(tx, sql`
       select order_id, product_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(found.map((e) => Number(e.id)))}::bigint[])`);
     for (const l of current) {
       const id = Number(l.order_id);
       if (!storedLines.has(id)) storedLines.set(id, []);
-      storedLines.get(id)!.push(lineKey({ product_id: l.product_id === null ? null : Number(l.product_id), sku: l.sku, quantity: Number(l.quantity), price_minor: Number(l.price_minor) }));
+      storedLines.get(id)!.push(storedLineKey(l));
     }
   }
 
-  type Order = (typeof orders)[number];
   const results = new Array<UpsertOrderResult | undefined>(orders.length);
   const alone: number[] = [];
   const fresh: number[] = [];
@@ -302,9 +305,7 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
       else fresh.push(i);
       continue;
     }
-    const was = (storedLines.get(before.id) ?? []).sort();
-    const now = order.lines.map((l) => lineKey({ product_id: l.productId, sku: l.sku, quantity: l.quantity, price_minor: l.priceMinor })).sort();
-    const linesChanged = was.length !== now.length || was.some((k, n) => k !== now[n]);
+    const linesChanged = !sameLines(storedLines.get(before.id) ?? [], order.lines.map(inputLineKey));
     const crosses = before.warehouse_id !== null && holdsStock(before.status) !== holdsStock(order.status);
     if (linesChanged || crosses) alone.push(i);
     else changed.push({ i, before });
@@ -399,7 +400,7 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
   }
   for (const { topic, payload, keys } of outbox.values()) await addManyToOutbox(tx, topic, keys, payload);
   for (const [i, result] of results.entries()) {
-    if (result) await runOrderHooks(tx, stored(orders[i] as Order, result.orderId, result.created, result.statusChanged));
+    if (result) await runOrderHooks(tx, stored(orders[i], result.orderId, result.created, result.statusChanged));
   }
   // One at a time, as before: these move stock (or were made meanwhile).
   for (const i of alone.sort((a, b) => a - b)) results[i] = await upsertOrder(tx, inputs[i], actor);

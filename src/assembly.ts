@@ -7,6 +7,7 @@ import { registerNotificationJobs } from './notifications/cabinets.ts';
 import { registerCrmFlow } from './crm/flow.ts';
 import { registerDeliveryFlow } from './delivery/flow.ts';
 import { deliveryOrderHook } from './delivery/packages.ts';
+import { registerOrderActionFlow } from './orders/actions.ts';
 import { installOrderHooks } from './orders/hooks.ts';
 import { registerReconcileJobs } from './reconcile/jobs.ts';
 
@@ -22,6 +23,7 @@ export function assembleSklad(modules: ChannelModule[] = registry) {
   registerChannelJobs(modules);
   registerCrmFlow();
   registerDeliveryFlow();
+  registerOrderActionFlow();
   installOrderHooks([deliveryOrderHook]);
   registerExportJobs();
   registerEngineJobs();

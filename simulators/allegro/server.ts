@@ -248,6 +248,47 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
     return reply(c, form.rawOverride ?? checkoutForm(form));
   });
 
+  // --- The seller's status and tracking numbers of an order (docs/decisions/192) ----------------
+  const formOf = (c: Context) => {
+    const id = c.req.param('id') ?? '';
+    if (!uuid.test(id)) return errors(c, 422, 'VALIDATION_ERROR', `Invalid checkout form id: ${id}`, 'id');
+    return state.forms.get(id) ?? errors(c, 404, 'NOT_FOUND', `Checkout form ${id} not found`);
+  };
+  const shipmentView = (s: NonNullable<CheckoutForm['shipments']>[number]) => ({ id: s.id, waybill: s.waybill, carrierId: s.carrierId, ...(s.carrierName ? { carrierName: s.carrierName } : {}) });
+
+  app.put('/order/checkout-forms/:id/fulfillment', async (c) => {
+    const form = formOf(c);
+    if (form instanceof Response) return form;
+    const b = (await c.req.json().catch(() => null)) as { status?: unknown } | null;
+    const settable = ['NEW', 'PROCESSING', 'READY_FOR_SHIPMENT', 'READY_FOR_PICKUP', 'SENT', 'PICKED_UP', 'CANCELLED', 'SUSPENDED'];
+    if (typeof b?.status !== 'string' || !settable.includes(b.status)) return errors(c, 422, 'VALIDATION_ERROR', `Status ${String(b?.status)} cannot be set`, 'status');
+    const revision = c.req.query('checkoutForm.revision');
+    if (revision !== undefined && revision !== form.revision) return errors(c, 409, 'CONFLICT', 'Provided revision is outdated');
+    if (form.status === 'CANCELLED' && b.status !== 'CANCELLED') return errors(c, 422, 'ORDER_CANCELLED', 'The buyer cancelled this order', 'status');
+    form.fulfillment = b.status;
+    form.updatedAt = new Date().toISOString();
+    return c.body(null, 204);
+  });
+
+  app.get('/order/checkout-forms/:id/shipments', (c) => {
+    const form = formOf(c);
+    if (form instanceof Response) return form;
+    return reply(c, { shipments: (form.shipments ?? []).map(shipmentView) });
+  });
+
+  app.post('/order/checkout-forms/:id/shipments', async (c) => {
+    const form = formOf(c);
+    if (form instanceof Response) return form;
+    const b = (await c.req.json().catch(() => null)) as { carrierId?: unknown; carrierName?: unknown; waybill?: unknown } | null;
+    if (typeof b?.carrierId !== 'string' || !b.carrierId) return errors(c, 400, 'VALIDATION_ERROR', 'carrierId is required', 'carrierId');
+    if (typeof b.waybill !== 'string' || !b.waybill || b.waybill.length > 64) return errors(c, 400, 'VALIDATION_ERROR', 'waybill must be 1 to 64 characters', 'waybill');
+    if (typeof b.carrierName === 'string' && b.carrierName.length > 30) return errors(c, 400, 'VALIDATION_ERROR', 'carrierName must be at most 30 characters', 'carrierName');
+    if (form.status === 'CANCELLED') return errors(c, 422, 'ORDER_CANCELLED', 'The buyer cancelled this order');
+    const made = { id: Buffer.from(`${form.id}:${b.waybill}`).toString('base64'), carrierId: b.carrierId, carrierName: b.carrierId === 'OTHER' && typeof b.carrierName === 'string' ? b.carrierName : undefined, waybill: b.waybill };
+    form.shipments = [...(form.shipments ?? []), made];
+    return reply(c, shipmentView(made), 201);
+  });
+
   // --- Test controls (not Allegro's): buyers and broken answers, for tests in other processes ----
   app.post('/__sim/allegro/orders', async (c) => {
     const body = (await c.req.json()) as { lines: { offerId: string; quantity: number }[]; paid?: boolean };
@@ -340,6 +381,7 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
       marketplace: { id: 'allegro-pl' },
       updatedAt: f.updatedAt,
       revision: f.revision,
+      fulfillment: { status: f.fulfillment ?? 'NEW', shipmentSummary: { lineItemsSent: f.shipments?.length ? 'ALL' : 'NONE' } },
     };
   }
 

@@ -36,6 +36,10 @@ export interface CheckoutForm {
   lines: CheckoutLine[];
   revision: string;
   updatedAt: string;
+  /** The seller's status (PUT …/fulfillment); NEW until the seller sets one. */
+  fulfillment?: string;
+  /** Parcel tracking numbers the seller added (POST …/shipments). */
+  shipments?: { id: string; carrierId: string; carrierName?: string; waybill: string }[];
   /** A deliberately broken answer for GET /order/checkout-forms/{id} (fault tests). */
   rawOverride?: unknown;
 }

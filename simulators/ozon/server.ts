@@ -364,7 +364,7 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
       is_express: false,
       is_multibox: false,
       multi_box_qty: 1,
-      tracking_number: '',
+      tracking_number: p.trackingNumber ?? '',
       tpl_integration_type: m.integration,
     };
   };
@@ -400,6 +400,68 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     const posting = state.postings.get(String(b.posting_number ?? ''));
     if (!posting) return c.json(errorBody(grpc.notFound, 'Posting not found'), 404);
     return c.json({ result: postingView(posting, b.with?.analytics_data === true) });
+  });
+
+  // --- The seller's actions on FBS postings (docs/decisions/192) --------------------------------
+  const conflict = (c: Context, message: string) => c.json(errorBody(grpc.invalidArgument, message), 409);
+  const finished = (p: OzonPosting) => ['cancelled', 'delivered', 'not_accepted'].includes(p.status);
+
+  // Assembly: every product of the posting in the packages, then the posting awaits delivery.
+  app.post('/v4/posting/fbs/ship', async (c) => {
+    const b = await body(c);
+    if (b instanceof Response) return b;
+    const posting = state.postings.get(String(b.posting_number ?? ''));
+    if (!posting) return c.json(errorBody(grpc.notFound, 'Posting not found'), 404);
+    if (!Array.isArray(b.packages) || !b.packages.length) return invalid(c, 'packages is required');
+    if (posting.status !== 'awaiting_packaging') return invalid(c, `POSTING_ALREADY_SHIPPED: posting is ${posting.status}`);
+    const packed = new Map<number, number>();
+    for (const pack of b.packages) for (const item of pack?.products ?? []) packed.set(Number(item.product_id), (packed.get(Number(item.product_id)) ?? 0) + Number(item.quantity));
+    const wanted = new Map<number, number>();
+    for (const l of posting.lines) wanted.set(l.sku, (wanted.get(l.sku) ?? 0) + l.quantity);
+    if (packed.size !== wanted.size || [...wanted].some(([sku, n]) => packed.get(sku) !== n)) return invalid(c, 'INVALID_PRODUCTS: the packages must hold every product of the posting');
+    state.setPostingStatus(posting.postingNumber, 'awaiting_deliver');
+    return c.json({ result: [posting.postingNumber] });
+  });
+
+  app.post('/v2/posting/fbs/cancel', async (c) => {
+    const b = await body(c);
+    if (b instanceof Response) return b;
+    const posting = state.postings.get(String(b.posting_number ?? ''));
+    if (!posting) return c.json(errorBody(grpc.notFound, 'Posting not found'), 404);
+    if (!Number.isInteger(b.cancel_reason_id)) return invalid(c, 'cancel_reason_id is required');
+    if (b.cancel_reason_id === 402 && !b.cancel_reason_message) return invalid(c, 'cancel_reason_message is required for reason 402');
+    if (finished(posting) || posting.status === 'delivering') return conflict(c, `posting is ${posting.status} and cannot be cancelled`);
+    state.setPostingStatus(posting.postingNumber, 'cancelled', { cancelReason: String(b.cancel_reason_message ?? 'Отменено продавцом') });
+    return c.json({ result: true });
+  });
+
+  app.post('/v2/fbs/posting/tracking-number/set', async (c) => {
+    const b = await body(c);
+    if (b instanceof Response) return b;
+    if (!Array.isArray(b.tracking_numbers) || !b.tracking_numbers.length) return invalid(c, 'tracking_numbers is required');
+    const result = b.tracking_numbers.map((t: Record<string, unknown>) => {
+      const posting = state.postings.get(String(t.posting_number ?? ''));
+      if (!posting) return { posting_number: String(t.posting_number ?? ''), result: false, error: 'POSTING_NOT_FOUND' };
+      if (typeof t.tracking_number !== 'string' || !t.tracking_number) return { posting_number: posting.postingNumber, result: false, error: 'TRACKING_NUMBER_REQUIRED' };
+      if (finished(posting)) return { posting_number: posting.postingNumber, result: false, error: `POSTING_IS_${posting.status.toUpperCase()}` };
+      posting.trackingNumber = t.tracking_number;
+      return { posting_number: posting.postingNumber, result: true, error: '' };
+    });
+    return c.json({ result });
+  });
+
+  app.post('/v2/fbs/posting/delivering', async (c) => {
+    const b = await body(c);
+    if (b instanceof Response) return b;
+    if (!Array.isArray(b.posting_number) || !b.posting_number.length) return invalid(c, 'posting_number is required');
+    const result = b.posting_number.map((n: unknown) => {
+      const posting = state.postings.get(String(n));
+      if (!posting) return { posting_number: String(n), result: false, error: 'POSTING_NOT_FOUND' };
+      if (finished(posting)) return { posting_number: posting.postingNumber, result: false, error: `POSTING_IS_${posting.status.toUpperCase()}` };
+      if (posting.status !== 'delivering') state.setPostingStatus(posting.postingNumber, 'delivering');
+      return { posting_number: posting.postingNumber, result: true, error: '' };
+    });
+    return c.json({ result });
   });
 
   // Test controls for other processes (benchmarks); in-process tests use `state` directly.

@@ -71,6 +71,8 @@ export interface OzonPosting {
   customer?: OzonCustomer;
   lines: OzonPostingLine[];
   cancelReason?: string;
+  /** The seller's tracking number (`/v2/fbs/posting/tracking-number/set`). */
+  trackingNumber?: string;
   /** When the status last changed (the list's `last_changed_status_date` filter). */
   statusChangedAt: string;
 }

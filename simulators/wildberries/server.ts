@@ -261,6 +261,20 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     });
   });
 
+  // The seller cancels an assembly task: from new or confirm only (then supplierStatus cancel); WB's 409 otherwise.
+  app.patch('/api/v3/orders/:orderId/cancel', (c) => {
+    const order = stateOf(c).fbsOrders.get(Number(c.req.param('orderId')));
+    if (!order) return marketplaceError(c, 404, 'NotFound', 'Не найдено');
+    if (order.supplierStatus === 'cancel' || order.wbStatus === 'canceled') {
+      return c.json({ code: 'StatusMismatch', message: 'Несоответствие статусов, проверьте их правильность' }, 409);
+    }
+    if (order.supplierStatus === 'complete' || order.wbStatus === 'sold' || order.wbStatus === 'sorted') {
+      return c.json({ code: 'StatusChangeNotAllowed', message: 'Задание перейдёт в завершенные после сканирования на пунте выдачи заказов (ПВЗ)' }, 409);
+    }
+    stateOf(c).setFbsStatus(order.id, 'cancel', 'canceled');
+    return c.body(null, 204);
+  });
+
   app.put('/api/v3/stocks/:warehouseId', async (c) => {
     const warehouseId = Number(c.req.param('warehouseId'));
     if (!stateOf(c).sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');

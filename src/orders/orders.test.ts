@@ -136,4 +136,55 @@ describeEachDatabase('orders', (t) => {
     const stats = await server.api('/api/v1/sales/statistics?account_id=9');
     expect(stats.body).toMatchObject({ buyouts: 3, returns: 1, buyout_rate: 0.75 });
   });
+  test('the list pages by cursor in any sort, filtered by channel, account and date: no order skipped or repeated when new ones arrive', async () => {
+    const db = t.database.db;
+    const noStock = [{ productId: null, sku: 'GIFT-CARD', name: 'Gift card', quantity: 1, priceMinor: 1000 }];
+    // 23 orders of account 11 on two channels; several share a time or a total, so the id must break ties.
+    for (let i = 0; i < 23; i++) {
+      await db.transaction((tx) =>
+        upsertOrder(tx, order({
+          accountId: 11, channel: i % 2 ? 'ozon' : 'wix', externalId: `CUR-${i}`, currency: 'RUB', totalMinor: 1000 + (i % 5) * 100,
+          orderedAt: `2026-10-${String(1 + Math.floor(i / 3)).padStart(2, '0')}T08:00:00Z`, lines: noStock,
+        }), 'test'),
+      );
+    }
+    const all = async (query: string) => {
+      const seen: { external_id: string; ordered_at: string; total_minor: number }[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 20; pages++) {
+        const res = await server.api(`/api/v1/orders?account_id=11&limit=5&${query}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items);
+        if (pages === 0) {
+          // An order stored after the first page is read sorts before it: later pages are not shifted by it.
+          await db.transaction((tx) => upsertOrder(tx, order({ accountId: 11, channel: 'wix', externalId: `CUR-late-${query}`, currency: 'RUB', orderedAt: '2026-12-01T00:00:00Z', totalMinor: 99_999, lines: noStock }), 'test'));
+        }
+        cursor = res.body.next_cursor;
+        if (!cursor) return seen;
+      }
+      throw new Error('the cursor did not end');
+    };
+    const newest = await all('sort=ordered_at');
+    expect(newest).toHaveLength(23);
+    expect(new Set(newest.map((o) => o.external_id)).size).toBe(23);
+    expect(newest.map((o) => o.ordered_at)).toEqual([...newest.map((o) => o.ordered_at)].sort().reverse());
+
+    const cheapest = await all('sort=total_minor&direction=asc');
+    // Both late orders (the largest totals) come last, each once: the one stored during this run too, since it sorts after the cursor.
+    expect(cheapest.slice(-2).map((o) => o.external_id)).toEqual(['CUR-late-sort=ordered_at', 'CUR-late-sort=total_minor&direction=asc']);
+    const firstRun = cheapest.filter((o) => !o.external_id.startsWith('CUR-late'));
+    expect(firstRun).toHaveLength(23);
+    expect(firstRun.map((o) => o.total_minor)).toEqual([...firstRun.map((o) => o.total_minor)].sort((a, b) => a - b));
+
+    const ozon = await server.api('/api/v1/orders?account_id=11&channel=ozon&from=2026-10-02T00:00:00Z&to=2026-10-05T00:00:00Z&limit=50');
+    expect(ozon.body.items.map((o: { external_id: string }) => o.external_id).sort()).toEqual(['CUR-11', 'CUR-3', 'CUR-5', 'CUR-7', 'CUR-9']);
+    expect(ozon.body.next_cursor).toBeNull();
+
+    // A cursor of another sort, or no cursor at all, is a 400 naming the field.
+    const first = await server.api('/api/v1/orders?account_id=11&limit=5');
+    const wrong = await server.api(`/api/v1/orders?account_id=11&limit=5&sort=total_minor&cursor=${first.body.next_cursor}`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toContain('cursor');
+    expect((await server.api('/api/v1/orders?cursor=not-a-cursor')).status).toBe(400);
+  });
 });

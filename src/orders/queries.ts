@@ -1,6 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
+import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
 import { notFound } from '../shared/errors.ts';
+import { availableActions, listOrderActions } from './actions.ts';
 import type { OrderStatus } from './service.ts';
 
 export interface OrderFilter {
@@ -19,7 +21,21 @@ export interface OrderFilter {
   to?: string;
   limit: number;
   offset: number;
+  /** The column the list is sorted by (the id breaks ties), newest or largest first unless `direction` is asc. */
+  sort?: OrderSort;
+  direction?: 'asc' | 'desc';
+  /** next_cursor of the previous page: the page after it (offset is then not used). */
+  cursor?: string;
 }
+
+export const orderSorts = ['ordered_at', 'updated_at', 'total_minor'] as const;
+type OrderSort = (typeof orderSorts)[number];
+const sortColumn: Record<OrderSort, SQL> = { ordered_at: sql`o.ordered_at`, updated_at: sql`o.updated_at`, total_minor: sql`o.total_minor` };
+const sortValue: Record<OrderSort, (v: string | number) => SQL> = {
+  ordered_at: (v) => sql`${String(v)}::timestamptz`,
+  updated_at: (v) => sql`${String(v)}::timestamptz`,
+  total_minor: (v) => sql`${Number(v)}::bigint`,
+};
 
 export interface OrderSummary {
   id: number;
@@ -69,20 +85,36 @@ const orderColumns = sql`o.id, o.account_id, o.channel, o.external_id, o.posting
   (select coalesce(sum(quantity), 0)::int from order_lines l where l.order_id = o.id) as items,
   o.stock_note, o.crm_state, o.crm_id, o.delivery_state, o.delivery_id, iso(o.updated_at) as updated_at`;
 
-export async function listOrders(ex: Executor, f: OrderFilter): Promise<{ items: OrderSummary[]; total: number }> {
+/**
+ * A page of orders, sorted by `sort` (default ordered_at, newest first) with the id breaking ties;
+ * `next_cursor` reads the page after this one by keyset (rows stored meanwhile do not shift it).
+ */
+export async function listOrders(ex: Executor, f: OrderFilter): Promise<{ items: OrderSummary[]; total: number; next_cursor: string | null }> {
+  // The cursor keeps timestamps to the microsecond (iso() keeps milliseconds), so no row is skipped between pages.
+  const sort = f.sort ?? 'ordered_at';
+  const desc = (f.direction ?? 'desc') === 'desc';
+  const key = `${sort}:${desc ? 'desc' : 'asc'}`;
+  const column = sortColumn[sort];
   const where = orderWhere(f);
-  const items = await rows<OrderSummary>(
+  const after = f.cursor ? decodeCursor(f.cursor, key) : null;
+  const from = after && sql`(${sortValue[sort](after.v)}, ${after.id})`;
+  const keyset = from ? (desc ? sql`and (${column}, o.id) < ${from}` : sql`and (${column}, o.id) > ${from}`) : sql``;
+  const dir = desc ? sql`desc` : sql`asc`;
+  const page = await rows<OrderSummary & { sort_value: string | number }>(
     ex,
-    sql`select ${orderColumns} from orders o where ${where} order by o.ordered_at desc, o.id desc limit ${f.limit} offset ${f.offset}`,
+    sql`select ${orderColumns}, ${sort === 'total_minor' ? column : sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`} as sort_value from orders o where ${where} ${keyset}
+         order by ${column} ${dir}, o.id ${dir} limit ${f.limit + 1} offset ${after ? 0 : f.offset}`,
   );
   const [count] = await rows<{ n: number }>(ex, sql`select count(*)::int as n from orders o where ${where}`);
-  return { items, total: count.n };
+  const last = page.length > f.limit ? page[f.limit - 1] : undefined;
+  const items = page.slice(0, f.limit).map(({ sort_value: _, ...o }) => o);
+  return { items, total: count.n, next_cursor: last ? encodeCursor({ s: key, v: Number.isNaN(Number(last.sort_value)) ? last.sort_value : Number(last.sort_value), id: Number(last.id) }) : null };
 }
 
 export async function getOrder(ex: Executor, id: number) {
-  const [order] = await rows<OrderSummary & { customer: unknown; warehouse_id: number | null; crm_error: string | null; delivery_error: string | null }>(
+  const [order] = await rows<OrderSummary & { customer: unknown; shipping: unknown; warehouse_id: number | null; crm_error: string | null; delivery_error: string | null }>(
     ex,
-    sql`select ${orderColumns}, o.customer, o.warehouse_id, o.crm_error, o.delivery_error from orders o where o.id = ${id}`,
+    sql`select ${orderColumns}, o.customer, o.shipping, o.warehouse_id, o.crm_error, o.delivery_error from orders o where o.id = ${id}`,
   );
   if (!order) throw notFound('Order', id);
   const lines = await rows(
@@ -93,7 +125,28 @@ export async function getOrder(ex: Executor, id: number) {
     ex,
     sql`select status, channel_status, iso(at) as at, actor from order_status_history where order_id = ${id} order by id`,
   );
-  return { ...order, lines, history };
+  // The ledger rows the order caused (its write-offs and returns), found by their references (service.ts lineRef).
+  const movements = await rows(
+    ex,
+    sql`select m.id, m.type, m.product_id, p.sku, m.warehouse_id, w.name as warehouse_name, m.quantity::int as quantity, m.reference,
+               iso(m.created_at) as at
+          from stock_movements m join products p on p.id = m.product_id join warehouses w on w.id = m.warehouse_id
+         where m.reference like ${`order:${id}:%`} and m.type in ('sale', 'return') order by m.id`,
+  );
+  const packages = await rows(
+    ex,
+    sql`select id, number, state, tracking_number, delivery_status, error, waybill_url from packages where order_id = ${id} order by id`,
+  );
+  const pending = await rows(ex, sql`select 1 from order_actions where order_id = ${id} and state = 'queued'`);
+  return {
+    ...order,
+    lines,
+    history,
+    movements,
+    packages,
+    actions: await listOrderActions(ex, id),
+    available_actions: availableActions(order, pending.length > 0),
+  };
 }
 
 export interface OrderStatistics {

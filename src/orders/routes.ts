@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Hub } from '../hub.ts';
+import { orderActionNames } from '../channels/core/order-actions.ts';
 import { createRouter, errorResponses, IdParam, jsonResponse, PageQuery, security } from '../http/router.ts';
-import { getOrder, listOrders, listSales, orderStatistics, salesStatistics } from './queries.ts';
+import { orderActionBody, requestOrderAction } from './actions.ts';
+import { getOrder, listOrders, listSales, orderSorts, orderStatistics, salesStatistics } from './queries.ts';
 import { orderStatuses } from './service.ts';
 
 const tags = ['Orders'];
@@ -44,10 +46,16 @@ export function ordersRoutes(hub: Hub) {
           status: z.enum([...orderStatuses, 'active']).optional(),
           q: z.string().trim().min(1).max(200).optional(),
           crm_state: z.enum(['not_sent', 'sent', 'send_error', 'send_error_bitrix']).optional().openapi({ description: "The CRM export state; seed 004's `send_error_bitrix` means `send_error`" }),
+          sort: z.enum(orderSorts).default('ordered_at').openapi({ description: 'The column the list is sorted by; the id breaks ties' }),
+          direction: z.enum(['asc', 'desc']).default('desc'),
+          cursor: z.string().min(1).max(400).optional().openapi({ description: '`next_cursor` of the previous page (keyset paging; `offset` is then not used)' }),
         }),
       },
       responses: {
-        200: jsonResponse(z.object({ items: z.array(OrderSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }), 'A page of orders, newest first'),
+        200: jsonResponse(
+          z.object({ items: z.array(OrderSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int(), next_cursor: z.string().nullable() }),
+          'A page of orders (newest first by default); next_cursor reads the next page, null on the last',
+        ),
         ...errorResponses(),
       },
     }),
@@ -55,9 +63,9 @@ export function ordersRoutes(hub: Hub) {
       const q = c.req.valid('query');
       const result = await listOrders(hub.db, {
         accountIds: q.account_id ? [q.account_id] : undefined, channel: q.channel, status: q.status, q: q.q, crmState: q.crm_state,
-        from: q.from, to: q.to, limit: q.limit, offset: q.offset,
+        from: q.from, to: q.to, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction, cursor: q.cursor,
       });
-      return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
+      return c.json({ ...result, limit: q.limit, offset: q.cursor ? 0 : q.offset }, 200);
     },
   );
 
@@ -83,6 +91,25 @@ export function ordersRoutes(hub: Hub) {
       },
     }),
     async (c) => c.json((await getOrder(hub.db, c.req.valid('param').id)) as never, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/orders/{id}/actions/{action}', tags, security, summary: 'Asks the channel to confirm, ship (with a tracking number) or cancel the order',
+      description:
+        'Queued through the outbox and retried; the order takes the new status when the channel says yes (`actions` of GET /orders/{id} shows the outcome). ' +
+        '409 `ORDER_ACTION_UNSUPPORTED` where the channel does not take the action, `ORDER_ACTION_NOT_NOW` where the order’s status does not allow it or an earlier action waits.',
+      request: {
+        params: IdParam.extend({ action: z.enum(orderActionNames) }),
+        body: { required: false, content: { 'application/json': { schema: orderActionBody } } },
+      },
+      responses: { 202: jsonResponse(z.record(z.string(), z.unknown()), 'The action, queued'), ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const { id, action } = c.req.valid('param');
+      const body = (c.req.valid('json') as z.infer<typeof orderActionBody> | undefined) ?? {};
+      return c.json((await requestOrderAction(hub, id, action, body, c.get('actor').name)) as never, 202);
+    },
   );
 
   const SaleScope = z.object({ account_id: z.coerce.number().int().positive().optional(), from: isoDate.optional(), to: isoDate.optional() });

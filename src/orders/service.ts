@@ -108,6 +108,33 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
   return { orderId: existing.id, created: false, statusChanged, previousStatus: existing.status };
 }
 
+/**
+ * Sets an order's status as a channel confirmed it after a seller's action (src/orders/actions.ts):
+ * the same consequences as a pulled status change in upsertOrder (history, the stock returned on a
+ * cancellation, `order.changed`, the flows' hooks). Answers whether the status changed.
+ */
+export async function setOrderStatus(tx: Tx, orderId: number, status: OrderStatus, channelStatus: string | null, actor: string): Promise<boolean> {
+  const [o] = await rows<{ status: OrderStatus; warehouse_id: number | null; lines_revision: number; account_id: number | null; channel: string;
+    external_id: string; posting_number: string | null; shipping: Record<string, unknown> | null }>(
+    tx,
+    sql`select status, warehouse_id, lines_revision, account_id, channel, external_id, posting_number, shipping from orders where id = ${orderId} for update`,
+  );
+  if (!o) throw new Error(`Order ${orderId} does not exist`);
+  await tx.execute(sql`update orders set status = ${status}, channel_status = coalesce(${channelStatus}, channel_status), updated_at = now() where id = ${orderId}`);
+  if (o.status === status) return false;
+  await addStatusHistory(tx, orderId, status, channelStatus, actor);
+  const warehouseId = o.warehouse_id === null ? null : Number(o.warehouse_id);
+  if (warehouseId && holdsStock(o.status) && !holdsStock(status)) await returnLines(tx, orderId, warehouseId, o.lines_revision, actor);
+  if (warehouseId && !holdsStock(o.status) && holdsStock(status)) await writeOffLines(tx, orderId, warehouseId, o.lines_revision, actor);
+  const accountId = o.account_id === null ? null : Number(o.account_id);
+  await addToOutbox(tx, { topic: 'order.changed', key: orderId, payload: { status, previousStatus: o.status, accountId } });
+  await runOrderHooks(tx, {
+    orderId, created: false, statusChanged: true, accountId, channel: o.channel, externalId: o.external_id,
+    postingNumber: o.posting_number, status, shipping: o.shipping,
+  });
+  return true;
+}
+
 const stored = (order: z.output<typeof orderInput>, orderId: number, created: boolean, statusChanged: boolean) => ({
   orderId,
   created,

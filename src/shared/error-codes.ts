@@ -166,6 +166,11 @@ export const errorCatalogue = {
     ru: 'Нет активного кабинета CRM: сначала подключите портал Bitrix24 (или другую CRM)',
   },
   ORDER_ACTION_UNSUPPORTED: { status: 409, en: '{message}', ru: 'Канал {channel} не умеет это: {reason}' },
+  ORDER_ACTION_NOT_NOW: {
+    status: 409,
+    en: '{message}',
+    ru: 'Заказ {order_id} в статусе «{status}»: «{action}» сейчас нельзя{pending? — ждёт ответа канала предыдущее действие}',
+  },
   ORDER_NOT_IN_CRM: { status: 409, en: 'Order {order_id} has no deal in the CRM yet: export it first', ru: 'У заказа {order_id} ещё нет сделки в CRM: сначала выгрузите его' },
   AMBIGUOUS_ORDER: { status: 409, en: '{message}', ru: '«{ref}» — номер нескольких заказов ({order_ids}): укажите номер заказа в Складе' },
   ORDER_NOT_ON_CHANNEL: { status: 404, en: '{message}', ru: '{channel}: заказа {number} нет' },

@@ -36,8 +36,14 @@ async function buildPostgresTemplate(hash: string) {
       await admin.query(`alter database ${building} rename to ${name}`);
     }
     // Old templates and test databases left by killed runs are dropped so they do not pile up.
+    // The three newest other templates stay: a run of another checkout (other migrations) may
+    // still be copying from its own.
     const stale = await admin.query(
-      `select datname from pg_database where (datname like 'sklad\\_tpl\\_%' and datname <> $1) or datname like 'sklad\\_t\\_%'`,
+      `select datname from pg_database
+        where (datname like 'sklad\\_tpl\\_%' and datname <> $1 and oid not in (
+                 select oid from pg_database where datname like 'sklad\\_tpl\\_%' and datname <> $1
+                  order by oid desc limit 3))
+           or datname like 'sklad\\_t\\_%'`,
       [name],
     );
     for (const row of stale.rows) {

@@ -2,6 +2,7 @@ import { botWords, eventWords, noteWords, switchWords } from '../notifications/w
 import { errorCatalogue, type ErrorCode } from '../shared/error-codes.ts';
 import { menuWords } from './words/menu.ts';
 import { notificationPageWords } from './words/notifications.ts';
+import { orderActionWords } from './words/orders.ts';
 import { storedWords } from './words/stored.ts';
 
 /**
@@ -1312,6 +1313,7 @@ const parts = [
   pairs('said', storedWords),
   prefixed('iiko', menuWords),
   pairs('notify', notificationPageWords),
+  pairs('orders.act', orderActionWords),
 ] as const;
 
 /** Every key of the dictionary: the panel's and each part's. */

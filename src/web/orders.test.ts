@@ -118,6 +118,17 @@ describe('web panel: orders in a real browser', () => {
       expect(await w.page.locator('#orders tbody tr').count()).toBe(5);
       await w.screenshot('orders-filter-error');
 
+      // By account, largest total first: the Ozon account's four orders, 2,500 ₽ ones before 1,250 and 990 ₽.
+      await w.page.goto('/orders');
+      await w.page.getByRole('combobox', { name: 'Аккаунт' }).selectOption({ label: 'Ozon · Главный · Ozon' });
+      await w.page.getByRole('combobox', { name: 'Сортировка' }).selectOption({ label: 'по сумме, больше сначала' });
+      await w.page.getByRole('button', { name: 'Показать' }).click();
+      await w.page.waitForURL(/sort=largest/);
+      const numbers = await w.page.locator('#orders tbody tr a.mono').allTextContents();
+      expect(numbers).toHaveLength(4);
+      expect(numbers.slice(2)).toEqual(['OZ-0900', 'OZ-1002']);
+      expect(await w.page.getByRole('combobox', { name: 'Сортировка' }).inputValue()).toBe('largest');
+
       await w.page.goto('/orders?q=NO-SUCH-ORDER');
       expect(await w.page.locator('#results .state-empty').textContent()).toContain('Под эти фильтры заказов нет');
       await w.page.getByLabel('Номер заказа').fill('0123-1001-1');
@@ -145,7 +156,9 @@ describe('web panel: orders in a real browser', () => {
       expect(await w.page.locator('#handoff #trace-link').textContent()).toContain('Путь заказа');
       // Nothing to re-send with: no form and no button on the card.
       expect(await w.page.locator('main form, main button').count()).toBe(0);
-      await w.page.getByRole('link', { name: 'MUG-1' }).click();
+      // The write-off the order caused is listed beside its lines, linked to the product.
+      expect(await w.page.locator('#movements tbody tr[data-type="sale"]').count()).toBe(1);
+      await w.page.locator('#lines').getByRole('link', { name: 'MUG-1' }).click();
       await w.page.waitForURL(new RegExp(`/products/${mug}$`));
       await w.page.goBack();
 

@@ -2,6 +2,7 @@ import { orderWarehouseField, type ChannelModule } from '../core/module.ts';
 import { allegroRefusal } from './auth.ts';
 import { allegroConnector } from './connector.ts';
 import { allegroDemo } from './demo.ts';
+import { allegroOrderActions } from './order-actions.ts';
 
 /** Allegro as Sklad assembles it (docs/decisions/120): the connector, the OAuth application's form, its own reading of a refusal. */
 export const allegroModule: ChannelModule = {
@@ -52,6 +53,7 @@ export const allegroModule: ChannelModule = {
   ],
   // Allegro's 401 refreshes the token first: only a refused refresh, or a 401 right after one, is a refusal.
   rejectedCredentials: allegroRefusal,
+  orderActions: allegroOrderActions,
   demo: allegroDemo,
   jobLabels: { 'allegro.order-events': { ru: 'Заказы Allegro', en: 'Allegro orders' } },
 };

@@ -10,6 +10,7 @@ import type { CatalogFeed } from './catalog-feed.ts';
 import type { ChannelHttpError, Connector, ConnectorContext, HttpRequest, SyncRunCounter } from './connector.ts';
 import type { CrmService } from './crm.ts';
 import type { DeliveryService } from './delivery.ts';
+import type { OrderActions } from './order-actions.ts';
 
 /**
  * A channel module: everything one external service brings to Sklad (docs/decisions/120).
@@ -152,6 +153,9 @@ export interface ChannelModule {
   crm?: CrmService;
   /** A delivery service (CDEK): Sklad's delivery flow (src/delivery) makes its delivery orders. */
   delivery?: DeliveryService;
+  orderActions?: OrderActions;
+  /** Which of the channel's orders take those actions (all when not given): WB only its FBS assembly tasks, say. */
+  orderActionsApply?(order: { postingNumber: string | null; channelStatus: string | null }): boolean;
   /** A channel a catalog can be exported to as a file and a feed (Lamoda, seed 004 §3). */
   catalogFeed?: CatalogFeed;
   /** What the support tools call this channel's actions (seed 004: Lamoda `upload_order`, Kaspi `fetchorder`, Namshi `notifyOrder`). */

@@ -3,6 +3,7 @@ import { ozonCommands } from './cli.ts';
 import { ozonLimitGroups, ozonMessage } from './client.ts';
 import { ozonConnector } from './connector.ts';
 import { ozonDemo } from './demo.ts';
+import { ozonOrderActions } from './order-actions.ts';
 
 /**
  * Ozon as Sklad installs it: the Seller API connector, its two keys (the spec's "Авторизация":
@@ -55,6 +56,7 @@ export const ozonModule: ChannelModule = {
     },
   ],
   limitGroups: ozonLimitGroups,
+  orderActions: ozonOrderActions,
   // Ozon answers 403 (code 7) to a wrong Client-Id or Api-Key; the wording the CLI and the panel have always shown.
   rejectedCredentials: (error) =>
     error.status === 401 || error.status === 403 ? `Ozon refused the Client-Id and Api-Key (HTTP ${error.status}${ozonMessage(error.body)})` : null,

@@ -2,6 +2,7 @@ import { orderWarehouseField, type ChannelModule, RateHeaders } from '../core/mo
 import { wbMessage, wbLimitGroups } from './client.ts';
 import { wildberriesConnector } from './connector.ts';
 import { wildberriesDemo } from './demo.ts';
+import { wildberriesOrderActions } from './order-actions.ts';
 
 /**
  * WB's answers to a limited method carry X-Ratelimit-Remaining and X-Ratelimit-Reset (seconds
@@ -58,5 +59,8 @@ export const wildberriesModule: ChannelModule = {
   // WB answers 401 to a wrong token or one without the method's category; a 403 is not a refusal of the token (as before the modules).
   rejectedCredentials: (error) => (error.status === 401 ? `Wildberries refused the token (HTTP 401${wbMessage(error.body)})` : null),
   demo: wildberriesDemo,
+  orderActions: wildberriesOrderActions,
+  // Only an FBS assembly task (its id is the posting number) can be cancelled; orders from the statistics reports cannot.
+  orderActionsApply: (order) => order.postingNumber !== null && /^\d+$/.test(order.postingNumber),
   jobLabels: { 'wildberries.sync': { ru: 'Синхронизация Wildberries', en: 'Wildberries sync' } },
 };

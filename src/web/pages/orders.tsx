@@ -4,6 +4,7 @@ import { listAccounts, type AccountView } from '../../channels/core/accounts.ts'
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
+import { requestOrderAction } from '../../orders/actions.ts';
 import { getOrder, listOrders, orderStatistics, salesStatistics, type OrderStatistics, type OrderSummary } from '../../orders/queries.ts';
 import { orderStatuses, type OrderStatus } from '../../orders/service.ts';
 import { DomainError } from '../../shared/errors.ts';
@@ -22,6 +23,8 @@ type StatusFilter = OrderStatus | 'active';
 /** The filters as the form sends them (dates as YYYY-MM-DD, UTC days). */
 interface Filters {
   channel?: string;
+  account?: string;
+  sort?: SortChoice;
   status?: StatusFilter;
   from?: string;
   to?: string;
@@ -57,6 +60,15 @@ const statusTone: Record<OrderStatus, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> 
 
 const sendTone: Record<string, 'ok' | 'bad' | 'muted'> = { sent: 'ok', send_error: 'bad', not_sent: 'muted' };
 
+/** The list's sort choices: the API's sort and direction (GET /api/v1/orders). */
+const sortChoices = {
+  newest: { sort: 'ordered_at', direction: 'desc' },
+  oldest: { sort: 'ordered_at', direction: 'asc' },
+  largest: { sort: 'total_minor', direction: 'desc' },
+  updated: { sort: 'updated_at', direction: 'desc' },
+} as const;
+type SortChoice = keyof typeof sortChoices;
+
 const dropped = (status: string) => status === 'cancelled' || status === 'returned';
 
 export function orderRoutes(hub: Hub) {
@@ -65,13 +77,16 @@ export function orderRoutes(hub: Hub) {
   app.get('/orders', async (c) => {
     const v = viewOf(c);
     const [accounts, channels] = await Promise.all([listAccounts(hub.db), knownChannels(hub)]);
-    const { filters, errors } = readFilters(v, c.req.query(), channels);
+    const { filters, errors } = readFilters(v, c.req.query(), channels, accounts);
     const offset = offsetParam(c.req.query('offset'));
     const range = { from: filters.from ? `${filters.from}T00:00:00Z` : undefined, to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined };
     const scope = { channel: filters.channel, ...range };
     const accountIds = filters.channel ? accounts.filter((a) => a.channel === filters.channel).map((a) => a.id) : undefined;
     const [list, stats, revenue, days, sales] = await Promise.all([
-      listOrders(hub.db, { ...scope, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset }),
+      listOrders(hub.db, {
+        ...scope, accountIds: filters.account ? [Number(filters.account)] : undefined, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset,
+        ...sortChoices[filters.sort ?? 'newest'],
+      }),
       orderStatistics(hub.db, scope),
       revenueByCurrency(hub, scope),
       ordersPerDay(hub, scope, filters),
@@ -101,8 +116,26 @@ export function orderRoutes(hub: Hub) {
     return renderPage(
       c,
       `${v.t('orders.number')} ${order.external_id}`,
-      <OrderCard v={v} order={order as unknown as OrderDetail} account={accountName[0]?.name ?? null} warehouse={warehouse[0]?.label ?? null} />,
+      <OrderCard v={v} order={order as unknown as OrderDetail} account={accountName[0]?.name ?? null} warehouse={warehouse[0]?.label ?? null}
+        notice={{ queued: c.req.query('action_queued'), error: c.req.query('action_error') }} />,
     );
+  });
+
+  // A seller's action on the order (src/orders/actions.ts): queued, then back to the order with what happened.
+  app.post('/orders/:id/actions/:action{confirm|ship|cancel}', async (c) => {
+    const v = viewOf(c);
+    const id = orderId(c);
+    const action = c.req.param('action') as 'confirm' | 'ship' | 'cancel';
+    const form = await c.req.parseBody();
+    const text = (name: string) => (typeof form[name] === 'string' && form[name].trim() ? form[name].trim() : undefined);
+    const back = (query: string) => c.redirect(`/orders/${id}?${query}#order-actions`, 303);
+    try {
+      await requestOrderAction(hub, id, action, { tracking_number: text('tracking_number'), carrier: text('carrier'), reason: text('reason') }, c.get('actor').name);
+      return back(`action_queued=${action}`);
+    } catch (error) {
+      if (error instanceof DomainError && error.status !== 404) return back(`action_error=${encodeURIComponent(localize(v.lang, error))}`);
+      throw error;
+    }
   });
   return app;
 }
@@ -114,10 +147,12 @@ const orderId = (c: WebContext) => {
 };
 
 /** A wrong filter is named beside its field and left out; the others still apply. */
-function readFilters(v: View, query: Record<string, string>, channels: string[]): { filters: Filters; errors: FieldErrors } {
+function readFilters(v: View, query: Record<string, string>, channels: string[], accounts: AccountView[]): { filters: Filters; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const filters: Filters = {};
   if (query.channel && channels.includes(query.channel)) filters.channel = query.channel;
+  if (query.account && accounts.some((a) => String(a.id) === query.account && (!filters.channel || a.channel === filters.channel))) filters.account = query.account;
+  if (query.sort && query.sort !== 'newest' && query.sort in sortChoices) filters.sort = query.sort as SortChoice;
   if (query.status === 'active' || orderStatuses.includes(query.status as OrderStatus)) filters.status = query.status as StatusFilter;
   for (const name of ['from', 'to'] as const) {
     const value = query[name]?.trim();
@@ -225,10 +260,14 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
       <form method="get" action="/orders" class="inline-form card filters" aria-label={t('orders.filters')} data-busy>
         <Select name="channel" label={t('orders.channel')} value={filters.channel} placeholder={t('orders.allChannels')}
           options={channels.map((ch) => ({ value: ch, label: channelName(ch) }))} />
+        <Select name="account" label={t('orders.act.account')} value={filters.account} placeholder={t('orders.act.allAccounts')}
+          options={accounts.filter((a) => !filters.channel || a.channel === filters.channel).map((a) => ({ value: String(a.id), label: `${a.name} · ${channelName(a.channel)}` }))} />
         <Select name="status" label={t('orders.status')} value={filters.status} placeholder={t('orders.allStatuses')}
           options={[{ value: 'active', label: t('orders.activeOnly') }, ...orderStatuses.map((s) => ({ value: s, label: statusWord(v, s) }))]} />
         <Field name="from" type="date" label={t('orders.from')} value={errors.from ? undefined : filters.from} errors={errors} />
         <Field name="to" type="date" label={t('orders.to')} value={errors.to ? undefined : filters.to} errors={errors} />
+        <Select name="sort" label={t('orders.act.sort')} value={filters.sort ?? 'newest'}
+          options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({ value: choice, label: t(`orders.act.sort_${choice}`) }))} />
         <Field name="q" type="search" label={t('orders.q')} value={filters.q} hint={t('orders.qHint')} attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
         <div class="actions">
           <button type="submit">{t('orders.show')}</button>
@@ -287,7 +326,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
               ))}
             </Table>
             <Pager v={v} total={list.total} limit={PAGE_SIZE} offset={offset}
-              params={{ channel: filters.channel, status: filters.status, from: filters.from, to: filters.to, q: filters.q }} base="/orders" />
+              params={{ channel: filters.channel, account: filters.account, sort: filters.sort, status: filters.status, from: filters.from, to: filters.to, q: filters.q }} base="/orders" />
           </>
         )}
       </section>
@@ -415,7 +454,40 @@ interface OrderEvent {
   actor: string;
 }
 
+interface OrderMovement {
+  id: number;
+  type: string;
+  product_id: number;
+  sku: string;
+  warehouse_name: string;
+  quantity: number;
+  at: string;
+}
+
+interface OrderPackage {
+  id: number;
+  number: string;
+  state: string;
+  tracking_number: string | null;
+  delivery_status: string | null;
+}
+
+interface OrderActionView {
+  id: number;
+  action: 'confirm' | 'ship' | 'cancel';
+  state: 'queued' | 'done' | 'failed';
+  channel_status: string | null;
+  error: string | null;
+  actor: string;
+  created_at: string;
+}
+
 type OrderDetail = OrderSummary & {
+  shipping: { methodName?: string | null; provider?: string | null; deliveryPoint?: string | null; address?: Record<string, string | null> | null } | null;
+  movements: OrderMovement[];
+  packages: OrderPackage[];
+  actions: OrderActionView[];
+  available_actions: ('confirm' | 'ship' | 'cancel')[];
   customer: Record<string, unknown> | null;
   warehouse_id: number | null;
   crm_error: string | null;
@@ -424,8 +496,15 @@ type OrderDetail = OrderSummary & {
   history: OrderEvent[];
 };
 
-function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDetail; account: string | null; warehouse: string | null }) {
+const actionTone = { queued: 'info', done: 'ok', failed: 'bad' } as const;
+
+function OrderCard({ v, order, account, warehouse, notice }: {
+  v: View; order: OrderDetail; account: string | null; warehouse: string | null; notice: { queued?: string; error?: string };
+}) {
   const { t } = v;
+  const actionWord = (a: string) => (a === 'confirm' ? t('orders.act.confirm') : a === 'ship' ? t('orders.act.ship') : t('orders.act.cancel'));
+  const stateWord = (s: string) => (s === 'done' ? t('orders.act.stateDone') : s === 'failed' ? t('orders.act.stateFailed') : t('orders.act.stateQueued'));
+  const address = Object.values(order.shipping?.address ?? {}).filter((x): x is string => typeof x === 'string' && x !== '');
   const customer = Object.entries(order.customer ?? {}).filter(([, value]) => value !== null && value !== undefined && typeof value !== 'object');
   return (
     <>
@@ -529,8 +608,98 @@ function OrderCard({ v, order, account, warehouse }: { v: View; order: OrderDeta
               ))}
             </Table>
           </section>
+          <section class="card" id="movements">
+            <h2>{t('orders.act.movements')}</h2>
+            {order.movements.length ? (
+              <Table label={t('orders.act.movements')} id="movements-table" class="cards"
+                columns={[key(t('orders.sku')), t('orders.warehouse'), key(num(t('orders.quantity'))), t('orders.date')]}>
+                {order.movements.map((m) => (
+                  <tr data-type={m.type}>
+                    <td class="mono" data-label={t('orders.sku')}><a href={`/products/${m.product_id}`}>{m.sku}</a></td>
+                    <td data-label={t('orders.warehouse')}>{m.warehouse_name}</td>
+                    <td class="num" data-label={t('orders.quantity')}>
+                      {formatNumber(v, m.quantity)} <small>{m.type === 'return' ? t('orders.act.moveReturn') : t('orders.act.moveSale')}</small>
+                    </td>
+                    <td data-label={t('orders.date')}>{formatDateTime(v, m.at)}</td>
+                  </tr>
+                ))}
+              </Table>
+            ) : (
+              <p class="hint-text">{t('orders.act.noMovements')}</p>
+            )}
+          </section>
         </div>
         <div class="grid">
+          <section class="card" id="order-actions">
+            <h2>{t('orders.act.title')}</h2>
+            {notice.queued && <Notice kind="success">{t('orders.act.queued', { action: actionWord(notice.queued) })}</Notice>}
+            {notice.error && <Notice kind="error">{notice.error}</Notice>}
+            {order.available_actions.length === 0 && <p class="hint-text">{t('orders.act.none')}</p>}
+            {order.available_actions.includes('confirm') && (
+              <form method="post" action={`/orders/${order.id}/actions/confirm`} class="inline-form" data-busy>
+                <button type="submit" data-action="confirm">{t('orders.act.confirm')}</button>
+              </form>
+            )}
+            {order.available_actions.includes('ship') && (
+              <form method="post" action={`/orders/${order.id}/actions/ship`} class="stack" id="ship-form" data-busy>
+                <Field name="tracking_number" label={t('orders.act.trackingNumber')} required attrs={{ maxlength: 64, autocomplete: 'off' }} />
+                <Field name="carrier" label={t('orders.act.carrier')} attrs={{ maxlength: 30 }} />
+                <div class="actions">
+                  <button type="submit" data-action="ship">{t('orders.act.ship')}</button>
+                </div>
+              </form>
+            )}
+            {order.available_actions.includes('cancel') && (
+              <form method="post" action={`/orders/${order.id}/actions/cancel`} class="stack" id="cancel-form" data-busy>
+                <Field name="reason" label={t('orders.act.reason')} attrs={{ maxlength: 500 }} />
+                <div class="actions">
+                  <button type="submit" data-action="cancel">{t('orders.act.cancel')}</button>
+                </div>
+              </form>
+            )}
+            {order.actions.length > 0 && (
+              <>
+                <h3>{t('orders.act.history')}</h3>
+                <ul class="timeline" id="action-history">
+                  {order.actions.map((a) => (
+                    <li data-action={a.action} data-state={a.state}>
+                      <b>{actionWord(a.action)}</b> <Badge tone={actionTone[a.state]}>{stateWord(a.state)}</Badge>
+                      {a.channel_status && <span class="mono small-text"> {a.channel_status}</span>}
+                      {a.error && <div class="error-text">{a.error}</div>}
+                      <div>
+                        <small>{formatDateTime(v, a.created_at)} {t('orders.by', { actor: a.actor })}</small>
+                      </div>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </section>
+          {order.shipping && (
+            <section class="card" id="shipping">
+              <h2>{t('orders.act.shipping')}</h2>
+              <dl class="facts">
+                <dt>{t('orders.act.method')}</dt>
+                <dd>{[order.shipping.methodName, order.shipping.provider].filter(Boolean).join(' · ') || t('common.none')}</dd>
+                <dt>{t('orders.act.address')}</dt>
+                <dd>{address.length ? address.join(', ') : order.shipping.deliveryPoint ?? t('common.none')}</dd>
+              </dl>
+              {order.packages.length > 0 && (
+                <>
+                  <h3>{t('orders.act.packages')}</h3>
+                  <ul>
+                    {order.packages.map((p) => (
+                      <li data-package={p.id}>
+                        <span class="mono">{p.number}</span> {p.state}
+                        {p.tracking_number && <span class="mono"> {p.tracking_number}</span>}
+                        {p.delivery_status && <small> {p.delivery_status}</small>}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+            </section>
+          )}
           <section class="card">
             <h2>{t('orders.timeline')}</h2>
             <ol class="timeline" id="timeline">

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -22,7 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SKUS = 3_000;
 const ACCOUNTS = 3;
 const LATENCY_MS = 80;
-const PER_SECOND = 80;
+const PER_SECOND = Number(process.env.SKLAD_BENCH_SCALE_RATE) || 80;
 const SECONDS = 12;
 // One listing a request, so a write-off costs each channel one ~80 ms round trip, as a
 // marketplace's per-item stock call does: the worker waits, the machine does not work.
@@ -39,7 +41,31 @@ interface RunFigures {
   waits: [string, number][];
   blockers: [string, number][];
   samples: number;
+  /** Share of the machine's cores busy (all processes, /proc/stat) while the run went, 0–1. */
+  cpuBusy: number;
+  loadAverage: number;
+  /** Updates of rate_buckets rows and commits in the run's database, per write-off. */
+  bucketUpdatesPerWriteOff: number;
+  commitsPerWriteOff: number;
 }
+
+/** The machine's busy and total CPU time so far (Linux /proc/stat; zeros elsewhere). */
+function cpuTimes(): { busy: number; total: number } {
+  try {
+    const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const n = fields.map(Number);
+    const idle = n[3] + (n[4] ?? 0);
+    const total = n.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+const dbCounters = async (client: pg.Client) =>
+  (await client.query<{ upd: string; commits: string }>(`
+    select coalesce((select n_tup_upd from pg_stat_user_tables where relname = 'rate_buckets'), 0) as upd,
+           (select xact_commit from pg_stat_database where datname = current_database()) as commits`)).rows[0];
 
 async function spawnWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker'], {
@@ -111,6 +137,9 @@ async function runWith(workers: number): Promise<RunFigures> {
       }
     })();
 
+    await sampler.query('select pg_stat_clear_snapshot()');
+    const countersBefore = await dbCounters(sampler);
+    const cpuBefore = cpuTimes();
     const latencies: number[] = [];
     const write = async (n: number) => void latencies.push(await writeOffUntilSeen(env.api!, sims, catalog, n, { timeoutMs: 120_000, pollMs: 5 }));
     const started = performance.now();
@@ -125,6 +154,11 @@ async function runWith(workers: number): Promise<RunFigures> {
     const seconds = (performance.now() - started) / 1000;
     sampling = false;
     await sampling$;
+    const cpuAfter = cpuTimes();
+    // PostgreSQL reports a backend's counters when its transaction ends, at most a second late.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await sampler.query('select pg_stat_clear_snapshot()');
+    const countersAfter = await dbCounters(sampler);
 
     const count = async (q: string) => (await sampler.query<{ n: number }>(q)).rows[0].n;
     const ranTwice = await count(`select count(*)::int as n from jobs where attempts > 1`);
@@ -141,6 +175,10 @@ async function runWith(workers: number): Promise<RunFigures> {
       waits: [...waits.entries()].sort((a, b) => b[1] - a[1]),
       blockers: [...blockers.entries()].sort((a, b) => b[1] - a[1]),
       samples,
+      cpuBusy: cpuAfter.total > cpuBefore.total ? (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total) : 0,
+      loadAverage: os.loadavg()[0],
+      bucketUpdatesPerWriteOff: (Number(countersAfter.upd) - Number(countersBefore.upd)) / total,
+      commitsPerWriteOff: (Number(countersAfter.commits) - Number(countersBefore.commits)) / total,
     };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
@@ -149,6 +187,13 @@ async function runWith(workers: number): Promise<RunFigures> {
     for (const close of closers) await close();
     await env.close();
   }
+}
+
+/** What bounds a run, from its own figures (docs/decisions/181): the offered rate, the cores, or the top wait. */
+function bendOf(r: RunFigures): string {
+  if (r.perSecond >= 0.95 * PER_SECOND) return `the offered ${PER_SECOND}/s (every write-off carried; more workers cannot raise it)`;
+  if (r.cpuBusy >= 0.9) return `CPU: ${Math.round(r.cpuBusy * 100)}% of the machine's ${os.cpus().length} cores busy (workers, API, simulators and PostgreSQL share them)`;
+  return `waiting: ${r.waits[0]?.[0] ?? 'nothing sampled'}`;
 }
 
 const benchmark: Benchmark = {
@@ -162,6 +207,8 @@ const benchmark: Benchmark = {
       metrics: {
         db: 'postgres', per_second: r.perSecond.toFixed(1), p50: Math.round(r.p50), p99: Math.round(r.p99),
         ran_twice: r.ranTwice, duplicate_pushes: r.duplicatePushes, top_wait: r.waits[0]?.[0] ?? 'none',
+        cpu_busy: Number(r.cpuBusy.toFixed(2)), load: Number(r.loadAverage.toFixed(1)),
+        bucket_updates_per_writeoff: Number(r.bucketUpdatesPerWriteOff.toFixed(2)), commits_per_writeoff: Number(r.commitsPerWriteOff.toFixed(1)),
       },
       ratio: r.perSecond / one.perSecond,
       goal: r.workers === 1 ? 1 : r.workers === 2 ? 1.5 : 3,
@@ -169,7 +216,9 @@ const benchmark: Benchmark = {
         `${r.workers} worker(s): ${r.perSecond.toFixed(1)} write-offs/s reached all ${ACCOUNTS} channels (offered ${PER_SECOND}/s, ${LATENCY_MS} ms a request), ` +
         `p50 ${Math.round(r.p50)} ms, p99 ${Math.round(r.p99)} ms; jobs run twice ${r.ranTwice}, duplicate pushes ${r.duplicatePushes}; ` +
         `active-session wait events over ${r.samples} samples: ${r.waits.slice(0, 4).map(([w, n]) => `${w} ${n}`).join(', ') || 'none'}; ` +
-        `lock waiters blocked by: ${r.blockers.slice(0, 3).map(([q, n]) => `[${q}] ${n}`).join(', ') || 'none'}`,
+        `lock waiters blocked by: ${r.blockers.slice(0, 3).map(([q, n]) => `[${q}] ${n}`).join(', ') || 'none'}; ` +
+        `machine CPU busy ${Math.round(r.cpuBusy * 100)}% of ${os.cpus().length} cores (load ${r.loadAverage.toFixed(1)}); ` +
+        `per write-off ${r.bucketUpdatesPerWriteOff.toFixed(2)} rate_buckets updates, ${r.commitsPerWriteOff.toFixed(1)} commits; bound by ${bendOf(r)}`,
     }));
     const four = runs[2];
     results.push({
@@ -177,7 +226,8 @@ const benchmark: Benchmark = {
       metrics: { db: 'postgres', workers_1: one.perSecond.toFixed(1), workers_4: four.perSecond.toFixed(1), p99_4: Math.round(four.p99) },
       ratio: four.perSecond / one.perSecond,
       goal: 3,
-      summary: `4 workers ÷ 1 worker: ${(four.perSecond / one.perSecond).toFixed(2)}; p99 with 4 workers ${Math.round(four.p99)} ms (goal under 1000)`,
+      summary: `4 workers ÷ 1 worker: ${(four.perSecond / one.perSecond).toFixed(2)}; p99 with 4 workers ${Math.round(four.p99)} ms (goal under 1000); ` +
+        `1 worker bound by ${bendOf(one)}; 4 workers bound by ${bendOf(four)}`,
     });
     return results;
   },

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { and, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
+import { PgliteDatabase } from 'drizzle-orm/pglite';
 import { z } from 'zod';
 import { rows, type Executor } from '../db/database.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -123,7 +124,9 @@ export async function recordMovement(tx: Executor, input: MovementInput, actor: 
 async function write(tx: Executor, m: Parsed, actor: string): Promise<Movement[]> {
   if (m.type === 'transfer') return transfer(tx, m, actor);
   if (m.type === 'adjustment') return [await atomically(tx, (t) => adjust(t, m, actor))];
-  return [await applyLeg(tx, simpleLeg(m), actor)];
+  const leg = simpleLeg(m);
+  if (groupsCommits(tx) && !leg.reference) return [await groupedLeg(tx, leg, actor)];
+  return [await applyLeg(tx, leg, actor)];
 }
 
 /**
@@ -259,6 +262,74 @@ const legCall = preparedStatement<Movement>('stock_leg', sql`
     ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint, ${v('reserved')}::bigint, ${v('type')}::text,
     ${v('transferId')}::uuid, ${v('reason')}::text, ${v('reference')}::text, ${v('actor')}::text,
     ${v('key')}::text, ${v('payload')}::jsonb, ${v('announce')}::boolean)`);
+
+// --- group commit on PGlite (docs/decisions/182) ---------------------------------------------
+
+interface PendingLeg {
+  leg: Leg;
+  actor: string;
+  resolve(movement: Movement): void;
+  reject(error: unknown): void;
+}
+
+/** PGlite's database itself (not a transaction on it): its movements may go in groups. */
+const groupsCommits = (ex: Executor): boolean => (ex as object) instanceof PgliteDatabase;
+
+const legQueues = new WeakMap<object, { pending: PendingLeg[]; flushing: boolean }>();
+const MAX_GROUP = 256;
+
+/**
+ * PGlite is one connection: its callers queue on it anyway. So the simple legs of movements
+ * that are their own transactions go together: those that arrive while a group's statement is
+ * on its way are the next group, one statement and one commit for all of them. Each leg is
+ * still one stock_leg call (its level, ledger row and outbox row in the group's transaction)
+ * and each caller gets its own answer: a leg the function refused wrote nothing and runs again
+ * alone (applyLeg), which says why, so one caller's oversell refuses only that caller; if the
+ * group's statement fails, nothing of it is written and every leg runs alone, with its own error.
+ */
+function groupedLeg(db: Executor, leg: Leg, actor: string): Promise<Movement> {
+  let queue = legQueues.get(db);
+  if (!queue) legQueues.set(db, (queue = { pending: [], flushing: false }));
+  const q = queue;
+  const answer = new Promise<Movement>((resolve, reject) => q.pending.push({ leg, actor, resolve, reject }));
+  if (!q.flushing) {
+    q.flushing = true;
+    // Callers of the same tick go in the first group too.
+    queueMicrotask(() => void flushLegs(db, q));
+  }
+  return answer;
+}
+
+async function flushLegs(db: Executor, q: { pending: PendingLeg[]; flushing: boolean }) {
+  try {
+    while (q.pending.length) {
+      const group = q.pending.splice(0, MAX_GROUP);
+      const written = await legGroupCall(db, group).catch(() => new Map<number, Movement>());
+      group.forEach((p, i) => {
+        const movement = written.get(i + 1);
+        if (movement) p.resolve(movement);
+        else applyLeg(db, p.leg, p.actor).then(p.resolve, p.reject);
+      });
+    }
+  } finally {
+    q.flushing = false;
+  }
+}
+
+/** The group's legs in one statement: stock_leg once per leg, in order; the movement written for each leg's position (1-based). */
+async function legGroupCall(db: Executor, group: PendingLeg[]): Promise<Map<number, Movement>> {
+  const column = <T>(pick: (p: PendingLeg) => T) => sql.param(group.map(pick));
+  const found = await rows<Movement & { i: number }>(db, sql`
+    select x.i, ${movementColumns}
+      from unnest(${column((p) => p.leg.productId)}::bigint[], ${column((p) => p.leg.warehouseId)}::bigint[],
+                  ${column((p) => p.leg.onHand)}::bigint[], ${column((p) => p.leg.reserved)}::bigint[],
+                  ${column((p) => p.leg.type)}::text[], ${column((p) => p.leg.reason)}::text[], ${column((p) => p.actor)}::text[])
+           with ordinality as x(p_product, p_warehouse, p_on_hand, p_reserved, p_type, p_reason, p_actor, i)
+      cross join lateral stock_leg(x.p_product, x.p_warehouse, x.p_on_hand, x.p_reserved, x.p_type, null::uuid, x.p_reason, null::text,
+                                   x.p_actor, x.p_product::text, jsonb_build_object('warehouseIds', jsonb_build_array(x.p_warehouse)), true)
+     order by x.i`);
+  return new Map(found.map(({ i, ...movement }) => [Number(i), movement]));
+}
 
 interface LegState {
   product: 'active' | 'archived' | null;

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { Agent, request as undiciRequest } from 'undici';
 import { rows, type Executor } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
@@ -157,7 +158,10 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
           waitMs = Math.max(waitMs, pause);
           // The service told us to slow down: every worker of this account pauses, not only this one,
           // unless the limit was one group's (WB statistics: a minute) and the account's other requests may go on.
-          if (status === 429 && !req.limitGroup) await pauseBucket(hub.db, account.id, limits, pause);
+          if (status === 429 && !req.limitGroup) {
+            dropBlock(hub.db, account.id);
+            await pauseBucket(hub.db, account.id, limits, pause);
+          }
           else if (status === 429 && req.limitGroup) await pauseGroup(hub.db, account.id, req.limitGroup, pause);
         }
         await sleep(waitMs, options.signal);
@@ -257,8 +261,166 @@ async function ensureBucket(db: Executor, accountId: number, limits: Pick<Channe
  * callers are served in the order they asked and never spin on the row.
  */
 export async function takeToken(db: Executor, accountId: number, limits: ChannelLimits, signal?: AbortSignal): Promise<void> {
-  const ms = await takeFrom(db, accountId, '', limits, signal);
+  const block = blockSizeOf(limits);
+  const ms = block < 2 ? await takeFrom(db, accountId, '', limits, signal) : await takeFromBlock(db, accountId, limits, block, signal);
   if (ms > 0) bucketWaits.set(accountId, (bucketWaits.get(accountId) ?? 0) + ms);
+}
+
+// --- tokens taken in blocks (docs/decisions/181, 182) -----------------------------------------
+
+/**
+ * Held tokens are counted in lease windows (floor(epoch ÷ lease)) of their take: a block is
+ * spent or dropped within 0.9 of a lease, so the row forgets a window's count two windows on,
+ * also when the process that took it died without reporting it.
+ */
+const BLOCK_LEASE_MS = 2_000;
+/** A block hands out slots at most this far ahead of its take: under load a block is a queue's stretch, not only a full bucket's. */
+const BLOCK_HORIZON_MS = 500;
+const MAX_BLOCK = 16;
+
+/**
+ * How many tokens one take of the account's bucket may hand a process: a tenth of a second's
+ * worth, at most a quarter of the burst and MAX_BLOCK. Below 2 (a slow channel, a burst under 8)
+ * every request takes its own token, as before: blocks pay where the row is hot, at high rates.
+ */
+const blockSizeOf = (limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>) =>
+  Math.min(MAX_BLOCK, Math.floor(limits.requestsPerSecond / 10), Math.floor(limits.burst / 4));
+
+/**
+ * This process's block of an account's bucket: `size` slots, the i-th (0-based) due
+ * max(0, i + 1 − level) ÷ rate seconds after the take (`level`: the row's tokens when taken),
+ * `next` the first not yet handed out, none after `expiresAt` (performance.now()). `held`: the
+ * block counts against the capacity in the row until reported (a single reserved slot does not).
+ */
+interface Block {
+  takenAt: number;
+  level: number;
+  rate: number;
+  size: number;
+  next: number;
+  window: number;
+  held: boolean;
+  expiresAt: number;
+  fetching?: Promise<void>;
+}
+
+/** Per database handle (a process's pool; two hubs on one database in one test stand for two processes), per account. */
+const blocksByDb = new WeakMap<object, Map<number, Block>>();
+const blocksOf = (db: Executor) => {
+  let map = blocksByDb.get(db);
+  if (!map) blocksByDb.set(db, (map = new Map()));
+  return map;
+};
+/** Updates of an account's shared bucket row by this process's takes (tests and benchmarks show the row is touched once a block). */
+const rowTakes = new Map<number, number>();
+export const bucketRowTakes = (accountId: number) => rowTakes.get(accountId) ?? 0;
+
+/** A 429 of the account: this process sends none of its block's slots (other processes' blocks end within a lease). */
+function dropBlock(db: Executor, accountId: number) {
+  const block = blocksOf(db).get(accountId);
+  if (block) block.next = block.size;
+}
+
+/**
+ * One token from this process's block of the account's bucket, waiting for its slot; a new
+ * block when it is spent or past its lease. Concurrent callers of the process wait for one
+ * take. The take reports the previous block in the same statement: it stops counting against
+ * the capacity and its slots never handed out go back. Returns the milliseconds waited.
+ */
+async function takeFromBlock(db: Executor, accountId: number, limits: ChannelLimits, size: number, signal?: AbortSignal): Promise<number> {
+  const blocks = blocksOf(db);
+  for (;;) {
+    signal?.throwIfAborted();
+    const block = blocks.get(accountId);
+    if (block?.fetching) {
+      await block.fetching;
+      continue;
+    }
+    const now = performance.now();
+    if (block && block.next < block.size && now < block.expiresAt) {
+      const i = block.next++;
+      const dueAt = block.takenAt + (Math.max(0, i + 1 - block.level) / block.rate) * 1000;
+      const ms = Math.max(0, dueAt - now);
+      if (ms > 0) {
+        rateLimitWaits.inc({ group: 'account' });
+        rateLimitWaitSeconds.inc({ group: 'account' }, ms / 1000);
+        await sleep(ms, signal);
+      }
+      return ms;
+    }
+    const report = block?.held ? { window: block.window, size: block.size, unused: block.size - block.next } : { window: -1, size: 0, unused: 0 };
+    const next: Block = { takenAt: now, level: 0, rate: limits.requestsPerSecond, size: 0, next: 0, window: -1, held: false, expiresAt: 0 };
+    next.fetching = (async () => {
+      const taken = await takeBlock(db, accountId, limits, size, report);
+      Object.assign(next, { level: taken.level, rate: taken.rate, window: taken.window, expiresAt: now + BLOCK_LEASE_MS * 0.9 });
+      if (taken.block > 0) Object.assign(next, { size: taken.block, held: true });
+      // The bucket's queue is longer than a block may reach: this request's own slot, as takeFrom reserves one.
+      else next.size = 1;
+    })();
+    blocks.set(accountId, next);
+    try {
+      await next.fetching;
+    } catch (error) {
+      if (blocks.get(accountId) === next) blocks.delete(accountId);
+      throw error;
+    } finally {
+      next.fetching = undefined;
+    }
+  }
+}
+
+/**
+ * One take of the account's row for a block of up to `size` slots, reporting this process's
+ * previous block. The row's tokens are what is left for others after every slot handed out
+ * (below zero: a queue of slots reserved ahead). Held tokens were taken but may not be sent
+ * yet, so the service's bucket has not seen them: the row refills only up to the capacity
+ * less them, and so never promises more than the service's bucket holds. Returns the level
+ * before the take, the block's size (0: none may be held, the caller reserved one slot), the
+ * take's window and the bucket's rate.
+ */
+async function takeBlock(db: Executor, accountId: number, limits: ChannelLimits, size: number, report: { window: number; size: number; unused: number }, again = true): Promise<{ level: number; block: number; window: number; rate: number }> {
+  await ensureBucket(db, accountId, limits);
+  rowTakes.set(accountId, (rowTakes.get(accountId) ?? 0) + 1);
+  const w = sql`floor(extract(epoch from n.t) * 1000 / ${BLOCK_LEASE_MS}::double precision)::bigint`;
+  const reported = sql`${report.size}::double precision`;
+  // The windows' held tokens as of now, less the reported block (counted in its take's window).
+  const heldNow = sql`greatest(0, (case when ${w} = b.held_window then b.held_now else 0 end)
+                      - (case when ${report.window}::bigint = ${w} then ${reported} else 0 end))`;
+  const heldBefore = sql`greatest(0, (case when ${w} = b.held_window then b.held_before when ${w} = b.held_window + 1 then b.held_now else 0 end)
+                         - (case when ${report.window}::bigint = ${w} - 1 then ${reported} else 0 end))`;
+  // Slots never handed out go back while their block still counts (a forgotten block's tokens are gone with it).
+  const back = sql`(case when ${report.window}::bigint >= ${w} - 1 then ${report.unused}::double precision else 0 end)`;
+  const elapsed = sql`greatest(0, extract(epoch from (n.t - b.updated_at)))`;
+  // The refill stops at the capacity less the held tokens, and never lowers what the row holds.
+  // A block is held only while all held stay under the capacity less one, so the refill never stops.
+  const level = sql`least(b.capacity, greatest(b.tokens + ${back}, least(b.capacity - ${heldNow} - ${heldBefore}, b.tokens + ${back} + ${elapsed} * b.refill_per_second)))`;
+  const reach = BLOCK_HORIZON_MS / 1000;
+  const [row] = await rows<{ level: number; block: number; w: string; rate: number }>(db, sql`
+    with n as (select clock_timestamp() as t),
+    c as (
+      select ${level} as level, ${heldNow} as held_now, ${heldBefore} as held_before, ${w} as w,
+             greatest(b.updated_at, n.t) as t, b.refill_per_second as rate, b.capacity
+        from rate_buckets b, n
+       where b.account_id = ${accountId} and b.limit_group = ''
+         for update of b),
+    k as (select c.*, greatest(0, least(${size}::double precision, floor(c.level + ${reach}::double precision * c.rate),
+                                         floor(c.capacity - 1 - c.held_now - c.held_before))) as block from c)
+    update rate_buckets b
+       set tokens = k.level - greatest(k.block, 1),
+           held_now = k.held_now + k.block,
+           held_before = k.held_before,
+           held_window = k.w,
+           updated_at = k.t
+      from k
+     where b.account_id = ${accountId} and b.limit_group = ''
+    returning k.level, k.block, k.w, k.rate`);
+  if (!row) {
+    ensuredBuckets.delete(`${accountId}\u0000`);
+    if (again) return takeBlock(db, accountId, limits, size, report, false);
+    // No row to take from (another database, a deleted account): the request goes, as takeFrom lets it.
+    return { level: 1, block: 0, window: -1, rate: limits.requestsPerSecond };
+  }
+  return { level: row.level, block: row.block, window: Number(row.w), rate: row.rate };
 }
 
 async function takeFrom(db: Executor, accountId: number, group: string, limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>, signal?: AbortSignal, again = true, ticket?: { seq?: number }): Promise<number> {
@@ -425,13 +587,70 @@ export interface ApiCall {
   responseBody: string | null;
 }
 
-async function recordApiCall(db: Executor, call: ApiCall) {
-  await db.execute(sql`
+interface ApiCallQueue {
+  pending: { call: ApiCall; done: (error?: unknown) => void }[];
+  flushing: boolean;
+}
+
+const apiCallQueues = new WeakMap<Executor, ApiCallQueue>();
+const MAX_API_CALLS_A_STATEMENT = 200;
+
+/**
+ * Stores a request's row and resolves once it is stored (docs/decisions/181). Rows of requests
+ * that end while an insert is on its way wait for it and go together in the next one, a group
+ * commit: under load one commit carries many requests' rows, at rest each row goes at once.
+ * A failed group is stored row by row, so each caller gets its own row's error.
+ */
+function recordApiCall(db: Executor, call: ApiCall): Promise<void> {
+  let queue = apiCallQueues.get(db);
+  if (!queue) apiCallQueues.set(db, (queue = { pending: [], flushing: false }));
+  const stored = new Promise<void>((resolve, reject) => queue.pending.push({ call, done: (error) => (error === undefined ? resolve() : reject(error)) }));
+  if (!queue.flushing) void flushApiCalls(db, queue);
+  return stored;
+}
+
+async function flushApiCalls(db: Executor, queue: ApiCallQueue) {
+  queue.flushing = true;
+  try {
+    while (queue.pending.length) {
+      const group = queue.pending.splice(0, MAX_API_CALLS_A_STATEMENT);
+      try {
+        await insertApiCalls(db, group.map((p) => p.call));
+        for (const p of group) p.done();
+      } catch (error) {
+        if (group.length === 1) group[0].done(error);
+        else for (const p of group) await insertApiCalls(db, [p.call]).then(() => p.done(), (e: unknown) => p.done(e ?? new Error('api_calls insert failed')));
+      }
+    }
+  } finally {
+    queue.flushing = false;
+  }
+}
+
+/**
+ * One multi-row insert. Outside a caller's transaction it commits with synchronous_commit off:
+ * the request log is not worth a WAL flush a request (a crash may lose its last fraction of a
+ * second; stock, ledger and outbox commits keep synchronous_commit on).
+ */
+async function insertApiCalls(db: Executor, calls: ApiCall[]) {
+  const values = sql.join(
+    calls.map((call) => sql`(${call.accountId}, ${call.syncRunId}, ${call.method}, ${call.url}, ${call.status}, ${call.durationMs},
+            ${call.requestBytes}, ${call.responseBytes}, ${call.error}, ${call.about ? sql`${sql.param(call.about)}::text[]` : null},
+            ${call.requestBody}, ${call.responseBody})`),
+    sql`, `,
+  );
+  const insert = sql`
     insert into api_calls (account_id, sync_run_id, method, url, status, duration_ms, request_bytes, response_bytes, error,
                            about, request_body, response_body)
-    values (${call.accountId}, ${call.syncRunId}, ${call.method}, ${call.url}, ${call.status}, ${call.durationMs},
-            ${call.requestBytes}, ${call.responseBytes}, ${call.error}, ${call.about ? sql`${sql.param(call.about)}::text[]` : null},
-            ${call.requestBody}, ${call.responseBody})`);
+    values ${values}`;
+  if (db instanceof PgTransaction) {
+    await db.execute(insert);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local synchronous_commit = off`);
+    await tx.execute(insert);
+  });
 }
 
 // --- secrets --------------------------------------------------------------------------------

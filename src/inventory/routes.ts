@@ -5,17 +5,24 @@ import { answerOnce, requestHash } from './idempotency.ts';
 import { listLevels } from './levels.ts';
 import { listMovements, MAX_QUANTITY, movementRuleProblems, movementTypes, recordMovement } from './movements.ts';
 import {
-  createWarehouse, listWarehouses, updateWarehouse, warehouseCode, warehouseKinds, warehouseName, warehouseSource,
+  createWarehouse, listWarehouses, updateWarehouse, warehouseCode, warehouseKinds, warehouseName, warehouseSource, warehouseStockType,
 } from './warehouses.ts';
 
 const tags = ['Stock'];
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const idQuery = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const isoDate = z.string().datetime({ offset: true });
+/** `a,b`: a list of at most 50 names of up to 200 characters each. */
+const stockFilter = z
+  .string()
+  .max(2000)
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().max(200)).min(1).max(50));
 
 const Warehouse = z
   .object({
     id: z.number().int(), code: z.string(), name: z.string(), kind: z.enum(warehouseKinds), source: z.string().nullable(),
+    stock_type: z.string().nullable().openapi({ description: "What the channel calls a mirror's stock ('FBO', 'FBS', 'analytics' …)" }),
     read_only: z.boolean(), archived_at: z.string().nullable(), created_at: z.string(),
   })
   .openapi('Warehouse');
@@ -25,8 +32,9 @@ const NewWarehouse = z
     code: warehouseCode,
     name: warehouseName,
     kind: z.enum(warehouseKinds).default('own'),
-    // where a mirror's numbers come from, e.g. 'ozon:fbo'
+    // where a mirror's numbers come from, e.g. 'ozon' (a stock API) or 'ozon:analytics'
     source: warehouseSource.nullish(),
+    stock_type: warehouseStockType.nullish(),
     read_only: z.boolean().optional().openapi({ description: 'Refuse movements; defaults to true for a mirror' }),
   })
   .openapi('NewWarehouse');
@@ -36,6 +44,7 @@ const WarehousePatch = z
     code: warehouseCode.optional(),
     name: warehouseName.optional(),
     source: warehouseSource.nullable().optional(),
+    stock_type: warehouseStockType.nullable().optional(),
     read_only: z.boolean().optional(),
     archived: z.boolean().optional().openapi({ description: 'Archive (true) or restore (false); an own warehouse must be empty' }),
   })
@@ -44,7 +53,13 @@ const WarehousePatch = z
 const Level = z
   .object({
     product_id: z.number().int(), sku: z.string(), product_name: z.string(), warehouse_id: z.number().int(), warehouse_code: z.string(),
-    on_hand: z.number().int(), reserved: z.number().int(), available: z.number().int(), updated_at: z.string(),
+    warehouse_name: z.string(),
+    source: z.string().nullable().openapi({ description: "Where the row's numbers come from: the warehouse's source (null for our own)" }),
+    stock_type: z.string().nullable().openapi({ description: "What the channel calls this stock ('FBO', 'FBS', 'analytics' …)" }),
+    on_hand: z.number().int(), reserved: z.number().int(),
+    available: z.number().int().openapi({ description: 'Free to sell: on_hand − reserved' }),
+    promised: z.number().int().openapi({ description: "In the channel's confirmed future supplies: not on hand yet (0 for our own)" }),
+    updated_at: z.string(),
   })
   .openapi('StockLevel');
 
@@ -118,7 +133,7 @@ export function inventoryRoutes(hub: Hub) {
     }),
     async (c) => {
       const b = c.req.valid('json');
-      const input = { code: b.code, name: b.name, kind: b.kind, source: b.source, readOnly: b.read_only ?? b.kind === 'mirror' };
+      const input = { code: b.code, name: b.name, kind: b.kind, source: b.source, stockType: b.stock_type, readOnly: b.read_only ?? b.kind === 'mirror' };
       const made = await hub.db.transaction((tx) => createWarehouse(tx, input, c.get('actor').name));
       return c.json(made, 201);
     },
@@ -132,7 +147,7 @@ export function inventoryRoutes(hub: Hub) {
     }),
     async (c) => {
       const b = c.req.valid('json');
-      const patch = { code: b.code, name: b.name, source: b.source, readOnly: b.read_only, archived: b.archived };
+      const patch = { code: b.code, name: b.name, source: b.source, stockType: b.stock_type, readOnly: b.read_only, archived: b.archived };
       const after = await hub.db.transaction((tx) => updateWarehouse(tx, c.req.valid('param').id, patch, c.get('actor').name));
       return c.json(after, 200);
     },
@@ -141,12 +156,21 @@ export function inventoryRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/stock', tags, security, summary: 'Stock levels per product and warehouse',
-      request: { query: PageQuery.extend({ product_id: idQuery.optional(), warehouse_id: idQuery.optional() }) },
+      request: {
+        query: PageQuery.extend({
+          product_id: idQuery.optional(),
+          warehouse_id: idQuery.optional(),
+          source: stockFilter.optional().openapi({ description: "Rows of these sources only (comma-separated, any case; 'none': our own)" }),
+          stock_type: stockFilter.optional().openapi({ description: "Rows of these stock types only (comma-separated, any case; 'none': no type)" }),
+        }),
+      },
       responses: { 200: jsonResponse(page(Level), 'Levels by SKU, then warehouse code'), ...errorResponses() },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const result = await listLevels(hub.db, { productId: q.product_id, warehouseId: q.warehouse_id, limit: q.limit, offset: q.offset });
+      const result = await listLevels(hub.db, {
+        productId: q.product_id, warehouseId: q.warehouse_id, sources: q.source, stockTypes: q.stock_type, limit: q.limit, offset: q.offset,
+      });
       return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
     },
   );

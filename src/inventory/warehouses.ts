@@ -14,8 +14,10 @@ export type Warehouse = {
   code: string;
   name: string;
   kind: WarehouseKind;
-  /** Where a mirror's numbers come from, e.g. 'ozon:fbo'. */
+  /** Where a mirror's numbers come from, e.g. 'ozon' (its stock API) or 'ozon:analytics'. */
   source: string | null;
+  /** What the channel calls the stock a mirror holds ('FBO', 'FBS', 'analytics' …). */
+  stock_type: string | null;
   read_only: boolean;
   archived_at: string | null;
   created_at: string;
@@ -24,18 +26,20 @@ export type Warehouse = {
 export const warehouseCode = z.string().trim().min(1).max(100);
 export const warehouseName = z.string().trim().min(1).max(200);
 export const warehouseSource = z.string().trim().min(1).max(200);
+export const warehouseStockType = z.string().trim().min(1).max(100);
 
 const warehouseInput = z.object({
   code: warehouseCode,
   name: warehouseName,
   kind: z.enum(warehouseKinds),
   source: warehouseSource.nullish(),
+  stockType: warehouseStockType.nullish(),
   readOnly: z.boolean(),
 });
 export type WarehouseInput = z.input<typeof warehouseInput>;
 
 const columns = sql.raw(
-  `id, code, name, kind, source, read_only, iso(archived_at) as archived_at, iso(created_at) as created_at`,
+  `id, code, name, kind, source, stock_type, read_only, iso(archived_at) as archived_at, iso(created_at) as created_at`,
 );
 
 const codeTaken = (code: string, holder: Warehouse) =>
@@ -53,15 +57,18 @@ async function findByCode(ex: Executor, code: string): Promise<Warehouse | undef
 
 /**
  * The warehouse with this code, made on first call: connectors call it on every sync for the
- * marketplace warehouses they mirror. An existing warehouse of the other kind is a conflict,
- * so a sync never takes over one of the seller's own warehouses.
+ * marketplace warehouses they mirror, and a mirror takes the source and stock type its sync
+ * names now (a connector that renamed them relabels the mirrors it made before). An existing
+ * warehouse of the other kind is a conflict, so a sync never takes over one of the seller's own.
  */
 export async function ensureWarehouse(ex: Executor, input: WarehouseInput): Promise<Warehouse> {
   const w = warehouseInput.parse(input);
   const [made] = await rows<Warehouse>(ex, sql`
-    insert into warehouses (code, name, kind, source, read_only)
-    values (${w.code}, ${w.name}, ${w.kind}, ${w.source ?? null}, ${w.readOnly})
-    on conflict ((lower(code))) do nothing
+    insert into warehouses (code, name, kind, source, stock_type, read_only)
+    values (${w.code}, ${w.name}, ${w.kind}, ${w.source ?? null}, ${w.stockType ?? null}, ${w.readOnly})
+    on conflict ((lower(code))) do update set source = excluded.source, stock_type = excluded.stock_type
+     where warehouses.kind = 'mirror' and excluded.kind = 'mirror'
+       and (warehouses.source, warehouses.stock_type) is distinct from (excluded.source, excluded.stock_type)
     returning ${columns}`);
   if (made) return made;
   const existing = (await findByCode(ex, w.code))!;
@@ -72,8 +79,8 @@ export async function ensureWarehouse(ex: Executor, input: WarehouseInput): Prom
 export async function createWarehouse(tx: Tx, input: WarehouseInput, actor: string): Promise<Warehouse> {
   const w = warehouseInput.parse(input);
   const [made] = await rows<Warehouse>(tx, sql`
-    insert into warehouses (code, name, kind, source, read_only)
-    values (${w.code}, ${w.name}, ${w.kind}, ${w.source ?? null}, ${w.readOnly})
+    insert into warehouses (code, name, kind, source, stock_type, read_only)
+    values (${w.code}, ${w.name}, ${w.kind}, ${w.source ?? null}, ${w.stockType ?? null}, ${w.readOnly})
     on conflict ((lower(code))) do nothing
     returning ${columns}`);
   if (!made) throw codeTaken(w.code, (await findByCode(tx, w.code))!);
@@ -84,12 +91,13 @@ export async function createWarehouse(tx: Tx, input: WarehouseInput, actor: stri
   return made;
 }
 
-const editableFields = ['code', 'name', 'source', 'read_only', 'archived_at'] as const;
+const editableFields = ['code', 'name', 'source', 'stock_type', 'read_only', 'archived_at'] as const;
 
 export interface WarehousePatch {
   code?: string;
   name?: string;
   source?: string | null;
+  stockType?: string | null;
   readOnly?: boolean;
   archived?: boolean;
 }
@@ -122,6 +130,7 @@ export async function updateWarehouse(tx: Tx, id: number, patch: WarehousePatch,
          set code = ${patch.code ?? before.code},
              name = ${patch.name ?? before.name},
              source = ${patch.source === undefined ? before.source : patch.source},
+             stock_type = ${patch.stockType === undefined ? before.stock_type : patch.stockType},
              read_only = ${patch.readOnly ?? before.read_only},
              archived_at = case when ${patch.archived ?? null}::boolean is null then archived_at
                                 when ${patch.archived ?? null}::boolean then coalesce(archived_at, now())

@@ -4,6 +4,7 @@ import { menuWords } from './words/menu.ts';
 import { notificationPageWords } from './words/notifications.ts';
 import { orderActionWords } from './words/orders.ts';
 import { storedWords } from './words/stored.ts';
+import { stockSourceWords } from './words/stock.ts';
 
 /**
  * The panel's words in Russian and English. English is the key list; Russian must have every
@@ -1314,6 +1315,7 @@ const parts = [
   prefixed('iiko', menuWords),
   pairs('notify', notificationPageWords),
   pairs('orders.act', orderActionWords),
+  pairs('stock.origin', stockSourceWords),
 ] as const;
 
 /** Every key of the dictionary: the panel's and each part's. */

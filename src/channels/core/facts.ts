@@ -116,7 +116,10 @@ export interface MirrorWarehouse {
   /** Unique and stable (e.g. `ozon-7-fbs`): the same code is the same warehouse on every run. */
   code: string;
   name: string;
+  /** The feed its numbers come from, e.g. 'ozon' (the stock API) or 'ozon:analytics'; `<source>:<part>` breaks `<source>` down. */
   source: string;
+  /** What the channel calls this stock ('FBO', 'FBS', 'analytics' …), shown and filtered on each stock row. */
+  stockType?: string | null;
 }
 
 /** One product's stock on a mirror warehouse as the channel reports it. */
@@ -125,6 +128,8 @@ export interface MirrorReading {
   ref: LineRef;
   onHand: number;
   reserved: number;
+  /** Units in the channel's confirmed future supplies (not on hand yet): kept and shown, never sold. */
+  promised?: number;
 }
 
 /** What ingestion wrote of a batch of facts. */

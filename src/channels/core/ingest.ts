@@ -227,12 +227,15 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
           continue;
         }
         const onHand = Math.max(0, Math.trunc(r.onHand));
-        byWarehouse.get(r.warehouse.code)!.push({ productId, onHand, reserved: Math.min(onHand, Math.max(0, Math.trunc(r.reserved))) });
+        byWarehouse.get(r.warehouse.code)!.push({
+          productId, onHand, reserved: Math.min(onHand, Math.max(0, Math.trunc(r.reserved))), promised: Math.max(0, Math.trunc(r.promised ?? 0)),
+        });
       }
       for (const r of readings) {
         if (mirrors.has(r.warehouse.code)) continue;
         const w = await ensureWarehouse(hub.db, {
-          code: r.warehouse.code.slice(0, 100), name: r.warehouse.name.slice(0, 200), kind: 'mirror', source: r.warehouse.source.slice(0, 200), readOnly: true,
+          code: r.warehouse.code.slice(0, 100), name: r.warehouse.name.slice(0, 200), kind: 'mirror', source: r.warehouse.source.slice(0, 200),
+          stockType: r.warehouse.stockType?.slice(0, 100) ?? null, readOnly: true,
         });
         mirrors.set(r.warehouse.code, w.id);
       }

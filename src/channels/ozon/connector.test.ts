@@ -69,11 +69,14 @@ describeEachDatabase('the Ozon connector', (t) => {
     const { run, problems } = runCounter();
     await syncOzonStocks(await context(), run);
     expect(problems).toEqual([]);
-    const warehouses = await rows<{ id: number; code: string; source: string; kind: string; read_only: boolean }>(
-      hub.db, sql`select id, code, source, kind, read_only from warehouses where kind = 'mirror' order by code`);
-    expect(warehouses.map((w) => w.source).sort()).toEqual(
-      ['ozon:fbo', 'ozon:fbs', 'ozon:realFbs', ...sim.state.warehouses.filter((w) => w.type === 'fbo').map((w) => `ozon:fbo:${w.name}`)].sort(),
-    );
+    const warehouses = await rows<{ id: number; code: string; source: string; stock_type: string; kind: string; read_only: boolean }>(
+      hub.db, sql`select id, code, source, stock_type, kind, read_only from warehouses where kind = 'mirror' order by code`);
+    // Seed 002: the stock API's rows are source 'ozon' by type, the analytics' 'ozon:analytics' per FBO warehouse.
+    const fboNames = sim.state.warehouses.filter((w) => w.type === 'fbo').map((w) => w.name);
+    expect(warehouses.map((w) => [w.code, w.source, w.stock_type]).sort()).toEqual([
+      [`ozon-${accountId}-fbo`, 'ozon', 'FBO'], [`ozon-${accountId}-fbs`, 'ozon', 'FBS'], [`ozon-${accountId}-realFbs`, 'ozon', 'realFBS'],
+      ...fboNames.map((name) => [`ozon-${accountId}-fbo-${name}`, 'ozon:analytics', 'analytics']),
+    ].sort());
     expect(warehouses.every((w) => w.read_only)).toBe(true);
 
     // One product checked against the simulator, per FBO warehouse and for the FBS total.
@@ -81,14 +84,14 @@ describeEachDatabase('the Ozon connector', (t) => {
     const [{ id: productId }] = await rows<{ id: number }>(hub.db, sql`select id from products where sku = ${product.offerId}`);
     for (const w of sim.state.warehouses.filter((x) => x.type === 'fbo')) {
       const cell = sim.state.stock(product.productId, w.id)!;
-      const [level] = await rows<{ on_hand: number; reserved: number }>(hub.db, sql`
-        select on_hand, reserved from stock_levels l join warehouses wh on wh.id = l.warehouse_id
-         where l.product_id = ${productId} and wh.source = ${`ozon:fbo:${w.name}`}`);
-      expect(level ?? { on_hand: 0, reserved: 0 }).toEqual({ on_hand: cell.present, reserved: cell.reserved });
+      const [level] = await rows<{ on_hand: number; reserved: number; promised: number }>(hub.db, sql`
+        select on_hand, reserved, promised from stock_levels l join warehouses wh on wh.id = l.warehouse_id
+         where l.product_id = ${productId} and wh.code = ${`ozon-${accountId}-fbo-${w.name}`}`);
+      expect(level ?? { on_hand: 0, reserved: 0, promised: 0 }).toEqual({ on_hand: cell.present, reserved: cell.reserved, promised: cell.promised });
     }
     const fbsPresent = sim.state.warehouses.filter((w) => w.type === 'fbs').reduce((s, w) => s + sim.state.stock(product.productId, w.id)!.present, 0);
     const [fbs] = await rows<{ on_hand: number }>(hub.db, sql`
-      select on_hand from stock_levels l join warehouses wh on wh.id = l.warehouse_id where l.product_id = ${productId} and wh.source = 'ozon:fbs'`);
+      select on_hand from stock_levels l join warehouses wh on wh.id = l.warehouse_id where l.product_id = ${productId} and wh.code = ${`ozon-${accountId}-fbs`}`);
     expect(fbs?.on_hand ?? 0).toBe(fbsPresent);
   });
 
@@ -111,7 +114,7 @@ describeEachDatabase('the Ozon connector', (t) => {
     expect(problems).toEqual([expect.stringMatching(/per-warehouse analytics failed; the other source was still saved/)]);
     const [level] = await rows<{ on_hand: number }>(hub.db, sql`
       select on_hand from stock_levels l join warehouses wh on wh.id = l.warehouse_id join products p on p.id = l.product_id
-       where p.sku = ${product.offerId} and wh.source = 'ozon:fbs'`);
+       where p.sku = ${product.offerId} and wh.code = ${`ozon-${accountId}-fbs`}`);
     expect(level.on_hand).toBe(33 + sim.state.warehouses.filter((w) => w.type === 'fbs' && w.id !== fbs.id).reduce((s, w) => s + sim.state.stock(product.productId, w.id)!.present, 0));
   });
 
@@ -134,7 +137,7 @@ describeEachDatabase('the Ozon connector', (t) => {
     expect(failedCursor).not.toBe('');
     const [level] = await rows<{ on_hand: number; reserved: number }>(hub.db, sql`
       select on_hand, reserved from stock_levels l join warehouses wh on wh.id = l.warehouse_id join products p on p.id = l.product_id
-       where p.sku = ${product.offerId} and wh.source = ${`ozon:fbo:${w.name}`}`);
+       where p.sku = ${product.offerId} and wh.code = ${`ozon-${accountId}-fbo-${w.name}`}`);
     expect(level).toEqual({ on_hand: 41, reserved: 1 });
 
     markLog();
@@ -260,13 +263,15 @@ describeEachDatabase('the Ozon connector', (t) => {
     expect(problems).toEqual([]);
     expect(since().some((e) => e.path === '/v2/analytics/stock_on_warehouses')).toBe(true);
     expect(since().some((e) => e.path === '/v1/analytics/stocks')).toBe(false);
-    const levels = (accountId: number) => rows<{ warehouse: string; sku: string; on_hand: number; reserved: number }>(hub.db, sql`
-      select substr(w.source, 1) as warehouse, p.sku, l.on_hand, l.reserved from stock_levels l
+    // Both analytics methods keep the three numbers: free to sell (available), reserved and promised.
+    const levels = (accountId: number) => rows<{ warehouse: string; sku: string; on_hand: number; reserved: number; promised: number }>(hub.db, sql`
+      select regexp_replace(w.code, '^ozon-[0-9]+-', '') as warehouse, p.sku, l.on_hand, l.reserved, l.promised from stock_levels l
         join warehouses w on w.id = l.warehouse_id join products p on p.id = l.product_id
        where w.code like ${`ozon-${accountId}-fbo-%`} order by 1, 2`);
     const fromV2 = await levels(v2);
     expect(fromV2.length).toBeGreaterThan(100);
     expect(fromV2).toEqual(await levels(accountId));
+    expect(fromV2.some((l) => l.promised > 0)).toBe(true);
   });
 
   test('a postings import that fails on a page resumes at that page; nothing is imported twice', async () => {
@@ -301,10 +306,13 @@ describeEachDatabase('the Ozon connector', (t) => {
     const { run, problems } = runCounter();
     await syncOzonStocks(await context(), run);
     expect(problems).toEqual([]);
-    const levels = await rows<{ source: string; on_hand: number; reserved: number }>(hub.db, sql`
-      select w.source, l.on_hand, l.reserved from stock_levels l join warehouses w on w.id = l.warehouse_id join products pr on pr.id = l.product_id
+    const levels = await rows<{ source: string; stock_type: string; on_hand: number; reserved: number }>(hub.db, sql`
+      select w.source, w.stock_type, l.on_hand, l.reserved from stock_levels l join warehouses w on w.id = l.warehouse_id join products pr on pr.id = l.product_id
        where pr.sku = '4607001' and w.code like ${`ozon-${accountId}-%`} order by w.source`);
-    expect(levels).toEqual([{ source: 'ozon:fbo', on_hand: 17, reserved: 2 }, { source: `ozon:fbo:${fbo.name}`, on_hand: 17, reserved: 2 }]);
+    expect(levels).toEqual([
+      { source: 'ozon', stock_type: 'FBO', on_hand: 17, reserved: 2 },
+      { source: 'ozon:analytics', stock_type: 'analytics', on_hand: 17, reserved: 2 },
+    ]);
   });
 
   test('every request sent and every answer conforms to the Ozon spec, with no 429', async () => {

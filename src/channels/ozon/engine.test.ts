@@ -88,13 +88,16 @@ describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
       select status, fetched, problems from sync_runs where job_id = ${jobId}`);
     expect(run.status).toBe('partial');
     expect(run.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^Ozon per-warehouse analytics failed; the other source was still saved: /)]);
-    const mirrors = await rows<{ source: string; levels: number }>(hub.db, sql`
-      select w.source, count(l.product_id)::int as levels from warehouses w left join stock_levels l on l.warehouse_id = w.id
-       where w.source like 'ozon:%' group by w.source order by w.source`);
+    const mirrors = await rows<{ source: string; stock_type: string; levels: number }>(hub.db, sql`
+      select w.source, w.stock_type, count(l.product_id)::int as levels from warehouses w left join stock_levels l on l.warehouse_id = w.id
+       where w.source like 'ozon%' group by w.source, w.stock_type order by w.source, w.stock_type`);
     // The per-type totals are saved (a level for each product Ozon holds some of); no per-warehouse mirror was made.
     const held = (type: string) =>
       ozon.state.products.filter((p) => ozon.state.warehouses.some((w) => w.type === type && (ozon.state.stock(p.productId, w.id)?.present ?? 0) > 0)).length;
-    expect(mirrors).toEqual([{ source: 'ozon:fbo', levels: held('fbo') }, { source: 'ozon:fbs', levels: held('fbs') }, { source: 'ozon:realFbs', levels: held('rfbs') }]);
+    expect(mirrors).toEqual([
+      { source: 'ozon', stock_type: 'FBO', levels: held('fbo') }, { source: 'ozon', stock_type: 'FBS', levels: held('fbs') },
+      { source: 'ozon', stock_type: 'realFBS', levels: held('rfbs') },
+    ]);
     expect(held('fbo')).toBeGreaterThan(25);
   });
 });

@@ -17,11 +17,13 @@ import {
 
 /**
  * Ozon stock into Sklad's read-only mirror warehouses, from two sources, as the seed's
- * `inventory_data` kept them:
- *  - /v4/product/info/stocks: per product and stock type (fbo, fbs, realFbs), one mirror
- *    per type (source 'ozon:fbo', 'ozon:fbs', 'ozon:realFbs');
- *  - Ozon's analytics: per product and FBO warehouse, one mirror per warehouse
- *    (source 'ozon:fbo:<warehouse name>').
+ * `inventory_data` kept them (its `source` and `stock_type` are each mirror's):
+ *  - /v4/product/info/stocks: per product and stock type, one mirror per type (source
+ *    'ozon', the seed's 'Ozon'; stock type 'FBO', 'FBS', 'realFBS');
+ *  - Ozon's analytics: per product and FBO warehouse, one mirror per warehouse (source
+ *    'ozon:analytics', the seed's 'Ozon_Analytics', which breaks 'ozon' down; stock type
+ *    'analytics'), with its three numbers: free to sell, reserved and promised (confirmed
+ *    future supplies, kept beside the level and never sold).
  * A failing source does not stop the other: the run keeps what it read and says which
  * failed (a problem, so the run ends 'partial'). Each page is handed to core ingestion
  * (`ctx.ingest.mirrorStock`: matched by offer_id, written in one transaction) and its cursor
@@ -39,14 +41,20 @@ type AccountState = { stocks?: StocksState } & Record<string, unknown>;
 
 const mirrorCode = (accountId: number, part: string) => `ozon-${accountId}-${part}`.slice(0, 100);
 
-/** The mirror of one stock type: `ozon-<account>-fbs`, source 'ozon:fbs'. */
+/** Sources of the two feeds; `<source>:<part>` breaks `<source>` down, so the analytics is not counted twice. */
+const stockApiSource = 'ozon';
+const analyticsSource = 'ozon:analytics';
+const typeNames: Record<OzonStockType, string> = { fbo: 'FBO', fbs: 'FBS', realFbs: 'realFBS' };
+
+/** The mirror of one stock type: `ozon-<account>-fbs`, source 'ozon', stock type 'FBS'. */
 const typeMirror = (ctx: ConnectorContext, type: OzonStockType): MirrorWarehouse => ({
-  code: mirrorCode(ctx.account.id, type), name: `${ctx.account.name}: Ozon ${type}`, source: `ozon:${type}`,
+  code: mirrorCode(ctx.account.id, type), name: `${ctx.account.name}: Ozon ${type}`, source: stockApiSource, stockType: typeNames[type],
 });
 
-/** The mirror of one FBO warehouse: `ozon-<account>-fbo-<name>`, source 'ozon:fbo:<name>'. */
+/** The mirror of one FBO warehouse: `ozon-<account>-fbo-<name>`, source 'ozon:analytics', stock type 'analytics'. */
 const fboMirror = (ctx: ConnectorContext, name: string): MirrorWarehouse => ({
-  code: mirrorCode(ctx.account.id, `fbo-${name}`), name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200), source: `ozon:fbo:${name}`.slice(0, 200),
+  code: mirrorCode(ctx.account.id, `fbo-${name}`), name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200), source: analyticsSource,
+  stockType: 'analytics',
 });
 
 export async function syncOzonStocks(ctx: ConnectorContext, run: SyncRunCounter): Promise<void> {
@@ -162,7 +170,10 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
 async function writeDetail(ctx: ConnectorContext, run: SyncRunCounter, rows: WarehouseStockRow[]) {
   const readings = rows.map((r): MirrorReading => {
     const reserved = Math.max(0, r.reserved);
-    return { warehouse: fboMirror(ctx, r.warehouseName), ref: { sku: r.offerId }, onHand: Math.max(0, r.freeToSell) + reserved, reserved };
+    return {
+      warehouse: fboMirror(ctx, r.warehouseName), ref: { sku: r.offerId }, onHand: Math.max(0, r.freeToSell) + reserved, reserved,
+      promised: Math.max(0, r.promised),
+    };
   });
   const { changed } = await ctx.ingest.mirrorStock(readings);
   run.add({ updated: changed });

@@ -39,12 +39,19 @@ export function stockRoutes(hub: Hub) {
     const v = viewOf(c);
     const warehouseId = intParam(c.req.query('warehouse'));
     const offset = offsetParam(c.req.query('offset'));
-    const [warehouses, levels] = await Promise.all([allWarehouses(hub), listLevels(hub.db, { warehouseId, limit: PAGE_SIZE, offset })]);
+    // Seed 002: rows of one source and one stock type ('none': our own, or a mirror of no type).
+    const origin = { source: textParam(c.req.query('source')), stockType: textParam(c.req.query('stock_type')) };
+    const [warehouses, levels] = await Promise.all([
+      allWarehouses(hub),
+      listLevels(hub.db, {
+        warehouseId, sources: origin.source ? [origin.source] : undefined, stockTypes: origin.stockType ? [origin.stockType] : undefined, limit: PAGE_SIZE, offset,
+      }),
+    ]);
     const done = c.req.query('done');
     return renderPage(
       c,
       v.t('stock.title'),
-      <StockLevels v={v} warehouses={warehouses} warehouseId={warehouseId} levels={levels} offset={offset} done={done} />,
+      <StockLevels v={v} warehouses={warehouses} warehouseId={warehouseId} origin={origin} levels={levels} offset={offset} done={done} />,
     );
   });
 
@@ -163,6 +170,9 @@ function movementErrors(v: View, error: unknown): FieldErrors {
   return { form: message };
 }
 
+/** A short text filter from the query string: trimmed, at most 200 characters, or none. */
+const textParam = (value: string | undefined) => value?.trim().slice(0, 200) || undefined;
+
 async function allWarehouses(hub: Hub): Promise<Warehouse[]> {
   return (await listWarehouses(hub.db, { limit: 500, offset: 0 })).items;
 }
@@ -230,12 +240,19 @@ interface LevelsProps {
   v: View;
   warehouses: Warehouse[];
   warehouseId?: number;
+  origin: { source?: string; stockType?: string };
   levels: Awaited<ReturnType<typeof listLevels>>;
   offset: number;
   done?: string;
 }
 
-function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: LevelsProps) {
+/** The distinct values of a warehouse field, for a filter's options; 'none' first when some have none. */
+function choices(warehouses: Warehouse[], field: 'source' | 'stock_type', none: string) {
+  const values = [...new Set(warehouses.map((w) => w[field]).filter((x): x is string => !!x))].sort();
+  return [...(warehouses.some((w) => !w[field]) ? [{ value: 'none', label: none }] : []), ...values.map((x) => ({ value: x, label: x }))];
+}
+
+function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done }: LevelsProps) {
   const { t } = v;
   const [doneType, doneQuantity, doneSku] = (done ?? '').split(':');
   const byId = new Map(warehouses.map((w) => [w.id, w]));
@@ -259,6 +276,10 @@ function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: Level
           placeholder={t('stock.allWarehouses')}
           options={warehouses.map((w) => ({ value: w.id, label: warehouseLabel(v, w) }))}
         />
+        <Select name="source" label={t('stock.origin.source')} value={origin.source} placeholder={t('stock.origin.allSources')}
+          options={choices(warehouses, 'source', t('stock.origin.own'))} attrs={{ 'data-raw': true }} />
+        <Select name="stock_type" label={t('stock.origin.stockType')} value={origin.stockType} placeholder={t('stock.origin.allStockTypes')}
+          options={choices(warehouses, 'stock_type', t('stock.origin.none'))} attrs={{ 'data-raw': true }} />
         <div class="actions">
           <button type="submit">{t('stock.filter')}</button>
         </div>
@@ -271,14 +292,17 @@ function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: Level
         ) : (
           <>
             <Table label={t('stock.levels')} id="levels" class="cards"
-              columns={[key(t('stock.product')), key(t('stock.warehouse')), num(t('stock.onHand')), key(num(t('stock.reserved'))), key(num(t('stock.available'))), ...(v.canWrite ? [key('')] : [])]}>
+              columns={[
+                key(t('stock.product')), key(t('stock.warehouse')), t('stock.origin.source'), num(t('stock.onHand')), key(num(t('stock.reserved'))),
+                key(num(t('stock.available'))), num(t('stock.origin.promised')), ...(v.canWrite ? [key('')] : []),
+              ]}>
               {levels.items.map((l) => {
                 const w = byId.get(l.warehouse_id);
                 // A mirror's numbers are the marketplace's: Sklad only reads them, so nothing is written off there.
                 const mirror = w?.read_only ?? false;
                 return (
                   <tr class={l.available <= 0 && !mirror ? 'row-bad' : mirror ? 'row-muted' : undefined} data-sku={l.sku} data-warehouse={l.warehouse_code}
-                    data-mirror={mirror ? 'true' : undefined}>
+                    data-mirror={mirror ? 'true' : undefined} data-source={l.source ?? undefined} data-stock-type={l.stock_type ?? undefined}>
                     <td data-label={t('stock.product')}>
                       <a href={`/products/${l.product_id}`}>{l.product_name}</a>
                       <br />
@@ -292,10 +316,24 @@ function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: Level
                         </div>
                       )}
                     </td>
+                    <td data-label={t('stock.origin.source')} data-origin>
+                      {l.source ? <span class="mono">{l.source}</span> : t('stock.origin.own')}
+                      {l.stock_type && (
+                        <>
+                          {' '}
+                          <Badge tone="info">
+                            <span class="mono">{l.stock_type}</span>
+                          </Badge>
+                        </>
+                      )}
+                    </td>
                     <td data-label={t('stock.onHand')} class="num">{formatNumber(v, l.on_hand)}</td>
-                    <td data-label={t('stock.reserved')} class="num">{formatNumber(v, l.reserved)}</td>
+                    <td data-label={t('stock.reserved')} class="num" data-reserved>{formatNumber(v, l.reserved)}</td>
                     <td data-label={t('stock.available')} class="num" data-available>
                       <b>{formatNumber(v, l.available)}</b>
+                    </td>
+                    <td data-label={t('stock.origin.promised')} class="num" data-promised title={t('stock.origin.promisedHint')}>
+                      {formatNumber(v, l.promised)}
                     </td>
                     {v.canWrite && (
                       <td>
@@ -310,7 +348,7 @@ function StockLevels({ v, warehouses, warehouseId, levels, offset, done }: Level
                 );
               })}
             </Table>
-            <Pager v={v} total={levels.total} limit={PAGE_SIZE} offset={offset} params={{ warehouse: warehouseId ? String(warehouseId) : undefined }} base="/stock" />
+            <Pager v={v} total={levels.total} limit={PAGE_SIZE} offset={offset} params={{ warehouse: warehouseId ? String(warehouseId) : undefined, source: origin.source, stock_type: origin.stockType }} base="/stock" />
           </>
         )}
       </section>

@@ -248,11 +248,20 @@ function fedBy(w: Warehouse, accounts: AccountView[], rules: Rules): AccountView
   });
 }
 
-/** A mirror's source (`ozon:fbo:Хоругвино`) in words: the channel's title, then what the channel calls it. */
-function sourceText(source: string | null): string {
+/**
+ * A mirror's source (`ozon:analytics`, `wildberries:Коледино`) in words: the channel's title, then
+ * what the channel calls it, kept as the channel's own words (not the panel's: no translation).
+ */
+function sourceText(source: string | null) {
   if (!source) return '';
   const [channel, ...rest] = source.split(':');
-  return [channelName(channel), ...rest.map((part) => (/^fb[a-z]{1,2}$/i.test(part) ? part.toUpperCase() : part))].join(' · ');
+  const parts = rest.map((part) => (/^fb[a-z]{1,2}$/i.test(part) ? part.toUpperCase() : part));
+  return (
+    <>
+      {channelName(channel)}
+      {parts.length > 0 && <span translate="no">{` · ${parts.join(' · ')}`}</span>}
+    </>
+  );
 }
 
 const label = (w: Warehouse) => `${w.code} · ${w.name}`;

@@ -2,6 +2,7 @@ import { registerChannelJobs } from './channels/core/jobs.ts';
 import { installChannelModules, type ChannelModule } from './channels/core/module.ts';
 import { registry } from './channels/registry.ts';
 import { registerExportJobs } from './exports/jobs.ts';
+import { registerImportJobs } from './imports/jobs.ts';
 import { registerEngineJobs } from './engine/outbox-retention.ts';
 import { registerNotificationJobs } from './notifications/cabinets.ts';
 import { registerCrmFlow } from './crm/flow.ts';
@@ -9,6 +10,7 @@ import { registerDeliveryFlow } from './delivery/flow.ts';
 import { deliveryOrderHook } from './delivery/packages.ts';
 import { registerOrderActionFlow } from './orders/actions.ts';
 import { installOrderHooks } from './orders/hooks.ts';
+import { registerPricingJobs } from './pricing/jobs.ts';
 import { registerReconcileJobs } from './reconcile/jobs.ts';
 
 /**
@@ -26,7 +28,9 @@ export function assembleSklad(modules: ChannelModule[] = registry) {
   registerOrderActionFlow();
   installOrderHooks([deliveryOrderHook]);
   registerExportJobs();
+  registerImportJobs();
   registerEngineJobs();
   registerNotificationJobs();
   registerReconcileJobs();
+  registerPricingJobs();
 }

@@ -132,14 +132,29 @@ export function createAllegroSimulator(options: AllegroSimulatorOptions = {}): A
   app.patch('/sale/product-offers/:offerId', async (c) => {
     const offer = state.offers.get(c.req.param('offerId'));
     if (!offer) return errors(c, 404, 'NOT_FOUND', `Offer ${c.req.param('offerId')} not found`);
-    const body = (await c.req.json().catch(() => null)) as { stock?: { available?: unknown } } | null;
+    const body = (await c.req.json().catch(() => null)) as { stock?: { available?: unknown }; sellingMode?: { price?: { amount?: unknown; currency?: unknown } } } | null;
     if (!body || typeof body !== 'object') return errors(c, 400, 'VALIDATION_ERROR', 'The request body is not valid JSON');
+    // The price (sellingMode.price, BuyNowPrice): checked before anything is changed, as one edit.
+    const price = body.sellingMode?.price;
+    if (price !== undefined) {
+      if (typeof price?.amount !== 'string' || !/^\d+(\.\d{1,2})?$/.test(price.amount) || Number(price.amount) <= 0) {
+        return errors(c, 422, 'VALIDATION_ERROR', 'sellingMode.price.amount must be a positive decimal string such as "123.45"', 'sellingMode.price.amount');
+      }
+      if (price.currency !== 'PLN') return errors(c, 422, 'VALIDATION_ERROR', 'The price must be in the marketplace currency PLN', 'sellingMode.price.currency');
+      if (offer.campaign) {
+        return errors(c, 422, 'OFFER_IN_CAMPAIGN', `The offer takes part in the promotion "${offer.campaign}": its price cannot be changed until the promotion ends`, 'sellingMode.price');
+      }
+    }
     if (body.stock !== undefined) {
       const available = body.stock?.available;
       if (!Number.isInteger(available) || (available as number) < 0) {
         return errors(c, 422, 'VALIDATION_ERROR', 'stock.available must be a non-negative integer', 'stock.available');
       }
       offer.available = available as number;
+      offer.updatedAt = new Date().toISOString();
+    }
+    if (price !== undefined) {
+      offer.price = Number(price.amount).toFixed(2);
       offer.updatedAt = new Date().toISOString();
     }
     return reply(c, productOffer(offer));

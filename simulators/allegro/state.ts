@@ -18,6 +18,8 @@ export interface AllegroOffer {
   available: number;
   /** PLN as Allegro writes amounts: "123.45". */
   price: string;
+  /** The promotion (campaign) the offer takes part in: its price cannot be changed meanwhile. */
+  campaign?: string;
   updatedAt: string;
 }
 

@@ -317,6 +317,40 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     return c.json({ result });
   });
 
+  // Prices (ProductAPI_ImportProductsPrices): up to 1000 items; the decimal string kept on the product as "1448.0000".
+  // Ozon's own rules: 10 changes an hour per product, the minimum price, a product in automatic promotions without one.
+  const cabinetCurrency = 'RUB';
+  app.post('/v1/product/import/prices', async (c) => {
+    const b = await body(c);
+    if (b instanceof Response) return b;
+    if (!Array.isArray(b.prices) || b.prices.length === 0) return invalid(c, 'prices is required');
+    if (b.prices.length > 1000) return invalid(c, 'At most 1000 prices in one request');
+    const now = Date.now();
+    const result = b.prices.map((item: Record<string, any>) => {
+      const product = item.offer_id ? state.byOfferId.get(String(item.offer_id)) : state.byProductId.get(Number(item.product_id));
+      const answer = { product_id: product?.productId ?? Number(item.product_id ?? 0), offer_id: product?.offerId ?? String(item.offer_id ?? '') };
+      const fail = (code: string, message: string) => ({ ...answer, updated: false, errors: [{ code, message }] });
+      if (!product) return fail('NOT_FOUND', 'Product not found');
+      if (typeof item.price !== 'string' || !/^\d+(\.\d{1,2})?$/.test(item.price)) return fail('INVALID_PRICE', 'price must be a decimal string with up to two digits after the point');
+      const currency = item.currency_code ?? 'RUB';
+      if (currency !== (product.currency ?? cabinetCurrency)) return fail('CURRENCY_MISMATCH', `The currency must be the one set in the cabinet: ${product.currency ?? cabinetCurrency}`);
+      if (product.autoActionWithoutMinPrice && item.min_price === undefined) {
+        return fail('action_price_enabled_min_price_missing', 'The product is in automatic promotions: turn them off or set a minimum price');
+      }
+      const minPrice = item.min_price ?? product.minPrice;
+      if (minPrice !== undefined && Number(minPrice) > 0 && Number(item.price) < Number(minPrice)) {
+        return fail('PRICE_LESS_THAN_MIN_PRICE', `The price ${item.price} is below the minimum price ${minPrice}`);
+      }
+      const recent = (state.priceUpdates.get(product.productId) ?? []).filter((t) => t > now - 3_600_000);
+      if (recent.length >= 10) return fail('TOO_MANY_REQUESTS', 'The price of one product may be changed at most 10 times an hour');
+      state.priceUpdates.set(product.productId, [...recent, now]);
+      product.price = Number(item.price).toFixed(4);
+      if (item.min_price !== undefined) product.minPrice = String(item.min_price);
+      return { ...answer, updated: true, errors: [] };
+    });
+    return c.json({ result });
+  });
+
   /** A posting as Ozon lists it; `analytics_data` only when the request asks for it (`with.analytics_data`). */
   const postingView = (p: OzonPosting, withAnalytics: boolean) => {
     const w = state.warehouse(p.warehouseId);

@@ -13,6 +13,12 @@ export interface OzonProduct {
   name: string;
   /** Rubles as Ozon writes them: "1290.0000". */
   price: string;
+  /** The product's minimum price (rubles): a price below it is refused. */
+  minPrice?: string;
+  /** In Ozon's automatic promotions without a minimum price: a price change is refused (action_price_enabled_min_price_missing). */
+  autoActionWithoutMinPrice?: boolean;
+  /** The currency of the prices set through the API (the cabinet's). */
+  currency?: string;
   barcode: string;
   archived: boolean;
 }
@@ -88,6 +94,8 @@ export class OzonState {
   readonly postings = new Map<string, OzonPosting>();
   /** `${productId}:${warehouseId}` → when its stock was last set through the API. */
   readonly lastStockUpdate = new Map<string, number>();
+  /** productId → when its price was set through the API (Ozon: at most 10 times an hour per product). */
+  readonly priceUpdates = new Map<number, number[]>();
   private nextOrderId = 100_000_000;
 
   addProduct(p: OzonProduct): OzonProduct {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { createSimulator, type Simulator } from '../toolkit/index.ts';
-import { WbState, type WbFbsOrder } from './state.ts';
+import { WbState, type WbFbsOrder, type WbPriceUpload } from './state.ts';
 
 /**
  * The Wildberries seller API as ../shared/specs/wildberries/*.yaml describe it. WB splits
@@ -35,6 +35,8 @@ export const wbDocumentedLimits = {
   claims: { intervalMs: 3_000, burst: 10 },
   /** Content (product cards): 100 a minute, 600 ms, burst 5. */
   content: { intervalMs: 600, burst: 5 },
+  /** Prices and discounts: 10 requests in 6 s, 600 ms, burst 5. */
+  prices: { intervalMs: 600, burst: 5 },
   /** /ping: 3 requests in 30 s per host. */
   ping: { intervalMs: 10_000, burst: 3 },
 } satisfies Record<string, WbLimit>;
@@ -83,6 +85,7 @@ export function wbLimitGroup(path: string): { group: WbLimitGroup; bucket: strin
   if (path.startsWith('/api/v3/orders')) return { group: 'orders', bucket: 'orders' };
   if (path.startsWith('/api/v3/stocks') || path === '/api/v3/warehouses') return { group: 'stocks', bucket: 'stocks' };
   if (path.startsWith('/content/')) return { group: 'content', bucket: 'content' };
+  if (path.startsWith('/api/v2/')) return { group: 'prices', bucket: 'prices' };
   if (path.startsWith('/api/v1/feedbacks')) return { group: 'feedbacks', bucket: 'feedbacks' };
   if (path.startsWith('/api/v1/claims')) return { group: 'claims', bucket: 'claims' };
   return null;
@@ -273,6 +276,57 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     }
     stateOf(c).setFbsStatus(order.id, 'cancel', 'canceled');
     return c.body(null, 204);
+  });
+
+  // Prices and discounts (discounts-prices-api): an upload of up to 1000 cards, processed at once here; each card's
+  // outcome in the processed upload's details (status 3 with errorText: the price did not change).
+  const pricesError = (c: Context, errorText: string) => c.json({ data: null, error: true, errorText }, 400);
+  let nextUpload = 8_000_000;
+  app.post('/api/v2/upload/task', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { data?: { nmID?: unknown; price?: unknown; discount?: unknown }[] } | null;
+    if (!body || !Array.isArray(body.data)) return pricesError(c, 'Invalid data format');
+    if (!body.data.length) return pricesError(c, 'Empty data');
+    if (body.data.length > 1000) return pricesError(c, 'Upload limit exceeded');
+    const ids = body.data.map((g) => Number(g.nmID));
+    if (new Set(ids).size !== ids.length) return pricesError(c, 'Duplicate item nos');
+    for (const g of body.data) {
+      if (g.price === undefined && g.discount === undefined) return pricesError(c, 'Price and discount not specified');
+      if (g.price !== undefined && (typeof g.price !== 'number' || !Number.isInteger(g.price))) return pricesError(c, 'Price should be a whole number');
+      if (g.price !== undefined && (g.price as number) <= 0) return pricesError(c, 'Invalid price value');
+      if (g.discount !== undefined && (!Number.isInteger(g.discount) || (g.discount as number) < 0 || (g.discount as number) >= 100)) return pricesError(c, 'Invalid discount value');
+    }
+    const st = stateOf(c);
+    const cards = body.data.map((g) => ({ g, card: st.cards.find((k) => k.nmId === Number(g.nmID)) }));
+    if (cards.every(({ card }) => !card)) return pricesError(c, 'All item nos are specified incorrectly, or the specified prices and discounts are already set');
+    if (cards.every(({ g, card }) => card && (g.price ?? card.price) === card.price && (g.discount ?? card.discount ?? 0) === (card.discount ?? 0))) {
+      return pricesError(c, 'The specified prices and discounts are already set');
+    }
+    const upload: WbPriceUpload = { id: nextUpload++, goods: [] };
+    for (const { g, card } of cards) {
+      if (!card) continue;
+      const price = (g.price as number | undefined) ?? card.price;
+      const discount = (g.discount as number | undefined) ?? card.discount ?? 0;
+      const item = { nmID: card.nmId, vendorCode: card.article, sizeID: card.chrtId, techSizeName: card.techSize, price, discount };
+      if (card.inSale) {
+        upload.goods.push({ ...item, status: 3, errorText: "You can't change the item price. Item was added to the Sale due to high inventory" });
+        continue;
+      }
+      card.price = price;
+      card.discount = discount;
+      upload.goods.push({ ...item, status: 2, errorText: '' });
+    }
+    st.priceUploads.set(upload.id, upload);
+    return c.json({ data: { id: upload.id, alreadyExists: false }, error: false, errorText: '' });
+  });
+
+  app.get('/api/v2/history/goods/task', (c) => {
+    const limit = Number(c.req.query('limit'));
+    const offset = Number(c.req.query('offset') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || !Number.isInteger(offset) || offset < 0) return pricesError(c, 'Invalid request parameters');
+    const upload = stateOf(c).priceUploads.get(Number(c.req.query('uploadID')));
+    if (!upload) return pricesError(c, 'Invalid request parameters');
+    const historyGoods = upload.goods.slice(offset, offset + limit).map((g) => ({ ...g, currencyIsoCode4217: 'RUB', clubDiscount: null }));
+    return c.json({ data: { uploadID: upload.id, historyGoods } });
   });
 
   app.put('/api/v3/stocks/:warehouseId', async (c) => {

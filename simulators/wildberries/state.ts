@@ -19,6 +19,16 @@ export interface WbCard {
   techSize: string;
   /** Rubles, before discounts. */
   price: number;
+  /** The seller's discount, % (POST /api/v2/upload/task). */
+  discount?: number;
+  /** In WB's sale by the stock index: its price cannot be changed (the upload's item error). */
+  inSale?: boolean;
+}
+
+/** A processed price upload (GET /api/v2/history/goods/task): each item's status 2 (updated) or 3 (error). */
+export interface WbPriceUpload {
+  id: number;
+  goods: { nmID: number; vendorCode: string; sizeID: number; techSizeName: string; price: number; discount: number; status: 2 | 3; errorText: string }[];
 }
 
 export interface WbSellerWarehouse {
@@ -145,6 +155,8 @@ export class WbState {
   readonly fbsStocks = new Map<string, number>();
   readonly feedbacks: WbFeedback[] = [];
   readonly claims: WbClaim[] = [];
+  /** Price uploads by id, processed at once. */
+  readonly priceUploads = new Map<number, WbPriceUpload>();
   private sequence = 1;
   private readonly random: () => number;
 

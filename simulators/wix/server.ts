@@ -74,6 +74,23 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
     return c.json({ inventoryItems: page.map(inventoryItem), metadata: { items: page.length, offset: parsed.offset }, totalResults: all.length });
   });
 
+  // Catalog V1 "Update Product": only the fields sent change; the price (priceData.price) a number in the site's currency.
+  app.patch('/stores/v1/products/:productId', async (c) => {
+    const product = c.get('site').products.get(c.req.param('productId'));
+    if (!product) return wixError(c, 404, 'PRODUCT_NOT_FOUND', `Product ${c.req.param('productId')} not found`);
+    const body = (await c.req.json().catch(() => null)) as { product?: { priceData?: { price?: unknown } } } | null;
+    if (!body?.product) return wixError(c, 400, 'INVALID_ARGUMENT', 'product is required');
+    const price = body.product.priceData?.price;
+    if (price !== undefined) {
+      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0 || Math.abs(Math.round(price * 100) - price * 100) > 1e-6) {
+        return wixError(c, 400, 'INVALID_ARGUMENT', 'product.priceData.price must be a non-negative number with at most two decimals');
+      }
+      product.price = price;
+      product.lastUpdated = new Date().toISOString();
+    }
+    return c.json({ product: productBody(product, false) });
+  });
+
   app.patch('/stores/v2/inventoryItems/product/:productId', async (c) => {
     const product = c.get('site').products.get(c.req.param('productId'));
     if (!product) return wixError(c, 404, 'PRODUCT_NOT_FOUND', `Product ${c.req.param('productId')} not found`);

@@ -4,13 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { brandWords, englishWordsIn } from '../test/english-words.ts';
 import { exited } from '../test/worker-processes.ts';
 
 /**
  * The CLI in a second terminal, as issue 16 met it: `sklad start` (PGlite in a fresh data
  * directory, the demo on, as `npm start` runs it) in one child process, and `sklad …` commands
  * in others beside it. They ask the running hub over its API; with the hub stopped (or only a
- * stale lock left) they open the database themselves.
+ * stale lock left) they open the database themselves. In Russian they say no English word of
+ * their own (the panel's check, src/test/english-words.ts).
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,14 +21,16 @@ const children: ChildProcess[] = [];
 
 function env(): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, SKLAD_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', SKLAD_DEMO: '1' };
-  for (const name of ['DATABASE_URL', 'SKLAD_MASTER_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'BOT_WEBHOOK_URL', 'WIX_API_KEY', 'WIX_SITE_ID']) delete base[name];
+  // English unless a test asks for Russian (src/cli/lang.ts reads these).
+  for (const name of ['SKLAD_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG', 'DATABASE_URL', 'SKLAD_MASTER_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'BOT_WEBHOOK_URL', 'WIX_API_KEY', 'WIX_SITE_ID']) delete base[name];
   return base;
 }
 
 /** One command, run to its end: its exit code, stdout (the answer) and stderr (which path it took, the bars). */
-const sklad = (...args: string[]) =>
+const sklad = (...args: string[]) => skladWith({}, ...args);
+const skladWith = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
   new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sklad.mjs', ...args], { cwd: root, env: env() });
+    const child = spawn(process.execPath, ['bin/sklad.mjs', ...args], { cwd: root, env: { ...env(), ...extra } });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
@@ -125,6 +129,66 @@ describe('the CLI beside a running `sklad start`', () => {
     for (const [, done, total] of ozon.err.matchAll(/done: (\d+) of (\d+)/g)) expect(Number(done)).toBeLessThanOrEqual(Number(total));
   }, 240_000);
 
+  test('`stock` lists the rows with their source and stock type through the hub, filtered as the API filters (seed 002)', async () => {
+    const json = await sklad('stock', '--source', 'ozon', '--json');
+    expect(json.code, json.err + json.out).toBe(0);
+    expect(json.err).toContain(`via the running hub at ${hubUrl}`);
+    const rows = JSON.parse(json.out) as { items: { source: string; stock_type: string; on_hand: number; reserved: number; available: number; promised: number }[]; total: number };
+    expect(rows.items.length).toBeGreaterThan(0);
+    expect(new Set(rows.items.map((r) => r.source))).toEqual(new Set(['ozon']));
+    for (const r of rows.items) expect(['FBO', 'FBS', 'realFBS']).toContain(r.stock_type);
+
+    const ru = await skladWith({ SKLAD_LANG: 'ru' }, 'stock', '--type', 'FBO', '--limit', '5');
+    expect(ru.code, ru.err + ru.out).toBe(0);
+    expect(ru.out).toMatch(/^Артикул\s+Товар\s+Склад\s+Источник\s+Тип\s+В наличии\s+В резерве\s+Доступно\s+В пути/);
+    expect(ru.out).toMatch(/\bozon\s+FBO\s+\d+/);
+    expect(ru.out).toMatch(/Показано \d+ из \d+\s*$/);
+    const none = await sklad('stock', '--source', 'no-such-source');
+    expect(none.out.trim()).toBe('No stock rows like that');
+  }, 60_000);
+
+  test('in Russian, `sync ID`, `keys list`, `ozon test ID` and `--help` say no English word of their own; in English the same', async () => {
+    // The data's own words are not the CLI's: the names the keys and the accounts were given, the keys' prefixes.
+    const allowed = new Set(brandWords);
+    const keys = JSON.parse((await sklad('keys', 'list', '--json')).out) as { name: string; key_prefix: string }[];
+    for (const { key_prefix } of keys) allowed.add(key_prefix.toLowerCase());
+    const accounts = JSON.parse((await sklad('ozon', 'test', '--json')).out) as { name: string }[];
+    for (const { name } of [...keys, ...accounts]) for (const word of name.toLowerCase().split(/[^a-z'-]+/)) if (word) allowed.add(word);
+
+    const ru = { SKLAD_LANG: 'ru' };
+    const said = {
+      sync: await sklad('--lang', 'ru', 'sync', String(ozonId)),
+      keys: await skladWith(ru, 'keys', 'list'),
+      ozon: await skladWith(ru, 'ozon', 'test', String(ozonId)),
+    };
+    const problems: string[] = [];
+    for (const [command, { code, out, err }] of Object.entries(said)) {
+      expect(code, `${command}: ${err}${out}`).toBe(0);
+      for (const word of englishWordsIn([terminalProse(out), terminalProse(err)], allowed)) problems.push(`${command}: ${word}`);
+    }
+    expect(said.sync.err).toContain(`(через работающий хаб ${hubUrl}`);
+    expect(said.sync.err).toMatch(/полная синхронизация: готово/);
+    expect(said.sync.out).toMatch(new RegExp(`^Кабинет ${ozonId}, полная синхронизация: успешно, получено \\d+`));
+    expect(said.keys.out).toMatch(/^ID\s+РОЛЬ\s+ИМЯ\s+НАЧАЛО/);
+    expect(said.keys.out).toMatch(/администратор\s+cli \(local\)\s+sk_/);
+    expect(said.ozon.out).toMatch(new RegExp(`^Кабинет Ozon ${ozonId} «Demo Ozon»: в порядке — Ozon ответил:`));
+
+    const help = await sklad('--lang', 'ru', '--help');
+    expect(help.code, help.err).toBe(0);
+    expect(help.out).toMatch(/^Использование: sklad \[параметры\] \[команда\]/);
+    for (const word of englishWordsIn([terminalProse(helpDescriptions(help.out))], allowed)) problems.push(`--help: ${word}`);
+    expect(problems).toEqual([]);
+
+    // The same commands in English: English words, no Russian one.
+    const en = [await sklad('sync', String(ozonId)), await sklad('keys', 'list'), await sklad('ozon', 'test', String(ozonId)), await sklad('--help')];
+    for (const { code, out, err } of en) {
+      expect(code, err + out).toBe(0);
+      expect(out + err).not.toMatch(/[А-Яа-яЁё]/);
+    }
+    expect(en[2].out).toMatch(new RegExp(`^Ozon account ${ozonId} "Demo Ozon": OK — Ozon answered:`));
+    expect(en[3].out).toMatch(/^Usage: sklad \[options\] \[command\]/);
+  }, 120_000);
+
   test('an error of the hub is said as the API says it, with exit code 1', async () => {
     const noJob = await sklad('sync', String(ozonId), 'nosuchjob');
     expect(noJob.code).toBe(1);
@@ -160,3 +224,17 @@ describe('the CLI with no hub running', () => {
     expect(fs.existsSync(path.join(dataDir, 'hub.json'))).toBe(false);
   }, 120_000);
 });
+
+/**
+ * What of a terminal's text is prose: not the code a command line holds (`--json`, `<accountId>`,
+ * `[job]`, a 'quoted' literal), as the panel's check skips <code>.
+ */
+function terminalProse(text: string): string {
+  // A quoted literal may be wrapped onto the next line of a `--help`.
+  return text.replace(/--\S+|<[^>\n]*>|\[[^\]\n]*\]|'[^'\n]*(?:\n[^'\n]*)?'|`[^`\n]*`/g, ' ');
+}
+
+/** A `--help`'s text without its terms (the commands' and options' names, the left column). */
+function helpDescriptions(help: string): string {
+  return help.replace(/^ {2}\S.*?(?: {2,}|$)/gm, '');
+}

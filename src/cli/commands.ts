@@ -6,6 +6,8 @@ import { notificationsCommands } from '../notifications/cli.ts';
 import { supportCommands } from '../support/cli.ts';
 import { deliveryCommands } from '../delivery/cli.ts';
 import { reconcileCommands } from '../reconcile/cli.ts';
+import { importCommands } from '../imports/cli.ts';
+import { stockCommands } from '../inventory/cli.ts';
 
 /** Adds every domain's commands and the channel modules' own (worker, scheduler, sync, ozon test …) to `sklad`. */
 export function addCommands(program: Command) {
@@ -16,4 +18,6 @@ export function addCommands(program: Command) {
   supportCommands(program);
   deliveryCommands(program);
   reconcileCommands(program);
+  importCommands(program);
+  stockCommands(program);
 }

@@ -1,14 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { say } from './lang.ts';
 
 /** What the API answers on an error: the one error shape. */
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
 
-/** An error answer of the hub: the API's message, with its HTTP status. */
+/**
+ * An error answer of the hub: the API's message, with its HTTP status, and its code and details
+ * (src/cli/lang.ts says it by its code, in the CLI's language).
+ */
 export class HubError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    readonly code?: string,
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -49,13 +55,14 @@ export class HubApi {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new Error(`The running hub at ${this.url} does not answer (${cause}); is it still starting or stopping?`);
+      throw new Error(say('cli.hub.silent', { url: this.url, cause }));
     }
     const text = await res.text();
     const body: unknown = text ? JSON.parse(text) : null;
     if (!res.ok) {
       const failed = ErrorBody.safeParse(body);
-      throw new HubError(failed.success ? failed.data.error.message : `${method} ${path}: HTTP ${res.status}`, res.status);
+      if (!failed.success) throw new HubError(say('cli.hub.http', { method, path, status: res.status }), res.status);
+      throw new HubError(failed.data.error.message, res.status, failed.data.error.code, failed.data.error.details);
     }
     return schema.parse(body);
   }
@@ -75,9 +82,21 @@ export class HubApi {
     const res = await fetch(target, { headers: { 'x-api-secret-key': this.key } });
     if (!res.ok) {
       const failed = ErrorBody.safeParse(await res.json().catch(() => null));
-      throw new Error(failed.success ? failed.data.error.message : `GET ${path}: HTTP ${res.status}`);
+      if (!failed.success) throw new HubError(say('cli.hub.http', { method: 'GET', path, status: res.status }), res.status);
+      throw new HubError(failed.data.error.message, res.status, failed.data.error.code, failed.data.error.details);
     }
     return Buffer.from(await res.arrayBuffer());
+  }
+
+  /** A file sent as a multipart form (an import's upload), the answer checked with `schema`. */
+  async upload<S extends z.ZodType>(path: string, schema: S, form: FormData): Promise<z.infer<S>> {
+    const res = await fetch(new URL(`/api/v1${path}`, this.url), { method: 'POST', headers: { 'x-api-secret-key': this.key }, body: form });
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const failed = ErrorBody.safeParse(body);
+      throw new HubError(failed.success ? failed.data.error.message : say('cli.hub.http', { method: 'POST', path, status: res.status }), res.status);
+    }
+    return schema.parse(body);
   }
 }
 
@@ -117,6 +136,6 @@ export async function followJob(api: HubApi, jobId: number, progress?: (u: Progr
 /** A job that did not succeed, as an error with its reason. */
 export function jobFailure(job: JobView): Error | null {
   if (job.status === 'succeeded') return null;
-  const retry = job.status === 'failed' ? `; the hub tries again at ${job.run_at} (attempt ${job.attempts} of ${job.max_attempts})` : '';
-  return new Error(`${job.last_error ?? `job ${job.id} ${job.status}`}${retry}`);
+  const error = job.last_error ?? say('cli.job.ended', { id: job.id, status: job.status });
+  return new Error(job.status === 'failed' ? say('cli.job.retry', { error, at: job.run_at, attempt: job.attempts, max: job.max_attempts }) : error);
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { authenticate, createApiKey, listApiKeys, revokeApiKey } from '../access/api-keys.ts';
 import type { Config } from '../config.ts';
 import type { Hub } from '../hub.ts';
+import { say } from './lang.ts';
 
 /**
  * How a CLI command in a second terminal finds a running `sklad start` (docs/decisions/175):
@@ -85,18 +86,18 @@ export function findRunningHub(config: Config): HubFinding {
   if (announced && announced.pid !== process.pid && isAlive(announced.pid)) {
     const file = keyFile(config);
     if (!fs.existsSync(file)) {
-      throw new Error(`Sklad is running at ${announced.url} (process ${announced.pid}), but its CLI key ${file} is missing: restart it, or use the API with a key of your own`);
+      throw new Error(say('cli.hub.noKey', { url: announced.url, pid: announced.pid, file }));
     }
     return { kind: 'hub', url: announced.url, key: fs.readFileSync(file, 'utf8').trim(), pid: announced.pid };
   }
   const notes: string[] = [];
   if (announced) {
-    notes.push(`${hubFile(config)} names process ${announced.pid} at ${announced.url}, which is not running (stale)`);
+    notes.push(say('cli.hub.staleFile', { file: hubFile(config), pid: announced.pid, url: announced.url }));
     fs.rmSync(hubFile(config), { force: true });
   }
   if (!config.DATABASE_URL && fs.existsSync(lockFile(config))) {
     const holder = Number(fs.readFileSync(lockFile(config), 'utf8'));
-    if (holder && !isAlive(holder)) notes.push(`the lock ${lockFile(config)} names process ${holder}, which is not running (stale)`);
+    if (holder && !isAlive(holder)) notes.push(say('cli.hub.staleLock', { file: lockFile(config), pid: holder }));
   }
-  return { kind: 'none', note: notes.length ? `${notes.join('; ')}: opening the database directly` : null };
+  return { kind: 'none', note: notes.length ? say('cli.hub.stale', { notes: notes.join('; ') }) : null };
 }

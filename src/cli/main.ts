@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, Help, InvalidArgumentError } from 'commander';
 import { countApiKeys, createApiKey, listApiKeys, revokeApiKey, roles, type Role } from '../access/api-keys.ts';
 import { loadConfig } from '../config.ts';
 import { loadMasterKey } from '../shared/master-key.ts';
@@ -9,19 +9,46 @@ import { assembleSklad } from '../assembly.ts';
 import { demoBanner } from '../demo/start.ts';
 import { addCommands } from './commands.ts';
 import { startHooks } from './start-hooks.ts';
+import { isKey, type MessageKey } from '../web/i18n.ts';
+import { say, sayCommanderError, sayError } from './lang.ts';
 
 assembleSklad();
 
-const program = new Command('sklad').description('Sklad: one truth about products, stock and orders').showHelpAfterError();
+/** A word of commander's help (`Usage:`, `[options]` …) in the CLI's language; any other as it is. */
+function helpWord(word: string): string {
+  return isKey(`cli.help.${word}`) ? say(`cli.help.${word}` as MessageKey) : word;
+}
+
+const help = new Help();
+/** Commander's `(default: 4)` and `(choices: …)` after a description, in the CLI's language. */
+const helpExtras = (description: string) => description.replace(/([(,] ?)(default|choices): /g, (_, before: string, what: string) => `${before}${helpWord(`${what}:`)} `);
+
+const program = new Command('sklad')
+  .description(say('cli.program'))
+  // The CLI's language (src/cli/lang.ts reads it before parsing, so the help is said in it too).
+  .option('--lang <lang>', say('cli.lang'), (value: string) => {
+    if (value !== 'ru' && value !== 'en') throw new InvalidArgumentError(say('cli.lang.bad'));
+    return value;
+  })
+  .helpOption('-h, --help', say('cli.help'))
+  .helpCommand('help [command]', say('cli.help.command'))
+  // Commander's headings (`Usage:`, `Options:` …), its `[options]` and `[command]`, and its refusals in the CLI's language.
+  .configureHelp({
+    styleTitle: helpWord, styleOptionText: helpWord, styleSubcommandText: helpWord, styleArgumentText: helpWord,
+    optionDescription: (option) => helpExtras(Help.prototype.optionDescription.call(help, option)),
+    argumentDescription: (argument) => helpExtras(Help.prototype.argumentDescription.call(help, argument)),
+  })
+  .configureOutput({ outputError: (text, write) => write(sayCommanderError(text)) })
+  .showHelpAfterError();
 
 const parseRole = (value: string): Role => {
-  if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`role must be one of ${roles.join(', ')}`);
+  if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(say('cli.keys.roleBad', { roles }));
   return value as Role;
 };
 
 program
   .command('start')
-  .description('Run the API, the admin panel, the workers and the scheduler in one process')
+  .description(say('cli.start'))
   .action(async () => {
     const config = loadConfig();
     const hub = await openHub(config, { role: 'all' });
@@ -32,36 +59,36 @@ program
     const { server, url, localUrl } = await startApi(hub);
     const unannounce = await announceHub(hub, localUrl);
     onShutdown(hub, [unannounce, () => new Promise<void>((r) => server.close(() => r())), ...stops.reverse()]);
-    console.log(`\nSklad is running on ${hub.database.kind === 'pglite' ? `the embedded database in ${config.dataDir}` : 'PostgreSQL'}`);
-    console.log(`  Admin panel: ${url}/`);
-    console.log(`  API docs:    ${url}/docs`);
+    console.log(`\n${say('cli.start.running', { where: hub.database.kind === 'pglite' ? say('cli.start.embedded', { dir: config.dataDir }) : say('cli.start.postgres') })}`);
+    console.log(say('cli.start.panel', { url }));
+    console.log(say('cli.start.docs', { url }));
     for (const line of demoBanner()) console.log(`  ${line}`);
-    if (firstKey) console.log(`  First admin API key (shown once, keep it): ${firstKey.key}`);
+    if (firstKey) console.log(say('cli.start.firstKey', { key: firstKey.key }));
     console.log('');
   });
 
 program
   .command('api')
-  .description('Run only the HTTP API and admin panel (scale-out; needs DATABASE_URL)')
+  .description(say('cli.api'))
   .action(async () => {
     const config = loadConfig();
     const hub = await openHub(config, { role: 'api' });
     hub.masterKey = loadMasterKey(config, hub.logger);
     const { server, url } = await startApi(hub);
     onShutdown(hub, [() => new Promise<void>((r) => server.close(() => r()))]);
-    console.log(`Sklad API on ${url} (docs: ${url}/docs)`);
+    console.log(say('cli.api.running', { url }));
   });
 
 program
   .command('migrate')
-  .description('Apply database migrations and exit')
+  .description(say('cli.migrate'))
   .action(() =>
     viaHubOrDatabase({
       hub: async (api) => {
         await api.get('/keys', z.unknown());
-        console.log(`The running hub at ${api.url} applied the migrations when it started: the database is up to date`);
+        console.log(say('cli.migrate.hub', { url: api.url }));
       },
-      database: async () => console.log('Database is up to date'),
+      database: async () => console.log(say('cli.migrate.done')),
     }),
   );
 
@@ -70,25 +97,25 @@ const ApiKeyRow = z.object({
 });
 const CreatedKeyRow = z.object({ id: z.number(), name: z.string(), role: z.string(), key: z.string() });
 
-const keys = program.command('keys').description('Manage API keys');
+const keys = program.command('keys').description(say('cli.keys'));
 keys
   .command('create')
-  .description('Create an API key; it is printed once, as the last word of the last line')
-  .requiredOption('--name <name>', 'who uses the key; shown as the actor in history')
-  .option('--role <role>', `one of ${roles.join(', ')}`, parseRole, 'operator' as Role)
-  .option('--json', 'print JSON')
+  .description(say('cli.keys.create'))
+  .requiredOption('--name <name>', say('cli.keys.name'))
+  .option('--role <role>', say('cli.keys.role', { roles }), parseRole, 'operator' as Role)
+  .option('--json', say('cli.json'))
   .action(async (options: { name: string; role: Role; json?: boolean }) => {
     const input = { name: options.name, role: options.role };
     const created = await viaHubOrDatabase({
       hub: (api) => api.post('/keys', CreatedKeyRow, input),
       database: (hub) => createApiKey(hub.database, input),
     });
-    printResult(options.json, created, () => `Created ${created.role} key "${created.name}" (id ${created.id}). It is shown only now: ${created.key}`);
+    printResult(options.json, created, () => say('cli.keys.created', created));
   });
 keys
   .command('list')
-  .description('List API keys (without their secrets)')
-  .option('--json', 'print JSON')
+  .description(say('cli.keys.list'))
+  .option('--json', say('cli.json'))
   .action(async (options: { json?: boolean }) => {
     const items = await viaHubOrDatabase({
       hub: async (api) => (await api.get('/keys', z.object({ items: z.array(ApiKeyRow) }))).items,
@@ -97,22 +124,22 @@ keys
     printResult(options.json, items, () =>
       items.length
         ? table(
-            ['ID', 'ROLE', 'NAME', 'PREFIX', 'CREATED', 'LAST USED', 'STATE'],
-            items.map((k) => [k.id, k.role, k.name, `${k.key_prefix}…`, k.created_at, k.last_used_at, k.revoked_at ? `revoked ${k.revoked_at}` : 'active']),
+            (['id', 'role', 'name', 'prefix', 'created', 'used', 'state'] as const).map((c) => say(`cli.keys.col.${c}`)),
+            items.map((k) => [k.id, isKey(`role.${k.role}`) ? say(`role.${k.role}` as MessageKey) : k.role, k.name, `${k.key_prefix}…`, k.created_at, k.last_used_at, k.revoked_at ? say('cli.keys.revokedAt', { at: k.revoked_at }) : say('cli.keys.active')]),
           )
-        : 'No API keys yet: sklad keys create --name NAME --role admin',
+        : say('cli.keys.none'),
     );
   });
 keys
   .command('revoke <id>')
-  .description('Revoke an API key by id')
+  .description(say('cli.keys.revoke'))
   .action(async (id: string) => {
     const keyId = positiveInt(id);
     await viaHubOrDatabase({
       hub: (api) => api.request('DELETE', `/keys/${keyId}`, z.null()),
       database: (hub) => revokeApiKey(hub.database, keyId),
     });
-    console.log(`Revoked key ${keyId}`);
+    console.log(say('cli.keys.revoked', { id: keyId }));
   });
 
 addCommands(program);
@@ -120,6 +147,6 @@ addCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(`sklad: ${(error as Error).message}`);
+  console.error(say('cli.error', { message: sayError(error) }));
   process.exit(1);
 }

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ProgressUpdate } from './hub-api.ts';
+import { say } from './lang.ts';
 
 /**
  * A progress bar (drawn only in a terminal) that counts against the real total the work
@@ -29,14 +30,14 @@ export function progressBar(title: string) {
         bar.update(value, { message: u.message ?? '' });
       }
     },
-    /** Stops the bar; with a verdict, prints the summary line `  <title> <verdict>: <done> of <total>`. */
-    end(verdict?: string) {
+    /** Stops the bar; with a verdict, prints the summary line `  <title> <verdict>: <done> of <total>` (in the CLI's language). */
+    end(verdict?: 'done' | 'failed' | 'partly' | 'sent') {
       if (drawn) bar.stop();
       drawn = false;
       if (verdict === undefined) return;
-      const counted = total === undefined ? (done ? `, ${done} counted` : '') : `: ${Math.min(done, total)} of ${total}`;
+      const said = { title, verdict: say(`cli.verdict.${verdict}`), done: total === undefined ? done : Math.min(done, total), total };
       // Beside the bar, on stderr: stdout keeps the command's answer (its JSON with --json).
-      console.error(`  ${title} ${verdict}${counted}`);
+      console.error(say(total !== undefined ? 'cli.bar.of' : done ? 'cli.bar.counted' : 'cli.bar.plain', said));
     },
   };
 }

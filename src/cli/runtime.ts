@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logger.ts';
 import { loadMasterKey } from '../shared/master-key.ts';
 import { HubApi } from './hub-api.ts';
 import { findRunningHub } from './hub-link.ts';
+import { say } from './lang.ts';
 
 /** Opens the database (PostgreSQL with DATABASE_URL, else PGlite in the data directory) and migrates it. */
 export async function openHub(config: Config, options: { role?: string } = {}): Promise<Hub> {
@@ -77,11 +78,11 @@ export async function viaHubOrDatabase<T>(paths: { hub: (api: HubApi) => Promise
   const config = loadConfig();
   const found = findRunningHub(config);
   if (found.kind === 'hub') {
-    console.error(`(via the running hub at ${found.url}, process ${found.pid})`);
+    console.error(say('cli.via.hub', { url: found.url, pid: found.pid }));
     return paths.hub(new HubApi(found.url, found.key));
   }
-  if (found.note) console.error(`(${found.note})`);
-  console.error(`(no hub running: opening ${config.DATABASE_URL ? 'the PostgreSQL database' : `the embedded database in ${config.dataDir}`} directly)`);
+  if (found.note) console.error(say('cli.via.note', { note: found.note }));
+  console.error(say('cli.via.database', { where: config.DATABASE_URL ? say('cli.via.postgres') : say('cli.via.embedded', { dir: config.dataDir }) }));
   return withCliHub(paths.database);
 }
 
@@ -91,7 +92,7 @@ export const cliActor = () => `cli:${process.env.USER ?? 'unknown'}`;
 /** A commander argument parser: a positive whole number. */
 export function positiveInt(text: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(say('cli.positiveInt'));
   return n;
 }
 

@@ -5,6 +5,7 @@ import { cliActor, positiveInt, printResult, table, viaHubOrDatabase } from '../
 import type { Hub } from '../hub.ts';
 import { findPackages, getPackage, packageEvents, type PackageEvent, type PackageRow } from './packages.ts';
 import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './support.ts';
+import { say } from '../cli/lang.ts';
 
 /**
  * `sklad packages find|show|retry|made-by-hand` (seed 004 §4): a package by OZ-…, the posting
@@ -15,19 +16,21 @@ import { markMadeByHand, packageFix, retryPackage, type PackageFix } from './sup
 
 function packageText(p: PackageRow, events: PackageEvent[]): string {
   const a = p.address;
+  const or = (value: unknown, none = '-') => (value === null || value === undefined || value === '' ? none : value);
+  const to = p.delivery_point ? say('cli.packages.point', { point: p.delivery_point }) : a ? [a.countryCode, a.region, a.city, a.address, a.postalCode].filter(Boolean).join(', ') : '?';
   const lines = [
-    `Package ${p.id} · ${p.number} · ${p.state}${p.made_by_hand ? ' (made by hand)' : ''} · order ${p.order_id} · posting ${p.posting_number}`,
-    `  service number: ${p.tracking_number ?? '-'}  status: ${p.delivery_status ?? '-'}  waybill: ${p.waybill_url ?? '-'}`,
-    `  recipient: ${p.recipient.name ?? '?'} ${p.recipient.phone ?? '?'}`,
-    `  to: ${p.delivery_point ? `pick-up point ${p.delivery_point}` : a ? [a.countryCode, a.region, a.city, a.address, a.postalCode].filter(Boolean).join(', ') : '?'}`,
-    `  parcel: ${p.weight_grams ?? '?'} g, ${p.length_cm ?? '?'}×${p.width_cm ?? '?'}×${p.height_cm ?? '?'} cm`,
+    say('cli.packages.head', { id: p.id, number: p.number, state: p.state, byHand: p.made_by_hand, order: p.order_id, posting: or(p.posting_number) }),
+    say('cli.packages.service', { tracking: or(p.tracking_number), status: or(p.delivery_status), waybill: or(p.waybill_url) }),
+    say('cli.packages.recipient', { name: or(p.recipient.name, '?'), phone: or(p.recipient.phone, '?') }),
+    say('cli.packages.to', { to }),
+    say('cli.packages.parcel', { weight: or(p.weight_grams, '?'), length: or(p.length_cm, '?'), width: or(p.width_cm, '?'), height: or(p.height_cm, '?') }),
   ];
-  if (p.error) lines.push(`  error: ${p.error}`);
-  for (const x of p.problems) lines.push(`  missing: ${x.field} (${x.reason})`);
-  lines.push('', `Outbox events (${events.length}):`);
+  if (p.error) lines.push(say('cli.packages.error', { error: p.error }));
+  for (const x of p.problems) lines.push(say('cli.packages.missing', { field: x.field, reason: x.reason }));
+  lines.push('', say('cli.packages.events', { count: events.length }));
   for (const e of events) {
-    lines.push(`  #${e.id} ${e.name} ${e.state} attempts=${e.attempts}${e.last_error ? ` last error: ${e.last_error}` : ''}`);
-    for (const x of e.errors) lines.push(`      attempt ${x.attempt} ${x.at} ${x.http_status ?? ''} ${x.error}`);
+    lines.push(say('cli.packages.event', { id: e.id, name: e.name, state: e.state, attempts: e.attempts, error: e.last_error ?? '' }));
+    for (const x of e.errors) lines.push(say('cli.packages.attempt', { attempt: x.attempt, at: x.at, status: x.http_status ?? '', error: x.error }));
   }
   return lines.join('\n');
 }
@@ -51,34 +54,34 @@ async function resolvePackage(target: Target, ref: string): Promise<PackageRow &
   const found = await find(target, ref, 2);
   if (found.items.length === 1) return byId(target, found.items[0].id);
   if (/^\d{1,15}$/.test(ref)) return byId(target, Number(ref));
-  throw new Error(found.items.length ? `"${ref}" names ${found.total} packages: give the package id` : `No package has the number "${ref}"`);
+  throw new Error(found.items.length ? say('cli.packages.many', { ref, count: found.total }) : say('cli.packages.none', { ref }));
 }
 
 /** The command's work on either way: the running hub's API, or the database opened here. */
 const either = <T>(work: (target: Target) => Promise<T>) => viaHubOrDatabase({ hub: (api) => work({ api }), database: (hub) => work({ hub }) });
 
 export function deliveryCommands(program: Command) {
-  const packages = program.command('packages').description('Delivery packages (OZ-…): find, show with outbox events and errors, retry, mark made by hand');
+  const packages = program.command('packages').description(say('cli.packages.command'));
 
   packages
     .command('find <number>')
-    .description('Packages by OZ-{posting_number}, the posting number or the delivery service’s number')
-    .option('--json', 'print JSON')
+    .description(say('cli.packages.find'))
+    .option('--json', say('cli.json'))
     .action(async (number: string, options: { json?: boolean }) => {
       const { items } = await either((target) => find(target, number, 50));
-      if (!items.length) throw new Error(`No package has the number "${number}"`);
+      if (!items.length) throw new Error(say('cli.packages.none', { ref: number }));
       printResult(options.json, items, () =>
         table(
-          ['ID', 'NUMBER', 'STATE', 'SERVICE NUMBER', 'ORDER', 'WAYBILL'],
-          items.map((p) => [p.id, p.number, `${p.state}${p.made_by_hand ? ' (by hand)' : ''}`, p.tracking_number, p.order_id, p.waybill_url ? 'yes' : 'no']),
+          (['id', 'number', 'state', 'service', 'order', 'waybill'] as const).map((c) => say(`cli.packages.col.${c}`)),
+          items.map((p) => [p.id, p.number, `${p.state}${p.made_by_hand ? say('cli.packages.byHand') : ''}`, p.tracking_number, p.order_id, say(p.waybill_url ? 'cli.packages.yes' : 'cli.packages.no')]),
         ),
       );
     });
 
   packages
     .command('show <package>')
-    .description('A package (its id or any of its numbers) with its outbox events and their errors')
-    .option('--json', 'print JSON')
+    .description(say('cli.packages.show'))
+    .option('--json', say('cli.json'))
     .action(async (ref: string, options: { json?: boolean }) => {
       const p = await either((target) => resolvePackage(target, ref));
       printResult(options.json, p, () => packageText(p, p.events));
@@ -86,18 +89,18 @@ export function deliveryCommands(program: Command) {
 
   packages
     .command('retry <package>')
-    .description('Send the package again, with fixed fields if given (checked before anything is queued)')
-    .option('--name <name>', 'the recipient’s name')
-    .option('--phone <phone>', 'the recipient’s phone')
-    .option('--country <code>', 'the country code (RU)')
-    .option('--region <region>', 'the region')
-    .option('--city <city>', 'the city')
-    .option('--address <address>', 'the street, house and flat')
-    .option('--postal-code <code>', 'the postal code')
-    .option('--point <code>', 'a pick-up point’s code instead of the address')
-    .option('--weight <grams>', 'the parcel’s weight in grams', positiveInt)
-    .option('--size <LxWxH>', 'the parcel’s size in centimetres, e.g. 30x20x10')
-    .option('--json', 'print JSON')
+    .description(say('cli.packages.retry'))
+    .option('--name <name>', say('cli.packages.opt.name'))
+    .option('--phone <phone>', say('cli.packages.opt.phone'))
+    .option('--country <code>', say('cli.packages.opt.country'))
+    .option('--region <region>', say('cli.packages.opt.region'))
+    .option('--city <city>', say('cli.packages.opt.city'))
+    .option('--address <address>', say('cli.packages.opt.address'))
+    .option('--postal-code <code>', say('cli.packages.opt.postalCode'))
+    .option('--point <code>', say('cli.packages.opt.point'))
+    .option('--weight <grams>', say('cli.packages.opt.weight'), positiveInt)
+    .option('--size <LxWxH>', say('cli.packages.opt.size'))
+    .option('--json', say('cli.json'))
     .action(async (ref: string, options: RetryOptions) => {
       const fix = fixOf(options);
       const after = await either(async (target) => {
@@ -106,13 +109,13 @@ export function deliveryCommands(program: Command) {
           ? target.api.post(`/packages/${p.id}/retry`, shaped<PackageRow>('id', 'number', 'state'), fix)
           : retryPackage(target.hub, p.id, fix, cliActor());
       });
-      printResult(options.json, after, () => `Package ${after.id} ${after.number} queued again (${after.state})`);
+      printResult(options.json, after, () => say('cli.packages.queued', { ...after }));
     });
 
   packages
     .command('made-by-hand <package> <number>')
-    .description('Record the delivery order the service’s support made by hand, with its number (CDEK number): the flow goes on to the waybill')
-    .option('--json', 'print JSON')
+    .description(say('cli.packages.madeByHand'))
+    .option('--json', say('cli.json'))
     .action(async (ref: string, number: string, options: { json?: boolean }) => {
       const after = await either(async (target) => {
         const p = await resolvePackage(target, ref);
@@ -120,7 +123,7 @@ export function deliveryCommands(program: Command) {
           ? target.api.post(`/packages/${p.id}/made-by-hand`, shaped<PackageRow>('id', 'number', 'tracking_number'), { tracking_number: number })
           : markMadeByHand(target.hub, p.id, number, cliActor());
       });
-      printResult(options.json, after, () => `Package ${after.id} ${after.number} is made by hand: number ${after.tracking_number}`);
+      printResult(options.json, after, () => say('cli.packages.marked', { id: after.id, number: after.number, tracking: after.tracking_number }));
     });
 }
 
@@ -154,7 +157,7 @@ function fixOf(o: RetryOptions): PackageFix {
   if (o.weight) fix.weight_grams = o.weight;
   if (o.size) {
     const [length, width, height] = o.size.split(/[x×*]/i).map((n) => positiveInt(n.trim()));
-    if (!height) throw new InvalidArgumentError('--size is length x width x height in centimetres, e.g. 30x20x10');
+    if (!height) throw new InvalidArgumentError(say('cli.packages.sizeBad'));
     Object.assign(fix, { length_cm: length, width_cm: width, height_cm: height });
   }
   const checked = packageFix.safeParse(fix);

@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { loadMasterKey } from '../shared/master-key.ts';
 import { onShutdown, openHub } from '../cli/runtime.ts';
+import { say } from '../cli/lang.ts';
 import { startScheduler } from './scheduler.ts';
 import { startWorkers } from './worker.ts';
 
@@ -11,35 +12,32 @@ import { startWorkers } from './worker.ts';
 export function engineCommands(program: Command) {
   program
     .command('worker')
-    .description('Run only the job workers (scale-out: start as many as you like; needs DATABASE_URL)')
-    .option('--concurrency <n>', 'jobs run at once in this process', parseCount, 4)
+    .description(say('cli.worker'))
+    .option('--concurrency <n>', say('cli.worker.concurrency'), parseCount, 4)
     .action(async (options: { concurrency: number }) => {
       const hub = await openScaleOutHub('worker');
       await loadExtraJobModules();
       const stop = startWorkers(hub, { concurrency: options.concurrency });
       onShutdown(hub, [stop]);
-      console.log(`Sklad worker running (${options.concurrency} at once, pid ${process.pid})`);
+      console.log(say('cli.worker.running', { concurrency: options.concurrency, pid: process.pid }));
     });
 
   program
     .command('scheduler')
-    .description('Run only the scheduler (one leads across all processes; needs DATABASE_URL)')
+    .description(say('cli.scheduler'))
     .action(async () => {
       const hub = await openScaleOutHub('scheduler');
       await loadExtraJobModules();
       const stop = startScheduler(hub);
       onShutdown(hub, [stop]);
-      console.log(`Sklad scheduler running (pid ${process.pid})`);
+      console.log(say('cli.scheduler.running', { pid: process.pid }));
     });
 }
 
 async function openScaleOutHub(role: string) {
   const config = loadConfig();
   if (!config.DATABASE_URL) {
-    throw new Error(
-      `\`sklad ${role}\` runs beside other processes, which the embedded database cannot serve (it is one process). ` +
-        'Set DATABASE_URL to a PostgreSQL server, or use `sklad start`, which runs the workers and the scheduler in one process.',
-    );
+    throw new Error(say('cli.scaleOut.needsPostgres', { role }));
   }
   const hub = await openHub(config, { role });
   hub.masterKey = loadMasterKey(config, hub.logger);
@@ -59,6 +57,6 @@ export async function loadExtraJobModules(value = process.env.SKLAD_EXTRA_JOB_MO
 
 function parseCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('a whole number from 1 to 1000');
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError(say('cli.worker.count'));
   return n;
 }

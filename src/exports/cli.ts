@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import { followJob, jobFailure, shaped, type HubApi } from '../cli/hub-api.ts';
+import { say } from '../cli/lang.ts';
 import { progressBar } from '../cli/progress.ts';
 import { viaHubOrDatabase } from '../cli/runtime.ts';
 import { moduleFor } from '../channels/core/module.ts';
@@ -31,31 +32,30 @@ interface ExportOptions {
 
 const parseId = (value: string) => {
   const id = Number(value);
-  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('an account id is a positive whole number');
+  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError(say('cli.accountIdBad'));
   return id;
 };
 
 const parseFormat = (value: string): FileFormat => {
-  if (!(fileFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(`the format is one of ${fileFormats.join(', ')}`);
+  if (!(fileFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(say('cli.export.formatBad', { formats: fileFormats }));
   return value as FileFormat;
 };
 
 const parseSeparator = (value: string): Separator => {
   const separator = value === 'tab' || value === '\\t' ? '\t' : value;
-  if (!(separators as readonly string[]).includes(separator)) throw new InvalidArgumentError("the separator is ';', ',' or 'tab'");
+  if (!(separators as readonly string[]).includes(separator)) throw new InvalidArgumentError(say('cli.export.separatorBad'));
   return separator as Separator;
 };
-
 
 async function writeFile(hub: Hub, options: ExportOptions & { out: string }) {
   const { columns } = feedOf(await exportAccount(hub.db, options.to));
   const written = await writeCatalogFile(fs.createWriteStream(options.out), catalogProducts(hub.db, options.from), columns, options);
-  console.log(`Wrote ${written} product(s) to ${options.out}`);
+  console.log(say('cli.export.wrote', { count: written, file: options.out }));
 }
 
 async function sendExport(hub: Hub, options: ExportOptions): Promise<ExportView> {
   const id = await createCatalogExport(hub.db, options, 'cli');
-  const bar = progressBar('export');
+  const bar = progressBar(say('cli.export.bar'));
   try {
     await runCatalogExport(hub, id, { progress: async (u) => bar.update(u) });
   } finally {
@@ -69,7 +69,7 @@ async function sendInHub(api: HubApi, options: ExportOptions): Promise<ExportVie
   const started = await api.post('/exports/catalog', z.object({ id: z.number(), job_id: z.number() }), {
     from: options.from, to: options.to, format: options.format, ...(options.separator ? { separator: options.separator } : {}),
   });
-  const bar = progressBar('export');
+  const bar = progressBar(say('cli.export.bar'));
   let job;
   try {
     job = await followJob(api, started.job_id, (u) => bar.update(u));
@@ -83,42 +83,39 @@ async function sendInHub(api: HubApi, options: ExportOptions): Promise<ExportVie
 
 function printExport(view: ExportView) {
   const c = view.counts;
-  console.log(
-    `Export ${view.id}: ${view.state}; ${c.products} product(s), ${c.sent} sent, ${c.invalid} not sent, ` +
-      `${c.processed} processed, ${c.failed} refused, ${c.warnings} warning(s)`,
-  );
-  for (const f of view.feeds) console.log(`  feed ${f.feed_id}: ${f.state}, ${f.processed}/${f.total} processed, ${f.failed} failed`);
-  for (const e of view.errors) console.log(`  error   ${e.sku ?? '-'}${e.feed_id ? ` (feed ${e.feed_id})` : ''}: ${e.message}`);
-  if (view.errors_total > view.errors.length) console.log(`  … and ${view.errors_total - view.errors.length} more error(s): GET /api/v1/exports/catalog/${view.id}`);
-  for (const w of view.warnings) console.log(`  warning ${w.sku ?? '-'} (feed ${w.feed_id}): ${w.message}`);
+  console.log(say('cli.export.summary', { id: view.id, state: view.state, ...c }));
+  for (const f of view.feeds) console.log(say('cli.export.feed', { id: f.feed_id, state: f.state, processed: f.processed, total: f.total, failed: f.failed }));
+  for (const e of view.errors) console.log(say('cli.export.error', { sku: e.sku ?? '-', feed: e.feed_id, message: e.message }));
+  if (view.errors_total > view.errors.length) console.log(say('cli.export.more', { count: view.errors_total - view.errors.length, id: view.id }));
+  for (const w of view.warnings) console.log(say('cli.export.warning', { sku: w.sku ?? '-', feed: w.feed_id, message: w.message }));
 }
 
 /** Adds `export` to the channel's command (`sklad lamoda export …`), making the channel's command when the module has none yet. */
 export function registerCatalogExportCommand(program: Command, options: { channel: string }) {
   const { channel } = options;
   const title = moduleFor(channel)?.connector.title ?? channel;
-  const parent = program.commands.find((c) => c.name() === channel) ?? program.command(channel).description(`${title} accounts`);
+  const parent = program.commands.find((c) => c.name() === channel) ?? program.command(channel).description(say('cli.export.channel', { title }));
   parent
     .command('export')
-    .description(`Export the products one account lists to a ${title} account as feeds (and as a file with --out); exit code 1 when any was not sent or was refused`)
-    .requiredOption('--from <id>', 'the account whose listed products are exported', parseId)
-    .requiredOption('--to <id>', `the ${title} account they go to`, parseId)
-    .option('--format <format>', `the file's format: ${fileFormats.join(' or ')}`, parseFormat, 'csv' as FileFormat)
-    .option('--separator <char>', "CSV only: ';' (default), ',' or 'tab'", parseSeparator)
-    .option('--out <file>', 'write the file here')
-    .option('--no-send', 'only write the file (with --out), send nothing')
+    .description(say('cli.export.command', { title }))
+    .requiredOption('--from <id>', say('cli.export.from'), parseId)
+    .requiredOption('--to <id>', say('cli.export.to', { title }), parseId)
+    .option('--format <format>', say('cli.export.format', { formats: fileFormats.join(' | ') }), parseFormat, 'csv' as FileFormat)
+    .option('--separator <char>', say('cli.export.separator'), parseSeparator)
+    .option('--out <file>', say('cli.export.out'))
+    .option('--no-send', say('cli.export.noSend'))
     .action(async (opts: ExportOptions) => {
-      if (!opts.send && !opts.out) throw new InvalidArgumentError('--no-send leaves nothing to do without --out FILE');
+      if (!opts.send && !opts.out) throw new InvalidArgumentError(say('cli.export.nothing'));
       const ok = await viaHubOrDatabase({
         hub: async (api) => {
           const target = await api.get(`/channels/accounts/${opts.to}`, z.object({ channel: z.string() }));
-          if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
+          if (target.channel !== channel) throw new InvalidArgumentError(say('cli.export.wrongAccount', { id: opts.to, channel: target.channel, title }));
           if (opts.out) {
             const file = await api.download(`/exports/catalog.${opts.format}`, {
               account: opts.from, to: opts.to, separator: opts.format === 'csv' && opts.separator ? (opts.separator === '\t' ? 'tab' : opts.separator) : undefined,
             });
             fs.writeFileSync(opts.out, file);
-            console.log(`Wrote ${opts.out} (${file.length} bytes) from the running hub`);
+            console.log(say('cli.export.wroteHub', { file: opts.out, bytes: file.length }));
           }
           if (!opts.send) return true;
           const view = await sendInHub(api, opts);
@@ -127,7 +124,7 @@ export function registerCatalogExportCommand(program: Command, options: { channe
         },
         database: async (hub) => {
           const target = await exportAccount(hub.db, opts.to);
-          if (target.channel !== channel) throw new InvalidArgumentError(`account ${opts.to} is a ${target.channel} account, not a ${title} one`);
+          if (target.channel !== channel) throw new InvalidArgumentError(say('cli.export.wrongAccount', { id: opts.to, channel: target.channel, title }));
           if (opts.out) await writeFile(hub, { ...opts, out: opts.out });
           if (!opts.send) return true;
           const view = await sendExport(hub, opts);

@@ -4,9 +4,16 @@ import type { CatalogColumn, CatalogProduct } from '../channels/core/catalog-fee
 
 export type Cell = string | number | null;
 
+/** A column of a file: its key, its header in each format, its value in a row (a module's CatalogColumn is one). */
+export interface FileColumn<T> {
+  key: string;
+  header: { csv: string; xlsx: string };
+  value(row: T): string | number | null;
+}
+
 /** A column's value, with an empty or blank text read as none. */
-export function cellOf(column: CatalogColumn, product: CatalogProduct): Cell {
-  const value = column.value(product);
+export function cellOf<T>(column: FileColumn<T>, row: T): Cell {
+  const value = column.value(row);
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   return value.trim() === '' ? null : value;

@@ -11,8 +11,10 @@ import { menuRoutes, menuWebhookRoutes } from '../menu/routes.ts';
 import { notificationModules } from '../notifications/module.ts';
 import { supportRoutes } from '../support/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
+import { importRoutes } from '../imports/routes.ts';
 import { deliveryRoutes } from '../delivery/routes.ts';
 import { reconcileRoutes } from '../reconcile/routes.ts';
+import { pricingRoutes } from '../pricing/routes.ts';
 
 /**
  * Every domain's routes, then the channel modules' own (src/channels/core/module.ts): `api`
@@ -23,6 +25,7 @@ export function apiModules(_hub?: Hub): ApiModule[] {
   return [
     { name: 'access', api: accessRoutes },
     { name: 'catalog', api: catalogRoutes },
+    { name: 'pricing', api: pricingRoutes },
     { name: 'inventory', api: inventoryRoutes },
     { name: 'orders', api: ordersRoutes },
     { name: 'support', api: supportRoutes },
@@ -30,6 +33,7 @@ export function apiModules(_hub?: Hub): ApiModule[] {
     { name: 'reconcile', api: reconcileRoutes },
     { name: 'channels', api: channelsRoutes },
     { name: 'exports', api: exportRoutes },
+    { name: 'imports', api: importRoutes },
     ...channelModules().flatMap((m) => m.routes ?? []),
     { name: 'web', public: webRoutes },
     // Before the engine: GET /sync/history with the seed's iiko filters is answered by the menu.

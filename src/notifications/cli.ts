@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { onShutdown, openHub } from '../cli/runtime.ts';
 import { loadMasterKey } from '../shared/master-key.ts';
+import { say } from '../cli/lang.ts';
 
 /**
  * `sklad notifier`: the event detector, the sender and the Telegram bot alone, for scale-out
@@ -12,17 +13,17 @@ import { loadMasterKey } from '../shared/master-key.ts';
 export function notificationsCommands(program: Command) {
   program
     .command('notifier')
-    .description('Run only the notifications: event detection, sending, the Telegram bot (scale-out; needs DATABASE_URL)')
+    .description(say('cli.notifier'))
     .action(async () => {
       const config = loadConfig();
       if (!config.DATABASE_URL) {
-        throw new Error('`sklad notifier` runs beside other processes, which the embedded database cannot serve. Set DATABASE_URL, or use `sklad start`.');
+        throw new Error(say('cli.scaleOut.needsPostgres', { role: 'notifier' }));
       }
       const hub = await openHub(config, { role: 'notifier' });
       hub.masterKey = loadMasterKey(config, hub.logger);
       const { startNotifications } = await import('./runtime.ts');
       const stop = await startNotifications(hub);
       onShutdown(hub, [stop]);
-      console.log(`Sklad notifier running (pid ${process.pid})`);
+      console.log(say('cli.notifier.running', { pid: process.pid }));
     });
 }

@@ -4,6 +4,7 @@ import { followJob, JobAccepted, jobFailure, shaped } from '../cli/hub-api.ts';
 import { positiveInt, table, viaHubOrDatabase } from '../cli/runtime.ts';
 import { findingFilter, findingKinds, listFindings } from './findings.ts';
 import { reconcileOrders, type ReconcileSummary } from './run.ts';
+import { say, statusWord } from '../cli/lang.ts';
 
 /**
  * The reconciler in the terminal: `sklad reconcile <accountId>` runs one now (its safe fixes
@@ -15,9 +16,9 @@ import { reconcileOrders, type ReconcileSummary } from './run.ts';
 export function reconcileCommands(program: Command) {
   program
     .command('reconcile <accountId>')
-    .description("Compare a sales channel account's orders (the last --days) with Sklad's, the CRM's deals and the delivery orders")
-    .option('--days <n>', 'the window in days (default 7)', positiveInt)
-    .option('--json', 'print JSON')
+    .description(say('cli.reconcile.command'))
+    .option('--days <n>', say('cli.reconcile.days'), positiveInt)
+    .option('--json', say('cli.json'))
     .action(async (accountId: string, options: { days?: number; json?: boolean }) => {
       const id = positiveInt(accountId);
       const summary = await viaHubOrDatabase({
@@ -34,20 +35,20 @@ export function reconcileCommands(program: Command) {
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         const r = summary.read;
-        console.log(`Run ${summary.run_id}: ${summary.status} · read ${r.channel} on the channel, ${r.sklad} in Sklad, ${r.deals} deals, ${r.packages} packages · waited ${summary.waited_ms} ms`);
-        console.log(`Found ${summary.found} (${summary.new} new), fixed ${summary.fixed}, closed ${summary.closed}`);
-        for (const p of summary.problems) console.log(`  not checked: ${p}`);
+        console.log(say('cli.reconcile.run', { id: summary.run_id, status: statusWord(summary.status), ...r, waited: summary.waited_ms }));
+        console.log(say('cli.reconcile.found', { ...summary }));
+        for (const p of summary.problems) console.log(say('cli.reconcile.notChecked', { problem: p }));
       }
       if (summary.status === 'partial') process.exitCode = 2;
     });
 
   program
     .command('findings')
-    .description('What the reconciler found and is still open (or --state fixed|closed)')
-    .option('--state <state>', 'open (default), fixed or closed', 'open')
+    .description(say('cli.reconcile.findings'))
+    .option('--state <state>', say('cli.reconcile.state'), 'open')
     .option('--kind <kind>', findingKinds.join(', '))
-    .option('--account <id>', 'one account')
-    .option('--json', 'print JSON')
+    .option('--account <id>', say('cli.reconcile.account'))
+    .option('--json', say('cli.json'))
     .action(async (options: { state: string; kind?: string; account?: string; json?: boolean }) => {
       const filter = findingFilter.parse({ state: options.state, kind: options.kind, account_id: options.account });
       type Found = Awaited<ReturnType<typeof listFindings>>;
@@ -59,11 +60,11 @@ export function reconcileCommands(program: Command) {
         database: (hub) => listFindings(hub.db, filter),
       });
       if (options.json) return console.log(JSON.stringify(found, null, 2));
-      if (!found.length) return console.log(`No ${filter.state} findings`);
+      if (!found.length) return console.log(say('cli.reconcile.none', { state: filter.state }));
       console.log(
         table(
-          ['ID', 'KIND', 'ACCOUNT', 'ORDER', 'FIX', 'SINCE', 'DETAIL'],
-          found.map((f) => [`#${f.id}`, f.kind, f.account_name ?? f.account_id, f.order_id ? `order ${f.order_id}` : f.key, `${f.fix ?? '-'}${f.safe ? ' (safe)' : ''}`, f.first_seen_at, f.detail]),
+          (['id', 'kind', 'account', 'order', 'fix', 'since', 'detail'] as const).map((c) => say(`cli.reconcile.col.${c}`)),
+          found.map((f) => [`#${f.id}`, f.kind, f.account_name ?? f.account_id, f.order_id ? say('cli.reconcile.order', { id: f.order_id }) : f.key, `${f.fix ?? '-'}${f.safe ? say('cli.reconcile.safe') : ''}`, f.first_seen_at, f.detail]),
         ),
       );
     });

@@ -192,6 +192,24 @@ export const errorCatalogue = {
     ru: 'Кабинет {account_id} — канал {channel}, он не принимает каталог{channels?: выгружайте в кабинет канала {channels}}',
   },
 
+  // ── Bulk import (src/imports, issue 20) ──────────────────────────────────────────────────
+  IMPORT_FILE_UNREADABLE: { status: 422, en: 'The file cannot be read: {reason}', ru: 'Файл не читается: {reason}' },
+  IMPORT_FILE_TOO_LARGE: { status: 413, en: 'The file is larger than {mb} MB', ru: 'Файл больше {mb} МБ' },
+  IMPORT_MAPPING_INVALID: { status: 400, en: '{message}', ru: 'Неверное сопоставление колонок: {message}' },
+  IMPORT_STATE: { status: 409, en: 'Import {import_id} is {state}: only an uploaded, invalid or failed one can be applied', ru: 'Импорт {import_id} в состоянии {state}: применить можно только загруженный, с ошибками или неудачный' },
+
+  // ── Prices (src/pricing, issue 20) ─────────────────────────────────────────────────────
+  PRICE_BASE_MISSING: {
+    status: 409,
+    en: 'Product {product_id} has no base price: a rule (base × factor) needs one; set it first or give the account a price of its own',
+    ru: 'У товара {product_id} нет базовой цены: правилу (база × коэффициент) она нужна; задайте её или свою цену кабинета',
+  },
+  PRICE_NOT_TAKEN: {
+    status: 409,
+    en: 'The {channel} channel takes no prices',
+    ru: 'Канал {channel} не принимает цены',
+  },
+
   // ── Delivery (src/delivery, seed 004 §4) ─────────────────────────────────────────────────
   NOT_A_DELIVERY_ACCOUNT: {
     status: 409,

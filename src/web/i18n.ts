@@ -1,10 +1,17 @@
+import { cliWords } from '../cli/words.ts';
+import { deliveryCliWords } from '../delivery/cli-words.ts';
+import { exportCliWords } from '../exports/cli-words.ts';
+import { importCliWords } from '../imports/cli-words.ts';
 import { botWords, eventWords, noteWords, switchWords } from '../notifications/words.ts';
+import { reconcileCliWords } from '../reconcile/cli-words.ts';
+import { supportCliWords } from '../support/cli-words.ts';
 import { errorCatalogue, type ErrorCode } from '../shared/error-codes.ts';
 import { menuWords } from './words/menu.ts';
 import { notificationPageWords } from './words/notifications.ts';
 import { orderActionWords } from './words/orders.ts';
 import { storedWords } from './words/stored.ts';
 import { stockSourceWords } from './words/stock.ts';
+import { stockCliWords } from '../inventory/cli-words.ts';
 
 /**
  * The panel's words in Russian and English. English is the key list; Russian must have every
@@ -1283,7 +1290,7 @@ export type Label = Record<Lang, string>;
 // is prefixed on registration (`bot.welcome`, `code.SKU_TAKEN`). A channel module's own labels
 // (credential fields, job names) travel with the module as `Label`s (docs/decisions/120).
 
-type Pairs = Record<string, { ru: string; en: string }>;
+export type Pairs = Record<string, { ru: string; en: string }>;
 type Prefixed<P extends string, W> = `${P}.${keyof W & string}`;
 type Part<K extends string> = Record<Lang, Record<K, string>>;
 
@@ -1316,6 +1323,13 @@ const parts = [
   pairs('notify', notificationPageWords),
   pairs('orders.act', orderActionWords),
   pairs('stock.origin', stockSourceWords),
+  pairs('cli.stock', stockCliWords),
+  pairs('cli', cliWords),
+  pairs('cli.order', supportCliWords),
+  pairs('cli.packages', deliveryCliWords),
+  pairs('cli.export', exportCliWords),
+  pairs('cli.import', importCliWords),
+  pairs('cli.reconcile', reconcileCliWords),
 ] as const;
 
 /** Every key of the dictionary: the panel's and each part's. */
@@ -1334,6 +1348,29 @@ function assemble(lang: Lang): Record<MessageKey, string> {
 }
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { en: assemble('en'), ru: assemble('ru') };
+
+const runtimeKeys = new Map<string, string[]>();
+
+/**
+ * A part known only once the app is assembled: the installed channel modules' labels
+ * (src/channels/core/words.ts, registered by src/assembly.ts). Its keys are said by `t` like
+ * every other (made at run time, they are checked with `isKey` or said with `wordsOr`).
+ * Registering a prefix again (a test assembling other modules) replaces its part.
+ */
+export function registerRuntimePart(prefix: string, words: Pairs) {
+  for (const lang of languages) for (const key of runtimeKeys.get(prefix) ?? []) delete (dictionaries[lang] as Record<string, string>)[key];
+  const keys: string[] = [];
+  for (const [key, said] of Object.entries(words)) {
+    const name = `${prefix}.${key}`;
+    if (name in dictionaries.en) throw new Error(`Two texts for the key ${name}: each key belongs to one part`);
+    for (const lang of languages) (dictionaries[lang] as Record<string, string>)[name] = said[lang];
+    keys.push(name);
+  }
+  runtimeKeys.set(prefix, keys);
+}
+
+/** Every key of the dictionary in one language, the runtime parts' too (the test that both languages have each). */
+export const dictionaryOf = (lang: Lang): Readonly<Record<string, string>> => dictionaries[lang];
 
 /** What fills a text's `{placeholders}`: a dotted path reaches into an object, a list is joined with ", ". */
 export type Params = Record<string, unknown>;

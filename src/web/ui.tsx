@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { moduleFor } from '../channels/core/module.ts';
+import { jobKey, labelIn } from '../channels/core/words.ts';
 import type { View } from './context.ts';
 import { wordsOr } from './i18n.ts';
 
@@ -360,5 +361,5 @@ export const actorName = (v: View, actor: string) => wordsOr(v.t, `actor.${actor
  * a core one (`channels.sync`) as the panel's words do, anything else as the type itself.
  */
 export function jobLabel(v: View, type: string): string {
-  return moduleFor(type.split('.')[0])?.jobLabels?.[type]?.[v.lang] ?? wordsOr(v.t, `run.${type}`, type);
+  return labelIn(v.lang, jobKey(type)) ?? wordsOr(v.t, `run.${type}`, type);
 }

@@ -18,6 +18,7 @@ import { pageGuard } from '../core/paging.ts';
 import { sleep } from '../core/http-client.ts';
 import { allegroRequest, updateState, type AllegroState } from './auth.ts';
 import { orderFromAllegro, orderFromForm } from './orders.ts';
+import { pushAllegroPrices } from './prices.ts';
 import {
   checkoutForm,
   checkoutFormsPage,
@@ -339,8 +340,10 @@ export const allegroConnector: Connector = {
   channel: 'allegro',
   title: 'Allegro',
   defaultBaseUrl: 'https://api.allegro.pl',
-  capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
+  capabilities: { listings: true, pushStock: true, readStock: true, orders: true, pushPrices: true },
   limits: defaults,
+  // Grosze; allegro.pl sells in PLN.
+  pricing: { step: 1, currencies: ['PLN'] },
   credentialsSchema,
   settingsSchema,
 
@@ -411,6 +414,8 @@ export const allegroConnector: Connector = {
     }
     return quantities;
   },
+
+  pushPrices: pushAllegroPrices,
 
   fetchOrder: fetchAllegroOrder,
   listOrders: listAllegroOrders,

@@ -9,6 +9,7 @@ import { runConnectorJob } from './jobs.ts';
 import { reconcileAccount } from './propagation.ts';
 import { syncAccount } from './sync.ts';
 import { listSyncRuns, withSyncRun } from '../../engine/sync-runs.ts';
+import { say, sayError, statusWord } from '../../cli/lang.ts';
 
 /**
  * A channel's own foreground sync of all its accounts (or one), e.g. Ozon's with a progress
@@ -48,8 +49,8 @@ export async function accountRuns(target: { hub: Hub } | { api: HubApi }, accoun
 }
 
 /** `fetched 3, created 1, … in 1.2 s`: a run's counts in one line. */
-export const runCounts = (run: SyncRunRow) =>
-  `fetched ${run.fetched}, created ${run.created}, updated ${run.updated}, pushed ${run.pushed}, failed ${run.failed} in ${((run.duration_ms ?? 0) / 1000).toFixed(1)} s`;
+export const runCounts = (run: SyncRunRow) => say('cli.sync.counts', { ...run, seconds: ((run.duration_ms ?? 0) / 1000).toFixed(1) });
+
 
 /** Asks the hub to run a job of the account and follows it: the runs it made, or its failure. */
 export async function runInHub(api: HubApi, accountId: number, start: string, progress?: (u: ProgressUpdate) => void): Promise<SyncRunRow[]> {
@@ -68,25 +69,22 @@ export async function runInHub(api: HubApi, accountId: number, start: string, pr
 export function channelsCommands(program: Command) {
   program
     .command('sync <accountId> [job]')
-    .description(
-      "Run an account's sync now: 'full' (default: listings, matching, pushes), 'reconcile', or a connector job such as 'orders'; " +
-        "or a channel's full sync with a progress bar: 'sync ozon [accountId]'",
-    )
-    .option('--json', "print the sync run as JSON")
+    .description(say('cli.sync'))
+    .option('--json', say('cli.sync.json'))
     .action(async (accountId: string, job: string | undefined, options: { json?: boolean }) => {
       const channelSync = channelSyncCommands.get(accountId);
       if (channelSync) {
         const only = job === undefined || job === 'full' ? undefined : Number(job);
-        if (only !== undefined && (!Number.isSafeInteger(only) || only < 1)) throw new InvalidArgumentError('accountId is a positive whole number');
+        if (only !== undefined && (!Number.isSafeInteger(only) || only < 1)) throw new InvalidArgumentError(say('cli.sync.id'));
         if (!(await channelSync(only))) process.exitCode = 1;
         return;
       }
       const id = Number(accountId);
       if (!Number.isSafeInteger(id) || id < 1) {
-        throw new InvalidArgumentError(`accountId is a positive whole number${channelSyncCommands.size ? `, or a channel: ${[...channelSyncCommands.keys()].join(', ')}` : ''}`);
+        throw new InvalidArgumentError(channelSyncCommands.size ? say('cli.sync.idOrChannel', { channels: [...channelSyncCommands.keys()] }) : say('cli.sync.id'));
       }
       const name = job ?? 'full';
-      const title = name === 'full' ? 'full sync' : name;
+      const title = name === 'full' ? say('cli.sync.full') : name === 'reconcile' ? say('cli.sync.reconcile') : name;
       const bar = progressBar(title);
       let runs: SyncRunRow[];
       try {
@@ -108,11 +106,17 @@ export function channelsCommands(program: Command) {
         bar.end('failed');
         throw error;
       }
-      bar.end(runs.some((r) => r.status !== 'succeeded') ? 'finished with failures' : 'done');
+      bar.end(runs.some((r) => r.status !== 'succeeded') ? 'partly' : 'done');
       printResult(options.json, runs, () =>
         runs
-          .map((r) => [`Account ${id} ${title}: ${r.status}, ${runCounts(r)}`, ...(r.problems ?? []).map((p) => `  problem: ${p.message}`), ...(r.error ? [`  error: ${r.error}`] : [])].join('\n'))
-          .join('\n') || `Account ${id} ${title}: nothing ran`,
+          .map((r) =>
+            [
+              say('cli.sync.run', { id, title, status: statusWord(r.status), counts: runCounts(r) }),
+              ...(r.problems ?? []).map((p) => say('cli.sync.problem', { message: sayError(p.message) })),
+              ...(r.error ? [say('cli.sync.error', { message: sayError(r.error) })] : []),
+            ].join('\n'),
+          )
+          .join('\n') || say('cli.sync.nothing', { id, title }),
       );
       if (runs.some((r) => r.status === 'failed')) process.exitCode = 1;
     });

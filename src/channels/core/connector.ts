@@ -32,6 +32,23 @@ export interface ChannelCapabilities {
   readStock: boolean;
   /** Pulls orders. */
   orders: boolean;
+  /** Takes prices (`pushPrices`). */
+  pushPrices?: boolean;
+}
+
+/** What a channel expects of a price (docs/decisions/190): Sklad rounds to `step` and refuses other currencies before sending. */
+export interface ChannelPricing {
+  /** Minor units a price must be a multiple of (WB whole rubles: 100; Ozon kopecks: 1). */
+  step: number;
+  /** ISO 4217 codes the channel takes; any when not set. */
+  currencies?: readonly string[];
+}
+
+/** A price handed to the connector, in minor units (already rounded to the channel's step). */
+export interface PricePush {
+  listing: MappedListing;
+  amount: number;
+  currency: string;
 }
 
 /** An account as a connector sees it: credentials already decrypted, never logged. */
@@ -137,7 +154,11 @@ export interface ConnectorContext {
   pageCap?: number;
 }
 
-export type ValidationResult = { ok: true; details?: string } | { ok: false; reason: string };
+/**
+ * A check of an account's key. `said`: the same verdict in both languages, in the module's own
+ * words (what `sklad <channel> test` and the panel show a seller); else `details`/`reason` as they are.
+ */
+export type ValidationResult = { ok: true; details?: string; said?: { ru: string; en: string } } | { ok: false; reason: string; said?: { ru: string; en: string } };
 
 /** A periodic job a connector brings (orders, sales, menus …), with its default schedule. */
 export interface ConnectorJob {
@@ -195,6 +216,13 @@ export interface Connector {
   findListings?(ctx: ConnectorContext, skus: string[]): Promise<RemoteListing[]>;
   /** Pushes quantities; called with at most `limits.pushBatchSize` items. */
   pushQuantities?(ctx: ConnectorContext, items: QuantityPush[]): Promise<PushOutcome[]>;
+  /** How prices must look on this channel; with `capabilities.pushPrices`. */
+  pricing?: ChannelPricing;
+  /**
+   * Pushes prices; called with at most `limits.pushBatchSize` items. An item the channel refuses
+   * (below its minimum, a promotion holding it) is `ok: false, retryable: false`: its reason is kept on the listing.
+   */
+  pushPrices?(ctx: ConnectorContext, items: PricePush[]): Promise<PushOutcome[]>;
   /** Reads the channel's current quantities of these listings, keyed by listing id. */
   readQuantities?(ctx: ConnectorContext, listings: MappedListing[]): Promise<Map<number, number>>;
   /**

@@ -5,12 +5,14 @@ import { z } from 'zod';
 import type { AppEnv } from '../../http/router.ts';
 import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { registerRuntimePart } from '../../web/i18n.ts';
 import type { Simulator } from '../../../simulators/toolkit/index.ts';
 import type { CatalogFeed } from './catalog-feed.ts';
 import type { ChannelHttpError, Connector, ConnectorContext, HttpRequest, SyncRunCounter } from './connector.ts';
 import type { CrmService } from './crm.ts';
 import type { DeliveryService } from './delivery.ts';
 import type { OrderActions } from './order-actions.ts';
+import { channelWords } from './words.ts';
 
 /**
  * A channel module: everything one external service brings to Sklad (docs/decisions/120).
@@ -153,6 +155,7 @@ export interface ChannelModule {
   crm?: CrmService;
   /** A delivery service (CDEK): Sklad's delivery flow (src/delivery) makes its delivery orders. */
   delivery?: DeliveryService;
+  /** What the seller may do with the channel's orders from Sklad (cancel, confirm, ship with a tracking number): src/orders/actions.ts. */
   orderActions?: OrderActions;
   /** Which of the channel's orders take those actions (all when not given): WB only its FBS assembly tasks, say. */
   orderActionsApply?(order: { postingNumber: string | null; channelStatus: string | null }): boolean;
@@ -183,6 +186,8 @@ export function installChannelModules(modules: ChannelModule[]) {
     seen.add(m.connector.channel);
   }
   installed = modules;
+  // Their labels join the one dictionary (src/channels/core/words.ts).
+  registerRuntimePart('channel', channelWords(modules));
 }
 
 /** The installed modules, in registry order. */

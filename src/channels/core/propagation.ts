@@ -77,8 +77,8 @@ async function releaseLease(db: Db, accountId: number, owner: string) {
      where id = ${accountId} and push_lease_owner = ${owner}`);
 }
 
-/** Holds the account's lease while `fn` runs; null when another pusher has it. */
-async function withPushLease<T>(hub: Hub, accountId: number, fn: () => Promise<T>): Promise<{ value: T } | null> {
+/** Holds the account's lease while `fn` runs; null when another pusher has it (stock and price pushes share it). */
+export async function withPushLease<T>(hub: Hub, accountId: number, fn: () => Promise<T>): Promise<{ value: T } | null> {
   const owner = `${processId}:${crypto.randomUUID()}`;
   if (!(await claimLease(hub.db, accountId, owner))) return null;
   const renew = setInterval(() => {

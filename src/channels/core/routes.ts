@@ -13,6 +13,7 @@ import { testAccountKey } from './key-check.ts';
 import { listListings, mapListing, matchStates } from './listings.ts';
 import { lookupListings } from './sync.ts';
 import { channelModules } from './module.ts';
+import { credentialKey, labelPair, settingKey } from './words.ts';
 
 const tags = ['Channels'];
 
@@ -106,8 +107,10 @@ export function channelsRoutes(hub: Hub) {
       c.json({
         items: channelModules().map(({ connector: k, credentialFields, settingFields }) => ({
           channel: k.channel, title: k.title, default_base_url: k.defaultBaseUrl, capabilities: k.capabilities, limits: k.limits,
-          credential_fields: credentialFields.map((f) => ({ key: f.key, label: f.label, help: f.help, secret: f.secret })),
-          setting_fields: (settingFields ?? []).map((f) => ({ key: f.key, label: f.label, help: f.help })),
+          credential_fields: credentialFields.map((f) => ({
+            key: f.key, label: labelPair(credentialKey(k.channel, f.key)) ?? f.label, help: labelPair(credentialKey(k.channel, f.key, 'help')), secret: f.secret,
+          })),
+          setting_fields: (settingFields ?? []).map((f) => ({ key: f.key, label: labelPair(settingKey(k.channel, f.key)) ?? f.label, help: labelPair(settingKey(k.channel, f.key, 'help')) })),
           jobs: (k.jobs ?? []).map((j) => ({ name: j.name, description: j.description, default_cron: j.defaultCron ?? null })),
         })),
       }, 200),
@@ -235,7 +238,7 @@ export function channelsRoutes(hub: Hub) {
       method: 'post', path: '/channels/accounts/{id}/test', tags, security, summary: "Ask the service whether the account's key works, changing nothing",
       description: 'What `sklad <channel> test` prints: OK with what the service said, or why not. POST …/validate is the check that also sets the status.',
       request: { params: AccountParam },
-      responses: { 200: jsonResponse(z.object({ ok: z.boolean(), text: z.string() }), 'The verdict'), ...errorResponses(404, 503) },
+      responses: { 200: jsonResponse(z.object({ ok: z.boolean(), text: z.string(), said: z.object({ ru: z.string(), en: z.string() }) }), 'The verdict; `said`: the same in both languages'), ...errorResponses(404, 503) },
     }),
     async (c) => c.json(await testAccountKey(hub, c.req.valid('param').id), 200),
   );

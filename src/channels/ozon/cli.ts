@@ -11,9 +11,10 @@ import { CredentialsRejected } from '../core/connector.ts';
 import { runConnectorJob } from '../core/jobs.ts';
 import { testAccountKey } from '../core/key-check.ts';
 import { syncAccount } from '../core/sync.ts';
+import { say, sayError, sayPair, statusWord } from '../../cli/lang.ts';
 
 /**
- * `sklad ozon test [--account ID]`: checks each Ozon account's keys against Ozon and says
+ * `sklad ozon test [ID]` (or `--account ID`): checks each Ozon account's keys against Ozon and says
  * OK or why not (the account's status is left as it is; the API's validate changes it).
  * Beside a running `sklad start` both ask that hub (its workers run the parts); else they
  * open the database here.
@@ -24,13 +25,15 @@ import { syncAccount } from '../core/sync.ts';
 
 const parseId = (value: string) => {
   const id = Number(value);
-  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('an account id is a positive whole number');
+  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError(say('cli.accountIdBad'));
   return id;
 };
 
 const AccountRow = z.object({ id: z.number(), name: z.string(), channel: z.string(), status: z.string() });
 type AccountRow = z.infer<typeof AccountRow>;
-const Verdict = z.object({ ok: z.boolean(), text: z.string() });
+const Verdict = z.object({ ok: z.boolean(), text: z.string(), said: z.object({ ru: z.string(), en: z.string() }) });
+/** A check's verdict in the CLI's language. */
+const verdictText = (v: Pick<z.infer<typeof Verdict>, 'said'>) => sayPair(v.said);
 
 /** Where the command runs: the running hub's API, or the database opened here. */
 type Target = { api: HubApi } | { hub: Hub };
@@ -41,14 +44,15 @@ async function ozonAccounts(target: Target, accountId?: number): Promise<Account
       ? (await target.api.get('/channels/accounts', z.object({ items: z.array(AccountRow) }), { channel: 'ozon' })).items
       : await listAccounts(target.hub.db, { channel: 'ozon' });
   const accounts = all.filter((a) => accountId === undefined || a.id === accountId);
-  if (!accounts.length) throw new Error(accountId === undefined ? 'There is no Ozon account: add one first' : `Account ${accountId} is not an Ozon account`);
+  if (!accounts.length) throw new Error(accountId === undefined ? say('cli.channel.none', { title }) : say('cli.channel.notIt', { id: accountId, title }));
   return accounts;
 }
 
 const accountStatus = async (target: Target, id: number) =>
   'api' in target ? (await target.api.get(`/channels/accounts/${id}`, AccountRow)).status : (await getAccount(target.hub.db, id)).status;
 
-const label = (a: AccountRow) => `Ozon account ${a.id} "${a.name}"`;
+const title = 'Ozon';
+const label = (a: Pick<AccountRow, 'id' | 'name'>) => say('cli.channel.account', { title, id: a.id, name: a.name });
 
 /** One account's check: OK with what Ozon said, or the reason it failed (the account is left as it is). */
 const testOne = (target: Target, account: AccountRow) =>
@@ -57,7 +61,7 @@ const testOne = (target: Target, account: AccountRow) =>
 type Progress = (u: ProgressUpdate) => void;
 
 interface Part {
-  title: string;
+  title: 'stock' | 'postings' | 'listings';
   type: string;
   local(hub: Hub, accountId: number, progress: (u: ProgressUpdate) => Promise<void>): Promise<unknown>;
   /** The API call that queues the part in the running hub. */
@@ -75,6 +79,11 @@ const parts: Part[] = [
   },
 ];
 
+/** A part's name in the CLI's language, and the widths its lines are padded to. */
+const partName = (part: Part['title']) => say(`cli.part.${part}`);
+const width = Math.max(...parts.map((p) => partName(p.title).length));
+const statusWidth = Math.max(...['succeeded', 'failed', 'partial', 'running'].map((s) => statusWord(s).length));
+
 async function runPart(target: Target, part: Part, accountId: number, progress: Progress) {
   if ('api' in target) await runInHub(target.api, accountId, part.start(accountId), progress);
   else await part.local(target.hub, accountId, async (u) => progress(u));
@@ -84,10 +93,10 @@ async function syncOne(target: Target, account: AccountRow): Promise<boolean> {
   // The account's newest run before this sync: the runs after it are this sync's.
   const [before] = await accountRuns(target, account.id, { limit: 1 });
   const started = performance.now();
-  console.log(`${label(account)}: full sync`);
+  console.log(say('cli.channel.fullSync', { account: label(account) }));
   let ok = true;
   for (const part of parts) {
-    const bar = progressBar(part.title.padEnd(8));
+    const bar = progressBar(partName(part.title).padEnd(width));
     let failure: unknown;
     try {
       await runPart(target, part, account.id, (u) => bar.update(u));
@@ -98,7 +107,7 @@ async function syncOne(target: Target, account: AccountRow): Promise<boolean> {
     }
     if (failure) {
       ok = false;
-      console.log(`  ${part.title} failed: ${(failure as Error).message}`);
+      console.log(say('cli.channel.partFailed', { part: partName(part.title), message: sayError(failure) }));
       // Refused keys fail every part the same way.
       if (failure instanceof CredentialsRejected || (await accountStatus(target, account.id)) === 'needs_reauth') break;
     }
@@ -108,12 +117,13 @@ async function syncOne(target: Target, account: AccountRow): Promise<boolean> {
     .filter((r) => (!before || r.id > before.id) && parts.some((p) => p.type === r.type))
     .sort((a, b) => a.id - b.id);
   for (const run of runs) {
-    const part = parts.find((p) => p.type === run.type)?.title ?? run.type;
-    console.log(`  ${part.padEnd(8)} ${run.status.padEnd(9)} ${runCounts(run)}`);
-    for (const p of run.problems ?? []) console.log(`           problem: ${p.message}`);
+    const part = parts.find((p) => p.type === run.type);
+    const status = statusWord(run.status);
+    console.log(say('cli.channel.partRun', { part: (part ? partName(part.title) : run.type).padEnd(width), status: status.padEnd(statusWidth), counts: runCounts(run) }));
+    for (const p of run.problems ?? []) console.log(say('cli.channel.partProblem', { message: sayError(p.message) }));
     if (run.status === 'failed') ok = false;
   }
-  console.log(`  ${ok ? 'done' : 'finished with failures'} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(say('cli.channel.total', { verdict: say(ok ? 'cli.verdict.done' : 'cli.verdict.partly'), seconds: ((performance.now() - started) / 1000).toFixed(1) }));
   return ok;
 }
 
@@ -129,28 +139,29 @@ async function syncOzon(accountId?: number): Promise<boolean> {
 
 export function ozonCommands(program: Command) {
   defineChannelSyncCommand('ozon', syncOzon);
-  const ozon = program.command('ozon').description('Ozon accounts: check the keys, run a full sync');
+  const ozon = program.command('ozon').description(say('cli.channel.command', { title }));
 
   ozon
-    .command('test')
-    .description("Check each Ozon account's Client-Id and Api-Key against Ozon (or one: --account ID); the accounts are left as they are")
-    .option('--account <id>', 'only this account', parseId)
-    .option('--json', 'print JSON')
-    .action(async (options: { account?: number; json?: boolean }) => {
+    .command('test [accountId]')
+    .description(say('cli.channel.test', { title }))
+    .option('--account <id>', say('cli.onlyAccount'), parseId)
+    .option('--json', say('cli.json'))
+    .action(async (accountId: string | undefined, options: { account?: number; json?: boolean }) => {
+      const only = accountId === undefined ? options.account : parseId(accountId);
       const check = async (target: Target) => {
         const results = [];
-        for (const account of await ozonAccounts(target, options.account)) results.push({ account_id: account.id, name: account.name, ...(await testOne(target, account)) });
+        for (const account of await ozonAccounts(target, only)) results.push({ account_id: account.id, name: account.name, ...(await testOne(target, account)) });
         return results;
       };
       const results = await viaHubOrDatabase({ hub: (api) => check({ api }), database: (hub) => check({ hub }) });
-      printResult(options.json, results, () => results.map((r) => `${label({ id: r.account_id, name: r.name, channel: 'ozon', status: '' })}: ${r.ok ? 'OK' : 'FAILED'} — ${r.text}`).join('\n'));
+      printResult(options.json, results, () => results.map((r) => say(r.ok ? 'cli.channel.ok' : 'cli.channel.bad', { account: label({ id: r.account_id, name: r.name }), text: verdictText(r) })).join('\n'));
       if (!results.every((r) => r.ok)) process.exitCode = 1;
     });
 
   ozon
     .command('sync')
-    .description('Run a full sync of each Ozon account now, in the foreground (or one: --account ID)')
-    .option('--account <id>', 'only this account', parseId)
+    .description(say('cli.channel.sync', { title }))
+    .option('--account <id>', say('cli.onlyAccount'), parseId)
     .action(async (options: { account?: number }) => {
       if (!(await syncOzon(options.account))) process.exitCode = 1;
     });

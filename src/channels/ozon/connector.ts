@@ -3,6 +3,7 @@ import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorCo
 import { pageGuard } from '../core/paging.ts';
 import { ozonCall, ozonMessage, ozonSettings, settingsOf } from './client.ts';
 import { fetchOzonPosting, listOzonPostings, syncOzonPostings } from './postings.ts';
+import { pushOzonPrices } from './prices.ts';
 import { syncOzonStocks } from './stocks.ts';
 import { productInfoAnswer, productListAnswer, stocksAnswer, stocksByWarehouseAnswer, stockUpdateAnswer, warehouseListAnswer } from './types.ts';
 
@@ -40,8 +41,10 @@ export const ozonConnector: Connector = {
   channel: 'ozon',
   title: 'Ozon',
   defaultBaseUrl: 'https://api-seller.ozon.ru',
-  capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
+  capabilities: { listings: true, pushStock: true, readStock: true, orders: true, pushPrices: true },
   limits: { pushBatchSize: 100, requestsPerSecond: 40, burst: 20, maxConcurrent: 4, readBatchSize: 1000 },
+  // Kopecks: the spec's price has "up to two digits after the point"; the currency must be the cabinet's.
+  pricing: { step: 1 },
   credentialsSchema: z.object({
     clientId: z.string().trim().regex(/^\d{1,20}$/, 'Client-Id is the number Ozon shows next to the key'),
     apiKey: z.string().trim().min(8, 'an Ozon Api-Key has at least 8 characters').max(200),
@@ -52,7 +55,8 @@ export const ozonConnector: Connector = {
   async validate(ctx) {
     try {
       const list = await ozonCall(ctx, '/v1/warehouse/list', undefined, warehouseListAnswer, { attempts: 2 });
-      return { ok: true, details: `Ozon answered: ${list.result.length} FBS/rFBS warehouses` };
+      const details = `Ozon answered: ${list.result.length} FBS/rFBS warehouses`;
+      return { ok: true, details, said: { en: details, ru: `Ozon ответил: складов FBS/rFBS — ${list.result.length}` } };
     } catch (error) {
       if (error instanceof CredentialsRejected) return { ok: false, reason: error.message };
       throw error;
@@ -80,6 +84,8 @@ export const ozonConnector: Connector = {
       lastId = page.result.last_id;
     } while (pages.more({ items: page.result.items.length, limit: 1000, total: page.result.total, next: lastId }));
   },
+
+  pushPrices: pushOzonPrices,
 
   async pushQuantities(ctx, items) {
     const warehouse = await pushWarehouse(ctx);

@@ -9,7 +9,7 @@ import { orderWarehouseSetting, type GroupLimit } from '../core/module.ts';
  * family there; `settings.hosts` overrides single families (a sandbox host, say).
  */
 
-export const families = ['common', 'statistics', 'marketplace', 'content', 'feedbacks', 'returns'] as const;
+export const families = ['common', 'statistics', 'marketplace', 'content', 'feedbacks', 'returns', 'prices'] as const;
 export type WbFamily = (typeof families)[number];
 
 const productionHosts: Record<WbFamily, string> = {
@@ -19,6 +19,7 @@ const productionHosts: Record<WbFamily, string> = {
   content: 'https://content-api.wildberries.ru',
   feedbacks: 'https://feedbacks-api.wildberries.ru',
   returns: 'https://returns-api.wildberries.ru',
+  prices: 'https://discounts-prices-api.wildberries.ru',
 };
 
 export const wbSettings = z.object({
@@ -50,6 +51,8 @@ export const wbLimitGroups: Record<string, GroupLimit> = {
   orders: { intervalMs: 200, burst: 20 },
   stocks: { intervalMs: 200, burst: 20 },
   content: { intervalMs: 600, burst: 5 },
+  // Prices and discounts: 10 requests in 6 s (600 ms, burst 5) for the whole category.
+  prices: { intervalMs: 600, burst: 5 },
   feedbacks: { intervalMs: 333, burst: 6 },
   claims: { intervalMs: 3_000, burst: 10 },
   ping: { intervalMs: 10_000, burst: 3 },

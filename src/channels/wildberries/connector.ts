@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type PushOutcome, type QuantityPush } from '../core/connector.ts';
 import { pageGuard } from '../core/paging.ts';
 import { settingsOf, wbCall, wbMessage, wbSettings } from './client.ts';
+import { pushWbPrices } from './prices.ts';
 import { listWbFbsOrders, syncWildberries } from './sync.ts';
 import { cardsAnswer, pingAnswer } from './types.ts';
 
@@ -55,9 +56,12 @@ export const wildberriesConnector: Connector = {
   channel: 'wildberries',
   title: 'Wildberries',
   defaultBaseUrl: 'https://marketplace-api.wildberries.ru',
-  capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
+  capabilities: { listings: true, pushStock: true, readStock: true, orders: true, pushPrices: true },
   // The account-wide bucket sits at the loosest frequent group (FBS: 300 a minute); each group keeps its own limit (module.ts limitGroups).
   limits: { pushBatchSize: MAX_ITEMS, requestsPerSecond: 5, burst: 20, maxConcurrent: 2 },
+  // WB takes whole rubles ("Price should be a whole number").
+  pricing: { step: 100 },
+  pushPrices: pushWbPrices,
   credentialsSchema: z.object({ token: z.string().trim().min(20, 'a WB API token is a long JWT').max(4000) }),
   settingsSchema: wbSettings,
   secretHeaders: ['Authorization'],

@@ -12,6 +12,7 @@ import {
   type RemoteListing,
 } from '../core/connector.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { pushWixPrices } from './prices.ts';
 import { inventoryPage, productsPage, wixErrorText, wixProduct, type InventoryItem, type WixProduct } from './types.ts';
 
 /**
@@ -203,8 +204,10 @@ export const wixConnector: Connector = {
   channel: 'wix',
   title: 'Wix Stores',
   defaultBaseUrl: 'https://www.wixapis.com',
-  capabilities: { listings: true, pushStock: true, readStock: true, orders: false },
+  capabilities: { listings: true, pushStock: true, readStock: true, orders: false, pushPrices: true },
   limits: defaults,
+  // Cents (grosze) of the site's currency; Wix's API takes no currency with a price.
+  pricing: { step: 1 },
   credentialsSchema,
   settingsSchema,
   secretHeaders: ['authorization'],
@@ -236,6 +239,8 @@ export const wixConnector: Connector = {
     }
     return quantities;
   },
+
+  pushPrices: pushWixPrices,
 
   async pushQuantities(ctx, items) {
     const inventory = await inventoryOf(ctx, items.map((i) => ids(i.listing).productId));

@@ -7,6 +7,7 @@ import { setSchedulesEnabled } from '../../channels/core/context.ts';
 import { enqueueAccountJob } from '../../channels/core/jobs.ts';
 import { countByState, listListings, matchStates, type MatchState } from '../../channels/core/listings.ts';
 import { channelModules, moduleFor, requireModule, type ChannelModule, type CredentialField } from '../../channels/core/module.ts';
+import { credentialKey, labelIn } from '../../channels/core/words.ts';
 import { rows } from '../../db/database.ts';
 import { listScheduleTargets, type ScheduleTarget } from '../../engine/schedules.ts';
 import type { Hub } from '../../hub.ts';
@@ -369,7 +370,7 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
             )}
             <dt>{t('channels.credentials')}</dt>
             <dd>
-              <MaskedCredentials v={v} account={account} module={module} />
+              <MaskedCredentials v={v} account={account} />
             </dd>
             <dt>{t('channels.lastSync')}</dt>
             <dd>
@@ -453,9 +454,9 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
 }
 
 /** The account's credentials as stored: masked, each under its field's label. */
-function MaskedCredentials({ v, account, module }: { v: View; account: AccountView; module?: ChannelModule }) {
+function MaskedCredentials({ v, account }: { v: View; account: AccountView }) {
   const masked = account.credentials as Record<string, string>;
-  const label = (key: string) => module?.credentialFields.find((f) => f.key === key)?.label[v.lang] ?? key;
+  const label = (key: string) => labelIn(v.lang, credentialKey(account.channel, key), key);
   return (
     <>
       {Object.entries(masked).map(([key, value]) => (
@@ -512,7 +513,8 @@ function CredentialInputs({ v, module, values, errors }: CredentialProps) {
   return (
     <>
       {module.credentialFields.map((f) => (
-        <Field name={inputName(f)} label={f.label[v.lang]} hint={f.help?.[v.lang]} type={f.secret ? 'password' : 'text'} value={f.secret ? undefined : values[f.key]}
+        <Field name={inputName(f)} label={labelIn(v.lang, credentialKey(module.connector.channel, f.key), f.key)}
+          hint={labelIn(v.lang, credentialKey(module.connector.channel, f.key, 'help'))} type={f.secret ? 'password' : 'text'} value={f.secret ? undefined : values[f.key]}
           errors={errors} required attrs={{ autocomplete: 'off', placeholder: f.placeholder }} />
       ))}
       {errors.credentials && (

@@ -36,12 +36,14 @@ const parseId = (value: string) => {
   return id;
 };
 
-const parseFormat = (value: string): FileFormat => {
+/** `--format`: one of the file formats (the import and export commands share it). */
+export const parseFormat = (value: string): FileFormat => {
   if (!(fileFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(say('cli.export.formatBad', { formats: fileFormats }));
   return value as FileFormat;
 };
 
-const parseSeparator = (value: string): Separator => {
+/** `--separator`: CSV's separator, `tab` for a tab. */
+export const parseSeparator = (value: string): Separator => {
   const separator = value === 'tab' || value === '\\t' ? '\t' : value;
   if (!(separators as readonly string[]).includes(separator)) throw new InvalidArgumentError(say('cli.export.separatorBad'));
   return separator as Separator;

@@ -6,7 +6,8 @@ import { followJob, jobFailure, shaped, type HubApi } from '../cli/hub-api.ts';
 import { say } from '../cli/lang.ts';
 import { progressBar } from '../cli/progress.ts';
 import { cliActor, viaHubOrDatabase } from '../cli/runtime.ts';
-import { fileFormats, separators, type FileFormat, type Separator } from '../exports/files.ts';
+import { parseFormat, parseSeparator } from '../exports/cli.ts';
+import { fileFormats, type FileFormat, type Separator } from '../exports/files.ts';
 import type { Hub } from '../hub.ts';
 import { writeTableFile } from './export.ts';
 import { importKinds, Mapping, type Field, type ImportKind } from './fields.ts';
@@ -106,17 +107,6 @@ async function importInHub(api: HubApi, kind: ImportKind, file: string, pairs: s
 const parseTable = (value: string): ImportKind => {
   if (!(importKinds as readonly string[]).includes(value)) throw new InvalidArgumentError(say('cli.import.tableBad'));
   return value as ImportKind;
-};
-
-const parseFormat = (value: string): FileFormat => {
-  if (!(fileFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(say('cli.export.formatBad', { formats: fileFormats }));
-  return value as FileFormat;
-};
-
-const parseSeparator = (value: string): Separator => {
-  const separator = value === 'tab' || value === '\\t' ? '\t' : value;
-  if (!(separators as readonly string[]).includes(separator)) throw new InvalidArgumentError(say('cli.export.separatorBad'));
-  return separator as Separator;
 };
 
 export function importCommands(program: Command) {

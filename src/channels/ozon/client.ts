@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectorAccount, ConnectorContext } from '../core/connector.ts';
+import { ChannelHttpError, CredentialsRejected, type ConnectorAccount, type ConnectorContext, type PushOutcome } from '../core/connector.ts';
 import { orderWarehouseSetting, type GroupLimit } from '../core/module.ts';
 
 /**
@@ -62,4 +62,15 @@ function shapeIssues(error: z.ZodError): string {
 export function ozonMessage(body: unknown): string {
   const message = (body as { message?: unknown } | null)?.message;
   return typeof message === 'string' && message ? `: ${message}` : '';
+}
+
+/**
+ * A push request (stock or prices) that failed as a whole: each item failed with Ozon's words,
+ * retryable unless Ozon refused the request itself. Refused keys are not an item's failure: rethrown.
+ */
+export function allFailed(items: readonly { listing: { listingId: number } }[], error: unknown): PushOutcome[] {
+  if (error instanceof CredentialsRejected) throw error;
+  const retryable = !(error instanceof ChannelHttpError) || error.retryable;
+  const message = error instanceof ChannelHttpError ? `${error.message}${ozonMessage(error.body)}` : (error as Error).message;
+  return items.map((i) => ({ listingId: i.listing.listingId, ok: false, error: message, retryable }));
 }

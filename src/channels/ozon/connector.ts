@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
+import { CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
 import { pageGuard } from '../core/paging.ts';
-import { ozonCall, ozonMessage, ozonSettings, settingsOf } from './client.ts';
+import { allFailed, ozonCall, ozonSettings, settingsOf } from './client.ts';
 import { fetchOzonPosting, listOzonPostings, syncOzonPostings } from './postings.ts';
 import { pushOzonPrices } from './prices.ts';
 import { syncOzonStocks } from './stocks.ts';
@@ -101,10 +101,7 @@ export const ozonConnector: Connector = {
     try {
       answer = await ozonCall(ctx, '/v2/products/stocks', { stocks }, stockUpdateAnswer, { limitGroup: 'stockUpdate' });
     } catch (error) {
-      if (error instanceof CredentialsRejected) throw error;
-      const retryable = !(error instanceof ChannelHttpError) || error.retryable;
-      const message = error instanceof ChannelHttpError ? `${error.message}${ozonMessage(error.body)}` : (error as Error).message;
-      return items.map((i): PushOutcome => ({ listingId: i.listing.listingId, ok: false, error: message, retryable }));
+      return allFailed(items, error);
     }
     // Ozon answers per item, matched here by product and warehouse (offer_id wins when both are sent).
     return items.map((item, index): PushOutcome => {

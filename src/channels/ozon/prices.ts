@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { minorToDecimal } from '../../shared/money.ts';
-import { ChannelHttpError, CredentialsRejected, type ConnectorContext, type PricePush, type PushOutcome } from '../core/connector.ts';
-import { ozonCall, ozonMessage } from './client.ts';
+import type { ConnectorContext, PricePush, PushOutcome } from '../core/connector.ts';
+import { allFailed, ozonCall } from './client.ts';
 
 /** POST /v1/product/import/prices: per item `{product_id, offer_id, updated, errors[]}` (productImportProductsPricesResponse). */
 const priceUpdateAnswer = z.object({
@@ -35,10 +35,7 @@ export async function pushOzonPrices(ctx: ConnectorContext, items: PricePush[]):
   try {
     answer = await ozonCall(ctx, '/v1/product/import/prices', { prices }, priceUpdateAnswer);
   } catch (error) {
-    if (error instanceof CredentialsRejected) throw error;
-    const retryable = !(error instanceof ChannelHttpError) || error.retryable;
-    const message = error instanceof ChannelHttpError ? `${error.message}${ozonMessage(error.body)}` : (error as Error).message;
-    return items.map((i): PushOutcome => ({ listingId: i.listing.listingId, ok: false, error: message, retryable }));
+    return allFailed(items, error);
   }
   return items.map((item, index): PushOutcome => {
     const sent = prices[index];

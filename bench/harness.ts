@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** What one benchmark measured: one BENCH line each. */
@@ -86,4 +88,30 @@ export async function alternate<K extends string>(
     }
   }
   return Object.fromEntries(names.map((k) => [k, total[k].ops / total[k].seconds])) as Record<K, number>;
+}
+
+/**
+ * A measurement in a process of its own (its peak RSS is the measurement's alone): `run(job)`
+ * starts the benchmark's file again with the job in the environment variable `envName` and
+ * answers the JSON line it prints last; `serve(work)`, at the file's end, does the job when the
+ * file runs as such a child.
+ */
+export function childRunner<J, R>(moduleUrl: string, envName: string, what: string) {
+  return {
+    run: (job: J) =>
+      new Promise<R>((resolve, reject) => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(moduleUrl)], {
+          env: { ...process.env, [envName]: JSON.stringify(job) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        proc.stdout.on('data', (chunk) => (out += chunk));
+        proc.on('error', reject);
+        proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as R) : reject(new Error(`${what} exited ${code}`))));
+      }),
+    async serve(work: (job: J) => Promise<R>) {
+      const job = process.env[envName];
+      if (job) console.log(JSON.stringify(await work(JSON.parse(job) as J)));
+    },
+  };
 }

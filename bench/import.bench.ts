@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { assembleSklad } from '../src/assembly.ts';
 import { channelsHub } from '../src/channels/core/testing.ts';
@@ -12,7 +10,7 @@ import { runImport } from '../src/imports/run.ts';
 import { createImport, prepareImport } from '../src/imports/service.ts';
 import { ensureWarehouse } from '../src/inventory/movements.ts';
 import { channelsBenchHub } from './channels-fixture.ts';
-import type { Benchmark, BenchResult } from './harness.ts';
+import { childRunner, type Benchmark, type BenchResult } from './harness.ts';
 
 /**
  * Issue 20's bulk import: 50,000 new products with a quantity in two warehouses and a base
@@ -27,7 +25,7 @@ import type { Benchmark, BenchResult } from './harness.ts';
 const SMALL = 5_000;
 const LARGE = 50_000;
 const GROWTH_GOAL = 1.5;
-const CHILD = 'SKLAD_IMPORT_BENCH_CHILD';
+const children = childRunner<ChildJob, ChildResult>(import.meta.url, 'SKLAD_IMPORT_BENCH_CHILD', 'the import child');
 
 interface ChildJob {
   url: string;
@@ -76,18 +74,6 @@ async function child(job: ChildJob): Promise<ChildResult> {
   }
 }
 
-function runChild(job: ChildJob): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD]: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult) : reject(new Error(`the import child exited ${code}`))));
-  });
-}
 
 const benchmark: Benchmark = {
   name: 'import',
@@ -103,7 +89,7 @@ const benchmark: Benchmark = {
           // New SKUs for each file: every row creates a product, a level in each warehouse, a price.
           const file = path.join(dir, `products-${count}.${format}`);
           await writeFile(file, format, `IMP-${format}-${count}-`, count);
-          const result = await runChild({ url: env.url, file });
+          const result = await children.run({ url: env.url, file });
           if (result.state !== 'applied' || result.rows !== count) throw new Error(`${format}: ${result.state}, ${result.rows} rows of ${count}`);
           measured[count] = { ...result, mb: fs.statSync(file).size / 1024 / 1024 };
         }
@@ -132,7 +118,4 @@ const benchmark: Benchmark = {
 };
 export default benchmark;
 
-if (process.env[CHILD]) {
-  const result = await child(JSON.parse(process.env[CHILD]) as ChildJob);
-  console.log(JSON.stringify(result));
-}
+await children.serve(child);

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lamodaCatalogFeed } from '../src/channels/lamoda/catalog-feed.ts';
 import { importListings, matchListings } from '../src/channels/core/listings.ts';
 import { createGenericAccount, seedCatalog } from '../src/channels/core/testing.ts';
@@ -10,7 +8,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { writeCatalogFile, type FileFormat } from '../src/exports/files.ts';
 import { catalogProducts } from '../src/exports/products.ts';
 import { channelsBenchHub } from './channels-fixture.ts';
-import type { Benchmark, BenchResult } from './harness.ts';
+import { childRunner, type Benchmark, type BenchResult } from './harness.ts';
 
 /**
  * Seed 004 §3's export file, 50,000 products: Lamoda's columns to XLSX (exceljs's streaming
@@ -24,7 +22,7 @@ import type { Benchmark, BenchResult } from './harness.ts';
 const SMALL = 5_000;
 const LARGE = 50_000;
 const GROWTH_GOAL = 1.2;
-const CHILD = 'SKLAD_EXPORT_BENCH_CHILD';
+const children = childRunner<ChildJob, ChildResult>(import.meta.url, 'SKLAD_EXPORT_BENCH_CHILD', 'the export child');
 /** Each export runs this many times, the best kept: a neighbour's burst on a shared machine only ever adds time and memory. */
 const RUNS = 2;
 
@@ -54,18 +52,6 @@ async function child(job: ChildJob): Promise<ChildResult> {
   }
 }
 
-function runChild(job: ChildJob): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD]: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult) : reject(new Error(`the export child exited ${code}`))));
-  });
-}
 
 /** Two source accounts: one listing the first 5,000 products, one listing all 50,000 (brand, category and price set). */
 async function seedSources(hub: Awaited<ReturnType<typeof channelsBenchHub>>['hub']) {
@@ -98,7 +84,7 @@ const benchmark: Benchmark = {
         for (const count of [SMALL, LARGE]) {
           const job = { url: env.url, accountId: accounts[count], format, file: path.join(dir, `catalog-${count}.${format}`) };
           const runs = [];
-          for (let i = 0; i < RUNS; i++) runs.push(await runChild(job));
+          for (let i = 0; i < RUNS; i++) runs.push(await children.run(job));
           if (runs.some((r) => r.rows !== count)) throw new Error(`${format}: ${runs.map((r) => r.rows).join(', ')} rows written of ${count}`);
           measured[count] = { rows: count, seconds: Math.min(...runs.map((r) => r.seconds)), peakRssMb: Math.min(...runs.map((r) => r.peakRssMb)) };
         }
@@ -127,7 +113,4 @@ const benchmark: Benchmark = {
 };
 export default benchmark;
 
-if (process.env[CHILD]) {
-  const result = await child(JSON.parse(process.env[CHILD]) as ChildJob);
-  console.log(JSON.stringify(result));
-}
+await children.serve(child);

@@ -2,7 +2,7 @@ import { defineJobType, enqueueJob, JobError } from '../engine/jobs.ts';
 import { defineOutboxConsumer } from '../engine/outbox-consumer.ts';
 import { withSyncRun } from '../engine/sync-runs.ts';
 import type { Hub } from '../hub.ts';
-import { sleep } from '../channels/core/http-client.ts';
+import { pushUntilDone } from '../channels/core/jobs.ts';
 import { markPricesChanged, pushPendingPrices, type PricePushSummary } from './push.ts';
 
 /**
@@ -14,26 +14,15 @@ import { markPricesChanged, pushPendingPrices, type PricePushSummary } from './p
 const enqueuePricePush = (hub: Hub, accountId: number, runAt?: Date) =>
   enqueueJob(hub.db, { type: 'pricing.push', accountId, payload: { accountId }, key: `pricing.push:${accountId}`, runAt });
 
-async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<PricePushSummary>, signal?: AbortSignal) {
-  const waitUntil = Date.now() + 60_000;
-  for (;;) {
-    const summary = await push();
-    if (summary.busy) {
-      if (Date.now() > waitUntil) throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
-      await sleep(50, signal);
-      continue;
-    }
-    if (summary.failed) throw new JobError(summary.failure ?? `${summary.failed} price(s) could not be pushed yet`, { retryAfterMs: summary.retryAfterMs });
-    if (!summary.remaining) return summary;
-  }
-}
+const pricePushFailed = (summary: PricePushSummary) =>
+  new JobError(summary.failure ?? `${summary.failed} price(s) could not be pushed yet`, { retryAfterMs: summary.retryAfterMs });
 
 /** Registers the price push job and the 'price.changed' consumer (src/assembly.ts). */
 export function registerPricingJobs() {
   defineJobType('pricing.push', async ({ hub, job, signal }) => {
     const accountId = Number((job.payload as { accountId: number }).accountId);
     await withSyncRun(hub, { type: 'pricing.push', accountId, jobId: job.id }, (run) =>
-      pushUntilDone(hub, accountId, () => pushPendingPrices(hub, accountId, { run, signal }), signal),
+      pushUntilDone(accountId, () => pushPendingPrices(hub, accountId, { run, signal }), pricePushFailed, signal),
     );
   }, { leaseMs: 10_000, maxAttempts: 20 });
 

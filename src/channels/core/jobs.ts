@@ -49,8 +49,16 @@ export async function runConnectorJob(
   });
 }
 
-/** Keeps pushing while changes keep coming; waits while another pusher holds the account. */
-async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<PushSummary>, signal?: AbortSignal): Promise<PushSummary> {
+/**
+ * Keeps pushing (stock here, prices in src/pricing) while changes keep coming; waits while
+ * another pusher holds the account; a push with failed items ends the job with `failure`'s error.
+ */
+export async function pushUntilDone<S extends { busy: boolean; failed: number; remaining: number }>(
+  accountId: number,
+  push: () => Promise<S>,
+  failure: (summary: S) => Error,
+  signal?: AbortSignal,
+): Promise<S> {
   const waitUntil = Date.now() + 60_000;
   for (;;) {
     const summary = await push();
@@ -59,13 +67,13 @@ async function pushUntilDone(hub: Hub, accountId: number, push: () => Promise<Pu
       await sleep(50, signal);
       continue;
     }
-    if (summary.failed) {
-      // A channel that said "Retry-After" is not asked again sooner, by this job or by any other.
-      throw pushFailed(accountId, summary);
-    }
+    if (summary.failed) throw failure(summary);
     if (!summary.remaining) return summary;
   }
 }
+
+// A channel that said "Retry-After" is not asked again sooner, by this job or by any other.
+const stockPushFailed = (accountId: number) => (summary: PushSummary) => pushFailed(accountId, summary);
 
 /** A rejected key cannot be fixed by a retry: the job goes dead (the account is needs_reauth already). */
 const permanentOnRejectedKey = <T>(work: () => Promise<T>) =>
@@ -90,7 +98,7 @@ export function registerChannelJobs(modules: ChannelModule[]) {
     const accountId = Number((job.payload as { accountId: number }).accountId);
     await permanentOnRejectedKey(() =>
       withSyncRun(hub, { type: 'channels.push', accountId, jobId: job.id }, (run) =>
-        pushUntilDone(hub, accountId, () => pushPending(hub, accountId, { run, signal }), signal),
+        pushUntilDone(accountId, () => pushPending(hub, accountId, { run, signal }), stockPushFailed(accountId), signal),
       ),
     );
   }, { leaseMs: 10_000, maxAttempts: 20 });
@@ -100,7 +108,7 @@ export function registerChannelJobs(modules: ChannelModule[]) {
     await permanentOnRejectedKey(() =>
       withSyncRun(hub, { type: 'channels.reconcile', accountId, jobId: job.id }, async (run) => {
         const first = await reconcileAccount(hub, accountId, { run, signal });
-        if (first.busy || first.remaining) await pushUntilDone(hub, accountId, () => pushPending(hub, accountId, { run, signal }), signal);
+        if (first.busy || first.remaining) await pushUntilDone(accountId, () => pushPending(hub, accountId, { run, signal }), stockPushFailed(accountId), signal);
       }),
     );
   });

@@ -117,16 +117,19 @@ async function writeCounts(
 const REAPED = 'the process running it stopped (killed or lost) and its lease expired';
 
 /**
- * Sync runs whose process died: their lease ran out with no renewal. Each is failed with the
- * reason, so the history is true and nothing waits on it; a job that ran it is retried by the
- * engine (its own lease, src/engine/claims.ts). The workers call this beside reclaimExpired.
+ * Sync runs whose process died: their lease ran out with no renewal, or the job that ran them
+ * is no longer running (the engine took it back when its own lease ran out, src/engine/claims.ts,
+ * which may happen before the run's lease does). Each is failed with the reason, so the history
+ * is true and nothing waits on it. The workers call this right after reclaimExpired.
  */
 export async function reapSyncRuns(ex: Executor): Promise<number> {
   const reaped = await rows<{ id: number }>(
     ex,
-    sql`update sync_runs set status = 'failed', error = ${REAPED}, finished_at = lease_until, lease_until = null,
-          duration_ms = greatest(0, round(extract(epoch from lease_until - started_at) * 1000))::int
-        where id in (select id from sync_runs where status = 'running' and lease_until < now() for update skip locked)
+    sql`update sync_runs set status = 'failed', error = ${REAPED}, finished_at = least(lease_until, now()), lease_until = null,
+          duration_ms = greatest(0, round(extract(epoch from least(lease_until, now()) - started_at) * 1000))::int
+        where id in (select r.id from sync_runs r where r.status = 'running'
+                       and (r.lease_until < now() or exists (select 1 from jobs j where j.id = r.job_id and j.status <> 'running'))
+                     for update of r skip locked)
         returning id`,
   );
   return reaped.length;

@@ -276,7 +276,7 @@ const PRODUCT_FILTERS = ['all', 'live', 'inactive', 'deleted', 'image-missing', 
 function productRecord(p: SellerCenterProduct) {
   return {
     SellerSku: p.sellerSku, ShopSku: p.shopSku, ProductSin: p.shopSku.replace(/-/g, ''), Name: p.name, Variation: p.variation, ParentSku: p.sellerSku,
-    Quantity: String(p.quantity), Available: String(p.quantity), Price: p.price, SalePrice: '', SaleStartDate: '', SaleEndDate: '', Status: p.status,
+    Quantity: String(p.quantity), Available: String(p.quantity), Price: p.price, SalePrice: p.salePrice, SaleStartDate: '', SaleEndDate: '', Status: p.status,
     ProductId: p.productId, Url: '', MainImage: '', Images: '', Description: p.description, TaxClass: 'default', Brand: p.brand,
     PrimaryCategory: p.primaryCategory, Categories: p.primaryCategory, ProductData: '',
   };

@@ -213,8 +213,36 @@ export function checkExchange(entry: LoggedRequest, keys: Map<string, string>, c
   return [...problems, ...checkAnswer(action, entry.responseBody, where)];
 }
 
+let productElements: Set<string> | undefined;
+
+/**
+ * The elements a write's `<Product>` record may carry: those of the recorded product samples
+ * (Product/Product.xml, the write's shape, and Product/ProductsResponse.xml, which adds
+ * `Quantity`), read at run time.
+ */
+function knownProductElements(): Set<string> {
+  if (productElements) return productElements;
+  const read = (file: string) => parseXml(fs.readFileSync(path.join(SPEC_DIR, 'Product', file), 'utf8'));
+  const sample = read('Product.xml').Product as Record<string, unknown>;
+  const listed = ((read('ProductsResponse.xml').SuccessResponse as { Body: { Products: { Product: unknown } } }).Body.Products.Product);
+  const first = (Array.isArray(listed) ? listed[0] : listed) as Record<string, unknown>;
+  productElements = new Set([...Object.keys(sample), ...Object.keys(first)]);
+  return productElements;
+}
+
+/** Amounts as the samples write them ("22000.00"), never negative ("Negative value is not allowed", Feed/FeedProductUpdate.xml). */
+const amount = z.string().regex(/^\d+\.\d{2}$/, 'an amount like "22000.00"');
+
+const requestRecord = z
+  .object({ SellerSku: text.min(1), Quantity: digits.optional(), Price: amount.optional(), SalePrice: amount.or(empty).optional() })
+  .catchall(z.unknown())
+  .superRefine((record, ctx) => {
+    const known = knownProductElements();
+    for (const key of Object.keys(record)) if (!known.has(key)) ctx.addIssue({ code: 'custom', message: `<${key}> is no element of the product samples`, path: [key] });
+  });
+
 const requestBody = z
-  .object({ Request: z.object({ Product: z.preprocess((x) => (Array.isArray(x) ? x : [x]), z.array(z.object({ SellerSku: text.min(1) }).catchall(z.unknown()))) }).strict() })
+  .object({ Request: z.object({ Product: z.preprocess((x) => (Array.isArray(x) ? x : [x]), z.array(requestRecord)) }).strict() })
   .strict();
 
 function checkRequestBody(body: unknown, where: string): string[] {

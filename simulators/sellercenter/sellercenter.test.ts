@@ -237,6 +237,9 @@ describe('SellerCenter simulator', () => {
       ...at,
       xml: feedXml([{ SellerSku: 'KEEP', Quantity: '7', Price: '120.00' }, { SellerSku: 'MISSING', Quantity: '3' }, { SellerSku: 'BROKEN', Quantity: '2' }, { SellerSku: 'NOISY', Quantity: '5' }, { SellerSku: 'KEEP', Quantity: '-1' }]),
     });
+    // A negative Quantity on purpose: the request breaks the contract's request check, the answer is still checked here.
+    broken.add(sim.log.at(-1)!);
+    expect(checkAnswer('ProductUpdate', sent.text)).toEqual([]);
     const feedId = sent.success.Head.RequestId;
     expect(feedId).toMatch(/^[0-9a-f-]{36}$/);
     const status = async () => (await call(server.url, own, 'FeedStatus', { FeedID: feedId }, { at: now })).success.Body.FeedDetail;
@@ -269,6 +272,40 @@ describe('SellerCenter simulator', () => {
     const unknown = await call(server.url, own, 'FeedStatus', { FeedID: crypto.randomUUID() }, { at: now });
     expect(unknown.error.ErrorMessage).toBe('E012: Invalid Feed ID');
     expect((await call(server.url, own, 'ProductUpdate', {}, { at: now, xml: '<Request><Product>' })).error.ErrorType).toBe('Sender');
+  });
+
+  it('takes Price and SalePrice in a ProductUpdate feed as decimals, refusing a negative one with the recorded error', async () => {
+    let now = Date.now();
+    const state = new SellerCenterState(() => now);
+    const { sim, server, keys } = await start(createNamshiSimulator({ state, rateLimit: null, timestampToleranceMs: 3_600_000 }));
+    const own = sim.addSeller({ userId: 'prices@example.ae', apiKey: 'namshi-prices-key' });
+    keys.set(own.userId, own.apiKey);
+    for (const sku of ['P-1', 'P-2', 'P-3', 'P-4']) own.addProduct({ sellerSku: sku, price: '100.00' });
+    const records: Record<string, string>[] = [
+      { SellerSku: 'P-1', Price: '58.75' },
+      { SellerSku: 'P-2', Price: '90.00', SalePrice: '79.50' },
+      { SellerSku: 'P-3', Price: '-5.00' },
+      { SellerSku: 'P-4', Price: '12.345' },
+      { SellerSku: 'P-9', Price: '10.00' },
+    ];
+    const sent = await call(server.url, own, 'ProductUpdate', {}, { at: now, xml: feedXml(records) });
+    // Sklad never sends the last three: the request check of the contract names them.
+    broken.add(sim.log.at(-1)!);
+    expect(checkExchange(sim.log.at(-1)!, keys)).toEqual([
+      expect.stringContaining('Request/Product/2/Price: an amount like "22000.00"'),
+      expect.stringContaining('Request/Product/3/Price: an amount like "22000.00"'),
+    ]);
+    now += 1_000;
+    const done = (await call(server.url, own, 'FeedStatus', { FeedID: sent.success.Head.RequestId }, { at: now })).success.Body.FeedDetail;
+    expect(done).toMatchObject({ Status: 'Finished', TotalRecords: '5', FailedRecords: '3' });
+    expect(asList(done.FeedErrors.Error).map((e: any) => [e.SellerSku, e.Message])).toEqual([
+      ['P-3', 'Negative value is not allowed'],
+      ['P-4', "Invalid value '12.345' for Price"],
+      ['P-9', "Seller SKU 'P-9' not found"],
+    ]);
+    expect(['P-1', 'P-2', 'P-3', 'P-4'].map((sku) => [own.product(sku)!.price, own.product(sku)!.salePrice])).toEqual([['58.75', ''], ['90.00', '79.50'], ['100.00', ''], ['100.00', '']]);
+    const listed = await call(server.url, own, 'GetProducts', { SkuSellerList: '["P-2"]' }, { at: now });
+    expect(asList(listed.success.Body.Products.Product).map((p: any) => [p.Price, p.SalePrice])).toEqual([['90.00', '79.50']]);
   });
 
   it('reads products by SellerSku list and pages them', async () => {

@@ -30,6 +30,8 @@ export interface SellerCenterProduct {
   quantity: number;
   /** A decimal string, as the API writes amounts: "590.00". */
   price: string;
+  /** The sale price a feed or the seller center set ('' when none). */
+  salePrice: string;
   status: 'active' | 'inactive' | 'deleted';
   createdAt: number;
   updatedAt: number;
@@ -128,6 +130,11 @@ const UPDATE_FIELDS = new Set(['SellerSku', 'Quantity', 'Price', 'SalePrice', 'S
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 const isDecimal = (v: string) => /^\d+(\.\d{1,2})?$/.test(v);
+/** What a feed says of an amount element: nothing when it is absent or a decimal of at most two places. */
+function amountError(field: string, value: string | undefined): string | null {
+  if (value === undefined || isDecimal(value)) return null;
+  return /^-\d+(\.\d+)?$/.test(value) ? 'Negative value is not allowed' : `Invalid value '${value}' for ${field}`;
+}
 
 export class SellerCenterSeller {
   readonly products = new Map<string, SellerCenterProduct>();
@@ -159,6 +166,7 @@ export class SellerCenterSeller {
       productId: input.productId ?? '',
       quantity: input.quantity ?? 0,
       price: input.price ?? '0.00',
+      salePrice: '',
       status: input.status ?? 'active',
       createdAt: now,
       updatedAt: now,
@@ -289,8 +297,13 @@ export class SellerCenterSeller {
     const quantity = record.Quantity === undefined ? undefined : text(record.Quantity);
     if (quantity !== undefined && !/^-?\d+$/.test(quantity)) return fail(`Invalid value '${quantity}' for Quantity`);
     if (quantity !== undefined && Number(quantity) < 0) return fail('Negative value is not allowed');
+    // Price and SalePrice are decimals ("22000.00", Product/ProductsResponse.xml); a negative one is the recorded sample's error (Feed/FeedProductUpdate.xml).
     const price = record.Price === undefined ? undefined : text(record.Price);
-    if (price !== undefined && !isDecimal(price)) return fail(`Invalid value '${price}' for Price`);
+    const priceError = amountError('Price', price);
+    if (priceError) return fail(priceError);
+    const salePrice = record.SalePrice === undefined ? undefined : text(record.SalePrice);
+    const saleError = salePrice === '' ? null : amountError('SalePrice', salePrice);
+    if (saleError) return fail(saleError);
 
     if (feed.action === 'ProductCreate') {
       const missing = CREATE_REQUIRED.find((field) => !text(record[field]));
@@ -311,6 +324,7 @@ export class SellerCenterSeller {
     }
     if (quantity !== undefined) product.quantity = Number(quantity);
     if (price !== undefined) product.price = price;
+    if (salePrice !== undefined) product.salePrice = salePrice;
     if (record.Name !== undefined) product.name = text(record.Name);
     product.updatedAt = at;
   }

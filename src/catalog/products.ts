@@ -1,8 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
 import { diffFields, recordOperation } from '../audit/operations.ts';
+import { readKeysetPage, type KeysetSort } from '../shared/cursor.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
-import { ProductInput, ProductPatch, ProductSearch, type Product } from './schemas.ts';
+import { ProductInput, ProductPatch, type Product, type ProductSort } from './schemas.ts';
 
 export { ProductInput, ProductPatch, type Product };
 // The whole catalog service from one place, for the web panel and the bot.
@@ -29,11 +30,10 @@ interface ProductRow extends Omit<Product, 'archived' | 'image'> {
   image_bytes: number | null;
 }
 
-const selectProducts = sql`
-  select p.id, p.sku, p.ean, p.name, p.description, p.attributes, iso(p.archived_at) as archived_at,
+const selectColumns = sql`p.id, p.sku, p.ean, p.name, p.description, p.attributes, iso(p.archived_at) as archived_at,
          iso(p.created_at) as created_at, iso(p.updated_at) as updated_at, p.version,
-         i.width as image_width, i.height as image_height, i.bytes as image_bytes
-    from products p left join product_images i on i.product_id = p.id`;
+         i.width as image_width, i.height as image_height, i.bytes as image_bytes`;
+const selectProducts = sql`select ${selectColumns} from products p left join product_images i on i.product_id = p.id`;
 
 function toProduct(row: ProductRow): Product {
   const { image_width, image_height, image_bytes, ...product } = row;
@@ -67,27 +67,87 @@ export interface ProductFilter {
   skus?: string[];
   ean?: string;
   include_archived?: boolean;
+  /** Archived products alone. */
+  archived?: 'only';
+  /** Products with a listing on an account of this channel, or on this account. */
+  channel?: string;
+  account_id?: number;
+  sort?: ProductSort;
+  direction?: 'asc' | 'desc';
+  /** next_cursor of the page before: the page after it (offset is then not used). */
+  cursor?: string;
+  /** prev_cursor of a page: the page before it. */
+  before?: string;
   limit?: number;
   offset?: number;
 }
 
-/** Search by part of the SKU, EAN or name; exact SKU/EAN filters; archived ones only when asked. */
-export async function listProducts(ex: Executor, wanted: ProductFilter = {}) {
-  const s = { ...wanted, limit: Math.min(Math.max(wanted.limit ?? 50, 1), 500), offset: Math.max(wanted.offset ?? 0, 0) };
-  const where: SQL[] = [];
-  if (!s.include_archived) where.push(sql`p.archived_at is null`);
+const available = sql`coalesce((select sum(l.available) from stock_levels l where l.product_id = p.id), 0)`;
+const microseconds = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * The keyset of a sort. Without a sort, a search puts an exact SKU or EAN hit first: one text key,
+ * '0' or '1' before the SKU, so the cursor still holds one value.
+ */
+function productSort(s: ProductFilter): KeysetSort {
+  const desc = s.direction === 'desc';
+  const sort = s.sort ?? (s.q ? 'match' : 'sku');
+  const key = `${sort}:${desc ? 'desc' : 'asc'}`;
+  const text = (column: SQL): KeysetSort => ({ key, column, id: sql`p.id`, desc, read: column, kind: 'text' });
+  const time = (column: SQL): KeysetSort => ({ key, column, id: sql`p.id`, desc, read: microseconds(column), kind: 'time' });
+  switch (sort) {
+    case 'match':
+      return text(sql`(case when lower(p.sku) = lower(${s.q}) or p.ean = ${s.q} then '0' else '1' end || lower(p.sku))`);
+    case 'name':
+      return text(sql`lower(p.name)`);
+    case 'updated_at':
+      return time(sql`p.updated_at`);
+    case 'created_at':
+      return time(sql`p.created_at`);
+    case 'stock':
+      return { key, column: available, id: sql`p.id`, desc, read: available, kind: 'integer' };
+    default:
+      return text(sql`lower(p.sku)`);
+  }
+}
+
+function productWhere(s: ProductFilter): SQL {
+  const where: SQL[] = [sql`true`];
+  if (s.archived === 'only') where.push(sql`p.archived_at is not null`);
+  else if (!s.include_archived) where.push(sql`p.archived_at is null`);
   if (s.sku) where.push(sql`lower(p.sku) = lower(${s.sku})`);
   if (s.skus) where.push(sql`lower(p.sku) = any(${sql.param(s.skus.map((x) => x.toLowerCase()))}::text[])`);
   if (s.ean) where.push(sql`p.ean = ${s.ean}`);
   if (s.q) where.push(sql`(p.sku ilike ${likePattern(s.q)} or p.name ilike ${likePattern(s.q)} or p.ean like ${likePattern(s.q)})`);
-  const filter = where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``;
-  // An exact SKU or EAN hit comes first: a scanner or a typed SKU finds its product at the top.
-  const order = s.q
-    ? sql`order by (lower(p.sku) = lower(${s.q}) or p.ean = ${s.q}) desc, lower(p.sku), p.id`
-    : sql`order by lower(p.sku), p.id`;
-  const [count] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from products p ${filter}`);
-  const items = await rows<ProductRow>(ex, sql`${selectProducts} ${filter} ${order} limit ${s.limit} offset ${s.offset}`);
-  return { items: items.map(toProduct), total: count.total, limit: s.limit, offset: s.offset };
+  if (s.channel || s.account_id) {
+    where.push(sql`exists (select 1 from listings li join channel_accounts a on a.id = li.account_id
+      where li.product_id = p.id ${s.channel ? sql`and a.channel = ${s.channel}` : sql``} ${s.account_id ? sql`and li.account_id = ${s.account_id}` : sql``})`);
+  }
+  return sql.join(where, sql` and `);
+}
+
+/**
+ * Search by part of the SKU, EAN or name; exact SKU/EAN filters; archived ones only when asked;
+ * those listed on a channel or account. Sorted by `sort` with the id breaking ties, paged by
+ * offset or by keyset (`next_cursor`, `prev_cursor`: rows stored meanwhile do not shift a page).
+ */
+export async function listProducts(ex: Executor, wanted: ProductFilter = {}) {
+  const s = { ...wanted, limit: Math.min(Math.max(wanted.limit ?? 50, 1), 500), offset: Math.max(wanted.offset ?? 0, 0) };
+  const where = productWhere(s);
+  const [count] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from products p where ${where}`);
+  const page = await readKeysetPage<ProductRow>(ex, productSort(s), s, {
+    columns: selectColumns,
+    from: sql`products p left join product_images i on i.product_id = p.id`,
+    where,
+  });
+  const keyset = s.cursor || s.before;
+  return { items: page.items.map(toProduct), total: count.total, limit: s.limit, offset: keyset ? 0 : s.offset, next_cursor: page.next_cursor, prev_cursor: page.prev_cursor };
+}
+
+/** Products by id, archived ones included, in id order; ids with no product are left out. */
+export async function findProducts(ex: Executor, ids: number[]): Promise<Product[]> {
+  const found = await rows<ProductRow>(ex, sql`${selectProducts} where p.id = any(${sql.param(ids)}::bigint[]) order by p.id`);
+  return found.map(toProduct);
 }
 
 /**

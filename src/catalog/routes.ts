@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Hub } from '../hub.ts';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, PageQuery, page, security } from '../http/router.ts';
+import { bulkEditProducts, ProductBulkEdit } from './bulk.ts';
 import { deleteProduct, productHistory } from './delete.ts';
 import { etagOf, expectedVersion, IfMatch } from './if-match.ts';
 import { imageRoutes } from './image-routes.ts';
@@ -31,9 +32,18 @@ export function catalogRoutes(hub: Hub) {
   app.openapi(
     createRoute({
       method: 'get', path: '/products', tags, security, summary: 'List and search products',
-      description: '`q` matches part of the SKU, EAN or name; an exact SKU or EAN match comes first. Archived products are left out unless `include_archived=true`.',
+      description:
+        '`q` matches part of the SKU, EAN or name; without a `sort`, an exact SKU or EAN match comes first. Archived products are left out unless ' +
+        '`include_archived=true` (`archived=only`: those alone). `channel` and `account_id` keep the products listed there. Sorted by `sort` ' +
+        '(the id breaks ties) and paged by keyset: `next_cursor` as `cursor` reads the next page, `prev_cursor` as `before` the one before.',
       request: { query: ProductSearch },
-      responses: { 200: jsonResponse(page(Product), 'A page of products'), ...errorResponses() },
+      responses: {
+        200: jsonResponse(
+          page(Product).extend({ next_cursor: z.string().nullable(), prev_cursor: z.string().nullable() }),
+          'A page of products; next_cursor is null on the last page, prev_cursor on the first',
+        ),
+        ...errorResponses(),
+      },
     }),
     async (c) => c.json(await listProducts(hub.db, c.req.valid('query')), 200),
   );
@@ -48,6 +58,23 @@ export function catalogRoutes(hub: Hub) {
       responses: { 200: jsonResponse(page(Product).extend({ missing: z.array(z.string()) }), 'A page of the products found, and the SKUs not found'), ...errorResponses() },
     }),
     async (c) => c.json(await lookupProducts(hub.db, c.req.valid('json')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/products/bulk', tags, security, summary: 'One change to many products: an attribute, archive or restore, a base price',
+      description:
+        'Up to 500 products, each with the version the editor saw if it should refuse a later change. Every product is checked first: ' +
+        'if any is refused (missing, changed since, 200 attributes already), the answer is 422 `PRODUCTS_BULK_REFUSED` with each refused ' +
+        'product in `details.errors` and nothing is written. Otherwise all change in one transaction, one `operations` row (and, for a price, ' +
+        'one `price_changes` row) per product that differed; the others are left as they were.',
+      request: { body: jsonBody(ProductBulkEdit) },
+      responses: {
+        200: jsonResponse(z.object({ changed: z.array(z.number().int()), unchanged: z.array(z.number().int()) }), 'The products changed and those already so'),
+        ...errorResponses(422),
+      },
+    }),
+    async (c) => c.json(await bulkEditProducts(hub.db, c.req.valid('json'), c.get('actor').name), 200),
   );
 
   app.openapi(

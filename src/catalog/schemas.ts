@@ -64,6 +64,10 @@ export const ProductPatch = z
   .openapi('ProductPatch');
 export type ProductPatch = z.input<typeof ProductPatch>;
 
+/** The columns a product list sorts by (GET /products `sort`). */
+export const productSorts = ['sku', 'name', 'updated_at', 'created_at', 'stock'] as const;
+export type ProductSort = (typeof productSorts)[number];
+
 export const ProductSearch = z.object({
   q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Part of the SKU, EAN or name' }),
   sku: z.string().trim().min(1).max(100).optional().openapi({ description: 'Exact SKU, any case' }),
@@ -80,6 +84,16 @@ export const ProductSearch = z.object({
     .default('false')
     .transform((v) => v === 'true')
     .openapi({ description: 'Archived products are left out unless this is true' }),
+  archived: z.enum(['only']).optional().openapi({ description: '`only`: archived products alone (include_archived is then not needed)' }),
+  channel: z.string().trim().min(1).max(50).optional().openapi({ description: 'Products listed on an account of this channel', example: 'ozon' }),
+  account_id: z.coerce.number().int().positive().optional().openapi({ description: 'Products listed on this channel account' }),
+  sort: z.enum(productSorts).optional().openapi({
+    description: 'sku (the default), name, updated_at, created_at or stock (available, summed over warehouses); the id breaks ties. ' +
+      'Without a sort, an exact SKU or EAN hit of `q` comes first.',
+  }),
+  direction: z.enum(['asc', 'desc']).default('asc'),
+  cursor: z.string().min(1).max(1000).optional().openapi({ description: '`next_cursor` of the previous page (keyset paging; `offset` is then not used)' }),
+  before: z.string().min(1).max(1000).optional().openapi({ description: '`prev_cursor` of a page: the page before it, in the same order' }),
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ example: 50 }),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0).openapi({ example: 0 }),
 });

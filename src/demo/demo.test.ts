@@ -128,6 +128,12 @@ interface Account {
   status: string;
 }
 
+interface PriceView {
+  base: { amount: number; currency: string } | null;
+  accounts: { account_id: number; amount: number | null; currency: string | null }[];
+  listings: { account_id: number; last_pushed_amount: number | null; last_pushed_currency: string | null; refusal: string | null }[];
+}
+
 for (const kind of testKinds()) {
   describe(`the demo on sklad start [${kind}]`, () => {
     const dbs: TestDatabase[] = kind === 'postgres' ? [useTestDatabase('postgres'), useTestDatabase('postgres')] : [];
@@ -166,9 +172,24 @@ for (const kind of testKinds()) {
         expect(listings.items.every((l) => l.match_state === 'matched'), `${a.name}: every listing matched`).toBe(true);
       }
 
-      const products = await call<{ items: { sku: string }[]; total: number }>('/products?limit=100');
+      const products = await call<{ items: { id: number; sku: string }[]; total: number }>('/products?limit=100');
       expect(products.total).toBe(12);
       expect(products.items.every((p) => p.sku.startsWith('DEMO-'))).toBe(true);
+      // The catalogue's rubles are the base prices; the demo's Allegro shop, selling in zloty, has its own, and gets them.
+      const mug = products.items.find((p) => p.sku === 'DEMO-MUG-RED')!;
+      const allegro = accounts.find((a) => a.channel === 'allegro')!;
+      for (let waited = 0; ; waited += 250) {
+        const price = await call<PriceView>(`/products/${mug.id}/price`);
+        expect(price.base).toMatchObject({ amount: 59_000, currency: 'RUB' });
+        expect(price.accounts).toContainEqual(expect.objectContaining({ account_id: allegro.id, amount: 2_950, currency: 'PLN' }));
+        const listing = price.listings.find((l) => l.account_id === allegro.id);
+        if (listing?.last_pushed_currency === 'PLN') {
+          expect(listing).toMatchObject({ last_pushed_amount: 2_950, refusal: null });
+          break;
+        }
+        if (waited > 60_000) throw new Error(`the demo's Allegro listing never got its price: ${JSON.stringify(price.listings)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
       const warehouses = await call<{ items: { id: number; code: string }[] }>('/warehouses?limit=100');
       const demoWarehouse = warehouses.items.find((w) => w.code === 'DEMO')!;
       const stock = await call<{ items: { on_hand: number }[] }>(`/stock?warehouse_id=${demoWarehouse.id}&limit=100`);

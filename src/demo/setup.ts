@@ -12,6 +12,7 @@ import { withSyncRun } from '../engine/sync-runs.ts';
 import type { Hub } from '../hub.ts';
 import { recordMovement } from '../inventory/movements.ts';
 import { createWarehouse } from '../inventory/warehouses.ts';
+import { setAccountPrice, setBasePrice } from '../pricing/prices.ts';
 import { joinDemoCabinets } from '../notifications/demo.ts';
 import { linkDemoDeliveries } from '../delivery/demo.ts';
 import { DEMO_ACTOR, DEMO_WAREHOUSE, demoCatalogue } from './catalogue.ts';
@@ -52,6 +53,7 @@ export interface DemoOutcome {
 
 
 const MARKER = { entityType: 'demo', entityId: 'setup' } as const;
+const DEMO_PRICE = 'Demo price';
 
 async function isSetUp(ex: Executor): Promise<boolean> {
   const found = await rows(ex, sql`select 1 from operations where entity_type = ${MARKER.entityType} and entity_id = ${MARKER.entityId} limit 1`);
@@ -133,6 +135,10 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
     await createProduct(hub.db, { sku: p.sku, ean: p.ean, name: p.name, description: 'Part of the demo catalogue: the same SKU is listed on every demo channel.', attributes: p.attributes }, DEMO_ACTOR);
   }
   const productIds = new Map((await rows<{ id: number; sku: string }>(hub.db, sql`select id, sku from products where sku like 'DEMO-%'`)).map((r) => [r.sku, r.id]));
+  // The catalogue's rubles are the base prices (kopecks); a shop selling in another currency gets its own price below.
+  for (const p of demoCatalogue) {
+    if (!known.has(p.sku)) await setBasePrice(hub.db, productIds.get(p.sku)!, { amount: Math.round(p.priceRub * 100), currency: 'RUB', reason: DEMO_PRICE }, DEMO_ACTOR);
+  }
 
   const [found] = await rows<{ id: number }>(hub.db, sql`select id from warehouses where lower(code) = lower(${DEMO_WAREHOUSE.code})`);
   const warehouseId = found?.id ?? (await hub.db.transaction((tx) => createWarehouse(tx, { ...DEMO_WAREHOUSE, kind: 'own', readOnly: false }, DEMO_ACTOR))).id;
@@ -154,6 +160,10 @@ export async function createDemo(hub: Hub, sims: DemoSimulators): Promise<DemoOu
         }, DEMO_ACTOR),
       ));
     made.set(sim.key, view(sim.key, account));
+    const { price } = sim.seed;
+    if (!existing && price) {
+      for (const p of demoCatalogue) await setAccountPrice(hub.db, productIds.get(p.sku)!, account.id, { ...price(p), reason: DEMO_PRICE }, DEMO_ACTOR);
+    }
     // The notifier's demo people share the shops' cabinets, not a CRM's or a delivery service's.
     if (moduleFor(sim.channel)?.connector.capabilities.orders) cabinets.push(account.id);
   }

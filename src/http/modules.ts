@@ -15,6 +15,7 @@ import { importRoutes } from '../imports/routes.ts';
 import { deliveryRoutes } from '../delivery/routes.ts';
 import { reconcileRoutes } from '../reconcile/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
+import { reportRoutes } from '../reports/routes.ts';
 
 /**
  * Every domain's routes, then the channel modules' own (src/channels/core/module.ts): `api`
@@ -34,6 +35,7 @@ export function apiModules(_hub?: Hub): ApiModule[] {
     { name: 'channels', api: channelsRoutes },
     { name: 'exports', api: exportRoutes },
     { name: 'imports', api: importRoutes },
+    { name: 'reports', api: reportRoutes },
     ...channelModules().flatMap((m) => m.routes ?? []),
     { name: 'web', public: webRoutes },
     // Before the engine: GET /sync/history with the seed's iiko filters is answered by the menu.

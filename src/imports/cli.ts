@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import { followJob, jobFailure, shaped, type HubApi } from '../cli/hub-api.ts';
-import { say } from '../cli/lang.ts';
+import { cliLang, say } from '../cli/lang.ts';
 import { progressBar } from '../cli/progress.ts';
 import { cliActor, viaHubOrDatabase } from '../cli/runtime.ts';
 import { parseFormat, parseSeparator } from '../exports/cli.ts';
@@ -12,6 +12,7 @@ import type { Hub } from '../hub.ts';
 import { writeTableFile } from './export.ts';
 import { importKinds, Mapping, type Field, type ImportKind } from './fields.ts';
 import { runImport } from './run.ts';
+import { rowErrorText } from './said.ts';
 import { createImport, getImport, prepareImport, type ImportView } from './service.ts';
 
 /**
@@ -55,7 +56,8 @@ function printOutcome(view: ImportOutcome): boolean {
   }
   if (view.state === 'invalid') {
     console.log(say('cli.import.invalid', { id: view.id, count: view.errors_total }));
-    for (const e of view.errors.slice(0, SHOWN_ERRORS)) console.log(say('cli.import.rowError', { line: e.line, field: e.field, message: e.message }));
+    const lang = cliLang();
+    for (const e of view.errors.slice(0, SHOWN_ERRORS)) console.log(say('cli.import.rowError', { line: e.line, field: e.field, message: rowErrorText(lang, e) }));
     const more = view.errors_total - Math.min(view.errors.length, SHOWN_ERRORS);
     if (more > 0) console.log(say('cli.import.more', { count: more, id: view.id }));
     return false;

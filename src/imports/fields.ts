@@ -4,6 +4,8 @@ import { MAX_QUANTITY } from '../inventory/movements.ts';
 import { Amount, Currency, type Money } from '../pricing/prices.ts';
 import { DomainError } from '../shared/errors.ts';
 import { currencyDigits } from '../shared/money.ts';
+import { t, type Params } from '../web/i18n.ts';
+import type { ImportWord } from './words.ts';
 
 /**
  * What a column of an import file can be: a product's own field, its base price and currency
@@ -54,22 +56,26 @@ export const Mapping = z.array(FieldName).max(500);
 
 /** Checks a mapping against the file and the warehouses; answers the warehouses its quantity columns name. */
 export function checkMapping(mapping: Field[], columns: string[], kind: ImportKind, warehouses: WarehouseColumn[]): void {
-  const problem = (message: string) => new DomainError('IMPORT_MAPPING_INVALID', message, 400, { message });
-  if (mapping.length !== columns.length) throw problem(`The mapping has ${mapping.length} field(s) for the file's ${columns.length} column(s)`);
+  // The details keep the words' key, so the panel says the refusal in the seller's language.
+  const problem = (key: ImportWord, params: Params = {}) => {
+    const message = t(`import.${key}`, 'en', params);
+    return new DomainError('IMPORT_MAPPING_INVALID', message, 400, { message, said: { key, params } });
+  };
+  if (mapping.length !== columns.length) throw problem('mapping.count', { fields: mapping.length, columns: columns.length });
   const seen = new Set<string>();
   for (const field of mapping) {
     if (field === 'ignore') continue;
-    if (seen.has(field)) throw problem(`${field} is mapped to two columns`);
+    if (seen.has(field)) throw problem('mapping.twice', { field });
     seen.add(field);
-    if (kind === 'stock' && field !== 'sku' && !field.startsWith('stock:')) throw problem(`A stock import takes only sku and quantity columns, not ${field}`);
+    if (kind === 'stock' && field !== 'sku' && !field.startsWith('stock:')) throw problem('mapping.stockOnly', { field });
     if (field.startsWith('stock:') && !warehouses.some((w) => w.code === field.slice(6))) {
-      throw problem(`${field.slice(6)} is not one of our own writable warehouses (${warehouses.map((w) => w.code).join(', ') || 'none'})`);
+      throw problem('mapping.warehouse', { code: field.slice(6), codes: warehouses.map((w) => w.code).join(', ') || '—' });
     }
   }
-  if (!seen.has('sku')) throw problem('No column is mapped to sku');
-  if (kind === 'products' && !seen.has('name')) throw problem('A products import needs a column mapped to name');
-  if (seen.has('price') !== seen.has('currency')) throw problem('A price column needs a currency column beside it, and a currency column a price');
-  if (kind === 'stock' && ![...seen].some((f) => f.startsWith('stock:'))) throw problem('A stock import needs at least one warehouse column');
+  if (!seen.has('sku')) throw problem('mapping.noSku');
+  if (kind === 'products' && !seen.has('name')) throw problem('mapping.noName');
+  if (seen.has('price') !== seen.has('currency')) throw problem('mapping.priceCurrency');
+  if (kind === 'stock' && ![...seen].some((f) => f.startsWith('stock:'))) throw problem('mapping.noWarehouse');
 }
 
 /** An attribute's text in a file: how the export writes it and how the import compares it. */
@@ -89,7 +95,7 @@ const Quantity = z
     if (s === '') return null;
     const n = Number(s);
     if (!/^\d+$/.test(s) || n > MAX_QUANTITY) {
-      ctx.addIssue({ code: 'custom', message: `a quantity is a whole number from 0 to ${MAX_QUANTITY}` });
+      ctx.addIssue({ code: 'custom', message: t('import.row.quantity', 'en', { max: MAX_QUANTITY }) });
       return z.NEVER;
     }
     return n;
@@ -110,17 +116,37 @@ export interface ImportRow {
   price?: Money | null;
 }
 
+/** A refused row's words: a key of src/imports/words.ts (or `code.<CODE>` of a domain error) and its parameters. */
+export interface Said {
+  key: ImportWord | `code.${string}`;
+  params: Params;
+}
+
 export interface RowError {
   line: number;
   field: string | null;
+  /** In English (the API's and the log's); `said` says it in the seller's language, when the import wrote it. */
   message: string;
+  said?: Said | null;
 }
+
+/** A row refused with words of our own: the English message and the key the panel says it by. */
+export function refusal(line: number, field: string | null, key: ImportWord, params: Params = {}): RowError {
+  return { line, field, message: t(`import.${key}`, 'en', params), said: { key, params } };
+}
+
+/** What a failed cell of each field means, in our own words; the catalog's schemas (SKU, name, EAN) speak for themselves. */
+const cellWords: Partial<Record<string, { key: ImportWord; params: Params }>> = {
+  price: { key: 'row.priceNumber', params: {} },
+  currency: { key: 'row.currency', params: {} },
+  stock: { key: 'row.quantity', params: { max: MAX_QUANTITY } },
+};
 
 /** A price as a seller writes it: major units with a point or a comma ("1299.90", "1299,9", "1 299"); empty is none. */
 const PriceText = z
   .string()
   .transform((s) => s.replace(/[\s\u00a0]/g, '').replace(',', '.'))
-  .refine((s) => s === '' || /^\d{1,13}(\.\d{1,6})?$/.test(s), 'a price is a number such as 1299.90')
+  .refine((s) => s === '' || /^\d{1,13}(\.\d{1,6})?$/.test(s), t('import.row.priceNumber', 'en'))
   .transform((s) => s || null);
 const CurrencyText = z.string().trim().transform((s) => s || null).pipe(Currency.nullable());
 
@@ -146,13 +172,15 @@ export function rowOf(line: number, cells: string[], mapping: Field[], columns: 
     const cell = cells[i] ?? '';
     if (field.startsWith('attribute:')) {
       const text = cell.trim() === '' ? null : cell;
-      if (text !== null && text.length > 2000) errors.push({ line, field: columns[i], message: 'an attribute is at most 2000 characters' });
+      if (text !== null && text.length > 2000) errors.push(refusal(line, columns[i], 'row.attributeTooLong', { n: 2000 }));
       row.attributes[field.slice(10)] = text;
       return;
     }
     const parsed = field.startsWith('stock:') ? Quantity.safeParse(cell) : fieldSchemas[field as ProductField].safeParse(cell);
     if (!parsed.success) {
-      errors.push({ line, field: columns[i], message: parsed.error.issues.map((issue) => issue.message).join('; ') });
+      const message = parsed.error.issues.map((issue) => issue.message).join('; ');
+      const words = cellWords[field.startsWith('stock:') ? 'stock' : field];
+      errors.push({ line, field: columns[i], message, said: words ?? null });
       return;
     }
     if (field.startsWith('stock:')) row.stock[field.slice(6)] = parsed.data as number | null;
@@ -162,10 +190,10 @@ export function rowOf(line: number, cells: string[], mapping: Field[], columns: 
   });
   if (price && !errors.length) {
     if (price.text === null) row.price = null;
-    else if (!currency) errors.push({ line, field: price.column, message: 'a price needs its currency' });
+    else if (!currency) errors.push(refusal(line, price.column, 'row.priceNeedsCurrency'));
     else {
       const amount = minorOf(price.text, currency);
-      if (amount === null) errors.push({ line, field: price.column, message: `a price in ${currency} has at most ${currencyDigits(currency)} digit(s) after the point and is at most 10^12 minor units` });
+      if (amount === null) errors.push(refusal(line, price.column, 'row.priceDigits', { currency, digits: currencyDigits(currency) }));
       else row.price = { amount, currency };
     }
   }

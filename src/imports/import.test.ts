@@ -114,24 +114,24 @@ describeEachDatabase('bulk import and export', (t) => {
     expect(view.state).toBe('invalid');
     expect(view.errors_total).toBe(2);
     expect(view.errors).toEqual([
-      { line: 4, field: 'ean', message: expect.stringContaining('check digit') },
-      { line: 5, field: 'MAIN', message: expect.stringContaining('whole number') },
+      { line: 4, field: 'ean', message: expect.stringContaining('check digit'), said: null },
+      { line: 5, field: 'MAIN', message: expect.stringContaining('whole number'), said: expect.objectContaining({ key: 'row.quantity' }) },
     ]);
     expect(await count(sql`select count(*) as n from products`)).toBe(products);
 
     // A price with more digits than its currency has, or without a currency: refused by line.
     const prices = await importFile('products', 'prices.csv', ['sku;name;price;currency', 'P-1;One;10.999;RUB', 'P-2;Two;10;', 'P-3;Three;10;JPY'].join('\n'));
     expect(prices.view.errors).toEqual([
-      { line: 2, field: 'price', message: expect.stringContaining('at most 2 digit(s)') },
-      { line: 3, field: 'price', message: 'a price needs its currency' },
+      { line: 2, field: 'price', message: expect.stringContaining('at most 2 digit(s)'), said: { key: 'row.priceDigits', params: { currency: 'RUB', digits: 2 } } },
+      { line: 3, field: 'price', message: 'a price needs its currency', said: { key: 'row.priceNeedsCurrency', params: {} } },
     ]);
     expect(await count(sql`select count(*) as n from products`)).toBe(products);
 
     // Duplicates and unknown SKUs in a stock file are refused before anything is written.
     const stock = await importFile('stock', 'stock.csv', ['sku;MAIN', 'BULK-1;5', 'bulk-1;6', 'NOPE-1;1'].join('\n'));
     expect(stock.view.errors).toEqual([
-      { line: 3, field: 'sku', message: 'SKU bulk-1 is already on line 2' },
-      { line: 4, field: 'sku', message: 'No product has the SKU NOPE-1' },
+      { line: 3, field: 'sku', message: 'SKU bulk-1 is already on line 2', said: { key: 'row.duplicateSku', params: { sku: 'bulk-1', line: 2 } } },
+      { line: 4, field: 'sku', message: 'No product has the SKU NOPE-1', said: { key: 'row.unknownSku', params: { sku: 'NOPE-1' } } },
     ]);
   });
 
@@ -141,7 +141,9 @@ describeEachDatabase('bulk import and export', (t) => {
     const movements = await count(sql`select count(*) as n from stock_movements`);
     const { result, view } = await importFile('stock', 'recount.csv', ['sku;MAIN', 'BULK-8;100', 'BULK-9;1'].join('\n'));
     expect(result.state).toBe('invalid');
-    expect(view.errors).toEqual([{ line: 3, field: 'MAIN', message: expect.stringContaining('below what is reserved') }]);
+    expect(view.errors).toEqual([
+      { line: 3, field: 'MAIN', message: expect.stringContaining('below what is reserved'), said: expect.objectContaining({ key: expect.stringMatching(/^code\./) }) },
+    ]);
     expect(await count(sql`select count(*) as n from stock_movements`)).toBe(movements);
   });
 

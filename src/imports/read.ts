@@ -23,12 +23,14 @@ export function formatOf(bytes: Uint8Array): FileFormat {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, Math.min(bytes.length, 64 * 1024)));
   } catch {
     // A cut in the middle of a character at the 64 KiB edge is not an error of the file.
-    if (bytes.length <= 64 * 1024) throw unreadable('the file is neither an XLSX workbook nor UTF-8 text (CSV)');
+    if (bytes.length <= 64 * 1024) throw unreadable('the file is neither an XLSX workbook nor UTF-8 text (CSV)', 'notText');
   }
   return 'csv';
 }
 
-const unreadable = (why: string) => new DomainError('IMPORT_FILE_UNREADABLE', `The file cannot be read: ${why}`, 422, { reason: why });
+/** Why a file cannot be read: the reason in English, and which one it is for the catalogue's Russian (a parser's own words are only its). */
+const unreadable = (why: string, which: 'notText' | 'noHeader' | 'parse' = 'parse') =>
+  new DomainError('IMPORT_FILE_UNREADABLE', `The file cannot be read: ${why}`, 422, { reason: why, [which]: true });
 
 /** The CSV separator: whichever of `;`, `,` and tab occurs most in the first line outside quotes (`;` on a tie). */
 function separatorOf(bytes: Uint8Array): string {
@@ -43,8 +45,24 @@ function separatorOf(bytes: Uint8Array): string {
   return [';', ',', '\t'].reduce((best, s) => (counts[s] > counts[best] ? s : best), ';');
 }
 
+/**
+ * The stored bytes as a stream of 64 KiB views into them, never a copy. Fed whole, a parser turns
+ * the one chunk into all of its rows at once (a transform cannot pause inside a chunk), so memory
+ * grew with the file's rows; slice by slice it waits for the rows to be taken.
+ */
+const SLICE = 64 * 1024;
+function slices(bytes: Uint8Array): Readable {
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < whole.length; at += SLICE) yield whole.subarray(at, at + SLICE);
+    })(),
+    { objectMode: false, highWaterMark: SLICE },
+  );
+}
+
 async function* csvRows(bytes: Uint8Array): AsyncGenerator<FileRow> {
-  const parser = Readable.from([Buffer.from(bytes)]).pipe(
+  const parser = slices(bytes).pipe(
     parse({ delimiter: separatorOf(bytes), bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
   );
   try {
@@ -69,7 +87,7 @@ function textOf(value: ExcelJS.CellValue): string {
 }
 
 async function* xlsxRows(bytes: Uint8Array): AsyncGenerator<FileRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([Buffer.from(bytes)]), {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(slices(bytes), {
     sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit',
   });
   try {
@@ -101,6 +119,6 @@ export async function peek(bytes: Uint8Array, format: FileFormat, limit: number)
     else sample.push(row);
     if (sample.length >= limit) break;
   }
-  if (!columns || !columns.some((c) => c !== '')) throw unreadable('it has no header row');
+  if (!columns || !columns.some((c) => c !== '')) throw unreadable('it has no header row', 'noHeader');
   return { columns, sample };
 }

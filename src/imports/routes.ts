@@ -25,7 +25,11 @@ const FieldName = z.string().openapi({ description: '`sku`, `name`, `ean`, `desc
 const RowError = z.object({
   line: z.number().int().openapi({ description: 'The line in the file (the header is line 1)' }),
   field: z.string().nullable().openapi({ description: 'The column’s header' }),
-  message: z.string(),
+  message: z.string().openapi({ description: 'Why, in English' }),
+  said: z
+    .object({ key: z.string(), params: z.record(z.string(), z.unknown()) })
+    .nullable()
+    .openapi({ description: 'The same as a key of the dictionary (`row.duplicateSku`, `code.<CODE>`) and its parameters; null for a schema’s own message' }),
 });
 
 const ImportView = z

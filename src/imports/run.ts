@@ -6,7 +6,8 @@ import type { JobProgress } from '../engine/jobs.ts';
 import type { Hub } from '../hub.ts';
 import { setCountedLevels } from '../inventory/counts.ts';
 import { DomainError } from '../shared/errors.ts';
-import { attributeText, attributeValue, rowOf, type ImportRow, type RowError } from './fields.ts';
+import { t } from '../web/i18n.ts';
+import { attributeText, attributeValue, refusal, rowOf, type ImportRow, type RowError } from './fields.ts';
 import { fileRows } from './read.ts';
 import { setBasePrices } from './prices.ts';
 import { loadImport, ownWarehouses, type StoredImport } from './service.ts';
@@ -40,6 +41,16 @@ interface RunOptions {
   progress?: (update: JobProgress) => Promise<void> | void;
   signal?: AbortSignal;
 }
+
+/**
+ * The job's progress: counts, the English message (the CLI's bar, the API) and the note's key
+ * (src/imports/words.ts), which the panel says in the seller's language.
+ */
+const note = (name: 'validating' | 'applying', counts: { done: number; total?: number }): JobProgress => ({
+  ...counts,
+  note: name,
+  message: t(`import.note.${name}`, 'en', counts),
+});
 
 /** A whole file refused by the rows named. */
 class RowsRefused extends Error {
@@ -102,7 +113,7 @@ async function validate(hub: Hub, stored: StoredImport, options: RunOptions): Pr
       }
       const key = parsed.row.sku.toLowerCase();
       const earlier = firstLine.get(key);
-      if (earlier !== undefined) refuse({ line: parsed.row.line, field: skuColumn(stored), message: `SKU ${parsed.row.sku} is already on line ${earlier}` });
+      if (earlier !== undefined) refuse(refusal(parsed.row.line, skuColumn(stored), 'row.duplicateSku', { sku: parsed.row.sku, line: earlier }));
       else {
         firstLine.set(key, parsed.row.line);
         good.push(parsed.row);
@@ -111,10 +122,10 @@ async function validate(hub: Hub, stored: StoredImport, options: RunOptions): Pr
     if (stored.kind === 'stock' && good.length) {
       const known = await idsBySku(hub.db, good.map((r) => r.sku));
       for (const r of good) {
-        if (!known.has(r.sku.toLowerCase())) refuse({ line: r.line, field: skuColumn(stored), message: `No product has the SKU ${r.sku}` });
+        if (!known.has(r.sku.toLowerCase())) refuse(refusal(r.line, skuColumn(stored), 'row.unknownSku', { sku: r.sku }));
       }
     }
-    await options.progress?.({ done: total, message: `validating: ${total} row(s) read` });
+    await options.progress?.(note('validating', { done: total }));
   }
   return { total, errors, errorsTotal };
 }
@@ -215,7 +226,7 @@ async function applyStock(tx: Tx, stored: StoredImport, chunk: ImportRow[], ids:
       const quantity = row.stock[code];
       const productId = ids.get(row.sku.toLowerCase());
       if (quantity === null || quantity === undefined) continue;
-      if (productId === undefined) throw new RowsRefused([{ line: row.line, field: code, message: `No product has the SKU ${row.sku}` }]);
+      if (productId === undefined) throw new RowsRefused([refusal(row.line, code, 'row.unknownSku', { sku: row.sku })]);
       levels.push({ productId, onHand: quantity });
       lineOf.set(productId, row.line);
     }
@@ -225,7 +236,8 @@ async function applyStock(tx: Tx, stored: StoredImport, chunk: ImportRow[], ids:
     } catch (error) {
       const refused = (error as DomainError).details as { product_ids?: number[] } | undefined;
       if (!(error instanceof DomainError) || !refused?.product_ids) throw error;
-      throw new RowsRefused(refused.product_ids.map((id) => ({ line: lineOf.get(id) ?? 0, field: code, message: error.message })));
+      const said = { key: `code.${error.code}` as const, params: refused as Record<string, unknown> };
+      throw new RowsRefused(refused.product_ids.map((id) => ({ line: lineOf.get(id) ?? 0, field: code, message: error.message, said })));
     }
   }
 }
@@ -249,7 +261,7 @@ async function apply(hub: Hub, stored: StoredImport, total: number, options: Run
       // Not awaited: the job's progress is written outside this transaction, and on PGlite the one
       // connection is the transaction's until it ends (awaiting it here would wait for ever).
       Promise.resolve()
-        .then(() => options.progress?.({ done, total, message: `applying: ${done} of ${total} row(s)` }))
+        .then(() => options.progress?.(note('applying', { done, total })))
         .catch(() => {});
     }
   });
@@ -262,10 +274,11 @@ async function finish(ex: Executor, id: number, state: string, fields: { counts?
     const errors = fields.errors ?? [];
     if (errors.length) {
       await tx.execute(sql`
-        insert into import_errors (import_id, n, line, field, message)
-        select ${id}::bigint, n, line, field, message
+        insert into import_errors (import_id, n, line, field, message, said)
+        select ${id}::bigint, n, line, field, message, said::jsonb
           from unnest(${sql.param(errors.map((_, i) => i + 1))}::int[], ${sql.param(errors.map((e) => e.line))}::int[],
-                      ${sql.param(errors.map((e) => e.field))}::text[], ${sql.param(errors.map((e) => e.message))}::text[]) as v(n, line, field, message)`);
+                      ${sql.param(errors.map((e) => e.field))}::text[], ${sql.param(errors.map((e) => e.message))}::text[],
+                      ${sql.param(errors.map((e) => (e.said ? JSON.stringify(e.said) : null)))}::text[]) as v(n, line, field, message, said)`);
     }
     await tx.execute(sql`
       update imports set state = ${state}, counts = ${JSON.stringify(fields.counts ?? {})}::jsonb, rows_total = coalesce(${fields.total ?? null}::int, rows_total),

@@ -41,7 +41,7 @@ export function ownWarehouses(ex: Executor): Promise<WarehouseColumn[]> {
 
 /** Stores an uploaded file and answers its preview: columns, first rows and the suggested mapping. */
 export async function createImport(ex: Executor, input: { kind: ImportKind; fileName: string; content: Uint8Array }, actor: string): Promise<number> {
-  if (!input.content.length) throw new DomainError('IMPORT_FILE_UNREADABLE', 'The file cannot be read: it is empty', 422, { reason: 'it is empty' });
+  if (!input.content.length) throw new DomainError('IMPORT_FILE_UNREADABLE', 'The file cannot be read: it is empty', 422, { reason: 'it is empty', empty: true });
   if (input.content.length > MAX_IMPORT_BYTES) {
     throw new DomainError('IMPORT_FILE_TOO_LARGE', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, 413, { mb: MAX_IMPORT_BYTES / 1024 / 1024 });
   }
@@ -55,7 +55,7 @@ export async function createImport(ex: Executor, input: { kind: ImportKind; file
   const fileName = input.fileName.replace(/[\\/]/g, '_').slice(0, 200) || `import.${format}`;
   const [created] = await rows<{ id: number }>(ex, sql`
     insert into imports (kind, file_name, format, content, columns, sample, mapping, actor)
-    values (${input.kind}, ${fileName}, ${format}, ${Buffer.from(input.content)}, ${JSON.stringify(columns)}::jsonb,
+    values (${input.kind}, ${fileName}, ${format}, ${Buffer.from(input.content.buffer, input.content.byteOffset, input.content.byteLength)}, ${JSON.stringify(columns)}::jsonb,
             ${JSON.stringify(sample)}::jsonb, ${JSON.stringify(unique)}::jsonb, ${actor})
     returning id`);
   return Number(created.id);
@@ -65,7 +65,8 @@ export async function loadImport(ex: Executor, id: number): Promise<StoredImport
   const [row] = await rows<StoredImport>(ex, sql`
     select id, kind, file_name, format, content, columns, mapping, actor from imports where id = ${id}`);
   if (!row) throw notFound('Import', id);
-  return { ...row, id: Number(row.id), content: new Uint8Array(row.content) };
+  // The driver's Buffer is a Uint8Array already: a copy of a 10 MB file would only double it.
+  return { ...row, id: Number(row.id), content: row.content };
 }
 
 export interface ImportView {
@@ -107,7 +108,7 @@ export async function getImport(ex: Executor, id: number, errorsPage: { limit: n
       from imports i left join jobs j on j.id = i.job_id where i.id = ${id}`);
   if (!row) throw notFound('Import', id);
   const errors = await rows<RowError>(ex, sql`
-    select line, field, message from import_errors where import_id = ${id} order by n limit ${errorsPage.limit} offset ${errorsPage.offset}`);
+    select line, field, message, said from import_errors where import_id = ${id} order by n limit ${errorsPage.limit} offset ${errorsPage.offset}`);
   return { ...row, id: Number(row.id), job_id: row.job_id === null ? null : Number(row.job_id), fields: fieldsFor(row.kind, row.columns, await ownWarehouses(ex)), errors };
 }
 

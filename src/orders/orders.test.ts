@@ -186,5 +186,18 @@ describeEachDatabase('orders', (t) => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toContain('cursor');
     expect((await server.api('/api/v1/orders?cursor=not-a-cursor')).status).toBe(400);
+
+    // prev_cursor, as `before`, reads the page before, the same rows in the same order; the first page has none.
+    const ids = (res: { body: { items: { id: number }[] } }) => res.body.items.map((o) => o.id);
+    const page1 = await server.api('/api/v1/orders?account_id=11&limit=5&sort=total_minor');
+    expect(page1.body.prev_cursor).toBeNull();
+    const page2 = await server.api(`/api/v1/orders?account_id=11&limit=5&sort=total_minor&cursor=${page1.body.next_cursor}`);
+    const page3 = await server.api(`/api/v1/orders?account_id=11&limit=5&sort=total_minor&cursor=${page2.body.next_cursor}`);
+    const back2 = await server.api(`/api/v1/orders?account_id=11&limit=5&sort=total_minor&before=${page3.body.prev_cursor}`);
+    expect(ids(back2)).toEqual(ids(page2));
+    const back1 = await server.api(`/api/v1/orders?account_id=11&limit=5&sort=total_minor&before=${back2.body.prev_cursor}`);
+    expect(ids(back1)).toEqual(ids(page1));
+    expect(back1.body.prev_cursor).toBeNull();
+    expect(back1.body.next_cursor).not.toBeNull();
   });
 });

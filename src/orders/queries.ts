@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../db/database.ts';
-import { decodeCursor, encodeCursor } from '../shared/cursor.ts';
+import { readKeysetPage, type KeysetSort } from '../shared/cursor.ts';
 import { notFound } from '../shared/errors.ts';
 import { availableActions, listOrderActions } from './actions.ts';
 import type { OrderStatus } from './service.ts';
@@ -26,15 +26,19 @@ export interface OrderFilter {
   direction?: 'asc' | 'desc';
   /** next_cursor of the previous page: the page after it (offset is then not used). */
   cursor?: string;
+  /** prev_cursor of a page: the page before it. */
+  before?: string;
 }
 
 export const orderSorts = ['ordered_at', 'updated_at', 'total_minor'] as const;
 type OrderSort = (typeof orderSorts)[number];
-const sortColumn: Record<OrderSort, SQL> = { ordered_at: sql`o.ordered_at`, updated_at: sql`o.updated_at`, total_minor: sql`o.total_minor` };
-const sortValue: Record<OrderSort, (v: string | number) => SQL> = {
-  ordered_at: (v) => sql`${String(v)}::timestamptz`,
-  updated_at: (v) => sql`${String(v)}::timestamptz`,
-  total_minor: (v) => sql`${Number(v)}::bigint`,
+// Timestamps go into the cursor to the microsecond (iso() keeps milliseconds), so no row is skipped between pages.
+const microseconds = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const orderSort = (sort: OrderSort, desc: boolean): KeysetSort => {
+  const column = sort === 'ordered_at' ? sql`o.ordered_at` : sort === 'updated_at' ? sql`o.updated_at` : sql`o.total_minor`;
+  const key = `${sort}:${desc ? 'desc' : 'asc'}`;
+  if (sort === 'total_minor') return { key, column, id: sql`o.id`, desc, read: column, kind: 'integer' };
+  return { key, column, id: sql`o.id`, desc, read: microseconds(column), kind: 'time' };
 };
 
 export interface OrderSummary {
@@ -87,28 +91,18 @@ const orderColumns = sql`o.id, o.account_id, o.channel, o.external_id, o.posting
 
 /**
  * A page of orders, sorted by `sort` (default ordered_at, newest first) with the id breaking ties;
- * `next_cursor` reads the page after this one by keyset (rows stored meanwhile do not shift it).
+ * `next_cursor` reads the page after this one by keyset (rows stored meanwhile do not shift it),
+ * `prev_cursor` the one before.
  */
-export async function listOrders(ex: Executor, f: OrderFilter): Promise<{ items: OrderSummary[]; total: number; next_cursor: string | null }> {
-  // The cursor keeps timestamps to the microsecond (iso() keeps milliseconds), so no row is skipped between pages.
-  const sort = f.sort ?? 'ordered_at';
-  const desc = (f.direction ?? 'desc') === 'desc';
-  const key = `${sort}:${desc ? 'desc' : 'asc'}`;
-  const column = sortColumn[sort];
+export async function listOrders(
+  ex: Executor,
+  f: OrderFilter,
+): Promise<{ items: OrderSummary[]; total: number; next_cursor: string | null; prev_cursor: string | null }> {
   const where = orderWhere(f);
-  const after = f.cursor ? decodeCursor(f.cursor, key) : null;
-  const from = after && sql`(${sortValue[sort](after.v)}, ${after.id})`;
-  const keyset = from ? (desc ? sql`and (${column}, o.id) < ${from}` : sql`and (${column}, o.id) > ${from}`) : sql``;
-  const dir = desc ? sql`desc` : sql`asc`;
-  const page = await rows<OrderSummary & { sort_value: string | number }>(
-    ex,
-    sql`select ${orderColumns}, ${sort === 'total_minor' ? column : sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`} as sort_value from orders o where ${where} ${keyset}
-         order by ${column} ${dir}, o.id ${dir} limit ${f.limit + 1} offset ${after ? 0 : f.offset}`,
-  );
+  const sort = orderSort(f.sort ?? 'ordered_at', (f.direction ?? 'desc') === 'desc');
+  const page = await readKeysetPage<OrderSummary>(ex, sort, f, { columns: orderColumns, from: sql`orders o`, where });
   const [count] = await rows<{ n: number }>(ex, sql`select count(*)::int as n from orders o where ${where}`);
-  const last = page.length > f.limit ? page[f.limit - 1] : undefined;
-  const items = page.slice(0, f.limit).map(({ sort_value: _, ...o }) => o);
-  return { items, total: count.n, next_cursor: last ? encodeCursor({ s: key, v: Number.isNaN(Number(last.sort_value)) ? last.sort_value : Number(last.sort_value), id: Number(last.id) }) : null };
+  return { ...page, total: count.n };
 }
 
 export async function getOrder(ex: Executor, id: number) {

@@ -49,12 +49,16 @@ export function ordersRoutes(hub: Hub) {
           sort: z.enum(orderSorts).default('ordered_at').openapi({ description: 'The column the list is sorted by; the id breaks ties' }),
           direction: z.enum(['asc', 'desc']).default('desc'),
           cursor: z.string().min(1).max(400).optional().openapi({ description: '`next_cursor` of the previous page (keyset paging; `offset` is then not used)' }),
+          before: z.string().min(1).max(400).optional().openapi({ description: '`prev_cursor` of a page: the page before it, in the same order' }),
         }),
       },
       responses: {
         200: jsonResponse(
-          z.object({ items: z.array(OrderSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int(), next_cursor: z.string().nullable() }),
-          'A page of orders (newest first by default); next_cursor reads the next page, null on the last',
+          z.object({
+            items: z.array(OrderSummary), total: z.number().int(), limit: z.number().int(), offset: z.number().int(),
+            next_cursor: z.string().nullable(), prev_cursor: z.string().nullable(),
+          }),
+          'A page of orders (newest first by default); next_cursor reads the next page (null on the last), prev_cursor the one before (null on the first)',
         ),
         ...errorResponses(),
       },
@@ -63,9 +67,9 @@ export function ordersRoutes(hub: Hub) {
       const q = c.req.valid('query');
       const result = await listOrders(hub.db, {
         accountIds: q.account_id ? [q.account_id] : undefined, channel: q.channel, status: q.status, q: q.q, crmState: q.crm_state,
-        from: q.from, to: q.to, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction, cursor: q.cursor,
+        from: q.from, to: q.to, limit: q.limit, offset: q.offset, sort: q.sort, direction: q.direction, cursor: q.cursor, before: q.before,
       });
-      return c.json({ ...result, limit: q.limit, offset: q.cursor ? 0 : q.offset }, 200);
+      return c.json({ ...result, limit: q.limit, offset: q.cursor || q.before ? 0 : q.offset }, 200);
     },
   );
 

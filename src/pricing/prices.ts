@@ -188,3 +188,69 @@ export async function listingPrices(ex: Executor, productId: number): Promise<Li
      where l.product_id = ${productId} and l.match_state = 'matched'
      order by l.account_id, l.id`);
 }
+
+// ── Reads for the panel's price pages (src/web/pages/prices.tsx) ─────────────────────────────
+// Views only, nothing here writes: the pages show what the services above keep without naming
+// a table themselves.
+
+export interface PricedAccount {
+  id: number;
+  name: string;
+  channel: string;
+  status: string;
+  /** The channel's step in minor units (WB: 100) and the currencies it takes (null: any). */
+  step: number;
+  currencies: readonly string[] | null;
+}
+
+/** The channel accounts whose channel takes prices, each with its channel's step and currencies. */
+export async function pricedAccounts(ex: Executor): Promise<PricedAccount[]> {
+  const found = await rows<{ id: number; name: string; channel: string; status: string }>(ex, sql`
+    select id, name, channel, status from channel_accounts order by id`);
+  return found.flatMap((a) => {
+    const connector = moduleFor(a.channel)?.connector;
+    if (!connector?.capabilities.pushPrices) return [];
+    return [{ ...a, step: connector.pricing?.step ?? 1, currencies: connector.pricing?.currencies ?? null }];
+  });
+}
+
+/** The base prices of these products, by product id (a product without one is not in the map). */
+export async function basePricesOf(ex: Executor, productIds: number[]): Promise<Map<number, Money>> {
+  if (!productIds.length) return new Map();
+  const found = await rows<Money & { product_id: number }>(ex, sql`
+    select product_id, amount::float8 as amount, currency from product_prices where product_id = any(${sql.param(productIds)}::bigint[])`);
+  return new Map(found.map(({ product_id, ...money }) => [product_id, money]));
+}
+
+export interface RefusedPrice {
+  listing_id: number;
+  external_id: string;
+  product_id: number;
+  sku: string;
+  name: string;
+  account_id: number;
+  account: string;
+  channel: string;
+  refusal: string;
+  refused_at: string;
+}
+
+/** Listings whose last price push the channel refused, the latest refusal first. */
+export async function refusedPrices(ex: Executor, page: { limit: number; offset: number }) {
+  const items = await rows<RefusedPrice>(ex, sql`
+    select l.id as listing_id, l.external_id, p.id as product_id, p.sku, p.name, a.id as account_id, a.name as account, a.channel,
+           lp.refusal, iso(lp.refused_at) as refused_at
+      from listing_prices lp
+      join listings l on l.id = lp.listing_id
+      join products p on p.id = l.product_id
+      join channel_accounts a on a.id = lp.account_id
+     where lp.refusal is not null and l.match_state = 'matched'
+     order by lp.refused_at desc, l.id limit ${page.limit} offset ${page.offset}`);
+  const [{ total }] = await rows<{ total: number }>(ex, sql`
+    select count(*)::int as total from listing_prices lp
+      join listings l on l.id = lp.listing_id
+      join products p on p.id = l.product_id
+      join channel_accounts a on a.id = lp.account_id
+     where lp.refusal is not null and l.match_state = 'matched'`);
+  return { items, total, limit: page.limit, offset: page.offset };
+}

@@ -5,7 +5,8 @@ import { ChannelHttpError, CredentialsRejected, type PushOutcome, type SyncRunCo
 import { accountRuntime, guardCredentials, type AccountRuntime } from '../channels/core/context.ts';
 import { toMapped } from '../channels/core/listings.ts';
 import { withPushLease } from '../channels/core/propagation.ts';
-import { channelPrice } from './prices.ts';
+import { moduleFor } from '../channels/core/module.ts';
+import { channelPrice, type Money } from './prices.ts';
 
 /**
  * Prices reach the channels the way stock does (docs/decisions/041, 190): a change marks the
@@ -42,7 +43,67 @@ export async function markPricesChanged(ex: Executor, productIds: number[], acco
   return found.map((r) => r.account_id);
 }
 
-interface PendingPrice {
+/**
+ * Marks these newly matched listings of an account for a price push and queues the push, when
+ * the account's channel is pushed prices: core's match calls it (onListingsMatched, registered
+ * in jobs.ts) in the statement's transaction, as the match marks them for a stock push. Only
+ * listings whose product has a price are marked; without one there is nothing to send.
+ */
+export async function markMatchedForPrices(ex: Executor, accountId: number, listingIds: number[]): Promise<boolean> {
+  if (!listingIds.length) return false;
+  const [account] = await rows<{ channel: string }>(ex, sql`select channel from channel_accounts where id = ${accountId}`);
+  const connector = account ? moduleFor(account.channel)?.connector : undefined;
+  if (!connector?.capabilities.pushPrices || !connector.pushPrices) return false;
+  const marked = await rows<{ listing_id: number }>(ex, sql`
+    insert into listing_prices (listing_id, account_id, needs_push, change_seq)
+    select l.id, l.account_id, true, 1 from listings l
+     where l.id = any(${sql.param(listingIds)}::bigint[]) and l.account_id = ${accountId} and l.match_state = 'matched'
+       and (exists (select 1 from product_prices pp where pp.product_id = l.product_id)
+            or exists (select 1 from account_prices ap where ap.account_id = l.account_id and ap.product_id = l.product_id))
+    on conflict (listing_id) do update set needs_push = true, change_seq = listing_prices.change_seq + 1
+    returning listing_id`);
+  return marked.length > 0;
+}
+
+/** The price columns a push and a feed read: the base, and the account's own price or rule. */
+interface PriceColumns {
+  base_amount: number | null;
+  base_currency: string | null;
+  own_amount: number | null;
+  own_currency: string | null;
+  factor_permille: number | null;
+}
+
+const priceOfRow = (row: PriceColumns, step: number): Money | null =>
+  channelPrice(
+    row.base_amount != null && row.base_currency ? { amount: row.base_amount, currency: row.base_currency } : null,
+    { amount: row.own_amount, currency: row.own_currency, factor_permille: row.factor_permille },
+    step,
+  );
+
+/**
+ * The prices of these products on an account, computed as a push computes them (its own, else
+ * base × factor, else the base, rounded to `step`): what a channel that downloads its prices
+ * from Sklad gets (Kaspi's price list). A product without a price is not in the map.
+ */
+export async function accountPricesOf(ex: Executor, accountId: number, productIds: number[], step = 1): Promise<Map<number, Money>> {
+  const prices = new Map<number, Money>();
+  if (!productIds.length) return prices;
+  const found = await rows<PriceColumns & { product_id: number }>(ex, sql`
+    select p.id as product_id, pp.amount::float8 as base_amount, pp.currency as base_currency,
+           ap.amount::float8 as own_amount, ap.currency as own_currency, ap.factor_permille
+      from unnest(${sql.param(productIds)}::bigint[]) as p(id)
+      left join product_prices pp on pp.product_id = p.id
+      left join account_prices ap on ap.account_id = ${accountId} and ap.product_id = p.id
+     where pp.product_id is not null or ap.product_id is not null`);
+  for (const row of found) {
+    const price = priceOfRow(row, step);
+    if (price) prices.set(Number(row.product_id), price);
+  }
+  return prices;
+}
+
+interface PendingPrice extends PriceColumns {
   id: number;
   product_id: number;
   external_id: string;
@@ -51,11 +112,6 @@ interface PendingPrice {
   change_seq: number;
   last_pushed_amount: number | null;
   last_pushed_currency: string | null;
-  base_amount: number | null;
-  base_currency: string | null;
-  own_amount: number | null;
-  own_currency: string | null;
-  factor_permille: number | null;
 }
 
 async function pendingPrices(db: Db, accountId: number, skip: number[], limit: number): Promise<PendingPrice[]> {
@@ -136,7 +192,7 @@ export async function pushPendingPrices(hub: Hub, accountId: number, options: { 
   const rt = await accountRuntime(hub, accountId, { run: options.run, signal: options.signal });
   const { connector, limits } = rt;
   if (!connector.capabilities.pushPrices || !connector.pushPrices) {
-    // A channel that takes no prices: nothing will ever go, so the marks are cleared.
+    // A channel that takes no prices, or downloads them from Sklad (Kaspi's price list): nothing goes, so the marks are cleared.
     await hub.db.execute(sql`update listing_prices set needs_push = false where account_id = ${accountId} and needs_push`);
     return summary;
   }
@@ -153,8 +209,7 @@ export async function pushPendingPrices(hub: Hub, accountId: number, options: { 
         const local: Settled[] = [];
         const toSend: { row: PendingPrice; amount: number; currency: string }[] = [];
         for (const row of pending) {
-          const base = row.base_amount != null && row.base_currency ? { amount: row.base_amount, currency: row.base_currency } : null;
-          const price = channelPrice(base, { amount: row.own_amount, currency: row.own_currency, factor_permille: row.factor_permille }, step);
+          const price = priceOfRow(row, step);
           if (!price) local.push({ id: row.id, seq: row.change_seq, amount: null, currency: null, outcome: 'nothing', error: null });
           else if (currencies && !currencies.includes(price.currency)) {
             local.push({ id: row.id, seq: row.change_seq, amount: price.amount, currency: price.currency, outcome: 'refused', error: `${connector.title} takes prices in ${currencies.join(', ')} only, not ${price.currency}` });

@@ -65,6 +65,11 @@ export const errorCatalogue = {
     en: 'The {format} file is damaged and could not be read: {reason}',
     ru: 'Файл {format} повреждён, его не прочитать: {reason}',
   },
+  PRODUCTS_BULK_REFUSED: {
+    status: 422,
+    en: '{count} of the selected products cannot take this change ({rows}); nothing was changed',
+    ru: 'Изменение не подходит для {count} из выбранных товаров ({rows}); ничего не изменено',
+  },
 
   // ── Inventory ──────────────────────────────────────────────────────────────────────────
   STOCK_INSUFFICIENT: {
@@ -193,7 +198,10 @@ export const errorCatalogue = {
   },
 
   // ── Bulk import (src/imports, issue 20) ──────────────────────────────────────────────────
-  IMPORT_FILE_UNREADABLE: { status: 422, en: 'The file cannot be read: {reason}', ru: 'Файл не читается: {reason}' },
+  IMPORT_FILE_UNREADABLE: {
+    status: 422, en: 'The file cannot be read: {reason}',
+    ru: 'Файл не читается: {empty?он пуст}{noHeader?в нём нет строки заголовков}{notText?это не книга XLSX и не текст в UTF-8 (CSV)}{parse?{reason}}',
+  },
   IMPORT_FILE_TOO_LARGE: { status: 413, en: 'The file is larger than {mb} MB', ru: 'Файл больше {mb} МБ' },
   IMPORT_MAPPING_INVALID: { status: 400, en: '{message}', ru: 'Неверное сопоставление колонок: {message}' },
   IMPORT_STATE: { status: 409, en: 'Import {import_id} is {state}: only an uploaded, invalid or failed one can be applied', ru: 'Импорт {import_id} в состоянии {state}: применить можно только загруженный, с ошибками или неудачный' },

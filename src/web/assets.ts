@@ -7,6 +7,9 @@ import type { AppEnv } from '../http/router.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const htmxFile = path.join(path.dirname(createRequire(import.meta.url).resolve('htmx.org/package.json')), 'dist/htmx.min.js');
+// Chart.js's own UMD build (docs/decisions/220): it sets window.Chart, which assets/charts.js draws with.
+// Its exports name no package.json: found by its main file, which sits beside the UMD build in dist/.
+const chartFile = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 
 /** Served from the installed package and this folder: no CDN (the panel works offline), no build step. */
 const files: Record<string, { file: string; type: string }> = {
@@ -14,6 +17,8 @@ const files: Record<string, { file: string; type: string }> = {
   'panel.js': { file: path.join(here, 'assets/panel.js'), type: 'text/javascript; charset=utf-8' },
   'favicon.svg': { file: path.join(here, 'assets/favicon.svg'), type: 'image/svg+xml' },
   'htmx.min.js': { file: htmxFile, type: 'text/javascript; charset=utf-8' },
+  'chart.umd.min.js': { file: chartFile, type: 'text/javascript; charset=utf-8' },
+  'charts.js': { file: path.join(here, 'assets/charts.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 export function assetRoutes() {

@@ -22,10 +22,11 @@ const notPages: Record<string, string> = {
   '/channels/new/fields': 'the htmx fragment of the account form’s fields',
   '/exports/file': 'a download',
   '/exports/:id/status': 'the htmx fragment of an export’s progress',
+  '/imports/:id/status': 'the htmx fragment of an import’s progress and outcome',
 };
 
 /** Routes whose pages need data the demo does not make; visited when a page links to them. */
-const whenLinked = new Set(['/sync/errors/groups/:key', '/exports/:id']);
+const whenLinked = new Set(['/sync/errors/groups/:key', '/exports/:id', '/imports/:id']);
 
 export function panelRoutes(hub: Hub): string[] {
   const paths = webRoutes(hub)

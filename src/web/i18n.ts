@@ -2,15 +2,20 @@ import { cliWords } from '../cli/words.ts';
 import { deliveryCliWords } from '../delivery/cli-words.ts';
 import { exportCliWords } from '../exports/cli-words.ts';
 import { importCliWords } from '../imports/cli-words.ts';
+import { importWords } from '../imports/words.ts';
 import { botWords, eventWords, noteWords, switchWords } from '../notifications/words.ts';
 import { reconcileCliWords } from '../reconcile/cli-words.ts';
 import { supportCliWords } from '../support/cli-words.ts';
 import { errorCatalogue, type ErrorCode } from '../shared/error-codes.ts';
+import { importPageWords } from './words/imports.ts';
 import { menuWords } from './words/menu.ts';
 import { notificationPageWords } from './words/notifications.ts';
 import { orderActionWords } from './words/orders.ts';
+import { listWords } from './words/products.ts';
 import { storedWords } from './words/stored.ts';
 import { stockSourceWords } from './words/stock.ts';
+import { reportWords } from './words/reports.ts';
+import { priceWords } from './words/prices.ts';
 import { stockCliWords } from '../inventory/cli-words.ts';
 
 /**
@@ -1322,13 +1327,18 @@ const parts = [
   prefixed('iiko', menuWords),
   pairs('notify', notificationPageWords),
   pairs('orders.act', orderActionWords),
+  pairs('lists', listWords),
   pairs('stock.origin', stockSourceWords),
+  pairs('reports', reportWords),
+  pairs('prices', priceWords),
   pairs('cli.stock', stockCliWords),
   pairs('cli', cliWords),
   pairs('cli.order', supportCliWords),
   pairs('cli.packages', deliveryCliWords),
   pairs('cli.export', exportCliWords),
   pairs('cli.import', importCliWords),
+  pairs('import', importWords),
+  pairs('imports', importPageWords),
   pairs('cli.reconcile', reconcileCliWords),
 ] as const;
 

@@ -3,7 +3,7 @@ import { viewOf, type View, type WebContext } from './context.ts';
 import { navEntries } from './nav.ts';
 import type { Label, MessageKey } from './i18n.ts';
 
-export const ASSET_VERSION = '3';
+export const ASSET_VERSION = '4';
 
 interface LayoutProps {
   v: View;

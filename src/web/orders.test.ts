@@ -206,5 +206,47 @@ describe('web panel: orders in a real browser', () => {
       expect(await overflow()).toBeLessThanOrEqual(0);
       await w.screenshot('orders-card-phone-english');
     });
+
+    it('pages by the API’s cursor and sorts by a column heading, keeping the filters in the address', async () => {
+      const db = panel.server.hub.db;
+      // 55 more Allegro orders, some at one time and total, so a page holds 50 and the id breaks ties.
+      for (let i = 0; i < 55; i++) {
+        await db.transaction((tx) => upsertOrder(tx, {
+          accountId: null, channel: 'allegro', externalId: `AL-P${String(i).padStart(2, '0')}`, status: 'new', currency: 'PLN',
+          orderedAt: `${day(-2 - (i % 7))}T10:00:00Z`, totalMinor: 1_000 + (i % 3) * 500,
+          lines: [{ productId: null, sku: 'GIFT', name: 'Gift', quantity: 1, priceMinor: 1_000 }],
+        }, 'seed'));
+      }
+      const w = await panel.open();
+      await signIn(w, panel.server.adminKey, '/orders?channel=allegro');
+      const numbers = () => w.page.locator('#orders tbody tr a.mono').allTextContents();
+      const first = await numbers();
+      expect(first).toHaveLength(50);
+      expect(await w.page.locator('.pager').textContent()).toContain('На странице 50 из 56');
+      await w.page.locator('.pager').getByRole('link', { name: /Дальше/ }).click();
+      await w.page.waitForURL(/cursor=/);
+      expect(w.page.url()).toContain('channel=allegro');
+      const second = await numbers();
+      expect(second).toHaveLength(6);
+      expect(new Set([...first, ...second]).size).toBe(56);
+      await w.screenshot('orders-cursor-page-2');
+      await w.page.locator('.pager').getByRole('link', { name: /Назад/ }).click();
+      await w.page.waitForURL(/before=/);
+      expect(await numbers()).toEqual(first);
+
+      // The date heading sorts oldest first, a second click newest first; the total heading, largest first.
+      await w.page.locator('#orders thead').getByRole('link', { name: 'Дата' }).click();
+      await w.page.waitForURL(/sort=oldest/);
+      expect(w.page.url()).toContain('channel=allegro');
+      expect(w.page.url()).not.toContain('before=');
+      expect(await w.page.locator('#orders thead th[aria-sort="ascending"]').textContent()).toContain('Дата');
+      expect((await numbers())[0]).toMatch(/^AL-P/);
+      await w.page.locator('#orders thead').getByRole('link', { name: /Сумма/ }).click();
+      await w.page.waitForURL(/sort=largest/);
+      expect((await numbers())[0]).toBe('AL-2001');
+      await w.page.locator('#orders thead').getByRole('link', { name: /Сумма/ }).click();
+      await w.page.waitForURL(/sort=smallest/);
+      expect(await w.page.getByRole('combobox', { name: 'Сортировка' }).inputValue()).toBe('smallest');
+    });
   });
 });

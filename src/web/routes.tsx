@@ -10,6 +10,7 @@ import { tokensInPages } from './csrf.ts';
 import { errorPage } from './layout.tsx';
 import { dashboardRoutes } from './pages/dashboard.tsx';
 import { productRoutes } from './pages/products.tsx';
+import { priceRoutes } from './pages/prices.tsx';
 import { stockRoutes } from './pages/stock.tsx';
 import { warehouseRoutes } from './pages/warehouses.tsx';
 import { channelRoutes } from './pages/channels.tsx';
@@ -20,13 +21,16 @@ import { orderRoutes } from './pages/orders.tsx';
 import { traceRoutes } from './pages/trace.tsx';
 import { crmLinkRoutes } from './pages/crm-link.tsx';
 import { exportPageRoutes } from './pages/exports.tsx';
+import { importPageRoutes } from './pages/imports.tsx';
 import { findingRoutes } from './pages/findings.tsx';
+import { reportPageRoutes } from './pages/reports.tsx';
 import { signInRoutes } from './sign-in.tsx';
 
 /** The sections of the panel, each behind the session check; `/x` covers `/x/*` too. */
 const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/', routes: dashboardRoutes },
   { prefix: '/products', routes: productRoutes },
+  { prefix: '/prices', routes: priceRoutes },
   { prefix: '/stock', routes: stockRoutes },
   { prefix: '/warehouses', routes: warehouseRoutes },
   { prefix: '/orders', routes: orderRoutes },
@@ -34,7 +38,9 @@ const sections: { prefix: string; routes: (hub: Hub) => Hono<AppEnv> }[] = [
   { prefix: '/channels', routes: (hub) => channelRoutes(hub).route('/', crmLinkRoutes(hub)) },
   { prefix: '/sync', routes: syncRoutes },
   { prefix: '/exports', routes: exportPageRoutes },
+  { prefix: '/imports', routes: importPageRoutes },
   { prefix: '/findings', routes: findingRoutes },
+  { prefix: '/reports', routes: reportPageRoutes },
   { prefix: '/notifications', routes: notificationRoutes },
   { prefix: '/menu', routes: menuPageRoutes },
 ];

@@ -19,7 +19,7 @@ export const allegroDemo: DemoSeed = {
         externalId: p.sku === 'DEMO-LAMP-DESK' ? null : p.sku,
         ean: p.ean,
         available: 5,
-        price: (p.priceRub / 20).toFixed(2),
+        price: (Math.round((p.priceRub / 20) * 100) / 100).toFixed(2),
       }),
     );
     const offer = (sku: string) => offers[demoCatalogue.findIndex((p) => p.sku === sku)].id;
@@ -34,5 +34,6 @@ export const allegroDemo: DemoSeed = {
     return { sim: createAllegroSimulator({ state }), buyersAct };
   },
   settings: (warehouseId) => ({ warehouseId }),
+  price: (p) => ({ amount: Math.round((p.priceRub / 20) * 100), currency: 'PLN' }),
   firstJobs: ['order-events'],
 };

@@ -74,13 +74,32 @@ export async function analyzeListings(ex: Executor): Promise<void> {
 }
 
 /**
+ * What another part does with listings that just became matched to a product, on the match's
+ * executor (its transaction, when it runs in one): pricing marks them for a price push (src/pricing/jobs.ts),
+ * so a listing matched after the last price change still gets its price. Registered at
+ * assembly, by name (a second registration replaces the first), never on import.
+ */
+export type MatchedHook = (ex: Executor, accountId: number, listingIds: number[]) => Promise<void>;
+const matchedHooks = new Map<string, MatchedHook>();
+
+export function onListingsMatched(name: string, hook: MatchedHook) {
+  matchedHooks.set(name, hook);
+}
+
+async function announceMatched(ex: Executor, accountId: number, listingIds: number[]) {
+  if (!listingIds.length) return;
+  for (const hook of matchedHooks.values()) await hook(ex, accountId, listingIds);
+}
+
+/**
  * Matches the account's listings that no person mapped. A listing whose product changes is
- * marked for a push, so the channel learns its quantity. Returns counts by state.
+ * marked for a push, so the channel learns its quantity, and announced to the matched hooks
+ * (its price). Returns counts by state.
  */
 export async function matchListings(ex: Executor, accountId: number): Promise<Record<MatchState, number>> {
-  await ex.execute(sql`
+  const changed = await rows<{ id: number; newly: boolean }>(ex, sql`
     with found as (
-      select l.id,
+      select l.id, l.product_id as before_product_id,
              (select min(p.id) from products p
                where l.sku is not null and lower(p.sku) = lower(l.sku) and p.archived_at is null) as by_sku,
              (select coalesce(array_agg(p.id order by p.id), '{}') from products p
@@ -90,7 +109,7 @@ export async function matchListings(ex: Executor, accountId: number): Promise<Re
         from listings l
        where l.account_id = ${accountId} and l.matched_by is distinct from 'manual'
     ), decided as (
-      select id,
+      select id, before_product_id,
              case when by_sku is not null then by_sku
                   when cardinality(by_ean) = 1 then by_ean[1]
                   when cardinality(by_ean) > 1 then null
@@ -113,7 +132,9 @@ export async function matchListings(ex: Executor, accountId: number): Promise<Re
            updated_at = now()
       from decided d
      where d.id = l.id
-       and (l.product_id, l.matched_by, l.candidate_product_ids) is distinct from (d.product_id, d.matched_by, d.candidates)`);
+       and (l.product_id, l.matched_by, l.candidate_product_ids) is distinct from (d.product_id, d.matched_by, d.candidates)
+    returning l.id, (d.product_id is not null and d.product_id is distinct from d.before_product_id) as newly`);
+  await announceMatched(ex, accountId, changed.filter((r) => r.newly).map((r) => Number(r.id)));
   return countByState(ex, accountId);
 }
 
@@ -182,6 +203,7 @@ export async function mapListing(ex: Executor, accountId: number, listingId: num
     entityType: 'listing', entityId: listingId, action: 'map', actor,
     changes: { product_id: { before: before.product_id, after: productId }, match_state: { before: before.match_state, after: productId === null ? 'unmatched' : 'matched' } },
   });
+  if (productId !== null) await announceMatched(ex, accountId, [listingId]);
   return getListing(ex, accountId, listingId);
 }
 

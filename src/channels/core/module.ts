@@ -109,6 +109,12 @@ export interface DemoSeed {
   /** Connector jobs run once after the first full sync (orders, stocks …). */
   firstJobs?: string[];
   /**
+   * The demo account's own price of a demo product, in minor units of its shop's currency, where
+   * that currency is not the rubles of Sklad's base price (docs/decisions/190): the demo shops keep
+   * the prices their simulators were seeded with.
+   */
+  price?(product: { sku: string; priceRub: number }): { amount: number; currency: string };
+  /**
    * The demo account's orders a delivery service ships (the delivery flow's link, src/delivery):
    * linked to the demo account of the first delivery module before the first sync. `defaults`
    * fill what the channel never gives (weight_grams, length_cm, width_cm, height_cm, phone).

@@ -10,14 +10,17 @@ const defaults: ChannelLimits = { pushBatchSize: 100, requestsPerSecond: 5, burs
  * «Магазин на Kaspi.kz» (../shared/specs/kaspi/CONTRACT.md): orders pulled from the merchant
  * API and written off Sklad's stock. Kaspi takes stock and prices only from the seller's price
  * list, an XML file it downloads from a URL (§6): Sklad serves it (routes.ts), so this
- * connector reads no listings and pushes no quantities.
+ * connector reads no listings and pushes no quantities. It takes prices (an account may have
+ * its own price or rule) in whole tenge, but through the list: no `pushPrices`.
  */
 export const kaspiConnector: Connector = {
   channel: 'kaspi',
   title: 'Kaspi.kz',
   defaultBaseUrl: 'https://kaspi.kz/shop/api/v2',
-  capabilities: { listings: false, pushStock: false, readStock: false, orders: true },
+  capabilities: { listings: false, pushStock: false, readStock: false, orders: true, pushPrices: true },
   limits: defaults,
+  // §6 [3P]: integer prices (tenge, VAT included): tiyn rounded to whole tenge.
+  pricing: { step: 100, currencies: ['KZT'] },
   credentialsSchema: z.object({
     token: z.string().trim().min(8, 'the API token from the Kaspi cabinet: Settings → API token').max(500),
   }),

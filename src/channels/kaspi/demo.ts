@@ -36,6 +36,7 @@ export const kaspiDemo: DemoSeed = {
     return { sim: createKaspiSimulator({ state }) };
   },
   settings: (warehouseId) => ({ merchantId: MERCHANT_ID, storeId: 'PP1', stockWarehouseId: warehouseId }),
+  price: (p) => ({ amount: tengeOf(p.priceRub) * 100, currency: 'KZT' }),
   firstJobs: ['orders'],
   describe: async (hub, accountId) => [`Kaspi downloads its price list from ${hub.config.SKLAD_PUBLIC_URL ?? ''}${await priceListPath(hub, accountId)}`],
 };

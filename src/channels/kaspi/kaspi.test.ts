@@ -12,6 +12,7 @@ import { connectorContextFor } from '../core/context.ts';
 import { runConnectorJob } from '../core/jobs.ts';
 import { importListings, matchListings } from '../core/listings.ts';
 import { seedCatalog, type SeededCatalog } from '../core/testing.ts';
+import { clearAccountPrice, setAccountPrice, setBasePrice } from '../../pricing/prices.ts';
 import { kaspiConnector } from './connector.ts';
 
 /**
@@ -70,7 +71,7 @@ describeEachDatabase('Kaspi: orders in, the price list out', (t) => {
     expect(res.headers.get('content-type')).toBe('application/xml; charset=utf-8');
     // Streamed: no length known in advance.
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
-    expect(await res.text()).toContain('<!-- Left out: 1 product(s) without a price (set the kaspi_price attribute), 0 with a SKU Kaspi does not take -->');
+    expect(await res.text()).toContain('<!-- Left out: 1 product(s) without a price (set a price in Sklad), 0 with a SKU Kaspi does not take -->');
 
     const list = await sim.downloadPriceList(link.url, MERCHANT);
     expect(list.problems).toEqual([]);
@@ -248,6 +249,37 @@ describeEachDatabase('Kaspi: orders in, the price list out', (t) => {
     await matchListings(server.hub.db, ruled);
     const listed = await sim.downloadPriceList((await priceListUrl(ruled)).url);
     expect([...listed.offers.keys()]).toEqual(['KSP-2']);
+  });
+
+  it('carries Sklad’s price for the account: its own price or rule, else the base price, in whole tenge; the old sources only as fallbacks', async () => {
+    const [p1, p2, p3] = catalog.productIds;
+    const actor = 'test';
+    // KSP-1: a base price in tenge (1 299.50 ₸ rounds half up to 1 300 ₸); KSP-2: the base × 1.15 on this account; KSP-3: the account's own price.
+    await setBasePrice(server.hub.db, p1, { amount: 129_950, currency: 'KZT' }, actor);
+    await setBasePrice(server.hub.db, p2, { amount: 200_000, currency: 'KZT' }, actor);
+    await setAccountPrice(server.hub.db, p2, accountId, { factor: 1150 }, actor);
+    await setBasePrice(server.hub.db, p3, { amount: 500_000, currency: 'KZT' }, actor);
+    await setAccountPrice(server.hub.db, p3, accountId, { amount: 450_000, currency: 'KZT' }, actor);
+    // KSP-4: priced in rubles only: not Kaspi's currency, so its kaspi_price attribute still goes.
+    await setBasePrice(server.hub.db, catalog.productIds[3], { amount: 99_900, currency: 'RUB' }, actor);
+    const price = async () => {
+      const res = await fetch((await priceListUrl(accountId)).url);
+      const xml = await res.text();
+      const list = await sim.downloadPriceList((await priceListUrl(accountId)).url, MERCHANT);
+      expect(list.problems).toEqual([]);
+      return { xml, prices: Object.fromEntries([...list.offers.values()].map((o) => [o.sku, o.price])) };
+    };
+    const first = await price();
+    expect(first.prices).toMatchObject({ 'KSP-1': 1300, 'KSP-2': 2300, 'KSP-3': 4500, 'KSP-4': 1000 * catalog.productIds[3] });
+    expect(first.xml).toContain('<!-- 1 product(s) priced in Sklad in another currency than KZT: their fallback price went out -->');
+
+    // A change is in the next download; another Kaspi account has no rule and gets the base price.
+    await setBasePrice(server.hub.db, p1, { amount: 150_000, currency: 'KZT', reason: 'Kaspi price up' }, actor);
+    await clearAccountPrice(server.hub.db, p3, accountId, actor);
+    expect((await price()).prices).toMatchObject({ 'KSP-1': 1500, 'KSP-2': 2300, 'KSP-3': 5000 });
+    const other = await kaspiAccount('Kaspi second shop', shop.token);
+    const list = await sim.downloadPriceList((await priceListUrl(other)).url, MERCHANT);
+    expect(list.offers.get('KSP-2')!.price).toBe(2000);
   });
 
   it('sent only requests Kaspi documents, and the simulator answered in the digest’s shapes', () => {

@@ -1,4 +1,5 @@
 import type { FeedProduct } from '../core/feed-quantities.ts';
+import type { Money } from '../../pricing/prices.ts';
 
 /**
  * The price list Kaspi downloads from Sklad (CONTRACT.md §6), written as the third-party feeds
@@ -6,11 +7,14 @@ import type { FeedProduct } from '../core/feed-quantities.ts';
  * id and an offer per product: its SKU, its name as the model, its brand when the product has
  * one, its quantity in the account's store, and its price in whole tenge.
  *
- * Kaspi needs a price for every offer, and Sklad keeps none: the product's `kaspi_price`
- * attribute (whole tenge) when set, else the unit price it last sold at on this account (what
- * Kaspi shows now, so the list does not move it). A product with neither, or with a SKU Kaspi
- * does not take (§6 [3P]: at most 20 characters, latin letters and digits; `-` and `_` are let
- * through), is left out and counted, never sent half-made.
+ * The price is Sklad's for the account (docs/decisions/190, 205): its own price or rule, else
+ * the base price, in tenge rounded to whole tenge. Kaspi needs a price for every offer, and an
+ * offer left out of the list is taken off sale, so a product Sklad has no KZT price for falls
+ * back to what it had before Sklad kept prices: its `kaspi_price` attribute (whole tenge), else
+ * the unit price it last sold at on this account (what Kaspi shows now, so the list does not
+ * move it). A product with none of these, or with a SKU Kaspi does not take (§6 [3P]: at most
+ * 20 characters, latin letters and digits; `-` and `_` are let through), is left out and
+ * counted, never sent half-made.
  */
 
 /** §6 [3P]: the sku's length and characters (see simulators/kaspi/price-list.ts on `-` and `_`). */
@@ -34,7 +38,9 @@ export function priceListHead(options: { merchantId: string; company: string; da
 export const PRICE_LIST_TAIL = '  </offers>\n</kaspi_catalog>\n';
 
 /** Whole tenge of the product's price, or null when Sklad knows none. */
-function priceOf(product: FeedProduct): number | null {
+function priceOf(product: FeedProduct, price: Money | null): number | null {
+  // Already rounded to Kaspi's step (pricing.step: 100 tiyn); a zero price is no price to Kaspi.
+  if (price?.currency === 'KZT' && price.amount > 0) return Math.floor((price.amount + 50) / 100);
   const set = product.attributes.kaspi_price;
   const whole = typeof set === 'number' ? set : typeof set === 'string' && /^\s*\d+\s*$/.test(set) ? Number(set) : null;
   if (whole !== null && Number.isSafeInteger(whole) && whole > 0) return whole;
@@ -45,16 +51,17 @@ function priceOf(product: FeedProduct): number | null {
 
 export type OfferOutcome = { xml: string } | { left: 'sku' | 'price' };
 
-export function offerOf(product: FeedProduct, storeId: string): OfferOutcome {
+/** The product's offer; `price` is Sklad's price for the account (accountPricesOf), null when it has none. */
+export function offerOf(product: FeedProduct, storeId: string, price: Money | null = null): OfferOutcome {
   if (!KASPI_SKU.test(product.sku)) return { left: 'sku' };
-  const price = priceOf(product);
-  if (price === null) return { left: 'price' };
+  const tenge = priceOf(product, price);
+  if (tenge === null) return { left: 'price' };
   const brand = typeof product.attributes.brand === 'string' && product.attributes.brand.trim() ? `<brand>${escape(product.attributes.brand.trim())}</brand>` : '';
   const quantity = Math.max(0, product.quantity);
   return {
     xml:
       `    <offer sku="${escape(product.sku)}"><model>${escape(product.name)}</model>${brand}` +
       `<availabilities><availability available="${quantity > 0 ? 'yes' : 'no'}" storeId="${escape(storeId)}" stockCount="${quantity}"/></availabilities>` +
-      `<price>${price}</price></offer>\n`,
+      `<price>${tenge}</price></offer>\n`,
   };
 }

@@ -5,7 +5,9 @@ import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { getAccount, loadState, requireMasterKey, saveState, type AccountView } from '../core/accounts.ts';
 import { feedProducts } from '../core/feed-quantities.ts';
+import { accountPricesOf } from '../../pricing/push.ts';
 import { settingsOf, type KaspiSettings } from './client.ts';
+import { kaspiConnector } from './connector.ts';
 import { offerOf, PRICE_LIST_TAIL, priceListHead } from './price-list.ts';
 
 /**
@@ -63,21 +65,30 @@ async function feedAccount(hub: Hub, accountParam: string, token: string): Promi
   return settings.merchantId ? { account, settings } : null;
 }
 
-/** The price list as it is now, piece by piece: the head, a page of offers at a time, the tail. The company is the account's name. */
+/**
+ * The price list as it is now, piece by piece: the head, a page of offers at a time, the tail.
+ * The company is the account's name; each page's prices are Sklad's for the account, read as a
+ * price push reads them (docs/decisions/205).
+ */
 async function* priceListXml(hub: Hub, account: AccountView, settings: KaspiSettings): AsyncGenerator<string> {
   yield priceListHead({ merchantId: settings.merchantId!, company: account.name, date: new Date() });
   const left = { sku: 0, price: 0 };
+  let otherCurrency = 0;
   for await (const page of feedProducts(hub.db, account.id, { currency: 'KZT' })) {
+    const prices = await accountPricesOf(hub.db, account.id, page.map((p) => p.productId), kaspiConnector.pricing!.step);
     let xml = '';
     for (const product of page) {
-      const offer = offerOf(product, settings.storeId);
+      const price = prices.get(product.productId) ?? null;
+      if (price && price.currency !== 'KZT') otherCurrency++;
+      const offer = offerOf(product, settings.storeId, price);
       if ('xml' in offer) xml += offer.xml;
       else left[offer.left]++;
     }
     if (xml) yield xml;
   }
+  if (otherCurrency) yield `  <!-- ${otherCurrency} product(s) priced in Sklad in another currency than KZT: their fallback price went out -->\n`;
   if (left.sku || left.price) {
-    yield `  <!-- Left out: ${left.price} product(s) without a price (set the kaspi_price attribute), ${left.sku} with a SKU Kaspi does not take -->\n`;
+    yield `  <!-- Left out: ${left.price} product(s) without a price (set a price in Sklad), ${left.sku} with a SKU Kaspi does not take -->\n`;
   }
   yield PRICE_LIST_TAIL;
 }

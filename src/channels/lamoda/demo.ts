@@ -5,6 +5,9 @@ import type { DemoSeed } from '../core/module.ts';
 const credentials = { userId: 'demo-seller@lamoda.example', apiKey: 'demo-lamoda-ru-api-key' };
 const kzCredentials = { userId: 'demo-seller@lamoda.kz.example', apiKey: 'demo-lamoda-kz-api-key' };
 
+/** Tenge of a demo price in rubles (about 5.5 ₸ to the ruble), to the nearest 10 ₸. */
+const tengeOf = (priceRub: number) => Math.round((priceRub * 11) / 20) * 10;
+
 /** The Kazakhstan shop, in tenge: its catalog is empty until it comes over from the RU shop (seed 004 §3, the catalog export). */
 const lamodaKzDemo: DemoSeed = {
   name: 'Lamoda KZ',
@@ -15,6 +18,7 @@ const lamodaKzDemo: DemoSeed = {
     return { sim };
   },
   settings: (warehouseId) => ({ stockWarehouseId: warehouseId, currency: 'KZT' }),
+  price: (p) => ({ amount: tengeOf(p.priceRub) * 100, currency: 'KZT' }),
 };
 
 /**

@@ -27,5 +27,6 @@ export const namshiDemo: DemoSeed = {
     return { sim };
   },
   settings: (warehouseId) => ({ stockWarehouseId: warehouseId, orderDays: 14 }),
+  price: (p) => ({ amount: Math.round(Number(toAed(p.priceRub)) * 100), currency: 'AED' }),
   firstJobs: ['orders'],
 };

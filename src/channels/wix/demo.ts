@@ -5,6 +5,9 @@ import type { DemoSeed } from '../core/module.ts';
 
 const credentials = { apiKey: 'IST.demo-wix-api-key', siteId: 'd3e0d3e0-0000-4000-8000-000000000001' };
 
+/** The shop sells in dollars: about a ninetieth of the ruble price, in cents. */
+const centsOf = (priceRub: number) => Math.round((priceRub / 90) * 100);
+
 /** The T-shirts are one Wix product with a Size option, as a shop would list them. */
 const sizedProduct = { sku: 'DEMO-TEE', name: 'Demo T-shirt, white', sizes: ['S', 'M', 'L'] } as const;
 
@@ -29,11 +32,11 @@ export const wixDemo: DemoSeed = {
       product.id = stableUuid(`wix:${input.sku}`);
       if (product.manageVariants) for (const v of product.variants) v.id = stableUuid(`wix:${v.sku}`);
       site.products.set(product.id, product);
-      // The shop sells in dollars: about a ninetieth of the ruble price.
-      product.price = Math.round(((bySku.get(input.sku) ?? bySku.get(`${input.sku}-M`))!.priceRub / 90) * 100) / 100;
+      product.price = centsOf((bySku.get(input.sku) ?? bySku.get(`${input.sku}-M`))!.priceRub) / 100;
     };
     add({ name: sizedProduct.name, sku: sizedProduct.sku, options: [...sizedProduct.sizes], quantity: 0 });
     for (const p of demoCatalogue) if (!sized.has(p.sku)) add({ name: p.name, sku: p.sku, quantity: 0 });
     return { sim: createWixSimulator({ state }) };
   },
+  price: (p) => ({ amount: centsOf(p.priceRub), currency: 'USD' }),
 };

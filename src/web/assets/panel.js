@@ -90,6 +90,78 @@
     });
   }
 
+  // A form with data-upload-progress="<box id>" sends its file with XMLHttpRequest, whose upload
+  // events say how much of it has gone (fetch cannot): the box's bar shows it. The answer is a page:
+  // a redirect elsewhere (the upload's preview) is followed; the same page again is a refusal, whose
+  // message (its [data-upload-problem]) replaces this page's. Without script the form posts as any.
+  function uploadWithProgress(root) {
+    within(root, 'form[data-upload-progress]').forEach(function (form) {
+      if (form.dataset.bound) return;
+      form.dataset.bound = '1';
+      form.addEventListener('submit', function (event) {
+        var holder = document.getElementById(form.dataset.uploadProgress);
+        var box = holder && holder.querySelector('.progress');
+        if (!box || !window.FormData || !window.XMLHttpRequest) return;
+        event.preventDefault();
+        var bar = box.querySelector('.progress-bar span');
+        var text = box.querySelector('.progress-text');
+        var buttons = form.querySelectorAll('button[type=submit]');
+        function busy(on) {
+          buttons.forEach(function (b) {
+            b.disabled = on;
+            if (on) b.setAttribute('aria-busy', 'true');
+            else b.removeAttribute('aria-busy');
+          });
+        }
+        function draw(state, percent, words) {
+          holder.hidden = false;
+          box.dataset.state = state;
+          box.dataset.percent = String(percent);
+          if (bar) bar.style.width = percent + '%';
+          if (text) text.textContent = words;
+        }
+        function failed(detail) {
+          busy(false);
+          draw('failed', 0, (box.dataset.labelFailed || 'Upload failed') + (detail ? ' (' + detail + ')' : ''));
+        }
+        var action = new URL(form.action, window.location.href);
+        var xhr = new XMLHttpRequest();
+        xhr.open('POST', action.href);
+        xhr.upload.addEventListener('progress', function (e) {
+          if (!e.lengthComputable || !e.total) return;
+          var percent = Math.min(100, Math.round((e.loaded / e.total) * 100));
+          draw('running', percent, (box.dataset.labelRunning || '') + ' · ' + percent + '%');
+        });
+        xhr.upload.addEventListener('load', function () {
+          draw('running', 100, box.dataset.labelSent || '');
+        });
+        xhr.addEventListener('load', function () {
+          var landed = xhr.responseURL ? new URL(xhr.responseURL) : action;
+          if (xhr.status < 400 && landed.pathname !== action.pathname) {
+            window.location.assign(landed.href);
+            return;
+          }
+          var answer = new DOMParser().parseFromString(xhr.responseText || '', 'text/html');
+          var said = answer.querySelector('[data-upload-problem]');
+          var here = document.querySelector('[data-upload-problem]');
+          if (said && here && said.textContent.trim()) {
+            here.replaceWith(document.importNode(said, true));
+            busy(false);
+            holder.hidden = true;
+            return;
+          }
+          failed(String(xhr.status));
+        });
+        xhr.addEventListener('error', function () {
+          failed(document.body.dataset.loadFailed || '');
+        });
+        busy(true);
+        draw('running', 0, box.dataset.labelRunning || '');
+        xhr.send(new FormData(form));
+      });
+    });
+  }
+
   // The elements under root, and root itself (htmx:load fires on the swapped element).
   function within(root, selector) {
     var found = Array.prototype.slice.call(root.querySelectorAll(selector));
@@ -101,6 +173,7 @@
     watchPreview(root);
     guardSubmits(root);
     followJobs(root);
+    uploadWithProgress(root);
   }
 
   // A page the browser brings back from its history cache must not keep a button disabled.

@@ -11,6 +11,8 @@ import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
 import { AccountStatusCell } from './channels.tsx';
+import { ReportCharts } from './report-charts.tsx';
+import { dayWindow, daysOfCover, ordersByDay, stockValue, type CoverReport, type OrdersReport, type StockValueReport } from '../../reports/queries.ts';
 import { Badge, Empty, formatDateTime, formatNumber, key, Stat, Table, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
@@ -59,17 +61,21 @@ export function dashboardRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
     const v = viewOf(c);
-    const [health, accounts, recent, problems, backlog, findings] = await Promise.all([
+    const [health, accounts, recent, problems, backlog, findings, orders, stock, cover] = await Promise.all([
       stockHealth(hub),
       accountStates(hub),
       recentChanges(hub),
       openProblems(hub),
       outboxBacklog(hub.db),
       openFindingCount(hub.db),
+      // The charts' figures (src/reports): the last 30 days' orders, the sales rate of the last 14.
+      ordersByDay(hub.db, dayWindow(30)),
+      stockValue(hub.db),
+      daysOfCover(hub.db, dayWindow(14)),
     ]);
     // What the workers have not got through yet, and what they gave up on (support retries it).
     const outbox = { pending: backlog.reduce((n, b) => n + b.pending, 0), dead: backlog.reduce((n, b) => n + b.dead, 0) };
-    return renderPage(c, v.t('dash.title'), <Dashboard v={v} health={health} accounts={accounts} recent={recent} problems={problems} outbox={outbox} findings={findings} />);
+    return renderPage(c, v.t('dash.title'), <Dashboard v={v} health={health} accounts={accounts} recent={recent} problems={problems} outbox={outbox} findings={findings} charts={{ orders, stock, cover }} />);
   });
   return app;
 }
@@ -141,9 +147,10 @@ interface DashboardProps {
   outbox: { pending: number; dead: number };
   /** Open findings of the reconciler (src/reconcile). */
   findings: number;
+  charts: { orders: OrdersReport; stock: StockValueReport; cover: CoverReport };
 }
 
-function Dashboard({ v, health, accounts, recent, problems, outbox, findings }: DashboardProps) {
+function Dashboard({ v, health, accounts, recent, problems, outbox, findings, charts }: DashboardProps) {
   const { t } = v;
   return (
     <>
@@ -159,6 +166,7 @@ function Dashboard({ v, health, accounts, recent, problems, outbox, findings }: 
         <Stat href="/sync/errors" name="outbox-dead" tone={outbox.dead ? 'bad' : undefined} value={formatNumber(v, outbox.dead)} label={t('dash.outboxDead')} />
         <Stat href="/findings" name="findings-open" tone={findings ? 'warn' : undefined} value={formatNumber(v, findings)} label={t('findings.open')} />
       </section>
+      <ReportCharts v={v} orders={charts.orders} stock={charts.stock} cover={charts.cover} />
       <div class="grid grid-2">
         <section class="card">
           <h2>{t('dash.syncStatus')}</h2>

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { sql, type SQL } from 'drizzle-orm';
 import { listAccounts, type AccountView } from '../../channels/core/accounts.ts';
 import { rows } from '../../db/database.ts';
@@ -12,7 +13,8 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, formatMoney, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Select, Stat, Table } from '../ui.tsx';
+import { Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, formatMoney, formatNumber, intParam, key, Notice, num, Select, Stat, Table, TableWrap } from '../ui.tsx';
+import { CursorPager, cursorParam, Head, listUrl, SortHead } from './cursor-pager.tsx';
 
 const PAGE_SIZE = 50;
 /** How many days the per-day chart shows at most. */
@@ -65,6 +67,7 @@ const sortChoices = {
   newest: { sort: 'ordered_at', direction: 'desc' },
   oldest: { sort: 'ordered_at', direction: 'asc' },
   largest: { sort: 'total_minor', direction: 'desc' },
+  smallest: { sort: 'total_minor', direction: 'asc' },
   updated: { sort: 'updated_at', direction: 'desc' },
 } as const;
 type SortChoice = keyof typeof sortChoices;
@@ -78,14 +81,14 @@ export function orderRoutes(hub: Hub) {
     const v = viewOf(c);
     const [accounts, channels] = await Promise.all([listAccounts(hub.db), knownChannels(hub)]);
     const { filters, errors } = readFilters(v, c.req.query(), channels, accounts);
-    const offset = offsetParam(c.req.query('offset'));
+    const page = { cursor: cursorParam(c.req.query('cursor')), before: cursorParam(c.req.query('before')) };
     const range = { from: filters.from ? `${filters.from}T00:00:00Z` : undefined, to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined };
     const scope = { channel: filters.channel, ...range };
     const accountIds = filters.channel ? accounts.filter((a) => a.channel === filters.channel).map((a) => a.id) : undefined;
     const [list, stats, revenue, days, sales] = await Promise.all([
-      listOrders(hub.db, {
-        ...scope, accountIds: filters.account ? [Number(filters.account)] : undefined, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset,
-        ...sortChoices[filters.sort ?? 'newest'],
+      orderPage(hub, {
+        ...scope, accountIds: filters.account ? [Number(filters.account)] : undefined, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset: 0,
+        ...sortChoices[filters.sort ?? 'newest'], ...page,
       }),
       orderStatistics(hub.db, scope),
       revenueByCurrency(hub, scope),
@@ -95,7 +98,7 @@ export function orderRoutes(hub: Hub) {
     return renderPage(
       c,
       v.t('orders.title'),
-      <OrdersPage v={v} filters={filters} errors={errors} channels={channels} accounts={accounts} list={list} offset={offset} stats={stats} revenue={revenue} days={days} sales={sales} />,
+      <OrdersPage v={v} filters={filters} errors={errors} channels={channels} accounts={accounts} list={list} stats={stats} revenue={revenue} days={days} sales={sales} />,
     );
   });
 
@@ -138,6 +141,16 @@ export function orderRoutes(hub: Hub) {
     }
   });
   return app;
+}
+
+/** A page of the list by the API's cursor; a cursor that no longer fits (a sort changed by hand) gives the first page. */
+async function orderPage(hub: Hub, filter: Parameters<typeof listOrders>[1]) {
+  try {
+    return await listOrders(hub.db, filter);
+  } catch (error) {
+    if (!(error instanceof DomainError && error.code === 'VALIDATION_FAILED' && (filter.cursor || filter.before))) throw error;
+    return listOrders(hub.db, { ...filter, cursor: undefined, before: undefined });
+  }
 }
 
 const orderId = (c: WebContext) => {
@@ -239,15 +252,14 @@ interface OrdersPageProps {
   errors: FieldErrors;
   channels: string[];
   accounts: AccountView[];
-  list: { items: OrderSummary[]; total: number };
-  offset: number;
+  list: { items: OrderSummary[]; total: number; next_cursor: string | null; prev_cursor: string | null };
   stats: OrderStatistics;
   revenue: Revenue[];
   days: Day[];
   sales: Sales | null;
 }
 
-function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stats, revenue, days, sales }: OrdersPageProps) {
+function OrdersPage({ v, filters, errors, channels, accounts, list, stats, revenue, days, sales }: OrdersPageProps) {
   const { t } = v;
   const names = new Map(accounts.map((a) => [a.id, a.name]));
   const filtered = Object.keys(filters).length > 0;
@@ -267,7 +279,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
         <Field name="from" type="date" label={t('orders.from')} value={errors.from ? undefined : filters.from} errors={errors} />
         <Field name="to" type="date" label={t('orders.to')} value={errors.to ? undefined : filters.to} errors={errors} />
         <Select name="sort" label={t('orders.act.sort')} value={filters.sort ?? 'newest'}
-          options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({ value: choice, label: t(`orders.act.sort_${choice}`) }))} />
+          options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({ value: choice, label: choice === 'smallest' ? t('lists.smallest') : t(`orders.act.sort_${choice}`) }))} />
         <Field name="q" type="search" label={t('orders.q')} value={filters.q} hint={t('orders.qHint')} attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
         <div class="actions">
           <button type="submit">{t('orders.show')}</button>
@@ -283,11 +295,10 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
           </Empty>
         ) : (
           <>
-            <Table label={t('orders.list')} id="orders" class="cards"
-              columns={[key(t('orders.number')), t('orders.date'), key(t('orders.channel')), key(t('orders.status')), num(t('orders.items')), key(num(t('orders.total'))), t('orders.crm'), t('orders.delivery')]}>
+            <OrderTable v={v} filters={filters}>
               {list.items.map((o) => (
                 <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
-                  <td data-label={t('orders.number')}>
+                  <td data-label={t('orders.number')} class="key">
                     <a href={`/orders/${o.id}`} class="mono nowrap">{o.external_id}</a>
                     {o.posting_number && o.posting_number !== o.external_id && (
                       <div>
@@ -298,7 +309,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                   <td data-label={t('orders.date')}>
                     <small>{formatDateTime(v, o.ordered_at)}</small>
                   </td>
-                  <td data-label={t('orders.channel')}>
+                  <td data-label={t('orders.channel')} class="key">
                     {channelName(o.channel)}
                     {o.account_id && names.get(o.account_id) && (
                       <div>
@@ -306,7 +317,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                       </div>
                     )}
                   </td>
-                  <td data-label={t('orders.status')}>
+                  <td data-label={t('orders.status')} class="key">
                     <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
                     {o.stock_note && o.status !== 'cancelled' && (
                       <div>
@@ -315,7 +326,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                     )}
                   </td>
                   <td data-label={t('orders.items')} class="num">{formatNumber(v, o.items)}</td>
-                  <td data-label={t('orders.total')} class="num">{formatMoney(v, o.total_minor, o.currency)}</td>
+                  <td data-label={t('orders.total')} class="num key">{formatMoney(v, o.total_minor, o.currency)}</td>
                   <td data-label={t('orders.crm')}>
                     <Badge tone={sendTone[o.crm_state] ?? 'muted'}>{sendWord(v, o.crm_state)}</Badge>
                   </td>
@@ -324,13 +335,44 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, offset, stat
                   </td>
                 </tr>
               ))}
-            </Table>
-            <Pager v={v} total={list.total} limit={PAGE_SIZE} offset={offset}
-              params={{ channel: filters.channel, account: filters.account, sort: filters.sort, status: filters.status, from: filters.from, to: filters.to, q: filters.q }} base="/orders" />
+            </OrderTable>
+            <CursorPager v={v} shown={list.items.length} total={list.total} next={list.next_cursor} prev={list.prev_cursor} params={listParams(filters)} base="/orders" />
           </>
         )}
       </section>
     </>
+  );
+}
+
+const listParams = (f: Filters) => ({ channel: f.channel, account: f.account, sort: f.sort, status: f.status, from: f.from, to: f.to, q: f.q });
+
+/**
+ * The orders table, its date and total headings sorting the list (the API's sorts): a click sorts
+ * by the column, a second click the other way; the filters stay, paging starts again.
+ */
+function OrderTable({ v, filters, children }: { v: View; filters: Filters; children: Child }) {
+  const { t } = v;
+  const sort = filters.sort ?? 'newest';
+  const sortedBy = (choices: [SortChoice, SortChoice]) => (sort === choices[0] ? 'desc' : sort === choices[1] ? 'asc' : undefined);
+  const href = (choice: SortChoice) => listUrl('/orders', { ...listParams(filters), sort: choice === 'newest' ? undefined : choice });
+  return (
+    <TableWrap label={t('orders.list')}>
+      <table id="orders" class="cards" data-keyed="">
+        <thead>
+          <tr>
+            <Head label={t('orders.number')} keyColumn />
+            <SortHead v={v} label={t('orders.date')} current={sortedBy(['newest', 'oldest'])} href={href(sort === 'newest' ? 'oldest' : 'newest')} />
+            <Head label={t('orders.channel')} keyColumn />
+            <Head label={t('orders.status')} keyColumn />
+            <Head label={t('orders.items')} num />
+            <SortHead v={v} label={t('orders.total')} num keyColumn current={sortedBy(['largest', 'smallest'])} href={href(sort === 'largest' ? 'smallest' : 'largest')} />
+            <Head label={t('orders.crm')} />
+            <Head label={t('orders.delivery')} />
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </TableWrap>
   );
 }
 

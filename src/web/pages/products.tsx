@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { productHistory } from '../../catalog/delete.ts';
 import { readProductImage, setProductImage } from '../../catalog/images.ts';
-import { createProduct, getProduct, listProducts, updateProduct } from '../../catalog/products.ts';
+import { createProduct, getProduct, updateProduct } from '../../catalog/products.ts';
 import { ProductInput, ProductPatch, type Product } from '../../catalog/schemas.ts';
 import { rows } from '../../db/database.ts';
 import type { OperationRow } from '../../audit/operations.ts';
@@ -13,9 +13,8 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { wordsOr, type MessageKey } from '../i18n.ts';
 import { localize, zodFieldErrors } from '../messages.ts';
-import { Empty, Field, type FieldErrors, formatDateTime, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Table } from '../ui.tsx';
-
-const PAGE_SIZE = 24;
+import { Empty, Field, type FieldErrors, formatDateTime, formatNumber, intParam, key, Notice, num, Table } from '../ui.tsx';
+import { productListRoutes } from './product-list.tsx';
 
 interface ProductForm {
   sku: string;
@@ -35,14 +34,8 @@ interface StockLine {
 export function productRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
 
-  app.get('/products', async (c) => {
-    const v = viewOf(c);
-    const q = c.req.query('q')?.trim().slice(0, 200) || undefined;
-    const offset = offsetParam(c.req.query('offset'));
-    const list = await listProducts(hub.db, { q, limit: PAGE_SIZE, offset });
-    const stock = await availableByProduct(hub, list.items.map((p) => p.id));
-    return renderPage(c, v.t('products.title'), <ProductList v={v} q={q} list={list} stock={stock} />);
-  });
+  // The list and its bulk edit (product-list.tsx).
+  app.route('/', productListRoutes(hub));
 
   app.get('/products/new', async (c) => {
     const v = viewOf(c);
@@ -148,102 +141,11 @@ function domainFieldErrors(v: View, error: unknown): FieldErrors {
   return { [field ?? 'form']: localize(v.lang, error) };
 }
 
-async function availableByProduct(hub: Hub, ids: number[]): Promise<Map<number, number>> {
-  if (!ids.length) return new Map();
-  const found = await rows<{ product_id: number; available: number }>(hub.db, sql`
-    select product_id, sum(available)::bigint as available from stock_levels
-     where product_id = any(${sql.param(ids)}::bigint[]) group by product_id`);
-  return new Map(found.map((r) => [r.product_id, r.available]));
-}
-
 async function stockOf(hub: Hub, productId: number): Promise<StockLine[]> {
   return rows<StockLine>(hub.db, sql`
     select l.warehouse_id, w.name as warehouse, l.on_hand, l.reserved, l.available
       from stock_levels l join warehouses w on w.id = l.warehouse_id
      where l.product_id = ${productId} order by w.name`);
-}
-
-function ProductList({ v, q, list, stock }: { v: View; q?: string; list: Awaited<ReturnType<typeof listProducts>>; stock: Map<number, number> }) {
-  const { t } = v;
-  return (
-    <>
-      <div class="page-head">
-        <h1>{t('products.title')}</h1>
-        {v.canWrite && <a class="button" href="/products/new">+ {t('products.card')}</a>}
-      </div>
-      <form class="search" method="get" action="/products" role="search">
-        <Field
-          name="q"
-          type="search"
-          label={t('products.searchLabel')}
-          value={q}
-          attrs={{
-            placeholder: t('products.searchPlaceholder'),
-            autocomplete: 'off',
-            // Results follow the typing; Enter (or no JavaScript) sends the form as usual.
-            'hx-get': '/products',
-            'hx-trigger': 'input changed delay:300ms, search',
-            'hx-target': '#results',
-            'hx-select': '#results',
-            'hx-swap': 'outerHTML',
-            'hx-push-url': 'true',
-            'hx-indicator': '#search-busy',
-          }}
-        />
-        <button type="submit">
-          <span id="search-busy" class="htmx-indicator spinner" aria-hidden="true"></span>
-          {t('common.search')}
-        </button>
-      </form>
-      <section id="results" aria-live="polite">
-        {list.items.length === 0 ? (
-          <Empty>{q ? t('products.noMatch', { q }) : t('products.empty')}</Empty>
-        ) : (
-          <>
-            <ul class="products" role="list">
-              {list.items.map((p) => (
-                <ProductCard v={v} product={p} available={stock.get(p.id) ?? 0} />
-              ))}
-            </ul>
-            <Pager v={v} total={list.total} limit={list.limit} offset={list.offset} params={{ q }} base="/products" />
-          </>
-        )}
-      </section>
-    </>
-  );
-}
-
-function ProductCard({ v, product, available }: { v: View; product: Product; available: number }) {
-  const { t } = v;
-  return (
-    <li class="product" data-sku={product.sku}>
-      {product.image ? (
-        <img class="thumb" src={`/products/${product.id}/thumbnail?v=${product.version}`} alt="" width="72" height="72" loading="lazy" />
-      ) : (
-        <div class="thumb" aria-hidden="true">{t('products.noImage')}</div>
-      )}
-      <div>
-        <h2>
-          <a href={`/products/${product.id}`}>{product.name}</a>
-        </h2>
-        <dl>
-          <dt>{t('products.sku')}</dt>
-          <dd class="mono">{product.sku}</dd>
-          <dt>{t('products.ean')}</dt>
-          <dd class="mono">{product.ean ?? t('common.none')}</dd>
-          <dt>{t('products.stock')}</dt>
-          <dd>{formatNumber(v, available)}</dd>
-        </dl>
-        {v.canWrite && (
-          <div class="actions">
-            <a class="button ghost small" href={`/products/${product.id}/edit`} aria-label={t('products.edit', { name: product.name })}>
-              ✎ {t('common.edit')}
-            </a>
-          </div>
-        )}
-      </div>
-    </li>
-  );
 }
 
 interface CardState {
@@ -262,6 +164,7 @@ async function productCard(hub: Hub, v: View, product: Product, state: CardState
       </p>
       <div class="page-head">
         <h1>{product.name}</h1>
+        <a class="button ghost" href={`/products/${product.id}/prices`}>{t('prices.link')}</a>
         {v.canWrite && (
           <a class="button" href={`/products/${product.id}/edit`}>
             ✎ {t('common.edit')}

@@ -5,6 +5,8 @@ import {
   type ConnectorAccount,
   type Connector,
   type ConnectorContext,
+  type MappedListing,
+  type PricePush,
   type PushOutcome,
   type QuantityPush,
   type RemoteListing,
@@ -12,13 +14,13 @@ import {
 import { orderWarehouseSetting } from '../../core/module.ts';
 import { bodies, type FeedDetail, type SellerCenterProduct } from './answers.ts';
 import { SellerCenterError, sellerCenterClient, type SellerCenterClient } from './client.ts';
-import { fetchSellerCenterOrder, listSellerCenterOrders, syncSellerCenterOrders, type OrderSyncOptions } from './orders.ts';
+import { fetchSellerCenterOrder, listSellerCenterOrders, minorToDecimal, syncSellerCenterOrders, type OrderSyncOptions } from './orders.ts';
 
 /**
  * A Connector for a marketplace that speaks SellerCenter (Lamoda, Namshi): products are the
- * listings (SellerSku is the seller's SKU, and the listing's id), quantities go out as
- * ProductUpdate feeds whose processing is followed to its per-SKU errors, GetProducts reads
- * them back, and the `orders` job imports orders. A module says only what differs: its name,
+ * listings (SellerSku is the seller's SKU, and the listing's id), quantities and prices go out
+ * as ProductUpdate feeds (§5: `Quantity`, `Price`) whose processing is followed to its per-SKU
+ * errors, GetProducts reads quantities back, and the `orders` job imports orders. A module says only what differs: its name,
  * its host and its shops' currencies.
  */
 
@@ -60,7 +62,7 @@ const listingOf = (p: SellerCenterProduct): RemoteListing => ({
 });
 
 /** What a feed's end says for each pushed listing: its SKU's error, or done. */
-function outcomesOf(title: string, feedId: string, detail: FeedDetail, items: QuantityPush[], skuOf: (i: QuantityPush) => string): PushOutcome[] {
+function outcomesOf(title: string, feedId: string, detail: FeedDetail, items: { listing: MappedListing }[], skuOf: (i: { listing: MappedListing }) => string): PushOutcome[] {
   if (detail.Status !== 'Finished') {
     return items.map((i) => ({ listingId: i.listing.listingId, ok: false, error: `${title} feed ${feedId} ended ${detail.Status}`, retryable: true }));
   }
@@ -88,13 +90,15 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
     const settings = settingsSchema.parse(account.settings ?? {});
     return { orderDays: settings.orderDays, currency: settings.currency ?? options.currencies[0] };
   };
-  const skuOf = (i: QuantityPush) => i.listing.sku ?? i.listing.externalId;
+  const skuOf = (i: { listing: MappedListing }) => i.listing.sku ?? i.listing.externalId;
 
-  async function pushQuantities(ctx: ConnectorContext, items: QuantityPush[]): Promise<PushOutcome[]> {
+  /** One ProductUpdate feed of these items' records, followed to its end: each item's outcome. */
+  async function pushFeed<T extends { listing: MappedListing }>(ctx: ConnectorContext, items: T[], record: (i: T) => Record<string, string>): Promise<PushOutcome[]> {
+    if (!items.length) return [];
     let feedId = '';
     let detail: FeedDetail;
     try {
-      feedId = await client.sendFeed(ctx, 'ProductUpdate', items.map((i) => ({ SellerSku: skuOf(i), Quantity: String(Math.max(0, i.quantity)) })));
+      feedId = await client.sendFeed(ctx, 'ProductUpdate', items.map((i) => ({ SellerSku: skuOf(i), ...record(i) })));
       detail = await client.followFeed(ctx, feedId);
     } catch (error) {
       if (error instanceof CredentialsRejected) throw error;
@@ -105,11 +109,28 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
     return outcomesOf(title, feedId, detail, items, skuOf);
   }
 
+  const pushQuantities = (ctx: ConnectorContext, items: QuantityPush[]) => pushFeed(ctx, items, (i) => ({ Quantity: String(Math.max(0, i.quantity)) }));
+
+  /**
+   * Prices as the feed's `Price` (§5: a decimal such as "22000.00"), in the account's currency: a
+   * price in another is refused here, not sent. A `SalePrice` set in the seller center is left
+   * as it is: Sklad keeps one price per account, and the feed sends no element it does not set.
+   */
+  async function pushPrices(ctx: ConnectorContext, items: PricePush[]): Promise<PushOutcome[]> {
+    const currency = orderOptions(ctx.account).currency;
+    const other = items.filter((i) => i.currency !== currency);
+    const refused = other.map((i): PushOutcome => ({
+      listingId: i.listing.listingId, ok: false, retryable: false, error: `This ${title} shop sells in ${currency}: a price in ${i.currency} is not sent`,
+    }));
+    const sent = await pushFeed(ctx, items.filter((i) => i.currency === currency), (i) => ({ Price: minorToDecimal(i.amount, currency) }));
+    return [...refused, ...sent];
+  }
+
   return {
     channel: options.channel,
     title,
     defaultBaseUrl: options.defaultBaseUrl,
-    capabilities: { listings: true, pushStock: true, readStock: true, orders: true },
+    capabilities: { listings: true, pushStock: true, readStock: true, orders: true, pushPrices: true },
     // No SellerCenter instance documents a rate (§6): a modest one, the feeds doing the bulk work.
     limits: { pushBatchSize: FEED_RECORDS, requestsPerSecond: 4, burst: 8, maxConcurrent: 2, readBatchSize: READ_SKUS },
     credentialsSchema: z.object({
@@ -134,6 +155,8 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
     },
 
     pushQuantities,
+    pricing: { step: 1, currencies: options.currencies },
+    pushPrices,
 
     async readQuantities(ctx, listings) {
       const quantities = new Map<number, number>();

@@ -46,6 +46,14 @@ export function orderStatusOf(itemStatuses: string[]): OrderStatusFact {
 /** Digits after the point of a currency's minor unit (ISO 4217); 2 for the rest. */
 const MINOR_DIGITS: Record<string, number> = { BHD: 3, JOD: 3, KWD: 3, OMR: 3, TND: 3, JPY: 0, KRW: 0 };
 
+/** 129000 RUB → "1290.00": minor units as the decimal string the feeds take (Product/ProductsResponse.xml: "22000.00"), on the digits alone. */
+export function minorToDecimal(minor: number, currency: string): string {
+  const digits = MINOR_DIGITS[currency] ?? 2;
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const whole = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  return minor < 0 ? `-${whole}` : whole;
+}
+
 /** "61800.00" → 6180000 in minor units, on the digits alone (never a float); a longer fraction rounds half up. */
 export function decimalToMinor(value: string, currency: string): number {
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());

@@ -15,7 +15,9 @@ import type { ChannelModule } from '../../core/module.ts';
 import { reconcileAccount } from '../../core/propagation.ts';
 import { syncAccount } from '../../core/sync.ts';
 import { channelsHub, seedCatalog } from '../../core/testing.ts';
+import { listingPrices, setAccountPrice, setBasePrice } from '../../../pricing/prices.ts';
 import { ORDERS_PAGE } from './client.ts';
+import { minorToDecimal } from './orders.ts';
 import { exited, useWorkerProcesses } from '../../../test/worker-processes.ts';
 
 /**
@@ -168,6 +170,46 @@ export function describeSellerCenterModule(c: SellerCenterCase) {
       });
       expect(summary.pushed).toBeGreaterThanOrEqual(1);
       expect([channelQuantity(6), channelQuantity(4)]).toEqual([STOCK, STOCK + 5]);
+    }, 60_000);
+
+    it('a price change reaches the channel by a ProductUpdate feed’s Price; a refusal shows on the listing; a listing matched later gets its price', async () => {
+      const listingOf = async (i: number) => (await listingPrices(hub.db, productIds[i])).find((l) => l.account_id === accountId)!;
+      const channelPrice = (sku: string) => seller.product(sku)?.price;
+      const from = sim.log.length;
+      // The base price, and a rule of this account on another product (× 1.5, rounded half up to the kopeck, fils …).
+      const ruled = Math.floor((3 * c.price.minor + 1) / 2);
+      await setBasePrice(hub.db, productIds[0], { amount: 2 * c.price.minor + 1, currency: c.currency, reason: 'test' }, 'test');
+      await setBasePrice(hub.db, productIds[1], { amount: c.price.minor, currency: c.currency }, 'test');
+      await setAccountPrice(hub.db, productIds[1], accountId, { factor: 1500 }, 'test');
+      await waitFor('the prices on the channel', () =>
+        channelPrice('SKU-1') === minorToDecimal(2 * c.price.minor + 1, c.currency) && channelPrice('SKU-2') === minorToDecimal(ruled, c.currency));
+      expect(await waitFor('the push settled', async () => ((await listingOf(0)).needs_push ? null : listingOf(0)))).toMatchObject({ last_pushed_amount: 2 * c.price.minor + 1, refusal: null });
+      const feeds = sim.log.slice(from).filter((e) => e.method === 'POST' && e.query.Action?.[0] === 'ProductUpdate').map((e) => String(e.body));
+      expect(feeds.some((xml) => xml.includes(`<Price>${minorToDecimal(2 * c.price.minor + 1, c.currency)}</Price>`))).toBe(true);
+      expect(feeds.every((xml) => !xml.includes('<SalePrice>'))).toBe(true);
+
+      // The seller center no longer has SKU-7 (the digest's "Seller SKU … not found"), and a price in another of the channel's currencies is not this shop's.
+      const seventh = seller.products.get('SKU-7')!;
+      seller.products.delete('SKU-7');
+      const other = c.module.connector.pricing!.currencies!.find((code) => code !== c.currency)!;
+      await setBasePrice(hub.db, productIds[6], { amount: c.price.minor, currency: c.currency }, 'test');
+      await setAccountPrice(hub.db, productIds[7], accountId, { amount: 1_000, currency: other }, 'test');
+      const missing = await waitFor('SKU-7 refused', async () => (await listingOf(6)).refusal);
+      expect(missing).toMatch(new RegExp(`^${title} refused it in feed [0-9a-f-]{36}: 1: Seller SKU 'SKU-7' not found$`));
+      expect(await waitFor('SKU-8 refused', async () => (await listingOf(7)).refusal)).toBe(`This ${title} shop sells in ${c.currency}: a price in ${other} is not sent`);
+      expect(await listingOf(6)).toMatchObject({ needs_push: false, last_pushed_amount: null, refused_at: expect.any(String) });
+      seller.products.set('SKU-7', seventh);
+      // Back on the channel, the next change goes through and clears the refusal.
+      await setBasePrice(hub.db, productIds[6], { amount: c.price.minor + 100, currency: c.currency }, 'test');
+      await waitFor('SKU-7 priced', async () => (await listingOf(6)).refusal === null && channelPrice('SKU-7') === minorToDecimal(c.price.minor + 100, c.currency));
+
+      // A product priced before its listing exists: the match marks the new listing, and its price goes out.
+      const { productIds: [ninth] } = await seedCatalog(hub.db, { count: 1, from: PRODUCTS + 1, stock: () => STOCK });
+      await setBasePrice(hub.db, ninth, { amount: 3 * c.price.minor, currency: c.currency }, 'test');
+      seller.addProduct({ sellerSku: `SKU-${PRODUCTS + 1}`, name: 'Listed later', quantity: 0, price: c.price.text });
+      await syncAccount(hub, accountId);
+      await waitFor('the newly matched listing priced', () => channelPrice(`SKU-${PRODUCTS + 1}`) === minorToDecimal(3 * c.price.minor, c.currency));
+      expect(seller.product(`SKU-${PRODUCTS + 1}`)!.quantity).toBe(STOCK);
     }, 60_000);
 
     it('a broken answer fails the run with an error naming the element', async () => {

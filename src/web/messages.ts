@@ -33,6 +33,7 @@ const recognised: [RegExp, keyof typeof storedWords, string[]][] = [
   [/^stopped by hand$/, 'stoppedByHand', []],
   [/^mirror sync$/, 'mirrorSync', []],
   [/^Demo stock$/, 'demoStock', []],
+  [/^Demo price$/, 'demoPrice', []],
   // An order's stock note, one remark per line; a line not written off quotes STOCK_INSUFFICIENT's message.
   [/^line (\d+): (\d+) sold, (\d+) in stock$/, 'lineSold', ['line', 'sold', 'had']],
   [/^line (\d+): could not be written off \((.*)\)$/s, 'lineNotWrittenOff', ['line', 'why']],

@@ -318,7 +318,7 @@ function History({ v, items, accounts }: { v: View; items: PriceChange[]; accoun
             <td class="change">
               <del>{storedPrice(v, change.before, ofAccount)}</del> → <ins>{storedPrice(v, change.after, ofAccount)}</ins>
             </td>
-            <td>{change.reason ?? t('common.none')}</td>
+            <td>{change.reason ? localize(v.lang, change.reason) : t('common.none')}</td>
           </tr>
         );
       })}

@@ -30,6 +30,7 @@ export const storedWords = {
   // A movement's reason that Sklad writes itself.
   mirrorSync: { en: 'mirror sync', ru: 'синхронизация зеркала' },
   demoStock: { en: 'Demo stock', ru: 'Демо-остаток' },
+  demoPrice: { en: 'Demo price', ru: 'Демо-цена' },
   lineSold: { en: 'line {line}: {sold} sold, {had} in stock', ru: 'позиция {line}: продано {sold}, на складе было {had}' },
   lineNotWrittenOff: { en: 'line {line}: could not be written off ({why})', ru: 'позиция {line}: не списана ({why})' },
   onlyAvailable: {

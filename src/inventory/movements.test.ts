@@ -3,6 +3,7 @@ import { beforeAll, expect, test } from 'vitest';
 import { rows } from '../db/database.ts';
 import { DomainError } from '../shared/errors.ts';
 import { describeEachDatabase } from '../test/databases.ts';
+import { setManyMirrorLevels } from './levels.ts';
 import { ensureWarehouse, getLevels, recordMovement, setMirrorLevels } from './movements.ts';
 
 describeEachDatabase('stock ledger service', (t) => {
@@ -148,5 +149,37 @@ describeEachDatabase('stock ledger service', (t) => {
     expect(own.code).toBe('WAREHOUSE_NOT_MIRROR');
     const unknown = await refusal(db().transaction((tx) => setMirrorLevels(tx, fbo.id, [{ productId: 999999, onHand: 1, reserved: 0 }])));
     expect(unknown).toMatchObject({ code: 'NOT_FOUND', details: { product_ids: [999999] } });
+  });
+
+  test('many mirrors in one write: a ledger row and a message per changed level, the ledger explains each level, a replay writes nothing', async () => {
+    const [a, b] = productIds;
+    const w1 = (await ensureWarehouse(db(), { code: 'ozon:fbo:many-1', name: 'FBO 1', kind: 'mirror', source: 'ozon:analytics', readOnly: true })).id;
+    const w2 = (await ensureWarehouse(db(), { code: 'ozon:fbo:many-2', name: 'FBO 2', kind: 'mirror', source: 'ozon:analytics', readOnly: true })).id;
+    const reading = (onHandA: number) => [
+      { warehouseId: w2, levels: [{ productId: a, onHand: onHandA, reserved: 1 }, { productId: b, onHand: 0, reserved: 0 }] },
+      { warehouseId: w1, levels: [{ productId: b, onHand: 5, reserved: 0, promised: 3 }, { productId: a, onHand: 2, reserved: 0 }] },
+    ];
+    const messages = async () => rows<{ key: string; payload: unknown }>(db(), sql`
+      select key, payload from outbox where topic = 'stock.changed' and (payload->'warehouseIds'->>0)::bigint = any(${sql.param([w1, w2])}::bigint[]) order by id`);
+    expect(await db().transaction((tx) => setManyMirrorLevels(tx, reading(4), 'test'))).toEqual({ changed: 3, productIds: [a, b] });
+    expect(await db().transaction((tx) => setManyMirrorLevels(tx, reading(4), 'test'))).toEqual({ changed: 0, productIds: [] });
+    expect(await db().transaction((tx) => setManyMirrorLevels(tx, reading(6), 'test'))).toEqual({ changed: 1, productIds: [a] });
+    expect((await messages()).map((m) => [Number(m.key), m.payload])).toEqual([
+      [a, { warehouseIds: [w1] }], [b, { warehouseIds: [w1] }], [a, { warehouseIds: [w2] }], [a, { warehouseIds: [w2] }],
+    ]);
+    const explained = await rows<{ ok: boolean }>(db(), sql`
+      select bool_and(l.on_hand = m.on_hand and l.reserved = m.reserved) as ok
+        from stock_levels l
+        join (select product_id, warehouse_id, sum(quantity) as on_hand, sum(reserved_delta) as reserved from stock_movements group by 1, 2) m
+          using (product_id, warehouse_id)
+       where l.warehouse_id = any(${sql.param([w1, w2])}::bigint[])`);
+    expect(explained).toEqual([{ ok: true }]);
+    expect(await getLevels(db(), { warehouseIds: [w1, w2] })).toEqual([
+      expect.objectContaining({ product_id: a, warehouse_id: w1, on_hand: 2 }),
+      expect.objectContaining({ product_id: a, warehouse_id: w2, on_hand: 6, reserved: 1 }),
+      expect.objectContaining({ product_id: b, warehouse_id: w1, on_hand: 5 }),
+    ]);
+    const own = await refusal(db().transaction((tx) => setManyMirrorLevels(tx, [...reading(1), { warehouseId: mainId, levels: [] }])));
+    expect(own.code).toBe('WAREHOUSE_NOT_MIRROR');
   });
 });

@@ -145,11 +145,17 @@ async function recordOnce(tx: Executor, m: Parsed, reference: string, actor: str
   }
 }
 
+/**
+ * The movement a reference names, and the other leg of its transfer. Two index lookups joined by
+ * `union`: written as one `where id in (…) or transfer_id in (…)` the planner filtered every
+ * ledger row (137 ms at 310,000 rows, on every order's sale; 0.3 ms so: decision 225).
+ */
 function findByReference(ex: Executor, type: MovementType, reference: string): Promise<Movement[]> {
   return rows<Movement>(ex, sql`
     with first as (select id, transfer_id from stock_movements where type = ${type} and reference = ${reference})
-    select ${movementColumns} from stock_movements
-     where id in (select id from first) or transfer_id in (select transfer_id from first where transfer_id is not null)
+    select ${movementColumns} from stock_movements where id in (select id from first)
+    union
+    select ${movementColumns} from stock_movements where transfer_id in (select transfer_id from first where transfer_id is not null)
      order by id`);
 }
 

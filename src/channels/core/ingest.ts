@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
-import { setMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
+import { setManyMirrorLevels, type MirrorLevel } from '../../inventory/levels.ts';
 import { isRetryableConflict } from '../../inventory/sql-errors.ts';
 import { ensureWarehouse } from '../../inventory/warehouses.ts';
 import { upsertClaims, upsertReviews, upsertSales } from '../../orders/channel-data.ts';
@@ -216,7 +216,12 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
 
     async mirrorStock(readings: MirrorReading[]) {
       if (!readings.length) return { changed: 0, skipped: 0 };
-      const products = await matchProducts(hub.db, account.id, readings.map((r) => r.ref));
+      // A product is read once a warehouse (Ozon's analytics: ~27 times a page), but matched once.
+      const refKey = (ref: LineRef) => JSON.stringify([ref.listingExternalId ?? null, ref.sku ?? null, ref.ean ?? null]);
+      const refs = [...new Map(readings.map((r) => [refKey(r.ref), r.ref])).entries()];
+      const matched = await matchProducts(hub.db, account.id, refs.map(([, ref]) => ref));
+      const productOf = new Map(refs.map(([key], i) => [key, matched[i]]));
+      const products = readings.map((r) => productOf.get(refKey(r.ref))!);
       const byWarehouse = new Map<string, MirrorLevel[]>();
       let skipped = 0;
       for (const [i, r] of readings.entries()) {
@@ -239,10 +244,9 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
         });
         mirrors.set(r.warehouse.code, w.id);
       }
-      let changed = 0;
-      await hub.db.transaction(async (tx) => {
-        for (const [code, levels] of byWarehouse) changed += (await setMirrorLevels(tx, mirrors.get(code)!, levels, actor)).changed;
-      });
+      // All warehouses of the page in one set-based write (decision 225), in one transaction.
+      const { changed } = await hub.db.transaction((tx) =>
+        setManyMirrorLevels(tx, [...byWarehouse].map(([code, levels]) => ({ warehouseId: mirrors.get(code)!, levels })), actor));
       return { changed, skipped };
     },
   };

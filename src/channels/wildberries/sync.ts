@@ -83,17 +83,23 @@ async function readReport<T extends { lastChangeDate: string }>(
   saveCursor: (cursor: string) => Promise<void>,
 ) {
   const { reportPageRows } = settingsOf(ctx.account);
-  let cursor = wbDateFrom(from);
-  const pages = pageGuard(ctx, `GET /api/v1/supplier/${report}`, { start: cursor });
-  for (;;) {
-    const { body: rows } = await wbCall(ctx, { family: 'statistics', group: `statistics:${report}`, method: 'GET', path: `/api/v1/supplier/${report}`, query: { dateFrom: cursor } }, schema);
+  const pages = pageGuard(ctx, `GET /api/v1/supplier/${report}`, { start: wbDateFrom(from) });
+  const read = (dateFrom: string): Promise<{ body: T[] }> => {
+    const answer = wbCall(ctx, { family: 'statistics', group: `statistics:${report}`, method: 'GET', path: `/api/v1/supplier/${report}`, query: { dateFrom } }, schema);
+    answer.catch(() => {}); // awaited below; a page read ahead and never awaited (its page before failed) must not go unhandled
+    return answer;
+  };
+  let ahead: Promise<{ body: T[] }> | null = read(wbDateFrom(from));
+  while (ahead) {
+    const rows: T[] = (await ahead).body;
     if (!rows?.length) return void pages.more({ items: 0 });
+    const cursor: string = wbDateFrom(rows.at(-1)!.lastChangeDate);
+    // A full page whose last row has the cursor it was asked from cannot be read past: a problem of the run.
+    // The next page is asked for before this one is written: its minute (WB's limit) passes while we write (decision 225).
+    ahead = pages.more({ items: rows.length, limit: reportPageRows, next: cursor }) ? read(cursor) : null;
     await handle(rows);
-    cursor = wbDateFrom(rows.at(-1)!.lastChangeDate);
     await saveCursor(cursor);
     await ctx.progress({ message: `Wildberries ${report}: up to ${cursor}` });
-    // A full page whose last row has the cursor it was asked from cannot be read past: a problem of the run.
-    if (!pages.more({ items: rows.length, limit: reportPageRows, next: cursor })) return;
   }
 }
 

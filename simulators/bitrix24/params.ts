@@ -72,7 +72,9 @@ export async function readParams(c: Context): Promise<Params> {
   if (type.includes('multipart/form-data')) {
     const form = await c.req.formData().catch(() => null);
     const entries: [string, string][] = [];
-    form?.forEach((v, k) => entries.push([k, typeof v === 'string' ? v : v.name]));
+    form?.forEach((v, k) => {
+      entries.push([k, typeof v === 'string' ? v : v.name]);
+    });
     fromBody = phpParams(entries);
   } else {
     const raw = await c.req.text().catch(() => '');

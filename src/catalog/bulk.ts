@@ -2,8 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { diffFields, type FieldChange } from '../audit/operations.ts';
 import { rows, type Executor, type Tx } from '../db/database.ts';
-import { setBasePrices } from '../imports/prices.ts';
-import { Amount, Currency, type Money } from '../pricing/prices.ts';
+import { Amount, Currency, type Money, setBasePrices } from '../pricing/prices.ts';
 import { DomainError } from '../shared/errors.ts';
 import { findProducts, historyFields, stateOf } from './products.ts';
 import type { Product } from './schemas.ts';
@@ -144,7 +143,7 @@ async function changeFields(tx: Tx, products: Product[], action: Exclude<BulkAct
 
 /**
  * The base price through pricing's own set-based writer (a price_changes row and a price.changed
- * message each, src/imports/prices.ts), and the change in `operations` beside the product's others.
+ * message each, src/pricing/prices.ts), and the change in `operations` beside the product's others.
  */
 async function changePrices(tx: Tx, products: Product[], price: Money, actor: string, reason?: string) {
   const ids = products.map((p) => p.id);

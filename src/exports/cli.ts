@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
-import { followJob, jobFailure, shaped, type HubApi } from '../cli/hub-api.ts';
+import { followJob, jobFailure, shaped, type HubApi, type JobView } from '../cli/hub-api.ts';
 import { say } from '../cli/lang.ts';
 import { progressBar } from '../cli/progress.ts';
 import { viaHubOrDatabase } from '../cli/runtime.ts';
@@ -72,7 +72,7 @@ async function sendInHub(api: HubApi, options: ExportOptions): Promise<ExportVie
     from: options.from, to: options.to, format: options.format, ...(options.separator ? { separator: options.separator } : {}),
   });
   const bar = progressBar(say('cli.export.bar'));
-  let job;
+  let job: JobView;
   try {
     job = await followJob(api, started.job_id, (u) => bar.update(u));
   } finally {

@@ -53,7 +53,7 @@ function badText(value: unknown, at: string, found: FieldProblem[]) {
     const problem = textProblem(value);
     if (problem) found.push({ field: at, message: problem });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => badText(item, `${at}.${i}`, found));
+    for (const [i, item] of value.entries()) badText(item, `${at}.${i}`, found);
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const field = `${at}.${shown(key)}`;

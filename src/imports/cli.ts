@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
-import { followJob, jobFailure, shaped, type HubApi } from '../cli/hub-api.ts';
+import { followJob, jobFailure, shaped, type HubApi, type JobView } from '../cli/hub-api.ts';
 import { cliLang, say } from '../cli/lang.ts';
 import { progressBar } from '../cli/progress.ts';
 import { cliActor, viaHubOrDatabase } from '../cli/runtime.ts';
@@ -44,7 +44,7 @@ function mappingOf(view: Pick<ImportView, 'columns' | 'mapping'>, pairs: string[
 
 function printPreview(view: Pick<ImportView, 'file_name' | 'format' | 'columns'>, mapping: Field[]) {
   console.error(say('cli.import.preview', { file: view.file_name, format: view.format.toUpperCase() }));
-  view.columns.forEach((header, i) => console.error(say('cli.import.column', { header, field: mapping[i] })));
+  for (const [i, header] of view.columns.entries()) console.error(say('cli.import.column', { header, field: mapping[i] }));
 }
 
 type ImportOutcome = Pick<ImportView, 'id' | 'state' | 'counts' | 'errors' | 'errors_total' | 'error'>;
@@ -93,7 +93,7 @@ async function importInHub(api: HubApi, kind: ImportKind, file: string, pairs: s
   printPreview(preview, mapping);
   const started = await api.post(`/imports/${preview.id}/apply`, z.object({ id: z.number(), job_id: z.number() }), { mapping });
   const bar = progressBar(say('cli.import.bar'));
-  let job;
+  let job: JobView;
   try {
     job = await followJob(api, started.job_id, (u) => bar.update(u));
   } finally {

@@ -5,11 +5,11 @@ import { rows, type Executor, type Tx } from '../db/database.ts';
 import type { JobProgress } from '../engine/jobs.ts';
 import type { Hub } from '../hub.ts';
 import { setCountedLevels } from '../inventory/counts.ts';
+import { setBasePrices } from '../pricing/prices.ts';
 import { DomainError } from '../shared/errors.ts';
 import { t } from '../web/i18n.ts';
 import { attributeText, attributeValue, refusal, rowOf, type ImportRow, type RowError } from './fields.ts';
 import { fileRows } from './read.ts';
-import { setBasePrices } from './prices.ts';
 import { loadImport, ownWarehouses, type StoredImport } from './service.ts';
 
 /**

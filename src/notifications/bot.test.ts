@@ -125,6 +125,7 @@ describeEachDatabase('the Telegram bot', (t) => {
     expect(sales.text).toContain('Последние продажи (2/2)');
     const stats = await say(ANNA, '/stats');
     expect(stats.text).toContain('Заказы: 3 (активных 2, отменённых 1, возвратов 0)');
+    expect(stats.text).toMatch(/Выручка RUB: 3\s000 ₽ \(отменено на 3\s000 ₽\)/);
     expect(stats.text).toContain('выкупов 1, возвратов 1, процент выкупа 50.0%');
     expect((await say(ANNA, '/stock SKU-1')).text).toContain('Магазин: доступно 20');
     expect((await say(ANNA, '/stock')).text).toBe('Напишите так: /stock SKU');

@@ -28,6 +28,10 @@ export const botWords = {
     ru: 'Заказы: <b>{total}</b> (активных {active}, отменённых {cancelled}, возвратов {returned})',
     en: 'Orders: <b>{total}</b> ({active} active, {cancelled} cancelled, {returned} returned)',
   },
+  revenueStats: {
+    ru: 'Выручка {currency}: <b>{revenue}</b> (отменено на {cancelled})',
+    en: 'Revenue {currency}: <b>{revenue}</b> ({cancelled} cancelled)',
+  },
   salesStats: {
     ru: 'Продажи: выкупов <b>{buyouts}</b>, возвратов <b>{returns}</b>, процент выкупа <b>{rate}</b>',
     en: 'Sales: <b>{buyouts}</b> buyouts, <b>{returns}</b> returns, buyout rate <b>{rate}</b>',

@@ -123,6 +123,29 @@ describeEachDatabase('orders', (t) => {
     expect((await server.api('/api/v1/orders/999999')).status).toBe(404);
   });
 
+  test('statistics sum revenue per currency: a PLN order and a RUB one are never added up', async () => {
+    const db = t.database.db;
+    const noStock = [{ productId: null, sku: 'GIFT-CARD', name: 'Gift card', quantity: 1, priceMinor: 1000 }];
+    const orders: Partial<OrderInput>[] = [
+      { externalId: 'CUR-RUB-1', currency: 'RUB', totalMinor: 470_000 },
+      { externalId: 'CUR-PLN-1', currency: 'PLN', totalMinor: 5000 },
+      { externalId: 'CUR-PLN-2', currency: 'PLN', totalMinor: 2500 },
+      { externalId: 'CUR-PLN-3', currency: 'PLN', totalMinor: 900, status: 'cancelled' },
+      { externalId: 'CUR-RUB-2', currency: 'RUB', totalMinor: 4000, status: 'returned' },
+      { externalId: 'CUR-KZT-1', currency: 'KZT', totalMinor: 100_000, status: 'cancelled' },
+    ];
+    for (const o of orders) await db.transaction((tx) => upsertOrder(tx, order({ accountId: 12, lines: noStock, ...o }), 'test'));
+    const stats = await server.api('/api/v1/orders/statistics?account_id=12');
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({ total: 6, active: 3, cancelled: 2, returned: 1 });
+    expect(stats.body.by_currency).toEqual([
+      { currency: 'KZT', revenue_minor: 0, cancelled_minor: 100_000 },
+      { currency: 'PLN', revenue_minor: 7500, cancelled_minor: 900 },
+      { currency: 'RUB', revenue_minor: 470_000, cancelled_minor: 0 },
+    ]);
+    expect(stats.body).not.toHaveProperty('revenue_minor');
+  });
+
   test('sales: a replayed page adds nothing and the buyout rate is buyouts ÷ (buyouts + returns)', async () => {
     const db = t.database.db;
     const page = [

@@ -149,30 +149,43 @@ export interface OrderStatistics {
   cancelled: number;
   returned: number;
   by_status: Record<string, number>;
+  /** Sums per currency (alphabetical): a PLN order and a RUB one do not add up. */
+  by_currency: CurrencySums[];
+}
+
+interface CurrencySums {
+  currency: string;
+  /** The totals of the orders not cancelled or returned, in minor units. */
   revenue_minor: number;
   cancelled_minor: number;
-  currency: string | null;
 }
 
 /** Honest counts: cancelled orders are counted and shown, never filtered out (seed 001). */
 export async function orderStatistics(ex: Executor, f: Omit<OrderFilter, 'limit' | 'offset' | 'status' | 'q'>): Promise<OrderStatistics> {
   const where = orderWhere(f);
-  const byStatus = await rows<{ status: string; n: number; minor: number; currency: string }>(
+  const groups = await rows<{ status: string; currency: string; n: number; minor: string }>(
     ex,
-    sql`select o.status, count(*)::int as n, coalesce(sum(o.total_minor), 0)::bigint as minor, min(o.currency) as currency
-          from orders o where ${where} group by o.status`,
+    sql`select o.status, o.currency, count(*)::int as n, coalesce(sum(o.total_minor), 0)::text as minor
+          from orders o where ${where} group by o.status, o.currency order by o.currency`,
   );
-  const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
-  const total = byStatus.reduce((a, r) => a + r.n, 0);
+  const byStatus: Record<string, number> = {};
+  const byCurrency = new Map<string, CurrencySums>();
+  for (const g of groups) {
+    byStatus[g.status] = (byStatus[g.status] ?? 0) + g.n;
+    const sums = byCurrency.get(g.currency) ?? { currency: g.currency, revenue_minor: 0, cancelled_minor: 0 };
+    if (g.status === 'cancelled') sums.cancelled_minor += Number(g.minor);
+    else if (g.status !== 'returned') sums.revenue_minor += Number(g.minor);
+    byCurrency.set(g.currency, sums);
+  }
+  const count = (s: string) => byStatus[s] ?? 0;
+  const total = groups.reduce((a, g) => a + g.n, 0);
   return {
     total,
     active: total - count('cancelled') - count('returned'),
     cancelled: count('cancelled'),
     returned: count('returned'),
-    by_status: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),
-    revenue_minor: byStatus.filter((r) => r.status !== 'cancelled' && r.status !== 'returned').reduce((a, r) => a + Number(r.minor), 0),
-    cancelled_minor: byStatus.filter((r) => r.status === 'cancelled').reduce((a, r) => a + Number(r.minor), 0),
-    currency: byStatus[0]?.currency ?? null,
+    by_status: byStatus,
+    by_currency: [...byCurrency.values()],
   };
 }
 

@@ -29,8 +29,14 @@ const OrderSummary = z
 const Statistics = z
   .object({
     total: z.number().int(), active: z.number().int(), cancelled: z.number().int(), returned: z.number().int(),
-    by_status: z.record(z.string(), z.number().int()), revenue_minor: z.number().int(), cancelled_minor: z.number().int(),
-    currency: z.string().nullable(),
+    by_status: z.record(z.string(), z.number().int()),
+    by_currency: z
+      .array(z.object({
+        currency: z.string(),
+        revenue_minor: z.number().int().openapi({ description: 'The totals of the orders not cancelled or returned, in minor units' }),
+        cancelled_minor: z.number().int().openapi({ description: 'The totals of the cancelled orders, in minor units' }),
+      }))
+      .openapi({ description: 'Sums per currency, alphabetical: orders in different currencies are never added up' }),
   })
   .openapi('OrderStatistics');
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from '@hono/zod-openapi';
-import { rows, type Db, type Executor } from '../db/database.ts';
-import { addToOutbox } from '../engine/outbox.ts';
+import { rows, type Db, type Executor, type Tx } from '../db/database.ts';
+import { addManyToOutbox, addToOutbox } from '../engine/outbox.ts';
 import { moduleFor } from '../channels/core/module.ts';
 import { DomainError, notFound } from '../shared/errors.ts';
 
@@ -90,14 +90,45 @@ export async function getBasePrice(ex: Executor, productId: number): Promise<(Mo
 export async function setBasePrice(db: Db, productId: number, input: z.infer<typeof BasePriceInput>, actor: string): Promise<Money & { updated_at: string }> {
   return db.transaction(async (tx) => {
     await productExists(tx, productId);
-    const [before] = await rows<Money>(tx, sql`select amount::float8 as amount, currency from product_prices where product_id = ${productId} for update`);
-    if (before?.amount === input.amount && before.currency === input.currency) return (await getBasePrice(tx, productId))!;
-    await tx.execute(sql`
-      insert into product_prices (product_id, amount, currency) values (${productId}, ${input.amount}, ${input.currency})
-      on conflict (product_id) do update set amount = excluded.amount, currency = excluded.currency, updated_at = now()`);
-    await recordChange(tx, productId, null, before ?? null, { amount: input.amount, currency: input.currency }, actor, input.reason);
+    await setBasePrices(tx, [{ productId, price: { amount: input.amount, currency: input.currency } }], actor, input.reason);
     return (await getBasePrice(tx, productId))!;
   });
+}
+
+/**
+ * The base prices of many products in the transaction given (a bulk import's price column, the
+ * products bulk edit; setBasePrice for one): for each price that differs, the price, a
+ * `price_changes` row (who, when, why) and a `price.changed` outbox message; an equal price
+ * writes nothing. One statement per call instead of several per product, so 50,000 prices fit
+ * in an import's one transaction. Returns how many prices changed.
+ */
+export async function setBasePrices(tx: Tx, prices: { productId: number; price: Money }[], actor: string, reason?: string): Promise<number> {
+  if (!prices.length) return 0;
+  const changed = await rows<{ product_id: number }>(tx, sql`
+    with input as (
+      select * from unnest(${sql.param(prices.map((p) => p.productId))}::bigint[], ${sql.param(prices.map((p) => p.price.amount))}::bigint[],
+                           ${sql.param(prices.map((p) => p.price.currency))}::text[]) as i(product_id, amount, currency)
+    ), before as (
+      select product_id, amount, currency from product_prices where product_id = any(${sql.param(prices.map((p) => p.productId))}::bigint[]) for update
+    ), changed as (
+      select i.product_id, i.amount, i.currency, b.product_id is not null as had, b.amount as old_amount, b.currency as old_currency
+        from input i left join before b using (product_id)
+       where b.product_id is null or b.amount <> i.amount or b.currency <> i.currency
+    ), price as (
+      insert into product_prices (product_id, amount, currency)
+      select product_id, amount, currency from changed
+      on conflict (product_id) do update set amount = excluded.amount, currency = excluded.currency, updated_at = now()
+    ), history as (
+      insert into price_changes (product_id, account_id, before, after, actor, reason)
+      select product_id, null,
+             case when had then jsonb_build_object('amount', old_amount, 'currency', old_currency) end,
+             jsonb_build_object('amount', amount, 'currency', currency), ${actor}::text, ${reason ?? null}::text
+        from changed order by product_id
+    )
+    select product_id from changed order by product_id`);
+  const ids = changed.map((c) => Number(c.product_id));
+  await addManyToOutbox(tx, 'price.changed', ids);
+  return ids.length;
 }
 
 export async function accountPrices(ex: Executor, productId: number): Promise<AccountPrice[]> {

@@ -72,14 +72,14 @@ function resolve(doc: Schema, schema: Schema | undefined): Schema {
   return s;
 }
 
-function valueOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+function arbitraryOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
   const s = resolve(doc, input);
   if (depth > 5) return fc.constant(null);
   if ('const' in s) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...s.enum);
   const options = s.anyOf ?? s.oneOf;
-  if (options) return fc.oneof(...options.map((o: Schema) => valueOf(doc, o, depth + 1)));
-  if (s.allOf) return valueOf(doc, Object.assign({}, ...s.allOf.map((o: Schema) => resolve(doc, o))), depth + 1);
+  if (options) return fc.oneof(...options.map((o: Schema) => arbitraryOf(doc, o, depth + 1)));
+  if (s.allOf) return arbitraryOf(doc, Object.assign({}, ...s.allOf.map((o: Schema) => resolve(doc, o))), depth + 1);
   const type = Array.isArray(s.type) ? s.type.filter((t: string) => t !== 'null')[0] ?? 'null' : s.type;
   switch (type) {
     case 'string': {
@@ -102,11 +102,11 @@ function valueOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbitrar
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(valueOf(doc, s.items, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) });
+      return fc.array(arbitraryOf(doc, s.items, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) });
     case 'object': {
       const properties: Record<string, Schema> = s.properties ?? {};
       const required = new Set<string>(s.required ?? []);
-      const fields = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, valueOf(doc, v, depth + 1)]));
+      const fields = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, arbitraryOf(doc, v, depth + 1)]));
       const known = Object.keys(fields).length
         ? fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => required.has(k)) })
         : fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
@@ -119,7 +119,7 @@ function valueOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbitrar
 
 /** A value as the schema wants it, most of the time; broken in one of many ways otherwise. */
 const shapedOrBroken = (doc: Schema, schema: Schema | undefined) =>
-  fc.oneof({ weight: 3, arbitrary: valueOf(doc, schema) }, { weight: 1, arbitrary: fc.oneof(nasty, fc.jsonValue({ maxDepth: 3 }), fc.integer()) });
+  fc.oneof({ weight: 3, arbitrary: arbitraryOf(doc, schema) }, { weight: 1, arbitrary: fc.oneof(nasty, fc.jsonValue({ maxDepth: 3 }), fc.integer()) });
 
 const asText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
 // A lone surrogate cannot be percent-encoded (it is no UTF-8); the client sends U+FFFD, as a browser would.
@@ -176,7 +176,7 @@ function requestOf(doc: Schema, op: Operation): fc.Arbitrary<Sent> {
   // The operation's own body, as its schema says (its strings sometimes nasty), half of the time.
   const shaped: fc.Arbitrary<Body> | null =
     op.body?.type === 'json'
-      ? valueOf(doc, op.body.schema).map((v) => json(JSON.stringify(v)))
+      ? arbitraryOf(doc, op.body.schema).map((v) => json(JSON.stringify(v)))
       : op.body?.type === 'multipart'
         ? fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.constantFrom('file', 'file', 'image')).map(([bytes, field]) => {
             const form = new FormData();

@@ -38,6 +38,7 @@ const LOCAL = 'http://sklad.invalid';
  * and the path is what the URL parser makes of it, never starting with `//`.
  */
 export function safeNext(next: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a return address with control characters is refused
   if (!next?.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
   let url: URL;
   try {

@@ -129,6 +129,32 @@ describe('web panel: bulk import', () => {
     expectNoConsoleErrors(en);
   });
 
+  it('an import that ends invalid while its page watches shows its errors and its mapping form, without a reload by hand', async () => {
+    // The engine is held, so the page opens on the queued job and follows it until it ends.
+    await stopEngine?.();
+    stopEngine = undefined;
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/imports');
+    await upload(w, 'ждёт.csv', badFile);
+    await w.page.getByRole('button', { name: 'Применить' }).click();
+    await w.page.locator('#import-status[data-state="queued"]').waitFor();
+    expect(await w.page.locator('#mapping-form').count()).toBe(0);
+    await w.page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    stopEngine = await startEngine(panel.server.hub);
+    await w.page.locator('#import-status[data-state="invalid"]').waitFor({ timeout: 20_000 });
+    // The status swapped in place (htmx), the page was not reloaded.
+    expect(await w.page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await w.page.locator('#import-errors tbody tr').count()).toBe(1);
+    await w.page.locator('#mapping-form').waitFor();
+    expect(await w.page.getByLabel('Поле колонки «Цена»').inputValue()).toBe('price');
+    // The form works: mapping the bad column to nothing applies the file.
+    await w.page.getByLabel('Поле колонки «Цена»').selectOption('ignore');
+    await w.page.getByLabel('Поле колонки «Валюта»').selectOption('ignore');
+    await w.page.getByRole('button', { name: 'Применить' }).click();
+    await w.page.locator('#import-status[data-state="applied"]').waitFor({ timeout: 20_000 });
+    expectNoConsoleErrors(w);
+  });
+
   it('a file that cannot be read is refused on the form, in place, without leaving it', async () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/imports');

@@ -6,7 +6,7 @@ import { syncAccount } from '../channels/core/sync.ts';
 import { seedCatalog } from '../channels/core/testing.ts';
 import { waitFor } from '../engine/test-fixtures/wait.ts';
 import { startWorkers } from '../engine/worker.ts';
-import { getBasePrice, listingPrices } from '../pricing/prices.ts';
+import { getBasePrice, listingPrices, refusedPrices, setBasePrices } from '../pricing/prices.ts';
 import type { WatchedPage } from '../test/browser.ts';
 import { translator } from './i18n.ts';
 import { zodFieldErrors } from './messages.ts';
@@ -89,6 +89,13 @@ describe('web panel: prices in a real browser', () => {
     // The Ozon account: a rule of base × 1,15, rounded to Ozon's kopeck.
     const row = w.page.locator(`#accounts tr[data-account="${ozonId}"]`);
     expect(plain(await row.locator('[data-field="setting"]').textContent())).toBe('как базовая');
+    // Choosing the base price for an account that has it already writes nothing, and says so.
+    await w.page.goto(`/products/${p1}/prices/accounts/${ozonId}`);
+    await w.page.getByLabel('Цена в этом кабинете').selectOption('inherit');
+    await w.page.getByRole('button', { name: 'Сохранить' }).click();
+    await w.page.waitForURL(new RegExp(`/products/${p1}/prices\\?saved=unchanged`));
+    expect(plain(await w.page.locator('.notice').textContent())).toBe('Ничего не изменилось: кабинет и так получает базовую цену.');
+    await expect.poll(() => w.page.locator('#history tbody tr').count()).toBe(1);
     await row.getByRole('link', { name: /Изменить/ }).click();
     await w.page.waitForURL(new RegExp(`/products/${p1}/prices/accounts/${ozonId}$`));
     await w.page.getByLabel('Цена в этом кабинете').selectOption('rule');
@@ -144,6 +151,36 @@ describe('web panel: prices in a real browser', () => {
     await refused.first().getByRole('link').click();
     await w.page.waitForURL(new RegExp(`/products/${p2}/prices#listings$`));
     await w.screenshot('prices-refused');
+  });
+
+  it('pages the refused listings past the first 50, keeping the products’ page', async () => {
+    const hub = panel.server.hub;
+    // 51 more Ozon products with a minimum price, matched, then priced below it in one go: 52 refusals with SKU-2's.
+    for (let i = 3; i <= 53; i++) {
+      ozon.state.addProduct({
+        productId: 300_000_000 + i, offerId: `SKU-${i}`, sku: 1_600_000_000 + i, name: `Товар ${i}`, price: '1000.0000', minPrice: '900',
+        barcode: `OZN${String(i).padStart(10, '0')}`, archived: false,
+      });
+    }
+    const { productIds: more } = await seedCatalog(hub.db, { count: 51, from: 3 });
+    await syncAccount(hub, ozonId);
+    await hub.db.transaction((tx) => setBasePrices(tx, more.map((productId) => ({ productId, price: { amount: 80_000, currency: 'RUB' } })), 'test', 'below the minimum'));
+    await waitFor('52 refusals', async () => (await refusedPrices(hub.db, { limit: 1, offset: 0 })).total === 52);
+
+    const w = await panel.open();
+    await signIn(w, panel.server.adminKey, '/prices?offset=50');
+    const refused = w.page.locator('#refused tbody tr');
+    expect(await refused.count()).toBe(50);
+    expect(plain(await w.page.locator('#refused [data-pager="refused"]').textContent())).toContain('1–50');
+    await w.page.locator('#refused [data-pager="refused"] a[rel="next"]').click();
+    await w.page.waitForURL(/refused_offset=50/);
+    expect(await refused.count()).toBe(2);
+    // The products' page stays where it was, and its own pager keeps the refusals' page.
+    expect(new URL(w.page.url()).searchParams.get('offset')).toBe('50');
+    expect(await w.page.locator('#base-prices a[rel="prev"]').getAttribute('href')).toContain('refused_offset=50');
+    await w.page.locator('#refused [data-pager="refused"] a[rel="prev"]').click();
+    await w.page.waitForURL((url) => !url.searchParams.has('refused_offset'));
+    expect(await refused.count()).toBe(50);
   });
 
   it('at 390 px nothing on the price pages scrolls sideways', async () => {

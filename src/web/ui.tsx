@@ -257,7 +257,10 @@ const isElement = (node: unknown): node is Element => typeof node === 'object' &
  * A cell's own `data-label` wins; a row drawn by a component of its own is left as it is.
  */
 function labelCells(node: unknown, columns: ReturnType<typeof columnOf>[]) {
-  if (Array.isArray(node)) return node.forEach((n) => labelCells(n, columns));
+  if (Array.isArray(node)) {
+    for (const n of node) labelCells(n, columns);
+    return;
+  }
   if (!isElement(node)) return;
   if (node.tag !== 'tr') return labelCells(node.children, columns);
   let at = 0;

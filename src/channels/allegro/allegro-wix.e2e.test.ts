@@ -51,7 +51,7 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       { products: PRODUCTS, stock: STOCK, sites: 2 },
     );
     ({ allegroId, siteIds, productIds, warehouseId } = seeded);
-    seeded.offers.forEach((o, i) => offers.set(`SKU-${i + 1}`, o));
+    for (const [i, o] of seeded.offers.entries()) offers.set(`SKU-${i + 1}`, o);
     stopWorkers = startWorkers(hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
   });
   afterAll(async () => {

@@ -178,7 +178,7 @@ export function command(method: string, params: Record<string, unknown>): string
   const pairs: string[] = [];
   const add = (key: string, value: unknown) => {
     if (value === undefined || value === null) return;
-    if (Array.isArray(value)) value.forEach((v, i) => add(`${key}[${i}]`, v));
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) add(`${key}[${i}]`, v);
     else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) add(`${key}[${encodeURIComponent(k)}]`, v);
     else pairs.push(`${key}=${encodeURIComponent(String(value))}`);
   };

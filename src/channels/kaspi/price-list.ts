@@ -20,7 +20,7 @@ import type { Money } from '../../pricing/prices.ts';
 /** §6 [3P]: the sku's length and characters (see simulators/kaspi/price-list.ts on `-` and `_`). */
 const KASPI_SKU = /^[A-Za-z0-9_-]{1,20}$/;
 
-const escape = (text: string) =>
+const escapeXml = (text: string) =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!);
 
 export function priceListHead(options: { merchantId: string; company: string; date: Date }): string {
@@ -28,8 +28,8 @@ export function priceListHead(options: { merchantId: string; company: string; da
     '<?xml version="1.0" encoding="utf-8"?>',
     `<kaspi_catalog date="${options.date.toISOString()}" xmlns="kaspiShopping" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
       ' xsi:schemaLocation="kaspiShopping http://kaspi.kz/kaspishopping.xsd">',
-    `  <company>${escape(options.company)}</company>`,
-    `  <merchantid>${escape(options.merchantId)}</merchantid>`,
+    `  <company>${escapeXml(options.company)}</company>`,
+    `  <merchantid>${escapeXml(options.merchantId)}</merchantid>`,
     '  <offers>',
     '',
   ].join('\n');
@@ -56,12 +56,12 @@ export function offerOf(product: FeedProduct, storeId: string, price: Money | nu
   if (!KASPI_SKU.test(product.sku)) return { left: 'sku' };
   const tenge = priceOf(product, price);
   if (tenge === null) return { left: 'price' };
-  const brand = typeof product.attributes.brand === 'string' && product.attributes.brand.trim() ? `<brand>${escape(product.attributes.brand.trim())}</brand>` : '';
+  const brand = typeof product.attributes.brand === 'string' && product.attributes.brand.trim() ? `<brand>${escapeXml(product.attributes.brand.trim())}</brand>` : '';
   const quantity = Math.max(0, product.quantity);
   return {
     xml:
-      `    <offer sku="${escape(product.sku)}"><model>${escape(product.name)}</model>${brand}` +
-      `<availabilities><availability available="${quantity > 0 ? 'yes' : 'no'}" storeId="${escape(storeId)}" stockCount="${quantity}"/></availabilities>` +
+      `    <offer sku="${escapeXml(product.sku)}"><model>${escapeXml(product.name)}</model>${brand}` +
+      `<availabilities><availability available="${quantity > 0 ? 'yes' : 'no'}" storeId="${escapeXml(storeId)}" stockCount="${quantity}"/></availabilities>` +
       `<price>${tenge}</price></offer>\n`,
   };
 }

@@ -24,7 +24,7 @@ const MAX_REQUESTS = 400;
 /** What a connector test knows of Ozon's calls: offer ids that match our products. */
 function shape(call: Served, answer: any) {
   if (call.template === '/v3/product/info/list' && Array.isArray(answer?.items)) {
-    answer.items.forEach((item: any, i: number) => (item.offer_id = SKUS[i % SKUS.length]));
+    for (const [i, item] of (answer.items as any[]).entries()) item.offer_id = SKUS[i % SKUS.length];
   }
   return answer;
 }

@@ -19,7 +19,9 @@ function runCounter() {
   const problems: string[] = [];
   const run: SyncRunCounter = {
     id: 0,
-    add: (c) => void Object.entries(c).forEach(([k, v]) => (counts[k as keyof typeof counts] += v ?? 0)),
+    add: (c) => {
+      for (const [k, v] of Object.entries(c)) counts[k as keyof typeof counts] += v ?? 0;
+    },
     problem: (message) => void problems.push(message),
   };
   return { run, counts, problems };

@@ -29,7 +29,7 @@ const FILES = ['01-general.yaml', '02-products.yaml', '03-orders-fbs.yaml', '09-
 /** What a connector test knows of WB's calls: vendor codes that match our products. */
 function shape(call: Served, answer: any) {
   if (call.template === '/content/v2/get/cards/list' && Array.isArray(answer?.cards)) {
-    answer.cards.forEach((card: any, i: number) => (card.vendorCode = SKUS[i % SKUS.length]));
+    for (const [i, card] of (answer.cards as any[]).entries()) card.vendorCode = SKUS[i % SKUS.length];
   }
   return answer;
 }

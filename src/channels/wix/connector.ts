@@ -99,6 +99,7 @@ async function* queryProducts(ctx: ConnectorContext, filter: Record<string, unkn
 function skuProblem(sku: unknown): string | null {
   if (typeof sku !== 'string' || !sku.trim()) return 'is empty';
   if (sku.trim().length > MAX_SKU) return `is longer than ${MAX_SKU} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
   if (/[\u0000-\u001f\u007f]/.test(sku)) return 'has control characters';
   return null;
 }

@@ -107,7 +107,11 @@ export function createSkladBot(hub: Hub, options: BotOptions): Bot {
     const orders = await orderStatistics(hub.db, { accountIds });
     const sales = await salesStatistics(hub.db, { accountIds });
     const rate = sales.buyout_rate === null ? '—' : `${(sales.buyout_rate * 100).toFixed(1)}%`;
-    await ctx.reply([`<b>${t('bot.statsTitle', l)}</b>`, t('bot.ordersStats', l, orders as never), t('bot.salesStats', l, { ...sales, rate } as never)].join('\n'), html);
+    // One line per currency: a PLN order and a RUB one do not add up.
+    const revenue = orders.by_currency.map((c) =>
+      t('bot.revenueStats', l, { currency: c.currency, revenue: money(c.revenue_minor, c.currency, l), cancelled: money(c.cancelled_minor, c.currency, l) }),
+    );
+    await ctx.reply([`<b>${t('bot.statsTitle', l)}</b>`, t('bot.ordersStats', l, orders as never), ...revenue, t('bot.salesStats', l, { ...sales, rate } as never)].join('\n'), html);
   };
   bot.command('stats', withUser(showStats));
 

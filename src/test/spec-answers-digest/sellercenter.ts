@@ -24,9 +24,9 @@ const first = (xml: string, tag: string) => must(new RegExp(`<${tag}>[\\s\\S]*?<
 const orderTemplate = first(ordersXml, 'Order');
 const itemsOrderTemplate = first(itemsXml, 'Order');
 
-const set = (xml: string, tag: string, value: string) => xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>|<${tag}/>`, 'g'), `<${tag}>${escape(value)}</${tag}>`);
+const set = (xml: string, tag: string, value: string) => xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>|<${tag}/>`, 'g'), `<${tag}>${escapeXml(value)}</${tag}>`);
 const drop = (xml: string, tag: string) => xml.replace(new RegExp(`\\s*(<${tag}>[\\s\\S]*?</${tag}>|<${tag}/>)`, 'g'), '');
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface OrderShape {
   bare?: boolean;

@@ -195,7 +195,7 @@
       box = document.createElement(anchor.tagName === 'TR' ? 'tr' : 'div');
       box.setAttribute('data-request-problem', '');
       if (anchor.tagName === 'TR') {
-        var cell = document.createElement('td');
+        const cell = document.createElement('td');
         cell.colSpan = anchor.children.length || 1;
         box.appendChild(cell);
       }

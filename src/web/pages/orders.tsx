@@ -39,11 +39,6 @@ interface Day {
   dropped: number;
 }
 
-interface Revenue {
-  currency: string;
-  minor: string;
-}
-
 interface Sales {
   buyouts: number;
   returns: number;
@@ -85,20 +80,19 @@ export function orderRoutes(hub: Hub) {
     const range = { from: filters.from ? `${filters.from}T00:00:00Z` : undefined, to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined };
     const scope = { channel: filters.channel, ...range };
     const accountIds = filters.channel ? accounts.filter((a) => a.channel === filters.channel).map((a) => a.id) : undefined;
-    const [list, stats, revenue, days, sales] = await Promise.all([
+    const [list, stats, days, sales] = await Promise.all([
       orderPage(hub, {
         ...scope, accountIds: filters.account ? [Number(filters.account)] : undefined, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset: 0,
         ...sortChoices[filters.sort ?? 'newest'], ...page,
       }),
       orderStatistics(hub.db, scope),
-      revenueByCurrency(hub, scope),
       ordersPerDay(hub, scope, filters),
       accountIds && accountIds.length === 0 ? null : salesStatistics(hub.db, { accountIds, ...range }),
     ]);
     return renderPage(
       c,
       v.t('orders.title'),
-      <OrdersPage v={v} filters={filters} errors={errors} channels={channels} accounts={accounts} list={list} stats={stats} revenue={revenue} days={days} sales={sales} />,
+      <OrdersPage v={v} filters={filters} errors={errors} channels={channels} accounts={accounts} list={list} stats={stats} days={days} sales={sales} />,
     );
   });
 
@@ -202,13 +196,6 @@ function scopeWhere(scope: { channel?: string; from?: string; to?: string }): SQ
   return sql.join(parts, sql` and `);
 }
 
-/** Revenue is summed per currency: an Allegro order in PLN and an Ozon one in RUB do not add up. */
-async function revenueByCurrency(hub: Hub, scope: { channel?: string; from?: string; to?: string }): Promise<Revenue[]> {
-  return rows<Revenue>(hub.db, sql`
-    select o.currency, coalesce(sum(o.total_minor) filter (where o.status not in ('cancelled', 'returned')), 0)::text as minor
-      from orders o where ${scopeWhere(scope)} group by o.currency order by o.currency`);
-}
-
 /**
  * Orders per UTC day for the chart: up to CHART_DAYS days ending on the `to` day, or on the
  * day of the latest order in the selection; days without orders are there with zero.
@@ -254,12 +241,11 @@ interface OrdersPageProps {
   accounts: AccountView[];
   list: { items: OrderSummary[]; total: number; next_cursor: string | null; prev_cursor: string | null };
   stats: OrderStatistics;
-  revenue: Revenue[];
   days: Day[];
   sales: Sales | null;
 }
 
-function OrdersPage({ v, filters, errors, channels, accounts, list, stats, revenue, days, sales }: OrdersPageProps) {
+function OrdersPage({ v, filters, errors, channels, accounts, list, stats, days, sales }: OrdersPageProps) {
   const { t } = v;
   const names = new Map(accounts.map((a) => [a.id, a.name]));
   const filtered = Object.keys(filters).length > 0;
@@ -286,7 +272,7 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, stats, reven
           {filtered && <a class="button ghost" href="/orders">{t('common.reset')}</a>}
         </div>
       </form>
-      {stats.total > 0 && <Statistics v={v} stats={stats} revenue={revenue} days={days} sales={sales} />}
+      {stats.total > 0 && <Statistics v={v} stats={stats} days={days} sales={sales} />}
       <section class="card" id="results">
         <h2>{t('orders.list')}</h2>
         {list.items.length === 0 ? (
@@ -377,7 +363,7 @@ function OrderTable({ v, filters, children }: { v: View; filters: Filters; child
 }
 
 /** Counts, revenue and two charts for the chosen channel and dates; cancelled orders are counted, not hidden. */
-function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderStatistics; revenue: Revenue[]; days: Day[]; sales: Sales | null }) {
+function Statistics({ v, stats, days, sales }: { v: View; stats: OrderStatistics; days: Day[]; sales: Sales | null }) {
   const { t } = v;
   const cancelledShare = stats.total ? stats.cancelled / stats.total : 0;
   return (
@@ -393,11 +379,7 @@ function Statistics({ v, stats, revenue, days, sales }: { v: View; stats: OrderS
             </>
           } />
         <div class="stat stat-wide" data-stat="revenue">
-          {revenue.length === 0 ? (
-            <b>{t('common.none')}</b>
-          ) : (
-            revenue.map((r) => <b class="money">{formatMoney(v, r.minor, r.currency)}</b>)
-          )}
+          {stats.by_currency.map((r) => <b class="money">{formatMoney(v, r.revenue_minor, r.currency)}</b>)}
           <span>{t('orders.statRevenue')}</span>
         </div>
       </section>

@@ -6,6 +6,7 @@ import { basePricesOf, refusedPrices, type Money, type RefusedPrice } from '../.
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { channelName, Empty, Field, formatDateTime, formatMoney, key, num, offsetParam, Pager, Table } from '../ui.tsx';
+import { listUrl } from './cursor-pager.tsx';
 
 /**
  * The prices overview (issue 20): each product's base price, and the listings whose last price
@@ -14,6 +15,8 @@ import { channelName, Empty, Field, formatDateTime, formatMoney, key, num, offse
 
 const PAGE_SIZE = 50;
 const REFUSALS_SHOWN = 50;
+/** The refusals page by an offset of their own: paging them keeps the products' page and search, and the other way round. */
+const REFUSED_OFFSET = 'refused_offset';
 
 export function priceOverviewRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
@@ -21,9 +24,10 @@ export function priceOverviewRoutes(hub: Hub) {
     const v = viewOf(c);
     const q = c.req.query('q')?.trim().slice(0, 200) || undefined;
     const offset = offsetParam(c.req.query('offset'));
+    const refusedOffset = offsetParam(c.req.query(REFUSED_OFFSET));
     const [list, refused] = await Promise.all([
       listProducts(hub.db, { q, limit: PAGE_SIZE, offset }),
-      refusedPrices(hub.db, { limit: REFUSALS_SHOWN, offset: 0 }),
+      refusedPrices(hub.db, { limit: REFUSALS_SHOWN, offset: refusedOffset }),
     ]);
     const prices = await basePricesOf(hub.db, list.items.map((p) => p.id));
     const { t } = v;
@@ -39,7 +43,14 @@ export function priceOverviewRoutes(hub: Hub) {
           <h2>
             {t('prices.refused')} {refused.total > 0 && <small>{t('prices.refusedCount', { n: refused.total })}</small>}
           </h2>
-          {refused.items.length === 0 ? <Empty>{t('prices.refusedNone')}</Empty> : <Refused v={v} items={refused.items} />}
+          {refused.total === 0 ? (
+            <Empty>{t('prices.refusedNone')}</Empty>
+          ) : (
+            <>
+              <Refused v={v} items={refused.items} />
+              <RefusedPager v={v} total={refused.total} offset={refusedOffset} params={{ q, offset: offset ? String(offset) : undefined }} />
+            </>
+          )}
         </section>
         <section class="card" style="margin-top:1rem" id="base-prices">
           <h2>{t('prices.base')}</h2>
@@ -52,7 +63,8 @@ export function priceOverviewRoutes(hub: Hub) {
           ) : (
             <>
               <BasePrices v={v} items={list.items} prices={prices} />
-              <Pager v={v} total={list.total} limit={list.limit} offset={list.offset} params={{ q }} base="/prices" />
+              <Pager v={v} total={list.total} limit={list.limit} offset={list.offset} base="/prices"
+                params={{ q, [REFUSED_OFFSET]: refusedOffset ? String(refusedOffset) : undefined }} />
             </>
           )}
         </section>
@@ -80,6 +92,23 @@ function BasePrices({ v, items, prices }: { v: View; items: { id: number; sku: s
         );
       })}
     </Table>
+  );
+}
+
+/** Pages the refusals; the products' page and search stay as they are. */
+function RefusedPager({ v, total, offset, params }: { v: View; total: number; offset: number; params: Record<string, string | undefined> }) {
+  const { t } = v;
+  const to = Math.min(offset + REFUSALS_SHOWN, total);
+  if (offset === 0 && to >= total) return null;
+  const link = (at: number) => `${listUrl('/prices', { ...params, [REFUSED_OFFSET]: at > 0 ? String(at) : undefined })}#refused`;
+  return (
+    <nav class="pager" aria-label={t('common.pages')} data-pager="refused">
+      <span>{t('common.shown', { from: offset + 1, to, total })}</span>
+      <span class="pager-links">
+        {offset > 0 && <a class="button ghost small" href={link(Math.max(0, offset - REFUSALS_SHOWN))} rel="prev">← {t('common.prev')}</a>}
+        {to < total && <a class="button ghost small" href={link(offset + REFUSALS_SHOWN)} rel="next">{t('common.next')} →</a>}
+      </span>
+    </nav>
   );
 }
 

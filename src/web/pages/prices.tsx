@@ -78,7 +78,9 @@ export function priceRoutes(hub: Hub) {
     try {
       if (choice.mode === 'inherit') {
         const has = (await accountPrices(hub.db, product.id)).some((p) => p.account_id === account.id);
-        if (has) await clearAccountPrice(hub.db, product.id, account.id, actor, choice.reason);
+        // The account already gets the base price: nothing is written, and the page says so rather than "saved".
+        if (!has) return c.redirect(`/products/${product.id}/prices?saved=unchanged#accounts`, 303);
+        await clearAccountPrice(hub.db, product.id, account.id, actor, choice.reason);
       } else {
         const input = choice.mode === 'rule'
           ? { factor: choice.factor, reason: choice.reason }
@@ -147,6 +149,7 @@ async function pricesPage(c: WebContext, hub: Hub, product: Product, state: Page
       </div>
       {state.saved === 'base' && <Notice kind="success">{t('prices.baseSaved')}</Notice>}
       {state.saved === 'account' && <Notice kind="success">{t('prices.accountSaved')}</Notice>}
+      {state.saved === 'unchanged' && <Notice kind="info">{t('prices.accountUnchanged')}</Notice>}
       <div class="grid grid-2">
         <section class="card" id="base">
           <h2>{t('prices.base')}</h2>

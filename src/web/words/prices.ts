@@ -37,6 +37,7 @@ export const priceWords = {
   saveBase: { ru: 'Сохранить базовую цену', en: 'Save the base price' },
   baseSaved: { ru: 'Базовая цена сохранена: каналы получат её через очередь.', en: 'The base price is saved: the channels get it through the queue.' },
   accountSaved: { ru: 'Цена кабинета сохранена: канал получит её через очередь.', en: 'The account’s price is saved: the channel gets it through the queue.' },
+  accountUnchanged: { ru: 'Ничего не изменилось: кабинет и так получает базовую цену.', en: 'Nothing changed: the account already gets the base price.' },
 
   accounts: { ru: 'Цены по кабинетам', en: 'Prices per account' },
   accountsNone: { ru: 'Нет кабинетов каналов, которые принимают цены.', en: 'No channel account takes prices.' },

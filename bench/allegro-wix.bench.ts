@@ -25,7 +25,8 @@ const ORDERS_PER_SECOND = 10;
 const STOCK = 100;
 const GOAL_MS = ORDER_EVENTS_POLL_SECONDS * 1000 + 1000;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 // The modules and job types are assembled once by bench/run.ts before any benchmark runs.
 async function run(): Promise<BenchResult[]> {
@@ -42,18 +43,47 @@ async function run(): Promise<BenchResult[]> {
 
     const client = allegro.state.addClient();
     const offerOf: string[] = [];
-    for (let n = 1; n <= ORDERS; n++) offerOf.push(allegro.state.addOffer({ name: `Bench product ${n}`, externalId: `SKU-${n}`, available: STOCK }).id);
+    for (let n = 1; n <= ORDERS; n++)
+      offerOf.push(allegro.state.addOffer({ name: `Bench product ${n}`, externalId: `SKU-${n}`, available: STOCK }).id);
     const site = wix.state.addSite();
     const skuOfWixProduct = new Map<string, string>();
-    for (let n = 1; n <= ORDERS; n++) skuOfWixProduct.set(wix.state.addProduct(site.id, { name: `Bench product ${n}`, sku: `SKU-${n}`, quantity: STOCK }).id, `SKU-${n}`);
+    for (let n = 1; n <= ORDERS; n++)
+      skuOfWixProduct.set(
+        wix.state.addProduct(site.id, { name: `Bench product ${n}`, sku: `SKU-${n}`, quantity: STOCK }).id,
+        `SKU-${n}`,
+      );
 
-    const allegroId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'allegro', name: 'Allegro', baseUrl: servers[0].url, settings: { warehouseId: catalog.warehouseId },
-      credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
-    }, 'bench')).id;
-    const wixId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wix', name: 'Wix', baseUrl: servers[1].url, credentials: { apiKey: site.apiKey, siteId: site.id },
-    }, 'bench')).id;
+    const allegroId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'allegro',
+          name: 'Allegro',
+          baseUrl: servers[0].url,
+          settings: { warehouseId: catalog.warehouseId },
+          credentials: {
+            clientId: client.id,
+            clientSecret: client.secret,
+            refreshToken: allegro.state.issueRefreshToken(client.id),
+          },
+        },
+        'bench',
+      )
+    ).id;
+    const wixId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'wix',
+          name: 'Wix',
+          baseUrl: servers[1].url,
+          credentials: { apiKey: site.apiKey, siteId: site.id },
+        },
+        'bench',
+      )
+    ).id;
     await syncAccount(hub, allegroId);
     await syncAccount(hub, wixId);
     wix.resetLog();
@@ -83,8 +113,11 @@ async function run(): Promise<BenchResult[]> {
       }
       if (arrived.size < ORDERS) await new Promise((r) => setTimeout(r, 200));
     }
-    const wrong = [...skuOfWixProduct.values()].filter((sku) => wix.state.quantityOf(site.id, sku) !== STOCK - 1).length;
-    if (arrived.size < ORDERS || wrong) throw new Error(`${ORDERS - arrived.size} sale(s) never reached Wix; ${wrong} quantity(ies) wrong`);
+    const wrong = [...skuOfWixProduct.values()].filter(
+      (sku) => wix.state.quantityOf(site.id, sku) !== STOCK - 1,
+    ).length;
+    if (arrived.size < ORDERS || wrong)
+      throw new Error(`${ORDERS - arrived.size} sale(s) never reached Wix; ${wrong} quantity(ies) wrong`);
 
     const latencies = [...arrived].map(([sku, at]) => at - orderedAt.get(sku)!).sort((a, b) => a - b);
     const p50 = percentile(latencies, 50);

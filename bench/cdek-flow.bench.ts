@@ -44,17 +44,24 @@ async function run(): Promise<BenchResult[]> {
     const imported = (Date.now() - started) / 1000;
     const deadline = Date.now() + 600_000;
     for (;;) {
-      const [{ done }] = await rows<{ done: number }>(hub.db, sql`select count(*)::int as done from packages where waybill_url is not null`);
+      const [{ done }] = await rows<{ done: number }>(
+        hub.db,
+        sql`select count(*)::int as done from packages where waybill_url is not null`,
+      );
       if (done === POSTINGS) break;
-      if (Date.now() > deadline) throw new Error(`${POSTINGS - done} of ${POSTINGS} packages have no waybill after 10 minutes`);
+      if (Date.now() > deadline)
+        throw new Error(`${POSTINGS - done} of ${POSTINGS} packages have no waybill after 10 minutes`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const [t] = await rows<{ seconds: number; waited_ms: number; whole_ms: number; polls: number }>(hub.db, sql`
+    const [t] = await rows<{ seconds: number; waited_ms: number; whole_ms: number; polls: number }>(
+      hub.db,
+      sql`
       select extract(epoch from max(waybill_at) - ${new Date(started).toISOString()}::timestamptz)::float as seconds,
              sum(extract(epoch from (made_at - accepted_at) + (waybill_at - waybill_requested_at)) * 1000)::float as waited_ms,
              sum(extract(epoch from waybill_at - created_at) * 1000)::float as whole_ms,
              (select count(*)::int from api_calls where method = 'GET') as polls
-        from packages`);
+        from packages`,
+    );
     const numbers = await rows<{ number: string }>(hub.db, sql`select number from packages`);
     const doubled = numbers.filter((n) => cdekOrdersOf(f.cdek, n.number).live !== 1).length;
     if (doubled) throw new Error(`${doubled} package(s) do not have exactly one CDEK order`);
@@ -66,7 +73,13 @@ async function run(): Promise<BenchResult[]> {
     return [
       {
         name: 'cdek-flow',
-        metrics: { packages_per_s: perSecond.toFixed(1), import_s: imported.toFixed(1), wait_share: share.toFixed(2), waited_ms_per_package: Math.round(t.waited_ms / POSTINGS), forced_ms_per_package: 2 * PROCESSING_MS },
+        metrics: {
+          packages_per_s: perSecond.toFixed(1),
+          import_s: imported.toFixed(1),
+          wait_share: share.toFixed(2),
+          waited_ms_per_package: Math.round(t.waited_ms / POSTINGS),
+          forced_ms_per_package: 2 * PROCESSING_MS,
+        },
         ratio,
         goal: GOAL,
         summary:

@@ -13,7 +13,11 @@ import { scratchPostgres } from './harness.ts';
 /** A scratch PostgreSQL database with Sklad migrated on it, a hub, and (when asked) the real API on a port. */
 export async function channelsBenchHub(prefix: string, options: { api?: boolean; poolSize?: number } = {}) {
   const scratch = await scratchPostgres(prefix);
-  const database = await openDatabase({ url: scratch.url, poolSize: options.poolSize ?? 20, applicationName: 'sklad-bench' });
+  const database = await openDatabase({
+    url: scratch.url,
+    poolSize: options.poolSize ?? 20,
+    applicationName: 'sklad-bench',
+  });
   await migrate(database);
   const hub: Hub = channelsHub(database);
   let api: { url: string; key: string; close(): Promise<void> } | undefined;
@@ -39,7 +43,8 @@ export async function channelsBenchHub(prefix: string, options: { api?: boolean;
   };
 }
 
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /**
  * One write-off of listing L{n'} through the API, then waits until every simulator shows it:

@@ -22,7 +22,13 @@ export interface Benchmark {
 }
 
 export const benchLine = (r: BenchResult) =>
-  ['BENCH', r.name, ...Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`), `ratio=${r.ratio.toFixed(2)}`, `goal=${r.goal}`].join(' ');
+  [
+    'BENCH',
+    r.name,
+    ...Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`),
+    `ratio=${r.ratio.toFixed(2)}`,
+    `goal=${r.goal}`,
+  ].join(' ');
 
 /** The PostgreSQL server benchmarks make their scratch databases on (trust auth on localhost by default). */
 export const pgServerUrl = () =>
@@ -50,7 +56,11 @@ export async function scratchPostgres(prefix: string): Promise<{ url: string; dr
  * Runs `op` from `callers` concurrent loops for `ms` milliseconds and counts completed calls.
  * Each loop passes its own running counter so operations can spread over rows.
  */
-export async function throughput(callers: number, ms: number, op: (n: number) => Promise<unknown>): Promise<{ ops: number; seconds: number }> {
+export async function throughput(
+  callers: number,
+  ms: number,
+  op: (n: number) => Promise<unknown>,
+): Promise<{ ops: number; seconds: number }> {
   let next = 0;
   let done = 0;
   const started = performance.now();
@@ -78,7 +88,10 @@ export async function alternate<K extends string>(
   contenders: Record<K, (n: number) => Promise<unknown>>,
 ): Promise<Record<K, number>> {
   const names = Object.keys(contenders) as K[];
-  const total = Object.fromEntries(names.map((k) => [k, { ops: 0, seconds: 0 }])) as Record<K, { ops: number; seconds: number }>;
+  const total = Object.fromEntries(names.map((k) => [k, { ops: 0, seconds: 0 }])) as Record<
+    K,
+    { ops: number; seconds: number }
+  >;
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(round + i) % names.length];
@@ -107,7 +120,11 @@ export function childRunner<J, R>(moduleUrl: string, envName: string, what: stri
         let out = '';
         proc.stdout.on('data', (chunk) => (out += chunk));
         proc.on('error', reject);
-        proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as R) : reject(new Error(`${what} exited ${code}`))));
+        proc.on('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as R)
+            : reject(new Error(`${what} exited ${code}`)),
+        );
       }),
     async serve(work: (job: J) => Promise<R>) {
       const job = process.env[envName];

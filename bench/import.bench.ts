@@ -52,17 +52,32 @@ interface ChildResult {
 }
 
 const header = ['sku', 'name', 'colour', 'MAIN', 'SHOP', 'price', 'currency'];
-const row = (prefix: string, i: number) => [`${prefix}${i}`, `Product ${i}`, i % 2 ? 'red' : 'blue', String(i % 10), String(i % 3), `${100 + (i % 900)}.90`, 'RUB'];
+const row = (prefix: string, i: number) => [
+  `${prefix}${i}`,
+  `Product ${i}`,
+  i % 2 ? 'red' : 'blue',
+  String(i % 10),
+  String(i % 3),
+  `${100 + (i % 900)}.90`,
+  'RUB',
+];
 
 async function writeFile(file: string, format: FileFormat, prefix: string, count: number) {
   if (format === 'csv') {
     const out = fs.createWriteStream(file);
     out.write(`${header.join(';')}\n`);
-    for (let i = 1; i <= count; i++) if (!out.write(`${row(prefix, i).join(';')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    for (let i = 1; i <= count; i++)
+      if (!out.write(`${row(prefix, i).join(';')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+    await new Promise<void>((resolve, reject) =>
+      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
     return;
   }
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: false, useStyles: false });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: file,
+    useSharedStrings: false,
+    useStyles: false,
+  });
   const sheet = workbook.addWorksheet('Products');
   sheet.addRow(header).commit();
   for (let i = 1; i <= count; i++) sheet.addRow(row(prefix, i)).commit();
@@ -78,11 +93,21 @@ async function child(job: ChildJob): Promise<ChildResult> {
     let liveHeap = 0;
     const progress = job.live ? liveHeapProbe((bytes) => (liveHeap = Math.max(liveHeap, bytes))) : undefined;
     const started = performance.now();
-    const id = await createImport(hub.db, { kind: 'products', fileName: path.basename(job.file), content: fs.readFileSync(job.file) }, 'bench');
+    const id = await createImport(
+      hub.db,
+      { kind: 'products', fileName: path.basename(job.file), content: fs.readFileSync(job.file) },
+      'bench',
+    );
     await prepareImport(hub.db, id, undefined);
     const result = await runImport(hub, id, { progress });
     const seconds = (performance.now() - started) / 1000;
-    return { state: result.state, rows: result.counts?.rows ?? 0, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, liveHeapMb: liveHeap / 1024 / 1024 };
+    return {
+      state: result.state,
+      rows: result.counts?.rows ?? 0,
+      seconds,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      liveHeapMb: liveHeap / 1024 / 1024,
+    };
   } finally {
     await database.close();
   }
@@ -104,7 +129,8 @@ const benchmark: Benchmark = {
     const env = await channelsBenchHub('sklad_bench_import', { poolSize: 2 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sklad-import-bench-'));
     try {
-      for (const code of ['MAIN', 'SHOP']) await ensureWarehouse(env.hub.db, { code, name: code, kind: 'own', readOnly: false });
+      for (const code of ['MAIN', 'SHOP'])
+        await ensureWarehouse(env.hub.db, { code, name: code, kind: 'own', readOnly: false });
       const results: BenchResult[] = [];
       for (const format of ['csv', 'xlsx'] as const) {
         const measured: Record<number, ChildResult & { mb: number }> = {};
@@ -114,7 +140,8 @@ const benchmark: Benchmark = {
             const file = path.join(dir, `products-${count}-${live ? 'live' : 'peak'}.${format}`);
             await writeFile(file, format, `IMP-${format}-${count}-${live ? 'L' : 'P'}-`, count);
             const result = await children.run({ url: env.url, file, live });
-            if (result.state !== 'applied' || result.rows !== count) throw new Error(`${format}: ${result.state}, ${result.rows} rows of ${count}`);
+            if (result.state !== 'applied' || result.rows !== count)
+              throw new Error(`${format}: ${result.state}, ${result.rows} rows of ${count}`);
             return { ...result, mb: fs.statSync(file).size / 1024 / 1024 };
           };
           const peak = await once(false);
@@ -127,13 +154,22 @@ const benchmark: Benchmark = {
         results.push({
           name: `import-${format}`,
           metrics: {
-            db: 'postgres', rows: LARGE, rows_per_s: rate, seconds: large.seconds.toFixed(1), file_mb: large.mb.toFixed(1),
-            rss_5k_mb: Math.round(small.peakRssMb), rss_50k_mb: Math.round(large.peakRssMb), rss_growth: growth.toFixed(2),
-            heap_5k_mb: Math.round(small.liveHeapMb), heap_50k_mb: Math.round(large.liveHeapMb), heap_growth: heapGrowth.toFixed(2),
+            db: 'postgres',
+            rows: LARGE,
+            rows_per_s: rate,
+            seconds: large.seconds.toFixed(1),
+            file_mb: large.mb.toFixed(1),
+            rss_5k_mb: Math.round(small.peakRssMb),
+            rss_50k_mb: Math.round(large.peakRssMb),
+            rss_growth: growth.toFixed(2),
+            heap_5k_mb: Math.round(small.liveHeapMb),
+            heap_50k_mb: Math.round(large.liveHeapMb),
+            heap_growth: heapGrowth.toFixed(2),
           },
           ratio: GROWTH_GOAL / growth,
           goal: 1,
-          summary: `${LARGE} products with stock in 2 warehouses and a price from ${format.toUpperCase()} (${large.mb.toFixed(1)} MB) at ${rate} rows/s ` +
+          summary:
+            `${LARGE} products with stock in 2 warehouses and a price from ${format.toUpperCase()} (${large.mb.toFixed(1)} MB) at ${rate} rows/s ` +
             `(${large.seconds.toFixed(1)} s, checked then applied in one transaction); peak RSS ${Math.round(large.peakRssMb)} MB against ` +
             `${Math.round(small.peakRssMb)} MB for ${SMALL} (×${growth.toFixed(2)}, goal ≤ ×${GROWTH_GOAL}); live heap after a full collection ` +
             `${Math.round(large.liveHeapMb)} MB against ${Math.round(small.liveHeapMb)} MB (×${heapGrowth.toFixed(2)})`,

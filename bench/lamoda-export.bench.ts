@@ -44,14 +44,18 @@ async function child(job: ChildJob): Promise<ChildResult> {
   const database = await openDatabase({ url: job.url, poolSize: 2, applicationName: 'sklad-bench-export' });
   try {
     const started = performance.now();
-    const rows = await writeCatalogFile(fs.createWriteStream(job.file), catalogProducts(database.db, job.accountId), lamodaCatalogFeed.columns, { format: job.format, separator: ';' });
+    const rows = await writeCatalogFile(
+      fs.createWriteStream(job.file),
+      catalogProducts(database.db, job.accountId),
+      lamodaCatalogFeed.columns,
+      { format: job.format, separator: ';' },
+    );
     const seconds = (performance.now() - started) / 1000;
     return { rows, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {
     await database.close();
   }
 }
-
 
 /** Two source accounts: one listing the first 5,000 products, one listing all 50,000 (brand, category and price set). */
 async function seedSources(hub: Awaited<ReturnType<typeof channelsBenchHub>>['hub']) {
@@ -60,9 +64,19 @@ async function seedSources(hub: Awaited<ReturnType<typeof channelsBenchHub>>['hu
     update products set attributes = jsonb_build_object('brand', 'Zarina', 'primary_category', 'Платья', 'price_minor', 100000 + id, 'colour', 'синий', 'size', 'M')`);
   const accounts: Record<number, number> = {};
   for (const count of [SMALL, LARGE]) {
-    const id = await createGenericAccount(hub, { name: `Lamoda RU ${count}`, baseUrl: 'http://127.0.0.1:9', apiKey: 'bench-export-key' });
+    const id = await createGenericAccount(hub, {
+      name: `Lamoda RU ${count}`,
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'bench-export-key',
+    });
     for (let i = 0; i < count; i += 10_000) {
-      await importListings(hub.db, id, skus.slice(i, Math.min(count, i + 10_000)).map((sku) => ({ externalId: sku, sku, data: { shopSku: `SHOP-${sku}` } })));
+      await importListings(
+        hub.db,
+        id,
+        skus
+          .slice(i, Math.min(count, i + 10_000))
+          .map((sku) => ({ externalId: sku, sku, data: { shopSku: `SHOP-${sku}` } })),
+      );
     }
     await matchListings(hub.db, id);
     accounts[count] = id;
@@ -82,11 +96,21 @@ const benchmark: Benchmark = {
       for (const format of ['csv', 'xlsx'] as const) {
         const measured: Record<number, ChildResult> = {};
         for (const count of [SMALL, LARGE]) {
-          const job = { url: env.url, accountId: accounts[count], format, file: path.join(dir, `catalog-${count}.${format}`) };
+          const job = {
+            url: env.url,
+            accountId: accounts[count],
+            format,
+            file: path.join(dir, `catalog-${count}.${format}`),
+          };
           const runs = [];
           for (let i = 0; i < RUNS; i++) runs.push(await children.run(job));
-          if (runs.some((r) => r.rows !== count)) throw new Error(`${format}: ${runs.map((r) => r.rows).join(', ')} rows written of ${count}`);
-          measured[count] = { rows: count, seconds: Math.min(...runs.map((r) => r.seconds)), peakRssMb: Math.min(...runs.map((r) => r.peakRssMb)) };
+          if (runs.some((r) => r.rows !== count))
+            throw new Error(`${format}: ${runs.map((r) => r.rows).join(', ')} rows written of ${count}`);
+          measured[count] = {
+            rows: count,
+            seconds: Math.min(...runs.map((r) => r.seconds)),
+            peakRssMb: Math.min(...runs.map((r) => r.peakRssMb)),
+          };
         }
         const small = measured[SMALL];
         const large = measured[LARGE];
@@ -95,12 +119,18 @@ const benchmark: Benchmark = {
         results.push({
           name: `lamoda-export-${format}`,
           metrics: {
-            db: 'postgres', rows: LARGE, rows_per_s: Math.round(large.rows / large.seconds), file_mb: sizeMb.toFixed(1),
-            rss_5k_mb: Math.round(small.peakRssMb), rss_50k_mb: Math.round(large.peakRssMb), rss_growth: growth.toFixed(2),
+            db: 'postgres',
+            rows: LARGE,
+            rows_per_s: Math.round(large.rows / large.seconds),
+            file_mb: sizeMb.toFixed(1),
+            rss_5k_mb: Math.round(small.peakRssMb),
+            rss_50k_mb: Math.round(large.peakRssMb),
+            rss_growth: growth.toFixed(2),
           },
           ratio: GROWTH_GOAL / growth,
           goal: 1,
-          summary: `${LARGE} products to ${format.toUpperCase()} at ${Math.round(large.rows / large.seconds)} rows/s (${sizeMb.toFixed(1)} MB); ` +
+          summary:
+            `${LARGE} products to ${format.toUpperCase()} at ${Math.round(large.rows / large.seconds)} rows/s (${sizeMb.toFixed(1)} MB); ` +
             `peak RSS ${Math.round(large.peakRssMb)} MB against ${Math.round(small.peakRssMb)} MB for ${SMALL} (×${growth.toFixed(2)}, goal ≤ ×${GROWTH_GOAL})`,
         });
       }

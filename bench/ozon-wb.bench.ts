@@ -57,7 +57,11 @@ const WB_ORDERS = Number(process.env.BENCH_WB_ORDERS ?? 100_000);
 const WB_PAGE_ROWS = Number(process.env.BENCH_WB_PAGE_ROWS ?? 80_000);
 const WB_CARDS = 2_000;
 const INGEST_ORDERS = Number(process.env.BENCH_INGEST_ORDERS ?? 20_000);
-const GROWTH = (process.env.BENCH_WB_GROWTH ?? '10000,50000').split(',').filter(Boolean).map(Number).filter((n) => n < WB_ORDERS);
+const GROWTH = (process.env.BENCH_WB_GROWTH ?? '10000,50000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number)
+  .filter((n) => n < WB_ORDERS);
 const WAREHOUSES = 30;
 
 /** The least wait a group's limit forces on these requests, given the work done between them. */
@@ -74,7 +78,8 @@ function forcedWaitMs(waits: readonly GroupWait[], limits: Record<string, GroupL
     let sent = records[0].askedAt;
     for (let i = 0; i < records.length; i++) {
       // The work before this request took what it took in the run; only the wait is replayed.
-      const asked = i === 0 ? records[0].askedAt : sent + (records[i].askedAt - (records[i - 1].askedAt + records[i - 1].waitedMs));
+      const asked =
+        i === 0 ? records[0].askedAt : sent + (records[i].askedAt - (records[i - 1].askedAt + records[i - 1].waitedMs));
       tokens = Math.min(burst, tokens + (asked - at) / intervalMs);
       const wait = tokens >= 1 ? 0 : (1 - tokens) * intervalMs;
       tokens = tokens + wait / intervalMs - 1;
@@ -86,16 +91,28 @@ function forcedWaitMs(waits: readonly GroupWait[], limits: Record<string, GroupL
   return forced;
 }
 
-async function fetchedBy(hub: Hub, types: string[]): Promise<{ fetched: number; runs: { type: string; status: string; fetched: number; problems: unknown }[] }> {
+async function fetchedBy(
+  hub: Hub,
+  types: string[],
+): Promise<{ fetched: number; runs: { type: string; status: string; fetched: number; problems: unknown }[] }> {
   const runs = await rows<{ type: string; status: string; fetched: number; problems: unknown }>(
-    hub.db, sql`select type, status, fetched, problems from sync_runs where type = any(${sql.param(types)}::text[]) order by id`);
+    hub.db,
+    sql`select type, status, fetched, problems from sync_runs where type = any(${sql.param(types)}::text[]) order by id`,
+  );
   return { fetched: runs.reduce((sum, r) => sum + r.fetched, 0), runs };
 }
 
-
 const seedWb = (orderRows: number) =>
   createWildberriesSimulator({
-    state: seedWildberries(new WbState(), { cards: WB_CARDS, orderRows, days: 29, feedbacks: 200, claims: 50, fbsOrders: 100, article: (i) => `SKU-${i}` }),
+    state: seedWildberries(new WbState(), {
+      cards: WB_CARDS,
+      orderRows,
+      days: 29,
+      feedbacks: 200,
+      claims: 50,
+      fbsOrders: 100,
+      article: (i) => `SKU-${i}`,
+    }),
     reportPageRows: WB_PAGE_ROWS,
   });
 
@@ -113,13 +130,28 @@ interface WbPhase {
 }
 
 const waitedMs = (accountId: number, groupsBefore: number, bucketBefore: number) =>
-  groupWaitsOf(accountId).slice(groupsBefore).reduce((s, w) => s + w.waitedMs, 0) + bucketWaitMs(accountId) - bucketBefore;
+  groupWaitsOf(accountId)
+    .slice(groupsBefore)
+    .reduce((s, w) => s + w.waitedMs, 0) +
+  bucketWaitMs(accountId) -
+  bucketBefore;
 
 /** A WB sync as the engine runs it, on an account of `hub`: its time, its waits, and the memory it took. */
 async function wbSync(hub: Hub, wb: ReturnType<typeof seedWb>, url: string): Promise<{ id: number; phase: WbPhase }> {
-  const id = (await createAccount(hub.db, hub.masterKey!, {
-    channel: 'wildberries', name: 'WB', baseUrl: url, credentials: { token: wb.token }, settings: { reportPageRows: WB_PAGE_ROWS },
-  }, 'bench')).id;
+  const id = (
+    await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'wildberries',
+        name: 'WB',
+        baseUrl: url,
+        credentials: { token: wb.token },
+        settings: { reportPageRows: WB_PAGE_ROWS },
+      },
+      'bench',
+    )
+  ).id;
   const groupsBefore = groupWaitsOf(id).length;
   const bucketBefore = bucketWaitMs(id);
   const rssBefore = rssMb();
@@ -129,18 +161,44 @@ async function wbSync(hub: Hub, wb: ReturnType<typeof seedWb>, url: string): Pro
   const rssGrowthMb = peakRssMb() - rssBefore;
   const all = wb.state.orders.rows.map((r) => r.row);
   const sample = all.slice(0, 200);
-  const answerMb = (JSON.stringify(sample).length / Math.max(1, sample.length)) * all.length / 1048576;
-  const [orders] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from orders where account_id = ${id} and posting_number is null`);
+  const answerMb = ((JSON.stringify(sample).length / Math.max(1, sample.length)) * all.length) / 1048576;
+  const [orders] = await rows<{ n: number }>(
+    hub.db,
+    sql`select count(*)::int as n from orders where account_id = ${id} and posting_number is null`,
+  );
   if (orders.n !== wb.state.orders.size) throw new Error(`${orders.n} WB orders stored of ${wb.state.orders.size}`);
-  return { id, phase: { rows: wb.state.orders.size, seconds, waitedSeconds: waitedMs(id, groupsBefore, bucketBefore) / 1000, rssGrowthMb, answerMb } };
+  return {
+    id,
+    phase: {
+      rows: wb.state.orders.size,
+      seconds,
+      waitedSeconds: waitedMs(id, groupsBefore, bucketBefore) / 1000,
+      rssGrowthMb,
+      answerMb,
+    },
+  };
 }
 
 /** The report's rows as the WB connector hands them to ingestion (one unit a row, shipped by WB). */
 const orderFacts = (n: number, prefix: string): OrderFact[] =>
   Array.from({ length: n }, (_, i) => ({
-    externalId: `${prefix}${i}`, status: 'new', channelStatus: 'ordered', orderedAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
-    currency: 'RUB', totalMinor: 100_000 + i, fulfilledBy: 'channel',
-    lines: [{ ref: { sku: `SKU-${(i % WB_CARDS) + 1}` }, sku: `SKU-${(i % WB_CARDS) + 1}`, externalSku: String(10_000 + (i % WB_CARDS)), name: 'Товар Бренд', quantity: 1, priceMinor: 100_000 + i }],
+    externalId: `${prefix}${i}`,
+    status: 'new',
+    channelStatus: 'ordered',
+    orderedAt: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+    currency: 'RUB',
+    totalMinor: 100_000 + i,
+    fulfilledBy: 'channel',
+    lines: [
+      {
+        ref: { sku: `SKU-${(i % WB_CARDS) + 1}` },
+        sku: `SKU-${(i % WB_CARDS) + 1}`,
+        externalSku: String(10_000 + (i % WB_CARDS)),
+        name: 'Товар Бренд',
+        quantity: 1,
+        priceMinor: 100_000 + i,
+      },
+    ],
     raw: { warehouseName: 'Коледино' },
   }));
 
@@ -152,7 +210,14 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
     return (performance.now() - started) / 1000;
   };
   const account = async (name: string) => {
-    const id = (await createAccount(hub.db, hub.masterKey!, { channel: 'wildberries', name, baseUrl: 'http://127.0.0.1:9', credentials: { token } }, 'bench')).id;
+    const id = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        { channel: 'wildberries', name, baseUrl: 'http://127.0.0.1:9', credentials: { token } },
+        'bench',
+      )
+    ).id;
     return { id, channel: 'wildberries', name, baseUrl: 'http://127.0.0.1:9', credentials: {}, settings: {} };
   };
 
@@ -161,7 +226,9 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
   const products = await rows<{ id: number; sku: string }>(hub.db, sql`select id, sku from products`);
   const productOf = new Map(products.map((p) => [p.sku, Number(p.id)]));
   const ceilingAccount = await account('WB ceiling');
-  const ceilingSeconds = await timed(() => hub.db.transaction((tx) => tx.execute(sql`
+  const ceilingSeconds = await timed(() =>
+    hub.db.transaction((tx) =>
+      tx.execute(sql`
     with v as (
       select * from unnest(${sql.param(facts.map((f) => f.externalId))}::text[], ${sql.param(facts.map((f) => f.orderedAt))}::timestamptz[],
                            ${sql.param(facts.map((f) => f.totalMinor))}::bigint[], ${sql.param(facts.map((f) => JSON.stringify(f.raw)))}::text[],
@@ -178,10 +245,15 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
     ), h as (
       insert into order_status_history (order_id, status, channel_status, actor) select id, 'new', 'ordered', 'bench' from o
     )
-    insert into outbox (topic, key, payload) select 'order.created', id::text, '{"status":"new"}'::jsonb from o`)));
+    insert into outbox (topic, key, payload) select 'order.created', id::text, '{"status":"new"}'::jsonb from o`),
+    ),
+  );
   const ingestAccount = await account('WB ingest');
   const ordersIngest = ingestFor(hub, ingestAccount);
-  const pages = (list: OrderFact[]) => Array.from({ length: Math.ceil(list.length / WB_PAGE_ROWS) }, (_, i) => list.slice(i * WB_PAGE_ROWS, (i + 1) * WB_PAGE_ROWS));
+  const pages = (list: OrderFact[]) =>
+    Array.from({ length: Math.ceil(list.length / WB_PAGE_ROWS) }, (_, i) =>
+      list.slice(i * WB_PAGE_ROWS, (i + 1) * WB_PAGE_ROWS),
+    );
   const ordersSeconds = await timed(async () => {
     for (const page of pages(facts)) await ordersIngest.orders(page);
   });
@@ -196,10 +268,24 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
   const stockProducts = products.filter((p) => p.sku.startsWith('SKU-')).slice(0, OZON_PRODUCTS);
   const ceilingWarehouses: number[] = [];
   for (let w = 0; w < WAREHOUSES; w++) {
-    ceilingWarehouses.push((await ensureWarehouse(hub.db, { code: `ceiling-${w}`, name: `Ceiling ${w}`, kind: 'mirror', source: 'bench', readOnly: true })).id);
+    ceilingWarehouses.push(
+      (
+        await ensureWarehouse(hub.db, {
+          code: `ceiling-${w}`,
+          name: `Ceiling ${w}`,
+          kind: 'mirror',
+          source: 'bench',
+          readOnly: true,
+        })
+      ).id,
+    );
   }
-  const pairs = stockProducts.flatMap((p, i) => ceilingWarehouses.map((w, j) => ({ productId: Number(p.id), warehouseId: w, onHand: (i + j) % 50 + 1 })));
-  const stockCeilingSeconds = await timed(() => hub.db.transaction((tx) => tx.execute(sql`
+  const pairs = stockProducts.flatMap((p, i) =>
+    ceilingWarehouses.map((w, j) => ({ productId: Number(p.id), warehouseId: w, onHand: ((i + j) % 50) + 1 })),
+  );
+  const stockCeilingSeconds = await timed(() =>
+    hub.db.transaction((tx) =>
+      tx.execute(sql`
     with l as (
       insert into stock_levels (product_id, warehouse_id, on_hand, reserved)
       select * from unnest(${sql.param(pairs.map((r) => r.productId))}::bigint[], ${sql.param(pairs.map((r) => r.warehouseId))}::bigint[],
@@ -209,13 +295,20 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
       insert into stock_movements (type, product_id, warehouse_id, quantity, reserved_delta, on_hand_after, reserved_after, reason, actor)
       select 'adjustment', product_id, warehouse_id, on_hand, reserved, on_hand, reserved, 'mirror sync', 'bench' from l
     )
-    insert into outbox (topic, key, payload) select 'stock.changed', product_id::text, '{}'::jsonb from l`)));
+    insert into outbox (topic, key, payload) select 'stock.changed', product_id::text, '{}'::jsonb from l`),
+    ),
+  );
   const stockIngest = ingestFor(hub, await account('Ozon ingest'));
   const readingPages = Array.from({ length: Math.ceil(stockProducts.length / 1000) }, (_, page) =>
     stockProducts.slice(page * 1000, (page + 1) * 1000).flatMap((p, i) =>
       Array.from({ length: WAREHOUSES }, (_, j) => ({
-        warehouse: { code: `ingest-${j}`, name: `Ingest ${j}`, source: 'bench' }, ref: { sku: p.sku }, onHand: (page * 1000 + i + j) % 50 + 1, reserved: 0,
-      }))));
+        warehouse: { code: `ingest-${j}`, name: `Ingest ${j}`, source: 'bench' },
+        ref: { sku: p.sku },
+        onHand: ((page * 1000 + i + j) % 50) + 1,
+        reserved: 0,
+      })),
+    ),
+  );
   let stockChanged = 0;
   const stockSeconds = await timed(async () => {
     for (const page of readingPages) stockChanged += (await stockIngest.mirrorStock(page)).changed;
@@ -232,7 +325,9 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
     {
       name: 'ozon-wb-ingest-orders',
       metrics: {
-        rows: facts.length, rows_per_s: perSecond(facts.length, ordersSeconds), ceiling_rows_per_s: perSecond(facts.length, ceilingSeconds),
+        rows: facts.length,
+        rows_per_s: perSecond(facts.length, ordersSeconds),
+        ceiling_rows_per_s: perSecond(facts.length, ceilingSeconds),
         replay_rows_per_s: perSecond(facts.length, replaySeconds),
       },
       ratio: ceilingSeconds / ordersSeconds,
@@ -242,7 +337,9 @@ async function ingestAgainstCeiling(hub: Hub, token: string): Promise<BenchResul
     {
       name: 'ozon-wb-ingest-stock',
       metrics: {
-        rows: pairs.length, rows_per_s: perSecond(pairs.length, stockSeconds), ceiling_rows_per_s: perSecond(pairs.length, stockCeilingSeconds),
+        rows: pairs.length,
+        rows_per_s: perSecond(pairs.length, stockSeconds),
+        ceiling_rows_per_s: perSecond(pairs.length, stockCeilingSeconds),
         replay_rows_per_s: perSecond(pairs.length, stockReplaySeconds),
       },
       ratio: stockCeilingSeconds / stockSeconds,
@@ -272,15 +369,34 @@ const benchmark: Benchmark = {
     }
 
     const env = await channelsBenchHub('sklad_bench_ozwb');
-    const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: OZON_PRODUCTS, fboWarehouses: 27, fbsWarehouses: 2, rfbsWarehouses: 1, postings: 500, offerId: (i) => `SKU-${i}` }) });
+    const ozon = createOzonSimulator({
+      state: seedOzon(new OzonState(), {
+        products: OZON_PRODUCTS,
+        fboWarehouses: 27,
+        fbsWarehouses: 2,
+        rfbsWarehouses: 1,
+        postings: 500,
+        offerId: (i) => `SKU-${i}`,
+      }),
+    });
     const wb = seedWb(WB_ORDERS);
     const servers = [await ozon.listen(), await wb.listen()];
     try {
       const { hub } = env;
       await seedCatalog(hub.db, { count: Math.max(OZON_PRODUCTS, WB_CARDS), stock: () => 20 });
-      const ozonId = (await createAccount(hub.db, hub.masterKey!, {
-        channel: 'ozon', name: 'Ozon', baseUrl: servers[0].url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
-      }, 'bench')).id;
+      const ozonId = (
+        await createAccount(
+          hub.db,
+          hub.masterKey!,
+          {
+            channel: 'ozon',
+            name: 'Ozon',
+            baseUrl: servers[0].url,
+            credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+          },
+          'bench',
+        )
+      ).id;
       // The waits are counted per account id in this process: other benchmarks of the same run
       // used the same ids in their own databases, so only what this run adds counts.
       const bucketMsBefore = bucketWaitMs(ozonId);
@@ -333,7 +449,11 @@ const benchmark: Benchmark = {
         {
           // The sync's total time within 1.3× of the wait the documented limits force: forced ÷ total ≥ 1 / 1.3.
           name: 'ozon-wb-total-vs-forced',
-          metrics: { seconds: Number(seconds.toFixed(1)), forced_wait_s: Number((forcedMs / 1000).toFixed(1)), own_work_s: Number((seconds - waitMs / 1000).toFixed(1)) },
+          metrics: {
+            seconds: Number(seconds.toFixed(1)),
+            forced_wait_s: Number((forcedMs / 1000).toFixed(1)),
+            own_work_s: Number((seconds - waitMs / 1000).toFixed(1)),
+          },
           ratio: forcedMs / 1000 / seconds,
           goal: Number((1 / 1.3).toFixed(2)),
           summary: `the sync took ${seconds.toFixed(1)} s, ${(seconds / Math.max(0.001, forcedMs / 1000)).toFixed(2)}× the ${(forcedMs / 1000).toFixed(1)} s the documented limits force`,
@@ -350,13 +470,19 @@ const benchmark: Benchmark = {
             metrics: Object.fromEntries(growth.map((g) => [`us_per_row_${g.rows}`, perRowUs(g).toFixed(1)])),
             ratio: perRowUs(first) / perRowUs(last),
             goal: Number((1 / 1.2).toFixed(2)),
-            summary: `WB sync without its waits: ${growth.map((g) => `${g.rows} rows ${(g.seconds - g.waitedSeconds).toFixed(1)} s (+${g.waitedSeconds.toFixed(1)} s waited)`).join(', ')}; ` +
+            summary:
+              `WB sync without its waits: ${growth.map((g) => `${g.rows} rows ${(g.seconds - g.waitedSeconds).toFixed(1)} s (+${g.waitedSeconds.toFixed(1)} s waited)`).join(', ')}; ` +
               `time per row at ${last.rows} is ${(perRowUs(last) / perRowUs(first)).toFixed(2)}× that at ${first.rows} (goal ≤ 1.2)`,
           },
           {
             name: 'ozon-wb-growth-rss',
-            metrics: Object.fromEntries(growth.flatMap((g) => [[`rss_mb_${g.rows}`, g.rssGrowthMb.toFixed(0)], [`answers_mb_${g.rows}`, g.answerMb.toFixed(1)]])),
-            ratio: (last.answerMb / first.answerMb) / Math.max(1, last.rssGrowthMb / Math.max(1, first.rssGrowthMb)),
+            metrics: Object.fromEntries(
+              growth.flatMap((g) => [
+                [`rss_mb_${g.rows}`, g.rssGrowthMb.toFixed(0)],
+                [`answers_mb_${g.rows}`, g.answerMb.toFixed(1)],
+              ]),
+            ),
+            ratio: last.answerMb / first.answerMb / Math.max(1, last.rssGrowthMb / Math.max(1, first.rssGrowthMb)),
             goal: 1,
             summary: `peak RSS above the phase's start (hub and simulator share the process) grew ${(last.rssGrowthMb / Math.max(1, first.rssGrowthMb)).toFixed(2)}× from ${first.rows} to ${last.rows} rows, the answers ${(last.answerMb / first.answerMb).toFixed(2)}×`,
           },

@@ -33,7 +33,9 @@ const benchmark: Benchmark = {
         closers.push(server.close);
         sims.push(sim);
         const accountId = await createGenericAccount(hub, {
-          name: `Shop ${i + 1}`, baseUrl: server.url, apiKey: sim.apiKey,
+          name: `Shop ${i + 1}`,
+          baseUrl: server.url,
+          apiKey: sim.apiKey,
           settings: { pushBatchSize: 100, requestsPerSecond: 200, burst: 20, maxConcurrent: 4 },
         });
         await syncAccount(hub, accountId);
@@ -41,7 +43,8 @@ const benchmark: Benchmark = {
       stopWorkers = startWorkers(hub, { concurrency: 4 });
 
       const latencies: number[] = [];
-      const write = async (n: number) => void latencies.push(await writeOffUntilSeen(env.api!, sims, catalog, n, { timeoutMs: 30_000, pollMs: 2 }));
+      const write = async (n: number) =>
+        void latencies.push(await writeOffUntilSeen(env.api!, sims, catalog, n, { timeoutMs: 30_000, pollMs: 2 }));
       const pending: Promise<void>[] = [];
       for (let n = 0; n < WRITE_OFFS; n++) {
         pending.push(write(n));
@@ -54,7 +57,14 @@ const benchmark: Benchmark = {
       return [
         {
           name: 'propagation',
-          metrics: { db: 'postgres', p50: Math.round(p50), p99: Math.round(p99), write_offs: WRITE_OFFS, skus: SKUS, accounts: 3 },
+          metrics: {
+            db: 'postgres',
+            p50: Math.round(p50),
+            p99: Math.round(p99),
+            write_offs: WRITE_OFFS,
+            skus: SKUS,
+            accounts: 3,
+          },
           ratio: 1000 / p99,
           goal: 1,
           summary: `write-off via the API → all 3 channels show it: p50 ${Math.round(p50)} ms, p99 ${Math.round(p99)} ms, max ${Math.round(latencies[latencies.length - 1])} ms over ${WRITE_OFFS} write-offs (${PER_SECOND}/s) on ${SKUS} SKUs`,

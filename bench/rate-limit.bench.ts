@@ -21,14 +21,20 @@ const benchmark: Benchmark = {
   name: 'rate-limit',
   async run() {
     const env = await channelsBenchHub('sklad_bench_rate');
-    const sim = createGenericSimulator({ apiKey: 'bench-rate-limit-key', batchSize: B, requestsPerSecond: R, burst: R });
+    const sim = createGenericSimulator({
+      apiKey: 'bench-rate-limit-key',
+      batchSize: B,
+      requestsPerSecond: R,
+      burst: R,
+    });
     const server = await sim.listen();
     try {
       const { hub } = env;
       sim.seed({ count: SKUS, from: 1, quantity: 0 });
       await seedCatalog(hub.db, { count: SKUS, stock: (n) => 1 + (n % 40) });
       const accountId = await createGenericAccount(hub, {
-        baseUrl: server.url, apiKey: sim.apiKey,
+        baseUrl: server.url,
+        apiKey: sim.apiKey,
         settings: { pushBatchSize: B, requestsPerSecond: R, burst: 10, maxConcurrent: 8 },
       });
       // Fixture: the listings as a full sync would import them (their reading is not measured).
@@ -50,7 +56,16 @@ const benchmark: Benchmark = {
       return [
         {
           name: 'rate-limit',
-          metrics: { db: 'postgres', items_per_s: Math.round(perSecond), ceiling_per_s: R * B, R, B, requests: sim.log.length, http_429: tooMany, seconds: Number(seconds.toFixed(1)) },
+          metrics: {
+            db: 'postgres',
+            items_per_s: Math.round(perSecond),
+            ceiling_per_s: R * B,
+            R,
+            B,
+            requests: sim.log.length,
+            http_429: tooMany,
+            seconds: Number(seconds.toFixed(1)),
+          },
           ratio: tooMany ? 0 : perSecond / (R * B),
           goal: 0.9,
           summary: `reconcile of ${SKUS} SKUs (${summary.read} read, ${summary.pushed} pushed) in ${seconds.toFixed(1)} s = ${Math.round(perSecond)} items/s of a ${R * B} ceiling (R=${R} req/s × B=${B}); ${tooMany} answers were 429`,

@@ -30,24 +30,71 @@ const benchmark: Benchmark = {
     const env = await channelsBenchHub('sklad_bench_reconcile');
     const { hub } = env;
     const per = Math.ceil(ORDERS / 3);
-    const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 10, fboWarehouses: 1, postings: per, postingDays: 5, offerId: (i) => `SKU-${i}` }), requestsPerSecond: 10_000 });
+    const ozon = createOzonSimulator({
+      state: seedOzon(new OzonState(), {
+        products: 10,
+        fboWarehouses: 1,
+        postings: per,
+        postingDays: 5,
+        offerId: (i) => `SKU-${i}`,
+      }),
+      requestsPerSecond: 10_000,
+    });
     const lamoda = createLamodaSimulator({ rateLimit: null });
     const namshi = createNamshiSimulator({ rateLimit: null });
     const servers = [await ozon.listen(), await lamoda.listen(), await namshi.listen()];
     try {
       const { warehouseId } = await seedCatalog(hub.db, { count: 10, stock: () => 10_000_000 });
-      const ozonId = (await createAccount(hub.db, hub.masterKey!, { channel: 'ozon', name: 'Ozon', baseUrl: servers[0].url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey } }, 'bench')).id;
+      const ozonId = (
+        await createAccount(
+          hub.db,
+          hub.masterKey!,
+          {
+            channel: 'ozon',
+            name: 'Ozon',
+            baseUrl: servers[0].url,
+            credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+          },
+          'bench',
+        )
+      ).id;
       const sellers = [
-        { channel: 'lamoda', seller: lamoda.addSeller({ userId: 'bench@lamoda.example', apiKey: 'lamoda-bench-key-0001' }), url: servers[1].url, id: 0 },
-        { channel: 'namshi', seller: namshi.addSeller({ userId: 'bench@namshi.example', apiKey: 'namshi-bench-key-0001' }), url: servers[2].url, id: 0 },
+        {
+          channel: 'lamoda',
+          seller: lamoda.addSeller({ userId: 'bench@lamoda.example', apiKey: 'lamoda-bench-key-0001' }),
+          url: servers[1].url,
+          id: 0,
+        },
+        {
+          channel: 'namshi',
+          seller: namshi.addSeller({ userId: 'bench@namshi.example', apiKey: 'namshi-bench-key-0001' }),
+          url: servers[2].url,
+          id: 0,
+        },
       ];
       const hourAgo = Date.now() - 3_600_000;
       for (const s of sellers) {
-        for (let n = 1; n <= 10; n++) s.seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: '99.50' });
-        for (let i = 0; i < per; i++) s.seller.addOrder({ lines: [{ sku: `SKU-${1 + (i % 10)}`, quantity: 1 + (i % 2) }], at: new Date(hourAgo + i * 100) });
-        s.id = (await createAccount(hub.db, hub.masterKey!, {
-          channel: s.channel, name: s.channel, baseUrl: s.url, credentials: { userId: `bench@${s.channel}.example`, apiKey: `${s.channel}-bench-key-0001` }, settings: { stockWarehouseId: warehouseId },
-        }, 'bench')).id;
+        for (let n = 1; n <= 10; n++)
+          s.seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: '99.50' });
+        for (let i = 0; i < per; i++)
+          s.seller.addOrder({
+            lines: [{ sku: `SKU-${1 + (i % 10)}`, quantity: 1 + (i % 2) }],
+            at: new Date(hourAgo + i * 100),
+          });
+        s.id = (
+          await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: s.channel,
+              name: s.channel,
+              baseUrl: s.url,
+              credentials: { userId: `bench@${s.channel}.example`, apiKey: `${s.channel}-bench-key-0001` },
+              settings: { stockWarehouseId: warehouseId },
+            },
+            'bench',
+          )
+        ).id;
       }
       await runConnectorJob(hub, ozonId, 'postings');
       for (const s of sellers) await runConnectorJob(hub, s.id, 'orders');
@@ -59,7 +106,9 @@ const benchmark: Benchmark = {
       const fbs = ozon.state.warehouses.find((w) => w.type === 'fbs')!.id;
       const postings = [...ozon.state.postings.values()].filter((p) => p.status !== 'cancelled');
       for (let i = 0; i < differ / 2; i++) {
-        ozonWanted.add(`missing_in_sklad:${ozon.state.addPosting({ warehouseId: fbs, lines: [{ offerId: 'SKU-1', quantity: 1 }], at: new Date(Date.now() - 1000) }).postingNumber}`);
+        ozonWanted.add(
+          `missing_in_sklad:${ozon.state.addPosting({ warehouseId: fbs, lines: [{ offerId: 'SKU-1', quantity: 1 }], at: new Date(Date.now() - 1000) }).postingNumber}`,
+        );
         const p = postings[i * 7];
         ozon.state.setPostingStatus(p.postingNumber, 'cancelled', { cancelReason: 'bench' });
         ozonWanted.add(`status_differs:${p.postingNumber}`);
@@ -69,7 +118,9 @@ const benchmark: Benchmark = {
         const wanted = new Set<string>();
         const orders = [...s.seller.orders.values()];
         for (let i = 0; i < differ / 2; i++) {
-          wanted.add(`missing_in_sklad:${s.seller.addOrder({ lines: [{ sku: 'SKU-2' }], at: new Date(Date.now() - 2000) }).number}`);
+          wanted.add(
+            `missing_in_sklad:${s.seller.addOrder({ lines: [{ sku: 'SKU-2' }], at: new Date(Date.now() - 2000) }).number}`,
+          );
           const o = orders[i * 7];
           s.seller.cancelOrder(o.id);
           wanted.add(`status_differs:${o.number}`);
@@ -85,20 +136,32 @@ const benchmark: Benchmark = {
       let calls = 0;
       const notes: string[] = [];
       for (const [accountId, wanted] of expected) {
-        const [{ last }] = await rows<{ last: number }>(hub.db, sql`select coalesce(max(id), 0)::bigint as last from api_calls`);
+        const [{ last }] = await rows<{ last: number }>(
+          hub.db,
+          sql`select coalesce(max(id), 0)::bigint as last from api_calls`,
+        );
         const started = performance.now();
         const summary = await reconcileOrders(hub, accountId);
         seconds += (performance.now() - started) / 1000;
         if (summary.status !== 'succeeded') throw new Error(`account ${accountId}: ${summary.problems.join('; ')}`);
-        const got = await rows<{ kind: string; key: string }>(hub.db, sql`select kind, key from findings where account_id = ${accountId} and run_id = ${summary.run_id}`);
+        const got = await rows<{ kind: string; key: string }>(
+          hub.db,
+          sql`select kind, key from findings where account_id = ${accountId} and run_id = ${summary.run_id}`,
+        );
         const keys = new Set(got.map((f) => `${f.kind}:${f.key}`));
         found += keys.size;
         seeded += wanted.size;
         for (const k of wanted) if (keys.has(k)) hits++;
         for (const k of keys) if (!wanted.has(k)) notes.push(`false finding ${k}`);
         // The run's calls to the account — its listing, and the fetches of its safe re-imports — and the least wait the account's limits force on them.
-        const [{ n }] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from api_calls where account_id = ${accountId} and id > ${last}`);
-        const [account] = await rows<{ channel: string }>(hub.db, sql`select channel from channel_accounts where id = ${accountId}`);
+        const [{ n }] = await rows<{ n: number }>(
+          hub.db,
+          sql`select count(*)::int as n from api_calls where account_id = ${accountId} and id > ${last}`,
+        );
+        const [account] = await rows<{ channel: string }>(
+          hub.db,
+          sql`select channel from channel_accounts where id = ${accountId}`,
+        );
         const limits = moduleFor(account.channel)!.connector.limits;
         calls += n;
         forced += Math.max(0, n - limits.burst) / limits.requestsPerSecond;
@@ -122,7 +185,13 @@ const benchmark: Benchmark = {
         },
         {
           name: 'reconcile-orders-time',
-          metrics: { db: 'postgres', seconds: Number(seconds.toFixed(1)), forced_wait_s: Number(forced.toFixed(1)), calls, time_over_wait: Number((seconds / Math.max(forced, 0.001)).toFixed(2)) },
+          metrics: {
+            db: 'postgres',
+            seconds: Number(seconds.toFixed(1)),
+            forced_wait_s: Number(forced.toFixed(1)),
+            calls,
+            time_over_wait: Number((seconds / Math.max(forced, 0.001)).toFixed(2)),
+          },
           ratio: forced / seconds,
           goal: 0.67,
           summary: `3 runs took ${seconds.toFixed(1)} s; the limits force ${forced.toFixed(1)} s on their ${calls} calls (time ÷ wait ${(seconds / Math.max(forced, 0.001)).toFixed(2)}, goal ≤ 1.5)`,

@@ -85,7 +85,9 @@ export function writeSummary(summary: RunSummary): string {
 }
 
 function readSummary(file: string): RunSummary {
-  const resolved = fs.existsSync(file) ? file : path.join(resultsDir, file.endsWith('.json') ? file : `${file}-latest.json`);
+  const resolved = fs.existsSync(file)
+    ? file
+    : path.join(resultsDir, file.endsWith('.json') ? file : `${file}-latest.json`);
   return JSON.parse(fs.readFileSync(resolved, 'utf8')) as RunSummary;
 }
 
@@ -95,7 +97,10 @@ const machineLine = (m: Machine) =>
 /** Two runs side by side: each result's ratio and numeric figures, B ÷ A. */
 export function compareRuns(a: string, b: string): string {
   const [before, after] = [readSummary(a), readSummary(b)];
-  const lines = [`A ${before.bench} ${before.startedAt}: ${machineLine(before.machine)}`, `B ${after.bench} ${after.startedAt}: ${machineLine(after.machine)}`];
+  const lines = [
+    `A ${before.bench} ${before.startedAt}: ${machineLine(before.machine)}`,
+    `B ${after.bench} ${after.startedAt}: ${machineLine(after.machine)}`,
+  ];
   for (const r of after.results) {
     const old = before.results.find((x) => x.name === r.name);
     if (!old) {
@@ -115,7 +120,12 @@ export function compareRuns(a: string, b: string): string {
 
 /** A Markdown table of every `-latest` summary: the last figures and the machine they came from. */
 export function latestTable(): string {
-  const files = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).filter((f) => f.endsWith('-latest.json')).sort() : [];
+  const files = fs.existsSync(resultsDir)
+    ? fs
+        .readdirSync(resultsDir)
+        .filter((f) => f.endsWith('-latest.json'))
+        .sort()
+    : [];
   const rows = ['| result | figures | ratio | goal | measured on |', '| --- | --- | --- | --- | --- |'];
   for (const file of files) {
     const run = readSummary(path.join(resultsDir, file));
@@ -123,7 +133,9 @@ export function latestTable(): string {
       const figures = Object.entries(r.metrics)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
-      rows.push(`| \`${r.name}\` | ${figures} | ${r.ratio.toFixed(2)}${r.metGoal ? '' : ' (below)'} | ${r.goal} | ${run.startedAt.slice(0, 16)}Z, ${machineLine(run.machine)} |`);
+      rows.push(
+        `| \`${r.name}\` | ${figures} | ${r.ratio.toFixed(2)}${r.metGoal ? '' : ' (below)'} | ${r.goal} | ${run.startedAt.slice(0, 16)}Z, ${machineLine(run.machine)} |`,
+      );
     }
   }
   return rows.join('\n');

@@ -63,9 +63,11 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 const dbCounters = async (client: pg.Client) =>
-  (await client.query<{ upd: string; commits: string }>(`
+  (
+    await client.query<{ upd: string; commits: string }>(`
     select coalesce((select n_tup_upd from pg_stat_user_tables where relname = 'rate_buckets'), 0) as upd,
-           (select xact_commit from pg_stat_database where datname = current_database()) as commits`)).rows[0];
+           (select xact_commit from pg_stat_database where datname = current_database()) as commits`)
+  ).rows[0];
 
 async function spawnWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/sklad.mjs', 'worker'], {
@@ -101,7 +103,9 @@ async function runWith(workers: number): Promise<RunFigures> {
       closers.push(server.close);
       sims.push(sim);
       const accountId = await createGenericAccount(hub, {
-        name: `Shop ${i + 1}`, baseUrl: server.url, apiKey: sim.apiKey,
+        name: `Shop ${i + 1}`,
+        baseUrl: server.url,
+        apiKey: sim.apiKey,
         settings: { pushBatchSize: PUSH_BATCH, requestsPerSecond: 5_000, burst: 500, maxConcurrent: 64 },
       });
       await syncAccount(hub, accountId);
@@ -141,7 +145,8 @@ async function runWith(workers: number): Promise<RunFigures> {
     const countersBefore = await dbCounters(sampler);
     const cpuBefore = cpuTimes();
     const latencies: number[] = [];
-    const write = async (n: number) => void latencies.push(await writeOffUntilSeen(env.api!, sims, catalog, n, { timeoutMs: 120_000, pollMs: 5 }));
+    const write = async (n: number) =>
+      void latencies.push(await writeOffUntilSeen(env.api!, sims, catalog, n, { timeoutMs: 120_000, pollMs: 5 }));
     const started = performance.now();
     const pending: Promise<void>[] = [];
     const total = PER_SECOND * SECONDS;
@@ -175,14 +180,19 @@ async function runWith(workers: number): Promise<RunFigures> {
       waits: [...waits.entries()].sort((a, b) => b[1] - a[1]),
       blockers: [...blockers.entries()].sort((a, b) => b[1] - a[1]),
       samples,
-      cpuBusy: cpuAfter.total > cpuBefore.total ? (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total) : 0,
+      cpuBusy:
+        cpuAfter.total > cpuBefore.total ? (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total) : 0,
       loadAverage: os.loadavg()[0],
       bucketUpdatesPerWriteOff: (Number(countersAfter.upd) - Number(countersBefore.upd)) / total,
       commitsPerWriteOff: (Number(countersAfter.commits) - Number(countersBefore.commits)) / total,
     };
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
+      ),
+    );
     await sampler.end().catch(() => undefined);
     for (const close of closers) await close();
     await env.close();
@@ -191,8 +201,10 @@ async function runWith(workers: number): Promise<RunFigures> {
 
 /** What bounds a run, from its own figures (docs/decisions/181): the offered rate, the cores, or the top wait. */
 function bendOf(r: RunFigures): string {
-  if (r.perSecond >= 0.95 * PER_SECOND) return `the offered ${PER_SECOND}/s (every write-off carried; more workers cannot raise it)`;
-  if (r.cpuBusy >= 0.9) return `CPU: ${Math.round(r.cpuBusy * 100)}% of the machine's ${os.cpus().length} cores busy (workers, API, simulators and PostgreSQL share them)`;
+  if (r.perSecond >= 0.95 * PER_SECOND)
+    return `the offered ${PER_SECOND}/s (every write-off carried; more workers cannot raise it)`;
+  if (r.cpuBusy >= 0.9)
+    return `CPU: ${Math.round(r.cpuBusy * 100)}% of the machine's ${os.cpus().length} cores busy (workers, API, simulators and PostgreSQL share them)`;
   return `waiting: ${r.waits[0]?.[0] ?? 'nothing sampled'}`;
 }
 
@@ -205,28 +217,51 @@ const benchmark: Benchmark = {
     const results: BenchResult[] = runs.map((r) => ({
       name: `scale-out workers=${r.workers}`,
       metrics: {
-        db: 'postgres', per_second: r.perSecond.toFixed(1), p50: Math.round(r.p50), p99: Math.round(r.p99),
-        ran_twice: r.ranTwice, duplicate_pushes: r.duplicatePushes, top_wait: r.waits[0]?.[0] ?? 'none',
-        cpu_busy: Number(r.cpuBusy.toFixed(2)), load: Number(r.loadAverage.toFixed(1)),
-        bucket_updates_per_writeoff: Number(r.bucketUpdatesPerWriteOff.toFixed(2)), commits_per_writeoff: Number(r.commitsPerWriteOff.toFixed(1)),
+        db: 'postgres',
+        per_second: r.perSecond.toFixed(1),
+        p50: Math.round(r.p50),
+        p99: Math.round(r.p99),
+        ran_twice: r.ranTwice,
+        duplicate_pushes: r.duplicatePushes,
+        top_wait: r.waits[0]?.[0] ?? 'none',
+        cpu_busy: Number(r.cpuBusy.toFixed(2)),
+        load: Number(r.loadAverage.toFixed(1)),
+        bucket_updates_per_writeoff: Number(r.bucketUpdatesPerWriteOff.toFixed(2)),
+        commits_per_writeoff: Number(r.commitsPerWriteOff.toFixed(1)),
       },
       ratio: r.perSecond / one.perSecond,
       goal: r.workers === 1 ? 1 : r.workers === 2 ? 1.5 : 3,
       summary:
         `${r.workers} worker(s): ${r.perSecond.toFixed(1)} write-offs/s reached all ${ACCOUNTS} channels (offered ${PER_SECOND}/s, ${LATENCY_MS} ms a request), ` +
         `p50 ${Math.round(r.p50)} ms, p99 ${Math.round(r.p99)} ms; jobs run twice ${r.ranTwice}, duplicate pushes ${r.duplicatePushes}; ` +
-        `active-session wait events over ${r.samples} samples: ${r.waits.slice(0, 4).map(([w, n]) => `${w} ${n}`).join(', ') || 'none'}; ` +
-        `lock waiters blocked by: ${r.blockers.slice(0, 3).map(([q, n]) => `[${q}] ${n}`).join(', ') || 'none'}; ` +
+        `active-session wait events over ${r.samples} samples: ${
+          r.waits
+            .slice(0, 4)
+            .map(([w, n]) => `${w} ${n}`)
+            .join(', ') || 'none'
+        }; ` +
+        `lock waiters blocked by: ${
+          r.blockers
+            .slice(0, 3)
+            .map(([q, n]) => `[${q}] ${n}`)
+            .join(', ') || 'none'
+        }; ` +
         `machine CPU busy ${Math.round(r.cpuBusy * 100)}% of ${os.cpus().length} cores (load ${r.loadAverage.toFixed(1)}); ` +
         `per write-off ${r.bucketUpdatesPerWriteOff.toFixed(2)} rate_buckets updates, ${r.commitsPerWriteOff.toFixed(1)} commits; bound by ${bendOf(r)}`,
     }));
     const four = runs[2];
     results.push({
       name: 'scale-out',
-      metrics: { db: 'postgres', workers_1: one.perSecond.toFixed(1), workers_4: four.perSecond.toFixed(1), p99_4: Math.round(four.p99) },
+      metrics: {
+        db: 'postgres',
+        workers_1: one.perSecond.toFixed(1),
+        workers_4: four.perSecond.toFixed(1),
+        p99_4: Math.round(four.p99),
+      },
       ratio: four.perSecond / one.perSecond,
       goal: 3,
-      summary: `4 workers ÷ 1 worker: ${(four.perSecond / one.perSecond).toFixed(2)}; p99 with 4 workers ${Math.round(four.p99)} ms (goal under 1000); ` +
+      summary:
+        `4 workers ÷ 1 worker: ${(four.perSecond / one.perSecond).toFixed(2)}; p99 with 4 workers ${Math.round(four.p99)} ms (goal under 1000); ` +
         `1 worker bound by ${bendOf(one)}; 4 workers bound by ${bendOf(four)}`,
     });
     return results;

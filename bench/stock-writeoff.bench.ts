@@ -35,7 +35,11 @@ async function measure(database: Database, name: string, callers: number): Promi
   const warehouse = await ensureWarehouse(database.db, { code: 'BENCH', name: 'Bench', kind: 'own', readOnly: false });
   await database.db.transaction(async (tx) => {
     for (const productId of ids) {
-      await recordMovement(tx, { type: 'receipt', productId, warehouseId: warehouse.id, quantity: MAX_QUANTITY }, 'bench');
+      await recordMovement(
+        tx,
+        { type: 'receipt', productId, warehouseId: warehouse.id, quantity: MAX_QUANTITY },
+        'bench',
+      );
     }
   });
   await database.query(`
@@ -45,9 +49,16 @@ async function measure(database: Database, name: string, callers: number): Promi
       reason text, actor text not null, created_at timestamptz not null default now())`);
 
   const writeOffInput = (n: number) =>
-    ({ type: 'write_off', productId: ids[n % ids.length], warehouseId: warehouse.id, quantity: 1, reason: 'bench' }) as const;
+    ({
+      type: 'write_off',
+      productId: ids[n % ids.length],
+      warehouseId: warehouse.id,
+      quantity: 1,
+      reason: 'bench',
+    }) as const;
   const writeOff = (n: number) => recordMovement(database.db, writeOffInput(n), 'bench');
-  const writeOffInTransaction = (n: number) => database.db.transaction((tx) => recordMovement(tx, writeOffInput(n), 'bench'));
+  const writeOffInTransaction = (n: number) =>
+    database.db.transaction((tx) => recordMovement(tx, writeOffInput(n), 'bench'));
   const rawInsert = (n: number) =>
     database.query(
       'insert into bench_ceiling (type, product_id, warehouse_id, quantity, reason, actor) values ($1, $2, $3, $4, $5, $6)',
@@ -70,10 +81,17 @@ async function measure(database: Database, name: string, callers: number): Promi
   return [
     {
       name,
-      metrics: { ops_per_s: service, ceiling_per_s: ceiling, in_tx_per_s: inTransaction, in_tx_ratio: (rate.inTransaction / rate.ceiling).toFixed(2), callers },
+      metrics: {
+        ops_per_s: service,
+        ceiling_per_s: ceiling,
+        in_tx_per_s: inTransaction,
+        in_tx_ratio: (rate.inTransaction / rate.ceiling).toFixed(2),
+        callers,
+      },
       ratio,
       goal: SERVICE_GOAL[database.kind],
-      summary: `${database.kind}: ${service} write-offs/s through recordMovement (${inTransaction}/s inside an explicit transaction) ` +
+      summary:
+        `${database.kind}: ${service} write-offs/s through recordMovement (${inTransaction}/s inside an explicit transaction) ` +
         `vs ${ceiling} plain INSERTs/s; ${callers} concurrent callers, ${PRODUCTS} products, ${ROUNDS} alternating rounds of ${MS_PER_ROUND} ms`,
     },
     {

@@ -28,8 +28,16 @@ describe('Allegro simulator', () => {
 
   const basic = () => `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   const token = async (grant: Record<string, string>) =>
-    fetch(`${server.url}/auth/oauth/token?${new URLSearchParams(grant)}`, { method: 'POST', headers: { authorization: basic() } });
-  const accessToken = async () => ((await (await token({ grant_type: 'refresh_token', refresh_token: refreshToken })).json()) as { access_token: string }).access_token;
+    fetch(`${server.url}/auth/oauth/token?${new URLSearchParams(grant)}`, {
+      method: 'POST',
+      headers: { authorization: basic() },
+    });
+  const accessToken = async () =>
+    (
+      (await (await token({ grant_type: 'refresh_token', refresh_token: refreshToken })).json()) as {
+        access_token: string;
+      }
+    ).access_token;
   const api = async (path: string, init: { method?: string; body?: unknown; bearer?: string } = {}) => {
     const res = await fetch(server.url + path, {
       method: init.method ?? 'GET',
@@ -72,10 +80,16 @@ describe('Allegro simulator', () => {
     expect(expired.status).toBe(401);
     expect(expired.body).toMatchObject({ error: 'invalid_token' });
     const [offer] = [...sim.state.offers.values()];
-    const expiredPatch = await api(`/sale/product-offers/${offer.id}`, { method: 'PATCH', bearer, body: { stock: { available: offer.available } } });
+    const expiredPatch = await api(`/sale/product-offers/${offer.id}`, {
+      method: 'PATCH',
+      bearer,
+      body: { stock: { available: offer.available } },
+    });
     expect(expiredPatch.status).toBe(401);
     expect(expiredPatch.type).toContain(VND);
-    const res = await fetch(`${server.url}/sale/offers`, { headers: { authorization: `Bearer ${await accessToken()}`, accept: 'application/json' } });
+    const res = await fetch(`${server.url}/sale/offers`, {
+      headers: { authorization: `Bearer ${await accessToken()}`, accept: 'application/json' },
+    });
     expect(res.status).toBe(406);
     expect(((await res.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NotAcceptableException');
   });
@@ -99,7 +113,8 @@ describe('Allegro simulator', () => {
 
     // The same from the state; a client-credentials token is not a refreshed one and is not refused.
     sim.state.refuseNextRefreshedTokens();
-    const clientToken = ((await (await token({ grant_type: 'client_credentials' })).json()) as { access_token: string }).access_token;
+    const clientToken = ((await (await token({ grant_type: 'client_credentials' })).json()) as { access_token: string })
+      .access_token;
     expect((await api('/sale/offers?limit=1', { bearer: clientToken })).status).toBe(200);
     expect((await api('/sale/offers?limit=1')).status).toBe(401);
     expect(sim.state.refuseRefreshedTokens).toBe(0);
@@ -115,7 +130,10 @@ describe('Allegro simulator', () => {
     expect(res.status).toBe(415);
     expect(res.headers.get('content-type')).toContain(VND);
     const body = (await res.json()) as { errors: { code: string; message: string; userMessage: string }[] };
-    expect(body.errors[0]).toMatchObject({ code: 'UnsupportedMediaTypeException', message: expect.stringContaining('application/json') });
+    expect(body.errors[0]).toMatchObject({
+      code: 'UnsupportedMediaTypeException',
+      message: expect.stringContaining('application/json'),
+    });
     expect(errorsHolder(await loadSpec('allegro/swagger.yaml'))(body)).toBe(true);
     markLast();
   });
@@ -152,7 +170,10 @@ describe('Allegro simulator', () => {
     // Seed 000: external.id filters (Allegro's own lookup by the seller's SKU), the other 248 offers stay out.
     const bySku = await api('/sale/offers?external.id=SKU-3&external.id=SKU-4');
     expect(bySku.body.totalCount).toBe(2);
-    expect(bySku.body.offers.map((o: { external: { id: string } }) => o.external.id).sort()).toEqual(['SKU-3', 'SKU-4']);
+    expect(bySku.body.offers.map((o: { external: { id: string } }) => o.external.id).sort()).toEqual([
+      'SKU-3',
+      'SKU-4',
+    ]);
     const id = bySku.body.offers[0].id;
     expect((await api(`/sale/offers?offer.id=${id}`)).body.offers).toHaveLength(1);
     expect((await api('/sale/offers?publication.status=ENDED')).body.totalCount).toBe(0);
@@ -165,14 +186,21 @@ describe('Allegro simulator', () => {
     const patched = await api(`/sale/product-offers/${a.id}`, { method: 'PATCH', body: { stock: { available: 7 } } });
     expect(patched.status).toBe(200);
     expect(patched.body.stock.available).toBe(7);
-    expect((await api(`/sale/product-offers/${a.id}`, { method: 'PATCH', body: { stock: { available: -1 } } })).status).toBe(422);
+    expect(
+      (await api(`/sale/product-offers/${a.id}`, { method: 'PATCH', body: { stock: { available: -1 } } })).status,
+    ).toBe(422);
     markLast();
-    expect((await api('/sale/product-offers/1', { method: 'PATCH', body: { stock: { available: 1 } } })).status).toBe(404);
+    expect((await api('/sale/product-offers/1', { method: 'PATCH', body: { stock: { available: 1 } } })).status).toBe(
+      404,
+    );
 
     const commandId = crypto.randomUUID();
     const command = await api(`/sale/offer-quantity-change-commands/${commandId}`, {
       method: 'PUT',
-      body: { modification: { changeType: 'FIXED', value: 4 }, offerCriteria: [{ type: 'CONTAINS_OFFERS', offers: [{ id: b.id }, { id: c.id }, { id: '999' }] }] },
+      body: {
+        modification: { changeType: 'FIXED', value: 4 },
+        offerCriteria: [{ type: 'CONTAINS_OFFERS', offers: [{ id: b.id }, { id: c.id }, { id: '999' }] }],
+      },
     });
     expect(command.status).toBe(201);
     expect(command.body.taskCount).toEqual({ total: 3, success: 2, failed: 1 });
@@ -182,7 +210,10 @@ describe('Allegro simulator', () => {
     expect(tasks.body.tasks.map((t: { status: string }) => t.status)).toEqual(['SUCCESS', 'SUCCESS', 'FAIL']);
     const again = await api(`/sale/offer-quantity-change-commands/${commandId}`, {
       method: 'PUT',
-      body: { modification: { changeType: 'FIXED', value: 4 }, offerCriteria: [{ type: 'CONTAINS_OFFERS', offers: [{ id: b.id }] }] },
+      body: {
+        modification: { changeType: 'FIXED', value: 4 },
+        offerCriteria: [{ type: 'CONTAINS_OFFERS', offers: [{ id: b.id }] }],
+      },
     });
     expect(again.status).toBe(409);
   });
@@ -195,7 +226,11 @@ describe('Allegro simulator', () => {
     sim.state.cancelOrder(form.id);
 
     const all = await api('/order/events?limit=10');
-    expect(all.body.events.map((e: { type: string }) => e.type)).toEqual(['BOUGHT', 'READY_FOR_PROCESSING', 'BUYER_CANCELLED']);
+    expect(all.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'BOUGHT',
+      'READY_FOR_PROCESSING',
+      'BUYER_CANCELLED',
+    ]);
     const bought = all.body.events[0];
     expect(bought.order.checkoutForm.id).toBe(form.id);
     expect(bought.order.lineItems[0]).toMatchObject({ quantity: 2, offer: { id: offer.id } });
@@ -205,7 +240,11 @@ describe('Allegro simulator', () => {
     expect((await api(`/order/events?from=${bought.id}&limit=1`)).body.events).toHaveLength(1);
 
     const detail = await api(`/order/checkout-forms/${form.id}`);
-    expect(detail.body).toMatchObject({ id: form.id, status: 'CANCELLED', summary: { totalToPay: { currency: 'PLN' } } });
+    expect(detail.body).toMatchObject({
+      id: form.id,
+      status: 'CANCELLED',
+      summary: { totalToPay: { currency: 'PLN' } },
+    });
     expect((await api(`/order/checkout-forms/${crypto.randomUUID()}`)).status).toBe(404);
   });
 
@@ -213,25 +252,38 @@ describe('Allegro simulator', () => {
     const [offer] = [...sim.state.offers.values()];
     offer.available = 100;
     const base = Date.parse('2031-03-01T10:00:00.000Z');
-    const placed = Array.from({ length: 5 }, (_, i) => sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 + i }], at: base + i * 60_000 }));
+    const placed = Array.from({ length: 5 }, (_, i) =>
+      sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 + i }], at: base + i * 60_000 }),
+    );
     const window = `lineItems.boughtAt.gte=${new Date(base).toISOString()}&lineItems.boughtAt.lte=${new Date(base + 3 * 60_000).toISOString()}`;
     const first = await api(`/order/checkout-forms?${window}&sort=lineItems.boughtAt&limit=3`);
     expect(first.type).toContain(VND);
     expect(first.body).toMatchObject({ count: 3, totalCount: 4 });
     expect(first.body.checkoutForms.map((f: { id: string }) => f.id)).toEqual(placed.slice(0, 3).map((f) => f.id));
-    expect(first.body.checkoutForms[1]).toMatchObject({ status: 'BOUGHT', lineItems: [{ quantity: 2, boughtAt: new Date(base + 60_000).toISOString() }], summary: { totalToPay: { amount: '99.98' } } });
+    expect(first.body.checkoutForms[1]).toMatchObject({
+      status: 'BOUGHT',
+      lineItems: [{ quantity: 2, boughtAt: new Date(base + 60_000).toISOString() }],
+      summary: { totalToPay: { amount: '99.98' } },
+    });
     const second = await api(`/order/checkout-forms?${window}&sort=lineItems.boughtAt&limit=3&offset=3`);
     expect(second.body).toMatchObject({ count: 1, totalCount: 4 });
     expect(second.body.checkoutForms[0].id).toBe(placed[3].id);
     // The default order is the latest purchase first; a status and the change time filter too.
     expect((await api(`/order/checkout-forms?${window}&limit=1`)).body.checkoutForms[0].id).toBe(placed[3].id);
     sim.state.cancelOrder(placed[4].id);
-    const cancelled = await api(`/order/checkout-forms?status=CANCELLED&updatedAt.gte=${new Date(Date.now() - 60_000).toISOString()}&lineItems.boughtAt.gte=${new Date(base).toISOString()}`);
+    const cancelled = await api(
+      `/order/checkout-forms?status=CANCELLED&updatedAt.gte=${new Date(Date.now() - 60_000).toISOString()}&lineItems.boughtAt.gte=${new Date(base).toISOString()}`,
+    );
     expect(cancelled.body.checkoutForms.map((f: { id: string }) => f.id)).toEqual([placed[4].id]);
   });
 
   it('serves injected malformed events as they were given', async () => {
-    const event = sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: null }));
+    const event = sim.state.injectRawEvent((id) => ({
+      id,
+      type: 'BOUGHT',
+      occurredAt: new Date().toISOString(),
+      order: null,
+    }));
     const res = await api(`/order/events?from=${BigInt(event.id) - 1n}`);
     expect(res.body.events[0]).toEqual({ id: event.id, type: 'BOUGHT', occurredAt: expect.any(String), order: null });
     markLast();
@@ -242,13 +294,17 @@ describe('Allegro simulator', () => {
     const [a, b] = [limited.state.addClient(), limited.state.addClient()];
     const s = await limited.listen();
     const tokenOf = async (client: { id: string; secret: string }) => {
-      const r = await fetch(`${s.url}/auth/oauth/token?grant_type=refresh_token&refresh_token=${limited.state.issueRefreshToken(client.id)}`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
-      });
+      const r = await fetch(
+        `${s.url}/auth/oauth/token?grant_type=refresh_token&refresh_token=${limited.state.issueRefreshToken(client.id)}`,
+        {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+        },
+      );
       return ((await r.json()) as { access_token: string }).access_token;
     };
-    const offers = (bearer: string) => fetch(`${s.url}/sale/offers`, { headers: { authorization: `Bearer ${bearer}`, accept: VND } });
+    const offers = (bearer: string) =>
+      fetch(`${s.url}/sale/offers`, { headers: { authorization: `Bearer ${bearer}`, accept: VND } });
     try {
       // Client a: one token request and two API calls fill its three; a second token does not give it more.
       const first = await tokenOf(a);
@@ -272,7 +328,12 @@ describe('Allegro simulator', () => {
     const spec = await loadSpec('allegro/swagger.yaml');
     // The token endpoint is not in the spec (SOURCE.txt says so); 401/406 answers of paths that do not document them
     // (Allegro sends them on every path) are skipped; where the spec documents them, they are checked too.
-    const checked = sim.log.filter((e) => !e.path.startsWith('/auth/') && !deliberate.has(e) && ((e.status !== 401 && e.status !== 406) || documents(spec, e)));
+    const checked = sim.log.filter(
+      (e) =>
+        !e.path.startsWith('/auth/') &&
+        !deliberate.has(e) &&
+        ((e.status !== 401 && e.status !== 406) || documents(spec, e)),
+    );
     expect(checked.some((e) => e.status === 401)).toBe(true);
     expect(checked.length).toBeGreaterThan(12);
     const problems = checked.flatMap((e) => checkExchange(spec, e));

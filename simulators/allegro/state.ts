@@ -91,7 +91,10 @@ export class AllegroState {
   /** Event ids are increasing numeric strings, as Allegro's are. */
   private nextEventId = 1_532_603_898_317_000;
 
-  addClient(id = `client-${crypto.randomBytes(4).toString('hex')}`, secret = crypto.randomBytes(12).toString('hex')): OAuthClient {
+  addClient(
+    id = `client-${crypto.randomBytes(4).toString('hex')}`,
+    secret = crypto.randomBytes(12).toString('hex'),
+  ): OAuthClient {
     const client = { id, secret };
     this.clients.set(id, client);
     return client;
@@ -189,7 +192,12 @@ export class AllegroState {
    * A buyer buys: a checkout form in BOUGHT, a BOUGHT event and, as Allegro does, the
    * offers' stock goes down by what was bought. `paid` adds READY_FOR_PROCESSING.
    */
-  placeOrder(input: { lines: { offerId: string; quantity: number }[]; buyerId?: string; paid?: boolean; at?: Date | number }): CheckoutForm {
+  placeOrder(input: {
+    lines: { offerId: string; quantity: number }[];
+    buyerId?: string;
+    paid?: boolean;
+    at?: Date | number;
+  }): CheckoutForm {
     const now = new Date(input.at ?? Date.now()).toISOString();
     const lines: CheckoutLine[] = input.lines.map((l) => {
       const offer = this.offers.get(l.offerId);
@@ -233,7 +241,14 @@ export class AllegroState {
    */
   injectRawEvent(build: (id: string) => unknown): JournalEvent {
     const id = String(this.nextEventId++);
-    const event: JournalEvent = { id, type: 'BOUGHT', formId: '', occurredAt: new Date().toISOString(), lines: [], raw: build(id) };
+    const event: JournalEvent = {
+      id,
+      type: 'BOUGHT',
+      formId: '',
+      occurredAt: new Date().toISOString(),
+      lines: [],
+      raw: build(id),
+    };
     this.events.push(event);
     return event;
   }
@@ -252,7 +267,8 @@ export class AllegroState {
     sort?: 'lineItems.boughtAt' | '-lineItems.boughtAt' | 'updatedAt' | '-updatedAt';
   }): CheckoutForm[] {
     const boughtAt = (f: CheckoutForm) => Math.max(...f.lines.map((l) => Date.parse(l.boughtAt)));
-    const within = (t: number, from?: number, to?: number) => (from === undefined || t >= from) && (to === undefined || t <= to);
+    const within = (t: number, from?: number, to?: number) =>
+      (from === undefined || t >= from) && (to === undefined || t <= to);
     const sort = filter.sort ?? '-lineItems.boughtAt';
     const key = sort.endsWith('updatedAt') ? (f: CheckoutForm) => Date.parse(f.updatedAt) : boughtAt;
     const direction = sort.startsWith('-') ? -1 : 1;
@@ -283,7 +299,11 @@ export class AllegroState {
     return out;
   }
 
-  runQuantityCommand(id: string, change: { changeType: 'FIXED' | 'GAIN'; value: number }, offerIds: string[]): QuantityCommand {
+  runQuantityCommand(
+    id: string,
+    change: { changeType: 'FIXED' | 'GAIN'; value: number },
+    offerIds: string[],
+  ): QuantityCommand {
     const now = new Date().toISOString();
     const tasks = offerIds.map((offerId) => {
       const offer = this.offers.get(offerId);
@@ -303,7 +323,13 @@ export class AllegroState {
 /** Many offers at once for tests and benchmarks: SKU `${skuPrefix}${i}`, EAN only where asked. */
 export function seedAllegro(
   state: AllegroState,
-  options: { offers: number; skuPrefix?: string; available?: number; eanOnlyEvery?: number; eanFor?: (i: number) => string },
+  options: {
+    offers: number;
+    skuPrefix?: string;
+    available?: number;
+    eanOnlyEvery?: number;
+    eanFor?: (i: number) => string;
+  },
 ): AllegroOffer[] {
   const prefix = options.skuPrefix ?? 'SKU-';
   const made: AllegroOffer[] = [];

@@ -50,8 +50,12 @@ export function loadBitrixContract(): BitrixContract {
       const [first, ...rest] = m[1].split('|');
       return [first, ...rest.map((r) => first.replace(/[^_]+$/, r))];
     }),
-    defaultStages: ticks(must(/Default funnel stage ids seen in docs:([^\n]*(?:\n {2}[^\n]*)*)/, s2, 'the default stage ids')[1]).filter((t) => /^[A-Z_]+$/.test(t)),
-    filterPrefixes: ticks(must(/Filter key prefixes:([^\n]*(?:\n {2}[^\n]*)*)/, s4, 'the filter prefixes')[1]).flatMap((t) => t.split('/')).filter((t) => /^[!=<>@%]+$/.test(t)),
+    defaultStages: ticks(
+      must(/Default funnel stage ids seen in docs:([^\n]*(?:\n {2}[^\n]*)*)/, s2, 'the default stage ids')[1],
+    ).filter((t) => /^[A-Z_]+$/.test(t)),
+    filterPrefixes: ticks(must(/Filter key prefixes:([^\n]*(?:\n {2}[^\n]*)*)/, s4, 'the filter prefixes')[1])
+      .flatMap((t) => t.split('/'))
+      .filter((t) => /^[!=<>@%]+$/.test(t)),
     pageSize: Number(must(/fixed page size (\d+)/, s4, 'the page size')[1]),
     maxBatch: Number(must(/Max (\d+) sub-requests/, section(doc, 6), 'the batch limit')[1]),
     systemErrors: new Map([...s7.matchAll(/`(\d{3}) ([A-Za-z_]+)`/g)].map((m) => [m[2], Number(m[1])])),
@@ -75,10 +79,14 @@ const wireValue = z.union([z.string(), z.null(), z.array(z.string())]);
 export function bitrixSchemas(contract = loadBitrixContract()) {
   const timeOf = (optional: string[]) =>
     z
-      .object(Object.fromEntries(contract.timeKeys.map((k) => {
-        const value = NUMERIC_KEYS.has(k) ? z.number() : isoDate;
-        return [k, optional.includes(k) ? value.optional() : value];
-      })))
+      .object(
+        Object.fromEntries(
+          contract.timeKeys.map((k) => {
+            const value = NUMERIC_KEYS.has(k) ? z.number() : isoDate;
+            return [k, optional.includes(k) ? value.optional() : value];
+          }),
+        ),
+      )
       .strict();
   const time = timeOf([]);
   /** batch.md shows sub-results' time without the operating pair. */
@@ -100,13 +108,17 @@ export function bitrixSchemas(contract = loadBitrixContract()) {
     })
     .catchall(wireValue)
     .superRefine((d, ctx) => {
-      for (const key of dealKeys) if (!(key in d)) ctx.addIssue({ code: 'custom', message: `crm.deal.get answer lacks ${key}` });
+      for (const key of dealKeys)
+        if (!(key in d)) ctx.addIssue({ code: 'custom', message: `crm.deal.get answer lacks ${key}` });
       for (const key of Object.keys(d)) {
-        if (!/^[A-Z][A-Z0-9_]*$/.test(key)) ctx.addIssue({ code: 'custom', message: `not a Bitrix24 field name: ${key}` });
+        if (!/^[A-Z][A-Z0-9_]*$/.test(key))
+          ctx.addIssue({ code: 'custom', message: `not a Bitrix24 field name: ${key}` });
       }
     });
   /** A crm.deal.list row: what `select` asked for, ID always. */
-  const dealRow = z.object({ ID: idString, OPPORTUNITY: decimal.optional(), CATEGORY_ID: idString.optional() }).catchall(wireValue);
+  const dealRow = z
+    .object({ ID: idString, OPPORTUNITY: decimal.optional(), CATEGORY_ID: idString.optional() })
+    .catchall(wireValue);
   const stageRow = z
     .object({
       ID: idString,
@@ -125,7 +137,14 @@ export function bitrixSchemas(contract = loadBitrixContract()) {
 
   const one = <T extends z.ZodType>(result: T) => z.object({ result, time }).strict();
   const list = <T extends z.ZodType>(row: T) =>
-    z.object({ result: z.array(row).max(contract.pageSize), next: z.number().int().positive().optional(), total: z.number().int().nonnegative().optional(), time }).strict();
+    z
+      .object({
+        result: z.array(row).max(contract.pageSize),
+        next: z.number().int().positive().optional(),
+        total: z.number().int().nonnegative().optional(),
+        time,
+      })
+      .strict();
   /** PHP arrays: `[]` when empty, else keyed by sub-request id (§6, batch.md). */
   const keyed = <T extends z.ZodType>(value: T) => z.union([z.record(z.string(), value), z.array(value)]);
   const batch = z
@@ -158,7 +177,11 @@ export function bitrixSchemas(contract = loadBitrixContract()) {
 export type BitrixSchemas = ReturnType<typeof bitrixSchemas>;
 
 /** The method a logged request called: `/rest/<user>/<code>/<method>[.json]`. */
-export const methodOfPath = (p: string) => /^\/rest\/[^/]+\/[^/]+\/([^/]+)$/.exec(p)?.[1].toLowerCase().replace(/\.json$/, '') ?? null;
+export const methodOfPath = (p: string) =>
+  /^\/rest\/[^/]+\/[^/]+\/([^/]+)$/
+    .exec(p)?.[1]
+    .toLowerCase()
+    .replace(/\.json$/, '') ?? null;
 
 const issues = (schema: z.ZodType, value: unknown, where: string) => {
   const r = schema.safeParse(value);
@@ -166,15 +189,23 @@ const issues = (schema: z.ZodType, value: unknown, where: string) => {
 };
 
 /** Problems of one logged answer against the digest's shapes; empty = it fits. */
-export function checkBitrixAnswer(entry: LoggedRequest, schemas = bitrixSchemas(), contract = loadBitrixContract()): string[] {
+export function checkBitrixAnswer(
+  entry: LoggedRequest,
+  schemas = bitrixSchemas(),
+  contract = loadBitrixContract(),
+): string[] {
   const where = `${entry.method} ${entry.path} → ${entry.status}`;
   if (entry.fault === 'malformed' || entry.fault === 'timeout') return [];
-  if (entry.status === 502) return typeof entry.responseBody === 'string' && entry.responseBody.includes('502') ? [] : [`${where}: a gateway 502 is its HTML page`];
+  if (entry.status === 502)
+    return typeof entry.responseBody === 'string' && entry.responseBody.includes('502')
+      ? []
+      : [`${where}: a gateway 502 is its HTML page`];
   if (entry.status !== 200) {
     const problems = issues(schemas.error, entry.responseBody, where);
     const code = (entry.responseBody as { error?: string } | null)?.error ?? '';
     const documented = contract.systemErrors.get(code);
-    if (documented !== undefined && documented !== entry.status) problems.push(`${where}: §7 gives ${code} status ${documented}`);
+    if (documented !== undefined && documented !== entry.status)
+      problems.push(`${where}: §7 gives ${code} status ${documented}`);
     if (code === '' && entry.status !== 400) problems.push(`${where}: a method error (empty code) comes with 400`);
     return problems;
   }
@@ -193,7 +224,13 @@ function checkSubResults(entry: LoggedRequest, schemas: BitrixSchemas, where: st
   if (!cmd || typeof cmd !== 'object' || !results || typeof results !== 'object') return [];
   return Object.entries(results).flatMap(([id, result]) => {
     const command = (cmd as Record<string, unknown>)[id];
-    const method = typeof command === 'string' ? command.split('?')[0].toLowerCase().replace(/\.json$/, '') : '';
+    const method =
+      typeof command === 'string'
+        ? command
+            .split('?')[0]
+            .toLowerCase()
+            .replace(/\.json$/, '')
+        : '';
     const schema = schemas.methods[method] as z.ZodObject | undefined;
     return schema?.shape?.result ? issues(schema.shape.result as z.ZodType, result, `${where} [${id}] ${method}`) : [];
   });

@@ -46,20 +46,85 @@ export const MAX_BATCH = 50;
 
 /** The standard deal fields crm.deal.get answers (crm-deal-get.md, as §2 lists the writable ones). */
 const STANDARD_FIELDS = [
-  'ID', 'TITLE', 'TYPE_ID', 'STAGE_ID', 'PROBABILITY', 'CURRENCY_ID', 'OPPORTUNITY', 'IS_MANUAL_OPPORTUNITY', 'TAX_VALUE',
-  'LEAD_ID', 'COMPANY_ID', 'CONTACT_ID', 'QUOTE_ID', 'BEGINDATE', 'CLOSEDATE', 'ASSIGNED_BY_ID', 'CREATED_BY_ID', 'MODIFY_BY_ID',
-  'DATE_CREATE', 'DATE_MODIFY', 'OPENED', 'CLOSED', 'COMMENTS', 'ADDITIONAL_INFO', 'LOCATION_ID', 'CATEGORY_ID', 'STAGE_SEMANTIC_ID',
-  'IS_NEW', 'IS_RECURRING', 'IS_RETURN_CUSTOMER', 'IS_REPEATED_APPROACH', 'SOURCE_ID', 'SOURCE_DESCRIPTION', 'ORIGINATOR_ID',
-  'ORIGIN_ID', 'MOVED_BY_ID', 'MOVED_TIME', 'LAST_ACTIVITY_TIME', 'UTM_SOURCE', 'UTM_MEDIUM', 'UTM_CAMPAIGN', 'UTM_CONTENT',
-  'UTM_TERM', 'LAST_ACTIVITY_BY',
+  'ID',
+  'TITLE',
+  'TYPE_ID',
+  'STAGE_ID',
+  'PROBABILITY',
+  'CURRENCY_ID',
+  'OPPORTUNITY',
+  'IS_MANUAL_OPPORTUNITY',
+  'TAX_VALUE',
+  'LEAD_ID',
+  'COMPANY_ID',
+  'CONTACT_ID',
+  'QUOTE_ID',
+  'BEGINDATE',
+  'CLOSEDATE',
+  'ASSIGNED_BY_ID',
+  'CREATED_BY_ID',
+  'MODIFY_BY_ID',
+  'DATE_CREATE',
+  'DATE_MODIFY',
+  'OPENED',
+  'CLOSED',
+  'COMMENTS',
+  'ADDITIONAL_INFO',
+  'LOCATION_ID',
+  'CATEGORY_ID',
+  'STAGE_SEMANTIC_ID',
+  'IS_NEW',
+  'IS_RECURRING',
+  'IS_RETURN_CUSTOMER',
+  'IS_REPEATED_APPROACH',
+  'SOURCE_ID',
+  'SOURCE_DESCRIPTION',
+  'ORIGINATOR_ID',
+  'ORIGIN_ID',
+  'MOVED_BY_ID',
+  'MOVED_TIME',
+  'LAST_ACTIVITY_TIME',
+  'UTM_SOURCE',
+  'UTM_MEDIUM',
+  'UTM_CAMPAIGN',
+  'UTM_CONTENT',
+  'UTM_TERM',
+  'LAST_ACTIVITY_BY',
 ];
 
 /** §2: the fields a client may set; anything else is ignored (§3: "unknown fields are ignored"). */
 const WRITABLE = new Set([
-  'TITLE', 'TYPE_ID', 'CATEGORY_ID', 'STAGE_ID', 'CURRENCY_ID', 'OPPORTUNITY', 'IS_MANUAL_OPPORTUNITY', 'TAX_VALUE', 'COMPANY_ID',
-  'CONTACT_IDS', 'CONTACT_ID', 'BEGINDATE', 'CLOSEDATE', 'OPENED', 'CLOSED', 'COMMENTS', 'ASSIGNED_BY_ID', 'SOURCE_ID',
-  'SOURCE_DESCRIPTION', 'ADDITIONAL_INFO', 'ORIGINATOR_ID', 'ORIGIN_ID', 'UTM_SOURCE', 'UTM_MEDIUM', 'UTM_CAMPAIGN', 'UTM_CONTENT',
-  'UTM_TERM', 'PROBABILITY', 'LEAD_ID', 'QUOTE_ID', 'LOCATION_ID',
+  'TITLE',
+  'TYPE_ID',
+  'CATEGORY_ID',
+  'STAGE_ID',
+  'CURRENCY_ID',
+  'OPPORTUNITY',
+  'IS_MANUAL_OPPORTUNITY',
+  'TAX_VALUE',
+  'COMPANY_ID',
+  'CONTACT_IDS',
+  'CONTACT_ID',
+  'BEGINDATE',
+  'CLOSEDATE',
+  'OPENED',
+  'CLOSED',
+  'COMMENTS',
+  'ASSIGNED_BY_ID',
+  'SOURCE_ID',
+  'SOURCE_DESCRIPTION',
+  'ADDITIONAL_INFO',
+  'ORIGINATOR_ID',
+  'ORIGIN_ID',
+  'UTM_SOURCE',
+  'UTM_MEDIUM',
+  'UTM_CAMPAIGN',
+  'UTM_CONTENT',
+  'UTM_TERM',
+  'PROBABILITY',
+  'LEAD_ID',
+  'QUOTE_ID',
+  'LOCATION_ID',
 ]);
 
 /** §4: LIKE does not work on crm_status / crm_contact / crm_company fields. */
@@ -75,14 +140,16 @@ export function bitrixDate(d: Date): string {
   return `${local.toISOString().slice(0, 19)}+03:00`;
 }
 
-const dayStart = (d: Date) => bitrixDate(new Date(Math.floor((d.getTime() + 3 * 3600_000) / 86_400_000) * 86_400_000 - 3 * 3600_000));
+const dayStart = (d: Date) =>
+  bitrixDate(new Date(Math.floor((d.getTime() + 3 * 3600_000) / 86_400_000) * 86_400_000 - 3 * 3600_000));
 
 /**
  * A money value as Bitrix24 answers it: a decimal string with two places ("1000000.00" in
  * crm-deal-get.md). Done on the digits, so a client's "12345678901234.565" is not rounded by a double.
  */
 export function money(value: unknown): string {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replace(',', '.') : '';
+  const text =
+    typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().replace(',', '.') : '';
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text);
   if (!m || (m[2] === '' && !m[3])) return '0.00';
   const frac = (m[3] ?? '').padEnd(3, '0');
@@ -105,7 +172,8 @@ const stageOf = (portal: BitrixPortal, deal: BitrixDeal): BitrixStage | undefine
   portal.funnel(Number(deal.fields.CATEGORY_ID ?? 0))?.stages.find((s) => s.statusId === deal.fields.STAGE_ID);
 
 /** STAGE_SEMANTIC_ID: P in progress, S successful, F unsuccessful (crm-deal-get.md). */
-const semanticId = (stage: BitrixStage | undefined) => (stage?.semantics === 'success' ? 'S' : stage?.semantics === 'failure' || stage?.semantics === 'apology' ? 'F' : 'P');
+const semanticId = (stage: BitrixStage | undefined) =>
+  stage?.semantics === 'success' ? 'S' : stage?.semantics === 'failure' || stage?.semantics === 'apology' ? 'F' : 'P';
 
 /** A deal in the shape crm.deal.get answers: every standard field, then PARENT_ID_* and UF_CRM_*. */
 export function renderDeal(portal: BitrixPortal, deal: BitrixDeal): Record<string, unknown> {
@@ -153,7 +221,8 @@ function selectFields(row: Record<string, unknown>, select: unknown[] | undefine
   const out: Record<string, unknown> = { ID: row.ID };
   for (const [key, value] of Object.entries(row)) {
     const custom = isUserField(key);
-    if (wanted.includes(key) || (wanted.includes('*') && !custom) || (wanted.includes('UF_*') && custom)) out[key] = value;
+    if (wanted.includes(key) || (wanted.includes('*') && !custom) || (wanted.includes('UF_*') && custom))
+      out[key] = value;
   }
   return out;
 }
@@ -180,7 +249,10 @@ function compare(a: string, b: string): number {
 }
 
 const like = (value: string, pattern: string) => {
-  const re = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const re = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${re}$`, 'is').test(value);
 };
 
@@ -223,7 +295,9 @@ export function matchesFilter(row: Record<string, unknown>, filter: Params): boo
     const raw = row[field];
     const values = Array.isArray(raw) ? (raw.length ? raw.map((v) => String(v ?? '')) : ['']) : [String(raw ?? '')];
     const negated = op === '!' || op === '!=' || op === '!@';
-    return negated ? values.every((v) => passes(op, field, v, wanted)) : values.some((v) => passes(op, field, v, wanted));
+    return negated
+      ? values.every((v) => passes(op, field, v, wanted))
+      : values.some((v) => passes(op, field, v, wanted));
   });
 }
 
@@ -268,7 +342,10 @@ function idParam(params: Params): number {
 
 /** Keeps the fields Bitrix24 would store: the writable standard ones, PARENT_ID_*, and the portal's UF_ fields. */
 function knownFields(portal: BitrixPortal, fields: Record<string, unknown>): Record<string, unknown> {
-  const keep = (key: string) => WRITABLE.has(key) || isParentField(key) || (isUserField(key) && (!portal.userFields || portal.userFields.includes(key)));
+  const keep = (key: string) =>
+    WRITABLE.has(key) ||
+    isParentField(key) ||
+    (isUserField(key) && (!portal.userFields || portal.userFields.includes(key)));
   return Object.fromEntries(Object.entries(fields).filter(([key]) => keep(key)));
 }
 
@@ -297,7 +374,8 @@ function dealAdd({ portal, webhook, params, now }: MethodCall): MethodResult {
   const p = lowerKeys(params);
   const fields = knownFields(portal, fieldsParam(p));
   const categoryId = Number(fields.CATEGORY_ID ?? 0);
-  if (!Number.isInteger(categoryId) || categoryId < 0 || !portal.funnel(categoryId)) throw badRequest(`Funnel ${String(fields.CATEGORY_ID)} not found.`);
+  if (!Number.isInteger(categoryId) || categoryId < 0 || !portal.funnel(categoryId))
+    throw badRequest(`Funnel ${String(fields.CATEGORY_ID)} not found.`);
   checkStage(portal, categoryId, fields.STAGE_ID);
   checkCurrency(portal, fields);
   if (fields.TITLE === '' || fields.TITLE === undefined) delete fields.TITLE; // §2: default "Deal #{id}"
@@ -325,9 +403,18 @@ function dealGet({ portal, params }: MethodCall): MethodResult {
 function dealList({ portal, params }: MethodCall): MethodResult {
   const p = lowerKeys(params);
   const filter = isObject(p.filter) ? p.filter : {};
-  const rows = sortRows(portal.deals().map((d) => renderDeal(portal, d)).filter((row) => matchesFilter(row, filter)), p.order);
+  const rows = sortRows(
+    portal
+      .deals()
+      .map((d) => renderDeal(portal, d))
+      .filter((row) => matchesFilter(row, filter)),
+    p.order,
+  );
   const paged = page(rows, p.start);
-  return { ...paged, result: (paged.result as Record<string, unknown>[]).map((row) => selectFields(row, asList(p.select))) };
+  return {
+    ...paged,
+    result: (paged.result as Record<string, unknown>[]).map((row) => selectFields(row, asList(p.select))),
+  };
 }
 
 // --- crm.status.list: the deal stages of every funnel ---------------------------------------
@@ -358,7 +445,13 @@ function statusList({ portal, params }: MethodCall): MethodResult {
   const p = lowerKeys(params);
   const filter = isObject(p.filter) ? p.filter : {};
   const order = isObject(p.order) ? p.order : { ENTITY_ID: 'ASC', SORT: 'ASC' };
-  return page(sortRows(stageRows(portal).filter((row) => matchesFilter(row, filter)), order), p.start);
+  return page(
+    sortRows(
+      stageRows(portal).filter((row) => matchesFilter(row, filter)),
+      order,
+    ),
+    p.start,
+  );
 }
 
 // --- crm.timeline.comment.add (§5) ----------------------------------------------------------
@@ -377,9 +470,12 @@ function commentAdd({ portal, webhook, params, now }: MethodCall): MethodResult 
   if (!ENTITY_TYPES.test(entityType)) throw badRequest('Not found.', 'NOT_FOUND');
   const entityId = Number(fields.ENTITY_ID);
   // Only deals live in the simulator: a comment on anything else has no owner.
-  if (entityType !== 'deal' || !Number.isInteger(entityId) || !portal.deal(entityId)) throw badRequest('Owner of the element not found.', 'OWNER_NOT_FOUND');
+  if (entityType !== 'deal' || !Number.isInteger(entityId) || !portal.deal(entityId))
+    throw badRequest('Owner of the element not found.', 'OWNER_NOT_FOUND');
   const authorId = Number(fields.AUTHOR_ID ?? webhook.userId) || webhook.userId;
-  return { result: portal.addComment({ entityType, entityId, comment, authorId, files: fields.FILES ?? null }, now).id };
+  return {
+    result: portal.addComment({ entityType, entityId, comment, authorId, files: fields.FILES ?? null }, now).id,
+  };
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -393,7 +489,9 @@ export const METHODS: Record<string, MethodSpec> = {
 
 // --- batch (§6) -----------------------------------------------------------------------------
 
-export type SubResult = ({ ok: true; time: Record<string, unknown> } & MethodResult) | { ok: false; error: string; error_description: string; status?: number };
+export type SubResult =
+  | ({ ok: true; time: Record<string, unknown> } & MethodResult)
+  | { ok: false; error: string; error_description: string; status?: number };
 
 /** PHP's json_encode of an array: `[]` when empty, a list for keys 0..n-1, else an object (batch.md shows `"result_error": []`). */
 export function phpArray(entries: [string, unknown][]): unknown {
@@ -406,7 +504,8 @@ function substitute(value: unknown, results: Map<string, unknown>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$result\[([^\]]+)\]((?:\[[^\]]*\])*)/g, (ref, id: string, path: string) => {
       let node: unknown = results.get(id);
-      for (const [, seg] of path.matchAll(/\[([^\]]*)\]/g)) node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[seg] : undefined;
+      for (const [, seg] of path.matchAll(/\[([^\]]*)\]/g))
+        node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[seg] : undefined;
       return node === undefined || node === null || typeof node === 'object' ? ref : String(node);
     });
   }
@@ -418,11 +517,26 @@ function substitute(value: unknown, results: Map<string, unknown>): unknown {
 /** Runs `cmd` in order through `invoke`; per-id results and errors, `halt` stops at the first error. */
 export function runBatch(params: Params, invoke: (method: string, params: Params) => SubResult): MethodResult {
   const p = lowerKeys(params);
-  const commands: [string, unknown][] = Array.isArray(p.cmd) ? p.cmd.map((v, i) => [String(i), v]) : isObject(p.cmd) ? Object.entries(p.cmd) : [];
-  if (commands.length > MAX_BATCH) throw new BitrixError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', `Max batch length exceeded: ${commands.length} > ${MAX_BATCH}`);
+  const commands: [string, unknown][] = Array.isArray(p.cmd)
+    ? p.cmd.map((v, i) => [String(i), v])
+    : isObject(p.cmd)
+      ? Object.entries(p.cmd)
+      : [];
+  if (commands.length > MAX_BATCH)
+    throw new BitrixError(
+      400,
+      'ERROR_BATCH_LENGTH_EXCEEDED',
+      `Max batch length exceeded: ${commands.length} > ${MAX_BATCH}`,
+    );
   const halt = phpTrue(p.halt);
   const results = new Map<string, unknown>();
-  const out = { result: [] as [string, unknown][], error: [] as [string, unknown][], total: [] as [string, unknown][], next: [] as [string, unknown][], time: [] as [string, unknown][] };
+  const out = {
+    result: [] as [string, unknown][],
+    error: [] as [string, unknown][],
+    total: [] as [string, unknown][],
+    next: [] as [string, unknown][],
+    time: [] as [string, unknown][],
+  };
   for (const [id, command] of commands) {
     const sub = runOne(command, results, invoke);
     if (!sub.ok) {
@@ -447,11 +561,21 @@ export function runBatch(params: Params, invoke: (method: string, params: Params
   };
 }
 
-function runOne(command: unknown, results: Map<string, unknown>, invoke: (method: string, params: Params) => SubResult): SubResult {
-  if (typeof command !== 'string' || !command.trim()) return { ok: false, error: '', error_description: 'Wrong command: a sub-request is a "method?params" string.' };
+function runOne(
+  command: unknown,
+  results: Map<string, unknown>,
+  invoke: (method: string, params: Params) => SubResult,
+): SubResult {
+  if (typeof command !== 'string' || !command.trim())
+    return { ok: false, error: '', error_description: 'Wrong command: a sub-request is a "method?params" string.' };
   const { method, params } = parseCommand(command);
   const name = method.toLowerCase().replace(/\.json$/, '');
   // §6: nested batch is forbidden since rest 24.0.0.
-  if (name === 'batch') return { ok: false, error: 'ERROR_BATCH_METHOD_NOT_ALLOWED', error_description: 'Method is not allowed for batch usage' };
+  if (name === 'batch')
+    return {
+      ok: false,
+      error: 'ERROR_BATCH_METHOD_NOT_ALLOWED',
+      error_description: 'Method is not allowed for batch usage',
+    };
   return invoke(name, substitute(params, results) as Params);
 }

@@ -43,7 +43,9 @@ function put(target: Params, path: string[], value: string): void {
 }
 
 const nextIndex = (node: Record<string, unknown>) => {
-  const ints = Object.keys(node).filter((k) => /^\d+$/.test(k)).map(Number);
+  const ints = Object.keys(node)
+    .filter((k) => /^\d+$/.test(k))
+    .map(Number);
   return ints.length ? Math.max(...ints) + 1 : 0;
 };
 

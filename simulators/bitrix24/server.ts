@@ -1,6 +1,14 @@
 import type { Context } from 'hono';
 import { createSimulator, type Simulator } from '../toolkit/index.ts';
-import { BitrixError, bitrixDate, METHODS, renderDeal, runBatch, type MethodResult, type SubResult } from './methods.ts';
+import {
+  BitrixError,
+  bitrixDate,
+  METHODS,
+  renderDeal,
+  runBatch,
+  type MethodResult,
+  type SubResult,
+} from './methods.ts';
 import { readParams, type Params } from './params.ts';
 import { Bitrix24State, type BitrixPortal, type BitrixWebhook, type PortalInput } from './state.ts';
 
@@ -36,10 +44,15 @@ export interface Bitrix24SimulatorOptions {
   now?: () => number;
 }
 
-const bitrixError = (c: Context, status: number, code: string, description: string) => c.json({ error: code, error_description: description }, status as 400);
+const bitrixError = (c: Context, status: number, code: string, description: string) =>
+  c.json({ error: code, error_description: description }, status as 400);
 
 /** §1: the `time` block of every answer; batch sub-results carry it without the operating pair (batch.md). */
-function timeBlock(startMs: number, elapsedMs: number, operating?: { operating: number; resetAt: number }): Record<string, unknown> {
+function timeBlock(
+  startMs: number,
+  elapsedMs: number,
+  operating?: { operating: number; resetAt: number },
+): Record<string, unknown> {
   const time: Record<string, unknown> = {
     start: startMs / 1000,
     finish: (startMs + elapsedMs) / 1000,
@@ -67,10 +80,15 @@ export function createBitrix24Simulator(options: Bitrix24SimulatorOptions = {}):
   const sim = createSimulator({
     name: 'bitrix24',
     // The bucket is Bitrix24's own (below), not the toolkit's token bucket; this answers the '429' fault.
-    tooManyRequests: (c) => bitrixError(c, 429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.'),
+    tooManyRequests: (c) =>
+      bitrixError(c, 429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.'),
     serverError: (c, status) => {
       if (status === 503) return bitrixError(c, 503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests');
-      if (status === 502) return c.html('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>', 502);
+      if (status === 502)
+        return c.html(
+          '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+          502,
+        );
       return bitrixError(c, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     },
   });
@@ -83,7 +101,8 @@ export function createBitrix24Simulator(options: Bitrix24SimulatorOptions = {}):
    */
   const overBucket = (portal: BitrixPortal): boolean => {
     if (options.rateLimit === null) return false;
-    const { perSecond, burst } = options.rateLimit ?? (portal.plan === 'enterprise' ? { perSecond: 5, burst: 250 } : { perSecond: 2, burst: 50 });
+    const { perSecond, burst } =
+      options.rateLimit ?? (portal.plan === 'enterprise' ? { perSecond: 5, burst: 250 } : { perSecond: 2, burst: 50 });
     const t = now();
     const bucket = buckets.get(portal.name) ?? { level: 0, at: t };
     bucket.level = Math.max(0, bucket.level - ((t - bucket.at) / 1000) * perSecond);
@@ -95,12 +114,23 @@ export function createBitrix24Simulator(options: Bitrix24SimulatorOptions = {}):
   };
 
   /** One method call, alone or inside a batch: scope, time budget, the method, its cost. */
-  const invoke = (portal: BitrixPortal, webhook: BitrixWebhook, method: string, params: Params, withOperating: boolean): SubResult => {
+  const invoke = (
+    portal: BitrixPortal,
+    webhook: BitrixWebhook,
+    method: string,
+    params: Params,
+    withOperating: boolean,
+  ): SubResult => {
     const spec = METHODS[method];
     try {
       if (!spec) throw new BitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
       // §7: 403 insufficient_scope when the webhook lacks the method's scope.
-      if (!webhook.scopes.includes(spec.scope)) throw new BitrixError(403, 'insufficient_scope', 'The request requires higher privileges than provided by the webhook token');
+      if (!webhook.scopes.includes(spec.scope))
+        throw new BitrixError(
+          403,
+          'insufficient_scope',
+          'The request requires higher privileges than provided by the webhook token',
+        );
       if (portal.operatingOf(method, now()).operating > portal.operatingLimitSeconds) {
         throw new BitrixError(429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.');
       }
@@ -109,7 +139,11 @@ export function createBitrix24Simulator(options: Bitrix24SimulatorOptions = {}):
       const r = spec.run({ portal, webhook, params, now: new Date(startMs) });
       const elapsedMs = performance.now() - t0;
       portal.spendOperatingTime(method, options.operatingSeconds?.(method) ?? elapsedMs / 1000, startMs);
-      return { ok: true, ...r, time: timeBlock(startMs, elapsedMs, withOperating ? portal.operatingOf(method, startMs) : undefined) };
+      return {
+        ok: true,
+        ...r,
+        time: timeBlock(startMs, elapsedMs, withOperating ? portal.operatingOf(method, startMs) : undefined),
+      };
     } catch (error) {
       if (!(error instanceof BitrixError)) throw error;
       return { ok: false, error: error.code, error_description: error.description, status: error.status };
@@ -125,12 +159,20 @@ export function createBitrix24Simulator(options: Bitrix24SimulatorOptions = {}):
     const found = state.findWebhook(c.req.param('userId'), c.req.param('code'));
     // §1: an expired webhook fails with an auth error, the same as an unknown one.
     if (!found || (found.webhook.expiresAt !== undefined && now() > found.webhook.expiresAt)) {
-      return bitrixError(c, 401, refusal, refusal === 'NO_AUTH_FOUND' ? 'Wrong authorization data' : 'Invalid request credentials');
+      return bitrixError(
+        c,
+        401,
+        refusal,
+        refusal === 'NO_AUTH_FOUND' ? 'Wrong authorization data' : 'Invalid request credentials',
+      );
     }
     const { portal, webhook } = found;
     if (overBucket(portal)) return bitrixError(c, 503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests');
     // §1: `.json` is the default and may be written or left out.
-    const method = c.req.param('method').toLowerCase().replace(/\.json$/, '');
+    const method = c.req
+      .param('method')
+      .toLowerCase()
+      .replace(/\.json$/, '');
     const params = await readParams(c);
     if (method !== 'batch') return answer(c, invoke(portal, webhook, method, params, true));
     const startMs = now();

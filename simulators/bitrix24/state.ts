@@ -113,10 +113,22 @@ const DEFAULT_STAGES: StageInput[] = [
 const FUNNEL_STAGES = ['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE'];
 
 const semanticsOf = (statusId: string): StageSemantics =>
-  /(^|:)WON$/.test(statusId) ? 'success' : /(^|:)LOSE$/.test(statusId) ? 'failure' : /(^|:)APOLOGY$/.test(statusId) ? 'apology' : 'process';
+  /(^|:)WON$/.test(statusId)
+    ? 'success'
+    : /(^|:)LOSE$/.test(statusId)
+      ? 'failure'
+      : /(^|:)APOLOGY$/.test(statusId)
+        ? 'apology'
+        : 'process';
 
 /** A webhook secret as Bitrix24 makes them: 16 lower-case letters and digits. */
-const newCode = () => crypto.randomBytes(12).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 16);
+const newCode = () =>
+  crypto
+    .randomBytes(12)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 16);
 
 export class BitrixPortal {
   readonly webhooks: BitrixWebhook[] = [];
@@ -156,7 +168,12 @@ export class BitrixPortal {
   }
 
   addWebhook(input: { userId?: number; code?: string; scopes?: string[]; expiresAt?: number } = {}): BitrixWebhook {
-    const webhook = { userId: input.userId ?? 1, code: input.code ?? newCode(), scopes: input.scopes ?? ['crm'], expiresAt: input.expiresAt };
+    const webhook = {
+      userId: input.userId ?? 1,
+      code: input.code ?? newCode(),
+      scopes: input.scopes ?? ['crm'],
+      expiresAt: input.expiresAt,
+    };
     this.webhooks.push(webhook);
     return webhook;
   }
@@ -320,7 +337,15 @@ export class Bitrix24State {
 }
 
 /** Many deals for paging tests and benchmarks: ORIGIN_ID `${originPrefix}${i}`. */
-export function seedDeals(portal: BitrixPortal, options: { deals: number; originPrefix?: string; categoryId?: number; fields?: (i: number) => Record<string, unknown> }): BitrixDeal[] {
+export function seedDeals(
+  portal: BitrixPortal,
+  options: {
+    deals: number;
+    originPrefix?: string;
+    categoryId?: number;
+    fields?: (i: number) => Record<string, unknown>;
+  },
+): BitrixDeal[] {
   const made: BitrixDeal[] = [];
   for (let i = 1; i <= options.deals; i++) {
     made.push(

@@ -1,6 +1,14 @@
 import crypto from 'node:crypto';
 import type { OrderRequest } from './contract.ts';
-import { cdekDate, cityCode, PRINT_STATUSES, type CdekOrder, type CdekPrintJob, type CdekProblem, type CdekRequest } from './state.ts';
+import {
+  cdekDate,
+  cityCode,
+  PRINT_STATUSES,
+  type CdekOrder,
+  type CdekPrintJob,
+  type CdekProblem,
+  type CdekRequest,
+} from './state.ts';
 
 /**
  * CDEK's answers: the common envelope of §2 (`entity`, `requests[]`, `related_entities[]`),
@@ -13,14 +21,25 @@ type RequestType = 'CREATE' | 'UPDATE' | 'DELETE' | 'AUTH' | 'GET';
 export const envelope = (entity: unknown, requests: CdekRequest[]) => ({ entity, requests, related_entities: [] });
 
 /** A request that needs no background check (a webhook subscription): done at once. */
-export const doneRequest = (type: CdekRequest['type'], now: number): CdekRequest => ({ request_uuid: crypto.randomUUID(), type, state: 'SUCCESSFUL', date_time: cdekDate(now) });
+export const doneRequest = (type: CdekRequest['type'], now: number): CdekRequest => ({
+  request_uuid: crypto.randomUUID(),
+  type,
+  state: 'SUCCESSFUL',
+  date_time: cdekDate(now),
+});
 
 /** §8: the envelope without an entity, its one request INVALID with the errors. */
 export function refusal(type: RequestType, errors: CdekProblem[], now: number) {
-  return { requests: [{ request_uuid: crypto.randomUUID(), type, state: 'INVALID', date_time: cdekDate(now), errors }], related_entities: [] };
+  return {
+    requests: [{ request_uuid: crypto.randomUUID(), type, state: 'INVALID', date_time: cdekDate(now), errors }],
+    related_entities: [],
+  };
 }
 
-const contactOut = (contact: NonNullable<OrderRequest['sender']>) => ({ ...contact, passport_requirements_satisfied: false });
+const contactOut = (contact: NonNullable<OrderRequest['sender']>) => ({
+  ...contact,
+  passport_requirements_satisfied: false,
+});
 
 /** A location as CDEK gives it back: what was sent, with the city's code and the country named. */
 function locationOut(at: NonNullable<OrderRequest['to_location']>) {
@@ -42,7 +61,13 @@ const volumeWeight = (p: OrderRequest['packages'][number]) => Math.round((p.leng
 function deliveryDetail(body: OrderRequest) {
   const kilograms = Math.ceil(body.packages.reduce((sum, p) => sum + Math.max(p.weight, volumeWeight(p)), 0) / 1000);
   const sum = 300 + 50 * kilograms;
-  return { delivery_sum: sum, total_sum: Math.round(sum * 1.2 * 100) / 100, payment_info: [], delivery_vat_rate: 20, delivery_vat_sum: Math.round(sum * 0.2 * 100) / 100 };
+  return {
+    delivery_sum: sum,
+    total_sum: Math.round(sum * 1.2 * 100) / 100,
+    payment_info: [],
+    delivery_vat_rate: 20,
+    delivery_vat_sum: Math.round(sum * 0.2 * 100) / 100,
+  };
 }
 
 /** §4: the order entity (samples/get-order.response.json). */
@@ -101,7 +126,9 @@ export function printEntity(job: CdekPrintJob) {
     copy_count: job.copyCount,
     type: job.type,
     ...(ready ? { url: printUrl(job) } : {}),
-    statuses: [...job.statuses].reverse().map((s) => ({ code: s.code, name: PRINT_STATUSES[s.code], date_time: cdekDate(s.at) })),
+    statuses: [...job.statuses]
+      .reverse()
+      .map((s) => ({ code: s.code, name: PRINT_STATUSES[s.code], date_time: cdekDate(s.at) })),
   };
 }
 

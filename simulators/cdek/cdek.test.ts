@@ -1,7 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cdekSchemas, checkCdekAnswer, checkCdekRequest, createCdekSimulator, loadCdekContract, loadCdekSamples, ORDER_STATUSES, unknownOrderFields, type CdekSimulator } from './index.ts';
+import {
+  cdekSchemas,
+  checkCdekAnswer,
+  checkCdekRequest,
+  createCdekSimulator,
+  loadCdekContract,
+  loadCdekSamples,
+  ORDER_STATUSES,
+  unknownOrderFields,
+  type CdekSimulator,
+} from './index.ts';
 
 /**
  * The simulator against ../shared/specs/cdek/CONTRACT.md and its recorded samples, read at run
@@ -24,12 +34,21 @@ async function start(options: Parameters<typeof createCdekSimulator>[0] = {}) {
   return { sim, server };
 }
 
-async function call(base: string, method: string, path: string, options: { token?: string; json?: unknown; form?: string } = {}): Promise<Answer> {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; form?: string } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
   if (options.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-  const res = await fetch(base + path, { method, headers, body: options.json !== undefined ? JSON.stringify(options.json) : options.form });
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: options.json !== undefined ? JSON.stringify(options.json) : options.form,
+  });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -41,7 +60,13 @@ async function call(base: string, method: string, path: string, options: { token
 }
 
 const tokenFor = async (base: string, secret = client.clientSecret) =>
-  call(base, 'POST', '/v2/oauth/token', { form: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: secret }).toString() });
+  call(base, 'POST', '/v2/oauth/token', {
+    form: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: secret,
+    }).toString(),
+  });
 
 /** A door-to-door e-shop order as Sklad sends one. */
 const order = (over: Record<string, unknown> = {}) => ({
@@ -51,11 +76,21 @@ const order = (over: Record<string, unknown> = {}) => ({
   from_location: { city: 'Москва', address: 'Ленинградский пр., 4', country_code: 'RU' },
   to_location: { city: 'Новосибирск', address: 'ул. Блюхера, 32', postal_code: '630073', country_code: 'RU' },
   recipient: { name: 'Иван Иванов', phones: [{ number: '+79134637228' }] },
-  packages: [{ number: 'OZ-0001-1', weight: 1200, length: 20, width: 15, height: 10, items: [{ name: 'Mug', ware_key: 'SKU-1', payment: { value: 0 }, cost: 450, weight: 600, amount: 2 }] }],
+  packages: [
+    {
+      number: 'OZ-0001-1',
+      weight: 1200,
+      length: 20,
+      width: 15,
+      height: 10,
+      items: [{ name: 'Mug', ware_key: 'SKU-1', payment: { value: 0 }, cost: 450, weight: 600, amount: 2 }],
+    },
+  ],
   ...over,
 });
 
-const errorsOf = (a: Answer) => (a.body.requests as { errors?: { code: string; message: string }[] }[]).flatMap((r) => r.errors ?? []);
+const errorsOf = (a: Answer) =>
+  (a.body.requests as { errors?: { code: string; message: string }[] }[]).flatMap((r) => r.errors ?? []);
 
 describe('CDEK simulator', () => {
   let sim: CdekSimulator;
@@ -68,7 +103,8 @@ describe('CDEK simulator', () => {
   });
   afterAll(() => Promise.all(started.map(({ server: s }) => s.close())));
 
-  const create = async (over: Record<string, unknown> = {}) => call(server.url, 'POST', '/v2/orders', { token, json: order(over) });
+  const create = async (over: Record<string, unknown> = {}) =>
+    call(server.url, 'POST', '/v2/orders', { token, json: order(over) });
   const get = (path: string, t = token) => call(server.url, 'GET', path, { token: t });
 
   it('holds to the lists the digest itself gives', () => {
@@ -76,14 +112,28 @@ describe('CDEK simulator', () => {
     expect(cdekSchemas.webhookRequest.shape.type.options).toEqual(contract.webhookTypes);
     expect(contract.requestTypes).toEqual(['CREATE', 'UPDATE', 'DELETE', 'AUTH', 'GET']);
     expect(contract.requestStates).toEqual(['ACCEPTED', 'WAITING', 'SUCCESSFUL', 'INVALID']);
-    expect(contract.errorCodes).toEqual(expect.arrayContaining(['v2_field_is_empty', 'v2_entity_not_found', 'error_validate_im_dep_number_has_already_had_integration']));
+    expect(contract.errorCodes).toEqual(
+      expect.arrayContaining([
+        'v2_field_is_empty',
+        'v2_entity_not_found',
+        'error_validate_im_dep_number_has_already_had_integration',
+      ]),
+    );
   });
 
   it('reads every recorded sample with the contract’s schemas, and knows every field of the request template', () => {
-    expect(cdekSchemas.accepted.parse(samples['create-order.response'])).toMatchObject({ entity: { uuid: 'c2d74af8-24d0-4745-9273-bd22b069c780' } });
-    expect(cdekSchemas.orderAnswer.parse(samples['get-order.response'])).toMatchObject({ entity: { cdek_number: '1107009111', statuses: [{ code: 'CREATED' }, { code: 'ACCEPTED' }] } });
-    expect(cdekSchemas.accepted.parse(samples['print-orders-create.response'])).toMatchObject({ requests: [{ state: 'ACCEPTED' }] });
-    expect(cdekSchemas.printAnswer.parse(samples['print-orders-get.response'])).toMatchObject({ entity: { type: 'tpl_russia', statuses: [{ code: 'ACCEPTED' }] } });
+    expect(cdekSchemas.accepted.parse(samples['create-order.response'])).toMatchObject({
+      entity: { uuid: 'c2d74af8-24d0-4745-9273-bd22b069c780' },
+    });
+    expect(cdekSchemas.orderAnswer.parse(samples['get-order.response'])).toMatchObject({
+      entity: { cdek_number: '1107009111', statuses: [{ code: 'CREATED' }, { code: 'ACCEPTED' }] },
+    });
+    expect(cdekSchemas.accepted.parse(samples['print-orders-create.response'])).toMatchObject({
+      requests: [{ state: 'ACCEPTED' }],
+    });
+    expect(cdekSchemas.printAnswer.parse(samples['print-orders-get.response'])).toMatchObject({
+      entity: { type: 'tpl_russia', statuses: [{ code: 'ACCEPTED' }] },
+    });
     // The template's values are placeholders: only its field names are held to §3.
     expect(unknownOrderFields(samples['create-order.request-template'])).toEqual([]);
     expect(unknownOrderFields({ ...order(), recipient: { name: 'x', fone: '1' } })).toEqual(['order.recipient.fone']);
@@ -92,13 +142,25 @@ describe('CDEK simulator', () => {
   it('gives a token for form-encoded or query-string client credentials, refuses a wrong secret, and refuses calls without a live token', async () => {
     const issued = await tokenFor(server.url);
     expect(issued.status).toBe(200);
-    expect(cdekSchemas.tokenAnswer.parse(issued.body)).toMatchObject({ token_type: 'bearer', expires_in: 3599, scope: 'order:all payment:all' });
-    const byQuery = await call(server.url, 'POST', `/v2/oauth/token?grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`);
+    expect(cdekSchemas.tokenAnswer.parse(issued.body)).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 3599,
+      scope: 'order:all payment:all',
+    });
+    const byQuery = await call(
+      server.url,
+      'POST',
+      `/v2/oauth/token?grant_type=client_credentials&client_id=${client.clientId}&client_secret=${client.clientSecret}`,
+    );
     expect(byQuery.status).toBe(200);
 
     const wrong = await tokenFor(server.url, 'not-the-password');
     expect(wrong.status).toBe(401);
-    expect(cdekSchemas.refusal.parse(wrong.body).requests[0]).toMatchObject({ type: 'AUTH', state: 'INVALID', errors: [{ code: 'v2_unauthorized' }] });
+    expect(cdekSchemas.refusal.parse(wrong.body).requests[0]).toMatchObject({
+      type: 'AUTH',
+      state: 'INVALID',
+      errors: [{ code: 'v2_unauthorized' }],
+    });
     expect((await call(server.url, 'POST', '/v2/oauth/token', { form: 'grant_type=password' })).status).toBe(400);
 
     for (const t of [undefined, 'made.up.token']) {
@@ -119,19 +181,37 @@ describe('CDEK simulator', () => {
 
   it('refuses an order that fails the static check with 400 and the fields by name, and makes nothing', async () => {
     const before = sim.state.orders().length;
-    const noTariff = await call(server.url, 'POST', '/v2/orders', { token, json: { ...order(), tariff_code: undefined } });
+    const noTariff = await call(server.url, 'POST', '/v2/orders', {
+      token,
+      json: { ...order(), tariff_code: undefined },
+    });
     expect(noTariff.status).toBe(400);
     expect(errorsOf(noTariff)).toEqual([{ code: 'v2_field_is_empty', message: 'Field tariff_code is empty' }]);
     const noWeight = await create({ packages: [{ ...order().packages[0], weight: undefined }] });
     expect(errorsOf(noWeight)).toEqual([{ code: 'v2_field_is_empty', message: 'Field packages[0].weight is empty' }]);
-    expect(errorsOf(await create({ packages: [{ ...order().packages[0], width: '15' }] }))[0].code).toBe('v2_invalid_value_type');
-    expect(errorsOf(await create({ number: 'OZ-№1' }))[0]).toMatchObject({ code: 'v2_invalid_format', message: expect.stringContaining('number') });
+    expect(errorsOf(await create({ packages: [{ ...order().packages[0], width: '15' }] }))[0].code).toBe(
+      'v2_invalid_value_type',
+    );
+    expect(errorsOf(await create({ number: 'OZ-№1' }))[0]).toMatchObject({
+      code: 'v2_invalid_format',
+      message: expect.stringContaining('number'),
+    });
     expect(errorsOf(await create({ number: 'X'.repeat(41) }))[0].code).toBe('v2_invalid_format');
-    expect(errorsOf(await create({ shipment_point: 'MSK005' }))[0]).toMatchObject({ code: 'v2_bad_request', message: expect.stringContaining('must not be sent together') });
-    expect(errorsOf(await create({ to_location: undefined }))[0]).toMatchObject({ code: 'v2_field_is_empty', message: expect.stringContaining('delivery_point or to_location') });
+    expect(errorsOf(await create({ shipment_point: 'MSK005' }))[0]).toMatchObject({
+      code: 'v2_bad_request',
+      message: expect.stringContaining('must not be sent together'),
+    });
+    expect(errorsOf(await create({ to_location: undefined }))[0]).toMatchObject({
+      code: 'v2_field_is_empty',
+      message: expect.stringContaining('delivery_point or to_location'),
+    });
     expect(errorsOf(await create({ recipient: { name: 'Иван' } }))[0].message).toContain('recipient.phones');
     expect(errorsOf(await create({ packages: [] }))[0].code).toBe('v2_invalid_format');
-    const notJson = await fetch(`${server.url}/v2/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{' });
+    const notJson = await fetch(`${server.url}/v2/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(notJson.status).toBe(400);
     expect(sim.state.orders()).toHaveLength(before);
   });
@@ -149,7 +229,12 @@ describe('CDEK simulator', () => {
     const done = await get(`/v2/orders/${uuid}`);
     const entity = cdekSchemas.orderAnswer.parse(done.body).entity;
     expect(done.body.requests[0].state).toBe('SUCCESSFUL');
-    expect(entity).toMatchObject({ number: 'OZ-0001-1', cdek_number: expect.stringMatching(/^\d{10}$/), tariff_code: 137, delivery_mode: '1' });
+    expect(entity).toMatchObject({
+      number: 'OZ-0001-1',
+      cdek_number: expect.stringMatching(/^\d{10}$/),
+      tariff_code: 137,
+      delivery_mode: '1',
+    });
     expect(entity.statuses.map((s) => s.code)).toEqual(['CREATED', 'ACCEPTED']);
     expect(entity.to_location).toMatchObject({ code: 270, city: 'Новосибирск', country: 'Россия' });
     expect(entity.packages[0]).toMatchObject({ weight_volume: 600, weight_calc: 1200, barcode: expect.any(String) });
@@ -166,14 +251,21 @@ describe('CDEK simulator', () => {
     await create({ number: 'OZ-REUSED' });
     sim.state.process();
     const reused = await get('/v2/orders?im_number=OZ-REUSED');
-    expect(reused.body).toMatchObject({ entity: { number: 'OZ-REUSED', cdek_number: expect.any(String) }, requests: [{ state: 'SUCCESSFUL' }] });
+    expect(reused.body).toMatchObject({
+      entity: { number: 'OZ-REUSED', cdek_number: expect.any(String) },
+      requests: [{ state: 'SUCCESSFUL' }],
+    });
     expect(sim.state.orders().filter((o) => o.body.number === 'OZ-REUSED')).toHaveLength(2);
 
     expect((await get('/v2/orders?im_number=NO-SUCH')).status).toBe(404);
     expect(errorsOf(await get('/v2/orders'))[0].code).toBe('v2_parameters_empty');
     expect(errorsOf(await get('/v2/orders/00000000-0000-4000-8000-000000000000'))[0].code).toBe('v2_entity_not_found');
     sim.state.addClient('other-shop', 'other-password');
-    const other = (await call(server.url, 'POST', '/v2/oauth/token', { form: 'grant_type=client_credentials&client_id=other-shop&client_secret=other-password' })).body.access_token;
+    const other = (
+      await call(server.url, 'POST', '/v2/oauth/token', {
+        form: 'grant_type=client_credentials&client_id=other-shop&client_secret=other-password',
+      })
+    ).body.access_token;
     const forbidden = await get(`/v2/orders/${first.uuid}`, other);
     expect([forbidden.status, errorsOf(forbidden)[0].code]).toEqual([403, 'v2_entity_forbidden']);
     expect((await get('/v2/orders?im_number=OZ-0001-1', other)).status).toBe(404);
@@ -186,11 +278,23 @@ describe('CDEK simulator', () => {
     for (const a of [far, vague, again]) expect(a.status).toBe(202);
     sim.state.process();
     const refused = async (a: Answer) => (await get(`/v2/orders/${a.body.entity.uuid}`)).body.requests[0];
-    expect(await refused(far)).toMatchObject({ state: 'INVALID', errors: [{ code: 'v2_entity_invalid', message: 'СДЭК не доставляет в населённый пункт «Певек» (to_location)' }] });
-    expect((await refused(vague)).errors).toEqual([{ code: 'v2_entity_invalid', message: 'Адрес получателя неполный: укажите улицу и дом (to_location.address)' }]);
-    expect((await refused(again)).errors).toEqual([{ code: 'error_validate_im_dep_number_has_already_had_integration', message: expect.stringContaining('OZ-0001-1') }]);
+    expect(await refused(far)).toMatchObject({
+      state: 'INVALID',
+      errors: [{ code: 'v2_entity_invalid', message: 'СДЭК не доставляет в населённый пункт «Певек» (to_location)' }],
+    });
+    expect((await refused(vague)).errors).toEqual([
+      { code: 'v2_entity_invalid', message: 'Адрес получателя неполный: укажите улицу и дом (to_location.address)' },
+    ]);
+    expect((await refused(again)).errors).toEqual([
+      {
+        code: 'error_validate_im_dep_number_has_already_had_integration',
+        message: expect.stringContaining('OZ-0001-1'),
+      },
+    ]);
     // The refused duplicate never held the number: the lookup still finds the first order.
-    expect((await get('/v2/orders?im_number=OZ-0001-1')).body.entity.cdek_number).toBe(sim.state.orders()[0].cdekNumber);
+    expect((await get('/v2/orders?im_number=OZ-0001-1')).body.entity.cdek_number).toBe(
+      sim.state.orders()[0].cdekNumber,
+    );
     // The refused cities may change while the simulator runs.
     sim.state.unsupportedCities = ['Новосибирск'];
     const now = await create({ number: 'OZ-NSK' });
@@ -203,16 +307,29 @@ describe('CDEK simulator', () => {
     const timed = await start({ processingMs: 20 });
     const t = (await tokenFor(timed.server.url)).body.access_token;
     const made = await call(timed.server.url, 'POST', '/v2/orders', { token: t, json: order() });
-    await expect.poll(async () => (await call(timed.server.url, 'GET', `/v2/orders/${made.body.entity.uuid}`, { token: t })).body.requests[0].state).toBe('SUCCESSFUL');
+    await expect
+      .poll(
+        async () =>
+          (await call(timed.server.url, 'GET', `/v2/orders/${made.body.entity.uuid}`, { token: t })).body.requests[0]
+            .state,
+      )
+      .toBe('SUCCESSFUL');
   });
 
   it('forms a receipt: ACCEPTED without a url, then READY with one, and serves a valid PDF there to a bearer of a token', async () => {
     const registered = sim.state.orderByNumber('OZ-0001-1')!;
-    const asked = await call(server.url, 'POST', '/v2/print/orders', { token, json: { orders: [{ order_uuid: registered.uuid }], copy_count: 2 } });
+    const asked = await call(server.url, 'POST', '/v2/print/orders', {
+      token,
+      json: { orders: [{ order_uuid: registered.uuid }], copy_count: 2 },
+    });
     expect(asked.status).toBe(202);
     const uuid = cdekSchemas.accepted.parse(asked.body).entity.uuid;
     const pending = await get(`/v2/print/orders/${uuid}`);
-    expect(pending.body.entity).toMatchObject({ copy_count: 2, type: 'tpl_russia', statuses: [{ code: 'ACCEPTED', name: 'Принят' }] });
+    expect(pending.body.entity).toMatchObject({
+      copy_count: 2,
+      type: 'tpl_russia',
+      statuses: [{ code: 'ACCEPTED', name: 'Принят' }],
+    });
     expect(pending.body.entity).not.toHaveProperty('url');
     expect((await get(`/v2/print/orders/${uuid}.pdf`)).status).toBe(404);
 
@@ -226,16 +343,31 @@ describe('CDEK simulator', () => {
     expect(pdf.text).toContain(`CDEK ${registered.cdekNumber}`);
     // Every xref entry points at its object, and startxref at the table.
     const offsets = [...pdf.text.matchAll(/^(\d{10}) 00000 n $/gm)].map((m) => Number(m[1]));
-    expect(offsets.map((o, i) => pdf.text.slice(o).startsWith(`${i + 1} 0 obj`))).toEqual([true, true, true, true, true]);
+    expect(offsets.map((o, i) => pdf.text.slice(o).startsWith(`${i + 1} 0 obj`))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(pdf.text.slice(Number(/startxref\n(\d+)/.exec(pdf.text)![1])).startsWith('xref')).toBe(true);
     expect((await call(server.url, 'GET', new URL(ready.url!).pathname)).status).toBe(401);
 
-    const byNumber = await call(server.url, 'POST', '/v2/print/orders', { token, json: { orders: [{ cdek_number: registered.cdekNumber }] } });
-    const unknown = await call(server.url, 'POST', '/v2/print/orders', { token, json: { orders: [{ order_uuid: '00000000-0000-4000-8000-000000000000' }] } });
+    const byNumber = await call(server.url, 'POST', '/v2/print/orders', {
+      token,
+      json: { orders: [{ cdek_number: registered.cdekNumber }] },
+    });
+    const unknown = await call(server.url, 'POST', '/v2/print/orders', {
+      token,
+      json: { orders: [{ order_uuid: '00000000-0000-4000-8000-000000000000' }] },
+    });
     sim.state.process();
     expect((await get(`/v2/print/orders/${byNumber.body.entity.uuid}`)).body.entity.url).toBeDefined();
     const failed = (await get(`/v2/print/orders/${unknown.body.entity.uuid}`)).body;
-    expect(failed).toMatchObject({ entity: { statuses: [{ code: 'INVALID' }, { code: 'ACCEPTED' }] }, requests: [{ state: 'INVALID', errors: [{ code: 'v2_order_not_found' }] }] });
+    expect(failed).toMatchObject({
+      entity: { statuses: [{ code: 'INVALID' }, { code: 'ACCEPTED' }] },
+      requests: [{ state: 'INVALID', errors: [{ code: 'v2_order_not_found' }] }],
+    });
     expect(failed.entity).not.toHaveProperty('url');
     expect((await call(server.url, 'POST', '/v2/print/orders', { token, json: { orders: [] } })).status).toBe(400);
   });
@@ -253,13 +385,21 @@ describe('CDEK simulator', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     try {
-      const first = await call(server.url, 'POST', '/v2/webhooks', { token, json: { type: 'ORDER_STATUS', url: `${hook}/old` } });
-      const subscribed = await call(server.url, 'POST', '/v2/webhooks', { token, json: { type: 'ORDER_STATUS', url: `${hook}/cdek` } });
+      const first = await call(server.url, 'POST', '/v2/webhooks', {
+        token,
+        json: { type: 'ORDER_STATUS', url: `${hook}/old` },
+      });
+      const subscribed = await call(server.url, 'POST', '/v2/webhooks', {
+        token,
+        json: { type: 'ORDER_STATUS', url: `${hook}/cdek` },
+      });
       expect(subscribed.status).toBe(200);
       const listed = cdekSchemas.webhookList.parse((await get('/v2/webhooks')).body);
       expect(listed).toEqual([{ uuid: subscribed.body.entity.uuid, type: 'ORDER_STATUS', url: `${hook}/cdek` }]);
       expect((await call(server.url, 'DELETE', `/v2/webhooks/${first.body.entity.uuid}`, { token })).status).toBe(404);
-      expect((await call(server.url, 'POST', '/v2/webhooks', { token, json: { type: 'ORDER_MOVED', url: hook } })).status).toBe(400);
+      expect(
+        (await call(server.url, 'POST', '/v2/webhooks', { token, json: { type: 'ORDER_MOVED', url: hook } })).status,
+      ).toBe(400);
 
       const made = await create({ number: 'OZ-HOOKED' });
       const uuid = made.body.entity.uuid;
@@ -267,11 +407,17 @@ describe('CDEK simulator', () => {
       sim.state.advance(uuid, 'DELIVERED', { city: 'Новосибирск' });
       await sim.state.webhooksSent();
       const hooks = received.map((r) => cdekSchemas.orderStatusWebhook.parse(r));
-      expect(hooks.map((h) => [h.uuid, h.attributes.number, h.attributes.status_code, h.attributes.city_name])).toEqual([
-        [uuid, 'OZ-HOOKED', 'CREATED', 'Москва'],
-        [uuid, 'OZ-HOOKED', 'DELIVERED', 'Новосибирск'],
-      ]);
-      expect(hooks[1].attributes).toMatchObject({ cdek_number: sim.state.order(uuid)!.cdekNumber, city_code: '270', is_return: false });
+      expect(hooks.map((h) => [h.uuid, h.attributes.number, h.attributes.status_code, h.attributes.city_name])).toEqual(
+        [
+          [uuid, 'OZ-HOOKED', 'CREATED', 'Москва'],
+          [uuid, 'OZ-HOOKED', 'DELIVERED', 'Новосибирск'],
+        ],
+      );
+      expect(hooks[1].attributes).toMatchObject({
+        cdek_number: sim.state.order(uuid)!.cdekNumber,
+        city_code: '270',
+        is_return: false,
+      });
       expect(sim.state.deliveries.slice(-2).map((d) => d.status)).toEqual([200, 200]);
 
       // No retry (§7): a failing receiver gets the status once.
@@ -280,7 +426,9 @@ describe('CDEK simulator', () => {
       await sim.state.webhooksSent();
       expect(sim.state.deliveries.filter((d) => d.url.endsWith('/fails')).map((d) => d.status)).toEqual([500]);
       expect(() => sim.state.advance(uuid, 'LOST_IN_SPACE')).toThrow(/Not a CDEK order status/);
-      const del = await call(server.url, 'DELETE', `/v2/webhooks/${(await get('/v2/webhooks')).body[0].uuid}`, { token });
+      const del = await call(server.url, 'DELETE', `/v2/webhooks/${(await get('/v2/webhooks')).body[0].uuid}`, {
+        token,
+      });
       expect(del.body.requests[0]).toMatchObject({ type: 'DELETE', state: 'SUCCESSFUL' });
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
@@ -300,7 +448,9 @@ describe('CDEK simulator', () => {
     expect((await at()).status).toBe(503);
     faulty.sim.faults.next('429', 1, ['/v2/orders']);
     expect((await at()).status).toBe(200);
-    const limited = await fetch(`${faulty.server.url}/v2/orders?im_number=x`, { headers: { authorization: `Bearer ${t}` } });
+    const limited = await fetch(`${faulty.server.url}/v2/orders?im_number=x`, {
+      headers: { authorization: `Bearer ${t}` },
+    });
     expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '1']);
     await limited.arrayBuffer();
     faulty.sim.faults.next('malformed');
@@ -325,7 +475,9 @@ describe('CDEK simulator', () => {
       const second = await call(s.url, 'GET', `/v2/orders/${made.body.entity.uuid}`, { token: t });
       expect(second.body.entity).not.toHaveProperty('uuid');
       expect(checkCdekAnswer(tampered.log.at(-1)!)).toEqual([expect.stringContaining('entity.uuid')]);
-      expect((await call(s.url, 'GET', `/v2/orders/${made.body.entity.uuid}`, { token: t })).body.entity.uuid).toBe(made.body.entity.uuid);
+      expect((await call(s.url, 'GET', `/v2/orders/${made.body.entity.uuid}`, { token: t })).body.entity.uuid).toBe(
+        made.body.entity.uuid,
+      );
     } finally {
       await s.close();
     }
@@ -334,10 +486,17 @@ describe('CDEK simulator', () => {
   it('lets other processes add clients, settle, expire tokens, move a parcel, set the refused cities and read orders and webhooks through /__sim/cdek', async () => {
     const remote = await start();
     const base = remote.server.url;
-    const control = (method: string, path: string, json?: unknown) => call(base, method, `/__sim/cdek/${path}`, { json });
+    const control = (method: string, path: string, json?: unknown) =>
+      call(base, method, `/__sim/cdek/${path}`, { json });
     expect((await control('POST', 'clients', { clientId: 'remote', clientSecret: 'remote-secret' })).status).toBe(200);
-    const t = (await call(base, 'POST', '/v2/oauth/token', { form: 'grant_type=client_credentials&client_id=remote&client_secret=remote-secret' })).body.access_token;
-    expect((await control('PUT', 'unsupported-cities', { cities: ['Новосибирск'] })).body).toEqual({ cities: ['Новосибирск'] });
+    const t = (
+      await call(base, 'POST', '/v2/oauth/token', {
+        form: 'grant_type=client_credentials&client_id=remote&client_secret=remote-secret',
+      })
+    ).body.access_token;
+    expect((await control('PUT', 'unsupported-cities', { cities: ['Новосибирск'] })).body).toEqual({
+      cities: ['Новосибирск'],
+    });
     const refused = await call(base, 'POST', '/v2/orders', { token: t, json: order() });
     await control('POST', 'process');
     expect((await control('PUT', 'unsupported-cities', { cities: [] })).status).toBe(200);
@@ -346,9 +505,14 @@ describe('CDEK simulator', () => {
     const orders = (await control('GET', 'orders')).body.orders;
     expect(orders.map((o: { request: { state: string } }) => o.request.state)).toEqual(['INVALID', 'SUCCESSFUL']);
     expect(orders[0].order.uuid).toBe(refused.body.entity.uuid);
-    const moved = await control('POST', `orders/${made.body.entity.uuid}/status`, { code: 'DELIVERED', city: 'Новосибирск' });
+    const moved = await control('POST', `orders/${made.body.entity.uuid}/status`, {
+      code: 'DELIVERED',
+      city: 'Новосибирск',
+    });
     expect(moved.body.order.statuses[0]).toMatchObject({ code: 'DELIVERED', name: 'Вручен', city: 'Новосибирск' });
-    expect((await control('POST', `orders/${refused.body.entity.uuid}/status`, { code: 'DELIVERED' })).status).toBe(400);
+    expect((await control('POST', `orders/${refused.body.entity.uuid}/status`, { code: 'DELIVERED' })).status).toBe(
+      400,
+    );
     expect((await control('GET', 'webhooks')).body).toEqual({ subscriptions: [], deliveries: [] });
     await control('POST', 'expire-tokens');
     expect((await call(base, 'GET', '/v2/webhooks', { token: t })).status).toBe(401);
@@ -362,24 +526,60 @@ describe('CDEK simulator', () => {
     // What the simulator accepted (2xx) must be what the digest allows a client to send.
     expect(log.filter((e) => e.status < 300 && !e.fault).flatMap((entry) => checkCdekRequest(entry))).toEqual([]);
     // Every error code it gave is the digest's (§8), or one of the three server.ts names as its own.
-    const codes = new Set(log.flatMap((e) => ((e.responseBody as { requests?: { errors?: { code: string }[] }[] } | null)?.requests ?? []).flatMap((r) => r.errors ?? []).map((x) => x.code)));
+    const codes = new Set(
+      log.flatMap((e) =>
+        ((e.responseBody as { requests?: { errors?: { code: string }[] }[] } | null)?.requests ?? [])
+          .flatMap((r) => r.errors ?? [])
+          .map((x) => x.code),
+      ),
+    );
     const own = ['v2_token_expired', 'v2_unauthorized', 'v2_too_many_requests'];
     expect([...codes].filter((c) => !contract.errorCodes.includes(c) && !own.includes(c))).toEqual([]);
   });
 
   it('has checkers that do notice a request or an answer off the digest', () => {
     const json = { authorization: 'Bear…', 'content-type': 'application/json' };
-    const entry = (method: string, path: string, status: number, body: unknown, responseBody: unknown, headers: Record<string, string> = json) => ({
-      at: '', method, path, query: {}, headers, body, status, responseBody,
+    const entry = (
+      method: string,
+      path: string,
+      status: number,
+      body: unknown,
+      responseBody: unknown,
+      headers: Record<string, string> = json,
+    ) => ({
+      at: '',
+      method,
+      path,
+      query: {},
+      headers,
+      body,
+      status,
+      responseBody,
     });
-    expect(checkCdekRequest(entry('POST', '/v2/orders', 202, { ...order(), recipient_name: 'x' }, null))).toEqual([expect.stringContaining('order.recipient_name is no field of §3')]);
-    expect(checkCdekRequest(entry('POST', '/v2/orders', 202, order({ tariff_code: '137' }), null))).toEqual([expect.stringContaining('tariff_code')]);
-    expect(checkCdekRequest(entry('GET', '/v2/webhooks', 200, null, [], {}))).toEqual([expect.stringContaining('no bearer token')]);
-    expect(checkCdekRequest(entry('POST', '/v2/oauth/token', 200, 'grant_type=client_credentials&client_id=a&client_secret=b', null))).toEqual([expect.stringContaining('form-encoded')]);
+    expect(checkCdekRequest(entry('POST', '/v2/orders', 202, { ...order(), recipient_name: 'x' }, null))).toEqual([
+      expect.stringContaining('order.recipient_name is no field of §3'),
+    ]);
+    expect(checkCdekRequest(entry('POST', '/v2/orders', 202, order({ tariff_code: '137' }), null))).toEqual([
+      expect.stringContaining('tariff_code'),
+    ]);
+    expect(checkCdekRequest(entry('GET', '/v2/webhooks', 200, null, [], {}))).toEqual([
+      expect.stringContaining('no bearer token'),
+    ]);
+    expect(
+      checkCdekRequest(
+        entry('POST', '/v2/oauth/token', 200, 'grant_type=client_credentials&client_id=a&client_secret=b', null),
+      ),
+    ).toEqual([expect.stringContaining('form-encoded')]);
     const accepted = samples['create-order.response'] as { requests: { state: string }[] };
     const done = { ...accepted, requests: [{ ...accepted.requests[0], state: 'SUCCESSFUL' }] };
-    expect(checkCdekAnswer(entry('POST', '/v2/orders', 202, null, done))).toEqual([expect.stringContaining('CREATE, ACCEPTED')]);
-    expect(checkCdekAnswer(entry('POST', '/v2/orders', 201, null, accepted))).toEqual([expect.stringContaining('no such answer')]);
-    expect(checkCdekAnswer(entry('GET', '/v2/orders/nope', 200, null, {}))).toEqual([expect.stringContaining('not a call of the digest')]);
+    expect(checkCdekAnswer(entry('POST', '/v2/orders', 202, null, done))).toEqual([
+      expect.stringContaining('CREATE, ACCEPTED'),
+    ]);
+    expect(checkCdekAnswer(entry('POST', '/v2/orders', 201, null, accepted))).toEqual([
+      expect.stringContaining('no such answer'),
+    ]);
+    expect(checkCdekAnswer(entry('GET', '/v2/orders/nope', 200, null, {}))).toEqual([
+      expect.stringContaining('not a call of the digest'),
+    ]);
   });
 });

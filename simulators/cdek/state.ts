@@ -52,7 +52,12 @@ export const ORDER_STATUSES: Record<string, string> = {
   NOT_DELIVERED: 'Не вручен',
 };
 
-export const PRINT_STATUSES = { ACCEPTED: 'Принят', PROCESSING: 'Формируется', READY: 'Сформирован', INVALID: 'Некорректный запрос' } as const;
+export const PRINT_STATUSES = {
+  ACCEPTED: 'Принят',
+  PROCESSING: 'Формируется',
+  READY: 'Сформирован',
+  INVALID: 'Некорректный запрос',
+} as const;
 
 export interface CdekStatusEntry {
   code: string;
@@ -178,7 +183,11 @@ export class CdekState {
     if (this.clients.get(clientId) !== clientSecret) return null;
     const jti = crypto.randomUUID();
     const expiresAt = this.now() + this.tokenTtlSeconds * 1000;
-    const token = [base64url({ alg: 'RS256', typ: 'JWT' }), base64url({ client_id: clientId, exp: Math.floor(expiresAt / 1000), jti }), crypto.randomBytes(16).toString('base64url')].join('.');
+    const token = [
+      base64url({ alg: 'RS256', typ: 'JWT' }),
+      base64url({ client_id: clientId, exp: Math.floor(expiresAt / 1000), jti }),
+      crypto.randomBytes(16).toString('base64url'),
+    ].join('.');
     this.tokens.set(token, { clientId, expiresAt });
     return { token, expiresIn: Math.max(0, this.tokenTtlSeconds - 1), jti };
   }
@@ -208,12 +217,19 @@ export class CdekState {
   /** §4: the order a lookup by our number finds: the latest holding it. */
   orderByNumber(number: string, clientId?: string): CdekOrder | undefined {
     return this.orders()
-      .filter((o) => (clientId === undefined || o.clientId === clientId) && (o.body.number ?? o.uuid) === number && !o.refusedAsDuplicate)
+      .filter(
+        (o) =>
+          (clientId === undefined || o.clientId === clientId) &&
+          (o.body.number ?? o.uuid) === number &&
+          !o.refusedAsDuplicate,
+      )
       .at(-1);
   }
 
   orderByCdekNumber(cdekNumber: string, clientId?: string): CdekOrder | undefined {
-    return this.orders().find((o) => o.cdekNumber === cdekNumber && (clientId === undefined || o.clientId === clientId));
+    return this.orders().find(
+      (o) => o.cdekNumber === cdekNumber && (clientId === undefined || o.clientId === clientId),
+    );
   }
 
   /** An order passed the static check (§2): ACCEPTED now, checked in full a moment later. */
@@ -254,9 +270,20 @@ export class CdekState {
     const problems: CdekProblem[] = [];
     const { number } = order.body;
     if (number !== undefined) {
-      const holder = this.orders().find((o) => o !== order && o.clientId === order.clientId && o.body.number === number && o.request.state !== 'INVALID' && o.createdAt <= order.createdAt);
+      const holder = this.orders().find(
+        (o) =>
+          o !== order &&
+          o.clientId === order.clientId &&
+          o.body.number === number &&
+          o.request.state !== 'INVALID' &&
+          o.createdAt <= order.createdAt,
+      );
       // §8 names this code for a number that is not unique.
-      if (holder) problems.push({ code: DUPLICATE_NUMBER, message: `Номер заказа ИМ «${number}» не уникальный: он уже есть у заказа ${holder.uuid}` });
+      if (holder)
+        problems.push({
+          code: DUPLICATE_NUMBER,
+          message: `Номер заказа ИМ «${number}» не уникальный: он уже есть у заказа ${holder.uuid}`,
+        });
     }
     const ends = [
       ['from_location', 'отправителя'],
@@ -267,8 +294,16 @@ export class CdekState {
       if (!at) continue;
       // The digest names no code for these; v2_entity_invalid is the one of §8 that fits.
       const refused = [at.city, at.region].find((name) => name !== undefined && this.isUnsupported(name));
-      if (refused) problems.push({ code: 'v2_entity_invalid', message: `СДЭК не доставляет в населённый пункт «${refused}» (${place})` });
-      if (!hasStreetAndHouse(at.address)) problems.push({ code: 'v2_entity_invalid', message: `Адрес ${whose} неполный: укажите улицу и дом (${place}.address)` });
+      if (refused)
+        problems.push({
+          code: 'v2_entity_invalid',
+          message: `СДЭК не доставляет в населённый пункт «${refused}» (${place})`,
+        });
+      if (!hasStreetAndHouse(at.address))
+        problems.push({
+          code: 'v2_entity_invalid',
+          message: `Адрес ${whose} неполный: укажите улицу и дом (${place}.address)`,
+        });
     }
     return problems;
   }
@@ -287,9 +322,21 @@ export class CdekState {
     return order;
   }
 
-  private statusEntry(body: OrderRequest, code: string, at: number, options: { city?: string; reasonCode?: string } = {}): CdekStatusEntry {
+  private statusEntry(
+    body: OrderRequest,
+    code: string,
+    at: number,
+    options: { city?: string; reasonCode?: string } = {},
+  ): CdekStatusEntry {
     const city = options.city ?? body.from_location?.city ?? 'Офис СДЭК';
-    return { code, name: ORDER_STATUSES[code], at, city, cityCode: cityCode(city), ...(options.reasonCode ? { reasonCode: options.reasonCode } : {}) };
+    return {
+      code,
+      name: ORDER_STATUSES[code],
+      at,
+      city,
+      cityCode: cityCode(city),
+      ...(options.reasonCode ? { reasonCode: options.reasonCode } : {}),
+    };
   }
 
   private addStatus(order: CdekOrder, code: string, options: { city?: string; reasonCode?: string } = {}): void {
@@ -300,7 +347,11 @@ export class CdekState {
 
   // --- §6 print jobs ----------------------------------------------------------------------
 
-  createPrint(clientId: string, input: { orders: PrintRef[]; copy_count?: number; type?: string }, origin: string): CdekPrintJob {
+  createPrint(
+    clientId: string,
+    input: { orders: PrintRef[]; copy_count?: number; type?: string },
+    origin: string,
+  ): CdekPrintJob {
     const now = this.now();
     const job: CdekPrintJob = {
       uuid: crypto.randomUUID(),
@@ -323,9 +374,13 @@ export class CdekState {
     const orders: CdekOrder[] = [];
     const problems: CdekProblem[] = [];
     for (const ref of job.orders) {
-      const order = 'order_uuid' in ref ? this.ordersByUuid.get(ref.order_uuid) : this.orderByCdekNumber(ref.cdek_number, job.clientId);
+      const order =
+        'order_uuid' in ref
+          ? this.ordersByUuid.get(ref.order_uuid)
+          : this.orderByCdekNumber(ref.cdek_number, job.clientId);
       const name = 'order_uuid' in ref ? ref.order_uuid : ref.cdek_number;
-      if (!order || order.clientId !== job.clientId || !order.cdekNumber) problems.push({ code: 'v2_order_not_found', message: `Заказ ${name} не найден или ещё не зарегистрирован` });
+      if (!order || order.clientId !== job.clientId || !order.cdekNumber)
+        problems.push({ code: 'v2_order_not_found', message: `Заказ ${name} не найден или ещё не зарегистрирован` });
       else orders.push(order);
     }
     return { orders, problems };
@@ -389,10 +444,17 @@ export class CdekState {
         city_code: String(status.cityCode),
       },
     };
-    for (const subscription of this.subscriptions.filter((s) => s.clientId === order.clientId && s.type === 'ORDER_STATUS')) {
+    for (const subscription of this.subscriptions.filter(
+      (s) => s.clientId === order.clientId && s.type === 'ORDER_STATUS',
+    )) {
       const delivery: WebhookDelivery = { url: subscription.url, body, status: null };
       this.deliveries.push(delivery);
-      const post = fetch(subscription.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) })
+      const post = fetch(subscription.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      })
         .then(async (res) => {
           await res.arrayBuffer();
           delivery.status = res.status;

@@ -41,7 +41,13 @@ export interface GenericSimulator extends Simulator {
   /** Every quantity pushed to a listing, in the order the pushes were applied. */
   pushes: Map<string, number[]>;
   /** Adds `count` listings `L<n>` with SKU `<skuPrefix><n>` (n from `from`, default continuing). */
-  seed(options: { count: number; skuPrefix?: string; quantity?: number; from?: number; withEan?: boolean }): GenericListing[];
+  seed(options: {
+    count: number;
+    skuPrefix?: string;
+    quantity?: number;
+    from?: number;
+    withEan?: boolean;
+  }): GenericListing[];
   /** Adds (or replaces) one listing. */
   add(listing: GenericListing): void;
   quantityOf(id: string): number | undefined;
@@ -56,8 +62,11 @@ export function createGenericSimulator(options: GenericSimulatorOptions): Generi
     name: 'generic',
     rateLimits: rps ? [{ requests: rps, intervalMs: 1000, burst: options.burst ?? rps }] : [],
     tooManyRequests: (c, retryAfter) =>
-      c.json({ error: { code: 'RATE_LIMITED', message: `At most ${rps} requests per second` } }, 429, { 'retry-after': String(retryAfter) }),
-    serverError: (c, status) => c.json({ error: { code: 'INTERNAL', message: 'Temporary failure, try again' } }, status),
+      c.json({ error: { code: 'RATE_LIMITED', message: `At most ${rps} requests per second` } }, 429, {
+        'retry-after': String(retryAfter),
+      }),
+    serverError: (c, status) =>
+      c.json({ error: { code: 'INTERNAL', message: 'Temporary failure, try again' } }, status),
   });
   const listings = new Map<string, GenericListing>();
   const order: string[] = [];
@@ -68,10 +77,13 @@ export function createGenericSimulator(options: GenericSimulatorOptions): Generi
     const bearer = c.req.header('authorization')?.replace(/^Bearer\s+/i, '');
     return (bearer ?? c.req.query('api_key')) === options.apiKey;
   };
-  const unauthorized = (c: Context) => c.json({ error: { code: 'UNAUTHORIZED', message: 'Unknown or revoked API key' } }, 401);
+  const unauthorized = (c: Context) =>
+    c.json({ error: { code: 'UNAUTHORIZED', message: 'Unknown or revoked API key' } }, 401);
   const invalid = (c: Context, message: string) => c.json({ error: { code: 'INVALID_REQUEST', message } }, 400);
 
-  sim.app.get('/v1/seller', (c) => (authorized(c) ? c.json({ id: 'seller-1', name: 'Generic seller', listings: listings.size }) : unauthorized(c)));
+  sim.app.get('/v1/seller', (c) =>
+    authorized(c) ? c.json({ id: 'seller-1', name: 'Generic seller', listings: listings.size }) : unauthorized(c),
+  );
 
   sim.app.get('/v1/listings', (c) => {
     if (!authorized(c)) return unauthorized(c);
@@ -87,7 +99,8 @@ export function createGenericSimulator(options: GenericSimulatorOptions): Generi
   sim.app.post('/v1/stock/read', async (c) => {
     if (!authorized(c)) return unauthorized(c);
     const body = (await c.req.json().catch(() => null)) as { ids?: unknown } | null;
-    if (!body || !Array.isArray(body.ids) || body.ids.some((id) => typeof id !== 'string')) return invalid(c, 'ids must be an array of strings');
+    if (!body || !Array.isArray(body.ids) || body.ids.some((id) => typeof id !== 'string'))
+      return invalid(c, 'ids must be an array of strings');
     if (body.ids.length > batchSize) return invalid(c, `at most ${batchSize} ids per request`);
     const items: { id: string; quantity: number }[] = [];
     const missing: string[] = [];
@@ -108,7 +121,8 @@ export function createGenericSimulator(options: GenericSimulatorOptions): Generi
       const id = String(item?.id ?? '');
       const listing = listings.get(id);
       if (!listing) return { id, status: 'not_found' as const, message: 'No such listing' };
-      if (!Number.isInteger(item.quantity) || (item.quantity as number) < 0) return { id, status: 'invalid' as const, message: 'quantity must be a non-negative integer' };
+      if (!Number.isInteger(item.quantity) || (item.quantity as number) < 0)
+        return { id, status: 'invalid' as const, message: 'quantity must be a non-negative integer' };
       listing.quantity = item.quantity as number;
       const history = pushes.get(id) ?? [];
       history.push(listing.quantity);

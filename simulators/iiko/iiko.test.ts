@@ -29,7 +29,11 @@ describe('iiko Cloud simulator', () => {
   it('trades an apiLogin for a token; an unknown login, a missing, unknown or expired token get 401 with iiko’s error body', async () => {
     const bad = await post('/api/1/access_token', { apiLogin: 'nope' });
     expect(bad.status).toBe(401);
-    expect(bad.body).toEqual({ correlationId: expect.any(String), errorDescription: expect.any(String), error: 'UNAUTHORIZED' });
+    expect(bad.body).toEqual({
+      correlationId: expect.any(String),
+      errorDescription: expect.any(String),
+      error: 'UNAUTHORIZED',
+    });
     expect((await post('/api/1/organizations', {}, null)).status).toBe(401);
     expect((await post('/api/1/organizations', {}, 'made-up')).status).toBe(401);
 
@@ -48,10 +52,14 @@ describe('iiko Cloud simulator', () => {
     const dishes = nomenclature.products.filter((p: { type: string }) => p.type !== 'Modifier');
     expect(dishes.length).toBeGreaterThan(200);
     const groups = new Map(nomenclature.groups.map((g: { id: string }) => [g.id, g]));
-    const nested = nomenclature.groups.filter((g: { parentGroup: string | null }) => g.parentGroup && groups.has(g.parentGroup));
+    const nested = nomenclature.groups.filter(
+      (g: { parentGroup: string | null }) => g.parentGroup && groups.has(g.parentGroup),
+    );
     expect(nested.length).toBeGreaterThan(10);
     const pizza = dishes.find((p: { sizePrices: unknown[] }) => p.sizePrices.length === 3);
-    expect(pizza.sizePrices.map((s: { price: { currentPrice: number } }) => s.price.currentPrice)).toEqual(expect.arrayContaining([expect.any(Number)]));
+    expect(pizza.sizePrices.map((s: { price: { currentPrice: number } }) => s.price.currentPrice)).toEqual(
+      expect.arrayContaining([expect.any(Number)]),
+    );
     const dough = pizza.groupModifiers.find((g: { minAmount: number }) => g.minAmount === 1);
     expect(dough).toMatchObject({ minAmount: 1, maxAmount: 1, required: true });
     expect(nomenclature.revision).toBeGreaterThan(0);
@@ -93,12 +101,25 @@ describe('iiko Cloud simulator', () => {
     const hookServer = await receiver.listen();
     try {
       const t = await token();
-      const registered = await post('/api/1/webhooks/update_settings', { organizationId: org, webHooksUri: `${hookServer.url}/hook`, authToken: 'secret-token-1', webHooksFilter: { stopListUpdateFilter: { updates: true } } }, t);
+      const registered = await post(
+        '/api/1/webhooks/update_settings',
+        {
+          organizationId: org,
+          webHooksUri: `${hookServer.url}/hook`,
+          authToken: 'secret-token-1',
+          webHooksFilter: { stopListUpdateFilter: { updates: true } },
+        },
+        t,
+      );
       expect(registered.status).toBe(200);
       expect(await sim.sendStopListWebhook(org)).toBe(200);
       expect(received).toHaveLength(1);
       expect(received[0].auth).toBe('secret-token-1');
-      expect(received[0].body[0]).toMatchObject({ eventType: 'StopListUpdate', organizationId: org, eventInfo: { terminalGroupsStopListsUpdates: expect.any(Array) } });
+      expect(received[0].body[0]).toMatchObject({
+        eventType: 'StopListUpdate',
+        organizationId: org,
+        eventInfo: { terminalGroupsStopListsUpdates: expect.any(Array) },
+      });
     } finally {
       await hookServer.close();
     }
@@ -114,13 +135,25 @@ describe('iiko Cloud simulator', () => {
     const spec = await loadSpec('iiko/iikocloud.openapi.json');
     const problems = sim.log.flatMap((e) =>
       // The request of a deliberately bad call breaks the contract; its answer must still conform.
-      checkExchange(spec, { ...e, body: e.status >= 400 ? undefined : e.body, headers: e.status === 401 ? {} : e.headers }).filter(
-        (p) => !(e.status >= 400 && /required header|request body/.test(p)),
-      ),
+      checkExchange(spec, {
+        ...e,
+        body: e.status >= 400 ? undefined : e.body,
+        headers: e.status === 401 ? {} : e.headers,
+      }).filter((p) => !(e.status >= 400 && /required header|request body/.test(p))),
     );
     expect(problems).toEqual([]);
     expect(new Set(sim.log.map((e) => e.path))).toEqual(
-      new Set(['/api/1/access_token', '/api/1/organizations', '/api/1/nomenclature', '/api/1/stop_lists', '/api/1/webhooks/update_settings', '/api/1/terminal_groups', '/api/1/payment_types', '/api/1/combo', '/api/2/menu']),
+      new Set([
+        '/api/1/access_token',
+        '/api/1/organizations',
+        '/api/1/nomenclature',
+        '/api/1/stop_lists',
+        '/api/1/webhooks/update_settings',
+        '/api/1/terminal_groups',
+        '/api/1/payment_types',
+        '/api/1/combo',
+        '/api/2/menu',
+      ]),
     );
   });
 });

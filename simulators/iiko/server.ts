@@ -23,8 +23,12 @@ export interface IikoSimulatorOptions {
 
 const correlationId = () => crypto.randomUUID();
 
-const iikoError = (c: Context, status: 400 | 401 | 404 | 500 | 502 | 503, description: string, error: string | null = null) =>
-  c.json({ correlationId: correlationId(), errorDescription: description, error }, status);
+const iikoError = (
+  c: Context,
+  status: 400 | 401 | 404 | 500 | 502 | 503,
+  description: string,
+  error: string | null = null,
+) => c.json({ correlationId: correlationId(), errorDescription: description, error }, status);
 
 type Env = { Variables: { organizationIds: string[] } };
 
@@ -34,7 +38,11 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
     name: 'iiko',
     // iiko publishes no rate limit; an overloaded transport answers 429 with its own error body.
     tooManyRequests: (c, retryAfter) =>
-      c.json({ correlationId: correlationId(), errorDescription: 'Too many requests', error: 'TOO_MANY_REQUESTS' }, 429, { 'retry-after': String(retryAfter) }),
+      c.json(
+        { correlationId: correlationId(), errorDescription: 'Too many requests', error: 'TOO_MANY_REQUESTS' },
+        429,
+        { 'retry-after': String(retryAfter) },
+      ),
     serverError: (c, status) => iikoError(c, status, 'Internal server error', 'INTERNAL_SERVER_ERROR'),
   });
   const app = sim.app as unknown as import('hono').Hono<Env>;
@@ -75,10 +83,15 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
   app.post('/api/1/organizations', async (c) => {
     const { organizationIds } = await body(c);
     const allowed = c.get('organizationIds');
-    const ids = Array.isArray(organizationIds) && organizationIds.length ? allowed.filter((id) => organizationIds.includes(id)) : allowed;
+    const ids =
+      Array.isArray(organizationIds) && organizationIds.length
+        ? allowed.filter((id) => organizationIds.includes(id))
+        : allowed;
     return c.json({
       correlationId: correlationId(),
-      organizations: ids.map((id) => state.organization(id)).map((o) => ({ responseType: 'Simple', id: o.id, name: o.name, code: o.code })),
+      organizations: ids
+        .map((id) => state.organization(id))
+        .map((o) => ({ responseType: 'Simple', id: o.id, name: o.name, code: o.code })),
     });
   });
 
@@ -89,12 +102,24 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
     const org = orgs[0];
     const since = typeof input.startRevision === 'number' ? input.startRevision : null;
     // A full answer has what exists; a delta has everything changed since, deleted items flagged.
-    const wanted = (item: { revision: number; isDeleted: boolean }) => (since === null ? !item.isDeleted : item.revision > since);
+    const wanted = (item: { revision: number; isDeleted: boolean }) =>
+      since === null ? !item.isDeleted : item.revision > since;
     return c.json({
       correlationId: correlationId(),
       groups: [...org.groups.values()].filter(wanted).map((g) => ({
-        imageLinks: g.imageLinks, parentGroup: g.parentGroup, order: g.order, isIncludedInMenu: g.isIncludedInMenu, isGroupModifier: g.isGroupModifier,
-        id: g.id, code: g.code, name: g.name, description: g.description, isDeleted: g.isDeleted, tags: [], seoTitle: null, seoDescription: null,
+        imageLinks: g.imageLinks,
+        parentGroup: g.parentGroup,
+        order: g.order,
+        isIncludedInMenu: g.isIncludedInMenu,
+        isGroupModifier: g.isGroupModifier,
+        id: g.id,
+        code: g.code,
+        name: g.name,
+        description: g.description,
+        isDeleted: g.isDeleted,
+        tags: [],
+        seoTitle: null,
+        seoDescription: null,
       })),
       productCategories: [],
       products: [...org.products.values()].filter(wanted).map(productJson),
@@ -117,7 +142,11 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
           .map((tg) => ({
             terminalGroupId: tg.id,
             items: [...(org.stopLists.get(tg.id)?.values() ?? [])].map((e) => ({
-              balance: e.balance, productId: e.productId, sizeId: e.sizeId, sku: org.products.get(e.productId)?.code ?? null, dateAdd: e.dateAdd,
+              balance: e.balance,
+              productId: e.productId,
+              sizeId: e.sizeId,
+              sku: org.products.get(e.productId)?.code ?? null,
+              dateAdd: e.dateAdd,
             })),
           }))
           .filter((tg) => tg.items.length),
@@ -126,7 +155,11 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
   });
 
   const terminalGroupJson = (org: IikoOrganization) => (tg: IikoOrganization['terminalGroups'][number]) => ({
-    id: tg.id, organizationId: org.id, name: tg.name, address: tg.address, timeZone: 'Russian Standard Time',
+    id: tg.id,
+    organizationId: org.id,
+    name: tg.name,
+    address: tg.address,
+    timeZone: 'Russian Standard Time',
   });
 
   app.post('/api/1/terminal_groups', async (c) => {
@@ -135,8 +168,14 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
     if (orgs instanceof Response) return orgs;
     return c.json({
       correlationId: correlationId(),
-      terminalGroups: orgs.map((org) => ({ organizationId: org.id, items: org.terminalGroups.filter((t) => !t.inSleep).map(terminalGroupJson(org)) })),
-      terminalGroupsInSleep: orgs.map((org) => ({ organizationId: org.id, items: org.terminalGroups.filter((t) => t.inSleep).map(terminalGroupJson(org)) })),
+      terminalGroups: orgs.map((org) => ({
+        organizationId: org.id,
+        items: org.terminalGroups.filter((t) => !t.inSleep).map(terminalGroupJson(org)),
+      })),
+      terminalGroupsInSleep: orgs.map((org) => ({
+        organizationId: org.id,
+        items: org.terminalGroups.filter((t) => t.inSleep).map(terminalGroupJson(org)),
+      })),
     });
   });
 
@@ -148,9 +187,17 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
       correlationId: correlationId(),
       paymentTypes: orgs.flatMap((org) =>
         org.paymentTypes.map((p) => ({
-          id: p.id, code: p.code, name: p.name, comment: null, combinable: p.kind !== 'IikoCard', externalRevision: org.revision,
-          applicableMarketingCampaigns: [], isDeleted: p.isDeleted, printCheque: p.kind !== 'External',
-          paymentProcessingType: p.kind === 'External' ? 'External' : 'Both', paymentTypeKind: p.kind,
+          id: p.id,
+          code: p.code,
+          name: p.name,
+          comment: null,
+          combinable: p.kind !== 'IikoCard',
+          externalRevision: org.revision,
+          applicableMarketingCampaigns: [],
+          isDeleted: p.isDeleted,
+          printCheque: p.kind !== 'External',
+          paymentProcessingType: p.kind === 'External' ? 'External' : 'Both',
+          paymentTypeKind: p.kind,
           terminalGroups: org.terminalGroups.map(terminalGroupJson(org)),
         })),
       ),
@@ -167,11 +214,30 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
       comboSpecifications: org.combos
         .filter((k) => !k.isDeleted)
         .map((k, i) => ({
-          sourceActionId: k.sourceActionId, categoryId, name: k.name, priceModificationType: 0, priceModification: k.priceModification,
-          isActive: true, startDate: null, expirationDate: null, lackingGroupsToSuggest: 0, includeModifiers: false, sortOrder: i,
+          sourceActionId: k.sourceActionId,
+          categoryId,
+          name: k.name,
+          priceModificationType: 0,
+          priceModification: k.priceModification,
+          isActive: true,
+          startDate: null,
+          expirationDate: null,
+          lackingGroupsToSuggest: 0,
+          includeModifiers: false,
+          sortOrder: i,
           groups: k.groups.map((g) => ({
-            id: g.id, name: g.name, isMainGroup: g.isMainGroup, skipStep: false,
-            products: g.productIds.map((productId, position) => ({ productId, sizeName: '', sizeId: null, forbiddenModifiers: [], priceModificationAmount: 0, position })),
+            id: g.id,
+            name: g.name,
+            isMainGroup: g.isMainGroup,
+            skipStep: false,
+            products: g.productIds.map((productId, position) => ({
+              productId,
+              sizeName: '',
+              sizeId: null,
+              forbiddenModifiers: [],
+              priceModificationAmount: 0,
+              position,
+            })),
           })),
         })),
       comboCategories: [{ id: categoryId, name: 'Комбо' }],
@@ -180,15 +246,24 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
   });
 
   app.post('/api/2/menu', (c) =>
-    c.json({ correlationId: correlationId(), externalMenus: state.externalMenus, priceCategories: state.priceCategories }),
+    c.json({
+      correlationId: correlationId(),
+      externalMenus: state.externalMenus,
+      priceCategories: state.priceCategories,
+    }),
   );
 
   app.post('/api/1/webhooks/update_settings', async (c) => {
     const input = await body(c);
     const orgs = organizationsOf(c, input.organizationId);
     if (orgs instanceof Response) return orgs;
-    if (typeof input.webHooksUri !== 'string' || !/^https?:\/\//.test(input.webHooksUri)) return iikoError(c, 400, 'webHooksUri must be an absolute http(s) URL', 'BAD_REQUEST');
-    orgs[0].webhook = { webHooksUri: input.webHooksUri, authToken: typeof input.authToken === 'string' ? input.authToken : null, filter: input.webHooksFilter ?? null };
+    if (typeof input.webHooksUri !== 'string' || !/^https?:\/\//.test(input.webHooksUri))
+      return iikoError(c, 400, 'webHooksUri must be an absolute http(s) URL', 'BAD_REQUEST');
+    orgs[0].webhook = {
+      webHooksUri: input.webHooksUri,
+      authToken: typeof input.authToken === 'string' ? input.authToken : null,
+      filter: input.webHooksFilter ?? null,
+    };
     return c.json({ correlationId: correlationId() });
   });
 
@@ -202,12 +277,30 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
       return c.json({ ok: false, error: (error as Error).message }, 400);
     }
   };
-  control.post('/__sim/iiko/price', controlled((i) => state.setPrice(i.productId, Number(i.price), i.sizeId ?? null)));
-  control.post('/__sim/iiko/delete', controlled((i) => (i.groupId ? state.deleteGroup(i.groupId) : state.deleteProduct(i.productId))));
-  control.post('/__sim/iiko/stop', controlled((i) => state.stop(i.productId, { balance: i.balance, terminalGroupId: i.terminalGroupId })));
-  control.post('/__sim/iiko/unstop', controlled((i) => state.unstop(i.productId)));
-  control.post('/__sim/iiko/expire-tokens', controlled(() => state.expireAllTokens()));
-  control.post('/__sim/iiko/send-webhook', controlled((i) => sendStopListWebhook(i.organizationId, i.url)));
+  control.post(
+    '/__sim/iiko/price',
+    controlled((i) => state.setPrice(i.productId, Number(i.price), i.sizeId ?? null)),
+  );
+  control.post(
+    '/__sim/iiko/delete',
+    controlled((i) => (i.groupId ? state.deleteGroup(i.groupId) : state.deleteProduct(i.productId))),
+  );
+  control.post(
+    '/__sim/iiko/stop',
+    controlled((i) => state.stop(i.productId, { balance: i.balance, terminalGroupId: i.terminalGroupId })),
+  );
+  control.post(
+    '/__sim/iiko/unstop',
+    controlled((i) => state.unstop(i.productId)),
+  );
+  control.post(
+    '/__sim/iiko/expire-tokens',
+    controlled(() => state.expireAllTokens()),
+  );
+  control.post(
+    '/__sim/iiko/send-webhook',
+    controlled((i) => sendStopListWebhook(i.organizationId, i.url)),
+  );
 
   /** What iiko posts when a stop list changes: an array of events, the auth token in Authorization. */
   async function sendStopListWebhook(organizationId: string, url?: string): Promise<number> {
@@ -225,7 +318,10 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
     ];
     const res = await fetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(org.webhook?.authToken ? { authorization: org.webhook.authToken } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(org.webhook?.authToken ? { authorization: org.webhook.authToken } : {}),
+      },
       body: JSON.stringify(events),
     });
     await res.arrayBuffer();
@@ -236,29 +332,82 @@ export function createIikoSimulator(options: IikoSimulatorOptions = {}): IikoSim
 }
 
 function productJson(p: IikoProduct) {
-  const modifierJson = (m: { id: string; minAmount: number; maxAmount: number; defaultAmount?: number; required?: boolean }) => ({
-    id: m.id, defaultAmount: m.defaultAmount ?? 0, minAmount: m.minAmount, maxAmount: m.maxAmount, required: m.required ?? false,
-    hideIfDefaultAmount: false, splittable: false, freeOfChargeAmount: 0,
+  const modifierJson = (m: {
+    id: string;
+    minAmount: number;
+    maxAmount: number;
+    defaultAmount?: number;
+    required?: boolean;
+  }) => ({
+    id: m.id,
+    defaultAmount: m.defaultAmount ?? 0,
+    minAmount: m.minAmount,
+    maxAmount: m.maxAmount,
+    required: m.required ?? false,
+    hideIfDefaultAmount: false,
+    splittable: false,
+    freeOfChargeAmount: 0,
   });
   return {
-    fatAmount: p.nutrition.fat, proteinsAmount: p.nutrition.proteins, carbohydratesAmount: p.nutrition.carbohydrates, energyAmount: p.nutrition.energy,
-    fatFullAmount: round(p.nutrition.fat * p.weight * 10), proteinsFullAmount: round(p.nutrition.proteins * p.weight * 10),
-    carbohydratesFullAmount: round(p.nutrition.carbohydrates * p.weight * 10), energyFullAmount: round(p.nutrition.energy * p.weight * 10),
-    weight: p.weight, groupId: p.groupId, productCategoryId: null, type: p.type, orderItemType: 'Product',
-    modifierSchemaId: null, modifierSchemaName: null, splittable: false, measureUnit: p.measureUnit,
+    fatAmount: p.nutrition.fat,
+    proteinsAmount: p.nutrition.proteins,
+    carbohydratesAmount: p.nutrition.carbohydrates,
+    energyAmount: p.nutrition.energy,
+    fatFullAmount: round(p.nutrition.fat * p.weight * 10),
+    proteinsFullAmount: round(p.nutrition.proteins * p.weight * 10),
+    carbohydratesFullAmount: round(p.nutrition.carbohydrates * p.weight * 10),
+    energyFullAmount: round(p.nutrition.energy * p.weight * 10),
+    weight: p.weight,
+    groupId: p.groupId,
+    productCategoryId: null,
+    type: p.type,
+    orderItemType: 'Product',
+    modifierSchemaId: null,
+    modifierSchemaName: null,
+    splittable: false,
+    measureUnit: p.measureUnit,
     sizePrices: p.sizePrices.map((sp) => ({
       sizeId: sp.sizeId,
-      price: { currentPrice: sp.price, isIncludedInMenu: true, nextPrice: null, nextIncludedInMenu: false, nextDatePrice: null },
+      price: {
+        currentPrice: sp.price,
+        isIncludedInMenu: true,
+        nextPrice: null,
+        nextIncludedInMenu: false,
+        nextDatePrice: null,
+      },
     })),
     modifiers: p.modifiers.map(modifierJson),
     groupModifiers: p.groupModifiers.map((g) => ({
-      id: g.id, minAmount: g.minAmount, maxAmount: g.maxAmount, required: g.required ?? false, childModifiersHaveMinMaxRestrictions: true,
-      childModifiers: g.childModifiers.map(modifierJson), hideIfDefaultAmount: false, defaultAmount: 0, splittable: false, freeOfChargeAmount: 0,
+      id: g.id,
+      minAmount: g.minAmount,
+      maxAmount: g.maxAmount,
+      required: g.required ?? false,
+      childModifiersHaveMinMaxRestrictions: true,
+      childModifiers: g.childModifiers.map(modifierJson),
+      hideIfDefaultAmount: false,
+      defaultAmount: 0,
+      splittable: false,
+      freeOfChargeAmount: 0,
     })),
-    imageLinks: p.imageLinks, doNotPrintInCheque: false, parentGroup: p.groupId, order: p.order, fullNameEnglish: null,
-    useBalanceForSell: false, canSetOpenPrice: false, paymentSubject: null,
-    id: p.id, code: p.code, name: p.name, description: p.description, additionalInfo: null, tags: p.tags, isDeleted: p.isDeleted,
-    seoDescription: null, seoText: null, seoKeywords: null, seoTitle: null,
+    imageLinks: p.imageLinks,
+    doNotPrintInCheque: false,
+    parentGroup: p.groupId,
+    order: p.order,
+    fullNameEnglish: null,
+    useBalanceForSell: false,
+    canSetOpenPrice: false,
+    paymentSubject: null,
+    id: p.id,
+    code: p.code,
+    name: p.name,
+    description: p.description,
+    additionalInfo: null,
+    tags: p.tags,
+    isDeleted: p.isDeleted,
+    seoDescription: null,
+    seoText: null,
+    seoKeywords: null,
+    seoTitle: null,
   };
 }
 

@@ -213,7 +213,12 @@ export class IikoState {
     const groups = options.terminalGroupId ? [options.terminalGroupId] : org.terminalGroups.map((t) => t.id);
     for (const tg of groups) {
       const list = org.stopLists.get(tg) ?? new Map<string, StopEntry>();
-      list.set(productId, { productId, sizeId: options.sizeId ?? null, balance: options.balance ?? 0, dateAdd: iikoDateTime(new Date()) });
+      list.set(productId, {
+        productId,
+        sizeId: options.sizeId ?? null,
+        balance: options.balance ?? 0,
+        dateAdd: iikoDateTime(new Date()),
+      });
       org.stopLists.set(tg, list);
     }
   }
@@ -225,7 +230,9 @@ export class IikoState {
 
   /** Dishes (not modifiers) that are not deleted, for tests to pick from. */
   dishes(organizationId: string): IikoProduct[] {
-    return [...this.organization(organizationId).products.values()].filter((p) => p.type !== 'Modifier' && !p.isDeleted);
+    return [...this.organization(organizationId).products.values()].filter(
+      (p) => p.type !== 'Modifier' && !p.isDeleted,
+    );
   }
 }
 
@@ -247,22 +254,91 @@ function random(seed: number) {
     const hex = Array.from({ length: 32 }, () => Math.floor(next() * 16).toString(16)).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   };
-  return { next, uuid, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
+  return {
+    next,
+    uuid,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)],
+  };
 }
 
 /** Categories of a Russian pizza-and-sushi delivery: top level → subcategories → how many dishes each. */
 const MENU: { name: string; children: { name: string; dishes: number; kind: 'pizza' | 'drink' | 'plain' }[] }[] = [
-  { name: 'Пицца', children: [{ name: 'Классические', dishes: 18, kind: 'pizza' }, { name: 'Фирменные', dishes: 14, kind: 'pizza' }, { name: 'Вегетарианские', dishes: 8, kind: 'pizza' }] },
-  { name: 'Суши и роллы', children: [{ name: 'Роллы', dishes: 30, kind: 'plain' }, { name: 'Запечённые роллы', dishes: 16, kind: 'plain' }, { name: 'Суши', dishes: 14, kind: 'plain' }, { name: 'Сеты', dishes: 10, kind: 'plain' }] },
-  { name: 'Горячее', children: [{ name: 'Бургеры', dishes: 14, kind: 'plain' }, { name: 'Паста', dishes: 12, kind: 'plain' }, { name: 'Вок', dishes: 12, kind: 'plain' }] },
+  {
+    name: 'Пицца',
+    children: [
+      { name: 'Классические', dishes: 18, kind: 'pizza' },
+      { name: 'Фирменные', dishes: 14, kind: 'pizza' },
+      { name: 'Вегетарианские', dishes: 8, kind: 'pizza' },
+    ],
+  },
+  {
+    name: 'Суши и роллы',
+    children: [
+      { name: 'Роллы', dishes: 30, kind: 'plain' },
+      { name: 'Запечённые роллы', dishes: 16, kind: 'plain' },
+      { name: 'Суши', dishes: 14, kind: 'plain' },
+      { name: 'Сеты', dishes: 10, kind: 'plain' },
+    ],
+  },
+  {
+    name: 'Горячее',
+    children: [
+      { name: 'Бургеры', dishes: 14, kind: 'plain' },
+      { name: 'Паста', dishes: 12, kind: 'plain' },
+      { name: 'Вок', dishes: 12, kind: 'plain' },
+    ],
+  },
   { name: 'Супы', children: [{ name: 'Супы', dishes: 10, kind: 'plain' }] },
   { name: 'Салаты', children: [{ name: 'Салаты', dishes: 14, kind: 'plain' }] },
-  { name: 'Закуски', children: [{ name: 'Горячие закуски', dishes: 12, kind: 'plain' }, { name: 'Картофель', dishes: 6, kind: 'plain' }] },
+  {
+    name: 'Закуски',
+    children: [
+      { name: 'Горячие закуски', dishes: 12, kind: 'plain' },
+      { name: 'Картофель', dishes: 6, kind: 'plain' },
+    ],
+  },
   { name: 'Десерты', children: [{ name: 'Десерты', dishes: 12, kind: 'plain' }] },
-  { name: 'Напитки', children: [{ name: 'Горячие напитки', dishes: 14, kind: 'drink' }, { name: 'Холодные напитки', dishes: 20, kind: 'drink' }, { name: 'Соки и морсы', dishes: 10, kind: 'drink' }] },
+  {
+    name: 'Напитки',
+    children: [
+      { name: 'Горячие напитки', dishes: 14, kind: 'drink' },
+      { name: 'Холодные напитки', dishes: 20, kind: 'drink' },
+      { name: 'Соки и морсы', dishes: 10, kind: 'drink' },
+    ],
+  },
 ];
 
-const WORDS = ['Маргарита', 'Пепперони', 'Четыре сыра', 'Гавайская', 'Барбекю', 'Карбонара', 'Филадельфия', 'Калифорния', 'Дракон', 'Унаги', 'Спайси', 'Цезарь', 'Греческий', 'Том ям', 'Борщ', 'Чизкейк', 'Тирамису', 'Лимонад', 'Морс', 'Капучино', 'Латте', 'Чикен', 'Биф', 'Фиш', 'Овощной', 'Острый', 'Сливочный', 'Домашний'];
+const WORDS = [
+  'Маргарита',
+  'Пепперони',
+  'Четыре сыра',
+  'Гавайская',
+  'Барбекю',
+  'Карбонара',
+  'Филадельфия',
+  'Калифорния',
+  'Дракон',
+  'Унаги',
+  'Спайси',
+  'Цезарь',
+  'Греческий',
+  'Том ям',
+  'Борщ',
+  'Чизкейк',
+  'Тирамису',
+  'Лимонад',
+  'Морс',
+  'Капучино',
+  'Латте',
+  'Чикен',
+  'Биф',
+  'Фиш',
+  'Овощной',
+  'Острый',
+  'Сливочный',
+  'Домашний',
+];
 
 export interface SeedOptions {
   /** Organizations to create (each with its own copy of the menu). */
@@ -288,8 +364,18 @@ export function seedIiko(state: IikoState, options: SeedOptions = {}): SeededIik
   const organizationIds: string[] = [];
   for (let o = 0; o < (options.organizations ?? 1); o++) {
     const org: IikoOrganization = {
-      id: rnd.uuid(), name: o === 0 ? 'Пицца и суши «Восток»' : `Филиал ${o + 1}`, code: `ORG-${o + 1}`, revision: 0,
-      groups: new Map(), products: new Map(), sizes: [], terminalGroups: [], paymentTypes: [], combos: [], stopLists: new Map(), webhook: null,
+      id: rnd.uuid(),
+      name: o === 0 ? 'Пицца и суши «Восток»' : `Филиал ${o + 1}`,
+      code: `ORG-${o + 1}`,
+      revision: 0,
+      groups: new Map(),
+      products: new Map(),
+      sizes: [],
+      terminalGroups: [],
+      paymentTypes: [],
+      combos: [],
+      stopLists: new Map(),
+      webhook: null,
     };
     seedMenu(org, rnd);
     org.terminalGroups = [
@@ -318,8 +404,14 @@ export function seedIiko(state: IikoState, options: SeedOptions = {}): SeededIik
     organizationIds.push(org.id);
   }
   if (!state.externalMenus.length) {
-    state.externalMenus = [{ id: '3214', name: 'Сайт' }, { id: '3215', name: 'Мобильное приложение' }];
-    state.priceCategories = [{ id: rnd.uuid(), name: 'Доставка' }, { id: rnd.uuid(), name: 'Зал' }];
+    state.externalMenus = [
+      { id: '3214', name: 'Сайт' },
+      { id: '3215', name: 'Мобильное приложение' },
+    ];
+    state.priceCategories = [
+      { id: rnd.uuid(), name: 'Доставка' },
+      { id: rnd.uuid(), name: 'Зал' },
+    ];
   }
   state.addApiLogin(apiLogin, organizationIds);
   return { apiLogin, organizationIds };
@@ -335,18 +427,40 @@ function seedMenu(org: IikoOrganization, rnd: ReturnType<typeof random>) {
 
   const addGroup = (name: string, parentGroup: string | null, order: number, isGroupModifier = false): IikoGroup => {
     const group: IikoGroup = {
-      id: rnd.uuid(), parentGroup, name, description: null, code: null, order, isIncludedInMenu: !isGroupModifier, isGroupModifier,
-      imageLinks: [], isDeleted: false, revision: bump(),
+      id: rnd.uuid(),
+      parentGroup,
+      name,
+      description: null,
+      code: null,
+      order,
+      isIncludedInMenu: !isGroupModifier,
+      isGroupModifier,
+      imageLinks: [],
+      isDeleted: false,
+      revision: bump(),
     };
     org.groups.set(group.id, group);
     return group;
   };
   let code = 1000;
-  const addProduct = (input: Partial<IikoProduct> & Pick<IikoProduct, 'name' | 'groupId' | 'type' | 'sizePrices'>): IikoProduct => {
+  const addProduct = (
+    input: Partial<IikoProduct> & Pick<IikoProduct, 'name' | 'groupId' | 'type' | 'sizePrices'>,
+  ): IikoProduct => {
     const product: IikoProduct = {
-      id: rnd.uuid(), code: String(code++), description: null, weight: 0.1, measureUnit: 'порц', order: 0,
-      nutrition: { fat: 0, proteins: 0, carbohydrates: 0, energy: 0 }, modifiers: [], groupModifiers: [], imageLinks: [], tags: [],
-      isDeleted: false, revision: bump(), ...input,
+      id: rnd.uuid(),
+      code: String(code++),
+      description: null,
+      weight: 0.1,
+      measureUnit: 'порц',
+      order: 0,
+      nutrition: { fat: 0, proteins: 0, carbohydrates: 0, energy: 0 },
+      modifiers: [],
+      groupModifiers: [],
+      imageLinks: [],
+      tags: [],
+      isDeleted: false,
+      revision: bump(),
+      ...input,
     };
     org.products.set(product.id, product);
     return product;
@@ -356,30 +470,72 @@ function seedMenu(org: IikoOrganization, rnd: ReturnType<typeof random>) {
   const modifierRoot = addGroup('Модификаторы', null, 100, true);
   const modifierGroup = (name: string, items: [string, number][]) => {
     const group = addGroup(name, modifierRoot.id, 0, true);
-    const modifiers = items.map(([n, price], i) => addProduct({ name: n, groupId: group.id, type: 'Modifier', order: i, weight: 0.03, sizePrices: [{ sizeId: null, price }] }));
+    const modifiers = items.map(([n, price], i) =>
+      addProduct({
+        name: n,
+        groupId: group.id,
+        type: 'Modifier',
+        order: i,
+        weight: 0.03,
+        sizePrices: [{ sizeId: null, price }],
+      }),
+    );
     return { group, modifiers };
   };
-  const dough = modifierGroup('Тесто', [['Традиционное', 0], ['Тонкое', 0]]);
-  const sauces = modifierGroup('Соусы', [['Сырный', 49], ['Барбекю', 49], ['Чесночный', 39], ['Кисло-сладкий', 39], ['Спайси', 49]]);
-  const extras = modifierGroup('Добавки', [['Двойной сыр', 99], ['Бекон', 119], ['Халапеньо', 59], ['Грибы', 69], ['Ананас', 69], ['Оливки', 59]]);
-  const ginger = addProduct({ name: 'Имбирь и васаби', groupId: modifierRoot.id, type: 'Modifier', sizePrices: [{ sizeId: null, price: 29 }] });
+  const dough = modifierGroup('Тесто', [
+    ['Традиционное', 0],
+    ['Тонкое', 0],
+  ]);
+  const sauces = modifierGroup('Соусы', [
+    ['Сырный', 49],
+    ['Барбекю', 49],
+    ['Чесночный', 39],
+    ['Кисло-сладкий', 39],
+    ['Спайси', 49],
+  ]);
+  const extras = modifierGroup('Добавки', [
+    ['Двойной сыр', 99],
+    ['Бекон', 119],
+    ['Халапеньо', 59],
+    ['Грибы', 69],
+    ['Ананас', 69],
+    ['Оливки', 59],
+  ]);
+  const ginger = addProduct({
+    name: 'Имбирь и васаби',
+    groupId: modifierRoot.id,
+    type: 'Modifier',
+    sizePrices: [{ sizeId: null, price: 29 }],
+  });
 
   MENU.forEach((top, t) => {
     const topGroup = addGroup(top.name, null, t);
     top.children.forEach((child, c) => {
-      const group = top.children.length === 1 && child.name === top.name ? topGroup : addGroup(child.name, topGroup.id, c);
+      const group =
+        top.children.length === 1 && child.name === top.name ? topGroup : addGroup(child.name, topGroup.id, c);
       for (let d = 0; d < child.dishes; d++) {
         const name = `${rnd.pick(WORDS)} ${child.name.toLowerCase()} №${d + 1}`;
         const base = rnd.int(19, 89) * 10 - 1;
         const sizePrices: IikoSizePrice[] =
-          child.kind === 'pizza' ? sizes.pizza.map((s, i) => ({ sizeId: s.id, price: base + i * 150 }))
-          : child.kind === 'drink' ? sizes.drink.map((s, i) => ({ sizeId: s.id, price: Math.round(base / 3) + i * 40 }))
-          : [{ sizeId: null, price: base }];
+          child.kind === 'pizza'
+            ? sizes.pizza.map((s, i) => ({ sizeId: s.id, price: base + i * 150 }))
+            : child.kind === 'drink'
+              ? sizes.drink.map((s, i) => ({ sizeId: s.id, price: Math.round(base / 3) + i * 40 }))
+              : [{ sizeId: null, price: base }];
         const link = (id: string, minAmount: number, maxAmount: number) => ({ id, minAmount, maxAmount });
         addProduct({
-          name, groupId: group.id, type: child.kind === 'drink' ? 'Good' : 'Dish', order: d,
-          description: `${name}: по рецепту шефа`, weight: child.kind === 'drink' ? 0.3 : rnd.int(150, 900) / 1000,
-          nutrition: { fat: rnd.int(2, 30), proteins: rnd.int(2, 25), carbohydrates: rnd.int(5, 60), energy: rnd.int(80, 320) },
+          name,
+          groupId: group.id,
+          type: child.kind === 'drink' ? 'Good' : 'Dish',
+          order: d,
+          description: `${name}: по рецепту шефа`,
+          weight: child.kind === 'drink' ? 0.3 : rnd.int(150, 900) / 1000,
+          nutrition: {
+            fat: rnd.int(2, 30),
+            proteins: rnd.int(2, 25),
+            carbohydrates: rnd.int(5, 60),
+            energy: rnd.int(80, 320),
+          },
           imageLinks: [`https://cdn.iiko.example/images/${code}.jpg`],
           tags: rnd.next() < 0.2 ? ['острое'] : [],
           sizePrices,
@@ -387,11 +543,28 @@ function seedMenu(org: IikoOrganization, rnd: ReturnType<typeof random>) {
           groupModifiers:
             child.kind === 'pizza'
               ? [
-                  { ...link(dough.group.id, 1, 1), required: true, childModifiers: dough.modifiers.map((m, i) => ({ ...link(m.id, 0, 1), defaultAmount: i === 0 ? 1 : 0 })) },
-                  { ...link(extras.group.id, 0, 5), required: false, childModifiers: extras.modifiers.map((m) => link(m.id, 0, 2)) },
+                  {
+                    ...link(dough.group.id, 1, 1),
+                    required: true,
+                    childModifiers: dough.modifiers.map((m, i) => ({
+                      ...link(m.id, 0, 1),
+                      defaultAmount: i === 0 ? 1 : 0,
+                    })),
+                  },
+                  {
+                    ...link(extras.group.id, 0, 5),
+                    required: false,
+                    childModifiers: extras.modifiers.map((m) => link(m.id, 0, 2)),
+                  },
                 ]
               : child.kind === 'plain' && top.name !== 'Десерты'
-                ? [{ ...link(sauces.group.id, 0, 3), required: false, childModifiers: sauces.modifiers.map((m) => link(m.id, 0, 2)) }]
+                ? [
+                    {
+                      ...link(sauces.group.id, 0, 3),
+                      required: false,
+                      childModifiers: sauces.modifiers.map((m) => link(m.id, 0, 2)),
+                    },
+                  ]
                 : [],
         });
       }

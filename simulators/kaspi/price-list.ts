@@ -63,31 +63,47 @@ type Node = Record<string, unknown>;
 
 const text = (value: unknown): string | null => {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as Node)['#text'] === 'string') return (value as Node)['#text'] as string;
+  if (value && typeof value === 'object' && typeof (value as Node)['#text'] === 'string')
+    return (value as Node)['#text'] as string;
   return null;
 };
-const wholeNumber = (value: string | null | undefined): number | null => (value && /^\d+$/.test(value) ? Number(value) : null);
+const wholeNumber = (value: string | null | undefined): number | null =>
+  value && /^\d+$/.test(value) ? Number(value) : null;
 
 /** Parses a downloaded price list; throws when the document is refused whole. `stores` are the shop's pickup points. */
 export function parsePriceList(xml: string, url: string, stores: (merchantId: string) => string[] | null): PriceList {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new Error(`The price list is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  if (valid !== true)
+    throw new Error(`The price list is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
   const root = (parser.parse(xml) as Node).kaspi_catalog as Node | undefined;
   if (!root || typeof root !== 'object') throw new Error('The price list has no <kaspi_catalog> root');
   if (root['@xmlns'] !== 'kaspiShopping') throw new Error('<kaspi_catalog> is not in the kaspiShopping namespace');
   const merchantId = text(root.merchantid)?.trim() ?? '';
   const known = merchantId ? stores(merchantId) : null;
-  if (!known) throw new Error(merchantId ? `No Kaspi shop has merchant id ${merchantId}` : 'The price list names no <merchantid>');
+  if (!known)
+    throw new Error(
+      merchantId ? `No Kaspi shop has merchant id ${merchantId}` : 'The price list names no <merchantid>',
+    );
   const offers = new Map<string, PriceListOffer>();
   const problems: string[] = [];
   const list = ((root.offers as Node | undefined)?.offer as Node[] | undefined) ?? [];
   for (const [i, node] of list.entries()) {
     const result = readOffer(node, known);
-    if (typeof result === 'string') problems.push(`offer ${i + 1}${typeof node['@sku'] === 'string' ? ` (sku ${node['@sku']})` : ''}: ${result}`);
-    else if (offers.has(result.sku)) problems.push(`offer ${i + 1}: sku ${result.sku} is listed twice; the first one is kept`);
+    if (typeof result === 'string')
+      problems.push(`offer ${i + 1}${typeof node['@sku'] === 'string' ? ` (sku ${node['@sku']})` : ''}: ${result}`);
+    else if (offers.has(result.sku))
+      problems.push(`offer ${i + 1}: sku ${result.sku} is listed twice; the first one is kept`);
     else offers.set(result.sku, result);
   }
-  return { url, downloadedAt: new Date(), date: String(root['@date'] ?? ''), company: text(root.company) ?? '', merchantId, offers, problems };
+  return {
+    url,
+    downloadedAt: new Date(),
+    date: String(root['@date'] ?? ''),
+    company: text(root.company) ?? '',
+    merchantId,
+    offers,
+    problems,
+  };
 }
 
 /** One offer, or what is wrong with it. */
@@ -99,13 +115,16 @@ function readOffer(node: Node, stores: string[]): PriceListOffer | string {
   const model = text(node.model)?.trim();
   if (!model) return 'no <model>';
   const availabilities = new Map<string, PriceListAvailability>();
-  for (const a of (((node.availabilities as Node | undefined)?.availability as Node[] | undefined) ?? [])) {
+  for (const a of ((node.availabilities as Node | undefined)?.availability as Node[] | undefined) ?? []) {
     const storeId = String(a['@storeId'] ?? '');
-    if (!stores.includes(storeId)) return `availability names store "${storeId}", which the shop does not have (${stores.join(', ')})`;
+    if (!stores.includes(storeId))
+      return `availability names store "${storeId}", which the shop does not have (${stores.join(', ')})`;
     const available = a['@available'];
-    if (available !== 'yes' && available !== 'no') return `availability of ${storeId}: available is "${String(available)}", not yes or no`;
+    if (available !== 'yes' && available !== 'no')
+      return `availability of ${storeId}: available is "${String(available)}", not yes or no`;
     const stockCount = a['@stockCount'] === undefined ? null : wholeNumber(String(a['@stockCount']));
-    if (a['@stockCount'] !== undefined && stockCount === null) return `availability of ${storeId}: stockCount "${String(a['@stockCount'])}" is not a whole number`;
+    if (a['@stockCount'] !== undefined && stockCount === null)
+      return `availability of ${storeId}: stockCount "${String(a['@stockCount'])}" is not a whole number`;
     const preOrder = a['@preOrder'] === undefined ? null : wholeNumber(String(a['@preOrder']));
     if (a['@preOrder'] !== undefined && (preOrder === null || preOrder < 1 || preOrder > MAX_PRE_ORDER_DAYS)) {
       return `availability of ${storeId}: preOrder must be 1…${MAX_PRE_ORDER_DAYS} days`;
@@ -114,7 +133,7 @@ function readOffer(node: Node, stores: string[]): PriceListOffer | string {
   }
   if (!availabilities.size) return 'no <availabilities>';
   const cityPrices = new Map<string, number>();
-  for (const c of (((node.cityprices as Node | undefined)?.cityprice as Node[] | undefined) ?? [])) {
+  for (const c of ((node.cityprices as Node | undefined)?.cityprice as Node[] | undefined) ?? []) {
     const value = wholeNumber(text(c)?.trim());
     if (!value) return `cityprice of city ${String(c['@cityId'])} is not a whole number of tenge`;
     cityPrices.set(String(c['@cityId'] ?? ''), value);

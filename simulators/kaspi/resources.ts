@@ -10,7 +10,8 @@ import type { KaspiEntry, KaspiOrder, KaspiShop } from './state.ts';
 export type LinkBase = string;
 
 /** [3P] Kaspi masks the buyer's phone once the order is archived (COMPLETED, CANCELLED …). */
-const maskedPhone = (phone: string) => `${phone.slice(0, 1)}${'*'.repeat(Math.max(0, phone.length - 3))}${phone.slice(-2)}`;
+const maskedPhone = (phone: string) =>
+  `${phone.slice(0, 1)}${'*'.repeat(Math.max(0, phone.length - 3))}${phone.slice(-2)}`;
 
 export function renderOrder(shop: KaspiShop, order: KaspiOrder, base: LinkBase): Record<string, unknown> {
   const delivery = shop.deliveryOf(order);
@@ -27,8 +28,15 @@ export function renderOrder(shop: KaspiShop, order: KaspiOrder, base: LinkBase):
     deliveryMode: delivery.mode,
     deliveryAddress: toDoor
       ? {
-          streetName: 'проспект Абая', streetNumber: '150', town: order.town, district: null, building: null, apartment: null,
-          formattedAddress: order.address, latitude: 43.2389, longitude: 76.8897,
+          streetName: 'проспект Абая',
+          streetNumber: '150',
+          town: order.town,
+          district: null,
+          building: null,
+          apartment: null,
+          formattedAddress: order.address,
+          latitude: 43.2389,
+          longitude: 76.8897,
         }
       : null,
     signatureRequired: false,
@@ -66,7 +74,10 @@ export function renderOrder(shop: KaspiShop, order: KaspiOrder, base: LinkBase):
     id: order.id,
     attributes,
     relationships: {
-      user: { links: { self: `${self}/relationships/user`, related: `${self}/user` }, data: { type: 'customers', id: order.customer.id } },
+      user: {
+        links: { self: `${self}/relationships/user`, related: `${self}/user` },
+        data: { type: 'customers', id: order.customer.id },
+      },
       entries: { links: { self: `${self}/relationships/entries`, related: `${self}/entries` } },
     },
     links: { self },
@@ -76,7 +87,16 @@ export function renderOrder(shop: KaspiShop, order: KaspiOrder, base: LinkBase):
 /** `include[orders]=user`: the buyer as an `included` customers resource (§2). */
 export function renderCustomer(order: KaspiOrder): Record<string, unknown> {
   const c = order.customer;
-  return { type: 'customers', id: c.id, attributes: { firstName: c.firstName, lastName: c.lastName, name: `${c.firstName} ${c.lastName}`, cellPhone: c.cellPhone } };
+  return {
+    type: 'customers',
+    id: c.id,
+    attributes: {
+      firstName: c.firstName,
+      lastName: c.lastName,
+      name: `${c.firstName} ${c.lastName}`,
+      cellPhone: c.cellPhone,
+    },
+  };
 }
 
 export function renderEntry(shop: KaspiShop, order: KaspiOrder, entry: KaspiEntry, base: LinkBase): unknown {
@@ -96,7 +116,10 @@ export function renderEntry(shop: KaspiShop, order: KaspiOrder, entry: KaspiEntr
       offer: { code: entry.offerCode, name: entry.offerName },
     },
     relationships: {
-      product: { links: { self: `${self}/relationships/product`, related: `${self}/product` }, data: { type: 'masterproducts', id: entry.productId } },
+      product: {
+        links: { self: `${self}/relationships/product`, related: `${self}/product` },
+        data: { type: 'masterproducts', id: entry.productId },
+      },
       deliveryPointOfService: {
         links: { self: `${self}/relationships/deliveryPointOfService`, related: `${self}/deliveryPointOfService` },
         data: { type: 'pointofservices', id: `${shop.merchantId}_${entry.pointOfService}` },

@@ -52,8 +52,14 @@ const JSON_API = 'application/vnd.api+json';
 const API = '/shop/api/v2';
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 415: 'Unsupported Media Type',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 const document = (c: Context, body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -85,7 +91,15 @@ interface ListQuery {
   includeUser: boolean;
 }
 
-const FILTERS = new Set(['code', 'creationDate][$ge', 'creationDate][$le', 'state', 'status', 'deliveryType', 'signatureRequired']);
+const FILTERS = new Set([
+  'code',
+  'creationDate][$ge',
+  'creationDate][$le',
+  'state',
+  'status',
+  'deliveryType',
+  'signatureRequired',
+]);
 
 function readListQuery(c: Context, maxWindowMs: number): ListQuery {
   const q = c.req.query();
@@ -96,13 +110,19 @@ function readListQuery(c: Context, maxWindowMs: number): ListQuery {
   const whole = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const raw = q[key];
     if (raw === undefined || raw === '') throw new Refusal(400, `${key} is required`);
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new Refusal(400, `${key} must be a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+      throw new Refusal(400, `${key} must be a whole number from ${min} to ${max}`);
     return Number(raw);
   };
   // §2 [3P]: both paging parameters are mandatory.
-  const query: ListQuery = { page: whole('page[number]', 0), size: whole('page[size]', 1, MAX_PAGE_SIZE), includeUser: false };
+  const query: ListQuery = {
+    page: whole('page[number]', 0),
+    size: whole('page[size]', 1, MAX_PAGE_SIZE),
+    includeUser: false,
+  };
   const include = q['include[orders]'];
-  if (include !== undefined && include !== 'user') throw new Refusal(400, `include[orders] may only be user, not ${include}`);
+  if (include !== undefined && include !== 'user')
+    throw new Refusal(400, `include[orders] may only be user, not ${include}`);
   query.includeUser = include === 'user';
   query.code = q['filter[orders][code]'];
   if (query.code === undefined) {
@@ -115,14 +135,18 @@ function readListQuery(c: Context, maxWindowMs: number): ListQuery {
     }
   }
   const state = q['filter[orders][state]'];
-  if (state !== undefined && !(ORDER_STATES as readonly string[]).includes(state)) throw new Refusal(400, `Unknown state ${state}`);
+  if (state !== undefined && !(ORDER_STATES as readonly string[]).includes(state))
+    throw new Refusal(400, `Unknown state ${state}`);
   const status = q['filter[orders][status]'];
-  if (status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(status)) throw new Refusal(400, `Unknown status ${status}`);
+  if (status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(status))
+    throw new Refusal(400, `Unknown status ${status}`);
   const deliveryType = q['filter[orders][deliveryType]'];
   if (deliveryType !== undefined) {
-    if (deliveryType !== 'PICKUP' && deliveryType !== 'DELIVERY') throw new Refusal(400, `deliveryType is PICKUP or DELIVERY, not ${deliveryType}`);
+    if (deliveryType !== 'PICKUP' && deliveryType !== 'DELIVERY')
+      throw new Refusal(400, `deliveryType is PICKUP or DELIVERY, not ${deliveryType}`);
     // §2: only meaningful when the state is not one of the delivery buckets.
-    if (state === 'PICKUP' || state === 'DELIVERY' || state === 'KASPI_DELIVERY') throw new Refusal(400, `deliveryType cannot be used with state ${state}`);
+    if (state === 'PICKUP' || state === 'DELIVERY' || state === 'KASPI_DELIVERY')
+      throw new Refusal(400, `deliveryType cannot be used with state ${state}`);
   }
   const signature = q['filter[orders][signatureRequired]'];
   if (signature !== undefined) {
@@ -140,7 +164,8 @@ function matches(shop: KaspiShop, order: KaspiOrder, q: ListQuery): boolean {
   if (q.state !== undefined && order.state !== q.state) return false;
   if (q.status !== undefined && order.status !== q.status) return false;
   if (q.signatureRequired === true) return false;
-  if (q.deliveryType !== undefined) return (shop.deliveryOf(order).mode === 'DELIVERY_PICKUP') === (q.deliveryType === 'PICKUP');
+  if (q.deliveryType !== undefined)
+    return (shop.deliveryOf(order).mode === 'DELIVERY_PICKUP') === (q.deliveryType === 'PICKUP');
   return true;
 }
 
@@ -159,9 +184,11 @@ function changeStatus(shop: KaspiShop, order: KaspiOrder, attributes: Record<str
     case 'CANCELLED': {
       if (from !== 'APPROVED_BY_BANK' && from !== 'ACCEPTED_BY_MERCHANT') refuse(`it is ${from}`);
       const reason = attributes.cancellationReason;
-      if (!(CANCELLATION_REASONS as readonly unknown[]).includes(reason)) refuse(`cancellationReason must be one of ${CANCELLATION_REASONS.join(', ')}`);
+      if (!(CANCELLATION_REASONS as readonly unknown[]).includes(reason))
+        refuse(`cancellationReason must be one of ${CANCELLATION_REASONS.join(', ')}`);
       const comment = attributes.cancellationComment;
-      if (comment !== undefined && (typeof comment !== 'string' || comment.length > 1000)) refuse('cancellationComment is a text of at most 1000 characters');
+      if (comment !== undefined && (typeof comment !== 'string' || comment.length > 1000))
+        refuse('cancellationComment is a text of at most 1000 characters');
       shop.cancelOrder(order.code, reason as string, comment as string | undefined);
       return;
     }
@@ -173,9 +200,14 @@ function changeStatus(shop: KaspiShop, order: KaspiOrder, attributes: Record<str
     case 'ASSEMBLE': {
       if (from !== 'ACCEPTED_BY_MERCHANT') refuse(`it is ${from}`);
       const places = attributes.numberOfSpace;
-      if (shop.deliveryOf(order).kaspi && (typeof places !== 'number' || !Number.isInteger(places) || places < 1)) refuse('a Kaspi Delivery order needs numberOfSpace');
+      if (shop.deliveryOf(order).kaspi && (typeof places !== 'number' || !Number.isInteger(places) || places < 1))
+        refuse('a Kaspi Delivery order needs numberOfSpace');
       // §5: assembling a Kaspi Delivery order is what makes its waybill.
-      order.assembled = { numberOfSpace: Number(places ?? 1), waybill: `https://kaspi.kz/shop/api/waybill/${order.id}.pdf`, waybillNumber: `KD${order.code}` };
+      order.assembled = {
+        numberOfSpace: Number(places ?? 1),
+        waybill: `https://kaspi.kz/shop/api/waybill/${order.id}.pdf`,
+        waybillNumber: `KD${order.code}`,
+      };
       return;
     }
     case 'ARRIVED':
@@ -196,7 +228,16 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
   const limit = options.rateLimit === undefined ? { perSecond: 20, burst: 20 } : options.rateLimit;
   const sim = createSimulator({
     name: 'kaspi',
-    rateLimits: limit ? [{ requests: limit.perSecond, intervalMs: 1000, burst: limit.burst, scope: (c) => c.req.header('x-auth-token') ?? '' }] : [],
+    rateLimits: limit
+      ? [
+          {
+            requests: limit.perSecond,
+            intervalMs: 1000,
+            burst: limit.burst,
+            scope: (c) => c.req.header('x-auth-token') ?? '',
+          },
+        ]
+      : [],
     tooManyRequests: (c, retryAfter) => failure(c, 429, 'Too many requests', { 'retry-after': String(retryAfter) }),
     serverError: (c, status) => failure(c, status, TITLES[status]),
   });
@@ -210,7 +251,9 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
     return shop;
   };
 
-  app.onError((error, c) => (error instanceof Refusal ? failure(c, error.status, error.message) : failure(c, 500, error.message)));
+  app.onError((error, c) =>
+    error instanceof Refusal ? failure(c, error.status, error.message) : failure(c, 500, error.message),
+  );
 
   // The API under Kaspi's own path, and at the simulator's root too: its address alone is then a base URL,
   // as the demo gives its accounts (a sandbox's would be one as well).
@@ -218,7 +261,9 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
     app.get(`${base}/orders`, (c) => {
       const shop = shopOf(c);
       const q = readListQuery(c, maxWindowMs);
-      const found = [...shop.orders.values()].filter((o) => matches(shop, o, q)).sort((a, b) => a.creationDate - b.creationDate || a.code.localeCompare(b.code));
+      const found = [...shop.orders.values()]
+        .filter((o) => matches(shop, o, q))
+        .sort((a, b) => a.creationDate - b.creationDate || a.code.localeCompare(b.code));
       const pageCount = Math.ceil(found.length / q.size);
       const page = found.slice(q.page * q.size, (q.page + 1) * q.size);
       const self = new URL(c.req.url);
@@ -231,7 +276,12 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
         data: page.map((o) => renderOrder(shop, o, linkBase(c))),
         included: q.includeUser ? [...new Map(page.map((o) => [o.customer.id, renderCustomer(o)])).values()] : [],
         meta: { pageCount, totalCount: found.length },
-        links: { self: self.toString(), first: at(0), last: at(Math.max(0, pageCount - 1)), ...(q.page + 1 < pageCount ? { next: at(q.page + 1) } : {}) },
+        links: {
+          self: self.toString(),
+          first: at(0),
+          last: at(Math.max(0, pageCount - 1)),
+          ...(q.page + 1 < pageCount ? { next: at(q.page + 1) } : {}),
+        },
       });
     });
 
@@ -239,7 +289,11 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
       const shop = shopOf(c);
       const order = shop.orderById(c.req.param('id'));
       if (!order) throw new Refusal(404, `No order ${c.req.param('id')}`);
-      return document(c, { data: order.entries.map((e) => renderEntry(shop, order, e, linkBase(c))), included: [], meta: {} });
+      return document(c, {
+        data: order.entries.map((e) => renderEntry(shop, order, e, linkBase(c))),
+        included: [],
+        meta: {},
+      });
     });
 
     app.get(`${base}/orderentries/:id`, (c) => {
@@ -254,13 +308,18 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
     app.post(`${base}/orders`, async (c) => {
       const shop = shopOf(c);
       // JSON:API: a server answers 415 to a request that is not in its media type.
-      if (!c.req.header('content-type')?.startsWith(JSON_API)) throw new Refusal(415, `Content-Type must be ${JSON_API}`);
-      const body = (await c.req.json().catch(() => null)) as { data?: { type?: unknown; id?: unknown; attributes?: Record<string, unknown> } } | null;
+      if (!c.req.header('content-type')?.startsWith(JSON_API))
+        throw new Refusal(415, `Content-Type must be ${JSON_API}`);
+      const body = (await c.req.json().catch(() => null)) as {
+        data?: { type?: unknown; id?: unknown; attributes?: Record<string, unknown> };
+      } | null;
       const data = body?.data;
-      if (!data || data.type !== 'orders' || typeof data.id !== 'string' || !data.attributes) throw new Refusal(400, 'The body is {"data": {"type": "orders", "id", "attributes"}}');
+      if (!data || data.type !== 'orders' || typeof data.id !== 'string' || !data.attributes)
+        throw new Refusal(400, 'The body is {"data": {"type": "orders", "id", "attributes"}}');
       const order = shop.orderById(data.id);
       if (!order) throw new Refusal(404, `No order ${data.id}`);
-      if (data.attributes.code !== order.code) throw new Refusal(400, `attributes.code is not the code of order ${data.id}`);
+      if (data.attributes.code !== order.code)
+        throw new Refusal(400, `attributes.code is not the code of order ${data.id}`);
       changeStatus(shop, order, data.attributes);
       return document(c, { data: renderOrder(shop, order, linkBase(c)), included: [] });
     });
@@ -278,7 +337,8 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
     const body = await res.text();
     if (!res.ok) throw new Error(`Kaspi could not download the price list: HTTP ${res.status}`);
     const list = parsePriceList(body, url, (m) => state.shops.get(m)?.stores ?? null);
-    if (merchantId !== undefined && list.merchantId !== merchantId) throw new Error(`The price list is merchant ${list.merchantId}'s, not ${merchantId}'s`);
+    if (merchantId !== undefined && list.merchantId !== merchantId)
+      throw new Error(`The price list is merchant ${list.merchantId}'s, not ${merchantId}'s`);
     state.shop(list.merchantId).priceList = list;
     return list;
   }
@@ -287,7 +347,11 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
 }
 
 /** Test controls for other processes: shops, buyers' orders, Kaspi's status changes, and a price-list download. */
-function controls(sim: Simulator, state: KaspiState, download: (url: string, merchantId?: string) => Promise<PriceList>): void {
+function controls(
+  sim: Simulator,
+  state: KaspiState,
+  download: (url: string, merchantId?: string) => Promise<PriceList>,
+): void {
   const { app } = sim;
   const body = async (c: Context) => ((await c.req.json().catch(() => null)) ?? {}) as Record<string, any>;
   const shopOf = (c: Context) => state.shops.get(c.req.param('merchant') ?? '');
@@ -298,7 +362,9 @@ function controls(sim: Simulator, state: KaspiState, download: (url: string, mer
   });
   app.get('/__sim/kaspi/shops/:merchant/orders', (c) => {
     const shop = shopOf(c);
-    return shop ? c.json({ orders: [...shop.orders.values()].map((o) => view(shop, o)) }) : c.json({ error: 'no such shop' }, 404);
+    return shop
+      ? c.json({ orders: [...shop.orders.values()].map((o) => view(shop, o)) })
+      : c.json({ error: 'no such shop' }, 404);
   });
   app.post('/__sim/kaspi/shops/:merchant/orders', async (c) => {
     const shop = shopOf(c);
@@ -310,14 +376,21 @@ function controls(sim: Simulator, state: KaspiState, download: (url: string, mer
     const input = await body(c);
     if (!shop?.orders.has(c.req.param('code'))) return c.json({ error: 'no such shop or order' }, 404);
     const code = c.req.param('code');
-    const order = input.status === 'CANCELLED' ? shop.cancelOrder(code, input.cancellationReason) : shop.setStatus(code, input.status as KaspiOrderStatus, input.state);
+    const order =
+      input.status === 'CANCELLED'
+        ? shop.cancelOrder(code, input.cancellationReason)
+        : shop.setStatus(code, input.status as KaspiOrderStatus, input.state);
     return c.json({ order: view(shop, order) });
   });
   app.post('/__sim/kaspi/price-list', async (c) => {
     const input = await body(c);
     try {
       const list = await download(String(input.url), input.merchantId);
-      const offers = [...list.offers.values()].map((o) => ({ ...o, cityPrices: Object.fromEntries(o.cityPrices), availabilities: Object.fromEntries(o.availabilities) }));
+      const offers = [...list.offers.values()].map((o) => ({
+        ...o,
+        cityPrices: Object.fromEntries(o.cityPrices),
+        availabilities: Object.fromEntries(o.availabilities),
+      }));
       return c.json({ merchantId: list.merchantId, offers, problems: list.problems });
     } catch (error) {
       return c.json({ error: (error as Error).message }, 422);

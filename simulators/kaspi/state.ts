@@ -26,7 +26,11 @@ export const ORDER_STATUSES = [
 export type KaspiOrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** §5: the reasons a merchant may cancel with. */
-export const CANCELLATION_REASONS = ['BUYER_CANCELLATION_BY_MERCHANT', 'BUYER_NOT_REACHABLE', 'MERCHANT_OUT_OF_STOCK'] as const;
+export const CANCELLATION_REASONS = [
+  'BUYER_CANCELLATION_BY_MERCHANT',
+  'BUYER_NOT_REACHABLE',
+  'MERCHANT_OUT_OF_STOCK',
+] as const;
 
 /** How the buyer gets it; each is a §2 deliveryMode and isKaspiDelivery pair, and the state an accepted order moves to. */
 export type KaspiDelivery = 'kaspi' | 'postomat' | 'pickup' | 'local';
@@ -186,7 +190,12 @@ export class KaspiShop {
 
   /** §5 CANCELLED (by the merchant, or Kaspi's own cancellation of an order nobody accepted): archived. */
   cancelOrder(code: string, reason: string = 'BUYER_CANCELLATION_BY_MERCHANT', comment?: string): KaspiOrder {
-    return Object.assign(this.order(code), { status: 'CANCELLED', state: 'ARCHIVE', cancellationReason: reason, cancellationComment: comment });
+    return Object.assign(this.order(code), {
+      status: 'CANCELLED',
+      state: 'ARCHIVE',
+      cancellationReason: reason,
+      cancellationComment: comment,
+    });
   }
 
   /** Any status (and state) as Kaspi would set it: RETURNED, CANCELLING, COMPLETED … */
@@ -237,7 +246,9 @@ export class KaspiState {
     const merchantId = input.merchantId ?? String(30_000_000 + this.shops.size + 1);
     if (this.shops.has(merchantId)) throw new Error(`Shop ${merchantId} exists already`);
     const token = input.token ?? crypto.randomBytes(24).toString('base64');
-    const shop = new KaspiShop(merchantId, input.name ?? `Shop ${merchantId}`, token, input.stores ?? ['PP1'], () => String(++this.code));
+    const shop = new KaspiShop(merchantId, input.name ?? `Shop ${merchantId}`, token, input.stores ?? ['PP1'], () =>
+      String(++this.code),
+    );
     this.shops.set(merchantId, shop);
     return shop;
   }

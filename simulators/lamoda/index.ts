@@ -1,4 +1,8 @@
-import { createSellerCenterSimulator, type SellerCenterSimulator, type SellerCenterSimulatorOptions } from '../sellercenter/server.ts';
+import {
+  createSellerCenterSimulator,
+  type SellerCenterSimulator,
+  type SellerCenterSimulatorOptions,
+} from '../sellercenter/server.ts';
 import type { SellerCenterSeller } from '../sellercenter/state.ts';
 
 /**
@@ -12,8 +16,16 @@ import type { SellerCenterSeller } from '../sellercenter/state.ts';
 export type LamodaShop = 'ru' | 'kz';
 
 const shops = {
-  ru: { currency: 'RUB', utcOffsetMinutes: 180, home: { city: 'Москва', region: 'Москва', postCode: '101000', country: 'Russia', phone: '+79000000000' } },
-  kz: { currency: 'KZT', utcOffsetMinutes: 300, home: { city: 'Алматы', region: 'Алматы', postCode: '050000', country: 'Kazakhstan', phone: '+77000000000' } },
+  ru: {
+    currency: 'RUB',
+    utcOffsetMinutes: 180,
+    home: { city: 'Москва', region: 'Москва', postCode: '101000', country: 'Russia', phone: '+79000000000' },
+  },
+  kz: {
+    currency: 'KZT',
+    utcOffsetMinutes: 300,
+    home: { city: 'Алматы', region: 'Алматы', postCode: '050000', country: 'Kazakhstan', phone: '+77000000000' },
+  },
 } as const;
 
 export interface LamodaSimulator extends SellerCenterSimulator {
@@ -22,9 +34,17 @@ export interface LamodaSimulator extends SellerCenterSimulator {
   addSeller(input: { userId: string; apiKey: string }): SellerCenterSeller;
 }
 
-export function createLamodaSimulator(options: Omit<SellerCenterSimulatorOptions, 'flavour'> & { shop?: LamodaShop } = {}): LamodaSimulator {
+export function createLamodaSimulator(
+  options: Omit<SellerCenterSimulatorOptions, 'flavour'> & { shop?: LamodaShop } = {},
+): LamodaSimulator {
   const shop = options.shop ?? 'ru';
   const { currency, utcOffsetMinutes, home } = shops[shop];
-  const sim = createSellerCenterSimulator({ ...options, flavour: { name: `lamoda-${shop}`, utcOffsetMinutes, errorsOverHttp: false } });
-  return Object.assign(sim, { shop, addSeller: (input: { userId: string; apiKey: string }) => sim.state.addSeller({ ...input, currency, home }) });
+  const sim = createSellerCenterSimulator({
+    ...options,
+    flavour: { name: `lamoda-${shop}`, utcOffsetMinutes, errorsOverHttp: false },
+  });
+  return Object.assign(sim, {
+    shop,
+    addSeller: (input: { userId: string; apiKey: string }) => sim.state.addSeller({ ...input, currency, home }),
+  });
 }

@@ -1,4 +1,8 @@
-import { createSellerCenterSimulator, type SellerCenterSimulator, type SellerCenterSimulatorOptions } from '../sellercenter/server.ts';
+import {
+  createSellerCenterSimulator,
+  type SellerCenterSimulator,
+  type SellerCenterSimulatorOptions,
+} from '../sellercenter/server.ts';
 import type { SellerCenterSeller } from '../sellercenter/state.ts';
 
 /**
@@ -12,9 +16,20 @@ export interface NamshiSimulator extends SellerCenterSimulator {
   addSeller(input: { userId: string; apiKey: string }): SellerCenterSeller;
 }
 
-const home = { city: 'Dubai', region: 'Dubai', postCode: '00000', country: 'United Arab Emirates', phone: '+971500000000' };
+const home = {
+  city: 'Dubai',
+  region: 'Dubai',
+  postCode: '00000',
+  country: 'United Arab Emirates',
+  phone: '+971500000000',
+};
 
 export function createNamshiSimulator(options: Omit<SellerCenterSimulatorOptions, 'flavour'> = {}): NamshiSimulator {
-  const sim = createSellerCenterSimulator({ ...options, flavour: { name: 'namshi', utcOffsetMinutes: 240, errorsOverHttp: true } });
-  return Object.assign(sim, { addSeller: (input: { userId: string; apiKey: string }) => sim.state.addSeller({ ...input, currency: 'AED', home }) });
+  const sim = createSellerCenterSimulator({
+    ...options,
+    flavour: { name: 'namshi', utcOffsetMinutes: 240, errorsOverHttp: true },
+  });
+  return Object.assign(sim, {
+    addSeller: (input: { userId: string; apiKey: string }) => sim.state.addSeller({ ...input, currency: 'AED', home }),
+  });
 }

@@ -26,7 +26,13 @@ export interface OzonSimulator extends Simulator {
   apiKey: string;
 }
 
-const grpc = { invalidArgument: 3, notFound: 5, permissionDenied: 7, resourceExhausted: 8, unauthenticated: 16 } as const;
+const grpc = {
+  invalidArgument: 3,
+  notFound: 5,
+  permissionDenied: 7,
+  resourceExhausted: 8,
+  unauthenticated: 16,
+} as const;
 
 const errorBody = (code: number, message: string) => ({ code, message, details: [] });
 
@@ -40,9 +46,13 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
   const pairInterval = options.pairUpdateIntervalMs ?? 30_000;
   const sim = createSimulator({
     name: 'ozon',
-    rateLimits: [{ requests: options.requestsPerSecond ?? 50, intervalMs: 1_000, scope: (c) => c.req.header('client-id') ?? '' }],
+    rateLimits: [
+      { requests: options.requestsPerSecond ?? 50, intervalMs: 1_000, scope: (c) => c.req.header('client-id') ?? '' },
+    ],
     tooManyRequests: (c, retryAfter) =>
-      c.json(errorBody(grpc.resourceExhausted, 'You have reached request rate limit per second'), 429, { 'retry-after': String(retryAfter) }),
+      c.json(errorBody(grpc.resourceExhausted, 'You have reached request rate limit per second'), 429, {
+        'retry-after': String(retryAfter),
+      }),
     serverError: (c, status) => c.json(errorBody(13, 'Internal error, please try again'), status),
   });
   const { app } = sim;
@@ -64,7 +74,9 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     while (stockCalls.length && stockCalls[0] <= now - 60_000) stockCalls.shift();
     if (stockCalls.length >= perMinute) {
       const retryAfter = Math.max(1, Math.ceil((stockCalls[0] + 60_000 - now) / 1000));
-      return c.json(errorBody(grpc.resourceExhausted, 'You have reached request rate limit per minute'), 429, { 'retry-after': String(retryAfter) });
+      return c.json(errorBody(grpc.resourceExhausted, 'You have reached request rate limit per minute'), 429, {
+        'retry-after': String(retryAfter),
+      });
     }
     stockCalls.push(now);
     return next();
@@ -72,7 +84,8 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
 
   const body = async (c: Context): Promise<Record<string, any> | Response> => {
     const parsed = await c.req.json().catch(() => undefined);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return c.json(errorBody(grpc.invalidArgument, 'Invalid request body'), 400);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      return c.json(errorBody(grpc.invalidArgument, 'Invalid request body'), 400);
     return parsed;
   };
   const invalid = (c: Context, message: string) => c.json(errorBody(grpc.invalidArgument, message), 400);
@@ -83,8 +96,10 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
 
   /** Products after a filter by offer_id / product_id / visibility, in product_id order. */
   const filtered = (filter: Record<string, any> | undefined): OzonProduct[] => {
-    const offerIds = Array.isArray(filter?.offer_id) && filter.offer_id.length ? new Set(filter.offer_id.map(String)) : null;
-    const productIds = Array.isArray(filter?.product_id) && filter.product_id.length ? new Set(filter.product_id.map(Number)) : null;
+    const offerIds =
+      Array.isArray(filter?.offer_id) && filter.offer_id.length ? new Set(filter.offer_id.map(String)) : null;
+    const productIds =
+      Array.isArray(filter?.product_id) && filter.product_id.length ? new Set(filter.product_id.map(Number)) : null;
     const visibility = filter?.visibility ?? 'ALL';
     return state.products.filter(
       (p) =>
@@ -149,7 +164,11 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
         vat: '0.2',
         stocks: {
           has_stock: true,
-          stocks: (['fbo', 'fbs', 'rfbs'] as const).map((t) => ({ ...sumByType(p.productId, t), sku: p.sku, source: stockTypeName[t] })),
+          stocks: (['fbo', 'fbs', 'rfbs'] as const).map((t) => ({
+            ...sumByType(p.productId, t),
+            sku: p.sku,
+            source: stockTypeName[t],
+          })),
         },
       })),
     });
@@ -196,7 +215,12 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
         offer_id: p.offerId,
         stocks: (['fbo', 'fbs', 'rfbs'] as const)
           .filter((t) => state.warehouses.some((w) => w.type === t))
-          .map((t) => ({ type: stockTypeName[t], sku: p.sku, shipment_type: 'SHIPMENT_TYPE_GENERAL', ...sumByType(p.productId, t) })),
+          .map((t) => ({
+            type: stockTypeName[t],
+            sku: p.sku,
+            shipment_type: 'SHIPMENT_TYPE_GENERAL',
+            ...sumByType(p.productId, t),
+          })),
       })),
     });
   });
@@ -241,7 +265,8 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
   app.post('/v1/analytics/stocks', async (c) => {
     const b = await body(c);
     if (b instanceof Response) return b;
-    if (!Array.isArray(b.skus) || b.skus.length < 1 || b.skus.length > 100) return invalid(c, 'skus: from 1 to 100 values');
+    if (!Array.isArray(b.skus) || b.skus.length < 1 || b.skus.length > 100)
+      return invalid(c, 'skus: from 1 to 100 values');
     const items = [];
     for (const { p, w, cell } of fboRows(new Set(b.skus.map(Number)))) {
       items.push({
@@ -277,7 +302,15 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
       if (!p) continue;
       for (const w of own) {
         const cell = state.stock(p.productId, w.id);
-        if (cell) result.push({ sku: p.sku, product_id: p.productId, present: cell.present, reserved: cell.reserved, warehouse_id: w.id, warehouse_name: w.name });
+        if (cell)
+          result.push({
+            sku: p.sku,
+            product_id: p.productId,
+            present: cell.present,
+            reserved: cell.reserved,
+            warehouse_id: w.id,
+            warehouse_name: w.name,
+          });
       }
     }
     return c.json({ result });
@@ -287,7 +320,14 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     c.json({
       result: state.warehouses
         .filter((w) => w.type !== 'fbo')
-        .map((w) => ({ warehouse_id: w.id, name: w.name, is_rfbs: w.type === 'rfbs', status: 'created', is_kgt: false, is_economy: false })),
+        .map((w) => ({
+          warehouse_id: w.id,
+          name: w.name,
+          is_rfbs: w.type === 'rfbs',
+          status: 'created',
+          is_kgt: false,
+          is_economy: false,
+        })),
     }),
   );
 
@@ -298,16 +338,24 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     if (b.stocks.length > 100) return invalid(c, 'At most 100 product-warehouse pairs in one request');
     const now = Date.now();
     const result = b.stocks.map((item: Record<string, any>) => {
-      const product = item.offer_id ? state.byOfferId.get(String(item.offer_id)) : state.byProductId.get(Number(item.product_id));
+      const product = item.offer_id
+        ? state.byOfferId.get(String(item.offer_id))
+        : state.byProductId.get(Number(item.product_id));
       const warehouse = state.warehouse(Number(item.warehouse_id));
-      const answer = { product_id: product?.productId ?? Number(item.product_id ?? 0), offer_id: product?.offerId ?? String(item.offer_id ?? ''), warehouse_id: Number(item.warehouse_id) };
+      const answer = {
+        product_id: product?.productId ?? Number(item.product_id ?? 0),
+        offer_id: product?.offerId ?? String(item.offer_id ?? ''),
+        warehouse_id: Number(item.warehouse_id),
+      };
       const fail = (code: string, message: string) => ({ ...answer, updated: false, errors: [{ code, message }] });
       if (!product) return fail('NOT_FOUND', 'Product not found');
       if (!warehouse || warehouse.type === 'fbo') return fail('WAREHOUSE_NOT_FOUND', 'Warehouse not found');
-      if (!Number.isInteger(item.stock) || item.stock < 0) return fail('INVALID_STOCK', 'stock must be a non-negative integer');
+      if (!Number.isInteger(item.stock) || item.stock < 0)
+        return fail('INVALID_STOCK', 'stock must be a non-negative integer');
       const key = `${product.productId}:${warehouse.id}`;
       const last = state.lastStockUpdate.get(key);
-      if (last !== undefined && now - last < pairInterval) return fail('TOO_MANY_REQUESTS', 'Stock of one product on one warehouse may be updated once in 30 seconds');
+      if (last !== undefined && now - last < pairInterval)
+        return fail('TOO_MANY_REQUESTS', 'Stock of one product on one warehouse may be updated once in 30 seconds');
       state.lastStockUpdate.set(key, now);
       // The pushed number excludes reserved units: what is sellable besides the reserve.
       const reserved = state.stock(product.productId, warehouse.id)?.reserved ?? 0;
@@ -327,22 +375,36 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     if (b.prices.length > 1000) return invalid(c, 'At most 1000 prices in one request');
     const now = Date.now();
     const result = b.prices.map((item: Record<string, any>) => {
-      const product = item.offer_id ? state.byOfferId.get(String(item.offer_id)) : state.byProductId.get(Number(item.product_id));
-      const answer = { product_id: product?.productId ?? Number(item.product_id ?? 0), offer_id: product?.offerId ?? String(item.offer_id ?? '') };
+      const product = item.offer_id
+        ? state.byOfferId.get(String(item.offer_id))
+        : state.byProductId.get(Number(item.product_id));
+      const answer = {
+        product_id: product?.productId ?? Number(item.product_id ?? 0),
+        offer_id: product?.offerId ?? String(item.offer_id ?? ''),
+      };
       const fail = (code: string, message: string) => ({ ...answer, updated: false, errors: [{ code, message }] });
       if (!product) return fail('NOT_FOUND', 'Product not found');
-      if (typeof item.price !== 'string' || !/^\d+(\.\d{1,2})?$/.test(item.price)) return fail('INVALID_PRICE', 'price must be a decimal string with up to two digits after the point');
+      if (typeof item.price !== 'string' || !/^\d+(\.\d{1,2})?$/.test(item.price))
+        return fail('INVALID_PRICE', 'price must be a decimal string with up to two digits after the point');
       const currency = item.currency_code ?? 'RUB';
-      if (currency !== (product.currency ?? cabinetCurrency)) return fail('CURRENCY_MISMATCH', `The currency must be the one set in the cabinet: ${product.currency ?? cabinetCurrency}`);
+      if (currency !== (product.currency ?? cabinetCurrency))
+        return fail(
+          'CURRENCY_MISMATCH',
+          `The currency must be the one set in the cabinet: ${product.currency ?? cabinetCurrency}`,
+        );
       if (product.autoActionWithoutMinPrice && item.min_price === undefined) {
-        return fail('action_price_enabled_min_price_missing', 'The product is in automatic promotions: turn them off or set a minimum price');
+        return fail(
+          'action_price_enabled_min_price_missing',
+          'The product is in automatic promotions: turn them off or set a minimum price',
+        );
       }
       const minPrice = item.min_price ?? product.minPrice;
       if (minPrice !== undefined && Number(minPrice) > 0 && Number(item.price) < Number(minPrice)) {
         return fail('PRICE_LESS_THAN_MIN_PRICE', `The price ${item.price} is below the minimum price ${minPrice}`);
       }
       const recent = (state.priceUpdates.get(product.productId) ?? []).filter((t) => t > now - 3_600_000);
-      if (recent.length >= 10) return fail('TOO_MANY_REQUESTS', 'The price of one product may be changed at most 10 times an hour');
+      if (recent.length >= 10)
+        return fail('TOO_MANY_REQUESTS', 'The price of one product may be changed at most 10 times an hour');
       state.priceUpdates.set(product.productId, [...recent, now]);
       product.price = Number(item.price).toFixed(4);
       if (item.min_price !== undefined) product.minPrice = String(item.min_price);
@@ -364,10 +426,31 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
       substatus: p.substatus,
       in_process_at: p.inProcessAt,
       shipment_date: p.shipmentDate,
-      delivery_method: { id: m.id, name: m.name, warehouse_id: p.warehouseId, warehouse: w?.name ?? '', tpl_provider: m.tplProvider, tpl_provider_id: m.tplProviderId },
+      delivery_method: {
+        id: m.id,
+        name: m.name,
+        warehouse_id: p.warehouseId,
+        warehouse: w?.name ?? '',
+        tpl_provider: m.tplProvider,
+        tpl_provider_id: m.tplProviderId,
+      },
       cancellation: p.cancelReason
-        ? { cancel_reason: p.cancelReason, cancel_reason_id: 352, cancellation_type: 'client', cancellation_initiator: 'Клиент', cancelled_after_ship: false, affect_cancellation_rating: false }
-        : { cancel_reason: '', cancel_reason_id: 0, cancellation_type: '', cancellation_initiator: '', cancelled_after_ship: false, affect_cancellation_rating: false },
+        ? {
+            cancel_reason: p.cancelReason,
+            cancel_reason_id: 352,
+            cancellation_type: 'client',
+            cancellation_initiator: 'Клиент',
+            cancelled_after_ship: false,
+            affect_cancellation_rating: false,
+          }
+        : {
+            cancel_reason: '',
+            cancel_reason_id: 0,
+            cancellation_type: '',
+            cancellation_initiator: '',
+            cancelled_after_ship: false,
+            affect_cancellation_rating: false,
+          },
       // Ozon names the buyer and the address of postings the seller delivers; the spec: the phone "always returns an empty string".
       ...(p.customer && address
         ? {
@@ -377,8 +460,13 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
               name: p.customer.name,
               phone: '',
               address: {
-                address_tail: address.addressTail, city: address.city, comment: address.comment ?? '', country: address.country,
-                region: address.region, zip_code: address.zipCode, provider_pvz_code: address.providerPvzCode ?? '',
+                address_tail: address.addressTail,
+                city: address.city,
+                comment: address.comment ?? '',
+                country: address.country,
+                region: address.region,
+                zip_code: address.zipCode,
+                provider_pvz_code: address.providerPvzCode ?? '',
                 ...(address.pvzCode ? { pvz_code: address.pvzCode } : {}),
               },
             },
@@ -387,14 +475,30 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
       ...(withAnalytics
         ? {
             analytics_data: {
-              city: address?.city ?? '', region: address?.region ?? '', delivery_type: address?.providerPvzCode ? 'PVZ' : 'Courier',
-              delivery_date_begin: p.shipmentDate, delivery_date_end: new Date(Date.parse(p.shipmentDate) + 3 * 86_400_000).toISOString(),
-              is_legal: false, is_premium: false, payment_type_group_name: 'картой онлайн',
-              tpl_provider: m.tplProvider, tpl_provider_id: m.tplProviderId, warehouse: w?.name ?? '', warehouse_id: p.warehouseId,
+              city: address?.city ?? '',
+              region: address?.region ?? '',
+              delivery_type: address?.providerPvzCode ? 'PVZ' : 'Courier',
+              delivery_date_begin: p.shipmentDate,
+              delivery_date_end: new Date(Date.parse(p.shipmentDate) + 3 * 86_400_000).toISOString(),
+              is_legal: false,
+              is_premium: false,
+              payment_type_group_name: 'картой онлайн',
+              tpl_provider: m.tplProvider,
+              tpl_provider_id: m.tplProviderId,
+              warehouse: w?.name ?? '',
+              warehouse_id: p.warehouseId,
             },
           }
         : {}),
-      products: p.lines.map((l) => ({ sku: l.sku, offer_id: l.offerId, name: l.name, quantity: l.quantity, price: l.price, currency_code: 'RUB', mandatory_mark: [] })),
+      products: p.lines.map((l) => ({
+        sku: l.sku,
+        offer_id: l.offerId,
+        name: l.name,
+        quantity: l.quantity,
+        price: l.price,
+        currency_code: 'RUB',
+        mandatory_mark: [],
+      })),
       is_express: false,
       is_multibox: false,
       multi_box_qty: 1,
@@ -414,18 +518,33 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     const to = Date.parse(b.filter?.to);
     if (Number.isNaN(since) || Number.isNaN(to)) return invalid(c, 'filter.since and filter.to are required');
     if (to - since > 366 * 86_400_000) return invalid(c, 'The period must not be longer than one year');
-    const changedFrom = b.filter.last_changed_status_date?.from ? Date.parse(b.filter.last_changed_status_date.from) : -Infinity;
-    const changedTo = b.filter.last_changed_status_date?.to ? Date.parse(b.filter.last_changed_status_date.to) : Infinity;
+    const changedFrom = b.filter.last_changed_status_date?.from
+      ? Date.parse(b.filter.last_changed_status_date.from)
+      : -Infinity;
+    const changedTo = b.filter.last_changed_status_date?.to
+      ? Date.parse(b.filter.last_changed_status_date.to)
+      : Infinity;
     const all = [...state.postings.values()]
       .filter((p) => {
         const at = Date.parse(p.inProcessAt);
         const changed = Date.parse(p.statusChangedAt);
-        return at >= since && at <= to && (!b.filter.status || p.status === b.filter.status) && changed >= changedFrom && changed <= changedTo;
+        return (
+          at >= since &&
+          at <= to &&
+          (!b.filter.status || p.status === b.filter.status) &&
+          changed >= changedFrom &&
+          changed <= changedTo
+        );
       })
       .sort((a, b2) => a.inProcessAt.localeCompare(b2.inProcessAt) || a.postingNumber.localeCompare(b2.postingNumber));
     if (b.dir === 'DESC' || b.dir === 'desc') all.reverse();
     const page = all.slice(offset, offset + limit);
-    return c.json({ result: { postings: page.map((p) => postingView(p, b.with?.analytics_data === true)), has_next: offset + limit < all.length } });
+    return c.json({
+      result: {
+        postings: page.map((p) => postingView(p, b.with?.analytics_data === true)),
+        has_next: offset + limit < all.length,
+      },
+    });
   });
 
   app.post('/v3/posting/fbs/get', async (c) => {
@@ -447,12 +566,16 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     const posting = state.postings.get(String(b.posting_number ?? ''));
     if (!posting) return c.json(errorBody(grpc.notFound, 'Posting not found'), 404);
     if (!Array.isArray(b.packages) || !b.packages.length) return invalid(c, 'packages is required');
-    if (posting.status !== 'awaiting_packaging') return invalid(c, `POSTING_ALREADY_SHIPPED: posting is ${posting.status}`);
+    if (posting.status !== 'awaiting_packaging')
+      return invalid(c, `POSTING_ALREADY_SHIPPED: posting is ${posting.status}`);
     const packed = new Map<number, number>();
-    for (const pack of b.packages) for (const item of pack?.products ?? []) packed.set(Number(item.product_id), (packed.get(Number(item.product_id)) ?? 0) + Number(item.quantity));
+    for (const pack of b.packages)
+      for (const item of pack?.products ?? [])
+        packed.set(Number(item.product_id), (packed.get(Number(item.product_id)) ?? 0) + Number(item.quantity));
     const wanted = new Map<number, number>();
     for (const l of posting.lines) wanted.set(l.sku, (wanted.get(l.sku) ?? 0) + l.quantity);
-    if (packed.size !== wanted.size || [...wanted].some(([sku, n]) => packed.get(sku) !== n)) return invalid(c, 'INVALID_PRODUCTS: the packages must hold every product of the posting');
+    if (packed.size !== wanted.size || [...wanted].some(([sku, n]) => packed.get(sku) !== n))
+      return invalid(c, 'INVALID_PRODUCTS: the packages must hold every product of the posting');
     state.setPostingStatus(posting.postingNumber, 'awaiting_deliver');
     return c.json({ result: [posting.postingNumber] });
   });
@@ -463,21 +586,33 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     const posting = state.postings.get(String(b.posting_number ?? ''));
     if (!posting) return c.json(errorBody(grpc.notFound, 'Posting not found'), 404);
     if (!Number.isInteger(b.cancel_reason_id)) return invalid(c, 'cancel_reason_id is required');
-    if (b.cancel_reason_id === 402 && !b.cancel_reason_message) return invalid(c, 'cancel_reason_message is required for reason 402');
-    if (finished(posting) || posting.status === 'delivering') return conflict(c, `posting is ${posting.status} and cannot be cancelled`);
-    state.setPostingStatus(posting.postingNumber, 'cancelled', { cancelReason: String(b.cancel_reason_message ?? 'Отменено продавцом') });
+    if (b.cancel_reason_id === 402 && !b.cancel_reason_message)
+      return invalid(c, 'cancel_reason_message is required for reason 402');
+    if (finished(posting) || posting.status === 'delivering')
+      return conflict(c, `posting is ${posting.status} and cannot be cancelled`);
+    state.setPostingStatus(posting.postingNumber, 'cancelled', {
+      cancelReason: String(b.cancel_reason_message ?? 'Отменено продавцом'),
+    });
     return c.json({ result: true });
   });
 
   app.post('/v2/fbs/posting/tracking-number/set', async (c) => {
     const b = await body(c);
     if (b instanceof Response) return b;
-    if (!Array.isArray(b.tracking_numbers) || !b.tracking_numbers.length) return invalid(c, 'tracking_numbers is required');
+    if (!Array.isArray(b.tracking_numbers) || !b.tracking_numbers.length)
+      return invalid(c, 'tracking_numbers is required');
     const result = b.tracking_numbers.map((t: Record<string, unknown>) => {
       const posting = state.postings.get(String(t.posting_number ?? ''));
-      if (!posting) return { posting_number: String(t.posting_number ?? ''), result: false, error: 'POSTING_NOT_FOUND' };
-      if (typeof t.tracking_number !== 'string' || !t.tracking_number) return { posting_number: posting.postingNumber, result: false, error: 'TRACKING_NUMBER_REQUIRED' };
-      if (finished(posting)) return { posting_number: posting.postingNumber, result: false, error: `POSTING_IS_${posting.status.toUpperCase()}` };
+      if (!posting)
+        return { posting_number: String(t.posting_number ?? ''), result: false, error: 'POSTING_NOT_FOUND' };
+      if (typeof t.tracking_number !== 'string' || !t.tracking_number)
+        return { posting_number: posting.postingNumber, result: false, error: 'TRACKING_NUMBER_REQUIRED' };
+      if (finished(posting))
+        return {
+          posting_number: posting.postingNumber,
+          result: false,
+          error: `POSTING_IS_${posting.status.toUpperCase()}`,
+        };
       posting.trackingNumber = t.tracking_number;
       return { posting_number: posting.postingNumber, result: true, error: '' };
     });
@@ -491,7 +626,12 @@ export function createOzonSimulator(options: OzonSimulatorOptions = {}): OzonSim
     const result = b.posting_number.map((n: unknown) => {
       const posting = state.postings.get(String(n));
       if (!posting) return { posting_number: String(n), result: false, error: 'POSTING_NOT_FOUND' };
-      if (finished(posting)) return { posting_number: posting.postingNumber, result: false, error: `POSTING_IS_${posting.status.toUpperCase()}` };
+      if (finished(posting))
+        return {
+          posting_number: posting.postingNumber,
+          result: false,
+          error: `POSTING_IS_${posting.status.toUpperCase()}`,
+        };
       if (posting.status !== 'delivering') state.setPostingStatus(posting.postingNumber, 'delivering');
       return { posting_number: posting.postingNumber, result: true, error: '' };
     });

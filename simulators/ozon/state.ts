@@ -58,11 +58,26 @@ export interface OzonDeliveryMethod {
 export interface OzonCustomer {
   id: number;
   name: string;
-  address: { country: string; region: string; city: string; addressTail: string; zipCode: string; comment?: string; providerPvzCode?: string; pvzCode?: number };
+  address: {
+    country: string;
+    region: string;
+    city: string;
+    addressTail: string;
+    zipCode: string;
+    comment?: string;
+    providerPvzCode?: string;
+    pvzCode?: number;
+  };
 }
 
 /** Ozon's own delivery, the default of a posting. */
-export const ozonLogistics: OzonDeliveryMethod = { id: 1, name: 'Ozon Логистика', tplProvider: 'Ozon Логистика', tplProviderId: 24, integration: 'ozon' };
+export const ozonLogistics: OzonDeliveryMethod = {
+  id: 1,
+  name: 'Ozon Логистика',
+  tplProvider: 'Ozon Логистика',
+  tplProviderId: 24,
+  integration: 'ozon',
+};
 
 export interface OzonPosting {
   postingNumber: string;
@@ -173,11 +188,36 @@ export class OzonState {
 
 /** Ozon FBO warehouse names as the analytics reports write them (the seed saw 27 of these). */
 const fboNames = [
-  'СПБ_БУГРЫ_РФЦ', 'СПБ_КОЛПИНО_РФЦ', 'Санкт_Петербург_РФЦ', 'ДОМОДЕДОВО_РФЦ', 'НОГИНСК_РФЦ', 'ПУШКИНО_1_РФЦ',
-  'ПУШКИНО_2_РФЦ', 'ХОРУГВИНО_РФЦ', 'ГРИВНО_РФЦ', 'ПЕТРОВСКОЕ_РФЦ', 'ЕКАТЕРИНБУРГ_РФЦ_НОВЫЙ', 'КАЗАНЬ_РФЦ_НОВЫЙ',
-  'НОВОСИБИРСК_РФЦ_НОВЫЙ', 'САМАРА_РФЦ', 'ТЮМЕНЬ_РФЦ', 'УФА_РФЦ', 'РОСТОВ_НА_ДОНУ_РФЦ', 'АДЫГЕЙСК_РФЦ',
-  'НЕВИННОМЫССК_РФЦ', 'ВОРОНЕЖ_2_РФЦ', 'ЧЕЛЯБИНСК_РФЦ', 'КРАСНОЯРСК_МРФЦ', 'ОМСК_РФЦ', 'ХАБАРОВСК_2_РФЦ',
-  'ВОЛГОГРАД_МРФЦ', 'МИНСК_МПСЦ', 'ЕРЕВАН_МРФЦ', 'АЛМАТЫ_МРФЦ', 'ТВЕРЬ_РФЦ', 'ЯРОСЛАВЛЬ_РФЦ',
+  'СПБ_БУГРЫ_РФЦ',
+  'СПБ_КОЛПИНО_РФЦ',
+  'Санкт_Петербург_РФЦ',
+  'ДОМОДЕДОВО_РФЦ',
+  'НОГИНСК_РФЦ',
+  'ПУШКИНО_1_РФЦ',
+  'ПУШКИНО_2_РФЦ',
+  'ХОРУГВИНО_РФЦ',
+  'ГРИВНО_РФЦ',
+  'ПЕТРОВСКОЕ_РФЦ',
+  'ЕКАТЕРИНБУРГ_РФЦ_НОВЫЙ',
+  'КАЗАНЬ_РФЦ_НОВЫЙ',
+  'НОВОСИБИРСК_РФЦ_НОВЫЙ',
+  'САМАРА_РФЦ',
+  'ТЮМЕНЬ_РФЦ',
+  'УФА_РФЦ',
+  'РОСТОВ_НА_ДОНУ_РФЦ',
+  'АДЫГЕЙСК_РФЦ',
+  'НЕВИННОМЫССК_РФЦ',
+  'ВОРОНЕЖ_2_РФЦ',
+  'ЧЕЛЯБИНСК_РФЦ',
+  'КРАСНОЯРСК_МРФЦ',
+  'ОМСК_РФЦ',
+  'ХАБАРОВСК_2_РФЦ',
+  'ВОЛГОГРАД_МРФЦ',
+  'МИНСК_МПСЦ',
+  'ЕРЕВАН_МРФЦ',
+  'АЛМАТЫ_МРФЦ',
+  'ТВЕРЬ_РФЦ',
+  'ЯРОСЛАВЛЬ_РФЦ',
 ];
 
 /** A small deterministic PRNG (mulberry32): the same seed gives the same data on every run. */
@@ -243,7 +283,11 @@ export function seedOzon(state: OzonState, options: OzonSeedOptions = {}): OzonS
   for (let i = 0; i < (options.postings ?? 0) && own.length && state.products.length; i++) {
     const product = state.products[Math.floor(random() * state.products.length)];
     const at = new Date(Date.now() - random() * days * 86_400_000);
-    state.addPosting({ warehouseId: own[i % own.length].id, lines: [{ offerId: product.offerId, quantity: 1 + Math.floor(random() * 2) }], at });
+    state.addPosting({
+      warehouseId: own[i % own.length].id,
+      lines: [{ offerId: product.offerId, quantity: 1 + Math.floor(random() * 2) }],
+      at,
+    });
   }
   return state;
 }

@@ -49,7 +49,8 @@ export const faults = {
     emptyRequest: () => new SellerCenterFault(30, 'Empty Request'),
     malformedBody: (why: string) => new SellerCenterFault(31, `Malformed XML in request body: ${why}`),
     invalidOrderItem: (id: string) => new SellerCenterFault(20, `Invalid OrderItemId ${id}`),
-    notCancelable: (id: number, status: string) => new SellerCenterFault(21, `Order item ${id} cannot be canceled in status ${status}`),
+    notCancelable: (id: number, status: string) =>
+      new SellerCenterFault(21, `Order item ${id} cannot be canceled in status ${status}`),
     invalidFilter: () => new SellerCenterFault(40, 'Invalid product filter'),
   },
 } as const;
@@ -75,7 +76,8 @@ export interface ActionAnswer {
 type Action = (input: ActionInput) => ActionAnswer;
 
 /** "2018-08-27 08:48:20": the instance's local time, as the samples write dates. */
-export const localDate = (ms: number, offsetMinutes: number) => new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+export const localDate = (ms: number, offsetMinutes: number) =>
+  new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19).replace('T', ' ');
 
 /** ISO-8601 with or without an offset (none: the instance's local time); null when unreadable. */
 export function parseDate(value: string, offsetMinutes: number): number | null {
@@ -96,7 +98,12 @@ const dateParam = (params: Record<string, string>, name: string, offset: number)
   return at;
 };
 
-const intParam = (value: string | undefined, fallback: number, fault: () => SellerCenterFault, max = Number.MAX_SAFE_INTEGER): number => {
+const intParam = (
+  value: string | undefined,
+  fallback: number,
+  fault: () => SellerCenterFault,
+  max = Number.MAX_SAFE_INTEGER,
+): number => {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) > max) throw fault();
   return Number(value);
@@ -116,15 +123,29 @@ function listParam(params: Record<string, string>, name: string): string[] {
   } catch {
     throw faults.mandatory(name);
   }
-  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string' && typeof v !== 'number')) throw faults.mandatory(name);
+  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string' && typeof v !== 'number'))
+    throw faults.mandatory(name);
   return parsed.map(String);
 }
 
 // --- orders (§4) ---------------------------------------------------------------------------
 
 const addressOf = (a: Address) => ({
-  FirstName: a.firstName, LastName: a.lastName, Phone: a.phone, Phone2: '', Address1: a.address1, Address2: '', Address3: '', Address4: '', Address5: '',
-  CustomerEmail: a.email, City: a.city, Ward: '', Region: a.region, PostCode: a.postCode, Country: a.country,
+  FirstName: a.firstName,
+  LastName: a.lastName,
+  Phone: a.phone,
+  Phone2: '',
+  Address1: a.address1,
+  Address2: '',
+  Address3: '',
+  Address4: '',
+  Address5: '',
+  CustomerEmail: a.email,
+  City: a.city,
+  Ward: '',
+  Region: a.region,
+  PostCode: a.postCode,
+  Country: a.country,
 });
 
 const updatedAt = (o: SellerCenterOrder) => Math.max(o.updatedAt, ...o.items.map((i) => i.updatedAt));
@@ -158,20 +179,51 @@ function orderRecord(o: SellerCenterOrder, offset: number) {
 
 function itemRecord(i: SellerCenterOrderItem, order: SellerCenterOrder, offset: number) {
   return {
-    OrderItemId: String(i.id), ShopId: String(i.id + 400_000), OrderId: String(order.id), Name: i.name, Sku: i.sku, Variation: i.variation, ShopSku: i.shopSku,
-    ShippingType: i.shippingType, ItemPrice: i.itemPrice, PaidPrice: i.paidPrice, Currency: i.currency, WalletCredits: '0.00', TaxAmount: '0.00',
-    CodCollectableAmount: '', ShippingAmount: i.shippingAmount, ShippingServiceCost: '0.00', VoucherAmount: '0', VoucherCode: '', Status: i.status,
-    IsProcessable: i.status === 'pending' ? '1' : '0', ShipmentProvider: i.shipmentProvider, IsDigital: '0', DigitalDeliveryInfo: '', TrackingCode: i.trackingCode,
-    TrackingCodePre: '', Reason: i.reason, ReasonDetail: i.reasonDetail, PurchaseOrderId: '0', PurchaseOrderNumber: '', PackageId: i.packageId,
-    PromisedShippingTime: localDate(i.createdAt + 2 * 86_400_000, offset), ExtraAttributes: '', ShippingProviderType: 'standard',
-    CreatedAt: localDate(i.createdAt, offset), UpdatedAt: localDate(i.updatedAt, offset), ReturnStatus: '',
+    OrderItemId: String(i.id),
+    ShopId: String(i.id + 400_000),
+    OrderId: String(order.id),
+    Name: i.name,
+    Sku: i.sku,
+    Variation: i.variation,
+    ShopSku: i.shopSku,
+    ShippingType: i.shippingType,
+    ItemPrice: i.itemPrice,
+    PaidPrice: i.paidPrice,
+    Currency: i.currency,
+    WalletCredits: '0.00',
+    TaxAmount: '0.00',
+    CodCollectableAmount: '',
+    ShippingAmount: i.shippingAmount,
+    ShippingServiceCost: '0.00',
+    VoucherAmount: '0',
+    VoucherCode: '',
+    Status: i.status,
+    IsProcessable: i.status === 'pending' ? '1' : '0',
+    ShipmentProvider: i.shipmentProvider,
+    IsDigital: '0',
+    DigitalDeliveryInfo: '',
+    TrackingCode: i.trackingCode,
+    TrackingCodePre: '',
+    Reason: i.reason,
+    ReasonDetail: i.reasonDetail,
+    PurchaseOrderId: '0',
+    PurchaseOrderNumber: '',
+    PackageId: i.packageId,
+    PromisedShippingTime: localDate(i.createdAt + 2 * 86_400_000, offset),
+    ExtraAttributes: '',
+    ShippingProviderType: 'standard',
+    CreatedAt: localDate(i.createdAt, offset),
+    UpdatedAt: localDate(i.updatedAt, offset),
+    ReturnStatus: '',
   };
 }
 
 const getOrders: Action = ({ seller, params, utcOffsetMinutes: offset }) => {
   const bounds = {
-    createdAfter: dateParam(params, 'CreatedAfter', offset), createdBefore: dateParam(params, 'CreatedBefore', offset),
-    updatedAfter: dateParam(params, 'UpdatedAfter', offset), updatedBefore: dateParam(params, 'UpdatedBefore', offset),
+    createdAfter: dateParam(params, 'CreatedAfter', offset),
+    createdBefore: dateParam(params, 'CreatedBefore', offset),
+    updatedAfter: dateParam(params, 'UpdatedAfter', offset),
+    updatedBefore: dateParam(params, 'UpdatedBefore', offset),
   };
   const status = params.Status;
   if (status !== undefined && !(ITEM_STATUSES as readonly string[]).includes(status)) throw faults.invalidStatus();
@@ -214,7 +266,10 @@ const getOrder: Action = ({ seller, params, utcOffsetMinutes }) => {
 
 const getOrderItems: Action = ({ seller, params, utcOffsetMinutes }) => {
   const order = orderOf(seller, required(params, 'OrderId'));
-  return { responseType: 'OrderItems', body: { OrderItems: { OrderItem: order ? order.items.map((i) => itemRecord(i, order, utcOffsetMinutes)) : [] } } };
+  return {
+    responseType: 'OrderItems',
+    body: { OrderItems: { OrderItem: order ? order.items.map((i) => itemRecord(i, order, utcOffsetMinutes)) : [] } },
+  };
 };
 
 const getMultipleOrderItems: Action = ({ seller, params, utcOffsetMinutes }) => {
@@ -223,7 +278,11 @@ const getMultipleOrderItems: Action = ({ seller, params, utcOffsetMinutes }) => 
     responseType: 'OrderItems',
     body: {
       Orders: {
-        Order: orders.map((o) => ({ OrderId: String(o.id), OrderNumber: o.number, OrderItems: { OrderItem: o.items.map((i) => itemRecord(i, o, utcOffsetMinutes)) } })),
+        Order: orders.map((o) => ({
+          OrderId: String(o.id),
+          OrderNumber: o.number,
+          OrderItems: { OrderItem: o.items.map((i) => itemRecord(i, o, utcOffsetMinutes)) },
+        })),
       },
     },
   };
@@ -241,33 +300,41 @@ function itemById(seller: SellerCenterSeller, id: string): { order: SellerCenter
 const setStatusToCanceled: Action = ({ seller, params, now }) => {
   const { order, item } = itemById(seller, required(params, 'OrderItemId'));
   const reason = required(params, 'Reason');
-  if (item.status !== 'pending' && item.status !== 'ready_to_ship') throw faults.own.notCancelable(item.id, item.status);
+  if (item.status !== 'pending' && item.status !== 'ready_to_ship')
+    throw faults.own.notCancelable(item.id, item.status);
   seller.setItemStatus(order.id, 'canceled', { itemIds: [item.id], reason, at: now });
   item.reasonDetail = params.ReasonDetail ?? '';
   return { responseType: '', body: '' };
 };
 
 /** §4: PackedByMarketplace and ReadyToShip take `OrderItemIds` (a JSON array) and a `DeliveryType`; answer Order/SetOrderStatusSuccessResponse.xml. */
-const statusChange = (status: ItemStatus | null): Action => ({ seller, params, now }) => {
-  const ids = listParam(params, 'OrderItemIds');
-  required(params, 'DeliveryType');
-  const touched = ids.map((id) => itemById(seller, id));
-  for (const { order, item } of touched) {
-    if (params.ShippingProvider) item.shipmentProvider = params.ShippingProvider;
-    if (params.TrackingNumber) item.trackingCode = params.TrackingNumber;
-    item.packageId ||= `MPDS-${order.number}-${item.id}`;
-    if (status) seller.setItemStatus(order.id, status, { itemIds: [item.id], at: now });
-    else item.updatedAt = now;
-  }
-  return {
-    responseType: 'OrderItems',
-    body: {
-      OrderItems: {
-        OrderItem: touched.map(({ order, item }) => ({ OrderItemId: String(item.id), PurchaseOrderId: String(order.id), PurchaseOrderNumber: order.number, PackageId: item.packageId })),
+const statusChange =
+  (status: ItemStatus | null): Action =>
+  ({ seller, params, now }) => {
+    const ids = listParam(params, 'OrderItemIds');
+    required(params, 'DeliveryType');
+    const touched = ids.map((id) => itemById(seller, id));
+    for (const { order, item } of touched) {
+      if (params.ShippingProvider) item.shipmentProvider = params.ShippingProvider;
+      if (params.TrackingNumber) item.trackingCode = params.TrackingNumber;
+      item.packageId ||= `MPDS-${order.number}-${item.id}`;
+      if (status) seller.setItemStatus(order.id, status, { itemIds: [item.id], at: now });
+      else item.updatedAt = now;
+    }
+    return {
+      responseType: 'OrderItems',
+      body: {
+        OrderItems: {
+          OrderItem: touched.map(({ order, item }) => ({
+            OrderItemId: String(item.id),
+            PurchaseOrderId: String(order.id),
+            PurchaseOrderNumber: order.number,
+            PackageId: item.packageId,
+          })),
+        },
       },
-    },
+    };
   };
-};
 
 // --- products and feeds (§5) -----------------------------------------------------------------
 
@@ -275,10 +342,29 @@ const PRODUCT_FILTERS = ['all', 'live', 'inactive', 'deleted', 'image-missing', 
 
 function productRecord(p: SellerCenterProduct) {
   return {
-    SellerSku: p.sellerSku, ShopSku: p.shopSku, ProductSin: p.shopSku.replace(/-/g, ''), Name: p.name, Variation: p.variation, ParentSku: p.sellerSku,
-    Quantity: String(p.quantity), Available: String(p.quantity), Price: p.price, SalePrice: p.salePrice, SaleStartDate: '', SaleEndDate: '', Status: p.status,
-    ProductId: p.productId, Url: '', MainImage: '', Images: '', Description: p.description, TaxClass: 'default', Brand: p.brand,
-    PrimaryCategory: p.primaryCategory, Categories: p.primaryCategory, ProductData: '',
+    SellerSku: p.sellerSku,
+    ShopSku: p.shopSku,
+    ProductSin: p.shopSku.replace(/-/g, ''),
+    Name: p.name,
+    Variation: p.variation,
+    ParentSku: p.sellerSku,
+    Quantity: String(p.quantity),
+    Available: String(p.quantity),
+    Price: p.price,
+    SalePrice: p.salePrice,
+    SaleStartDate: '',
+    SaleEndDate: '',
+    Status: p.status,
+    ProductId: p.productId,
+    Url: '',
+    MainImage: '',
+    Images: '',
+    Description: p.description,
+    TaxClass: 'default',
+    Brand: p.brand,
+    PrimaryCategory: p.primaryCategory,
+    Categories: p.primaryCategory,
+    ProductData: '',
   };
 }
 
@@ -295,17 +381,33 @@ const getProducts: Action = ({ seller, params, utcOffsetMinutes: offset }) => {
   const limit = intParam(params.Limit, 100, faults.invalidLimit, 5000);
   const from = intParam(params.Offset, 0, faults.invalidOffset);
   const matches = (p: SellerCenterProduct) =>
-    (filter === 'all' ? p.status !== 'deleted' : filter === 'live' ? p.status === 'active' && p.quantity > 0 : filter === 'inactive' ? p.status === 'inactive'
-      : filter === 'deleted' ? p.status === 'deleted' : filter === 'sold-out' ? p.quantity === 0 : filter === 'image-missing') &&
+    (filter === 'all'
+      ? p.status !== 'deleted'
+      : filter === 'live'
+        ? p.status === 'active' && p.quantity > 0
+        : filter === 'inactive'
+          ? p.status === 'inactive'
+          : filter === 'deleted'
+            ? p.status === 'deleted'
+            : filter === 'sold-out'
+              ? p.quantity === 0
+              : filter === 'image-missing') &&
     (skus === null || skus.has(p.sellerSku)) &&
     (!search || p.sellerSku.toLowerCase().includes(search) || p.name.toLowerCase().includes(search)) &&
-    (createdAfter === null || p.createdAt > createdAfter) && (createdBefore === null || p.createdAt < createdBefore) &&
-    (updatedAfter === null || p.updatedAt > updatedAfter) && (updatedBefore === null || p.updatedAt < updatedBefore);
+    (createdAfter === null || p.createdAt > createdAfter) &&
+    (createdBefore === null || p.createdAt < createdBefore) &&
+    (updatedAfter === null || p.updatedAt > updatedAfter) &&
+    (updatedBefore === null || p.updatedAt < updatedBefore);
   const page = [...seller.products.values()].filter(matches).slice(from, from + limit);
   return { responseType: 'Products', body: { Products: { Product: page.map(productRecord) } } };
 };
 
-const bodyParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name, path) => path === 'Request.Product' && name === 'Product' });
+const bodyParser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name, path) => path === 'Request.Product' && name === 'Product',
+});
 
 /** §1: `<Request><Product>…</Product>…</Request>`. */
 function feedRecords(body: string): FeedRecord[] {
@@ -321,10 +423,12 @@ function feedRecords(body: string): FeedRecord[] {
   return records.map((r) => (typeof r === 'object' && r !== null ? r : {}));
 }
 
-const productFeed = (action: SellerCenterFeed['action']): Action => ({ seller, body }) => {
-  const feed = seller.queueFeed(action, feedRecords(body));
-  return { requestId: feed.id, responseType: '', body: '' };
-};
+const productFeed =
+  (action: SellerCenterFeed['action']): Action =>
+  ({ seller, body }) => {
+    const feed = seller.queueFeed(action, feedRecords(body));
+    return { requestId: feed.id, responseType: '', body: '' };
+  };
 
 const feedStatus: Action = ({ seller, params, utcOffsetMinutes: offset }) => {
   const feed = seller.feeds.get(required(params, 'FeedID'));
@@ -332,13 +436,23 @@ const feedStatus: Action = ({ seller, params, utcOffsetMinutes: offset }) => {
   const status = seller.feedStatus(feed);
   const failed = new Set(feed.errors.map((e) => e.sellerSku)).size;
   const detail: Record<string, unknown> = {
-    Feed: feed.id, Status: status, Action: feed.action, CreationDate: localDate(feed.createdAt, offset),
-    UpdatedDate: localDate(status === 'Queued' ? feed.createdAt : status === 'Processing' ? feed.processingAt : feed.finishedAt, offset),
-    Source: 'api', TotalRecords: String(feed.records.length), ProcessedRecords: String(status === 'Finished' ? feed.records.length : 0),
+    Feed: feed.id,
+    Status: status,
+    Action: feed.action,
+    CreationDate: localDate(feed.createdAt, offset),
+    UpdatedDate: localDate(
+      status === 'Queued' ? feed.createdAt : status === 'Processing' ? feed.processingAt : feed.finishedAt,
+      offset,
+    ),
+    Source: 'api',
+    TotalRecords: String(feed.records.length),
+    ProcessedRecords: String(status === 'Finished' ? feed.records.length : 0),
     FailedRecords: String(status === 'Finished' ? failed : 0),
   };
   if (status === 'Finished' && feed.errors.length) {
-    detail.FeedErrors = { Error: feed.errors.map((e) => ({ Code: e.code, Message: e.message, SellerSku: e.sellerSku })) };
+    detail.FeedErrors = {
+      Error: feed.errors.map((e) => ({ Code: e.code, Message: e.message, SellerSku: e.sellerSku })),
+    };
   }
   if (status === 'Finished' && feed.warnings.length) {
     detail.FeedWarnings = { Warning: feed.warnings.map((w) => ({ Message: w.message, SellerSku: w.sellerSku })) };

@@ -38,11 +38,16 @@ export function loadSellerCenterContract(): SellerCenterContract {
   const s1 = section(doc, 1);
   const mandatory = /Mandatory query params:([^;]*);/.exec(s1);
   const statuses = /`Status` \(order-item statuses:([^)]*)\)/.exec(section(doc, 4));
-  if (!mandatory || !statuses) throw new Error('CONTRACT.md no longer names the mandatory parameters or the item statuses');
+  if (!mandatory || !statuses)
+    throw new Error('CONTRACT.md no longer names the mandatory parameters or the item statuses');
   const actionText = section(doc, 4) + section(doc, 5);
   cached = {
     // Action names, not the feed's elements the same sections name (`FeedID`, `FeedErrors`, `FeedWarnings`).
-    actions: new Set(ticks(actionText).flatMap((t) => t.split('/')).filter((t) => /^(Get|Set|Feed|Product)[A-Z][A-Za-z]+$/.test(t) && !/(ID|Errors|Warnings)$/.test(t))),
+    actions: new Set(
+      ticks(actionText)
+        .flatMap((t) => t.split('/'))
+        .filter((t) => /^(Get|Set|Feed|Product)[A-Z][A-Za-z]+$/.test(t) && !/(ID|Errors|Warnings)$/.test(t)),
+    ),
     mandatory: ticks(mandatory[1]).map((t) => t.split('=')[0]),
     errors: new Map([...doc.matchAll(/`?(E\d{3}):? ([A-Za-z <>]+?)`?(?=[,;.)`]|$)/gm)].map((m) => [m[1], m[2].trim()])),
     itemStatuses: ticks(statuses[1]),
@@ -52,7 +57,12 @@ export function loadSellerCenterContract(): SellerCenterContract {
 
 // --- XML as the schemas see it ----------------------------------------------------------------
 
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, ignoreDeclaration: true });
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+});
 
 /** Parses and checks well-formedness; throws with the parser's words. */
 export const parseXml = (text: string): Record<string, unknown> => parser.parse(text, true);
@@ -74,40 +84,122 @@ const flag = z.enum(['0', '1']);
 
 const address = z
   .object({
-    FirstName: text, LastName: text, Phone: text, Phone2: text, Address1: text, Address2: text, Address3: text, Address4: text, Address5: text,
-    CustomerEmail: text, City: text, Ward: text, Region: text, PostCode: text, Country: text,
+    FirstName: text,
+    LastName: text,
+    Phone: text,
+    Phone2: text,
+    Address1: text,
+    Address2: text,
+    Address3: text,
+    Address4: text,
+    Address5: text,
+    CustomerEmail: text,
+    City: text,
+    Ward: text,
+    Region: text,
+    PostCode: text,
+    Country: text,
   })
   .strict();
 
 /** Order/OrderResponse.xml, OrdersResponse.xml, Orders.xml. */
 const order = z
   .object({
-    OrderId: digits, CustomerFirstName: text, CustomerLastName: text, OrderNumber: digits, PaymentMethod: text, Remarks: text, DeliveryInfo: text,
-    Price: decimal, GiftOption: flag, GiftMessage: text, VoucherCode: text, CreatedAt: localDate, UpdatedAt: localDate, AddressUpdatedAt: localDate,
-    AddressBilling: address, AddressShipping: address, NationalRegistrationNumber: text, ItemsCount: digits, PromisedShippingTime: localDate.or(empty),
-    ExtraAttributes: text, Statuses: listOf('Status', text), InvoiceRequired: z.enum(['true', 'false']),
-    ShippingType: text.optional(), OperatorCode: text.optional(),
+    OrderId: digits,
+    CustomerFirstName: text,
+    CustomerLastName: text,
+    OrderNumber: digits,
+    PaymentMethod: text,
+    Remarks: text,
+    DeliveryInfo: text,
+    Price: decimal,
+    GiftOption: flag,
+    GiftMessage: text,
+    VoucherCode: text,
+    CreatedAt: localDate,
+    UpdatedAt: localDate,
+    AddressUpdatedAt: localDate,
+    AddressBilling: address,
+    AddressShipping: address,
+    NationalRegistrationNumber: text,
+    ItemsCount: digits,
+    PromisedShippingTime: localDate.or(empty),
+    ExtraAttributes: text,
+    Statuses: listOf('Status', text),
+    InvoiceRequired: z.enum(['true', 'false']),
+    ShippingType: text.optional(),
+    OperatorCode: text.optional(),
   })
   .strict();
 
 /** Order/OrderItemsResponse.xml, OrdersItemsResponse.xml. */
 const orderItem = z
   .object({
-    OrderItemId: digits, ShopId: digits, OrderId: digits, Name: text, Sku: text, Variation: text, ShopSku: text, ShippingType: text,
-    ItemPrice: decimal, PaidPrice: decimal, Currency: z.string().regex(/^[A-Z]{3}$/), WalletCredits: decimal, TaxAmount: decimal,
-    CodCollectableAmount: decimal.or(empty), ShippingAmount: decimal, ShippingServiceCost: decimal, VoucherAmount: decimal, VoucherCode: text,
-    Status: text, IsProcessable: flag, ShipmentProvider: text, IsDigital: flag, DigitalDeliveryInfo: text, TrackingCode: text, TrackingCodePre: text,
-    Reason: text, ReasonDetail: text, PurchaseOrderId: digits, PurchaseOrderNumber: text, PackageId: text, PromisedShippingTime: localDate.or(empty),
-    ExtraAttributes: text, ShippingProviderType: text, CreatedAt: localDate, UpdatedAt: localDate, ReturnStatus: text, Imei: text.optional(),
+    OrderItemId: digits,
+    ShopId: digits,
+    OrderId: digits,
+    Name: text,
+    Sku: text,
+    Variation: text,
+    ShopSku: text,
+    ShippingType: text,
+    ItemPrice: decimal,
+    PaidPrice: decimal,
+    Currency: z.string().regex(/^[A-Z]{3}$/),
+    WalletCredits: decimal,
+    TaxAmount: decimal,
+    CodCollectableAmount: decimal.or(empty),
+    ShippingAmount: decimal,
+    ShippingServiceCost: decimal,
+    VoucherAmount: decimal,
+    VoucherCode: text,
+    Status: text,
+    IsProcessable: flag,
+    ShipmentProvider: text,
+    IsDigital: flag,
+    DigitalDeliveryInfo: text,
+    TrackingCode: text,
+    TrackingCodePre: text,
+    Reason: text,
+    ReasonDetail: text,
+    PurchaseOrderId: digits,
+    PurchaseOrderNumber: text,
+    PackageId: text,
+    PromisedShippingTime: localDate.or(empty),
+    ExtraAttributes: text,
+    ShippingProviderType: text,
+    CreatedAt: localDate,
+    UpdatedAt: localDate,
+    ReturnStatus: text,
+    Imei: text.optional(),
   })
   .strict();
 
 /** Product/ProductsResponse.xml (ErrorProductsResponse.xml is the same list with a Name missing). */
 const product = z
   .object({
-    SellerSku: text.min(1), ShopSku: text, ProductSin: text, Name: text, Variation: text, ParentSku: text, Quantity: digits, Available: digits,
-    Price: decimal, SalePrice: decimal.or(empty), SaleStartDate: localDate.or(empty), SaleEndDate: localDate.or(empty), Status: text, ProductId: text,
-    Url: text, MainImage: text, Images: listOf('Image', text), Description: text, TaxClass: text, Brand: text, PrimaryCategory: text, Categories: text,
+    SellerSku: text.min(1),
+    ShopSku: text,
+    ProductSin: text,
+    Name: text,
+    Variation: text,
+    ParentSku: text,
+    Quantity: digits,
+    Available: digits,
+    Price: decimal,
+    SalePrice: decimal.or(empty),
+    SaleStartDate: localDate.or(empty),
+    SaleEndDate: localDate.or(empty),
+    Status: text,
+    ProductId: text,
+    Url: text,
+    MainImage: text,
+    Images: listOf('Image', text),
+    Description: text,
+    TaxClass: text,
+    Brand: text,
+    PrimaryCategory: text,
+    Categories: text,
     ProductData: empty.or(z.record(z.string(), z.unknown())),
   })
   .strict();
@@ -117,8 +209,15 @@ const feedStatus = z.enum(['Queued', 'Processing', 'Canceled', 'Finished', 'Erro
 /** Feed/FeedProductUpdate.xml, FeedProductCreate.xml (FeedDetail); FeedListSuccessResponse.xml (Feed). */
 const feed = z
   .object({
-    Feed: z.string().uuid().or(text.min(1)), Status: feedStatus, Action: text, CreationDate: localDate, UpdatedDate: localDate.or(empty), Source: text,
-    TotalRecords: digits, ProcessedRecords: digits, FailedRecords: digits,
+    Feed: z.string().uuid().or(text.min(1)),
+    Status: feedStatus,
+    Action: text,
+    CreationDate: localDate,
+    UpdatedDate: localDate.or(empty),
+    Source: text,
+    TotalRecords: digits,
+    ProcessedRecords: digits,
+    FailedRecords: digits,
     FeedErrors: listOf('Error', z.object({ Code: digits, Message: text, SellerSku: text }).strict()).optional(),
     // The warnings' shape per the digest (§5: DOC/SDK test, no fixture).
     FeedWarnings: listOf('Warning', z.object({ Message: text, SellerSku: text }).strict()).optional(),
@@ -127,25 +226,50 @@ const feed = z
   .strict();
 
 const head = (extra: z.ZodRawShape = {}) =>
-  z.object({ RequestId: text, RequestAction: text.min(1), ResponseType: text, Timestamp: headTimestamp, ...extra }).strict();
+  z
+    .object({ RequestId: text, RequestAction: text.min(1), ResponseType: text, Timestamp: headTimestamp, ...extra })
+    .strict();
 
-const success = (body: z.ZodType, extra: z.ZodRawShape = {}) => z.object({ SuccessResponse: z.object({ Head: head(extra), Body: body }).strict() }).strict();
+const success = (body: z.ZodType, extra: z.ZodRawShape = {}) =>
+  z.object({ SuccessResponse: z.object({ Head: head(extra), Body: body }).strict() }).strict();
 
 /** §3, Response/ErrorResponse.xml: the code and the number in the message agree. */
 const errorResponse = z
   .object({
     ErrorResponse: z
       .object({
-        Head: z.object({ RequestAction: text, ErrorType: z.enum(['Sender', 'Platform']), ErrorCode: digits, ErrorMessage: z.string().regex(/^E\d+: .+/) }).strict(),
-        Body: empty.or(listOf('ErrorDetail', z.object({ Field: text, Message: text, Value: text, SellerSku: text }).partial().strict())),
+        Head: z
+          .object({
+            RequestAction: text,
+            ErrorType: z.enum(['Sender', 'Platform']),
+            ErrorCode: digits,
+            ErrorMessage: z.string().regex(/^E\d+: .+/),
+          })
+          .strict(),
+        Body: empty.or(
+          listOf(
+            'ErrorDetail',
+            z.object({ Field: text, Message: text, Value: text, SellerSku: text }).partial().strict(),
+          ),
+        ),
       })
       .strict(),
   })
   .strict()
-  .refine((e) => Number(/^E(\d+)/.exec(e.ErrorResponse.Head.ErrorMessage)![1]) === Number(e.ErrorResponse.Head.ErrorCode), 'ErrorCode and the E-number of ErrorMessage differ');
+  .refine(
+    (e) => Number(/^E(\d+)/.exec(e.ErrorResponse.Head.ErrorMessage)![1]) === Number(e.ErrorResponse.Head.ErrorCode),
+    'ErrorCode and the E-number of ErrorMessage differ',
+  );
 
 const ordersBody = z.object({ Orders: listOf('Order', order) }).strict();
-const statusChange = z.object({ OrderItems: listOf('OrderItem', z.object({ OrderItemId: digits, PurchaseOrderId: digits, PurchaseOrderNumber: text, PackageId: text }).strict()) }).strict();
+const statusChange = z
+  .object({
+    OrderItems: listOf(
+      'OrderItem',
+      z.object({ OrderItemId: digits, PurchaseOrderId: digits, PurchaseOrderNumber: text, PackageId: text }).strict(),
+    ),
+  })
+  .strict();
 
 export const sellerCenterSchemas = {
   error: errorResponse,
@@ -155,15 +279,32 @@ export const sellerCenterSchemas = {
     GetOrders: success(ordersBody, { TotalCount: digits.optional() }),
     GetOrder: success(ordersBody),
     GetOrderItems: success(z.object({ OrderItems: listOf('OrderItem', orderItem) }).strict()),
-    GetMultipleOrderItems: success(z.object({ Orders: listOf('Order', z.object({ OrderId: digits, OrderNumber: digits, OrderItems: listOf('OrderItem', orderItem) }).strict()) }).strict()),
+    GetMultipleOrderItems: success(
+      z
+        .object({
+          Orders: listOf(
+            'Order',
+            z.object({ OrderId: digits, OrderNumber: digits, OrderItems: listOf('OrderItem', orderItem) }).strict(),
+          ),
+        })
+        .strict(),
+    ),
     SetStatusToCanceled: success(empty),
     SetStatusToPackedByMarketplace: success(statusChange),
     SetStatusToReadyToShip: success(statusChange),
     GetProducts: success(z.object({ Products: listOf('Product', product) }).strict()),
     // Feed/ProductActionFeedResponse.xml, Product/ProductCreate.xml: the FeedID is Head/RequestId.
-    ProductCreate: success(empty).refine((a) => z.string().uuid().safeParse(a.SuccessResponse.Head.RequestId).success, 'RequestId is no FeedID'),
-    ProductUpdate: success(empty).refine((a) => z.string().uuid().safeParse(a.SuccessResponse.Head.RequestId).success, 'RequestId is no FeedID'),
-    FeedStatus: success(z.object({ FeedDetail: feed }).strict(), { RequestParameters: z.object({ FeedID: text }).strict().optional() }),
+    ProductCreate: success(empty).refine(
+      (a) => z.string().uuid().safeParse(a.SuccessResponse.Head.RequestId).success,
+      'RequestId is no FeedID',
+    ),
+    ProductUpdate: success(empty).refine(
+      (a) => z.string().uuid().safeParse(a.SuccessResponse.Head.RequestId).success,
+      'RequestId is no FeedID',
+    ),
+    FeedStatus: success(z.object({ FeedDetail: feed }).strict(), {
+      RequestParameters: z.object({ FeedID: text }).strict().optional(),
+    }),
     FeedList: success(listOf('Feed', feed)),
   } as Record<string, z.ZodType>,
 };
@@ -196,7 +337,11 @@ export function checkAnswer(action: string, xml: string, where = action): string
  * sends a write's records as `<Request><Product>` XML; the answer fits its schema. Faults
  * injected on purpose (429, 5xx, timeouts, the toolkit's malformed body) are left out.
  */
-export function checkExchange(entry: LoggedRequest, keys: Map<string, string>, contract = loadSellerCenterContract()): string[] {
+export function checkExchange(
+  entry: LoggedRequest,
+  keys: Map<string, string>,
+  contract = loadSellerCenterContract(),
+): string[] {
   const params = Object.fromEntries(Object.entries(entry.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const action = params.Action ?? '';
   const where = `${entry.method} ${action || '(no Action)'} → ${entry.status}`;
@@ -205,8 +350,10 @@ export function checkExchange(entry: LoggedRequest, keys: Map<string, string>, c
   if (!contract.actions.has(action)) problems.push(`${where}: ${action} is not an action CONTRACT.md documents`);
   const key = keys.get(params.UserID ?? '');
   if (key === undefined) problems.push(`${where}: UserID ${params.UserID} is no known seller`);
-  else if (params.Signature !== expectedSignature(params, key)) problems.push(`${where}: the signature is not the one §2 makes`);
-  if (params.Timestamp && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/.test(params.Timestamp)) problems.push(`${where}: Timestamp ${params.Timestamp} is not ISO-8601 with an offset`);
+  else if (params.Signature !== expectedSignature(params, key))
+    problems.push(`${where}: the signature is not the one §2 makes`);
+  if (params.Timestamp && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/.test(params.Timestamp))
+    problems.push(`${where}: Timestamp ${params.Timestamp} is not ISO-8601 with an offset`);
   if (entry.method === 'POST') problems.push(...checkRequestBody(entry.body, where));
   if (entry.fault && entry.fault !== 'slow') return problems;
   if (typeof entry.responseBody !== 'string') return [...problems, `${where}: the answer is not XML`];
@@ -224,7 +371,8 @@ function knownProductElements(): Set<string> {
   if (productElements) return productElements;
   const read = (file: string) => parseXml(fs.readFileSync(path.join(SPEC_DIR, 'Product', file), 'utf8'));
   const sample = read('Product.xml').Product as Record<string, unknown>;
-  const listed = ((read('ProductsResponse.xml').SuccessResponse as { Body: { Products: { Product: unknown } } }).Body.Products.Product);
+  const listed = (read('ProductsResponse.xml').SuccessResponse as { Body: { Products: { Product: unknown } } }).Body
+    .Products.Product;
   const first = (Array.isArray(listed) ? listed[0] : listed) as Record<string, unknown>;
   productElements = new Set([...Object.keys(sample), ...Object.keys(first)]);
   return productElements;
@@ -234,15 +382,24 @@ function knownProductElements(): Set<string> {
 const amount = z.string().regex(/^\d+\.\d{2}$/, 'an amount like "22000.00"');
 
 const requestRecord = z
-  .object({ SellerSku: text.min(1), Quantity: digits.optional(), Price: amount.optional(), SalePrice: amount.or(empty).optional() })
+  .object({
+    SellerSku: text.min(1),
+    Quantity: digits.optional(),
+    Price: amount.optional(),
+    SalePrice: amount.or(empty).optional(),
+  })
   .catchall(z.unknown())
   .superRefine((record, ctx) => {
     const known = knownProductElements();
-    for (const key of Object.keys(record)) if (!known.has(key)) ctx.addIssue({ code: 'custom', message: `<${key}> is no element of the product samples`, path: [key] });
+    for (const key of Object.keys(record))
+      if (!known.has(key))
+        ctx.addIssue({ code: 'custom', message: `<${key}> is no element of the product samples`, path: [key] });
   });
 
 const requestBody = z
-  .object({ Request: z.object({ Product: z.preprocess((x) => (Array.isArray(x) ? x : [x]), z.array(requestRecord)) }).strict() })
+  .object({
+    Request: z.object({ Product: z.preprocess((x) => (Array.isArray(x) ? x : [x]), z.array(requestRecord)) }).strict(),
+  })
   .strict();
 
 function checkRequestBody(body: unknown, where: string): string[] {

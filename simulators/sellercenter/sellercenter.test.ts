@@ -4,7 +4,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLamodaSimulator, type LamodaSimulator } from '../lamoda/index.ts';
 import { createNamshiSimulator, type NamshiSimulator } from '../namshi/index.ts';
-import { checkAnswer, checkExchange, loadSellerCenterContract, parseXml, sellerCenterSchemas, SPEC_DIR, type SellerCenterSimulator, SellerCenterState, type SellerCenterSeller } from './index.ts';
+import {
+  checkAnswer,
+  checkExchange,
+  loadSellerCenterContract,
+  parseXml,
+  sellerCenterSchemas,
+  SPEC_DIR,
+  type SellerCenterSimulator,
+  SellerCenterState,
+  type SellerCenterSeller,
+} from './index.ts';
 import type { LoggedRequest } from '../toolkit/index.ts';
 import { expectedSignature } from './signature.ts';
 
@@ -37,9 +47,19 @@ async function call(
   params: Record<string, string> = {},
   options: { xml?: string; at?: number; sign?: (p: Record<string, string>) => string } = {},
 ) {
-  const all: Record<string, string> = { Action: action, Format: 'XML', Timestamp: iso(options.at ?? Date.now()), UserID: seller.userId, Version: '1.0', ...params };
+  const all: Record<string, string> = {
+    Action: action,
+    Format: 'XML',
+    Timestamp: iso(options.at ?? Date.now()),
+    UserID: seller.userId,
+    Version: '1.0',
+    ...params,
+  };
   all.Signature = options.sign?.(all) ?? expectedSignature(all, seller.apiKey);
-  const res = await fetch(`${base}/?${new URLSearchParams(all)}`, options.xml ? { method: 'POST', headers: { 'content-type': 'text/xml; charset=UTF8' }, body: options.xml } : {});
+  const res = await fetch(
+    `${base}/?${new URLSearchParams(all)}`,
+    options.xml ? { method: 'POST', headers: { 'content-type': 'text/xml; charset=UTF8' }, body: options.xml } : {},
+  );
   const text = await res.text();
   const tree = parseXml(text) as any;
   return { status: res.status, text, tree, success: tree.SuccessResponse, error: tree.ErrorResponse?.Head };
@@ -47,7 +67,14 @@ async function call(
 
 const asList = <T>(v: T | T[] | '' | undefined): T[] => (v === '' || v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const feedXml = (records: Record<string, string>[]) =>
-  `<?xml version="1.0" encoding="UTF-8"?><Request>${records.map((r) => `<Product>${Object.entries(r).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Product>`).join('')}</Request>`;
+  `<?xml version="1.0" encoding="UTF-8"?><Request>${records
+    .map(
+      (r) =>
+        `<Product>${Object.entries(r)
+          .map(([k, v]) => `<${k}>${v}</${k}>`)
+          .join('')}</Product>`,
+    )
+    .join('')}</Request>`;
 
 const sample = (file: string) => fs.readFileSync(path.join(SPEC_DIR, file), 'utf8');
 /** The SDK's templates carry printf placeholders: filled in order with sample values. */
@@ -61,8 +88,26 @@ describe('the SellerCenter contract', () => {
     expect(contract.errors.get('E007')).toBe('Login failed');
     expect(contract.errors.get('E003')).toBe('Timestamp has expired');
     expect(contract.errors.get('E012')).toBe('Invalid Feed ID');
-    expect(contract.itemStatuses).toEqual(['pending', 'canceled', 'ready_to_ship', 'delivered', 'returned', 'shipped', 'failed']);
-    for (const action of ['GetOrders', 'GetOrder', 'GetOrderItems', 'GetMultipleOrderItems', 'SetStatusToCanceled', 'ProductCreate', 'ProductUpdate', 'FeedStatus', 'GetProducts']) {
+    expect(contract.itemStatuses).toEqual([
+      'pending',
+      'canceled',
+      'ready_to_ship',
+      'delivered',
+      'returned',
+      'shipped',
+      'failed',
+    ]);
+    for (const action of [
+      'GetOrders',
+      'GetOrder',
+      'GetOrderItems',
+      'GetMultipleOrderItems',
+      'SetStatusToCanceled',
+      'ProductCreate',
+      'ProductUpdate',
+      'FeedStatus',
+      'GetProducts',
+    ]) {
       expect(contract.actions.has(action), action).toBe(true);
     }
   });
@@ -77,23 +122,51 @@ describe('the SellerCenter contract', () => {
       ['FeedStatus', 'Feed/FeedProductUpdate.xml'],
       ['FeedList', 'Feed/FeedListSuccessResponse.xml'],
       ['ProductCreate', 'Product/ProductCreate.xml'],
-      ['ProductUpdate', 'Feed/ProductActionFeedResponse.xml', fill(sample('Feed/ProductActionFeedResponse.xml'), 'ProductUpdate')],
-      ['SetStatusToReadyToShip', 'Order/SetOrderStatusSuccessResponse.xml', fill(sample('Order/SetOrderStatusSuccessResponse.xml'), 'SetStatusToReadyToShip', 'OrderItems', '6653173')],
+      [
+        'ProductUpdate',
+        'Feed/ProductActionFeedResponse.xml',
+        fill(sample('Feed/ProductActionFeedResponse.xml'), 'ProductUpdate'),
+      ],
+      [
+        'SetStatusToReadyToShip',
+        'Order/SetOrderStatusSuccessResponse.xml',
+        fill(sample('Order/SetOrderStatusSuccessResponse.xml'), 'SetStatusToReadyToShip', 'OrderItems', '6653173'),
+      ],
       ['Action', 'Response/ErrorResponse.xml'],
-      ['GetOrders', 'Order/ErrorResponse.xml', fill(sample('Order/ErrorResponse.xml'), 'GetOrders', 'Sender', '19', 'E019: Invalid Limit')],
-      ['ProductUpdate', 'Feed/ProductActionFeedResponseError.xml', fill(sample('Feed/ProductActionFeedResponseError.xml'), 'ProductUpdate', 'Sender', '1', 'E001: Parameter Request is mandatory')],
+      [
+        'GetOrders',
+        'Order/ErrorResponse.xml',
+        fill(sample('Order/ErrorResponse.xml'), 'GetOrders', 'Sender', '19', 'E019: Invalid Limit'),
+      ],
+      [
+        'ProductUpdate',
+        'Feed/ProductActionFeedResponseError.xml',
+        fill(
+          sample('Feed/ProductActionFeedResponseError.xml'),
+          'ProductUpdate',
+          'Sender',
+          '1',
+          'E001: Parameter Request is mandatory',
+        ),
+      ],
     ];
     for (const [action, file, xml] of fits) expect(checkAnswer(action, xml ?? sample(file), file)).toEqual([]);
     // The SDK's GetOrders sample names another action in its Head; its Body is GetOrders'. Orders.xml is that Body alone.
     const orders = parseXml(sample('Order/OrdersResponse.xml')) as any;
     expect(sellerCenterSchemas.ordersBody.safeParse(orders.SuccessResponse.Body).success).toBe(true);
-    expect(sellerCenterSchemas.ordersBody.safeParse((parseXml(sample('Order/Orders.xml')) as any).Body).success).toBe(true);
+    expect(sellerCenterSchemas.ordersBody.safeParse((parseXml(sample('Order/Orders.xml')) as any).Body).success).toBe(
+      true,
+    );
   });
 
   it('refuses the broken samples, naming the element', () => {
     // The second product lacks its Name; the second feed its Status.
-    expect(checkAnswer('GetProducts', sample('Product/ErrorProductsResponse.xml'))).toEqual([expect.stringContaining('SuccessResponse/Body/Products/Product/1/Name')]);
-    expect(checkAnswer('FeedList', sample('Feed/FeedInvalidStatusPending.xml'))).toEqual([expect.stringContaining('SuccessResponse/Body/Feed/1/Status')]);
+    expect(checkAnswer('GetProducts', sample('Product/ErrorProductsResponse.xml'))).toEqual([
+      expect.stringContaining('SuccessResponse/Body/Products/Product/1/Name'),
+    ]);
+    expect(checkAnswer('FeedList', sample('Feed/FeedInvalidStatusPending.xml'))).toEqual([
+      expect.stringContaining('SuccessResponse/Body/Feed/1/Status'),
+    ]);
     expect(checkAnswer('GetOrders', '<SuccessResponse><Head>')[0]).toMatch(/not well-formed XML/);
   });
 });
@@ -118,26 +191,53 @@ describe('SellerCenter simulator', () => {
     gulf = namshi.addSeller({ userId: 'shop@example.ae', apiKey: 'namshi-key-0001' });
     for (const s of [...lamoda.state.sellers.values()]) l.keys.set(s.userId, s.apiKey);
     n.keys.set(gulf.userId, gulf.apiKey);
-    for (let i = 1; i <= 5; i++) seller.addProduct({ sellerSku: `SKU-${i}`, name: `Product ${i}`, quantity: 10, price: '590.00', productId: `200000000000${i}` });
+    for (let i = 1; i <= 5; i++)
+      seller.addProduct({
+        sellerSku: `SKU-${i}`,
+        name: `Product ${i}`,
+        quantity: 10,
+        price: '590.00',
+        productId: `200000000000${i}`,
+      });
   });
   afterAll(() => Promise.all(started.map(({ server }) => server.close())));
 
   it('signs as §2 says: the sorted, RFC 3986-encoded query, HMAC-SHA256 with the key, in lower-case hex', () => {
     // The parameters of the Falabella docs' example request, encoded as its URL shows them.
-    const params = { Action: 'GetProducts', Filter: 'sold-out', Format: 'XML', Timestamp: '2015-07-21T05:14:49+02:00', UserID: 'maintenance@sellercenter.net', Version: '1.0' };
-    const message = 'Action=GetProducts&Filter=sold-out&Format=XML&Timestamp=2015-07-21T05%3A14%3A49%2B02%3A00&UserID=maintenance%40sellercenter.net&Version=1.0';
-    expect(expectedSignature({ ...params, Signature: 'left out' }, 'key')).toBe(crypto.createHmac('sha256', 'key').update(message).digest('hex'));
+    const params = {
+      Action: 'GetProducts',
+      Filter: 'sold-out',
+      Format: 'XML',
+      Timestamp: '2015-07-21T05:14:49+02:00',
+      UserID: 'maintenance@sellercenter.net',
+      Version: '1.0',
+    };
+    const message =
+      'Action=GetProducts&Filter=sold-out&Format=XML&Timestamp=2015-07-21T05%3A14%3A49%2B02%3A00&UserID=maintenance%40sellercenter.net&Version=1.0';
+    expect(expectedSignature({ ...params, Signature: 'left out' }, 'key')).toBe(
+      crypto.createHmac('sha256', 'key').update(message).digest('hex'),
+    );
     // rawurlencode, not form encoding: a space is %20, and !'()* are encoded too.
-    expect(expectedSignature({ Search: "a b!'()*~" }, 'k')).toBe(crypto.createHmac('sha256', 'k').update('Search=a%20b%21%27%28%29%2A~').digest('hex'));
+    expect(expectedSignature({ Search: "a b!'()*~" }, 'k')).toBe(
+      crypto.createHmac('sha256', 'k').update('Search=a%20b%21%27%28%29%2A~').digest('hex'),
+    );
   });
 
   it('answers a right signature, and refuses a wrong one (E007), an old or unreadable Timestamp (E003), a missing parameter (E001), an unknown action (E008)', async () => {
     const ok = await call(lamodaUrl, seller, 'GetProducts', { Limit: '2' });
     expect(ok.status).toBe(200);
-    expect(ok.success.Head).toMatchObject({ RequestAction: 'GetProducts', ResponseType: 'Products', Timestamp: expect.stringMatching(/\+0300$/) });
+    expect(ok.success.Head).toMatchObject({
+      RequestAction: 'GetProducts',
+      ResponseType: 'Products',
+      Timestamp: expect.stringMatching(/\+0300$/),
+    });
 
     const cases: [Promise<Awaited<ReturnType<typeof call>>>, string, string][] = [
-      [call(lamodaUrl, seller, 'GetProducts', {}, { sign: (p) => expectedSignature(p, 'not-the-key') }), '7', 'E007: Login failed'],
+      [
+        call(lamodaUrl, seller, 'GetProducts', {}, { sign: (p) => expectedSignature(p, 'not-the-key') }),
+        '7',
+        'E007: Login failed',
+      ],
       [call(lamodaUrl, { ...seller, userId: 'nobody@example.ru' }, 'GetProducts'), '7', 'E007: Login failed'],
       // Another seller's key does not open this seller.
       [call(lamodaUrl, { userId: seller.userId, apiKey: 'lamoda-key-0002' }, 'GetProducts'), '7', 'E007: Login failed'],
@@ -149,10 +249,22 @@ describe('SellerCenter simulator', () => {
     for (const [answer, code, message] of cases) {
       const a = await answer;
       // Lamoda's flavour answers errors with 200: the envelope is the signal.
-      expect({ status: a.status, code: a.error?.ErrorCode, message: a.error?.ErrorMessage, type: a.error?.ErrorType }).toEqual({ status: 200, code, message, type: 'Sender' });
+      expect({
+        status: a.status,
+        code: a.error?.ErrorCode,
+        message: a.error?.ErrorMessage,
+        type: a.error?.ErrorType,
+      }).toEqual({ status: 200, code, message, type: 'Sender' });
     }
     // A tampered query (a parameter changed after signing) fails too.
-    const all: Record<string, string> = { Action: 'GetProducts', Format: 'XML', Timestamp: iso(Date.now()), UserID: seller.userId, Version: '1.0', Limit: '1' };
+    const all: Record<string, string> = {
+      Action: 'GetProducts',
+      Format: 'XML',
+      Timestamp: iso(Date.now()),
+      UserID: seller.userId,
+      Version: '1.0',
+      Limit: '1',
+    };
     all.Signature = expectedSignature(all, seller.apiKey);
     const tampered = await fetch(`${lamodaUrl}/?${new URLSearchParams({ ...all, Limit: '1000' })}`);
     expect((parseXml(await tampered.text()) as any).ErrorResponse.Head.ErrorCode).toBe('7');
@@ -164,12 +276,20 @@ describe('SellerCenter simulator', () => {
 
   it('pages GetOrders by Limit and Offset with TotalCount, filters by date and status, and refuses bad filters with their codes', async () => {
     const t0 = Date.now() - 10 * 60_000;
-    const orders = Array.from({ length: 7 }, (_, i) => seller.addOrder({ lines: [{ sku: `SKU-${(i % 5) + 1}`, quantity: 1 + (i % 2) }], at: new Date(t0 + i * 60_000) }));
+    const orders = Array.from({ length: 7 }, (_, i) =>
+      seller.addOrder({ lines: [{ sku: `SKU-${(i % 5) + 1}`, quantity: 1 + (i % 2) }], at: new Date(t0 + i * 60_000) }),
+    );
     seller.cancelOrder(orders[2].number);
     const seen: string[] = [];
     let total = -1;
     for (let offset = 0; ; offset += 3) {
-      const page = await call(lamodaUrl, seller, 'GetOrders', { CreatedAfter: iso(t0 - 1000), SortBy: 'created_at', SortDirection: 'ASC', Limit: '3', Offset: String(offset) });
+      const page = await call(lamodaUrl, seller, 'GetOrders', {
+        CreatedAfter: iso(t0 - 1000),
+        SortBy: 'created_at',
+        SortDirection: 'ASC',
+        Limit: '3',
+        Offset: String(offset),
+      });
       total = Number(page.success.Head.TotalCount);
       const list = asList(page.success.Body.Orders.Order ?? '') as { OrderNumber: string }[];
       seen.push(...list.map((o) => o.OrderNumber));
@@ -180,50 +300,93 @@ describe('SellerCenter simulator', () => {
 
     // The cancellation moved UpdatedAt: only that order changed after the last creation.
     const changed = await call(lamodaUrl, seller, 'GetOrders', { UpdatedAfter: iso(t0 + 7 * 60_000) });
-    expect(asList(changed.success.Body.Orders.Order).map((o: any) => [o.OrderNumber, asList(o.Statuses.Status)])).toEqual([[orders[2].number, ['canceled']]]);
+    expect(
+      asList(changed.success.Body.Orders.Order).map((o: any) => [o.OrderNumber, asList(o.Statuses.Status)]),
+    ).toEqual([[orders[2].number, ['canceled']]]);
     const canceled = await call(lamodaUrl, seller, 'GetOrders', { Status: 'canceled' });
     expect(canceled.success.Head.TotalCount).toBe('1');
     // Dates come in Moscow time without a zone; Head/Timestamp names the offset.
     const [first] = asList(changed.success.Body.Orders.Order) as any[];
-    expect(first.CreatedAt).toBe(new Date(orders[2].createdAt + 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' '));
+    expect(first.CreatedAt).toBe(
+      new Date(orders[2].createdAt + 3 * 3_600_000).toISOString().slice(0, 19).replace('T', ' '),
+    );
 
     for (const [params, code] of [
-      [{ Limit: 'ten' }, '19'], [{ Offset: '-1' }, '14'], [{ UpdatedAfter: 'last week' }, '17'], [{ Status: 'lost' }, '36'],
-      [{ SortDirection: 'UP' }, '74'], [{ SortBy: 'price' }, '75'],
+      [{ Limit: 'ten' }, '19'],
+      [{ Offset: '-1' }, '14'],
+      [{ UpdatedAfter: 'last week' }, '17'],
+      [{ Status: 'lost' }, '36'],
+      [{ SortDirection: 'UP' }, '74'],
+      [{ SortBy: 'price' }, '75'],
     ] as const) {
       expect((await call(lamodaUrl, seller, 'GetOrders', params)).error?.ErrorCode, JSON.stringify(params)).toBe(code);
     }
   });
 
   it('answers GetOrder, GetOrderItems and GetMultipleOrderItems shaped like the samples, one item per unit', async () => {
-    const order = seller.addOrder({ lines: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2' }], shippingAmount: '150.00' });
+    const order = seller.addOrder({
+      lines: [{ sku: 'SKU-1', quantity: 2 }, { sku: 'SKU-2' }],
+      shippingAmount: '150.00',
+    });
     const one = await call(lamodaUrl, seller, 'GetOrder', { OrderId: String(order.id) });
-    expect(asList(one.success.Body.Orders.Order)[0]).toMatchObject({ OrderNumber: order.number, Price: '1920.00', ItemsCount: '3', AddressShipping: { City: 'Москва' } });
+    expect(asList(one.success.Body.Orders.Order)[0]).toMatchObject({
+      OrderNumber: order.number,
+      Price: '1920.00',
+      ItemsCount: '3',
+      AddressShipping: { City: 'Москва' },
+    });
     const items = await call(lamodaUrl, seller, 'GetOrderItems', { OrderId: String(order.id) });
-    expect(asList(items.success.Body.OrderItems.OrderItem).map((i: any) => [i.Sku, i.PaidPrice, i.Currency, i.Status])).toEqual([
-      ['SKU-1', '590.00', 'RUB', 'pending'], ['SKU-1', '590.00', 'RUB', 'pending'], ['SKU-2', '590.00', 'RUB', 'pending'],
+    expect(
+      asList(items.success.Body.OrderItems.OrderItem).map((i: any) => [i.Sku, i.PaidPrice, i.Currency, i.Status]),
+    ).toEqual([
+      ['SKU-1', '590.00', 'RUB', 'pending'],
+      ['SKU-1', '590.00', 'RUB', 'pending'],
+      ['SKU-2', '590.00', 'RUB', 'pending'],
     ]);
     const other = seller.addOrder({ lines: [{ sku: 'SKU-3' }] });
-    const multiple = await call(lamodaUrl, seller, 'GetMultipleOrderItems', { OrderIdList: JSON.stringify([order.id, other.id]) });
-    expect(asList(multiple.success.Body.Orders.Order).map((o: any) => [o.OrderNumber, asList(o.OrderItems.OrderItem).length])).toEqual([[order.number, 3], [other.number, 1]]);
-    expect((await call(lamodaUrl, seller, 'GetMultipleOrderItems')).error.ErrorMessage).toBe('E001: Parameter OrderIdList is mandatory');
+    const multiple = await call(lamodaUrl, seller, 'GetMultipleOrderItems', {
+      OrderIdList: JSON.stringify([order.id, other.id]),
+    });
+    expect(
+      asList(multiple.success.Body.Orders.Order).map((o: any) => [
+        o.OrderNumber,
+        asList(o.OrderItems.OrderItem).length,
+      ]),
+    ).toEqual([
+      [order.number, 3],
+      [other.number, 1],
+    ]);
+    expect((await call(lamodaUrl, seller, 'GetMultipleOrderItems')).error.ErrorMessage).toBe(
+      'E001: Parameter OrderIdList is mandatory',
+    );
     // An unknown order is an empty list.
     expect((await call(lamodaUrl, seller, 'GetOrder', { OrderId: '1' })).success.Body.Orders).toBe('');
 
     // The seller cancels one item; the order shows both statuses.
     const itemId = asList(items.success.Body.OrderItems.OrderItem)[2].OrderItemId;
-    expect((await call(lamodaUrl, seller, 'SetStatusToCanceled', { OrderItemId: itemId, Reason: 'Out of stock' })).status).toBe(200);
+    expect(
+      (await call(lamodaUrl, seller, 'SetStatusToCanceled', { OrderItemId: itemId, Reason: 'Out of stock' })).status,
+    ).toBe(200);
     const after = await call(lamodaUrl, seller, 'GetOrder', { OrderId: String(order.id) });
     expect(asList(asList(after.success.Body.Orders.Order)[0].Statuses.Status)).toEqual(['pending', 'canceled']);
-    const ready = await call(lamodaUrl, seller, 'SetStatusToReadyToShip', { OrderItemIds: JSON.stringify([order.items[0].id]), DeliveryType: 'dropship', TrackingNumber: 'TRACK-1' });
-    expect(asList(ready.success.Body.OrderItems.OrderItem)[0]).toMatchObject({ OrderItemId: String(order.items[0].id), PurchaseOrderNumber: order.number });
+    const ready = await call(lamodaUrl, seller, 'SetStatusToReadyToShip', {
+      OrderItemIds: JSON.stringify([order.items[0].id]),
+      DeliveryType: 'dropship',
+      TrackingNumber: 'TRACK-1',
+    });
+    expect(asList(ready.success.Body.OrderItems.OrderItem)[0]).toMatchObject({
+      OrderItemId: String(order.items[0].id),
+      PurchaseOrderNumber: order.number,
+    });
   });
 
   it('queues feeds: Queued, then Processing, then Finished with per-SKU errors and warnings, and applies the records that passed', async () => {
     let now = Date.now();
     const state = new SellerCenterState(() => now);
     state.feedTiming = { queuedMs: 60_000, processingMs: 60_000 };
-    const { sim, server, keys } = await start(createLamodaSimulator({ state, rateLimit: null, timestampToleranceMs: 3_600_000 }));
+    const { sim, server, keys } = await start(
+      createLamodaSimulator({ state, rateLimit: null, timestampToleranceMs: 3_600_000 }),
+    );
     const own = sim.addSeller({ userId: 'feeds@example.ru', apiKey: 'lamoda-feeds-key' });
     keys.set(own.userId, own.apiKey);
     own.addProduct({ sellerSku: 'KEEP', quantity: 1, price: '100.00' });
@@ -233,17 +396,35 @@ describe('SellerCenter simulator', () => {
     own.feedWarnings.set('NOISY', 'Quantity is above the warehouse limit');
     const at = { at: now };
 
-    const sent = await call(server.url, own, 'ProductUpdate', {}, {
-      ...at,
-      xml: feedXml([{ SellerSku: 'KEEP', Quantity: '7', Price: '120.00' }, { SellerSku: 'MISSING', Quantity: '3' }, { SellerSku: 'BROKEN', Quantity: '2' }, { SellerSku: 'NOISY', Quantity: '5' }, { SellerSku: 'KEEP', Quantity: '-1' }]),
-    });
+    const sent = await call(
+      server.url,
+      own,
+      'ProductUpdate',
+      {},
+      {
+        ...at,
+        xml: feedXml([
+          { SellerSku: 'KEEP', Quantity: '7', Price: '120.00' },
+          { SellerSku: 'MISSING', Quantity: '3' },
+          { SellerSku: 'BROKEN', Quantity: '2' },
+          { SellerSku: 'NOISY', Quantity: '5' },
+          { SellerSku: 'KEEP', Quantity: '-1' },
+        ]),
+      },
+    );
     // A negative Quantity on purpose: the request breaks the contract's request check, the answer is still checked here.
     broken.add(sim.log.at(-1)!);
     expect(checkAnswer('ProductUpdate', sent.text)).toEqual([]);
     const feedId = sent.success.Head.RequestId;
     expect(feedId).toMatch(/^[0-9a-f-]{36}$/);
-    const status = async () => (await call(server.url, own, 'FeedStatus', { FeedID: feedId }, { at: now })).success.Body.FeedDetail;
-    expect(await status()).toMatchObject({ Status: 'Queued', Action: 'ProductUpdate', TotalRecords: '5', ProcessedRecords: '0' });
+    const status = async () =>
+      (await call(server.url, own, 'FeedStatus', { FeedID: feedId }, { at: now })).success.Body.FeedDetail;
+    expect(await status()).toMatchObject({
+      Status: 'Queued',
+      Action: 'ProductUpdate',
+      TotalRecords: '5',
+      ProcessedRecords: '0',
+    });
     expect(own.product('KEEP')!.quantity).toBe(1);
     now += 61_000;
     expect((await status()).Status).toBe('Processing');
@@ -255,29 +436,60 @@ describe('SellerCenter simulator', () => {
       ['BROKEN', '1', 'Product is blocked by moderation'],
       ['KEEP', '1', 'Negative value is not allowed'],
     ]);
-    expect(asList(done.FeedWarnings.Warning)).toEqual([{ Message: 'Quantity is above the warehouse limit', SellerSku: 'NOISY' }]);
-    expect([own.product('KEEP')!.quantity, own.product('KEEP')!.price, own.product('NOISY')!.quantity, own.product('BROKEN')!.quantity]).toEqual([7, '120.00', 5, 1]);
+    expect(asList(done.FeedWarnings.Warning)).toEqual([
+      { Message: 'Quantity is above the warehouse limit', SellerSku: 'NOISY' },
+    ]);
+    expect([
+      own.product('KEEP')!.quantity,
+      own.product('KEEP')!.price,
+      own.product('NOISY')!.quantity,
+      own.product('BROKEN')!.quantity,
+    ]).toEqual([7, '120.00', 5, 1]);
 
     // ProductCreate: a record without a required field fails; the other is made.
-    const created = await call(server.url, own, 'ProductCreate', {}, {
-      at: now,
-      xml: feedXml([{ SellerSku: 'NEW-1', Name: 'New one', Brand: 'Sklad', PrimaryCategory: 'Mugs', Price: '10.00', Quantity: '4' }, { SellerSku: 'NEW-2', Name: 'No brand', PrimaryCategory: 'Mugs', Price: '10.00' }]),
-    });
+    const created = await call(
+      server.url,
+      own,
+      'ProductCreate',
+      {},
+      {
+        at: now,
+        xml: feedXml([
+          {
+            SellerSku: 'NEW-1',
+            Name: 'New one',
+            Brand: 'Sklad',
+            PrimaryCategory: 'Mugs',
+            Price: '10.00',
+            Quantity: '4',
+          },
+          { SellerSku: 'NEW-2', Name: 'No brand', PrimaryCategory: 'Mugs', Price: '10.00' },
+        ]),
+      },
+    );
     now += 130_000;
-    const createdDetail = (await call(server.url, own, 'FeedStatus', { FeedID: created.success.Head.RequestId }, { at: now })).success.Body.FeedDetail;
-    expect(asList(createdDetail.FeedErrors.Error)).toEqual([{ Code: '0', Message: 'Brand cannot be empty', SellerSku: 'NEW-2' }]);
+    const createdDetail = (
+      await call(server.url, own, 'FeedStatus', { FeedID: created.success.Head.RequestId }, { at: now })
+    ).success.Body.FeedDetail;
+    expect(asList(createdDetail.FeedErrors.Error)).toEqual([
+      { Code: '0', Message: 'Brand cannot be empty', SellerSku: 'NEW-2' },
+    ]);
     expect(own.product('NEW-1')).toMatchObject({ quantity: 4, name: 'New one' });
     expect(own.product('NEW-2')).toBeUndefined();
 
     const unknown = await call(server.url, own, 'FeedStatus', { FeedID: crypto.randomUUID() }, { at: now });
     expect(unknown.error.ErrorMessage).toBe('E012: Invalid Feed ID');
-    expect((await call(server.url, own, 'ProductUpdate', {}, { at: now, xml: '<Request><Product>' })).error.ErrorType).toBe('Sender');
+    expect(
+      (await call(server.url, own, 'ProductUpdate', {}, { at: now, xml: '<Request><Product>' })).error.ErrorType,
+    ).toBe('Sender');
   });
 
   it('takes Price and SalePrice in a ProductUpdate feed as decimals, refusing a negative one with the recorded error', async () => {
     let now = Date.now();
     const state = new SellerCenterState(() => now);
-    const { sim, server, keys } = await start(createNamshiSimulator({ state, rateLimit: null, timestampToleranceMs: 3_600_000 }));
+    const { sim, server, keys } = await start(
+      createNamshiSimulator({ state, rateLimit: null, timestampToleranceMs: 3_600_000 }),
+    );
     const own = sim.addSeller({ userId: 'prices@example.ae', apiKey: 'namshi-prices-key' });
     keys.set(own.userId, own.apiKey);
     for (const sku of ['P-1', 'P-2', 'P-3', 'P-4']) own.addProduct({ sellerSku: sku, price: '100.00' });
@@ -296,21 +508,34 @@ describe('SellerCenter simulator', () => {
       expect.stringContaining('Request/Product/3/Price: an amount like "22000.00"'),
     ]);
     now += 1_000;
-    const done = (await call(server.url, own, 'FeedStatus', { FeedID: sent.success.Head.RequestId }, { at: now })).success.Body.FeedDetail;
+    const done = (await call(server.url, own, 'FeedStatus', { FeedID: sent.success.Head.RequestId }, { at: now }))
+      .success.Body.FeedDetail;
     expect(done).toMatchObject({ Status: 'Finished', TotalRecords: '5', FailedRecords: '3' });
     expect(asList(done.FeedErrors.Error).map((e: any) => [e.SellerSku, e.Message])).toEqual([
       ['P-3', 'Negative value is not allowed'],
       ['P-4', "Invalid value '12.345' for Price"],
       ['P-9', "Seller SKU 'P-9' not found"],
     ]);
-    expect(['P-1', 'P-2', 'P-3', 'P-4'].map((sku) => [own.product(sku)!.price, own.product(sku)!.salePrice])).toEqual([['58.75', ''], ['90.00', '79.50'], ['100.00', ''], ['100.00', '']]);
+    expect(['P-1', 'P-2', 'P-3', 'P-4'].map((sku) => [own.product(sku)!.price, own.product(sku)!.salePrice])).toEqual([
+      ['58.75', ''],
+      ['90.00', '79.50'],
+      ['100.00', ''],
+      ['100.00', ''],
+    ]);
     const listed = await call(server.url, own, 'GetProducts', { SkuSellerList: '["P-2"]' }, { at: now });
-    expect(asList(listed.success.Body.Products.Product).map((p: any) => [p.Price, p.SalePrice])).toEqual([['90.00', '79.50']]);
+    expect(asList(listed.success.Body.Products.Product).map((p: any) => [p.Price, p.SalePrice])).toEqual([
+      ['90.00', '79.50'],
+    ]);
   });
 
   it('reads products by SellerSku list and pages them', async () => {
     const bySku = await call(lamodaUrl, seller, 'GetProducts', { SkuSellerList: JSON.stringify(['SKU-2', 'SKU-4']) });
-    expect(asList(bySku.success.Body.Products.Product).map((p: any) => [p.SellerSku, p.Quantity, p.ProductId])).toEqual([['SKU-2', '10', '2000000000002'], ['SKU-4', '10', '2000000000004']]);
+    expect(asList(bySku.success.Body.Products.Product).map((p: any) => [p.SellerSku, p.Quantity, p.ProductId])).toEqual(
+      [
+        ['SKU-2', '10', '2000000000002'],
+        ['SKU-4', '10', '2000000000004'],
+      ],
+    );
     const second = await call(lamodaUrl, seller, 'GetProducts', { Limit: '2', Offset: '2' });
     expect(asList(second.success.Body.Products.Product).map((p: any) => p.SellerSku)).toEqual(['SKU-3', 'SKU-4']);
   });
@@ -347,7 +572,10 @@ describe('SellerCenter simulator', () => {
         checked++;
         const answer = String(entry.responseBody);
         // A refusal answers a request this file got wrong on purpose: only its envelope is checked.
-        if (answer.includes('<ErrorResponse>')) problems.push(...checkAnswer(String(entry.query.Action?.[0] ?? ''), answer, `${entry.method} ${entry.status}`));
+        if (answer.includes('<ErrorResponse>'))
+          problems.push(
+            ...checkAnswer(String(entry.query.Action?.[0] ?? ''), answer, `${entry.method} ${entry.status}`),
+          );
         else problems.push(...checkExchange(entry, keys));
       }
     }
@@ -357,7 +585,13 @@ describe('SellerCenter simulator', () => {
 });
 
 function signed(seller: { userId: string; apiKey: string }, action: string): Record<string, string> {
-  const all: Record<string, string> = { Action: action, Format: 'XML', Timestamp: iso(Date.now()), UserID: seller.userId, Version: '1.0' };
+  const all: Record<string, string> = {
+    Action: action,
+    Format: 'XML',
+    Timestamp: iso(Date.now()),
+    UserID: seller.userId,
+    Version: '1.0',
+  };
   all.Signature = expectedSignature(all, seller.apiKey);
   return all;
 }

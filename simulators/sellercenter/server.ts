@@ -38,7 +38,10 @@ export interface SellerCenterSimulatorOptions {
   timestampToleranceMs?: number;
 }
 
-export type Malformation = { kind: 'drop'; element: string } | { kind: 'unexpected'; element: string } | { kind: 'truncate' };
+export type Malformation =
+  | { kind: 'drop'; element: string }
+  | { kind: 'unexpected'; element: string }
+  | { kind: 'truncate' };
 
 export interface SellerCenterSimulator extends Simulator {
   state: SellerCenterState;
@@ -73,27 +76,55 @@ function dropElement(node: unknown, name: string): void {
 }
 
 export function createSellerCenterSimulator(options: SellerCenterSimulatorOptions = {}): SellerCenterSimulator {
-  const flavour: SellerCenterFlavour = { name: 'sellercenter', utcOffsetMinutes: 0, errorsOverHttp: false, ...options.flavour };
+  const flavour: SellerCenterFlavour = {
+    name: 'sellercenter',
+    utcOffsetMinutes: 0,
+    errorsOverHttp: false,
+    ...options.flavour,
+  };
   const state = options.state ?? new SellerCenterState();
   const tolerance = options.timestampToleranceMs ?? 10 * 60_000;
   const malformations = new Map<string, Malformation>();
 
-  const render = (c: Context, tree: Record<string, unknown>, status: number, action: string, headers: Record<string, string> = {}) => {
+  const render = (
+    c: Context,
+    tree: Record<string, unknown>,
+    status: number,
+    action: string,
+    headers: Record<string, string> = {},
+  ) => {
     if (c.req.query('Format')?.toUpperCase() === 'JSON') return c.json(tree, status as 200, headers);
     const broken = malformations.get(action);
     malformations.delete(action);
     const root = Object.values(tree)[0] as { Body: unknown };
     if (broken?.kind === 'drop') dropElement(root.Body, broken.element);
-    if (broken?.kind === 'unexpected') root.Body = { ...(typeof root.Body === 'object' ? root.Body : {}), [broken.element]: '' };
+    if (broken?.kind === 'unexpected')
+      root.Body = { ...(typeof root.Body === 'object' ? root.Body : {}), [broken.element]: '' };
     let xml = `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build(tree)}`;
     if (broken?.kind === 'truncate') xml = xml.slice(0, Math.floor(xml.length / 2));
     return c.body(xml, status as 200, { 'content-type': XML_TYPE, ...headers });
   };
 
-  const errorAnswer = (c: Context, action: string, fault: SellerCenterFault, status?: number, headers?: Record<string, string>) =>
+  const errorAnswer = (
+    c: Context,
+    action: string,
+    fault: SellerCenterFault,
+    status?: number,
+    headers?: Record<string, string>,
+  ) =>
     render(
       c,
-      { ErrorResponse: { Head: { RequestAction: action, ErrorType: fault.type, ErrorCode: String(fault.code), ErrorMessage: fault.message }, Body: '' } },
+      {
+        ErrorResponse: {
+          Head: {
+            RequestAction: action,
+            ErrorType: fault.type,
+            ErrorCode: String(fault.code),
+            ErrorMessage: fault.message,
+          },
+          Body: '',
+        },
+      },
       status ?? (flavour.errorsOverHttp ? (fault.type === 'Platform' ? 500 : 400) : 200),
       action,
       headers,
@@ -101,10 +132,21 @@ export function createSellerCenterSimulator(options: SellerCenterSimulatorOption
 
   const sim = createSimulator({
     name: flavour.name,
-    rateLimits: options.rateLimit === null ? [] : [{ ...(options.rateLimit ?? { requests: 20, intervalMs: 1_000 }), scope: (c) => c.req.query('UserID') ?? '' }],
+    rateLimits:
+      options.rateLimit === null
+        ? []
+        : [
+            {
+              ...(options.rateLimit ?? { requests: 20, intervalMs: 1_000 }),
+              scope: (c) => c.req.query('UserID') ?? '',
+            },
+          ],
     tooManyRequests: (c, retryAfter) =>
-      errorAnswer(c, c.req.query('Action') ?? '', new SellerCenterFault(429, 'Too many requests', 'Platform'), 429, { 'retry-after': String(retryAfter) }),
-    serverError: (c, status) => errorAnswer(c, c.req.query('Action') ?? '', new SellerCenterFault(500, 'Internal Error', 'Platform'), status),
+      errorAnswer(c, c.req.query('Action') ?? '', new SellerCenterFault(429, 'Too many requests', 'Platform'), 429, {
+        'retry-after': String(retryAfter),
+      }),
+    serverError: (c, status) =>
+      errorAnswer(c, c.req.query('Action') ?? '', new SellerCenterFault(500, 'Internal Error', 'Platform'), status),
   });
   const { app } = sim;
 
@@ -124,8 +166,11 @@ export function createSellerCenterSimulator(options: SellerCenterSimulatorOption
       const body = c.req.method === 'POST' ? await c.req.text() : '';
       const answer = spec.run({ seller, params, body, now, utcOffsetMinutes: flavour.utcOffsetMinutes });
       const head = {
-        RequestId: answer.requestId ?? '', RequestAction: action, ResponseType: answer.responseType,
-        Timestamp: headTimestamp(now, flavour.utcOffsetMinutes), ...answer.head,
+        RequestId: answer.requestId ?? '',
+        RequestAction: action,
+        ResponseType: answer.responseType,
+        Timestamp: headTimestamp(now, flavour.utcOffsetMinutes),
+        ...answer.head,
       };
       return render(c, { SuccessResponse: { Head: head, Body: answer.body } }, 200, action);
     } catch (error) {
@@ -135,7 +180,11 @@ export function createSellerCenterSimulator(options: SellerCenterSimulatorOption
   });
 
   controls(sim, state, malformations);
-  return Object.assign(sim, { state, flavour, malform: { next: (action: string, how: Malformation) => void malformations.set(action, how) } });
+  return Object.assign(sim, {
+    state,
+    flavour,
+    malform: { next: (action: string, how: Malformation) => void malformations.set(action, how) },
+  });
 }
 
 /** Test and demo controls for other processes: sellers, products, orders, status changes, feed outcomes, broken answers. */
@@ -147,8 +196,13 @@ function controls(sim: Simulator, state: SellerCenterState, malformations: Map<s
 
   app.post('/__sim/sellercenter/sellers', async (c) => {
     const input = await body(c);
-    if (typeof input.userId !== 'string' || typeof input.apiKey !== 'string') return c.json({ error: 'userId and apiKey are needed' }, 400);
-    const seller = state.addSeller({ userId: input.userId, apiKey: input.apiKey, currency: String(input.currency ?? 'USD') });
+    if (typeof input.userId !== 'string' || typeof input.apiKey !== 'string')
+      return c.json({ error: 'userId and apiKey are needed' }, 400);
+    const seller = state.addSeller({
+      userId: input.userId,
+      apiKey: input.apiKey,
+      currency: String(input.currency ?? 'USD'),
+    });
     return c.json({ userId: seller.userId, currency: seller.currency });
   });
   app.get('/__sim/sellercenter/sellers/:userId/products', (c) => {
@@ -165,14 +219,19 @@ function controls(sim: Simulator, state: SellerCenterState, malformations: Map<s
     const seller = sellerOf(c);
     if (!seller) return noSeller(c);
     const input = await body(c);
-    return c.json({ order: seller.addOrder({ ...(input as OrderInput), at: input.at ? new Date(input.at) : undefined }) });
+    return c.json({
+      order: seller.addOrder({ ...(input as OrderInput), at: input.at ? new Date(input.at) : undefined }),
+    });
   });
   app.post('/__sim/sellercenter/sellers/:userId/orders/:ref/status', async (c) => {
     const seller = sellerOf(c);
     if (!seller) return noSeller(c);
     const input = await body(c);
-    if (!(ITEM_STATUSES as readonly string[]).includes(input.status)) return c.json({ error: `status is one of ${ITEM_STATUSES.join(', ')}` }, 400);
-    return c.json({ order: seller.setItemStatus(c.req.param('ref'), input.status as ItemStatus, { reason: input.reason }) });
+    if (!(ITEM_STATUSES as readonly string[]).includes(input.status))
+      return c.json({ error: `status is one of ${ITEM_STATUSES.join(', ')}` }, 400);
+    return c.json({
+      order: seller.setItemStatus(c.req.param('ref'), input.status as ItemStatus, { reason: input.reason }),
+    });
   });
   app.post('/__sim/sellercenter/sellers/:userId/feed-outcomes', async (c) => {
     const seller = sellerOf(c);
@@ -187,7 +246,8 @@ function controls(sim: Simulator, state: SellerCenterState, malformations: Map<s
   });
   app.post('/__sim/sellercenter/malform', async (c) => {
     const input = await body(c);
-    if (typeof input.action !== 'string' || !['drop', 'unexpected', 'truncate'].includes(input.kind)) return c.json({ error: 'action and kind are needed' }, 400);
+    if (typeof input.action !== 'string' || !['drop', 'unexpected', 'truncate'].includes(input.kind))
+      return c.json({ error: 'action and kind are needed' }, 400);
     malformations.set(input.action, input as Malformation);
     return c.json({ ok: true });
   });

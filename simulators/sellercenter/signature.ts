@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
  * HMAC-SHA256 keyed by the API key as a literal string, written as lower-case hex.
  */
 
-const rawUrlEncode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+const rawUrlEncode = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export function expectedSignature(params: Record<string, string>, apiKey: string): string {
   const message = Object.keys(params)

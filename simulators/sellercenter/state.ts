@@ -11,7 +11,15 @@ import crypto from 'node:crypto';
  */
 
 /** §4: order-item statuses the SDK lists (the GetOrders `Status` filter). */
-export const ITEM_STATUSES = ['pending', 'canceled', 'ready_to_ship', 'delivered', 'returned', 'shipped', 'failed'] as const;
+export const ITEM_STATUSES = [
+  'pending',
+  'canceled',
+  'ready_to_ship',
+  'delivered',
+  'returned',
+  'shipped',
+  'failed',
+] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 /** §5: feed statuses. */
@@ -126,7 +134,19 @@ export interface OrderInput {
 /** Required elements of a ProductCreate record (the simulator's choice: the digest names none). */
 const CREATE_REQUIRED = ['SellerSku', 'Name', 'Brand', 'PrimaryCategory', 'Price'];
 /** Elements a ProductUpdate record may carry; others are ignored with a warning. */
-const UPDATE_FIELDS = new Set(['SellerSku', 'Quantity', 'Price', 'SalePrice', 'SaleStartDate', 'SaleEndDate', 'Name', 'Description', 'Status', 'Brand', 'ProductData']);
+const UPDATE_FIELDS = new Set([
+  'SellerSku',
+  'Quantity',
+  'Price',
+  'SalePrice',
+  'SaleStartDate',
+  'SaleEndDate',
+  'Name',
+  'Description',
+  'Status',
+  'Brand',
+  'ProductData',
+]);
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 const isDecimal = (v: string) => /^\d+(\.\d{1,2})?$/.test(v);
@@ -157,7 +177,10 @@ export class SellerCenterSeller {
     const now = this.state.now();
     const product: SellerCenterProduct = {
       sellerSku: input.sellerSku,
-      shopSku: `${input.sellerSku.replace(/[^A-Za-z0-9]/g, '').slice(0, 12).toUpperCase()}-${this.state.nextId('shopSku')}`,
+      shopSku: `${input.sellerSku
+        .replace(/[^A-Za-z0-9]/g, '')
+        .slice(0, 12)
+        .toUpperCase()}-${this.state.nextId('shopSku')}`,
       name: input.name ?? input.sellerSku,
       brand: input.brand ?? 'Sklad Demo',
       primaryCategory: input.primaryCategory ?? 'Accessories',
@@ -186,26 +209,29 @@ export class SellerCenterSeller {
     const customer = input.customer ?? { firstName: 'Anna', lastName: 'Buyer' };
     const items: SellerCenterOrderItem[] = input.lines.flatMap((line) => {
       const product = this.products.get(line.sku);
-      return Array.from({ length: line.quantity ?? 1 }, (): SellerCenterOrderItem => ({
-        id: this.state.nextId('orderItem'),
-        sku: line.sku,
-        shopSku: product?.shopSku ?? line.sku,
-        name: product?.name ?? line.sku,
-        variation: product?.variation ?? '',
-        itemPrice: line.price ?? product?.price ?? '0.00',
-        paidPrice: line.price ?? product?.price ?? '0.00',
-        currency: this.currency,
-        shippingAmount: '0.00',
-        shippingType: input.shippingType ?? 'Dropshipping',
-        status: input.status ?? 'pending',
-        shipmentProvider: '',
-        trackingCode: '',
-        packageId: '',
-        reason: '',
-        reasonDetail: '',
-        createdAt: at,
-        updatedAt: at,
-      }));
+      return Array.from(
+        { length: line.quantity ?? 1 },
+        (): SellerCenterOrderItem => ({
+          id: this.state.nextId('orderItem'),
+          sku: line.sku,
+          shopSku: product?.shopSku ?? line.sku,
+          name: product?.name ?? line.sku,
+          variation: product?.variation ?? '',
+          itemPrice: line.price ?? product?.price ?? '0.00',
+          paidPrice: line.price ?? product?.price ?? '0.00',
+          currency: this.currency,
+          shippingAmount: '0.00',
+          shippingType: input.shippingType ?? 'Dropshipping',
+          status: input.status ?? 'pending',
+          shipmentProvider: '',
+          trackingCode: '',
+          packageId: '',
+          reason: '',
+          reasonDetail: '',
+          createdAt: at,
+          updatedAt: at,
+        }),
+      );
     });
     if (!items.length) throw new Error('An order needs at least one unit');
     const shipping = input.shippingAmount ?? '0.00';
@@ -215,8 +241,15 @@ export class SellerCenterSeller {
       number: String(300_000_000 + id * 7919),
       customer,
       address: {
-        firstName: customer.firstName, lastName: customer.lastName, phone: customer.phone ?? this.home.phone, email: customer.email ?? '',
-        address1: 'Demo street 1', city: this.home.city, region: this.home.region, postCode: this.home.postCode, country: this.home.country,
+        firstName: customer.firstName,
+        lastName: customer.lastName,
+        phone: customer.phone ?? this.home.phone,
+        email: customer.email ?? '',
+        address1: 'Demo street 1',
+        city: this.home.city,
+        region: this.home.region,
+        postCode: this.home.postCode,
+        country: this.home.country,
       },
       paymentMethod: 'CashOnDelivery_Payment',
       price: addDecimals([...items.map((i) => i.paidPrice), shipping]),
@@ -236,7 +269,11 @@ export class SellerCenterSeller {
   }
 
   /** Sets the status of an order's items (all, or those given), as the marketplace or the seller would. */
-  setItemStatus(ref: number | string, status: ItemStatus, options: { itemIds?: number[]; reason?: string; at?: number } = {}): SellerCenterOrder {
+  setItemStatus(
+    ref: number | string,
+    status: ItemStatus,
+    options: { itemIds?: number[]; reason?: string; at?: number } = {},
+  ): SellerCenterOrder {
     const order = this.order(ref);
     const at = options.at ?? this.state.now();
     for (const item of order.items) {
@@ -259,9 +296,15 @@ export class SellerCenterSeller {
     const createdAt = this.state.now();
     const { queuedMs, processingMs } = this.state.feedTiming;
     const feed: SellerCenterFeed = {
-      id: crypto.randomUUID(), action, records, createdAt,
-      processingAt: createdAt + queuedMs, finishedAt: createdAt + queuedMs + processingMs,
-      applied: false, errors: [], warnings: [],
+      id: crypto.randomUUID(),
+      action,
+      records,
+      createdAt,
+      processingAt: createdAt + queuedMs,
+      finishedAt: createdAt + queuedMs + processingMs,
+      applied: false,
+      errors: [],
+      warnings: [],
     };
     this.feeds.set(feed.id, feed);
     return feed;
@@ -310,9 +353,15 @@ export class SellerCenterSeller {
       if (missing) return fail(`${missing} cannot be empty`);
       if (this.products.has(sku)) return fail(`Seller SKU '${sku}' already exists`);
       const made = this.addProduct({
-        sellerSku: sku, name: text(record.Name), brand: text(record.Brand), primaryCategory: text(record.PrimaryCategory),
-        description: text(record.Description), variation: text(record.Variation), productId: text(record.ProductId),
-        quantity: quantity === undefined ? 0 : Number(quantity), price,
+        sellerSku: sku,
+        name: text(record.Name),
+        brand: text(record.Brand),
+        primaryCategory: text(record.PrimaryCategory),
+        description: text(record.Description),
+        variation: text(record.Variation),
+        productId: text(record.ProductId),
+        quantity: quantity === undefined ? 0 : Number(quantity),
+        price,
       });
       made.createdAt = made.updatedAt = at;
       return;
@@ -320,7 +369,8 @@ export class SellerCenterSeller {
     const product = this.products.get(sku);
     if (!product) return fail(`Seller SKU '${sku}' not found`);
     for (const field of Object.keys(record)) {
-      if (!UPDATE_FIELDS.has(field)) feed.warnings.push({ message: `Field '${field}' is not supported and was ignored`, sellerSku: sku });
+      if (!UPDATE_FIELDS.has(field))
+        feed.warnings.push({ message: `Field '${field}' is not supported and was ignored`, sellerSku: sku });
     }
     if (quantity !== undefined) product.quantity = Number(quantity);
     if (price !== undefined) product.price = price;
@@ -341,9 +391,20 @@ export class SellerCenterState {
     readonly now: () => number = Date.now,
   ) {}
 
-  addSeller(input: { userId: string; apiKey: string; currency: string; home?: SellerCenterSeller['home'] }): SellerCenterSeller {
+  addSeller(input: {
+    userId: string;
+    apiKey: string;
+    currency: string;
+    home?: SellerCenterSeller['home'];
+  }): SellerCenterSeller {
     if (this.sellers.has(input.userId)) throw new Error(`Seller ${input.userId} exists`);
-    const home = input.home ?? { city: 'Berlin', region: '', postCode: '10117', country: 'Germany', phone: '+490000000000' };
+    const home = input.home ?? {
+      city: 'Berlin',
+      region: '',
+      postCode: '10117',
+      country: 'Germany',
+      phone: '+490000000000',
+    };
     const seller = new SellerCenterSeller(this, input.userId, input.apiKey, input.currency, home);
     this.sellers.set(input.userId, seller);
     return seller;

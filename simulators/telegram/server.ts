@@ -40,16 +40,36 @@ class BotApiError extends Error {
 const bad = (description: string) => new BotApiError(400, `Bad Request: ${description}`);
 
 /** Telegram's HTML subset: known tags, balanced, entities escaped. */
-const htmlTags = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
+const htmlTags = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
+]);
 
 export function htmlProblem(text: string): string | null {
   const stack: string[] = [];
   for (const match of text.matchAll(/<(\/?)([a-zA-Z-]*)([^<>]*)>|<|&(?!(amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)/g)) {
-    if (match[0] === '<' || match[0] === '&') return `can't parse entities: unescaped "${match[0]}" at byte offset ${match.index}`;
+    if (match[0] === '<' || match[0] === '&')
+      return `can't parse entities: unescaped "${match[0]}" at byte offset ${match.index}`;
     const [, closing, tag] = match;
-    if (!htmlTags.has(tag.toLowerCase())) return `can't parse entities: unsupported start tag "${tag}" at byte offset ${match.index}`;
+    if (!htmlTags.has(tag.toLowerCase()))
+      return `can't parse entities: unsupported start tag "${tag}" at byte offset ${match.index}`;
     if (closing) {
-      if (stack.pop() !== tag.toLowerCase()) return `can't parse entities: can't find end tag corresponding to start tag "${tag}"`;
+      if (stack.pop() !== tag.toLowerCase())
+        return `can't parse entities: can't find end tag corresponding to start tag "${tag}"`;
     } else stack.push(tag.toLowerCase());
   }
   return stack.length ? `can't parse entities: can't find end tag corresponding to start tag "${stack.at(-1)}"` : null;
@@ -100,7 +120,15 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
     name: 'telegram',
     rateLimits: options.rateLimits,
     tooManyRequests: (c, retryAfter) =>
-      c.json({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } }, 429),
+      c.json(
+        {
+          ok: false,
+          error_code: 429,
+          description: `Too Many Requests: retry after ${retryAfter}`,
+          parameters: { retry_after: retryAfter },
+        },
+        429,
+      ),
     serverError: (c, status) => c.json({ ok: false, error_code: status, description: 'Internal Server Error' }, status),
   });
   const { app } = sim;
@@ -121,13 +149,15 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
     if (!Array.isArray(keyboard)) throw bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array');
     for (const button of keyboard.flat()) {
       if (!button.text) throw bad('text buttons are unallowed in the inline keyboard');
-      if (button.callback_data !== undefined && (Buffer.byteLength(button.callback_data) > 64 || !button.callback_data)) throw bad('BUTTON_DATA_INVALID');
+      if (button.callback_data !== undefined && (Buffer.byteLength(button.callback_data) > 64 || !button.callback_data))
+        throw bad('BUTTON_DATA_INVALID');
     }
     return markup as TgInlineKeyboard;
   };
   const checkText = (text: string, parseMode: unknown, limit: number) => {
     if (text.length > limit) throw bad(limit === 4096 ? 'message is too long' : 'message caption is too long');
-    if (parseMode !== undefined && parseMode !== 'HTML' && parseMode !== 'MarkdownV2' && parseMode !== 'Markdown') throw bad(`unsupported parse_mode "${String(parseMode)}"`);
+    if (parseMode !== undefined && parseMode !== 'HTML' && parseMode !== 'MarkdownV2' && parseMode !== 'Markdown')
+      throw bad(`unsupported parse_mode "${String(parseMode)}"`);
     if (parseMode === 'HTML') {
       const problem = htmlProblem(text);
       if (problem) throw bad(problem);
@@ -140,7 +170,10 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
   };
   const botMessage = (chatId: number, p: Params) => {
     const message: SentMessage = {
-      message_id: state.newMessageId(), from: state.bot, chat: state.chatOf(state.user(chatId)), date: Math.floor(Date.now() / 1000),
+      message_id: state.newMessageId(),
+      from: state.bot,
+      chat: state.chatOf(state.user(chatId)),
+      date: Math.floor(Date.now() / 1000),
     };
     const markup = checkMarkup(p.reply_markup);
     if (markup) message.reply_markup = markup;
@@ -149,15 +182,36 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
   };
   /** Text as the user sees it: HTML tags stripped, entities decoded. */
   const plain = (text: string, parseMode: unknown) =>
-    parseMode === 'HTML' ? text.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&') : text;
+    parseMode === 'HTML'
+      ? text
+          .replace(/<[^>]+>/g, '')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&amp;/g, '&')
+      : text;
 
   const methods: Record<string, (p: Params, c: Context) => unknown | Promise<unknown>> = {
-    getMe: () => ({ ...state.bot, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false }),
+    getMe: () => ({
+      ...state.bot,
+      can_join_groups: false,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+    }),
     async getUpdates(p, c) {
-      if (state.webhook) throw new BotApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      if (state.webhook)
+        throw new BotApiError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        );
       const limit = Math.min(100, Math.max(1, Number(p.limit ?? 100)));
       const timeout = Math.min(50, Math.max(0, Number(p.timeout ?? 0)));
-      return state.takeUpdates(p.offset === undefined ? undefined : Number(p.offset), limit, timeout * 1000, c.req.raw.signal);
+      return state.takeUpdates(
+        p.offset === undefined ? undefined : Number(p.offset),
+        limit,
+        timeout * 1000,
+        c.req.raw.signal,
+      );
     },
     sendMessage(p) {
       const chatId = chatOf(p);
@@ -171,7 +225,10 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
       const chatId = chatOf(p);
       if (typeof p.photo !== 'string' || !p.photo) throw bad('there is no photo in the request');
       if (typeof p.caption === 'string') checkText(p.caption, p.parse_mode, 1024);
-      const message = { ...botMessage(chatId, p), photo: [{ file_id: p.photo, file_unique_id: `u${p.photo.length}`, width: 800, height: 600 }] } as SentMessage;
+      const message = {
+        ...botMessage(chatId, p),
+        photo: [{ file_id: p.photo, file_unique_id: `u${p.photo.length}`, width: 800, height: 600 }],
+      } as SentMessage;
       if (typeof p.caption === 'string') message.caption = plain(p.caption, p.parse_mode);
       state.store(chatId, message);
       return view(message);
@@ -184,7 +241,9 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
       checkText(text, p.parse_mode, 4096);
       const markup = checkMarkup(p.reply_markup);
       if (message.html === text && JSON.stringify(markup) === JSON.stringify(message.reply_markup)) {
-        throw bad('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+        throw bad(
+          'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+        );
       }
       message.text = plain(text, p.parse_mode);
       message.parse_mode = p.parse_mode as string | undefined;
@@ -212,15 +271,22 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
       return true;
     },
     answerCallbackQuery(p) {
-      if (typeof p.callback_query_id !== 'string' || !p.callback_query_id) throw bad('query is too old and response timeout expired or query ID is invalid');
-      state.callbackAnswers.push({ callback_query_id: p.callback_query_id, ...(typeof p.text === 'string' ? { text: p.text } : {}) });
+      if (typeof p.callback_query_id !== 'string' || !p.callback_query_id)
+        throw bad('query is too old and response timeout expired or query ID is invalid');
+      state.callbackAnswers.push({
+        callback_query_id: p.callback_query_id,
+        ...(typeof p.text === 'string' ? { text: p.text } : {}),
+      });
       return true;
     },
     setWebhook(p) {
       if (typeof p.url !== 'string') throw bad('url is empty');
       if (p.url && !/^https?:\/\//.test(p.url)) throw bad('bad webhook: An HTTPS URL must be provided for webhook');
-      if (p.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(p.secret_token))) throw bad('secret token contains unallowed characters');
-      state.webhook = p.url ? { url: p.url, ...(p.secret_token ? { secret_token: String(p.secret_token) } : {}) } : null;
+      if (p.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(p.secret_token)))
+        throw bad('secret token contains unallowed characters');
+      state.webhook = p.url
+        ? { url: p.url, ...(p.secret_token ? { secret_token: String(p.secret_token) } : {}) }
+        : null;
       if (p.drop_pending_updates) state.dropPending();
       return true;
     },
@@ -229,7 +295,11 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
       if (p.drop_pending_updates) state.dropPending();
       return true;
     },
-    getWebhookInfo: () => ({ url: state.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: state.pendingUpdates }),
+    getWebhookInfo: () => ({
+      url: state.webhook?.url ?? '',
+      has_custom_certificate: false,
+      pending_update_count: state.pendingUpdates,
+    }),
     setMyCommands(p) {
       if (!Array.isArray(p.commands)) throw bad('commands is empty');
       return true;
@@ -237,7 +307,12 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
     getFile(p) {
       const file = state.files.get(String(p.file_id));
       if (!file) throw bad('invalid file_id');
-      return { file_id: file.file_id, file_unique_id: file.file_unique_id, file_size: file.bytes.length, file_path: file.file_path };
+      return {
+        file_id: file.file_id,
+        file_unique_id: file.file_unique_id,
+        file_size: file.bytes.length,
+        file_path: file.file_path,
+      };
     },
   };
 
@@ -263,7 +338,12 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
       return c.json({ ok: true, result: await handler(params, c) });
     } catch (error) {
       if (!(error instanceof BotApiError)) throw error;
-      const body = { ok: false, error_code: error.code, description: error.description, ...(error.retryAfter ? { parameters: { retry_after: error.retryAfter } } : {}) };
+      const body = {
+        ok: false,
+        error_code: error.code,
+        description: error.description,
+        ...(error.retryAfter ? { parameters: { retry_after: error.retryAfter } } : {}),
+      };
       return c.json(body, error.code as 400);
     }
   });
@@ -277,7 +357,10 @@ export function createTelegramSimulator(options: TelegramSimulatorOptions = {}):
         try {
           const res = await fetch(hook.url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', ...(hook.secret_token ? { 'x-telegram-bot-api-secret-token': hook.secret_token } : {}) },
+            headers: {
+              'content-type': 'application/json',
+              ...(hook.secret_token ? { 'x-telegram-bot-api-secret-token': hook.secret_token } : {}),
+            },
             body: JSON.stringify(update),
           });
           webhookDeliveries.push({ update_id: update.update_id, status: res.status });

@@ -19,16 +19,24 @@ describe('the Telegram Bot API simulator', () => {
   test('getMe and sendMessage answer in the {ok, result} envelope', async () => {
     expect(await api.getMe()).toMatchObject({ is_bot: true, username: sim.state.bot.username });
     const sent = await api.sendMessage(501, '<b>Новый заказ</b> &amp; ещё', {
-      parse_mode: 'HTML', reply_markup: { inline_keyboard: [[{ text: 'Заказы', callback_data: 'orders' }]] },
+      parse_mode: 'HTML',
+      reply_markup: { inline_keyboard: [[{ text: 'Заказы', callback_data: 'orders' }]] },
     });
     expect(sent.text).toBe('Новый заказ & ещё');
     expect(sim.state.sentTo(501).at(-1)).toMatchObject({ html: '<b>Новый заказ</b> &amp; ещё', parse_mode: 'HTML' });
   });
 
   test('refuses what Telegram refuses: an unknown chat, broken HTML, a too long button', async () => {
-    await expect(api.sendMessage(999, 'hi')).rejects.toMatchObject({ error_code: 400, description: 'Bad Request: chat not found' });
+    await expect(api.sendMessage(999, 'hi')).rejects.toMatchObject({
+      error_code: 400,
+      description: 'Bad Request: chat not found',
+    });
     await expect(api.sendMessage(501, 'a < b', { parse_mode: 'HTML' })).rejects.toThrow(/can't parse entities/);
-    await expect(api.sendMessage(501, 'x', { reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'y'.repeat(65) }]] } })).rejects.toThrow(/BUTTON_DATA_INVALID/);
+    await expect(
+      api.sendMessage(501, 'x', {
+        reply_markup: { inline_keyboard: [[{ text: 'x', callback_data: 'y'.repeat(65) }]] },
+      }),
+    ).rejects.toThrow(/BUTTON_DATA_INVALID/);
     expect(htmlProblem('<b>ok</b> <i>fine</i>')).toBeNull();
     expect(htmlProblem('<b>open')).toMatch(/end tag/);
   });
@@ -46,13 +54,18 @@ describe('the Telegram Bot API simulator', () => {
     setTimeout(() => sim.state.sendText(501, '/start'), 50);
     const updates = await waiting;
     expect(updates).toHaveLength(1);
-    expect(updates[0].message).toMatchObject({ text: '/start', entities: [{ type: 'bot_command', offset: 0, length: 6 }] });
+    expect(updates[0].message).toMatchObject({
+      text: '/start',
+      entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+    });
     expect(await api.getUpdates({ offset: updates[0].update_id + 1, timeout: 0 })).toEqual([]);
   });
 
   test('a grammY bot answers a command and a button press over long polling', async () => {
     const bot = new Bot(sim.token, { client: { apiRoot: url } });
-    bot.command('ping', (ctx) => ctx.reply('pong', { reply_markup: { inline_keyboard: [[{ text: 'again', callback_data: 'again' }]] } }));
+    bot.command('ping', (ctx) =>
+      ctx.reply('pong', { reply_markup: { inline_keyboard: [[{ text: 'again', callback_data: 'again' }]] } }),
+    );
     bot.callbackQuery('again', async (ctx) => {
       await ctx.answerCallbackQuery({ text: 'ok' });
       await ctx.editMessageText('pong again');
@@ -71,7 +84,8 @@ describe('the Telegram Bot API simulator', () => {
     const received: { secret: string | null; body: unknown }[] = [];
     const { serve } = await import('@hono/node-server');
     const server = serve({
-      port: 0, hostname: '127.0.0.1',
+      port: 0,
+      hostname: '127.0.0.1',
       fetch: async (req) => {
         received.push({ secret: req.headers.get('x-telegram-bot-api-secret-token'), body: await req.json() });
         return new Response('ok');
@@ -102,10 +116,21 @@ describe('the Telegram Bot API simulator', () => {
     const spec = loadTelegramSpec();
     expect(checkRequest(spec, 'sendMessage', { chat_id: 1, text: 'x' })).toEqual([]);
     expect(checkRequest(spec, 'sendMessage', { chat_id: 1 })).toEqual([expect.stringMatching(/text is missing/)]);
-    expect(checkRequest(spec, 'sendMessage', { chat_id: 1, text: 'x', colour: 'red' })).toEqual([expect.stringMatching(/unknown field colour/)]);
+    expect(checkRequest(spec, 'sendMessage', { chat_id: 1, text: 'x', colour: 'red' })).toEqual([
+      expect.stringMatching(/unknown field colour/),
+    ]);
     expect(checkRequest(spec, 'sendMessage', { chat_id: 1.5, text: 'x' })).not.toEqual([]);
-    expect(checkResponse(spec, 'getMe', { ok: true, result: { id: 1, is_bot: true } })).toEqual([expect.stringMatching(/first_name is missing/)]);
-    expect(checkResponse(spec, 'sendMessage', { ok: false, error_code: 429, description: 'x', parameters: { retry_after: 'soon' } })).not.toEqual([]);
+    expect(checkResponse(spec, 'getMe', { ok: true, result: { id: 1, is_bot: true } })).toEqual([
+      expect.stringMatching(/first_name is missing/),
+    ]);
+    expect(
+      checkResponse(spec, 'sendMessage', {
+        ok: false,
+        error_code: 429,
+        description: 'x',
+        parameters: { retry_after: 'soon' },
+      }),
+    ).not.toEqual([]);
   });
 
   test('every exchange of this file conforms to api.json', () => {

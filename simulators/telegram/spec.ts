@@ -36,7 +36,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 let cached: TelegramSpec | undefined;
 
 export function loadTelegramSpec(): TelegramSpec {
-  cached ??= JSON.parse(fs.readFileSync(path.resolve(projectRoot, '../shared/specs/telegram/api.json'), 'utf8')) as TelegramSpec;
+  cached ??= JSON.parse(
+    fs.readFileSync(path.resolve(projectRoot, '../shared/specs/telegram/api.json'), 'utf8'),
+  ) as TelegramSpec;
   return cached;
 }
 
@@ -106,7 +108,8 @@ export function checkResponse(spec: TelegramSpec, method: string, body: unknown)
     const problems: string[] = [];
     if (!Number.isInteger(body.error_code)) problems.push(`${method} error: error_code is not an Integer`);
     if (typeof body.description !== 'string') problems.push(`${method} error: description is not a String`);
-    if (body.parameters !== undefined) problems.push(...checkValue(spec, body.parameters, ['ResponseParameters'], `${method} error.parameters`));
+    if (body.parameters !== undefined)
+      problems.push(...checkValue(spec, body.parameters, ['ResponseParameters'], `${method} error.parameters`));
     const extra = Object.keys(body).filter((k) => !['ok', 'error_code', 'description', 'parameters'].includes(k));
     if (extra.length) problems.push(`${method} error: unknown fields ${extra.join(', ')}`);
     return problems;

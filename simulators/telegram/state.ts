@@ -73,10 +73,21 @@ export class TelegramState {
   onUpdate: (update: TgUpdate) => void = () => {};
 
   constructor(bot: { id?: number; username?: string; first_name?: string } = {}) {
-    this.bot = { id: bot.id ?? 7_000_000_001, is_bot: true, first_name: bot.first_name ?? 'Sklad', username: bot.username ?? 'sklad_test_bot' };
+    this.bot = {
+      id: bot.id ?? 7_000_000_001,
+      is_bot: true,
+      first_name: bot.first_name ?? 'Sklad',
+      username: bot.username ?? 'sklad_test_bot',
+    };
   }
 
-  addUser(user: { id: number; first_name?: string; last_name?: string; username?: string; language_code?: string }): TgUser {
+  addUser(user: {
+    id: number;
+    first_name?: string;
+    last_name?: string;
+    username?: string;
+    language_code?: string;
+  }): TgUser {
     const full: TgUser = { is_bot: false, first_name: user.first_name ?? `User ${user.id}`, ...user };
     this.users.set(full.id, full);
     if (!this.chats.has(full.id)) this.chats.set(full.id, []);
@@ -88,7 +99,13 @@ export class TelegramState {
   }
 
   chatOf(user: TgUser): TgMessage['chat'] {
-    return { id: user.id, type: 'private', first_name: user.first_name, ...(user.last_name ? { last_name: user.last_name } : {}), ...(user.username ? { username: user.username } : {}) };
+    return {
+      id: user.id,
+      type: 'private',
+      first_name: user.first_name,
+      ...(user.last_name ? { last_name: user.last_name } : {}),
+      ...(user.username ? { username: user.username } : {}),
+    };
   }
 
   newMessageId() {
@@ -113,7 +130,11 @@ export class TelegramState {
     const from = this.user(userId);
     const command = /^\/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?/.exec(text);
     const message: TgMessage = {
-      message_id: this.newMessageId(), from, chat: this.chatOf(from), date: now(), text,
+      message_id: this.newMessageId(),
+      from,
+      chat: this.chatOf(from),
+      date: now(),
+      text,
       ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
     };
     this.store(userId, message);
@@ -122,14 +143,34 @@ export class TelegramState {
   }
 
   /** A person sends a photo (the bytes are kept for getFile and the file download). */
-  sendPhoto(userId: number, bytes: Uint8Array, options: { caption?: string; width?: number; height?: number } = {}): TgMessage {
+  sendPhoto(
+    userId: number,
+    bytes: Uint8Array,
+    options: { caption?: string; width?: number; height?: number } = {},
+  ): TgMessage {
     const from = this.user(userId);
     const n = this.nextFile++;
-    const file: StoredFile = { file_id: `AgACAgIAAx${n}photo`, file_unique_id: `AQAD${n}`, file_path: `photos/file_${n}.jpg`, bytes };
+    const file: StoredFile = {
+      file_id: `AgACAgIAAx${n}photo`,
+      file_unique_id: `AQAD${n}`,
+      file_path: `photos/file_${n}.jpg`,
+      bytes,
+    };
     this.files.set(file.file_id, file);
     const message: TgMessage = {
-      message_id: this.newMessageId(), from, chat: this.chatOf(from), date: now(),
-      photo: [{ file_id: file.file_id, file_unique_id: file.file_unique_id, width: options.width ?? 800, height: options.height ?? 600, file_size: bytes.length }],
+      message_id: this.newMessageId(),
+      from,
+      chat: this.chatOf(from),
+      date: now(),
+      photo: [
+        {
+          file_id: file.file_id,
+          file_unique_id: file.file_unique_id,
+          width: options.width ?? 800,
+          height: options.height ?? 600,
+          file_size: bytes.length,
+        },
+      ],
       ...(options.caption ? { caption: options.caption } : {}),
     };
     this.store(userId, message);
@@ -143,7 +184,8 @@ export class TelegramState {
     const message = this.message(userId, messageId);
     if (!message) throw new Error(`No message ${messageId} in the chat with ${userId}`);
     const buttons = message.reply_markup?.inline_keyboard.flat() ?? [];
-    if (!buttons.some((b) => b.callback_data === data)) throw new Error(`Message ${messageId} has no button with data "${data}"`);
+    if (!buttons.some((b) => b.callback_data === data))
+      throw new Error(`Message ${messageId} has no button with data "${data}"`);
     const id = `${this.nextUpdateId}${userId}`;
     const { parse_mode: _p, deleted: _d, html: _h, ...plain } = message;
     this.push({ callback_query: { id, from, message: plain, chat_instance: `ci${userId}`, data } });
@@ -168,7 +210,12 @@ export class TelegramState {
   }
 
   /** getUpdates: an offset confirms every update before it; waits up to `timeoutMs` when none is pending. */
-  async takeUpdates(offset: number | undefined, limit: number, timeoutMs: number, signal?: AbortSignal): Promise<TgUpdate[]> {
+  async takeUpdates(
+    offset: number | undefined,
+    limit: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<TgUpdate[]> {
     if (offset !== undefined) this.pending = this.pending.filter((u) => u.update_id >= offset);
     if (!this.pending.length && timeoutMs > 0) {
       await new Promise<void>((resolve) => {

@@ -89,7 +89,8 @@ export function createSimulator(spec: SimulatorSpec): Simulator {
     spec.tooManyRequests ??
     ((c: Context, retryAfter: number) =>
       c.json({ error: 'Too Many Requests' }, 429, { 'retry-after': String(retryAfter) }));
-  const serverError = spec.serverError ?? ((c: Context, status: 500 | 502 | 503) => c.json({ error: 'Internal Server Error' }, status));
+  const serverError =
+    spec.serverError ?? ((c: Context, status: 500 | 502 | 503) => c.json({ error: 'Internal Server Error' }, status));
 
   const faults: FaultControl = {
     set: (s) => {
@@ -129,7 +130,8 @@ export function createSimulator(spec: SimulatorSpec): Simulator {
         return Math.max(1, Math.ceil(((1 - bucket.tokens) * limit.intervalMs) / limit.requests / 1000));
       }
     }
-    for (const [i, limit] of (spec.rateLimits ?? []).entries()) buckets.get(`${i}:${limit.scope?.(c) ?? ''}`)!.tokens -= 1;
+    for (const [i, limit] of (spec.rateLimits ?? []).entries())
+      buckets.get(`${i}:${limit.scope?.(c) ?? ''}`)!.tokens -= 1;
     return 0;
   };
 

@@ -3,9 +3,16 @@ import { checkExchange, loadSpec, type Exchange } from '../../src/test/openapi-c
 /** WB publishes one spec file per API family; this names the file a path belongs to. */
 export function wbSpecFile(path: string): string {
   if (path === '/ping') return 'wildberries/01-general.yaml';
-  if (path.startsWith('/api/v3/stocks') || path === '/api/v3/warehouses' || path.startsWith('/content/') || path.startsWith('/api/v2/')) return 'wildberries/02-products.yaml';
+  if (
+    path.startsWith('/api/v3/stocks') ||
+    path === '/api/v3/warehouses' ||
+    path.startsWith('/content/') ||
+    path.startsWith('/api/v2/')
+  )
+    return 'wildberries/02-products.yaml';
   if (path.startsWith('/api/v3/orders')) return 'wildberries/03-orders-fbs.yaml';
-  if (path.startsWith('/api/v1/feedbacks') || path.startsWith('/api/v1/claims')) return 'wildberries/09-communications.yaml';
+  if (path.startsWith('/api/v1/feedbacks') || path.startsWith('/api/v1/claims'))
+    return 'wildberries/09-communications.yaml';
   if (path.startsWith('/api/v1/supplier')) return 'wildberries/12-reports.yaml';
   throw new Error(`No WB spec file covers ${path}`);
 }

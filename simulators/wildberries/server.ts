@@ -92,8 +92,13 @@ export function wbLimitGroup(path: string): { group: WbLimitGroup; bucket: strin
 }
 
 const authError = (status: 401 | 429, title: string, detail: string, origin: string) => ({
-  title, detail, code: status === 401 ? '07e4668e--a53a3d31f8b0-[UK-oWaVDUqNrKG]' : '07e4668e-ac2242c5c8c5-[UK-4dx7JUdskGZ]',
-  requestId: Math.random().toString(16).slice(2).padEnd(32, '0'), origin, status, statusText: status === 401 ? 'Unauthorized' : 'Too Many Requests',
+  title,
+  detail,
+  code: status === 401 ? '07e4668e--a53a3d31f8b0-[UK-oWaVDUqNrKG]' : '07e4668e-ac2242c5c8c5-[UK-4dx7JUdskGZ]',
+  requestId: Math.random().toString(16).slice(2).padEnd(32, '0'),
+  origin,
+  status,
+  statusText: status === 401 ? 'Unauthorized' : 'Too Many Requests',
   timestamp: new Date().toISOString().slice(0, 19) + 'Z',
 });
 
@@ -109,20 +114,27 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   const sim = createSimulator({
     name: 'wildberries',
     tooManyRequests: (c, retryAfter) =>
-      c.json(authError(429, 'too many requests', 'limited by fault injection', 's2s-api-auth-catalog'), 429, { 'x-ratelimit-retry': String(retryAfter) }),
+      c.json(authError(429, 'too many requests', 'limited by fault injection', 's2s-api-auth-catalog'), 429, {
+        'x-ratelimit-retry': String(retryAfter),
+      }),
     serverError: (c, status) => c.json({ title: 'internal error', detail: 'try again later', status }, status),
   });
   const { app } = sim;
 
   // Each issued key is a seller: its own state and its own limit buckets.
-  interface Seller { state: WbState; buckets: Map<string, { tokens: number; at: number }> }
+  interface Seller {
+    state: WbState;
+    buckets: Map<string, { tokens: number; at: number }>;
+  }
   const sellers = new Map<string, Seller>([[token, { state, buckets: new Map() }]]);
   for (const k of options.keys ?? []) sellers.set(k.token, { state: k.state, buckets: new Map() });
   const sellerOf = new WeakMap<Request, Seller>();
   const stateOf = (c: Context) => sellerOf.get(c.req.raw)!.state;
   let issued = 0;
   const issueKey = (o: { token?: string; state?: WbState } = {}) => {
-    const key = o.token ?? `wb-simulator-key-${++issued}.${Math.random().toString(36).slice(2, 14).padEnd(12, '0')}.${String(sellers.size).padStart(4, '0')}`;
+    const key =
+      o.token ??
+      `wb-simulator-key-${++issued}.${Math.random().toString(36).slice(2, 14).padEnd(12, '0')}.${String(sellers.size).padStart(4, '0')}`;
     sellers.set(key, { state: o.state ?? sellerLike(state, sellers.size + 1), buckets: new Map() });
     return key;
   };
@@ -132,7 +144,10 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     const header = c.req.header('authorization') ?? '';
     const seller = sellers.get(header.replace(/^Bearer\s+/i, ''));
     if (!seller) {
-      return c.json(authError(401, 'unauthorized', 'token problem; token is malformed or expired', 's2s-api-auth-catalog'), 401);
+      return c.json(
+        authError(401, 'unauthorized', 'token problem; token is malformed or expired', 's2s-api-auth-catalog'),
+        401,
+      );
     }
     sellerOf.set(c.req.raw, seller);
     return next();
@@ -173,7 +188,9 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   // Statistics: rows with lastChangeDate >= dateFrom (Moscow time when no offset is given).
   const parseDateFrom = (value: string | undefined): number | null => {
     if (!value) return null;
-    const withZone = /[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value.length === 10 ? `${value}T00:00:00` : value}+03:00`;
+    const withZone = /[zZ]|[+-]\d\d:\d\d$/.test(value)
+      ? value
+      : `${value.length === 10 ? `${value}T00:00:00` : value}+03:00`;
     const ms = Date.parse(withZone);
     return Number.isNaN(ms) ? null : ms;
   };
@@ -199,49 +216,108 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
 
   // Content: cards in (updatedAt, nmID) cursor order; each card here has one size.
   app.post('/content/v2/get/cards/list', async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { settings?: { cursor?: { limit?: number; nmID?: number } } } | null;
+    const body = (await c.req.json().catch(() => null)) as {
+      settings?: { cursor?: { limit?: number; nmID?: number } };
+    } | null;
     const limit = body?.settings?.cursor?.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return c.json({ data: null, error: true, errorText: 'cursor.limit: from 1 to 100', additionalErrors: null }, 400);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return c.json({ data: null, error: true, errorText: 'cursor.limit: from 1 to 100', additionalErrors: null }, 400);
     const after = body?.settings?.cursor?.nmID ?? 0;
     const updatedAt = '2025-01-15T10:00:00Z';
-    const page = stateOf(c).cards.filter((card) => card.nmId > after).slice(0, limit);
+    const page = stateOf(c)
+      .cards.filter((card) => card.nmId > after)
+      .slice(0, limit);
     return c.json({
       cards: page.map((card) => ({
-        nmID: card.nmId, imtID: card.nmId - 1000, subjectID: 192, subjectName: card.subject, vendorCode: card.article, brand: card.brand,
-        title: `${card.subject} ${card.brand}`, description: '', needKiz: false, photos: [], video: '',
+        nmID: card.nmId,
+        imtID: card.nmId - 1000,
+        subjectID: 192,
+        subjectName: card.subject,
+        vendorCode: card.article,
+        brand: card.brand,
+        title: `${card.subject} ${card.brand}`,
+        description: '',
+        needKiz: false,
+        photos: [],
+        video: '',
         sizes: [{ chrtID: card.chrtId, techSize: card.techSize, wbSize: '', skus: [card.barcode] }],
-        tags: [], createdAt: updatedAt, updatedAt,
+        tags: [],
+        createdAt: updatedAt,
+        updatedAt,
       })),
       cursor: { updatedAt, nmID: page.at(-1)?.nmId ?? after, total: page.length },
     });
   });
 
   app.get('/api/v3/warehouses', (c) =>
-    c.json(stateOf(c).sellerWarehouses.map((w) => ({ id: w.id, name: w.name, officeId: w.officeId, cargoType: 1, deliveryType: 1, isDeleting: false, isProcessing: false }))),
+    c.json(
+      stateOf(c).sellerWarehouses.map((w) => ({
+        id: w.id,
+        name: w.name,
+        officeId: w.officeId,
+        cargoType: 1,
+        deliveryType: 1,
+        isDeleting: false,
+        isProcessing: false,
+      })),
+    ),
   );
 
   // Marketplace (FBS assembly tasks).
   const orderView = (o: WbFbsOrder) => ({
-    id: o.id, rid: o.rid, orderUid: o.orderUid, createdAt: o.createdAt, warehouseId: o.warehouseId, officeId: o.officeId,
-    nmId: o.nmId, chrtId: o.chrtId, article: o.article, skus: [o.barcode], price: o.price, convertedPrice: o.price,
-    currencyCode: 643, convertedCurrencyCode: 643, cargoType: 1, deliveryType: 'fbs', offices: ['Москва'], isZeroOrder: false,
-    comment: '', colorCode: '', address: null, options: { isB2b: false },
+    id: o.id,
+    rid: o.rid,
+    orderUid: o.orderUid,
+    createdAt: o.createdAt,
+    warehouseId: o.warehouseId,
+    officeId: o.officeId,
+    nmId: o.nmId,
+    chrtId: o.chrtId,
+    article: o.article,
+    skus: [o.barcode],
+    price: o.price,
+    convertedPrice: o.price,
+    currencyCode: 643,
+    convertedCurrencyCode: 643,
+    cargoType: 1,
+    deliveryType: 'fbs',
+    offices: ['Москва'],
+    isZeroOrder: false,
+    comment: '',
+    colorCode: '',
+    address: null,
+    options: { isB2b: false },
   });
-  const marketplaceError = (c: Context, status: 400 | 404, code: string, message: string) => c.json({ code, message, data: null }, status);
+  const marketplaceError = (c: Context, status: 400 | 404, code: string, message: string) =>
+    c.json({ code, message, data: null }, status);
 
   app.get('/api/v3/orders/new', (c) =>
-    c.json({ orders: [...stateOf(c).fbsOrders.values()].filter((o) => o.supplierStatus === 'new' && o.wbStatus === 'waiting').map((o) => ({ ...orderView(o), finalPrice: o.price, convertedFinalPrice: o.price, salePrice: o.price, scanPrice: null, requiredMeta: [], optionalMeta: [] })) }),
+    c.json({
+      orders: [...stateOf(c).fbsOrders.values()]
+        .filter((o) => o.supplierStatus === 'new' && o.wbStatus === 'waiting')
+        .map((o) => ({
+          ...orderView(o),
+          finalPrice: o.price,
+          convertedFinalPrice: o.price,
+          salePrice: o.price,
+          scanPrice: null,
+          requiredMeta: [],
+          optionalMeta: [],
+        })),
+    }),
   );
 
   app.get('/api/v3/orders', (c) => {
     const limit = Number(c.req.query('limit'));
     const next = Number(c.req.query('next'));
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return marketplaceError(c, 400, 'IncorrectParameter', 'limit: from 1 to 1000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return marketplaceError(c, 400, 'IncorrectParameter', 'limit: from 1 to 1000');
     if (!Number.isInteger(next) || next < 0) return marketplaceError(c, 400, 'IncorrectParameter', 'next is required');
     const now = Math.floor(Date.now() / 1000);
     const dateTo = c.req.query('dateTo') ? Number(c.req.query('dateTo')) : now;
     const dateFrom = c.req.query('dateFrom') ? Number(c.req.query('dateFrom')) : dateTo - 30 * 86_400;
-    if (dateTo - dateFrom > 30 * 86_400) return marketplaceError(c, 400, 'IncorrectParameter', 'The period may not exceed 30 days');
+    if (dateTo - dateFrom > 30 * 86_400)
+      return marketplaceError(c, 400, 'IncorrectParameter', 'The period may not exceed 30 days');
     const page = [...stateOf(c).fbsOrders.values()]
       .filter((o) => o.id > next)
       .filter((o) => {
@@ -255,7 +331,8 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
 
   app.post('/api/v3/orders/status', async (c) => {
     const body = (await c.req.json().catch(() => null)) as { orders?: unknown } | null;
-    if (!body || !Array.isArray(body.orders) || body.orders.length > 1000) return marketplaceError(c, 400, 'IncorrectRequestBody', 'orders: up to 1000 ids');
+    if (!body || !Array.isArray(body.orders) || body.orders.length > 1000)
+      return marketplaceError(c, 400, 'IncorrectRequestBody', 'orders: up to 1000 ids');
     return c.json({
       orders: body.orders
         .map((id) => stateOf(c).fbsOrders.get(Number(id)))
@@ -272,7 +349,13 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
       return c.json({ code: 'StatusMismatch', message: 'Несоответствие статусов, проверьте их правильность' }, 409);
     }
     if (order.supplierStatus === 'complete' || order.wbStatus === 'sold' || order.wbStatus === 'sorted') {
-      return c.json({ code: 'StatusChangeNotAllowed', message: 'Задание перейдёт в завершенные после сканирования на пунте выдачи заказов (ПВЗ)' }, 409);
+      return c.json(
+        {
+          code: 'StatusChangeNotAllowed',
+          message: 'Задание перейдёт в завершенные после сканирования на пунте выдачи заказов (ПВЗ)',
+        },
+        409,
+      );
     }
     stateOf(c).setFbsStatus(order.id, 'cancel', 'canceled');
     return c.body(null, 204);
@@ -283,7 +366,9 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   const pricesError = (c: Context, errorText: string) => c.json({ data: null, error: true, errorText }, 400);
   let nextUpload = 8_000_000;
   app.post('/api/v2/upload/task', async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { data?: { nmID?: unknown; price?: unknown; discount?: unknown }[] } | null;
+    const body = (await c.req.json().catch(() => null)) as {
+      data?: { nmID?: unknown; price?: unknown; discount?: unknown }[];
+    } | null;
     if (!body || !Array.isArray(body.data)) return pricesError(c, 'Invalid data format');
     if (!body.data.length) return pricesError(c, 'Empty data');
     if (body.data.length > 1000) return pricesError(c, 'Upload limit exceeded');
@@ -291,14 +376,28 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     if (new Set(ids).size !== ids.length) return pricesError(c, 'Duplicate item nos');
     for (const g of body.data) {
       if (g.price === undefined && g.discount === undefined) return pricesError(c, 'Price and discount not specified');
-      if (g.price !== undefined && (typeof g.price !== 'number' || !Number.isInteger(g.price))) return pricesError(c, 'Price should be a whole number');
+      if (g.price !== undefined && (typeof g.price !== 'number' || !Number.isInteger(g.price)))
+        return pricesError(c, 'Price should be a whole number');
       if (g.price !== undefined && (g.price as number) <= 0) return pricesError(c, 'Invalid price value');
-      if (g.discount !== undefined && (!Number.isInteger(g.discount) || (g.discount as number) < 0 || (g.discount as number) >= 100)) return pricesError(c, 'Invalid discount value');
+      if (
+        g.discount !== undefined &&
+        (!Number.isInteger(g.discount) || (g.discount as number) < 0 || (g.discount as number) >= 100)
+      )
+        return pricesError(c, 'Invalid discount value');
     }
     const st = stateOf(c);
     const cards = body.data.map((g) => ({ g, card: st.cards.find((k) => k.nmId === Number(g.nmID)) }));
-    if (cards.every(({ card }) => !card)) return pricesError(c, 'All item nos are specified incorrectly, or the specified prices and discounts are already set');
-    if (cards.every(({ g, card }) => card && (g.price ?? card.price) === card.price && (g.discount ?? card.discount ?? 0) === (card.discount ?? 0))) {
+    if (cards.every(({ card }) => !card))
+      return pricesError(
+        c,
+        'All item nos are specified incorrectly, or the specified prices and discounts are already set',
+      );
+    if (
+      cards.every(
+        ({ g, card }) =>
+          card && (g.price ?? card.price) === card.price && (g.discount ?? card.discount ?? 0) === (card.discount ?? 0),
+      )
+    ) {
       return pricesError(c, 'The specified prices and discounts are already set');
     }
     const upload: WbPriceUpload = { id: nextUpload++, goods: [] };
@@ -306,9 +405,20 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
       if (!card) continue;
       const price = (g.price as number | undefined) ?? card.price;
       const discount = (g.discount as number | undefined) ?? card.discount ?? 0;
-      const item = { nmID: card.nmId, vendorCode: card.article, sizeID: card.chrtId, techSizeName: card.techSize, price, discount };
+      const item = {
+        nmID: card.nmId,
+        vendorCode: card.article,
+        sizeID: card.chrtId,
+        techSizeName: card.techSize,
+        price,
+        discount,
+      };
       if (card.inSale) {
-        upload.goods.push({ ...item, status: 3, errorText: "You can't change the item price. Item was added to the Sale due to high inventory" });
+        upload.goods.push({
+          ...item,
+          status: 3,
+          errorText: "You can't change the item price. Item was added to the Sale due to high inventory",
+        });
         continue;
       }
       card.price = price;
@@ -322,26 +432,52 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   app.get('/api/v2/history/goods/task', (c) => {
     const limit = Number(c.req.query('limit'));
     const offset = Number(c.req.query('offset') ?? 0);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || !Number.isInteger(offset) || offset < 0) return pricesError(c, 'Invalid request parameters');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || !Number.isInteger(offset) || offset < 0)
+      return pricesError(c, 'Invalid request parameters');
     const upload = stateOf(c).priceUploads.get(Number(c.req.query('uploadID')));
     if (!upload) return pricesError(c, 'Invalid request parameters');
-    const historyGoods = upload.goods.slice(offset, offset + limit).map((g) => ({ ...g, currencyIsoCode4217: 'RUB', clubDiscount: null }));
+    const historyGoods = upload.goods
+      .slice(offset, offset + limit)
+      .map((g) => ({ ...g, currencyIsoCode4217: 'RUB', clubDiscount: null }));
     return c.json({ data: { uploadID: upload.id, historyGoods } });
   });
 
   app.put('/api/v3/stocks/:warehouseId', async (c) => {
     const warehouseId = Number(c.req.param('warehouseId'));
     if (!stateOf(c).sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
-    const body = (await c.req.json().catch(() => null)) as { stocks?: { chrtId?: number; sku?: string; amount?: number }[] } | null;
+    const body = (await c.req.json().catch(() => null)) as {
+      stocks?: { chrtId?: number; sku?: string; amount?: number }[];
+    } | null;
     if (!body || !Array.isArray(body.stocks) || body.stocks.length < 1 || body.stocks.length > 1000) {
       return marketplaceError(c, 400, 'IncorrectRequestBody', 'Incorrect required body');
     }
     const unknown = body.stocks.filter((s) => !stateOf(c).byChrtId.has(Number(s.chrtId)));
-    const tooBig = body.stocks.filter((s) => !Number.isInteger(s.amount) || Number(s.amount) < 0 || Number(s.amount) > 100_000);
+    const tooBig = body.stocks.filter(
+      (s) => !Number.isInteger(s.amount) || Number(s.amount) < 0 || Number(s.amount) > 100_000,
+    );
     // A 409 rejects the whole request: nothing is written, the failing items are named by barcode.
     const conflicts = [
-      ...(unknown.length ? [{ code: 'NotFound', message: 'Product not found', data: unknown.map((s) => ({ sku: String(s.chrtId ?? s.sku ?? ''), amount: Number(s.amount ?? 0) })) }] : []),
-      ...(tooBig.length ? [{ code: 'UploadDataLimit', message: 'Upload limit exceeded.', data: tooBig.map((s) => ({ sku: stateOf(c).byChrtId.get(Number(s.chrtId))?.barcode ?? String(s.chrtId), amount: Number(s.amount ?? 0) })) }] : []),
+      ...(unknown.length
+        ? [
+            {
+              code: 'NotFound',
+              message: 'Product not found',
+              data: unknown.map((s) => ({ sku: String(s.chrtId ?? s.sku ?? ''), amount: Number(s.amount ?? 0) })),
+            },
+          ]
+        : []),
+      ...(tooBig.length
+        ? [
+            {
+              code: 'UploadDataLimit',
+              message: 'Upload limit exceeded.',
+              data: tooBig.map((s) => ({
+                sku: stateOf(c).byChrtId.get(Number(s.chrtId))?.barcode ?? String(s.chrtId),
+                amount: Number(s.amount ?? 0),
+              })),
+            },
+          ]
+        : []),
     ];
     if (conflicts.length) return c.json(conflicts, 409);
     for (const s of body.stocks) stateOf(c).fbsStocks.set(`${warehouseId}:${s.chrtId}`, Number(s.amount));
@@ -353,11 +489,16 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     const warehouseId = Number(c.req.param('warehouseId'));
     if (!stateOf(c).sellerWarehouses.some((w) => w.id === warehouseId)) return marketplaceError(c, 404, 'NotFound', '');
     const body = (await c.req.json().catch(() => null)) as { chrtIds?: unknown } | null;
-    if (!body || !Array.isArray(body.chrtIds) || !body.chrtIds.length) return marketplaceError(c, 400, 'IncorrectRequestBody', 'chrtIds is required');
+    if (!body || !Array.isArray(body.chrtIds) || !body.chrtIds.length)
+      return marketplaceError(c, 400, 'IncorrectRequestBody', 'chrtIds is required');
     const stocks = body.chrtIds
       .map((id) => stateOf(c).byChrtId.get(Number(id)))
       .filter((card) => !!card)
-      .map((card) => ({ chrtId: card!.chrtId, sku: card!.barcode, amount: stateOf(c).fbsStocks.get(`${warehouseId}:${card!.chrtId}`) ?? 0 }));
+      .map((card) => ({
+        chrtId: card!.chrtId,
+        sku: card!.barcode,
+        amount: stateOf(c).fbsStocks.get(`${warehouseId}:${card!.chrtId}`) ?? 0,
+      }));
     return c.json({ stocks });
   });
 
@@ -366,30 +507,64 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
     const answered = c.req.query('isAnswered');
     const take = Number(c.req.query('take'));
     const skip = Number(c.req.query('skip'));
-    const fail = (text: string) => c.json({ data: null, error: true, errorText: text, additionalErrors: null, requestId: '' }, 400);
+    const fail = (text: string) =>
+      c.json({ data: null, error: true, errorText: text, additionalErrors: null, requestId: '' }, 400);
     if (answered !== 'true' && answered !== 'false') return fail('isAnswered is required');
     if (!Number.isInteger(take) || take < 1 || take > 5_000) return fail('take: from 1 to 5000');
     if (!Number.isInteger(skip) || skip < 0 || skip > 199_990) return fail('skip: from 0 to 199990');
     const dateFrom = c.req.query('dateFrom') ? Number(c.req.query('dateFrom')) * 1000 : -Infinity;
     const dateTo = c.req.query('dateTo') ? Number(c.req.query('dateTo')) * 1000 : Infinity;
     const nmId = c.req.query('nmId') ? Number(c.req.query('nmId')) : null;
-    const list = stateOf(c).feedbacks
-      .filter((f) => f.answered === (answered === 'true'))
-      .filter((f) => (nmId === null || f.card.nmId === nmId) && Date.parse(f.createdDate) >= dateFrom && Date.parse(f.createdDate) <= dateTo)
+    const list = stateOf(c)
+      .feedbacks.filter((f) => f.answered === (answered === 'true'))
+      .filter(
+        (f) =>
+          (nmId === null || f.card.nmId === nmId) &&
+          Date.parse(f.createdDate) >= dateFrom &&
+          Date.parse(f.createdDate) <= dateTo,
+      )
       .sort((a, b) => (c.req.query('order') === 'dateAsc' ? 1 : -1) * a.createdDate.localeCompare(b.createdDate));
     return c.json({
       data: {
         countUnanswered: stateOf(c).feedbacks.filter((f) => !f.answered).length,
         countArchive: stateOf(c).feedbacks.filter((f) => f.answered).length,
         feedbacks: list.slice(skip, skip + take).map((f) => ({
-          id: f.id, text: f.text, pros: '', cons: '', productValuation: f.productValuation, createdDate: f.createdDate,
+          id: f.id,
+          text: f.text,
+          pros: '',
+          cons: '',
+          productValuation: f.productValuation,
+          createdDate: f.createdDate,
           answer: f.answered ? { text: 'Спасибо за отзыв!', state: 'wbRu', editable: false } : null,
           state: f.answered ? 'wbRu' : 'none',
-          productDetails: { nmId: f.card.nmId, imtId: f.card.nmId - 1000, productName: `${f.card.subject} ${f.card.brand}`, supplierArticle: f.card.article, supplierName: 'ООО Склад', brandName: f.card.brand, size: f.card.techSize },
-          photoLinks: null, video: null, wasViewed: f.answered, userName: f.userName, matchingSize: '', subjectId: 192, subjectName: f.card.subject,
-          isAbleSupplierFeedbackValuation: false, supplierFeedbackValuation: 0, isAbleSupplierProductValuation: false, supplierProductValuation: 0,
-          isAbleReturnProductOrders: false, returnProductOrdersDate: null, bables: null, lastOrderShkId: 0, lastOrderCreatedAt: f.createdDate, color: '',
-          parentFeedbackId: null, childFeedbackId: null,
+          productDetails: {
+            nmId: f.card.nmId,
+            imtId: f.card.nmId - 1000,
+            productName: `${f.card.subject} ${f.card.brand}`,
+            supplierArticle: f.card.article,
+            supplierName: 'ООО Склад',
+            brandName: f.card.brand,
+            size: f.card.techSize,
+          },
+          photoLinks: null,
+          video: null,
+          wasViewed: f.answered,
+          userName: f.userName,
+          matchingSize: '',
+          subjectId: 192,
+          subjectName: f.card.subject,
+          isAbleSupplierFeedbackValuation: false,
+          supplierFeedbackValuation: 0,
+          isAbleSupplierProductValuation: false,
+          supplierProductValuation: 0,
+          isAbleReturnProductOrders: false,
+          returnProductOrdersDate: null,
+          bables: null,
+          lastOrderShkId: 0,
+          lastOrderCreatedAt: f.createdDate,
+          color: '',
+          parentFeedbackId: null,
+          childFeedbackId: null,
         })),
       },
       error: false,
@@ -401,23 +576,37 @@ export function createWildberriesSimulator(options: WbSimulatorOptions = {}): Wb
   // Return claims of the last 14 days, pending or archived.
   app.get('/api/v1/claims', (c) => {
     const archived = c.req.query('is_archive');
-    if (archived !== 'true' && archived !== 'false') return c.json({ title: 'bad request', detail: 'is_archive is required', requestId: '' }, 400);
+    if (archived !== 'true' && archived !== 'false')
+      return c.json({ title: 'bad request', detail: 'is_archive is required', requestId: '' }, 400);
     const limit = c.req.query('limit') ? Number(c.req.query('limit')) : 50;
     const offset = c.req.query('offset') ? Number(c.req.query('offset')) : 0;
     if (!Number.isInteger(limit) || limit < 1 || limit > 200 || !Number.isInteger(offset) || offset < 0) {
       return c.json({ title: 'bad request', detail: 'limit: 1..200, offset ≥ 0', requestId: '' }, 400);
     }
     const since = Date.now() - 14 * 86_400_000;
-    const list = stateOf(c).claims
-      .filter((cl) => cl.archived === (archived === 'true') && Date.parse(cl.dt) >= since)
+    const list = stateOf(c)
+      .claims.filter((cl) => cl.archived === (archived === 'true') && Date.parse(cl.dt) >= since)
       .filter((cl) => !c.req.query('id') || cl.id === c.req.query('id'))
       .sort((a, b) => b.dt.localeCompare(a.dt));
     return c.json({
       claims: list.slice(offset, offset + limit).map((cl) => ({
-        id: cl.id, claim_type: 1, status: cl.status, status_ex: cl.statusEx, nm_id: cl.card.nmId, user_comment: cl.userComment,
-        wb_comment: cl.archived ? 'Возврат одобрен' : null, dt: cl.dt, imt_name: `${cl.card.subject} ${cl.card.brand}`, order_dt: cl.orderDt,
-        dt_update: cl.dtUpdate, photos: [], video_paths: [], actions: cl.archived ? [] : ['approve1', 'reject1'], price: cl.price,
-        currency_code: '643', srid: cl.srid,
+        id: cl.id,
+        claim_type: 1,
+        status: cl.status,
+        status_ex: cl.statusEx,
+        nm_id: cl.card.nmId,
+        user_comment: cl.userComment,
+        wb_comment: cl.archived ? 'Возврат одобрен' : null,
+        dt: cl.dt,
+        imt_name: `${cl.card.subject} ${cl.card.brand}`,
+        order_dt: cl.orderDt,
+        dt_update: cl.dtUpdate,
+        photos: [],
+        video_paths: [],
+        actions: cl.archived ? [] : ['approve1', 'reject1'],
+        price: cl.price,
+        currency_code: '643',
+        srid: cl.srid,
       })),
       total: list.length,
     });

@@ -12,7 +12,10 @@ describe('the Wildberries simulator', () => {
   let url = '';
   let close: () => Promise<void>;
   const get = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(url + path, { ...init, headers: { authorization: sim.token, 'content-type': 'application/json', ...init.headers } });
+    const res = await fetch(url + path, {
+      ...init,
+      headers: { authorization: sim.token, 'content-type': 'application/json', ...init.headers },
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
@@ -30,7 +33,8 @@ describe('the Wildberries simulator', () => {
     expect(other).not.toBe(sim.state);
     expect(other.cards.map((c) => c.article)).toEqual(sim.state.cards.map((c) => c.article));
     const from = encodeURIComponent(moscowIso(Date.now() - 40 * 86_400_000));
-    const ordersOf = async (key: string) => fetch(`${url}/api/v1/supplier/orders?dateFrom=${from}`, { headers: { authorization: key } });
+    const ordersOf = async (key: string) =>
+      fetch(`${url}/api/v1/supplier/orders?dateFrom=${from}`, { headers: { authorization: key } });
     const empty = await ordersOf(token);
     expect(empty.status).toBe(200);
     expect(await empty.json()).toEqual([]);
@@ -49,7 +53,8 @@ describe('the Wildberries simulator', () => {
     const server = await strict.listen();
     try {
       const from = encodeURIComponent(moscowIso(Date.now() - 40 * 86_400_000));
-      const ask = (report: string) => fetch(`${server.url}/api/v1/supplier/${report}?dateFrom=${from}`, { headers: { authorization: sim.token } });
+      const ask = (report: string) =>
+        fetch(`${server.url}/api/v1/supplier/${report}?dateFrom=${from}`, { headers: { authorization: sim.token } });
       const first = await ask('orders');
       expect(first.status).toBe(200);
       expect(first.headers.get('x-ratelimit-remaining')).toBe('0');
@@ -82,7 +87,8 @@ describe('the Wildberries simulator', () => {
     const srid = String(sim.state.orders.rows[0].row.srid);
     sim.state.cancelOrder(srid);
     await pause(200);
-    const rows = (await get(`/api/v1/supplier/orders?dateFrom=${encodeURIComponent(moscowIso(Date.now() - 5_000))}`)).body;
+    const rows = (await get(`/api/v1/supplier/orders?dateFrom=${encodeURIComponent(moscowIso(Date.now() - 5_000))}`))
+      .body;
     expect(rows.find((r: any) => r.srid === srid)).toMatchObject({ isCancel: true });
   });
 
@@ -91,21 +97,44 @@ describe('the Wildberries simulator', () => {
     expect(page.body.orders).toHaveLength(5);
     const rest = await get(`/api/v3/orders?limit=5&next=${page.body.next}`);
     expect(rest.body.orders).toHaveLength(3);
-    const statuses = await get('/api/v3/orders/status', { method: 'POST', body: JSON.stringify({ orders: page.body.orders.map((o: any) => o.id) }) });
+    const statuses = await get('/api/v3/orders/status', {
+      method: 'POST',
+      body: JSON.stringify({ orders: page.body.orders.map((o: any) => o.id) }),
+    });
     expect(statuses.body.orders).toHaveLength(5);
     expect((await get('/api/v3/orders/new')).body.orders.length).toBeGreaterThan(0);
 
     const card = sim.state.cards[0];
-    const ok = await get('/api/v3/stocks/507', { method: 'PUT', body: JSON.stringify({ stocks: [{ chrtId: card.chrtId, amount: 9 }] }) });
+    const ok = await get('/api/v3/stocks/507', {
+      method: 'PUT',
+      body: JSON.stringify({ stocks: [{ chrtId: card.chrtId, amount: 9 }] }),
+    });
     expect(ok.status).toBe(204);
     expect(sim.state.fbsStocks.get(`507:${card.chrtId}`)).toBe(9);
-    const conflict = await get('/api/v3/stocks/507', { method: 'PUT', body: JSON.stringify({ stocks: [{ chrtId: card.chrtId, amount: 4 }, { chrtId: 1, amount: 1 }] }) });
+    const conflict = await get('/api/v3/stocks/507', {
+      method: 'PUT',
+      body: JSON.stringify({
+        stocks: [
+          { chrtId: card.chrtId, amount: 4 },
+          { chrtId: 1, amount: 1 },
+        ],
+      }),
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body[0]).toMatchObject({ code: 'NotFound', data: [{ sku: '1', amount: 1 }] });
     expect(sim.state.fbsStocks.get(`507:${card.chrtId}`)).toBe(9); // the whole request was refused
-    const read = await get('/api/v3/stocks/507', { method: 'POST', body: JSON.stringify({ chrtIds: [card.chrtId, sim.state.cards[1].chrtId, 1] }) });
-    expect(read.body.stocks).toEqual([{ chrtId: card.chrtId, sku: card.barcode, amount: 9 }, { chrtId: sim.state.cards[1].chrtId, sku: sim.state.cards[1].barcode, amount: 0 }]);
-    const tooMany = await get('/api/v3/stocks/507', { method: 'PUT', body: JSON.stringify({ stocks: Array.from({ length: 1001 }, () => ({ chrtId: card.chrtId, amount: 1 })) }) });
+    const read = await get('/api/v3/stocks/507', {
+      method: 'POST',
+      body: JSON.stringify({ chrtIds: [card.chrtId, sim.state.cards[1].chrtId, 1] }),
+    });
+    expect(read.body.stocks).toEqual([
+      { chrtId: card.chrtId, sku: card.barcode, amount: 9 },
+      { chrtId: sim.state.cards[1].chrtId, sku: sim.state.cards[1].barcode, amount: 0 },
+    ]);
+    const tooMany = await get('/api/v3/stocks/507', {
+      method: 'PUT',
+      body: JSON.stringify({ stocks: Array.from({ length: 1001 }, () => ({ chrtId: card.chrtId, amount: 1 })) }),
+    });
     expect(tooMany.status).toBe(400);
   });
 
@@ -116,9 +145,17 @@ describe('the Wildberries simulator', () => {
     const claims = await get('/api/v1/claims?is_archive=false&limit=50&offset=0');
     expect(claims.body.total).toBe(2);
     expect((await get('/ping')).body.Status).toBe('OK');
-    const cards = await get('/content/v2/get/cards/list', { method: 'POST', body: JSON.stringify({ settings: { cursor: { limit: 15 }, filter: { withPhoto: -1 } } }) });
+    const cards = await get('/content/v2/get/cards/list', {
+      method: 'POST',
+      body: JSON.stringify({ settings: { cursor: { limit: 15 }, filter: { withPhoto: -1 } } }),
+    });
     expect(cards.body.cursor.total).toBe(15);
-    const more = await get('/content/v2/get/cards/list', { method: 'POST', body: JSON.stringify({ settings: { cursor: { limit: 15, nmID: cards.body.cursor.nmID, updatedAt: cards.body.cursor.updatedAt } } }) });
+    const more = await get('/content/v2/get/cards/list', {
+      method: 'POST',
+      body: JSON.stringify({
+        settings: { cursor: { limit: 15, nmID: cards.body.cursor.nmID, updatedAt: cards.body.cursor.updatedAt } },
+      }),
+    });
     expect(more.body.cards).toHaveLength(5);
     expect((await get('/api/v3/warehouses')).body.map((w: any) => w.id)).toEqual([507, 508]);
     const denied = await get('/ping', { headers: { authorization: 'nope' } });
@@ -128,7 +165,8 @@ describe('the Wildberries simulator', () => {
 
   test('every answer above conforms to the WB spec files', async () => {
     // The 1,001-item PUT broke the spec's maxItems on purpose.
-    const tooLong = (e: (typeof sim.log)[number]) => ((e.body as { stocks?: unknown[] } | null)?.stocks?.length ?? 0) > 1000;
+    const tooLong = (e: (typeof sim.log)[number]) =>
+      ((e.body as { stocks?: unknown[] } | null)?.stocks?.length ?? 0) > 1000;
     expect((await checkWbLog(sim.log.filter(tooLong))).join('\n')).toMatch(/stocks must NOT have more than 1000 items/);
     expect(await checkWbLog(sim.log.filter((e) => !tooLong(e)))).toEqual([]);
   });

@@ -28,7 +28,16 @@ export interface WbCard {
 /** A processed price upload (GET /api/v2/history/goods/task): each item's status 2 (updated) or 3 (error). */
 export interface WbPriceUpload {
   id: number;
-  goods: { nmID: number; vendorCode: string; sizeID: number; techSizeName: string; price: number; discount: number; status: 2 | 3; errorText: string }[];
+  goods: {
+    nmID: number;
+    vendorCode: string;
+    sizeID: number;
+    techSizeName: string;
+    price: number;
+    discount: number;
+    status: 2 | 3;
+    errorText: string;
+  }[];
 }
 
 export interface WbSellerWarehouse {
@@ -133,7 +142,18 @@ class Report {
   }
 }
 
-const wbWarehouseNames = ['Коледино', 'Подольск', 'Электросталь', 'Казань', 'Краснодар', 'Тула', 'Екатеринбург - Испытателей 14г', 'Новосибирск', 'Санкт-Петербург Уткина Заводь', 'Невинномысск'];
+const wbWarehouseNames = [
+  'Коледино',
+  'Подольск',
+  'Электросталь',
+  'Казань',
+  'Краснодар',
+  'Тула',
+  'Екатеринбург - Испытателей 14г',
+  'Новосибирск',
+  'Санкт-Петербург Уткина Заводь',
+  'Невинномысск',
+];
 const regions = [
   ['Центральный федеральный округ', 'Москва'],
   ['Северо-Западный федеральный округ', 'Санкт-Петербург'],
@@ -180,8 +200,16 @@ export class WbState {
 
   private productFields(card: WbCard) {
     return {
-      supplierArticle: card.article, nmId: card.nmId, barcode: card.barcode, category: card.category,
-      subject: card.subject, brand: card.brand, techSize: card.techSize, incomeID: 0, isSupply: false, isRealization: true,
+      supplierArticle: card.article,
+      nmId: card.nmId,
+      barcode: card.barcode,
+      category: card.category,
+      subject: card.subject,
+      brand: card.brand,
+      techSize: card.techSize,
+      incomeID: 0,
+      isSupply: false,
+      isRealization: true,
     };
   }
 
@@ -190,7 +218,7 @@ export class WbState {
     const card = this.card(input.article);
     const at = input.at ?? Date.now();
     const seq = this.sequence++;
-    const srid = `${seq}.r${(seq * 2654435761 >>> 0).toString(16)}${seq}.0.0`;
+    const srid = `${seq}.r${((seq * 2654435761) >>> 0).toString(16)}${seq}.0.0`;
     const [okrug, region] = regions[seq % regions.length];
     const discountPercent = input.discountPercent ?? 20;
     const priceWithDisc = Math.round(card.price * (1 - discountPercent / 100) * 100) / 100;
@@ -199,12 +227,20 @@ export class WbState {
         date: moscowIso(at),
         warehouseName: input.warehouseName ?? wbWarehouseNames[seq % wbWarehouseNames.length],
         warehouseType: 'Склад WB',
-        countryName: 'Россия', oblastOkrugName: okrug, regionName: region,
+        countryName: 'Россия',
+        oblastOkrugName: okrug,
+        regionName: region,
         ...this.productFields(card),
-        totalPrice: card.price, discountPercent, spp: 5,
-        finishedPrice: Math.round(priceWithDisc * 0.95 * 100) / 100, priceWithDisc,
-        isCancel: false, cancelDate: '0001-01-01T00:00:00',
-        sticker: String(900_000_000 + seq), gNumber: String(3_434_346_221_857_256_953n + BigInt(seq)), srid,
+        totalPrice: card.price,
+        discountPercent,
+        spp: 5,
+        finishedPrice: Math.round(priceWithDisc * 0.95 * 100) / 100,
+        priceWithDisc,
+        isCancel: false,
+        cancelDate: '0001-01-01T00:00:00',
+        sticker: String(900_000_000 + seq),
+        gNumber: String(3_434_346_221_857_256_953n + BigInt(seq)),
+        srid,
       },
       at,
     );
@@ -238,9 +274,11 @@ export class WbState {
     const { date: _date, lastChangeDate: _changed, isCancel: _cancel, cancelDate: _cancelDate, ...rest } = order;
     this.sales.put(
       {
-        ...rest, date: moscowIso(at), saleID,
+        ...rest,
+        date: moscowIso(at),
+        saleID,
         paymentSaleAmount: 0,
-        forPay: sign * Math.round(Number(order.priceWithDisc) * 0.8 * 100) / 100,
+        forPay: (sign * Math.round(Number(order.priceWithDisc) * 0.8 * 100)) / 100,
         finishedPrice: sign * Number(order.finishedPrice),
         priceWithDisc: sign * Number(order.priceWithDisc),
       },
@@ -253,8 +291,15 @@ export class WbState {
     const card = this.card(article);
     this.stocks.put(
       {
-        warehouseName, ...this.productFields(card), quantity, inWayToClient: 0, inWayFromClient: 0, quantityFull: quantity,
-        Price: card.price, Discount: 20, SCCode: 'Tech',
+        warehouseName,
+        ...this.productFields(card),
+        quantity,
+        inWayToClient: 0,
+        inWayFromClient: 0,
+        quantityFull: quantity,
+        Price: card.price,
+        Discount: 20,
+        SCCode: 'Tech',
       },
       at,
     );
@@ -266,9 +311,19 @@ export class WbState {
     if (!warehouse) throw new Error('The simulator has no seller warehouse');
     const id = 5_000_000_000 + this.sequence++;
     const order: WbFbsOrder = {
-      id, rid: `f${id}.0.0`, orderUid: `uid${id}`, createdAt: new Date(input.at ?? Date.now()).toISOString().slice(0, 19) + 'Z',
-      warehouseId: warehouse.id, officeId: warehouse.officeId, nmId: card.nmId, chrtId: card.chrtId, article: card.article,
-      barcode: card.barcode, price: Math.round(card.price * 80), supplierStatus: 'new', wbStatus: 'waiting',
+      id,
+      rid: `f${id}.0.0`,
+      orderUid: `uid${id}`,
+      createdAt: new Date(input.at ?? Date.now()).toISOString().slice(0, 19) + 'Z',
+      warehouseId: warehouse.id,
+      officeId: warehouse.officeId,
+      nmId: card.nmId,
+      chrtId: card.chrtId,
+      article: card.article,
+      barcode: card.barcode,
+      price: Math.round(card.price * 80),
+      supplierStatus: 'new',
+      wbStatus: 'waiting',
     };
     this.fbsOrders.set(id, order);
     return order;
@@ -299,12 +354,19 @@ export class WbState {
     const order = this.order(input.srid);
     const at = new Date(input.at ?? Date.now()).toISOString().slice(0, 19) + 'Z';
     const seq = this.sequence++;
-    const hex = (seq * 2654435761 >>> 0).toString(16).padStart(8, '0');
+    const hex = ((seq * 2654435761) >>> 0).toString(16).padStart(8, '0');
     const claim: WbClaim = {
       id: `${hex}-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-      srid: input.srid, card: this.card(String(order.supplierArticle)), status: 0, statusEx: 0,
-      dt: at, orderDt: String(order.date).slice(0, 19) + 'Z', dtUpdate: at,
-      userComment: input.comment ?? 'Брак', archived: false, price: Number(order.finishedPrice),
+      srid: input.srid,
+      card: this.card(String(order.supplierArticle)),
+      status: 0,
+      statusEx: 0,
+      dt: at,
+      orderDt: String(order.date).slice(0, 19) + 'Z',
+      dtUpdate: at,
+      userComment: input.comment ?? 'Брак',
+      archived: false,
+      price: Number(order.finishedPrice),
     };
     this.claims.push(claim);
     return claim;
@@ -351,15 +413,24 @@ export interface WbSeedOptions {
 export function seedWildberries(state: WbState, options: WbSeedOptions = {}): WbState {
   const article = options.article ?? ((i: number) => `WB-${String(i).padStart(6, '0')}`);
   if (!state.sellerWarehouses.length) {
-    state.sellerWarehouses.push({ id: 507, name: 'Мой склад (Москва)', officeId: 15 }, { id: 508, name: 'Мой склад (Казань)', officeId: 16 });
+    state.sellerWarehouses.push(
+      { id: 507, name: 'Мой склад (Москва)', officeId: 15 },
+      { id: 508, name: 'Мой склад (Казань)', officeId: 16 },
+    );
   }
   const start = state.cards.length;
   for (let i = start + 1; i <= start + (options.cards ?? 50); i++) {
     const card = state.addCard({
-      nmId: 150_000_000 + i, chrtId: 250_000_000 + i, barcode: `2040000${String(i).padStart(6, '0')}`,
-      article: article(i), subject: 'Футболки', brand: 'Sklad', price: 500 + (i % 20) * 100,
+      nmId: 150_000_000 + i,
+      chrtId: 250_000_000 + i,
+      barcode: `2040000${String(i).padStart(6, '0')}`,
+      article: article(i),
+      subject: 'Футболки',
+      brand: 'Sklad',
+      price: 500 + (i % 20) * 100,
     });
-    for (const name of WbState.warehouseNames.slice(0, 5)) state.setWbStock(card.article, name, 10 + (i % 7), Date.now() - 86_400_000);
+    for (const name of WbState.warehouseNames.slice(0, 5))
+      state.setWbStock(card.article, name, 10 + (i % 7), Date.now() - 86_400_000);
   }
   const days = options.days ?? 30;
   const now = Date.now();
@@ -379,7 +450,12 @@ export function seedWildberries(state: WbState, options: WbSeedOptions = {}): Wb
   }
   const orders = state.orders.rows;
   for (let n = 0; n < (options.feedbacks ?? 20); n++) {
-    state.addFeedback({ article: state.pick(state.cards).article, rating: 1 + (n % 5), answered: n % 3 === 0, at: now - n * 3_600_000 });
+    state.addFeedback({
+      article: state.pick(state.cards).article,
+      rating: 1 + (n % 5),
+      answered: n % 3 === 0,
+      at: now - n * 3_600_000,
+    });
   }
   for (let n = 0; n < (options.claims ?? 5) && orders.length; n++) {
     const claim = state.addClaim({ srid: String(orders[orders.length - 1 - n].row.srid), at: now - n * 3_600_000 });

@@ -30,14 +30,30 @@ const wixError = (c: Context, status: number, code: string, description: string)
 export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimulator {
   const state = options.state ?? new WixState();
   const maxBulk = options.maxBulkItems ?? 50;
-  const rateLimit = options.rateLimit === null ? [] : [options.rateLimit ?? { requests: 200, intervalMs: 60_000, scope: (c: Context) => c.req.header('wix-site-id') ?? '' }];
+  const rateLimit =
+    options.rateLimit === null
+      ? []
+      : [
+          options.rateLimit ?? {
+            requests: 200,
+            intervalMs: 60_000,
+            scope: (c: Context) => c.req.header('wix-site-id') ?? '',
+          },
+        ];
   const sim = createSimulator({
     name: 'wix',
     rateLimits: rateLimit,
     tooManyRequests: (c, retryAfter) =>
-      c.json({ message: 'Too many requests', details: { applicationError: { code: 'TOO_MANY_REQUESTS', description: 'Rate limit exceeded', data: {} } } }, 429, {
-        'retry-after': String(retryAfter),
-      }),
+      c.json(
+        {
+          message: 'Too many requests',
+          details: { applicationError: { code: 'TOO_MANY_REQUESTS', description: 'Rate limit exceeded', data: {} } },
+        },
+        429,
+        {
+          'retry-after': String(retryAfter),
+        },
+      ),
     serverError: (c, status) => wixError(c, status, 'INTERNAL_ERROR', 'Internal server error'),
   });
   const app = sim.app as unknown as import('hono').Hono<Env>;
@@ -47,7 +63,8 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
     const keyKnown = key && [...state.sites.values()].some((s) => s.apiKey === key);
     if (!keyKnown) return wixError(c, 401, 'UNAUTHENTICATED', 'Missing or invalid API key in the Authorization header');
     const site = state.sites.get(c.req.header('wix-site-id') ?? '');
-    if (!site || site.apiKey !== key) return wixError(c, 403, 'PERMISSION_DENIED', 'The API key has no access to the site in the wix-site-id header');
+    if (!site || site.apiKey !== key)
+      return wixError(c, 403, 'PERMISSION_DENIED', 'The API key has no access to the site in the wix-site-id header');
     c.set('site', site);
     await next();
   });
@@ -69,9 +86,15 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
     const body = (await c.req.json().catch(() => ({}))) as { query?: WixQuery };
     const parsed = parseQuery(body.query);
     if ('error' in parsed) return wixError(c, 400, 'INVALID_ARGUMENT', parsed.error);
-    const all = [...c.get('site').products.values()].filter((p) => matches(parsed.filter, { id: [p.id], productId: [p.id], trackQuantity: [String(p.variants[0].trackQuantity)] }));
+    const all = [...c.get('site').products.values()].filter((p) =>
+      matches(parsed.filter, { id: [p.id], productId: [p.id], trackQuantity: [String(p.variants[0].trackQuantity)] }),
+    );
     const page = all.slice(parsed.offset, parsed.offset + parsed.limit);
-    return c.json({ inventoryItems: page.map(inventoryItem), metadata: { items: page.length, offset: parsed.offset }, totalResults: all.length });
+    return c.json({
+      inventoryItems: page.map(inventoryItem),
+      metadata: { items: page.length, offset: parsed.offset },
+      totalResults: all.length,
+    });
   });
 
   // Catalog V1 "Update Product": only the fields sent change; the price (priceData.price) a number in the site's currency.
@@ -82,8 +105,18 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
     if (!body?.product) return wixError(c, 400, 'INVALID_ARGUMENT', 'product is required');
     const price = body.product.priceData?.price;
     if (price !== undefined) {
-      if (typeof price !== 'number' || !Number.isFinite(price) || price < 0 || Math.abs(Math.round(price * 100) - price * 100) > 1e-6) {
-        return wixError(c, 400, 'INVALID_ARGUMENT', 'product.priceData.price must be a non-negative number with at most two decimals');
+      if (
+        typeof price !== 'number' ||
+        !Number.isFinite(price) ||
+        price < 0 ||
+        Math.abs(Math.round(price * 100) - price * 100) > 1e-6
+      ) {
+        return wixError(
+          c,
+          400,
+          'INVALID_ARGUMENT',
+          'product.priceData.price must be a non-negative number with at most two decimals',
+        );
       }
       product.price = price;
       product.lastUpdated = new Date().toISOString();
@@ -94,14 +127,26 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
   app.patch('/stores/v2/inventoryItems/product/:productId', async (c) => {
     const product = c.get('site').products.get(c.req.param('productId'));
     if (!product) return wixError(c, 404, 'PRODUCT_NOT_FOUND', `Product ${c.req.param('productId')} not found`);
-    const body = (await c.req.json().catch(() => null)) as { inventoryItem?: { trackQuantity?: boolean; variants?: { variantId?: string; quantity?: number; inStock?: boolean }[] } } | null;
+    const body = (await c.req.json().catch(() => null)) as {
+      inventoryItem?: {
+        trackQuantity?: boolean;
+        variants?: { variantId?: string; quantity?: number; inStock?: boolean }[];
+      };
+    } | null;
     const item = body?.inventoryItem;
     if (!item) return wixError(c, 400, 'INVALID_ARGUMENT', 'inventoryItem is required');
     for (const [i, v] of (item.variants ?? []).entries()) {
-      if (!v.variantId) return wixError(c, 400, 'INVALID_ARGUMENT', `inventoryItem.variants[${i}].variantId must not be empty`);
-      if (!product.variants.some((x) => x.id === v.variantId)) return wixError(c, 404, 'VARIANT_NOT_FOUND', `Variant ${v.variantId} not found`);
+      if (!v.variantId)
+        return wixError(c, 400, 'INVALID_ARGUMENT', `inventoryItem.variants[${i}].variantId must not be empty`);
+      if (!product.variants.some((x) => x.id === v.variantId))
+        return wixError(c, 404, 'VARIANT_NOT_FOUND', `Variant ${v.variantId} not found`);
       if (v.quantity !== undefined && (!Number.isInteger(v.quantity) || v.quantity < 0)) {
-        return wixError(c, 400, 'INVALID_ARGUMENT', `inventoryItem.variants[${i}].quantity must be a non-negative integer`);
+        return wixError(
+          c,
+          400,
+          'INVALID_ARGUMENT',
+          `inventoryItem.variants[${i}].quantity must be a non-negative integer`,
+        );
       }
     }
     if (item.trackQuantity !== undefined) for (const v of product.variants) v.trackQuantity = item.trackQuantity;
@@ -119,8 +164,10 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
     const by = kind === 'increment' ? 'incrementBy' : 'decrementBy';
     const body = (await c.req.json().catch(() => null)) as Record<string, Record<string, unknown>[] | undefined> | null;
     const items = body?.[field];
-    if (!Array.isArray(items) || items.length === 0) return wixError(c, 400, 'INVALID_ARGUMENT', `${field} must not be empty`);
-    if (items.length > maxBulk) return wixError(c, 400, 'INVALID_ARGUMENT', `${field} has ${items.length} items; at most ${maxBulk}`);
+    if (!Array.isArray(items) || items.length === 0)
+      return wixError(c, 400, 'INVALID_ARGUMENT', `${field} must not be empty`);
+    if (items.length > maxBulk)
+      return wixError(c, 400, 'INVALID_ARGUMENT', `${field} has ${items.length} items; at most ${maxBulk}`);
     const site = c.get('site');
     const planned: { variant: WixProduct['variants'][number]; product: WixProduct; delta: number }[] = [];
     for (const [i, item] of items.entries()) {
@@ -131,10 +178,18 @@ export function createWixSimulator(options: WixSimulatorOptions = {}): WixSimula
       const variant = product.variants.find((v) => v.id === item.variantId);
       if (!variant) return wixError(c, 404, 'VARIANT_NOT_FOUND', `${field}[${i}]: variant ${item.variantId} not found`);
       const amount = item[by];
-      if (!Number.isInteger(amount) || (amount as number) < 1) return wixError(c, 400, 'INVALID_ARGUMENT', `${field}[${i}].${by} must be a positive integer`);
-      if (!variant.trackQuantity) return wixError(c, 428, 'INVENTORY_NOT_TRACKED', `${field}[${i}]: quantity of variant ${variant.id} is not tracked`);
+      if (!Number.isInteger(amount) || (amount as number) < 1)
+        return wixError(c, 400, 'INVALID_ARGUMENT', `${field}[${i}].${by} must be a positive integer`);
+      if (!variant.trackQuantity)
+        return wixError(
+          c,
+          428,
+          'INVENTORY_NOT_TRACKED',
+          `${field}[${i}]: quantity of variant ${variant.id} is not tracked`,
+        );
       const delta = kind === 'increment' ? (amount as number) : -(amount as number);
-      if (variant.quantity + delta < 0) return wixError(c, 428, 'INSUFFICIENT_INVENTORY', `${field}[${i}]: only ${variant.quantity} in stock`);
+      if (variant.quantity + delta < 0)
+        return wixError(c, 428, 'INSUFFICIENT_INVENTORY', `${field}[${i}]: only ${variant.quantity} in stock`);
       planned.push({ variant, product, delta });
     }
     // All or nothing, as one request.
@@ -159,7 +214,9 @@ interface WixQuery {
 
 type Filter = Record<string, unknown>;
 
-function parseQuery(query: WixQuery | undefined): { filter: Filter; limit: number; offset: number } | { error: string } {
+function parseQuery(
+  query: WixQuery | undefined,
+): { filter: Filter; limit: number; offset: number } | { error: string } {
   let filter: Filter = {};
   if (query?.filter !== undefined && query.filter !== null && query.filter !== '') {
     // Catalog V1 takes the filter as a JSON *string*; an object is accepted too, as Wix does.
@@ -168,11 +225,13 @@ function parseQuery(query: WixQuery | undefined): { filter: Filter; limit: numbe
     } catch {
       return { error: 'query.filter is not valid JSON' };
     }
-    if (!filter || typeof filter !== 'object' || Array.isArray(filter)) return { error: 'query.filter must be a JSON object' };
+    if (!filter || typeof filter !== 'object' || Array.isArray(filter))
+      return { error: 'query.filter must be a JSON object' };
   }
   const limit = query?.paging?.limit ?? 100;
   const offset = query?.paging?.offset ?? 0;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return { error: 'query.paging.limit must be between 1 and 100' };
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    return { error: 'query.paging.limit must be between 1 and 100' };
   if (!Number.isInteger(offset) || offset < 0) return { error: 'query.paging.offset must be a non-negative integer' };
   return { filter, limit, offset };
 }
@@ -208,7 +267,12 @@ function inventoryStatus(p: WixProduct) {
 }
 
 function productBody(p: WixProduct, includeVariants: boolean) {
-  const priceData = { currency: 'PLN', price: p.price, discountedPrice: p.price, formatted: { price: `${p.price.toFixed(2)} zł`, discountedPrice: `${p.price.toFixed(2)} zł` } };
+  const priceData = {
+    currency: 'PLN',
+    price: p.price,
+    discountedPrice: p.price,
+    formatted: { price: `${p.price.toFixed(2)} zł`, discountedPrice: `${p.price.toFixed(2)} zł` },
+  };
   const tracked = p.variants[0].trackQuantity;
   return {
     id: p.id,
@@ -229,7 +293,18 @@ function productBody(p: WixProduct, includeVariants: boolean) {
     priceData,
     manageVariants: p.manageVariants,
     productOptions: p.manageVariants
-      ? [{ optionType: 'drop_down', name: 'Size', choices: p.variants.map((v) => ({ value: v.choices.Size, description: v.choices.Size, inStock: v.inStock, visible: true })) }]
+      ? [
+          {
+            optionType: 'drop_down',
+            name: 'Size',
+            choices: p.variants.map((v) => ({
+              value: v.choices.Size,
+              description: v.choices.Size,
+              inStock: v.inStock,
+              visible: true,
+            })),
+          },
+        ]
       : [],
     ...(includeVariants
       ? {
@@ -237,7 +312,11 @@ function productBody(p: WixProduct, includeVariants: boolean) {
             id: v.id,
             choices: v.choices,
             variant: { priceData, weight: 0, sku: v.sku, visible: true },
-            stock: { trackQuantity: v.trackQuantity, ...(v.trackQuantity ? { quantity: v.quantity } : {}), inStock: v.inStock },
+            stock: {
+              trackQuantity: v.trackQuantity,
+              ...(v.trackQuantity ? { quantity: v.quantity } : {}),
+              inStock: v.inStock,
+            },
           })),
         }
       : {}),
@@ -252,7 +331,11 @@ function inventoryItem(p: WixProduct) {
     externalId: p.id,
     productId: p.id,
     trackQuantity: p.variants[0].trackQuantity,
-    variants: p.variants.map((v) => ({ variantId: v.id, inStock: v.inStock, ...(v.trackQuantity ? { quantity: v.quantity } : {}) })),
+    variants: p.variants.map((v) => ({
+      variantId: v.id,
+      inStock: v.inStock,
+      ...(v.trackQuantity ? { quantity: v.quantity } : {}),
+    })),
     lastUpdated: p.lastUpdated,
     numericId: p.numericId,
     preorderInfo: { enabled: false },

@@ -53,15 +53,31 @@ export class WixState {
   }
 
   /** A product; `options` makes one variant per value (SKU `${sku}-${value}`), else the default variant. */
-  addProduct(siteId: string, input: { name: string; sku: string; quantity?: number; options?: string[]; trackQuantity?: boolean }): WixProduct {
+  addProduct(
+    siteId: string,
+    input: { name: string; sku: string; quantity?: number; options?: string[]; trackQuantity?: boolean },
+  ): WixProduct {
     const quantity = input.quantity ?? 0;
     const trackQuantity = input.trackQuantity ?? true;
     const variants: WixVariant[] = input.options?.length
       ? input.options.map((value) => ({
-          id: crypto.randomUUID(), sku: `${input.sku}-${value}`, choices: { Size: value },
-          quantity, trackQuantity, inStock: !trackQuantity || quantity > 0,
+          id: crypto.randomUUID(),
+          sku: `${input.sku}-${value}`,
+          choices: { Size: value },
+          quantity,
+          trackQuantity,
+          inStock: !trackQuantity || quantity > 0,
         }))
-      : [{ id: DEFAULT_VARIANT_ID, sku: input.sku, choices: {}, quantity, trackQuantity, inStock: !trackQuantity || quantity > 0 }];
+      : [
+          {
+            id: DEFAULT_VARIANT_ID,
+            sku: input.sku,
+            choices: {},
+            quantity,
+            trackQuantity,
+            inStock: !trackQuantity || quantity > 0,
+          },
+        ];
     const product: WixProduct = {
       id: crypto.randomUUID(),
       name: input.name,

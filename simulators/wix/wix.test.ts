@@ -27,7 +27,11 @@ describe('Wix Stores simulator', () => {
   };
 
   it('refuses a missing key (401) and a key for another site (403) in Wix error body', async () => {
-    const noKey = await fetch(`${server.url}/stores/v1/products/query`, { method: 'POST', body: '{}', headers: { 'wix-site-id': siteA.id } });
+    const noKey = await fetch(`${server.url}/stores/v1/products/query`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'wix-site-id': siteA.id },
+    });
     expect(noKey.status).toBe(401);
     expect(await noKey.json()).toMatchObject({ details: { applicationError: { code: 'UNAUTHENTICATED' } } });
     const crossed = await call('/stores/v1/products/query', {}, { id: siteB.id, apiKey: siteA.apiKey });
@@ -36,13 +40,22 @@ describe('Wix Stores simulator', () => {
 
   it('queries products by a list of SKUs given as a JSON-string filter, with paging and variants', async () => {
     const skus = ['SKU-1', 'SKU-2', 'SKU-10-M', 'NOPE'];
-    const res = await call('/stores/v1/products/query', { query: { filter: JSON.stringify({ sku: { $in: skus } }), paging: { limit: 100, offset: 0 } }, includeVariants: true });
+    const res = await call('/stores/v1/products/query', {
+      query: { filter: JSON.stringify({ sku: { $in: skus } }), paging: { limit: 100, offset: 0 } },
+      includeVariants: true,
+    });
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(3);
     const sized = res.body.products.find((p: { sku: string }) => p.sku === 'SKU-10');
-    expect(sized.variants.map((v: { variant: { sku: string } }) => v.variant.sku)).toEqual(['SKU-10-S', 'SKU-10-M', 'SKU-10-L']);
+    expect(sized.variants.map((v: { variant: { sku: string } }) => v.variant.sku)).toEqual([
+      'SKU-10-S',
+      'SKU-10-M',
+      'SKU-10-L',
+    ]);
     const plain = res.body.products.find((p: { sku: string }) => p.sku === 'SKU-1');
-    expect(plain.variants).toEqual([expect.objectContaining({ id: DEFAULT_VARIANT_ID, stock: { trackQuantity: true, quantity: 5, inStock: true } })]);
+    expect(plain.variants).toEqual([
+      expect.objectContaining({ id: DEFAULT_VARIANT_ID, stock: { trackQuantity: true, quantity: 5, inStock: true } }),
+    ]);
 
     const pages: number[] = [];
     for (let offset = 0; ; offset += 100) {
@@ -64,41 +77,75 @@ describe('Wix Stores simulator', () => {
 
   it('reads inventory items by product id and updates a variant with PATCH', async () => {
     const product = [...sim.state.site(siteA.id).products.values()][0];
-    const read = await call('/stores/v2/inventoryItems/query', { query: { filter: JSON.stringify({ productId: { $in: [product.id] } }) } });
-    expect(read.body.inventoryItems).toEqual([expect.objectContaining({ productId: product.id, trackQuantity: true, variants: [{ variantId: DEFAULT_VARIANT_ID, inStock: true, quantity: 5 }] })]);
-    const patched = await call(`/stores/v2/inventoryItems/product/${product.id}`, { inventoryItem: { trackQuantity: true, variants: [{ variantId: DEFAULT_VARIANT_ID, quantity: 0 }] } }, siteA, 'PATCH');
+    const read = await call('/stores/v2/inventoryItems/query', {
+      query: { filter: JSON.stringify({ productId: { $in: [product.id] } }) },
+    });
+    expect(read.body.inventoryItems).toEqual([
+      expect.objectContaining({
+        productId: product.id,
+        trackQuantity: true,
+        variants: [{ variantId: DEFAULT_VARIANT_ID, inStock: true, quantity: 5 }],
+      }),
+    ]);
+    const patched = await call(
+      `/stores/v2/inventoryItems/product/${product.id}`,
+      { inventoryItem: { trackQuantity: true, variants: [{ variantId: DEFAULT_VARIANT_ID, quantity: 0 }] } },
+      siteA,
+      'PATCH',
+    );
     expect(patched.status).toBe(200);
     expect(product.variants[0]).toMatchObject({ quantity: 0, inStock: false });
   });
 
   it('increments and decrements in bulk, and answers 400 when variantId is missing (the seed bug) or the batch is over 50', async () => {
     const [p1, p2] = [...sim.state.site(siteA.id).products.values()].slice(1, 3);
-    const inc = await call('/stores/v2/inventoryItems/increment', { incrementData: [{ productId: p1.id, variantId: DEFAULT_VARIANT_ID, incrementBy: 3 }] });
+    const inc = await call('/stores/v2/inventoryItems/increment', {
+      incrementData: [{ productId: p1.id, variantId: DEFAULT_VARIANT_ID, incrementBy: 3 }],
+    });
     expect(inc.status).toBe(200);
     expect(p1.variants[0].quantity).toBe(8);
-    const dec = await call('/stores/v2/inventoryItems/decrement', { decrementData: [{ productId: p2.id, variantId: DEFAULT_VARIANT_ID, decrementBy: 2 }] });
+    const dec = await call('/stores/v2/inventoryItems/decrement', {
+      decrementData: [{ productId: p2.id, variantId: DEFAULT_VARIANT_ID, decrementBy: 2 }],
+    });
     expect(dec.status).toBe(200);
     expect(p2.variants[0].quantity).toBe(3);
 
-    const missing = await call('/stores/v2/inventoryItems/decrement', { decrementData: [{ productId: p2.id, decrementBy: 1 }] });
+    const missing = await call('/stores/v2/inventoryItems/decrement', {
+      decrementData: [{ productId: p2.id, decrementBy: 1 }],
+    });
     expect(missing.status).toBe(400);
-    expect(missing.body).toMatchObject({ message: expect.stringContaining('variantId'), details: { applicationError: { code: 'INVALID_ARGUMENT' } } });
+    expect(missing.body).toMatchObject({
+      message: expect.stringContaining('variantId'),
+      details: { applicationError: { code: 'INVALID_ARGUMENT' } },
+    });
     expect(p2.variants[0].quantity).toBe(3);
 
-    const tooMany = Array.from({ length: 51 }, () => ({ productId: p1.id, variantId: DEFAULT_VARIANT_ID, incrementBy: 1 }));
+    const tooMany = Array.from({ length: 51 }, () => ({
+      productId: p1.id,
+      variantId: DEFAULT_VARIANT_ID,
+      incrementBy: 1,
+    }));
     expect((await call('/stores/v2/inventoryItems/increment', { incrementData: tooMany })).status).toBe(400);
-    const below = await call('/stores/v2/inventoryItems/decrement', { decrementData: [{ productId: p2.id, variantId: DEFAULT_VARIANT_ID, decrementBy: 99 }] });
+    const below = await call('/stores/v2/inventoryItems/decrement', {
+      decrementData: [{ productId: p2.id, variantId: DEFAULT_VARIANT_ID, decrementBy: 99 }],
+    });
     expect(below.status).toBe(428);
   });
 
   it('answers 429 with Retry-After past its per-site rate limit', async () => {
-    const limited = createWixSimulator({ rateLimit: { requests: 2, intervalMs: 60_000, scope: (c) => c.req.header('wix-site-id') ?? '' } });
+    const limited = createWixSimulator({
+      rateLimit: { requests: 2, intervalMs: 60_000, scope: (c) => c.req.header('wix-site-id') ?? '' },
+    });
     const site = limited.state.addSite();
     const s = await limited.listen();
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const r = await fetch(`${s.url}/stores/v1/products/query`, { method: 'POST', body: '{}', headers: { authorization: site.apiKey, 'wix-site-id': site.id } });
+        const r = await fetch(`${s.url}/stores/v1/products/query`, {
+          method: 'POST',
+          body: '{}',
+          headers: { authorization: site.apiKey, 'wix-site-id': site.id },
+        });
         statuses.push(r.status);
         if (r.status === 429) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
       }

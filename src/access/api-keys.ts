@@ -19,7 +19,8 @@ export interface Actor {
   role: Role;
 }
 
-export const roleAtLeast = (role: Role, needed: Exclude<Role, 'bot'>) => ladder.includes(role) && ladder.indexOf(role) >= ladder.indexOf(needed);
+export const roleAtLeast = (role: Role, needed: Exclude<Role, 'bot'>) =>
+  ladder.includes(role) && ladder.indexOf(role) >= ladder.indexOf(needed);
 
 const hashKey = (key: string) => crypto.createHash('sha256').update(key, 'utf8').digest('hex');
 
@@ -66,7 +67,10 @@ export async function listApiKeys(database: Database): Promise<ApiKeySummary[]> 
 }
 
 export async function revokeApiKey(database: Database, id: number): Promise<void> {
-  const rows = await database.query('update api_keys set revoked_at = now() where id = $1 and revoked_at is null returning id', [id]);
+  const rows = await database.query(
+    'update api_keys set revoked_at = now() where id = $1 and revoked_at is null returning id',
+    [id],
+  );
   if (!rows.length) throw new DomainError('NOT_FOUND', `API key ${id} does not exist or is already revoked`, 404);
 }
 

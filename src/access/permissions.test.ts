@@ -21,7 +21,11 @@ import { isWrite, permissionFor } from './permissions.ts';
 // Routes that check their own token, not a key or a session.
 const ownToken = new Set(['POST /login', 'POST /webhooks/iiko', 'POST /telegram/webhook']);
 const isApi = (path: string) => /^\/(api|wb|users)\//.test(path);
-const concrete = (path: string) => path.replace(/:ref\b/g, 'NO-SUCH-ORDER').replace(/:name\b/g, 'no.such.schedule').replace(/:\w+/g, '999999999');
+const concrete = (path: string) =>
+  path
+    .replace(/:ref\b/g, 'NO-SUCH-ORDER')
+    .replace(/:name\b/g, 'no.such.schedule')
+    .replace(/:\w+/g, '999999999');
 
 describeEachDatabase('the permission table, on every write route with every role', (t) => {
   let server: TestServer;
@@ -40,7 +44,14 @@ describeEachDatabase('the permission table, on every write route with every role
     const seen = new Set<string>();
     writes = createApp(server.hub).routes.flatMap((r) => {
       const key = `${r.method} ${r.path}`;
-      if (seen.has(key) || ownToken.has(key) || r.path.includes('*') || r.method === 'ALL' || !isWrite(r.method, r.path)) return [];
+      if (
+        seen.has(key) ||
+        ownToken.has(key) ||
+        r.path.includes('*') ||
+        r.method === 'ALL' ||
+        !isWrite(r.method, r.path)
+      )
+        return [];
       seen.add(key);
       return [{ method: r.method, path: r.path }];
     });
@@ -53,7 +64,11 @@ describeEachDatabase('the permission table, on every write route with every role
     fetch(server.baseUrl + concrete(path), {
       method,
       redirect: 'manual',
-      headers: { cookie: `${SESSION_COOKIE}=${session}`, origin: server.baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: `${SESSION_COOKIE}=${session}`,
+        origin: server.baseUrl,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ _csrf: csrfToken(session) }).toString(),
     });
 
@@ -86,7 +101,8 @@ describeEachDatabase('the permission table, on every write route with every role
       for (const role of [...roles].sort((a, b) => Number(allowed.includes(a)) - Number(allowed.includes(b)))) {
         const res = await tryApi(method, path, keys[role]);
         const refused = res.status === 403;
-        if (refused !== !allowed.includes(role) || res.status >= 500) wrong.push(`${method} ${path} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+        if (refused !== !allowed.includes(role) || res.status >= 500)
+          wrong.push(`${method} ${path} as ${role}: ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -100,13 +116,15 @@ describeEachDatabase('the permission table, on every write route with every role
       const allowed = permissionFor(method, path).roles;
       for (const role of ['readonly', 'operator', 'admin'] as const) {
         const res = await tryPanel(method, path, sessions[role]);
-        if ((res.status === 403) !== !allowed.includes(role) || res.status >= 500) wrong.push(`${method} ${path} as ${role}: ${res.status}`);
+        if ((res.status === 403) !== !allowed.includes(role) || res.status >= 500)
+          wrong.push(`${method} ${path} as ${role}: ${res.status}`);
       }
     }
     expect(wrong).toEqual([]);
     expect(await createSession(t.database, keys.bot)).toBe('bot');
     const signIn = await fetch(`${server.baseUrl}/login`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { origin: server.baseUrl, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ key: keys.bot, next: '/' }).toString(),
     });
@@ -130,7 +148,10 @@ describeEachDatabase('accounts are made and brought back by admins; the bot adds
     server = await startTestServer(t.database);
     bot = await server.keyFor('bot', 'seed-001 bot');
     operator = await server.keyFor('operator');
-    for (const telegram_id of [501, 502]) expect((await server.api('/users/', { method: 'POST', key: bot, json: { telegram_id, first_name: 'U' } })).status).toBe(201);
+    for (const telegram_id of [501, 502])
+      expect(
+        (await server.api('/users/', { method: 'POST', key: bot, json: { telegram_id, first_name: 'U' } })).status,
+      ).toBe(201);
   });
   afterAll(async () => {
     process.env.WB_API_BASE_URL = previousWbUrl;
@@ -139,14 +160,26 @@ describeEachDatabase('accounts are made and brought back by admins; the bot adds
   });
 
   const addCabinet = (key: string, telegramId: number, token: string, name = 'Shop') =>
-    server.api(`/wb/cabinets/?telegram_id=${telegramId}&api_key=${encodeURIComponent(token)}&name=${encodeURIComponent(name)}`, { method: 'POST', key });
+    server.api(
+      `/wb/cabinets/?telegram_id=${telegramId}&api_key=${encodeURIComponent(token)}&name=${encodeURIComponent(name)}`,
+      { method: 'POST', key },
+    );
 
   test('an operator can neither create users, nor cabinets, nor change a user’s switches', async () => {
-    expect((await server.api('/users/', { method: 'POST', key: operator, json: { telegram_id: 599, first_name: 'X' } })).status).toBe(403);
+    expect(
+      (await server.api('/users/', { method: 'POST', key: operator, json: { telegram_id: 599, first_name: 'X' } }))
+        .status,
+    ).toBe(403);
     expect((await addCabinet(operator, 501, wb.token)).status).toBe(403);
-    const settings = await server.api('/api/v1/notifications/settings?telegram_id=501', { method: 'POST', key: operator, json: { new_orders_enabled: false } });
+    const settings = await server.api('/api/v1/notifications/settings?telegram_id=501', {
+      method: 'POST',
+      key: operator,
+      json: { new_orders_enabled: false },
+    });
     expect(settings).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
-    expect((await server.api('/api/v1/notifications/settings?telegram_id=501', { key: bot })).body.new_orders_enabled).toBe(true);
+    expect(
+      (await server.api('/api/v1/notifications/settings?telegram_id=501', { key: bot })).body.new_orders_enabled,
+    ).toBe(true);
     expect(await rows(server.hub.db, sql`select id from channel_accounts`)).toEqual([]);
   });
 
@@ -154,24 +187,54 @@ describeEachDatabase('accounts are made and brought back by admins; the bot adds
     const added = await addCabinet(bot, 501, wb.token);
     expect(added).toMatchObject({ status: 201, body: { created: true } });
     const id = added.body.cabinet.id;
-    expect((await server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', key: operator, json: { status: 'disabled' } })).status).toBe(403);
-    expect((await server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', json: { status: 'disabled' } })).body.status).toBe('disabled');
+    expect(
+      (
+        await server.api(`/api/v1/channels/accounts/${id}`, {
+          method: 'PATCH',
+          key: operator,
+          json: { status: 'disabled' },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', json: { status: 'disabled' } })).body
+        .status,
+    ).toBe('disabled');
 
     const joined = await addCabinet(bot, 502, wb.token, 'Team');
     expect(joined).toMatchObject({ status: 409, body: { error: { code: 'ACCOUNT_DISABLED' } } });
-    const [account] = await rows<{ status: string }>(server.hub.db, sql`select status from channel_accounts where id = ${id}`);
+    const [account] = await rows<{ status: string }>(
+      server.hub.db,
+      sql`select status from channel_accounts where id = ${id}`,
+    );
     expect(account.status).toBe('disabled');
     expect((await server.api('/wb/cabinets/?telegram_id=502', { key: bot })).body.cabinets).toEqual([]);
 
-    expect((await server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', json: { status: 'active' } })).body.status).toBe('active');
-    expect(await addCabinet(bot, 502, wb.token, 'Team')).toMatchObject({ status: 200, body: { created: false, joined: true } });
+    expect(
+      (await server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', json: { status: 'active' } })).body
+        .status,
+    ).toBe('active');
+    expect(await addCabinet(bot, 502, wb.token, 'Team')).toMatchObject({
+      status: 200,
+      body: { created: false, joined: true },
+    });
   });
 
   test('two cabinets with one name at once: one is made, the other is told 409', async () => {
     // Two accounts with the same name and different keys, written at the same moment.
     const make = (n: number) =>
       server.hub.db.transaction((tx) =>
-        createAccount(tx, server.hub.masterKey!, { channel: 'generic', name: 'Same name', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: `generic-key-race-${n}` } }, 'test'),
+        createAccount(
+          tx,
+          server.hub.masterKey!,
+          {
+            channel: 'generic',
+            name: 'Same name',
+            baseUrl: 'http://127.0.0.1:9',
+            credentials: { apiKey: `generic-key-race-${n}` },
+          },
+          'test',
+        ),
       );
     const outcomes = await Promise.allSettled([make(1), make(2)]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);

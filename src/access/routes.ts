@@ -23,18 +23,32 @@ export function accessRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/keys', tags: ['Access'], security, summary: 'List API keys (admin)',
-      responses: { 200: jsonResponse(z.object({ items: z.array(ApiKeySchema) }), 'Keys, without their secrets'), ...errorResponses() },
+      method: 'get',
+      path: '/keys',
+      tags: ['Access'],
+      security,
+      summary: 'List API keys (admin)',
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(ApiKeySchema) }), 'Keys, without their secrets'),
+        ...errorResponses(),
+      },
     }),
     async (c) => c.json({ items: await listApiKeys(hub.database) }, 200),
   );
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/keys', tags: ['Access'], security, summary: 'Create an API key (admin); the key is shown only in this answer',
+      method: 'post',
+      path: '/keys',
+      tags: ['Access'],
+      security,
+      summary: 'Create an API key (admin); the key is shown only in this answer',
       request: { body: jsonBody(NewApiKey) },
       responses: {
-        201: jsonResponse(z.object({ id: z.number().int(), name: z.string(), role: roleSchema, key: z.string() }), 'The new key'),
+        201: jsonResponse(
+          z.object({ id: z.number().int(), name: z.string(), role: roleSchema, key: z.string() }),
+          'The new key',
+        ),
         ...errorResponses(),
       },
     }),
@@ -43,7 +57,11 @@ export function accessRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'delete', path: '/keys/{id}', tags: ['Access'], security, summary: 'Revoke an API key (admin)',
+      method: 'delete',
+      path: '/keys/{id}',
+      tags: ['Access'],
+      security,
+      summary: 'Revoke an API key (admin)',
       request: { params: IdParam },
       responses: { 204: { description: 'Revoked' }, ...errorResponses(404) },
     }),

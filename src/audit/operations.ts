@@ -15,7 +15,11 @@ export interface OperationInput {
 }
 
 /** Before/after of each field that differs; fields that did not change are left out. */
-export function diffFields<T extends Record<string, unknown>>(before: T | null, after: T | null, fields: readonly (keyof T)[]) {
+export function diffFields<T extends Record<string, unknown>>(
+  before: T | null,
+  after: T | null,
+  fields: readonly (keyof T)[],
+) {
   const changes: Record<string, FieldChange> = {};
   for (const field of fields) {
     const b = before ? (before[field] ?? null) : null;
@@ -45,10 +49,13 @@ export async function listOperations(
   db: Executor,
   filter: { entityType: string; entityId: string | number; limit: number; offset: number },
 ): Promise<{ items: OperationRow[]; total: number }> {
-  const items = await rows<OperationRow & { total: number }>(db, sql`
+  const items = await rows<OperationRow & { total: number }>(
+    db,
+    sql`
     select id, entity_type, entity_id, action, actor, iso(at) as at, changes, count(*) over () as total
       from operations
      where entity_type = ${filter.entityType} and entity_id = ${String(filter.entityId)}
-     order by id desc limit ${filter.limit} offset ${filter.offset}`);
+     order by id desc limit ${filter.limit} offset ${filter.offset}`,
+  );
   return { items: items.map(({ total: _t, ...r }) => r), total: Number(items[0]?.total ?? 0) };
 }

@@ -29,10 +29,15 @@ describeEachDatabase('catalog: bad input is refused, naming the field, and write
 
   const send = (method: string, path: string, body: string, contentType = 'application/json') =>
     server.api(path, { method, body, headers: { 'content-type': contentType } });
-  const fields = (res: { body: { error: { details: { field: string }[] } } }) => res.body.error.details.map((d) => d.field).sort();
+  const fields = (res: { body: { error: { details: { field: string }[] } } }) =>
+    res.body.error.details.map((d) => d.field).sort();
 
   test('malformed JSON gets 400 MALFORMED_JSON on POST, PUT and PATCH', async () => {
-    for (const [method, path] of [['POST', '/api/v1/products'], ['PUT', `/api/v1/products/${id}`], ['PATCH', `/api/v1/products/${id}`]]) {
+    for (const [method, path] of [
+      ['POST', '/api/v1/products'],
+      ['PUT', `/api/v1/products/${id}`],
+      ['PATCH', `/api/v1/products/${id}`],
+    ]) {
       const res = await send(method, path, '{"sku": "X-1", "name": ');
       expect(res.status, method).toBe(400);
       expect(res.body.error.code, method).toBe('MALFORMED_JSON');
@@ -40,11 +45,17 @@ describeEachDatabase('catalog: bad input is refused, naming the field, and write
   });
 
   test('wrong types are named field by field', async () => {
-    const res = await server.api('/api/v1/products', { method: 'POST', json: { sku: 123, name: true, ean: 5901234123457, description: 5, attributes: [] } });
+    const res = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 123, name: true, ean: 5901234123457, description: 5, attributes: [] },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(fields(res)).toEqual(['body.attributes', 'body.description', 'body.ean', 'body.name', 'body.sku']);
-    const nested = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'N-1', name: 'n', attributes: { size: { w: 1 } } } });
+    const nested = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'N-1', name: 'n', attributes: { size: { w: 1 } } },
+    });
     expect(fields(nested)).toEqual(['body.attributes.size']);
     const nullSku = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { sku: null, name: '' } });
     expect(fields(nullSku)).toEqual(['body.name', 'body.sku']);
@@ -53,31 +64,52 @@ describeEachDatabase('catalog: bad input is refused, naming the field, and write
   });
 
   test('missing, blank and too long values are named', async () => {
-    expect(fields(await server.api('/api/v1/products', { method: 'POST', json: {} }))).toEqual(['body.name', 'body.sku']);
-    expect(fields(await server.api('/api/v1/products', { method: 'POST', json: { sku: '   ', name: '  ' } }))).toEqual(['body.name', 'body.sku']);
-    const long = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'S'.repeat(101), name: 'N'.repeat(301) } });
+    expect(fields(await server.api('/api/v1/products', { method: 'POST', json: {} }))).toEqual([
+      'body.name',
+      'body.sku',
+    ]);
+    expect(fields(await server.api('/api/v1/products', { method: 'POST', json: { sku: '   ', name: '  ' } }))).toEqual([
+      'body.name',
+      'body.sku',
+    ]);
+    const long = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'S'.repeat(101), name: 'N'.repeat(301) },
+    });
     expect(fields(long)).toEqual(['body.name', 'body.sku']);
     expect(long.body.error.message).toMatch(/at most 100/);
   });
 
   test('unknown fields are refused by name, not silently dropped', async () => {
-    const res = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'U-1', name: 'u', price: 10, colour: 'red' } });
+    const res = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'U-1', name: 'u', price: 10, colour: 'red' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([
       { field: 'body.price', message: 'unknown field' },
       { field: 'body.colour', message: 'unknown field' },
     ]);
-    const put = await server.api(`/api/v1/products/${id}`, { method: 'PUT', json: { sku: 'BASE-1', name: 'b', archived: true } });
+    const put = await server.api(`/api/v1/products/${id}`, {
+      method: 'PUT',
+      json: { sku: 'BASE-1', name: 'b', archived: true },
+    });
     expect(fields(put)).toEqual(['body.archived']);
     const patch = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { id: 5 } });
     expect(fields(patch)).toEqual(['body.id']);
   });
 
   test('a huge body gets 413', async () => {
-    const res = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'HUGE-1', name: 'h', description: 'x'.repeat(2 * 1024 * 1024) } });
+    const res = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'HUGE-1', name: 'h', description: 'x'.repeat(2 * 1024 * 1024) },
+    });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    const long = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'HUGE-2', name: 'h', description: 'x'.repeat(20_001) } });
+    const long = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'HUGE-2', name: 'h', description: 'x'.repeat(20_001) },
+    });
     expect(fields(long)).toEqual(['body.description']);
   });
 
@@ -90,11 +122,17 @@ describeEachDatabase('catalog: bad input is refused, naming the field, and write
   });
 
   test('the NUL character, which PostgreSQL cannot store, is refused naming the field (it was a 500)', async () => {
-    const post = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'A\u0000B', name: 'n', attributes: { 'k\u0000': 'v', ok: 'x\u0000' } } });
+    const post = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'A\u0000B', name: 'n', attributes: { 'k\u0000': 'v', ok: 'x\u0000' } },
+    });
     expect(post.status).toBe(400);
     expect(post.body.error.code).toBe('VALIDATION_FAILED');
     expect(fields(post)).toEqual(['body.attributes.k\\u0000', 'body.attributes.ok', 'body.sku']);
-    const patch = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { description: 'one\u0000two' } });
+    const patch = await server.api(`/api/v1/products/${id}`, {
+      method: 'PATCH',
+      json: { description: 'one\u0000two' },
+    });
     expect(fields(patch)).toEqual(['body.description']);
     for (const query of ['q=a%00b', 'sku=a%00', 'ean=%00']) {
       const res = await server.api(`/api/v1/products?${query}`);
@@ -106,7 +144,11 @@ describeEachDatabase('catalog: bad input is refused, naming the field, and write
 
   test('a JSON body that is not UTF-8 is refused, not stored with its bytes replaced', async () => {
     const bytes = Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
-    const res = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', body: bytes, headers: { 'content-type': 'application/json' } });
+    const res = await server.api(`/api/v1/products/${id}`, {
+      method: 'PATCH',
+      body: bytes,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('MALFORMED_JSON');
   });

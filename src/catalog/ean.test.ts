@@ -2,7 +2,15 @@ import { expect, test } from 'vitest';
 import { eanProblem, gtinCheckDigit } from './ean.ts';
 
 test('right EAN-8, UPC-A and EAN-13 numbers pass', () => {
-  for (const ean of ['96385074', '73513537', '036000291452', '012345678905', '4006381333931', '5901234123457', '4600051000057']) {
+  for (const ean of [
+    '96385074',
+    '73513537',
+    '036000291452',
+    '012345678905',
+    '4006381333931',
+    '5901234123457',
+    '4600051000057',
+  ]) {
     expect(eanProblem(ean), ean).toBeNull();
   }
 });

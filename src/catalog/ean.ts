@@ -19,5 +19,7 @@ export function eanProblem(ean: string): string | null {
   }
   const expected = gtinCheckDigit(ean.slice(0, -1));
   const given = Number(ean.at(-1));
-  return given === expected ? null : `EAN check digit is ${given} but should be ${expected}: check the number for a typo`;
+  return given === expected
+    ? null
+    : `EAN check digit is ${given} but should be ${expected}: check the number for a typo`;
 }

@@ -13,13 +13,17 @@ describeEachDatabase('catalog: history and delete without loss', (t) => {
     server = await startTestServer(t.database);
     clerk = await server.keyFor('operator', 'warehouse-clerk');
     // Stands for a table another part adds later (stock, orders, listings): only its foreign key matters.
-    await t.database.query(`create table test_shelf_labels (id serial primary key, product_id bigint not null references products(id), label text)`);
+    await t.database.query(
+      `create table test_shelf_labels (id serial primary key, product_id bigint not null references products(id), label text)`,
+    );
   });
   afterAll(() => server.close());
 
-  const create = (json: Record<string, unknown>, key?: string) => server.api('/api/v1/products', { method: 'POST', json, key });
+  const create = (json: Record<string, unknown>, key?: string) =>
+    server.api('/api/v1/products', { method: 'POST', json, key });
   const history = async (id: number, query = '') => (await server.api(`/api/v1/products/${id}/history${query}`)).body;
-  const refer = (productId: number) => t.database.query(`insert into test_shelf_labels (product_id, label) values ($1, 'A-1')`, [productId]);
+  const refer = (productId: number) =>
+    t.database.query(`insert into test_shelf_labels (product_id, label) values ($1, 'A-1')`, [productId]);
 
   test('every change is a history row with its actor and each changed field before and after, newest first', async () => {
     const made = await create({ sku: 'PEN-1', name: 'Pen', attributes: { ink: 'blue' } }, clerk);
@@ -33,11 +37,22 @@ describeEachDatabase('catalog: history and delete without loss', (t) => {
     expect(page.items.map((o: { action: string }) => o.action)).toEqual(['update', 'update', 'create']);
     const [put, patch, created] = page.items;
     expect(created).toMatchObject({ actor: 'warehouse-clerk', entity_type: 'product', entity_id: String(id) });
-    expect(created.changes).toMatchObject({ sku: { before: null, after: 'PEN-1' }, name: { before: null, after: 'Pen' }, attributes: { before: null, after: { ink: 'blue' } } });
+    expect(created.changes).toMatchObject({
+      sku: { before: null, after: 'PEN-1' },
+      name: { before: null, after: 'Pen' },
+      attributes: { before: null, after: { ink: 'blue' } },
+    });
     expect(patch.actor).toBe('test-admin');
-    expect(patch.changes).toEqual({ name: { before: 'Pen', after: 'Blue pen' }, ean: { before: null, after: '96385074' } });
+    expect(patch.changes).toEqual({
+      name: { before: 'Pen', after: 'Blue pen' },
+      ean: { before: null, after: '96385074' },
+    });
     expect(put.actor).toBe('warehouse-clerk');
-    expect(put.changes).toEqual({ sku: { before: 'PEN-1', after: 'PEN-2' }, ean: { before: '96385074', after: null }, attributes: { before: { ink: 'blue' }, after: {} } });
+    expect(put.changes).toEqual({
+      sku: { before: 'PEN-1', after: 'PEN-2' },
+      ean: { before: '96385074', after: null },
+      attributes: { before: { ink: 'blue' }, after: {} },
+    });
     expect(put.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const second = await history(id, '?limit=1&offset=1');
@@ -62,7 +77,10 @@ describeEachDatabase('catalog: history and delete without loss', (t) => {
     expect((await server.api(`/api/v1/products/${id}`)).status).toBe(404);
     const page = await history(id);
     expect(page.items.map((o: { action: string }) => o.action)).toEqual(['delete', 'create']);
-    expect(page.items[0]).toMatchObject({ actor: 'warehouse-clerk', changes: { sku: { before: 'GONE-1', after: null }, name: { before: 'Mistake', after: null } } });
+    expect(page.items[0]).toMatchObject({
+      actor: 'warehouse-clerk',
+      changes: { sku: { before: 'GONE-1', after: null }, name: { before: 'Mistake', after: null } },
+    });
     // the SKU is free again
     expect((await create({ sku: 'gone-1', name: 'Second try' })).status).toBe(201);
   });
@@ -73,13 +91,23 @@ describeEachDatabase('catalog: history and delete without loss', (t) => {
     await refer(id);
     const res = await server.api(`/api/v1/products/${id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ archived: true, referenced_by: ['test_shelf_labels'], product: { id, archived: true, version: 2 } });
+    expect(res.body).toMatchObject({
+      archived: true,
+      referenced_by: ['test_shelf_labels'],
+      product: { id, archived: true, version: 2 },
+    });
     expect(res.body.product.archived_at).toMatch(/Z$/);
 
     expect((await server.api('/api/v1/products?q=KEEP-1')).body.total).toBe(0);
-    expect((await server.api('/api/v1/products?q=KEEP-1&include_archived=true')).body.items[0]).toMatchObject({ id, archived: true });
+    expect((await server.api('/api/v1/products?q=KEEP-1&include_archived=true')).body.items[0]).toMatchObject({
+      id,
+      archived: true,
+    });
     expect((await server.api(`/api/v1/products/${id}`)).body).toMatchObject({ sku: 'KEEP-1', archived: true });
-    const [label] = await t.database.query<{ n: number }>(`select count(*)::int as n from test_shelf_labels where product_id = $1`, [id]);
+    const [label] = await t.database.query<{ n: number }>(
+      `select count(*)::int as n from test_shelf_labels where product_id = $1`,
+      [id],
+    );
     expect(label.n).toBe(1);
     // an archived product still holds its SKU
     const clash = await create({ sku: 'keep-1', name: 'New mug' });
@@ -120,8 +148,14 @@ describeEachDatabase('catalog: history and delete without loss', (t) => {
       await recordMovement(tx, { type: 'receipt', productId: id, warehouseId: w.id, quantity: 5 }, 'test');
       return w;
     });
-    expect((await server.api(`/api/v1/products/${id}`, { method: 'PUT', json: { sku: 'STOCKED-2', name: 'Kettle' } })).status).toBe(200);
-    const [level] = await rows<{ on_hand: number }>(db, sql`select on_hand from stock_levels where product_id = ${id} and warehouse_id = ${warehouse.id}`);
+    expect(
+      (await server.api(`/api/v1/products/${id}`, { method: 'PUT', json: { sku: 'STOCKED-2', name: 'Kettle' } }))
+        .status,
+    ).toBe(200);
+    const [level] = await rows<{ on_hand: number }>(
+      db,
+      sql`select on_hand from stock_levels where product_id = ${id} and warehouse_id = ${warehouse.id}`,
+    );
     expect(level).toEqual({ on_hand: 5 });
     const res = await server.api(`/api/v1/products/${id}`, { method: 'DELETE' });
     expect(res.status).toBe(200);

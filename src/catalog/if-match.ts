@@ -7,7 +7,9 @@ export const IfMatch = z.object({
     .string()
     .regex(/^(W\/)?"?\d{1,9}"?$/, 'send the product version you edited, e.g. 3')
     .optional()
-    .openapi({ description: 'The product version you edited (its ETag); refused with 409 if someone changed it since' }),
+    .openapi({
+      description: 'The product version you edited (its ETag); refused with 409 if someone changed it since',
+    }),
 });
 export const expectedVersion = (headers: { 'if-match'?: string }) =>
   headers['if-match'] === undefined ? {} : { expectedVersion: Number(headers['if-match'].replace(/\D/g, '')) };

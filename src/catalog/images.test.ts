@@ -4,7 +4,12 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeEachDatabase } from '../test/databases.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
 
-const picture = (width: number, height: number, format: 'png' | 'jpeg' | 'webp' | 'gif', options: { orientation?: number } = {}) => {
+const picture = (
+  width: number,
+  height: number,
+  format: 'png' | 'jpeg' | 'webp' | 'gif',
+  options: { orientation?: number } = {},
+) => {
   let image = sharp({ create: { width, height, channels: 3, background: { r: 200, g: 40, b: 40 } } }).toFormat(format);
   if (options.orientation) image = image.withMetadata({ orientation: options.orientation });
   return image.toBuffer();
@@ -15,14 +20,23 @@ describeEachDatabase('catalog: product images', (t) => {
   let id: number;
   beforeAll(async () => {
     server = await startTestServer(t.database);
-    id = (await server.api('/api/v1/products', { method: 'POST', json: { sku: 'IMG-1', name: 'Photographed mug' } })).body.id;
+    id = (await server.api('/api/v1/products', { method: 'POST', json: { sku: 'IMG-1', name: 'Photographed mug' } }))
+      .body.id;
   });
   afterAll(() => server.close());
 
-  const upload = (bytes: Uint8Array | string, fileName: string, options: { productId?: number; key?: string; type?: string } = {}) => {
+  const upload = (
+    bytes: Uint8Array | string,
+    fileName: string,
+    options: { productId?: number; key?: string; type?: string } = {},
+  ) => {
     const form = new FormData();
     form.append('file', new Blob([bytes as BlobPart], { type: options.type ?? 'image/png' }), fileName);
-    return server.api(`/api/v1/products/${options.productId ?? id}/image`, { method: 'PUT', body: form, key: options.key });
+    return server.api(`/api/v1/products/${options.productId ?? id}/image`, {
+      method: 'PUT',
+      body: form,
+      key: options.key,
+    });
   };
   const fetchBytes = async (path: string, headers: Record<string, string> = {}) => {
     const res = await fetch(server.baseUrl + path, { headers: { 'x-api-secret-key': server.adminKey, ...headers } });
@@ -33,7 +47,12 @@ describeEachDatabase('catalog: product images', (t) => {
   test('a PNG is stored as WebP with a 320×320 thumbnail, served with an ETag and 304 when unchanged', async () => {
     const res = await upload(await picture(400, 300, 'png'), 'mug.png');
     expect(res.status).toBe(200);
-    expect(res.body.image).toMatchObject({ url: `/api/v1/products/${id}/image`, thumbnail_url: `/api/v1/products/${id}/image/thumbnail`, width: 400, height: 300 });
+    expect(res.body.image).toMatchObject({
+      url: `/api/v1/products/${id}/image`,
+      thumbnail_url: `/api/v1/products/${id}/image/thumbnail`,
+      width: 400,
+      height: 300,
+    });
     expect(res.body.version).toBe(2);
 
     const full = await fetchBytes(`/api/v1/products/${id}/image`);
@@ -80,13 +99,18 @@ describeEachDatabase('catalog: product images', (t) => {
     expect(text.body.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', details: { field: 'file' } });
     expect(text.body.error.message).toMatch(/not an image/);
     // the header of a PNG in front of text is not a PNG either
-    const pngHeader = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest is text')]);
+    const pngHeader = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('rest is text'),
+    ]);
     expect((await upload(pngHeader, 'fake.png')).status).toBe(415);
     const gif = await upload(await picture(50, 50, 'gif'), 'anim.gif', { type: 'image/gif' });
     expect(gif.status).toBe(415);
     expect(gif.body.error.message).toMatch(/GIF/);
     // a real PNG cut in half: its header says PNG, its pixels are missing
-    const noise = await sharp(crypto.randomBytes(200 * 200 * 3), { raw: { width: 200, height: 200, channels: 3 } }).png().toBuffer();
+    const noise = await sharp(crypto.randomBytes(200 * 200 * 3), { raw: { width: 200, height: 200, channels: 3 } })
+      .png()
+      .toBuffer();
     const cut = await upload(noise.subarray(0, noise.byteLength / 2), 'cut.png');
     expect(cut.status).toBe(422);
     expect(cut.body.error).toMatchObject({ code: 'IMAGE_UNREADABLE', details: { field: 'file' } });
@@ -131,8 +155,14 @@ describeEachDatabase('catalog: product images', (t) => {
     const page = (await server.api(`/api/v1/products/${id}/history`)).body;
     const actions = page.items.map((o: { action: string }) => o.action);
     expect(actions.slice(0, 2)).toEqual(['image.delete', 'image.set']);
-    expect(page.items[0].changes.image).toEqual({ before: { width: 100, height: 200, bytes: expect.any(Number) }, after: null });
-    expect(page.items.at(-2).changes.image).toEqual({ before: null, after: { width: 400, height: 300, bytes: expect.any(Number) } });
+    expect(page.items[0].changes.image).toEqual({
+      before: { width: 100, height: 200, bytes: expect.any(Number) },
+      after: null,
+    });
+    expect(page.items.at(-2).changes.image).toEqual({
+      before: null,
+      after: { width: 400, height: 300, bytes: expect.any(Number) },
+    });
   });
 
   test('deleting a product with an image removes it; the image is part of the product, not a reference to it', async () => {
@@ -140,7 +170,10 @@ describeEachDatabase('catalog: product images', (t) => {
     await upload(await picture(20, 20, 'png'), 'x.png', { productId: made.body.id });
     const res = await server.api(`/api/v1/products/${made.body.id}`, { method: 'DELETE' });
     expect(res.status).toBe(204);
-    const [left] = await t.database.query<{ n: number }>('select count(*)::int as n from product_images where product_id = $1', [made.body.id]);
+    const [left] = await t.database.query<{ n: number }>(
+      'select count(*)::int as n from product_images where product_id = $1',
+      [made.body.id],
+    );
     expect(left.n).toBe(0);
   });
 });

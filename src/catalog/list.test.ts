@@ -29,13 +29,20 @@ describeEachDatabase('catalog: the products list sorted, filtered and paged by c
       const product = await createProduct(db, { sku, name: `Item ${['b', 'a', 'c'][i % 3]}` }, 'seed');
       const quantity = (i % 4) * 5;
       stock.set(sku, quantity);
-      if (quantity) await db.transaction((tx) => recordMovement(tx, { type: 'receipt', productId: product.id, warehouseId: main, quantity }, 'seed'));
+      if (quantity)
+        await db.transaction((tx) =>
+          recordMovement(tx, { type: 'receipt', productId: product.id, warehouseId: main, quantity }, 'seed'),
+        );
     }
     // Two are listed on Ozon (one per account), one on Wix.
-    const [ozonA, ozonB, wix] = await rows<{ id: number }>(db, sql`
+    const [ozonA, ozonB, wix] = await rows<{ id: number }>(
+      db,
+      sql`
       insert into channel_accounts (channel, name, base_url, credentials_sealed, credentials_fingerprint)
-      values ('ozon', 'Ozon A', 'http://x', 's', 'f1'), ('ozon', 'Ozon B', 'http://x', 's', 'f2'), ('wix', 'Wix', 'http://x', 's', 'f3') returning id`);
-    const id = async (sku: string) => (await rows<{ id: number }>(db, sql`select id from products where sku = ${sku}`))[0].id;
+      values ('ozon', 'Ozon A', 'http://x', 's', 'f1'), ('ozon', 'Ozon B', 'http://x', 's', 'f2'), ('wix', 'Wix', 'http://x', 's', 'f3') returning id`,
+    );
+    const id = async (sku: string) =>
+      (await rows<{ id: number }>(db, sql`select id from products where sku = ${sku}`))[0].id;
     await db.execute(sql`
       insert into listings (account_id, external_id, product_id, match_state)
       values (${ozonA.id}, 'o-1', ${await id('LST-03')}, 'matched'), (${ozonB.id}, 'o-2', ${await id('LST-07')}, 'matched'),
@@ -83,7 +90,11 @@ describeEachDatabase('catalog: the products list sorted, filtered and paged by c
         const order = typeof x === 'number' ? x - (y as number) : byText(String(x), String(y));
         return (desc ? -order : order) || (desc ? b.id - a.id : a.id - b.id);
       });
-      if (query !== 'sort=name&direction=desc') expect(seen.map((p) => p.sku), query).toEqual(sorted.map((p) => p.sku));
+      if (query !== 'sort=name&direction=desc')
+        expect(
+          seen.map((p) => p.sku),
+          query,
+        ).toEqual(sorted.map((p) => p.sku));
       else {
         // Names compare by the database's collation; within one name the id decides, newest first.
         for (const name of ['item a', 'item b', 'item c']) {

@@ -13,11 +13,24 @@ describeEachDatabase('catalog: products', (t) => {
   const create = (json: Record<string, unknown>) => server.api('/api/v1/products', { method: 'POST', json });
 
   test('create, read, list: the SKU is trimmed and the answer carries the stored product', async () => {
-    const res = await create({ sku: '  MUG-1 ', name: ' Red mug ', ean: '5901234123457', description: 'Holds tea', attributes: { colour: 'red', ml: 350 } });
+    const res = await create({
+      sku: '  MUG-1 ',
+      name: ' Red mug ',
+      ean: '5901234123457',
+      description: 'Holds tea',
+      attributes: { colour: 'red', ml: 350 },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      sku: 'MUG-1', name: 'Red mug', ean: '5901234123457', description: 'Holds tea', attributes: { colour: 'red', ml: 350 },
-      archived: false, archived_at: null, version: 1, image: null,
+      sku: 'MUG-1',
+      name: 'Red mug',
+      ean: '5901234123457',
+      description: 'Holds tea',
+      attributes: { colour: 'red', ml: 350 },
+      archived: false,
+      archived_at: null,
+      version: 1,
+      image: null,
     });
     expect(res.headers.get('location')).toBe(`/api/v1/products/${res.body.id}`);
     const read = await server.api(`/api/v1/products/${res.body.id}`);
@@ -75,14 +88,19 @@ describeEachDatabase('catalog: products', (t) => {
     expect(renamed.status).toBe(409);
     expect(renamed.body.error.details.product.id).toBe(holder.body.id);
     // a product may change the case of its own SKU
-    const recased = await server.api(`/api/v1/products/${holder.body.id}`, { method: 'PATCH', json: { sku: 'Lamp-1' } });
+    const recased = await server.api(`/api/v1/products/${holder.body.id}`, {
+      method: 'PATCH',
+      json: { sku: 'Lamp-1' },
+    });
     expect(recased.status).toBe(200);
     expect(recased.body.sku).toBe('Lamp-1');
     expect((await server.api('/api/v1/products?sku=LAMP-1')).body.total).toBe(1);
   });
 
   test('the same new SKU sent by many at once: one is created, the others get SKU_TAKEN, none a 500', async () => {
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => create({ sku: 'RACE-1', name: `Racer ${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => create({ sku: 'RACE-1', name: `Racer ${i}` })),
+    );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(11);
@@ -116,18 +134,41 @@ describeEachDatabase('catalog: products', (t) => {
   });
 
   test('PUT replaces the whole product (left-out fields are cleared); PATCH changes only what it names', async () => {
-    const made = await create({ sku: 'BOWL-1', name: 'Bowl', ean: '96385074', description: 'Deep', attributes: { colour: 'blue' } });
+    const made = await create({
+      sku: 'BOWL-1',
+      name: 'Bowl',
+      ean: '96385074',
+      description: 'Deep',
+      attributes: { colour: 'blue' },
+    });
     const id = made.body.id;
     const patched = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { name: 'Big bowl' } });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ sku: 'BOWL-1', name: 'Big bowl', ean: '96385074', description: 'Deep', attributes: { colour: 'blue' }, version: 2 });
+    expect(patched.body).toMatchObject({
+      sku: 'BOWL-1',
+      name: 'Big bowl',
+      ean: '96385074',
+      description: 'Deep',
+      attributes: { colour: 'blue' },
+      version: 2,
+    });
 
-    const cleared = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { description: null, attributes: { size: 'L' } } });
+    const cleared = await server.api(`/api/v1/products/${id}`, {
+      method: 'PATCH',
+      json: { description: null, attributes: { size: 'L' } },
+    });
     expect(cleared.body).toMatchObject({ description: null, attributes: { size: 'L' }, version: 3 });
 
     const put = await server.api(`/api/v1/products/${id}`, { method: 'PUT', json: { sku: 'BOWL-2', name: 'Bowl' } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ sku: 'BOWL-2', name: 'Bowl', ean: null, description: null, attributes: {}, version: 4 });
+    expect(put.body).toMatchObject({
+      sku: 'BOWL-2',
+      name: 'Bowl',
+      ean: null,
+      description: null,
+      attributes: {},
+      version: 4,
+    });
 
     // PUT needs the whole product
     const partial = await server.api(`/api/v1/products/${id}`, { method: 'PUT', json: { name: 'Only a name' } });
@@ -143,16 +184,31 @@ describeEachDatabase('catalog: products', (t) => {
     const made = await create({ sku: 'VASE-1', name: 'Vase' });
     const id = made.body.id;
     await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { name: 'Tall vase' } });
-    const stale = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { name: 'Short vase' }, headers: { 'if-match': '1' } });
+    const stale = await server.api(`/api/v1/products/${id}`, {
+      method: 'PATCH',
+      json: { name: 'Short vase' },
+      headers: { 'if-match': '1' },
+    });
     expect(stale.status).toBe(409);
-    expect(stale.body.error).toMatchObject({ code: 'VERSION_CONFLICT', details: { expected_version: 1, current_version: 2 } });
+    expect(stale.body.error).toMatchObject({
+      code: 'VERSION_CONFLICT',
+      details: { expected_version: 1, current_version: 2 },
+    });
     expect((await server.api(`/api/v1/products/${id}`)).body.name).toBe('Tall vase');
 
-    const fresh = await server.api(`/api/v1/products/${id}`, { method: 'PUT', json: { sku: 'VASE-1', name: 'Short vase' }, headers: { 'if-match': '"2"' } });
+    const fresh = await server.api(`/api/v1/products/${id}`, {
+      method: 'PUT',
+      json: { sku: 'VASE-1', name: 'Short vase' },
+      headers: { 'if-match': '"2"' },
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('etag')).toBe('"3"');
 
-    const bad = await server.api(`/api/v1/products/${id}`, { method: 'PATCH', json: { name: 'x' }, headers: { 'if-match': 'yesterday' } });
+    const bad = await server.api(`/api/v1/products/${id}`, {
+      method: 'PATCH',
+      json: { name: 'x' },
+      headers: { 'if-match': 'yesterday' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toBe('header.if-match');
 
@@ -164,17 +220,28 @@ describeEachDatabase('catalog: products', (t) => {
   test('a readonly key reads but cannot write; an operator key can', async () => {
     const readonly = await server.keyFor('readonly', 'viewer');
     expect((await server.api('/api/v1/products', { key: readonly })).status).toBe(200);
-    const refused = await server.api('/api/v1/products', { method: 'POST', json: { sku: 'RO-1', name: 'x' }, key: readonly });
+    const refused = await server.api('/api/v1/products', {
+      method: 'POST',
+      json: { sku: 'RO-1', name: 'x' },
+      key: readonly,
+    });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('FORBIDDEN');
     const made = await create({ sku: 'RO-2', name: 'x' });
     for (const method of ['PATCH', 'PUT', 'DELETE']) {
-      const res = await server.api(`/api/v1/products/${made.body.id}`, { method, json: { sku: 'RO-2', name: 'y' }, key: readonly });
+      const res = await server.api(`/api/v1/products/${made.body.id}`, {
+        method,
+        json: { sku: 'RO-2', name: 'y' },
+        key: readonly,
+      });
       expect(res.status, method).toBe(403);
     }
     expect((await server.api('/api/v1/products?sku=RO-1')).body.total).toBe(0);
     const operator = await server.keyFor('operator', 'shop-assistant');
-    expect((await server.api('/api/v1/products', { method: 'POST', json: { sku: 'RO-3', name: 'x' }, key: operator })).status).toBe(201);
+    expect(
+      (await server.api('/api/v1/products', { method: 'POST', json: { sku: 'RO-3', name: 'x' }, key: operator }))
+        .status,
+    ).toBe(201);
     expect((await server.api('/api/v1/products', { key: null })).status).toBe(401);
   });
 
@@ -185,8 +252,12 @@ describeEachDatabase('catalog: products', (t) => {
     expect(page1.status).toBe(200);
     expect(page1.body).toMatchObject({ total: 3, limit: 2, offset: 0 });
     expect(skus(page1)).toEqual(['BULK-1', 'BULK-3']);
-    expect(skus(await server.api('/api/v1/products?skus=bulk-3,BULK-1,BULK-5,NOPE-1&limit=2&offset=2'))).toEqual(['BULK-5']);
-    expect((await server.api(`/api/v1/products?skus=${Array.from({ length: 501 }, (_, i) => `S-${i}`).join(',')}`)).status).toBe(400);
+    expect(skus(await server.api('/api/v1/products?skus=bulk-3,BULK-1,BULK-5,NOPE-1&limit=2&offset=2'))).toEqual([
+      'BULK-5',
+    ]);
+    expect(
+      (await server.api(`/api/v1/products?skus=${Array.from({ length: 501 }, (_, i) => `S-${i}`).join(',')}`)).status,
+    ).toBe(400);
 
     const list = ['BULK-4', 'bulk-2', 'NOPE-1', 'BULK-4', ...Array.from({ length: 600 }, (_, i) => `MISSING-${i}`)];
     const first = await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: list, limit: 1 } });
@@ -195,17 +266,24 @@ describeEachDatabase('catalog: products', (t) => {
     expect(skus(first)).toEqual(['BULK-2']);
     expect(first.body.missing).toHaveLength(601);
     expect(first.body.missing.slice(0, 2)).toEqual(['NOPE-1', 'MISSING-0']);
-    expect(skus(await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: list, limit: 1, offset: 1 } }))).toEqual(['BULK-4']);
+    expect(
+      skus(await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: list, limit: 1, offset: 1 } })),
+    ).toEqual(['BULK-4']);
     expect((await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: [] } })).status).toBe(400);
     // A read: a readonly key may look products up.
     const readonly = await server.keyFor('readonly', 'bulk-reader');
-    expect((await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: ['BULK-1'] }, key: readonly })).body.total).toBe(1);
+    expect(
+      (await server.api('/api/v1/products/lookup', { method: 'POST', json: { skus: ['BULK-1'] }, key: readonly })).body
+        .total,
+    ).toBe(1);
   });
 
   test('the services the panel and the bot call check input the same way and take a transaction', async () => {
     const db = t.database.db;
     await expect(createProduct(db, { sku: ' ', name: 'x' }, 'bot')).rejects.toThrow(/SKU is required/);
-    await expect(createProduct(db, { sku: 'SVC-1', name: 'x', ean: '4006381333932' }, 'bot')).rejects.toThrow(/should be 1/);
+    await expect(createProduct(db, { sku: 'SVC-1', name: 'x', ean: '4006381333932' }, 'bot')).rejects.toThrow(
+      /should be 1/,
+    );
     // one transaction spanning two calls: the second fails, so neither is kept
     await expect(
       db.transaction(async (tx) => {

@@ -41,7 +41,10 @@ function toProduct(row: ProductRow): Product {
   return {
     ...product,
     archived: row.archived_at !== null,
-    image: image_bytes === null ? null : { url, thumbnail_url: `${url}/thumbnail`, width: image_width!, height: image_height!, bytes: image_bytes },
+    image:
+      image_bytes === null
+        ? null
+        : { url, thumbnail_url: `${url}/thumbnail`, width: image_width!, height: image_height!, bytes: image_bytes },
   };
 }
 
@@ -94,10 +97,19 @@ function productSort(s: ProductFilter): KeysetSort {
   const sort = s.sort ?? (s.q ? 'match' : 'sku');
   const key = `${sort}:${desc ? 'desc' : 'asc'}`;
   const text = (column: SQL): KeysetSort => ({ key, column, id: sql`p.id`, desc, read: column, kind: 'text' });
-  const time = (column: SQL): KeysetSort => ({ key, column, id: sql`p.id`, desc, read: microseconds(column), kind: 'time' });
+  const time = (column: SQL): KeysetSort => ({
+    key,
+    column,
+    id: sql`p.id`,
+    desc,
+    read: microseconds(column),
+    kind: 'time',
+  });
   switch (sort) {
     case 'match':
-      return text(sql`(case when lower(p.sku) = lower(${s.q}) or p.ean = ${s.q} then '0' else '1' end || lower(p.sku))`);
+      return text(
+        sql`(case when lower(p.sku) = lower(${s.q}) or p.ean = ${s.q} then '0' else '1' end || lower(p.sku))`,
+      );
     case 'name':
       return text(sql`lower(p.name)`);
     case 'updated_at':
@@ -118,7 +130,10 @@ function productWhere(s: ProductFilter): SQL {
   if (s.sku) where.push(sql`lower(p.sku) = lower(${s.sku})`);
   if (s.skus) where.push(sql`lower(p.sku) = any(${sql.param(s.skus.map((x) => x.toLowerCase()))}::text[])`);
   if (s.ean) where.push(sql`p.ean = ${s.ean}`);
-  if (s.q) where.push(sql`(p.sku ilike ${likePattern(s.q)} or p.name ilike ${likePattern(s.q)} or p.ean like ${likePattern(s.q)})`);
+  if (s.q)
+    where.push(
+      sql`(p.sku ilike ${likePattern(s.q)} or p.name ilike ${likePattern(s.q)} or p.ean like ${likePattern(s.q)})`,
+    );
   if (s.channel || s.account_id) {
     where.push(sql`exists (select 1 from listings li join channel_accounts a on a.id = li.account_id
       where li.product_id = p.id ${s.channel ? sql`and a.channel = ${s.channel}` : sql``} ${s.account_id ? sql`and li.account_id = ${s.account_id}` : sql``})`);
@@ -132,7 +147,11 @@ function productWhere(s: ProductFilter): SQL {
  * offset or by keyset (`next_cursor`, `prev_cursor`: rows stored meanwhile do not shift a page).
  */
 export async function listProducts(ex: Executor, wanted: ProductFilter = {}) {
-  const s = { ...wanted, limit: Math.min(Math.max(wanted.limit ?? 50, 1), 500), offset: Math.max(wanted.offset ?? 0, 0) };
+  const s = {
+    ...wanted,
+    limit: Math.min(Math.max(wanted.limit ?? 50, 1), 500),
+    offset: Math.max(wanted.offset ?? 0, 0),
+  };
   const where = productWhere(s);
   const [count] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from products p where ${where}`);
   const page = await readKeysetPage<ProductRow>(ex, productSort(s), s, {
@@ -141,12 +160,22 @@ export async function listProducts(ex: Executor, wanted: ProductFilter = {}) {
     where,
   });
   const keyset = s.cursor || s.before;
-  return { items: page.items.map(toProduct), total: count.total, limit: s.limit, offset: keyset ? 0 : s.offset, next_cursor: page.next_cursor, prev_cursor: page.prev_cursor };
+  return {
+    items: page.items.map(toProduct),
+    total: count.total,
+    limit: s.limit,
+    offset: keyset ? 0 : s.offset,
+    next_cursor: page.next_cursor,
+    prev_cursor: page.prev_cursor,
+  };
 }
 
 /** Products by id, archived ones included, in id order; ids with no product are left out. */
 export async function findProducts(ex: Executor, ids: number[]): Promise<Product[]> {
-  const found = await rows<ProductRow>(ex, sql`${selectProducts} where p.id = any(${sql.param(ids)}::bigint[]) order by p.id`);
+  const found = await rows<ProductRow>(
+    ex,
+    sql`${selectProducts} where p.id = any(${sql.param(ids)}::bigint[]) order by p.id`,
+  );
   return found.map(toProduct);
 }
 
@@ -154,12 +183,23 @@ export async function findProducts(ex: Executor, ids: number[]): Promise<Product
  * Products by a list of SKUs, a page at a time in SKU order, and which of the SKUs (as given)
  * match no product, so a bulk flow knows what to create or skip.
  */
-export async function lookupProducts(ex: Executor, input: { skus: string[]; include_archived?: boolean; limit?: number; offset?: number }) {
+export async function lookupProducts(
+  ex: Executor,
+  input: { skus: string[]; include_archived?: boolean; limit?: number; offset?: number },
+) {
   const skus = [...new Set(input.skus)];
-  const page = await listProducts(ex, { skus, include_archived: input.include_archived, limit: input.limit ?? 100, offset: input.offset ?? 0 });
-  const found = await rows<{ sku: string }>(ex, sql`
+  const page = await listProducts(ex, {
+    skus,
+    include_archived: input.include_archived,
+    limit: input.limit ?? 100,
+    offset: input.offset ?? 0,
+  });
+  const found = await rows<{ sku: string }>(
+    ex,
+    sql`
     select lower(sku) as sku from products p
-     where lower(p.sku) = any(${sql.param(skus.map((x) => x.toLowerCase()))}::text[]) ${input.include_archived ? sql`` : sql`and p.archived_at is null`}`);
+     where lower(p.sku) = any(${sql.param(skus.map((x) => x.toLowerCase()))}::text[]) ${input.include_archived ? sql`` : sql`and p.archived_at is null`}`,
+  );
   const known = new Set(found.map((r) => r.sku));
   return { ...page, missing: skus.filter((x) => !known.has(x.toLowerCase())) };
 }
@@ -169,19 +209,34 @@ export async function createProduct(ex: Executor, input: ProductInput, actor: st
   return ex.transaction(async (tx) => {
     await ensureSkuFree(tx, p.sku, null);
     const [{ id }] = await guardSkuRace(tx, p.sku, null, (w) =>
-      rows<{ id: number }>(w, sql`
+      rows<{ id: number }>(
+        w,
+        sql`
         insert into products (sku, ean, name, description, attributes)
         values (${p.sku}, ${p.ean ?? null}, ${p.name}, ${p.description ?? null}, ${JSON.stringify(p.attributes ?? {})}::jsonb)
-        returning id`),
+        returning id`,
+      ),
     );
     const created = await getProduct(tx, id);
-    await recordOperation(tx, { entityType: 'product', entityId: id, action: 'create', actor, changes: diffFields(null, stateOf(created), historyFields) });
+    await recordOperation(tx, {
+      entityType: 'product',
+      entityId: id,
+      action: 'create',
+      actor,
+      changes: diffFields(null, stateOf(created), historyFields),
+    });
     return created;
   });
 }
 
 /** PUT: the product becomes exactly the input; optional fields left out are cleared. */
-export async function replaceProduct(ex: Executor, id: number, input: ProductInput, actor: string, options: ChangeOptions = {}) {
+export async function replaceProduct(
+  ex: Executor,
+  id: number,
+  input: ProductInput,
+  actor: string,
+  options: ChangeOptions = {},
+) {
   const p = ProductInput.parse(input);
   return changeProduct(ex, id, actor, options, (current) => ({
     sku: p.sku,
@@ -194,7 +249,13 @@ export async function replaceProduct(ex: Executor, id: number, input: ProductInp
 }
 
 /** PATCH: only the fields given change; `archived` archives or restores. */
-export async function updateProduct(ex: Executor, id: number, patch: ProductPatch, actor: string, options: ChangeOptions = {}) {
+export async function updateProduct(
+  ex: Executor,
+  id: number,
+  patch: ProductPatch,
+  actor: string,
+  options: ChangeOptions = {},
+) {
   const p = ProductPatch.parse(patch);
   return changeProduct(ex, id, actor, options, (current) => ({
     sku: p.sku ?? current.sku,
@@ -210,7 +271,13 @@ export async function updateProduct(ex: Executor, id: number, patch: ProductPatc
  * Locks the product, checks the version the editor saw, writes what differs and its history
  * in one transaction. Nothing differing means nothing written: the version stays.
  */
-async function changeProduct(ex: Executor, id: number, actor: string, options: ChangeOptions, next: (current: ProductState) => ProductState) {
+async function changeProduct(
+  ex: Executor,
+  id: number,
+  actor: string,
+  options: ChangeOptions,
+  next: (current: ProductState) => ProductState,
+) {
   return ex.transaction(async (tx) => {
     const current = await lockProduct(tx, id, options);
     const after = next(stateOf(current));
@@ -232,7 +299,8 @@ async function changeProduct(ex: Executor, id: number, actor: string, options: C
 }
 
 const actionOf = (changes: Record<string, unknown>) => {
-  const only = Object.keys(changes).length === 1 && changes.archived ? (changes.archived as { after: boolean }).after : undefined;
+  const only =
+    Object.keys(changes).length === 1 && changes.archived ? (changes.archived as { after: boolean }).after : undefined;
   return only === true ? 'archive' : only === false ? 'restore' : 'update';
 };
 
@@ -242,7 +310,11 @@ export function stateOf(product: Product): ProductState {
 }
 
 /** The product's row locked for this transaction, after checking the editor saw its current version. */
-export async function lockProduct(tx: Executor, id: number, options: ChangeOptions & { lock?: 'update' } = {}): Promise<Product> {
+export async function lockProduct(
+  tx: Executor,
+  id: number,
+  options: ChangeOptions & { lock?: 'update' } = {},
+): Promise<Product> {
   // An edit takes the weaker lock, so stock movements (which only need the id to stay) never wait for it.
   const strength = options.lock === 'update' ? sql`for update` : sql`for no key update`;
   const [locked] = await rows<{ version: number }>(tx, sql`select version from products where id = ${id} ${strength}`);
@@ -259,19 +331,27 @@ export async function lockProduct(tx: Executor, id: number, options: ChangeOptio
 }
 
 async function ensureSkuFree(ex: Executor, sku: string, exceptId: number | null) {
-  const [holder] = await rows<{ id: number; sku: string; name: string; archived: boolean }>(ex, sql`
+  const [holder] = await rows<{ id: number; sku: string; name: string; archived: boolean }>(
+    ex,
+    sql`
     select id, sku, name, archived_at is not null as archived from products
-     where lower(sku) = lower(${sku}) and id is distinct from ${exceptId}::bigint`);
+     where lower(sku) = lower(${sku}) and id is distinct from ${exceptId}::bigint`,
+  );
   if (holder) throw skuTaken(sku, holder);
 }
 
 function skuTaken(sku: string, holder: { id: number; sku: string; name: string; archived: boolean }) {
   const where = holder.archived ? ' (archived: restore it or change its SKU)' : '';
-  return new DomainError('SKU_TAKEN', `SKU "${sku}" is already used by product ${holder.id} "${holder.name}"${where}`, 409, {
-    field: 'sku',
-    sku,
-    product: { id: holder.id, sku: holder.sku, name: holder.name, archived: holder.archived },
-  });
+  return new DomainError(
+    'SKU_TAKEN',
+    `SKU "${sku}" is already used by product ${holder.id} "${holder.name}"${where}`,
+    409,
+    {
+      field: 'sku',
+      sku,
+      product: { id: holder.id, sku: holder.sku, name: holder.name, archived: holder.archived },
+    },
+  );
 }
 
 /**
@@ -279,7 +359,12 @@ function skuTaken(sku: string, holder: { id: number; sku: string; name: string; 
  * second (23505), which then gets the same SKU_TAKEN answer as if it had come later. The
  * write runs in a savepoint so the transaction can still look the holder up.
  */
-async function guardSkuRace<T>(tx: Executor, sku: string, exceptId: number | null, write: (w: Executor) => Promise<T>): Promise<T> {
+async function guardSkuRace<T>(
+  tx: Executor,
+  sku: string,
+  exceptId: number | null,
+  write: (w: Executor) => Promise<T>,
+): Promise<T> {
   try {
     return await tx.transaction((w) => write(w));
   } catch (error) {
@@ -298,7 +383,11 @@ export function pgCode(error: unknown): string | undefined {
 }
 
 function pgConstraint(error: unknown): string {
-  for (let e = error as { constraint?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = error as { constraint?: unknown; message?: unknown; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     if (typeof e.constraint === 'string') return e.constraint;
     if (typeof e.message === 'string' && /products_sku_unique/.test(e.message)) return 'products_sku_unique';
   }

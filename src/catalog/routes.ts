@@ -1,6 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Hub } from '../hub.ts';
-import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, PageQuery, page, security } from '../http/router.ts';
+import {
+  createRouter,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  page,
+  security,
+} from '../http/router.ts';
 import { bulkEditProducts, ProductBulkEdit } from './bulk.ts';
 import { deleteProduct, productHistory } from './delete.ts';
 import { etagOf, expectedVersion, IfMatch } from './if-match.ts';
@@ -31,7 +40,11 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/products', tags, security, summary: 'List and search products',
+      method: 'get',
+      path: '/products',
+      tags,
+      security,
+      summary: 'List and search products',
       description:
         '`q` matches part of the SKU, EAN or name; without a `sort`, an exact SKU or EAN match comes first. Archived products are left out unless ' +
         '`include_archived=true` (`archived=only`: those alone). `channel` and `account_id` keep the products listed there. Sorted by `sort` ' +
@@ -50,19 +63,33 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/products/lookup', tags, security, summary: 'Products by a list of SKUs, paged',
+      method: 'post',
+      path: '/products/lookup',
+      tags,
+      security,
+      summary: 'Products by a list of SKUs, paged',
       description:
         'Up to 10,000 SKUs (any case), answered a page at a time in SKU order, with `missing`: the SKUs of the list no product has. ' +
         'It reads and changes nothing. For up to 500, `GET /products?skus=A,B` pages the same list.',
       request: { body: jsonBody(ProductLookup) },
-      responses: { 200: jsonResponse(page(Product).extend({ missing: z.array(z.string()) }), 'A page of the products found, and the SKUs not found'), ...errorResponses() },
+      responses: {
+        200: jsonResponse(
+          page(Product).extend({ missing: z.array(z.string()) }),
+          'A page of the products found, and the SKUs not found',
+        ),
+        ...errorResponses(),
+      },
     }),
     async (c) => c.json(await lookupProducts(hub.db, c.req.valid('json')), 200),
   );
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/products/bulk', tags, security, summary: 'One change to many products: an attribute, archive or restore, a base price',
+      method: 'post',
+      path: '/products/bulk',
+      tags,
+      security,
+      summary: 'One change to many products: an attribute, archive or restore, a base price',
       description:
         'Up to 500 products, each with the version the editor saw if it should refuse a later change. Every product is checked first: ' +
         'if any is refused (missing, changed since, 200 attributes already), the answer is 422 `PRODUCTS_BULK_REFUSED` with each refused ' +
@@ -70,7 +97,10 @@ export function catalogRoutes(hub: Hub) {
         'one `price_changes` row) per product that differed; the others are left as they were.',
       request: { body: jsonBody(ProductBulkEdit) },
       responses: {
-        200: jsonResponse(z.object({ changed: z.array(z.number().int()), unchanged: z.array(z.number().int()) }), 'The products changed and those already so'),
+        200: jsonResponse(
+          z.object({ changed: z.array(z.number().int()), unchanged: z.array(z.number().int()) }),
+          'The products changed and those already so',
+        ),
         ...errorResponses(422),
       },
     }),
@@ -79,7 +109,11 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/products', tags, security, summary: 'Create a product',
+      method: 'post',
+      path: '/products',
+      tags,
+      security,
+      summary: 'Create a product',
       request: { body: jsonBody(ProductInput) },
       responses: { 201: jsonResponse(Product, 'The new product'), ...errorResponses(409) },
     }),
@@ -93,7 +127,11 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/products/{id}', tags, security, summary: 'Read a product (archived ones too)',
+      method: 'get',
+      path: '/products/{id}',
+      tags,
+      security,
+      summary: 'Read a product (archived ones too)',
       request: { params: IdParam },
       responses: { 200: jsonResponse(Product, 'The product; its ETag is its version'), ...errorResponses(404) },
     }),
@@ -106,13 +144,24 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'put', path: '/products/{id}', tags, security, summary: 'Replace a product',
-      description: 'The product becomes exactly the body: optional fields left out (ean, description, attributes) are cleared. Stock, orders and sales refer to the product id, so a new SKU keeps them.',
+      method: 'put',
+      path: '/products/{id}',
+      tags,
+      security,
+      summary: 'Replace a product',
+      description:
+        'The product becomes exactly the body: optional fields left out (ean, description, attributes) are cleared. Stock, orders and sales refer to the product id, so a new SKU keeps them.',
       request: { params: IdParam, headers: IfMatch, body: jsonBody(ProductInput) },
       responses: { 200: jsonResponse(Product, 'The product as it is now'), ...errorResponses(404, 409) },
     }),
     async (c) => {
-      const product = await replaceProduct(hub.db, c.req.valid('param').id, c.req.valid('json'), c.get('actor').name, expectedVersion(c.req.valid('header')));
+      const product = await replaceProduct(
+        hub.db,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        c.get('actor').name,
+        expectedVersion(c.req.valid('header')),
+      );
       c.header('etag', etagOf(product));
       return c.json(product, 200);
     },
@@ -120,13 +169,24 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'patch', path: '/products/{id}', tags, security, summary: 'Change some fields of a product; `archived: false` restores it',
-      description: 'Only the fields sent change; `null` (or "" for ean) clears ean and description; `attributes` is replaced whole.',
+      method: 'patch',
+      path: '/products/{id}',
+      tags,
+      security,
+      summary: 'Change some fields of a product; `archived: false` restores it',
+      description:
+        'Only the fields sent change; `null` (or "" for ean) clears ean and description; `attributes` is replaced whole.',
       request: { params: IdParam, headers: IfMatch, body: jsonBody(ProductPatch) },
       responses: { 200: jsonResponse(Product, 'The product as it is now'), ...errorResponses(404, 409) },
     }),
     async (c) => {
-      const product = await updateProduct(hub.db, c.req.valid('param').id, c.req.valid('json'), c.get('actor').name, expectedVersion(c.req.valid('header')));
+      const product = await updateProduct(
+        hub.db,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        c.get('actor').name,
+        expectedVersion(c.req.valid('header')),
+      );
       c.header('etag', etagOf(product));
       return c.json(product, 200);
     },
@@ -134,13 +194,27 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'delete', path: '/products/{id}', tags, security, summary: 'Delete a product, or archive it if anything refers to it',
-      description: 'A product that stock movements, orders, sales, listings or any other record refer to is archived (hidden from lists, still readable, history kept) and the answer is 200; one nothing refers to is removed (204). Its history is kept either way.',
+      method: 'delete',
+      path: '/products/{id}',
+      tags,
+      security,
+      summary: 'Delete a product, or archive it if anything refers to it',
+      description:
+        'A product that stock movements, orders, sales, listings or any other record refer to is archived (hidden from lists, still readable, history kept) and the answer is 200; one nothing refers to is removed (204). Its history is kept either way.',
       request: { params: IdParam, headers: IfMatch },
-      responses: { 200: jsonResponse(Archived, 'Archived, with the tables that refer to it'), 204: { description: 'Removed' }, ...errorResponses(404, 409) },
+      responses: {
+        200: jsonResponse(Archived, 'Archived, with the tables that refer to it'),
+        204: { description: 'Removed' },
+        ...errorResponses(404, 409),
+      },
     }),
     async (c) => {
-      const result = await deleteProduct(hub.db, c.req.valid('param').id, c.get('actor').name, expectedVersion(c.req.valid('header')));
+      const result = await deleteProduct(
+        hub.db,
+        c.req.valid('param').id,
+        c.get('actor').name,
+        expectedVersion(c.req.valid('header')),
+      );
       if ('deleted' in result) return c.body(null, 204);
       return c.json(result, 200);
     },
@@ -148,8 +222,13 @@ export function catalogRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/products/{id}/history', tags, security, summary: 'Every change to a product, newest first',
-      description: 'Who (the API key name), when, and each changed field before and after. Kept for archived and deleted products.',
+      method: 'get',
+      path: '/products/{id}/history',
+      tags,
+      security,
+      summary: 'Every change to a product, newest first',
+      description:
+        'Who (the API key name), when, and each changed field before and after. Kept for archived and deleted products.',
       request: { params: IdParam, query: PageQuery },
       responses: { 200: jsonResponse(page(Operation), 'A page of changes'), ...errorResponses(404) },
     }),

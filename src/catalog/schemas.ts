@@ -23,7 +23,10 @@ export const Ean = z
   })
   .nullable()
   .transform((value) => value || null)
-  .openapi({ description: 'EAN-8, UPC-A (12 digits) or EAN-13 with its check digit; "" or null clears it', example: '5901234123457' });
+  .openapi({
+    description: 'EAN-8, UPC-A (12 digits) or EAN-13 with its check digit; "" or null clears it',
+    example: '5901234123457',
+  });
 
 export const ProductName = z.string().trim().min(1, 'name is required').max(300, 'name is at most 300 characters');
 
@@ -37,7 +40,10 @@ export const Description = z
 export const Attributes = z
   .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
   .refine((attributes) => Object.keys(attributes).length <= 200, 'at most 200 attributes')
-  .openapi({ description: 'A flat object: values are strings, numbers, booleans or null', example: { colour: 'red', volume_ml: 350 } });
+  .openapi({
+    description: 'A flat object: values are strings, numbers, booleans or null',
+    example: { colour: 'red', volume_ml: 350 },
+  });
 
 /** A whole product: what POST creates and what PUT replaces with (left-out optional fields are cleared). */
 export const ProductInput = z
@@ -74,26 +80,65 @@ export const ProductSearch = z.object({
   skus: z
     .string()
     .max(60_000)
-    .transform((v) => [...new Set(v.split(',').map((x) => x.trim()).filter(Boolean))])
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(z.string().max(100)).min(1).max(500))
     .optional()
-    .openapi({ description: 'A list of exact SKUs, comma-separated (up to 500; POST /products/lookup takes more), paged as any list', example: 'SKU-1,SKU-2' }),
+    .openapi({
+      description:
+        'A list of exact SKUs, comma-separated (up to 500; POST /products/lookup takes more), paged as any list',
+      example: 'SKU-1,SKU-2',
+    }),
   ean: z.string().trim().min(1).max(14).optional().openapi({ description: 'Exact EAN' }),
   include_archived: z
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true')
     .openapi({ description: 'Archived products are left out unless this is true' }),
-  archived: z.enum(['only']).optional().openapi({ description: '`only`: archived products alone (include_archived is then not needed)' }),
-  channel: z.string().trim().min(1).max(50).optional().openapi({ description: 'Products listed on an account of this channel', example: 'ozon' }),
-  account_id: z.coerce.number().int().positive().optional().openapi({ description: 'Products listed on this channel account' }),
-  sort: z.enum(productSorts).optional().openapi({
-    description: 'sku (the default), name, updated_at, created_at or stock (available, summed over warehouses); the id breaks ties. ' +
-      'Without a sort, an exact SKU or EAN hit of `q` comes first.',
-  }),
+  archived: z
+    .enum(['only'])
+    .optional()
+    .openapi({ description: '`only`: archived products alone (include_archived is then not needed)' }),
+  channel: z
+    .string()
+    .trim()
+    .min(1)
+    .max(50)
+    .optional()
+    .openapi({ description: 'Products listed on an account of this channel', example: 'ozon' }),
+  account_id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .openapi({ description: 'Products listed on this channel account' }),
+  sort: z
+    .enum(productSorts)
+    .optional()
+    .openapi({
+      description:
+        'sku (the default), name, updated_at, created_at or stock (available, summed over warehouses); the id breaks ties. ' +
+        'Without a sort, an exact SKU or EAN hit of `q` comes first.',
+    }),
   direction: z.enum(['asc', 'desc']).default('asc'),
-  cursor: z.string().min(1).max(1000).optional().openapi({ description: '`next_cursor` of the previous page (keyset paging; `offset` is then not used)' }),
-  before: z.string().min(1).max(1000).optional().openapi({ description: '`prev_cursor` of a page: the page before it, in the same order' }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ description: '`next_cursor` of the previous page (keyset paging; `offset` is then not used)' }),
+  before: z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ description: '`prev_cursor` of a page: the page before it, in the same order' }),
   limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ example: 50 }),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0).openapi({ example: 0 }),
 });
@@ -102,7 +147,11 @@ export type ProductSearch = z.input<typeof ProductSearch>;
 /** Products by a list of SKUs (seed 000's bulk flows: Wix inventory by SKU list), paged. */
 export const ProductLookup = z
   .strictObject({
-    skus: z.array(z.string().trim().min(1).max(100)).min(1).max(10_000).openapi({ example: ['SKU-1', 'SKU-2'] }),
+    skus: z
+      .array(z.string().trim().min(1).max(100))
+      .min(1)
+      .max(10_000)
+      .openapi({ example: ['SKU-1', 'SKU-2'] }),
     include_archived: z.boolean().default(false),
     limit: z.number().int().min(1).max(500).default(100),
     offset: z.number().int().min(0).max(10_000).default(0),
@@ -131,7 +180,10 @@ export const Product = z
     archived_at: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
-    version: z.number().int().openapi({ description: 'Grows with every change; send it back as If-Match to refuse a stale edit' }),
+    version: z
+      .number()
+      .int()
+      .openapi({ description: 'Grows with every change; send it back as If-Match to refuse a stale edit' }),
     image: ProductImage.nullable(),
   })
   .openapi('Product');

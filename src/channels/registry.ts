@@ -12,4 +12,16 @@ import { lamodaModule } from './lamoda/module.ts';
 import { namshiModule } from './namshi/module.ts';
 
 /** Every service Sklad knows, in the order the panel lists them; a new one is one line here. */
-export const registry: ChannelModule[] = [genericModule, allegroModule, wixModule, ozonModule, wildberriesModule, iikoModule, cdekModule, bitrix24Module, kaspiModule, lamodaModule, namshiModule];
+export const registry: ChannelModule[] = [
+  genericModule,
+  allegroModule,
+  wixModule,
+  ozonModule,
+  wildberriesModule,
+  iikoModule,
+  cdekModule,
+  bitrix24Module,
+  kaspiModule,
+  lamodaModule,
+  namshiModule,
+];

@@ -20,9 +20,29 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sklad-cli-hub-'));
 const children: ChildProcess[] = [];
 
 function env(): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env, SKLAD_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', SKLAD_DEMO: '1' };
+  const base: NodeJS.ProcessEnv = {
+    ...process.env,
+    SKLAD_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    SKLAD_DEMO: '1',
+  };
   // English unless a test asks for Russian (src/cli/lang.ts reads these).
-  for (const name of ['SKLAD_LANG', 'LC_ALL', 'LC_MESSAGES', 'LANG', 'DATABASE_URL', 'SKLAD_MASTER_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'BOT_WEBHOOK_URL', 'WIX_API_KEY', 'WIX_SITE_ID']) delete base[name];
+  for (const name of [
+    'SKLAD_LANG',
+    'LC_ALL',
+    'LC_MESSAGES',
+    'LANG',
+    'DATABASE_URL',
+    'SKLAD_MASTER_KEY',
+    'TELEGRAM_BOT_TOKEN',
+    'TELEGRAM_API_ROOT',
+    'BOT_WEBHOOK_URL',
+    'WIX_API_KEY',
+    'WIX_SITE_ID',
+  ])
+    delete base[name];
   return base;
 }
 
@@ -43,7 +63,11 @@ let hub: ChildProcess;
 let hubUrl = '';
 
 async function startHub(): Promise<void> {
-  hub = spawn(process.execPath, ['bin/sklad.mjs', 'start'], { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  hub = spawn(process.execPath, ['bin/sklad.mjs', 'start'], {
+    cwd: root,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(hub);
   let out = '';
   hub.stdout!.on('data', (chunk) => (out += chunk));
@@ -85,7 +109,12 @@ describe('the CLI beside a running `sklad start`', () => {
 
     const json = await sklad('keys', 'list', '--json');
     expect(json.code, json.err).toBe(0);
-    const keys = JSON.parse(json.out) as { name: string; role: string; revoked_at: string | null; key_prefix: string }[];
+    const keys = JSON.parse(json.out) as {
+      name: string;
+      role: string;
+      revoked_at: string | null;
+      key_prefix: string;
+    }[];
     const cli = keys.filter((k) => k.name === 'cli (local)' && !k.revoked_at);
     expect(cli).toHaveLength(1);
     expect(cli[0].role).toBe('admin');
@@ -126,14 +155,25 @@ describe('the CLI beside a running `sklad start`', () => {
     expect(ozon.out).toMatch(/listings\s+succeeded\s+fetched \d+/);
     expect(ozon.out).toMatch(/done in \d+\.\d s/);
     // Each part's summary line counts against the part's real total.
-    for (const [, done, total] of ozon.err.matchAll(/done: (\d+) of (\d+)/g)) expect(Number(done)).toBeLessThanOrEqual(Number(total));
+    for (const [, done, total] of ozon.err.matchAll(/done: (\d+) of (\d+)/g))
+      expect(Number(done)).toBeLessThanOrEqual(Number(total));
   }, 240_000);
 
   test('`stock` lists the rows with their source and stock type through the hub, filtered as the API filters (seed 002)', async () => {
     const json = await sklad('stock', '--source', 'ozon', '--json');
     expect(json.code, json.err + json.out).toBe(0);
     expect(json.err).toContain(`via the running hub at ${hubUrl}`);
-    const rows = JSON.parse(json.out) as { items: { source: string; stock_type: string; on_hand: number; reserved: number; available: number; promised: number }[]; total: number };
+    const rows = JSON.parse(json.out) as {
+      items: {
+        source: string;
+        stock_type: string;
+        on_hand: number;
+        reserved: number;
+        available: number;
+        promised: number;
+      }[];
+      total: number;
+    };
     expect(rows.items.length).toBeGreaterThan(0);
     expect(new Set(rows.items.map((r) => r.source))).toEqual(new Set(['ozon']));
     for (const r of rows.items) expect(['FBO', 'FBS', 'realFBS']).toContain(r.stock_type);
@@ -153,7 +193,8 @@ describe('the CLI beside a running `sklad start`', () => {
     const keys = JSON.parse((await sklad('keys', 'list', '--json')).out) as { name: string; key_prefix: string }[];
     for (const { key_prefix } of keys) allowed.add(key_prefix.toLowerCase());
     const accounts = JSON.parse((await sklad('ozon', 'test', '--json')).out) as { name: string }[];
-    for (const { name } of [...keys, ...accounts]) for (const word of name.toLowerCase().split(/[^a-z'-]+/)) if (word) allowed.add(word);
+    for (const { name } of [...keys, ...accounts])
+      for (const word of name.toLowerCase().split(/[^a-z'-]+/)) if (word) allowed.add(word);
 
     const ru = { SKLAD_LANG: 'ru' };
     const said = {
@@ -164,7 +205,8 @@ describe('the CLI beside a running `sklad start`', () => {
     const problems: string[] = [];
     for (const [command, { code, out, err }] of Object.entries(said)) {
       expect(code, `${command}: ${err}${out}`).toBe(0);
-      for (const word of englishWordsIn([terminalProse(out), terminalProse(err)], allowed)) problems.push(`${command}: ${word}`);
+      for (const word of englishWordsIn([terminalProse(out), terminalProse(err)], allowed))
+        problems.push(`${command}: ${word}`);
     }
     expect(said.sync.err).toContain(`(через работающий хаб ${hubUrl}`);
     expect(said.sync.err).toMatch(/полная синхронизация: готово/);
@@ -176,11 +218,17 @@ describe('the CLI beside a running `sklad start`', () => {
     const help = await sklad('--lang', 'ru', '--help');
     expect(help.code, help.err).toBe(0);
     expect(help.out).toMatch(/^Использование: sklad \[параметры\] \[команда\]/);
-    for (const word of englishWordsIn([terminalProse(helpDescriptions(help.out))], allowed)) problems.push(`--help: ${word}`);
+    for (const word of englishWordsIn([terminalProse(helpDescriptions(help.out))], allowed))
+      problems.push(`--help: ${word}`);
     expect(problems).toEqual([]);
 
     // The same commands in English: English words, no Russian one.
-    const en = [await sklad('sync', String(ozonId)), await sklad('keys', 'list'), await sklad('ozon', 'test', String(ozonId)), await sklad('--help')];
+    const en = [
+      await sklad('sync', String(ozonId)),
+      await sklad('keys', 'list'),
+      await sklad('ozon', 'test', String(ozonId)),
+      await sklad('--help'),
+    ];
     for (const { code, out, err } of en) {
       expect(code, err + out).toBe(0);
       expect(out + err).not.toMatch(/[А-Яа-яЁё]/);
@@ -215,11 +263,18 @@ describe('the CLI with no hub running', () => {
     const gone = spawn(process.execPath, ['-e', '0']);
     await exited(gone);
     fs.writeFileSync(path.join(dataDir, 'sklad.pid'), String(gone.pid));
-    fs.writeFileSync(path.join(dataDir, 'hub.json'), JSON.stringify({ pid: gone.pid, url: 'http://127.0.0.1:9', started_at: new Date().toISOString() }));
+    fs.writeFileSync(
+      path.join(dataDir, 'hub.json'),
+      JSON.stringify({ pid: gone.pid, url: 'http://127.0.0.1:9', started_at: new Date().toISOString() }),
+    );
     const stale = await sklad('keys', 'list');
     expect(stale.code, stale.err).toBe(0);
-    expect(stale.err).toMatch(new RegExp(`names process ${gone.pid} at http://127.0.0.1:9, which is not running \\(stale\\)`));
-    expect(stale.err).toMatch(new RegExp(`the lock .*sklad.pid names process ${gone.pid}, which is not running \\(stale\\)`));
+    expect(stale.err).toMatch(
+      new RegExp(`names process ${gone.pid} at http://127.0.0.1:9, which is not running \\(stale\\)`),
+    );
+    expect(stale.err).toMatch(
+      new RegExp(`the lock .*sklad.pid names process ${gone.pid}, which is not running \\(stale\\)`),
+    );
     expect(stale.out).toMatch(/cli \(local\)/);
     expect(fs.existsSync(path.join(dataDir, 'hub.json'))).toBe(false);
   }, 120_000);

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { say } from './lang.ts';
 
 /** What the API answers on an error: the one error shape. */
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
 
 /**
  * An error answer of the hub: the API's message, with its HTTP status, and its code and details
@@ -43,14 +45,23 @@ export class HubApi {
     private readonly key: string,
   ) {}
 
-  async request<S extends z.ZodType>(method: string, path: string, schema: S, options: { query?: Query; body?: unknown } = {}): Promise<z.infer<S>> {
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    options: { query?: Query; body?: unknown } = {},
+  ): Promise<z.infer<S>> {
     const target = new URL(`/api/v1${path}`, this.url);
-    for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) target.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) target.searchParams.set(name, String(value));
     let res: Response;
     try {
       res = await fetch(target, {
         method,
-        headers: { 'x-api-secret-key': this.key, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          'x-api-secret-key': this.key,
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
     } catch (error) {
@@ -78,11 +89,13 @@ export class HubApi {
   /** A file the API serves (a catalog export's CSV or XLSX), as bytes. */
   async download(path: string, query: Query): Promise<Buffer> {
     const target = new URL(`/api/v1${path}`, this.url);
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) target.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) target.searchParams.set(name, String(value));
     const res = await fetch(target, { headers: { 'x-api-secret-key': this.key } });
     if (!res.ok) {
       const failed = ErrorBody.safeParse(await res.json().catch(() => null));
-      if (!failed.success) throw new HubError(say('cli.hub.http', { method: 'GET', path, status: res.status }), res.status);
+      if (!failed.success)
+        throw new HubError(say('cli.hub.http', { method: 'GET', path, status: res.status }), res.status);
       throw new HubError(failed.data.error.message, res.status, failed.data.error.code, failed.data.error.details);
     }
     return Buffer.from(await res.arrayBuffer());
@@ -90,11 +103,18 @@ export class HubApi {
 
   /** A file sent as a multipart form (an import's upload), the answer checked with `schema`. */
   async upload<S extends z.ZodType>(path: string, schema: S, form: FormData): Promise<z.infer<S>> {
-    const res = await fetch(new URL(`/api/v1${path}`, this.url), { method: 'POST', headers: { 'x-api-secret-key': this.key }, body: form });
+    const res = await fetch(new URL(`/api/v1${path}`, this.url), {
+      method: 'POST',
+      headers: { 'x-api-secret-key': this.key },
+      body: form,
+    });
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       const failed = ErrorBody.safeParse(body);
-      throw new HubError(failed.success ? failed.data.error.message : say('cli.hub.http', { method: 'POST', path, status: res.status }), res.status);
+      throw new HubError(
+        failed.success ? failed.data.error.message : say('cli.hub.http', { method: 'POST', path, status: res.status }),
+        res.status,
+      );
     }
     return schema.parse(body);
   }
@@ -102,7 +122,10 @@ export class HubApi {
 
 export const JobAccepted = z.object({ job_id: z.number().int() });
 
-const Progress = z.object({ done: z.number().optional(), total: z.number().optional(), message: z.string().optional() }).nullable().catch(null);
+const Progress = z
+  .object({ done: z.number().optional(), total: z.number().optional(), message: z.string().optional() })
+  .nullable()
+  .catch(null);
 const Job = z.object({
   id: z.number().int(),
   type: z.string(),
@@ -121,7 +144,11 @@ export type ProgressUpdate = { done?: number; total?: number; message?: string }
  * Follows a job in the hub until it ends, passing its progress on. A failed attempt ends the
  * following too (the hub retries it later, with back-off): the caller says so.
  */
-export async function followJob(api: HubApi, jobId: number, progress?: (u: ProgressUpdate) => void | Promise<void>): Promise<JobView> {
+export async function followJob(
+  api: HubApi,
+  jobId: number,
+  progress?: (u: ProgressUpdate) => void | Promise<void>,
+): Promise<JobView> {
   let last = '';
   for (;;) {
     const job = await api.get(`/jobs/${jobId}`, Job);
@@ -137,5 +164,9 @@ export async function followJob(api: HubApi, jobId: number, progress?: (u: Progr
 export function jobFailure(job: JobView): Error | null {
   if (job.status === 'succeeded') return null;
   const error = job.last_error ?? say('cli.job.ended', { id: job.id, status: job.status });
-  return new Error(job.status === 'failed' ? say('cli.job.retry', { error, at: job.run_at, attempt: job.attempts, max: job.max_attempts }) : error);
+  return new Error(
+    job.status === 'failed'
+      ? say('cli.job.retry', { error, at: job.run_at, attempt: job.attempts, max: job.max_attempts })
+      : error,
+  );
 }

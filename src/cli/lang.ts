@@ -28,9 +28,11 @@ export function say(key: MessageKey, params?: Params): string {
 }
 
 /** A run's status in words (`succeeded` → «успешно»), the raw status when the dictionary has none. */
-export const statusWord = (status: string) => (isKey(`cli.status.${status}`) ? say(`cli.status.${status}` as MessageKey) : status);
+export const statusWord = (status: string) =>
+  isKey(`cli.status.${status}`) ? say(`cli.status.${status}` as MessageKey) : status;
 
-const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(errorCatalogue, code);
+const isErrorCode = (code: unknown): code is ErrorCode =>
+  typeof code === 'string' && Object.hasOwn(errorCatalogue, code);
 
 /**
  * What went wrong, in the CLI's language: an error with a code (a DomainError thrown here, or
@@ -53,12 +55,24 @@ export const sayPair = (pair: Record<Lang, string>) => pair[lang()];
 const commanderErrors: [RegExp, MessageKey, string[]][] = [
   [/^error: unknown command '(.+?)'/, 'cli.commander.unknownCommand', ['name']],
   [/^error: unknown option '(.+?)'/, 'cli.commander.unknownOption', ['name']],
-  [/^error: option '(.+?)' argument '(.*?)' is invalid\. ?(.*)$/s, 'cli.commander.invalidOption', ['name', 'value', 'why']],
-  [/^error: command-argument value '(.*?)' is invalid for argument '(.+?)'\. ?(.*)$/s, 'cli.commander.invalidArgument', ['value', 'name', 'why']],
+  [
+    /^error: option '(.+?)' argument '(.*?)' is invalid\. ?(.*)$/s,
+    'cli.commander.invalidOption',
+    ['name', 'value', 'why'],
+  ],
+  [
+    /^error: command-argument value '(.*?)' is invalid for argument '(.+?)'\. ?(.*)$/s,
+    'cli.commander.invalidArgument',
+    ['value', 'name', 'why'],
+  ],
   [/^error: missing required argument '(.+?)'/, 'cli.commander.missingArgument', ['name']],
   [/^error: option '(.+?)' argument missing/, 'cli.commander.optionMissingArgument', ['name']],
   [/^error: required option '(.+?)' not specified/, 'cli.commander.missingOption', ['name']],
-  [/^error: too many arguments.*?Expected (\d+) arguments? but got (\d+)/, 'cli.commander.excessArguments', ['expected', 'got']],
+  [
+    /^error: too many arguments.*?Expected (\d+) arguments? but got (\d+)/,
+    'cli.commander.excessArguments',
+    ['expected', 'got'],
+  ],
 ];
 
 /** A refusal commander printed (`error: unknown command 'x'`, its `(Did you mean …?)`) in the CLI's language. */
@@ -67,7 +81,12 @@ export function sayCommanderError(text: string): string {
   const [first, ...rest] = text.trimEnd().split('\n');
   const found = commanderErrors.find(([pattern]) => pattern.test(first));
   const match = found?.[0].exec(first);
-  const head = found && match ? say(found[1], Object.fromEntries(found[2].map((name, i) => [name, match[i + 1]]))) : first;
-  const tail = rest.map((line) => line.replace(/^\(Did you mean (?:one of )?(.+)\?\)$/, (_, names: string) => say('cli.commander.didYouMean', { names })));
+  const head =
+    found && match ? say(found[1], Object.fromEntries(found[2].map((name, i) => [name, match[i + 1]]))) : first;
+  const tail = rest.map((line) =>
+    line.replace(/^\(Did you mean (?:one of )?(.+)\?\)$/, (_, names: string) =>
+      say('cli.commander.didYouMean', { names }),
+    ),
+  );
   return `${[head, ...tail].join('\n')}\n`;
 }

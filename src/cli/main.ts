@@ -21,7 +21,11 @@ function helpWord(word: string): string {
 
 const help = new Help();
 /** Commander's `(default: 4)` and `(choices: …)` after a description, in the CLI's language. */
-const helpExtras = (description: string) => description.replace(/([(,] ?)(default|choices): /g, (_, before: string, what: string) => `${before}${helpWord(`${what}:`)} `);
+const helpExtras = (description: string) =>
+  description.replace(
+    /([(,] ?)(default|choices): /g,
+    (_, before: string, what: string) => `${before}${helpWord(`${what}:`)} `,
+  );
 
 const program = new Command('sklad')
   .description(say('cli.program'))
@@ -34,7 +38,10 @@ const program = new Command('sklad')
   .helpCommand('help [command]', say('cli.help.command'))
   // Commander's headings (`Usage:`, `Options:` …), its `[options]` and `[command]`, and its refusals in the CLI's language.
   .configureHelp({
-    styleTitle: helpWord, styleOptionText: helpWord, styleSubcommandText: helpWord, styleArgumentText: helpWord,
+    styleTitle: helpWord,
+    styleOptionText: helpWord,
+    styleSubcommandText: helpWord,
+    styleArgumentText: helpWord,
     optionDescription: (option) => helpExtras(Help.prototype.optionDescription.call(help, option)),
     argumentDescription: (argument) => helpExtras(Help.prototype.argumentDescription.call(help, argument)),
   })
@@ -53,13 +60,18 @@ program
     const config = loadConfig();
     const hub = await openHub(config, { role: 'all' });
     hub.masterKey = loadMasterKey(config, hub.logger);
-    const firstKey = (await countApiKeys(hub.database)) === 0 ? await createApiKey(hub.database, { name: 'admin', role: 'admin' }) : null;
+    const firstKey =
+      (await countApiKeys(hub.database)) === 0
+        ? await createApiKey(hub.database, { name: 'admin', role: 'admin' })
+        : null;
     const stops = [];
     for (const start of startHooks()) stops.push(await start(hub));
     const { server, url, localUrl } = await startApi(hub);
     const unannounce = await announceHub(hub, localUrl);
     onShutdown(hub, [unannounce, () => new Promise<void>((r) => server.close(() => r())), ...stops.reverse()]);
-    console.log(`\n${say('cli.start.running', { where: hub.database.kind === 'pglite' ? say('cli.start.embedded', { dir: config.dataDir }) : say('cli.start.postgres') })}`);
+    console.log(
+      `\n${say('cli.start.running', { where: hub.database.kind === 'pglite' ? say('cli.start.embedded', { dir: config.dataDir }) : say('cli.start.postgres') })}`,
+    );
     console.log(say('cli.start.panel', { url }));
     console.log(say('cli.start.docs', { url }));
     for (const line of demoBanner()) console.log(`  ${line}`);
@@ -93,7 +105,13 @@ program
   );
 
 const ApiKeyRow = z.object({
-  id: z.number(), name: z.string(), role: z.string(), key_prefix: z.string(), created_at: z.string(), last_used_at: z.string().nullable(), revoked_at: z.string().nullable(),
+  id: z.number(),
+  name: z.string(),
+  role: z.string(),
+  key_prefix: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
 });
 const CreatedKeyRow = z.object({ id: z.number(), name: z.string(), role: z.string(), key: z.string() });
 
@@ -124,8 +142,18 @@ keys
     printResult(options.json, items, () =>
       items.length
         ? table(
-            (['id', 'role', 'name', 'prefix', 'created', 'used', 'state'] as const).map((c) => say(`cli.keys.col.${c}`)),
-            items.map((k) => [k.id, isKey(`role.${k.role}`) ? say(`role.${k.role}` as MessageKey) : k.role, k.name, `${k.key_prefix}…`, k.created_at, k.last_used_at, k.revoked_at ? say('cli.keys.revokedAt', { at: k.revoked_at }) : say('cli.keys.active')]),
+            (['id', 'role', 'name', 'prefix', 'created', 'used', 'state'] as const).map((c) =>
+              say(`cli.keys.col.${c}`),
+            ),
+            items.map((k) => [
+              k.id,
+              isKey(`role.${k.role}`) ? say(`role.${k.role}` as MessageKey) : k.role,
+              k.name,
+              `${k.key_prefix}…`,
+              k.created_at,
+              k.last_used_at,
+              k.revoked_at ? say('cli.keys.revokedAt', { at: k.revoked_at }) : say('cli.keys.active'),
+            ]),
           )
         : say('cli.keys.none'),
     );

@@ -10,7 +10,12 @@ import { say } from './lang.ts';
  */
 export function progressBar(title: string) {
   const bar = new cliProgress.SingleBar(
-    { format: `  ${title} [{bar}] {value}/{total} {message}`, hideCursor: true, clearOnComplete: true, stopOnComplete: false },
+    {
+      format: `  ${title} [{bar}] {value}/{total} {message}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      stopOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   let total: number | undefined;
@@ -35,7 +40,12 @@ export function progressBar(title: string) {
       if (drawn) bar.stop();
       drawn = false;
       if (verdict === undefined) return;
-      const said = { title, verdict: say(`cli.verdict.${verdict}`), done: total === undefined ? done : Math.min(done, total), total };
+      const said = {
+        title,
+        verdict: say(`cli.verdict.${verdict}`),
+        done: total === undefined ? done : Math.min(done, total),
+        total,
+      };
       // Beside the bar, on stderr: stdout keeps the command's answer (its JSON with --json).
       console.error(say(total !== undefined ? 'cli.bar.of' : done ? 'cli.bar.counted' : 'cli.bar.plain', said));
     },

@@ -38,7 +38,11 @@ export async function startApi(hub: Hub): Promise<{ server: ServerType; url: str
   const host = wildcard ? 'localhost' : hub.config.HOST;
   // Where a CLI on this machine reaches it (src/cli/hub-link.ts): the loopback address when it listens on all.
   const localHost = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return { server, url: hub.config.SKLAD_PUBLIC_URL ?? `http://${host}:${port}`, localUrl: `http://${localHost}:${port}` };
+  return {
+    server,
+    url: hub.config.SKLAD_PUBLIC_URL ?? `http://${host}:${port}`,
+    localUrl: `http://${localHost}:${port}`,
+  };
 }
 
 /** Stops in order on SIGINT/SIGTERM and closes the database, so PGlite is left clean. */
@@ -74,7 +78,10 @@ async function withCliHub<T>(work: (hub: Hub) => Promise<T>): Promise<T> {
  * data directory it asks that hub over its API (`hub`), else it opens the database itself
  * (`database`). Which one it took is said on stderr, so `--json` output stays JSON.
  */
-export async function viaHubOrDatabase<T>(paths: { hub: (api: HubApi) => Promise<T>; database: (hub: Hub) => Promise<T> }): Promise<T> {
+export async function viaHubOrDatabase<T>(paths: {
+  hub: (api: HubApi) => Promise<T>;
+  database: (hub: Hub) => Promise<T>;
+}): Promise<T> {
   const config = loadConfig();
   const found = findRunningHub(config);
   if (found.kind === 'hub') {
@@ -82,7 +89,11 @@ export async function viaHubOrDatabase<T>(paths: { hub: (api: HubApi) => Promise
     return paths.hub(new HubApi(found.url, found.key));
   }
   if (found.note) console.error(say('cli.via.note', { note: found.note }));
-  console.error(say('cli.via.database', { where: config.DATABASE_URL ? say('cli.via.postgres') : say('cli.via.embedded', { dir: config.dataDir }) }));
+  console.error(
+    say('cli.via.database', {
+      where: config.DATABASE_URL ? say('cli.via.postgres') : say('cli.via.embedded', { dir: config.dataDir }),
+    }),
+  );
   return withCliHub(paths.database);
 }
 
@@ -97,11 +108,24 @@ export function positiveInt(text: string): number {
 }
 
 /** A command's answer: JSON with `--json`, else the readable text. */
-export const printResult = (json: boolean | undefined, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+export const printResult = (json: boolean | undefined, value: unknown, text: () => string) =>
+  console.log(json ? JSON.stringify(value, null, 2) : text());
 
 /** Rows as a readable table: a header, then columns padded to their widest cell. */
-export function table(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
-  const cells = [header, ...rows].map((row) => row.map((cell) => (cell === null || cell === undefined || cell === '' ? '-' : String(cell))));
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+): string {
+  const cells = [header, ...rows].map((row) =>
+    row.map((cell) => (cell === null || cell === undefined || cell === '' ? '-' : String(cell))),
+  );
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

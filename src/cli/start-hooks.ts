@@ -11,5 +11,10 @@ import { notificationsStartHook } from '../notifications/runtime.ts';
  * simulator). Each returns how to stop it; they are stopped in reverse order.
  */
 export function startHooks(): StartHook[] {
-  return [...channelModules().flatMap((m) => m.startHooks ?? []), demoStartHook, (hub: Hub) => startEngine(hub), notificationsStartHook];
+  return [
+    ...channelModules().flatMap((m) => m.startHooks ?? []),
+    demoStartHook,
+    (hub: Hub) => startEngine(hub),
+    notificationsStartHook,
+  ];
 }

@@ -11,7 +11,8 @@ export async function exportBacklog(hub: Hub, actor: string): Promise<{ queued: 
     hub.db,
     sql`select count(*)::int as n from channel_accounts where channel = any(${sql.param(crmChannels())}::text[]) and status = 'active'`,
   );
-  if (!crm.n) throw new DomainError('NO_CRM_ACCOUNT', 'No active CRM account: add a Bitrix24 portal (or another CRM) first', 409);
+  if (!crm.n)
+    throw new DomainError('NO_CRM_ACCOUNT', 'No active CRM account: add a Bitrix24 portal (or another CRM) first', 409);
   return hub.db.transaction(async (tx) => {
     const queued = await rows<{ id: number }>(
       tx,
@@ -22,7 +23,13 @@ export async function exportBacklog(hub: Hub, actor: string): Promise<{ queued: 
            order by o.id
           returning id`,
     );
-    await recordOperation(tx, { entityType: 'crm', entityId: 'backlog', action: 'export_backlog', actor, changes: { queued: { before: null, after: queued.length } } });
+    await recordOperation(tx, {
+      entityType: 'crm',
+      entityId: 'backlog',
+      action: 'export_backlog',
+      actor,
+      changes: { queued: { before: null, after: queued.length } },
+    });
     return { queued: queued.length };
   });
 }

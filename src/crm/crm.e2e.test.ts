@@ -28,15 +28,32 @@ import { CRM_TOPICS, orderKey } from './flow.ts';
  * with no second deal.
  */
 
-const stageMap = { new: 'NEW', confirmed: 'PREPARATION', shipped: 'EXECUTING', delivered: 'WON', cancelled: 'LOSE', returned: 'LOSE' };
+const stageMap = {
+  new: 'NEW',
+  confirmed: 'PREPARATION',
+  shipped: 'EXECUTING',
+  delivered: 'WON',
+  cancelled: 'LOSE',
+  returned: 'LOSE',
+};
 
 describeEachDatabase('orders of every channel → Bitrix24 deals (end to end)', (t) => {
   let bitrix: Bitrix24Simulator;
   let portal: BitrixPortal;
   let allegro: AllegroSimulator;
-  const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 10, fboWarehouses: 1, postings: 4, offerId: (i) => `SKU-${i}` }) });
+  const ozon = createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 10, fboWarehouses: 1, postings: 4, offerId: (i) => `SKU-${i}` }),
+  });
   const wb = createWildberriesSimulator({
-    state: seedWildberries(new WbState(), { cards: 10, orderRows: 6, days: 3, feedbacks: 0, claims: 0, fbsOrders: 2, article: (i) => `SKU-${i}` }),
+    state: seedWildberries(new WbState(), {
+      cards: 10,
+      orderRows: 6,
+      days: 3,
+      feedbacks: 0,
+      claims: 0,
+      fbsOrders: 2,
+      article: (i) => `SKU-${i}`,
+    }),
     limits: { statistics: { intervalMs: 50, burst: 5 } },
   });
   const closers: (() => Promise<void>)[] = [];
@@ -48,18 +65,59 @@ describeEachDatabase('orders of every channel → Bitrix24 deals (end to end)', 
     portal = bitrix.state.addPortal({ name: 'shop.bitrix24.ru' });
     allegro = createAllegroSimulator({ rateLimit: null });
     const wix = createWixSimulator({ rateLimit: null });
-    const servers = [await bitrix.listen(), await allegro.listen(), await wix.listen(), await ozon.listen(), await wb.listen()];
+    const servers = [
+      await bitrix.listen(),
+      await allegro.listen(),
+      await wix.listen(),
+      await ozon.listen(),
+      await wb.listen(),
+    ];
     closers.push(...servers.map((s) => s.close));
     hub = channelsHub(t.database);
-    const seeded = await seedAllegroAndWix(hub, { allegro, allegroUrl: servers[1].url, wix, wixUrl: servers[2].url }, { products: 10, stock: 100, sites: 1 });
+    const seeded = await seedAllegroAndWix(
+      hub,
+      { allegro, allegroUrl: servers[1].url, wix, wixUrl: servers[2].url },
+      { products: 10, stock: 100, sites: 1 },
+    );
     ids.allegro = seeded.allegroId;
-    ids.ozon = (await createAccount(hub.db, hub.masterKey!, { channel: 'ozon', name: 'Ozon', baseUrl: servers[3].url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey } }, 'test')).id;
-    ids.wildberries = (await createAccount(hub.db, hub.masterKey!, { channel: 'wildberries', name: 'WB', baseUrl: servers[4].url, credentials: { token: wb.token } }, 'test')).id;
-    ids.crm = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'bitrix24', name: 'Portal', baseUrl: servers[0].url,
-      credentials: { webhookUrl: portal.webhookUrl(servers[0].url) }, settings: { stageMap },
-    }, 'test')).id;
-    closers.unshift(startWorkers(hub, { types: CRM_TOPICS.map((topic) => `outbox:${topic}`), pollMs: 20, stopGraceMs: 0 }));
+    ids.ozon = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Ozon',
+          baseUrl: servers[3].url,
+          credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+        },
+        'test',
+      )
+    ).id;
+    ids.wildberries = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        { channel: 'wildberries', name: 'WB', baseUrl: servers[4].url, credentials: { token: wb.token } },
+        'test',
+      )
+    ).id;
+    ids.crm = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'bitrix24',
+          name: 'Portal',
+          baseUrl: servers[0].url,
+          credentials: { webhookUrl: portal.webhookUrl(servers[0].url) },
+          settings: { stageMap },
+        },
+        'test',
+      )
+    ).id;
+    closers.unshift(
+      startWorkers(hub, { types: CRM_TOPICS.map((topic) => `outbox:${topic}`), pollMs: 20, stopGraceMs: 0 }),
+    );
   }, 60_000);
   afterAll(async () => {
     for (const close of closers) await close();
@@ -78,11 +136,19 @@ describeEachDatabase('orders of every channel → Bitrix24 deals (end to end)', 
     crm_id: string | null;
   }
   const orders = () =>
-    rows<OrderRow>(hub.db, sql`select id, channel, account_id, external_id, posting_number, status, currency, total_minor, crm_state, crm_id from orders order by id`);
-  const allSent = () => waitFor('every order to be sent to the CRM', async () => {
-    const list = await orders();
-    return list.length > 0 && list.every((o) => o.crm_state === 'sent') ? list : null;
-  }, 90_000);
+    rows<OrderRow>(
+      hub.db,
+      sql`select id, channel, account_id, external_id, posting_number, status, currency, total_minor, crm_state, crm_id from orders order by id`,
+    );
+  const allSent = () =>
+    waitFor(
+      'every order to be sent to the CRM',
+      async () => {
+        const list = await orders();
+        return list.length > 0 && list.every((o) => o.crm_state === 'sent') ? list : null;
+      },
+      90_000,
+    );
   const dealsByKey = () => {
     const by = new Map<string, number>();
     for (const d of portal.deals()) by.set(String(d.fields.ORIGIN_ID), (by.get(String(d.fields.ORIGIN_ID)) ?? 0) + 1);
@@ -100,7 +166,12 @@ describeEachDatabase('orders of every channel → Bitrix24 deals (end to end)', 
     for (const o of sent) {
       const deal = portal.deal(Number(o.crm_id));
       expect(deal, `the deal of order ${o.id}`).toBeDefined();
-      expect(deal!.fields).toMatchObject({ ORIGIN_ID: orderKey(o), ORIGINATOR_ID: 'sklad', CURRENCY_ID: o.currency, STAGE_ID: stageMap[o.status as keyof typeof stageMap] });
+      expect(deal!.fields).toMatchObject({
+        ORIGIN_ID: orderKey(o),
+        ORIGINATOR_ID: 'sklad',
+        CURRENCY_ID: o.currency,
+        STAGE_ID: stageMap[o.status as keyof typeof stageMap],
+      });
       expect(String(deal!.fields.OPPORTUNITY)).toBe(decimal(o.total_minor));
       expect(String(deal!.fields.TITLE)).toContain(o.posting_number ?? o.external_id);
     }
@@ -112,9 +183,15 @@ describeEachDatabase('orders of every channel → Bitrix24 deals (end to end)', 
     const [posting] = [...ozon.state.postings.values()].filter((p) => p.status !== 'cancelled');
     ozon.state.setPostingStatus(posting.postingNumber, 'cancelled', { cancelReason: 'buyer changed their mind' });
     await runConnectorJob(hub, ids.ozon, 'postings');
-    const [order] = await rows<OrderRow>(hub.db, sql`select id, crm_id, status from orders where channel = 'ozon' and posting_number = ${posting.postingNumber}`);
+    const [order] = await rows<OrderRow>(
+      hub.db,
+      sql`select id, crm_id, status from orders where channel = 'ozon' and posting_number = ${posting.postingNumber}`,
+    );
     expect(order.status).toBe('cancelled');
-    await waitFor('the deal to be in the cancelled stage', () => portal.deal(Number(order.crm_id))?.fields.STAGE_ID === 'LOSE');
+    await waitFor(
+      'the deal to be in the cancelled stage',
+      () => portal.deal(Number(order.crm_id))?.fields.STAGE_ID === 'LOSE',
+    );
     expect([...dealsByKey().values()].every((n) => n === 1)).toBe(true);
   });
 
@@ -123,7 +200,11 @@ describeEachDatabase('orders of every channel → Bitrix24 deals (end to end)', 
     // And surely one of each, whatever the draw.
     for (const kind of ['503', '500', 'timeout'] as const) bitrix.faults.next(kind, 1);
     const before = (await orders()).filter((o) => o.channel === 'ozon').length;
-    for (let i = 0; i < 12; i++) ozon.state.addPosting({ warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id, lines: [{ offerId: `SKU-${1 + (i % 10)}`, quantity: 1 }] });
+    for (let i = 0; i < 12; i++)
+      ozon.state.addPosting({
+        warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id,
+        lines: [{ offerId: `SKU-${1 + (i % 10)}`, quantity: 1 }],
+      });
     await runConnectorJob(hub, ids.ozon, 'postings');
     const sent = await allSent();
     bitrix.faults.set(null);

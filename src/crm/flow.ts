@@ -33,12 +33,18 @@ const BUSY_DELAY_MS = 500;
 
 export function registerCrmFlow() {
   for (const topic of CRM_TOPICS) {
-    defineOutboxConsumer(topic, exportMessages, { batchSize: 200, leaseMs: 20_000, backoffMs: 1_000, maxAttempts: MAX_ATTEMPTS });
+    defineOutboxConsumer(topic, exportMessages, {
+      batchSize: 200,
+      leaseMs: 20_000,
+      backoffMs: 1_000,
+      maxAttempts: MAX_ATTEMPTS,
+    });
   }
 }
 
 /** Our key of an order in the CRM: the same order re-imported keeps it. */
-export const orderKey = (o: { channel: string; account_id: number | null; external_id: string }) => `${o.channel}:${o.account_id ?? 0}:${o.external_id}`;
+export const orderKey = (o: { channel: string; account_id: number | null; external_id: string }) =>
+  `${o.channel}:${o.account_id ?? 0}:${o.external_id}`;
 
 interface OrderForDeal {
   id: number;
@@ -83,7 +89,8 @@ async function exportMessages(hub: Hub, messages: OutboxMessage[]): Promise<Outb
     }
     for (const { orders } of groups.values()) {
       const failures = await exportGroup(hub, orders, targets);
-      for (const [orderId, error] of failures) for (const m of byOrder.get(orderId)!) outcome.failed.push({ id: m.id, error });
+      for (const [orderId, error] of failures)
+        for (const m of byOrder.get(orderId)!) outcome.failed.push({ id: m.id, error });
     }
   } finally {
     await releaseOrders(hub.db, [...leased.keys()], workerId);
@@ -92,7 +99,11 @@ async function exportMessages(hub: Hub, messages: OutboxMessage[]): Promise<Outb
 }
 
 /** Exports one CRM account's orders in requests of its batch size; answers the orders that failed and why. */
-async function exportGroup(hub: Hub, orders: OrderForDeal[], targets: Map<number, CrmTarget>): Promise<Map<number, unknown>> {
+async function exportGroup(
+  hub: Hub,
+  orders: OrderForDeal[],
+  targets: Map<number, CrmTarget>,
+): Promise<Map<number, unknown>> {
   const failures = new Map<number, unknown>();
   const crmAccountId = targets.get(orders[0].id)!.crmAccountId;
   let runtime: Awaited<ReturnType<typeof accountRuntime>>;
@@ -100,21 +111,35 @@ async function exportGroup(hub: Hub, orders: OrderForDeal[], targets: Map<number
     runtime = await accountRuntime(hub, crmAccountId);
   } catch (error) {
     // The CRM account needs a new key or was switched off: every order waits, and says why.
-    await recordFailures(hub.db, orders.map((o) => ({ orderId: o.id, error: describe(error) })), crmAccountId);
+    await recordFailures(
+      hub.db,
+      orders.map((o) => ({ orderId: o.id, error: describe(error) })),
+      crmAccountId,
+    );
     for (const o of orders) failures.set(o.id, error);
     return failures;
   }
   const crm = runtime.module.crm!;
-  const lines = await linesOf(hub.db, orders.map((o) => o.id));
+  const lines = await linesOf(
+    hub.db,
+    orders.map((o) => o.id),
+  );
   for (let i = 0; i < orders.length; i += crm.batchSize) {
     const chunk = orders.slice(i, i + crm.batchSize);
     const drafts = chunk.map((o) => draftOf(o, targets.get(o.id)!, lines.get(o.id) ?? []));
     let outcomes: DealOutcome[];
     try {
-      const ctx = aboutOrders(runtime.ctx, drafts.map((d) => d.key));
+      const ctx = aboutOrders(
+        runtime.ctx,
+        drafts.map((d) => d.key),
+      );
       outcomes = await guardCredentials(hub, crmAccountId, () => crm.exportDeals(ctx, drafts));
     } catch (error) {
-      await recordFailures(hub.db, chunk.map((o) => ({ orderId: o.id, error: describe(error) })), crmAccountId);
+      await recordFailures(
+        hub.db,
+        chunk.map((o) => ({ orderId: o.id, error: describe(error) })),
+        crmAccountId,
+      );
       for (const o of chunk) failures.set(o.id, error);
       continue;
     }
@@ -129,7 +154,12 @@ async function exportGroup(hub: Hub, orders: OrderForDeal[], targets: Map<number
         const error = result ? result.error : `${runtime.connector.title} answered nothing about this deal`;
         refused.push({ orderId, error });
         const retryable = result ? result.retryable : true;
-        failures.set(orderId, retryable ? Object.assign(new Error(error), { httpStatus: result?.httpStatus ?? null }) : new PermanentJobError(error));
+        failures.set(
+          orderId,
+          retryable
+            ? Object.assign(new Error(error), { httpStatus: result?.httpStatus ?? null })
+            : new PermanentJobError(error),
+        );
       }
     }
     await recordSent(hub.db, sent, crmAccountId);
@@ -169,7 +199,12 @@ function draftOf(o: OrderForDeal, target: CrmTarget, lines: DraftLine[]): DealDr
     buyer: o.customer
       ? { name: text(c.name), phone: text(c.phone), email: text(c.email), address: text(c.address) }
       : null,
-    lines: lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, price: minorToDecimal(l.price_minor, o.currency) })),
+    lines: lines.map((l) => ({
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      price: minorToDecimal(l.price_minor, o.currency),
+    })),
     fields,
   };
 }
@@ -221,7 +256,11 @@ async function linesOf(ex: Executor, orderIds: number[]): Promise<Map<number, Dr
   return out;
 }
 
-async function recordSent(ex: Executor, sent: { orderId: number; dealId: string; stage: string | null }[], crmAccountId: number) {
+async function recordSent(
+  ex: Executor,
+  sent: { orderId: number; dealId: string; stage: string | null }[],
+  crmAccountId: number,
+) {
   if (!sent.length) return;
   await ex.execute(sql`
     update orders o set crm_state = 'sent', crm_id = s.deal_id, crm_stage = coalesce(s.stage, o.crm_stage), crm_error = null,

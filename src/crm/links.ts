@@ -29,13 +29,24 @@ export const crmLinkInput = z
     crm_account_id: z.number().int().positive(),
     category_id: z.number().int().min(0).nullable().optional(),
     stage_map: z.partialRecord(z.enum(orderStatuses), z.string().trim().min(1).max(100)).optional(),
-    fields: z.partialRecord(z.enum(idFieldNames), z.string().trim().regex(/^[A-Z][A-Z0-9_]*$/, 'a deal field name such as UF_CRM_1700000000')).optional(),
+    fields: z
+      .partialRecord(
+        z.enum(idFieldNames),
+        z
+          .string()
+          .trim()
+          .regex(/^[A-Z][A-Z0-9_]*$/, 'a deal field name such as UF_CRM_1700000000'),
+      )
+      .optional(),
   })
   .strict();
 export type CrmLinkInput = z.infer<typeof crmLinkInput>;
 
 /** The CRM modules' channels ('bitrix24'), from the installed modules. */
-export const crmChannels = () => channelModules().filter((m) => m.crm).map((m) => m.connector.channel);
+export const crmChannels = () =>
+  channelModules()
+    .filter((m) => m.crm)
+    .map((m) => m.connector.channel);
 
 const settingsOf = (settings: unknown) => {
   const s = (settings ?? {}) as { categoryId?: unknown; stageMap?: unknown; fields?: unknown };
@@ -94,10 +105,18 @@ export interface CrmLinkRow {
 }
 
 export const listCrmLinks = (ex: Executor) =>
-  rows<CrmLinkRow>(ex, sql`select account_id, crm_account_id, category_id, stage_map, fields, iso(updated_at) as updated_at from crm_links order by account_id`);
+  rows<CrmLinkRow>(
+    ex,
+    sql`select account_id, crm_account_id, category_id, stage_map, fields, iso(updated_at) as updated_at from crm_links order by account_id`,
+  );
 
 /** Sets a channel account's CRM link; the CRM account must be one of a CRM module. */
-export async function setCrmLink(ex: Executor, accountId: number, input: CrmLinkInput, actor: string): Promise<CrmLinkRow> {
+export async function setCrmLink(
+  ex: Executor,
+  accountId: number,
+  input: CrmLinkInput,
+  actor: string,
+): Promise<CrmLinkRow> {
   const accounts = await rows<{ id: number; channel: string }>(
     ex,
     sql`select id, channel from channel_accounts where id = any(${sql.param([accountId, input.crm_account_id])}::bigint[])`,
@@ -107,10 +126,15 @@ export async function setCrmLink(ex: Executor, accountId: number, input: CrmLink
   const crmChannel = channelOf.get(input.crm_account_id);
   if (!crmChannel) throw notFound('Channel account', input.crm_account_id);
   if (!crmChannels().includes(crmChannel)) {
-    throw new DomainError('NOT_A_CRM_ACCOUNT', `Account ${input.crm_account_id} is a ${crmChannel} account, not a CRM's`, 409, {
-      account_id: input.crm_account_id,
-      channel: crmChannel,
-    });
+    throw new DomainError(
+      'NOT_A_CRM_ACCOUNT',
+      `Account ${input.crm_account_id} is a ${crmChannel} account, not a CRM's`,
+      409,
+      {
+        account_id: input.crm_account_id,
+        channel: crmChannel,
+      },
+    );
   }
   const [row] = await rows<CrmLinkRow>(
     ex,
@@ -121,6 +145,12 @@ export async function setCrmLink(ex: Executor, accountId: number, input: CrmLink
                stage_map = excluded.stage_map, fields = excluded.fields, updated_at = now()
         returning account_id, crm_account_id, category_id, stage_map, fields, iso(updated_at) as updated_at`,
   );
-  await recordOperation(ex, { entityType: 'crm_link', entityId: accountId, action: 'set', actor, changes: { link: { before: null, after: input } } });
+  await recordOperation(ex, {
+    entityType: 'crm_link',
+    entityId: accountId,
+    action: 'set',
+    actor,
+    changes: { link: { before: null, after: input } },
+  });
   return row;
 }

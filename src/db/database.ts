@@ -9,7 +9,11 @@ import type { ExtractTablesWithRelations, SQLWrapper } from 'drizzle-orm';
 
 /** The drizzle handle every service takes; a transaction has the same shape. */
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
-export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
+export type Tx = PgTransaction<
+  PgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
 export type Executor = Db | Tx;
 
 export type DatabaseKind = 'pglite' | 'postgres';

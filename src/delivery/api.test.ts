@@ -34,19 +34,36 @@ describeEachDatabase('the delivery API', (t) => {
     await server?.close();
   });
 
-  const packageOf = async (q: string) => (await server.api(`/api/v1/packages?q=${encodeURIComponent(q)}`)).body.items[0];
+  const packageOf = async (q: string) =>
+    (await server.api(`/api/v1/packages?q=${encodeURIComponent(q)}`)).body.items[0];
   const until = (q: string, done: (p: any) => boolean) =>
-    waitFor(`package ${q}`, async () => {
-      const p = await packageOf(q);
-      return p && done(p) ? p : null;
-    }, 30_000);
+    waitFor(
+      `package ${q}`,
+      async () => {
+        const p = await packageOf(q);
+        return p && done(p) ? p : null;
+      },
+      30_000,
+    );
 
   test('PUT /delivery-links: sets the link with the key as actor; 404 names the account; a shop account is not a carrier', async () => {
     const put = (id: number, json: unknown) => server.api(`/api/v1/delivery-links/${id}`, { method: 'PUT', json });
-    const link = await put(f.ozonId, { delivery_account_id: f.cdekId, methods: [String(cdekMethod.id)], defaults: { weight_grams: 700, length_cm: 25, width_cm: 20, height_cm: 10, phone: '+79990001122' } });
+    const link = await put(f.ozonId, {
+      delivery_account_id: f.cdekId,
+      methods: [String(cdekMethod.id)],
+      defaults: { weight_grams: 700, length_cm: 25, width_cm: 20, height_cm: 10, phone: '+79990001122' },
+    });
     expect(link.status).toBe(200);
-    expect(link.body).toMatchObject({ account_id: f.ozonId, delivery_account_id: f.cdekId, number_prefix: 'OZ-', defaults: { weight_grams: 700 } });
-    const [op] = await rows<{ actor: string }>(server.hub.db, sql`select actor from operations where entity_type = 'delivery_link' and entity_id = ${String(f.ozonId)} order by id desc limit 1`);
+    expect(link.body).toMatchObject({
+      account_id: f.ozonId,
+      delivery_account_id: f.cdekId,
+      number_prefix: 'OZ-',
+      defaults: { weight_grams: 700 },
+    });
+    const [op] = await rows<{ actor: string }>(
+      server.hub.db,
+      sql`select actor from operations where entity_type = 'delivery_link' and entity_id = ${String(f.ozonId)} order by id desc limit 1`,
+    );
     expect(op.actor).toBe('test-admin');
 
     const missing = await put(987_654, { delivery_account_id: f.cdekId });
@@ -56,11 +73,25 @@ describeEachDatabase('the delivery API', (t) => {
     expect(notCarrier.status).toBe(409);
     expect(notCarrier.body.error).toMatchObject({ code: 'NOT_A_DELIVERY_ACCOUNT', details: { channel: 'ozon' } });
     expect((await put(f.ozonId, { delivery_account_id: f.cdekId, methods: 'all' })).status).toBe(400);
-    expect((await server.api('/api/v1/delivery-links')).body.items.map((l: { account_id: number }) => l.account_id)).toContain(f.ozonId);
+    expect(
+      (await server.api('/api/v1/delivery-links')).body.items.map((l: { account_id: number }) => l.account_id),
+    ).toContain(f.ozonId);
   });
 
   test('a refused package: found by OZ-… and by posting number, its events and CDEK’s error; fixed through the API it is made, found by the CDEK number', async () => {
-    const posting = f.addPosting(0, { customer: { id: 1, name: 'Олег', address: { country: 'Россия', region: refusedTown.region, city: refusedTown.city, addressTail: refusedTown.address, zipCode: '689400' } } });
+    const posting = f.addPosting(0, {
+      customer: {
+        id: 1,
+        name: 'Олег',
+        address: {
+          country: 'Россия',
+          region: refusedTown.region,
+          city: refusedTown.city,
+          addressTail: refusedTown.address,
+          zipCode: '689400',
+        },
+      },
+    });
     await runConnectorJob(server.hub, f.ozonId, 'postings');
     const number = `OZ-${posting.postingNumber}`;
     const refused = await until(number, (p) => p.state === 'invalid');
@@ -72,9 +103,15 @@ describeEachDatabase('the delivery API', (t) => {
     expect(shown.body.events[0].errors[0].error).toContain('Певек');
     expect(shown.body.recipient).toMatchObject({ phone: '+79990001122' });
 
-    const noFix = await server.api(`/api/v1/packages/${refused.id}/retry`, { method: 'POST', json: { address: { countryCode: 'Russia' } } });
+    const noFix = await server.api(`/api/v1/packages/${refused.id}/retry`, {
+      method: 'POST',
+      json: { address: { countryCode: 'Russia' } },
+    });
     expect(noFix.status).toBe(400);
-    const retried = await server.api(`/api/v1/packages/${refused.id}/retry`, { method: 'POST', json: { address: { city: 'Анадырь', address: 'ул. Отке, д. 4' } } });
+    const retried = await server.api(`/api/v1/packages/${refused.id}/retry`, {
+      method: 'POST',
+      json: { address: { city: 'Анадырь', address: 'ул. Отке, д. 4' } },
+    });
     expect(retried.status).toBe(200);
     expect(retried.body.state).toBe('new');
     const again = await server.api(`/api/v1/packages/${refused.id}/retry`, { method: 'POST' });
@@ -86,27 +123,64 @@ describeEachDatabase('the delivery API', (t) => {
     expect((await packageOf(made.tracking_number)).id).toBe(made.id);
     const done = await server.api(`/api/v1/packages/${made.id}/retry`, { method: 'POST' });
     expect(done.status).toBe(409);
-    expect(done.body.error).toMatchObject({ code: 'PACKAGE_ALREADY_MADE', details: { number, tracking_number: made.tracking_number } });
+    expect(done.body.error).toMatchObject({
+      code: 'PACKAGE_ALREADY_MADE',
+      details: { number, tracking_number: made.tracking_number },
+    });
   });
 
   test('made by hand: a CDEK number recorded, 409 a second time, readonly keys refused; 404 names the package', async () => {
-    const posting = f.addPosting(1, { customer: { id: 2, name: 'Пётр', address: { country: 'Россия', region: refusedTown.region, city: refusedTown.city, addressTail: refusedTown.address, zipCode: '689400' } } });
+    const posting = f.addPosting(1, {
+      customer: {
+        id: 2,
+        name: 'Пётр',
+        address: {
+          country: 'Россия',
+          region: refusedTown.region,
+          city: refusedTown.city,
+          addressTail: refusedTown.address,
+          zipCode: '689400',
+        },
+      },
+    });
     await runConnectorJob(server.hub, f.ozonId, 'postings');
     const refused = await until(posting.postingNumber, (p) => p.state === 'invalid');
     const readonly = await server.keyFor('readonly');
-    expect((await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, { method: 'POST', json: { cdekNumber: '1107000001' }, key: readonly })).status).toBe(403);
-    expect((await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, { method: 'POST', json: {} })).status).toBe(400);
+    expect(
+      (
+        await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, {
+          method: 'POST',
+          json: { cdekNumber: '1107000001' },
+          key: readonly,
+        })
+      ).status,
+    ).toBe(403);
+    expect((await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, { method: 'POST', json: {} })).status).toBe(
+      400,
+    );
 
-    const marked = await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, { method: 'POST', json: { cdekNumber: '1107000001' } });
+    const marked = await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, {
+      method: 'POST',
+      json: { cdekNumber: '1107000001' },
+    });
     expect(marked.status).toBe(200);
     expect(marked.body).toMatchObject({ state: 'made', made_by_hand: true, tracking_number: '1107000001' });
-    const twice = await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, { method: 'POST', json: { tracking_number: '1107000002' } });
+    const twice = await server.api(`/api/v1/packages/${refused.id}/made-by-hand`, {
+      method: 'POST',
+      json: { tracking_number: '1107000002' },
+    });
     expect(twice.status).toBe(409);
     expect(twice.body.error.code).toBe('PACKAGE_ALREADY_MADE');
-    const [op] = await rows<{ actor: string; changes: any }>(server.hub.db, sql`
-      select actor, changes from operations where entity_type = 'package' and entity_id = ${String(refused.id)} and action = 'made-by-hand'`);
+    const [op] = await rows<{ actor: string; changes: any }>(
+      server.hub.db,
+      sql`
+      select actor, changes from operations where entity_type = 'package' and entity_id = ${String(refused.id)} and action = 'made-by-hand'`,
+    );
     expect(op).toMatchObject({ actor: 'test-admin', changes: { tracking_number: { after: '1107000001' } } });
-    const [order] = await rows<{ delivery_state: string; delivery_id: string }>(server.hub.db, sql`select delivery_state, delivery_id from orders where id = ${refused.order_id}`);
+    const [order] = await rows<{ delivery_state: string; delivery_id: string }>(
+      server.hub.db,
+      sql`select delivery_state, delivery_id from orders where id = ${refused.order_id}`,
+    );
     expect(order).toEqual({ delivery_state: 'sent', delivery_id: '1107000001' });
 
     const none = await server.api('/api/v1/packages/999999');

@@ -17,27 +17,61 @@ import { say } from '../cli/lang.ts';
 function packageText(p: PackageRow, events: PackageEvent[]): string {
   const a = p.address;
   const or = (value: unknown, none = '-') => (value === null || value === undefined || value === '' ? none : value);
-  const to = p.delivery_point ? say('cli.packages.point', { point: p.delivery_point }) : a ? [a.countryCode, a.region, a.city, a.address, a.postalCode].filter(Boolean).join(', ') : '?';
+  const to = p.delivery_point
+    ? say('cli.packages.point', { point: p.delivery_point })
+    : a
+      ? [a.countryCode, a.region, a.city, a.address, a.postalCode].filter(Boolean).join(', ')
+      : '?';
   const lines = [
-    say('cli.packages.head', { id: p.id, number: p.number, state: p.state, byHand: p.made_by_hand, order: p.order_id, posting: or(p.posting_number) }),
-    say('cli.packages.service', { tracking: or(p.tracking_number), status: or(p.delivery_status), waybill: or(p.waybill_url) }),
+    say('cli.packages.head', {
+      id: p.id,
+      number: p.number,
+      state: p.state,
+      byHand: p.made_by_hand,
+      order: p.order_id,
+      posting: or(p.posting_number),
+    }),
+    say('cli.packages.service', {
+      tracking: or(p.tracking_number),
+      status: or(p.delivery_status),
+      waybill: or(p.waybill_url),
+    }),
     say('cli.packages.recipient', { name: or(p.recipient.name, '?'), phone: or(p.recipient.phone, '?') }),
     say('cli.packages.to', { to }),
-    say('cli.packages.parcel', { weight: or(p.weight_grams, '?'), length: or(p.length_cm, '?'), width: or(p.width_cm, '?'), height: or(p.height_cm, '?') }),
+    say('cli.packages.parcel', {
+      weight: or(p.weight_grams, '?'),
+      length: or(p.length_cm, '?'),
+      width: or(p.width_cm, '?'),
+      height: or(p.height_cm, '?'),
+    }),
   ];
   if (p.error) lines.push(say('cli.packages.error', { error: p.error }));
   for (const x of p.problems) lines.push(say('cli.packages.missing', { field: x.field, reason: x.reason }));
   lines.push('', say('cli.packages.events', { count: events.length }));
   for (const e of events) {
-    lines.push(say('cli.packages.event', { id: e.id, name: e.name, state: e.state, attempts: e.attempts, error: e.last_error ?? '' }));
-    for (const x of e.errors) lines.push(say('cli.packages.attempt', { attempt: x.attempt, at: x.at, status: x.http_status ?? '', error: x.error }));
+    lines.push(
+      say('cli.packages.event', {
+        id: e.id,
+        name: e.name,
+        state: e.state,
+        attempts: e.attempts,
+        error: e.last_error ?? '',
+      }),
+    );
+    for (const x of e.errors)
+      lines.push(
+        say('cli.packages.attempt', { attempt: x.attempt, at: x.at, status: x.http_status ?? '', error: x.error }),
+      );
   }
   return lines.join('\n');
 }
 
 /** Where the command runs: the running hub's API, or the database opened here. */
 type Target = { api: HubApi } | { hub: Hub };
-const PackagePage = z.object({ items: z.array(shaped<PackageRow>('id', 'number', 'state', 'order_id')), total: z.number() });
+const PackagePage = z.object({
+  items: z.array(shaped<PackageRow>('id', 'number', 'state', 'order_id')),
+  total: z.number(),
+});
 
 async function find(target: Target, q: string, limit: number): Promise<{ items: PackageRow[]; total: number }> {
   if ('api' in target) return target.api.get('/packages', PackagePage, { q, limit, offset: 0 });
@@ -45,7 +79,11 @@ async function find(target: Target, q: string, limit: number): Promise<{ items: 
 }
 
 async function byId(target: Target, id: number): Promise<PackageRow & { events: PackageEvent[] }> {
-  if ('api' in target) return target.api.get(`/packages/${id}`, shaped<PackageRow & { events: PackageEvent[] }>('id', 'number', 'state', 'events'));
+  if ('api' in target)
+    return target.api.get(
+      `/packages/${id}`,
+      shaped<PackageRow & { events: PackageEvent[] }>('id', 'number', 'state', 'events'),
+    );
   return { ...(await getPackage(target.hub.db, id)), events: await packageEvents(target.hub.db, id) };
 }
 
@@ -54,11 +92,14 @@ async function resolvePackage(target: Target, ref: string): Promise<PackageRow &
   const found = await find(target, ref, 2);
   if (found.items.length === 1) return byId(target, found.items[0].id);
   if (/^\d{1,15}$/.test(ref)) return byId(target, Number(ref));
-  throw new Error(found.items.length ? say('cli.packages.many', { ref, count: found.total }) : say('cli.packages.none', { ref }));
+  throw new Error(
+    found.items.length ? say('cli.packages.many', { ref, count: found.total }) : say('cli.packages.none', { ref }),
+  );
 }
 
 /** The command's work on either way: the running hub's API, or the database opened here. */
-const either = <T>(work: (target: Target) => Promise<T>) => viaHubOrDatabase({ hub: (api) => work({ api }), database: (hub) => work({ hub }) });
+const either = <T>(work: (target: Target) => Promise<T>) =>
+  viaHubOrDatabase({ hub: (api) => work({ api }), database: (hub) => work({ hub }) });
 
 export function deliveryCommands(program: Command) {
   const packages = program.command('packages').description(say('cli.packages.command'));
@@ -73,7 +114,14 @@ export function deliveryCommands(program: Command) {
       printResult(options.json, items, () =>
         table(
           (['id', 'number', 'state', 'service', 'order', 'waybill'] as const).map((c) => say(`cli.packages.col.${c}`)),
-          items.map((p) => [p.id, p.number, `${p.state}${p.made_by_hand ? say('cli.packages.byHand') : ''}`, p.tracking_number, p.order_id, say(p.waybill_url ? 'cli.packages.yes' : 'cli.packages.no')]),
+          items.map((p) => [
+            p.id,
+            p.number,
+            `${p.state}${p.made_by_hand ? say('cli.packages.byHand') : ''}`,
+            p.tracking_number,
+            p.order_id,
+            say(p.waybill_url ? 'cli.packages.yes' : 'cli.packages.no'),
+          ]),
         ),
       );
     });
@@ -120,10 +168,14 @@ export function deliveryCommands(program: Command) {
       const after = await either(async (target) => {
         const p = await resolvePackage(target, ref);
         return 'api' in target
-          ? target.api.post(`/packages/${p.id}/made-by-hand`, shaped<PackageRow>('id', 'number', 'tracking_number'), { tracking_number: number })
+          ? target.api.post(`/packages/${p.id}/made-by-hand`, shaped<PackageRow>('id', 'number', 'tracking_number'), {
+              tracking_number: number,
+            })
           : markMadeByHand(target.hub, p.id, number, cliActor());
       });
-      printResult(options.json, after, () => say('cli.packages.marked', { id: after.id, number: after.number, tracking: after.tracking_number }));
+      printResult(options.json, after, () =>
+        say('cli.packages.marked', { id: after.id, number: after.number, tracking: after.tracking_number }),
+      );
     });
 }
 

@@ -28,7 +28,6 @@ import { refusedTown, startDeliveryFixture, unthrottledModules, type DeliveryFix
 beforeAll(() => assembleSklad(unthrottledModules()));
 afterAll(() => assembleSklad());
 
-
 describe('the delivery hop of the trace page', () => {
   const t = useTestDatabase(testKinds()[0]);
   let hub: Hub;
@@ -41,7 +40,10 @@ describe('the delivery hop of the trace page', () => {
 
   /** Every package with its events, as the hop loads them. */
   const hubPackages = async () => {
-    const orders = await rows<{ order_id: number }>(hub.db, sql`select distinct order_id from packages order by order_id`);
+    const orders = await rows<{ order_id: number }>(
+      hub.db,
+      sql`select distinct order_id from packages order by order_id`,
+    );
     return (await Promise.all(orders.map((o) => deliveryHopOf(hub.db, Number(o.order_id))))).flat();
   };
 
@@ -66,7 +68,19 @@ describe('the delivery hop of the trace page', () => {
   });
 
   test('a refused package shows CDEK’s reason; fixed in the form, it is sent again and made with its waybill', async () => {
-    const posting = f.addPosting(0, { customer: { id: 1, name: 'Олег Иванов', address: { country: 'Россия', region: refusedTown.region, city: refusedTown.city, addressTail: refusedTown.address, zipCode: '689400' } } });
+    const posting = f.addPosting(0, {
+      customer: {
+        id: 1,
+        name: 'Олег Иванов',
+        address: {
+          country: 'Россия',
+          region: refusedTown.region,
+          city: refusedTown.city,
+          addressTail: refusedTown.address,
+          zipCode: '689400',
+        },
+      },
+    });
     await runConnectorJob(hub, f.ozonId, 'postings');
     const [p] = await waitFor('the refusal', async () => {
       const [hop] = await hubPackages();
@@ -79,7 +93,9 @@ describe('the delivery hop of the trace page', () => {
     const card = w.page.locator(`[data-package="${p.id}"]`);
     await expect.poll(() => card.getAttribute('data-state')).toBe('invalid');
     expect(await card.locator('[data-field="error"]').innerText()).toContain('Певек');
-    expect(await card.locator(`[data-event="ProcessDeliveryJob:Package:${p.id}"]`).getAttribute('data-state')).toBe('dead');
+    expect(await card.locator(`[data-event="ProcessDeliveryJob:Package:${p.id}"]`).getAttribute('data-state')).toBe(
+      'dead',
+    );
     expect(await card.locator('.delivery-events').innerText()).toContain('v2_entity_invalid');
     await w.screenshot('delivery-hop--refused');
 
@@ -93,15 +109,34 @@ describe('the delivery hop of the trace page', () => {
     await w.page.reload();
     expect(await card.getAttribute('data-state')).toBe('made');
     expect(await card.locator('[data-field="tracking"]').innerText()).toMatch(/^\d+$/);
-    expect(await card.getByRole('link', { name: 'Открыть накладную (PDF)' }).getAttribute('href')).toContain('/v2/print/orders/');
+    expect(await card.getByRole('link', { name: 'Открыть накладную (PDF)' }).getAttribute('href')).toContain(
+      '/v2/print/orders/',
+    );
     expect(await card.locator('form').count()).toBe(0);
     expectNoConsoleErrors(w);
   });
 
   test('made by hand from the form: the number a second time is refused with the reason', async () => {
-    const posting = f.addPosting(1, { customer: { id: 2, name: 'Пётр', address: { country: 'Россия', region: refusedTown.region, city: refusedTown.city, addressTail: refusedTown.address, zipCode: '689400' } } });
+    const posting = f.addPosting(1, {
+      customer: {
+        id: 2,
+        name: 'Пётр',
+        address: {
+          country: 'Россия',
+          region: refusedTown.region,
+          city: refusedTown.city,
+          addressTail: refusedTown.address,
+          zipCode: '689400',
+        },
+      },
+    });
     await runConnectorJob(hub, f.ozonId, 'postings');
-    const p = await waitFor('the refusal', async () => (await hubPackages()).find((x) => x.pkg.posting_number === posting.postingNumber && x.pkg.state === 'invalid')?.pkg);
+    const p = await waitFor(
+      'the refusal',
+      async () =>
+        (await hubPackages()).find((x) => x.pkg.posting_number === posting.postingNumber && x.pkg.state === 'invalid')
+          ?.pkg,
+    );
     const page = (w ??= await openPage(browser, { baseUrl })).page;
     await page.goto(`/orders/${p.order_id}/trace`);
     await page.locator(`[data-package="${p.id}"] summary`).click();
@@ -114,12 +149,17 @@ describe('the delivery hop of the trace page', () => {
 
     // A second form posted for the same package (a stale tab) is told why not.
     // With the page's own form token, as the stale tab's form would send it.
-    const token = (await page.locator('input[name="_csrf"]').count()) ? await page.locator('input[name="_csrf"]').first().getAttribute('value') : null;
+    const token = (await page.locator('input[name="_csrf"]').count())
+      ? await page.locator('input[name="_csrf"]').first().getAttribute('value')
+      : null;
     const form = { tracking_number: '1107000556', ...(token ? { _csrf: token } : {}) };
-    const res = await page.request.post(`/orders/${p.order_id}/delivery/${p.id}/made-by-hand`, { form, headers: { origin: baseUrl }, maxRedirects: 0 });
+    const res = await page.request.post(`/orders/${p.order_id}/delivery/${p.id}/made-by-hand`, {
+      form,
+      headers: { origin: baseUrl },
+      maxRedirects: 0,
+    });
     expect(res.status()).toBe(303);
     expect(decodeURIComponent(res.headers().location)).toContain('уже создана');
     expectNoConsoleErrors(w!);
   });
-
 });

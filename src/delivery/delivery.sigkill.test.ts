@@ -35,14 +35,23 @@ describe.skipIf(!testKinds().includes('postgres'))('Ozon → CDEK with a sklad w
     await f?.close();
   });
 
-  const packages = () => rows<{ id: number; number: string; waybill_url: string | null }>(hub.db, sql`select id, number, waybill_url from packages order by id`);
+  const packages = () =>
+    rows<{ id: number; number: string; waybill_url: string | null }>(
+      hub.db,
+      sql`select id, number, waybill_url from packages order by id`,
+    );
 
   test('killed while its creates are in flight, a successor finishes: one CDEK order and one waybill per package', async () => {
     for (let i = 0; i < PACKAGES; i++) f.addPosting(i);
     await runConnectorJob(hub, f.ozonId, 'postings');
     expect(await packages()).toHaveLength(PACKAGES);
 
-    f.cdek.faults.set({ rate: 0.3, kinds: ['500', '502', '503', '429', 'malformed'], retryAfterSeconds: 1, slowMs: 3_000 });
+    f.cdek.faults.set({
+      rate: 0.3,
+      kinds: ['500', '502', '503', '429', 'malformed'],
+      retryAfterSeconds: 1,
+      slowMs: 3_000,
+    });
     f.cdek.faults.next('slow', 4, ['/v2/orders']);
     f.cdek.resetLog();
     const first = await spawnWorker();
@@ -61,12 +70,18 @@ describe.skipIf(!testKinds().includes('postgres'))('Ozon → CDEK with a sklad w
     expect(slow).toHaveLength(4);
     // The last waybill is stored by its job's transaction; the job row is closed right after it.
     const open = async () => {
-      const [{ n }] = await rows<{ n: number }>(hub.db, sql`
-        select count(*)::int as n from outbox where topic in ('ProcessDeliveryJob', 'GenerateDeliveryDocumentsJob') and processed_at is null`);
+      const [{ n }] = await rows<{ n: number }>(
+        hub.db,
+        sql`
+        select count(*)::int as n from outbox where topic in ('ProcessDeliveryJob', 'GenerateDeliveryDocumentsJob') and processed_at is null`,
+      );
       return n;
     };
     await waitFor('no delivery job left open', async () => (await open()) === 0, 90_000);
-    const [{ sent }] = await rows<{ sent: number }>(hub.db, sql`select count(*)::int as sent from orders where delivery_state = 'sent'`);
+    const [{ sent }] = await rows<{ sent: number }>(
+      hub.db,
+      sql`select count(*)::int as sent from orders where delivery_state = 'sent'`,
+    );
     expect(sent).toBe(PACKAGES);
   }, 300_000);
 });

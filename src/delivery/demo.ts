@@ -8,7 +8,11 @@ import { deliveryChannels, deliveryDefaults, linkOf, setDeliveryLink } from './l
  * imports its orders, so a new user sees delivery orders made and one refused. A resumed setup
  * keeps a link it finds.
  */
-export async function linkDemoDeliveries(hub: Hub, accounts: { id: number; channel: string; seed: DemoSeed }[], actor: string): Promise<void> {
+export async function linkDemoDeliveries(
+  hub: Hub,
+  accounts: { id: number; channel: string; seed: DemoSeed }[],
+  actor: string,
+): Promise<void> {
   const carriers = deliveryChannels();
   const carrier = accounts.find((a) => carriers.includes(a.channel));
   if (!carrier) return;
@@ -18,7 +22,12 @@ export async function linkDemoDeliveries(hub: Hub, accounts: { id: number; chann
     await setDeliveryLink(
       hub.db,
       shop.id,
-      { delivery_account_id: carrier.id, methods: wanted.methods ?? [], warehouses: wanted.warehouses ?? [], defaults: deliveryDefaults.parse(wanted.defaults ?? {}) },
+      {
+        delivery_account_id: carrier.id,
+        methods: wanted.methods ?? [],
+        warehouses: wanted.warehouses ?? [],
+        defaults: deliveryDefaults.parse(wanted.defaults ?? {}),
+      },
       actor,
     );
   }

@@ -11,10 +11,14 @@ const missing = (field: string): Problem => ({ field, reason: 'missing' });
  * call, an address or a pick-up point, weight and size, the goods), then the service's
  * (`DeliveryService.check`), so nothing the service would refuse is sent.
  */
-export function draftOf(p: PackageRow, service: Pick<DeliveryService, 'check'>): { draft: DeliveryDraft | null; problems: Problem[] } {
+export function draftOf(
+  p: PackageRow,
+  service: Pick<DeliveryService, 'check'>,
+): { draft: DeliveryDraft | null; problems: Problem[] } {
   const problems: Problem[] = [];
   const need = (field: string, value: unknown) => {
-    if (value === null || value === undefined || value === '' || (typeof value === 'number' && !(value > 0))) problems.push(missing(field));
+    if (value === null || value === undefined || value === '' || (typeof value === 'number' && !(value > 0)))
+      problems.push(missing(field));
   };
   if (!NUMBER.test(p.number)) problems.push({ field: 'number', reason: 'at most 40 ASCII letters, digits and signs' });
   need('recipient.name', p.recipient.name);
@@ -40,13 +44,28 @@ export function draftOf(p: PackageRow, service: Pick<DeliveryService, 'check'>):
     number: p.number,
     recipient: { name: p.recipient.name!, phone: p.recipient.phone!, email: p.recipient.email ?? null },
     deliveryPoint: p.delivery_point,
-    address: a && !p.delivery_point ? { countryCode: a.countryCode!, city: a.city!, address: a.address!, postalCode: a.postalCode ?? null, region: a.region ?? null } : null,
+    address:
+      a && !p.delivery_point
+        ? {
+            countryCode: a.countryCode!,
+            city: a.city!,
+            address: a.address!,
+            postalCode: a.postalCode ?? null,
+            region: a.region ?? null,
+          }
+        : null,
     weightGrams: p.weight_grams!,
     lengthCm: p.length_cm!,
     widthCm: p.width_cm!,
     heightCm: p.height_cm!,
     // The service wants each unit's weight: the parcel's shared out, at least a gram.
-    items: p.items.map((i) => ({ sku: i.sku, name: i.name, quantity: i.quantity, costMinor: Number(i.price_minor), weightGrams: Math.max(1, Math.floor(p.weight_grams! / units)) })),
+    items: p.items.map((i) => ({
+      sku: i.sku,
+      name: i.name,
+      quantity: i.quantity,
+      costMinor: Number(i.price_minor),
+      weightGrams: Math.max(1, Math.floor(p.weight_grams! / units)),
+    })),
     currency: p.currency,
     comment: null,
   };

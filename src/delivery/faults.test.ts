@@ -43,11 +43,24 @@ describeEachDatabase('the delivery flow when CDEK fails', (t) => {
     await f?.close();
   });
 
-  const packages = () => rows<{ id: number; number: string; state: string; waybill_url: string | null }>(hub.db, sql`select id, number, state, waybill_url from packages order by id`);
-  const errorsOf = (topic: string) => rows<{ error: string; http_status: number | null }>(hub.db, sql`select error, http_status from outbox_errors where job_type = ${`outbox:${topic}`} order by id`);
+  const packages = () =>
+    rows<{ id: number; number: string; state: string; waybill_url: string | null }>(
+      hub.db,
+      sql`select id, number, state, waybill_url from packages order by id`,
+    );
+  const errorsOf = (topic: string) =>
+    rows<{ error: string; http_status: number | null }>(
+      hub.db,
+      sql`select error, http_status from outbox_errors where job_type = ${`outbox:${topic}`} order by id`,
+    );
 
   test('with 30 % of answers faulty and three creates answered too late, every package has exactly one CDEK order and a waybill', async () => {
-    f.cdek.faults.set({ rate: 0.3, kinds: ['500', '502', '503', '429', 'timeout', 'slow', 'malformed'], slowMs: TIMEOUT_MS + 600, retryAfterSeconds: 1 });
+    f.cdek.faults.set({
+      rate: 0.3,
+      kinds: ['500', '502', '503', '429', 'timeout', 'slow', 'malformed'],
+      slowMs: TIMEOUT_MS + 600,
+      retryAfterSeconds: 1,
+    });
     // The first three creates: CDEK makes the order, the answer comes after Sklad stopped waiting.
     f.cdek.faults.next('slow', 3, ['/v2/orders']);
     // …and the fourth is refused by a CDEK in trouble.
@@ -70,10 +83,19 @@ describeEachDatabase('the delivery flow when CDEK fails', (t) => {
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.some((e) => /timed out/.test(e.error))).toBe(true);
     // The attempt CDEK refused keeps its status and CDEK's code and words.
-    expect(errors).toContainEqual({ http_status: 500, error: expect.stringMatching(/POST .*\/v2\/orders failed: HTTP 500: v2_internal_error: Internal server error/) });
-    const [{ dead }] = await rows<{ dead: number }>(hub.db, sql`select count(*)::int as dead from outbox where topic in ('ProcessDeliveryJob', 'GenerateDeliveryDocumentsJob') and dead_at is not null`);
+    expect(errors).toContainEqual({
+      http_status: 500,
+      error: expect.stringMatching(/POST .*\/v2\/orders failed: HTTP 500: v2_internal_error: Internal server error/),
+    });
+    const [{ dead }] = await rows<{ dead: number }>(
+      hub.db,
+      sql`select count(*)::int as dead from outbox where topic in ('ProcessDeliveryJob', 'GenerateDeliveryDocumentsJob') and dead_at is not null`,
+    );
     expect(dead).toBe(0);
-    const states = await rows<{ delivery_state: string }>(hub.db, sql`select distinct o.delivery_state from orders o join packages p on p.order_id = o.id`);
+    const states = await rows<{ delivery_state: string }>(
+      hub.db,
+      sql`select distinct o.delivery_state from orders o join packages p on p.order_id = o.id`,
+    );
     expect(states).toEqual([{ delivery_state: 'sent' }]);
   }, 180_000);
 
@@ -82,17 +104,37 @@ describeEachDatabase('the delivery flow when CDEK fails', (t) => {
     f.cdek.malformNext({ path: '/v2/orders/', method: 'GET', field: 'requests' });
     const posting = f.addPosting(100);
     await runConnectorJob(hub, f.ozonId, 'postings');
-    await waitFor('the waybill', async () => (await rows(hub.db, sql`select 1 from packages where posting_number = ${posting.postingNumber} and waybill_url is not null`)).length > 0);
+    await waitFor(
+      'the waybill',
+      async () =>
+        (
+          await rows(
+            hub.db,
+            sql`select 1 from packages where posting_number = ${posting.postingNumber} and waybill_url is not null`,
+          )
+        ).length > 0,
+    );
     // This test's failures only (a retried attempt of the faults above may land in between).
     const errors = (await errorsOf('ProcessDeliveryJob')).slice(before);
-    expect(errors.map((e) => e.error)).toContainEqual(expect.stringMatching(/CDEK answered GET \/v2\/orders\/\{uuid\} in an unexpected shape: .*requests/));
+    expect(errors.map((e) => e.error)).toContainEqual(
+      expect.stringMatching(/CDEK answered GET \/v2\/orders\/\{uuid\} in an unexpected shape: .*requests/),
+    );
   });
 
   test('an expired token is renewed once; keys CDEK refuses turn the account needs_reauth, and the event says why', async () => {
     f.cdek.state.expireTokens();
     const renewed = f.addPosting(101);
     await runConnectorJob(hub, f.ozonId, 'postings');
-    await waitFor('the waybill', async () => (await rows(hub.db, sql`select 1 from packages where posting_number = ${renewed.postingNumber} and waybill_url is not null`)).length > 0);
+    await waitFor(
+      'the waybill',
+      async () =>
+        (
+          await rows(
+            hub.db,
+            sql`select 1 from packages where posting_number = ${renewed.postingNumber} and waybill_url is not null`,
+          )
+        ).length > 0,
+    );
     expect(f.cdek.log.some((e) => e.status === 401)).toBe(true);
 
     f.cdek.state.clients.set(cdekKeys.clientId, 'changed-by-the-seller');
@@ -100,13 +142,22 @@ describeEachDatabase('the delivery flow when CDEK fails', (t) => {
     const refused = f.addPosting(102);
     await runConnectorJob(hub, f.ozonId, 'postings');
     const [account] = await waitFor('needs_reauth', () =>
-      rows<{ status: string; status_reason: string }>(hub.db, sql`select status, status_reason from channel_accounts where id = ${f.cdekId} and status = 'needs_reauth'`).then((r) => (r.length ? r : null)),
+      rows<{ status: string; status_reason: string }>(
+        hub.db,
+        sql`select status, status_reason from channel_accounts where id = ${f.cdekId} and status = 'needs_reauth'`,
+      ).then((r) => (r.length ? r : null)),
     );
     expect(account.status_reason).toMatch(/CDEK/);
-    const [p] = await rows<{ id: number; state: string }>(hub.db, sql`select id, state from packages where posting_number = ${refused.postingNumber}`);
+    const [p] = await rows<{ id: number; state: string }>(
+      hub.db,
+      sql`select id, state from packages where posting_number = ${refused.postingNumber}`,
+    );
     expect(p.state).toBe('new');
     const [error] = await waitFor('the failed attempt', () =>
-      rows<{ error: string }>(hub.db, sql`select e.error from outbox_errors e join outbox o on o.id = e.outbox_id where o.key = ${`Package:${p.id}`}`).then((r) => (r.length ? r : null)),
+      rows<{ error: string }>(
+        hub.db,
+        sql`select e.error from outbox_errors e join outbox o on o.id = e.outbox_id where o.key = ${`Package:${p.id}`}`,
+      ).then((r) => (r.length ? r : null)),
     );
     expect(error.error).toMatch(/CredentialsRejected|refused/);
   });

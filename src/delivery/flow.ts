@@ -10,7 +10,15 @@ import { addToOutbox } from '../engine/outbox.ts';
 import { defineOutboxConsumer, type OutboxMessage, type OutboxOutcome } from '../engine/outbox-consumer.ts';
 import type { Hub } from '../hub.ts';
 import { draftOf, problemsText } from './draft.ts';
-import { DOCUMENTS_TOPIC, packageColumns, packageKey, packageOf, PROCESS_TOPIC, type PackageRow, type Problem } from './packages.ts';
+import {
+  DOCUMENTS_TOPIC,
+  packageColumns,
+  packageKey,
+  packageOf,
+  PROCESS_TOPIC,
+  type PackageRow,
+  type Problem,
+} from './packages.ts';
 
 /**
  * The delivery flow (seed 004 §4): `ProcessDeliveryJob:Package:{id}` makes the package's
@@ -79,7 +87,8 @@ async function runPackages(hub: Hub, messages: OutboxMessage[], step: Step, time
   const byPackage = new Map<number, OutboxMessage[]>();
   for (const m of messages) {
     const id = packageIdOf(m);
-    if (id === null) outcome.failed.push({ id: m.id, error: new PermanentJobError(`"${m.key}" names no package (Package:{id})`) });
+    if (id === null)
+      outcome.failed.push({ id: m.id, error: new PermanentJobError(`"${m.key}" names no package (Package:{id})`) });
     else byPackage.set(id, [...(byPackage.get(id) ?? []), m]);
   }
   const workerId = `delivery:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
@@ -102,7 +111,9 @@ async function runPackages(hub: Hub, messages: OutboxMessage[], step: Step, time
           const laterMs = await stepUntilSettled(hub, p, step, services);
           if (laterMs !== null) for (const m of list) outcome.later.push({ id: m.id, delayMs: laterMs });
         } catch (error) {
-          await noteFailure(hub.db, p, error).catch((err) => hub.logger.error({ err, packageId: p.id }, 'could not record a delivery failure on the order'));
+          await noteFailure(hub.db, p, error).catch((err) =>
+            hub.logger.error({ err, packageId: p.id }, 'could not record a delivery failure on the order'),
+          );
           for (const m of list) outcome.failed.push({ id: m.id, error });
         }
       }),
@@ -148,7 +159,9 @@ const renewLeases = (ex: Executor, ids: number[], workerId: string) =>
 
 async function releasePackages(ex: Executor, ids: number[], workerId: string) {
   if (!ids.length) return;
-  await ex.execute(sql`update packages set locked_by = null, lease_until = null where id = any(${sql.param(ids)}::bigint[]) and locked_by = ${workerId}`);
+  await ex.execute(
+    sql`update packages set locked_by = null, lease_until = null where id = any(${sql.param(ids)}::bigint[]) and locked_by = ${workerId}`,
+  );
 }
 
 /** The delivery accounts' runtimes of one batch, each loaded once (its credentials unsealed once). */
@@ -160,9 +173,14 @@ function servicesFor(hub: Hub, timeoutMs: number): Services {
     // A failed load (the account needs new keys) is each package's failure, and the next batch tries again.
     const { ctx, module, connector } = await rt;
     const service = module.delivery;
-    if (!service) throw new PermanentJobError(`Account ${p.delivery_account_id} (${connector.title}) is no delivery service's`);
+    if (!service)
+      throw new PermanentJobError(`Account ${p.delivery_account_id} (${connector.title}) is no delivery service's`);
     const about = aboutOrders(ctx, [p.number, p.posting_number]);
-    return { title: connector.title, service, call: (fn) => guardCredentials(hub, p.delivery_account_id, () => fn(about)) };
+    return {
+      title: connector.title,
+      service,
+      call: (fn) => guardCredentials(hub, p.delivery_account_id, () => fn(about)),
+    };
   };
 }
 
@@ -172,7 +190,8 @@ async function sendPackage(hub: Hub, p: PackageRow, services: Services): Promise
   if (p.state === 'invalid') throw new PermanentJobError(p.error ?? `Delivery order ${p.number} was refused`);
   const { title, service, call } = await services(p);
   let verdict: DeliveryRequestState;
-  if (p.state === 'pending' && p.delivery_uuid) verdict = await call((ctx) => service.orderState(ctx, p.delivery_uuid!));
+  if (p.state === 'pending' && p.delivery_uuid)
+    verdict = await call((ctx) => service.orderState(ctx, p.delivery_uuid!));
   else {
     const { draft, problems } = draftOf(p, service);
     if (!draft || problems.length) {
@@ -191,7 +210,12 @@ async function sendPackage(hub: Hub, p: PackageRow, services: Services): Promise
   return settleOrder(hub, p, verdict, title);
 }
 
-async function settleOrder(hub: Hub, p: PackageRow, verdict: DeliveryRequestState, title: string): Promise<StepOutcome> {
+async function settleOrder(
+  hub: Hub,
+  p: PackageRow,
+  verdict: DeliveryRequestState,
+  title: string,
+): Promise<StepOutcome> {
   if (verdict.state === 'pending') {
     const [row] = await rows<PackageRow>(
       hub.db,
@@ -208,7 +232,11 @@ async function settleOrder(hub: Hub, p: PackageRow, verdict: DeliveryRequestStat
                delivery_status = ${verdict.status}, error = null, problems = '[]'::jsonb, polls = 0, made_at = now(), updated_at = now()
          where id = ${p.id}`);
       await orderSent(tx, p.order_id, verdict.trackingNumber ?? p.number);
-      await addToOutbox(tx, { topic: DOCUMENTS_TOPIC, key: packageKey(p.id), payload: { packageId: p.id, orderId: p.order_id } });
+      await addToOutbox(tx, {
+        topic: DOCUMENTS_TOPIC,
+        key: packageKey(p.id),
+        payload: { packageId: p.id, orderId: p.order_id },
+      });
     });
     return DONE;
   }
@@ -235,7 +263,8 @@ async function markUnsendable(ex: Executor, p: PackageRow, problems: Problem[]) 
 /** GenerateDeliveryDocumentsJob: the waybill of a made delivery order. */
 async function makeWaybill(hub: Hub, p: PackageRow, services: Services): Promise<StepOutcome> {
   if (p.waybill_url) return DONE;
-  if (p.state !== 'made') throw new PermanentJobError(`Delivery order ${p.number} is ${p.state}, not made: it has no waybill yet`);
+  if (p.state !== 'made')
+    throw new PermanentJobError(`Delivery order ${p.number} is ${p.state}, not made: it has no waybill yet`);
   const { title, service, call } = await services(p);
   let orderUuid = p.delivery_uuid;
   if (!orderUuid) {
@@ -248,7 +277,9 @@ async function makeWaybill(hub: Hub, p: PackageRow, services: Services): Promise
              delivery_status = coalesce(${found.status}, delivery_status), updated_at = now()
        where id = ${p.id}`);
   }
-  const waybill: WaybillState = p.waybill_uuid ? await call((ctx) => service.waybillState(ctx, p.waybill_uuid!)) : await call((ctx) => service.requestWaybill(ctx, orderUuid));
+  const waybill: WaybillState = p.waybill_uuid
+    ? await call((ctx) => service.waybillState(ctx, p.waybill_uuid!))
+    : await call((ctx) => service.requestWaybill(ctx, orderUuid));
   if (waybill.state === 'pending') {
     const [row] = await rows<PackageRow>(
       hub.db,
@@ -275,7 +306,9 @@ async function makeWaybill(hub: Hub, p: PackageRow, services: Services): Promise
 
 /** The order's delivery state follows the package's, and the CRM deal gets it (in the same transaction). */
 async function orderSent(tx: Executor, orderId: number, deliveryId: string) {
-  await tx.execute(sql`update orders set delivery_state = 'sent', delivery_id = ${deliveryId}, delivery_error = null, updated_at = now() where id = ${orderId}`);
+  await tx.execute(
+    sql`update orders set delivery_state = 'sent', delivery_id = ${deliveryId}, delivery_error = null, updated_at = now() where id = ${orderId}`,
+  );
   await requestCrmExport(tx, orderId, 'delivery order made');
 }
 
@@ -285,7 +318,10 @@ async function orderFailed(tx: Executor, orderId: number, reason: string) {
     sql`update orders set delivery_state = 'send_error', delivery_error = ${reason.slice(0, 2_000)}, updated_at = now()
          where id = ${orderId} and delivery_state = 'not_sent' returning id`,
   );
-  if (!changed) await tx.execute(sql`update orders set delivery_error = ${reason.slice(0, 2_000)} where id = ${orderId} and delivery_state = 'send_error'`);
+  if (!changed)
+    await tx.execute(
+      sql`update orders set delivery_error = ${reason.slice(0, 2_000)} where id = ${orderId} and delivery_state = 'send_error'`,
+    );
   else await requestCrmExport(tx, orderId, 'delivery order failed');
 }
 

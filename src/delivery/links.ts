@@ -56,23 +56,43 @@ export interface DeliveryLink {
 const columns = sql`account_id, delivery_account_id, methods, warehouses, number_prefix, defaults, iso(updated_at) as updated_at`;
 
 /** The delivery modules' channels, from the installed modules (core never names one). */
-export const deliveryChannels = () => channelModules().filter((m) => m.delivery).map((m) => m.connector.channel);
+export const deliveryChannels = () =>
+  channelModules()
+    .filter((m) => m.delivery)
+    .map((m) => m.connector.channel);
 
 export async function linkOf(ex: Executor, accountId: number): Promise<DeliveryLink | null> {
-  const [link] = await rows<DeliveryLink>(ex, sql`select ${columns} from delivery_links where account_id = ${accountId}`);
-  return link ? { ...link, account_id: Number(link.account_id), delivery_account_id: Number(link.delivery_account_id) } : null;
+  const [link] = await rows<DeliveryLink>(
+    ex,
+    sql`select ${columns} from delivery_links where account_id = ${accountId}`,
+  );
+  return link
+    ? { ...link, account_id: Number(link.account_id), delivery_account_id: Number(link.delivery_account_id) }
+    : null;
 }
 
-export const listDeliveryLinks = (ex: Executor) => rows<DeliveryLink>(ex, sql`select ${columns} from delivery_links order by account_id`);
+export const listDeliveryLinks = (ex: Executor) =>
+  rows<DeliveryLink>(ex, sql`select ${columns} from delivery_links order by account_id`);
 
 /** Whether the link's service ships an order of this method and warehouse. */
-export function shipsWith(link: Pick<DeliveryLink, 'methods' | 'warehouses'>, shipping: { methodId?: string | null; warehouseId?: string | null }): boolean {
+export function shipsWith(
+  link: Pick<DeliveryLink, 'methods' | 'warehouses'>,
+  shipping: { methodId?: string | null; warehouseId?: string | null },
+): boolean {
   if (!link.methods.length && !link.warehouses.length) return true;
-  return (!!shipping.methodId && link.methods.includes(shipping.methodId)) || (!!shipping.warehouseId && link.warehouses.includes(shipping.warehouseId));
+  return (
+    (!!shipping.methodId && link.methods.includes(shipping.methodId)) ||
+    (!!shipping.warehouseId && link.warehouses.includes(shipping.warehouseId))
+  );
 }
 
 /** Sets a channel account's delivery link; the delivery account must be one of a delivery module. */
-export async function setDeliveryLink(ex: Executor, accountId: number, input: DeliveryLinkInput, actor: string): Promise<DeliveryLink> {
+export async function setDeliveryLink(
+  ex: Executor,
+  accountId: number,
+  input: DeliveryLinkInput,
+  actor: string,
+): Promise<DeliveryLink> {
   const link = deliveryLinkInput.parse(input);
   const accounts = await rows<{ id: number; channel: string }>(
     ex,
@@ -84,10 +104,15 @@ export async function setDeliveryLink(ex: Executor, accountId: number, input: De
   const deliveryChannel = channelOf.get(link.delivery_account_id);
   if (!deliveryChannel) throw notFound('Channel account', link.delivery_account_id);
   if (!deliveryChannels().includes(deliveryChannel)) {
-    throw new DomainError('NOT_A_DELIVERY_ACCOUNT', `Account ${link.delivery_account_id} is a ${deliveryChannel} account, not a delivery service's`, 409, {
-      account_id: link.delivery_account_id,
-      channel: deliveryChannel,
-    });
+    throw new DomainError(
+      'NOT_A_DELIVERY_ACCOUNT',
+      `Account ${link.delivery_account_id} is a ${deliveryChannel} account, not a delivery service's`,
+      409,
+      {
+        account_id: link.delivery_account_id,
+        channel: deliveryChannel,
+      },
+    );
   }
   const before = await linkOf(ex, accountId);
   const prefix = link.number_prefix ?? `${channel.slice(0, 2).toUpperCase()}-`;
@@ -101,7 +126,19 @@ export async function setDeliveryLink(ex: Executor, accountId: number, input: De
         returning ${columns}`,
   );
   const view = (l: DeliveryLink | null) =>
-    l && { delivery_account_id: Number(l.delivery_account_id), methods: l.methods, warehouses: l.warehouses, number_prefix: l.number_prefix, defaults: l.defaults };
-  await recordOperation(ex, { entityType: 'delivery_link', entityId: accountId, action: 'set', actor, changes: { link: { before: view(before), after: view(row) } } });
+    l && {
+      delivery_account_id: Number(l.delivery_account_id),
+      methods: l.methods,
+      warehouses: l.warehouses,
+      number_prefix: l.number_prefix,
+      defaults: l.defaults,
+    };
+  await recordOperation(ex, {
+    entityType: 'delivery_link',
+    entityId: accountId,
+    action: 'set',
+    actor,
+    changes: { link: { before: view(before), after: view(row) } },
+  });
   return { ...row, account_id: Number(row.account_id), delivery_account_id: Number(row.delivery_account_id) };
 }

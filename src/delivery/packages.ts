@@ -108,12 +108,30 @@ const shippingRead = z
     methodId: text,
     warehouseId: text,
     recipient: z.object({ name: text, phone: text, email: text }).nullish().catch(null),
-    address: z.object({ countryCode: text, region: text, city: text, address: text, postalCode: text }).nullish().catch(null),
+    address: z
+      .object({ countryCode: text, region: text, city: text, address: text, postalCode: text })
+      .nullish()
+      .catch(null),
     deliveryPoint: text,
     weightGrams: positive,
-    dimensionsCm: z.object({ length: z.number().int().positive(), width: z.number().int().positive(), height: z.number().int().positive() }).nullish().catch(null),
+    dimensionsCm: z
+      .object({
+        length: z.number().int().positive(),
+        width: z.number().int().positive(),
+        height: z.number().int().positive(),
+      })
+      .nullish()
+      .catch(null),
   })
-  .catch({ methodId: null, warehouseId: null, recipient: null, address: null, deliveryPoint: null, weightGrams: null, dimensionsCm: null });
+  .catch({
+    methodId: null,
+    warehouseId: null,
+    recipient: null,
+    address: null,
+    deliveryPoint: null,
+    weightGrams: null,
+    dimensionsCm: null,
+  });
 
 /** Orders still waiting to be shipped; an order first seen delivered or cancelled gets no delivery order. */
 const toShip = new Set(['new', 'confirmed']);
@@ -132,7 +150,11 @@ export async function deliveryOrderHook(tx: Tx, order: StoredOrder) {
   const posting = order.postingNumber ?? order.externalId;
   const d: DeliveryDefaults = link.defaults;
   const size = shipping.dimensionsCm;
-  const recipient = { name: shipping.recipient?.name ?? null, phone: shipping.recipient?.phone ?? d.phone ?? null, email: shipping.recipient?.email ?? null };
+  const recipient = {
+    name: shipping.recipient?.name ?? null,
+    phone: shipping.recipient?.phone ?? d.phone ?? null,
+    email: shipping.recipient?.email ?? null,
+  };
   const [made] = await rows<{ id: number }>(
     tx,
     sql`insert into packages (order_id, account_id, delivery_account_id, posting_number, number, recipient, address, delivery_point,
@@ -149,11 +171,19 @@ export async function deliveryOrderHook(tx: Tx, order: StoredOrder) {
         on conflict do nothing
         returning id`,
   );
-  if (made) await addToOutbox(tx, { topic: PROCESS_TOPIC, key: packageKey(Number(made.id)), payload: { packageId: Number(made.id), orderId: order.orderId } });
+  if (made)
+    await addToOutbox(tx, {
+      topic: PROCESS_TOPIC,
+      key: packageKey(Number(made.id)),
+      payload: { packageId: Number(made.id), orderId: order.orderId },
+    });
 }
 
 export async function getPackage(ex: Executor, id: number, options: { forUpdate?: boolean } = {}): Promise<PackageRow> {
-  const [found] = await rows<PackageRow>(ex, sql`select ${packageColumns} from packages p where p.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`);
+  const [found] = await rows<PackageRow>(
+    ex,
+    sql`select ${packageColumns} from packages p where p.id = ${id} ${options.forUpdate ? sql`for update` : sql``}`,
+  );
   if (!found) throw notFound('Package', id);
   return packageOf(found);
 }
@@ -167,7 +197,10 @@ export interface PackageFilter {
   offset: number;
 }
 
-export async function findPackages(ex: Executor, filter: PackageFilter): Promise<{ items: PackageRow[]; total: number }> {
+export async function findPackages(
+  ex: Executor,
+  filter: PackageFilter,
+): Promise<{ items: PackageRow[]; total: number }> {
   const where: SQL[] = [sql`true`];
   const q = filter.q?.trim();
   if (q) where.push(sql`(p.number = ${q} or p.posting_number = ${q} or p.tracking_number = ${q})`);
@@ -221,7 +254,9 @@ export async function packageEvents(ex: Executor, packageId: number): Promise<Pa
   return events.map((e) => ({
     ...e,
     id: Number(e.id),
-    errors: errors.filter((x) => Number(x.outbox_id) === Number(e.id)).map(({ outbox_id: _o, ...x }) => ({ ...x, id: Number(x.id) })),
+    errors: errors
+      .filter((x) => Number(x.outbox_id) === Number(e.id))
+      .map(({ outbox_id: _o, ...x }) => ({ ...x, id: Number(x.id) })),
   }));
 }
 
@@ -230,7 +265,12 @@ export async function deliveryOfOrder(
   ex: Executor,
   orderId: number,
 ): Promise<{ number: string; trackingNumber: string | null; status: string | null; state: PackageState } | null> {
-  const [p] = await rows<{ number: string; tracking_number: string | null; delivery_status: string | null; state: PackageState }>(
+  const [p] = await rows<{
+    number: string;
+    tracking_number: string | null;
+    delivery_status: string | null;
+    state: PackageState;
+  }>(
     ex,
     sql`select number, tracking_number, delivery_status, state from packages where order_id = ${orderId} order by id desc limit 1`,
   );

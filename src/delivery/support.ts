@@ -22,7 +22,10 @@ const size = z.number().int().positive().max(1_000);
 
 export const packageFix = z
   .object({
-    recipient: z.object({ name: text(255), phone: text(30), email: z.email().nullable() }).partial().strict(),
+    recipient: z
+      .object({ name: text(255), phone: text(30), email: z.email().nullable() })
+      .partial()
+      .strict(),
     address: z
       .object({
         countryCode: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, e.g. RU'),
@@ -46,14 +49,30 @@ export type PackageFix = z.infer<typeof packageFix>;
 /** The service's number of a delivery order support had made by hand (CDEK's order number). */
 export const trackingNumber = text(40).regex(/^[\x21-\x7E]+$/, 'letters, digits and signs');
 
-const fixFields = ['recipient', 'address', 'delivery_point', 'weight_grams', 'length_cm', 'width_cm', 'height_cm', 'state'] as const;
+const fixFields = [
+  'recipient',
+  'address',
+  'delivery_point',
+  'weight_grams',
+  'length_cm',
+  'width_cm',
+  'height_cm',
+  'state',
+] as const;
 
 /** The package, locked for this transaction, and a check that throws while a worker holds it (after the caller's own checks). */
 async function lockPackage(tx: Tx, id: number): Promise<{ p: PackageRow; notBusy: () => void }> {
   const p = await getPackage(tx, id, { forUpdate: true });
-  const [held] = await rows<{ busy: boolean }>(tx, sql`select coalesce(lease_until > now(), false) as busy from packages where id = ${id}`);
+  const [held] = await rows<{ busy: boolean }>(
+    tx,
+    sql`select coalesce(lease_until > now(), false) as busy from packages where id = ${id}`,
+  );
   const notBusy = () => {
-    if (held.busy) throw new DomainError('PACKAGE_BUSY', `Package ${id} is being sent right now; try again in a moment`, 409, { package_id: id, number: p.number });
+    if (held.busy)
+      throw new DomainError('PACKAGE_BUSY', `Package ${id} is being sent right now; try again in a moment`, 409, {
+        package_id: id,
+        number: p.number,
+      });
   };
   return { p, notBusy };
 }
@@ -68,29 +87,51 @@ async function liveEvent(ex: Executor, id: number, topic: string): Promise<numbe
 }
 
 const inFlight = (p: PackageRow, topic: string, eventId: number) =>
-  new DomainError('PACKAGE_IN_FLIGHT', `Package ${p.id} is still on its way (${topic}:${packageKey(p.id)}, outbox ${eventId}); wait for its outcome`, 409, {
-    package_id: p.id,
-    event: `${topic}:${packageKey(p.id)}`,
-    outbox_id: eventId,
-  });
+  new DomainError(
+    'PACKAGE_IN_FLIGHT',
+    `Package ${p.id} is still on its way (${topic}:${packageKey(p.id)}, outbox ${eventId}); wait for its outcome`,
+    409,
+    {
+      package_id: p.id,
+      event: `${topic}:${packageKey(p.id)}`,
+      outbox_id: eventId,
+    },
+  );
 
 const alreadyMade = (p: PackageRow) =>
-  new DomainError('PACKAGE_ALREADY_MADE', `Package ${p.id} is made already: delivery order ${p.number}${p.tracking_number ? ` (number ${p.tracking_number})` : ''}`, 409, {
-    package_id: p.id,
-    number: p.number,
-    tracking_number: p.tracking_number,
-  });
+  new DomainError(
+    'PACKAGE_ALREADY_MADE',
+    `Package ${p.id} is made already: delivery order ${p.number}${p.tracking_number ? ` (number ${p.tracking_number})` : ''}`,
+    409,
+    {
+      package_id: p.id,
+      number: p.number,
+      tracking_number: p.tracking_number,
+    },
+  );
 
 const pending = (p: PackageRow) =>
-  new DomainError('PACKAGE_PENDING', `Delivery order ${p.number} is being checked by the service; it can be retried, not changed, until its verdict`, 409, {
-    package_id: p.id,
-    number: p.number,
-  });
+  new DomainError(
+    'PACKAGE_PENDING',
+    `Delivery order ${p.number} is being checked by the service; it can be retried, not changed, until its verdict`,
+    409,
+    {
+      package_id: p.id,
+      number: p.number,
+    },
+  );
 
 async function serviceOf(ex: Executor, deliveryAccountId: number) {
-  const [account] = await rows<{ channel: string }>(ex, sql`select channel from channel_accounts where id = ${deliveryAccountId}`);
+  const [account] = await rows<{ channel: string }>(
+    ex,
+    sql`select channel from channel_accounts where id = ${deliveryAccountId}`,
+  );
   const service = account ? requireModule(account.channel).delivery : undefined;
-  if (!service) throw new DomainError('NOT_A_DELIVERY_ACCOUNT', `Account ${deliveryAccountId} is no delivery service's`, 409, { account_id: deliveryAccountId, channel: account?.channel ?? null });
+  if (!service)
+    throw new DomainError('NOT_A_DELIVERY_ACCOUNT', `Account ${deliveryAccountId} is no delivery service's`, 409, {
+      account_id: deliveryAccountId,
+      channel: account?.channel ?? null,
+    });
   return service;
 }
 
@@ -108,8 +149,18 @@ export async function retryPackage(hub: Hub, id: number, fix: PackageFix, actor:
       const live = await liveEvent(tx, id, DOCUMENTS_TOPIC);
       if (live) throw inFlight(p, DOCUMENTS_TOPIC, live);
       notBusy();
-      await addToOutbox(tx, { topic: DOCUMENTS_TOPIC, key: packageKey(id), payload: { packageId: id, orderId: p.order_id, retriedBy: actor } });
-      await recordOperation(tx, { entityType: 'package', entityId: id, action: 'retry', actor, changes: { waybill: { before: null, after: 'requested' } } });
+      await addToOutbox(tx, {
+        topic: DOCUMENTS_TOPIC,
+        key: packageKey(id),
+        payload: { packageId: id, orderId: p.order_id, retriedBy: actor },
+      });
+      await recordOperation(tx, {
+        entityType: 'package',
+        entityId: id,
+        action: 'retry',
+        actor,
+        changes: { waybill: { before: null, after: 'requested' } },
+      });
       return getPackage(tx, id);
     }
     const live = await liveEvent(tx, id, PROCESS_TOPIC);
@@ -130,11 +181,16 @@ export async function retryPackage(hub: Hub, id: number, fix: PackageFix, actor:
     };
     const { problems } = draftOf(fixed, await serviceOf(tx, p.delivery_account_id));
     if (problems.length) {
-      throw new DomainError('PACKAGE_NOT_SENDABLE', `Package ${id} still lacks: ${problems.map((x) => `${x.field} (${x.reason})`).join(', ')}`, 422, {
-        package_id: id,
-        fields: problems.map((x) => x.field),
-        problems,
-      });
+      throw new DomainError(
+        'PACKAGE_NOT_SENDABLE',
+        `Package ${id} still lacks: ${problems.map((x) => `${x.field} (${x.reason})`).join(', ')}`,
+        422,
+        {
+          package_id: id,
+          fields: problems.map((x) => x.field),
+          problems,
+        },
+      );
     }
     await tx.execute(sql`
       update packages set recipient = ${JSON.stringify(fixed.recipient)}::jsonb, address = ${fixed.address ? JSON.stringify(fixed.address) : null}::jsonb,
@@ -150,8 +206,18 @@ export async function retryPackage(hub: Hub, id: number, fix: PackageFix, actor:
            where id = ${p.order_id} and delivery_state = 'send_error' returning id`,
     );
     if (reset) await requestCrmExport(tx, p.order_id, 'delivery order retried');
-    await addToOutbox(tx, { topic: PROCESS_TOPIC, key: packageKey(id), payload: { packageId: id, orderId: p.order_id, retriedBy: actor } });
-    await recordOperation(tx, { entityType: 'package', entityId: id, action: 'retry', actor, changes: diffFields({ ...p }, { ...fixed }, fixFields) });
+    await addToOutbox(tx, {
+      topic: PROCESS_TOPIC,
+      key: packageKey(id),
+      payload: { packageId: id, orderId: p.order_id, retriedBy: actor },
+    });
+    await recordOperation(tx, {
+      entityType: 'package',
+      entityId: id,
+      action: 'retry',
+      actor,
+      changes: diffFields({ ...p }, { ...fixed }, fixFields),
+    });
     return getPackage(tx, id);
   });
 }
@@ -180,8 +246,14 @@ export async function markMadeByHand(hub: Hub, id: number, number: string, actor
       await addToOutbox(tx, { topic: DOCUMENTS_TOPIC, key: packageKey(id), payload: { packageId: id, madeBy: actor } });
     }
     await recordOperation(tx, {
-      entityType: 'package', entityId: id, action: 'made-by-hand', actor,
-      changes: { state: { before: p.state, after: 'made' }, tracking_number: { before: p.tracking_number, after: tracking } },
+      entityType: 'package',
+      entityId: id,
+      action: 'made-by-hand',
+      actor,
+      changes: {
+        state: { before: p.state, after: 'made' },
+        tracking_number: { before: p.tracking_number, after: tracking },
+      },
     });
     return getPackage(tx, id);
   });

@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { createCdekSimulator, type CdekSimulator } from '../../simulators/cdek/index.ts';
 import { createOzonSimulator, type OzonSimulator } from '../../simulators/ozon/server.ts';
-import { OzonState, seedOzon, type OzonCustomer, type OzonDeliveryMethod, type OzonPosting } from '../../simulators/ozon/state.ts';
+import {
+  OzonState,
+  seedOzon,
+  type OzonCustomer,
+  type OzonDeliveryMethod,
+  type OzonPosting,
+} from '../../simulators/ozon/state.ts';
 import { createAccount, requireMasterKey } from '../channels/core/accounts.ts';
 import type { ChannelModule } from '../channels/core/module.ts';
 import { seedCatalog } from '../channels/core/testing.ts';
@@ -15,7 +21,13 @@ import { setDeliveryLink, type DeliveryLinkInput } from './links.ts';
  * by a CDEK method, a CDEK simulator, their accounts in Sklad and the link between them.
  */
 
-export const cdekMethod: OzonDeliveryMethod = { id: 1_020_000_089_903_000, name: 'СДЭК Курьер', tplProvider: 'СДЭК', tplProviderId: 1_020_000_000_000, integration: 'non_integrated' };
+export const cdekMethod: OzonDeliveryMethod = {
+  id: 1_020_000_089_903_000,
+  name: 'СДЭК Курьер',
+  tplProvider: 'СДЭК',
+  tplProviderId: 1_020_000_000_000,
+  integration: 'non_integrated',
+};
 export const cdekKeys = { clientId: 'sklad-test-account', clientSecret: 'sklad-test-secure-password' };
 export const linkDefaults = { weight_grams: 800, length_cm: 30, width_cm: 20, height_cm: 10, phone: '+79991234567' };
 
@@ -28,7 +40,17 @@ const cities = [
 /** The i-th buyer, in a city CDEK serves unless one is given (the simulator refuses Певек). */
 export function buyer(i: number, city?: { city: string; region: string; address: string }): OzonCustomer {
   const [c, region, address, zip] = cities[i % cities.length];
-  return { id: 5_000 + i, name: `Покупатель ${i}`, address: { country: 'Россия', region: city?.region ?? region, city: city?.city ?? c, addressTail: city?.address ?? address, zipCode: zip } };
+  return {
+    id: 5_000 + i,
+    name: `Покупатель ${i}`,
+    address: {
+      country: 'Россия',
+      region: city?.region ?? region,
+      city: city?.city ?? c,
+      addressTail: city?.address ?? address,
+      zipCode: zip,
+    },
+  };
 }
 
 export const refusedTown = { city: 'Певек', region: 'Чукотский автономный округ', address: 'ул. Пугачёва, д. 3' };
@@ -39,7 +61,17 @@ export const refusedTown = { city: 'Певек', region: 'Чукотский а�
  * the benchmark measure that instead of the flow.
  */
 export const unthrottledModules = (): ChannelModule[] =>
-  registry.map((m) => (m.delivery ? { ...m, connector: { ...m.connector, limits: { ...m.connector.limits, requestsPerSecond: 2_000, burst: 500, maxConcurrent: 64 } } } : m));
+  registry.map((m) =>
+    m.delivery
+      ? {
+          ...m,
+          connector: {
+            ...m.connector,
+            limits: { ...m.connector.limits, requestsPerSecond: 2_000, burst: 500, maxConcurrent: 64 },
+          },
+        }
+      : m,
+  );
 
 export interface DeliveryFixture {
   ozon: OzonSimulator;
@@ -57,17 +89,55 @@ export async function startDeliveryFixture(
   options: { products?: number; processingMs?: number | null; link?: Partial<DeliveryLinkInput>; name?: string } = {},
 ): Promise<DeliveryFixture> {
   const products = options.products ?? 10;
-  const state = seedOzon(new OzonState(), { products, offerId: (i) => `DLV-${i}`, fboWarehouses: 1, fbsWarehouses: 1, rfbsWarehouses: 0, seed: 3 });
+  const state = seedOzon(new OzonState(), {
+    products,
+    offerId: (i) => `DLV-${i}`,
+    fboWarehouses: 1,
+    fbsWarehouses: 1,
+    rfbsWarehouses: 0,
+    seed: 3,
+  });
   const ozon = createOzonSimulator({ state, requestsPerSecond: 10_000, pairUpdateIntervalMs: 0 });
-  const cdek = createCdekSimulator({ clients: [cdekKeys], processingMs: options.processingMs === undefined ? 150 : options.processingMs });
+  const cdek = createCdekSimulator({
+    clients: [cdekKeys],
+    processingMs: options.processingMs === undefined ? 150 : options.processingMs,
+  });
   const [ozonServer, cdekServer] = [await ozon.listen(), await cdek.listen()];
   const masterKey = requireMasterKey(hub.masterKey);
   const name = options.name ?? `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
   const [exists] = await rows(hub.db, sql`select 1 from products where sku = 'DLV-1'`);
-  if (!exists) await seedCatalog(hub.db, { count: products, skuPrefix: 'DLV-', stock: () => 1_000, warehouseCode: 'DLV' });
-  const ozonAccount = await createAccount(hub.db, masterKey, { channel: 'ozon', name: `Ozon ${name}`, baseUrl: ozonServer.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey }, settings: {} }, 'test');
-  const cdekAccount = await createAccount(hub.db, masterKey, { channel: 'cdek', name: `CDEK ${name}`, baseUrl: cdekServer.url, credentials: cdekKeys, settings: { shipmentPoint: 'MSK005' } }, 'test');
-  await setDeliveryLink(hub.db, ozonAccount.id, { delivery_account_id: cdekAccount.id, methods: [String(cdekMethod.id)], defaults: linkDefaults, ...options.link }, 'test');
+  if (!exists)
+    await seedCatalog(hub.db, { count: products, skuPrefix: 'DLV-', stock: () => 1_000, warehouseCode: 'DLV' });
+  const ozonAccount = await createAccount(
+    hub.db,
+    masterKey,
+    {
+      channel: 'ozon',
+      name: `Ozon ${name}`,
+      baseUrl: ozonServer.url,
+      credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+      settings: {},
+    },
+    'test',
+  );
+  const cdekAccount = await createAccount(
+    hub.db,
+    masterKey,
+    {
+      channel: 'cdek',
+      name: `CDEK ${name}`,
+      baseUrl: cdekServer.url,
+      credentials: cdekKeys,
+      settings: { shipmentPoint: 'MSK005' },
+    },
+    'test',
+  );
+  await setDeliveryLink(
+    hub.db,
+    ozonAccount.id,
+    { delivery_account_id: cdekAccount.id, methods: [String(cdekMethod.id)], defaults: linkDefaults, ...options.link },
+    'test',
+  );
   const fbs = state.warehouses.find((w) => w.type === 'fbs')!;
   let next = 0;
   return {

@@ -23,7 +23,13 @@ const ean13 = (n: number) => {
   return `${body}${gtinCheckDigit(body)}`;
 };
 
-const rows: [sku: string, name: string, stock: number, priceRub: number, attributes: Record<string, string | number>][] = [
+const rows: [
+  sku: string,
+  name: string,
+  stock: number,
+  priceRub: number,
+  attributes: Record<string, string | number>,
+][] = [
   ['DEMO-MUG-RED', 'Demo mug, red, 350 ml', 40, 590, { colour: 'red', volume_ml: 350 }],
   ['DEMO-MUG-BLUE', 'Demo mug, blue, 350 ml', 35, 590, { colour: 'blue', volume_ml: 350 }],
   ['DEMO-TEE-S', 'Demo T-shirt, white, S', 25, 1290, { colour: 'white', size: 'S' }],
@@ -40,7 +46,12 @@ const rows: [sku: string, name: string, stock: number, priceRub: number, attribu
 ];
 
 export const demoCatalogue: DemoProduct[] = rows.map(([sku, name, stock, priceRub, attributes], i) => ({
-  sku, name, ean: ean13(i + 1), stock, priceRub, attributes,
+  sku,
+  name,
+  ean: ean13(i + 1),
+  stock,
+  priceRub,
+  attributes,
 }));
 
 export const DEMO_WAREHOUSE = { code: 'DEMO', name: 'Demo warehouse' } as const;

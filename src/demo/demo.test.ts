@@ -27,7 +27,11 @@ const children: ChildProcess[] = [];
 
 /** Starts `sklad start` and waits for its banner (the blank line that ends it). */
 async function start(env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, ['bin/sklad.mjs', 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/sklad.mjs', 'start'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
@@ -54,21 +58,39 @@ async function stop(running: Running | undefined) {
 function env(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' };
   // Nothing from the machine that would change what a new user sees.
-  for (const name of ['SKLAD_DEMO', 'DATABASE_URL', 'SKLAD_MASTER_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'BOT_WEBHOOK_URL', 'WIX_API_KEY', 'WIX_SITE_ID']) delete base[name];
+  for (const name of [
+    'SKLAD_DEMO',
+    'DATABASE_URL',
+    'SKLAD_MASTER_KEY',
+    'TELEGRAM_BOT_TOKEN',
+    'TELEGRAM_API_ROOT',
+    'BOT_WEBHOOK_URL',
+    'WIX_API_KEY',
+    'WIX_SITE_ID',
+  ])
+    delete base[name];
   for (const [name, value] of Object.entries(overrides)) if (value !== undefined) base[name] = value;
   return base;
 }
 
-const api = (url: string, key: string) => async <T = any>(p: string, init: RequestInit = {}): Promise<T> => {
-  const res = await fetch(`${url}/api/v1${p}`, { ...init, headers: { 'x-api-secret-key': key, 'content-type': 'application/json', ...init.headers } });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${p}: ${res.status} ${JSON.stringify(body)}`);
-  return body as T;
-};
+const api =
+  (url: string, key: string) =>
+  async <T = any>(p: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(`${url}/api/v1${p}`, {
+      ...init,
+      headers: { 'x-api-secret-key': key, 'content-type': 'application/json', ...init.headers },
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${p}: ${res.status} ${JSON.stringify(body)}`);
+    return body as T;
+  };
 
 /** Any answer, not only a 2xx; `p` as the seed writes it (root paths, /api/v1/…). */
 const send = async (url: string, key: string, p: string, init: RequestInit = {}) => {
-  const res = await fetch(`${url}${p}`, { ...init, headers: { 'x-api-secret-key': key, 'content-type': 'application/json', ...init.headers } });
+  const res = await fetch(`${url}${p}`, {
+    ...init,
+    headers: { 'x-api-secret-key': key, 'content-type': 'application/json', ...init.headers },
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
 
@@ -81,24 +103,45 @@ const send = async (url: string, key: string, p: string, init: RequestInit = {})
 async function seed001Walkthrough(running: Running, key: string) {
   const call = (p: string, init?: RequestInit) => send(running.url, key, p, init);
   const issued = /a second key it issued, unused: (\S+)/.exec(running.banner)?.[1];
-  expect(issued, 'the banner prints the WB simulator\'s second key').toBeDefined();
+  expect(issued, "the banner prints the WB simulator's second key").toBeDefined();
 
   // 0.2 and 5.1: the first user registered is user 1, the second user 2.
-  const first = await call('/users/', { method: 'POST', body: JSON.stringify({ telegram_id: 123456789, username: 'test_user', first_name: 'Test', last_name: 'User' }) });
+  const first = await call('/users/', {
+    method: 'POST',
+    body: JSON.stringify({ telegram_id: 123456789, username: 'test_user', first_name: 'Test', last_name: 'User' }),
+  });
   expect(first).toMatchObject({ status: 201, body: { id: 1 } });
-  const second = await call('/users/', { method: 'POST', body: JSON.stringify({ telegram_id: 987654321, username: 'second_user', first_name: 'Second', last_name: 'User' }) });
+  const second = await call('/users/', {
+    method: 'POST',
+    body: JSON.stringify({ telegram_id: 987654321, username: 'second_user', first_name: 'Second', last_name: 'User' }),
+  });
   expect(second).toMatchObject({ status: 201, body: { id: 2 } });
   expect((await call('/wb/cabinets/?user_id=1')).body.cabinets).toEqual([]);
 
   // 0.3: a new cabinet with the issued key; 5.2: the second user joins it with the same key.
-  const added = await call(`/wb/cabinets/?user_id=1&api_key=${encodeURIComponent(issued!)}&name=Test%20Cabinet`, { method: 'POST' });
-  expect(added).toMatchObject({ status: 201, body: { created: true, cabinet: { channel: 'wildberries', name: 'Test Cabinet', members: 1 } } });
-  const joined = await call(`/wb/cabinets/?user_id=2&api_key=${encodeURIComponent(issued!)}&name=Team%20Cabinet`, { method: 'POST' });
-  expect(joined).toMatchObject({ status: 200, body: { created: false, joined: true, cabinet: { id: added.body.cabinet.id, members: 2 } } });
-  for (const user of [1, 2]) expect((await call(`/wb/cabinets/?user_id=${user}`)).body.cabinets.map((c: { id: number }) => c.id)).toEqual([added.body.cabinet.id]);
+  const added = await call(`/wb/cabinets/?user_id=1&api_key=${encodeURIComponent(issued!)}&name=Test%20Cabinet`, {
+    method: 'POST',
+  });
+  expect(added).toMatchObject({
+    status: 201,
+    body: { created: true, cabinet: { channel: 'wildberries', name: 'Test Cabinet', members: 1 } },
+  });
+  const joined = await call(`/wb/cabinets/?user_id=2&api_key=${encodeURIComponent(issued!)}&name=Team%20Cabinet`, {
+    method: 'POST',
+  });
+  expect(joined).toMatchObject({
+    status: 200,
+    body: { created: false, joined: true, cabinet: { id: added.body.cabinet.id, members: 2 } },
+  });
+  for (const user of [1, 2])
+    expect((await call(`/wb/cabinets/?user_id=${user}`)).body.cabinets.map((c: { id: number }) => c.id)).toEqual([
+      added.body.cabinet.id,
+    ]);
 
   // 6.1: a key the simulator did not issue is refused, and nothing is kept.
-  const refused = await call('/wb/cabinets/?user_id=1&api_key=INVALID_KEY_0000000000000&name=Test%20Cabinet', { method: 'POST' });
+  const refused = await call('/wb/cabinets/?user_id=1&api_key=INVALID_KEY_0000000000000&name=Test%20Cabinet', {
+    method: 'POST',
+  });
   expect(refused).toMatchObject({ status: 422, body: { error: { code: 'CREDENTIALS_REJECTED' } } });
   expect((await call('/wb/cabinets/?user_id=1')).body.cabinets).toHaveLength(1);
 
@@ -110,7 +153,8 @@ async function seed001Walkthrough(running: Running, key: string) {
     sales = (await call('/api/v1/bot/sales/statistics?user_id=1')).body;
     orders = (await call('/api/v1/bot/orders/statistics?telegram_id=123456789')).body;
     if (sales.buyouts > 0 && sales.returns > 0 && orders.returned === sales.returns) break;
-    if (waited > 90_000) throw new Error(`the new cabinet's sales never moved its orders: ${JSON.stringify({ sales, orders })}`);
+    if (waited > 90_000)
+      throw new Error(`the new cabinet's sales never moved its orders: ${JSON.stringify({ sales, orders })}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(sales.cabinets).toEqual([added.body.cabinet.id]);
@@ -131,7 +175,12 @@ interface Account {
 interface PriceView {
   base: { amount: number; currency: string } | null;
   accounts: { account_id: number; amount: number | null; currency: string | null }[];
-  listings: { account_id: number; last_pushed_amount: number | null; last_pushed_currency: string | null; refusal: string | null }[];
+  listings: {
+    account_id: number;
+    last_pushed_amount: number | null;
+    last_pushed_currency: string | null;
+    refusal: string | null;
+  }[];
 }
 
 for (const kind of testKinds()) {
@@ -140,7 +189,11 @@ for (const kind of testKinds()) {
     const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'sklad-demo-')));
     const masterKey = crypto.randomBytes(32).toString('base64');
     const envFor = (i: number, extra: Record<string, string> = {}) =>
-      env({ SKLAD_DATA_DIR: dirs[i], ...(kind === 'postgres' ? { DATABASE_URL: dbs[i].url, SKLAD_MASTER_KEY: masterKey } : {}), ...extra });
+      env({
+        SKLAD_DATA_DIR: dirs[i],
+        ...(kind === 'postgres' ? { DATABASE_URL: dbs[i].url, SKLAD_MASTER_KEY: masterKey } : {}),
+        ...extra,
+      });
     let running: Running | undefined;
     afterAll(async () => {
       await stop(running);
@@ -155,7 +208,9 @@ for (const kind of testKinds()) {
       let call = api(running.url, key);
 
       const accounts = (await call<{ items: Account[] }>('/channels/accounts')).items;
-      expect(new Set(accounts.map((a) => a.channel))).toEqual(new Set(channelModules().map((m) => m.connector.channel)));
+      expect(new Set(accounts.map((a) => a.channel))).toEqual(
+        new Set(channelModules().map((m) => m.connector.channel)),
+      );
       for (const a of accounts) {
         expect(a.name).toMatch(/^Demo /);
         expect(a.status).toBe('active');
@@ -163,13 +218,25 @@ for (const kind of testKinds()) {
         expect(running.banner).toContain(`account ${a.id}  simulator ${a.base_url}`);
       }
       // Every seed's account: Lamoda twice (RU and KZ).
-      expect(accounts.filter((a) => a.channel === 'lamoda').map((a) => a.name).sort()).toEqual(['Demo Lamoda KZ', 'Demo Lamoda RU']);
-      const shops = accounts.filter((a) => moduleFor(a.channel)?.connector.capabilities.listings && a.channel !== 'iiko');
+      expect(
+        accounts
+          .filter((a) => a.channel === 'lamoda')
+          .map((a) => a.name)
+          .sort(),
+      ).toEqual(['Demo Lamoda KZ', 'Demo Lamoda RU']);
+      const shops = accounts.filter(
+        (a) => moduleFor(a.channel)?.connector.capabilities.listings && a.channel !== 'iiko',
+      );
       // The KZ shop is the catalog export's target: its catalog comes over from the RU shop.
       for (const a of shops.filter((x) => x.name !== 'Demo Lamoda KZ')) {
-        const listings = await call<{ items: { match_state: string }[]; total: number }>(`/channels/accounts/${a.id}/listings?limit=100`);
+        const listings = await call<{ items: { match_state: string }[]; total: number }>(
+          `/channels/accounts/${a.id}/listings?limit=100`,
+        );
         expect(listings.total, `${a.name} listings`).toBeGreaterThanOrEqual(12);
-        expect(listings.items.every((l) => l.match_state === 'matched'), `${a.name}: every listing matched`).toBe(true);
+        expect(
+          listings.items.every((l) => l.match_state === 'matched'),
+          `${a.name}: every listing matched`,
+        ).toBe(true);
       }
 
       const products = await call<{ items: { id: number; sku: string }[]; total: number }>('/products?limit=100');
@@ -181,13 +248,16 @@ for (const kind of testKinds()) {
       for (let waited = 0; ; waited += 250) {
         const price = await call<PriceView>(`/products/${mug.id}/price`);
         expect(price.base).toMatchObject({ amount: 59_000, currency: 'RUB' });
-        expect(price.accounts).toContainEqual(expect.objectContaining({ account_id: allegro.id, amount: 2_950, currency: 'PLN' }));
+        expect(price.accounts).toContainEqual(
+          expect.objectContaining({ account_id: allegro.id, amount: 2_950, currency: 'PLN' }),
+        );
         const listing = price.listings.find((l) => l.account_id === allegro.id);
         if (listing?.last_pushed_currency === 'PLN') {
           expect(listing).toMatchObject({ last_pushed_amount: 2_950, refusal: null });
           break;
         }
-        if (waited > 60_000) throw new Error(`the demo's Allegro listing never got its price: ${JSON.stringify(price.listings)}`);
+        if (waited > 60_000)
+          throw new Error(`the demo's Allegro listing never got its price: ${JSON.stringify(price.listings)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       const warehouses = await call<{ items: { id: number; code: string }[] }>('/warehouses?limit=100');
@@ -198,7 +268,9 @@ for (const kind of testKinds()) {
 
       const orders = await call<{ items: { channel: string }[]; total: number }>('/orders?limit=200');
       expect(orders.total).toBeGreaterThan(0);
-      expect(new Set(orders.items.map((o) => o.channel))).toEqual(new Set(['allegro', 'ozon', 'wildberries', 'kaspi', 'lamoda', 'namshi']));
+      expect(new Set(orders.items.map((o) => o.channel))).toEqual(
+        new Set(['allegro', 'ozon', 'wildberries', 'kaspi', 'lamoda', 'namshi']),
+      );
       // Seed 004: every order becomes a deal on the demo portal within seconds; Ozon's CDEK postings delivery orders, one refused.
       for (let waited = 0; ; waited += 250) {
         const left = await call<{ total: number }>('/orders?limit=1&crm_state=not_sent');
@@ -224,10 +296,14 @@ for (const kind of testKinds()) {
       expect(running.banner).toContain(`iiko setting 1: ${menu.total} menu products`);
       // The notifier's demo people share the demo cabinets; the bot talks to them on the Telegram simulator.
       expect(running.banner).toMatch(/Telegram: .*\/__sim\/telegram\/chats\/700000001/);
-      const cabinets = await fetch(`${running.url}/wb/cabinets/?telegram_id=700000001`, { headers: { 'x-api-secret-key': key } });
+      const cabinets = await fetch(`${running.url}/wb/cabinets/?telegram_id=700000001`, {
+        headers: { 'x-api-secret-key': key },
+      });
       expect(cabinets.status).toBe(200);
       const memberOf = ((await cabinets.json()) as { cabinets: { id: number }[] }).cabinets.map((c) => c.id);
-      const cabinetsOf = accounts.filter((a) => moduleFor(a.channel)?.connector.capabilities.orders && !moduleFor(a.channel)?.demo?.connect);
+      const cabinetsOf = accounts.filter(
+        (a) => moduleFor(a.channel)?.connector.capabilities.orders && !moduleFor(a.channel)?.demo?.connect,
+      );
       expect(memberOf.sort((a, b) => a - b)).toEqual(cabinetsOf.map((a) => a.id).sort((a, b) => a - b));
 
       await stop(running);
@@ -241,24 +317,32 @@ for (const kind of testKinds()) {
       for (const a of again) {
         // Pointed at this start's simulator, whose fresh state still takes the account's keys.
         expect(running.banner).toContain(`account ${a.id}  simulator ${a.base_url}`);
-        const verdict = await call<{ ok: boolean; reason: string | null }>(`/channels/accounts/${a.id}/validate`, { method: 'POST' });
+        const verdict = await call<{ ok: boolean; reason: string | null }>(`/channels/accounts/${a.id}/validate`, {
+          method: 'POST',
+        });
         expect(verdict, a.name).toMatchObject({ ok: true });
       }
       expect((await call<{ total: number }>('/products?limit=1')).total).toBe(12);
       expect((await call<{ total: number }>('/orders?limit=1')).total).toBe(orders.total);
       expect((await call<{ total: number }>('/data/products?setting_id=1&limit=1')).total).toBe(menu.total);
-      expect((await call<{ items: { code: string }[] }>('/warehouses?limit=100')).items.filter((w) => w.code === 'DEMO')).toHaveLength(1);
+      expect(
+        (await call<{ items: { code: string }[] }>('/warehouses?limit=100')).items.filter((w) => w.code === 'DEMO'),
+      ).toHaveLength(1);
 
       // Turned off, its accounts would call ports nobody listens on: they wait, disabled, and come back with the demo.
       await stop(running);
       running = await start(envFor(0, { SKLAD_DEMO: '0' }));
       expect(running.banner).toContain(`Demo: off (SKLAD_DEMO=0); its ${accounts.length} account(s) are disabled`);
       call = api(running.url, key);
-      expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(accounts.map(() => 'disabled'));
+      expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(
+        accounts.map(() => 'disabled'),
+      );
       await stop(running);
       running = await start(envFor(0));
       call = api(running.url, key);
-      expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(accounts.map(() => 'active'));
+      expect((await call<{ items: Account[] }>('/channels/accounts')).items.map((a) => a.status)).toEqual(
+        accounts.map(() => 'active'),
+      );
 
       await seed001Walkthrough(running, key);
       await stop(running);

@@ -39,7 +39,15 @@ export async function startDemoSimulators(options: { withOrders: boolean }): Pro
         closers.push(server.close);
         const name = `Demo ${seed.name ?? connector.title}`;
         const key = i === 0 ? connector.channel : `${connector.channel}:${name}`;
-        channels.set(key, { key, channel: connector.channel, name, seed, url: server.url, buyersAct, restoreQuantities });
+        channels.set(key, {
+          key,
+          channel: connector.channel,
+          name,
+          seed,
+          url: server.url,
+          buyersAct,
+          restoreQuantities,
+        });
       }
     }
     return { channels, close: async () => void (await Promise.all(closers.map((c) => c()))) };

@@ -25,12 +25,19 @@ export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
   setDemoServiceUrls([]);
   if (hub.config.SKLAD_DEMO === '0') {
     const parked = await parkDemo(hub);
-    if (parked) last = { lines: [`Demo: off (SKLAD_DEMO=0); its ${parked} account(s) are disabled until a start without SKLAD_DEMO=0`] };
+    if (parked)
+      last = {
+        lines: [`Demo: off (SKLAD_DEMO=0); its ${parked} account(s) are disabled until a start without SKLAD_DEMO=0`],
+      };
     return async () => {};
   }
   const mode = await demoMode(hub);
   if (mode === 'skip') {
-    last = { lines: ['Demo: not set up, as this database already holds products or channel accounts of its own (SKLAD_DEMO=0 hides this line)'] };
+    last = {
+      lines: [
+        'Demo: not set up, as this database already holds products or channel accounts of its own (SKLAD_DEMO=0 hides this line)',
+      ],
+    };
     return async () => {};
   }
   let sims: DemoSimulators | null = null;
@@ -44,7 +51,11 @@ export async function demoStartHook(hub: Hub): Promise<() => Promise<void>> {
   } catch (error) {
     // The demo is a convenience: Sklad itself still starts without it.
     hub.logger.error({ err: error }, 'demo: setup failed');
-    last = { lines: [`Demo: setup failed (${(error as Error).message}); Sklad runs without it. SKLAD_DEMO=0 turns the demo off.`] };
+    last = {
+      lines: [
+        `Demo: setup failed (${(error as Error).message}); Sklad runs without it. SKLAD_DEMO=0 turns the demo off.`,
+      ],
+    };
     await sims?.close();
     sims = null;
   }

@@ -50,7 +50,10 @@ async function openScaleOutHub(role: string) {
  * scale test's fixture (src/engine/test-fixtures/) uses it. Production needs none.
  */
 export async function loadExtraJobModules(value = process.env.SKLAD_EXTRA_JOB_MODULES) {
-  for (const file of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const file of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     await import(pathToFileURL(path.resolve(file)).href);
   }
 }

@@ -100,25 +100,45 @@ function filters(f: ErrorGroupFilter): { where: SQL; having: SQL } {
     and (${f.channel ?? null}::text is null or ca.channel = ${f.channel ?? null})
     and (${f.jobType ?? null}::text is null or k.job_type = ${f.jobType ?? null})`;
   const state = f.state ?? 'open';
-  const having = state === 'open' ? sql`bool_or(not k.resolved)` : state === 'resolved' ? sql`not bool_or(not k.resolved)` : sql`true`;
+  const having =
+    state === 'open'
+      ? sql`bool_or(not k.resolved)`
+      : state === 'resolved'
+        ? sql`not bool_or(not k.resolved)`
+        : sql`true`;
   return { where, having };
 }
 
 /** Groups, the latest problem first. */
 export async function listErrorGroups(ex: Executor, f: ErrorGroupFilter & { limit: number; offset: number }) {
   const { where, having } = filters(f);
-  const items = await rows<ErrorGroup>(ex, sql`${grouped(where, having)} order by max(k.at) desc, k.key limit ${f.limit} offset ${f.offset}`);
-  const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from (${grouped(where, having)}) g`);
+  const items = await rows<ErrorGroup>(
+    ex,
+    sql`${grouped(where, having)} order by max(k.at) desc, k.key limit ${f.limit} offset ${f.offset}`,
+  );
+  const [{ total }] = await rows<{ total: number }>(
+    ex,
+    sql`select count(*)::int as total from (${grouped(where, having)}) g`,
+  );
   return { items, total };
 }
 
 /** Open groups per account (null: not an account's), for the dashboard. */
 export async function openErrorCounts(ex: Executor) {
-  return rows<{ account_id: number | null; account: string | null; channel: string | null; groups: number; last_seen: string }>(ex, sql`
+  return rows<{
+    account_id: number | null;
+    account: string | null;
+    channel: string | null;
+    groups: number;
+    last_seen: string;
+  }>(
+    ex,
+    sql`
     select g.account_id, g.account, g.channel, count(*)::int as groups, max(g.last_seen) as last_seen
       from (${grouped(sql`true`, sql`bool_or(not k.resolved)`)}) g
      group by g.account_id, g.account, g.channel
-     order by max(g.last_seen) desc`);
+     order by max(g.last_seen) desc`,
+  );
 }
 
 export interface ErrorAttempt {
@@ -134,15 +154,21 @@ export interface ErrorAttempt {
 }
 
 /** One group with every attempt in it, newest first (at most 500). */
-export async function getErrorGroup(ex: Executor, key: string): Promise<{ group: ErrorGroup; attempts: ErrorAttempt[] }> {
+export async function getErrorGroup(
+  ex: Executor,
+  key: string,
+): Promise<{ group: ErrorGroup; attempts: ErrorAttempt[] }> {
   const [group] = await rows<ErrorGroup>(ex, grouped(sql`k.key = ${key}`, sql`true`));
   if (!group) throw new DomainError('NOT_FOUND', `There is no error group ${key}`, 404, { key });
-  const items = await rows<ErrorAttempt>(ex, sql`
+  const items = await rows<ErrorAttempt>(
+    ex,
+    sql`
     ${attempts}
     select k.id, k.job_id, k.outbox_id, k.attempt, k.error, k.http_status, iso(k.at) as at,
            case when k.job_id is not null then k.job_status when k.o_processed is not null then 'processed'
                 when k.o_dead is not null then 'dead' when k.o_id is not null then 'pending' end as job_status, k.resolved
-      from k where k.key = ${key} order by k.id desc limit 500`);
+      from k where k.key = ${key} order by k.id desc limit 500`,
+  );
   return { group, attempts: items };
 }
 
@@ -157,9 +183,12 @@ export interface GroupRetry {
 /** Runs every open subject of the group again now: dead, failed or cancelled jobs, dead outbox messages. */
 export async function retryErrorGroup(ex: Executor, key: string): Promise<GroupRetry> {
   await getErrorGroup(ex, key);
-  const subjects = await rows<{ job_id: number | null; outbox_id: number | null }>(ex, sql`
+  const subjects = await rows<{ job_id: number | null; outbox_id: number | null }>(
+    ex,
+    sql`
     ${attempts}
-    select distinct k.job_id, k.outbox_id from k where k.key = ${key} and not k.resolved and k.can_retry`);
+    select distinct k.job_id, k.outbox_id from k where k.key = ${key} and not k.resolved and k.can_retry`,
+  );
   const result: GroupRetry = { key, jobs: [], outbox: [], skipped: [] };
   for (const { job_id } of subjects) {
     if (job_id === null) continue;
@@ -173,10 +202,13 @@ export async function retryErrorGroup(ex: Executor, key: string): Promise<GroupR
   }
   const outboxIds = subjects.flatMap((s) => (s.outbox_id === null ? [] : [s.outbox_id]));
   if (outboxIds.length) {
-    const revived = await rows<{ id: number }>(ex, sql`
+    const revived = await rows<{ id: number }>(
+      ex,
+      sql`
       update outbox set dead_at = null, available_at = now(), attempts = 0, locked_by = null, lease_until = null
        where id = any(${sql.param(outboxIds)}::bigint[]) and dead_at is not null and processed_at is null
-      returning id`);
+      returning id`,
+    );
     result.outbox = revived.map((r) => r.id).sort((a, b) => a - b);
     if (revived.length) notifyEnqueued();
   }

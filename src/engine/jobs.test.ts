@@ -31,32 +31,52 @@ describeEachDatabase('jobs', (t) => {
     await progress({ done: 1, total: 1, message: 'echoed' });
     return { echoed: job.payload };
   });
-  defineJobType(type('broken'), () => {
-    count('broken');
-    throw new JobError('the service is down', { httpStatus: 503 });
-  }, { maxAttempts: 3, backoffMs: 5 });
-  defineJobType(type('throttled'), () => {
-    count('throttled');
-    throw new JobError('slow down', { httpStatus: 429, retryAfterMs: 60_000 });
-  }, { backoffMs: 5 });
-  defineJobType(type('rejected'), () => {
-    count('rejected');
-    throw new PermanentJobError('the key was rejected', { httpStatus: 401 });
-  }, { backoffMs: 5 });
-  defineJobType(type('slow'), async ({ signal }) => {
-    count('slow');
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    return { aborted: signal.aborted };
-  }, { leaseMs: 2_000 });
+  defineJobType(
+    type('broken'),
+    () => {
+      count('broken');
+      throw new JobError('the service is down', { httpStatus: 503 });
+    },
+    { maxAttempts: 3, backoffMs: 5 },
+  );
+  defineJobType(
+    type('throttled'),
+    () => {
+      count('throttled');
+      throw new JobError('slow down', { httpStatus: 429, retryAfterMs: 60_000 });
+    },
+    { backoffMs: 5 },
+  );
+  defineJobType(
+    type('rejected'),
+    () => {
+      count('rejected');
+      throw new PermanentJobError('the key was rejected', { httpStatus: 401 });
+    },
+    { backoffMs: 5 },
+  );
+  defineJobType(
+    type('slow'),
+    async ({ signal }) => {
+      count('slow');
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      return { aborted: signal.aborted };
+    },
+    { leaseMs: 2_000 },
+  );
   defineJobType(type('lost'), () => ({ done: count('lost') }), { leaseMs: 300 });
 
   const jobTypes = ['echo', 'broken', 'throttled', 'rejected', 'slow'].map(type);
   const errorsOf = (jobId: number) =>
-    rows<{ attempt: number; error: string; http_status: number | null }>(hub.db, sql`select attempt, error, http_status from outbox_errors where job_id = ${jobId} order by id`);
-  const ended = (id: number) => waitFor(`job ${id} to end`, async () => {
-    const job = await getJob(hub.db, id);
-    return ['succeeded', 'dead', 'cancelled'].includes(job.status) ? job : null;
-  });
+    rows<{ attempt: number; error: string; http_status: number | null }>(
+      hub.db,
+      sql`select attempt, error, http_status from outbox_errors where job_id = ${jobId} order by id`,
+    );
+  const ended = (id: number) =>
+    waitFor(`job ${id} to end`, async () => {
+      const job = await getJob(hub.db, id);
+      return ['succeeded', 'dead', 'cancelled'].includes(job.status) ? job : null;
+    });
 
   beforeAll(() => {
     hub = testHub(t.database);
@@ -75,7 +95,12 @@ describeEachDatabase('jobs', (t) => {
 
     const { id } = await hub.db.transaction((tx) => enqueueJob(tx, { type: type('echo'), payload: { n: 1 } }));
     const job = await ended(id);
-    expect(job).toMatchObject({ status: 'succeeded', attempts: 1, result: { echoed: { n: 1 } }, progress: { done: 1, total: 1 } });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      result: { echoed: { n: 1 } },
+      progress: { done: 1, total: 1 },
+    });
     expect(ran.echo).toBe(1);
   });
 
@@ -95,13 +120,23 @@ describeEachDatabase('jobs', (t) => {
   test('each failed attempt is a row in outbox_errors; after the last one the job is dead', async () => {
     const { id } = await enqueueJob(hub.db, { type: type('broken') });
     const job = await ended(id);
-    expect(job).toMatchObject({ status: 'dead', attempts: 3, max_attempts: 3, last_error: 'JobError: the service is down', last_http_status: 503 });
-    expect(await errorsOf(id)).toEqual([1, 2, 3].map((attempt) => ({ attempt, error: 'JobError: the service is down', http_status: 503 })));
+    expect(job).toMatchObject({
+      status: 'dead',
+      attempts: 3,
+      max_attempts: 3,
+      last_error: 'JobError: the service is down',
+      last_http_status: 503,
+    });
+    expect(await errorsOf(id)).toEqual(
+      [1, 2, 3].map((attempt) => ({ attempt, error: 'JobError: the service is down', http_status: 503 })),
+    );
   });
 
   test('a Retry-After longer than the back-off delays the next attempt that long', async () => {
     const { id } = await enqueueJob(hub.db, { type: type('throttled') });
-    const job = await waitFor('the first attempt to fail', async () => ((await getJob(hub.db, id)).status === 'failed' ? getJob(hub.db, id) : null));
+    const job = await waitFor('the first attempt to fail', async () =>
+      (await getJob(hub.db, id)).status === 'failed' ? getJob(hub.db, id) : null,
+    );
     expect(job).toMatchObject({ attempts: 1, last_http_status: 429 });
     const [gap] = await rows<{ seconds: number }>(
       hub.db,
@@ -115,7 +150,9 @@ describeEachDatabase('jobs', (t) => {
   test('a permanent error makes the job dead at once; retrying it starts its attempts again', async () => {
     const { id } = await enqueueJob(hub.db, { type: type('rejected') });
     expect(await ended(id)).toMatchObject({ status: 'dead', attempts: 1, last_http_status: 401 });
-    await expect(retryJob(hub.db, (await enqueueJob(hub.db, { type: type('echo'), runAt: new Date(Date.now() + 3_600_000) })).id)).rejects.toMatchObject({ code: 'JOB_NOT_RETRYABLE', status: 409 });
+    await expect(
+      retryJob(hub.db, (await enqueueJob(hub.db, { type: type('echo'), runAt: new Date(Date.now() + 3_600_000) })).id),
+    ).rejects.toMatchObject({ code: 'JOB_NOT_RETRYABLE', status: 409 });
     const before = ran.rejected;
     const retried = await retryJob(hub.db, id);
     expect(retried).toMatchObject({ status: 'queued', attempts: 0 });

@@ -198,7 +198,12 @@ export async function getJob(ex: Executor, id: number): Promise<JobRow> {
 export async function retryJob(ex: Executor, id: number): Promise<JobRow> {
   const job = await getJob(ex, id);
   if (!['dead', 'failed', 'cancelled'].includes(job.status)) {
-    throw new DomainError('JOB_NOT_RETRYABLE', `Job ${id} is ${job.status}; only a dead, failed or cancelled job can be retried`, 409, { job_id: id, status: job.status });
+    throw new DomainError(
+      'JOB_NOT_RETRYABLE',
+      `Job ${id} is ${job.status}; only a dead, failed or cancelled job can be retried`,
+      409,
+      { job_id: id, status: job.status },
+    );
   }
   try {
     await ex.execute(sql`
@@ -206,7 +211,9 @@ export async function retryJob(ex: Executor, id: number): Promise<JobRow> {
       where id = ${id} and status in ('dead', 'failed', 'cancelled')`);
   } catch (error) {
     if ((error as { code?: string }).code !== '23505' && !/jobs_active_key/.test(String(error))) throw error;
-    throw new DomainError('JOB_KEY_TAKEN', `Another job with key ${job.key} is already waiting or running`, 409, { key: job.key });
+    throw new DomainError('JOB_KEY_TAKEN', `Another job with key ${job.key} is already waiting or running`, 409, {
+      key: job.key,
+    });
   }
   // Read back before the workers are woken: the answer is the job as retried, not as a worker already took it.
   const retried = await getJob(ex, id);
@@ -218,7 +225,10 @@ export async function retryJob(ex: Executor, id: number): Promise<JobRow> {
 export async function cancelJob(ex: Executor, id: number): Promise<JobRow> {
   const job = await getJob(ex, id);
   if (!activeStatuses.includes(job.status)) {
-    throw new DomainError('JOB_NOT_ACTIVE', `Job ${id} is ${job.status} and cannot be cancelled`, 409, { job_id: id, status: job.status });
+    throw new DomainError('JOB_NOT_ACTIVE', `Job ${id} is ${job.status} and cannot be cancelled`, 409, {
+      job_id: id,
+      status: job.status,
+    });
   }
   await ex.execute(sql`
     update jobs set status = 'cancelled', finished_at = now(), locked_by = null, lease_until = null

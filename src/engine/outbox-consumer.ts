@@ -30,7 +30,10 @@ export interface OutboxOutcome {
   later?: { id: number; delayMs: number }[];
 }
 
-export type OutboxHandler = (hub: Hub, messages: OutboxMessage[]) => Promise<OutboxOutcome | undefined | void> | OutboxOutcome | undefined | void;
+export type OutboxHandler = (
+  hub: Hub,
+  messages: OutboxMessage[],
+) => Promise<OutboxOutcome | undefined | void> | OutboxOutcome | undefined | void;
 
 export interface OutboxConsumer {
   topic: string;
@@ -105,12 +108,21 @@ export async function failBatch(ex: Executor, consumer: OutboxConsumer, messages
  * Each message waits for its own back-off, or is dead when its failure is permanent or its
  * attempts are used up; every failure is a row in outbox_errors. Answers the longest delay.
  */
-export async function failMessages(ex: Executor, consumer: OutboxConsumer, failures: { message: OutboxMessage; error: unknown }[]) {
+export async function failMessages(
+  ex: Executor,
+  consumer: OutboxConsumer,
+  failures: { message: OutboxMessage; error: unknown }[],
+) {
   if (!failures.length) return 0;
   const read = failures.map(({ message, error }) => {
     const failure = readFailure(error);
     const dead = failure.permanent || (consumer.maxAttempts !== null && message.attempt >= consumer.maxAttempts);
-    return { id: message.id, failure, dead, delayMs: dead ? 0 : retryDelayMs(message.attempt, consumer.backoffMs, failure.retryAfterMs) };
+    return {
+      id: message.id,
+      failure,
+      dead,
+      delayMs: dead ? 0 : retryDelayMs(message.attempt, consumer.backoffMs, failure.retryAfterMs),
+    };
   });
   await ex.execute(sql`
     with failed as (

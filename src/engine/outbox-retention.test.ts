@@ -25,19 +25,35 @@ describeEachDatabase('the outbox’s retention', (t) => {
   defineOutboxConsumer(topic, () => undefined);
 
   beforeAll(async () => {
-    const config = { ...loadConfig({ SKLAD_DATA_DIR: '/tmp/sklad-test', LOG_LEVEL: 'silent', SKLAD_OUTBOX_RETENTION_DAYS: '3' } as NodeJS.ProcessEnv) };
+    const config = {
+      ...loadConfig({
+        SKLAD_DATA_DIR: '/tmp/sklad-test',
+        LOG_LEVEL: 'silent',
+        SKLAD_OUTBOX_RETENTION_DAYS: '3',
+      } as NodeJS.ProcessEnv),
+    };
     server = await startTestServer(t.database, { config });
   });
   afterAll(() => server.close());
 
   const count = async (where: ReturnType<typeof sql>) =>
-    (await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from outbox where topic = ${topic} and ${where}`))[0].n;
+    (
+      await rows<{ n: number }>(
+        server.hub.db,
+        sql`select count(*)::int as n from outbox where topic = ${topic} and ${where}`,
+      )
+    )[0].n;
 
   test('every topic Sklad writes has a consumer; a topic without one is refused, not stored', async () => {
     const topics = outboxConsumers().map((c) => c.topic);
-    for (const written of ['stock.changed', 'order.created', 'order.changed', 'crm.export']) expect(topics).toContain(written);
-    await expect(server.hub.db.transaction((tx) => addToOutbox(tx, { topic: 'nobody.reads.this', key: 1 }))).rejects.toThrow(/No outbox consumer/);
-    await expect(server.hub.db.transaction((tx) => addManyToOutbox(tx, 'nobody.reads.this', [1, 2]))).rejects.toThrow(/No outbox consumer/);
+    for (const written of ['stock.changed', 'order.created', 'order.changed', 'crm.export'])
+      expect(topics).toContain(written);
+    await expect(
+      server.hub.db.transaction((tx) => addToOutbox(tx, { topic: 'nobody.reads.this', key: 1 })),
+    ).rejects.toThrow(/No outbox consumer/);
+    await expect(server.hub.db.transaction((tx) => addManyToOutbox(tx, 'nobody.reads.this', [1, 2]))).rejects.toThrow(
+      /No outbox consumer/,
+    );
     expect(await rows(server.hub.db, sql`select id from outbox where topic = 'nobody.reads.this'`)).toEqual([]);
   });
 
@@ -65,16 +81,26 @@ describeEachDatabase('the outbox’s retention', (t) => {
   });
 
   test('the scheduled job removes them with the configured retention', async () => {
-    await server.hub.db.execute(sql`update outbox set processed_at = now() - interval '4 days' where topic = ${topic} and key = 'recent-1'`);
+    await server.hub.db.execute(
+      sql`update outbox set processed_at = now() - interval '4 days' where topic = ${topic} and key = 'recent-1'`,
+    );
     expect(server.hub.config.SKLAD_OUTBOX_RETENTION_DAYS).toBe(3);
     const { id } = await enqueueJob(server.hub.db, { type: 'engine.outbox_cleanup' });
     const stop = startWorkers(server.hub, { types: ['engine.outbox_cleanup'], pollMs: 10 });
     try {
-      await waitFor('the cleanup', async () => (await rows<{ status: string }>(server.hub.db, sql`select status from jobs where id = ${id}`))[0].status === 'succeeded');
+      await waitFor(
+        'the cleanup',
+        async () =>
+          (await rows<{ status: string }>(server.hub.db, sql`select status from jobs where id = ${id}`))[0].status ===
+          'succeeded',
+      );
     } finally {
       await stop();
     }
-    const [job] = await rows<{ result: { deleted: number } }>(server.hub.db, sql`select result from jobs where id = ${id}`);
+    const [job] = await rows<{ result: { deleted: number } }>(
+      server.hub.db,
+      sql`select result from jobs where id = ${id}`,
+    );
     expect(job.result.deleted).toBe(1);
     expect(await count(sql`key like 'recent-%'`)).toBe(4);
   });
@@ -84,7 +110,9 @@ describeEachDatabase('the outbox’s retention', (t) => {
     expect(mine).toMatchObject({ pending: 4, dead: 3, oldest_pending_at: expect.any(String) });
     const session = await createSession(t.database, server.adminKey);
     if (!session || session === 'bot') throw new Error('no session');
-    const html = await (await fetch(`${server.baseUrl}/`, { headers: { cookie: `${SESSION_COOKIE}=${session.id}` } })).text();
+    const html = await (
+      await fetch(`${server.baseUrl}/`, { headers: { cookie: `${SESSION_COOKIE}=${session.id}` } })
+    ).text();
     const total = await outboxBacklog(server.hub.db);
     const stat = (name: string) => new RegExp(`data-stat="${name}"><b>([^<]+)</b>`).exec(html)?.[1];
     expect(Number(stat('outbox-pending')?.replace(/\D/g, ''))).toBe(total.reduce((n, b) => n + b.pending, 0));

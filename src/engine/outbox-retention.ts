@@ -14,10 +14,13 @@ const SLICE = 10_000;
 export async function deleteProcessedOutbox(ex: Executor, days: number): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const gone = await rows<{ id: number }>(ex, sql`
+    const gone = await rows<{ id: number }>(
+      ex,
+      sql`
       delete from outbox where id in (
         select id from outbox where processed_at < now() - make_interval(secs => ${days} * 86400.0) order by id limit ${SLICE})
-      returning id`);
+      returning id`,
+    );
     deleted += gone.length;
     if (gone.length < SLICE) return deleted;
   }
@@ -34,10 +37,13 @@ export interface OutboxBacklog {
 
 /** Per topic, what has not gone through: the dashboard shows it. */
 export async function outboxBacklog(ex: Executor): Promise<OutboxBacklog[]> {
-  return rows<OutboxBacklog>(ex, sql`
+  return rows<OutboxBacklog>(
+    ex,
+    sql`
     select topic, count(*) filter (where dead_at is null)::int as pending, count(*) filter (where dead_at is not null)::int as dead,
            iso(min(created_at) filter (where dead_at is null)) as oldest_pending_at
-      from outbox where processed_at is null group by topic order by topic`);
+      from outbox where processed_at is null group by topic order by topic`,
+  );
 }
 
 /** The engine's own periodic work, wired in src/assembly.ts. */

@@ -26,8 +26,13 @@ describeEachDatabase('outbox consumers answering per message', (t) => {
       for (const m of messages) {
         const n = (seen.get(m.key) ?? 0) + 1;
         seen.set(m.key, n);
-        if (m.key.startsWith('flaky') && n <= 2) failed.push({ id: m.id, error: new JobError(`flaky ${n}`, { httpStatus: 503 }) });
-        if (m.key.startsWith('bad')) failed.push({ id: m.id, error: new PermanentJobError('the CRM refused the deal: bad currency', { httpStatus: 400 }) });
+        if (m.key.startsWith('flaky') && n <= 2)
+          failed.push({ id: m.id, error: new JobError(`flaky ${n}`, { httpStatus: 503 }) });
+        if (m.key.startsWith('bad'))
+          failed.push({
+            id: m.id,
+            error: new PermanentJobError('the CRM refused the deal: bad currency', { httpStatus: 400 }),
+          });
         if (m.key.startsWith('down')) failed.push({ id: m.id, error: new JobError('down', { httpStatus: 502 }) });
         if (m.key.startsWith('wait') && n <= 2) later.push({ id: m.id, delayMs: 10 });
       }
@@ -38,13 +43,22 @@ describeEachDatabase('outbox consumers answering per message', (t) => {
 
   beforeAll(async () => {
     hub = testHub(t.database);
-    await hub.db.transaction((tx) => addManyToOutbox(tx, topic, ['ok-1', 'ok-2', 'flaky-1', 'bad-1', 'down-1', 'wait-1']));
+    await hub.db.transaction((tx) =>
+      addManyToOutbox(tx, topic, ['ok-1', 'ok-2', 'flaky-1', 'bad-1', 'down-1', 'wait-1']),
+    );
     stop = startWorkers(hub, { types: [`outbox:${topic}`], pollMs: 10 });
   });
   afterAll(async () => stop?.());
 
   test('each message ends on its own: done, retried, dead at once when permanent, dead after its attempts', async () => {
-    type Row = { key: string; processed: boolean; dead: boolean; attempts: number; last_error: string | null; errors: number };
+    type Row = {
+      key: string;
+      processed: boolean;
+      dead: boolean;
+      attempts: number;
+      last_error: string | null;
+      errors: number;
+    };
     const state = () =>
       rows<Row>(
         hub.db,
@@ -52,7 +66,7 @@ describeEachDatabase('outbox consumers answering per message', (t) => {
                    (select count(*)::int from outbox_errors e where e.outbox_id = o.id) as errors
               from outbox o where o.topic = ${topic} order by o.key`,
       );
-    await waitFor("every message done or dead", async () => (await state()).every((r) => r.processed || r.dead));
+    await waitFor('every message done or dead', async () => (await state()).every((r) => r.processed || r.dead));
     const byKey = Object.fromEntries((await state()).map((r) => [r.key, r]));
     expect(byKey['ok-1']).toMatchObject({ processed: true, dead: false, errors: 0, attempts: 1 });
     expect(byKey['flaky-1']).toMatchObject({ processed: true, dead: false, errors: 2, attempts: 3 });

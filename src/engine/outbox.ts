@@ -9,11 +9,15 @@ export type OutboxTopic = 'stock.changed' | 'order.created' | 'order.changed' | 
  * short demo): writing one is a mistake in the assembly, refused here rather than stored.
  */
 function requireConsumer(topic: string) {
-  if (!outboxConsumers().some((c) => c.topic === topic)) throw new Error(`No outbox consumer takes "${topic}": define one (src/assembly.ts) or do not write it`);
+  if (!outboxConsumers().some((c) => c.topic === topic))
+    throw new Error(`No outbox consumer takes "${topic}": define one (src/assembly.ts) or do not write it`);
 }
 
 /** Announces a change inside the transaction that makes it; workers pick it up after commit. */
-export async function addToOutbox(tx: Executor, message: { topic: OutboxTopic; key: string | number; payload?: unknown }) {
+export async function addToOutbox(
+  tx: Executor,
+  message: { topic: OutboxTopic; key: string | number; payload?: unknown },
+) {
   requireConsumer(message.topic);
   await tx.execute(sql`
     insert into outbox (topic, key, payload)
@@ -21,7 +25,12 @@ export async function addToOutbox(tx: Executor, message: { topic: OutboxTopic; k
 }
 
 /** Many messages in one statement: a bulk stock import announces all its products at once. */
-export async function addManyToOutbox(tx: Executor, topic: OutboxTopic, keys: (string | number)[], payload: unknown = {}) {
+export async function addManyToOutbox(
+  tx: Executor,
+  topic: OutboxTopic,
+  keys: (string | number)[],
+  payload: unknown = {},
+) {
   if (!keys.length) return;
   requireConsumer(topic);
   await tx.execute(sql`

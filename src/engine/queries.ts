@@ -4,11 +4,17 @@ import { jobColumns, type JobRow } from './jobs.ts';
 
 /** Read side of the engine for the API and the panel. */
 
-export async function listJobs(ex: Executor, f: { type?: string; status?: string; accountId?: number; limit: number; offset: number }) {
+export async function listJobs(
+  ex: Executor,
+  f: { type?: string; status?: string; accountId?: number; limit: number; offset: number },
+) {
   const where = sql`(${f.type ?? null}::text is null or type = ${f.type ?? null})
     and (${f.status ?? null}::text is null or status = ${f.status ?? null})
     and (${f.accountId ?? null}::bigint is null or account_id = ${f.accountId ?? null})`;
-  const items = await rows<JobRow>(ex, sql`select ${jobColumns} from jobs where ${where} order by id desc limit ${f.limit} offset ${f.offset}`);
+  const items = await rows<JobRow>(
+    ex,
+    sql`select ${jobColumns} from jobs where ${where} order by id desc limit ${f.limit} offset ${f.offset}`,
+  );
   const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from jobs where ${where}`);
   return { items, total };
 }
@@ -24,7 +30,10 @@ export interface OutboxErrorRow {
   at: string;
 }
 
-export async function listOutboxErrors(ex: Executor, f: { jobType?: string; jobId?: number; outboxId?: number; limit: number; offset: number }) {
+export async function listOutboxErrors(
+  ex: Executor,
+  f: { jobType?: string; jobId?: number; outboxId?: number; limit: number; offset: number },
+) {
   const where = sql`(${f.jobType ?? null}::text is null or job_type = ${f.jobType ?? null})
     and (${f.jobId ?? null}::bigint is null or job_id = ${f.jobId ?? null})
     and (${f.outboxId ?? null}::bigint is null or outbox_id = ${f.outboxId ?? null})`;
@@ -33,7 +42,10 @@ export async function listOutboxErrors(ex: Executor, f: { jobType?: string; jobI
     sql`select id, job_id, outbox_id, job_type, attempt, error, http_status, iso(at) as at
         from outbox_errors where ${where} order by id desc limit ${f.limit} offset ${f.offset}`,
   );
-  const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from outbox_errors where ${where}`);
+  const [{ total }] = await rows<{ total: number }>(
+    ex,
+    sql`select count(*)::int as total from outbox_errors where ${where}`,
+  );
   return { items, total };
 }
 

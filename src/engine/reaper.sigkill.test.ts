@@ -27,16 +27,24 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 async function killWorkerMidRun(database: { DATABASE_URL?: string; SKLAD_DATA_DIR?: string }) {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', SKLAD_SYNC_RUN_LEASE_SECONDS: '1', ...database };
   if (!database.DATABASE_URL) delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/engine/test-fixtures/embedded-worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/engine/test-fixtures/embedded-worker.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitFor('the worker to start its sync run', () => {
-      if (child.exitCode !== null) throw new Error(`the worker exited: ${output}`);
-      return output.includes('reaper run started');
-    }, 60_000);
+    await waitFor(
+      'the worker to start its sync run',
+      () => {
+        if (child.exitCode !== null) throw new Error(`the worker exited: ${output}`);
+        return output.includes('reaper run started');
+      },
+      60_000,
+    );
   } finally {
     child.kill('SIGKILL');
     await exited;
@@ -53,10 +61,14 @@ async function expectReapedAndRunAgain(database: Database, jobId: number) {
   expect((await runsOf(database)).map((r) => r.status)).toEqual(['running']);
   const stop = startWorkers(testHub(database), { types: ['test.reaper.sync'], pollMs: 20 });
   try {
-    await waitFor('the job to succeed on its next attempt', async () => {
-      const [job] = await rows<{ status: string }>(database.db, sql`select status from jobs where id = ${jobId}`);
-      return job.status === 'succeeded';
-    }, 30_000);
+    await waitFor(
+      'the job to succeed on its next attempt',
+      async () => {
+        const [job] = await rows<{ status: string }>(database.db, sql`select status from jobs where id = ${jobId}`);
+        return job.status === 'succeeded';
+      },
+      30_000,
+    );
   } finally {
     await stop();
   }
@@ -88,7 +100,10 @@ describe.skipIf(!testKinds().includes('pglite'))('a worker killed by SIGKILL mid
 
   test('its sync run is failed by the reaper with the reason, and the job runs again to the end', async () => {
     // A data directory made from the migrated template, with the job waiting in it.
-    const seeded = await openDatabase({ dataDir, loadDataDir: new Blob([fs.readFileSync(pgliteTemplateFile(migrationsHash()))]) });
+    const seeded = await openDatabase({
+      dataDir,
+      loadDataDir: new Blob([fs.readFileSync(pgliteTemplateFile(migrationsHash()))]),
+    });
     const { id } = await enqueueJob(seeded.db, { type: 'test.reaper.sync' });
     await seeded.close();
     await killWorkerMidRun({ SKLAD_DATA_DIR: dataDir });

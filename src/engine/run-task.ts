@@ -2,7 +2,16 @@ import type { Hub } from '../hub.ts';
 import { failJob, renewLease, saveProgress, type Claim } from './claims.ts';
 import { readFailure, retryDelayMs } from './failures.ts';
 import { getJobType, type Job } from './jobs.ts';
-import { failBatch, failMessages, markProcessed, postponeMessages, renewOutboxLease, type OutboxConsumer, type OutboxMessage, type OutboxOutcome } from './outbox-consumer.ts';
+import {
+  failBatch,
+  failMessages,
+  markProcessed,
+  postponeMessages,
+  renewOutboxLease,
+  type OutboxConsumer,
+  type OutboxMessage,
+  type OutboxOutcome,
+} from './outbox-consumer.ts';
 
 /** A job or an outbox batch a worker is running. */
 export interface Task {
@@ -49,7 +58,13 @@ function keepLease(everyMs: number, renew: () => Promise<boolean>, onLost: () =>
 const whenAborted = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 
-export async function runJob(hub: Hub, workerId: string, claim: Claim, task: Task, complete: (claim: Claim, result: unknown) => Promise<void>): Promise<void> {
+export async function runJob(
+  hub: Hub,
+  workerId: string,
+  claim: Claim,
+  task: Task,
+  complete: (claim: Claim, result: unknown) => Promise<void>,
+): Promise<void> {
   const definition = getJobType(claim.type)!;
   const { controller } = task;
   const stopBeat = keepLease(
@@ -71,7 +86,12 @@ export async function runJob(hub: Hub, workerId: string, claim: Claim, task: Tas
   try {
     const result = await Promise.race([
       Promise.resolve().then(() =>
-        definition.handler({ hub, job, signal: controller.signal, progress: (update) => saveProgress(hub.db, workerId, claim, update) }),
+        definition.handler({
+          hub,
+          job,
+          signal: controller.signal,
+          progress: (update) => saveProgress(hub.db, workerId, claim, update),
+        }),
       ),
       whenAborted(controller.signal),
     ]);
@@ -81,11 +101,22 @@ export async function runJob(hub: Hub, workerId: string, claim: Claim, task: Tas
     const failure = readFailure(error);
     const delayMs = retryDelayMs(claim.attempts, definition.backoffMs, failure.retryAfterMs);
     const status = await failJob(hub.db, workerId, claim, failure, delayMs).catch((err) => {
-      hub.logger.error({ err, jobId: claim.id }, 'could not record a failed attempt; the lease will run out and the job will be retried');
+      hub.logger.error(
+        { err, jobId: claim.id },
+        'could not record a failed attempt; the lease will run out and the job will be retried',
+      );
       return null;
     });
     hub.logger.warn(
-      { jobId: claim.id, type: claim.type, attempt: claim.attempts, status, error: failure.message, err: error, retryInMs: status === 'failed' ? delayMs : undefined },
+      {
+        jobId: claim.id,
+        type: claim.type,
+        attempt: claim.attempts,
+        status,
+        error: failure.message,
+        err: error,
+        retryInMs: status === 'failed' ? delayMs : undefined,
+      },
       'job attempt failed',
     );
   } finally {
@@ -94,7 +125,13 @@ export async function runJob(hub: Hub, workerId: string, claim: Claim, task: Tas
   }
 }
 
-export async function runBatch(hub: Hub, workerId: string, consumer: OutboxConsumer, messages: OutboxMessage[], task: Task): Promise<void> {
+export async function runBatch(
+  hub: Hub,
+  workerId: string,
+  consumer: OutboxConsumer,
+  messages: OutboxMessage[],
+  task: Task,
+): Promise<void> {
   const ids = messages.map((m) => m.id);
   const stopBeat = keepLease(
     Math.max(50, Math.floor(consumer.leaseMs / 3)),
@@ -102,15 +139,30 @@ export async function runBatch(hub: Hub, workerId: string, consumer: OutboxConsu
     () => {},
   );
   try {
-    const outcome = await Promise.race([Promise.resolve().then(() => consumer.handler(hub, messages)), whenAborted(task.controller.signal)]);
+    const outcome = await Promise.race([
+      Promise.resolve().then(() => consumer.handler(hub, messages)),
+      whenAborted(task.controller.signal),
+    ]);
     await settleBatch(hub, consumer, messages, outcome || {});
   } catch (error) {
     if (task.released) return;
     const delayMs = await failBatch(hub.db, consumer, messages, error).catch((err) => {
-      hub.logger.error({ err, topic: consumer.topic }, 'could not record a failed outbox batch; its lease will run out');
+      hub.logger.error(
+        { err, topic: consumer.topic },
+        'could not record a failed outbox batch; its lease will run out',
+      );
       return null;
     });
-    hub.logger.warn({ topic: consumer.topic, messages: ids.length, error: readFailure(error).message, err: error, retryInMs: delayMs }, 'outbox batch failed');
+    hub.logger.warn(
+      {
+        topic: consumer.topic,
+        messages: ids.length,
+        error: readFailure(error).message,
+        err: error,
+        retryInMs: delayMs,
+      },
+      'outbox batch failed',
+    );
   } finally {
     stopBeat();
   }
@@ -131,5 +183,9 @@ async function settleBatch(hub: Hub, consumer: OutboxConsumer, messages: OutboxM
   );
   await postponeMessages(hub.db, later);
   await failMessages(hub.db, consumer, failed);
-  if (failed.length) hub.logger.warn({ topic: consumer.topic, failed: failed.length, of: messages.length, err: failed[0].error }, 'outbox messages failed');
+  if (failed.length)
+    hub.logger.warn(
+      { topic: consumer.topic, failed: failed.length, of: messages.length, err: failed[0].error },
+      'outbox messages failed',
+    );
 }

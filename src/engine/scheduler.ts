@@ -11,7 +11,10 @@ const LEASE = 'scheduler';
  * renewed each tick) and fires due schedules; the others wait to take over if it dies.
  * Returns stop(), which gives the leadership up at once.
  */
-export function startScheduler(hub: Hub, options: { tickMs?: number; leaseMs?: number; holder?: string } = {}): () => Promise<void> {
+export function startScheduler(
+  hub: Hub,
+  options: { tickMs?: number; leaseMs?: number; holder?: string } = {},
+): () => Promise<void> {
   const tickMs = options.tickMs ?? 1_000;
   const leaseMs = options.leaseMs ?? 15_000;
   const holder = options.holder ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
@@ -22,7 +25,8 @@ export function startScheduler(hub: Hub, options: { tickMs?: number; leaseMs?: n
 
   const tick = async () => {
     const nowLeading = await acquireLease(hub.db, LEASE, holder, leaseMs);
-    if (nowLeading !== leading) hub.logger.info({ holder }, nowLeading ? 'this scheduler leads' : 'this scheduler no longer leads');
+    if (nowLeading !== leading)
+      hub.logger.info({ holder }, nowLeading ? 'this scheduler leads' : 'this scheduler no longer leads');
     leading = nowLeading;
     if (!leading || stopping) return;
     const fired = await fireDueSchedules(hub.db);
@@ -47,6 +51,9 @@ export function startScheduler(hub: Hub, options: { tickMs?: number; leaseMs?: n
       clearTimeout(timer);
       wake();
       await loop;
-      if (leading) await releaseLease(hub.db, LEASE, holder).catch((err) => hub.logger.error({ err }, 'could not release the scheduler lease'));
+      if (leading)
+        await releaseLease(hub.db, LEASE, holder).catch((err) =>
+          hub.logger.error({ err }, 'could not release the scheduler lease'),
+        );
     })());
 }

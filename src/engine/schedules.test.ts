@@ -5,7 +5,13 @@ import { describeEachDatabase } from '../test/databases.ts';
 import { testHub } from '../test/server.ts';
 import type { Hub } from '../hub.ts';
 import { startScheduler } from './scheduler.ts';
-import { defineSchedule, fireDueSchedules, listScheduleTargets, setAccountSchedulesEnabled, setScheduleOverride } from './schedules.ts';
+import {
+  defineSchedule,
+  fireDueSchedules,
+  listScheduleTargets,
+  setAccountSchedulesEnabled,
+  setScheduleOverride,
+} from './schedules.ts';
 import { waitFor } from './test-fixtures/wait.ts';
 
 describeEachDatabase('schedules', (t) => {
@@ -60,7 +66,9 @@ describeEachDatabase('schedules', (t) => {
     const [a, b] = accounts.map((r) => r.id);
     await fireDueSchedules(hub.db, at('00:00:05'));
     await setAccountSchedulesEnabled(hub.db, a, false);
-    expect((await listScheduleTargets(hub.db)).find((s) => s.accountId === a)?.reason).toBe("the account's schedules are stopped");
+    expect((await listScheduleTargets(hub.db)).find((s) => s.accountId === a)?.reason).toBe(
+      "the account's schedules are stopped",
+    );
     await fireDueSchedules(hub.db, at('01:00:05'));
     expect((await jobsOf(hourly)).map((j) => [j.account_id, j.payload.accountId])).toEqual([[b, b]]);
 
@@ -68,7 +76,11 @@ describeEachDatabase('schedules', (t) => {
     await setScheduleOverride(hub.db, { name: hourly, accountId: b, cron: '30 * * * *' });
     const targets = (await listScheduleTargets(hub.db)).filter((s) => s.definition.name === hourly);
     const c = accounts[2].id;
-    expect(targets.map((s) => [s.accountId, s.cron, s.enabled])).toEqual([[a, '0 * * * *', true], [b, '30 * * * *', true], [c, '0 * * * *', false]]);
+    expect(targets.map((s) => [s.accountId, s.cron, s.enabled])).toEqual([
+      [a, '0 * * * *', true],
+      [b, '30 * * * *', true],
+      [c, '0 * * * *', false],
+    ]);
     // The account whose key was refused is listed stopped, with why.
     expect(targets[2].reason).toMatch(/needs new credentials/);
     await hub.db.execute(sql`update jobs set status = 'succeeded' where type = ${hourly}`);
@@ -78,12 +90,20 @@ describeEachDatabase('schedules', (t) => {
       `${hourly}:${a}:2030-01-01T02:00:00.000Z`,
       `${hourly}:${b}:2030-01-01T01:30:00.000Z`,
     ]);
-    await expect(setScheduleOverride(hub.db, { name: hourly, accountId: b, cron: 'every day' })).rejects.toMatchObject({ code: 'INVALID_CRON' });
+    await expect(setScheduleOverride(hub.db, { name: hourly, accountId: b, cron: 'every day' })).rejects.toMatchObject({
+      code: 'INVALID_CRON',
+    });
   });
 
   // Last: the running schedulers fire schedules at the real time.
   test('of two schedulers one leads; when it stops, the other takes over', async () => {
-    const holder = async () => (await rows<{ holder: string }>(hub.db, sql`select holder from leases where name = 'scheduler' and until > now()`))[0]?.holder;
+    const holder = async () =>
+      (
+        await rows<{ holder: string }>(
+          hub.db,
+          sql`select holder from leases where name = 'scheduler' and until > now()`,
+        )
+      )[0]?.holder;
     const stopA = startScheduler(hub, { tickMs: 30, leaseMs: 5_000, holder: 'A' });
     const stopB = startScheduler(hub, { tickMs: 30, leaseMs: 5_000, holder: 'B' });
     const first = await waitFor('a leader', holder);

@@ -34,7 +34,10 @@ export function parseCron(pattern: string): Cron {
   try {
     return new Cron(pattern, { timezone: 'UTC', paused: true });
   } catch (error) {
-    throw new DomainError('INVALID_CRON', `"${pattern}" is not a cron expression: ${(error as Error).message}`, 400, { cron: pattern, reason: (error as Error).message });
+    throw new DomainError('INVALID_CRON', `"${pattern}" is not a cron expression: ${(error as Error).message}`, 400, {
+      cron: pattern,
+      reason: (error as Error).message,
+    });
   }
 }
 
@@ -84,13 +87,19 @@ export async function listScheduleTargets(ex: Executor): Promise<ScheduleTarget[
              where status in ('active', 'needs_reauth') and channel = any(${sql.param(channels)}::text[]) order by id`,
       )
     : [];
-  const overrides = await rows<{ name: string; account_id: number | null; cron: string | null; enabled: boolean; last_slot: string | null }>(
-    ex,
-    sql`select name, account_id, cron, enabled, iso(last_slot) as last_slot from schedules`,
-  );
-  const find = (name: string, accountId: number | null) => overrides.find((o) => o.name === name && o.account_id === accountId);
+  const overrides = await rows<{
+    name: string;
+    account_id: number | null;
+    cron: string | null;
+    enabled: boolean;
+    last_slot: string | null;
+  }>(ex, sql`select name, account_id, cron, enabled, iso(last_slot) as last_slot from schedules`);
+  const find = (name: string, accountId: number | null) =>
+    overrides.find((o) => o.name === name && o.account_id === accountId);
   return defs.flatMap((definition) => {
-    const targets = definition.perAccountOfChannel ? accounts.filter((a) => a.channel === definition.perAccountOfChannel) : [null];
+    const targets = definition.perAccountOfChannel
+      ? accounts.filter((a) => a.channel === definition.perAccountOfChannel)
+      : [null];
     return targets.map((target) => {
       const accountId = target?.id ?? null;
       const own = find(definition.name, accountId);
@@ -98,13 +107,28 @@ export async function listScheduleTargets(ex: Executor): Promise<ScheduleTarget[
       const account = accountId === null ? undefined : find('*', accountId);
       const cron = own?.cron ?? general?.cron ?? definition.cron;
       const reason =
-        target?.status === 'needs_reauth' ? `the account needs new credentials: ${target.status_reason ?? 'the service refused its key'}`
-        : account?.enabled === false ? "the account's schedules are stopped"
-        : own?.enabled === false || general?.enabled === false ? 'stopped by hand'
-        : null;
+        target?.status === 'needs_reauth'
+          ? `the account needs new credentials: ${target.status_reason ?? 'the service refused its key'}`
+          : account?.enabled === false
+            ? "the account's schedules are stopped"
+            : own?.enabled === false || general?.enabled === false
+              ? 'stopped by hand'
+              : null;
       const enabled = reason === null;
       const lastSlot = own?.last_slot ?? null;
-      return { definition, accountId, cron, enabled, reason, lastSlot, nextRun: enabled ? (parseCron(cron).nextRun(lastSlot ?? new Date())?.toISOString() ?? null) : null };
+      return {
+        definition,
+        accountId,
+        cron,
+        enabled,
+        reason,
+        lastSlot,
+        nextRun: enabled
+          ? (parseCron(cron)
+              .nextRun(lastSlot ?? new Date())
+              ?.toISOString() ?? null)
+          : null,
+      };
     });
   });
 }
@@ -147,7 +171,12 @@ export async function fireDueSchedules(db: Db, now = new Date()): Promise<number
       const job = await enqueueJob(tx, {
         type: target.definition.jobType,
         accountId: target.accountId,
-        payload: { ...target.definition.payload, ...(target.accountId === null ? {} : { accountId: target.accountId }), schedule: name, slot: slot.toISOString() },
+        payload: {
+          ...target.definition.payload,
+          ...(target.accountId === null ? {} : { accountId: target.accountId }),
+          schedule: name,
+          slot: slot.toISOString(),
+        },
         key: `${name}:${target.accountId ?? '-'}:${slot.toISOString()}`,
       });
       return job.deduplicated ? null : job.id;

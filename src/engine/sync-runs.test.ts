@@ -10,9 +10,14 @@ describeEachDatabase('reaping sync runs', (t) => {
     const db = t.database.db;
     const taken = await enqueueJob(db, { type: 'test.reap.taken' });
     const live = await enqueueJob(db, { type: 'test.reap.live' });
-    await db.execute(sql`update jobs set status = 'running', lease_until = now() + interval '1 minute' where id = ${live.id}`);
+    await db.execute(
+      sql`update jobs set status = 'running', lease_until = now() + interval '1 minute' where id = ${live.id}`,
+    );
     const insert = (jobId: number | null, lease: string) =>
-      rows<{ id: number }>(db, sql`insert into sync_runs (type, job_id, lease_until) values ('test.reap', ${jobId}, now() + ${lease}::interval) returning id`);
+      rows<{ id: number }>(
+        db,
+        sql`insert into sync_runs (type, job_id, lease_until) values ('test.reap', ${jobId}, now() + ${lease}::interval) returning id`,
+      );
     const [[expired], [ofTaken], [ofLive], [alone]] = await Promise.all([
       insert(live.id, '-1 second'),
       insert(taken.id, '1 minute'),

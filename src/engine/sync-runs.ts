@@ -58,7 +58,8 @@ export async function withSyncRun<T>(
       if (at >= 0) hub.logger.warn({ syncRunId: id, problem: said }, 'sync run problem with a database error');
       // Why a call stopped reading (a page cap, a repeated cursor) is kept even past the first problems: it explains the run.
       const stopsReading = typeof details === 'object' && details !== null && 'stop' in details && 'call' in details;
-      if (problems.length < MAX_PROBLEMS || stopsReading) problems.push(details === undefined ? { message } : { message, details });
+      if (problems.length < MAX_PROBLEMS || stopsReading)
+        problems.push(details === undefined ? { message } : { message, details });
       dirty = true;
     },
     paged(call, stop, pages) {
@@ -75,8 +76,8 @@ export async function withSyncRun<T>(
     if (renew) renewedAt = Date.now();
     const wrote = dirty;
     dirty = false;
-    await writeCounts(hub.db, id, wrote ? { counts, problems, problemCount, paging } : null, leaseSeconds).catch((err) =>
-      hub.logger.warn({ err, syncRunId: id }, 'could not save sync run counts'),
+    await writeCounts(hub.db, id, wrote ? { counts, problems, problemCount, paging } : null, leaseSeconds).catch(
+      (err) => hub.logger.warn({ err, syncRunId: id }, 'could not save sync run counts'),
     );
   };
   const timer = setInterval(() => void flush(), Math.min(FLUSH_EVERY_MS, (leaseSeconds * 1000) / 4));
@@ -90,7 +91,8 @@ export async function withSyncRun<T>(
     clearInterval(timer);
     // The history shows the error's words; a database error's SQL goes to the log only.
     const message = userMessage(error);
-    if (message !== (error as Error)?.message) hub.logger.warn({ err: error, syncRunId: id }, 'sync run failed on a database error');
+    if (message !== (error as Error)?.message)
+      hub.logger.warn({ err: error, syncRunId: id }, 'sync run failed on a database error');
     await finish(hub.db, id, 'failed', message, counts, problems, problemCount, paging);
     throw error;
   }
@@ -135,7 +137,16 @@ export async function reapSyncRuns(ex: Executor): Promise<number> {
   return reaped.length;
 }
 
-async function finish(ex: Executor, id: number, status: string, error: string | null, c: Counts, problems: unknown[], problemCount: number, paging: Paging) {
+async function finish(
+  ex: Executor,
+  id: number,
+  status: string,
+  error: string | null,
+  c: Counts,
+  problems: unknown[],
+  problemCount: number,
+  paging: Paging,
+) {
   await ex.execute(sql`
     update sync_runs set status = ${status}, error = ${error}, finished_at = clock_timestamp(), lease_until = null,
       duration_ms = greatest(0, round(extract(epoch from clock_timestamp() - started_at) * 1000))::int,
@@ -167,6 +178,9 @@ export async function listSyncRuns(ex: Executor, f: SyncHistoryFilter) {
           fetched, created, updated, pushed, failed, duplicates, error, problems, problem_count, paging, waited_ms
         from sync_runs where ${where} order by started_at desc, id desc limit ${f.limit} offset ${f.offset}`,
   );
-  const [{ total }] = await rows<{ total: number }>(ex, sql`select count(*)::int as total from sync_runs where ${where}`);
+  const [{ total }] = await rows<{ total: number }>(
+    ex,
+    sql`select count(*)::int as total from sync_runs where ${where}`,
+  );
   return { items, total };
 }

@@ -80,7 +80,11 @@ export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promi
       if (!messages.length) continue;
       lastWorkAt = Date.now();
       if (messages.length === consumer.batchSize) more = true;
-      launchBatch(consumer, messages.map((m) => m.id), messages);
+      launchBatch(
+        consumer,
+        messages.map((m) => m.id),
+        messages,
+      );
     }
     const slots = free();
     if (slots < 1 || stopping) return more;
@@ -95,7 +99,12 @@ export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promi
     launch(task, runJob(hub, workerId, claim, task, complete));
   };
   const launchBatch = (consumer: OutboxConsumer, ids: number[], messages: Parameters<typeof runBatch>[3]) => {
-    const task: Task = { name: `outbox:${consumer.topic}:${ids[0]}`, controller: new AbortController(), released: false, outboxIds: ids };
+    const task: Task = {
+      name: `outbox:${consumer.topic}:${ids[0]}`,
+      controller: new AbortController(),
+      released: false,
+      outboxIds: ids,
+    };
     launch(task, runBatch(hub, workerId, consumer, messages, task));
   };
 
@@ -136,8 +145,16 @@ export function startWorkers(hub: Hub, options: WorkerOptions = {}): () => Promi
     while (running.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const left = [...running.values()];
     for (const task of left) task.released = true;
-    await releaseJobs(hub.db, workerId, left.flatMap((t) => (t.jobId ? [t.jobId] : []))).catch((err) => hub.logger.error({ err }, 'could not release jobs'));
-    await releaseOutbox(hub.db, workerId, left.flatMap((t) => t.outboxIds ?? [])).catch((err) => hub.logger.error({ err }, 'could not release outbox'));
+    await releaseJobs(
+      hub.db,
+      workerId,
+      left.flatMap((t) => (t.jobId ? [t.jobId] : [])),
+    ).catch((err) => hub.logger.error({ err }, 'could not release jobs'));
+    await releaseOutbox(
+      hub.db,
+      workerId,
+      left.flatMap((t) => t.outboxIds ?? []),
+    ).catch((err) => hub.logger.error({ err }, 'could not release outbox'));
     for (const task of left) task.controller.abort(new Error('the worker is stopping'));
     hub.logger.info({ workerId, released: left.length }, 'workers stopped');
   }

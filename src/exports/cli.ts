@@ -38,20 +38,27 @@ const parseId = (value: string) => {
 
 /** `--format`: one of the file formats (the import and export commands share it). */
 export const parseFormat = (value: string): FileFormat => {
-  if (!(fileFormats as readonly string[]).includes(value)) throw new InvalidArgumentError(say('cli.export.formatBad', { formats: fileFormats }));
+  if (!(fileFormats as readonly string[]).includes(value))
+    throw new InvalidArgumentError(say('cli.export.formatBad', { formats: fileFormats }));
   return value as FileFormat;
 };
 
 /** `--separator`: CSV's separator, `tab` for a tab. */
 export const parseSeparator = (value: string): Separator => {
   const separator = value === 'tab' || value === '\\t' ? '\t' : value;
-  if (!(separators as readonly string[]).includes(separator)) throw new InvalidArgumentError(say('cli.export.separatorBad'));
+  if (!(separators as readonly string[]).includes(separator))
+    throw new InvalidArgumentError(say('cli.export.separatorBad'));
   return separator as Separator;
 };
 
 async function writeFile(hub: Hub, options: ExportOptions & { out: string }) {
   const { columns } = feedOf(await exportAccount(hub.db, options.to));
-  const written = await writeCatalogFile(fs.createWriteStream(options.out), catalogProducts(hub.db, options.from), columns, options);
+  const written = await writeCatalogFile(
+    fs.createWriteStream(options.out),
+    catalogProducts(hub.db, options.from),
+    columns,
+    options,
+  );
   console.log(say('cli.export.wrote', { count: written, file: options.out }));
 }
 
@@ -69,7 +76,10 @@ async function sendExport(hub: Hub, options: ExportOptions): Promise<ExportView>
 /** The same in the running hub: its workers run the export; its progress is followed here. */
 async function sendInHub(api: HubApi, options: ExportOptions): Promise<ExportView> {
   const started = await api.post('/exports/catalog', z.object({ id: z.number(), job_id: z.number() }), {
-    from: options.from, to: options.to, format: options.format, ...(options.separator ? { separator: options.separator } : {}),
+    from: options.from,
+    to: options.to,
+    format: options.format,
+    ...(options.separator ? { separator: options.separator } : {}),
   });
   const bar = progressBar(say('cli.export.bar'));
   let job: JobView;
@@ -80,29 +90,51 @@ async function sendInHub(api: HubApi, options: ExportOptions): Promise<ExportVie
   }
   const failure = jobFailure(job);
   if (failure) throw failure;
-  return api.get(`/exports/catalog/${started.id}`, shaped<ExportView>('id', 'state', 'counts', 'feeds', 'errors', 'warnings', 'errors_total'));
+  return api.get(
+    `/exports/catalog/${started.id}`,
+    shaped<ExportView>('id', 'state', 'counts', 'feeds', 'errors', 'warnings', 'errors_total'),
+  );
 }
 
 function printExport(view: ExportView) {
   const c = view.counts;
   console.log(say('cli.export.summary', { id: view.id, state: view.state, ...c }));
-  for (const f of view.feeds) console.log(say('cli.export.feed', { id: f.feed_id, state: f.state, processed: f.processed, total: f.total, failed: f.failed }));
-  for (const e of view.errors) console.log(say('cli.export.error', { sku: e.sku ?? '-', feed: e.feed_id, message: e.message }));
-  if (view.errors_total > view.errors.length) console.log(say('cli.export.more', { count: view.errors_total - view.errors.length, id: view.id }));
-  for (const w of view.warnings) console.log(say('cli.export.warning', { sku: w.sku ?? '-', feed: w.feed_id, message: w.message }));
+  for (const f of view.feeds)
+    console.log(
+      say('cli.export.feed', {
+        id: f.feed_id,
+        state: f.state,
+        processed: f.processed,
+        total: f.total,
+        failed: f.failed,
+      }),
+    );
+  for (const e of view.errors)
+    console.log(say('cli.export.error', { sku: e.sku ?? '-', feed: e.feed_id, message: e.message }));
+  if (view.errors_total > view.errors.length)
+    console.log(say('cli.export.more', { count: view.errors_total - view.errors.length, id: view.id }));
+  for (const w of view.warnings)
+    console.log(say('cli.export.warning', { sku: w.sku ?? '-', feed: w.feed_id, message: w.message }));
 }
 
 /** Adds `export` to the channel's command (`sklad lamoda export …`), making the channel's command when the module has none yet. */
 export function registerCatalogExportCommand(program: Command, options: { channel: string }) {
   const { channel } = options;
   const title = moduleFor(channel)?.connector.title ?? channel;
-  const parent = program.commands.find((c) => c.name() === channel) ?? program.command(channel).description(say('cli.export.channel', { title }));
+  const parent =
+    program.commands.find((c) => c.name() === channel) ??
+    program.command(channel).description(say('cli.export.channel', { title }));
   parent
     .command('export')
     .description(say('cli.export.command', { title }))
     .requiredOption('--from <id>', say('cli.export.from'), parseId)
     .requiredOption('--to <id>', say('cli.export.to', { title }), parseId)
-    .option('--format <format>', say('cli.export.format', { formats: fileFormats.join(' | ') }), parseFormat, 'csv' as FileFormat)
+    .option(
+      '--format <format>',
+      say('cli.export.format', { formats: fileFormats.join(' | ') }),
+      parseFormat,
+      'csv' as FileFormat,
+    )
     .option('--separator <char>', say('cli.export.separator'), parseSeparator)
     .option('--out <file>', say('cli.export.out'))
     .option('--no-send', say('cli.export.noSend'))
@@ -111,10 +143,20 @@ export function registerCatalogExportCommand(program: Command, options: { channe
       const ok = await viaHubOrDatabase({
         hub: async (api) => {
           const target = await api.get(`/channels/accounts/${opts.to}`, z.object({ channel: z.string() }));
-          if (target.channel !== channel) throw new InvalidArgumentError(say('cli.export.wrongAccount', { id: opts.to, channel: target.channel, title }));
+          if (target.channel !== channel)
+            throw new InvalidArgumentError(
+              say('cli.export.wrongAccount', { id: opts.to, channel: target.channel, title }),
+            );
           if (opts.out) {
             const file = await api.download(`/exports/catalog.${opts.format}`, {
-              account: opts.from, to: opts.to, separator: opts.format === 'csv' && opts.separator ? (opts.separator === '\t' ? 'tab' : opts.separator) : undefined,
+              account: opts.from,
+              to: opts.to,
+              separator:
+                opts.format === 'csv' && opts.separator
+                  ? opts.separator === '\t'
+                    ? 'tab'
+                    : opts.separator
+                  : undefined,
             });
             fs.writeFileSync(opts.out, file);
             console.log(say('cli.export.wroteHub', { file: opts.out, bytes: file.length }));
@@ -126,7 +168,10 @@ export function registerCatalogExportCommand(program: Command, options: { channe
         },
         database: async (hub) => {
           const target = await exportAccount(hub.db, opts.to);
-          if (target.channel !== channel) throw new InvalidArgumentError(say('cli.export.wrongAccount', { id: opts.to, channel: target.channel, title }));
+          if (target.channel !== channel)
+            throw new InvalidArgumentError(
+              say('cli.export.wrongAccount', { id: opts.to, channel: target.channel, title }),
+            );
           if (opts.out) await writeFile(hub, { ...opts, out: opts.out });
           if (!opts.send) return true;
           const view = await sendExport(hub, opts);

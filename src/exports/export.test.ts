@@ -37,7 +37,9 @@ describeEachDatabase('catalog export', (t) => {
     // 8 listed products with 10 units each; EXP-4 and EXP-7 have no brand; EXP-9 is not listed; EXP-8 has none in stock.
     const catalog = await seedCatalog(hub.db, { count: 9, skuPrefix: 'EXP-', stock: (n) => (n === 8 ? 0 : 10) });
     skus = catalog.skus;
-    await hub.db.execute(sql`update products set attributes = '{"brand": "Zarina"}'::jsonb where sku not in ('EXP-4', 'EXP-7')`);
+    await hub.db.execute(
+      sql`update products set attributes = '{"brand": "Zarina"}'::jsonb where sku not in ('EXP-4', 'EXP-7')`,
+    );
     source = await addAccount(hub, 'generic', 'Lamoda RU', 'http://127.0.0.1:9', { apiKey: 'generic-key-0001' });
     target = await addAccount(hub, 'feedshop', 'Lamoda KZ', shopServer.url, { token: SHOP_TOKEN });
     await listSkus(hub, source, skus.slice(0, 8));
@@ -58,7 +60,10 @@ describeEachDatabase('catalog export', (t) => {
   it('lists products with an empty required column, sends the rest in batches, and follows every feed to the end', async () => {
     // The first send fails (the shop is unavailable): the engine retries the job, which goes on where it stopped.
     shop.failNextSends(1);
-    const started = await server.api('/api/v1/exports/catalog', { method: 'POST', json: { from: source, to: target, format: 'xlsx' } });
+    const started = await server.api('/api/v1/exports/catalog', {
+      method: 'POST',
+      json: { from: source, to: target, format: 'xlsx' },
+    });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ id: expect.any(Number), job_id: expect.any(Number) });
     const done = await waitFor('the export to finish', async () => {
@@ -69,11 +74,16 @@ describeEachDatabase('catalog export', (t) => {
     // Sent: the 6 listed products with a brand, each once, in feeds of the module's 3, with the source's quantities.
     expect(shop.rows()).toEqual(
       ['EXP-1', 'EXP-2', 'EXP-3', 'EXP-5', 'EXP-6', 'EXP-8'].map((sku) => ({
-        SellerSku: sku, Name: `Product ${sku}`, Brand: 'Zarina', Quantity: sku === 'EXP-8' ? '0' : '8',
+        SellerSku: sku,
+        Name: `Product ${sku}`,
+        Brand: 'Zarina',
+        Quantity: sku === 'EXP-8' ? '0' : '8',
       })),
     );
     expect(done.counts).toEqual({ products: 8, invalid: 2, sent: 6, processed: 6, failed: 1, warnings: 1 });
-    expect(done.feeds.map((f: { feed_id: string; state: string; total: number }) => [f.feed_id, f.state, f.total])).toEqual([
+    expect(
+      done.feeds.map((f: { feed_id: string; state: string; total: number }) => [f.feed_id, f.state, f.total]),
+    ).toEqual([
       ['feed-1', 'finished', 3],
       ['feed-2', 'finished', 3],
     ]);
@@ -84,7 +94,9 @@ describeEachDatabase('catalog export', (t) => {
       { sku: 'EXP-5', field: null, message: 'Brand "Zarina" is not allowed in this category', feed_id: 'feed-2' },
     ]);
     expect(done.errors_total).toBe(3);
-    expect(done.warnings).toEqual([{ sku: 'EXP-8', field: null, message: 'the quantity is 0: the product is not shown', feed_id: 'feed-2' }]);
+    expect(done.warnings).toEqual([
+      { sku: 'EXP-8', field: null, message: 'the quantity is 0: the product is not shown', feed_id: 'feed-2' },
+    ]);
     expect(done.format).toBe('xlsx');
     expect(done.finished_at).not.toBeNull();
 
@@ -93,17 +105,29 @@ describeEachDatabase('catalog export', (t) => {
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2, progress: { done: 6, total: 6 } });
     expect(job.errors[0].error).toMatch(/503/);
     // The runs are in the target's sync history, the refusal among their problems.
-    const [run] = await rows<{ status: string; pushed: number; problems: { message: string }[] }>(server.hub.db, sql`
-      select status, pushed, problems from sync_runs where type = 'catalog.export' and status <> 'failed'`);
+    const [run] = await rows<{ status: string; pushed: number; problems: { message: string }[] }>(
+      server.hub.db,
+      sql`
+      select status, pushed, problems from sync_runs where type = 'catalog.export' and status <> 'failed'`,
+    );
     expect(run.status).toBe('partial');
-    expect(run.problems.map((p) => p.message)).toContain('EXP-5 feed-2: Brand "Zarina" is not allowed in this category');
+    expect(run.problems.map((p) => p.message)).toContain(
+      'EXP-5 feed-2: Brand "Zarina" is not allowed in this category',
+    );
   });
 
   it('downloads the listed products as CSV with each separator and as XLSX, in the target channel’s columns', async () => {
-    for (const [separator, param] of [[';', ';'], [',', ','], ['\t', 'tab']]) {
-      const res = await fetch(`${server.baseUrl}/api/v1/exports/catalog.csv?account=${source}&to=${target}&separator=${encodeURIComponent(param)}`, {
-        headers: { 'x-api-secret-key': server.adminKey },
-      });
+    for (const [separator, param] of [
+      [';', ';'],
+      [',', ','],
+      ['\t', 'tab'],
+    ]) {
+      const res = await fetch(
+        `${server.baseUrl}/api/v1/exports/catalog.csv?account=${source}&to=${target}&separator=${encodeURIComponent(param)}`,
+        {
+          headers: { 'x-api-secret-key': server.adminKey },
+        },
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(res.headers.get('content-disposition')).toBe(`attachment; filename="catalog-${source}.csv"`);
@@ -114,7 +138,9 @@ describeEachDatabase('catalog export', (t) => {
       expect(records.map((r) => r.SellerSku)).toEqual(skus.slice(0, 8));
       expect(records[3]).toEqual({ SellerSku: 'EXP-4', Name: 'Product EXP-4', Brand: '', Quantity: '8' });
     }
-    const res = await fetch(`${server.baseUrl}/api/v1/exports/catalog.xlsx?account=${source}&to=${target}`, { headers: { 'x-api-secret-key': server.adminKey } });
+    const res = await fetch(`${server.baseUrl}/api/v1/exports/catalog.xlsx?account=${source}&to=${target}`, {
+      headers: { 'x-api-secret-key': server.adminKey },
+    });
     expect(res.status).toBe(200);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(await res.arrayBuffer());
@@ -125,24 +151,45 @@ describeEachDatabase('catalog export', (t) => {
   });
 
   it('refuses an unknown account (404, naming it) and a target whose channel takes no feed (409, saying why), starting nothing', async () => {
-    const jobsBefore = await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from jobs where type = 'catalog.export'`);
+    const jobsBefore = await rows<{ n: number }>(
+      server.hub.db,
+      sql`select count(*)::int as n from jobs where type = 'catalog.export'`,
+    );
     const unknown = await server.api('/api/v1/exports/catalog', { method: 'POST', json: { from: 987654, to: target } });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error).toMatchObject({ code: 'ACCOUNT_NOT_FOUND', message: 'Channel account 987654 does not exist', details: { account_id: 987654 } });
+    expect(unknown.body.error).toMatchObject({
+      code: 'ACCOUNT_NOT_FOUND',
+      message: 'Channel account 987654 does not exist',
+      details: { account_id: 987654 },
+    });
 
     const noFeed = await server.api('/api/v1/exports/catalog', { method: 'POST', json: { from: target, to: source } });
     expect(noFeed.status).toBe(409);
     expect(noFeed.body.error.code).toBe('NO_CATALOG_FEED');
-    expect(noFeed.body.error.message).toBe(`Account ${source} is on generic, which takes no catalog feed: export to an account on lamoda, feedshop`);
+    expect(noFeed.body.error.message).toBe(
+      `Account ${source} is on generic, which takes no catalog feed: export to an account on lamoda, feedshop`,
+    );
 
     const file = await server.api(`/api/v1/exports/catalog.csv?account=${source}`);
     expect(file.status).toBe(409);
     expect(file.body.error.code).toBe('NO_CATALOG_FEED');
-    expect((await server.api(`/api/v1/exports/catalog.xlsx?account=${source}&to=55555`)).body.error.code).toBe('ACCOUNT_NOT_FOUND');
+    expect((await server.api(`/api/v1/exports/catalog.xlsx?account=${source}&to=55555`)).body.error.code).toBe(
+      'ACCOUNT_NOT_FOUND',
+    );
     expect((await server.api('/api/v1/exports/catalog/99999')).status).toBe(404);
-    expect((await server.api('/api/v1/exports/catalog', { method: 'POST', json: { from: source, to: target, format: 'pdf' } })).status).toBe(400);
+    expect(
+      (
+        await server.api('/api/v1/exports/catalog', {
+          method: 'POST',
+          json: { from: source, to: target, format: 'pdf' },
+        })
+      ).status,
+    ).toBe(400);
 
-    const jobsAfter = await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from jobs where type = 'catalog.export'`);
+    const jobsAfter = await rows<{ n: number }>(
+      server.hub.db,
+      sql`select count(*)::int as n from jobs where type = 'catalog.export'`,
+    );
     expect(jobsAfter[0].n).toBe(jobsBefore[0].n);
   });
 });

@@ -10,16 +10,38 @@ import { feedRow, missingFields } from './rows.ts';
 
 /** Columns as a module names them: the headers differ between CSV and XLSX, as the seed says Lamoda's do. */
 const columns: CatalogColumn[] = [
-  { key: 'SellerSku', header: { csv: 'SellerSku', xlsx: 'Артикул продавца' }, required: true, value: (p) => p.listing?.sku ?? p.sku },
+  {
+    key: 'SellerSku',
+    header: { csv: 'SellerSku', xlsx: 'Артикул продавца' },
+    required: true,
+    value: (p) => p.listing?.sku ?? p.sku,
+  },
   { key: 'Name', header: { csv: 'Name', xlsx: 'Название' }, required: true, value: (p) => p.name },
-  { key: 'Brand', header: { csv: 'Brand', xlsx: 'Бренд' }, required: true, value: (p) => (p.attributes.brand as string | undefined) ?? null },
-  { key: 'Price', header: { csv: 'Price', xlsx: 'Цена' }, required: false, value: (p) => (p.priceMinor === null ? null : p.priceMinor / 100) },
+  {
+    key: 'Brand',
+    header: { csv: 'Brand', xlsx: 'Бренд' },
+    required: true,
+    value: (p) => (p.attributes.brand as string | undefined) ?? null,
+  },
+  {
+    key: 'Price',
+    header: { csv: 'Price', xlsx: 'Цена' },
+    required: false,
+    value: (p) => (p.priceMinor === null ? null : p.priceMinor / 100),
+  },
   { key: 'Quantity', header: { csv: 'Quantity', xlsx: 'Количество' }, required: false, value: (p) => p.quantity },
 ];
 
 const product = (n: number, over: Partial<CatalogProduct> = {}): CatalogProduct => ({
-  productId: n, sku: `SKU-${n}`, name: `Платье «Лето»; размер ${n}, "синее"`, ean: null, attributes: { brand: 'Zarina' },
-  listing: { externalId: `L${n}`, sku: `RU-${n}`, data: {} }, quantity: n * 2, priceMinor: 129_000 + n, ...over,
+  productId: n,
+  sku: `SKU-${n}`,
+  name: `Платье «Лето»; размер ${n}, "синее"`,
+  ean: null,
+  attributes: { brand: 'Zarina' },
+  listing: { externalId: `L${n}`, sku: `RU-${n}`, data: {} },
+  quantity: n * 2,
+  priceMinor: 129_000 + n,
+  ...over,
 });
 
 async function* pagesOf(products: CatalogProduct[], size = 2) {
@@ -40,14 +62,29 @@ describe('catalog export files', () => {
 
   for (const separator of [';', ',', '\t'] as Separator[]) {
     it(`writes CSV with ${JSON.stringify(separator)} between fields and the CSV header row, quoting what needs it`, async () => {
-      const { file, written } = await writeFile(`sep-${separator.charCodeAt(0)}.csv`, products, { format: 'csv', separator });
+      const { file, written } = await writeFile(`sep-${separator.charCodeAt(0)}.csv`, products, {
+        format: 'csv',
+        separator,
+      });
       expect(written).toBe(3);
       const text = fs.readFileSync(file, 'utf8');
       expect(text.split('\n')[0]).toBe(['SellerSku', 'Name', 'Brand', 'Price', 'Quantity'].join(separator));
       const records = parse(text, { delimiter: separator, columns: true }) as Record<string, string>[];
       expect(records).toEqual([
-        { SellerSku: 'RU-1', Name: 'Платье «Лето»; размер 1, "синее"', Brand: 'Zarina', Price: '1290.01', Quantity: '2' },
-        { SellerSku: 'RU-2', Name: 'Платье «Лето»; размер 2, "синее"', Brand: 'Zarina', Price: '1290.02', Quantity: '4' },
+        {
+          SellerSku: 'RU-1',
+          Name: 'Платье «Лето»; размер 1, "синее"',
+          Brand: 'Zarina',
+          Price: '1290.01',
+          Quantity: '2',
+        },
+        {
+          SellerSku: 'RU-2',
+          Name: 'Платье «Лето»; размер 2, "синее"',
+          Brand: 'Zarina',
+          Price: '1290.02',
+          Quantity: '4',
+        },
         { SellerSku: 'RU-3', Name: 'Платье «Лето»; размер 3, "синее"', Brand: '', Price: '', Quantity: '6' },
       ]);
     });
@@ -78,6 +115,11 @@ describe('catalog export files', () => {
   it('names the required columns a product has no value in, blank text included, and leaves empty ones out of its feed row', () => {
     expect(missingFields(columns, product(1))).toEqual([]);
     expect(missingFields(columns, product(2, { name: '  ', attributes: {} }))).toEqual(['Name', 'Brand']);
-    expect(feedRow(columns, product(3, { priceMinor: null }))).toEqual({ SellerSku: 'RU-3', Name: product(3).name, Brand: 'Zarina', Quantity: '6' });
+    expect(feedRow(columns, product(3, { priceMinor: null }))).toEqual({
+      SellerSku: 'RU-3',
+      Name: product(3).name,
+      Brand: 'Zarina',
+      Quantity: '6',
+    });
   });
 });

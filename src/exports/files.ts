@@ -43,8 +43,17 @@ function endOf(ended: Promise<void>): Promise<void> {
   return ended;
 }
 
-async function writeCsv<T>(out: Writable, pages: AsyncIterable<T[]>, columns: FileColumn<T>[], separator: Separator): Promise<number> {
-  const csv = stringify({ delimiter: separator, header: true, columns: columns.map((c) => ({ key: c.key, header: c.header.csv })) });
+async function writeCsv<T>(
+  out: Writable,
+  pages: AsyncIterable<T[]>,
+  columns: FileColumn<T>[],
+  separator: Separator,
+): Promise<number> {
+  const csv = stringify({
+    delimiter: separator,
+    header: true,
+    columns: columns.map((c) => ({ key: c.key, header: c.header.csv })),
+  });
   const ended = endOf(pipeline(csv, out));
   let count = 0;
   for await (const page of pages) {
@@ -60,12 +69,21 @@ async function writeCsv<T>(out: Writable, pages: AsyncIterable<T[]>, columns: Fi
   return count;
 }
 
-async function writeXlsx<T>(out: Writable, pages: AsyncIterable<T[]>, columns: FileColumn<T>[], sheetName: string): Promise<number> {
+async function writeXlsx<T>(
+  out: Writable,
+  pages: AsyncIterable<T[]>,
+  columns: FileColumn<T>[],
+  sheetName: string,
+): Promise<number> {
   // Shared strings and styles would keep every text in memory until the end.
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
   const ended = endOf(finished(out));
   const sheet = workbook.addWorksheet(sheetName);
-  sheet.columns = columns.map((c) => ({ key: c.key, header: c.header.xlsx, width: Math.max(12, c.header.xlsx.length + 2) }));
+  sheet.columns = columns.map((c) => ({
+    key: c.key,
+    header: c.header.xlsx,
+    width: Math.max(12, c.header.xlsx.length + 2),
+  }));
   let count = 0;
   for await (const page of pages) {
     for (const product of page) {
@@ -84,12 +102,23 @@ async function writeXlsx<T>(out: Writable, pages: AsyncIterable<T[]>, columns: F
  * Writes the rows into `out` as a file of the format and ends it; answers the rows written. A catalog
  * export's rows are products in a module's columns; the bulk export's (src/imports) are Sklad's own tables.
  */
-export function writeCatalogFile<T>(out: Writable, pages: AsyncIterable<T[]>, columns: FileColumn<T>[], options: FileOptions & { sheet?: string }): Promise<number> {
-  return options.format === 'csv' ? writeCsv(out, pages, columns, options.separator ?? ';') : writeXlsx(out, pages, columns, options.sheet ?? 'Products');
+export function writeCatalogFile<T>(
+  out: Writable,
+  pages: AsyncIterable<T[]>,
+  columns: FileColumn<T>[],
+  options: FileOptions & { sheet?: string },
+): Promise<number> {
+  return options.format === 'csv'
+    ? writeCsv(out, pages, columns, options.separator ?? ';')
+    : writeXlsx(out, pages, columns, options.sheet ?? 'Products');
 }
 
 /** The file as a stream for an HTTP answer; a failure while reading ends the stream with that error. */
-export function catalogFileStream<T>(pages: AsyncIterable<T[]>, columns: FileColumn<T>[], options: FileOptions & { sheet?: string }): ReadableStream<Uint8Array> {
+export function catalogFileStream<T>(
+  pages: AsyncIterable<T[]>,
+  columns: FileColumn<T>[],
+  options: FileOptions & { sheet?: string },
+): ReadableStream<Uint8Array> {
   const out = new PassThrough();
   writeCatalogFile(out, pages, columns, options).catch((error) => out.destroy(error as Error));
   return Readable.toWeb(out) as ReadableStream<Uint8Array>;

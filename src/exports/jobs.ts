@@ -5,7 +5,11 @@ import { DomainError } from '../shared/errors.ts';
 import { markExportFailed, runCatalogExport } from './run.ts';
 import { EXPORT_JOB } from './service.ts';
 
-const Payload = z.object({ exportId: z.number().int().positive(), fromAccountId: z.number().int().positive(), toAccountId: z.number().int().positive() });
+const Payload = z.object({
+  exportId: z.number().int().positive(),
+  fromAccountId: z.number().int().positive(),
+  toAccountId: z.number().int().positive(),
+});
 
 /**
  * What no retry can fix: a refused key, an account that is disabled or gone or takes no feed,
@@ -13,7 +17,9 @@ const Payload = z.object({ exportId: z.number().int().positive(), fromAccountId:
  * as SellerCenter's ErrorResponse, that says it is not retryable).
  */
 const permanent = (error: unknown) =>
-  error instanceof CredentialsRejected || error instanceof DomainError || (error as { retryable?: unknown } | null)?.retryable === false;
+  error instanceof CredentialsRejected ||
+  error instanceof DomainError ||
+  (error as { retryable?: unknown } | null)?.retryable === false;
 
 /** Registers the `catalog.export` job type (src/assembly.ts). */
 export function registerExportJobs() {
@@ -21,7 +27,10 @@ export function registerExportJobs() {
     EXPORT_JOB,
     async ({ hub, job, signal, progress }) => {
       const parsed = Payload.safeParse(job.payload);
-      if (!parsed.success) throw new PermanentJobError(`A catalog.export job needs {exportId, fromAccountId, toAccountId}: ${parsed.error.message}`);
+      if (!parsed.success)
+        throw new PermanentJobError(
+          `A catalog.export job needs {exportId, fromAccountId, toAccountId}: ${parsed.error.message}`,
+        );
       const { exportId } = parsed.data;
       try {
         return await runCatalogExport(hub, exportId, { jobId: job.id, signal, progress });

@@ -49,7 +49,9 @@ const toProduct = (r: ProductRow): CatalogProduct => {
 
 /** One page of the account's products after `afterId`, in id order; a product listed twice comes once (its first listing). */
 async function productPage(ex: Executor, accountId: number, afterId: number, limit: number): Promise<CatalogProduct[]> {
-  const found = await rows<ProductRow>(ex, sql`
+  const found = await rows<ProductRow>(
+    ex,
+    sql`
     select p.id, p.sku, p.name, p.ean, p.attributes, l.external_id, l.sku as listing_sku, l.data,
            ${channelQuantitySql(accountId, sql`p.id`)} as quantity
       from products p
@@ -59,12 +61,17 @@ async function productPage(ex: Executor, accountId: number, afterId: number, lim
          order by id limit 1) l on true
      where p.archived_at is null and p.id > ${afterId}
      order by p.id
-     limit ${limit}`);
+     limit ${limit}`,
+  );
   return found.map(toProduct);
 }
 
 /** The account's products page by page, from the one after `afterId` on. */
-export async function* catalogProducts(ex: Executor, accountId: number, options: { afterId?: number; pageSize?: number } = {}): AsyncGenerator<CatalogProduct[]> {
+export async function* catalogProducts(
+  ex: Executor,
+  accountId: number,
+  options: { afterId?: number; pageSize?: number } = {},
+): AsyncGenerator<CatalogProduct[]> {
   let cursor = options.afterId ?? 0;
   const limit = options.pageSize ?? PAGE_SIZE;
   for (;;) {
@@ -77,9 +84,12 @@ export async function* catalogProducts(ex: Executor, accountId: number, options:
 
 /** How many products the account's export holds (what the progress counts towards). */
 export async function countCatalogProducts(ex: Executor, accountId: number): Promise<number> {
-  const [row] = await rows<{ n: number }>(ex, sql`
+  const [row] = await rows<{ n: number }>(
+    ex,
+    sql`
     select count(distinct l.product_id)::int as n
       from listings l join products p on p.id = l.product_id
-     where l.account_id = ${accountId} and l.match_state = 'matched' and p.archived_at is null`);
+     where l.account_id = ${accountId} and l.match_state = 'matched' and p.archived_at is null`,
+  );
   return row?.n ?? 0;
 }

@@ -48,14 +48,24 @@ interface Pending {
 }
 
 async function loadExport(ex: Executor, id: number): Promise<ExportRow> {
-  const [row] = await rows<ExportRow>(ex, sql`
-    select id, from_account_id, to_account_id, state, cursor_product_id, products, sent, invalid from catalog_exports where id = ${id}`);
+  const [row] = await rows<ExportRow>(
+    ex,
+    sql`
+    select id, from_account_id, to_account_id, state, cursor_product_id, products, sent, invalid from catalog_exports where id = ${id}`,
+  );
   if (!row) throw new Error(`Catalog export ${id} does not exist`);
   return row;
 }
 
 /** Sends one batch (if it has valid rows) and saves it with the products listed before it and the new cursor. */
-async function flush(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, exp: ExportRow, batch: Pending, run: SyncRunCounter) {
+async function flush(
+  hub: Hub,
+  ctx: ConnectorContext,
+  feed: CatalogFeed,
+  exp: ExportRow,
+  batch: Pending,
+  run: SyncRunCounter,
+) {
   const feedId = batch.rows.length ? (await feed.sendProducts(ctx, batch.rows)).feedId : null;
   const listed = await hub.db.transaction(async (tx) => {
     if (feedId !== null) {
@@ -64,12 +74,15 @@ async function flush(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, exp: Ex
         on conflict (export_id, feed_id) do nothing`);
     }
     const inserted = batch.invalid.length
-      ? await rows(tx, sql`
+      ? await rows(
+          tx,
+          sql`
           insert into catalog_export_invalid (export_id, product_id, sku, fields)
           select ${exp.id}, p, s, string_to_array(f, ',')
             from unnest(${sql.param(batch.invalid.map((i) => i.productId))}::bigint[], ${sql.param(batch.invalid.map((i) => i.sku))}::text[],
                         ${sql.param(batch.invalid.map((i) => i.fields.join(',')))}::text[]) as u(p, s, f)
-          on conflict do nothing returning product_id`)
+          on conflict do nothing returning product_id`,
+        )
       : [];
     await tx.execute(sql`
       update catalog_exports set cursor_product_id = ${batch.lastId}, sent = sent + ${batch.rows.length}, invalid = invalid + ${inserted.length}
@@ -82,10 +95,19 @@ async function flush(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, exp: Ex
   run.add({ pushed: batch.rows.length, failed: listed });
 }
 
-async function sendAll(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, exp: ExportRow, run: SyncRunCounter, options: RunOptions) {
+async function sendAll(
+  hub: Hub,
+  ctx: ConnectorContext,
+  feed: CatalogFeed,
+  exp: ExportRow,
+  run: SyncRunCounter,
+  options: RunOptions,
+) {
   if (exp.state === 'queued') {
     exp.products = await countCatalogProducts(hub.db, exp.from_account_id);
-    await hub.db.execute(sql`update catalog_exports set state = 'sending', products = ${exp.products} where id = ${exp.id}`);
+    await hub.db.execute(
+      sql`update catalog_exports set state = 'sending', products = ${exp.products} where id = ${exp.id}`,
+    );
   }
   const { columns } = feed;
   let batch: Pending = { rows: [], invalid: [], lastId: exp.cursor_product_id };
@@ -106,7 +128,8 @@ async function sendAll(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, exp: 
     }
   }
   if (batch.lastId !== exp.cursor_product_id || batch.invalid.length) await flush(hub, ctx, feed, exp, batch, run);
-  if (exp.invalid) run.problem(`${exp.invalid} product(s) were not sent: a required column is empty`, { export_id: exp.id });
+  if (exp.invalid)
+    run.problem(`${exp.invalid} product(s) were not sent: a required column is empty`, { export_id: exp.id });
   await hub.db.execute(sql`update catalog_exports set state = 'processing' where id = ${exp.id}`);
   await report();
 }
@@ -121,7 +144,9 @@ async function saveStatus(ex: Executor, exportId: number, feedId: string, status
 
 /** Sums the feeds' counts into the export; `open` is how many feeds the channel is still working on. */
 async function tally(ex: Executor, exportId: number) {
-  const [t] = await rows<{ open: number; processed: number; sent: number }>(ex, sql`
+  const [t] = await rows<{ open: number; processed: number; sent: number }>(
+    ex,
+    sql`
     update catalog_exports e
        set processed = f.processed, failed = f.failed, warnings = f.warnings
       from (select coalesce(sum(processed), 0)::int as processed, coalesce(sum(failed), 0)::int as failed,
@@ -129,21 +154,33 @@ async function tally(ex: Executor, exportId: number) {
                    count(*) filter (where state in ('queued', 'processing'))::int as open
               from catalog_export_feeds where export_id = ${exportId}) f
      where e.id = ${exportId}
-    returning f.open, e.processed, e.sent`);
+    returning f.open, e.processed, e.sent`,
+  );
   return t;
 }
 
 /** Asks the channel about every feed not done yet, checking less often the longer it takes, until all are. */
-async function followFeeds(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, exp: ExportRow, run: SyncRunCounter, options: RunOptions) {
+async function followFeeds(
+  hub: Hub,
+  ctx: ConnectorContext,
+  feed: CatalogFeed,
+  exp: ExportRow,
+  run: SyncRunCounter,
+  options: RunOptions,
+) {
   for (let wait = FIRST_CHECK_MS; ; wait = Math.min(wait * 2, LONGEST_CHECK_MS)) {
-    const open = await rows<{ feed_id: string }>(hub.db, sql`
-      select feed_id from catalog_export_feeds where export_id = ${exp.id} and state in ('queued', 'processing') order by id`);
+    const open = await rows<{ feed_id: string }>(
+      hub.db,
+      sql`
+      select feed_id from catalog_export_feeds where export_id = ${exp.id} and state in ('queued', 'processing') order by id`,
+    );
     for (const { feed_id } of open) {
       const status = await feed.feedStatus(ctx, feed_id);
       await saveStatus(hub.db, exp.id, feed_id, status);
       if (status.state === 'finished' || status.state === 'canceled' || status.state === 'error') {
         run.add({ failed: status.failed });
-        for (const e of status.errors.slice(0, 20)) run.problem(`${e.sku ?? 'feed'} ${feed_id}: ${e.message}`, { feed_id, sku: e.sku });
+        for (const e of status.errors.slice(0, 20))
+          run.problem(`${e.sku ?? 'feed'} ${feed_id}: ${e.message}`, { feed_id, sku: e.sku });
       }
     }
     const t = await tally(hub.db, exp.id);
@@ -155,12 +192,20 @@ async function followFeeds(hub: Hub, ctx: ConnectorContext, feed: CatalogFeed, e
 }
 
 /** Runs (or goes on with) an export: sends what is left, then follows its feeds until the channel is done with them. */
-export async function runCatalogExport(hub: Hub, exportId: number, options: RunOptions = {}): Promise<{ state: ExportState }> {
+export async function runCatalogExport(
+  hub: Hub,
+  exportId: number,
+  options: RunOptions = {},
+): Promise<{ state: ExportState }> {
   const exp = await loadExport(hub.db, exportId);
   if (exp.state === 'finished' || exp.state === 'failed') return { state: exp.state };
   const feed = feedOf(await exportAccount(hub.db, exp.to_account_id));
   await withSyncRun(hub, { type: EXPORT_JOB, accountId: exp.to_account_id, jobId: options.jobId }, async (run) => {
-    const ctx = await connectorContextFor(hub, exp.to_account_id, { syncRunId: run.id, signal: options.signal, progress: options.progress });
+    const ctx = await connectorContextFor(hub, exp.to_account_id, {
+      syncRunId: run.id,
+      signal: options.signal,
+      progress: options.progress,
+    });
     await guardCredentials(hub, exp.to_account_id, async () => {
       if (exp.state === 'queued' || exp.state === 'sending') await sendAll(hub, ctx, feed, exp, run, options);
       await followFeeds(hub, ctx, feed, exp, run, options);

@@ -26,13 +26,20 @@ export interface ExportAccount {
 }
 
 export async function exportAccount(ex: Executor, id: number): Promise<ExportAccount> {
-  const [account] = await rows<ExportAccount>(ex, sql`select id, channel, name, status, status_reason from channel_accounts where id = ${id}`);
-  if (!account) throw new DomainError('ACCOUNT_NOT_FOUND', `Channel account ${id} does not exist`, 404, { account_id: id });
+  const [account] = await rows<ExportAccount>(
+    ex,
+    sql`select id, channel, name, status, status_reason from channel_accounts where id = ${id}`,
+  );
+  if (!account)
+    throw new DomainError('ACCOUNT_NOT_FOUND', `Channel account ${id} does not exist`, 404, { account_id: id });
   return account;
 }
 
 /** The channels (their codes) whose modules take a catalog feed. */
-const feedChannels = () => channelModules().filter((m) => m.catalogFeed).map((m) => m.connector.channel);
+const feedChannels = () =>
+  channelModules()
+    .filter((m) => m.catalogFeed)
+    .map((m) => m.connector.channel);
 
 /** The account's catalog feed: what its channel's module brings, or NO_CATALOG_FEED saying which channels have one. */
 export function feedOf(account: ExportAccount): CatalogFeed {
@@ -51,9 +58,12 @@ export function feedOf(account: ExportAccount): CatalogFeed {
 export async function feedAccounts(ex: Executor): Promise<ExportAccount[]> {
   const channels = feedChannels();
   if (!channels.length) return [];
-  return rows<ExportAccount>(ex, sql`
+  return rows<ExportAccount>(
+    ex,
+    sql`
     select id, channel, name, status, status_reason from channel_accounts
-     where channel = any(${sql.param(channels)}::text[]) order by id`);
+     where channel = any(${sql.param(channels)}::text[]) order by id`,
+  );
 }
 
 export interface ExportInput {
@@ -69,11 +79,18 @@ export async function createCatalogExport(ex: Executor, input: ExportInput, acto
   const target = await exportAccount(ex, input.to);
   feedOf(target);
   requireActive(target);
-  if (input.from === input.to) throw new DomainError('BAD_REQUEST', 'An export goes to another account than the one it reads', 400, { from: input.from, to: input.to });
+  if (input.from === input.to)
+    throw new DomainError('BAD_REQUEST', 'An export goes to another account than the one it reads', 400, {
+      from: input.from,
+      to: input.to,
+    });
   const separator = input.format === 'csv' ? (input.separator ?? ';') : null;
-  const [created] = await rows<{ id: number }>(ex, sql`
+  const [created] = await rows<{ id: number }>(
+    ex,
+    sql`
     insert into catalog_exports (from_account_id, to_account_id, format, separator, actor)
-    values (${input.from}, ${input.to}, ${input.format}, ${separator}, ${actor}) returning id`);
+    values (${input.from}, ${input.to}, ${input.format}, ${separator}, ${actor}) returning id`,
+  );
   return created.id;
 }
 
@@ -81,11 +98,17 @@ export async function createCatalogExport(ex: Executor, input: ExportInput, acto
  * Starts an export: its row and its job in one transaction (a job without its export, or the
  * other way round, never exists). `sklad lamoda export` makes the row alone and runs it itself.
  */
-export async function startCatalogExport(hub: Hub, input: ExportInput, actor: string): Promise<{ id: number; jobId: number }> {
+export async function startCatalogExport(
+  hub: Hub,
+  input: ExportInput,
+  actor: string,
+): Promise<{ id: number; jobId: number }> {
   return hub.db.transaction(async (tx) => {
     const id = await createCatalogExport(tx, input, actor);
     const job = await enqueueJob(tx, {
-      type: EXPORT_JOB, accountId: input.to, key: `${EXPORT_JOB}:${id}`,
+      type: EXPORT_JOB,
+      accountId: input.to,
+      key: `${EXPORT_JOB}:${id}`,
       payload: { exportId: id, fromAccountId: input.from, toAccountId: input.to },
     });
     await tx.execute(sql`update catalog_exports set job_id = ${job.id} where id = ${id}`);
@@ -162,31 +185,53 @@ const summaryColumns = sql`e.id, e.from_account_id, e.to_account_id, e.format, e
   e.actor, iso(e.created_at) as created_at, iso(e.finished_at) as finished_at`;
 
 export async function listCatalogExports(ex: Executor, limit = 20): Promise<ExportSummary[]> {
-  return rows<ExportSummary>(ex, sql`
-    select ${summaryColumns} from catalog_exports e left join jobs j on j.id = e.job_id order by e.id desc limit ${limit}`);
+  return rows<ExportSummary>(
+    ex,
+    sql`
+    select ${summaryColumns} from catalog_exports e left join jobs j on j.id = e.job_id order by e.id desc limit ${limit}`,
+  );
 }
 
 /** The export with its feeds and the first problems: products not sent for an empty required column, then what the channel said. */
 export async function getCatalogExport(ex: Executor, id: number): Promise<ExportView> {
-  const [summary] = await rows<ExportSummary>(ex, sql`
-    select ${summaryColumns} from catalog_exports e left join jobs j on j.id = e.job_id where e.id = ${id}`);
+  const [summary] = await rows<ExportSummary>(
+    ex,
+    sql`
+    select ${summaryColumns} from catalog_exports e left join jobs j on j.id = e.job_id where e.id = ${id}`,
+  );
   if (!summary) throw notFound('Catalog export', id);
-  const feeds = await rows<ExportFeed>(ex, sql`
+  const feeds = await rows<ExportFeed>(
+    ex,
+    sql`
     select feed_id, state, total, processed, failed, iso(created_at) as created_at, iso(checked_at) as checked_at
-      from catalog_export_feeds where export_id = ${id} order by id`);
-  const invalid = await rows<ExportProblem>(ex, sql`
+      from catalog_export_feeds where export_id = ${id} order by id`,
+  );
+  const invalid = await rows<ExportProblem>(
+    ex,
+    sql`
     select i.sku, f.field, 'no value for the required column ' || f.field as message, null as feed_id
       from catalog_export_invalid i cross join lateral unnest(i.fields) as f(field)
-     where i.export_id = ${id} order by i.product_id, f.field limit ${SHOWN_PROBLEMS}`);
-  const said = (kind: 'errors' | 'warnings', limit: number) => rows<ExportProblem>(ex, sql`
+     where i.export_id = ${id} order by i.product_id, f.field limit ${SHOWN_PROBLEMS}`,
+  );
+  const said = (kind: 'errors' | 'warnings', limit: number) =>
+    rows<ExportProblem>(
+      ex,
+      sql`
     select p->>'sku' as sku, null as field, p->>'message' as message, f.feed_id
       from catalog_export_feeds f cross join lateral jsonb_array_elements(f.${sql.raw(kind)}) with ordinality as a(p, n)
-     where f.export_id = ${id} order by f.id, a.n limit ${limit}`);
-  const [totals] = await rows<{ invalid_fields: number; errors: number; warnings: number }>(ex, sql`
+     where f.export_id = ${id} order by f.id, a.n limit ${limit}`,
+    );
+  const [totals] = await rows<{ invalid_fields: number; errors: number; warnings: number }>(
+    ex,
+    sql`
     select (select coalesce(sum(cardinality(fields)), 0)::int from catalog_export_invalid where export_id = ${id}) as invalid_fields,
            (select coalesce(sum(jsonb_array_length(errors)), 0)::int from catalog_export_feeds where export_id = ${id}) as errors,
-           (select coalesce(sum(jsonb_array_length(warnings)), 0)::int from catalog_export_feeds where export_id = ${id}) as warnings`);
-  const errors = [...invalid, ...(invalid.length < SHOWN_PROBLEMS ? await said('errors', SHOWN_PROBLEMS - invalid.length) : [])];
+           (select coalesce(sum(jsonb_array_length(warnings)), 0)::int from catalog_export_feeds where export_id = ${id}) as warnings`,
+  );
+  const errors = [
+    ...invalid,
+    ...(invalid.length < SHOWN_PROBLEMS ? await said('errors', SHOWN_PROBLEMS - invalid.length) : []),
+  ];
   return {
     ...summary,
     feeds,

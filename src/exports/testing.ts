@@ -28,7 +28,9 @@ export function feedShop(options: { checksBeforeDone?: number } = {}) {
   const refused = new Map<string, string>();
   let failSends = 0;
   const app = new Hono();
-  app.use('*', async (c, next) => (c.req.header('x-token') === SHOP_TOKEN ? next() : c.json({ message: 'bad token' }, 401)));
+  app.use('*', async (c, next) =>
+    c.req.header('x-token') === SHOP_TOKEN ? next() : c.json({ message: 'bad token' }, 401),
+  );
   app.get('/ping', (c) => c.json({ ok: true }));
   app.post('/feeds', async (c) => {
     if (failSends > 0) {
@@ -45,10 +47,21 @@ export function feedShop(options: { checksBeforeDone?: number } = {}) {
     if (!feed) return c.json({ message: 'no such feed' }, 404);
     feed.checks++;
     const done = feed.checks > (options.checksBeforeDone ?? 1);
-    const errors = feed.rows.flatMap((r) => (refused.has(r.SellerSku) ? [{ sku: r.SellerSku, message: String(refused.get(r.SellerSku)) }] : []));
-    const warnings = feed.rows.filter((r) => r.Quantity === '0').map((r) => ({ sku: r.SellerSku, message: 'the quantity is 0: the product is not shown' }));
+    const errors = feed.rows.flatMap((r) =>
+      refused.has(r.SellerSku) ? [{ sku: r.SellerSku, message: String(refused.get(r.SellerSku)) }] : [],
+    );
+    const warnings = feed.rows
+      .filter((r) => r.Quantity === '0')
+      .map((r) => ({ sku: r.SellerSku, message: 'the quantity is 0: the product is not shown' }));
     const status: FeedProgress = done
-      ? { state: 'finished', total: feed.rows.length, processed: feed.rows.length, failed: errors.length, errors, warnings }
+      ? {
+          state: 'finished',
+          total: feed.rows.length,
+          processed: feed.rows.length,
+          failed: errors.length,
+          errors,
+          warnings,
+        }
       : { state: 'processing', total: feed.rows.length, processed: 0, failed: 0, errors: [], warnings: [] };
     return c.json(status);
   });
@@ -76,25 +89,47 @@ export function feedShop(options: { checksBeforeDone?: number } = {}) {
 
 const Status = z.object({
   state: z.enum(['queued', 'processing', 'finished', 'canceled', 'error']),
-  total: z.number(), processed: z.number(), failed: z.number(),
+  total: z.number(),
+  processed: z.number(),
+  failed: z.number(),
   errors: z.array(z.object({ sku: z.string().nullable(), message: z.string() })),
   warnings: z.array(z.object({ sku: z.string().nullable(), message: z.string() })),
 });
 
 const shopFeed: CatalogFeed = {
   columns: [
-    { key: 'SellerSku', header: { csv: 'SellerSku', xlsx: 'Артикул' }, required: true, value: (p) => p.listing?.sku ?? p.sku },
+    {
+      key: 'SellerSku',
+      header: { csv: 'SellerSku', xlsx: 'Артикул' },
+      required: true,
+      value: (p) => p.listing?.sku ?? p.sku,
+    },
     { key: 'Name', header: { csv: 'Name', xlsx: 'Название' }, required: true, value: (p) => p.name },
-    { key: 'Brand', header: { csv: 'Brand', xlsx: 'Бренд' }, required: true, value: (p) => (typeof p.attributes.brand === 'string' ? p.attributes.brand : null) },
+    {
+      key: 'Brand',
+      header: { csv: 'Brand', xlsx: 'Бренд' },
+      required: true,
+      value: (p) => (typeof p.attributes.brand === 'string' ? p.attributes.brand : null),
+    },
     { key: 'Quantity', header: { csv: 'Quantity', xlsx: 'Количество' }, required: false, value: (p) => p.quantity },
   ],
   batchSize: 3,
   async sendProducts(ctx, rows) {
-    const res = await ctx.http.request({ method: 'POST', path: '/feeds', headers: { 'x-token': ctx.account.credentials.token }, body: { products: rows }, attempts: 1 });
+    const res = await ctx.http.request({
+      method: 'POST',
+      path: '/feeds',
+      headers: { 'x-token': ctx.account.credentials.token },
+      body: { products: rows },
+      attempts: 1,
+    });
     return z.object({ feedId: z.string() }).parse(res.body);
   },
   async feedStatus(ctx, feedId) {
-    const res = await ctx.http.request({ method: 'GET', path: `/feeds/${feedId}`, headers: { 'x-token': ctx.account.credentials.token } });
+    const res = await ctx.http.request({
+      method: 'GET',
+      path: `/feeds/${feedId}`,
+      headers: { 'x-token': ctx.account.credentials.token },
+    });
     return Status.parse(res.body);
   },
 };
@@ -116,12 +151,23 @@ export const feedShopModule: ChannelModule = {
   catalogFeed: shopFeed,
 };
 
-export async function addAccount(hub: Hub, channel: string, name: string, baseUrl: string, credentials: Record<string, string>): Promise<number> {
-  return (await createAccount(hub.db, requireMasterKey(hub.masterKey), { channel, name, baseUrl, credentials }, 'test')).id;
+export async function addAccount(
+  hub: Hub,
+  channel: string,
+  name: string,
+  baseUrl: string,
+  credentials: Record<string, string>,
+): Promise<number> {
+  return (await createAccount(hub.db, requireMasterKey(hub.masterKey), { channel, name, baseUrl, credentials }, 'test'))
+    .id;
 }
 
 /** Listings of the account for these SKUs, matched to the products by SKU. */
 export async function listSkus(hub: Hub, accountId: number, skus: string[]) {
-  await importListings(hub.db, accountId, skus.map((sku, i) => ({ externalId: `X-${i + 1}`, sku })));
+  await importListings(
+    hub.db,
+    accountId,
+    skus.map((sku, i) => ({ externalId: `X-${i + 1}`, sku })),
+  );
   await matchListings(hub.db, accountId);
 }

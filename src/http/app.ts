@@ -23,8 +23,15 @@ const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
  * Inline styles stay allowed: the pages set a few `style` attributes and htmx adds its own.
  */
 const PANEL_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob: https:",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: https:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 export function createApp(hub: Hub) {
@@ -41,7 +48,10 @@ export function createApp(hub: Hub) {
     const ms = performance.now() - started;
     httpMetrics.observe({ method: c.req.method, status: String(c.res.status) }, ms / 1000);
     if (!c.req.path.startsWith('/assets/')) {
-      hub.logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) }, 'request');
+      hub.logger.info(
+        { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) },
+        'request',
+      );
     }
   });
 
@@ -93,7 +103,11 @@ export function createApp(hub: Hub) {
     return c.text(`${own}\n${system}`, 200, { 'content-type': metricsRegistry.contentType });
   });
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'X-API-SECRET-KEY' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-SECRET-KEY',
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -109,7 +123,10 @@ export function createApp(hub: Hub) {
     const file = c.req.param('file');
     if (!swaggerAssets.has(file)) return c.json(errorBody('NOT_FOUND', `No asset ${file}`), 404);
     const type = file.endsWith('.css') ? 'text/css' : 'text/javascript';
-    return c.body(fs.readFileSync(path.join(swaggerDir, file)), 200, { 'content-type': type, 'cache-control': 'max-age=86400' });
+    return c.body(fs.readFileSync(path.join(swaggerDir, file)), 200, {
+      'content-type': type,
+      'cache-control': 'max-age=86400',
+    });
   });
 
   const modules = apiModules();
@@ -124,7 +141,6 @@ export function createApp(hub: Hub) {
   }
   return app;
 }
-
 
 // The docs page works offline: Swagger UI is served from the installed package, not a CDN.
 const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));

@@ -22,15 +22,28 @@ export function requireApiKey(hub: Hub): MiddlewareHandler<AppEnv> {
     if (session) actor = await sessionActor(hub.database, session);
     if (!actor) {
       return c.json(
-        errorBody('UNAUTHORIZED', header ? 'The API key is unknown or revoked' : 'Send an API key as X-API-SECRET-KEY or Authorization: Bearer'),
+        errorBody(
+          'UNAUTHORIZED',
+          header ? 'The API key is unknown or revoked' : 'Send an API key as X-API-SECRET-KEY or Authorization: Bearer',
+        ),
         401,
       );
     }
     c.set('actor', actor);
-    if (session && isWrite(c.req.method, c.req.path) && !(fromOwnOrigin(c, hub) && csrfTokenMatches(session, c.req.header(CSRF_HEADER)))) {
-      hub.logger.warn({ event: 'api.csrf_refused', path: c.req.path, origin: c.req.header('origin') ?? null }, 'cookie-authenticated write refused');
+    if (
+      session &&
+      isWrite(c.req.method, c.req.path) &&
+      !(fromOwnOrigin(c, hub) && csrfTokenMatches(session, c.req.header(CSRF_HEADER)))
+    ) {
+      hub.logger.warn(
+        { event: 'api.csrf_refused', path: c.req.path, origin: c.req.header('origin') ?? null },
+        'cookie-authenticated write refused',
+      );
       return c.json(
-        errorBody('CSRF_REFUSED', `A change made with the panel's session needs our own origin and the session's ${CSRF_HEADER} header; scripts send an API key instead`),
+        errorBody(
+          'CSRF_REFUSED',
+          `A change made with the panel's session needs our own origin and the session's ${CSRF_HEADER} header; scripts send an API key instead`,
+        ),
         403,
       );
     }
@@ -41,4 +54,10 @@ export function requireApiKey(hub: Hub): MiddlewareHandler<AppEnv> {
 }
 
 const forbidden = (c: Context<AppEnv>, roles: readonly string[]) =>
-  c.json(errorBody('FORBIDDEN', `This needs the ${roles.join(' or ')} role; the key "${c.get('actor').name}" is ${c.get('actor').role}`), 403);
+  c.json(
+    errorBody(
+      'FORBIDDEN',
+      `This needs the ${roles.join(' or ')} role; the key "${c.get('actor').name}" is ${c.get('actor').role}`,
+    ),
+    403,
+  );

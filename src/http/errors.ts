@@ -50,16 +50,26 @@ export function handleError(logger: Logger) {
       return c.json(errorBody('CREDENTIALS_REJECTED', err.message, { field: 'credentials', reason: err.message }), 422);
     }
     if (err instanceof ChannelHttpError) {
-      return c.json(errorBody('CHANNEL_UNAVAILABLE', `The service answered with an error: ${err.message}`, { reason: err.message, status: err.status }), 502);
+      return c.json(
+        errorBody('CHANNEL_UNAVAILABLE', `The service answered with an error: ${err.message}`, {
+          reason: err.message,
+          status: err.status,
+        }),
+        502,
+      );
     }
     if (err instanceof HTTPException) {
       const status = err.status;
       const code: ErrorCode =
-        status === 413 ? 'PAYLOAD_TOO_LARGE'
-        : status === 401 ? 'UNAUTHORIZED'
-        : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE'
-        : /json/i.test(err.message) ? 'MALFORMED_JSON'
-        : 'BAD_REQUEST';
+        status === 413
+          ? 'PAYLOAD_TOO_LARGE'
+          : status === 401
+            ? 'UNAUTHORIZED'
+            : status === 415
+              ? 'UNSUPPORTED_MEDIA_TYPE'
+              : /json/i.test(err.message)
+                ? 'MALFORMED_JSON'
+                : 'BAD_REQUEST';
       return c.json(errorBody(code, err.message || 'Bad request'), status as 400);
     }
     logger.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');

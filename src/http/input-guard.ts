@@ -30,7 +30,8 @@ function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 0x5c) i++; // a backslash escapes the next character
+      if (ch === 0x5c)
+        i++; // a backslash escapes the next character
       else if (ch === 0x22) inString = false;
     } else if (ch === 0x22) inString = true;
     else if (ch === 0x7b || ch === 0x5b) {
@@ -64,7 +65,8 @@ function badText(value: unknown, at: string, found: FieldProblem[]) {
   }
 }
 
-const refuse = (problems: FieldProblem[]) => errorBody('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+const refuse = (problems: FieldProblem[]) =>
+  errorBody('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
 
 export const inputGuard: MiddlewareHandler = async (c, next) => {
   const problems: FieldProblem[] = [];
@@ -76,7 +78,8 @@ export const inputGuard: MiddlewareHandler = async (c, next) => {
   }
   if (path.includes(NUL)) problems.push({ field: 'path', message: NUL_MESSAGE });
   for (const [name, values] of Object.entries(c.req.queries())) {
-    if (name.includes(NUL) || values.some((v) => v.includes(NUL))) problems.push({ field: `query.${shown(name)}`, message: NUL_MESSAGE });
+    if (name.includes(NUL) || values.some((v) => v.includes(NUL)))
+      problems.push({ field: `query.${shown(name)}`, message: NUL_MESSAGE });
   }
 
   const type = c.req.header('content-type') ?? '';
@@ -91,7 +94,10 @@ export const inputGuard: MiddlewareHandler = async (c, next) => {
         return c.json(errorBody('MALFORMED_JSON', 'The request body is not valid UTF-8'), 400);
       }
       if (nestsDeeperThan(text, MAX_DEPTH)) {
-        return c.json(refuse([{ field: 'body', message: `nests objects or arrays deeper than ${MAX_DEPTH} levels` }]), 400);
+        return c.json(
+          refuse([{ field: 'body', message: `nests objects or arrays deeper than ${MAX_DEPTH} levels` }]),
+          400,
+        );
       }
       let parsed: unknown;
       try {
@@ -105,7 +111,8 @@ export const inputGuard: MiddlewareHandler = async (c, next) => {
       const text = new TextDecoder().decode(bytes);
       if (/%00/.test(text) || text.includes(NUL)) {
         for (const [name, value] of new URLSearchParams(text)) {
-          if (name.includes(NUL) || value.includes(NUL)) problems.push({ field: `body.${shown(name)}`, message: NUL_MESSAGE });
+          if (name.includes(NUL) || value.includes(NUL))
+            problems.push({ field: `body.${shown(name)}`, message: NUL_MESSAGE });
         }
       }
     }

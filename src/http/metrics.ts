@@ -64,23 +64,72 @@ function dbGauge(hub: Hub, registry: Registry, name: string, help: string, label
 /** The database's gauges for this hub (src/http/app.ts serves them after the process's own). */
 export function databaseMetrics(hub: Hub): Registry {
   const registry = new Registry();
-  dbGauge(hub, registry, 'sklad_jobs', 'Jobs by type and state (queued, running, failed = waiting for a retry, dead, succeeded, cancelled)', ['type', 'state'], sql`
-    select type, status as state, count(*)::int as value from jobs group by type, status`);
-  dbGauge(hub, registry, 'sklad_jobs_oldest_waiting_seconds', 'How long the oldest job ready to run has waited for a worker, per type', ['type'], sql`
+  dbGauge(
+    hub,
+    registry,
+    'sklad_jobs',
+    'Jobs by type and state (queued, running, failed = waiting for a retry, dead, succeeded, cancelled)',
+    ['type', 'state'],
+    sql`
+    select type, status as state, count(*)::int as value from jobs group by type, status`,
+  );
+  dbGauge(
+    hub,
+    registry,
+    'sklad_jobs_oldest_waiting_seconds',
+    'How long the oldest job ready to run has waited for a worker, per type',
+    ['type'],
+    sql`
     select type, extract(epoch from now() - min(run_at))::float8 as value
-      from jobs where status in ('queued', 'failed') and run_at <= now() group by type`);
-  dbGauge(hub, registry, 'sklad_outbox_backlog', 'Outbox messages not processed yet (waiting or being retried), per topic (its consumer)', ['topic'], sql`
-    select topic, count(*)::int as value from outbox where processed_at is null and dead_at is null group by topic`);
-  dbGauge(hub, registry, 'sklad_outbox_dead', 'Outbox messages their consumer gave up on (support retries them), per topic', ['topic'], sql`
-    select topic, count(*)::int as value from outbox where processed_at is null and dead_at is not null group by topic`);
-  dbGauge(hub, registry, 'sklad_sync_runs_failed', 'Sync runs that failed, per channel (all kept; increase() gives the recent ones)', ['channel'], sql`
+      from jobs where status in ('queued', 'failed') and run_at <= now() group by type`,
+  );
+  dbGauge(
+    hub,
+    registry,
+    'sklad_outbox_backlog',
+    'Outbox messages not processed yet (waiting or being retried), per topic (its consumer)',
+    ['topic'],
+    sql`
+    select topic, count(*)::int as value from outbox where processed_at is null and dead_at is null group by topic`,
+  );
+  dbGauge(
+    hub,
+    registry,
+    'sklad_outbox_dead',
+    'Outbox messages their consumer gave up on (support retries them), per topic',
+    ['topic'],
+    sql`
+    select topic, count(*)::int as value from outbox where processed_at is null and dead_at is not null group by topic`,
+  );
+  dbGauge(
+    hub,
+    registry,
+    'sklad_sync_runs_failed',
+    'Sync runs that failed, per channel (all kept; increase() gives the recent ones)',
+    ['channel'],
+    sql`
     select coalesce(a.channel, 'none') as channel, count(*)::int as value
-      from sync_runs s left join channel_accounts a on a.id = s.account_id where s.status = 'failed' group by a.channel`);
-  dbGauge(hub, registry, 'sklad_rate_limit_waiting_seconds', 'How long the next request of a rate-limit bucket must wait now (0 when none waits), per channel and group', ['channel', 'group'], sql`
+      from sync_runs s left join channel_accounts a on a.id = s.account_id where s.status = 'failed' group by a.channel`,
+  );
+  dbGauge(
+    hub,
+    registry,
+    'sklad_rate_limit_waiting_seconds',
+    'How long the next request of a rate-limit bucket must wait now (0 when none waits), per channel and group',
+    ['channel', 'group'],
+    sql`
     select a.channel, case when b.limit_group = '' then 'account' else b.limit_group end as "group",
            max(greatest(0, -(b.tokens + extract(epoch from clock_timestamp() - b.updated_at) * b.refill_per_second)) / nullif(b.refill_per_second, 0))::float8 as value
-      from rate_buckets b join channel_accounts a on a.id = b.account_id group by a.channel, b.limit_group`);
-  dbGauge(hub, registry, 'sklad_notifications', 'Notification deliveries by state (sent, failed, uncertain, pending, sending)', ['state'], sql`
-    select status as state, count(*)::int as value from deliveries group by status`);
+      from rate_buckets b join channel_accounts a on a.id = b.account_id group by a.channel, b.limit_group`,
+  );
+  dbGauge(
+    hub,
+    registry,
+    'sklad_notifications',
+    'Notification deliveries by state (sent, failed, uncertain, pending, sending)',
+    ['state'],
+    sql`
+    select status as state, count(*)::int as value from deliveries group by status`,
+  );
   return registry;
 }

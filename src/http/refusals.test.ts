@@ -57,9 +57,17 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
     for (let i = 0; i < 20_000; i++) deep = i % 2 ? `{"a":${deep}}` : `[${deep}]`;
     for (const path of ['/api/v1/keys', '/webhooks/iiko', '/users/']) {
       const res = await server.api(path, { method: 'POST', key: null, body: deep, headers: json });
-      expect(res).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body' }] } } });
+      expect(res).toMatchObject({
+        status: 400,
+        body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body' }] } },
+      });
     }
-    const flat = await server.api('/api/v1/keys', { method: 'POST', key: null, body: '{"name":"a\\u0000b","role":"admin"}', headers: json });
+    const flat = await server.api('/api/v1/keys', {
+      method: 'POST',
+      key: null,
+      body: '{"name":"a\\u0000b","role":"admin"}',
+      headers: json,
+    });
     expect(flat).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.name' }] } } });
   });
 
@@ -71,12 +79,24 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
       expect(res.body.error.details[0].field).toMatch(/^body\.(name|attributes)/);
     }
     // A real pair (an emoji) is text like any other.
-    expect((await server.api(`/api/v1/products/${productId}`, { method: 'PATCH', body: '{"name":"Mug \\ud83d\\ude00"}', headers: json })).status).toBe(200);
+    expect(
+      (
+        await server.api(`/api/v1/products/${productId}`, {
+          method: 'PATCH',
+          body: '{"name":"Mug \\ud83d\\ude00"}',
+          headers: json,
+        })
+      ).status,
+    ).toBe(200);
     expect((await product()).version).toBe(before.version + 1);
   });
 
   test('a multipart upload without a boundary, and an empty image file: 4xx, the product keeps no image', async () => {
-    const noBoundary = await server.api(`/api/v1/products/${productId}/image`, { method: 'PUT', body: 'abc', headers: { 'content-type': 'multipart/form-data' } });
+    const noBoundary = await server.api(`/api/v1/products/${productId}/image`, {
+      method: 'PUT',
+      body: 'abc',
+      headers: { 'content-type': 'multipart/form-data' },
+    });
     expect(noBoundary).toMatchObject({ status: 400, body: errorShape });
     const form = new FormData();
     form.set('file', new File([], 'empty.png', { type: 'image/png' }));
@@ -89,7 +109,12 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
     if (!session || session === 'bot') throw new Error('no session');
     const page = await fetch(`${server.baseUrl}/products/${productId}/image`, {
       method: 'POST',
-      headers: { cookie: `${SESSION_COOKIE}=${session.id}`, origin: server.baseUrl, 'content-type': 'multipart/form-data', 'x-csrf-token': csrfToken(session.id) },
+      headers: {
+        cookie: `${SESSION_COOKIE}=${session.id}`,
+        origin: server.baseUrl,
+        'content-type': 'multipart/form-data',
+        'x-csrf-token': csrfToken(session.id),
+      },
       body: 'abc',
     });
     expect(page.status).toBe(400);
@@ -99,7 +124,9 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
     const session = await createSession(t.database, server.adminKey);
     if (!session || session === 'bot') throw new Error('no session');
     for (const q of ['from=2026-13-45', 'to=2026-02-30', 'from=9999-99-99&to=0000-00-00']) {
-      const page = await fetch(`${server.baseUrl}/stock/movements?${q}`, { headers: { cookie: `${SESSION_COOKIE}=${session.id}` } });
+      const page = await fetch(`${server.baseUrl}/stock/movements?${q}`, {
+        headers: { cookie: `${SESSION_COOKIE}=${session.id}` },
+      });
       expect(page.status).toBe(200);
     }
     const api = await server.api('/api/v1/stock/movements?from=2026-13-45');
@@ -107,29 +134,54 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
   });
 
   test('iiko: a webhook URL that is no URL is a 400 naming it; organizations asked with a refused login are a 422', async () => {
-    const setting = await server.api('/api/v1/iiko/settings', { method: 'POST', json: { name: 'Refused', api_login: 'not-a-known-login', base_url: iikoServer.url } });
+    const setting = await server.api('/api/v1/iiko/settings', {
+      method: 'POST',
+      json: { name: 'Refused', api_login: 'not-a-known-login', base_url: iikoServer.url },
+    });
     expect(setting.status).toBe(201);
-    const hook = await server.api(`/api/v1/iiko/settings/${setting.body.id}/webhooks`, { method: 'POST', json: { url: 'a b c' } });
-    expect(hook).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.url' }] } } });
+    const hook = await server.api(`/api/v1/iiko/settings/${setting.body.id}/webhooks`, {
+      method: 'POST',
+      json: { url: 'a b c' },
+    });
+    expect(hook).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'body.url' }] } },
+    });
     expect(await rows(server.hub.db, sql`select id from webhook_configs`)).toEqual([]);
-    const organizations = await server.api(`/api/v1/iiko/settings/${setting.body.id}/organizations`, { method: 'POST' });
+    const organizations = await server.api(`/api/v1/iiko/settings/${setting.body.id}/organizations`, {
+      method: 'POST',
+    });
     expect(organizations).toMatchObject({ status: 422, body: { error: { code: 'CREDENTIALS_REJECTED' } } });
   });
 
   test('two POST /wb/cabinets/ with one name at once: one makes it, the other is told (409, or joins it)', async () => {
     const bot = await server.keyFor('bot', 'race-bot');
-    for (const telegram_id of [701, 702]) await server.api('/users/', { method: 'POST', key: bot, json: { telegram_id, first_name: 'R' } });
+    for (const telegram_id of [701, 702])
+      await server.api('/users/', { method: 'POST', key: bot, json: { telegram_id, first_name: 'R' } });
     const add = (telegramId: number) =>
-      server.api(`/wb/cabinets/?telegram_id=${telegramId}&api_key=${encodeURIComponent(wb.token)}&name=Race`, { method: 'POST', key: bot });
+      server.api(`/wb/cabinets/?telegram_id=${telegramId}&api_key=${encodeURIComponent(wb.token)}&name=Race`, {
+        method: 'POST',
+        key: bot,
+      });
     const answers = await Promise.all([add(701), add(702)]);
     const statuses = answers.map((a) => a.status).sort();
-    expect([[201, 409], [200, 201]]).toContainEqual(statuses);
+    expect([
+      [201, 409],
+      [200, 201],
+    ]).toContainEqual(statuses);
     for (const a of answers) if (a.status === 409) expect(a.body.error.code).toBe('ACCOUNT_NAME_TAKEN');
-    expect(await rows(server.hub.db, sql`select id from channel_accounts where channel = 'wildberries' and name = 'Race'`)).toHaveLength(1);
+    expect(
+      await rows(server.hub.db, sql`select id from channel_accounts where channel = 'wildberries' and name = 'Race'`),
+    ).toHaveLength(1);
   });
 
   test('validating an account while it is removed is a 404; the SQL of that error is in the log only', async () => {
-    const account = await createAccount(server.hub.db, server.hub.masterKey!, { channel: 'wildberries', name: 'Vanishing', baseUrl: wbServer.url, credentials: { token: wb.token } }, 'test');
+    const account = await createAccount(
+      server.hub.db,
+      server.hub.masterKey!,
+      { channel: 'wildberries', name: 'Vanishing', baseUrl: wbServer.url, credentials: { token: wb.token } },
+      'test',
+    );
     // WB asks the check to wait a second (429); the account is removed in that second, so the retry
     // writes the rate bucket of an account that no longer exists.
     wb.resetLog();
@@ -145,13 +197,25 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
 
   test('a job failing on a database error: sync history, outbox errors and the panel name its SQLSTATE, never its SQL', async () => {
     const type = `test.sql_error.${t.kind}`;
-    defineJobType(type, ({ hub, job }) =>
-      withSyncRun(hub, { type, jobId: job.id }, () => hub.db.execute(sql`insert into rate_buckets (account_id, limit_group, tokens, capacity, refill_per_second) values (999999999, '', 1, 1, 1)`)),
-    { maxAttempts: 1 });
+    defineJobType(
+      type,
+      ({ hub, job }) =>
+        withSyncRun(hub, { type, jobId: job.id }, () =>
+          hub.db.execute(
+            sql`insert into rate_buckets (account_id, limit_group, tokens, capacity, refill_per_second) values (999999999, '', 1, 1, 1)`,
+          ),
+        ),
+      { maxAttempts: 1 },
+    );
     const { id } = await enqueueJob(server.hub.db, { type });
     const stop = startWorkers(server.hub, { types: [type], pollMs: 10 });
     try {
-      await waitFor('the job to die', async () => (await rows<{ status: string }>(server.hub.db, sql`select status from jobs where id = ${id}`))[0]?.status === 'dead');
+      await waitFor(
+        'the job to die',
+        async () =>
+          (await rows<{ status: string }>(server.hub.db, sql`select status from jobs where id = ${id}`))[0]?.status ===
+          'dead',
+      );
     } finally {
       await stop();
     }
@@ -170,7 +234,9 @@ describeEachDatabase('inputs that answered 500 are refused with a 4xx', (t) => {
     const session = await createSession(t.database, server.adminKey);
     if (!session || session === 'bot') throw new Error('no session');
     for (const page of ['/sync', '/sync/errors', '/']) {
-      const html = await (await fetch(server.baseUrl + page, { headers: { cookie: `${SESSION_COOKIE}=${session.id}` } })).text();
+      const html = await (
+        await fetch(server.baseUrl + page, { headers: { cookie: `${SESSION_COOKIE}=${session.id}` } })
+      ).text();
       expect(html).not.toMatch(/Failed query|insert into rate_buckets/);
     }
     // The raw text went to the log, for whoever runs Sklad.

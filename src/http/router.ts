@@ -62,7 +62,12 @@ export const PageQuery = z.object({
 });
 
 export const IdParam = z.object({
-  id: z.coerce.number().int().positive().max(2 ** 53 - 1).openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53 - 1)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
 });
 
 export const page = <T extends z.ZodType>(item: T) =>

@@ -44,7 +44,8 @@ function mappingOf(view: Pick<ImportView, 'columns' | 'mapping'>, pairs: string[
 
 function printPreview(view: Pick<ImportView, 'file_name' | 'format' | 'columns'>, mapping: Field[]) {
   console.error(say('cli.import.preview', { file: view.file_name, format: view.format.toUpperCase() }));
-  for (const [i, header] of view.columns.entries()) console.error(say('cli.import.column', { header, field: mapping[i] }));
+  for (const [i, header] of view.columns.entries())
+    console.error(say('cli.import.column', { header, field: mapping[i] }));
 }
 
 type ImportOutcome = Pick<ImportView, 'id' | 'state' | 'counts' | 'errors' | 'errors_total' | 'error'>;
@@ -57,7 +58,8 @@ function printOutcome(view: ImportOutcome): boolean {
   if (view.state === 'invalid') {
     console.log(say('cli.import.invalid', { id: view.id, count: view.errors_total }));
     const lang = cliLang();
-    for (const e of view.errors.slice(0, SHOWN_ERRORS)) console.log(say('cli.import.rowError', { line: e.line, field: e.field, message: rowErrorText(lang, e) }));
+    for (const e of view.errors.slice(0, SHOWN_ERRORS))
+      console.log(say('cli.import.rowError', { line: e.line, field: e.field, message: rowErrorText(lang, e) }));
     const more = view.errors_total - Math.min(view.errors.length, SHOWN_ERRORS);
     if (more > 0) console.log(say('cli.import.more', { count: more, id: view.id }));
     return false;
@@ -67,7 +69,11 @@ function printOutcome(view: ImportOutcome): boolean {
 }
 
 async function importHere(hub: Hub, kind: ImportKind, file: string, pairs: string[]): Promise<ImportOutcome> {
-  const id = await createImport(hub.db, { kind, fileName: path.basename(file), content: fs.readFileSync(file) }, cliActor());
+  const id = await createImport(
+    hub.db,
+    { kind, fileName: path.basename(file), content: fs.readFileSync(file) },
+    cliActor(),
+  );
   const preview = await getImport(hub.db, id);
   const mapping = mappingOf(preview, pairs);
   printPreview(preview, mapping);
@@ -91,7 +97,9 @@ async function importInHub(api: HubApi, kind: ImportKind, file: string, pairs: s
   const preview = await api.upload('/imports', Preview, form);
   const mapping = mappingOf(preview, pairs);
   printPreview(preview, mapping);
-  const started = await api.post(`/imports/${preview.id}/apply`, z.object({ id: z.number(), job_id: z.number() }), { mapping });
+  const started = await api.post(`/imports/${preview.id}/apply`, z.object({ id: z.number(), job_id: z.number() }), {
+    mapping,
+  });
   const bar = progressBar(say('cli.import.bar'));
   let job: JobView;
   try {
@@ -130,7 +138,12 @@ export function importCommands(program: Command) {
   program
     .command('export <table>')
     .description(say('cli.import.export'))
-    .option('--format <format>', say('cli.export.format', { formats: fileFormats.join(' | ') }), parseFormat, 'csv' as FileFormat)
+    .option(
+      '--format <format>',
+      say('cli.export.format', { formats: fileFormats.join(' | ') }),
+      parseFormat,
+      'csv' as FileFormat,
+    )
     .option('--separator <char>', say('cli.export.separator'), parseSeparator)
     .option('--out <file>', say('cli.import.out'))
     .action(async (table: string, options: { format: FileFormat; separator?: Separator; out?: string }) => {
@@ -138,13 +151,21 @@ export function importCommands(program: Command) {
       const out = options.out ?? `${kind}.${options.format}`;
       await viaHubOrDatabase({
         hub: async (api) => {
-          const separator = options.format === 'csv' && options.separator ? (options.separator === '\t' ? 'tab' : options.separator) : undefined;
+          const separator =
+            options.format === 'csv' && options.separator
+              ? options.separator === '\t'
+                ? 'tab'
+                : options.separator
+              : undefined;
           const file = await api.download(`/exports/${kind}.${options.format}`, { separator });
           fs.writeFileSync(out, file);
           console.log(say('cli.import.wroteHub', { file: out, bytes: file.length }));
         },
         database: async (hub) => {
-          const written = await writeTableFile(hub.db, fs.createWriteStream(out), kind, { format: options.format, separator: options.separator });
+          const written = await writeTableFile(hub.db, fs.createWriteStream(out), kind, {
+            format: options.format,
+            separator: options.separator,
+          });
           console.log(say('cli.import.wrote', { count: written, file: out }));
         },
       });

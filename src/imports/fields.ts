@@ -55,21 +55,31 @@ const FieldName = z.union([
 export const Mapping = z.array(FieldName).max(500);
 
 /** Checks a mapping against the file and the warehouses; answers the warehouses its quantity columns name. */
-export function checkMapping(mapping: Field[], columns: string[], kind: ImportKind, warehouses: WarehouseColumn[]): void {
+export function checkMapping(
+  mapping: Field[],
+  columns: string[],
+  kind: ImportKind,
+  warehouses: WarehouseColumn[],
+): void {
   // The details keep the words' key, so the panel says the refusal in the seller's language.
   const problem = (key: ImportWord, params: Params = {}) => {
     const message = t(`import.${key}`, 'en', params);
     return new DomainError('IMPORT_MAPPING_INVALID', message, 400, { message, said: { key, params } });
   };
-  if (mapping.length !== columns.length) throw problem('mapping.count', { fields: mapping.length, columns: columns.length });
+  if (mapping.length !== columns.length)
+    throw problem('mapping.count', { fields: mapping.length, columns: columns.length });
   const seen = new Set<string>();
   for (const field of mapping) {
     if (field === 'ignore') continue;
     if (seen.has(field)) throw problem('mapping.twice', { field });
     seen.add(field);
-    if (kind === 'stock' && field !== 'sku' && !field.startsWith('stock:')) throw problem('mapping.stockOnly', { field });
+    if (kind === 'stock' && field !== 'sku' && !field.startsWith('stock:'))
+      throw problem('mapping.stockOnly', { field });
     if (field.startsWith('stock:') && !warehouses.some((w) => w.code === field.slice(6))) {
-      throw problem('mapping.warehouse', { code: field.slice(6), codes: warehouses.map((w) => w.code).join(', ') || '—' });
+      throw problem('mapping.warehouse', {
+        code: field.slice(6),
+        codes: warehouses.map((w) => w.code).join(', ') || '—',
+      });
     }
   }
   if (!seen.has('sku')) throw problem('mapping.noSku');
@@ -148,7 +158,11 @@ const PriceText = z
   .transform((s) => s.replace(/[\s\u00a0]/g, '').replace(',', '.'))
   .refine((s) => s === '' || /^\d{1,13}(\.\d{1,6})?$/.test(s), t('import.row.priceNumber', 'en'))
   .transform((s) => s || null);
-const CurrencyText = z.string().trim().transform((s) => s || null).pipe(Currency.nullable());
+const CurrencyText = z
+  .string()
+  .trim()
+  .transform((s) => s || null)
+  .pipe(Currency.nullable());
 
 /** "1299.9" RUB → 129990, in integers; null when it has more digits than the currency's minor unit or passes the maximum. */
 function minorOf(text: string, currency: string): number | null {
@@ -159,10 +173,22 @@ function minorOf(text: string, currency: string): number | null {
   return Amount.safeParse(Number(minor)).success ? Number(minor) : null;
 }
 
-const fieldSchemas = { sku: Sku, name: ProductName, ean: Ean, description: Description, price: PriceText, currency: CurrencyText } as const;
+const fieldSchemas = {
+  sku: Sku,
+  name: ProductName,
+  ean: Ean,
+  description: Description,
+  price: PriceText,
+  currency: CurrencyText,
+} as const;
 
 /** One row through the schemas of its mapped fields (zod): the row, or each of its problems. */
-export function rowOf(line: number, cells: string[], mapping: Field[], columns: string[]): { row: ImportRow } | { errors: RowError[] } {
+export function rowOf(
+  line: number,
+  cells: string[],
+  mapping: Field[],
+  columns: string[],
+): { row: ImportRow } | { errors: RowError[] } {
   const row: ImportRow = { line, sku: '', attributes: {}, stock: {} };
   const errors: RowError[] = [];
   let price: { text: string | null; column: string } | undefined;
@@ -172,11 +198,14 @@ export function rowOf(line: number, cells: string[], mapping: Field[], columns: 
     const cell = cells[i] ?? '';
     if (field.startsWith('attribute:')) {
       const text = cell.trim() === '' ? null : cell;
-      if (text !== null && text.length > 2000) errors.push(refusal(line, columns[i], 'row.attributeTooLong', { n: 2000 }));
+      if (text !== null && text.length > 2000)
+        errors.push(refusal(line, columns[i], 'row.attributeTooLong', { n: 2000 }));
       row.attributes[field.slice(10)] = text;
       return;
     }
-    const parsed = field.startsWith('stock:') ? Quantity.safeParse(cell) : fieldSchemas[field as ProductField].safeParse(cell);
+    const parsed = field.startsWith('stock:')
+      ? Quantity.safeParse(cell)
+      : fieldSchemas[field as ProductField].safeParse(cell);
     if (!parsed.success) {
       const message = parsed.error.issues.map((issue) => issue.message).join('; ');
       const words = cellWords[field.startsWith('stock:') ? 'stock' : field];
@@ -193,7 +222,8 @@ export function rowOf(line: number, cells: string[], mapping: Field[], columns: 
     else if (!currency) errors.push(refusal(line, price.column, 'row.priceNeedsCurrency'));
     else {
       const amount = minorOf(price.text, currency);
-      if (amount === null) errors.push(refusal(line, price.column, 'row.priceDigits', { currency, digits: currencyDigits(currency) }));
+      if (amount === null)
+        errors.push(refusal(line, price.column, 'row.priceDigits', { currency, digits: currencyDigits(currency) }));
       else row.price = { amount, currency };
     }
   }

@@ -23,7 +23,8 @@ export function formatOf(bytes: Uint8Array): FileFormat {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, Math.min(bytes.length, 64 * 1024)));
   } catch {
     // A cut in the middle of a character at the 64 KiB edge is not an error of the file.
-    if (bytes.length <= 64 * 1024) throw unreadable('the file is neither an XLSX workbook nor UTF-8 text (CSV)', 'notText');
+    if (bytes.length <= 64 * 1024)
+      throw unreadable('the file is neither an XLSX workbook nor UTF-8 text (CSV)', 'notText');
   }
   return 'csv';
 }
@@ -88,7 +89,11 @@ function textOf(value: ExcelJS.CellValue): string {
 
 async function* xlsxRows(bytes: Uint8Array): AsyncGenerator<FileRow> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(slices(bytes), {
-    sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit', entries: 'emit',
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    worksheets: 'emit',
+    entries: 'emit',
   });
   try {
     // The first sheet only: a workbook's other sheets are the seller's notes.
@@ -111,7 +116,11 @@ export function fileRows(bytes: Uint8Array, format: FileFormat): AsyncGenerator<
 }
 
 /** The header row and the first `limit` rows after it. */
-export async function peek(bytes: Uint8Array, format: FileFormat, limit: number): Promise<{ columns: string[]; sample: FileRow[] }> {
+export async function peek(
+  bytes: Uint8Array,
+  format: FileFormat,
+  limit: number,
+): Promise<{ columns: string[]; sample: FileRow[] }> {
   let columns: string[] | null = null;
   const sample: FileRow[] = [];
   for await (const row of fileRows(bytes, format)) {

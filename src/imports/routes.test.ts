@@ -35,34 +35,61 @@ describeEachDatabase('imports API', (t) => {
     for (;;) {
       const { status, body } = await server.api(`/api/v1/imports/${id}`);
       if (status !== 200) throw new Error(`GET /imports/${id}: ${status} ${JSON.stringify(body)}`);
-      if (body.job_status === 'dead' || body.job_status === 'failed') throw new Error(`the job ${body.job_status}: ${JSON.stringify(body)}`);
+      if (body.job_status === 'dead' || body.job_status === 'failed')
+        throw new Error(`the job ${body.job_status}: ${JSON.stringify(body)}`);
       if (['applied', 'invalid', 'failed'].includes(body.state)) return body;
       await sleep(20);
     }
   };
 
   test('upload → preview → apply → applied; a bad file lists its line; the export names the same columns', async () => {
-    const preview = await upload('products', 'api.csv', 'sku;name;MAIN;price;currency\nAPI-1;One;3;10.50;RUB\nAPI-2;Two;;;\n');
+    const preview = await upload(
+      'products',
+      'api.csv',
+      'sku;name;MAIN;price;currency\nAPI-1;One;3;10.50;RUB\nAPI-2;Two;;;\n',
+    );
     expect(preview.status, JSON.stringify(preview.body)).toBe(201);
-    expect(preview.body).toMatchObject({ state: 'uploaded', format: 'csv', columns: ['sku', 'name', 'MAIN', 'price', 'currency'], mapping: ['sku', 'name', 'stock:MAIN', 'price', 'currency'] });
-    expect(preview.body.sample).toEqual([{ line: 2, cells: ['API-1', 'One', '3', '10.50', 'RUB'] }, { line: 3, cells: ['API-2', 'Two', '', '', ''] }]);
+    expect(preview.body).toMatchObject({
+      state: 'uploaded',
+      format: 'csv',
+      columns: ['sku', 'name', 'MAIN', 'price', 'currency'],
+      mapping: ['sku', 'name', 'stock:MAIN', 'price', 'currency'],
+    });
+    expect(preview.body.sample).toEqual([
+      { line: 2, cells: ['API-1', 'One', '3', '10.50', 'RUB'] },
+      { line: 3, cells: ['API-2', 'Two', '', '', ''] },
+    ]);
 
     const applied = await server.api(`/api/v1/imports/${preview.body.id}/apply`, { method: 'POST', json: {} });
     expect(applied.status, JSON.stringify(applied.body)).toBe(202);
-    expect(await outcome(preview.body.id)).toMatchObject({ state: 'applied', counts: { rows: 2, created: 2, movements: 1, prices: 1 } });
+    expect(await outcome(preview.body.id)).toMatchObject({
+      state: 'applied',
+      counts: { rows: 2, created: 2, movements: 1, prices: 1 },
+    });
 
     const again = await server.api(`/api/v1/imports/${preview.body.id}/apply`, { method: 'POST', json: {} });
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'IMPORT_STATE' } } });
 
     const bad = await upload('stock', 'bad.csv', 'sku;MAIN\nAPI-1;-1\n');
-    const wrong = await server.api(`/api/v1/imports/${bad.body.id}/apply`, { method: 'POST', json: { mapping: ['sku'] } });
+    const wrong = await server.api(`/api/v1/imports/${bad.body.id}/apply`, {
+      method: 'POST',
+      json: { mapping: ['sku'] },
+    });
     expect(wrong).toMatchObject({ status: 400, body: { error: { code: 'IMPORT_MAPPING_INVALID' } } });
     await server.api(`/api/v1/imports/${bad.body.id}/apply`, { method: 'POST', json: {} });
-    expect(await outcome(bad.body.id)).toMatchObject({ state: 'invalid', errors_total: 1, errors: [{ line: 2, field: 'MAIN', message: expect.stringContaining('whole number') }] });
+    expect(await outcome(bad.body.id)).toMatchObject({
+      state: 'invalid',
+      errors_total: 1,
+      errors: [{ line: 2, field: 'MAIN', message: expect.stringContaining('whole number') }],
+    });
 
     const csv = await server.api('/api/v1/exports/products.csv?separator=,');
     expect(csv.headers.get('content-type')).toContain('text/csv');
-    expect(String(csv.body).trim().split('\n')).toEqual(['sku,name,ean,description,price,currency', 'API-1,One,,,10.50,RUB', 'API-2,Two,,,,']);
+    expect(String(csv.body).trim().split('\n')).toEqual([
+      'sku,name,ean,description,price,currency',
+      'API-1,One,,,10.50,RUB',
+      'API-2,Two,,,,',
+    ]);
     const stock = await server.api('/api/v1/exports/stock.csv');
     expect(String(stock.body).trim().split('\n')).toEqual(['sku;name;MAIN', 'API-1;One;3', 'API-2;Two;0']);
 
@@ -71,6 +98,8 @@ describeEachDatabase('imports API', (t) => {
     const list = await server.api('/api/v1/imports');
     expect(list.body.items.map((i: { file_name: string }) => i.file_name)).toEqual(['bad.csv', 'api.csv']);
     const doc = await server.api('/openapi.json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/imports', '/api/v1/imports/{id}/apply', '/api/v1/exports/stock.xlsx']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/imports', '/api/v1/imports/{id}/apply', '/api/v1/exports/stock.xlsx']),
+    );
   }, 120_000);
 });

@@ -87,13 +87,20 @@ const skuColumn = (stored: StoredImport) => stored.columns[stored.mapping.indexO
 
 /** Product ids by lower-case SKU, for the SKUs given. */
 async function idsBySku(ex: Executor, skus: string[]): Promise<Map<string, number>> {
-  const found = await rows<{ id: number; sku: string }>(ex, sql`
-    select id, lower(sku) as sku from products where lower(sku) = any(${sql.param(skus.map((s) => s.toLowerCase()))}::text[])`);
+  const found = await rows<{ id: number; sku: string }>(
+    ex,
+    sql`
+    select id, lower(sku) as sku from products where lower(sku) = any(${sql.param(skus.map((s) => s.toLowerCase()))}::text[])`,
+  );
   return new Map(found.map((f) => [f.sku, Number(f.id)]));
 }
 
 /** Pass 1: every row through its schemas, nothing written. Answers the rows read and the errors found. */
-async function validate(hub: Hub, stored: StoredImport, options: RunOptions): Promise<{ total: number; errors: RowError[]; errorsTotal: number }> {
+async function validate(
+  hub: Hub,
+  stored: StoredImport,
+  options: RunOptions,
+): Promise<{ total: number; errors: RowError[]; errorsTotal: number }> {
   const firstLine = new Map<string, number>();
   const errors: RowError[] = [];
   let errorsTotal = 0;
@@ -113,16 +120,21 @@ async function validate(hub: Hub, stored: StoredImport, options: RunOptions): Pr
       }
       const key = parsed.row.sku.toLowerCase();
       const earlier = firstLine.get(key);
-      if (earlier !== undefined) refuse(refusal(parsed.row.line, skuColumn(stored), 'row.duplicateSku', { sku: parsed.row.sku, line: earlier }));
+      if (earlier !== undefined)
+        refuse(refusal(parsed.row.line, skuColumn(stored), 'row.duplicateSku', { sku: parsed.row.sku, line: earlier }));
       else {
         firstLine.set(key, parsed.row.line);
         good.push(parsed.row);
       }
     }
     if (stored.kind === 'stock' && good.length) {
-      const known = await idsBySku(hub.db, good.map((r) => r.sku));
+      const known = await idsBySku(
+        hub.db,
+        good.map((r) => r.sku),
+      );
       for (const r of good) {
-        if (!known.has(r.sku.toLowerCase())) refuse(refusal(r.line, skuColumn(stored), 'row.unknownSku', { sku: r.sku }));
+        if (!known.has(r.sku.toLowerCase()))
+          refuse(refusal(r.line, skuColumn(stored), 'row.unknownSku', { sku: r.sku }));
       }
     }
     await options.progress?.(note('validating', { done: total }));
@@ -160,10 +172,18 @@ function nextState(row: ImportRow, current: State | undefined): State {
 }
 
 /** One chunk of a products file: new products inserted, changed ones updated, each with its history row. */
-async function applyProducts(tx: Tx, chunk: ImportRow[], actor: string, counts: ImportCounts): Promise<Map<string, number>> {
-  const existing = await rows<Current>(tx, sql`
+async function applyProducts(
+  tx: Tx,
+  chunk: ImportRow[],
+  actor: string,
+  counts: ImportCounts,
+): Promise<Map<string, number>> {
+  const existing = await rows<Current>(
+    tx,
+    sql`
     select id, sku, ean, name, description, attributes, archived_at is not null as archived from products
-     where lower(sku) = any(${sql.param(chunk.map((r) => r.sku.toLowerCase()))}::text[]) for update`);
+     where lower(sku) = any(${sql.param(chunk.map((r) => r.sku.toLowerCase()))}::text[]) for update`,
+  );
   const bySku = new Map(existing.map((p) => [p.sku.toLowerCase(), p]));
   const ids = new Map(existing.map((p) => [p.sku.toLowerCase(), Number(p.id)]));
   const created: State[] = [];
@@ -181,17 +201,24 @@ async function applyProducts(tx: Tx, chunk: ImportRow[], actor: string, counts: 
   }
   const history: { id: number; action: string; changes: Record<string, unknown> }[] = [];
   if (created.length) {
-    const inserted = await rows<{ id: number; sku: string }>(tx, sql`
+    const inserted = await rows<{ id: number; sku: string }>(
+      tx,
+      sql`
       insert into products (sku, ean, name, description, attributes)
       select sku, ean, name, description, attributes::jsonb
         from unnest(${sql.param(created.map((p) => p.sku))}::text[], ${sql.param(created.map((p) => p.ean))}::text[],
                     ${sql.param(created.map((p) => p.name))}::text[], ${sql.param(created.map((p) => p.description))}::text[],
                     ${sql.param(created.map((p) => JSON.stringify(p.attributes)))}::text[]) as v(sku, ean, name, description, attributes)
-      returning id, sku`);
+      returning id, sku`,
+    );
     const bySkuCreated = new Map(created.map((p) => [p.sku, p]));
     for (const p of inserted) {
       ids.set(p.sku.toLowerCase(), Number(p.id));
-      history.push({ id: Number(p.id), action: 'create', changes: diffFields(null, bySkuCreated.get(p.sku)!, historyFields) });
+      history.push({
+        id: Number(p.id),
+        action: 'create',
+        changes: diffFields(null, bySkuCreated.get(p.sku)!, historyFields),
+      });
     }
     counts.created += inserted.length;
   }
@@ -217,7 +244,14 @@ async function applyProducts(tx: Tx, chunk: ImportRow[], actor: string, counts: 
 }
 
 /** The quantity columns of one chunk: one set-based count per warehouse; a refused product fails its row. */
-async function applyStock(tx: Tx, stored: StoredImport, chunk: ImportRow[], ids: Map<string, number>, warehouses: Map<string, number>, counts: ImportCounts) {
+async function applyStock(
+  tx: Tx,
+  stored: StoredImport,
+  chunk: ImportRow[],
+  ids: Map<string, number>,
+  warehouses: Map<string, number>,
+  counts: ImportCounts,
+) {
   const codes = stored.mapping.filter((f): f is `stock:${string}` => f.startsWith('stock:')).map((f) => f.slice(6));
   for (const code of codes) {
     const lineOf = new Map<number, number>();
@@ -231,13 +265,21 @@ async function applyStock(tx: Tx, stored: StoredImport, chunk: ImportRow[], ids:
       lineOf.set(productId, row.line);
     }
     try {
-      const { changed } = await setCountedLevels(tx, warehouses.get(code)!, levels, `import ${stored.file_name}`, stored.actor);
+      const { changed } = await setCountedLevels(
+        tx,
+        warehouses.get(code)!,
+        levels,
+        `import ${stored.file_name}`,
+        stored.actor,
+      );
       counts.movements += changed;
     } catch (error) {
       const refused = (error as DomainError).details as { product_ids?: number[] } | undefined;
       if (!(error instanceof DomainError) || !refused?.product_ids) throw error;
       const said = { key: `code.${error.code}` as const, params: refused as Record<string, unknown> };
-      throw new RowsRefused(refused.product_ids.map((id) => ({ line: lineOf.get(id) ?? 0, field: code, message: error.message, said })));
+      throw new RowsRefused(
+        refused.product_ids.map((id) => ({ line: lineOf.get(id) ?? 0, field: code, message: error.message, said })),
+      );
     }
   }
 }
@@ -252,9 +294,17 @@ async function apply(hub: Hub, stored: StoredImport, total: number, options: Run
       options.signal?.throwIfAborted();
       const good = chunk.flatMap((p) => ('row' in p ? [p.row] : []));
       if (good.length !== chunk.length) throw new Error('The file changed between its check and its application');
-      const ids = stored.kind === 'products' ? await applyProducts(tx, good, stored.actor, counts) : await idsBySku(tx, good.map((r) => r.sku));
+      const ids =
+        stored.kind === 'products'
+          ? await applyProducts(tx, good, stored.actor, counts)
+          : await idsBySku(
+              tx,
+              good.map((r) => r.sku),
+            );
       if (stored.kind === 'stock') counts.unchanged += good.length;
-      const prices = good.flatMap((r) => (r.price ? [{ productId: ids.get(r.sku.toLowerCase())!, price: r.price }] : []));
+      const prices = good.flatMap((r) =>
+        r.price ? [{ productId: ids.get(r.sku.toLowerCase())!, price: r.price }] : [],
+      );
       counts.prices += await setBasePrices(tx, prices, stored.actor, `import ${stored.file_name}`);
       await applyStock(tx, stored, good, ids, warehouses, counts);
       done += good.length;
@@ -268,7 +318,12 @@ async function apply(hub: Hub, stored: StoredImport, total: number, options: Run
   return counts;
 }
 
-async function finish(ex: Executor, id: number, state: string, fields: { counts?: ImportCounts; total?: number; errors?: RowError[]; errorsTotal?: number; error?: string }) {
+async function finish(
+  ex: Executor,
+  id: number,
+  state: string,
+  fields: { counts?: ImportCounts; total?: number; errors?: RowError[]; errorsTotal?: number; error?: string },
+) {
   await ex.transaction(async (tx) => {
     await tx.execute(sql`delete from import_errors where import_id = ${id}`);
     const errors = fields.errors ?? [];
@@ -288,13 +343,21 @@ async function finish(ex: Executor, id: number, state: string, fields: { counts?
 }
 
 /** Validates the import's file and, when every row is good, applies it; answers the import's final state. */
-export async function runImport(hub: Hub, id: number, options: RunOptions = {}): Promise<{ state: 'applied' | 'invalid'; counts?: ImportCounts; errorsTotal: number }> {
+export async function runImport(
+  hub: Hub,
+  id: number,
+  options: RunOptions = {},
+): Promise<{ state: 'applied' | 'invalid'; counts?: ImportCounts; errorsTotal: number }> {
   const stored = await loadImport(hub.db, id);
   await hub.db.execute(sql`update imports set state = 'validating', error = null where id = ${id}`);
   try {
     const checked = await validate(hub, stored, options);
     if (checked.errorsTotal) {
-      await finish(hub.db, id, 'invalid', { total: checked.total, errors: checked.errors, errorsTotal: checked.errorsTotal });
+      await finish(hub.db, id, 'invalid', {
+        total: checked.total,
+        errors: checked.errors,
+        errorsTotal: checked.errorsTotal,
+      });
       return { state: 'invalid', errorsTotal: checked.errorsTotal };
     }
     await hub.db.execute(sql`update imports set state = 'applying', rows_total = ${checked.total} where id = ${id}`);
@@ -303,11 +366,13 @@ export async function runImport(hub: Hub, id: number, options: RunOptions = {}):
     return { state: 'applied', counts, errorsTotal: 0 };
   } catch (error) {
     if (error instanceof RowsRefused) {
-      await finish(hub.db, id, 'invalid', { errors: error.errors.slice(0, KEPT_ERRORS), errorsTotal: error.errors.length });
+      await finish(hub.db, id, 'invalid', {
+        errors: error.errors.slice(0, KEPT_ERRORS),
+        errorsTotal: error.errors.length,
+      });
       return { state: 'invalid', errorsTotal: error.errors.length };
     }
     await finish(hub.db, id, 'failed', { error: (error as Error).message });
     throw error;
   }
 }
-

@@ -15,7 +15,8 @@ export function rowErrorText(lang: Lang, e: Pick<RowError, 'message' | 'said'>):
   const said = e.said;
   const code = said?.key.startsWith('code.') ? said.key.slice(5) : null;
   const word = `import.${said?.key}`;
-  if (said && code !== null && isErrorCode(code)) return localize(lang, new DomainError(code, e.message, undefined, said.params));
+  if (said && code !== null && isErrorCode(code))
+    return localize(lang, new DomainError(code, e.message, undefined, said.params));
   if (said && code === null && isKey(word)) return t(word, lang, said.params);
   return e.message
     .split('; ')

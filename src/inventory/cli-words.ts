@@ -4,8 +4,14 @@ export const stockCliWords = {
     ru: 'Остатки по товарам и складам: в наличии, в резерве, доступно, в пути (обещано); у каждой строки — откуда она (источник и тип остатка)',
     en: 'Stock per product and warehouse: on hand, reserved, available, promised; each row says where it comes from (source and stock type)',
   },
-  source: { ru: 'только эти источники, через запятую (none — свои склады)', en: 'these sources only, comma-separated (none: our own warehouses)' },
-  type: { ru: 'только эти типы остатка, через запятую (FBO, FBS, analytics …; none — без типа)', en: 'these stock types only, comma-separated (FBO, FBS, analytics …; none: no type)' },
+  source: {
+    ru: 'только эти источники, через запятую (none — свои склады)',
+    en: 'these sources only, comma-separated (none: our own warehouses)',
+  },
+  type: {
+    ru: 'только эти типы остатка, через запятую (FBO, FBS, analytics …; none — без типа)',
+    en: 'these stock types only, comma-separated (FBO, FBS, analytics …; none: no type)',
+  },
   warehouse: { ru: 'один склад (его ID)', en: 'one warehouse (its id)' },
   limit: { ru: 'сколько строк показать (по умолчанию 100)', en: 'how many rows to show (default 100)' },
   none: { ru: 'Таких остатков нет', en: 'No stock rows like that' },

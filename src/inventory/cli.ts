@@ -11,7 +11,11 @@ import { listLevels, type LevelView } from './levels.ts';
  * running `sklad start` it asks that hub.
  */
 
-const list = (text: string | undefined) => text?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function stockCommands(program: Command) {
   program
@@ -26,18 +30,48 @@ export function stockCommands(program: Command) {
       const limit = Math.min(options.limit, 500);
       const found = await viaHubOrDatabase({
         hub: (api) =>
-          api.get('/stock', z.object({ items: z.array(shaped<LevelView>('sku', 'warehouse_code', 'on_hand', 'available')), total: z.number() }), {
-            source: options.source, stock_type: options.type, warehouse_id: options.warehouse, limit,
+          api.get(
+            '/stock',
+            z.object({
+              items: z.array(shaped<LevelView>('sku', 'warehouse_code', 'on_hand', 'available')),
+              total: z.number(),
+            }),
+            {
+              source: options.source,
+              stock_type: options.type,
+              warehouse_id: options.warehouse,
+              limit,
+            },
+          ),
+        database: (hub) =>
+          listLevels(hub.db, {
+            sources: list(options.source),
+            stockTypes: list(options.type),
+            warehouseId: options.warehouse,
+            limit,
+            offset: 0,
           }),
-        database: (hub) => listLevels(hub.db, { sources: list(options.source), stockTypes: list(options.type), warehouseId: options.warehouse, limit, offset: 0 }),
       });
       printResult(options.json, found, () => {
         if (!found.items.length) return say('cli.stock.none');
-        const columns = (['sku', 'name', 'warehouse', 'source', 'type', 'onHand', 'reserved', 'available', 'promised'] as const).map((c) => say(`cli.stock.col.${c}`));
+        const columns = (
+          ['sku', 'name', 'warehouse', 'source', 'type', 'onHand', 'reserved', 'available', 'promised'] as const
+        ).map((c) => say(`cli.stock.col.${c}`));
         return [
-          table(columns, found.items.map((l) => [
-            l.sku, l.product_name, `${l.warehouse_code} · ${l.warehouse_name}`, l.source ?? say('cli.stock.own'), l.stock_type, l.on_hand, l.reserved, l.available, l.promised,
-          ])),
+          table(
+            columns,
+            found.items.map((l) => [
+              l.sku,
+              l.product_name,
+              `${l.warehouse_code} · ${l.warehouse_name}`,
+              l.source ?? say('cli.stock.own'),
+              l.stock_type,
+              l.on_hand,
+              l.reserved,
+              l.available,
+              l.promised,
+            ]),
+          ),
           say('cli.stock.shown', { shown: found.items.length, total: found.total }),
         ].join('\n');
       });

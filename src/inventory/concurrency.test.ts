@@ -10,8 +10,14 @@ describeEachDatabase('stock under concurrent requests', (t) => {
   let warehouseId: number;
 
   const newStockedProduct = async (sku: string, quantity: number) => {
-    const [{ id }] = await rows<{ id: number }>(t.database.db, sql`insert into products (sku, name) values (${sku}, ${sku}) returning id`);
-    if (quantity) await t.database.db.transaction((tx) => recordMovement(tx, { type: 'receipt', productId: id, warehouseId, quantity }, 'test'));
+    const [{ id }] = await rows<{ id: number }>(
+      t.database.db,
+      sql`insert into products (sku, name) values (${sku}, ${sku}) returning id`,
+    );
+    if (quantity)
+      await t.database.db.transaction((tx) =>
+        recordMovement(tx, { type: 'receipt', productId: id, warehouseId, quantity }, 'test'),
+      );
     return id;
   };
 
@@ -24,17 +30,28 @@ describeEachDatabase('stock under concurrent requests', (t) => {
     });
 
   const ledger = async (productId: number) =>
-    (await rows<{ n: number; sum: number }>(t.database.db, sql`
+    (
+      await rows<{ n: number; sum: number }>(
+        t.database.db,
+        sql`
       select count(*)::int as n, coalesce(sum(quantity), 0)::int as sum from stock_movements
-       where product_id = ${productId} and warehouse_id = ${warehouseId}`))[0];
+       where product_id = ${productId} and warehouse_id = ${warehouseId}`,
+      )
+    )[0];
 
   const onHand = async (productId: number) =>
-    (await rows<{ on_hand: number }>(t.database.db, sql`
-      select on_hand from stock_levels where product_id = ${productId} and warehouse_id = ${warehouseId}`))[0].on_hand;
+    (
+      await rows<{ on_hand: number }>(
+        t.database.db,
+        sql`
+      select on_hand from stock_levels where product_id = ${productId} and warehouse_id = ${warehouseId}`,
+      )
+    )[0].on_hand;
 
   beforeAll(async () => {
     server = await startTestServer(t.database);
-    warehouseId = (await ensureWarehouse(t.database.db, { code: 'MAIN', name: 'Main', kind: 'own', readOnly: false })).id;
+    warehouseId = (await ensureWarehouse(t.database.db, { code: 'MAIN', name: 'Main', kind: 'own', readOnly: false }))
+      .id;
   });
   afterAll(() => server.close());
 
@@ -81,7 +98,9 @@ describeEachDatabase('stock under concurrent requests', (t) => {
     const productId = await newStockedProduct('KEY-3', 1);
     const refused = await writeOff(productId, 5, 'k-3');
     expect(refused.status).toBe(409);
-    await t.database.db.transaction((tx) => recordMovement(tx, { type: 'receipt', productId, warehouseId, quantity: 10 }, 'test'));
+    await t.database.db.transaction((tx) =>
+      recordMovement(tx, { type: 'receipt', productId, warehouseId, quantity: 10 }, 'test'),
+    );
     const again = await writeOff(productId, 5, 'k-3');
     expect(again.status).toBe(409);
     expect(again.body).toEqual(refused.body);
@@ -96,7 +115,11 @@ describeEachDatabase('stock under concurrent requests', (t) => {
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
         t.database.db.transaction((tx) =>
-          recordMovement(tx, { type: 'sale', productId, warehouseId, quantity: 3, reference: 'order:1:line:1:sale:1' }, 'import'),
+          recordMovement(
+            tx,
+            { type: 'sale', productId, warehouseId, quantity: 3, reference: 'order:1:line:1:sale:1' },
+            'import',
+          ),
         ),
       ),
     );

@@ -24,9 +24,12 @@ export function answerOnce(
   run: (tx: Tx) => Promise<Answer>,
 ): Promise<Answer & { replayed: boolean }> {
   return db.transaction(async (tx) => {
-    const [claimed] = await rows(tx, sql`
+    const [claimed] = await rows(
+      tx,
+      sql`
       insert into idempotency_keys (scope, key, request_hash) values (${key.scope}, ${key.key}, ${key.requestHash})
-      on conflict do nothing returning key`);
+      on conflict do nothing returning key`,
+    );
     if (!claimed) return storedAnswer(tx, key);
 
     let answer: Answer;
@@ -45,8 +48,11 @@ export function answerOnce(
 }
 
 async function storedAnswer(tx: Tx, key: { scope: string; key: string; requestHash: string }) {
-  const [first] = await rows<{ request_hash: string; status: number | null; response: unknown }>(tx, sql`
-    select request_hash, status, response from idempotency_keys where scope = ${key.scope} and key = ${key.key}`);
+  const [first] = await rows<{ request_hash: string; status: number | null; response: unknown }>(
+    tx,
+    sql`
+    select request_hash, status, response from idempotency_keys where scope = ${key.scope} and key = ${key.key}`,
+  );
   if (first.request_hash !== key.requestHash) {
     throw new DomainError(
       'IDEMPOTENCY_KEY_REUSED',
@@ -56,7 +62,11 @@ async function storedAnswer(tx: Tx, key: { scope: string; key: string; requestHa
     );
   }
   if (first.status === null) {
-    throw new DomainError('IDEMPOTENCY_KEY_IN_USE', 'The first request with this Idempotency-Key has no answer yet', 409);
+    throw new DomainError(
+      'IDEMPOTENCY_KEY_IN_USE',
+      'The first request with this Idempotency-Key has no answer yet',
+      409,
+    );
   }
   return { status: first.status, body: first.response, replayed: true };
 }

@@ -12,15 +12,23 @@ export interface Level {
   updated_at: string;
 }
 
-const levelColumns = sql.raw(`l.product_id, l.warehouse_id, l.on_hand, l.reserved, l.available, iso(l.updated_at) as updated_at`);
+const levelColumns = sql.raw(
+  `l.product_id, l.warehouse_id, l.on_hand, l.reserved, l.available, iso(l.updated_at) as updated_at`,
+);
 
-export async function getLevels(ex: Executor, filter: { productIds?: number[]; warehouseIds?: number[] } = {}): Promise<Level[]> {
+export async function getLevels(
+  ex: Executor,
+  filter: { productIds?: number[]; warehouseIds?: number[] } = {},
+): Promise<Level[]> {
   const where = and(
     sql`true`,
     filter.productIds ? sql`l.product_id = any(${sql.param(filter.productIds)}::bigint[])` : undefined,
     filter.warehouseIds ? sql`l.warehouse_id = any(${sql.param(filter.warehouseIds)}::bigint[])` : undefined,
   );
-  return rows<Level>(ex, sql`select ${levelColumns} from stock_levels l where ${where} order by l.product_id, l.warehouse_id`);
+  return rows<Level>(
+    ex,
+    sql`select ${levelColumns} from stock_levels l where ${where} order by l.product_id, l.warehouse_id`,
+  );
 }
 
 export interface LevelView extends Level {
@@ -47,7 +55,14 @@ function oneOf(column: SQL, names: string[] | undefined) {
  */
 export async function listLevels(
   ex: Executor,
-  f: { productId?: number; warehouseId?: number; sources?: string[]; stockTypes?: string[]; limit: number; offset: number },
+  f: {
+    productId?: number;
+    warehouseId?: number;
+    sources?: string[];
+    stockTypes?: string[];
+    limit: number;
+    offset: number;
+  },
 ): Promise<{ items: LevelView[]; total: number }> {
   const where = and(
     sql`true`,
@@ -56,7 +71,9 @@ export async function listLevels(
     oneOf(sql`w.source`, f.sources),
     oneOf(sql`w.stock_type`, f.stockTypes),
   );
-  const found = await rows<LevelView & { total: number }>(ex, sql`
+  const found = await rows<LevelView & { total: number }>(
+    ex,
+    sql`
     select ${levelColumns}, l.promised, p.sku, p.name as product_name, w.code as warehouse_code, w.name as warehouse_name,
            w.source, w.stock_type, count(*) over () as total
       from stock_levels l
@@ -64,7 +81,8 @@ export async function listLevels(
       join warehouses w on w.id = l.warehouse_id
      where ${where}
      order by lower(p.sku), lower(w.code)
-     limit ${f.limit} offset ${f.offset}`);
+     limit ${f.limit} offset ${f.offset}`,
+  );
   return { items: found.map(({ total: _t, ...l }) => l), total: Number(found[0]?.total ?? 0) };
 }
 
@@ -120,29 +138,44 @@ export async function setManyMirrorLevels(
 ): Promise<{ changed: number; productIds: number[] }> {
   // The last reading of a product in a warehouse wins when a sync lists it twice.
   const byPair = new Map<string, { warehouseId: number } & z.output<typeof mirrorLevels>[number]>();
-  for (const r of readings) for (const l of mirrorLevels.parse(r.levels)) byPair.set(`${r.warehouseId}:${l.productId}`, { warehouseId: r.warehouseId, ...l });
+  for (const r of readings)
+    for (const l of mirrorLevels.parse(r.levels))
+      byPair.set(`${r.warehouseId}:${l.productId}`, { warehouseId: r.warehouseId, ...l });
   const warehouseIds = [...new Set(readings.map((r) => r.warehouseId))];
   if (!warehouseIds.length) return { changed: 0, productIds: [] };
-  const found = await rows<{ id: number; kind: string; code: string }>(tx, sql`
-    select id, kind, code from warehouses where id = any(${sql.param(warehouseIds)}::bigint[])`);
+  const found = await rows<{ id: number; kind: string; code: string }>(
+    tx,
+    sql`
+    select id, kind, code from warehouses where id = any(${sql.param(warehouseIds)}::bigint[])`,
+  );
   const kindOf = new Map(found.map((w) => [Number(w.id), w]));
   for (const id of warehouseIds) {
     const warehouse = kindOf.get(id);
     if (!warehouse) throw new DomainError('NOT_FOUND', `Warehouse ${id} does not exist`, 404, { warehouse_id: id });
     if (warehouse.kind !== 'mirror') {
-      throw new DomainError('WAREHOUSE_NOT_MIRROR', `Warehouse ${warehouse.code} is one of our own: its stock moves through movements`, 409, {
-        warehouse_id: id,
-        warehouse_code: warehouse.code,
-      });
+      throw new DomainError(
+        'WAREHOUSE_NOT_MIRROR',
+        `Warehouse ${warehouse.code} is one of our own: its stock moves through movements`,
+        409,
+        {
+          warehouse_id: id,
+          warehouse_code: warehouse.code,
+        },
+      );
     }
   }
   // In one order (warehouse, product) for every chunk and every caller, so two syncs lock without deadlocking.
   const input = [...byPair.values()].sort((a, b) => a.warehouseId - b.warehouseId || a.productId - b.productId);
   if (!input.length) return { changed: 0, productIds: [] };
-  const [{ missing }] = await rows<{ missing: number[] }>(tx, sql`
-    select array(select id from unnest(${sql.param([...new Set(input.map((l) => l.productId))])}::bigint[]) as id except select id from products) as missing`);
+  const [{ missing }] = await rows<{ missing: number[] }>(
+    tx,
+    sql`
+    select array(select id from unnest(${sql.param([...new Set(input.map((l) => l.productId))])}::bigint[]) as id except select id from products) as missing`,
+  );
   if (missing.length) {
-    throw new DomainError('NOT_FOUND', `Products ${missing.join(', ')} do not exist`, 404, { product_ids: missing.map(Number) });
+    throw new DomainError('NOT_FOUND', `Products ${missing.join(', ')} do not exist`, 404, {
+      product_ids: missing.map(Number),
+    });
   }
   let changed = 0;
   const moved = new Set<number>();
@@ -177,7 +210,9 @@ async function mirrorChunk(
      where l.warehouse_id = any(${anyWarehouse}::bigint[]) and l.product_id = any(${anyProduct}::bigint[])`;
   // Locked first, so the statement below reads the levels as they are now and its differences are exact.
   await tx.execute(sql`${pairs} order by l.warehouse_id, l.product_id for update of l`);
-  const [result] = await rows<{ changed: number; moved: number[] }>(tx, sql`
+  const [result] = await rows<{ changed: number; moved: number[] }>(
+    tx,
+    sql`
     with reading as (
       select * from unnest(${warehouses}::bigint[], ${products}::bigint[], ${sql.param(input.map((l) => l.onHand))}::bigint[],
                            ${sql.param(input.map((l) => l.reserved))}::bigint[], ${sql.param(input.map((l) => l.promised))}::bigint[])
@@ -209,6 +244,7 @@ async function mirrorChunk(
       select 'stock.changed', product_id::text, jsonb_build_object('warehouseIds', jsonb_build_array(warehouse_id))
         from movement order by warehouse_id, product_id
     )
-    select (select count(*) from level)::int as changed, array(select distinct product_id from movement) as moved`);
+    select (select count(*) from level)::int as changed, array(select distinct product_id from movement) as moved`,
+  );
   return { changed: result.changed, moved: result.moved };
 }

@@ -12,7 +12,16 @@ import { isUniqueViolation } from './sql-errors.ts';
 export { ensureWarehouse } from './warehouses.ts';
 export { getLevels, setMirrorLevels } from './levels.ts';
 
-export const movementTypes = ['receipt', 'write_off', 'sale', 'return', 'transfer', 'adjustment', 'reserve', 'release'] as const;
+export const movementTypes = [
+  'receipt',
+  'write_off',
+  'sale',
+  'return',
+  'transfer',
+  'adjustment',
+  'reserve',
+  'release',
+] as const;
 export type MovementType = (typeof movementTypes)[number];
 
 /** A billion units in one movement is already absurd; the bound keeps sums far from overflow. */
@@ -43,16 +52,22 @@ export interface MovementFields {
  * Rules that span fields, shared by the service and the HTTP body so both name the same field.
  * Zero is a valid count (adjustment) but moves nothing otherwise.
  */
-export function movementRuleProblems(m: MovementFields): { field: 'quantity' | 'toWarehouseId' | 'reason'; message: string }[] {
+export function movementRuleProblems(
+  m: MovementFields,
+): { field: 'quantity' | 'toWarehouseId' | 'reason'; message: string }[] {
   const problems: ReturnType<typeof movementRuleProblems> = [];
-  if (m.quantity === 0 && m.type !== 'adjustment') problems.push({ field: 'quantity', message: 'must be a positive whole number' });
+  if (m.quantity === 0 && m.type !== 'adjustment')
+    problems.push({ field: 'quantity', message: 'must be a positive whole number' });
   if (m.type === 'transfer') {
-    if (m.toWarehouseId == null) problems.push({ field: 'toWarehouseId', message: 'a transfer needs the warehouse it goes to' });
-    else if (m.toWarehouseId === m.warehouseId) problems.push({ field: 'toWarehouseId', message: 'must differ from the warehouse it comes from' });
+    if (m.toWarehouseId == null)
+      problems.push({ field: 'toWarehouseId', message: 'a transfer needs the warehouse it goes to' });
+    else if (m.toWarehouseId === m.warehouseId)
+      problems.push({ field: 'toWarehouseId', message: 'must differ from the warehouse it comes from' });
   } else if (m.toWarehouseId != null) {
     problems.push({ field: 'toWarehouseId', message: 'only a transfer has a destination warehouse' });
   }
-  if (m.type === 'adjustment' && !m.reason?.trim()) problems.push({ field: 'reason', message: 'an adjustment needs a reason' });
+  if (m.type === 'adjustment' && !m.reason?.trim())
+    problems.push({ field: 'reason', message: 'an adjustment needs a reason' });
   return problems;
 }
 
@@ -104,7 +119,8 @@ export interface MovementResult {
   replayed: boolean;
 }
 
-const movementColumns = sql.raw(`id, type, product_id, warehouse_id, quantity, reserved_delta, on_hand_after, reserved_after,
+const movementColumns =
+  sql.raw(`id, type, product_id, warehouse_id, quantity, reserved_delta, on_hand_after, reserved_after,
   on_hand_after - reserved_after as available_after, transfer_id, reason, reference, actor, iso(created_at) as created_at`);
 
 /**
@@ -151,12 +167,15 @@ async function recordOnce(tx: Executor, m: Parsed, reference: string, actor: str
  * ledger row (137 ms at 310,000 rows, on every order's sale; 0.3 ms so: decision 225).
  */
 function findByReference(ex: Executor, type: MovementType, reference: string): Promise<Movement[]> {
-  return rows<Movement>(ex, sql`
+  return rows<Movement>(
+    ex,
+    sql`
     with first as (select id, transfer_id from stock_movements where type = ${type} and reference = ${reference})
     select ${movementColumns} from stock_movements where id in (select id from first)
     union
     select ${movementColumns} from stock_movements where transfer_id in (select transfer_id from first where transfer_id is not null)
-     order by id`);
+     order by id`,
+  );
 }
 
 /** Runs fn in the caller's transaction, or in a new one when given the database itself. */
@@ -182,9 +201,15 @@ interface Leg {
 function simpleLeg(m: Parsed): Leg {
   const effect = effects[m.type as keyof typeof effects];
   return {
-    type: m.type, productId: m.productId, warehouseId: m.warehouseId,
-    onHand: effect.onHand * m.quantity, reserved: effect.reserved * m.quantity,
-    transferId: null, reason: m.reason || null, reference: m.reference ?? null, announce: [m.warehouseId],
+    type: m.type,
+    productId: m.productId,
+    warehouseId: m.warehouseId,
+    onHand: effect.onHand * m.quantity,
+    reserved: effect.reserved * m.quantity,
+    transferId: null,
+    reason: m.reason || null,
+    reference: m.reference ?? null,
+    announce: [m.warehouseId],
   };
 }
 
@@ -196,8 +221,15 @@ function transfer(tx: Executor, m: Parsed, actor: string): Promise<Movement[]> {
   const to = m.toWarehouseId!;
   const transferId = crypto.randomUUID();
   const leg = (warehouseId: number, onHand: number, reference: string | null, announce: number[] | null): Leg => ({
-    type: 'transfer', productId: m.productId, warehouseId, onHand, reserved: 0,
-    transferId, reason: m.reason || null, reference, announce,
+    type: 'transfer',
+    productId: m.productId,
+    warehouseId,
+    onHand,
+    reserved: 0,
+    transferId,
+    reason: m.reason || null,
+    reference,
+    announce,
   });
   return tx.transaction(async (sp) => {
     // Both rows locked in one order, so transfers A→B and B→A of one product cannot deadlock.
@@ -212,9 +244,12 @@ function transfer(tx: Executor, m: Parsed, actor: string): Promise<Movement[]> {
 
 /** A count: the ledger gets the difference between what was counted and what the level said. */
 async function adjust(tx: Executor, m: Parsed, actor: string): Promise<Movement> {
-  const [level] = await rows<{ on_hand: number; reserved: number }>(tx, sql`
+  const [level] = await rows<{ on_hand: number; reserved: number }>(
+    tx,
+    sql`
     select on_hand, reserved from stock_levels
-     where product_id = ${m.productId} and warehouse_id = ${m.warehouseId} for update`);
+     where product_id = ${m.productId} and warehouse_id = ${m.warehouseId} for update`,
+  );
   const onHand = level?.on_hand ?? 0;
   const reserved = level?.reserved ?? 0;
   if (m.quantity < reserved) {
@@ -226,8 +261,15 @@ async function adjust(tx: Executor, m: Parsed, actor: string): Promise<Movement>
     );
   }
   const leg: Leg = {
-    type: 'adjustment', productId: m.productId, warehouseId: m.warehouseId, onHand: m.quantity - onHand, reserved: 0,
-    transferId: null, reason: m.reason || null, reference: m.reference ?? null, announce: [m.warehouseId],
+    type: 'adjustment',
+    productId: m.productId,
+    warehouseId: m.warehouseId,
+    onHand: m.quantity - onHand,
+    reserved: 0,
+    transferId: null,
+    reason: m.reason || null,
+    reference: m.reference ?? null,
+    announce: [m.warehouseId],
   };
   return applyLeg(tx, leg, actor);
 }
@@ -243,9 +285,18 @@ async function adjust(tx: Executor, m: Parsed, actor: string): Promise<Movement>
  */
 async function applyLeg(tx: Executor, leg: Leg, actor: string): Promise<Movement> {
   const values = {
-    productId: leg.productId, warehouseId: leg.warehouseId, onHand: leg.onHand, reserved: leg.reserved, type: leg.type,
-    transferId: leg.transferId, reason: leg.reason, reference: leg.reference, actor,
-    key: String(leg.productId), payload: leg.announce && JSON.stringify({ warehouseIds: leg.announce }), announce: leg.announce !== null,
+    productId: leg.productId,
+    warehouseId: leg.warehouseId,
+    onHand: leg.onHand,
+    reserved: leg.reserved,
+    type: leg.type,
+    transferId: leg.transferId,
+    reason: leg.reason,
+    reference: leg.reference,
+    actor,
+    key: String(leg.productId),
+    payload: leg.announce && JSON.stringify({ warehouseIds: leg.announce }),
+    announce: leg.announce !== null,
   };
   for (let attempt = 1; ; attempt++) {
     const [row] = await legCall(tx, values);
@@ -263,11 +314,14 @@ const v = (name: string) => sql.placeholder(name);
  * level change, the ledger row and the outbox row, with plans the function keeps per session.
  * The call itself is a named prepared statement; its values are placeholders.
  */
-const legCall = preparedStatement<Movement>('stock_leg', sql`
+const legCall = preparedStatement<Movement>(
+  'stock_leg',
+  sql`
   select ${movementColumns} from stock_leg(
     ${v('productId')}::bigint, ${v('warehouseId')}::bigint, ${v('onHand')}::bigint, ${v('reserved')}::bigint, ${v('type')}::text,
     ${v('transferId')}::uuid, ${v('reason')}::text, ${v('reference')}::text, ${v('actor')}::text,
-    ${v('key')}::text, ${v('payload')}::jsonb, ${v('announce')}::boolean)`);
+    ${v('key')}::text, ${v('payload')}::jsonb, ${v('announce')}::boolean)`,
+);
 
 // --- group commit on PGlite (docs/decisions/182) ---------------------------------------------
 
@@ -325,7 +379,9 @@ async function flushLegs(db: Executor, q: { pending: PendingLeg[]; flushing: boo
 /** The group's legs in one statement: stock_leg once per leg, in order; the movement written for each leg's position (1-based). */
 async function legGroupCall(db: Executor, group: PendingLeg[]): Promise<Map<number, Movement>> {
   const column = <T>(pick: (p: PendingLeg) => T) => sql.param(group.map(pick));
-  const found = await rows<Movement & { i: number }>(db, sql`
+  const found = await rows<Movement & { i: number }>(
+    db,
+    sql`
     select x.i, ${movementColumns}
       from unnest(${column((p) => p.leg.productId)}::bigint[], ${column((p) => p.leg.warehouseId)}::bigint[],
                   ${column((p) => p.leg.onHand)}::bigint[], ${column((p) => p.leg.reserved)}::bigint[],
@@ -333,7 +389,8 @@ async function legGroupCall(db: Executor, group: PendingLeg[]): Promise<Map<numb
            with ordinality as x(p_product, p_warehouse, p_on_hand, p_reserved, p_type, p_reason, p_actor, i)
       cross join lateral stock_leg(x.p_product, x.p_warehouse, x.p_on_hand, x.p_reserved, x.p_type, null::uuid, x.p_reason, null::text,
                                    x.p_actor, x.p_product::text, jsonb_build_object('warehouseIds', jsonb_build_array(x.p_warehouse)), true)
-     order by x.i`);
+     order by x.i`,
+  );
   return new Map(found.map(({ i, ...movement }) => [Number(i), movement]));
 }
 
@@ -347,22 +404,37 @@ interface LegState {
 
 /** Why a leg changed nothing; null if it would fit now (stock arrived meanwhile) and may be tried again. */
 async function whyRefused(tx: Executor, leg: Leg, lastAttempt: boolean): Promise<DomainError | null> {
-  const [s] = await rows<LegState>(tx, sql`
+  const [s] = await rows<LegState>(
+    tx,
+    sql`
     select (select case when archived_at is null then 'active' else 'archived' end from products where id = ${leg.productId}) as product,
            w.state as warehouse, w.code as warehouse_code,
            coalesce(l.on_hand, 0) as on_hand, coalesce(l.reserved, 0) as reserved
       from (select 1) as one
       left join (select code, case when archived_at is not null then 'archived' when read_only then 'read_only' else 'open' end as state
                    from warehouses where id = ${leg.warehouseId}) as w on true
-      left join stock_levels l on l.product_id = ${leg.productId} and l.warehouse_id = ${leg.warehouseId}`);
+      left join stock_levels l on l.product_id = ${leg.productId} and l.warehouse_id = ${leg.warehouseId}`,
+  );
   const where = { product_id: leg.productId, warehouse_id: leg.warehouseId };
-  if (!s.product) return new DomainError('NOT_FOUND', `Product ${leg.productId} does not exist`, 404, { product_id: leg.productId });
-  if (!s.warehouse) return new DomainError('NOT_FOUND', `Warehouse ${leg.warehouseId} does not exist`, 404, { warehouse_id: leg.warehouseId });
+  if (!s.product)
+    return new DomainError('NOT_FOUND', `Product ${leg.productId} does not exist`, 404, { product_id: leg.productId });
+  if (!s.warehouse)
+    return new DomainError('NOT_FOUND', `Warehouse ${leg.warehouseId} does not exist`, 404, {
+      warehouse_id: leg.warehouseId,
+    });
   if (s.product === 'archived') {
-    return new DomainError('PRODUCT_ARCHIVED', `Product ${leg.productId} is archived: its stock no longer moves`, 409, where);
+    return new DomainError(
+      'PRODUCT_ARCHIVED',
+      `Product ${leg.productId} is archived: its stock no longer moves`,
+      409,
+      where,
+    );
   }
   if (s.warehouse === 'archived') {
-    return new DomainError('WAREHOUSE_ARCHIVED', `Warehouse ${s.warehouse_code} is archived`, 409, { ...where, warehouse_code: s.warehouse_code });
+    return new DomainError('WAREHOUSE_ARCHIVED', `Warehouse ${s.warehouse_code} is archived`, 409, {
+      ...where,
+      warehouse_code: s.warehouse_code,
+    });
   }
   if (s.warehouse === 'read_only') {
     return new DomainError(
@@ -378,19 +450,29 @@ async function whyRefused(tx: Executor, leg: Leg, lastAttempt: boolean): Promise
   const available = s.on_hand - s.reserved;
   const details = { ...where, on_hand: s.on_hand, reserved: s.reserved, available };
   if (leg.reserved < 0) {
-    return new DomainError('STOCK_INSUFFICIENT', `Only ${s.reserved} reserved in ${s.warehouse_code}; cannot release ${-leg.reserved}`, 409, {
-      ...details,
-      warehouse_code: s.warehouse_code,
-      requested: -leg.reserved,
-      releasing: true,
-    });
+    return new DomainError(
+      'STOCK_INSUFFICIENT',
+      `Only ${s.reserved} reserved in ${s.warehouse_code}; cannot release ${-leg.reserved}`,
+      409,
+      {
+        ...details,
+        warehouse_code: s.warehouse_code,
+        requested: -leg.reserved,
+        releasing: true,
+      },
+    );
   }
   const requested = Math.max(-leg.onHand, leg.reserved);
-  return new DomainError('STOCK_INSUFFICIENT', `Only ${available} available in ${s.warehouse_code}; ${requested} requested`, 409, {
-    ...details,
-    warehouse_code: s.warehouse_code,
-    requested,
-  });
+  return new DomainError(
+    'STOCK_INSUFFICIENT',
+    `Only ${available} available in ${s.warehouse_code}; ${requested} requested`,
+    409,
+    {
+      ...details,
+      warehouse_code: s.warehouse_code,
+      requested,
+    },
+  );
 }
 
 export interface MovementFilter {
@@ -417,8 +499,11 @@ export async function listMovements(ex: Executor, f: MovementFilter): Promise<{ 
     f.from ? sql`created_at >= ${f.from}::timestamptz` : undefined,
     f.to ? sql`created_at < ${f.to}::timestamptz` : undefined,
   );
-  const found = await rows<Movement & { total: number }>(ex, sql`
+  const found = await rows<Movement & { total: number }>(
+    ex,
+    sql`
     select ${movementColumns}, count(*) over () as total from stock_movements
-     where ${where} order by id desc limit ${f.limit} offset ${f.offset}`);
+     where ${where} order by id desc limit ${f.limit} offset ${f.offset}`,
+  );
   return { items: found.map(({ total: _t, ...m }) => m), total: Number(found[0]?.total ?? 0) };
 }

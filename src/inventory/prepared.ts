@@ -22,7 +22,10 @@ interface DrizzleInternals {
  * write-off). drizzle prepares only its query builders publicly, so this goes through the
  * session it uses for them (drizzle 0.45, pinned).
  */
-export function preparedStatement<T>(name: string, query: SQL): (ex: Executor, values: Record<string, unknown>) => Promise<T[]> {
+export function preparedStatement<T>(
+  name: string,
+  query: SQL,
+): (ex: Executor, values: Record<string, unknown>) => Promise<T[]> {
   let compiled: Query | undefined;
   // drizzle's prepared query keeps no state between executions; one per session (the pool's, or a transaction's)
   const bySession = new WeakMap<object, PreparedQuery>();

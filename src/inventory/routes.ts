@@ -1,11 +1,27 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Hub } from '../hub.ts';
-import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, page, PageQuery, security } from '../http/router.ts';
+import {
+  createRouter,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  page,
+  PageQuery,
+  security,
+} from '../http/router.ts';
 import { answerOnce, requestHash } from './idempotency.ts';
 import { listLevels } from './levels.ts';
 import { listMovements, MAX_QUANTITY, movementRuleProblems, movementTypes, recordMovement } from './movements.ts';
 import {
-  createWarehouse, listWarehouses, updateWarehouse, warehouseCode, warehouseKinds, warehouseName, warehouseSource, warehouseStockType,
+  createWarehouse,
+  listWarehouses,
+  updateWarehouse,
+  warehouseCode,
+  warehouseKinds,
+  warehouseName,
+  warehouseSource,
+  warehouseStockType,
 } from './warehouses.ts';
 
 const tags = ['Stock'];
@@ -16,14 +32,28 @@ const isoDate = z.string().datetime({ offset: true });
 const stockFilter = z
   .string()
   .max(2000)
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().max(200)).min(1).max(50));
 
 const Warehouse = z
   .object({
-    id: z.number().int(), code: z.string(), name: z.string(), kind: z.enum(warehouseKinds), source: z.string().nullable(),
-    stock_type: z.string().nullable().openapi({ description: "What the channel calls a mirror's stock ('FBO', 'FBS', 'analytics' …)" }),
-    read_only: z.boolean(), archived_at: z.string().nullable(), created_at: z.string(),
+    id: z.number().int(),
+    code: z.string(),
+    name: z.string(),
+    kind: z.enum(warehouseKinds),
+    source: z.string().nullable(),
+    stock_type: z
+      .string()
+      .nullable()
+      .openapi({ description: "What the channel calls a mirror's stock ('FBO', 'FBS', 'analytics' …)" }),
+    read_only: z.boolean(),
+    archived_at: z.string().nullable(),
+    created_at: z.string(),
   })
   .openapi('Warehouse');
 
@@ -46,31 +76,56 @@ const WarehousePatch = z
     source: warehouseSource.nullable().optional(),
     stock_type: warehouseStockType.nullable().optional(),
     read_only: z.boolean().optional(),
-    archived: z.boolean().optional().openapi({ description: 'Archive (true) or restore (false); an own warehouse must be empty' }),
+    archived: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Archive (true) or restore (false); an own warehouse must be empty' }),
   })
   .openapi('WarehousePatch');
 
 const Level = z
   .object({
-    product_id: z.number().int(), sku: z.string(), product_name: z.string(), warehouse_id: z.number().int(), warehouse_code: z.string(),
+    product_id: z.number().int(),
+    sku: z.string(),
+    product_name: z.string(),
+    warehouse_id: z.number().int(),
+    warehouse_code: z.string(),
     warehouse_name: z.string(),
-    source: z.string().nullable().openapi({ description: "Where the row's numbers come from: the warehouse's source (null for our own)" }),
-    stock_type: z.string().nullable().openapi({ description: "What the channel calls this stock ('FBO', 'FBS', 'analytics' …)" }),
-    on_hand: z.number().int(), reserved: z.number().int(),
+    source: z
+      .string()
+      .nullable()
+      .openapi({ description: "Where the row's numbers come from: the warehouse's source (null for our own)" }),
+    stock_type: z
+      .string()
+      .nullable()
+      .openapi({ description: "What the channel calls this stock ('FBO', 'FBS', 'analytics' …)" }),
+    on_hand: z.number().int(),
+    reserved: z.number().int(),
     available: z.number().int().openapi({ description: 'Free to sell: on_hand − reserved' }),
-    promised: z.number().int().openapi({ description: "In the channel's confirmed future supplies: not on hand yet (0 for our own)" }),
+    promised: z
+      .number()
+      .int()
+      .openapi({ description: "In the channel's confirmed future supplies: not on hand yet (0 for our own)" }),
     updated_at: z.string(),
   })
   .openapi('StockLevel');
 
 const Movement = z
   .object({
-    id: z.number().int(), type: z.enum(movementTypes), product_id: z.number().int(), warehouse_id: z.number().int(),
+    id: z.number().int(),
+    type: z.enum(movementTypes),
+    product_id: z.number().int(),
+    warehouse_id: z.number().int(),
     quantity: z.number().int().openapi({ description: 'Signed change of on_hand' }),
     reserved_delta: z.number().int().openapi({ description: 'Signed change of reserved' }),
-    on_hand_after: z.number().int(), reserved_after: z.number().int(), available_after: z.number().int(),
+    on_hand_after: z.number().int(),
+    reserved_after: z.number().int(),
+    available_after: z.number().int(),
     transfer_id: z.string().nullable().openapi({ description: 'Shared by the two rows of a transfer' }),
-    reason: z.string().nullable(), reference: z.string().nullable(), actor: z.string(), created_at: z.string(),
+    reason: z.string().nullable(),
+    reference: z.string().nullable(),
+    actor: z.string(),
+    created_at: z.string(),
   })
   .openapi('StockMovement');
 
@@ -90,7 +145,11 @@ const NewMovement = z
   })
   .superRefine((b, ctx) => {
     const problems = movementRuleProblems({
-      type: b.type, quantity: b.quantity, warehouseId: b.warehouse_id, toWarehouseId: b.to_warehouse_id, reason: b.reason,
+      type: b.type,
+      quantity: b.quantity,
+      warehouseId: b.warehouse_id,
+      toWarehouseId: b.to_warehouse_id,
+      reason: b.reason,
     });
     for (const p of problems) ctx.addIssue({ code: 'custom', path: [fieldNames[p.field]], message: p.message });
   })
@@ -107,7 +166,11 @@ export function inventoryRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/warehouses', tags, security, summary: 'List warehouses',
+      method: 'get',
+      path: '/warehouses',
+      tags,
+      security,
+      summary: 'List warehouses',
       request: {
         query: PageQuery.extend({
           kind: z.enum(warehouseKinds).optional(),
@@ -119,7 +182,10 @@ export function inventoryRoutes(hub: Hub) {
     async (c) => {
       const q = c.req.valid('query');
       const result = await listWarehouses(hub.db, {
-        kind: q.kind, includeArchived: q.include_archived === 'true', limit: q.limit, offset: q.offset,
+        kind: q.kind,
+        includeArchived: q.include_archived === 'true',
+        limit: q.limit,
+        offset: q.offset,
       });
       return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
     },
@@ -127,13 +193,24 @@ export function inventoryRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/warehouses', tags, security, summary: 'Create a warehouse',
+      method: 'post',
+      path: '/warehouses',
+      tags,
+      security,
+      summary: 'Create a warehouse',
       request: { body: jsonBody(NewWarehouse) },
       responses: { 201: jsonResponse(Warehouse, 'The new warehouse'), ...errorResponses(409) },
     }),
     async (c) => {
       const b = c.req.valid('json');
-      const input = { code: b.code, name: b.name, kind: b.kind, source: b.source, stockType: b.stock_type, readOnly: b.read_only ?? b.kind === 'mirror' };
+      const input = {
+        code: b.code,
+        name: b.name,
+        kind: b.kind,
+        source: b.source,
+        stockType: b.stock_type,
+        readOnly: b.read_only ?? b.kind === 'mirror',
+      };
       const made = await hub.db.transaction((tx) => createWarehouse(tx, input, c.get('actor').name));
       return c.json(made, 201);
     },
@@ -141,27 +218,48 @@ export function inventoryRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'patch', path: '/warehouses/{id}', tags, security, summary: 'Rename, freeze or archive a warehouse',
+      method: 'patch',
+      path: '/warehouses/{id}',
+      tags,
+      security,
+      summary: 'Rename, freeze or archive a warehouse',
       request: { params: IdParam, body: jsonBody(WarehousePatch) },
       responses: { 200: jsonResponse(Warehouse, 'The warehouse after the change'), ...errorResponses(404, 409) },
     }),
     async (c) => {
       const b = c.req.valid('json');
-      const patch = { code: b.code, name: b.name, source: b.source, stockType: b.stock_type, readOnly: b.read_only, archived: b.archived };
-      const after = await hub.db.transaction((tx) => updateWarehouse(tx, c.req.valid('param').id, patch, c.get('actor').name));
+      const patch = {
+        code: b.code,
+        name: b.name,
+        source: b.source,
+        stockType: b.stock_type,
+        readOnly: b.read_only,
+        archived: b.archived,
+      };
+      const after = await hub.db.transaction((tx) =>
+        updateWarehouse(tx, c.req.valid('param').id, patch, c.get('actor').name),
+      );
       return c.json(after, 200);
     },
   );
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/stock', tags, security, summary: 'Stock levels per product and warehouse',
+      method: 'get',
+      path: '/stock',
+      tags,
+      security,
+      summary: 'Stock levels per product and warehouse',
       request: {
         query: PageQuery.extend({
           product_id: idQuery.optional(),
           warehouse_id: idQuery.optional(),
-          source: stockFilter.optional().openapi({ description: "Rows of these sources only (comma-separated, any case; 'none': our own)" }),
-          stock_type: stockFilter.optional().openapi({ description: "Rows of these stock types only (comma-separated, any case; 'none': no type)" }),
+          source: stockFilter
+            .optional()
+            .openapi({ description: "Rows of these sources only (comma-separated, any case; 'none': our own)" }),
+          stock_type: stockFilter
+            .optional()
+            .openapi({ description: "Rows of these stock types only (comma-separated, any case; 'none': no type)" }),
         }),
       },
       responses: { 200: jsonResponse(page(Level), 'Levels by SKU, then warehouse code'), ...errorResponses() },
@@ -169,7 +267,12 @@ export function inventoryRoutes(hub: Hub) {
     async (c) => {
       const q = c.req.valid('query');
       const result = await listLevels(hub.db, {
-        productId: q.product_id, warehouseId: q.warehouse_id, sources: q.source, stockTypes: q.stock_type, limit: q.limit, offset: q.offset,
+        productId: q.product_id,
+        warehouseId: q.warehouse_id,
+        sources: q.source,
+        stockTypes: q.stock_type,
+        limit: q.limit,
+        offset: q.offset,
       });
       return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
     },
@@ -177,7 +280,11 @@ export function inventoryRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'get', path: '/stock/movements', tags, security, summary: 'The stock ledger, newest first',
+      method: 'get',
+      path: '/stock/movements',
+      tags,
+      security,
+      summary: 'The stock ledger, newest first',
       request: {
         query: PageQuery.extend({
           product_id: idQuery.optional(),
@@ -193,8 +300,14 @@ export function inventoryRoutes(hub: Hub) {
     async (c) => {
       const q = c.req.valid('query');
       const result = await listMovements(hub.db, {
-        productId: q.product_id, warehouseId: q.warehouse_id, type: q.type, reference: q.reference,
-        from: q.from, to: q.to, limit: q.limit, offset: q.offset,
+        productId: q.product_id,
+        warehouseId: q.warehouse_id,
+        type: q.type,
+        reference: q.reference,
+        from: q.from,
+        to: q.to,
+        limit: q.limit,
+        offset: q.offset,
       });
       return c.json({ ...result, limit: q.limit, offset: q.offset }, 200);
     },
@@ -202,7 +315,11 @@ export function inventoryRoutes(hub: Hub) {
 
   app.openapi(
     createRoute({
-      method: 'post', path: '/stock/movements', tags, security, summary: 'Record a stock movement',
+      method: 'post',
+      path: '/stock/movements',
+      tags,
+      security,
+      summary: 'Record a stock movement',
       description:
         'receipt, return (+); write_off, sale (−); transfer (to_warehouse_id, one atomic pair); adjustment (quantity = ' +
         'the counted quantity, reason required); reserve, release. Stock never goes negative: 409 STOCK_INSUFFICIENT ' +
@@ -217,8 +334,12 @@ export function inventoryRoutes(hub: Hub) {
       const b = c.req.valid('json');
       const actor = c.get('actor');
       const input = {
-        type: b.type, productId: b.product_id, warehouseId: b.warehouse_id, toWarehouseId: b.to_warehouse_id,
-        quantity: b.quantity, reason: b.reason,
+        type: b.type,
+        productId: b.product_id,
+        warehouseId: b.warehouse_id,
+        toWarehouseId: b.to_warehouse_id,
+        quantity: b.quantity,
+        reason: b.reason,
       };
       const key = c.req.valid('header')['idempotency-key'];
       if (!key) {

@@ -12,7 +12,12 @@ describeEachDatabase('stock over HTTP', (t) => {
   let shop: number;
 
   const newProduct = async (sku: string) =>
-    (await rows<{ id: number }>(t.database.db, sql`insert into products (sku, name) values (${sku}, ${`Product ${sku}`}) returning id`))[0].id;
+    (
+      await rows<{ id: number }>(
+        t.database.db,
+        sql`insert into products (sku, name) values (${sku}, ${`Product ${sku}`}) returning id`,
+      )
+    )[0].id;
 
   const move = (json: Record<string, unknown>, headers: Record<string, string> = {}) =>
     server.api('/api/v1/stock/movements', { method: 'POST', json, headers });
@@ -44,10 +49,16 @@ describeEachDatabase('stock over HTTP', (t) => {
 
     const spare = await server.api('/api/v1/warehouses', { method: 'POST', json: { code: 'SPARE', name: 'Spare' } });
     expect(spare.body).toMatchObject({ kind: 'own', read_only: false, archived_at: null });
-    const renamed = await server.api(`/api/v1/warehouses/${spare.body.id}`, { method: 'PATCH', json: { name: 'Spare room' } });
+    const renamed = await server.api(`/api/v1/warehouses/${spare.body.id}`, {
+      method: 'PATCH',
+      json: { name: 'Spare room' },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body.name).toBe('Spare room');
-    const archived = await server.api(`/api/v1/warehouses/${spare.body.id}`, { method: 'PATCH', json: { archived: true } });
+    const archived = await server.api(`/api/v1/warehouses/${spare.body.id}`, {
+      method: 'PATCH',
+      json: { archived: true },
+    });
     expect(archived.body.archived_at).toMatch(/Z$/);
 
     const list = await server.api('/api/v1/warehouses');
@@ -59,19 +70,34 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('WAREHOUSE_ARCHIVED');
 
-    const history = await rows<{ action: string }>(t.database.db, sql`
-      select action from operations where entity_type = 'warehouse' and entity_id = ${String(spare.body.id)} order by id`);
+    const history = await rows<{ action: string }>(
+      t.database.db,
+      sql`
+      select action from operations where entity_type = 'warehouse' and entity_id = ${String(spare.body.id)} order by id`,
+    );
     expect(history.map((h) => h.action)).toEqual(['create', 'update', 'update']);
   });
 
   test('receipt, write-off and sale move on_hand; the ledger sums to the level', async () => {
-    expect((await move({ type: 'receipt', product_id: mug, warehouse_id: main, quantity: 10, reason: 'supplier delivery' })).status).toBe(201);
+    expect(
+      (await move({ type: 'receipt', product_id: mug, warehouse_id: main, quantity: 10, reason: 'supplier delivery' }))
+        .status,
+    ).toBe(201);
     const sold = await move({ type: 'sale', product_id: mug, warehouse_id: main, quantity: 3 });
     expect(sold.status).toBe(201);
     expect(sold.body.movements).toEqual([
-      expect.objectContaining({ type: 'sale', quantity: -3, reserved_delta: 0, on_hand_after: 7, available_after: 7, actor: 'test-admin' }),
+      expect.objectContaining({
+        type: 'sale',
+        quantity: -3,
+        reserved_delta: 0,
+        on_hand_after: 7,
+        available_after: 7,
+        actor: 'test-admin',
+      }),
     ]);
-    expect((await move({ type: 'write_off', product_id: mug, warehouse_id: main, quantity: 2, reason: 'broken' })).status).toBe(201);
+    expect(
+      (await move({ type: 'write_off', product_id: mug, warehouse_id: main, quantity: 2, reason: 'broken' })).status,
+    ).toBe(201);
     expect((await move({ type: 'return', product_id: mug, warehouse_id: main, quantity: 1 })).status).toBe(201);
     expect(await level(mug, main)).toMatchObject({ on_hand: 6, reserved: 0, available: 6 });
 
@@ -106,10 +132,18 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect((await move({ type: 'write_off', product_id: cup, warehouse_id: shop, quantity: 2 })).status).toBe(409);
 
     const released = await move({ type: 'release', product_id: cup, warehouse_id: shop, quantity: 3 });
-    expect(released.body.movements[0]).toMatchObject({ quantity: 0, reserved_delta: -3, reserved_after: 1, available_after: 4 });
+    expect(released.body.movements[0]).toMatchObject({
+      quantity: 0,
+      reserved_delta: -3,
+      reserved_after: 1,
+      available_after: 4,
+    });
     const overRelease = await move({ type: 'release', product_id: cup, warehouse_id: shop, quantity: 2 });
     expect(overRelease.status).toBe(409);
-    expect(overRelease.body.error).toMatchObject({ code: 'STOCK_INSUFFICIENT', details: { reserved: 1, requested: 2 } });
+    expect(overRelease.body.error).toMatchObject({
+      code: 'STOCK_INSUFFICIENT',
+      details: { reserved: 1, requested: 2 },
+    });
     await move({ type: 'release', product_id: cup, warehouse_id: shop, quantity: 1 });
     expect(await level(cup, shop)).toMatchObject({ on_hand: 5, reserved: 0, available: 5 });
   });
@@ -117,7 +151,13 @@ describeEachDatabase('stock over HTTP', (t) => {
   test('a transfer is one pair of rows with a shared transfer_id; a refused one changes neither side', async () => {
     const box = await newProduct('BOX-1');
     await move({ type: 'receipt', product_id: box, warehouse_id: main, quantity: 4 });
-    const moved = await move({ type: 'transfer', product_id: box, warehouse_id: main, to_warehouse_id: shop, quantity: 3 });
+    const moved = await move({
+      type: 'transfer',
+      product_id: box,
+      warehouse_id: main,
+      to_warehouse_id: shop,
+      quantity: 3,
+    });
     expect(moved.status).toBe(201);
     const [out, into] = moved.body.movements;
     expect(out).toMatchObject({ type: 'transfer', warehouse_id: main, quantity: -3, on_hand_after: 1 });
@@ -125,12 +165,24 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect(out.transfer_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(into.transfer_id).toBe(out.transfer_id);
 
-    const tooMany = await move({ type: 'transfer', product_id: box, warehouse_id: main, to_warehouse_id: shop, quantity: 2 });
+    const tooMany = await move({
+      type: 'transfer',
+      product_id: box,
+      warehouse_id: main,
+      to_warehouse_id: shop,
+      quantity: 2,
+    });
     expect(tooMany.status).toBe(409);
 
     // the destination refuses (read-only) after the source could give: neither side changes
     await server.api(`/api/v1/warehouses/${shop}`, { method: 'PATCH', json: { read_only: true } });
-    const frozen = await move({ type: 'transfer', product_id: box, warehouse_id: main, to_warehouse_id: shop, quantity: 1 });
+    const frozen = await move({
+      type: 'transfer',
+      product_id: box,
+      warehouse_id: main,
+      to_warehouse_id: shop,
+      quantity: 1,
+    });
     await server.api(`/api/v1/warehouses/${shop}`, { method: 'PATCH', json: { read_only: false } });
     expect(frozen.status).toBe(409);
     expect(frozen.body.error.code).toBe('WAREHOUSE_READ_ONLY');
@@ -146,24 +198,54 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect(noReason.status).toBe(400);
     expect(noReason.body.error.details).toEqual([expect.objectContaining({ field: 'body.reason' })]);
 
-    const counted = await move({ type: 'adjustment', product_id: jar, warehouse_id: main, quantity: 7, reason: 'stocktake 2026-11' });
+    const counted = await move({
+      type: 'adjustment',
+      product_id: jar,
+      warehouse_id: main,
+      quantity: 7,
+      reason: 'stocktake 2026-11',
+    });
     expect(counted.status).toBe(201);
-    expect(counted.body.movements[0]).toMatchObject({ type: 'adjustment', quantity: -3, on_hand_after: 7, reason: 'stocktake 2026-11' });
-    const up = await move({ type: 'adjustment', product_id: jar, warehouse_id: main, quantity: 9, reason: 'found a box' });
+    expect(counted.body.movements[0]).toMatchObject({
+      type: 'adjustment',
+      quantity: -3,
+      on_hand_after: 7,
+      reason: 'stocktake 2026-11',
+    });
+    const up = await move({
+      type: 'adjustment',
+      product_id: jar,
+      warehouse_id: main,
+      quantity: 9,
+      reason: 'found a box',
+    });
     expect(up.body.movements[0]).toMatchObject({ quantity: 2, on_hand_after: 9 });
-    const none = await move({ type: 'adjustment', product_id: jar, warehouse_id: main, quantity: 0, reason: 'all gone' });
+    const none = await move({
+      type: 'adjustment',
+      product_id: jar,
+      warehouse_id: main,
+      quantity: 0,
+      reason: 'all gone',
+    });
     expect(none.body.movements[0]).toMatchObject({ quantity: -9, on_hand_after: 0 });
 
     await move({ type: 'receipt', product_id: jar, warehouse_id: main, quantity: 5 });
     await move({ type: 'reserve', product_id: jar, warehouse_id: main, quantity: 4 });
-    const belowReserved = await move({ type: 'adjustment', product_id: jar, warehouse_id: main, quantity: 3, reason: 'count' });
+    const belowReserved = await move({
+      type: 'adjustment',
+      product_id: jar,
+      warehouse_id: main,
+      quantity: 3,
+      reason: 'count',
+    });
     expect(belowReserved.status).toBe(409);
     expect(belowReserved.body.error.code).toBe('COUNT_BELOW_RESERVED');
   });
 
   test('a mirror warehouse refuses manual movements', async () => {
     const fbo = await server.api('/api/v1/warehouses', {
-      method: 'POST', json: { code: 'OZON-FBO', name: 'Ozon FBO', kind: 'mirror', source: 'ozon:fbo' },
+      method: 'POST',
+      json: { code: 'OZON-FBO', name: 'Ozon FBO', kind: 'mirror', source: 'ozon:fbo' },
     });
     expect(fbo.body).toMatchObject({ kind: 'mirror', read_only: true, source: 'ozon:fbo' });
     for (const type of ['receipt', 'write_off', 'reserve']) {
@@ -171,7 +253,13 @@ describeEachDatabase('stock over HTTP', (t) => {
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('WAREHOUSE_READ_ONLY');
     }
-    const into = await move({ type: 'transfer', product_id: mug, warehouse_id: main, to_warehouse_id: fbo.body.id, quantity: 1 });
+    const into = await move({
+      type: 'transfer',
+      product_id: mug,
+      warehouse_id: main,
+      to_warehouse_id: fbo.body.id,
+      quantity: 1,
+    });
     expect(into.body.error.code).toBe('WAREHOUSE_READ_ONLY');
     expect(await level(mug, main)).toMatchObject({ on_hand: 6 });
   });
@@ -208,7 +296,9 @@ describeEachDatabase('stock over HTTP', (t) => {
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
     }
     const malformed = await server.api('/api/v1/stock/movements', {
-      method: 'POST', body: '{"type": ', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      body: '{"type": ',
+      headers: { 'content-type': 'application/json' },
     });
     expect(malformed.status).toBe(400);
 
@@ -226,8 +316,14 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect(longKey.body.error.details[0].field).toMatch(/idempotency-key/);
     const badQuery = await server.api('/api/v1/stock/movements?from=yesterday');
     expect(badQuery.status).toBe(400);
-    const badWarehouse = await server.api('/api/v1/warehouses', { method: 'POST', json: { code: ' ', name: 'x', kind: 'shop' } });
-    expect(badWarehouse.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['body.code', 'body.kind']);
+    const badWarehouse = await server.api('/api/v1/warehouses', {
+      method: 'POST',
+      json: { code: ' ', name: 'x', kind: 'shop' },
+    });
+    expect(badWarehouse.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'body.code',
+      'body.kind',
+    ]);
     expect((await server.api('/api/v1/warehouses/999999', { method: 'PATCH', json: { name: 'x' } })).status).toBe(404);
     // PostgreSQL cannot store NUL in text: refused at the border, naming the field (it was a 500).
     const nul: [string, string, Record<string, unknown>, string][] = [
@@ -241,7 +337,10 @@ describeEachDatabase('stock over HTTP', (t) => {
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual([field]);
     }
     expect((await server.api('/api/v1/stock?limit=5&warehouse_id=%00')).status).toBe(400);
-    const tooBig = await server.api('/api/v1/stock/movements', { method: 'POST', json: { ...base, reason: 'x'.repeat(2 * 1024 * 1024) } });
+    const tooBig = await server.api('/api/v1/stock/movements', {
+      method: 'POST',
+      json: { ...base, reason: 'x'.repeat(2 * 1024 * 1024) },
+    });
     expect(tooBig.status).toBe(413);
     expect(await count(sql`select count(*)::int as n from stock_movements`)).toBe(before);
   });
@@ -251,7 +350,9 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect((await server.api('/api/v1/stock', { key })).status).toBe(200);
     expect((await server.api('/api/v1/stock/movements', { key })).status).toBe(200);
     const res = await server.api('/api/v1/stock/movements', {
-      method: 'POST', key, json: { type: 'receipt', product_id: mug, warehouse_id: main, quantity: 1 },
+      method: 'POST',
+      key,
+      json: { type: 'receipt', product_id: mug, warehouse_id: main, quantity: 1 },
     });
     expect(res.status).toBe(403);
     const create = await server.api('/api/v1/warehouses', { method: 'POST', key, json: { code: 'X', name: 'X' } });
@@ -261,8 +362,12 @@ describeEachDatabase('stock over HTTP', (t) => {
 
   test('each movement writes one stock.changed outbox row in its transaction', async () => {
     const pot = await newProduct('POT-1');
-    const outbox = () => rows<{ payload: { warehouseIds: number[] } }>(t.database.db, sql`
-      select payload from outbox where topic = 'stock.changed' and key = ${String(pot)} order by id`);
+    const outbox = () =>
+      rows<{ payload: { warehouseIds: number[] } }>(
+        t.database.db,
+        sql`
+      select payload from outbox where topic = 'stock.changed' and key = ${String(pot)} order by id`,
+      );
     await move({ type: 'receipt', product_id: pot, warehouse_id: main, quantity: 2 });
     await move({ type: 'transfer', product_id: pot, warehouse_id: main, to_warehouse_id: shop, quantity: 1 });
     await move({ type: 'write_off', product_id: pot, warehouse_id: main, quantity: 5 }); // refused
@@ -287,7 +392,11 @@ describeEachDatabase('stock over HTTP', (t) => {
     expect(res.status).toBe(200);
     expect(res.body.limit).toBe(2);
     expect(res.body.total).toBeGreaterThan(2);
-    expect(res.body.items[0]).toMatchObject({ warehouse_code: 'MAIN', sku: expect.any(String), product_name: expect.any(String) });
+    expect(res.body.items[0]).toMatchObject({
+      warehouse_code: 'MAIN',
+      sku: expect.any(String),
+      product_name: expect.any(String),
+    });
     const next = await server.api(`/api/v1/stock?warehouse_id=${main}&limit=2&offset=2`);
     expect(next.body.items[0].sku).not.toBe(res.body.items[0].sku);
   });

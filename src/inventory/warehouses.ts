@@ -63,13 +63,16 @@ async function findByCode(ex: Executor, code: string): Promise<Warehouse | undef
  */
 export async function ensureWarehouse(ex: Executor, input: WarehouseInput): Promise<Warehouse> {
   const w = warehouseInput.parse(input);
-  const [made] = await rows<Warehouse>(ex, sql`
+  const [made] = await rows<Warehouse>(
+    ex,
+    sql`
     insert into warehouses (code, name, kind, source, stock_type, read_only)
     values (${w.code}, ${w.name}, ${w.kind}, ${w.source ?? null}, ${w.stockType ?? null}, ${w.readOnly})
     on conflict ((lower(code))) do update set source = excluded.source, stock_type = excluded.stock_type
      where warehouses.kind = 'mirror' and excluded.kind = 'mirror'
        and (warehouses.source, warehouses.stock_type) is distinct from (excluded.source, excluded.stock_type)
-    returning ${columns}`);
+    returning ${columns}`,
+  );
   if (made) return made;
   const existing = (await findByCode(ex, w.code))!;
   if (existing.kind !== w.kind) throw codeTaken(w.code, existing);
@@ -78,14 +81,20 @@ export async function ensureWarehouse(ex: Executor, input: WarehouseInput): Prom
 
 export async function createWarehouse(tx: Tx, input: WarehouseInput, actor: string): Promise<Warehouse> {
   const w = warehouseInput.parse(input);
-  const [made] = await rows<Warehouse>(tx, sql`
+  const [made] = await rows<Warehouse>(
+    tx,
+    sql`
     insert into warehouses (code, name, kind, source, stock_type, read_only)
     values (${w.code}, ${w.name}, ${w.kind}, ${w.source ?? null}, ${w.stockType ?? null}, ${w.readOnly})
     on conflict ((lower(code))) do nothing
-    returning ${columns}`);
+    returning ${columns}`,
+  );
   if (!made) throw codeTaken(w.code, (await findByCode(tx, w.code))!);
   await recordOperation(tx, {
-    entityType: 'warehouse', entityId: made.id, action: 'create', actor,
+    entityType: 'warehouse',
+    entityId: made.id,
+    action: 'create',
+    actor,
     changes: diffFields(null, made, editableFields),
   });
   return made;
@@ -125,7 +134,10 @@ export async function updateWarehouse(tx: Tx, id: number, patch: WarehousePatch,
   let after: Warehouse;
   try {
     // a savepoint, so a code taken meanwhile can still be reported by name
-    [after] = await tx.transaction((sp) => rows<Warehouse>(sp, sql`
+    [after] = await tx.transaction((sp) =>
+      rows<Warehouse>(
+        sp,
+        sql`
       update warehouses
          set code = ${patch.code ?? before.code},
              name = ${patch.name ?? before.name},
@@ -136,9 +148,12 @@ export async function updateWarehouse(tx: Tx, id: number, patch: WarehousePatch,
                                 when ${patch.archived ?? null}::boolean then coalesce(archived_at, now())
                                 else null end
        where id = ${id}
-      returning ${columns}`));
+      returning ${columns}`,
+      ),
+    );
   } catch (error) {
-    if (patch.code && isUniqueViolation(error, 'warehouses_code_unique')) throw codeTaken(patch.code, (await findByCode(tx, patch.code))!);
+    if (patch.code && isUniqueViolation(error, 'warehouses_code_unique'))
+      throw codeTaken(patch.code, (await findByCode(tx, patch.code))!);
     throw error;
   }
   const changes = diffFields(before, after, editableFields);
@@ -152,10 +167,13 @@ export async function listWarehouses(
   ex: Executor,
   filter: { includeArchived?: boolean; kind?: WarehouseKind; limit: number; offset: number },
 ): Promise<{ items: Warehouse[]; total: number }> {
-  const found = await rows<Warehouse & { total: number }>(ex, sql`
+  const found = await rows<Warehouse & { total: number }>(
+    ex,
+    sql`
     select ${columns}, count(*) over () as total from warehouses
      where (${filter.includeArchived ?? false} or archived_at is null)
        and (${filter.kind ?? null}::text is null or kind = ${filter.kind ?? null})
-     order by code limit ${filter.limit} offset ${filter.offset}`);
+     order by code limit ${filter.limit} offset ${filter.offset}`,
+  );
   return { items: found.map(({ total: _t, ...w }) => w), total: Number(found[0]?.total ?? 0) };
 }

@@ -17,7 +17,10 @@ export const localFieldsPatch = z.strictObject({
   seo_title: z.string().trim().max(300).nullable().optional(),
   seo_description: z.string().trim().max(2000).nullable().optional(),
   tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
-  image_urls: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(50).optional(),
+  image_urls: z
+    .array(z.url({ protocol: /^https?$/ }).max(2000))
+    .max(50)
+    .optional(),
   sort_order: z.number().int().min(-1_000_000).max(1_000_000).nullable().optional(),
 });
 
@@ -25,7 +28,14 @@ export type LocalFieldsPatch = z.infer<typeof localFieldsPatch>;
 
 type LocalFields = Record<(typeof localFields)[number], unknown>;
 
-async function updateLocal(ex: Executor, table: 'categories' | 'menu_products', entityType: string, id: number, patch: LocalFieldsPatch, actor: string) {
+async function updateLocal(
+  ex: Executor,
+  table: 'categories' | 'menu_products',
+  entityType: string,
+  id: number,
+  patch: LocalFieldsPatch,
+  actor: string,
+) {
   const target = sql.raw(table);
   const select = sql`select id, is_visible, seo_title, seo_description, tags, image_urls, sort_order from ${target} where id = ${id}`;
   const [before] = await rows<LocalFields & { id: number }>(ex, sql`${select} for update`);
@@ -40,7 +50,8 @@ async function updateLocal(ex: Executor, table: 'categories' | 'menu_products', 
   await ex.execute(sql`update ${target} set ${sql.join(sets, sql`, `)} where id = ${id}`);
   const [after] = await rows<LocalFields & { id: number }>(ex, select);
   const changes = diffFields(before, after, localFields);
-  if (Object.keys(changes).length) await recordOperation(ex, { entityType, entityId: id, action: 'update', actor, changes });
+  if (Object.keys(changes).length)
+    await recordOperation(ex, { entityType, entityId: id, action: 'update', actor, changes });
 }
 
 export const updateProductLocalFields = (ex: Executor, id: number, patch: LocalFieldsPatch, actor: string) =>

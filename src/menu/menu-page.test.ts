@@ -13,7 +13,11 @@ describe('web panel: the iiko menu page in a real browser', () => {
     seeded = seedIiko(sim.state, { organizations: 1 });
     simServer = await sim.listen();
     // As the demo does it: setting 1 against the simulator.
-    await ensureIikoSetting(panel.server.hub, { name: 'Пицца «Восток»', api_login: seeded.apiLogin, base_url: simServer.url }, 'test');
+    await ensureIikoSetting(
+      panel.server.hub,
+      { name: 'Пицца «Восток»', api_login: seeded.apiLogin, base_url: simServer.url },
+      'test',
+    );
   });
   afterAll(() => simServer?.close());
 
@@ -28,12 +32,14 @@ describe('web panel: the iiko menu page in a real browser', () => {
     // The sync runs inside the request: on a busy machine a full one takes a while.
     await w.page.getByRole('button', { name: 'Полная синхронизация' }).click({ timeout: 60_000 });
     await w.page.waitForURL(/\/menu\?.*run=\d+/, { timeout: 60_000 });
-    expect(await w.page.getByRole('status').first().textContent()).toMatch(/Синхронизация «Полная синхронизация» завершена: успешно/);
+    expect(await w.page.getByRole('status').first().textContent()).toMatch(
+      /Синхронизация «Полная синхронизация» завершена: успешно/,
+    );
 
     const pizza = w.page.locator('.tree > li[data-category="Пицца"]');
-    expect(await pizza.locator('.tree > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-category')))).toEqual([
-      'Классические', 'Фирменные', 'Вегетарианские',
-    ]);
+    expect(
+      await pizza.locator('.tree > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-category'))),
+    ).toEqual(['Классические', 'Фирменные', 'Вегетарианские']);
     expect(await w.page.locator('.tree').first().textContent()).not.toContain('Модификаторы');
     expect(await w.page.locator('#menu-products tbody tr').count()).toBe(50);
     await w.screenshot('menu-after-full-sync');
@@ -95,7 +101,9 @@ describe('web panel: the iiko menu page in a real browser', () => {
     expect(await w.page.getByLabel('SEO-заголовок').inputValue()).toBe('Лучшая пицца');
     await w.screenshot('menu-product-error');
 
-    await w.page.getByLabel('Ссылки на изображения').fill('https://cdn.example.com/pizza-1.jpg\nhttps://cdn.example.com/pizza-2.jpg');
+    await w.page
+      .getByLabel('Ссылки на изображения')
+      .fill('https://cdn.example.com/pizza-1.jpg\nhttps://cdn.example.com/pizza-2.jpg');
     await w.page.getByRole('button', { name: 'Сохранить' }).click();
     await w.page.waitForURL(/saved=1$/);
     const productUrl = w.page.url().replace(/\?saved=1$/, '');
@@ -109,12 +117,19 @@ describe('web panel: the iiko menu page in a real browser', () => {
     expect(await w.page.getByLabel('Показывать на сайте').isChecked()).toBe(false);
     expect(await w.page.getByLabel('SEO-заголовок').inputValue()).toBe('Лучшая пицца');
     expect(await w.page.getByLabel('Теги').inputValue()).toBe('веган, острое');
-    expect(await w.page.getByLabel('Ссылки на изображения').inputValue()).toBe('https://cdn.example.com/pizza-1.jpg\nhttps://cdn.example.com/pizza-2.jpg');
+    expect(await w.page.getByLabel('Ссылки на изображения').inputValue()).toBe(
+      'https://cdn.example.com/pizza-1.jpg\nhttps://cdn.example.com/pizza-2.jpg',
+    );
     expect(await w.page.getByLabel('Порядок сортировки').inputValue()).toBe('3');
     await w.screenshot('menu-product-kept');
 
     const api = await panel.server.api(`/api/v1/data/products/${productUrl.split('/').pop()}`);
-    expect(api.body).toMatchObject({ is_visible: false, seo_title: 'Лучшая пицца', tags: ['веган', 'острое'], sort_order: 3 });
+    expect(api.body).toMatchObject({
+      is_visible: false,
+      seo_title: 'Лучшая пицца',
+      tags: ['веган', 'острое'],
+      sort_order: 3,
+    });
     expectNoConsoleErrors(w);
   }, 120_000);
 
@@ -138,7 +153,9 @@ describe('web panel: the iiko menu page in a real browser', () => {
     const runs = w.page.locator('#menu-history tbody tr');
     expect(await runs.count()).toBe(3);
     expect(await runs.first().getAttribute('data-type')).toBe('menu');
-    expect(await w.page.locator('#menu-history tbody tr[data-type="full"]').getAttribute('data-status')).toBe('success');
+    expect(await w.page.locator('#menu-history tbody tr[data-type="full"]').getAttribute('data-status')).toBe(
+      'success',
+    );
     await w.page.getByRole('link', { name: 'English' }).click();
     await w.page.waitForURL(/\/menu\/history/);
     expect(await w.page.locator('h1').textContent()).toBe('iiko menu');
@@ -151,7 +168,9 @@ describe('web panel: the iiko menu page in a real browser', () => {
     expect(await reader.page.getByRole('button', { name: 'Полная синхронизация' }).count()).toBe(0);
     const phone = await panel.open({ viewport: { width: 390, height: 844 } });
     await signIn(phone, panel.server.adminKey, '/menu');
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(
+      await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
     await phone.screenshot('menu-phone');
     expectNoConsoleErrors(w);
     expectNoConsoleErrors(reader);

@@ -31,17 +31,37 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   });
 
   const productByExternalId = async (externalId: string) => {
-    const [row] = await rows<{ id: number }>(server.hub.db, sql`select id from menu_products where external_id = ${externalId}`);
+    const [row] = await rows<{ id: number }>(
+      server.hub.db,
+      sql`select id from menu_products where external_id = ${externalId}`,
+    );
     return (await server.api(`/api/v1/data/products/${row.id}`)).body;
   };
 
   it('adds the first setting as id 1 with the API login sealed and never shown whole', async () => {
-    const created = await server.api('/api/v1/iiko/settings', { method: 'POST', json: { name: 'Восток', api_login: seeded.apiLogin, base_url: simServer.url } });
+    const created = await server.api('/api/v1/iiko/settings', {
+      method: 'POST',
+      json: { name: 'Восток', api_login: seeded.apiLogin, base_url: simServer.url },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 1, name: 'Восток', base_url: simServer.url, api_login: `••••${seeded.apiLogin.slice(-4)}` });
-    expect(created.body.schedules).toEqual({ menu: '0 * * * *', stoplist: '*/3 * * * *', prices: '*/10 * * * *', terminals: '*/10 * * * *', payments: '0 4 * * *' });
+    expect(created.body).toMatchObject({
+      id: 1,
+      name: 'Восток',
+      base_url: simServer.url,
+      api_login: `••••${seeded.apiLogin.slice(-4)}`,
+    });
+    expect(created.body.schedules).toEqual({
+      menu: '0 * * * *',
+      stoplist: '*/3 * * * *',
+      prices: '*/10 * * * *',
+      terminals: '*/10 * * * *',
+      payments: '0 4 * * *',
+    });
     expect(JSON.stringify((await server.api('/api/v1/iiko/settings')).body)).not.toContain(seeded.apiLogin);
-    const [stored] = await rows<{ credentials_sealed: string }>(server.hub.db, sql`select credentials_sealed from channel_accounts where id = ${created.body.account_id}`);
+    const [stored] = await rows<{ credentials_sealed: string }>(
+      server.hub.db,
+      sql`select credentials_sealed from channel_accounts where id = ${created.body.account_id}`,
+    );
     expect(stored.credentials_sealed).not.toContain(seeded.apiLogin);
 
     const organizations = await server.api('/api/v1/iiko/settings/1/organizations', { method: 'POST' });
@@ -52,9 +72,31 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   it('a full sync answers status, duration_ms and per-entity results, and fills every table', async () => {
     const res = await server.api('/api/v1/sync/full', { method: 'POST', json: { setting_id: 1 } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'success', setting_id: 1, sync_type: 'full', organization_ids: [org], duration_ms: expect.any(Number) });
-    for (const entity of ['categories', 'products', 'product_sizes', 'modifier_groups', 'modifiers', 'combos', 'external_menus', 'price_categories', 'stop_lists', 'terminal_groups', 'payment_types']) {
-      expect(res.body.results[entity], entity).toMatchObject({ status: 'success', synced: expect.any(Number), duration_ms: expect.any(Number) });
+    expect(res.body).toMatchObject({
+      status: 'success',
+      setting_id: 1,
+      sync_type: 'full',
+      organization_ids: [org],
+      duration_ms: expect.any(Number),
+    });
+    for (const entity of [
+      'categories',
+      'products',
+      'product_sizes',
+      'modifier_groups',
+      'modifiers',
+      'combos',
+      'external_menus',
+      'price_categories',
+      'stop_lists',
+      'terminal_groups',
+      'payment_types',
+    ]) {
+      expect(res.body.results[entity], entity).toMatchObject({
+        status: 'success',
+        synced: expect.any(Number),
+        duration_ms: expect.any(Number),
+      });
     }
     expect(res.body.results.products.synced).toBeGreaterThan(200);
     expect(res.body.results.terminal_groups.synced).toBe(3);
@@ -64,32 +106,50 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect(products.body.items.every((p: { type: string }) => p.type !== 'Modifier')).toBe(true);
     const pizza = sim.state.dishes(org).find((p) => p.sizePrices.length === 3)!;
     const detail = await productByExternalId(pizza.id);
-    expect(detail.sizes.map((s: { price_minor: number }) => s.price_minor)).toEqual(pizza.sizePrices.map((s) => s.price * 100));
+    expect(detail.sizes.map((s: { price_minor: number }) => s.price_minor)).toEqual(
+      pizza.sizePrices.map((s) => s.price * 100),
+    );
     const dough = detail.modifier_groups.find((g: { name: string }) => g.name === 'Тесто');
     expect(dough).toMatchObject({ min_amount: 1, max_amount: 1, required: true });
     expect(dough.modifiers.map((m: { name: string }) => m.name)).toEqual(['Традиционное', 'Тонкое']);
 
     const tree = await server.api('/api/v1/data/categories?tree=true');
     const pizzaRoot = tree.body.items.find((c: { name: string }) => c.name === 'Пицца');
-    expect(pizzaRoot.children.map((c: { name: string }) => c.name)).toEqual(['Классические', 'Фирменные', 'Вегетарианские']);
+    expect(pizzaRoot.children.map((c: { name: string }) => c.name)).toEqual([
+      'Классические',
+      'Фирменные',
+      'Вегетарианские',
+    ]);
     expect(tree.body.items.some((c: { name: string }) => c.name === 'Модификаторы')).toBe(false);
 
     const byCategory = await server.api(`/api/v1/data/products?category_id=${pizzaRoot.children[0].id}`);
     expect(byCategory.body.total).toBe(18);
     expect((await server.api(`/api/v1/data/products?category_id=${pizzaRoot.id}`)).body.total).toBe(0);
-    expect((await server.api(`/api/v1/data/products?category_id=${pizzaRoot.id}&include_subcategories=true&limit=10`)).body).toMatchObject({ total: 40, limit: 10 });
+    expect(
+      (await server.api(`/api/v1/data/products?category_id=${pizzaRoot.id}&include_subcategories=true&limit=10`)).body,
+    ).toMatchObject({ total: 40, limit: 10 });
     const category = await server.api(`/api/v1/data/categories/${pizzaRoot.id}`);
     expect(category.body).toMatchObject({ name: 'Пицца', parent_id: null, is_visible: true });
   });
 
   it('a re-sync keeps local edits (visibility, SEO, tags, images, sort order) and takes iiko’s new price', async () => {
     const [dish] = sim.state.dishes(org).filter((p) => p.sizePrices.length === 1);
-    const local = { is_visible: false, seo_title: 'Вкусно', seo_description: 'Доставка за 30 минут', tags: ['веган', 'острое'], image_urls: ['https://cdn.example.com/1.jpg'], sort_order: 5 };
+    const local = {
+      is_visible: false,
+      seo_title: 'Вкусно',
+      seo_description: 'Доставка за 30 минут',
+      tags: ['веган', 'острое'],
+      image_urls: ['https://cdn.example.com/1.jpg'],
+      sort_order: 5,
+    };
     const product = await productByExternalId(dish.id);
     const edited = await server.api(`/api/v1/data/products/${product.id}`, { method: 'PATCH', json: local });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject(local);
-    const category = await server.api(`/api/v1/data/categories/${product.category_id}`, { method: 'PATCH', json: { seo_title: 'Раздел', sort_order: 1 } });
+    const category = await server.api(`/api/v1/data/categories/${product.category_id}`, {
+      method: 'PATCH',
+      json: { seo_title: 'Раздел', sort_order: 1 },
+    });
     expect(category.body).toMatchObject({ seo_title: 'Раздел', sort_order: 1 });
 
     sim.state.setPrice(dish.id, 555);
@@ -99,14 +159,19 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     const after = await productByExternalId(dish.id);
     expect(after).toMatchObject({ ...local, name: 'Новое имя', price_minor: 55_500 });
     const categories = (await server.api('/api/v1/data/categories')).body.items;
-    expect(categories.find((c: { id: number }) => c.id === product.category_id)).toMatchObject({ seo_title: 'Раздел', sort_order: 1 });
+    expect(categories.find((c: { id: number }) => c.id === product.category_id)).toMatchObject({
+      seo_title: 'Раздел',
+      sort_order: 1,
+    });
 
     // The price sync asks only for what changed since the last revision.
     sim.state.setPrice(dish.id, 600);
     const mark = sim.log.length;
     const prices = await server.api('/api/v1/sync/prices', { method: 'POST', json: { setting_id: 1 } });
     expect(prices.body.results.products).toMatchObject({ status: 'success', synced: 1 });
-    expect(sim.log.slice(mark).find((e) => e.path === '/api/1/nomenclature')?.body).toMatchObject({ startRevision: expect.any(Number) });
+    expect(sim.log.slice(mark).find((e) => e.path === '/api/1/nomenclature')?.body).toMatchObject({
+      startRevision: expect.any(Number),
+    });
     expect(await productByExternalId(dish.id)).toMatchObject({ ...local, price_minor: 60_000 });
   });
 
@@ -128,9 +193,14 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   });
 
   it('a stop-list webhook makes a product unavailable within that one request', async () => {
-    const registered = await server.api('/api/v1/iiko/settings/1/webhooks', { method: 'POST', json: { url: server.baseUrl } });
+    const registered = await server.api('/api/v1/iiko/settings/1/webhooks', {
+      method: 'POST',
+      json: { url: server.baseUrl },
+    });
     expect(registered.status).toBe(200);
-    expect(registered.body.items).toEqual([expect.objectContaining({ organization_id: org, webhook_url: `${server.baseUrl}/webhooks/iiko` })]);
+    expect(registered.body.items).toEqual([
+      expect.objectContaining({ organization_id: org, webhook_url: `${server.baseUrl}/webhooks/iiko` }),
+    ]);
 
     const [dish] = sim.state.dishes(org).slice(10, 11);
     expect((await productByExternalId(dish.id)).is_available).toBe(true);
@@ -147,7 +217,11 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     await sim.sendStopListWebhook(org);
     expect((await productByExternalId(dish.id)).is_available).toBe(true);
 
-    const forged = await fetch(`${server.baseUrl}/webhooks/iiko`, { method: 'POST', headers: { authorization: 'guess', 'content-type': 'application/json' }, body: '[]' });
+    const forged = await fetch(`${server.baseUrl}/webhooks/iiko`, {
+      method: 'POST',
+      headers: { authorization: 'guess', 'content-type': 'application/json' },
+      body: '[]',
+    });
     expect(forged.status).toBe(401);
     expect(await sim.sendStopListWebhook(org, `${server.baseUrl}/webhooks/iiko`)).toBe(200);
   });
@@ -172,7 +246,9 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
     expect((await server.api('/api/v1/sync/full', { method: 'POST', json: { setting_id: 'one' } })).status).toBe(400);
-    expect((await server.api('/api/v1/sync/full', { method: 'POST', json: { setting_id: 1, extra: true } })).status).toBe(400);
+    expect(
+      (await server.api('/api/v1/sync/full', { method: 'POST', json: { setting_id: 1, extra: true } })).status,
+    ).toBe(400);
   });
 
   it('gets a new token when iiko’s has expired', async () => {
@@ -182,17 +258,35 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   });
 
   it('records every sync as an iiko.<kind> run with its calls in api_calls, seen through sync_history and api_logs', async () => {
-    const history = await rows<{ sync_type: string; status: string; setting_id: number; items_synced: number; completed_at: string | null }>(
+    const history = await rows<{
+      sync_type: string;
+      status: string;
+      setting_id: number;
+      items_synced: number;
+      completed_at: string | null;
+    }>(
       server.hub.db,
       sql`select sync_type, status, setting_id, items_synced, completed_at from sync_history order by id`,
     );
     expect(history[0]).toMatchObject({ sync_type: 'full', status: 'success', setting_id: 1 });
     expect(history[0].items_synced).toBeGreaterThan(200);
-    expect(new Set(history.map((h) => h.sync_type))).toEqual(new Set(['full', 'menu', 'prices', 'stoplist', 'terminals']));
-    const [runs] = await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from sync_runs where type like 'iiko.%'`);
+    expect(new Set(history.map((h) => h.sync_type))).toEqual(
+      new Set(['full', 'menu', 'prices', 'stoplist', 'terminals']),
+    );
+    const [runs] = await rows<{ n: number }>(
+      server.hub.db,
+      sql`select count(*)::int as n from sync_runs where type like 'iiko.%'`,
+    );
     expect(runs.n).toBe(history.length);
-    const logs = await rows<{ endpoint: string; response_status: number; sync_run_id: number | null }>(server.hub.db, sql`select endpoint, response_status, sync_run_id from api_logs`);
-    expect(logs.some((l) => l.endpoint.endsWith('/api/1/nomenclature') && l.response_status === 200 && l.sync_run_id !== null)).toBe(true);
+    const logs = await rows<{ endpoint: string; response_status: number; sync_run_id: number | null }>(
+      server.hub.db,
+      sql`select endpoint, response_status, sync_run_id from api_logs`,
+    );
+    expect(
+      logs.some(
+        (l) => l.endpoint.endsWith('/api/1/nomenclature') && l.response_status === 200 && l.sync_run_id !== null,
+      ),
+    ).toBe(true);
     expect(logs.some((l) => l.response_status === 401)).toBe(true); // the expired token
     expect(JSON.stringify(logs)).not.toContain(seeded.apiLogin);
   });
@@ -202,8 +296,14 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect(seed.status).toBe(200);
     expect(Object.keys(seed.body)).toEqual(['history']);
     expect(seed.body.history[0]).toMatchObject({
-      id: expect.any(Number), organization_id: org, sync_type: expect.any(String), status: 'success', items_synced: expect.any(Number),
-      duration_ms: expect.any(Number), started_at: expect.any(String), completed_at: expect.any(String),
+      id: expect.any(Number),
+      organization_id: org,
+      sync_type: expect.any(String),
+      status: 'success',
+      items_synced: expect.any(Number),
+      duration_ms: expect.any(Number),
+      started_at: expect.any(String),
+      completed_at: expect.any(String),
     });
     const started = seed.body.history.map((h: { started_at: string }) => h.started_at);
     expect(started).toEqual([...started].sort().reverse());
@@ -219,7 +319,9 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     expect(plain.status).toBe(200);
     expect(Object.keys(plain.body)).toEqual(['history']);
     expect(plain.body.history.length).toBeGreaterThan(0);
-    expect(plain.body.history.map((h: { id: number }) => h.id)).toEqual(seed.body.history.map((h: { id: number }) => h.id).slice(0, plain.body.history.length));
+    expect(plain.body.history.map((h: { id: number }) => h.id)).toEqual(
+      seed.body.history.map((h: { id: number }) => h.id).slice(0, plain.body.history.length),
+    );
     const engine = await server.api('/api/v1/sync/runs?limit=500');
     expect(engine.body).toMatchObject({ items: expect.any(Array), total: expect.any(Number), limit: 500, offset: 0 });
     expect(engine.body.items.some((r: { type: string }) => r.type === 'iiko.full')).toBe(true);
@@ -235,7 +337,10 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
   });
 
   it('changes the schedule per setting, as the engine’s per-account overrides', async () => {
-    const res = await server.api('/api/v1/iiko/settings/1', { method: 'PATCH', json: { schedules: { stoplist: '*/5 * * * *', payments: null } } });
+    const res = await server.api('/api/v1/iiko/settings/1', {
+      method: 'PATCH',
+      json: { schedules: { stoplist: '*/5 * * * *', payments: null } },
+    });
     expect(res.status).toBe(200);
     expect(res.body.schedules).toMatchObject({ stoplist: '*/5 * * * *', payments: null, menu: '0 * * * *' });
     const overrides = await rows<{ name: string; cron: string | null; enabled: boolean }>(
@@ -246,18 +351,30 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
       { name: 'iiko.payments', cron: null, enabled: false },
       { name: 'iiko.stoplist', cron: '*/5 * * * *', enabled: true },
     ]);
-    const bad = await server.api('/api/v1/iiko/settings/1', { method: 'PATCH', json: { schedules: { menu: 'every hour' } } });
+    const bad = await server.api('/api/v1/iiko/settings/1', {
+      method: 'PATCH',
+      json: { schedules: { menu: 'every hour' } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('INVALID_CRON');
   });
 
   it('a refused API login answers as the seed shows a failed sync (a 502 with the report: status failed, iiko’s reason) and the setting needs a new login', async () => {
-    const created = await server.api('/api/v1/iiko/settings', { method: 'POST', json: { name: 'Чужой', api_login: 'wrong-login-123', base_url: simServer.url, organization_ids: [org] } });
+    const created = await server.api('/api/v1/iiko/settings', {
+      method: 'POST',
+      json: { name: 'Чужой', api_login: 'wrong-login-123', base_url: simServer.url, organization_ids: [org] },
+    });
     const res = await server.api('/api/v1/sync/stoplist', { method: 'POST', json: { setting_id: created.body.id } });
     expect(res.status).toBe(502);
     expect(res.body).toMatchObject({
-      status: 'failed', sync_run_id: expect.any(Number), setting_id: created.body.id, sync_type: 'stoplist', organization_ids: [org],
-      duration_ms: expect.any(Number), results: {}, error_message: expect.stringMatching(/iiko/i),
+      status: 'failed',
+      sync_run_id: expect.any(Number),
+      setting_id: created.body.id,
+      sync_type: 'stoplist',
+      organization_ids: [org],
+      duration_ms: expect.any(Number),
+      results: {},
+      error_message: expect.stringMatching(/iiko/i),
     });
     expect(res.body.error.code).toBe('ACCOUNT_NEEDS_REAUTH');
     // The seed's history keeps the same failed run with the same reason.
@@ -272,7 +389,11 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     const { account_id: accountId } = (await server.api('/api/v1/iiko/settings/1')).body;
     const targets = (await listScheduleTargets(server.hub.db)).filter((t) => t.accountId === accountId);
     expect(Object.fromEntries(targets.map((t) => [t.definition.name, t.enabled ? t.cron : 'off']))).toEqual({
-      'iiko.menu': '0 * * * *', 'iiko.stoplist': '*/5 * * * *', 'iiko.prices': '*/10 * * * *', 'iiko.terminals': '*/10 * * * *', 'iiko.payments': 'off',
+      'iiko.menu': '0 * * * *',
+      'iiko.stoplist': '*/5 * * * *',
+      'iiko.prices': '*/10 * * * *',
+      'iiko.terminals': '*/10 * * * *',
+      'iiko.payments': 'off',
     });
 
     const [dish] = sim.state.dishes(org).slice(20, 21);
@@ -285,7 +406,10 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
 
     const stop = startWorkers(server.hub, { types: ['iiko.prices', 'iiko.stoplist', 'iiko.terminals'], pollMs: 20 });
     try {
-      for (const job of mine) await expect.poll(async () => (await getJob(server.hub.db, job.id)).status, { timeout: 20_000 }).toBe('succeeded');
+      for (const job of mine)
+        await expect
+          .poll(async () => (await getJob(server.hub.db, job.id)).status, { timeout: 20_000 })
+          .toBe('succeeded');
     } finally {
       await stop();
     }
@@ -311,8 +435,17 @@ describeEachDatabase('iiko menu sync (seed 003)', (t) => {
     const spec = await loadSpec('iiko/iikocloud.openapi.json');
     // Every call the connector makes was made at least once in this file.
     expect(new Set(sim.log.map((e) => e.path))).toEqual(
-      new Set(['/api/1/access_token', '/api/1/organizations', '/api/1/nomenclature', '/api/1/stop_lists', '/api/1/terminal_groups',
-        '/api/1/payment_types', '/api/1/combo', '/api/2/menu', '/api/1/webhooks/update_settings']),
+      new Set([
+        '/api/1/access_token',
+        '/api/1/organizations',
+        '/api/1/nomenclature',
+        '/api/1/stop_lists',
+        '/api/1/terminal_groups',
+        '/api/1/payment_types',
+        '/api/1/combo',
+        '/api/2/menu',
+        '/api/1/webhooks/update_settings',
+      ]),
     );
     const problems = sim.log.flatMap((e) => checkExchange(spec, e));
     expect(problems).toEqual([]);

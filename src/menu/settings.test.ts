@@ -36,12 +36,20 @@ describeEachDatabase('iiko settings made by code', (t) => {
   it('an iiko account connected through the channels API gets its setting when its first scheduled sync runs', async () => {
     const account = await server.api('/api/v1/channels/accounts', {
       method: 'POST',
-      json: { channel: 'iiko', name: 'Через каналы', base_url: simServer.url, credentials: { apiLogin: seeded.apiLogin } },
+      json: {
+        channel: 'iiko',
+        name: 'Через каналы',
+        base_url: simServer.url,
+        credentials: { apiLogin: seeded.apiLogin },
+      },
     });
     expect(account.status).toBe(201);
     await runConnectorJob(server.hub, account.body.id, 'terminals');
     const setting = (await listSettings(server.hub.db)).find((s) => s.account_id === account.body.id);
-    expect(setting).toMatchObject({ name: 'Через каналы', organizations: [expect.objectContaining({ id: seeded.organizationIds[0] })] });
+    expect(setting).toMatchObject({
+      name: 'Через каналы',
+      organizations: [expect.objectContaining({ id: seeded.organizationIds[0] })],
+    });
     const groups = await server.api(`/api/v1/data/terminal-groups?setting_id=${setting!.id}`);
     expect(groups.body.total).toBe(3);
   });

@@ -91,20 +91,33 @@ export async function settingOfAccount(ex: Executor, accountId: number, masterKe
   if (row) return toSetting(row);
   const [account] = await rows(ex, sql`select id from channel_accounts where id = ${accountId} and channel = 'iiko'`);
   if (!account || !masterKey) {
-    throw new DomainError('IIKO_SETTING_MISSING', `Channel account ${accountId} has no iiko setting: create one with POST /api/v1/iiko/settings`, 404, { account_id: accountId });
+    throw new DomainError(
+      'IIKO_SETTING_MISSING',
+      `Channel account ${accountId} has no iiko setting: create one with POST /api/v1/iiko/settings`,
+      404,
+      { account_id: accountId },
+    );
   }
   return getSetting(ex, await insertSettingRow(ex, masterKey, accountId, {}));
 }
 
 /** The iiko_settings row of an account, with a new webhook token; answers its id. */
-async function insertSettingRow(ex: Executor, key: Buffer, accountId: number, input: Pick<SettingInput, 'organization_ids' | 'currency' | 'schedules'>): Promise<number> {
+async function insertSettingRow(
+  ex: Executor,
+  key: Buffer,
+  accountId: number,
+  input: Pick<SettingInput, 'organization_ids' | 'currency' | 'schedules'>,
+): Promise<number> {
   const webhookToken = crypto.randomBytes(24).toString('base64url');
-  const [{ id }] = await rows<{ id: number }>(ex, sql`
+  const [{ id }] = await rows<{ id: number }>(
+    ex,
+    sql`
     insert into iiko_settings (account_id, organization_ids, currency, webhook_token_sealed, webhook_token_fingerprint, schedules)
     values (${accountId}, ${sql.param(input.organization_ids ?? [])}::text[], ${input.currency ?? 'RUB'}, ${seal(key, webhookToken)},
             ${fingerprint(key, webhookToken)}, ${JSON.stringify(input.schedules ?? {})}::jsonb)
     on conflict (account_id) do update set updated_at = iiko_settings.updated_at
-    returning id`);
+    returning id`,
+  );
   await applySchedules(ex, accountId, input.schedules ?? {});
   return id;
 }
@@ -112,7 +125,12 @@ async function insertSettingRow(ex: Executor, key: Buffer, accountId: number, in
 function checkSchedules(schedules: Partial<Schedules>) {
   for (const [kind, cron] of Object.entries(schedules)) {
     if (!scheduledSyncKinds.includes(kind as ScheduledSyncKind)) {
-      throw new DomainError('VALIDATION_FAILED', `schedules.${kind}: not a sync kind (${scheduledSyncKinds.join(', ')})`, 400, [{ field: `body.schedules.${kind}`, message: 'unknown sync kind' }]);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `schedules.${kind}: not a sync kind (${scheduledSyncKinds.join(', ')})`,
+        400,
+        [{ field: `body.schedules.${kind}`, message: 'unknown sync kind' }],
+      );
     }
     if (cron) parseCron(cron);
   }
@@ -124,42 +142,87 @@ async function applySchedules(ex: Executor, accountId: number, schedules: Partia
     if (!(kind in schedules)) continue;
     const cron = schedules[kind];
     const isDefault = cron === IIKO_SYNC_SCHEDULE[kind];
-    await setScheduleOverride(ex, { name: `iiko.${kind}`, accountId, cron: cron && !isDefault ? cron : null, enabled: cron !== null });
+    await setScheduleOverride(ex, {
+      name: `iiko.${kind}`,
+      accountId,
+      cron: cron && !isDefault ? cron : null,
+      enabled: cron !== null,
+    });
   }
 }
 
-export async function createSetting(ex: Executor, masterKey: Buffer | undefined, input: SettingInput, actor: string): Promise<SettingView> {
+export async function createSetting(
+  ex: Executor,
+  masterKey: Buffer | undefined,
+  input: SettingInput,
+  actor: string,
+): Promise<SettingView> {
   const key = requireMasterKey(masterKey);
   checkSchedules(input.schedules ?? {});
-  const account = await createAccount(ex, key, { channel: 'iiko', name: input.name, baseUrl: input.base_url, credentials: { apiLogin: input.api_login } }, actor);
+  const account = await createAccount(
+    ex,
+    key,
+    { channel: 'iiko', name: input.name, baseUrl: input.base_url, credentials: { apiLogin: input.api_login } },
+    actor,
+  );
   const id = await insertSettingRow(ex, key, account.id, input);
   const view = await getSettingView(ex, id);
   await recordOperation(ex, {
-    entityType: 'iiko_setting', entityId: id, action: 'create', actor,
-    changes: diffFields(null, view as unknown as Record<string, unknown>, ['name', 'base_url', 'api_login', 'organization_ids', 'currency', 'schedules']),
+    entityType: 'iiko_setting',
+    entityId: id,
+    action: 'create',
+    actor,
+    changes: diffFields(null, view as unknown as Record<string, unknown>, [
+      'name',
+      'base_url',
+      'api_login',
+      'organization_ids',
+      'currency',
+      'schedules',
+    ]),
   });
   return view;
 }
 
-export async function updateSetting(ex: Executor, masterKey: Buffer | undefined, id: number, patch: SettingPatch, actor: string): Promise<SettingView> {
+export async function updateSetting(
+  ex: Executor,
+  masterKey: Buffer | undefined,
+  id: number,
+  patch: SettingPatch,
+  actor: string,
+): Promise<SettingView> {
   const key = requireMasterKey(masterKey);
   const before = await getSetting(ex, id);
   if (patch.schedules) checkSchedules(patch.schedules);
   if (patch.name !== undefined || patch.base_url !== undefined || patch.api_login !== undefined) {
-    await updateAccount(ex, key, before.account_id, {
-      name: patch.name, baseUrl: patch.base_url, credentials: patch.api_login === undefined ? undefined : { apiLogin: patch.api_login },
-    }, actor);
+    await updateAccount(
+      ex,
+      key,
+      before.account_id,
+      {
+        name: patch.name,
+        baseUrl: patch.base_url,
+        credentials: patch.api_login === undefined ? undefined : { apiLogin: patch.api_login },
+      },
+      actor,
+    );
     forgetIikoToken(before.account_id);
   }
   const sets = [sql`updated_at = now()`];
-  if (patch.organization_ids !== undefined) sets.push(sql`organization_ids = ${sql.param(patch.organization_ids)}::text[]`);
+  if (patch.organization_ids !== undefined)
+    sets.push(sql`organization_ids = ${sql.param(patch.organization_ids)}::text[]`);
   if (patch.currency !== undefined) sets.push(sql`currency = ${patch.currency}`);
   if (patch.schedules !== undefined) sets.push(sql`schedules = schedules || ${JSON.stringify(patch.schedules)}::jsonb`);
   await ex.execute(sql`update iiko_settings set ${sql.join(sets, sql`, `)} where id = ${id}`);
   if (patch.schedules) await applySchedules(ex, before.account_id, patch.schedules);
   const after = await getSetting(ex, id);
-  const changes = diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>, ['name', 'base_url', 'api_login', 'organization_ids', 'currency', 'schedules']);
-  if (Object.keys(changes).length) await recordOperation(ex, { entityType: 'iiko_setting', entityId: id, action: 'update', actor, changes });
+  const changes = diffFields(
+    before as unknown as Record<string, unknown>,
+    after as unknown as Record<string, unknown>,
+    ['name', 'base_url', 'api_login', 'organization_ids', 'currency', 'schedules'],
+  );
+  if (Object.keys(changes).length)
+    await recordOperation(ex, { entityType: 'iiko_setting', entityId: id, action: 'update', actor, changes });
   return publicView(after);
 }
 
@@ -182,7 +245,11 @@ export async function ensureIikoSetting(
 }
 
 /** Keeps the organizations /api/1/organizations answered; a chosen one that is gone is dropped from the choice. */
-export async function saveOrganizations(ex: Executor, id: number, organizations: { id: string; name: string | null; code: string | null }[]) {
+export async function saveOrganizations(
+  ex: Executor,
+  id: number,
+  organizations: { id: string; name: string | null; code: string | null }[],
+) {
   await ex.execute(sql`
     update iiko_settings set organizations = ${JSON.stringify(organizations)}::jsonb, organizations_loaded_at = now(), updated_at = now(),
            organization_ids = array(select o from unnest(organization_ids) o where o = any(${sql.param(organizations.map((o) => o.id))}::text[]))
@@ -190,15 +257,25 @@ export async function saveOrganizations(ex: Executor, id: number, organizations:
 }
 
 /** The setting whose webhook token this is (iiko sends it in Authorization), or null. */
-export async function settingByWebhookToken(ex: Executor, masterKey: Buffer | undefined, token: string): Promise<Setting | null> {
+export async function settingByWebhookToken(
+  ex: Executor,
+  masterKey: Buffer | undefined,
+  token: string,
+): Promise<Setting | null> {
   if (!token || !masterKey) return null;
-  const [row] = await rows<SettingView>(ex, sql`${viewSql} where s.webhook_token_fingerprint = ${fingerprint(masterKey, token)}`);
+  const [row] = await rows<SettingView>(
+    ex,
+    sql`${viewSql} where s.webhook_token_fingerprint = ${fingerprint(masterKey, token)}`,
+  );
   return row ? toSetting(row) : null;
 }
 
 /** The token to register with iiko. Never returned by the API. */
 export async function webhookToken(ex: Executor, masterKey: Buffer | undefined, id: number): Promise<string> {
-  const [row] = await rows<{ webhook_token_sealed: string }>(ex, sql`select webhook_token_sealed from iiko_settings where id = ${id}`);
+  const [row] = await rows<{ webhook_token_sealed: string }>(
+    ex,
+    sql`select webhook_token_sealed from iiko_settings where id = ${id}`,
+  );
   if (!row) throw notFound('iiko setting', id);
   return unseal(requireMasterKey(masterKey), row.webhook_token_sealed);
 }

@@ -80,7 +80,9 @@ function record(r: Runner, entity: string, counts: Partial<Counts> & { synced?: 
   r.results[entity] = {
     status: prev?.status === 'failed' ? 'failed' : 'success',
     synced: (prev?.synced ?? 0) + synced,
-    ...(counts.created !== undefined ? { created: (prev?.created ?? 0) + created, updated: (prev?.updated ?? 0) + updated } : {}),
+    ...(counts.created !== undefined
+      ? { created: (prev?.created ?? 0) + created, updated: (prev?.updated ?? 0) + updated }
+      : {}),
     ...(counts.deleted !== undefined ? { deleted: (prev?.deleted ?? 0) + counts.deleted } : {}),
     duration_ms: (prev?.duration_ms ?? 0) + ms,
     ...(prev?.error ? { error: prev.error } : {}),
@@ -92,9 +94,15 @@ function record(r: Runner, entity: string, counts: Partial<Counts> & { synced?: 
 function fail(r: Runner, entities: string[], error: unknown, ms: number) {
   // The seed's history shows it: a database error by its SQLSTATE, its SQL in the log.
   const message = userMessage(error);
-  if (databaseErrorCode(error)) r.hub.logger.warn({ err: error, settingId: r.setting.id }, 'iiko sync step failed on a database error');
+  if (databaseErrorCode(error))
+    r.hub.logger.warn({ err: error, settingId: r.setting.id }, 'iiko sync step failed on a database error');
   for (const entity of entities) {
-    r.results[entity] = { status: 'failed', synced: r.results[entity]?.synced ?? 0, duration_ms: (r.results[entity]?.duration_ms ?? 0) + ms, error: message };
+    r.results[entity] = {
+      status: 'failed',
+      synced: r.results[entity]?.synced ?? 0,
+      duration_ms: (r.results[entity]?.duration_ms ?? 0) + ms,
+      error: message,
+    };
   }
   r.run.problem(`${entities.join(', ')}: ${message}`);
 }
@@ -135,7 +143,13 @@ async function runStep(r: Runner, name: Step) {
         const answer = await iikoApi.nomenclature(ctx, organizationId, startRevision);
         r.run.add({ fetched: answer.groups.length + answer.products.length });
         const counts = await db.transaction((tx) =>
-          importNomenclature(tx, { settingId: setting.id, organizationId, currency: setting.currency }, answer, startRevision === null, problem),
+          importNomenclature(
+            tx,
+            { settingId: setting.id, organizationId, currency: setting.currency },
+            answer,
+            startRevision === null,
+            problem,
+          ),
         );
         const ms = since(t);
         record(r, 'categories', counts.categories, ms);
@@ -153,7 +167,12 @@ async function runStep(r: Runner, name: Step) {
         const combos = answer.comboSpecifications ?? [];
         r.run.add({ fetched: combos.length });
         const categories = new Map((answer.comboCategories ?? []).flatMap((c) => (c.id ? [[c.id, c.name ?? '']] : [])));
-        record(r, 'combos', await upsertCombos(db, { settingId: setting.id, organizationId }, combos, categories as Map<string, string>), since(t));
+        record(
+          r,
+          'combos',
+          await upsertCombos(db, { settingId: setting.id, organizationId }, combos, categories as Map<string, string>),
+          since(t),
+        );
       });
     }
   } else if (name === 'menus') {
@@ -161,8 +180,18 @@ async function runStep(r: Runner, name: Step) {
       const t = performance.now();
       const answer = await iikoApi.menus(ctx);
       r.run.add({ fetched: (answer.externalMenus?.length ?? 0) + (answer.priceCategories?.length ?? 0) });
-      record(r, 'external_menus', await upsertNamedList(db, 'external_menus', setting.id, answer.externalMenus ?? []), since(t));
-      record(r, 'price_categories', await upsertNamedList(db, 'price_categories', setting.id, answer.priceCategories ?? []), since(t));
+      record(
+        r,
+        'external_menus',
+        await upsertNamedList(db, 'external_menus', setting.id, answer.externalMenus ?? []),
+        since(t),
+      );
+      record(
+        r,
+        'price_categories',
+        await upsertNamedList(db, 'price_categories', setting.id, answer.priceCategories ?? []),
+        since(t),
+      );
     });
   } else if (name === 'stoplist') {
     await step(r, name, async () => {
@@ -171,7 +200,9 @@ async function runStep(r: Runner, name: Step) {
       for (const organizationId of r.organizationIds) {
         const groups = lists.filter((l) => l.organizationId === organizationId).flatMap((l) => l.items);
         r.run.add({ fetched: groups.reduce((n, g) => n + g.items.length, 0) });
-        const result = await db.transaction((tx) => replaceStopLists(tx, { settingId: setting.id, organizationId, currency: setting.currency }, groups));
+        const result = await db.transaction((tx) =>
+          replaceStopLists(tx, { settingId: setting.id, organizationId, currency: setting.currency }, groups),
+        );
         record(r, 'stop_lists', { synced: result.synced }, 0);
         record(r, 'availability', { synced: result.availabilityChanged }, 0);
       }
@@ -190,7 +221,12 @@ async function runStep(r: Runner, name: Step) {
         const t = performance.now();
         const types = await iikoApi.paymentTypes(ctx, [organizationId]);
         r.run.add({ fetched: types.length });
-        record(r, 'payment_types', await upsertPaymentTypes(db, { settingId: setting.id, organizationId }, types), since(t));
+        record(
+          r,
+          'payment_types',
+          await upsertPaymentTypes(db, { settingId: setting.id, organizationId }, types),
+          since(t),
+        );
       });
     }
   }
@@ -207,7 +243,14 @@ export async function loadOrganizations(hub: Hub, settingId: number) {
 }
 
 /** The steps of one sync kind in an open sync run. */
-async function syncInRun(hub: Hub, setting: Setting, ctx: ConnectorContext, run: SyncRunCounter, kind: SyncKind, organizationId?: string): Promise<SyncReport> {
+async function syncInRun(
+  hub: Hub,
+  setting: Setting,
+  ctx: ConnectorContext,
+  run: SyncRunCounter,
+  kind: SyncKind,
+  organizationId?: string,
+): Promise<SyncReport> {
   const started = performance.now();
   const results: Record<string, EntityResult> = {};
   let organizationIds = organizationId ? [organizationId] : setting.syncOrganizationIds;
@@ -216,7 +259,11 @@ async function syncInRun(hub: Hub, setting: Setting, ctx: ConnectorContext, run:
     await step(r, 'organizations', async () => {
       const t = performance.now();
       const organizations = await iikoApi.organizations(ctx);
-      await saveOrganizations(hub.db, setting.id, organizations.map((o) => ({ id: o.id, name: o.name ?? null, code: o.code ?? null })));
+      await saveOrganizations(
+        hub.db,
+        setting.id,
+        organizations.map((o) => ({ id: o.id, name: o.name ?? null, code: o.code ?? null })),
+      );
       organizationIds = r.organizationIds = organizations.map((o) => o.id);
       record(r, 'organizations', { synced: organizations.length }, since(t));
     });
@@ -231,17 +278,30 @@ async function syncInRun(hub: Hub, setting: Setting, ctx: ConnectorContext, run:
   const outcomes = Object.values(results);
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   const report: SyncReport = {
-    status: !organizationIds.length || (failed && failed === outcomes.length) ? 'failed' : failed ? 'partial' : 'success',
-    sync_run_id: run.id, setting_id: setting.id, sync_type: kind, organization_ids: organizationIds, duration_ms: since(started), results,
+    status:
+      !organizationIds.length || (failed && failed === outcomes.length) ? 'failed' : failed ? 'partial' : 'success',
+    sync_run_id: run.id,
+    setting_id: setting.id,
+    sync_type: kind,
+    organization_ids: organizationIds,
+    duration_ms: since(started),
+    results,
   };
-  await hub.db.execute(sql`update menu_sync_runs set results = ${JSON.stringify(results)}::jsonb where sync_run_id = ${run.id}`);
+  await hub.db.execute(
+    sql`update menu_sync_runs set results = ${JSON.stringify(results)}::jsonb where sync_run_id = ${run.id}`,
+  );
   return report;
 }
 
 /** A failed sync: the run is recorded as failed and the report travels with the error. */
 class SyncFailed extends Error {
   constructor(readonly report: SyncReport) {
-    super(Object.entries(report.results).filter(([, r]) => r.error).map(([entity, r]) => `${entity}: ${r.error}`).join('; ') || 'nothing synced');
+    super(
+      Object.entries(report.results)
+        .filter(([, r]) => r.error)
+        .map(([entity, r]) => `${entity}: ${r.error}`)
+        .join('; ') || 'nothing synced',
+    );
   }
 }
 
@@ -249,10 +309,24 @@ class SyncFailed extends Error {
  * Runs a sync of a setting now (the seed's POST /sync/* endpoints and the webhook): answers
  * the report; a sync where everything failed is a 502 IIKO_SYNC_FAILED with the report in details.
  */
-export async function runSync(hub: Hub, settingId: number, kind: SyncKind, options: { organizationId?: string } = {}): Promise<SyncReport> {
+export async function runSync(
+  hub: Hub,
+  settingId: number,
+  kind: SyncKind,
+  options: { organizationId?: string } = {},
+): Promise<SyncReport> {
   const setting = await getSetting(hub.db, settingId);
-  if (options.organizationId && setting.syncOrganizationIds.length && !setting.syncOrganizationIds.includes(options.organizationId)) {
-    throw new DomainError('UNKNOWN_ORGANIZATION', `Organization ${options.organizationId} is not one of setting ${settingId}'s`, 404, { organization_id: options.organizationId });
+  if (
+    options.organizationId &&
+    setting.syncOrganizationIds.length &&
+    !setting.syncOrganizationIds.includes(options.organizationId)
+  ) {
+    throw new DomainError(
+      'UNKNOWN_ORGANIZATION',
+      `Organization ${options.organizationId} is not one of setting ${settingId}'s`,
+      404,
+      { organization_id: options.organizationId },
+    );
   }
   let runId = 0;
   const started = performance.now();
@@ -260,27 +334,45 @@ export async function runSync(hub: Hub, settingId: number, kind: SyncKind, optio
     return await withSyncRun(hub, { type: `iiko.${kind}`, accountId: setting.account_id }, async (run) => {
       runId = run.id;
       const ctx = await connectorContextFor(hub, setting.account_id, { run });
-      const report = await guardCredentials(hub, setting.account_id, () => syncInRun(hub, setting, ctx, run, kind, options.organizationId));
+      const report = await guardCredentials(hub, setting.account_id, () =>
+        syncInRun(hub, setting, ctx, run, kind, options.organizationId),
+      );
       if (report.status === 'failed') throw new SyncFailed(report);
       return report;
     });
   } catch (error) {
-    if (error instanceof SyncFailed) throw new DomainError('IIKO_SYNC_FAILED', `The iiko sync failed: ${error.message}`, 502, error.report);
+    if (error instanceof SyncFailed)
+      throw new DomainError('IIKO_SYNC_FAILED', `The iiko sync failed: ${error.message}`, 502, error.report);
     if (error instanceof CredentialsRejected) {
       // The seed's failed sync: the report with status failed and iiko's own reason (its run in the history says the same).
       const report: SyncReport & { error_message: string } = {
-        status: 'failed', sync_run_id: runId, setting_id: settingId, sync_type: kind,
+        status: 'failed',
+        sync_run_id: runId,
+        setting_id: settingId,
+        sync_type: kind,
         organization_ids: options.organizationId ? [options.organizationId] : setting.syncOrganizationIds,
-        duration_ms: Math.round(performance.now() - started), results: {}, error_message: error.message,
+        duration_ms: Math.round(performance.now() - started),
+        results: {},
+        error_message: error.message,
       };
-      throw new DomainError('ACCOUNT_NEEDS_REAUTH', `${error.message}. Enter a new API login for setting ${settingId}.`, 502, report);
+      throw new DomainError(
+        'ACCOUNT_NEEDS_REAUTH',
+        `${error.message}. Enter a new API login for setting ${settingId}.`,
+        502,
+        report,
+      );
     }
     throw error;
   }
 }
 
 /** A scheduled sync: the engine's job for `iiko.<kind>` runs it in its own sync run (wired in src/channels/iiko/module.ts). */
-export async function syncForConnectorJob(hub: Hub, ctx: ConnectorContext, run: SyncRunCounter, kind: SyncKind): Promise<void> {
+export async function syncForConnectorJob(
+  hub: Hub,
+  ctx: ConnectorContext,
+  run: SyncRunCounter,
+  kind: SyncKind,
+): Promise<void> {
   const setting = await settingOfAccount(hub.db, ctx.account.id, hub.masterKey);
   const report = await syncInRun(hub, setting, ctx, run, kind);
   if (report.status === 'failed') throw new SyncFailed(report);

@@ -30,7 +30,8 @@ export function receiverUrl(input: string): string {
     // refused below
   }
   if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || url.username || url.password) {
-    const message = 'must be a domain or an http(s) URL, such as sklad.example.com or https://sklad.example.com/webhooks/iiko';
+    const message =
+      'must be a domain or an http(s) URL, such as sklad.example.com or https://sklad.example.com/webhooks/iiko';
     throw new DomainError('VALIDATION_FAILED', `body.url: ${message}`, 400, [{ field: 'body.url', message }]);
   }
   if (url.pathname === '/' || url.pathname === '') url.pathname = WEBHOOK_PATH;
@@ -57,10 +58,13 @@ export async function registerWebhooks(hub: Hub, settingId: number, input: strin
 }
 
 export async function listWebhookConfigs(ex: Executor, settingId?: number) {
-  return rows(ex, sql`
+  return rows(
+    ex,
+    sql`
     select id, setting_id, organization_id, webhook_url, filter, iso(registered_at) as registered_at, iso(last_event_at) as last_event_at,
            last_event_type, events_received
-      from webhook_configs where (${settingId ?? null}::bigint is null or setting_id = ${settingId ?? null}) order by setting_id, organization_id`);
+      from webhook_configs where (${settingId ?? null}::bigint is null or setting_id = ${settingId ?? null}) order by setting_id, organization_id`,
+  );
 }
 
 export interface WebhookOutcome {
@@ -72,23 +76,48 @@ export interface WebhookOutcome {
 }
 
 /** Handles one delivery: `authorization` is the header iiko sent (the token, bare or as Bearer). */
-export async function receiveWebhook(hub: Hub, authorization: string | undefined, body: unknown): Promise<WebhookOutcome> {
+export async function receiveWebhook(
+  hub: Hub,
+  authorization: string | undefined,
+  body: unknown,
+): Promise<WebhookOutcome> {
   const token = (authorization ?? '').replace(/^Bearer\s+/i, '').trim();
   const setting = await settingByWebhookToken(hub.db, hub.masterKey, token);
-  if (!setting) throw new DomainError('WEBHOOK_TOKEN_INVALID', 'The Authorization header does not carry a known iiko webhook token', 401);
+  if (!setting)
+    throw new DomainError(
+      'WEBHOOK_TOKEN_INVALID',
+      'The Authorization header does not carry a known iiko webhook token',
+      401,
+    );
   const parsed = webhookEvents.safeParse(Array.isArray(body) ? body : [body]);
-  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'An iiko webhook is an array of events with eventType and organizationId', 400, parsed.error.issues.slice(0, 5));
-  const events = parsed.data.filter((e) => !setting.syncOrganizationIds.length || setting.syncOrganizationIds.includes(e.organizationId));
+  if (!parsed.success)
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'An iiko webhook is an array of events with eventType and organizationId',
+      400,
+      parsed.error.issues.slice(0, 5),
+    );
+  const events = parsed.data.filter(
+    (e) => !setting.syncOrganizationIds.length || setting.syncOrganizationIds.includes(e.organizationId),
+  );
   await noteEvents(hub.db, setting.id, parsed.data);
 
-  const stopListOrganizations = [...new Set(events.filter((e) => e.eventType === 'StopListUpdate').map((e) => e.organizationId))];
+  const stopListOrganizations = [
+    ...new Set(events.filter((e) => e.eventType === 'StopListUpdate').map((e) => e.organizationId)),
+  ];
   const reports: SyncReport[] = [];
-  for (const organizationId of stopListOrganizations) reports.push(await runSync(hub, setting.id, 'stoplist', { organizationId }));
+  for (const organizationId of stopListOrganizations)
+    reports.push(await runSync(hub, setting.id, 'stoplist', { organizationId }));
 
   const nomenclatureChanged = events.some((e) => /nomenclature/i.test(e.eventType));
   if (nomenclatureChanged) {
     // The engine's job for the connector's 'prices' sync reads only what changed.
-    await enqueueJob(hub.db, { type: 'iiko.prices', accountId: setting.account_id, payload: { accountId: setting.account_id }, key: `iiko.prices:${setting.account_id}:webhook` });
+    await enqueueJob(hub.db, {
+      type: 'iiko.prices',
+      accountId: setting.account_id,
+      payload: { accountId: setting.account_id },
+      key: `iiko.prices:${setting.account_id}:webhook`,
+    });
   }
   return { events: parsed.data.length, stop_lists: reports, nomenclature_queued: nomenclatureChanged };
 }

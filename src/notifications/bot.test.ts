@@ -47,17 +47,26 @@ describeEachDatabase('the Telegram bot', (t) => {
   async function say(chat: number, text: string, answers = 1): Promise<SentMessage> {
     const before = tg.state.sentTo(chat).length;
     tg.state.sendText(chat, text);
-    await expect.poll(() => tg.state.sentTo(chat).length, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(before + answers);
+    await expect
+      .poll(() => tg.state.sentTo(chat).length, { timeout: 10_000, interval: 20 })
+      .toBeGreaterThanOrEqual(before + answers);
     return tg.state.sentTo(chat)[before];
   }
   async function press(chat: number, message: SentMessage, data: string): Promise<string> {
     const id = tg.state.pressButton(chat, message.message_id, data);
-    await expect.poll(() => tg.state.callbackAnswers.some((a) => a.callback_query_id === id), { timeout: 10_000, interval: 20 }).toBe(true);
+    await expect
+      .poll(() => tg.state.callbackAnswers.some((a) => a.callback_query_id === id), { timeout: 10_000, interval: 20 })
+      .toBe(true);
     return id;
   }
   const last = (chat: number) => tg.state.sentTo(chat).at(-1)!;
   const product = async (id: number) =>
-    (await rows<{ name: string; sku: string; ean: string | null }>(server.hub.db, sql`select name, sku, ean from products where id = ${id}`))[0];
+    (
+      await rows<{ name: string; sku: string; ean: string | null }>(
+        server.hub.db,
+        sql`select name, sku, ean from products where id = ${id}`,
+      )
+    )[0];
 
   beforeAll(async () => {
     tgServer = await tg.listen();
@@ -65,23 +74,80 @@ describeEachDatabase('the Telegram bot', (t) => {
     process.env.WB_API_BASE_URL = wbServer.url;
     server = await startTestServer(t.database);
     ({ productIds } = await seedCatalog(server.hub.db, { count: 3, stock: () => 20 }));
-    accountId = (await createAccount(server.hub.db, server.hub.masterKey!, { channel: 'generic', name: 'Магазин', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-bot-test' } }, 'test')).id;
-    await importListings(server.hub.db, accountId, [1, 2, 3].map((n) => ({ externalId: `L${n}`, sku: `SKU-${n}`, name: `Listing ${n}` })));
+    accountId = (
+      await createAccount(
+        server.hub.db,
+        server.hub.masterKey!,
+        {
+          channel: 'generic',
+          name: 'Магазин',
+          baseUrl: 'http://127.0.0.1:9',
+          credentials: { apiKey: 'generic-key-bot-test' },
+        },
+        'test',
+      )
+    ).id;
+    await importListings(
+      server.hub.db,
+      accountId,
+      [1, 2, 3].map((n) => ({ externalId: `L${n}`, sku: `SKU-${n}`, name: `Listing ${n}` })),
+    );
     await matchListings(server.hub.db, accountId);
     await server.hub.db.transaction(async (tx) => {
       const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
-      for (const [n, status] of [[1, 'new'], [2, 'delivered'], [3, 'cancelled']] as const) {
-        await upsertOrder(tx, {
-          accountId, channel: 'generic', externalId: `ORD-${n}`, status, orderedAt: day(n), currency: 'RUB', totalMinor: n * 100_000,
-          lines: [{ productId: productIds[0], sku: 'SKU-1', name: 'Product SKU-1', quantity: 1, priceMinor: n * 100_000 }],
-        }, 'test');
+      for (const [n, status] of [
+        [1, 'new'],
+        [2, 'delivered'],
+        [3, 'cancelled'],
+      ] as const) {
+        await upsertOrder(
+          tx,
+          {
+            accountId,
+            channel: 'generic',
+            externalId: `ORD-${n}`,
+            status,
+            orderedAt: day(n),
+            currency: 'RUB',
+            totalMinor: n * 100_000,
+            lines: [
+              { productId: productIds[0], sku: 'SKU-1', name: 'Product SKU-1', quantity: 1, priceMinor: n * 100_000 },
+            ],
+          },
+          'test',
+        );
       }
       await upsertSales(tx, [
-        { accountId, channel: 'generic', externalId: 'S-1', orderExternalId: 'ORD-2', kind: 'buyout', productId: productIds[0], sku: 'SKU-1', amountMinor: 200_000, soldAt: day(1) },
-        { accountId, channel: 'generic', externalId: 'R-1', orderExternalId: 'ORD-9', kind: 'return', productId: productIds[0], sku: 'SKU-1', amountMinor: -100_000, soldAt: day(0) },
+        {
+          accountId,
+          channel: 'generic',
+          externalId: 'S-1',
+          orderExternalId: 'ORD-2',
+          kind: 'buyout',
+          productId: productIds[0],
+          sku: 'SKU-1',
+          amountMinor: 200_000,
+          soldAt: day(1),
+        },
+        {
+          accountId,
+          channel: 'generic',
+          externalId: 'R-1',
+          orderExternalId: 'ORD-9',
+          kind: 'return',
+          productId: productIds[0],
+          sku: 'SKU-1',
+          amountMinor: -100_000,
+          soldAt: day(0),
+        },
       ]);
     });
-    for (const [id, first_name] of [[ANNA, 'Анна'], [BOB, 'Боб'], [STRANGER, 'Некто']] as const) tg.state.addUser({ id, first_name });
+    for (const [id, first_name] of [
+      [ANNA, 'Анна'],
+      [BOB, 'Боб'],
+      [STRANGER, 'Некто'],
+    ] as const)
+      tg.state.addUser({ id, first_name });
     bot = createSkladBot(server.hub, { token: tg.token, apiRoot: tgServer.url });
     polling = bot.start({ timeout: 1 });
   }, 60_000);
@@ -100,14 +166,37 @@ describeEachDatabase('the Telegram bot', (t) => {
     expect((await say(STRANGER, '/orders')).text).toBe('Сначала нажмите /start.');
     const hello = await say(ANNA, '/start');
     expect(hello.text).toContain('Здравствуйте, Анна!');
-    expect(hello.reply_markup?.inline_keyboard.flat().map((b) => b.callback_data)).toEqual(['orders', 'sales', 'stats', 'settings']);
+    expect(hello.reply_markup?.inline_keyboard.flat().map((b) => b.callback_data)).toEqual([
+      'orders',
+      'sales',
+      'stats',
+      'settings',
+    ]);
     await say(BOB, '/start');
-    const member = await server.api('/api/v1/bot/cabinets/members', { method: 'POST', json: { account_id: accountId, telegram_id: ANNA } });
+    const member = await server.api('/api/v1/bot/cabinets/members', {
+      method: 'POST',
+      json: { account_id: accountId, telegram_id: ANNA },
+    });
     expect(member.status).toBe(200);
     expect(member.body.cabinets).toMatchObject([{ id: accountId, channel: 'generic', name: 'Магазин', members: 1 }]);
     const operator = await server.keyFor('operator');
-    expect((await server.api('/api/v1/bot/cabinets/members', { method: 'POST', key: operator, json: { account_id: accountId, telegram_id: BOB } })).status).toBe(403);
-    expect((await server.api('/api/v1/bot/cabinets/members', { method: 'POST', json: { account_id: 99999, telegram_id: BOB } })).status).toBe(404);
+    expect(
+      (
+        await server.api('/api/v1/bot/cabinets/members', {
+          method: 'POST',
+          key: operator,
+          json: { account_id: accountId, telegram_id: BOB },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await server.api('/api/v1/bot/cabinets/members', {
+          method: 'POST',
+          json: { account_id: 99999, telegram_id: BOB },
+        })
+      ).status,
+    ).toBe(404);
     expect((await say(ANNA, '/cabinets')).text).toContain('Магазин (generic, 1 👤)');
     expect((await say(ANNA, 'что-то непонятное')).text).toContain('Не понял');
   });
@@ -138,14 +227,20 @@ describeEachDatabase('the Telegram bot', (t) => {
 
   test('the buttons under a notification answer with the lists', async () => {
     await telegramSender(telegramApi({ token: tg.token, apiRoot: tgServer.url })).send(
-      { userId: 0, telegramId: ANNA }, formatEvent('critical_stock', { cabinet: 'Магазин', sku: 'SKU-1', product_name: 'Product SKU-1', available: 2, threshold: 5 }, 'ru'),
+      { userId: 0, telegramId: ANNA },
+      formatEvent(
+        'critical_stock',
+        { cabinet: 'Магазин', sku: 'SKU-1', product_name: 'Product SKU-1', available: 2, threshold: 5 },
+        'ru',
+      ),
       { deliveryId: 0, type: 'critical_stock', eventId: null, test: false },
     );
     const note = last(ANNA);
     await press(ANNA, note, 'stock:SKU-1');
     await expect.poll(() => last(ANNA).text).toContain('Магазин: доступно 20');
     const order = await telegramSender(telegramApi({ token: tg.token, apiRoot: tgServer.url })).send(
-      { userId: 0, telegramId: ANNA }, formatEvent('new_order', { cabinet: 'Магазин', external_id: 'ORD-1' }, 'ru'),
+      { userId: 0, telegramId: ANNA },
+      formatEvent('new_order', { cabinet: 'Магазин', external_id: 'ORD-1' }, 'ru'),
       { deliveryId: 0, type: 'new_order', eventId: null, test: false },
     );
     await press(ANNA, tg.state.message(ANNA, order.messageId!)!, 'stats');
@@ -155,15 +250,34 @@ describeEachDatabase('the Telegram bot', (t) => {
   test('settings with inline switches, and the language', async () => {
     const settings = await say(ANNA, '/settings');
     const labels = settings.reply_markup!.inline_keyboard.map((row) => row[0].text);
-    expect(labels.slice(0, 7)).toEqual(['✅ Все уведомления', '✅ Новые заказы', '✅ Выкупы', '✅ Отмены', '✅ Возвраты', '✅ Негативные отзывы', '✅ Критичные остатки']);
+    expect(labels.slice(0, 7)).toEqual([
+      '✅ Все уведомления',
+      '✅ Новые заказы',
+      '✅ Выкупы',
+      '✅ Отмены',
+      '✅ Возвраты',
+      '✅ Негативные отзывы',
+      '✅ Критичные остатки',
+    ]);
     await press(ANNA, settings, 'set:new_orders_enabled');
-    await expect.poll(() => tg.state.message(ANNA, settings.message_id)!.reply_markup!.inline_keyboard[1][0].text).toBe('⬜️ Новые заказы');
-    expect((await server.api(`/api/v1/notifications/settings?telegram_id=${ANNA}`)).body).toMatchObject({ new_orders_enabled: false, notifications_enabled: true });
+    await expect
+      .poll(() => tg.state.message(ANNA, settings.message_id)!.reply_markup!.inline_keyboard[1][0].text)
+      .toBe('⬜️ Новые заказы');
+    expect((await server.api(`/api/v1/notifications/settings?telegram_id=${ANNA}`)).body).toMatchObject({
+      new_orders_enabled: false,
+      notifications_enabled: true,
+    });
     await press(ANNA, settings, 'set:new_orders_enabled');
-    await expect.poll(async () => (await server.api(`/api/v1/notifications/settings?telegram_id=${ANNA}`)).body.new_orders_enabled).toBe(true);
+    await expect
+      .poll(
+        async () => (await server.api(`/api/v1/notifications/settings?telegram_id=${ANNA}`)).body.new_orders_enabled,
+      )
+      .toBe(true);
 
     await press(ANNA, settings, 'lang:en');
-    await expect.poll(() => tg.state.message(ANNA, settings.message_id)!.text).toBe('⚙️ Notifications (press to switch)');
+    await expect
+      .poll(() => tg.state.message(ANNA, settings.message_id)!.text)
+      .toBe('⚙️ Notifications (press to switch)');
     expect(tg.state.callbackAnswers.at(-1)).toMatchObject({ text: 'Language: English.' });
     expect((await say(ANNA, '/stats')).text).toContain('Orders: 3 (2 active, 1 cancelled, 0 returned)');
     expect((await say(ANNA, '/language ru')).text).toBe('Язык: русский.');
@@ -190,19 +304,32 @@ describeEachDatabase('the Telegram bot', (t) => {
     expect((await say(ANNA, '/link not-a-key')).text).toContain('Ключ не подошёл');
     const operator = await createApiKey(server.hub.database, { name: 'anna-phone', role: 'operator' });
     expect((await say(ANNA, `/link ${operator.key}`)).text).toContain('Ключ «anna-phone» (operator) привязан');
-    expect(tg.state.chats.get(ANNA)!.filter((m) => m.text?.startsWith('/link')).every((m) => m.deleted)).toBe(true);
+    expect(
+      tg.state.chats
+        .get(ANNA)!
+        .filter((m) => m.text?.startsWith('/link'))
+        .every((m) => m.deleted),
+    ).toBe(true);
 
     const card = await say(ANNA, '/edit SKU-1');
     expect(card.text).toContain('SKU: SKU-1');
     const buttons = card.reply_markup!.inline_keyboard.flat().map((b) => b.callback_data);
-    expect(buttons).toEqual([`edit:${productIds[0]}:name`, `edit:${productIds[0]}:sku`, `edit:${productIds[0]}:ean`, `edit:${productIds[0]}:photo`]);
+    expect(buttons).toEqual([
+      `edit:${productIds[0]}:name`,
+      `edit:${productIds[0]}:sku`,
+      `edit:${productIds[0]}:ean`,
+      `edit:${productIds[0]}:photo`,
+    ]);
 
     await press(ANNA, card, `edit:${productIds[0]}:name`);
     await expect.poll(() => last(ANNA).text).toBe('Пришлите новое значение поля «название» (или /cancel).');
     expect((await say(ANNA, 'Кружка «Утро»')).text).toBe('✅ Сохранено.');
     expect((await product(productIds[0])).name).toBe('Кружка «Утро»');
-    const [history] = await rows<{ actor: string }>(server.hub.db, sql`
-      select actor from operations where entity_type = 'product' and entity_id = ${productIds[0]} order by id desc limit 1`);
+    const [history] = await rows<{ actor: string }>(
+      server.hub.db,
+      sql`
+      select actor from operations where entity_type = 'product' and entity_id = ${productIds[0]} order by id desc limit 1`,
+    );
     expect(history.actor).toBe(`anna-phone (telegram:${ANNA})`);
 
     await press(ANNA, card, `edit:${productIds[0]}:sku`);
@@ -218,20 +345,35 @@ describeEachDatabase('the Telegram bot', (t) => {
 
     await press(ANNA, card, `edit:${productIds[0]}:photo`);
     await expect.poll(() => last(ANNA).text).toBe('Пришлите фото товара (или /cancel).');
-    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#cc3344' } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#cc3344' } })
+      .jpeg()
+      .toBuffer();
     const before = tg.state.sentTo(ANNA).length;
     tg.state.sendPhoto(ANNA, new Uint8Array(photo));
     await expect.poll(() => tg.state.sentTo(ANNA).length, { timeout: 10_000 }).toBe(before + 1);
     expect(last(ANNA).text).toBe('✅ Сохранено.');
-    const [image] = await rows<{ content_type: string; width: number }>(server.hub.db, sql`select content_type, width from product_images where product_id = ${productIds[0]}`);
+    const [image] = await rows<{ content_type: string; width: number }>(
+      server.hub.db,
+      sql`select content_type, width from product_images where product_id = ${productIds[0]}`,
+    );
     expect(image.content_type).toBe('image/webp');
 
     const written = await say(ANNA, '/writeoff MUG-MORNING 3 MAIN брак');
     expect(written.text).toBe('✅ Списано 3 шт. MUG-MORNING со склада MAIN; осталось 17.');
-    const [movement] = await rows<{ type: string; quantity: number; reason: string; actor: string }>(server.hub.db, sql`
-      select type, quantity, reason, actor from stock_movements where product_id = ${productIds[0]} order by id desc limit 1`);
-    expect(movement).toMatchObject({ type: 'write_off', quantity: -3, reason: 'брак', actor: `anna-phone (telegram:${ANNA})` });
-    expect((await say(ANNA, '/writeoff MUG-MORNING 100')).text).toBe('❌ На складе MAIN доступно только 17, а запрошено 100');
+    const [movement] = await rows<{ type: string; quantity: number; reason: string; actor: string }>(
+      server.hub.db,
+      sql`
+      select type, quantity, reason, actor from stock_movements where product_id = ${productIds[0]} order by id desc limit 1`,
+    );
+    expect(movement).toMatchObject({
+      type: 'write_off',
+      quantity: -3,
+      reason: 'брак',
+      actor: `anna-phone (telegram:${ANNA})`,
+    });
+    expect((await say(ANNA, '/writeoff MUG-MORNING 100')).text).toBe(
+      '❌ На складе MAIN доступно только 17, а запрошено 100',
+    );
     expect((await say(ANNA, '/writeoff MUG-MORNING many')).text).toContain('/writeoff SKU');
 
     // A revoked key stops working in the bot at once.
@@ -244,18 +386,29 @@ describeEachDatabase('the Telegram bot', (t) => {
     await bot.stop();
     await polling;
     const config = notifierConfigFromEnv({
-      TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tgServer.url, TELEGRAM_WEBHOOK_URL: `${server.baseUrl}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: 'hook_secret_1',
+      TELEGRAM_BOT_TOKEN: tg.token,
+      TELEGRAM_API_ROOT: tgServer.url,
+      TELEGRAM_WEBHOOK_URL: `${server.baseUrl}/telegram/webhook`,
+      TELEGRAM_WEBHOOK_SECRET: 'hook_secret_1',
     } as NodeJS.ProcessEnv);
     const hooked = await startBot(server.hub, config);
     try {
       expect(tg.state.webhook).toEqual({ url: `${server.baseUrl}/telegram/webhook`, secret_token: 'hook_secret_1' });
       expect((await say(ANNA, '/stats')).text).toContain('📊 Статистика');
-      const forged = await fetch(`${server.baseUrl}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ update_id: 1, message: { text: '/stats' } }) });
+      const forged = await fetch(`${server.baseUrl}/telegram/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ update_id: 1, message: { text: '/stats' } }),
+      });
       expect(forged.status).toBe(401);
     } finally {
       await hooked.stop();
     }
-    const off = await fetch(`${server.baseUrl}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const off = await fetch(`${server.baseUrl}/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(off.status).toBe(503);
   });
 });

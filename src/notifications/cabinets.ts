@@ -4,7 +4,13 @@ import { defineJobType, enqueueJob } from '../engine/jobs.ts';
 import type { Hub } from '../hub.ts';
 import { fieldProblems } from '../http/errors.ts';
 import { DomainError, userMessage } from '../shared/errors.ts';
-import { findAccountsByCredentials, getAccount, requireActive, requireConnector, requireMasterKey } from '../channels/core/accounts.ts';
+import {
+  findAccountsByCredentials,
+  getAccount,
+  requireActive,
+  requireConnector,
+  requireMasterKey,
+} from '../channels/core/accounts.ts';
 import { checkCredentials, connectAccount, credentialsRejected, type CheckOutcome } from '../channels/core/connect.ts';
 import { demoServiceUrl } from './demo.ts';
 import { recordEvent } from './events.ts';
@@ -26,7 +32,8 @@ import { addMember, cabinetsOf, membersOf, removeMembers, type Cabinet } from '.
  * Where new WB cabinets point: WB_API_BASE_URL (a simulator in tests), else, while the demo runs
  * in this process, the demo's WB simulator (it refuses any key it did not issue), else production.
  */
-export const wbBaseUrl = (env: NodeJS.ProcessEnv = process.env) => env.WB_API_BASE_URL?.trim() || demoServiceUrl('wildberries') || null;
+export const wbBaseUrl = (env: NodeJS.ProcessEnv = process.env) =>
+  env.WB_API_BASE_URL?.trim() || demoServiceUrl('wildberries') || null;
 
 export interface AddCabinetResult {
   cabinet: Cabinet;
@@ -45,21 +52,35 @@ const adding = new Map<string, Promise<unknown>>();
  */
 export function addCabinetByKey(
   hub: Hub,
-  input: { userId: number; channel: string; credentials: Record<string, string>; name: string; baseUrl?: string | null },
+  input: {
+    userId: number;
+    channel: string;
+    credentials: Record<string, string>;
+    name: string;
+    baseUrl?: string | null;
+  },
   actor: string,
 ): Promise<AddCabinetResult> {
   const before = adding.get(input.channel) ?? Promise.resolve();
   const run = before.catch(() => undefined).then(() => addOrJoin(hub, input, actor));
   adding.set(input.channel, run);
-  void run.finally(() => {
-    if (adding.get(input.channel) === run) adding.delete(input.channel);
-  }).catch(() => undefined);
+  void run
+    .finally(() => {
+      if (adding.get(input.channel) === run) adding.delete(input.channel);
+    })
+    .catch(() => undefined);
   return run;
 }
 
 async function addOrJoin(
   hub: Hub,
-  input: { userId: number; channel: string; credentials: Record<string, string>; name: string; baseUrl?: string | null },
+  input: {
+    userId: number;
+    channel: string;
+    credentials: Record<string, string>;
+    name: string;
+    baseUrl?: string | null;
+  },
   actor: string,
 ): Promise<AddCabinetResult> {
   const masterKey = requireMasterKey(hub.masterKey);
@@ -68,7 +89,12 @@ async function addOrJoin(
   const parsed = connector.credentialsSchema.safeParse(input.credentials);
   if (!parsed.success) {
     const problems = fieldProblems(parsed.error as never, 'credentials');
-    throw new DomainError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), 400, problems);
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+      400,
+      problems,
+    );
   }
 
   const [existingId] = await findAccountsByCredentials(hub.db, masterKey, connector.channel, parsed.data);
@@ -80,18 +106,39 @@ async function addOrJoin(
     const check = await checkCredentials(hub, existingId, actor);
     if (!check.ok) throw credentialsRejected(check.details ?? `${connector.title} refused the key`);
     const joined = await hub.db.transaction((tx) => addMember(tx, existingId, input.userId));
-    return { cabinet: (await cabinetsOf(hub.db, input.userId)).find((c) => c.id === existingId)!, created: false, joined };
+    return {
+      cabinet: (await cabinetsOf(hub.db, input.userId)).find((c) => c.id === existingId)!,
+      created: false,
+      joined,
+    };
   }
 
-  const account = await connectAccount(hub, {
-    channel: connector.channel, name: await freeName(hub, connector.channel, input.name), baseUrl: input.baseUrl ?? null, credentials: parsed.data,
-  }, actor, { check: 'always' });
+  const account = await connectAccount(
+    hub,
+    {
+      channel: connector.channel,
+      name: await freeName(hub, connector.channel, input.name),
+      baseUrl: input.baseUrl ?? null,
+      credentials: parsed.data,
+    },
+    actor,
+    { check: 'always' },
+  );
   await hub.db.transaction((tx) => addMember(tx, account.id, input.userId));
   // The first pull right away (the schedule repeats it); the detector takes its end as the baseline.
   for (const job of connector.jobs ?? []) {
-    await enqueueJob(hub.db, { type: `${connector.channel}.${job.name}`, accountId: account.id, payload: { accountId: account.id }, key: `${connector.channel}.${job.name}:${account.id}` });
+    await enqueueJob(hub.db, {
+      type: `${connector.channel}.${job.name}`,
+      accountId: account.id,
+      payload: { accountId: account.id },
+      key: `${connector.channel}.${job.name}:${account.id}`,
+    });
   }
-  return { cabinet: (await cabinetsOf(hub.db, input.userId)).find((c) => c.id === account.id)!, created: true, joined: true };
+  return {
+    cabinet: (await cabinetsOf(hub.db, input.userId)).find((c) => c.id === account.id)!,
+    created: true,
+    joined: true,
+  };
 }
 
 /** Account names are unique per channel; two sellers may both call theirs "Main". */
@@ -99,7 +146,10 @@ async function freeName(hub: Hub, channel: string, wanted: string): Promise<stri
   const base = wanted.trim().slice(0, 180) || 'Cabinet';
   for (let n = 1; ; n++) {
     const name = n === 1 ? base : `${base} (${n})`;
-    const [taken] = await rows(hub.db, sql`select 1 from channel_accounts where channel = ${channel} and lower(name) = lower(${name})`);
+    const [taken] = await rows(
+      hub.db,
+      sql`select 1 from channel_accounts where channel = ${channel} and lower(name) = lower(${name})`,
+    );
     if (!taken) return name;
   }
 }
@@ -127,9 +177,12 @@ export async function queueCabinetValidation(hub: Hub, actor: string) {
 }
 
 async function validateAllCabinets(hub: Hub, actor: string): Promise<ValidationReport> {
-  const cabinets = await rows<{ id: number; name: string; channel: string }>(hub.db, sql`
+  const cabinets = await rows<{ id: number; name: string; channel: string }>(
+    hub.db,
+    sql`
     select a.id, a.name, a.channel from channel_accounts a
-     where exists (select 1 from cabinet_users cu where cu.account_id = a.id) order by a.id`);
+     where exists (select 1 from cabinet_users cu where cu.account_id = a.id) order by a.id`,
+  );
   const report: ValidationReport = { checked: cabinets.length, valid: [], invalid: [], unreachable: [] };
   for (const cabinet of cabinets) {
     let check: CheckOutcome;
@@ -148,15 +201,21 @@ async function validateAllCabinets(hub: Hub, actor: string): Promise<ValidationR
     const told = await hub.db.transaction(async (tx) => {
       const members = await membersOf(tx, cabinet.id);
       const recorded = await recordEvent(tx, {
-        accountId: cabinet.id, type: 'cabinet_invalid', dedupKey: `cabinet_invalid:${cabinet.id}:${Date.now()}`,
-        payload: { cabinet: cabinet.name, channel: cabinet.channel, reason }, occurredAt: new Date().toISOString(),
+        accountId: cabinet.id,
+        type: 'cabinet_invalid',
+        dedupKey: `cabinet_invalid:${cabinet.id}:${Date.now()}`,
+        payload: { cabinet: cabinet.name, channel: cabinet.channel, reason },
+        occurredAt: new Date().toISOString(),
       });
       await removeMembers(tx, cabinet.id);
       await tx.execute(sql`delete from notification_watch where account_id = ${cabinet.id}`);
       return recorded?.deliveries ?? members.length;
     });
     report.invalid.push({ id: cabinet.id, name: cabinet.name, channel: cabinet.channel, reason, members_told: told });
-    hub.logger.warn({ accountId: cabinet.id, reason }, 'notifications: cabinet key stopped working; members told and removed');
+    hub.logger.warn(
+      { accountId: cabinet.id, reason },
+      'notifications: cabinet key stopped working; members told and removed',
+    );
   }
   return report;
 }

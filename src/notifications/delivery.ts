@@ -53,16 +53,26 @@ interface Claimed {
  * dropped as failed: news of a day-old order arriving with a new token would only be noise.
  */
 export async function settleAbandoned(hub: Hub): Promise<number> {
-  const settled = await rows<{ id: number }>(hub.db, sql`
+  const settled = await rows<{ id: number }>(
+    hub.db,
+    sql`
     update deliveries set status = 'uncertain', claimed_by = null,
            last_error = 'The sender stopped mid-send; not sent again, to never send twice'
      where status = 'sending' and claimed_at < now() - ${SENDING_LEASE}
-     returning id`);
-  if (settled.length) hub.logger.warn({ deliveries: settled.map((r) => r.id) }, 'notifications: deliveries abandoned mid-send marked uncertain');
-  const stale = await rows<{ id: number }>(hub.db, sql`
+     returning id`,
+  );
+  if (settled.length)
+    hub.logger.warn(
+      { deliveries: settled.map((r) => r.id) },
+      'notifications: deliveries abandoned mid-send marked uncertain',
+    );
+  const stale = await rows<{ id: number }>(
+    hub.db,
+    sql`
     update deliveries set status = 'failed', last_error = 'Not sent within 24 hours (no sender configured, or it kept failing); dropped as stale'
      where status = 'pending' and created_at < now() - ${STALE_AFTER}
-     returning id`);
+     returning id`,
+  );
   if (stale.length) hub.logger.warn({ deliveries: stale.length }, 'notifications: stale deliveries dropped');
   return settled.length;
 }
@@ -70,7 +80,9 @@ export async function settleAbandoned(hub: Hub): Promise<number> {
 export async function deliverDue(hub: Hub, sender: Sender, options: DeliveryOptions = {}): Promise<DeliveryPass> {
   const pass: DeliveryPass = { sent: 0, retried: 0, failed: 0, uncertain: 0 };
   const workerId = options.workerId ?? `pid-${process.pid}`;
-  const claimed = await rows<Claimed>(hub.db, sql`
+  const claimed = await rows<Claimed>(
+    hub.db,
+    sql`
     with due as (
       select id from deliveries where status = 'pending' and next_attempt_at <= now()
        order by next_attempt_at, id limit ${options.batchSize ?? 50}
@@ -82,31 +94,46 @@ export async function deliverDue(hub: Hub, sender: Sender, options: DeliveryOpti
     )
     select c.*, u.telegram_id, u.language, e.type, e.payload
       from claimed c join users u on u.id = c.user_id left join events e on e.id = c.event_id
-     order by c.id`);
+     order by c.id`,
+  );
   for (const d of claimed) {
     const type = (d.test?.type ?? d.type)!;
     const message = formatEvent(type, (d.test?.payload ?? d.payload)!, d.language, { test: !!d.test });
     try {
       const { messageId } = await sender.send({ userId: d.user_id, telegramId: d.telegram_id }, message, {
-        deliveryId: d.id, type, eventId: d.event_id, test: !!d.test,
+        deliveryId: d.id,
+        type,
+        eventId: d.event_id,
+        test: !!d.test,
       });
       await hub.db.execute(sql`
         update deliveries set status = 'sent', sent_at = now(), telegram_message_id = ${messageId}, last_error = null, claimed_by = null
          where id = ${d.id}`);
       pass.sent++;
     } catch (error) {
-      const failure = error instanceof SendFailure ? error : new SendFailure((error as Error)?.message ?? String(error), 'uncertain');
+      const failure =
+        error instanceof SendFailure ? error : new SendFailure((error as Error)?.message ?? String(error), 'uncertain');
       const outcome = await markFailure(hub, d, failure, options.backoffMs ?? 2_000);
       pass[outcome]++;
-      hub.logger.warn({ deliveryId: d.id, userId: d.user_id, kind: failure.kind, outcome, err: failure.message }, 'notifications: send failed');
+      hub.logger.warn(
+        { deliveryId: d.id, userId: d.user_id, kind: failure.kind, outcome, err: failure.message },
+        'notifications: send failed',
+      );
     }
   }
   return pass;
 }
 
-async function markFailure(hub: Hub, d: Claimed, failure: SendFailure, backoffMs: number): Promise<'retried' | 'failed' | 'uncertain'> {
+async function markFailure(
+  hub: Hub,
+  d: Claimed,
+  failure: SendFailure,
+  backoffMs: number,
+): Promise<'retried' | 'failed' | 'uncertain'> {
   if (failure.kind === 'uncertain') {
-    await hub.db.execute(sql`update deliveries set status = 'uncertain', last_error = ${failure.message}, claimed_by = null where id = ${d.id}`);
+    await hub.db.execute(
+      sql`update deliveries set status = 'uncertain', last_error = ${failure.message}, claimed_by = null where id = ${d.id}`,
+    );
     return 'uncertain';
   }
   if (failure.kind === 'rate_limited' && d.postponements < MAX_POSTPONEMENTS) {
@@ -118,7 +145,9 @@ async function markFailure(hub: Hub, d: Claimed, failure: SendFailure, backoffMs
     return 'retried';
   }
   if (failure.kind === 'permanent' || d.attempts >= MAX_ATTEMPTS || failure.kind === 'rate_limited') {
-    await hub.db.execute(sql`update deliveries set status = 'failed', last_error = ${failure.message}, claimed_by = null where id = ${d.id}`);
+    await hub.db.execute(
+      sql`update deliveries set status = 'failed', last_error = ${failure.message}, claimed_by = null where id = ${d.id}`,
+    );
     return 'failed';
   }
   const delayMs = backoffMs * 2 ** (d.attempts - 1);
@@ -145,10 +174,13 @@ export interface UserDelivery {
 
 /** What one user was sent (tests included), newest first: the bot's and the panel's history. */
 export async function userDeliveries(ex: Executor, userId: number, limit = 20): Promise<UserDelivery[]> {
-  return rows<UserDelivery>(ex, sql`
+  return rows<UserDelivery>(
+    ex,
+    sql`
     select d.id, d.event_id, coalesce(e.type, d.test->>'type') as type, e.account_id as cabinet_id, a.name as cabinet,
            d.status, d.attempts, d.last_error, iso(e.occurred_at) as occurred_at, iso(d.created_at) as created_at, iso(d.sent_at) as sent_at
       from deliveries d left join events e on e.id = d.event_id left join channel_accounts a on a.id = e.account_id
      where d.user_id = ${userId}
-     order by d.id desc limit ${limit}`);
+     order by d.id desc limit ${limit}`,
+  );
 }

@@ -25,7 +25,17 @@ describeEachDatabase('notifications in the demo', (t) => {
     const before = await startNotifications(server.hub, { NOTIFY_DETECT_SECONDS: '3600' } as NodeJS.ProcessEnv);
     expect(notifierStatus).toMatchObject({ running: true, sender: 'none', demo: false, bot: false });
     await before();
-    account = await createAccount(server.hub.db, server.hub.masterKey!, { channel: 'generic', name: 'Demo shop', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-demo-1' } }, 'demo');
+    account = await createAccount(
+      server.hub.db,
+      server.hub.masterKey!,
+      {
+        channel: 'generic',
+        name: 'Demo shop',
+        baseUrl: 'http://127.0.0.1:9',
+        credentials: { apiKey: 'generic-key-demo-1' },
+      },
+      'demo',
+    );
     // The demo made its accounts and people, then the notifier starts (src/cli/start-hooks.ts).
     joined = await joinDemoCabinets(server.hub);
     stop = await startNotifications(server.hub, { NOTIFY_DETECT_SECONDS: '3600' } as NodeJS.ProcessEnv);
@@ -44,13 +54,28 @@ describeEachDatabase('notifications in the demo', (t) => {
     const cabinets = await server.api(`/wb/cabinets/?telegram_id=${anna.telegram_id}`);
     expect(cabinets.body.cabinets).toMatchObject([{ id: account.id, members: 2 }]);
 
-    await recordEvent(server.hub.db, { accountId: account.id, type: 'new_order', dedupKey: 'demo:1', occurredAt: new Date().toISOString(), payload: { cabinet: 'Demo shop', external_id: 'D-1' } });
-    const chat = async () => (await (await fetch(`${sim.url}/__sim/telegram/chats/${anna.telegram_id}`)).json()) as { text?: string }[];
-    await expect.poll(async () => (await chat()).map((m) => m.text?.split('\n')[0]), { timeout: 15_000 }).toContain('📦 Новый заказ');
+    await recordEvent(server.hub.db, {
+      accountId: account.id,
+      type: 'new_order',
+      dedupKey: 'demo:1',
+      occurredAt: new Date().toISOString(),
+      payload: { cabinet: 'Demo shop', external_id: 'D-1' },
+    });
+    const chat = async () =>
+      (await (await fetch(`${sim.url}/__sim/telegram/chats/${anna.telegram_id}`)).json()) as { text?: string }[];
+    await expect
+      .poll(async () => (await chat()).map((m) => m.text?.split('\n')[0]), { timeout: 15_000 })
+      .toContain('📦 Новый заказ');
 
-    const wrote = await fetch(`${sim.url}/__sim/telegram/users/${anna.telegram_id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '/stats' }) });
+    const wrote = await fetch(`${sim.url}/__sim/telegram/users/${anna.telegram_id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '/stats' }),
+    });
     expect(wrote.status).toBe(200);
-    await expect.poll(async () => (await chat()).some((m) => m.text?.startsWith('📊 Статистика')), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(async () => (await chat()).some((m) => m.text?.startsWith('📊 Статистика')), { timeout: 15_000 })
+      .toBe(true);
 
     await stop();
     stop = async () => {};

@@ -51,18 +51,28 @@ export const demoTelegram = () => running;
 /** The demo is set up here when its people exist (the demo made them with `joinDemoCabinets`). */
 export async function hasDemoPeople(hub: Hub): Promise<boolean> {
   const ids = demoTelegramUsers.map((u) => u.telegram_id);
-  const [row] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from users where telegram_id = any(${sql.param(ids)}::bigint[])`);
+  const [row] = await rows<{ n: number }>(
+    hub.db,
+    sql`select count(*)::int as n from users where telegram_id = any(${sql.param(ids)}::bigint[])`,
+  );
   return row.n > 0;
 }
 
 /** Starts the simulator (TELEGRAM_SIM_PORT, or any free port) and makes every known user a chat in it. */
-export async function startDemoTelegram(hub: Hub, port = Number(process.env.TELEGRAM_SIM_PORT) || 0): Promise<DemoTelegram> {
+export async function startDemoTelegram(
+  hub: Hub,
+  port = Number(process.env.TELEGRAM_SIM_PORT) || 0,
+): Promise<DemoTelegram> {
   if (running) return running;
   const simulator = createTelegramSimulator();
   const server = await simulator.listen(port);
   // The simulator forgets everything on restart; the people who wrote to the bot before are chats again.
-  const known = await rows<{ telegram_id: number; username: string | null; first_name: string | null; last_name: string | null }>(
-    hub.db, sql`select telegram_id, username, first_name, last_name from users order by id`);
+  const known = await rows<{
+    telegram_id: number;
+    username: string | null;
+    first_name: string | null;
+    last_name: string | null;
+  }>(hub.db, sql`select telegram_id, username, first_name, last_name from users order by id`);
   for (const u of [...demoTelegramUsers, ...known]) addSimUser(simulator, u);
   running = {
     url: server.url,
@@ -77,17 +87,30 @@ export async function startDemoTelegram(hub: Hub, port = Number(process.env.TELE
   return running;
 }
 
-function addSimUser(sim: TelegramSimulator, u: { telegram_id: number; username?: string | null; first_name?: string | null; last_name?: string | null }) {
+function addSimUser(
+  sim: TelegramSimulator,
+  u: { telegram_id: number; username?: string | null; first_name?: string | null; last_name?: string | null },
+) {
   if (sim.state.users.has(Number(u.telegram_id))) return;
-  sim.state.addUser({ id: Number(u.telegram_id), username: u.username ?? undefined, first_name: u.first_name ?? undefined, last_name: u.last_name ?? undefined });
+  sim.state.addUser({
+    id: Number(u.telegram_id),
+    username: u.username ?? undefined,
+    first_name: u.first_name ?? undefined,
+    last_name: u.last_name ?? undefined,
+  });
 }
 
 /**
  * The demo's two Telegram users, members of these cabinets (all channel accounts when none are
  * named). Safe to call again: users and memberships are kept once.
  */
-export async function joinDemoCabinets(hub: Hub, accountIds?: number[]): Promise<{ userIds: number[]; accountIds: number[] }> {
-  const ids = accountIds ?? (await rows<{ id: number }>(hub.db, sql`select id from channel_accounts order by id`)).map((r) => r.id);
+export async function joinDemoCabinets(
+  hub: Hub,
+  accountIds?: number[],
+): Promise<{ userIds: number[]; accountIds: number[] }> {
+  const ids =
+    accountIds ??
+    (await rows<{ id: number }>(hub.db, sql`select id from channel_accounts order by id`)).map((r) => r.id);
   const userIds: number[] = [];
   await hub.db.transaction(async (tx) => {
     for (const { id, ...person } of demoTelegramUsers) {

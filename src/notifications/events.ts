@@ -29,32 +29,48 @@ export interface EventInput {
 }
 
 /** Records the event and its deliveries; null when the key was seen before. */
-export async function recordEvent(ex: Executor, e: EventInput): Promise<{ eventId: number; deliveries: number } | null> {
-  const [created] = await rows<{ id: number }>(ex, sql`
+export async function recordEvent(
+  ex: Executor,
+  e: EventInput,
+): Promise<{ eventId: number; deliveries: number } | null> {
+  const [created] = await rows<{ id: number }>(
+    ex,
+    sql`
     insert into events (account_id, type, dedup_key, payload, occurred_at)
     values (${e.accountId}, ${e.type}, ${e.dedupKey}, ${JSON.stringify(e.payload)}::jsonb, ${e.occurredAt})
     on conflict (dedup_key) do nothing
-    returning id`);
+    returning id`,
+  );
   if (!created) return null;
   const conditions: SQL[] = [sql`cu.account_id = ${e.accountId}`];
   const switchName = switchOf[e.type];
   if (switchName) conditions.push(sql`s.notifications_enabled`, sql`s.${sql.identifier(switchName)}`);
   if (e.type === 'negative_review') conditions.push(sql`${e.payload.rating ?? 5} <= s.negative_review_max_rating`);
   if (e.type === 'critical_stock') conditions.push(sql`s.critical_stock_threshold = ${e.payload.threshold ?? -1}`);
-  const made = await rows(ex, sql`
+  const made = await rows(
+    ex,
+    sql`
     insert into deliveries (event_id, user_id)
     select ${created.id}, cu.user_id
       from cabinet_users cu join notification_settings s on s.user_id = cu.user_id
      where ${sql.join(conditions, sql` and `)}
     on conflict do nothing
-    returning id`);
+    returning id`,
+  );
   return { eventId: created.id, deliveries: made.length };
 }
 
 /** A test notification for one user: a delivery without an event, carrying its sample. */
-export async function queueTestDelivery(ex: Executor, userId: number, type: EventType, payload: EventPayload): Promise<number> {
-  const [row] = await rows<{ id: number }>(ex, sql`
-    insert into deliveries (event_id, user_id, test) values (null, ${userId}, ${JSON.stringify({ type, payload })}::jsonb) returning id`);
+export async function queueTestDelivery(
+  ex: Executor,
+  userId: number,
+  type: EventType,
+  payload: EventPayload,
+): Promise<number> {
+  const [row] = await rows<{ id: number }>(
+    ex,
+    sql`
+    insert into deliveries (event_id, user_id, test) values (null, ${userId}, ${JSON.stringify({ type, payload })}::jsonb) returning id`,
+  );
   return row.id;
 }
-

@@ -43,9 +43,22 @@ type Title = keyof typeof titles;
 
 describeEachDatabase('notifications end to end: WB → detector → Telegram', (t) => {
   const wb = createWildberriesSimulator({
-    state: seedWildberries(new WbState(7), { cards: 5, orderRows: 40, days: 20, feedbacks: 8, claims: 2, fbsOrders: 2, article: (i) => `SKU-${i}` }),
+    state: seedWildberries(new WbState(7), {
+      cards: 5,
+      orderRows: 40,
+      days: 20,
+      feedbacks: 8,
+      claims: 2,
+      fbsOrders: 2,
+      article: (i) => `SKU-${i}`,
+    }),
     // WB allows one statistics request a minute per report; the simulator says 50 ms and the connector follows its headers.
-    limits: { statistics: { intervalMs: 50, burst: 1 }, ping: { intervalMs: 50, burst: 3 }, feedbacks: { intervalMs: 20, burst: 6 }, claims: { intervalMs: 20, burst: 10 } },
+    limits: {
+      statistics: { intervalMs: 50, burst: 1 },
+      ping: { intervalMs: 50, burst: 3 },
+      feedbacks: { intervalMs: 20, burst: 6 },
+      claims: { intervalMs: 20, burst: 10 },
+    },
   });
   const tg = createTelegramSimulator();
   const previousWbUrl = process.env.WB_API_BASE_URL;
@@ -67,23 +80,53 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     }
     return counts;
   };
-  const notifications = (chat: number) => tg.state.sentTo(chat).filter((m) => Object.values(titles).some((title) => m.text?.startsWith(title)));
+  const notifications = (chat: number) =>
+    tg.state.sentTo(chat).filter((m) => Object.values(titles).some((title) => m.text?.startsWith(title)));
 
   /** One pull as the scheduler starts it, then waits for the detector's pass after it and for every send to end. */
   async function pull() {
-    const { id: jobId } = await enqueueJob(server.hub.db, { type: 'wildberries.sync', accountId: ids.cabinet, payload: { accountId: ids.cabinet }, key: `wildberries.sync:${ids.cabinet}` });
-    await expect.poll(async () => (await getJob(server.hub.db, jobId)).status, { timeout: 30_000, interval: 50 }).toBe('succeeded');
-    const [run] = await rows<{ status: string; finished_at: string }>(server.hub.db, sql`select status, finished_at::text from sync_runs where job_id = ${jobId}`);
+    const { id: jobId } = await enqueueJob(server.hub.db, {
+      type: 'wildberries.sync',
+      accountId: ids.cabinet,
+      payload: { accountId: ids.cabinet },
+      key: `wildberries.sync:${ids.cabinet}`,
+    });
+    await expect
+      .poll(async () => (await getJob(server.hub.db, jobId)).status, { timeout: 30_000, interval: 50 })
+      .toBe('succeeded');
+    const [run] = await rows<{ status: string; finished_at: string }>(
+      server.hub.db,
+      sql`select status, finished_at::text from sync_runs where job_id = ${jobId}`,
+    );
     expect(run.status).toBe('succeeded');
-    await expect.poll(async () => {
-      const [w] = await rows<{ after: boolean }>(server.hub.db, sql`
-        select checked_at > ${run.finished_at}::timestamptz as after from notification_watch where account_id = ${ids.cabinet}`);
-      return w?.after;
-    }, { timeout: 20_000, interval: 50 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const [w] = await rows<{ after: boolean }>(
+            server.hub.db,
+            sql`
+        select checked_at > ${run.finished_at}::timestamptz as after from notification_watch where account_id = ${ids.cabinet}`,
+          );
+          return w?.after;
+        },
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe(true);
     await settled();
   }
   const settled = () =>
-    expect.poll(async () => (await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from deliveries where status in ('pending', 'sending')`))[0].n, { timeout: 20_000, interval: 50 }).toBe(0);
+    expect
+      .poll(
+        async () =>
+          (
+            await rows<{ n: number }>(
+              server.hub.db,
+              sql`select count(*)::int as n from deliveries where status in ('pending', 'sending')`,
+            )
+          )[0].n,
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe(0);
 
   /** A person writes to the bot; resolves with the bot's next message in that chat. */
   async function say(chat: number, text: string): Promise<SentMessage> {
@@ -105,7 +148,11 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     tg.state.addUser({ id: EVE, first_name: 'Ева', username: 'eve' });
     stopWorkers = startWorkers(server.hub, { concurrency: 2, pollMs: 50 });
     const api = telegramApi({ token: tg.token, apiRoot: tgServer.url });
-    stopLoop = startNotifierLoop(server.hub, telegramSender(api), { detectEveryMs: 3_600_000, pollMs: 50, backoffMs: 10 });
+    stopLoop = startNotifierLoop(server.hub, telegramSender(api), {
+      detectEveryMs: 3_600_000,
+      pollMs: 50,
+      backoffMs: 10,
+    });
     bot = createSkladBot(server.hub, { token: tg.token, apiRoot: tgServer.url });
     polling = bot.start({ timeout: 1 });
   }, 60_000);
@@ -129,35 +176,67 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     const anna = await server.api(`/api/v1/notifications/settings?telegram_id=${ANNA}`);
     expect(anna.status).toBe(200);
 
-    const boris = await server.api('/users/', { method: 'POST', json: { telegram_id: BORIS, username: 'boris', first_name: 'Борис', last_name: 'Б' } });
+    const boris = await server.api('/users/', {
+      method: 'POST',
+      json: { telegram_id: BORIS, username: 'boris', first_name: 'Борис', last_name: 'Б' },
+    });
     expect(boris.status).toBe(201);
-    const eve = await server.api('/users/', { method: 'POST', json: { telegram_id: EVE, username: 'eve', first_name: 'Ева' } });
+    const eve = await server.api('/users/', {
+      method: 'POST',
+      json: { telegram_id: EVE, username: 'eve', first_name: 'Ева' },
+    });
     expect(eve.status).toBe(201);
-    expect((await server.api('/users/', { method: 'POST', json: { telegram_id: BORIS, first_name: 'Борис' } })).status).toBe(200);
-    expect((await server.api('/users/', { method: 'POST', json: { telegram_id: 'x' } })).body.error.details).toBeDefined();
+    expect(
+      (await server.api('/users/', { method: 'POST', json: { telegram_id: BORIS, first_name: 'Борис' } })).status,
+    ).toBe(200);
+    expect(
+      (await server.api('/users/', { method: 'POST', json: { telegram_id: 'x' } })).body.error.details,
+    ).toBeDefined();
     ids.boris = boris.body.id;
     ids.eve = eve.body.id;
 
     // The seed's calls: the key is checked with WB (/ping) before anything is kept.
-    const added = await server.api(`/wb/cabinets/?telegram_id=${ANNA}&api_key=${encodeURIComponent(wb.token)}&name=${encodeURIComponent('Команда')}`, { method: 'POST' });
+    const added = await server.api(
+      `/wb/cabinets/?telegram_id=${ANNA}&api_key=${encodeURIComponent(wb.token)}&name=${encodeURIComponent('Команда')}`,
+      { method: 'POST' },
+    );
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ created: true, joined: true, cabinet: { channel: 'wildberries', name: 'Команда', status: 'active', members: 1 } });
+    expect(added.body).toMatchObject({
+      created: true,
+      joined: true,
+      cabinet: { channel: 'wildberries', name: 'Команда', status: 'active', members: 1 },
+    });
     ids.cabinet = added.body.cabinet.id;
     ids.anna = (await rows<{ id: number }>(server.hub.db, sql`select id from users where telegram_id = ${ANNA}`))[0].id;
 
-    const joined = await server.api(`/wb/cabinets/?user_id=${ids.boris}&api_key=${encodeURIComponent(wb.token)}&name=${encodeURIComponent('Team Cabinet')}`, { method: 'POST' });
+    const joined = await server.api(
+      `/wb/cabinets/?user_id=${ids.boris}&api_key=${encodeURIComponent(wb.token)}&name=${encodeURIComponent('Team Cabinet')}`,
+      { method: 'POST' },
+    );
     expect(joined.status).toBe(200);
     expect(joined.body).toMatchObject({ created: false, joined: true, cabinet: { id: ids.cabinet, members: 2 } });
 
-    const refused = await server.api(`/wb/cabinets/?user_id=${ids.eve}&api_key=${'not-a-real-wb-token-'.repeat(3)}&name=Mine`, { method: 'POST' });
+    const refused = await server.api(
+      `/wb/cabinets/?user_id=${ids.eve}&api_key=${'not-a-real-wb-token-'.repeat(3)}&name=Mine`,
+      { method: 'POST' },
+    );
     expect(refused.status).toBe(422);
     // The one code for a refused key, as at POST /api/v1/channels/accounts (the seed names no code).
     expect(refused.body.error.code).toBe('CREDENTIALS_REJECTED');
-    expect((await server.api(`/wb/cabinets/?user_id=${ids.eve}&api_key=short&name=Mine`, { method: 'POST' })).status).toBe(400);
-    const [{ n: accounts }] = await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from channel_accounts`);
+    expect(
+      (await server.api(`/wb/cabinets/?user_id=${ids.eve}&api_key=short&name=Mine`, { method: 'POST' })).status,
+    ).toBe(400);
+    const [{ n: accounts }] = await rows<{ n: number }>(
+      server.hub.db,
+      sql`select count(*)::int as n from channel_accounts`,
+    );
     expect(accounts).toBe(1);
 
-    for (const [who, count] of [[ids.anna, 1], [ids.boris, 1], [ids.eve, 0]] as const) {
+    for (const [who, count] of [
+      [ids.anna, 1],
+      [ids.boris, 1],
+      [ids.eve, 0],
+    ] as const) {
       const list = await server.api(`/wb/cabinets/?user_id=${who}`);
       expect(list.status).toBe(200);
       expect(list.body.cabinets).toHaveLength(count);
@@ -169,10 +248,24 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
 
   test('the first pull (a month of history) sets the baseline and notifies nobody', async () => {
     // Adding the cabinet queued its first pull; the workers run it.
-    await expect.poll(async () => (await rows<{ n: number }>(server.hub.db, sql`
-      select count(*)::int as n from sync_runs where account_id = ${ids.cabinet} and type = 'wildberries.sync' and status = 'succeeded'`))[0].n, { timeout: 30_000, interval: 50 }).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await rows<{ n: number }>(
+              server.hub.db,
+              sql`
+      select count(*)::int as n from sync_runs where account_id = ${ids.cabinet} and type = 'wildberries.sync' and status = 'succeeded'`,
+            )
+          )[0].n,
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBe(1);
     await pull();
-    const [{ n: orders }] = await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from orders where account_id = ${ids.cabinet}`);
+    const [{ n: orders }] = await rows<{ n: number }>(
+      server.hub.db,
+      sql`select count(*)::int as n from orders where account_id = ${ids.cabinet}`,
+    );
     expect(orders).toBe(42);
     for (const chat of [ANNA, BORIS, EVE]) expect(notifications(chat)).toEqual([]);
     const [{ n: events }] = await rows<{ n: number }>(server.hub.db, sql`select count(*)::int as n from events`);
@@ -188,7 +281,9 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     // One pull brings all of these.
     wb.state.buyout(first);
     wb.state.cancelOrder(second);
-    const sold = wb.state.sales.rows.map((r) => r.row).find((r) => String(r.saleID).startsWith('S') && r.srid !== first)!;
+    const sold = wb.state.sales.rows
+      .map((r) => r.row)
+      .find((r) => String(r.saleID).startsWith('S') && r.srid !== first)!;
     wb.state.returnOrder(String(sold.srid));
     wb.state.addFeedback({ article: 'SKU-3', rating: 2, text: 'Пришла с дыркой <вот такой>' });
     wb.state.addFeedback({ article: 'SKU-3', rating: 5, text: 'Отлично' });
@@ -199,12 +294,24 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     expect(received(ANNA)).toEqual(expected);
     // Seed 001 conformance (issue 17): the sales report moves the orders, S… bought out, R… returned.
     const statusOf = async (srid: string) =>
-      (await rows<{ status: string }>(server.hub.db, sql`select status from orders where account_id = ${ids.cabinet} and external_id = ${srid}`))[0]?.status;
+      (
+        await rows<{ status: string }>(
+          server.hub.db,
+          sql`select status from orders where account_id = ${ids.cabinet} and external_id = ${srid}`,
+        )
+      )[0]?.status;
     expect(await statusOf(first)).toBe('delivered');
     expect(await statusOf(String(sold.srid))).toBe('returned');
     expect(await statusOf(second)).toBe('cancelled');
     expect(received(BORIS)).toEqual(expected);
-    expect(received(EVE)).toEqual({ new_order: 0, buyout: 0, cancellation: 0, return: 0, negative_review: 0, critical_stock: 0 });
+    expect(received(EVE)).toEqual({
+      new_order: 0,
+      buyout: 0,
+      cancellation: 0,
+      return: 0,
+      negative_review: 0,
+      critical_stock: 0,
+    });
 
     // Russian by default, HTML with the buyer's text escaped, inline buttons under it.
     const order = notifications(ANNA).find((m) => m.text?.startsWith(titles.new_order) && m.text.includes(first))!;
@@ -218,8 +325,11 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     expect(stock.text).toContain('SKU-1');
     expect(stock.text).toMatch(/Доступно: 5 \(порог 5\)/);
 
-    const [{ n: sent, users }] = await rows<{ n: number; users: number }>(server.hub.db, sql`
-      select count(*)::int as n, count(distinct user_id)::int as users from deliveries where status = 'sent'`);
+    const [{ n: sent, users }] = await rows<{ n: number; users: number }>(
+      server.hub.db,
+      sql`
+      select count(*)::int as n, count(distinct user_id)::int as users from deliveries where status = 'sent'`,
+    );
     expect({ sent, users }).toEqual({ sent: 14, users: 2 });
     expect(checkTelegramLog(tg.log)).toEqual([]);
   }, 90_000);
@@ -251,11 +361,20 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
   test('a user who is not a member gets nothing and cannot read the cabinet through any endpoint', async () => {
     expect(notifications(EVE)).toEqual([]);
     expect((await server.api(`/api/v1/notifications/history?telegram_id=${EVE}`)).body.items).toEqual([]);
-    expect((await server.api(`/api/v1/notifications/history?telegram_id=${ANNA}&limit=100`)).body.items).toHaveLength(8);
+    expect((await server.api(`/api/v1/notifications/history?telegram_id=${ANNA}&limit=100`)).body.items).toHaveLength(
+      8,
+    );
 
     const reads = [
-      '/api/v1/bot/orders/statistics', '/api/v1/bot/orders/recent', '/api/v1/bot/orders/recent?status=active', '/api/v1/bot/orders/recent?status=canceled',
-      '/api/v1/bot/sales/statistics', '/api/v1/bot/sales/recent', '/api/v1/bot/sales/buyouts', '/api/v1/bot/sales/returns', '/api/v1/bot/stock?sku=SKU-1',
+      '/api/v1/bot/orders/statistics',
+      '/api/v1/bot/orders/recent',
+      '/api/v1/bot/orders/recent?status=active',
+      '/api/v1/bot/orders/recent?status=canceled',
+      '/api/v1/bot/sales/statistics',
+      '/api/v1/bot/sales/recent',
+      '/api/v1/bot/sales/buyouts',
+      '/api/v1/bot/sales/returns',
+      '/api/v1/bot/stock?sku=SKU-1',
     ];
     const join = (path: string, query: string) => `${path}${path.includes('?') ? '&' : '?'}${query}`;
     for (const path of reads) {
@@ -268,7 +387,10 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
       const named = await server.api(join(path, `user_id=${ids.eve}&cabinet_id=${ids.cabinet}`));
       expect(named.status, path).toBe(404);
       expect(named.body.error.code).toBe('CABINET_NOT_FOUND');
-      expect(await server.api(join(path, `user_id=${ids.eve}&cabinet_id=999999`))).toMatchObject({ status: 404, body: { error: { code: 'CABINET_NOT_FOUND' } } });
+      expect(await server.api(join(path, `user_id=${ids.eve}&cabinet_id=999999`))).toMatchObject({
+        status: 404,
+        body: { error: { code: 'CABINET_NOT_FOUND' } },
+      });
       // A member reads it, with or without naming it.
       expect((await server.api(join(path, `telegram_id=${BORIS}&cabinet_id=${ids.cabinet}`))).status, path).toBe(200);
     }
@@ -276,24 +398,33 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
 
     // Honest statistics for a member: cancelled orders counted; buyout rate = buyouts ÷ (buyouts + returns).
     const orders = (await server.api(`/api/v1/bot/orders/statistics?telegram_id=${ANNA}`)).body;
-    const [truth] = await rows<{ total: number; cancelled: number }>(server.hub.db, sql`
-      select count(*)::int as total, count(*) filter (where status = 'cancelled')::int as cancelled from orders where account_id = ${ids.cabinet}`);
+    const [truth] = await rows<{ total: number; cancelled: number }>(
+      server.hub.db,
+      sql`
+      select count(*)::int as total, count(*) filter (where status = 'cancelled')::int as cancelled from orders where account_id = ${ids.cabinet}`,
+    );
     expect(orders).toMatchObject({ cabinets: [ids.cabinet], total: truth.total, cancelled: truth.cancelled });
     expect(orders.cancelled).toBeGreaterThan(0);
     expect(orders.active + orders.cancelled + orders.returned).toBe(orders.total);
-    const cancelled = (await server.api(`/api/v1/bot/orders/recent?telegram_id=${ANNA}&status=canceled&limit=100`)).body;
+    const cancelled = (await server.api(`/api/v1/bot/orders/recent?telegram_id=${ANNA}&status=canceled&limit=100`))
+      .body;
     expect(cancelled.total).toBe(truth.cancelled);
     expect(cancelled.items.every((o: { status: string }) => o.status === 'cancelled')).toBe(true);
     const sales = (await server.api(`/api/v1/bot/sales/statistics?user_id=${ids.anna}`)).body;
     expect(sales.returns).toBeGreaterThan(0);
     // Seed 001 conformance (issue 17): the statistics' `returned` counts the orders the sales report says came back.
-    const [{ n: returnedOrders }] = await rows<{ n: number }>(server.hub.db, sql`
-      select count(distinct order_external_id)::int as n from sales where account_id = ${ids.cabinet} and kind = 'return'`);
+    const [{ n: returnedOrders }] = await rows<{ n: number }>(
+      server.hub.db,
+      sql`
+      select count(distinct order_external_id)::int as n from sales where account_id = ${ids.cabinet} and kind = 'return'`,
+    );
     expect(orders.returned).toBe(returnedOrders);
     expect(orders.returned).toBeGreaterThan(0);
     expect(orders.by_status.delivered).toBeGreaterThan(0);
     expect(sales.buyout_rate).toBeCloseTo(sales.buyouts / (sales.buyouts + sales.returns), 4);
-    expect((await server.api(`/api/v1/bot/sales/returns?user_id=${ids.anna}&limit=100`)).body.total).toBe(sales.returns);
+    expect((await server.api(`/api/v1/bot/sales/returns?user_id=${ids.anna}&limit=100`)).body.total).toBe(
+      sales.returns,
+    );
 
     // The bot says the same: Eve sees nothing of it, Anna sees it.
     await say(EVE, '/start');
@@ -307,9 +438,17 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
 
   test('validate-all: a cabinet whose key WB stopped accepting is flagged, its members told, then removed', async () => {
     // A second cabinet whose key worked once (it was added then) and that WB now refuses.
-    const stale = await createAccount(server.hub.db, server.hub.masterKey!, {
-      channel: 'wildberries', name: 'Старый кабинет', baseUrl: wbServer.url, credentials: { token: 'revoked-wb-token-0000000000000000' },
-    }, 'test');
+    const stale = await createAccount(
+      server.hub.db,
+      server.hub.masterKey!,
+      {
+        channel: 'wildberries',
+        name: 'Старый кабинет',
+        baseUrl: wbServer.url,
+        credentials: { token: 'revoked-wb-token-0000000000000000' },
+      },
+      'test',
+    );
     await server.hub.db.transaction(async (tx) => {
       const { addMember } = await import('./users.ts');
       await addMember(tx, stale.id, ids.anna);
@@ -317,16 +456,25 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
     });
     // A job (it asks WB once per cabinet): 202 with where to read the report.
     const queued = await server.api('/api/v1/wb/cabinets/validation/validate-all', { method: 'POST' });
-    expect(queued).toMatchObject({ status: 202, body: { job_id: expect.any(Number), status_url: `/api/v1/jobs/${queued.body.job_id}` } });
+    expect(queued).toMatchObject({
+      status: 202,
+      body: { job_id: expect.any(Number), status_url: `/api/v1/jobs/${queued.body.job_id}` },
+    });
     expect(queued.headers.get('location')).toBe(queued.body.status_url);
     const report = await validationReport(queued.body.status_url);
     expect(report).toMatchObject({ checked: 2, valid: [ids.cabinet], invalid: [{ id: stale.id, members_told: 2 }] });
     await settled();
-    for (const chat of [ANNA, EVE]) expect(tg.state.sentTo(chat).filter((m) => m.text?.startsWith('⚠️ Кабинет отключён'))).toHaveLength(1);
+    for (const chat of [ANNA, EVE])
+      expect(tg.state.sentTo(chat).filter((m) => m.text?.startsWith('⚠️ Кабинет отключён'))).toHaveLength(1);
     expect(tg.state.sentTo(BORIS).filter((m) => m.text?.startsWith('⚠️'))).toEqual([]);
     expect((await server.api(`/wb/cabinets/?user_id=${ids.eve}`)).body.cabinets).toEqual([]);
-    expect((await server.api(`/wb/cabinets/?user_id=${ids.anna}`)).body.cabinets.map((c: { id: number }) => c.id)).toEqual([ids.cabinet]);
-    const [account] = await rows<{ status: string }>(server.hub.db, sql`select status from channel_accounts where id = ${stale.id}`);
+    expect(
+      (await server.api(`/wb/cabinets/?user_id=${ids.anna}`)).body.cabinets.map((c: { id: number }) => c.id),
+    ).toEqual([ids.cabinet]);
+    const [account] = await rows<{ status: string }>(
+      server.hub.db,
+      sql`select status from channel_accounts where id = ${stale.id}`,
+    );
     expect(account.status).toBe('needs_reauth');
     // The GET form the seed shows works too, said to be deprecated; nothing is left to flag.
     const again = await server.api('/api/v1/wb/cabinets/validation/validate-all');
@@ -337,16 +485,25 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
 
   test('seed 001 conformance: critical stock at WB is alerted though the seller holds plenty of his own', async () => {
     const before = received(ANNA).critical_stock;
-    const [own] = await rows<{ id: number }>(server.hub.db, sql`select id from warehouses where kind = 'own' order by id limit 1`);
+    const [own] = await rows<{ id: number }>(
+      server.hub.db,
+      sql`select id from warehouses where kind = 'own' order by id limit 1`,
+    );
     const [product] = await rows<{ id: number }>(server.hub.db, sql`select id from products where sku = 'SKU-5'`);
-    await recordMovement(server.hub.db, { type: 'receipt', productId: product.id, warehouseId: own.id, quantity: 50, reason: 'test' }, 'test');
+    await recordMovement(
+      server.hub.db,
+      { type: 'receipt', productId: product.id, warehouseId: own.id, quantity: 50, reason: 'test' },
+      'test',
+    );
     await pull();
     expect(received(ANNA).critical_stock).toBe(before);
     for (const name of WbState.warehouseNames.slice(0, 5)) wb.state.setWbStock('SKU-5', name, 1);
     await pull();
     expect(received(ANNA).critical_stock).toBe(before + 1);
     expect(received(BORIS).critical_stock).toBe(before + 1);
-    const alert = notifications(ANNA).filter((m) => m.text?.startsWith(titles.critical_stock)).at(-1)!;
+    const alert = notifications(ANNA)
+      .filter((m) => m.text?.startsWith(titles.critical_stock))
+      .at(-1)!;
     expect(alert.text).toContain('SKU-5');
     expect(alert.text).toMatch(/Доступно: 5 \(порог 5\)/);
     // The bot's stock answer counts both: 50 of his own, 5 at WB.
@@ -355,7 +512,9 @@ describeEachDatabase('notifications end to end: WB → detector → Telegram', (
 
   /** The job's report once it has run (the test's workers run it). */
   async function validationReport(statusUrl: string) {
-    await expect.poll(async () => (await server.api(statusUrl)).body.status, { timeout: 30_000, interval: 50 }).toBe('succeeded');
+    await expect
+      .poll(async () => (await server.api(statusUrl)).body.status, { timeout: 30_000, interval: 50 })
+      .toBe('succeeded');
     return (await server.api(statusUrl)).body.result;
   }
 });

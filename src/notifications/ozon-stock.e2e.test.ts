@@ -42,17 +42,45 @@ describeEachDatabase('seed 001 conformance: critical stock of an Ozon cabinet re
 
   /** One stocks pull as the scheduler starts it; waits for the detector's pass after it and for every send to end. */
   async function pull() {
-    const { id: jobId } = await enqueueJob(server.hub.db, { type: 'ozon.stocks', accountId: cabinet, payload: { accountId: cabinet } });
-    await expect.poll(async () => (await getJob(server.hub.db, jobId)).status, { timeout: 30_000, interval: 50 }).toBe('succeeded');
-    const [run] = await rows<{ status: string; finished_at: string }>(server.hub.db, sql`select status, finished_at::text from sync_runs where job_id = ${jobId}`);
+    const { id: jobId } = await enqueueJob(server.hub.db, {
+      type: 'ozon.stocks',
+      accountId: cabinet,
+      payload: { accountId: cabinet },
+    });
+    await expect
+      .poll(async () => (await getJob(server.hub.db, jobId)).status, { timeout: 30_000, interval: 50 })
+      .toBe('succeeded');
+    const [run] = await rows<{ status: string; finished_at: string }>(
+      server.hub.db,
+      sql`select status, finished_at::text from sync_runs where job_id = ${jobId}`,
+    );
     expect(run.status).toBe('succeeded');
-    await expect.poll(async () => {
-      const [w] = await rows<{ after: boolean }>(server.hub.db, sql`
-        select checked_at > ${run.finished_at}::timestamptz as after from notification_watch where account_id = ${cabinet}`);
-      return w?.after;
-    }, { timeout: 20_000, interval: 50 }).toBe(true);
-    await expect.poll(async () => (await rows<{ n: number }>(server.hub.db, sql`
-      select count(*)::int as n from deliveries where status in ('pending', 'sending')`))[0].n, { timeout: 20_000, interval: 50 }).toBe(0);
+    await expect
+      .poll(
+        async () => {
+          const [w] = await rows<{ after: boolean }>(
+            server.hub.db,
+            sql`
+        select checked_at > ${run.finished_at}::timestamptz as after from notification_watch where account_id = ${cabinet}`,
+          );
+          return w?.after;
+        },
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (
+            await rows<{ n: number }>(
+              server.hub.db,
+              sql`
+      select count(*)::int as n from deliveries where status in ('pending', 'sending')`,
+            )
+          )[0].n,
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe(0);
   }
 
   /** Sets a product's stock in every Ozon warehouse: `present` units in the first `warehouses` of them, none elsewhere. */
@@ -70,13 +98,27 @@ describeEachDatabase('seed 001 conformance: critical stock of an Ozon cabinet re
     // Plenty of the seller's own: Ozon's pool is watched on its own.
     await seedCatalog(server.hub.db, { count: 5, stock: () => 50 });
     tg.state.addUser({ id: OLGA, first_name: 'Ольга', username: 'olga' });
-    cabinet = (await createAccount(server.hub.db, server.hub.masterKey!, {
-      channel: 'ozon', name: 'Озон Ольги', baseUrl: ozonServer.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
-      settings: { warehouseDetail: 'v2' },
-    }, 'test')).id;
+    cabinet = (
+      await createAccount(
+        server.hub.db,
+        server.hub.masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Озон Ольги',
+          baseUrl: ozonServer.url,
+          credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+          settings: { warehouseDetail: 'v2' },
+        },
+        'test',
+      )
+    ).id;
     stopWorkers = startWorkers(server.hub, { concurrency: 2, pollMs: 50 });
     const api = telegramApi({ token: tg.token, apiRoot: tgServer.url });
-    stopLoop = startNotifierLoop(server.hub, telegramSender(api), { detectEveryMs: 3_600_000, pollMs: 50, backoffMs: 10 });
+    stopLoop = startNotifierLoop(server.hub, telegramSender(api), {
+      detectEveryMs: 3_600_000,
+      pollMs: 50,
+      backoffMs: 10,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -89,9 +131,15 @@ describeEachDatabase('seed 001 conformance: critical stock of an Ozon cabinet re
   }, 30_000);
 
   test('seed 001 conformance: critical stock at Ozon is alerted once, though the seller holds plenty of his own', async () => {
-    const user = await server.api('/users/', { method: 'POST', json: { telegram_id: OLGA, username: 'olga', first_name: 'Ольга' } });
+    const user = await server.api('/users/', {
+      method: 'POST',
+      json: { telegram_id: OLGA, username: 'olga', first_name: 'Ольга' },
+    });
     expect(user.status).toBe(201);
-    const joined = await server.api('/api/v1/bot/cabinets/members', { method: 'POST', json: { account_id: cabinet, telegram_id: OLGA } });
+    const joined = await server.api('/api/v1/bot/cabinets/members', {
+      method: 'POST',
+      json: { account_id: cabinet, telegram_id: OLGA },
+    });
     expect(joined.status).toBe(200);
     setOzonStock('SKU-2', 8, 10);
     // The first pull sets the baseline: nothing is news.

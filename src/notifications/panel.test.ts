@@ -12,13 +12,41 @@ describe('web panel: notification settings in a real browser', () => {
 
   beforeAll(async () => {
     const { server } = panel;
-    for (const [telegram_id, first_name, username] of [[4001, 'Ольга', 'olga'], [4002, 'Peter', 'peter']] as const) {
-      expect((await server.api('/users/', { method: 'POST', json: { telegram_id, first_name, username } })).status).toBe(201);
+    for (const [telegram_id, first_name, username] of [
+      [4001, 'Ольга', 'olga'],
+      [4002, 'Peter', 'peter'],
+    ] as const) {
+      expect(
+        (await server.api('/users/', { method: 'POST', json: { telegram_id, first_name, username } })).status,
+      ).toBe(201);
     }
     olga = (await rows<{ id: number }>(server.hub.db, sql`select id from users where telegram_id = 4001`))[0].id;
-    const account = await createAccount(server.hub.db, server.hub.masterKey!, { channel: 'generic', name: 'Лавка', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-panel-1' } }, 'test');
-    expect((await server.api('/api/v1/bot/cabinets/members', { method: 'POST', json: { account_id: account.id, telegram_id: 4001 } })).status).toBe(200);
-    await recordEvent(server.hub.db, { accountId: account.id, type: 'new_order', dedupKey: 'panel:1', occurredAt: new Date().toISOString(), payload: { cabinet: 'Лавка', external_id: 'P-1' } });
+    const account = await createAccount(
+      server.hub.db,
+      server.hub.masterKey!,
+      {
+        channel: 'generic',
+        name: 'Лавка',
+        baseUrl: 'http://127.0.0.1:9',
+        credentials: { apiKey: 'generic-key-panel-1' },
+      },
+      'test',
+    );
+    expect(
+      (
+        await server.api('/api/v1/bot/cabinets/members', {
+          method: 'POST',
+          json: { account_id: account.id, telegram_id: 4001 },
+        })
+      ).status,
+    ).toBe(200);
+    await recordEvent(server.hub.db, {
+      accountId: account.id,
+      type: 'new_order',
+      dedupKey: 'panel:1',
+      occurredAt: new Date().toISOString(),
+      payload: { cabinet: 'Лавка', external_id: 'P-1' },
+    });
   });
 
   it('lists the bot’s users and recent events, and saves one user’s switches, thresholds and language with validation', async () => {
@@ -53,8 +81,12 @@ describe('web panel: notification settings in a real browser', () => {
     expect(await w.page.getByRole('status').first().textContent()).toContain('Настройки сохранены');
     const settings = await panel.server.api('/api/v1/notifications/settings?telegram_id=4001');
     expect(settings.body).toMatchObject({
-      notifications_enabled: true, new_orders_enabled: false, order_buyouts_enabled: true,
-      negative_review_max_rating: 2, critical_stock_threshold: 3, language: 'en',
+      notifications_enabled: true,
+      new_orders_enabled: false,
+      order_buyouts_enabled: true,
+      negative_review_max_rating: 2,
+      critical_stock_threshold: 3,
+      language: 'en',
     });
 
     await w.page.getByRole('combobox', { name: 'Событие' }).selectOption('negative_review');
@@ -80,16 +112,23 @@ describe('web panel: notification settings in a real browser', () => {
     expect(await w.page.locator('main').textContent()).toContain('Ваш ключ только для чтения');
     expect(await w.page.getByRole('button', { name: 'Сохранить' }).count()).toBe(0);
     expect(await w.page.getByLabel('Новые заказы').isDisabled()).toBe(true);
-    expect(await w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(
+      await w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
     await w.screenshot('notifications-user-phone');
     // Refusals are asked for outside the page (a browser logs a 403 or a 404 as a console error), with its session.
     const cookie = (await w.context.cookies()).map((k) => `${k.name}=${k.value}`).join('; ');
     const base = panel.server.baseUrl;
     const posted = await fetch(`${base}/notifications/users/${olga}`, {
-      method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: 'new_orders_enabled=on', redirect: 'manual',
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'new_orders_enabled=on',
+      redirect: 'manual',
     });
     expect(posted.status).toBe(403);
-    expect((await panel.server.api('/api/v1/notifications/settings?telegram_id=4001')).body.new_orders_enabled).toBe(false);
+    expect((await panel.server.api('/api/v1/notifications/settings?telegram_id=4001')).body.new_orders_enabled).toBe(
+      false,
+    );
     const missing = await fetch(`${base}/notifications/users/999999`, { headers: { cookie, accept: 'text/html' } });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('User 999999 does not exist');

@@ -39,11 +39,13 @@ export interface NotifierConfig {
 export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
   const url = (name: string) => {
     const value = env[name]?.trim();
-    if (value && !/^https?:\/\//.test(value)) throw new Error(`Invalid configuration: ${name} must be an http(s) URL, got "${value}"`);
+    if (value && !/^https?:\/\//.test(value))
+      throw new Error(`Invalid configuration: ${name} must be an http(s) URL, got "${value}"`);
     return value || undefined;
   };
   const seconds = Number(env.NOTIFY_DETECT_SECONDS ?? 60);
-  if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`Invalid configuration: NOTIFY_DETECT_SECONDS must be a number of seconds ≥ 1`);
+  if (!Number.isFinite(seconds) || seconds < 1)
+    throw new Error(`Invalid configuration: NOTIFY_DETECT_SECONDS must be a number of seconds ≥ 1`);
   const telegramWebhookUrl = url('TELEGRAM_WEBHOOK_URL');
   return {
     telegramToken: env.TELEGRAM_BOT_TOKEN?.trim() || undefined,
@@ -51,7 +53,9 @@ export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Not
     botWebhookUrl: url('BOT_WEBHOOK_URL'),
     botWebhookSecret: env.BOT_WEBHOOK_SECRET?.trim() || undefined,
     telegramWebhookUrl,
-    telegramWebhookSecret: env.TELEGRAM_WEBHOOK_SECRET?.trim() || (telegramWebhookUrl ? crypto.randomBytes(24).toString('base64url') : undefined),
+    telegramWebhookSecret:
+      env.TELEGRAM_WEBHOOK_SECRET?.trim() ||
+      (telegramWebhookUrl ? crypto.randomBytes(24).toString('base64url') : undefined),
     detectEveryMs: seconds * 1000,
     pollMs: 1000,
     backoffMs: 2000,
@@ -61,31 +65,44 @@ export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Not
 
 export function senderFor(config: NotifierConfig): Sender | null {
   if (config.botWebhookUrl) return webhookSender(config.botWebhookUrl, { secret: config.botWebhookSecret });
-  if (config.telegramToken) return telegramSender(telegramApi({ token: config.telegramToken, apiRoot: config.telegramApiRoot }));
+  if (config.telegramToken)
+    return telegramSender(telegramApi({ token: config.telegramToken, apiRoot: config.telegramApiRoot }));
   return null;
 }
 
 /** Cabinets with a pull that finished after their last check: detected at once, not a minute later. */
 async function freshlyPulled(hub: Hub): Promise<number[]> {
-  const found = await rows<{ account_id: number }>(hub.db, sql`
+  const found = await rows<{ account_id: number }>(
+    hub.db,
+    sql`
     select w.account_id from notification_watch w
      where exists (select 1 from sync_runs r where r.account_id = w.account_id and r.finished_at is not null
                      and r.type not in ('channels.push', 'channels.reconcile')
                      -- started_at bounds the index scan: no pull runs for a day (jobs time out long before)
                      and r.started_at > coalesce(w.checked_at, w.baseline_at, '-infinity'::timestamptz) - interval '1 day'
-                     and r.finished_at > coalesce(w.checked_at, w.baseline_at, '-infinity'::timestamptz))`);
+                     and r.finished_at > coalesce(w.checked_at, w.baseline_at, '-infinity'::timestamptz))`,
+  );
   return found.map((r) => r.account_id);
 }
 
 /** One turn of the loop; exported for tests, which drive it step by step. */
-export async function notifierTick(hub: Hub, sender: Sender | null, options: { full?: boolean; backoffMs?: number } = {}) {
+export async function notifierTick(
+  hub: Hub,
+  sender: Sender | null,
+  options: { full?: boolean; backoffMs?: number } = {},
+) {
   const detected = options.full ? await detectAll(hub) : [];
-  if (!options.full) for (const accountId of await freshlyPulled(hub)) detected.push(await detectEvents(hub, accountId));
+  if (!options.full)
+    for (const accountId of await freshlyPulled(hub)) detected.push(await detectEvents(hub, accountId));
   const delivered = sender ? await deliverDue(hub, sender, { backoffMs: options.backoffMs }) : null;
   return { detected, delivered };
 }
 
-export function startNotifierLoop(hub: Hub, sender: Sender | null, config: Pick<NotifierConfig, 'detectEveryMs' | 'pollMs' | 'backoffMs'>): () => Promise<void> {
+export function startNotifierLoop(
+  hub: Hub,
+  sender: Sender | null,
+  config: Pick<NotifierConfig, 'detectEveryMs' | 'pollMs' | 'backoffMs'>,
+): () => Promise<void> {
   let stopped = false;
   let lastFull = 0;
   let lastSettle = 0;
@@ -114,29 +131,37 @@ export function startNotifierLoop(hub: Hub, sender: Sender | null, config: Pick<
 /** Starts the bot: long polling, or the webhook route with its secret token. */
 export async function startBot(hub: Hub, config: NotifierConfig): Promise<{ bot: Bot; stop: () => Promise<void> }> {
   const bot = createSkladBot(hub, { token: config.telegramToken!, apiRoot: config.telegramApiRoot });
-  await bot.api.setMyCommands([
-    { command: 'start', description: 'Start / начать' },
-    { command: 'orders', description: 'Orders / заказы' },
-    { command: 'sales', description: 'Sales / продажи' },
-    { command: 'stats', description: 'Statistics / статистика' },
-    { command: 'stock', description: 'Stock of a SKU / остаток' },
-    { command: 'settings', description: 'Notifications / уведомления' },
-    { command: 'cabinets', description: 'Cabinets / кабинеты' },
-    { command: 'add_wb', description: 'Add a WB cabinet / добавить кабинет WB' },
-    { command: 'edit', description: 'Edit a product / изменить товар' },
-    { command: 'writeoff', description: 'Write stock off / списать' },
-    { command: 'link', description: 'Link a Sklad API key / привязать ключ' },
-    { command: 'language', description: 'ru | en' },
-    { command: 'help', description: 'Help / помощь' },
-  ]).catch((error) => hub.logger.warn({ err: error }, 'telegram: setMyCommands failed'));
+  await bot.api
+    .setMyCommands([
+      { command: 'start', description: 'Start / начать' },
+      { command: 'orders', description: 'Orders / заказы' },
+      { command: 'sales', description: 'Sales / продажи' },
+      { command: 'stats', description: 'Statistics / статистика' },
+      { command: 'stock', description: 'Stock of a SKU / остаток' },
+      { command: 'settings', description: 'Notifications / уведомления' },
+      { command: 'cabinets', description: 'Cabinets / кабинеты' },
+      { command: 'add_wb', description: 'Add a WB cabinet / добавить кабинет WB' },
+      { command: 'edit', description: 'Edit a product / изменить товар' },
+      { command: 'writeoff', description: 'Write stock off / списать' },
+      { command: 'link', description: 'Link a Sklad API key / привязать ключ' },
+      { command: 'language', description: 'ru | en' },
+      { command: 'help', description: 'Help / помощь' },
+    ])
+    .catch((error) => hub.logger.warn({ err: error }, 'telegram: setMyCommands failed'));
   if (config.telegramWebhookUrl) {
     await bot.init();
     setWebhookBot(bot, config.telegramWebhookSecret!);
-    await bot.api.setWebhook(config.telegramWebhookUrl, { secret_token: config.telegramWebhookSecret, allowed_updates: ['message', 'callback_query'] });
+    await bot.api.setWebhook(config.telegramWebhookUrl, {
+      secret_token: config.telegramWebhookSecret,
+      allowed_updates: ['message', 'callback_query'],
+    });
     hub.logger.info({ url: config.telegramWebhookUrl }, 'telegram bot: webhook set');
     return { bot, stop: async () => setWebhookBot(null, '') };
   }
-  const running = bot.start({ allowed_updates: ['message', 'callback_query'], onStart: (me) => hub.logger.info({ bot: me.username }, 'telegram bot: long polling') });
+  const running = bot.start({
+    allowed_updates: ['message', 'callback_query'],
+    onStart: (me) => hub.logger.info({ bot: me.username }, 'telegram bot: long polling'),
+  });
   running.catch((error) => hub.logger.error({ err: error }, 'telegram bot: polling stopped'));
   return {
     bot,
@@ -148,8 +173,18 @@ export async function startBot(hub: Hub, config: NotifierConfig): Promise<{ bot:
 }
 
 /** Where notifications go in this process, for the panel: set when the notifier starts. */
-export const notifierStatus: { running: boolean; sender: 'telegram' | 'webhook' | 'none'; target: string | null; demo: boolean; bot: boolean } = {
-  running: false, sender: 'none', target: null, demo: false, bot: false,
+export const notifierStatus: {
+  running: boolean;
+  sender: 'telegram' | 'webhook' | 'none';
+  target: string | null;
+  demo: boolean;
+  bot: boolean;
+} = {
+  running: false,
+  sender: 'none',
+  target: null,
+  demo: false,
+  bot: false,
 };
 
 /**
@@ -164,17 +199,24 @@ export async function startNotifications(hub: Hub, env: NodeJS.ProcessEnv = proc
     demo = await startDemoTelegram(hub);
     config.telegramToken = demo.token;
     config.telegramApiRoot = demo.url;
-    hub.logger.info({ url: demo.url, chats: `${demo.url}/__sim/telegram/chats/<telegram id>` }, 'notifications: demo Telegram simulator started');
+    hub.logger.info(
+      { url: demo.url, chats: `${demo.url}/__sim/telegram/chats/<telegram id>` },
+      'notifications: demo Telegram simulator started',
+    );
   }
   const sender = senderFor(config);
-  if (!sender) hub.logger.warn('notifications: neither TELEGRAM_BOT_TOKEN nor BOT_WEBHOOK_URL is set; events are recorded, not sent');
+  if (!sender)
+    hub.logger.warn(
+      'notifications: neither TELEGRAM_BOT_TOKEN nor BOT_WEBHOOK_URL is set; events are recorded, not sent',
+    );
   const stopLoop = startNotifierLoop(hub, sender, config);
   liveSender.current = sender;
   const bot = config.telegramToken && config.bot ? await startBot(hub, config) : null;
   Object.assign(notifierStatus, {
     running: true,
     sender: sender ? (config.botWebhookUrl ? 'webhook' : 'telegram') : 'none',
-    target: config.botWebhookUrl ?? (config.telegramToken ? (config.telegramApiRoot ?? 'https://api.telegram.org') : null),
+    target:
+      config.botWebhookUrl ?? (config.telegramToken ? (config.telegramApiRoot ?? 'https://api.telegram.org') : null),
     demo: !!demo,
     bot: !!bot,
   });

@@ -89,13 +89,17 @@ export function telegramSender(api: Api): Sender {
 function classifyTelegram(error: unknown): SendFailure {
   if (error instanceof GrammyError) {
     const text = `Telegram ${error.error_code}: ${error.description}`;
-    if (error.error_code === 429) return new SendFailure(text, 'rate_limited', (error.parameters.retry_after ?? 1) * 1000);
+    if (error.error_code === 429)
+      return new SendFailure(text, 'rate_limited', (error.parameters.retry_after ?? 1) * 1000);
     if (error.error_code >= 500) return new SendFailure(text, 'retry');
     return new SendFailure(text, 'permanent');
   }
   if (error instanceof HttpError) {
     const code = networkCode(error.error);
-    return new SendFailure(`Telegram unreachable: ${code ?? error.message}`, code && NOT_SENT_CODES.has(code) ? 'retry' : 'uncertain');
+    return new SendFailure(
+      `Telegram unreachable: ${code ?? error.message}`,
+      code && NOT_SENT_CODES.has(code) ? 'retry' : 'uncertain',
+    );
   }
   return new SendFailure((error as Error)?.message ?? String(error), 'uncertain');
 }
@@ -109,16 +113,27 @@ export function webhookSender(url: string, options: { secret?: string; timeoutMs
       try {
         res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(options.secret ? { 'x-api-secret-key': options.secret } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(options.secret ? { 'x-api-secret-key': options.secret } : {}),
+          },
           body: JSON.stringify({
-            telegram_id: to.telegramId, user_id: to.userId, notification_type: meta.type, event_id: meta.eventId,
-            delivery_id: meta.deliveryId, test: meta.test, ...message,
+            telegram_id: to.telegramId,
+            user_id: to.userId,
+            notification_type: meta.type,
+            event_id: meta.eventId,
+            delivery_id: meta.deliveryId,
+            test: meta.test,
+            ...message,
           }),
           signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
         });
       } catch (error) {
         const code = networkCode(error);
-        throw new SendFailure(`Bot webhook unreachable: ${code ?? (error as Error).message}`, code && NOT_SENT_CODES.has(code) ? 'retry' : 'uncertain');
+        throw new SendFailure(
+          `Bot webhook unreachable: ${code ?? (error as Error).message}`,
+          code && NOT_SENT_CODES.has(code) ? 'retry' : 'uncertain',
+        );
       }
       await res.body?.cancel().catch(() => {});
       if (res.ok) return { messageId: null };

@@ -27,7 +27,10 @@ describeEachDatabase('the test notification says what Telegram did with it', (t)
       expect((await server.api('/users/', { method: 'POST', json: { telegram_id } })).status).toBeLessThan(300);
     }
     stop = await startNotifications(server.hub, {
-      TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: simulator.url, TELEGRAM_BOT: '0', NOTIFY_DETECT_SECONDS: '3600',
+      TELEGRAM_BOT_TOKEN: tg.token,
+      TELEGRAM_API_ROOT: simulator.url,
+      TELEGRAM_BOT: '0',
+      NOTIFY_DETECT_SECONDS: '3600',
     } as NodeJS.ProcessEnv);
   });
   afterAll(async () => {
@@ -36,10 +39,14 @@ describeEachDatabase('the test notification says what Telegram did with it', (t)
     await server?.close();
   });
 
-  const sendTest = (telegramId: number, json: unknown) => server.api(`/api/v1/notifications/test?telegram_id=${telegramId}`, { method: 'POST', json });
+  const sendTest = (telegramId: number, json: unknown) =>
+    server.api(`/api/v1/notifications/test?telegram_id=${telegramId}`, { method: 'POST', json });
 
   test('sent at once, answering with the type asked for', async () => {
-    const sent = await sendTest(KNOWN, { notification_type: 'order_buyout', test_data: { order_id: 999, product_name: 'Тестовый товар', amount: 1500, quantity: 1 } });
+    const sent = await sendTest(KNOWN, {
+      notification_type: 'order_buyout',
+      test_data: { order_id: 999, product_name: 'Тестовый товар', amount: 1500, quantity: 1 },
+    });
     expect(sent.status).toBe(200);
     expect(sent.body).toMatchObject({ notification_type: 'order_buyout', event_type: 'buyout', status: 'sent' });
     expect(tg.state.sentTo(KNOWN).at(-1)?.text).toContain('Тестовый товар');
@@ -53,12 +60,17 @@ describeEachDatabase('the test notification says what Telegram did with it', (t)
     expect(stranger.body.error.code).toBe('NOTIFICATION_REFUSED');
     expect(stranger.body.error.message).toContain('chat not found');
 
-    const blocked = await fetch(`${simulator.url}/__sim/telegram/users/${BLOCKER}/block`, { method: 'POST', body: '{}' });
+    const blocked = await fetch(`${simulator.url}/__sim/telegram/users/${BLOCKER}/block`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(blocked.status).toBe(200);
     const refused = await sendTest(BLOCKER, { notification_type: 'order_cancellation' });
     expect(refused.status).toBe(502);
     expect(refused.body.error.message).toContain('bot was blocked by the user');
-    expect(refused.body.error.details).toMatchObject({ reason: 'Telegram 403: Forbidden: bot was blocked by the user' });
+    expect(refused.body.error.details).toMatchObject({
+      reason: 'Telegram 403: Forbidden: bot was blocked by the user',
+    });
     // Recorded as failed, and never sent again by the notifier.
     const history = await server.api(`/api/v1/notifications/history?telegram_id=${BLOCKER}`);
     expect(history.body.items[0]).toMatchObject({ id: refused.body.error.details.delivery_id, status: 'failed' });
@@ -66,11 +78,23 @@ describeEachDatabase('the test notification says what Telegram did with it', (t)
   });
 
   test('honours the user’s thresholds as the real notifications do', async () => {
-    expect((await server.api(`/api/v1/notifications/settings?telegram_id=${KNOWN}`, { method: 'POST', json: { negative_review_max_rating: 2, critical_stock_threshold: 4 } })).status).toBe(200);
+    expect(
+      (
+        await server.api(`/api/v1/notifications/settings?telegram_id=${KNOWN}`, {
+          method: 'POST',
+          json: { negative_review_max_rating: 2, critical_stock_threshold: 4 },
+        })
+      ).status,
+    ).toBe(200);
     const before = tg.state.sentTo(KNOWN).length;
     const four = await sendTest(KNOWN, { notification_type: 'negative_review', test_data: { rating: 4 } });
     expect(four.status).toBe(200);
-    expect(four.body).toMatchObject({ status: 'not_sent', reason: 'rating_above_threshold', threshold: 2, delivery_id: null });
+    expect(four.body).toMatchObject({
+      status: 'not_sent',
+      reason: 'rating_above_threshold',
+      threshold: 2,
+      delivery_id: null,
+    });
     const plenty = await sendTest(KNOWN, { notification_type: 'critical_stock', test_data: { available: 9 } });
     expect(plenty.body).toMatchObject({ status: 'not_sent', reason: 'stock_above_threshold', threshold: 4 });
     expect(tg.state.sentTo(KNOWN)).toHaveLength(before);

@@ -25,7 +25,12 @@ export type TestOutcome =
   | { status: 'uncertain'; deliveryId: number; reason: string }
   | { status: 'not_sent'; reason: 'rating_above_threshold' | 'stock_above_threshold'; threshold: number };
 
-export async function sendTestNotification(hub: Hub, user: User, type: EventType, sample: EventPayload): Promise<TestOutcome> {
+export async function sendTestNotification(
+  hub: Hub,
+  user: User,
+  type: EventType,
+  sample: EventPayload,
+): Promise<TestOutcome> {
   const settings = await getSettings(hub.db, user.id);
   const payload: EventPayload = { ...sample };
   if (type === 'negative_review') {
@@ -45,18 +50,27 @@ export async function sendTestNotification(hub: Hub, user: User, type: EventType
   if (!sender) return { status: 'queued', deliveryId: await queueTestDelivery(hub.db, user.id, type, payload) };
 
   // Claimed by this request from the start, so the notifier's loop never sends it a second time.
-  const [delivery] = await rows<{ id: number }>(hub.db, sql`
+  const [delivery] = await rows<{ id: number }>(
+    hub.db,
+    sql`
     insert into deliveries (event_id, user_id, test, status, attempts, claimed_at, claimed_by)
     values (null, ${user.id}, ${JSON.stringify({ type, payload })}::jsonb, 'sending', 1, now(), 'test-notification')
-    returning id`);
+    returning id`,
+  );
   const message = formatEvent(type, payload, user.language, { test: true });
   try {
-    const { messageId } = await sender.send({ userId: user.id, telegramId: user.telegram_id }, message, { deliveryId: delivery.id, type, eventId: null, test: true });
+    const { messageId } = await sender.send({ userId: user.id, telegramId: user.telegram_id }, message, {
+      deliveryId: delivery.id,
+      type,
+      eventId: null,
+      test: true,
+    });
     await hub.db.execute(sql`
       update deliveries set status = 'sent', sent_at = now(), telegram_message_id = ${messageId}, claimed_by = null where id = ${delivery.id}`);
     return { status: 'sent', deliveryId: delivery.id, messageId };
   } catch (error) {
-    const failure = error instanceof SendFailure ? error : new SendFailure((error as Error)?.message ?? String(error), 'uncertain');
+    const failure =
+      error instanceof SendFailure ? error : new SendFailure((error as Error)?.message ?? String(error), 'uncertain');
     if (failure.kind === 'retry' || failure.kind === 'rate_limited') {
       // Not delivered, and it may go later: the notifier retries it like any other.
       await hub.db.execute(sql`
@@ -66,8 +80,13 @@ export async function sendTestNotification(hub: Hub, user: User, type: EventType
       return { status: 'queued', deliveryId: delivery.id };
     }
     const status = failure.kind === 'permanent' ? 'failed' : 'uncertain';
-    await hub.db.execute(sql`update deliveries set status = ${status}, last_error = ${failure.message}, claimed_by = null where id = ${delivery.id}`);
-    hub.logger.warn({ deliveryId: delivery.id, userId: user.id, err: failure.message }, 'notifications: the test notification was not taken');
+    await hub.db.execute(
+      sql`update deliveries set status = ${status}, last_error = ${failure.message}, claimed_by = null where id = ${delivery.id}`,
+    );
+    hub.logger.warn(
+      { deliveryId: delivery.id, userId: user.id, err: failure.message },
+      'notifications: the test notification was not taken',
+    );
     return failure.kind === 'permanent'
       ? { status: 'refused', deliveryId: delivery.id, reason: failure.message }
       : { status: 'uncertain', deliveryId: delivery.id, reason: failure.message };

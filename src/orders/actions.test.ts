@@ -32,7 +32,14 @@ describeEachDatabase('order actions', (t) => {
   });
   const allegro = createAllegroSimulator({ rateLimit: null });
   const wb = createWildberriesSimulator({
-    state: seedWildberries(new WbState(), { cards: 5, orderRows: 0, feedbacks: 0, claims: 0, fbsOrders: 0, article: (i) => `SKU-${i}` }),
+    state: seedWildberries(new WbState(), {
+      cards: 5,
+      orderRows: 0,
+      feedbacks: 0,
+      claims: 0,
+      fbsOrders: 0,
+      article: (i) => `SKU-${i}`,
+    }),
   });
   let server: TestServer;
   let stop: () => Promise<void>;
@@ -49,20 +56,66 @@ describeEachDatabase('order actions', (t) => {
     server = await startTestServer(t.database);
     const hub = server.hub;
     ({ warehouseId } = await seedCatalog(hub.db, { count: 5, stock: () => 20 }));
-    ozonId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'ozon', name: 'Ozon actions', baseUrl: o.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey }, settings: { stockWarehouseId: warehouseId },
-    }, 'test')).id;
+    ozonId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Ozon actions',
+          baseUrl: o.url,
+          credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+          settings: { stockWarehouseId: warehouseId },
+        },
+        'test',
+      )
+    ).id;
     const client = allegro.state.addClient();
-    allegroId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'allegro', name: 'Allegro actions', baseUrl: a.url, settings: { warehouseId, requestsPerSecond: 500, maxConcurrent: 4 },
-      credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
-    }, 'test')).id;
-    wbId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wildberries', name: 'WB actions', baseUrl: w.url, credentials: { token: wb.token }, settings: { stockWarehouseId: warehouseId },
-    }, 'test')).id;
-    wixId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wix', name: 'Wix actions', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'wix-key-'.padEnd(30, 'x'), siteId: '6f1c2b7e-3a4d-4c5e-9f80-1a2b3c4d5e6f' },
-    }, 'test')).id;
+    allegroId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'allegro',
+          name: 'Allegro actions',
+          baseUrl: a.url,
+          settings: { warehouseId, requestsPerSecond: 500, maxConcurrent: 4 },
+          credentials: {
+            clientId: client.id,
+            clientSecret: client.secret,
+            refreshToken: allegro.state.issueRefreshToken(client.id),
+          },
+        },
+        'test',
+      )
+    ).id;
+    wbId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'wildberries',
+          name: 'WB actions',
+          baseUrl: w.url,
+          credentials: { token: wb.token },
+          settings: { stockWarehouseId: warehouseId },
+        },
+        'test',
+      )
+    ).id;
+    wixId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'wix',
+          name: 'Wix actions',
+          baseUrl: 'http://127.0.0.1:9',
+          credentials: { apiKey: 'wix-key-'.padEnd(30, 'x'), siteId: '6f1c2b7e-3a4d-4c5e-9f80-1a2b3c4d5e6f' },
+        },
+        'test',
+      )
+    ).id;
     stop = startWorkers(hub, { concurrency: 2, pollMs: 20, types: ['outbox:order.action'] });
   });
   afterAll(async () => {
@@ -80,22 +133,38 @@ describeEachDatabase('order actions', (t) => {
     return stored.orderId;
   }
   const order = async (id: number) => (await server.api(`/api/v1/orders/${id}`)).body;
-  const act = (id: number, action: string, json?: unknown) => server.api(`/api/v1/orders/${id}/actions/${action}`, { method: 'POST', json });
+  const act = (id: number, action: string, json?: unknown) =>
+    server.api(`/api/v1/orders/${id}/actions/${action}`, { method: 'POST', json });
   // The order is read again once its action has settled: GET /orders/{id} reads the order before its actions.
   const settled = async (id: number) => {
-    await waitFor(`order ${id}'s action`, async () => {
-      const o = await order(id);
-      return o.actions.length && o.actions[0].state !== 'queued' ? o : null;
-    }, 30_000);
+    await waitFor(
+      `order ${id}'s action`,
+      async () => {
+        const o = await order(id);
+        return o.actions.length && o.actions[0].state !== 'queued' ? o : null;
+      },
+      30_000,
+    );
     return order(id);
   };
   const onHand = async (sku: string) =>
-    (await rows<{ n: number }>(server.hub.db, sql`select l.on_hand::int as n from stock_levels l join products p on p.id = l.product_id where p.sku = ${sku} and l.warehouse_id = ${warehouseId}`))[0].n;
+    (
+      await rows<{ n: number }>(
+        server.hub.db,
+        sql`select l.on_hand::int as n from stock_levels l join products p on p.id = l.product_id where p.sku = ${sku} and l.warehouse_id = ${warehouseId}`,
+      )
+    )[0].n;
   const operations = async (id: number) =>
-    rows<{ action: string; actor: string; changes: any }>(server.hub.db, sql`select action, actor, changes from operations where entity_type = 'order' and entity_id = ${String(id)} order by id`);
+    rows<{ action: string; actor: string; changes: any }>(
+      server.hub.db,
+      sql`select action, actor, changes from operations where entity_type = 'order' and entity_id = ${String(id)} order by id`,
+    );
 
   test('Ozon: confirm assembles the posting, ship sets the tracking number and delivering, each through the outbox and logged', async () => {
-    const posting = ozon.state.addPosting({ warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id, lines: [{ offerId: 'SKU-2', quantity: 2 }] });
+    const posting = ozon.state.addPosting({
+      warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id,
+      lines: [{ offerId: 'SKU-2', quantity: 2 }],
+    });
     const id = await pulled(ozonId, posting.postingNumber);
     const before = await order(id);
     expect(before).toMatchObject({ status: 'new', available_actions: ['confirm', 'ship', 'cancel'] });
@@ -105,7 +174,11 @@ describeEachDatabase('order actions', (t) => {
     expect(queued.status).toBe(202);
     expect(queued.body).toMatchObject({ action: 'confirm', state: 'queued', actor: 'test-admin' });
     const confirmed = await settled(id);
-    expect(confirmed).toMatchObject({ status: 'confirmed', channel_status: 'awaiting_deliver', available_actions: ['ship', 'cancel'] });
+    expect(confirmed).toMatchObject({
+      status: 'confirmed',
+      channel_status: 'awaiting_deliver',
+      available_actions: ['ship', 'cancel'],
+    });
     expect(confirmed.actions[0]).toMatchObject({ state: 'done', channel_status: 'awaiting_deliver' });
     expect(posting.status).toBe('awaiting_deliver');
 
@@ -114,8 +187,16 @@ describeEachDatabase('order actions', (t) => {
     const shipped = await settled(id);
     expect(shipped).toMatchObject({ status: 'shipped', channel_status: 'delivering', available_actions: [] });
     expect(posting).toMatchObject({ status: 'delivering', trackingNumber: 'TRK-OZ-1' });
-    expect((await act(id, 'cancel')).body.error).toMatchObject({ code: 'ORDER_ACTION_NOT_NOW', details: { status: 'shipped' } });
-    expect((await operations(id)).map((o) => `${o.action}:${o.changes.action.after.state}`)).toEqual(['confirm:queued', 'confirm:done', 'ship:queued', 'ship:done']);
+    expect((await act(id, 'cancel')).body.error).toMatchObject({
+      code: 'ORDER_ACTION_NOT_NOW',
+      details: { status: 'shipped' },
+    });
+    expect((await operations(id)).map((o) => `${o.action}:${o.changes.action.after.state}`)).toEqual([
+      'confirm:queued',
+      'confirm:done',
+      'ship:queued',
+      'ship:done',
+    ]);
   });
 
   test('Ozon: cancel returns the stock the posting wrote off; a refusal is kept with its reason', async () => {
@@ -129,7 +210,10 @@ describeEachDatabase('order actions', (t) => {
     expect(cancelled).toMatchObject({ status: 'cancelled', channel_status: 'cancelled' });
     expect(posting).toMatchObject({ status: 'cancelled', cancelReason: 'Out of stock' });
     expect(await onHand('SKU-3')).toBe(before);
-    expect(cancelled.movements.map((m: { type: string; quantity: number }) => `${m.type}:${m.quantity}`)).toEqual(['sale:-3', 'return:3']);
+    expect(cancelled.movements.map((m: { type: string; quantity: number }) => `${m.type}:${m.quantity}`)).toEqual([
+      'sale:-3',
+      'return:3',
+    ]);
 
     // Ozon delivered it meanwhile: Sklad still says new, Ozon says no.
     const late = ozon.state.addPosting({ warehouseId: fbs, lines: [{ offerId: 'SKU-4', quantity: 1 }] });
@@ -138,11 +222,21 @@ describeEachDatabase('order actions', (t) => {
     expect((await act(lateId, 'cancel')).status).toBe(202);
     const refused = await settled(lateId);
     expect(refused).toMatchObject({ status: 'new', available_actions: ['confirm', 'ship', 'cancel'] });
-    expect(refused.actions[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('cannot be cancelled') });
+    expect(refused.actions[0]).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('cannot be cancelled'),
+    });
 
     const spec = await loadSpec('ozon/swagger.json');
     const sent = ozon.log.filter((e) => !e.path.startsWith('/__sim/'));
-    expect(sent.map((e) => e.path)).toEqual(expect.arrayContaining(['/v4/posting/fbs/ship', '/v2/fbs/posting/tracking-number/set', '/v2/fbs/posting/delivering', '/v2/posting/fbs/cancel']));
+    expect(sent.map((e) => e.path)).toEqual(
+      expect.arrayContaining([
+        '/v4/posting/fbs/ship',
+        '/v2/fbs/posting/tracking-number/set',
+        '/v2/fbs/posting/delivering',
+        '/v2/posting/fbs/cancel',
+      ]),
+    );
     expect(checkLog(spec, sent)).toEqual([]);
   });
 
@@ -158,7 +252,10 @@ describeEachDatabase('order actions', (t) => {
     expect(first.fulfillment).toBe('PROCESSING');
     expect((await act(id, 'ship', { tracking_number: 'AD-1239134', carrier: 'InPost' })).status).toBe(202);
     expect(await settled(id)).toMatchObject({ status: 'shipped', channel_status: 'SENT' });
-    expect(first).toMatchObject({ fulfillment: 'SENT', shipments: [expect.objectContaining({ waybill: 'AD-1239134', carrierId: 'OTHER', carrierName: 'InPost' })] });
+    expect(first).toMatchObject({
+      fulfillment: 'SENT',
+      shipments: [expect.objectContaining({ waybill: 'AD-1239134', carrierId: 'OTHER', carrierName: 'InPost' })],
+    });
 
     const second = allegro.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 2 }], paid: true });
     const secondId = await pulled(allegroId, second.id);
@@ -173,12 +270,21 @@ describeEachDatabase('order actions', (t) => {
     const thirdId = await pulled(allegroId, third.id);
     allegro.state.cancelOrder(third.id);
     expect((await act(thirdId, 'ship', { tracking_number: 'AD-2' })).status).toBe(202);
-    expect((await settled(thirdId)).actions[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('HTTP 422') });
+    expect((await settled(thirdId)).actions[0]).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('HTTP 422'),
+    });
     expect(await order(thirdId)).toMatchObject({ status: 'confirmed', available_actions: ['ship', 'cancel'] });
 
     const check = await allegroContractCheck(allegro.log);
     expect(check.problems).toEqual([]);
-    expect(check.kinds).toEqual(expect.arrayContaining(['PUT /order/checkout-forms/{id}/fulfillment', 'POST /order/checkout-forms/{id}/shipments', 'GET /order/checkout-forms/{id}/shipments']));
+    expect(check.kinds).toEqual(
+      expect.arrayContaining([
+        'PUT /order/checkout-forms/{id}/fulfillment',
+        'POST /order/checkout-forms/{id}/shipments',
+        'GET /order/checkout-forms/{id}/shipments',
+      ]),
+    );
   });
 
   test('Wildberries: an FBS assembly task is cancelled (stock returned); a task WB has handed over is refused with its words; only cancel is offered', async () => {
@@ -187,7 +293,10 @@ describeEachDatabase('order actions', (t) => {
       const ctx = await connectorContextFor(server.hub, wbId);
       const { connector } = (await import('../channels/core/module.ts')).requireModule('wildberries');
       const now = new Date();
-      for await (const page of connector.listOrders!(ctx, { from: new Date(now.getTime() - 86_400_000).toISOString(), to: now.toISOString() })) {
+      for await (const page of connector.listOrders!(ctx, {
+        from: new Date(now.getTime() - 86_400_000).toISOString(),
+        to: now.toISOString(),
+      })) {
         const fact = page.find((f) => f.postingNumber === String(task.id));
         if (fact) return { task, id: (await ctx.ingest.orders([fact]))[0].orderId };
       }
@@ -196,7 +305,10 @@ describeEachDatabase('order actions', (t) => {
     const { task, id } = await wbOrder('SKU-1');
     const before = await onHand('SKU-1');
     expect(await order(id)).toMatchObject({ status: 'new', available_actions: ['cancel'] });
-    expect((await act(id, 'confirm')).body.error).toMatchObject({ code: 'ORDER_ACTION_UNSUPPORTED', details: { action: 'confirm' } });
+    expect((await act(id, 'confirm')).body.error).toMatchObject({
+      code: 'ORDER_ACTION_UNSUPPORTED',
+      details: { action: 'confirm' },
+    });
     expect((await act(id, 'cancel')).status).toBe(202);
     expect(await settled(id)).toMatchObject({ status: 'cancelled', channel_status: 'cancel', available_actions: [] });
     expect(wb.state.fbsOrders.get(task.id)).toMatchObject({ supplierStatus: 'cancel' });
@@ -206,28 +318,53 @@ describeEachDatabase('order actions', (t) => {
     const late = await wbOrder('SKU-2', 2);
     wb.state.setFbsStatus(late.task.id, 'complete', 'sold');
     expect((await act(late.id, 'cancel')).status).toBe(202);
-    expect((await settled(late.id)).actions[0]).toMatchObject({ state: 'failed', error: expect.stringContaining('HTTP 409') });
+    expect((await settled(late.id)).actions[0]).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('HTTP 409'),
+    });
     expect(await order(late.id)).toMatchObject({ status: 'new' });
 
     // An order from the statistics reports (no assembly task) takes no action.
     const { orderId: reported } = await server.hub.db.transaction((tx) =>
-      upsertOrder(tx, {
-        accountId: wbId, channel: 'wildberries', externalId: 'srid-report-1', status: 'new', orderedAt: new Date().toISOString(), currency: 'RUB', totalMinor: 1000,
-        lines: [{ productId: null, sku: 'SKU-3', name: 'Product 3', quantity: 1, priceMinor: 1000 }],
-      }, 'test'),
+      upsertOrder(
+        tx,
+        {
+          accountId: wbId,
+          channel: 'wildberries',
+          externalId: 'srid-report-1',
+          status: 'new',
+          orderedAt: new Date().toISOString(),
+          currency: 'RUB',
+          totalMinor: 1000,
+          lines: [{ productId: null, sku: 'SKU-3', name: 'Product 3', quantity: 1, priceMinor: 1000 }],
+        },
+        'test',
+      ),
     );
     expect((await order(reported)).available_actions).toEqual([]);
     expect((await act(reported, 'cancel')).body.error).toMatchObject({ code: 'ORDER_ACTION_UNSUPPORTED' });
-    expect(wb.log.map((e) => `${e.method} ${e.path}`)).toEqual(expect.arrayContaining([`PATCH /api/v3/orders/${task.id}/cancel`]));
+    expect(wb.log.map((e) => `${e.method} ${e.path}`)).toEqual(
+      expect.arrayContaining([`PATCH /api/v3/orders/${task.id}/cancel`]),
+    );
     expect(await checkWbLog(wb.log)).toEqual([]);
   });
 
   test('409 where the channel has no such action, 404 for no order, 400 for an unknown action', async () => {
     const { orderId } = await server.hub.db.transaction((tx) =>
-      upsertOrder(tx, {
-        accountId: wixId, channel: 'wix', externalId: 'wix-order-1', status: 'new', orderedAt: new Date().toISOString(), currency: 'EUR', totalMinor: 1000,
-        lines: [{ productId: null, sku: 'SKU-5', name: 'Product 5', quantity: 1, priceMinor: 1000 }],
-      }, 'test'),
+      upsertOrder(
+        tx,
+        {
+          accountId: wixId,
+          channel: 'wix',
+          externalId: 'wix-order-1',
+          status: 'new',
+          orderedAt: new Date().toISOString(),
+          currency: 'EUR',
+          totalMinor: 1000,
+          lines: [{ productId: null, sku: 'SKU-5', name: 'Product 5', quantity: 1, priceMinor: 1000 }],
+        },
+        'test',
+      ),
     );
     expect((await order(orderId)).available_actions).toEqual([]);
     for (const action of ['confirm', 'ship', 'cancel']) {
@@ -238,11 +375,19 @@ describeEachDatabase('order actions', (t) => {
     expect((await act(987_654, 'cancel')).status).toBe(404);
 
     // One action of an order waits at a time (a request whose message the workers have not taken yet).
-    const posting = ozon.state.addPosting({ warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id, lines: [{ offerId: 'SKU-5', quantity: 1 }] });
+    const posting = ozon.state.addPosting({
+      warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id,
+      lines: [{ offerId: 'SKU-5', quantity: 1 }],
+    });
     const ozonOrder = await pulled(ozonId, posting.postingNumber);
-    await server.hub.db.execute(sql`insert into order_actions (order_id, action, actor) values (${ozonOrder}, 'confirm', 'test')`);
+    await server.hub.db.execute(
+      sql`insert into order_actions (order_id, action, actor) values (${ozonOrder}, 'confirm', 'test')`,
+    );
     expect((await order(ozonOrder)).available_actions).toEqual([]);
-    expect((await act(ozonOrder, 'cancel')).body.error).toMatchObject({ code: 'ORDER_ACTION_NOT_NOW', details: { pending: true } });
+    expect((await act(ozonOrder, 'cancel')).body.error).toMatchObject({
+      code: 'ORDER_ACTION_NOT_NOW',
+      details: { pending: true },
+    });
     expect((await act(orderId, 'refund')).status).toBe(400);
     expect((await rows(server.hub.db, sql`select 1 from order_actions where order_id = ${orderId}`)).length).toBe(0);
   });

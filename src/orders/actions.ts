@@ -34,7 +34,13 @@ const flow: Record<OrderActionName, { from: OrderStatus[]; to: OrderStatus }> = 
 
 export const orderActionBody = z
   .object({
-    tracking_number: z.string().trim().min(1).max(64).regex(/^[\x21-\x7E]+$/, 'letters, digits and signs').optional(),
+    tracking_number: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[\x21-\x7E]+$/, 'letters, digits and signs')
+      .optional(),
     carrier: z.string().trim().min(1).max(30).optional(),
     reason: z.string().trim().min(1).max(500).optional(),
   })
@@ -53,7 +59,11 @@ interface OrderRow {
 const declaredActions = (order: OrderRow): OrderActionName[] => {
   const module = order.account_id === null ? undefined : moduleFor(order.channel);
   const actions = module?.orderActions;
-  if (!actions || module.orderActionsApply?.({ postingNumber: order.posting_number, channelStatus: order.channel_status }) === false) return [];
+  if (
+    !actions ||
+    module.orderActionsApply?.({ postingNumber: order.posting_number, channelStatus: order.channel_status }) === false
+  )
+    return [];
   return orderActionNames.filter((a) => actions[a]);
 };
 
@@ -62,34 +72,62 @@ export const availableActions = (order: OrderRow, pending: boolean): OrderAction
   pending ? [] : declaredActions(order).filter((a) => flow[a].from.includes(order.status as OrderStatus));
 
 /** Queues an action; a channel without it, or an order not in a status for it, is a 409. Answers the request's row. */
-export async function requestOrderAction(hub: Hub, orderId: number, action: OrderActionName, body: OrderActionBody, actor: string) {
+export async function requestOrderAction(
+  hub: Hub,
+  orderId: number,
+  action: OrderActionName,
+  body: OrderActionBody,
+  actor: string,
+) {
   return hub.db.transaction(async (tx) => {
-    const [order] = await rows<OrderRow>(tx, sql`select account_id, channel, status, posting_number, channel_status from orders where id = ${orderId} for update`);
+    const [order] = await rows<OrderRow>(
+      tx,
+      sql`select account_id, channel, status, posting_number, channel_status from orders where id = ${orderId} for update`,
+    );
     if (!order) throw notFound('Order', orderId);
     const title = moduleFor(order.channel)?.connector.title ?? order.channel;
     if (!declaredActions(order).includes(action)) {
       throw new DomainError('ORDER_ACTION_UNSUPPORTED', `${title} does not let Sklad ${action} an order`, 409, {
-        channel: title, action, reason: action, order_id: orderId,
+        channel: title,
+        action,
+        reason: action,
+        order_id: orderId,
       });
     }
-    const [pending] = await rows<{ id: number }>(tx, sql`select id from order_actions where order_id = ${orderId} and state = 'queued'`);
+    const [pending] = await rows<{ id: number }>(
+      tx,
+      sql`select id from order_actions where order_id = ${orderId} and state = 'queued'`,
+    );
     if (pending || !flow[action].from.includes(order.status as OrderStatus)) {
       throw new DomainError(
         'ORDER_ACTION_NOT_NOW',
-        pending ? `Order ${orderId} waits for the channel's answer to an earlier action` : `Order ${orderId} is ${order.status}: it cannot ${action} now`,
+        pending
+          ? `Order ${orderId} waits for the channel's answer to an earlier action`
+          : `Order ${orderId} is ${order.status}: it cannot ${action} now`,
         409,
         { order_id: orderId, status: order.status, action, pending: Boolean(pending) },
       );
     }
     if (action === 'ship' && !body.tracking_number) {
-      throw new DomainError('VALIDATION_FAILED', 'tracking_number: a shipment needs its tracking number', 400, { field: 'tracking_number' });
+      throw new DomainError('VALIDATION_FAILED', 'tracking_number: a shipment needs its tracking number', 400, {
+        field: 'tracking_number',
+      });
     }
     const input = { trackingNumber: body.tracking_number, carrier: body.carrier, reason: body.reason };
-    const [made] = await rows<{ id: number }>(tx, sql`
-      insert into order_actions (order_id, action, input, actor) values (${orderId}, ${action}, ${JSON.stringify(input)}::jsonb, ${actor}) returning id`);
+    const [made] = await rows<{ id: number }>(
+      tx,
+      sql`
+      insert into order_actions (order_id, action, input, actor) values (${orderId}, ${action}, ${JSON.stringify(input)}::jsonb, ${actor}) returning id`,
+    );
     const id = Number(made.id);
     await addToOutbox(tx, { topic: ACTION_TOPIC, key: `OrderAction:${id}`, payload: { actionId: id, orderId } });
-    await recordOperation(tx, { entityType: 'order', entityId: orderId, action, actor, changes: { action: { before: null, after: { id, state: 'queued', ...input } } } });
+    await recordOperation(tx, {
+      entityType: 'order',
+      entityId: orderId,
+      action,
+      actor,
+      changes: { action: { before: null, after: { id, state: 'queued', ...input } } },
+    });
     return (await listOrderActions(tx, orderId)).find((a) => a.id === id)!;
   });
 }
@@ -107,15 +145,23 @@ interface OrderActionRow {
 }
 
 export async function listOrderActions(ex: Executor, orderId: number): Promise<OrderActionRow[]> {
-  const list = await rows<OrderActionRow>(ex, sql`
+  const list = await rows<OrderActionRow>(
+    ex,
+    sql`
     select id, action, input, state, channel_status, error, actor, iso(created_at) as created_at, iso(finished_at) as finished_at
-      from order_actions where order_id = ${orderId} order by id desc`);
+      from order_actions where order_id = ${orderId} order by id desc`,
+  );
   return list.map((a) => ({ ...a, id: Number(a.id) }));
 }
 
 /** The `order.action` consumer (src/assembly.ts registers it). */
 export function registerOrderActionFlow() {
-  defineOutboxConsumer(ACTION_TOPIC, runActions, { batchSize: 20, leaseMs: 30_000, backoffMs: 1_000, maxAttempts: MAX_ATTEMPTS });
+  defineOutboxConsumer(ACTION_TOPIC, runActions, {
+    batchSize: 20,
+    leaseMs: 30_000,
+    backoffMs: 1_000,
+    maxAttempts: MAX_ATTEMPTS,
+  });
 }
 
 async function runActions(hub: Hub, messages: OutboxMessage[]): Promise<OutboxOutcome> {
@@ -146,9 +192,12 @@ interface ActionJob {
 async function runAction(hub: Hub, m: OutboxMessage) {
   const id = Number(/^OrderAction:(\d+)$/.exec(m.key)?.[1]);
   if (!id) throw new PermanentJobError(`"${m.key}" names no order action (OrderAction:{id})`);
-  const [job] = await rows<ActionJob>(hub.db, sql`
+  const [job] = await rows<ActionJob>(
+    hub.db,
+    sql`
     select a.id, a.order_id, a.action, a.input, a.state, a.actor, o.account_id, o.external_id, o.posting_number, o.channel_status
-      from order_actions a join orders o on o.id = a.order_id where a.id = ${id}`);
+      from order_actions a join orders o on o.id = a.order_id where a.id = ${id}`,
+  );
   if (!job) throw new PermanentJobError(`Order action ${id} does not exist`);
   if (job.state !== 'queued') return;
   const orderId = Number(job.order_id);
@@ -159,25 +208,50 @@ async function runAction(hub: Hub, m: OutboxMessage) {
     const run = rt.module.orderActions?.[job.action];
     if (!run) throw new PermanentJobError(`${rt.connector.title} does not let Sklad ${job.action} an order`);
     const lines = await rows<{ sku: string; external_sku: string | null; quantity: number }>(
-      hub.db, sql`select sku, external_sku, quantity from order_lines where order_id = ${orderId} order by line_no`);
+      hub.db,
+      sql`select sku, external_sku, quantity from order_lines where order_id = ${orderId} order by line_no`,
+    );
     const target: OrderActionTarget = {
-      externalId: job.external_id, postingNumber: job.posting_number, channelStatus: job.channel_status,
+      externalId: job.external_id,
+      postingNumber: job.posting_number,
+      channelStatus: job.channel_status,
       lines: lines.map((l) => ({ sku: l.sku, externalSku: l.external_sku, quantity: Number(l.quantity) })),
     };
     const ctx = aboutOrders(rt.ctx, [job.external_id, job.posting_number]);
     const outcome = await guardCredentials(hub, accountId, () => run(ctx, target, job.input));
     await hub.db.transaction(async (tx) => {
-      await tx.execute(sql`update order_actions set state = 'done', channel_status = ${outcome.channelStatus}, error = null, finished_at = now() where id = ${id}`);
+      await tx.execute(
+        sql`update order_actions set state = 'done', channel_status = ${outcome.channelStatus}, error = null, finished_at = now() where id = ${id}`,
+      );
       await setOrderStatus(tx, orderId, flow[job.action].to, outcome.channelStatus, job.actor);
-      await recordOperation(tx, { entityType: 'order', entityId: orderId, action: job.action, actor: job.actor, changes: { action: { before: { id, state: 'queued' }, after: { id, state: 'done', channel_status: outcome.channelStatus } } } });
+      await recordOperation(tx, {
+        entityType: 'order',
+        entityId: orderId,
+        action: job.action,
+        actor: job.actor,
+        changes: {
+          action: {
+            before: { id, state: 'queued' },
+            after: { id, state: 'done', channel_status: outcome.channelStatus },
+          },
+        },
+      });
     });
   } catch (error) {
     const refused = error instanceof PermanentJobError || (error instanceof ChannelHttpError && !error.retryable);
     if (refused || m.attempt >= MAX_ATTEMPTS) {
       const reason = error instanceof Error ? error.message : String(error);
       await hub.db.transaction(async (tx) => {
-        await tx.execute(sql`update order_actions set state = 'failed', error = ${reason}, finished_at = now() where id = ${id} and state = 'queued'`);
-        await recordOperation(tx, { entityType: 'order', entityId: orderId, action: job.action, actor: job.actor, changes: { action: { before: { id, state: 'queued' }, after: { id, state: 'failed', error: reason } } } });
+        await tx.execute(
+          sql`update order_actions set state = 'failed', error = ${reason}, finished_at = now() where id = ${id} and state = 'queued'`,
+        );
+        await recordOperation(tx, {
+          entityType: 'order',
+          entityId: orderId,
+          action: job.action,
+          actor: job.actor,
+          changes: { action: { before: { id, state: 'queued' }, after: { id, state: 'failed', error: reason } } },
+        });
       });
       throw error instanceof PermanentJobError ? error : new PermanentJobError(reason, { cause: error });
     }

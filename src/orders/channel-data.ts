@@ -24,7 +24,10 @@ export const saleInput = z.object({
   kind: z.enum(['buyout', 'return']),
   quantity: z.number().int().min(1).max(1_000_000).default(1),
   amountMinor: z.number().int(),
-  currency: z.string().regex(/^[A-Z]{3}$/).default('RUB'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('RUB'),
   warehouseName: z.string().max(300).nullish(),
   soldAt: isoDate,
 });
@@ -59,7 +62,10 @@ const json = (value: unknown) => (value === undefined || value === null ? null :
 
 // `xmax = 0` is true only for a freshly inserted row: it tells new rows from updated ones in one statement.
 export async function upsertSales(ex: Executor, inputs: SaleInput[]): Promise<UpsertResult[]> {
-  return upsertEach(ex, inputs.map((i) => saleInput.parse(i)), (s) => sql`
+  return upsertEach(
+    ex,
+    inputs.map((i) => saleInput.parse(i)),
+    (s) => sql`
     insert into sales (account_id, channel, external_id, order_external_id, kind, product_id, sku, quantity,
                        amount_minor, currency, warehouse_name, sold_at, raw)
     values (${s.accountId}, ${s.channel}, ${s.externalId}, ${s.orderExternalId ?? null}, ${s.kind}, ${s.productId ?? null},
@@ -68,11 +74,15 @@ export async function upsertSales(ex: Executor, inputs: SaleInput[]): Promise<Up
     on conflict (channel, coalesce(account_id, 0), external_id) do update
        set kind = excluded.kind, amount_minor = excluded.amount_minor, quantity = excluded.quantity,
            product_id = coalesce(excluded.product_id, sales.product_id), raw = coalesce(excluded.raw, sales.raw)
-    returning id, (xmax = 0) as created`);
+    returning id, (xmax = 0) as created`,
+  );
 }
 
 export async function upsertReviews(ex: Executor, inputs: ReviewInput[]): Promise<UpsertResult[]> {
-  return upsertEach(ex, inputs.map((i) => reviewInput.parse(i)), (r) => sql`
+  return upsertEach(
+    ex,
+    inputs.map((i) => reviewInput.parse(i)),
+    (r) => sql`
     insert into reviews (account_id, channel, external_id, product_id, sku, product_name, rating, text, author, answered,
                          reviewed_at, raw)
     values (${r.accountId}, ${r.channel}, ${r.externalId}, ${r.productId ?? null}, ${r.sku ?? null}, ${r.productName ?? null},
@@ -80,21 +90,30 @@ export async function upsertReviews(ex: Executor, inputs: ReviewInput[]): Promis
     on conflict (channel, coalesce(account_id, 0), external_id) do update
        set rating = excluded.rating, text = excluded.text, answered = excluded.answered,
            product_id = coalesce(excluded.product_id, reviews.product_id)
-    returning id, (xmax = 0) as created`);
+    returning id, (xmax = 0) as created`,
+  );
 }
 
 export async function upsertClaims(ex: Executor, inputs: ClaimInput[]): Promise<UpsertResult[]> {
-  return upsertEach(ex, inputs.map((i) => claimInput.parse(i)), (c) => sql`
+  return upsertEach(
+    ex,
+    inputs.map((i) => claimInput.parse(i)),
+    (c) => sql`
     insert into claims (account_id, channel, external_id, order_external_id, product_id, sku, status, reason, claimed_at, raw)
     values (${c.accountId}, ${c.channel}, ${c.externalId}, ${c.orderExternalId ?? null}, ${c.productId ?? null},
             ${c.sku ?? null}, ${c.status}, ${c.reason ?? null}, ${c.claimedAt}, ${json(c.raw)}::jsonb)
     on conflict (channel, coalesce(account_id, 0), external_id) do update
        set status = excluded.status, reason = excluded.reason, updated_at = now()
-    returning id, (xmax = 0) as created`);
+    returning id, (xmax = 0) as created`,
+  );
 }
 
 /** Runs one upsert per row (each `returning id, created`), so a caller learns which rows are new. */
-async function upsertEach<T extends { externalId: string }>(ex: Executor, inputs: T[], upsert: (input: T) => SQL): Promise<UpsertResult[]> {
+async function upsertEach<T extends { externalId: string }>(
+  ex: Executor,
+  inputs: T[],
+  upsert: (input: T) => SQL,
+): Promise<UpsertResult[]> {
   const results: UpsertResult[] = [];
   for (const input of inputs) {
     const [row] = await rows<{ id: number; created: boolean }>(ex, upsert(input));

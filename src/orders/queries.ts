@@ -35,7 +35,8 @@ type OrderSort = (typeof orderSorts)[number];
 // Timestamps go into the cursor to the microsecond (iso() keeps milliseconds), so no row is skipped between pages.
 const microseconds = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const orderSort = (sort: OrderSort, desc: boolean): KeysetSort => {
-  const column = sort === 'ordered_at' ? sql`o.ordered_at` : sort === 'updated_at' ? sql`o.updated_at` : sql`o.total_minor`;
+  const column =
+    sort === 'ordered_at' ? sql`o.ordered_at` : sort === 'updated_at' ? sql`o.updated_at` : sql`o.total_minor`;
   const key = `${sort}:${desc ? 'desc' : 'asc'}`;
   if (sort === 'total_minor') return { key, column, id: sql`o.id`, desc, read: column, kind: 'integer' };
   return { key, column, id: sql`o.id`, desc, read: microseconds(column), kind: 'time' };
@@ -77,7 +78,12 @@ function orderWhere(f: Omit<OrderFilter, 'limit' | 'offset' | 'status'> & { stat
 }
 
 function anyIdIs(q: string): SQL {
-  const ids = [sql`o.external_id = ${q}`, sql`o.posting_number = ${q}`, sql`o.crm_id = ${q}`, sql`o.delivery_id = ${q}`];
+  const ids = [
+    sql`o.external_id = ${q}`,
+    sql`o.posting_number = ${q}`,
+    sql`o.crm_id = ${q}`,
+    sql`o.delivery_id = ${q}`,
+  ];
   if (/^\d{1,15}$/.test(q)) ids.push(sql`o.id = ${Number(q)}`);
   const posting = /^OZ-(.+)$/i.exec(q)?.[1];
   if (posting) ids.push(sql`o.posting_number = ${posting}`);
@@ -106,7 +112,15 @@ export async function listOrders(
 }
 
 export async function getOrder(ex: Executor, id: number) {
-  const [order] = await rows<OrderSummary & { customer: unknown; shipping: unknown; warehouse_id: number | null; crm_error: string | null; delivery_error: string | null }>(
+  const [order] = await rows<
+    OrderSummary & {
+      customer: unknown;
+      shipping: unknown;
+      warehouse_id: number | null;
+      crm_error: string | null;
+      delivery_error: string | null;
+    }
+  >(
     ex,
     sql`select ${orderColumns}, o.customer, o.shipping, o.warehouse_id, o.crm_error, o.delivery_error from orders o where o.id = ${id}`,
   );
@@ -161,7 +175,10 @@ interface CurrencySums {
 }
 
 /** Honest counts: cancelled orders are counted and shown, never filtered out (seed 001). */
-export async function orderStatistics(ex: Executor, f: Omit<OrderFilter, 'limit' | 'offset' | 'status' | 'q'>): Promise<OrderStatistics> {
+export async function orderStatistics(
+  ex: Executor,
+  f: Omit<OrderFilter, 'limit' | 'offset' | 'status' | 'q'>,
+): Promise<OrderStatistics> {
   const where = orderWhere(f);
   const groups = await rows<{ status: string; currency: string; n: number; minor: string }>(
     ex,

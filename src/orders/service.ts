@@ -56,7 +56,12 @@ export interface UpsertOrderResult {
  */
 export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Promise<UpsertOrderResult> {
   const order = orderInput.parse(input);
-  const [existing] = await rows<{ id: number; status: OrderStatus; warehouse_id: number | null; lines_revision: number }>(
+  const [existing] = await rows<{
+    id: number;
+    status: OrderStatus;
+    warehouse_id: number | null;
+    lines_revision: number;
+  }>(
     tx,
     sql`select id, status, warehouse_id, lines_revision from orders
          where channel = ${order.channel} and coalesce(account_id, 0) = ${order.accountId ?? 0} and external_id = ${order.externalId}
@@ -76,7 +81,11 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
     await insertLines(tx, created.id, order.lines);
     await addStatusHistory(tx, created.id, order.status, order.channelStatus ?? null, actor);
     if (holdsStock(order.status) && order.warehouseId) await writeOffLines(tx, created.id, order.warehouseId, 0, actor);
-    await addToOutbox(tx, { topic: 'order.created', key: created.id, payload: { status: order.status, accountId: order.accountId } });
+    await addToOutbox(tx, {
+      topic: 'order.created',
+      key: created.id,
+      payload: { status: order.status, accountId: order.accountId },
+    });
     await runOrderHooks(tx, stored(order, created.id, true, false));
     return { orderId: created.id, created: true, statusChanged: false, previousStatus: null };
   }
@@ -94,14 +103,21 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
     await addStatusHistory(tx, existing.id, order.status, order.channelStatus ?? null, actor);
     const warehouseId = existing.warehouse_id;
     const revision = existing.lines_revision + (linesChanged ? 1 : 0);
-    if (warehouseId && holdsStock(existing.status) && !holdsStock(order.status)) await returnLines(tx, existing.id, warehouseId, revision, actor);
-    if (warehouseId && !holdsStock(existing.status) && holdsStock(order.status)) await writeOffLines(tx, existing.id, warehouseId, revision, actor);
+    if (warehouseId && holdsStock(existing.status) && !holdsStock(order.status))
+      await returnLines(tx, existing.id, warehouseId, revision, actor);
+    if (warehouseId && !holdsStock(existing.status) && holdsStock(order.status))
+      await writeOffLines(tx, existing.id, warehouseId, revision, actor);
   }
   if (statusChanged || linesChanged) {
     await addToOutbox(tx, {
       topic: 'order.changed',
       key: existing.id,
-      payload: { status: order.status, previousStatus: existing.status, accountId: order.accountId, ...(linesChanged ? { linesChanged: true } : {}) },
+      payload: {
+        status: order.status,
+        previousStatus: existing.status,
+        accountId: order.accountId,
+        ...(linesChanged ? { linesChanged: true } : {}),
+      },
     });
   }
   await runOrderHooks(tx, stored(order, existing.id, false, statusChanged));
@@ -113,24 +129,53 @@ export async function upsertOrder(tx: Tx, input: OrderInput, actor: string): Pro
  * the same consequences as a pulled status change in upsertOrder (history, the stock returned on a
  * cancellation, `order.changed`, the flows' hooks). Answers whether the status changed.
  */
-export async function setOrderStatus(tx: Tx, orderId: number, status: OrderStatus, channelStatus: string | null, actor: string): Promise<boolean> {
-  const [o] = await rows<{ status: OrderStatus; warehouse_id: number | null; lines_revision: number; account_id: number | null; channel: string;
-    external_id: string; posting_number: string | null; shipping: Record<string, unknown> | null }>(
+export async function setOrderStatus(
+  tx: Tx,
+  orderId: number,
+  status: OrderStatus,
+  channelStatus: string | null,
+  actor: string,
+): Promise<boolean> {
+  const [o] = await rows<{
+    status: OrderStatus;
+    warehouse_id: number | null;
+    lines_revision: number;
+    account_id: number | null;
+    channel: string;
+    external_id: string;
+    posting_number: string | null;
+    shipping: Record<string, unknown> | null;
+  }>(
     tx,
     sql`select status, warehouse_id, lines_revision, account_id, channel, external_id, posting_number, shipping from orders where id = ${orderId} for update`,
   );
   if (!o) throw new Error(`Order ${orderId} does not exist`);
-  await tx.execute(sql`update orders set status = ${status}, channel_status = coalesce(${channelStatus}, channel_status), updated_at = now() where id = ${orderId}`);
+  await tx.execute(
+    sql`update orders set status = ${status}, channel_status = coalesce(${channelStatus}, channel_status), updated_at = now() where id = ${orderId}`,
+  );
   if (o.status === status) return false;
   await addStatusHistory(tx, orderId, status, channelStatus, actor);
   const warehouseId = o.warehouse_id === null ? null : Number(o.warehouse_id);
-  if (warehouseId && holdsStock(o.status) && !holdsStock(status)) await returnLines(tx, orderId, warehouseId, o.lines_revision, actor);
-  if (warehouseId && !holdsStock(o.status) && holdsStock(status)) await writeOffLines(tx, orderId, warehouseId, o.lines_revision, actor);
+  if (warehouseId && holdsStock(o.status) && !holdsStock(status))
+    await returnLines(tx, orderId, warehouseId, o.lines_revision, actor);
+  if (warehouseId && !holdsStock(o.status) && holdsStock(status))
+    await writeOffLines(tx, orderId, warehouseId, o.lines_revision, actor);
   const accountId = o.account_id === null ? null : Number(o.account_id);
-  await addToOutbox(tx, { topic: 'order.changed', key: orderId, payload: { status, previousStatus: o.status, accountId } });
+  await addToOutbox(tx, {
+    topic: 'order.changed',
+    key: orderId,
+    payload: { status, previousStatus: o.status, accountId },
+  });
   await runOrderHooks(tx, {
-    orderId, created: false, statusChanged: true, accountId, channel: o.channel, externalId: o.external_id,
-    postingNumber: o.posting_number, status, shipping: o.shipping,
+    orderId,
+    created: false,
+    statusChanged: true,
+    accountId,
+    channel: o.channel,
+    externalId: o.external_id,
+    postingNumber: o.posting_number,
+    status,
+    shipping: o.shipping,
   });
   return true;
 }
@@ -149,7 +194,13 @@ const stored = (order: z.output<typeof orderInput>, orderId: number, created: bo
 
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
-async function addStatusHistory(tx: Executor, orderId: number, status: string, channelStatus: string | null, actor: string) {
+async function addStatusHistory(
+  tx: Executor,
+  orderId: number,
+  status: string,
+  channelStatus: string | null,
+  actor: string,
+) {
   await tx.execute(sql`
     insert into order_status_history (order_id, status, channel_status, actor) values (${orderId}, ${status}, ${channelStatus}, ${actor})`);
 }
@@ -168,8 +219,10 @@ async function insertLines(tx: Executor, orderId: number, lines: OrderLine[]) {
 type StoredLineRow = { product_id: number | null; sku: string; quantity: number; price_minor: number };
 
 /** A line as a comparable key: its product, SKU, quantity and price. */
-const lineKey = (productId: number | null, sku: string, quantity: number, priceMinor: number) => `${productId ?? '-'}|${sku}|${quantity}|${priceMinor}`;
-const storedLineKey = (l: StoredLineRow) => lineKey(l.product_id === null ? null : Number(l.product_id), l.sku, Number(l.quantity), Number(l.price_minor));
+const lineKey = (productId: number | null, sku: string, quantity: number, priceMinor: number) =>
+  `${productId ?? '-'}|${sku}|${quantity}|${priceMinor}`;
+const storedLineKey = (l: StoredLineRow) =>
+  lineKey(l.product_id === null ? null : Number(l.product_id), l.sku, Number(l.quantity), Number(l.price_minor));
 const inputLineKey = (l: OrderLine) => lineKey(l.productId, l.sku, l.quantity, l.priceMinor);
 
 /** The same lines in another order are the same order (some channels list them in any order). */
@@ -189,7 +242,10 @@ async function replaceLinesIfChanged(
   lines: OrderLine[],
   actor: string,
 ): Promise<boolean> {
-  const current = await rows<StoredLineRow>(tx, sql`select product_id, sku, quantity, price_minor from order_lines where order_id = ${existing.id}`);
+  const current = await rows<StoredLineRow>(
+    tx,
+    sql`select product_id, sku, quantity, price_minor from order_lines where order_id = ${existing.id}`,
+  );
   if (sameLines(current.map(storedLineKey), lines.map(inputLineKey))) return false;
   const warehouseId = existing.warehouse_id;
   const heldStock = warehouseId !== null && holdsStock(existing.status);
@@ -213,7 +269,10 @@ interface StockLine {
 }
 
 const stockLines = (tx: Executor, orderId: number) =>
-  rows<StockLine>(tx, sql`select line_no, product_id, quantity from order_lines where order_id = ${orderId} and product_id is not null order by line_no`);
+  rows<StockLine>(
+    tx,
+    sql`select line_no, product_id, quantity from order_lines where order_id = ${orderId} and product_id is not null order by line_no`,
+  );
 
 /** How much is currently out for a line: sales written off minus returns booked, by their references. */
 async function outstanding(tx: Executor, orderId: number, revision: number, lineNo: number): Promise<number> {
@@ -248,10 +307,18 @@ async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, revis
     // A savepoint: a shortage found at write time must not abort the order's transaction.
     try {
       await tx.transaction((sp) =>
-        recordMovement(sp, {
-          type: 'sale', productId: line.product_id, warehouseId, quantity,
-          reason: `order ${orderId}`, reference: `${lineRef(orderId, revision, line.line_no)}:sale:${n}`,
-        }, actor),
+        recordMovement(
+          sp,
+          {
+            type: 'sale',
+            productId: line.product_id,
+            warehouseId,
+            quantity,
+            reason: `order ${orderId}`,
+            reference: `${lineRef(orderId, revision, line.line_no)}:sale:${n}`,
+          },
+          actor,
+        ),
       );
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'STOCK_INSUFFICIENT') throw error;
@@ -261,15 +328,30 @@ async function writeOffLines(tx: Tx, orderId: number, warehouseId: number, revis
   if (notes.length) await tx.execute(sql`update orders set stock_note = ${notes.join('; ')} where id = ${orderId}`);
 }
 
-async function returnLines(tx: Tx, orderId: number, warehouseId: number, revision: number, actor: string, why = 'cancelled') {
+async function returnLines(
+  tx: Tx,
+  orderId: number,
+  warehouseId: number,
+  revision: number,
+  actor: string,
+  why = 'cancelled',
+) {
   const n = await cycle(tx, orderId);
   for (const line of await stockLines(tx, orderId)) {
     const out = await outstanding(tx, orderId, revision, line.line_no);
     if (out <= 0) continue;
-    await recordMovement(tx, {
-      type: 'return', productId: line.product_id, warehouseId, quantity: out,
-      reason: `order ${orderId} ${why}`, reference: `${lineRef(orderId, revision, line.line_no)}:return:${n}`,
-    }, actor);
+    await recordMovement(
+      tx,
+      {
+        type: 'return',
+        productId: line.product_id,
+        warehouseId,
+        quantity: out,
+        reason: `order ${orderId} ${why}`,
+        reference: `${lineRef(orderId, revision, line.line_no)}:return:${n}`,
+      },
+      actor,
+    );
   }
 }
 
@@ -294,12 +376,16 @@ interface ExistingOrder {
 export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string): Promise<UpsertOrderResult[]> {
   const orders = inputs.map((i) => orderInput.parse(i));
   if (!orders.length) return [];
-  const keyOf = (o: { channel: string; accountId: number | null; externalId: string }) => `${o.channel}\u0000${o.accountId ?? 0}\u0000${o.externalId}`;
-  if (new Set(orders.map(keyOf)).size !== orders.length) throw new Error('upsertOrders: an order is named twice in one chunk');
+  const keyOf = (o: { channel: string; accountId: number | null; externalId: string }) =>
+    `${o.channel}\u0000${o.accountId ?? 0}\u0000${o.externalId}`;
+  if (new Set(orders.map(keyOf)).size !== orders.length)
+    throw new Error('upsertOrders: an order is named twice in one chunk');
   const channels = orders.map((o) => o.channel);
   const accounts = orders.map((o) => o.accountId ?? 0);
   const externalIds = orders.map((o) => o.externalId);
-  const found = await rows<ExistingOrder & { channel: string; account: number }>(tx, sql`
+  const found = await rows<ExistingOrder & { channel: string; account: number }>(
+    tx,
+    sql`
     select o.id, o.channel, coalesce(o.account_id, 0) as account, o.external_id, o.status, o.warehouse_id
       from orders o
       join unnest(${sql.param(channels)}::text[], ${sql.param(accounts)}::bigint[], ${sql.param(externalIds)}::text[]) as k(channel, account, external_id)
@@ -308,12 +394,21 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
      where o.channel = any(${sql.param([...new Set(channels)])}::text[]) and coalesce(o.account_id, 0) = any(${sql.param([...new Set(accounts)])}::bigint[])
        and o.external_id = any(${sql.param(externalIds)}::text[])
      order by o.id
-       for update of o`);
-  const existing = new Map(found.map((e) => [keyOf({ channel: e.channel, accountId: Number(e.account), externalId: e.external_id }), { ...e, id: Number(e.id), warehouse_id: e.warehouse_id === null ? null : Number(e.warehouse_id) }]));
+       for update of o`,
+  );
+  const existing = new Map(
+    found.map((e) => [
+      keyOf({ channel: e.channel, accountId: Number(e.account), externalId: e.external_id }),
+      { ...e, id: Number(e.id), warehouse_id: e.warehouse_id === null ? null : Number(e.warehouse_id) },
+    ]),
+  );
   const storedLines = new Map<number, string[]>();
   if (found.length) {
-    const current = await rows<StoredLineRow & { order_id: number }>(tx, sql`
-      select order_id, product_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(found.map((e) => Number(e.id)))}::bigint[])`);
+    const current = await rows<StoredLineRow & { order_id: number }>(
+      tx,
+      sql`
+      select order_id, product_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(found.map((e) => Number(e.id)))}::bigint[])`,
+    );
     for (const l of current) {
       const id = Number(l.order_id);
       if (!storedLines.has(id)) storedLines.set(id, []);
@@ -348,7 +443,9 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
 
   if (fresh.length) {
     const list = fresh.map((i) => orders[i]);
-    const made = await rows<{ id: number; external_id: string }>(tx, sql`
+    const made = await rows<{ id: number; external_id: string }>(
+      tx,
+      sql`
       insert into orders (account_id, channel, external_id, posting_number, status, channel_status, ordered_at,
                           currency, total_minor, warehouse_id, customer, shipping, raw)
       select account_id, channel, external_id, posting_number, status, channel_status, ordered_at,
@@ -363,7 +460,8 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
              as v(account_id, channel, external_id, posting_number, status, channel_status, ordered_at, currency, total_minor,
                   warehouse_id, customer, shipping, raw)
       on conflict do nothing
-      returning id, external_id`);
+      returning id, external_id`,
+    );
     const idOf = new Map(made.map((m) => [m.external_id, Number(m.id)]));
     const lines: { orderId: number; lineNo: number; line: OrderLine }[] = [];
     for (const i of fresh) {
@@ -412,7 +510,11 @@ export async function upsertOrders(tx: Tx, inputs: OrderInput[], actor: string):
       const statusChanged = before.status !== order.status;
       if (statusChanged) {
         actorHistory.push({ orderId: before.id, status: order.status, channelStatus: order.channelStatus ?? null });
-        announce('order.changed', before.id, { status: order.status, previousStatus: before.status, accountId: order.accountId });
+        announce('order.changed', before.id, {
+          status: order.status,
+          previousStatus: before.status,
+          accountId: order.accountId,
+        });
       }
       results[i] = { orderId: before.id, created: false, statusChanged, previousStatus: before.status };
     }

@@ -19,7 +19,9 @@ const enqueuePricePush = (ex: Executor, accountId: number, runAt?: Date) =>
   enqueueJob(ex, { type: 'pricing.push', accountId, payload: { accountId }, key: `pricing.push:${accountId}`, runAt });
 
 const pricePushFailed = (summary: PricePushSummary) =>
-  new JobError(summary.failure ?? `${summary.failed} price(s) could not be pushed yet`, { retryAfterMs: summary.retryAfterMs });
+  new JobError(summary.failure ?? `${summary.failed} price(s) could not be pushed yet`, {
+    retryAfterMs: summary.retryAfterMs,
+  });
 
 /** Registers the price push job, the 'price.changed' consumer and the match hook (src/assembly.ts). */
 export function registerPricingJobs() {
@@ -27,12 +29,16 @@ export function registerPricingJobs() {
     if (await markMatchedForPrices(ex, accountId, listingIds)) await enqueuePricePush(ex, accountId);
   });
 
-  defineJobType('pricing.push', async ({ hub, job, signal }) => {
-    const accountId = Number((job.payload as { accountId: number }).accountId);
-    await withSyncRun(hub, { type: 'pricing.push', accountId, jobId: job.id }, (run) =>
-      pushUntilDone(accountId, () => pushPendingPrices(hub, accountId, { run, signal }), pricePushFailed, signal),
-    );
-  }, { leaseMs: 10_000, maxAttempts: 20 });
+  defineJobType(
+    'pricing.push',
+    async ({ hub, job, signal }) => {
+      const accountId = Number((job.payload as { accountId: number }).accountId);
+      await withSyncRun(hub, { type: 'pricing.push', accountId, jobId: job.id }, (run) =>
+        pushUntilDone(accountId, () => pushPendingPrices(hub, accountId, { run, signal }), pricePushFailed, signal),
+      );
+    },
+    { leaseMs: 10_000, maxAttempts: 20 },
+  );
 
   defineOutboxConsumer(
     'price.changed',
@@ -47,11 +53,14 @@ export function registerPricingJobs() {
         else all.push(id);
       }
       const accounts = new Set(await markPricesChanged(hub.db, [...new Set(all)]));
-      for (const [accountId, ids] of perAccount) for (const a of await markPricesChanged(hub.db, ids, accountId)) accounts.add(a);
+      for (const [accountId, ids] of perAccount)
+        for (const a of await markPricesChanged(hub.db, ids, accountId)) accounts.add(a);
       await Promise.all(
         [...accounts].map(async (accountId) => {
           try {
-            const summary = await withSyncRun(hub, { type: 'pricing.push', accountId }, (run) => pushPendingPrices(hub, accountId, { run }));
+            const summary = await withSyncRun(hub, { type: 'pricing.push', accountId }, (run) =>
+              pushPendingPrices(hub, accountId, { run }),
+            );
             const runAt = summary.retryAfterMs ? new Date(Date.now() + summary.retryAfterMs) : undefined;
             if (summary.busy || summary.remaining) await enqueuePricePush(hub.db, accountId, runAt);
           } catch (error) {

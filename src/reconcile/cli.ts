@@ -35,7 +35,14 @@ export function reconcileCommands(program: Command) {
       if (options.json) console.log(JSON.stringify(summary, null, 2));
       else {
         const r = summary.read;
-        console.log(say('cli.reconcile.run', { id: summary.run_id, status: statusWord(summary.status), ...r, waited: summary.waited_ms }));
+        console.log(
+          say('cli.reconcile.run', {
+            id: summary.run_id,
+            status: statusWord(summary.status),
+            ...r,
+            waited: summary.waited_ms,
+          }),
+        );
         console.log(say('cli.reconcile.found', { ...summary }));
         for (const p of summary.problems) console.log(say('cli.reconcile.notChecked', { problem: p }));
       }
@@ -54,17 +61,35 @@ export function reconcileCommands(program: Command) {
       type Found = Awaited<ReturnType<typeof listFindings>>;
       const found = await viaHubOrDatabase({
         hub: async (api) =>
-          (await api.get('/findings', z.object({ items: z.array(shaped<Found[number]>('id', 'kind', 'account_id', 'detail')) }), {
-            state: filter.state, kind: filter.kind, account_id: filter.account_id,
-          })).items,
+          (
+            await api.get(
+              '/findings',
+              z.object({ items: z.array(shaped<Found[number]>('id', 'kind', 'account_id', 'detail')) }),
+              {
+                state: filter.state,
+                kind: filter.kind,
+                account_id: filter.account_id,
+              },
+            )
+          ).items,
         database: (hub) => listFindings(hub.db, filter),
       });
       if (options.json) return console.log(JSON.stringify(found, null, 2));
       if (!found.length) return console.log(say('cli.reconcile.none', { state: filter.state }));
       console.log(
         table(
-          (['id', 'kind', 'account', 'order', 'fix', 'since', 'detail'] as const).map((c) => say(`cli.reconcile.col.${c}`)),
-          found.map((f) => [`#${f.id}`, f.kind, f.account_name ?? f.account_id, f.order_id ? say('cli.reconcile.order', { id: f.order_id }) : f.key, `${f.fix ?? '-'}${f.safe ? say('cli.reconcile.safe') : ''}`, f.first_seen_at, f.detail]),
+          (['id', 'kind', 'account', 'order', 'fix', 'since', 'detail'] as const).map((c) =>
+            say(`cli.reconcile.col.${c}`),
+          ),
+          found.map((f) => [
+            `#${f.id}`,
+            f.kind,
+            f.account_name ?? f.account_id,
+            f.order_id ? say('cli.reconcile.order', { id: f.order_id }) : f.key,
+            `${f.fix ?? '-'}${f.safe ? say('cli.reconcile.safe') : ''}`,
+            f.first_seen_at,
+            f.detail,
+          ]),
         ),
       );
     });

@@ -56,7 +56,13 @@ export type FindingFilter = z.infer<typeof findingFilter>;
 const columns = sql`f.id, f.account_id, a.name as account_name, a.channel, f.order_id, f.kind, f.key, f.ids, f.detail, f.fix, f.safe, f.state,
   f.fix_error, iso(f.first_seen_at) as first_seen_at, iso(f.last_seen_at) as last_seen_at, iso(f.closed_at) as closed_at, f.run_id`;
 
-const normal = (f: FindingRow): FindingRow => ({ ...f, id: Number(f.id), account_id: Number(f.account_id), order_id: f.order_id === null ? null : Number(f.order_id), run_id: f.run_id === null ? null : Number(f.run_id) });
+const normal = (f: FindingRow): FindingRow => ({
+  ...f,
+  id: Number(f.id),
+  account_id: Number(f.account_id),
+  order_id: f.order_id === null ? null : Number(f.order_id),
+  run_id: f.run_id === null ? null : Number(f.run_id),
+});
 
 export async function listFindings(ex: Executor, f: FindingFilter): Promise<FindingRow[]> {
   const found = await rows<FindingRow>(
@@ -77,7 +83,10 @@ export async function openFindingCount(ex: Executor): Promise<number> {
 }
 
 async function getFinding(ex: Executor, id: number): Promise<FindingRow> {
-  const [f] = await rows<FindingRow>(ex, sql`select ${columns} from findings f left join channel_accounts a on a.id = f.account_id where f.id = ${id}`);
+  const [f] = await rows<FindingRow>(
+    ex,
+    sql`select ${columns} from findings f left join channel_accounts a on a.id = f.account_id where f.id = ${id}`,
+  );
   if (!f) throw notFound('Finding', id);
   return normal(f);
 }
@@ -85,8 +94,15 @@ async function getFinding(ex: Executor, id: number): Promise<FindingRow> {
 /** Applies the finding's fix as `actor`; the finding is then `fixed` (a later run closes it, or opens it again), or keeps the fix's error. */
 export async function applyFix(hub: Hub, id: number, actor: string): Promise<FindingRow & { result?: unknown }> {
   const f = await getFinding(hub.db, id);
-  if (f.state === 'closed') throw new DomainError('FINDING_CLOSED', `Finding ${id} is closed: a later check no longer saw it`, 409, { finding_id: id });
-  if (!f.fix) throw new DomainError('FINDING_NO_FIX', `Finding ${id} (${f.kind}) has no automatic fix: check it by hand`, 409, { finding_id: id, kind: f.kind });
+  if (f.state === 'closed')
+    throw new DomainError('FINDING_CLOSED', `Finding ${id} is closed: a later check no longer saw it`, 409, {
+      finding_id: id,
+    });
+  if (!f.fix)
+    throw new DomainError('FINDING_NO_FIX', `Finding ${id} (${f.kind}) has no automatic fix: check it by hand`, 409, {
+      finding_id: id,
+      kind: f.kind,
+    });
   try {
     const result = await runFix(hub, f, actor);
     await hub.db.execute(sql`update findings set state = 'fixed', fix_error = null where id = ${id}`);
@@ -109,7 +125,12 @@ function runFix(hub: Hub, f: FindingRow, actor: string) {
     case 'retry_delivery':
       return retryPackage(hub, Number(ids.package_id), {}, actor);
     default:
-      throw new DomainError('FINDING_NO_FIX', `Finding ${f.id} (${f.kind}) has no automatic fix: check it by hand`, 409, { finding_id: f.id, kind: f.kind });
+      throw new DomainError(
+        'FINDING_NO_FIX',
+        `Finding ${f.id} (${f.kind}) has no automatic fix: check it by hand`,
+        409,
+        { finding_id: f.id, kind: f.kind },
+      );
   }
 }
 

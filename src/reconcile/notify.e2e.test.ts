@@ -30,10 +30,16 @@ describeEachDatabase('reconciliation: new findings notify who asked', (t) => {
   let accountId = 0;
   const closers: (() => Promise<void>)[] = [];
   const place = { order: () => '' };
-  const sent = (chat: number) => tg.log.filter((e) => e.path.endsWith('/sendMessage') && (e.body as { chat_id?: number })?.chat_id === chat);
+  const sent = (chat: number) =>
+    tg.log.filter((e) => e.path.endsWith('/sendMessage') && (e.body as { chat_id?: number })?.chat_id === chat);
   const drain = async () => {
     await deliverDue(hub, telegram, { backoffMs: 1 });
-    return (await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from deliveries where status in ('pending', 'sending')`))[0].n;
+    return (
+      await rows<{ n: number }>(
+        hub.db,
+        sql`select count(*)::int as n from deliveries where status in ('pending', 'sending')`,
+      )
+    )[0].n;
   };
 
   beforeAll(async () => {
@@ -43,11 +49,26 @@ describeEachDatabase('reconciliation: new findings notify who asked', (t) => {
     closers.push(kaspiServer.close, async () => (tg.state.wakeAll(), tgServer.close()));
     telegram = telegramSender(telegramApi({ token: tg.token, apiRoot: tgServer.url, timeoutSeconds: 1 }));
     const shop = kaspi.state.addShop({ merchantId: '30000002', name: 'Kaspi shop' });
-    accountId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'kaspi', name: 'Kaspi Almaty', baseUrl: `${kaspiServer.url}/shop/api/v2`, credentials: { token: shop.token }, settings: { merchantId: '30000002', requestsPerSecond: 50 },
-    }, 'test')).id;
-    place.order = () => shop.addOrder({ entries: [{ sku: 'SKU-1', price: 1500, quantity: 1 }], at: Date.now() - 1000 }).code;
-    for (const [id, name] of [[ASKED, 'Асель'], [QUIET, 'Тимур']] as const) {
+    accountId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'kaspi',
+          name: 'Kaspi Almaty',
+          baseUrl: `${kaspiServer.url}/shop/api/v2`,
+          credentials: { token: shop.token },
+          settings: { merchantId: '30000002', requestsPerSecond: 50 },
+        },
+        'test',
+      )
+    ).id;
+    place.order = () =>
+      shop.addOrder({ entries: [{ sku: 'SKU-1', price: 1500, quantity: 1 }], at: Date.now() - 1000 }).code;
+    for (const [id, name] of [
+      [ASKED, 'Асель'],
+      [QUIET, 'Тимур'],
+    ] as const) {
       tg.state.addUser({ id, first_name: name });
       const { user } = await upsertUser(hub.db, { telegram_id: id, first_name: name });
       await addMember(hub.db, accountId, user.id);
@@ -68,12 +89,14 @@ describeEachDatabase('reconciliation: new findings notify who asked', (t) => {
     expect(sent(ASKED)).toEqual([]);
 
     // Sklad's copy of one order says cancelled (Kaspi: still new); another order the pull never read.
-    await hub.db.execute(sql`update orders set status = 'cancelled' where account_id = ${accountId} and external_id = ${changed}`);
+    await hub.db.execute(
+      sql`update orders set status = 'cancelled' where account_id = ${accountId} and external_id = ${changed}`,
+    );
     place.order();
     const first = await reconcileOrders(hub, accountId);
     expect(first).toMatchObject({ status: 'succeeded', found: 2, new: 2 });
     await expect.poll(drain, { timeout: 20_000, interval: 20 }).toBe(0);
-    const messages = sent(ASKED).map((e) => (e.body as { text: string; parse_mode: string }));
+    const messages = sent(ASKED).map((e) => e.body as { text: string; parse_mode: string });
     expect(messages).toHaveLength(1);
     expect(messages[0].parse_mode).toBe('HTML');
     expect(messages[0].text).toContain('Сверка нашла расхождения');

@@ -74,10 +74,17 @@ interface SkladOrder {
   stored_ms: number;
 }
 
-export async function reconcileOrders(hub: Hub, accountId: number, options: { days?: number; jobId?: number | null; signal?: AbortSignal } = {}): Promise<ReconcileSummary> {
+export async function reconcileOrders(
+  hub: Hub,
+  accountId: number,
+  options: { days?: number; jobId?: number | null; signal?: AbortSignal } = {},
+): Promise<ReconcileSummary> {
   return withSyncRun(hub, { type: RECONCILE_JOB, accountId, jobId: options.jobId }, async (run) => {
     const to = new Date();
-    const window = { from: new Date(to.getTime() - (options.days ?? DEFAULT_DAYS) * 86_400_000).toISOString(), to: to.toISOString() };
+    const window = {
+      from: new Date(to.getTime() - (options.days ?? DEFAULT_DAYS) * 86_400_000).toISOString(),
+      to: to.toISOString(),
+    };
     const runtime = await accountRuntime(hub, accountId, { syncRunId: run.id, run, signal: options.signal });
     const waitedBefore = new Map<number, number>();
     const waitOf = (id: number) => {
@@ -112,10 +119,20 @@ export async function reconcileOrders(hub: Hub, accountId: number, options: { da
     for (const f of stored.filter((s) => s.safe && s.state === 'open')) {
       if (await applyFix(hub, f.id, RECONCILER).then((r) => r.state === 'fixed')) fixed++;
     }
-    await announceNew(hub, runtime, run.id, stored.filter((s) => s.created));
+    await announceNew(
+      hub,
+      runtime,
+      run.id,
+      stored.filter((s) => s.created),
+    );
     const waited = Math.round([...waitedBefore].reduce((sum, [id, before]) => sum + bucketWaitMs(id) - before, 0));
     await hub.db.execute(sql`update sync_runs set waited_ms = ${waited} where id = ${run.id}`);
-    run.add({ fetched: read.channel, created: stored.filter((s) => s.created).length, updated: fixed, failed: problems.length });
+    run.add({
+      fetched: read.channel,
+      created: stored.filter((s) => s.created).length,
+      updated: fixed,
+      failed: problems.length,
+    });
     return {
       run_id: run.id,
       status: problems.length ? 'partial' : 'succeeded',
@@ -131,21 +148,37 @@ export async function reconcileOrders(hub: Hub, accountId: number, options: { da
   });
 }
 
-async function skladOrders(ex: Executor, accountId: number, window: { from: string; to: string }): Promise<SkladOrder[]> {
+async function skladOrders(
+  ex: Executor,
+  accountId: number,
+  window: { from: string; to: string },
+): Promise<SkladOrder[]> {
   const found = await rows<SkladOrder>(
     ex,
     sql`select id, channel, account_id, external_id, posting_number, status, currency, total_minor, crm_state, crm_id,
                extract(epoch from now() - created_at) * 1000 as stored_ms
           from orders where account_id = ${accountId} and ordered_at >= ${window.from}::timestamptz and ordered_at < ${window.to}::timestamptz`,
   );
-  return found.map((o) => ({ ...o, id: Number(o.id), account_id: Number(o.account_id), total_minor: Number(o.total_minor), stored_ms: Number(o.stored_ms) }));
+  return found.map((o) => ({
+    ...o,
+    id: Number(o.id),
+    account_id: Number(o.account_id),
+    total_minor: Number(o.total_minor),
+    stored_ms: Number(o.stored_ms),
+  }));
 }
 
 /**
  * The channel's list against Sklad's orders: missing, status, amount or lines differing (lines
  * only where the list carries them: Kaspi's does not). A channel with no list is not checked.
  */
-async function channelSide(hub: Hub, runtime: AccountRuntime, window: { from: string; to: string }, orders: SkladOrder[], read: { channel: number }): Promise<SideResult | null> {
+async function channelSide(
+  hub: Hub,
+  runtime: AccountRuntime,
+  window: { from: string; to: string },
+  orders: SkladOrder[],
+  read: { channel: number },
+): Promise<SideResult | null> {
   const { connector, ctx } = runtime;
   if (!connector.listOrders) return null;
   const facts: OrderFact[] = [];
@@ -155,28 +188,59 @@ async function channelSide(hub: Hub, runtime: AccountRuntime, window: { from: st
   read.channel = facts.length;
   const byExternal = new Map(orders.map((o) => [o.external_id, o]));
   const stored = new Map<string, { id: number; status: string; total_minor: number } | null>();
-  for (const fact of facts) stored.set(fact.externalId, byExternal.get(fact.externalId) ?? (await storedOrder(hub.db, runtime.account.id, fact.externalId)));
-  const lines = await orderLines(hub.db, [...stored.values()].flatMap((o) => (o ? [o.id] : [])));
+  for (const fact of facts)
+    stored.set(
+      fact.externalId,
+      byExternal.get(fact.externalId) ?? (await storedOrder(hub.db, runtime.account.id, fact.externalId)),
+    );
+  const lines = await orderLines(
+    hub.db,
+    [...stored.values()].flatMap((o) => (o ? [o.id] : [])),
+  );
   // A channel that cannot fetch one order (WB) offers no re-import: its findings wait for its next pull.
   const reimport = connector.fetchOrder ? ('reimport' as const) : null;
   const seen: Seen[] = [];
   for (const fact of facts) {
     const order = stored.get(fact.externalId) ?? null;
     const number = fact.postingNumber ?? fact.externalId;
-    const ids = { channel: runtime.account.channel, external_id: fact.externalId, posting_number: fact.postingNumber ?? null, order_id: order?.id ?? null };
+    const ids = {
+      channel: runtime.account.channel,
+      external_id: fact.externalId,
+      posting_number: fact.postingNumber ?? null,
+      order_id: order?.id ?? null,
+    };
     const add = (kind: FindingKind, detail: string, safe = false) =>
-      seen.push({ kind, key: fact.externalId, orderId: order?.id ?? null, ids, detail, fix: reimport, safe: safe && reimport !== null });
+      seen.push({
+        kind,
+        key: fact.externalId,
+        orderId: order?.id ?? null,
+        ids,
+        detail,
+        fix: reimport,
+        safe: safe && reimport !== null,
+      });
     if (!order) {
       add('missing_in_sklad', `${connector.title} has order ${number} (${fact.status}), Sklad has none`, true);
       continue;
     }
-    if (order.status !== fact.status) add('status_differs', `${connector.title} says ${fact.status} (${fact.channelStatus ?? ''}), Sklad says ${order.status}`);
+    if (order.status !== fact.status)
+      add(
+        'status_differs',
+        `${connector.title} says ${fact.status} (${fact.channelStatus ?? ''}), Sklad says ${order.status}`,
+      );
     if (order.total_minor !== fact.totalMinor) {
-      add('amount_differs', `${connector.title} total ${fact.totalMinor}, Sklad's ${order.total_minor} (minor units, ${fact.currency})`);
+      add(
+        'amount_differs',
+        `${connector.title} total ${fact.totalMinor}, Sklad's ${order.total_minor} (minor units, ${fact.currency})`,
+      );
     }
     if (fact.lines.length) {
       const differ = lineDifference(fact.lines, lines.get(order.id) ?? []);
-      if (differ) add('lines_differ', `${connector.title}'s lines differ from Sklad's (SKU × quantity @ price in minor units, ${fact.currency}): ${differ}`);
+      if (differ)
+        add(
+          'lines_differ',
+          `${connector.title}'s lines differ from Sklad's (SKU × quantity @ price in minor units, ${fact.currency}): ${differ}`,
+        );
     }
   }
   const checked = [...new Set([...facts.map((f) => f.externalId), ...orders.map((o) => o.external_id)])];
@@ -193,10 +257,16 @@ interface StoredLine {
 async function orderLines(ex: Executor, orderIds: number[]): Promise<Map<number, StoredLine[]>> {
   const byOrder = new Map<number, StoredLine[]>();
   if (!orderIds.length) return byOrder;
-  const found = await rows<StoredLine>(ex, sql`select order_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(orderIds)}::bigint[]) order by order_id, line_no`);
+  const found = await rows<StoredLine>(
+    ex,
+    sql`select order_id, sku, quantity, price_minor from order_lines where order_id = any(${sql.param(orderIds)}::bigint[]) order by order_id, line_no`,
+  );
   for (const l of found) {
     const id = Number(l.order_id);
-    byOrder.set(id, [...(byOrder.get(id) ?? []), { ...l, order_id: id, quantity: Number(l.quantity), price_minor: Number(l.price_minor) }]);
+    byOrder.set(id, [
+      ...(byOrder.get(id) ?? []),
+      { ...l, order_id: id, quantity: Number(l.quantity), price_minor: Number(l.price_minor) },
+    ]);
   }
   return byOrder;
 }
@@ -209,7 +279,8 @@ function lineDifference(channel: OrderLineFact[], sklad: StoredLine[]): string |
   const count = (items: string[]) => items.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
   const theirs = count(channel.map((l) => `${l.sku} × ${l.quantity} @ ${l.priceMinor}`));
   const ours = count(sklad.map((l) => `${l.sku} × ${l.quantity} @ ${l.price_minor}`));
-  const only = (a: Map<string, number>, b: Map<string, number>) => [...a].flatMap(([k, n]) => Array<string>(Math.max(0, n - (b.get(k) ?? 0))).fill(k));
+  const only = (a: Map<string, number>, b: Map<string, number>) =>
+    [...a].flatMap(([k, n]) => Array<string>(Math.max(0, n - (b.get(k) ?? 0))).fill(k));
   const [channelOnly, skladOnly] = [only(theirs, ours), only(ours, theirs)];
   if (!channelOnly.length && !skladOnly.length) return null;
   return `channel: ${channelOnly.join(', ') || '—'}; Sklad: ${skladOnly.join(', ') || '—'}`;
@@ -229,14 +300,25 @@ function decimalToMinor(amount: string, currency: string): number | null {
 
 /** An order listed by the channel but ordered outside Sklad's window (its clock and the channel's differ): looked up by its id. */
 async function storedOrder(ex: Executor, accountId: number, externalId: string) {
-  const [o] = await rows<{ id: number; status: string; total_minor: number }>(ex, sql`select id, status, total_minor from orders where account_id = ${accountId} and external_id = ${externalId}`);
+  const [o] = await rows<{ id: number; status: string; total_minor: number }>(
+    ex,
+    sql`select id, status, total_minor from orders where account_id = ${accountId} and external_id = ${externalId}`,
+  );
   return o ? { ...o, id: Number(o.id), total_minor: Number(o.total_minor) } : null;
 }
 
 /** Sklad's orders against their deals: none, or in another stage than the order's status maps to. No CRM: not checked. */
-async function crmSide(hub: Hub, orders: SkladOrder[], read: { deals: number }, waitOf: (id: number) => void): Promise<SideResult | null> {
+async function crmSide(
+  hub: Hub,
+  orders: SkladOrder[],
+  read: { deals: number },
+  waitOf: (id: number) => void,
+): Promise<SideResult | null> {
   const due = orders.filter((o) => o.crm_state === 'sent' || o.stored_ms > CRM_GRACE_MS);
-  const targets = await crmTargets(hub.db, due.map((o) => o.id));
+  const targets = await crmTargets(
+    hub.db,
+    due.map((o) => o.id),
+  );
   if (!targets.size) return null;
   const seen: Seen[] = [];
   const checked: string[] = [];
@@ -264,21 +346,49 @@ async function crmSide(hub: Hub, orders: SkladOrder[], read: { deals: number }, 
       const key = orderKey(o);
       checked.push(key);
       const deal = deals.get(key);
-      const ids = { order_id: o.id, key, external_id: o.external_id, posting_number: o.posting_number, crm_account_id: crmAccountId, deal_id: deal?.dealId ?? o.crm_id };
+      const ids = {
+        order_id: o.id,
+        key,
+        external_id: o.external_id,
+        posting_number: o.posting_number,
+        crm_account_id: crmAccountId,
+        deal_id: deal?.dealId ?? o.crm_id,
+      };
       const wanted = targets.get(o.id)!.stageMap[o.status];
       if (!deal) {
-        seen.push({ kind: 'no_deal', key, orderId: o.id, ids, detail: `${runtime.connector.title} has no deal with key ${key}`, fix: 're_export', safe: true });
+        seen.push({
+          kind: 'no_deal',
+          key,
+          orderId: o.id,
+          ids,
+          detail: `${runtime.connector.title} has no deal with key ${key}`,
+          fix: 're_export',
+          safe: true,
+        });
       } else {
         if (wanted && deal.stageId !== wanted) {
-          seen.push({ kind: 'deal_differs', key, orderId: o.id, ids, detail: `Deal ${deal.dealId} is in stage ${deal.stageId ?? '—'}, order status ${o.status} maps to ${wanted}`, fix: 'change_status', safe: false });
+          seen.push({
+            kind: 'deal_differs',
+            key,
+            orderId: o.id,
+            ids,
+            detail: `Deal ${deal.dealId} is in stage ${deal.stageId ?? '—'}, order status ${o.status} maps to ${wanted}`,
+            fix: 'change_status',
+            safe: false,
+          });
         }
         // A CRM that says no amount is not checked for one; a deal in another currency differs whatever its number.
         const amount = deal.amount == null ? undefined : decimalToMinor(deal.amount, o.currency);
         const currencyDiffers = Boolean(deal.currency) && deal.currency !== o.currency;
         if (amount !== undefined && (amount !== o.total_minor || currencyDiffers)) {
           seen.push({
-            kind: 'deal_amount_differs', key, orderId: o.id, ids: { ...ids, deal_amount: deal.amount, deal_currency: deal.currency ?? null, total_minor: o.total_minor },
-            detail: `Deal ${deal.dealId} amount is ${deal.amount} ${deal.currency ?? ''}, the order's total is ${minorToDecimal(o.total_minor, o.currency)} ${o.currency}`, fix: 're_export', safe: false,
+            kind: 'deal_amount_differs',
+            key,
+            orderId: o.id,
+            ids: { ...ids, deal_amount: deal.amount, deal_currency: deal.currency ?? null, total_minor: o.total_minor },
+            detail: `Deal ${deal.dealId} amount is ${deal.amount} ${deal.currency ?? ''}, the order's total is ${minorToDecimal(o.total_minor, o.currency)} ${o.currency}`,
+            fix: 're_export',
+            safe: false,
           });
         }
       }
@@ -299,7 +409,13 @@ interface PackageLine {
 }
 
 /** The account's packages against the delivery service: a delivery order that should be there and is not, or whose status differs. */
-async function deliverySide(hub: Hub, accountId: number, window: { from: string; to: string }, read: { packages: number }, waitOf: (id: number) => void): Promise<SideResult | null> {
+async function deliverySide(
+  hub: Hub,
+  accountId: number,
+  window: { from: string; to: string },
+  read: { packages: number },
+  waitOf: (id: number) => void,
+): Promise<SideResult | null> {
   const packages = (
     await rows<PackageLine>(
       hub.db,
@@ -308,10 +424,17 @@ async function deliverySide(hub: Hub, accountId: number, window: { from: string;
             from packages p join orders o on o.id = p.order_id
            where p.account_id = ${accountId} and o.ordered_at >= ${window.from}::timestamptz and o.ordered_at < ${window.to}::timestamptz`,
     )
-  ).map((p) => ({ ...p, id: Number(p.id), order_id: Number(p.order_id), delivery_account_id: Number(p.delivery_account_id), age_ms: Number(p.age_ms) }));
+  ).map((p) => ({
+    ...p,
+    id: Number(p.id),
+    order_id: Number(p.order_id),
+    delivery_account_id: Number(p.delivery_account_id),
+    age_ms: Number(p.age_ms),
+  }));
   // Made and refused ones, and the rest once past the threshold: a package just stored is still on its way.
   const due = packages.filter((p) => p.state === 'made' || p.state === 'invalid' || p.age_ms > DELIVERY_GRACE_MS);
-  if (!due.length) return packages.length ? { kinds: ['no_delivery_order', 'delivery_status_differs'], checked: [], seen: [] } : null;
+  if (!due.length)
+    return packages.length ? { kinds: ['no_delivery_order', 'delivery_status_differs'], checked: [], seen: [] } : null;
   read.packages = due.length;
   const seen: Seen[] = [];
   const runtimes = new Map<number, AccountRuntime>();
@@ -321,15 +444,45 @@ async function deliverySide(hub: Hub, accountId: number, window: { from: string;
     runtimes.set(p.delivery_account_id, runtime);
     const service = runtime.module.delivery!;
     const found = await guardCredentials(hub, p.delivery_account_id, () => service.findOrder(runtime.ctx, p.number));
-    const ids = { order_id: p.order_id, package_id: p.id, number: p.number, delivery_account_id: p.delivery_account_id, delivery_uuid: p.delivery_uuid };
+    const ids = {
+      order_id: p.order_id,
+      package_id: p.id,
+      number: p.number,
+      delivery_account_id: p.delivery_account_id,
+      delivery_uuid: p.delivery_uuid,
+    };
     if (!found || found.state === 'invalid') {
       const why = found ? `refused it (${found.errors.map((e) => e.code).join(', ')})` : 'has none';
-      seen.push({ kind: 'no_delivery_order', key: p.number, orderId: p.order_id, ids, detail: `Package ${p.id} is ${p.state}; ${runtime.connector.title} ${why} under ${p.number}`, fix: 'retry_delivery', safe: false });
+      seen.push({
+        kind: 'no_delivery_order',
+        key: p.number,
+        orderId: p.order_id,
+        ids,
+        detail: `Package ${p.id} is ${p.state}; ${runtime.connector.title} ${why} under ${p.number}`,
+        fix: 'retry_delivery',
+        safe: false,
+      });
     } else if (found.state === 'made' && p.state !== 'made') {
       // The service made it and Sklad never heard: a retry looks it up first under our number and takes it.
-      seen.push({ kind: 'delivery_status_differs', key: p.number, orderId: p.order_id, ids, detail: `${runtime.connector.title} made ${p.number}; Sklad's package is ${p.state}`, fix: 'retry_delivery', safe: false });
+      seen.push({
+        kind: 'delivery_status_differs',
+        key: p.number,
+        orderId: p.order_id,
+        ids,
+        detail: `${runtime.connector.title} made ${p.number}; Sklad's package is ${p.state}`,
+        fix: 'retry_delivery',
+        safe: false,
+      });
     } else if (found.state === 'made' && found.status && found.status !== p.delivery_status) {
-      seen.push({ kind: 'delivery_status_differs', key: p.number, orderId: p.order_id, ids, detail: `${runtime.connector.title} says ${found.status}, Sklad says ${p.delivery_status ?? '—'}`, fix: null, safe: false });
+      seen.push({
+        kind: 'delivery_status_differs',
+        key: p.number,
+        orderId: p.order_id,
+        ids,
+        detail: `${runtime.connector.title} says ${found.status}, Sklad says ${p.delivery_status ?? '—'}`,
+        fix: null,
+        safe: false,
+      });
     }
   }
   return { kinds: ['no_delivery_order', 'delivery_status_differs'], checked: due.map((p) => p.number), seen };
@@ -378,7 +531,13 @@ async function announceNew(hub: Hub, runtime: AccountRuntime, runId: number, cre
     type: 'findings_new',
     dedupKey: `findings_new:${accountId}:${runId}`,
     occurredAt: new Date().toISOString(),
-    payload: { cabinet: runtime.account.name, channel: runtime.connector.title, counts, run_id: runId, link: base ? `${base}/findings?account_id=${accountId}` : null },
+    payload: {
+      cabinet: runtime.account.name,
+      channel: runtime.connector.title,
+      counts,
+      run_id: runId,
+      link: base ? `${base}/findings?account_id=${accountId}` : null,
+    },
   });
 }
 
@@ -394,4 +553,3 @@ async function closeUnseen(ex: Executor, accountId: number, runId: number, side:
   );
   return closed.length;
 }
-

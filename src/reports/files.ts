@@ -22,7 +22,8 @@ const column = <T>(lang: Lang, key: string, word: MessageKey, value: (row: T) =>
 };
 
 /** Minor units as a number of the major unit, read from the exact decimal (never minor / 100 in floats). */
-const major = (minor: number | null, currency: string | null) => (minor === null || currency === null ? null : Number(minorToDecimal(minor, currency)));
+const major = (minor: number | null, currency: string | null) =>
+  minor === null || currency === null ? null : Number(minorToDecimal(minor, currency));
 
 const ordersColumns = (lang: Lang): FileColumn<OrdersDayRow>[] => [
   column(lang, 'day', 'reports.colDay', (r) => r.day),
@@ -61,9 +62,12 @@ const sheetName = (text: string) => text.replace(/[[\]:*?/\\]/g, ' ').slice(0, 3
 const xlsx = <T>(items: T[], columns: FileColumn<T>[], title: string) =>
   catalogFileStream(onePage(items), columns, { format: 'xlsx', sheet: sheetName(title) });
 
-export const ordersFile = (report: OrdersReport, lang: Lang) => xlsx(report.rows, ordersColumns(lang), t('reports.orders', lang));
-export const stockValueFile = (report: StockValueReport, lang: Lang) => xlsx(report.rows, stockColumns(lang), t('reports.stock', lang));
-export const coverFile = (report: CoverReport, lang: Lang) => xlsx(report.items, coverColumns(lang), t('reports.cover', lang));
+export const ordersFile = (report: OrdersReport, lang: Lang) =>
+  xlsx(report.rows, ordersColumns(lang), t('reports.orders', lang));
+export const stockValueFile = (report: StockValueReport, lang: Lang) =>
+  xlsx(report.rows, stockColumns(lang), t('reports.stock', lang));
+export const coverFile = (report: CoverReport, lang: Lang) =>
+  xlsx(report.items, coverColumns(lang), t('reports.cover', lang));
 
 /** The file's name: the report and the last day it covers (`orders-2026-12-04.xlsx`). */
 export const fileName = (kind: ReportKind, day: string) => `${kind}-${day}.xlsx`;

@@ -29,10 +29,14 @@ export function dayWindow(days: number, to?: string, now = new Date()): DayWindo
 }
 
 /** Every day of the window in order: a chart's axis has the days nothing was ordered on too. */
-export const daysOf = (w: DayWindow) => Array.from({ length: w.days }, (_, i) => dayOf(Date.parse(`${w.from}T00:00:00Z`) + i * DAY_MS));
+export const daysOf = (w: DayWindow) =>
+  Array.from({ length: w.days }, (_, i) => dayOf(Date.parse(`${w.from}T00:00:00Z`) + i * DAY_MS));
 
 /** The window's bounds as instants: from its first midnight to the midnight after its last day. */
-const bounds = (w: DayWindow) => ({ start: `${w.from}T00:00:00Z`, end: new Date(Date.parse(`${w.to}T00:00:00Z`) + DAY_MS).toISOString() });
+const bounds = (w: DayWindow) => ({
+  start: `${w.from}T00:00:00Z`,
+  end: new Date(Date.parse(`${w.to}T00:00:00Z`) + DAY_MS).toISOString(),
+});
 
 export interface OrdersDayRow {
   day: string;
@@ -57,7 +61,9 @@ export interface OrdersReport {
 /** Orders and revenue per channel per UTC day over the window, per currency. */
 export async function ordersByDay(ex: Executor, window: DayWindow): Promise<OrdersReport> {
   const { start, end } = bounds(window);
-  const found = await rows<OrdersDayRow>(ex, sql`
+  const found = await rows<OrdersDayRow>(
+    ex,
+    sql`
     select to_char((o.ordered_at at time zone 'UTC')::date, 'YYYY-MM-DD') as day, o.channel, o.currency,
            count(*)::int as orders,
            (count(*) filter (where o.status = any(${sql.param(NOT_KEPT)}::text[])))::int as cancelled,
@@ -65,7 +71,8 @@ export async function ordersByDay(ex: Executor, window: DayWindow): Promise<Orde
       from orders o
      where o.ordered_at >= ${start}::timestamptz and o.ordered_at < ${end}::timestamptz
      group by 1, 2, 3
-     order by 1, 2, 3`);
+     order by 1, 2, 3`,
+  );
   const totals = new Map<string, OrdersReport['totals'][number]>();
   for (const r of found) {
     const sum = totals.get(r.currency) ?? { currency: r.currency, orders: 0, cancelled: 0, revenue_minor: 0 };
@@ -75,7 +82,11 @@ export async function ordersByDay(ex: Executor, window: DayWindow): Promise<Orde
     totals.set(r.currency, sum);
   }
   // The currency most orders were in first: the one a chart shows first.
-  return { window, rows: found, totals: [...totals.values()].sort((a, b) => b.orders - a.orders || a.currency.localeCompare(b.currency)) };
+  return {
+    window,
+    rows: found,
+    totals: [...totals.values()].sort((a, b) => b.orders - a.orders || a.currency.localeCompare(b.currency)),
+  };
 }
 
 export interface StockValueRow {
@@ -104,7 +115,9 @@ export interface StockValueReport {
  * the channel's reading of stock it keeps, not stock of ours. Archived products are left out.
  */
 export async function stockValue(ex: Executor): Promise<StockValueReport> {
-  const found = await rows<StockValueRow>(ex, sql`
+  const found = await rows<StockValueRow>(
+    ex,
+    sql`
     select w.id::int as warehouse_id, w.code, w.name, pp.currency,
            count(*)::int as products, sum(l.on_hand)::float8 as units,
            sum(l.on_hand * pp.amount)::float8 as value_minor
@@ -114,13 +127,17 @@ export async function stockValue(ex: Executor): Promise<StockValueReport> {
       left join product_prices pp on pp.product_id = l.product_id
      where l.on_hand > 0
      group by w.id, w.code, w.name, pp.currency
-     order by w.code, pp.currency nulls last`);
-  const [unpriced] = await rows<{ products: number; units: number }>(ex, sql`
+     order by w.code, pp.currency nulls last`,
+  );
+  const [unpriced] = await rows<{ products: number; units: number }>(
+    ex,
+    sql`
     select count(distinct l.product_id)::int as products, coalesce(sum(l.on_hand), 0)::float8 as units
       from stock_levels l
       join warehouses w on w.id = l.warehouse_id and w.kind = 'own' and w.archived_at is null
       join products p on p.id = l.product_id and p.archived_at is null
-     where l.on_hand > 0 and not exists (select 1 from product_prices pp where pp.product_id = l.product_id)`);
+     where l.on_hand > 0 and not exists (select 1 from product_prices pp where pp.product_id = l.product_id)`,
+  );
   const totals = new Map<string, StockValueReport['totals'][number]>();
   for (const r of found) {
     if (r.currency === null || r.value_minor === null) continue;
@@ -129,7 +146,11 @@ export async function stockValue(ex: Executor): Promise<StockValueReport> {
     sum.value_minor += r.value_minor;
     totals.set(r.currency, sum);
   }
-  return { rows: found, totals: [...totals.values()].sort((a, b) => b.units - a.units || a.currency.localeCompare(b.currency)), unpriced };
+  return {
+    rows: found,
+    totals: [...totals.values()].sort((a, b) => b.units - a.units || a.currency.localeCompare(b.currency)),
+    unpriced,
+  };
 }
 
 export interface CoverRow {
@@ -161,7 +182,9 @@ export interface CoverReport {
  */
 export async function daysOfCover(ex: Executor, window: DayWindow, limit = 10): Promise<CoverReport> {
   const { start, end } = bounds(window);
-  const items = await rows<CoverRow>(ex, sql`
+  const items = await rows<CoverRow>(
+    ex,
+    sql`
     with sold as (
       select l.product_id, sum(l.quantity)::numeric as units
         from order_lines l join orders o on o.id = l.order_id
@@ -179,12 +202,16 @@ export async function daysOfCover(ex: Executor, window: DayWindow, limit = 10): 
       join products p on p.id = d.product_id and p.archived_at is null
       left join stock s on s.product_id = d.product_id
      order by coalesce(s.available, 0) / d.units, p.sku
-     limit ${limit}`);
-  const [none] = await rows<{ n: number }>(ex, sql`
+     limit ${limit}`,
+  );
+  const [none] = await rows<{ n: number }>(
+    ex,
+    sql`
     select count(*)::int as n from products p
      where p.archived_at is null and not exists (
        select 1 from order_lines l join orders o on o.id = l.order_id
         where l.product_id = p.id and not (o.status = any(${sql.param(NOT_KEPT)}::text[]))
-          and o.ordered_at >= ${start}::timestamptz and o.ordered_at < ${end}::timestamptz)`);
+          and o.ordered_at >= ${start}::timestamptz and o.ordered_at < ${end}::timestamptz)`,
+  );
   return { window, items, without_sales: none.n };
 }

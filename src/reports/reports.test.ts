@@ -27,13 +27,19 @@ describeEachDatabase('reports', (t) => {
   beforeAll(async () => {
     server = await startTestServer(t.database);
     const db = t.database.db;
-    for (const sku of ['R-A', 'R-B', 'R-C', 'R-D', 'R-E']) ids[sku] = (await createProduct(db, { sku, name: `Report product ${sku}` }, ACTOR)).id;
+    for (const sku of ['R-A', 'R-B', 'R-C', 'R-D', 'R-E'])
+      ids[sku] = (await createProduct(db, { sku, name: `Report product ${sku}` }, ACTOR)).id;
     const [main, spare, mirror] = await db.transaction(async (tx) => [
       await createWarehouse(tx, { code: 'MAIN', name: 'Main', kind: 'own', readOnly: false }, ACTOR),
       await createWarehouse(tx, { code: 'SPARE', name: 'Spare', kind: 'own', readOnly: false }, ACTOR),
-      await createWarehouse(tx, { code: 'MIR', name: 'A marketplace’s', kind: 'mirror', source: 'test', readOnly: true }, ACTOR),
+      await createWarehouse(
+        tx,
+        { code: 'MIR', name: 'A marketplace’s', kind: 'mirror', source: 'test', readOnly: true },
+        ACTOR,
+      ),
     ]);
-    const receive = (sku: string, warehouseId: number, quantity: number) => recordMovement(db, { type: 'receipt', productId: ids[sku], warehouseId, quantity }, ACTOR);
+    const receive = (sku: string, warehouseId: number, quantity: number) =>
+      recordMovement(db, { type: 'receipt', productId: ids[sku], warehouseId, quantity }, ACTOR);
     await receive('R-A', main.id, 10);
     await receive('R-A', spare.id, 5);
     await recordMovement(db, { type: 'reserve', productId: ids['R-A'], warehouseId: main.id, quantity: 2 }, ACTOR);
@@ -42,16 +48,40 @@ describeEachDatabase('reports', (t) => {
     await receive('R-C', spare.id, 1);
     await receive('R-D', spare.id, 20);
     // A marketplace's stock is neither valued nor available to us.
-    await db.transaction((tx) => setMirrorLevels(tx, mirror.id, [{ productId: ids['R-D'], onHand: 100, reserved: 0 }, { productId: ids['R-A'], onHand: 50, reserved: 0 }]));
+    await db.transaction((tx) =>
+      setMirrorLevels(tx, mirror.id, [
+        { productId: ids['R-D'], onHand: 100, reserved: 0 },
+        { productId: ids['R-A'], onHand: 50, reserved: 0 },
+      ]),
+    );
     await setBasePrice(db, ids['R-A'], { amount: 1000, currency: 'RUB' }, ACTOR);
     await setBasePrice(db, ids['R-B'], { amount: 50_000, currency: 'KZT' }, ACTOR);
     await setBasePrice(db, ids['R-D'], { amount: 300, currency: 'RUB' }, ACTOR);
     await setBasePrice(db, ids['R-E'], { amount: 100, currency: 'RUB' }, ACTOR);
 
     let n = 0;
-    const order = (channel: string, at: string, currency: string, total: number, status: OrderStatus, lines: [string, number][]): OrderInput => ({
-      accountId: null, channel, externalId: `R-${++n}`, status, orderedAt: at, currency, totalMinor: total,
-      lines: lines.map(([sku, quantity], i) => ({ productId: ids[sku], sku, name: sku, quantity, priceMinor: Math.round(total / quantity) })),
+    const order = (
+      channel: string,
+      at: string,
+      currency: string,
+      total: number,
+      status: OrderStatus,
+      lines: [string, number][],
+    ): OrderInput => ({
+      accountId: null,
+      channel,
+      externalId: `R-${++n}`,
+      status,
+      orderedAt: at,
+      currency,
+      totalMinor: total,
+      lines: lines.map(([sku, quantity], i) => ({
+        productId: ids[sku],
+        sku,
+        name: sku,
+        quantity,
+        priceMinor: Math.round(total / quantity),
+      })),
     });
     const orders = [
       order('ozon', '2026-03-07T23:59:59Z', 'RUB', 9999, 'new', [['R-A', 5]]), // the day before the window
@@ -62,7 +92,10 @@ describeEachDatabase('reports', (t) => {
       // The same channel in another currency on the same day: a row of its own.
       order('kaspi', '2026-03-09T13:00:00+03:00', 'RUB', 700, 'new', [['R-C', 1]]),
       order('ozon', '2026-03-10T08:00:00Z', 'RUB', 4000, 'returned', [['R-A', 1]]),
-      order('wildberries', '2026-03-10T15:00:00Z', 'RUB', 1500, 'confirmed', [['R-A', 1], ['R-C', 2]]),
+      order('wildberries', '2026-03-10T15:00:00Z', 'RUB', 1500, 'confirmed', [
+        ['R-A', 1],
+        ['R-C', 2],
+      ]),
       order('ozon', '2026-03-11T00:00:00Z', 'RUB', 8888, 'new', [['R-A', 4]]), // the day after
     ];
     for (const o of orders) await db.transaction((tx) => upsertOrder(tx, o, ACTOR));
@@ -108,7 +141,13 @@ describeEachDatabase('reports', (t) => {
   test('days of cover: available ÷ units sold per day, fewest days first; a product without sales is only counted', async () => {
     const report = await daysOfCover(t.database.db, window);
     const row = (sku: string, available: number, sold: number, perDay: number, cover: number) => ({
-      product_id: ids[sku], sku, name: `Report product ${sku}`, available, units_sold: sold, per_day: perDay, days_of_cover: cover,
+      product_id: ids[sku],
+      sku,
+      name: `Report product ${sku}`,
+      available,
+      units_sold: sold,
+      per_day: perDay,
+      days_of_cover: cover,
     });
     expect(report.items).toEqual([
       row('R-E', 0, 3, 1, 0), // sold out
@@ -133,7 +172,14 @@ describeEachDatabase('reports', (t) => {
     const title = (channel: string) => moduleFor(channel)?.connector.title ?? channel;
     expect(await sheetOf(server, `/api/v1/reports/orders.xlsx?${q}&lang=ru`, 'orders-2026-03-10.xlsx')).toEqual([
       ['День', 'Канал', 'Валюта', 'Заказы', 'Отменено или возвращено', 'Выручка'],
-      ...orders.body.rows.map((r: any) => [r.day, title(r.channel), r.currency, r.orders, r.cancelled, r.revenue_minor / 100]),
+      ...orders.body.rows.map((r: any) => [
+        r.day,
+        title(r.channel),
+        r.currency,
+        r.orders,
+        r.cancelled,
+        r.revenue_minor / 100,
+      ]),
     ]);
     const today = new Date().toISOString().slice(0, 10);
     expect(await sheetOf(server, '/api/v1/reports/stock-value.xlsx', `stock-value-${today}.xlsx`)).toEqual([
@@ -144,14 +190,18 @@ describeEachDatabase('reports', (t) => {
       ['SPARE', 'Spare', 'RUB', 2, 25, 110],
       ['SPARE', 'Spare', 'no price', 1, 1, null],
     ]);
-    expect(await sheetOf(server, `/api/v1/reports/days-of-cover.xlsx?${q}&lang=en`, 'days-of-cover-2026-03-10.xlsx')).toEqual([
+    expect(
+      await sheetOf(server, `/api/v1/reports/days-of-cover.xlsx?${q}&lang=en`, 'days-of-cover-2026-03-10.xlsx'),
+    ).toEqual([
       ['SKU', 'Name', 'Available', 'Sold', 'Per day', 'Days of cover'],
       ...cover.body.items.map((r: any) => [r.sku, r.name, r.available, r.units_sold, r.per_day, r.days_of_cover]),
     ]);
   });
 
   test('a person of any role reads the reports; a day off the calendar is refused', async () => {
-    expect((await server.api('/api/v1/reports/stock-value', { key: await server.keyFor('readonly') })).status).toBe(200);
+    expect((await server.api('/api/v1/reports/stock-value', { key: await server.keyFor('readonly') })).status).toBe(
+      200,
+    );
     expect((await server.api('/api/v1/reports/stock-value', { key: await server.keyFor('bot') })).status).toBe(403);
     const bad = await server.api('/api/v1/reports/orders?to=2026-02-30');
     expect(bad.status).toBe(400);

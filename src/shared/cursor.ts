@@ -10,7 +10,11 @@ import { DomainError } from './errors.ts';
  * holds up to 300 characters. A cursor that does not decode, or
  * was made for another sort, is a 400 naming the field.
  */
-const position = z.object({ s: z.string().max(40), v: z.union([z.string().max(300), z.number()]), id: z.number().int().positive() });
+const position = z.object({
+  s: z.string().max(40),
+  v: z.union([z.string().max(300), z.number()]),
+  id: z.number().int().positive(),
+});
 export type Position = z.infer<typeof position>;
 
 export const encodeCursor = (p: Position): string => Buffer.from(JSON.stringify(p)).toString('base64url');
@@ -18,7 +22,12 @@ export const encodeCursor = (p: Position): string => Buffer.from(JSON.stringify(
 export function decodeCursor(cursor: string, sort: string): Position {
   const parsed = position.safeParse(readJson(Buffer.from(cursor, 'base64url').toString('utf8')));
   if (!parsed.success || parsed.data.s !== sort) {
-    throw new DomainError('VALIDATION_FAILED', 'cursor: not a cursor of this list and sort (take next_cursor of the previous page)', 400, { field: 'cursor' });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'cursor: not a cursor of this list and sort (take next_cursor of the previous page)',
+      400,
+      { field: 'cursor' },
+    );
   }
   return parsed.data;
 }
@@ -80,34 +89,54 @@ export async function readKeysetPage<T extends { id: number }>(
   query: { columns: SQL; from: SQL; where: SQL },
 ): Promise<KeysetPage<T>> {
   if (ask.cursor && ask.before) {
-    throw new DomainError('VALIDATION_FAILED', 'cursor, before: give one of them (next_cursor as cursor, prev_cursor as before)', 400, { field: 'before' });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      'cursor, before: give one of them (next_cursor as cursor, prev_cursor as before)',
+      400,
+      { field: 'before' },
+    );
   }
   const after = ask.cursor ? decodeFitting(ask.cursor, sort, 'cursor') : null;
   const before = ask.before ? decodeFitting(ask.before, sort, 'before') : null;
   const at = sql`(${sort.column}, ${sort.id})`;
   const point = (p: Position) => sql`(${castOf[sort.kind](p.v)}, ${p.id})`;
   // Rows after a position in the list's order, or before it.
-  const beyond = (p: Position, side: 'after' | 'before') => ((side === 'after') !== sort.desc ? sql`${at} > ${point(p)}` : sql`${at} < ${point(p)}`);
+  const beyond = (p: Position, side: 'after' | 'before') =>
+    (side === 'after') !== sort.desc ? sql`${at} > ${point(p)}` : sql`${at} < ${point(p)}`;
   const backwards = before !== null;
   const dir = backwards !== sort.desc ? sql`desc` : sql`asc`;
   const start = after ? sql`and ${beyond(after, 'after')}` : before ? sql`and ${beyond(before, 'before')}` : sql``;
-  const found = await rows<T & { sort_value: string | number }>(ex, sql`
+  const found = await rows<T & { sort_value: string | number }>(
+    ex,
+    sql`
     select ${query.columns}, ${sort.read} as sort_value from ${query.from} where ${query.where} ${start}
-     order by ${sort.column} ${dir}, ${sort.id} ${dir} limit ${ask.limit + 1} offset ${after || before ? 0 : (ask.offset ?? 0)}`);
+     order by ${sort.column} ${dir}, ${sort.id} ${dir} limit ${ask.limit + 1} offset ${after || before ? 0 : (ask.offset ?? 0)}`,
+  );
   const more = found.length > ask.limit;
   const page = found.slice(0, ask.limit);
   if (backwards) page.reverse();
   const positionOf = (row: T & { sort_value: string | number }): Position => ({
-    s: sort.key, v: sort.kind === 'integer' ? Number(row.sort_value) : String(row.sort_value), id: Number(row.id),
+    s: sort.key,
+    v: sort.kind === 'integer' ? Number(row.sort_value) : String(row.sort_value),
+    id: Number(row.id),
   });
   const first = page[0] && positionOf(page[0]);
   const last = page.at(-1) && positionOf(page.at(-1)!);
   const exists = async (p: Position, side: 'after' | 'before') => {
-    const [row] = await rows<{ yes: boolean }>(ex, sql`select exists (select 1 from ${query.from} where ${query.where} and ${beyond(p, side)}) as yes`);
+    const [row] = await rows<{ yes: boolean }>(
+      ex,
+      sql`select exists (select 1 from ${query.from} where ${query.where} and ${beyond(p, side)}) as yes`,
+    );
     return row.yes;
   };
   const hasNext = last ? (backwards ? await exists(last, 'after') : more) : false;
-  const hasPrev = first ? (backwards ? more : after || (ask.offset ?? 0) > 0 ? await exists(first, 'before') : false) : false;
+  const hasPrev = first
+    ? backwards
+      ? more
+      : after || (ask.offset ?? 0) > 0
+        ? await exists(first, 'before')
+        : false
+    : false;
   return {
     items: page.map(({ sort_value: _, ...row }) => row as unknown as T),
     next_cursor: hasNext && last ? encodeCursor(last) : null,
@@ -119,7 +148,12 @@ export async function readKeysetPage<T extends { id: number }>(
 function decodeFitting(cursor: string, sort: KeysetSort, field: 'cursor' | 'before'): Position {
   const p = decodeCursor(cursor, sort.key);
   if (!fits[sort.kind](p.v)) {
-    throw new DomainError('VALIDATION_FAILED', `${field}: not a cursor of this list and sort (take ${field === 'cursor' ? 'next_cursor' : 'prev_cursor'} of a page)`, 400, { field });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `${field}: not a cursor of this list and sort (take ${field === 'cursor' ? 'next_cursor' : 'prev_cursor'} of a page)`,
+      400,
+      { field },
+    );
   }
   return p;
 }

@@ -27,7 +27,11 @@ export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, en: '{message}', ru: 'Неверные данные: {message}' },
   MALFORMED_JSON: { status: 400, en: '{message}', ru: 'Тело запроса — не JSON в UTF-8' },
   BAD_REQUEST: { status: 400, en: '{message}', ru: 'Неверный запрос: {message}' },
-  UNAUTHORIZED: { status: 401, en: '{message}', ru: 'Нужен действующий ключ API (X-API-SECRET-KEY или Authorization: Bearer)' },
+  UNAUTHORIZED: {
+    status: 401,
+    en: '{message}',
+    ru: 'Нужен действующий ключ API (X-API-SECRET-KEY или Authorization: Bearer)',
+  },
   FORBIDDEN: { status: 403, en: '{message}', ru: 'Роль ключа не позволяет это сделать' },
   CSRF_REFUSED: {
     status: 403,
@@ -35,7 +39,11 @@ export const errorCatalogue = {
     ru: 'Изменение через сессию панели принимается только со страниц Склада, с ключом защиты (CSRF) этой сессии',
   },
   NOT_FOUND: { status: 404, en: '{message}', ru: 'Не найдено: {message}' },
-  PAYLOAD_TOO_LARGE: { status: 413, en: 'The image is {mb} MB; the limit is 10 MB', ru: 'Изображение весит {mb} МБ; можно не больше 10 МБ' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    en: 'The image is {mb} MB; the limit is 10 MB',
+    ru: 'Изображение весит {mb} МБ; можно не больше 10 МБ',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     en: 'The file is {format?a {format} image}{!format?not an image}; upload a JPEG, PNG or WebP picture',
@@ -82,8 +90,16 @@ export const errorCatalogue = {
     en: '{reserved} units are reserved, more than the {counted} counted: release the reservations first',
     ru: 'В резерве {reserved} шт., больше, чем насчитано ({counted}): сначала снимите резерв',
   },
-  PRODUCT_ARCHIVED: { status: 409, en: 'Product {product_id} is archived: its stock no longer moves', ru: 'Товар в архиве: его остатки больше не двигаются' },
-  WAREHOUSE_ARCHIVED: { status: 409, en: 'Warehouse {warehouse_code} is archived', ru: 'Склад {warehouse_code} в архиве' },
+  PRODUCT_ARCHIVED: {
+    status: 409,
+    en: 'Product {product_id} is archived: its stock no longer moves',
+    ru: 'Товар в архиве: его остатки больше не двигаются',
+  },
+  WAREHOUSE_ARCHIVED: {
+    status: 409,
+    en: 'Warehouse {warehouse_code} is archived',
+    ru: 'Склад {warehouse_code} в архиве',
+  },
   WAREHOUSE_READ_ONLY: {
     status: 409,
     en: 'Warehouse {warehouse_code} is read-only (a mirror of a marketplace warehouse, set by sync)',
@@ -121,17 +137,41 @@ export const errorCatalogue = {
     en: 'Job {job_id} is {status}; only a dead, failed or cancelled job can be retried',
     ru: 'Задача {job_id} в состоянии {status}; повторить можно только задачу в состоянии dead, failed или cancelled',
   },
-  JOB_KEY_TAKEN: { status: 409, en: 'Another job with key {key} is already waiting or running', ru: 'Задача с ключом {key} уже ждёт или выполняется' },
-  JOB_NOT_ACTIVE: { status: 409, en: 'Job {job_id} is {status} and cannot be cancelled', ru: 'Задача {job_id} в состоянии {status}: её уже не отменить' },
-  INVALID_CRON: { status: 400, en: '"{cron}" is not a cron expression: {reason}', ru: '«{cron}» — не выражение cron: {reason}' },
+  JOB_KEY_TAKEN: {
+    status: 409,
+    en: 'Another job with key {key} is already waiting or running',
+    ru: 'Задача с ключом {key} уже ждёт или выполняется',
+  },
+  JOB_NOT_ACTIVE: {
+    status: 409,
+    en: 'Job {job_id} is {status} and cannot be cancelled',
+    ru: 'Задача {job_id} в состоянии {status}: её уже не отменить',
+  },
+  INVALID_CRON: {
+    status: 400,
+    en: '"{cron}" is not a cron expression: {reason}',
+    ru: '«{cron}» — не выражение cron: {reason}',
+  },
 
   // ── Channel accounts (src/channels/core) ───────────────────────────────────────────────
   UNKNOWN_CHANNEL: { status: 400, en: 'No connector for channel "{channel}"', ru: 'Нет модуля для канала «{channel}»' },
-  MASTER_KEY_MISSING: { status: 503, en: 'The master key is not loaded: set SKLAD_MASTER_KEY', ru: 'Мастер-ключ не загружен: задайте SKLAD_MASTER_KEY' },
-  ACCOUNT_NAME_TAKEN: { status: 409, en: 'A {channel} account named "{name}" exists already', ru: 'Кабинет {channel} с названием «{name}» уже есть' },
+  MASTER_KEY_MISSING: {
+    status: 503,
+    en: 'The master key is not loaded: set SKLAD_MASTER_KEY',
+    ru: 'Мастер-ключ не загружен: задайте SKLAD_MASTER_KEY',
+  },
+  ACCOUNT_NAME_TAKEN: {
+    status: 409,
+    en: 'A {channel} account named "{name}" exists already',
+    ru: 'Кабинет {channel} с названием «{name}» уже есть',
+  },
   /** The service refused the key: the message is the service's refusal in its words (the panel shows it beside the key field). */
   CREDENTIALS_REJECTED: { status: 422, en: '{reason}', ru: '{reason}' },
-  CHANNEL_UNAVAILABLE: { status: 502, en: 'The key could not be checked now: {reason}', ru: 'Ключ сейчас не проверить: {reason}' },
+  CHANNEL_UNAVAILABLE: {
+    status: 502,
+    en: 'The key could not be checked now: {reason}',
+    ru: 'Ключ сейчас не проверить: {reason}',
+  },
   ACCOUNT_NEEDS_REAUTH: {
     status: 409,
     also: [502],
@@ -155,8 +195,16 @@ export const errorCatalogue = {
     en: 'Channel account {account_id} has no iiko setting: create one with POST /api/v1/iiko/settings',
     ru: 'У кабинета {account_id} нет настройки iiko: создайте её (POST /api/v1/iiko/settings)',
   },
-  IIKO_SYNC_FAILED: { status: 502, en: '{message}', ru: 'Синхронизация iiko не удалась; подробности — в запуске {sync_run_id}' },
-  UNKNOWN_ORGANIZATION: { status: 404, en: '{message}', ru: 'Организация {organization_id} не входит в эту настройку iiko' },
+  IIKO_SYNC_FAILED: {
+    status: 502,
+    en: '{message}',
+    ru: 'Синхронизация iiko не удалась; подробности — в запуске {sync_run_id}',
+  },
+  UNKNOWN_ORGANIZATION: {
+    status: 404,
+    en: '{message}',
+    ru: 'Организация {organization_id} не входит в эту настройку iiko',
+  },
   WEBHOOK_TOKEN_INVALID: {
     status: 401,
     en: 'The Authorization header does not carry a known iiko webhook token',
@@ -176,13 +224,33 @@ export const errorCatalogue = {
     en: '{message}',
     ru: 'Заказ {order_id} в статусе «{status}»: «{action}» сейчас нельзя{pending? — ждёт ответа канала предыдущее действие}',
   },
-  ORDER_NOT_IN_CRM: { status: 409, en: 'Order {order_id} has no deal in the CRM yet: export it first', ru: 'У заказа {order_id} ещё нет сделки в CRM: сначала выгрузите его' },
-  AMBIGUOUS_ORDER: { status: 409, en: '{message}', ru: '«{ref}» — номер нескольких заказов ({order_ids}): укажите номер заказа в Складе' },
+  ORDER_NOT_IN_CRM: {
+    status: 409,
+    en: 'Order {order_id} has no deal in the CRM yet: export it first',
+    ru: 'У заказа {order_id} ещё нет сделки в CRM: сначала выгрузите его',
+  },
+  AMBIGUOUS_ORDER: {
+    status: 409,
+    en: '{message}',
+    ru: '«{ref}» — номер нескольких заказов ({order_ids}): укажите номер заказа в Складе',
+  },
   ORDER_NOT_ON_CHANNEL: { status: 404, en: '{message}', ru: '{channel}: заказа {number} нет' },
   // ── The reconciler (src/reconcile) ─────────────────────────────────────────────────────
-  FINDING_CLOSED: { status: 409, en: 'Finding {finding_id} is closed: a later check no longer saw it', ru: 'Расхождение {finding_id} закрыто: последняя проверка его уже не видит' },
-  FINDING_NO_FIX: { status: 409, en: 'Finding {finding_id} ({kind}) has no automatic fix: check it by hand', ru: 'У расхождения {finding_id} ({kind}) нет автоматического исправления: проверьте вручную' },
-  RECONCILE_UNSUPPORTED: { status: 409, en: '{message}', ru: 'Кабинет {account_id} ({channel}) не сверяется: это не канал продаж' },
+  FINDING_CLOSED: {
+    status: 409,
+    en: 'Finding {finding_id} is closed: a later check no longer saw it',
+    ru: 'Расхождение {finding_id} закрыто: последняя проверка его уже не видит',
+  },
+  FINDING_NO_FIX: {
+    status: 409,
+    en: 'Finding {finding_id} ({kind}) has no automatic fix: check it by hand',
+    ru: 'У расхождения {finding_id} ({kind}) нет автоматического исправления: проверьте вручную',
+  },
+  RECONCILE_UNSUPPORTED: {
+    status: 409,
+    en: '{message}',
+    ru: 'Кабинет {account_id} ({channel}) не сверяется: это не канал продаж',
+  },
 
   // ── Catalog export (src/exports, seed 004 §3) ─────────────────────────────────────────
   LOOKUP_UNSUPPORTED: {
@@ -190,7 +258,11 @@ export const errorCatalogue = {
     en: '{message}',
     ru: 'Канал {channel} не ищет предложения по артикулу: запустите полную синхронизацию кабинета {account_id}',
   },
-  ACCOUNT_NOT_FOUND: { status: 404, en: 'Channel account {account_id} does not exist', ru: 'Кабинета {account_id} нет' },
+  ACCOUNT_NOT_FOUND: {
+    status: 404,
+    en: 'Channel account {account_id} does not exist',
+    ru: 'Кабинета {account_id} нет',
+  },
   NO_CATALOG_FEED: {
     status: 409,
     en: 'Account {account_id} is on {channel}, which takes no catalog feed{channels?: export to an account on {channels}}',
@@ -199,12 +271,17 @@ export const errorCatalogue = {
 
   // ── Bulk import (src/imports, issue 20) ──────────────────────────────────────────────────
   IMPORT_FILE_UNREADABLE: {
-    status: 422, en: 'The file cannot be read: {reason}',
+    status: 422,
+    en: 'The file cannot be read: {reason}',
     ru: 'Файл не читается: {empty?он пуст}{noHeader?в нём нет строки заголовков}{notText?это не книга XLSX и не текст в UTF-8 (CSV)}{parse?{reason}}',
   },
   IMPORT_FILE_TOO_LARGE: { status: 413, en: 'The file is larger than {mb} MB', ru: 'Файл больше {mb} МБ' },
   IMPORT_MAPPING_INVALID: { status: 400, en: '{message}', ru: 'Неверное сопоставление колонок: {message}' },
-  IMPORT_STATE: { status: 409, en: 'Import {import_id} is {state}: only an uploaded, invalid or failed one can be applied', ru: 'Импорт {import_id} в состоянии {state}: применить можно только загруженный, с ошибками или неудачный' },
+  IMPORT_STATE: {
+    status: 409,
+    en: 'Import {import_id} is {state}: only an uploaded, invalid or failed one can be applied',
+    ru: 'Импорт {import_id} в состоянии {state}: применить можно только загруженный, с ошибками или неудачный',
+  },
 
   // ── Prices (src/pricing, issue 20) ─────────────────────────────────────────────────────
   PRICE_BASE_MISSING: {
@@ -224,7 +301,11 @@ export const errorCatalogue = {
     en: 'Account {account_id} is {channel?a {channel} account, }not a delivery service’s',
     ru: 'Кабинет {account_id} — {channel?кабинет {channel}, а }не службы доставки',
   },
-  PACKAGE_BUSY: { status: 409, en: 'Package {package_id} is being sent right now; try again in a moment', ru: 'Посылку {package_id} сейчас отправляют; повторите чуть позже' },
+  PACKAGE_BUSY: {
+    status: 409,
+    en: 'Package {package_id} is being sent right now; try again in a moment',
+    ru: 'Посылку {package_id} сейчас отправляют; повторите чуть позже',
+  },
   PACKAGE_IN_FLIGHT: {
     status: 409,
     en: 'Package {package_id} is still on its way ({event}); wait for its outcome',
@@ -253,7 +334,11 @@ export const errorCatalogue = {
     en: 'User {telegram_id?with telegram_id {telegram_id}}{!telegram_id?{user_id}} is not registered: POST /users/ first (or /start in the bot)',
     ru: 'Пользователь {telegram_id?с telegram_id {telegram_id}}{!telegram_id?{user_id}} не зарегистрирован: сначала POST /users/ (или /start в боте)',
   },
-  CABINET_NOT_FOUND: { status: 404, en: 'User {user_id} has no cabinet {cabinet_id}', ru: 'У пользователя {user_id} нет кабинета {cabinet_id}' },
+  CABINET_NOT_FOUND: {
+    status: 404,
+    en: 'User {user_id} has no cabinet {cabinet_id}',
+    ru: 'У пользователя {user_id} нет кабинета {cabinet_id}',
+  },
   NOTIFICATION_REFUSED: {
     status: 502,
     en: 'Telegram refused the notification: {reason}',

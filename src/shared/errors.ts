@@ -10,7 +10,12 @@ export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
   readonly code: ErrorCode;
   readonly status: ErrorStatus;
 
-  constructor(code: C, message: string, status?: StatusOf<C>, readonly details?: unknown) {
+  constructor(
+    code: C,
+    message: string,
+    status?: StatusOf<C>,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
@@ -27,9 +32,14 @@ export const notFound = (what: string, id: string | number) =>
  */
 export function databaseErrorCode(error: unknown): string | null {
   let wrapped = false;
-  for (let e = error as { code?: unknown; severity?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+  for (
+    let e = error as { code?: unknown; severity?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 5;
+    e = e.cause as typeof e, i++
+  ) {
     if (typeof e.code === 'string' && typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-    if (e instanceof Error && (e.constructor.name === 'DrizzleQueryError' || e.message.startsWith('Failed query:'))) wrapped = true;
+    if (e instanceof Error && (e.constructor.name === 'DrizzleQueryError' || e.message.startsWith('Failed query:')))
+      wrapped = true;
   }
   return wrapped ? 'unknown' : null;
 }

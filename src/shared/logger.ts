@@ -5,9 +5,22 @@ import { pino, type Logger } from 'pino';
  * so a secret passed along by mistake still never reaches the log.
  */
 export const REDACTED_KEYS = [
-  'apiKey', 'api_key', 'token', 'access_token', 'refresh_token', 'password', 'secret',
-  'authorization', 'Authorization', 'x-api-secret-key', 'X-API-SECRET-KEY', 'Api-Key', 'api-key',
-  'credentials', 'client_secret', 'apiLogin',
+  'apiKey',
+  'api_key',
+  'token',
+  'access_token',
+  'refresh_token',
+  'password',
+  'secret',
+  'authorization',
+  'Authorization',
+  'x-api-secret-key',
+  'X-API-SECRET-KEY',
+  'Api-Key',
+  'api-key',
+  'credentials',
+  'client_secret',
+  'apiLogin',
 ];
 
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {

@@ -12,7 +12,9 @@ import type { Logger } from './logger.ts';
 export function loadMasterKey(config: Config, logger: Logger): Buffer {
   if (config.SKLAD_MASTER_KEY) return parseMasterKey(config.SKLAD_MASTER_KEY);
   if (config.DATABASE_URL) {
-    throw new Error('SKLAD_MASTER_KEY is not set: with DATABASE_URL, set it to 32 random bytes (base64), e.g. `openssl rand -base64 32`');
+    throw new Error(
+      'SKLAD_MASTER_KEY is not set: with DATABASE_URL, set it to 32 random bytes (base64), e.g. `openssl rand -base64 32`',
+    );
   }
   const file = path.join(config.dataDir, 'master.key');
   if (fs.existsSync(file)) return parseMasterKey(fs.readFileSync(file, 'utf8').trim());

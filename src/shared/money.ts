@@ -11,7 +11,9 @@ export function currencyDigits(currency: string): number {
 export function minorToDecimal(minor: number, currency: string): string {
   const digits = currencyDigits(currency);
   const negative = minor < 0;
-  const text = BigInt(Math.abs(Math.trunc(minor))).toString().padStart(digits + 1, '0');
+  const text = BigInt(Math.abs(Math.trunc(minor)))
+    .toString()
+    .padStart(digits + 1, '0');
   const whole = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
   return negative ? `-${whole}` : whole;
 }

@@ -29,7 +29,12 @@ export async function resolveOrder(hub: Hub, ref: string): Promise<OrderSummary>
   if (!found.length) throw notFound('Order', ref);
   if (found.length > 1) {
     const ids = found.map((o) => o.id);
-    throw new DomainError('AMBIGUOUS_ORDER', `"${ref}" names ${found.length} orders (${ids.join(', ')}): give Sklad's order id`, 409, { ref, order_ids: ids });
+    throw new DomainError(
+      'AMBIGUOUS_ORDER',
+      `"${ref}" names ${found.length} orders (${ids.join(', ')}): give Sklad's order id`,
+      409,
+      { ref, order_ids: ids },
+    );
   }
   return found[0];
 }
@@ -48,7 +53,10 @@ export async function reimportOrder(hub: Hub, accountId: number, number: string,
   const ctx = aboutOrders(runtime.ctx, [number]);
   const fact = await guardCredentials(hub, accountId, () => connector.fetchOrder!(ctx, number));
   if (!fact) {
-    throw new DomainError('ORDER_NOT_ON_CHANNEL', `${connector.title} has no order ${number}`, 404, { channel: connector.title, number });
+    throw new DomainError('ORDER_NOT_ON_CHANNEL', `${connector.title} has no order ${number}`, 404, {
+      channel: connector.title,
+      number,
+    });
   }
   const [stored] = await ctx.ingest.orders([fact]);
   await hub.db.transaction(async (tx) => {
@@ -59,7 +67,12 @@ export async function reimportOrder(hub: Hub, accountId: number, number: string,
       entityId: stored.orderId,
       action,
       actor,
-      changes: { imported: { before: stored.created ? null : 'present', after: { account_id: accountId, number, external_id: fact.externalId } } },
+      changes: {
+        imported: {
+          before: stored.created ? null : 'present',
+          after: { account_id: accountId, number, external_id: fact.externalId },
+        },
+      },
     });
   });
   return { action, order_id: stored.orderId, created: stored.created, unmatched: stored.unmatched };
@@ -72,7 +85,8 @@ export async function reimportOrder(hub: Hub, accountId: number, number: string,
 export async function reexportOrder(hub: Hub, ref: string, actor: string, action: 're_export' | 'change_order_status') {
   const order = await resolveOrder(hub, ref);
   const targets = await crmTargets(hub.db, [order.id]);
-  if (!targets.size) throw new DomainError('NO_CRM_ACCOUNT', 'No active CRM account: add a Bitrix24 portal (or another CRM) first', 409);
+  if (!targets.size)
+    throw new DomainError('NO_CRM_ACCOUNT', 'No active CRM account: add a Bitrix24 portal (or another CRM) first', 409);
   await hub.db.transaction(async (tx) => {
     await requestCrmExport(tx, order.id, action);
     await recordOperation(tx, {
@@ -89,20 +103,30 @@ export async function reexportOrder(hub: Hub, ref: string, actor: string, action
     order_id: order.id,
     queued: true,
     /** Namshi: after the status, the comment naming the warehouse (seed 004 §2). */
-    next: action === 'change_order_status' && module?.support?.commentWarehouseAfterStatus ? ('appendcomment' as const) : null,
+    next:
+      action === 'change_order_status' && module?.support?.commentWarehouseAfterStatus
+        ? ('appendcomment' as const)
+        : null,
   };
 }
 
 /** Adds a comment to the order's deal; by default the one seed 004 asks for Namshi: which warehouse location ships it. */
 export async function appendComment(hub: Hub, ref: string, actor: string, text?: string) {
   const order = await resolveOrder(hub, ref);
-  const [row] = await rows<{ crm_id: string | null; crm_account_id: number | null; warehouse: string | null; code: string | null }>(
+  const [row] = await rows<{
+    crm_id: string | null;
+    crm_account_id: number | null;
+    warehouse: string | null;
+    code: string | null;
+  }>(
     hub.db,
     sql`select o.crm_id, o.crm_account_id, w.name as warehouse, w.code
           from orders o left join warehouses w on w.id = o.warehouse_id where o.id = ${order.id}`,
   );
   if (!row.crm_id || !row.crm_account_id) {
-    throw new DomainError('ORDER_NOT_IN_CRM', `Order ${order.id} has no deal in the CRM yet: export it first`, 409, { order_id: order.id });
+    throw new DomainError('ORDER_NOT_IN_CRM', `Order ${order.id} has no deal in the CRM yet: export it first`, 409, {
+      order_id: order.id,
+    });
   }
   const comment =
     text?.trim() ||
@@ -111,7 +135,11 @@ export async function appendComment(hub: Hub, ref: string, actor: string, text?:
       : `Заказ ${order.posting_number ?? order.external_id}: склад отгрузки не выбран в Складе. / No shipping warehouse is set in Sklad.`);
   const runtime = await accountRuntime(hub, Number(row.crm_account_id));
   const crm = runtime.module.crm;
-  if (!crm) throw new DomainError('NOT_A_CRM_ACCOUNT', `Account ${row.crm_account_id} is not a CRM's`, 409, { account_id: row.crm_account_id, channel: runtime.account.channel });
+  if (!crm)
+    throw new DomainError('NOT_A_CRM_ACCOUNT', `Account ${row.crm_account_id} is not a CRM's`, 409, {
+      account_id: row.crm_account_id,
+      channel: runtime.account.channel,
+    });
   const ctx = aboutOrders(runtime.ctx, [orderKey(order), order.posting_number, order.external_id]);
   const commentId = await guardCredentials(hub, runtime.account.id, () => crm.addComment(ctx, row.crm_id!, comment));
   await recordOperation(hub.db, {
@@ -121,5 +149,11 @@ export async function appendComment(hub: Hub, ref: string, actor: string, text?:
     actor,
     changes: { comment: { before: null, after: { deal_id: row.crm_id, comment_id: commentId, text: comment } } },
   });
-  return { action: 'appendcomment' as const, order_id: order.id, deal_id: row.crm_id, comment_id: commentId, text: comment };
+  return {
+    action: 'appendcomment' as const,
+    order_id: order.id,
+    deal_id: row.crm_id,
+    comment_id: commentId,
+    text: comment,
+  };
 }

@@ -16,21 +16,45 @@ import { say } from '../cli/lang.ts';
 
 function traceText(trace: OrderTrace): string {
   const o = trace.order;
-  const lines = [say('cli.order.trace.head', { id: o.id, channel: o.channel_title, number: o.posting_number ?? o.external_id, status: o.status }), ''];
+  const lines = [
+    say('cli.order.trace.head', {
+      id: o.id,
+      channel: o.channel_title,
+      number: o.posting_number ?? o.external_id,
+      status: o.status,
+    }),
+    '',
+  ];
   for (const hop of trace.hops) {
     const detail = Object.entries(hop.detail)
       .filter(([, v]) => v !== null && v !== '')
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    lines.push(`  ${hop.hop.padEnd(9)} ${hop.state.padEnd(8)} ${hop.at ?? '-'}  ${detail}${hop.error ? `\n${say('cli.order.trace.error', { error: hop.error })}` : ''}`);
+    lines.push(
+      `  ${hop.hop.padEnd(9)} ${hop.state.padEnd(8)} ${hop.at ?? '-'}  ${detail}${hop.error ? `\n${say('cli.order.trace.error', { error: hop.error })}` : ''}`,
+    );
   }
   lines.push('', say('cli.order.trace.events', { count: trace.events.length }));
   for (const e of trace.events) {
-    lines.push(say('cli.order.trace.event', { id: e.id, name: e.name, state: e.state, attempts: e.attempts, error: e.last_error ?? '' }));
-    for (const x of e.errors) lines.push(say('cli.order.trace.attempt', { attempt: x.attempt, at: x.at, status: x.http_status ?? '', error: x.error }));
+    lines.push(
+      say('cli.order.trace.event', {
+        id: e.id,
+        name: e.name,
+        state: e.state,
+        attempts: e.attempts,
+        error: e.last_error ?? '',
+      }),
+    );
+    for (const x of e.errors)
+      lines.push(
+        say('cli.order.trace.attempt', { attempt: x.attempt, at: x.at, status: x.http_status ?? '', error: x.error }),
+      );
   }
   lines.push('', say('cli.order.trace.calls', { count: trace.calls.length }));
-  for (const c of trace.calls) lines.push(`  ${c.at} ${c.method} ${c.url} → ${c.status ?? say('cli.order.trace.noAnswer')}${c.error ? ` ${c.error}` : ''}`);
+  for (const c of trace.calls)
+    lines.push(
+      `  ${c.at} ${c.method} ${c.url} → ${c.status ?? say('cli.order.trace.noAnswer')}${c.error ? ` ${c.error}` : ''}`,
+    );
   return lines.join('\n');
 }
 
@@ -54,7 +78,8 @@ async function findInHub(api: HubApi, ref: string): Promise<Found> {
 async function resolveInHub(api: HubApi, ref: string): Promise<number> {
   const found = await findInHub(api, ref);
   if (!found.length) throw new Error(say('cli.order.none', { ref }));
-  if (found.length > 1) throw new Error(say('cli.order.many', { ref, count: found.length, ids: found.map((o) => o.id) }));
+  if (found.length > 1)
+    throw new Error(say('cli.order.many', { ref, count: found.length, ids: found.map((o) => o.id) }));
   return found[0].id;
 }
 
@@ -66,7 +91,10 @@ export function supportCommands(program: Command) {
     .description(say('cli.order.find'))
     .option('--json', say('cli.json'))
     .action(async (id: string, options: { json?: boolean }) => {
-      const found = await viaHubOrDatabase({ hub: (api) => findInHub(api, id), database: (hub) => findOrders(hub, id) });
+      const found = await viaHubOrDatabase({
+        hub: (api) => findInHub(api, id),
+        database: (hub) => findOrders(hub, id),
+      });
       if (!found.length) {
         console.error(say('cli.order.noneHint', { ref: id }));
         process.exitCode = 1;
@@ -74,8 +102,18 @@ export function supportCommands(program: Command) {
       }
       printResult(options.json, found, () =>
         table(
-          (['id', 'channel', 'order', 'posting', 'status', 'crm', 'delivery'] as const).map((c) => say(`cli.order.col.${c}`)),
-          found.map((o) => [o.id, o.channel, o.external_id, o.posting_number, o.status, `${o.crm_state}${o.crm_id ? `:${o.crm_id}` : ''}`, o.delivery_state]),
+          (['id', 'channel', 'order', 'posting', 'status', 'crm', 'delivery'] as const).map((c) =>
+            say(`cli.order.col.${c}`),
+          ),
+          found.map((o) => [
+            o.id,
+            o.channel,
+            o.external_id,
+            o.posting_number,
+            o.status,
+            `${o.crm_state}${o.crm_id ? `:${o.crm_id}` : ''}`,
+            o.delivery_state,
+          ]),
         ),
       );
     });
@@ -86,7 +124,11 @@ export function supportCommands(program: Command) {
     .option('--json', say('cli.json'))
     .action(async (id: string, options: { json?: boolean }) => {
       const trace = await viaHubOrDatabase({
-        hub: async (api) => api.get(`/orders/${await resolveInHub(api, id)}/trace`, shaped<OrderTrace>('order', 'hops', 'events', 'calls')),
+        hub: async (api) =>
+          api.get(
+            `/orders/${await resolveInHub(api, id)}/trace`,
+            shaped<OrderTrace>('order', 'hops', 'events', 'calls'),
+          ),
         database: async (hub) => orderTrace(hub, (await resolveOrder(hub, id)).id),
       });
       printResult(options.json, trace, () => traceText(trace));
@@ -99,10 +141,16 @@ export function supportCommands(program: Command) {
     .action(async (accountId: string, number: string, options: { json?: boolean }) => {
       const account = positiveInt(accountId);
       const result = await viaHubOrDatabase({
-        hub: (api) => api.post('/support/reimport', shaped<Reimported>('action', 'order_id'), { account_id: account, number }),
+        hub: (api) =>
+          api.post('/support/reimport', shaped<Reimported>('action', 'order_id'), { account_id: account, number }),
         database: (hub) => reimportOrder(hub, account, number, cliActor()),
       });
-      printResult(options.json, result, () => say(result.created ? 'cli.order.reimported.created' : 'cli.order.reimported.updated', { action: result.action, id: result.order_id }));
+      printResult(options.json, result, () =>
+        say(result.created ? 'cli.order.reimported.created' : 'cli.order.reimported.updated', {
+          action: result.action,
+          id: result.order_id,
+        }),
+      );
     });
 
   for (const [name, action, description] of [
@@ -118,7 +166,9 @@ export function supportCommands(program: Command) {
           hub: (api) => api.post(`/support/orders/${encodeURIComponent(id)}/${name}`, shaped<Reexported>('order_id')),
           database: (hub) => reexportOrder(hub, id, cliActor(), action),
         });
-        printResult(options.json, result, () => say('cli.order.queued', { action, id: result.order_id, next: Boolean(result.next), ref: id }));
+        printResult(options.json, result, () =>
+          say('cli.order.queued', { action, id: result.order_id, next: Boolean(result.next), ref: id }),
+        );
       });
   }
 
@@ -129,10 +179,17 @@ export function supportCommands(program: Command) {
     .option('--json', say('cli.json'))
     .action(async (id: string, options: { text?: string; json?: boolean }) => {
       const result = await viaHubOrDatabase({
-        hub: (api) => api.post(`/support/orders/${encodeURIComponent(id)}/comment`, shaped<Commented>('deal_id', 'comment_id', 'text'), options.text === undefined ? {} : { text: options.text }),
+        hub: (api) =>
+          api.post(
+            `/support/orders/${encodeURIComponent(id)}/comment`,
+            shaped<Commented>('deal_id', 'comment_id', 'text'),
+            options.text === undefined ? {} : { text: options.text },
+          ),
         database: (hub) => appendComment(hub, id, cliActor(), options.text),
       });
-      printResult(options.json, result, () => say('cli.order.commented', { deal: result.deal_id, comment: result.comment_id, text: result.text }));
+      printResult(options.json, result, () =>
+        say('cli.order.commented', { deal: result.deal_id, comment: result.comment_id, text: result.text }),
+      );
     });
 
   program

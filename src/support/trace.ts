@@ -41,8 +41,30 @@ export interface OrderTrace {
     delivery_id: string | null;
   };
   hops: TraceHop[];
-  events: { id: number; name: string; topic: string; key: string; state: 'pending' | 'done' | 'dead'; attempts: number; created_at: string; processed_at: string | null; last_error: string | null; errors: { id: number; attempt: number; error: string; http_status: number | null; at: string }[] }[];
-  calls: { id: number; at: string; account_id: number | null; method: string; url: string; status: number | null; duration_ms: number; error: string | null; request_body: string | null; response_body: string | null }[];
+  events: {
+    id: number;
+    name: string;
+    topic: string;
+    key: string;
+    state: 'pending' | 'done' | 'dead';
+    attempts: number;
+    created_at: string;
+    processed_at: string | null;
+    last_error: string | null;
+    errors: { id: number; attempt: number; error: string; http_status: number | null; at: string }[];
+  }[];
+  calls: {
+    id: number;
+    at: string;
+    account_id: number | null;
+    method: string;
+    url: string;
+    status: number | null;
+    duration_ms: number;
+    error: string | null;
+    request_body: string | null;
+    response_body: string | null;
+  }[];
   actions: { reimport: string | null; reexport: boolean; change_status: boolean; append_comment: boolean };
 }
 
@@ -90,7 +112,9 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
   const module = moduleFor(o.channel);
   const key = orderKey(o);
   const delivery = await deliveryOfOrder(hub.db, o.id);
-  const refs = [key, o.external_id, o.posting_number, o.crm_id, o.delivery_id, delivery?.number].filter((r): r is string => !!r);
+  const refs = [key, o.external_id, o.posting_number, o.crm_id, o.delivery_id, delivery?.number].filter(
+    (r): r is string => !!r,
+  );
   const targets = await crmTargets(hub.db, [o.id]);
 
   const hops: TraceHop[] = [
@@ -98,7 +122,13 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
       hop: 'channel',
       state: 'ok',
       at: o.ordered_at,
-      detail: { channel: module?.connector.title ?? o.channel, account: o.account_name, external_id: o.external_id, posting_number: o.posting_number, channel_status: o.channel_status },
+      detail: {
+        channel: module?.connector.title ?? o.channel,
+        account: o.account_name,
+        external_id: o.external_id,
+        posting_number: o.posting_number,
+        channel_status: o.channel_status,
+      },
       error: null,
     },
     {
@@ -110,9 +140,24 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
     },
     {
       hop: 'crm',
-      state: o.crm_state === 'sent' ? (o.crm_error ? 'error' : 'ok') : o.crm_state === 'send_error' ? 'error' : targets.size ? 'pending' : 'none',
+      state:
+        o.crm_state === 'sent'
+          ? o.crm_error
+            ? 'error'
+            : 'ok'
+          : o.crm_state === 'send_error'
+            ? 'error'
+            : targets.size
+              ? 'pending'
+              : 'none',
       at: o.crm_sent_at,
-      detail: { state: o.crm_state, deal_id: o.crm_id, stage: o.crm_stage, portal: o.crm_account_name, attempts: o.crm_attempts },
+      detail: {
+        state: o.crm_state,
+        deal_id: o.crm_id,
+        stage: o.crm_stage,
+        portal: o.crm_account_name,
+        attempts: o.crm_attempts,
+      },
       error: o.crm_error,
     },
   ];
@@ -121,7 +166,12 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
       hop: 'delivery',
       state: o.delivery_state === 'sent' ? 'ok' : o.delivery_state === 'send_error' ? 'error' : 'pending',
       at: null,
-      detail: { state: o.delivery_state, number: delivery?.number ?? null, delivery_id: delivery?.trackingNumber ?? o.delivery_id, service_status: delivery?.status ?? null },
+      detail: {
+        state: o.delivery_state,
+        number: delivery?.number ?? null,
+        delivery_id: delivery?.trackingNumber ?? o.delivery_id,
+        service_status: delivery?.status ?? null,
+      },
       error: o.delivery_error,
     });
   }
@@ -136,7 +186,14 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
          order by id`,
   );
   const errors = events.length
-    ? await rows<{ id: number; outbox_id: number; attempt: number; error: string; http_status: number | null; at: string }>(
+    ? await rows<{
+        id: number;
+        outbox_id: number;
+        attempt: number;
+        error: string;
+        http_status: number | null;
+        at: string;
+      }>(
         hub.db,
         sql`select id, outbox_id, attempt, error, http_status, iso(at) as at from outbox_errors
              where outbox_id = any(${sql.param(events.map((e) => e.id))}::bigint[]) order by id`,
@@ -173,7 +230,8 @@ export async function orderTrace(hub: Hub, orderId: number): Promise<OrderTrace>
     })),
     calls,
     actions: {
-      reimport: module?.connector.fetchOrder && o.account_id ? (module.support?.fetchOrderAction ?? 'fetch_order') : null,
+      reimport:
+        module?.connector.fetchOrder && o.account_id ? (module.support?.fetchOrderAction ?? 'fetch_order') : null,
       reexport: targets.size > 0,
       change_status: targets.size > 0,
       append_comment: !!(module?.support?.commentWarehouseAfterStatus && o.crm_id),

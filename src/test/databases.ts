@@ -19,7 +19,8 @@ export function testKinds(): DatabaseKind[] {
 }
 
 export const postgresTemplateName = (hash: string) => `sklad_tpl_${hash}`;
-export const pgliteTemplateFile = (hash: string) => path.join(projectRoot, 'node_modules/.cache/sklad', `pglite-${hash}.tar`);
+export const pgliteTemplateFile = (hash: string) =>
+  path.join(projectRoot, 'node_modules/.cache/sklad', `pglite-${hash}.tar`);
 
 export interface TestDatabase {
   readonly kind: DatabaseKind;

@@ -60,15 +60,43 @@ async function fingerprintQuery(database: Database) {
 // ── values from a JSON schema, and the ways to break them ─────────────────────────────────
 
 const nasty = fc.constantFrom(
-  '', ' ', 'a\u0000b', 'x\ud800', '\udfff', '2026-13-45', '2026-02-30T25:61:00Z', '-1', '0', '1e309', 'NaN', 'null', 'true',
-  '../../etc/passwd', "' or 1=1 --", '%00', '%ZZ', '<script>x</script>', 'Ünïcödé ✓ 😀', 'a'.repeat(5000), '{"a":', '[[[[[[',
-  UNREACHABLE, 'https://user:secret@example.com/?token=x', 'a b c', '9'.repeat(30),
+  '',
+  ' ',
+  'a\u0000b',
+  'x\ud800',
+  '\udfff',
+  '2026-13-45',
+  '2026-02-30T25:61:00Z',
+  '-1',
+  '0',
+  '1e309',
+  'NaN',
+  'null',
+  'true',
+  '../../etc/passwd',
+  "' or 1=1 --",
+  '%00',
+  '%ZZ',
+  '<script>x</script>',
+  'Ünïcödé ✓ 😀',
+  'a'.repeat(5000),
+  '{"a":',
+  '[[[[[[',
+  UNREACHABLE,
+  'https://user:secret@example.com/?token=x',
+  'a b c',
+  '9'.repeat(30),
 );
 const deepJson = fc.integer({ min: 65, max: 5000 }).map((n) => `${'['.repeat(n)}"\\u0000"${']'.repeat(n)}`);
 
 function resolve(doc: Schema, schema: Schema | undefined): Schema {
   let s = schema ?? {};
-  for (let i = 0; s.$ref && i < 10; i++) s = s.$ref.slice(2).split('/').reduce((node: Schema, key: string) => node?.[key], doc) ?? {};
+  for (let i = 0; s.$ref && i < 10; i++)
+    s =
+      s.$ref
+        .slice(2)
+        .split('/')
+        .reduce((node: Schema, key: string) => node?.[key], doc) ?? {};
   return s;
 }
 
@@ -80,16 +108,25 @@ function arbitraryOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbi
   const options = s.anyOf ?? s.oneOf;
   if (options) return fc.oneof(...options.map((o: Schema) => arbitraryOf(doc, o, depth + 1)));
   if (s.allOf) return arbitraryOf(doc, Object.assign({}, ...s.allOf.map((o: Schema) => resolve(doc, o))), depth + 1);
-  const type = Array.isArray(s.type) ? s.type.filter((t: string) => t !== 'null')[0] ?? 'null' : s.type;
+  const type = Array.isArray(s.type) ? (s.type.filter((t: string) => t !== 'null')[0] ?? 'null') : s.type;
   switch (type) {
     case 'string': {
       if (s.format === 'uri' || s.format === 'url') return fc.constant(UNREACHABLE);
-      if (s.format === 'date-time') return fc.date({ noInvalidDate: true, min: new Date(2000, 0), max: new Date(2100, 0) }).map((d) => d.toISOString());
-      if (s.format === 'date') return fc.date({ noInvalidDate: true, min: new Date(2000, 0), max: new Date(2100, 0) }).map((d) => d.toISOString().slice(0, 10));
+      if (s.format === 'date-time')
+        return fc
+          .date({ noInvalidDate: true, min: new Date(2000, 0), max: new Date(2100, 0) })
+          .map((d) => d.toISOString());
+      if (s.format === 'date')
+        return fc
+          .date({ noInvalidDate: true, min: new Date(2000, 0), max: new Date(2100, 0) })
+          .map((d) => d.toISOString().slice(0, 10));
       if (s.format === 'email') return fc.constant('someone@example.com');
       const min = s.minLength ?? 0;
       return fc.oneof(
-        { weight: 3, arbitrary: fc.string({ minLength: min, maxLength: Math.max(min, Math.min(s.maxLength ?? 20, 40)) }) },
+        {
+          weight: 3,
+          arbitrary: fc.string({ minLength: min, maxLength: Math.max(min, Math.min(s.maxLength ?? 20, 40)) }),
+        },
         { weight: 1, arbitrary: nasty },
       );
     }
@@ -102,11 +139,16 @@ function arbitraryOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbi
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(arbitraryOf(doc, s.items, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) });
+      return fc.array(arbitraryOf(doc, s.items, depth + 1), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 3, 3),
+      });
     case 'object': {
       const properties: Record<string, Schema> = s.properties ?? {};
       const required = new Set<string>(s.required ?? []);
-      const fields = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, arbitraryOf(doc, v, depth + 1)]));
+      const fields = Object.fromEntries(
+        Object.entries(properties).map(([k, v]) => [k, arbitraryOf(doc, v, depth + 1)]),
+      );
       const known = Object.keys(fields).length
         ? fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => required.has(k)) })
         : fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
@@ -119,9 +161,12 @@ function arbitraryOf(doc: Schema, input: Schema | undefined, depth = 0): fc.Arbi
 
 /** A value as the schema wants it, most of the time; broken in one of many ways otherwise. */
 const shapedOrBroken = (doc: Schema, schema: Schema | undefined) =>
-  fc.oneof({ weight: 3, arbitrary: arbitraryOf(doc, schema) }, { weight: 1, arbitrary: fc.oneof(nasty, fc.jsonValue({ maxDepth: 3 }), fc.integer()) });
+  fc.oneof(
+    { weight: 3, arbitrary: arbitraryOf(doc, schema) },
+    { weight: 1, arbitrary: fc.oneof(nasty, fc.jsonValue({ maxDepth: 3 }), fc.integer()) },
+  );
 
-const asText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+const asText = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 // A lone surrogate cannot be percent-encoded (it is no UTF-8); the client sends U+FFFD, as a browser would.
 const encode = (value: string) => encodeURIComponent(value.replace(/\p{Surrogate}/gu, '\ufffd'));
 const headerValue = fc.stringMatching(/^[\x20-\x7e]{0,60}$/);
@@ -139,17 +184,26 @@ function requestOf(doc: Schema, op: Operation): fc.Arbitrary<Sent> {
     // Mostly the ids of what beforeAll made (1 of each; 2 and 3 of some), sometimes anything.
     .tuple(
       ...pathParams.map((p) =>
-        fc.oneof({ weight: 6, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.constantFrom(2, 3) }, { weight: 1, arbitrary: shapedOrBroken(doc, p.schema) }),
+        fc.oneof(
+          { weight: 6, arbitrary: fc.constant(1) },
+          { weight: 2, arbitrary: fc.constantFrom(2, 3) },
+          { weight: 1, arbitrary: shapedOrBroken(doc, p.schema) },
+        ),
       ),
     )
     .map((values) => pathParams.reduce((at, p, i) => at.replace(`{${p.name}}`, encode(asText(values[i]))), op.path));
   const query = fc
     .tuple(
       ...queryParams.map((p) => fc.option(shapedOrBroken(doc, p.schema), { freq: 2, nil: undefined })),
-      fc.option(fc.tuple(fc.constantFrom('unknown', 'limit', 'offset', 'from', 'to', 'q'), nasty), { freq: 3, nil: undefined }),
+      fc.option(fc.tuple(fc.constantFrom('unknown', 'limit', 'offset', 'from', 'to', 'q'), nasty), {
+        freq: 3,
+        nil: undefined,
+      }),
     )
     .map((values) => {
-      const pairs = queryParams.flatMap((p, i) => (values[i] === undefined ? [] : [`${encode(p.name)}=${encode(asText(values[i]))}`]));
+      const pairs = queryParams.flatMap((p, i) =>
+        values[i] === undefined ? [] : [`${encode(p.name)}=${encode(asText(values[i]))}`],
+      );
       const extra = values[queryParams.length] as [string, string] | undefined;
       if (extra) pairs.push(`${extra[0]}=${encode(extra[1])}`);
       return pairs.length ? `?${pairs.join('&')}` : '';
@@ -169,9 +223,12 @@ function requestOf(doc: Schema, op: Operation): fc.Arbitrary<Sent> {
     fc.constant({}),
     fc.jsonValue({ maxDepth: 4 }).map((v) => json(JSON.stringify(v))),
     fc.oneof(deepJson, nasty).map(json),
-    fc.tuple(fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml'), fc.oneof(nasty, fc.string())).map(
-      ([type, body]) => ({ type, body }),
-    ),
+    fc
+      .tuple(
+        fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml'),
+        fc.oneof(nasty, fc.string()),
+      )
+      .map(([type, body]) => ({ type, body })),
   ];
   // The operation's own body, as its schema says (its strings sometimes nasty), half of the time.
   const shaped: fc.Arbitrary<Body> | null =
@@ -184,7 +241,9 @@ function requestOf(doc: Schema, op: Operation): fc.Arbitrary<Sent> {
             return { body: form };
           })
         : null;
-  const body = shaped ? fc.oneof({ weight: 4, arbitrary: shaped }, { weight: 4, arbitrary: fc.oneof(...broken) }) : fc.oneof(...broken);
+  const body = shaped
+    ? fc.oneof({ weight: 4, arbitrary: shaped }, { weight: 4, arbitrary: fc.oneof(...broken) })
+    : fc.oneof(...broken);
   return fc.tuple(path, query, headers, body).map(([p, q, h, b]) => ({
     path: p + q,
     headers: { ...h, ...(b.type ? { 'content-type': b.type } : {}) } as Record<string, string>,
@@ -203,7 +262,12 @@ function operationsOf(doc: Schema): Operation[] {
           : content['multipart/form-data']
             ? { type: 'multipart' as const, schema: content['multipart/form-data'].schema }
             : undefined;
-        return { method: method.toUpperCase(), path, parameters: (operation.parameters ?? []).map((p: Schema) => resolve(doc, p)), body };
+        return {
+          method: method.toUpperCase(),
+          path,
+          parameters: (operation.parameters ?? []).map((p: Schema) => resolve(doc, p)),
+          body,
+        };
       }),
   );
 }
@@ -227,9 +291,18 @@ describeEachDatabase('every API operation, fuzzed as every role', (t) => {
     for (let i = 0; i < 20; i++) await server.keyFor('readonly', `decoy-${i}`);
     for (const role of roles) keys.set(role, await server.keyFor(role, `fuzz-${role}`));
     await seedCatalog(server.hub.db, { count: 3, stock: () => 10 });
-    await createAccount(server.hub.db, server.hub.masterKey!, { channel: 'generic', name: 'Fuzzed', baseUrl: genericServer.url, credentials: { apiKey: 'generic-key-fuzz' } }, 'test');
+    await createAccount(
+      server.hub.db,
+      server.hub.masterKey!,
+      { channel: 'generic', name: 'Fuzzed', baseUrl: genericServer.url, credentials: { apiKey: 'generic-key-fuzz' } },
+      'test',
+    );
     await server.api('/users/', { method: 'POST', key: keys.get('bot'), json: { telegram_id: 1, first_name: 'Fuzz' } });
-    const iiko = await server.api('/api/v1/iiko/settings', { method: 'POST', key: keys.get('admin'), json: { name: 'Fuzz iiko', api_login: 'fuzz-login-0000', base_url: UNREACHABLE } });
+    const iiko = await server.api('/api/v1/iiko/settings', {
+      method: 'POST',
+      key: keys.get('admin'),
+      json: { name: 'Fuzz iiko', api_login: 'fuzz-login-0000', base_url: UNREACHABLE },
+    });
     expect(iiko.status).toBe(201);
     doc = (await server.api('/openapi.json', { key: null })).body;
     const query = await fingerprintQuery(t.database);
@@ -253,11 +326,17 @@ describeEachDatabase('every API operation, fuzzed as every role', (t) => {
           fc.asyncProperty(requestOf(doc, op), async (request) => {
             const headers = new Headers(request.headers);
             if (key) headers.set('x-api-secret-key', key);
-            const res = await fetch(server.baseUrl + request.path, { method: op.method, headers, body: op.method === 'GET' ? undefined : request.body });
+            const res = await fetch(server.baseUrl + request.path, {
+              method: op.method,
+              headers,
+              body: op.method === 'GET' ? undefined : request.body,
+            });
             sent++;
             const type = res.headers.get('content-type') ?? '';
             // A live stream (a job's events) or a file is not read to its end.
-            const text = /event-stream|image\/|octet-stream|spreadsheet|csv/.test(type) ? (await res.body?.cancel(), '') : await res.text();
+            const text = /event-stream|image\/|octet-stream|spreadsheet|csv/.test(type)
+              ? (await res.body?.cancel(), '')
+              : await res.text();
             const where = `${op.method} ${request.path} as ${role ?? 'anonymous'} → ${res.status} ${text.slice(0, 300)}`;
             const after = await fingerprint();
             const changed = after !== before;
@@ -269,12 +348,21 @@ describeEachDatabase('every API operation, fuzzed as every role', (t) => {
             } catch {
               // not JSON: the shape check below fails
             }
-            expect(typeof body.error?.code === 'string' && typeof body.error?.message === 'string', `error shape: ${where}`).toBe(true);
+            expect(
+              typeof body.error?.code === 'string' && typeof body.error?.message === 'string',
+              `error shape: ${where}`,
+            ).toBe(true);
             const code = String(body.error?.code);
-            if (res.status >= 500) expect([502, 503].includes(res.status) && code !== 'INTERNAL', `a 5xx of ours: ${where}`).toBe(true);
-            if (res.status < 500 && !recordedRefusals.has(code)) expect(changed, `a refusal changed the database: ${where}`).toBe(false);
+            if (res.status >= 500)
+              expect([502, 503].includes(res.status) && code !== 'INTERNAL', `a 5xx of ours: ${where}`).toBe(true);
+            if (res.status < 500 && !recordedRefusals.has(code))
+              expect(changed, `a refusal changed the database: ${where}`).toBe(false);
           }),
-          { seed: SEED, numRuns: role && permissionFor(op.method, op.path).roles.includes(role) ? RUNS : 1, endOnFailure: true },
+          {
+            seed: SEED,
+            numRuns: role && permissionFor(op.method, op.path).roles.includes(role) ? RUNS : 1,
+            endOnFailure: true,
+          },
         );
       }
     }

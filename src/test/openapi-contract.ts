@@ -55,13 +55,31 @@ export function loadSpec(relativePath: string): Promise<Spec> {
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 // OpenAPI's own formats that JSON Schema does not define: accepted as they are.
-const openApiFormats = ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password', 'decimal', 'uint64', 'text', 'ISO 8601'];
+const openApiFormats = [
+  'int32',
+  'int64',
+  'float',
+  'double',
+  'byte',
+  'binary',
+  'password',
+  'decimal',
+  'uint64',
+  'text',
+  'ISO 8601',
+];
 
 /** A date, or a date-time with or without its offset (WB's reports: no offset means Moscow time). */
 const LOCAL_DATE_TIME = /^\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[Zz]|[+-]\d\d:?\d\d)?)?$/;
 
 function newAjv(coerce: boolean): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes: coerce ? 'array' : false, logger: false, validateSchema: false });
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    logger: false,
+    validateSchema: false,
+  });
   addFormats(ajv);
   for (const f of openApiFormats) ajv.addFormat(f, true);
   ajv.addFormat('local-date-time', LOCAL_DATE_TIME);
@@ -81,15 +99,24 @@ export interface Erratum {
 
 const everyOperation = (doc: any, fn: (operation: any, path: string) => void) => {
   for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
-    for (const [method, operation] of Object.entries<any>(item)) if (method !== 'parameters' && operation?.responses) fn(operation, path);
+    for (const [method, operation] of Object.entries<any>(item))
+      if (method !== 'parameters' && operation?.responses) fn(operation, path);
   }
 };
 
 const requestSchema = (doc: any, path: string) => {
   let node = doc.paths?.[path]?.post?.requestBody;
-  for (let i = 0; node?.$ref && i < 10; i++) node = String(node.$ref).slice(2).split('/').reduce((a: any, k) => a?.[k], doc);
+  for (let i = 0; node?.$ref && i < 10; i++)
+    node = String(node.$ref)
+      .slice(2)
+      .split('/')
+      .reduce((a: any, k) => a?.[k], doc);
   let schema = node?.content?.['application/json']?.schema;
-  for (let i = 0; schema?.$ref && i < 10; i++) schema = String(schema.$ref).slice(2).split('/').reduce((a: any, k) => a?.[k], doc);
+  for (let i = 0; schema?.$ref && i < 10; i++)
+    schema = String(schema.$ref)
+      .slice(2)
+      .split('/')
+      .reduce((a: any, k) => a?.[k], doc);
   if (!schema) throw new Error(`Erratum: ${path} has no JSON request body in the spec any more`);
   return schema;
 };
@@ -100,7 +127,10 @@ export const errata: Erratum[] = [
     says: 'tag Errors: "You have reached request rate limit per second" for all methods (50 a second per Client ID); no operation lists its 429',
     apply(doc) {
       everyOperation(doc, (op) => {
-        op.responses['429'] ??= { description: 'Too many requests (the Errors section)', content: { 'application/json': { schema: { $ref: '#/components/schemas/rpcStatus' } } } };
+        op.responses['429'] ??= {
+          description: 'Too many requests (the Errors section)',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/rpcStatus' } } },
+        };
       });
     },
   },
@@ -236,7 +266,12 @@ function validator(spec: Spec, ref: string, coerce = false): ValidateFunction {
 }
 
 const describeErrors = (where: string, v: ValidateFunction) =>
-  (v.errors ?? []).slice(0, 5).map((e) => `${where}${e.instancePath || ''} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${(e.params as any).additionalProperty})` : ''}`);
+  (v.errors ?? [])
+    .slice(0, 5)
+    .map(
+      (e) =>
+        `${where}${e.instancePath || ''} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${(e.params as any).additionalProperty})` : ''}`,
+    );
 
 /** Finds the spec's operation for a method and concrete path. */
 export function findOperation(spec: Spec, method: string, requestPath: string) {
@@ -249,7 +284,10 @@ export function findOperation(spec: Spec, method: string, requestPath: string) {
 const resolveRef = (spec: Spec, node: any): any => {
   let current = node;
   for (let i = 0; current?.$ref && i < 10; i++) {
-    const parts = String(current.$ref).replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = String(current.$ref)
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     current = parts.reduce((acc: any, p) => acc?.[p], spec.doc);
   }
   return current;
@@ -267,11 +305,14 @@ export function checkExchange(spec: Spec, exchange: Exchange): string[] {
   const base = ['paths', template, m];
 
   // Parameters: required ones present, query values of the declared type, no undeclared query names.
-  const params: any[] = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map((p) => resolveRef(spec, p));
+  const params: any[] = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map((p) =>
+    resolveRef(spec, p),
+  );
   const query = exchange.query ?? {};
   const declaredQuery = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
   for (const name of Object.keys(query)) {
-    if (!declaredQuery.has(name) && !declaredQuery.has(name.replace(/\[\]$/, ''))) problems.push(`${label}: query parameter "${name}" is not in the spec`);
+    if (!declaredQuery.has(name) && !declaredQuery.has(name.replace(/\[\]$/, '')))
+      problems.push(`${label}: query parameter "${name}" is not in the spec`);
   }
   const headers = Object.fromEntries(Object.entries(exchange.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   for (const p of params) {
@@ -300,7 +341,12 @@ export function checkExchange(spec: Spec, exchange: Exchange): string[] {
     if (!hasBody && requestBody.required) problems.push(`${label}: the spec requires a request body`);
     if (hasBody && contentType && requestBody.content[contentType].schema) {
       const ref = operation.requestBody.$ref
-        ? pointer(...String(operation.requestBody.$ref).replace(/^#\//, '').split('/'), 'content', contentType, 'schema')
+        ? pointer(
+            ...String(operation.requestBody.$ref).replace(/^#\//, '').split('/'),
+            'content',
+            contentType,
+            'schema',
+          )
         : pointer(...base, 'requestBody', 'content', contentType, 'schema');
       const v = validator(spec, ref);
       if (!v(exchange.body)) problems.push(...describeErrors(`${label}: request body`, v));
@@ -313,12 +359,20 @@ export function checkExchange(spec: Spec, exchange: Exchange): string[] {
   const responses = operation.responses ?? {};
   const statusKey = [String(exchange.status), `${String(exchange.status)[0]}XX`, 'default'].find((k) => responses[k]);
   if (!statusKey) {
-    problems.push(`${label}: answered ${exchange.status}, which the spec does not document (documented: ${Object.keys(responses).join(', ')})`);
+    problems.push(
+      `${label}: answered ${exchange.status}, which the spec does not document (documented: ${Object.keys(responses).join(', ')})`,
+    );
     return problems;
   }
   const response = resolveRef(spec, responses[statusKey]);
   const contentType = Object.keys(response?.content ?? {}).find(isJsonType);
-  if (contentType && response.content[contentType].schema && exchange.responseBody !== undefined && exchange.responseBody !== null && exchange.responseBody !== '') {
+  if (
+    contentType &&
+    response.content[contentType].schema &&
+    exchange.responseBody !== undefined &&
+    exchange.responseBody !== null &&
+    exchange.responseBody !== ''
+  ) {
     const ref = responses[statusKey].$ref
       ? pointer(...String(responses[statusKey].$ref).replace(/^#\//, '').split('/'), 'content', contentType, 'schema')
       : pointer(...base, 'responses', statusKey, 'content', contentType, 'schema');

@@ -16,7 +16,10 @@ export interface TestServer {
   adminKey: string;
   keyFor(role: Role, name?: string): Promise<string>;
   /** fetch against the server with the admin key, JSON in and out. */
-  api(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    path: string,
+    init?: RequestInit & { json?: unknown; key?: string | null },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 

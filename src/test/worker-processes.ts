@@ -8,7 +8,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** Settles when the process has ended (at once when it already has). */
 export const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
 /**
  * Real `sklad worker` processes for the SIGKILL tests (PostgreSQL: PGlite is one process), on
@@ -34,10 +36,14 @@ export function useWorkerProcesses(target: () => { url: string; masterKey: Buffe
       let output = '';
       child.stdout!.on('data', (d) => (output += d));
       child.stderr!.on('data', (d) => (output += d));
-      await waitFor(`worker ${child.pid} to start`, () => {
-        if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
-        return output.includes('Sklad worker running');
-      }, 60_000);
+      await waitFor(
+        `worker ${child.pid} to start`,
+        () => {
+          if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${output}`);
+          return output.includes('Sklad worker running');
+        },
+        60_000,
+      );
       return child;
     },
   };

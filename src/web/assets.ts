@@ -6,7 +6,10 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../http/router.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const htmxFile = path.join(path.dirname(createRequire(import.meta.url).resolve('htmx.org/package.json')), 'dist/htmx.min.js');
+const htmxFile = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('htmx.org/package.json')),
+  'dist/htmx.min.js',
+);
 // Chart.js's own UMD build (docs/decisions/220): it sets window.Chart, which assets/charts.js draws with.
 // Its exports name no package.json: found by its main file, which sits beside the UMD build in dist/.
 const chartFile = path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');

@@ -18,7 +18,8 @@ import { SESSION_COOKIE } from './session.ts';
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
-export const csrfToken = (sessionId: string) => crypto.createHmac('sha256', sessionId).update('sklad-csrf-1').digest('base64url');
+export const csrfToken = (sessionId: string) =>
+  crypto.createHmac('sha256', sessionId).update('sklad-csrf-1').digest('base64url');
 
 export function csrfTokenMatches(sessionId: string, sent: unknown): boolean {
   if (typeof sent !== 'string' || !sent) return false;
@@ -75,7 +76,9 @@ async function sentCsrfToken(c: Context): Promise<string | undefined> {
 }
 
 /** The panel's side: a write without the session's token is refused (`refuse` draws the page). */
-export function csrfProtection(refuse: (c: Context<AppEnv>, status: 400 | 403) => Response | Promise<Response>): MiddlewareHandler<AppEnv> {
+export function csrfProtection(
+  refuse: (c: Context<AppEnv>, status: 400 | 403) => Response | Promise<Response>,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (isWrite(c.req.method, c.req.path)) {
       const session = getCookie(c, SESSION_COOKIE);

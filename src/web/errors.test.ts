@@ -24,7 +24,11 @@ describe('web panel: an error group retried and cleared from the dashboard', () 
     simulator = await sim.listen();
     sim.seed({ count: 3, from: 1 });
     await seedCatalog(panel.server.hub.db, { count: 3, stock: () => 4 });
-    accountId = await createGenericAccount(panel.server.hub, { name: 'Лавка у моста', baseUrl: simulator.url, apiKey: sim.apiKey });
+    accountId = await createGenericAccount(panel.server.hub, {
+      name: 'Лавка у моста',
+      baseUrl: simulator.url,
+      apiKey: sim.apiKey,
+    });
     await syncAccount(panel.server.hub, accountId);
     stopWorkers = startWorkers(panel.server.hub, { concurrency: 2, pollMs: 50 });
   });
@@ -37,7 +41,12 @@ describe('web panel: an error group retried and cleared from the dashboard', () 
     const hub = panel.server.hub;
     sim.faults.set({ rate: 1, kinds: ['503'], paths: ['/v1/listings'] });
     for (let i = 0; i < 2; i++) {
-      const job = await enqueueJob(hub.db, { type: 'channels.sync', accountId, payload: { accountId }, maxAttempts: 1 });
+      const job = await enqueueJob(hub.db, {
+        type: 'channels.sync',
+        accountId,
+        payload: { accountId },
+        maxAttempts: 1,
+      });
       await expect.poll(async () => (await getJob(hub.db, job.id)).status, { timeout: 30_000 }).toBe('dead');
       jobs.push(job.id);
     }
@@ -73,9 +82,16 @@ describe('web panel: an error group retried and cleared from the dashboard', () 
     await w.page.goBack();
 
     sim.faults.set(null);
-    await w.page.locator('#error-groups tbody tr').first().getByRole('button', { name: /Повторить все/ }).click();
-    await expect.poll(() => w.page.locator('#error-groups tbody tr').first().textContent()).toContain('Снова в очереди: 2');
-    for (const id of jobs) await expect.poll(async () => (await getJob(hub.db, id)).status, { timeout: 30_000 }).toBe('succeeded');
+    await w.page
+      .locator('#error-groups tbody tr')
+      .first()
+      .getByRole('button', { name: /Повторить все/ })
+      .click();
+    await expect
+      .poll(() => w.page.locator('#error-groups tbody tr').first().textContent())
+      .toContain('Снова в очереди: 2');
+    for (const id of jobs)
+      await expect.poll(async () => (await getJob(hub.db, id)).status, { timeout: 30_000 }).toBe('succeeded');
 
     await w.page.goto('/');
     expect(await w.page.locator(`.problems li[data-account="${accountId}"]`).count()).toBe(0);

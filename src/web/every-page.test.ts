@@ -22,7 +22,8 @@ async function layoutProblems(page: Page): Promise<string[]> {
     const vw = window.innerWidth;
     const problems: string[] = [];
     const name = (el: Element) => {
-      const cls = typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+      const cls =
+        typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
       const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 40);
       return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${cls} «${text}»`;
     };
@@ -46,7 +47,8 @@ async function layoutProblems(page: Page): Promise<string[]> {
       }
       return false;
     };
-    if (document.documentElement.scrollWidth > vw) problems.push(`the page is ${document.documentElement.scrollWidth} px wide at ${vw} px`);
+    if (document.documentElement.scrollWidth > vw)
+      problems.push(`the page is ${document.documentElement.scrollWidth} px wide at ${vw} px`);
     const reported = new Set<Element>();
     for (const el of document.body.querySelectorAll('*')) {
       if (!shown(el)) continue;
@@ -63,7 +65,13 @@ async function layoutProblems(page: Page): Promise<string[]> {
       } else if (r.right > vw + 1 && !clipped(el)) {
         problems.push(`${name(el)} reaches ${Math.round(r.right)} px, past the ${vw} px screen`);
         reported.add(el);
-      } else if (cs.overflowX === 'visible' && cs.display !== 'inline' && el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0 && !clipped(el)) {
+      } else if (
+        cs.overflowX === 'visible' &&
+        cs.display !== 'inline' &&
+        el.scrollWidth > el.clientWidth + 2 &&
+        el.clientWidth > 0 &&
+        !clipped(el)
+      ) {
         // Not marked as reported: what spills out of it is named too.
         problems.push(`${name(el)} spills its content (${el.scrollWidth} px in ${el.clientWidth} px)`);
       }
@@ -73,7 +81,13 @@ async function layoutProblems(page: Page): Promise<string[]> {
       /^(A|BUTTON|INPUT|SELECT|TEXTAREA|LABEL|SUMMARY|IMG|svg)$/.test(el.tagName) ||
       [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== '');
     for (const parent of document.body.querySelectorAll('*')) {
-      const kids = [...parent.children].filter((k) => shown(k) && boxy(k) && getComputedStyle(k).position !== 'absolute' && getComputedStyle(k).position !== 'fixed');
+      const kids = [...parent.children].filter(
+        (k) =>
+          shown(k) &&
+          boxy(k) &&
+          getComputedStyle(k).position !== 'absolute' &&
+          getComputedStyle(k).position !== 'fixed',
+      );
       for (let i = 0; i < kids.length; i++) {
         for (let j = i + 1; j < kids.length; j++) {
           // Line by line: an inline box that wraps is one rectangle per line, not their hull.
@@ -85,7 +99,10 @@ async function layoutProblems(page: Page): Promise<string[]> {
               if (w > 2 && h > 4 && w * h > worst.w * worst.h) worst = { w, h };
             }
           }
-          if (worst.w) problems.push(`${name(kids[i])} and ${name(kids[j])} overlap (${Math.round(worst.w)}×${Math.round(worst.h)} px)`);
+          if (worst.w)
+            problems.push(
+              `${name(kids[i])} and ${name(kids[j])} overlap (${Math.round(worst.w)}×${Math.round(worst.h)} px)`,
+            );
         }
       }
     }
@@ -97,7 +114,8 @@ async function layoutProblems(page: Page): Promise<string[]> {
 async function englishWords(page: Page, allowed: Set<string>): Promise<string[]> {
   const texts = await page.evaluate(() => {
     const out: string[] = [document.title];
-    const skip = (el: Element | null) => el?.closest('code, pre, kbd, samp, script, style, .mono, [translate="no"], [data-raw], [lang]:not([lang="ru"])');
+    const skip = (el: Element | null) =>
+      el?.closest('code, pre, kbd, samp, script, style, .mono, [translate="no"], [data-raw], [lang]:not([lang="ru"])');
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
@@ -129,12 +147,16 @@ describe('every page of the panel', () => {
     const outcome = await createDemo(hub, sims);
     expect(outcome.problems).toEqual([]);
     // The data's own words (names a seller or a marketplace gave) are not the panel's.
-    const data = await rows<{ text: string | null }>(hub.db, sql`
+    const data = await rows<{ text: string | null }>(
+      hub.db,
+      sql`
       select name as text from products union all select attributes::text from products union all select description from products
       union all select name from api_keys
       union all select name from channel_accounts union all select name from warehouses
-      union all select name from order_lines`);
-    for (const { text } of data) for (const word of (text ?? '').toLowerCase().split(/[^a-z'-]+/)) if (word) allowed.add(word);
+      union all select name from order_lines`,
+    );
+    for (const { text } of data)
+      for (const word of (text ?? '').toLowerCase().split(/[^a-z'-]+/)) if (word) allowed.add(word);
   }, 120_000);
   afterAll(async () => {
     await sims?.close();
@@ -165,8 +187,11 @@ describe('every page of the panel', () => {
       // The tab names the page: its heading, or the heading of the sub-page its tabs show.
       const heading = (await page.locator('main h1').first().textContent())?.trim().slice(0, 10) ?? '';
       const tabs = await page.locator('main nav.tabs a[aria-current="page"]').allTextContents();
-      const named = [heading, ...tabs.map((tab) => tab.replace(/\d+$/, '').trim())].some((name) => name && title.includes(name));
-      if (!named || /^\s*(Sklad|Склад)\s*$/.test(title)) problems.push(`${url}: the tab says «${title}», the page «${heading}»`);
+      const named = [heading, ...tabs.map((tab) => tab.replace(/\d+$/, '').trim())].some(
+        (name) => name && title.includes(name),
+      );
+      if (!named || /^\s*(Sklad|Склад)\s*$/.test(title))
+        problems.push(`${url}: the tab says «${title}», the page «${heading}»`);
       titles.set(route, title);
     });
     expect(problems).toEqual([]);

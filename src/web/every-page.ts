@@ -46,7 +46,11 @@ export interface Visited {
  * Opens every page in turn, calling `check` on each; the static ones first, then each detail
  * route at the first link to it seen so far (more appear as detail pages are opened).
  */
-export async function visitEveryPage(w: WatchedPage, hub: Hub, check: (page: Page, visit: Visited) => Promise<void>): Promise<Visited[]> {
+export async function visitEveryPage(
+  w: WatchedPage,
+  hub: Hub,
+  check: (page: Page, visit: Visited) => Promise<void>,
+): Promise<Visited[]> {
   const routes = panelRoutes(hub);
   const seen = new Set<string>();
   const links = new Set<string>();
@@ -55,7 +59,8 @@ export async function visitEveryPage(w: WatchedPage, hub: Hub, check: (page: Pag
     const res = await w.page.goto(url);
     expect(res?.status(), `${url} (${route}) answers a page`).toBe(200);
     expect(res?.headers()['content-type'], `${url} (${route}) answers HTML`).toMatch(/^text\/html/);
-    for (const href of await w.page.$$eval('a[href^="/"]', (as) => as.map((a) => a.getAttribute('href')!))) links.add(href.split('#')[0]);
+    for (const href of await w.page.$$eval('a[href^="/"]', (as) => as.map((a) => a.getAttribute('href')!)))
+      links.add(href.split('#')[0]);
     await check(w.page, { route, url });
     visited.push({ route, url });
     seen.add(route);

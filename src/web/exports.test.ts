@@ -17,7 +17,8 @@ import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
  * listed; the page also fits a 390 px phone.
  */
 
-const noSidewaysScroll = (w: WatchedPage) => w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+const noSidewaysScroll = (w: WatchedPage) =>
+  w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 describe('web panel: catalog export', () => {
   const panel = usePanel();
@@ -56,11 +57,16 @@ describe('web panel: catalog export', () => {
     await w.page.getByLabel('Из кабинета').selectOption(String(source));
     await w.page.getByLabel('В кабинет').selectOption(String(target));
     await w.page.getByLabel('Разделитель CSV').selectOption('tab');
-    const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.getByRole('button', { name: 'Скачать файл' }).click()]);
+    const [download] = await Promise.all([
+      w.page.waitForEvent('download'),
+      w.page.getByRole('button', { name: 'Скачать файл' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`catalog-${source}.csv`);
     const text = fs.readFileSync((await download.path())!, 'utf8');
     expect(text.split('\n')[0]).toBe('SellerSku\tName\tBrand\tQuantity');
-    expect((parse(text, { delimiter: '\t', columns: true }) as { SellerSku: string }[]).map((r) => r.SellerSku)).toEqual(['WEB-1', 'WEB-2', 'WEB-3', 'WEB-4', 'WEB-5']);
+    expect(
+      (parse(text, { delimiter: '\t', columns: true }) as { SellerSku: string }[]).map((r) => r.SellerSku),
+    ).toEqual(['WEB-1', 'WEB-2', 'WEB-3', 'WEB-4', 'WEB-5']);
 
     await w.page.getByRole('button', { name: 'Начать выгрузку' }).click();
     await w.page.waitForURL(/\/exports\/\d+$/);
@@ -91,7 +97,9 @@ describe('web panel: catalog export', () => {
     await w.page.getByLabel('From account').selectOption(String(source));
     await w.page.getByRole('button', { name: 'Download the file' }).click();
     await w.page.waitForURL(/\/exports\/file\?/);
-    expect(await w.page.getByRole('alert').textContent()).toBe(`Account ${source} is on generic, which takes no catalog feed: export to an account on lamoda, feedshop`);
+    expect(await w.page.getByRole('alert').textContent()).toBe(
+      `Account ${source} is on generic, which takes no catalog feed: export to an account on lamoda, feedshop`,
+    );
     // What was chosen stays chosen.
     expect(await w.page.getByLabel('From account').inputValue()).toBe(String(source));
     expectNoConsoleErrors(w);

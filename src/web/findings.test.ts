@@ -18,7 +18,15 @@ import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
  */
 describe('web panel: the reconciler’s findings', () => {
   const panel = usePanel();
-  const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 2, fboWarehouses: 1, postings: 1, postingDays: 2, offerId: (i) => `SKU-${i}` }) });
+  const ozon = createOzonSimulator({
+    state: seedOzon(new OzonState(), {
+      products: 2,
+      fboWarehouses: 1,
+      postings: 1,
+      postingDays: 2,
+      offerId: (i) => `SKU-${i}`,
+    }),
+  });
   const bitrix = createBitrix24Simulator();
   let ozonId = 0;
   const closers: (() => Promise<void>)[] = [];
@@ -29,8 +37,30 @@ describe('web panel: the reconciler’s findings', () => {
     const [ozonServer, bitrixServer] = [await ozon.listen(), await bitrix.listen()];
     closers.push(ozonServer.close, bitrixServer.close);
     await seedCatalog(hub.db, { count: 2, stock: () => 10 });
-    ozonId = (await createAccount(hub.db, hub.masterKey!, { channel: 'ozon', name: 'Ozon RU', baseUrl: ozonServer.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey } }, 'test')).id;
-    await createAccount(hub.db, hub.masterKey!, { channel: 'bitrix24', name: 'CRM', baseUrl: bitrixServer.url, credentials: { webhookUrl: portal.webhookUrl(bitrixServer.url) } }, 'test');
+    ozonId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Ozon RU',
+          baseUrl: ozonServer.url,
+          credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+        },
+        'test',
+      )
+    ).id;
+    await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'bitrix24',
+        name: 'CRM',
+        baseUrl: bitrixServer.url,
+        credentials: { webhookUrl: portal.webhookUrl(bitrixServer.url) },
+      },
+      'test',
+    );
     await runConnectorJob(hub, ozonId, 'postings');
   });
   afterAll(async () => {
@@ -42,7 +72,10 @@ describe('web panel: the reconciler’s findings', () => {
     const [posting] = [...ozon.state.postings.values()];
     ozon.state.setPostingStatus(posting.postingNumber, 'cancelled', { cancelReason: 'buyer changed their mind' });
     expect(await reconcileOrders(hub, ozonId)).toMatchObject({ status: 'succeeded' });
-    const [order] = await rows<{ id: number }>(hub.db, sql`select id from orders where external_id = ${posting.postingNumber}`);
+    const [order] = await rows<{ id: number }>(
+      hub.db,
+      sql`select id from orders where external_id = ${posting.postingNumber}`,
+    );
 
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/');
@@ -58,13 +91,19 @@ describe('web panel: the reconciler’s findings', () => {
     expect(await w.page.locator('.notice-success').textContent()).toContain('Исправлений применено: 1');
     const [after] = await rows<{ status: string }>(hub.db, sql`select status from orders where id = ${order.id}`);
     expect(after.status).toBe('cancelled');
-    const [finding] = await rows<{ state: string }>(hub.db, sql`select state from findings where kind = 'status_differs'`);
+    const [finding] = await rows<{ state: string }>(
+      hub.db,
+      sql`select state from findings where kind = 'status_differs'`,
+    );
     expect(finding.state).toBe('fixed');
 
     await w.page.locator(`li[data-account="${ozonId}"]`).getByRole('button', { name: 'Сверить сейчас' }).click();
     await w.page.waitForURL(/done=run/);
     expect(await w.page.locator('.notice-success').textContent()).toContain('Сверка поставлена в очередь');
-    const [job] = await rows<{ type: string }>(hub.db, sql`select type from jobs where type = 'reconcile.account' and account_id = ${ozonId}`);
+    const [job] = await rows<{ type: string }>(
+      hub.db,
+      sql`select type from jobs where type = 'reconcile.account' and account_id = ${ozonId}`,
+    );
     expect(job).toBeDefined();
     expectNoConsoleErrors(w);
   });

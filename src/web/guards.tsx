@@ -25,7 +25,8 @@ export function sameOriginPosts(hub: Hub): MiddlewareHandler<AppEnv> {
 /** Every form and htmx request of a session carries its token (src/web/csrf.ts); one without is refused. */
 export function sessionTokens(hub: Hub): MiddlewareHandler<AppEnv> {
   return csrfProtection((c, status) => {
-    if (status === 403) hub.logger.warn({ event: 'web.csrf_refused', path: c.req.path }, 'form without the session’s token refused');
+    if (status === 403)
+      hub.logger.warn({ event: 'web.csrf_refused', path: c.req.path }, 'form without the session’s token refused');
     return errorPage(c, status, viewOf(c).t(status === 403 ? 'error.csrf' : 'error.badForm'));
   });
 }

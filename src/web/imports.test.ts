@@ -15,7 +15,8 @@ import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
  * pages fit a 390 px phone.
  */
 
-const noSidewaysScroll = (w: WatchedPage) => w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+const noSidewaysScroll = (w: WatchedPage) =>
+  w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 const goodFile = [
   'Артикул;Название;Цена;Валюта;Цвет;Код EAN;MAIN',
@@ -23,7 +24,12 @@ const goodFile = [
   'IMP-2;Кружка красная;990;RUB;красный;;3',
 ].join('\r\n');
 
-const badFile = ['Артикул;Название;Цена;Валюта', 'BAD-1;Хорошая;10;RUB', 'BAD-2;Плохая;десять;RUB', 'BAD-3;Тоже хорошая;5;RUB'].join('\n');
+const badFile = [
+  'Артикул;Название;Цена;Валюта',
+  'BAD-1;Хорошая;10;RUB',
+  'BAD-2;Плохая;десять;RUB',
+  'BAD-3;Тоже хорошая;5;RUB',
+].join('\n');
 
 /** Chooses the file and uploads it; answers every width the upload bar was drawn at. */
 async function upload(w: WatchedPage, name: string, text: string, kind = 'Товары'): Promise<string[]> {
@@ -34,7 +40,10 @@ async function upload(w: WatchedPage, name: string, text: string, kind = 'Тов
   await w.page.evaluate(() => {
     const box = document.querySelector('#upload-progress .progress') as HTMLElement;
     const report = (window as unknown as { uploadDrawn: (p: string) => void }).uploadDrawn;
-    new MutationObserver(() => report(box.dataset.percent ?? '')).observe(box, { attributes: true, attributeFilter: ['data-percent'] });
+    new MutationObserver(() => report(box.dataset.percent ?? '')).observe(box, {
+      attributes: true,
+      attributeFilter: ['data-percent'],
+    });
   });
   await w.page.getByRole('button', { name: 'Загрузить и посмотреть' }).click();
   await w.page.waitForURL(/\/imports\/\d+$/);
@@ -44,7 +53,8 @@ async function upload(w: WatchedPage, name: string, text: string, kind = 'Тов
 describe('web panel: bulk import', () => {
   const panel = usePanel();
   let stopEngine: (() => Promise<void>) | undefined;
-  const count = async (query: ReturnType<typeof sql>) => Number((await rows<{ n: number }>(panel.server.hub.db, query))[0].n);
+  const count = async (query: ReturnType<typeof sql>) =>
+    Number((await rows<{ n: number }>(panel.server.hub.db, query))[0].n);
 
   beforeAll(async () => {
     assembleSklad();
@@ -65,7 +75,16 @@ describe('web panel: bulk import', () => {
     expect(drawn).toContain('100');
 
     // The preview: the first rows as read, and each column's suggested field preselected.
-    expect(await w.page.locator('#preview thead th').allTextContents()).toEqual(['Строка', 'Артикул', 'Название', 'Цена', 'Валюта', 'Цвет', 'Код EAN', 'MAIN']);
+    expect(await w.page.locator('#preview thead th').allTextContents()).toEqual([
+      'Строка',
+      'Артикул',
+      'Название',
+      'Цена',
+      'Валюта',
+      'Цвет',
+      'Код EAN',
+      'MAIN',
+    ]);
     expect(await w.page.locator('#preview tbody tr').count()).toBe(2);
     expect(await w.page.locator('#preview tbody tr').first().getAttribute('data-line')).toBe('2');
     const fieldOf = (column: string) => w.page.getByLabel(`Поле колонки «${column}»`);
@@ -80,7 +99,9 @@ describe('web panel: bulk import', () => {
     await fieldOf('Название').selectOption({ label: 'артикул' });
     await w.page.getByRole('button', { name: 'Применить' }).click();
     await w.page.waitForURL(/\/imports\/\d+\/apply$/);
-    expect(await w.page.getByRole('alert').textContent()).toBe('Неверное сопоставление колонок: поле «артикул» выбрано у двух колонок');
+    expect(await w.page.getByRole('alert').textContent()).toBe(
+      'Неверное сопоставление колонок: поле «артикул» выбрано у двух колонок',
+    );
     expect(await w.page.locator('#import-status').getAttribute('data-state')).toBe('uploaded');
     await fieldOf('Название').selectOption({ label: 'название' });
     await fieldOf('Код EAN').selectOption({ label: 'штрихкод EAN' });
@@ -92,8 +113,11 @@ describe('web panel: bulk import', () => {
     expect(await stat('prices')).toBe('2');
     expect(await stat('movements')).toBe('2');
 
-    const [mug] = await rows<{ ean: string | null; attributes: Record<string, unknown>; amount: number }>(panel.server.hub.db, sql`
-      select p.ean, p.attributes, pp.amount from products p join product_prices pp on pp.product_id = p.id where p.sku = 'IMP-1'`);
+    const [mug] = await rows<{ ean: string | null; attributes: Record<string, unknown>; amount: number }>(
+      panel.server.hub.db,
+      sql`
+      select p.ean, p.attributes, pp.amount from products p join product_prices pp on pp.product_id = p.id where p.sku = 'IMP-1'`,
+    );
     expect(mug).toMatchObject({ ean: '4006381333931', attributes: { Цвет: 'синий' } });
     expect(Number(mug.amount)).toBe(129990);
 
@@ -117,14 +141,22 @@ describe('web panel: bulk import', () => {
     const errors = w.page.locator('#import-errors tbody tr');
     expect(await errors.count()).toBe(1);
     expect(await errors.first().getAttribute('data-line')).toBe('3');
-    expect(await errors.first().locator('td').allTextContents()).toEqual(['3', 'Цена', 'цена — число, например 1299,90']);
+    expect(await errors.first().locator('td').allTextContents()).toEqual([
+      '3',
+      'Цена',
+      'цена — число, например 1299,90',
+    ]);
     expect(await w.page.locator('#import-status .notice-warn').textContent()).toContain('Ничего не записано');
     expect(await count(sql`select count(*) as n from products where sku like 'BAD-%'`)).toBe(0);
 
     // In English the same row says it in English.
     const en = await panel.open({ locale: 'en-GB' });
     await signIn(en, panel.server.adminKey, new URL(w.page.url()).pathname);
-    expect(await en.page.locator('#import-errors tbody tr td').allTextContents()).toEqual(['3', 'Цена', 'a price is a number such as 1299.90']);
+    expect(await en.page.locator('#import-errors tbody tr td').allTextContents()).toEqual([
+      '3',
+      'Цена',
+      'a price is a number such as 1299.90',
+    ]);
     expectNoConsoleErrors(w);
     expectNoConsoleErrors(en);
   });

@@ -18,7 +18,9 @@ export function Layout({ v, title, children }: LayoutProps) {
     <html lang={v.lang}>
       <Head title={`${title} · ${t('app.name')}`} />
       <body data-load-failed={t('common.loadFailed')} data-server-failed={t('common.serverFailed')}>
-        <a class="skip" href="#main">{t('nav.skip')}</a>
+        <a class="skip" href="#main">
+          {t('nav.skip')}
+        </a>
         <header class="top">
           <a class="brand" href="/">
             <Logo />
@@ -27,7 +29,8 @@ export function Layout({ v, title, children }: LayoutProps) {
           {v.actor && (
             <nav class="nav" aria-label={t('nav.open')}>
               {navEntries.map((entry) => {
-                const active = entry.href === '/' ? v.path === '/' : v.path === entry.href || v.path.startsWith(`${entry.href}/`);
+                const active =
+                  entry.href === '/' ? v.path === '/' : v.path === entry.href || v.path.startsWith(`${entry.href}/`);
                 return (
                   <a href={entry.href} aria-current={active ? 'page' : undefined}>
                     {labelText(v, entry.label)}
@@ -43,7 +46,9 @@ export function Layout({ v, title, children }: LayoutProps) {
                 <span class="who" title={v.actor.name}>
                   {v.actor.name} <small class={`role role-${v.actor.role}`}>{t(`role.${v.actor.role}`)}</small>
                 </span>
-                <button type="submit" class="button ghost small">{t('logout')}</button>
+                <button type="submit" class="button ghost small">
+                  {t('logout')}
+                </button>
               </form>
             )}
           </div>
@@ -74,7 +79,13 @@ export function Head({ title }: { title: string }) {
 function LanguageSwitch({ v }: { v: View }) {
   const other = v.lang === 'ru' ? 'en' : 'ru';
   return (
-    <a class="lang" href={`/lang/${other}?next=${encodeURIComponent(v.path)}`} hreflang={other} lang={other} title={v.t('lang.label')}>
+    <a
+      class="lang"
+      href={`/lang/${other}?next=${encodeURIComponent(v.path)}`}
+      hreflang={other}
+      lang={other}
+      title={v.t('lang.label')}
+    >
       {v.t('lang.switch')}
     </a>
   );
@@ -82,17 +93,33 @@ function LanguageSwitch({ v }: { v: View }) {
 
 const Logo = () => (
   <svg class="logo" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
-    <path d="M3 8.5 12 4l9 4.5v9L12 22l-9-4.5z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+    <path
+      d="M3 8.5 12 4l9 4.5v9L12 22l-9-4.5z"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linejoin="round"
+    />
     <path d="M3 8.5 12 13l9-4.5M12 13v9" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
   </svg>
 );
 
-export const labelText = (v: View, label: MessageKey | Label) => (typeof label === 'string' ? v.t(label) : label[v.lang]);
+export const labelText = (v: View, label: MessageKey | Label) =>
+  typeof label === 'string' ? v.t(label) : label[v.lang];
 
 /** A whole page as HTML, with its doctype. */
-export async function renderPage(c: WebContext, title: string, body: Child, status: 200 | 400 | 403 | 404 | 409 | 500 = 200) {
+export async function renderPage(
+  c: WebContext,
+  title: string,
+  body: Child,
+  status: 200 | 400 | 403 | 404 | 409 | 500 = 200,
+) {
   const v = viewOf(c);
-  const html = await (<Layout v={v} title={title}>{body}</Layout>).toString();
+  const html = await (
+    <Layout v={v} title={title}>
+      {body}
+    </Layout>
+  ).toString();
   return c.html(`<!doctype html>${html}`, status);
 }
 
@@ -111,7 +138,9 @@ export function errorPage(c: WebContext, status: 400 | 403 | 404 | 500, message:
       <h1>{v.t('error.title')}</h1>
       <p>{message}</p>
       <p>
-        <a class="button" href="/">{v.t('error.home')}</a>
+        <a class="button" href="/">
+          {v.t('error.home')}
+        </a>
       </p>
     </section>,
     status,

@@ -45,7 +45,9 @@ function localizeText(lang: Lang, message: string): string {
   for (const [pattern, key, names] of recognised) {
     const match = pattern.exec(message);
     if (!match) continue;
-    const params = Object.fromEntries(names.map((name, i) => [name, name === 'why' ? localizeText(lang, match[i + 1]) : match[i + 1]]));
+    const params = Object.fromEntries(
+      names.map((name, i) => [name, name === 'why' ? localizeText(lang, match[i + 1]) : match[i + 1]]),
+    );
     return t(`said.${key}`, lang, params);
   }
   return message;
@@ -59,7 +61,8 @@ export function localize(lang: Lang, what: DomainError | string): string {
   if (!(what instanceof DomainError)) return localizeText(lang, what);
   // A refusal's reason is the service's words: known ones (the generic service's) are said in Russian too.
   const details = what.details as { reason?: unknown } | undefined;
-  const said = typeof details?.reason === 'string' ? { ...details, reason: localizeText(lang, details.reason) } : what.details;
+  const said =
+    typeof details?.reason === 'string' ? { ...details, reason: localizeText(lang, details.reason) } : what.details;
   return errorText(lang, what.code, said, localizeText(lang, what.message));
 }
 

@@ -13,7 +13,10 @@ describe('web panel: the test notification says what Telegram did', () => {
   beforeAll(async () => {
     simulator = await tg.listen();
     stop = await startNotifications(panel.server.hub, {
-      TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: simulator.url, TELEGRAM_BOT: '0', NOTIFY_DETECT_SECONDS: '3600',
+      TELEGRAM_BOT_TOKEN: tg.token,
+      TELEGRAM_API_ROOT: simulator.url,
+      TELEGRAM_BOT: '0',
+      NOTIFY_DETECT_SECONDS: '3600',
     } as NodeJS.ProcessEnv);
   });
   afterAll(async () => {
@@ -23,19 +26,26 @@ describe('web panel: the test notification says what Telegram did', () => {
 
   it('shows a sent test, then the blocked bot’s refusal in Telegram’s words', async () => {
     tg.state.addUser({ id: 630_001, first_name: 'Вера' });
-    const made = await panel.server.api('/users/', { method: 'POST', json: { telegram_id: 630_001, first_name: 'Вера' } });
+    const made = await panel.server.api('/users/', {
+      method: 'POST',
+      json: { telegram_id: 630_001, first_name: 'Вера' },
+    });
     const userId = made.body.id ?? made.body.user?.id;
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, `/notifications/users/${userId}`);
     await w.page.getByRole('button', { name: 'Отправить тестовое' }).click();
     await w.page.waitForURL(/\?test=sent$/);
-    expect(await w.page.locator('main').textContent()).toContain('Тестовое уведомление отправлено: Telegram его принял.');
+    expect(await w.page.locator('main').textContent()).toContain(
+      'Тестовое уведомление отправлено: Telegram его принял.',
+    );
     expect(tg.state.sentTo(630_001)).toHaveLength(1);
 
     tg.state.blocked.add(630_001);
     await w.page.getByRole('button', { name: 'Отправить тестовое' }).click();
     await w.page.waitForURL(/\?test=refused&reason=/);
-    expect(await w.page.locator('main').textContent()).toContain('Telegram не принял тестовое уведомление: Telegram 403: Forbidden: bot was blocked by the user');
+    expect(await w.page.locator('main').textContent()).toContain(
+      'Telegram не принял тестовое уведомление: Telegram 403: Forbidden: bot was blocked by the user',
+    );
     expect(await w.page.locator('#deliveries tbody tr').first().getAttribute('data-status')).toBe('failed');
     expect(tg.state.sentTo(630_001)).toHaveLength(1);
     await w.screenshot('notification-test-refused');

@@ -12,7 +12,10 @@ import { signIn, usePanel } from './test-kit.ts';
 /** The order page's actions in a real browser at 390 px: the buttons Ozon allows, a shipment with its tracking number, the outcome. */
 describe('web panel: an order action in a real browser', () => {
   const panel = usePanel();
-  const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 2, fboWarehouses: 1, postings: 0, offerId: (i) => `SKU-${i}` }), pairUpdateIntervalMs: 0 });
+  const ozon = createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 2, fboWarehouses: 1, postings: 0, offerId: (i) => `SKU-${i}` }),
+    pairUpdateIntervalMs: 0,
+  });
   let close: () => Promise<void>;
   let stop: () => Promise<void>;
   let orderId: number;
@@ -23,10 +26,22 @@ describe('web panel: an order action in a real browser', () => {
     close = sim.close;
     const hub = panel.server.hub;
     const { warehouseId } = await seedCatalog(hub.db, { count: 2, stock: () => 10 });
-    const account = await createAccount(hub.db, hub.masterKey!, {
-      channel: 'ozon', name: 'Ozon panel', baseUrl: sim.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey }, settings: { stockWarehouseId: warehouseId },
-    }, 'test');
-    const posting = ozon.state.addPosting({ warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id, lines: [{ offerId: 'SKU-1', quantity: 1 }] });
+    const account = await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'ozon',
+        name: 'Ozon panel',
+        baseUrl: sim.url,
+        credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+        settings: { stockWarehouseId: warehouseId },
+      },
+      'test',
+    );
+    const posting = ozon.state.addPosting({
+      warehouseId: ozon.state.warehouses.find((w) => w.type === 'fbs')!.id,
+      lines: [{ offerId: 'SKU-1', quantity: 1 }],
+    });
     postingNumber = posting.postingNumber;
     const ctx = await connectorContextFor(hub, account.id);
     orderId = (await ctx.ingest.orders([(await ozonConnector.fetchOrder!(ctx, postingNumber))!]))[0].orderId;
@@ -41,7 +56,9 @@ describe('web panel: an order action in a real browser', () => {
     const w = await panel.open({ viewport: { width: 390, height: 844 } });
     await signIn(w, panel.server.adminKey, `/orders/${orderId}`);
     const actions = w.page.locator('#order-actions');
-    expect(await actions.locator('button[data-action]').evaluateAll((b) => b.map((x) => x.getAttribute('data-action')))).toEqual(['confirm', 'ship', 'cancel']);
+    expect(
+      await actions.locator('button[data-action]').evaluateAll((b) => b.map((x) => x.getAttribute('data-action'))),
+    ).toEqual(['confirm', 'ship', 'cancel']);
     expect(await w.page.locator('#movements tr[data-type="sale"]').count()).toBe(1);
 
     await w.page.locator('#ship-form').getByLabel('Трек-номер').fill('TRK-PANEL-1');
@@ -49,11 +66,19 @@ describe('web panel: an order action in a real browser', () => {
     await w.page.waitForURL(/action_queued=ship/);
     expect(await actions.locator('.notice-success').textContent()).toContain('Отгрузить');
 
-    await waitFor('the shipment to reach Ozon', () => (ozon.state.postings.get(postingNumber)?.status === 'delivering' ? true : null), 30_000);
-    await waitFor('the action to be done', async () => {
-      await w.page.goto(`/orders/${orderId}`);
-      return (await w.page.locator('#action-history li[data-state="done"]').count()) === 1 ? true : null;
-    }, 30_000);
+    await waitFor(
+      'the shipment to reach Ozon',
+      () => (ozon.state.postings.get(postingNumber)?.status === 'delivering' ? true : null),
+      30_000,
+    );
+    await waitFor(
+      'the action to be done',
+      async () => {
+        await w.page.goto(`/orders/${orderId}`);
+        return (await w.page.locator('#action-history li[data-state="done"]').count()) === 1 ? true : null;
+      },
+      30_000,
+    );
     expect(ozon.state.postings.get(postingNumber)?.trackingNumber).toBe('TRK-PANEL-1');
     expect(await w.page.locator('h1').textContent()).toContain('отгружен');
     expect(await actions.locator('button[data-action]').count()).toBe(0);

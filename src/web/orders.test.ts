@@ -30,42 +30,98 @@ describe('web panel: orders in a real browser', () => {
     beforeAll(async () => {
       const hub = panel.server.hub;
       const db = hub.db;
-      const main = (await ensureWarehouse(db, { code: 'MAIN', name: 'Основной склад', kind: 'own', readOnly: false })).id;
+      const main = (await ensureWarehouse(db, { code: 'MAIN', name: 'Основной склад', kind: 'own', readOnly: false }))
+        .id;
       mug = (await createProduct(db, { sku: 'MUG-1', name: 'Кружка' }, 'seed')).id;
       const cup = (await createProduct(db, { sku: 'CUP-1', name: 'Чашка' }, 'seed')).id;
       await db.transaction(async (tx) => {
         await recordMovement(tx, { type: 'receipt', productId: mug, warehouseId: main, quantity: 10 }, 'seed');
         await recordMovement(tx, { type: 'receipt', productId: cup, warehouseId: main, quantity: 1 }, 'seed');
       });
-      const ozon = await createAccount(db, hub.masterKey!, { channel: 'ozon', name: 'Ozon · Главный', credentials: { clientId: '12345', apiKey: 'ozon-key-0000001' } }, 'seed');
+      const ozon = await createAccount(
+        db,
+        hub.masterKey!,
+        { channel: 'ozon', name: 'Ozon · Главный', credentials: { clientId: '12345', apiKey: 'ozon-key-0000001' } },
+        'seed',
+      );
 
       const order = (o: Partial<OrderInput> & { externalId: string }): OrderInput => ({
-        accountId: ozon.id, channel: 'ozon', status: 'new', orderedAt: `${day(-1)}T09:30:00Z`, currency: 'RUB', totalMinor: 250_000,
-        warehouseId: main, lines: [{ productId: mug, sku: 'MUG-1', name: 'Кружка', quantity: 2, priceMinor: 125_000 }], ...o,
+        accountId: ozon.id,
+        channel: 'ozon',
+        status: 'new',
+        orderedAt: `${day(-1)}T09:30:00Z`,
+        currency: 'RUB',
+        totalMinor: 250_000,
+        warehouseId: main,
+        lines: [{ productId: mug, sku: 'MUG-1', name: 'Кружка', quantity: 2, priceMinor: 125_000 }],
+        ...o,
       });
       const put = async (o: OrderInput, ...statuses: OrderStatus[]) => {
         for (const status of [o.status, ...statuses]) {
-          const result = await db.transaction((tx) => upsertOrder(tx, { ...o, status, channelStatus: status.toUpperCase() }, 'ozon-sync'));
+          const result = await db.transaction((tx) =>
+            upsertOrder(tx, { ...o, status, channelStatus: status.toUpperCase() }, 'ozon-sync'),
+          );
           ids[o.externalId] = result.orderId;
         }
       };
-      await put(order({ externalId: 'OZ-1001', postingNumber: '0123-1001-1', customer: { name: 'Анна', city: 'Казань' } }), 'confirmed', 'shipped', 'delivered');
-      await put(order({
-        externalId: 'OZ-1002', totalMinor: 99_000, lines: [
-          { productId: cup, sku: 'CUP-1', name: 'Чашка', quantity: 1, priceMinor: 49_000 },
-          { productId: null, sku: 'GIFT-BOX', name: 'Подарочная коробка', quantity: 1, priceMinor: 50_000 },
-        ],
-      }));
+      await put(
+        order({ externalId: 'OZ-1001', postingNumber: '0123-1001-1', customer: { name: 'Анна', city: 'Казань' } }),
+        'confirmed',
+        'shipped',
+        'delivered',
+      );
+      await put(
+        order({
+          externalId: 'OZ-1002',
+          totalMinor: 99_000,
+          lines: [
+            { productId: cup, sku: 'CUP-1', name: 'Чашка', quantity: 1, priceMinor: 49_000 },
+            { productId: null, sku: 'GIFT-BOX', name: 'Подарочная коробка', quantity: 1, priceMinor: 50_000 },
+          ],
+        }),
+      );
       await put(order({ externalId: 'OZ-1003', orderedAt: `${day(-3)}T12:00:00Z` }), 'cancelled');
-      await put(order({ externalId: 'OZ-0900', orderedAt: `${day(-10)}T08:00:00Z`, totalMinor: 125_000, lines: [{ productId: mug, sku: 'MUG-1', name: 'Кружка', quantity: 1, priceMinor: 125_000 }] }), 'delivered');
+      await put(
+        order({
+          externalId: 'OZ-0900',
+          orderedAt: `${day(-10)}T08:00:00Z`,
+          totalMinor: 125_000,
+          lines: [{ productId: mug, sku: 'MUG-1', name: 'Кружка', quantity: 1, priceMinor: 125_000 }],
+        }),
+        'delivered',
+      );
       // Allegro sold three cups; only none was left: the card says what could not be written off.
-      await put(order({
-        accountId: null, channel: 'allegro', externalId: 'AL-2001', currency: 'PLN', totalMinor: 7_500, orderedAt: `${day(0)}T07:00:00Z`,
-        lines: [{ productId: cup, sku: 'CUP-1', externalSku: 'allegro-cup', name: 'Cup', quantity: 3, priceMinor: 2_500 }],
-      }), 'shipped');
+      await put(
+        order({
+          accountId: null,
+          channel: 'allegro',
+          externalId: 'AL-2001',
+          currency: 'PLN',
+          totalMinor: 7_500,
+          orderedAt: `${day(0)}T07:00:00Z`,
+          lines: [
+            { productId: cup, sku: 'CUP-1', externalSku: 'allegro-cup', name: 'Cup', quantity: 3, priceMinor: 2_500 },
+          ],
+        }),
+        'shipped',
+      );
       await upsertSales(db, [
-        ...['S-1', 'S-2', 'S-3'].map((id) => ({ accountId: ozon.id, channel: 'ozon', externalId: id, kind: 'buyout' as const, amountMinor: 125_000, soldAt: `${day(-1)}T10:00:00Z` })),
-        { accountId: ozon.id, channel: 'ozon', externalId: 'R-1', kind: 'return' as const, amountMinor: 125_000, soldAt: `${day(-1)}T11:00:00Z` },
+        ...['S-1', 'S-2', 'S-3'].map((id) => ({
+          accountId: ozon.id,
+          channel: 'ozon',
+          externalId: id,
+          kind: 'buyout' as const,
+          amountMinor: 125_000,
+          soldAt: `${day(-1)}T10:00:00Z`,
+        })),
+        {
+          accountId: ozon.id,
+          channel: 'ozon',
+          externalId: 'R-1',
+          kind: 'return' as const,
+          amountMinor: 125_000,
+          soldAt: `${day(-1)}T11:00:00Z`,
+        },
       ]);
     });
 
@@ -76,7 +132,9 @@ describe('web panel: orders in a real browser', () => {
       expect(await stat('total')).toBe('5');
       expect(await stat('active')).toBe('4');
       expect(await stat('cancelled')).toBe('1');
-      expect(await w.page.locator('#order-stats [data-stat="revenue"]').textContent()).toMatch(/75,00\s?PLN.*4\s740,00\s₽/);
+      expect(await w.page.locator('#order-stats [data-stat="revenue"]').textContent()).toMatch(
+        /75,00\s?PLN.*4\s740,00\s₽/,
+      );
       expect(await w.page.locator('#status-chart li[data-status="delivered"] .hbar-value').textContent()).toBe('2');
       expect(await w.page.locator('#status-chart li[data-status="cancelled"] .hbar-value').textContent()).toBe('1');
       expect(await w.page.locator(`#days-chart .col[data-day="${day(-1)}"]`).getAttribute('data-count')).toBe('2');
@@ -112,7 +170,9 @@ describe('web panel: orders in a real browser', () => {
       // An end before the start is named beside its field; the other filters still apply.
       await w.page.getByLabel('Заказаны по').fill(day(-20));
       await w.page.getByRole('button', { name: 'Показать' }).click();
-      await expect.poll(() => w.page.locator('#f-to-error').textContent()).toContain(`Не раньше, чем «${day(-10).split('-').reverse().join('.')}»`);
+      await expect
+        .poll(() => w.page.locator('#f-to-error').textContent())
+        .toContain(`Не раньше, чем «${day(-10).split('-').reverse().join('.')}»`);
       expect(await w.page.getByLabel('Заказаны по').getAttribute('aria-invalid')).toBe('true');
       expect(await w.page.getByLabel('Заказаны с').inputValue()).toBe(day(-10));
       expect(await w.page.locator('#orders tbody tr').count()).toBe(5);
@@ -144,7 +204,12 @@ describe('web panel: orders in a real browser', () => {
       await w.page.waitForURL(new RegExp(`/orders/${ids['OZ-1001']}$`));
       expect(await w.page.locator('h1').textContent()).toContain('OZ-1001');
       const steps = w.page.locator('#timeline li');
-      expect(await steps.evaluateAll((items) => items.map((li) => li.getAttribute('data-status')))).toEqual(['new', 'confirmed', 'shipped', 'delivered']);
+      expect(await steps.evaluateAll((items) => items.map((li) => li.getAttribute('data-status')))).toEqual([
+        'new',
+        'confirmed',
+        'shipped',
+        'delivered',
+      ]);
       expect(await steps.last().getAttribute('aria-current')).toBe('step');
       expect(await steps.last().textContent()).toContain('ozon-sync');
       expect(await w.page.locator('#lines tbody tr').count()).toBe(1);
@@ -163,7 +228,9 @@ describe('web panel: orders in a real browser', () => {
       await w.page.goBack();
 
       await w.page.goto(`/orders/${ids['OZ-1002']}`);
-      expect(await w.page.locator('#lines tr[data-sku="GIFT-BOX"]').textContent()).toContain('не сопоставлен с товаром');
+      expect(await w.page.locator('#lines tr[data-sku="GIFT-BOX"]').textContent()).toContain(
+        'не сопоставлен с товаром',
+      );
       await w.page.goto(`/orders/${ids['AL-2001']}`);
       expect(await w.page.getByRole('status').first().textContent()).toContain('Списано со склада не всё');
       await w.screenshot('orders-card-stock-note');
@@ -185,9 +252,15 @@ describe('web panel: orders in a real browser', () => {
       await w.page.goto('/orders');
       expect(await w.page.locator('#orders tbody tr').count()).toBe(5);
       expect(await w.page.locator('main form[method="post"]').count()).toBe(0);
-      const refused = await w.page.request.post(`/orders/${ids['OZ-1001']}`, { headers: { origin: panel.server.baseUrl }, form: { status: 'cancelled' } });
+      const refused = await w.page.request.post(`/orders/${ids['OZ-1001']}`, {
+        headers: { origin: panel.server.baseUrl },
+        form: { status: 'cancelled' },
+      });
       expect(refused.status()).toBe(403);
-      const [order] = await rows<{ status: string }>(panel.server.hub.db, sql`select status from orders where id = ${ids['OZ-1001']}`);
+      const [order] = await rows<{ status: string }>(
+        panel.server.hub.db,
+        sql`select status from orders where id = ${ids['OZ-1001']}`,
+      );
       expect(order.status).toBe('delivered');
     });
 
@@ -198,7 +271,8 @@ describe('web panel: orders in a real browser', () => {
       await w.page.waitForURL(/\/orders$/);
       expect(await w.page.locator('h1').textContent()).toBe('Orders');
       expect(await w.page.locator('#orders tbody tr[data-status="cancelled"]').textContent()).toContain('cancelled');
-      const overflow = () => w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = () =>
+        w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(await overflow()).toBeLessThanOrEqual(0);
       await w.screenshot('orders-phone-english');
       await w.page.goto(`/orders/${ids['OZ-1002']}`);
@@ -211,11 +285,22 @@ describe('web panel: orders in a real browser', () => {
       const db = panel.server.hub.db;
       // 55 more Allegro orders, some at one time and total, so a page holds 50 and the id breaks ties.
       for (let i = 0; i < 55; i++) {
-        await db.transaction((tx) => upsertOrder(tx, {
-          accountId: null, channel: 'allegro', externalId: `AL-P${String(i).padStart(2, '0')}`, status: 'new', currency: 'PLN',
-          orderedAt: `${day(-2 - (i % 7))}T10:00:00Z`, totalMinor: 1_000 + (i % 3) * 500,
-          lines: [{ productId: null, sku: 'GIFT', name: 'Gift', quantity: 1, priceMinor: 1_000 }],
-        }, 'seed'));
+        await db.transaction((tx) =>
+          upsertOrder(
+            tx,
+            {
+              accountId: null,
+              channel: 'allegro',
+              externalId: `AL-P${String(i).padStart(2, '0')}`,
+              status: 'new',
+              currency: 'PLN',
+              orderedAt: `${day(-2 - (i % 7))}T10:00:00Z`,
+              totalMinor: 1_000 + (i % 3) * 500,
+              lines: [{ productId: null, sku: 'GIFT', name: 'Gift', quantity: 1, priceMinor: 1_000 }],
+            },
+            'seed',
+          ),
+        );
       }
       const w = await panel.open();
       await signIn(w, panel.server.adminKey, '/orders?channel=allegro');
@@ -223,7 +308,10 @@ describe('web panel: orders in a real browser', () => {
       const first = await numbers();
       expect(first).toHaveLength(50);
       expect(await w.page.locator('.pager').textContent()).toContain('На странице 50 из 56');
-      await w.page.locator('.pager').getByRole('link', { name: /Дальше/ }).click();
+      await w.page
+        .locator('.pager')
+        .getByRole('link', { name: /Дальше/ })
+        .click();
       await w.page.waitForURL(/cursor=/);
       expect(w.page.url()).toContain('channel=allegro');
       const second = await numbers();

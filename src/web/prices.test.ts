@@ -41,9 +41,19 @@ describe('web panel: prices in a real browser', () => {
     const sim = await ozon.listen();
     closeOzon = sim.close;
     ({ productIds } = await seedCatalog(hub.db, { count: 2, stock: () => 3 }));
-    ozonId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'ozon', name: 'Ozon цены', baseUrl: sim.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
-    }, 'test')).id;
+    ozonId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Ozon цены',
+          baseUrl: sim.url,
+          credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+        },
+        'test',
+      )
+    ).id;
     await syncAccount(hub, ozonId);
     stopWorkers = startWorkers(hub, { concurrency: 2, pollMs: 20, types: ['outbox:price.changed', 'pricing.push'] });
   });
@@ -53,7 +63,8 @@ describe('web panel: prices in a real browser', () => {
   });
 
   const ozonProduct = (sku: string) => ozon.state.byOfferId.get(sku)!;
-  const listingOf = async (productId: number) => (await listingPrices(panel.server.hub.db, productId)).find((l) => l.account_id === ozonId);
+  const listingOf = async (productId: number) =>
+    (await listingPrices(panel.server.hub.db, productId)).find((l) => l.account_id === ozonId);
 
   it('sets the base price (refusing too many digits), gives the account a rule, and shows both in the history', async () => {
     const [p1] = productIds;
@@ -67,7 +78,9 @@ describe('web panel: prices in a real browser', () => {
     await w.page.locator('#f-amount').fill('1000,505');
     await w.page.getByLabel('Почему меняется').fill('запуск');
     await w.page.getByRole('button', { name: 'Сохранить базовую цену' }).click();
-    await expect.poll(async () => plain(await w.page.locator('#f-amount-error').textContent())).toContain('У RUB не больше 2 знаков после запятой');
+    await expect
+      .poll(async () => plain(await w.page.locator('#f-amount-error').textContent()))
+      .toContain('У RUB не больше 2 знаков после запятой');
     expect(await w.page.locator('#f-amount').getAttribute('aria-invalid')).toBe('true');
     expect(await getBasePrice(panel.server.hub.db, p1)).toBeNull();
 
@@ -76,7 +89,9 @@ describe('web panel: prices in a real browser', () => {
     await w.page.getByLabel('Цена в этом кабинете').selectOption('rule');
     await w.page.getByLabel('Коэффициент').fill('1,2');
     await w.page.getByRole('button', { name: 'Сохранить' }).click();
-    await expect.poll(async () => plain(await w.page.locator('#f-factor-error').textContent())).toContain('нет базовой цены');
+    await expect
+      .poll(async () => plain(await w.page.locator('#f-factor-error').textContent()))
+      .toContain('нет базовой цены');
     await w.page.goto(`/products/${p1}/prices`);
 
     await w.page.locator('#f-amount').fill('1 000,50');
@@ -94,7 +109,9 @@ describe('web panel: prices in a real browser', () => {
     await w.page.getByLabel('Цена в этом кабинете').selectOption('inherit');
     await w.page.getByRole('button', { name: 'Сохранить' }).click();
     await w.page.waitForURL(new RegExp(`/products/${p1}/prices\\?saved=unchanged`));
-    expect(plain(await w.page.locator('.notice').textContent())).toBe('Ничего не изменилось: кабинет и так получает базовую цену.');
+    expect(plain(await w.page.locator('.notice').textContent())).toBe(
+      'Ничего не изменилось: кабинет и так получает базовую цену.',
+    );
     await expect.poll(() => w.page.locator('#history tbody tr').count()).toBe(1);
     await row.getByRole('link', { name: /Изменить/ }).click();
     await w.page.waitForURL(new RegExp(`/products/${p1}/prices/accounts/${ozonId}$`));
@@ -146,8 +163,12 @@ describe('web panel: prices in a real browser', () => {
     await w.page.goto('/prices');
     const refused = w.page.locator('#refused tbody tr');
     await expect.poll(() => refused.count()).toBe(1);
-    expect(plain(await refused.first().locator('[data-field="refusal"]').textContent())).toMatch(/^PRICE_LESS_THAN_MIN_PRICE: /);
-    expect(plain(await w.page.locator(`#base-prices tr[data-product="${p2}"] [data-field="base"]`).textContent())).toBe('800,00 ₽');
+    expect(plain(await refused.first().locator('[data-field="refusal"]').textContent())).toMatch(
+      /^PRICE_LESS_THAN_MIN_PRICE: /,
+    );
+    expect(plain(await w.page.locator(`#base-prices tr[data-product="${p2}"] [data-field="base"]`).textContent())).toBe(
+      '800,00 ₽',
+    );
     await refused.first().getByRole('link').click();
     await w.page.waitForURL(new RegExp(`/products/${p2}/prices#listings$`));
     await w.screenshot('prices-refused');
@@ -158,13 +179,26 @@ describe('web panel: prices in a real browser', () => {
     // 51 more Ozon products with a minimum price, matched, then priced below it in one go: 52 refusals with SKU-2's.
     for (let i = 3; i <= 53; i++) {
       ozon.state.addProduct({
-        productId: 300_000_000 + i, offerId: `SKU-${i}`, sku: 1_600_000_000 + i, name: `Товар ${i}`, price: '1000.0000', minPrice: '900',
-        barcode: `OZN${String(i).padStart(10, '0')}`, archived: false,
+        productId: 300_000_000 + i,
+        offerId: `SKU-${i}`,
+        sku: 1_600_000_000 + i,
+        name: `Товар ${i}`,
+        price: '1000.0000',
+        minPrice: '900',
+        barcode: `OZN${String(i).padStart(10, '0')}`,
+        archived: false,
       });
     }
     const { productIds: more } = await seedCatalog(hub.db, { count: 51, from: 3 });
     await syncAccount(hub, ozonId);
-    await hub.db.transaction((tx) => setBasePrices(tx, more.map((productId) => ({ productId, price: { amount: 80_000, currency: 'RUB' } })), 'test', 'below the minimum'));
+    await hub.db.transaction((tx) =>
+      setBasePrices(
+        tx,
+        more.map((productId) => ({ productId, price: { amount: 80_000, currency: 'RUB' } })),
+        'test',
+        'below the minimum',
+      ),
+    );
     await waitFor('52 refusals', async () => (await refusedPrices(hub.db, { limit: 1, offset: 0 })).total === 52);
 
     const w = await panel.open();
@@ -204,9 +238,14 @@ describe('the price forms read what a seller types', () => {
     expect(read('1500', 'JPY').data?.amount).toBe(1500);
     expect(read('1.234', 'KWD').data?.amount).toBe(1234);
     const problems = (r: ReturnType<typeof read>) => (r.success ? {} : zodFieldErrors('en', r.error));
-    expect(problems(read('12.345', 'RUB'))).toEqual({ amount: 'RUB has at most 2 digits after the point: 12.345 is too precise.' });
+    expect(problems(read('12.345', 'RUB'))).toEqual({
+      amount: 'RUB has at most 2 digits after the point: 12.345 is too precise.',
+    });
     expect(problems(read('15.5', 'JPY'))).toEqual({ amount: 'JPY has no fractional part: type a whole number.' });
-    expect(problems(read('12 руб', 'RU'))).toEqual({ amount: 'A price is a number, such as 1299.90 or 1299,90.', currency: 'A currency code is three letters, such as RUB.' });
+    expect(problems(read('12 руб', 'RU'))).toEqual({
+      amount: 'A price is a number, such as 1299.90 or 1299,90.',
+      currency: 'A currency code is three letters, such as RUB.',
+    });
     expect(problems(read('10000000001', 'RUB'))).toEqual({ amount: 'The price is too large.' });
   });
 });

@@ -14,7 +14,9 @@ describe('web panel: products in a real browser', () => {
     for (let i = 1; i <= 30; i++) {
       await createProduct(db, { sku: `TEA-${String(i).padStart(3, '0')}`, name: `Чай зелёный ${i}` }, 'seed');
     }
-    mugId = (await createProduct(db, { sku: 'MUG-RED-350', name: 'Кружка красная 350 мл', ean: '4601234567893' }, 'seed')).id;
+    mugId = (
+      await createProduct(db, { sku: 'MUG-RED-350', name: 'Кружка красная 350 мл', ean: '4601234567893' }, 'seed')
+    ).id;
   });
 
   it('sends a visitor to sign in, refuses a wrong key, and comes back to the page asked for', async () => {
@@ -34,7 +36,9 @@ describe('web panel: products in a real browser', () => {
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(session!.value).not.toContain(panel.server.adminKey);
     // The key is never kept in page storage.
-    expect(await w.page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(panel.server.adminKey);
+    expect(
+      await w.page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })),
+    ).not.toContain(panel.server.adminKey);
     expect(await w.page.locator('#products tbody tr').count()).toBe(24);
     await expect.poll(() => w.page.locator('.pager').textContent()).toContain('На странице 24 из 31');
     await w.screenshot('products-list');
@@ -80,7 +84,9 @@ describe('web panel: products in a real browser', () => {
   it('uploads an image with a preview, and shows the optimised picture on the card and in the list', async () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, `/products/${mugId}`);
-    const png = await sharp({ create: { width: 2400, height: 1800, channels: 3, background: '#c0392b' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 2400, height: 1800, channels: 3, background: '#c0392b' } })
+      .png()
+      .toBuffer();
 
     await w.page.getByLabel('Файл изображения').setInputFiles({ name: 'mug.png', mimeType: 'image/png', buffer: png });
     await expect.poll(() => w.page.locator('#image-preview').isVisible()).toBe(true);
@@ -102,7 +108,9 @@ describe('web panel: products in a real browser', () => {
   it('refuses a file that is not an image, beside the file field', async () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, `/products/${mugId}`);
-    await w.page.getByLabel('Файл изображения').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+    await w.page
+      .getByLabel('Файл изображения')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
     await w.page.getByRole('button', { name: 'Загрузить изображение' }).click();
     await expect.poll(() => w.page.locator('#f-file-error').textContent()).toContain('Это не изображение');
     await w.screenshot('products-image-refused');
@@ -148,7 +156,9 @@ describe('web panel: products in a real browser', () => {
     await w.page.getByRole('link', { name: 'English' }).click();
     await w.page.waitForURL(/\/products$/);
     expect(await w.page.locator('h1').textContent()).toBe('Products');
-    const overflow = await w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await w.page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await w.screenshot('products-phone-english');
     await w.page.getByRole('link', { name: 'Русский' }).click();
@@ -161,7 +171,9 @@ describe('web panel: products in a real browser', () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/products');
     let fail = true;
-    await w.page.route(/\/products\?q=/, (route) => (fail ? route.fulfill({ status: 500, body: 'boom' }) : route.continue()));
+    await w.page.route(/\/products\?q=/, (route) =>
+      fail ? route.fulfill({ status: 500, body: 'boom' }) : route.continue(),
+    );
     await w.page.getByLabel('Поиск по названию, артикулу или EAN').fill('кружка');
     const alert = w.page.locator('[data-request-problem]');
     await expect.poll(() => alert.textContent()).toContain('Сервер не смог это выполнить (500)');
@@ -180,10 +192,14 @@ describe('web panel: products in a real browser', () => {
   it('pages by cursor and sorts by a heading, keeping the search; selects rows and sets an attribute on them in one go', async () => {
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/products?q=TEA');
-    const skus = () => w.page.locator('#products tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-sku')));
+    const skus = () =>
+      w.page.locator('#products tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-sku')));
     const first = await skus();
     expect(first).toHaveLength(24);
-    await w.page.locator('.pager').getByRole('link', { name: /Дальше/ }).click();
+    await w.page
+      .locator('.pager')
+      .getByRole('link', { name: /Дальше/ })
+      .click();
     await w.page.waitForURL(/cursor=/);
     expect(w.page.url()).toContain('q=TEA');
     const second = await skus();
@@ -209,11 +225,17 @@ describe('web panel: products in a real browser', () => {
     expect(w.page.url()).toContain('sort=sku_desc');
     expect(await w.page.getByRole('status').first().textContent()).toContain('Изменено товаров: 2');
     const db = panel.server.hub.db;
-    const tagged = await rows<{ sku: string }>(db, sql`select sku from products where attributes->>'сорт' = 'сенча' order by sku`);
+    const tagged = await rows<{ sku: string }>(
+      db,
+      sql`select sku from products where attributes->>'сорт' = 'сенча' order by sku`,
+    );
     expect(tagged.map((r) => r.sku)).toEqual(['TEA-029', 'TEA-030']);
-    const ops = await rows<{ n: number }>(db, sql`
+    const ops = await rows<{ n: number }>(
+      db,
+      sql`
       select count(*)::int as n from operations o join products p on o.entity_id = p.id::text
-       where p.sku in ('TEA-029', 'TEA-030') and o.actor = 'test-admin' and o.changes ? 'attributes'`);
+       where p.sku in ('TEA-029', 'TEA-030') and o.actor = 'test-admin' and o.changes ? 'attributes'`,
+    );
     expect(ops[0].n).toBe(2);
     await w.screenshot('products-bulk-done');
     expectNoConsoleErrors(w);
@@ -231,19 +253,28 @@ describe('web panel: products in a real browser', () => {
     await w.page.getByRole('button', { name: 'Задать цену' }).click();
     await w.page.waitForURL(/done=9/);
     const db = panel.server.hub.db;
-    const prices = await rows<{ amount: number }>(db, sql`
-      select pp.amount::int as amount from product_prices pp join products p on p.id = pp.product_id where p.sku like 'TEA-00%'`);
+    const prices = await rows<{ amount: number }>(
+      db,
+      sql`
+      select pp.amount::int as amount from product_prices pp join products p on p.id = pp.product_id where p.sku like 'TEA-00%'`,
+    );
     expect(prices.map((p) => p.amount)).toEqual(Array(9).fill(129_990));
 
     // Someone renames TEA-001 after the page was shown: the archive is refused for all nine, the row named.
     await w.page.getByRole('link', { name: /Выбрать все на странице/ }).click();
     await w.page.waitForURL(/select=all/);
     const tea1 = (await rows<{ id: number }>(db, sql`select id from products where sku = 'TEA-001'`))[0].id;
-    await panel.server.api(`/api/v1/products/${tea1}`, { method: 'PATCH', json: { name: 'Чай зелёный 1, переименован' } });
+    await panel.server.api(`/api/v1/products/${tea1}`, {
+      method: 'PATCH',
+      json: { name: 'Чай зелёный 1, переименован' },
+    });
     await w.page.getByRole('button', { name: 'В архив' }).click();
     await expect.poll(() => w.page.locator('#bulk-refused').textContent()).toContain('TEA-001');
     expect(await w.page.getByRole('alert').first().textContent()).toContain('Ничего не изменено');
-    const archived = await rows<{ n: number }>(db, sql`select count(*)::int as n from products where archived_at is not null`);
+    const archived = await rows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from products where archived_at is not null`,
+    );
     expect(archived[0].n).toBe(0);
     await w.screenshot('products-bulk-refused');
 
@@ -271,8 +302,12 @@ describe('web panel: products in a real browser', () => {
     await w.page.getByLabel('Базовая цена').fill('двести');
     await w.page.getByRole('button', { name: 'Задать цену' }).click();
     await expect.poll(() => w.page.locator('#f-price-error').textContent()).toContain('Цена — число');
-    expect(await w.page.getByRole('checkbox', { name: 'Выбрать «Чай зелёный 1, переименован»' }).isChecked()).toBe(true);
-    const overflow = await w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await w.page.getByRole('checkbox', { name: 'Выбрать «Чай зелёный 1, переименован»' }).isChecked()).toBe(
+      true,
+    );
+    const overflow = await w.page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await w.screenshot('products-bulk-phone');
   });

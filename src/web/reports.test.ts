@@ -30,11 +30,21 @@ async function drawnCharts(w: WatchedPage): Promise<Record<string, Drawn>> {
     return Object.fromEntries(
       [...document.querySelectorAll<HTMLCanvasElement>('canvas[data-chart]')].map((canvas) => {
         const chart = Chart.getChart(canvas);
-        const sum = chart ? chart.data.datasets.flatMap((d: { data: number[] }) => d.data).reduce((a: number, b: number) => a + b, 0) : 0;
-        return [canvas.dataset.chart, {
-          drawn: Boolean(chart), type: chart?.config.type, labels: chart?.data.labels ?? [], series: chart?.data.datasets.length ?? 0, sum,
-          width: canvas.getBoundingClientRect().width, right: canvas.getBoundingClientRect().right,
-        }];
+        const sum = chart
+          ? chart.data.datasets.flatMap((d: { data: number[] }) => d.data).reduce((a: number, b: number) => a + b, 0)
+          : 0;
+        return [
+          canvas.dataset.chart,
+          {
+            drawn: Boolean(chart),
+            type: chart?.config.type,
+            labels: chart?.data.labels ?? [],
+            series: chart?.data.datasets.length ?? 0,
+            sum,
+            width: canvas.getBoundingClientRect().width,
+            right: canvas.getBoundingClientRect().right,
+          },
+        ];
       }),
     );
   });
@@ -49,7 +59,9 @@ describe('the dashboard’s charts and the reports', () => {
     sims = await startDemoSimulators({ withOrders: true });
     expect((await createDemo(hub, sims)).problems).toEqual([]);
     // The demo's products have base prices (the catalogue's rubles), so its stock has a value; the desk lamp's is dropped, as if never set.
-    await hub.db.execute(sql`delete from product_prices where product_id = (select id from products where sku = 'DEMO-LAMP-DESK')`);
+    await hub.db.execute(
+      sql`delete from product_prices where product_id = (select id from products where sku = 'DEMO-LAMP-DESK')`,
+    );
   }, 120_000);
   afterAll(async () => {
     await sims?.close();
@@ -102,7 +114,8 @@ describe('the dashboard’s charts and the reports', () => {
       return chart.data.datasets.flatMap((d: { data: number[] }) => d.data).reduce((a: number, b: number) => a + b, 0);
     });
     const orders = await panel.server.api('/api/v1/reports/orders');
-    const revenue = (currency: string) => orders.body.totals.find((s: { currency: string }) => s.currency === currency).revenue_minor;
+    const revenue = (currency: string) =>
+      orders.body.totals.find((s: { currency: string }) => s.currency === currency).revenue_minor;
     expect(before).toBe(revenue(currencies[0]));
     expect(after).toBe(revenue(currencies[1]));
   }, 60_000);

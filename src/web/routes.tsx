@@ -64,7 +64,8 @@ export function webRoutes(hub: Hub) {
   // An address no page answers gets the panel's own "not found" page in a browser, not the API's JSON.
   app.use('*', async (c, next) => {
     await next();
-    const browser = c.req.method === 'GET' && (c.req.header('accept') ?? '').includes('text/html') && !c.req.path.startsWith('/api/');
+    const browser =
+      c.req.method === 'GET' && (c.req.header('accept') ?? '').includes('text/html') && !c.req.path.startsWith('/api/');
     if (browser && c.res.status === 404 && c.res.headers.get('content-type')?.startsWith('application/json')) {
       c.res = await errorPage(c, 404, viewOf(c).t('error.notFound'));
     }

@@ -10,7 +10,10 @@ const SESSION_HOURS = 12;
  * Signs in with an API key: the key is checked once and only a random session id goes to the
  * browser. The bot's key (role bot) opens no session: the panel is for people.
  */
-export async function createSession(database: Database, apiKey: string): Promise<{ id: string; actor: Actor; maxAge: number } | 'bot' | null> {
+export async function createSession(
+  database: Database,
+  apiKey: string,
+): Promise<{ id: string; actor: Actor; maxAge: number } | 'bot' | null> {
   const actor = await authenticate(database, apiKey);
   if (!actor) return null;
   if (actor.role === 'bot') return 'bot';

@@ -16,7 +16,10 @@ export function signInRoutes(hub: Hub) {
   app.use('/login', sameOriginPosts(hub));
   app.use('/logout', sameOriginPosts(hub));
   // Signing out is a write of the session too: a page elsewhere may not do it.
-  app.use('/logout', csrfProtection((c, status) => errorPage(c, status, viewOf(c).t(status === 403 ? 'error.csrf' : 'error.badForm'))));
+  app.use(
+    '/logout',
+    csrfProtection((c, status) => errorPage(c, status, viewOf(c).t(status === 403 ? 'error.csrf' : 'error.badForm'))),
+  );
 
   app.get('/login', async (c) => {
     const v = viewOf(c);
@@ -56,7 +59,13 @@ export function signInRoutes(hub: Hub) {
   app.get('/lang/:lang', (c) => {
     const lang = c.req.param('lang');
     if (lang === 'ru' || lang === 'en') {
-      setCookie(c, LANG_COOKIE, lang, { path: '/', maxAge: 365 * 24 * 3600, sameSite: 'Lax', httpOnly: true, secure: servedOverHttps(c, hub) });
+      setCookie(c, LANG_COOKIE, lang, {
+        path: '/',
+        maxAge: 365 * 24 * 3600,
+        sameSite: 'Lax',
+        httpOnly: true,
+        secure: servedOverHttps(c, hub),
+      });
     }
     return c.redirect(safeNext(c.req.query('next')), 303);
   });
@@ -73,8 +82,20 @@ async function loginPage(v: View, state: { next: string; error?: string }) {
         <main id="main" class="login">
           <div class="brand">
             <svg class="logo" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
-              <path d="M3 8.5 12 4l9 4.5v9L12 22l-9-4.5z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
-              <path d="M3 8.5 12 13l9-4.5M12 13v9" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" />
+              <path
+                d="M3 8.5 12 4l9 4.5v9L12 22l-9-4.5z"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="2"
+                stroke-linejoin="round"
+              />
+              <path
+                d="M3 8.5 12 13l9-4.5M12 13v9"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="2"
+                stroke-linejoin="round"
+              />
             </svg>
             <span>{t('app.name')}</span>
           </div>
@@ -96,7 +117,10 @@ async function loginPage(v: View, state: { next: string; error?: string }) {
             </form>
           </section>
           <p class="login-tools">
-            <a href={`/lang/${other}?next=${encodeURIComponent(`/login?next=${encodeURIComponent(state.next)}`)}`} lang={other}>
+            <a
+              href={`/lang/${other}?next=${encodeURIComponent(`/login?next=${encodeURIComponent(state.next)}`)}`}
+              lang={other}
+            >
               {t('lang.switch')}
             </a>
           </p>

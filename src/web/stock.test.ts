@@ -16,9 +16,17 @@ describe('web panel: stock in a real browser', () => {
     const db = panel.server.hub.db;
     main = (await ensureWarehouse(db, { code: 'MAIN', name: 'Основной склад', kind: 'own', readOnly: false })).id;
     shop = (await ensureWarehouse(db, { code: 'SHOP', name: 'Магазин', kind: 'own', readOnly: false })).id;
-    await ensureWarehouse(db, { code: 'OZON-FBO', name: 'Ozon FBO', kind: 'mirror', source: 'ozon:fbo', readOnly: true });
+    await ensureWarehouse(db, {
+      code: 'OZON-FBO',
+      name: 'Ozon FBO',
+      kind: 'mirror',
+      source: 'ozon:fbo',
+      readOnly: true,
+    });
     teapot = (await createProduct(db, { sku: 'TEAPOT-1L', name: 'Чайник 1 л' }, 'seed')).id;
-    await db.transaction((tx) => recordMovement(tx, { type: 'receipt', productId: teapot, warehouseId: main, quantity: 10 }, 'seed'));
+    await db.transaction((tx) =>
+      recordMovement(tx, { type: 'receipt', productId: teapot, warehouseId: main, quantity: 10 }, 'seed'),
+    );
   });
 
   const available = async (warehouseId: number) =>
@@ -37,7 +45,9 @@ describe('web panel: stock in a real browser', () => {
     await w.page.getByLabel('Количество').fill('25');
     await w.page.getByLabel('Причина').fill('разбит при хранении');
     await w.page.getByRole('button', { name: 'Списать' }).click();
-    await expect.poll(() => w.page.locator('#f-quantity-error').textContent()).toContain('доступно только 10, а запрошено 25');
+    await expect
+      .poll(() => w.page.locator('#f-quantity-error').textContent())
+      .toContain('доступно только 10, а запрошено 25');
     await w.screenshot('stock-write-off-refused');
     expect(await available(main)).toBe(10);
 
@@ -72,7 +82,15 @@ describe('web panel: stock in a real browser', () => {
     // The same form sent again (a reload after the answer was lost) changes nothing.
     const replay = await w.page.request.post('/stock/move', {
       headers: { origin: panel.server.baseUrl },
-      form: { type: 'receipt', sku: 'TEAPOT-1L', warehouse: String(shop), quantity: '4', reason: '', token, _csrf: await csrfOf(w) },
+      form: {
+        type: 'receipt',
+        sku: 'TEAPOT-1L',
+        warehouse: String(shop),
+        quantity: '4',
+        reason: '',
+        token,
+        _csrf: await csrfOf(w),
+      },
     });
     expect(replay.status()).toBe(200);
     expect(await available(shop)).toBe(4);
@@ -111,7 +129,10 @@ describe('web panel: stock in a real browser', () => {
       form: { type: 'write_off', sku: 'TEAPOT-1L', warehouse: String(main), quantity: '1', token: crypto.randomUUID() },
     });
     expect(refused.status()).toBe(403);
-    const [{ n }] = await rows<{ n: number }>(panel.server.hub.db, sql`select count(*)::int as n from stock_movements where actor = 'auditor'`);
+    const [{ n }] = await rows<{ n: number }>(
+      panel.server.hub.db,
+      sql`select count(*)::int as n from stock_movements where actor = 'auditor'`,
+    );
     expect(n).toBe(0);
     expectNoConsoleErrors(w);
   });

@@ -17,12 +17,19 @@ describe('web panel: channels and sync in a real browser', () => {
     // 12 listings: SKU-1..10 are ours, SKU-11 and SKU-12 are not; one more shares an EAN with two products.
     sim.seed({ count: 12, from: 1 });
     await seedCatalog(panel.server.hub.db, { count: 10, stock: (n) => n });
-    await seedCatalog(panel.server.hub.db, { count: 2, from: 1, skuPrefix: 'TWIN-', stock: () => 5, ean: () => '4006381333931' });
+    await seedCatalog(panel.server.hub.db, {
+      count: 2,
+      from: 1,
+      skuPrefix: 'TWIN-',
+      stock: () => 5,
+      ean: () => '4006381333931',
+    });
     sim.add({ id: 'L-twin', sku: 'NOT-OURS', ean: '4006381333931', name: 'Twin', quantity: 0 });
     // A job of the test's own that fails for good the first time and works when retried.
     defineJobType('web-test.flaky', () => {
       flakyCalls++;
-      if (flakyCalls === 1) throw new PermanentJobError('The marketplace refused the batch (HTTP 422)', { httpStatus: 422 });
+      if (flakyCalls === 1)
+        throw new PermanentJobError('The marketplace refused the batch (HTTP 422)', { httpStatus: 422 });
     });
     stopWorkers = startWorkers(panel.server.hub, { concurrency: 2, pollMs: 50 });
   });
@@ -44,7 +51,9 @@ describe('web panel: channels and sync in a real browser', () => {
     // The service's words, in Russian on a Russian page.
     await expect.poll(() => w.page.locator('#f-credentials-error').textContent()).toBe('Ключ неизвестен или отозван');
     await w.screenshot('channels-key-refused');
-    const [{ n }] = await panel.server.hub.database.query<{ n: number }>('select count(*)::int as n from channel_accounts');
+    const [{ n }] = await panel.server.hub.database.query<{ n: number }>(
+      'select count(*)::int as n from channel_accounts',
+    );
     expect(n).toBe(0);
 
     await w.page.getByLabel('API-ключ').fill(sim.apiKey);
@@ -110,7 +119,9 @@ describe('web panel: channels and sync in a real browser', () => {
     await w.screenshot('sync-outbox-errors');
     await row.getByRole('button', { name: /Повторить/ }).click();
     await expect.poll(() => row.textContent()).toContain('Поставлено в очередь');
-    await expect.poll(async () => (await getJob(panel.server.hub.db, id)).status, { timeout: 10_000 }).toBe('succeeded');
+    await expect
+      .poll(async () => (await getJob(panel.server.hub.db, id)).status, { timeout: 10_000 })
+      .toBe('succeeded');
     expect(flakyCalls).toBe(2);
     expectNoConsoleErrors(w);
   });
@@ -124,14 +135,18 @@ describe('web panel: channels and sync in a real browser', () => {
     await w.screenshot('dashboard');
     const phone = await panel.open({ viewport: { width: 390, height: 844 } });
     await signIn(phone, panel.server.adminKey, '/');
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(
+      await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
     await phone.screenshot('dashboard-phone');
     expectNoConsoleErrors(w);
     expectNoConsoleErrors(phone);
   });
 
   it('shows a read-only key accounts and errors without sync or retry buttons, and refuses its sync', async () => {
-    const [account] = await panel.server.hub.database.query<{ id: number }>(`select id from channel_accounts where name = 'Мой магазин'`);
+    const [account] = await panel.server.hub.database.query<{ id: number }>(
+      `select id from channel_accounts where name = 'Мой магазин'`,
+    );
     const w = await panel.open();
     await signIn(w, await panel.server.keyFor('readonly', 'sync-viewer'), `/channels/${account.id}`);
     expect(await w.page.locator('h1').textContent()).toContain('Мой магазин');
@@ -139,10 +154,16 @@ describe('web panel: channels and sync in a real browser', () => {
     await w.page.goto('/sync/errors?state=all');
     expect(await w.page.locator('#error-groups tbody tr').count()).toBeGreaterThan(0);
     expect(await w.page.getByRole('button', { name: /Повторить/ }).count()).toBe(0);
-    const before = await panel.server.hub.database.query<{ n: number }>("select count(*)::int as n from jobs where type = 'channels.sync'");
-    const refused = await w.page.request.post(`/channels/${account.id}/sync`, { headers: { origin: panel.server.baseUrl } });
+    const before = await panel.server.hub.database.query<{ n: number }>(
+      "select count(*)::int as n from jobs where type = 'channels.sync'",
+    );
+    const refused = await w.page.request.post(`/channels/${account.id}/sync`, {
+      headers: { origin: panel.server.baseUrl },
+    });
     expect(refused.status()).toBe(403);
-    expect(await panel.server.hub.database.query("select count(*)::int as n from jobs where type = 'channels.sync'")).toEqual(before);
+    expect(
+      await panel.server.hub.database.query("select count(*)::int as n from jobs where type = 'channels.sync'"),
+    ).toEqual(before);
   });
 
   it('shows an account whose key the service refused, why and what to do, in Russian and English, and takes a new key', async () => {
@@ -152,8 +173,13 @@ describe('web panel: channels and sync in a real browser', () => {
     });
     const id = created.body.id as number;
     // The key was revoked on the channel's side: the account gets one the simulator does not know, and the check fails.
-    await panel.server.api(`/api/v1/channels/accounts/${id}`, { method: 'PATCH', json: { credentials: { apiKey: 'revoked-key-web-0000' } } });
-    expect((await panel.server.api(`/api/v1/channels/accounts/${id}/validate`, { method: 'POST' })).body).toMatchObject({ status: 'needs_reauth' });
+    await panel.server.api(`/api/v1/channels/accounts/${id}`, {
+      method: 'PATCH',
+      json: { credentials: { apiKey: 'revoked-key-web-0000' } },
+    });
+    expect((await panel.server.api(`/api/v1/channels/accounts/${id}/validate`, { method: 'POST' })).body).toMatchObject(
+      { status: 'needs_reauth' },
+    );
 
     const w = await panel.open();
     await signIn(w, panel.server.adminKey, '/channels');
@@ -186,14 +212,20 @@ describe('web panel: channels and sync in a real browser', () => {
     await w.page.goto('/channels');
     expect(await row.textContent()).toMatch(/needs a new key.*Unknown or revoked API key.*Enter a new key/);
     await row.getByRole('link', { name: /Enter a new key/ }).click();
-    expect(await w.page.locator('#new-key').textContent()).toContain('The service refused this account’s API key. It said: Unknown or revoked API key');
-    expect(await w.page.locator('[data-schedule="generic.reconcile"]').textContent()).toContain('the account needs new credentials: Unknown or revoked API key');
+    expect(await w.page.locator('#new-key').textContent()).toContain(
+      'The service refused this account’s API key. It said: Unknown or revoked API key',
+    );
+    expect(await w.page.locator('[data-schedule="generic.reconcile"]').textContent()).toContain(
+      'the account needs new credentials: Unknown or revoked API key',
+    );
 
     // A wrong key is refused beside the field and the account still needs one; the right one brings it back.
     const newKey = w.page.locator('#new-key').getByLabel('API key');
     await newKey.fill('another-wrong-key-0000');
     await w.page.getByRole('button', { name: 'Check and save the key' }).click();
-    await expect.poll(() => w.page.locator('#f-credentials-error').textContent()).toContain('Unknown or revoked API key');
+    await expect
+      .poll(() => w.page.locator('#f-credentials-error').textContent())
+      .toContain('Unknown or revoked API key');
     expect((await panel.server.api(`/api/v1/channels/accounts/${id}`)).body.status).toBe('needs_reauth');
     await w.screenshot('channels-new-key-refused-english');
     await newKey.fill(sim.apiKey);
@@ -203,7 +235,10 @@ describe('web panel: channels and sync in a real browser', () => {
     expect(await w.page.locator('#new-key').count()).toBe(0);
     expect(await w.page.locator('[data-schedule="generic.reconcile"]').getAttribute('data-enabled')).toBe('true');
     expect(await w.page.content()).not.toContain(sim.apiKey);
-    expect((await panel.server.api(`/api/v1/channels/accounts/${id}`)).body).toMatchObject({ status: 'active', status_reason: null });
+    expect((await panel.server.api(`/api/v1/channels/accounts/${id}`)).body).toMatchObject({
+      status: 'active',
+      status_reason: null,
+    });
 
     // Durations speak English units in English.
     await w.page.goto('/sync');

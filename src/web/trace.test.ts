@@ -30,19 +30,42 @@ describe('web panel: the order trace and the support actions', () => {
   beforeAll(async () => {
     const hub = panel.server.hub;
     seller = namshi.addSeller({ userId: 'trace@namshi.example', apiKey: 'namshi-trace-key-0001' });
-    for (let n = 1; n <= 3; n++) seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: '120.00' });
+    for (let n = 1; n <= 3; n++)
+      seller.addProduct({ sellerSku: `SKU-${n}`, name: `Product ${n}`, quantity: 0, price: '120.00' });
     portal = bitrix.state.addPortal({ name: 'trace.bitrix24.ru', currencies: ['AED'] });
     const [namshiServer, bitrixServer] = [await namshi.listen(), await bitrix.listen()];
     closers.push(namshiServer.close, bitrixServer.close);
     const { warehouseId } = await seedCatalog(hub.db, { count: 3, stock: () => 10, warehouseCode: 'DXB-1' });
-    namshiId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'namshi', name: 'Namshi UAE', baseUrl: namshiServer.url, credentials: { userId: 'trace@namshi.example', apiKey: 'namshi-trace-key-0001' },
-      settings: { stockWarehouseId: warehouseId },
-    }, 'test')).id;
-    await createAccount(hub.db, hub.masterKey!, { channel: 'bitrix24', name: 'CRM', baseUrl: bitrixServer.url, credentials: { webhookUrl: portal.webhookUrl(bitrixServer.url) } }, 'test');
+    namshiId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'namshi',
+          name: 'Namshi UAE',
+          baseUrl: namshiServer.url,
+          credentials: { userId: 'trace@namshi.example', apiKey: 'namshi-trace-key-0001' },
+          settings: { stockWarehouseId: warehouseId },
+        },
+        'test',
+      )
+    ).id;
+    await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'bitrix24',
+        name: 'CRM',
+        baseUrl: bitrixServer.url,
+        credentials: { webhookUrl: portal.webhookUrl(bitrixServer.url) },
+      },
+      'test',
+    );
     number = seller.addOrder({ lines: [{ sku: 'SKU-1', quantity: 2 }] }).number;
     await runConnectorJob(hub, namshiId, 'orders');
-    closers.unshift(startWorkers(hub, { types: CRM_TOPICS.map((topic) => `outbox:${topic}`), pollMs: 20, stopGraceMs: 0 }));
+    closers.unshift(
+      startWorkers(hub, { types: CRM_TOPICS.map((topic) => `outbox:${topic}`), pollMs: 20, stopGraceMs: 0 }),
+    );
     await waitFor('the order’s deal', () => portal.deals().length === 1);
   });
   afterAll(async () => {
@@ -50,7 +73,9 @@ describe('web panel: the order trace and the support actions', () => {
   });
 
   const noSideScroll = async (w: WatchedPage) =>
-    expect(await w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(
+      await w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
 
   it('finds the order by its number and shows its path, events and requests; re-sends the status and adds the warehouse comment', async () => {
     const w = await panel.open();
@@ -59,7 +84,11 @@ describe('web panel: the order trace and the support actions', () => {
     await w.page.getByRole('button', { name: 'Найти' }).click();
     await w.page.waitForURL(/\/orders\/\d+\/trace$/);
     const hops = w.page.locator('#trace-hops > li');
-    expect(await hops.evaluateAll((items) => items.map((li) => [li.getAttribute('data-hop'), li.getAttribute('data-state')]))).toEqual([
+    expect(
+      await hops.evaluateAll((items) =>
+        items.map((li) => [li.getAttribute('data-hop'), li.getAttribute('data-state')]),
+      ),
+    ).toEqual([
       ['channel', 'ok'],
       ['sklad', 'ok'],
       ['crm', 'ok'],
@@ -75,7 +104,9 @@ describe('web panel: the order trace and the support actions', () => {
     await w.page.waitForURL(/done=comment/);
     expect(portal.commentsOn(portal.deals()[0].id).map((c) => c.comment)).toEqual([expect.stringContaining('DXB-1')]);
     // Still one deal, whatever was re-sent.
-    await waitFor('the status re-sent', async () => (await w.page.request.get(`/api/v1/support/orders?q=${number}`)).ok());
+    await waitFor('the status re-sent', async () =>
+      (await w.page.request.get(`/api/v1/support/orders?q=${number}`)).ok(),
+    );
     expect(portal.deals()).toHaveLength(1);
     await noSideScroll(w);
   });
@@ -111,7 +142,11 @@ describe('web panel: the order trace and the support actions', () => {
     await noSideScroll(w);
     const links = await panel.server.api('/api/v1/crm/links');
     expect(links.body.items).toEqual([
-      expect.objectContaining({ account_id: namshiId, stage_map: { new: 'NEW', cancelled: 'LOSE' }, fields: { postingNumber: 'UF_CRM_POSTING' } }),
+      expect.objectContaining({
+        account_id: namshiId,
+        stage_map: { new: 'NEW', cancelled: 'LOSE' },
+        fields: { postingNumber: 'UF_CRM_POSTING' },
+      }),
     ]);
   });
 

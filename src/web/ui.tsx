@@ -20,7 +20,17 @@ interface FieldProps {
 }
 
 /** A labelled input whose error sits right under it and is announced with the field. */
-export function Field({ name, label, value, errors, hint, type = 'text', required, multiline, attrs = {} }: FieldProps) {
+export function Field({
+  name,
+  label,
+  value,
+  errors,
+  hint,
+  type = 'text',
+  required,
+  multiline,
+  attrs = {},
+}: FieldProps) {
   const id = `f-${name}`;
   const error = errors?.[name];
   const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
@@ -34,7 +44,13 @@ export function Field({ name, label, value, errors, hint, type = 'text', require
   };
   return (
     <Labelled id={id} name={name} label={label} required={required} error={error} hint={hint}>
-      {multiline ? <textarea {...common} rows={4}>{value ?? ''}</textarea> : <input {...common} type={type} value={value ?? ''} />}
+      {multiline ? (
+        <textarea {...common} rows={4}>
+          {value ?? ''}
+        </textarea>
+      ) : (
+        <input {...common} type={type} value={value ?? ''} />
+      )}
     </Labelled>
   );
 }
@@ -56,7 +72,14 @@ export function Select({ name, label, options, value, errors, required, placehol
   const error = errors?.[name];
   return (
     <Labelled id={id} name={name} label={label} required={required} error={error}>
-      <select id={id} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined} {...attrs}>
+      <select
+        id={id}
+        name={name}
+        required={required}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        {...attrs}
+      >
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {options.map((o) => (
           <option value={String(o.value)} selected={String(o.value) === String(value ?? '')}>
@@ -84,7 +107,12 @@ function Labelled({ id, name, label, required, error, hint, children }: Labelled
     <div class={error ? 'field has-error' : 'field'}>
       <label for={id}>
         {label}
-        {required && <span class="req" aria-hidden="true"> *</span>}
+        {required && (
+          <span class="req" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       {children}
       {hint && (
@@ -114,7 +142,13 @@ export function Empty({ children, action }: { children: Child; action?: Child })
   return (
     <div class="state state-empty">
       <svg viewBox="0 0 24 24" width="32" height="32" aria-hidden="true">
-        <path d="M4 7h16v12H4zM4 7l2-3h12l2 3M9 11h6" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
+        <path
+          d="M4 7h16v12H4zM4 7l2-3h12l2 3M9 11h6"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="1.5"
+          stroke-linejoin="round"
+        />
       </svg>
       <p>{children}</p>
       {action}
@@ -229,7 +263,8 @@ export type Column = string | { text: string; num?: boolean; title?: string; key
 export const num = (text: string): Column => ({ text, num: true });
 
 /** A column a phone's card keeps: `key('SKU')`, `key(num('Available'))`. */
-export const key = (column: Column): Column => (typeof column === 'string' ? { text: column, key: true } : { ...column, key: true });
+export const key = (column: Column): Column =>
+  typeof column === 'string' ? { text: column, key: true } : { ...column, key: true };
 
 interface TableProps {
   label: string;
@@ -249,7 +284,8 @@ interface Element {
   props: Record<string, unknown>;
   children: unknown[];
 }
-const isElement = (node: unknown): node is Element => typeof node === 'object' && node !== null && 'tag' in node && 'props' in node && 'children' in node;
+const isElement = (node: unknown): node is Element =>
+  typeof node === 'object' && node !== null && 'tag' in node && 'props' in node && 'children' in node;
 
 /**
  * Each cell of the body's rows told its column (`data-label`, which a phone's card shows before
@@ -266,7 +302,10 @@ function labelCells(node: unknown, columns: ReturnType<typeof columnOf>[]) {
   let at = 0;
   const cells = (list: unknown[]): void => {
     for (const cell of list) {
-      if (Array.isArray(cell)) { cells(cell); continue; }
+      if (Array.isArray(cell)) {
+        cells(cell);
+        continue;
+      }
       if (!isElement(cell) || (cell.tag !== 'td' && cell.tag !== 'th')) continue;
       const column = columns[at];
       const span = Number(cell.props.colSpan ?? cell.props.colspan ?? 1) || 1;
@@ -289,11 +328,18 @@ export function Table({ label, columns, id, class: className, foot, children }: 
   const keyed = heads.some((c) => c.key);
   return (
     <TableWrap label={label}>
-      <table id={id} class={['cards', ...(className ?? '').split(' ').filter((c) => c && c !== 'cards')].join(' ')} data-keyed={keyed ? '' : undefined}>
+      <table
+        id={id}
+        class={['cards', ...(className ?? '').split(' ').filter((c) => c && c !== 'cards')].join(' ')}
+        data-keyed={keyed ? '' : undefined}
+      >
         <thead>
           <tr>
             {heads.map((c) => (
-              <th class={[c.num ? 'num' : '', c.key ? 'key' : ''].filter(Boolean).join(' ') || undefined} title={c.title}>
+              <th
+                class={[c.num ? 'num' : '', c.key ? 'key' : ''].filter(Boolean).join(' ') || undefined}
+                title={c.title}
+              >
                 {c.text}
               </th>
             ))}
@@ -316,7 +362,9 @@ export function formatDateTime(v: View, iso: string | null | undefined): string 
 }
 
 export function formatNumber(v: View, n: number | null | undefined): string {
-  return n === null || n === undefined ? v.t('common.none') : new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB').format(n);
+  return n === null || n === undefined
+    ? v.t('common.none')
+    : new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB').format(n);
 }
 
 /** A duration in the page's language and units: `850 ms`, `1.5 s`, `2 min 5 s` (`850 мс`, `1,5 с`, `2 мин 5 с`). */
@@ -324,7 +372,8 @@ export function formatDuration(v: View, ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return v.t('common.none');
   const locale = v.lang === 'ru' ? 'ru-RU' : 'en-GB';
   if (ms < 1000) return `${ms} ${v.t('unit.ms')}`;
-  if (ms < 60_000) return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(ms / 1000)} ${v.t('unit.s')}`;
+  if (ms < 60_000)
+    return `${new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(ms / 1000)} ${v.t('unit.s')}`;
   return `${Math.floor(ms / 60_000)} ${v.t('unit.min')} ${Math.round((ms % 60_000) / 1000)} ${v.t('unit.s')}`;
 }
 

@@ -16,7 +16,8 @@ import { expectNoConsoleErrors, signIn, usePanel } from './test-kit.ts';
  * cancelled order reads "cancelled", not "written off".
  */
 
-const overflow = (w: WatchedPage) => w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+const overflow = (w: WatchedPage) =>
+  w.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 describe('web panel: warehouses', () => {
   const panel = usePanel();
@@ -28,14 +29,37 @@ describe('web panel: warehouses', () => {
   beforeAll(async () => {
     const { db, masterKey } = panel.server.hub;
     main = (await ensureWarehouse(db, { code: 'MAIN', name: 'Основной склад', kind: 'own', readOnly: false })).id;
-    fbo = (await ensureWarehouse(db, { code: 'OZON-FBO-1', name: 'Кабинет: Ozon FBO', kind: 'mirror', source: 'ozon:fbo', readOnly: true })).id;
+    fbo = (
+      await ensureWarehouse(db, {
+        code: 'OZON-FBO-1',
+        name: 'Кабинет: Ozon FBO',
+        kind: 'mirror',
+        source: 'ozon:fbo',
+        readOnly: true,
+      })
+    ).id;
     teapot = (await createProduct(db, { sku: 'TEAPOT-1L', name: 'Чайник 1 л' }, 'seed')).id;
-    await db.transaction((tx) => recordMovement(tx, { type: 'receipt', productId: teapot, warehouseId: main, quantity: 10 }, 'seed'));
+    await db.transaction((tx) =>
+      recordMovement(tx, { type: 'receipt', productId: teapot, warehouseId: main, quantity: 10 }, 'seed'),
+    );
     await db.transaction((tx) => setMirrorLevels(tx, fbo, [{ productId: teapot, onHand: 7, reserved: 1 }]));
-    accountId = (await createAccount(db, masterKey!, { channel: 'generic', name: 'Магазин на сайте', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-warehouses' } }, 'seed')).id;
+    accountId = (
+      await createAccount(
+        db,
+        masterKey!,
+        {
+          channel: 'generic',
+          name: 'Магазин на сайте',
+          baseUrl: 'http://127.0.0.1:9',
+          credentials: { apiKey: 'generic-key-warehouses' },
+        },
+        'seed',
+      )
+    ).id;
   });
 
-  const level = async (warehouseId: number) => (await getLevels(panel.server.hub.db, { productIds: [teapot], warehouseIds: [warehouseId] }))[0];
+  const level = async (warehouseId: number) =>
+    (await getLevels(panel.server.hub.db, { productIds: [teapot], warehouseIds: [warehouseId] }))[0];
 
   it('creates a warehouse, transfers stock into it and shows its levels; renames it; archives it only once empty', async () => {
     const w = await panel.open();
@@ -47,8 +71,12 @@ describe('web panel: warehouses', () => {
     // Own warehouses and the marketplace's mirrors are two lists.
     const own = w.page.locator('#own-warehouses');
     const mirrors = w.page.locator('#mirror-warehouses');
-    expect(await own.locator('tbody tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-warehouse')))).toEqual(['MAIN']);
-    expect(await mirrors.locator('tbody tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-warehouse')))).toEqual(['OZON-FBO-1']);
+    expect(await own.locator('tbody tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-warehouse')))).toEqual([
+      'MAIN',
+    ]);
+    expect(
+      await mirrors.locator('tbody tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-warehouse'))),
+    ).toEqual(['OZON-FBO-1']);
     expect(await own.locator('tr[data-warehouse="MAIN"] [data-on-hand]').textContent()).toBe('10');
     expect(await mirrors.locator('tr[data-warehouse="OZON-FBO-1"] [data-on-hand]').textContent()).toBe('7');
     expect(await mirrors.locator('tr[data-warehouse="OZON-FBO-1"]').textContent()).toContain('Ozon · FBO');
@@ -107,7 +135,12 @@ describe('web panel: warehouses', () => {
     expect(await w.page.locator('[data-status]').getAttribute('data-status')).toBe('active');
     await w.screenshot('warehouses-not-empty');
     await panel.server.hub.db.transaction((tx) =>
-      recordMovement(tx, { type: 'transfer', productId: teapot, warehouseId: spb, toWarehouseId: main, quantity: 4 }, 'test'));
+      recordMovement(
+        tx,
+        { type: 'transfer', productId: teapot, warehouseId: spb, toWarehouseId: main, quantity: 4 },
+        'test',
+      ),
+    );
     await w.page.goto(`/warehouses/${spb}`);
     await w.page.getByRole('button', { name: 'В архив' }).click();
     await w.page.waitForURL(/\?done=archive$/);
@@ -130,7 +163,9 @@ describe('web panel: warehouses', () => {
     const row = w.page.locator('#feed-rules tr[data-account="Магазин на сайте"]');
     expect(await row.locator('[data-feed-warehouses]').textContent()).toBe('все свои склады (по умолчанию)');
     // With no choice every own warehouse feeds it; the mirror never does.
-    expect(await w.page.locator('#own-warehouses tr[data-warehouse="MAIN"] [data-feeds]').allTextContents()).toEqual(['Магазин на сайте']);
+    expect(await w.page.locator('#own-warehouses tr[data-warehouse="MAIN"] [data-feeds]').allTextContents()).toEqual([
+      'Магазин на сайте',
+    ]);
     expect(await w.page.locator('#mirror-warehouses tr[data-warehouse="OZON-FBO-1"] [data-feeds]').count()).toBe(0);
 
     await row.getByRole('link', { name: 'Изменить' }).click();
@@ -138,7 +173,11 @@ describe('web panel: warehouses', () => {
     await w.page.getByLabel('Страховой запас').fill('-1');
     await w.page.getByRole('button', { name: 'Сохранить и отправить остатки' }).click();
     await expect.poll(() => w.page.locator('#f-safety_buffer-error').textContent()).toBe('Целое число, 0 или больше.');
-    expect(await getStockRule(panel.server.hub.db, accountId)).toEqual({ warehouse_ids: [], safety_buffer: 0, max_quantity: null });
+    expect(await getStockRule(panel.server.hub.db, accountId)).toEqual({
+      warehouse_ids: [],
+      safety_buffer: 0,
+      max_quantity: null,
+    });
 
     await w.page.getByLabel('MAIN · Основной склад').check();
     await w.page.getByLabel('Страховой запас').fill('2');
@@ -146,17 +185,27 @@ describe('web panel: warehouses', () => {
     await w.page.getByRole('button', { name: 'Сохранить и отправить остатки' }).click();
     await w.page.waitForURL(/\/warehouses\?feed=\d+/);
     expect(await w.page.getByRole('status').first().textContent()).toContain('Магазин на сайте');
-    expect(await getStockRule(panel.server.hub.db, accountId)).toEqual({ warehouse_ids: [main], safety_buffer: 2, max_quantity: 50 });
+    expect(await getStockRule(panel.server.hub.db, accountId)).toEqual({
+      warehouse_ids: [main],
+      safety_buffer: 2,
+      max_quantity: 50,
+    });
     const saved = w.page.locator('#feed-rules tr[data-account="Магазин на сайте"]');
     expect(await saved.locator('[data-feed-warehouses]').textContent()).toBe('MAIN · Основной склад');
     expect(await saved.textContent()).toContain('50');
     // As through the API, the account's quantities are pushed again.
     const [job] = await panel.server.hub.database.query<{ n: number }>(
-      `select count(*)::int as n from jobs where type = 'channels.push' and account_id = $1`, [accountId]);
+      `select count(*)::int as n from jobs where type = 'channels.push' and account_id = $1`,
+      [accountId],
+    );
     expect(job.n).toBeGreaterThan(0);
 
     // The API reads the same rule.
-    expect((await panel.server.api(`/api/v1/channels/accounts/${accountId}/availability`)).body).toEqual({ warehouse_ids: [main], safety_buffer: 2, max_quantity: 50 });
+    expect((await panel.server.api(`/api/v1/channels/accounts/${accountId}/availability`)).body).toEqual({
+      warehouse_ids: [main],
+      safety_buffer: 2,
+      max_quantity: 50,
+    });
     expectNoConsoleErrors(w);
   });
 
@@ -180,8 +229,14 @@ describe('web panel: warehouses', () => {
   it('says a cancelled order is cancelled: its stock came back, nothing is written off', async () => {
     const db = panel.server.hub.db;
     const order = {
-      accountId, channel: 'generic', externalId: 'WEB-1001', orderedAt: '2026-12-01T10:00:00Z', currency: 'RUB', totalMinor: 150_000,
-      warehouseId: main, lines: [{ productId: teapot, sku: 'TEAPOT-1L', name: 'Чайник 1 л', quantity: 2, priceMinor: 75_000 }],
+      accountId,
+      channel: 'generic',
+      externalId: 'WEB-1001',
+      orderedAt: '2026-12-01T10:00:00Z',
+      currency: 'RUB',
+      totalMinor: 150_000,
+      warehouseId: main,
+      lines: [{ productId: teapot, sku: 'TEAPOT-1L', name: 'Чайник 1 л', quantity: 2, priceMinor: 75_000 }],
     };
     const before = (await level(main)).on_hand;
     const { orderId } = await db.transaction((tx) => upsertOrder(tx, { ...order, status: 'new' }, 'test'));
@@ -210,7 +265,13 @@ describe('web panel: warehouses', () => {
     expect(await w.page.locator('h1').textContent()).toBe('Warehouses');
     expect(await w.page.locator('#mirrors h2').textContent()).toBe('Marketplace warehouses (mirrors)');
     expect(await overflow(w)).toBeLessThanOrEqual(0);
-    for (const path of [`/warehouses/${main}`, `/warehouses/${fbo}`, `/warehouses/feeds/${accountId}`, '/stock', '/stock/movements']) {
+    for (const path of [
+      `/warehouses/${main}`,
+      `/warehouses/${fbo}`,
+      `/warehouses/feeds/${accountId}`,
+      '/stock',
+      '/stock/movements',
+    ]) {
       await w.page.goto(path);
       expect(await overflow(w), path).toBeLessThanOrEqual(0);
     }

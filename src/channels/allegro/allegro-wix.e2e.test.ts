@@ -60,7 +60,12 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
   });
 
   const onHand = async (i: number) =>
-    (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productIds[i]} and warehouse_id = ${warehouseId}`))[0].on_hand;
+    (
+      await rows<{ on_hand: number }>(
+        hub.db,
+        sql`select on_hand from stock_levels where product_id = ${productIds[i]} and warehouse_id = ${warehouseId}`,
+      )
+    )[0].on_hand;
   const channelView = (i: number) => {
     const o = offers.get(`SKU-${i + 1}`)!;
     return {
@@ -69,7 +74,13 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       twin: allegro.state.offers.get(o.twin)!.available,
     };
   };
-  const pollOrders = () => enqueueJob(hub.db, { type: 'allegro.order-events', accountId: allegroId, payload: { accountId: allegroId }, key: `allegro.order-events:${allegroId}` });
+  const pollOrders = () =>
+    enqueueJob(hub.db, {
+      type: 'allegro.order-events',
+      accountId: allegroId,
+      payload: { accountId: allegroId },
+      key: `allegro.order-events:${allegroId}`,
+    });
 
   /** Waits (without asserting on time) until the condition holds; the test's own timeout bounds it. */
   async function eventually(check: () => Promise<boolean> | boolean, what: string) {
@@ -85,7 +96,8 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       for (let i = 0; i < PRODUCTS; i++) {
         const view = channelView(i);
         const want = expected(i);
-        if ((await onHand(i)) !== want || view.wix.some((q) => q !== want) || view.main !== want || view.twin !== want) return false;
+        if ((await onHand(i)) !== want || view.wix.some((q) => q !== want) || view.main !== want || view.twin !== want)
+          return false;
       }
       return true;
     }, 'every channel to show the stock');
@@ -97,13 +109,18 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     const form = allegro.state.placeOrder({ lines: [{ offerId: o.main, quantity: 3 }], paid: true });
     await pollOrders();
     await settled((i) => (i === 0 ? STOCK - 3 : STOCK));
-    const [order] = await rows<{ status: string }>(hub.db, sql`select status from orders where channel = 'allegro' and external_id = ${form.id}`);
+    const [order] = await rows<{ status: string }>(
+      hub.db,
+      sql`select status from orders where channel = 'allegro' and external_id = ${form.id}`,
+    );
     expect(order.status).toBe('confirmed');
 
     allegro.state.cancelOrder(form.id);
     await pollOrders();
     await settled(() => STOCK);
-    expect((await rows<{ status: string }>(hub.db, sql`select status from orders where external_id = ${form.id}`))[0].status).toBe('cancelled');
+    expect(
+      (await rows<{ status: string }>(hub.db, sql`select status from orders where external_id = ${form.id}`))[0].status,
+    ).toBe('cancelled');
   }, 60_000);
 
   it('gets there under injected 429s and 5xx on both services', async () => {
@@ -114,7 +131,9 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
     allegro.faults.next('503', 1, ['/order']);
     wix.faults.next('429', 1);
     try {
-      const forms = [2, 3, 4].map((n) => allegro.state.placeOrder({ lines: [{ offerId: offers.get(`SKU-${n}`)!.main, quantity: n }] }));
+      const forms = [2, 3, 4].map((n) =>
+        allegro.state.placeOrder({ lines: [{ offerId: offers.get(`SKU-${n}`)!.main, quantity: n }] }),
+      );
       await pollOrders();
       await settled((i) => (i >= 1 && i <= 3 ? STOCK - (i + 1) : STOCK));
       allegro.state.cancelOrder(forms[1].id);
@@ -139,19 +158,28 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
       bought.set(i, (bought.get(i) ?? 0) + 1);
     }
     await pollOrders();
-    await eventually(async () => (await rows(hub.db, sql`select id from orders where channel = 'allegro'`)).length > 5, 'some orders to be in');
+    await eventually(
+      async () => (await rows(hub.db, sql`select id from orders where channel = 'allegro'`)).length > 5,
+      'some orders to be in',
+    );
     const stop = stopWorkers!;
     stopWorkers = null;
     await stop(); // no grace (stopGraceMs: 0): the running job is aborted and handed back to the queue
-    const [atStop] = await rows<{ n: number }>(hub.db, sql`select count(*)::int as n from orders where channel = 'allegro'`);
+    const [atStop] = await rows<{ n: number }>(
+      hub.db,
+      sql`select count(*)::int as n from orders where channel = 'allegro'`,
+    );
     expect(atStop.n).toBeLessThan(34);
     allegro.faults.set(null);
     stopWorkers = startWorkers(hub, { concurrency: 4, pollMs: 50, stopGraceMs: 0 });
     await pollOrders();
     await settled((i) => before[i] - (bought.get(i) ?? 0));
-    const [counts] = await rows<{ orders: number; sales: number }>(hub.db, sql`
+    const [counts] = await rows<{ orders: number; sales: number }>(
+      hub.db,
+      sql`
       select (select count(*)::int from orders where channel = 'allegro') as orders,
-             (select count(*)::int from stock_movements where type = 'sale') as sales`);
+             (select count(*)::int from stock_movements where type = 'sale') as sales`,
+    );
     // 1 + 3 + 30 orders; sales: one per order line written off, never twice.
     expect(counts.orders).toBe(34);
     expect(counts.sales).toBe(34);
@@ -160,8 +188,14 @@ describeEachDatabase('Allegro order → Sklad → Wix and Allegro (end to end)',
   it('sent Allegro only requests its spec documents, and the simulator answered in its shapes, all the way through', async () => {
     // The whole run's Allegro traffic (workers, syncs, the aborted batch); the 429s and 5xx injected above are skipped, the slow answers are checked.
     const { exchanges, kinds, problems } = await allegroContractCheck(allegro.log);
-    expect(kinds).toEqual(expect.arrayContaining(['GET /order/checkout-forms/{id}', 'GET /order/events', 'GET /sale/offers']));
-    expect(kinds.some((k) => k.startsWith('PATCH /sale/product-offers/') || k.startsWith('PUT /sale/offer-quantity-change-commands/'))).toBe(true);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['GET /order/checkout-forms/{id}', 'GET /order/events', 'GET /sale/offers']),
+    );
+    expect(
+      kinds.some(
+        (k) => k.startsWith('PATCH /sale/product-offers/') || k.startsWith('PUT /sale/offer-quantity-change-commands/'),
+      ),
+    ).toBe(true);
     expect(exchanges.some((e) => e.fault === 'slow')).toBe(true);
     expect(exchanges.length).toBeGreaterThan(50);
     expect(problems).toEqual([]);

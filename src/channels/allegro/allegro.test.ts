@@ -49,7 +49,12 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     return run;
   };
   const level = async (productId: number) =>
-    (await rows<{ on_hand: number }>(hub.db, sql`select on_hand from stock_levels where product_id = ${productId} and warehouse_id = ${warehouseId}`))[0]?.on_hand;
+    (
+      await rows<{ on_hand: number }>(
+        hub.db,
+        sql`select on_hand from stock_levels where product_id = ${productId} and warehouse_id = ${warehouseId}`,
+      )
+    )[0]?.on_hand;
 
   beforeAll(async () => {
     sim = createAllegroSimulator({ rateLimit: null });
@@ -69,7 +74,11 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
         channel: 'allegro',
         name: 'Allegro test',
         baseUrl: server.url,
-        credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: sim.state.issueRefreshToken(client.id) },
+        credentials: {
+          clientId: client.id,
+          clientSecret: client.secret,
+          refreshToken: sim.state.issueRefreshToken(client.id),
+        },
         settings: { requestsPerSecond: 500, maxConcurrent: 8 },
       },
       'test',
@@ -84,9 +93,12 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect(listings.items.filter((l) => l.match_state === 'matched')).toHaveLength(30);
     expect(listings.items.filter((l) => l.matched_by === 'ean').map((l) => l.sku)).toEqual([null, null, null]);
     expect(summary.pushed).toBe(30);
-    for (const [i, offer] of [...sim.state.offers.values()].entries()) expect(offer.available).toBe((i + 1) % 3 === 0 ? 5 : i + 1);
+    for (const [i, offer] of [...sim.state.offers.values()].entries())
+      expect(offer.available).toBe((i + 1) % 3 === 0 ? 5 : i + 1);
     // The eleven offers taking 5 (every third, and SKU-5) went as one command, the other nineteen as PATCHes.
-    expect(sim.log.filter((r) => r.method === 'PUT' && r.path.startsWith('/sale/offer-quantity-change-commands/'))).toHaveLength(1);
+    expect(
+      sim.log.filter((r) => r.method === 'PUT' && r.path.startsWith('/sale/offer-quantity-change-commands/')),
+    ).toHaveLength(1);
     expect(sim.log.filter((r) => r.method === 'PATCH')).toHaveLength(19);
   });
 
@@ -95,7 +107,11 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const from = sim.log.length; // the log is kept whole for the contract check below
     const result = await allegroConnector.validate(await connectorContextFor(hub, accountId));
     expect(result).toEqual({ ok: true, details: '30 offers' });
-    expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /sale/offers', '200 POST /auth/oauth/token', '200 GET /sale/offers']);
+    expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual([
+      '401 GET /sale/offers',
+      '200 POST /auth/oauth/token',
+      '200 GET /sale/offers',
+    ]);
 
     // Six requests meeting the same expired token at once: one refresh between them.
     sim.state.expireAccessTokens();
@@ -111,7 +127,13 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
   it('imports a bought order once, writes its stock off once, and returns it on cancellation', async () => {
     const [offer1, offer2] = [...sim.state.offers.values()];
     const before = [await level(productIds[0]), await level(productIds[1])];
-    const form = sim.state.placeOrder({ lines: [{ offerId: offer1.id, quantity: 1 }, { offerId: offer2.id, quantity: 2 }], paid: true });
+    const form = sim.state.placeOrder({
+      lines: [
+        { offerId: offer1.id, quantity: 1 },
+        { offerId: offer2.id, quantity: 2 },
+      ],
+      paid: true,
+    });
 
     const first = await runOrderEvents();
     expect(first.problems).toEqual([]);
@@ -135,7 +157,9 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     sim.state.cancelOrder(form.id);
     const cancelled = await runOrderEvents();
     expect(cancelled.counts.updated).toBe(1);
-    expect((await rows<{ status: string }>(hub.db, sql`select status from orders where id = ${order.id}`))[0].status).toBe('cancelled');
+    expect(
+      (await rows<{ status: string }>(hub.db, sql`select status from orders where id = ${order.id}`))[0].status,
+    ).toBe('cancelled');
     expect([await level(productIds[0]), await level(productIds[1])]).toEqual(before);
     // Nothing new: nothing happens.
     expect((await runOrderEvents()).counts.fetched ?? 0).toBe(0);
@@ -152,7 +176,13 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
 
     await expect(runOrderEvents()).rejects.toThrow(/503/);
     expect((await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!.eventCursor).toBe(cursorBefore);
-    const imported = async () => (await rows<{ external_id: string }>(hub.db, sql`select external_id from orders where external_id = any(${sql.param(forms.map((f) => f.id))}::text[])`)).map((r) => r.external_id);
+    const imported = async () =>
+      (
+        await rows<{ external_id: string }>(
+          hub.db,
+          sql`select external_id from orders where external_id = any(${sql.param(forms.map((f) => f.id))}::text[])`,
+        )
+      ).map((r) => r.external_id);
     expect((await imported()).sort()).toEqual([forms[0].id, forms[2].id].sort());
 
     const again = await runOrderEvents();
@@ -160,9 +190,14 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect(again.counts.created).toBe(1);
     expect((await imported()).sort()).toEqual(forms.map((f) => f.id).sort());
     expect(await Promise.all(products.map(level))).toEqual(before.map((q) => q - 1));
-    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!.eventCursor).toBe(sim.state.events.at(-1)!.id);
-    const [sales] = await rows<{ n: number }>(hub.db, sql`
-      select count(*)::int as n from stock_movements where type = 'sale' and product_id = any(${sql.param(products)}::bigint[])`);
+    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, accountId))!.eventCursor).toBe(
+      sim.state.events.at(-1)!.id,
+    );
+    const [sales] = await rows<{ n: number }>(
+      hub.db,
+      sql`
+      select count(*)::int as n from stock_movements where type = 'sale' and product_id = any(${sql.param(products)}::bigint[])`,
+    );
     expect(sales.n).toBe(3);
   });
 
@@ -170,7 +205,16 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const [, , offer3] = [...sim.state.offers.values()];
     const before = await level(productIds[2]);
     sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: null }));
-    sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: { buyer: { id: '1' }, checkoutForm: { id: crypto.randomUUID() }, lineItems: [{ id: 'x', offer: null, quantity: 1, price: { amount: '1.00', currency: 'PLN' } }] } }));
+    sim.state.injectRawEvent((id) => ({
+      id,
+      type: 'BOUGHT',
+      occurredAt: new Date().toISOString(),
+      order: {
+        buyer: { id: '1' },
+        checkoutForm: { id: crypto.randomUUID() },
+        lineItems: [{ id: 'x', offer: null, quantity: 1, price: { amount: '1.00', currency: 'PLN' } }],
+      },
+    }));
     const broken = sim.state.placeOrder({ lines: [{ offerId: offer3.id, quantity: 1 }] });
     broken.rawOverride = { id: broken.id, status: 'BOUGHT', buyer: null, lineItems: null };
     const good = sim.state.placeOrder({ lines: [{ offerId: offer3.id, quantity: 1 }] });
@@ -193,11 +237,25 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
 
   it('keeps those problems with the sync run in the database, naming the field, and marks the run partial', async () => {
     const [offer] = [...sim.state.offers.values()];
-    sim.state.injectRawEvent((id) => ({ id, type: 'BOUGHT', occurredAt: new Date().toISOString(), order: { buyer: null, checkoutForm: { id: crypto.randomUUID() }, lineItems: [] } }));
+    sim.state.injectRawEvent((id) => ({
+      id,
+      type: 'BOUGHT',
+      occurredAt: new Date().toISOString(),
+      order: { buyer: null, checkoutForm: { id: crypto.randomUUID() }, lineItems: [] },
+    }));
     const good = sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 }] });
     await runConnectorJob(hub, accountId, 'order-events');
-    const [run] = await rows<{ status: string; failed: number; created: number; problems: { message: string }[]; problem_count: number }>(hub.db, sql`
-      select status, failed, created, problems, problem_count from sync_runs where type = 'allegro.order-events' and account_id = ${accountId} order by id desc limit 1`);
+    const [run] = await rows<{
+      status: string;
+      failed: number;
+      created: number;
+      problems: { message: string }[];
+      problem_count: number;
+    }>(
+      hub.db,
+      sql`
+      select status, failed, created, problems, problem_count from sync_runs where type = 'allegro.order-events' and account_id = ${accountId} order by id desc limit 1`,
+    );
     expect(run).toMatchObject({ status: 'partial', failed: 1, created: 1, problem_count: 1 });
     expect(run.problems[0].message).toMatch(/order event \d+: order\.buyer: /);
     expect((await rows(hub.db, sql`select id from orders where external_id = ${good.id}`)).length).toBe(1);
@@ -207,12 +265,17 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const ctx = await connectorContextFor(hub, accountId);
     const start = sim.log.length;
     const one = await allegroConnector.findListings!(ctx, ['SKU-3']);
-    expect(one.map((l) => [l.sku, l.externalId])).toEqual([['SKU-3', [...sim.state.offers.values()].find((o) => o.externalId === 'SKU-3')!.id]]);
+    expect(one.map((l) => [l.sku, l.externalId])).toEqual([
+      ['SKU-3', [...sim.state.offers.values()].find((o) => o.externalId === 'SKU-3')!.id],
+    ]);
     const calls = sim.log.slice(start).filter((r) => r.path === '/sale/offers');
     expect(calls).toHaveLength(1);
     expect(calls[0].query['external.id']).toEqual(['SKU-3']);
     // Several at once; an offer that has no external.id (SKU-10 carries only its EAN) is not found by one.
-    expect((await allegroConnector.findListings!(ctx, ['SKU-1', 'SKU-2', 'SKU-10'])).map((l) => l.sku).sort()).toEqual(['SKU-1', 'SKU-2']);
+    expect((await allegroConnector.findListings!(ctx, ['SKU-1', 'SKU-2', 'SKU-10'])).map((l) => l.sku).sort()).toEqual([
+      'SKU-1',
+      'SKU-2',
+    ]);
     expect(await allegroConnector.findListings!(ctx, ['NO-SUCH-SKU'])).toEqual([]);
   });
 
@@ -220,20 +283,36 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const [offer] = [...sim.state.offers.values()];
     offer.available = 1000;
     const base = Date.now() - 30 * 86_400_000;
-    const placed = Array.from({ length: 151 }, (_, i) => sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 + (i % 2) }], at: base + i * 1000 }));
+    const placed = Array.from({ length: 151 }, (_, i) =>
+      sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 + (i % 2) }], at: base + i * 1000 }),
+    );
     const ctx = await connectorContextFor(hub, accountId);
     const start = sim.log.length;
     const pages: string[][] = [];
-    for await (const page of allegroConnector.listOrders!(ctx, { from: new Date(base).toISOString(), to: new Date(base + 150_000).toISOString() })) {
+    for await (const page of allegroConnector.listOrders!(ctx, {
+      from: new Date(base).toISOString(),
+      to: new Date(base + 150_000).toISOString(),
+    })) {
       pages.push(page.map((f) => f.externalId));
     }
     // The 151st was bought at the window's end: Allegro lists it (lte), the connector leaves it to the next window.
     expect(pages.map((p) => p.length)).toEqual([100, 50]);
     expect(pages.flat()).toEqual(placed.slice(0, 150).map((f) => f.id));
-    expect(sim.log.slice(start).filter((r) => r.path === '/order/checkout-forms').map((r) => String(r.query.offset))).toEqual(['0', '100']);
+    expect(
+      sim.log
+        .slice(start)
+        .filter((r) => r.path === '/order/checkout-forms')
+        .map((r) => String(r.query.offset)),
+    ).toEqual(['0', '100']);
 
     const fact = await allegroConnector.fetchOrder!(ctx, placed[1].id);
-    expect(fact).toMatchObject({ externalId: placed[1].id, status: 'new', channelStatus: 'BOUGHT', totalMinor: 2 * 4999, lines: [{ sku: offer.externalId, quantity: 2, priceMinor: 4999 }] });
+    expect(fact).toMatchObject({
+      externalId: placed[1].id,
+      status: 'new',
+      channelStatus: 'BOUGHT',
+      totalMinor: 2 * 4999,
+      lines: [{ sku: offer.externalId, quantity: 2, priceMinor: 4999 }],
+    });
     expect(await allegroConnector.fetchOrder!(ctx, crypto.randomUUID())).toBeNull();
     expect(await allegroConnector.fetchOrder!(ctx, 'not-an-order')).toBeNull();
   });
@@ -258,18 +337,29 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     expect(problems).toEqual([]);
   });
 
-  it('starts a newly connected account after the journal\'s latest event: earlier orders were handled before Sklad', async () => {
+  it("starts a newly connected account after the journal's latest event: earlier orders were handled before Sklad", async () => {
     const second = await createAccount(
       hub.db,
       hub.masterKey!,
-      { channel: 'allegro', name: 'Allegro later', baseUrl: server.url, credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: sim.state.issueRefreshToken(client.id) } },
+      {
+        channel: 'allegro',
+        name: 'Allegro later',
+        baseUrl: server.url,
+        credentials: {
+          clientId: client.id,
+          clientSecret: client.secret,
+          refreshToken: sim.state.issueRefreshToken(client.id),
+        },
+      },
       'test',
     );
     const orders = async () => (await rows(hub.db, sql`select id from orders where account_id = ${second.id}`)).length;
     const job = runConnectorJob;
     await job(hub, second.id, 'order-events');
     expect(await orders()).toBe(0);
-    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, second.id))!.eventCursor).toBe(sim.state.events.at(-1)!.id);
+    expect((await loadState<AllegroState>(hub.db, hub.masterKey!, second.id))!.eventCursor).toBe(
+      sim.state.events.at(-1)!.id,
+    );
     const [offer] = [...sim.state.offers.values()];
     sim.state.placeOrder({ lines: [{ offerId: offer.id, quantity: 1 }] });
     await job(hub, second.id, 'order-events');
@@ -281,7 +371,16 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const third = await createAccount(
       hub.db,
       hub.masterKey!,
-      { channel: 'allegro', name: 'Allegro refused', baseUrl: server.url, credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: sim.state.issueRefreshToken(client.id) } },
+      {
+        channel: 'allegro',
+        name: 'Allegro refused',
+        baseUrl: server.url,
+        credentials: {
+          clientId: client.id,
+          clientSecret: client.secret,
+          refreshToken: sim.state.issueRefreshToken(client.id),
+        },
+      },
       'test',
     );
     await runConnectorJob(hub, third.id, 'order-events'); // a token and a cursor
@@ -290,23 +389,41 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     sim.state.expireAccessTokens();
     sim.state.refuseNextRefreshedTokens();
     const from = sim.log.length;
-    await expect(runConnectorJob(hub, third.id, 'order-events')).rejects.toThrow(/refused a freshly refreshed access token/);
+    await expect(runConnectorJob(hub, third.id, 'order-events')).rejects.toThrow(
+      /refused a freshly refreshed access token/,
+    );
     // One refresh, no loop: the call, the refresh, the call again, and nothing after.
-    expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /order/events', '200 POST /auth/oauth/token', '401 GET /order/events']);
+    expect(sim.log.slice(from).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual([
+      '401 GET /order/events',
+      '200 POST /auth/oauth/token',
+      '401 GET /order/events',
+    ]);
     expect(sim.state.refuseRefreshedTokens).toBe(0);
 
     const account = await getAccount(hub.db, third.id);
     expect(account.status).toBe('needs_reauth');
     expect(account.status_reason).toMatch(/freshly refreshed access token/);
-    const [run] = await rows<{ status: string; error: string }>(hub.db, sql`
-      select status, error from sync_runs where type = 'allegro.order-events' and account_id = ${third.id} order by id desc limit 1`);
-    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/freshly refreshed access token: connect the account again/) });
-    expect((await listScheduleTargets(hub.db)).filter((t) => t.accountId === third.id).every((t) => !t.enabled)).toBe(true);
+    const [run] = await rows<{ status: string; error: string }>(
+      hub.db,
+      sql`
+      select status, error from sync_runs where type = 'allegro.order-events' and account_id = ${third.id} order by id desc limit 1`,
+    );
+    expect(run).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/freshly refreshed access token: connect the account again/),
+    });
+    expect((await listScheduleTargets(hub.db)).filter((t) => t.accountId === third.id).every((t) => !t.enabled)).toBe(
+      true,
+    );
     // Any other call (here a check through a context made before) meets it the same way: one refresh, then the refusal.
     const before = sim.log.length;
     sim.state.refuseNextRefreshedTokens();
     await expect(allegroConnector.validate(ctx)).rejects.toBeInstanceOf(CredentialsRejected);
-    expect(sim.log.slice(before).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual(['401 GET /sale/offers', '200 POST /auth/oauth/token', '401 GET /sale/offers']);
+    expect(sim.log.slice(before).map((r) => `${r.status} ${r.method} ${r.path}`)).toEqual([
+      '401 GET /sale/offers',
+      '200 POST /auth/oauth/token',
+      '401 GET /sale/offers',
+    ]);
   });
 
   it('turns the account needs_reauth when Allegro refuses the refresh token, and its schedules stop', async () => {
@@ -317,13 +434,18 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
     const account = await getAccount(hub.db, accountId);
     expect(account.status).toBe('needs_reauth');
     expect(account.status_reason).toMatch(/refresh token.*invalid_grant/);
-    const [run] = await rows<{ status: string; error: string }>(hub.db, sql`
-      select status, error from sync_runs where type = 'allegro.order-events' and account_id = ${accountId} order by id desc limit 1`);
+    const [run] = await rows<{ status: string; error: string }>(
+      hub.db,
+      sql`
+      select status, error from sync_runs where type = 'allegro.order-events' and account_id = ${accountId} order by id desc limit 1`,
+    );
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/connect the account again/) });
     const targets = (await listScheduleTargets(hub.db)).filter((t) => t.accountId === accountId);
     expect(targets.every((t) => !t.enabled)).toBe(true);
     // A later check says the same and changes nothing.
     const ctx = await connectorContextFor(hub, accountId, { allowInactive: true });
-    await expect(guardCredentials(hub, accountId, () => allegroConnector.validate(ctx))).rejects.toBeInstanceOf(CredentialsRejected);
+    await expect(guardCredentials(hub, accountId, () => allegroConnector.validate(ctx))).rejects.toBeInstanceOf(
+      CredentialsRejected,
+    );
   });
 });

@@ -73,11 +73,17 @@ async function requestAccessToken(ctx: ConnectorContext): Promise<string> {
   return token.access_token;
 }
 
-const grantOf = (ctx: ConnectorContext) => crypto.createHash('sha256').update(ctx.account.credentials.refreshToken ?? '').digest('hex').slice(0, 16);
+const grantOf = (ctx: ConnectorContext) =>
+  crypto
+    .createHash('sha256')
+    .update(ctx.account.credentials.refreshToken ?? '')
+    .digest('hex')
+    .slice(0, 16);
 
 async function currentAccessToken(ctx: ConnectorContext): Promise<string> {
   const state = await ctx.loadState<AllegroState>();
-  if (state?.accessToken && state.grant === grantOf(ctx) && (state.accessTokenExpiresAt ?? 0) > Date.now()) return state.accessToken;
+  if (state?.accessToken && state.grant === grantOf(ctx) && (state.accessTokenExpiresAt ?? 0) > Date.now())
+    return state.accessToken;
   return refreshAccessToken(ctx);
 }
 
@@ -90,7 +96,13 @@ async function tokenAfter401(ctx: ConnectorContext, used: string): Promise<strin
   const pending = refreshing.get(ctx.account.id);
   if (pending) return pending;
   const state = await ctx.loadState<AllegroState>();
-  if (state?.accessToken && state.accessToken !== used && state.grant === grantOf(ctx) && (state.accessTokenExpiresAt ?? 0) > Date.now()) return state.accessToken;
+  if (
+    state?.accessToken &&
+    state.accessToken !== used &&
+    state.grant === grantOf(ctx) &&
+    (state.accessTokenExpiresAt ?? 0) > Date.now()
+  )
+    return state.accessToken;
   return refreshAccessToken(ctx);
 }
 

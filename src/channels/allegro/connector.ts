@@ -60,7 +60,13 @@ const OFFERS_PAGE = 1000;
 const COMMAND_MIN_OFFERS = 3;
 
 // Allegro allows 9000 requests a minute per client id (150/s); one account keeps a third of it for other apps.
-const defaults: ChannelLimits = { pushBatchSize: 100, requestsPerSecond: 100, burst: 100, maxConcurrent: 8, readBatchSize: 100 };
+const defaults: ChannelLimits = {
+  pushBatchSize: 100,
+  requestsPerSecond: 100,
+  burst: 100,
+  maxConcurrent: 8,
+  readBatchSize: 100,
+};
 
 const settingsSchema = z.object({
   /** Where Allegro orders are written off from: core's setting (orderWarehouse), under Allegro's older key. */
@@ -88,7 +94,11 @@ async function offerPage(ctx: ConnectorContext, query: Record<string, string | n
 
 /** The EAN (GTIN) parameter of an offer's product, read only for offers without external.id. */
 async function eanOf(ctx: ConnectorContext, offerId: string): Promise<string | null> {
-  const res = await allegroRequest(ctx, { method: 'GET', path: `/sale/product-offers/${encodeURIComponent(offerId)}`, accept: [404] });
+  const res = await allegroRequest(ctx, {
+    method: 'GET',
+    path: `/sale/product-offers/${encodeURIComponent(offerId)}`,
+    accept: [404],
+  });
   const offer = productOffer.safeParse(res.body);
   if (res.status === 404 || !offer.success) return null;
   for (const element of offer.data.productSet ?? []) {
@@ -120,18 +130,29 @@ async function patchQuantity(ctx: ConnectorContext, push: QuantityPush): Promise
     });
     if (res.status < 300) return { listingId, ok: true };
     // 409: the offer's previous edit is still being processed; the next push will do.
-    return { listingId, ok: false, error: `HTTP ${res.status}: ${errorMessage(res.body) ?? 'refused'}`, retryable: res.status === 409 };
+    return {
+      listingId,
+      ok: false,
+      error: `HTTP ${res.status}: ${errorMessage(res.body) ?? 'refused'}`,
+      retryable: res.status === 409,
+    };
   } catch (error) {
-    if (error instanceof ChannelHttpError) return { listingId, ok: false, error: error.message, retryable: error.retryable };
+    if (error instanceof ChannelHttpError)
+      return { listingId, ok: false, error: error.message, retryable: error.retryable };
     throw error;
   }
 }
 
 /** One quantity-change command for offers that all take `quantity` (> 0: the spec's FIXED needs it), then its tasks. */
-async function commandQuantity(ctx: ConnectorContext, quantity: number, pushes: QuantityPush[]): Promise<PushOutcome[]> {
+async function commandQuantity(
+  ctx: ConnectorContext,
+  quantity: number,
+  pushes: QuantityPush[],
+): Promise<PushOutcome[]> {
   const commandId = crypto.randomUUID();
   const path = `/sale/offer-quantity-change-commands/${commandId}`;
-  const fail = (error: string, retryable: boolean) => pushes.map((p): PushOutcome => ({ listingId: p.listing.listingId, ok: false, error, retryable }));
+  const fail = (error: string, retryable: boolean) =>
+    pushes.map((p): PushOutcome => ({ listingId: p.listing.listingId, ok: false, error, retryable }));
   try {
     // A retried PUT of the same command id answers 409: the first one got through.
     const res = await allegroRequest(ctx, {
@@ -143,14 +164,21 @@ async function commandQuantity(ctx: ConnectorContext, quantity: number, pushes: 
       },
       accept: [400, 409, 422],
     });
-    if (res.status !== 201 && res.status !== 409) return fail(`HTTP ${res.status}: ${errorMessage(res.body) ?? 'command refused'}`, false);
+    if (res.status !== 201 && res.status !== 409)
+      return fail(`HTTP ${res.status}: ${errorMessage(res.body) ?? 'command refused'}`, false);
     generalReport.parse(res.body ?? {});
     // Allegro runs commands asynchronously: read the tasks until none is NEW, for a few seconds.
     const byOffer = new Map<string, { status: string; message: string }>();
     for (let attempt = 0; attempt < 10; attempt++) {
-      const tasks = taskReport.parse((await allegroRequest(ctx, { method: 'GET', path: `${path}/tasks`, query: { limit: 1000 } })).body);
+      const tasks = taskReport.parse(
+        (await allegroRequest(ctx, { method: 'GET', path: `${path}/tasks`, query: { limit: 1000 } })).body,
+      );
       for (const t of tasks.tasks) {
-        if (t.offer?.id) byOffer.set(t.offer.id, { status: t.status ?? 'NEW', message: t.errors?.[0]?.userMessage ?? t.message ?? '' });
+        if (t.offer?.id)
+          byOffer.set(t.offer.id, {
+            status: t.status ?? 'NEW',
+            message: t.errors?.[0]?.userMessage ?? t.message ?? '',
+          });
       }
       if (![...byOffer.values()].some((t) => t.status === 'NEW') && byOffer.size >= pushes.length) break;
       await sleep(300 * (attempt + 1), ctx.signal);
@@ -158,8 +186,19 @@ async function commandQuantity(ctx: ConnectorContext, quantity: number, pushes: 
     return pushes.map((p): PushOutcome => {
       const task = byOffer.get(p.listing.externalId);
       if (task?.status === 'SUCCESS') return { listingId: p.listing.listingId, ok: true };
-      if (!task || task.status === 'NEW') return { listingId: p.listing.listingId, ok: false, error: 'the quantity command has not finished', retryable: true };
-      return { listingId: p.listing.listingId, ok: false, error: task.message || 'the quantity command failed for this offer', retryable: false };
+      if (!task || task.status === 'NEW')
+        return {
+          listingId: p.listing.listingId,
+          ok: false,
+          error: 'the quantity command has not finished',
+          retryable: true,
+        };
+      return {
+        listingId: p.listing.listingId,
+        ok: false,
+        error: task.message || 'the quantity command failed for this offer',
+        retryable: false,
+      };
     });
   } catch (error) {
     if (error instanceof ChannelHttpError) return fail(error.message, error.retryable);
@@ -169,11 +208,25 @@ async function commandQuantity(ctx: ConnectorContext, quantity: number, pushes: 
 
 // --- order events ------------------------------------------------------------------------------
 
-const HANDLED_EVENTS = new Set(['BOUGHT', 'FILLED_IN', 'READY_FOR_PROCESSING', 'BUYER_CANCELLED', 'AUTO_CANCELLED', 'BUYER_MODIFIED']);
+const HANDLED_EVENTS = new Set([
+  'BOUGHT',
+  'FILLED_IN',
+  'READY_FOR_PROCESSING',
+  'BUYER_CANCELLED',
+  'AUTO_CANCELLED',
+  'BUYER_MODIFIED',
+]);
 
 /** The checkout form, or null while Allegro has not made it (404 right after BOUGHT); a bad shape is a problem named by field. */
-async function fetchCheckoutForm(ctx: ConnectorContext, id: string): Promise<CheckoutForm | null | { problem: string }> {
-  const res = await allegroRequest(ctx, { method: 'GET', path: `/order/checkout-forms/${encodeURIComponent(id)}`, accept: [404] });
+async function fetchCheckoutForm(
+  ctx: ConnectorContext,
+  id: string,
+): Promise<CheckoutForm | null | { problem: string }> {
+  const res = await allegroRequest(ctx, {
+    method: 'GET',
+    path: `/order/checkout-forms/${encodeURIComponent(id)}`,
+    accept: [404],
+  });
   if (res.status === 404) return null;
   const form = checkoutForm.safeParse(res.body);
   return form.success ? form.data : { problem: `checkout form ${id}: ${describeIssues(form.error)}` };
@@ -198,7 +251,10 @@ async function fetchAllegroOrder(ctx: ConnectorContext, number: string): Promise
  * read; a list longer than the run's page cap is an error, so a run never takes part of the
  * list for all of it. A form of the wrong shape fails the list naming its field.
  */
-async function* listAllegroOrders(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+async function* listAllegroOrders(
+  ctx: ConnectorContext,
+  window: { from: string; to: string },
+): AsyncIterable<OrderFact[]> {
   const call = 'GET /order/checkout-forms';
   const pages = pageGuard(ctx, call);
   const end = Date.parse(window.to);
@@ -206,21 +262,33 @@ async function* listAllegroOrders(ctx: ConnectorContext, window: { from: string;
     const res = await allegroRequest(ctx, {
       method: 'GET',
       path: '/order/checkout-forms',
-      query: { 'lineItems.boughtAt.gte': window.from, 'lineItems.boughtAt.lte': window.to, sort: 'lineItems.boughtAt', offset, limit: FORMS_PAGE },
+      query: {
+        'lineItems.boughtAt.gte': window.from,
+        'lineItems.boughtAt.lte': window.to,
+        sort: 'lineItems.boughtAt',
+        offset,
+        limit: FORMS_PAGE,
+      },
     });
     const page = checkoutFormsPage.safeParse(res.body);
     if (!page.success) throw new Error(`${call} answered an unexpected shape: ${describeIssues(page.error)}`);
     const facts: OrderFact[] = [];
     for (const [i, raw] of page.data.checkoutForms.entries()) {
       const form = checkoutForm.safeParse(raw);
-      if (!form.success) throw new Error(`${call} answered an unexpected shape: ${describeIssues(form.error, `checkoutForms[${offset + i}]`)}`);
+      if (!form.success)
+        throw new Error(
+          `${call} answered an unexpected shape: ${describeIssues(form.error, `checkoutForms[${offset + i}]`)}`,
+        );
       const fact = orderFromForm(form.data);
       if (Date.parse(fact.orderedAt) < end) facts.push(fact);
     }
     yield facts;
     offset += page.data.checkoutForms.length;
     if (!pages.more({ items: page.data.checkoutForms.length, limit: FORMS_PAGE, total: page.data.totalCount })) {
-      if (pages.stop === 'page cap') throw new Error(`${call}: more than ${pages.pages} pages of orders from ${window.from} to ${window.to}; the list was not read whole`);
+      if (pages.stop === 'page cap')
+        throw new Error(
+          `${call}: more than ${pages.pages} pages of orders from ${window.from} to ${window.to}; the list was not read whole`,
+        );
       return;
     }
   }
@@ -231,7 +299,9 @@ async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unkn
   const parsed = orderEvent.safeParse(raw);
   const id = (raw as { id?: unknown } | null)?.id;
   if (!parsed.success) {
-    run.problem(`order event ${typeof id === 'string' ? id : '(no id)'}: ${describeIssues(parsed.error)}`, { event: raw });
+    run.problem(`order event ${typeof id === 'string' ? id : '(no id)'}: ${describeIssues(parsed.error)}`, {
+      event: raw,
+    });
     run.add({ failed: 1 });
     return;
   }
@@ -251,8 +321,12 @@ async function handleEvent(ctx: ConnectorContext, run: SyncRunCounter, raw: unkn
   }
   // One order at a time: a later event's failure (its checkout form unreachable) keeps the orders before it.
   const [result] = await ctx.ingest.orders([order]);
-  if (result.noWarehouse && result.created) run.problem("no warehouse to write Allegro orders off from: set settings.warehouseId or the account's stock rule");
-  if (result.unmatched.length) run.problem(`order ${order.externalId}: no product for ${result.unmatched.join(', ')}; stock not written off for those lines`);
+  if (result.noWarehouse && result.created)
+    run.problem("no warehouse to write Allegro orders off from: set settings.warehouseId or the account's stock rule");
+  if (result.unmatched.length)
+    run.problem(
+      `order ${order.externalId}: no product for ${result.unmatched.join(', ')}; stock not written off for those lines`,
+    );
   run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
 }
 
@@ -304,7 +378,11 @@ async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
   for (;;) {
     ctx.signal.throwIfAborted();
     const from = cursor === JOURNAL_START ? {} : { from: cursor };
-    const res = await allegroRequest(ctx, { method: 'GET', path: '/order/events', query: { ...from, limit: EVENTS_PAGE } });
+    const res = await allegroRequest(ctx, {
+      method: 'GET',
+      path: '/order/events',
+      query: { ...from, limit: EVENTS_PAGE },
+    });
     const page = eventsPage.safeParse(res.body);
     if (!page.success) throw new Error(`GET /order/events answered an unexpected shape: ${describeIssues(page.error)}`);
     const events = page.data.events;
@@ -314,7 +392,9 @@ async function followOrderEvents(ctx: ConnectorContext, run: SyncRunCounter) {
     await inPool([...byOrder.values()], EVENT_CONCURRENCY, async (orderEvents) => {
       for (const raw of orderEvents) await handleEvent(ctx, run, raw);
     });
-    const ids = events.map((raw) => (raw as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id));
+    const ids = events
+      .map((raw) => (raw as { id?: unknown } | null)?.id)
+      .filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id));
     if (ids.length) {
       cursor = ids[ids.length - 1];
       await updateState(ctx, { eventCursor: cursor });
@@ -351,7 +431,12 @@ export const allegroConnector: Connector = {
     const s = settingsSchema.safeParse(account.settings ?? {});
     if (!s.success) return defaults;
     const requestsPerSecond = s.data.requestsPerSecond ?? defaults.requestsPerSecond;
-    return { ...defaults, requestsPerSecond, burst: Math.max(1, Math.ceil(requestsPerSecond)), maxConcurrent: s.data.maxConcurrent ?? defaults.maxConcurrent };
+    return {
+      ...defaults,
+      requestsPerSecond,
+      burst: Math.max(1, Math.ceil(requestsPerSecond)),
+      maxConcurrent: s.data.maxConcurrent ?? defaults.maxConcurrent,
+    };
   },
 
   async validate(ctx) {
@@ -367,7 +452,8 @@ export const allegroConnector: Connector = {
     for (let offset = 0; ; offset += OFFERS_PAGE) {
       const page = await offerPage(ctx, { limit: OFFERS_PAGE, offset });
       const listings: RemoteListing[] = [];
-      for (const offer of page.offers) listings.push(toListing(offer, offer.external?.id ? null : await eanOf(ctx, offer.id)));
+      for (const offer of page.offers)
+        listings.push(toListing(offer, offer.external?.id ? null : await eanOf(ctx, offer.id)));
       yield listings;
       if (!pages.more({ items: page.offers.length, limit: OFFERS_PAGE, total: page.totalCount })) return;
     }
@@ -382,7 +468,8 @@ export const allegroConnector: Connector = {
       const pages = pageGuard(ctx, 'GET /sale/offers');
       for (let offset = 0; ; offset += OFFERS_PAGE) {
         const page = await offerPage(ctx, { 'external.id': batch, limit: OFFERS_PAGE, offset });
-        for (const offer of page.offers) if (offer.external?.id && batch.includes(offer.external.id)) found.push(toListing(offer, null));
+        for (const offer of page.offers)
+          if (offer.external?.id && batch.includes(offer.external.id)) found.push(toListing(offer, null));
         if (!pages.more({ items: page.offers.length, limit: OFFERS_PAGE, total: page.totalCount })) break;
       }
     }
@@ -394,7 +481,8 @@ export const allegroConnector: Connector = {
     for (const item of items) byQuantity.set(item.quantity, [...(byQuantity.get(item.quantity) ?? []), item]);
     const outcomes: PushOutcome[] = [];
     for (const [quantity, pushes] of byQuantity) {
-      if (quantity > 0 && pushes.length >= COMMAND_MIN_OFFERS) outcomes.push(...(await commandQuantity(ctx, quantity, pushes)));
+      if (quantity > 0 && pushes.length >= COMMAND_MIN_OFFERS)
+        outcomes.push(...(await commandQuantity(ctx, quantity, pushes)));
       else for (const push of pushes) outcomes.push(await patchQuantity(ctx, push));
     }
     return outcomes;
@@ -409,7 +497,8 @@ export const allegroConnector: Connector = {
       const byOffer = new Map(chunk.map((l) => [l.externalId, l.listingId]));
       for (const offer of page.offers) {
         const listingId = byOffer.get(offer.id);
-        if (listingId !== undefined && typeof offer.stock?.available === 'number') quantities.set(listingId, offer.stock.available);
+        if (listingId !== undefined && typeof offer.stock?.available === 'number')
+          quantities.set(listingId, offer.stock.available);
       }
     }
     return quantities;

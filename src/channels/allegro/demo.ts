@@ -2,7 +2,11 @@ import { AllegroState, createAllegroSimulator } from '../../../simulators/allegr
 import { demoCatalogue } from '../../demo/catalogue.ts';
 import type { DemoSeed } from '../core/module.ts';
 
-const credentials = { clientId: 'demo-allegro-client', clientSecret: 'demo-allegro-client-secret', refreshToken: 'demo-allegro-refresh-token' };
+const credentials = {
+  clientId: 'demo-allegro-client',
+  clientSecret: 'demo-allegro-client-secret',
+  refreshToken: 'demo-allegro-refresh-token',
+};
 
 /** The demo's Allegro: an offer per demo product; on the first start buyers pay, order and cancel once the listings are synced. */
 export const allegroDemo: DemoSeed = {
@@ -25,7 +29,13 @@ export const allegroDemo: DemoSeed = {
     const offer = (sku: string) => offers[demoCatalogue.findIndex((p) => p.sku === sku)].id;
     const buyersAct = withOrders
       ? () => {
-          state.placeOrder({ lines: [{ offerId: offer('DEMO-MUG-RED'), quantity: 2 }, { offerId: offer('DEMO-PEN-SET'), quantity: 1 }], paid: true });
+          state.placeOrder({
+            lines: [
+              { offerId: offer('DEMO-MUG-RED'), quantity: 2 },
+              { offerId: offer('DEMO-PEN-SET'), quantity: 1 },
+            ],
+            paid: true,
+          });
           state.placeOrder({ lines: [{ offerId: offer('DEMO-TEE-M'), quantity: 1 }] });
           const cancelled = state.placeOrder({ lines: [{ offerId: offer('DEMO-CAP-BLACK'), quantity: 1 }] });
           state.cancelOrder(cancelled.id);

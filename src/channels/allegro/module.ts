@@ -38,17 +38,26 @@ export const allegroModule: ChannelModule = {
     {
       key: 'tokenUrl',
       label: { ru: 'Адрес получения токена', en: 'Token URL' },
-      help: { ru: 'Нужен, только если вход не через allegro.pl (например, песочница)', en: 'The OAuth token endpoint, when it is not on allegro.pl (a sandbox on another host)' },
+      help: {
+        ru: 'Нужен, только если вход не через allegro.pl (например, песочница)',
+        en: 'The OAuth token endpoint, when it is not on allegro.pl (a sandbox on another host)',
+      },
     },
     {
       key: 'requestsPerSecond',
       label: { ru: 'Запросов в секунду', en: 'Requests per second' },
-      help: { ru: 'Сколько запросов в секунду Склад отправляет Allegro; пусто — обычная скорость', en: 'How many requests a second Sklad sends Allegro; empty: the usual rate' },
+      help: {
+        ru: 'Сколько запросов в секунду Склад отправляет Allegro; пусто — обычная скорость',
+        en: 'How many requests a second Sklad sends Allegro; empty: the usual rate',
+      },
     },
     {
       key: 'maxConcurrent',
       label: { ru: 'Одновременных запросов', en: 'Concurrent requests' },
-      help: { ru: 'Сколько запросов может идти одновременно; пусто — обычное число', en: 'How many requests may run at the same time; empty: the usual number' },
+      help: {
+        ru: 'Сколько запросов может идти одновременно; пусто — обычное число',
+        en: 'How many requests may run at the same time; empty: the usual number',
+      },
     },
   ],
   // Allegro's 401 refreshes the token first: only a refused refresh, or a 401 right after one, is a refusal.

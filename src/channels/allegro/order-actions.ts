@@ -17,23 +17,48 @@ const formPath = (order: OrderActionTarget) => `/order/checkout-forms/${encodeUR
 const refused = [400, 404, 409, 422];
 
 function refusal(what: string, res: { status: number; body: unknown }): never {
-  throw new ChannelHttpError(`Allegro refused ${what} (HTTP ${res.status}: ${errorMessage(res.body) ?? 'no reason given'})`, res.status, false, res.body);
+  throw new ChannelHttpError(
+    `Allegro refused ${what} (HTTP ${res.status}: ${errorMessage(res.body) ?? 'no reason given'})`,
+    res.status,
+    false,
+    res.body,
+  );
 }
 
-async function setFulfillment(ctx: ConnectorContext, order: OrderActionTarget, status: 'PROCESSING' | 'SENT' | 'CANCELLED') {
-  const res = await allegroRequest(ctx, { method: 'PUT', path: `${formPath(order)}/fulfillment`, body: { status }, accept: refused });
+async function setFulfillment(
+  ctx: ConnectorContext,
+  order: OrderActionTarget,
+  status: 'PROCESSING' | 'SENT' | 'CANCELLED',
+) {
+  const res = await allegroRequest(ctx, {
+    method: 'PUT',
+    path: `${formPath(order)}/fulfillment`,
+    body: { status },
+    accept: refused,
+  });
   if (res.status >= 300) refusal(`the status ${status}`, res);
   return { channelStatus: status };
 }
 
-const shipments = z.object({ shipments: z.array(z.object({ waybill: z.string().optional() }).passthrough()).default([]) });
+const shipments = z.object({
+  shipments: z.array(z.object({ waybill: z.string().optional() }).passthrough()).default([]),
+});
 
-async function addTracking(ctx: ConnectorContext, order: OrderActionTarget, waybill: string, carrier: string | undefined) {
+async function addTracking(
+  ctx: ConnectorContext,
+  order: OrderActionTarget,
+  waybill: string,
+  carrier: string | undefined,
+) {
   const current = await allegroRequest(ctx, { method: 'GET', path: `${formPath(order)}/shipments`, accept: [404] });
   if (current.status === 404) refusal('the order', current);
   if (shipments.parse(current.body).shipments.some((s) => s.waybill === waybill)) return;
   const res = await allegroRequest(ctx, {
-    method: 'POST', path: `${formPath(order)}/shipments`, body: { carrierId: 'OTHER', carrierName: carrier ?? 'Other', waybill }, accept: refused, attempts: 1,
+    method: 'POST',
+    path: `${formPath(order)}/shipments`,
+    body: { carrierId: 'OTHER', carrierName: carrier ?? 'Other', waybill },
+    accept: refused,
+    attempts: 1,
   });
   if (res.status >= 300) refusal(`the tracking number ${waybill}`, res);
 }

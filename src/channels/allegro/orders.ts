@@ -21,7 +21,11 @@ const minor = (amount: string) => Math.round(Number(amount) * 100);
 export function orderFromAllegro(event: OrderEvent, form: CheckoutForm | null): OrderFact {
   if (form) return orderFromForm(form, event.occurredAt);
   const cancelled = event.type === 'BUYER_CANCELLED' || event.type === 'AUTO_CANCELLED';
-  const channelStatus = cancelled ? 'CANCELLED' : event.type === 'READY_FOR_PROCESSING' ? 'READY_FOR_PROCESSING' : 'BOUGHT';
+  const channelStatus = cancelled
+    ? 'CANCELLED'
+    : event.type === 'READY_FOR_PROCESSING'
+      ? 'READY_FOR_PROCESSING'
+      : 'BOUGHT';
   const lines = event.order.lineItems.filter((l) => l.quantity > 0);
   return {
     externalId: event.order.checkoutForm.id,

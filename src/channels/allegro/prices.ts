@@ -18,13 +18,22 @@ export async function pushAllegroPrices(ctx: ConnectorContext, items: PricePush[
       const res = await allegroRequest(ctx, {
         method: 'PATCH',
         path: `/sale/product-offers/${encodeURIComponent(item.listing.externalId)}`,
-        body: { sellingMode: { price: { amount: minorToDecimal(item.amount, item.currency), currency: item.currency } } },
+        body: {
+          sellingMode: { price: { amount: minorToDecimal(item.amount, item.currency), currency: item.currency } },
+        },
         accept: [400, 404, 409, 422],
       });
       if (res.status < 300) outcomes.push({ listingId, ok: true });
-      else outcomes.push({ listingId, ok: false, error: `HTTP ${res.status}: ${errorMessage(res.body) ?? 'refused'}`, retryable: res.status === 409 });
+      else
+        outcomes.push({
+          listingId,
+          ok: false,
+          error: `HTTP ${res.status}: ${errorMessage(res.body) ?? 'refused'}`,
+          retryable: res.status === 409,
+        });
     } catch (error) {
-      if (error instanceof ChannelHttpError) outcomes.push({ listingId, ok: false, error: error.message, retryable: error.retryable });
+      if (error instanceof ChannelHttpError)
+        outcomes.push({ listingId, ok: false, error: error.message, retryable: error.retryable });
       else throw error;
     }
   }

@@ -3,7 +3,13 @@ import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { loadSpec, type Spec } from '../../test/openapi-contract.ts';
 import { variants, type Variant } from '../../test/spec-answers/generate.ts';
-import { expectPagingStops, expectTruthful, fullSync, recordedOn, specAnswersHub } from '../../test/spec-answers/harness.ts';
+import {
+  expectPagingStops,
+  expectTruthful,
+  fullSync,
+  recordedOn,
+  specAnswersHub,
+} from '../../test/spec-answers/harness.ts';
 import { documentedErrors, startSpecServer, type Served, type SpecServer } from '../../test/spec-answers/server.ts';
 import { createAccount } from '../core/accounts.ts';
 import { runConnectorJob } from '../core/jobs.ts';
@@ -31,7 +37,17 @@ function shape(call: Served, answer: any) {
 }
 
 const token = (call: Served) =>
-  call.path === '/auth/oauth/token' ? { status: 200, answer: { access_token: 'spec-access-token', refresh_token: 'spec-refresh-token', expires_in: 43_199, token_type: 'bearer' } } : undefined;
+  call.path === '/auth/oauth/token'
+    ? {
+        status: 200,
+        answer: {
+          access_token: 'spec-access-token',
+          refresh_token: 'spec-refresh-token',
+          expires_in: 43_199,
+          token_type: 'bearer',
+        },
+      }
+    : undefined;
 
 describeEachDatabase('Allegro against spec-shaped answers', (t) => {
   let hub: Hub;
@@ -47,11 +63,24 @@ describeEachDatabase('Allegro against spec-shaped answers', (t) => {
 
   async function account(server: SpecServer) {
     const n = ++accounts;
-    return (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'allegro', name: `Allegro spec ${n}`, baseUrl: server.url,
-      credentials: { clientId: `spec-client-${n}`, clientSecret: `spec-secret-${n}-${'s'.repeat(20)}`, refreshToken: `spec-refresh-${n}-${'r'.repeat(20)}` },
-      settings: { requestsPerSecond: 500 },
-    }, 'test')).id;
+    return (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'allegro',
+          name: `Allegro spec ${n}`,
+          baseUrl: server.url,
+          credentials: {
+            clientId: `spec-client-${n}`,
+            clientSecret: `spec-secret-${n}-${'s'.repeat(20)}`,
+            refreshToken: `spec-refresh-${n}-${'r'.repeat(20)}`,
+          },
+          settings: { requestsPerSecond: 500 },
+        },
+        'test',
+      )
+    ).id;
   }
 
   /** Each run on an account of its own (a refused key leaves an account needs_reauth), with the calls it made. */
@@ -65,47 +94,71 @@ describeEachDatabase('Allegro against spec-shaped answers', (t) => {
     // The second run of the same account reads the events after the one the first started from.
     // (A run that failed may have left the account needing a new key: then there is no later run.)
     if (events.run.status === 'failed') return { sync, events };
-    const later = await recordedOn(hub, server, events.accountId, () => runConnectorJob(hub, events.accountId, 'order-events'));
+    const later = await recordedOn(hub, server, events.accountId, () =>
+      runConnectorJob(hub, events.accountId, 'order-events'),
+    );
     return { sync, events, later };
   }
 
   const seeds: [Variant, number][] = variants.map((v, i) => [v, 41 + i]);
 
-  test.each(seeds)('answers of the %s variant (seed %i)', async (variant, seed) => {
-    const server = await startSpecServer({ specs: [spec], seed, variant, shape, outside: token, pageItems: 4, maxPageItems: 100 });
-    try {
-      const runs = await runAll(server);
-      for (const outcome of Object.values(runs)) {
-        expectTruthful(outcome, server, { maxRequests: MAX_REQUESTS });
-        expectPagingStops(outcome.run);
+  test.each(seeds)(
+    'answers of the %s variant (seed %i)',
+    async (variant, seed) => {
+      const server = await startSpecServer({
+        specs: [spec],
+        seed,
+        variant,
+        shape,
+        outside: token,
+        pageItems: 4,
+        maxPageItems: 100,
+      });
+      try {
+        const runs = await runAll(server);
+        for (const outcome of Object.values(runs)) {
+          expectTruthful(outcome, server, { maxRequests: MAX_REQUESTS });
+          expectPagingStops(outcome.run);
+        }
+        expect(server.requestProblems).toEqual([]);
+        // The runs did their work: the offers were read, the events asked for.
+        expect(runs.sync.calls.map((c) => c.template)).toContain('/sale/offers');
+        // A first run starts from the newest event (event-stats), a later one reads the events after it.
+        expect(runs.events.calls.map((c) => c.template)).toContain('/order/event-stats');
+        if (runs.events.run.status === 'succeeded')
+          expect(runs.later?.calls.map((c) => c.template)).toContain('/order/events');
+        if (variant === 'examples') {
+          baseline = server.log;
+          // Offers matched by external.id get their quantities pushed, and the run says what it did.
+          expect(runs.sync.calls.some((c) => c.method !== 'GET' && c.template !== null)).toBe(true);
+          expect(runs.sync.run.status).not.toBe('failed');
+        }
+        if (variant === 'fullPages') expect(runs.sync.run.status).not.toBe('succeeded');
+      } finally {
+        await server.close();
       }
-      expect(server.requestProblems).toEqual([]);
-      // The runs did their work: the offers were read, the events asked for.
-      expect(runs.sync.calls.map((c) => c.template)).toContain('/sale/offers');
-      // A first run starts from the newest event (event-stats), a later one reads the events after it.
-      expect(runs.events.calls.map((c) => c.template)).toContain('/order/event-stats');
-      if (runs.events.run.status === 'succeeded') expect(runs.later?.calls.map((c) => c.template)).toContain('/order/events');
-      if (variant === 'examples') {
-        baseline = server.log;
-        // Offers matched by external.id get their quantities pushed, and the run says what it did.
-        expect(runs.sync.calls.some((c) => c.method !== 'GET' && c.template !== null)).toBe(true);
-        expect(runs.sync.run.status).not.toBe('failed');
-      }
-      if (variant === 'fullPages') expect(runs.sync.run.status).not.toBe('succeeded');
-    } finally {
-      await server.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   // A run that met a documented error status (not one the connector takes as an answer) is never "succeeded".
   test('every documented error status, with its documented body', async () => {
     const statuses = documentedErrors([spec], baseline);
     expect(statuses.length).toBeGreaterThan(3);
     for (const status of statuses) {
-      const server = await startSpecServer({ specs: [spec], seed: status, variant: 'examples', errorStatus: status, shape, outside: token, maxPageItems: 100 });
+      const server = await startSpecServer({
+        specs: [spec],
+        seed: status,
+        variant: 'examples',
+        errorStatus: status,
+        shape,
+        outside: token,
+        maxPageItems: 100,
+      });
       try {
         const runs = await runAll(server);
-        for (const outcome of Object.values(runs)) expectTruthful(outcome, server, { maxRequests: MAX_REQUESTS, errorStatus: status });
+        for (const outcome of Object.values(runs))
+          expectTruthful(outcome, server, { maxRequests: MAX_REQUESTS, errorStatus: status });
       } finally {
         await server.close();
       }

@@ -27,19 +27,51 @@ export async function seedAllegroAndWix(
     offers.push({ main: main.id, twin: twin.id });
   }
   const sites = Array.from({ length: options.sites }, () => wix.state.addSite());
-  for (const site of sites) for (let n = 1; n <= options.products; n++) wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
+  for (const site of sites)
+    for (let n = 1; n <= options.products; n++)
+      wix.state.addProduct(site.id, { name: `Product ${n}`, sku: `SKU-${n}`, quantity: 0 });
 
-  const { productIds, warehouseId } = await seedCatalog(hub.db, { count: options.products, stock: () => options.stock });
+  const { productIds, warehouseId } = await seedCatalog(hub.db, {
+    count: options.products,
+    stock: () => options.stock,
+  });
   const fast = { requestsPerSecond: 500, maxConcurrent: 4 };
-  const allegroId = (await createAccount(hub.db, hub.masterKey!, {
-    channel: 'allegro', name: 'Allegro', baseUrl: sims.allegroUrl, settings: { ...fast, warehouseId },
-    credentials: { clientId: client.id, clientSecret: client.secret, refreshToken: allegro.state.issueRefreshToken(client.id) },
-  }, 'test')).id;
+  const allegroId = (
+    await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'allegro',
+        name: 'Allegro',
+        baseUrl: sims.allegroUrl,
+        settings: { ...fast, warehouseId },
+        credentials: {
+          clientId: client.id,
+          clientSecret: client.secret,
+          refreshToken: allegro.state.issueRefreshToken(client.id),
+        },
+      },
+      'test',
+    )
+  ).id;
   const wixIds: number[] = [];
   for (const [i, site] of sites.entries()) {
-    wixIds.push((await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wix', name: `Wix ${i + 1}`, baseUrl: sims.wixUrl, settings: fast, credentials: { apiKey: site.apiKey, siteId: site.id },
-    }, 'test')).id);
+    wixIds.push(
+      (
+        await createAccount(
+          hub.db,
+          hub.masterKey!,
+          {
+            channel: 'wix',
+            name: `Wix ${i + 1}`,
+            baseUrl: sims.wixUrl,
+            settings: fast,
+            credentials: { apiKey: site.apiKey, siteId: site.id },
+          },
+          'test',
+        )
+      ).id,
+    );
   }
   await syncAccount(hub, allegroId);
   for (const id of wixIds) await syncAccount(hub, id);
@@ -62,19 +94,28 @@ export async function allegroContractCheck(
   options: { injectedAnswers?: (e: LoggedRequest) => boolean } = {},
 ): Promise<{ exchanges: LoggedRequest[]; kinds: string[]; problems: string[] }> {
   const spec = await loadSpec('allegro/swagger.yaml');
-  const documented = (e: LoggedRequest) => Boolean(findOperation(spec, e.method, e.path)?.operation.responses?.[String(e.status)]);
+  const documented = (e: LoggedRequest) =>
+    Boolean(findOperation(spec, e.method, e.path)?.operation.responses?.[String(e.status)]);
   const exchanges = log.filter(
-    (e) => !e.path.startsWith('/auth/') && !e.path.startsWith('/__sim/') && (e.fault === undefined || e.fault === 'slow') && (e.status !== 401 || documented(e)),
+    (e) =>
+      !e.path.startsWith('/auth/') &&
+      !e.path.startsWith('/__sim/') &&
+      (e.fault === undefined || e.fault === 'slow') &&
+      (e.status !== 401 || documented(e)),
   );
   const problems: string[] = [];
   for (const e of exchanges) {
     const label = `${e.method} ${e.path}`;
     // Allegro's media type both ways: asked for on every call, and the type of every body sent.
-    if (e.headers.accept !== 'application/vnd.allegro.public.v1+json') problems.push(`${label}: accept is ${e.headers.accept}`);
-    if (e.body !== null && e.headers['content-type'] !== 'application/vnd.allegro.public.v1+json') problems.push(`${label}: content-type is ${e.headers['content-type']}`);
+    if (e.headers.accept !== 'application/vnd.allegro.public.v1+json')
+      problems.push(`${label}: accept is ${e.headers.accept}`);
+    if (e.body !== null && e.headers['content-type'] !== 'application/vnd.allegro.public.v1+json')
+      problems.push(`${label}: content-type is ${e.headers['content-type']}`);
     const found = checkExchange(spec, e);
     problems.push(...(options.injectedAnswers?.(e) ? found.filter((p) => !/answer 200/.test(p)) : found));
   }
-  const kinds = [...new Set(exchanges.map((e) => `${e.method} ${e.path.replace(/\/[0-9a-f-]{36}|\/\d{6,}/g, '/{id}')}`))].sort();
+  const kinds = [
+    ...new Set(exchanges.map((e) => `${e.method} ${e.path.replace(/\/[0-9a-f-]{36}|\/\d{6,}/g, '/{id}')}`)),
+  ].sort();
   return { exchanges, kinds, problems };
 }

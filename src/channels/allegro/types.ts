@@ -32,13 +32,35 @@ export const offersPage = z.object({
 export const productOffer = z.object({
   id: z.string(),
   productSet: z
-    .array(z.object({ product: z.object({ parameters: z.array(z.object({ id: z.string().nullish(), values: z.array(z.string()).nullish() })).nullish() }).nullish() }))
+    .array(
+      z.object({
+        product: z
+          .object({
+            parameters: z
+              .array(z.object({ id: z.string().nullish(), values: z.array(z.string()).nullish() }))
+              .nullish(),
+          })
+          .nullish(),
+      }),
+    )
     .nullish(),
 });
 
-export const eventType = z.enum(['BOUGHT', 'FILLED_IN', 'READY_FOR_PROCESSING', 'BUYER_CANCELLED', 'FULFILLMENT_STATUS_CHANGED', 'BUYER_MODIFIED', 'AUTO_CANCELLED']);
+export const eventType = z.enum([
+  'BOUGHT',
+  'FILLED_IN',
+  'READY_FOR_PROCESSING',
+  'BUYER_CANCELLED',
+  'FULFILLMENT_STATUS_CHANGED',
+  'BUYER_MODIFIED',
+  'AUTO_CANCELLED',
+]);
 
-const lineOffer = z.object({ id: z.string(), name: z.string(), external: z.object({ id: z.string().nullish() }).nullish() });
+const lineOffer = z.object({
+  id: z.string(),
+  name: z.string(),
+  external: z.object({ id: z.string().nullish() }).nullish(),
+});
 
 export const orderLineItem = z.object({
   id: z.string(),
@@ -86,7 +108,10 @@ export const checkoutFormsPage = z.object({
 export const generalReport = z.object({
   id: z.string().nullish(),
   completedAt: z.string().nullish(),
-  taskCount: z.object({ total: z.number().int(), success: z.number().int(), failed: z.number().int() }).partial().nullish(),
+  taskCount: z
+    .object({ total: z.number().int(), success: z.number().int(), failed: z.number().int() })
+    .partial()
+    .nullish(),
 });
 
 export const taskReport = z.object({
@@ -102,7 +127,16 @@ export const taskReport = z.object({
 
 /** The spec's error body (ErrorsHolder) or the OAuth one (AuthError). */
 export const errorBody = z.object({
-  errors: z.array(z.object({ code: z.string().nullish(), message: z.string().nullish(), userMessage: z.string().nullish(), path: z.string().nullish() })).optional(),
+  errors: z
+    .array(
+      z.object({
+        code: z.string().nullish(),
+        message: z.string().nullish(),
+        userMessage: z.string().nullish(),
+        path: z.string().nullish(),
+      }),
+    )
+    .optional(),
   error: z.string().optional(),
   error_description: z.string().optional(),
 });
@@ -118,7 +152,10 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
   return error.issues
     .slice(0, 5)
     .map((i) => {
-      const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), prefix);
+      const path = i.path.reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        prefix,
+      );
       return `${path || '(root)'}: ${i.message}`;
     })
     .join('; ');

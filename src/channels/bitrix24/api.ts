@@ -15,7 +15,9 @@ import type { GroupLimit } from '../core/module.ts';
  * arrives, and requests paced apart here may arrive bunched (the first on a new connection late).
  */
 export const BUCKET = { perSecond: 2, burst: 48 };
-export const bitrixLimitGroups = { portal: { intervalMs: 1000 / BUCKET.perSecond, burst: BUCKET.burst } } satisfies Record<string, GroupLimit>;
+export const bitrixLimitGroups = {
+  portal: { intervalMs: 1000 / BUCKET.perSecond, burst: BUCKET.burst },
+} satisfies Record<string, GroupLimit>;
 
 /** §6: sub-requests in one batch at most. */
 export const MAX_BATCH = 50;
@@ -48,7 +50,8 @@ export const credentialsSchema = z.object({
     .string()
     .trim()
     .refine((url) => parseWebhook(url) !== null, {
-      message: 'an incoming-webhook URL looks like https://<portal>.bitrix24.ru/rest/<user id>/<code>/ (Bitrix24: Developer resources → Other → Incoming webhook)',
+      message:
+        'an incoming-webhook URL looks like https://<portal>.bitrix24.ru/rest/<user id>/<code>/ (Bitrix24: Developer resources → Other → Incoming webhook)',
     })
     .transform((url) => {
       const w = parseWebhook(url)!;
@@ -122,7 +125,12 @@ function parseAnswer<T extends z.ZodType>(schema: T, body: unknown, what: string
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue.path.length ? issue.path.join('.') : '(root)';
-  throw new ChannelHttpError(`Bitrix24 ${what} answered in an unknown shape: ${where}: ${issue.message}`, status, false, body);
+  throw new ChannelHttpError(
+    `Bitrix24 ${what} answered in an unknown shape: ${where}: ${issue.message}`,
+    status,
+    false,
+    body,
+  );
 }
 
 /**
@@ -138,13 +146,26 @@ export async function bitrixCall<T extends z.ZodType>(
 ): Promise<z.infer<T>> {
   const { url, code } = methodUrl(ctx.account, method);
   try {
-    const res = await ctx.http.request({ method: 'POST', path: url, body: params, secrets: [code], limitGroup: 'portal', attempts: options.attempts });
+    const res = await ctx.http.request({
+      method: 'POST',
+      path: url,
+      body: params,
+      secrets: [code],
+      limitGroup: 'portal',
+      attempts: options.attempts,
+    });
     return parseAnswer(schema, res.body, method, res.status);
   } catch (error) {
     if (!(error instanceof ChannelHttpError) || error.status === 200) throw error;
     const words = bitrixMessage(error.body);
     const retryAfterMs = error.status === 429 ? (resetAfterMs(error.body) ?? error.retryAfterMs) : error.retryAfterMs;
-    throw new ChannelHttpError(words ? `${error.message} (${words})` : error.message, error.status, error.retryable, error.body, retryAfterMs);
+    throw new ChannelHttpError(
+      words ? `${error.message} (${words})` : error.message,
+      error.status,
+      error.retryable,
+      error.body,
+      retryAfterMs,
+    );
   }
 }
 
@@ -154,14 +175,17 @@ export async function bitrixCall<T extends z.ZodType>(
 export const wireId = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(String);
 
 /** A list answer: rows, and `next` when more are left (§4). */
-export const listAnswer = <T extends z.ZodType>(row: T) => z.object({ result: z.array(row), next: z.number().int().positive().optional() });
+export const listAnswer = <T extends z.ZodType>(row: T) =>
+  z.object({ result: z.array(row), next: z.number().int().positive().optional() });
 
 const bitrixError = z.object({ error: z.string(), error_description: z.string() });
 export type BitrixError = z.infer<typeof bitrixError>;
 
 /** PHP arrays in a batch answer: `[]` when empty, else keyed by the sub-request's id (§6). */
 const keyed = <T extends z.ZodType>(value: T) =>
-  z.union([z.record(z.string(), value), z.array(value).max(0)]).transform((v): Record<string, z.infer<T>> => (Array.isArray(v) ? {} : v));
+  z
+    .union([z.record(z.string(), value), z.array(value).max(0)])
+    .transform((v): Record<string, z.infer<T>> => (Array.isArray(v) ? {} : v));
 
 export const batchAnswer = z.object({
   result: z.object({ result: keyed(z.unknown()), result_error: keyed(bitrixError) }),
@@ -179,7 +203,8 @@ export function command(method: string, params: Record<string, unknown>): string
   const add = (key: string, value: unknown) => {
     if (value === undefined || value === null) return;
     if (Array.isArray(value)) for (const [i, v] of value.entries()) add(`${key}[${i}]`, v);
-    else if (typeof value === 'object') for (const [k, v] of Object.entries(value)) add(`${key}[${encodeURIComponent(k)}]`, v);
+    else if (typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) add(`${key}[${encodeURIComponent(k)}]`, v);
     else pairs.push(`${key}=${encodeURIComponent(String(value))}`);
   };
   for (const [k, v] of Object.entries(params)) add(encodeURIComponent(k), v);

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CONTRACT_PATH, checkBitrixAnswer, loadBitrixContract, methodOfPath } from '../../../simulators/bitrix24/contract.ts';
+import {
+  CONTRACT_PATH,
+  checkBitrixAnswer,
+  loadBitrixContract,
+  methodOfPath,
+} from '../../../simulators/bitrix24/contract.ts';
 import { createBitrix24Simulator, type BitrixPortal, type PortalInput } from '../../../simulators/bitrix24/index.ts';
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
@@ -26,7 +31,12 @@ const contract = loadBitrixContract();
 const digest = fs.readFileSync(CONTRACT_PATH, 'utf8');
 
 /** The main account's custom fields for Sklad's ids. */
-const idFields = { postingNumber: 'UF_CRM_POSTING', externalId: 'UF_CRM_ORDER', deliveryNumber: 'UF_CRM_DELIVERY', deliveryStatus: 'UF_CRM_DELIVERY_STATUS' };
+const idFields = {
+  postingNumber: 'UF_CRM_POSTING',
+  externalId: 'UF_CRM_ORDER',
+  deliveryNumber: 'UF_CRM_DELIVERY',
+  deliveryStatus: 'UF_CRM_DELIVERY_STATUS',
+};
 
 /** A draft as the CRM flow hands it over; its title and lines carry what a query string must escape. */
 const draft = (n: number, over: Partial<DealDraft> = {}): DealDraft => ({
@@ -59,47 +69,106 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
   const markLog = () => void (mark = sim.log.length);
 
   /** A portal on the simulator and an account on it; the webhook URL names the portal, the base URL is the simulator's. */
-  async function connect(name: string, input: PortalInput = {}, settings: Record<string, unknown> = {}, webhook?: { userId: number; code: string }) {
+  async function connect(
+    name: string,
+    input: PortalInput = {},
+    settings: Record<string, unknown> = {},
+    webhook?: { userId: number; code: string },
+  ) {
     const portal = sim.state.portals.get(name) ?? sim.state.addPortal({ name, ...input });
     if (!portals.includes(portal)) portals.push(portal);
     const { userId, code } = webhook ?? portal.webhook;
-    const account = await createAccount(hub.db, hub.masterKey!, {
-      channel: 'bitrix24', name: `${name} ${code}`, baseUrl: url, credentials: { webhookUrl: `https://${name}/rest/${userId}/${code}/` }, settings,
-    }, 'test');
+    const account = await createAccount(
+      hub.db,
+      hub.masterKey!,
+      {
+        channel: 'bitrix24',
+        name: `${name} ${code}`,
+        baseUrl: url,
+        credentials: { webhookUrl: `https://${name}/rest/${userId}/${code}/` },
+        settings,
+      },
+      'test',
+    );
     return { portal, accountId: account.id };
   }
   const ctxOf = (accountId: number, options: ContextOptions = {}) => connectorContextFor(hub, accountId, options);
   const dealsWith = (portal: BitrixPortal, key: string) => portal.deals().filter((d) => d.fields.ORIGIN_ID === key);
-  const pathOf = (portal: BitrixPortal, method: string) => `/rest/${portal.webhook.userId}/${portal.webhook.code}/${method}`;
+  const pathOf = (portal: BitrixPortal, method: string) =>
+    `/rest/${portal.webhook.userId}/${portal.webhook.code}/${method}`;
 
   beforeAll(async () => {
     ({ url, close } = await sim.listen());
     hub = testHub(t.database);
-    main = await connect('shop.bitrix24.ru', { funnels: [{ id: 1, name: 'Marketplaces', stages: ['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE', 'RETURNED'] }] }, {
-      categoryId: 1,
-      stageMap: { new: 'C1:NEW', shipped: 'C1:EXECUTING' },
-      fields: idFields,
-    });
+    main = await connect(
+      'shop.bitrix24.ru',
+      {
+        funnels: [
+          { id: 1, name: 'Marketplaces', stages: ['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE', 'RETURNED'] },
+        ],
+      },
+      {
+        categoryId: 1,
+        stageMap: { new: 'C1:NEW', shipped: 'C1:EXECUTING' },
+        fields: idFields,
+      },
+    );
   });
   afterAll(() => close());
 
   test('takes an incoming-webhook URL only, kept as its base, and checks it with a call that needs the crm scope', async () => {
     const parse = (webhookUrl: string) => bitrix24Connector.credentialsSchema.safeParse({ webhookUrl });
-    expect(parse(' https://shop.bitrix24.ru/rest/7/abcdef0123456789/crm.deal.list.json ').data).toEqual({ webhookUrl: 'https://shop.bitrix24.ru/rest/7/abcdef0123456789/' });
-    expect(parse('https://crm.example.com/b24/rest/1/abcdef0123456789').data).toEqual({ webhookUrl: 'https://crm.example.com/b24/rest/1/abcdef0123456789/' });
-    for (const wrong of ['https://shop.bitrix24.ru/crm/deal/', 'http://shop.bitrix24.ru/rest/1/abcdef0123456789/', 'https://shop.bitrix24.ru/rest/x/abc/']) {
-      expect(parse(wrong).error?.issues[0].message, wrong).toMatch(/incoming-webhook URL looks like https:\/\/<portal>/);
+    expect(parse(' https://shop.bitrix24.ru/rest/7/abcdef0123456789/crm.deal.list.json ').data).toEqual({
+      webhookUrl: 'https://shop.bitrix24.ru/rest/7/abcdef0123456789/',
+    });
+    expect(parse('https://crm.example.com/b24/rest/1/abcdef0123456789').data).toEqual({
+      webhookUrl: 'https://crm.example.com/b24/rest/1/abcdef0123456789/',
+    });
+    for (const wrong of [
+      'https://shop.bitrix24.ru/crm/deal/',
+      'http://shop.bitrix24.ru/rest/1/abcdef0123456789/',
+      'https://shop.bitrix24.ru/rest/x/abc/',
+    ]) {
+      expect(parse(wrong).error?.issues[0].message, wrong).toMatch(
+        /incoming-webhook URL looks like https:\/\/<portal>/,
+      );
     }
     await expect(
-      createAccount(hub.db, hub.masterKey!, { channel: 'bitrix24', name: 'bad', credentials: { webhookUrl: 'https://shop.bitrix24.ru/' } }, 'test'),
-    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('body.credentials.webhookUrl') });
+      createAccount(
+        hub.db,
+        hub.masterKey!,
+        { channel: 'bitrix24', name: 'bad', credentials: { webhookUrl: 'https://shop.bitrix24.ru/' } },
+        'test',
+      ),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('body.credentials.webhookUrl'),
+    });
     await expect(
-      createAccount(hub.db, hub.masterKey!, { channel: 'bitrix24', name: 'bad', credentials: { webhookUrl: 'https://a.bitrix24.ru/rest/1/abcdef0123/' }, settings: { fields: { postingNumber: 'POSTING' } } }, 'test'),
+      createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'bitrix24',
+          name: 'bad',
+          credentials: { webhookUrl: 'https://a.bitrix24.ru/rest/1/abcdef0123/' },
+          settings: { fields: { postingNumber: 'POSTING' } },
+        },
+        'test',
+      ),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('UF_CRM_') });
 
-    expect(await bitrix24Connector.validate(await ctxOf(main.accountId))).toEqual({ ok: true, details: 'Bitrix24 answered: 8 stages in the default funnel' });
+    expect(await bitrix24Connector.validate(await ctxOf(main.accountId))).toEqual({
+      ok: true,
+      details: 'Bitrix24 answered: 8 stages in the default funnel',
+    });
     // An account without a base URL of its own talks to the webhook's portal (here the simulator on loopback).
-    const own = await createAccount(hub.db, hub.masterKey!, { channel: 'bitrix24', name: 'own portal', credentials: { webhookUrl: main.portal.webhookUrl(url) } }, 'test');
+    const own = await createAccount(
+      hub.db,
+      hub.masterKey!,
+      { channel: 'bitrix24', name: 'own portal', credentials: { webhookUrl: main.portal.webhookUrl(url) } },
+      'test',
+    );
     expect(own.base_url).toBe(bitrix24Connector.defaultBaseUrl);
     expect(await bitrix24Connector.validate(await ctxOf(own.id))).toMatchObject({ ok: true });
   });
@@ -107,7 +176,9 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
   test('a refused webhook is CredentialsRejected with Bitrix24’s words: a wrong code, a lacking scope', async () => {
     const wrong = await connect('shop.bitrix24.ru', {}, {}, { userId: 1, code: 'wrongcode0000000' });
     expect(await bitrix24Connector.validate(await ctxOf(wrong.accountId))).toEqual({
-      ok: false, reason: 'Bitrix24 refused the webhook: the webhook code is wrong, or the webhook was deleted (HTTP 401 NO_AUTH_FOUND: Wrong authorization data)',
+      ok: false,
+      reason:
+        'Bitrix24 refused the webhook: the webhook code is wrong, or the webhook was deleted (HTTP 401 NO_AUTH_FOUND: Wrong authorization data)',
     });
     const refused = crm.exportDeals(await ctxOf(wrong.accountId), [draft(900)]);
     await expect(refused).rejects.toBeInstanceOf(CredentialsRejected);
@@ -115,7 +186,10 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
 
     const noCrm = main.portal.addWebhook({ userId: 3, scopes: ['user'] });
     const scoped = await connect('shop.bitrix24.ru', {}, {}, noCrm);
-    expect(await bitrix24Connector.validate(await ctxOf(scoped.accountId))).toMatchObject({ ok: false, reason: expect.stringMatching(/lacks the crm scope \(HTTP 403 insufficient_scope: /) });
+    expect(await bitrix24Connector.validate(await ctxOf(scoped.accountId))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/lacks the crm scope \(HTTP 403 insufficient_scope: /),
+    });
     await expect(crm.findDeal(await ctxOf(scoped.accountId), 'x')).rejects.toBeInstanceOf(CredentialsRejected);
     expect(dealsWith(main.portal, 'ozon:1:900')).toEqual([]);
   });
@@ -124,19 +198,39 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     const drafts = [
       draft(1),
       draft(2, { amount: '12345678901234.56', currency: 'KZT' }),
-      draft(3, { amount: '0.50', currency: 'USD', categoryId: null, stageId: null, postingNumber: null, buyer: null, fields: { deliveryNumber: 'CDEK-77', deliveryStatus: 'ready', UF_CRM_EXTRA: 'x' } }),
+      draft(3, {
+        amount: '0.50',
+        currency: 'USD',
+        categoryId: null,
+        stageId: null,
+        postingNumber: null,
+        buyer: null,
+        fields: { deliveryNumber: 'CDEK-77', deliveryStatus: 'ready', UF_CRM_EXTRA: 'x' },
+      }),
     ];
     markLog();
     const outcomes = await crm.exportDeals(await ctxOf(main.accountId), drafts);
-    expect(outcomes).toEqual(drafts.map((d) => ({ key: d.key, ok: true, dealId: expect.stringMatching(/^\d+$/), created: true })));
-    expect(since().map((e) => [methodOfPath(e.path), e.status])).toEqual([['crm.deal.list', 200], ['batch', 200]]);
+    expect(outcomes).toEqual(
+      drafts.map((d) => ({ key: d.key, ok: true, dealId: expect.stringMatching(/^\d+$/), created: true })),
+    );
+    expect(since().map((e) => [methodOfPath(e.path), e.status])).toEqual([
+      ['crm.deal.list', 200],
+      ['batch', 200],
+    ]);
 
     const [one, two, three] = drafts.map((d) => dealsWith(main.portal, d.key));
     expect(one).toHaveLength(1);
     expect(one[0].id).toBe(Number((outcomes[0] as { dealId: string }).dealId));
     expect(one[0].fields).toMatchObject({
-      TITLE: 'Ozon #1 & co = 100% +tax', OPPORTUNITY: '1234.56', CURRENCY_ID: 'RUB', CATEGORY_ID: 1, STAGE_ID: 'C1:NEW',
-      ORIGIN_ID: 'ozon:1:1', ORIGINATOR_ID: 'sklad', UF_CRM_POSTING: '0100-1-1', UF_CRM_ORDER: '0100-1',
+      TITLE: 'Ozon #1 & co = 100% +tax',
+      OPPORTUNITY: '1234.56',
+      CURRENCY_ID: 'RUB',
+      CATEGORY_ID: 1,
+      STAGE_ID: 'C1:NEW',
+      ORIGIN_ID: 'ozon:1:1',
+      ORIGINATOR_ID: 'sklad',
+      UF_CRM_POSTING: '0100-1-1',
+      UF_CRM_ORDER: '0100-1',
     });
     expect(String(one[0].fields.COMMENTS).split('\n')).toEqual([
       'Sklad order 1: Ozon (Ozon main), ordered 2025-03-01T10:00:00.000Z',
@@ -147,10 +241,20 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     ]);
     // The very string sent, not a float's rounding of it.
     expect(two[0].fields).toMatchObject({ OPPORTUNITY: '12345678901234.56', CURRENCY_ID: 'KZT' });
-    const shown = (await (await fetch(`${url}/__sim/bitrix24/portals/shop.bitrix24.ru/deals`)).json()) as { deals: { deal: Record<string, string> }[] };
+    const shown = (await (await fetch(`${url}/__sim/bitrix24/portals/shop.bitrix24.ru/deals`)).json()) as {
+      deals: { deal: Record<string, string> }[];
+    };
     expect(shown.deals.find((d) => d.deal.ORIGIN_ID === 'ozon:1:2')?.deal.OPPORTUNITY).toBe('12345678901234.56');
     // No funnel and no stage: the default funnel and its first stage; extra fields by their id names or as given.
-    expect(three[0].fields).toMatchObject({ OPPORTUNITY: '0.50', CURRENCY_ID: 'USD', CATEGORY_ID: 0, STAGE_ID: 'NEW', UF_CRM_DELIVERY: 'CDEK-77', UF_CRM_DELIVERY_STATUS: 'ready', UF_CRM_EXTRA: 'x' });
+    expect(three[0].fields).toMatchObject({
+      OPPORTUNITY: '0.50',
+      CURRENCY_ID: 'USD',
+      CATEGORY_ID: 0,
+      STAGE_ID: 'NEW',
+      UF_CRM_DELIVERY: 'CDEK-77',
+      UF_CRM_DELIVERY_STATUS: 'ready',
+      UF_CRM_EXTRA: 'x',
+    });
     expect(three[0].fields).not.toHaveProperty('UF_CRM_POSTING');
   });
 
@@ -173,20 +277,46 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
       { key: 'ozon:1:5', ok: true, dealId: (outcomes[3] as { dealId: string }).dealId, created: true },
     ]);
     expect(main.portal.deals().length).toBe(before + 2);
-    expect(dealsWith(main.portal, 'ozon:1:1')[0].fields).toMatchObject({ STAGE_ID: 'C1:EXECUTING', OPPORTUNITY: '1300.00', CATEGORY_ID: 1 });
+    expect(dealsWith(main.portal, 'ozon:1:1')[0].fields).toMatchObject({
+      STAGE_ID: 'C1:EXECUTING',
+      OPPORTUNITY: '1300.00',
+      CATEGORY_ID: 1,
+    });
     expect(dealsWith(main.portal, 'ozon:1:5').map((d) => d.fields.TITLE)).toEqual(['the later draft of a key counts']);
     const batch = since().find((e) => methodOfPath(e.path) === 'batch')!.body as { cmd: Record<string, string> };
-    expect(Object.values(batch.cmd).map((c) => c.split('?')[0])).toEqual(['crm.deal.update', 'crm.deal.update', 'crm.deal.add', 'crm.deal.add']);
+    expect(Object.values(batch.cmd).map((c) => c.split('?')[0])).toEqual([
+      'crm.deal.update',
+      'crm.deal.update',
+      'crm.deal.add',
+      'crm.deal.add',
+    ]);
     expect(batch.cmd.d0).not.toContain('CATEGORY_ID');
   });
 
   test('a call Bitrix24 refuses is that deal’s failed outcome with its words, the others go through', async () => {
-    const outcomes = await crm.exportDeals(await ctxOf(main.accountId), [draft(6, { currency: 'XXX' }), draft(7), draft(1, { stageId: 'NOPE' }), draft(8, { amount: '12,50' })]);
+    const outcomes = await crm.exportDeals(await ctxOf(main.accountId), [
+      draft(6, { currency: 'XXX' }),
+      draft(7),
+      draft(1, { stageId: 'NOPE' }),
+      draft(8, { amount: '12,50' }),
+    ]);
     expect(outcomes).toEqual([
-      { key: 'ozon:1:6', ok: false, error: 'The field "Currency" contains an invalid value: XXX.', httpStatus: 400, retryable: false },
+      {
+        key: 'ozon:1:6',
+        ok: false,
+        error: 'The field "Currency" contains an invalid value: XXX.',
+        httpStatus: 400,
+        retryable: false,
+      },
       { key: 'ozon:1:7', ok: true, dealId: expect.any(String), created: true },
       { key: 'ozon:1:1', ok: false, error: 'Stage NOPE is not in funnel 1.', httpStatus: 400, retryable: false },
-      { key: 'ozon:1:8', ok: false, error: 'The amount "12,50" is not a decimal number', httpStatus: null, retryable: false },
+      {
+        key: 'ozon:1:8',
+        ok: false,
+        error: 'The amount "12,50" is not a decimal number',
+        httpStatus: null,
+        retryable: false,
+      },
     ]);
     expect(dealsWith(main.portal, 'ozon:1:6')).toEqual([]);
     expect(dealsWith(main.portal, 'ozon:1:1')[0].fields.STAGE_ID).toBe('C1:EXECUTING');
@@ -195,11 +325,19 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     main.portal.spendOperatingTime('crm.deal.add', main.portal.operatingLimitSeconds + 1);
     const blocked = await crm.exportDeals(await ctxOf(main.accountId), [draft(9), draft(7, { stageId: 'C1:WON' })]);
     expect(blocked).toEqual([
-      { key: 'ozon:1:9', ok: false, error: 'OPERATION_TIME_LIMIT: Method is blocked due to operation time limit.', httpStatus: 429, retryable: true },
+      {
+        key: 'ozon:1:9',
+        ok: false,
+        error: 'OPERATION_TIME_LIMIT: Method is blocked due to operation time limit.',
+        httpStatus: 429,
+        retryable: true,
+      },
       { key: 'ozon:1:7', ok: true, dealId: expect.any(String), created: false },
     ]);
     main.portal.resetOperatingTime('crm.deal.add');
-    expect(await crm.exportDeals(await ctxOf(main.accountId), [draft(9)])).toEqual([{ key: 'ozon:1:9', ok: true, dealId: expect.any(String), created: true }]);
+    expect(await crm.exportDeals(await ctxOf(main.accountId), [draft(9)])).toEqual([
+      { key: 'ozon:1:9', ok: true, dealId: expect.any(String), created: true },
+    ]);
   });
 
   test('rides out a 503 limit, a broken answer, a 500, a timeout and a lost answer with zero duplicates; fails whole when the batch keeps failing', async () => {
@@ -226,37 +364,61 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     sim.faults.next('slow', 1, [batch]);
     const lost = await crm.exportDeals(await ctxOf(main.accountId, { timeoutMs: 100 }), [draft(13), draft(14)]);
     sim.faults.set(null);
-    expect(lost).toEqual([13, 14].map((n) => ({ key: `ozon:1:${n}`, ok: true, dealId: expect.any(String), created: false })));
+    expect(lost).toEqual(
+      [13, 14].map((n) => ({ key: `ozon:1:${n}`, ok: true, dealId: expect.any(String), created: false })),
+    );
     for (const n of [13, 14]) expect(dealsWith(main.portal, `ozon:1:${n}`)).toHaveLength(1);
 
     sim.faults.next('500', 3, [batch]);
     const failing = crm.exportDeals(await ctxOf(main.accountId), [draft(12)]);
     await expect(failing).rejects.toBeInstanceOf(ChannelHttpError);
-    await expect(failing).rejects.toMatchObject({ status: 500, retryable: true, message: expect.stringContaining('INTERNAL_SERVER_ERROR: Internal server error') });
+    await expect(failing).rejects.toMatchObject({
+      status: 500,
+      retryable: true,
+      message: expect.stringContaining('INTERNAL_SERVER_ERROR: Internal server error'),
+    });
     expect(dealsWith(main.portal, 'ozon:1:12')).toEqual([]);
   });
 
   test('finds a deal by its key, by ORIGIN_ID or by a custom field, and names the field of an answer it cannot read', async () => {
     const ctx = await ctxOf(main.accountId);
-    expect(await crm.findDeal(ctx, 'ozon:1:1')).toEqual({ dealId: String(dealsWith(main.portal, 'ozon:1:1')[0].id), stageId: 'C1:WON', amount: '1234.56', currency: 'RUB' });
+    expect(await crm.findDeal(ctx, 'ozon:1:1')).toEqual({
+      dealId: String(dealsWith(main.portal, 'ozon:1:1')[0].id),
+      stageId: 'C1:WON',
+      amount: '1234.56',
+      currency: 'RUB',
+    });
     expect(await crm.findDeal(ctx, 'ozon:1:none')).toBeNull();
     // A deal with the same ORIGIN_ID from another source is not Sklad's.
     main.portal.addDeal({ ORIGIN_ID: 'ozon:1:404', ORIGINATOR_ID: 'someone-else' });
     expect(await crm.findDeal(ctx, 'ozon:1:404')).toBeNull();
 
-    const uf = await connect('uf.bitrix24.ru', { userFields: ['UF_CRM_SKLAD_KEY'] }, { fields: { orderKey: 'UF_CRM_SKLAD_KEY' } });
+    const uf = await connect(
+      'uf.bitrix24.ru',
+      { userFields: ['UF_CRM_SKLAD_KEY'] },
+      { fields: { orderKey: 'UF_CRM_SKLAD_KEY' } },
+    );
     const ufCtx = await ctxOf(uf.accountId);
     const [made] = await crm.exportDeals(ufCtx, [draft(20, { categoryId: null, stageId: null })]);
     expect(uf.portal.dealBy('UF_CRM_SKLAD_KEY', 'ozon:1:20')?.id).toBe(Number((made as { dealId: string }).dealId));
     markLog();
-    expect(await crm.findDeal(ufCtx, 'ozon:1:20')).toEqual({ dealId: (made as { dealId: string }).dealId, stageId: 'NEW', amount: '1234.56', currency: 'RUB' });
+    expect(await crm.findDeal(ufCtx, 'ozon:1:20')).toEqual({
+      dealId: (made as { dealId: string }).dealId,
+      stageId: 'NEW',
+      amount: '1234.56',
+      currency: 'RUB',
+    });
     expect(since()[0].body).toMatchObject({ filter: { '@UF_CRM_SKLAD_KEY': ['ozon:1:20'] } });
-    expect(await crm.exportDeals(ufCtx, [draft(20, { categoryId: null, stageId: 'WON' })])).toEqual([{ key: 'ozon:1:20', ok: true, dealId: (made as { dealId: string }).dealId, created: false }]);
+    expect(await crm.exportDeals(ufCtx, [draft(20, { categoryId: null, stageId: 'WON' })])).toEqual([
+      { key: 'ozon:1:20', ok: true, dealId: (made as { dealId: string }).dealId, created: false },
+    ]);
     expect(uf.portal.deals()).toHaveLength(1);
 
     const deal = dealsWith(main.portal, 'ozon:1:2')[0];
     main.portal.editDeal(deal.id, { STAGE_ID: { broken: 'x' } });
-    await expect(crm.findDeal(ctx, 'ozon:1:2')).rejects.toThrow(/crm\.deal\.list answered in an unknown shape: result\.0\.STAGE_ID: /);
+    await expect(crm.findDeal(ctx, 'ozon:1:2')).rejects.toThrow(
+      /crm\.deal\.list answered in an unknown shape: result\.0\.STAGE_ID: /,
+    );
     main.portal.editDeal(deal.id, { STAGE_ID: 'C1:NEW' });
   });
 
@@ -265,30 +427,48 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     const dealId = String(dealsWith(main.portal, 'ozon:1:4')[0].id);
     markLog();
     const id = await crm.addComment(ctx, dealId, 'Ships from MAIN & co: 2 × SKU-1');
-    expect(main.portal.commentsOn(Number(dealId))).toEqual([expect.objectContaining({ id: Number(id), comment: 'Ships from MAIN & co: 2 × SKU-1', entityType: 'deal' })]);
-    expect(since()[0].body).toEqual({ fields: { ENTITY_ID: Number(dealId), ENTITY_TYPE: 'deal', COMMENT: 'Ships from MAIN & co: 2 × SKU-1' } });
-    await expect(crm.addComment(ctx, '99999', 'x')).rejects.toMatchObject({ status: 400, retryable: false, message: expect.stringContaining('OWNER_NOT_FOUND: Owner of the element not found.') });
+    expect(main.portal.commentsOn(Number(dealId))).toEqual([
+      expect.objectContaining({ id: Number(id), comment: 'Ships from MAIN & co: 2 × SKU-1', entityType: 'deal' }),
+    ]);
+    expect(since()[0].body).toEqual({
+      fields: { ENTITY_ID: Number(dealId), ENTITY_TYPE: 'deal', COMMENT: 'Ships from MAIN & co: 2 × SKU-1' },
+    });
+    await expect(crm.addComment(ctx, '99999', 'x')).rejects.toMatchObject({
+      status: 400,
+      retryable: false,
+      message: expect.stringContaining('OWNER_NOT_FOUND: Owner of the element not found.'),
+    });
   });
 
   test('lists the stages of every funnel, page by page', async () => {
     expect(await crm.stages(await ctxOf(main.accountId))).toEqual([
       ...contract.defaultStages.map((id) => ({ id, name: expect.any(String), categoryId: null })),
-      ...['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE', 'RETURNED'].map((id) => ({ id: `C1:${id}`, name: id, categoryId: 1 })),
+      ...['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE', 'RETURNED'].map((id) => ({
+        id: `C1:${id}`,
+        name: id,
+        categoryId: 1,
+      })),
     ]);
     const many = await connect('many.bitrix24.ru', { funnels: Array.from({ length: 9 }, (_, i) => ({ id: i + 1 })) });
     markLog();
     const stages = await crm.stages(await ctxOf(many.accountId));
     expect(stages).toHaveLength(8 + 9 * 5);
-    expect(stages.filter((s) => s.categoryId === 9).map((s) => s.id)).toEqual(['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE'].map((s) => `C9:${s}`));
+    expect(stages.filter((s) => s.categoryId === 9).map((s) => s.id)).toEqual(
+      ['NEW', 'PREPARATION', 'EXECUTING', 'WON', 'LOSE'].map((s) => `C9:${s}`),
+    );
     expect(since().map((e) => (e.body as { start: number }).start)).toEqual([0, 50]);
   });
 
   test('keeps to the portal’s bucket of 50 and 2 a second: no 503 from it however many calls are asked at once', async () => {
     const busy = await connect('busy.bitrix24.ru');
     const ctx = await ctxOf(busy.accountId);
-    const found = await Promise.all(Array.from({ length: contract.bucket.burst + 1 }, (_, i) => crm.findDeal(ctx, `k${i}`)));
+    const found = await Promise.all(
+      Array.from({ length: contract.bucket.burst + 1 }, (_, i) => crm.findDeal(ctx, `k${i}`)),
+    );
     expect(found.every((f) => f === null)).toBe(true);
-    const answers = sim.log.filter((e) => e.path.startsWith(`/rest/${busy.portal.webhook.userId}/${busy.portal.webhook.code}/`));
+    const answers = sim.log.filter((e) =>
+      e.path.startsWith(`/rest/${busy.portal.webhook.userId}/${busy.portal.webhook.code}/`),
+    );
     expect(answers.map((e) => e.status)).toEqual(answers.map(() => 200));
     expect(answers).toHaveLength(contract.bucket.burst + 1);
   });
@@ -299,14 +479,24 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     const server = await demoSim.listen();
     try {
       const settings = demo.settings!(1) as { categoryId: number; stageMap: Record<string, string> };
-      const account = await createAccount(hub.db, hub.masterKey!, { channel: 'bitrix24', name: 'Demo Bitrix24', baseUrl: server.url, credentials: demo.credentials, settings }, 'test');
+      const account = await createAccount(
+        hub.db,
+        hub.masterKey!,
+        { channel: 'bitrix24', name: 'Demo Bitrix24', baseUrl: server.url, credentials: demo.credentials, settings },
+        'test',
+      );
       const ctx = await ctxOf(account.id);
       expect(await bitrix24Connector.validate(ctx)).toMatchObject({ ok: true });
       const funnel = (await crm.stages(ctx)).filter((s) => s.categoryId === settings.categoryId);
       expect(Object.values(settings.stageMap)).toEqual(funnel.map((s) => s.id));
-      const [made] = await crm.exportDeals(ctx, [draft(1, { categoryId: settings.categoryId, stageId: settings.stageMap.shipped })]);
+      const [made] = await crm.exportDeals(ctx, [
+        draft(1, { categoryId: settings.categoryId, stageId: settings.stageMap.shipped }),
+      ]);
       expect(made).toMatchObject({ ok: true, created: true });
-      expect((demoSim as typeof sim).state.portal().deals()[0].fields).toMatchObject({ STAGE_ID: 'C1:EXECUTING', UF_CRM_SKLAD_POSTING: '0100-1-1' });
+      expect((demoSim as typeof sim).state.portal().deals()[0].fields).toMatchObject({
+        STAGE_ID: 'C1:EXECUTING',
+        UF_CRM_SKLAD_POSTING: '0100-1-1',
+      });
     } finally {
       await server.close();
     }
@@ -328,17 +518,22 @@ describeEachDatabase('the Bitrix24 CRM adapter', (t) => {
     for (const entry of sim.log) {
       const method = methodOfPath(entry.path) ?? entry.path;
       if (!documented(method)) problems.push(`${method}: not in the digest`);
-      if (entry.method !== 'POST' || !/application\/json/.test(entry.headers['content-type'] ?? '')) problems.push(`${method}: not a JSON POST`);
+      if (entry.method !== 'POST' || !/application\/json/.test(entry.headers['content-type'] ?? ''))
+        problems.push(`${method}: not a JSON POST`);
       const body = entry.body as Record<string, unknown>;
       if (method === 'batch') {
         const cmd = Object.values(body.cmd as Record<string, string>);
         if (cmd.length > contract.maxBatch) problems.push(`batch of ${cmd.length}`);
-        for (const c of cmd) if (!documented(c.split('?')[0])) problems.push(`batch: ${c.split('?')[0]} not in the digest`);
+        for (const c of cmd)
+          if (!documented(c.split('?')[0])) problems.push(`batch: ${c.split('?')[0]} not in the digest`);
       }
-      if (method === 'crm.timeline.comment.add' && (!body.fields || 'FIELDS' in body)) problems.push('comment without the lower-case fields');
+      if (method === 'crm.timeline.comment.add' && (!body.fields || 'FIELDS' in body))
+        problems.push('comment without the lower-case fields');
     }
     expect(problems).toEqual([]);
-    expect(new Set(sim.log.map((e) => methodOfPath(e.path)))).toEqual(new Set(['crm.status.list', 'crm.deal.list', 'batch', 'crm.timeline.comment.add']));
+    expect(new Set(sim.log.map((e) => methodOfPath(e.path)))).toEqual(
+      new Set(['crm.status.list', 'crm.deal.list', 'batch', 'crm.timeline.comment.add']),
+    );
     expect(sim.log.flatMap((entry) => checkBitrixAnswer(entry))).toEqual([]);
   });
 });

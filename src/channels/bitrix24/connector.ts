@@ -10,7 +10,14 @@ import { bitrixCall, BUCKET, credentialsSchema, listAnswer, MAX_BATCH, WEBHOOK_P
  * to, which stage each order status means, and which deal fields carry Sklad's ids.
  */
 
-const orderStatuses = ['new', 'confirmed', 'shipped', 'delivered', 'cancelled', 'returned'] as const satisfies readonly OrderStatusFact[];
+const orderStatuses = [
+  'new',
+  'confirmed',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'returned',
+] as const satisfies readonly OrderStatusFact[];
 
 /** §4: a custom deal field, made with crm.deal.userfield.add. */
 const userField = z.string().regex(/^UF_CRM_[A-Za-z0-9_]+$/, 'a custom deal field is named UF_CRM_…');
@@ -53,7 +60,13 @@ export const bitrix24Connector: Connector = {
   async validate(ctx) {
     try {
       // One cheap call that needs the crm scope: the stages of the default funnel.
-      const answer = await bitrixCall(ctx, 'crm.status.list', { filter: { ENTITY_ID: 'DEAL_STAGE' } }, listAnswer(statusRow), { attempts: 2 });
+      const answer = await bitrixCall(
+        ctx,
+        'crm.status.list',
+        { filter: { ENTITY_ID: 'DEAL_STAGE' } },
+        listAnswer(statusRow),
+        { attempts: 2 },
+      );
       return { ok: true, details: `Bitrix24 answered: ${answer.result.length} stages in the default funnel` };
     } catch (error) {
       if (error instanceof CredentialsRejected) return { ok: false, reason: error.message };

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { ChannelHttpError, CredentialsRejected, type ConnectorContext } from '../core/connector.ts';
 import type { CrmService, CrmStage, DealDraft, DealOutcome, FoundDeal } from '../core/crm.ts';
-import { batchAnswer, bitrixCall, command, listAnswer, MAX_BATCH, refusalText, refusesWebhook, wireId, type BitrixError } from './api.ts';
+import {
+  batchAnswer,
+  bitrixCall,
+  command,
+  listAnswer,
+  MAX_BATCH,
+  refusalText,
+  refusesWebhook,
+  wireId,
+  type BitrixError,
+} from './api.ts';
 import { settingsOf, statusRow, type Bitrix24Settings } from './connector.ts';
 import { pageGuard } from '../core/paging.ts';
 
@@ -36,22 +46,41 @@ const decimal = /^-?\d+(\.\d+)?$/;
 type FieldNames = Bitrix24Settings['fields'];
 
 // OPPORTUNITY comes back as a decimal string (§4); a number is read as one too.
-const dealRow = z.looseObject({ ID: wireId, STAGE_ID: z.string().nullish(), OPPORTUNITY: z.union([z.string(), z.number()]).nullish(), CURRENCY_ID: z.string().nullish() });
+const dealRow = z.looseObject({
+  ID: wireId,
+  STAGE_ID: z.string().nullish(),
+  OPPORTUNITY: z.union([z.string(), z.number()]).nullish(),
+  CURRENCY_ID: z.string().nullish(),
+});
 
 /** The deals with these keys, oldest first per key (a deal made twice by hand: the first one is Sklad's). */
 async function findByKeys(ctx: ConnectorContext, names: FieldNames, keys: string[]): Promise<Map<string, FoundDeal>> {
-  const filter = names.orderKey === 'ORIGIN_ID' ? { '@ORIGIN_ID': keys, ORIGINATOR_ID: ORIGINATOR } : { [`@${names.orderKey}`]: keys };
+  const filter =
+    names.orderKey === 'ORIGIN_ID'
+      ? { '@ORIGIN_ID': keys, ORIGINATOR_ID: ORIGINATOR }
+      : { [`@${names.orderKey}`]: keys };
   const wanted = new Set(keys);
   const found = new Map<string, FoundDeal>();
   let start = 0;
   const pages = pageGuard(ctx, 'crm.deal.list', { start, cap: MAX_PAGES });
   for (;;) {
-    const params = { filter, select: ['ID', 'STAGE_ID', 'OPPORTUNITY', 'CURRENCY_ID', names.orderKey], order: { ID: 'ASC' }, start };
+    const params = {
+      filter,
+      select: ['ID', 'STAGE_ID', 'OPPORTUNITY', 'CURRENCY_ID', names.orderKey],
+      order: { ID: 'ASC' },
+      start,
+    };
     const answer = await bitrixCall(ctx, 'crm.deal.list', params, listAnswer(dealRow));
     for (const row of answer.result) {
       const raw = row[names.orderKey];
       const key = typeof raw === 'string' ? raw : Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : null;
-      if (key !== null && wanted.has(key) && !found.has(key)) found.set(key, { dealId: row.ID, stageId: row.STAGE_ID ?? null, amount: row.OPPORTUNITY == null ? null : String(row.OPPORTUNITY), currency: row.CURRENCY_ID ?? null });
+      if (key !== null && wanted.has(key) && !found.has(key))
+        found.set(key, {
+          dealId: row.ID,
+          stageId: row.STAGE_ID ?? null,
+          amount: row.OPPORTUNITY == null ? null : String(row.OPPORTUNITY),
+          currency: row.CURRENCY_ID ?? null,
+        });
     }
     // §4: `next` is the offset of the next page, absent on the last; one given before (or none after an empty page) ends paging.
     if (!pages.more({ items: answer.result.length, next: answer.next ?? null })) break;
@@ -107,8 +136,11 @@ function failed(key: string, e: BitrixError, update: boolean): DealOutcome {
   // A found deal deleted since: the next export looks it up again and makes it anew.
   const gone = update && e.error === '' && /not found/i.test(e.error_description);
   return {
-    key, ok: false, error: [e.error, e.error_description].filter(Boolean).join(': '),
-    httpStatus: transient ? TRANSIENT[e.error] : e.error === '' ? 400 : null, retryable: transient || gone,
+    key,
+    ok: false,
+    error: [e.error, e.error_description].filter(Boolean).join(': '),
+    httpStatus: transient ? TRANSIENT[e.error] : e.error === '' ? 400 : null,
+    retryable: transient || gone,
   };
 }
 
@@ -149,7 +181,13 @@ async function writeDeals(
 }
 
 /** An answer to one call Sklad cannot read: the deal may exist, and the next export finds it by its key. */
-const unreadable = (key: string, error: string): DealOutcome => ({ key, ok: false, error, httpStatus: 200, retryable: true });
+const unreadable = (key: string, error: string): DealOutcome => ({
+  key,
+  ok: false,
+  error,
+  httpStatus: 200,
+  retryable: true,
+});
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   signal.throwIfAborted();
@@ -179,7 +217,13 @@ async function exportOnce(ctx: ConnectorContext, names: FieldNames, drafts: Deal
     const found = new Map<string, FoundDeal>();
     if (trusting) for (const d of drafts) if (d.dealId) found.set(d.key, { dealId: d.dealId, stageId: null });
     const lookup = trusting ? drafts.filter((d) => !d.dealId && d.mayExist !== false) : drafts;
-    if (lookup.length) for (const [key, deal] of await findByKeys(ctx, names, lookup.map((d) => d.key))) found.set(key, deal);
+    if (lookup.length)
+      for (const [key, deal] of await findByKeys(
+        ctx,
+        names,
+        lookup.map((d) => d.key),
+      ))
+        found.set(key, deal);
     try {
       const outcomes = await writeDeals(ctx, names, drafts, found);
       if (!trusting) return outcomes;
@@ -189,7 +233,15 @@ async function exportOnce(ctx: ConnectorContext, names: FieldNames, drafts: Deal
         return d.dealId && !o.ok && /not found/i.test(o.error);
       });
       if (!gone.length) return outcomes;
-      const again = new Map((await exportOnce(ctx, names, gone.map((d) => ({ ...d, dealId: null, mayExist: true })))).map((o) => [o.key, o]));
+      const again = new Map(
+        (
+          await exportOnce(
+            ctx,
+            names,
+            gone.map((d) => ({ ...d, dealId: null, mayExist: true })),
+          )
+        ).map((o) => [o.key, o]),
+      );
       return outcomes.map((o) => again.get(o.key) ?? o);
     } catch (error) {
       if (!(error instanceof ChannelHttpError) || !error.retryable || round === WRITE_ROUNDS) throw error;
@@ -203,14 +255,21 @@ export const bitrix24Crm: CrmService = {
   batchSize: MAX_BATCH,
 
   async exportDeals(ctx, deals) {
-    if (deals.length > MAX_BATCH) throw new Error(`Bitrix24 takes ${MAX_BATCH} deals in one export, not ${deals.length}`);
+    if (deals.length > MAX_BATCH)
+      throw new Error(`Bitrix24 takes ${MAX_BATCH} deals in one export, not ${deals.length}`);
     const names = settingsOf(ctx.account).fields;
     const outcomes = new Map<string, DealOutcome>();
     // One deal per key even when a key came twice (its last draft counts).
     const latest = new Map(deals.map((d) => [d.key, d]));
     const valid = [...latest.values()].filter((d) => {
       if (decimal.test(d.amount)) return true;
-      outcomes.set(d.key, { key: d.key, ok: false, error: `The amount "${d.amount}" is not a decimal number`, httpStatus: null, retryable: false });
+      outcomes.set(d.key, {
+        key: d.key,
+        ok: false,
+        error: `The amount "${d.amount}" is not a decimal number`,
+        httpStatus: null,
+        retryable: false,
+      });
       return false;
     });
     if (valid.length) for (const o of await exportOnce(ctx, names, valid)) outcomes.set(o.key, o);
@@ -225,7 +284,8 @@ export const bitrix24Crm: CrmService = {
     const names = settingsOf(ctx.account).fields;
     const found = new Map<string, FoundDeal>();
     // One list filter per batch of keys: the filter's array stays a sane size in the query.
-    for (let i = 0; i < keys.length; i += MAX_BATCH) for (const [key, deal] of await findByKeys(ctx, names, keys.slice(i, i + MAX_BATCH))) found.set(key, deal);
+    for (let i = 0; i < keys.length; i += MAX_BATCH)
+      for (const [key, deal] of await findByKeys(ctx, names, keys.slice(i, i + MAX_BATCH))) found.set(key, deal);
     return found;
   },
 
@@ -243,11 +303,21 @@ export const bitrix24Crm: CrmService = {
     let start = 0;
     const pages = pageGuard(ctx, 'crm.status.list', { start, cap: MAX_PAGES });
     for (;;) {
-      const answer = await bitrixCall(ctx, 'crm.status.list', { order: { ENTITY_ID: 'ASC', SORT: 'ASC' }, start }, listAnswer(statusRow));
+      const answer = await bitrixCall(
+        ctx,
+        'crm.status.list',
+        { order: { ENTITY_ID: 'ASC', SORT: 'ASC' }, start },
+        listAnswer(statusRow),
+      );
       for (const row of answer.result) {
         const funnel = /^DEAL_STAGE(?:_(\d+))?$/.exec(row.ENTITY_ID);
         // A stage listed twice (a page answered again) is one stage.
-        if (funnel && !stages.some((st) => st.id === row.STATUS_ID)) stages.push({ id: row.STATUS_ID, name: row.NAME, categoryId: funnel[1] === undefined ? null : Number(funnel[1]) });
+        if (funnel && !stages.some((st) => st.id === row.STATUS_ID))
+          stages.push({
+            id: row.STATUS_ID,
+            name: row.NAME,
+            categoryId: funnel[1] === undefined ? null : Number(funnel[1]),
+          });
       }
       if (!pages.more({ items: answer.result.length, next: answer.next ?? null })) break;
       start = answer.next!;

@@ -20,7 +20,13 @@ const stages = [
   { status: 'returned', statusId: 'RETURNED', name: 'Возврат', semantics: 'failure' as const },
 ];
 
-const fields = { orderKey: 'ORIGIN_ID', postingNumber: 'UF_CRM_SKLAD_POSTING', externalId: 'UF_CRM_SKLAD_ORDER', deliveryNumber: 'UF_CRM_SKLAD_DELIVERY', deliveryStatus: 'UF_CRM_SKLAD_DELIVERY_STATUS' };
+const fields = {
+  orderKey: 'ORIGIN_ID',
+  postingNumber: 'UF_CRM_SKLAD_POSTING',
+  externalId: 'UF_CRM_SKLAD_ORDER',
+  deliveryNumber: 'UF_CRM_SKLAD_DELIVERY',
+  deliveryStatus: 'UF_CRM_SKLAD_DELIVERY_STATUS',
+};
 
 export const bitrix24Demo: DemoSeed = {
   credentials: { webhookUrl: `https://${portalName}/rest/${webhook.userId}/${webhook.code}/` },
@@ -29,7 +35,13 @@ export const bitrix24Demo: DemoSeed = {
     state.addPortal({
       name: portalName,
       ...webhook,
-      funnels: [{ id: funnelId, name: 'Маркетплейсы', stages: stages.map(({ statusId, name, semantics }) => ({ statusId, name, semantics })) }],
+      funnels: [
+        {
+          id: funnelId,
+          name: 'Маркетплейсы',
+          stages: stages.map(({ statusId, name, semantics }) => ({ statusId, name, semantics })),
+        },
+      ],
       userFields: Object.values(fields).filter((f) => f.startsWith('UF_')),
       // The demo shops sell in rubles, zlotys, dollars, tenge and dirhams (Namshi): the portal takes each.
       currencies: ['RUB', 'PLN', 'USD', 'EUR', 'KZT', 'AED'],

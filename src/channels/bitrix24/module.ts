@@ -27,7 +27,10 @@ export const bitrix24Module: ChannelModule = {
     {
       key: 'categoryId',
       label: { ru: 'Воронка сделок', en: 'Deal funnel' },
-      help: { ru: 'В какую воронку (CATEGORY_ID) попадают новые сделки; если не выбрана — общая воронка 0', en: 'The funnel (CATEGORY_ID) new deals go to; the general funnel 0 when not set' },
+      help: {
+        ru: 'В какую воронку (CATEGORY_ID) попадают новые сделки; если не выбрана — общая воронка 0',
+        en: 'The funnel (CATEGORY_ID) new deals go to; the general funnel 0 when not set',
+      },
     },
     {
       key: 'stageMap',

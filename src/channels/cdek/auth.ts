@@ -21,7 +21,13 @@ interface TokenState {
 }
 
 const grantOf = (ctx: ConnectorContext) =>
-  crypto.createHash('sha256').update(`${ctx.account.baseUrl}\u0000${ctx.account.credentials.clientId}\u0000${ctx.account.credentials.clientSecret}`).digest('hex').slice(0, 16);
+  crypto
+    .createHash('sha256')
+    .update(
+      `${ctx.account.baseUrl}\u0000${ctx.account.credentials.clientId}\u0000${ctx.account.credentials.clientSecret}`,
+    )
+    .digest('hex')
+    .slice(0, 16);
 
 /** Asks CDEK for a new token and keeps it; answers it and its scope. */
 export async function requestToken(ctx: ConnectorContext): Promise<{ token: string; scope: string | null }> {
@@ -34,10 +40,15 @@ export async function requestToken(ctx: ConnectorContext): Promise<{ token: stri
     secrets: [clientSecret],
   });
   const parsed = tokenAnswer.safeParse(res.body);
-  if (!parsed.success) throw new Error(`CDEK answered ${TOKEN_PATH} in an unexpected shape: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`CDEK answered ${TOKEN_PATH} in an unexpected shape: ${describeIssues(parsed.error)}`);
   const lifetimeMs = parsed.data.expires_in * 1000;
   // Renewed a minute early (a tenth early for a short-lived one), so no call goes out with a token about to lapse.
-  const state: TokenState = { accessToken: parsed.data.access_token, accessTokenExpiresAt: Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10), grant: grantOf(ctx) };
+  const state: TokenState = {
+    accessToken: parsed.data.access_token,
+    accessTokenExpiresAt: Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10),
+    grant: grantOf(ctx),
+  };
   await ctx.saveState({ ...((await ctx.loadState()) ?? {}), ...state });
   return { token: parsed.data.access_token, scope: parsed.data.scope ?? null };
 }
@@ -70,7 +81,12 @@ async function keptToken(ctx: ConnectorContext, except?: string): Promise<string
  */
 export async function cdekRequest<T = unknown>(ctx: ConnectorContext, req: HttpRequest): Promise<HttpResponse<T>> {
   const send = (token: string, accept: number[]) =>
-    ctx.http.request<T>({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` }, accept, secrets: [...(req.secrets ?? []), token] });
+    ctx.http.request<T>({
+      ...req,
+      headers: { ...req.headers, authorization: `Bearer ${token}` },
+      accept,
+      secrets: [...(req.secrets ?? []), token],
+    });
   try {
     const used = (await keptToken(ctx)) ?? (await renewToken(ctx));
     const res = await send(used, [...(req.accept ?? []), 401]);
@@ -79,7 +95,13 @@ export async function cdekRequest<T = unknown>(ctx: ConnectorContext, req: HttpR
   } catch (error) {
     const words = error instanceof ChannelHttpError ? refusalText(error.body) : null;
     if (!words || !(error instanceof ChannelHttpError)) throw error;
-    throw new ChannelHttpError(`${error.message}: ${words}`, error.status, error.retryable, error.body, error.retryAfterMs);
+    throw new ChannelHttpError(
+      `${error.message}: ${words}`,
+      error.status,
+      error.retryable,
+      error.body,
+      error.retryAfterMs,
+    );
   }
 }
 

@@ -1,7 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCdekAnswer, checkCdekRequest, createCdekSimulator, type CdekSimulator } from '../../../simulators/cdek/index.ts';
+import {
+  checkCdekAnswer,
+  checkCdekRequest,
+  createCdekSimulator,
+  type CdekSimulator,
+} from '../../../simulators/cdek/index.ts';
 import type { Hub } from '../../hub.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { createAccount, getAccount } from '../core/accounts.ts';
@@ -65,7 +70,9 @@ describe('the CDEK check of a draft', () => {
       'items[0].costMinor',
       'currency',
     ]);
-    expect(problems.find((p) => p.field === 'address.address')?.reason).toBe('the address needs a street and a house number');
+    expect(problems.find((p) => p.field === 'address.address')?.reason).toBe(
+      'the address needs a street and a house number',
+    );
     expect(cdek.check(draft({ address: null, items: [] })).map((p) => p.field)).toEqual(['address', 'items']);
     expect(cdek.check(draft({ number: 'X'.repeat(41) }))[0].field).toBe('number');
   });
@@ -78,8 +85,14 @@ describe('the CDEK check of a draft', () => {
       attributes: { cdek_number: '1107009111', number: 'OZ-1', status_code: 'DELIVERED' },
     };
     expect(cdek.parseWebhook!(hook)).toEqual({ number: 'OZ-1', uuid: hook.uuid, status: 'DELIVERED' });
-    expect(cdek.parseWebhook!({ ...hook, attributes: { status_code: 'CREATED' } })).toEqual({ number: null, uuid: hook.uuid, status: 'CREATED' });
-    expect(cdek.parseWebhook!({ type: 'PRINT_FORM', uuid: hook.uuid, attributes: { type: 'receipt', url: 'https://x' } })).toBeNull();
+    expect(cdek.parseWebhook!({ ...hook, attributes: { status_code: 'CREATED' } })).toEqual({
+      number: null,
+      uuid: hook.uuid,
+      status: 'CREATED',
+    });
+    expect(
+      cdek.parseWebhook!({ type: 'PRINT_FORM', uuid: hook.uuid, attributes: { type: 'receipt', url: 'https://x' } }),
+    ).toBeNull();
     expect(cdek.parseWebhook!({ ...hook, uuid: 5 })).toBeNull();
     expect(cdek.parseWebhook!('not json')).toBeNull();
   });
@@ -96,8 +109,17 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
   let mainUrl: string;
   let roughUrl: string;
 
-  const account = (baseUrl: string, settings: Record<string, unknown> = { tariffCode: 137, shipmentPoint: 'MSK005' }, credentials = keys) =>
-    createAccount(hub.db, hub.masterKey!, { channel: 'cdek', name: `CDEK ${servers.length}-${Math.random()}`, baseUrl, credentials, settings }, 'test').then((a) => a.id);
+  const account = (
+    baseUrl: string,
+    settings: Record<string, unknown> = { tariffCode: 137, shipmentPoint: 'MSK005' },
+    credentials = keys,
+  ) =>
+    createAccount(
+      hub.db,
+      hub.masterKey!,
+      { channel: 'cdek', name: `CDEK ${servers.length}-${Math.random()}`, baseUrl, credentials, settings },
+      'test',
+    ).then((a) => a.id);
   const ctx = (id = accountId) => connectorContextFor(hub, id);
 
   beforeAll(async () => {
@@ -113,8 +135,14 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
 
   it('checks the keys with a token, which it keeps in the account’s state and reuses', async () => {
     const c = await ctx();
-    expect(await cdekConnector.validate(c)).toEqual({ ok: true, details: 'CDEK gave a token for order:all payment:all' });
-    expect(await c.loadState()).toMatchObject({ accessToken: expect.stringMatching(/\./), accessTokenExpiresAt: expect.any(Number) });
+    expect(await cdekConnector.validate(c)).toEqual({
+      ok: true,
+      details: 'CDEK gave a token for order:all payment:all',
+    });
+    expect(await c.loadState()).toMatchObject({
+      accessToken: expect.stringMatching(/\./),
+      accessTokenExpiresAt: expect.any(Number),
+    });
     const from = sim.log.length;
     expect(await cdek.findOrder(c, 'OZ-NOTHING-YET')).toBeNull();
     expect(await cdek.findOrder(await ctx(), 'OZ-NOTHING-YET')).toBeNull();
@@ -124,13 +152,22 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
   it('keeps the settings to one origin, and defaults the tariff', async () => {
     const id = await account(mainUrl, {});
     expect((await getAccount(hub.db, id)).settings).toEqual({ tariffCode: 136 });
-    await expect(account('http://127.0.0.1:1', { shipmentPoint: 'MSK005', fromLocation: { city: 'Москва', address: 'Ленинградский пр., 4' } })).rejects.toMatchObject({
+    await expect(
+      account('http://127.0.0.1:1', {
+        shipmentPoint: 'MSK005',
+        fromLocation: { city: 'Москва', address: 'Ленинградский пр., 4' },
+      }),
+    ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       message: expect.stringContaining('body.settings.fromLocation'),
     });
     // Without a shipment point or a sender address there is nowhere to start from: refused before anything is sent.
     const from = sim.log.length;
-    expect(await cdek.createOrder(await ctx(id), draft({ number: 'OZ-NO-ORIGIN' }))).toEqual({ state: 'invalid', uuid: null, errors: [expect.objectContaining({ code: 'SETTINGS_INCOMPLETE' })] });
+    expect(await cdek.createOrder(await ctx(id), draft({ number: 'OZ-NO-ORIGIN' }))).toEqual({
+      state: 'invalid',
+      uuid: null,
+      errors: [expect.objectContaining({ code: 'SETTINGS_INCOMPLETE' })],
+    });
     expect(sim.log.length).toBe(from);
   });
 
@@ -153,14 +190,25 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
       shipment_point: 'MSK005',
       to_location: { city: 'Новосибирск', address: 'ул. Блюхера, 32', postal_code: '630073', country_code: 'RU' },
       recipient: { name: 'Анна Петрова', phones: [{ number: '+7 913 463-72-28' }] },
-      packages: [{ weight: 1200, length: 20, width: 15, height: 10, items: [{ ware_key: 'SKU-1', cost: 450.5, payment: { value: 0 }, amount: 2, weight: 600 }] }],
+      packages: [
+        {
+          weight: 1200,
+          length: 20,
+          width: 15,
+          height: 10,
+          items: [{ ware_key: 'SKU-1', cost: 450.5, payment: { value: 0 }, amount: 2, weight: 600 }],
+        },
+      ],
     });
     sim.state.advance(uuid, 'DELIVERED', { city: 'Новосибирск' });
     expect(await cdek.orderState(await ctx(), uuid)).toMatchObject({ state: 'made', status: 'DELIVERED' });
   });
 
   it('finds the order by our number after it was made, so a retry makes no second one; a create retried after a lost answer settles on the first', async () => {
-    expect(await cdek.findOrder(await ctx(), 'OZ-12345678-0001-1')).toMatchObject({ state: 'made', trackingNumber: sim.state.orderByNumber('OZ-12345678-0001-1')!.cdekNumber });
+    expect(await cdek.findOrder(await ctx(), 'OZ-12345678-0001-1')).toMatchObject({
+      state: 'made',
+      trackingNumber: sim.state.orderByNumber('OZ-12345678-0001-1')!.cdekNumber,
+    });
     const first = sim.state.orderByNumber('OZ-12345678-0001-1')!;
     // The answer to the first create was lost and the flow sent it again: CDEK refuses the number, and the state is the first order's.
     const again = await cdek.createOrder(await ctx(), draft());
@@ -171,8 +219,14 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
   });
 
   it('hands over CDEK’s own refusal of a city it does not serve, and of an address without a house', async () => {
-    const far = await cdek.createOrder(await ctx(), draft({ number: 'OZ-FAR-1', address: { countryCode: 'RU', city: 'Певек', address: 'ул. Обручева, 1' } }));
-    const vague = await cdek.createOrder(await ctx(), draft({ number: 'OZ-VAGUE-1', address: { countryCode: 'RU', city: 'Новосибирск', address: 'Блюхера' } }));
+    const far = await cdek.createOrder(
+      await ctx(),
+      draft({ number: 'OZ-FAR-1', address: { countryCode: 'RU', city: 'Певек', address: 'ул. Обручева, 1' } }),
+    );
+    const vague = await cdek.createOrder(
+      await ctx(),
+      draft({ number: 'OZ-VAGUE-1', address: { countryCode: 'RU', city: 'Новосибирск', address: 'Блюхера' } }),
+    );
     sim.state.process();
     const uuidOf = (s: unknown) => (s as { uuid: string }).uuid;
     expect(await cdek.orderState(await ctx(), uuidOf(far))).toEqual({
@@ -180,13 +234,19 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
       uuid: uuidOf(far),
       errors: [{ code: 'v2_entity_invalid', message: 'СДЭК не доставляет в населённый пункт «Певек» (to_location)' }],
     });
-    expect(await cdek.orderState(await ctx(), uuidOf(vague))).toMatchObject({ state: 'invalid', errors: [{ message: expect.stringContaining('укажите улицу и дом') }] });
+    expect(await cdek.orderState(await ctx(), uuidOf(vague))).toMatchObject({
+      state: 'invalid',
+      errors: [{ message: expect.stringContaining('укажите улицу и дом') }],
+    });
     // The refused order is what a lookup of its number finds: the flow knows it failed and may send a fixed one.
     expect(await cdek.findOrder(await ctx(), 'OZ-FAR-1')).toMatchObject({ state: 'invalid', uuid: uuidOf(far) });
   });
 
   it('delivers to a pick-up point, and asks for the receipt: pending, then ready with the PDF’s url', async () => {
-    const made = await cdek.createOrder(await ctx(), draft({ number: 'OZ-POINT-1', address: null, deliveryPoint: 'NSK12' }));
+    const made = await cdek.createOrder(
+      await ctx(),
+      draft({ number: 'OZ-POINT-1', address: null, deliveryPoint: 'NSK12' }),
+    );
     sim.state.process();
     const uuid = (made as { uuid: string }).uuid;
     expect(sim.state.order(uuid)!.body).toMatchObject({ delivery_point: 'NSK12' });
@@ -198,12 +258,18 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
     const ready = await cdek.waybillState(await ctx(), waybill);
     expect(ready).toEqual({ state: 'ready', uuid: waybill, url: `${mainUrl}/v2/print/orders/${waybill}.pdf` });
     // The PDF takes the bearer token, like every call.
-    const pdf = await cdekRequest<string>(await ctx(), { method: 'GET', path: new URL((ready as { url: string }).url).pathname });
+    const pdf = await cdekRequest<string>(await ctx(), {
+      method: 'GET',
+      path: new URL((ready as { url: string }).url).pathname,
+    });
     expect(pdf.body.startsWith('%PDF-')).toBe(true);
 
     const early = await cdek.requestWaybill(await ctx(), '00000000-0000-4000-8000-000000000000');
     sim.state.process();
-    expect(await cdek.waybillState(await ctx(), (early as { uuid: string }).uuid)).toEqual({ state: 'invalid', errors: [expect.objectContaining({ code: 'v2_order_not_found' })] });
+    expect(await cdek.waybillState(await ctx(), (early as { uuid: string }).uuid)).toEqual({
+      state: 'invalid',
+      errors: [expect.objectContaining({ code: 'v2_order_not_found' })],
+    });
   });
 
   it('renews an expired token once, and goes on', async () => {
@@ -230,7 +296,9 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
       const order = sim.state.orderByNumber('OZ-POINT-1')!;
       sim.state.advance(order.uuid, 'ACCEPTED_AT_PICK_UP_POINT', { city: 'Новосибирск' });
       await sim.state.webhooksSent();
-      expect(received.map((body) => cdek.parseWebhook!(body))).toEqual([{ number: 'OZ-POINT-1', uuid: order.uuid, status: 'ACCEPTED_AT_PICK_UP_POINT' }]);
+      expect(received.map((body) => cdek.parseWebhook!(body))).toEqual([
+        { number: 'OZ-POINT-1', uuid: order.uuid, status: 'ACCEPTED_AT_PICK_UP_POINT' },
+      ]);
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
@@ -245,16 +313,30 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
   describe('when things go wrong', () => {
     let roughAccount: number;
     beforeAll(async () => {
-      roughAccount = await account(roughUrl, { tariffCode: 136, fromLocation: { city: 'Москва', address: 'Ленинградский пр., 4', postalCode: '125040' } });
+      roughAccount = await account(roughUrl, {
+        tariffCode: 136,
+        fromLocation: { city: 'Москва', address: 'Ленинградский пр., 4', postalCode: '125040' },
+      });
     });
     const roughCtx = () => ctx(roughAccount);
 
     it('turns a static refusal into an invalid order naming CDEK’s field, with nothing made', async () => {
       const refused = await cdek.createOrder(await roughCtx(), draft({ number: 'OZ-HEAVY-0', weightGrams: 0 }));
-      expect(refused).toEqual({ state: 'invalid', uuid: null, errors: [expect.objectContaining({ code: 'v2_invalid_format', message: expect.stringContaining('packages[0].weight') })] });
+      expect(refused).toEqual({
+        state: 'invalid',
+        uuid: null,
+        errors: [
+          expect.objectContaining({
+            code: 'v2_invalid_format',
+            message: expect.stringContaining('packages[0].weight'),
+          }),
+        ],
+      });
       expect(rough.state.orders()).toHaveLength(0);
       const ok = await cdek.createOrder(await roughCtx(), draft({ number: 'OZ-COURIER-1' }));
-      expect(rough.state.order((ok as { uuid: string }).uuid)!.body).toMatchObject({ from_location: { city: 'Москва', postal_code: '125040', country_code: 'RU' } });
+      expect(rough.state.order((ok as { uuid: string }).uuid)!.body).toMatchObject({
+        from_location: { city: 'Москва', postal_code: '125040', country_code: 'RU' },
+      });
       rough.state.process();
     });
 
@@ -265,7 +347,11 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
       rough.faults.next('500', 1, ['/v2/orders']);
       const error = await cdek.createOrder(await roughCtx(), draft({ number: 'OZ-LOST-1' })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChannelHttpError);
-      expect(error).toMatchObject({ status: 500, retryable: true, message: expect.stringContaining('v2_internal_error: Internal server error') });
+      expect(error).toMatchObject({
+        status: 500,
+        retryable: true,
+        message: expect.stringContaining('v2_internal_error: Internal server error'),
+      });
       // Nothing was made: the flow's retry looks the number up and sends it again.
       expect(await cdek.findOrder(await roughCtx(), 'OZ-LOST-1')).toBeNull();
     });
@@ -273,11 +359,15 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
     it('fails an answer of an unexpected shape with an error naming the field, and goes on after it', async () => {
       const uuid = rough.state.orderByNumber('OZ-COURIER-1')!.uuid;
       rough.malformNext({ path: '/v2/orders/', field: 'requests.0.state', value: 42 });
-      await expect(cdek.orderState(await roughCtx(), uuid)).rejects.toThrow(/CDEK answered GET \/v2\/orders\/\{uuid\} in an unexpected shape: requests\[0\]\.state: /);
+      await expect(cdek.orderState(await roughCtx(), uuid)).rejects.toThrow(
+        /CDEK answered GET \/v2\/orders\/\{uuid\} in an unexpected shape: requests\[0\]\.state: /,
+      );
       rough.malformNext({ path: '/v2/print/orders', field: 'entity.uuid' });
       await expect(cdek.requestWaybill(await roughCtx(), uuid)).rejects.toThrow(/entity\.uuid: /);
       rough.malformNext({ path: '/v2/oauth/token', field: 'access_token', value: null });
-      await expect(cdekConnector.validate(await roughCtx())).rejects.toThrow(/oauth\/token in an unexpected shape: access_token/);
+      await expect(cdekConnector.validate(await roughCtx())).rejects.toThrow(
+        /oauth\/token in an unexpected shape: access_token/,
+      );
       expect(await cdek.orderState(await roughCtx(), uuid)).toMatchObject({ state: 'made' });
     });
 
@@ -289,7 +379,9 @@ describeEachDatabase('CDEK delivery against the simulator', (t) => {
       rough.state.expireTokens();
       const from = rough.log.length;
       const c = await ctx(refusedAccount);
-      await expect(guardCredentials(hub, refusedAccount, () => cdek.findOrder(c, 'OZ-COURIER-1'))).rejects.toThrow(CredentialsRejected);
+      await expect(guardCredentials(hub, refusedAccount, () => cdek.findOrder(c, 'OZ-COURIER-1'))).rejects.toThrow(
+        CredentialsRejected,
+      );
       expect(calls(rough, from)).toEqual(['401 GET /v2/orders', '200 POST /v2/oauth/token', '401 GET /v2/orders']);
       expect(await getAccount(hub.db, refusedAccount)).toMatchObject({
         status: 'needs_reauth',

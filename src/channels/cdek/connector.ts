@@ -13,7 +13,11 @@ const location = z.object({
   city: z.string().trim().min(1).max(255),
   address: z.string().trim().min(1).max(255),
   postalCode: z.string().trim().min(1).max(20).optional(),
-  countryCode: z.string().trim().regex(/^[A-Z]{2}$/, 'two capital letters (ISO 3166-1 alpha-2)').optional(),
+  countryCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, 'two capital letters (ISO 3166-1 alpha-2)')
+    .optional(),
 });
 
 const settingsSchema = z
@@ -27,7 +31,10 @@ const settingsSchema = z
     /** The sender on the waybill; CDEK takes the contract's when absent. */
     sender: z.object({ name: z.string().trim().min(1).max(255), phone: z.string().trim().min(5).max(30) }).optional(),
   })
-  .refine((s) => !(s.shipmentPoint && s.fromLocation), { message: 'a shipment point or a sender address, not both (CDEK refuses both)', path: ['fromLocation'] });
+  .refine((s) => !(s.shipmentPoint && s.fromLocation), {
+    message: 'a shipment point or a sender address, not both (CDEK refuses both)',
+    path: ['fromLocation'],
+  });
 
 export type CdekSettings = z.infer<typeof settingsSchema>;
 

@@ -3,7 +3,15 @@ import type { ConnectorContext } from '../core/connector.ts';
 import type { DeliveryDraft, DeliveryRequestState, DeliveryService, WaybillState } from '../core/delivery.ts';
 import { cdekRequest } from './auth.ts';
 import { cdekSettings, type CdekSettings } from './connector.ts';
-import { createdAnswer, describeIssues, orderAnswer, orderStatusWebhook, printAnswer, refusalProblems, type CdekProblem } from './types.ts';
+import {
+  createdAnswer,
+  describeIssues,
+  orderAnswer,
+  orderStatusWebhook,
+  printAnswer,
+  refusalProblems,
+  type CdekProblem,
+} from './types.ts';
 
 /**
  * Sklad's delivery orders as CDEK orders (CONTRACT.md §2–§7): one e-shop order per package
@@ -35,13 +43,28 @@ const phones = (phone: string) => [{ number: phone.trim() }];
 function origin(settings: CdekSettings) {
   if (settings.shipmentPoint) return { shipment_point: settings.shipmentPoint };
   const from = settings.fromLocation!;
-  return { from_location: { city: from.city, address: from.address, postal_code: from.postalCode, country_code: from.countryCode ?? 'RU' } };
+  return {
+    from_location: {
+      city: from.city,
+      address: from.address,
+      postal_code: from.postalCode,
+      country_code: from.countryCode ?? 'RU',
+    },
+  };
 }
 
 function destination(draft: DeliveryDraft) {
   if (draft.deliveryPoint) return { delivery_point: draft.deliveryPoint };
   const to = draft.address!;
-  return { to_location: { city: to.city, address: to.address, postal_code: to.postalCode ?? undefined, region: to.region ?? undefined, country_code: to.countryCode } };
+  return {
+    to_location: {
+      city: to.city,
+      address: to.address,
+      postal_code: to.postalCode ?? undefined,
+      region: to.region ?? undefined,
+      country_code: to.countryCode,
+    },
+  };
 }
 
 /** §3: one package per draft; the goods per unit, declared in rubles. */
@@ -55,7 +78,11 @@ function orderBody(draft: DeliveryDraft, settings: CdekSettings) {
     ...origin(settings),
     ...destination(draft),
     sender: settings.sender && { name: settings.sender.name, phones: phones(settings.sender.phone) },
-    recipient: { name: draft.recipient.name.trim(), phones: phones(draft.recipient.phone), email: draft.recipient.email ?? undefined },
+    recipient: {
+      name: draft.recipient.name.trim(),
+      phones: phones(draft.recipient.phone),
+      email: draft.recipient.email ?? undefined,
+    },
     packages: [
       {
         number: draft.number,
@@ -83,19 +110,33 @@ type OrderAnswer = z.infer<typeof orderAnswer>;
 
 /** The newest status: by its time, the first of equals (the sample lists them newest first). */
 const latestStatus = (statuses: OrderAnswer['entity']['statuses']) =>
-  statuses.reduce<(typeof statuses)[number] | null>((best, s) => (!best || Date.parse(s.date_time) > Date.parse(best.date_time) ? s : best), null)?.code ?? null;
+  statuses.reduce<(typeof statuses)[number] | null>(
+    (best, s) => (!best || Date.parse(s.date_time) > Date.parse(best.date_time) ? s : best),
+    null,
+  )?.code ?? null;
 
 function stateOf(answer: OrderAnswer): DeliveryRequestState {
   const { uuid } = answer.entity;
   const request = answer.requests.find((r) => r.type === 'CREATE') ?? answer.requests[0];
   if (request.state === 'INVALID') return { state: 'invalid', uuid, errors: request.errors ?? [] };
-  if (request.state === 'SUCCESSFUL') return { state: 'made', uuid, trackingNumber: answer.entity.cdek_number ?? null, status: latestStatus(answer.entity.statuses) };
+  if (request.state === 'SUCCESSFUL')
+    return {
+      state: 'made',
+      uuid,
+      trackingNumber: answer.entity.cdek_number ?? null,
+      status: latestStatus(answer.entity.statuses),
+    };
   return { state: 'pending', uuid };
 }
 
 async function findOrder(ctx: ConnectorContext, number: string): Promise<DeliveryRequestState | null> {
   // §4: with several orders under the number, CDEK answers the newest.
-  const res = await cdekRequest(ctx, { method: 'GET', path: '/v2/orders', query: { im_number: number }, accept: [404] });
+  const res = await cdekRequest(ctx, {
+    method: 'GET',
+    path: '/v2/orders',
+    query: { im_number: number },
+    accept: [404],
+  });
   if (res.status === 404) return null;
   return stateOf(parseAnswer(orderAnswer, res.body, 'GET /v2/orders?im_number'));
 }
@@ -116,10 +157,25 @@ async function orderState(ctx: ConnectorContext, uuid: string): Promise<Delivery
 async function createOrder(ctx: ConnectorContext, draft: DeliveryDraft): Promise<DeliveryRequestState> {
   const settings = cdekSettings(ctx);
   if (!settings.shipmentPoint && !settings.fromLocation) {
-    return { state: 'invalid', uuid: null, errors: [{ code: 'SETTINGS_INCOMPLETE', message: 'The CDEK account has neither a shipment point nor a sender address in its settings' }] };
+    return {
+      state: 'invalid',
+      uuid: null,
+      errors: [
+        {
+          code: 'SETTINGS_INCOMPLETE',
+          message: 'The CDEK account has neither a shipment point nor a sender address in its settings',
+        },
+      ],
+    };
   }
   // Sent once: a lost answer is settled by the flow's lookup of the number, not by sending again.
-  const res = await cdekRequest(ctx, { method: 'POST', path: '/v2/orders', body: orderBody(draft, settings), accept: [400], attempts: 1 });
+  const res = await cdekRequest(ctx, {
+    method: 'POST',
+    path: '/v2/orders',
+    body: orderBody(draft, settings),
+    accept: [400],
+    attempts: 1,
+  });
   if (res.status === 400) return { state: 'invalid', uuid: null, errors: problemsOf(res.body, 400) };
   const answer = parseAnswer(createdAnswer, res.body, 'POST /v2/orders');
   const request = answer.requests[0];
@@ -129,7 +185,12 @@ async function createOrder(ctx: ConnectorContext, draft: DeliveryDraft): Promise
 
 async function requestWaybill(ctx: ConnectorContext, orderUuid: string): Promise<WaybillState> {
   // §6: two copies a page, as CDEK recommends. Retried like a read: a second print job of the same order does no harm.
-  const res = await cdekRequest(ctx, { method: 'POST', path: '/v2/print/orders', body: { orders: [{ order_uuid: orderUuid }], copy_count: 2 }, accept: [400] });
+  const res = await cdekRequest(ctx, {
+    method: 'POST',
+    path: '/v2/print/orders',
+    body: { orders: [{ order_uuid: orderUuid }], copy_count: 2 },
+    accept: [400],
+  });
   if (res.status === 400) return { state: 'invalid', errors: problemsOf(res.body, 400) };
   const answer = parseAnswer(createdAnswer, res.body, 'POST /v2/print/orders');
   if (answer.requests[0].state === 'INVALID') return { state: 'invalid', errors: answer.requests[0].errors ?? [] };
@@ -137,7 +198,11 @@ async function requestWaybill(ctx: ConnectorContext, orderUuid: string): Promise
 }
 
 async function waybillState(ctx: ConnectorContext, waybillUuid: string): Promise<WaybillState> {
-  const res = await cdekRequest(ctx, { method: 'GET', path: `/v2/print/orders/${encodeURIComponent(waybillUuid)}`, accept: [404] });
+  const res = await cdekRequest(ctx, {
+    method: 'GET',
+    path: `/v2/print/orders/${encodeURIComponent(waybillUuid)}`,
+    accept: [404],
+  });
   if (res.status === 404) return { state: 'invalid', errors: problemsOf(res.body, 404) };
   const { entity, requests } = parseAnswer(printAnswer, res.body, 'GET /v2/print/orders/{uuid}');
   // §6: the url appears once the form is made; it needs the bearer token and lives about an hour.
@@ -145,7 +210,9 @@ async function waybillState(ctx: ConnectorContext, waybillUuid: string): Promise
   const refused = requests.find((r) => r.state === 'INVALID');
   const invalidStatus = entity.statuses.find((s) => s.code === 'INVALID');
   if (refused || invalidStatus) {
-    const errors = refused?.errors?.length ? refused.errors : [{ code: 'INVALID', message: invalidStatus?.name ?? 'CDEK could not make the receipt' }];
+    const errors = refused?.errors?.length
+      ? refused.errors
+      : [{ code: 'INVALID', message: invalidStatus?.name ?? 'CDEK could not make the receipt' }];
     return { state: 'invalid', errors };
   }
   return { state: 'pending', uuid: entity.uuid };
@@ -162,26 +229,33 @@ const positiveInt = (value: number) => Number.isInteger(value) && value > 0;
 function check(draft: DeliveryDraft): { field: string; reason: string }[] {
   const problems: { field: string; reason: string }[] = [];
   const add = (field: string, reason: string) => void problems.push({ field, reason });
-  if (!ORDER_NUMBER.test(draft.number)) add('number', 'CDEK takes at most 40 ASCII letters, digits and special characters, no spaces');
+  if (!ORDER_NUMBER.test(draft.number))
+    add('number', 'CDEK takes at most 40 ASCII letters, digits and special characters, no spaces');
   if (!draft.recipient.name?.trim()) add('recipient.name', 'the recipient’s name is missing');
-  if ((draft.recipient.phone ?? '').replace(/\D/g, '').length < 10) add('recipient.phone', 'a phone number of at least 10 digits is needed to reach the recipient');
+  if ((draft.recipient.phone ?? '').replace(/\D/g, '').length < 10)
+    add('recipient.phone', 'a phone number of at least 10 digits is needed to reach the recipient');
   if (!draft.deliveryPoint && !draft.address) add('address', 'a pick-up point or an address to deliver to is needed');
   if (draft.address && !draft.deliveryPoint) {
     const { city, address, countryCode } = draft.address;
     if (!city?.trim()) add('address.city', 'the city is missing');
     if (!address?.trim()) add('address.address', 'the street address is missing');
-    else if (!/\p{L}{2,}/u.test(address) || !/\d/.test(address)) add('address.address', 'the address needs a street and a house number');
-    if (!/^[A-Z]{2}$/.test(countryCode ?? '')) add('address.countryCode', 'two capital letters (ISO 3166-1 alpha-2), e.g. RU');
+    else if (!/\p{L}{2,}/u.test(address) || !/\d/.test(address))
+      add('address.address', 'the address needs a street and a house number');
+    if (!/^[A-Z]{2}$/.test(countryCode ?? ''))
+      add('address.countryCode', 'two capital letters (ISO 3166-1 alpha-2), e.g. RU');
   }
   if (!positiveInt(draft.weightGrams)) add('weightGrams', 'the package’s weight in whole grams, more than 0');
-  for (const side of ['lengthCm', 'widthCm', 'heightCm'] as const) if (!positiveInt(draft[side])) add(side, 'the package’s size in whole centimetres, more than 0');
+  for (const side of ['lengthCm', 'widthCm', 'heightCm'] as const)
+    if (!positiveInt(draft[side])) add(side, 'the package’s size in whole centimetres, more than 0');
   if (!draft.items.length) add('items', 'an e-shop order lists the goods in the package');
   for (const [i, item] of draft.items.entries()) {
     if (!item.sku?.trim()) add(`items[${i}].sku`, 'the article is missing');
     if (!item.name?.trim()) add(`items[${i}].name`, 'the name is missing');
     if (!positiveInt(item.quantity)) add(`items[${i}].quantity`, 'a whole number of units, more than 0');
-    if (!Number.isInteger(item.costMinor) || item.costMinor < 0) add(`items[${i}].costMinor`, 'the declared value per unit in kopecks, 0 or more');
-    if (!positiveInt(item.weightGrams)) add(`items[${i}].weightGrams`, 'the weight per unit in whole grams, more than 0');
+    if (!Number.isInteger(item.costMinor) || item.costMinor < 0)
+      add(`items[${i}].costMinor`, 'the declared value per unit in kopecks, 0 or more');
+    if (!positiveInt(item.weightGrams))
+      add(`items[${i}].weightGrams`, 'the weight per unit in whole grams, more than 0');
   }
   // Declared values go to CDEK in rubles.
   if (draft.currency !== 'RUB') add('currency', `CDEK takes declared values in rubles, not ${draft.currency}`);
@@ -193,7 +267,19 @@ function check(draft: DeliveryDraft): { field: string; reason: string }[] {
 function parseWebhook(body: unknown): { number: string | null; uuid: string; status: string } | null {
   const parsed = orderStatusWebhook.safeParse(body);
   if (!parsed.success) return null;
-  return { number: parsed.data.attributes.number ?? null, uuid: parsed.data.uuid, status: parsed.data.attributes.status_code };
+  return {
+    number: parsed.data.attributes.number ?? null,
+    uuid: parsed.data.uuid,
+    status: parsed.data.attributes.status_code,
+  };
 }
 
-export const cdekDelivery: DeliveryService = { findOrder, createOrder, orderState, requestWaybill, waybillState, check, parseWebhook };
+export const cdekDelivery: DeliveryService = {
+  findOrder,
+  createOrder,
+  orderState,
+  requestWaybill,
+  waybillState,
+  check,
+  parseWebhook,
+};

@@ -28,7 +28,10 @@ export const cdekModule: ChannelModule = {
     {
       key: 'tariffCode',
       label: { ru: 'Код тарифа', en: 'Tariff code' },
-      help: { ru: 'Тариф СДЭК для заказов; по умолчанию 136 (посылка склад–склад)', en: 'The CDEK tariff of the orders; 136 (parcel office–office) when not set' },
+      help: {
+        ru: 'Тариф СДЭК для заказов; по умолчанию 136 (посылка склад–склад)',
+        en: 'The CDEK tariff of the orders; 136 (parcel office–office) when not set',
+      },
     },
     {
       key: 'shipmentPoint',
@@ -41,12 +44,18 @@ export const cdekModule: ChannelModule = {
     {
       key: 'fromLocation',
       label: { ru: 'Адрес отправителя', en: 'Sender address' },
-      help: { ru: 'Откуда курьер СДЭК забирает посылки: город, адрес, индекс, код страны', en: 'Where a CDEK courier collects parcels: city, address, postal code, country code' },
+      help: {
+        ru: 'Откуда курьер СДЭК забирает посылки: город, адрес, индекс, код страны',
+        en: 'Where a CDEK courier collects parcels: city, address, postal code, country code',
+      },
     },
     {
       key: 'sender',
       label: { ru: 'Отправитель', en: 'Sender' },
-      help: { ru: 'Имя и телефон отправителя в накладной; без них — из договора со СДЭК', en: 'The sender’s name and phone on the waybill; the contract’s when not set' },
+      help: {
+        ru: 'Имя и телефон отправителя в накладной; без них — из договора со СДЭК',
+        en: 'The sender’s name and phone on the waybill; the contract’s when not set',
+      },
     },
   ],
   // A 401 renews the token first: only a refused renewal, or a 401 right after one, is a refusal.

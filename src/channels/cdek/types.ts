@@ -6,11 +6,19 @@ import { z } from 'zod';
  */
 
 /** §1: the client-credentials token. */
-export const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.number().int().nonnegative(), scope: z.string().optional() });
+export const tokenAnswer = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.number().int().nonnegative(),
+  scope: z.string().optional(),
+});
 
 const problem = z.object({ code: z.string(), message: z.string().default('') });
 /** §2: one request on an entity; its state says whether CDEK has checked it yet. */
-const request = z.object({ type: z.string(), state: z.enum(['ACCEPTED', 'WAITING', 'SUCCESSFUL', 'INVALID']), errors: z.array(problem).optional() });
+const request = z.object({
+  type: z.string(),
+  state: z.enum(['ACCEPTED', 'WAITING', 'SUCCESSFUL', 'INVALID']),
+  errors: z.array(problem).optional(),
+});
 const requests = z.array(request).min(1);
 
 export type CdekProblem = z.infer<typeof problem>;
@@ -31,12 +39,19 @@ export const orderAnswer = z.object({
 
 /** §6: a print job; the `url` of the PDF once it is formed. */
 export const printAnswer = z.object({
-  entity: z.object({ uuid: z.string().min(1), url: z.url().optional(), statuses: z.array(z.object({ code: z.string(), name: z.string().optional() })).default([]) }),
+  entity: z.object({
+    uuid: z.string().min(1),
+    url: z.url().optional(),
+    statuses: z.array(z.object({ code: z.string(), name: z.string().optional() })).default([]),
+  }),
   requests,
 });
 
 /** §8: a refusal: the envelope's requests with their errors (an OAuth server's `error_description` too). */
-const refusalBody = z.union([z.object({ requests: z.array(z.object({ errors: z.array(problem).optional() })) }), z.object({ error: z.string(), error_description: z.string().optional() })]);
+const refusalBody = z.union([
+  z.object({ requests: z.array(z.object({ errors: z.array(problem).optional() })) }),
+  z.object({ error: z.string(), error_description: z.string().optional() }),
+]);
 
 /** The errors of a refusal, or none when the body is not CDEK's. */
 export function refusalProblems(body: unknown): CdekProblem[] {
@@ -63,6 +78,9 @@ export const orderStatusWebhook = z.object({
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(root)'}: ${i.message}`)
+    .map(
+      (i) =>
+        `${i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(root)'}: ${i.message}`,
+    )
     .join('; ');
 }

@@ -15,7 +15,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const capture = () => {
   const lines: string[] = [];
-  const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const logger = pino(
+    { level: 'info' },
+    new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }),
+  );
   return { lines, logger };
 };
 
@@ -36,9 +39,18 @@ it('the first embedded start makes a master key, keeps it beside the data (0600)
 
 it('with DATABASE_URL the key must be given; a given key is used as it is', () => {
   const { logger } = capture();
-  expect(() => loadMasterKey(loadConfig({ SKLAD_DATA_DIR: dir, DATABASE_URL: 'postgres://x@127.0.0.1/db' } as NodeJS.ProcessEnv), logger)).toThrow(/SKLAD_MASTER_KEY is not set/);
+  expect(() =>
+    loadMasterKey(
+      loadConfig({ SKLAD_DATA_DIR: dir, DATABASE_URL: 'postgres://x@127.0.0.1/db' } as NodeJS.ProcessEnv),
+      logger,
+    ),
+  ).toThrow(/SKLAD_MASTER_KEY is not set/);
   const given = Buffer.alloc(32, 3);
-  const config = loadConfig({ SKLAD_DATA_DIR: dir, DATABASE_URL: 'postgres://x@127.0.0.1/db', SKLAD_MASTER_KEY: given.toString('base64') } as NodeJS.ProcessEnv);
+  const config = loadConfig({
+    SKLAD_DATA_DIR: dir,
+    DATABASE_URL: 'postgres://x@127.0.0.1/db',
+    SKLAD_MASTER_KEY: given.toString('base64'),
+  } as NodeJS.ProcessEnv);
   expect(loadMasterKey(config, logger).equals(given)).toBe(true);
   expect(() => loadMasterKey({ ...config, SKLAD_MASTER_KEY: 'c2hvcnQ=' }, logger)).toThrow(/32 bytes/);
 });

@@ -54,7 +54,8 @@ const viewColumns = sql`id, channel, name, base_url, status, status_reason, cred
   iso(validated_at) as validated_at, iso(created_at) as created_at, iso(updated_at) as updated_at`;
 
 export function requireMasterKey(masterKey: Buffer | undefined): Buffer {
-  if (!masterKey) throw new DomainError('MASTER_KEY_MISSING', 'The master key is not loaded: set SKLAD_MASTER_KEY', 503);
+  if (!masterKey)
+    throw new DomainError('MASTER_KEY_MISSING', 'The master key is not loaded: set SKLAD_MASTER_KEY', 503);
   return masterKey;
 }
 
@@ -72,7 +73,10 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 
 const sealedCredentials = (masterKey: Buffer, credentials: Record<string, string>) => ({
   sealed: sealJson(masterKey, credentials),
-  fingerprint: fingerprint(masterKey, JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b)))),
+  fingerprint: fingerprint(
+    masterKey,
+    JSON.stringify(Object.entries(credentials).sort(([a], [b]) => a.localeCompare(b))),
+  ),
   masked: Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, maskSecret(String(v))])),
 });
 
@@ -92,38 +96,68 @@ function parseBaseUrl(value: string | null | undefined, fallback: string): strin
     return refuse('must be a URL, such as https://api.example.com');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('must be an http or https URL');
-  if (url.username || url.password) refuse('must not hold a user name or password: put credentials in the credentials fields, which are sealed');
-  if (url.search || url.hash) refuse('must not have a query or fragment (a token in it would be stored in clear): put credentials in the credentials fields');
+  if (url.username || url.password)
+    refuse('must not hold a user name or password: put credentials in the credentials fields, which are sealed');
+  if (url.search || url.hash)
+    refuse(
+      'must not have a query or fragment (a token in it would be stored in clear): put credentials in the credentials fields',
+    );
   return value;
 }
 
 const nameTaken = (channel: string, name: string, id?: number) =>
-  new DomainError('ACCOUNT_NAME_TAKEN', `A ${channel} account named "${name}" exists already`, 409, { id, channel, name });
+  new DomainError('ACCOUNT_NAME_TAKEN', `A ${channel} account named "${name}" exists already`, 409, {
+    id,
+    channel,
+    name,
+  });
 
-export async function createAccount(ex: Executor, masterKey: Buffer, input: AccountInput, actor: string): Promise<AccountView> {
+export async function createAccount(
+  ex: Executor,
+  masterKey: Buffer,
+  input: AccountInput,
+  actor: string,
+): Promise<AccountView> {
   const connector = requireConnector(input.channel);
   const credentials = parseWith(connector.credentialsSchema, input.credentials, 'body.credentials');
-  const settings = connector.settingsSchema ? parseWith(connector.settingsSchema, input.settings ?? {}, 'body.settings') : (input.settings ?? {});
+  const settings = connector.settingsSchema
+    ? parseWith(connector.settingsSchema, input.settings ?? {}, 'body.settings')
+    : (input.settings ?? {});
   const name = input.name.trim();
   const baseUrl = parseBaseUrl(input.baseUrl, connector.defaultBaseUrl);
   const sealed = sealedCredentials(masterKey, credentials);
-  const [taken] = await rows(ex, sql`select id from channel_accounts where channel = ${connector.channel} and lower(name) = lower(${name})`);
+  const [taken] = await rows(
+    ex,
+    sql`select id from channel_accounts where channel = ${connector.channel} and lower(name) = lower(${name})`,
+  );
   if (taken) throw nameTaken(connector.channel, name, taken.id as number);
   let created: AccountView;
   try {
-    [created] = await rows<AccountView>(ex, sql`
+    [created] = await rows<AccountView>(
+      ex,
+      sql`
       insert into channel_accounts (channel, name, base_url, credentials_sealed, credentials_fingerprint, credentials_masked, settings)
       values (${connector.channel}, ${name}, ${baseUrl}, ${sealed.sealed}, ${sealed.fingerprint},
               ${JSON.stringify(sealed.masked)}::jsonb, ${JSON.stringify(settings)}::jsonb)
-      returning ${viewColumns}`);
+      returning ${viewColumns}`,
+    );
   } catch (error) {
     // Two requests with one name at once: both passed the check above, the unique index lets one in.
     if (isUniqueViolation(error, 'channel_accounts_name')) throw nameTaken(connector.channel, name);
     throw error;
   }
   await recordOperation(ex, {
-    entityType: 'channel_account', entityId: created.id, action: 'create', actor,
-    changes: diffFields(null, created as unknown as Record<string, unknown>, ['channel', 'name', 'base_url', 'credentials', 'settings']),
+    entityType: 'channel_account',
+    entityId: created.id,
+    action: 'create',
+    actor,
+    changes: diffFields(null, created as unknown as Record<string, unknown>, [
+      'channel',
+      'name',
+      'base_url',
+      'credentials',
+      'settings',
+    ]),
   });
   return created;
 }
@@ -134,46 +168,77 @@ export async function getAccount(ex: Executor, id: number): Promise<AccountView>
   return account;
 }
 
-export async function listAccounts(ex: Executor, filter: { channel?: string; status?: AccountStatus } = {}): Promise<AccountView[]> {
-  return rows<AccountView>(ex, sql`
+export async function listAccounts(
+  ex: Executor,
+  filter: { channel?: string; status?: AccountStatus } = {},
+): Promise<AccountView[]> {
+  return rows<AccountView>(
+    ex,
+    sql`
     select ${viewColumns} from channel_accounts
      where (${filter.channel ?? null}::text is null or channel = ${filter.channel ?? null})
        and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
-     order by id`);
+     order by id`,
+  );
 }
 
-export async function updateAccount(ex: Executor, masterKey: Buffer, id: number, patch: AccountPatch, actor: string): Promise<AccountView> {
+export async function updateAccount(
+  ex: Executor,
+  masterKey: Buffer,
+  id: number,
+  patch: AccountPatch,
+  actor: string,
+): Promise<AccountView> {
   const before = await getAccount(ex, id);
   const connector = requireConnector(before.channel);
   const sets = [sql`updated_at = now()`];
   if (patch.name !== undefined) sets.push(sql`name = ${patch.name.trim()}`);
   if (patch.baseUrl !== undefined) sets.push(sql`base_url = ${parseBaseUrl(patch.baseUrl, connector.defaultBaseUrl)}`);
   if (patch.settings !== undefined) {
-    const settings = connector.settingsSchema ? parseWith(connector.settingsSchema, patch.settings, 'body.settings') : patch.settings;
+    const settings = connector.settingsSchema
+      ? parseWith(connector.settingsSchema, patch.settings, 'body.settings')
+      : patch.settings;
     sets.push(sql`settings = ${JSON.stringify(settings)}::jsonb`);
   }
   if (patch.credentials !== undefined) {
-    const sealed = sealedCredentials(masterKey, parseWith(connector.credentialsSchema, patch.credentials, 'body.credentials'));
+    const sealed = sealedCredentials(
+      masterKey,
+      parseWith(connector.credentialsSchema, patch.credentials, 'body.credentials'),
+    );
     sets.push(sql`credentials_sealed = ${sealed.sealed}, credentials_fingerprint = ${sealed.fingerprint},
                   credentials_masked = ${JSON.stringify(sealed.masked)}::jsonb, state_sealed = null, validated_at = null`);
     // New keys are a fresh start: an account that needed them becomes active again.
-    if (before.status === 'needs_reauth' && patch.status === undefined) sets.push(sql`status = 'active', status_reason = null`);
+    if (before.status === 'needs_reauth' && patch.status === undefined)
+      sets.push(sql`status = 'active', status_reason = null`);
   }
   if (patch.status !== undefined) sets.push(sql`status = ${patch.status}, status_reason = null`);
   if (patch.name !== undefined) {
-    const [taken] = await rows(ex, sql`select id from channel_accounts where channel = ${before.channel} and lower(name) = lower(${patch.name.trim()}) and id <> ${id}`);
+    const [taken] = await rows(
+      ex,
+      sql`select id from channel_accounts where channel = ${before.channel} and lower(name) = lower(${patch.name.trim()}) and id <> ${id}`,
+    );
     if (taken) throw nameTaken(before.channel, patch.name.trim(), taken.id as number);
   }
   let after: AccountView;
   try {
-    [after] = await rows<AccountView>(ex, sql`update channel_accounts set ${sql.join(sets, sql`, `)} where id = ${id} returning ${viewColumns}`);
+    [after] = await rows<AccountView>(
+      ex,
+      sql`update channel_accounts set ${sql.join(sets, sql`, `)} where id = ${id} returning ${viewColumns}`,
+    );
   } catch (error) {
-    if (isUniqueViolation(error, 'channel_accounts_name') && patch.name !== undefined) throw nameTaken(before.channel, patch.name.trim());
+    if (isUniqueViolation(error, 'channel_accounts_name') && patch.name !== undefined)
+      throw nameTaken(before.channel, patch.name.trim());
     throw error;
   }
-  const changes = diffFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>, ['name', 'base_url', 'credentials', 'settings', 'status']);
-  if (patch.credentials !== undefined && !changes.credentials) changes.credentials = { before: before.credentials, after: after.credentials };
-  if (Object.keys(changes).length) await recordOperation(ex, { entityType: 'channel_account', entityId: id, action: 'update', actor, changes });
+  const changes = diffFields(
+    before as unknown as Record<string, unknown>,
+    after as unknown as Record<string, unknown>,
+    ['name', 'base_url', 'credentials', 'settings', 'status'],
+  );
+  if (patch.credentials !== undefined && !changes.credentials)
+    changes.credentials = { before: before.credentials, after: after.credentials };
+  if (Object.keys(changes).length)
+    await recordOperation(ex, { entityType: 'channel_account', entityId: id, action: 'update', actor, changes });
   return after;
 }
 
@@ -181,14 +246,29 @@ export async function deleteAccount(ex: Executor, id: number, actor: string): Pr
   const before = await getAccount(ex, id);
   await ex.execute(sql`delete from channel_accounts where id = ${id}`);
   await recordOperation(ex, {
-    entityType: 'channel_account', entityId: id, action: 'delete', actor,
+    entityType: 'channel_account',
+    entityId: id,
+    action: 'delete',
+    actor,
     changes: diffFields(before as unknown as Record<string, unknown>, null, ['channel', 'name', 'base_url']),
   });
 }
 
 /** The account as its connector sees it: credentials unsealed. Never log or return this. */
-export async function loadConnectorAccount(ex: Executor, masterKey: Buffer, id: number): Promise<ConnectorAccount & { status: AccountStatus }> {
-  const [row] = await rows<{ id: number; channel: string; name: string; base_url: string; credentials_sealed: string; settings: Record<string, unknown>; status: AccountStatus }>(
+export async function loadConnectorAccount(
+  ex: Executor,
+  masterKey: Buffer,
+  id: number,
+): Promise<ConnectorAccount & { status: AccountStatus }> {
+  const [row] = await rows<{
+    id: number;
+    channel: string;
+    name: string;
+    base_url: string;
+    credentials_sealed: string;
+    settings: Record<string, unknown>;
+    status: AccountStatus;
+  }>(
     ex,
     sql`select id, channel, name, base_url, credentials_sealed, settings, status from channel_accounts where id = ${id}`,
   );
@@ -205,31 +285,60 @@ export async function loadConnectorAccount(ex: Executor, masterKey: Buffer, id: 
 }
 
 /** Accounts whose credentials are the same as these (the same key added twice, or by two users). */
-export async function findAccountsByCredentials(ex: Executor, masterKey: Buffer, channel: string, credentials: Record<string, string>): Promise<number[]> {
+export async function findAccountsByCredentials(
+  ex: Executor,
+  masterKey: Buffer,
+  channel: string,
+  credentials: Record<string, string>,
+): Promise<number[]> {
   const { fingerprint: print } = sealedCredentials(masterKey, credentials);
-  const found = await rows<{ id: number }>(ex, sql`select id from channel_accounts where channel = ${channel} and credentials_fingerprint = ${print} order by id`);
+  const found = await rows<{ id: number }>(
+    ex,
+    sql`select id from channel_accounts where channel = ${channel} and credentials_fingerprint = ${print} order by id`,
+  );
   return found.map((r) => r.id);
 }
 
 export async function loadState<T>(ex: Executor, masterKey: Buffer, accountId: number): Promise<T | null> {
-  const [row] = await rows<{ state_sealed: string | null }>(ex, sql`select state_sealed from channel_accounts where id = ${accountId}`);
+  const [row] = await rows<{ state_sealed: string | null }>(
+    ex,
+    sql`select state_sealed from channel_accounts where id = ${accountId}`,
+  );
   return row?.state_sealed ? unsealJson<T>(masterKey, row.state_sealed) : null;
 }
 
-export async function saveState(ex: Executor, masterKey: Buffer, accountId: number, state: Record<string, unknown>): Promise<void> {
-  await ex.execute(sql`update channel_accounts set state_sealed = ${sealJson(masterKey, state)} where id = ${accountId}`);
+export async function saveState(
+  ex: Executor,
+  masterKey: Buffer,
+  accountId: number,
+  state: Record<string, unknown>,
+): Promise<void> {
+  await ex.execute(
+    sql`update channel_accounts set state_sealed = ${sealJson(masterKey, state)} where id = ${accountId}`,
+  );
 }
 
 /** Sets the account's status after a check or a rejected key (the engine stops its schedules separately). */
-export async function setAccountStatus(ex: Executor, accountId: number, status: AccountStatus, reason: string | null, actor: string) {
+export async function setAccountStatus(
+  ex: Executor,
+  accountId: number,
+  status: AccountStatus,
+  reason: string | null,
+  actor: string,
+) {
   const [before] = await rows<{ status: AccountStatus; status_reason: string | null }>(
     ex,
     sql`select status, status_reason from channel_accounts where id = ${accountId}`,
   );
   if (!before || (before.status === status && before.status_reason === reason)) return;
-  await ex.execute(sql`update channel_accounts set status = ${status}, status_reason = ${reason}, updated_at = now() where id = ${accountId}`);
+  await ex.execute(
+    sql`update channel_accounts set status = ${status}, status_reason = ${reason}, updated_at = now() where id = ${accountId}`,
+  );
   await recordOperation(ex, {
-    entityType: 'channel_account', entityId: accountId, action: 'status', actor,
+    entityType: 'channel_account',
+    entityId: accountId,
+    action: 'status',
+    actor,
     changes: diffFields(before, { status, status_reason: reason }, ['status', 'status_reason']),
   });
 }
@@ -246,6 +355,11 @@ export function requireActive(account: { id: number; status: AccountStatus; stat
   if (account.status === 'active') return;
   const reason = account.status_reason ?? null;
   throw account.status === 'needs_reauth'
-    ? new DomainError('ACCOUNT_NEEDS_REAUTH', `Account ${account.id} needs new credentials${reason ? `: ${reason}` : ''}`, 409, { account_id: account.id, reason })
+    ? new DomainError(
+        'ACCOUNT_NEEDS_REAUTH',
+        `Account ${account.id} needs new credentials${reason ? `: ${reason}` : ''}`,
+        409,
+        { account_id: account.id, reason },
+      )
     : new DomainError('ACCOUNT_DISABLED', `Account ${account.id} is disabled`, 409, { account_id: account.id });
 }

@@ -29,7 +29,9 @@ export interface ApiCallFilter {
 export async function listApiCalls(ex: Executor, f: ApiCallFilter): Promise<{ items: ApiCallView[]; total: number }> {
   const status = typeof f.status === 'number' ? f.status : null;
   const failedOnly = f.status === 'failed';
-  const items = await rows<ApiCallView & { total: number }>(ex, sql`
+  const items = await rows<ApiCallView & { total: number }>(
+    ex,
+    sql`
     select id, iso(at) as at, account_id, sync_run_id, method, url, status, duration_ms, request_bytes, response_bytes, error,
            count(*) over () as total
       from api_calls
@@ -37,7 +39,8 @@ export async function listApiCalls(ex: Executor, f: ApiCallFilter): Promise<{ it
        and (${f.syncRunId ?? null}::bigint is null or sync_run_id = ${f.syncRunId ?? null})
        and (${status}::int is null or status = ${status})
        and (not ${failedOnly} or error is not null or status >= 400 or status is null)
-     order by id desc limit ${f.limit} offset ${f.offset}`);
+     order by id desc limit ${f.limit} offset ${f.offset}`,
+  );
   return { items: items.map(({ total: _t, ...r }) => r), total: Number(items[0]?.total ?? 0) };
 }
 
@@ -51,10 +54,13 @@ export function apiCallsRetentionDays(env: NodeJS.ProcessEnv = process.env): num
 export async function deleteOldApiCalls(ex: Executor, days = apiCallsRetentionDays()): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const gone = await rows<{ id: number }>(ex, sql`
+    const gone = await rows<{ id: number }>(
+      ex,
+      sql`
       delete from api_calls where id in (
         select id from api_calls where at < now() - ${`${days} days`}::interval order by id limit 10000)
-      returning id`);
+      returning id`,
+    );
     deleted += gone.length;
     if (gone.length < 10_000) return deleted;
   }

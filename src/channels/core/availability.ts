@@ -17,18 +17,32 @@ export interface StockRule {
 }
 
 export async function getStockRule(ex: Executor, accountId: number): Promise<StockRule> {
-  const [rule] = await rows<StockRule>(ex, sql`
-    select to_jsonb(warehouse_ids) as warehouse_ids, safety_buffer, max_quantity from account_stock_rules where account_id = ${accountId}`);
+  const [rule] = await rows<StockRule>(
+    ex,
+    sql`
+    select to_jsonb(warehouse_ids) as warehouse_ids, safety_buffer, max_quantity from account_stock_rules where account_id = ${accountId}`,
+  );
   return rule ?? { warehouse_ids: [], safety_buffer: 0, max_quantity: null };
 }
 
 /** Sets the rule and marks every matched listing of the account for a push (their quantities may change). */
-export async function setStockRule(ex: Executor, accountId: number, rule: StockRule, actor: string): Promise<StockRule> {
+export async function setStockRule(
+  ex: Executor,
+  accountId: number,
+  rule: StockRule,
+  actor: string,
+): Promise<StockRule> {
   const ids = [...new Set(rule.warehouse_ids)];
   if (ids.length) {
-    const known = await rows<{ id: number; kind: string }>(ex, sql`select id, kind from warehouses where id = any(${sql.param(ids)}::bigint[])`);
+    const known = await rows<{ id: number; kind: string }>(
+      ex,
+      sql`select id, kind from warehouses where id = any(${sql.param(ids)}::bigint[])`,
+    );
     const missing = ids.filter((id) => !known.some((w) => w.id === id));
-    if (missing.length) throw new DomainError('WAREHOUSE_NOT_FOUND', `No warehouse ${missing.join(', ')}`, 422, { warehouse_ids: missing });
+    if (missing.length)
+      throw new DomainError('WAREHOUSE_NOT_FOUND', `No warehouse ${missing.join(', ')}`, 422, {
+        warehouse_ids: missing,
+      });
   }
   const before = await getStockRule(ex, accountId);
   await ex.execute(sql`
@@ -42,7 +56,10 @@ export async function setStockRule(ex: Executor, accountId: number, rule: StockR
      where account_id = ${accountId} and match_state = 'matched'`);
   const after = await getStockRule(ex, accountId);
   await recordOperation(ex, {
-    entityType: 'channel_account', entityId: accountId, action: 'availability', actor,
+    entityType: 'channel_account',
+    entityId: accountId,
+    action: 'availability',
+    actor,
     changes: { availability: { before, after } },
   });
   return after;
@@ -64,4 +81,3 @@ export function channelQuantitySql(accountId: number, productId: SQL): SQL {
                  else s.warehouse_id = any(r.warehouse_ids) end)
      group by r.max_quantity, r.safety_buffer)`;
 }
-

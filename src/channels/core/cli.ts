@@ -36,24 +36,48 @@ export const SyncRunRow = z.object({
   pushed: z.number(),
   failed: z.number(),
   error: z.string().nullable(),
-  problems: z.array(z.object({ message: z.string() }).loose()).nullable().catch([]),
+  problems: z
+    .array(z.object({ message: z.string() }).loose())
+    .nullable()
+    .catch([]),
 });
 export type SyncRunRow = z.infer<typeof SyncRunRow>;
 const RunPage = z.object({ items: z.array(SyncRunRow) });
 
 /** The account's sync runs from `from` on, newest first, either way the command runs. */
-export async function accountRuns(target: { hub: Hub } | { api: HubApi }, accountId: number, options: { from?: string; limit: number }): Promise<SyncRunRow[]> {
-  if ('api' in target) return (await target.api.get('/sync/history', RunPage, { account_id: accountId, from: options.from, limit: options.limit })).items;
-  const { items } = await listSyncRuns(target.hub.db, { accountId, from: options.from, limit: options.limit, offset: 0 });
+export async function accountRuns(
+  target: { hub: Hub } | { api: HubApi },
+  accountId: number,
+  options: { from?: string; limit: number },
+): Promise<SyncRunRow[]> {
+  if ('api' in target)
+    return (
+      await target.api.get('/sync/history', RunPage, {
+        account_id: accountId,
+        from: options.from,
+        limit: options.limit,
+      })
+    ).items;
+  const { items } = await listSyncRuns(target.hub.db, {
+    accountId,
+    from: options.from,
+    limit: options.limit,
+    offset: 0,
+  });
   return RunPage.parse({ items }).items;
 }
 
 /** `fetched 3, created 1, … in 1.2 s`: a run's counts in one line. */
-export const runCounts = (run: SyncRunRow) => say('cli.sync.counts', { ...run, seconds: ((run.duration_ms ?? 0) / 1000).toFixed(1) });
-
+export const runCounts = (run: SyncRunRow) =>
+  say('cli.sync.counts', { ...run, seconds: ((run.duration_ms ?? 0) / 1000).toFixed(1) });
 
 /** Asks the hub to run a job of the account and follows it: the runs it made, or its failure. */
-export async function runInHub(api: HubApi, accountId: number, start: string, progress?: (u: ProgressUpdate) => void): Promise<SyncRunRow[]> {
+export async function runInHub(
+  api: HubApi,
+  accountId: number,
+  start: string,
+  progress?: (u: ProgressUpdate) => void,
+): Promise<SyncRunRow[]> {
   const { job_id } = await api.post(start, JobAccepted);
   const job = await followJob(api, job_id, progress);
   const failure = jobFailure(job);
@@ -75,13 +99,18 @@ export function channelsCommands(program: Command) {
       const channelSync = channelSyncCommands.get(accountId);
       if (channelSync) {
         const only = job === undefined || job === 'full' ? undefined : Number(job);
-        if (only !== undefined && (!Number.isSafeInteger(only) || only < 1)) throw new InvalidArgumentError(say('cli.sync.id'));
+        if (only !== undefined && (!Number.isSafeInteger(only) || only < 1))
+          throw new InvalidArgumentError(say('cli.sync.id'));
         if (!(await channelSync(only))) process.exitCode = 1;
         return;
       }
       const id = Number(accountId);
       if (!Number.isSafeInteger(id) || id < 1) {
-        throw new InvalidArgumentError(channelSyncCommands.size ? say('cli.sync.idOrChannel', { channels: [...channelSyncCommands.keys()] }) : say('cli.sync.id'));
+        throw new InvalidArgumentError(
+          channelSyncCommands.size
+            ? say('cli.sync.idOrChannel', { channels: [...channelSyncCommands.keys()] })
+            : say('cli.sync.id'),
+        );
       }
       const name = job ?? 'full';
       const title = name === 'full' ? say('cli.sync.full') : name === 'reconcile' ? say('cli.sync.reconcile') : name;
@@ -90,16 +119,25 @@ export function channelsCommands(program: Command) {
       try {
         runs = await viaHubOrDatabase({
           hub: (api) => {
-            const start = name === 'full' ? 'sync' : name === 'reconcile' ? 'reconcile' : `jobs/${encodeURIComponent(name)}`;
+            const start =
+              name === 'full' ? 'sync' : name === 'reconcile' ? 'reconcile' : `jobs/${encodeURIComponent(name)}`;
             return runInHub(api, id, `/channels/accounts/${id}/${start}`, (u) => bar.update(u));
           },
           database: async (hub) => {
             const [before] = await accountRuns({ hub }, id, { limit: 1 });
             const progress = async (u: ProgressUpdate) => bar.update(u);
-            if (name === 'full') await withSyncRun(hub, { type: 'channels.sync', accountId: id }, (run) => syncAccount(hub, id, { run, progress }));
-            else if (name === 'reconcile') await withSyncRun(hub, { type: 'channels.reconcile', accountId: id }, (run) => reconcileAccount(hub, id, { run }));
+            if (name === 'full')
+              await withSyncRun(hub, { type: 'channels.sync', accountId: id }, (run) =>
+                syncAccount(hub, id, { run, progress }),
+              );
+            else if (name === 'reconcile')
+              await withSyncRun(hub, { type: 'channels.reconcile', accountId: id }, (run) =>
+                reconcileAccount(hub, id, { run }),
+              );
             else await runConnectorJob(hub, id, name, { progress });
-            return (await accountRuns({ hub }, id, { from: before?.started_at, limit: 50 })).filter((r) => !before || r.id > before.id);
+            return (await accountRuns({ hub }, id, { from: before?.started_at, limit: 50 })).filter(
+              (r) => !before || r.id > before.id,
+            );
           },
         });
       } catch (error) {
@@ -107,16 +145,19 @@ export function channelsCommands(program: Command) {
         throw error;
       }
       bar.end(runs.some((r) => r.status !== 'succeeded') ? 'partly' : 'done');
-      printResult(options.json, runs, () =>
-        runs
-          .map((r) =>
-            [
-              say('cli.sync.run', { id, title, status: statusWord(r.status), counts: runCounts(r) }),
-              ...(r.problems ?? []).map((p) => say('cli.sync.problem', { message: sayError(p.message) })),
-              ...(r.error ? [say('cli.sync.error', { message: sayError(r.error) })] : []),
-            ].join('\n'),
-          )
-          .join('\n') || say('cli.sync.nothing', { id, title }),
+      printResult(
+        options.json,
+        runs,
+        () =>
+          runs
+            .map((r) =>
+              [
+                say('cli.sync.run', { id, title, status: statusWord(r.status), counts: runCounts(r) }),
+                ...(r.problems ?? []).map((p) => say('cli.sync.problem', { message: sayError(p.message) })),
+                ...(r.error ? [say('cli.sync.error', { message: sayError(r.error) })] : []),
+              ].join('\n'),
+            )
+            .join('\n') || say('cli.sync.nothing', { id, title }),
       );
       if (runs.some((r) => r.status === 'failed')) process.exitCode = 1;
     });

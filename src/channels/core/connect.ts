@@ -1,6 +1,16 @@
 import type { Hub } from '../../hub.ts';
 import { databaseErrorCode, DomainError, notFound } from '../../shared/errors.ts';
-import { createAccount, deleteAccount, getAccount, markValidated, requireMasterKey, setAccountStatus, type AccountInput, type AccountStatus, type AccountView } from './accounts.ts';
+import {
+  createAccount,
+  deleteAccount,
+  getAccount,
+  markValidated,
+  requireMasterKey,
+  setAccountStatus,
+  type AccountInput,
+  type AccountStatus,
+  type AccountView,
+} from './accounts.ts';
 import { CredentialsRejected, type ValidationResult } from './connector.ts';
 import { accountRuntime, markNeedsReauth, setSchedulesEnabled } from './context.ts';
 import { requireModule } from './module.ts';
@@ -19,7 +29,12 @@ export interface ConnectOptions {
 }
 
 /** Makes the account; with a check, a refused or uncheckable key keeps nothing. */
-export async function connectAccount(hub: Hub, input: AccountInput, actor: string, options: ConnectOptions = {}): Promise<AccountView> {
+export async function connectAccount(
+  hub: Hub,
+  input: AccountInput,
+  actor: string,
+  options: ConnectOptions = {},
+): Promise<AccountView> {
   const masterKey = requireMasterKey(hub.masterKey);
   const module = requireModule(input.channel);
   const account = await hub.db.transaction((tx) => createAccount(tx, masterKey, input, actor));
@@ -42,7 +57,8 @@ export async function connectAccount(hub: Hub, input: AccountInput, actor: strin
 }
 
 /** The service refused the key: its reason is the message (the panel shows it beside the key field). */
-export const credentialsRejected = (reason: string) => new DomainError('CREDENTIALS_REJECTED', reason, 422, { field: 'credentials', reason });
+export const credentialsRejected = (reason: string) =>
+  new DomainError('CREDENTIALS_REJECTED', reason, 422, { field: 'credentials', reason });
 
 /** The connector's own check; a refused key is `ok: false`, a service that cannot answer a CHANNEL_UNAVAILABLE error. */
 async function askService(hub: Hub, accountId: number): Promise<ValidationResult> {
@@ -55,11 +71,16 @@ async function askService(hub: Hub, accountId: number): Promise<ValidationResult
     if (databaseErrorCode(error)) {
       // The account removed while it was checked (its rate bucket's row refers to it): gone, not unavailable.
       const [still] = await hub.database.query('select 1 from channel_accounts where id = $1', [accountId]);
-      hub.logger.warn({ err: error, accountId }, still ? 'database error while checking a key' : 'account removed while its key was checked');
+      hub.logger.warn(
+        { err: error, accountId },
+        still ? 'database error while checking a key' : 'account removed while its key was checked',
+      );
       if (!still) throw notFound('Account', accountId);
       throw error; // ours, not the service's: logged as an internal error, its SQL never shown
     }
-    throw new DomainError('CHANNEL_UNAVAILABLE', `The key could not be checked now: ${(error as Error).message}`, 502, { reason: (error as Error).message });
+    throw new DomainError('CHANNEL_UNAVAILABLE', `The key could not be checked now: ${(error as Error).message}`, 502, {
+      reason: (error as Error).message,
+    });
   }
 }
 
@@ -89,5 +110,9 @@ export async function checkCredentials(hub: Hub, accountId: number, actor: strin
     await hub.db.transaction((tx) => setAccountStatus(tx, accountId, 'active', null, actor));
     await setSchedulesEnabled(hub, accountId, true);
   }
-  return { ok: true, status: before.status === 'needs_reauth' ? 'active' : before.status, details: verdict.details ?? null };
+  return {
+    ok: true,
+    status: before.status === 'needs_reauth' ? 'active' : before.status,
+    details: verdict.details ?? null,
+  };
 }

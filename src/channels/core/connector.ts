@@ -89,7 +89,9 @@ export interface QuantityPush {
   quantity: number;
 }
 
-export type PushOutcome = { listingId: number; ok: true } | { listingId: number; ok: false; error: string; retryable: boolean };
+export type PushOutcome =
+  | { listingId: number; ok: true }
+  | { listingId: number; ok: false; error: string; retryable: boolean };
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -158,7 +160,9 @@ export interface ConnectorContext {
  * A check of an account's key. `said`: the same verdict in both languages, in the module's own
  * words (what `sklad <channel> test` and the panel show a seller); else `details`/`reason` as they are.
  */
-export type ValidationResult = { ok: true; details?: string; said?: { ru: string; en: string } } | { ok: false; reason: string; said?: { ru: string; en: string } };
+export type ValidationResult =
+  | { ok: true; details?: string; said?: { ru: string; en: string } }
+  | { ok: false; reason: string; said?: { ru: string; en: string } };
 
 /** A periodic job a connector brings (orders, sales, menus …), with its default schedule. */
 export interface ConnectorJob {

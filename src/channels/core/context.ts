@@ -1,6 +1,21 @@
 import type { Hub } from '../../hub.ts';
-import { loadConnectorAccount, loadState, requireActive, requireMasterKey, saveState, setAccountStatus, type AccountStatus } from './accounts.ts';
-import { CredentialsRejected, type ChannelLimits, type Connector, type ConnectorAccount, type ConnectorContext, type SyncRunCounter } from './connector.ts';
+import {
+  loadConnectorAccount,
+  loadState,
+  requireActive,
+  requireMasterKey,
+  saveState,
+  setAccountStatus,
+  type AccountStatus,
+} from './accounts.ts';
+import {
+  CredentialsRejected,
+  type ChannelLimits,
+  type Connector,
+  type ConnectorAccount,
+  type ConnectorContext,
+  type SyncRunCounter,
+} from './connector.ts';
 import { createChannelHttp, limitsOf } from './http-client.ts';
 import { ingestFor } from './ingest.ts';
 import { requireModule, type ChannelModule } from './module.ts';
@@ -32,7 +47,11 @@ export interface AccountRuntime {
   ctx: ConnectorContext;
 }
 
-export async function accountRuntime(hub: Hub, accountId: number, options: ContextOptions = {}): Promise<AccountRuntime> {
+export async function accountRuntime(
+  hub: Hub,
+  accountId: number,
+  options: ContextOptions = {},
+): Promise<AccountRuntime> {
   const masterKey = requireMasterKey(hub.masterKey);
   const account = await loadConnectorAccount(hub.db, masterKey, accountId);
   if (!options.allowInactive) requireActive(account);
@@ -42,7 +61,11 @@ export async function accountRuntime(hub: Hub, accountId: number, options: Conte
   const ctx: ConnectorContext = {
     account,
     ingest: ingestFor(hub, account, options.run),
-    http: createChannelHttp(hub, account, module, { syncRunId: options.syncRunId ?? options.run?.id ?? null, signal: options.signal, timeoutMs: options.timeoutMs }),
+    http: createChannelHttp(hub, account, module, {
+      syncRunId: options.syncRunId ?? options.run?.id ?? null,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    }),
     logger,
     signal: options.signal ?? new AbortController().signal,
     loadState: <T>() => loadState<T>(hub.db, masterKey, accountId),
@@ -55,7 +78,11 @@ export async function accountRuntime(hub: Hub, accountId: number, options: Conte
 }
 
 /** The context a connector function needs, e.g. `connector.validate(await connectorContextFor(hub, id))`. */
-export async function connectorContextFor(hub: Hub, accountId: number, options: ContextOptions = {}): Promise<ConnectorContext> {
+export async function connectorContextFor(
+  hub: Hub,
+  accountId: number,
+  options: ContextOptions = {},
+): Promise<ConnectorContext> {
   return (await accountRuntime(hub, accountId, options)).ctx;
 }
 
@@ -65,7 +92,8 @@ let switchSchedules: ScheduleSwitch = async () => {};
 export function onAccountSchedules(fn: ScheduleSwitch) {
   switchSchedules = fn;
 }
-export const setSchedulesEnabled = (hub: Hub, accountId: number, enabled: boolean) => switchSchedules(hub, accountId, enabled);
+export const setSchedulesEnabled = (hub: Hub, accountId: number, enabled: boolean) =>
+  switchSchedules(hub, accountId, enabled);
 
 /** The service refused the key: the account needs new credentials and its schedules stop. */
 export async function markNeedsReauth(hub: Hub, accountId: number, reason: string, actor = 'system') {

@@ -41,7 +41,10 @@ export type DeliveryRequestState =
   /** The service refused it for good (bad address, unsupported region): its codes and messages. */
   | { state: 'invalid'; uuid: string | null; errors: { code: string; message: string }[] };
 
-export type WaybillState = { state: 'pending'; uuid: string } | { state: 'ready'; uuid: string; url: string } | { state: 'invalid'; errors: { code: string; message: string }[] };
+export type WaybillState =
+  | { state: 'pending'; uuid: string }
+  | { state: 'ready'; uuid: string; url: string }
+  | { state: 'invalid'; errors: { code: string; message: string }[] };
 
 export interface DeliveryService {
   /** Finds the delivery order made under our number (a retry looks first, so it never makes a second); null: none. */

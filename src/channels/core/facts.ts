@@ -55,7 +55,13 @@ export interface ShippingFact {
   /** The delivery service the channel names, when it does (Ozon tpl_integration_type, the method's provider). */
   provider?: string | null;
   recipient?: { name?: string | null; phone?: string | null; email?: string | null } | null;
-  address?: { countryCode?: string | null; region?: string | null; city?: string | null; address?: string | null; postalCode?: string | null } | null;
+  address?: {
+    countryCode?: string | null;
+    region?: string | null;
+    city?: string | null;
+    address?: string | null;
+    postalCode?: string | null;
+  } | null;
   /** A pick-up point's code at the delivery service. */
   deliveryPoint?: string | null;
   /** Weight in grams and sizes in centimetres, when the channel has them. */

@@ -32,7 +32,8 @@ describeEachDatabase('stock propagation through a faulty channel', (t) => {
     productIds = catalog.productIds;
     warehouseId = catalog.warehouseId;
     accountId = await createGenericAccount(hub, {
-      baseUrl: simServer.url, apiKey: sim.apiKey,
+      baseUrl: simServer.url,
+      apiKey: sim.apiKey,
       settings: { pushBatchSize: 20, requestsPerSecond: 1_000, burst: 50, maxConcurrent: 4, timeoutMs: 500 },
     });
     await syncAccount(hub, accountId);
@@ -55,7 +56,9 @@ describeEachDatabase('stock propagation through a faulty channel', (t) => {
     const until = Date.now() + 60_000;
     for (let i = 0; i < 200 || (faulted() < 6 && Date.now() < until); i++) {
       const productId = productIds[(i * 7) % productIds.length];
-      await hub.db.transaction((tx) => recordMovement(tx, { type: 'write_off', productId, warehouseId, quantity: 1 + (i % 3) }, 'test'));
+      await hub.db.transaction((tx) =>
+        recordMovement(tx, { type: 'write_off', productId, warehouseId, quantity: 1 + (i % 3) }, 'test'),
+      );
       // Spread over a few seconds, so there are many pushes (changes within one push coalesce).
       await new Promise((r) => setTimeout(r, i < 200 ? 20 : 100));
     }

@@ -28,13 +28,24 @@ export interface FeedProduct {
 
 const PAGE_SIZE = 500;
 
-export async function* feedProducts(ex: Executor, accountId: number, options: { currency: string; pageSize?: number }): AsyncGenerator<FeedProduct[]> {
+export async function* feedProducts(
+  ex: Executor,
+  accountId: number,
+  options: { currency: string; pageSize?: number },
+): AsyncGenerator<FeedProduct[]> {
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  const [{ by_listings: byListings }] = await rows<{ by_listings: boolean }>(ex, sql`
-    select exists (select 1 from listings where account_id = ${accountId} and match_state = 'matched' and product_id is not null) as by_listings`);
+  const [{ by_listings: byListings }] = await rows<{ by_listings: boolean }>(
+    ex,
+    sql`
+    select exists (select 1 from listings where account_id = ${accountId} and match_state = 'matched' and product_id is not null) as by_listings`,
+  );
   let after = 0;
   for (;;) {
-    const page = await rows<Omit<FeedProduct, 'productId' | 'lastPriceMinor'> & { id: number; last_price_minor: number | null }>(ex, sql`
+    const page = await rows<
+      Omit<FeedProduct, 'productId' | 'lastPriceMinor'> & { id: number; last_price_minor: number | null }
+    >(
+      ex,
+      sql`
       select p.id, p.sku, p.name, p.ean, p.attributes,
              ${channelQuantitySql(accountId, sql`p.id`)} as quantity,
              (select l.price_minor from order_lines l join orders o on o.id = l.order_id
@@ -45,10 +56,17 @@ export async function* feedProducts(ex: Executor, accountId: number, options: { 
          and (not ${byListings}::boolean or exists (
                select 1 from listings l where l.account_id = ${accountId} and l.product_id = p.id and l.match_state = 'matched'))
        order by p.id
-       limit ${pageSize}`);
+       limit ${pageSize}`,
+    );
     if (!page.length) return;
     yield page.map((p) => ({
-      productId: p.id, sku: p.sku, name: p.name, ean: p.ean, attributes: p.attributes ?? {}, quantity: p.quantity, lastPriceMinor: p.last_price_minor,
+      productId: p.id,
+      sku: p.sku,
+      name: p.name,
+      ean: p.ean,
+      attributes: p.attributes ?? {},
+      quantity: p.quantity,
+      lastPriceMinor: p.last_price_minor,
     }));
     if (page.length < pageSize) return;
     after = page[page.length - 1].id;

@@ -4,7 +4,8 @@ import { registry } from '../registry.ts';
 import type { LocalText } from './module.ts';
 
 /** The forms' fields name the schemas' keys, in order, each with a label in both languages. */
-const keysOf = (schema: z.ZodType | undefined): string[] => (schema ? Object.keys((schema as z.ZodObject<z.ZodRawShape>).shape) : []);
+const keysOf = (schema: z.ZodType | undefined): string[] =>
+  schema ? Object.keys((schema as z.ZodObject<z.ZodRawShape>).shape) : [];
 const filled = (text: LocalText | undefined) => text === undefined || (text.ru.trim() !== '' && text.en.trim() !== '');
 
 describe.each(registry.map((m) => [m.connector.channel, m] as const))('the %s module', (_, m) => {

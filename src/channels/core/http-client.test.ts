@@ -34,9 +34,17 @@ describeEachDatabase('the channel HTTP client', (t) => {
     sim.seed({ count: 120, from: 1 });
     await seedCatalog(server.hub.db, { count: 120, stock: (n) => n % 7 });
     accountId = await createGenericAccount(server.hub, {
-      baseUrl: simServer.url, apiKey: KEY,
+      baseUrl: simServer.url,
+      apiKey: KEY,
       // The key goes in the query string, the hardest place to keep it out of logs.
-      settings: { keyIn: 'query', requestsPerSecond: 20, burst: 1, pushBatchSize: 50, maxConcurrent: 4, timeoutMs: 1_000 },
+      settings: {
+        keyIn: 'query',
+        requestsPerSecond: 20,
+        burst: 1,
+        pushBatchSize: 50,
+        maxConcurrent: 4,
+        timeoutMs: 1_000,
+      },
     });
   });
   afterAll(async () => {
@@ -52,8 +60,11 @@ describeEachDatabase('the channel HTTP client', (t) => {
     sim.faults.next('malformed', 1, ['/v1/seller']);
     const rt = await accountRuntime(server.hub, accountId);
     expect(await rt.connector.validate(rt.ctx)).toMatchObject({ ok: true });
-    const calls = await rows<{ status: number | null; error: string | null; url: string }>(server.hub.db, sql`
-      select status, error, url from api_calls where account_id = ${accountId} order by id`);
+    const calls = await rows<{ status: number | null; error: string | null; url: string }>(
+      server.hub.db,
+      sql`
+      select status, error, url from api_calls where account_id = ${accountId} order by id`,
+    );
     expect(calls.map((c) => c.status)).toEqual([429, 503, null, 200, 200]);
     expect(calls[2].error).toMatch(/timed out/);
     expect(calls[3].error).toMatch(/not valid JSON/);
@@ -65,7 +76,9 @@ describeEachDatabase('the channel HTTP client', (t) => {
     sim.faults.set({ rate: 0, kinds: ['429'], retryAfterSeconds: 7 });
     sim.faults.next('429', 1, ['/v1/seller']);
     const rt = await accountRuntime(server.hub, accountId);
-    const error = await rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY }, attempts: 1 }).catch((e) => e);
+    const error = await rt.ctx.http
+      .request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY }, attempts: 1 })
+      .catch((e) => e);
     sim.faults.set(null);
     expect(error).toBeInstanceOf(ChannelHttpError);
     expect(error).toMatchObject({ status: 429, retryable: true, retryAfterMs: 7_000 });
@@ -76,7 +89,9 @@ describeEachDatabase('the channel HTTP client', (t) => {
 
   it('gives up on a 4xx at once with the service’s message', async () => {
     const rt = await accountRuntime(server.hub, accountId);
-    const error = await rt.ctx.http.request({ method: 'POST', path: '/v1/stock', query: { api_key: KEY }, body: { items: 'nope' } }).catch((e) => e);
+    const error = await rt.ctx.http
+      .request({ method: 'POST', path: '/v1/stock', query: { api_key: KEY }, body: { items: 'nope' } })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ChannelHttpError);
     expect(error.status).toBe(400);
     expect(error.retryable).toBe(false);
@@ -90,7 +105,11 @@ describeEachDatabase('the channel HTTP client', (t) => {
     // Two contexts stand for two workers; each reads 30 times at once.
     const [a, b] = await Promise.all([accountRuntime(server.hub, accountId), accountRuntime(server.hub, accountId)]);
     await Promise.all(
-      [a, b].flatMap((rt) => Array.from({ length: 15 }, () => rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY } }))),
+      [a, b].flatMap((rt) =>
+        Array.from({ length: 15 }, () =>
+          rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY } }),
+        ),
+      ),
     );
     expect(sim.statusCounts()[429] ?? 0).toBe(0);
     expect(sim.statusCounts()[200]).toBe(30);
@@ -101,7 +120,11 @@ describeEachDatabase('the channel HTTP client', (t) => {
     sim.resetLog();
     const rt = await accountRuntime(server.hub, accountId);
     // Paced at 20/s, eight requests of 400 ms each would overlap up to eight deep without the cap of 4.
-    await Promise.all(Array.from({ length: 8 }, () => rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY } })));
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        rt.ctx.http.request({ method: 'GET', path: '/v1/seller', query: { api_key: KEY } }),
+      ),
+    );
     sim.faults.set(null);
     expect(sim.statusCounts()[200]).toBe(8);
     expect(sim.peakConcurrency()).toBeLessThanOrEqual(4);
@@ -133,7 +156,9 @@ describeEachDatabase('the channel HTTP client', (t) => {
   });
 
   it('cuts secret-named query parameters and known secret values from URLs', () => {
-    expect(redactUrl('https://x.test/a?access_token=abc&offset=2&sign=zz')).toBe('https://x.test/a?access_token=***&offset=2&sign=***');
+    expect(redactUrl('https://x.test/a?access_token=abc&offset=2&sign=zz')).toBe(
+      'https://x.test/a?access_token=***&offset=2&sign=***',
+    );
     expect(redactUrl('https://x.test/v1/abcdef123456/items', ['abcdef123456'])).toBe('https://x.test/v1/***/items');
   });
 });

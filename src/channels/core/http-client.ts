@@ -41,7 +41,7 @@ const DEFAULT_ATTEMPTS = 5;
 const MAX_LOGGED_BODY = 2_000;
 /** The start of a request's and an answer's body kept with a call about orders (their traces show it). */
 const KEPT_BODY = 8_000;
-const bodyText = (parsed: unknown) => (typeof parsed === 'string' ? parsed : JSON.stringify(parsed) ?? '');
+const bodyText = (parsed: unknown) => (typeof parsed === 'string' ? parsed : (JSON.stringify(parsed) ?? ''));
 /** Fields that hold secrets by their name alone (an OAuth answer's access_token), in JSON, XML and form bodies. */
 const SECRET_FIELD = 'access_token|refresh_token|id_token|token|client_secret|secret|password|api_?key|authorization';
 const SECRET_JSON_FIELD = new RegExp(`("(?:${SECRET_FIELD})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
@@ -61,14 +61,20 @@ export function limitsOf(connector: Connector, account: ConnectorAccount): Chann
   return connector.limitsFor?.(account) ?? connector.limits;
 }
 
-export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: ChannelModule, options: ChannelHttpOptions = {}): ChannelHttp {
+export function createChannelHttp(
+  hub: Hub,
+  account: ConnectorAccount,
+  module: ChannelModule,
+  options: ChannelHttpOptions = {},
+): ChannelHttp {
   const { connector } = module;
   const limits = limitsOf(connector, account);
   const accountSecrets = collectSecrets(account.credentials);
   const http: ChannelHttp = {
     async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
       const group = req.limitGroup ? module.limitGroups?.[req.limitGroup] : undefined;
-      if (req.limitGroup && !group) throw new Error(`The ${connector.channel} module declares no limit group "${req.limitGroup}"`);
+      if (req.limitGroup && !group)
+        throw new Error(`The ${connector.channel} module declares no limit group "${req.limitGroup}"`);
       try {
         if (!group) return await answer<T>(req);
         // The group's bucket is in PostgreSQL (account + group), so all workers together keep its limit.
@@ -86,7 +92,16 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
         const told = module.readRateHeaders?.(res.headers) ?? null;
         if (told) {
           const sentAgo = res.sentAt === undefined ? 0 : performance.now() - res.sentAt;
-          await observeGroup(hub.db, account.id, req.limitGroup!, group, told.remaining, told.resetMs, ticket.seq, sentAgo);
+          await observeGroup(
+            hub.db,
+            account.id,
+            req.limitGroup!,
+            group,
+            told.remaining,
+            told.resetMs,
+            ticket.seq,
+            sentAgo,
+          );
         } else await releaseGroup(hub.db, account.id, req.limitGroup!);
         return res;
       } catch (error) {
@@ -104,11 +119,19 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
 
   const raw: ChannelHttp = {
     async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
-      const secrets = [...accountSecrets, ...collectSecrets(req.secrets ?? []), ...secretHeaderValues(req.headers, connector.secretHeaders)];
+      const secrets = [
+        ...accountSecrets,
+        ...collectSecrets(req.secrets ?? []),
+        ...secretHeaderValues(req.headers, connector.secretHeaders),
+      ];
       const url = buildUrl(account.baseUrl, req.path, req.query);
       const shownUrl = redactUrl(url, secrets);
       const { body, contentType } = encodeBody(req.body);
-      const headers: Record<string, string> = { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}), ...req.headers };
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...req.headers,
+      };
       const attempts = Math.max(1, req.attempts ?? DEFAULT_ATTEMPTS);
       let lastError: ChannelHttpError | undefined;
 
@@ -118,7 +141,14 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
         let outcome: Attempt;
         try {
           await takeToken(hub.db, account.id, limits, options.signal);
-          outcome = await send(url, req.method, headers, body, req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
+          outcome = await send(
+            url,
+            req.method,
+            headers,
+            body,
+            req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+            options.signal,
+          );
         } finally {
           release();
         }
@@ -128,26 +158,53 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
             ? redact(`HTTP ${outcome.status}${serviceMessage(outcome.parsed)}`, secrets)
             : null;
         await recordApiCall(hub.db, {
-          accountId: account.id, syncRunId: options.syncRunId ?? null, method: req.method, url: shownUrl,
-          status: outcome.status ?? null, durationMs: outcome.ms, requestBytes: body ? Buffer.byteLength(body) : 0,
-          responseBytes: outcome.bytes, error,
+          accountId: account.id,
+          syncRunId: options.syncRunId ?? null,
+          method: req.method,
+          url: shownUrl,
+          status: outcome.status ?? null,
+          durationMs: outcome.ms,
+          requestBytes: body ? Buffer.byteLength(body) : 0,
+          responseBytes: outcome.bytes,
+          error,
           about: req.about?.length ? req.about : null,
           requestBody: req.about?.length && body ? keptBody(body, secrets) : null,
-          responseBody: req.about?.length && outcome.parsed !== undefined ? keptBody(bodyText(outcome.parsed), secrets) : null,
+          responseBody:
+            req.about?.length && outcome.parsed !== undefined ? keptBody(bodyText(outcome.parsed), secrets) : null,
         });
-        hub.logger.debug({ accountId: account.id, method: req.method, url: shownUrl, status: outcome.status, ms: outcome.ms, attempt, error }, 'channel request');
+        hub.logger.debug(
+          {
+            accountId: account.id,
+            method: req.method,
+            url: shownUrl,
+            status: outcome.status,
+            ms: outcome.ms,
+            attempt,
+            error,
+          },
+          'channel request',
+        );
 
         if (outcome.status !== undefined && isAnswer(outcome.status, req.accept)) {
-          if (!outcome.error) return { status: outcome.status, headers: outcome.headers!, body: outcome.parsed as T, sentAt: outcome.sentAt };
+          if (!outcome.error)
+            return {
+              status: outcome.status,
+              headers: outcome.headers!,
+              body: outcome.parsed as T,
+              sentAt: outcome.sentAt,
+            };
         }
         const status = outcome.status ?? null;
-        const retryable = status === null || status === 429 || status >= 500 || (!!outcome.error && isAnswer(status, req.accept));
+        const retryable =
+          status === null || status === 429 || status >= 500 || (!!outcome.error && isAnswer(status, req.accept));
         const retryAfterMs = retryAfterOf(outcome.headers);
         lastError = new ChannelHttpError(
           `${req.method} ${shownUrl} failed: ${error ?? 'no answer'}`,
           status,
           retryable,
-          typeof outcome.parsed === 'string' ? redact(outcome.parsed.slice(0, MAX_LOGGED_BODY), secrets) : outcome.parsed,
+          typeof outcome.parsed === 'string'
+            ? redact(outcome.parsed.slice(0, MAX_LOGGED_BODY), secrets)
+            : outcome.parsed,
           retryAfterMs ?? (status === 429 ? 1_000 : undefined),
         );
         if (!retryable || attempt === attempts) break;
@@ -161,8 +218,7 @@ export function createChannelHttp(hub: Hub, account: ConnectorAccount, module: C
           if (status === 429 && !req.limitGroup) {
             dropBlock(hub.db, account.id);
             await pauseBucket(hub.db, account.id, limits, pause);
-          }
-          else if (status === 429 && req.limitGroup) await pauseGroup(hub.db, account.id, req.limitGroup, pause);
+          } else if (status === 429 && req.limitGroup) await pauseGroup(hub.db, account.id, req.limitGroup, pause);
         }
         await sleep(waitMs, options.signal);
       }
@@ -183,7 +239,14 @@ interface Attempt {
   error?: string;
 }
 
-async function send(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
+async function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Attempt> {
   const started = performance.now();
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
@@ -201,7 +264,13 @@ async function send(url: string, method: string, headers: Record<string, string>
     for (const [k, v] of Object.entries(res.headers)) {
       if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
     }
-    const attempt: Attempt = { sentAt: started, status: res.statusCode, headers: responseHeaders, bytes: Buffer.byteLength(text), ms: Math.round(performance.now() - started) };
+    const attempt: Attempt = {
+      sentAt: started,
+      status: res.statusCode,
+      headers: responseHeaders,
+      bytes: Buffer.byteLength(text),
+      ms: Math.round(performance.now() - started),
+    };
     const looksJson = /json/i.test(responseHeaders.get('content-type') ?? '') || /^\s*[[{]/.test(text);
     if (text && looksJson) {
       try {
@@ -217,8 +286,14 @@ async function send(url: string, method: string, headers: Record<string, string>
   } catch (error) {
     signal?.throwIfAborted();
     const ms = Math.round(performance.now() - started);
-    const timedOut = timeout.aborted || /timeout/i.test((error as Error).name ?? '') || /timeout/i.test((error as Error).message);
-    return { sentAt: started, bytes: 0, ms, error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}` };
+    const timedOut =
+      timeout.aborted || /timeout/i.test((error as Error).name ?? '') || /timeout/i.test((error as Error).message);
+    return {
+      sentAt: started,
+      bytes: 0,
+      ms,
+      error: timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${(error as Error).message}`,
+    };
   }
 }
 
@@ -227,7 +302,10 @@ function serviceMessage(body: unknown): string {
   if (!body) return '';
   if (typeof body === 'string') return `: ${body.slice(0, 300)}`;
   const b = body as { message?: unknown; error?: unknown; errors?: unknown };
-  const message = b.message ?? (typeof b.error === 'object' && b.error ? (b.error as { message?: unknown }).message : b.error) ?? b.errors;
+  const message =
+    b.message ??
+    (typeof b.error === 'object' && b.error ? (b.error as { message?: unknown }).message : b.error) ??
+    b.errors;
   if (message === undefined || message === null) return '';
   return `: ${(typeof message === 'string' ? message : JSON.stringify(message)).slice(0, 300)}`;
 }
@@ -240,7 +318,12 @@ const isAnswer = (status: number | null | undefined, accept?: number[]) =>
 const ensuredBuckets = new Map<string, string>();
 
 /** The account's own bucket is the row with limit_group ''; a limit group's has its name. */
-async function ensureBucket(db: Executor, accountId: number, limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>, group = '') {
+async function ensureBucket(
+  db: Executor,
+  accountId: number,
+  limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>,
+  group = '',
+) {
   const shape = `${limits.burst}:${limits.requestsPerSecond}`;
   const key = `${accountId}\u0000${group}`;
   if (ensuredBuckets.get(key) === shape) return;
@@ -260,9 +343,17 @@ async function ensureBucket(db: Executor, accountId: number, limits: Pick<Channe
  * the caller has then reserved a later slot and waits −tokens ÷ rate seconds for it, so
  * callers are served in the order they asked and never spin on the row.
  */
-export async function takeToken(db: Executor, accountId: number, limits: ChannelLimits, signal?: AbortSignal): Promise<void> {
+export async function takeToken(
+  db: Executor,
+  accountId: number,
+  limits: ChannelLimits,
+  signal?: AbortSignal,
+): Promise<void> {
   const block = blockSizeOf(limits);
-  const ms = block < 2 ? await takeFrom(db, accountId, '', limits, signal) : await takeFromBlock(db, accountId, limits, block, signal);
+  const ms =
+    block < 2
+      ? await takeFrom(db, accountId, '', limits, signal)
+      : await takeFromBlock(db, accountId, limits, block, signal);
   if (ms > 0) bucketWaits.set(accountId, (bucketWaits.get(accountId) ?? 0) + ms);
 }
 
@@ -327,7 +418,13 @@ function dropBlock(db: Executor, accountId: number) {
  * take. The take reports the previous block in the same statement: it stops counting against
  * the capacity and its slots never handed out go back. Returns the milliseconds waited.
  */
-async function takeFromBlock(db: Executor, accountId: number, limits: ChannelLimits, size: number, signal?: AbortSignal): Promise<number> {
+async function takeFromBlock(
+  db: Executor,
+  accountId: number,
+  limits: ChannelLimits,
+  size: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const blocks = blocksOf(db);
   for (;;) {
     signal?.throwIfAborted();
@@ -348,11 +445,27 @@ async function takeFromBlock(db: Executor, accountId: number, limits: ChannelLim
       }
       return ms;
     }
-    const report = block?.held ? { window: block.window, size: block.size, unused: block.size - block.next } : { window: -1, size: 0, unused: 0 };
-    const next: Block = { takenAt: now, level: 0, rate: limits.requestsPerSecond, size: 0, next: 0, window: -1, held: false, expiresAt: 0 };
+    const report = block?.held
+      ? { window: block.window, size: block.size, unused: block.size - block.next }
+      : { window: -1, size: 0, unused: 0 };
+    const next: Block = {
+      takenAt: now,
+      level: 0,
+      rate: limits.requestsPerSecond,
+      size: 0,
+      next: 0,
+      window: -1,
+      held: false,
+      expiresAt: 0,
+    };
     next.fetching = (async () => {
       const taken = await takeBlock(db, accountId, limits, size, report);
-      Object.assign(next, { level: taken.level, rate: taken.rate, window: taken.window, expiresAt: now + BLOCK_LEASE_MS * 0.9 });
+      Object.assign(next, {
+        level: taken.level,
+        rate: taken.rate,
+        window: taken.window,
+        expiresAt: now + BLOCK_LEASE_MS * 0.9,
+      });
       if (taken.block > 0) Object.assign(next, { size: taken.block, held: true });
       // The bucket's queue is longer than a block may reach: this request's own slot, as takeFrom reserves one.
       else next.size = 1;
@@ -378,7 +491,14 @@ async function takeFromBlock(db: Executor, accountId: number, limits: ChannelLim
  * before the take, the block's size (0: none may be held, the caller reserved one slot), the
  * take's window and the bucket's rate.
  */
-async function takeBlock(db: Executor, accountId: number, limits: ChannelLimits, size: number, report: { window: number; size: number; unused: number }, again = true): Promise<{ level: number; block: number; window: number; rate: number }> {
+async function takeBlock(
+  db: Executor,
+  accountId: number,
+  limits: ChannelLimits,
+  size: number,
+  report: { window: number; size: number; unused: number },
+  again = true,
+): Promise<{ level: number; block: number; window: number; rate: number }> {
   await ensureBucket(db, accountId, limits);
   rowTakes.set(accountId, (rowTakes.get(accountId) ?? 0) + 1);
   const w = sql`floor(extract(epoch from n.t) * 1000 / ${BLOCK_LEASE_MS}::double precision)::bigint`;
@@ -395,7 +515,9 @@ async function takeBlock(db: Executor, accountId: number, limits: ChannelLimits,
   // A block is held only while all held stay under the capacity less one, so the refill never stops.
   const level = sql`least(b.capacity, greatest(b.tokens + ${back}, least(b.capacity - ${heldNow} - ${heldBefore}, b.tokens + ${back} + ${elapsed} * b.refill_per_second)))`;
   const reach = BLOCK_HORIZON_MS / 1000;
-  const [row] = await rows<{ level: number; block: number; w: string; rate: number }>(db, sql`
+  const [row] = await rows<{ level: number; block: number; w: string; rate: number }>(
+    db,
+    sql`
     with n as (select clock_timestamp() as t),
     c as (
       select ${level} as level, ${heldNow} as held_now, ${heldBefore} as held_before, ${w} as w,
@@ -413,7 +535,8 @@ async function takeBlock(db: Executor, accountId: number, limits: ChannelLimits,
            updated_at = k.t
       from k
      where b.account_id = ${accountId} and b.limit_group = ''
-    returning k.level, k.block, k.w, k.rate`);
+    returning k.level, k.block, k.w, k.rate`,
+  );
   if (!row) {
     ensuredBuckets.delete(`${accountId}\u0000`);
     if (again) return takeBlock(db, accountId, limits, size, report, false);
@@ -423,9 +546,19 @@ async function takeBlock(db: Executor, accountId: number, limits: ChannelLimits,
   return { level: row.level, block: row.block, window: Number(row.w), rate: row.rate };
 }
 
-async function takeFrom(db: Executor, accountId: number, group: string, limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>, signal?: AbortSignal, again = true, ticket?: { seq?: number }): Promise<number> {
+async function takeFrom(
+  db: Executor,
+  accountId: number,
+  group: string,
+  limits: Pick<ChannelLimits, 'burst' | 'requestsPerSecond'>,
+  signal?: AbortSignal,
+  again = true,
+  ticket?: { seq?: number },
+): Promise<number> {
   await ensureBucket(db, accountId, limits, group);
-  const [bucket] = await rows<{ tokens: number; refill_per_second: number; seq: string }>(db, sql`
+  const [bucket] = await rows<{ tokens: number; refill_per_second: number; seq: string }>(
+    db,
+    sql`
     update rate_buckets b
        set tokens = least(b.capacity, b.tokens + extract(epoch from (n.t - b.updated_at)) * b.refill_per_second) - 1,
            in_flight = b.in_flight + case when ${group}::text = '' then 0 else 1 end,
@@ -433,7 +566,8 @@ async function takeFrom(db: Executor, accountId: number, group: string, limits: 
            updated_at = n.t
       from (select clock_timestamp() as t) n
      where b.account_id = ${accountId} and b.limit_group = ${group}
-    returning b.tokens, b.refill_per_second, b.seq`);
+    returning b.tokens, b.refill_per_second, b.seq`,
+  );
   if (!bucket) {
     // The row is gone (another database, a deleted account): make it again and take from it, once.
     ensuredBuckets.delete(`${accountId}\u0000${group}`);
@@ -460,7 +594,6 @@ async function pauseBucket(db: Executor, accountId: number, limits: ChannelLimit
 }
 
 // --- limit groups: a bucket per account and group (WB's method groups; docs/decisions/071) ---
-
 
 /** One wait of a limit group's request: benchmarks tell the waits a documented limit forces from slack. */
 export interface GroupWait {
@@ -489,7 +622,14 @@ const groupShape = (limit: GroupLimit) => ({ burst: limit.burst, requestsPerSeco
  * account's bucket; returns the milliseconds waited. Each take counts as in flight until
  * `observeGroup` or `releaseGroup`.
  */
-export async function takeGroupToken(db: Executor, accountId: number, group: string, limit: GroupLimit, signal?: AbortSignal, ticket?: { seq?: number }): Promise<number> {
+export async function takeGroupToken(
+  db: Executor,
+  accountId: number,
+  group: string,
+  limit: GroupLimit,
+  signal?: AbortSignal,
+  ticket?: { seq?: number },
+): Promise<number> {
   if (!group) throw new Error('A limit group needs a name');
   try {
     return await takeFrom(db, accountId, group, groupShape(limit), signal, true, ticket);
@@ -518,7 +658,16 @@ const ARRIVAL_ALLOWANCE_MS = 50;
  * request of the group is on its way and nothing was taken or read since this request's take
  * (`takenSeq`, from takeGroupToken's ticket): else the answer may be stale.
  */
-export async function observeGroup(db: Executor, accountId: number, group: string, limit: GroupLimit, remaining: number, resetMs: number | null, takenSeq?: number, sentAgoMs = 0) {
+export async function observeGroup(
+  db: Executor,
+  accountId: number,
+  group: string,
+  limit: GroupLimit,
+  remaining: number,
+  resetMs: number | null,
+  takenSeq?: number,
+  sentAgoMs = 0,
+) {
   const current = sql`least(b.capacity, b.tokens + extract(epoch from (n.t - b.updated_at)) * b.refill_per_second)`;
   const waitMs = Math.max(1, Math.min(resetMs ?? limit.intervalMs, limit.intervalMs));
   const sinceArrivalS = Math.max(0, sentAgoMs - ARRIVAL_ALLOWANCE_MS) / 1000;
@@ -604,7 +753,9 @@ const MAX_API_CALLS_A_STATEMENT = 200;
 function recordApiCall(db: Executor, call: ApiCall): Promise<void> {
   let queue = apiCallQueues.get(db);
   if (!queue) apiCallQueues.set(db, (queue = { pending: [], flushing: false }));
-  const stored = new Promise<void>((resolve, reject) => queue.pending.push({ call, done: (error) => (error === undefined ? resolve() : reject(error)) }));
+  const stored = new Promise<void>((resolve, reject) =>
+    queue.pending.push({ call, done: (error) => (error === undefined ? resolve() : reject(error)) }),
+  );
   if (!queue.flushing) void flushApiCalls(db, queue);
   return stored;
 }
@@ -615,11 +766,19 @@ async function flushApiCalls(db: Executor, queue: ApiCallQueue) {
     while (queue.pending.length) {
       const group = queue.pending.splice(0, MAX_API_CALLS_A_STATEMENT);
       try {
-        await insertApiCalls(db, group.map((p) => p.call));
+        await insertApiCalls(
+          db,
+          group.map((p) => p.call),
+        );
         for (const p of group) p.done();
       } catch (error) {
         if (group.length === 1) group[0].done(error);
-        else for (const p of group) await insertApiCalls(db, [p.call]).then(() => p.done(), (e: unknown) => p.done(e ?? new Error('api_calls insert failed')));
+        else
+          for (const p of group)
+            await insertApiCalls(db, [p.call]).then(
+              () => p.done(),
+              (e: unknown) => p.done(e ?? new Error('api_calls insert failed')),
+            );
       }
     }
   } finally {
@@ -634,9 +793,13 @@ async function flushApiCalls(db: Executor, queue: ApiCallQueue) {
  */
 async function insertApiCalls(db: Executor, calls: ApiCall[]) {
   const values = sql.join(
-    calls.map((call) => sql`(${call.accountId}, ${call.syncRunId}, ${call.method}, ${call.url}, ${call.status}, ${call.durationMs},
+    calls.map(
+      (
+        call,
+      ) => sql`(${call.accountId}, ${call.syncRunId}, ${call.method}, ${call.url}, ${call.status}, ${call.durationMs},
             ${call.requestBytes}, ${call.responseBytes}, ${call.error}, ${call.about ? sql`${sql.param(call.about)}::text[]` : null},
-            ${call.requestBody}, ${call.responseBody})`),
+            ${call.requestBody}, ${call.responseBody})`,
+    ),
     sql`, `,
   );
   const insert = sql`
@@ -656,7 +819,8 @@ async function insertApiCalls(db: Executor, calls: ApiCall[]) {
 // --- secrets --------------------------------------------------------------------------------
 
 /** Query parameters whose values are secrets by their name alone. */
-const SECRET_PARAMS = /^(api[-_]?key|apikey|key|token|access[-_]?token|refresh[-_]?token|id[-_]?token|client[-_]?secret|secret|password|passwd|signature|sig|sign|auth|session)$/i;
+const SECRET_PARAMS =
+  /^(api[-_]?key|apikey|key|token|access[-_]?token|refresh[-_]?token|id[-_]?token|client[-_]?secret|secret|password|passwd|signature|sig|sign|auth|session)$/i;
 const SECRET_HEADERS = /^(authorization|api-key|x-api-key|x-api-secret-key|client-secret|cookie|x-access-token)$/i;
 
 /**
@@ -726,7 +890,9 @@ export function redactUrl(url: string, secrets: string[] = []): string {
 // --- small helpers --------------------------------------------------------------------------
 
 function buildUrl(baseUrl: string, path: string, query?: HttpRequest['query']): string {
-  const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+  const url = /^https?:\/\//i.test(path)
+    ? new URL(path)
+    : new URL(baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const v of value) url.searchParams.append(key, String(v));
@@ -738,7 +904,8 @@ function buildUrl(baseUrl: string, path: string, query?: HttpRequest['query']): 
 function encodeBody(body: unknown): { body?: string; contentType?: string } {
   if (body === undefined || body === null) return {};
   if (typeof body === 'string') return { body };
-  if (body instanceof URLSearchParams) return { body: body.toString(), contentType: 'application/x-www-form-urlencoded' };
+  if (body instanceof URLSearchParams)
+    return { body: body.toString(), contentType: 'application/x-www-form-urlencoded' };
   return { body: JSON.stringify(body), contentType: 'application/json' };
 }
 

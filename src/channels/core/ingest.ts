@@ -34,7 +34,9 @@ export async function matchProducts(ex: Executor, accountId: number, refs: LineR
   const listingIds = refs.map((r) => r.listingExternalId || null);
   const skus = refs.map((r) => r.sku?.trim().toLowerCase() || null);
   const eans = refs.map((r) => r.ean?.trim() || null);
-  const found = await rows<{ n: number; product_id: number | null }>(ex, sql`
+  const found = await rows<{ n: number; product_id: number | null }>(
+    ex,
+    sql`
     select r.n,
            coalesce(
              (select l.product_id from listings l
@@ -45,7 +47,8 @@ export async function matchProducts(ex: Executor, accountId: number, refs: LineR
                having count(*) = 1)
            ) as product_id
       from unnest(${sql.param(listingIds)}::text[], ${sql.param(skus)}::text[], ${sql.param(eans)}::text[])
-           with ordinality as r(listing_id, sku, ean, n)`);
+           with ordinality as r(listing_id, sku, ean, n)`,
+  );
   const byN = new Map(found.map((f) => [Number(f.n), f.product_id === null ? null : Number(f.product_id)]));
   return refs.map((_, i) => byN.get(i + 1) ?? null);
 }
@@ -56,12 +59,18 @@ export async function matchProducts(ex: Executor, accountId: number, refs: LineR
  * stock rule, else the one own warehouse when there is exactly one; null: none (the order is
  * kept without moving stock, and the run says so).
  */
-export async function orderWarehouse(ex: Executor, account: Pick<ConnectorAccount, 'id' | 'settings'>): Promise<number | null> {
+export async function orderWarehouse(
+  ex: Executor,
+  account: Pick<ConnectorAccount, 'id' | 'settings'>,
+): Promise<number | null> {
   const setting = account.settings?.stockWarehouseId ?? account.settings?.warehouseId;
   if (typeof setting === 'number') return setting;
   const rule = await getStockRule(ex, account.id);
   if (rule.warehouse_ids.length) return rule.warehouse_ids[0];
-  const own = await rows<{ id: number }>(ex, sql`select id from warehouses where kind = 'own' and archived_at is null order by id limit 2`);
+  const own = await rows<{ id: number }>(
+    ex,
+    sql`select id from warehouses where kind = 'own' and archived_at is null order by id limit 2`,
+  );
   return own.length === 1 ? own[0].id : null;
 }
 
@@ -96,7 +105,8 @@ async function withConflictRetry<T>(work: () => Promise<T>, attempts = 4): Promi
   }
 }
 
-const chunked = <T>(list: T[], size: number): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+const chunked = <T>(list: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
 
 const describeLine = (ref: LineRef, sku: string) => ref.sku || sku || ref.listingExternalId || ref.ean || '?';
 
@@ -112,42 +122,72 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
   async function ordersChunk(orders: OrderFact[], out: Map<string, IngestedOrder>) {
     const refs = orders.flatMap((o) => o.lines.map((l) => l.ref));
     const products = await matchProducts(hub.db, account.id, refs);
-    const sellerWarehouse = orders.some((o) => (o.fulfilledBy ?? 'seller') === 'seller') ? await (warehouse ??= orderWarehouse(hub.db, account)) : null;
+    const sellerWarehouse = orders.some((o) => (o.fulfilledBy ?? 'seller') === 'seller')
+      ? await (warehouse ??= orderWarehouse(hub.db, account))
+      : null;
     const productIds = [...new Set(products.filter((id): id is number => id !== null))].sort((a, b) => a - b);
     // Chunks write at once on PostgreSQL: each takes its products' stock rows in one order first,
     // so two chunks selling the same products wait for each other instead of deadlocking; a
     // deadlock left (rows made on the way) rolls the chunk back whole, and it runs again.
-    await withConflictRetry(() => hub.db.transaction(async (tx) => {
-      if (sellerWarehouse !== null && productIds.length) {
-        await tx.execute(sql`
+    await withConflictRetry(() =>
+      hub.db.transaction(async (tx) => {
+        if (sellerWarehouse !== null && productIds.length) {
+          await tx.execute(sql`
           select 1 from stock_levels where warehouse_id = ${sellerWarehouse} and product_id = any(${sql.param(productIds)}::bigint[])
            order by product_id for update`);
-      }
-      let at = 0;
-      const unmatchedOf: string[][] = [];
-      const inputs = orders.map((order) => {
-        const unmatched: string[] = [];
-        const lines = order.lines.map((line) => {
-          const productId = products[at++];
-          if (productId === null) unmatched.push(describeLine(line.ref, line.sku));
-          return { productId, sku: line.sku, externalSku: line.externalSku ?? null, name: line.name, quantity: line.quantity, priceMinor: line.priceMinor };
+        }
+        let at = 0;
+        const unmatchedOf: string[][] = [];
+        const inputs = orders.map((order) => {
+          const unmatched: string[] = [];
+          const lines = order.lines.map((line) => {
+            const productId = products[at++];
+            if (productId === null) unmatched.push(describeLine(line.ref, line.sku));
+            return {
+              productId,
+              sku: line.sku,
+              externalSku: line.externalSku ?? null,
+              name: line.name,
+              quantity: line.quantity,
+              priceMinor: line.priceMinor,
+            };
+          });
+          unmatchedOf.push(unmatched);
+          const { fulfilledBy, shipping, ...rest } = order;
+          const bySeller = (fulfilledBy ?? 'seller') === 'seller';
+          return {
+            ...rest,
+            shipping: shipping ? { ...shipping } : null,
+            accountId: account.id,
+            channel: account.channel,
+            warehouseId: bySeller ? sellerWarehouse : null,
+            lines,
+          };
         });
-        unmatchedOf.push(unmatched);
-        const { fulfilledBy, shipping, ...rest } = order;
-        const bySeller = (fulfilledBy ?? 'seller') === 'seller';
-        return { ...rest, shipping: shipping ? { ...shipping } : null, accountId: account.id, channel: account.channel, warehouseId: bySeller ? sellerWarehouse : null, lines };
-      });
-      // Set-based (decision 180): the chunk in a few statements; orders that move stock one at a time inside it.
-      const results = await upsertOrders(tx, inputs, actor);
-      for (const [i, order] of orders.entries()) {
-        const result = results[i];
-        const noWarehouse = (order.fulfilledBy ?? 'seller') === 'seller' && sellerWarehouse === null;
-        out.set(order.externalId, { externalId: order.externalId, orderId: result.orderId, created: result.created, statusChanged: result.statusChanged, unmatched: unmatchedOf[i], noWarehouse });
-      }
-    }));
+        // Set-based (decision 180): the chunk in a few statements; orders that move stock one at a time inside it.
+        const results = await upsertOrders(tx, inputs, actor);
+        for (const [i, order] of orders.entries()) {
+          const result = results[i];
+          const noWarehouse = (order.fulfilledBy ?? 'seller') === 'seller' && sellerWarehouse === null;
+          out.set(order.externalId, {
+            externalId: order.externalId,
+            orderId: result.orderId,
+            created: result.created,
+            statusChanged: result.statusChanged,
+            unmatched: unmatchedOf[i],
+            noWarehouse,
+          });
+        }
+      }),
+    );
   }
 
-  const refsOf = async <T extends { ref?: LineRef }>(list: T[]) => matchProducts(hub.db, account.id, list.map((x) => x.ref ?? {}));
+  const refsOf = async <T extends { ref?: LineRef }>(list: T[]) =>
+    matchProducts(
+      hub.db,
+      account.id,
+      list.map((x) => x.ref ?? {}),
+    );
   const counted = (results: { created: boolean }[]): IngestCounts => {
     const created = results.filter((r) => r.created).length;
     return { created, updated: results.length - created };
@@ -161,11 +201,24 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
   const keepable = (order: OrderFact, alone: boolean): boolean => {
     const { fulfilledBy: _f, shipping, lines, ...rest } = order;
     const parsed = orderInput.safeParse({
-      ...rest, accountId: account.id, channel: account.channel, shipping: shipping ? { ...shipping } : null,
-      lines: lines.map((l) => ({ productId: null, sku: l.sku, externalSku: l.externalSku ?? null, name: l.name, quantity: l.quantity, priceMinor: l.priceMinor })),
+      ...rest,
+      accountId: account.id,
+      channel: account.channel,
+      shipping: shipping ? { ...shipping } : null,
+      lines: lines.map((l) => ({
+        productId: null,
+        sku: l.sku,
+        externalSku: l.externalSku ?? null,
+        name: l.name,
+        quantity: l.quantity,
+        priceMinor: l.priceMinor,
+      })),
     });
     if (parsed.success) return true;
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; ');
     const message = `Order ${String(order.externalId).slice(0, 100)} from ${account.channel} cannot be kept: ${issues}`;
     if (alone) throw new Error(message);
     if (run) run.problem(message);
@@ -193,7 +246,10 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
       const sales = unique(all);
       const products = await refsOf(sales);
       const results = await hub.db.transaction((tx) =>
-        upsertSales(tx, sales.map(({ ref, ...s }, i) => ({ ...base, ...s, productId: products[i], sku: ref.sku ?? null }))),
+        upsertSales(
+          tx,
+          sales.map(({ ref, ...s }, i) => ({ ...base, ...s, productId: products[i], sku: ref.sku ?? null })),
+        ),
       );
       return counted(results);
     },
@@ -202,7 +258,10 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
       if (!all.length) return { created: 0, updated: 0 };
       const reviews = unique(all);
       const products = await refsOf(reviews);
-      const results = await upsertReviews(hub.db, reviews.map(({ ref, ...r }, i) => ({ ...base, ...r, productId: products[i], sku: ref.sku ?? null })));
+      const results = await upsertReviews(
+        hub.db,
+        reviews.map(({ ref, ...r }, i) => ({ ...base, ...r, productId: products[i], sku: ref.sku ?? null })),
+      );
       return counted(results);
     },
 
@@ -210,16 +269,24 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
       if (!all.length) return { created: 0, updated: 0 };
       const claims = unique(all);
       const products = await refsOf(claims);
-      const results = await upsertClaims(hub.db, claims.map(({ ref, ...c }, i) => ({ ...base, ...c, productId: products[i] })));
+      const results = await upsertClaims(
+        hub.db,
+        claims.map(({ ref, ...c }, i) => ({ ...base, ...c, productId: products[i] })),
+      );
       return counted(results);
     },
 
     async mirrorStock(readings: MirrorReading[]) {
       if (!readings.length) return { changed: 0, skipped: 0 };
       // A product is read once a warehouse (Ozon's analytics: ~27 times a page), but matched once.
-      const refKey = (ref: LineRef) => JSON.stringify([ref.listingExternalId ?? null, ref.sku ?? null, ref.ean ?? null]);
+      const refKey = (ref: LineRef) =>
+        JSON.stringify([ref.listingExternalId ?? null, ref.sku ?? null, ref.ean ?? null]);
       const refs = [...new Map(readings.map((r) => [refKey(r.ref), r.ref])).entries()];
-      const matched = await matchProducts(hub.db, account.id, refs.map(([, ref]) => ref));
+      const matched = await matchProducts(
+        hub.db,
+        account.id,
+        refs.map(([, ref]) => ref),
+      );
       const productOf = new Map(refs.map(([key], i) => [key, matched[i]]));
       const products = readings.map((r) => productOf.get(refKey(r.ref))!);
       const byWarehouse = new Map<string, MirrorLevel[]>();
@@ -233,20 +300,32 @@ export function ingestFor(hub: Hub, account: ConnectorAccount, run?: SyncRunCoun
         }
         const onHand = Math.max(0, Math.trunc(r.onHand));
         byWarehouse.get(r.warehouse.code)!.push({
-          productId, onHand, reserved: Math.min(onHand, Math.max(0, Math.trunc(r.reserved))), promised: Math.max(0, Math.trunc(r.promised ?? 0)),
+          productId,
+          onHand,
+          reserved: Math.min(onHand, Math.max(0, Math.trunc(r.reserved))),
+          promised: Math.max(0, Math.trunc(r.promised ?? 0)),
         });
       }
       for (const r of readings) {
         if (mirrors.has(r.warehouse.code)) continue;
         const w = await ensureWarehouse(hub.db, {
-          code: r.warehouse.code.slice(0, 100), name: r.warehouse.name.slice(0, 200), kind: 'mirror', source: r.warehouse.source.slice(0, 200),
-          stockType: r.warehouse.stockType?.slice(0, 100) ?? null, readOnly: true,
+          code: r.warehouse.code.slice(0, 100),
+          name: r.warehouse.name.slice(0, 200),
+          kind: 'mirror',
+          source: r.warehouse.source.slice(0, 200),
+          stockType: r.warehouse.stockType?.slice(0, 100) ?? null,
+          readOnly: true,
         });
         mirrors.set(r.warehouse.code, w.id);
       }
       // All warehouses of the page in one set-based write (decision 225), in one transaction.
       const { changed } = await hub.db.transaction((tx) =>
-        setManyMirrorLevels(tx, [...byWarehouse].map(([code, levels]) => ({ warehouseId: mirrors.get(code)!, levels })), actor));
+        setManyMirrorLevels(
+          tx,
+          [...byWarehouse].map(([code, levels]) => ({ warehouseId: mirrors.get(code)!, levels })),
+          actor,
+        ),
+      );
       return { changed, skipped };
     },
   };

@@ -24,7 +24,13 @@ export type AccountJob = 'sync' | 'push' | 'reconcile';
 
 /** Enqueues one of the account jobs (deduplicated per account while one waits or runs); returns its id. */
 export async function enqueueAccountJob(hub: Hub, accountId: number, job: AccountJob, runAt?: Date): Promise<number> {
-  const { id } = await enqueueJob(hub.db, { type: `channels.${job}`, accountId, payload: { accountId }, key: `channels.${job}:${accountId}`, runAt });
+  const { id } = await enqueueJob(hub.db, {
+    type: `channels.${job}`,
+    accountId,
+    payload: { accountId },
+    key: `channels.${job}:${accountId}`,
+    runAt,
+  });
   return id;
 }
 
@@ -33,20 +39,28 @@ export async function runConnectorJob(
   hub: Hub,
   accountId: number,
   jobName: string,
-  options: { jobId?: number; signal?: AbortSignal; progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void> } = {},
+  options: {
+    jobId?: number;
+    signal?: AbortSignal;
+    progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void>;
+  } = {},
 ): Promise<void> {
   const rt0 = await accountRuntime(hub, accountId);
   const job = rt0.connector.jobs?.find((j) => j.name === jobName);
   if (!job) throw new Error(`The ${rt0.connector.channel} connector has no job "${jobName}"`);
   const domainRun = rt0.module.jobRuns?.[job.name];
-  await withSyncRun(hub, { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId }, async (run) => {
-    if (job.accountJob === 'sync') {
-      await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
-      return;
-    }
-    const rt = await accountRuntime(hub, accountId, { run, signal: options.signal, progress: options.progress });
-    await guardCredentials(hub, accountId, () => (domainRun ? domainRun(hub, rt.ctx, run) : job.run!(rt.ctx, run)));
-  });
+  await withSyncRun(
+    hub,
+    { type: `${rt0.connector.channel}.${job.name}`, accountId, jobId: options.jobId },
+    async (run) => {
+      if (job.accountJob === 'sync') {
+        await syncAccount(hub, accountId, { run, signal: options.signal, progress: options.progress });
+        return;
+      }
+      const rt = await accountRuntime(hub, accountId, { run, signal: options.signal, progress: options.progress });
+      await guardCredentials(hub, accountId, () => (domainRun ? domainRun(hub, rt.ctx, run) : job.run!(rt.ctx, run)));
+    },
+  );
 }
 
 /**
@@ -63,7 +77,8 @@ export async function pushUntilDone<S extends { busy: boolean; failed: number; r
   for (;;) {
     const summary = await push();
     if (summary.busy) {
-      if (Date.now() > waitUntil) throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
+      if (Date.now() > waitUntil)
+        throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
       await sleep(50, signal);
       continue;
     }
@@ -88,27 +103,44 @@ export function registerChannelJobs(modules: ChannelModule[]) {
   defineJobType('channels.sync', async ({ hub, job, signal, progress }) => {
     const accountId = Number((job.payload as { accountId: number }).accountId);
     await permanentOnRejectedKey(() =>
-      withSyncRun(hub, { type: 'channels.sync', accountId, jobId: job.id }, (run) => syncAccount(hub, accountId, { run, signal, progress })),
+      withSyncRun(hub, { type: 'channels.sync', accountId, jobId: job.id }, (run) =>
+        syncAccount(hub, accountId, { run, signal, progress }),
+      ),
     );
   });
 
   // A short lease, so a push taken over from a killed worker resumes within seconds; many
   // attempts, since a change that never reaches the channel would wait for the next reconcile.
-  defineJobType('channels.push', async ({ hub, job, signal }) => {
-    const accountId = Number((job.payload as { accountId: number }).accountId);
-    await permanentOnRejectedKey(() =>
-      withSyncRun(hub, { type: 'channels.push', accountId, jobId: job.id }, (run) =>
-        pushUntilDone(accountId, () => pushPending(hub, accountId, { run, signal }), stockPushFailed(accountId), signal),
-      ),
-    );
-  }, { leaseMs: 10_000, maxAttempts: 20 });
+  defineJobType(
+    'channels.push',
+    async ({ hub, job, signal }) => {
+      const accountId = Number((job.payload as { accountId: number }).accountId);
+      await permanentOnRejectedKey(() =>
+        withSyncRun(hub, { type: 'channels.push', accountId, jobId: job.id }, (run) =>
+          pushUntilDone(
+            accountId,
+            () => pushPending(hub, accountId, { run, signal }),
+            stockPushFailed(accountId),
+            signal,
+          ),
+        ),
+      );
+    },
+    { leaseMs: 10_000, maxAttempts: 20 },
+  );
 
   defineJobType('channels.reconcile', async ({ hub, job, signal }) => {
     const accountId = Number((job.payload as { accountId: number }).accountId);
     await permanentOnRejectedKey(() =>
       withSyncRun(hub, { type: 'channels.reconcile', accountId, jobId: job.id }, async (run) => {
         const first = await reconcileAccount(hub, accountId, { run, signal });
-        if (first.busy || first.remaining) await pushUntilDone(accountId, () => pushPending(hub, accountId, { run, signal }), stockPushFailed(accountId), signal);
+        if (first.busy || first.remaining)
+          await pushUntilDone(
+            accountId,
+            () => pushPending(hub, accountId, { run, signal }),
+            stockPushFailed(accountId),
+            signal,
+          );
       }),
     );
   });
@@ -121,15 +153,23 @@ export function registerChannelJobs(modules: ChannelModule[]) {
 
   for (const { connector } of modules) {
     if (connector.capabilities.readStock && connector.readQuantities) {
-      defineSchedule({ name: `${connector.channel}.reconcile`, jobType: 'channels.reconcile', cron: '23 */6 * * *', perAccountOfChannel: connector.channel });
+      defineSchedule({
+        name: `${connector.channel}.reconcile`,
+        jobType: 'channels.reconcile',
+        cron: '23 */6 * * *',
+        perAccountOfChannel: connector.channel,
+      });
     }
     for (const job of connector.jobs ?? []) {
       const type = `${connector.channel}.${job.name}`;
       defineJobType(type, async ({ hub, job: queued, signal, progress }) => {
         const accountId = Number((queued.payload as { accountId: number }).accountId ?? queued.accountId);
-        await permanentOnRejectedKey(() => runConnectorJob(hub, accountId, job.name, { jobId: queued.id, signal, progress }));
+        await permanentOnRejectedKey(() =>
+          runConnectorJob(hub, accountId, job.name, { jobId: queued.id, signal, progress }),
+        );
       });
-      if (job.defaultCron) defineSchedule({ name: type, jobType: type, cron: job.defaultCron, perAccountOfChannel: connector.channel });
+      if (job.defaultCron)
+        defineSchedule({ name: type, jobType: type, cron: job.defaultCron, perAccountOfChannel: connector.channel });
     }
   }
 
@@ -138,12 +178,16 @@ export function registerChannelJobs(modules: ChannelModule[]) {
   defineOutboxConsumer(
     'stock.changed',
     async (hub, messages) => {
-      const productIds = [...new Set(messages.map((m) => Number(m.key)).filter((id) => Number.isSafeInteger(id) && id > 0))];
+      const productIds = [
+        ...new Set(messages.map((m) => Number(m.key)).filter((id) => Number.isSafeInteger(id) && id > 0)),
+      ];
       const accountIds = await markStockChanged(hub.db, productIds);
       await Promise.all(
         accountIds.map(async (accountId) => {
           try {
-            const summary = await withSyncRun(hub, { type: 'channels.push', accountId }, (run) => pushPending(hub, accountId, { run }));
+            const summary = await withSyncRun(hub, { type: 'channels.push', accountId }, (run) =>
+              pushPending(hub, accountId, { run }),
+            );
             const runAt = summary.retryAfterMs ? new Date(Date.now() + summary.retryAfterMs) : undefined;
             if (summary.busy || summary.remaining) await enqueueAccountJob(hub, accountId, 'push', runAt);
           } catch (error) {

@@ -18,7 +18,8 @@ export interface KeyVerdict {
 
 const both = (key: MessageKey, params?: Params): Said => ({ ru: t(key, 'ru', params), en: t(key, 'en', params) });
 /** A text as the app says it in each language (a DomainError by its code, a stored text by its words). */
-const saidOf = (what: DomainError | string): Said => Object.fromEntries(languages.map((l) => [l, localize(l, what)])) as Said;
+const saidOf = (what: DomainError | string): Said =>
+  Object.fromEntries(languages.map((l) => [l, localize(l, what)])) as Said;
 const verdict = (ok: boolean, said: Said): KeyVerdict => ({ ok, text: said.en, said });
 
 /**
@@ -37,7 +38,8 @@ export async function testAccountKey(hub: Hub, accountId: number): Promise<KeyVe
     if (!checked.ok) return verdict(false, saidOf(checked.reason));
     return verdict(true, checked.details ? saidOf(checked.details) : both('cli.check.accepted', { title }));
   } catch (error) {
-    if (error instanceof ChannelHttpError) return verdict(false, both('cli.check.silent', { title, message: error.message }));
+    if (error instanceof ChannelHttpError)
+      return verdict(false, both('cli.check.silent', { title, message: error.message }));
     if (error instanceof CredentialsRejected) return verdict(false, saidOf(error.message));
     return verdict(false, saidOf(error instanceof DomainError ? error : (error as Error).message));
   }

@@ -36,7 +36,11 @@ export interface ListingView {
 }
 
 /** Upserts listings by (account, external id); a quantity read with them is kept as the channel's. */
-export async function importListings(ex: Executor, accountId: number, listings: RemoteListing[]): Promise<{ created: number; updated: number }> {
+export async function importListings(
+  ex: Executor,
+  accountId: number,
+  listings: RemoteListing[],
+): Promise<{ created: number; updated: number }> {
   if (!listings.length) return { created: 0, updated: 0 };
   const payload = JSON.stringify(
     listings.map((l) => ({
@@ -48,7 +52,9 @@ export async function importListings(ex: Executor, accountId: number, listings: 
       quantity: l.quantity ?? null,
     })),
   );
-  const result = await rows<{ created: boolean }>(ex, sql`
+  const result = await rows<{ created: boolean }>(
+    ex,
+    sql`
     insert into listings (account_id, external_id, sku, ean, name, data, channel_quantity, channel_quantity_at)
     select ${accountId}, r.external_id, r.sku, r.ean, r.name, coalesce(r.data, '{}'::jsonb), r.quantity,
            case when r.quantity is null then null else now() end
@@ -60,7 +66,8 @@ export async function importListings(ex: Executor, accountId: number, listings: 
            updated_at = case when (listings.sku, listings.ean, listings.name, listings.data)
                                   is distinct from (excluded.sku, excluded.ean, excluded.name, excluded.data)
                              then now() else listings.updated_at end
-    returning (xmax = 0) as created`);
+    returning (xmax = 0) as created`,
+  );
   const created = result.filter((r) => r.created).length;
   return { created, updated: result.length - created };
 }
@@ -97,7 +104,9 @@ async function announceMatched(ex: Executor, accountId: number, listingIds: numb
  * (its price). Returns counts by state.
  */
 export async function matchListings(ex: Executor, accountId: number): Promise<Record<MatchState, number>> {
-  const changed = await rows<{ id: number; newly: boolean }>(ex, sql`
+  const changed = await rows<{ id: number; newly: boolean }>(
+    ex,
+    sql`
     with found as (
       select l.id, l.product_id as before_product_id,
              (select min(p.id) from products p
@@ -133,14 +142,22 @@ export async function matchListings(ex: Executor, accountId: number): Promise<Re
       from decided d
      where d.id = l.id
        and (l.product_id, l.matched_by, l.candidate_product_ids) is distinct from (d.product_id, d.matched_by, d.candidates)
-    returning l.id, (d.product_id is not null and d.product_id is distinct from d.before_product_id) as newly`);
-  await announceMatched(ex, accountId, changed.filter((r) => r.newly).map((r) => Number(r.id)));
+    returning l.id, (d.product_id is not null and d.product_id is distinct from d.before_product_id) as newly`,
+  );
+  await announceMatched(
+    ex,
+    accountId,
+    changed.filter((r) => r.newly).map((r) => Number(r.id)),
+  );
   return countByState(ex, accountId);
 }
 
 export async function countByState(ex: Executor, accountId: number): Promise<Record<MatchState, number>> {
-  const counts = await rows<{ match_state: MatchState; n: number }>(ex, sql`
-    select match_state, count(*)::int as n from listings where account_id = ${accountId} group by match_state`);
+  const counts = await rows<{ match_state: MatchState; n: number }>(
+    ex,
+    sql`
+    select match_state, count(*)::int as n from listings where account_id = ${accountId} group by match_state`,
+  );
   const result: Record<MatchState, number> = { matched: 0, unmatched: 0, ambiguous: 0 };
   for (const c of counts) result[c.match_state] = c.n;
   return result;
@@ -157,28 +174,41 @@ export async function listListings(
 ): Promise<{ items: ListingView[]; total: number }> {
   const state = filter.state ?? null;
   const q = filter.q ? `%${filter.q.toLowerCase()}%` : null;
-  const items = await rows<ListingView & { total: number }>(ex, sql`
+  const items = await rows<ListingView & { total: number }>(
+    ex,
+    sql`
     select ${listingColumns}, count(*) over () as total
       from listings l left join products p on p.id = l.product_id
      where l.account_id = ${accountId}
        and (${state}::text is null or l.match_state = ${state})
        and (${q}::text is null or lower(coalesce(l.sku, '')) like ${q} or lower(l.external_id) like ${q} or lower(coalesce(l.name, '')) like ${q})
-     order by l.id limit ${filter.limit} offset ${filter.offset}`);
+     order by l.id limit ${filter.limit} offset ${filter.offset}`,
+  );
   return { items: items.map(({ total: _t, ...r }) => r as ListingView), total: Number(items[0]?.total ?? 0) };
 }
 
 /** The account's listings with these external ids, as the API shows them. */
-export async function listingsByExternalId(ex: Executor, accountId: number, externalIds: string[]): Promise<ListingView[]> {
+export async function listingsByExternalId(
+  ex: Executor,
+  accountId: number,
+  externalIds: string[],
+): Promise<ListingView[]> {
   if (!externalIds.length) return [];
-  return rows<ListingView>(ex, sql`
+  return rows<ListingView>(
+    ex,
+    sql`
     select ${listingColumns} from listings l left join products p on p.id = l.product_id
-     where l.account_id = ${accountId} and l.external_id = any(${sql.param(externalIds)}::text[]) order by l.id`);
+     where l.account_id = ${accountId} and l.external_id = any(${sql.param(externalIds)}::text[]) order by l.id`,
+  );
 }
 
 export async function getListing(ex: Executor, accountId: number, listingId: number): Promise<ListingView> {
-  const [listing] = await rows<ListingView>(ex, sql`
+  const [listing] = await rows<ListingView>(
+    ex,
+    sql`
     select ${listingColumns} from listings l left join products p on p.id = l.product_id
-     where l.id = ${listingId} and l.account_id = ${accountId}`);
+     where l.id = ${listingId} and l.account_id = ${accountId}`,
+  );
   if (!listing) throw notFound('Listing', listingId);
   return listing;
 }
@@ -187,11 +217,18 @@ export async function getListing(ex: Executor, accountId: number, listingId: num
  * A person's decision: this listing is that product (or, with null, no product of ours).
  * It sticks through later imports, and the product's quantity is pushed to it next.
  */
-export async function mapListing(ex: Executor, accountId: number, listingId: number, productId: number | null, actor: string): Promise<ListingView> {
+export async function mapListing(
+  ex: Executor,
+  accountId: number,
+  listingId: number,
+  productId: number | null,
+  actor: string,
+): Promise<ListingView> {
   const before = await getListing(ex, accountId, listingId);
   if (productId !== null) {
     const [product] = await rows(ex, sql`select id from products where id = ${productId}`);
-    if (!product) throw new DomainError('PRODUCT_NOT_FOUND', `Product ${productId} does not exist`, 422, { product_id: productId });
+    if (!product)
+      throw new DomainError('PRODUCT_NOT_FOUND', `Product ${productId} does not exist`, 422, { product_id: productId });
   }
   await ex.execute(sql`
     update listings
@@ -200,8 +237,14 @@ export async function mapListing(ex: Executor, accountId: number, listingId: num
            needs_push = ${productId !== null}, change_seq = change_seq + 1, last_pushed_quantity = null, updated_at = now()
      where id = ${listingId}`);
   await recordOperation(ex, {
-    entityType: 'listing', entityId: listingId, action: 'map', actor,
-    changes: { product_id: { before: before.product_id, after: productId }, match_state: { before: before.match_state, after: productId === null ? 'unmatched' : 'matched' } },
+    entityType: 'listing',
+    entityId: listingId,
+    action: 'map',
+    actor,
+    changes: {
+      product_id: { before: before.product_id, after: productId },
+      match_state: { before: before.match_state, after: productId === null ? 'unmatched' : 'matched' },
+    },
   });
   if (productId !== null) await announceMatched(ex, accountId, [listingId]);
   return getListing(ex, accountId, listingId);
@@ -215,5 +258,10 @@ interface MappedRow {
   data: Record<string, unknown>;
 }
 
-export const toMapped = (r: MappedRow): MappedListing => ({ listingId: r.id, productId: r.product_id, externalId: r.external_id, sku: r.sku, data: r.data ?? {} });
-
+export const toMapped = (r: MappedRow): MappedListing => ({
+  listingId: r.id,
+  productId: r.product_id,
+  externalId: r.external_id,
+  sku: r.sku,
+  data: r.data ?? {},
+});

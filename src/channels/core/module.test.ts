@@ -56,7 +56,14 @@ function throwawayService() {
 }
 
 const item = z.object({ id: z.string(), sku: z.string(), quantity: z.number() });
-const order = z.object({ number: z.string(), item: z.string(), sku: z.string(), count: z.number(), price: z.number(), at: z.string() });
+const order = z.object({
+  number: z.string(),
+  item: z.string(),
+  sku: z.string(),
+  count: z.number(),
+  price: z.number(),
+  at: z.string(),
+});
 
 const throwawayConnector: Connector = {
   channel: 'throwaway',
@@ -70,13 +77,25 @@ const throwawayConnector: Connector = {
     return { ok: true, details: 'the shop answered' };
   },
   async *fetchListings(ctx) {
-    const res = await ctx.http.request({ method: 'GET', path: '/items', headers: { 'x-token': ctx.account.credentials.token } });
-    yield z.array(item).parse(res.body).map((i) => ({ externalId: i.id, sku: i.sku, quantity: i.quantity }));
+    const res = await ctx.http.request({
+      method: 'GET',
+      path: '/items',
+      headers: { 'x-token': ctx.account.credentials.token },
+    });
+    yield z
+      .array(item)
+      .parse(res.body)
+      .map((i) => ({ externalId: i.id, sku: i.sku, quantity: i.quantity }));
   },
   async pushQuantities(ctx, items) {
     const outcomes: PushOutcome[] = [];
     for (const i of items) {
-      await ctx.http.request({ method: 'PUT', path: `/items/${i.listing.externalId}/quantity`, headers: { 'x-token': ctx.account.credentials.token }, body: { quantity: i.quantity } });
+      await ctx.http.request({
+        method: 'PUT',
+        path: `/items/${i.listing.externalId}/quantity`,
+        headers: { 'x-token': ctx.account.credentials.token },
+        body: { quantity: i.quantity },
+      });
       outcomes.push({ listingId: i.listing.listingId, ok: true });
     }
     return outcomes;
@@ -86,12 +105,28 @@ const throwawayConnector: Connector = {
       name: 'orders',
       description: 'Orders of the throwaway shop',
       async run(ctx, run) {
-        const res = await ctx.http.request({ method: 'GET', path: '/orders', headers: { 'x-token': ctx.account.credentials.token } });
+        const res = await ctx.http.request({
+          method: 'GET',
+          path: '/orders',
+          headers: { 'x-token': ctx.account.credentials.token },
+        });
         const list = z.array(order).parse(res.body);
         const stored = await ctx.ingest.orders(
           list.map((o) => ({
-            externalId: o.number, status: 'new', orderedAt: o.at, currency: 'EUR', totalMinor: o.price * o.count,
-            lines: [{ ref: { listingExternalId: o.item, sku: o.sku }, sku: o.sku, name: o.sku, quantity: o.count, priceMinor: o.price }],
+            externalId: o.number,
+            status: 'new',
+            orderedAt: o.at,
+            currency: 'EUR',
+            totalMinor: o.price * o.count,
+            lines: [
+              {
+                ref: { listingExternalId: o.item, sku: o.sku },
+                sku: o.sku,
+                name: o.sku,
+                quantity: o.count,
+                priceMinor: o.price,
+              },
+            ],
           })),
         );
         run.add({ fetched: list.length, created: stored.filter((s) => s.created).length });
@@ -102,7 +137,14 @@ const throwawayConnector: Connector = {
 
 const throwawayModule: ChannelModule = {
   connector: throwawayConnector,
-  credentialFields: [{ key: 'token', label: { ru: 'Токен магазина', en: 'Shop token' }, help: { ru: 'Из настроек магазина', en: 'From the shop settings' }, secret: true }],
+  credentialFields: [
+    {
+      key: 'token',
+      label: { ru: 'Токен магазина', en: 'Shop token' },
+      help: { ru: 'Из настроек магазина', en: 'From the shop settings' },
+      secret: true,
+    },
+  ],
 };
 
 describeEachDatabase('a channel module no other file knows', (t) => {
@@ -135,7 +177,12 @@ describeEachDatabase('a channel module no other file knows', (t) => {
     // The API lists it with its fields, as the panel and the bot read them.
     const channels = await server.api('/api/v1/channels');
     expect(channels.body.items.find((c: { channel: string }) => c.channel === 'throwaway').credential_fields).toEqual([
-      { key: 'token', label: { ru: 'Токен магазина', en: 'Shop token' }, help: { ru: 'Из настроек магазина', en: 'From the shop settings' }, secret: true },
+      {
+        key: 'token',
+        label: { ru: 'Токен магазина', en: 'Shop token' },
+        help: { ru: 'Из настроек магазина', en: 'From the shop settings' },
+        secret: true,
+      },
     ]);
 
     const browser = await launchBrowser();
@@ -146,7 +193,10 @@ describeEachDatabase('a channel module no other file knows', (t) => {
     } finally {
       await browser.close();
     }
-    const [account] = await rows<{ id: number; status: string }>(server.hub.db, sql`select id, status from channel_accounts where channel = 'throwaway'`);
+    const [account] = await rows<{ id: number; status: string }>(
+      server.hub.db,
+      sql`select id, status from channel_accounts where channel = 'throwaway'`,
+    );
     expect(account.status).toBe('active');
 
     // Listings matched by SKU, quantities pushed.
@@ -157,18 +207,33 @@ describeEachDatabase('a channel module no other file knows', (t) => {
 
     // A write-off reaches the shop through the outbox and the workers.
     stopEngine = await startEngine(server.hub);
-    await server.hub.db.transaction((tx) => recordMovement(tx, { type: 'write_off', productId: productIds[0], warehouseId, quantity: 3 }, 'test'));
+    await server.hub.db.transaction((tx) =>
+      recordMovement(tx, { type: 'write_off', productId: productIds[0], warehouseId, quantity: 3 }, 'test'),
+    );
     await waitFor('the write-off to reach the shop', () => service.quantities.get('T-1') === 7);
 
     // An order is ingested by core: matched by the listing's id, written off the only own warehouse once.
-    service.orders.push({ number: 'TW-1', item: 'T-2', sku: 'MOD-2', count: 4, price: 250, at: new Date().toISOString() });
+    service.orders.push({
+      number: 'TW-1',
+      item: 'T-2',
+      sku: 'MOD-2',
+      count: 4,
+      price: 250,
+      at: new Date().toISOString(),
+    });
     await runConnectorJob(server.hub, account.id, 'orders');
     await runConnectorJob(server.hub, account.id, 'orders');
-    const [stored] = await rows<{ id: number; status: string; product_id: number }>(server.hub.db, sql`
-      select o.id, o.status, l.product_id from orders o join order_lines l on l.order_id = o.id where o.channel = 'throwaway'`);
+    const [stored] = await rows<{ id: number; status: string; product_id: number }>(
+      server.hub.db,
+      sql`
+      select o.id, o.status, l.product_id from orders o join order_lines l on l.order_id = o.id where o.channel = 'throwaway'`,
+    );
     expect(stored).toMatchObject({ status: 'new', product_id: productIds[1] });
-    const [level] = await rows<{ on_hand: number }>(server.hub.db, sql`
-      select on_hand::int from stock_levels where product_id = ${productIds[1]} and warehouse_id = ${warehouseId}`);
+    const [level] = await rows<{ on_hand: number }>(
+      server.hub.db,
+      sql`
+      select on_hand::int from stock_levels where product_id = ${productIds[1]} and warehouse_id = ${warehouseId}`,
+    );
     expect(level.on_hand).toBe(6);
     await waitFor('the order to reach the shop as a new quantity', () => service.quantities.get('T-2') === 6);
   });

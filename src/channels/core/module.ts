@@ -126,7 +126,10 @@ export interface DemoSeed {
    * Such an account is the module's: the demo shares it as no shop cabinet and queues it no
    * core sync on a restart (its module's schedules keep it).
    */
-  connect?(hub: Hub, account: { name: string; baseUrl: string; credentials: Record<string, string>; actor: string }): Promise<number>;
+  connect?(
+    hub: Hub,
+    account: { name: string; baseUrl: string; credentials: Record<string, string>; actor: string },
+  ): Promise<number>;
   /** The account's first sync in place of core's full sync (iiko: the full menu sync). */
   firstSync?(hub: Hub, accountId: number): Promise<void>;
   /** Lines for the start banner about the account's data (iiko: its setting and menu count). */
@@ -202,7 +205,8 @@ export function channelModules(): ChannelModule[] {
   return installed;
 }
 
-export const moduleFor = (channel: string): ChannelModule | undefined => channelModules().find((m) => m.connector.channel === channel);
+export const moduleFor = (channel: string): ChannelModule | undefined =>
+  channelModules().find((m) => m.connector.channel === channel);
 
 export function requireModule(channel: string): ChannelModule {
   const module = moduleFor(channel);
@@ -211,7 +215,11 @@ export function requireModule(channel: string): ChannelModule {
 }
 
 /** The default reading of a failed answer: 401 and 403 are a refusal of the credentials. */
-export function credentialsRefusal(module: ChannelModule, error: ChannelHttpError, request: HttpRequest): string | null {
+export function credentialsRefusal(
+  module: ChannelModule,
+  error: ChannelHttpError,
+  request: HttpRequest,
+): string | null {
   if (module.rejectedCredentials) return module.rejectedCredentials(error, request);
   if (error.status !== 401 && error.status !== 403) return null;
   return `${module.connector.title} refused the credentials (HTTP ${error.status}${serviceText(error.body)})`;
@@ -220,7 +228,13 @@ export function credentialsRefusal(module: ChannelModule, error: ChannelHttpErro
 function serviceText(body: unknown): string {
   if (!body) return '';
   if (typeof body === 'string') return `: ${body.slice(0, 300)}`;
-  const b = body as { message?: unknown; error_description?: unknown; detail?: unknown; title?: unknown; error?: unknown };
+  const b = body as {
+    message?: unknown;
+    error_description?: unknown;
+    detail?: unknown;
+    title?: unknown;
+    error?: unknown;
+  };
   const text = b.message ?? b.error_description ?? b.detail ?? b.title ?? b.error;
   return typeof text === 'string' && text ? `: ${text.slice(0, 300)}` : '';
 }

@@ -30,7 +30,11 @@ interface OrderActionOutcome {
   channelStatus: string | null;
 }
 
-type OrderActionRun = (ctx: ConnectorContext, order: OrderActionTarget, input: OrderActionInput) => Promise<OrderActionOutcome>;
+type OrderActionRun = (
+  ctx: ConnectorContext,
+  order: OrderActionTarget,
+  input: OrderActionInput,
+) => Promise<OrderActionOutcome>;
 
 /**
  * The actions a channel's service takes. Each call must be safe to repeat after a lost answer

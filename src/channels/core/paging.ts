@@ -14,7 +14,14 @@ import type { ConnectorContext } from './connector.ts';
  *   while (pages.more({ items: page.items.length, limit: 1000, next: lastId }));
  */
 
-export type PageStop = 'empty page' | 'last page' | 'short page' | 'total reached' | 'no cursor' | 'cursor repeated' | 'page cap';
+export type PageStop =
+  | 'empty page'
+  | 'last page'
+  | 'short page'
+  | 'total reached'
+  | 'no cursor'
+  | 'cursor repeated'
+  | 'page cap';
 
 /** What the guard is told of a page. Give only what the call documents. */
 export interface PageSeen {
@@ -82,10 +89,18 @@ export function pageGuard(
       if ('next' in page) {
         if (page.next === undefined || page.next === null || page.next === '') return end('no cursor');
         const key = String(page.next);
-        if (seen.has(key)) return end('cursor repeated', `${call} answered a cursor it had given before (${key.slice(0, 100)}) after ${pages} page(s): paging stopped, later pages were not read`);
+        if (seen.has(key))
+          return end(
+            'cursor repeated',
+            `${call} answered a cursor it had given before (${key.slice(0, 100)}) after ${pages} page(s): paging stopped, later pages were not read`,
+          );
         seen.add(key);
       }
-      if (pages >= cap) return end('page cap', `${call} still had pages after ${pages} (the page cap of one run, SKLAD_PAGE_CAP): paging stopped, the rest waits for the next run`);
+      if (pages >= cap)
+        return end(
+          'page cap',
+          `${call} still had pages after ${pages} (the page cap of one run, SKLAD_PAGE_CAP): paging stopped, the rest waits for the next run`,
+        );
       return true;
     },
   };

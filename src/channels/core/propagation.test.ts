@@ -29,10 +29,20 @@ describeEachDatabase('channel propagation', (t) => {
     warehouseId = catalog.warehouseId;
     productIds = catalog.productIds;
     // Two products share an EAN; a listing carrying only that EAN is ambiguous.
-    const twins = await seedCatalog(hub.db, { count: 2, from: 1, skuPrefix: 'TWIN-', stock: () => 5, ean: () => '4006381333931' });
+    const twins = await seedCatalog(hub.db, {
+      count: 2,
+      from: 1,
+      skuPrefix: 'TWIN-',
+      stock: () => 5,
+      ean: () => '4006381333931',
+    });
     sim.add({ id: 'L-twin', sku: 'NOT-OURS', ean: '4006381333931', name: 'Twin', quantity: 0 });
     productIds.push(...twins.productIds);
-    accountId = await createGenericAccount(hub, { baseUrl: server.url, apiKey: sim.apiKey, settings: { requestsPerSecond: 200, maxConcurrent: 4, pushBatchSize: 10 } });
+    accountId = await createGenericAccount(hub, {
+      baseUrl: server.url,
+      apiKey: sim.apiKey,
+      settings: { requestsPerSecond: 200, maxConcurrent: 4, pushBatchSize: 10 },
+    });
   });
   afterAll(async () => server?.close());
 
@@ -46,7 +56,8 @@ describeEachDatabase('channel propagation', (t) => {
     expect(byState('ambiguous').map((l) => l.external_id)).toEqual(['L-twin']);
     // The simulator starts at 0; every matched product has stock n > 0, so all 20 differ: 2 pushes of 10.
     expect(summary.pushed).toBe(20);
-    for (const [externalId, quantity] of await expectedChannelQuantities(hub.db, accountId)) expect(sim.quantityOf(externalId)).toBe(quantity);
+    for (const [externalId, quantity] of await expectedChannelQuantities(hub.db, accountId))
+      expect(sim.quantityOf(externalId)).toBe(quantity);
     expect(sim.log.filter((r) => r.path === '/v1/stock')).toHaveLength(2);
     expect(sim.quantityOf('L21')).toBe(0);
   });
@@ -70,15 +81,25 @@ describeEachDatabase('channel propagation', (t) => {
     sim.resetLog();
     sim.pushes.clear();
     const writeOff = async (quantity: number) => {
-      await hub.db.transaction((tx) => recordMovement(tx, { type: 'write_off', productId: productIds[9], warehouseId, quantity }, 'test'));
+      await hub.db.transaction((tx) =>
+        recordMovement(tx, { type: 'write_off', productId: productIds[9], warehouseId, quantity }, 'test'),
+      );
       await markStockChanged(hub.db, [productIds[9]]);
     };
     await writeOff(1); // 10 → 9
     sim.faults.set({ rate: 0, kinds: ['slow'], slowMs: 1_500 });
     sim.faults.next('slow', 1, ['/v1/stock']);
     const first = pushPending(hub, accountId);
-    await waitFor('the push to hold the account', async () =>
-      (await rows(hub.db, sql`select 1 from channel_accounts where id = ${accountId} and push_lease_owner is not null`)).length);
+    await waitFor(
+      'the push to hold the account',
+      async () =>
+        (
+          await rows(
+            hub.db,
+            sql`select 1 from channel_accounts where id = ${accountId} and push_lease_owner is not null`,
+          )
+        ).length,
+    );
     // Five more changes while 9 is on its way; a second pusher meanwhile finds the account busy.
     for (let i = 0; i < 5; i++) await writeOff(1); // 9 → 4
     expect(await pushPending(hub, accountId)).toMatchObject({ busy: true, pushed: 0 });
@@ -119,7 +140,10 @@ describeEachDatabase('channel propagation', (t) => {
     expect(sim.quantityOf('L-twin')).toBe(5);
     // A manual mapping survives the next import.
     await syncAccount(hub, accountId);
-    const [mapped] = await rows<{ product_id: number; matched_by: string }>(hub.db, sql`select product_id, matched_by from listings where external_id = 'L-twin'`);
+    const [mapped] = await rows<{ product_id: number; matched_by: string }>(
+      hub.db,
+      sql`select product_id, matched_by from listings where external_id = 'L-twin'`,
+    );
     expect(mapped).toEqual({ product_id: twinB, matched_by: 'manual' });
   });
 

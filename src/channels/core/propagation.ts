@@ -45,17 +45,29 @@ export interface PushSummary {
   failure?: { message: string; httpStatus: number | null; skus: string[] };
 }
 
-const emptySummary = (): PushSummary => ({ busy: false, pushed: 0, unchanged: 0, failed: 0, rejected: 0, blocked: 0, remaining: 0, requests: 0 });
+const emptySummary = (): PushSummary => ({
+  busy: false,
+  pushed: 0,
+  unchanged: 0,
+  failed: 0,
+  rejected: 0,
+  blocked: 0,
+  remaining: 0,
+  requests: 0,
+});
 
 /** Marks the matched listings of these products for a push; returns the accounts concerned. */
 export async function markStockChanged(ex: Executor, productIds: number[]): Promise<number[]> {
   if (!productIds.length) return [];
-  const accounts = await rows<{ account_id: number }>(ex, sql`
+  const accounts = await rows<{ account_id: number }>(
+    ex,
+    sql`
     with marked as (
       update listings set needs_push = true, change_seq = change_seq + 1
        where product_id = any(${sql.param(productIds)}::bigint[]) and match_state = 'matched'
       returning account_id)
-    select distinct m.account_id from marked m join channel_accounts a on a.id = m.account_id where a.status = 'active'`);
+    select distinct m.account_id from marked m join channel_accounts a on a.id = m.account_id where a.status = 'active'`,
+  );
   return accounts.map((a) => a.account_id);
 }
 
@@ -64,10 +76,13 @@ export async function markStockChanged(ex: Executor, productIds: number[]): Prom
 const processId = `${os.hostname()}:${process.pid}`;
 
 async function claimLease(db: Db, accountId: number, owner: string): Promise<boolean> {
-  const claimed = await rows(db, sql`
+  const claimed = await rows(
+    db,
+    sql`
     update channel_accounts set push_lease_owner = ${owner}, push_lease_until = clock_timestamp() + ${`${LEASE_MS} milliseconds`}::interval
      where id = ${accountId} and (push_lease_until is null or push_lease_until < clock_timestamp() or push_lease_owner = ${owner})
-    returning id`);
+    returning id`,
+  );
   return claimed.length > 0;
 }
 
@@ -78,17 +93,25 @@ async function releaseLease(db: Db, accountId: number, owner: string) {
 }
 
 /** Holds the account's lease while `fn` runs; null when another pusher has it (stock and price pushes share it). */
-export async function withPushLease<T>(hub: Hub, accountId: number, fn: () => Promise<T>): Promise<{ value: T } | null> {
+export async function withPushLease<T>(
+  hub: Hub,
+  accountId: number,
+  fn: () => Promise<T>,
+): Promise<{ value: T } | null> {
   const owner = `${processId}:${crypto.randomUUID()}`;
   if (!(await claimLease(hub.db, accountId, owner))) return null;
   const renew = setInterval(() => {
-    claimLease(hub.db, accountId, owner).catch((err) => hub.logger.warn({ err, accountId }, 'could not renew the push lease'));
+    claimLease(hub.db, accountId, owner).catch((err) =>
+      hub.logger.warn({ err, accountId }, 'could not renew the push lease'),
+    );
   }, RENEW_EVERY_MS);
   try {
     return { value: await fn() };
   } finally {
     clearInterval(renew);
-    await releaseLease(hub.db, accountId, owner).catch((err) => hub.logger.warn({ err, accountId }, 'could not release the push lease'));
+    await releaseLease(hub.db, accountId, owner).catch((err) =>
+      hub.logger.warn({ err, accountId }, 'could not release the push lease'),
+    );
   }
 }
 
@@ -111,7 +134,9 @@ const notBlocked = sql`not exists (
    where a.account_id = l.account_id and a.match_state = 'ambiguous' and l.product_id = any(a.candidate_product_ids))`;
 
 async function pendingRows(db: Db, accountId: number, skip: number[], limit: number): Promise<PendingRow[]> {
-  return rows<PendingRow>(db, sql`
+  return rows<PendingRow>(
+    db,
+    sql`
     select l.id, l.product_id, l.external_id, l.sku, l.data, l.change_seq, l.last_pushed_quantity,
            ${channelQuantitySql(accountId, sql`l.product_id`)} as quantity
       from listings l
@@ -119,7 +144,8 @@ async function pendingRows(db: Db, accountId: number, skip: number[], limit: num
        and not (l.id = any(${sql.param(skip)}::bigint[]))
        and ${notBlocked}
      order by l.id
-     limit ${limit}`);
+     limit ${limit}`,
+  );
 }
 
 /** Clears the mark of listings whose quantity equals the last one pushed (unless changed since). */
@@ -156,31 +182,53 @@ async function applyOutcomes(db: Db, settled: Settled[]) {
 }
 
 /** Pushes these rows in batches of the connector's size, all batches at once (the HTTP client paces them). */
-async function pushRows(hub: Hub, rt: AccountRuntime, pending: PendingRow[], summary: PushSummary, run?: SyncRunCounter): Promise<number[]> {
+async function pushRows(
+  hub: Hub,
+  rt: AccountRuntime,
+  pending: PendingRow[],
+  summary: PushSummary,
+  run?: SyncRunCounter,
+): Promise<number[]> {
   const { connector, limits, ctx } = rt;
   const failedIds: number[] = [];
   const batches: PendingRow[][] = [];
-  for (let i = 0; i < pending.length; i += limits.pushBatchSize) batches.push(pending.slice(i, i + limits.pushBatchSize));
+  for (let i = 0; i < pending.length; i += limits.pushBatchSize)
+    batches.push(pending.slice(i, i + limits.pushBatchSize));
   await Promise.all(
     batches.map(async (batch) => {
       let outcomes: PushOutcome[];
       let httpStatus: number | null = null;
       summary.requests++;
       try {
-        outcomes = await connector.pushQuantities!(ctx, batch.map((r) => ({ listing: toMapped(r), quantity: r.quantity })));
+        outcomes = await connector.pushQuantities!(
+          ctx,
+          batch.map((r) => ({ listing: toMapped(r), quantity: r.quantity })),
+        );
       } catch (error) {
         if (error instanceof CredentialsRejected) throw error;
         const message = (error as Error).message;
         const retryable = !(error instanceof ChannelHttpError) || error.retryable;
         if (error instanceof ChannelHttpError) httpStatus = error.status;
-        if (error instanceof ChannelHttpError && error.retryAfterMs) summary.retryAfterMs = Math.max(summary.retryAfterMs ?? 0, error.retryAfterMs);
+        if (error instanceof ChannelHttpError && error.retryAfterMs)
+          summary.retryAfterMs = Math.max(summary.retryAfterMs ?? 0, error.retryAfterMs);
         outcomes = batch.map((r) => ({ listingId: r.id, ok: false, error: message, retryable }));
       }
       const byId = new Map(outcomes.map((o) => [o.listingId, o]));
       const settled = batch.map((r): Settled => {
-        const o = byId.get(r.id) ?? { listingId: r.id, ok: false as const, error: 'the connector gave no outcome for this item', retryable: true };
+        const o = byId.get(r.id) ?? {
+          listingId: r.id,
+          ok: false as const,
+          error: 'the connector gave no outcome for this item',
+          retryable: true,
+        };
         if (o.ok) return { id: r.id, seq: r.change_seq, quantity: r.quantity, outcome: 'ok', error: null };
-        return { id: r.id, seq: r.change_seq, quantity: r.quantity, outcome: o.retryable ? 'retry' : 'rejected', error: o.error.slice(0, 1000) };
+        return {
+          id: r.id,
+          seq: r.change_seq,
+          quantity: r.quantity,
+          outcome: o.retryable ? 'retry' : 'rejected',
+          error: o.error.slice(0, 1000),
+        };
       });
       await applyOutcomes(hub.db, settled);
       for (const s of settled) {
@@ -193,7 +241,9 @@ async function pushRows(hub: Hub, rt: AccountRuntime, pending: PendingRow[], sum
           else summary.failure = { message: s.error ?? 'failed', httpStatus, skus: [sku] };
         } else {
           summary.rejected++;
-          run?.problem(`The channel refused quantity ${s.quantity} for listing ${s.id}: ${s.error}`, { listing_id: s.id });
+          run?.problem(`The channel refused quantity ${s.quantity} for listing ${s.id}: ${s.error}`, {
+            listing_id: s.id,
+          });
         }
       }
       run?.add({
@@ -223,16 +273,22 @@ async function drainPending(hub: Hub, rt: AccountRuntime, summary: PushSummary, 
 }
 
 async function countBlocked(db: Db, accountId: number): Promise<number> {
-  const [row] = await rows<{ n: number }>(db, sql`
+  const [row] = await rows<{ n: number }>(
+    db,
+    sql`
     select count(distinct l.product_id)::int as n from listings l
-     where l.account_id = ${accountId} and l.needs_push and l.match_state = 'matched' and not ${notBlocked}`);
+     where l.account_id = ${accountId} and l.needs_push and l.match_state = 'matched' and not ${notBlocked}`,
+  );
   return row?.n ?? 0;
 }
 
 async function countRemaining(db: Db, accountId: number): Promise<number> {
-  const [row] = await rows<{ n: number }>(db, sql`
+  const [row] = await rows<{ n: number }>(
+    db,
+    sql`
     select count(*)::int as n from listings l
-     where l.account_id = ${accountId} and l.needs_push and l.match_state = 'matched' and ${notBlocked}`);
+     where l.account_id = ${accountId} and l.needs_push and l.match_state = 'matched' and ${notBlocked}`,
+  );
   return row?.n ?? 0;
 }
 
@@ -249,14 +305,21 @@ export interface PushOptions {
  */
 export async function pushPending(hub: Hub, accountId: number, options: PushOptions = {}): Promise<PushSummary> {
   const summary = emptySummary();
-  const rt = await accountRuntime(hub, accountId, { syncRunId: options.syncRunId ?? options.run?.id ?? null, run: options.run, signal: options.signal });
+  const rt = await accountRuntime(hub, accountId, {
+    syncRunId: options.syncRunId ?? options.run?.id ?? null,
+    run: options.run,
+    signal: options.signal,
+  });
   if (!rt.connector.capabilities.pushStock || !rt.connector.pushQuantities) return summary;
   const held = await withPushLease(hub, accountId, () =>
     guardCredentials(hub, accountId, async () => {
       await drainPending(hub, rt, summary, options.run);
       summary.blocked = await countBlocked(hub.db, accountId);
       if (summary.blocked) {
-        options.run?.problem(`${summary.blocked} product(s) are not pushed: an ambiguous listing must be mapped first`, { account_id: accountId });
+        options.run?.problem(
+          `${summary.blocked} product(s) are not pushed: an ambiguous listing must be mapped first`,
+          { account_id: accountId },
+        );
       }
     }),
   );
@@ -279,9 +342,17 @@ export interface ReconcileSummary extends PushSummary {
  * batch and pushing its differences at once, so the rate limit is used evenly from start
  * to end.
  */
-export async function reconcileAccount(hub: Hub, accountId: number, options: PushOptions = {}): Promise<ReconcileSummary> {
+export async function reconcileAccount(
+  hub: Hub,
+  accountId: number,
+  options: PushOptions = {},
+): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { ...emptySummary(), read: 0, different: 0 };
-  const rt = await accountRuntime(hub, accountId, { syncRunId: options.syncRunId ?? options.run?.id ?? null, run: options.run, signal: options.signal });
+  const rt = await accountRuntime(hub, accountId, {
+    syncRunId: options.syncRunId ?? options.run?.id ?? null,
+    run: options.run,
+    signal: options.signal,
+  });
   const { connector, limits } = rt;
   if (!connector.readQuantities || !connector.pushQuantities) return summary;
   const readBatch = limits.readBatchSize ?? limits.pushBatchSize;
@@ -294,10 +365,19 @@ export async function reconcileAccount(hub: Hub, accountId: number, options: Pus
       let taking: Promise<unknown> = Promise.resolve();
       const nextBatch = () => {
         const batch = taking.then(async () => {
-          const found = await rows<{ id: number; product_id: number; external_id: string; sku: string | null; data: Record<string, unknown> }>(hub.db, sql`
+          const found = await rows<{
+            id: number;
+            product_id: number;
+            external_id: string;
+            sku: string | null;
+            data: Record<string, unknown>;
+          }>(
+            hub.db,
+            sql`
             select id, product_id, external_id, sku, data from listings
              where account_id = ${accountId} and match_state = 'matched' and product_id is not null and id > ${cursor}
-             order by id limit ${readBatch}`);
+             order by id limit ${readBatch}`,
+          );
           if (found.length) cursor = found[found.length - 1].id;
           return found.map(toMapped);
         });
@@ -340,7 +420,9 @@ export async function reconcileAccount(hub: Hub, accountId: number, options: Pus
 async function markDifferences(db: Db, accountId: number, quantities: Map<number, number>): Promise<PendingRow[]> {
   if (!quantities.size) return [];
   // Materialized: each row's quantity is computed once, not once per use below.
-  return rows<PendingRow>(db, sql`
+  return rows<PendingRow>(
+    db,
+    sql`
     with read as materialized (
       select q.id, q.quantity as channel_quantity, ${channelQuantitySql(accountId, sql`l.product_id`)} as quantity
         from unnest(${sql.param([...quantities.keys()])}::bigint[], ${sql.param([...quantities.values()])}::int[]) as q(id, quantity)
@@ -355,9 +437,8 @@ async function markDifferences(db: Db, accountId: number, quantities: Map<number
       from read r
      where l.id = r.id
     returning l.id, l.product_id, l.external_id, l.sku, l.data, l.change_seq, l.last_pushed_quantity,
-              r.quantity, (r.channel_quantity <> r.quantity) as differs`).then((found) =>
-    (found as (PendingRow & { differs: boolean })[]).filter((r) => r.differs),
-  );
+              r.quantity, (r.channel_quantity <> r.quantity) as differs`,
+  ).then((found) => (found as (PendingRow & { differs: boolean })[]).filter((r) => r.differs));
 }
 
 /**
@@ -368,7 +449,8 @@ export function pushFailed(accountId: number, summary: PushSummary): JobError {
   const f = summary.failure;
   const skus = f?.skus ?? [];
   const error = new JobError(f ? channelWords(f.message) : `${summary.failed} item(s) could not be pushed yet`, {
-    retryAfterMs: summary.retryAfterMs, httpStatus: f?.httpStatus ?? undefined,
+    retryAfterMs: summary.retryAfterMs,
+    httpStatus: f?.httpStatus ?? undefined,
   });
   return Object.assign(error, { accountId, sku: skus.length > 1 ? `${skus[0]} (+${skus.length - 1})` : skus[0] });
 }

@@ -20,8 +20,12 @@ describeEachDatabase('tokens taken in blocks', (t) => {
   // On PostgreSQL each hub has its own pool and so its own blocks, as two worker processes have; PGlite's one connection is one process.
   const workerHubs = useTwoWorkerHubs(t);
   const bucket = async (id: number) =>
-    (await rows<{ tokens: number; held_now: number; held_before: number; held_window: string }>(
-      server.hub.db, sql`select tokens, held_now, held_before, held_window from rate_buckets where account_id = ${id} and limit_group = ''`))[0];
+    (
+      await rows<{ tokens: number; held_now: number; held_before: number; held_window: string }>(
+        server.hub.db,
+        sql`select tokens, held_now, held_before, held_window from rate_buckets where account_id = ${id} and limit_group = ''`,
+      )
+    )[0];
 
   beforeAll(async () => {
     simServer = await sim.listen();
@@ -29,7 +33,9 @@ describeEachDatabase('tokens taken in blocks', (t) => {
     sim.seed({ count: 10, from: 1 });
     // 100 a second, a burst of 40: blocks of 10 (a tenth of a second, a quarter of the burst).
     accountId = await createGenericAccount(server.hub, {
-      baseUrl: simServer.url, apiKey: KEY, settings: { requestsPerSecond: 100, burst: 40, maxConcurrent: 16 },
+      baseUrl: simServer.url,
+      apiKey: KEY,
+      settings: { requestsPerSecond: 100, burst: 40, maxConcurrent: 16 },
     });
   });
   afterAll(async () => {
@@ -42,7 +48,13 @@ describeEachDatabase('tokens taken in blocks', (t) => {
     const before = bucketRowTakes(accountId);
     // Two workers (on PostgreSQL two processes' pools); 150 requests, more than the burst, so the rate paces them.
     const [a, b] = await Promise.all(workerHubs().map((hub) => accountRuntime(hub, accountId)));
-    await Promise.all([a, b].flatMap((rt) => Array.from({ length: 75 }, () => rt.ctx.http.request({ method: 'GET', path: '/v1/seller', headers: { authorization: `Bearer ${KEY}` } }))));
+    await Promise.all(
+      [a, b].flatMap((rt) =>
+        Array.from({ length: 75 }, () =>
+          rt.ctx.http.request({ method: 'GET', path: '/v1/seller', headers: { authorization: `Bearer ${KEY}` } }),
+        ),
+      ),
+    );
     expect(sim.statusCounts()[429] ?? 0).toBe(0);
     expect(sim.statusCounts()[200]).toBe(150);
     const takes = bucketRowTakes(accountId) - before;
@@ -56,7 +68,10 @@ describeEachDatabase('tokens taken in blocks', (t) => {
 
   it('counts a block against the capacity until its process reports it, and forgets a dead process’s block two leases on', async () => {
     const id = await createGenericAccount(server.hub, {
-      name: 'Blocks 2', baseUrl: simServer.url, apiKey: KEY, settings: { requestsPerSecond: 100, burst: 40, maxConcurrent: 16 },
+      name: 'Blocks 2',
+      baseUrl: simServer.url,
+      apiKey: KEY,
+      settings: { requestsPerSecond: 100, burst: 40, maxConcurrent: 16 },
     });
     const limits = { pushBatchSize: 1, requestsPerSecond: 100, burst: 40, maxConcurrent: 16 };
     await takeToken(server.hub.db, id, limits);
@@ -89,7 +104,10 @@ describeEachDatabase('tokens taken in blocks', (t) => {
 
   it('refills only up to the capacity less the held tokens, and keeps handing out slots when they are at their most', async () => {
     const id = await createGenericAccount(server.hub, {
-      name: 'Blocks 3', baseUrl: simServer.url, apiKey: KEY, settings: { requestsPerSecond: 100, burst: 40, maxConcurrent: 16 },
+      name: 'Blocks 3',
+      baseUrl: simServer.url,
+      apiKey: KEY,
+      settings: { requestsPerSecond: 100, burst: 40, maxConcurrent: 16 },
     });
     const limits = { pushBatchSize: 1, requestsPerSecond: 100, burst: 40, maxConcurrent: 16 };
     await takeToken(server.hub.db, id, limits);

@@ -13,8 +13,20 @@ import { pushFailed, pushPending, reconcileAccount, type PushSummary } from './p
  * quantities that differ from the channel's. When the listing pages carry quantities they
  * are compared directly; otherwise the channel's quantities are read (a reconcile).
  */
-export async function syncAccount(hub: Hub, accountId: number, options: { run?: SyncRunCounter; signal?: AbortSignal; progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void> } = {}): Promise<PushSummary> {
-  const rt = await accountRuntime(hub, accountId, { run: options.run, signal: options.signal, progress: options.progress });
+export async function syncAccount(
+  hub: Hub,
+  accountId: number,
+  options: {
+    run?: SyncRunCounter;
+    signal?: AbortSignal;
+    progress?: (u: { done?: number; total?: number; message?: string }) => Promise<void>;
+  } = {},
+): Promise<PushSummary> {
+  const rt = await accountRuntime(hub, accountId, {
+    run: options.run,
+    signal: options.signal,
+    progress: options.progress,
+  });
   const { connector, ctx } = rt;
   let everyPageHadQuantities = true;
   if (connector.fetchListings) {
@@ -35,7 +47,8 @@ export async function syncAccount(hub: Hub, accountId: number, options: { run?: 
       if (created > 1_000) await analyzeListings(hub.db);
     });
     const states = await matchListings(hub.db, accountId);
-    if (states.ambiguous) options.run?.problem(`${states.ambiguous} listing(s) match several products: map them by hand`, states);
+    if (states.ambiguous)
+      options.run?.problem(`${states.ambiguous} listing(s) match several products: map them by hand`, states);
     if (states.unmatched) options.run?.problem(`${states.unmatched} listing(s) match no product`, states);
   }
   if (connector.readQuantities && (!connector.fetchListings || !everyPageHadQuantities)) {
@@ -56,7 +69,11 @@ async function markDiffering(hub: Hub, accountId: number, externalIds?: string[]
 
 /** Items the channel did not take end the run partial with its words, not "succeeded" (the push job retries them). */
 function pushedOrSaid(accountId: number, summary: PushSummary, run: SyncRunCounter | undefined): PushSummary {
-  if (summary.failed) run?.problem(pushFailed(accountId, summary).message, { failed: summary.failed, httpStatus: summary.failure?.httpStatus });
+  if (summary.failed)
+    run?.problem(pushFailed(accountId, summary).message, {
+      failed: summary.failed,
+      httpStatus: summary.failure?.httpStatus,
+    });
   return summary;
 }
 
@@ -64,13 +81,23 @@ function pushedOrSaid(accountId: number, summary: PushSummary, run: SyncRunCount
  * Looks the offers of these SKUs up on the channel (Allegro: `external.id`), without listing
  * every offer: they are stored and matched as a full sync would, and their quantities pushed.
  */
-export async function lookupListings(hub: Hub, accountId: number, skus: string[]): Promise<{ found: number; listings: ListingView[] }> {
+export async function lookupListings(
+  hub: Hub,
+  accountId: number,
+  skus: string[],
+): Promise<{ found: number; listings: ListingView[] }> {
   const rt = await accountRuntime(hub, accountId);
   const { connector, ctx } = rt;
   if (!connector.findListings) {
-    throw new DomainError('LOOKUP_UNSUPPORTED', `The ${connector.channel} channel cannot look offers up by SKU: run a full sync of account ${accountId}`, 409, {
-      channel: connector.channel, account_id: accountId,
-    });
+    throw new DomainError(
+      'LOOKUP_UNSUPPORTED',
+      `The ${connector.channel} channel cannot look offers up by SKU: run a full sync of account ${accountId}`,
+      409,
+      {
+        channel: connector.channel,
+        account_id: accountId,
+      },
+    );
   }
   const found = await guardCredentials(hub, accountId, () => connector.findListings!(ctx, skus));
   const { items } = lastByKey(found, (l) => String(l.externalId));

@@ -34,19 +34,34 @@ export function channelsHub(database: Database, logger: Logger = createLogger({ 
 /** Products `<skuPrefix><n>` for n in from..from+count−1, each with `stock(n)` units received in one warehouse. */
 export async function seedCatalog(
   ex: Executor,
-  options: { count: number; from?: number; skuPrefix?: string; stock?: (n: number) => number; warehouseCode?: string; ean?: (n: number) => string | null },
+  options: {
+    count: number;
+    from?: number;
+    skuPrefix?: string;
+    stock?: (n: number) => number;
+    warehouseCode?: string;
+    ean?: (n: number) => string | null;
+  },
 ): Promise<SeededCatalog> {
   const from = options.from ?? 1;
   const prefix = options.skuPrefix ?? 'SKU-';
-  const warehouse = await ensureWarehouse(ex, { code: options.warehouseCode ?? 'MAIN', name: 'Main warehouse', kind: 'own', readOnly: false });
+  const warehouse = await ensureWarehouse(ex, {
+    code: options.warehouseCode ?? 'MAIN',
+    name: 'Main warehouse',
+    kind: 'own',
+    readOnly: false,
+  });
   const numbers = Array.from({ length: options.count }, (_, i) => from + i);
   const skus = numbers.map((n) => `${prefix}${n}`);
   const eans = numbers.map((n) => options.ean?.(n) ?? null);
   const stock = numbers.map((n) => options.stock?.(n) ?? 0);
-  const products = await rows<{ id: number; sku: string }>(ex, sql`
+  const products = await rows<{ id: number; sku: string }>(
+    ex,
+    sql`
     insert into products (sku, ean, name)
     select s, e, 'Product ' || s from unnest(${sql.param(skus)}::text[], ${sql.param(eans)}::text[]) as t(s, e)
-    returning id, sku`);
+    returning id, sku`,
+  );
   const idBySku = new Map(products.map((p) => [p.sku, p.id]));
   const productIds = skus.map((s) => idBySku.get(s)!);
   const withStock = productIds.map((id, i) => ({ id, q: stock[i] })).filter((p) => p.q > 0);
@@ -74,7 +89,13 @@ export async function createGenericAccount(
   const account = await createAccount(
     hub.db,
     requireMasterKey(hub.masterKey),
-    { channel: 'generic', name: options.name ?? 'Generic shop', baseUrl: options.baseUrl, credentials: { apiKey: options.apiKey }, settings: options.settings ?? {} },
+    {
+      channel: 'generic',
+      name: options.name ?? 'Generic shop',
+      baseUrl: options.baseUrl,
+      credentials: { apiKey: options.apiKey },
+      settings: options.settings ?? {},
+    },
     'test',
   );
   return account.id;
@@ -82,8 +103,11 @@ export async function createGenericAccount(
 
 /** Stock truth for an account as the database computes it, by listing external id. */
 export async function expectedChannelQuantities(ex: Executor, accountId: number): Promise<Map<string, number>> {
-  const found = await rows<{ external_id: string; quantity: number }>(ex, sql`
+  const found = await rows<{ external_id: string; quantity: number }>(
+    ex,
+    sql`
     select l.external_id, ${channelQuantitySql(accountId, sql`l.product_id`)} as quantity
-      from listings l where l.account_id = ${accountId} and l.match_state = 'matched'`);
+      from listings l where l.account_id = ${accountId} and l.match_state = 'matched'`,
+  );
   return new Map(found.map((r) => [r.external_id, r.quantity]));
 }

@@ -19,9 +19,11 @@ interface Labels {
 }
 
 /** The key of a module's credential field (`help` for its help text) in the dictionary. */
-export const credentialKey = (channel: string, field: string, part: 'label' | 'help' = 'label') => `channel.${channel}.credential.${field}.${part}`;
+export const credentialKey = (channel: string, field: string, part: 'label' | 'help' = 'label') =>
+  `channel.${channel}.credential.${field}.${part}`;
 /** The key of a module's setting (`help` for its help text). */
-export const settingKey = (channel: string, field: string, part: 'label' | 'help' = 'label') => `channel.${channel}.setting.${field}.${part}`;
+export const settingKey = (channel: string, field: string, part: 'label' | 'help' = 'label') =>
+  `channel.${channel}.setting.${field}.${part}`;
 /** The key of a module's job type (`ozon.stocks`) name. */
 export const jobKey = (type: string) => `channel.${type.split('.')[0]}.job.${type}`;
 

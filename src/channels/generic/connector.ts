@@ -70,8 +70,11 @@ export const genericConnector: Connector = {
   },
 
   async validate(ctx) {
-    const res = await ctx.http.request<{ name?: string; error?: { message?: string } }>(authorized(ctx, { method: 'GET', path: '/v1/seller', accept: [401, 403] }));
-    if (res.status === 401 || res.status === 403) return { ok: false, reason: res.body?.error?.message ?? `HTTP ${res.status}` };
+    const res = await ctx.http.request<{ name?: string; error?: { message?: string } }>(
+      authorized(ctx, { method: 'GET', path: '/v1/seller', accept: [401, 403] }),
+    );
+    if (res.status === 401 || res.status === 403)
+      return { ok: false, reason: res.body?.error?.message ?? `HTTP ${res.status}` };
     return { ok: true, details: res.body?.name };
   },
 
@@ -79,12 +82,23 @@ export const genericConnector: Connector = {
     let cursor = '0';
     const pages = pageGuard(ctx, 'GET /v1/listings', { start: cursor });
     for (;;) {
-      const page: { items: { id: string; sku: string; ean: string | null; name: string; quantity: number }[]; next_cursor: string | null } = await call(ctx, {
+      const page: {
+        items: { id: string; sku: string; ean: string | null; name: string; quantity: number }[];
+        next_cursor: string | null;
+      } = await call(ctx, {
         method: 'GET',
         path: '/v1/listings',
         query: { cursor, limit: 1000 },
       });
-      yield page.items.map((item): RemoteListing => ({ externalId: item.id, sku: item.sku, ean: item.ean, name: item.name, quantity: item.quantity }));
+      yield page.items.map(
+        (item): RemoteListing => ({
+          externalId: item.id,
+          sku: item.sku,
+          ean: item.ean,
+          name: item.name,
+          quantity: item.quantity,
+        }),
+      );
       if (!pages.more({ items: page.items.length, next: page.next_cursor }) || page.next_cursor === null) return;
       cursor = page.next_cursor;
     }
@@ -100,7 +114,12 @@ export const genericConnector: Connector = {
     return items.map(({ listing }): PushOutcome => {
       const result = byId.get(listing.externalId);
       if (result?.status === 'ok') return { listingId: listing.listingId, ok: true };
-      return { listingId: listing.listingId, ok: false, error: result?.message ?? 'no result for this item', retryable: !result };
+      return {
+        listingId: listing.listingId,
+        ok: false,
+        error: result?.message ?? 'no result for this item',
+        retryable: !result,
+      };
     });
   },
 

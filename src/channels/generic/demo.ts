@@ -9,7 +9,8 @@ export const genericDemo: DemoSeed = {
   credentials,
   simulator() {
     const sim = createGenericSimulator({ apiKey: credentials.apiKey });
-    for (const [i, p] of demoCatalogue.entries()) sim.add({ id: `L${i + 1}`, sku: p.sku, ean: p.ean, name: p.name, quantity: 0 });
+    for (const [i, p] of demoCatalogue.entries())
+      sim.add({ id: `L${i + 1}`, sku: p.sku, ean: p.ean, name: p.name, quantity: 0 });
     return { sim };
   },
 };

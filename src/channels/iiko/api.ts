@@ -29,7 +29,9 @@ const tokens = new Map<string, { token: string; until: number }>();
 
 /** One cache entry per account and login, so a changed login never reuses the old login's token. */
 const tokenKey = (ctx: ConnectorContext) =>
-  `${ctx.account.id}:${createHash('sha256').update(ctx.account.baseUrl + ctx.account.credentials.apiLogin).digest('hex')}`;
+  `${ctx.account.id}:${createHash('sha256')
+    .update(ctx.account.baseUrl + ctx.account.credentials.apiLogin)
+    .digest('hex')}`;
 
 const TOKEN_PATH = '/api/1/access_token';
 
@@ -60,18 +62,40 @@ export function forgetIikoToken(accountId: number) {
 }
 
 /** A POST with the token; a 401 (token expired or revoked) gets one new token and one more try. */
-async function call<S extends z.ZodType>(ctx: ConnectorContext, path: string, body: unknown, schema: S): Promise<z.infer<S>> {
+async function call<S extends z.ZodType>(
+  ctx: ConnectorContext,
+  path: string,
+  body: unknown,
+  schema: S,
+): Promise<z.infer<S>> {
   for (let attempt = 1; ; attempt++) {
     const token = await accessToken(ctx, attempt > 1);
     try {
-      const res = await ctx.http.request({ method: 'POST', path, body, headers: { authorization: `Bearer ${token}` }, secrets: [token] });
+      const res = await ctx.http.request({
+        method: 'POST',
+        path,
+        body,
+        headers: { authorization: `Bearer ${token}` },
+        secrets: [token],
+      });
       const parsed = schema.safeParse(res.body);
-      if (!parsed.success) throw new Error(`iiko answered ${path} in an unexpected shape: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new Error(
+          `iiko answered ${path} in an unexpected shape: ${parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        );
       return parsed.data;
     } catch (error) {
       if (error instanceof ChannelHttpError && error.status === 401 && attempt === 1) continue;
       if (error instanceof ChannelHttpError && error.status !== null && error.status < 500) {
-        throw new ChannelHttpError(`iiko ${path}: ${iikoErrorText(error.body) ?? error.message}`, error.status, error.retryable, error.body);
+        throw new ChannelHttpError(
+          `iiko ${path}: ${iikoErrorText(error.body) ?? error.message}`,
+          error.status,
+          error.retryable,
+          error.body,
+        );
       }
       throw error;
     }
@@ -80,17 +104,35 @@ async function call<S extends z.ZodType>(ctx: ConnectorContext, path: string, bo
 
 export const iikoApi = {
   organizations: async (ctx: ConnectorContext) =>
-    (await call(ctx, '/api/1/organizations', { organizationIds: null, returnAdditionalInfo: false, includeDisabled: false }, organizationsAnswer)).organizations,
+    (
+      await call(
+        ctx,
+        '/api/1/organizations',
+        { organizationIds: null, returnAdditionalInfo: false, includeDisabled: false },
+        organizationsAnswer,
+      )
+    ).organizations,
 
   /** The whole nomenclature, or with `startRevision` only what changed since (deleted items flagged). */
   nomenclature: (ctx: ConnectorContext, organizationId: string, startRevision?: number | null) =>
-    call(ctx, '/api/1/nomenclature', startRevision ? { organizationId, startRevision } : { organizationId }, nomenclatureAnswer),
+    call(
+      ctx,
+      '/api/1/nomenclature',
+      startRevision ? { organizationId, startRevision } : { organizationId },
+      nomenclatureAnswer,
+    ),
 
   stopLists: async (ctx: ConnectorContext, organizationIds: string[]) =>
-    (await call(ctx, '/api/1/stop_lists', { organizationIds, returnSize: true }, stopListsAnswer)).terminalGroupStopLists,
+    (await call(ctx, '/api/1/stop_lists', { organizationIds, returnSize: true }, stopListsAnswer))
+      .terminalGroupStopLists,
 
   async terminalGroups(ctx: ConnectorContext, organizationIds: string[]): Promise<TerminalGroup[]> {
-    const answer = await call(ctx, '/api/1/terminal_groups', { organizationIds, includeDisabled: false }, terminalGroupsAnswer);
+    const answer = await call(
+      ctx,
+      '/api/1/terminal_groups',
+      { organizationIds, includeDisabled: false },
+      terminalGroupsAnswer,
+    );
     return [
       ...answer.terminalGroups.flatMap((o) => o.items.map((t) => ({ ...t, inSleep: false }))),
       ...(answer.terminalGroupsInSleep ?? []).flatMap((o) => o.items.map((t) => ({ ...t, inSleep: true }))),
@@ -100,17 +142,23 @@ export const iikoApi = {
   paymentTypes: async (ctx: ConnectorContext, organizationIds: string[]) =>
     (await call(ctx, '/api/1/payment_types', { organizationIds }, paymentTypesAnswer)).paymentTypes,
 
-  combos: (ctx: ConnectorContext, organizationId: string) => call(ctx, '/api/1/combo', { organizationId, extraData: false }, combosAnswer),
+  combos: (ctx: ConnectorContext, organizationId: string) =>
+    call(ctx, '/api/1/combo', { organizationId, extraData: false }, combosAnswer),
 
   /** External menus and price categories: `/api/2/menu` takes no body. */
   menus: (ctx: ConnectorContext) => call(ctx, '/api/2/menu', undefined, menusAnswer),
 
   /** Points iiko's webhooks for one organization at `uri`; iiko sends `authToken` back in Authorization. */
   registerWebhook: (ctx: ConnectorContext, organizationId: string, uri: string, authToken: string) =>
-    call(ctx, '/api/1/webhooks/update_settings', {
-      organizationId,
-      webHooksUri: uri,
-      authToken,
-      webHooksFilter: { stopListUpdateFilter: { updates: true }, nomenclatureUpdateFilter: { updates: true } },
-    }, correlationAnswer),
+    call(
+      ctx,
+      '/api/1/webhooks/update_settings',
+      {
+        organizationId,
+        webHooksUri: uri,
+        authToken,
+        webHooksFilter: { stopListUpdateFilter: { updates: true }, nomenclatureUpdateFilter: { updates: true } },
+      },
+      correlationAnswer,
+    ),
 };

@@ -32,7 +32,14 @@ export const iikoConnector: Connector = {
   async validate(ctx) {
     const organizations = await iikoApi.organizations(ctx);
     if (!organizations.length) return { ok: false, reason: 'The API login sees no organizations' };
-    return { ok: true, details: `${organizations.length} organization(s): ${organizations.map((o) => o.name ?? o.id).join(', ')}` };
+    return {
+      ok: true,
+      details: `${organizations.length} organization(s): ${organizations.map((o) => o.name ?? o.id).join(', ')}`,
+    };
   },
-  jobs: scheduledSyncKinds.map((kind) => ({ name: kind, description: descriptions[kind], defaultCron: IIKO_SYNC_SCHEDULE[kind] })),
+  jobs: scheduledSyncKinds.map((kind) => ({
+    name: kind,
+    description: descriptions[kind],
+    defaultCron: IIKO_SYNC_SCHEDULE[kind],
+  })),
 };

@@ -18,7 +18,11 @@ export const iikoDemo: DemoSeed = {
     return { sim: createIikoSimulator({ state }) };
   },
   async connect(hub, { name, baseUrl, credentials: given, actor }) {
-    const { setting } = await ensureIikoSetting(hub, { name, api_login: given.apiLogin, base_url: baseUrl, currency: 'RUB' }, actor);
+    const { setting } = await ensureIikoSetting(
+      hub,
+      { name, api_login: given.apiLogin, base_url: baseUrl, currency: 'RUB' },
+      actor,
+    );
     return setting.account_id;
   },
   async firstSync(hub, accountId) {

@@ -10,7 +10,10 @@ import { scheduledSyncKinds, type ScheduledSyncKind } from './schedule.ts';
  * domain (src/menu), iiko's ingestion, does what its scheduled jobs do (docs/decisions/090, 120).
  */
 
-const menuSync = (kind: ScheduledSyncKind): DomainJobRun => (hub, ctx, run) => syncForConnectorJob(hub, ctx, run, kind);
+const menuSync =
+  (kind: ScheduledSyncKind): DomainJobRun =>
+  (hub, ctx, run) =>
+    syncForConnectorJob(hub, ctx, run, kind);
 
 export const iikoModule: ChannelModule = {
   connector: iikoConnector,

@@ -33,8 +33,16 @@ describeEachDatabase('iiko against spec-shaped answers', (t) => {
 
   async function run(server: SpecServer) {
     const n = ++settings;
-    const setting = await createSetting(hub.db, hub.masterKey, { name: `iiko spec ${n}`, api_login: `spec-login-${n}-abcdef`, base_url: server.url }, 'test');
-    return { ...(await recordedOn(hub, server, setting.account_id, () => runSync(hub, setting.id, 'full'))), settingId: setting.id };
+    const setting = await createSetting(
+      hub.db,
+      hub.masterKey,
+      { name: `iiko spec ${n}`, api_login: `spec-login-${n}-abcdef`, base_url: server.url },
+      'test',
+    );
+    return {
+      ...(await recordedOn(hub, server, setting.account_id, () => runSync(hub, setting.id, 'full'))),
+      settingId: setting.id,
+    };
   }
 
   const seeds: [Variant, number][] = variants.map((v, i) => [v, 31 + i]);
@@ -49,10 +57,22 @@ describeEachDatabase('iiko against spec-shaped answers', (t) => {
       if (variant === 'examples') baseline = server.log;
 
       // What was valid is stored: every product of a nomenclature answer, or the run names it.
-      const served = new Set(outcome.calls.filter((c) => c.template === '/api/1/nomenclature' && c.status === 200).flatMap((c) => ((c.answer as any)?.products ?? []).map((p: any) => p?.id).filter(Boolean)));
-      const stored = new Set((await rows<{ external_id: string }>(hub.db, sql`select external_id from menu_products where setting_id = ${outcome.settingId}`)).map((r) => r.external_id));
+      const served = new Set(
+        outcome.calls
+          .filter((c) => c.template === '/api/1/nomenclature' && c.status === 200)
+          .flatMap((c) => ((c.answer as any)?.products ?? []).map((p: any) => p?.id).filter(Boolean)),
+      );
+      const stored = new Set(
+        (
+          await rows<{ external_id: string }>(
+            hub.db,
+            sql`select external_id from menu_products where setting_id = ${outcome.settingId}`,
+          )
+        ).map((r) => r.external_id),
+      );
       const said = `${outcome.run.error ?? ''} ${outcome.run.problems.map((p) => JSON.stringify(p)).join(' | ')}`;
-      for (const id of served) if (!stored.has(id)) expect(said, `product ${id}`).toMatch(new RegExp(`${id}|products: `));
+      for (const id of served)
+        if (!stored.has(id)) expect(said, `product ${id}`).toMatch(new RegExp(`${id}|products: `));
       // Ids listed twice are written once and counted; no upsert fails on them.
       if (variant === 'duplicates') {
         expect(outcome.run.duplicates).toBeGreaterThan(0);

@@ -10,7 +10,11 @@ const uuid = z.string().min(1);
 const text = z.string().nullish();
 const amount = z.number().nullish();
 
-export const errorBody = z.object({ correlationId: z.string().optional(), errorDescription: z.string().optional(), error: z.string().nullish() });
+export const errorBody = z.object({
+  correlationId: z.string().optional(),
+  errorDescription: z.string().optional(),
+  error: z.string().nullish(),
+});
 
 /** iiko's own words from an error body, if it is one. */
 export function iikoErrorText(body: unknown): string | null {
@@ -72,14 +76,24 @@ export const nomenclatureProduct = z.object({
   tags: z.array(z.string()).nullish(),
   isDeleted: z.boolean().nullish(),
   sizePrices: z
-    .array(z.object({ sizeId: text, price: z.object({ currentPrice: z.number(), isIncludedInMenu: z.boolean().default(true) }) }))
+    .array(
+      z.object({
+        sizeId: text,
+        price: z.object({ currentPrice: z.number(), isIncludedInMenu: z.boolean().default(true) }),
+      }),
+    )
     .nullish(),
   modifiers: z.array(modifierLink).nullish(),
   groupModifiers: z.array(modifierLink.extend({ childModifiers: z.array(modifierLink).nullish() })).nullish(),
 });
 export type NomenclatureProduct = z.infer<typeof nomenclatureProduct>;
 
-export const nomenclatureSize = z.object({ id: uuid, name: text, priority: z.number().int().nullish(), isDefault: z.boolean().nullish() });
+export const nomenclatureSize = z.object({
+  id: uuid,
+  name: text,
+  priority: z.number().int().nullish(),
+  isDefault: z.boolean().nullish(),
+});
 export type NomenclatureSize = z.infer<typeof nomenclatureSize>;
 
 /** Items are parsed one by one by the caller, so one odd item is a reported problem, not a failed sync. */
@@ -103,7 +117,9 @@ export const stopListsAnswer = z.object({
     }),
   ),
 });
-export type StopListItem = z.infer<typeof stopListsAnswer>['terminalGroupStopLists'][number]['items'][number]['items'][number];
+export type StopListItem = z.infer<
+  typeof stopListsAnswer
+>['terminalGroupStopLists'][number]['items'][number]['items'][number];
 
 const terminalGroup = z.object({ id: uuid, organizationId: uuid, name: z.string(), address: text, timeZone: text });
 export type TerminalGroup = z.infer<typeof terminalGroup> & { inSleep: boolean };

@@ -11,9 +11,17 @@ import { describeIssues } from './types.ts';
 
 export const kaspiSettings = z.object({
   /** The shop's merchant id (the cabinet's «ID магазина»): the price list must name it (§6). */
-  merchantId: z.string().trim().regex(/^[A-Za-z0-9_]{1,40}$/, 'the merchant id of the Kaspi cabinet: letters and digits').optional(),
+  merchantId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_]{1,40}$/, 'the merchant id of the Kaspi cabinet: letters and digits')
+    .optional(),
   /** The pickup point (store) the price list's quantities are for: PP1, PP2 … as the cabinet names them (§6). */
-  storeId: z.string().trim().regex(/^[A-Za-z0-9_]{1,40}$/, 'a store id as the Kaspi cabinet names it, e.g. PP1').default('PP1'),
+  storeId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_]{1,40}$/, 'a store id as the Kaspi cabinet names it, e.g. PP1')
+    .default('PP1'),
   /** Where orders are written off from: core's setting (orderWarehouse). */
   stockWarehouseId: orderWarehouseSetting,
   /** How far back orders are read on the first run, and how long an order's status is followed. */
@@ -23,7 +31,8 @@ export const kaspiSettings = z.object({
 });
 export type KaspiSettings = z.infer<typeof kaspiSettings>;
 
-export const settingsOf = (account: Pick<ConnectorAccount, 'settings'>): KaspiSettings => kaspiSettings.parse(account.settings ?? {});
+export const settingsOf = (account: Pick<ConnectorAccount, 'settings'>): KaspiSettings =>
+  kaspiSettings.parse(account.settings ?? {});
 
 /** §1: the media type of every request and answer. */
 const JSON_API = 'application/vnd.api+json';
@@ -38,7 +47,8 @@ export class UnexpectedAnswer extends Error {
 
 export function parseAnswer<T extends z.ZodType>(schema: T, body: unknown, where: string): z.infer<T> {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new UnexpectedAnswer(`Kaspi answered ${where} in an unexpected shape: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new UnexpectedAnswer(`Kaspi answered ${where} in an unexpected shape: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

@@ -48,5 +48,12 @@ export const kaspiConnector: Connector = {
   fetchOrder: fetchKaspiOrder,
   listOrders: listKaspiOrders,
 
-  jobs: [{ name: 'orders', description: 'Kaspi orders into Sklad’s orders (and their stock)', defaultCron: '*/5 * * * *', run: syncKaspiOrders }],
+  jobs: [
+    {
+      name: 'orders',
+      description: 'Kaspi orders into Sklad’s orders (and their stock)',
+      defaultCron: '*/5 * * * *',
+      run: syncKaspiOrders,
+    },
+  ],
 };

@@ -17,7 +17,14 @@ export const kaspiDemo: DemoSeed = {
     const shop = state.addShop({ merchantId: MERCHANT_ID, name: 'Demo Kaspi shop', token: credentials.token });
     if (withOrders) {
       const day = 86_400_000;
-      const skus = ['DEMO-MUG-RED', 'DEMO-TEE-M', 'DEMO-CAP-BLACK', 'DEMO-NOTEBOOK-A5', 'DEMO-BOTTLE-500', 'DEMO-LAMP-DESK'];
+      const skus = [
+        'DEMO-MUG-RED',
+        'DEMO-TEE-M',
+        'DEMO-CAP-BLACK',
+        'DEMO-NOTEBOOK-A5',
+        'DEMO-BOTTLE-500',
+        'DEMO-LAMP-DESK',
+      ];
       const orders = skus.map((sku, i) => {
         const p = demoCatalogue.find((d) => d.sku === sku)!;
         return shop.addOrder({
@@ -38,5 +45,7 @@ export const kaspiDemo: DemoSeed = {
   settings: (warehouseId) => ({ merchantId: MERCHANT_ID, storeId: 'PP1', stockWarehouseId: warehouseId }),
   price: (p) => ({ amount: tengeOf(p.priceRub) * 100, currency: 'KZT' }),
   firstJobs: ['orders'],
-  describe: async (hub, accountId) => [`Kaspi downloads its price list from ${hub.config.SKLAD_PUBLIC_URL ?? ''}${await priceListPath(hub, accountId)}`],
+  describe: async (hub, accountId) => [
+    `Kaspi downloads its price list from ${hub.config.SKLAD_PUBLIC_URL ?? ''}${await priceListPath(hub, accountId)}`,
+  ],
 };

@@ -58,7 +58,9 @@ export const kaspiModule: ChannelModule = {
     },
   ],
   rejectedCredentials: (error) =>
-    error.status === 401 || error.status === 403 ? `Kaspi refused the API token (HTTP ${error.status}${kaspiMessage(error.body)})` : null,
+    error.status === 401 || error.status === 403
+      ? `Kaspi refused the API token (HTTP ${error.status}${kaspiMessage(error.body)})`
+      : null,
   support: { fetchOrderAction: 'fetchorder' },
   routes: [{ name: 'kaspi', api: kaspiApiRoutes, public: kaspiFeedRoutes }],
   demo: kaspiDemo,

@@ -65,7 +65,11 @@ function orderStatusOf(order: KaspiOrder): OrderStatusFact {
 /** What a run remembers of an order: a change of it is what makes the order imported again. */
 const followKey = (order: KaspiOrder) => `${order.attributes.status}/${order.attributes.state}/${orderStatusOf(order)}`;
 
-export async function listOrders(ctx: ConnectorContext, window: { from: number; to: number; page: number; size?: number }, attempts?: number) {
+export async function listOrders(
+  ctx: ConnectorContext,
+  window: { from: number; to: number; page: number; size?: number },
+  attempts?: number,
+) {
   return kaspiGet(
     ctx,
     '/orders',
@@ -111,7 +115,13 @@ function toOrder(order: KaspiOrder, entries: KaspiEntry[]): OrderFact {
       warehouseId: a.pickupPointId ?? null,
       provider: a.isKaspiDelivery ? 'Kaspi' : null,
       recipient: { name, phone: a.customer?.cellPhone ?? null },
-      address: a.deliveryAddress ? { countryCode: 'KZ', city: a.deliveryAddress.town ?? null, address: a.deliveryAddress.formattedAddress ?? null } : null,
+      address: a.deliveryAddress
+        ? {
+            countryCode: 'KZ',
+            city: a.deliveryAddress.town ?? null,
+            address: a.deliveryAddress.formattedAddress ?? null,
+          }
+        : null,
     },
     lines,
     raw: {
@@ -129,7 +139,10 @@ function toOrder(order: KaspiOrder, entries: KaspiEntry[]): OrderFact {
  * order (one request per order), so they are left out and the order is compared by status and
  * total. Windows of at most WINDOW_MS, as the pull reads them.
  */
-export async function* listKaspiOrders(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+export async function* listKaspiOrders(
+  ctx: ConnectorContext,
+  window: { from: string; to: string },
+): AsyncIterable<OrderFact[]> {
   const end = Date.parse(window.to) - 1;
   for (let from = Date.parse(window.from); from <= end; from += WINDOW_MS) {
     const to = Math.min(from + WINDOW_MS - 1, end);
@@ -144,7 +157,12 @@ export async function* listKaspiOrders(ctx: ConnectorContext, window: { from: st
 
 /** §3: one order by its code, for the support tools' re-import; null when Kaspi has none. */
 export async function fetchKaspiOrder(ctx: ConnectorContext, code: string): Promise<OrderFact | null> {
-  const page = await kaspiGet(ctx, '/orders', { 'page[number]': 0, 'page[size]': 1, 'filter[orders][code]': code.trim() }, orderPage);
+  const page = await kaspiGet(
+    ctx,
+    '/orders',
+    { 'page[number]': 0, 'page[size]': 1, 'filter[orders][code]': code.trim() },
+    orderPage,
+  );
   if (!page.data.length) return null;
   const order = parseAnswer(kaspiOrder, page.data[0], 'GET /orders data[0]');
   return toOrder(order, await entriesOf(ctx, order));
@@ -177,7 +195,9 @@ export async function syncKaspiOrders(ctx: ConnectorContext, run: SyncRunCounter
       pages = pageGuard(ctx, 'GET /orders');
     }
     await save({ readUntil: loaded.readUntil, run: progress, seen });
-    await ctx.progress({ message: `Kaspi orders created up to ${new Date(Math.min(progress.from, progress.end)).toISOString()} read` });
+    await ctx.progress({
+      message: `Kaspi orders created up to ${new Date(Math.min(progress.from, progress.end)).toISOString()} read`,
+    });
   }
   // Orders created before the followed days are not read again: their statuses are forgotten too.
   for (const [code, [, createdAt]] of Object.entries(seen)) if (createdAt < followFrom - WINDOW_MS) delete seen[code];
@@ -191,19 +211,32 @@ export async function syncKaspiOrders(ctx: ConnectorContext, run: SyncRunCounter
  */
 function pageSeen(answer: { data: unknown[]; meta: { pageCount: number } }, page: number) {
   const ids = answer.data.map((row) => nameOf(row) ?? '?');
-  return { items: answer.data.length, limit: PAGE_SIZE, hasNext: page + 1 < answer.meta.pageCount, next: ids.length ? `${ids[0]}…${ids.at(-1)} (${ids.length})` : null };
+  return {
+    items: answer.data.length,
+    limit: PAGE_SIZE,
+    hasNext: page + 1 < answer.meta.pageCount,
+    next: ids.length ? `${ids[0]}…${ids.at(-1)} (${ids.length})` : null,
+  };
 }
 
 /** Imports a page's orders that are new or changed; one of an unexpected shape is a problem naming the field, and the others go on. */
-async function importPage(ctx: ConnectorContext, run: SyncRunCounter, data: unknown[], seen: Record<string, [string, number]>) {
+async function importPage(
+  ctx: ConnectorContext,
+  run: SyncRunCounter,
+  data: unknown[],
+  seen: Record<string, [string, number]>,
+) {
   // An order listed twice in a page is read once (the last listing wins): one entries request, one upsert.
   const changedByCode = new Map<string, KaspiOrder>();
   for (const [i, row] of data.entries()) {
     const parsed = kaspiOrder.safeParse(row);
     if (!parsed.success) {
-      run.problem(`Kaspi order ${nameOf(row) ?? `data[${i}]`}: ${describeIssues(parsed.error)}`, { order: nameOf(row) });
+      run.problem(`Kaspi order ${nameOf(row) ?? `data[${i}]`}: ${describeIssues(parsed.error)}`, {
+        order: nameOf(row),
+      });
       run.add({ failed: 1 });
-    } else if (seen[parsed.data.attributes.code]?.[0] !== followKey(parsed.data)) changedByCode.set(parsed.data.attributes.code, parsed.data);
+    } else if (seen[parsed.data.attributes.code]?.[0] !== followKey(parsed.data))
+      changedByCode.set(parsed.data.attributes.code, parsed.data);
   }
   const changed = [...changedByCode.values()];
   const fetched = await Promise.all(
@@ -211,12 +244,17 @@ async function importPage(ctx: ConnectorContext, run: SyncRunCounter, data: unkn
       try {
         const entries = await entriesOf(ctx, order);
         const tooMany = entries.find((e) => e.attributes.quantity > MAX_UNITS);
-        if (tooMany) throw new UnexpectedAnswer(`its entry ${tooMany.id} has ${tooMany.attributes.quantity} units, more than an order line holds (${MAX_UNITS})`);
+        if (tooMany)
+          throw new UnexpectedAnswer(
+            `its entry ${tooMany.id} has ${tooMany.attributes.quantity} units, more than an order line holds (${MAX_UNITS})`,
+          );
         if (!entries.length) throw new UnexpectedAnswer('Kaspi listed no entries for it');
         return { order, entries };
       } catch (error) {
         // An order Kaspi cannot show now (404, a refused request) is this order's problem; the key's refusal and an outage are the run's.
-        const ownProblem = error instanceof UnexpectedAnswer || (error instanceof ChannelHttpError && !error.retryable && error.status !== 401 && error.status !== 403);
+        const ownProblem =
+          error instanceof UnexpectedAnswer ||
+          (error instanceof ChannelHttpError && !error.retryable && error.status !== 401 && error.status !== 403);
         if (!ownProblem) throw error;
         run.problem(`Kaspi order ${order.attributes.code}: ${error.message}`, { order: order.attributes.code });
         run.add({ failed: 1 });
@@ -234,7 +272,9 @@ async function importPage(ctx: ConnectorContext, run: SyncRunCounter, data: unkn
     run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
     if (result.unmatched.length) {
       const code = order.attributes.code;
-      run.problem(`Kaspi order ${code}: no product has SKU ${result.unmatched.join(', ')}; its stock was not moved`, { order: code });
+      run.problem(`Kaspi order ${code}: no product has SKU ${result.unmatched.join(', ')}; its stock was not moved`, {
+        order: code,
+      });
     }
     seen[order.attributes.code] = [followKey(order), order.attributes.creationDate];
   }

@@ -45,7 +45,8 @@ function priceOf(product: FeedProduct, price: Money | null): number | null {
   const whole = typeof set === 'number' ? set : typeof set === 'string' && /^\s*\d+\s*$/.test(set) ? Number(set) : null;
   if (whole !== null && Number.isSafeInteger(whole) && whole > 0) return whole;
   // Tiyn to tenge, rounded half up in integers (Kaspi's prices are whole tenge).
-  if (product.lastPriceMinor !== null && product.lastPriceMinor > 0) return Math.floor((product.lastPriceMinor + 50) / 100);
+  if (product.lastPriceMinor !== null && product.lastPriceMinor > 0)
+    return Math.floor((product.lastPriceMinor + 50) / 100);
   return null;
 }
 
@@ -56,7 +57,10 @@ export function offerOf(product: FeedProduct, storeId: string, price: Money | nu
   if (!KASPI_SKU.test(product.sku)) return { left: 'sku' };
   const tenge = priceOf(product, price);
   if (tenge === null) return { left: 'price' };
-  const brand = typeof product.attributes.brand === 'string' && product.attributes.brand.trim() ? `<brand>${escapeXml(product.attributes.brand.trim())}</brand>` : '';
+  const brand =
+    typeof product.attributes.brand === 'string' && product.attributes.brand.trim()
+      ? `<brand>${escapeXml(product.attributes.brand.trim())}</brand>`
+      : '';
   const quantity = Math.max(0, product.quantity);
   return {
     xml:

@@ -52,7 +52,11 @@ async function ensureToken(hub: Hub, accountId: number): Promise<string> {
 }
 
 /** The account whose price list this is, when the token is its own; null for anything else. */
-async function feedAccount(hub: Hub, accountParam: string, token: string): Promise<{ account: AccountView; settings: KaspiSettings } | null> {
+async function feedAccount(
+  hub: Hub,
+  accountParam: string,
+  token: string,
+): Promise<{ account: AccountView; settings: KaspiSettings } | null> {
   if (!/^\d{1,15}$/.test(accountParam) || !token) return null;
   const account = await getAccount(hub.db, Number(accountParam)).catch((error) => {
     if (error instanceof DomainError && error.code === 'NOT_FOUND') return null;
@@ -75,7 +79,12 @@ async function* priceListXml(hub: Hub, account: AccountView, settings: KaspiSett
   const left = { sku: 0, price: 0 };
   let otherCurrency = 0;
   for await (const page of feedProducts(hub.db, account.id, { currency: 'KZT' })) {
-    const prices = await accountPricesOf(hub.db, account.id, page.map((p) => p.productId), kaspiConnector.pricing!.step);
+    const prices = await accountPricesOf(
+      hub.db,
+      account.id,
+      page.map((p) => p.productId),
+      kaspiConnector.pricing!.step,
+    );
     let xml = '';
     for (const product of page) {
       const price = prices.get(product.productId) ?? null;
@@ -86,7 +95,8 @@ async function* priceListXml(hub: Hub, account: AccountView, settings: KaspiSett
     }
     if (xml) yield xml;
   }
-  if (otherCurrency) yield `  <!-- ${otherCurrency} product(s) priced in Sklad in another currency than KZT: their fallback price went out -->\n`;
+  if (otherCurrency)
+    yield `  <!-- ${otherCurrency} product(s) priced in Sklad in another currency than KZT: their fallback price went out -->\n`;
   if (left.sku || left.price) {
     yield `  <!-- Left out: ${left.price} product(s) without a price (set a price in Sklad), ${left.sku} with a SKU Kaspi does not take -->\n`;
   }
@@ -129,10 +139,15 @@ export function kaspiFeedRoutes(hub: Hub) {
 const PriceListLink = z
   .object({
     account_id: z.number().int(),
-    url: z.string().url().openapi({ description: 'What Kaspi downloads: paste it into the cabinet’s automatic price-list upload' }),
+    url: z
+      .string()
+      .url()
+      .openapi({ description: 'What Kaspi downloads: paste it into the cabinet’s automatic price-list upload' }),
     merchant_id: z.string().nullable(),
     store_id: z.string(),
-    problems: z.array(z.string()).openapi({ description: 'What keeps Kaspi from taking the list; empty when it is ready' }),
+    problems: z
+      .array(z.string())
+      .openapi({ description: 'What keeps Kaspi from taking the list; empty when it is ready' }),
   })
   .openapi('KaspiPriceListLink');
 
@@ -155,15 +170,23 @@ export function kaspiApiRoutes(hub: Hub) {
     }),
     async (c) => {
       const account = await getAccount(hub.db, c.req.valid('param').id);
-      if (account.channel !== 'kaspi') throw new DomainError('NOT_FOUND', `Account ${account.id} is a ${account.channel} account, not Kaspi`, 404, { account_id: account.id });
+      if (account.channel !== 'kaspi')
+        throw new DomainError('NOT_FOUND', `Account ${account.id} is a ${account.channel} account, not Kaspi`, 404, {
+          account_id: account.id,
+        });
       const settings = settingsOf(account);
       const base = (hub.config.SKLAD_PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, '');
       const url = `${base}${await priceListPath(hub, account.id)}`;
       const problems = [
-        ...(settings.merchantId ? [] : ['settings.merchantId is not set: the price list names the shop by it, and is not served without it']),
+        ...(settings.merchantId
+          ? []
+          : ['settings.merchantId is not set: the price list names the shop by it, and is not served without it']),
         ...(account.status === 'disabled' ? ['the account is disabled: its price list is not served'] : []),
       ];
-      return c.json({ account_id: account.id, url, merchant_id: settings.merchantId ?? null, store_id: settings.storeId, problems }, 200);
+      return c.json(
+        { account_id: account.id, url, merchant_id: settings.merchantId ?? null, store_id: settings.storeId, problems },
+        200,
+      );
     },
   );
   return app;

@@ -55,12 +55,20 @@ export const kaspiOrder = z.object({
     pickupPointId: z.string().nullish(),
     deliveryCost: tenge.nullish(),
     customer: z
-      .object({ id: z.string().nullish(), name: z.string().nullish(), cellPhone: z.string().nullish(), firstName: z.string().nullish(), lastName: z.string().nullish() })
+      .object({
+        id: z.string().nullish(),
+        name: z.string().nullish(),
+        cellPhone: z.string().nullish(),
+        firstName: z.string().nullish(),
+        lastName: z.string().nullish(),
+      })
       .nullish(),
     deliveryAddress: z.object({ town: z.string().nullish(), formattedAddress: z.string().nullish() }).nullish(),
     // §2 names the courier's hand-over among the attributes; live answers put it under kaspiDelivery [3P].
     courierTransmissionDate: epochMs.nullish(),
-    kaspiDelivery: z.object({ courierTransmissionDate: epochMs.nullish(), waybillNumber: z.string().nullish() }).nullish(),
+    kaspiDelivery: z
+      .object({ courierTransmissionDate: epochMs.nullish(), waybillNumber: z.string().nullish() })
+      .nullish(),
     cancellationReason: z.string().nullish(),
   }),
 });
@@ -82,7 +90,9 @@ export const entryList = z.object({
         basePrice: tenge,
         offer: z.object({ code: z.string().trim().min(1), name: z.string().nullish() }),
       }),
-      relationships: z.object({ product: z.object({ data: z.object({ id: z.string() }).nullish() }).nullish() }).nullish(),
+      relationships: z
+        .object({ product: z.object({ data: z.object({ id: z.string() }).nullish() }).nullish() })
+        .nullish(),
     }),
   ),
 });
@@ -93,7 +103,10 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => {
-      const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+      const path = i.path.reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        '',
+      );
       return `${path || '(root)'}: ${i.message}`;
     })
     .join('; ');

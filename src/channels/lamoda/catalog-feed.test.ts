@@ -47,15 +47,31 @@ function useLamodaShops(options: { skuPrefix: string }) {
 }
 
 /** Sklad's side: the products (one without a category), the accounts, the RU sync; answers the two account ids. */
-async function seedSklad(hub: ReturnType<typeof testHub>, urls: { ruServer: string; kzServer: string }, skuPrefix: string) {
+async function seedSklad(
+  hub: ReturnType<typeof testHub>,
+  urls: { ruServer: string; kzServer: string },
+  skuPrefix: string,
+) {
   await seedCatalog(hub.db, { count: 6, skuPrefix, stock: () => 5 });
   await hub.db.execute(sql`
     update products set attributes = jsonb_build_object('brand', 'Zarina', 'primary_category', 'Платья', 'price_minor', 129000, 'colour', 'синий')
      where sku <> ${`${skuPrefix}6`}`);
-  await hub.db.execute(sql`update products set attributes = '{"brand": "Zarina", "price_minor": 99000}'::jsonb where sku = ${`${skuPrefix}6`}`);
+  await hub.db.execute(
+    sql`update products set attributes = '{"brand": "Zarina", "price_minor": 99000}'::jsonb where sku = ${`${skuPrefix}6`}`,
+  );
   const key = requireMasterKey(hub.masterKey);
-  const ru = await createAccount(hub.db, key, { channel: 'lamoda', name: 'Lamoda RU', baseUrl: urls.ruServer, credentials: RU, settings: { currency: 'RUB' } }, 'test');
-  const kz = await createAccount(hub.db, key, { channel: 'lamoda', name: 'Lamoda KZ', baseUrl: urls.kzServer, credentials: KZ, settings: { currency: 'KZT' } }, 'test');
+  const ru = await createAccount(
+    hub.db,
+    key,
+    { channel: 'lamoda', name: 'Lamoda RU', baseUrl: urls.ruServer, credentials: RU, settings: { currency: 'RUB' } },
+    'test',
+  );
+  const kz = await createAccount(
+    hub.db,
+    key,
+    { channel: 'lamoda', name: 'Lamoda KZ', baseUrl: urls.kzServer, credentials: KZ, settings: { currency: 'KZT' } },
+    'test',
+  );
   await setStockRule(hub.db, ru.id, { warehouse_ids: [], safety_buffer: 1, max_quantity: null }, 'test');
   await syncAccount(hub, ru.id);
   return { ru: ru.id, kz: kz.id };
@@ -80,7 +96,10 @@ describeEachDatabase('Lamoda catalog export, RU → KZ', (t) => {
   });
 
   it('creates the products in the KZ shop through ProductCreate feeds and keeps its per-SKU error and warning', async () => {
-    const started = await server.api('/api/v1/exports/catalog', { method: 'POST', json: { from: accounts.ru, to: accounts.kz } });
+    const started = await server.api('/api/v1/exports/catalog', {
+      method: 'POST',
+      json: { from: accounts.ru, to: accounts.kz },
+    });
     expect(started.status).toBe(202);
     const done = await waitFor('the export to finish', async () => {
       const view = (await server.api(`/api/v1/exports/catalog/${started.body.id}`)).body;
@@ -91,16 +110,39 @@ describeEachDatabase('Lamoda catalog export, RU → KZ', (t) => {
     expect([...shops.kzSeller.feeds.keys()]).toEqual([done.feeds[0].feed_id]);
     expect(done.counts).toEqual({ products: 6, invalid: 1, sent: 5, processed: 5, failed: 1, warnings: 1 });
     expect(done.errors).toEqual([
-      { sku: 'LM-6', field: 'PrimaryCategory', message: 'no value for the required column PrimaryCategory', feed_id: null },
-      { sku: 'LM-3', field: null, message: 'Brand Zarina is not allowed in Kazakhstan', feed_id: done.feeds[0].feed_id },
+      {
+        sku: 'LM-6',
+        field: 'PrimaryCategory',
+        message: 'no value for the required column PrimaryCategory',
+        feed_id: null,
+      },
+      {
+        sku: 'LM-3',
+        field: null,
+        message: 'Brand Zarina is not allowed in Kazakhstan',
+        feed_id: done.feeds[0].feed_id,
+      },
     ]);
-    expect(done.warnings).toEqual([{ sku: 'LM-2', field: null, message: 'Quantity is above the warehouse limit', feed_id: done.feeds[0].feed_id }]);
+    expect(done.warnings).toEqual([
+      { sku: 'LM-2', field: null, message: 'Quantity is above the warehouse limit', feed_id: done.feeds[0].feed_id },
+    ]);
 
     // The KZ shop has the four it accepted, as Sklad and the RU account describe them.
     expect([...shops.kzSeller.products.keys()].sort()).toEqual(['LM-1', 'LM-2', 'LM-4', 'LM-5']);
-    expect(shops.kzSeller.products.get('LM-1')).toMatchObject({ name: 'Product LM-1', brand: 'Zarina', primaryCategory: 'Платья', price: '1290.00', quantity: 4 });
+    expect(shops.kzSeller.products.get('LM-1')).toMatchObject({
+      name: 'Product LM-1',
+      brand: 'Zarina',
+      primaryCategory: 'Платья',
+      price: '1290.00',
+      quantity: 4,
+    });
     const sent = [...shops.kzSeller.feeds.values()][0].records;
-    expect(sent[0]).toMatchObject({ SellerSku: 'LM-1', Price: '1290.00', Quantity: '4', ProductData: { Color: 'синий' } });
+    expect(sent[0]).toMatchObject({
+      SellerSku: 'LM-1',
+      Price: '1290.00',
+      Quantity: '4',
+      ProductData: { Color: 'синий' },
+    });
   });
 });
 
@@ -116,7 +158,11 @@ describe.runIf(testKinds().includes('postgres'))('sklad lamoda export', () => {
   beforeAll(async () => {
     hub = testHub(t.database);
     accounts = await seedSklad(hub, shops.state, 'CLI-');
-    Object.assign(process.env, { DATABASE_URL: t.url, SKLAD_MASTER_KEY: hub.masterKey!.toString('base64'), LOG_LEVEL: 'silent' });
+    Object.assign(process.env, {
+      DATABASE_URL: t.url,
+      SKLAD_MASTER_KEY: hub.masterKey!.toString('base64'),
+      LOG_LEVEL: 'silent',
+    });
   });
   afterAll(() => {
     process.env = env;
@@ -138,20 +184,34 @@ describe.runIf(testKinds().includes('postgres'))('sklad lamoda export', () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(out);
     const sheet = workbook.worksheets[0];
-    expect((sheet.getRow(1).values as unknown[]).slice(1, 5)).toEqual(['Артикул продавца', 'Артикул родительского товара', 'Название товара', 'Бренд']);
+    expect((sheet.getRow(1).values as unknown[]).slice(1, 5)).toEqual([
+      'Артикул продавца',
+      'Артикул родительского товара',
+      'Название товара',
+      'Бренд',
+    ]);
     expect(sheet.rowCount).toBe(7);
     expect(sheet.getRow(2).getCell(10).value).toBe(1290);
     expect([...shops.kzSeller.products.keys()].sort()).toEqual(['CLI-1', 'CLI-3', 'CLI-4', 'CLI-5']);
-    const [exported] = await t.database.query<{ state: string; invalid: number; failed: number; job_id: number | null }>(
-      'select state, invalid, failed, job_id from catalog_exports');
+    const [exported] = await t.database.query<{
+      state: string;
+      invalid: number;
+      failed: number;
+      job_id: number | null;
+    }>('select state, invalid, failed, job_id from catalog_exports');
     expect(exported).toEqual({ state: 'finished', invalid: 1, failed: 1, job_id: null });
   });
 
   it('refuses a target that is no Lamoda account', async () => {
-    const shop = { channel: 'generic', name: 'Shop', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-0001' } };
+    const shop = {
+      channel: 'generic',
+      name: 'Shop',
+      baseUrl: 'http://127.0.0.1:9',
+      credentials: { apiKey: 'generic-key-0001' },
+    };
     const generic = await createAccount(hub.db, requireMasterKey(hub.masterKey), shop, 'test');
-    await expect(sklad('--from', String(accounts.ru), '--to', String(generic.id), '--no-send', '--out', path.join(dir, 'x.csv'))).rejects.toThrow(
-      `account ${generic.id} is a generic account, not a Lamoda one`,
-    );
+    await expect(
+      sklad('--from', String(accounts.ru), '--to', String(generic.id), '--no-send', '--out', path.join(dir, 'x.csv')),
+    ).rejects.toThrow(`account ${generic.id} is a generic account, not a Lamoda one`);
   });
 });

@@ -35,7 +35,10 @@ const pick =
   };
 
 const column = (key: string, xlsx: string, required: boolean, value: CatalogColumn['value']): CatalogColumn => ({
-  key, header: { csv: key, xlsx }, required, value,
+  key,
+  header: { csv: key, xlsx },
+  required,
+  value,
 });
 
 const columns: CatalogColumn[] = [
@@ -67,7 +70,11 @@ function recordOf(row: Record<string, string>): Record<string, unknown> {
 }
 
 const states: Record<FeedDetail['Status'], FeedState> = {
-  Queued: 'queued', Processing: 'processing', Finished: 'finished', Canceled: 'canceled', Error: 'error',
+  Queued: 'queued',
+  Processing: 'processing',
+  Finished: 'finished',
+  Canceled: 'canceled',
+  Error: 'error',
 };
 
 const progressOf = (detail: FeedDetail): FeedProgress => ({

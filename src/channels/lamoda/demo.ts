@@ -33,12 +33,25 @@ export const lamodaDemo: DemoSeed = {
   simulator({ withOrders }) {
     const sim = createLamodaSimulator({ shop: 'ru' });
     const seller = sim.addSeller(credentials);
-    for (const p of demoCatalogue) seller.addProduct({ sellerSku: p.sku, name: p.name, productId: p.ean, quantity: 0, price: p.priceRub.toFixed(2), brand: 'Sklad Demo' });
+    for (const p of demoCatalogue)
+      seller.addProduct({
+        sellerSku: p.sku,
+        name: p.name,
+        productId: p.ean,
+        quantity: 0,
+        price: p.priceRub.toFixed(2),
+        brand: 'Sklad Demo',
+      });
     if (withOrders) {
       const day = 86_400_000;
       const skus = ['DEMO-TEE-M', 'DEMO-CAP-BLACK', 'DEMO-TOTE-BAG', 'DEMO-SOCKS-42', 'DEMO-TEE-S'];
       const orders = skus.map((sku, i) =>
-        seller.addOrder({ lines: [{ sku, quantity: 1 + (i % 2) }], at: new Date(Date.now() - (6 - i) * day), customer: { firstName: 'Ольга', lastName: `Покупатель ${i + 1}` }, shippingAmount: '199.00' }),
+        seller.addOrder({
+          lines: [{ sku, quantity: 1 + (i % 2) }],
+          at: new Date(Date.now() - (6 - i) * day),
+          customer: { firstName: 'Ольга', lastName: `Покупатель ${i + 1}` },
+          shippingAmount: '199.00',
+        }),
       );
       seller.setItemStatus(orders[0].id, 'delivered');
       seller.setItemStatus(orders[1].id, 'shipped');

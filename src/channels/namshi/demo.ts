@@ -13,12 +13,25 @@ export const namshiDemo: DemoSeed = {
   simulator({ withOrders }) {
     const sim = createNamshiSimulator();
     const seller = sim.addSeller(credentials);
-    for (const p of demoCatalogue) seller.addProduct({ sellerSku: p.sku, name: p.name, productId: p.ean, quantity: 0, price: toAed(p.priceRub), brand: 'Sklad Demo' });
+    for (const p of demoCatalogue)
+      seller.addProduct({
+        sellerSku: p.sku,
+        name: p.name,
+        productId: p.ean,
+        quantity: 0,
+        price: toAed(p.priceRub),
+        brand: 'Sklad Demo',
+      });
     if (withOrders) {
       const day = 86_400_000;
       const skus = ['DEMO-BOTTLE-500', 'DEMO-MUG-RED', 'DEMO-NOTEBOOK-A5', 'DEMO-LAMP-DESK'];
       const orders = skus.map((sku, i) =>
-        seller.addOrder({ lines: [{ sku, quantity: 1 + (i % 2) }], at: new Date(Date.now() - (5 - i) * day), customer: { firstName: 'Layla', lastName: `Buyer ${i + 1}` }, shippingAmount: '10.00' }),
+        seller.addOrder({
+          lines: [{ sku, quantity: 1 + (i % 2) }],
+          at: new Date(Date.now() - (5 - i) * day),
+          customer: { firstName: 'Layla', lastName: `Buyer ${i + 1}` },
+          shippingAmount: '10.00',
+        }),
       );
       seller.setItemStatus(orders[0].id, 'delivered');
       seller.setItemStatus(orders[1].id, 'shipped');

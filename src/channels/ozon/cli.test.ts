@@ -15,7 +15,9 @@ import { seedCatalog } from '../core/testing.ts';
 /** `sklad ozon test` and `sklad ozon sync` as a person runs them: the real CLI in a child process on PostgreSQL. */
 describe('the Ozon CLI', () => {
   const t = useTestDatabase('postgres');
-  const sim = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 25, fboWarehouses: 3, postings: 6, offerId: (i) => `SKU-${i}` }) });
+  const sim = createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 25, fboWarehouses: 3, postings: 6, offerId: (i) => `SKU-${i}` }),
+  });
   const masterKey = crypto.randomBytes(32);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sklad-ozon-cli-'));
   let close: () => Promise<void>;
@@ -26,7 +28,13 @@ describe('the Ozon CLI', () => {
   const skladInTerminal = (...args: string[]) => run(true, args);
   const run = (terminal: boolean, args: string[]) =>
     new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const env = { ...process.env, DATABASE_URL: t.url, SKLAD_MASTER_KEY: masterKey.toString('base64'), SKLAD_DATA_DIR: dataDir, LOG_LEVEL: 'error' };
+      const env = {
+        ...process.env,
+        DATABASE_URL: t.url,
+        SKLAD_MASTER_KEY: masterKey.toString('base64'),
+        SKLAD_DATA_DIR: dataDir,
+        LOG_LEVEL: 'error',
+      };
       const command = [process.execPath, 'bin/sklad.mjs', ...args];
       const child = terminal
         ? spawn('script', ['-qefc', command.map((a) => `'${a}'`).join(' '), '/dev/null'], { env })
@@ -43,7 +51,14 @@ describe('the Ozon CLI', () => {
     close = server.close;
     await seedCatalog(t.database.db, { count: 25, stock: () => 4 });
     const add = async (name: string, apiKey: string) =>
-      (await createAccount(t.database.db, masterKey, { channel: 'ozon', name, baseUrl: server.url, credentials: { clientId: sim.clientId, apiKey } }, 'test')).id;
+      (
+        await createAccount(
+          t.database.db,
+          masterKey,
+          { channel: 'ozon', name, baseUrl: server.url, credentials: { clientId: sim.clientId, apiKey } },
+          'test',
+        )
+      ).id;
     ids.good = await add('Ozon main', sim.apiKey);
     ids.wrong = await add('Ozon old key', 'revoked-key-0000');
   });
@@ -55,7 +70,11 @@ describe('the Ozon CLI', () => {
   test('`ozon test` says OK for good keys and FAILED with the reason for refused ones', async () => {
     const all = await sklad('ozon', 'test');
     expect(all.out).toContain(`Ozon account ${ids.good} "Ozon main": OK — Ozon answered:`);
-    expect(all.out).toMatch(new RegExp(`Ozon account ${ids.wrong} "Ozon old key": FAILED — Ozon refused the Client-Id and Api-Key \\(HTTP 403`));
+    expect(all.out).toMatch(
+      new RegExp(
+        `Ozon account ${ids.wrong} "Ozon old key": FAILED — Ozon refused the Client-Id and Api-Key \\(HTTP 403`,
+      ),
+    );
     expect(all.code).toBe(1);
 
     const one = await sklad('ozon', 'test', '--account', String(ids.good));
@@ -76,7 +95,10 @@ describe('the Ozon CLI', () => {
     expect(out).toMatch(/listings\s+succeeded\s+fetched \d+, created 25, updated 0, pushed 25/);
     expect(out).toMatch(/done in \d+\.\d s/);
     expect(code).toBe(0);
-    const runs = await rows<{ type: string }>(t.database.db, sql`select type from sync_runs where account_id = ${ids.good} order by id`);
+    const runs = await rows<{ type: string }>(
+      t.database.db,
+      sql`select type from sync_runs where account_id = ${ids.good} order by id`,
+    );
     expect(runs.map((r) => r.type)).toEqual(['ozon.stocks', 'ozon.postings', 'channels.sync']);
   }, 180_000);
 

@@ -41,22 +41,30 @@ type Target = { api: HubApi } | { hub: Hub };
 async function ozonAccounts(target: Target, accountId?: number): Promise<AccountRow[]> {
   const all =
     'api' in target
-      ? (await target.api.get('/channels/accounts', z.object({ items: z.array(AccountRow) }), { channel: 'ozon' })).items
+      ? (await target.api.get('/channels/accounts', z.object({ items: z.array(AccountRow) }), { channel: 'ozon' }))
+          .items
       : await listAccounts(target.hub.db, { channel: 'ozon' });
   const accounts = all.filter((a) => accountId === undefined || a.id === accountId);
-  if (!accounts.length) throw new Error(accountId === undefined ? say('cli.channel.none', { title }) : say('cli.channel.notIt', { id: accountId, title }));
+  if (!accounts.length)
+    throw new Error(
+      accountId === undefined ? say('cli.channel.none', { title }) : say('cli.channel.notIt', { id: accountId, title }),
+    );
   return accounts;
 }
 
 const accountStatus = async (target: Target, id: number) =>
-  'api' in target ? (await target.api.get(`/channels/accounts/${id}`, AccountRow)).status : (await getAccount(target.hub.db, id)).status;
+  'api' in target
+    ? (await target.api.get(`/channels/accounts/${id}`, AccountRow)).status
+    : (await getAccount(target.hub.db, id)).status;
 
 const title = 'Ozon';
 const label = (a: Pick<AccountRow, 'id' | 'name'>) => say('cli.channel.account', { title, id: a.id, name: a.name });
 
 /** One account's check: OK with what Ozon said, or the reason it failed (the account is left as it is). */
 const testOne = (target: Target, account: AccountRow) =>
-  'api' in target ? target.api.post(`/channels/accounts/${account.id}/test`, Verdict) : testAccountKey(target.hub, account.id);
+  'api' in target
+    ? target.api.post(`/channels/accounts/${account.id}/test`, Verdict)
+    : testAccountKey(target.hub, account.id);
 
 type Progress = (u: ProgressUpdate) => void;
 
@@ -69,12 +77,23 @@ interface Part {
 }
 
 const parts: Part[] = [
-  { title: 'stock', type: 'ozon.stocks', local: (hub, id, progress) => runConnectorJob(hub, id, 'stocks', { progress }), start: (id) => `/channels/accounts/${id}/jobs/stocks` },
-  { title: 'postings', type: 'ozon.postings', local: (hub, id, progress) => runConnectorJob(hub, id, 'postings', { progress }), start: (id) => `/channels/accounts/${id}/jobs/postings` },
+  {
+    title: 'stock',
+    type: 'ozon.stocks',
+    local: (hub, id, progress) => runConnectorJob(hub, id, 'stocks', { progress }),
+    start: (id) => `/channels/accounts/${id}/jobs/stocks`,
+  },
+  {
+    title: 'postings',
+    type: 'ozon.postings',
+    local: (hub, id, progress) => runConnectorJob(hub, id, 'postings', { progress }),
+    start: (id) => `/channels/accounts/${id}/jobs/postings`,
+  },
   {
     title: 'listings',
     type: 'channels.sync',
-    local: (hub, id, progress) => withSyncRun(hub, { type: 'channels.sync', accountId: id }, (run) => syncAccount(hub, id, { run, progress })),
+    local: (hub, id, progress) =>
+      withSyncRun(hub, { type: 'channels.sync', accountId: id }, (run) => syncAccount(hub, id, { run, progress })),
     start: (id) => `/channels/accounts/${id}/sync`,
   },
 ];
@@ -119,11 +138,22 @@ async function syncOne(target: Target, account: AccountRow): Promise<boolean> {
   for (const run of runs) {
     const part = parts.find((p) => p.type === run.type);
     const status = statusWord(run.status);
-    console.log(say('cli.channel.partRun', { part: (part ? partName(part.title) : run.type).padEnd(width), status: status.padEnd(statusWidth), counts: runCounts(run) }));
+    console.log(
+      say('cli.channel.partRun', {
+        part: (part ? partName(part.title) : run.type).padEnd(width),
+        status: status.padEnd(statusWidth),
+        counts: runCounts(run),
+      }),
+    );
     for (const p of run.problems ?? []) console.log(say('cli.channel.partProblem', { message: sayError(p.message) }));
     if (run.status === 'failed') ok = false;
   }
-  console.log(say('cli.channel.total', { verdict: say(ok ? 'cli.verdict.done' : 'cli.verdict.partly'), seconds: ((performance.now() - started) / 1000).toFixed(1) }));
+  console.log(
+    say('cli.channel.total', {
+      verdict: say(ok ? 'cli.verdict.done' : 'cli.verdict.partly'),
+      seconds: ((performance.now() - started) / 1000).toFixed(1),
+    }),
+  );
   return ok;
 }
 
@@ -150,11 +180,21 @@ export function ozonCommands(program: Command) {
       const only = accountId === undefined ? options.account : parseId(accountId);
       const check = async (target: Target) => {
         const results = [];
-        for (const account of await ozonAccounts(target, only)) results.push({ account_id: account.id, name: account.name, ...(await testOne(target, account)) });
+        for (const account of await ozonAccounts(target, only))
+          results.push({ account_id: account.id, name: account.name, ...(await testOne(target, account)) });
         return results;
       };
       const results = await viaHubOrDatabase({ hub: (api) => check({ api }), database: (hub) => check({ hub }) });
-      printResult(options.json, results, () => results.map((r) => say(r.ok ? 'cli.channel.ok' : 'cli.channel.bad', { account: label({ id: r.account_id, name: r.name }), text: verdictText(r) })).join('\n'));
+      printResult(options.json, results, () =>
+        results
+          .map((r) =>
+            say(r.ok ? 'cli.channel.ok' : 'cli.channel.bad', {
+              account: label({ id: r.account_id, name: r.name }),
+              text: verdictText(r),
+            }),
+          )
+          .join('\n'),
+      );
       if (!results.every((r) => r.ok)) process.exitCode = 1;
     });
 

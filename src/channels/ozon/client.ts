@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type ConnectorAccount, type ConnectorContext, type PushOutcome } from '../core/connector.ts';
+import {
+  ChannelHttpError,
+  CredentialsRejected,
+  type ConnectorAccount,
+  type ConnectorContext,
+  type PushOutcome,
+} from '../core/connector.ts';
 import { orderWarehouseSetting, type GroupLimit } from '../core/module.ts';
 
 /**
@@ -55,7 +61,10 @@ export async function ozonCall<T extends z.ZodType>(
 
 /** The first issues of an answer that did not parse, by field: "result.items.0.offer_id: expected string". */
 function shapeIssues(error: z.ZodError): string {
-  return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(the answer)'}: ${i.message}`).join('; ');
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(the answer)'}: ${i.message}`)
+    .join('; ');
 }
 
 /** Ozon's `{code, message, details}` error body, for the message a person reads. */
@@ -71,6 +80,7 @@ export function ozonMessage(body: unknown): string {
 export function allFailed(items: readonly { listing: { listingId: number } }[], error: unknown): PushOutcome[] {
   if (error instanceof CredentialsRejected) throw error;
   const retryable = !(error instanceof ChannelHttpError) || error.retryable;
-  const message = error instanceof ChannelHttpError ? `${error.message}${ozonMessage(error.body)}` : (error as Error).message;
+  const message =
+    error instanceof ChannelHttpError ? `${error.message}${ozonMessage(error.body)}` : (error as Error).message;
   return items.map((i) => ({ listingId: i.listing.listingId, ok: false, error: message, retryable }));
 }

@@ -1,11 +1,25 @@
 import { z } from 'zod';
-import { CredentialsRejected, type Connector, type ConnectorContext, type MappedListing, type PushOutcome, type RemoteListing } from '../core/connector.ts';
+import {
+  CredentialsRejected,
+  type Connector,
+  type ConnectorContext,
+  type MappedListing,
+  type PushOutcome,
+  type RemoteListing,
+} from '../core/connector.ts';
 import { pageGuard } from '../core/paging.ts';
 import { allFailed, ozonCall, ozonSettings, settingsOf } from './client.ts';
 import { fetchOzonPosting, listOzonPostings, syncOzonPostings } from './postings.ts';
 import { pushOzonPrices } from './prices.ts';
 import { syncOzonStocks } from './stocks.ts';
-import { productInfoAnswer, productListAnswer, stocksAnswer, stocksByWarehouseAnswer, stockUpdateAnswer, warehouseListAnswer } from './types.ts';
+import {
+  productInfoAnswer,
+  productListAnswer,
+  stocksAnswer,
+  stocksByWarehouseAnswer,
+  stockUpdateAnswer,
+  warehouseListAnswer,
+} from './types.ts';
 
 /**
  * Ozon Seller API (seed 002): products as listings (offer_id = Sklad SKU, numeric Ozon
@@ -31,7 +45,12 @@ async function pushWarehouse(ctx: ConnectorContext): Promise<{ id: number; rfbs:
   if (cached && (!wanted || cached.id === wanted)) return cached;
   const list = (await ozonCall(ctx, '/v1/warehouse/list', undefined, warehouseListAnswer)).result;
   const found = wanted ? list.find((w) => w.warehouse_id === wanted) : (list.find((w) => !w.is_rfbs) ?? list[0]);
-  if (!found) throw new Error(wanted ? `Ozon has no FBS warehouse ${wanted} (settings.fbsWarehouseId)` : 'Ozon lists no FBS warehouse to push stock to');
+  if (!found)
+    throw new Error(
+      wanted
+        ? `Ozon has no FBS warehouse ${wanted} (settings.fbsWarehouseId)`
+        : 'Ozon lists no FBS warehouse to push stock to',
+    );
   const chosen = { id: found.warehouse_id, rfbs: found.is_rfbs };
   pushWarehouses.set(ctx.account.id, chosen);
   return chosen;
@@ -46,7 +65,10 @@ export const ozonConnector: Connector = {
   // Kopecks: the spec's price has "up to two digits after the point"; the currency must be the cabinet's.
   pricing: { step: 1 },
   credentialsSchema: z.object({
-    clientId: z.string().trim().regex(/^\d{1,20}$/, 'Client-Id is the number Ozon shows next to the key'),
+    clientId: z
+      .string()
+      .trim()
+      .regex(/^\d{1,20}$/, 'Client-Id is the number Ozon shows next to the key'),
     apiKey: z.string().trim().min(8, 'an Ozon Api-Key has at least 8 characters').max(200),
   }),
   settingsSchema: ozonSettings,
@@ -68,9 +90,19 @@ export const ozonConnector: Connector = {
     const pages = pageGuard(ctx, 'POST /v3/product/list');
     let page: z.infer<typeof productListAnswer>;
     do {
-      page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
+      page = await ozonCall(
+        ctx,
+        '/v3/product/list',
+        { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 },
+        productListAnswer,
+      );
       if (page.result.items.length) {
-        const info = await ozonCall(ctx, '/v3/product/info/list', { product_id: page.result.items.map((i) => String(i.product_id)) }, productInfoAnswer);
+        const info = await ozonCall(
+          ctx,
+          '/v3/product/info/list',
+          { product_id: page.result.items.map((i) => String(i.product_id)) },
+          productInfoAnswer,
+        );
         yield info.items.map(
           (p): RemoteListing => ({
             externalId: String(p.id),
@@ -106,7 +138,12 @@ export const ozonConnector: Connector = {
     // Ozon answers per item, matched here by product and warehouse (offer_id wins when both are sent).
     return items.map((item, index): PushOutcome => {
       const sent = stocks[index];
-      const result = answer.result.find((r) => (r.offer_id ? r.offer_id === sent.offer_id : r.product_id === sent.product_id) && (r.warehouse_id ?? sent.warehouse_id) === sent.warehouse_id) ?? answer.result[index];
+      const result =
+        answer.result.find(
+          (r) =>
+            (r.offer_id ? r.offer_id === sent.offer_id : r.product_id === sent.product_id) &&
+            (r.warehouse_id ?? sent.warehouse_id) === sent.warehouse_id,
+        ) ?? answer.result[index];
       if (result?.updated) return { listingId: item.listing.listingId, ok: true };
       const errors = result?.errors ?? [];
       return {
@@ -127,7 +164,8 @@ export const ozonConnector: Connector = {
     const warehouse = await pushWarehouse(ctx);
     const quantities = new Map<number, number>();
     // What Sklad pushes is the sellable number: present minus reserved.
-    const sellable = (s: { present?: number; reserved?: number } | undefined) => Math.max(0, (s?.present ?? 0) - (s?.reserved ?? 0));
+    const sellable = (s: { present?: number; reserved?: number } | undefined) =>
+      Math.max(0, (s?.present ?? 0) - (s?.reserved ?? 0));
     const bySku = new Map<string, number>();
     const withoutSku: MappedListing[] = [];
     for (const l of listings) {
@@ -137,7 +175,12 @@ export const ozonConnector: Connector = {
     const skus = [...bySku.keys()];
     for (let i = 0; i < skus.length; i += READ_SKUS_PER_CALL) {
       const batch = skus.slice(i, i + READ_SKUS_PER_CALL);
-      const answer = await ozonCall(ctx, '/v1/product/info/stocks-by-warehouse/fbs', { sku: batch }, stocksByWarehouseAnswer);
+      const answer = await ozonCall(
+        ctx,
+        '/v1/product/info/stocks-by-warehouse/fbs',
+        { sku: batch },
+        stocksByWarehouseAnswer,
+      );
       // A SKU with no row on the warehouse has nothing there.
       for (const sku of batch) quantities.set(bySku.get(sku)!, 0);
       for (const row of answer.result) {
@@ -153,7 +196,12 @@ export const ozonConnector: Connector = {
       const pages = pageGuard(ctx, 'POST /v4/product/info/stocks');
       let page: z.infer<typeof stocksAnswer>;
       do {
-        page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { product_id: [...byProduct.keys()], visibility: 'ALL' }, limit: 1000 }, stocksAnswer);
+        page = await ozonCall(
+          ctx,
+          '/v4/product/info/stocks',
+          { cursor, filter: { product_id: [...byProduct.keys()], visibility: 'ALL' }, limit: 1000 },
+          stocksAnswer,
+        );
         for (const item of page.items) {
           const listingId = byProduct.get(String(item.product_id));
           if (listingId !== undefined) quantities.set(listingId, sellable(item.stocks.find((x) => x.type === type)));
@@ -167,7 +215,17 @@ export const ozonConnector: Connector = {
   fetchOrder: fetchOzonPosting,
   listOrders: listOzonPostings,
   jobs: [
-    { name: 'stocks', description: 'Ozon stock by type and per FBO warehouse into mirror warehouses', defaultCron: '*/30 * * * *', run: syncOzonStocks },
-    { name: 'postings', description: 'Ozon FBS postings into orders', defaultCron: '*/5 * * * *', run: syncOzonPostings },
+    {
+      name: 'stocks',
+      description: 'Ozon stock by type and per FBO warehouse into mirror warehouses',
+      defaultCron: '*/30 * * * *',
+      run: syncOzonStocks,
+    },
+    {
+      name: 'postings',
+      description: 'Ozon FBS postings into orders',
+      defaultCron: '*/5 * * * *',
+      run: syncOzonPostings,
+    },
   ],
 };

@@ -20,9 +20,19 @@ import { seedCatalog } from '../core/testing.ts';
  * an api_calls row per request under that run.
  */
 describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
-  const ozon = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 30, fboWarehouses: 3, postings: 12, offerId: (i) => `SKU-${i}` }) });
+  const ozon = createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 30, fboWarehouses: 3, postings: 12, offerId: (i) => `SKU-${i}` }),
+  });
   const wb = createWildberriesSimulator({
-    state: seedWildberries(new WbState(), { cards: 10, orderRows: 60, days: 10, feedbacks: 4, claims: 2, fbsOrders: 3, article: (i) => `SKU-${i}` }),
+    state: seedWildberries(new WbState(), {
+      cards: 10,
+      orderRows: 60,
+      days: 10,
+      feedbacks: 4,
+      claims: 2,
+      fbsOrders: 3,
+      article: (i) => `SKU-${i}`,
+    }),
     limits: { statistics: { intervalMs: 150, burst: 1 } },
   });
   const closers: (() => Promise<void>)[] = [];
@@ -34,12 +44,32 @@ describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
     closers.push(ozonServer.close, wbServer.close);
     hub = testHub(t.database);
     await seedCatalog(hub.db, { count: 30, stock: () => 5 });
-    accounts.ozon = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'ozon', name: 'Ozon', baseUrl: ozonServer.url, credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
-    }, 'test')).id;
-    accounts.wildberries = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wildberries', name: 'WB', baseUrl: wbServer.url, credentials: { token: wb.token },
-    }, 'test')).id;
+    accounts.ozon = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Ozon',
+          baseUrl: ozonServer.url,
+          credentials: { clientId: ozon.clientId, apiKey: ozon.apiKey },
+        },
+        'test',
+      )
+    ).id;
+    accounts.wildberries = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'wildberries',
+          name: 'WB',
+          baseUrl: wbServer.url,
+          credentials: { token: wb.token },
+        },
+        'test',
+      )
+    ).id;
     closers.push(startWorkers(hub, { types: ['ozon.postings', 'ozon.stocks', 'wildberries.sync'], pollMs: 50 }));
   });
   afterAll(async () => {
@@ -58,15 +88,29 @@ describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
     });
     expect(job.status).toBe('succeeded');
 
-    const runs = await rows<{ id: number; status: string; account_id: number; fetched: number; created: number }>(hub.db, sql`
-      select id, status, account_id, fetched, created from sync_runs where job_id = ${jobId} and type = ${type}`);
-    expect(runs).toEqual([{ id: expect.any(Number), status: 'succeeded', account_id: accountId, fetched: expect.any(Number), created: expect.any(Number) }]);
+    const runs = await rows<{ id: number; status: string; account_id: number; fetched: number; created: number }>(
+      hub.db,
+      sql`
+      select id, status, account_id, fetched, created from sync_runs where job_id = ${jobId} and type = ${type}`,
+    );
+    expect(runs).toEqual([
+      {
+        id: expect.any(Number),
+        status: 'succeeded',
+        account_id: accountId,
+        fetched: expect.any(Number),
+        created: expect.any(Number),
+      },
+    ]);
     expect(runs[0].created).toBeGreaterThan(0);
 
-    const calls = await rows<{ n: number; account_id: number; ok: number; refused: number }>(hub.db, sql`
+    const calls = await rows<{ n: number; account_id: number; ok: number; refused: number }>(
+      hub.db,
+      sql`
       select count(*)::int as n, min(account_id)::int as account_id, count(*) filter (where status = 200)::int as ok,
              count(*) filter (where status >= 400)::int as refused
-        from api_calls where sync_run_id = ${runs[0].id}`);
+        from api_calls where sync_run_id = ${runs[0].id}`,
+    );
     expect(calls[0].n).toBeGreaterThan(0);
     // Every request answered; a kept-alive socket the simulator closed on a busy machine may cost a retried attempt (status null).
     expect(calls[0]).toMatchObject({ account_id: accountId, refused: 0 });
@@ -84,18 +128,29 @@ describeEachDatabase('Ozon and WB jobs through the engine', (t) => {
     ozon.faults.set(null);
     // The job did its work: the run is partial, not failed, so it is not retried.
     expect(job.status).toBe('succeeded');
-    const [run] = await rows<{ status: string; fetched: number; problems: { message: string }[] }>(hub.db, sql`
-      select status, fetched, problems from sync_runs where job_id = ${jobId}`);
+    const [run] = await rows<{ status: string; fetched: number; problems: { message: string }[] }>(
+      hub.db,
+      sql`
+      select status, fetched, problems from sync_runs where job_id = ${jobId}`,
+    );
     expect(run.status).toBe('partial');
-    expect(run.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^Ozon per-warehouse analytics failed; the other source was still saved: /)]);
-    const mirrors = await rows<{ source: string; stock_type: string; levels: number }>(hub.db, sql`
+    expect(run.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^Ozon per-warehouse analytics failed; the other source was still saved: /),
+    ]);
+    const mirrors = await rows<{ source: string; stock_type: string; levels: number }>(
+      hub.db,
+      sql`
       select w.source, w.stock_type, count(l.product_id)::int as levels from warehouses w left join stock_levels l on l.warehouse_id = w.id
-       where w.source like 'ozon%' group by w.source, w.stock_type order by w.source, w.stock_type`);
+       where w.source like 'ozon%' group by w.source, w.stock_type order by w.source, w.stock_type`,
+    );
     // The per-type totals are saved (a level for each product Ozon holds some of); no per-warehouse mirror was made.
     const held = (type: string) =>
-      ozon.state.products.filter((p) => ozon.state.warehouses.some((w) => w.type === type && (ozon.state.stock(p.productId, w.id)?.present ?? 0) > 0)).length;
+      ozon.state.products.filter((p) =>
+        ozon.state.warehouses.some((w) => w.type === type && (ozon.state.stock(p.productId, w.id)?.present ?? 0) > 0),
+      ).length;
     expect(mirrors).toEqual([
-      { source: 'ozon', stock_type: 'FBO', levels: held('fbo') }, { source: 'ozon', stock_type: 'FBS', levels: held('fbs') },
+      { source: 'ozon', stock_type: 'FBO', levels: held('fbo') },
+      { source: 'ozon', stock_type: 'FBS', levels: held('fbs') },
       { source: 'ozon', stock_type: 'realFBS', levels: held('rfbs') },
     ]);
     expect(held('fbo')).toBeGreaterThan(25);

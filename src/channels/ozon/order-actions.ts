@@ -11,7 +11,13 @@ import { ozonCall } from './client.ts';
  * Each is sent once per attempt (not idempotent at Ozon): the flow retries only a failed attempt.
  */
 
-const moveStatus = z.object({ result: z.array(z.object({ posting_number: z.string().optional(), result: z.boolean().optional(), error: z.string().optional() })).default([]) });
+const moveStatus = z.object({
+  result: z
+    .array(
+      z.object({ posting_number: z.string().optional(), result: z.boolean().optional(), error: z.string().optional() }),
+    )
+    .default([]),
+});
 
 const postingOf = (order: OrderActionTarget) => order.postingNumber ?? order.externalId;
 
@@ -24,15 +30,30 @@ function refusedIn(answer: z.infer<typeof moveStatus>, path: string) {
 async function confirm(ctx: ConnectorContext, order: OrderActionTarget) {
   const products = order.lines.map((l) => ({ product_id: Number(l.externalSku), quantity: l.quantity }));
   if (products.some((p) => !Number.isSafeInteger(p.product_id) || p.product_id <= 0)) {
-    throw new ChannelHttpError(`Posting ${postingOf(order)} has a line without Ozon's SKU: it cannot be assembled from Sklad`, null, false);
+    throw new ChannelHttpError(
+      `Posting ${postingOf(order)} has a line without Ozon's SKU: it cannot be assembled from Sklad`,
+      null,
+      false,
+    );
   }
-  await ozonCall(ctx, '/v4/posting/fbs/ship', { posting_number: postingOf(order), packages: [{ products }] }, z.object({ result: z.array(z.string()).optional() }), { attempts: 1 });
+  await ozonCall(
+    ctx,
+    '/v4/posting/fbs/ship',
+    { posting_number: postingOf(order), packages: [{ products }] },
+    z.object({ result: z.array(z.string()).optional() }),
+    { attempts: 1 },
+  );
   return { channelStatus: 'awaiting_deliver' };
 }
 
 async function ship(ctx: ConnectorContext, order: OrderActionTarget, input: { trackingNumber?: string }) {
   const posting = postingOf(order);
-  const tracked = await ozonCall(ctx, '/v2/fbs/posting/tracking-number/set', { tracking_numbers: [{ posting_number: posting, tracking_number: input.trackingNumber }] }, moveStatus);
+  const tracked = await ozonCall(
+    ctx,
+    '/v2/fbs/posting/tracking-number/set',
+    { tracking_numbers: [{ posting_number: posting, tracking_number: input.trackingNumber }] },
+    moveStatus,
+  );
   refusedIn(tracked, 'the tracking number');
   const moved = await ozonCall(ctx, '/v2/fbs/posting/delivering', { posting_number: [posting] }, moveStatus);
   refusedIn(moved, 'the status "delivering"');
@@ -43,11 +64,16 @@ async function cancel(ctx: ConnectorContext, order: OrderActionTarget, input: { 
   const answer = await ozonCall(
     ctx,
     '/v2/posting/fbs/cancel',
-    { posting_number: postingOf(order), cancel_reason_id: 402, cancel_reason_message: input.reason ?? 'Cancelled by the seller in Sklad' },
+    {
+      posting_number: postingOf(order),
+      cancel_reason_id: 402,
+      cancel_reason_message: input.reason ?? 'Cancelled by the seller in Sklad',
+    },
     z.object({ result: z.boolean().optional() }),
     { attempts: 1 },
   );
-  if (answer.result === false) throw new ChannelHttpError(`Ozon did not cancel posting ${postingOf(order)}`, 200, false, answer);
+  if (answer.result === false)
+    throw new ChannelHttpError(`Ozon did not cancel posting ${postingOf(order)}`, 200, false, answer);
   return { channelStatus: 'cancelled' };
 }
 

@@ -26,7 +26,10 @@ test('the stock update group never lets more than 80 calls through in any minute
 // context and HTTP client, so nothing but the database is shared: the stockUpdate group's bucket
 // is core's (the module's limitGroups, taken by the client for every /v2/products/stocks call).
 describeEachDatabase('Ozon stock updates paced in PostgreSQL', (t) => {
-  const sim = createOzonSimulator({ state: seedOzon(new OzonState(), { products: 12, fbsWarehouses: 1, postings: 0 }), pairUpdateIntervalMs: 0 });
+  const sim = createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 12, fbsWarehouses: 1, postings: 0 }),
+    pairUpdateIntervalMs: 0,
+  });
   const workerHubs = useTwoWorkerHubs(t);
   let close: () => Promise<void>;
   let baseUrl: string;
@@ -42,9 +45,19 @@ describeEachDatabase('Ozon stock updates paced in PostgreSQL', (t) => {
 
   test('the first few go at once, then one every interval, across both workers: never faster, no slower', async () => {
     const hubs = workerHubs();
-    const accountId = (await createAccount(hubs[0].db, hubs[0].masterKey!, {
-      channel: 'ozon', name: 'Ozon shared', baseUrl, credentials: { clientId: sim.clientId, apiKey: sim.apiKey },
-    }, 'test')).id;
+    const accountId = (
+      await createAccount(
+        hubs[0].db,
+        hubs[0].masterKey!,
+        {
+          channel: 'ozon',
+          name: 'Ozon shared',
+          baseUrl,
+          credentials: { clientId: sim.clientId, apiKey: sim.apiKey },
+        },
+        'test',
+      )
+    ).id;
     const products = sim.state.products;
     // One push a product, one after another in each worker; the products are split between the workers.
     const worker = async (hub: (typeof hubs)[number], half: number) => {
@@ -52,7 +65,13 @@ describeEachDatabase('Ozon stock updates paced in PostgreSQL', (t) => {
       const outcomes = [];
       for (const [i, p] of products.entries()) {
         if (i % 2 !== half) continue;
-        const listing = { listingId: i + 1, productId: i + 1, externalId: String(p.productId), sku: p.offerId, data: { productId: p.productId, offerId: p.offerId } };
+        const listing = {
+          listingId: i + 1,
+          productId: i + 1,
+          externalId: String(p.productId),
+          sku: p.offerId,
+          data: { productId: p.productId, offerId: p.offerId },
+        };
         outcomes.push(...(await ozonConnector.pushQuantities!(ctx, [{ listing, quantity: 3 }])));
       }
       return outcomes;
@@ -70,10 +89,15 @@ describeEachDatabase('Ozon stock updates paced in PostgreSQL', (t) => {
     // Never faster than the bucket. The log has arrivals, and a token is taken before the request's
     // way there (a slot, the account's bucket, a new connection for the first): ARRIVAL_SLACK_MS of it may differ.
     for (let i = 0; i < at.length; i++) {
-      for (let j = i; j < at.length; j++) expect(j - i + 1).toBeLessThanOrEqual(limit.burst + Math.floor((at[j] - at[i] + ARRIVAL_SLACK_MS) / limit.intervalMs));
+      for (let j = i; j < at.length; j++)
+        expect(j - i + 1).toBeLessThanOrEqual(
+          limit.burst + Math.floor((at[j] - at[i] + ARRIVAL_SLACK_MS) / limit.intervalMs),
+        );
     }
     // … the first burst without waiting, and every push took its turn in the group …
-    const waits = groupWaitsOf(accountId).slice(waitsBefore).filter((w) => w.group === 'stockUpdate');
+    const waits = groupWaitsOf(accountId)
+      .slice(waitsBefore)
+      .filter((w) => w.group === 'stockUpdate');
     expect(waits).toHaveLength(products.length);
     expect(waits.filter((w) => w.waitedMs === 0).length).toBeGreaterThanOrEqual(limit.burst);
     // … and no slower than the limit needs: the rest one interval apart (some slack for a busy machine).

@@ -70,7 +70,18 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
       to: window.to,
       ...(window.changedFrom ? { last_changed_status_date: { from: window.changedFrom, to: window.to } } : {}),
     };
-    const page = await ozonCall(ctx, '/v3/posting/fbs/list', { dir: 'ASC', filter, limit: settings.pageSize, offset: window.offset, with: { analytics_data: true, financial_data: false } }, postingListAnswer);
+    const page = await ozonCall(
+      ctx,
+      '/v3/posting/fbs/list',
+      {
+        dir: 'ASC',
+        filter,
+        limit: settings.pageSize,
+        offset: window.offset,
+        with: { analytics_data: true, financial_data: false },
+      },
+      postingListAnswer,
+    );
     run.add({ fetched: page.result.postings.length });
     await importPostings(ctx, run, page.result.postings);
     window.offset += page.result.postings.length;
@@ -84,11 +95,20 @@ export async function syncOzonPostings(ctx: ConnectorContext, run: SyncRunCounte
 }
 
 /** FBS postings created (in process) in the window, page by page, for the reconciler: nothing is imported. */
-export async function* listOzonPostings(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+export async function* listOzonPostings(
+  ctx: ConnectorContext,
+  window: { from: string; to: string },
+): AsyncIterable<OrderFact[]> {
   const { pageSize } = settingsOf(ctx.account);
   const pages = pageGuard(ctx, 'POST /v3/posting/fbs/list');
   for (let offset = 0; ; ) {
-    const body = { dir: 'ASC', filter: { since: window.from, to: window.to }, limit: pageSize, offset, with: { analytics_data: true, financial_data: false } };
+    const body = {
+      dir: 'ASC',
+      filter: { since: window.from, to: window.to },
+      limit: pageSize,
+      offset,
+      with: { analytics_data: true, financial_data: false },
+    };
     const page = await ozonCall(ctx, '/v3/posting/fbs/list', body, postingListAnswer);
     yield page.result.postings.map(toOrder);
     offset += page.result.postings.length;
@@ -142,14 +162,32 @@ function toOrder(p: OzonPostingAnswer): OrderFact {
     customer: buyerOf(p),
     shipping: shippingOf(p),
     lines,
-    raw: { order_number: p.order_number, substatus: p.substatus, warehouse: p.delivery_method?.warehouse, cancel_reason: p.cancellation?.cancel_reason || undefined },
+    raw: {
+      order_number: p.order_number,
+      substatus: p.substatus,
+      warehouse: p.delivery_method?.warehouse,
+      cancel_reason: p.cancellation?.cancel_reason || undefined,
+    },
   };
 }
 
 /** Ozon writes the country as a name; the delivery services want ISO codes. */
 const countryCodes: Record<string, string> = {
-  россия: 'RU', russia: 'RU', казахстан: 'KZ', kazakhstan: 'KZ', беларусь: 'BY', belarus: 'BY', армения: 'AM', armenia: 'AM',
-  кыргызстан: 'KG', киргизия: 'KG', kyrgyzstan: 'KG', узбекистан: 'UZ', uzbekistan: 'UZ', грузия: 'GE', georgia: 'GE',
+  россия: 'RU',
+  russia: 'RU',
+  казахстан: 'KZ',
+  kazakhstan: 'KZ',
+  беларусь: 'BY',
+  belarus: 'BY',
+  армения: 'AM',
+  armenia: 'AM',
+  кыргызстан: 'KG',
+  киргизия: 'KG',
+  kyrgyzstan: 'KG',
+  узбекистан: 'UZ',
+  uzbekistan: 'UZ',
+  грузия: 'GE',
+  georgia: 'GE',
 };
 
 const text = (value: string | null | undefined) => value?.trim() || null;
@@ -170,10 +208,18 @@ function shippingOf(p: OzonPostingAnswer): ShippingFact {
     methodName: text(method?.name),
     warehouseId: method?.warehouse_id != null ? String(method.warehouse_id) : null,
     provider: text(method?.tpl_provider) ?? text(p.analytics_data?.tpl_provider) ?? text(p.tpl_integration_type),
-    recipient: { name: text(p.addressee?.name) ?? text(p.customer?.name), phone: text(p.addressee?.phone) ?? text(p.customer?.phone), email: null },
+    recipient: {
+      name: text(p.addressee?.name) ?? text(p.customer?.name),
+      phone: text(p.addressee?.phone) ?? text(p.customer?.phone),
+      email: null,
+    },
     address: {
       // A posting of Ozon's (a Russian marketplace) with a city and no country is delivered in Russia.
-      countryCode: country ? (countryCodes[country.toLowerCase()] ?? null) : text(address?.city ?? p.analytics_data?.city) ? 'RU' : null,
+      countryCode: country
+        ? (countryCodes[country.toLowerCase()] ?? null)
+        : text(address?.city ?? p.analytics_data?.city)
+          ? 'RU'
+          : null,
       region: text(address?.region) ?? text(p.analytics_data?.region),
       city: text(address?.city) ?? text(p.analytics_data?.city),
       address: text(address?.address_tail),

@@ -38,15 +38,26 @@ interface SeedRow {
 }
 
 const seededOzon = () =>
-  createOzonSimulator({ state: seedOzon(new OzonState(), { products: 30, fboWarehouses: 5, postings: 0, offerId: (i) => `SKU-${i}` }), pairUpdateIntervalMs: 0 });
+  createOzonSimulator({
+    state: seedOzon(new OzonState(), { products: 30, fboWarehouses: 5, postings: 0, offerId: (i) => `SKU-${i}` }),
+    pairUpdateIntervalMs: 0,
+  });
 
 /** An Ozon account reading the seed's v2 report, its products in the catalogue, and one stocks run done. */
 async function syncedAccount(hub: Hub, url: string, sim: OzonSimulator) {
   await seedCatalog(hub.db, { count: 30, stock: () => 4 });
-  const { id } = await createAccount(hub.db, hub.masterKey!, {
-    channel: 'ozon', name: 'Ozon seed 002', baseUrl: url, credentials: { clientId: sim.clientId, apiKey: sim.apiKey },
-    settings: { pageSize: 100, warehouseDetail: 'v2' },
-  }, 'test');
+  const { id } = await createAccount(
+    hub.db,
+    hub.masterKey!,
+    {
+      channel: 'ozon',
+      name: 'Ozon seed 002',
+      baseUrl: url,
+      credentials: { clientId: sim.clientId, apiKey: sim.apiKey },
+      settings: { pageSize: 100, warehouseDetail: 'v2' },
+    },
+    'test',
+  );
   await runConnectorJob(hub, id, 'stocks');
   return id;
 }
@@ -54,7 +65,8 @@ async function syncedAccount(hub: Hub, url: string, sim: OzonSimulator) {
 /** The seed's own report, asked of the simulator as the seed asks Ozon. */
 async function seedReport(url: string, sim: OzonSimulator): Promise<SeedRow[]> {
   const res = await fetch(`${url}/v2/analytics/stock_on_warehouses`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'client-id': sim.clientId, 'api-key': sim.apiKey },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'client-id': sim.clientId, 'api-key': sim.apiKey },
     body: JSON.stringify({ limit: 1000, offset: 0, warehouse_type: 'ALL' }),
   });
   return ((await res.json()) as { result: { rows: SeedRow[] } }).result.rows;
@@ -94,15 +106,21 @@ describeEachDatabase('seed 002 conformance: Ozon stock rows through the API', (t
   });
 
   test('seed 002: promised_amount, free_to_sell_amount and reserved_amount of every analytics row are kept and answered', async () => {
-    const report = (await seedReport(simServer.url, sim)).filter((r) => r.free_to_sell_amount || r.reserved_amount || r.promised_amount);
+    const report = (await seedReport(simServer.url, sim)).filter(
+      (r) => r.free_to_sell_amount || r.reserved_amount || r.promised_amount,
+    );
     expect(report.some((r) => r.promised_amount > 0)).toBe(true);
     const rows = await allRows('source=ozon:analytics');
     const byKey = new Map(rows.map((r) => [`${r.sku}|${r.warehouse_code}`, r]));
     for (const r of report) {
       const row = byKey.get(`${r.item_code}|ozon-${accountId}-fbo-${r.warehouse_name}`);
       expect(row, `${r.item_code} at ${r.warehouse_name}`).toMatchObject({
-        available: r.free_to_sell_amount, reserved: r.reserved_amount, promised: r.promised_amount,
-        on_hand: r.free_to_sell_amount + r.reserved_amount, source: 'ozon:analytics', stock_type: 'analytics',
+        available: r.free_to_sell_amount,
+        reserved: r.reserved_amount,
+        promised: r.promised_amount,
+        on_hand: r.free_to_sell_amount + r.reserved_amount,
+        source: 'ozon:analytics',
+        stock_type: 'analytics',
       });
     }
     expect(rows).toHaveLength(report.length);
@@ -114,7 +132,11 @@ describeEachDatabase('seed 002 conformance: Ozon stock rows through the API', (t
     expect(main.length).toBeGreaterThan(0);
     expect(new Set(main.map((r) => r.stock_type))).toEqual(new Set(['FBO', 'FBS', 'realFBS']));
     const byType = countBy(main, (r) => `${r.warehouse_name}|${r.stock_type}`);
-    expect(Object.keys(byType).sort()).toEqual(['FBO', 'FBS', 'realFBS'].map((type) => `Ozon seed 002: Ozon ${{ FBO: 'fbo', FBS: 'fbs', realFBS: 'realFbs' }[type]}|${type}`).sort());
+    expect(Object.keys(byType).sort()).toEqual(
+      ['FBO', 'FBS', 'realFBS']
+        .map((type) => `Ozon seed 002: Ozon ${{ FBO: 'fbo', FBS: 'fbs', realFBS: 'realFbs' }[type]}|${type}`)
+        .sort(),
+    );
     // Ozon's FBO total is what its analytics break down per warehouse.
     const fboTotal = main.filter((r) => r.stock_type === 'FBO').reduce((s, r) => s + r.on_hand, 0);
     const analytics = await allRows('source=ozon:analytics');
@@ -126,17 +148,26 @@ describeEachDatabase('seed 002 conformance: Ozon stock rows through the API', (t
     expect(Object.keys(perWarehouse).sort()).toEqual(fbo.map((w) => `Ozon seed 002: Ozon FBO ${w.name}`).sort());
     const report = await seedReport(simServer.url, sim);
     for (const w of fbo) {
-      const held = report.filter((r) => r.warehouse_name === w.name && (r.free_to_sell_amount || r.reserved_amount || r.promised_amount)).length;
+      const held = report.filter(
+        (r) => r.warehouse_name === w.name && (r.free_to_sell_amount || r.reserved_amount || r.promised_amount),
+      ).length;
       expect(perWarehouse[`Ozon seed 002: Ozon FBO ${w.name}`]).toBe(held);
     }
 
     // The same rows by stock type; lists and any case; 'none': our own warehouse's rows.
     expect((await allRows('stock_type=analytics')).length).toBe(analytics.length);
     expect((await allRows('source=OZON:Analytics')).length).toBe(analytics.length);
-    expect((await allRows('stock_type=fbo,FBS')).map((r) => r.stock_type).sort()).toEqual(main.filter((r) => r.stock_type !== 'realFBS').map((r) => r.stock_type).sort());
+    expect((await allRows('stock_type=fbo,FBS')).map((r) => r.stock_type).sort()).toEqual(
+      main
+        .filter((r) => r.stock_type !== 'realFBS')
+        .map((r) => r.stock_type)
+        .sort(),
+    );
     const own = await allRows('source=none');
     expect(own).toHaveLength(30);
-    expect(own.every((r) => r.source === null && r.stock_type === null && r.warehouse_code === 'MAIN' && r.promised === 0)).toBe(true);
+    expect(
+      own.every((r) => r.source === null && r.stock_type === null && r.warehouse_code === 'MAIN' && r.promised === 0),
+    ).toBe(true);
     expect((await server.api('/api/v1/stock?source=' + ','.repeat(3))).status).toBe(400);
   });
 
@@ -144,11 +175,17 @@ describeEachDatabase('seed 002 conformance: Ozon stock rows through the API', (t
     const [w] = sim.state.warehouses.filter((x) => x.type === 'fbo');
     const product = sim.state.products[2];
     const cell = sim.state.stock(product.productId, w.id)!;
-    sim.state.setStock(product.productId, w.id, { present: cell.present, reserved: cell.reserved, promised: cell.promised + 7 });
+    sim.state.setStock(product.productId, w.id, {
+      present: cell.present,
+      reserved: cell.reserved,
+      promised: cell.promised + 7,
+    });
     const movements = async () => (await server.api('/api/v1/stock/movements?limit=1')).body.total as number;
     const before = await movements();
     await runConnectorJob(server.hub, accountId, 'stocks');
-    const [row] = (await allRows(`source=ozon:analytics`)).filter((r) => r.sku === product.offerId && r.warehouse_code === `ozon-${accountId}-fbo-${w.name}`);
+    const [row] = (await allRows(`source=ozon:analytics`)).filter(
+      (r) => r.sku === product.offerId && r.warehouse_code === `ozon-${accountId}-fbo-${w.name}`,
+    );
     expect(row.promised).toBe(cell.promised + 7);
     expect(await movements()).toBe(before);
   });
@@ -169,10 +206,12 @@ describe('seed 002 conformance: the panel shows each row’s source, stock type 
   test('seed 002: the stock page filters by source and stock type and shows promised beside reserved and available', async () => {
     const [w] = sim.state.warehouses.filter((x) => x.type === 'fbo');
     // The first such product in the page's order (SKU, then warehouse), so it is on the first page.
-    const product = [...sim.state.products].sort((a, b) => (a.offerId.toLowerCase() < b.offerId.toLowerCase() ? -1 : 1)).find((p) => {
-      const c = sim.state.stock(p.productId, w.id);
-      return c && c.promised > 0 && c.reserved > 0;
-    })!;
+    const product = [...sim.state.products]
+      .sort((a, b) => (a.offerId.toLowerCase() < b.offerId.toLowerCase() ? -1 : 1))
+      .find((p) => {
+        const c = sim.state.stock(p.productId, w.id);
+        return c && c.promised > 0 && c.reserved > 0;
+      })!;
     const cell = sim.state.stock(product.productId, w.id)!;
     const page = await panel.open();
     await signIn(page, panel.server.adminKey, '/stock');
@@ -181,8 +220,12 @@ describe('seed 002 conformance: the panel shows each row’s source, stock type 
     await page.page.getByRole('button', { name: 'Показать' }).click();
     await page.page.waitForURL(/source=ozon%3Aanalytics/);
     const rows = page.page.locator('#levels tbody tr');
-    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-source'))))).toEqual(new Set(['ozon:analytics']));
-    const row = page.page.locator(`#levels tr[data-sku="${product.offerId}"][data-warehouse="ozon-${accountId}-fbo-${w.name}"]`);
+    expect(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-source'))))).toEqual(
+      new Set(['ozon:analytics']),
+    );
+    const row = page.page.locator(
+      `#levels tr[data-sku="${product.offerId}"][data-warehouse="ozon-${accountId}-fbo-${w.name}"]`,
+    );
     expect(await row.getAttribute('data-stock-type')).toBe('analytics');
     expect(await row.locator('[data-origin]').textContent()).toContain('analytics');
     expect(await row.locator('[data-available]').textContent()).toBe(String(cell.present - cell.reserved));

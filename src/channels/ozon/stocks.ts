@@ -48,12 +48,17 @@ const typeNames: Record<OzonStockType, string> = { fbo: 'FBO', fbs: 'FBS', realF
 
 /** The mirror of one stock type: `ozon-<account>-fbs`, source 'ozon', stock type 'FBS'. */
 const typeMirror = (ctx: ConnectorContext, type: OzonStockType): MirrorWarehouse => ({
-  code: mirrorCode(ctx.account.id, type), name: `${ctx.account.name}: Ozon ${type}`, source: stockApiSource, stockType: typeNames[type],
+  code: mirrorCode(ctx.account.id, type),
+  name: `${ctx.account.name}: Ozon ${type}`,
+  source: stockApiSource,
+  stockType: typeNames[type],
 });
 
 /** The mirror of one FBO warehouse: `ozon-<account>-fbo-<name>`, source 'ozon:analytics', stock type 'analytics'. */
 const fboMirror = (ctx: ConnectorContext, name: string): MirrorWarehouse => ({
-  code: mirrorCode(ctx.account.id, `fbo-${name}`), name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200), source: analyticsSource,
+  code: mirrorCode(ctx.account.id, `fbo-${name}`),
+  name: `${ctx.account.name}: Ozon FBO ${name}`.slice(0, 200),
+  source: analyticsSource,
   stockType: 'analytics',
 });
 
@@ -98,7 +103,12 @@ async function syncStockTypes(ctx: ConnectorContext, run: SyncRunCounter): Promi
   const pages = pageGuard(ctx, 'POST /v4/product/info/stocks', { start: cursor });
   let page: z.infer<typeof stocksAnswer>;
   do {
-    page = await ozonCall(ctx, '/v4/product/info/stocks', { cursor, filter: { visibility: 'ALL' }, limit: pageSize }, stocksAnswer);
+    page = await ozonCall(
+      ctx,
+      '/v4/product/info/stocks',
+      { cursor, filter: { visibility: 'ALL' }, limit: pageSize },
+      stocksAnswer,
+    );
     run.add({ fetched: page.items.length });
     for (const item of page.items) for (const s of item.stocks) if (s.sku) skus.push(s.sku);
     await writeTypeTotals(ctx, run, page.items);
@@ -116,7 +126,12 @@ async function writeTypeTotals(ctx: ConnectorContext, run: SyncRunCounter, items
   const readings = items.flatMap((item) =>
     stockTypes.map((type): MirrorReading => {
       const s = item.stocks.find((x) => x.type === type);
-      return { warehouse: typeMirror(ctx, type), ref: { sku: item.offer_id }, onHand: s?.present ?? 0, reserved: s?.reserved ?? 0 };
+      return {
+        warehouse: typeMirror(ctx, type),
+        ref: { sku: item.offer_id },
+        onHand: s?.present ?? 0,
+        reserved: s?.reserved ?? 0,
+      };
     }),
   );
   const { changed } = await ctx.ingest.mirrorStock(readings);
@@ -131,9 +146,19 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
   if (settings.warehouseDetail === 'v2') {
     const pages = pageGuard(ctx, 'POST /v2/analytics/stock_on_warehouses');
     for (;;) {
-      const page = await ozonCall(ctx, '/v2/analytics/stock_on_warehouses', { limit: settings.pageSize, offset, warehouse_type: 'ALL' }, stockOnWarehousesAnswer);
+      const page = await ozonCall(
+        ctx,
+        '/v2/analytics/stock_on_warehouses',
+        { limit: settings.pageSize, offset, warehouse_type: 'ALL' },
+        stockOnWarehousesAnswer,
+      );
       const rows = page.result.rows.map((r) => ({
-        sku: r.sku, offerId: r.item_code, warehouseName: r.warehouse_name, freeToSell: r.free_to_sell_amount, reserved: r.reserved_amount, promised: r.promised_amount,
+        sku: r.sku,
+        offerId: r.item_code,
+        warehouseName: r.warehouse_name,
+        freeToSell: r.free_to_sell_amount,
+        reserved: r.reserved_amount,
+        promised: r.promised_amount,
       }));
       run.add({ fetched: rows.length });
       await writeDetail(ctx, run, rows);
@@ -147,7 +172,12 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
   // v1 takes at most 100 SKUs a call; the SKUs come from source 1, or from the product list when it failed.
   const skus = [...new Set(skusFromTypes ?? (await allSkus(ctx)))].sort((a, b) => a - b);
   const read = (from: number) => {
-    const answer = ozonCall(ctx, '/v1/analytics/stocks', { skus: skus.slice(from, from + 100).map(String) }, analyticsStocksAnswer);
+    const answer = ozonCall(
+      ctx,
+      '/v1/analytics/stocks',
+      { skus: skus.slice(from, from + 100).map(String) },
+      analyticsStocksAnswer,
+    );
     answer.catch(() => {}); // awaited below; a batch read ahead and never awaited must not go unhandled
     return answer;
   };
@@ -157,7 +187,12 @@ async function syncWarehouseDetail(ctx: ConnectorContext, run: SyncRunCounter, s
     const page = await ahead!;
     ahead = i + 100 < skus.length ? read(i + 100) : null;
     const rows = page.items.map((r) => ({
-      sku: r.sku, offerId: r.offer_id, warehouseName: r.warehouse_name, freeToSell: r.available_stock_count, reserved: r.other_stock_count, promised: r.requested_stock_count,
+      sku: r.sku,
+      offerId: r.offer_id,
+      warehouseName: r.warehouse_name,
+      freeToSell: r.available_stock_count,
+      reserved: r.other_stock_count,
+      promised: r.requested_stock_count,
     }));
     run.add({ fetched: rows.length });
     await writeDetail(ctx, run, rows);
@@ -171,7 +206,10 @@ async function writeDetail(ctx: ConnectorContext, run: SyncRunCounter, rows: War
   const readings = rows.map((r): MirrorReading => {
     const reserved = Math.max(0, r.reserved);
     return {
-      warehouse: fboMirror(ctx, r.warehouseName), ref: { sku: r.offerId }, onHand: Math.max(0, r.freeToSell) + reserved, reserved,
+      warehouse: fboMirror(ctx, r.warehouseName),
+      ref: { sku: r.offerId },
+      onHand: Math.max(0, r.freeToSell) + reserved,
+      reserved,
       promised: Math.max(0, r.promised),
     };
   });
@@ -186,9 +224,19 @@ async function allSkus(ctx: ConnectorContext): Promise<number[]> {
   const pages = pageGuard(ctx, 'POST /v3/product/list');
   let page: z.infer<typeof productListAnswer>;
   do {
-    page = await ozonCall(ctx, '/v3/product/list', { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 }, productListAnswer);
+    page = await ozonCall(
+      ctx,
+      '/v3/product/list',
+      { filter: { visibility: 'ALL' }, last_id: lastId, limit: 1000 },
+      productListAnswer,
+    );
     if (page.result.items.length) {
-      const info = await ozonCall(ctx, '/v3/product/info/list', { product_id: page.result.items.map((i) => String(i.product_id)) }, productInfoAnswer);
+      const info = await ozonCall(
+        ctx,
+        '/v3/product/info/list',
+        { product_id: page.result.items.map((i) => String(i.product_id)) },
+        productInfoAnswer,
+      );
       for (const item of info.items) if (item.sku) skus.push(item.sku);
     }
     lastId = page.result.last_id;

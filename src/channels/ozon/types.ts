@@ -115,7 +115,14 @@ export const stocksByWarehouseAnswer = z.object({
 });
 
 export const warehouseListAnswer = z.object({
-  result: z.array(z.object({ warehouse_id: int64, name: z.string(), is_rfbs: z.boolean().default(false), status: z.string().optional() })),
+  result: z.array(
+    z.object({
+      warehouse_id: int64,
+      name: z.string(),
+      is_rfbs: z.boolean().default(false),
+      status: z.string().optional(),
+    }),
+  ),
 });
 
 export const stockUpdateAnswer = z.object({
@@ -138,7 +145,14 @@ const posting = z.object({
   substatus: z.string().optional(),
   in_process_at: z.string(),
   delivery_method: z
-    .object({ id: int64, name: z.string(), warehouse_id: int64, warehouse: z.string(), tpl_provider: z.string(), tpl_provider_id: int64 })
+    .object({
+      id: int64,
+      name: z.string(),
+      warehouse_id: int64,
+      warehouse: z.string(),
+      tpl_provider: z.string(),
+      tpl_provider_id: int64,
+    })
     .partial()
     .nullish(),
   tpl_integration_type: z.string().nullish(),
@@ -149,7 +163,15 @@ const posting = z.object({
       name: z.string(),
       phone: z.string(),
       address: z
-        .object({ address_tail: z.string(), city: z.string(), country: z.string(), region: z.string(), zip_code: z.string(), provider_pvz_code: z.string(), comment: z.string() })
+        .object({
+          address_tail: z.string(),
+          city: z.string(),
+          country: z.string(),
+          region: z.string(),
+          zip_code: z.string(),
+          provider_pvz_code: z.string(),
+          comment: z.string(),
+        })
         .partial()
         .nullish(),
     })
@@ -157,7 +179,16 @@ const posting = z.object({
     .nullish(),
   // Asked for with `with.analytics_data`: the city and region of FBS postings, which name no address.
   analytics_data: z.object({ city: z.string(), region: z.string(), tpl_provider: z.string() }).partial().nullish(),
-  products: z.array(z.object({ sku: int64, offer_id: z.string(), name: z.string(), quantity: z.number().int(), price: z.string(), currency_code: z.string().optional() })),
+  products: z.array(
+    z.object({
+      sku: int64,
+      offer_id: z.string(),
+      name: z.string(),
+      quantity: z.number().int(),
+      price: z.string(),
+      currency_code: z.string().optional(),
+    }),
+  ),
 });
 export type OzonPostingAnswer = z.infer<typeof posting>;
 

@@ -14,13 +14,23 @@ import '../core/jobs.ts';
  * (SYNC_INTERVAL unset).
  */
 describeEachDatabase('a Wildberries account added through the API', (t) => {
-  const sim = createWildberriesSimulator({ state: seedWildberries(new WbState(), { cards: 3, orderRows: 5 }), limits: { ping: { intervalMs: 50, burst: 3 } } });
+  const sim = createWildberriesSimulator({
+    state: seedWildberries(new WbState(), { cards: 3, orderRows: 5 }),
+    limits: { ping: { intervalMs: 50, burst: 3 } },
+  });
   let simServer: { url: string; close(): Promise<void> };
   let server: TestServer;
   let accountId = 0;
   const add = (name: string, token: string, baseUrl = simServer.url) =>
-    server.api('/api/v1/channels/accounts', { method: 'POST', json: { channel: 'wildberries', name, base_url: baseUrl, credentials: { token } } });
-  const accounts = () => rows<{ id: number; name: string }>(server.hub.db, sql`select id, name from channel_accounts where channel = 'wildberries' order by id`);
+    server.api('/api/v1/channels/accounts', {
+      method: 'POST',
+      json: { channel: 'wildberries', name, base_url: baseUrl, credentials: { token } },
+    });
+  const accounts = () =>
+    rows<{ id: number; name: string }>(
+      server.hub.db,
+      sql`select id, name from channel_accounts where channel = 'wildberries' order by id`,
+    );
 
   beforeAll(async () => {
     simServer = await sim.listen();
@@ -34,7 +44,10 @@ describeEachDatabase('a Wildberries account added through the API', (t) => {
   test('a refused token is a 422 naming the reason, and no account is kept', async () => {
     const refused = await add('WB wrong', 'not-the-token-0123456789abcdef');
     expect(refused.status).toBe(422);
-    expect(refused.body.error).toMatchObject({ code: 'CREDENTIALS_REJECTED', message: expect.stringMatching(/Wildberries refused the token \(HTTP 401/) });
+    expect(refused.body.error).toMatchObject({
+      code: 'CREDENTIALS_REJECTED',
+      message: expect.stringMatching(/Wildberries refused the token \(HTTP 401/),
+    });
     const unreachable = await add('WB nowhere', sim.token, 'http://127.0.0.1:9');
     expect(unreachable.status).toBe(502);
     expect(await accounts()).toEqual([]);
@@ -50,9 +63,15 @@ describeEachDatabase('a Wildberries account added through the API', (t) => {
   });
 
   test('the scheduler syncs it every 3 minutes', async () => {
-    const target = (await listScheduleTargets(server.hub.db)).find((x) => x.definition.name === 'wildberries.sync' && x.accountId === accountId);
+    const target = (await listScheduleTargets(server.hub.db)).find(
+      (x) => x.definition.name === 'wildberries.sync' && x.accountId === accountId,
+    );
     expect(target).toMatchObject({ cron: '*/3 * * * *', enabled: true });
-    const syncJobs = () => rows<{ key: string }>(server.hub.db, sql`select key from jobs where type = 'wildberries.sync' and account_id = ${accountId} order by id`);
+    const syncJobs = () =>
+      rows<{ key: string }>(
+        server.hub.db,
+        sql`select key from jobs where type = 'wildberries.sync' and account_id = ${accountId} order by id`,
+      );
     const at = (time: string) => new Date(`2031-05-01T${time}Z`);
     await fireDueSchedules(server.hub.db, at('10:00:30')); // first seen: watched from now on
     await fireDueSchedules(server.hub.db, at('10:02:59'));

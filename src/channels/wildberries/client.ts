@@ -40,7 +40,9 @@ export const settingsOf = (account: ConnectorAccount): WbSettings => wbSettings.
 export function hostFor(account: ConnectorAccount, family: WbFamily): string {
   const override = settingsOf(account).hosts?.[family];
   if (override) return override.replace(/\/+$/, '');
-  return /(^|\.)wildberries\.ru$/i.test(new URL(account.baseUrl).hostname) ? productionHosts[family] : account.baseUrl.replace(/\/+$/, '');
+  return /(^|\.)wildberries\.ru$/i.test(new URL(account.baseUrl).hostname)
+    ? productionHosts[family]
+    : account.baseUrl.replace(/\/+$/, '');
 }
 
 /** WB's documented limits per method group (the specs' "Лимит запросов" tables): the module's limit groups. */
@@ -71,14 +73,27 @@ export interface WbRequest extends Omit<HttpRequest, 'path'> {
  * (the module's rejectedCredentials). A 429 of one group (WB answers it with X-Ratelimit-Retry)
  * delays that group, not the account's other requests.
  */
-export async function wbCall<T extends z.ZodType>(ctx: ConnectorContext, req: WbRequest, schema: T): Promise<{ status: number; body: z.infer<T> }> {
+export async function wbCall<T extends z.ZodType>(
+  ctx: ConnectorContext,
+  req: WbRequest,
+  schema: T,
+): Promise<{ status: number; body: z.infer<T> }> {
   const token = ctx.account.credentials.token;
   const { family, group, ...rest } = req;
-  const res = await ctx.http.request({ ...rest, path: hostFor(ctx.account, family) + req.path, headers: { Authorization: token }, secrets: [token], limitGroup: group });
+  const res = await ctx.http.request({
+    ...rest,
+    path: hostFor(ctx.account, family) + req.path,
+    headers: { Authorization: token },
+    secrets: [token],
+    limitGroup: group,
+  });
   if (res.status === 204) return { status: res.status, body: undefined as z.infer<T> };
   const parsed = schema.safeParse(res.body);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(the answer)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(the answer)'}: ${i.message}`)
+      .join('; ');
     throw new Error(`${req.method ?? 'GET'} ${req.path} answered a shape Sklad cannot read: ${issues}`);
   }
   return { status: res.status, body: parsed.data };

@@ -35,29 +35,42 @@ export const wildberriesModule: ChannelModule = {
     {
       key: 'fbsWarehouseId',
       label: { ru: 'Склад WB (FBS) для остатков', en: 'WB FBS warehouse for quantities' },
-      help: { ru: 'На какой ваш склад FBS в Wildberries Склад отправляет остатки; если не выбран — первый из списка', en: 'The seller’s FBS warehouse quantities are pushed to; the first one when not set' },
+      help: {
+        ru: 'На какой ваш склад FBS в Wildberries Склад отправляет остатки; если не выбран — первый из списка',
+        en: 'The seller’s FBS warehouse quantities are pushed to; the first one when not set',
+      },
     },
     orderWarehouseField('stockWarehouseId'),
     {
       key: 'firstSyncDays',
       label: { ru: 'Дней истории при подключении', en: 'Days of history on the first sync' },
-      help: { ru: 'За сколько дней загрузить данные при первой синхронизации', en: 'How far back the first sync reaches' },
+      help: {
+        ru: 'За сколько дней загрузить данные при первой синхронизации',
+        en: 'How far back the first sync reaches',
+      },
     },
     {
       key: 'reportPageRows',
       label: { ru: 'Строк в ответе статистики', en: 'Rows per statistics answer' },
-      help: { ru: 'Сколько строк WB отдаёт в одном ответе статистики; ответ короче — последняя страница', en: 'Rows WB puts in one statistics answer at most; a shorter answer is the last page' },
+      help: {
+        ru: 'Сколько строк WB отдаёт в одном ответе статистики; ответ короче — последняя страница',
+        en: 'Rows WB puts in one statistics answer at most; a shorter answer is the last page',
+      },
     },
     {
       key: 'hosts',
       label: { ru: 'Адреса API', en: 'API hosts' },
-      help: { ru: 'Другие адреса для отдельных разделов API WB (например, песочница)', en: 'Other hosts for single WB API families (a sandbox host, say)' },
+      help: {
+        ru: 'Другие адреса для отдельных разделов API WB (например, песочница)',
+        en: 'Other hosts for single WB API families (a sandbox host, say)',
+      },
     },
   ],
   limitGroups: wbLimitGroups,
   readRateHeaders: readWbRateHeaders,
   // WB answers 401 to a wrong token or one without the method's category; a 403 is not a refusal of the token (as before the modules).
-  rejectedCredentials: (error) => (error.status === 401 ? `Wildberries refused the token (HTTP 401${wbMessage(error.body)})` : null),
+  rejectedCredentials: (error) =>
+    error.status === 401 ? `Wildberries refused the token (HTTP 401${wbMessage(error.body)})` : null,
   demo: wildberriesDemo,
   orderActions: wildberriesOrderActions,
   // Only an FBS assembly task (its id is the posting number) can be cancelled; orders from the statistics reports cannot.

@@ -14,21 +14,44 @@ import { fbsStatuses } from './types.ts';
 async function cancel(ctx: ConnectorContext, order: OrderActionTarget) {
   const taskId = Number(order.postingNumber);
   if (!Number.isSafeInteger(taskId) || taskId <= 0) {
-    throw new ChannelHttpError(`Order ${order.externalId} is no FBS assembly task of Wildberries: WB lets the seller cancel only those`, null, false);
+    throw new ChannelHttpError(
+      `Order ${order.externalId} is no FBS assembly task of Wildberries: WB lets the seller cancel only those`,
+      null,
+      false,
+    );
   }
   try {
-    await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'PATCH', path: `/api/v3/orders/${taskId}/cancel` }, fbsStatuses);
+    await wbCall(
+      ctx,
+      { family: 'marketplace', group: 'orders', method: 'PATCH', path: `/api/v3/orders/${taskId}/cancel` },
+      fbsStatuses,
+    );
   } catch (error) {
     if (!(error instanceof ChannelHttpError) || (error.status !== 404 && error.status !== 409)) throw error;
     // A repeat after a lost answer meets WB's 409 for a task already cancelled: that is the yes it lost.
     if (error.status === 409 && (await supplierStatus(ctx, taskId)) === 'cancel') return { channelStatus: 'cancel' };
-    throw new ChannelHttpError(`Wildberries did not cancel assembly task ${taskId} (HTTP ${error.status}${wbMessage(error.body)})`, error.status, false, error.body);
+    throw new ChannelHttpError(
+      `Wildberries did not cancel assembly task ${taskId} (HTTP ${error.status}${wbMessage(error.body)})`,
+      error.status,
+      false,
+      error.body,
+    );
   }
   return { channelStatus: 'cancel' };
 }
 
 async function supplierStatus(ctx: ConnectorContext, taskId: number): Promise<string | undefined> {
-  const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'POST', path: '/api/v3/orders/status', body: { orders: [taskId] } }, fbsStatuses);
+  const { body } = await wbCall(
+    ctx,
+    {
+      family: 'marketplace',
+      group: 'orders',
+      method: 'POST',
+      path: '/api/v3/orders/status',
+      body: { orders: [taskId] },
+    },
+    fbsStatuses,
+  );
   return body.orders.find((o) => o.id === taskId)?.supplierStatus;
 }
 

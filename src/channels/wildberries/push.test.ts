@@ -16,7 +16,14 @@ describeEachDatabase('Wildberries FBS quantities pushed by the channel machinery
   const CARDS = 1_050;
   // Content allows 100 requests a minute (burst 5); the simulator says 50 ms here and the connector follows its headers.
   const sim = createWildberriesSimulator({
-    state: seedWildberries(new WbState(), { cards: CARDS, orderRows: 0, feedbacks: 0, claims: 0, fbsOrders: 0, article: (i) => `SKU-${i}` }),
+    state: seedWildberries(new WbState(), {
+      cards: CARDS,
+      orderRows: 0,
+      feedbacks: 0,
+      claims: 0,
+      fbsOrders: 0,
+      article: (i) => `SKU-${i}`,
+    }),
     limits: { content: { intervalMs: 50, burst: 5 } },
   });
   let close: () => Promise<void>;
@@ -28,9 +35,20 @@ describeEachDatabase('Wildberries FBS quantities pushed by the channel machinery
     close = server.close;
     hub = testHub(t.database);
     await seedCatalog(hub.db, { count: CARDS, stock: (n) => 1 + (n % 9) });
-    accountId = (await createAccount(hub.db, hub.masterKey!, {
-      channel: 'wildberries', name: 'WB', baseUrl: server.url, credentials: { token: sim.token }, settings: { fbsWarehouseId: 508 },
-    }, 'test')).id;
+    accountId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        {
+          channel: 'wildberries',
+          name: 'WB',
+          baseUrl: server.url,
+          credentials: { token: sim.token },
+          settings: { fbsWarehouseId: 508 },
+        },
+        'test',
+      )
+    ).id;
   });
   afterAll(() => close());
 
@@ -38,7 +56,8 @@ describeEachDatabase('Wildberries FBS quantities pushed by the channel machinery
     const summary = await syncAccount(hub, accountId);
     expect(summary).toMatchObject({ pushed: CARDS, failed: 0, rejected: 0 });
     const reads = sim.log.filter((e) => e.method === 'POST' && e.path.startsWith('/api/v3/stocks/'));
-    const sizes = (list: typeof reads, field: 'chrtIds' | 'stocks') => list.map((e) => (e.body as Record<string, unknown[]>)[field].length).sort((a, b) => b - a);
+    const sizes = (list: typeof reads, field: 'chrtIds' | 'stocks') =>
+      list.map((e) => (e.body as Record<string, unknown[]>)[field].length).sort((a, b) => b - a);
     expect(sizes(reads, 'chrtIds')).toEqual([1_000, 50]);
     const puts = sim.log.filter((e) => e.method === 'PUT');
     expect(puts.map((e) => e.path)).toEqual(['/api/v3/stocks/508', '/api/v3/stocks/508']);
@@ -47,8 +66,11 @@ describeEachDatabase('Wildberries FBS quantities pushed by the channel machinery
       const n = Number(card.article.slice(4));
       expect(sim.state.fbsStocks.get(`508:${card.chrtId}`)).toBe(1 + (n % 9));
     }
-    const [listing] = await rows<{ external_id: string; match_state: string }>(hub.db, sql`
-      select external_id, match_state from listings where account_id = ${accountId} and sku = 'SKU-5'`);
+    const [listing] = await rows<{ external_id: string; match_state: string }>(
+      hub.db,
+      sql`
+      select external_id, match_state from listings where account_id = ${accountId} and sku = 'SKU-5'`,
+    );
     expect(listing).toEqual({ external_id: String(sim.state.card('SKU-5').chrtId), match_state: 'matched' });
   });
 

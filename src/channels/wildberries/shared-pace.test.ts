@@ -15,7 +15,10 @@ import { wbCall } from './client.ts';
 // one more a second here; the documented limit (10 at once) is what the bucket starts from.
 describeEachDatabase('WB group limits shared by workers', (t) => {
   const limit = { intervalMs: 1_000, burst: 2 };
-  const sim = createWildberriesSimulator({ state: seedWildberries(new WbState(), { cards: 3, orderRows: 10, claims: 2 }), limits: { claims: limit } });
+  const sim = createWildberriesSimulator({
+    state: seedWildberries(new WbState(), { cards: 3, orderRows: 10, claims: 2 }),
+    limits: { claims: limit },
+  });
   const workerHubs = useTwoWorkerHubs(t);
   let close: () => Promise<void>;
   let baseUrl: string;
@@ -31,13 +34,34 @@ describeEachDatabase('WB group limits shared by workers', (t) => {
 
   test('two clients together never exceed a group limit: no 429, and no window holds more than the limit allows', async () => {
     const hubs = workerHubs();
-    const accountId = (await createAccount(hubs[0].db, hubs[0].masterKey!, {
-      channel: 'wildberries', name: 'WB shared', baseUrl, credentials: { token: sim.token },
-    }, 'test')).id;
+    const accountId = (
+      await createAccount(
+        hubs[0].db,
+        hubs[0].masterKey!,
+        {
+          channel: 'wildberries',
+          name: 'WB shared',
+          baseUrl,
+          credentials: { token: sim.token },
+        },
+        'test',
+      )
+    ).id;
     const worker = async (hub: (typeof hubs)[number]) => {
       const ctx = await connectorContextFor(hub, accountId);
       for (let i = 0; i < 4; i++) {
-        await wbCall(ctx, { family: 'returns', group: 'claims', method: 'GET', path: '/api/v1/claims', query: { is_archive: false }, attempts: 1 }, z.unknown());
+        await wbCall(
+          ctx,
+          {
+            family: 'returns',
+            group: 'claims',
+            method: 'GET',
+            path: '/api/v1/claims',
+            query: { is_archive: false },
+            attempts: 1,
+          },
+          z.unknown(),
+        );
       }
     };
     sim.resetLog();
@@ -51,10 +75,13 @@ describeEachDatabase('WB group limits shared by workers', (t) => {
     // A token bucket lets at most burst + span ÷ interval requests through in any span (1 ms for the log's rounding).
     const at = claims.map((e) => Date.parse(e.at)).sort((a, b) => a - b);
     for (let i = 0; i < at.length; i++) {
-      for (let j = i; j < at.length; j++) expect(j - i + 1).toBeLessThanOrEqual(limit.burst + Math.floor((at[j] - at[i] + 1) / limit.intervalMs));
+      for (let j = i; j < at.length; j++)
+        expect(j - i + 1).toBeLessThanOrEqual(limit.burst + Math.floor((at[j] - at[i] + 1) / limit.intervalMs));
     }
     // Every request took its turn in the group, and the waits it forced are recorded (benchmarks read them).
-    const waits = groupWaitsOf(accountId).slice(waitsBefore).filter((w) => w.group === 'claims');
+    const waits = groupWaitsOf(accountId)
+      .slice(waitsBefore)
+      .filter((w) => w.group === 'claims');
     expect(waits).toHaveLength(8);
     expect(waits.reduce((sum, w) => sum + w.waitedMs, 0)).toBeGreaterThan(0);
   }, 60_000);

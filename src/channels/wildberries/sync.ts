@@ -1,10 +1,26 @@
 import type { z } from 'zod';
-import { ChannelHttpError, CredentialsRejected, type ConnectorContext, type SyncRunCounter } from '../core/connector.ts';
+import {
+  ChannelHttpError,
+  CredentialsRejected,
+  type ConnectorContext,
+  type SyncRunCounter,
+} from '../core/connector.ts';
 import type { IngestedOrder, MirrorReading, OrderFact, OrderStatusFact } from '../core/facts.ts';
 import { pageGuard } from '../core/paging.ts';
 import { settingsOf, wbCall, wbMessage } from './client.ts';
 import { wbDateFrom, wbInstant } from './time.ts';
-import { claimsAnswer, fbsOrdersPage, fbsStatuses, feedbacksAnswer, orderRows, rublesToMinor, saleRows, stockRows, type WbFbsOrder, type WbOrderRow } from './types.ts';
+import {
+  claimsAnswer,
+  fbsOrdersPage,
+  fbsStatuses,
+  feedbacksAnswer,
+  orderRows,
+  rublesToMinor,
+  saleRows,
+  stockRows,
+  type WbFbsOrder,
+  type WbOrderRow,
+} from './types.ts';
 
 /**
  * One WB sync (seed 001): orders with their cancellations, sales split into buyouts and
@@ -62,7 +78,9 @@ export async function syncWildberries(ctx: ConnectorContext, run: SyncRunCounter
       // WB's own reason (a 400's detail) is named with the failure.
       const reason = error instanceof ChannelHttpError ? wbMessage(error.body) : '';
       const message = (error as Error).message;
-      run.problem(`Wildberries ${name} failed; the other parts were still saved: ${message}${reason && !message.includes(reason.slice(2)) ? reason : ''}`);
+      run.problem(
+        `Wildberries ${name} failed; the other parts were still saved: ${message}${reason && !message.includes(reason.slice(2)) ? reason : ''}`,
+      );
     }
   }
   if (failed === parts.length) throw new Error('Every part of the Wildberries sync failed');
@@ -85,7 +103,17 @@ async function readReport<T extends { lastChangeDate: string }>(
   const { reportPageRows } = settingsOf(ctx.account);
   const pages = pageGuard(ctx, `GET /api/v1/supplier/${report}`, { start: wbDateFrom(from) });
   const read = (dateFrom: string): Promise<{ body: T[] }> => {
-    const answer = wbCall(ctx, { family: 'statistics', group: `statistics:${report}`, method: 'GET', path: `/api/v1/supplier/${report}`, query: { dateFrom } }, schema);
+    const answer = wbCall(
+      ctx,
+      {
+        family: 'statistics',
+        group: `statistics:${report}`,
+        method: 'GET',
+        path: `/api/v1/supplier/${report}`,
+        query: { dateFrom },
+      },
+      schema,
+    );
     answer.catch(() => {}); // awaited below; a page read ahead and never awaited (its page before failed) must not go unhandled
     return answer;
   };
@@ -103,14 +131,18 @@ async function readReport<T extends { lastChangeDate: string }>(
   }
 }
 
-const firstFrom = (ctx: ConnectorContext) => wbDateFrom(Date.now() - settingsOf(ctx.account).firstSyncDays * 86_400_000);
+const firstFrom = (ctx: ConnectorContext) =>
+  wbDateFrom(Date.now() - settingsOf(ctx.account).firstSyncDays * 86_400_000);
 
 /** Statuses of FBS tasks read in this run, by rid (= srid of the reports). */
 const fbsStatusByRid = new Map<number, Map<string, OrderStatusFact>>();
 
 /** Counts what ingestion did with a page of orders: new ones, and ones whose status changed. */
 function countOrders(run: SyncRunCounter, results: IngestedOrder[]) {
-  run.add({ created: results.filter((r) => r.created).length, updated: results.filter((r) => !r.created && r.statusChanged).length });
+  run.add({
+    created: results.filter((r) => r.created).length,
+    updated: results.filter((r) => !r.created && r.statusChanged).length,
+  });
 }
 
 /** A page that fails to be written leaves the cursor where it was: the next run reads it again. */
@@ -119,12 +151,21 @@ async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   const outcomes = await outcomesOf(ctx);
   const unapplied = saleStatuses.get(ctx.account.id);
   await readReport(
-    ctx, 'orders', (await loadWb(ctx)).ordersFrom ?? firstFrom(ctx),
+    ctx,
+    'orders',
+    (await loadWb(ctx)).ordersFrom ?? firstFrom(ctx),
     orderRows,
     async (rows) => {
       run.add({ fetched: rows.length });
       for (const r of rows) unapplied?.delete(r.srid);
-      countOrders(run, await ctx.ingest.orders(rows.map((r) => reportOrder(r, r.isCancel ? 'cancelled' : (outcomes.get(r.srid) ?? fbs.get(r.srid) ?? 'new')))));
+      countOrders(
+        run,
+        await ctx.ingest.orders(
+          rows.map((r) =>
+            reportOrder(r, r.isCancel ? 'cancelled' : (outcomes.get(r.srid) ?? fbs.get(r.srid) ?? 'new')),
+          ),
+        ),
+      );
     },
     (cursor) => saveWb(ctx, { ordersFrom: cursor }),
   );
@@ -134,14 +175,24 @@ async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
 function reportOrder(r: WbOrderRow, status: OrderStatusFact): OrderFact {
   const priceMinor = rublesToMinor(r.priceWithDisc);
   return {
-    externalId: r.srid, status, channelStatus: r.isCancel ? 'cancelled' : 'ordered',
-    orderedAt: wbInstant(r.date), currency: 'RUB', totalMinor: priceMinor, fulfilledBy: 'channel',
+    externalId: r.srid,
+    status,
+    channelStatus: r.isCancel ? 'cancelled' : 'ordered',
+    orderedAt: wbInstant(r.date),
+    currency: 'RUB',
+    totalMinor: priceMinor,
+    fulfilledBy: 'channel',
     // One report row is one unit.
-    lines: [{
-      ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
-      sku: r.supplierArticle || r.barcode || String(r.nmId), externalSku: String(r.nmId ?? r.barcode),
-      name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item', quantity: 1, priceMinor,
-    }],
+    lines: [
+      {
+        ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
+        sku: r.supplierArticle || r.barcode || String(r.nmId),
+        externalSku: String(r.nmId ?? r.barcode),
+        name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item',
+        quantity: 1,
+        priceMinor,
+      },
+    ],
     raw: { warehouseName: r.warehouseName, cancelDate: r.isCancel ? r.cancelDate : undefined },
   };
 }
@@ -161,17 +212,26 @@ async function syncSales(ctx: ConnectorContext, run: SyncRunCounter) {
   runOutcomes.set(ctx.account.id, outcomes);
   saleStatuses.set(ctx.account.id, unapplied);
   await readReport(
-    ctx, 'sales', (await loadWb(ctx)).salesFrom ?? firstFrom(ctx),
+    ctx,
+    'sales',
+    (await loadWb(ctx)).salesFrom ?? firstFrom(ctx),
     saleRows,
     async (rows) => {
       run.add({ fetched: rows.length });
-      const { created } = await ctx.ingest.sales(rows.map((r) => ({
-        externalId: r.saleID, orderExternalId: r.srid,
-        // S… is a buyout, R… a return (WB's saleID prefixes).
-        kind: r.saleID.startsWith('R') ? 'return' as const : 'buyout' as const,
-        ref: { sku: r.supplierArticle || null, ean: r.barcode || null }, quantity: 1,
-        amountMinor: rublesToMinor(r.priceWithDisc), currency: 'RUB', warehouseName: r.warehouseName, soldAt: wbInstant(r.date),
-      })));
+      const { created } = await ctx.ingest.sales(
+        rows.map((r) => ({
+          externalId: r.saleID,
+          orderExternalId: r.srid,
+          // S… is a buyout, R… a return (WB's saleID prefixes).
+          kind: r.saleID.startsWith('R') ? ('return' as const) : ('buyout' as const),
+          ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
+          quantity: 1,
+          amountMinor: rublesToMinor(r.priceWithDisc),
+          currency: 'RUB',
+          warehouseName: r.warehouseName,
+          soldAt: wbInstant(r.date),
+        })),
+      );
       run.add({ created });
       // The order moves with its sale: an S… row is a buyout (delivered), an R… row a return; the last row of an order wins.
       for (const r of rows) {
@@ -204,13 +264,23 @@ async function applySaleStatuses(ctx: ConnectorContext, run: SyncRunCounter) {
 function saleOrder(r: z.infer<typeof saleRows>[number], status: 'delivered' | 'returned'): OrderFact {
   const priceMinor = Math.abs(rublesToMinor(r.priceWithDisc));
   return {
-    externalId: r.srid, status, channelStatus: status === 'returned' ? 'returned' : 'bought out',
-    orderedAt: wbInstant(r.date), currency: 'RUB', totalMinor: priceMinor, fulfilledBy: 'channel',
-    lines: [{
-      ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
-      sku: r.supplierArticle || r.barcode || String(r.nmId), externalSku: String(r.nmId ?? r.barcode),
-      name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item', quantity: 1, priceMinor,
-    }],
+    externalId: r.srid,
+    status,
+    channelStatus: status === 'returned' ? 'returned' : 'bought out',
+    orderedAt: wbInstant(r.date),
+    currency: 'RUB',
+    totalMinor: priceMinor,
+    fulfilledBy: 'channel',
+    lines: [
+      {
+        ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
+        sku: r.supplierArticle || r.barcode || String(r.nmId),
+        externalSku: String(r.nmId ?? r.barcode),
+        name: [r.subject, r.brand].filter(Boolean).join(' ') || r.supplierArticle || 'WB item',
+        quantity: 1,
+        priceMinor,
+      },
+    ],
     raw: { warehouseName: r.warehouseName, saleID: r.saleID },
   };
 }
@@ -218,7 +288,9 @@ function saleOrder(r: z.infer<typeof saleRows>[number], status: 'delivered' | 'r
 /** Stock per WB warehouse, each a mirror warehouse: the first run reads the whole report, later runs what changed. */
 async function syncStocks(ctx: ConnectorContext, run: SyncRunCounter) {
   await readReport(
-    ctx, 'stocks', (await loadWb(ctx)).stocksFrom ?? '2019-06-20T00:00:00',
+    ctx,
+    'stocks',
+    (await loadWb(ctx)).stocksFrom ?? '2019-06-20T00:00:00',
     stockRows,
     async (rows) => {
       run.add({ fetched: rows.length });
@@ -226,9 +298,14 @@ async function syncStocks(ctx: ConnectorContext, run: SyncRunCounter) {
         // On its way to a buyer it is still WB's stock, held for that buyer.
         const reserved = Math.max(0, r.inWayToClient);
         return {
-          warehouse: { code: `wb-${ctx.account.id}-${r.warehouseName}`, name: `${ctx.account.name}: WB ${r.warehouseName}`, source: `wildberries:${r.warehouseName}` },
+          warehouse: {
+            code: `wb-${ctx.account.id}-${r.warehouseName}`,
+            name: `${ctx.account.name}: WB ${r.warehouseName}`,
+            source: `wildberries:${r.warehouseName}`,
+          },
           ref: { sku: r.supplierArticle || null, ean: r.barcode || null },
-          onHand: Math.max(0, r.quantity) + reserved, reserved,
+          onHand: Math.max(0, r.quantity) + reserved,
+          reserved,
         };
       });
       run.add({ updated: (await ctx.ingest.mirrorStock(readings)).changed });
@@ -256,7 +333,17 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   let next = 0;
   const pages = pageGuard(ctx, 'GET /api/v3/orders', { start: next });
   for (;;) {
-    const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'GET', path: '/api/v3/orders', query: { limit: 1000, next, dateFrom, dateTo } }, fbsOrdersPage);
+    const { body } = await wbCall(
+      ctx,
+      {
+        family: 'marketplace',
+        group: 'orders',
+        method: 'GET',
+        path: '/api/v3/orders',
+        query: { limit: 1000, next, dateFrom, dateTo },
+      },
+      fbsOrdersPage,
+    );
     tasks.push(...body.orders);
     if (!pages.more({ items: body.orders.length, limit: 1000, next: body.next })) break;
     next = body.next;
@@ -267,17 +354,33 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
   // WB reads the statuses of at most 1,000 tasks a request.
   for (let i = 0; i < tasks.length; i += 1000) {
     const chunk = tasks.slice(i, i + 1000);
-    const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'POST', path: '/api/v3/orders/status', body: { orders: chunk.map((t) => t.id) } }, fbsStatuses);
+    const { body } = await wbCall(
+      ctx,
+      {
+        family: 'marketplace',
+        group: 'orders',
+        method: 'POST',
+        path: '/api/v3/orders/status',
+        body: { orders: chunk.map((t) => t.id) },
+      },
+      fbsStatuses,
+    );
     const byId = new Map(body.orders.map((o) => [o.id, o]));
-    countOrders(run, await ctx.ingest.orders(chunk.map((t) => {
-      const s = byId.get(t.id);
-      const fbsStatus = fbsOrderStatus(s?.supplierStatus, s?.wbStatus);
-      // A return in the sales report is later than anything the task says; a buyout is, unless the task was cancelled.
-      const outcome = outcomes.get(t.rid);
-      const status = outcome === 'returned' || (outcome === 'delivered' && fbsStatus !== 'cancelled') ? outcome : fbsStatus;
-      statuses.set(t.rid, status);
-      return fbsOrder(t, status, [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
-    })));
+    countOrders(
+      run,
+      await ctx.ingest.orders(
+        chunk.map((t) => {
+          const s = byId.get(t.id);
+          const fbsStatus = fbsOrderStatus(s?.supplierStatus, s?.wbStatus);
+          // A return in the sales report is later than anything the task says; a buyout is, unless the task was cancelled.
+          const outcome = outcomes.get(t.rid);
+          const status =
+            outcome === 'returned' || (outcome === 'delivered' && fbsStatus !== 'cancelled') ? outcome : fbsStatus;
+          statuses.set(t.rid, status);
+          return fbsOrder(t, status, [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
+        }),
+      ),
+    );
   }
   fbsStatusByRid.set(ctx.account.id, statuses);
 }
@@ -286,19 +389,46 @@ async function syncFbsOrders(ctx: ConnectorContext, run: SyncRunCounter) {
  * FBS assembly tasks created in the window, with their statuses, for the reconciler: nothing is
  * imported. Windows of at most 30 days (WB's maximum per request), dates in whole seconds.
  */
-export async function* listWbFbsOrders(ctx: ConnectorContext, window: { from: string; to: string }): AsyncIterable<OrderFact[]> {
+export async function* listWbFbsOrders(
+  ctx: ConnectorContext,
+  window: { from: string; to: string },
+): AsyncIterable<OrderFact[]> {
   const end = Math.ceil(Date.parse(window.to) / 1000);
   for (let from = Math.floor(Date.parse(window.from) / 1000); from < end; from += 30 * 86_400) {
     const dateTo = Math.min(from + 30 * 86_400, end);
     const pages = pageGuard(ctx, 'GET /api/v3/orders', { start: 0 });
     for (let next = 0; ; ) {
-      const { body } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'GET', path: '/api/v3/orders', query: { limit: 1000, next, dateFrom: from, dateTo } }, fbsOrdersPage);
+      const { body } = await wbCall(
+        ctx,
+        {
+          family: 'marketplace',
+          group: 'orders',
+          method: 'GET',
+          path: '/api/v3/orders',
+          query: { limit: 1000, next, dateFrom: from, dateTo },
+        },
+        fbsOrdersPage,
+      );
       if (body.orders.length) {
-        const { body: found } = await wbCall(ctx, { family: 'marketplace', group: 'orders', method: 'POST', path: '/api/v3/orders/status', body: { orders: body.orders.map((t) => t.id) } }, fbsStatuses);
+        const { body: found } = await wbCall(
+          ctx,
+          {
+            family: 'marketplace',
+            group: 'orders',
+            method: 'POST',
+            path: '/api/v3/orders/status',
+            body: { orders: body.orders.map((t) => t.id) },
+          },
+          fbsStatuses,
+        );
         const byId = new Map(found.orders.map((o) => [o.id, o]));
         yield body.orders.map((t) => {
           const s = byId.get(t.id);
-          return fbsOrder(t, fbsOrderStatus(s?.supplierStatus, s?.wbStatus), [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new');
+          return fbsOrder(
+            t,
+            fbsOrderStatus(s?.supplierStatus, s?.wbStatus),
+            [s?.supplierStatus, s?.wbStatus].filter(Boolean).join('/') || 'new',
+          );
         });
       }
       if (!pages.more({ items: body.orders.length, limit: 1000, next: body.next })) break;
@@ -311,30 +441,63 @@ export async function* listWbFbsOrders(ctx: ConnectorContext, window: { from: st
 function fbsOrder(t: WbFbsOrder, status: OrderStatusFact, channelStatus: string): OrderFact {
   const priceMinor = t.price; // already in kopecks (price × 100)
   return {
-    externalId: t.rid, postingNumber: String(t.id), status, channelStatus, orderedAt: new Date(t.createdAt).toISOString(),
-    currency: 'RUB', totalMinor: priceMinor, fulfilledBy: 'seller',
-    lines: [{
-      ref: { listingExternalId: t.chrtId === undefined ? null : String(t.chrtId), sku: t.article || null, ean: t.skus[0] ?? null },
-      sku: t.article || String(t.chrtId), externalSku: String(t.chrtId ?? ''), name: t.article || `WB ${t.nmId}`, quantity: 1, priceMinor,
-    }],
+    externalId: t.rid,
+    postingNumber: String(t.id),
+    status,
+    channelStatus,
+    orderedAt: new Date(t.createdAt).toISOString(),
+    currency: 'RUB',
+    totalMinor: priceMinor,
+    fulfilledBy: 'seller',
+    lines: [
+      {
+        ref: {
+          listingExternalId: t.chrtId === undefined ? null : String(t.chrtId),
+          sku: t.article || null,
+          ean: t.skus[0] ?? null,
+        },
+        sku: t.article || String(t.chrtId),
+        externalSku: String(t.chrtId ?? ''),
+        name: t.article || `WB ${t.nmId}`,
+        quantity: 1,
+        priceMinor,
+      },
+    ],
     raw: { fbsTaskId: t.id, warehouseId: t.warehouseId },
   };
 }
 
-const claimStatus = (status: number) => (status === 0 ? 'pending' : status === 1 ? 'rejected' : status === 2 ? 'approved' : `status ${status}`);
+const claimStatus = (status: number) =>
+  status === 0 ? 'pending' : status === 1 ? 'rejected' : status === 2 ? 'approved' : `status ${status}`;
 
 /** Return claims of the last 14 days (all WB keeps), pending and archived. */
 async function syncClaims(ctx: ConnectorContext, run: SyncRunCounter) {
   for (const archived of [false, true]) {
     const pages = pageGuard(ctx, 'GET /api/v1/claims');
     for (let offset = 0; ; offset += 200) {
-      const { body } = await wbCall(ctx, { family: 'returns', group: 'claims', method: 'GET', path: '/api/v1/claims', query: { is_archive: archived, limit: 200, offset } }, claimsAnswer);
+      const { body } = await wbCall(
+        ctx,
+        {
+          family: 'returns',
+          group: 'claims',
+          method: 'GET',
+          path: '/api/v1/claims',
+          query: { is_archive: archived, limit: 200, offset },
+        },
+        claimsAnswer,
+      );
       run.add({ fetched: body.claims.length });
       // A claim names WB's card (nm_id), not one of our listings: kept as given, matched to no product.
-      const { created } = await ctx.ingest.claims(body.claims.map((c) => ({
-        externalId: c.id, orderExternalId: c.srid ?? null,
-        status: claimStatus(c.status), reason: c.user_comment || null, claimedAt: wbInstant(c.dt), sku: c.nm_id ? String(c.nm_id) : null,
-      })));
+      const { created } = await ctx.ingest.claims(
+        body.claims.map((c) => ({
+          externalId: c.id,
+          orderExternalId: c.srid ?? null,
+          status: claimStatus(c.status),
+          reason: c.user_comment || null,
+          claimedAt: wbInstant(c.dt),
+          sku: c.nm_id ? String(c.nm_id) : null,
+        })),
+      );
       run.add({ created });
       if (!pages.more({ items: body.claims.length, limit: 200, total: body.total })) break;
     }
@@ -348,18 +511,31 @@ async function syncFeedbacks(ctx: ConnectorContext, run: SyncRunCounter) {
   for (const answered of [false, true]) {
     const pages = pageGuard(ctx, 'GET /api/v1/feedbacks');
     for (let skip = 0; ; skip += 5000) {
-      const { body } = await wbCall(ctx, {
-        family: 'feedbacks', group: 'feedbacks', method: 'GET', path: '/api/v1/feedbacks',
-        query: { isAnswered: answered, take: 5000, skip, order: 'dateAsc', dateFrom: from - 600 },
-      }, feedbacksAnswer);
+      const { body } = await wbCall(
+        ctx,
+        {
+          family: 'feedbacks',
+          group: 'feedbacks',
+          method: 'GET',
+          path: '/api/v1/feedbacks',
+          query: { isAnswered: answered, take: 5000, skip, order: 'dateAsc', dateFrom: from - 600 },
+        },
+        feedbacksAnswer,
+      );
       const list = (body.data?.feedbacks ?? []).filter((f) => f.productValuation >= 1 && f.productValuation <= 5);
       run.add({ fetched: list.length });
-      const { created } = await ctx.ingest.reviews(list.map((f) => ({
-        externalId: f.id, rating: f.productValuation,
-        text: [f.text, f.pros && `+ ${f.pros}`, f.cons && `− ${f.cons}`].filter(Boolean).join('\n') || null,
-        author: f.userName || null, answered: !!f.answer?.text, reviewedAt: wbInstant(f.createdDate),
-        ref: { sku: f.productDetails.supplierArticle || null }, productName: f.productDetails.productName ?? null,
-      })));
+      const { created } = await ctx.ingest.reviews(
+        list.map((f) => ({
+          externalId: f.id,
+          rating: f.productValuation,
+          text: [f.text, f.pros && `+ ${f.pros}`, f.cons && `− ${f.cons}`].filter(Boolean).join('\n') || null,
+          author: f.userName || null,
+          answered: !!f.answer?.text,
+          reviewedAt: wbInstant(f.createdDate),
+          ref: { sku: f.productDetails.supplierArticle || null },
+          productName: f.productDetails.productName ?? null,
+        })),
+      );
       run.add({ created });
       if (!pages.more({ items: body.data?.feedbacks.length ?? 0, limit: 5000 })) break;
     }

@@ -19,7 +19,9 @@ const reportProduct = {
   brand: z.string().default(''),
 };
 
-export const orderRows = z.array(z.object({ ...reportProduct, isCancel: z.boolean().default(false), cancelDate: z.string().optional() }));
+export const orderRows = z.array(
+  z.object({ ...reportProduct, isCancel: z.boolean().default(false), cancelDate: z.string().optional() }),
+);
 export type WbOrderRow = z.infer<typeof orderRows>[number];
 
 export const saleRows = z.array(z.object({ ...reportProduct, saleID: z.string(), forPay: z.number().default(0) }));
@@ -42,7 +44,15 @@ export const cardsAnswer = z.object({
       nmID: z.number().int(),
       vendorCode: z.string(),
       title: z.string().default(''),
-      sizes: z.array(z.object({ chrtID: z.number().int(), techSize: z.string().default(''), skus: z.array(z.string()).default([]) })).default([]),
+      sizes: z
+        .array(
+          z.object({
+            chrtID: z.number().int(),
+            techSize: z.string().default(''),
+            skus: z.array(z.string()).default([]),
+          }),
+        )
+        .default([]),
     }),
   ),
   cursor: z.object({ updatedAt: z.string().optional(), nmID: z.number().int().optional(), total: z.number().int() }),
@@ -64,7 +74,9 @@ export type WbFbsOrder = z.infer<typeof fbsOrder>;
 
 export const fbsOrdersPage = z.object({ next: z.number().int(), orders: z.array(fbsOrder) });
 export const fbsStatuses = z.object({
-  orders: z.array(z.object({ id: z.number().int(), supplierStatus: z.string().optional(), wbStatus: z.string().optional() })),
+  orders: z.array(
+    z.object({ id: z.number().int(), supplierStatus: z.string().optional(), wbStatus: z.string().optional() }),
+  ),
 });
 
 export const feedbacksAnswer = z.object({
@@ -80,7 +92,14 @@ export const feedbacksAnswer = z.object({
           createdDate: z.string(),
           answer: z.object({ text: z.string() }).partial().nullish(),
           userName: z.string().default(''),
-          productDetails: z.object({ nmId: z.number().int().optional(), productName: z.string().optional(), supplierArticle: z.string().nullish() }).partial().default({}),
+          productDetails: z
+            .object({
+              nmId: z.number().int().optional(),
+              productName: z.string().optional(),
+              supplierArticle: z.string().nullish(),
+            })
+            .partial()
+            .default({}),
         }),
       ),
     })

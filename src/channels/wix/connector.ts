@@ -31,7 +31,13 @@ const PAGE = 100;
 const MAX_SKU = 200;
 
 // Wix allows about 200 requests a minute per site.
-const defaults: ChannelLimits = { pushBatchSize: WIX_BULK_LIMIT, requestsPerSecond: 3, burst: 10, maxConcurrent: 2, readBatchSize: 100 };
+const defaults: ChannelLimits = {
+  pushBatchSize: WIX_BULK_LIMIT,
+  requestsPerSecond: 3,
+  burst: 10,
+  maxConcurrent: 2,
+  readBatchSize: 100,
+};
 
 const settingsSchema = z.object({
   requestsPerSecond: z.number().positive().max(1000).optional(),
@@ -46,7 +52,11 @@ const credentialsSchema = z.object({
 /** A call with the site's key and id; a 401 or 403 (the key is wrong or has lost the site) is a refusal the core client reports. */
 async function wix<T>(ctx: ConnectorContext, req: HttpRequest): Promise<T> {
   const { apiKey, siteId } = ctx.account.credentials;
-  const res = await ctx.http.request<T>({ ...req, headers: { ...req.headers, authorization: apiKey, 'wix-site-id': siteId }, secrets: [apiKey] });
+  const res = await ctx.http.request<T>({
+    ...req,
+    headers: { ...req.headers, authorization: apiKey, 'wix-site-id': siteId },
+    secrets: [apiKey],
+  });
   return res.body;
 }
 
@@ -58,7 +68,12 @@ function parsed<T extends z.ZodType>(schema: T, body: unknown, call: string): z.
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new ChannelHttpError(`Wix answered ${call} in an unexpected shape: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 200, false, body);
+  throw new ChannelHttpError(
+    `Wix answered ${call} in an unexpected shape: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    200,
+    false,
+    body,
+  );
 }
 
 /**
@@ -66,14 +81,20 @@ function parsed<T extends z.ZodType>(schema: T, body: unknown, call: string): z.
  * limit and offset) until the guard says stop. A product of an unexpected shape (a quantity past
  * what a number holds exactly) is the run's problem naming it; the page's others go on.
  */
-async function* queryProducts(ctx: ConnectorContext, filter: Record<string, unknown> | null): AsyncGenerator<WixProduct[]> {
+async function* queryProducts(
+  ctx: ConnectorContext,
+  filter: Record<string, unknown> | null,
+): AsyncGenerator<WixProduct[]> {
   const call = 'POST /stores/v1/products/query';
   const pages = pageGuard(ctx, call);
   for (let offset = 0; ; offset += PAGE) {
     const body = await wix<unknown>(ctx, {
       method: 'POST',
       path: '/stores/v1/products/query',
-      body: { query: { ...(filter ? { filter: JSON.stringify(filter) } : {}), paging: { limit: PAGE, offset } }, includeVariants: true },
+      body: {
+        query: { ...(filter ? { filter: JSON.stringify(filter) } : {}), paging: { limit: PAGE, offset } },
+        includeVariants: true,
+      },
     });
     const page = parsed(productsPage, body, call);
     const products: WixProduct[] = [];
@@ -113,12 +134,19 @@ export async function productsBySkus(ctx: ConnectorContext, skus: string[]): Pro
     const problem = skuProblem(sku);
     return problem ? [`skus[${i}] ${problem}`] : [];
   });
-  if (problems.length) throw new DomainError('INVALID_SKU', `Not sent to Wix: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`, 400, { problems });
+  if (problems.length)
+    throw new DomainError(
+      'INVALID_SKU',
+      `Not sent to Wix: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+      400,
+      { problems },
+    );
   const clean = [...new Set(skus.map((s) => s.trim()))];
   // A product answers for its own SKU and its variants' SKUs, so two chunks may both find it.
   const found = new Map<string, WixProduct>();
   for (let i = 0; i < clean.length; i += PAGE) {
-    for await (const page of queryProducts(ctx, { sku: { $in: clean.slice(i, i + PAGE) } })) for (const p of page) found.set(p.id, p);
+    for await (const page of queryProducts(ctx, { sku: { $in: clean.slice(i, i + PAGE) } }))
+      for (const p of page) found.set(p.id, p);
   }
   return [...found.values()];
 }
@@ -134,7 +162,10 @@ const variantListings = (p: WixProduct): RemoteListing[] =>
 
 const ids = (listing: MappedListing) => {
   const [productId, variantId] = listing.externalId.split(':');
-  return { productId: String(listing.data.productId ?? productId), variantId: String(listing.data.variantId ?? variantId) };
+  return {
+    productId: String(listing.data.productId ?? productId),
+    variantId: String(listing.data.variantId ?? variantId),
+  };
 };
 
 /** Inventory items of these products (Inventory V2 Query), at most 100 ids per filter. */
@@ -146,9 +177,24 @@ async function inventoryOf(ctx: ConnectorContext, productIds: string[]): Promise
     const pages = pageGuard(ctx, 'POST /stores/v2/inventoryItems/query');
     for (let offset = 0; ; offset += PAGE) {
       const call = 'POST /stores/v2/inventoryItems/query';
-      const page = parsed(inventoryPage, await wix(ctx, { method: 'POST', path: '/stores/v2/inventoryItems/query', body: { query: { filter, paging: { limit: PAGE, offset } } } }), call);
+      const page = parsed(
+        inventoryPage,
+        await wix(ctx, {
+          method: 'POST',
+          path: '/stores/v2/inventoryItems/query',
+          body: { query: { filter, paging: { limit: PAGE, offset } } },
+        }),
+        call,
+      );
       for (const item of page.inventoryItems) items.set(item.productId, item);
-      if (!pages.more({ items: page.inventoryItems.length, limit: PAGE, next: pageKey(page.inventoryItems.map((it) => it.productId)) })) break;
+      if (
+        !pages.more({
+          items: page.inventoryItems.length,
+          limit: PAGE,
+          next: pageKey(page.inventoryItems.map((it) => it.productId)),
+        })
+      )
+        break;
     }
   }
   return items;
@@ -165,14 +211,23 @@ interface Change {
  * Sends one increment or decrement request. Not idempotent, so it is never retried blindly
  * (attempts: 1): a failure is reported retryable and the next push reads Wix again first.
  */
-async function sendBulk(ctx: ConnectorContext, kind: 'increment' | 'decrement', changes: Change[]): Promise<PushOutcome[]> {
+async function sendBulk(
+  ctx: ConnectorContext,
+  kind: 'increment' | 'decrement',
+  changes: Change[],
+): Promise<PushOutcome[]> {
   const data = changes.map((c) =>
     kind === 'increment'
       ? { productId: c.productId, variantId: c.variantId, incrementBy: c.delta }
       : { productId: c.productId, variantId: c.variantId, decrementBy: -c.delta },
   );
   try {
-    await wix(ctx, { method: 'POST', path: `/stores/v2/inventoryItems/${kind}`, body: kind === 'increment' ? { incrementData: data } : { decrementData: data }, attempts: 1 });
+    await wix(ctx, {
+      method: 'POST',
+      path: `/stores/v2/inventoryItems/${kind}`,
+      body: kind === 'increment' ? { incrementData: data } : { decrementData: data },
+      attempts: 1,
+    });
     return changes.map((c) => ({ listingId: c.push.listing.listingId, ok: true }));
   } catch (error) {
     if (!(error instanceof ChannelHttpError)) throw error;
@@ -184,22 +239,37 @@ async function sendBulk(ctx: ConnectorContext, kind: 'increment' | 'decrement', 
 }
 
 /** Variants whose quantity Wix does not track: turn tracking on with the quantity, one PATCH per product. */
-async function setTracked(ctx: ConnectorContext, productId: string, pushes: { push: QuantityPush; variantId: string }[]): Promise<PushOutcome[]> {
+async function setTracked(
+  ctx: ConnectorContext,
+  productId: string,
+  pushes: { push: QuantityPush; variantId: string }[],
+): Promise<PushOutcome[]> {
   try {
     await wix(ctx, {
       method: 'PATCH',
       path: `/stores/v2/inventoryItems/product/${encodeURIComponent(productId)}`,
-      body: { inventoryItem: { trackQuantity: true, variants: pushes.map((p) => ({ variantId: p.variantId, quantity: p.push.quantity })) } },
+      body: {
+        inventoryItem: {
+          trackQuantity: true,
+          variants: pushes.map((p) => ({ variantId: p.variantId, quantity: p.push.quantity })),
+        },
+      },
     });
     return pushes.map((p) => ({ listingId: p.push.listing.listingId, ok: true }));
   } catch (error) {
     if (!(error instanceof ChannelHttpError)) throw error;
     const reason = `tracking failed (HTTP ${error.status ?? 'no answer'}): ${wixErrorText(error.body) ?? error.message}`;
-    return pushes.map((p) => ({ listingId: p.push.listing.listingId, ok: false, error: reason, retryable: error.retryable }));
+    return pushes.map((p) => ({
+      listingId: p.push.listing.listingId,
+      ok: false,
+      error: reason,
+      retryable: error.retryable,
+    }));
   }
 }
 
-const chunks = <T>(list: T[], size: number) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+const chunks = <T>(list: T[], size: number) =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
 
 export const wixConnector: Connector = {
   channel: 'wix',
@@ -217,11 +287,20 @@ export const wixConnector: Connector = {
     const s = settingsSchema.safeParse(account.settings ?? {});
     if (!s.success) return defaults;
     const requestsPerSecond = s.data.requestsPerSecond ?? defaults.requestsPerSecond;
-    return { ...defaults, requestsPerSecond, burst: Math.max(defaults.burst, Math.ceil(requestsPerSecond)), maxConcurrent: s.data.maxConcurrent ?? defaults.maxConcurrent };
+    return {
+      ...defaults,
+      requestsPerSecond,
+      burst: Math.max(defaults.burst, Math.ceil(requestsPerSecond)),
+      maxConcurrent: s.data.maxConcurrent ?? defaults.maxConcurrent,
+    };
   },
 
   async validate(ctx) {
-    const body = await wix<unknown>(ctx, { method: 'POST', path: '/stores/v1/products/query', body: { query: { paging: { limit: 1, offset: 0 } } } });
+    const body = await wix<unknown>(ctx, {
+      method: 'POST',
+      path: '/stores/v1/products/query',
+      body: { query: { paging: { limit: 1, offset: 0 } } },
+    });
     const page = parsed(productsPage, body, 'POST /stores/v1/products/query');
     return { ok: true, details: `${page.totalResults ?? page.products.length} products` };
   },
@@ -231,7 +310,10 @@ export const wixConnector: Connector = {
   },
 
   async readQuantities(ctx, listings) {
-    const inventory = await inventoryOf(ctx, listings.map((l) => ids(l).productId));
+    const inventory = await inventoryOf(
+      ctx,
+      listings.map((l) => ids(l).productId),
+    );
     const quantities = new Map<number, number>();
     for (const listing of listings) {
       const { productId, variantId } = ids(listing);
@@ -244,7 +326,10 @@ export const wixConnector: Connector = {
   pushPrices: pushWixPrices,
 
   async pushQuantities(ctx, items) {
-    const inventory = await inventoryOf(ctx, items.map((i) => ids(i.listing).productId));
+    const inventory = await inventoryOf(
+      ctx,
+      items.map((i) => ids(i.listing).productId),
+    );
     const outcomes: PushOutcome[] = [];
     const changes: Change[] = [];
     const untracked = new Map<string, { push: QuantityPush; variantId: string }[]>();
@@ -253,7 +338,12 @@ export const wixConnector: Connector = {
       const item = inventory.get(productId);
       const variant = item?.variants.find((v) => v.variantId === variantId);
       if (!item || !variant) {
-        outcomes.push({ listingId: push.listing.listingId, ok: false, error: `Wix has no variant ${variantId} of product ${productId}`, retryable: false });
+        outcomes.push({
+          listingId: push.listing.listingId,
+          ok: false,
+          error: `Wix has no variant ${variantId} of product ${productId}`,
+          retryable: false,
+        });
       } else if (item.trackQuantity === false || typeof variant.quantity !== 'number') {
         untracked.set(productId, [...(untracked.get(productId) ?? []), { push, variantId }]);
       } else if (variant.quantity === push.quantity) {
@@ -262,8 +352,16 @@ export const wixConnector: Connector = {
         changes.push({ push, productId, variantId, delta: push.quantity - variant.quantity });
       }
     }
-    for (const batch of chunks(changes.filter((c) => c.delta > 0), WIX_BULK_LIMIT)) outcomes.push(...(await sendBulk(ctx, 'increment', batch)));
-    for (const batch of chunks(changes.filter((c) => c.delta < 0), WIX_BULK_LIMIT)) outcomes.push(...(await sendBulk(ctx, 'decrement', batch)));
+    for (const batch of chunks(
+      changes.filter((c) => c.delta > 0),
+      WIX_BULK_LIMIT,
+    ))
+      outcomes.push(...(await sendBulk(ctx, 'increment', batch)));
+    for (const batch of chunks(
+      changes.filter((c) => c.delta < 0),
+      WIX_BULK_LIMIT,
+    ))
+      outcomes.push(...(await sendBulk(ctx, 'decrement', batch)));
     for (const [productId, pushes] of untracked) outcomes.push(...(await setTracked(ctx, productId, pushes)));
     return outcomes;
   },

@@ -21,12 +21,16 @@ export function wixConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WixEnvCo
   const apiKey = env.WIX_API_KEY?.trim();
   const siteId = env.WIX_SITE_ID?.trim();
   if (!apiKey && !siteId) return null;
-  if (!apiKey) throw new Error('Missing Wix configuration: WIX_API_KEY is not set (WIX_SITE_ID is); set both or neither');
-  if (!siteId) throw new Error('Missing Wix configuration: WIX_SITE_ID is not set (WIX_API_KEY is); set both or neither');
+  if (!apiKey)
+    throw new Error('Missing Wix configuration: WIX_API_KEY is not set (WIX_SITE_ID is); set both or neither');
+  if (!siteId)
+    throw new Error('Missing Wix configuration: WIX_SITE_ID is not set (WIX_API_KEY is); set both or neither');
   if (apiKey.length < 10) throw new Error('Invalid Wix configuration: WIX_API_KEY is too short to be a Wix API key');
-  if (!UUID.test(siteId)) throw new Error(`Invalid Wix configuration: WIX_SITE_ID must be the site's id (a UUID), got "${siteId}"`);
+  if (!UUID.test(siteId))
+    throw new Error(`Invalid Wix configuration: WIX_SITE_ID must be the site's id (a UUID), got "${siteId}"`);
   const baseUrl = env.WIX_BASE_URL?.trim() || undefined;
-  if (baseUrl && !/^https?:\/\/[^/\s]+/.test(baseUrl)) throw new Error(`Invalid Wix configuration: WIX_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+  if (baseUrl && !/^https?:\/\/[^/\s]+/.test(baseUrl))
+    throw new Error(`Invalid Wix configuration: WIX_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
   return { apiKey, siteId, baseUrl };
 }
 
@@ -38,7 +42,17 @@ export async function ensureWixAccountFromEnv(hub: Hub, env: NodeJS.ProcessEnv =
   const credentials = { apiKey: config.apiKey, siteId: config.siteId };
   const [existing] = await findAccountsByCredentials(hub.db, masterKey, 'wix', credentials);
   if (existing) return existing;
-  const account = await createAccount(hub.db, masterKey, { channel: 'wix', name: `Wix site ${config.siteId.slice(0, 8)} (environment)`, baseUrl: config.baseUrl ?? null, credentials }, 'environment');
+  const account = await createAccount(
+    hub.db,
+    masterKey,
+    {
+      channel: 'wix',
+      name: `Wix site ${config.siteId.slice(0, 8)} (environment)`,
+      baseUrl: config.baseUrl ?? null,
+      credentials,
+    },
+    'environment',
+  );
   hub.logger.info({ accountId: account.id }, 'Wix account configured from WIX_API_KEY and WIX_SITE_ID');
   return account.id;
 }

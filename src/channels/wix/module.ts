@@ -31,12 +31,18 @@ export const wixModule: ChannelModule = {
     {
       key: 'requestsPerSecond',
       label: { ru: 'Запросов в секунду', en: 'Requests per second' },
-      help: { ru: 'Сколько запросов в секунду Склад отправляет Wix; пусто — обычная скорость', en: 'How many requests a second Sklad sends Wix; empty: the usual rate' },
+      help: {
+        ru: 'Сколько запросов в секунду Склад отправляет Wix; пусто — обычная скорость',
+        en: 'How many requests a second Sklad sends Wix; empty: the usual rate',
+      },
     },
     {
       key: 'maxConcurrent',
       label: { ru: 'Одновременных запросов', en: 'Concurrent requests' },
-      help: { ru: 'Сколько запросов может идти одновременно; пусто — обычное число', en: 'How many requests may run at the same time; empty: the usual number' },
+      help: {
+        ru: 'Сколько запросов может идти одновременно; пусто — обычное число',
+        en: 'How many requests may run at the same time; empty: the usual number',
+      },
     },
   ],
   routes: [{ name: 'wix', api: wixSyncRoutes }],

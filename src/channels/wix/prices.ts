@@ -21,7 +21,13 @@ export async function pushWixPrices(ctx: ConnectorContext, items: PricePush[]): 
     const productId = String(item.listing.data.productId ?? fromId);
     const variantId = String(item.listing.data.variantId ?? variantFromId ?? DEFAULT_VARIANT);
     if (variantId !== DEFAULT_VARIANT) {
-      outcomes.push({ listingId, ok: false, retryable: false, error: 'Wix prices a product with options per option choice; Sklad sets the price of products without options only' });
+      outcomes.push({
+        listingId,
+        ok: false,
+        retryable: false,
+        error:
+          'Wix prices a product with options per option choice; Sklad sets the price of products without options only',
+      });
       continue;
     }
     try {
@@ -34,9 +40,16 @@ export async function pushWixPrices(ctx: ConnectorContext, items: PricePush[]): 
         accept: [400, 404, 409, 428],
       });
       if (res.status < 300) outcomes.push({ listingId, ok: true });
-      else outcomes.push({ listingId, ok: false, error: `HTTP ${res.status}: ${wixErrorText(res.body) ?? 'refused'}`, retryable: res.status === 409 });
+      else
+        outcomes.push({
+          listingId,
+          ok: false,
+          error: `HTTP ${res.status}: ${wixErrorText(res.body) ?? 'refused'}`,
+          retryable: res.status === 409,
+        });
     } catch (error) {
-      if (error instanceof ChannelHttpError) outcomes.push({ listingId, ok: false, error: error.message, retryable: error.retryable });
+      if (error instanceof ChannelHttpError)
+        outcomes.push({ listingId, ok: false, error: error.message, retryable: error.retryable });
       else throw error;
     }
   }

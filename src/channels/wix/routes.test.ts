@@ -19,9 +19,30 @@ describeEachDatabase('POST /api/v1/allegro_sync/wix-sync', (t) => {
     const { hub } = server;
     for (const n of [1, 2]) {
       const site = `6b7c0a4e-0000-4000-8000-00000000000${n}`;
-      wixIds.push((await createAccount(hub.db, hub.masterKey!, { channel: 'wix', name: `Wix ${n}`, baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: `IST.key-number-${n}`, siteId: site } }, 'test')).id);
+      wixIds.push(
+        (
+          await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: 'wix',
+              name: `Wix ${n}`,
+              baseUrl: 'http://127.0.0.1:9',
+              credentials: { apiKey: `IST.key-number-${n}`, siteId: site },
+            },
+            'test',
+          )
+        ).id,
+      );
     }
-    genericId = (await createAccount(hub.db, hub.masterKey!, { channel: 'generic', name: 'Other', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-1' } }, 'test')).id;
+    genericId = (
+      await createAccount(
+        hub.db,
+        hub.masterKey!,
+        { channel: 'generic', name: 'Other', baseUrl: 'http://127.0.0.1:9', credentials: { apiKey: 'generic-key-1' } },
+        'test',
+      )
+    ).id;
   });
   afterAll(async () => server?.close());
 
@@ -37,7 +58,10 @@ describeEachDatabase('POST /api/v1/allegro_sync/wix-sync', (t) => {
     expect(res.body.account_ids).toEqual(wixIds);
     expect(res.body.job_ids).toHaveLength(2);
     expect(res.body.job_id).toBe(res.body.job_ids[0]);
-    const jobs = await rows<{ type: string; account_id: number }>(server.hub.db, sql`select type, account_id from jobs where id = any(${sql.param(res.body.job_ids)}::bigint[]) order by id`);
+    const jobs = await rows<{ type: string; account_id: number }>(
+      server.hub.db,
+      sql`select type, account_id from jobs where id = any(${sql.param(res.body.job_ids)}::bigint[]) order by id`,
+    );
     expect(jobs).toEqual(wixIds.map((id) => ({ type: 'wix.stock-sync', account_id: id })));
     // Asked again while they wait: the same jobs, not a second sync of each account.
     const again = await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST' });
@@ -48,10 +72,15 @@ describeEachDatabase('POST /api/v1/allegro_sync/wix-sync', (t) => {
     const one = await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST', json: { account_id: wixIds[1] } });
     expect(one.status).toBe(202);
     expect(one.body.account_ids).toEqual([wixIds[1]]);
-    expect((await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST', json: { account_id: 999_999 } })).status).toBe(404);
+    expect(
+      (await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST', json: { account_id: 999_999 } })).status,
+    ).toBe(404);
     const bad = await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST', json: { account: 1 } });
     expect(bad.status).toBe(400);
-    const readonly = await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST', key: await server.keyFor('readonly') });
+    const readonly = await server.api('/api/v1/allegro_sync/wix-sync', {
+      method: 'POST',
+      key: await server.keyFor('readonly'),
+    });
     expect(readonly.status).toBe(403);
   });
 
@@ -59,7 +88,10 @@ describeEachDatabase('POST /api/v1/allegro_sync/wix-sync', (t) => {
     for (const id of wixIds) await setAccountStatus(server.hub.db, id, 'disabled', 'test', 'test');
     const res = await server.api('/api/v1/allegro_sync/wix-sync', { method: 'POST' });
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'WIX_NOT_CONFIGURED', message: expect.stringContaining('WIX_API_KEY') });
+    expect(res.body.error).toMatchObject({
+      code: 'WIX_NOT_CONFIGURED',
+      message: expect.stringContaining('WIX_API_KEY'),
+    });
   });
 });
 
@@ -80,10 +112,22 @@ describeEachDatabase('Wix sync started by the seed path, run by the workers, hou
     for (const site of sites) seedWix(sim.state, site.id, { products: 120, quantity: 0 });
     await seedCatalog(server.hub.db, { count: 120, stock: (n) => n % 9 });
     for (const [i, site] of sites.entries()) {
-      accounts.push((await createAccount(server.hub.db, server.hub.masterKey!, {
-        channel: 'wix', name: `Wix site ${i + 1}`, baseUrl: simServer.url, credentials: { apiKey: site.apiKey, siteId: site.id },
-        settings: { requestsPerSecond: 500, maxConcurrent: 4 },
-      }, 'test')).id);
+      accounts.push(
+        (
+          await createAccount(
+            server.hub.db,
+            server.hub.masterKey!,
+            {
+              channel: 'wix',
+              name: `Wix site ${i + 1}`,
+              baseUrl: simServer.url,
+              credentials: { apiKey: site.apiKey, siteId: site.id },
+              settings: { requestsPerSecond: 500, maxConcurrent: 4 },
+            },
+            'test',
+          )
+        ).id,
+      );
     }
     stopWorkers = startWorkers(server.hub, { concurrency: 2, pollMs: 50 });
   });
@@ -98,10 +142,14 @@ describeEachDatabase('Wix sync started by the seed path, run by the workers, hou
     expect(res.status).toBe(202);
     expect(res.body.account_ids).toEqual(accounts);
     for (const jobId of res.body.job_ids as number[]) {
-      const job = await waitFor(`job ${jobId} to end`, async () => {
-        const found = await server.api(`/api/v1/jobs/${jobId}`);
-        return ['succeeded', 'dead'].includes(found.body.status) ? found.body : null;
-      }, 60_000);
+      const job = await waitFor(
+        `job ${jobId} to end`,
+        async () => {
+          const found = await server.api(`/api/v1/jobs/${jobId}`);
+          return ['succeeded', 'dead'].includes(found.body.status) ? found.body : null;
+        },
+        60_000,
+      );
       expect(job).toMatchObject({ type: 'wix.stock-sync', status: 'succeeded' });
     }
     for (const [i, site] of sites.entries()) {
@@ -119,7 +167,9 @@ describeEachDatabase('Wix sync started by the seed path, run by the workers, hou
 
   it('is scheduled hourly for every active Wix account', async () => {
     const res = await server.api('/api/v1/schedules');
-    const wix = (res.body.items as { name: string; job_type: string; account_id: number; cron: string; enabled: boolean }[]).filter((s) => s.name === 'wix.stock-sync');
+    const wix = (
+      res.body.items as { name: string; job_type: string; account_id: number; cron: string; enabled: boolean }[]
+    ).filter((s) => s.name === 'wix.stock-sync');
     expect(wix.map((s) => s.account_id).sort()).toEqual([...accounts].sort());
     for (const s of wix) expect(s).toMatchObject({ job_type: 'wix.stock-sync', cron: '0 * * * *', enabled: true });
   });

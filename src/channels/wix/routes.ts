@@ -17,12 +17,24 @@ import { getAccount, listAccounts, requireActive } from '../core/accounts.ts';
 const WIX_SYNC_JOB = 'wix.stock-sync';
 
 async function startWixSync(hub: Hub, accountId: number): Promise<number> {
-  const { id } = await enqueueJob(hub.db, { type: WIX_SYNC_JOB, accountId, payload: { accountId }, key: `${WIX_SYNC_JOB}:${accountId}` });
+  const { id } = await enqueueJob(hub.db, {
+    type: WIX_SYNC_JOB,
+    accountId,
+    payload: { accountId },
+    key: `${WIX_SYNC_JOB}:${accountId}`,
+  });
   return id;
 }
 
 const WixSyncBody = z
-  .strictObject({ account_id: z.number().int().positive().optional().openapi({ description: 'Only this Wix account; all active ones when left out' }) })
+  .strictObject({
+    account_id: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: 'Only this Wix account; all active ones when left out' }),
+  })
   .openapi('WixSyncRequest');
 
 const WixSyncStarted = z
@@ -43,20 +55,33 @@ export function wixSyncRoutes(hub: Hub) {
       security,
       summary: 'Start a Wix stock sync (the seed path): all active Wix accounts, or one',
       request: { body: { required: false, content: { 'application/json': { schema: WixSyncBody } } } },
-      responses: { 202: jsonResponse(WixSyncStarted, 'The sync jobs, one per Wix account'), ...errorResponses(404, 409) },
+      responses: {
+        202: jsonResponse(WixSyncStarted, 'The sync jobs, one per Wix account'),
+        ...errorResponses(404, 409),
+      },
     }),
     async (c) => {
       const body = (c.req.valid('json') as z.infer<typeof WixSyncBody> | undefined) ?? {};
       let accountIds: number[];
       if (body.account_id !== undefined) {
         const account = await getAccount(hub.db, body.account_id);
-        if (account.channel !== 'wix') throw new DomainError('NOT_A_WIX_ACCOUNT', `Account ${account.id} is a ${account.channel} account, not Wix`, 409, { account_id: account.id });
+        if (account.channel !== 'wix')
+          throw new DomainError(
+            'NOT_A_WIX_ACCOUNT',
+            `Account ${account.id} is a ${account.channel} account, not Wix`,
+            409,
+            { account_id: account.id },
+          );
         requireActive(account);
         accountIds = [account.id];
       } else {
         accountIds = (await listAccounts(hub.db, { channel: 'wix', status: 'active' })).map((a) => a.id);
         if (!accountIds.length) {
-          throw new DomainError('WIX_NOT_CONFIGURED', 'No active Wix account: add one at POST /api/v1/channels/accounts, or set WIX_API_KEY and WIX_SITE_ID', 409);
+          throw new DomainError(
+            'WIX_NOT_CONFIGURED',
+            'No active Wix account: add one at POST /api/v1/channels/accounts, or set WIX_API_KEY and WIX_SITE_ID',
+            409,
+          );
         }
       }
       const jobIds: number[] = [];

@@ -22,11 +22,23 @@ describe('sklad start with an incomplete Wix configuration', () => {
 
   const start = (wix: Record<string, string>) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, SKLAD_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SKLAD_DEMO: '0', LOG_LEVEL: 'warn', ...wix };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        SKLAD_DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SKLAD_DEMO: '0',
+        LOG_LEVEL: 'warn',
+        ...wix,
+      };
       for (const name of ['WIX_API_KEY', 'WIX_SITE_ID', 'WIX_BASE_URL']) if (!(name in wix)) delete env[name];
       if (t) Object.assign(env, { DATABASE_URL: t.url, SKLAD_MASTER_KEY: Buffer.alloc(32, 5).toString('base64') });
       else delete env.DATABASE_URL;
-      const child = spawn(process.execPath, ['bin/sklad.mjs', 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['bin/sklad.mjs', 'start'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
@@ -50,7 +62,11 @@ describe('sklad start with an incomplete Wix configuration', () => {
   }, 120_000);
 
   it('fails naming WIX_BASE_URL when it is not a URL', async () => {
-    const bad = await start({ WIX_API_KEY: 'IST.some-key-of-the-seller', WIX_SITE_ID: '6b7c0a4e-0000-4000-8000-000000000001', WIX_BASE_URL: 'wixapis' });
+    const bad = await start({
+      WIX_API_KEY: 'IST.some-key-of-the-seller',
+      WIX_SITE_ID: '6b7c0a4e-0000-4000-8000-000000000001',
+      WIX_BASE_URL: 'wixapis',
+    });
     expect(bad.code).toBe(1);
     expect(bad.output).toMatch(/WIX_BASE_URL must be an http\(s\) URL/);
   }, 120_000);

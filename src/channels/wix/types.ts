@@ -10,7 +10,13 @@ export const wixVariant = z.object({
   id: z.string(),
   choices: z.record(z.string(), z.string()).nullish(),
   variant: z.object({ sku: z.string().nullish() }).nullish(),
-  stock: z.object({ trackQuantity: z.boolean().nullish(), quantity: z.number().int().nullish(), inStock: z.boolean().nullish() }).nullish(),
+  stock: z
+    .object({
+      trackQuantity: z.boolean().nullish(),
+      quantity: z.number().int().nullish(),
+      inStock: z.boolean().nullish(),
+    })
+    .nullish(),
 });
 
 export const wixProduct = z.object({
@@ -33,7 +39,9 @@ export const productsPage = z.object({
 export const inventoryItem = z.object({
   productId: z.string(),
   trackQuantity: z.boolean().nullish(),
-  variants: z.array(z.object({ variantId: z.string(), quantity: z.number().int().nullish(), inStock: z.boolean().nullish() })),
+  variants: z.array(
+    z.object({ variantId: z.string(), quantity: z.number().int().nullish(), inStock: z.boolean().nullish() }),
+  ),
 });
 export type InventoryItem = z.infer<typeof inventoryItem>;
 
@@ -46,7 +54,9 @@ export const inventoryPage = z.object({
 /** Wix's error body: `{message, details: {applicationError: {code, description}}}`. */
 export const wixErrorBody = z.object({
   message: z.string().nullish(),
-  details: z.object({ applicationError: z.object({ code: z.string().nullish(), description: z.string().nullish() }).nullish() }).nullish(),
+  details: z
+    .object({ applicationError: z.object({ code: z.string().nullish(), description: z.string().nullish() }).nullish() })
+    .nullish(),
 });
 
 export function wixErrorText(body: unknown): string | null {

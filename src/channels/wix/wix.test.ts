@@ -15,12 +15,22 @@ describe('Wix configuration from the environment', () => {
   it('is optional, but half of it fails naming the missing variable', () => {
     expect(wixConfigFromEnv({})).toBeNull();
     expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key' })).toThrow(/WIX_SITE_ID is not set/);
-    expect(() => wixConfigFromEnv({ WIX_SITE_ID: '6b7c0a4e-0000-4000-8000-000000000001' })).toThrow(/WIX_API_KEY is not set/);
+    expect(() => wixConfigFromEnv({ WIX_SITE_ID: '6b7c0a4e-0000-4000-8000-000000000001' })).toThrow(
+      /WIX_API_KEY is not set/,
+    );
     const site = '6b7c0a4e-0000-4000-8000-000000000001';
-    expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key-of-the-seller', WIX_SITE_ID: 'site' })).toThrow(/WIX_SITE_ID must be the site's id/);
+    expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key-of-the-seller', WIX_SITE_ID: 'site' })).toThrow(
+      /WIX_SITE_ID must be the site's id/,
+    );
     expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.k', WIX_SITE_ID: site })).toThrow(/WIX_API_KEY is too short/);
-    expect(() => wixConfigFromEnv({ WIX_API_KEY: 'IST.key-of-the-seller', WIX_SITE_ID: site, WIX_BASE_URL: 'ftp://x' })).toThrow(/WIX_BASE_URL/);
-    expect(wixConfigFromEnv({ WIX_API_KEY: ' IST.key-of-the-seller ', WIX_SITE_ID: site })).toEqual({ apiKey: 'IST.key-of-the-seller', siteId: site, baseUrl: undefined });
+    expect(() =>
+      wixConfigFromEnv({ WIX_API_KEY: 'IST.key-of-the-seller', WIX_SITE_ID: site, WIX_BASE_URL: 'ftp://x' }),
+    ).toThrow(/WIX_BASE_URL/);
+    expect(wixConfigFromEnv({ WIX_API_KEY: ' IST.key-of-the-seller ', WIX_SITE_ID: site })).toEqual({
+      apiKey: 'IST.key-of-the-seller',
+      siteId: site,
+      baseUrl: undefined,
+    });
   });
 });
 
@@ -42,12 +52,19 @@ describeEachDatabase('Wix connector against the simulator', (t) => {
     await seedCatalog(hub.db, { count: 130, stock: (n) => n % 7 });
     await seedCatalog(hub.db, { count: 13, skuPrefix: 'SKU-', from: 1000, stock: () => 9 });
     // Sized variants SKU-10-S … are products of their own in Sklad.
-    for (const size of ['S', 'M', 'L']) await seedCatalog(hub.db, { count: 1, skuPrefix: `SKU-10-${size}-`, stock: () => 4 });
+    for (const size of ['S', 'M', 'L'])
+      await seedCatalog(hub.db, { count: 1, skuPrefix: `SKU-10-${size}-`, stock: () => 4 });
     for (const [i, site] of sites.entries()) {
       const account = await createAccount(
         hub.db,
         hub.masterKey!,
-        { channel: 'wix', name: `Wix ${i}`, baseUrl: server.url, credentials: { apiKey: site.apiKey, siteId: site.id }, settings: { requestsPerSecond: 500, maxConcurrent: 4 } },
+        {
+          channel: 'wix',
+          name: `Wix ${i}`,
+          baseUrl: server.url,
+          credentials: { apiKey: site.apiKey, siteId: site.id },
+          settings: { requestsPerSecond: 500, maxConcurrent: 4 },
+        },
         'test',
       );
       accounts.push(account.id);
@@ -67,14 +84,18 @@ describeEachDatabase('Wix connector against the simulator', (t) => {
     const bulk = sim.log.filter((r) => /inventoryItems\/(increment|decrement)$/.test(r.path));
     expect(bulk.length).toBeGreaterThan(1);
     for (const request of bulk) {
-      const items = ((request.body as Record<string, { variantId?: string }[]>).incrementData ?? (request.body as Record<string, { variantId?: string }[]>).decrementData)!;
+      const items = ((request.body as Record<string, { variantId?: string }[]>).incrementData ??
+        (request.body as Record<string, { variantId?: string }[]>).decrementData)!;
       expect(items.length).toBeLessThanOrEqual(WIX_BULK_LIMIT);
       for (const item of items) expect(item.variantId).toBeTruthy();
       expect(request.status).toBe(200);
     }
     for (const [externalId, quantity] of await expectedChannelQuantities(hub.db, accounts[0])) {
       const [productId, variantId] = externalId.split(':');
-      const variant = sim.state.site(sites[0].id).products.get(productId)!.variants.find((v) => v.id === variantId)!;
+      const variant = sim.state
+        .site(sites[0].id)
+        .products.get(productId)!
+        .variants.find((v) => v.id === variantId)!;
       expect(variant.quantity).toBe(quantity);
     }
     // A second sync finds nothing to change.
@@ -106,7 +127,10 @@ describeEachDatabase('Wix connector against the simulator', (t) => {
     expect(queries).toEqual(['100@0', '100@100', '51@0']);
     // Checked before sending: a blank or overlong SKU is refused naming it, and nothing goes to Wix.
     sim.resetLog();
-    await expect(productsBySkus(ctx, ['SKU-1', '  ', 'x'.repeat(201)])).rejects.toMatchObject({ code: 'INVALID_SKU', message: expect.stringMatching(/skus\[1\] is empty; skus\[2\] is longer than 200/) });
+    await expect(productsBySkus(ctx, ['SKU-1', '  ', 'x'.repeat(201)])).rejects.toMatchObject({
+      code: 'INVALID_SKU',
+      message: expect.stringMatching(/skus\[1\] is empty; skus\[2\] is longer than 200/),
+    });
     expect(sim.log).toHaveLength(0);
   });
 
@@ -121,7 +145,9 @@ describeEachDatabase('Wix connector against the simulator', (t) => {
     sim.state.site(sites[1].id).apiKey = 'IST.rotated-by-the-seller';
     const ctx = await connectorContextFor(hub, accounts[1]);
     const { wixConnector } = await import('./connector.ts');
-    await expect(guardCredentials(hub, accounts[1], () => wixConnector.validate(ctx))).rejects.toBeInstanceOf(CredentialsRejected);
+    await expect(guardCredentials(hub, accounts[1], () => wixConnector.validate(ctx))).rejects.toBeInstanceOf(
+      CredentialsRejected,
+    );
     expect((await getAccount(hub.db, accounts[1])).status).toBe('needs_reauth');
   });
 });

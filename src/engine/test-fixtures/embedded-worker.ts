@@ -11,6 +11,8 @@ import './reaper-jobs.ts';
  */
 assembleSklad();
 const config = loadConfig();
-const database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: 2 } : { dataDir: config.dataDir });
+const database = await openDatabase(
+  config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: 2 } : { dataDir: config.dataDir },
+);
 startWorkers({ config, database, db: database.db, logger: createLogger({ level: 'warn' }) }, { pollMs: 20 });
 console.log(`embedded worker running (pid ${process.pid})`);

@@ -28,7 +28,11 @@ defineJobType(
   'test.scale.writeoff',
   async ({ hub, job }) => {
     const { productId, warehouseId } = job.payload as { productId: number; warehouseId: number };
-    const { replayed } = await recordMovement(hub.db, { type: 'write_off', productId, warehouseId, quantity: 1, reference: `scale-job-${job.id}` }, 'scale test');
+    const { replayed } = await recordMovement(
+      hub.db,
+      { type: 'write_off', productId, warehouseId, quantity: 1, reference: `scale-job-${job.id}` },
+      'scale test',
+    );
     return { replayed };
   },
   { leaseMs: 5_000 },

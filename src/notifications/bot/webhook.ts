@@ -10,7 +10,7 @@ import type { AppEnv } from '../../http/router.ts';
  * bot running in webhook mode it answers 503.
  */
 
-let current: { handle: (c: never) => Promise<Response>; } | null = null;
+let current: { handle: (c: never) => Promise<Response> } | null = null;
 
 export function setWebhookBot(bot: Bot | null, secretToken: string) {
   current = bot ? { handle: webhookCallback(bot, 'hono', { secretToken }) as never } : null;

@@ -21,9 +21,20 @@ import { seeded, seedsToRun, serveAnswers, type Answer, type Received, type Rng 
 const methodOf = (r: Received) => r.path.split('/').pop() ?? '';
 
 const draft = (n: number): DealDraft => ({
-  key: `kaspi:1:${n}`, title: `Kaspi #${n}`, amount: '1234.50', currency: 'KZT', categoryId: null, stageId: 'NEW',
-  channel: { id: 'kaspi', title: 'Kaspi', account: 'Kaspi main' }, externalId: String(n), postingNumber: null, orderId: n,
-  orderedAt: '2026-01-01T10:00:00.000Z', buyer: { name: 'Айгерим' }, lines: [{ sku: 'SKU-1', name: 'Mug', quantity: 1, price: '1234.50' }], fields: {},
+  key: `kaspi:1:${n}`,
+  title: `Kaspi #${n}`,
+  amount: '1234.50',
+  currency: 'KZT',
+  categoryId: null,
+  stageId: 'NEW',
+  channel: { id: 'kaspi', title: 'Kaspi', account: 'Kaspi main' },
+  externalId: String(n),
+  postingNumber: null,
+  orderId: n,
+  orderedAt: '2026-01-01T10:00:00.000Z',
+  buyer: { name: 'Айгерим' },
+  lines: [{ sku: 'SKU-1', name: 'Mug', quantity: 1, price: '1234.50' }],
+  fields: {},
 });
 
 type Flow = 'stages' | 'export' | 'find';
@@ -37,7 +48,14 @@ interface Case {
 }
 
 const stageRows = (rng: Rng, extras = false) => [
-  { ENTITY_ID: 'DEAL_STAGE', STATUS_ID: 'NEW', NAME: 'New', SORT: '10', ID: '1', ...(extras ? { EXTRA: { a: 1 }, COLOR: '#fff' } : {}) },
+  {
+    ENTITY_ID: 'DEAL_STAGE',
+    STATUS_ID: 'NEW',
+    NAME: 'New',
+    SORT: '10',
+    ID: '1',
+    ...(extras ? { EXTRA: { a: 1 }, COLOR: '#fff' } : {}),
+  },
   { ENTITY_ID: 'DEAL_STAGE_1', STATUS_ID: 'C1:NEW', NAME: 'New (funnel 1)', SORT: '10', ID: '99999999999999999999' },
   { ENTITY_ID: 'SOURCE', STATUS_ID: 'CALL', NAME: 'Call', SORT: '10', ID: String(rng.int(3, 99)) },
 ];
@@ -70,15 +88,21 @@ const cases: Case[] = [
     serve: (rng) => () => b24.list(rng, stageRows(rng, true), { extras: true }),
     maxRequests: 1,
     check: ({ run, result }) => {
-      expect(result).toEqual([{ id: 'NEW', name: 'New', categoryId: null }, { id: 'C1:NEW', name: 'New (funnel 1)', categoryId: 1 }]);
+      expect(result).toEqual([
+        { id: 'NEW', name: 'New', categoryId: null },
+        { id: 'C1:NEW', name: 'New (funnel 1)', categoryId: 1 },
+      ]);
       expect(run.status).toBe('succeeded');
     },
   },
   {
     name: 'export: three new deals, their ids as numbers, strings and past 2^53',
     flow: 'export',
-    // biome-ignore lint/correctness/noPrecisionLoss: a deal id past 2^53, as a JSON answer may carry one
-    serve: (rng) => (req) => (methodOf(req) === 'crm.deal.list' ? b24.list(rng, []) : b24.batch(rng, { d0: 774, d1: '775', d2: 99999999999999999999 })),
+    serve: (rng) => (req) =>
+      methodOf(req) === 'crm.deal.list'
+        ? b24.list(rng, [])
+        : // biome-ignore lint/correctness/noPrecisionLoss: a deal id past 2^53, as a JSON answer may carry one
+          b24.batch(rng, { d0: 774, d1: '775', d2: 99999999999999999999 }),
     maxRequests: 2,
     check: ({ run, result }) => {
       const outcomes = result as DealOutcome[];
@@ -97,8 +121,20 @@ const cases: Case[] = [
         const cmds = b24.commandsOf(req.json);
         return b24.batch(rng, Object.fromEntries(cmds.map(([id]) => [id, true])));
       }
-      const row = (id: string, key: string) => ({ ID: id, STAGE_ID: 'NEW', ORIGIN_ID: key, OPPORTUNITY: '1234.50', CURRENCY_ID: 'KZT' });
-      return b24.list(rng, [row('10', 'kaspi:1:1'), row('10', 'kaspi:1:1'), row('11', 'kaspi:1:1'), row('12', 'kaspi:1:2'), row('13', 'kaspi:1:3')]);
+      const row = (id: string, key: string) => ({
+        ID: id,
+        STAGE_ID: 'NEW',
+        ORIGIN_ID: key,
+        OPPORTUNITY: '1234.50',
+        CURRENCY_ID: 'KZT',
+      });
+      return b24.list(rng, [
+        row('10', 'kaspi:1:1'),
+        row('10', 'kaspi:1:1'),
+        row('11', 'kaspi:1:1'),
+        row('12', 'kaspi:1:2'),
+        row('13', 'kaspi:1:3'),
+      ]);
     },
     maxRequests: 2,
     check: ({ result, requests }) => {
@@ -113,11 +149,23 @@ const cases: Case[] = [
     serve: (rng) => (req) =>
       methodOf(req) === 'crm.deal.list'
         ? b24.list(rng, [])
-        : b24.batch(rng, {}, { d0: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' }, d1: { error: '', error_description: 'Access denied' } }),
+        : b24.batch(
+            rng,
+            {},
+            {
+              d0: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+              d1: { error: '', error_description: 'Access denied' },
+            },
+          ),
     maxRequests: 2,
     check: ({ result }) => {
       const [limited, denied, missing] = result as DealOutcome[];
-      expect(limited).toMatchObject({ ok: false, retryable: true, httpStatus: 503, error: expect.stringContaining('QUERY_LIMIT_EXCEEDED') });
+      expect(limited).toMatchObject({
+        ok: false,
+        retryable: true,
+        httpStatus: 503,
+        error: expect.stringContaining('QUERY_LIMIT_EXCEEDED'),
+      });
       expect(denied).toMatchObject({ ok: false, retryable: false, error: 'Access denied' });
       expect(missing).toMatchObject({ ok: false, retryable: true, error: expect.stringContaining('no answer') });
     },
@@ -125,7 +173,14 @@ const cases: Case[] = [
   {
     name: 'export: a command refused for an expired webhook refuses the account',
     flow: 'export',
-    serve: (rng) => (req) => (methodOf(req) === 'crm.deal.list' ? b24.list(rng, []) : b24.batch(rng, { d0: 1 }, { d1: { error: 'expired_token', error_description: 'The access token provided has expired.' } })),
+    serve: (rng) => (req) =>
+      methodOf(req) === 'crm.deal.list'
+        ? b24.list(rng, [])
+        : b24.batch(
+            rng,
+            { d0: 1 },
+            { d1: { error: 'expired_token', error_description: 'The access token provided has expired.' } },
+          ),
     maxRequests: 2,
     check: ({ thrown, run }) => {
       expect(thrown).toBeInstanceOf(CredentialsRejected);
@@ -161,15 +216,25 @@ describeEachDatabase('Bitrix24 deals against digest-shaped answers', (t) => {
         const rng = seeded(seed * 1000 + i);
         const server = await serveAnswers(c.serve(rng));
         try {
-          const account = await createAccount(hub.db, hub.masterKey!, {
-            channel: 'bitrix24', name: `b24 ${seed}/${i}`, baseUrl: server.url, credentials: { webhookUrl: `https://spec${i}.bitrix24.ru/rest/1/abcdef0123456789/` },
-          }, 'test');
+          const account = await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: 'bitrix24',
+              name: `b24 ${seed}/${i}`,
+              baseUrl: server.url,
+              credentials: { webhookUrl: `https://spec${i}.bitrix24.ru/rest/1/abcdef0123456789/` },
+            },
+            'test',
+          );
           const { run, thrown, result } = await inServiceRun(hub, account.id, 'bitrix24.spec', (ctx) => {
             if (c.flow === 'stages') return crm.stages!(ctx);
             if (c.flow === 'export') return crm.exportDeals(ctx, [draft(1), draft(2), draft(3)]);
             return crm.findDeal(ctx, 'kaspi:1:1');
           });
-          expect(server.requests.length, server.requests.map((r) => methodOf(r)).join(', ')).toBeLessThanOrEqual(c.maxRequests);
+          expect(server.requests.length, server.requests.map((r) => methodOf(r)).join(', ')).toBeLessThanOrEqual(
+            c.maxRequests,
+          );
           c.check({ run, thrown, result, requests: server.requests });
         } finally {
           await server.close();

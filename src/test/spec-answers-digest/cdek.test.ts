@@ -28,24 +28,46 @@ interface Case {
 }
 
 const draft: DeliveryDraft = {
-  number: 'OZ-0100-1-1', recipient: { name: 'Иван Петров', phone: '+79990000000' }, deliveryPoint: 'MSK123',
-  weightGrams: 500, lengthCm: 10, widthCm: 10, heightCm: 10, currency: 'RUB',
+  number: 'OZ-0100-1-1',
+  recipient: { name: 'Иван Петров', phone: '+79990000000' },
+  deliveryPoint: 'MSK123',
+  weightGrams: 500,
+  lengthCm: 10,
+  widthCm: 10,
+  heightCm: 10,
+  currency: 'RUB',
   items: [{ sku: 'SKU-1', name: 'Mug', quantity: 1, costMinor: 100_000, weightGrams: 500 }],
 };
 
 /** The token first (§1), then the step's answer. */
-const withToken = (rng: Rng, answer: (req: Received) => Answer) => (req: Received): Answer => (req.path === '/v2/oauth/token' ? answers.token(rng) : answer(req));
+const withToken =
+  (rng: Rng, answer: (req: Received) => Answer) =>
+  (req: Received): Answer =>
+    req.path === '/v2/oauth/token' ? answers.token(rng) : answer(req);
 
 const cases: Case[] = [
-  { name: 'create: the recorded 202 ACCEPTED', step: 'create', serve: (rng) => withToken(rng, () => answers.created(rng)), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'pending', uuid: expect.any(String) }) },
-  { name: 'create: the answer with fields no sample has', step: 'create', serve: (rng) => withToken(rng, () => answers.created(rng, { extras: true })), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }) },
+  {
+    name: 'create: the recorded 202 ACCEPTED',
+    step: 'create',
+    serve: (rng) => withToken(rng, () => answers.created(rng)),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'pending', uuid: expect.any(String) }),
+  },
+  {
+    name: 'create: the answer with fields no sample has',
+    step: 'create',
+    serve: (rng) => withToken(rng, () => answers.created(rng, { extras: true })),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }),
+  },
   ...answers.errorCodes.map(
     (code): Case => ({
       name: `create: a 400 with ${code}`,
       step: 'create',
       serve: (rng) => withToken(rng, () => answers.error(400, code)),
       maxRequests: 2,
-      check: ({ result }) => expect(result).toEqual({ state: 'invalid', uuid: null, errors: [{ code, message: `CDEK says ${code}` }] }),
+      check: ({ result }) =>
+        expect(result).toEqual({ state: 'invalid', uuid: null, errors: [{ code, message: `CDEK says ${code}` }] }),
     }),
   ),
   {
@@ -63,7 +85,13 @@ const cases: Case[] = [
     step: 'state',
     serve: (rng) => withToken(rng, () => answers.order(rng, 'SUCCESSFUL')),
     maxRequests: 2,
-    check: ({ result }) => expect(result).toEqual({ state: 'made', uuid: 'b23e5e72-84d2-4fe8-94b9-052f5488b149', trackingNumber: '1107009111', status: 'CREATED' }),
+    check: ({ result }) =>
+      expect(result).toEqual({
+        state: 'made',
+        uuid: 'b23e5e72-84d2-4fe8-94b9-052f5488b149',
+        trackingNumber: '1107009111',
+        status: 'CREATED',
+      }),
   },
   {
     name: 'state: a SUCCESSFUL order with every optional field missing',
@@ -72,24 +100,71 @@ const cases: Case[] = [
     maxRequests: 2,
     check: ({ result }) => expect(result).toMatchObject({ state: 'made', trackingNumber: null, status: null }),
   },
-  { name: 'state: extra fields, longest strings, a number past 2^63', step: 'state', serve: (rng) => withToken(rng, () => answers.order(rng, 'WAITING', { extras: true, longest: true, huge: true })), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }) },
-  { name: 'state: INVALID with its errors', step: 'state', serve: (rng) => withToken(rng, () => answers.order(rng, 'INVALID')), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'invalid', errors: [{ code: 'v2_entity_invalid' }] }) },
+  {
+    name: 'state: extra fields, longest strings, a number past 2^63',
+    step: 'state',
+    serve: (rng) => withToken(rng, () => answers.order(rng, 'WAITING', { extras: true, longest: true, huge: true })),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }),
+  },
+  {
+    name: 'state: INVALID with its errors',
+    step: 'state',
+    serve: (rng) => withToken(rng, () => answers.order(rng, 'INVALID')),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'invalid', errors: [{ code: 'v2_entity_invalid' }] }),
+  },
   {
     name: 'state: a 404 v2_entity_not_found',
     step: 'state',
     serve: (rng) => withToken(rng, () => answers.error(404, 'v2_entity_not_found')),
     maxRequests: 2,
-    check: ({ result }) => expect(result).toMatchObject({ state: 'invalid', errors: [{ code: 'v2_entity_not_found' }] }),
+    check: ({ result }) =>
+      expect(result).toMatchObject({ state: 'invalid', errors: [{ code: 'v2_entity_not_found' }] }),
   },
-  { name: 'find: no order under the number (404)', step: 'find', serve: (rng) => withToken(rng, () => answers.error(404, 'v2_order_not_found')), maxRequests: 2, check: ({ result }) => expect(result).toBeNull() },
-  { name: 'waybill: the recorded print job', step: 'waybill', serve: (rng) => withToken(rng, () => answers.printCreated(rng)), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }) },
-  { name: 'waybill: a 400 v2_entity_forbidden', step: 'waybill', serve: (rng) => withToken(rng, () => answers.error(400, 'v2_entity_forbidden')), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'invalid', errors: [{ code: 'v2_entity_forbidden' }] }) },
-  { name: 'waybill state: the recorded ACCEPTED (no url yet)', step: 'waybillState', serve: (rng) => withToken(rng, () => answers.print(rng)), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }) },
-  { name: 'waybill state: formed, with its url and extra fields', step: 'waybillState', serve: (rng) => withToken(rng, () => answers.print(rng, { url: true, extras: true })), maxRequests: 2, check: ({ result }) => expect(result).toMatchObject({ state: 'ready', url: expect.stringMatching(/\.pdf$/) }) },
+  {
+    name: 'find: no order under the number (404)',
+    step: 'find',
+    serve: (rng) => withToken(rng, () => answers.error(404, 'v2_order_not_found')),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toBeNull(),
+  },
+  {
+    name: 'waybill: the recorded print job',
+    step: 'waybill',
+    serve: (rng) => withToken(rng, () => answers.printCreated(rng)),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }),
+  },
+  {
+    name: 'waybill: a 400 v2_entity_forbidden',
+    step: 'waybill',
+    serve: (rng) => withToken(rng, () => answers.error(400, 'v2_entity_forbidden')),
+    maxRequests: 2,
+    check: ({ result }) =>
+      expect(result).toMatchObject({ state: 'invalid', errors: [{ code: 'v2_entity_forbidden' }] }),
+  },
+  {
+    name: 'waybill state: the recorded ACCEPTED (no url yet)',
+    step: 'waybillState',
+    serve: (rng) => withToken(rng, () => answers.print(rng)),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'pending' }),
+  },
+  {
+    name: 'waybill state: formed, with its url and extra fields',
+    step: 'waybillState',
+    serve: (rng) => withToken(rng, () => answers.print(rng, { url: true, extras: true })),
+    maxRequests: 2,
+    check: ({ result }) => expect(result).toMatchObject({ state: 'ready', url: expect.stringMatching(/\.pdf$/) }),
+  },
   {
     name: 'a token refused with 401: the credentials are refused, CDEK’s words kept',
     step: 'state',
-    serve: () => () => ({ status: 401, body: { error: 'invalid_client', error_description: 'Bad client credentials' } }),
+    serve: () => () => ({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'Bad client credentials' },
+    }),
     maxRequests: 1,
     check: ({ thrown, run }) => {
       expect(thrown?.message).toMatch(/invalid_client|credentials/i);
@@ -110,10 +185,18 @@ describeEachDatabase('CDEK deliveries against its recorded samples', (t) => {
         const rng = seeded(seed * 1000 + i);
         const server = await serveAnswers(c.serve(rng));
         try {
-          const account = await createAccount(hub.db, hub.masterKey!, {
-            channel: 'cdek', name: `cdek ${seed}/${i}`, baseUrl: server.url, credentials: { clientId: 'spec-account', clientSecret: 'spec-secure-password' },
-            settings: { shipmentPoint: 'MSK1' },
-          }, 'test');
+          const account = await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: 'cdek',
+              name: `cdek ${seed}/${i}`,
+              baseUrl: server.url,
+              credentials: { clientId: 'spec-account', clientSecret: 'spec-secure-password' },
+              settings: { shipmentPoint: 'MSK1' },
+            },
+            'test',
+          );
           const { run, thrown, result } = await inServiceRun(hub, account.id, 'cdek.spec', (ctx) => {
             const uuid = 'b23e5e72-84d2-4fe8-94b9-052f5488b149';
             if (c.step === 'create') return cdek.createOrder(ctx, draft);
@@ -122,7 +205,10 @@ describeEachDatabase('CDEK deliveries against its recorded samples', (t) => {
             if (c.step === 'waybill') return cdek.requestWaybill(ctx, uuid);
             return cdek.waybillState(ctx, '3bd86556-0352-4176-b934-0c0e2b58a48e');
           });
-          expect(server.requests.length, server.requests.map((r) => `${r.method} ${r.path}`).join(', ')).toBeLessThanOrEqual(c.maxRequests);
+          expect(
+            server.requests.length,
+            server.requests.map((r) => `${r.method} ${r.path}`).join(', '),
+          ).toBeLessThanOrEqual(c.maxRequests);
           c.check({ run, thrown, result });
         } finally {
           await server.close();

@@ -8,7 +8,11 @@ import { extra, longest, specFile, type Answer, type Rng } from './server.ts';
  */
 
 const doc = specFile('cdek', 'CONTRACT.md');
-const sample = (name: string) => JSON.parse(specFile('cdek', 'samples', name)) as Record<string, unknown> & { entity: Record<string, unknown>; requests: Record<string, unknown>[] };
+const sample = (name: string) =>
+  JSON.parse(specFile('cdek', 'samples', name)) as Record<string, unknown> & {
+    entity: Record<string, unknown>;
+    requests: Record<string, unknown>[];
+  };
 
 /** §8: the integration error codes the digest lists. */
 export const errorCodes = [...section(doc, 8).matchAll(/`((?:v2|error)_[a-z_]+)`/g)].map((m) => m[1]);
@@ -16,7 +20,13 @@ must(/Response: `access_token`/, section(doc, 1), 'the token answer of §1');
 
 /** §1: the token, with every field the digest names. */
 export const token = (rng: Rng): Answer => ({
-  body: { access_token: `eyJ.${rng.int(1, 1e9)}.sig`, token_type: 'bearer', expires_in: 3599, scope: 'order:all payment:all', jti: String(rng.int(1, 1e9)) },
+  body: {
+    access_token: `eyJ.${rng.int(1, 1e9)}.sig`,
+    token_type: 'bearer',
+    expires_in: 3599,
+    scope: 'order:all payment:all',
+    jti: String(rng.int(1, 1e9)),
+  },
 });
 
 export interface Shape {
@@ -36,14 +46,31 @@ const dress = (rng: Rng, body: ReturnType<typeof sample>, shape: Shape) => {
 };
 
 /** `POST /v2/orders` (samples/create-order.response.json): 202, ACCEPTED. */
-export const created = (rng: Rng, shape: Shape = {}): Answer => ({ status: 202, body: dress(rng, sample('create-order.response.json'), shape) });
+export const created = (rng: Rng, shape: Shape = {}): Answer => ({
+  status: 202,
+  body: dress(rng, sample('create-order.response.json'), shape),
+});
 
 /** `GET /v2/orders/{uuid}` (samples/get-order.response.json) with the CREATE request in `state`. */
 export function order(rng: Rng, state: string, shape: Shape = {}): Answer {
   const body = dress(rng, sample('get-order.response.json'), shape);
-  body.requests = body.requests.map((r) => ({ ...r, state, ...(state === 'INVALID' ? { errors: [{ code: 'v2_entity_invalid', message: 'Invalid order' }] } : {}) }));
+  body.requests = body.requests.map((r) => ({
+    ...r,
+    state,
+    ...(state === 'INVALID' ? { errors: [{ code: 'v2_entity_invalid', message: 'Invalid order' }] } : {}),
+  }));
   if (shape.bare) {
-    for (const key of ['cdek_number', 'statuses', 'number', 'comment', 'delivery_detail', 'calls', 'services', 'seller']) delete body.entity[key];
+    for (const key of [
+      'cdek_number',
+      'statuses',
+      'number',
+      'comment',
+      'delivery_detail',
+      'calls',
+      'services',
+      'seller',
+    ])
+      delete body.entity[key];
   }
   if (shape.longest) {
     body.entity.comment = longest(255);
@@ -53,7 +80,10 @@ export function order(rng: Rng, state: string, shape: Shape = {}): Answer {
   return { body };
 }
 
-export const printCreated = (rng: Rng, shape: Shape = {}): Answer => ({ status: 202, body: dress(rng, sample('print-orders-create.response.json'), shape) });
+export const printCreated = (rng: Rng, shape: Shape = {}): Answer => ({
+  status: 202,
+  body: dress(rng, sample('print-orders-create.response.json'), shape),
+});
 
 /** `GET /v2/print/orders/{uuid}` (samples/print-orders-get.response.json), formed with its url when `url`. */
 export function print(rng: Rng, opts: { url?: boolean } & Shape = {}): Answer {
@@ -65,5 +95,15 @@ export function print(rng: Rng, opts: { url?: boolean } & Shape = {}): Answer {
 /** A refusal (§8): the envelope's request INVALID with the error, for 4xx and 5xx alike. */
 export const error = (status: number, code: string): Answer => ({
   status,
-  body: { requests: [{ request_uuid: '00000000-0000-4000-8000-000000000001', type: 'CREATE', state: 'INVALID', date_time: '2026-01-05T15:48:43+00:00', errors: [{ code, message: `CDEK says ${code}` }] }] },
+  body: {
+    requests: [
+      {
+        request_uuid: '00000000-0000-4000-8000-000000000001',
+        type: 'CREATE',
+        state: 'INVALID',
+        date_time: '2026-01-05T15:48:43+00:00',
+        errors: [{ code, message: `CDEK says ${code}` }],
+      },
+    ],
+  },
 });

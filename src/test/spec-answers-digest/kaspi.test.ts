@@ -31,7 +31,16 @@ const isList = (r: Received) => r.path.endsWith('/orders');
 const DAY = 86_400_000;
 
 /** A shop of these orders: the list answers them (page by page unless `ignorePages`), each its entries. */
-function shop(orders: kaspi.KaspiOrderDoc[], rng: Rng, opts: { shape?: kaspi.OrderShape; pageCount?: number; ignorePages?: boolean; entries?: (o: kaspi.KaspiOrderDoc) => Answer | null } = {}) {
+function shop(
+  orders: kaspi.KaspiOrderDoc[],
+  rng: Rng,
+  opts: {
+    shape?: kaspi.OrderShape;
+    pageCount?: number;
+    ignorePages?: boolean;
+    entries?: (o: kaspi.KaspiOrderDoc) => Answer | null;
+  } = {},
+) {
   return (req: Received): Answer => {
     if (isList(req)) {
       const number = opts.ignorePages ? 0 : Number(req.query.get('page[number]'));
@@ -78,7 +87,9 @@ const cases: Case[] = [
     maxRequests: 2 + 3,
     check: ({ run, codes }) => {
       expect(run.status).toBe('partial');
-      expect(run.problems.map((p) => p.message).join('\n')).toMatch(/GET \/orders answered a cursor it had given before/);
+      expect(run.problems.map((p) => p.message).join('\n')).toMatch(
+        /GET \/orders answered a cursor it had given before/,
+      );
       expect(codes).toHaveLength(3);
     },
   },
@@ -87,7 +98,14 @@ const cases: Case[] = [
     serve: (rng, now) => {
       const orders = many(rng, now, 4);
       const listed = [orders[0], orders[1], orders[1], orders[2], orders[3], orders[0]];
-      return (req) => (isList(req) ? kaspi.page(listed.map((o) => o.body), 1, listed.length) : shop(orders, rng)(req));
+      return (req) =>
+        isList(req)
+          ? kaspi.page(
+              listed.map((o) => o.body),
+              1,
+              listed.length,
+            )
+          : shop(orders, rng)(req);
     },
     maxRequests: 1 + 6,
     check: ({ run, codes }) => {
@@ -119,7 +137,9 @@ const cases: Case[] = [
       const good = many(rng, now, 3);
       const huge = kaspi.order(rng, 50, now - 1000, { huge: true });
       const hugeEntries = kaspi.order(rng, 51, now - 2000);
-      return shop([...good, huge, hugeEntries], rng, { entries: (o) => (o === hugeEntries ? kaspi.entries(rng, o, { huge: true }) : null) });
+      return shop([...good, huge, hugeEntries], rng, {
+        entries: (o) => (o === hugeEntries ? kaspi.entries(rng, o, { huge: true }) : null),
+      });
     },
     maxRequests: 1 + 4,
     check: ({ run, codes }) => {
@@ -195,14 +215,27 @@ describeEachDatabase('Kaspi orders against digest-shaped answers', (t) => {
         const rng = seeded(seed * 1000 + i);
         const server = await serveAnswers(c.serve(rng, Date.now()));
         try {
-          const account = await createAccount(hub.db, hub.masterKey!, {
-            channel: 'kaspi', name: `kaspi ${seed}/${i}`, baseUrl: `${server.url}/shop/api/v2`, credentials: { token: 'spec-token-123' },
-            settings: { orderDays: 1, requestsPerSecond: 50 },
-          }, 'test');
+          const account = await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: 'kaspi',
+              name: `kaspi ${seed}/${i}`,
+              baseUrl: `${server.url}/shop/api/v2`,
+              credentials: { token: 'spec-token-123' },
+              settings: { orderDays: 1, requestsPerSecond: 50 },
+            },
+            'test',
+          );
           const thrown = await settle(() => runConnectorJob(hub, account.id, 'orders'));
           const run = await lastRun(hub, account.id);
           expectTruthfulRun(run, thrown);
-          const codes = (await rows<{ external_id: string }>(hub.db, sql`select external_id from orders where account_id = ${account.id}`)).map((r) => r.external_id);
+          const codes = (
+            await rows<{ external_id: string }>(
+              hub.db,
+              sql`select external_id from orders where account_id = ${account.id}`,
+            )
+          ).map((r) => r.external_id);
           const accountStatus = (await getAccount(hub.db, account.id)).status;
           expect(server.requests.length).toBeLessThanOrEqual(c.maxRequests);
           c.check({ run: run!, thrown, codes, accountStatus, requests: server.requests });

@@ -11,12 +11,18 @@ const doc = specFile('kaspi', 'CONTRACT.md');
 const listing = section(doc, 2);
 
 /** §2: the business statuses `filter[orders][status]` takes, and the logistics states. */
-export const statuses = ticks(must(/`filter\[orders\]\[status\]`[^\n]*(?:\n {2}[^\n]*)*/, listing, 'the order statuses').at(0)!).filter((t) => /^[A-Z_]+$/.test(t));
-const states = ticks(must(/`filter\[orders\]\[state\]`[^\n]*(?:\n {2}[^\n]*)*/, listing, 'the order states').at(0)!).filter((t) => /^[A-Z_]+$/.test(t));
+export const statuses = ticks(
+  must(/`filter\[orders\]\[status\]`[^\n]*(?:\n {2}[^\n]*)*/, listing, 'the order statuses').at(0)!,
+).filter((t) => /^[A-Z_]+$/.test(t));
+const states = ticks(
+  must(/`filter\[orders\]\[state\]`[^\n]*(?:\n {2}[^\n]*)*/, listing, 'the order states').at(0)!,
+).filter((t) => /^[A-Z_]+$/.test(t));
 /** §2: the most a page holds. */
 export const maxPage = Number(must(/`page\[size\]` — max (\d+)/, listing, 'the page size')[1]);
 /** §8: the statuses integrators see, each answered with a JSON:API error document. */
-export const errorStatuses = [...must(/plain HTTP ([^\n]+(?:\n {2}[^\n]*)*)/, section(doc, 8), 'the error statuses')[1].matchAll(/\b([45]\d\d)\b/g)].map((m) => Number(m[1]));
+export const errorStatuses = [
+  ...must(/plain HTTP ([^\n]+(?:\n {2}[^\n]*)*)/, section(doc, 8), 'the error statuses')[1].matchAll(/\b([45]\d\d)\b/g),
+].map((m) => Number(m[1]));
 
 /** §6 [3P]: a price list's sku is at most 20 characters; the test catalogue has products of such SKUs. */
 export const LONGEST_SKU_PREFIX = 'KSP-L00000000000000';
@@ -60,7 +66,12 @@ export function order(rng: Rng, n: number, at: number, shape: OrderShape = {}): 
           isKaspiDelivery: rng.chance(0.5),
           pickupPointId: '30111222_PP1',
           deliveryCost: 0,
-          deliveryAddress: { streetName: 'Абая', streetNumber: '1', town: 'Алматы', formattedAddress: 'Алматы, Абая 1' },
+          deliveryAddress: {
+            streetName: 'Абая',
+            streetNumber: '1',
+            town: 'Алматы',
+            formattedAddress: 'Алматы, Абая 1',
+          },
           kaspiDelivery: { waybillNumber: 'W1', courierTransmissionDate: null, express: false },
           approvedByBankDate: at + 1000,
           plannedDeliveryDate: at + 86_400_000,
@@ -75,7 +86,10 @@ export function order(rng: Rng, n: number, at: number, shape: OrderShape = {}): 
       type: 'orders',
       id,
       attributes,
-      relationships: { entries: { links: { related: `/v2/orders/${id}/entries` } }, user: { data: { type: 'customers', id: `c${n}` } } },
+      relationships: {
+        entries: { links: { related: `/v2/orders/${id}/entries` } },
+        user: { data: { type: 'customers', id: `c${n}` } },
+      },
       links: { self: `/v2/orders/${id}` },
       ...(shape.extras ? extra(rng) : {}),
     },
@@ -103,10 +117,14 @@ export function entries(rng: Rng, o: KaspiOrderDoc, shape: OrderShape = {}): Ans
 }
 
 /** A page of orders as §2 wraps them. */
-export const page = (data: unknown[], pageCount: number, totalCount: number): Answer => ({ body: { data, included: [], meta: { pageCount, totalCount } } });
+export const page = (data: unknown[], pageCount: number, totalCount: number): Answer => ({
+  body: { data, included: [], meta: { pageCount, totalCount } },
+});
 
 /** A JSON:API error document with the status. */
 export const error = (status: number): Answer => ({
   status,
-  body: { errors: [{ status: String(status), title: `HTTP ${status}`, detail: `Kaspi refused the request (${status})` }] },
+  body: {
+    errors: [{ status: String(status), title: `HTTP ${status}`, detail: `Kaspi refused the request (${status})` }],
+  },
 });

@@ -19,8 +19,13 @@ export interface RunRow {
 }
 
 export const lastRun = async (hub: Hub, accountId: number): Promise<RunRow | undefined> =>
-  (await rows<RunRow>(hub.db, sql`
-    select status, error, fetched, created, updated, pushed, failed, problems from sync_runs where account_id = ${accountId} order by id desc limit 1`))[0];
+  (
+    await rows<RunRow>(
+      hub.db,
+      sql`
+    select status, error, fetched, created, updated, pushed, failed, problems from sync_runs where account_id = ${accountId} order by id desc limit 1`,
+    )
+  )[0];
 
 /**
  * Runs a flow and says how it ended: it either finished, or threw what its sync run recorded,
@@ -34,7 +39,10 @@ export async function settle(work: () => Promise<unknown>): Promise<Error | null
   } catch (error) {
     expect(error).toBeInstanceOf(Error);
     const e = error as Error;
-    expect(['TypeError', 'RangeError', 'ZodError', 'SyntaxError', 'ReferenceError'], `${e.name}: ${e.message}`).not.toContain(e.name);
+    expect(
+      ['TypeError', 'RangeError', 'ZodError', 'SyntaxError', 'ReferenceError'],
+      `${e.name}: ${e.message}`,
+    ).not.toContain(e.name);
     return e;
   }
 }
@@ -55,7 +63,12 @@ export function expectTruthfulRun(run: RunRow | undefined, thrown: Error | null)
  * Calls a service of the account (a CRM's, a courier's) with its context inside a sync run of
  * its own, as the flows do, and checks the run tells the truth: the run, what was thrown, what came back.
  */
-export async function inServiceRun(hub: Hub, accountId: number, type: string, call: (ctx: ConnectorContext) => Promise<unknown>) {
+export async function inServiceRun(
+  hub: Hub,
+  accountId: number,
+  type: string,
+  call: (ctx: ConnectorContext) => Promise<unknown>,
+) {
   let result: unknown;
   const thrown = await settle(() =>
     withSyncRun(hub, { type, accountId }, async (run) => {

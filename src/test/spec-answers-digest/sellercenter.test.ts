@@ -44,11 +44,20 @@ function instance(orders: sc.ScOrder[], opts: { total?: number; ignoreOffset?: b
   };
 }
 
-const many = (count: number, shape: sc.OrderShape = {}, prefix = 'LMD-') => Array.from({ length: count }, (_, i) => sc.order(i + 1, `${prefix}${1 + (i % 3)}`, shape));
+const many = (count: number, shape: sc.OrderShape = {}, prefix = 'LMD-') =>
+  Array.from({ length: count }, (_, i) => sc.order(i + 1, `${prefix}${1 + (i % 3)}`, shape));
 const LONG_SKU = `LMD-${'L'.repeat(44)}-`;
 
 const cases: Case[] = [
-  { name: 'no orders', serve: () => instance([]), maxRequests: 1, check: ({ run, numbers }) => { expect(run.status).toBe('succeeded'); expect(numbers).toEqual([]); } },
+  {
+    name: 'no orders',
+    serve: () => instance([]),
+    maxRequests: 1,
+    check: ({ run, numbers }) => {
+      expect(run.status).toBe('succeeded');
+      expect(numbers).toEqual([]);
+    },
+  },
   {
     name: 'three orders with their items',
     serve: () => instance(many(3)),
@@ -64,7 +73,10 @@ const cases: Case[] = [
     serve: () => {
       const three = many(3);
       const full = Array.from({ length: sc.ordersPage }, (_, i) => three[i % 3]);
-      return (req) => (action(req) === 'GetOrders' && Number(req.query.get('Offset')) > 0 ? sc.ordersAnswer([], 1_000_000) : instance(full, { total: 1_000_000 })(req));
+      return (req) =>
+        action(req) === 'GetOrders' && Number(req.query.get('Offset')) > 0
+          ? sc.ordersAnswer([], 1_000_000)
+          : instance(full, { total: 1_000_000 })(req);
     },
     maxRequests: 3,
     check: ({ run, numbers }) => {
@@ -76,7 +88,10 @@ const cases: Case[] = [
     name: 'an instance that ignores Offset and answers the same full page',
     serve: () => {
       const three = many(3);
-      return instance(Array.from({ length: sc.ordersPage }, (_, i) => three[i % 3]), { ignoreOffset: true, total: 1_000_000 });
+      return instance(
+        Array.from({ length: sc.ordersPage }, (_, i) => three[i % 3]),
+        { ignoreOffset: true, total: 1_000_000 },
+      );
     },
     maxRequests: 4,
     check: ({ run, numbers }) => {
@@ -97,8 +112,24 @@ const cases: Case[] = [
       expect(numbers.sort()).toEqual(['300000001', '300000002', '300000003']);
     },
   },
-  { name: 'optional elements missing', serve: () => instance(many(3, { bare: true })), maxRequests: 2, check: ({ run, numbers }) => { expect(run.status).toBe('succeeded'); expect(numbers).toHaveLength(3); } },
-  { name: 'elements no digest names', serve: () => instance(many(3, { extras: true })), maxRequests: 2, check: ({ run, numbers }) => { expect(run.status).toBe('succeeded'); expect(numbers).toHaveLength(3); } },
+  {
+    name: 'optional elements missing',
+    serve: () => instance(many(3, { bare: true })),
+    maxRequests: 2,
+    check: ({ run, numbers }) => {
+      expect(run.status).toBe('succeeded');
+      expect(numbers).toHaveLength(3);
+    },
+  },
+  {
+    name: 'elements no digest names',
+    serve: () => instance(many(3, { extras: true })),
+    maxRequests: 2,
+    check: ({ run, numbers }) => {
+      expect(run.status).toBe('succeeded');
+      expect(numbers).toHaveLength(3);
+    },
+  },
   {
     name: 'an amount too large to hold exactly, beside good orders',
     serve: () => instance([...many(2), sc.order(3, 'LMD-3', { hugePrice: true })]),
@@ -146,7 +177,10 @@ const cases: Case[] = [
   },
   {
     name: 'GetMultipleOrderItems answers an ErrorResponse',
-    serve: () => (req) => (action(req) === 'GetOrders' ? instance(many(3))(req) : sc.errorAnswer(action(req), 'E001', 'Parameter OrderIdList is mandatory')),
+    serve: () => (req) =>
+      action(req) === 'GetOrders'
+        ? instance(many(3))(req)
+        : sc.errorAnswer(action(req), 'E001', 'Parameter OrderIdList is mandatory'),
     maxRequests: 2,
     check: ({ run, numbers }) => {
       expect(run.status).toBe('failed');
@@ -169,15 +203,32 @@ describeEachDatabase('SellerCenter orders against recorded and digest-shaped ans
       test.concurrent(`${c.name} (seed ${seed})`, async () => {
         const server = await serveAnswers(c.serve(seed));
         try {
-          const account = await createAccount(hub.db, hub.masterKey!, {
-            channel: 'lamoda', name: `lamoda ${seed}/${i}`, baseUrl: server.url, credentials: { userId: 'seller@example.com', apiKey: 'spec-api-key-0123' }, settings: {},
-          }, 'test');
+          const account = await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: 'lamoda',
+              name: `lamoda ${seed}/${i}`,
+              baseUrl: server.url,
+              credentials: { userId: 'seller@example.com', apiKey: 'spec-api-key-0123' },
+              settings: {},
+            },
+            'test',
+          );
           const thrown = await settle(() => runConnectorJob(hub, account.id, 'orders'));
           const run = await lastRun(hub, account.id);
           expectTruthfulRun(run, thrown);
-          const numbers = (await rows<{ external_id: string }>(hub.db, sql`select external_id from orders where account_id = ${account.id}`)).map((r) => r.external_id);
+          const numbers = (
+            await rows<{ external_id: string }>(
+              hub.db,
+              sql`select external_id from orders where account_id = ${account.id}`,
+            )
+          ).map((r) => r.external_id);
           const accountStatus = (await getAccount(hub.db, account.id)).status;
-          expect(server.requests.length, server.requests.map((r) => `${r.method} ${action(r)} ${r.query.get('Offset') ?? ''}`).join('\n')).toBeLessThanOrEqual(c.maxRequests);
+          expect(
+            server.requests.length,
+            server.requests.map((r) => `${r.method} ${action(r)} ${r.query.get('Offset') ?? ''}`).join('\n'),
+          ).toBeLessThanOrEqual(c.maxRequests);
           c.check({ run: run!, thrown, numbers, accountStatus });
         } finally {
           await server.close();

@@ -18,14 +18,19 @@ const errorXml = specFile(dir, 'Response', 'ErrorResponse.xml');
 export const ordersPage = Number(must(/Default page = (\d+) orders/, section(doc, 4), 'the orders page')[1]);
 
 /** §2 and §4's error codes, with the words the digest gives them: `E007: Login failed` … */
-export const errorCodes = [...`${section(doc, 1)}${section(doc, 2)}${section(doc, 4)}`.matchAll(/`(E0\d\d):? ([^`]+)`/g)].map((m) => ({ code: m[1], words: m[2] }));
+export const errorCodes = [
+  ...`${section(doc, 1)}${section(doc, 2)}${section(doc, 4)}`.matchAll(/`(E0\d\d):? ([^`]+)`/g),
+].map((m) => ({ code: m[1], words: m[2] }));
 
-const first = (xml: string, tag: string) => must(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>`), xml, `a <${tag}> in the recorded XML`)[0];
+const first = (xml: string, tag: string) =>
+  must(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>`), xml, `a <${tag}> in the recorded XML`)[0];
 const orderTemplate = first(ordersXml, 'Order');
 const itemsOrderTemplate = first(itemsXml, 'Order');
 
-const set = (xml: string, tag: string, value: string) => xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>|<${tag}/>`, 'g'), `<${tag}>${escapeXml(value)}</${tag}>`);
-const drop = (xml: string, tag: string) => xml.replace(new RegExp(`\\s*(<${tag}>[\\s\\S]*?</${tag}>|<${tag}/>)`, 'g'), '');
+const set = (xml: string, tag: string, value: string) =>
+  xml.replace(new RegExp(`<${tag}>[^<]*</${tag}>|<${tag}/>`, 'g'), `<${tag}>${escapeXml(value)}</${tag}>`);
+const drop = (xml: string, tag: string) =>
+  xml.replace(new RegExp(`\\s*(<${tag}>[\\s\\S]*?</${tag}>|<${tag}/>)`, 'g'), '');
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export interface OrderShape {
@@ -43,11 +48,40 @@ export interface ScOrder {
   shape: OrderShape;
 }
 
-export const order = (n: number, sku: string, shape: OrderShape = {}): ScOrder => ({ id: String(5_000_000 + n), number: String(300_000_000 + n), sku, shape });
+export const order = (n: number, sku: string, shape: OrderShape = {}): ScOrder => ({
+  id: String(5_000_000 + n),
+  number: String(300_000_000 + n),
+  sku,
+  shape,
+});
 
 /** Optional elements of an order and of an item, left out by a `bare` shape. */
-const OPTIONAL_ORDER = ['PaymentMethod', 'AddressBilling', 'AddressShipping', 'Remarks', 'DeliveryInfo', 'GiftOption', 'GiftMessage', 'VoucherCode', 'NationalRegistrationNumber', 'PromisedShippingTime', 'ExtraAttributes', 'InvoiceRequired'];
-const OPTIONAL_ITEM = ['ShopSku', 'ShippingType', 'ShipmentProvider', 'TrackingCode', 'ShippingAmount', 'Reason', 'Variation', 'WalletCredits', 'PackageId', 'ReturnStatus'];
+const OPTIONAL_ORDER = [
+  'PaymentMethod',
+  'AddressBilling',
+  'AddressShipping',
+  'Remarks',
+  'DeliveryInfo',
+  'GiftOption',
+  'GiftMessage',
+  'VoucherCode',
+  'NationalRegistrationNumber',
+  'PromisedShippingTime',
+  'ExtraAttributes',
+  'InvoiceRequired',
+];
+const OPTIONAL_ITEM = [
+  'ShopSku',
+  'ShippingType',
+  'ShipmentProvider',
+  'TrackingCode',
+  'ShippingAmount',
+  'Reason',
+  'Variation',
+  'WalletCredits',
+  'PackageId',
+  'ReturnStatus',
+];
 
 function orderXml(o: ScOrder, updated: string): string {
   let xml = orderTemplate;
@@ -58,7 +92,11 @@ function orderXml(o: ScOrder, updated: string): string {
   if (o.shape.hugePrice) xml = set(xml, 'Price', '99999999999999999999.99');
   if (o.shape.longest) xml = set(xml, 'CustomerFirstName', longest(255));
   if (o.shape.bare) for (const tag of OPTIONAL_ORDER) xml = drop(xml, tag);
-  if (o.shape.extras) xml = xml.replace('</Order>', '<XSkladUnknown><Deep>1</Deep></XSkladUnknown><Marketplace>extra</Marketplace></Order>');
+  if (o.shape.extras)
+    xml = xml.replace(
+      '</Order>',
+      '<XSkladUnknown><Deep>1</Deep></XSkladUnknown><Marketplace>extra</Marketplace></Order>',
+    );
   return xml;
 }
 
@@ -78,18 +116,30 @@ function itemsXmlOf(o: ScOrder): string {
 
 const envelope = (source: string, action: string, body: string, total?: number) => {
   const head = must(/<Head>[\s\S]*?<\/Head>/, source, 'the Head')[0];
-  const withAction = set(head, 'RequestAction', action).replace('</Head>', total === undefined ? '</Head>' : `<TotalCount>${total}</TotalCount></Head>`);
+  const withAction = set(head, 'RequestAction', action).replace(
+    '</Head>',
+    total === undefined ? '</Head>' : `<TotalCount>${total}</TotalCount></Head>`,
+  );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<SuccessResponse>${withAction}<Body>${body}</Body></SuccessResponse>`;
 };
 
 /** A GetOrders answer of these orders, with a TotalCount when given. */
 export const ordersAnswer = (orders: ScOrder[], total?: number): Answer => ({
-  body: envelope(ordersXml, 'GetOrders', orders.length ? `<Orders>${orders.map((o) => orderXml(o, '2026-01-01 10:00:00')).join('')}</Orders>` : '<Orders/>', total),
+  body: envelope(
+    ordersXml,
+    'GetOrders',
+    orders.length ? `<Orders>${orders.map((o) => orderXml(o, '2026-01-01 10:00:00')).join('')}</Orders>` : '<Orders/>',
+    total,
+  ),
 });
 
 /** GetMultipleOrderItems of these orders. */
 export const itemsAnswer = (orders: ScOrder[]): Answer => ({
-  body: envelope(itemsXml, 'GetMultipleOrderItems', orders.length ? `<Orders>${orders.map(itemsXmlOf).join('')}</Orders>` : '<Orders/>'),
+  body: envelope(
+    itemsXml,
+    'GetMultipleOrderItems',
+    orders.length ? `<Orders>${orders.map(itemsXmlOf).join('')}</Orders>` : '<Orders/>',
+  ),
 });
 
 /** The recorded ErrorResponse with this code and the digest's words, sent with `status` (§3: 200 on some instances). */

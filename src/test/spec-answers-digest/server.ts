@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** The shared specs folder (/work/shared/specs beside the project), or SKLAD_SPECS_DIR. */
-export const specsDir = process.env.SKLAD_SPECS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/specs');
+export const specsDir =
+  process.env.SKLAD_SPECS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/specs');
 
 /** A file of a service's spec folder, as text. */
 export const specFile = (...parts: string[]) => fs.readFileSync(path.join(specsDir, ...parts), 'utf8');
@@ -54,7 +55,14 @@ export async function serveAnswers(answer: (req: Received) => Answer | Promise<A
       } catch {
         json = undefined;
       }
-      const received: Received = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, text, json };
+      const received: Received = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        text,
+        json,
+      };
       requests.push(received);
       Promise.resolve()
         .then(() => answer(received))
@@ -62,7 +70,10 @@ export async function serveAnswers(answer: (req: Received) => Answer | Promise<A
           (a) => {
             const isText = typeof a.body === 'string';
             const payload = a.body === undefined ? '' : isText ? (a.body as string) : JSON.stringify(a.body);
-            res.writeHead(a.status ?? 200, { 'content-type': isText ? 'text/xml; charset=utf-8' : 'application/json', ...a.headers });
+            res.writeHead(a.status ?? 200, {
+              'content-type': isText ? 'text/xml; charset=utf-8' : 'application/json',
+              ...a.headers,
+            });
             res.end(payload);
           },
           (error: unknown) => {
@@ -77,7 +88,11 @@ export async function serveAnswers(answer: (req: Received) => Answer | Promise<A
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -103,14 +118,20 @@ export type Rng = ReturnType<typeof seeded>;
 /** A string of exactly `length` characters, some of them beyond ASCII (a maximum length is in characters). */
 export const longest = (length: number, seed = 1) => {
   const alphabet = 'AbЖя7-_ ';
-  return Array.from({ length }, (_, i) => alphabet[(i * 7 + seed) % alphabet.length]).join('').replace(/^ | $/g, 'x');
+  return Array.from({ length }, (_, i) => alphabet[(i * 7 + seed) % alphabet.length])
+    .join('')
+    .replace(/^ | $/g, 'x');
 };
 
 /** Fields no digest names, added to a record: a service may add fields at any time. */
-export const extra = (rng: Rng) => ({ [`x_unknown_${rng.int(1, 999)}`]: { nested: [1, 'two', null] }, zzExtraFlag: rng.chance(0.5) });
+export const extra = (rng: Rng) => ({
+  [`x_unknown_${rng.int(1, 999)}`]: { nested: [1, 'two', null] },
+  zzExtraFlag: rng.chance(0.5),
+});
 
 /**
  * The seeds each test runs its cases with: three by default (they cost ≈ 30 s of test time in
  * all on two cores, each file under 30 s at load 5); SKLAD_SPEC_SEEDS=1,2,3,4,5 runs more.
  */
-export const seedsToRun = () => (process.env.SKLAD_SPEC_SEEDS ?? '1,2,3').split(',').map(Number).filter(Number.isFinite);
+export const seedsToRun = () =>
+  (process.env.SKLAD_SPEC_SEEDS ?? '1,2,3').split(',').map(Number).filter(Number.isFinite);

@@ -26,16 +26,29 @@ interface Case {
   name: string;
   serve(rng: Rng): (req: Received) => Answer;
   maxRequests: number;
-  check(out: { run: RunRow; thrown: Error | null; listings: string[]; pushed: Received[]; accountStatus: string; pushErrors: string[] }): void;
+  check(out: {
+    run: RunRow;
+    thrown: Error | null;
+    listings: string[];
+    pushed: Received[];
+    accountStatus: string;
+    pushErrors: string[];
+  }): void;
 }
 
 /** A site of these products: the query pages them by offset (or ignores it), the inventory answers, the writes are taken. */
-function site(products: wix.WixProductDoc[], opts: { ignoreOffset?: boolean; write?: (req: Received) => Answer | null } = {}) {
+function site(
+  products: wix.WixProductDoc[],
+  opts: { ignoreOffset?: boolean; write?: (req: Received) => Answer | null } = {},
+) {
   return (req: Received): Answer => {
-    const query = (req.json as { query?: { paging?: { limit?: number; offset?: number }; filter?: string } } | undefined)?.query;
+    const query = (
+      req.json as { query?: { paging?: { limit?: number; offset?: number }; filter?: string } } | undefined
+    )?.query;
     const limit = query?.paging?.limit ?? 50;
     const offset = opts.ignoreOffset ? 0 : (query?.paging?.offset ?? 0);
-    if (req.path === '/stores/v1/products/query') return wix.productsPage(products.slice(offset, offset + limit), offset, products.length);
+    if (req.path === '/stores/v1/products/query')
+      return wix.productsPage(products.slice(offset, offset + limit), offset, products.length);
     if (req.path.endsWith('/v2/inventoryItems/query')) {
       const ids = new Set<string>(JSON.parse(query?.filter ?? '{}')?.productId?.$in ?? []);
       const found = products.filter((p) => ids.has(p.id));
@@ -45,7 +58,8 @@ function site(products: wix.WixProductDoc[], opts: { ignoreOffset?: boolean; wri
   };
 }
 
-const many = (rng: Rng, count: number, shape: wix.ProductShape = {}, prefix = SKU) => Array.from({ length: count }, (_, i) => wix.product(rng, i + 1, prefix, shape));
+const many = (rng: Rng, count: number, shape: wix.ProductShape = {}, prefix = SKU) =>
+  Array.from({ length: count }, (_, i) => wix.product(rng, i + 1, prefix, shape));
 const isWrite = (r: Received) => r.method === 'PATCH' || /\/(increment|decrement)$/.test(r.path);
 
 const cases: Case[] = [
@@ -67,7 +81,9 @@ const cases: Case[] = [
       expect(run).toMatchObject({ status: 'succeeded', pushed: 3 });
       expect(listings).toHaveLength(3);
       expect(pushed).toHaveLength(1);
-      expect((pushed[0].json as { incrementData: { incrementBy: number }[] }).incrementData.map((d) => d.incrementBy)).toEqual([STOCK, STOCK, STOCK]);
+      expect(
+        (pushed[0].json as { incrementData: { incrementBy: number }[] }).incrementData.map((d) => d.incrementBy),
+      ).toEqual([STOCK, STOCK, STOCK]);
     },
   },
   {
@@ -77,7 +93,9 @@ const cases: Case[] = [
     maxRequests: 2 + 2 * Math.ceil(wix.maxPage / 50),
     check: ({ run, listings }) => {
       expect(run.status).toBe('partial');
-      expect(run.problems.map((p) => p.message).join('\n')).toMatch(/products\/query answered a cursor it had given before/);
+      expect(run.problems.map((p) => p.message).join('\n')).toMatch(
+        /products\/query answered a cursor it had given before/,
+      );
       expect(listings).toHaveLength(wix.maxPage);
     },
   },
@@ -95,7 +113,8 @@ const cases: Case[] = [
   },
   {
     name: 'variants without their sku and stock (the product carries the SKU)',
-    serve: (rng) => site(many(rng, 3, { bare: true, quantity: 0 }).map((p) => ({ ...p, body: { ...p.body, sku: p.sku } }))),
+    serve: (rng) =>
+      site(many(rng, 3, { bare: true, quantity: 0 }).map((p) => ({ ...p, body: { ...p.body, sku: p.sku } }))),
     maxRequests: 4,
     check: ({ run, listings, pushed }) => {
       expect(run.status).toBe('succeeded');
@@ -164,7 +183,10 @@ const cases: Case[] = [
           expect(run.pushed).toBe(0);
           expect(run.failed).toBe(2);
           // Sent once (an increment is not idempotent): the error is the listing's, and it is pushed again later.
-          expect(pushErrors).toEqual([expect.stringContaining(`HTTP ${status}`), expect.stringContaining(`HTTP ${status}`)]);
+          expect(pushErrors).toEqual([
+            expect.stringContaining(`HTTP ${status}`),
+            expect.stringContaining(`HTTP ${status}`),
+          ]);
           // Items Wix did not take, whether it will refuse again or may take them later, end the run partial.
           expect(run.status).toBe('partial');
         },
@@ -189,18 +211,39 @@ describeEachDatabase('Wix stock sync against digest-shaped answers', (t) => {
         const rng = seeded(seed * 1000 + i);
         const server = await serveAnswers(c.serve(rng));
         try {
-          const account = await createAccount(hub.db, hub.masterKey!, {
-            channel: 'wix', name: `wix ${seed}/${i}`, baseUrl: server.url,
-            credentials: { apiKey: 'spec-api-key-0123456789', siteId: '7c6e8d47-6a2e-4c39-9d8b-2a6b1f3a9e10' }, settings: { requestsPerSecond: 200 },
-          }, 'test');
+          const account = await createAccount(
+            hub.db,
+            hub.masterKey!,
+            {
+              channel: 'wix',
+              name: `wix ${seed}/${i}`,
+              baseUrl: server.url,
+              credentials: { apiKey: 'spec-api-key-0123456789', siteId: '7c6e8d47-6a2e-4c39-9d8b-2a6b1f3a9e10' },
+              settings: { requestsPerSecond: 200 },
+            },
+            'test',
+          );
           const thrown = await settle(() => runConnectorJob(hub, account.id, 'stock-sync'));
           const run = await lastRun(hub, account.id);
           expectTruthfulRun(run, thrown);
-          const listings = (await rows<{ external_id: string }>(hub.db, sql`select external_id from listings where account_id = ${account.id}`)).map((r) => r.external_id);
+          const listings = (
+            await rows<{ external_id: string }>(
+              hub.db,
+              sql`select external_id from listings where account_id = ${account.id}`,
+            )
+          ).map((r) => r.external_id);
           const accountStatus = (await getAccount(hub.db, account.id)).status;
-          expect(server.requests.length, server.requests.map((r) => `${r.method} ${r.path} ${r.text.slice(0, 200)}`).join('\n')).toBeLessThanOrEqual(c.maxRequests);
-          const pushErrors = (await rows<{ last_push_error: string }>(hub.db, sql`
-            select last_push_error from listings where account_id = ${account.id} and last_push_error is not null`)).map((r) => r.last_push_error);
+          expect(
+            server.requests.length,
+            server.requests.map((r) => `${r.method} ${r.path} ${r.text.slice(0, 200)}`).join('\n'),
+          ).toBeLessThanOrEqual(c.maxRequests);
+          const pushErrors = (
+            await rows<{ last_push_error: string }>(
+              hub.db,
+              sql`
+            select last_push_error from listings where account_id = ${account.id} and last_push_error is not null`,
+            )
+          ).map((r) => r.last_push_error);
           c.check({ run: run!, thrown, listings, pushed: server.requests.filter(isWrite), accountStatus, pushErrors });
         } finally {
           await server.close();

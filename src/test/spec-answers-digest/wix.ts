@@ -15,7 +15,9 @@ export const DEFAULT_VARIANT = must(/single\s+variant id `([0-9-]{36})`/, sectio
 /** §3: the most a Stores query page holds. */
 export const maxPage = Number(must(/cap at (\d+) items per query/, section(doc, 3), 'the page cap')[1]);
 /** §6: every status the digest names, with what it means; 5xx stands for 500. */
-export const errorStatuses = [...section(doc, 6).matchAll(/\b([45]\d\d|5xx)\b/g)].map((m) => (m[1] === '5xx' ? 500 : Number(m[1])));
+export const errorStatuses = [...section(doc, 6).matchAll(/\b([45]\d\d|5xx)\b/g)].map((m) =>
+  m[1] === '5xx' ? 500 : Number(m[1]),
+);
 
 export interface ProductShape {
   bare?: boolean;
@@ -33,7 +35,8 @@ export interface WixProductDoc {
   inventory: Record<string, unknown>;
 }
 
-const uuid = (n: number, salt: number) => `${String(salt).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const uuid = (n: number, salt: number) =>
+  `${String(salt).padStart(8, '0')}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /** A product of `POST /stores/v1/products/query` with `includeVariants`, and its inventory item; SKU `${prefix}${n}`. */
 export function product(rng: Rng, n: number, prefix: string, shape: ProductShape = {}): WixProductDoc {
@@ -78,14 +81,34 @@ export const productsPage = (products: WixProductDoc[], offset: number, total: n
 });
 
 export const inventoryPage = (products: WixProductDoc[], offset: number, total: number): Answer => ({
-  body: { inventoryItems: products.map((p) => p.inventory), metadata: { items: products.length, offset }, totalResults: total },
+  body: {
+    inventoryItems: products.map((p) => p.inventory),
+    metadata: { items: products.length, offset },
+    totalResults: total,
+  },
 });
 
 /** §6: a business rejection (and the statuses that carry one), or an input one for 400. */
 export function error(status: number): Answer {
   if (status === 400) {
-    return { status, body: { message: 'invalid request', details: { validationError: { fieldViolations: [{ field: 'query.paging.limit', description: 'must be at most 100', violatedRule: 'MAX' }] } } } };
+    return {
+      status,
+      body: {
+        message: 'invalid request',
+        details: {
+          validationError: {
+            fieldViolations: [{ field: 'query.paging.limit', description: 'must be at most 100', violatedRule: 'MAX' }],
+          },
+        },
+      },
+    };
   }
   const code = status === 428 ? 'INSUFFICIENT_INVENTORY' : status === 409 ? 'ENTITY_ALREADY_EXISTS' : `HTTP_${status}`;
-  return { status, body: { message: `Wix said ${status}`, details: { applicationError: { code, description: `Wix refused it (${status})`, data: {} } } } };
+  return {
+    status,
+    body: {
+      message: `Wix said ${status}`,
+      details: { applicationError: { code, description: `Wix refused it (${status})`, data: {} } },
+    },
+  };
 }

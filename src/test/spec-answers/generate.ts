@@ -10,7 +10,16 @@ import type { Spec } from '../openapi-contract.ts';
  * failing seed answers the same again.
  */
 
-export const variants = ['examples', 'empty', 'sparse', 'extra', 'large', 'maxLength', 'duplicates', 'fullPages'] as const;
+export const variants = [
+  'examples',
+  'empty',
+  'sparse',
+  'extra',
+  'large',
+  'maxLength',
+  'duplicates',
+  'fullPages',
+] as const;
 export type Variant = (typeof variants)[number];
 
 export interface GenerateOptions {
@@ -40,7 +49,10 @@ export function seededRandom(seed: number): () => number {
 export function resolve(spec: Spec, node: any): any {
   let current = node;
   for (let i = 0; current?.$ref && i < 20; i++) {
-    const parts = String(current.$ref).replace(/^#\//, '').split('/').map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = String(current.$ref)
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
     current = parts.reduce((acc: any, p) => acc?.[p], spec.doc);
   }
   return current ?? {};
@@ -49,13 +61,29 @@ export function resolve(spec: Spec, node: any): any {
 /** allOf members merged into one object schema (properties and required joined). */
 function merged(spec: Spec, schema: any): any {
   if (!Array.isArray(schema.allOf)) return schema;
-  const out: any = { ...schema, allOf: undefined, properties: { ...(schema.properties ?? {}) }, required: [...(schema.required ?? [])] };
+  const out: any = {
+    ...schema,
+    allOf: undefined,
+    properties: { ...(schema.properties ?? {}) },
+    required: [...(schema.required ?? [])],
+  };
   for (const member of schema.allOf) {
     const m = merged(spec, resolve(spec, member));
     Object.assign(out.properties, m.properties ?? {});
     out.required.push(...(m.required ?? []));
     out.type ??= m.type;
-    for (const key of ['items', 'enum', 'format', 'maxLength', 'minLength', 'minimum', 'maximum', 'example', 'additionalProperties']) out[key] ??= m[key];
+    for (const key of [
+      'items',
+      'enum',
+      'format',
+      'maxLength',
+      'minLength',
+      'minimum',
+      'maximum',
+      'example',
+      'additionalProperties',
+    ])
+      out[key] ??= m[key];
   }
   return out;
 }
@@ -71,13 +99,21 @@ const typeOf = (schema: any): string | undefined => {
 };
 
 const pick = <T>(rng: () => number, list: readonly T[]): T => list[Math.floor(rng() * list.length) % list.length];
-const hex = (rng: () => number, n: number) => Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join('');
+const hex = (rng: () => number, n: number) =>
+  Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join('');
 
 /** A field whose values name things (ids, numbers, cursors): made unique from the counter, so pages and items differ. */
-const naming = (name: string) => /(^|_)(id|ids|number|cursor|rid|srid|sku|code|article)$|[a-z](Id|ID|Number|Code)$/.test(name);
+const naming = (name: string) =>
+  /(^|_)(id|ids|number|cursor|rid|srid|sku|code|article)$|[a-z](Id|ID|Number|Code)$/.test(name);
 
 function stringFor(schema: any, o: GenerateOptions, name: string): string {
-  if (Array.isArray(schema.enum) && schema.enum.length) return String(pick(o.rng, schema.enum.filter((e: unknown) => e !== null)) ?? schema.enum[0]);
+  if (Array.isArray(schema.enum) && schema.enum.length)
+    return String(
+      pick(
+        o.rng,
+        schema.enum.filter((e: unknown) => e !== null),
+      ) ?? schema.enum[0],
+    );
   const n = ++o.counter.n;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : undefined;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
@@ -102,7 +138,8 @@ function stringFor(schema: any, o: GenerateOptions, name: string): string {
   let value: string;
   const example = typeof schema.example === 'string' ? schema.example : undefined;
   if (o.variant === 'examples' && example !== undefined) value = example;
-  else if (naming(name)) value = example !== undefined && !/\s/.test(example) && example.length < 40 ? `${example}${n}` : `v${n}`;
+  else if (naming(name))
+    value = example !== undefined && !/\s/.test(example) && example.length < 40 ? `${example}${n}` : `v${n}`;
   // Prices as decimal strings, currency codes, statuses: the service's own example, or one of their kind.
   else if (example !== undefined) value = example;
   else if (/currency/i.test(name)) value = 'RUB';
@@ -115,9 +152,25 @@ function stringFor(schema: any, o: GenerateOptions, name: string): string {
 }
 
 function numberFor(schema: any, integer: boolean, o: GenerateOptions, name: string): number {
-  if (Array.isArray(schema.enum) && schema.enum.length) return Number(pick(o.rng, schema.enum.filter((e: unknown) => e !== null)) ?? schema.enum[0]);
-  const min = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : undefined;
-  const max = typeof schema.maximum === 'number' ? schema.maximum : typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum - 1 : undefined;
+  if (Array.isArray(schema.enum) && schema.enum.length)
+    return Number(
+      pick(
+        o.rng,
+        schema.enum.filter((e: unknown) => e !== null),
+      ) ?? schema.enum[0],
+    );
+  const min =
+    typeof schema.minimum === 'number'
+      ? schema.minimum
+      : typeof schema.exclusiveMinimum === 'number'
+        ? schema.exclusiveMinimum + 1
+        : undefined;
+  const max =
+    typeof schema.maximum === 'number'
+      ? schema.maximum
+      : typeof schema.exclusiveMaximum === 'number'
+        ? schema.exclusiveMaximum - 1
+        : undefined;
   if (o.variant === 'large') {
     const top = max ?? (schema.format === 'int32' ? 2_147_483_647 : integer ? Number.MAX_SAFE_INTEGER : 1e12 + 0.25);
     return integer ? Math.floor(top) : top;
@@ -136,14 +189,27 @@ function numberFor(schema: any, integer: boolean, o: GenerateOptions, name: stri
 export function generate(spec: Spec, node: any, o: GenerateOptions, depth = 0, name = ''): unknown {
   let schema = merged(spec, resolve(spec, node));
   if (Array.isArray(schema.anyOf) || Array.isArray(schema.oneOf)) {
-    const options = (schema.anyOf ?? schema.oneOf).map((s: any) => resolve(spec, s)).filter((s: any) => s.type !== 'null');
+    const options = (schema.anyOf ?? schema.oneOf)
+      .map((s: any) => resolve(spec, s))
+      .filter((s: any) => s.type !== 'null');
     if (!options.length) return null;
     const { anyOf: _a, oneOf: _o, ...rest } = schema;
     schema = merged(spec, { ...rest, ...(o.variant === 'examples' ? options[0] : pick(o.rng, options)) });
   }
   if ('const' in schema) return schema.const;
   const type = typeOf(schema);
-  if (depth > 7) return type === 'array' ? [] : type === 'object' ? {} : type === 'string' ? 'deep' : type === 'boolean' ? false : type ? 0 : null;
+  if (depth > 7)
+    return type === 'array'
+      ? []
+      : type === 'object'
+        ? {}
+        : type === 'string'
+          ? 'deep'
+          : type === 'boolean'
+            ? false
+            : type
+              ? 0
+              : null;
   switch (type) {
     case 'object':
       return objectFor(spec, schema, o, depth);
@@ -155,13 +221,17 @@ export function generate(spec: Spec, node: any, o: GenerateOptions, depth = 0, n
       else if (o.variant === 'fullPages' && !o.pageFilled) {
         o.pageFilled = true;
         count = o.pageItems ?? 3;
-      }
-      else count = 1 + Math.floor(o.rng() * 3);
+      } else count = 1 + Math.floor(o.rng() * 3);
       count = Math.max(min, Math.min(max, count));
       if (o.variant === 'duplicates' && count > 0) {
         // Each item twice: the same ids in one answer.
-        const first = Array.from({ length: Math.max(1, Math.ceil(count / 2)) }, () => generate(spec, schema.items ?? {}, o, depth + 1, name));
-        return [...first, ...first.map((x) => structuredClone(x))].slice(0, Math.max(count, Math.min(max, first.length * 2)));
+        const first = Array.from({ length: Math.max(1, Math.ceil(count / 2)) }, () =>
+          generate(spec, schema.items ?? {}, o, depth + 1, name),
+        );
+        return [...first, ...first.map((x) => structuredClone(x))].slice(
+          0,
+          Math.max(count, Math.min(max, first.length * 2)),
+        );
       }
       return Array.from({ length: count }, () => generate(spec, schema.items ?? {}, o, depth + 1, name));
     }
@@ -191,7 +261,8 @@ function objectFor(spec: Spec, schema: any, o: GenerateOptions, depth: number): 
   }
   if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && !schema.properties) {
     const keys = o.variant === 'empty' ? 0 : 1 + Math.floor(o.rng() * 2);
-    for (let i = 0; i < keys; i++) out[`key${++o.counter.n}`] = generate(spec, schema.additionalProperties, o, depth + 1);
+    for (let i = 0; i < keys; i++)
+      out[`key${++o.counter.n}`] = generate(spec, schema.additionalProperties, o, depth + 1);
   }
   if (o.variant === 'extra') {
     out[`x_unknown_${o.counter.n++}`] = 'a field the spec does not name';

@@ -19,7 +19,11 @@ import type { Served, SpecServer } from './server.ts';
 export const TEST_PAGE_CAP = 3;
 
 export function specAnswersHub(database: Database): Hub {
-  const config = loadConfig({ SKLAD_DATA_DIR: '/tmp/sklad-test', LOG_LEVEL: 'silent', SKLAD_PAGE_CAP: String(TEST_PAGE_CAP) } as NodeJS.ProcessEnv);
+  const config = loadConfig({
+    SKLAD_DATA_DIR: '/tmp/sklad-test',
+    LOG_LEVEL: 'silent',
+    SKLAD_PAGE_CAP: String(TEST_PAGE_CAP),
+  } as NodeJS.ProcessEnv);
   return testHub(database, { config });
 }
 
@@ -34,7 +38,11 @@ export interface RunRow {
 }
 
 /** Runs `work` (which opens its own sync run) and answers the run it recorded and what it threw. */
-async function recorded(hub: Hub, accountId: number, work: () => Promise<unknown>): Promise<{ run: RunRow; thrown: unknown }> {
+async function recorded(
+  hub: Hub,
+  accountId: number,
+  work: () => Promise<unknown>,
+): Promise<{ run: RunRow; thrown: unknown }> {
   const [{ last }] = await rows<{ last: number }>(hub.db, sql`select coalesce(max(id), 0)::int as last from sync_runs`);
   let thrown: unknown = null;
   try {
@@ -42,9 +50,12 @@ async function recorded(hub: Hub, accountId: number, work: () => Promise<unknown
   } catch (error) {
     thrown = error;
   }
-  const [run] = await rows<RunRow>(hub.db, sql`
+  const [run] = await rows<RunRow>(
+    hub.db,
+    sql`
     select id, type, status, error, problems, paging, duplicates from sync_runs
-     where account_id = ${accountId} and id > ${last} order by id desc limit 1`);
+     where account_id = ${accountId} and id > ${last} order by id desc limit 1`,
+  );
   expect(run, 'the work opened a sync run').toBeDefined();
   return { run, thrown };
 }
@@ -57,7 +68,8 @@ export async function recordedOn(hub: Hub, server: SpecServer, accountId: number
 }
 
 /** Core's full sync of an account (listings, match, push) in a sync run of its own. */
-export const fullSync = (hub: Hub, accountId: number) => withSyncRun(hub, { type: 'channels.sync', accountId }, (run) => syncAccount(hub, accountId, { run }));
+export const fullSync = (hub: Hub, accountId: number) =>
+  withSyncRun(hub, { type: 'channels.sync', accountId }, (run) => syncAccount(hub, accountId, { run }));
 
 const said = (run: RunRow) => [run.error ?? '', ...run.problems.map((p) => p.message)].join(' | ');
 
@@ -84,19 +96,27 @@ export function expectTruthful(
   } else if (run.status === 'failed') {
     throw new Error(`${label}: failed without throwing`);
   }
-  if (run.status !== 'succeeded') expect(said(run).trim(), `${label}: a run that did not succeed says why`).not.toBe('');
+  if (run.status !== 'succeeded')
+    expect(said(run).trim(), `${label}: a run that did not succeed says why`).not.toBe('');
   // The errors this run met (its own calls when the test kept them apart), not another run's.
   const failedAnswers = servedErrors(outcome.calls ?? server.log, options.answers ?? []);
   if (failedAnswers.length) {
-    expect(run.status, `${label}: after ${failedAnswers[0].method} ${failedAnswers[0].path} answered ${failedAnswers[0].status}`).not.toBe('succeeded');
+    expect(
+      run.status,
+      `${label}: after ${failedAnswers[0].method} ${failedAnswers[0].path} answered ${failedAnswers[0].status}`,
+    ).not.toBe('succeeded');
   }
-  expect(String(thrown ?? ''), label).not.toMatch(/Cannot read prop|is not a function|undefined is not|Invalid time value/);
+  expect(String(thrown ?? ''), label).not.toMatch(
+    /Cannot read prop|is not a function|undefined is not|Invalid time value/,
+  );
   expect(said(run), label).not.toMatch(/Cannot read prop|is not a function|undefined is not|Invalid time value/);
 }
 
 /** Error answers the connector does not take as answers. */
 export function servedErrors(log: Served[], answers: [RegExp, number][]): Served[] {
-  return log.filter((c) => c.status >= 400 && !answers.some(([t, s]) => s === c.status && t.test(c.template ?? c.path)));
+  return log.filter(
+    (c) => c.status >= 400 && !answers.some(([t, s]) => s === c.status && t.test(c.template ?? c.path)),
+  );
 }
 
 /** A page-cap or repeated-cursor stop is a problem of the run that names the call. */

@@ -104,8 +104,20 @@ export async function startSpecServer(options: SpecServerOptions): Promise<SpecS
           break;
         }
       }
-      const call: Served = { method, path: url.pathname, template: found?.template ?? null, query, body, status: 404, answer: undefined };
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ratelimit-remaining': '100', 'x-ratelimit-reset': '0' };
+      const call: Served = {
+        method,
+        path: url.pathname,
+        template: found?.template ?? null,
+        query,
+        body,
+        status: 404,
+        answer: undefined,
+      };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining': '100',
+        'x-ratelimit-reset': '0',
+      };
       const elsewhere = !found || !spec ? options.outside?.(call) : undefined;
       if (elsewhere) {
         call.status = elsewhere.status;
@@ -114,7 +126,12 @@ export async function startSpecServer(options: SpecServerOptions): Promise<SpecS
         call.answer = { message: `no operation ${method} ${url.pathname} in the specs` };
       } else {
         const responses = found.operation.responses ?? {};
-        const o: GenerateOptions & { errorBody?: boolean } = { variant: options.variant, rng, counter, pageItems: Math.min(limitOf(query, body) ?? options.pageItems ?? 3, options.maxPageItems ?? 1_000) };
+        const o: GenerateOptions & { errorBody?: boolean } = {
+          variant: options.variant,
+          rng,
+          counter,
+          pageItems: Math.min(limitOf(query, body) ?? options.pageItems ?? 3, options.maxPageItems ?? 1_000),
+        };
         const error = options.errorStatus;
         const errorKey = error !== undefined && responses[String(error)] ? String(error) : null;
         if (errorKey) {
@@ -123,12 +140,23 @@ export async function startSpecServer(options: SpecServerOptions): Promise<SpecS
           call.answer = documentedBody(spec, responses[errorKey], { ...o, variant: 'examples' });
           if (call.status === 429) Object.assign(headers, { 'retry-after': '0', 'x-ratelimit-retry': '0' });
         } else {
-          const ok = ['200', '201', '202', '204', '208'].find((k) => responses[k]) ?? Object.keys(responses).find((k) => /^2/.test(k)) ?? '200';
+          const ok =
+            ['200', '201', '202', '204', '208'].find((k) => responses[k]) ??
+            Object.keys(responses).find((k) => /^2/.test(k)) ??
+            '200';
           call.status = Number(ok);
           call.answer = responses[ok] ? documentedBody(spec, responses[ok], o) : undefined;
-          if (options.shape && call.answer !== undefined) call.answer = options.shape(call, call.answer, rng) ?? call.answer;
+          if (options.shape && call.answer !== undefined)
+            call.answer = options.shape(call, call.answer, rng) ?? call.answer;
         }
-        for (const p of checkExchange(spec, { method, path: url.pathname, query, headers: req.headers as Record<string, string>, body, status: call.status })) {
+        for (const p of checkExchange(spec, {
+          method,
+          path: url.pathname,
+          query,
+          headers: req.headers as Record<string, string>,
+          body,
+          status: call.status,
+        })) {
           requestProblems.push(p);
         }
       }
@@ -144,10 +172,11 @@ export async function startSpecServer(options: SpecServerOptions): Promise<SpecS
     url: `http://127.0.0.1:${port}`,
     log,
     requestProblems,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -158,7 +187,8 @@ export function documentedErrors(specs: Spec[], calls: Served[]): number[] {
     for (const s of specs) {
       const found = findOperation(s, c.method, c.path);
       if (!found) continue;
-      for (const key of Object.keys(found.operation.responses ?? {})) if (/^[45]\d\d$/.test(key)) statuses.add(Number(key));
+      for (const key of Object.keys(found.operation.responses ?? {}))
+        if (/^[45]\d\d$/.test(key)) statuses.add(Number(key));
       break;
     }
   }

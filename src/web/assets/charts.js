@@ -8,7 +8,18 @@
   var Chart = window.Chart;
   var locale = data.locale || 'en-GB';
   // Calm colours that stay apart on a white card; a channel keeps its colour in both order charts.
-  var palette = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#db2777', '#65a30d', '#475569', '#ca8a04'];
+  var palette = [
+    '#2563eb',
+    '#16a34a',
+    '#d97706',
+    '#9333ea',
+    '#dc2626',
+    '#0891b2',
+    '#db2777',
+    '#65a30d',
+    '#475569',
+    '#ca8a04',
+  ];
 
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = '#475569';
@@ -19,7 +30,12 @@
   function moneyFormat(currency, compact) {
     var full = new Intl.NumberFormat(locale, { style: 'currency', currency: currency });
     var digits = full.resolvedOptions().maximumFractionDigits || 0;
-    var short = new Intl.NumberFormat(locale, { style: 'currency', currency: currency, notation: 'compact', maximumFractionDigits: 1 });
+    var short = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency: currency,
+      notation: 'compact',
+      maximumFractionDigits: 1,
+    });
     return function (minor, asTick) {
       var major = Number(minor) / Math.pow(10, digits);
       return (compact && asTick ? short : full).format(major);
@@ -32,7 +48,14 @@
 
   function coloured(series, stacked) {
     return series.map(function (s) {
-      return { label: s.label, data: s.data, backgroundColor: palette[s.colour % palette.length], borderWidth: 0, maxBarThickness: 64, stack: stacked ? 'all' : undefined };
+      return {
+        label: s.label,
+        data: s.data,
+        backgroundColor: palette[s.colour % palette.length],
+        borderWidth: 0,
+        maxBarThickness: 64,
+        stack: stacked ? 'all' : undefined,
+      };
     });
   }
 
@@ -54,7 +77,19 @@
       type: 'bar',
       data: { labels: data.orders.labels, datasets: coloured(data.orders.series, true) },
       options: base({
-        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0, callback: function (v) { return numbers.format(v); } } } },
+        scales: {
+          x: { stacked: true },
+          y: {
+            stacked: true,
+            beginAtZero: true,
+            ticks: {
+              precision: 0,
+              callback: function (v) {
+                return numbers.format(v);
+              },
+            },
+          },
+        },
       }),
     });
   }
@@ -74,11 +109,25 @@
       options: base({
         plugins: {
           legend: { display: horizontalLegend, position: 'bottom', labels: { boxWidth: 12 } },
-          tooltip: { callbacks: { label: function (ctx) { return (ctx.dataset.label ? ctx.dataset.label + ': ' : '') + money(ctx.raw, false); } } },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                return (ctx.dataset.label ? ctx.dataset.label + ': ' : '') + money(ctx.raw, false);
+              },
+            },
+          },
         },
         scales: {
           x: { stacked: stacked },
-          y: { stacked: stacked, beginAtZero: true, ticks: { callback: function (v) { return money(v, true); } } },
+          y: {
+            stacked: stacked,
+            beginAtZero: true,
+            ticks: {
+              callback: function (v) {
+                return money(v, true);
+              },
+            },
+          },
         },
       }),
     });
@@ -98,19 +147,37 @@
     var days = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
     new Chart(canvas, {
       type: 'bar',
-      data: { labels: cover.labels, datasets: [{ label: cover.unit, data: cover.data, backgroundColor: '#d97706', borderWidth: 0, maxBarThickness: 28 }] },
+      data: {
+        labels: cover.labels,
+        datasets: [
+          { label: cover.unit, data: cover.data, backgroundColor: '#d97706', borderWidth: 0, maxBarThickness: 28 },
+        ],
+      },
       options: base({
         indexAxis: 'y',
         plugins: {
           legend: { display: false },
           tooltip: {
             callbacks: {
-              title: function (items) { return items.length ? cover.labels[items[0].dataIndex] + ' · ' + cover.names[items[0].dataIndex] : ''; },
-              label: function (ctx) { return days.format(ctx.raw) + ' ' + cover.unit; },
+              title: function (items) {
+                return items.length ? cover.labels[items[0].dataIndex] + ' · ' + cover.names[items[0].dataIndex] : '';
+              },
+              label: function (ctx) {
+                return days.format(ctx.raw) + ' ' + cover.unit;
+              },
             },
           },
         },
-        scales: { x: { beginAtZero: true, ticks: { callback: function (v) { return days.format(v); } } } },
+        scales: {
+          x: {
+            beginAtZero: true,
+            ticks: {
+              callback: function (v) {
+                return days.format(v);
+              },
+            },
+          },
+        },
       }),
     });
   }

@@ -57,7 +57,13 @@
         var state = box.dataset.state;
         var done = Number(progress.done || 0);
         var total = Number(progress.total || 0);
-        var percent = ENDED[state] ? 100 : total > 0 ? Math.min(99, Math.round((done / total) * 100)) : state === 'running' ? 30 : 5;
+        var percent = ENDED[state]
+          ? 100
+          : total > 0
+            ? Math.min(99, Math.round((done / total) * 100))
+            : state === 'running'
+              ? 30
+              : 5;
         if (bar) bar.style.width = percent + '%';
         var detail = progress.message ? ' · ' + progress.message : total > 0 ? ' · ' + done + ' / ' + total : '';
         if (text) text.textContent = label(state) + detail + (error && state !== 'succeeded' ? ' · ' + error : '');
@@ -188,9 +194,10 @@
   // htmx swaps nothing when a request fails; the place that sent it says what happened instead.
   function showProblem(elt, text) {
     var anchor = (elt && elt.closest && elt.closest('form, tr')) || elt || document.body;
-    var box = anchor.parentNode && anchor.nextElementSibling && anchor.nextElementSibling.hasAttribute('data-request-problem')
-      ? anchor.nextElementSibling
-      : null;
+    var box =
+      anchor.parentNode && anchor.nextElementSibling && anchor.nextElementSibling.hasAttribute('data-request-problem')
+        ? anchor.nextElementSibling
+        : null;
     if (!box) {
       box = document.createElement(anchor.tagName === 'TR' ? 'tr' : 'div');
       box.setAttribute('data-request-problem', '');
@@ -216,7 +223,10 @@
   });
   document.addEventListener('htmx:responseError', function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : '';
-    showProblem(event.detail.elt, (document.body.dataset.serverFailed || 'Error ({status})').replace('{status}', status));
+    showProblem(
+      event.detail.elt,
+      (document.body.dataset.serverFailed || 'Error ({status})').replace('{status}', status),
+    );
   });
   document.addEventListener('htmx:sendError', function (event) {
     showProblem(event.detail.elt, document.body.dataset.loadFailed || 'No answer');

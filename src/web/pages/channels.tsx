@@ -1,12 +1,24 @@
 import { Hono } from 'hono';
 import { sql } from 'drizzle-orm';
 import { roleAtLeast } from '../../access/api-keys.ts';
-import { getAccount, listAccounts, requireMasterKey, updateAccount, type AccountView } from '../../channels/core/accounts.ts';
+import {
+  getAccount,
+  listAccounts,
+  requireMasterKey,
+  updateAccount,
+  type AccountView,
+} from '../../channels/core/accounts.ts';
 import { checkCredentials, connectAccount, credentialsRejected } from '../../channels/core/connect.ts';
 import { setSchedulesEnabled } from '../../channels/core/context.ts';
 import { enqueueAccountJob } from '../../channels/core/jobs.ts';
 import { countByState, listListings, matchStates, type MatchState } from '../../channels/core/listings.ts';
-import { channelModules, moduleFor, requireModule, type ChannelModule, type CredentialField } from '../../channels/core/module.ts';
+import {
+  channelModules,
+  moduleFor,
+  requireModule,
+  type ChannelModule,
+  type CredentialField,
+} from '../../channels/core/module.ts';
 import { credentialKey, labelIn } from '../../channels/core/words.ts';
 import { rows } from '../../db/database.ts';
 import { listScheduleTargets, type ScheduleTarget } from '../../engine/schedules.ts';
@@ -16,7 +28,23 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { errorPage, renderFragment, renderPage } from '../layout.tsx';
 import { localize, zodFieldErrors } from '../messages.ts';
-import { Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, intParam, key, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
+import {
+  Badge,
+  channelName,
+  Empty,
+  Field,
+  type FieldErrors,
+  formatDateTime,
+  intParam,
+  key,
+  Notice,
+  num,
+  offsetParam,
+  Pager,
+  Select,
+  Table,
+  toneOf,
+} from '../ui.tsx';
 import { wordsOr } from '../i18n.ts';
 
 const PAGE_SIZE = 50;
@@ -44,14 +72,22 @@ export function channelRoutes(hub: Hub) {
     const v = viewOf(c);
     const accounts = await listAccounts(hub.db);
     const runs = await lastRuns(hub);
-    return renderPage(c, v.t('channels.title'), <Accounts v={v} accounts={accounts} runs={runs} added={c.req.query('added') === '1'} />);
+    return renderPage(
+      c,
+      v.t('channels.title'),
+      <Accounts v={v} accounts={accounts} runs={runs} added={c.req.query('added') === '1'} />,
+    );
   });
 
   app.get('/channels/new', async (c) => {
     const v = viewOf(c);
     if (!isAdmin(c)) return errorPage(c, 403, v.t('error.forbidden'));
     const channel = (moduleFor(c.req.query('channel') ?? '') ?? channelModules()[0]).connector.channel;
-    return renderPage(c, v.t('channels.add'), <NewAccount v={v} form={{ channel, name: '', base_url: '', credentials: {} }} errors={{}} />);
+    return renderPage(
+      c,
+      v.t('channels.add'),
+      <NewAccount v={v} form={{ channel, name: '', base_url: '', credentials: {} }} errors={{}} />,
+    );
   });
 
   // The channel select swaps in the chosen channel's fields (htmx sends only the select's value, never what was typed).
@@ -71,13 +107,30 @@ export function channelRoutes(hub: Hub) {
     const draw = (form: AccountForm, errors: FieldErrors, notice?: string) =>
       renderPage(c, v.t('channels.add'), <NewAccount v={v} form={form} errors={errors} notice={notice} />);
     if (!module) {
-      return draw({ channel: channelModules()[0].connector.channel, name: text('name'), base_url: text('base_url'), credentials: {} }, { channel: v.t('common.required') });
+      return draw(
+        {
+          channel: channelModules()[0].connector.channel,
+          name: text('name'),
+          base_url: text('base_url'),
+          credentials: {},
+        },
+        { channel: v.t('common.required') },
+      );
     }
     const typed = typedCredentials(module, text);
-    const form: AccountForm = { channel: module.connector.channel, name: text('name'), base_url: text('base_url'), credentials: shownAgain(module, typed) };
+    const form: AccountForm = {
+      channel: module.connector.channel,
+      name: text('name'),
+      base_url: text('base_url'),
+      credentials: shownAgain(module, typed),
+    };
     // Without scripts the page still showed the fields of the channel chosen before: it shows this one's now.
-    if (text('fields_for') !== form.channel) return draw(form, {}, v.t('channels.fieldsChanged', { channel: module.connector.title }));
-    const errors: FieldErrors = { ...(form.name ? {} : { name: v.t('common.required') }), ...credentialErrors(v, module, typed) };
+    if (text('fields_for') !== form.channel)
+      return draw(form, {}, v.t('channels.fieldsChanged', { channel: module.connector.title }));
+    const errors: FieldErrors = {
+      ...(form.name ? {} : { name: v.t('common.required') }),
+      ...credentialErrors(v, module, typed),
+    };
     if (Object.keys(errors).length > 0) return draw(form, errors);
     try {
       const input = { channel: form.channel, name: form.name, baseUrl: form.base_url || null, credentials: typed };
@@ -90,10 +143,17 @@ export function channelRoutes(hub: Hub) {
   });
 
   /** The account's page; `typed` is what the new-key form draws again after a problem. */
-  const showAccount = async (c: WebContext, id: number, errors: FieldErrors = {}, typed: Record<string, string> = {}) => {
+  const showAccount = async (
+    c: WebContext,
+    id: number,
+    errors: FieldErrors = {},
+    typed: Record<string, string> = {},
+  ) => {
     const v = viewOf(c);
     const account = await getAccount(hub.db, id);
-    const state = matchStates.includes(c.req.query('state') as MatchState) ? (c.req.query('state') as MatchState) : undefined;
+    const state = matchStates.includes(c.req.query('state') as MatchState)
+      ? (c.req.query('state') as MatchState)
+      : undefined;
     const offset = offsetParam(c.req.query('offset'));
     const [counts, listings, runs, schedules] = await Promise.all([
       countByState(hub.db, id),
@@ -101,12 +161,29 @@ export function channelRoutes(hub: Hub) {
       lastRuns(hub),
       listScheduleTargets(hub.db),
     ]);
-    const flash = c.req.query('added') === '1' ? v.t('channels.added') : c.req.query('key') === '1' ? v.t('channels.keySaved') : undefined;
+    const flash =
+      c.req.query('added') === '1'
+        ? v.t('channels.added')
+        : c.req.query('key') === '1'
+          ? v.t('channels.keySaved')
+          : undefined;
     return renderPage(
       c,
       account.name,
-      <AccountPage v={v} account={account} module={moduleFor(account.channel)} counts={counts} listings={listings} state={state} offset={offset}
-        lastRun={runs.get(id)} schedules={schedules.filter((s) => s.accountId === id)} flash={flash} errors={errors} typed={typed} />,
+      <AccountPage
+        v={v}
+        account={account}
+        module={moduleFor(account.channel)}
+        counts={counts}
+        listings={listings}
+        state={state}
+        offset={offset}
+        lastRun={runs.get(id)}
+        schedules={schedules.filter((s) => s.accountId === id)}
+        flash={flash}
+        errors={errors}
+        typed={typed}
+      />,
     );
   };
 
@@ -125,14 +202,17 @@ export function channelRoutes(hub: Hub) {
     if (Object.keys(errors).length > 0) return again(errors);
     const actor = c.get('actor').name;
     try {
-      await hub.db.transaction((tx) => updateAccount(tx, requireMasterKey(hub.masterKey), id, { credentials: typed }, actor));
+      await hub.db.transaction((tx) =>
+        updateAccount(tx, requireMasterKey(hub.masterKey), id, { credentials: typed }, actor),
+      );
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return again({ [errorField(error)]: localize(v.lang, error) });
     }
     const problem = await checkNewKey(hub, v, id, actor);
     // New keys made a needs_reauth account active (updateAccount): unless the service refused them too, its schedules run again, as after the API's PATCH.
-    if (before.status === 'needs_reauth' && (await getAccount(hub.db, id)).status === 'active') await setSchedulesEnabled(hub, id, true);
+    if (before.status === 'needs_reauth' && (await getAccount(hub.db, id)).status === 'active')
+      await setSchedulesEnabled(hub, id, true);
     if (problem) return again({ credentials: problem });
     return c.redirect(`/channels/${id}?key=1`, 303);
   });
@@ -142,7 +222,10 @@ export function channelRoutes(hub: Hub) {
     const v = viewOf(c);
     const account = await getAccount(hub.db, accountId(c));
     if (account.status !== 'active') {
-      return renderFragment(c, <Notice kind="error">{account.status_reason ?? v.t(`channels.status.${account.status}`)}</Notice>);
+      return renderFragment(
+        c,
+        <Notice kind="error">{account.status_reason ?? v.t(`channels.status.${account.status}`)}</Notice>,
+      );
     }
     const jobId = await enqueueAccountJob(hub, account.id, 'sync');
     if (!c.req.header('hx-request')) return c.redirect(`/channels/${account.id}`, 303);
@@ -180,7 +263,9 @@ function typedCredentials(module: ChannelModule, text: (name: string) => string)
 
 /** What a form may draw again of what was typed: the fields that are not secret. */
 const shownAgain = (module: ChannelModule, typed: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(module.credentialFields.filter((f) => !f.secret && typed[f.key]).map((f) => [f.key, typed[f.key]]));
+  Object.fromEntries(
+    module.credentialFields.filter((f) => !f.secret && typed[f.key]).map((f) => [f.key, typed[f.key]]),
+  );
 
 /** The credentials schema's verdict, by input: a missing value is required, a wrong one gets the schema's words. */
 function credentialErrors(v: View, module: ChannelModule, typed: Record<string, string>): FieldErrors {
@@ -213,15 +298,29 @@ async function checkNewKey(hub: Hub, v: View, id: number, actor: string): Promis
 }
 
 /** An account's status: its badge and, when the service refused its key, why and what to do. */
-export function AccountStatusCell({ v, account }: { v: View; account: { id: number; status: string; status_reason: string | null } }) {
+export function AccountStatusCell({
+  v,
+  account,
+}: {
+  v: View;
+  account: { id: number; status: string; status_reason: string | null };
+}) {
   const admin = v.actor ? roleAtLeast(v.actor.role, 'admin') : false;
   return (
     <>
       <Badge tone={toneOf(account.status)}>{wordsOr(v.t, `channels.status.${account.status}`, account.status)}</Badge>
-      {account.status_reason && <div><small data-reason>{localize(v.lang, account.status_reason)}</small></div>}
+      {account.status_reason && (
+        <div>
+          <small data-reason>{localize(v.lang, account.status_reason)}</small>
+        </div>
+      )}
       {account.status === 'needs_reauth' && (
         <div>
-          {admin ? <a href={`/channels/${account.id}#new-key`}>{v.t('channels.reauthAction')} →</a> : <small>{v.t('channels.reauthAskAdmin')}</small>}
+          {admin ? (
+            <a href={`/channels/${account.id}#new-key`}>{v.t('channels.reauthAction')} →</a>
+          ) : (
+            <small>{v.t('channels.reauthAskAdmin')}</small>
+          )}
         </div>
       )}
     </>
@@ -229,16 +328,26 @@ export function AccountStatusCell({ v, account }: { v: View; account: { id: numb
 }
 
 async function lastRuns(hub: Hub): Promise<Map<number, LastRun>> {
-  const found = await rows<LastRun>(hub.db, sql`
+  const found = await rows<LastRun>(
+    hub.db,
+    sql`
     select distinct on (account_id) account_id, status, iso(started_at) as started_at, duration_ms, error
-      from sync_runs where account_id is not null order by account_id, started_at desc, id desc`);
+      from sync_runs where account_id is not null order by account_id, started_at desc, id desc`,
+  );
   return new Map(found.map((r) => [r.account_id, r]));
 }
 
 function SyncButton({ v, account }: { v: View; account: AccountView }) {
   if (!v.canWrite || account.status !== 'active') return null;
   return (
-    <form method="post" action={`/channels/${account.id}/sync`} hx-post={`/channels/${account.id}/sync`} hx-target={`#sync-${account.id}`} hx-swap="innerHTML" class="sync-form">
+    <form
+      method="post"
+      action={`/channels/${account.id}/sync`}
+      hx-post={`/channels/${account.id}/sync`}
+      hx-target={`#sync-${account.id}`}
+      hx-swap="innerHTML"
+      class="sync-form"
+    >
       <button type="submit" class="small">
         ⟳ {v.t('channels.sync')}
       </button>
@@ -248,9 +357,19 @@ function SyncButton({ v, account }: { v: View; account: AccountView }) {
 
 export function SyncProgress({ v, jobId }: { v: View; jobId: number }) {
   return (
-    <div class="progress" role="status" aria-live="polite" data-state="queued" data-job-events={`/api/v1/jobs/${jobId}/events`}
-      data-label-queued={v.t('status.queued')} data-label-running={v.t('channels.syncing')} data-label-succeeded={v.t('channels.syncDone')}
-      data-label-failed={v.t('channels.syncRetrying')} data-label-dead={v.t('channels.syncFailed')} data-label-cancelled={v.t('channels.syncFailed')}>
+    <div
+      class="progress"
+      role="status"
+      aria-live="polite"
+      data-state="queued"
+      data-job-events={`/api/v1/jobs/${jobId}/events`}
+      data-label-queued={v.t('status.queued')}
+      data-label-running={v.t('channels.syncing')}
+      data-label-succeeded={v.t('channels.syncDone')}
+      data-label-failed={v.t('channels.syncRetrying')}
+      data-label-dead={v.t('channels.syncFailed')}
+      data-label-cancelled={v.t('channels.syncFailed')}
+    >
       <div class="progress-bar">
         <span></span>
       </div>
@@ -263,29 +382,67 @@ function LastRunCell({ v, run }: { v: View; run?: LastRun }) {
   if (!run) return <small>{v.t('common.none')}</small>;
   return (
     <>
-      <Badge tone={toneOf(run.status)}>{wordsOr(v.t, `status.${run.status}`, run.status)}</Badge> <small>{formatDateTime(v, run.started_at)}</small>
+      <Badge tone={toneOf(run.status)}>{wordsOr(v.t, `status.${run.status}`, run.status)}</Badge>{' '}
+      <small>{formatDateTime(v, run.started_at)}</small>
     </>
   );
 }
 
-function Accounts({ v, accounts, runs, added }: { v: View; accounts: AccountView[]; runs: Map<number, LastRun>; added: boolean }) {
+function Accounts({
+  v,
+  accounts,
+  runs,
+  added,
+}: {
+  v: View;
+  accounts: AccountView[];
+  runs: Map<number, LastRun>;
+  added: boolean;
+}) {
   const { t } = v;
   const admin = v.actor ? roleAtLeast(v.actor.role, 'admin') : false;
   return (
     <>
       <div class="page-head">
         <h1>{t('channels.title')}</h1>
-        {admin && <a class="button" href="/channels/new">+ {t('channels.add')}</a>}
+        {admin && (
+          <a class="button" href="/channels/new">
+            + {t('channels.add')}
+          </a>
+        )}
       </div>
       {added && <Notice kind="success">{t('channels.added')}</Notice>}
       <section class="card">
         {accounts.length === 0 ? (
-          <Empty action={admin ? <a class="button ghost small" href="/channels/new">+ {t('channels.add')}</a> : undefined}>{t('channels.noAccounts')}</Empty>
+          <Empty
+            action={
+              admin ? (
+                <a class="button ghost small" href="/channels/new">
+                  + {t('channels.add')}
+                </a>
+              ) : undefined
+            }
+          >
+            {t('channels.noAccounts')}
+          </Empty>
         ) : (
-          <Table label={t('channels.accounts')} id="accounts"
-            columns={[key(t('channels.name')), key(t('channels.channel')), key(t('common.status')), t('channels.lastSync'), key('')]}>
+          <Table
+            label={t('channels.accounts')}
+            id="accounts"
+            columns={[
+              key(t('channels.name')),
+              key(t('channels.channel')),
+              key(t('common.status')),
+              t('channels.lastSync'),
+              key(''),
+            ]}
+          >
             {accounts.map((a) => (
-              <tr data-account={a.name} data-status={a.status} class={a.status === 'needs_reauth' ? 'row-warn' : undefined}>
+              <tr
+                data-account={a.name}
+                data-status={a.status}
+                class={a.status === 'needs_reauth' ? 'row-warn' : undefined}
+              >
                 <td>
                   <a href={`/channels/${a.id}`}>{a.name}</a>
                 </td>
@@ -327,7 +484,20 @@ interface AccountPageProps {
   typed: Record<string, string>;
 }
 
-function AccountPage({ v, account, module, counts, listings, state, offset, lastRun, schedules, flash, errors, typed }: AccountPageProps) {
+function AccountPage({
+  v,
+  account,
+  module,
+  counts,
+  listings,
+  state,
+  offset,
+  lastRun,
+  schedules,
+  flash,
+  errors,
+  typed,
+}: AccountPageProps) {
   const { t } = v;
   const total = counts.matched + counts.unmatched + counts.ambiguous;
   const tab = (s: MatchState | undefined, label: string, n: number) => (
@@ -345,7 +515,9 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
         <SyncButton v={v} account={account} />
       </div>
       {flash && <Notice kind="success">{flash}</Notice>}
-      {(account.status === 'needs_reauth' || Object.keys(errors).length > 0) && <NewKey v={v} account={account} module={module} errors={errors} typed={typed} />}
+      {(account.status === 'needs_reauth' || Object.keys(errors).length > 0) && (
+        <NewKey v={v} account={account} module={module} errors={errors} typed={typed} />
+      )}
       <div class="grid grid-side">
         <section class="card">
           <dl class="facts">
@@ -387,7 +559,8 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
                         <small>{t('channels.scheduleOn', { at: formatDateTime(v, s.nextRun) })}</small>
                       ) : (
                         <>
-                          <Badge tone="warn">{t('channels.scheduleStopped')}</Badge> <small>{s.reason && localize(v.lang, s.reason)}</small>
+                          <Badge tone="warn">{t('channels.scheduleStopped')}</Badge>{' '}
+                          <small>{s.reason && localize(v.lang, s.reason)}</small>
                         </>
                       )}
                     </div>
@@ -416,15 +589,32 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
           <Empty>{t('channels.noListings')}</Empty>
         ) : (
           <>
-            <Table label={t('channels.listings')} id="listings"
-              columns={[t('channels.externalId'), key(t('products.sku')), key(t('products.name')), key(t('common.status')), t('stock.product'), key(num(t('channels.quantity')))]}>
+            <Table
+              label={t('channels.listings')}
+              id="listings"
+              columns={[
+                t('channels.externalId'),
+                key(t('products.sku')),
+                key(t('products.name')),
+                key(t('common.status')),
+                t('stock.product'),
+                key(num(t('channels.quantity'))),
+              ]}
+            >
               {listings.items.map((l) => (
-                <tr data-state={l.match_state} class={l.match_state === 'ambiguous' ? 'row-bad' : l.match_state === 'unmatched' ? 'row-warn' : undefined}>
+                <tr
+                  data-state={l.match_state}
+                  class={
+                    l.match_state === 'ambiguous' ? 'row-bad' : l.match_state === 'unmatched' ? 'row-warn' : undefined
+                  }
+                >
                   <td class="mono">{l.external_id}</td>
                   <td class="mono">{l.sku ?? t('common.none')}</td>
                   <td>{l.name ?? ''}</td>
                   <td>
-                    <Badge tone={l.match_state === 'matched' ? 'ok' : l.match_state === 'ambiguous' ? 'bad' : 'warn'}>{t(`channels.${l.match_state}`)}</Badge>
+                    <Badge tone={l.match_state === 'matched' ? 'ok' : l.match_state === 'ambiguous' ? 'bad' : 'warn'}>
+                      {t(`channels.${l.match_state}`)}
+                    </Badge>
                     {l.match_state === 'ambiguous' && (
                       <div>
                         <small>
@@ -438,14 +628,25 @@ function AccountPage({ v, account, module, counts, listings, state, offset, last
                         </small>
                       </div>
                     )}
-                    {l.last_push_error && <div><small class="error">{l.last_push_error}</small></div>}
+                    {l.last_push_error && (
+                      <div>
+                        <small class="error">{l.last_push_error}</small>
+                      </div>
+                    )}
                   </td>
                   <td>{l.product_id ? <a href={`/products/${l.product_id}`}>{l.product_sku}</a> : t('common.none')}</td>
                   <td class="num">{l.last_pushed_quantity ?? l.channel_quantity ?? t('common.none')}</td>
                 </tr>
               ))}
             </Table>
-            <Pager v={v} total={listings.total} limit={PAGE_SIZE} offset={offset} params={{ state }} base={`/channels/${account.id}`} />
+            <Pager
+              v={v}
+              total={listings.total}
+              limit={PAGE_SIZE}
+              offset={offset}
+              params={{ state }}
+              base={`/channels/${account.id}`}
+            />
           </>
         )}
       </section>
@@ -469,7 +670,19 @@ function MaskedCredentials({ v, account }: { v: View; account: AccountView }) {
 }
 
 /** Why the account stopped and what to do: an admin enters new credentials (the channel's own fields) here, the others are told to ask one. */
-function NewKey({ v, account, module, errors, typed }: { v: View; account: AccountView; module?: ChannelModule; errors: FieldErrors; typed: Record<string, string> }) {
+function NewKey({
+  v,
+  account,
+  module,
+  errors,
+  typed,
+}: {
+  v: View;
+  account: AccountView;
+  module?: ChannelModule;
+  errors: FieldErrors;
+  typed: Record<string, string>;
+}) {
   const { t } = v;
   const admin = v.actor ? roleAtLeast(v.actor.role, 'admin') : false;
   return (
@@ -477,13 +690,22 @@ function NewKey({ v, account, module, errors, typed }: { v: View; account: Accou
       {account.status === 'needs_reauth' && (
         <Notice kind="warn">
           <b>{t('channels.reauthTitle')}</b>
-          {account.status_reason && <> {t('channels.reauthWhy', { reason: localize(v.lang, account.status_reason) })}</>}
+          {account.status_reason && (
+            <> {t('channels.reauthWhy', { reason: localize(v.lang, account.status_reason) })}</>
+          )}
           <div>{t('channels.reauthTodo')}</div>
         </Notice>
       )}
       {errors.form && <Notice kind="error">{errors.form}</Notice>}
       {admin && module ? (
-        <form method="post" action={`/channels/${account.id}/key`} class="stack" novalidate data-busy style="max-width:40rem">
+        <form
+          method="post"
+          action={`/channels/${account.id}/key`}
+          class="stack"
+          novalidate
+          data-busy
+          style="max-width:40rem"
+        >
           <fieldset class="credentials">
             <legend>{t('channels.newKey')}</legend>
             <p class="hint-text">{t('channels.newKeyHint')}</p>
@@ -513,9 +735,16 @@ function CredentialInputs({ v, module, values, errors }: CredentialProps) {
   return (
     <>
       {module.credentialFields.map((f) => (
-        <Field name={inputName(f)} label={labelIn(v.lang, credentialKey(module.connector.channel, f.key), f.key)}
-          hint={labelIn(v.lang, credentialKey(module.connector.channel, f.key, 'help'))} type={f.secret ? 'password' : 'text'} value={f.secret ? undefined : values[f.key]}
-          errors={errors} required attrs={{ autocomplete: 'off', placeholder: f.placeholder }} />
+        <Field
+          name={inputName(f)}
+          label={labelIn(v.lang, credentialKey(module.connector.channel, f.key), f.key)}
+          hint={labelIn(v.lang, credentialKey(module.connector.channel, f.key, 'help'))}
+          type={f.secret ? 'password' : 'text'}
+          value={f.secret ? undefined : values[f.key]}
+          errors={errors}
+          required
+          attrs={{ autocomplete: 'off', placeholder: f.placeholder }}
+        />
       ))}
       {errors.credentials && (
         <p class="error-text" id="f-credentials-error" data-error-for="credentials" role="alert">
@@ -554,15 +783,35 @@ function NewAccount({ v, form, errors, notice }: { v: View; form: AccountForm; e
         {notice && <Notice kind="info">{notice}</Notice>}
         {others.length > 0 && <Notice kind="error">{errors.form ?? t('common.fixErrors')}</Notice>}
         <form method="post" action="/channels/new" class="stack" novalidate data-busy>
-          <Select name="channel" label={t('channels.channel')} value={module.connector.channel} errors={errors} required
+          <Select
+            name="channel"
+            label={t('channels.channel')}
+            value={module.connector.channel}
+            errors={errors}
+            required
             options={channelModules().map((m) => ({ value: m.connector.channel, label: m.connector.title }))}
-            attrs={{ 'hx-get': '/channels/new/fields', 'hx-trigger': 'change', 'hx-target': '#channel-fields', 'hx-swap': 'outerHTML' }} />
+            attrs={{
+              'hx-get': '/channels/new/fields',
+              'hx-trigger': 'change',
+              'hx-target': '#channel-fields',
+              'hx-swap': 'outerHTML',
+            }}
+          />
           <Field name="name" label={t('channels.name')} value={form.name} errors={errors} required />
-          <Field name="base_url" type="url" label={t('channels.baseUrl')} value={form.base_url} errors={errors} hint={t('channels.baseUrlHint')} />
+          <Field
+            name="base_url"
+            type="url"
+            label={t('channels.baseUrl')}
+            value={form.base_url}
+            errors={errors}
+            hint={t('channels.baseUrlHint')}
+          />
           <ChannelFields v={v} module={module} values={form.credentials} errors={errors} />
           <div class="actions">
             <button type="submit">{t('channels.check')}</button>
-            <a class="button ghost" href="/channels">{t('common.cancel')}</a>
+            <a class="button ghost" href="/channels">
+              {t('common.cancel')}
+            </a>
           </div>
         </form>
       </section>

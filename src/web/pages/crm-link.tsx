@@ -27,7 +27,9 @@ export function crmLinkRoutes(hub: Hub) {
   const show = async (c: WebContext, id: number, errors: FieldErrors = {}, typed?: Record<string, string>) => {
     const v = viewOf(c);
     const account = await getAccount(hub.db, id);
-    const crmAccounts = (await listAccounts(hub.db)).filter((a) => crmChannels().includes(a.channel) && a.status === 'active');
+    const crmAccounts = (await listAccounts(hub.db)).filter(
+      (a) => crmChannels().includes(a.channel) && a.status === 'active',
+    );
     const link = (await listCrmLinks(hub.db)).find((l) => l.account_id === id) ?? null;
     const crmId = intParam(typed?.crm_account_id ?? c.req.query('crm')) ?? link?.crm_account_id ?? crmAccounts[0]?.id;
     let stages: CrmStage[] | null = null;
@@ -44,7 +46,18 @@ export function crmLinkRoutes(hub: Hub) {
     return renderPage(
       c,
       `${v.t('crmLink.title')} · ${account.name}`,
-      <CrmLinkPage v={v} account={account} crmAccounts={crmAccounts} crmId={crmId} link={link} stages={stages} stagesProblem={stagesProblem} errors={errors} typed={typed} saved={c.req.query('saved') === '1'} />,
+      <CrmLinkPage
+        v={v}
+        account={account}
+        crmAccounts={crmAccounts}
+        crmId={crmId}
+        link={link}
+        stages={stages}
+        stagesProblem={stagesProblem}
+        errors={errors}
+        typed={typed}
+        saved={c.req.query('saved') === '1'}
+      />,
     );
   };
 
@@ -64,7 +77,9 @@ export function crmLinkRoutes(hub: Hub) {
     const input = {
       crm_account_id: Number(text('crm_account_id')),
       category_id: text('category_id') === '' ? null : Number(text('category_id')),
-      stage_map: Object.fromEntries(orderStatuses.flatMap((s) => (text(`stage_${s}`) ? [[s, text(`stage_${s}`)]] : []))),
+      stage_map: Object.fromEntries(
+        orderStatuses.flatMap((s) => (text(`stage_${s}`) ? [[s, text(`stage_${s}`)]] : [])),
+      ),
       fields: Object.fromEntries(idFields.flatMap((f) => (text(`field_${f}`) ? [[f, text(`field_${f}`)]] : []))),
     };
     const parsed = crmLinkInput.safeParse(input);
@@ -103,7 +118,8 @@ interface PageProps {
 
 function CrmLinkPage({ v, account, crmAccounts, crmId, link, stages, stagesProblem, errors, typed, saved }: PageProps) {
   const { t } = v;
-  const value = (name: string, fromLink: string | number | null | undefined) => typed?.[name] ?? (fromLink === null || fromLink === undefined ? '' : String(fromLink));
+  const value = (name: string, fromLink: string | number | null | undefined) =>
+    typed?.[name] ?? (fromLink === null || fromLink === undefined ? '' : String(fromLink));
   const crmAccount = crmAccounts.find((a) => a.id === crmId);
   const defaults = (crmAccount?.settings ?? {}) as { categoryId?: number; stageMap?: Record<string, string> };
   const categoryId = value('category_id', link?.category_id ?? defaults.categoryId ?? null);
@@ -122,13 +138,37 @@ function CrmLinkPage({ v, account, crmAccounts, crmId, link, stages, stagesProbl
       ) : (
         <form method="post" action={`/channels/${account.id}/crm`} class="card stack" id="crm-link">
           <p class="hint-text">{link ? t('crmLink.linked') : t('crmLink.default')}</p>
-          <Select name="crm_account_id" label={t('crmLink.portal')} required value={crmId} errors={errors}
-            options={crmAccounts.map((a) => ({ value: a.id, label: `${a.name} · ${moduleFor(a.channel)?.connector.title ?? a.channel}` }))} />
+          <Select
+            name="crm_account_id"
+            label={t('crmLink.portal')}
+            required
+            value={crmId}
+            errors={errors}
+            options={crmAccounts.map((a) => ({
+              value: a.id,
+              label: `${a.name} · ${moduleFor(a.channel)?.connector.title ?? a.channel}`,
+            }))}
+          />
           {stages ? (
-            <Select name="category_id" label={t('crmLink.funnel')} value={categoryId || '0'} errors={errors}
-              options={[...new Set(stages.map((s) => s.categoryId ?? 0))].map((id) => ({ value: id, label: id === 0 ? t('crmLink.defaultFunnel') : `${t('crmLink.funnelN')} ${id}` }))} />
+            <Select
+              name="category_id"
+              label={t('crmLink.funnel')}
+              value={categoryId || '0'}
+              errors={errors}
+              options={[...new Set(stages.map((s) => s.categoryId ?? 0))].map((id) => ({
+                value: id,
+                label: id === 0 ? t('crmLink.defaultFunnel') : `${t('crmLink.funnelN')} ${id}`,
+              }))}
+            />
           ) : (
-            <Field name="category_id" label={t('crmLink.funnel')} value={categoryId} errors={errors} hint={t('crmLink.funnelHint')} type="number" />
+            <Field
+              name="category_id"
+              label={t('crmLink.funnel')}
+              value={categoryId}
+              errors={errors}
+              hint={t('crmLink.funnelHint')}
+              type="number"
+            />
           )}
           {stagesProblem && <Notice kind="warn">{t('crmLink.stagesUnread', { reason: stagesProblem })}</Notice>}
           <fieldset>
@@ -137,17 +177,35 @@ function CrmLinkPage({ v, account, crmAccounts, crmId, link, stages, stagesProbl
               const name = `stage_${status}`;
               const current = value(name, link?.stage_map?.[status] ?? defaults.stageMap?.[status]);
               return funnelStages?.length ? (
-                <Select name={name} label={t(`orders.st.${status}` as 'orders.st.new')} value={current} errors={errors} placeholder={t('crmLink.keepStage')}
-                  options={funnelStages.map((s) => ({ value: s.id, label: `${s.name} (${s.id})` }))} />
+                <Select
+                  name={name}
+                  label={t(`orders.st.${status}` as 'orders.st.new')}
+                  value={current}
+                  errors={errors}
+                  placeholder={t('crmLink.keepStage')}
+                  options={funnelStages.map((s) => ({ value: s.id, label: `${s.name} (${s.id})` }))}
+                />
               ) : (
-                <Field name={name} label={t(`orders.st.${status}` as 'orders.st.new')} value={current} errors={errors} hint={t('crmLink.stageHint')} />
+                <Field
+                  name={name}
+                  label={t(`orders.st.${status}` as 'orders.st.new')}
+                  value={current}
+                  errors={errors}
+                  hint={t('crmLink.stageHint')}
+                />
               );
             })}
           </fieldset>
           <fieldset>
             <legend>{t('crmLink.fields')}</legend>
             {idFields.map((f) => (
-              <Field name={`field_${f}`} label={t(`crmLink.field.${f}`)} value={value(`field_${f}`, link?.fields?.[f])} errors={errors} attrs={{ placeholder: 'UF_CRM_…' }} />
+              <Field
+                name={`field_${f}`}
+                label={t(`crmLink.field.${f}`)}
+                value={value(`field_${f}`, link?.fields?.[f])}
+                errors={errors}
+                attrs={{ placeholder: 'UF_CRM_…' }}
+              />
             ))}
           </fieldset>
           <div class="actions">

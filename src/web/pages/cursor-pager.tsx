@@ -18,7 +18,8 @@ export function listUrl(base: string, params: Params): string {
 }
 
 /** A cursor from the URL, bounded as the API bounds it; the API checks what it says. */
-export const cursorParam = (value: string | undefined) => (value && /^[A-Za-z0-9_-]{1,1000}$/.test(value) ? value : undefined);
+export const cursorParam = (value: string | undefined) =>
+  value && /^[A-Za-z0-9_-]{1,1000}$/.test(value) ? value : undefined;
 
 interface CursorPagerProps {
   v: View;
@@ -40,11 +41,19 @@ export function CursorPager({ v, shown, total, next, prev, params, base }: Curso
       <span class="pager-links">
         {prev && (
           <>
-            <a class="button ghost small" href={listUrl(base, params)} rel="first">« {t('lists.first')}</a>
-            <a class="button ghost small" href={listUrl(base, { ...params, before: prev })} rel="prev">← {t('common.prev')}</a>
+            <a class="button ghost small" href={listUrl(base, params)} rel="first">
+              « {t('lists.first')}
+            </a>
+            <a class="button ghost small" href={listUrl(base, { ...params, before: prev })} rel="prev">
+              ← {t('common.prev')}
+            </a>
           </>
         )}
-        {next && <a class="button ghost small" href={listUrl(base, { ...params, cursor: next })} rel="next">{t('common.next')} →</a>}
+        {next && (
+          <a class="button ghost small" href={listUrl(base, { ...params, cursor: next })} rel="next">
+            {t('common.next')} →
+          </a>
+        )}
       </span>
     </nav>
   );

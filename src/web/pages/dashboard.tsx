@@ -12,7 +12,15 @@ import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
 import { AccountStatusCell } from './channels.tsx';
 import { ReportCharts } from './report-charts.tsx';
-import { dayWindow, daysOfCover, ordersByDay, stockValue, type CoverReport, type OrdersReport, type StockValueReport } from '../../reports/queries.ts';
+import {
+  dayWindow,
+  daysOfCover,
+  ordersByDay,
+  stockValue,
+  type CoverReport,
+  type OrdersReport,
+  type StockValueReport,
+} from '../../reports/queries.ts';
 import { Badge, Empty, formatDateTime, formatNumber, key, Stat, Table, toneOf } from '../ui.tsx';
 
 /** At or below this many pieces available, a product counts as running low. */
@@ -74,14 +82,32 @@ export function dashboardRoutes(hub: Hub) {
       daysOfCover(hub.db, dayWindow(14)),
     ]);
     // What the workers have not got through yet, and what they gave up on (support retries it).
-    const outbox = { pending: backlog.reduce((n, b) => n + b.pending, 0), dead: backlog.reduce((n, b) => n + b.dead, 0) };
-    return renderPage(c, v.t('dash.title'), <Dashboard v={v} health={health} accounts={accounts} recent={recent} problems={problems} outbox={outbox} findings={findings} charts={{ orders, stock, cover }} />);
+    const outbox = {
+      pending: backlog.reduce((n, b) => n + b.pending, 0),
+      dead: backlog.reduce((n, b) => n + b.dead, 0),
+    };
+    return renderPage(
+      c,
+      v.t('dash.title'),
+      <Dashboard
+        v={v}
+        health={health}
+        accounts={accounts}
+        recent={recent}
+        problems={problems}
+        outbox={outbox}
+        findings={findings}
+        charts={{ orders, stock, cover }}
+      />,
+    );
   });
   return app;
 }
 
 async function stockHealth(hub: Hub): Promise<StockHealth> {
-  const [row] = await rows<StockHealth>(hub.db, sql`
+  const [row] = await rows<StockHealth>(
+    hub.db,
+    sql`
     with per_product as (
       select p.id, coalesce(sum(l.available), 0) as available
         from products p left join stock_levels l on l.product_id = p.id
@@ -90,28 +116,35 @@ async function stockHealth(hub: Hub): Promise<StockHealth> {
     select (select count(*)::int from per_product) as products,
            (select count(*)::int from per_product where available <= 0) as out_of_stock,
            (select count(*)::int from per_product where available > 0 and available <= ${LOW_STOCK}) as low,
-           (select count(*)::int from warehouses where archived_at is null) as warehouses`);
+           (select count(*)::int from warehouses where archived_at is null) as warehouses`,
+  );
   return row;
 }
 
 async function accountStates(hub: Hub): Promise<AccountState[]> {
-  return rows<AccountState>(hub.db, sql`
+  return rows<AccountState>(
+    hub.db,
+    sql`
     select a.id, a.channel, a.name, a.status, a.status_reason,
            r.status as run_status, r.type as run_type, iso(r.started_at) as run_started_at, r.error as run_error
       from channel_accounts a
       left join lateral (select status, type, started_at, error from sync_runs s where s.account_id = a.id order by s.id desc limit 1) r on true
-     order by a.channel, a.name`);
+     order by a.channel, a.name`,
+  );
 }
 
 async function recentChanges(hub: Hub): Promise<RecentChange[]> {
-  return rows<RecentChange>(hub.db, sql`
+  return rows<RecentChange>(
+    hub.db,
+    sql`
     select o.entity_type, o.entity_id, o.action, o.actor, iso(o.at) as at,
            case o.entity_type
              when 'product' then (select p.sku || ' · ' || p.name from products p where p.id::text = o.entity_id)
              when 'channel_account' then (select a.channel || ' · ' || a.name from channel_accounts a where a.id::text = o.entity_id)
              when 'warehouse' then (select w.code || ' · ' || w.name from warehouses w where w.id::text = o.entity_id)
            end as label
-      from operations o order by o.id desc limit 8`);
+      from operations o order by o.id desc limit 8`,
+  );
 }
 
 /**
@@ -122,7 +155,9 @@ async function recentChanges(hub: Hub): Promise<RecentChange[]> {
 async function openProblems(hub: Hub): Promise<Problem[]> {
   const [errors, runs] = await Promise.all([
     openErrorCounts(hub.db),
-    rows<Problem>(hub.db, sql`
+    rows<Problem>(
+      hub.db,
+      sql`
       select r.status as kind, r.account_id, a.name as account, count(*)::int as count, iso(max(r.started_at)) as at,
              (array_agg(r.error order by r.id desc))[1] as message
         from (select distinct on (s.type, s.account_id) s.id, s.type, s.account_id, s.status, s.started_at, s.error
@@ -132,9 +167,19 @@ async function openProblems(hub: Hub): Promise<Problem[]> {
        group by r.status, r.account_id, a.name
       union all
       select 'account', a.id, a.name, 1, iso(a.updated_at), a.status_reason
-        from channel_accounts a where a.status = 'needs_reauth'`),
+        from channel_accounts a where a.status = 'needs_reauth'`,
+    ),
   ]);
-  const grouped = errors.map((e): Problem => ({ kind: 'errors', account_id: e.account_id, account: e.account, count: e.groups, at: e.last_seen, message: null }));
+  const grouped = errors.map(
+    (e): Problem => ({
+      kind: 'errors',
+      account_id: e.account_id,
+      account: e.account,
+      count: e.groups,
+      at: e.last_seen,
+      message: null,
+    }),
+  );
   return [...grouped, ...runs].sort((a, b) => b.at.localeCompare(a.at));
 }
 
@@ -159,21 +204,60 @@ function Dashboard({ v, health, accounts, recent, problems, outbox, findings, ch
       </div>
       <section class="stats" aria-label={t('dash.title')}>
         <Stat href="/products" value={formatNumber(v, health.products)} label={t('dash.products')} />
-        <Stat href="/stock" tone={health.out_of_stock ? 'bad' : undefined} value={formatNumber(v, health.out_of_stock)} label={t('dash.outOfStock')} />
-        <Stat href="/stock" tone={health.low ? 'warn' : undefined} value={formatNumber(v, health.low)} label={t('dash.lowStock', { n: LOW_STOCK })} />
+        <Stat
+          href="/stock"
+          tone={health.out_of_stock ? 'bad' : undefined}
+          value={formatNumber(v, health.out_of_stock)}
+          label={t('dash.outOfStock')}
+        />
+        <Stat
+          href="/stock"
+          tone={health.low ? 'warn' : undefined}
+          value={formatNumber(v, health.low)}
+          label={t('dash.lowStock', { n: LOW_STOCK })}
+        />
         <Stat href="/stock" value={formatNumber(v, health.warehouses)} label={t('dash.warehouses')} />
-        <Stat href="/sync/errors" name="outbox-pending" value={formatNumber(v, outbox.pending)} label={t('dash.outboxPending')} />
-        <Stat href="/sync/errors" name="outbox-dead" tone={outbox.dead ? 'bad' : undefined} value={formatNumber(v, outbox.dead)} label={t('dash.outboxDead')} />
-        <Stat href="/findings" name="findings-open" tone={findings ? 'warn' : undefined} value={formatNumber(v, findings)} label={t('findings.open')} />
+        <Stat
+          href="/sync/errors"
+          name="outbox-pending"
+          value={formatNumber(v, outbox.pending)}
+          label={t('dash.outboxPending')}
+        />
+        <Stat
+          href="/sync/errors"
+          name="outbox-dead"
+          tone={outbox.dead ? 'bad' : undefined}
+          value={formatNumber(v, outbox.dead)}
+          label={t('dash.outboxDead')}
+        />
+        <Stat
+          href="/findings"
+          name="findings-open"
+          tone={findings ? 'warn' : undefined}
+          value={formatNumber(v, findings)}
+          label={t('findings.open')}
+        />
       </section>
       <ReportCharts v={v} orders={charts.orders} stock={charts.stock} cover={charts.cover} />
       <div class="grid grid-2">
         <section class="card">
           <h2>{t('dash.syncStatus')}</h2>
           {accounts.length === 0 ? (
-            <Empty action={<a class="button ghost small" href="/channels">{t('channels.add')}</a>}>{t('dash.noAccounts')}</Empty>
+            <Empty
+              action={
+                <a class="button ghost small" href="/channels">
+                  {t('channels.add')}
+                </a>
+              }
+            >
+              {t('dash.noAccounts')}
+            </Empty>
           ) : (
-            <Table label={t('dash.syncStatus')} class="cards" columns={[t('channels.name'), t('common.status'), t('dash.lastRun')]}>
+            <Table
+              label={t('dash.syncStatus')}
+              class="cards"
+              columns={[t('channels.name'), t('common.status'), t('dash.lastRun')]}
+            >
               {accounts.map((a) => (
                 <tr data-account={a.name} data-status={a.status}>
                   <td data-label={t('channels.name')}>
@@ -217,8 +301,11 @@ function Dashboard({ v, health, accounts, recent, problems, outbox, findings, ch
         {recent.length === 0 ? (
           <Empty>{t('dash.noRecent')}</Empty>
         ) : (
-          <Table label={t('dash.recent')} class="cards"
-            columns={[key(t('common.when')), t('common.who'), key(t('products.action')), key(t('common.details'))]}>
+          <Table
+            label={t('dash.recent')}
+            class="cards"
+            columns={[key(t('common.when')), t('common.who'), key(t('products.action')), key(t('common.details'))]}
+          >
             {recent.map((r) => (
               <tr>
                 <td data-label={t('common.when')}>
@@ -243,17 +330,23 @@ function ProblemItem({ v, p }: { v: View; p: Problem }) {
   const { t } = v;
   const account = p.account_id ? `account=${p.account_id}` : '';
   const href =
-    p.kind === 'errors' ? `/sync/errors${account ? `?${account}` : ''}`
-    : p.kind === 'account' ? `/channels/${p.account_id}`
-    : `/sync?status=${p.kind}${account ? `&${account}` : ''}`;
+    p.kind === 'errors'
+      ? `/sync/errors${account ? `?${account}` : ''}`
+      : p.kind === 'account'
+        ? `/channels/${p.account_id}`
+        : `/sync?status=${p.kind}${account ? `&${account}` : ''}`;
   const what =
-    p.kind === 'errors' ? t('dash.errorGroups', { n: p.count })
-    : p.kind === 'failed' ? t('dash.failedRuns', { n: p.count })
-    : p.kind === 'partial' ? t('dash.partialRun')
-    : t('dash.needsKey');
+    p.kind === 'errors'
+      ? t('dash.errorGroups', { n: p.count })
+      : p.kind === 'failed'
+        ? t('dash.failedRuns', { n: p.count })
+        : p.kind === 'partial'
+          ? t('dash.partialRun')
+          : t('dash.needsKey');
   return (
     <li data-kind={p.kind} data-account={p.account_id ?? undefined} data-count={p.count}>
-      <Badge tone={p.kind === 'partial' ? 'warn' : 'bad'}>{p.account ?? t('dash.otherErrors')}</Badge> <small>{formatDateTime(v, p.at)}</small>
+      <Badge tone={p.kind === 'partial' ? 'warn' : 'bad'}>{p.account ?? t('dash.otherErrors')}</Badge>{' '}
+      <small>{formatDateTime(v, p.at)}</small>
       <div>
         <a href={href}>{what}</a>
         {p.message && p.kind !== 'errors' && (
@@ -278,7 +371,11 @@ const entityLinks: Partial<Record<string, (id: string) => string>> = {
 function EntityLink({ v, r }: { v: View; r: RecentChange }) {
   const kind = wordsOr(v.t, `entity.${r.entity_type}`, r.entity_type);
   // Without a name, the thing's kind in words and its id as the code it is.
-  const text = r.label ?? <>{kind} <span class="mono">#{r.entity_id}</span></>;
+  const text = r.label ?? (
+    <>
+      {kind} <span class="mono">#{r.entity_id}</span>
+    </>
+  );
   const link = entityLinks[r.entity_type];
   // A deleted thing has no page to go to.
   return link && r.action !== 'delete' ? <a href={link(r.entity_id)}>{text}</a> : <>{text}</>;

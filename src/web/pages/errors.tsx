@@ -1,6 +1,14 @@
 import { Hono } from 'hono';
 import { listAccounts } from '../../channels/core/accounts.ts';
-import { errorGroupStates, getErrorGroup, listErrorGroups, retryErrorGroup, type ErrorAttempt, type ErrorGroup, type ErrorGroupState } from '../../engine/error-groups.ts';
+import {
+  errorGroupStates,
+  getErrorGroup,
+  listErrorGroups,
+  retryErrorGroup,
+  type ErrorAttempt,
+  type ErrorGroup,
+  type ErrorGroupState,
+} from '../../engine/error-groups.ts';
 import { retryJob } from '../../engine/jobs.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
@@ -9,7 +17,22 @@ import { viewOf, type View } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderFragment, renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, channelName, Empty, formatDateTime, intParam, jobLabel, key, Notice, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
+import {
+  Badge,
+  channelName,
+  Empty,
+  formatDateTime,
+  intParam,
+  jobLabel,
+  key,
+  Notice,
+  num,
+  offsetParam,
+  Pager,
+  Select,
+  Table,
+  toneOf,
+} from '../ui.tsx';
 import { SyncTabs } from './sync-tabs.tsx';
 
 /**
@@ -37,7 +60,15 @@ export function errorRoutes(hub: Hub) {
     return renderPage(
       c,
       v.t('sync.outboxErrors'),
-      <Groups v={v} groups={groups.items} total={groups.total} state={state} accountId={accountId} offset={offset} accounts={accounts.map((a) => ({ value: a.id, label: a.name }))} />,
+      <Groups
+        v={v}
+        groups={groups.items}
+        total={groups.total}
+        state={state}
+        accountId={accountId}
+        offset={offset}
+        accounts={accounts.map((a) => ({ value: a.id, label: a.name }))}
+      />,
     );
   });
 
@@ -46,7 +77,11 @@ export function errorRoutes(hub: Hub) {
     const key = c.req.param('key');
     if (!groupKey.test(key)) throw new DomainError('NOT_FOUND', 'No such error group', 404);
     const { group, attempts } = await getErrorGroup(hub.db, key);
-    return renderPage(c, `${v.t('errors.group')}: ${jobLabel(v, group.job_type)}`, <GroupPage v={v} group={group} attempts={attempts} />);
+    return renderPage(
+      c,
+      `${v.t('errors.group')}: ${jobLabel(v, group.job_type)}`,
+      <GroupPage v={v} group={group} attempts={attempts} />,
+    );
   });
 
   // htmx posts here from a group's row and swaps its action cell with the answer.
@@ -57,7 +92,14 @@ export function errorRoutes(hub: Hub) {
     const retried = await retryErrorGroup(hub.db, key);
     if (!c.req.header('hx-request')) return c.redirect(`/sync/errors/groups/${key}`, 303);
     const n = retried.jobs.length + retried.outbox.length;
-    return renderFragment(c, n ? <Badge tone="info">{v.t('errors.retriedN', { n })}</Badge> : <span class="error">{v.t('errors.nothingToRetry')}</span>);
+    return renderFragment(
+      c,
+      n ? (
+        <Badge tone="info">{v.t('errors.retriedN', { n })}</Badge>
+      ) : (
+        <span class="error">{v.t('errors.nothingToRetry')}</span>
+      ),
+    );
   });
 
   // One attempt's job, from the group's detail.
@@ -120,11 +162,24 @@ function Groups({ v, groups, total, state, accountId, offset, accounts }: Groups
       </div>
       <SyncTabs v={v} current="errors" />
       <form method="get" action="/sync/errors" class="inline-form card">
-        <Select name="state" label={t('errors.state')} value={state} options={errorGroupStates.map((s) => ({ value: s, label: t(`errors.state.${s}`) }))} />
-        <Select name="account" label={t('sync.account')} value={accountId} placeholder={t('common.all')} options={accounts} />
+        <Select
+          name="state"
+          label={t('errors.state')}
+          value={state}
+          options={errorGroupStates.map((s) => ({ value: s, label: t(`errors.state.${s}`) }))}
+        />
+        <Select
+          name="account"
+          label={t('sync.account')}
+          value={accountId}
+          placeholder={t('common.all')}
+          options={accounts}
+        />
         <div class="actions">
           <button type="submit">{t('stock.filter')}</button>
-          <a class="button ghost" href="/sync/errors">{t('common.reset')}</a>
+          <a class="button ghost" href="/sync/errors">
+            {t('common.reset')}
+          </a>
         </div>
       </form>
       <section class="card">
@@ -132,8 +187,21 @@ function Groups({ v, groups, total, state, accountId, offset, accounts }: Groups
           <Empty>{state === 'open' ? t('errors.noneOpen') : t('sync.noOutboxErrors')}</Empty>
         ) : (
           <>
-            <Table label={t('sync.outboxErrors')} id="error-groups" class="cards"
-              columns={[key(t('errors.lastSeen')), key(t('sync.account')), t('sync.type'), key('SKU'), key(t('errors.problem')), key(num(t('sync.attempts'))), t('errors.firstSeen'), key('')]}>
+            <Table
+              label={t('sync.outboxErrors')}
+              id="error-groups"
+              class="cards"
+              columns={[
+                key(t('errors.lastSeen')),
+                key(t('sync.account')),
+                t('sync.type'),
+                key('SKU'),
+                key(t('errors.problem')),
+                key(num(t('sync.attempts'))),
+                t('errors.firstSeen'),
+                key(''),
+              ]}
+            >
               {groups.map((g) => (
                 <tr data-group={g.key} data-open={g.open ? '1' : '0'} data-account={g.account_id ?? undefined}>
                   <td data-label={t('errors.lastSeen')}>
@@ -142,21 +210,36 @@ function Groups({ v, groups, total, state, accountId, offset, accounts }: Groups
                   <td data-label={t('sync.account')}>
                     <Where v={v} g={g} />
                   </td>
-                  <td data-label={t('sync.type')} title={g.job_type}>{jobLabel(v, g.job_type)}</td>
-                  <td data-label="SKU" class="mono">{g.sku ?? '—'}</td>
+                  <td data-label={t('sync.type')} title={g.job_type}>
+                    {jobLabel(v, g.job_type)}
+                  </td>
+                  <td data-label="SKU" class="mono">
+                    {g.sku ?? '—'}
+                  </td>
                   <td data-label={t('errors.problem')}>
                     <Problem g={g} />
                   </td>
-                  <td data-label={t('sync.attempts')} class="num">{g.attempts}</td>
+                  <td data-label={t('sync.attempts')} class="num">
+                    {g.attempts}
+                  </td>
                   <td data-label={t('errors.firstSeen')}>
                     <small>{formatDateTime(v, g.first_seen)}</small>
                   </td>
                   <td>
                     <a href={`/sync/errors/groups/${g.key}`}>{t('errors.details')}</a>{' '}
                     {g.open ? (
-                      v.canWrite && g.retryable > 0 && (
-                        <form method="post" action={`/sync/errors/groups/${g.key}/retry`} hx-post={`/sync/errors/groups/${g.key}/retry`} hx-swap="outerHTML" style="display:inline">
-                          <button type="submit" class="small ghost">↻ {t('errors.retryGroup')}</button>
+                      v.canWrite &&
+                      g.retryable > 0 && (
+                        <form
+                          method="post"
+                          action={`/sync/errors/groups/${g.key}/retry`}
+                          hx-post={`/sync/errors/groups/${g.key}/retry`}
+                          hx-swap="outerHTML"
+                          style="display:inline"
+                        >
+                          <button type="submit" class="small ghost">
+                            ↻ {t('errors.retryGroup')}
+                          </button>
                         </form>
                       )
                     ) : (
@@ -166,7 +249,14 @@ function Groups({ v, groups, total, state, accountId, offset, accounts }: Groups
                 </tr>
               ))}
             </Table>
-            <Pager v={v} total={total} limit={PAGE_SIZE} offset={offset} params={{ state, account: accountId ? String(accountId) : undefined }} base="/sync/errors" />
+            <Pager
+              v={v}
+              total={total}
+              limit={PAGE_SIZE}
+              offset={offset}
+              params={{ state, account: accountId ? String(accountId) : undefined }}
+              base="/sync/errors"
+            />
           </>
         )}
       </section>
@@ -181,19 +271,27 @@ function GroupPage({ v, group: g, attempts }: { v: View; group: ErrorGroup; atte
   return (
     <>
       <div class="page-head">
-        <h1>{t('errors.group')}: {jobLabel(v, g.job_type)}</h1>
+        <h1>
+          {t('errors.group')}: {jobLabel(v, g.job_type)}
+        </h1>
       </div>
       <SyncTabs v={v} current="errors" />
       <section class="card" data-group={g.key} data-open={g.open ? '1' : '0'}>
         <dl class="facts">
           <dt>{t('sync.account')}</dt>
-          <dd><Where v={v} g={g} /></dd>
+          <dd>
+            <Where v={v} g={g} />
+          </dd>
           <dt>SKU</dt>
           <dd class="mono">{g.sku ?? '—'}</dd>
           <dt>{t('errors.problem')}</dt>
-          <dd><Problem g={g} /></dd>
+          <dd>
+            <Problem g={g} />
+          </dd>
           <dt>{t('sync.attempts')}</dt>
-          <dd>{g.attempts} · {t('errors.openOf', { open: g.open_subjects, all: g.subjects })}</dd>
+          <dd>
+            {g.attempts} · {t('errors.openOf', { open: g.open_subjects, all: g.subjects })}
+          </dd>
           <dt>{t('errors.firstSeen')}</dt>
           <dd>{formatDateTime(v, g.first_seen)}</dd>
           <dt>{t('errors.lastSeen')}</dt>
@@ -208,24 +306,41 @@ function GroupPage({ v, group: g, attempts }: { v: View; group: ErrorGroup; atte
       </section>
       <section class="card">
         <h2>{t('errors.attempts')}</h2>
-        <Table label={t('errors.attempts')} id="outbox-errors" class="cards"
-          columns={[t('common.when'), num(t('errors.attempt')), t('sync.error'), t('common.status'), '']}>
+        <Table
+          label={t('errors.attempts')}
+          id="outbox-errors"
+          class="cards"
+          columns={[t('common.when'), num(t('errors.attempt')), t('sync.error'), t('common.status'), '']}
+        >
           {attempts.map((e) => (
             <tr data-job={e.job_id ?? undefined} data-outbox={e.outbox_id ?? undefined}>
               <td data-label={t('common.when')}>
                 <small>{formatDateTime(v, e.at)}</small>
               </td>
-              <td data-label={t('errors.attempt')} class="num">{e.attempt}</td>
+              <td data-label={t('errors.attempt')} class="num">
+                {e.attempt}
+              </td>
               <td data-label={t('sync.error')}>
                 {e.http_status && <Badge tone="bad">HTTP {e.http_status}</Badge>} {e.error}
               </td>
               <td data-label={t('common.status')}>
-                {e.job_status ? <Badge tone={toneOf(e.job_status)}>{wordsOr(t, `status.${e.job_status}`, e.job_status)}</Badge> : t('common.none')}
+                {e.job_status ? (
+                  <Badge tone={toneOf(e.job_status)}>{wordsOr(t, `status.${e.job_status}`, e.job_status)}</Badge>
+                ) : (
+                  t('common.none')
+                )}
               </td>
               <td>
                 {v.canWrite && e.job_id && e.job_status && retryable.has(e.job_status) && (
-                  <form method="post" action={`/sync/errors/jobs/${e.job_id}/retry`} hx-post={`/sync/errors/jobs/${e.job_id}/retry`} hx-swap="outerHTML">
-                    <button type="submit" class="small ghost">↻ {t('sync.retry')}</button>
+                  <form
+                    method="post"
+                    action={`/sync/errors/jobs/${e.job_id}/retry`}
+                    hx-post={`/sync/errors/jobs/${e.job_id}/retry`}
+                    hx-swap="outerHTML"
+                  >
+                    <button type="submit" class="small ghost">
+                      ↻ {t('sync.retry')}
+                    </button>
                   </form>
                 )}
               </td>

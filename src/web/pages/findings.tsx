@@ -3,7 +3,14 @@ import { listAccounts } from '../../channels/core/accounts.ts';
 import { moduleFor } from '../../channels/core/module.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
-import { applyFix, findingKinds, fixAll, listFindings, type FindingKind, type FindingRow } from '../../reconcile/findings.ts';
+import {
+  applyFix,
+  findingKinds,
+  fixAll,
+  listFindings,
+  type FindingKind,
+  type FindingRow,
+} from '../../reconcile/findings.ts';
 import { reconciles, startReconcile } from '../../reconcile/jobs.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
@@ -30,12 +37,15 @@ export function findingRoutes(hub: Hub) {
       listFindings(hub.db, { state: 'open', kind: isKind(kind) ? kind : undefined, account_id: accountId }),
       listAccounts(hub.db),
     ]);
-    const sales = accounts.filter((a) => a.status === 'active' && moduleFor(a.channel) && reconciles(moduleFor(a.channel)!));
+    const sales = accounts.filter(
+      (a) => a.status === 'active' && moduleFor(a.channel) && reconciles(moduleFor(a.channel)!),
+    );
     const notice = { done: c.req.query('done'), n: c.req.query('n'), error: c.req.query('error') };
     return renderPage(c, v.t('findings.title'), <FindingsPage v={v} open={open} accounts={sales} notice={notice} />);
   });
 
-  const back = (c: WebContext, query: Record<string, string>) => c.redirect(`/findings?${new URLSearchParams(query)}`, 303);
+  const back = (c: WebContext, query: Record<string, string>) =>
+    c.redirect(`/findings?${new URLSearchParams(query)}`, 303);
   const attempt = async (c: WebContext, work: () => Promise<Record<string, string>>) => {
     try {
       return back(c, await work());
@@ -59,7 +69,11 @@ export function findingRoutes(hub: Hub) {
     const accountId = intParam(typeof body.account_id === 'string' ? body.account_id : undefined);
     return attempt(c, async () => {
       const result = await fixAll(hub, kind, accountId, c.get('actor').name);
-      return { done: 'fixed', n: String(result.fixed), ...(result.failed.length ? { error: result.failed.map((f) => `#${f.id}: ${f.error}`).join('; ') } : {}) };
+      return {
+        done: 'fixed',
+        n: String(result.fixed),
+        ...(result.failed.length ? { error: result.failed.map((f) => `#${f.id}: ${f.error}`).join('; ') } : {}),
+      };
     });
   });
 
@@ -79,10 +93,21 @@ interface Notices {
   error?: string;
 }
 
-function FindingsPage({ v, open, accounts, notice }: { v: View; open: FindingRow[]; accounts: { id: number; name: string; channel: string }[]; notice: Notices }) {
+function FindingsPage({
+  v,
+  open,
+  accounts,
+  notice,
+}: {
+  v: View;
+  open: FindingRow[];
+  accounts: { id: number; name: string; channel: string }[];
+  notice: Notices;
+}) {
   const { t } = v;
   const groups = new Map<string, FindingRow[]>();
-  for (const f of open) groups.set(`${f.kind}:${f.account_id}`, [...(groups.get(`${f.kind}:${f.account_id}`) ?? []), f]);
+  for (const f of open)
+    groups.set(`${f.kind}:${f.account_id}`, [...(groups.get(`${f.kind}:${f.account_id}`) ?? []), f]);
   return (
     <>
       <h1>{t('findings.title')}</h1>
@@ -99,7 +124,9 @@ function FindingsPage({ v, open, accounts, notice }: { v: View; open: FindingRow
                 {a.name} · {channelName(a.channel)}{' '}
                 {v.canWrite && (
                   <form method="post" action={`/findings/run/${a.id}`} class="inline-form">
-                    <button type="submit" class="button secondary">{t('findings.run')}</button>
+                    <button type="submit" class="button secondary">
+                      {t('findings.run')}
+                    </button>
                   </form>
                 )}
               </li>
@@ -124,19 +151,31 @@ function Group({ v, list }: { v: View; list: FindingRow[] }) {
   return (
     <section class="card" data-kind={first.kind} data-account={first.account_id}>
       <h2>
-        {t(`findings.kind.${first.kind}`)} · {first.account_name ?? first.account_id} <Badge tone="warn">{list.length}</Badge>
+        {t(`findings.kind.${first.kind}`)} · {first.account_name ?? first.account_id}{' '}
+        <Badge tone="warn">{list.length}</Badge>
       </h2>
       {v.canWrite && first.fix && (
         <form method="post" action="/findings/fix-all" class="inline-form">
           <input type="hidden" name="kind" value={first.kind} />
           <input type="hidden" name="account_id" value={String(first.account_id)} />
-          <button type="submit" class="button">{t('findings.fixAll')}</button>
+          <button type="submit" class="button">
+            {t('findings.fixAll')}
+          </button>
         </form>
       )}
-      <Table label={t(`findings.kind.${first.kind}`)} columns={[t('findings.order'), t('findings.detail'), t('findings.since'), t('findings.fix')]}>
+      <Table
+        label={t(`findings.kind.${first.kind}`)}
+        columns={[t('findings.order'), t('findings.detail'), t('findings.since'), t('findings.fix')]}
+      >
         {list.map((f) => (
           <tr data-finding={f.id}>
-            <td>{f.order_id ? <a href={`/orders/${f.order_id}/trace`}>{t('findings.trace', { id: f.order_id })}</a> : <span class="mono">{f.key}</span>}</td>
+            <td>
+              {f.order_id ? (
+                <a href={`/orders/${f.order_id}/trace`}>{t('findings.trace', { id: f.order_id })}</a>
+              ) : (
+                <span class="mono">{f.key}</span>
+              )}
+            </td>
             <td>
               {f.detail}
               {f.fix_error && <div class="error-text">{f.fix_error}</div>}
@@ -145,7 +184,9 @@ function Group({ v, list }: { v: View; list: FindingRow[] }) {
             <td>
               {f.fix && v.canWrite ? (
                 <form method="post" action={`/findings/${f.id}/fix`} class="inline-form">
-                  <button type="submit" class="button secondary">{t(`findings.fix.${f.fix}`)}</button>
+                  <button type="submit" class="button secondary">
+                    {t(`findings.fix.${f.fix}`)}
+                  </button>
                 </form>
               ) : (
                 <span class="hint-text">{f.fix ? t(`findings.fix.${f.fix}`) : t('findings.manual')}</span>

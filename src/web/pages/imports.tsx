@@ -10,7 +10,22 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { isKey, t as say } from '../i18n.ts';
 import { renderFragment, renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, Empty, Field, formatDateTime, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Select, Stat, Table } from '../ui.tsx';
+import {
+  Badge,
+  Empty,
+  Field,
+  formatDateTime,
+  formatNumber,
+  intParam,
+  key,
+  Notice,
+  num,
+  offsetParam,
+  Pager,
+  Select,
+  Stat,
+  Table,
+} from '../ui.tsx';
 
 /**
  * The bulk import (issue 20, docs/decisions/191-bulk-import.md): choose products or stock and
@@ -24,7 +39,8 @@ const ERRORS_PAGE = 50;
 const running = new Set<ImportView['state']>(['queued', 'validating', 'applying']);
 const appliable = new Set<ImportView['state']>(['uploaded', 'invalid', 'failed']);
 
-const kindOf = (value: unknown): ImportKind => (importKinds.includes(value as ImportKind) ? (value as ImportKind) : 'products');
+const kindOf = (value: unknown): ImportKind =>
+  importKinds.includes(value as ImportKind) ? (value as ImportKind) : 'products';
 
 export function importPageRoutes(hub: Hub) {
   const app = new Hono<AppEnv>();
@@ -32,7 +48,11 @@ export function importPageRoutes(hub: Hub) {
   // A refused upload is shown again with why (200, as the panel's other forms: the page is the answer).
   const showForm = async (c: WebContext, kind: ImportKind, problem?: string) => {
     const v = viewOf(c);
-    return renderPage(c, v.t('imports.title'), <ImportForm v={v} kind={kind} problem={problem} recent={await listImports(hub.db)} />);
+    return renderPage(
+      c,
+      v.t('imports.title'),
+      <ImportForm v={v} kind={kind} problem={problem} recent={await listImports(hub.db)} />,
+    );
   };
 
   app.get('/imports', (c) => showForm(c, kindOf(c.req.query('kind'))));
@@ -43,7 +63,11 @@ export function importPageRoutes(hub: Hub) {
     const file = body.file;
     if (!(file instanceof File) || (!file.name && !file.size)) return showForm(c, kind, viewOf(c).t('imports.noFile'));
     try {
-      const id = await createImport(hub.db, { kind, fileName: file.name, content: new Uint8Array(await file.arrayBuffer()) }, c.get('actor').name);
+      const id = await createImport(
+        hub.db,
+        { kind, fileName: file.name, content: new Uint8Array(await file.arrayBuffer()) },
+        c.get('actor').name,
+      );
       return c.redirect(`/imports/${id}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -55,7 +79,11 @@ export function importPageRoutes(hub: Hub) {
     const v = viewOf(c);
     const offset = offsetParam(c.req.query('offset'));
     const view = await getImport(hub.db, id, { limit: ERRORS_PAGE, offset });
-    return renderPage(c, v.t('imports.import', { id }), <ImportPage v={v} view={view} offset={offset} problem={problem} />);
+    return renderPage(
+      c,
+      v.t('imports.import', { id }),
+      <ImportPage v={v} view={view} offset={offset} problem={problem} />,
+    );
   };
 
   app.get('/imports/:id', (c) => showImport(c, importId(c)));
@@ -102,15 +130,42 @@ function ImportForm({ v, kind, problem, recent }: { v: View; kind: ImportKind; p
       <p class="hint-text">{t('imports.intro')}</p>
       <div data-upload-problem>{problem && <Notice kind="error">{problem}</Notice>}</div>
       {v.canWrite ? (
-        <form method="post" action="/imports" enctype="multipart/form-data" class="card" id="import-form" data-upload-progress="upload-progress">
+        <form
+          method="post"
+          action="/imports"
+          enctype="multipart/form-data"
+          class="card"
+          id="import-form"
+          data-upload-progress="upload-progress"
+        >
           <div class="grid grid-2">
-            <Select name="kind" label={t('imports.kind')} value={kind} options={importKinds.map((k) => ({ value: k, label: t(`imports.kind.${k}`) }))} />
-            <Field name="file" type="file" label={t('imports.file')} hint={t('imports.fileHint')} required
-              attrs={{ accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }} />
+            <Select
+              name="kind"
+              label={t('imports.kind')}
+              value={kind}
+              options={importKinds.map((k) => ({ value: k, label: t(`imports.kind.${k}`) }))}
+            />
+            <Field
+              name="file"
+              type="file"
+              label={t('imports.file')}
+              hint={t('imports.fileHint')}
+              required
+              attrs={{
+                accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+              }}
+            />
           </div>
           <div id="upload-progress" hidden>
-            <div class="progress" role="status" aria-live="polite" data-state="queued"
-              data-label-running={t('imports.uploading')} data-label-sent={t('imports.uploaded')} data-label-failed={t('imports.uploadFailed')}>
+            <div
+              class="progress"
+              role="status"
+              aria-live="polite"
+              data-state="queued"
+              data-label-running={t('imports.uploading')}
+              data-label-sent={t('imports.uploaded')}
+              data-label-failed={t('imports.uploadFailed')}
+            >
               <div class="progress-bar">
                 <span></span>
               </div>
@@ -129,17 +184,36 @@ function ImportForm({ v, kind, problem, recent }: { v: View; kind: ImportKind; p
         {recent.length === 0 ? (
           <Empty>{t('imports.none')}</Empty>
         ) : (
-          <Table label={t('imports.recent')} id="imports"
-            columns={[key('#'), key(t('imports.fileName')), t('imports.what'), key(t('common.status')), num(t('imports.rows')), num(t('imports.errors')), t('common.when')]}>
+          <Table
+            label={t('imports.recent')}
+            id="imports"
+            columns={[
+              key('#'),
+              key(t('imports.fileName')),
+              t('imports.what'),
+              key(t('common.status')),
+              num(t('imports.rows')),
+              num(t('imports.errors')),
+              t('common.when'),
+            ]}
+          >
             {recent.map((i) => (
               <tr data-import={i.id} data-state={i.state}>
-                <td><a href={`/imports/${i.id}`}>{i.id}</a></td>
-                <td class="mono" style="overflow-wrap:anywhere">{i.file_name}</td>
+                <td>
+                  <a href={`/imports/${i.id}`}>{i.id}</a>
+                </td>
+                <td class="mono" style="overflow-wrap:anywhere">
+                  {i.file_name}
+                </td>
                 <td>{t(`imports.kind.${i.kind}`)}</td>
-                <td><StateBadge v={v} state={i.state as ImportView['state']} /></td>
+                <td>
+                  <StateBadge v={v} state={i.state as ImportView['state']} />
+                </td>
                 <td class="num">{formatNumber(v, i.rows_total)}</td>
                 <td class="num">{formatNumber(v, i.errors_total)}</td>
-                <td><small>{formatDateTime(v, i.created_at)}</small></td>
+                <td>
+                  <small>{formatDateTime(v, i.created_at)}</small>
+                </td>
               </tr>
             ))}
           </Table>
@@ -149,7 +223,15 @@ function ImportForm({ v, kind, problem, recent }: { v: View; kind: ImportKind; p
   );
 }
 
-const stateTone = { uploaded: 'muted', queued: 'muted', validating: 'info', applying: 'info', applied: 'ok', invalid: 'warn', failed: 'bad' } as const;
+const stateTone = {
+  uploaded: 'muted',
+  queued: 'muted',
+  validating: 'info',
+  applying: 'info',
+  applied: 'ok',
+  invalid: 'warn',
+  failed: 'bad',
+} as const;
 
 function StateBadge({ v, state }: { v: View; state: ImportView['state'] }) {
   return <Badge tone={stateTone[state] ?? 'muted'}>{v.t(`imports.state.${state}`)}</Badge>;
@@ -161,10 +243,14 @@ function ImportPage({ v, view, offset, problem }: { v: View; view: ImportView; o
     <>
       <div class="page-head">
         <h1>{t('imports.import', { id: view.id })}</h1>
-        <a class="button ghost" href={`/imports?kind=${view.kind}`}>{t('imports.another')}</a>
+        <a class="button ghost" href={`/imports?kind=${view.kind}`}>
+          {t('imports.another')}
+        </a>
       </div>
       <p>
-        <span class="mono" style="overflow-wrap:anywhere">{view.file_name}</span>
+        <span class="mono" style="overflow-wrap:anywhere">
+          {view.file_name}
+        </span>
         {' · '}
         {t(`imports.kind.${view.kind}`)} · {view.format.toUpperCase()}
         {' · '}
@@ -180,7 +266,11 @@ function ImportPage({ v, view, offset, problem }: { v: View; view: ImportView; o
 /** The state, and what it leads to: the mapping to apply, the job's progress, the counts or the refused rows. */
 function ImportStatus({ v, view, offset }: { v: View; view: ImportView; offset: number }) {
   const polling = running.has(view.state)
-    ? { 'hx-get': `/imports/${view.id}/status${offset ? `?offset=${offset}` : ''}`, 'hx-trigger': 'every 1s', 'hx-swap': 'outerHTML' }
+    ? {
+        'hx-get': `/imports/${view.id}/status${offset ? `?offset=${offset}` : ''}`,
+        'hx-trigger': 'every 1s',
+        'hx-swap': 'outerHTML',
+      }
     : {};
   return (
     <div id="import-status" data-state={view.state} {...polling}>
@@ -189,7 +279,11 @@ function ImportStatus({ v, view, offset }: { v: View; view: ImportView; offset: 
       </p>
       {running.has(view.state) && <Progress v={v} view={view} />}
       {view.state === 'applied' && <Counts v={v} view={view} />}
-      {view.state === 'failed' && <Notice kind="error">{v.t('imports.failed', { error: view.error ? localize(v.lang, view.error) : view.state })}</Notice>}
+      {view.state === 'failed' && (
+        <Notice kind="error">
+          {v.t('imports.failed', { error: view.error ? localize(v.lang, view.error) : view.state })}
+        </Notice>
+      )}
       {view.state === 'invalid' && <RowErrors v={v} view={view} offset={offset} />}
       {appliable.has(view.state) && v.canWrite && <MappingForm v={v} view={view} />}
     </div>
@@ -202,12 +296,26 @@ function Progress({ v, view }: { v: View; view: ImportView }) {
   const done = typeof p.done === 'number' ? p.done : 0;
   const total = typeof p.total === 'number' && p.total > 0 ? p.total : null;
   const note = p.note === 'validating' || p.note === 'applying' ? p.note : null;
-  const percent = view.state === 'applying' && total ? Math.min(99, Math.round((done / total) * 100)) : view.state === 'queued' ? 2 : 10;
-  const text = note ? v.t(`import.note.${note}`, { done: formatNumber(v, done), total: formatNumber(v, total) }) : v.t('imports.waiting');
+  const percent =
+    view.state === 'applying' && total
+      ? Math.min(99, Math.round((done / total) * 100))
+      : view.state === 'queued'
+        ? 2
+        : 10;
+  const text = note
+    ? v.t(`import.note.${note}`, { done: formatNumber(v, done), total: formatNumber(v, total) })
+    : v.t('imports.waiting');
   return (
     <div class="card">
       <h2>{v.t('imports.progress')}</h2>
-      <div class="progress" role="status" aria-live="polite" data-state="running" data-done={done} data-total={total ?? undefined}>
+      <div
+        class="progress"
+        role="status"
+        aria-live="polite"
+        data-state="running"
+        data-done={done}
+        data-total={total ?? undefined}
+      >
         <div class="progress-bar">
           <span style={`width:${percent}%`}></span>
         </div>
@@ -219,7 +327,10 @@ function Progress({ v, view }: { v: View; view: ImportView }) {
 
 function Counts({ v, view }: { v: View; view: ImportView }) {
   const c = view.counts as Partial<ImportCounts>;
-  const shown: (keyof ImportCounts)[] = view.kind === 'products' ? ['rows', 'created', 'updated', 'unchanged', 'prices', 'movements'] : ['rows', 'movements'];
+  const shown: (keyof ImportCounts)[] =
+    view.kind === 'products'
+      ? ['rows', 'created', 'updated', 'unchanged', 'prices', 'movements']
+      : ['rows', 'movements'];
   return (
     <>
       <section class="stats" aria-label={v.t('imports.title')}>
@@ -228,7 +339,9 @@ function Counts({ v, view }: { v: View; view: ImportView }) {
         ))}
       </section>
       <p class="actions">
-        <a class="button ghost" href={view.kind === 'products' ? '/products' : '/stock'}>{v.t(view.kind === 'products' ? 'imports.toProducts' : 'imports.toStock')}</a>
+        <a class="button ghost" href={view.kind === 'products' ? '/products' : '/stock'}>
+          {v.t(view.kind === 'products' ? 'imports.toProducts' : 'imports.toStock')}
+        </a>
       </p>
     </>
   );
@@ -239,7 +352,10 @@ function refusalText(v: View, error: DomainError): string {
   const said = (error.details as { said?: { key?: unknown; params?: Record<string, unknown> } } | undefined)?.said;
   const word = `import.${String(said?.key)}`;
   if (!said || !isKey(word)) return localize(v.lang, error);
-  const params = typeof said.params?.field === 'string' ? { ...said.params, field: fieldLabel(v, said.params.field as ImportField) } : said.params;
+  const params =
+    typeof said.params?.field === 'string'
+      ? { ...said.params, field: fieldLabel(v, said.params.field as ImportField) }
+      : said.params;
   return localize(v.lang, new DomainError(error.code, say(word, v.lang, params), undefined, error.details));
 }
 
@@ -250,8 +366,16 @@ function RowErrors({ v, view, offset }: { v: View; view: ImportView; offset: num
     <section class="card">
       <h2>{t('imports.errors')}</h2>
       <Notice kind="warn">{t('imports.errorsNote')}</Notice>
-      {view.errors_total > kept && <p class="hint-text">{t('imports.errorsKept', { total: formatNumber(v, view.errors_total), kept: formatNumber(v, kept) })}</p>}
-      <Table label={t('imports.errors')} id="import-errors" columns={[key(num(t('imports.line'))), key(t('imports.column')), key(t('imports.problem'))]}>
+      {view.errors_total > kept && (
+        <p class="hint-text">
+          {t('imports.errorsKept', { total: formatNumber(v, view.errors_total), kept: formatNumber(v, kept) })}
+        </p>
+      )}
+      <Table
+        label={t('imports.errors')}
+        id="import-errors"
+        columns={[key(num(t('imports.line'))), key(t('imports.column')), key(t('imports.problem'))]}
+      >
         {view.errors.map((e) => (
           <tr data-line={e.line}>
             <td class="num">{e.line}</td>
@@ -286,15 +410,25 @@ function MappingForm({ v, view }: { v: View; view: ImportView }) {
     <form method="post" action={`/imports/${view.id}/apply`} class="card" id="mapping-form" data-busy>
       <h2>{t('imports.mapping')}</h2>
       <p class="hint-text">{t('imports.mappingHint')}</p>
-      <Table label={t('imports.mapping')} id="mapping" columns={[key(t('imports.column')), t('imports.examples'), key(t('imports.field'))]}>
+      <Table
+        label={t('imports.mapping')}
+        id="mapping"
+        columns={[key(t('imports.column')), t('imports.examples'), key(t('imports.field'))]}
+      >
         {view.columns.map((_, i) => (
           <tr data-column={i}>
-            <td style="overflow-wrap:anywhere"><b>{headerOf(v, view.columns, i)}</b></td>
-            <td style="overflow-wrap:anywhere"><small>{examplesOf(view, i)}</small></td>
+            <td style="overflow-wrap:anywhere">
+              <b>{headerOf(v, view.columns, i)}</b>
+            </td>
+            <td style="overflow-wrap:anywhere">
+              <small>{examplesOf(view, i)}</small>
+            </td>
             <td>
               <select name={`col${i}`} aria-label={t('imports.fieldOf', { column: headerOf(v, view.columns, i) })}>
                 {options(view.mapping[i] ?? 'ignore').map((o) => (
-                  <option value={o.value} selected={o.value === (view.mapping[i] ?? 'ignore')}>{o.label}</option>
+                  <option value={o.value} selected={o.value === (view.mapping[i] ?? 'ignore')}>
+                    {o.label}
+                  </option>
                 ))}
               </select>
             </td>
@@ -325,7 +459,11 @@ function Preview({ v, view }: { v: View; view: ImportView }) {
       {view.sample.length === 0 ? (
         <Empty>{t('imports.noRows')}</Empty>
       ) : (
-        <Table label={t('imports.preview')} id="preview" columns={[num(t('imports.line')), ...view.columns.map((_, i) => headerOf(v, view.columns, i))]}>
+        <Table
+          label={t('imports.preview')}
+          id="preview"
+          columns={[num(t('imports.line')), ...view.columns.map((_, i) => headerOf(v, view.columns, i))]}
+        >
           {view.sample.map((r) => (
             <tr data-line={r.line}>
               <td class="num">{r.line}</td>

@@ -2,15 +2,44 @@ import { Hono } from 'hono';
 import type { Tx } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
-import { localFieldsPatch, updateCategoryLocalFields, updateProductLocalFields, type LocalFieldsPatch } from '../../menu/local-fields.ts';
-import { categoryTree, getCategory, getProduct, listMenuSyncHistory, listProducts, listStopLists, type CategoryNode } from '../../menu/queries.ts';
+import {
+  localFieldsPatch,
+  updateCategoryLocalFields,
+  updateProductLocalFields,
+  type LocalFieldsPatch,
+} from '../../menu/local-fields.ts';
+import {
+  categoryTree,
+  getCategory,
+  getProduct,
+  listMenuSyncHistory,
+  listProducts,
+  listStopLists,
+  type CategoryNode,
+} from '../../menu/queries.ts';
 import { listSettings, type SettingView } from '../../menu/settings.ts';
 import { runSync, type SyncKind } from '../../menu/sync.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
 import { menuWords } from '../words/menu.ts';
 import { renderPage } from '../layout.tsx';
-import { Badge, Empty, Field, type FieldErrors, formatDateTime, formatDuration, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Table, toneOf } from '../ui.tsx';
+import {
+  Badge,
+  Empty,
+  Field,
+  type FieldErrors,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  intParam,
+  key,
+  Notice,
+  num,
+  offsetParam,
+  Pager,
+  Table,
+  toneOf,
+} from '../ui.tsx';
 
 /**
  * The iiko menu (seed 003, «Данные iiko»): the category tree, dishes with prices and
@@ -20,7 +49,6 @@ import { Badge, Empty, Field, type FieldErrors, formatDateTime, formatDuration, 
  */
 
 const PAGE_SIZE = 50;
-
 
 type Word = keyof typeof menuWords.en;
 
@@ -48,15 +76,22 @@ function scopeOf(settings: SettingView[], q: Record<string, string>): Scope {
 /** The organizations a setting syncs: the chosen ones, or every one its login sees. */
 function organizationsOf(setting: SettingView) {
   const chosen = setting.organization_ids;
-  return chosen.length ? chosen.map((id) => setting.organizations.find((o) => o.id === id) ?? { id, name: null, code: null }) : setting.organizations;
+  return chosen.length
+    ? chosen.map((id) => setting.organizations.find((o) => o.id === id) ?? { id, name: null, code: null })
+    : setting.organizations;
 }
 
 const scopeQuery = (scope: Scope) =>
-  new URLSearchParams({ ...(scope.setting ? { setting: String(scope.setting.id) } : {}), ...(scope.organizationId ? { org: scope.organizationId } : {}) });
+  new URLSearchParams({
+    ...(scope.setting ? { setting: String(scope.setting.id) } : {}),
+    ...(scope.organizationId ? { org: scope.organizationId } : {}),
+  });
 
 function money(v: View, minor: number | null | undefined, currency: string) {
   if (minor === null || minor === undefined) return v.t('common.none');
-  return new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'currency', currency }).format(minor / 100);
+  return new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'currency', currency }).format(
+    minor / 100,
+  );
 }
 
 export function menuPageRoutes(hub: Hub) {
@@ -77,7 +112,9 @@ export function menuPageRoutes(hub: Hub) {
       categoryTree(hub.db, inScope),
       listProducts(hub.db, { ...inScope, ...filter, withSubcategories: true, limit: PAGE_SIZE, offset }),
       listMenuSyncHistory(hub.db, { settingId: inScope.settingId, limit: 1 }),
-      intParam(q.run) ? listMenuSyncHistory(hub.db, { settingId: inScope.settingId, runId: intParam(q.run), limit: 1 }) : [],
+      intParam(q.run)
+        ? listMenuSyncHistory(hub.db, { settingId: inScope.settingId, runId: intParam(q.run), limit: 1 })
+        : [],
     ]);
     return renderPage(
       c,
@@ -92,7 +129,11 @@ export function menuPageRoutes(hub: Hub) {
                   {say(v, 'allCategories')}
                 </a>
               </p>
-              {tree.length ? <Tree v={v} nodes={tree} scope={scope} current={filter.categoryId} /> : <Empty>{say(v, 'noCategories')}</Empty>}
+              {tree.length ? (
+                <Tree v={v} nodes={tree} scope={scope} current={filter.categoryId} />
+              ) : (
+                <Empty>{say(v, 'noCategories')}</Empty>
+              )}
             </section>
             <section class="card" aria-labelledby="products-title">
               <h2 id="products-title">{say(v, 'dishes')}</h2>
@@ -100,13 +141,22 @@ export function menuPageRoutes(hub: Hub) {
                 {scope.setting && <input type="hidden" name="setting" value={String(scope.setting.id)} />}
                 {scope.organizationId && <input type="hidden" name="org" value={scope.organizationId} />}
                 {filter.categoryId && <input type="hidden" name="category" value={String(filter.categoryId)} />}
-                <Field name="q" label={say(v, 'search')} value={filter.q} attrs={{ type: 'search', autocomplete: 'off' }} />
+                <Field
+                  name="q"
+                  label={say(v, 'search')}
+                  value={filter.q}
+                  attrs={{ type: 'search', autocomplete: 'off' }}
+                />
                 <div class="field">
                   <label for="f-available">{say(v, 'availability')}</label>
                   <select id="f-available" name="available">
                     <option value="">{say(v, 'any')}</option>
-                    <option value="yes" selected={filter.isAvailable === true}>{say(v, 'available')}</option>
-                    <option value="no" selected={filter.isAvailable === false}>{say(v, 'unavailable')}</option>
+                    <option value="yes" selected={filter.isAvailable === true}>
+                      {say(v, 'available')}
+                    </option>
+                    <option value="no" selected={filter.isAvailable === false}>
+                      {say(v, 'unavailable')}
+                    </option>
                   </select>
                 </div>
                 <div class="actions">
@@ -114,8 +164,19 @@ export function menuPageRoutes(hub: Hub) {
                 </div>
               </form>
               <ProductTable v={v} items={products.items} />
-              <Pager v={v} total={products.total} limit={PAGE_SIZE} offset={offset} base="/menu"
-                params={{ ...Object.fromEntries(scopeQuery(scope)), category: filter.categoryId ? String(filter.categoryId) : undefined, available: q.available, q: filter.q }} />
+              <Pager
+                v={v}
+                total={products.total}
+                limit={PAGE_SIZE}
+                offset={offset}
+                base="/menu"
+                params={{
+                  ...Object.fromEntries(scopeQuery(scope)),
+                  category: filter.categoryId ? String(filter.categoryId) : undefined,
+                  available: q.available,
+                  q: filter.q,
+                }}
+              />
             </section>
           </div>
         )}
@@ -126,13 +187,31 @@ export function menuPageRoutes(hub: Hub) {
   app.get('/menu/stop-lists', async (c) => {
     const v = viewOf(c);
     const scope = scopeOf(await listSettings(hub.db), c.req.query());
-    const stops = scope.setting && scope.organizationId ? await listStopLists(hub.db, { settingId: scope.setting.id, organizationId: scope.organizationId }) : [];
-    return renderListTab(c, scope, 'stops', 'stopLists', 'noStops', stops.length > 0,
-      <Table label={say(v, 'stopLists')} id="stop-lists"
-        columns={[say(v, 'product'), say(v, 'terminalGroup'), num(say(v, 'balance')), say(v, 'added')]}>
+    const stops =
+      scope.setting && scope.organizationId
+        ? await listStopLists(hub.db, { settingId: scope.setting.id, organizationId: scope.organizationId })
+        : [];
+    return renderListTab(
+      c,
+      scope,
+      'stops',
+      'stopLists',
+      'noStops',
+      stops.length > 0,
+      <Table
+        label={say(v, 'stopLists')}
+        id="stop-lists"
+        columns={[say(v, 'product'), say(v, 'terminalGroup'), num(say(v, 'balance')), say(v, 'added')]}
+      >
         {(stops as unknown as StopRow[]).map((s) => (
           <tr data-external-id={s.product_external_id} class={s.balance <= 0 ? 'row-bad' : undefined}>
-            <td>{s.product_id ? <a href={`/menu/products/${s.product_id}`}>{s.product_name}</a> : <span class="mono">{s.product_external_id}</span>}</td>
+            <td>
+              {s.product_id ? (
+                <a href={`/menu/products/${s.product_id}`}>{s.product_name}</a>
+              ) : (
+                <span class="mono">{s.product_external_id}</span>
+              )}
+            </td>
             <td>{s.terminal_group_name ?? s.terminal_group_id}</td>
             <td class="num">{formatNumber(v, s.balance)}</td>
             <td>
@@ -147,10 +226,28 @@ export function menuPageRoutes(hub: Hub) {
   app.get('/menu/history', async (c) => {
     const v = viewOf(c);
     const scope = scopeOf(await listSettings(hub.db), c.req.query());
-    const history = scope.setting ? ((await listMenuSyncHistory(hub.db, { settingId: scope.setting.id, limit: 100 })) as unknown as HistoryRow[]) : [];
-    return renderListTab(c, scope, 'history', 'history', 'noHistory', history.length > 0,
-      <Table label={say(v, 'history')} id="menu-history"
-        columns={[key(say(v, 'type')), key(v.t('common.status')), num(say(v, 'items')), num(say(v, 'duration')), key(say(v, 'started')), key(say(v, 'error'))]}>
+    const history = scope.setting
+      ? ((await listMenuSyncHistory(hub.db, { settingId: scope.setting.id, limit: 100 })) as unknown as HistoryRow[])
+      : [];
+    return renderListTab(
+      c,
+      scope,
+      'history',
+      'history',
+      'noHistory',
+      history.length > 0,
+      <Table
+        label={say(v, 'history')}
+        id="menu-history"
+        columns={[
+          key(say(v, 'type')),
+          key(v.t('common.status')),
+          num(say(v, 'items')),
+          num(say(v, 'duration')),
+          key(say(v, 'started')),
+          key(say(v, 'error')),
+        ]}
+      >
         {history.map((h) => (
           <tr data-type={h.sync_type} data-status={h.status}>
             <td>{kindLabel(v, h.sync_type)}</td>
@@ -195,7 +292,13 @@ export function menuPageRoutes(hub: Hub) {
     what: string,
     load: (id: number) => Promise<T>,
     update: (tx: Tx, id: number, patch: LocalFieldsPatch, actor: string) => Promise<unknown>,
-    render: (c: Parameters<typeof viewOf>[0], row: T, form: LocalForm, errors: FieldErrors, saved: boolean) => Response | Promise<Response>,
+    render: (
+      c: Parameters<typeof viewOf>[0],
+      row: T,
+      form: LocalForm,
+      errors: FieldErrors,
+      saved: boolean,
+    ) => Response | Promise<Response>,
   ) => {
     const idOf = (raw: string) => {
       const id = intParam(raw);
@@ -216,14 +319,28 @@ export function menuPageRoutes(hub: Hub) {
       return c.redirect(`${path}/${id}?saved=1`, 303);
     });
   };
-  editable('/menu/products', 'product', async (id) => (await getProduct(hub.db, id)) as unknown as ProductDetail, updateProductLocalFields, renderProduct);
+  editable(
+    '/menu/products',
+    'product',
+    async (id) => (await getProduct(hub.db, id)) as unknown as ProductDetail,
+    updateProductLocalFields,
+    renderProduct,
+  );
   editable('/menu/categories', 'category', (id) => getCategory(hub.db, id), updateCategoryLocalFields, renderCategory);
 
   return app;
 }
 
 /** A tab that lists rows under the frame: their table, or what it says when there are none. */
-function renderListTab(c: Parameters<typeof viewOf>[0], scope: Scope, tab: 'stops' | 'history', title: Word, empty: Word, any: boolean, table: unknown) {
+function renderListTab(
+  c: Parameters<typeof viewOf>[0],
+  scope: Scope,
+  tab: 'stops' | 'history',
+  title: Word,
+  empty: Word,
+  any: boolean,
+  table: unknown,
+) {
   const v = viewOf(c);
   return renderPage(
     c,
@@ -287,8 +404,20 @@ interface ProductDetail extends ProductListRow, LocalRow {
   weight: number | null;
   measure_unit: string | null;
   sizes: { id: number; name: string | null; is_default: boolean; price_minor: number; currency: string }[];
-  modifier_groups: { id: number; name: string; min_amount: number; max_amount: number; required: boolean; modifiers: { id: number; name: string | null; price_minor: number | null }[] }[];
-  stop_lists: { terminal_group_id: string; terminal_group_name: string | null; balance: number; added_at: string | null }[];
+  modifier_groups: {
+    id: number;
+    name: string;
+    min_amount: number;
+    max_amount: number;
+    required: boolean;
+    modifiers: { id: number; name: string | null; price_minor: number | null }[];
+  }[];
+  stop_lists: {
+    terminal_group_id: string;
+    terminal_group_name: string | null;
+    balance: number;
+    added_at: string | null;
+  }[];
 }
 
 type CategoryDetail = Awaited<ReturnType<typeof getCategory>>;
@@ -330,8 +459,8 @@ function MenuFrame({ v, scope, tab, last, run, error, children }: FrameProps) {
         <h1>{say(v, 'title')}</h1>
         {last && (
           <small>
-            {say(v, 'lastSync')}: {kindLabel(v, String(last.sync_type))} · {formatDateTime(v, last.started_at as string)} ·{' '}
-            <StatusBadge v={v} status={String(last.status)} />
+            {say(v, 'lastSync')}: {kindLabel(v, String(last.sync_type))} ·{' '}
+            {formatDateTime(v, last.started_at as string)} · <StatusBadge v={v} status={String(last.status)} />
           </small>
         )}
       </div>
@@ -341,7 +470,11 @@ function MenuFrame({ v, scope, tab, last, run, error, children }: FrameProps) {
         </section>
       ) : (
         <>
-          <form method="get" action={tab === 'dishes' ? '/menu' : tab === 'stops' ? '/menu/stop-lists' : '/menu/history'} class="inline-form card">
+          <form
+            method="get"
+            action={tab === 'dishes' ? '/menu' : tab === 'stops' ? '/menu/stop-lists' : '/menu/history'}
+            class="inline-form card"
+          >
             {scope.settings.length > 1 && (
               <div class="field">
                 <label for="f-setting">{say(v, 'setting')}</label>
@@ -365,7 +498,9 @@ function MenuFrame({ v, scope, tab, last, run, error, children }: FrameProps) {
               </select>
             </div>
             <div class="actions">
-              <button type="submit" class="ghost">{say(v, 'show')}</button>
+              <button type="submit" class="ghost">
+                {say(v, 'show')}
+              </button>
             </div>
           </form>
           {v.canWrite && (
@@ -398,10 +533,14 @@ function MenuFrame({ v, scope, tab, last, run, error, children }: FrameProps) {
           )}
           {error && (
             <Notice kind="error">
-              {error === 'ACCOUNT_NEEDS_REAUTH' ? say(v, 'reauth', { id: scope.setting.id }) : say(v, 'syncFailed', { kind: '', error })}
+              {error === 'ACCOUNT_NEEDS_REAUTH'
+                ? say(v, 'reauth', { id: scope.setting.id })
+                : say(v, 'syncFailed', { kind: '', error })}
             </Notice>
           )}
-          {scope.setting.status === 'needs_reauth' && !error && <Notice kind="error">{say(v, 'reauth', { id: scope.setting.id })}</Notice>}
+          {scope.setting.status === 'needs_reauth' && !error && (
+            <Notice kind="error">{say(v, 'reauth', { id: scope.setting.id })}</Notice>
+          )}
           {!last && <Notice kind="info">{say(v, 'notSynced')}</Notice>}
           <nav class="tabs" aria-label={say(v, 'title')}>
             {tabLink('/menu', 'dishes', say(v, 'dishes'))}
@@ -432,19 +571,29 @@ const menuStyle = `
 `;
 
 /** A category's dishes with its subcategories' (a top-level category holds none itself). */
-const subtreeProducts = (node: CategoryNode): number => node.products + node.children.reduce((n, child) => n + subtreeProducts(child), 0);
+const subtreeProducts = (node: CategoryNode): number =>
+  node.products + node.children.reduce((n, child) => n + subtreeProducts(child), 0);
 
 function Tree({ v, nodes, scope, current }: { v: View; nodes: CategoryNode[]; scope: Scope; current?: number }) {
   return (
     <ul class="tree">
       {nodes.map((node) => (
         <li data-category={node.name}>
-          <a href={`/menu?${scopeQuery(scope)}&category=${node.id}`} aria-current={node.id === current ? 'page' : undefined}>
+          <a
+            href={`/menu?${scopeQuery(scope)}&category=${node.id}`}
+            aria-current={node.id === current ? 'page' : undefined}
+          >
             {node.name}
           </a>{' '}
-          <span class="count">({subtreeProducts(node)})</span> {!node.is_visible && <Badge tone="muted">{say(v, 'hidden')}</Badge>}{' '}
+          <span class="count">({subtreeProducts(node)})</span>{' '}
+          {!node.is_visible && <Badge tone="muted">{say(v, 'hidden')}</Badge>}{' '}
           {v.canWrite && (
-            <a href={`/menu/categories/${node.id}`} class="small" aria-label={`${say(v, 'edit')}: ${node.name}`} title={say(v, 'edit')}>
+            <a
+              href={`/menu/categories/${node.id}`}
+              class="small"
+              aria-label={`${say(v, 'edit')}: ${node.name}`}
+              title={say(v, 'edit')}
+            >
               ✎
             </a>
           )}
@@ -461,10 +610,24 @@ const AvailableBadge = ({ v, available }: { v: View; available: boolean }) =>
 function ProductTable({ v, items }: { v: View; items: Record<string, unknown>[] }) {
   if (!items.length) return <Empty>{say(v, 'noProducts')}</Empty>;
   return (
-    <Table label={say(v, 'dishes')} id="menu-products"
-      columns={[key(say(v, 'name')), say(v, 'category'), key(num(say(v, 'price'))), key(say(v, 'availability')), say(v, 'site'), say(v, 'tags')]}>
+    <Table
+      label={say(v, 'dishes')}
+      id="menu-products"
+      columns={[
+        key(say(v, 'name')),
+        say(v, 'category'),
+        key(num(say(v, 'price'))),
+        key(say(v, 'availability')),
+        say(v, 'site'),
+        say(v, 'tags'),
+      ]}
+    >
       {(items as unknown as ProductListRow[]).map((p) => (
-        <tr data-external-id={p.external_id} data-available={String(p.is_available)} class={p.is_available ? undefined : 'row-bad'}>
+        <tr
+          data-external-id={p.external_id}
+          data-available={String(p.is_available)}
+          class={p.is_available ? undefined : 'row-bad'}
+        >
           <td>
             <a href={`/menu/products/${p.id}`}>{p.name}</a>
             {p.code && (
@@ -476,8 +639,16 @@ function ProductTable({ v, items }: { v: View; items: Record<string, unknown>[] 
           </td>
           <td>{p.category_name ?? v.t('common.none')}</td>
           <td class="num">{money(v, p.price_minor, p.currency)}</td>
-          <td><AvailableBadge v={v} available={p.is_available} /></td>
-          <td>{p.is_visible ? <Badge tone="info">{say(v, 'visible')}</Badge> : <Badge tone="muted">{say(v, 'hidden')}</Badge>}</td>
+          <td>
+            <AvailableBadge v={v} available={p.is_available} />
+          </td>
+          <td>
+            {p.is_visible ? (
+              <Badge tone="info">{say(v, 'visible')}</Badge>
+            ) : (
+              <Badge tone="muted">{say(v, 'hidden')}</Badge>
+            )}
+          </td>
           <td>{p.tags.join(', ')}</td>
         </tr>
       ))}
@@ -526,7 +697,10 @@ function parseLocalFields(v: View, form: LocalForm): { patch: LocalFieldsPatch }
     is_visible: form.is_visible,
     seo_title: form.seo_title.trim() || null,
     seo_description: form.seo_description.trim() || null,
-    tags: form.tags.split(',').map((t) => t.trim()).filter(Boolean),
+    tags: form.tags
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     image_urls: form.image_urls.split(/\s+/).filter(Boolean),
     sort_order: Number.isNaN(sortOrder) ? null : sortOrder,
   });
@@ -539,7 +713,17 @@ function parseLocalFields(v: View, form: LocalForm): { patch: LocalFieldsPatch }
   return Object.keys(errors).length || !parsed.success ? { errors } : { patch: parsed.data };
 }
 
-function LocalFieldsForm({ v, action, form, errors }: { v: View; action: string; form: LocalForm; errors: FieldErrors }) {
+function LocalFieldsForm({
+  v,
+  action,
+  form,
+  errors,
+}: {
+  v: View;
+  action: string;
+  form: LocalForm;
+  errors: FieldErrors;
+}) {
   if (!v.canWrite) {
     return (
       <dl class="facts">
@@ -563,12 +747,44 @@ function LocalFieldsForm({ v, action, form, errors }: { v: View; action: string;
         <input type="checkbox" id="f-is_visible" name="is_visible" value="1" checked={form.is_visible} />
         {say(v, 'field.is_visible')}
       </label>
-      <Field name="seo_title" label={say(v, 'field.seo_title')} value={form.seo_title} errors={errors} attrs={{ maxlength: 300 }} />
-      <Field name="seo_description" label={say(v, 'field.seo_description')} value={form.seo_description} errors={errors} multiline />
-      <Field name="tags" label={say(v, 'field.tags')} value={form.tags} errors={errors} hint={say(v, 'hint.tags')} attrs={{ autocomplete: 'off' }} />
-      <Field name="image_urls" label={say(v, 'field.image_urls')} value={form.image_urls} errors={errors} hint={say(v, 'hint.image_urls')} multiline />
-      <Field name="sort_order" label={say(v, 'field.sort_order')} value={form.sort_order} errors={errors} hint={say(v, 'hint.sort_order')}
-        attrs={{ inputmode: 'numeric', autocomplete: 'off' }} />
+      <Field
+        name="seo_title"
+        label={say(v, 'field.seo_title')}
+        value={form.seo_title}
+        errors={errors}
+        attrs={{ maxlength: 300 }}
+      />
+      <Field
+        name="seo_description"
+        label={say(v, 'field.seo_description')}
+        value={form.seo_description}
+        errors={errors}
+        multiline
+      />
+      <Field
+        name="tags"
+        label={say(v, 'field.tags')}
+        value={form.tags}
+        errors={errors}
+        hint={say(v, 'hint.tags')}
+        attrs={{ autocomplete: 'off' }}
+      />
+      <Field
+        name="image_urls"
+        label={say(v, 'field.image_urls')}
+        value={form.image_urls}
+        errors={errors}
+        hint={say(v, 'hint.image_urls')}
+        multiline
+      />
+      <Field
+        name="sort_order"
+        label={say(v, 'field.sort_order')}
+        value={form.sort_order}
+        errors={errors}
+        hint={say(v, 'hint.sort_order')}
+        attrs={{ inputmode: 'numeric', autocomplete: 'off' }}
+      />
       <div class="actions">
         <button type="submit">{v.t('common.save')}</button>
       </div>
@@ -604,7 +820,13 @@ const backLink = (v: View, settingId: number, organizationId: string, extra = ''
   </p>
 );
 
-function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: LocalForm, errors: FieldErrors, saved: boolean) {
+function renderProduct(
+  c: Parameters<typeof viewOf>[0],
+  p: ProductDetail,
+  form: LocalForm,
+  errors: FieldErrors,
+  saved: boolean,
+) {
   const v = viewOf(c);
   return renderPage(
     c,
@@ -614,7 +836,9 @@ function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: 
       {backLink(v, p.setting_id, p.organization_id, p.category_id ? `&category=${p.category_id}` : '')}
       <div class="page-head">
         <h1>{p.name}</h1>
-        <span><AvailableBadge v={v} available={p.is_available} /></span>
+        <span>
+          <AvailableBadge v={v} available={p.is_available} />
+        </span>
       </div>
       <SavedNotices v={v} saved={saved} deletedAt={p.deleted_at} />
       <div class="grid grid-2">
@@ -627,7 +851,9 @@ function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: 
             <dt>{say(v, 'code')}</dt>
             <dd class="mono">{p.code ?? v.t('common.none')}</dd>
             <dt>{say(v, 'category')}</dt>
-            <dd>{p.category_id ? <a href={`/menu/categories/${p.category_id}`}>{p.category_name}</a> : v.t('common.none')}</dd>
+            <dd>
+              {p.category_id ? <a href={`/menu/categories/${p.category_id}`}>{p.category_name}</a> : v.t('common.none')}
+            </dd>
             <dt>{say(v, 'price')}</dt>
             <dd>{money(v, p.price_minor, p.currency)}</dd>
           </dl>
@@ -663,7 +889,8 @@ function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: 
               <ul>
                 {p.stop_lists.map((s) => (
                   <li>
-                    {s.terminal_group_name ?? <span class="mono">{s.terminal_group_id}</span>}: {formatNumber(v, s.balance)}
+                    {s.terminal_group_name ?? <span class="mono">{s.terminal_group_id}</span>}:{' '}
+                    {formatNumber(v, s.balance)}
                   </li>
                 ))}
               </ul>
@@ -676,7 +903,13 @@ function renderProduct(c: Parameters<typeof viewOf>[0], p: ProductDetail, form: 
   );
 }
 
-function renderCategory(c: Parameters<typeof viewOf>[0], k: CategoryDetail, form: LocalForm, errors: FieldErrors, saved: boolean) {
+function renderCategory(
+  c: Parameters<typeof viewOf>[0],
+  k: CategoryDetail,
+  form: LocalForm,
+  errors: FieldErrors,
+  saved: boolean,
+) {
   const v = viewOf(c);
   return renderPage(
     c,
@@ -694,10 +927,14 @@ function renderCategory(c: Parameters<typeof viewOf>[0], k: CategoryDetail, form
           <h2 id="iiko-title">{say(v, 'fromIiko')}</h2>
           <dl class="facts">
             <dt>{say(v, 'parent')}</dt>
-            <dd>{k.parent_id ? <a href={`/menu/categories/${k.parent_id}`}>{k.parent_name}</a> : v.t('common.none')}</dd>
+            <dd>
+              {k.parent_id ? <a href={`/menu/categories/${k.parent_id}`}>{k.parent_name}</a> : v.t('common.none')}
+            </dd>
             <dt>{say(v, 'productsIn')}</dt>
             <dd>
-              <a href={`/menu?setting=${k.setting_id}&org=${encodeURIComponent(k.organization_id)}&category=${k.id}`}>{formatNumber(v, k.products)}</a>
+              <a href={`/menu?setting=${k.setting_id}&org=${encodeURIComponent(k.organization_id)}&category=${k.id}`}>
+                {formatNumber(v, k.products)}
+              </a>
             </dd>
           </dl>
           {k.description && <p>{k.description}</p>}

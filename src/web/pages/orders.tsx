@@ -6,14 +6,38 @@ import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';
 import type { AppEnv } from '../../http/router.ts';
 import { requestOrderAction } from '../../orders/actions.ts';
-import { getOrder, listOrders, orderStatistics, salesStatistics, type OrderStatistics, type OrderSummary } from '../../orders/queries.ts';
+import {
+  getOrder,
+  listOrders,
+  orderStatistics,
+  salesStatistics,
+  type OrderStatistics,
+  type OrderSummary,
+} from '../../orders/queries.ts';
 import { orderStatuses, type OrderStatus } from '../../orders/service.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, formatMoney, formatNumber, intParam, key, Notice, num, Select, Stat, Table, TableWrap } from '../ui.tsx';
+import {
+  Badge,
+  channelName,
+  Empty,
+  Field,
+  type FieldErrors,
+  formatDateTime,
+  formatMoney,
+  formatNumber,
+  intParam,
+  key,
+  Notice,
+  num,
+  Select,
+  Stat,
+  Table,
+  TableWrap,
+} from '../ui.tsx';
 import { CursorPager, cursorParam, Head, listUrl, SortHead } from './cursor-pager.tsx';
 
 const PAGE_SIZE = 50;
@@ -77,13 +101,24 @@ export function orderRoutes(hub: Hub) {
     const [accounts, channels] = await Promise.all([listAccounts(hub.db), knownChannels(hub)]);
     const { filters, errors } = readFilters(v, c.req.query(), channels, accounts);
     const page = { cursor: cursorParam(c.req.query('cursor')), before: cursorParam(c.req.query('before')) };
-    const range = { from: filters.from ? `${filters.from}T00:00:00Z` : undefined, to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined };
+    const range = {
+      from: filters.from ? `${filters.from}T00:00:00Z` : undefined,
+      to: filters.to ? `${nextDay(filters.to)}T00:00:00Z` : undefined,
+    };
     const scope = { channel: filters.channel, ...range };
-    const accountIds = filters.channel ? accounts.filter((a) => a.channel === filters.channel).map((a) => a.id) : undefined;
+    const accountIds = filters.channel
+      ? accounts.filter((a) => a.channel === filters.channel).map((a) => a.id)
+      : undefined;
     const [list, stats, days, sales] = await Promise.all([
       orderPage(hub, {
-        ...scope, accountIds: filters.account ? [Number(filters.account)] : undefined, status: filters.status, q: filters.q, limit: PAGE_SIZE, offset: 0,
-        ...sortChoices[filters.sort ?? 'newest'], ...page,
+        ...scope,
+        accountIds: filters.account ? [Number(filters.account)] : undefined,
+        status: filters.status,
+        q: filters.q,
+        limit: PAGE_SIZE,
+        offset: 0,
+        ...sortChoices[filters.sort ?? 'newest'],
+        ...page,
       }),
       orderStatistics(hub.db, scope),
       ordersPerDay(hub, scope, filters),
@@ -92,7 +127,17 @@ export function orderRoutes(hub: Hub) {
     return renderPage(
       c,
       v.t('orders.title'),
-      <OrdersPage v={v} filters={filters} errors={errors} channels={channels} accounts={accounts} list={list} stats={stats} days={days} sales={sales} />,
+      <OrdersPage
+        v={v}
+        filters={filters}
+        errors={errors}
+        channels={channels}
+        accounts={accounts}
+        list={list}
+        stats={stats}
+        days={days}
+        sales={sales}
+      />,
     );
   });
 
@@ -103,18 +148,31 @@ export function orderRoutes(hub: Hub) {
     try {
       order = await getOrder(hub.db, id);
     } catch (error) {
-      if (error instanceof DomainError && error.status === 404) throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id }), 404);
+      if (error instanceof DomainError && error.status === 404)
+        throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id }), 404);
       throw error;
     }
     const [accountName, warehouse] = await Promise.all([
-      order.account_id ? rows<{ name: string }>(hub.db, sql`select name from channel_accounts where id = ${order.account_id}`) : [],
-      order.warehouse_id ? rows<{ label: string }>(hub.db, sql`select code || ' · ' || name as label from warehouses where id = ${order.warehouse_id}`) : [],
+      order.account_id
+        ? rows<{ name: string }>(hub.db, sql`select name from channel_accounts where id = ${order.account_id}`)
+        : [],
+      order.warehouse_id
+        ? rows<{ label: string }>(
+            hub.db,
+            sql`select code || ' · ' || name as label from warehouses where id = ${order.warehouse_id}`,
+          )
+        : [],
     ]);
     return renderPage(
       c,
       `${v.t('orders.number')} ${order.external_id}`,
-      <OrderCard v={v} order={order as unknown as OrderDetail} account={accountName[0]?.name ?? null} warehouse={warehouse[0]?.label ?? null}
-        notice={{ queued: c.req.query('action_queued'), error: c.req.query('action_error') }} />,
+      <OrderCard
+        v={v}
+        order={order as unknown as OrderDetail}
+        account={accountName[0]?.name ?? null}
+        warehouse={warehouse[0]?.label ?? null}
+        notice={{ queued: c.req.query('action_queued'), error: c.req.query('action_error') }}
+      />,
     );
   });
 
@@ -124,13 +182,21 @@ export function orderRoutes(hub: Hub) {
     const id = orderId(c);
     const action = c.req.param('action') as 'confirm' | 'ship' | 'cancel';
     const form = await c.req.parseBody();
-    const text = (name: string) => (typeof form[name] === 'string' && form[name].trim() ? form[name].trim() : undefined);
+    const text = (name: string) =>
+      typeof form[name] === 'string' && form[name].trim() ? form[name].trim() : undefined;
     const back = (query: string) => c.redirect(`/orders/${id}?${query}#order-actions`, 303);
     try {
-      await requestOrderAction(hub, id, action, { tracking_number: text('tracking_number'), carrier: text('carrier'), reason: text('reason') }, c.get('actor').name);
+      await requestOrderAction(
+        hub,
+        id,
+        action,
+        { tracking_number: text('tracking_number'), carrier: text('carrier'), reason: text('reason') },
+        c.get('actor').name,
+      );
       return back(`action_queued=${action}`);
     } catch (error) {
-      if (error instanceof DomainError && error.status !== 404) return back(`action_error=${encodeURIComponent(localize(v.lang, error))}`);
+      if (error instanceof DomainError && error.status !== 404)
+        return back(`action_error=${encodeURIComponent(localize(v.lang, error))}`);
       throw error;
     }
   });
@@ -142,7 +208,8 @@ async function orderPage(hub: Hub, filter: Parameters<typeof listOrders>[1]) {
   try {
     return await listOrders(hub.db, filter);
   } catch (error) {
-    if (!(error instanceof DomainError && error.code === 'VALIDATION_FAILED' && (filter.cursor || filter.before))) throw error;
+    if (!(error instanceof DomainError && error.code === 'VALIDATION_FAILED' && (filter.cursor || filter.before)))
+      throw error;
     return listOrders(hub.db, { ...filter, cursor: undefined, before: undefined });
   }
 }
@@ -154,13 +221,23 @@ const orderId = (c: WebContext) => {
 };
 
 /** A wrong filter is named beside its field and left out; the others still apply. */
-function readFilters(v: View, query: Record<string, string>, channels: string[], accounts: AccountView[]): { filters: Filters; errors: FieldErrors } {
+function readFilters(
+  v: View,
+  query: Record<string, string>,
+  channels: string[],
+  accounts: AccountView[],
+): { filters: Filters; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const filters: Filters = {};
   if (query.channel && channels.includes(query.channel)) filters.channel = query.channel;
-  if (query.account && accounts.some((a) => String(a.id) === query.account && (!filters.channel || a.channel === filters.channel))) filters.account = query.account;
+  if (
+    query.account &&
+    accounts.some((a) => String(a.id) === query.account && (!filters.channel || a.channel === filters.channel))
+  )
+    filters.account = query.account;
   if (query.sort && query.sort !== 'newest' && query.sort in sortChoices) filters.sort = query.sort as SortChoice;
-  if (query.status === 'active' || orderStatuses.includes(query.status as OrderStatus)) filters.status = query.status as StatusFilter;
+  if (query.status === 'active' || orderStatuses.includes(query.status as OrderStatus))
+    filters.status = query.status as StatusFilter;
   for (const name of ['from', 'to'] as const) {
     const value = query[name]?.trim();
     if (!value) continue;
@@ -176,15 +253,24 @@ function readFilters(v: View, query: Record<string, string>, channels: string[],
   return { filters, errors };
 }
 
-const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const isDay = (value: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+  !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+  new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+const addDays = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const nextDay = (day: string) => addDays(day, 1);
 const formatDay = (v: View, day: string) =>
-  new Intl.DateTimeFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+  new Intl.DateTimeFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { dateStyle: 'short', timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  );
 
 async function knownChannels(hub: Hub): Promise<string[]> {
-  const found = await rows<{ channel: string }>(hub.db, sql`
-    select channel from orders union select channel from channel_accounts order by channel`);
+  const found = await rows<{ channel: string }>(
+    hub.db,
+    sql`
+    select channel from orders union select channel from channel_accounts order by channel`,
+  );
   return found.map((r) => r.channel);
 }
 
@@ -200,23 +286,33 @@ function scopeWhere(scope: { channel?: string; from?: string; to?: string }): SQ
  * Orders per UTC day for the chart: up to CHART_DAYS days ending on the `to` day, or on the
  * day of the latest order in the selection; days without orders are there with zero.
  */
-async function ordersPerDay(hub: Hub, scope: { channel?: string; from?: string; to?: string }, filters: Filters): Promise<Day[]> {
+async function ordersPerDay(
+  hub: Hub,
+  scope: { channel?: string; from?: string; to?: string },
+  filters: Filters,
+): Promise<Day[]> {
   let end = filters.to;
   if (!end) {
-    const [latest] = await rows<{ day: string | null }>(hub.db, sql`
-      select to_char(max(o.ordered_at) at time zone 'UTC', 'YYYY-MM-DD') as day from orders o where ${scopeWhere(scope)}`);
+    const [latest] = await rows<{ day: string | null }>(
+      hub.db,
+      sql`
+      select to_char(max(o.ordered_at) at time zone 'UTC', 'YYYY-MM-DD') as day from orders o where ${scopeWhere(scope)}`,
+    );
     if (!latest?.day) return [];
     end = latest.day;
   }
   let start = addDays(end, -(CHART_DAYS - 1));
   if (filters.from && filters.from > start) start = filters.from;
-  const found = await rows<Day>(hub.db, sql`
+  const found = await rows<Day>(
+    hub.db,
+    sql`
     select to_char(o.ordered_at at time zone 'UTC', 'YYYY-MM-DD') as day,
            count(*) filter (where o.status not in ('cancelled', 'returned'))::int as active,
            count(*) filter (where o.status in ('cancelled', 'returned'))::int as dropped
       from orders o
      where ${scopeWhere({ channel: scope.channel, from: `${start}T00:00:00Z`, to: `${nextDay(end)}T00:00:00Z` })}
-     group by 1 order by 1`);
+     group by 1 order by 1`,
+  );
   const byDay = new Map(found.map((d) => [d.day, d]));
   const days: Day[] = [];
   for (let day = start; day <= end; day = nextDay(day)) days.push(byDay.get(day) ?? { day, active: 0, dropped: 0 });
@@ -224,13 +320,20 @@ async function ordersPerDay(hub: Hub, scope: { channel?: string; from?: string; 
 }
 
 /** The stock note joins one remark per line with '; '; each is put in the page's words. */
-const localizeNote = (v: View, note: string) => note.split('; ').map((part) => localize(v.lang, part)).join('; ');
+const localizeNote = (v: View, note: string) =>
+  note
+    .split('; ')
+    .map((part) => localize(v.lang, part))
+    .join('; ');
 
 const statusWord = (v: View, status: string) => wordsOr(v.t, `orders.st.${status}`, status);
 const sendWord = (v: View, state: string) => wordsOr(v.t, `orders.send.${state}`, state);
 
 function percent(v: View, share: number): string {
-  return new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', { style: 'percent', maximumFractionDigits: 1 }).format(share);
+  return new Intl.NumberFormat(v.lang === 'ru' ? 'ru-RU' : 'en-GB', {
+    style: 'percent',
+    maximumFractionDigits: 1,
+  }).format(share);
 }
 
 interface OrdersPageProps {
@@ -256,36 +359,100 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, stats, days,
       </div>
       {Object.keys(errors).length > 0 && <Notice kind="error">{t('common.fixErrors')}</Notice>}
       <form method="get" action="/orders" class="inline-form card filters" aria-label={t('orders.filters')} data-busy>
-        <Select name="channel" label={t('orders.channel')} value={filters.channel} placeholder={t('orders.allChannels')}
-          options={channels.map((ch) => ({ value: ch, label: channelName(ch) }))} />
-        <Select name="account" label={t('orders.act.account')} value={filters.account} placeholder={t('orders.act.allAccounts')}
-          options={accounts.filter((a) => !filters.channel || a.channel === filters.channel).map((a) => ({ value: String(a.id), label: `${a.name} · ${channelName(a.channel)}` }))} />
-        <Select name="status" label={t('orders.status')} value={filters.status} placeholder={t('orders.allStatuses')}
-          options={[{ value: 'active', label: t('orders.activeOnly') }, ...orderStatuses.map((s) => ({ value: s, label: statusWord(v, s) }))]} />
-        <Field name="from" type="date" label={t('orders.from')} value={errors.from ? undefined : filters.from} errors={errors} />
-        <Field name="to" type="date" label={t('orders.to')} value={errors.to ? undefined : filters.to} errors={errors} />
-        <Select name="sort" label={t('orders.act.sort')} value={filters.sort ?? 'newest'}
-          options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({ value: choice, label: choice === 'smallest' ? t('lists.smallest') : t(`orders.act.sort_${choice}`) }))} />
-        <Field name="q" type="search" label={t('orders.q')} value={filters.q} hint={t('orders.qHint')} attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
+        <Select
+          name="channel"
+          label={t('orders.channel')}
+          value={filters.channel}
+          placeholder={t('orders.allChannels')}
+          options={channels.map((ch) => ({ value: ch, label: channelName(ch) }))}
+        />
+        <Select
+          name="account"
+          label={t('orders.act.account')}
+          value={filters.account}
+          placeholder={t('orders.act.allAccounts')}
+          options={accounts
+            .filter((a) => !filters.channel || a.channel === filters.channel)
+            .map((a) => ({ value: String(a.id), label: `${a.name} · ${channelName(a.channel)}` }))}
+        />
+        <Select
+          name="status"
+          label={t('orders.status')}
+          value={filters.status}
+          placeholder={t('orders.allStatuses')}
+          options={[
+            { value: 'active', label: t('orders.activeOnly') },
+            ...orderStatuses.map((s) => ({ value: s, label: statusWord(v, s) })),
+          ]}
+        />
+        <Field
+          name="from"
+          type="date"
+          label={t('orders.from')}
+          value={errors.from ? undefined : filters.from}
+          errors={errors}
+        />
+        <Field
+          name="to"
+          type="date"
+          label={t('orders.to')}
+          value={errors.to ? undefined : filters.to}
+          errors={errors}
+        />
+        <Select
+          name="sort"
+          label={t('orders.act.sort')}
+          value={filters.sort ?? 'newest'}
+          options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({
+            value: choice,
+            label: choice === 'smallest' ? t('lists.smallest') : t(`orders.act.sort_${choice}`),
+          }))}
+        />
+        <Field
+          name="q"
+          type="search"
+          label={t('orders.q')}
+          value={filters.q}
+          hint={t('orders.qHint')}
+          attrs={{ autocomplete: 'off', spellcheck: 'false' }}
+        />
         <div class="actions">
           <button type="submit">{t('orders.show')}</button>
-          {filtered && <a class="button ghost" href="/orders">{t('common.reset')}</a>}
+          {filtered && (
+            <a class="button ghost" href="/orders">
+              {t('common.reset')}
+            </a>
+          )}
         </div>
       </form>
       {stats.total > 0 && <Statistics v={v} stats={stats} days={days} sales={sales} />}
       <section class="card" id="results">
         <h2>{t('orders.list')}</h2>
         {list.items.length === 0 ? (
-          <Empty action={filtered ? <a class="button ghost small" href="/orders">{t('common.reset')}</a> : undefined}>
+          <Empty
+            action={
+              filtered ? (
+                <a class="button ghost small" href="/orders">
+                  {t('common.reset')}
+                </a>
+              ) : undefined
+            }
+          >
             {filtered ? t('orders.noMatch') : t('orders.empty')}
           </Empty>
         ) : (
           <>
             <OrderTable v={v} filters={filters}>
               {list.items.map((o) => (
-                <tr data-id={o.id} data-status={o.status} class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}>
+                <tr
+                  data-id={o.id}
+                  data-status={o.status}
+                  class={dropped(o.status) ? 'row-muted' : o.stock_note ? 'row-warn' : undefined}
+                >
                   <td data-label={t('orders.number')} class="key">
-                    <a href={`/orders/${o.id}`} class="mono nowrap">{o.external_id}</a>
+                    <a href={`/orders/${o.id}`} class="mono nowrap">
+                      {o.external_id}
+                    </a>
                     {o.posting_number && o.posting_number !== o.external_id && (
                       <div>
                         <small class="mono">{o.posting_number}</small>
@@ -307,12 +474,18 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, stats, days,
                     <Badge tone={statusTone[o.status] ?? 'muted'}>{statusWord(v, o.status)}</Badge>
                     {o.stock_note && o.status !== 'cancelled' && (
                       <div>
-                        <small class="warn-text" title={localizeNote(v, o.stock_note)}>⚠ {t('orders.stockNote')}</small>
+                        <small class="warn-text" title={localizeNote(v, o.stock_note)}>
+                          ⚠ {t('orders.stockNote')}
+                        </small>
                       </div>
                     )}
                   </td>
-                  <td data-label={t('orders.items')} class="num">{formatNumber(v, o.items)}</td>
-                  <td data-label={t('orders.total')} class="num key">{formatMoney(v, o.total_minor, o.currency)}</td>
+                  <td data-label={t('orders.items')} class="num">
+                    {formatNumber(v, o.items)}
+                  </td>
+                  <td data-label={t('orders.total')} class="num key">
+                    {formatMoney(v, o.total_minor, o.currency)}
+                  </td>
                   <td data-label={t('orders.crm')}>
                     <Badge tone={sendTone[o.crm_state] ?? 'muted'}>{sendWord(v, o.crm_state)}</Badge>
                   </td>
@@ -322,7 +495,15 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, stats, days,
                 </tr>
               ))}
             </OrderTable>
-            <CursorPager v={v} shown={list.items.length} total={list.total} next={list.next_cursor} prev={list.prev_cursor} params={listParams(filters)} base="/orders" />
+            <CursorPager
+              v={v}
+              shown={list.items.length}
+              total={list.total}
+              next={list.next_cursor}
+              prev={list.prev_cursor}
+              params={listParams(filters)}
+              base="/orders"
+            />
           </>
         )}
       </section>
@@ -330,7 +511,15 @@ function OrdersPage({ v, filters, errors, channels, accounts, list, stats, days,
   );
 }
 
-const listParams = (f: Filters) => ({ channel: f.channel, account: f.account, sort: f.sort, status: f.status, from: f.from, to: f.to, q: f.q });
+const listParams = (f: Filters) => ({
+  channel: f.channel,
+  account: f.account,
+  sort: f.sort,
+  status: f.status,
+  from: f.from,
+  to: f.to,
+  q: f.q,
+});
 
 /**
  * The orders table, its date and total headings sorting the list (the API's sorts): a click sorts
@@ -339,19 +528,33 @@ const listParams = (f: Filters) => ({ channel: f.channel, account: f.account, so
 function OrderTable({ v, filters, children }: { v: View; filters: Filters; children: Child }) {
   const { t } = v;
   const sort = filters.sort ?? 'newest';
-  const sortedBy = (choices: [SortChoice, SortChoice]) => (sort === choices[0] ? 'desc' : sort === choices[1] ? 'asc' : undefined);
-  const href = (choice: SortChoice) => listUrl('/orders', { ...listParams(filters), sort: choice === 'newest' ? undefined : choice });
+  const sortedBy = (choices: [SortChoice, SortChoice]) =>
+    sort === choices[0] ? 'desc' : sort === choices[1] ? 'asc' : undefined;
+  const href = (choice: SortChoice) =>
+    listUrl('/orders', { ...listParams(filters), sort: choice === 'newest' ? undefined : choice });
   return (
     <TableWrap label={t('orders.list')}>
       <table id="orders" class="cards" data-keyed="">
         <thead>
           <tr>
             <Head label={t('orders.number')} keyColumn />
-            <SortHead v={v} label={t('orders.date')} current={sortedBy(['newest', 'oldest'])} href={href(sort === 'newest' ? 'oldest' : 'newest')} />
+            <SortHead
+              v={v}
+              label={t('orders.date')}
+              current={sortedBy(['newest', 'oldest'])}
+              href={href(sort === 'newest' ? 'oldest' : 'newest')}
+            />
             <Head label={t('orders.channel')} keyColumn />
             <Head label={t('orders.status')} keyColumn />
             <Head label={t('orders.items')} num />
-            <SortHead v={v} label={t('orders.total')} num keyColumn current={sortedBy(['largest', 'smallest'])} href={href(sort === 'largest' ? 'smallest' : 'largest')} />
+            <SortHead
+              v={v}
+              label={t('orders.total')}
+              num
+              keyColumn
+              current={sortedBy(['largest', 'smallest'])}
+              href={href(sort === 'largest' ? 'smallest' : 'largest')}
+            />
             <Head label={t('orders.crm')} />
             <Head label={t('orders.delivery')} />
           </tr>
@@ -371,15 +574,21 @@ function Statistics({ v, stats, days, sales }: { v: View; stats: OrderStatistics
       <section class="stats stats-3" aria-label={t('orders.title')} id="order-stats">
         <Stat name="total" value={formatNumber(v, stats.total)} label={t('orders.statTotal')} />
         <Stat name="active" value={formatNumber(v, stats.active)} label={t('orders.statActive')} />
-        <Stat name="cancelled" tone={stats.cancelled ? 'warn' : undefined} value={formatNumber(v, stats.cancelled)}
+        <Stat
+          name="cancelled"
+          tone={stats.cancelled ? 'warn' : undefined}
+          value={formatNumber(v, stats.cancelled)}
           label={
             <>
               {t('orders.statCancelled')}
               {stats.cancelled > 0 && <> · {t('orders.statCancelledShare', { share: percent(v, cancelledShare) })}</>}
             </>
-          } />
+          }
+        />
         <div class="stat stat-wide" data-stat="revenue">
-          {stats.by_currency.map((r) => <b class="money">{formatMoney(v, r.revenue_minor, r.currency)}</b>)}
+          {stats.by_currency.map((r) => (
+            <b class="money">{formatMoney(v, r.revenue_minor, r.currency)}</b>
+          ))}
           <span>{t('orders.statRevenue')}</span>
         </div>
       </section>
@@ -391,7 +600,8 @@ function Statistics({ v, stats, days, sales }: { v: View; stats: OrderStatistics
             <b>{t('orders.statBuyout')}:</b>{' '}
             {sales && sales.buyout_rate !== null ? (
               <>
-                {percent(v, sales.buyout_rate)} <small>({t('orders.statBuyoutDetail', { buyouts: sales.buyouts, returns: sales.returns })})</small>
+                {percent(v, sales.buyout_rate)}{' '}
+                <small>({t('orders.statBuyoutDetail', { buyouts: sales.buyouts, returns: sales.returns })})</small>
               </>
             ) : (
               <small>{t('orders.statNoSales')}</small>
@@ -440,7 +650,12 @@ function DaysChart({ v, days }: { v: View; days: Day[] }) {
         {days.map((d) => {
           const all = d.active + d.dropped;
           return (
-            <div class="col" data-day={d.day} data-count={all} title={`${d.day}: ${all} (${t('orders.chartCancelled')}: ${d.dropped})`}>
+            <div
+              class="col"
+              data-day={d.day}
+              data-count={all}
+              title={`${d.day}: ${all} (${t('orders.chartCancelled')}: ${d.dropped})`}
+            >
               {d.dropped > 0 && <span class="col-dropped" style={`height:${(d.dropped / most) * 100}%`}></span>}
               {d.active > 0 && <span class="col-active" style={`height:${(d.active / most) * 100}%`}></span>}
             </div>
@@ -453,8 +668,14 @@ function DaysChart({ v, days }: { v: View; days: Day[] }) {
         <span>{short(days.at(-1)?.day ?? '')}</span>
       </div>
       <figcaption class="legend">
-        <span><i class="col-active"></i>{t('orders.chartOther')}</span>
-        <span><i class="col-dropped"></i>{t('orders.chartCancelled')}</span>
+        <span>
+          <i class="col-active"></i>
+          {t('orders.chartOther')}
+        </span>
+        <span>
+          <i class="col-dropped"></i>
+          {t('orders.chartCancelled')}
+        </span>
         <span>{t('orders.chartDaysNote', { n: days.length })}</span>
       </figcaption>
     </figure>
@@ -507,7 +728,12 @@ interface OrderActionView {
 }
 
 type OrderDetail = OrderSummary & {
-  shipping: { methodName?: string | null; provider?: string | null; deliveryPoint?: string | null; address?: Record<string, string | null> | null } | null;
+  shipping: {
+    methodName?: string | null;
+    provider?: string | null;
+    deliveryPoint?: string | null;
+    address?: Record<string, string | null> | null;
+  } | null;
   movements: OrderMovement[];
   packages: OrderPackage[];
   actions: OrderActionView[];
@@ -522,14 +748,34 @@ type OrderDetail = OrderSummary & {
 
 const actionTone = { queued: 'info', done: 'ok', failed: 'bad' } as const;
 
-function OrderCard({ v, order, account, warehouse, notice }: {
-  v: View; order: OrderDetail; account: string | null; warehouse: string | null; notice: { queued?: string; error?: string };
+function OrderCard({
+  v,
+  order,
+  account,
+  warehouse,
+  notice,
+}: {
+  v: View;
+  order: OrderDetail;
+  account: string | null;
+  warehouse: string | null;
+  notice: { queued?: string; error?: string };
 }) {
   const { t } = v;
-  const actionWord = (a: string) => (a === 'confirm' ? t('orders.act.confirm') : a === 'ship' ? t('orders.act.ship') : t('orders.act.cancel'));
-  const stateWord = (s: string) => (s === 'done' ? t('orders.act.stateDone') : s === 'failed' ? t('orders.act.stateFailed') : t('orders.act.stateQueued'));
-  const address = Object.values(order.shipping?.address ?? {}).filter((x): x is string => typeof x === 'string' && x !== '');
-  const customer = Object.entries(order.customer ?? {}).filter(([, value]) => value !== null && value !== undefined && typeof value !== 'object');
+  const actionWord = (a: string) =>
+    a === 'confirm' ? t('orders.act.confirm') : a === 'ship' ? t('orders.act.ship') : t('orders.act.cancel');
+  const stateWord = (s: string) =>
+    s === 'done'
+      ? t('orders.act.stateDone')
+      : s === 'failed'
+        ? t('orders.act.stateFailed')
+        : t('orders.act.stateQueued');
+  const address = Object.values(order.shipping?.address ?? {}).filter(
+    (x): x is string => typeof x === 'string' && x !== '',
+  );
+  const customer = Object.entries(order.customer ?? {}).filter(
+    ([, value]) => value !== null && value !== undefined && typeof value !== 'object',
+  );
   return (
     <>
       <p class="crumbs">
@@ -553,7 +799,9 @@ function OrderCard({ v, order, account, warehouse, notice }: {
               <dt>{t('orders.channel')}</dt>
               <dd>
                 {channelName(order.channel)}
-                {order.account_id && <> · {account ? <a href={`/channels/${order.account_id}`}>{account}</a> : `#${order.account_id}`}</>}
+                {order.account_id && (
+                  <> · {account ? <a href={`/channels/${order.account_id}`}>{account}</a> : `#${order.account_id}`}</>
+                )}
               </dd>
               <dt>{t('orders.externalId')}</dt>
               <dd class="mono">{order.external_id}</dd>
@@ -575,7 +823,12 @@ function OrderCard({ v, order, account, warehouse, notice }: {
               <dt>{order.status === 'cancelled' ? t('orders.warehouseOfCancelled') : t('orders.warehouse')}</dt>
               <dd data-warehouse>
                 {warehouse ?? t('common.none')}
-                {order.status === 'cancelled' && warehouse && <> <small class="muted">({t('orders.cancelledStock')})</small></>}
+                {order.status === 'cancelled' && warehouse && (
+                  <>
+                    {' '}
+                    <small class="muted">({t('orders.cancelledStock')})</small>
+                  </>
+                )}
               </dd>
               {customer.length > 0 && (
                 <>
@@ -583,7 +836,10 @@ function OrderCard({ v, order, account, warehouse, notice }: {
                   <dd>
                     {customer.map(([key, value]) => (
                       <div>
-                        <small class="mono" data-raw>{key}:</small> {String(value)}
+                        <small class="mono" data-raw>
+                          {key}:
+                        </small>{' '}
+                        {String(value)}
                       </div>
                     ))}
                   </dd>
@@ -595,18 +851,30 @@ function OrderCard({ v, order, account, warehouse, notice }: {
           </section>
           <section class="card">
             <h2>{t('orders.lines')}</h2>
-            <Table label={t('orders.lines')} id="lines" class="cards"
-              columns={[key(t('orders.sku')), key(t('orders.name')), key(num(t('orders.quantity'))), num(t('orders.price')), key(num(t('orders.sum')))]}
+            <Table
+              label={t('orders.lines')}
+              id="lines"
+              class="cards"
+              columns={[
+                key(t('orders.sku')),
+                key(t('orders.name')),
+                key(num(t('orders.quantity'))),
+                num(t('orders.price')),
+                key(num(t('orders.sum'))),
+              ]}
               foot={
                 <tr>
                   <th colspan={2}>{t('orders.totalRow')}</th>
-                  <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, order.items)}</td>
+                  <td class="num" data-label={t('orders.quantity')}>
+                    {formatNumber(v, order.items)}
+                  </td>
                   <td></td>
                   <td class="num" data-label={t('orders.sum')}>
                     <b>{formatMoney(v, order.total_minor, order.currency)}</b>
                   </td>
                 </tr>
-              }>
+              }
+            >
               {order.lines.map((l) => (
                 <tr data-sku={l.sku}>
                   <td class="mono" data-label={t('orders.sku')}>
@@ -625,9 +893,15 @@ function OrderCard({ v, order, account, warehouse, notice }: {
                       </div>
                     )}
                   </td>
-                  <td class="num" data-label={t('orders.quantity')}>{formatNumber(v, l.quantity)}</td>
-                  <td class="num" data-label={t('orders.price')}>{formatMoney(v, l.price_minor, order.currency)}</td>
-                  <td class="num" data-label={t('orders.sum')}>{formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}</td>
+                  <td class="num" data-label={t('orders.quantity')}>
+                    {formatNumber(v, l.quantity)}
+                  </td>
+                  <td class="num" data-label={t('orders.price')}>
+                    {formatMoney(v, l.price_minor, order.currency)}
+                  </td>
+                  <td class="num" data-label={t('orders.sum')}>
+                    {formatMoney(v, Number(l.price_minor) * l.quantity, order.currency)}
+                  </td>
                 </tr>
               ))}
             </Table>
@@ -635,14 +909,26 @@ function OrderCard({ v, order, account, warehouse, notice }: {
           <section class="card" id="movements">
             <h2>{t('orders.act.movements')}</h2>
             {order.movements.length ? (
-              <Table label={t('orders.act.movements')} id="movements-table" class="cards"
-                columns={[key(t('orders.sku')), t('orders.warehouse'), key(num(t('orders.quantity'))), t('orders.date')]}>
+              <Table
+                label={t('orders.act.movements')}
+                id="movements-table"
+                class="cards"
+                columns={[
+                  key(t('orders.sku')),
+                  t('orders.warehouse'),
+                  key(num(t('orders.quantity'))),
+                  t('orders.date'),
+                ]}
+              >
                 {order.movements.map((m) => (
                   <tr data-type={m.type}>
-                    <td class="mono" data-label={t('orders.sku')}><a href={`/products/${m.product_id}`}>{m.sku}</a></td>
+                    <td class="mono" data-label={t('orders.sku')}>
+                      <a href={`/products/${m.product_id}`}>{m.sku}</a>
+                    </td>
                     <td data-label={t('orders.warehouse')}>{m.warehouse_name}</td>
                     <td class="num" data-label={t('orders.quantity')}>
-                      {formatNumber(v, m.quantity)} <small>{m.type === 'return' ? t('orders.act.moveReturn') : t('orders.act.moveSale')}</small>
+                      {formatNumber(v, m.quantity)}{' '}
+                      <small>{m.type === 'return' ? t('orders.act.moveReturn') : t('orders.act.moveSale')}</small>
                     </td>
                     <td data-label={t('orders.date')}>{formatDateTime(v, m.at)}</td>
                   </tr>
@@ -656,28 +942,47 @@ function OrderCard({ v, order, account, warehouse, notice }: {
         <div class="grid">
           <section class="card" id="order-actions">
             <h2>{t('orders.act.title')}</h2>
-            {notice.queued && <Notice kind="success">{t('orders.act.queued', { action: actionWord(notice.queued) })}</Notice>}
+            {notice.queued && (
+              <Notice kind="success">{t('orders.act.queued', { action: actionWord(notice.queued) })}</Notice>
+            )}
             {notice.error && <Notice kind="error">{notice.error}</Notice>}
             {order.available_actions.length === 0 && <p class="hint-text">{t('orders.act.none')}</p>}
             {order.available_actions.includes('confirm') && (
               <form method="post" action={`/orders/${order.id}/actions/confirm`} class="inline-form" data-busy>
-                <button type="submit" data-action="confirm">{t('orders.act.confirm')}</button>
+                <button type="submit" data-action="confirm">
+                  {t('orders.act.confirm')}
+                </button>
               </form>
             )}
             {order.available_actions.includes('ship') && (
               <form method="post" action={`/orders/${order.id}/actions/ship`} class="stack" id="ship-form" data-busy>
-                <Field name="tracking_number" label={t('orders.act.trackingNumber')} required attrs={{ maxlength: 64, autocomplete: 'off' }} />
+                <Field
+                  name="tracking_number"
+                  label={t('orders.act.trackingNumber')}
+                  required
+                  attrs={{ maxlength: 64, autocomplete: 'off' }}
+                />
                 <Field name="carrier" label={t('orders.act.carrier')} attrs={{ maxlength: 30 }} />
                 <div class="actions">
-                  <button type="submit" data-action="ship">{t('orders.act.ship')}</button>
+                  <button type="submit" data-action="ship">
+                    {t('orders.act.ship')}
+                  </button>
                 </div>
               </form>
             )}
             {order.available_actions.includes('cancel') && (
-              <form method="post" action={`/orders/${order.id}/actions/cancel`} class="stack" id="cancel-form" data-busy>
+              <form
+                method="post"
+                action={`/orders/${order.id}/actions/cancel`}
+                class="stack"
+                id="cancel-form"
+                data-busy
+              >
                 <Field name="reason" label={t('orders.act.reason')} attrs={{ maxlength: 500 }} />
                 <div class="actions">
-                  <button type="submit" data-action="cancel">{t('orders.act.cancel')}</button>
+                  <button type="submit" data-action="cancel">
+                    {t('orders.act.cancel')}
+                  </button>
                 </div>
               </form>
             )}
@@ -691,7 +996,9 @@ function OrderCard({ v, order, account, warehouse, notice }: {
                       {a.channel_status && <span class="mono small-text"> {a.channel_status}</span>}
                       {a.error && <div class="error-text">{a.error}</div>}
                       <div>
-                        <small>{formatDateTime(v, a.created_at)} {t('orders.by', { actor: a.actor })}</small>
+                        <small>
+                          {formatDateTime(v, a.created_at)} {t('orders.by', { actor: a.actor })}
+                        </small>
                       </div>
                     </li>
                   ))}
@@ -704,9 +1011,11 @@ function OrderCard({ v, order, account, warehouse, notice }: {
               <h2>{t('orders.act.shipping')}</h2>
               <dl class="facts">
                 <dt>{t('orders.act.method')}</dt>
-                <dd>{[order.shipping.methodName, order.shipping.provider].filter(Boolean).join(' · ') || t('common.none')}</dd>
+                <dd>
+                  {[order.shipping.methodName, order.shipping.provider].filter(Boolean).join(' · ') || t('common.none')}
+                </dd>
                 <dt>{t('orders.act.address')}</dt>
-                <dd>{address.length ? address.join(', ') : order.shipping.deliveryPoint ?? t('common.none')}</dd>
+                <dd>{address.length ? address.join(', ') : (order.shipping.deliveryPoint ?? t('common.none'))}</dd>
               </dl>
               {order.packages.length > 0 && (
                 <>

@@ -34,7 +34,8 @@ export function majorText(v: View, amount: number, currency: string): string {
 export const factorShown = (v: View, factor: string) => (v.lang === 'ru' ? factor.replace('.', ',') : factor);
 
 /** A problem said beside its field. */
-const say = (ctx: z.RefinementCtx, field: string, message: string) => ctx.addIssue({ code: 'custom', message, path: [field] });
+const say = (ctx: z.RefinementCtx, field: string, message: string) =>
+  ctx.addIssue({ code: 'custom', message, path: [field] });
 
 /**
  * A price as typed, in minor units of `currency`, or what is wrong with it: not a number, more
@@ -53,7 +54,10 @@ function readAmount(v: View, typed: string, currency: string): { amount: number 
     if (digits === 0) return { problem: v.t('prices.amountWhole', { currency: code }) };
     return { problem: v.t('prices.amountDigits', { currency: code, n: digits, given: typed.trim() }) };
   }
-  const amount = whole.replace(/^0+/, '').length > 13 ? Infinity : Number(whole) * 10 ** digits + Number(part.padEnd(digits, '0') || '0');
+  const amount =
+    whole.replace(/^0+/, '').length > 13
+      ? Infinity
+      : Number(whole) * 10 ** digits + Number(part.padEnd(digits, '0') || '0');
   return amount > MAX_AMOUNT ? { problem: v.t('prices.amountTooBig') } : { amount };
 }
 
@@ -104,20 +108,30 @@ type AccountChoice =
  * or a rule (the factor kept as per-mille by the API's own `Factor`).
  */
 export const accountForm = (v: View, account: PricedAccount) =>
-  z.object({ ...formFields, mode: z.enum(accountModes).catch('inherit'), factor: text }).transform((f, ctx): AccountChoice => {
-    const reason = readReason(v, f.reason, ctx);
-    if (f.mode === 'inherit') return reason === null ? z.NEVER : { mode: 'inherit', reason };
-    if (f.mode === 'rule') {
-      const factor = Factor.safeParse(f.factor.replace(',', '.'));
-      if (!factor.success) say(ctx, 'factor', v.t('prices.factorBad'));
-      return !factor.success || reason === null ? z.NEVER : { mode: 'rule', factor: factor.data, reason };
-    }
-    let currency = readCurrency(v, f.currency, ctx);
-    if (currency && account.currencies && !account.currencies.includes(currency)) {
-      say(ctx, 'currency', v.t('prices.onlyCurrencies', { channel: channelName(account.channel), currencies: account.currencies, currency }));
-      currency = null;
-    }
-    const amount = amountIn(v, f.amount, currency ?? f.currency.trim().toUpperCase(), ctx);
-    if (currency === null || amount === null || reason === null) return z.NEVER;
-    return { mode: 'own', amount, currency, reason };
-  });
+  z
+    .object({ ...formFields, mode: z.enum(accountModes).catch('inherit'), factor: text })
+    .transform((f, ctx): AccountChoice => {
+      const reason = readReason(v, f.reason, ctx);
+      if (f.mode === 'inherit') return reason === null ? z.NEVER : { mode: 'inherit', reason };
+      if (f.mode === 'rule') {
+        const factor = Factor.safeParse(f.factor.replace(',', '.'));
+        if (!factor.success) say(ctx, 'factor', v.t('prices.factorBad'));
+        return !factor.success || reason === null ? z.NEVER : { mode: 'rule', factor: factor.data, reason };
+      }
+      let currency = readCurrency(v, f.currency, ctx);
+      if (currency && account.currencies && !account.currencies.includes(currency)) {
+        say(
+          ctx,
+          'currency',
+          v.t('prices.onlyCurrencies', {
+            channel: channelName(account.channel),
+            currencies: account.currencies,
+            currency,
+          }),
+        );
+        currency = null;
+      }
+      const amount = amountIn(v, f.amount, currency ?? f.currency.trim().toUpperCase(), ctx);
+      if (currency === null || amount === null || reason === null) return z.NEVER;
+      return { mode: 'own', amount, currency, reason };
+    });

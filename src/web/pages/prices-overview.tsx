@@ -29,7 +29,10 @@ export function priceOverviewRoutes(hub: Hub) {
       listProducts(hub.db, { q, limit: PAGE_SIZE, offset }),
       refusedPrices(hub.db, { limit: REFUSALS_SHOWN, offset: refusedOffset }),
     ]);
-    const prices = await basePricesOf(hub.db, list.items.map((p) => p.id));
+    const prices = await basePricesOf(
+      hub.db,
+      list.items.map((p) => p.id),
+    );
     const { t } = v;
     return renderPage(
       c,
@@ -48,7 +51,12 @@ export function priceOverviewRoutes(hub: Hub) {
           ) : (
             <>
               <Refused v={v} items={refused.items} />
-              <RefusedPager v={v} total={refused.total} offset={refusedOffset} params={{ q, offset: offset ? String(offset) : undefined }} />
+              <RefusedPager
+                v={v}
+                total={refused.total}
+                offset={refusedOffset}
+                params={{ q, offset: offset ? String(offset) : undefined }}
+              />
             </>
           )}
         </section>
@@ -63,8 +71,14 @@ export function priceOverviewRoutes(hub: Hub) {
           ) : (
             <>
               <BasePrices v={v} items={list.items} prices={prices} />
-              <Pager v={v} total={list.total} limit={list.limit} offset={list.offset} base="/prices"
-                params={{ q, [REFUSED_OFFSET]: refusedOffset ? String(refusedOffset) : undefined }} />
+              <Pager
+                v={v}
+                total={list.total}
+                limit={list.limit}
+                offset={list.offset}
+                base="/prices"
+                params={{ q, [REFUSED_OFFSET]: refusedOffset ? String(refusedOffset) : undefined }}
+              />
             </>
           )}
         </section>
@@ -74,19 +88,34 @@ export function priceOverviewRoutes(hub: Hub) {
   return app;
 }
 
-function BasePrices({ v, items, prices }: { v: View; items: { id: number; sku: string; name: string }[]; prices: Map<number, Money> }) {
+function BasePrices({
+  v,
+  items,
+  prices,
+}: {
+  v: View;
+  items: { id: number; sku: string; name: string }[];
+  prices: Map<number, Money>;
+}) {
   const { t } = v;
   return (
-    <Table label={t('prices.base')} columns={[key(t('products.sku')), t('prices.product'), key(num(t('prices.base'))), '']}>
+    <Table
+      label={t('prices.base')}
+      columns={[key(t('products.sku')), t('prices.product'), key(num(t('prices.base'))), '']}
+    >
       {items.map((p) => {
         const price = prices.get(p.id);
         return (
           <tr data-product={p.id}>
             <td class="mono">{p.sku}</td>
             <td>{p.name}</td>
-            <td class="num" data-field="base">{price ? formatMoney(v, price.amount, price.currency) : t('prices.notSet')}</td>
+            <td class="num" data-field="base">
+              {price ? formatMoney(v, price.amount, price.currency) : t('prices.notSet')}
+            </td>
             <td>
-              <a href={`/products/${p.id}/prices`} aria-label={`${t('prices.open')}: ${p.name}`}>{t('prices.open')}</a>
+              <a href={`/products/${p.id}/prices`} aria-label={`${t('prices.open')}: ${p.name}`}>
+                {t('prices.open')}
+              </a>
             </td>
           </tr>
         );
@@ -96,17 +125,36 @@ function BasePrices({ v, items, prices }: { v: View; items: { id: number; sku: s
 }
 
 /** Pages the refusals; the products' page and search stay as they are. */
-function RefusedPager({ v, total, offset, params }: { v: View; total: number; offset: number; params: Record<string, string | undefined> }) {
+function RefusedPager({
+  v,
+  total,
+  offset,
+  params,
+}: {
+  v: View;
+  total: number;
+  offset: number;
+  params: Record<string, string | undefined>;
+}) {
   const { t } = v;
   const to = Math.min(offset + REFUSALS_SHOWN, total);
   if (offset === 0 && to >= total) return null;
-  const link = (at: number) => `${listUrl('/prices', { ...params, [REFUSED_OFFSET]: at > 0 ? String(at) : undefined })}#refused`;
+  const link = (at: number) =>
+    `${listUrl('/prices', { ...params, [REFUSED_OFFSET]: at > 0 ? String(at) : undefined })}#refused`;
   return (
     <nav class="pager" aria-label={t('common.pages')} data-pager="refused">
       <span>{t('common.shown', { from: offset + 1, to, total })}</span>
       <span class="pager-links">
-        {offset > 0 && <a class="button ghost small" href={link(Math.max(0, offset - REFUSALS_SHOWN))} rel="prev">← {t('common.prev')}</a>}
-        {to < total && <a class="button ghost small" href={link(offset + REFUSALS_SHOWN)} rel="next">{t('common.next')} →</a>}
+        {offset > 0 && (
+          <a class="button ghost small" href={link(Math.max(0, offset - REFUSALS_SHOWN))} rel="prev">
+            ← {t('common.prev')}
+          </a>
+        )}
+        {to < total && (
+          <a class="button ghost small" href={link(offset + REFUSALS_SHOWN)} rel="next">
+            {t('common.next')} →
+          </a>
+        )}
       </span>
     </nav>
   );
@@ -115,7 +163,10 @@ function RefusedPager({ v, total, offset, params }: { v: View; total: number; of
 function Refused({ v, items }: { v: View; items: RefusedPrice[] }) {
   const { t } = v;
   return (
-    <Table label={t('prices.refused')} columns={[key(t('prices.product')), t('prices.account'), key(t('prices.reason')), t('common.when')]}>
+    <Table
+      label={t('prices.refused')}
+      columns={[key(t('prices.product')), t('prices.account'), key(t('prices.reason')), t('common.when')]}
+    >
       {items.map((r) => (
         <tr data-listing={r.listing_id}>
           <td>
@@ -139,7 +190,9 @@ function Refused({ v, items }: { v: View; items: RefusedPrice[] }) {
 /** Sklad's own refusal (src/pricing/push.ts: a currency the channel does not take) in the page's language; null for the channel's words. */
 function refusalText(v: View, text: string): string | null {
   const currency = /^(.+) takes prices in ([A-Z]{3}(?:, [A-Z]{3})*) only, not ([A-Z]{3})$/.exec(text);
-  return currency ? v.t('prices.onlyCurrencies', { channel: currency[1], currencies: currency[2], currency: currency[3] }) : null;
+  return currency
+    ? v.t('prices.onlyCurrencies', { channel: currency[1], currencies: currency[2], currency: currency[3] })
+    : null;
 }
 
 /** A refusal: Sklad's own words in the page's language, the channel's as the channel said them. */

@@ -24,7 +24,22 @@ import { viewOf, type View, type WebContext } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { localize, zodFieldErrors } from '../messages.ts';
 import {
-  actorName, Badge, channelName, Empty, Field, type FieldErrors, formatDateTime, formatMoney, intParam, key, Notice, num, offsetParam, Pager, Select, Table,
+  actorName,
+  Badge,
+  channelName,
+  Empty,
+  Field,
+  type FieldErrors,
+  formatDateTime,
+  formatMoney,
+  intParam,
+  key,
+  Notice,
+  num,
+  offsetParam,
+  Pager,
+  Select,
+  Table,
 } from '../ui.tsx';
 import { accountForm, accountModes, baseForm, factorShown, majorText } from './price-forms.ts';
 import { priceOverviewRoutes, Refusal } from './prices-overview.tsx';
@@ -72,7 +87,8 @@ export function priceRoutes(hub: Hub) {
     const account = await accountOf(c, hub);
     const form = await readForm(c, ['mode', 'amount', 'currency', 'factor', 'reason']);
     const parsed = accountForm(v, account).safeParse(form);
-    if (!parsed.success) return accountPage(c, hub, product, account, { form, errors: zodFieldErrors(v.lang, parsed.error) });
+    if (!parsed.success)
+      return accountPage(c, hub, product, account, { form, errors: zodFieldErrors(v.lang, parsed.error) });
     const choice = parsed.data;
     const actor = c.get('actor').name;
     try {
@@ -82,9 +98,10 @@ export function priceRoutes(hub: Hub) {
         if (!has) return c.redirect(`/products/${product.id}/prices?saved=unchanged#accounts`, 303);
         await clearAccountPrice(hub.db, product.id, account.id, actor, choice.reason);
       } else {
-        const input = choice.mode === 'rule'
-          ? { factor: choice.factor, reason: choice.reason }
-          : { amount: choice.amount, currency: choice.currency, reason: choice.reason };
+        const input =
+          choice.mode === 'rule'
+            ? { factor: choice.factor, reason: choice.reason }
+            : { amount: choice.amount, currency: choice.currency, reason: choice.reason };
         await setAccountPrice(hub.db, product.id, account.id, input, actor);
       }
     } catch (error) {
@@ -108,7 +125,12 @@ function productId(c: WebContext): number {
 async function accountOf(c: WebContext, hub: Hub): Promise<PricedAccount> {
   const id = intParam(c.req.param('accountId'));
   const account = id ? (await pricedAccounts(hub.db)).find((a) => a.id === id) : undefined;
-  if (!account) throw new DomainError('NOT_FOUND', viewOf(c).t('prices.accountNotFound', { id: c.req.param('accountId') ?? '' }), 404);
+  if (!account)
+    throw new DomainError(
+      'NOT_FOUND',
+      viewOf(c).t('prices.accountNotFound', { id: c.req.param('accountId') ?? '' }),
+      404,
+    );
   return account;
 }
 
@@ -134,7 +156,11 @@ async function pricesPage(c: WebContext, hub: Hub, product: Product, state: Page
     pricedAccounts(hub.db),
   ]);
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const form = state.form ?? { amount: base ? majorText(v, base.amount, base.currency) : '', currency: base?.currency ?? 'RUB', reason: '' };
+  const form = state.form ?? {
+    amount: base ? majorText(v, base.amount, base.currency) : '',
+    currency: base?.currency ?? 'RUB',
+    reason: '',
+  };
   const { t } = v;
   return renderPage(
     c,
@@ -145,7 +171,9 @@ async function pricesPage(c: WebContext, hub: Hub, product: Product, state: Page
       </p>
       <div class="page-head">
         <h1>{t('prices.titleOf', { name: product.name })}</h1>
-        <a class="button ghost" href="/prices">{t('prices.all')}</a>
+        <a class="button ghost" href="/prices">
+          {t('prices.all')}
+        </a>
       </div>
       {state.saved === 'base' && <Notice kind="success">{t('prices.baseSaved')}</Notice>}
       {state.saved === 'account' && <Notice kind="success">{t('prices.accountSaved')}</Notice>}
@@ -156,13 +184,18 @@ async function pricesPage(c: WebContext, hub: Hub, product: Product, state: Page
           <p data-field="base">
             {base ? (
               <>
-                <b>{formatMoney(v, base.amount, base.currency)}</b> <small>{t('prices.since', { at: formatDateTime(v, base.updated_at) })}</small>
+                <b>{formatMoney(v, base.amount, base.currency)}</b>{' '}
+                <small>{t('prices.since', { at: formatDateTime(v, base.updated_at) })}</small>
               </>
             ) : (
               t('prices.baseNone')
             )}
           </p>
-          {v.canWrite ? <BaseForm v={v} product={product} form={form} errors={state.errors ?? {}} /> : <Notice kind="info">{t('common.readonlyNote')}</Notice>}
+          {v.canWrite ? (
+            <BaseForm v={v} product={product} form={form} errors={state.errors ?? {}} />
+          ) : (
+            <Notice kind="info">{t('common.readonlyNote')}</Notice>
+          )}
         </section>
         <section class="card" id="listings">
           <h2>{t('prices.listings')}</h2>
@@ -180,7 +213,14 @@ async function pricesPage(c: WebContext, hub: Hub, product: Product, state: Page
         ) : (
           <>
             <History v={v} items={history.items} accounts={byId} />
-            <Pager v={v} total={history.total} limit={history.limit} offset={history.offset} params={{}} base={`/products/${product.id}/prices`} />
+            <Pager
+              v={v}
+              total={history.total}
+              limit={history.limit}
+              offset={history.offset}
+              params={{}}
+              base={`/products/${product.id}/prices`}
+            />
           </>
         )}
       </section>
@@ -193,11 +233,32 @@ function BaseForm({ v, product, form, errors }: { v: View; product: Product; for
   return (
     <form method="post" action={`/products/${product.id}/prices`} class="stack" novalidate data-busy>
       {Object.keys(errors).length > 0 && <Notice kind="error">{errors.form ?? t('common.fixErrors')}</Notice>}
-      <Field name="amount" label={t('prices.amount')} value={form.amount} errors={errors} hint={t('prices.amountHint')} required
-        attrs={{ inputmode: 'decimal', autocomplete: 'off' }} />
-      <Field name="currency" label={t('prices.currency')} value={form.currency} errors={errors} hint={t('prices.currencyHint')} required
-        attrs={{ maxlength: 3, autocomplete: 'off', spellcheck: 'false', style: 'max-width:8rem' }} />
-      <Field name="reason" label={t('prices.why')} value={form.reason} errors={errors} hint={t('prices.whyHint')} attrs={{ maxlength: 500 }} />
+      <Field
+        name="amount"
+        label={t('prices.amount')}
+        value={form.amount}
+        errors={errors}
+        hint={t('prices.amountHint')}
+        required
+        attrs={{ inputmode: 'decimal', autocomplete: 'off' }}
+      />
+      <Field
+        name="currency"
+        label={t('prices.currency')}
+        value={form.currency}
+        errors={errors}
+        hint={t('prices.currencyHint')}
+        required
+        attrs={{ maxlength: 3, autocomplete: 'off', spellcheck: 'false', style: 'max-width:8rem' }}
+      />
+      <Field
+        name="reason"
+        label={t('prices.why')}
+        value={form.reason}
+        errors={errors}
+        hint={t('prices.whyHint')}
+        attrs={{ maxlength: 500 }}
+      />
       <div class="actions">
         <button type="submit">{t('prices.saveBase')}</button>
       </div>
@@ -213,20 +274,48 @@ function settingText(v: View, own: AccountPrice | undefined): string {
 }
 
 /** The price the channel gets, as the pusher computes it (src/pricing/push.ts), rounded to its step. */
-function channelGets(base: { amount: number; currency: string } | null, own: AccountPrice | undefined, account: PricedAccount) {
-  const setting = own ? { amount: own.amount, currency: own.currency, factor_permille: own.factor !== null ? Factor.parse(own.factor) : null } : null;
+function channelGets(
+  base: { amount: number; currency: string } | null,
+  own: AccountPrice | undefined,
+  account: PricedAccount,
+) {
+  const setting = own
+    ? {
+        amount: own.amount,
+        currency: own.currency,
+        factor_permille: own.factor !== null ? Factor.parse(own.factor) : null,
+      }
+    : null;
   return channelPrice(base, setting, account.step);
 }
 
-function Accounts({ v, product, base, own, accounts }: {
-  v: View; product: Product; base: { amount: number; currency: string } | null; own: AccountPrice[]; accounts: PricedAccount[];
+function Accounts({
+  v,
+  product,
+  base,
+  own,
+  accounts,
+}: {
+  v: View;
+  product: Product;
+  base: { amount: number; currency: string } | null;
+  own: AccountPrice[];
+  accounts: PricedAccount[];
 }) {
   const { t } = v;
   if (accounts.length === 0) return <Empty>{t('prices.accountsNone')}</Empty>;
   const byAccount = new Map(own.map((p) => [p.account_id, p]));
   return (
-    <Table label={t('prices.accounts')}
-      columns={[key(t('prices.account')), t('prices.setting'), key(num(t('prices.gets'))), num(t('prices.step')), ...(v.canWrite ? [''] : [])]}>
+    <Table
+      label={t('prices.accounts')}
+      columns={[
+        key(t('prices.account')),
+        t('prices.setting'),
+        key(num(t('prices.gets'))),
+        num(t('prices.step')),
+        ...(v.canWrite ? [''] : []),
+      ]}
+    >
       {accounts.map((a) => {
         const setting = byAccount.get(a.id);
         const gets = channelGets(base, setting, a);
@@ -237,11 +326,17 @@ function Accounts({ v, product, base, own, accounts }: {
               {a.name} <small>{channelName(a.channel)}</small>
             </td>
             <td data-field="setting">{settingText(v, setting)}</td>
-            <td class="num" data-field="gets">{gets ? formatMoney(v, gets.amount, gets.currency) : t('common.none')}</td>
+            <td class="num" data-field="gets">
+              {gets ? formatMoney(v, gets.amount, gets.currency) : t('common.none')}
+            </td>
             <td class="num">{formatMoney(v, a.step, currency)}</td>
             {v.canWrite && (
               <td>
-                <a class="button ghost small" href={`/products/${product.id}/prices/accounts/${a.id}`} aria-label={`${t('prices.change')}: ${a.name}`}>
+                <a
+                  class="button ghost small"
+                  href={`/products/${product.id}/prices/accounts/${a.id}`}
+                  aria-label={`${t('prices.change')}: ${a.name}`}
+                >
                   ✎ {t('common.edit')}
                 </a>
               </td>
@@ -255,14 +350,25 @@ function Accounts({ v, product, base, own, accounts }: {
 
 function ListingState({ v, listing }: { v: View; listing: ListingPriceView }) {
   const { t } = v;
-  const sent = listing.last_pushed_amount !== null && listing.last_pushed_currency
-    ? t('prices.sentAt', { amount: formatMoney(v, listing.last_pushed_amount, listing.last_pushed_currency), at: formatDateTime(v, listing.last_pushed_at) })
-    : null;
+  const sent =
+    listing.last_pushed_amount !== null && listing.last_pushed_currency
+      ? t('prices.sentAt', {
+          amount: formatMoney(v, listing.last_pushed_amount, listing.last_pushed_currency),
+          at: formatDateTime(v, listing.last_pushed_at),
+        })
+      : null;
   if (listing.needs_push) {
     return (
       <>
         <Badge tone="info">{t('prices.stateWaiting')}</Badge>
-        {listing.refusal && <div style="overflow-wrap:anywhere"><small>{t('prices.lastRefusal')}<Refusal v={v} text={listing.refusal} /></small></div>}
+        {listing.refusal && (
+          <div style="overflow-wrap:anywhere">
+            <small>
+              {t('prices.lastRefusal')}
+              <Refusal v={v} text={listing.refusal} />
+            </small>
+          </div>
+        )}
       </>
     );
   }
@@ -270,24 +376,44 @@ function ListingState({ v, listing }: { v: View; listing: ListingPriceView }) {
     return (
       <>
         <Badge tone="bad">{t('prices.stateRefused')}</Badge> <small>{formatDateTime(v, listing.refused_at)}</small>
-        <div class="refusal" data-field="refusal" style="overflow-wrap:anywhere"><Refusal v={v} text={listing.refusal} /></div>
+        <div class="refusal" data-field="refusal" style="overflow-wrap:anywhere">
+          <Refusal v={v} text={listing.refusal} />
+        </div>
       </>
     );
   }
-  if (sent) return <><Badge tone="ok">{t('prices.stateSent')}</Badge> <small>{sent}</small></>;
+  if (sent)
+    return (
+      <>
+        <Badge tone="ok">{t('prices.stateSent')}</Badge> <small>{sent}</small>
+      </>
+    );
   return <Badge tone="muted">{t('prices.stateNone')}</Badge>;
 }
 
-function Listings({ v, listings, accounts }: { v: View; listings: ListingPriceView[]; accounts: Map<number, PricedAccount> }) {
+function Listings({
+  v,
+  listings,
+  accounts,
+}: {
+  v: View;
+  listings: ListingPriceView[];
+  accounts: Map<number, PricedAccount>;
+}) {
   const { t } = v;
   if (listings.length === 0) return <Empty>{t('prices.listingsNone')}</Empty>;
   return (
-    <Table label={t('prices.listings')} columns={[key(t('prices.account')), t('prices.listing'), key(t('prices.state'))]}>
+    <Table
+      label={t('prices.listings')}
+      columns={[key(t('prices.account')), t('prices.listing'), key(t('prices.state'))]}
+    >
       {listings.map((l) => (
         <tr data-listing={l.listing_id} data-account={l.account_id}>
           <td>{accounts.get(l.account_id)?.name}</td>
           <td class="mono">{l.external_id}</td>
-          <td data-field="state"><ListingState v={v} listing={l} /></td>
+          <td data-field="state">
+            <ListingState v={v} listing={l} />
+          </td>
         </tr>
       ))}
     </Table>
@@ -299,15 +425,25 @@ function storedPrice(v: View, value: unknown, ofAccount: boolean): string {
   if (value === null || typeof value !== 'object') return ofAccount ? v.t('prices.inherits') : v.t('common.none');
   const price = value as { amount?: unknown; currency?: unknown; factor?: unknown };
   if (typeof price.factor === 'string') return v.t('prices.rule', { factor: factorShown(v, price.factor) });
-  if (typeof price.amount === 'number' && typeof price.currency === 'string') return formatMoney(v, price.amount, price.currency);
+  if (typeof price.amount === 'number' && typeof price.currency === 'string')
+    return formatMoney(v, price.amount, price.currency);
   return JSON.stringify(value);
 }
 
 function History({ v, items, accounts }: { v: View; items: PriceChange[]; accounts: Map<number, PricedAccount> }) {
   const { t } = v;
   return (
-    <Table label={t('prices.history')} class="history"
-      columns={[key(t('common.when')), t('common.who'), key(t('prices.what')), key(t('prices.oldNew')), t('prices.reason')]}>
+    <Table
+      label={t('prices.history')}
+      class="history"
+      columns={[
+        key(t('common.when')),
+        t('common.who'),
+        key(t('prices.what')),
+        key(t('prices.oldNew')),
+        t('prices.reason'),
+      ]}
+    >
       {items.map((change) => {
         const ofAccount = change.account_id !== null;
         const account = ofAccount ? accounts.get(change.account_id!) : undefined;
@@ -319,7 +455,8 @@ function History({ v, items, accounts }: { v: View; items: PriceChange[]; accoun
             <td>{actorName(v, change.actor)}</td>
             <td>{ofAccount ? (account?.name ?? `#${change.account_id}`) : t('prices.base')}</td>
             <td class="change">
-              <del>{storedPrice(v, change.before, ofAccount)}</del> → <ins>{storedPrice(v, change.after, ofAccount)}</ins>
+              <del>{storedPrice(v, change.before, ofAccount)}</del> →{' '}
+              <ins>{storedPrice(v, change.after, ofAccount)}</ins>
             </td>
             <td>{change.reason ? localize(v.lang, change.reason) : t('common.none')}</td>
           </tr>
@@ -329,7 +466,13 @@ function History({ v, items, accounts }: { v: View; items: PriceChange[]; accoun
   );
 }
 
-async function accountPage(c: WebContext, hub: Hub, product: Product, account: PricedAccount, state: { form?: Form; errors?: FieldErrors } = {}) {
+async function accountPage(
+  c: WebContext,
+  hub: Hub,
+  product: Product,
+  account: PricedAccount,
+  state: { form?: Form; errors?: FieldErrors } = {},
+) {
   const v = viewOf(c);
   const { t } = v;
   const [base, own] = await Promise.all([getBasePrice(hub.db, product.id), accountPrices(hub.db, product.id)]);
@@ -359,7 +502,9 @@ async function accountPage(c: WebContext, hub: Hub, product: Product, account: P
       <section class="card" style="max-width:44rem">
         <dl class="facts" style="margin-bottom:1rem">
           <dt>{t('prices.account')}</dt>
-          <dd>{account.name} <small>{channelName(account.channel)}</small></dd>
+          <dd>
+            {account.name} <small>{channelName(account.channel)}</small>
+          </dd>
           <dt>{t('prices.base')}</dt>
           <dd>{base ? formatMoney(v, base.amount, base.currency) : t('prices.notSet')}</dd>
           <dt>{t('prices.setting')}</dt>
@@ -372,26 +517,63 @@ async function accountPage(c: WebContext, hub: Hub, product: Product, account: P
           <dd>{account.currencies ? account.currencies.join(', ') : t('prices.anyCurrency')}</dd>
         </dl>
         {Object.keys(errors).length > 0 && <Notice kind="error">{errors.form ?? t('common.fixErrors')}</Notice>}
-        <form method="post" action={`/products/${product.id}/prices/accounts/${account.id}`} class="stack" novalidate data-busy>
-          <Select name="mode" label={t('prices.mode')} value={form.mode} errors={errors}
-            options={accountModes.map((m) => ({ value: m, label: modeWords[m] }))} />
+        <form
+          method="post"
+          action={`/products/${product.id}/prices/accounts/${account.id}`}
+          class="stack"
+          novalidate
+          data-busy
+        >
+          <Select
+            name="mode"
+            label={t('prices.mode')}
+            value={form.mode}
+            errors={errors}
+            options={accountModes.map((m) => ({ value: m, label: modeWords[m] }))}
+          />
           <fieldset class="credentials">
             <legend>{t('prices.modeOwn')}</legend>
-            <Field name="amount" label={t('prices.amount')} value={form.amount} errors={errors} hint={t('prices.amountHint')}
-              attrs={{ inputmode: 'decimal', autocomplete: 'off' }} />
-            <Field name="currency" label={t('prices.currency')} value={form.currency} errors={errors} hint={t('prices.currencyHint')}
-              attrs={{ maxlength: 3, autocomplete: 'off', spellcheck: 'false', style: 'max-width:8rem' }} />
+            <Field
+              name="amount"
+              label={t('prices.amount')}
+              value={form.amount}
+              errors={errors}
+              hint={t('prices.amountHint')}
+              attrs={{ inputmode: 'decimal', autocomplete: 'off' }}
+            />
+            <Field
+              name="currency"
+              label={t('prices.currency')}
+              value={form.currency}
+              errors={errors}
+              hint={t('prices.currencyHint')}
+              attrs={{ maxlength: 3, autocomplete: 'off', spellcheck: 'false', style: 'max-width:8rem' }}
+            />
           </fieldset>
           <fieldset class="credentials">
             <legend>{t('prices.modeRule')}</legend>
-            <Field name="factor" label={t('prices.factor')} value={form.factor} errors={errors}
+            <Field
+              name="factor"
+              label={t('prices.factor')}
+              value={form.factor}
+              errors={errors}
               hint={t('prices.factorHint', { step: formatMoney(v, account.step, currency) })}
-              attrs={{ inputmode: 'decimal', autocomplete: 'off' }} />
+              attrs={{ inputmode: 'decimal', autocomplete: 'off' }}
+            />
           </fieldset>
-          <Field name="reason" label={t('prices.why')} value={form.reason} errors={errors} hint={t('prices.whyHint')} attrs={{ maxlength: 500 }} />
+          <Field
+            name="reason"
+            label={t('prices.why')}
+            value={form.reason}
+            errors={errors}
+            hint={t('prices.whyHint')}
+            attrs={{ maxlength: 500 }}
+          />
           <div class="actions">
             <button type="submit">{t('common.save')}</button>
-            <a class="button ghost" href={`/products/${product.id}/prices`}>{t('common.cancel')}</a>
+            <a class="button ghost" href={`/products/${product.id}/prices`}>
+              {t('common.cancel')}
+            </a>
           </div>
         </form>
       </section>

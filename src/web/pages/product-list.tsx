@@ -11,7 +11,17 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View, type WebContext } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { channelName, Empty, Field, type FieldErrors, formatDateTime, formatNumber, Notice, Select, TableWrap } from '../ui.tsx';
+import {
+  channelName,
+  Empty,
+  Field,
+  type FieldErrors,
+  formatDateTime,
+  formatNumber,
+  Notice,
+  Select,
+  TableWrap,
+} from '../ui.tsx';
 import { CursorPager, cursorParam, Head, listUrl, SortHead } from './cursor-pager.tsx';
 
 /**
@@ -63,7 +73,8 @@ export function productListRoutes(hub: Hub) {
     const filters = readFilters(query, accounts);
     const page = { cursor: cursorParam(query.cursor), before: cursorParam(query.before) };
     const list = await productPage(hub, filters, page);
-    const done = query.done !== undefined ? { changed: Number(query.done) || 0, unchanged: Number(query.same) || 0 } : undefined;
+    const done =
+      query.done !== undefined ? { changed: Number(query.done) || 0, unchanged: Number(query.same) || 0 } : undefined;
     const selected = new Set(query.select === 'all' ? list.items.map((p) => p.id) : []);
     return render(c, hub, { filters, page, list, accounts, state: { done, selected } });
   });
@@ -74,15 +85,38 @@ export function productListRoutes(hub: Hub) {
     const body = await c.req.parseBody({ all: true });
     const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
     const accounts = await listAccounts(hub.db);
-    const filters = readFilters({ q: text('q'), channel: text('channel'), account: text('account'), archived: text('archived'), sort: text('sort') }, accounts);
+    const filters = readFilters(
+      {
+        q: text('q'),
+        channel: text('channel'),
+        account: text('account'),
+        archived: text('archived'),
+        sort: text('sort'),
+      },
+      accounts,
+    );
     const page = { cursor: cursorParam(text('cursor')), before: cursorParam(text('before')) };
     const ticked = ([] as unknown[]).concat(body.ids ?? []).filter((x): x is string => typeof x === 'string');
-    const products = ticked.map((x) => x.split(':').map(Number)).filter(([id]) => Number.isSafeInteger(id) && id > 0).map(([id, version]) => ({ id, version: version || undefined }));
-    const form = { attr_name: text('attr_name'), attr_value: text('attr_value'), price: text('price'), currency: text('currency') || 'RUB' };
+    const products = ticked
+      .map((x) => x.split(':').map(Number))
+      .filter(([id]) => Number.isSafeInteger(id) && id > 0)
+      .map(([id, version]) => ({ id, version: version || undefined }));
+    const form = {
+      attr_name: text('attr_name'),
+      attr_value: text('attr_value'),
+      price: text('price'),
+      currency: text('currency') || 'RUB',
+    };
     // Shown again with the selection kept and the problem beside its field (a 200, as the panel's other forms answer).
     const again = async (state: Omit<ListState, 'selected' | 'form'>) => {
       const list = await productPage(hub, filters, page);
-      return render(c, hub, { filters, page, list, accounts, state: { ...state, form, selected: new Set(products.map((p) => p.id)) } });
+      return render(c, hub, {
+        filters,
+        page,
+        list,
+        accounts,
+        state: { ...state, form, selected: new Set(products.map((p) => p.id)) },
+      });
     };
     if (!products.length) return again({ errors: { form: v.t('lists.noneSelected') } });
     const action = actionOf(text('action'), form);
@@ -90,12 +124,28 @@ export function productListRoutes(hub: Hub) {
     const parsed = ProductBulkEdit.safeParse({ products, action });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const field = issue?.path[0] === 'action' ? (issue.path[1] === 'name' ? 'attr_name' : issue.path[1] === 'value' ? 'attr_value' : issue.path[1] === 'currency' ? 'currency' : 'price') : 'form';
-      return again({ errors: { [field]: field === 'attr_name' ? v.t('lists.attrNeeded') : localize(v.lang, issue?.message ?? '') } });
+      const field =
+        issue?.path[0] === 'action'
+          ? issue.path[1] === 'name'
+            ? 'attr_name'
+            : issue.path[1] === 'value'
+              ? 'attr_value'
+              : issue.path[1] === 'currency'
+                ? 'currency'
+                : 'price'
+          : 'form';
+      return again({
+        errors: { [field]: field === 'attr_name' ? v.t('lists.attrNeeded') : localize(v.lang, issue?.message ?? '') },
+      });
     }
     try {
       const result = await bulkEditProducts(hub.db, parsed.data, c.get('actor').name);
-      const back = { ...listParams(filters), ...page, done: String(result.changed.length), same: String(result.unchanged.length) };
+      const back = {
+        ...listParams(filters),
+        ...page,
+        done: String(result.changed.length),
+        same: String(result.unchanged.length),
+      };
       return c.redirect(listUrl('/products', back), 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -136,34 +186,53 @@ function readFilters(query: Record<string, string | undefined>, accounts: Accoun
   const q = query.q?.trim().slice(0, 200);
   if (q) filters.q = q;
   if (query.channel && accounts.some((a) => a.channel === query.channel)) filters.channel = query.channel;
-  if (query.account && accounts.some((a) => String(a.id) === query.account && (!filters.channel || a.channel === filters.channel))) filters.account = query.account;
+  if (
+    query.account &&
+    accounts.some((a) => String(a.id) === query.account && (!filters.channel || a.channel === filters.channel))
+  )
+    filters.account = query.account;
   if (query.archived === 'only' || query.archived === 'all') filters.archived = query.archived;
   if (query.sort && query.sort in sortChoices) filters.sort = query.sort as SortChoice;
   return filters;
 }
 
-const listParams = (f: ListFilters) => ({ q: f.q, channel: f.channel, account: f.account, archived: f.archived, sort: f.sort });
+const listParams = (f: ListFilters) => ({
+  q: f.q,
+  channel: f.channel,
+  account: f.account,
+  archived: f.archived,
+  sort: f.sort,
+});
 
 /** A page by the API's cursor; a cursor that no longer fits (the sort changed by hand) gives the first page. */
 async function productPage(hub: Hub, f: ListFilters, page: { cursor?: string; before?: string }): Promise<ProductPage> {
   const filter: ProductFilter = {
-    q: f.q, channel: f.channel, account_id: f.account ? Number(f.account) : undefined,
-    include_archived: f.archived === 'all', archived: f.archived === 'only' ? 'only' : undefined,
-    ...(f.sort ? sortChoices[f.sort] : {}), limit: PAGE_SIZE, ...page,
+    q: f.q,
+    channel: f.channel,
+    account_id: f.account ? Number(f.account) : undefined,
+    include_archived: f.archived === 'all',
+    archived: f.archived === 'only' ? 'only' : undefined,
+    ...(f.sort ? sortChoices[f.sort] : {}),
+    limit: PAGE_SIZE,
+    ...page,
   };
   try {
     return await listProducts(hub.db, filter);
   } catch (error) {
-    if (!(error instanceof DomainError && error.code === 'VALIDATION_FAILED' && (page.cursor || page.before))) throw error;
+    if (!(error instanceof DomainError && error.code === 'VALIDATION_FAILED' && (page.cursor || page.before)))
+      throw error;
     return listProducts(hub.db, { ...filter, cursor: undefined, before: undefined });
   }
 }
 
 async function availableByProduct(hub: Hub, ids: number[]): Promise<Map<number, number>> {
   if (!ids.length) return new Map();
-  const found = await rows<{ product_id: number; available: number }>(hub.db, sql`
+  const found = await rows<{ product_id: number; available: number }>(
+    hub.db,
+    sql`
     select product_id, sum(available)::bigint as available from stock_levels
-     where product_id = any(${sql.param(ids)}::bigint[]) group by product_id`);
+     where product_id = any(${sql.param(ids)}::bigint[]) group by product_id`,
+  );
   return new Map(found.map((r) => [Number(r.product_id), Number(r.available)]));
 }
 
@@ -177,11 +246,22 @@ interface RenderInput {
 
 async function render(c: WebContext, hub: Hub, input: RenderInput) {
   const v = viewOf(c);
-  const stock = await availableByProduct(hub, input.list.items.map((p) => p.id));
+  const stock = await availableByProduct(
+    hub,
+    input.list.items.map((p) => p.id),
+  );
   return renderPage(c, v.t('products.title'), <ProductList v={v} {...input} stock={stock} />);
 }
 
-function ProductList({ v, filters, page, list, accounts, state, stock }: RenderInput & { v: View; stock: Map<number, number> }) {
+function ProductList({
+  v,
+  filters,
+  page,
+  list,
+  accounts,
+  state,
+  stock,
+}: RenderInput & { v: View; stock: Map<number, number> }) {
   const { t } = v;
   const params = listParams(filters);
   const filtered = Boolean(filters.q || filters.channel || filters.account || filters.archived);
@@ -189,20 +269,38 @@ function ProductList({ v, filters, page, list, accounts, state, stock }: RenderI
     <>
       <div class="page-head">
         <h1>{t('products.title')}</h1>
-        {v.canWrite && <a class="button" href="/products/new">+ {t('products.card')}</a>}
+        {v.canWrite && (
+          <a class="button" href="/products/new">
+            + {t('products.card')}
+          </a>
+        )}
       </div>
       <ListFiltersForm v={v} filters={filters} accounts={accounts} filtered={filtered} />
       <section id="results" aria-live="polite">
-        {state.done && <Notice kind="success">{t('lists.done', { changed: state.done.changed, unchanged: state.done.unchanged })}</Notice>}
+        {state.done && (
+          <Notice kind="success">
+            {t('lists.done', { changed: state.done.changed, unchanged: state.done.unchanged })}
+          </Notice>
+        )}
         {list.items.length === 0 ? (
           <Empty>{filters.q ? t('products.noMatch', { q: filters.q }) : t('products.empty')}</Empty>
         ) : (
           // No data-busy here: disabling the buttons on submit would drop the pressed one's action from the form.
           <form method="post" action="/products/bulk" id="bulk">
-            {Object.entries({ ...params, ...page }).map(([name, value]) => value && <input type="hidden" name={name} value={value} />)}
+            {Object.entries({ ...params, ...page }).map(
+              ([name, value]) => value && <input type="hidden" name={name} value={value} />,
+            )}
             {v.canWrite && <BulkBar v={v} state={state} list={list} params={params} page={page} />}
             <ProductTable v={v} filters={filters} list={list} stock={stock} selected={state.selected} />
-            <CursorPager v={v} shown={list.items.length} total={list.total} next={list.next_cursor} prev={list.prev_cursor} params={params} base="/products" />
+            <CursorPager
+              v={v}
+              shown={list.items.length}
+              total={list.total}
+              next={list.next_cursor}
+              prev={list.prev_cursor}
+              params={params}
+              base="/products"
+            />
           </form>
         )}
       </section>
@@ -210,11 +308,27 @@ function ProductList({ v, filters, page, list, accounts, state, stock }: RenderI
   );
 }
 
-function ListFiltersForm({ v, filters, accounts, filtered }: { v: View; filters: ListFilters; accounts: AccountView[]; filtered: boolean }) {
+function ListFiltersForm({
+  v,
+  filters,
+  accounts,
+  filtered,
+}: {
+  v: View;
+  filters: ListFilters;
+  accounts: AccountView[];
+  filtered: boolean;
+}) {
   const { t } = v;
   const channels = [...new Set(accounts.map((a) => a.channel))].sort();
   return (
-    <form class="inline-form card filters" method="get" action="/products" role="search" aria-label={t('lists.filters')}>
+    <form
+      class="inline-form card filters"
+      method="get"
+      action="/products"
+      role="search"
+      aria-label={t('lists.filters')}
+    >
       <Field
         name="q"
         type="search"
@@ -234,20 +348,51 @@ function ListFiltersForm({ v, filters, accounts, filtered }: { v: View; filters:
           'hx-indicator': '#search-busy',
         }}
       />
-      <Select name="channel" label={t('lists.channel')} value={filters.channel} placeholder={t('lists.anyChannel')}
-        options={channels.map((ch) => ({ value: ch, label: channelName(ch) }))} />
-      <Select name="account" label={t('lists.account')} value={filters.account} placeholder={t('lists.anyAccount')}
-        options={accounts.filter((a) => !filters.channel || a.channel === filters.channel).map((a) => ({ value: String(a.id), label: `${a.name} · ${channelName(a.channel)}` }))} />
-      <Select name="archived" label={t('lists.archived')} value={filters.archived ?? ''}
-        options={[{ value: '', label: t('lists.archivedNo') }, { value: 'only', label: t('lists.archivedOnly') }, { value: 'all', label: t('lists.archivedAll') }]} />
-      <Select name="sort" label={t('lists.sort')} value={filters.sort ?? 'sku'}
-        options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({ value: choice, label: t(`lists.sort_${choice}`) }))} />
+      <Select
+        name="channel"
+        label={t('lists.channel')}
+        value={filters.channel}
+        placeholder={t('lists.anyChannel')}
+        options={channels.map((ch) => ({ value: ch, label: channelName(ch) }))}
+      />
+      <Select
+        name="account"
+        label={t('lists.account')}
+        value={filters.account}
+        placeholder={t('lists.anyAccount')}
+        options={accounts
+          .filter((a) => !filters.channel || a.channel === filters.channel)
+          .map((a) => ({ value: String(a.id), label: `${a.name} · ${channelName(a.channel)}` }))}
+      />
+      <Select
+        name="archived"
+        label={t('lists.archived')}
+        value={filters.archived ?? ''}
+        options={[
+          { value: '', label: t('lists.archivedNo') },
+          { value: 'only', label: t('lists.archivedOnly') },
+          { value: 'all', label: t('lists.archivedAll') },
+        ]}
+      />
+      <Select
+        name="sort"
+        label={t('lists.sort')}
+        value={filters.sort ?? 'sku'}
+        options={(Object.keys(sortChoices) as SortChoice[]).map((choice) => ({
+          value: choice,
+          label: t(`lists.sort_${choice}`),
+        }))}
+      />
       <div class="actions">
         <button type="submit">
           <span id="search-busy" class="htmx-indicator spinner" aria-hidden="true"></span>
           {t('common.search')}
         </button>
-        {filtered && <a class="button ghost" href="/products">{t('common.reset')}</a>}
+        {filtered && (
+          <a class="button ghost" href="/products">
+            {t('common.reset')}
+          </a>
+        )}
       </div>
     </form>
   );
@@ -281,34 +426,74 @@ function BulkBar({ v, state, list, params, page }: BulkBarProps) {
           <ul id="bulk-refused">
             {state.refused.map((row) => (
               <li data-product={row.product_id}>
-                <span class="mono">{skuOf.get(row.product_id) ?? `#${row.product_id}`}</span>: {localize(v.lang, new DomainError(row.code, row.message, undefined, row))}
+                <span class="mono">{skuOf.get(row.product_id) ?? `#${row.product_id}`}</span>:{' '}
+                {localize(v.lang, new DomainError(row.code, row.message, undefined, row))}
               </li>
             ))}
           </ul>
         </Notice>
       )}
       <p class="actions">
-        <a class="button ghost small" href={listUrl('/products', { ...here, select: 'all' })}>☑ {t('lists.selectAll')}</a>
-        {state.selected.size > 0 && <a class="button ghost small" href={listUrl('/products', here)}>☐ {t('lists.selectNone')}</a>}
+        <a class="button ghost small" href={listUrl('/products', { ...here, select: 'all' })}>
+          ☑ {t('lists.selectAll')}
+        </a>
+        {state.selected.size > 0 && (
+          <a class="button ghost small" href={listUrl('/products', here)}>
+            ☐ {t('lists.selectNone')}
+          </a>
+        )}
         {state.selected.size > 0 && <small>{t('lists.selected', { n: state.selected.size })}</small>}
       </p>
       <div class="inline-form">
-        <Field name="attr_name" label={t('lists.attrName')} value={form.attr_name} errors={errors} attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
-        <Field name="attr_value" label={t('lists.attrValue')} value={form.attr_value} errors={errors} hint={t('lists.attrValueHint')} />
+        <Field
+          name="attr_name"
+          label={t('lists.attrName')}
+          value={form.attr_name}
+          errors={errors}
+          attrs={{ autocomplete: 'off', spellcheck: 'false' }}
+        />
+        <Field
+          name="attr_value"
+          label={t('lists.attrValue')}
+          value={form.attr_value}
+          errors={errors}
+          hint={t('lists.attrValueHint')}
+        />
         <div class="actions">
-          <button type="submit" name="action" value="set_attribute">{t('lists.setAttribute')}</button>
+          <button type="submit" name="action" value="set_attribute">
+            {t('lists.setAttribute')}
+          </button>
         </div>
       </div>
       <div class="inline-form">
-        <Field name="price" label={t('lists.price')} value={form.price} errors={errors} hint={t('lists.priceHint')} attrs={{ inputmode: 'decimal', autocomplete: 'off' }} />
-        <Field name="currency" label={t('lists.currency')} value={form.currency ?? 'RUB'} errors={errors} attrs={{ maxlength: 3, autocomplete: 'off' }} />
+        <Field
+          name="price"
+          label={t('lists.price')}
+          value={form.price}
+          errors={errors}
+          hint={t('lists.priceHint')}
+          attrs={{ inputmode: 'decimal', autocomplete: 'off' }}
+        />
+        <Field
+          name="currency"
+          label={t('lists.currency')}
+          value={form.currency ?? 'RUB'}
+          errors={errors}
+          attrs={{ maxlength: 3, autocomplete: 'off' }}
+        />
         <div class="actions">
-          <button type="submit" name="action" value="set_base_price">{t('lists.setPrice')}</button>
+          <button type="submit" name="action" value="set_base_price">
+            {t('lists.setPrice')}
+          </button>
         </div>
       </div>
       <p class="actions">
-        <button type="submit" class="ghost" name="action" value="archive">{t('lists.archive')}</button>
-        <button type="submit" class="ghost" name="action" value="restore">{t('lists.restore')}</button>
+        <button type="submit" class="ghost" name="action" value="archive">
+          {t('lists.archive')}
+        </button>
+        <button type="submit" class="ghost" name="action" value="restore">
+          {t('lists.restore')}
+        </button>
       </p>
     </section>
   );
@@ -326,10 +511,24 @@ interface TableProps {
 function ProductTable({ v, filters, list, stock, selected }: TableProps) {
   const { t } = v;
   const sort = filters.sort ?? 'sku';
-  const head = (label: string, asc: SortChoice, desc: SortChoice, first: 'asc' | 'desc', extra: { num?: boolean; keyColumn?: boolean } = {}) => {
+  const head = (
+    label: string,
+    asc: SortChoice,
+    desc: SortChoice,
+    first: 'asc' | 'desc',
+    extra: { num?: boolean; keyColumn?: boolean } = {},
+  ) => {
     const current = sort === asc ? 'asc' : sort === desc ? 'desc' : undefined;
     const to = current ? (current === 'asc' ? desc : asc) : first === 'asc' ? asc : desc;
-    return <SortHead v={v} label={label} current={current} href={listUrl('/products', { ...listParams(filters), sort: to === 'sku' ? undefined : to })} {...extra} />;
+    return (
+      <SortHead
+        v={v}
+        label={label}
+        current={current}
+        href={listUrl('/products', { ...listParams(filters), sort: to === 'sku' ? undefined : to })}
+        {...extra}
+      />
+    );
   };
   return (
     <TableWrap label={t('products.title')}>
@@ -356,36 +555,72 @@ function ProductTable({ v, filters, list, stock, selected }: TableProps) {
   );
 }
 
-function ProductRow({ v, product, available, checked }: { v: View; product: Product; available: number; checked: boolean }) {
+function ProductRow({
+  v,
+  product,
+  available,
+  checked,
+}: {
+  v: View;
+  product: Product;
+  available: number;
+  checked: boolean;
+}) {
   const { t } = v;
   return (
     <tr class={product.archived ? 'row-muted' : undefined} data-sku={product.sku} data-id={product.id}>
       {v.canWrite && (
         <td class="key">
-          <input type="checkbox" name="ids" value={`${product.id}:${product.version}`} checked={checked}
-            aria-label={t('lists.select', { name: product.name })} style="width:1.25rem;height:1.25rem;min-height:0" />
+          <input
+            type="checkbox"
+            name="ids"
+            value={`${product.id}:${product.version}`}
+            checked={checked}
+            aria-label={t('lists.select', { name: product.name })}
+            style="width:1.25rem;height:1.25rem;min-height:0"
+          />
         </td>
       )}
       <td>
         {product.image ? (
-          <img class="thumb" src={`/products/${product.id}/thumbnail?v=${product.version}`} alt="" width="40" height="40" loading="lazy" style="width:40px;height:40px" />
+          <img
+            class="thumb"
+            src={`/products/${product.id}/thumbnail?v=${product.version}`}
+            alt=""
+            width="40"
+            height="40"
+            loading="lazy"
+            style="width:40px;height:40px"
+          />
         ) : (
-          <span class="thumb" aria-hidden="true" style="width:40px;height:40px;font-size:0.6rem">{t('products.noImage')}</span>
+          <span class="thumb" aria-hidden="true" style="width:40px;height:40px;font-size:0.6rem">
+            {t('products.noImage')}
+          </span>
         )}
       </td>
       <td data-label={t('products.name')} class="key">
         <a href={`/products/${product.id}`}>{product.name}</a>
         {product.archived && <small> · {t('products.archived')}</small>}
       </td>
-      <td data-label={t('products.sku')} class="mono key">{product.sku}</td>
-      <td data-label={t('products.ean')} class="mono">{product.ean ?? t('common.none')}</td>
-      <td data-label={t('products.stock')} class="num key">{formatNumber(v, available)}</td>
+      <td data-label={t('products.sku')} class="mono key">
+        {product.sku}
+      </td>
+      <td data-label={t('products.ean')} class="mono">
+        {product.ean ?? t('common.none')}
+      </td>
+      <td data-label={t('products.stock')} class="num key">
+        {formatNumber(v, available)}
+      </td>
       <td data-label={t('lists.updated')}>
         <small>{formatDateTime(v, product.updated_at)}</small>
       </td>
       {v.canWrite && (
         <td class="key">
-          <a class="button ghost small" href={`/products/${product.id}/edit`} aria-label={t('products.edit', { name: product.name })}>
+          <a
+            class="button ghost small"
+            href={`/products/${product.id}/edit`}
+            aria-label={t('products.edit', { name: product.name })}
+          >
             ✎ {t('common.edit')}
           </a>
         </td>

@@ -16,7 +16,9 @@ export const locale = (v: View) => (v.lang === 'ru' ? 'ru-RU' : 'en-GB');
 
 /** A UTC day as a short date in the page's language (4 дек., 4 Dec). */
 export const shortDay = (v: View, day: string) =>
-  new Intl.DateTimeFormat(locale(v), { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+  new Intl.DateTimeFormat(locale(v), { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
+    new Date(`${day}T00:00:00Z`),
+  );
 
 interface Series {
   label: string;
@@ -51,20 +53,34 @@ function chartData(v: View, orders: OrdersReport, stock: StockValueReport, cover
   const warehouses = [...new Map(stock.rows.map((r) => [r.warehouse_id, r.name])).entries()];
   const stockBy: Record<string, Series[]> = {};
   for (const { currency } of stock.totals) {
-    const values = warehouses.map(([id]) => stock.rows.find((r) => r.warehouse_id === id && r.currency === currency)?.value_minor ?? 0);
+    const values = warehouses.map(
+      ([id]) => stock.rows.find((r) => r.warehouse_id === id && r.currency === currency)?.value_minor ?? 0,
+    );
     stockBy[currency] = [{ label: v.t('reports.colValue'), data: values, colour: 0 }];
   }
   return {
     locale: locale(v),
-    orders: { labels: days.map((d) => shortDay(v, d)), series: channels.map((c, i) => ({ label: channelName(c), data: counts.get(c)!, colour: i })) },
+    orders: {
+      labels: days.map((d) => shortDay(v, d)),
+      series: channels.map((c, i) => ({ label: channelName(c), data: counts.get(c)!, colour: i })),
+    },
     revenue: {
       labels: days.map((d) => shortDay(v, d)),
-      byCurrency: Object.fromEntries(orders.totals.map(({ currency }) => [currency, [...revenue[currency]].map(([c, data]) => ({ label: channelName(c), data, colour: channels.indexOf(c) }))])),
+      byCurrency: Object.fromEntries(
+        orders.totals.map(({ currency }) => [
+          currency,
+          [...revenue[currency]].map(([c, data]) => ({ label: channelName(c), data, colour: channels.indexOf(c) })),
+        ]),
+      ),
     },
     stock: { labels: warehouses.map(([, name]) => name), byCurrency: stockBy },
     cover: {
-      labels: cover.items.map((r) => r.sku), names: cover.items.map((r) => r.name), data: cover.items.map((r) => r.days_of_cover),
-      unit: v.t('reports.unitDays'), available: v.t('reports.colAvailable'), perDay: v.t('reports.colPerDay'),
+      labels: cover.items.map((r) => r.sku),
+      names: cover.items.map((r) => r.name),
+      data: cover.items.map((r) => r.days_of_cover),
+      unit: v.t('reports.unitDays'),
+      available: v.t('reports.colAvailable'),
+      perDay: v.t('reports.colPerDay'),
     },
   };
 }
@@ -73,7 +89,21 @@ function chartData(v: View, orders: OrdersReport, stock: StockValueReport, cover
 const island = (data: unknown) => raw(JSON.stringify(data).replace(/</g, '\\u003c'));
 
 /** A chart's box: its canvas (sized by its box, so it fits a phone's width) and what it says in words. */
-function ChartBox({ v, name, title, height, picker, children }: { v: View; name: string; title: string; height: number; picker?: string[]; children?: Child }) {
+function ChartBox({
+  v,
+  name,
+  title,
+  height,
+  picker,
+  children,
+}: {
+  v: View;
+  name: string;
+  title: string;
+  height: number;
+  picker?: string[];
+  children?: Child;
+}) {
   return (
     <section class="card chart-card" data-chart-card={name}>
       <h2>{title}</h2>
@@ -105,12 +135,18 @@ interface ChartsProps {
 export function ReportCharts({ v, orders, stock, cover }: ChartsProps) {
   const { t } = v;
   const data = chartData(v, orders, stock, cover);
-  const window = t('reports.window', { days: orders.window.days, from: shortDay(v, orders.window.from), to: shortDay(v, orders.window.to) });
+  const window = t('reports.window', {
+    days: orders.window.days,
+    from: shortDay(v, orders.window.from),
+    to: shortDay(v, orders.window.to),
+  });
   return (
     <section class="report-charts" aria-label={t('reports.charts')} style="margin-bottom:1rem">
       <div class="page-head">
         <h2>{t('reports.charts')}</h2>
-        <a class="button ghost small" href="/reports">{t('reports.allReports')}</a>
+        <a class="button ghost small" href="/reports">
+          {t('reports.allReports')}
+        </a>
       </div>
       <div class="grid grid-2">
         {orders.rows.length === 0 ? (
@@ -121,10 +157,20 @@ export function ReportCharts({ v, orders, stock, cover }: ChartsProps) {
         ) : (
           <>
             <ChartBox v={v} name="orders" title={t('reports.ordersChart')} height={260}>
-              <p><small>{window}</small></p>
+              <p>
+                <small>{window}</small>
+              </p>
             </ChartBox>
-            <ChartBox v={v} name="revenue" title={t('reports.revenueChart')} height={260} picker={orders.totals.map((x) => x.currency)}>
-              <p><small>{window}</small></p>
+            <ChartBox
+              v={v}
+              name="revenue"
+              title={t('reports.revenueChart')}
+              height={260}
+              picker={orders.totals.map((x) => x.currency)}
+            >
+              <p>
+                <small>{window}</small>
+              </p>
             </ChartBox>
           </>
         )}
@@ -132,14 +178,34 @@ export function ReportCharts({ v, orders, stock, cover }: ChartsProps) {
           // Nothing on hand, or nothing of it priced yet: no value to draw, but the units are said.
           <section class="card" data-chart-card="stock">
             <h2>{t('reports.stock')}</h2>
-            <Empty>{stock.rows.length === 0 ? t('reports.noStock') : t('reports.unpriced', { products: formatNumber(v, stock.unpriced.products), units: formatNumber(v, stock.unpriced.units) })}</Empty>
+            <Empty>
+              {stock.rows.length === 0
+                ? t('reports.noStock')
+                : t('reports.unpriced', {
+                    products: formatNumber(v, stock.unpriced.products),
+                    units: formatNumber(v, stock.unpriced.units),
+                  })}
+            </Empty>
           </section>
         ) : (
-          <ChartBox v={v} name="stock" title={t('reports.stock')} height={240} picker={stock.totals.map((x) => x.currency)}>
-            <p><small>{t('reports.stockNote')}</small></p>
+          <ChartBox
+            v={v}
+            name="stock"
+            title={t('reports.stock')}
+            height={240}
+            picker={stock.totals.map((x) => x.currency)}
+          >
+            <p>
+              <small>{t('reports.stockNote')}</small>
+            </p>
             {stock.unpriced.units > 0 && (
               <p data-unpriced={stock.unpriced.units}>
-                <small>{t('reports.unpriced', { products: formatNumber(v, stock.unpriced.products), units: formatNumber(v, stock.unpriced.units) })}</small>
+                <small>
+                  {t('reports.unpriced', {
+                    products: formatNumber(v, stock.unpriced.products),
+                    units: formatNumber(v, stock.unpriced.units),
+                  })}
+                </small>
               </p>
             )}
           </ChartBox>
@@ -152,15 +218,25 @@ export function ReportCharts({ v, orders, stock, cover }: ChartsProps) {
         ) : (
           <ChartBox v={v} name="cover" title={t('reports.cover')} height={Math.max(160, 34 * cover.items.length + 50)}>
             <p>
-              <small>{t('reports.coverWindow', { days: cover.window.days, from: shortDay(v, cover.window.from), to: shortDay(v, cover.window.to) })}</small>
+              <small>
+                {t('reports.coverWindow', {
+                  days: cover.window.days,
+                  from: shortDay(v, cover.window.from),
+                  to: shortDay(v, cover.window.to),
+                })}
+              </small>
             </p>
             {cover.without_sales > 0 && (
-              <p><small>{t('reports.withoutSales', { n: formatNumber(v, cover.without_sales) })}</small></p>
+              <p>
+                <small>{t('reports.withoutSales', { n: formatNumber(v, cover.without_sales) })}</small>
+              </p>
             )}
           </ChartBox>
         )}
       </div>
-      <script type="application/json" id="chart-data">{island(data)}</script>
+      <script type="application/json" id="chart-data">
+        {island(data)}
+      </script>
       <script src={`/assets/chart.umd.min.js?v=${ASSET_VERSION}`} defer></script>
       <script src={`/assets/charts.js?v=${ASSET_VERSION}`} defer></script>
     </section>

@@ -13,7 +13,24 @@ import { DomainError } from '../../shared/errors.ts';
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { localize } from '../messages.ts';
-import { actorName, Badge, dayParam, Empty, Field, type FieldErrors, formatDateTime, formatNumber, intParam, key, Notice, num, offsetParam, Pager, Select, Table } from '../ui.tsx';
+import {
+  actorName,
+  Badge,
+  dayParam,
+  Empty,
+  Field,
+  type FieldErrors,
+  formatDateTime,
+  formatNumber,
+  intParam,
+  key,
+  Notice,
+  num,
+  offsetParam,
+  Pager,
+  Select,
+  Table,
+} from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -44,14 +61,26 @@ export function stockRoutes(hub: Hub) {
     const [warehouses, levels] = await Promise.all([
       allWarehouses(hub),
       listLevels(hub.db, {
-        warehouseId, sources: origin.source ? [origin.source] : undefined, stockTypes: origin.stockType ? [origin.stockType] : undefined, limit: PAGE_SIZE, offset,
+        warehouseId,
+        sources: origin.source ? [origin.source] : undefined,
+        stockTypes: origin.stockType ? [origin.stockType] : undefined,
+        limit: PAGE_SIZE,
+        offset,
       }),
     ]);
     const done = c.req.query('done');
     return renderPage(
       c,
       v.t('stock.title'),
-      <StockLevels v={v} warehouses={warehouses} warehouseId={warehouseId} origin={origin} levels={levels} offset={offset} done={done} />,
+      <StockLevels
+        v={v}
+        warehouses={warehouses}
+        warehouseId={warehouseId}
+        origin={origin}
+        levels={levels}
+        offset={offset}
+        done={done}
+      />,
     );
   });
 
@@ -86,10 +115,28 @@ export function stockRoutes(hub: Hub) {
           }),
     ]);
     const [names, orders] = await Promise.all([
-      productNames(hub, movements.items.map((m) => m.product_id)),
-      orderNumbers(hub, movements.items.flatMap((m) => orderOf(m.reference)?.id ?? [])),
+      productNames(
+        hub,
+        movements.items.map((m) => m.product_id),
+      ),
+      orderNumbers(
+        hub,
+        movements.items.flatMap((m) => orderOf(m.reference)?.id ?? []),
+      ),
     ]);
-    return renderPage(c, v.t('stock.movements'), <Movements v={v} warehouses={warehouses} filter={filter} movements={movements} offset={offset} names={names} orders={orders} />);
+    return renderPage(
+      c,
+      v.t('stock.movements'),
+      <Movements
+        v={v}
+        warehouses={warehouses}
+        filter={filter}
+        movements={movements}
+        offset={offset}
+        names={names}
+        orders={orders}
+      />,
+    );
   });
 
   app.get('/stock/move', async (c) => {
@@ -97,18 +144,36 @@ export function stockRoutes(hub: Hub) {
     if (!v.canWrite) return c.redirect('/stock', 303);
     const q = c.req.query();
     const type = formTypes.includes(q.type as FormType) ? (q.type as FormType) : 'write_off';
-    const form: MoveForm = { type, sku: q.sku ?? '', warehouse: q.warehouse ?? '', to_warehouse: q.to_warehouse ?? '', quantity: '', reason: '', token: crypto.randomUUID() };
-    return renderPage(c, titleOf(v, type), <MoveFormPage v={v} form={form} warehouses={await ownWarehouses(hub)} errors={{}} />);
+    const form: MoveForm = {
+      type,
+      sku: q.sku ?? '',
+      warehouse: q.warehouse ?? '',
+      to_warehouse: q.to_warehouse ?? '',
+      quantity: '',
+      reason: '',
+      token: crypto.randomUUID(),
+    };
+    return renderPage(
+      c,
+      titleOf(v, type),
+      <MoveFormPage v={v} form={form} warehouses={await ownWarehouses(hub)} errors={{}} />,
+    );
   });
 
   app.post('/stock/move', async (c) => {
     const v = viewOf(c);
     const form = await readMoveForm(c.req.parseBody());
     const warehouses = await ownWarehouses(hub);
-    const again = (errors: FieldErrors) => renderPage(c, titleOf(v, form.type), <MoveFormPage v={v} form={form} warehouses={warehouses} errors={errors} />);
+    const again = (errors: FieldErrors) =>
+      renderPage(c, titleOf(v, form.type), <MoveFormPage v={v} form={form} warehouses={warehouses} errors={errors} />);
 
-    const product = form.sku.trim() ? (await listProducts(hub.db, { sku: form.sku.trim(), limit: 1 })).items[0] : undefined;
-    if (!product) return again({ sku: form.sku.trim() ? v.t('stock.unknownSku', { sku: form.sku.trim() }) : v.t('common.required') });
+    const product = form.sku.trim()
+      ? (await listProducts(hub.db, { sku: form.sku.trim(), limit: 1 })).items[0]
+      : undefined;
+    if (!product)
+      return again({
+        sku: form.sku.trim() ? v.t('stock.unknownSku', { sku: form.sku.trim() }) : v.t('common.required'),
+      });
     try {
       await hub.db.transaction((tx) =>
         recordMovement(
@@ -128,13 +193,17 @@ export function stockRoutes(hub: Hub) {
     } catch (error) {
       return again(movementErrors(v, error));
     }
-    const done = new URLSearchParams({ done: `${form.type}:${form.quantity}:${product.sku}`, warehouse: form.warehouse });
+    const done = new URLSearchParams({
+      done: `${form.type}:${form.quantity}:${product.sku}`,
+      warehouse: form.warehouse,
+    });
     return c.redirect(`/stock?${done}`, 303);
   });
   return app;
 }
 
-const titleOf = (v: View, type: FormType) => v.t(type === 'write_off' ? 'stock.writeOff' : type === 'receipt' ? 'stock.receipt' : 'stock.transfer');
+const titleOf = (v: View, type: FormType) =>
+  v.t(type === 'write_off' ? 'stock.writeOff' : type === 'receipt' ? 'stock.receipt' : 'stock.transfer');
 
 async function readMoveForm(body: Promise<Record<string, unknown>>): Promise<MoveForm> {
   const b = await body;
@@ -153,7 +222,13 @@ async function readMoveForm(body: Promise<Record<string, unknown>>): Promise<Mov
 
 /** The inventory service's refusals beside the field they are about. */
 function movementErrors(v: View, error: unknown): FieldErrors {
-  const formField: Record<string, string> = { productId: 'sku', warehouseId: 'warehouse', toWarehouseId: 'to_warehouse', quantity: 'quantity', reason: 'reason' };
+  const formField: Record<string, string> = {
+    productId: 'sku',
+    warehouseId: 'warehouse',
+    toWarehouseId: 'to_warehouse',
+    quantity: 'quantity',
+    reason: 'reason',
+  };
   if (error instanceof ZodError) {
     const errors: FieldErrors = {};
     for (const issue of error.issues) {
@@ -249,7 +324,10 @@ interface LevelsProps {
 /** The distinct values of a warehouse field, for a filter's options; 'none' first when some have none. */
 function choices(warehouses: Warehouse[], field: 'source' | 'stock_type', none: string) {
   const values = [...new Set(warehouses.map((w) => w[field]).filter((x): x is string => !!x))].sort();
-  return [...(warehouses.some((w) => !w[field]) ? [{ value: 'none', label: none }] : []), ...values.map((x) => ({ value: x, label: x }))];
+  return [
+    ...(warehouses.some((w) => !w[field]) ? [{ value: 'none', label: none }] : []),
+    ...values.map((x) => ({ value: x, label: x })),
+  ];
 }
 
 function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done }: LevelsProps) {
@@ -276,10 +354,22 @@ function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done 
           placeholder={t('stock.allWarehouses')}
           options={warehouses.map((w) => ({ value: w.id, label: warehouseLabel(v, w) }))}
         />
-        <Select name="source" label={t('stock.origin.source')} value={origin.source} placeholder={t('stock.origin.allSources')}
-          options={choices(warehouses, 'source', t('stock.origin.own'))} attrs={{ 'data-raw': true }} />
-        <Select name="stock_type" label={t('stock.origin.stockType')} value={origin.stockType} placeholder={t('stock.origin.allStockTypes')}
-          options={choices(warehouses, 'stock_type', t('stock.origin.none'))} attrs={{ 'data-raw': true }} />
+        <Select
+          name="source"
+          label={t('stock.origin.source')}
+          value={origin.source}
+          placeholder={t('stock.origin.allSources')}
+          options={choices(warehouses, 'source', t('stock.origin.own'))}
+          attrs={{ 'data-raw': true }}
+        />
+        <Select
+          name="stock_type"
+          label={t('stock.origin.stockType')}
+          value={origin.stockType}
+          placeholder={t('stock.origin.allStockTypes')}
+          options={choices(warehouses, 'stock_type', t('stock.origin.none'))}
+          attrs={{ 'data-raw': true }}
+        />
         <div class="actions">
           <button type="submit">{t('stock.filter')}</button>
         </div>
@@ -288,28 +378,55 @@ function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done 
         {warehouses.length === 0 ? (
           <Empty>{t('stock.noWarehouses')}</Empty>
         ) : levels.items.length === 0 ? (
-          <Empty action={v.canWrite ? <a class="button ghost small" href="/stock/move?type=receipt">+ {t('stock.receipt')}</a> : undefined}>{t('stock.noLevels')}</Empty>
+          <Empty
+            action={
+              v.canWrite ? (
+                <a class="button ghost small" href="/stock/move?type=receipt">
+                  + {t('stock.receipt')}
+                </a>
+              ) : undefined
+            }
+          >
+            {t('stock.noLevels')}
+          </Empty>
         ) : (
           <>
-            <Table label={t('stock.levels')} id="levels" class="cards"
+            <Table
+              label={t('stock.levels')}
+              id="levels"
+              class="cards"
               columns={[
-                key(t('stock.product')), key(t('stock.warehouse')), t('stock.origin.source'), num(t('stock.onHand')), key(num(t('stock.reserved'))),
-                key(num(t('stock.available'))), num(t('stock.origin.promised')), ...(v.canWrite ? [key('')] : []),
-              ]}>
+                key(t('stock.product')),
+                key(t('stock.warehouse')),
+                t('stock.origin.source'),
+                num(t('stock.onHand')),
+                key(num(t('stock.reserved'))),
+                key(num(t('stock.available'))),
+                num(t('stock.origin.promised')),
+                ...(v.canWrite ? [key('')] : []),
+              ]}
+            >
               {levels.items.map((l) => {
                 const w = byId.get(l.warehouse_id);
                 // A mirror's numbers are the marketplace's: Sklad only reads them, so nothing is written off there.
                 const mirror = w?.read_only ?? false;
                 return (
-                  <tr class={l.available <= 0 && !mirror ? 'row-bad' : mirror ? 'row-muted' : undefined} data-sku={l.sku} data-warehouse={l.warehouse_code}
-                    data-mirror={mirror ? 'true' : undefined} data-source={l.source ?? undefined} data-stock-type={l.stock_type ?? undefined}>
+                  <tr
+                    class={l.available <= 0 && !mirror ? 'row-bad' : mirror ? 'row-muted' : undefined}
+                    data-sku={l.sku}
+                    data-warehouse={l.warehouse_code}
+                    data-mirror={mirror ? 'true' : undefined}
+                    data-source={l.source ?? undefined}
+                    data-stock-type={l.stock_type ?? undefined}
+                  >
                     <td data-label={t('stock.product')}>
                       <a href={`/products/${l.product_id}`}>{l.product_name}</a>
                       <br />
                       <small class="mono">{l.sku}</small>
                     </td>
                     <td data-label={t('stock.warehouse')}>
-                      {w ? <a href={`/warehouses/${w.id}`}>{w.name}</a> : null} <small class="mono">{l.warehouse_code}</small>
+                      {w ? <a href={`/warehouses/${w.id}`}>{w.name}</a> : null}{' '}
+                      <small class="mono">{l.warehouse_code}</small>
                       {mirror && (
                         <div>
                           <Badge tone="info">{t('stock.mirrorRow')}</Badge>
@@ -327,18 +444,30 @@ function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done 
                         </>
                       )}
                     </td>
-                    <td data-label={t('stock.onHand')} class="num">{formatNumber(v, l.on_hand)}</td>
-                    <td data-label={t('stock.reserved')} class="num" data-reserved>{formatNumber(v, l.reserved)}</td>
+                    <td data-label={t('stock.onHand')} class="num">
+                      {formatNumber(v, l.on_hand)}
+                    </td>
+                    <td data-label={t('stock.reserved')} class="num" data-reserved>
+                      {formatNumber(v, l.reserved)}
+                    </td>
                     <td data-label={t('stock.available')} class="num" data-available>
                       <b>{formatNumber(v, l.available)}</b>
                     </td>
-                    <td data-label={t('stock.origin.promised')} class="num" data-promised title={t('stock.origin.promisedHint')}>
+                    <td
+                      data-label={t('stock.origin.promised')}
+                      class="num"
+                      data-promised
+                      title={t('stock.origin.promisedHint')}
+                    >
                       {formatNumber(v, l.promised)}
                     </td>
                     {v.canWrite && (
                       <td>
                         {!mirror && (
-                          <a class="button ghost small" href={`/stock/move?type=write_off&sku=${encodeURIComponent(l.sku)}&warehouse=${l.warehouse_id}`}>
+                          <a
+                            class="button ghost small"
+                            href={`/stock/move?type=write_off&sku=${encodeURIComponent(l.sku)}&warehouse=${l.warehouse_id}`}
+                          >
                             {t('stock.writeOff')}
                           </a>
                         )}
@@ -348,7 +477,18 @@ function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done 
                 );
               })}
             </Table>
-            <Pager v={v} total={levels.total} limit={PAGE_SIZE} offset={offset} params={{ warehouse: warehouseId ? String(warehouseId) : undefined, source: origin.source, stock_type: origin.stockType }} base="/stock" />
+            <Pager
+              v={v}
+              total={levels.total}
+              limit={PAGE_SIZE}
+              offset={offset}
+              params={{
+                warehouse: warehouseId ? String(warehouseId) : undefined,
+                source: origin.source,
+                stock_type: origin.stockType,
+              }}
+              base="/stock"
+            />
           </>
         )}
       </section>
@@ -356,7 +496,8 @@ function StockLevels({ v, warehouses, warehouseId, origin, levels, offset, done 
   );
 }
 
-const warehouseLabel = (v: View, w: Warehouse) => `${w.code} · ${w.name}${w.read_only ? ` (${v.t('stock.mirror')})` : ''}`;
+const warehouseLabel = (v: View, w: Warehouse) =>
+  `${w.code} · ${w.name}${w.read_only ? ` (${v.t('stock.mirror')})` : ''}`;
 
 interface MovementsProps {
   v: View;
@@ -380,16 +521,28 @@ function Movements({ v, warehouses, filter, movements, offset, names, orders }: 
       </div>
       <StockTabs v={v} current="movements" />
       <form method="get" action="/stock/movements" class="inline-form card">
-        <Select name="warehouse" label={t('stock.warehouse')} value={filter.warehouseId} placeholder={t('stock.allWarehouses')}
-          options={warehouses.map((w) => ({ value: w.id, label: warehouseLabel(v, w) }))} />
-        <Select name="type" label={t('stock.type')} value={filter.type} placeholder={t('common.all')}
-          options={movementTypes.map((type) => ({ value: type, label: t(`move.${type}`) }))} />
+        <Select
+          name="warehouse"
+          label={t('stock.warehouse')}
+          value={filter.warehouseId}
+          placeholder={t('stock.allWarehouses')}
+          options={warehouses.map((w) => ({ value: w.id, label: warehouseLabel(v, w) }))}
+        />
+        <Select
+          name="type"
+          label={t('stock.type')}
+          value={filter.type}
+          placeholder={t('common.all')}
+          options={movementTypes.map((type) => ({ value: type, label: t(`move.${type}`) }))}
+        />
         <Field name="sku" label={t('stock.productSku')} value={filter.sku} attrs={{ autocomplete: 'off' }} />
         <Field name="from" type="date" label={t('stock.from')} value={filter.from} />
         <Field name="to" type="date" label={t('stock.to')} value={filter.to} />
         <div class="actions">
           <button type="submit">{t('stock.filter')}</button>
-          <a class="button ghost" href="/stock/movements">{t('common.reset')}</a>
+          <a class="button ghost" href="/stock/movements">
+            {t('common.reset')}
+          </a>
         </div>
       </form>
       <section class="card">
@@ -397,21 +550,37 @@ function Movements({ v, warehouses, filter, movements, offset, names, orders }: 
           <Empty>{t('stock.noMovements')}</Empty>
         ) : (
           <>
-            <Table label={t('stock.movements')} id="movements"
-              columns={[key(t('common.when')), key(t('stock.type')), key(t('stock.product')), t('stock.warehouse'), key(num(t('stock.quantity'))), num(t('stock.onHand')), t('stock.reason'), t('common.who')]}>
+            <Table
+              label={t('stock.movements')}
+              id="movements"
+              columns={[
+                key(t('common.when')),
+                key(t('stock.type')),
+                key(t('stock.product')),
+                t('stock.warehouse'),
+                key(num(t('stock.quantity'))),
+                num(t('stock.onHand')),
+                t('stock.reason'),
+                t('common.who'),
+              ]}
+            >
               {movements.items.map((m) => (
                 <tr data-type={m.type}>
                   <td>
                     <small>{formatDateTime(v, m.created_at)}</small>
                   </td>
                   <td>
-                    <Badge tone={m.quantity < 0 ? 'warn' : m.quantity > 0 ? 'ok' : 'muted'}>{orderOf(m.reference)?.cancelled ? t('move.orderCancelled') : t(`move.${m.type}`)}</Badge>
+                    <Badge tone={m.quantity < 0 ? 'warn' : m.quantity > 0 ? 'ok' : 'muted'}>
+                      {orderOf(m.reference)?.cancelled ? t('move.orderCancelled') : t(`move.${m.type}`)}
+                    </Badge>
                   </td>
                   <td>
                     <a href={`/products/${m.product_id}`}>{names.get(m.product_id)?.sku ?? `#${m.product_id}`}</a>
                   </td>
                   <td>{codes.get(m.warehouse_id) ?? m.warehouse_id}</td>
-                  <td class="num">{m.quantity > 0 ? `+${formatNumber(v, m.quantity)}` : formatNumber(v, m.quantity)}</td>
+                  <td class="num">
+                    {m.quantity > 0 ? `+${formatNumber(v, m.quantity)}` : formatNumber(v, m.quantity)}
+                  </td>
                   <td class="num">{formatNumber(v, m.on_hand_after)}</td>
                   <td>
                     <Reason v={v} reason={m.reason} reference={m.reference} orders={orders} />
@@ -425,7 +594,13 @@ function Movements({ v, warehouses, filter, movements, offset, names, orders }: 
               total={movements.total}
               limit={PAGE_SIZE}
               offset={offset}
-              params={{ warehouse: filter.warehouseId ? String(filter.warehouseId) : undefined, type: filter.type, sku: filter.sku, from: filter.from, to: filter.to }}
+              params={{
+                warehouse: filter.warehouseId ? String(filter.warehouseId) : undefined,
+                type: filter.type,
+                sku: filter.sku,
+                from: filter.from,
+                to: filter.to,
+              }}
               base="/stock/movements"
             />
           </>
@@ -445,16 +620,40 @@ function orderOf(reference: string | null): { id: number; cancelled: boolean } |
 }
 
 /** Why a movement was made: an order's in words with a link to it, a person's as typed. */
-function Reason({ v, reason, reference, orders }: { v: View; reason: string | null; reference: string | null; orders: Map<number, string> }) {
+function Reason({
+  v,
+  reason,
+  reference,
+  orders,
+}: {
+  v: View;
+  reason: string | null;
+  reference: string | null;
+  orders: Map<number, string>;
+}) {
   const order = orderOf(reference);
   if (order) {
     const number = orders.get(order.id) ?? String(order.id);
-    return <a href={`/orders/${order.id}`} data-order={order.id}>{v.t(order.cancelled ? 'stock.orderCancelled' : 'stock.orderSale', { id: number })}</a>;
+    return (
+      <a href={`/orders/${order.id}`} data-order={order.id}>
+        {v.t(order.cancelled ? 'stock.orderCancelled' : 'stock.orderSale', { id: number })}
+      </a>
+    );
   }
   return <>{reason ? localize(v.lang, reason) : reference?.startsWith('web:') ? '' : (reference ?? '')}</>;
 }
 
-function MoveFormPage({ v, form, warehouses, errors }: { v: View; form: MoveForm; warehouses: Warehouse[]; errors: FieldErrors }) {
+function MoveFormPage({
+  v,
+  form,
+  warehouses,
+  errors,
+}: {
+  v: View;
+  form: MoveForm;
+  warehouses: Warehouse[];
+  errors: FieldErrors;
+}) {
   const { t } = v;
   const options = warehouses.map((w) => ({ value: w.id, label: warehouseLabel(v, w) }));
   return (
@@ -467,8 +666,10 @@ function MoveFormPage({ v, form, warehouses, errors }: { v: View; form: MoveForm
       </div>
       <nav class="tabs" aria-label={t('stock.type')}>
         {formTypes.map((type) => (
-          <a href={`/stock/move?type=${type}${form.sku ? `&sku=${encodeURIComponent(form.sku)}` : ''}${form.warehouse ? `&warehouse=${form.warehouse}` : ''}`}
-            aria-current={type === form.type ? 'page' : undefined}>
+          <a
+            href={`/stock/move?type=${type}${form.sku ? `&sku=${encodeURIComponent(form.sku)}` : ''}${form.warehouse ? `&warehouse=${form.warehouse}` : ''}`}
+            aria-current={type === form.type ? 'page' : undefined}
+          >
             {titleOf(v, type)}
           </a>
         ))}
@@ -481,19 +682,55 @@ function MoveFormPage({ v, form, warehouses, errors }: { v: View; form: MoveForm
           <form method="post" action="/stock/move" class="stack" novalidate data-busy>
             <input type="hidden" name="type" value={form.type} />
             <input type="hidden" name="token" value={form.token} />
-            <Field name="sku" label={t('stock.productSku')} value={form.sku} errors={errors} required attrs={{ autocomplete: 'off', spellcheck: 'false' }} />
-            <Select name="warehouse" label={form.type === 'transfer' ? t('stock.fromWarehouse') : t('stock.warehouse')} value={form.warehouse}
-              options={options} errors={errors} required placeholder="" />
+            <Field
+              name="sku"
+              label={t('stock.productSku')}
+              value={form.sku}
+              errors={errors}
+              required
+              attrs={{ autocomplete: 'off', spellcheck: 'false' }}
+            />
+            <Select
+              name="warehouse"
+              label={form.type === 'transfer' ? t('stock.fromWarehouse') : t('stock.warehouse')}
+              value={form.warehouse}
+              options={options}
+              errors={errors}
+              required
+              placeholder=""
+            />
             {form.type === 'transfer' && (
-              <Select name="to_warehouse" label={t('stock.toWarehouse')} value={form.to_warehouse} options={options} errors={errors} required placeholder="" />
+              <Select
+                name="to_warehouse"
+                label={t('stock.toWarehouse')}
+                value={form.to_warehouse}
+                options={options}
+                errors={errors}
+                required
+                placeholder=""
+              />
             )}
-            <Field name="quantity" type="number" label={t('stock.quantity')} value={form.quantity} errors={errors} required
-              attrs={{ min: 1, step: 1, inputmode: 'numeric' }} />
-            <Field name="reason" label={t('stock.reason')} value={form.reason} errors={errors}
-              attrs={{ placeholder: form.type === 'write_off' ? t('stock.reasonExample') : undefined }} />
+            <Field
+              name="quantity"
+              type="number"
+              label={t('stock.quantity')}
+              value={form.quantity}
+              errors={errors}
+              required
+              attrs={{ min: 1, step: 1, inputmode: 'numeric' }}
+            />
+            <Field
+              name="reason"
+              label={t('stock.reason')}
+              value={form.reason}
+              errors={errors}
+              attrs={{ placeholder: form.type === 'write_off' ? t('stock.reasonExample') : undefined }}
+            />
             <div class="actions">
               <button type="submit">{titleOf(v, form.type)}</button>
-              <a class="button ghost" href="/stock">{t('common.cancel')}</a>
+              <a class="button ghost" href="/stock">
+                {t('common.cancel')}
+              </a>
             </div>
           </form>
         )}

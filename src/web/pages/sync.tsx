@@ -9,7 +9,21 @@ import { errorRoutes } from './errors.tsx';
 import { SyncTabs } from './sync-tabs.tsx';
 import { wordsOr } from '../i18n.ts';
 import { renderPage } from '../layout.tsx';
-import { Badge, Empty, formatDateTime, formatDuration, intParam, jobLabel, key, num, offsetParam, Pager, Select, Table, toneOf } from '../ui.tsx';
+import {
+  Badge,
+  Empty,
+  formatDateTime,
+  formatDuration,
+  intParam,
+  jobLabel,
+  key,
+  num,
+  offsetParam,
+  Pager,
+  Select,
+  Table,
+  toneOf,
+} from '../ui.tsx';
 
 const PAGE_SIZE = 50;
 const CHART_RUNS = 60;
@@ -55,7 +69,16 @@ export function syncRoutes(hub: Hub) {
     return renderPage(
       c,
       v.t('sync.title'),
-      <History v={v} runs={runs} total={history.total} chart={chartRuns} names={names} filter={filter} offset={offset} accounts={accounts.map((a) => ({ value: a.id, label: a.name }))} />,
+      <History
+        v={v}
+        runs={runs}
+        total={history.total}
+        chart={chartRuns}
+        names={names}
+        filter={filter}
+        offset={offset}
+        accounts={accounts.map((a) => ({ value: a.id, label: a.name }))}
+      />,
     );
   });
 
@@ -73,7 +96,15 @@ export function syncRoutes(hub: Hub) {
     return renderPage(
       c,
       v.t('sync.apiCalls'),
-      <ApiCalls v={v} calls={calls} names={names} accountId={accountId} failedOnly={failedOnly} offset={offset} accounts={accounts.map((a) => ({ value: a.id, label: a.name }))} />,
+      <ApiCalls
+        v={v}
+        calls={calls}
+        names={names}
+        accountId={accountId}
+        failedOnly={failedOnly}
+        offset={offset}
+        accounts={accounts.map((a) => ({ value: a.id, label: a.name }))}
+      />,
     );
   });
 
@@ -91,8 +122,12 @@ function RunsChart({ v, runs }: { v: View; runs: RunRow[] }) {
   const slot = (width - pad.left) / Math.max(runs.length, 20);
   const barWidth = Math.max(2, slot * 0.7);
   const plotHeight = height - pad.bottom - pad.top;
-  const tone = (status: string) => ({ succeeded: 'bar-ok', failed: 'bar-bad', partial: 'bar-warn' })[status] ?? 'bar-info';
-  const ticks = [0, 0.5, 1].map((f) => ({ y: pad.top + plotHeight * (1 - f), label: formatDuration(v, Math.round(longest * f)) }));
+  const tone = (status: string) =>
+    ({ succeeded: 'bar-ok', failed: 'bar-bad', partial: 'bar-warn' })[status] ?? 'bar-info';
+  const ticks = [0, 0.5, 1].map((f) => ({
+    y: pad.top + plotHeight * (1 - f),
+    label: formatDuration(v, Math.round(longest * f)),
+  }));
   return (
     <figure style="margin:0">
       <svg class="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={v.t('sync.chart')}>
@@ -107,17 +142,36 @@ function RunsChart({ v, runs }: { v: View; runs: RunRow[] }) {
         {runs.map((r, i) => {
           const h = Math.max(2, ((r.duration_ms ?? 0) / longest) * plotHeight);
           return (
-            <rect class={tone(r.status)} x={pad.left + i * slot + (slot - barWidth) / 2} y={pad.top + plotHeight - h} width={barWidth} height={h} rx="2">
+            <rect
+              class={tone(r.status)}
+              x={pad.left + i * slot + (slot - barWidth) / 2}
+              y={pad.top + plotHeight - h}
+              width={barWidth}
+              height={h}
+              rx="2"
+            >
               <title>{`#${r.id} ${jobLabel(v, r.type)} · ${wordsOr(v.t, `status.${r.status}`, r.status)} · ${formatDuration(v, r.duration_ms)} · ${formatDateTime(v, r.started_at)}`}</title>
             </rect>
           );
         })}
       </svg>
       <figcaption class="legend">
-        <span><i style="background:#3f9a6b"></i>{v.t('status.succeeded')}</span>
-        <span><i style="background:#d39b2a"></i>{v.t('status.partial')}</span>
-        <span><i style="background:#d0493d"></i>{v.t('status.failed')}</span>
-        <span><i style="background:#4a7fd6"></i>{v.t('status.running')}</span>
+        <span>
+          <i style="background:#3f9a6b"></i>
+          {v.t('status.succeeded')}
+        </span>
+        <span>
+          <i style="background:#d39b2a"></i>
+          {v.t('status.partial')}
+        </span>
+        <span>
+          <i style="background:#d0493d"></i>
+          {v.t('status.failed')}
+        </span>
+        <span>
+          <i style="background:#4a7fd6"></i>
+          {v.t('status.running')}
+        </span>
       </figcaption>
     </figure>
   );
@@ -143,12 +197,25 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
       </div>
       <SyncTabs v={v} current="history" />
       <form method="get" action="/sync" class="inline-form card">
-        <Select name="account" label={t('sync.account')} value={filter.accountId} placeholder={t('common.all')} options={accounts} />
-        <Select name="status" label={t('common.status')} value={filter.status} placeholder={t('common.all')}
-          options={syncStatuses.map((s) => ({ value: s, label: t(`status.${s}`) }))} />
+        <Select
+          name="account"
+          label={t('sync.account')}
+          value={filter.accountId}
+          placeholder={t('common.all')}
+          options={accounts}
+        />
+        <Select
+          name="status"
+          label={t('common.status')}
+          value={filter.status}
+          placeholder={t('common.all')}
+          options={syncStatuses.map((s) => ({ value: s, label: t(`status.${s}`) }))}
+        />
         <div class="actions">
           <button type="submit">{t('stock.filter')}</button>
-          <a class="button ghost" href="/sync">{t('common.reset')}</a>
+          <a class="button ghost" href="/sync">
+            {t('common.reset')}
+          </a>
         </div>
       </form>
       <section class="card">
@@ -161,18 +228,38 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
           <Empty>{t('sync.noRuns')}</Empty>
         ) : (
           <>
-            <Table label={t('sync.history')} id="runs"
-              columns={[key(t('sync.started')), key(t('sync.type')), key(t('sync.account')), key(t('common.status')), key(num(t('sync.duration'))), { text: t('sync.countsShort'), num: true, title: t('sync.counts') }]}>
+            <Table
+              label={t('sync.history')}
+              id="runs"
+              columns={[
+                key(t('sync.started')),
+                key(t('sync.type')),
+                key(t('sync.account')),
+                key(t('common.status')),
+                key(num(t('sync.duration'))),
+                { text: t('sync.countsShort'), num: true, title: t('sync.counts') },
+              ]}
+            >
               {runs.map((r) => (
                 <tr data-status={r.status} data-type={r.type}>
                   <td>
                     <small>{formatDateTime(v, r.started_at)}</small>
                   </td>
                   <td title={r.type}>{jobLabel(v, r.type)}</td>
-                  <td>{r.account_id ? <a href={`/channels/${r.account_id}`}>{names.get(r.account_id) ?? `#${r.account_id}`}</a> : t('common.none')}</td>
+                  <td>
+                    {r.account_id ? (
+                      <a href={`/channels/${r.account_id}`}>{names.get(r.account_id) ?? `#${r.account_id}`}</a>
+                    ) : (
+                      t('common.none')
+                    )}
+                  </td>
                   <td>
                     <Badge tone={toneOf(r.status)}>{wordsOr(t, `status.${r.status}`, r.status)}</Badge>
-                    {r.error && <div><small class="error">{r.error}</small></div>}
+                    {r.error && (
+                      <div>
+                        <small class="error">{r.error}</small>
+                      </div>
+                    )}
                   </td>
                   <td class="num">{formatDuration(v, r.duration_ms)}</td>
                   <td class="num mono" title={t('sync.counts')}>
@@ -181,8 +268,18 @@ function History({ v, runs, total, chart, names, filter, offset, accounts }: His
                 </tr>
               ))}
             </Table>
-            <Pager v={v} total={total} limit={PAGE_SIZE} offset={offset}
-              params={{ account: filter.accountId ? String(filter.accountId) : undefined, status: filter.status, type: filter.type }} base="/sync" />
+            <Pager
+              v={v}
+              total={total}
+              limit={PAGE_SIZE}
+              offset={offset}
+              params={{
+                account: filter.accountId ? String(filter.accountId) : undefined,
+                status: filter.status,
+                type: filter.type,
+              }}
+              base="/sync"
+            />
           </>
         )}
       </section>
@@ -209,10 +306,17 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
       </div>
       <SyncTabs v={v} current="calls" />
       <form method="get" action="/sync/api-calls" class="inline-form card">
-        <Select name="account" label={t('sync.account')} value={accountId} placeholder={t('common.all')} options={accounts} />
+        <Select
+          name="account"
+          label={t('sync.account')}
+          value={accountId}
+          placeholder={t('common.all')}
+          options={accounts}
+        />
         <div class="field check">
           <label>
-            <input type="checkbox" name="failed" value="1" checked={failedOnly} style="width:auto;min-height:0" /> {t('sync.failedOnly')}
+            <input type="checkbox" name="failed" value="1" checked={failedOnly} style="width:auto;min-height:0" />{' '}
+            {t('sync.failedOnly')}
           </label>
         </div>
         <div class="actions">
@@ -224,8 +328,18 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
           <Empty>{t('sync.noCalls')}</Empty>
         ) : (
           <>
-            <Table label={t('sync.apiCalls')} id="api-calls"
-              columns={[key(t('common.when')), key(t('sync.account')), t('sync.method'), t('sync.url'), key(t('common.status')), key(num(t('sync.duration')))]}>
+            <Table
+              label={t('sync.apiCalls')}
+              id="api-calls"
+              columns={[
+                key(t('common.when')),
+                key(t('sync.account')),
+                t('sync.method'),
+                t('sync.url'),
+                key(t('common.status')),
+                key(num(t('sync.duration'))),
+              ]}
+            >
               {calls.items.map((call) => {
                 const bad = call.error !== null || call.status === null || call.status >= 400;
                 return (
@@ -233,20 +347,34 @@ function ApiCalls({ v, calls, names, accountId, failedOnly, offset, accounts }: 
                     <td>
                       <small>{formatDateTime(v, call.at)}</small>
                     </td>
-                    <td>{call.account_id ? names.get(call.account_id) ?? `#${call.account_id}` : t('common.none')}</td>
+                    <td>
+                      {call.account_id ? (names.get(call.account_id) ?? `#${call.account_id}`) : t('common.none')}
+                    </td>
                     <td class="mono">{call.method}</td>
-                    <td class="mono" style="overflow-wrap:anywhere">{call.url}</td>
+                    <td class="mono" style="overflow-wrap:anywhere">
+                      {call.url}
+                    </td>
                     <td>
                       <Badge tone={bad ? 'bad' : 'ok'}>{call.status ?? '—'}</Badge>
-                      {call.error && <div><small class="error">{call.error}</small></div>}
+                      {call.error && (
+                        <div>
+                          <small class="error">{call.error}</small>
+                        </div>
+                      )}
                     </td>
                     <td class="num">{formatDuration(v, call.duration_ms)}</td>
                   </tr>
                 );
               })}
             </Table>
-            <Pager v={v} total={calls.total} limit={PAGE_SIZE} offset={offset}
-              params={{ account: accountId ? String(accountId) : undefined, failed: failedOnly ? '1' : undefined }} base="/sync/api-calls" />
+            <Pager
+              v={v}
+              total={calls.total}
+              limit={PAGE_SIZE}
+              offset={offset}
+              params={{ account: accountId ? String(accountId) : undefined, failed: failedOnly ? '1' : undefined }}
+              base="/sync/api-calls"
+            />
           </>
         )}
       </section>

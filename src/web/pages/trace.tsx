@@ -20,7 +20,12 @@ import { Badge, Empty, Field, formatDateTime, intParam, key, Notice, Select, Tab
  * does not have.
  */
 
-const hopTone: Record<HopState, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = { ok: 'ok', pending: 'info', error: 'bad', none: 'muted' };
+const hopTone: Record<HopState, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
+  ok: 'ok',
+  pending: 'info',
+  error: 'bad',
+  none: 'muted',
+};
 const actions = ['re-export', 'change-status', 'comment'] as const;
 type Action = (typeof actions)[number];
 
@@ -37,7 +42,8 @@ export function traceRoutes(hub: Hub) {
     try {
       trace = await orderTrace(hub, id);
     } catch (error) {
-      if (error instanceof DomainError && error.status === 404) throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id }), 404);
+      if (error instanceof DomainError && error.status === 404)
+        throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id }), 404);
       throw error;
     }
     const done = c.req.query('done');
@@ -56,11 +62,13 @@ export function traceRoutes(hub: Hub) {
     const v = viewOf(c);
     const id = intParam(c.req.param('id'));
     const action = c.req.param('action') as Action;
-    if (!id || !actions.includes(action)) throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id: c.req.param('id') ?? '' }), 404);
+    if (!id || !actions.includes(action))
+      throw new DomainError('NOT_FOUND', v.t('orders.notFound', { id: c.req.param('id') ?? '' }), 404);
     const body = await c.req.parseBody();
     const actor = c.get('actor').name;
     try {
-      if (action === 'comment') await appendComment(hub, String(id), actor, typeof body.text === 'string' ? body.text : undefined);
+      if (action === 'comment')
+        await appendComment(hub, String(id), actor, typeof body.text === 'string' ? body.text : undefined);
       else await reexportOrder(hub, String(id), actor, action === 're-export' ? 're_export' : 'change_order_status');
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404) throw error;
@@ -74,8 +82,14 @@ export function traceRoutes(hub: Hub) {
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const found = q ? await findOrders(hub, q) : [];
     if (found.length === 1 && !c.req.query('error')) return c.redirect(`/orders/${found[0].id}/trace`, 303);
-    const accounts = (await listAccounts(hub.db)).filter((a) => a.status === 'active' && moduleFor(a.channel)?.connector.fetchOrder);
-    return renderPage(c, v.t('trace.findTitle'), <SupportPage v={v} q={q} found={found} accounts={accounts} failed={c.req.query('error')} />);
+    const accounts = (await listAccounts(hub.db)).filter(
+      (a) => a.status === 'active' && moduleFor(a.channel)?.connector.fetchOrder,
+    );
+    return renderPage(
+      c,
+      v.t('trace.findTitle'),
+      <SupportPage v={v} q={q} found={found} accounts={accounts} failed={c.req.query('error')} />,
+    );
   });
 
   app.post('/support/reimport', async (c) => {
@@ -83,7 +97,8 @@ export function traceRoutes(hub: Hub) {
     const body = await c.req.parseBody();
     const accountId = intParam(typeof body.account_id === 'string' ? body.account_id : undefined);
     const number = typeof body.number === 'string' ? body.number.trim() : '';
-    const back = (message: string) => c.redirect(`/support?q=${encodeURIComponent(number)}&error=${encodeURIComponent(message)}`, 303);
+    const back = (message: string) =>
+      c.redirect(`/support?q=${encodeURIComponent(number)}&error=${encodeURIComponent(message)}`, 303);
     if (!accountId || !number) return back(v.t('trace.reimportMissing'));
     try {
       const result = await reimportOrder(hub, accountId, number, c.get('actor').name);
@@ -96,7 +111,19 @@ export function traceRoutes(hub: Hub) {
   return app;
 }
 
-function SupportPage({ v, q, found, accounts, failed }: { v: View; q: string; found: Awaited<ReturnType<typeof findOrders>>; accounts: Awaited<ReturnType<typeof listAccounts>>; failed?: string }) {
+function SupportPage({
+  v,
+  q,
+  found,
+  accounts,
+  failed,
+}: {
+  v: View;
+  q: string;
+  found: Awaited<ReturnType<typeof findOrders>>;
+  accounts: Awaited<ReturnType<typeof listAccounts>>;
+  failed?: string;
+}) {
   const { t } = v;
   return (
     <>
@@ -105,21 +132,33 @@ function SupportPage({ v, q, found, accounts, failed }: { v: View; q: string; fo
       </header>
       <section class="card">
         <form method="get" action="/support" class="inline-form" role="search">
-          <Field name="q" label={t('trace.findLabel')} value={q} hint={t('trace.findHint')} required attrs={{ autofocus: true }} />
+          <Field
+            name="q"
+            label={t('trace.findLabel')}
+            value={q}
+            hint={t('trace.findHint')}
+            required
+            attrs={{ autofocus: true }}
+          />
           <button type="submit">{t('common.search')}</button>
         </form>
       </section>
       {failed && <Notice kind="error">{failed}</Notice>}
       {q && found.length > 1 && (
         <section class="card">
-          <Table label={t('trace.found')} columns={[t('orders.number'), t('orders.channel'), t('orders.posting'), t('orders.status')]}>
+          <Table
+            label={t('trace.found')}
+            columns={[t('orders.number'), t('orders.channel'), t('orders.posting'), t('orders.status')]}
+          >
             {found.map((o) => (
               <tr>
                 <td data-label={t('orders.number')}>
                   <a href={`/orders/${o.id}/trace`}>{o.external_id}</a>
                 </td>
                 <td data-label={t('orders.channel')}>{moduleFor(o.channel)?.connector.title ?? o.channel}</td>
-                <td class="mono" data-label={t('orders.posting')}>{o.posting_number ?? '—'}</td>
+                <td class="mono" data-label={t('orders.posting')}>
+                  {o.posting_number ?? '—'}
+                </td>
                 <td data-label={t('orders.status')}>{o.status}</td>
               </tr>
             ))}
@@ -136,7 +175,10 @@ function SupportPage({ v, q, found, accounts, failed }: { v: View; q: string; fo
                 name="account_id"
                 label={t('trace.account')}
                 required
-                options={accounts.map((a) => ({ value: a.id, label: `${a.name} · ${moduleFor(a.channel)?.connector.title} (${moduleFor(a.channel)?.support?.fetchOrderAction ?? 'fetch_order'})` }))}
+                options={accounts.map((a) => ({
+                  value: a.id,
+                  label: `${a.name} · ${moduleFor(a.channel)?.connector.title} (${moduleFor(a.channel)?.support?.fetchOrderAction ?? 'fetch_order'})`,
+                }))}
               />
               <Field name="number" label={t('trace.number')} value={q} required />
               <button type="submit">{t('trace.reimport')}</button>
@@ -150,7 +192,19 @@ function SupportPage({ v, q, found, accounts, failed }: { v: View; q: string; fo
   );
 }
 
-function TracePage({ v, trace, done, failed, children }: { v: View; trace: OrderTrace; done?: string; failed?: string; children?: Child }) {
+function TracePage({
+  v,
+  trace,
+  done,
+  failed,
+  children,
+}: {
+  v: View;
+  trace: OrderTrace;
+  done?: string;
+  failed?: string;
+  children?: Child;
+}) {
   const { t } = v;
   const o = trace.order;
   const post = (action: Action, label: string) => (
@@ -197,7 +251,8 @@ function TracePage({ v, trace, done, failed, children }: { v: View; trace: Order
           {trace.hops.map((hop) => (
             <li data-hop={hop.hop} data-state={hop.state}>
               <div class="trace-hop-head">
-                <strong>{t(`trace.hop.${hop.hop}`)}</strong> <Badge tone={hopTone[hop.state]}>{t(`trace.state.${hop.state}`)}</Badge>
+                <strong>{t(`trace.hop.${hop.hop}`)}</strong>{' '}
+                <Badge tone={hopTone[hop.state]}>{t(`trace.state.${hop.state}`)}</Badge>
               </div>
               {hop.at && <small>{formatDateTime(v, hop.at)}</small>}
               <dl class="facts">
@@ -219,23 +274,37 @@ function TracePage({ v, trace, done, failed, children }: { v: View; trace: Order
       <section class="card" id="trace-events">
         <h2>{t('trace.events')}</h2>
         {trace.events.length ? (
-          <Table label={t('trace.events')} columns={[key(t('trace.event')), key(t('trace.eventState')), key(t('trace.attempts')), t('trace.created'), key(t('trace.errors'))]}>
+          <Table
+            label={t('trace.events')}
+            columns={[
+              key(t('trace.event')),
+              key(t('trace.eventState')),
+              key(t('trace.attempts')),
+              t('trace.created'),
+              key(t('trace.errors')),
+            ]}
+          >
             {trace.events.map((e) => (
               <tr data-event={e.name} data-state={e.state}>
                 <td class="mono" data-label={t('trace.event')}>
                   #{e.id} {e.name}
                 </td>
                 <td data-label={t('trace.eventState')}>
-                  <Badge tone={e.state === 'done' ? 'ok' : e.state === 'dead' ? 'bad' : 'info'}>{t(`trace.event.${e.state}`)}</Badge>
+                  <Badge tone={e.state === 'done' ? 'ok' : e.state === 'dead' ? 'bad' : 'info'}>
+                    {t(`trace.event.${e.state}`)}
+                  </Badge>
                 </td>
-                <td class="num" data-label={t('trace.attempts')}>{e.attempts}</td>
+                <td class="num" data-label={t('trace.attempts')}>
+                  {e.attempts}
+                </td>
                 <td data-label={t('trace.created')}>{formatDateTime(v, e.created_at)}</td>
                 <td data-label={t('trace.errors')}>
                   {e.errors.length ? (
                     <ul class="plain">
                       {e.errors.map((x) => (
                         <li class="error-text">
-                          {t('trace.attempt', { n: x.attempt })} · {formatDateTime(v, x.at)} {x.http_status && `· HTTP ${x.http_status}`} · {x.error}
+                          {t('trace.attempt', { n: x.attempt })} · {formatDateTime(v, x.at)}{' '}
+                          {x.http_status && `· HTTP ${x.http_status}`} · {x.error}
                         </li>
                       ))}
                     </ul>
@@ -261,7 +330,9 @@ function TracePage({ v, trace, done, failed, children }: { v: View; trace: Order
                     <span class="mono">
                       {call.method} {call.url}
                     </span>{' '}
-                    <Badge tone={call.status && call.status < 400 && !call.error ? 'ok' : 'bad'}>{call.status ?? t('trace.noAnswer')}</Badge>{' '}
+                    <Badge tone={call.status && call.status < 400 && !call.error ? 'ok' : 'bad'}>
+                      {call.status ?? t('trace.noAnswer')}
+                    </Badge>{' '}
                     <small>
                       {formatDateTime(v, call.at)} · {call.duration_ms} ms
                     </small>
@@ -282,4 +353,3 @@ function TracePage({ v, trace, done, failed, children }: { v: View; trace: Order
     </>
   );
 }
-

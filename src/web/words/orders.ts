@@ -4,14 +4,20 @@
  */
 export const orderActionWords = {
   title: { ru: 'Действия в канале', en: 'Actions on the channel' },
-  none: { ru: 'Канал не принимает действия с заказом из Склада, или статус заказа их не допускает.', en: 'The channel takes no actions on this order from Sklad, or the order’s status allows none.' },
+  none: {
+    ru: 'Канал не принимает действия с заказом из Склада, или статус заказа их не допускает.',
+    en: 'The channel takes no actions on this order from Sklad, or the order’s status allows none.',
+  },
   confirm: { ru: 'Подтвердить', en: 'Confirm' },
   ship: { ru: 'Отгрузить', en: 'Mark shipped' },
   cancel: { ru: 'Отменить заказ', en: 'Cancel the order' },
   trackingNumber: { ru: 'Трек-номер', en: 'Tracking number' },
   carrier: { ru: 'Перевозчик', en: 'Carrier' },
   reason: { ru: 'Причина отмены', en: 'Why it is cancelled' },
-  queued: { ru: 'Действие «{action}» поставлено в очередь: заказ сменит статус, когда канал подтвердит.', en: '“{action}” is queued: the order changes its status when the channel says yes.' },
+  queued: {
+    ru: 'Действие «{action}» поставлено в очередь: заказ сменит статус, когда канал подтвердит.',
+    en: '“{action}” is queued: the order changes its status when the channel says yes.',
+  },
   history: { ru: 'Запрошенные действия', en: 'Actions asked for' },
   stateQueued: { ru: 'ждёт канал', en: 'waiting for the channel' },
   stateDone: { ru: 'выполнено', en: 'done' },

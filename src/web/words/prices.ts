@@ -29,15 +29,27 @@ export const priceWords = {
   notSet: { ru: 'не задана', en: 'not set' },
   since: { ru: 'с {at}', en: 'since {at}' },
   amount: { ru: 'Цена', en: 'Price' },
-  amountHint: { ru: 'В рублях, злотых и т. п., через запятую или точку: 1299,90', en: 'In whole units with a point or a comma: 1299.90' },
+  amountHint: {
+    ru: 'В рублях, злотых и т. п., через запятую или точку: 1299,90',
+    en: 'In whole units with a point or a comma: 1299.90',
+  },
   currency: { ru: 'Валюта', en: 'Currency' },
   currencyHint: { ru: 'Код ISO 4217: RUB, PLN, KZT, EUR', en: 'An ISO 4217 code: RUB, PLN, KZT, EUR' },
   why: { ru: 'Почему меняется', en: 'Why it changes' },
   whyHint: { ru: 'Останется в истории цен.', en: 'Kept in the price history.' },
   saveBase: { ru: 'Сохранить базовую цену', en: 'Save the base price' },
-  baseSaved: { ru: 'Базовая цена сохранена: каналы получат её через очередь.', en: 'The base price is saved: the channels get it through the queue.' },
-  accountSaved: { ru: 'Цена кабинета сохранена: канал получит её через очередь.', en: 'The account’s price is saved: the channel gets it through the queue.' },
-  accountUnchanged: { ru: 'Ничего не изменилось: кабинет и так получает базовую цену.', en: 'Nothing changed: the account already gets the base price.' },
+  baseSaved: {
+    ru: 'Базовая цена сохранена: каналы получат её через очередь.',
+    en: 'The base price is saved: the channels get it through the queue.',
+  },
+  accountSaved: {
+    ru: 'Цена кабинета сохранена: канал получит её через очередь.',
+    en: 'The account’s price is saved: the channel gets it through the queue.',
+  },
+  accountUnchanged: {
+    ru: 'Ничего не изменилось: кабинет и так получает базовую цену.',
+    en: 'Nothing changed: the account already gets the base price.',
+  },
 
   accounts: { ru: 'Цены по кабинетам', en: 'Prices per account' },
   accountsNone: { ru: 'Нет кабинетов каналов, которые принимают цены.', en: 'No channel account takes prices.' },
@@ -59,7 +71,10 @@ export const priceWords = {
   },
   accountTitle: { ru: '{account}: цена товара «{name}»', en: '{account}: the price of “{name}”' },
   change: { ru: 'Изменить цену', en: 'Change the price' },
-  accountNotFound: { ru: 'Кабинета {id} нет, или его канал не принимает цены.', en: 'Account {id} does not exist, or its channel takes no prices.' },
+  accountNotFound: {
+    ru: 'Кабинета {id} нет, или его канал не принимает цены.',
+    en: 'Account {id} does not exist, or its channel takes no prices.',
+  },
 
   history: { ru: 'История цен', en: 'Price history' },
   historyNone: { ru: 'Цена ещё не менялась.', en: 'The price has not changed yet.' },
@@ -82,17 +97,29 @@ export const priceWords = {
   refused: { ru: 'Отказы каналов', en: 'Refused by the channels' },
   refusedNone: { ru: 'Ни один канал не отказал в цене.', en: 'No channel refused a price.' },
   refusedCount: { ru: 'Отказов: {n}', en: 'Refusals: {n}' },
-  onlyCurrencies: { ru: '{channel} принимает цены только в {currencies}, не в {currency}', en: '{channel} takes prices in {currencies} only, not {currency}' },
+  onlyCurrencies: {
+    ru: '{channel} принимает цены только в {currencies}, не в {currency}',
+    en: '{channel} takes prices in {currencies} only, not {currency}',
+  },
 
   amountRequired: { ru: 'Введите цену.', en: 'Type a price.' },
-  amountFormat: { ru: 'Цена — число, например 1299,90 или 1299.90.', en: 'A price is a number, such as 1299.90 or 1299,90.' },
+  amountFormat: {
+    ru: 'Цена — число, например 1299,90 или 1299.90.',
+    en: 'A price is a number, such as 1299.90 or 1299,90.',
+  },
   amountDigits: {
     ru: 'У {currency} не больше {n} знаков после запятой: {given} — это слишком точно.',
     en: '{currency} has at most {n} digits after the point: {given} is too precise.',
   },
-  amountWhole: { ru: 'У {currency} нет дробной части: введите целое число.', en: '{currency} has no fractional part: type a whole number.' },
+  amountWhole: {
+    ru: 'У {currency} нет дробной части: введите целое число.',
+    en: '{currency} has no fractional part: type a whole number.',
+  },
   amountTooBig: { ru: 'Слишком большая цена.', en: 'The price is too large.' },
-  currencyBad: { ru: 'Код валюты — три латинские буквы, например RUB.', en: 'A currency code is three letters, such as RUB.' },
+  currencyBad: {
+    ru: 'Код валюты — три латинские буквы, например RUB.',
+    en: 'A currency code is three letters, such as RUB.',
+  },
   factorBad: {
     ru: 'Коэффициент — число от 0,001 до 100, не больше трёх знаков после запятой: например 1,15.',
     en: 'A factor is a number from 0.001 to 100 with at most three digits after the point, such as 1.15.',

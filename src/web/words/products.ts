@@ -31,7 +31,10 @@ export const listWords = {
   selectAll: { ru: 'Выбрать все на странице', en: 'Select all on this page' },
   selectNone: { ru: 'Снять выбор', en: 'Clear the selection' },
   bulkTitle: { ru: 'Изменить выбранные товары', en: 'Change the selected products' },
-  bulkHint: { ru: 'Отметьте товары в списке, затем выберите действие: оно применяется ко всем отмеченным сразу или ни к одному.', en: 'Tick products in the list, then choose an action: it applies to all of them at once or to none.' },
+  bulkHint: {
+    ru: 'Отметьте товары в списке, затем выберите действие: оно применяется ко всем отмеченным сразу или ни к одному.',
+    en: 'Tick products in the list, then choose an action: it applies to all of them at once or to none.',
+  },
   attrName: { ru: 'Атрибут', en: 'Attribute' },
   attrNeeded: { ru: 'Укажите название атрибута (до 100 знаков)', en: 'Name the attribute (up to 100 characters)' },
   attrValue: { ru: 'Значение', en: 'Value' },
@@ -43,9 +46,21 @@ export const listWords = {
   priceHint: { ru: 'Например, 1299,90', en: 'For example 1299.90' },
   currency: { ru: 'Валюта', en: 'Currency' },
   setPrice: { ru: 'Задать цену', en: 'Set the price' },
-  noneSelected: { ru: 'Не выбрано ни одного товара: отметьте их в списке.', en: 'No product is selected: tick them in the list.' },
-  badPrice: { ru: 'Цена — число не меньше нуля, не больше двух знаков после запятой', en: 'A price is a number of at least zero with at most two decimals' },
-  done: { ru: 'Изменено товаров: {changed}; уже были такими: {unchanged}.', en: 'Products changed: {changed}; already so: {unchanged}.' },
-  refused: { ru: 'Ничего не изменено: эти товары не принимают изменение.', en: 'Nothing was changed: these products cannot take the change.' },
+  noneSelected: {
+    ru: 'Не выбрано ни одного товара: отметьте их в списке.',
+    en: 'No product is selected: tick them in the list.',
+  },
+  badPrice: {
+    ru: 'Цена — число не меньше нуля, не больше двух знаков после запятой',
+    en: 'A price is a number of at least zero with at most two decimals',
+  },
+  done: {
+    ru: 'Изменено товаров: {changed}; уже были такими: {unchanged}.',
+    en: 'Products changed: {changed}; already so: {unchanged}.',
+  },
+  refused: {
+    ru: 'Ничего не изменено: эти товары не принимают изменение.',
+    en: 'Nothing was changed: these products cannot take the change.',
+  },
   selected: { ru: 'Выбрано: {n}', en: 'Selected: {n}' },
 } as const;

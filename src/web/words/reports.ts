@@ -4,7 +4,10 @@
  */
 export const reportWords = {
   title: { ru: 'Отчёты', en: 'Reports' },
-  intro: { ru: 'Те же цифры, что на графиках главной страницы, таблицами; каждую можно скачать в XLSX.', en: 'The figures of the dashboard’s charts as tables, each to download as XLSX.' },
+  intro: {
+    ru: 'Те же цифры, что на графиках главной страницы, таблицами; каждую можно скачать в XLSX.',
+    en: 'The figures of the dashboard’s charts as tables, each to download as XLSX.',
+  },
   charts: { ru: 'Продажи и остатки', en: 'Sales and stock' },
   allReports: { ru: 'Все отчёты', en: 'All reports' },
   orders: { ru: 'Заказы и выручка по дням', en: 'Orders and revenue per day' },
@@ -13,13 +16,22 @@ export const reportWords = {
   stock: { ru: 'Стоимость остатков по складам', en: 'Stock value by warehouse' },
   cover: { ru: 'Скоро закончатся', en: 'Closest to running out' },
   window: { ru: 'За {days} дн.: {from} — {to} (UTC)', en: 'Last {days} days: {from} to {to} (UTC)' },
-  coverWindow: { ru: 'По темпу продаж за {days} дн.: {from} — {to} (UTC)', en: 'At the sales rate of {days} days: {from} to {to} (UTC)' },
-  stockNote: { ru: 'Остатки собственных складов по базовым ценам товаров.', en: 'Stock on hand in own warehouses at the products’ base prices.' },
+  coverWindow: {
+    ru: 'По темпу продаж за {days} дн.: {from} — {to} (UTC)',
+    en: 'At the sales rate of {days} days: {from} to {to} (UTC)',
+  },
+  stockNote: {
+    ru: 'Остатки собственных складов по базовым ценам товаров.',
+    en: 'Stock on hand in own warehouses at the products’ base prices.',
+  },
   unpriced: {
     ru: 'Товаров без базовой цены: {products} (штук: {units}); они не оценены.',
     en: 'Products without a base price: {products} ({units} units); they are not valued.',
   },
-  withoutSales: { ru: 'Товаров без продаж за эти дни: {n}; для них срок не считается.', en: 'Products with no sales in these days: {n}; they have no days of cover.' },
+  withoutSales: {
+    ru: 'Товаров без продаж за эти дни: {n}; для них срок не считается.',
+    en: 'Products with no sales in these days: {n}; they have no days of cover.',
+  },
   noOrders: { ru: 'За эти дни заказов нет.', en: 'No orders in these days.' },
   noStock: { ru: 'На собственных складах нет остатков.', en: 'No stock on hand in own warehouses.' },
   noSales: { ru: 'За эти дни ничего не продано.', en: 'Nothing sold in these days.' },

@@ -19,7 +19,10 @@ export const storedWords = {
   nameRequired: { en: 'name is required', ru: 'Укажите название' },
   nameTooLong: { en: 'name is at most {n} characters', ru: 'Название — не длиннее {n} символов' },
   descriptionTooLong: { en: 'description is at most {n} characters', ru: 'Описание — не длиннее {n} символов' },
-  sameWarehouse: { en: 'must differ from the warehouse it comes from', ru: 'Склад назначения должен отличаться от склада отправки' },
+  sameWarehouse: {
+    en: 'must differ from the warehouse it comes from',
+    ru: 'Склад назначения должен отличаться от склада отправки',
+  },
   transferTarget: { en: 'a transfer needs the warehouse it goes to', ru: 'Выберите склад назначения' },
   notPositive: { en: 'Too small: expected number to be >0', ru: 'Число должно быть больше нуля' },
   notInteger: { en: 'Invalid input: expected int, received number', ru: 'Нужно целое число' },
@@ -31,7 +34,10 @@ export const storedWords = {
   mirrorSync: { en: 'mirror sync', ru: 'синхронизация зеркала' },
   demoStock: { en: 'Demo stock', ru: 'Демо-остаток' },
   demoPrice: { en: 'Demo price', ru: 'Демо-цена' },
-  lineSold: { en: 'line {line}: {sold} sold, {had} in stock', ru: 'позиция {line}: продано {sold}, на складе было {had}' },
+  lineSold: {
+    en: 'line {line}: {sold} sold, {had} in stock',
+    ru: 'позиция {line}: продано {sold}, на складе было {had}',
+  },
   lineNotWrittenOff: { en: 'line {line}: could not be written off ({why})', ru: 'позиция {line}: не списана ({why})' },
   onlyAvailable: {
     en: 'Only {available} available in {warehouse}; {requested} requested',

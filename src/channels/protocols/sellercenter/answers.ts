@@ -10,14 +10,21 @@ import { z } from 'zod';
  * naming it.
  */
 
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, ignoreDeclaration: true, processEntities: true });
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  processEntities: true,
+});
 const builder = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: true });
 
 /** Parses an answer, checking it is well-formed; throws with the parser's words (line and column). */
 export const parseXml = (text: string): Record<string, unknown> => parser.parse(text, true);
 
 /** §1: a write's body, `<Request><Product>…</Product>…</Request>`. */
-export const requestXml = (records: Record<string, unknown>[]) => `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ Request: { Product: records } })}`;
+export const requestXml = (records: Record<string, unknown>[]) =>
+  `<?xml version="1.0" encoding="UTF-8"?>${builder.build({ Request: { Product: records } })}`;
 
 /** A container of repeated `tag` elements ('' when empty, one object, or several) as an array. */
 export const listOf = <T extends z.ZodType>(tag: string, item: T) =>
@@ -34,10 +41,23 @@ const id = z.string().regex(/^\d+$/, 'expected a number');
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal amount');
 const optionalDecimal = decimal.or(z.literal('')).optional();
 /** Dates in bodies carry no zone (Order/*.xml): the instance's local time, whose offset Head/Timestamp gives. */
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/, 'expected a date like 2018-08-27 08:48:20');
+const localDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$/, 'expected a date like 2018-08-27 08:48:20');
 
 const address = z
-  .object({ FirstName: text, LastName: text, Phone: text, CustomerEmail: text, Address1: text, Address2: text, City: text, Region: text, PostCode: text, Country: text })
+  .object({
+    FirstName: text,
+    LastName: text,
+    Phone: text,
+    CustomerEmail: text,
+    Address1: text,
+    Address2: text,
+    City: text,
+    Region: text,
+    PostCode: text,
+    Country: text,
+  })
   .partial()
   .or(z.literal(''));
 
@@ -102,7 +122,9 @@ export type FeedDetail = z.output<typeof feedDetailSchema>;
 export const bodies = {
   orders: z.object({ Orders: listOf('Order', orderSchema) }).strict(),
   orderItems: z.object({ OrderItems: listOf('OrderItem', orderItemSchema) }).strict(),
-  multipleOrderItems: z.object({ Orders: listOf('Order', z.object({ OrderId: id, OrderItems: listOf('OrderItem', orderItemSchema) })) }).strict(),
+  multipleOrderItems: z
+    .object({ Orders: listOf('Order', z.object({ OrderId: id, OrderItems: listOf('OrderItem', orderItemSchema) })) })
+    .strict(),
   products: z.object({ Products: listOf('Product', productSchema) }).strict(),
   feedDetail: z.object({ FeedDetail: feedDetailSchema }).strict(),
   /** A write answers an empty Body; its FeedID is Head/RequestId (Feed/ProductActionFeedResponse.xml). */
@@ -114,13 +136,20 @@ export const headSchema = z.object({
   RequestAction: text.min(1),
   ResponseType: text.optional(),
   /** The instance's clock with its offset: "2019-01-18T06:54:50-0500". */
-  Timestamp: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})$/, 'expected an ISO-8601 time with an offset'),
+  Timestamp: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})$/, 'expected an ISO-8601 time with an offset'),
   TotalCount: id.transform(Number).optional(),
 });
 export type Head = z.output<typeof headSchema>;
 
 /** §3: Response/ErrorResponse.xml. */
-export const errorHeadSchema = z.object({ RequestAction: text.default(''), ErrorType: text.default(''), ErrorCode: text.default(''), ErrorMessage: text.default('') });
+export const errorHeadSchema = z.object({
+  RequestAction: text.default(''),
+  ErrorType: text.default(''),
+  ErrorCode: text.default(''),
+  ErrorMessage: text.default(''),
+});
 export type ErrorHead = z.output<typeof errorHeadSchema>;
 
 /** "SuccessResponse/Body/Orders/Order[1]/CreatedAt" from a zod path. */

@@ -53,7 +53,9 @@ const errorCode = (head: ErrorHead) => {
 export function errorHeadOf(body: unknown): ErrorHead | null {
   if (typeof body !== 'string' || !body.includes('ErrorResponse')) return null;
   try {
-    const head = errorHeadSchema.safeParse((parseXml(body) as { ErrorResponse?: { Head?: unknown } }).ErrorResponse?.Head);
+    const head = errorHeadSchema.safeParse(
+      (parseXml(body) as { ErrorResponse?: { Head?: unknown } }).ErrorResponse?.Head,
+    );
     return head.success ? head.data : null;
   } catch {
     return null;
@@ -65,12 +67,14 @@ export function refusalOf(title: string, status: number | null, head: ErrorHead 
   const code = head ? errorCode(head) : '';
   if (code === 'E007') return `${title} refused the UserID and API key (${head!.ErrorMessage})`;
   if (code === 'E003') return `${title} refused the request’s time (${head!.ErrorMessage}): check this server’s clock`;
-  if (status === 401 || status === 403) return `${title} refused the credentials (HTTP ${status}${head?.ErrorMessage ? `: ${head.ErrorMessage}` : ''})`;
+  if (status === 401 || status === 403)
+    return `${title} refused the credentials (HTTP ${status}${head?.ErrorMessage ? `: ${head.ErrorMessage}` : ''})`;
   return null;
 }
 
 /** The module's `rejectedCredentials`: a 4xx whose ErrorResponse is E007 or E003, or any 401/403. */
-export const sellerCenterRefusal = (title: string) => (error: ChannelHttpError) => refusalOf(title, error.status, errorHeadOf(error.body));
+export const sellerCenterRefusal = (title: string) => (error: ChannelHttpError) =>
+  refusalOf(title, error.status, errorHeadOf(error.body));
 
 /** Orders per GetOrders page: Falabella's default page (§4). */
 export const ORDERS_PAGE = 100;
@@ -84,15 +88,28 @@ export interface FollowOptions {
 export interface SellerCenterClient {
   title: string;
   /** One signed call; `answer` is the schema of the Body, `xml` a write's body (POST). */
-  call<T extends z.ZodType>(ctx: ConnectorContext, action: string, params: Params, answer: T, options?: { xml?: string; attempts?: number }): Promise<{ head: Head; body: z.output<T> }>;
+  call<T extends z.ZodType>(
+    ctx: ConnectorContext,
+    action: string,
+    params: Params,
+    answer: T,
+    options?: { xml?: string; attempts?: number },
+  ): Promise<{ head: Head; body: z.output<T> }>;
   /** GetProducts, page by page (Limit/Offset), with filters such as `{ Filter: 'all' }` or `{ SkuSellerList: '["a"]' }`. */
   products(ctx: ConnectorContext, filter?: Params): AsyncIterable<SellerCenterProduct[]>;
   /** GetOrders pages from `offset` on, each with the offset of the next and the instance's UTC offset (dates are local). */
-  orderPages(ctx: ConnectorContext, filter: Params, offset?: number): AsyncIterable<{ orders: SellerCenterOrder[]; next: number; utcOffset: number }>;
+  orderPages(
+    ctx: ConnectorContext,
+    filter: Params,
+    offset?: number,
+  ): AsyncIterable<{ orders: SellerCenterOrder[]; next: number; utcOffset: number }>;
   /** GetMultipleOrderItems: the items of these orders, by OrderId. */
   orderItems(ctx: ConnectorContext, orderIds: string[]): Promise<Map<string, SellerCenterOrderItem[]>>;
   /** GetOrder by OrderId, with its items; null when there is none. */
-  order(ctx: ConnectorContext, orderId: string): Promise<{ order: SellerCenterOrder; items: SellerCenterOrderItem[]; utcOffset: number } | null>;
+  order(
+    ctx: ConnectorContext,
+    orderId: string,
+  ): Promise<{ order: SellerCenterOrder; items: SellerCenterOrderItem[]; utcOffset: number } | null>;
   /** Queues a feed (ProductCreate, ProductUpdate …) of these records; answers its FeedID. */
   sendFeed(ctx: ConnectorContext, action: string, records: Record<string, unknown>[]): Promise<string>;
   feedStatus(ctx: ConnectorContext, feedId: string): Promise<FeedDetail>;
@@ -114,12 +131,22 @@ export function sellerCenterClient(title: string): SellerCenterClient {
     }
     const [root, ...others] = Object.keys(tree);
     if (root === 'ErrorResponse' && !others.length) {
-      const head = errorHeadOf(text) ?? { RequestAction: action, ErrorType: '', ErrorCode: '', ErrorMessage: 'an ErrorResponse without a Head' };
+      const head = errorHeadOf(text) ?? {
+        RequestAction: action,
+        ErrorType: '',
+        ErrorCode: '',
+        ErrorMessage: 'an ErrorResponse without a Head',
+      };
       const refusal = refusalOf(title, 200, head);
       if (refusal) throw new CredentialsRejected(refusal);
-      throw new SellerCenterError(`${title} ${action} failed: ${head.ErrorMessage || `error ${head.ErrorCode}`}`, errorCode(head), head.ErrorType === 'Platform');
+      throw new SellerCenterError(
+        `${title} ${action} failed: ${head.ErrorMessage || `error ${head.ErrorCode}`}`,
+        errorCode(head),
+        head.ErrorType === 'Platform',
+      );
     }
-    if (root !== 'SuccessResponse' || others.length) throw fail(action, `has the unexpected root element <${[root, ...others].join('>, <')}>`);
+    if (root !== 'SuccessResponse' || others.length)
+      throw fail(action, `has the unexpected root element <${[root, ...others].join('>, <')}>`);
     const envelope = (tree.SuccessResponse ?? {}) as Record<string, unknown>;
     const head = headSchema.safeParse(envelope.Head);
     if (!head.success) throw fail(action, `does not fit: ${issue(`SuccessResponse/Head`, head.error)}`);
@@ -134,14 +161,23 @@ export function sellerCenterClient(title: string): SellerCenterClient {
 
     async call(ctx, action, params, answer, options = {}) {
       const { userId, apiKey } = ctx.account.credentials;
-      const query: Record<string, string> = { Action: action, Format: 'XML', Timestamp: requestTimestamp(), UserID: userId, Version: '1.0' };
+      const query: Record<string, string> = {
+        Action: action,
+        Format: 'XML',
+        Timestamp: requestTimestamp(),
+        UserID: userId,
+        Version: '1.0',
+      };
       for (const [name, value] of Object.entries(params)) if (value !== undefined) query[name] = String(value);
       try {
         const res = await ctx.http.request<unknown>({
           method: options.xml === undefined ? 'GET' : 'POST',
           // The query goes as signed, byte for byte: the signature is over these encoded pairs (§2).
           path: `/?${signedQuery(query, apiKey)}`,
-          headers: { accept: 'text/xml, application/xml', ...(options.xml === undefined ? {} : { 'content-type': 'text/xml; charset=UTF-8' }) },
+          headers: {
+            accept: 'text/xml, application/xml',
+            ...(options.xml === undefined ? {} : { 'content-type': 'text/xml; charset=UTF-8' }),
+          },
           body: options.xml,
           secrets: [apiKey],
           attempts: options.attempts,
@@ -150,7 +186,12 @@ export function sellerCenterClient(title: string): SellerCenterClient {
       } catch (error) {
         // A 4xx/5xx instance: its ErrorResponse says what was wrong (refusals are turned into CredentialsRejected by the module).
         const head = error instanceof ChannelHttpError && !error.retryable ? errorHeadOf(error.body) : null;
-        if (head) throw new SellerCenterError(`${title} ${action} failed (HTTP ${error instanceof ChannelHttpError ? error.status : '?'}): ${head.ErrorMessage}`, errorCode(head), false);
+        if (head)
+          throw new SellerCenterError(
+            `${title} ${action} failed (HTTP ${error instanceof ChannelHttpError ? error.status : '?'}): ${head.ErrorMessage}`,
+            errorCode(head),
+            false,
+          );
         throw error;
       }
     },
@@ -158,22 +199,47 @@ export function sellerCenterClient(title: string): SellerCenterClient {
     async *products(ctx, filter = { Filter: 'all' }) {
       const pages = pageGuard(ctx, 'GetProducts');
       for (let offset = 0; ; offset += PRODUCTS_PAGE) {
-        const { body } = await client.call(ctx, 'GetProducts', { ...filter, Limit: PRODUCTS_PAGE, Offset: offset }, bodies.products);
+        const { body } = await client.call(
+          ctx,
+          'GetProducts',
+          { ...filter, Limit: PRODUCTS_PAGE, Offset: offset },
+          bodies.products,
+        );
         if (body.Products.length) yield body.Products;
-        if (!pages.more({ items: body.Products.length, limit: PRODUCTS_PAGE, next: pageKey(body.Products.map((p) => p.SellerSku)) })) return;
+        if (
+          !pages.more({
+            items: body.Products.length,
+            limit: PRODUCTS_PAGE,
+            next: pageKey(body.Products.map((p) => p.SellerSku)),
+          })
+        )
+          return;
       }
     },
 
     async *orderPages(ctx, filter, from = 0) {
       const pages = pageGuard(ctx, 'GetOrders');
       for (let offset: number = from ?? 0; ; ) {
-        const { head, body } = await client.call(ctx, 'GetOrders', { ...filter, Limit: ORDERS_PAGE, Offset: offset }, bodies.orders);
+        const { head, body } = await client.call(
+          ctx,
+          'GetOrders',
+          { ...filter, Limit: ORDERS_PAGE, Offset: offset },
+          bodies.orders,
+        );
         const next: number = offset + body.Orders.length;
         yield { orders: body.Orders, next, utcOffset: offsetOfHead(head) };
         // TotalCount (§4) when the instance gives it (counted from where this run began); a short or empty page is the last; a
         // page of the very orders of one before is an instance that ignores Offset.
         const total = head.TotalCount === undefined ? undefined : Math.max(0, head.TotalCount - (from ?? 0));
-        if (!pages.more({ items: body.Orders.length, limit: ORDERS_PAGE, total, next: pageKey(body.Orders.map((o) => o.OrderId)) })) return;
+        if (
+          !pages.more({
+            items: body.Orders.length,
+            limit: ORDERS_PAGE,
+            total,
+            next: pageKey(body.Orders.map((o) => o.OrderId)),
+          })
+        )
+          return;
         offset = next;
       }
     },
@@ -182,7 +248,12 @@ export function sellerCenterClient(title: string): SellerCenterClient {
       const items = new Map<string, SellerCenterOrderItem[]>();
       if (!orderIds.length) return items;
       // An order listed twice is asked for once.
-      const { body } = await client.call(ctx, 'GetMultipleOrderItems', { OrderIdList: `[${[...new Set(orderIds)].join(',')}]` }, bodies.multipleOrderItems);
+      const { body } = await client.call(
+        ctx,
+        'GetMultipleOrderItems',
+        { OrderIdList: `[${[...new Set(orderIds)].join(',')}]` },
+        bodies.multipleOrderItems,
+      );
       for (const o of body.Orders) items.set(o.OrderId, o.OrderItems);
       return items;
     },
@@ -212,7 +283,12 @@ export function sellerCenterClient(title: string): SellerCenterClient {
         await sleep(wait, ctx.signal);
         const detail = await client.feedStatus(ctx, feedId);
         if (detail.Status !== 'Queued' && detail.Status !== 'Processing') return detail;
-        if (Date.now() + wait > deadline) throw new SellerCenterError(`${title} feed ${feedId} is still ${detail.Status}; it will be checked again on the next push`, '', true);
+        if (Date.now() + wait > deadline)
+          throw new SellerCenterError(
+            `${title} feed ${feedId} is still ${detail.Status}; it will be checked again on the next push`,
+            '',
+            true,
+          );
       }
     },
   };

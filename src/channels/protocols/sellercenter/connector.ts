@@ -14,7 +14,13 @@ import {
 import { orderWarehouseSetting } from '../../core/module.ts';
 import { bodies, type FeedDetail, type SellerCenterProduct } from './answers.ts';
 import { SellerCenterError, sellerCenterClient, type SellerCenterClient } from './client.ts';
-import { fetchSellerCenterOrder, listSellerCenterOrders, minorToDecimal, syncSellerCenterOrders, type OrderSyncOptions } from './orders.ts';
+import {
+  fetchSellerCenterOrder,
+  listSellerCenterOrders,
+  minorToDecimal,
+  syncSellerCenterOrders,
+  type OrderSyncOptions,
+} from './orders.ts';
 
 /**
  * A Connector for a marketplace that speaks SellerCenter (Lamoda, Namshi): products are the
@@ -62,9 +68,20 @@ const listingOf = (p: SellerCenterProduct): RemoteListing => ({
 });
 
 /** What a feed's end says for each pushed listing: its SKU's error, or done. */
-function outcomesOf(title: string, feedId: string, detail: FeedDetail, items: { listing: MappedListing }[], skuOf: (i: { listing: MappedListing }) => string): PushOutcome[] {
+function outcomesOf(
+  title: string,
+  feedId: string,
+  detail: FeedDetail,
+  items: { listing: MappedListing }[],
+  skuOf: (i: { listing: MappedListing }) => string,
+): PushOutcome[] {
   if (detail.Status !== 'Finished') {
-    return items.map((i) => ({ listingId: i.listing.listingId, ok: false, error: `${title} feed ${feedId} ended ${detail.Status}`, retryable: true }));
+    return items.map((i) => ({
+      listingId: i.listing.listingId,
+      ok: false,
+      error: `${title} feed ${feedId} ended ${detail.Status}`,
+      retryable: true,
+    }));
   }
   const errors = new Map<string, string[]>();
   const unnamed: string[] = [];
@@ -75,9 +92,21 @@ function outcomesOf(title: string, feedId: string, detail: FeedDetail, items: { 
   }
   return items.map((i): PushOutcome => {
     const own = errors.get(skuOf(i));
-    if (own) return { listingId: i.listing.listingId, ok: false, error: `${title} refused it in feed ${feedId}: ${own.join('; ')}`, retryable: false };
+    if (own)
+      return {
+        listingId: i.listing.listingId,
+        ok: false,
+        error: `${title} refused it in feed ${feedId}: ${own.join('; ')}`,
+        retryable: false,
+      };
     // An error naming no SKU leaves each record in doubt: sent again on the next push.
-    if (unnamed.length) return { listingId: i.listing.listingId, ok: false, error: `${title} feed ${feedId}: ${unnamed.join('; ')}`, retryable: true };
+    if (unnamed.length)
+      return {
+        listingId: i.listing.listingId,
+        ok: false,
+        error: `${title} feed ${feedId}: ${unnamed.join('; ')}`,
+        retryable: true,
+      };
     return { listingId: i.listing.listingId, ok: true };
   });
 }
@@ -93,23 +122,39 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
   const skuOf = (i: { listing: MappedListing }) => i.listing.sku ?? i.listing.externalId;
 
   /** One ProductUpdate feed of these items' records, followed to its end: each item's outcome. */
-  async function pushFeed<T extends { listing: MappedListing }>(ctx: ConnectorContext, items: T[], record: (i: T) => Record<string, string>): Promise<PushOutcome[]> {
+  async function pushFeed<T extends { listing: MappedListing }>(
+    ctx: ConnectorContext,
+    items: T[],
+    record: (i: T) => Record<string, string>,
+  ): Promise<PushOutcome[]> {
     if (!items.length) return [];
     let feedId = '';
     let detail: FeedDetail;
     try {
-      feedId = await client.sendFeed(ctx, 'ProductUpdate', items.map((i) => ({ SellerSku: skuOf(i), ...record(i) })));
+      feedId = await client.sendFeed(
+        ctx,
+        'ProductUpdate',
+        items.map((i) => ({ SellerSku: skuOf(i), ...record(i) })),
+      );
       detail = await client.followFeed(ctx, feedId);
     } catch (error) {
       if (error instanceof CredentialsRejected) throw error;
-      const retryable = error instanceof ChannelHttpError || error instanceof SellerCenterError ? error.retryable : true;
-      return items.map((i) => ({ listingId: i.listing.listingId, ok: false, error: (error as Error).message, retryable }));
+      const retryable =
+        error instanceof ChannelHttpError || error instanceof SellerCenterError ? error.retryable : true;
+      return items.map((i) => ({
+        listingId: i.listing.listingId,
+        ok: false,
+        error: (error as Error).message,
+        retryable,
+      }));
     }
-    for (const w of detail.FeedWarnings ?? []) ctx.logger.warn({ feedId, sku: w.SellerSku, warning: w.Message }, `${title} feed warning`);
+    for (const w of detail.FeedWarnings ?? [])
+      ctx.logger.warn({ feedId, sku: w.SellerSku, warning: w.Message }, `${title} feed warning`);
     return outcomesOf(title, feedId, detail, items, skuOf);
   }
 
-  const pushQuantities = (ctx: ConnectorContext, items: QuantityPush[]) => pushFeed(ctx, items, (i) => ({ Quantity: String(Math.max(0, i.quantity)) }));
+  const pushQuantities = (ctx: ConnectorContext, items: QuantityPush[]) =>
+    pushFeed(ctx, items, (i) => ({ Quantity: String(Math.max(0, i.quantity)) }));
 
   /**
    * Prices as the feed's `Price` (§5: a decimal such as "22000.00"), in the account's currency: a
@@ -119,10 +164,19 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
   async function pushPrices(ctx: ConnectorContext, items: PricePush[]): Promise<PushOutcome[]> {
     const currency = orderOptions(ctx.account).currency;
     const other = items.filter((i) => i.currency !== currency);
-    const refused = other.map((i): PushOutcome => ({
-      listingId: i.listing.listingId, ok: false, retryable: false, error: `This ${title} shop sells in ${currency}: a price in ${i.currency} is not sent`,
-    }));
-    const sent = await pushFeed(ctx, items.filter((i) => i.currency === currency), (i) => ({ Price: minorToDecimal(i.amount, currency) }));
+    const refused = other.map(
+      (i): PushOutcome => ({
+        listingId: i.listing.listingId,
+        ok: false,
+        retryable: false,
+        error: `This ${title} shop sells in ${currency}: a price in ${i.currency} is not sent`,
+      }),
+    );
+    const sent = await pushFeed(
+      ctx,
+      items.filter((i) => i.currency === currency),
+      (i) => ({ Price: minorToDecimal(i.amount, currency) }),
+    );
     return [...refused, ...sent];
   }
 
@@ -142,8 +196,13 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
 
     async validate(ctx) {
       try {
-        const { body } = await client.call(ctx, 'GetProducts', { Filter: 'all', Limit: 1 }, bodies.products, { attempts: 2 });
-        return { ok: true, details: `${title} answered GetProducts${body.Products[0] ? ` (e.g. ${body.Products[0].SellerSku})` : ''}` };
+        const { body } = await client.call(ctx, 'GetProducts', { Filter: 'all', Limit: 1 }, bodies.products, {
+          attempts: 2,
+        });
+        return {
+          ok: true,
+          details: `${title} answered GetProducts${body.Products[0] ? ` (e.g. ${body.Products[0].SellerSku})` : ''}`,
+        };
       } catch (error) {
         if (error instanceof CredentialsRejected) return { ok: false, reason: error.message };
         throw error;
@@ -151,7 +210,8 @@ export function sellerCenterConnector(options: SellerCenterConnectorOptions): Co
     },
 
     async *fetchListings(ctx) {
-      for await (const page of client.products(ctx, { Filter: 'all' })) yield page.filter((p) => p.Status !== 'deleted').map(listingOf);
+      for await (const page of client.products(ctx, { Filter: 'all' }))
+        yield page.filter((p) => p.Status !== 'deleted').map(listingOf);
     },
 
     pushQuantities,

@@ -5,7 +5,10 @@ import { orderWarehouseField, type CredentialField, type LocalText, type Setting
  * connector's schemas (connector.ts): the same two credentials everywhere (§1: UserID and its
  * API key), the place a seller finds them in the module's own words.
  */
-export function sellerCenterFields(title: string, keyPlace: LocalText): { credentialFields: CredentialField[]; settingFields: SettingField[] } {
+export function sellerCenterFields(
+  title: string,
+  keyPlace: LocalText,
+): { credentialFields: CredentialField[]; settingFields: SettingField[] } {
   return {
     credentialFields: [
       {
@@ -33,7 +36,10 @@ export function sellerCenterFields(title: string, keyPlace: LocalText): { creden
       {
         key: 'orderDays',
         label: { ru: 'Дней истории заказов', en: 'Days of order history' },
-        help: { ru: 'За сколько дней загрузить заказы при первом подключении (по умолчанию 30)', en: 'How far back the first orders import reaches (30 days unless set)' },
+        help: {
+          ru: 'За сколько дней загрузить заказы при первом подключении (по умолчанию 30)',
+          en: 'How far back the first orders import reaches (30 days unless set)',
+        },
       },
     ],
   };

@@ -60,7 +60,10 @@ export function decimalToMinor(value: string, currency: string): number {
   if (!m) throw new Error(`"${value}" is not a decimal amount`);
   const digits = MINOR_DIGITS[currency] ?? 2;
   const fraction = m[3] ?? '';
-  const minor = Number(m[2]) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0') + (Number(fraction[digits] ?? '0') >= 5 ? 1 : 0);
+  const minor =
+    Number(m[2]) * 10 ** digits +
+    Number(fraction.padEnd(digits, '0').slice(0, digits) || '0') +
+    (Number(fraction[digits] ?? '0') >= 5 ? 1 : 0);
   // Past 2^53 a number is no longer exact: an amount that large is refused, never rounded.
   if (!Number.isSafeInteger(minor)) throw new Error(`"${value}" is too large an amount to hold exactly`);
   return m[1] ? -minor : minor;
@@ -70,7 +73,12 @@ const addressLine = (a: SellerCenterOrder['AddressShipping']) =>
   a && typeof a === 'object' ? [a.Address1, a.Address2].filter(Boolean).join(', ') || null : null;
 
 /** The order and its items as core ingestion takes them; dates are the instance's local time at `utcOffset`. */
-export function toOrderFact(order: SellerCenterOrder, items: SellerCenterOrderItem[], utcOffset: number, fallbackCurrency: string): OrderFact {
+export function toOrderFact(
+  order: SellerCenterOrder,
+  items: SellerCenterOrderItem[],
+  utcOffset: number,
+  fallbackCurrency: string,
+): OrderFact {
   const currency = items.find((i) => /^[A-Z]{3}$/.test(i.Currency))?.Currency ?? fallbackCurrency;
   // One item per unit: units of a SKU at one price are one line.
   const lines = new Map<string, OrderFact['lines'][number]>();
@@ -80,7 +88,14 @@ export function toOrderFact(order: SellerCenterOrder, items: SellerCenterOrderIt
     if (line) line.quantity++;
     else {
       // Sklad's order lines hold names of up to 500 characters: a longer one is cut, not refused.
-      lines.set(key, { ref: { sku: item.Sku }, sku: item.Sku, externalSku: item.ShopSku || null, name: (item.Name || item.Sku).slice(0, 500), quantity: 1, priceMinor: decimalToMinor(item.PaidPrice, currency) });
+      lines.set(key, {
+        ref: { sku: item.Sku },
+        sku: item.Sku,
+        externalSku: item.ShopSku || null,
+        name: (item.Name || item.Sku).slice(0, 500),
+        quantity: 1,
+        priceMinor: decimalToMinor(item.PaidPrice, currency),
+      });
     }
   }
   const ship = typeof order.AddressShipping === 'object' ? order.AddressShipping : {};
@@ -102,13 +117,25 @@ export function toOrderFact(order: SellerCenterOrder, items: SellerCenterOrderIt
     shipping: {
       provider: items.find((i) => i.ShipmentProvider)?.ShipmentProvider ?? null,
       recipient: { name: recipient, phone, email },
-      address: { countryCode: null, region: ship.Region || null, city: ship.City || null, address: addressLine(ship), postalCode: ship.PostCode || null },
+      address: {
+        countryCode: null,
+        region: ship.Region || null,
+        city: ship.City || null,
+        address: addressLine(ship),
+        postalCode: ship.PostCode || null,
+      },
     },
     lines: [...lines.values()],
     raw: {
       orderId: order.OrderId,
       paymentMethod: order.PaymentMethod ?? null,
-      items: items.map((i) => ({ id: i.OrderItemId, sku: i.Sku, status: i.Status, reason: i.Reason || undefined, tracking: i.TrackingCode || undefined })),
+      items: items.map((i) => ({
+        id: i.OrderItemId,
+        sku: i.Sku,
+        status: i.Status,
+        reason: i.Reason || undefined,
+        tracking: i.TrackingCode || undefined,
+      })),
     },
   };
 }
@@ -132,11 +159,18 @@ export interface OrderSyncOptions {
   currency: string;
 }
 
-export async function syncSellerCenterOrders(client: SellerCenterClient, ctx: ConnectorContext, run: SyncRunCounter, options: OrderSyncOptions): Promise<void> {
+export async function syncSellerCenterOrders(
+  client: SellerCenterClient,
+  ctx: ConnectorContext,
+  run: SyncRunCounter,
+  options: OrderSyncOptions,
+): Promise<void> {
   const state: OrdersState = { ...(await ctx.loadState<AccountState>())?.orders };
   const started = Date.now();
   const window = state.window ?? {
-    updatedAfter: new Date(state.updatedAfter ? Date.parse(state.updatedAfter) - OVERLAP_MS : started - options.orderDays * 86_400_000).toISOString(),
+    updatedAfter: new Date(
+      state.updatedAfter ? Date.parse(state.updatedAfter) - OVERLAP_MS : started - options.orderDays * 86_400_000,
+    ).toISOString(),
     startedAt: new Date(started).toISOString(),
     offset: 0,
   };
@@ -144,27 +178,39 @@ export async function syncSellerCenterOrders(client: SellerCenterClient, ctx: Co
     const latest = (await ctx.loadState<AccountState>()) ?? {};
     await ctx.saveState({ ...latest, orders: patch });
   };
-  const filter = { UpdatedAfter: requestTimestamp(new Date(window.updatedAfter)), SortBy: 'updated_at', SortDirection: 'ASC' };
+  const filter = {
+    UpdatedAfter: requestTimestamp(new Date(window.updatedAfter)),
+    SortBy: 'updated_at',
+    SortDirection: 'ASC',
+  };
   for await (const page of client.orderPages(ctx, filter, window.offset)) {
     run.add({ fetched: page.orders.length });
-    const items = await client.orderItems(ctx, page.orders.map((o) => o.OrderId));
+    const items = await client.orderItems(
+      ctx,
+      page.orders.map((o) => o.OrderId),
+    );
     // An order listed twice in a page is imported once (the last listing wins).
     const facts = new Map<string, OrderFact>();
     for (const order of page.orders) {
       const own = items.get(order.OrderId) ?? [];
       if (!own.length) {
-        run.problem(`${client.title} gave no items for order ${order.OrderNumber}: it is read again when it changes`, { orderId: order.OrderId });
+        run.problem(`${client.title} gave no items for order ${order.OrderNumber}: it is read again when it changes`, {
+          orderId: order.OrderId,
+        });
         continue;
       }
       try {
         facts.set(order.OrderNumber, toOrderFact(order, own, page.utcOffset, options.currency));
       } catch (error) {
         // One order Sklad cannot hold (an amount too large) is its own problem; the page's others go on.
-        run.problem(`${client.title} order ${order.OrderNumber} was not imported: ${(error as Error).message}`, { orderId: order.OrderId });
+        run.problem(`${client.title} order ${order.OrderNumber} was not imported: ${(error as Error).message}`, {
+          orderId: order.OrderId,
+        });
         run.add({ failed: 1 });
       }
     }
-    for (const result of await ctx.ingest.orders([...facts.values()])) run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
+    for (const result of await ctx.ingest.orders([...facts.values()]))
+      run.add(result.created ? { created: 1 } : result.statusChanged ? { updated: 1 } : {});
     window.offset = page.next;
     await save({ ...state, window });
     await ctx.progress({ done: window.offset, message: `${client.title} orders` });
@@ -173,7 +219,12 @@ export async function syncSellerCenterOrders(client: SellerCenterClient, ctx: Co
 }
 
 /** Orders created in the window (GetOrders CreatedAfter/CreatedBefore), with their items, for the reconciler: nothing is imported. */
-export async function* listSellerCenterOrders(client: SellerCenterClient, ctx: ConnectorContext, window: { from: string; to: string }, options: OrderSyncOptions): AsyncIterable<OrderFact[]> {
+export async function* listSellerCenterOrders(
+  client: SellerCenterClient,
+  ctx: ConnectorContext,
+  window: { from: string; to: string },
+  options: OrderSyncOptions,
+): AsyncIterable<OrderFact[]> {
   // The platform keeps seconds and both bounds exclude: widened to whole seconds, so the window's first and last second are listed.
   const second = (iso: string, round: (n: number) => number) => new Date(round(Date.parse(iso) / 1000) * 1000);
   const filter = {
@@ -183,7 +234,10 @@ export async function* listSellerCenterOrders(client: SellerCenterClient, ctx: C
     SortDirection: 'ASC',
   };
   for await (const page of client.orderPages(ctx, filter)) {
-    const items = await client.orderItems(ctx, page.orders.map((o) => o.OrderId));
+    const items = await client.orderItems(
+      ctx,
+      page.orders.map((o) => o.OrderId),
+    );
     yield page.orders.map((o) => toOrderFact(o, items.get(o.OrderId) ?? [], page.utcOffset, options.currency));
   }
 }
@@ -192,7 +246,12 @@ export async function* listSellerCenterOrders(client: SellerCenterClient, ctx: C
 const NUMBER_SEARCH_PAGES = 10;
 
 /** One order by its OrderNumber (what the seller and the buyer see) or its OrderId; null when neither finds it. */
-export async function fetchSellerCenterOrder(client: SellerCenterClient, ctx: ConnectorContext, number: string, options: OrderSyncOptions): Promise<OrderFact | null> {
+export async function fetchSellerCenterOrder(
+  client: SellerCenterClient,
+  ctx: ConnectorContext,
+  number: string,
+  options: OrderSyncOptions,
+): Promise<OrderFact | null> {
   const wanted = number.trim();
   if (/^\d+$/.test(wanted)) {
     const byId = await client.order(ctx, wanted);
@@ -200,7 +259,11 @@ export async function fetchSellerCenterOrder(client: SellerCenterClient, ctx: Co
   }
   let pages = 0;
   const since = requestTimestamp(new Date(Date.now() - options.orderDays * 86_400_000));
-  for await (const page of client.orderPages(ctx, { CreatedAfter: since, SortBy: 'created_at', SortDirection: 'DESC' })) {
+  for await (const page of client.orderPages(ctx, {
+    CreatedAfter: since,
+    SortBy: 'created_at',
+    SortDirection: 'DESC',
+  })) {
     const found = page.orders.find((o) => o.OrderNumber === wanted);
     if (found) {
       const items = (await client.orderItems(ctx, [found.OrderId])).get(found.OrderId) ?? [];

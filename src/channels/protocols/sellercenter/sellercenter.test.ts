@@ -7,13 +7,32 @@ import { signedQuery } from './signature.ts';
 describe('the SellerCenter client’s signature (CONTRACT.md §2)', () => {
   it('signs the sorted, RFC 3986-encoded pairs with HMAC-SHA256 of the key, in lower-case hex, and sends them as signed', () => {
     // The Falabella docs' example request, encoded as its URL shows it.
-    const query = signedQuery({ Version: '1.0', UserID: 'maintenance@sellercenter.net', Timestamp: '2015-07-21T05:14:49+02:00', Format: 'XML', Filter: 'sold-out', Action: 'GetProducts' }, 'key');
-    const message = 'Action=GetProducts&Filter=sold-out&Format=XML&Timestamp=2015-07-21T05%3A14%3A49%2B02%3A00&UserID=maintenance%40sellercenter.net&Version=1.0';
+    const query = signedQuery(
+      {
+        Version: '1.0',
+        UserID: 'maintenance@sellercenter.net',
+        Timestamp: '2015-07-21T05:14:49+02:00',
+        Format: 'XML',
+        Filter: 'sold-out',
+        Action: 'GetProducts',
+      },
+      'key',
+    );
+    const message =
+      'Action=GetProducts&Filter=sold-out&Format=XML&Timestamp=2015-07-21T05%3A14%3A49%2B02%3A00&UserID=maintenance%40sellercenter.net&Version=1.0';
     expect(query).toBe(`${message}&Signature=${crypto.createHmac('sha256', 'key').update(message).digest('hex')}`);
   });
 
   it('agrees with the simulator’s own reading of §2 on awkward values', () => {
-    const params = { Action: 'GetProducts', Search: "a b+c!'()*~é", SkuSellerList: '["SKU 1","ü"]', UserID: 'a+b@example.com', Timestamp: '2024-01-01T00:00:00+00:00', Version: '1.0', Format: 'XML' };
+    const params = {
+      Action: 'GetProducts',
+      Search: "a b+c!'()*~é",
+      SkuSellerList: '["SKU 1","ü"]',
+      UserID: 'a+b@example.com',
+      Timestamp: '2024-01-01T00:00:00+00:00',
+      Version: '1.0',
+      Format: 'XML',
+    };
     const query = new URLSearchParams(signedQuery(params, 'k3y!'));
     expect(query.get('Signature')).toBe(expectedSignature(params, 'k3y!'));
     expect(Object.fromEntries([...query].filter(([k]) => k !== 'Signature'))).toEqual(params);

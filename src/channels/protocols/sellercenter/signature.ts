@@ -10,7 +10,8 @@ import crypto from 'node:crypto';
  */
 
 /** PHP's rawurlencode: encodeURIComponent leaves !'()* alone, RFC 3986 does not. */
-export const rawUrlEncode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+export const rawUrlEncode = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 

@@ -43,6 +43,13 @@ export interface OutboxConsumer {
   backoffMs: number;
   /** Attempts before a message is dead; null: retried for ever. */
   maxAttempts: number | null;
+  /**
+   * While a batch of the topic is being handled anywhere, the next is taken only once its
+   * oldest message has waited this long (0: at once). Like Nagle's algorithm: an idle topic
+   * answers at once, a busy one gets batches of a size set by its rate, not by how many
+   * workers poll it (docs/decisions/235).
+   */
+  lingerMs: number;
 }
 
 const consumers = new Map<string, OutboxConsumer>();
@@ -51,7 +58,7 @@ const consumers = new Map<string, OutboxConsumer>();
 export function defineOutboxConsumer(
   topic: string,
   handler: OutboxHandler,
-  options: { batchSize?: number; leaseMs?: number; backoffMs?: number; maxAttempts?: number } = {},
+  options: { batchSize?: number; leaseMs?: number; backoffMs?: number; maxAttempts?: number; lingerMs?: number } = {},
 ): OutboxConsumer {
   const consumer = {
     topic,
@@ -60,6 +67,7 @@ export function defineOutboxConsumer(
     leaseMs: options.leaseMs ?? 60_000,
     backoffMs: options.backoffMs ?? 1_000,
     maxAttempts: options.maxAttempts ?? null,
+    lingerMs: options.lingerMs ?? 0,
   };
   consumers.set(topic, consumer);
   return consumer;
@@ -68,16 +76,25 @@ export function defineOutboxConsumer(
 export const outboxConsumers = () => [...consumers.values()];
 
 export async function claimOutbox(ex: Executor, workerId: string, consumer: OutboxConsumer): Promise<OutboxMessage[]> {
+  const waiting = sql`
+    select id, available_at from outbox
+     where topic = ${consumer.topic} and processed_at is null and dead_at is null and available_at <= now()
+       and (lease_until is null or lease_until < now())
+     order by id limit ${consumer.batchSize}
+       for update skip locked`;
+  // With a linger: nothing of the topic in hand anywhere, or the oldest waiting long enough.
+  const due = consumer.lingerMs
+    ? sql`and (not exists (select 1 from outbox f
+                            where f.topic = ${consumer.topic} and f.processed_at is null and f.dead_at is null
+                              and f.lease_until >= now())
+               or (select min(available_at) from waiting) <= now() - make_interval(secs => ${consumer.lingerMs} / 1000.0))`
+    : sql``;
   return rows<OutboxMessage>(
     ex,
-    sql`update outbox set attempts = attempts + 1, locked_by = ${workerId},
+    sql`with waiting as (${waiting})
+        update outbox set attempts = attempts + 1, locked_by = ${workerId},
           lease_until = now() + make_interval(secs => ${consumer.leaseMs} / 1000.0)
-        where id in (
-          select id from outbox
-          where topic = ${consumer.topic} and processed_at is null and dead_at is null and available_at <= now()
-            and (lease_until is null or lease_until < now())
-          order by id limit ${consumer.batchSize}
-          for update skip locked)
+        where id in (select id from waiting) ${due}
         returning id, topic, key, payload, iso(created_at) as "createdAt", attempts as attempt`,
   );
 }

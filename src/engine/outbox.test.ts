@@ -6,7 +6,7 @@ import { describeEachDatabase } from '../test/databases.ts';
 import { testHub } from '../test/server.ts';
 import { JobError, PermanentJobError } from './jobs.ts';
 import { addManyToOutbox } from './outbox.ts';
-import { defineOutboxConsumer } from './outbox-consumer.ts';
+import { claimOutbox, defineOutboxConsumer, markProcessed } from './outbox-consumer.ts';
 import { waitFor } from './test-fixtures/wait.ts';
 import { startWorkers } from './worker.ts';
 
@@ -81,5 +81,51 @@ describeEachDatabase('outbox consumers answering per message', (t) => {
       sql`select e.http_status from outbox_errors e join outbox o on o.id = e.outbox_id where o.topic = ${topic} and o.key = 'bad-1'`,
     );
     expect(status.http_status).toBe(400);
+  });
+});
+
+describeEachDatabase('a lingering outbox topic', (t) => {
+  let hub: Hub;
+  const topic = `test.linger.${t.kind}`;
+  // Handled by the claims below, never by a worker.
+  const consumer = defineOutboxConsumer(topic, () => undefined, { batchSize: 100, lingerMs: 300 });
+  const add = (keys: string[]) => hub.db.transaction((tx) => addManyToOutbox(tx, topic, keys));
+  const keys = (claimed: { key: string }[]) => claimed.map((m) => m.key);
+
+  beforeAll(async () => {
+    hub = testHub(t.database);
+  });
+
+  test('takes a message at once when nothing of the topic is in hand, then gathers while a batch is', async () => {
+    await add(['a']);
+    const first = await claimOutbox(hub.db, 'w1', consumer);
+    expect(keys(first)).toEqual(['a']);
+    // 'a' is in hand: 'b' and 'c' wait until the oldest of them has waited the linger.
+    await add(['b']);
+    expect(await claimOutbox(hub.db, 'w2', consumer)).toEqual([]);
+    await add(['c']);
+    expect(await claimOutbox(hub.db, 'w2', consumer)).toEqual([]);
+    await waitFor('the linger passes', async () => {
+      const [row] = await rows<{ old: boolean }>(
+        hub.db,
+        sql`select min(available_at) <= now() - interval '300 milliseconds' as old
+              from outbox where topic = ${topic} and key = 'b'`,
+      );
+      return row.old;
+    });
+    expect(keys(await claimOutbox(hub.db, 'w2', consumer))).toEqual(['b', 'c']);
+    // Nothing in hand any more: the next message goes at once.
+    await markProcessed(
+      hub.db,
+      [
+        ...first,
+        ...(await rows<{ id: number }>(
+          hub.db,
+          sql`select id from outbox where topic = ${topic} and key in ('b', 'c')`,
+        )),
+      ].map((m) => m.id),
+    );
+    await add(['d']);
+    expect(keys(await claimOutbox(hub.db, 'w3', consumer))).toEqual(['d']);
   });
 });

@@ -197,7 +197,9 @@ export function registerChannelJobs(modules: ChannelModule[]) {
         }),
       );
     },
-    // A short lease: the batch of a killed worker is taken over within seconds.
-    { batchSize: 1000, leaseMs: 10_000 },
+    // A short lease: the batch of a killed worker is taken over within seconds. While a batch
+    // is in hand, the next waits up to 50 ms to gather more: a push per account per batch, so
+    // more workers must not mean smaller batches (docs/decisions/235).
+    { batchSize: 1000, leaseMs: 10_000, lingerMs: 50 },
   );
 }

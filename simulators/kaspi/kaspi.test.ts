@@ -32,6 +32,7 @@ interface CallOptions {
   method?: 'GET' | 'POST';
   body?: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 async function call(
@@ -41,7 +42,10 @@ async function call(
 ): Promise<{ status: number; type: string | null; headers: Headers; body: any }> {
   const url = new URL(`${base}/shop/api/v2${path}`);
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v));
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/vnd.api+json' };
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/vnd.api+json',
+    ...options.headers,
+  };
   if (options.token) headers['x-auth-token'] = options.token;
   const res = await fetch(url, {
     method: options.method ?? 'GET',
@@ -363,6 +367,45 @@ describe('Kaspi simulator', () => {
       },
     });
     expect(back.body.data.attributes).toMatchObject({ status: 'RETURNED', state: 'ARCHIVE' });
+  });
+
+  it('completes an order only with the security code Kaspi texted the buyer, in two steps', async () => {
+    const order = shop.addOrder({ entries: [{ sku: 'SKU-3', price: 1000 }] });
+    shop.acceptOrder(order.code);
+    const complete = (headers: Record<string, string>) =>
+      call(server.url, '/orders', {
+        method: 'POST',
+        token: shop.token,
+        headers,
+        body: { data: { type: 'orders', id: order.id, attributes: { code: order.code, status: 'COMPLETED' } } },
+      });
+    expect((await complete({})).body.errors[0].detail).toMatch(/X-Security-Code/);
+    expect((await complete({ 'x-security-code': '' })).body.errors[0].detail).toMatch(/X-Send-Code/);
+    const sent = await complete({ 'x-security-code': '', 'x-send-code': 'true' });
+    expect(sent.body.data.attributes.status).toBe('ACCEPTED_BY_MERCHANT');
+    expect(order.securityCode).toMatch(/^\d{6}$/);
+    expect((await complete({ 'x-security-code': '000000' })).body.errors[0].detail).toMatch(/security code is wrong/);
+    const done = await complete({ 'x-security-code': order.securityCode! });
+    expect(done.body.data.attributes).toMatchObject({ status: 'COMPLETED', state: 'ARCHIVE' });
+  });
+
+  it('can lose the answer of a status change it made', async () => {
+    const order = shop.addOrder({ entries: [{ sku: 'SKU-4', price: 1000 }] });
+    const accept = () =>
+      call(server.url, '/orders', {
+        method: 'POST',
+        token: shop.token,
+        body: {
+          data: { type: 'orders', id: order.id, attributes: { code: order.code, status: 'ACCEPTED_BY_MERCHANT' } },
+        },
+      });
+    sim.loseAnswers(1);
+    const lost = await accept();
+    expect(lost.status).toBe(502);
+    expect(lost.body.errors[0]).toMatchObject({ status: '502' });
+    expect(order.status).toBe('ACCEPTED_BY_MERCHANT');
+    // The repeat meets Kaspi's refusal: the order is accepted already.
+    expect((await accept()).body.errors[0].detail).toMatch(/it is ACCEPTED_BY_MERCHANT/);
   });
 
   it('answers faults and its rate limit in the same error document', async () => {

@@ -18,7 +18,7 @@ import {
  * Kaspi.kz's merchant API as ../shared/specs/kaspi/CONTRACT.md digests it: JSON:API under
  * /shop/api/v2 with `X-Auth-Token` (§1; each token is one shop's), the order list with its
  * mandatory paging and creation-date window (§2), one order by code (§3), an order's entries
- * (§4) and status changes by POST /orders (§5). Kaspi's side of the price list (§6) is
+ * (§4) and status changes by POST /orders (§5, with the buyer's security code for COMPLETED). Kaspi's side of the price list (§6) is
  * `downloadPriceList(url)`: it fetches the seller's XML and keeps what Kaspi would show.
  *
  * §8: Kaspi documents no error bodies and no rate limits. Errors here are JSON:API error
@@ -32,6 +32,12 @@ export interface KaspiSimulator extends Simulator {
   state: KaspiState;
   /** Kaspi downloads the price list at `url` (§6) and keeps it for the shop it names; throws when it is refused whole. */
   downloadPriceList(url: string, merchantId?: string): Promise<PriceList>;
+  /**
+   * The next `count` status changes (POST /orders) are made, but their answer is lost on the way:
+   * a 502 in Kaspi's error shape reaches the client, as a gateway's would. A client's repeat must
+   * then find the order changed already.
+   */
+  loseAnswers(count?: number): void;
 }
 
 export interface KaspiSimulatorOptions {
@@ -169,8 +175,19 @@ function matches(shop: KaspiShop, order: KaspiOrder, q: ListQuery): boolean {
   return true;
 }
 
+/** The headers of the two-step completion (§5 [3P]). */
+interface SecurityHeaders {
+  securityCode?: string;
+  sendCode: boolean;
+}
+
 /** §5: which status change is allowed from where, and what it does. */
-function changeStatus(shop: KaspiShop, order: KaspiOrder, attributes: Record<string, unknown>): void {
+function changeStatus(
+  shop: KaspiShop,
+  order: KaspiOrder,
+  attributes: Record<string, unknown>,
+  security: SecurityHeaders,
+): void {
   const status = attributes.status;
   const from = order.status;
   const refuse = (why: string) => {
@@ -192,11 +209,21 @@ function changeStatus(shop: KaspiShop, order: KaspiOrder, attributes: Record<str
       shop.cancelOrder(order.code, reason as string, comment as string | undefined);
       return;
     }
-    case 'COMPLETED':
-      // [3P] a security code the buyer gets by SMS confirms it; the simulator takes the change as is.
+    case 'COMPLETED': {
       if (from !== 'ACCEPTED_BY_MERCHANT') refuse(`it is ${from}, and only ACCEPTED_BY_MERCHANT orders are completed`);
+      // §5 [3P]: two steps. An empty X-Security-Code with X-Send-Code: true has Kaspi text the buyer a code (the order
+      // stays as it is); the change is then sent with the code the buyer tells the seller.
+      const code = security.securityCode;
+      if (code === undefined) refuse('the buyer’s security code (X-Security-Code) is missing');
+      if (code === '') {
+        if (!security.sendCode) refuse('X-Security-Code is empty and X-Send-Code is not true');
+        order.securityCode = String(100_000 + Math.floor(Math.random() * 900_000));
+        return;
+      }
+      if (!order.securityCode || code !== order.securityCode) refuse('the security code is wrong');
       shop.setStatus(order.code, 'COMPLETED');
       return;
+    }
     case 'ASSEMBLE': {
       if (from !== 'ACCEPTED_BY_MERCHANT') refuse(`it is ${from}`);
       const places = attributes.numberOfSpace;
@@ -242,6 +269,7 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
     serverError: (c, status) => failure(c, status, TITLES[status]),
   });
   const { app } = sim;
+  let lostAnswers = 0;
   const linkBase = (c: Context) => `${new URL(c.req.url).origin}${API}`;
 
   /** §1: every call carries the shop's token. */
@@ -320,7 +348,14 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
       if (!order) throw new Refusal(404, `No order ${data.id}`);
       if (data.attributes.code !== order.code)
         throw new Refusal(400, `attributes.code is not the code of order ${data.id}`);
-      changeStatus(shop, order, data.attributes);
+      changeStatus(shop, order, data.attributes, {
+        securityCode: c.req.header('x-security-code'),
+        sendCode: c.req.header('x-send-code') === 'true',
+      });
+      if (lostAnswers > 0) {
+        lostAnswers--;
+        return failure(c, 502, 'The gateway lost Kaspi’s answer');
+      }
       return document(c, { data: renderOrder(shop, order, linkBase(c)), included: [] });
     });
   }
@@ -343,7 +378,10 @@ export function createKaspiSimulator(options: KaspiSimulatorOptions = {}): Kaspi
     return list;
   }
 
-  return Object.assign(sim, { state, downloadPriceList });
+  const loseAnswers = (count = 1) => {
+    lostAnswers += count;
+  };
+  return Object.assign(sim, { state, downloadPriceList, loseAnswers });
 }
 
 /** Test controls for other processes: shops, buyers' orders, Kaspi's status changes, and a price-list download. */

@@ -88,6 +88,8 @@ export interface KaspiOrder {
   cancellationComment?: string;
   assembled?: { numberOfSpace: number; waybill: string; waybillNumber: string };
   courierTransmissionDate?: number;
+  /** The code Kaspi texted the buyer for the hand-over (§5 [3P]: COMPLETED takes it as X-Security-Code). */
+  securityCode?: string;
   /** What a test puts over the rendered order's attributes and entries (a malformed answer on purpose). */
   override?: { attributes?: Record<string, unknown>; entries?: (entry: Record<string, unknown>) => unknown };
 }

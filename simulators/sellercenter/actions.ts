@@ -51,6 +51,10 @@ export const faults = {
     invalidOrderItem: (id: string) => new SellerCenterFault(20, `Invalid OrderItemId ${id}`),
     notCancelable: (id: number, status: string) =>
       new SellerCenterFault(21, `Order item ${id} cannot be canceled in status ${status}`),
+    wrongStatus: (id: number, status: string, from: string[]) =>
+      new SellerCenterFault(22, `Order item ${id} is ${status}: it must be ${from.join(' or ')}`),
+    invalidReason: (reason: string) => new SellerCenterFault(23, `Invalid Reason ${reason}`),
+    invalidDeliveryType: (value: string) => new SellerCenterFault(24, `Invalid DeliveryType ${value}`),
     invalidFilter: () => new SellerCenterFault(40, 'Invalid product filter'),
   },
 } as const;
@@ -289,6 +293,7 @@ const getMultipleOrderItems: Action = ({ seller, params, utcOffsetMinutes }) => 
 };
 
 function itemById(seller: SellerCenterSeller, id: string): { order: SellerCenterOrder; item: SellerCenterOrderItem } {
+  if (!/^\d+$/.test(id)) throw faults.own.invalidOrderItem(id);
   for (const order of seller.orders.values()) {
     const item = order.items.find((i) => String(i.id) === id);
     if (item) return { order, item };
@@ -296,45 +301,71 @@ function itemById(seller: SellerCenterSeller, id: string): { order: SellerCenter
   throw faults.own.invalidOrderItem(id);
 }
 
-/** §4: SetStatusToCanceled takes one `OrderItemId` and a `Reason`. */
+/** The SDK's delivery types (docs/Managers/OrderManager.md: 'dropship', 'pickup', 'send_to_warehouse'). */
+export const DELIVERY_TYPES = ['dropship', 'pickup', 'send_to_warehouse'];
+
+/** Order/SetOrderStatusSuccessResponse.xml: each item changed, with its order and package. */
+const changedItems = (touched: { order: SellerCenterOrder; item: SellerCenterOrderItem }[]) => ({
+  OrderItems: {
+    OrderItem: touched.map(({ order, item }) => ({
+      OrderItemId: String(item.id),
+      PurchaseOrderId: String(order.id),
+      PurchaseOrderNumber: order.number,
+      PackageId: item.packageId,
+    })),
+  },
+});
+
+/** The statuses an item may be cancelled from: not once it has left. */
+const CANCELABLE: ItemStatus[] = ['pending', 'packed', 'ready_to_ship'];
+
+/**
+ * §4: SetStatusToCanceled takes one `OrderItemId`, a `Reason` of GetFailureReasons' (Type
+ * `canceled`) and an optional `ReasonDetail`; it answers the status sample (the SDK's own test
+ * answers it with Order/SetOrderStatusSuccessResponse.xml). An item already shipped, or
+ * cancelled, is refused.
+ */
 const setStatusToCanceled: Action = ({ seller, params, now }) => {
   const { order, item } = itemById(seller, required(params, 'OrderItemId'));
   const reason = required(params, 'Reason');
-  if (item.status !== 'pending' && item.status !== 'ready_to_ship')
-    throw faults.own.notCancelable(item.id, item.status);
+  if (!seller.failureReasons.some((r) => r.type === 'canceled' && r.name === reason))
+    throw faults.own.invalidReason(reason);
+  if (!CANCELABLE.includes(item.status)) throw faults.own.notCancelable(item.id, item.status);
   seller.setItemStatus(order.id, 'canceled', { itemIds: [item.id], reason, at: now });
   item.reasonDetail = params.ReasonDetail ?? '';
-  return { responseType: '', body: '' };
+  return { responseType: 'OrderItems', body: changedItems([{ order, item }]) };
 };
 
-/** §4: PackedByMarketplace and ReadyToShip take `OrderItemIds` (a JSON array) and a `DeliveryType`; answer Order/SetOrderStatusSuccessResponse.xml. */
+/**
+ * §4: PackedByMarketplace and ReadyToShip take `OrderItemIds` (a JSON array) and a
+ * `DeliveryType`, optionally `ShippingProvider` and `TrackingNumber`, and answer
+ * Order/SetOrderStatusSuccessResponse.xml. Every item must be in a status the change starts
+ * from (pending → packed; pending or packed → ready_to_ship), or nothing changes.
+ */
 const statusChange =
-  (status: ItemStatus | null): Action =>
+  (status: ItemStatus, from: ItemStatus[]): Action =>
   ({ seller, params, now }) => {
     const ids = listParam(params, 'OrderItemIds');
-    required(params, 'DeliveryType');
+    if (!ids.length) throw faults.mandatory('OrderItemIds');
+    const deliveryType = required(params, 'DeliveryType');
+    if (!DELIVERY_TYPES.includes(deliveryType)) throw faults.own.invalidDeliveryType(deliveryType);
     const touched = ids.map((id) => itemById(seller, id));
+    const wrong = touched.find(({ item }) => !from.includes(item.status));
+    if (wrong) throw faults.own.wrongStatus(wrong.item.id, wrong.item.status, from);
     for (const { order, item } of touched) {
       if (params.ShippingProvider) item.shipmentProvider = params.ShippingProvider;
       if (params.TrackingNumber) item.trackingCode = params.TrackingNumber;
       item.packageId ||= `MPDS-${order.number}-${item.id}`;
-      if (status) seller.setItemStatus(order.id, status, { itemIds: [item.id], at: now });
-      else item.updatedAt = now;
+      seller.setItemStatus(order.id, status, { itemIds: [item.id], at: now });
     }
-    return {
-      responseType: 'OrderItems',
-      body: {
-        OrderItems: {
-          OrderItem: touched.map(({ order, item }) => ({
-            OrderItemId: String(item.id),
-            PurchaseOrderId: String(order.id),
-            PurchaseOrderNumber: order.number,
-            PackageId: item.packageId,
-          })),
-        },
-      },
-    };
+    return { responseType: 'OrderItems', body: changedItems(touched) };
   };
+
+/** Order/FailureReasonsSuccessResponse.xml. */
+const getFailureReasons: Action = ({ seller }) => ({
+  responseType: 'Reasons',
+  body: { Reasons: { Reason: seller.failureReasons.map((r) => ({ Type: r.type, Name: r.name })) } },
+});
 
 // --- products and feeds (§5) -----------------------------------------------------------------
 
@@ -466,9 +497,10 @@ export const ACTIONS: Record<string, { run: Action; post?: boolean }> = {
   GetOrder: { run: getOrder },
   GetOrderItems: { run: getOrderItems },
   GetMultipleOrderItems: { run: getMultipleOrderItems },
-  SetStatusToCanceled: { run: setStatusToCanceled },
-  SetStatusToPackedByMarketplace: { run: statusChange(null) },
-  SetStatusToReadyToShip: { run: statusChange('ready_to_ship') },
+  GetFailureReasons: { run: getFailureReasons },
+  SetStatusToCanceled: { run: setStatusToCanceled, post: true },
+  SetStatusToPackedByMarketplace: { run: statusChange('packed', ['pending']), post: true },
+  SetStatusToReadyToShip: { run: statusChange('ready_to_ship', ['pending', 'packed']), post: true },
   GetProducts: { run: getProducts },
   ProductCreate: { run: productFeed('ProductCreate'), post: true },
   ProductUpdate: { run: productFeed('ProductUpdate'), post: true },

@@ -28,6 +28,22 @@ export interface SellerCenterContract {
   errors: Map<string, string>;
   /** §4: order-item statuses. */
   itemStatuses: string[];
+  /** §4: the parameters of each status change (`SetStatusTo…`), required and optional, as its bullet names them. */
+  statusChanges: Map<string, { required: string[]; optional: string[] }>;
+}
+
+/** `- \`SetStatusToX\`: \`A\` (JSON array), \`B\`, optional \`C\`/\`D\` …` of §4: its parameters, up to the first `;` or `[`. */
+function statusChangeParams(s4: string): SellerCenterContract['statusChanges'] {
+  const found = new Map<string, { required: string[]; optional: string[] }>();
+  for (const m of s4.matchAll(/^\s*- `(SetStatusTo[A-Za-z]+)`: ([^\n]*)$/gm)) {
+    const [own, rest = ''] = m[2].split(/[;[]/)[0].split(/\boptional\b/);
+    const names = (t: string) =>
+      ticks(t)
+        .flatMap((x) => x.split('/'))
+        .filter((x) => /^[A-Z][A-Za-z]+$/.test(x));
+    found.set(m[1], { required: names(own), optional: names(rest) });
+  }
+  return found;
 }
 
 let cached: SellerCenterContract | undefined;
@@ -51,7 +67,9 @@ export function loadSellerCenterContract(): SellerCenterContract {
     mandatory: ticks(mandatory[1]).map((t) => t.split('=')[0]),
     errors: new Map([...doc.matchAll(/`?(E\d{3}):? ([A-Za-z <>]+?)`?(?=[,;.)`]|$)/gm)].map((m) => [m[1], m[2].trim()])),
     itemStatuses: ticks(statuses[1]),
+    statusChanges: statusChangeParams(section(doc, 4)),
   };
+  if (!cached.statusChanges.size) throw new Error('CONTRACT.md §4 no longer names the status changes’ parameters');
   return cached;
 }
 
@@ -289,9 +307,14 @@ export const sellerCenterSchemas = {
         })
         .strict(),
     ),
-    SetStatusToCanceled: success(empty),
+    // The SDK's own test answers SetStatusToCanceled with the same sample.
+    SetStatusToCanceled: success(statusChange),
     SetStatusToPackedByMarketplace: success(statusChange),
     SetStatusToReadyToShip: success(statusChange),
+    // Order/FailureReasonsSuccessResponse.xml.
+    GetFailureReasons: success(
+      z.object({ Reasons: listOf('Reason', z.object({ Type: text.min(1), Name: text.min(1) }).strict()) }).strict(),
+    ),
     GetProducts: success(z.object({ Products: listOf('Product', product) }).strict()),
     // Feed/ProductActionFeedResponse.xml, Product/ProductCreate.xml: the FeedID is Head/RequestId.
     ProductCreate: success(empty).refine(
@@ -354,10 +377,66 @@ export function checkExchange(
     problems.push(`${where}: the signature is not the one §2 makes`);
   if (params.Timestamp && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/.test(params.Timestamp))
     problems.push(`${where}: Timestamp ${params.Timestamp} is not ISO-8601 with an offset`);
-  if (entry.method === 'POST') problems.push(...checkRequestBody(entry.body, where));
+  problems.push(...checkParams(action, params, contract, where));
+  if (FEEDS.has(action)) {
+    if (entry.method !== 'POST') problems.push(`${where}: a feed is sent by POST (§1)`);
+    else problems.push(...checkRequestBody(entry.body, where));
+  } else if (contract.statusChanges.has(action)) {
+    // A write (§1: POST), its parameters in the signed query string and no body (the SDK's OrderManager).
+    if (entry.method !== 'POST') problems.push(`${where}: a status change is a write, sent by POST (§1)`);
+    if (typeof entry.body === 'string' && entry.body.trim()) problems.push(`${where}: a status change has no body`);
+  }
   if (entry.fault && entry.fault !== 'slow') return problems;
   if (typeof entry.responseBody !== 'string') return [...problems, `${where}: the answer is not XML`];
   return [...problems, ...checkAnswer(action, entry.responseBody, where)];
+}
+
+/** The writes whose records go in the body (§1, §5). */
+const FEEDS = new Set(['ProductCreate', 'ProductUpdate']);
+/** The SDK's delivery types (docs/Managers/OrderManager.md): the simulator's, too. */
+const DELIVERY_TYPES = ['dropship', 'pickup', 'send_to_warehouse'];
+/** Parameters every call may carry (§1). */
+const COMMON = new Set(['Action', 'UserID', 'Version', 'Timestamp', 'Signature', 'Format']);
+
+/** The parameters of a status change as §4 names them, and of the reads the order actions make (GetOrderItems, GetFailureReasons). */
+function checkParams(
+  action: string,
+  params: Record<string, string | undefined>,
+  contract: SellerCenterContract,
+  where: string,
+): string[] {
+  const known =
+    contract.statusChanges.get(action) ??
+    (action === 'GetOrderItems' || action === 'GetOrder'
+      ? { required: ['OrderId'], optional: [] }
+      : action === 'GetFailureReasons'
+        ? { required: [], optional: [] }
+        : null);
+  if (!known) return [];
+  const problems: string[] = [];
+  for (const name of known.required) if (!params[name]) problems.push(`${where}: no ${name}`);
+  for (const name of Object.keys(params))
+    if (!COMMON.has(name) && !known.required.includes(name) && !known.optional.includes(name))
+      problems.push(`${where}: ${name} is no parameter §4 names for ${action}`);
+  const digitsOnly = (name: string) => {
+    const value = params[name];
+    if (value !== undefined && !/^\d+$/.test(value)) problems.push(`${where}: ${name} ${value} is not an id`);
+  };
+  digitsOnly('OrderId');
+  digitsOnly('OrderItemId');
+  if (params.OrderItemIds !== undefined) {
+    let ids: unknown;
+    try {
+      ids = JSON.parse(params.OrderItemIds);
+    } catch {
+      ids = null;
+    }
+    if (!Array.isArray(ids) || !ids.length || ids.some((id) => !Number.isSafeInteger(id)))
+      problems.push(`${where}: OrderItemIds ${params.OrderItemIds} is not a JSON array of item ids`);
+  }
+  if (params.DeliveryType !== undefined && !DELIVERY_TYPES.includes(params.DeliveryType))
+    problems.push(`${where}: DeliveryType ${params.DeliveryType} is none of ${DELIVERY_TYPES.join(', ')}`);
+  return problems;
 }
 
 let productElements: Set<string> | undefined;

@@ -4,6 +4,7 @@ export {
   ITEM_STATUSES,
   addDecimals,
   type ItemStatus,
+  type FailureReason,
   type FeedStatus,
   type OrderInput,
   type ProductInput,

@@ -45,7 +45,7 @@ async function call(
   seller: { userId: string; apiKey: string },
   action: string,
   params: Record<string, string> = {},
-  options: { xml?: string; at?: number; sign?: (p: Record<string, string>) => string } = {},
+  options: { xml?: string; post?: boolean; at?: number; sign?: (p: Record<string, string>) => string } = {},
 ) {
   const all: Record<string, string> = {
     Action: action,
@@ -58,7 +58,11 @@ async function call(
   all.Signature = options.sign?.(all) ?? expectedSignature(all, seller.apiKey);
   const res = await fetch(
     `${base}/?${new URLSearchParams(all)}`,
-    options.xml ? { method: 'POST', headers: { 'content-type': 'text/xml; charset=UTF8' }, body: options.xml } : {},
+    options.xml
+      ? { method: 'POST', headers: { 'content-type': 'text/xml; charset=UTF8' }, body: options.xml }
+      : options.post
+        ? { method: 'POST' }
+        : {},
   );
   const text = await res.text();
   const tree = parseXml(text) as any;
@@ -97,7 +101,14 @@ describe('the SellerCenter contract', () => {
       'shipped',
       'failed',
     ]);
+    expect(contract.statusChanges.get('SetStatusToCanceled')).toEqual({
+      required: ['OrderItemId', 'Reason'],
+      optional: ['ReasonDetail'],
+    });
     for (const action of [
+      'GetFailureReasons',
+      'SetStatusToPackedByMarketplace',
+      'SetStatusToReadyToShip',
       'GetOrders',
       'GetOrder',
       'GetOrderItems',
@@ -126,6 +137,12 @@ describe('the SellerCenter contract', () => {
         'ProductUpdate',
         'Feed/ProductActionFeedResponse.xml',
         fill(sample('Feed/ProductActionFeedResponse.xml'), 'ProductUpdate'),
+      ],
+      ['GetFailureReasons', 'Order/FailureReasonsSuccessResponse.xml'],
+      [
+        'SetStatusToCanceled',
+        'Order/SetOrderStatusSuccessResponse.xml',
+        fill(sample('Order/SetOrderStatusSuccessResponse.xml'), 'SetStatusToCanceled', '', '1'),
       ],
       [
         'SetStatusToReadyToShip',
@@ -362,22 +379,80 @@ describe('SellerCenter simulator', () => {
     // An unknown order is an empty list.
     expect((await call(lamodaUrl, seller, 'GetOrder', { OrderId: '1' })).success.Body.Orders).toBe('');
 
-    // The seller cancels one item; the order shows both statuses.
+    // The seller cancels one item with a reason GetFailureReasons gives; the order shows both statuses.
+    const reasons = await call(lamodaUrl, seller, 'GetFailureReasons');
+    expect(asList(reasons.success.Body.Reasons.Reason)).toEqual([
+      { Type: 'canceled', Name: "Sourcing team couldn't find items" },
+      { Type: 'canceled', Name: 'Wrong address' },
+    ]);
     const itemId = asList(items.success.Body.OrderItems.OrderItem)[2].OrderItemId;
-    expect(
-      (await call(lamodaUrl, seller, 'SetStatusToCanceled', { OrderItemId: itemId, Reason: 'Out of stock' })).status,
-    ).toBe(200);
+    const cancel = (params: Record<string, string>) =>
+      call(lamodaUrl, seller, 'SetStatusToCanceled', params, { post: true });
+    expect((await cancel({ OrderItemId: itemId, Reason: 'Out of stock' })).error.ErrorMessage).toBe(
+      'E023: Invalid Reason Out of stock',
+    );
+    expect((await cancel({ OrderItemId: itemId })).error.ErrorMessage).toBe('E001: Parameter Reason is mandatory');
+    const canceled = await cancel({ OrderItemId: itemId, Reason: 'Wrong address', ReasonDetail: 'No such street' });
+    expect(asList(canceled.success.Body.OrderItems.OrderItem)[0]).toMatchObject({ OrderItemId: itemId });
+    expect(order.items[2]).toMatchObject({
+      status: 'canceled',
+      reason: 'Wrong address',
+      reasonDetail: 'No such street',
+    });
+    expect((await cancel({ OrderItemId: itemId, Reason: 'Wrong address' })).error.ErrorMessage).toBe(
+      `E021: Order item ${itemId} cannot be canceled in status canceled`,
+    );
     const after = await call(lamodaUrl, seller, 'GetOrder', { OrderId: String(order.id) });
     expect(asList(asList(after.success.Body.Orders.Order)[0].Statuses.Status)).toEqual(['pending', 'canceled']);
-    const ready = await call(lamodaUrl, seller, 'SetStatusToReadyToShip', {
-      OrderItemIds: JSON.stringify([order.items[0].id]),
+
+    // Packed, then ready to ship; a change from a status it does not start from is refused, and changes nothing.
+    const change = (action: string, params: Record<string, string>) =>
+      call(lamodaUrl, seller, action, params, { post: true });
+    const first = JSON.stringify([order.items[0].id]);
+    expect((await change('SetStatusToPackedByMarketplace', { OrderItemIds: first })).error.ErrorMessage).toBe(
+      'E001: Parameter DeliveryType is mandatory',
+    );
+    expect(
+      (await change('SetStatusToPackedByMarketplace', { OrderItemIds: first, DeliveryType: 'teleport' })).error
+        .ErrorMessage,
+    ).toBe('E024: Invalid DeliveryType teleport');
+    const packed = await change('SetStatusToPackedByMarketplace', { OrderItemIds: first, DeliveryType: 'dropship' });
+    expect(asList(packed.success.Body.OrderItems.OrderItem)[0]).toMatchObject({
+      OrderItemId: String(order.items[0].id),
+    });
+    expect(order.items[0].status).toBe('packed');
+    expect(
+      (
+        await change('SetStatusToPackedByMarketplace', {
+          OrderItemIds: JSON.stringify([order.items[0].id, order.items[1].id]),
+          DeliveryType: 'dropship',
+        })
+      ).error.ErrorMessage,
+    ).toBe(`E022: Order item ${order.items[0].id} is packed: it must be pending`);
+    expect(order.items[1].status).toBe('pending');
+    const ready = await change('SetStatusToReadyToShip', {
+      OrderItemIds: first,
       DeliveryType: 'dropship',
+      ShippingProvider: 'Lamoda Express',
       TrackingNumber: 'TRACK-1',
     });
     expect(asList(ready.success.Body.OrderItems.OrderItem)[0]).toMatchObject({
       OrderItemId: String(order.items[0].id),
       PurchaseOrderNumber: order.number,
     });
+    expect(order.items[0]).toMatchObject({
+      status: 'ready_to_ship',
+      trackingCode: 'TRACK-1',
+      shipmentProvider: 'Lamoda Express',
+    });
+    expect(
+      (
+        await change('SetStatusToReadyToShip', {
+          OrderItemIds: JSON.stringify([Number(itemId)]),
+          DeliveryType: 'dropship',
+        })
+      ).error.ErrorMessage,
+    ).toBe(`E022: Order item ${itemId} is canceled: it must be pending or packed`);
   });
 
   it('queues feeds: Queued, then Processing, then Finished with per-SKU errors and warnings, and applies the records that passed', async () => {

@@ -20,7 +20,17 @@ export const ITEM_STATUSES = [
   'shipped',
   'failed',
 ] as const;
-export type ItemStatus = (typeof ITEM_STATUSES)[number];
+/**
+ * An item's status: the SDK's list, and `packed`, where SetStatusToPackedByMarketplace leaves an
+ * item (the digest names no status for it; other SellerCenter instances call it `packed`).
+ */
+export type ItemStatus = (typeof ITEM_STATUSES)[number] | 'packed';
+
+/** GetFailureReasons' reasons (Order/FailureReasonsSuccessResponse.xml: a `Type` and a `Name`). */
+export interface FailureReason {
+  type: string;
+  name: string;
+}
 
 /** §5: feed statuses. */
 export type FeedStatus = 'Queued' | 'Processing' | 'Canceled' | 'Finished' | 'Error';
@@ -172,6 +182,11 @@ export class SellerCenterSeller {
     /** Where its buyers live: the address new orders are shipped to. */
     readonly home: Pick<Address, 'city' | 'region' | 'postCode' | 'country'> & { phone: string },
   ) {}
+
+  /** The instance's cancellation reasons (GetFailureReasons). */
+  get failureReasons(): FailureReason[] {
+    return this.state.failureReasons;
+  }
 
   addProduct(input: ProductInput): SellerCenterProduct {
     const now = this.state.now();
@@ -384,6 +399,11 @@ export class SellerCenterState {
   readonly sellers = new Map<string, SellerCenterSeller>();
   /** How long a new feed stays Queued, then Processing (the real ones take a minute or two, §5). */
   feedTiming = { queuedMs: 100, processingMs: 100 };
+  /** What GetFailureReasons answers, and the Reason SetStatusToCanceled takes: the recorded sample's two. */
+  failureReasons: FailureReason[] = [
+    { type: 'canceled', name: "Sourcing team couldn't find items" },
+    { type: 'canceled', name: 'Wrong address' },
+  ];
   private readonly ids = new Map<string, number>();
 
   constructor(

@@ -70,3 +70,27 @@ export async function kaspiGet<T extends z.ZodType>(
   });
   return parseAnswer(schema, res.body, `GET ${path}`);
 }
+
+/**
+ * A JSON:API document sent by POST (§5). `accept` lists the refusals the caller reads itself;
+ * `attempts: 1` by default, as a status change is not repeated blindly: the caller reads the
+ * order's status again on its next attempt.
+ */
+export async function kaspiPost(
+  ctx: ConnectorContext,
+  path: string,
+  body: unknown,
+  options: { accept?: number[]; attempts?: number } = {},
+): Promise<{ status: number; body: unknown }> {
+  const { token } = ctx.account.credentials;
+  const res = await ctx.http.request({
+    method: 'POST',
+    path,
+    body,
+    headers: { 'x-auth-token': token, 'content-type': JSON_API, accept: JSON_API },
+    secrets: [token],
+    accept: options.accept,
+    attempts: options.attempts ?? 1,
+  });
+  return { status: res.status, body: res.body };
+}

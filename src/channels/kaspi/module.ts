@@ -1,6 +1,7 @@
 import { orderWarehouseField, type ChannelModule } from '../core/module.ts';
 import { kaspiConnector } from './connector.ts';
 import { kaspiDemo } from './demo.ts';
+import { kaspiOrderActions } from './order-actions.ts';
 import { kaspiApiRoutes, kaspiFeedRoutes } from './routes.ts';
 import { kaspiMessage } from './types.ts';
 
@@ -8,6 +9,7 @@ import { kaspiMessage } from './types.ts';
  * Kaspi.kz as Sklad installs it: the orders connector, the shop's API token (the cabinet's
  * Settings → API token, CONTRACT.md §1), and the price list Kaspi downloads from Sklad for stock
  * and prices (§6): a public route with the account's secret and the API route that gives its URL.
+ * A seller confirms and cancels an order from Sklad (order-actions.ts); Kaspi takes no shipment.
  */
 export const kaspiModule: ChannelModule = {
   connector: kaspiConnector,
@@ -62,6 +64,7 @@ export const kaspiModule: ChannelModule = {
       ? `Kaspi refused the API token (HTTP ${error.status}${kaspiMessage(error.body)})`
       : null,
   support: { fetchOrderAction: 'fetchorder' },
+  orderActions: kaspiOrderActions,
   routes: [{ name: 'kaspi', api: kaspiApiRoutes, public: kaspiFeedRoutes }],
   demo: kaspiDemo,
   jobLabels: { 'kaspi.orders': { ru: 'Заказы Kaspi', en: 'Kaspi orders' } },

@@ -127,6 +127,13 @@ export const bodies = {
     .strict(),
   products: z.object({ Products: listOf('Product', productSchema) }).strict(),
   feedDetail: z.object({ FeedDetail: feedDetailSchema }).strict(),
+  /** A status change answers the items it changed (Order/SetOrderStatusSuccessResponse.xml); an instance may answer none. */
+  statusChange: z
+    .object({ OrderItems: listOf('OrderItem', z.object({ OrderItemId: id }).passthrough()) })
+    .strict()
+    .or(z.literal('')),
+  /** Order/FailureReasonsSuccessResponse.xml. */
+  failureReasons: z.object({ Reasons: listOf('Reason', z.object({ Type: text, Name: text.min(1) })) }).strict(),
   /** A write answers an empty Body; its FeedID is Head/RequestId (Feed/ProductActionFeedResponse.xml). */
   none: z.literal(''),
 };

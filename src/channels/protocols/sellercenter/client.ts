@@ -87,13 +87,13 @@ export interface FollowOptions {
 
 export interface SellerCenterClient {
   title: string;
-  /** One signed call; `answer` is the schema of the Body, `xml` a write's body (POST). */
+  /** One signed call; `answer` is the schema of the Body, `xml` a feed's body; a write (`xml`, `post`) goes by POST. */
   call<T extends z.ZodType>(
     ctx: ConnectorContext,
     action: string,
     params: Params,
     answer: T,
-    options?: { xml?: string; attempts?: number },
+    options?: { xml?: string; post?: boolean; attempts?: number },
   ): Promise<{ head: Head; body: z.output<T> }>;
   /** GetProducts, page by page (Limit/Offset), with filters such as `{ Filter: 'all' }` or `{ SkuSellerList: '["a"]' }`. */
   products(ctx: ConnectorContext, filter?: Params): AsyncIterable<SellerCenterProduct[]>;
@@ -171,7 +171,8 @@ export function sellerCenterClient(title: string): SellerCenterClient {
       for (const [name, value] of Object.entries(params)) if (value !== undefined) query[name] = String(value);
       try {
         const res = await ctx.http.request<unknown>({
-          method: options.xml === undefined ? 'GET' : 'POST',
+          // §1: writes by POST; a status change has its parameters in the signed query and no body (the SDK's OrderManager).
+          method: options.xml === undefined && !options.post ? 'GET' : 'POST',
           // The query goes as signed, byte for byte: the signature is over these encoded pairs (§2).
           path: `/?${signedQuery(query, apiKey)}`,
           headers: {

@@ -17,7 +17,9 @@ import { requestTimestamp } from './signature.ts';
 const ITEM_STATUS: Record<string, OrderStatusFact> = {
   pending: 'new',
   packed: 'confirmed',
-  ready_to_ship: 'confirmed',
+  // The seller's last step (tracking number set, the parcel waits for the carrier): Sklad's
+  // "ship" action ends here, so a pull after it must not read the order back as confirmed.
+  ready_to_ship: 'shipped',
   shipped: 'shipped',
   delivered: 'delivered',
   returned: 'returned',
@@ -245,6 +247,27 @@ export async function* listSellerCenterOrders(
 /** Recent orders looked through for an order number GetOrder does not know as an OrderId (§4 has no OrderNumber filter). */
 const NUMBER_SEARCH_PAGES = 10;
 
+/** The order of this OrderNumber among those created in the last `days` (newest first), or null. */
+export async function findSellerCenterOrder(
+  client: SellerCenterClient,
+  ctx: ConnectorContext,
+  number: string,
+  days: number,
+): Promise<{ order: SellerCenterOrder; utcOffset: number } | null> {
+  let pages = 0;
+  const since = requestTimestamp(new Date(Date.now() - days * 86_400_000));
+  for await (const page of client.orderPages(ctx, {
+    CreatedAfter: since,
+    SortBy: 'created_at',
+    SortDirection: 'DESC',
+  })) {
+    const found = page.orders.find((o) => o.OrderNumber === number);
+    if (found) return { order: found, utcOffset: page.utcOffset };
+    if (++pages >= NUMBER_SEARCH_PAGES) break;
+  }
+  return null;
+}
+
 /** One order by its OrderNumber (what the seller and the buyer see) or its OrderId; null when neither finds it. */
 export async function fetchSellerCenterOrder(
   client: SellerCenterClient,
@@ -257,19 +280,8 @@ export async function fetchSellerCenterOrder(
     const byId = await client.order(ctx, wanted);
     if (byId) return toOrderFact(byId.order, byId.items, byId.utcOffset, options.currency);
   }
-  let pages = 0;
-  const since = requestTimestamp(new Date(Date.now() - options.orderDays * 86_400_000));
-  for await (const page of client.orderPages(ctx, {
-    CreatedAfter: since,
-    SortBy: 'created_at',
-    SortDirection: 'DESC',
-  })) {
-    const found = page.orders.find((o) => o.OrderNumber === wanted);
-    if (found) {
-      const items = (await client.orderItems(ctx, [found.OrderId])).get(found.OrderId) ?? [];
-      return items.length ? toOrderFact(found, items, page.utcOffset, options.currency) : null;
-    }
-    if (++pages >= NUMBER_SEARCH_PAGES) break;
-  }
-  return null;
+  const found = await findSellerCenterOrder(client, ctx, wanted, options.orderDays);
+  if (!found) return null;
+  const items = (await client.orderItems(ctx, [found.order.OrderId])).get(found.order.OrderId) ?? [];
+  return items.length ? toOrderFact(found.order, items, found.utcOffset, options.currency) : null;
 }

@@ -56,7 +56,8 @@ describe('SellerCenter orders in Sklad’s words', () => {
     expect(orderStatusOf(['pending', 'pending'])).toBe('new');
     expect(orderStatusOf(['delivered', 'shipped'])).toBe('shipped');
     expect(orderStatusOf(['delivered', 'canceled'])).toBe('delivered');
-    expect(orderStatusOf(['ready_to_ship'])).toBe('confirmed');
+    expect(orderStatusOf(['ready_to_ship'])).toBe('shipped');
+    expect(orderStatusOf(['packed', 'ready_to_ship'])).toBe('confirmed');
     expect(orderStatusOf(['canceled', 'failed'])).toBe('cancelled');
     expect(orderStatusOf(['returned', 'canceled'])).toBe('returned');
     expect(orderStatusOf(['returned', 'delivered'])).toBe('delivered');

@@ -108,8 +108,11 @@ describeEachDatabase('bulk import and export', (t) => {
     ).toBe(expectedMain + expectedShop);
     expect(await count(sql`select count(*) as n from stock_levels where warehouse_id = ${shop}`)).toBe(expectedShop);
     expect(
+      // One grouped join, not a sum per level: right after the bulk load the tables have no statistics yet.
       await count(sql`select count(*) as n from stock_levels l
-        where l.on_hand <> (select sum(quantity) from stock_movements m where m.product_id = l.product_id and m.warehouse_id = l.warehouse_id)`),
+        left join (select product_id, warehouse_id, sum(quantity) as total from stock_movements group by 1, 2) m
+          using (product_id, warehouse_id)
+        where l.on_hand <> coalesce(m.total, 0)`),
     ).toBe(0);
     expect(await count(sql`select count(*) as n from outbox where topic = 'stock.changed'`)).toBe(
       expectedMain + expectedShop,

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   checkKaspiAnswer,
@@ -8,14 +8,11 @@ import {
   loadKaspiContract,
 } from '../../simulators/kaspi/index.ts';
 import { createAccount } from '../channels/core/accounts.ts';
-import { connectorContextFor } from '../channels/core/context.ts';
-import { requireModule } from '../channels/core/module.ts';
 import { seedCatalog } from '../channels/core/testing.ts';
-import { rows } from '../db/database.ts';
-import { waitFor } from '../engine/test-fixtures/wait.ts';
 import { startWorkers } from '../engine/worker.ts';
 import { describeEachDatabase } from '../test/databases.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
+import { orderActionKit } from './action-test-kit.ts';
 
 /**
  * A seller's order actions on Kaspi (docs/decisions/192) against the Kaspi simulator over HTTP:
@@ -60,40 +57,16 @@ describeEachDatabase('order actions on Kaspi', (t) => {
     await simServer?.close();
   });
 
+  const kit = orderActionKit(
+    () => server,
+    () => warehouseId,
+  );
   /** A buyer's order on Kaspi, pulled as the support tools' re-import does: the connector's fetchOrder, then core ingestion. */
   async function pulled(sku: string, quantity = 1) {
     const kaspi = shop.addOrder({ entries: [{ sku, price: 5000, quantity }], delivery: 'pickup' });
-    const ctx = await connectorContextFor(server.hub, accountId);
-    const fact = await requireModule('kaspi').connector.fetchOrder!(ctx, kaspi.code);
-    const [stored] = await ctx.ingest.orders([fact!]);
-    return { kaspi, id: stored.orderId };
+    return { kaspi, id: await kit.pulled(accountId, kaspi.code) };
   }
-  const order = async (id: number) => (await server.api(`/api/v1/orders/${id}`)).body;
-  const act = (id: number, action: string, json?: unknown) =>
-    server.api(`/api/v1/orders/${id}/actions/${action}`, { method: 'POST', json });
-  const settled = async (id: number) => {
-    await waitFor(
-      `order ${id}'s action`,
-      async () => {
-        const o = await order(id);
-        return o.actions.length && o.actions[0].state !== 'queued' ? o : null;
-      },
-      30_000,
-    );
-    return order(id);
-  };
-  const onHand = async (sku: string) =>
-    (
-      await rows<{ n: number }>(
-        server.hub.db,
-        sql`select l.on_hand::int as n from stock_levels l join products p on p.id = l.product_id where p.sku = ${sku} and l.warehouse_id = ${warehouseId}`,
-      )
-    )[0].n;
-  const operations = async (id: number) =>
-    rows<{ action: string; changes: { action: { after: { state: string } } } }>(
-      server.hub.db,
-      sql`select action, changes from operations where entity_type = 'order' and entity_id = ${String(id)} order by id`,
-    );
+  const { order, act, settled, onHand, operations } = kit;
   type Posted = { data?: { id?: string; attributes?: Record<string, unknown> } } | null;
   /** The status changes (POST /orders) the simulator was sent for this Kaspi order. */
   const postsOf = (kaspiId: string) =>

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createLamodaSimulator } from '../../simulators/lamoda/index.ts';
 import { createNamshiSimulator } from '../../simulators/namshi/index.ts';
@@ -8,14 +8,11 @@ import {
   type SellerCenterSimulator,
 } from '../../simulators/sellercenter/index.ts';
 import { createAccount } from '../channels/core/accounts.ts';
-import { connectorContextFor } from '../channels/core/context.ts';
-import { requireModule } from '../channels/core/module.ts';
 import { seedCatalog } from '../channels/core/testing.ts';
-import { rows } from '../db/database.ts';
-import { waitFor } from '../engine/test-fixtures/wait.ts';
 import { startWorkers } from '../engine/worker.ts';
 import { describeEachDatabase } from '../test/databases.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
+import { orderActionKit } from './action-test-kit.ts';
 
 /**
  * A seller's order actions on Lamoda and Namshi (docs/decisions/192; SellerCenter CONTRACT.md
@@ -92,40 +89,12 @@ describeEachDatabase('order actions on SellerCenter (Lamoda, Namshi)', (t) => {
     for (const close of closeSims) await close();
   });
 
-  /** An order pulled from the channel as the support tools' re-import does: the connector's fetchOrder, then core ingestion. */
-  async function pulled(channel: string, number: string): Promise<number> {
-    const ctx = await connectorContextFor(server.hub, accounts.get(channel)!);
-    const fact = await requireModule(channel).connector.fetchOrder!(ctx, number);
-    const [stored] = await ctx.ingest.orders([fact!]);
-    return stored.orderId;
-  }
-  const order = async (id: number) => (await server.api(`/api/v1/orders/${id}`)).body;
-  const act = (id: number, action: string, json?: unknown) =>
-    server.api(`/api/v1/orders/${id}/actions/${action}`, { method: 'POST', json });
-  // The order is read again once its action has settled: GET /orders/{id} reads the order before its actions.
-  const settled = async (id: number) => {
-    await waitFor(
-      `order ${id}'s action`,
-      async () => {
-        const o = await order(id);
-        return o.actions.length && o.actions[0].state !== 'queued' ? o : null;
-      },
-      30_000,
-    );
-    return order(id);
-  };
-  const onHand = async (sku: string) =>
-    (
-      await rows<{ n: number }>(
-        server.hub.db,
-        sql`select l.on_hand::int as n from stock_levels l join products p on p.id = l.product_id where p.sku = ${sku} and l.warehouse_id = ${warehouseId}`,
-      )
-    )[0].n;
-  const operations = async (id: number) =>
-    rows<{ action: string; changes: { action: { after: { state: string } } } }>(
-      server.hub.db,
-      sql`select action, changes from operations where entity_type = 'order' and entity_id = ${String(id)} order by id`,
-    );
+  const kit = orderActionKit(
+    () => server,
+    () => warehouseId,
+  );
+  const { order, act, settled, onHand, operations } = kit;
+  const pulled = (channel: string, number: string) => kit.pulled(accounts.get(channel)!, number);
   /** The write requests the simulator got since `from`: "Action [item ids]". */
   const writes = (c: Case, from: number) =>
     c.sim.log

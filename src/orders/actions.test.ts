@@ -11,11 +11,11 @@ import { connectorContextFor } from '../channels/core/context.ts';
 import { seedCatalog } from '../channels/core/testing.ts';
 import { allegroContractCheck } from '../channels/allegro/testing.ts';
 import { rows } from '../db/database.ts';
-import { waitFor } from '../engine/test-fixtures/wait.ts';
 import { startWorkers } from '../engine/worker.ts';
 import { describeEachDatabase } from '../test/databases.ts';
 import { checkLog, loadSpec } from '../test/openapi-contract.ts';
 import { startTestServer, type TestServer } from '../test/server.ts';
+import { orderActionKit } from './action-test-kit.ts';
 import { upsertOrder } from './service.ts';
 
 /**
@@ -124,41 +124,10 @@ describeEachDatabase('order actions', (t) => {
     for (const close of closeSims) await close();
   });
 
-  /** An order pulled from the channel as the support tools' re-import does: the connector's fetchOrder, then core ingestion. */
-  async function pulled(accountId: number, number: string): Promise<number> {
-    const ctx = await connectorContextFor(server.hub, accountId);
-    const { connector } = (await import('../channels/core/module.ts')).requireModule(ctx.account.channel);
-    const fact = await connector.fetchOrder!(ctx, number);
-    const [stored] = await ctx.ingest.orders([fact!]);
-    return stored.orderId;
-  }
-  const order = async (id: number) => (await server.api(`/api/v1/orders/${id}`)).body;
-  const act = (id: number, action: string, json?: unknown) =>
-    server.api(`/api/v1/orders/${id}/actions/${action}`, { method: 'POST', json });
-  // The order is read again once its action has settled: GET /orders/{id} reads the order before its actions.
-  const settled = async (id: number) => {
-    await waitFor(
-      `order ${id}'s action`,
-      async () => {
-        const o = await order(id);
-        return o.actions.length && o.actions[0].state !== 'queued' ? o : null;
-      },
-      30_000,
-    );
-    return order(id);
-  };
-  const onHand = async (sku: string) =>
-    (
-      await rows<{ n: number }>(
-        server.hub.db,
-        sql`select l.on_hand::int as n from stock_levels l join products p on p.id = l.product_id where p.sku = ${sku} and l.warehouse_id = ${warehouseId}`,
-      )
-    )[0].n;
-  const operations = async (id: number) =>
-    rows<{ action: string; actor: string; changes: any }>(
-      server.hub.db,
-      sql`select action, actor, changes from operations where entity_type = 'order' and entity_id = ${String(id)} order by id`,
-    );
+  const { pulled, order, act, settled, onHand, operations } = orderActionKit(
+    () => server,
+    () => warehouseId,
+  );
 
   test('Ozon: confirm assembles the posting, ship sets the tracking number and delivering, each through the outbox and logged', async () => {
     const posting = ozon.state.addPosting({

@@ -332,7 +332,8 @@ export function describeSellerCenterModule(c: SellerCenterCase) {
         'the newly matched listing priced',
         () => channelPrice(`SKU-${PRODUCTS + 1}`) === minorToDecimal(3 * c.price.minor, c.currency),
       );
-      expect(seller.product(`SKU-${PRODUCTS + 1}`)!.quantity).toBe(STOCK);
+      // Its stock goes by its own push, which may land after the price's.
+      await waitFor('the newly matched listing stocked', () => seller.product(`SKU-${PRODUCTS + 1}`)!.quantity === STOCK);
     }, 60_000);
 
     it('a broken answer fails the run with an error naming the element', async () => {

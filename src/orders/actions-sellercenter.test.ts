@@ -1,4 +1,3 @@
-
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createLamodaSimulator } from '../../simulators/lamoda/index.ts';
 import { createNamshiSimulator } from '../../simulators/namshi/index.ts';

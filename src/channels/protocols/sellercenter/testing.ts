@@ -333,7 +333,10 @@ export function describeSellerCenterModule(c: SellerCenterCase) {
         () => channelPrice(`SKU-${PRODUCTS + 1}`) === minorToDecimal(3 * c.price.minor, c.currency),
       );
       // Its stock goes by its own push, which may land after the price's.
-      await waitFor('the newly matched listing stocked', () => seller.product(`SKU-${PRODUCTS + 1}`)!.quantity === STOCK);
+      await waitFor(
+        'the newly matched listing stocked',
+        () => seller.product(`SKU-${PRODUCTS + 1}`)!.quantity === STOCK,
+      );
     }, 60_000);
 
     it('a broken answer fails the run with an error naming the element', async () => {

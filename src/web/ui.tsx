@@ -211,21 +211,27 @@ interface PagerProps {
   /** The current query, to keep the filters when paging. */
   params: Record<string, string | undefined>;
   base: string;
+  /** The query parameter of the offset (default `offset`): a second list on the page pages by its own. */
+  param?: string;
+  /** Where on the page the links land, e.g. `#refused`. */
+  hash?: string;
+  /** Names the pager (`data-pager`) when a page has more than one. */
+  name?: string;
 }
 
-export function Pager({ v, total, limit, offset, params, base }: PagerProps) {
+export function Pager({ v, total, limit, offset, params, base, param = 'offset', hash = '', name }: PagerProps) {
   if (total === 0) return null;
   const link = (to: number) => {
     const query = new URLSearchParams();
     for (const [k, val] of Object.entries(params)) if (val) query.set(k, val);
-    if (to > 0) query.set('offset', String(to));
+    if (to > 0) query.set(param, String(to));
     const s = query.toString();
-    return s ? `${base}?${s}` : base;
+    return `${s ? `${base}?${s}` : base}${hash}`;
   };
   const from = offset + 1;
   const to = Math.min(offset + limit, total);
   return (
-    <nav class="pager" aria-label={v.t('common.pages')}>
+    <nav class="pager" aria-label={v.t('common.pages')} data-pager={name}>
       <span>{v.t('common.shown', { from, to, total })}</span>
       <span class="pager-links">
         {offset > 0 ? (

@@ -6,7 +6,6 @@ import { basePricesOf, refusedPrices, type Money, type RefusedPrice } from '../.
 import { viewOf, type View } from '../context.ts';
 import { renderPage } from '../layout.tsx';
 import { channelName, Empty, Field, formatDateTime, formatMoney, key, num, offsetParam, Pager, Table } from '../ui.tsx';
-import { listUrl } from './cursor-pager.tsx';
 
 /**
  * The prices overview (issue 20): each product's base price, and the listings whose last price
@@ -124,7 +123,7 @@ function BasePrices({
   );
 }
 
-/** Pages the refusals; the products' page and search stay as they are. */
+/** Pages the refusals, only when there is more than one page; the products' page and search stay as they are. */
 function RefusedPager({
   v,
   total,
@@ -136,27 +135,19 @@ function RefusedPager({
   offset: number;
   params: Record<string, string | undefined>;
 }) {
-  const { t } = v;
-  const to = Math.min(offset + REFUSALS_SHOWN, total);
-  if (offset === 0 && to >= total) return null;
-  const link = (at: number) =>
-    `${listUrl('/prices', { ...params, [REFUSED_OFFSET]: at > 0 ? String(at) : undefined })}#refused`;
+  if (offset === 0 && total <= REFUSALS_SHOWN) return null;
   return (
-    <nav class="pager" aria-label={t('common.pages')} data-pager="refused">
-      <span>{t('common.shown', { from: offset + 1, to, total })}</span>
-      <span class="pager-links">
-        {offset > 0 && (
-          <a class="button ghost small" href={link(Math.max(0, offset - REFUSALS_SHOWN))} rel="prev">
-            ← {t('common.prev')}
-          </a>
-        )}
-        {to < total && (
-          <a class="button ghost small" href={link(offset + REFUSALS_SHOWN)} rel="next">
-            {t('common.next')} →
-          </a>
-        )}
-      </span>
-    </nav>
+    <Pager
+      v={v}
+      total={total}
+      limit={REFUSALS_SHOWN}
+      offset={offset}
+      params={params}
+      base="/prices"
+      param={REFUSED_OFFSET}
+      hash="#refused"
+      name="refused"
+    />
   );
 }
 

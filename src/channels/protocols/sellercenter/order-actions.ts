@@ -2,7 +2,7 @@ import { ChannelHttpError, type ConnectorContext } from '../../core/connector.ts
 import type { OrderActions, OrderActionTarget } from '../../core/order-actions.ts';
 import { bodies, type SellerCenterOrderItem } from './answers.ts';
 import { type Params, SellerCenterError, sellerCenterClient, type SellerCenterClient } from './client.ts';
-import { findSellerCenterOrder } from './orders.ts';
+import { channelStatusOf, findSellerCenterOrder } from './orders.ts';
 
 /**
  * What a seller does with a SellerCenter order from Sklad (docs/decisions/192; CONTRACT.md §4:
@@ -43,9 +43,6 @@ function itemsToMove(items: SellerCenterOrderItem[], done: readonly string[]): S
   if (!open.length && !items.some((i) => done.includes(i.Status))) return items;
   return open;
 }
-
-/** The order's channel status as the orders job writes it: its items' statuses, each once, in item order. */
-const channelStatusOf = (items: SellerCenterOrderItem[]) => [...new Set(items.map((i) => i.Status))].join(',');
 
 /** A reason of GetFailureReasons that says the seller could not fulfil it, by its name. */
 const SELLERS_REASON = /stock|sourcing|couldn.?t find|unavailable|seller/i;

@@ -32,6 +32,9 @@ const ITEM_STATUS: Record<string, OrderStatusFact> = {
 
 const PROGRESS: OrderStatusFact[] = ['new', 'confirmed', 'shipped', 'delivered'];
 
+/** The order's channel status: its items' statuses, each once, in item order. */
+export const channelStatusOf = (items: { Status: string }[]) => [...new Set(items.map((i) => i.Status))].join(',');
+
 /**
  * All items cancelled: the order is; all the rest returned: returned; else the least
  * advanced of the items still sold (an order is shipped when its last item is). Core keeps an
@@ -109,7 +112,7 @@ export function toOrderFact(
   return {
     externalId: order.OrderNumber,
     status: orderStatusOf(items.map((i) => i.Status)),
-    channelStatus: [...new Set(items.map((i) => i.Status))].join(','),
+    channelStatus: channelStatusOf(items),
     orderedAt: utcOf(order.CreatedAt, utcOffset),
     currency,
     totalMinor: decimalToMinor(order.Price, currency),

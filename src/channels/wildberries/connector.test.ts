@@ -230,9 +230,12 @@ describeEachDatabase('the Wildberries connector', (t) => {
       failing.run,
     );
     expect(failing.problems).toEqual([expect.stringMatching(/orders report failed; the other parts were still saved/)]);
+    // The pages read ahead before the faults came were answered; the next page failed every attempt.
     const asked = ordersAsked();
-    expect(asked.map((a) => a.fault)).toEqual([undefined, '500', '500', '500', '500', '500']);
-    const failedPage = asked[1].dateFrom;
+    const failedAt = asked.findIndex((a) => a.fault);
+    expect(failedAt).toBeGreaterThan(0);
+    expect(asked.slice(failedAt).map((a) => a.fault)).toEqual(['500', '500', '500', '500', '500']);
+    const failedPage = asked[failedAt].dateFrom;
     // The first page is stored; orders the sales report bought out or returned are stored from it too (seed 001: sales move orders).
     expect(await ordersOf()).toBeGreaterThanOrEqual(150);
     expect(await ordersOf()).toBeLessThan(sim.state.orders.size);

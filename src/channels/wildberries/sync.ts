@@ -58,11 +58,15 @@ async function saveWb(ctx: ConnectorContext, patch: Partial<WbState>) {
 }
 
 export async function syncWildberries(ctx: ConnectorContext, run: SyncRunCounter): Promise<void> {
+  // The orders report's first two pages are asked for at once, though they are written after the
+  // sales: WB's minute between its pages runs while the sales report is read and written (decision 240).
+  const ordersFrom = (await loadWb(ctx)).ordersFrom ?? firstFrom(ctx);
+  const ordersAhead = readAhead(ctx, 'orders', ordersFrom, orderRows);
   // Sales first: the orders they bought out or returned keep that status when the FBS tasks and the orders report name them (outcomes).
   const parts: [string, () => Promise<void>][] = [
     ['sales report', () => syncSales(ctx, run)],
     ['FBS assembly tasks', () => syncFbsOrders(ctx, run)],
-    ['orders report', () => syncOrders(ctx, run)],
+    ['orders report', () => syncOrders(ctx, run, ordersFrom, ordersAhead)],
     ['order statuses from sales', () => applySaleStatuses(ctx, run)],
     ['stocks report', () => syncStocks(ctx, run)],
     ['return claims', () => syncClaims(ctx, run)],
@@ -94,28 +98,19 @@ export async function syncWildberries(ctx: ConnectorContext, run: SyncRunCounter
  */
 async function readReport<T extends { lastChangeDate: string }>(
   ctx: ConnectorContext,
-  report: 'orders' | 'sales' | 'stocks',
+  report: Report,
   from: string,
   schema: z.ZodType<T[]>,
   handle: (rows: T[]) => Promise<void>,
   saveCursor: (cursor: string) => Promise<void>,
+  asked: AskedPages<T> = new Map(),
 ) {
   const { reportPageRows } = settingsOf(ctx.account);
   const pages = pageGuard(ctx, `GET /api/v1/supplier/${report}`, { start: wbDateFrom(from) });
-  const read = (dateFrom: string): Promise<{ body: T[] }> => {
-    const answer = wbCall(
-      ctx,
-      {
-        family: 'statistics',
-        group: `statistics:${report}`,
-        method: 'GET',
-        path: `/api/v1/supplier/${report}`,
-        query: { dateFrom },
-      },
-      schema,
-    );
-    answer.catch(() => {}); // awaited below; a page read ahead and never awaited (its page before failed) must not go unhandled
-    return answer;
+  const read = (dateFrom: string) => {
+    const page = asked.get(dateFrom);
+    asked.delete(dateFrom);
+    return page ?? readPage(ctx, report, dateFrom, schema);
   };
   let ahead: Promise<{ body: T[] }> | null = read(wbDateFrom(from));
   while (ahead) {
@@ -129,6 +124,53 @@ async function readReport<T extends { lastChangeDate: string }>(
     await saveCursor(cursor);
     await ctx.progress({ message: `Wildberries ${report}: up to ${cursor}` });
   }
+}
+
+type Report = 'orders' | 'sales' | 'stocks';
+type Page<T> = Promise<{ status: number; body: T[] }>;
+/** Pages of a report asked for before readReport wants them, by the dateFrom they were asked from. */
+type AskedPages<T> = Map<string, Page<T>>;
+
+/**
+ * A report's first page, and its second asked for the moment the first has come, if the first was
+ * full: the pages readReport reads first, so a report written later starts WB's minute between its
+ * pages now. Two pages at most are held, as readReport's own read-ahead holds.
+ */
+function readAhead<T extends { lastChangeDate: string }>(
+  ctx: ConnectorContext,
+  report: Report,
+  from: string,
+  schema: z.ZodType<T[]>,
+): AskedPages<T> {
+  const asked: AskedPages<T> = new Map();
+  const start = wbDateFrom(from);
+  const first = readPage(ctx, report, start, schema).then((answer) => {
+    const rows = answer.body ?? [];
+    const cursor = rows.length ? wbDateFrom(rows.at(-1)!.lastChangeDate) : start;
+    if (rows.length >= settingsOf(ctx.account).reportPageRows && cursor !== start)
+      asked.set(cursor, readPage(ctx, report, cursor, schema));
+    return answer;
+  });
+  first.catch(() => {});
+  asked.set(start, first);
+  return asked;
+}
+
+/** One page of a statistics report from dateFrom; asked for now, awaited by readReport when its rows are due. */
+function readPage<T>(ctx: ConnectorContext, report: Report, dateFrom: string, schema: z.ZodType<T[]>): Page<T> {
+  const answer = wbCall(
+    ctx,
+    {
+      family: 'statistics',
+      group: `statistics:${report}`,
+      method: 'GET',
+      path: `/api/v1/supplier/${report}`,
+      query: { dateFrom },
+    },
+    schema,
+  );
+  answer.catch(() => {}); // awaited later; a page read ahead and never awaited (its page before failed) must not go unhandled
+  return answer;
 }
 
 const firstFrom = (ctx: ConnectorContext) =>
@@ -146,14 +188,14 @@ function countOrders(run: SyncRunCounter, results: IngestedOrder[]) {
 }
 
 /** A page that fails to be written leaves the cursor where it was: the next run reads it again. */
-async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
+async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter, from: string, asked: AskedPages<WbOrderRow>) {
   const fbs = fbsStatusByRid.get(ctx.account.id) ?? new Map<string, OrderStatusFact>();
   const outcomes = await outcomesOf(ctx);
   const unapplied = saleStatuses.get(ctx.account.id);
   await readReport(
     ctx,
     'orders',
-    (await loadWb(ctx)).ordersFrom ?? firstFrom(ctx),
+    from,
     orderRows,
     async (rows) => {
       run.add({ fetched: rows.length });
@@ -168,6 +210,7 @@ async function syncOrders(ctx: ConnectorContext, run: SyncRunCounter) {
       );
     },
     (cursor) => saveWb(ctx, { ordersFrom: cursor }),
+    asked,
   );
 }
 

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { and, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { PgliteDatabase } from 'drizzle-orm/pglite';
-import { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { z } from 'zod';
 import { rows, type Executor } from '../db/database.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -333,20 +332,15 @@ interface PendingLeg {
   reject(error: unknown): void;
 }
 
-/**
- * The database itself (not a transaction on it): its movements may go in groups. On PGlite its
- * callers queue on one connection anyway; on PostgreSQL a group is one commit (one WAL flush)
- * where each caller's movement was one: 3,960 → 5,506 write-offs/s with 8 callers (decision 240).
- */
-const groupsCommits = (ex: Executor): boolean =>
-  (ex as object) instanceof PgliteDatabase || (ex as object) instanceof NodePgDatabase;
+/** PGlite's database itself (not a transaction on it): its movements may go in groups. */
+const groupsCommits = (ex: Executor): boolean => (ex as object) instanceof PgliteDatabase;
 
 const legQueues = new WeakMap<object, { pending: PendingLeg[]; flushing: boolean }>();
 const MAX_GROUP = 256;
 
 /**
- * The simple legs of movements that are their own transactions go together (PGlite is one
- * connection: its callers queue on it anyway; on PostgreSQL the group saves commits): those that arrive while a group's statement is
+ * PGlite is one connection: its callers queue on it anyway. So the simple legs of movements
+ * that are their own transactions go together: those that arrive while a group's statement is
  * on its way are the next group, one statement and one commit for all of them. Each leg is
  * still one stock_leg call (its level, ledger row and outbox row in the group's transaction)
  * and each caller gets its own answer: a leg the function refused wrote nothing and runs again
@@ -369,10 +363,7 @@ function groupedLeg(db: Executor, leg: Leg, actor: string): Promise<Movement> {
 async function flushLegs(db: Executor, q: { pending: PendingLeg[]; flushing: boolean }) {
   try {
     while (q.pending.length) {
-      // In (product, warehouse) order: two groups (of two processes on one PostgreSQL) lock their levels in one order, so they cannot deadlock.
-      const group = q.pending
-        .splice(0, MAX_GROUP)
-        .sort((x, y) => x.leg.productId - y.leg.productId || x.leg.warehouseId - y.leg.warehouseId);
+      const group = q.pending.splice(0, MAX_GROUP);
       const written = await legGroupCall(db, group).catch(() => new Map<number, Movement>());
       group.forEach((p, i) => {
         const movement = written.get(i + 1);

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { and, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { PgliteDatabase } from 'drizzle-orm/pglite';
 import { z } from 'zod';
 import { rows, type Executor } from '../db/database.ts';
 import { DomainError } from '../shared/errors.ts';
@@ -323,7 +322,7 @@ const legCall = preparedStatement<Movement>(
     ${v('key')}::text, ${v('payload')}::jsonb, ${v('announce')}::boolean)`,
 );
 
-// --- group commit on PGlite (docs/decisions/182) ---------------------------------------------
+// --- group commit (docs/decisions/182, 241) --------------------------------------------------
 
 interface PendingLeg {
   leg: Leg;
@@ -332,20 +331,25 @@ interface PendingLeg {
   reject(error: unknown): void;
 }
 
-/** PGlite's database itself (not a transaction on it): its movements may go in groups. */
-const groupsCommits = (ex: Executor): boolean => (ex as object) instanceof PgliteDatabase;
+/**
+ * The database itself, not a transaction on it: its movements may go in groups. On PGlite its
+ * callers queue on one connection anyway; on PostgreSQL a group is one commit (one WAL flush)
+ * where each movement was one (decision 241).
+ */
+const groupsCommits = (ex: Executor): boolean => !(ex instanceof PgTransaction);
 
 const legQueues = new WeakMap<object, { pending: PendingLeg[]; flushing: boolean }>();
 const MAX_GROUP = 256;
 
 /**
- * PGlite is one connection: its callers queue on it anyway. So the simple legs of movements
- * that are their own transactions go together: those that arrive while a group's statement is
- * on its way are the next group, one statement and one commit for all of them. Each leg is
- * still one stock_leg call (its level, ledger row and outbox row in the group's transaction)
- * and each caller gets its own answer: a leg the function refused wrote nothing and runs again
- * alone (applyLeg), which says why, so one caller's oversell refuses only that caller; if the
- * group's statement fails, nothing of it is written and every leg runs alone, with its own error.
+ * The simple legs of movements that are their own transactions go together: those that arrive
+ * while a group's statement is on its way are the next group, one statement and one commit for
+ * all of them (one stock_leg_group call, migration 0023). Each leg is still one stock_leg call
+ * (its level, ledger row and outbox row in the group's transaction) and each caller gets its own
+ * answer: a leg the group did not write (refused, or its level locked by another transaction,
+ * which the group does not wait for) runs again alone (applyLeg), which waits its turn or says
+ * why, so one caller's oversell refuses only that caller; if the group's statement fails,
+ * nothing of it is written and every leg runs alone, with its own error.
  */
 function groupedLeg(db: Executor, leg: Leg, actor: string): Promise<Movement> {
   let queue = legQueues.get(db);
@@ -376,22 +380,27 @@ async function flushLegs(db: Executor, q: { pending: PendingLeg[]; flushing: boo
   }
 }
 
-/** The group's legs in one statement: stock_leg once per leg, in order; the movement written for each leg's position (1-based). */
+/** The group's legs in one statement (stock_leg_group), a named prepared one like legCall; the movement written for each leg's position (1-based). */
+const legGroupStatement = preparedStatement<Movement & { leg: number }>(
+  'stock_leg_group',
+  sql`
+  select leg, ${movementColumns}
+    from (select g.leg, (g.movement).*
+            from stock_leg_group(${v('products')}::bigint[], ${v('warehouses')}::bigint[], ${v('onHands')}::bigint[],
+                                 ${v('reserveds')}::bigint[], ${v('types')}::text[], ${v('reasons')}::text[], ${v('actors')}::text[]) as g) as written`,
+);
+
 async function legGroupCall(db: Executor, group: PendingLeg[]): Promise<Map<number, Movement>> {
-  const column = <T>(pick: (p: PendingLeg) => T) => sql.param(group.map(pick));
-  const found = await rows<Movement & { i: number }>(
-    db,
-    sql`
-    select x.i, ${movementColumns}
-      from unnest(${column((p) => p.leg.productId)}::bigint[], ${column((p) => p.leg.warehouseId)}::bigint[],
-                  ${column((p) => p.leg.onHand)}::bigint[], ${column((p) => p.leg.reserved)}::bigint[],
-                  ${column((p) => p.leg.type)}::text[], ${column((p) => p.leg.reason)}::text[], ${column((p) => p.actor)}::text[])
-           with ordinality as x(p_product, p_warehouse, p_on_hand, p_reserved, p_type, p_reason, p_actor, i)
-      cross join lateral stock_leg(x.p_product, x.p_warehouse, x.p_on_hand, x.p_reserved, x.p_type, null::uuid, x.p_reason, null::text,
-                                   x.p_actor, x.p_product::text, jsonb_build_object('warehouseIds', jsonb_build_array(x.p_warehouse)), true)
-     order by x.i`,
-  );
-  return new Map(found.map(({ i, ...movement }) => [Number(i), movement]));
+  const found = await legGroupStatement(db, {
+    products: group.map((p) => p.leg.productId),
+    warehouses: group.map((p) => p.leg.warehouseId),
+    onHands: group.map((p) => p.leg.onHand),
+    reserveds: group.map((p) => p.leg.reserved),
+    types: group.map((p) => p.leg.type),
+    reasons: group.map((p) => p.leg.reason),
+    actors: group.map((p) => p.actor),
+  });
+  return new Map(found.map(({ leg, ...movement }) => [leg, movement]));
 }
 
 interface LegState {

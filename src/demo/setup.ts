@@ -9,7 +9,8 @@ import {
   updateAccount,
   type AccountView,
 } from '../channels/core/accounts.ts';
-import { enqueueAccountJob, runConnectorJob } from '../channels/core/jobs.ts';
+import { enqueueAccountJob } from '../channels/core/account-jobs.ts';
+import { runConnectorJob } from '../channels/core/jobs.ts';
 import { listListings } from '../channels/core/listings.ts';
 import { channelModules, moduleFor, type DemoSeed } from '../channels/core/module.ts';
 import { syncAccount } from '../channels/core/sync.ts';

@@ -113,11 +113,16 @@ describeEachDatabase('Allegro connector against the simulator', (t) => {
       '200 GET /sale/offers',
     ]);
 
-    // Six requests meeting the same expired token at once: one refresh between them.
+    // Six requests meeting the same expired token at once: one refresh between them. The refresh
+    // answers slowly, so a request that waited for its rate token still leaves with the old token.
     sim.state.expireAccessTokens();
     const start = sim.log.length;
     const ctx = await connectorContextFor(hub, accountId);
-    await Promise.all(Array.from({ length: 6 }, () => allegroConnector.validate(ctx)));
+    sim.faults.set({ rate: 0, kinds: ['slow'], slowMs: 500 });
+    sim.faults.next('slow', 1, ['/auth/oauth/token']);
+    await Promise.all(Array.from({ length: 6 }, () => allegroConnector.validate(ctx))).finally(() =>
+      sim.faults.set(null),
+    );
     const calls = sim.log.slice(start);
     expect(calls.filter((r) => r.path === '/auth/oauth/token')).toHaveLength(1);
     expect(calls.filter((r) => r.status === 401)).toHaveLength(6);

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { diffFields, recordOperation } from '../../audit/operations.ts';
 import { rows, type Executor } from '../../db/database.ts';
 import { fieldProblems } from '../../http/errors.ts';

@@ -1,8 +1,9 @@
 import type { Hub } from '../../hub.ts';
-import { defineJobType, enqueueJob, PermanentJobError } from '../../engine/jobs.ts';
+import { defineJobType, PermanentJobError } from '../../engine/jobs.ts';
 import { defineOutboxConsumer } from '../../engine/outbox-consumer.ts';
 import { defineSchedule, setAccountSchedulesEnabled } from '../../engine/schedules.ts';
 import { withSyncRun } from '../../engine/sync-runs.ts';
+import { enqueueAccountJob } from './account-jobs.ts';
 import { deleteOldApiCalls } from './api-calls.ts';
 import { CredentialsRejected } from './connector.ts';
 import { accountRuntime, guardCredentials, onAccountSchedules } from './context.ts';
@@ -19,20 +20,6 @@ import { sleep } from './http-client.ts';
  *   <channel>.<job>     every ConnectorJob, run with its context and a sync run
  * and the 'stock.changed' outbox consumer that marks listings and pushes at once.
  */
-
-export type AccountJob = 'sync' | 'push' | 'reconcile';
-
-/** Enqueues one of the account jobs (deduplicated per account while one waits or runs); returns its id. */
-export async function enqueueAccountJob(hub: Hub, accountId: number, job: AccountJob, runAt?: Date): Promise<number> {
-  const { id } = await enqueueJob(hub.db, {
-    type: `channels.${job}`,
-    accountId,
-    payload: { accountId },
-    key: `channels.${job}:${accountId}`,
-    runAt,
-  });
-  return id;
-}
 
 /** Runs a connector's job for an account now, in a sync run: `runConnectorJob(hub, 7, 'orders')`. */
 export async function runConnectorJob(
@@ -63,6 +50,22 @@ export async function runConnectorJob(
   );
 }
 
+/** Runs `attempt` again every 50 ms while another pusher holds the account, for up to a minute. */
+async function onceFree<S extends { busy: boolean }>(
+  accountId: number,
+  attempt: () => Promise<S>,
+  signal?: AbortSignal,
+): Promise<S> {
+  const waitUntil = Date.now() + 60_000;
+  for (;;) {
+    const summary = await attempt();
+    if (!summary.busy) return summary;
+    if (Date.now() > waitUntil)
+      throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
+    await sleep(50, signal);
+  }
+}
+
 /**
  * Keeps pushing (stock here, prices in src/pricing) while changes keep coming; waits while
  * another pusher holds the account; a push with failed items ends the job with `failure`'s error.
@@ -73,15 +76,8 @@ export async function pushUntilDone<S extends { busy: boolean; failed: number; r
   failure: (summary: S) => Error,
   signal?: AbortSignal,
 ): Promise<S> {
-  const waitUntil = Date.now() + 60_000;
   for (;;) {
-    const summary = await push();
-    if (summary.busy) {
-      if (Date.now() > waitUntil)
-        throw new Error(`Account ${accountId} is being pushed by another worker for over a minute`);
-      await sleep(50, signal);
-      continue;
-    }
+    const summary = await onceFree(accountId, push, signal);
     if (summary.failed) throw failure(summary);
     if (!summary.remaining) return summary;
   }
@@ -133,8 +129,9 @@ export function registerChannelJobs(modules: ChannelModule[]) {
     const accountId = Number((job.payload as { accountId: number }).accountId);
     await permanentOnRejectedKey(() =>
       withSyncRun(hub, { type: 'channels.reconcile', accountId, jobId: job.id }, async (run) => {
-        const first = await reconcileAccount(hub, accountId, { run, signal });
-        if (first.busy || first.remaining)
+        // Waits while another pusher holds the account: a reconcile that found it busy read nothing.
+        const first = await onceFree(accountId, () => reconcileAccount(hub, accountId, { run, signal }), signal);
+        if (first.remaining)
           await pushUntilDone(
             accountId,
             () => pushPending(hub, accountId, { run, signal }),

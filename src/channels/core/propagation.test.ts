@@ -3,12 +3,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createGenericSimulator } from '../../../simulators/generic/index.ts';
 import { rows } from '../../db/database.ts';
 import { waitFor } from '../../engine/test-fixtures/wait.ts';
+import { startWorkers } from '../../engine/worker.ts';
 import type { Hub } from '../../hub.ts';
 import { recordMovement } from '../../inventory/movements.ts';
 import { describeEachDatabase } from '../../test/databases.ts';
 import { setStockRule } from './availability.ts';
 import { listListings, mapListing } from './listings.ts';
-import { markStockChanged, pushPending, reconcileAccount } from './propagation.ts';
+import { markStockChanged, pushPending, reconcileAccount, withPushLease } from './propagation.ts';
 import { syncAccount } from './sync.ts';
 import { channelsHub, createGenericAccount, expectedChannelQuantities, seedCatalog } from './testing.ts';
 
@@ -45,6 +46,10 @@ describeEachDatabase('channel propagation', (t) => {
     });
   });
   afterAll(async () => server?.close());
+
+  const leased = async () =>
+    (await rows(hub.db, sql`select 1 from channel_accounts where id = ${accountId} and push_lease_owner is not null`))
+      .length;
 
   it('a full sync matches listings and pushes only the quantities that differ', async () => {
     sim.resetLog();
@@ -90,16 +95,7 @@ describeEachDatabase('channel propagation', (t) => {
     sim.faults.set({ rate: 0, kinds: ['slow'], slowMs: 1_500 });
     sim.faults.next('slow', 1, ['/v1/stock']);
     const first = pushPending(hub, accountId);
-    await waitFor(
-      'the push to hold the account',
-      async () =>
-        (
-          await rows(
-            hub.db,
-            sql`select 1 from channel_accounts where id = ${accountId} and push_lease_owner is not null`,
-          )
-        ).length,
-    );
+    await waitFor('the push to hold the account', leased);
     // Five more changes while 9 is on its way; a second pusher meanwhile finds the account busy.
     for (let i = 0; i < 5; i++) await writeOff(1); // 9 → 4
     expect(await pushPending(hub, accountId)).toMatchObject({ busy: true, pushed: 0 });
@@ -158,5 +154,31 @@ describeEachDatabase('channel propagation', (t) => {
     const pushes = sim.log.filter((r) => r.path === '/v1/stock');
     expect(pushes).toHaveLength(1);
     expect((pushes[0].body as { items: unknown[] }).items).toHaveLength(2);
+  });
+
+  it('a sync that finds the account held by another pusher hands its push to a job', async () => {
+    // A price push holds the account (stock and price pushes share the lease) while a sync
+    // matches a new listing: the sync cannot push it, so a push job must, once the lease is free.
+    await seedCatalog(hub.db, { count: 1, from: 26, stock: () => 7 });
+    sim.add({ id: 'L26', sku: 'SKU-26', ean: null, name: 'Listed later', quantity: 0 });
+    let release: () => void = () => {};
+    const held = withPushLease(hub, accountId, () => new Promise<void>((resolve) => (release = resolve)));
+    await waitFor('the other pusher to hold the account', leased);
+    const summary = await syncAccount(hub, accountId);
+    expect(summary.busy).toBe(true);
+    expect(sim.quantityOf('L26')).toBe(0);
+    const jobs = await rows<{ status: string }>(
+      hub.db,
+      sql`select status from jobs where type = 'channels.push' and key = ${`channels.push:${accountId}`} and status = 'queued'`,
+    );
+    expect(jobs).toHaveLength(1);
+    release();
+    await held;
+    const stop = startWorkers(hub, { pollMs: 20, stopGraceMs: 0 });
+    try {
+      await waitFor('the push job to push the new listing', () => sim.quantityOf('L26') === 7);
+    } finally {
+      await stop();
+    }
   });
 });

@@ -23,7 +23,7 @@ import { listApiCalls } from './api-calls.ts';
 import { getStockRule, setStockRule } from './availability.ts';
 import { checkCredentials, connectAccount } from './connect.ts';
 import { setSchedulesEnabled } from './context.ts';
-import { enqueueAccountJob } from './jobs.ts';
+import { enqueueAccountJob } from './account-jobs.ts';
 import { enqueueJob } from '../../engine/jobs.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { testAccountKey } from './key-check.ts';

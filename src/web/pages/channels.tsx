@@ -10,7 +10,7 @@ import {
 } from '../../channels/core/accounts.ts';
 import { checkCredentials, connectAccount, credentialsRejected } from '../../channels/core/connect.ts';
 import { setSchedulesEnabled } from '../../channels/core/context.ts';
-import { enqueueAccountJob } from '../../channels/core/jobs.ts';
+import { enqueueAccountJob } from '../../channels/core/account-jobs.ts';
 import { countByState, listListings, matchStates, type MatchState } from '../../channels/core/listings.ts';
 import {
   channelModules,

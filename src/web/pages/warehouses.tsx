@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { z, ZodError } from 'zod';
 import { listAccounts, getAccount, type AccountView } from '../../channels/core/accounts.ts';
 import { setStockRule, type StockRule } from '../../channels/core/availability.ts';
-import { enqueueAccountJob } from '../../channels/core/jobs.ts';
+import { enqueueAccountJob } from '../../channels/core/account-jobs.ts';
 import { moduleFor } from '../../channels/core/module.ts';
 import { rows } from '../../db/database.ts';
 import type { Hub } from '../../hub.ts';

@@ -3,7 +3,7 @@ import { defineJobType, PermanentJobError } from '../../engine/jobs.ts';
 import { defineOutboxConsumer } from '../../engine/outbox-consumer.ts';
 import { defineSchedule, setAccountSchedulesEnabled } from '../../engine/schedules.ts';
 import { withSyncRun } from '../../engine/sync-runs.ts';
-import { enqueueAccountJob } from './account-jobs.ts';
+import { enqueueAccountJob, handOnPush } from './account-jobs.ts';
 import { deleteOldApiCalls } from './api-calls.ts';
 import { CredentialsRejected } from './connector.ts';
 import { accountRuntime, guardCredentials, onAccountSchedules } from './context.ts';
@@ -185,8 +185,7 @@ export function registerChannelJobs(modules: ChannelModule[]) {
             const summary = await withSyncRun(hub, { type: 'channels.push', accountId }, (run) =>
               pushPending(hub, accountId, { run }),
             );
-            const runAt = summary.retryAfterMs ? new Date(Date.now() + summary.retryAfterMs) : undefined;
-            if (summary.busy || summary.remaining) await enqueueAccountJob(hub, accountId, 'push', runAt);
+            await handOnPush(hub, accountId, summary);
           } catch (error) {
             hub.logger.warn({ err: error, accountId }, 'stock push failed; a push job will retry');
             await enqueueAccountJob(hub, accountId, 'push', new Date(Date.now() + 1_000));

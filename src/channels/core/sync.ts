@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Hub } from '../../hub.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { lastByKey } from '../../shared/last-by-key.ts';
-import { enqueueAccountJob } from './account-jobs.ts';
+import { handOnPush } from './account-jobs.ts';
 import { channelQuantitySql } from './availability.ts';
 import type { SyncRunCounter } from './connector.ts';
 import { accountRuntime, guardCredentials } from './context.ts';
@@ -55,19 +55,9 @@ export async function syncAccount(
   const reads = connector.readQuantities && (!connector.fetchListings || !everyPageHadQuantities);
   if (!reads) await markDiffering(hub, accountId);
   const summary = reads ? await reconcileAccount(hub, accountId, options) : await pushPending(hub, accountId, options);
-  await handOn(hub, accountId, reads ? 'reconcile' : 'push', summary);
+  // What the sync's own push left goes to a job, as after a stock change.
+  await handOnPush(hub, accountId, summary, reads ? 'reconcile' : 'push');
   return pushedOrSaid(accountId, summary, options.run);
-}
-
-/**
- * What the sync's own push left goes to a job, as after a stock change: while another pusher
- * held the account (a price push shares the lease, and does not push stock), or with marks
- * left, the listings it matched would otherwise keep the channel's quantity until the next change.
- */
-async function handOn(hub: Hub, accountId: number, job: 'push' | 'reconcile', summary: PushSummary) {
-  const runAt = summary.retryAfterMs ? new Date(Date.now() + summary.retryAfterMs) : undefined;
-  if (summary.busy) await enqueueAccountJob(hub, accountId, job, runAt);
-  else if (summary.remaining) await enqueueAccountJob(hub, accountId, 'push', runAt);
 }
 
 /** The quantities read with the listings (all, or these) are the channel's: mark those that differ from the stock for a push. */
